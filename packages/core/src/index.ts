@@ -1,0 +1,5 @@
+/**
+ * @offerlab/core — the domain: enums, zod schemas for every row and JSONB document, and the pure
+ * rules (normalisation, slugs) the rest of offerlab builds on. No I/O.
+ */
+export * from "./enums.js";

@@ -1,0 +1,41 @@
+import { ESLint } from "eslint";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { violation } from "./directions.js";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+
+async function lint(file, code) {
+  const eslint = new ESLint({ cwd: root });
+  const [result] = await eslint.lintText(code, { filePath: path.join(root, file) });
+  return result.messages.filter((m) => m.ruleId === "@offerlab/import-directions").map((m) => m.message);
+}
+
+describe("import directions (DESIGN.md)", () => {
+  it("lets each layer import what the arrows allow", () => {
+    expect(violation("packages/db/src/x.ts", "@offerlab/core")).toBeUndefined();
+    expect(violation("packages/providers/exa/src/x.ts", "@offerlab/provider-kit")).toBeUndefined();
+    expect(violation("packages/scheduler/src/x.ts", "@offerlab/copy")).toBeUndefined();
+    expect(violation("apps/cli/src/x.ts", "@offerlab/db")).toBeUndefined();
+    expect(violation("packages/sandbox/src/x.ts", "@offerlab/provider-unipile/msw")).toBeUndefined();
+    expect(violation("packages/core/src/x.ts", "zod")).toBeUndefined();
+  });
+
+  it("rejects imports against the arrows", () => {
+    expect(violation("packages/core/src/x.ts", "@offerlab/db")).toMatch(/core may not import db/);
+    expect(violation("packages/providers/exa/src/x.ts", "@offerlab/db")).toMatch(/provider may not import db/);
+    expect(violation("packages/providers/exa/src/x.ts", "@offerlab/provider-leadmagic")).toMatch(/another provider/);
+    expect(violation("packages/scheduler/src/x.ts", "@offerlab/provider-unipile")).toMatch(/scheduler may not import provider/);
+    expect(violation("packages/db/src/x.ts", "offerlab")).toMatch(/never import apps/);
+    expect(violation("packages/core/src/x.ts", "../../db/src/index.js")).toMatch(/another package/);
+  });
+
+  it("is wired into the repository's eslint config, so `pnpm lint` fails on a bad import", async () => {
+    const bad = await lint("packages/providers/exa/src/bad.ts", 'import { createDb } from "@offerlab/db";\nexport const x = createDb;\n');
+    expect(bad).toHaveLength(1);
+    expect(bad[0]).toMatch(/provider may not import db/);
+    const good = await lint("packages/providers/exa/src/good.ts", 'import { z } from "zod";\nexport const x = z;\n');
+    expect(good).toEqual([]);
+  });
+});
