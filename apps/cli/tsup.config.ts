@@ -1,10 +1,13 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: ["src/index.ts"],
+  entry: ["src/bin.ts", "src/index.ts"],
   format: ["esm"],
-  dts: true,
+  dts: false,
   clean: true,
   sourcemap: true,
   target: "node20",
+  // Workspace packages export their TypeScript sources in the repository; bundle them so the
+  // built CLI runs on plain Node.
+  noExternal: [/^@offerlab\//],
 });

@@ -1,0 +1,48 @@
+import { ValidationError } from "@offerlab/core";
+import { Command, CommanderError } from "commander";
+import { registerDbCommands } from "./commands/db.js";
+import { registerOfferCommands } from "./commands/offers.js";
+import { CliError, EXIT, processIo, type Io } from "./output.js";
+
+export const VERSION = "0.0.0";
+
+/** Builds the `offerlab` program. */
+export function buildProgram(io: Io): Command {
+  const program = new Command("offerlab")
+    .description("Test B2B offers with outbound: positioning, discovery, sequences, numbers.")
+    .version(VERSION)
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+  registerDbCommands(program, io);
+  registerOfferCommands(program, io);
+  for (const cmd of program.commands) {
+    cmd.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+    for (const sub of cmd.commands) sub.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+  }
+  return program;
+}
+
+/** Runs the CLI and returns the exit code (0 ok, 1 failure, 2 bad input). */
+export async function run(argv: string[], io: Io = processIo): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync(argv);
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") return EXIT.ok;
+      return EXIT.usage;
+    }
+    if (ValidationError.isInstance(error)) {
+      io.stderr(`offerlab: invalid ${error.subject}; nothing was written:\n${error.issues.map((i) => `  - ${i.field}: ${i.message}`).join("\n")}\n`);
+      return EXIT.usage;
+    }
+    if (error instanceof CliError) {
+      io.stderr(`offerlab: ${error.message}\n`);
+      return error.exitCode;
+    }
+    io.stderr(`offerlab: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return EXIT.failure;
+  }
+}

@@ -1,0 +1,61 @@
+import { createDb, databaseTargetOf, migrate, migrationStatus } from "@offerlab/db";
+import type { Command } from "commander";
+import { CliError, json, table, type Io } from "../output.js";
+
+export function registerDbCommands(program: Command, io: Io): void {
+  const db = program.command("db").description("Database: apply migrations, show which are applied");
+
+  db.command("migrate")
+    .description("Apply pending migrations of supabase/migrations (embedded PGlite unless DATABASE_URL is set)")
+    .option("--json", "print the result as JSON")
+    .action(async (opts: { json?: boolean }) => {
+      const handle = open(io);
+      try {
+        const target = databaseTargetOf(handle)!;
+        const result = await migrate(handle);
+        if (opts.json) {
+          io.stdout(json({ database: target.description, ...result }));
+        } else {
+          io.stdout(
+            result.applied.length
+              ? `Applied ${result.applied.length} migration(s) to ${target.description}:\n${result.applied.map((v) => `  ${v}`).join("\n")}\n`
+              : `Nothing to apply: ${target.description} is up to date (${result.alreadyApplied.length} migrations).\n`,
+          );
+        }
+      } finally {
+        await handle.destroy();
+      }
+    });
+
+  db.command("status")
+    .description("Show applied and pending migrations and which database is used")
+    .option("--json", "print the status as JSON")
+    .action(async (opts: { json?: boolean }) => {
+      const handle = open(io);
+      try {
+        const target = databaseTargetOf(handle)!;
+        const status = await migrationStatus(handle);
+        if (opts.json) {
+          io.stdout(json({ database: target.description, kind: target.kind, ...status }));
+          return;
+        }
+        const rows = [
+          ...status.applied.map((a) => ({ version: a.version, name: a.name ?? "", state: status.unknown.includes(a.version) ? "applied (unknown to this offerlab)" : "applied" })),
+          ...status.pending.map((p) => ({ version: p.version, name: p.name, state: "pending" })),
+        ];
+        io.stdout(`Database: ${target.description}\n\n`);
+        io.stdout(table(rows, [{ key: "version" }, { key: "name" }, { key: "state" }]));
+        io.stdout(status.pending.length ? `\n${status.pending.length} pending: run \`offerlab db migrate\`.\n` : "\nUp to date.\n");
+      } finally {
+        await handle.destroy();
+      }
+    });
+}
+
+function open(io: Io) {
+  try {
+    return createDb({ env: io.env });
+  } catch (error) {
+    throw new CliError(error instanceof Error ? error.message : String(error), 2);
+  }
+}

@@ -1,0 +1,2 @@
+export { buildProgram, run, VERSION } from "./cli.js";
+export type { Io } from "./output.js";

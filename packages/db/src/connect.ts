@@ -1,0 +1,112 @@
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { Kysely, PostgresDialect } from "kysely";
+import pg from "pg";
+import type { Database } from "./database.generated.js";
+import { createPGlitePool } from "./pglite-pool.js";
+
+/** Where an offerlab database lives, as `offerlab db status` reports it. */
+export type DatabaseTarget =
+  | { kind: "pglite"; dataDir: string; description: string }
+  | { kind: "postgres"; url: string; description: string };
+
+export interface CreateDbOptions {
+  /**
+   * PostgreSQL connection string (a Supabase direct or pooler URL works).
+   * Default: `process.env.DATABASE_URL`. When neither is set, the embedded PGlite is used.
+   */
+  databaseUrl?: string;
+  /**
+   * Directory of the embedded PGlite database, or `memory://` for a throwaway one.
+   * Default: `process.env.OFFERLAB_DATA_DIR`, else `./.offerlab` under the current directory.
+   */
+  dataDir?: string;
+  /** Maximum connections of the node-postgres pool. Default: 10. */
+  maxConnections?: number;
+  /** Environment to read defaults from. Default: `process.env`. */
+  env?: Record<string, string | undefined>;
+}
+
+const OID = { INT8: 20, NUMERIC: 1700, DATE: 1082 } as const;
+
+/**
+ * Values come back the same way from both engines: bigint counts (`COUNT(*)`) and numerics
+ * (`DECIMAL(5,2)` rates) as JavaScript numbers, dates as `YYYY-MM-DD` strings (no time-zone
+ * shift), timestamps as `Date`.
+ */
+const toNumber = (value: string) => (value === null ? null : Number(value));
+const keepString = (value: string) => value;
+
+/** Hides the password of a connection string, for logs and `db status`. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "postgres://(unparseable URL)";
+  }
+}
+
+/** Which database `createDb` would open with these options, without opening it. */
+export function resolveDatabaseTarget(options: CreateDbOptions = {}): DatabaseTarget {
+  const env = options.env ?? process.env;
+  const url = options.databaseUrl ?? (env.DATABASE_URL?.trim() || undefined);
+  if (url) {
+    if (!/^postgres(ql)?:\/\//i.test(url)) {
+      throw new Error(
+        `DATABASE_URL must be a postgres:// or postgresql:// URL (got "${redactUrl(url)}"); unset it to use the embedded database`,
+      );
+    }
+    return { kind: "postgres", url, description: `PostgreSQL at ${redactUrl(url)}` };
+  }
+  const raw = options.dataDir ?? (env.OFFERLAB_DATA_DIR?.trim() || ".offerlab");
+  const dataDir = raw.startsWith("memory://") ? raw : path.resolve(raw);
+  return { kind: "pglite", dataDir, description: `embedded PGlite at ${dataDir}` };
+}
+
+export type Db = Kysely<Database>;
+
+const targets = new WeakMap<Kysely<Database>, DatabaseTarget>();
+
+/** The target a Kysely instance made by `createDb` talks to. */
+export function databaseTargetOf(db: Kysely<Database>): DatabaseTarget | undefined {
+  return targets.get(db);
+}
+
+/**
+ * Opens the offerlab database: node-postgres when `DATABASE_URL` is set, else the embedded PGlite
+ * under `./.offerlab/` (or `OFFERLAB_DATA_DIR`). Nothing is migrated here: call `migrate(db)`.
+ *
+ * The Postgres pool uses no named prepared statements and no session state, so it works through
+ * Supabase's transaction pooler. Close with `await db.destroy()`.
+ */
+export function createDb(options: CreateDbOptions = {}): Kysely<Database> {
+  const target = resolveDatabaseTarget(options);
+  let db: Kysely<Database>;
+  if (target.kind === "postgres") {
+    const pool = new pg.Pool({
+      connectionString: target.url,
+      max: options.maxConnections ?? 10,
+      types: {
+        getTypeParser: ((oid: number, format?: "text" | "binary") => {
+          if (oid === OID.INT8 || oid === OID.NUMERIC) return toNumber;
+          if (oid === OID.DATE) return keepString;
+          return pg.types.getTypeParser(oid, format);
+        }) as typeof pg.types.getTypeParser,
+      },
+    });
+    // An idle client losing its connection (a Postgres restart, a pooler recycling it) must not
+    // crash the process: the pool drops that client and opens a new one on the next query.
+    pool.on("error", () => {});
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  } else {
+    const pglite = new PGlite({
+      dataDir: target.dataDir,
+      parsers: { [OID.INT8]: toNumber, [OID.NUMERIC]: toNumber, [OID.DATE]: keepString },
+    });
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: createPGlitePool(pglite) }) });
+  }
+  targets.set(db, target);
+  return db;
+}

@@ -1,0 +1,36 @@
+/**
+ * @offerlab/db — the database: connect (embedded PGlite or PostgreSQL / Supabase), migrate,
+ * the generated `Database` type, repositories, view queries and function wrappers.
+ */
+export { createDb, databaseTargetOf, redactUrl, resolveDatabaseTarget } from "./connect.js";
+export type { CreateDbOptions, DatabaseTarget, Db } from "./connect.js";
+export { migrate, migrationStatus, bundledMigrations } from "./migrate.js";
+export type { MigrateResult, Migration, MigrationStatus } from "./migrate.js";
+export type * from "./database.generated.js";
+export { jsonb } from "./jsonb.js";
+export type { Jsonb, JsonbParam } from "./jsonb.js";
+export {
+  accounts,
+  campaignContacts,
+  campaigns,
+  companies,
+  contacts,
+  offers,
+  OfferCreateInput,
+  toolUsage,
+  tools,
+} from "./repositories.js";
+export type {
+  Account,
+  Campaign,
+  CampaignContact,
+  Company,
+  Contact,
+  DbOrTrx,
+  Offer,
+  Tool,
+  ToolUsage,
+  UsageRecord,
+} from "./repositories.js";
+export { dbFunctions, views } from "./views.js";
+export type { ViewName, ViewRow } from "./views.js";

@@ -1,0 +1,157 @@
+import { ValidationError } from "@offerlab/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { accounts, campaignContacts, campaigns, companies, contacts, offers, toolUsage, tools } from "./repositories.js";
+import { createTestDb, testEngines, type TestDb } from "./testing.js";
+
+const offerInput = { name: "AI Sales Coach", type: "product", ownership: "internal", description: "Cuts ramp time." };
+
+describe.each(testEngines())("repositories on %s", (engine) => {
+  let t: TestDb;
+  beforeAll(async () => {
+    t = await createTestDb(engine);
+  });
+  afterAll(async () => {
+    await t.drop();
+  });
+
+  describe("offers", () => {
+    it("creates with a slug from the name, lists and finds by id or slug", async () => {
+      const o = await offers.create(t.db, offerInput);
+      expect(o.slug).toBe("ai-sales-coach");
+      expect(o.status).toBe("draft");
+      expect((await offers.get(t.db, o.id))?.name).toBe("AI Sales Coach");
+      expect((await offers.get(t.db, "ai-sales-coach"))?.id).toBe(o.id);
+      expect((await offers.list(t.db)).map((x) => x.id)).toContain(o.id);
+      expect(await offers.list(t.db, { status: "killed" })).toEqual([]);
+    });
+
+    it("rejects bad input naming each field, and writes nothing", async () => {
+      const before = (await offers.list(t.db)).length;
+      const err = await offers.create(t.db, { name: "X", type: "gadget", ownership: "internal", colour: "red" }).catch((e: unknown) => e);
+      expect(ValidationError.isInstance(err)).toBe(true);
+      const fields = (err as ValidationError).issues.map((i) => i.field);
+      expect(fields).toEqual(expect.arrayContaining(["type", "description"]));
+      expect((err as ValidationError).message).toMatch(/type: must be one of "product", "service"/);
+      expect((err as ValidationError).message).toMatch(/colour/);
+      expect((await offers.list(t.db)).length).toBe(before);
+    });
+
+    it("requires client_name for client offers and refuses a taken slug", async () => {
+      await expect(offers.create(t.db, { ...offerInput, ownership: "client", slug: "c1" })).rejects.toThrow(/client_name/);
+      await expect(offers.create(t.db, { ...offerInput, slug: "ai-sales-coach" })).rejects.toThrow(/slug: "ai-sales-coach" is already used/);
+    });
+
+    it("stores JSONB documents and validates them", async () => {
+      const o = await offers.create(t.db, {
+        ...offerInput,
+        slug: "with-templates",
+        email_templates: { sequence: [{ step: 1, subject: "Hi", body: "Hello {{first_name}}", delay_days: 0 }] },
+      });
+      expect(o.email_templates?.sequence[0]?.subject).toBe("Hi");
+      await expect(
+        offers.create(t.db, { ...offerInput, slug: "bad-templates", linkedin_templates: { connection_request: "x".repeat(301) } }),
+      ).rejects.toThrow(/linkedin_templates\.connection_request/);
+    });
+  });
+
+  describe("companies and contacts", () => {
+    let offerId: string;
+    beforeAll(async () => {
+      offerId = (await offers.create(t.db, { ...offerInput, slug: "dedupe" })).id;
+    });
+
+    it("dedupes companies on the normalised domain and merges without blanking", async () => {
+      const a = await companies.upsert(t.db, {
+        offer_id: offerId, name: "Acme", domain: "https://www.ACME.com/about", source_tool: "exa", size: "51-200",
+        signals: { tech_stack: ["hubspot"] },
+      });
+      expect(a.created).toBe(true);
+      expect(a.company.domain).toBe("acme.com");
+      const b = await companies.upsert(t.db, {
+        offer_id: offerId, name: "Acme Inc", domain: "acme.com", source_tool: "theirstack", size: null, industry: "Software",
+        signals: { hiring: { sales_reps: 3 } },
+      });
+      expect(b.created).toBe(false);
+      expect(b.company.id).toBe(a.company.id);
+      expect(b.company.name).toBe("Acme");
+      expect(b.company.size).toBe("51-200");
+      expect(b.company.industry).toBe("Software");
+      expect(b.company.source_tool).toBe("exa");
+      expect(b.company.signals).toEqual({ tech_stack: ["hubspot"], hiring: { sales_reps: 3 } });
+      await expect(companies.upsert(t.db, { offer_id: offerId, name: "Bad", domain: "not a domain", source_tool: "x" })).rejects.toThrow(
+        /domain/,
+      );
+    });
+
+    it("dedupes contacts on normalised email or LinkedIn URL and merges", async () => {
+      const company = (await companies.upsert(t.db, { offer_id: offerId, name: "Globex", domain: "globex.io", source_tool: "manual" })).company;
+      const base = { offer_id: offerId, company_id: company.id, source_tool: "manual" };
+      const a = await contacts.upsert(t.db, { ...base, full_name: "Jane Doe", email: " Jane@Globex.io " });
+      expect(a.created).toBe(true);
+      expect(a.contact.email).toBe("jane@globex.io");
+      const b = await contacts.upsert(t.db, {
+        ...base, email: "JANE@globex.io", linkedin_url: "linkedin.com/in/Jane-Doe/", title: "VP Sales", full_name: "J. Doe",
+      });
+      expect(b.created).toBe(false);
+      expect(b.contact.id).toBe(a.contact.id);
+      expect(b.contact.full_name).toBe("Jane Doe");
+      expect(b.contact.title).toBe("VP Sales");
+      expect(b.contact.linkedin_url).toBe("https://www.linkedin.com/in/jane-doe");
+      const c = await contacts.upsert(t.db, { ...base, linkedin_url: "https://uk.linkedin.com/in/jane-doe?trk=x", phone: "+331" });
+      expect(c.contact.id).toBe(a.contact.id);
+      expect(c.contact.phone).toBe("+331");
+      expect((await contacts.findPerson(t.db, { email: "jane@GLOBEX.io" })).map((x) => x.id)).toEqual([a.contact.id]);
+      await expect(contacts.upsert(t.db, { ...base, email: "nope" })).rejects.toThrow(/email/);
+    });
+
+    it("does not create duplicates when the same person is upserted concurrently", async () => {
+      const company = (await companies.upsert(t.db, { offer_id: offerId, name: "Initech", domain: "initech.com", source_tool: "manual" })).company;
+      const input = { offer_id: offerId, company_id: company.id, source_tool: "manual", email: "bob@initech.com" };
+      const results = await Promise.all(Array.from({ length: 5 }, () => contacts.upsert(t.db, input)));
+      expect(new Set(results.map((r) => r.contact.id)).size).toBe(1);
+      expect(results.filter((r) => r.created)).toHaveLength(1);
+    });
+
+    it("refuses a contact whose company belongs to another offer", async () => {
+      const other = (await offers.create(t.db, { ...offerInput, slug: "other-offer" })).id;
+      const company = (await companies.upsert(t.db, { offer_id: offerId, name: "Hooli", domain: "hooli.com", source_tool: "manual" })).company;
+      await expect(contacts.upsert(t.db, { offer_id: other, company_id: company.id, source_tool: "manual", email: "x@hooli.com" })).rejects.toThrow(
+        /foreign key/i,
+      );
+    });
+  });
+
+  describe("campaigns, accounts, tool usage", () => {
+    it("creates campaigns with validated JSONB and adds contacts idempotently", async () => {
+      const offer = await offers.create(t.db, { ...offerInput, slug: "campaigns" });
+      const account = await accounts.create(t.db, { name: "mike_linkedin", type: "linkedin", owner: "mike" });
+      const campaign = await campaigns.create(t.db, {
+        name: "Hiring", offer_id: offer.id, channel: "linkedin", account_id: account.id, campaign_slug: "cold-x-linkedin-hiring-saas-mike",
+        account_ids: [{ id: account.id, name: account.name, type: "linkedin" }],
+        scheduling_config: { steps: [{ step: 1, type: "connection_request", delay_days: 0 }], stop_on_reply: true },
+      });
+      expect(campaign.account_ids).toEqual([{ id: account.id, name: "mike_linkedin", type: "linkedin" }]);
+      expect(campaign.send_days).toEqual([1, 2, 3, 4, 5]);
+      await expect(campaigns.create(t.db, { name: "Bad", offer_id: offer.id, channel: "fax" })).rejects.toThrow(/channel/);
+      await expect(campaigns.create(t.db, { name: "Bad", offer_id: offer.id, channel: "email", timezone: "Mars/Base" })).rejects.toThrow(/timezone/);
+      await expect(campaigns.create(t.db, { name: "Bad", offer_id: offer.id, channel: "email", send_days: [0, 8] })).rejects.toThrow(/send_days/);
+
+      const company = (await companies.upsert(t.db, { offer_id: offer.id, name: "A", domain: "a.com", source_tool: "manual" })).company;
+      const contact = (await contacts.upsert(t.db, { offer_id: offer.id, company_id: company.id, source_tool: "manual", email: "a@a.com" })).contact;
+      const first = await campaignContacts.add(t.db, { campaign_id: campaign.id, contact_id: contact.id });
+      const again = await campaignContacts.add(t.db, { campaign_id: campaign.id, contact_id: contact.id });
+      expect([first.created, again.created]).toEqual([true, false]);
+      expect(again.campaignContact.id).toBe(first.campaignContact.id);
+    });
+
+    it("records tool usage and keeps the tool's totals", async () => {
+      await toolUsage.record(t.db, { tool: "leadmagic", action: "find_email", status: "success", credits: 2, durationMs: 120.4, resultsCount: 1 });
+      await toolUsage.record(t.db, { tool: "leadmagic", action: "find_email", status: "error", error: "timeout" });
+      const tool = await tools.getByName(t.db, "leadmagic");
+      expect(tool?.total_requests).toBe(2);
+      expect(tool?.total_credits_used).toBe(2);
+      expect(tool?.last_error).toBe("timeout");
+      await expect(toolUsage.record(t.db, { tool: "nope", action: "x", status: "success" })).rejects.toThrow(/unknown tool "nope"/);
+    });
+  });
+});

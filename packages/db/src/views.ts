@@ -1,0 +1,133 @@
+/**
+ * Typed queries for the ten views of the schema and wrappers for its four functions. Each view
+ * query takes an optional filter on the column people filter by and a limit; they read through
+ * `security_invoker` views, so Row Level Security applies as for the tables.
+ */
+import type { MessageActionType } from "@offerlab/core";
+import { sql, type Selectable } from "kysely";
+import type { Database } from "./database.generated.js";
+import type { DbOrTrx } from "./repositories.js";
+
+export type ViewName =
+  | "offer_dashboard"
+  | "contacts_ready"
+  | "account_health"
+  | "campaign_performance"
+  | "todays_queue"
+  | "leads_for_review"
+  | "todays_schedule"
+  | "account_capacity"
+  | "activity_feed"
+  | "daily_account_message_volume";
+
+export type ViewRow<V extends ViewName> = Selectable<Database[V]>;
+
+interface Page {
+  /** Maximum rows. Default: 1000. */
+  limit?: number;
+}
+
+const limitOf = (p: Page) => p.limit ?? 1000;
+
+export const views = {
+  /** offer_dashboard: every offer with its company, contact and campaign counts and totals. */
+  offerDashboard(db: DbOrTrx, opts: Page & { offerId?: string } = {}) {
+    let q = db.selectFrom("offer_dashboard").selectAll().orderBy("created_at", "desc").limit(limitOf(opts));
+    if (opts.offerId) q = q.where("id", "=", opts.offerId);
+    return q.execute();
+  },
+
+  /** contacts_ready: contacts of an offer that may be added to outreach now. */
+  contactsReady(db: DbOrTrx, opts: Page & { offerId?: string } = {}) {
+    let q = db.selectFrom("contacts_ready").selectAll().orderBy("company_fit_score", "desc").orderBy("full_name").limit(limitOf(opts));
+    if (opts.offerId) q = q.where("offer_id", "=", opts.offerId);
+    return q.execute();
+  },
+
+  /** account_health: accounts with remaining daily capacity and whether they can send. */
+  accountHealth(db: DbOrTrx, opts: Page = {}) {
+    return db.selectFrom("account_health").selectAll().orderBy("name").limit(limitOf(opts)).execute();
+  },
+
+  /** campaign_performance: campaigns with live reply, positive and meeting rates. */
+  campaignPerformance(db: DbOrTrx, opts: Page & { offerId?: string } = {}) {
+    let q = db.selectFrom("campaign_performance").selectAll().orderBy("created_at", "desc").limit(limitOf(opts));
+    if (opts.offerId) q = q.where("offer_id", "=", opts.offerId);
+    return q.execute();
+  },
+
+  /** todays_queue: pending messages that are due, oldest first. */
+  todaysQueue(db: DbOrTrx, opts: Page = {}) {
+    return db.selectFrom("todays_queue").selectAll().orderBy("scheduled_at").limit(limitOf(opts)).execute();
+  },
+
+  /** leads_for_review: the Clay-style table of contacts, companies, campaigns and pending sends. */
+  leadsForReview(db: DbOrTrx, opts: Page & { campaignId?: string; minFitScore?: number } = {}) {
+    let q = db.selectFrom("leads_for_review").selectAll().orderBy("fit_score", "desc").orderBy("full_name").limit(limitOf(opts));
+    if (opts.campaignId) q = q.where("campaign_id", "=", opts.campaignId);
+    if (opts.minFitScore !== undefined) q = q.where("fit_score", ">=", opts.minFitScore);
+    return q.execute();
+  },
+
+  /** todays_schedule: send_queue rows due today (the session's calendar day). */
+  todaysSchedule(db: DbOrTrx, opts: Page = {}) {
+    return db.selectFrom("todays_schedule").selectAll().orderBy("scheduled_for").limit(limitOf(opts)).execute();
+  },
+
+  /** account_capacity: limits, today's counts and what remains, per account. */
+  accountCapacity(db: DbOrTrx, opts: Page = {}) {
+    return db.selectFrom("account_capacity").selectAll().orderBy("name").limit(limitOf(opts)).execute();
+  },
+
+  /** activity_feed: scheduled and sent outreach, newest first. */
+  activityFeed(db: DbOrTrx, opts: Page & { since?: Date } = {}) {
+    let q = db.selectFrom("activity_feed").selectAll().orderBy("occurred_at", "desc").limit(limitOf(opts));
+    if (opts.since) q = q.where("occurred_at", ">=", opts.since);
+    return q.execute();
+  },
+
+  /** daily_account_message_volume: scheduled / pending / sent / errored messages per account and day. */
+  dailyAccountMessageVolume(db: DbOrTrx, opts: Page & { accountId?: string } = {}) {
+    let q = db.selectFrom("daily_account_message_volume").selectAll().orderBy("day", "desc").limit(limitOf(opts));
+    if (opts.accountId) q = q.where("account_id", "=", opts.accountId);
+    return q.execute();
+  },
+
+  /** The spec's "tool usage stats" query: calls, credits and mean duration per tool over N days. */
+  async toolUsageStats(db: DbOrTrx, opts: { days?: number } = {}) {
+    const days = opts.days ?? 7;
+    const { rows } = await sql<{ name: string; total_calls: number; total_credits: number | null; avg_duration: number | null }>`
+      SELECT t.name, COUNT(*)::int AS total_calls, SUM(tu.credits_used)::int AS total_credits,
+             AVG(tu.duration_ms)::float8 AS avg_duration
+      FROM tool_usage tu
+      JOIN tools t ON tu.tool_id = t.id
+      WHERE tu.created_at >= CURRENT_DATE - make_interval(days => ${days})
+      GROUP BY t.name
+      ORDER BY t.name`.execute(db);
+    return rows;
+  },
+};
+
+/** Wrappers for the schema's four functions. */
+export const dbFunctions = {
+  /** Sets every account's today_* counters to zero. */
+  async resetDailyCounters(db: DbOrTrx): Promise<void> {
+    await sql`SELECT reset_daily_counters()`.execute(db);
+  },
+
+  /** Whether an account may take one more action of this type now (status, health, daily limit). */
+  async canAccountSend(db: DbOrTrx, accountId: string, actionType: MessageActionType): Promise<boolean> {
+    const { rows } = await sql<{ ok: boolean }>`SELECT can_account_send(${accountId}::uuid, ${actionType}) AS ok`.execute(db);
+    return rows[0]?.ok === true;
+  },
+
+  /** Counts one action against the account's today_* counter and lifetime total. */
+  async incrementAccountCounter(db: DbOrTrx, accountId: string, actionType: MessageActionType): Promise<void> {
+    await sql`SELECT increment_account_counter(${accountId}::uuid, ${actionType})`.execute(db);
+  },
+
+  /** Recomputes a campaign's denormalised totals and rates. */
+  async updateCampaignMetrics(db: DbOrTrx, campaignId: string): Promise<void> {
+    await sql`SELECT update_campaign_metrics(${campaignId}::uuid)`.execute(db);
+  },
+};
