@@ -1,0 +1,20 @@
+/**
+ * @offerlab/provider-kit/testing — for adapter tests only (needs `msw` and `vitest`).
+ */
+export { createMswServer, setupMswServer, createRequestRecorder, formValues } from "./testing-msw.js";
+export type { MswTestServer, RequestRecorder, RecordedRequest, RecordedFile } from "./testing-msw.js";
+
+export {
+  contractFaults,
+  expectedFaultKinds,
+  runCompanySearchContract,
+  runPeopleSearchContract,
+  runEmailFinderContract,
+  runEmailVerifierContract,
+  runCompanyEnricherContract,
+  runPageScraperContract,
+  runLinkedInSenderContract,
+  runEmailSenderContract,
+  runInboxContract,
+} from "./testing-contracts.js";
+export type { ContractFault, ContractSetup } from "./testing-contracts.js";
