@@ -770,6 +770,26 @@ export const ToolInsert = z.object({
 });
 export type ToolInsert = z.input<typeof ToolInsert>;
 
+/** The JSONB columns of each table (they are written through `jsonb()` in @offerlab/db). */
+export const jsonDocumentColumns = {
+  account_activity: [],
+  accounts: [],
+  campaign_contacts: [],
+  campaigns: ["account_ids", "target_criteria", "sequence_config", "scheduling_config"],
+  companies: ["signals", "source_raw"],
+  contacts: ["source_raw"],
+  message_events: ["event_data"],
+  message_templates: [],
+  messages: ["personalization_used"],
+  offers: ["positioning", "icp", "email_templates", "linkedin_templates"],
+  outreach_history: [],
+  pipeline_runs: ["steps", "input_params", "output_summary"],
+  pipeline_steps: ["step_output"],
+  send_queue: [],
+  tool_usage: ["request_params", "response_summary"],
+  tools: [],
+} as const;
+
 /** Row and insert schema of every table, by table name. */
 export const tableSchemas = {
   account_activity: { row: AccountActivityRow, insert: AccountActivityInsert },

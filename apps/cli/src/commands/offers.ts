@@ -38,7 +38,8 @@ function readOfferFile(file: string, cwd: string): Record<string, unknown> {
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     throw new CliError(`--file: ${file} must contain one offer object (keys such as name, type, ownership, description)`, EXIT.usage);
   }
-  return parsed as Record<string, unknown>;
+  // YAML block scalars end in a newline; stored text should not.
+  return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, typeof v === "string" ? v.trim() : v]));
 }
 
 function showOffer(o: Record<string, unknown>): string {
