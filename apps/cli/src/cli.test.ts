@@ -103,6 +103,9 @@ describe("offerlab CLI commands", () => {
 
     const drafts = await runCli(["offers", "list", "--status", "draft", "--json"], env);
     expect(JSON.parse(drafts.stdout).map((o: { slug: string }) => o.slug)).toContain("fractional-revops");
+    const again = await runCli(["offers", "create", "--name", "Fractional RevOps", "--type", "service", "--ownership", "internal", "--description", "x", "--if-not-exists", "--json"], env);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ id: offer.id, ownership: "client" });
     const killed = await runCli(["offers", "list", "--status", "killed", "--json"], env);
     expect(JSON.parse(killed.stdout)).toEqual([]);
   });

@@ -56,7 +56,7 @@ class PGliteClient implements PostgresPoolClient {
   ) {}
 
   query<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>>;
-  query<R>(cursor: never): never;
+  query(cursor: never): never;
   async query<R>(sql: string, parameters?: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>> {
     if (typeof sql !== "string") throw new Error("@offerlab/db: streaming cursors are not supported on PGlite");
     const command = commandOf(sql, undefined);

@@ -70,7 +70,8 @@ export function registerOfferCommands(program: Command, io: Io): void {
     .command("create")
     .description("Create an offer from flags and/or a YAML or JSON file (flags win over the file)")
     .option("-f, --file <path>", "offer.yaml or offer.json with the offer's fields (snake_case, as in the offers table)")
-    .option("--json", "print the created offer as JSON");
+    .option("--json", "print the created offer as JSON")
+    .option("--if-not-exists", "when an offer with the same slug exists, leave it unchanged and exit 0");
   create
     .option("--name <name>", "offer name (required)")
     .option("--slug <slug>", "URL-friendly id (default: from the name)")
@@ -96,6 +97,14 @@ export function registerOfferCommands(program: Command, io: Io): void {
       }
       const db = await openDatabase(io);
       try {
+        if (opts.ifNotExists) {
+          const { slugify } = await import("@offerlab/core");
+          const existing = await offers.get(db, typeof input.slug === "string" ? input.slug : slugify(String(input.name), 60));
+          if (existing) {
+            io.stdout(opts.json ? json(existing) : `Offer ${existing.slug} already exists (${existing.id}); left unchanged.\n`);
+            return;
+          }
+        }
         const offer = await offers.create(db, input);
         io.stdout(opts.json ? json(offer) : `Created offer ${offer.slug} (${offer.id}), status ${offer.status}.\n`);
       } finally {
