@@ -20,6 +20,7 @@ describe("import directions (DESIGN.md)", () => {
     expect(violation("apps/cli/src/x.ts", "@offerlab/db")).toBeUndefined();
     expect(violation("packages/sandbox/src/x.ts", "@offerlab/provider-unipile/msw")).toBeUndefined();
     expect(violation("packages/core/src/x.ts", "zod")).toBeUndefined();
+    expect(violation("packages/scheduler/src/send.test.ts", "@offerlab/provider-unipile/msw")).toBeUndefined();
   });
 
   it("rejects imports against the arrows", () => {
@@ -27,6 +28,7 @@ describe("import directions (DESIGN.md)", () => {
     expect(violation("packages/providers/exa/src/x.ts", "@offerlab/db")).toMatch(/provider may not import db/);
     expect(violation("packages/providers/exa/src/x.ts", "@offerlab/provider-leadmagic")).toMatch(/another provider/);
     expect(violation("packages/scheduler/src/x.ts", "@offerlab/provider-unipile")).toMatch(/scheduler may not import provider/);
+    expect(violation("packages/providers/exa/src/x.test.ts", "@offerlab/provider-unipile")).toMatch(/another provider/);
     expect(violation("packages/db/src/x.ts", "offerlab")).toMatch(/never import apps/);
     expect(violation("packages/core/src/x.ts", "../../db/src/index.js")).toMatch(/another package/);
   });
