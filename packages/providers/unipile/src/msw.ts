@@ -254,9 +254,7 @@ export function createUnipileMock(options: UnipileMockOptions = {}): UnipileMock
         return error(429, "errors/too_many_requests", "Too many requests", { "Retry-After": String(f.options.retryAfterSeconds ?? 30) });
       case "server_error":
         return error(500, "errors/provider_error", "Provider error");
-      case "timeout":
-        await delay(slowMs);
-        return undefined;
+      case "timeout": // acts first, then answers too late (see guarded)
       default:
         return undefined;
     }
@@ -272,8 +270,10 @@ export function createUnipileMock(options: UnipileMockOptions = {}): UnipileMock
       if (!key) return error(401, "errors/missing_credentials", "Missing credentials");
       if (key !== apiKey) return error(401, "errors/invalid_credentials", "Invalid credentials");
       const response = await fn({ request, params });
+      // A slow vendor that acts and answers too late: the worst case for the send path.
+      if (f?.fault === "timeout") await delay(slowMs);
       if (f?.fault === "response_lost") return HttpResponse.error();
-      if (f?.fault === "malformed_json") return new HttpResponse("{\"object\": \"Chat", { status: response.status, headers: { "content-type": "application/json" } });
+      if (f?.fault === "malformed_json") return new HttpResponse("{\"object\": \"Chat", { status: response.ok ? response.status : 200, headers: { "content-type": "application/json" } });
       return response;
     };
   }
