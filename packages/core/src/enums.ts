@@ -144,6 +144,17 @@ export const outreachStatuses = ["sent", "delivered", "bounced", "replied", "spa
 export const pipelineRunStatuses = ["running", "completed", "failed", "cancelled"] as const;
 export const pipelineStepStatuses = ["pending", "running", "completed", "failed", "skipped"] as const;
 
+/**
+ * States of one send attempt (`send_attempts.status`), the send path's fencing record:
+ * claimed → sending → sent | refused | unknown; unknown → sent | not_sent (after reconciliation);
+ * claimed → expired (lease lapsed before any call) | cancelled (a reply or stop arrived first).
+ */
+export const sendAttemptStatuses = ["claimed", "sending", "sent", "refused", "unknown", "not_sent", "expired", "cancelled"] as const;
+/** Quota periods of `account_usage` (UTC days and hours). */
+export const usagePeriods = ["day", "hour"] as const;
+/** What an `account_usage` row counts: a daily action type, or `*` for the hourly limit. */
+export const usageActions = ["connection_request", "message", "email", "*"] as const;
+
 /** ISO weekday numbers used by `campaigns.send_days`: 1 = Monday … 7 = Sunday. */
 export const isoWeekdays = [1, 2, 3, 4, 5, 6, 7] as const;
 
@@ -179,6 +190,9 @@ export const MessageEventType = enumOf(messageEventTypes).schema;
 export const OutreachStatus = enumOf(outreachStatuses).schema;
 export const PipelineRunStatus = enumOf(pipelineRunStatuses).schema;
 export const PipelineStepStatus = enumOf(pipelineStepStatuses).schema;
+export const SendAttemptStatus = enumOf(sendAttemptStatuses).schema;
+export const UsagePeriod = enumOf(usagePeriods).schema;
+export const UsageAction = enumOf(usageActions).schema;
 export const ConnectionDegree = z.union([z.literal(1), z.literal(2), z.literal(3)]);
 export const IsoWeekday = z.int().min(1).max(7);
 
@@ -215,6 +229,9 @@ export type OutreachStatus = z.infer<typeof OutreachStatus>;
 export type PipelineRunStatus = z.infer<typeof PipelineRunStatus>;
 export type PipelineStepStatus = z.infer<typeof PipelineStepStatus>;
 export type ConnectionDegree = z.infer<typeof ConnectionDegree>;
+export type SendAttemptStatus = z.infer<typeof SendAttemptStatus>;
+export type UsagePeriod = z.infer<typeof UsagePeriod>;
+export type UsageAction = z.infer<typeof UsageAction>;
 
 /**
  * Every CHECK-constrained value set by name, for the schema drift test and for the type
@@ -254,6 +271,9 @@ export const checkEnums = {
   outreachStatuses,
   pipelineRunStatuses,
   pipelineStepStatuses,
+  sendAttemptStatuses,
+  usagePeriods,
+  usageActions,
 } as const;
 export type CheckEnumName = keyof typeof checkEnums;
 
