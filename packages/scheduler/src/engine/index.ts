@@ -1,0 +1,8 @@
+/**
+ * The pure scheduling engine of @offerlab/scheduler: send windows, jitter, capacity, sequences,
+ * eligibility and account choice. No I/O; every function takes the current time as an argument.
+ */
+export * from "./reasons.js";
+export * from "./window.js";
+export * from "./capacity.js";
+export * from "./eligibility.js";

@@ -1,0 +1,77 @@
+/**
+ * Why something was not sent now. Every decision of the engine not to send carries one of these
+ * codes; the runtime stores it with the deferred or skipped row so that the CLI can answer
+ * "why didn't this go out?" with {@link describeReason}.
+ */
+export const reasonCodes = [
+  "window_closed",
+  "daily_cap",
+  "hourly_cap",
+  "min_gap",
+  "account_busy",
+  "cooling_off",
+  "account_paused",
+  "account_limited",
+  "account_disconnected",
+  "account_unhealthy",
+  "account_warming_cap",
+  "account_warming",
+  "no_account",
+  "sender_unavailable",
+  "awaiting_connection",
+  "condition_unmet",
+  "already_connected",
+  "do_not_contact",
+  "unsubscribed",
+  "bounced",
+  "replied",
+  "not_eligible",
+  "max_touches",
+  "lint_failed",
+  "campaign_not_active",
+  "not_due",
+] as const;
+
+/** One of {@link reasonCodes}. */
+export type ReasonCode = (typeof reasonCodes)[number];
+
+const descriptions: Readonly<Record<ReasonCode, string>> = {
+  window_closed: "The campaign's send window is closed now (outside its hours or days, in the campaign's time zone).",
+  daily_cap: "The sending account has reached its daily limit for this kind of action.",
+  hourly_cap: "The sending account has reached its hourly limit.",
+  min_gap: "The sending account sent too recently: it keeps a randomised minimum gap between two sends.",
+  account_busy: "The sending account is busy with another send right now.",
+  cooling_off: "This person was contacted by us less than 60 days ago, so a new campaign may not start with them yet.",
+  account_paused: "The sending account is paused.",
+  account_limited: "The sending account was rate-limited by the provider and is cooling down.",
+  account_disconnected: "The sending account is disconnected or banned and must be reconnected.",
+  account_unhealthy: "The sending account's health score is below 30, so it sends nothing.",
+  account_warming_cap: "The sending account is warming up and has reached its reduced (ramped) daily limit.",
+  account_warming:
+    "The sending account has status 'warming' (warmed outside campaigns), so it sends nothing; set it active with a warming week to ramp it up.",
+  no_account: "No usable account of the right type (and rotation set) is assigned to the campaign.",
+  sender_unavailable:
+    "The account that must send this step (the one already talking to this person) is no longer among the campaign's accounts.",
+  awaiting_connection: "The step waits for the LinkedIn invitation to be accepted.",
+  condition_unmet: "The step's condition did not come true in time, so the step was skipped or the sequence stopped.",
+  already_connected: "This person is already a 1st-degree connection, so no invitation is sent.",
+  do_not_contact: "This person is marked do-not-contact.",
+  unsubscribed: "This person unsubscribed.",
+  bounced: "An email to this person bounced.",
+  replied: "This person replied, so the sequence stops.",
+  not_eligible: "This person is marked as not eligible for outreach, so no new campaign starts with them.",
+  max_touches: "The campaign's maximum number of touches for this person has been reached.",
+  lint_failed: "The rendered message failed the lint (placeholder left, empty body or over the channel's length limit).",
+  campaign_not_active: "The campaign is not active.",
+  not_due: "The step is not due yet (its delay since the previous step has not elapsed).",
+};
+
+/** One human sentence explaining a reason code, for the CLI's "why". */
+export function describeReason(code: ReasonCode): string {
+  return descriptions[code];
+}
+
+/** Whether a string is one of {@link reasonCodes} (for reading codes back from the database). */
+export function isReasonCode(value: string): value is ReasonCode {
+  return (reasonCodes as readonly string[]).includes(value);
+}
