@@ -6,3 +6,6 @@ export * from "./reasons.js";
 export * from "./window.js";
 export * from "./capacity.js";
 export * from "./eligibility.js";
+export * from "./jitter.js";
+export * from "./sequence.js";
+export * from "./accounts.js";

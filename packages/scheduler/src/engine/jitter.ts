@@ -1,0 +1,155 @@
+/**
+ * Seeded jitter, so that sends do not land on round minutes or in lock-step, and a randomised
+ * minimum gap between two sends of one account. Everything is deterministic for a seed: the same
+ * seed (say, a send_queue id) always gives the same instant, so a re-plan or a retry agrees with
+ * the first plan.
+ */
+import { currentWindowEnd, nextWindowOpening, type SendWindow } from "./window.js";
+
+/**
+ * A deterministic pseudo-random generator seeded by a string: each call returns the next number in
+ * [0, 1). The seed is hashed with cyrb128 into the 128-bit state of sfc32.
+ */
+export function seededRandom(seed: string): () => number {
+  let h1 = 1779033703;
+  let h2 = 3144134277;
+  let h3 = 1013904242;
+  let h4 = 2773480762;
+  for (let i = 0; i < seed.length; i++) {
+    const k = seed.charCodeAt(i);
+    h1 = h2 ^ Math.imul(h1 ^ k, 597399067);
+    h2 = h3 ^ Math.imul(h2 ^ k, 2869860233);
+    h3 = h4 ^ Math.imul(h3 ^ k, 951274213);
+    h4 = h1 ^ Math.imul(h4 ^ k, 2716044179);
+  }
+  h1 = Math.imul(h3 ^ (h1 >>> 18), 597399067);
+  h2 = Math.imul(h4 ^ (h2 >>> 22), 2869860233);
+  h3 = Math.imul(h1 ^ (h3 >>> 17), 951274213);
+  h4 = Math.imul(h2 ^ (h4 >>> 19), 2716044179);
+  let a = (h1 ^ h2 ^ h3 ^ h4) >>> 0;
+  let b = (h2 ^ h1) >>> 0;
+  let c = (h3 ^ h1) >>> 0;
+  let d = (h4 ^ h1) >>> 0;
+  const next = (): number => {
+    a >>>= 0;
+    b >>>= 0;
+    c >>>= 0;
+    d >>>= 0;
+    let t = (a + b) | 0;
+    a = b ^ (b >>> 9);
+    b = (c + (c << 3)) | 0;
+    c = (c << 21) | (c >>> 11);
+    d = (d + 1) | 0;
+    t = (t + d) | 0;
+    c = (c + t) | 0;
+    return (t >>> 0) / 4294967296;
+  };
+  // Discard the first outputs, which correlate with the seed's hash.
+  for (let i = 0; i < 12; i++) next();
+  return next;
+}
+
+/** A stable 32-bit hash of a string (for rotation parity and tie-breaks). */
+export function stableHash(value: string): number {
+  return Math.floor(seededRandom(value)() * 4294967296) >>> 0;
+}
+
+/** The default largest jitter added to a send time, in minutes. */
+export const DEFAULT_MAX_JITTER_MINUTES = 17;
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+/** How many windows to try with the full jitter before clamping the jitter into the window. */
+const FULL_JITTER_TRIES = 3;
+
+/**
+ * A send instant for work that may go from `earliest` on: the next window opening at or after
+ * `earliest`, plus a seeded jitter of up to `maxJitterMinutes` (default 17) whole minutes and a
+ * seconds part of 1–58 s (plus milliseconds), so it is never on a round minute (the wall clock's
+ * seconds are never 0).
+ *
+ * The result is ≥ `earliest` and inside the window. When the jitter would push it past the end of
+ * that window, it moves into the next opening (with the next draw of the same seed). A window
+ * shorter than the jitter, tried a few times, gets a jitter scaled to its length instead. The
+ * result is deterministic for (`w`, `earliest`, `seed`, `opts`).
+ */
+export function jitteredSendTime(
+  w: SendWindow,
+  earliest: Date,
+  seed: string,
+  opts: { maxJitterMinutes?: number } = {},
+): Date {
+  const maxJitterMinutes = opts.maxJitterMinutes ?? DEFAULT_MAX_JITTER_MINUTES;
+  if (!(Number.isFinite(maxJitterMinutes) && maxJitterMinutes >= 0)) {
+    throw new RangeError(`maxJitterMinutes must be a number ≥ 0, got ${maxJitterMinutes}`);
+  }
+  const random = seededRandom(seed);
+  let from = earliest;
+  for (let attempt = 0; attempt < 400; attempt++) {
+    const base = nextWindowOpening(w, from);
+    const end = currentWindowEnd(w, base);
+    if (end === null) throw new Error("unreachable: an opening is in its window");
+    const baseMs = base.getTime();
+    const room = end.getTime() - baseMs;
+    const r1 = random();
+    const r2 = random();
+    const r3 = random();
+    const spread = attempt < FULL_JITTER_TRIES ? maxJitterMinutes * MINUTE : Math.min(maxJitterMinutes * MINUTE, room);
+    const candidate = offRoundMinute(w, baseMs + Math.floor(r1 * spread), r2, r3);
+    if (candidate >= baseMs && candidate < end.getTime()) return new Date(candidate);
+    // The jitter would leave this window (or it is too short for an off-minute instant): next one.
+    from = end;
+  }
+  throw new Error(`no send time found for window ${w.timeZone} ${w.start}-${w.end}`);
+}
+
+/**
+ * An instant in the wall-clock minute of `ms` (or the next one, so as never to go back before `ms`)
+ * whose seconds are 1–58 and milliseconds random.
+ */
+function offRoundMinute(w: SendWindow, ms: number, r2: number, r3: number): number {
+  // The zone's offset may have seconds (historical zones); align on the wall clock's minute.
+  const local = ms + wallOffsetRemainder(w.timeZone, ms);
+  const minuteStart = ms - (((local % MINUTE) + MINUTE) % MINUTE);
+  const within = (1 + Math.floor(r2 * 58)) * SECOND + Math.floor(r3 * 1000);
+  let t = minuteStart + within;
+  if (t < ms) t += MINUTE;
+  return t;
+}
+
+const remainders = new Map<string, number>();
+/** The seconds part of a zone's offset, in ms (0 for every modern zone). */
+function wallOffsetRemainder(timeZone: string, ms: number): number {
+  let r = remainders.get(timeZone);
+  if (r === undefined) {
+    const f = new Intl.DateTimeFormat("en-US", { timeZone, second: "numeric" });
+    const utcSeconds = new Date(ms).getUTCSeconds();
+    const localSeconds = Number(f.formatToParts(new Date(ms)).find((p) => p.type === "second")?.value ?? utcSeconds);
+    r = (((localSeconds - utcSeconds) % 60) + 60) % 60;
+    remainders.set(timeZone, r);
+  }
+  return r * SECOND;
+}
+
+/**
+ * A randomised minimum gap to keep between two sends of one account, in milliseconds, uniform
+ * between `minSeconds` (default 90) and `maxSeconds` (default 300) and deterministic for the seed
+ * (say, account id and queue row id).
+ */
+export function accountGapMs(seed: string, opts: { minSeconds?: number; maxSeconds?: number } = {}): number {
+  const min = opts.minSeconds ?? 90;
+  const max = opts.maxSeconds ?? 300;
+  if (!(Number.isFinite(min) && Number.isFinite(max) && min >= 0 && max >= min)) {
+    throw new RangeError(`account gap needs 0 ≤ minSeconds ≤ maxSeconds, got ${min} and ${max}`);
+  }
+  return Math.round((min + seededRandom(seed)() * (max - min)) * SECOND);
+}
+
+/** The earliest instant an account that last sent at `lastActionAt` may send again, or null when it never sent. */
+export function accountNextFreeAt(
+  lastActionAt: Date | null,
+  seed: string,
+  opts: { minSeconds?: number; maxSeconds?: number } = {},
+): Date | null {
+  return lastActionAt === null ? null : new Date(lastActionAt.getTime() + accountGapMs(seed, opts));
+}
