@@ -16,9 +16,10 @@
  * - `not_connected`: true while the person is not connected. Once connected it can never come true
  *   again, so it is unmet at once (skip or stop, no waiting).
  * - `no_reply`: true while the person has not replied in this campaign; a reply makes it unmet at once.
- * - A `linkedin_dm` step without a condition implicitly has `connected` with the defaults (a DM can
- *   only go to a connection); a `connection_request` step to someone already connected is skipped
- *   (`already_connected`).
+ * - A `linkedin_dm` step also needs `connected`, whatever its own condition (a DM can only reach a
+ *   connection): it waits for the connection like a `connected` step, with the step's
+ *   `wait_days_max` / `on_condition_unmet` or their defaults. A `connection_request` step to
+ *   someone already connected is skipped (`already_connected`).
  *
  * Ending: a reply with `stop_on_reply` (default true) → done (`replied`); `max_touches` steps sent →
  * done (`max_touches`); no step left → done (`completed`).
@@ -31,7 +32,7 @@
  * touch.
  */
 import { DEFAULT_CONDITION_WAIT_DAYS_MAX, DEFAULT_ON_CONDITION_UNMET } from "@offerlab/core";
-import type { SchedulingConfig, SchedulingStep, StepCondition } from "@offerlab/core";
+import type { SchedulingConfig, SchedulingStep } from "@offerlab/core";
 import type { ReasonCode } from "./reasons.js";
 
 /** Where one contact stands in a campaign's sequence. */
@@ -59,10 +60,12 @@ export type StepPlan =
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** The condition a step effectively has (a LinkedIn DM implicitly needs a connection). */
-export function effectiveCondition(step: SchedulingStep): StepCondition | undefined {
-  if (step.condition !== undefined) return step.condition;
-  return step.type === "linkedin_dm" ? "connected" : undefined;
+/**
+ * Whether a step can only go to a connection: its condition is `connected`, or it is a LinkedIn DM
+ * (a DM can only reach a 1st-degree connection, whatever other condition the step has).
+ */
+export function needsConnection(step: SchedulingStep): boolean {
+  return step.condition === "connected" || step.type === "linkedin_dm";
 }
 
 /**
@@ -91,22 +94,13 @@ export function planNextStep(config: SchedulingConfig, p: SequenceProgress, now:
 
   if (step.type === "connection_request" && p.connected) return { kind: "skip", step, reason: "already_connected", at: now };
 
-  switch (effectiveCondition(step)) {
-    case undefined:
-      break;
-    case "no_reply":
-      if (p.replied) return unmet();
-      break;
-    case "not_connected":
-      if (p.connected) return unmet();
-      break;
-    case "connected": {
-      if (p.connected) break;
-      const waitStart = (p.conditionWaitStartedAt ?? dueAt).getTime();
-      const deadline = new Date(waitStart + (step.wait_days_max ?? DEFAULT_CONDITION_WAIT_DAYS_MAX) * DAY_MS);
-      if (now.getTime() < deadline.getTime()) return { kind: "wait", step, until: deadline, reason: "awaiting_connection" };
-      return unmet();
-    }
+  if (step.condition === "no_reply" && p.replied) return unmet();
+  if (step.condition === "not_connected" && p.connected) return unmet();
+  if (needsConnection(step) && !p.connected) {
+    const waitStart = (p.conditionWaitStartedAt ?? dueAt).getTime();
+    const deadline = new Date(waitStart + (step.wait_days_max ?? DEFAULT_CONDITION_WAIT_DAYS_MAX) * DAY_MS);
+    if (now.getTime() < deadline.getTime()) return { kind: "wait", step, until: deadline, reason: "awaiting_connection" };
+    return unmet();
   }
   return { kind: "due", step, dueAt };
 }
