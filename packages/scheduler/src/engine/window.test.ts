@@ -180,4 +180,30 @@ describe("properties", () => {
       { numRuns: 300 },
     );
   });
+
+  it("agrees with a minute-by-minute scan of the wall clock around daylight-saving weekends", () => {
+    fc.assert(
+      fc.property(arbWindow, arbInstant, (w, from) => {
+        const open = nextWindowOpening(w, from);
+        // Scan every minute boundary for three days: windows and transitions start on minutes.
+        let t = Math.ceil(from.getTime() / 60_000) * 60_000;
+        let scanned: number | null = isInWindow(w, from) ? from.getTime() : null;
+        for (let i = 0; scanned === null && i < 3 * 24 * 60; i++, t += 60_000) {
+          if (isInWindow(w, new Date(t))) scanned = t;
+        }
+        if (scanned !== null) expect(open.getTime()).toBe(scanned);
+        else expect(open.getTime()).toBeGreaterThan(t - 60_000);
+        if (scanned !== null) {
+          const end = currentWindowEnd(w, open)!.getTime();
+          let u = Math.floor(open.getTime() / 60_000) * 60_000 + 60_000;
+          let closed: number | null = null;
+          for (let i = 0; closed === null && i < 3 * 24 * 60; i++, u += 60_000) {
+            if (!isInWindow(w, new Date(u))) closed = u;
+          }
+          if (closed !== null) expect(end).toBe(closed);
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
 });
