@@ -54,6 +54,16 @@ describe("jitteredSendTime", () => {
     expect(wallClock("Europe/Paris", t).time.endsWith(":00")).toBe(false);
   });
 
+  it("crosses midnight into the next send day when the jitter would pass a 24:00 end", () => {
+    const evening: SendWindow = { start: "20:00", end: "24:00", days: [1, 2, 3, 4, 5, 6, 7], timeZone: "Australia/Sydney" };
+    // 2026-07-01 23:59 AEST (+10) = 13:59Z; a jitter past one minute lands the next evening from 20:00.
+    for (let i = 0; i < 30; i++) {
+      const t = jitteredSendTime(evening, new Date("2026-07-01T13:59:00Z"), `m${i}`);
+      expect(isInWindow(evening, t)).toBe(true);
+      if (t.getTime() >= Date.parse("2026-07-01T14:00:00Z")) expect(t.getTime()).toBeGreaterThanOrEqual(Date.parse("2026-07-02T10:00:00Z"));
+    }
+  });
+
   it("rejects a negative jitter", () => {
     expect(() => jitteredSendTime(office, new Date(), "x", { maxJitterMinutes: -1 })).toThrow(RangeError);
   });
