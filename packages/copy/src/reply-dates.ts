@@ -20,7 +20,7 @@ const ORD = "(?:st|nd|rd|th)?";
 
 /** What a date phrase follows: whether the named day is the first day back or the last day away. */
 const TRIGGER =
-  /\b(back(?: in the office| at work| in office| online)?(?: on| from| by)?|return(?:ing|s)?(?: to (?:the )?(?:office|work))?(?: on)?|in the office (?:on|from)|until|till|til|through|thru|up to and including|to and including|after)\s+(?:the\s+)?$/;
+  /\b(back(?: in the office| at work| in office| online)?(?: on| from| by)?|return(?:ing|s)?(?: to (?:the )?(?:office|work))?(?: on)?|in the office (?:on|from)|until|till|til|bis|bis zum|jusqu'au|hasta el|through|thru|up to and including|to and including|after)\s+(?:the\s+)?$/;
 
 /** Order of day and month in an ambiguous numeric date such as `03/04`. */
 export type DateOrder = "mdy" | "dmy";
@@ -65,13 +65,14 @@ function findDates(text: string, receivedAt: Date, order: DateOrder): Found[] {
   for (const m of text.matchAll(/\b(\d{4})-(\d{1,2})-(\d{1,2})\b/g)) {
     add(m.index, iso(Number(m[1]), Number(m[2]), Number(m[3])));
   }
-  for (const m of text.matchAll(/\b(\d{1,2})[./](\d{1,2})(?:[./](\d{4}|\d{2}))?\b/g)) {
+  for (const m of text.matchAll(/\b(\d{1,2})([./])(\d{1,2})(?:\2(\d{4}|\d{2}))?\b/g)) {
     if (found.some((f) => f.index <= m.index && m.index < f.index + 10)) continue;
     const a = Number(m[1]);
-    const b = Number(m[2]);
-    const dmy = a > 12 || (b <= 12 && order === "dmy");
+    const b = Number(m[3]);
+    // Dotted dates (12.03.2025) are day-first wherever they are written.
+    const dmy = a > 12 || (b <= 12 && (order === "dmy" || m[2] === "."));
     const [day, month] = dmy ? [a, b] : [b, a];
-    add(m.index, m[3] === undefined ? withYear(month, day, receivedAt) : iso(fullYear(m[3]), month, day));
+    add(m.index, m[4] === undefined ? withYear(month, day, receivedAt) : iso(fullYear(m[4]), month, day));
   }
   const dayMonth = new RegExp(`\\b(?:${WEEKDAY},?\\s+)?(\\d{1,2})${ORD}(?:\\s+of)?\\s+${MONTH}(?:,?\\s+(\\d{4}))?`, "g");
   for (const m of text.matchAll(dayMonth)) {
