@@ -136,7 +136,7 @@ function findTransition(timeZone: string, lo: number, hi: number, target: number
  * An ambiguous time (fall back) gives its first occurrence; a time that does not exist (spring
  * forward) gives the first existing instant after it, which is the transition.
  */
-export function zonedWallTimeToInstant(timeZone: string, wall: number): number {
+function zonedWallTimeToInstant(timeZone: string, wall: number): number {
   return Math.min(...wallTimeOccurrences(timeZone, wall));
 }
 
