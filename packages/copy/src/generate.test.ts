@@ -264,3 +264,22 @@ describe("generateTemplates", () => {
     expect(llm.requests).toHaveLength(0);
   });
 });
+
+describe("the README's /new-offer flow", () => {
+  it("goes from a three-line offer to canvas, ICP, email and LinkedIn copy with a configured model", async () => {
+    llm.reply({ json: canvas }, { json: icp }, { json: emailTemplates }, { json: linkedInTemplates });
+    const options = { env: anthropicEnv };
+    const positioning = await generatePositioning(offer, options);
+    const derived = await deriveIcp(positioning, options);
+    const emails = await generateTemplates(offer, positioning, derived, { channel: "email", steps: 3 }, options);
+    const linkedin = await generateTemplates(offer, positioning, derived, { channel: "linkedin" }, options);
+    expect(offer.description.split("\n")).toHaveLength(3);
+    expect([positioning, derived, emails, linkedin]).toEqual([canvas, icp, emailTemplates, linkedInTemplates]);
+    expect(llm.requests.map((r) => (r.body.output_config as { format: { type: string } }).format.type)).toEqual([
+      "json_schema",
+      "json_schema",
+      "json_schema",
+      "json_schema",
+    ]);
+  });
+});
