@@ -99,6 +99,11 @@ export function createDb(options: CreateDbOptions = {}): Kysely<Database> {
     // An idle client losing its connection (a Postgres restart, a pooler recycling it) must not
     // crash the process: the pool drops that client and opens a new one on the next query.
     pool.on("error", () => {});
+    // A checked-out client whose connection dies between two queries emits 'error' with no
+    // listener, which would crash the process; the pending or next query fails instead.
+    pool.on("connect", (client) => {
+      client.on("error", () => {});
+    });
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   } else {
     const pglite = new PGlite({

@@ -1,0 +1,14 @@
+/**
+ * @offerlab/scheduler — the planning engine (pure: windows, capacity, sequences, eligibility,
+ * account choice) and the queue runtime over @offerlab/db (claim, reserve, attempt, send, record,
+ * reap, reconcile, stop on reply).
+ */
+export * from "./engine/index.js";
+export { dispatchOne, dispatchDue, decide, classifyError } from "./runtime/dispatch.js";
+export { reapExpired, reconcileUnknown, recordReply } from "./runtime/recover.js";
+export type { ReconcileSummary } from "./runtime/recover.js";
+export { runSendPath } from "./runtime/loop.js";
+export type { RunOptions, RunSummary } from "./runtime/loop.js";
+export { reserveQuota, releaseQuota, readUsage, usagePeriods } from "./runtime/quota.js";
+export { RunnerCrash } from "./runtime/types.js";
+export type { CrashPoint, DispatchOutcome, SendPathOptions, Senders } from "./runtime/types.js";

@@ -1,0 +1,331 @@
+/**
+ * The send path's invariants on a real database with the Unipile fake counting what was actually
+ * sent. Race and crash tests run on PostgreSQL (TEST_DATABASE_URL): PGlite serialises everything
+ * on one connection, so races there would pass vacuously. The sequential behaviour also runs on
+ * PGlite.
+ */
+import { createDb } from "@offerlab/db";
+import { sql } from "kysely";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { dispatchOne } from "../dispatch.js";
+import { runSendPath, type RunOptions } from "../loop.js";
+import { reapExpired, reconcileUnknown, recordReply } from "../recover.js";
+import { RunnerCrash, type CrashPoint, type SendPathOptions } from "../types.js";
+import { emailsPerRecipient, mswServer, seedWorld, type World } from "./world.js";
+
+const server = mswServer();
+beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
+afterAll(() => server.close());
+
+const PG = Boolean(process.env.TEST_DATABASE_URL);
+const engines = PG ? (["pglite", "postgres"] as const) : (["pglite"] as const);
+
+function opts(w: World, extra: Partial<RunOptions> = {}): RunOptions {
+  return { db: w.db, senders: w.senders, now: () => w.clock.now, accountGapMs: { min: 0, max: 0 }, leaseMs: 60_000, ...extra };
+}
+
+async function statusCounts(w: World): Promise<Record<string, number>> {
+  const rows = await w.db.selectFrom("send_queue").select(["status"]).select((eb) => eb.fn.countAll<number>().as("n")).groupBy("status").execute();
+  return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+}
+
+/** Everything a finished run must satisfy: each row sent at most once, books equal to reality. */
+async function expectConsistentBooks(w: World) {
+  const perRecipient = emailsPerRecipient(w.mock);
+  for (const [, n] of perRecipient) expect(n).toBe(1);
+  const sent = Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM send_queue WHERE status = 'sent'`.execute(w.db)).rows[0]!.n);
+  expect(sent).toBe([...perRecipient.values()].reduce((a, b) => a + b, 0));
+  const msgs = (await sql<{ n: number }>`SELECT count(*)::int AS n FROM messages WHERE status = 'sent'`.execute(w.db)).rows[0]!.n;
+  const history = (await sql<{ n: number }>`SELECT count(*)::int AS n FROM outreach_history`.execute(w.db)).rows[0]!.n;
+  const attempts = (await sql<{ n: number }>`SELECT count(*)::int AS n FROM send_attempts WHERE status = 'sent'`.execute(w.db)).rows[0]!.n;
+  expect([msgs, history, attempts]).toEqual([sent, sent, sent]);
+  // Reserved quota equals sends: nothing leaked, nothing double-counted.
+  const used = (await sql<{ n: number }>`SELECT coalesce(sum(used), 0)::int AS n FROM account_usage WHERE period = 'day'`.execute(w.db)).rows[0]!.n;
+  expect(used).toBe(sent);
+}
+
+describe.each(engines)("send path basics on %s", (engine) => {
+  let w: World;
+  afterEach(async () => {
+    await w?.t.drop();
+  });
+
+  it("sends each due row once and records it everywhere", async () => {
+    w = await seedWorld({ engine, server, accounts: 2, contacts: 6 });
+    const summary = await runSendPath(opts(w));
+    expect(summary.outcomes.sent).toBe(6);
+    expect(await statusCounts(w)).toEqual({ sent: 6 });
+    await expectConsistentBooks(w);
+    const cc = await w.db.selectFrom("campaign_contacts").selectAll().execute();
+    expect(cc.every((c) => c.touches === 1 && c.current_step === 1 && c.email_account_id !== null && c.email_thread_ref !== null)).toBe(true);
+    const people = await w.db.selectFrom("contacts").select(["already_contacted", "global_status", "global_contact_count"]).execute();
+    expect(people.every((p) => p.already_contacted && p.global_status === "cooling_off" && p.global_contact_count === 1)).toBe(true);
+    const acct = await w.db.selectFrom("accounts").select(["today_emails", "total_sent"]).orderBy("name").execute();
+    expect(acct).toEqual([
+      { today_emails: 3, total_sent: 3 },
+      { today_emails: 3, total_sent: 3 },
+    ]);
+    // The email carried our attempt id in the custom header (what reconciliation looks for).
+    const attempts = await w.db.selectFrom("send_attempts").select("id").execute();
+    const headers = w.mock.state.emails.flatMap((e) => e.headers.map((h) => h.value));
+    for (const a of attempts) expect(headers).toContain(a.id);
+    expect(await runSendPath(opts(w))).toMatchObject({ handled: 0 });
+  });
+
+  it("defers outside the window, on a paused campaign, and over the daily cap — with the reason", async () => {
+    w = await seedWorld({ engine, server, accounts: 1, contacts: 4, dailyLimitEmails: 2 });
+    await w.db.updateTable("campaigns").set({ send_window_start: "09:00", send_window_end: "17:00", timezone: "America/New_York" }).execute();
+    w.clock.set(new Date("2026-11-25T23:30:00Z")); // 18:30 in New York
+    const closed = await dispatchOne(opts(w));
+    expect(closed).toMatchObject({ kind: "deferred", reason: "window_closed" });
+    if (closed.kind === "deferred") {
+      expect(closed.until.getTime()).toBeGreaterThanOrEqual(new Date("2026-11-26T14:00:00Z").getTime());
+      expect(closed.until.getTime()).toBeLessThan(new Date("2026-11-26T22:00:00Z").getTime());
+    }
+    w.clock.set(new Date("2026-11-26T15:00:00Z")); // 10:00 in New York
+    await w.db.updateTable("send_queue").set({ scheduled_for: new Date("2026-11-26T14:00:00Z") }).execute();
+    const summary = await runSendPath(opts(w));
+    expect(summary.outcomes.sent).toBe(2);
+    expect(summary.deferred.daily_cap).toBe(2);
+    const why = await w.db.selectFrom("send_queue").select(["defer_reason"]).where("status", "=", "pending").execute();
+    expect(why.map((r) => r.defer_reason)).toEqual(["daily_cap", "daily_cap"]);
+    await expectConsistentBooks(w);
+  });
+
+  it("never sends to someone marked do_not_contact, and stops a sequence on reply", async () => {
+    w = await seedWorld({ engine, server, accounts: 1, contacts: 3 });
+    await w.db.updateTable("contacts").set({ global_status: "do_not_contact" }).where("email", "=", "person0@acme.example").execute();
+    const cc1 = await w.db.selectFrom("campaign_contacts").innerJoin("contacts", "contacts.id", "campaign_contacts.contact_id").select("campaign_contacts.id").where("contacts.email", "=", "person1@acme.example").executeTakeFirstOrThrow();
+    const res = await recordReply({ db: w.db, now: () => w.clock.now }, { campaignContactId: cc1.id, text: "Interested!", sentiment: "positive" });
+    expect(res.cancelled).toBe(1);
+    const summary = await runSendPath(opts(w));
+    expect(summary.outcomes).toMatchObject({ sent: 1, skipped: 1 });
+    expect([...emailsPerRecipient(w.mock).keys()]).toEqual(["person2@acme.example"]);
+    const skipped = await w.db.selectFrom("send_queue").select(["status", "defer_reason"]).where("status", "in", ["skipped", "cancelled"]).orderBy("status").execute();
+    expect(skipped).toEqual([
+      { status: "cancelled", defer_reason: "replied" },
+      { status: "skipped", defer_reason: "do_not_contact" },
+    ]);
+  });
+
+  it("maps refusals: a 422 fails the row and gives the quota back; a 429 cools the account down", async () => {
+    w = await seedWorld({ engine, server, accounts: 1, contacts: 2 });
+    w.mock.fail("refusal", { times: 1, match: "POST /emails", type: "errors/recipient_rejected" });
+    const refused = await dispatchOne(opts(w));
+    expect(refused).toMatchObject({ kind: "refused", final: true });
+    w.mock.fail("rate_limited_retry_after", { times: 1, match: "POST /emails", retryAfterSeconds: 600 });
+    const limited = await dispatchOne(opts(w));
+    expect(limited).toMatchObject({ kind: "refused", final: false });
+    const account = await w.db.selectFrom("accounts").select(["status", "limited_until"]).executeTakeFirstOrThrow();
+    expect(account.status).toBe("limited");
+    expect(account.limited_until!.getTime()).toBe(w.clock.now.getTime() + 600_000);
+    expect(await dispatchOne(opts(w))).toMatchObject({ kind: "idle" });
+    w.clock.advance(601_000);
+    expect(await dispatchOne(opts(w))).toMatchObject({ kind: "sent" });
+    expect(await statusCounts(w)).toEqual({ failed: 1, sent: 1 });
+    await expectConsistentBooks(w);
+  });
+
+  it("an unknown outcome ('acted but the response was lost') ends sent after reconciliation, never sent twice", async () => {
+    w = await seedWorld({ engine, server, accounts: 1, contacts: 1 });
+    w.mock.fail("response_lost", { times: 1, match: "POST /emails" });
+    expect(await dispatchOne(opts(w))).toMatchObject({ kind: "unknown" });
+    expect(w.mock.state.emails.filter((e) => e.role === "sent")).toHaveLength(1);
+    // While unknown, nothing resends it.
+    w.clock.advance(10 * 60_000);
+    expect(await dispatchOne(opts(w))).toMatchObject({ kind: "idle" });
+    expect(await reconcileUnknown(opts(w))).toEqual({ sent: 1, notSent: 0, cannotTell: 0 });
+    expect(await statusCounts(w)).toEqual({ sent: 1 });
+    await expectConsistentBooks(w);
+  });
+
+  it("a runner that outlives its lease records once; the reconciler cannot record it again", async () => {
+    w = await seedWorld({ engine, server, accounts: 1, contacts: 1 });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const slow = {
+      ...w.senders,
+      email: {
+        ...w.senders.email!,
+        sendEmail: async (...args: Parameters<NonNullable<World["senders"]["email"]>["sendEmail"]>) => {
+          const res = await w.senders.email!.sendEmail(...args);
+          await gate; // the provider acted; the runner is frozen past its lease
+          return res;
+        },
+      },
+    };
+    const zombie = dispatchOne(opts(w, { senders: slow }));
+    await new Promise((r) => setTimeout(r, 200));
+    w.clock.advance(5 * 60_000);
+    expect(await reapExpired(opts(w))).toEqual({ requeued: 0, unknown: 1 });
+    expect(await reconcileUnknown(opts(w))).toMatchObject({ sent: 1 });
+    release();
+    expect(await zombie).toMatchObject({ kind: "lost" });
+    expect(await statusCounts(w)).toEqual({ sent: 1 });
+    await expectConsistentBooks(w);
+  });
+
+  it.each<CrashPoint>(["after_claim", "after_mark_sending", "during_call", "after_call", "during_record"])(
+    "a runner killed %s leaves no double send, and recovery ends the row sent",
+    async (point) => {
+      w = await seedWorld({ engine, server, accounts: 1, contacts: 2 });
+      const crash = opts(w, {
+        crashAt: (p) => {
+          if (p === point) throw new RunnerCrash(p);
+        },
+      });
+      await expect(dispatchOne(crash)).rejects.toBeInstanceOf(RunnerCrash);
+      // Nothing more happens until the lease lapses: the row is neither resent nor lost.
+      expect(await statusCounts(w)).toMatchObject({ processing: 1, pending: 1 });
+      await runSendPath(opts(w, { max: 1 }));
+      w.clock.advance(2 * 60_000);
+      const first = await runSendPath(opts(w));
+      const second = await runSendPath(opts(w));
+      expect(first.errors + second.errors).toBe(0);
+      expect(await statusCounts(w)).toEqual({ sent: 2 });
+      await expectConsistentBooks(w);
+      const attempts = await w.db.selectFrom("send_attempts").select(["status"]).orderBy("created_at").execute();
+      expect(attempts.filter((a) => a.status === "sent")).toHaveLength(2);
+      expect(attempts.every((a) => ["sent", "expired", "not_sent"].includes(a.status))).toBe(true);
+    },
+  );
+
+  it("a reply that arrives between claim and call cancels the claimed attempt: no message goes out", async () => {
+    w = await seedWorld({ engine, server, accounts: 1, contacts: 1 });
+    const cc = await w.db.selectFrom("campaign_contacts").select("id").executeTakeFirstOrThrow();
+    const out = await dispatchOne(
+      opts(w, {
+        crashAt: async (p) => {
+          if (p === "after_claim") await recordReply({ db: w.db, now: () => w.clock.now }, { campaignContactId: cc.id, text: "stop" });
+        },
+      }),
+    );
+    expect(out).toMatchObject({ kind: "lost" });
+    expect(w.mock.state.emails).toHaveLength(0);
+    expect(await statusCounts(w)).toEqual({ cancelled: 1 });
+    const used = (await sql<{ n: number }>`SELECT coalesce(sum(used), 0)::int AS n FROM account_usage`.execute(w.db)).rows[0]!.n;
+    expect(used).toBe(0);
+  });
+
+  it("the daily quota restarts with the UTC day, without any reset job", async () => {
+    w = await seedWorld({ engine, server, accounts: 1, contacts: 4, dailyLimitEmails: 2, start: new Date("2026-11-25T23:59:00Z") });
+    const before = await runSendPath(opts(w));
+    expect(before.outcomes.sent).toBe(2);
+    w.clock.set(new Date("2026-11-26T00:00:30Z"));
+    const after = await runSendPath(opts(w));
+    expect(after.outcomes.sent).toBe(2);
+    const acct = await w.db.selectFrom("accounts").select(["today_emails", "total_sent"]).executeTakeFirstOrThrow();
+    expect(acct).toEqual({ today_emails: 2, total_sent: 4 });
+    await expectConsistentBooks(w);
+  });
+});
+
+describe.runIf(PG)("send path races on postgres", () => {
+  let w: World;
+  afterEach(async () => {
+    await w?.t.drop();
+  });
+
+  async function runners(k: number, make: (i: number) => SendPathOptions) {
+    const dbs = Array.from({ length: k }, () => createDb({ databaseUrl: w.t.url!, env: {}, maxConnections: 2 }));
+    try {
+      return await Promise.all(dbs.map((db, i) => runSendPath({ ...make(i), db, runnerId: `r${i}` })));
+    } finally {
+      await Promise.all(dbs.map((db) => db.destroy()));
+    }
+  }
+
+  it("N runners racing over many due rows: each row sent exactly once, none lost", async () => {
+    w = await seedWorld({ engine: "postgres", server, accounts: 6, contacts: 600 });
+    const results = await runners(6, () => opts(w));
+    expect(results.reduce((s, r) => s + r.outcomes.sent, 0)).toBe(600);
+    expect(results.every((r) => r.errors === 0)).toBe(true);
+    expect(results.filter((r) => r.outcomes.sent > 0).length).toBeGreaterThan(1);
+    expect(await statusCounts(w)).toEqual({ sent: 600 });
+    const perRecipient = emailsPerRecipient(w.mock);
+    expect(perRecipient.size).toBe(600);
+    await expectConsistentBooks(w);
+  }, 120_000);
+
+  it("the limit race: 8 runners, 2 accounts, low limits — sends never exceed a limit and counters equal sends", async () => {
+    w = await seedWorld({ engine: "postgres", server, accounts: 2, contacts: 200, dailyLimitEmails: 25, hourlyLimit: 1000 });
+    const res = await runners(8, () => opts(w));
+    expect(res.every((r) => r.errors === 0)).toBe(true);
+    expect(res.reduce((s, r) => s + (r.deferred.daily_cap ?? 0), 0)).toBeGreaterThan(0);
+    const perAccount = await sql<{ account_id: string; n: number }>`
+      SELECT account_id, count(*)::int AS n FROM send_attempts WHERE status = 'sent' GROUP BY account_id`.execute(w.db);
+    expect(perAccount.rows.map((r) => r.n)).toEqual([25, 25]);
+    const usage = await sql<{ account_id: string; used: number }>`SELECT account_id, used FROM account_usage WHERE period = 'day'`.execute(w.db);
+    for (const r of perAccount.rows) expect(usage.rows.find((u) => u.account_id === r.account_id)?.used).toBe(r.n);
+    expect(w.mock.state.emails.filter((e) => e.role === "sent")).toHaveLength(50);
+    await expectConsistentBooks(w);
+  }, 120_000);
+
+  it("the naive read-then-write limit check overruns under the same race (the test catches the bug)", async () => {
+    w = await seedWorld({ engine: "postgres", server, accounts: 1, contacts: 120, dailyLimitEmails: 10 });
+    // The anti-pattern of SEND-PATH.md: read the counter, send, then write read + 1.
+    const naiveRunner = async (i: number) => {
+      const db = createDb({ databaseUrl: w.t.url!, env: {}, maxConnections: 1 });
+      try {
+        for (;;) {
+          const row = await db.transaction().execute(async (trx) => {
+            const r = await trx.selectFrom("send_queue").selectAll().where("status", "=", "pending").limit(1).forUpdate().skipLocked().executeTakeFirst();
+            if (r) await trx.updateTable("send_queue").set({ status: "processing" }).where("id", "=", r.id).execute();
+            return r;
+          });
+          if (!row) return;
+          const account = await db.selectFrom("accounts").select(["today_emails", "daily_limit_emails", "unipile_account_id"]).where("id", "=", row.account_id!).executeTakeFirstOrThrow();
+          if (account.today_emails >= account.daily_limit_emails) {
+            await db.updateTable("send_queue").set({ status: "skipped" }).where("id", "=", row.id).execute();
+            continue;
+          }
+          await w.senders.email!.sendEmail({ accountId: account.unipile_account_id!, to: [{ email: `naive${i}-${row.id}@acme.example` }], subject: "x", text: "x" });
+          await db.updateTable("accounts").set({ today_emails: account.today_emails + 1 }).where("id", "=", row.account_id!).execute();
+          await db.updateTable("send_queue").set({ status: "sent" }).where("id", "=", row.id).execute();
+        }
+      } finally {
+        await db.destroy();
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, (_, i) => naiveRunner(i)));
+    const actual = w.mock.state.emails.filter((e) => e.role === "sent").length;
+    const counter = (await w.db.selectFrom("accounts").select("today_emails").executeTakeFirstOrThrow()).today_emails;
+    // The same assertions the real send path passes fail here.
+    expect(actual).toBeGreaterThan(10);
+    expect(counter).toBeLessThan(actual);
+  }, 120_000);
+
+  it("a Postgres connection killed mid-run does not stop the runner", async () => {
+    w = await seedWorld({ engine: "postgres", server, accounts: 3, contacts: 150 });
+    const db = createDb({ databaseUrl: w.t.url!, env: {}, maxConnections: 2 });
+    const dbName = new URL(w.t.url!).pathname.slice(1);
+    let kills = 0;
+    const errors: unknown[] = [];
+    const killer = setInterval(() => {
+      void w.db
+        .transaction()
+        .execute(async (trx) => {
+          const r = await sql<{ n: number }>`
+            SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity
+            WHERE datname = ${dbName} AND pid <> pg_backend_pid() AND application_name <> 'keep'`.execute(trx);
+          kills += r.rows[0]?.n ?? 0;
+        })
+        .catch(() => undefined);
+    }, 40);
+    try {
+      const summary = await runSendPath({ ...opts(w), db, errorBackoffMs: 10, maxConsecutiveErrors: 200, onError: (e) => errors.push(e) });
+      clearInterval(killer);
+      // Whatever was in flight when a connection died is recovered like a crash.
+      w.clock.advance(5 * 60_000);
+      await runSendPath({ ...opts(w), db, errorBackoffMs: 10 });
+      await runSendPath({ ...opts(w), db, errorBackoffMs: 10 });
+      expect(kills).toBeGreaterThan(0);
+      expect(summary.handled).toBeGreaterThan(0);
+      expect(await statusCounts(w)).toEqual({ sent: 150 });
+      await expectConsistentBooks(w);
+    } finally {
+      clearInterval(killer);
+      await db.destroy();
+    }
+  }, 120_000);
+});

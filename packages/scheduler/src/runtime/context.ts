@@ -1,0 +1,74 @@
+import { normalizeEmail, normalizeLinkedInUrl } from "@offerlab/core";
+import type { Database } from "@offerlab/db";
+import { sql, type Kysely, type Selectable, type Transaction } from "kysely";
+
+type Q = Transaction<Database> | Kysely<Database>;
+
+export type QueueRow = Selectable<Database["send_queue"]>;
+export type CampaignRow = Selectable<Database["campaigns"]>;
+export type CampaignContactRow = Selectable<Database["campaign_contacts"]>;
+export type ContactRow = Selectable<Database["contacts"]>;
+export type AccountRow = Selectable<Database["accounts"]>;
+
+/** Everything a decision about one queue row reads, loaded inside the claim's transaction. */
+export interface SendContext {
+  row: QueueRow;
+  campaign: CampaignRow;
+  campaignContact: CampaignContactRow | undefined;
+  contact: ContactRow;
+  /** Every contact row of the same person, across all offers (matched by email or LinkedIn URL). */
+  person: ContactRow[];
+  /** Our last touch of this person, across every offer and campaign. */
+  lastTouchAt: Date | null;
+  account: AccountRow | undefined;
+}
+
+/** The person's matching keys: normalised email and LinkedIn URL. */
+export function personKeys(contact: Pick<ContactRow, "email" | "linkedin_url">): { email: string | null; linkedin: string | null } {
+  return {
+    email: contact.email ? normalizeEmail(contact.email) : null,
+    linkedin: contact.linkedin_url ? normalizeLinkedInUrl(contact.linkedin_url) : null,
+  };
+}
+
+/** All contact rows of the person (any offer). */
+export async function loadPerson(db: Q, contact: ContactRow): Promise<ContactRow[]> {
+  const { email, linkedin } = personKeys(contact);
+  const rows = await db
+    .selectFrom("contacts")
+    .selectAll()
+    .where((eb) =>
+      eb.or([
+        eb("id", "=", contact.id),
+        ...(email ? [eb("email", "=", email)] : []),
+        ...(linkedin ? [eb("linkedin_url", "=", linkedin)] : []),
+      ]),
+    )
+    .execute();
+  return rows;
+}
+
+/** Our last touch of the person across every offer, from outreach_history. */
+export async function lastTouch(db: Q, contact: ContactRow): Promise<Date | null> {
+  const { email, linkedin } = personKeys(contact);
+  const { rows } = await sql<{ last: Date | null }>`
+    SELECT max(sent_at) AS last FROM outreach_history
+    WHERE contact_id = ${contact.id}::uuid
+       ${email ? sql`OR contact_email = ${email}` : sql``}
+       ${linkedin ? sql`OR contact_linkedin_url = ${linkedin}` : sql``}`.execute(db);
+  return rows[0]?.last ?? null;
+}
+
+export async function loadContext(db: Q, row: QueueRow): Promise<SendContext> {
+  const campaign = await db.selectFrom("campaigns").selectAll().where("id", "=", row.campaign_id).executeTakeFirstOrThrow();
+  const campaignContact = row.campaign_contact_id
+    ? await db.selectFrom("campaign_contacts").selectAll().where("id", "=", row.campaign_contact_id).executeTakeFirst()
+    : undefined;
+  const contact = await db.selectFrom("contacts").selectAll().where("id", "=", row.contact_id).executeTakeFirstOrThrow();
+  const person = await loadPerson(db, contact);
+  const lastTouchAt = await lastTouch(db, contact);
+  const account = row.account_id
+    ? await db.selectFrom("accounts").selectAll().where("id", "=", row.account_id).executeTakeFirst()
+    : undefined;
+  return { row, campaign, campaignContact, contact, person, lastTouchAt, account };
+}

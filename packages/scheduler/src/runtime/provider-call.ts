@@ -1,0 +1,100 @@
+/**
+ * The provider call of one attempt, through the kit's capability interfaces only. Runs outside any
+ * transaction. Never retries: a send that may have reached the vendor is an unknown outcome.
+ */
+import { ProviderError } from "@offerlab/provider-kit";
+import type { SendContext } from "./context.js";
+import type { Resolved } from "./dispatch.js";
+
+export type ProviderResult =
+  | { kind: "sent"; providerIds: Record<string, string | null> }
+  | { kind: "skipped"; reason: string }
+  | {
+      kind: "refused";
+      reason: string;
+      errorKind: string;
+      message: string;
+      /** The account must cool down this long (a provider rate limit). */
+      cooldownMs?: number;
+      /** The account itself is the problem (credentials, disconnected). */
+      accountProblem?: boolean;
+      /** Retrying the same send will not help. */
+      permanent?: boolean;
+    }
+  | { kind: "unknown"; reason: string };
+
+function missing(what: string): ProviderError {
+  return new ProviderError({ kind: "invalid", provider: "scheduler", message: `cannot send: ${what}`, reason: "missing_data" });
+}
+
+export async function callProvider(
+  o: Resolved,
+  ctx: SendContext,
+  attemptId: string,
+  info: { queueId: string; attemptId: string },
+): Promise<ProviderResult> {
+  const { row, account, contact, campaignContact: cc } = ctx;
+  const vendorAccount = account?.unipile_account_id;
+  if (!vendorAccount) throw missing(`account ${account?.name ?? row.account_id} has no unipile_account_id (run accounts sync)`);
+  const signal = AbortSignal.timeout(o.providerTimeoutMs);
+  const call = { signal, usageContext: { offerId: ctx.campaign.offer_id, campaignId: ctx.campaign.id, contactId: contact.id } };
+
+  if (row.channel === "email") {
+    const sender = o.senders.email;
+    if (!sender) throw missing("no email sender configured");
+    if (!contact.email) throw missing("the contact has no email address");
+    await o.crashAt?.("during_call", info);
+    const sent = await sender.sendEmail(
+      {
+        accountId: vendorAccount,
+        to: [{ email: contact.email, ...(contact.full_name ? { name: contact.full_name } : {}) }],
+        subject: row.subject ?? "",
+        text: row.body,
+        ...(cc?.email_thread_ref ? { replyToEmailId: cc.email_thread_ref } : {}),
+        sendId: attemptId,
+        tracking: { opens: true, links: true, label: row.campaign_id },
+      },
+      call,
+    );
+    return { kind: "sent", providerIds: { tracking_id: sent.trackingId, email_id: sent.emailId ?? null } };
+  }
+
+  const sender = o.senders.linkedin;
+  if (!sender) throw missing("no LinkedIn sender configured");
+  let providerId = cc?.linkedin_provider_id ?? null;
+  if (!providerId || row.channel === "linkedin_connect") {
+    if (!contact.linkedin_url && !providerId) throw missing("the contact has no LinkedIn URL");
+    // A safe read, resolved with the account that will act (LinkedIn ids are viewer-scoped).
+    const profile = await sender.resolveProfile(vendorAccount, providerId ?? contact.linkedin_url!, call);
+    providerId = profile.providerId;
+    if (row.channel === "linkedin_connect") {
+      if (profile.isConnection || profile.connectionDegree === 1) return { kind: "skipped", reason: "already_connected" };
+      if (profile.pendingInvitation === "sent") {
+        // Our invitation is already there (an earlier attempt, or sent by hand): the world is as
+        // this step wants it, and sending again is what must never happen.
+        return { kind: "sent", providerIds: { provider_id: providerId, invitation_id: null, note: "already pending" } };
+      }
+    }
+  }
+
+  if (row.channel === "linkedin_connect") {
+    await o.crashAt?.("during_call", info);
+    const res = await sender.sendInvitation({ accountId: vendorAccount, providerId, ...(row.body ? { note: row.body } : {}) }, call);
+    return { kind: "sent", providerIds: { provider_id: providerId, invitation_id: res.invitationId } };
+  }
+  await o.crashAt?.("during_call", info);
+  if (row.channel === "linkedin_dm" && cc?.linkedin_chat_id) {
+    const res = await sender.sendChatMessage({ accountId: vendorAccount, chatId: cc.linkedin_chat_id, text: row.body }, call);
+    return { kind: "sent", providerIds: { provider_id: providerId, chat_id: res.chatId ?? cc.linkedin_chat_id, message_id: res.messageId } };
+  }
+  const res = await sender.startChat(
+    {
+      accountId: vendorAccount,
+      recipientProviderIds: [providerId],
+      text: row.body,
+      ...(row.channel === "linkedin_inmail" ? { inmail: true, ...(row.subject ? { subject: row.subject } : {}) } : {}),
+    },
+    call,
+  );
+  return { kind: "sent", providerIds: { provider_id: providerId, chat_id: res.chatId, message_id: res.messageId } };
+}

@@ -1,0 +1,98 @@
+import type { MessageActionType } from "@offerlab/core";
+import { sql } from "kysely";
+import type { Transaction } from "kysely";
+import type { Database } from "@offerlab/db";
+
+/** The UTC day and hour an instant falls in: the quota periods of `account_usage`. */
+export function usagePeriods(now: Date): { day: Date; hour: Date } {
+  const day = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+  const hour = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), now.getUTCHours()));
+  return { day, hour };
+}
+
+/** InMails share the message counter (one daily message limit covers DMs and InMails). */
+export function counterOf(action: MessageActionType): "connection_request" | "message" | "email" {
+  return action === "inmail" ? "message" : action;
+}
+
+/**
+ * Reserves one unit of the daily limit for `action` and one of the hourly limit, each with one
+ * guarded upsert: the row is created at 1 or incremented only while below the limit, so the
+ * statement itself refuses an overrun, whatever other runners do at the same moment. Returns the
+ * limit that refused, or null when both were reserved. On refusal nothing stays reserved.
+ */
+export async function reserveQuota(
+  trx: Transaction<Database>,
+  input: { accountId: string; action: MessageActionType; dailyLimit: number; hourlyLimit: number; now: Date },
+): Promise<"daily_cap" | "hourly_cap" | null> {
+  const { day, hour } = usagePeriods(input.now);
+  const counter = counterOf(input.action);
+  const dayRes = await sql<{ used: number }>`
+    INSERT INTO account_usage AS u (account_id, period, period_start, action, used)
+    SELECT ${input.accountId}::uuid, 'day', ${day}::timestamptz, ${counter}, 1
+    WHERE ${input.dailyLimit}::int > 0
+    ON CONFLICT (account_id, period, period_start, action)
+    DO UPDATE SET used = u.used + 1 WHERE u.used < ${input.dailyLimit}::int
+    RETURNING used`.execute(trx);
+  if (dayRes.rows.length === 0) return "daily_cap";
+  const hourRes = await sql<{ used: number }>`
+    INSERT INTO account_usage AS u (account_id, period, period_start, action, used)
+    SELECT ${input.accountId}::uuid, 'hour', ${hour}::timestamptz, '*', 1
+    WHERE ${input.hourlyLimit}::int > 0
+    ON CONFLICT (account_id, period, period_start, action)
+    DO UPDATE SET used = u.used + 1 WHERE u.used < ${input.hourlyLimit}::int
+    RETURNING used`.execute(trx);
+  if (hourRes.rows.length === 0) {
+    // We hold the day row's lock since our increment: giving it back is exact.
+    await sql`
+      UPDATE account_usage SET used = used - 1
+      WHERE account_id = ${input.accountId}::uuid AND period = 'day' AND period_start = ${day}::timestamptz
+        AND action = ${counter} AND used > 0`.execute(trx);
+    return "hourly_cap";
+  }
+  return null;
+}
+
+/**
+ * Gives back what an attempt reserved, when the provider definitely did nothing (a refusal, an
+ * expired claim, a reconciled "not sent"). The periods are the attempt's own, not today's.
+ */
+export async function releaseQuota(
+  trx: Transaction<Database>,
+  input: { accountId: string; action: MessageActionType; usageDay: Date; usageHour: Date },
+): Promise<void> {
+  await sql`
+    UPDATE account_usage SET used = used - 1
+    WHERE account_id = ${input.accountId}::uuid AND used > 0
+      AND ((period = 'day' AND period_start = ${input.usageDay}::timestamptz AND action = ${counterOf(input.action)})
+        OR (period = 'hour' AND period_start = ${input.usageHour}::timestamptz AND action = '*'))`.execute(trx);
+}
+
+/** What an account has used in the periods containing `now` (for the engine's checks and `capacity`). */
+export async function readUsage(
+  db: Transaction<Database> | import("kysely").Kysely<Database>,
+  accountId: string,
+  now: Date,
+): Promise<{ day: Partial<Record<MessageActionType, number>>; hour: number }> {
+  const { day, hour } = usagePeriods(now);
+  const { rows } = await sql<{ period: string; action: string; used: number }>`
+    SELECT period, action, used FROM account_usage
+    WHERE account_id = ${accountId}::uuid
+      AND ((period = 'day' AND period_start = ${day}::timestamptz) OR (period = 'hour' AND period_start = ${hour}::timestamptz))`.execute(db);
+  const out: { day: Partial<Record<MessageActionType, number>>; hour: number } = { day: {}, hour: 0 };
+  for (const r of rows) {
+    if (r.period === "hour") out.hour = r.used;
+    else out.day[r.action as MessageActionType] = r.used;
+  }
+  if (out.day.message !== undefined) out.day.inmail = out.day.message;
+  return out;
+}
+
+/**
+ * Takes the account row's lock. Every transaction that changes an account's attempts or quota
+ * takes it first, so all of them lock in the same order (account, then attempts) and cannot
+ * deadlock with a claim, which holds the account row while it inserts its attempt.
+ */
+export async function lockAccount(trx: Transaction<Database>, accountId: string): Promise<void> {
+  await sql`SELECT id FROM accounts WHERE id = ${accountId}::uuid FOR NO KEY UPDATE`.execute(trx);
+}

@@ -1,0 +1,258 @@
+/**
+ * Recovery: the reaper takes lapsed leases, the reconciler settles unknown outcomes with the
+ * provider's safe reads, and replies stop sequences. Each is safe with any number of runners.
+ */
+import type { MessageActionType } from "@offerlab/core";
+import type { UncertainSend } from "@offerlab/provider-kit";
+import { sql } from "kysely";
+import { loadContext } from "./context.js";
+import { closeAttempt, resolveOptions } from "./dispatch.js";
+import { lockAccount, releaseQuota } from "./quota.js";
+import { recordSent } from "./record.js";
+import { RunnerCrash, type SendPathOptions } from "./types.js";
+
+/**
+ * Lapsed leases. A `claimed` attempt past its lease never reached the provider: its quota is
+ * released and its row returns to the queue. A `sending` attempt past its lease may have reached
+ * it: it becomes `unknown` and waits for the reconciler; its row is never re-queued directly.
+ */
+export async function reapExpired(options: SendPathOptions): Promise<{ requeued: number; unknown: number }> {
+  const o = resolveOptions(options);
+  const now = o.now();
+  return o.db.transaction().execute(async (trx) => {
+    const candidates = await trx
+      .selectFrom("send_attempts")
+      .select(["account_id"])
+      .distinct()
+      .where("status", "in", ["claimed", "sending"])
+      .where("lease_until", "<", now)
+      .orderBy("account_id")
+      .execute();
+    // Same lock order as every other writer: accounts first, then their attempts.
+    for (const c of candidates) await lockAccount(trx, c.account_id);
+    const lapsed = await trx
+      .selectFrom("send_attempts")
+      .select(["id", "send_queue_id", "account_id", "action_type", "status", "usage_day", "usage_hour"])
+      .where("status", "in", ["claimed", "sending"])
+      .where("lease_until", "<", now)
+      .forUpdate()
+      .skipLocked()
+      .execute();
+    let requeued = 0;
+    let unknown = 0;
+    for (const a of lapsed) {
+      if (a.status === "claimed") {
+        await trx.updateTable("send_attempts").set({ status: "expired", finished_at: now, error_message: "lease lapsed before the call" }).where("id", "=", a.id).execute();
+        await releaseQuota(trx, { accountId: a.account_id, action: a.action_type as MessageActionType, usageDay: a.usage_day, usageHour: a.usage_hour });
+        await trx
+          .updateTable("send_queue")
+          .set({ status: "pending", current_attempt_id: null, defer_reason: "claim_expired" })
+          .where("id", "=", a.send_queue_id)
+          .where("status", "=", "processing")
+          .execute();
+        await trx.updateTable("messages").set({ status: "queued" }).where("send_queue_id", "=", a.send_queue_id).where("status", "=", "sending").execute();
+        requeued++;
+      } else {
+        await trx
+          .updateTable("send_attempts")
+          .set({ status: "unknown", error_kind: "unknown_outcome", error_message: "lease lapsed during the call (runner died or hung)" })
+          .where("id", "=", a.id)
+          .execute();
+        unknown++;
+      }
+    }
+    return { requeued, unknown };
+  });
+}
+
+function uncertainSendOf(
+  channel: string,
+  input: { vendorAccount: string; providerId: string | null; chatId: string | null; text: string; attemptId: string; at: Date; to: string | null; subject: string | null },
+): UncertainSend | null {
+  if (channel === "email") {
+    return { kind: "email", accountId: input.vendorAccount, sendId: input.attemptId, attemptedAt: input.at, ...(input.to ? { to: input.to } : {}), ...(input.subject ? { subject: input.subject } : {}) };
+  }
+  if (channel === "linkedin_connect") {
+    return input.providerId ? { kind: "linkedin_invitation", accountId: input.vendorAccount, providerId: input.providerId, attemptedAt: input.at } : null;
+  }
+  if (!input.chatId && !input.providerId) return null;
+  return {
+    kind: "linkedin_message",
+    accountId: input.vendorAccount,
+    ...(input.chatId ? { chatId: input.chatId } : {}),
+    ...(input.providerId ? { recipientProviderId: input.providerId } : {}),
+    text: input.text,
+    attemptedAt: input.at,
+  };
+}
+
+export interface ReconcileSummary {
+  sent: number;
+  notSent: number;
+  cannotTell: number;
+}
+
+/**
+ * Settles `unknown` attempts by asking the provider (safe reads only). "sent" records the send as
+ * if the runner had; "not sent" releases the quota and returns the row to the queue (or fails it
+ * after max_attempts); "cannot tell" leaves it unknown — nothing is ever resent on a guess.
+ */
+export async function reconcileUnknown(options: SendPathOptions & { limit?: number }): Promise<ReconcileSummary> {
+  const o = resolveOptions(options);
+  const summary: ReconcileSummary = { sent: 0, notSent: 0, cannotTell: 0 };
+  const reconciler = o.senders.reconciler;
+  const attempts = await o.db
+    .selectFrom("send_attempts")
+    .selectAll()
+    .where("status", "=", "unknown")
+    .orderBy("started_at")
+    .limit(options.limit ?? 100)
+    .execute();
+  for (const a of attempts) {
+    const row = await o.db.selectFrom("send_queue").selectAll().where("id", "=", a.send_queue_id).executeTakeFirst();
+    if (!row) continue;
+    const ctx = await loadContext(o.db, row);
+    const vendorAccount = ctx.account?.unipile_account_id;
+    const send =
+      reconciler && vendorAccount
+        ? uncertainSendOf(row.channel, {
+            vendorAccount,
+            providerId: ctx.campaignContact?.linkedin_provider_id ?? (a.provider_ids as Record<string, string | null>).provider_id ?? null,
+            chatId: ctx.campaignContact?.linkedin_chat_id ?? null,
+            text: row.body,
+            attemptId: a.id,
+            at: a.started_at,
+            to: ctx.contact.email,
+            subject: row.subject,
+          })
+        : null;
+    let result;
+    if (!send) {
+      result = { outcome: "cannot_tell" as const, reason: reconciler ? "not enough identifiers to look the send up" : "no reconciler configured" };
+    } else {
+      try {
+        result = await reconciler!.reconcile(send, { signal: AbortSignal.timeout(o.providerTimeoutMs) });
+      } catch (error) {
+        if (error instanceof RunnerCrash) throw error;
+        result = { outcome: "cannot_tell" as const, reason: error instanceof Error ? error.message : String(error) };
+      }
+    }
+    const now = o.now();
+    if (result.outcome === "sent") {
+      const ok = await recordSent(o, {
+        ctx,
+        attemptId: a.id,
+        action: a.action_type as MessageActionType,
+        providerIds: { ...(result.providerIds ?? {}) },
+        now,
+        info: { queueId: row.id, attemptId: a.id },
+        evidence: result.evidence,
+      });
+      if (ok) summary.sent++;
+    } else if (result.outcome === "not_sent") {
+      const done = await o.db.transaction().execute(async (trx) => {
+        await lockAccount(trx, a.account_id);
+        if (!(await closeAttempt(trx, a.id, "not_sent", "reconciled", result.evidence))) return false;
+        await releaseQuota(trx, { accountId: a.account_id, action: a.action_type as MessageActionType, usageDay: a.usage_day, usageHour: a.usage_hour });
+        const exhausted = row.attempts >= row.max_attempts;
+        await trx
+          .updateTable("send_queue")
+          .set({
+            status: exhausted ? "failed" : "pending",
+            current_attempt_id: null,
+            defer_reason: exhausted ? "max_attempts" : "reconciled_not_sent",
+            last_error: `reconciled: not sent (${result.evidence})`,
+          })
+          .where("id", "=", row.id)
+          .where("status", "=", "processing")
+          .execute();
+        await trx.updateTable("messages").set({ status: exhausted ? "failed" : "queued" }).where("send_queue_id", "=", row.id).where("status", "=", "sending").execute();
+        return true;
+      });
+      if (done) summary.notSent++;
+    } else {
+      await o.db
+        .updateTable("send_attempts")
+        .set((eb) => ({ reconcile_checks: eb("reconcile_checks", "+", 1), reconcile_note: result.reason }))
+        .where("id", "=", a.id)
+        .execute();
+      summary.cannotTell++;
+    }
+  }
+  return summary;
+}
+
+/**
+ * Records a reply and applies stop-on-reply in one transaction: the campaign contact is marked
+ * replied, every pending send of that person in the campaign is cancelled, a claimed attempt that
+ * has not started its call is cancelled (its fence then stops the runner), the person's rows are
+ * marked replied everywhere, and outreach history notes the reply.
+ */
+export async function recordReply(
+  options: Pick<SendPathOptions, "db" | "now">,
+  input: { campaignContactId: string; text?: string | null; sentiment?: "positive" | "negative" | "neutral" | "question" | "ooo" | null; at?: Date },
+): Promise<{ cancelled: number }> {
+  const now = input.at ?? options.now?.() ?? new Date();
+  return options.db.transaction().execute(async (trx) => {
+    const cc = await trx.selectFrom("campaign_contacts").selectAll().where("id", "=", input.campaignContactId).forUpdate().executeTakeFirstOrThrow();
+    await trx
+      .updateTable("campaign_contacts")
+      .set({ replied: true, status: "replied", reply_sentiment: input.sentiment ?? null, completed_at: now, next_step_at: null, stop_reason: "replied" })
+      .where("id", "=", cc.id)
+      .execute();
+    const pending = await trx
+      .updateTable("send_queue")
+      .set({ status: "cancelled", defer_reason: "replied" })
+      .where("campaign_id", "=", cc.campaign_id)
+      .where("contact_id", "=", cc.contact_id)
+      .where("status", "in", ["pending", "scheduled"])
+      .returning("id")
+      .execute();
+    const claimed = await trx
+      .selectFrom("send_attempts")
+      .innerJoin("send_queue", "send_queue.id", "send_attempts.send_queue_id")
+      .select(["send_attempts.id", "send_attempts.send_queue_id", "send_attempts.account_id", "send_attempts.action_type", "send_attempts.usage_day", "send_attempts.usage_hour"])
+      .where("send_queue.campaign_id", "=", cc.campaign_id)
+      .where("send_queue.contact_id", "=", cc.contact_id)
+      .where("send_attempts.status", "=", "claimed")
+      .execute();
+    for (const a of claimed) {
+      await lockAccount(trx, a.account_id);
+      if (await closeAttempt(trx, a.id, "cancelled", "replied", "a reply arrived before the call")) {
+        await releaseQuota(trx, { accountId: a.account_id, action: a.action_type as MessageActionType, usageDay: a.usage_day, usageHour: a.usage_hour });
+        await trx.updateTable("send_queue").set({ status: "cancelled", defer_reason: "replied", current_attempt_id: null }).where("id", "=", a.send_queue_id).execute();
+      }
+    }
+    const cancelledIds = [...pending.map((p) => p.id), ...claimed.map((c) => c.send_queue_id)];
+    if (cancelledIds.length) {
+      await trx.updateTable("messages").set({ status: "failed", error_message: "not sent: replied" }).where("send_queue_id", "in", cancelledIds).where("status", "in", ["pending", "queued", "sending"]).execute();
+    }
+    const contact = await trx.selectFrom("contacts").selectAll().where("id", "=", cc.contact_id).executeTakeFirstOrThrow();
+    const { loadPerson, personKeys } = await import("./context.js");
+    const person = await loadPerson(trx, contact);
+    await trx
+      .updateTable("contacts")
+      .set({
+        global_last_reply_at: now,
+        global_status: sql<"replied">`CASE WHEN global_status = 'do_not_contact' THEN global_status ELSE 'replied' END`,
+      })
+      .where("id", "in", person.map((p) => p.id))
+      .execute();
+    await trx
+      .updateTable("contacts")
+      .set({ status: sql<"replied">`CASE WHEN status IN ('unsubscribed', 'bounced', 'meeting', 'converted') THEN status ELSE 'replied' END` })
+      .where("id", "=", contact.id)
+      .execute();
+    const keys = personKeys(contact);
+    await trx
+      .updateTable("outreach_history")
+      .set({ status: "replied", replied_at: now, reply_sentiment: input.sentiment ?? null })
+      .where("campaign_id", "=", cc.campaign_id)
+      .where((eb) =>
+        eb.or([eb("contact_id", "=", contact.id), ...(keys.email ? [eb("contact_email", "=", keys.email)] : []), ...(keys.linkedin ? [eb("contact_linkedin_url", "=", keys.linkedin)] : [])]),
+      )
+      .where("replied_at", "is", null)
+      .execute();
+    return { cancelled: cancelledIds.length };
+  });
+}
