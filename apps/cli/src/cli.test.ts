@@ -149,7 +149,7 @@ describe("offerlab CLI commands", () => {
       expect(res.stderr).toMatch(/pending migration\(s\): run `offerlab db migrate` first/);
       const migrated = await runCli(["db", "migrate"], { DATABASE_URL: t.url });
       expect(migrated.code).toBe(0);
-      expect(migrated.stdout).not.toContain(new URL(process.env.TEST_DATABASE_URL).password || "\u0000");
+      expect(migrated.stdout).not.toContain(new URL(process.env.TEST_DATABASE_URL!).password || "\u0000");
       const listed = await runCli(["offers", "list", "--json"], { DATABASE_URL: t.url });
       expect(JSON.parse(listed.stdout)).toEqual([]);
     } finally {

@@ -1,6 +1,6 @@
 import type { MessageActionType } from "@offerlab/core";
 import { sql } from "kysely";
-import type { Transaction } from "kysely";
+import type { Kysely, Transaction } from "kysely";
 import type { Database } from "@offerlab/db";
 
 /** The UTC day and hour an instant falls in: the quota periods of `account_usage`. */
@@ -70,7 +70,7 @@ export async function releaseQuota(
 
 /** What an account has used in the periods containing `now` (for the engine's checks and `capacity`). */
 export async function readUsage(
-  db: Transaction<Database> | import("kysely").Kysely<Database>,
+  db: Transaction<Database> | Kysely<Database>,
   accountId: string,
   now: Date,
 ): Promise<{ day: Partial<Record<MessageActionType, number>>; hour: number }> {
