@@ -14,7 +14,7 @@ const pkg = {
   engines: { node: ">=20.19" },
   exports: exp,
   files: ["dist", "README.md"],
-  scripts: { build: "tsup", typecheck: "tsc --noEmit", lint: "eslint src", test: "vitest run" },
+  scripts: { build: "tsup", typecheck: "tsc --noEmit", lint: "eslint src", test: "vitest run --testTimeout=60000 --hookTimeout=120000" },
   dependencies: JSON.parse(deps),
   devDependencies: { ...JSON.parse(dev), ...peers },
   ...(Object.keys(peers).length ? { peerDependencies: peers, peerDependenciesMeta: Object.fromEntries(Object.keys(peers).map((p) => [p, { optional: true }])) } : {}),
