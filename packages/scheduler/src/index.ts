@@ -12,3 +12,6 @@ export type { RunOptions, RunSummary } from "./runtime/loop.js";
 export { reserveQuota, releaseQuota, readUsage, usagePeriods } from "./runtime/quota.js";
 export { RunnerCrash } from "./runtime/types.js";
 export type { CrashPoint, DispatchOutcome, SendPathOptions, Senders } from "./runtime/types.js";
+export { planDue } from "./runtime/plan.js";
+export type { PlanOptions, PlanSummary } from "./runtime/plan.js";
+export { advanceWarming, HEALTH_DEFAULTS, recomputeAccountHealth, recomputeBooks, syncTodayCounters } from "./runtime/books.js";

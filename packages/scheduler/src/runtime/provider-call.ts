@@ -27,6 +27,42 @@ function missing(what: string): ProviderError {
   return new ProviderError({ kind: "invalid", provider: "scheduler", message: `cannot send: ${what}`, reason: "missing_data" });
 }
 
+/**
+ * The thread an email follow-up continues: the vendor id of the campaign contact's first email
+ * (stored when known; otherwise found with the reconciler's safe read by our send id header) and
+ * its subject. No first email → a new thread.
+ */
+async function emailThread(o: Resolved, ctx: SendContext, vendorAccount: string): Promise<{ replyTo: string | null; subject: string | null }> {
+  const cc = ctx.campaignContact;
+  if (!cc) return { replyTo: null, subject: null };
+  const first = await o.db
+    .selectFrom("send_attempts")
+    .innerJoin("send_queue", "send_queue.id", "send_attempts.send_queue_id")
+    .select(["send_attempts.id", "send_attempts.started_at", "send_attempts.provider_ids", "send_queue.subject"])
+    .where("send_queue.campaign_contact_id", "=", cc.id)
+    .where("send_queue.channel", "=", "email")
+    .where("send_attempts.status", "=", "sent")
+    .orderBy("send_attempts.started_at")
+    .limit(1)
+    .executeTakeFirst();
+  if (!first) return { replyTo: null, subject: null };
+  const known = cc.email_thread_ref ?? (first.provider_ids as Record<string, string | null>).email_id ?? null;
+  if (known) return { replyTo: known, subject: first.subject };
+  // Unipile answers a send with a tracking id only; the email id arrives with the mail_sent
+  // webhook. When that was missed, look the first email up by our send id (a safe read).
+  const reconciler = o.senders.reconciler;
+  if (reconciler) {
+    const found = await reconciler.reconcile({ kind: "email", accountId: vendorAccount, sendId: first.id, attemptedAt: first.started_at });
+    const emailId = found.outcome === "sent" ? (found.providerIds?.emailId ?? null) : null;
+    if (emailId) {
+      await o.db.updateTable("campaign_contacts").set({ email_thread_ref: emailId }).where("id", "=", cc.id).where("email_thread_ref", "is", null).execute();
+      return { replyTo: emailId, subject: first.subject };
+    }
+  }
+  // The first email cannot be found: continue with its subject in a new thread rather than not at all.
+  return { replyTo: null, subject: first.subject };
+}
+
 export async function callProvider(
   o: Resolved,
   ctx: SendContext,
@@ -43,14 +79,17 @@ export async function callProvider(
     const sender = o.senders.email;
     if (!sender) throw missing("no email sender configured");
     if (!contact.email) throw missing("the contact has no email address");
+    const thread = await emailThread(o, ctx, vendorAccount);
+    const subject = row.subject?.trim() ? row.subject : thread.subject ? `Re: ${thread.subject.replace(/^re:\s*/i, "")}` : "";
+    if (!subject && !thread.replyTo) throw missing("an email without a subject that cannot reply in a thread");
     await o.crashAt?.("during_call", info);
     const sent = await sender.sendEmail(
       {
         accountId: vendorAccount,
         to: [{ email: contact.email, ...(contact.full_name ? { name: contact.full_name } : {}) }],
-        subject: row.subject ?? "",
+        subject,
         text: row.body,
-        ...(cc?.email_thread_ref ? { replyToEmailId: cc.email_thread_ref } : {}),
+        ...(thread.replyTo ? { replyToEmailId: thread.replyTo } : {}),
         sendId: attemptId,
         tracking: { opens: true, links: true, label: row.campaign_id },
       },

@@ -182,7 +182,9 @@ export async function recordSent(
           ...(action === "email"
             ? {
                 email_account_id: sql<string>`COALESCE(email_account_id, ${accountId}::uuid)`,
-                email_thread_ref: sql<string>`COALESCE(email_thread_ref, ${providerIds.email_id ?? providerIds.tracking_id ?? null})`,
+                // The vendor's email id of the first email, when the send returned it (Unipile
+                // returns a tracking id only; the id comes with the mail_sent webhook or a lookup).
+                email_thread_ref: sql<string>`COALESCE(email_thread_ref, ${providerIds.email_id ?? null})`,
               }
             : {
                 linkedin_account_id: sql<string>`COALESCE(linkedin_account_id, ${accountId}::uuid)`,

@@ -57,7 +57,7 @@ describe.each(engines)("send path basics on %s", (engine) => {
     expect(await statusCounts(w)).toEqual({ sent: 6 });
     await expectConsistentBooks(w);
     const cc = await w.db.selectFrom("campaign_contacts").selectAll().execute();
-    expect(cc.every((c) => c.touches === 1 && c.current_step === 1 && c.email_account_id !== null && c.email_thread_ref !== null)).toBe(true);
+    expect(cc.every((c) => c.touches === 1 && c.current_step === 1 && c.email_account_id !== null)).toBe(true);
     const people = await w.db.selectFrom("contacts").select(["already_contacted", "global_status", "global_contact_count"]).execute();
     expect(people.every((p) => p.already_contacted && p.global_status === "cooling_off" && p.global_contact_count === 1)).toBe(true);
     const acct = await w.db.selectFrom("accounts").select(["today_emails", "total_sent"]).orderBy("name").execute();

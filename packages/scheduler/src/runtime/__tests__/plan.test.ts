@@ -1,0 +1,221 @@
+/**
+ * The planner end to end with the send path: sequences from scheduling_config become rendered
+ * queue rows, step by step, with sticky senders, conditions and stop-on-reply, against the Unipile
+ * fake. Runs on PGlite, and on Postgres when TEST_DATABASE_URL is set.
+ */
+import { accounts, campaignContacts, campaigns, companies, contacts, offers, type Db } from "@offerlab/db";
+import { createTestDb, testEngines, type TestDb } from "@offerlab/db/testing";
+import { createUnipile } from "@offerlab/provider-unipile";
+import { createUnipileMock, type UnipileMock } from "@offerlab/provider-unipile/msw";
+import { setupServer } from "msw/node";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { advanceWarming, recomputeAccountHealth, recomputeBooks, syncTodayCounters } from "../books.js";
+import { runSendPath } from "../loop.js";
+import { planDue } from "../plan.js";
+import { recordReply } from "../recover.js";
+import type { Senders } from "../types.js";
+
+const server = setupServer();
+beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
+afterAll(() => server.close());
+
+const DAY = 86_400_000;
+
+interface Setup {
+  t: TestDb;
+  db: Db;
+  mock: UnipileMock;
+  senders: Senders;
+  clock: { now: Date };
+  campaignId: string;
+  offerId: string;
+  linkedinAccountId: string;
+  emailAccountId: string;
+}
+
+async function setup(engine: "pglite" | "postgres", steps: unknown[], opts: { templates?: boolean } = {}): Promise<Setup> {
+  const t = await createTestDb(engine);
+  const db = t.db;
+  const mock = createUnipileMock();
+  server.resetHandlers(...mock.handlers);
+  const unipile = createUnipile({ apiKey: mock.apiKey, baseUrl: mock.baseUrl, reconcileSettleMs: 0 });
+  // Starts two hours in the past: the Unipile fake stamps emails with the real clock, and lookups
+  // by date (reconciliation) must see the simulated sends as after their attempts.
+  const clock = { now: new Date(Date.now() - 2 * 3_600_000) };
+  const offer = await offers.create(db, { name: "AI Sales Coach", type: "product", ownership: "internal", description: "Cuts ramp time in half." });
+  const company = (await companies.upsert(db, { offer_id: offer.id, name: "Acme", domain: "acme.com", source_tool: "manual" })).company;
+  const li = await accounts.create(db, { name: "jane_linkedin", type: "linkedin", owner: "jane", unipile_account_id: mock.state.accounts[0]!.id });
+  const mail = await accounts.create(db, {
+    name: "jane@offerlab-demo.com", type: "email", owner: "jane", email_address: "jane@offerlab-demo.com", unipile_account_id: mock.state.accounts[1]!.id,
+  });
+  const campaign = await campaigns.create(db, {
+    name: "Multi", offer_id: offer.id, channel: "multi", status: "active", timezone: "UTC",
+    send_window_start: "00:00", send_window_end: "23:59:59", send_days: [1, 2, 3, 4, 5, 6, 7],
+    account_ids: [{ id: li.id, name: li.name, type: "linkedin" }, { id: mail.id, name: mail.name, type: "email" }],
+    scheduling_config: { steps, stop_on_reply: true },
+  });
+  if (opts.templates !== false) {
+    await db.insertInto("message_templates").values([
+      { offer_id: offer.id, name: "note", channel: "linkedin_connect", sequence_step: null, body: "Hi {{first_name}}, {saw|noticed} {{company.name}} is hiring reps.", status: "approved" },
+      { offer_id: offer.id, name: "dm", channel: "linkedin_dm", sequence_step: null, body: "Thanks for connecting, {{first_name}}!", status: "approved" },
+      { offer_id: offer.id, name: "email 1", channel: "email", sequence_step: 1, subject: "Ramp time at {{company.name}}", body: "Hi {{first_name|there}}, quick question about onboarding.", status: "approved" },
+      { offer_id: offer.id, name: "email 2", channel: "email", sequence_step: 2, subject: "", body: "Following up, {{first_name|there}}.", status: "approved" },
+      { offer_id: offer.id, name: "email 3", channel: "email", sequence_step: 3, subject: "", body: "Last note, {{first_name|there}}.", status: "approved" },
+      { offer_id: offer.id, name: "draft", channel: "email", sequence_step: 1, subject: "DRAFT", body: "never used", status: "draft" },
+    ]).execute();
+  }
+  const jane = (await contacts.upsert(db, {
+    offer_id: offer.id, company_id: company.id, source_tool: "manual", first_name: "Jane", full_name: "Jane Doe",
+    email: "jane.doe@acme.com", linkedin_url: "https://www.linkedin.com/in/jane-doe", connection_degree: 2, status: "ready",
+  })).contact;
+  await campaignContacts.add(db, { campaign_id: campaign.id, contact_id: jane.id, added_at: new Date(clock.now.getTime() - 60_000) });
+  return { t, db, mock, senders: { email: unipile, linkedin: unipile, reconciler: unipile }, clock, campaignId: campaign.id, offerId: offer.id, linkedinAccountId: li.id, emailAccountId: mail.id };
+}
+
+const send = (s: Setup) =>
+  runSendPath({ db: s.db, senders: s.senders, now: () => s.clock.now, accountGapMs: { min: 0, max: 0 } });
+const plan = (s: Setup) => planDue({ db: s.db, now: () => s.clock.now });
+const advance = (s: Setup, ms: number) => (s.clock.now = new Date(s.clock.now.getTime() + ms));
+
+describe.each(testEngines())("planner on %s", (engine) => {
+  let s: Setup;
+  afterEach(async () => {
+    await s?.t.drop();
+  });
+
+  it("runs an email sequence step by step from the same mailbox, in the same thread, with approved templates only", async () => {
+    s = await setup(engine, [
+      { step: 1, type: "email", delay_days: 0 },
+      { step: 2, type: "email", delay_days: 3, condition: "no_reply" },
+    ]);
+    expect(await plan(s)).toMatchObject({ planned: 1 });
+    expect(await plan(s)).toMatchObject({ planned: 0 }); // nothing twice
+    const q1 = await s.db.selectFrom("send_queue").selectAll().executeTakeFirstOrThrow();
+    expect(q1).toMatchObject({ sequence_step: 1, channel: "email", subject: "Ramp time at Acme", body: "Hi Jane, quick question about onboarding." });
+    expect(q1.scheduled_for.getUTCSeconds()).not.toBe(0); // jittered off the round minute
+    advance(s, 30 * 60_000);
+    expect((await send(s)).outcomes.sent).toBe(1);
+
+    expect(await plan(s)).toMatchObject({ planned: 0, waiting: { not_due: 1 } });
+    advance(s, 3 * DAY);
+    expect(await plan(s)).toMatchObject({ planned: 1 });
+    advance(s, 30 * 60_000);
+    expect((await send(s)).outcomes.sent).toBe(1);
+    const sent = s.mock.state.emails.filter((e) => e.role === "sent");
+    expect(sent).toHaveLength(2);
+    expect(new Set(sent.map((e) => e.account_id)).size).toBe(1);
+    expect(sent[1]!.in_reply_to?.id).toBe(sent[0]!.id);
+    expect(sent[1]!.thread_id).toBe(sent[0]!.thread_id);
+    expect(sent[1]!.subject).toBe("Re: Ramp time at Acme");
+
+    expect(await plan(s)).toMatchObject({ done: { completed: 1 } });
+    const cc = await s.db.selectFrom("campaign_contacts").selectAll().executeTakeFirstOrThrow();
+    expect(cc).toMatchObject({ status: "completed", touches: 2, current_step: 2, email_account_id: s.emailAccountId });
+  });
+
+  it("waits for the invitation to be accepted before the DM, which comes from the inviting account", async () => {
+    s = await setup(engine, [
+      { step: 1, type: "connection_request", delay_days: 0 },
+      { step: 2, type: "linkedin_dm", delay_days: 1, condition: "connected" },
+    ]);
+    await plan(s);
+    advance(s, 30 * 60_000);
+    expect((await send(s)).outcomes.sent).toBe(1);
+    expect(s.mock.state.invitations).toHaveLength(1);
+    expect(s.mock.state.invitations[0]!.message).toMatch(/^Hi Jane, (saw|noticed) Acme is hiring reps\.$/);
+    advance(s, 2 * DAY);
+    expect(await plan(s)).toMatchObject({ planned: 0, waiting: { awaiting_connection: 1 } });
+
+    // The webhook's effect of an accepted invitation (recorded by the webhook app).
+    s.mock.acceptInvitation(s.mock.state.invitations[0]!.id);
+    await s.db.updateTable("campaign_contacts").set({ connected_at: s.clock.now, next_step_at: s.clock.now }).execute();
+    expect(await plan(s)).toMatchObject({ planned: 1 });
+    advance(s, 30 * 60_000);
+    expect((await send(s)).outcomes.sent).toBe(1);
+    const dm = s.mock.state.messages.find((m) => m.text === "Thanks for connecting, Jane!");
+    expect(dm).toBeDefined();
+    const rows = await s.db.selectFrom("send_queue").select(["sequence_step", "account_id", "status"]).orderBy("sequence_step").execute();
+    expect(rows).toEqual([
+      { sequence_step: 1, account_id: s.linkedinAccountId, status: "sent" },
+      { sequence_step: 2, account_id: s.linkedinAccountId, status: "sent" },
+    ]);
+  });
+
+  it("skips a condition that never comes true after wait_days_max, without firing the next step early", async () => {
+    s = await setup(engine, [
+      { step: 1, type: "connection_request", delay_days: 0 },
+      { step: 2, type: "linkedin_dm", delay_days: 1, condition: "connected", wait_days_max: 2 },
+      { step: 3, type: "email", delay_days: 2 },
+    ]);
+    await plan(s);
+    advance(s, 30 * 60_000);
+    await send(s);
+    advance(s, 4 * DAY); // step 2 was due after 1 day, waited 2 more: skipped now
+    const skipped = await plan(s);
+    expect(skipped.skipped).toEqual({ condition_unmet: 1 });
+    expect(skipped.planned).toBe(0); // step 3 waits its own 2 days from the skip
+    advance(s, 2 * DAY + 60_000);
+    expect(await plan(s)).toMatchObject({ planned: 1 });
+    const last = await s.db.selectFrom("send_queue").select(["sequence_step", "channel"]).orderBy("sequence_step", "desc").executeTakeFirstOrThrow();
+    expect(last).toEqual({ sequence_step: 3, channel: "email" });
+  });
+
+  it("stops on reply: nothing more is planned or sent", async () => {
+    s = await setup(engine, [
+      { step: 1, type: "email", delay_days: 0 },
+      { step: 2, type: "email", delay_days: 2 },
+    ]);
+    await plan(s);
+    advance(s, 30 * 60_000);
+    await send(s);
+    const cc = await s.db.selectFrom("campaign_contacts").select("id").executeTakeFirstOrThrow();
+    await recordReply({ db: s.db, now: () => s.clock.now }, { campaignContactId: cc.id, text: "Yes, let's talk", sentiment: "positive" });
+    advance(s, 5 * DAY);
+    expect(await plan(s)).toMatchObject({ planned: 0 });
+    expect((await send(s)).outcomes.sent).toBe(0);
+    await recomputeBooks(s.db);
+    const camp = await s.db.selectFrom("campaigns").select(["total_sent", "total_replied", "total_positive_replies", "reply_rate"]).executeTakeFirstOrThrow();
+    expect(camp).toEqual({ total_sent: 1, total_replied: 1, total_positive_replies: 1, reply_rate: 100 });
+    const offer = await s.db.selectFrom("offers").select(["total_sent", "total_replies", "total_contacts"]).executeTakeFirstOrThrow();
+    expect(offer).toEqual({ total_sent: 1, total_replies: 1, total_contacts: 1 });
+  });
+
+  it("pauses a contact for a human when no approved template exists or the copy does not render", async () => {
+    s = await setup(engine, [{ step: 1, type: "email", delay_days: 0 }], { templates: false });
+    expect(await plan(s)).toMatchObject({ paused: { no_template: 1 } });
+    await s.db.insertInto("message_templates").values({ offer_id: s.offerId, name: "bad", channel: "email", subject: "Hi", body: "Hi {{nickname}}", status: "approved" }).execute();
+    await s.db.updateTable("campaign_contacts").set({ status: "queued", stop_reason: null }).execute();
+    expect(await plan(s)).toMatchObject({ paused: { lint_failed: 1 } });
+    const cc = await s.db.selectFrom("campaign_contacts").select(["status", "stop_reason"]).executeTakeFirstOrThrow();
+    expect(cc.status).toBe("paused");
+    expect(cc.stop_reason).toMatch(/lint_failed.*nickname/);
+    expect(await s.db.selectFrom("send_queue").selectAll().execute()).toEqual([]);
+  });
+
+  it("keeps the books: today's counters, account health with auto-pause on bounces, warming weeks", async () => {
+    s = await setup(engine, [{ step: 1, type: "email", delay_days: 0 }]);
+    await plan(s);
+    advance(s, 30 * 60_000);
+    await send(s);
+    await s.db.updateTable("accounts").set({ today_emails: 0 }).execute();
+    await syncTodayCounters(s.db, { now: s.clock.now });
+    expect((await s.db.selectFrom("accounts").select("today_emails").where("id", "=", s.emailAccountId).executeTakeFirstOrThrow()).today_emails).toBe(1);
+
+    const history = Array.from({ length: 20 }, (_, i) => ({
+      account_id: s.emailAccountId, channel: "email" as const, contact_email: `b${i}@x.com`, sent_at: s.clock.now, status: (i < 3 ? "bounced" : "sent") as "bounced" | "sent",
+    }));
+    await s.db.insertInto("outreach_history").values(history).execute();
+    const health = await recomputeAccountHealth(s.db, { now: s.clock.now });
+    expect(health.paused).toEqual([s.emailAccountId]);
+    const acct = await s.db.selectFrom("accounts").select(["status", "bounce_rate", "health_score"]).where("id", "=", s.emailAccountId).executeTakeFirstOrThrow();
+    expect(acct.status).toBe("paused");
+    expect(acct.bounce_rate).toBeCloseTo(14.29, 1);
+    expect(acct.health_score).toBeLessThan(30);
+
+    await s.db.updateTable("accounts").set({ warming_started_at: new Date(s.clock.now.getTime() - 9 * DAY), warming_week: 1 }).where("id", "=", s.linkedinAccountId).execute();
+    expect(await advanceWarming(s.db, { now: s.clock.now })).toEqual({ updated: 1 });
+    expect((await s.db.selectFrom("accounts").select("warming_week").where("id", "=", s.linkedinAccountId).executeTakeFirstOrThrow()).warming_week).toBe(2);
+    await advanceWarming(s.db, { now: new Date(s.clock.now.getTime() + 30 * DAY) });
+    expect((await s.db.selectFrom("accounts").select("warming_week").where("id", "=", s.linkedinAccountId).executeTakeFirstOrThrow()).warming_week).toBe(0);
+  });
+});

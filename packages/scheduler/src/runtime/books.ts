@@ -1,0 +1,113 @@
+/**
+ * The books the cron keeps: campaign and offer totals, account health (with auto-pause on
+ * bounces), the document's today_* counters, and warming weeks. Each function is idempotent and
+ * safe to run from several runners at once (they recompute from facts, never increment).
+ */
+import { sql } from "kysely";
+import type { Db } from "./types.js";
+
+/** Defaults of account health: documented in the scheduler README. */
+export const HEALTH_DEFAULTS = {
+  /** Window the rates are computed over. */
+  windowDays: 30,
+  /** Sends needed before rates mean anything (and before auto-pause can trigger). */
+  minSample: 20,
+  /** An email account whose bounce rate exceeds this (percent) is paused. */
+  autoPauseBounceRate: 5,
+  /** Health score = 100 − bounce rate × 8 − spam rate × 20 + reply rate (clamped 0–100). */
+} as const;
+
+/** Recomputes campaign metrics (the schema's update_campaign_metrics) and offers' totals. */
+export async function recomputeBooks(db: Db, options: { campaignId?: string } = {}): Promise<{ campaigns: number }> {
+  const campaigns = await db
+    .selectFrom("campaigns")
+    .select("id")
+    .$if(Boolean(options.campaignId), (q) => q.where("id", "=", options.campaignId!))
+    .execute();
+  for (const c of campaigns) await sql`SELECT update_campaign_metrics(${c.id}::uuid)`.execute(db);
+  await sql`
+    UPDATE offers o SET
+      total_companies = (SELECT count(*) FROM companies WHERE offer_id = o.id),
+      total_contacts = (SELECT count(*) FROM contacts WHERE offer_id = o.id),
+      total_sent = (SELECT coalesce(sum(total_sent), 0) FROM campaigns WHERE offer_id = o.id),
+      total_replies = (SELECT coalesce(sum(total_replied), 0) FROM campaigns WHERE offer_id = o.id),
+      total_meetings = (SELECT coalesce(sum(total_meetings), 0) FROM campaigns WHERE offer_id = o.id)`.execute(db);
+  return { campaigns: campaigns.length };
+}
+
+/**
+ * Account health from the last `windowDays` of sends: bounce, spam and reply rates, a 0–100
+ * score, and auto-pause of an account whose bounce rate is above the threshold once the sample is
+ * large enough. Returns the accounts it paused.
+ */
+export async function recomputeAccountHealth(
+  db: Db,
+  options: { now?: Date; windowDays?: number; minSample?: number; autoPauseBounceRate?: number } = {},
+): Promise<{ updated: number; paused: string[] }> {
+  const now = options.now ?? new Date();
+  const windowDays = options.windowDays ?? HEALTH_DEFAULTS.windowDays;
+  const minSample = options.minSample ?? HEALTH_DEFAULTS.minSample;
+  const threshold = options.autoPauseBounceRate ?? HEALTH_DEFAULTS.autoPauseBounceRate;
+  const since = new Date(now.getTime() - windowDays * 86_400_000);
+  const { rows } = await sql<{ id: string; type: string; status: string; sent: number; bounced: number; spam: number; replied: number }>`
+    SELECT a.id, a.type, a.status,
+      (SELECT count(*) FROM outreach_history h WHERE h.account_id = a.id AND h.sent_at >= ${since})::int AS sent,
+      (SELECT count(*) FROM outreach_history h WHERE h.account_id = a.id AND h.sent_at >= ${since} AND h.status = 'bounced')::int AS bounced,
+      (SELECT count(*) FROM outreach_history h WHERE h.account_id = a.id AND h.sent_at >= ${since} AND h.status = 'spam')::int AS spam,
+      (SELECT count(*) FROM outreach_history h WHERE h.account_id = a.id AND h.sent_at >= ${since} AND h.replied_at IS NOT NULL)::int AS replied
+    FROM accounts a`.execute(db);
+  const paused: string[] = [];
+  for (const r of rows) {
+    const pct = (n: number) => (r.sent > 0 ? Math.round((n / r.sent) * 10_000) / 100 : null);
+    const bounce = pct(r.bounced);
+    const spam = pct(r.spam);
+    const reply = pct(r.replied);
+    const score = r.sent >= minSample ? Math.max(0, Math.min(100, Math.round(100 - (bounce ?? 0) * 8 - (spam ?? 0) * 20 + (reply ?? 0)))) : 100;
+    const pause = r.type === "email" && r.status === "active" && r.sent >= minSample && (bounce ?? 0) > threshold;
+    await db
+      .updateTable("accounts")
+      .set({
+        bounce_rate: bounce,
+        spam_rate: spam,
+        reply_rate: reply,
+        health_score: score,
+        last_health_check: now,
+        ...(pause ? { status: "paused" as const } : {}),
+      })
+      .where("id", "=", r.id)
+      .execute();
+    if (pause) paused.push(r.id);
+  }
+  return { updated: rows.length, paused };
+}
+
+/**
+ * Sets the document's `today_*` counters from `account_usage` for the current UTC day. The limits
+ * are enforced on account_usage; this keeps the views that read today_* true after midnight.
+ */
+export async function syncTodayCounters(db: Db, options: { now?: Date } = {}): Promise<void> {
+  const now = options.now ?? new Date();
+  const day = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+  await sql`
+    UPDATE accounts a SET
+      today_connections = coalesce((SELECT used FROM account_usage u WHERE u.account_id = a.id AND u.period = 'day' AND u.period_start = ${day} AND u.action = 'connection_request'), 0),
+      today_messages = coalesce((SELECT used FROM account_usage u WHERE u.account_id = a.id AND u.period = 'day' AND u.period_start = ${day} AND u.action = 'message'), 0),
+      today_emails = coalesce((SELECT used FROM account_usage u WHERE u.account_id = a.id AND u.period = 'day' AND u.period_start = ${day} AND u.action = 'email'), 0)`.execute(db);
+}
+
+/**
+ * Advances warming: an account with `warming_started_at` is in week ⌊days / 7⌋ + 1 (1–4); after
+ * four weeks `warming_week` returns to 0 (fully warmed, full limits).
+ */
+export async function advanceWarming(db: Db, options: { now?: Date } = {}): Promise<{ updated: number }> {
+  const now = options.now ?? new Date();
+  const res = await sql`
+    UPDATE accounts SET warming_week = CASE
+        WHEN floor(extract(epoch FROM (${now}::timestamptz - warming_started_at)) / 604800) >= 4 THEN 0
+        ELSE floor(extract(epoch FROM (${now}::timestamptz - warming_started_at)) / 604800)::int + 1 END
+    WHERE warming_started_at IS NOT NULL AND warming_started_at <= ${now}::timestamptz
+      AND warming_week <> CASE
+        WHEN floor(extract(epoch FROM (${now}::timestamptz - warming_started_at)) / 604800) >= 4 THEN 0
+        ELSE floor(extract(epoch FROM (${now}::timestamptz - warming_started_at)) / 604800)::int + 1 END`.execute(db);
+  return { updated: Number(res.numAffectedRows ?? 0) };
+}

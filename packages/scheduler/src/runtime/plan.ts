@@ -1,0 +1,305 @@
+/**
+ * The planner: turns due campaign contacts into rendered `messages` + `send_queue` rows, one step
+ * at a time. The engine decides what comes next (conditions, delays, stop rules); copy renders and
+ * lints (only approved templates, invariant 6); the unique key (campaign_contact_id,
+ * sequence_step) makes planning the same step twice impossible, whoever runs the planner.
+ */
+import { renderForSend, type MessageTemplate } from "@offerlab/copy";
+import { channelActionType, SchedulingConfig, schedulingStepChannel, type MessageActionType, type MessageChannel } from "@offerlab/core";
+import type { Database } from "@offerlab/db";
+import { sql, type Selectable, type Transaction } from "kysely";
+import {
+  accountBlock,
+  accountTypeFor,
+  chooseAccount,
+  effectiveLimits,
+  planNextStep,
+  windowFromCampaign,
+  type CandidateAccount,
+  type SequenceProgress,
+} from "../engine/index.js";
+import { jitteredSendTime } from "../engine/jitter.js";
+import { readUsage } from "./quota.js";
+import type { SendPathOptions } from "./types.js";
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+export interface PlanOptions extends Pick<SendPathOptions, "db" | "now"> {
+  /** Campaign contacts to plan in this call. Default 500. */
+  limit?: number;
+  /** Only this campaign. */
+  campaignId?: string;
+}
+
+export interface PlanSummary {
+  /** Steps turned into queue rows. */
+  planned: number;
+  /** Contacts waiting (delay, condition, no account), by reason. */
+  waiting: Record<string, number>;
+  /** Steps skipped (condition never met, already connected), by reason. */
+  skipped: Record<string, number>;
+  /** Sequences that ended, by reason (completed, replied, max_touches, condition_unmet). */
+  done: Record<string, number>;
+  /** Contacts paused for a human (no approved template, lint failed, bad configuration), by reason. */
+  paused: Record<string, number>;
+}
+
+type Cc = Selectable<Database["campaign_contacts"]>;
+type Campaign = Selectable<Database["campaigns"]>;
+
+function bump(map: Record<string, number>, key: string) {
+  map[key] = (map[key] ?? 0) + 1;
+}
+
+/** The campaign's accounts: `account_id` plus every entry of `account_ids`. */
+function campaignAccountIds(c: Campaign): string[] {
+  const ids = new Set<string>();
+  if (c.account_id) ids.add(c.account_id);
+  for (const a of c.account_ids ?? []) ids.add(a.id);
+  return [...ids];
+}
+
+async function pause(trx: Transaction<Database>, cc: Cc, reason: string): Promise<void> {
+  await trx.updateTable("campaign_contacts").set({ status: "paused", stop_reason: reason, next_step_at: null }).where("id", "=", cc.id).execute();
+}
+
+/**
+ * Progress of a campaign contact. A step whose queue row ended without a send (failed, skipped)
+ * counts as done at the moment it ended, so the next step waits its full delay from then.
+ */
+async function progressOf(trx: Transaction<Database>, cc: Cc, connected: boolean): Promise<SequenceProgress> {
+  const last = await trx
+    .selectFrom("send_queue")
+    .select(["sequence_step", "status", "updated_at"])
+    .where("campaign_contact_id", "=", cc.id)
+    .orderBy("sequence_step", "desc")
+    .limit(1)
+    .executeTakeFirst();
+  let currentStep = cc.current_step;
+  let lastStepAt = cc.last_step_at ?? cc.added_at;
+  if (last && (last.sequence_step ?? 0) > currentStep && ["failed", "skipped", "cancelled"].includes(last.status)) {
+    currentStep = last.sequence_step ?? currentStep;
+    lastStepAt = last.updated_at;
+  }
+  return { currentStep, touches: cc.touches, replied: cc.replied, connected, lastStepAt };
+}
+
+/** Plans one due campaign contact inside its own transaction; returns what happened. */
+async function planOne(
+  trx: Transaction<Database>,
+  now: Date,
+  summary: PlanSummary,
+  campaignId?: string,
+): Promise<boolean> {
+  let q = trx
+    .selectFrom("campaign_contacts as cc")
+    .innerJoin("campaigns as c", "c.id", "cc.campaign_id")
+    .selectAll("cc")
+    .where("c.status", "=", "active")
+    .where("cc.status", "in", ["queued", "in_progress", "waiting"])
+    .where((eb) => eb.or([eb("cc.next_step_at", "is", null), eb("cc.next_step_at", "<=", now)]))
+    .where((eb) => eb.or([eb("cc.paused_until", "is", null), eb("cc.paused_until", "<=", now)]))
+    // A step still on its way (queued or in flight) is never followed by the next one.
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom("send_queue as sq")
+            .select("sq.id")
+            .whereRef("sq.campaign_contact_id", "=", "cc.id")
+            .where("sq.status", "in", ["pending", "scheduled", "processing"]),
+        ),
+      ),
+    );
+  if (campaignId) q = q.where("cc.campaign_id", "=", campaignId);
+  const cc = await q.orderBy("cc.next_step_at").orderBy("cc.id").limit(1).forUpdate("cc").skipLocked().executeTakeFirst();
+  if (!cc) return false;
+
+  const campaign = await trx.selectFrom("campaigns").selectAll().where("id", "=", cc.campaign_id).executeTakeFirstOrThrow();
+  const parsed = SchedulingConfig.safeParse(campaign.scheduling_config);
+  if (!parsed.success) {
+    await pause(trx, cc, `invalid scheduling_config: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+    bump(summary.paused, "invalid_scheduling_config");
+    return true;
+  }
+  const config = parsed.data;
+  const contact = await trx.selectFrom("contacts").selectAll().where("id", "=", cc.contact_id).executeTakeFirstOrThrow();
+  const connected = cc.connected_at !== null || contact.connection_degree === 1;
+  const progress = await progressOf(trx, cc, connected);
+  const plan = planNextStep(config, progress, now);
+
+  if (plan.kind === "done") {
+    const status = plan.reason === "replied" ? "replied" : "completed";
+    await trx
+      .updateTable("campaign_contacts")
+      .set({ status, completed_at: now, next_step_at: null, stop_reason: plan.reason, current_step: progress.currentStep, last_step_at: progress.lastStepAt })
+      .where("id", "=", cc.id)
+      .execute();
+    bump(summary.done, plan.reason);
+    return true;
+  }
+  if (plan.kind === "wait") {
+    await trx
+      .updateTable("campaign_contacts")
+      .set({ status: cc.status === "queued" ? "queued" : "waiting", next_step_at: plan.until ?? new Date(now.getTime() + DAY), current_step: progress.currentStep, last_step_at: progress.lastStepAt })
+      .where("id", "=", cc.id)
+      .execute();
+    bump(summary.waiting, plan.reason);
+    return true;
+  }
+  if (plan.kind === "skip") {
+    await trx
+      .updateTable("campaign_contacts")
+      .set({ current_step: plan.step.step, last_step_at: plan.at, next_step_at: now, status: cc.status === "queued" ? "in_progress" : cc.status })
+      .where("id", "=", cc.id)
+      .execute();
+    bump(summary.skipped, plan.reason);
+    return true;
+  }
+
+  // Due: choose the sender, render, enqueue.
+  const step = plan.step;
+  const channel = schedulingStepChannel[step.type] as MessageChannel;
+  const action: MessageActionType = channelActionType[channel];
+  const type = accountTypeFor(action);
+  const ids = campaignAccountIds(campaign);
+  const accounts = ids.length ? await trx.selectFrom("accounts").selectAll().where("id", "in", ids).execute() : [];
+  const candidates: CandidateAccount[] = [];
+  for (const a of accounts) {
+    candidates.push({
+      id: a.id,
+      type: a.type,
+      rotation_set: a.rotation_set,
+      limits: effectiveLimits(a),
+      usage: await readUsage(trx, a.id, now),
+      block: accountBlock(a),
+      notBefore: a.next_send_at,
+    });
+  }
+  const sticky = type === "email" ? cc.email_account_id : cc.linkedin_account_id;
+  const choice = chooseAccount(candidates, { action, stickyAccountId: sticky, contactKey: cc.id, now });
+  let accountId: string | undefined;
+  if (choice.ok) {
+    accountId = choice.accountId;
+  } else if (["daily_cap", "hourly_cap", "min_gap", "account_warming_cap"].includes(choice.reason)) {
+    // Only capacity stands in the way: plan now with the sender it will be; the send path defers
+    // the row until the capacity is there (and records why).
+    accountId = sticky ?? candidates.find((c) => c.type === type && !c.block)?.id;
+  }
+  if (!accountId) {
+    const reason = choice.ok ? "no_account" : choice.reason;
+    await trx.updateTable("campaign_contacts").set({ next_step_at: new Date(now.getTime() + HOUR) }).where("id", "=", cc.id).execute();
+    bump(summary.waiting, reason);
+    return true;
+  }
+  const account = accounts.find((a) => a.id === accountId)!;
+
+  const templates = await trx
+    .selectFrom("message_templates")
+    .selectAll()
+    .where("offer_id", "=", campaign.offer_id)
+    .where("status", "=", "approved")
+    .where("channel", "=", channel)
+    .where((eb) => eb.or([eb("campaign_id", "=", campaign.id), eb("campaign_id", "is", null)]))
+    .where((eb) => eb.or([eb("sequence_step", "=", step.step), eb("sequence_step", "is", null)]))
+    .orderBy(sql`campaign_id IS NULL`)
+    .orderBy(sql`sequence_step IS NULL`)
+    .orderBy("created_at")
+    .execute();
+  const template = templates[0];
+  if (!template) {
+    await pause(trx, cc, `no approved ${channel} template for step ${step.step}`);
+    bump(summary.paused, "no_template");
+    return true;
+  }
+  const [company, offer] = await Promise.all([
+    trx.selectFrom("companies").selectAll().where("id", "=", contact.company_id).executeTakeFirst(),
+    trx.selectFrom("offers").selectAll().where("id", "=", campaign.offer_id).executeTakeFirst(),
+  ]);
+  const rendered = renderForSend(template as MessageTemplate, {
+    contact,
+    company: company ?? null,
+    offer: offer ?? null,
+    sender: { name: account.name, owner: account.owner, email: account.email_address },
+  });
+  if (!rendered.ok) {
+    await pause(trx, cc, `lint_failed: ${rendered.reason}`);
+    bump(summary.paused, rendered.code);
+    return true;
+  }
+
+  const window = windowFromCampaign(campaign);
+  const earliest = plan.dueAt > now ? plan.dueAt : now;
+  const scheduledFor = jitteredSendTime(window, earliest, `${cc.id}:${step.step}`);
+  const queued = await trx
+    .insertInto("send_queue")
+    .values({
+      campaign_id: campaign.id,
+      campaign_contact_id: cc.id,
+      contact_id: contact.id,
+      account_id: accountId,
+      channel,
+      action_type: action,
+      sequence_step: step.step,
+      subject: rendered.message.subject,
+      body: rendered.message.body,
+      scheduled_for: scheduledFor,
+    })
+    .onConflict((oc) => oc.columns(["campaign_contact_id", "sequence_step"]).doNothing())
+    .returning("id")
+    .executeTakeFirst();
+  if (queued) {
+    await trx
+      .insertInto("messages")
+      .values({
+        campaign_contact_id: cc.id,
+        campaign_id: campaign.id,
+        contact_id: contact.id,
+        account_id: accountId,
+        send_queue_id: queued.id,
+        channel,
+        action_type: action,
+        sequence_step: step.step,
+        subject: rendered.message.subject,
+        body: rendered.message.body,
+        personalization_used: sql`CAST(CAST(${JSON.stringify(rendered.message.personalization_used)} AS text) AS jsonb)` as never,
+        status: "queued",
+        scheduled_at: scheduledFor,
+      })
+      .execute();
+    summary.planned++;
+  } else {
+    // The step is already enqueued (another planner won the race): look again later.
+    await trx.updateTable("campaign_contacts").set({ next_step_at: new Date(now.getTime() + HOUR) }).where("id", "=", cc.id).execute();
+    bump(summary.waiting, "already_planned");
+    return true;
+  }
+  await trx
+    .updateTable("campaign_contacts")
+    .set({ status: "in_progress", next_step_at: null, started_at: sql<Date>`COALESCE(started_at, ${now}::timestamptz)`, max_step: config.steps.length })
+    .where("id", "=", cc.id)
+    .execute();
+  await trx
+    .updateTable("contacts")
+    .set({ status: "queued" })
+    .where("id", "=", contact.id)
+    .where("status", "in", ["new", "enriched", "ready"])
+    .execute();
+  return true;
+}
+
+/**
+ * Plans the next step of every due campaign contact of active campaigns (up to `limit`). Safe with
+ * any number of planners at once: contacts are taken with `FOR UPDATE SKIP LOCKED` and each step
+ * can be enqueued only once.
+ */
+export async function planDue(options: PlanOptions): Promise<PlanSummary> {
+  const now = (options.now ?? (() => new Date()))();
+  const summary: PlanSummary = { planned: 0, waiting: {}, skipped: {}, done: {}, paused: {} };
+  const limit = options.limit ?? 500;
+  for (let i = 0; i < limit; i++) {
+    const more = await options.db.transaction().execute((trx) => planOne(trx, now, summary, options.campaignId));
+    if (!more) break;
+  }
+  return summary;
+}
