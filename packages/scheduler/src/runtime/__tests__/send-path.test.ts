@@ -207,6 +207,22 @@ describe.each(engines)("send path basics on %s", (engine) => {
     expect(used).toBe(0);
   });
 
+  it("follows the campaign's zone across the daylight-saving change", async () => {
+    w = await seedWorld({ engine, server, accounts: 1, contacts: 1, start: new Date("2026-03-07T13:30:00Z") });
+    await w.db.updateTable("campaigns").set({ send_window_start: "09:00", send_window_end: "17:00", timezone: "America/New_York" }).execute();
+    // Saturday 08:30 EST: closed; it opens at 09:00 EST = 14:00Z (plus jitter, within the window).
+    const sat = await dispatchOne(opts(w));
+    expect(sat).toMatchObject({ kind: "deferred", reason: "window_closed" });
+    if (sat.kind === "deferred") {
+      expect(sat.until.getTime()).toBeGreaterThanOrEqual(Date.parse("2026-03-07T14:00:00Z"));
+      expect(sat.until.getTime()).toBeLessThan(Date.parse("2026-03-07T22:00:00Z"));
+    }
+    // Sunday after the change, 13:30Z is 09:30 EDT: open (under EST it would still be 08:30).
+    w.clock.set(new Date("2026-03-08T13:30:00Z"));
+    await w.db.updateTable("send_queue").set({ scheduled_for: new Date("2026-03-08T13:00:00Z") }).execute();
+    expect(await dispatchOne(opts(w))).toMatchObject({ kind: "sent" });
+  });
+
   it("the daily quota restarts with the UTC day, without any reset job", async () => {
     w = await seedWorld({ engine, server, accounts: 1, contacts: 4, dailyLimitEmails: 2, start: new Date("2026-11-25T23:59:00Z") });
     const before = await runSendPath(opts(w));
