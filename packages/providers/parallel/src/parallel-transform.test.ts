@@ -92,7 +92,7 @@ describe("title helpers", () => {
     ["Senior Vice President, Sales", "vp"],
     ["President", "c_level"],
     ["SVP Marketing", "vp"],
-    ["Head of Growth", "director"],
+    ["Head of Growth", "vp"], // core: heads rank with VPs (normalizeSeniority)
     ["Director of Engineering", "director"],
     ["Sales Manager, EMEA", "manager"],
     ["Account Executive", "individual"],

@@ -4,7 +4,7 @@
  * Entity Search is recall-oriented and unverified: a company's `url` is often its LinkedIn page
  * rather than its website, and a person comes as a name, a URL and one line of description.
  */
-import { normalizeDomain, normalizeLinkedInUrl } from "@offerlab/core";
+import { normalizeDomain, normalizeLinkedInUrl, normalizeSeniority } from "@offerlab/core";
 import type { Seniority } from "@offerlab/core";
 import type { CompanyRecord, PersonRecord } from "@offerlab/provider-kit";
 import type { ParallelEntity, ParallelFindAllCandidate } from "./parallel-api.js";
@@ -59,21 +59,14 @@ export function companyFromCandidate(candidate: ParallelFindAllCandidate, query:
   };
 }
 
-// core has no seniority normaliser yet (the brief expects `normalizeSeniority`); this is ours,
-// from the title's words, checked most senior first except that "vice president" beats "president".
-const VP = /\b(vice[\s-]president|s?e?vp|avp)\b/i;
-const C_LEVEL = /\b(chief|ceo|cfo|cto|coo|cmo|cro|cio|ciso|cpo|founder|co-?founder|owner|president)\b/i;
-const DIRECTOR = /\b(director|head of)\b/i;
-const MANAGER = /\b(manager|team lead|lead|supervisor)\b/i;
-
+/**
+ * Seniority from a job title, with core's normaliser (one rule set for every vendor). A title with
+ * no recognisable cue is an individual contributor.
+ */
 export function seniorityFromTitle(title: string | null | undefined): Seniority | null {
   const t = title?.trim();
   if (!t) return null;
-  if (VP.test(t)) return "vp";
-  if (C_LEVEL.test(t)) return "c_level";
-  if (DIRECTOR.test(t)) return "director";
-  if (MANAGER.test(t)) return "manager";
-  return "individual";
+  return normalizeSeniority(t) ?? "individual";
 }
 
 const DEPARTMENTS: [string, RegExp][] = [

@@ -90,7 +90,7 @@ describe("seniorityOf", () => {
     ["Individual Contributor", "Head of Sales", "individual"],
     [null, "Vice President of Marketing", "vp"],
     [null, "CEO", "c_level"],
-    [null, "Head of Data", "director"],
+    [null, "Head of Data", "vp"], // core: heads rank with VPs (normalizeSeniority)
     [null, "Account Executive", "individual"],
     [null, null, null],
   ] as const)("level %s, title %s → %s", (level, title, expected) => {

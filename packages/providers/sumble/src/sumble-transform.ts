@@ -1,7 +1,7 @@
 /**
  * Pure mapping from Sumble's organisations and people to offerlab's records. No I/O.
  */
-import { companySizeBucket, normalizeDomain, normalizeLinkedInUrl } from "@offerlab/core";
+import { companySizeBucket, normalizeDomain, normalizeLinkedInUrl, normalizeSeniority } from "@offerlab/core";
 import type { Seniority } from "@offerlab/core";
 import type { CompanyEnrichment, CompanySignalsInput, PersonRecord } from "@offerlab/provider-kit";
 import type { SumbleOrganization, SumblePerson } from "./sumble-api.js";
@@ -61,27 +61,17 @@ export function enrichmentFromOrganization(org: SumbleOrganization, today: strin
   };
 }
 
-// core has no seniority normaliser yet; Sumble's `job_level` words first, then the title's.
-const LEVELS: [RegExp, Seniority][] = [
-  [/\b(c[-\s]?level|c[-\s]?suite|executive|founder|owner)\b/i, "c_level"],
-  [/\b(vp|vice[\s-]president)\b/i, "vp"],
-  [/\b(director|head)\b/i, "director"],
-  [/\b(manager|lead)\b/i, "manager"],
-  [/\b(individual contributor|ic|entry|intern|senior|junior|staff)\b/i, "individual"],
-];
-const VP = /\b(vice[\s-]president|s?e?vp|avp)\b/i;
-const C_LEVEL = /\b(chief|ceo|cfo|cto|coo|cmo|cro|cio|ciso|cpo|founder|co-?founder|owner|president)\b/i;
-
+/**
+ * Seniority from Sumble's `job_level` first, then the title, with core's normaliser (one rule set
+ * for every vendor). A title with no recognisable cue is an individual contributor.
+ */
 export function seniorityOf(jobLevel: string | null | undefined, title: string | null | undefined): Seniority | null {
   const level = jobLevel?.trim();
-  if (level) for (const [re, s] of LEVELS) if (re.test(level)) return s;
+  const fromLevel = level ? normalizeSeniority(level) : null;
+  if (fromLevel) return fromLevel;
   const t = title?.trim();
   if (!t) return null;
-  if (VP.test(t)) return "vp";
-  if (C_LEVEL.test(t)) return "c_level";
-  if (/\b(director|head of)\b/i.test(t)) return "director";
-  if (/\b(manager|lead|supervisor)\b/i.test(t)) return "manager";
-  return "individual";
+  return normalizeSeniority(t) ?? "individual";
 }
 
 /** `sales`, `software_engineer`…: Sumble's job function as a snake_case department. */
