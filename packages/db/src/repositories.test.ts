@@ -145,10 +145,11 @@ describe.each(testEngines())("repositories on %s", (engine) => {
     });
 
     it("records tool usage and keeps the tool's totals", async () => {
-      await toolUsage.record(t.db, { tool: "leadmagic", action: "find_email", status: "success", credits: 2, durationMs: 120.4, resultsCount: 1 });
+      await toolUsage.record(t.db, { tool: "leadmagic", action: "find_email", status: "success", credits: 1.75, durationMs: 120.4, resultsCount: 1 });
+      await toolUsage.record(t.db, { tool: "leadmagic", action: "validate", status: "success", credits: 0.25 });
       await toolUsage.record(t.db, { tool: "leadmagic", action: "find_email", status: "error", error: "timeout" });
       const tool = await tools.getByName(t.db, "leadmagic");
-      expect(tool?.total_requests).toBe(2);
+      expect(tool?.total_requests).toBe(3);
       expect(tool?.total_credits_used).toBe(2);
       expect(tool?.last_error).toBe("timeout");
       await expect(toolUsage.record(t.db, { tool: "nope", action: "x", status: "success" })).rejects.toThrow(/unknown tool "nope"/);

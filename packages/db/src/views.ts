@@ -97,7 +97,7 @@ export const views = {
   async toolUsageStats(db: DbOrTrx, opts: { days?: number } = {}) {
     const days = opts.days ?? 7;
     const { rows } = await sql<{ name: string; total_calls: number; total_credits: number | null; avg_duration: number | null }>`
-      SELECT t.name, COUNT(*)::int AS total_calls, SUM(tu.credits_used)::int AS total_credits,
+      SELECT t.name, COUNT(*)::int AS total_calls, SUM(tu.credits_used)::float8 AS total_credits,
              AVG(tu.duration_ms)::float8 AS avg_duration
       FROM tool_usage tu
       JOIN tools t ON tu.tool_id = t.id
