@@ -628,6 +628,34 @@ export const OutreachHistoryInsert = z.object({
 });
 export type OutreachHistoryInsert = z.input<typeof OutreachHistoryInsert>;
 
+/** A row of `pipeline_lookups` as read from the database. */
+export const PipelineLookupRow = z.object({
+  id: z.uuid(),
+  tool: z.string(),
+  action: z.string(),
+  lookup_key: z.string(),
+  result: JsonValue,
+  credits: z.number(),
+  offer_id: z.uuid().nullable(),
+  pipeline_run_id: z.uuid().nullable(),
+  created_at: z.date(),
+});
+export type PipelineLookupRow = z.infer<typeof PipelineLookupRow>;
+
+/** What inserting into `pipeline_lookups` accepts: columns with a default or NULL allowed are optional. */
+export const PipelineLookupInsert = z.object({
+  id: z.uuid().optional(),
+  tool: z.string(),
+  action: z.string(),
+  lookup_key: z.string(),
+  result: JsonValue,
+  credits: z.number().optional(),
+  offer_id: z.uuid().nullable().optional(),
+  pipeline_run_id: z.uuid().nullable().optional(),
+  created_at: z.coerce.date().optional(),
+});
+export type PipelineLookupInsert = z.input<typeof PipelineLookupInsert>;
+
 /** A row of `pipeline_runs` as read from the database. */
 export const PipelineRunRow = z.object({
   id: z.uuid(),
@@ -880,6 +908,7 @@ export const jsonDocumentColumns = {
   messages: ["personalization_used"],
   offers: ["positioning", "icp", "email_templates", "linkedin_templates"],
   outreach_history: [],
+  pipeline_lookups: ["result"],
   pipeline_runs: ["steps", "input_params", "output_summary"],
   pipeline_steps: ["step_output"],
   send_attempts: ["provider_ids"],
@@ -902,6 +931,7 @@ export const tableSchemas = {
   messages: { row: MessageRow, insert: MessageInsert },
   offers: { row: OfferRow, insert: OfferInsert },
   outreach_history: { row: OutreachHistoryRow, insert: OutreachHistoryInsert },
+  pipeline_lookups: { row: PipelineLookupRow, insert: PipelineLookupInsert },
   pipeline_runs: { row: PipelineRunRow, insert: PipelineRunInsert },
   pipeline_steps: { row: PipelineStepRow, insert: PipelineStepInsert },
   send_attempts: { row: SendAttemptRow, insert: SendAttemptInsert },

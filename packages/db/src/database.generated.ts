@@ -523,6 +523,18 @@ export interface OutreachHistoryTable {
   created_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
+export interface PipelineLookupTable {
+  id: Generated<string>;
+  tool: string;
+  action: string;
+  lookup_key: string;
+  result: ColumnType<JsonValue, JsonbParam<JsonValue>, JsonbParam<JsonValue>>;
+  credits: Generated<number>;
+  offer_id: string | null;
+  pipeline_run_id: string | null;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface PipelineRunTable {
   id: Generated<string>;
   offer_id: string | null;
@@ -715,6 +727,7 @@ export interface Database {
   offer_dashboard: OfferDashboardView;
   offers: OfferTable;
   outreach_history: OutreachHistoryTable;
+  pipeline_lookups: PipelineLookupTable;
   pipeline_runs: PipelineRunTable;
   pipeline_steps: PipelineStepTable;
   send_attempts: SendAttemptTable;

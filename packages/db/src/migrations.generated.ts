@@ -28,4 +28,9 @@ export const bundledMigrations: readonly Migration[] = [
     name: "fractional_credits",
     sql: "-- S7. Credits can be fractional: LeadMagic bills 0.25 credit for some lookups, and the usage log\n-- must add them up exactly (a budget that rounds every call up would stop runs early, one that\n-- rounds down would overspend). The document's INTEGER columns become NUMERIC(12,4).\nALTER TABLE tool_usage ALTER COLUMN credits_used TYPE NUMERIC(12,4);\nALTER TABLE tools ALTER COLUMN total_credits_used TYPE NUMERIC(14,4);\n",
   },
+  {
+    version: "20261125120000",
+    name: "pipeline",
+    sql: "-- offerlab: what @offerlab/pipeline needs beyond the schema document (docs/schema-notes.md,\n-- \"Later migrations\", P1). Nothing here changes a column the document defines.\n\n-- P1. Paid lookups already made, so a resumed or repeated run reuses the answer instead of\n-- paying again. One row per (tool, action, lookup_key): the key is the normalised request\n-- (a search page, a person's name and domain, an address to verify, a URL to scrape). Only\n-- answers are stored (a vendor error is not an answer and is retried next time). `credits`\n-- is what the vendor charged for the answer (numeric: some vendors bill fractions), charged to\n-- the run that paid; a deleted offer or run keeps the row (the money was spent).\nCREATE TABLE pipeline_lookups (\n    id UUID PRIMARY KEY DEFAULT gen_random_uuid(),\n    tool TEXT NOT NULL,\n    action TEXT NOT NULL,\n    lookup_key TEXT NOT NULL,\n    result JSONB NOT NULL,\n    credits NUMERIC NOT NULL DEFAULT 0 CHECK (credits >= 0),\n    offer_id UUID REFERENCES offers(id) ON DELETE SET NULL,\n    pipeline_run_id UUID REFERENCES pipeline_runs(id) ON DELETE SET NULL,\n    created_at TIMESTAMPTZ NOT NULL DEFAULT NOW(),\n    UNIQUE (tool, action, lookup_key)\n);\n\nCREATE INDEX idx_pipeline_lookups_run ON pipeline_lookups(pipeline_run_id);\n\nALTER TABLE pipeline_lookups ENABLE ROW LEVEL SECURITY;\n",
+  },
 ];
