@@ -43,6 +43,8 @@ export interface ExaMockOptions {
   slowMs?: number;
   /** The company index. Default: four B2B software and services companies. */
   companies?: ExaMockCompany[];
+  /** Source of the fake's random ids. Default `crypto.randomUUID` (the sandbox passes a seeded one so runs replay). */
+  randomUUID?: () => string;
 }
 
 export interface ExaMock {
@@ -92,8 +94,6 @@ export const defaultExaCompanies: ExaMockCompany[] = [
   },
 ];
 
-const requestId = () => crypto.randomUUID().replace(/-/g, "");
-const errorBody = (error: string, tag: string) => ({ requestId: requestId(), error, tag });
 const FORBIDDEN_WITH_COMPANY = ["startPublishedDate", "endPublishedDate", "excludeDomains", "startCrawlDate", "endCrawlDate"];
 
 function hostOf(url: string): string {
@@ -109,6 +109,9 @@ export function createExaMock(options: ExaMockOptions = {}): ExaMock {
   const apiKey = options.apiKey ?? "test-exa-key";
   const slowMs = options.slowMs ?? 5000;
   const companies = options.companies ?? defaultExaCompanies;
+  const uuid = options.randomUUID ?? (() => crypto.randomUUID());
+  const requestId = () => uuid().replace(/-/g, "");
+  const errorBody = (error: string, tag: string) => ({ requestId: requestId(), error, tag });
   let fault: { kind: ExaFault; remaining: number } | null = null;
 
   function takeFault(): ExaFault | null {

@@ -45,6 +45,10 @@ export interface FirecrawlMockOptions {
   crawlChecksBeforeDone?: number;
   /** Documents per status page before a `next` link. Default 2. */
   crawlPageSize?: number;
+  /** Source of the fake's random ids. Default `crypto.randomUUID` (the sandbox passes a seeded one so runs replay). */
+  randomUUID?: () => string;
+  /** The fake's clock. Default `() => new Date()` (the sandbox passes its simulated clock). */
+  now?: () => Date;
 }
 
 export interface FirecrawlMock {
@@ -83,6 +87,8 @@ export function createFirecrawlMock(options: FirecrawlMockOptions = {}): Firecra
   const pages = options.pages ?? defaultFirecrawlPages;
   const checksBeforeDone = options.crawlChecksBeforeDone ?? 1;
   const pageSize = options.crawlPageSize ?? 2;
+  const uuid = options.randomUUID ?? (() => crypto.randomUUID());
+  const clock = options.now ?? (() => new Date());
   let credits = options.credits ?? 500;
   let fault: { kind: FirecrawlFault; remaining: number } | null = null;
   const crawls = new Map<string, { status: string; url: string; limit: number; checks: number; docs: FirecrawlMockPage[] }>();
@@ -163,7 +169,7 @@ export function createFirecrawlMock(options: FirecrawlMockOptions = {}): Firecra
         url: page?.url ?? requested,
         statusCode,
         contentType: "text/html",
-        scrapeId: crypto.randomUUID(),
+        scrapeId: uuid(),
         creditsUsed: 1,
         ...(page ? {} : { error: "Not Found" }),
       },
@@ -223,7 +229,7 @@ export function createFirecrawlMock(options: FirecrawlMockOptions = {}): Firecra
       }
       const host = canonical(url)!.split("/")[2];
       const docs = pages.filter((p) => canonical(p.url)!.split("/")[2] === host).slice(0, limit);
-      const id = crypto.randomUUID();
+      const id = uuid();
       crawls.set(id, { status: "scraping", url, limit, checks: 0, docs });
       return HttpResponse.json({ success: true, id, url: `${base}/v2/crawl/${id}` });
     }),
@@ -252,7 +258,7 @@ export function createFirecrawlMock(options: FirecrawlMockOptions = {}): Firecra
         completed: available.length,
         total: job.docs.length,
         creditsUsed: available.length,
-        expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+        expiresAt: new Date(clock().getTime() + 86_400_000).toISOString(),
         next,
         data: slice.map((p) => doc(p, p.url, ["markdown"])),
       });

@@ -43,6 +43,10 @@ export interface ParallelMockOptions {
   findAllChecksBeforeDone?: number;
   /** The world. Default: three companies with a few people. */
   companies?: ParallelMockCompany[];
+  /** Source of the fake's random ids. Default `crypto.randomUUID` (the sandbox passes a seeded one so runs replay). */
+  randomUUID?: () => string;
+  /** The fake's clock. Default `() => new Date()` (the sandbox passes its simulated clock). */
+  now?: () => Date;
 }
 
 export interface ParallelMock {
@@ -81,9 +85,9 @@ export const defaultParallelCompanies: ParallelMockCompany[] = [
   },
 ];
 
-const errorBody = (message: string, detail?: unknown) => ({
+const errorBodyWith = (uuid: () => string) => (message: string, detail?: unknown) => ({
   type: "error",
-  error: { ref_id: `ref_${crypto.randomUUID().slice(0, 8)}`, message, ...(detail !== undefined ? { detail } : {}) },
+  error: { ref_id: `ref_${uuid().slice(0, 8)}`, message, ...(detail !== undefined ? { detail } : {}) },
 });
 const words = (s: string) => s.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
 
@@ -93,7 +97,10 @@ export function createParallelMock(options: ParallelMockOptions = {}): ParallelM
   const slowMs = options.slowMs ?? 5000;
   const checksBeforeDone = options.findAllChecksBeforeDone ?? 2;
   const companies = options.companies ?? defaultParallelCompanies;
+  const uuid = options.randomUUID ?? (() => crypto.randomUUID());
+  const clock = options.now ?? (() => new Date());
   let fault: { kind: ParallelFault; remaining: number } | null = null;
+  const errorBody = errorBodyWith(uuid);
   const runs = new Map<string, { status: string; objective: string; checks: number; matchLimit: number; createdAt: string }>();
 
   function takeFault(): ParallelFault | null {
@@ -174,7 +181,7 @@ export function createParallelMock(options: ParallelMockOptions = {}): ParallelM
       generator: "base",
       metadata: {},
       created_at: run.createdAt,
-      modified_at: new Date().toISOString(),
+      modified_at: clock().toISOString(),
       status: {
         status: run.status,
         is_active: active,
@@ -207,7 +214,7 @@ export function createParallelMock(options: ParallelMockOptions = {}): ParallelM
           : companies
               .filter((c) => objective.includes(c.name.toLowerCase()) || objective.includes(new URL(c.url).hostname.replace(/^www\./, "")))
               .flatMap((c) => c.people.map((p) => ({ name: p.name, url: p.url, description: p.headline })));
-      return HttpResponse.json({ entity_set_id: `entity_set_${crypto.randomUUID().replace(/-/g, "").slice(0, 16)}`, entities: entities.slice(0, limit) });
+      return HttpResponse.json({ entity_set_id: `entity_set_${uuid().replace(/-/g, "").slice(0, 16)}`, entities: entities.slice(0, limit) });
     }),
 
     http.post(`${base}/v1beta/findall/runs`, async ({ request }) => {
@@ -221,8 +228,8 @@ export function createParallelMock(options: ParallelMockOptions = {}): ParallelM
       }
       const limit = validLimit(body.match_limit, 0);
       if (limit instanceof Response) return limit;
-      const id = `findall_${crypto.randomUUID().replace(/-/g, "").slice(0, 12)}`;
-      runs.set(id, { status: "queued", objective: String(body.objective), checks: 0, matchLimit: limit, createdAt: new Date().toISOString() });
+      const id = `findall_${uuid().replace(/-/g, "").slice(0, 12)}`;
+      runs.set(id, { status: "queued", objective: String(body.objective), checks: 0, matchLimit: limit, createdAt: clock().toISOString() });
       return HttpResponse.json(runBody(id));
     }),
 

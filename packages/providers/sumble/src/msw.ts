@@ -49,6 +49,8 @@ export interface SumbleMockOptions {
   peoplePollsBeforeDone?: number;
   /** The organisations the mock knows. Default: two. */
   organizations?: SumbleMockOrg[];
+  /** Source of the fake's random ids. Default `crypto.randomUUID` (the sandbox passes a seeded one so runs replay). */
+  randomUUID?: () => string;
 }
 
 export interface SumbleMock {
@@ -103,6 +105,7 @@ export function createSumbleMock(options: SumbleMockOptions = {}): SumbleMock {
   const slowMs = options.slowMs ?? 5000;
   const pollsBeforeDone = options.peoplePollsBeforeDone ?? 2;
   const orgs = options.organizations ?? defaultSumbleOrganizations;
+  const uuid = options.randomUUID ?? (() => crypto.randomUUID());
   let credits = options.credits ?? 10_000;
   let fault: { kind: SumbleFault; remaining: number } | null = null;
   const requests = new Map<string, { orgIds: number[]; attributes: string[]; limit: number; offset: number; polls: number; billed: boolean }>();
@@ -155,7 +158,7 @@ export function createSumbleMock(options: SumbleMockOptions = {}): SumbleMock {
     return HttpResponse.json({ detail: "Expecting value: line 1 column 1 (char 0)" }, { status: 400 });
   }
 
-  const billing = (used: number) => ({ id: crypto.randomUUID(), credits_used: used, credits_remaining: credits });
+  const billing = (used: number) => ({ id: uuid(), credits_used: used, credits_remaining: credits });
   const host = (u: string) => u.toLowerCase().replace(/^https?:\/\//, "").replace(/^www\./, "").split("/")[0] ?? "";
 
   function find(input: Record<string, unknown>): SumbleMockOrg | undefined {
@@ -260,7 +263,7 @@ export function createSumbleMock(options: SumbleMockOptions = {}): SumbleMock {
       // Pre-check: the balance must cover the page.
       if (limit * PERSON_COST > credits) return HttpResponse.json({ detail: "Insufficient credits" }, { status: 402 });
       const select = (body.select ?? {}) as { attributes?: unknown };
-      const requestId = crypto.randomUUID();
+      const requestId = uuid();
       requests.set(requestId, {
         orgIds: filter.organization_ids as number[],
         attributes: Array.isArray(select.attributes) ? (select.attributes as string[]) : [],

@@ -75,6 +75,8 @@ export interface UnipileMockOptions {
   profiles?: MockProfile[];
   /** How long the `timeout` fault stalls, in ms. Default 2 000. */
   slowMs?: number;
+  /** The fake's clock: timestamps of invitations, messages, emails and events. Default `() => new Date()` (the sandbox passes its simulated clock). */
+  now?: () => Date;
 }
 
 interface Invitation {
@@ -182,8 +184,11 @@ export interface UnipileMock {
   acceptInvitation(idOrProviderId: string): { newRelation: Record<string, unknown>; noteEcho: Record<string, unknown> | null };
   /** The person writes in their chat with the account; returns the `message_received` payload. */
   receiveMessage(input: { accountId: string; fromProviderId: string; text: string }): Record<string, unknown>;
-  /** The recipient answers an email we sent (by tracking id or email id); returns the `mail_received` payload. */
-  receiveEmailReply(input: { trackingOrEmailId: string; text: string; from?: string }): Record<string, unknown>;
+  /**
+   * The recipient answers an email we sent (by tracking id or email id); returns the `mail_received` payload.
+   * `from`/`fromName`/`subject` override the sender and the `Re:` subject (a bounce comes from the mailer daemon).
+   */
+  receiveEmailReply(input: { trackingOrEmailId: string; text: string; from?: string; fromName?: string; subject?: string }): Record<string, unknown>;
   /** The `mail_sent` payload of an email we sent (by tracking id). */
   mailSentEvent(trackingId: string): Record<string, unknown>;
   /** A tracking event for an email we sent. */
@@ -219,7 +224,8 @@ export function createUnipileMock(options: UnipileMockOptions = {}): UnipileMock
   let faults: { fault: UnipileFault; options: UnipileFaultOptions; left: number }[] = [];
   let seq = 0;
   const id = (prefix: string) => `${prefix}${(++seq).toString(36).padStart(6, "0")}Xq9-mockId`;
-  const now = () => new Date().toISOString();
+  const clock = options.now ?? (() => new Date());
+  const now = () => clock().toISOString();
   const url = (path: string) => `${baseUrl}${path}`;
   const basePath = new URL(baseUrl).pathname.replace(/\/+$/, "");
 
@@ -703,7 +709,7 @@ export function createUnipileMock(options: UnipileMockOptions = {}): UnipileMock
       const m = pushMessage(chatWith(accountId, fromProviderId), fromProviderId, text, false);
       return messagingPayload(m, acc);
     },
-    receiveEmailReply({ trackingOrEmailId, text, from }) {
+    receiveEmailReply({ trackingOrEmailId, text, from, fromName, subject }) {
       const sent = state.emails.find((e) => e.tracking_id === trackingOrEmailId || e.id === trackingOrEmailId);
       if (!sent) throw new Error(`no sent email ${trackingOrEmailId}`);
       const recipient = sent.to_attendees[0] as Attendee;
@@ -716,9 +722,9 @@ export function createUnipileMock(options: UnipileMockOptions = {}): UnipileMock
         folders: ["INBOX"],
         message_id: `<${emailId}@${(from ?? recipient.identifier).split("@")[1] ?? "example.com"}>`,
         in_reply_to: { message_id: sent.message_id, id: sent.id },
-        from_attendee: { display_name: recipient.display_name ?? "", identifier: from ?? recipient.identifier, identifier_type: "EMAIL_ADDRESS" },
+        from_attendee: { display_name: fromName ?? recipient.display_name ?? "", identifier: from ?? recipient.identifier, identifier_type: "EMAIL_ADDRESS" },
         to_attendees: [sent.from_attendee],
-        subject: sent.subject.startsWith("Re:") ? sent.subject : `Re: ${sent.subject}`,
+        subject: subject ?? (sent.subject.startsWith("Re:") ? sent.subject : `Re: ${sent.subject}`),
         body: `<p>${text}</p>`,
         body_plain: text,
         origin: "external",
