@@ -1,0 +1,208 @@
+/**
+ * Shared helpers of the benchmarks: a fresh Postgres database per benchmark (created and dropped
+ * the way `@offerlab/db/testing`'s createTestDb does), round-trip counting, statistics, and the
+ * table + JSON report (also written to bench/results/<name>.json).
+ */
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { createDb, migrate, type Db } from "@offerlab/db";
+import pg from "pg";
+
+export const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+
+/** Size factor: `BENCH_SCALE=0.05 pnpm bench views` runs a small version (to validate a script). */
+export const SCALE = Number(process.env.BENCH_SCALE ?? "1");
+export const scaled = (n: number, min = 1) => Math.max(min, Math.round(n * SCALE));
+/** Rounds per measurement (`BENCH_ROUNDS`). */
+export const roundsOr = (n: number) => Number(process.env.BENCH_ROUNDS ?? n);
+
+function withDatabase(url: string, name: string): string {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+export interface BenchDb {
+  name: string;
+  url: string;
+  /** A Kysely over `createDb` (10 connections unless told). */
+  db: Db;
+  /** Opens another pool on the same database (one per runner). */
+  open(maxConnections?: number): Db;
+  drop(): Promise<void>;
+}
+
+/** A fresh, migrated database named offerlab_bench_<label>_<pid>_<random>; `drop()` removes it. */
+export async function freshDb(label: string, options: { migrate?: boolean } = {}): Promise<BenchDb> {
+  const name = `offerlab_bench_${label.replace(/\W/g, "_")}_${process.pid}_${randomBytes(3).toString("hex")}`;
+  await adminQuery(`CREATE DATABASE ${name}`);
+  const url = withDatabase(ADMIN_URL, name);
+  const db = createDb({ databaseUrl: url, env: {} });
+  if (options.migrate !== false) await migrate(db);
+  const extra: Db[] = [];
+  const drop = async () => {
+    await Promise.all(extra.map((d) => d.destroy()));
+    await db.destroy();
+    await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  };
+  // A benchmark stopped with Ctrl-C still drops its database.
+  process.once("SIGINT", () => void drop().finally(() => process.exit(130)));
+  return {
+    name,
+    url,
+    db,
+    open(maxConnections = 2) {
+      const d = createDb({ databaseUrl: url, env: {}, maxConnections });
+      extra.push(d);
+      return d;
+    },
+    drop,
+  };
+}
+
+async function adminQuery(text: string): Promise<void> {
+  const c = new pg.Client({ connectionString: ADMIN_URL });
+  await c.connect();
+  try {
+    await c.query(text);
+  } finally {
+    await c.end();
+  }
+}
+
+/**
+ * Counts database round trips by wrapping `pg.Client.prototype.query`: every statement node-postgres
+ * sends (BEGIN and COMMIT included) is one call and one round trip (the extended protocol sends
+ * parse/bind/execute/sync together and waits once). The pools of `createDb` use this `pg` module,
+ * so everything Kysely runs is counted, and nothing else is.
+ */
+export function countRoundTrips(): { reset(): void; readonly count: number; readonly texts: string[]; keepTexts(on: boolean): void } {
+  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown; __benchWrapped?: boolean };
+  const state = { count: 0, texts: [] as string[], keep: false };
+  if (!proto.__benchWrapped) {
+    const original = proto.query;
+    proto.query = function (this: unknown, ...args: unknown[]) {
+      state.count++;
+      if (state.keep) {
+        const a = args[0] as string | { text?: string };
+        state.texts.push(typeof a === "string" ? a : (a?.text ?? "?"));
+      }
+      return original.apply(this, args);
+    };
+    proto.__benchWrapped = true;
+  }
+  return {
+    reset() {
+      state.count = 0;
+      state.texts = [];
+    },
+    get count() {
+      return state.count;
+    },
+    get texts() {
+      return state.texts;
+    },
+    keepTexts(on: boolean) {
+      state.keep = on;
+    },
+  };
+}
+
+// --------------------------------------------------------------------------------------------
+// Statistics
+// --------------------------------------------------------------------------------------------
+
+export function quantile(values: number[], q: number): number {
+  if (values.length === 0) return NaN;
+  const s = [...values].sort((a, b) => a - b);
+  // Nearest rank: the smallest value with at least q of the sample at or below it.
+  const rank = Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1));
+  return s[rank]!;
+}
+
+export interface Stats {
+  n: number;
+  median: number;
+  p95: number;
+  p99: number;
+  min: number;
+  max: number;
+}
+
+export function stats(values: number[]): Stats {
+  return {
+    n: values.length,
+    median: quantile(values, 0.5),
+    p95: quantile(values, 0.95),
+    p99: quantile(values, 0.99),
+    min: Math.min(...values),
+    max: Math.max(...values),
+  };
+}
+
+export const round = (x: number, digits = 2) => (Number.isFinite(x) ? Number(x.toFixed(digits)) : x);
+
+export async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const t0 = performance.now();
+  const value = await fn();
+  return { ms: performance.now() - t0, value };
+}
+
+// --------------------------------------------------------------------------------------------
+// Report
+// --------------------------------------------------------------------------------------------
+
+export function machine() {
+  return {
+    nproc: os.cpus().length,
+    cpu: os.cpus()[0]?.model ?? "unknown",
+    memoryGiB: round(os.totalmem() / 2 ** 30, 1),
+    node: process.version,
+    loadavg: os.loadavg().map((x) => round(x, 2)),
+  };
+}
+
+export async function postgresVersion(db: BenchDb): Promise<string> {
+  const c = new pg.Client({ connectionString: db.url });
+  await c.connect();
+  try {
+    const r = await c.query<{ v: string }>("SHOW server_version");
+    return r.rows[0]!.v;
+  } finally {
+    await c.end();
+  }
+}
+
+export type Row = Record<string, string | number | null>;
+
+/** Prints rows as an aligned text table. */
+export function printTable(title: string, rows: Row[]): void {
+  if (rows.length === 0) return;
+  const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const cell = (v: unknown) => (v === null || v === undefined ? "" : typeof v === "number" ? String(round(v)) : String(v));
+  const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
+  const line = (vals: string[]) => vals.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join("  ");
+  console.log(`\n${title}`);
+  console.log(line(cols));
+  console.log(widths.map((w) => "-".repeat(w)).join("  "));
+  for (const r of rows) console.log(line(cols.map((c) => cell(r[c]))));
+}
+
+const resultsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "results");
+
+/** Prints the JSON and writes it to bench/results/<name>.json. */
+export function writeResult(name: string, result: Record<string, unknown>): void {
+  const doc = { benchmark: name, at: new Date().toISOString(), scale: SCALE, machine: machine(), ...result };
+  const json = JSON.stringify(doc, null, 2);
+  fs.mkdirSync(resultsDir, { recursive: true });
+  fs.writeFileSync(path.join(resultsDir, `${name}.json`), json + "\n");
+  console.log(`\nJSON (also in bench/results/${name}.json):`);
+  console.log(json);
+}
+
+export function log(msg: string): void {
+  console.error(`[${new Date().toISOString().slice(11, 19)}] ${msg}`);
+}
