@@ -1,5 +1,5 @@
 -- offerlab: what @offerlab/pipeline needs beyond the schema document (docs/schema-notes.md,
--- "Later migrations", P1). Nothing here changes a column the document defines.
+-- "Later migrations", P1-P2). Nothing here changes a column the document defines.
 
 -- P1. Paid lookups already made, so a resumed or repeated run reuses the answer instead of
 -- paying again. One row per (tool, action, lookup_key): the key is the normalised request
@@ -23,3 +23,7 @@ CREATE TABLE pipeline_lookups (
 CREATE INDEX idx_pipeline_lookups_run ON pipeline_lookups(pipeline_run_id);
 
 ALTER TABLE pipeline_lookups ENABLE ROW LEVEL SECURITY;
+
+-- P2. When the email waterfall last decided a contact's `email_status`, so a later run skips
+-- people enriched recently instead of paying for them again (`updated_at` moves on any edit).
+ALTER TABLE contacts ADD COLUMN email_checked_at TIMESTAMPTZ;

@@ -1,0 +1,52 @@
+/**
+ * What every pipeline function receives: the database, the providers (capability interfaces
+ * only, never a vendor package), the usage recorder and the progress callback.
+ */
+import type { Db } from "@offerlab/db";
+import type { CompanySearch, EmailFinder, EmailVerifier, PageScraper, PeopleSearch } from "@offerlab/provider-kit";
+import type { UsageRecorder } from "./usage.js";
+
+export const stepNames = ["discover_companies", "discover_people", "enrich_emails", "scrape_companies"] as const;
+/** A pipeline step; also `pipeline_steps.step_name`. */
+export type StepName = (typeof stepNames)[number];
+
+export interface PipelineProviders {
+  /** Company search providers, in the order their records win a merge. */
+  companySearch?: CompanySearch[];
+  /** People search providers, asked in order until a company has enough people. */
+  peopleSearch?: PeopleSearch[];
+  /** Email finders, in waterfall order (cheapest or best first). */
+  emailFinders?: EmailFinder[];
+  /** Email verifiers, in waterfall order. */
+  emailVerifiers?: EmailVerifier[];
+  /** Optional: scrapes company sites for personalisation variables. */
+  pageScraper?: PageScraper;
+}
+
+/** One progress report, shaped for a progress bar: `done` of `total` items of a step. */
+export interface ProgressEvent {
+  runId: string;
+  step: StepName;
+  phase: "start" | "progress" | "done";
+  done: number;
+  /** Unknown (null) while a search is still paging. */
+  total: number | null;
+  /** Credits spent by the whole run so far. */
+  creditsSpent: number;
+  message?: string;
+}
+
+export interface PipelineContext {
+  db: Db;
+  providers: PipelineProviders;
+  /**
+   * The recorder whose `onUsage` the adapters were created with. With it, the credit budget
+   * counts what vendors reported per call (billed failures included); without it, the pipeline
+   * counts the `creditsUsed` of results only. Default: none.
+   */
+  usage?: UsageRecorder;
+  /** Progress reports (the CLI turns them into progress bars). Default: none. */
+  onProgress?: (event: ProgressEvent) => void;
+  /** The clock (tests). Default: `() => new Date()`. */
+  now?: () => Date;
+}

@@ -1,0 +1,22 @@
+/**
+ * @offerlab/pipeline — discovery and enrichment: companies from the ICP through company search
+ * providers (merged, deduped, fit-scored, disqualified), buyers at qualified companies, an email
+ * finder → verifier waterfall, and an optional site scrape for personalisation. Every call is a
+ * recorded, resumable run with a credit budget; every provider call lands in `tool_usage`.
+ */
+export { runPipeline, resumePipeline, discoverCompanies, discoverPeople, enrichEmails, scrapeCompanies } from "./run.js";
+export type { RunOptions, RunSummary, StepSummaries } from "./run.js";
+export { stepNames } from "./context.js";
+export type { PipelineContext, PipelineProviders, ProgressEvent, StepName } from "./context.js";
+export { createUsageRecorder, usageRecordOf } from "./usage.js";
+export type { UsageRecorder, UsageRecorderOptions } from "./usage.js";
+export { scoreCompany, scoreBuyer, matchSignal, matchDisqualifier, priorityOf } from "./fit.js";
+export type { CompanyFit, BuyerFit, SignalMatch } from "./fit.js";
+export { companyQueryOf, PipelineInputError } from "./offer.js";
+export { mergeCompanyRecords } from "./discover-companies.js";
+export type { DiscoverCompaniesOptions, DiscoverCompaniesSummary } from "./discover-companies.js";
+export type { DiscoverPeopleOptions, DiscoverPeopleSummary } from "./discover-people.js";
+export type { EnrichEmailsOptions, EnrichEmailsSummary, SkipReason } from "./enrich-emails.js";
+export { websiteVariables } from "./scrape-companies.js";
+export type { ScrapeCompaniesOptions, ScrapeCompaniesSummary, WebsiteVariables } from "./scrape-companies.js";
+export type { StepError } from "./lookups.js";

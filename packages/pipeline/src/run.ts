@@ -1,0 +1,253 @@
+/**
+ * Runs: every pipeline call is a `pipeline_runs` row with one `pipeline_steps` row per step
+ * (inputs in `input_params`, each step's summary in `step_output`, errors in `error_message`).
+ * A run stops cleanly when its credit budget is reached (status `cancelled`, reason `budget`);
+ * an unexpected error fails it (status `failed`) and is rethrown; `resumePipeline` continues a
+ * failed, cancelled or crashed (still `running`) run from its first unfinished step, and the
+ * lookups it already paid for are read back instead of bought again.
+ */
+import { jsonb } from "@offerlab/db";
+
+/** A plain-data document for a JSONB column (summaries and options are JSON by construction). */
+const doc = (value: unknown) => jsonb(value as never);
+import { sql } from "kysely";
+import { stepNames, type PipelineContext, type StepName } from "./context.js";
+import { emptyCompaniesSummary, runDiscoverCompanies, type DiscoverCompaniesOptions, type DiscoverCompaniesSummary } from "./discover-companies.js";
+import { emptyPeopleSummary, runDiscoverPeople, type DiscoverPeopleOptions, type DiscoverPeopleSummary } from "./discover-people.js";
+import { emptyEnrichSummary, runEnrichEmails, type EnrichEmailsOptions, type EnrichEmailsSummary } from "./enrich-emails.js";
+import { BudgetReached, round, type RunState } from "./lookups.js";
+import { PipelineInputError } from "./offer.js";
+import { emptyScrapeSummary, runScrapeCompanies, type ScrapeCompaniesOptions, type ScrapeCompaniesSummary } from "./scrape-companies.js";
+
+/** Options of a run. Plain data: they are stored in `input_params` and reused by a resume. */
+export interface RunOptions {
+  /** Steps in order. Default: discover companies, discover people, enrich emails, and scrape when a scraper is configured. */
+  steps?: StepName[];
+  /** Credits the run may spend; no paid call starts once it is reached. Default: no limit. */
+  creditBudget?: number | null;
+  /** Reuse the stored answer of a lookup made within this many days instead of paying again. Default 30. */
+  reuseLookupsWithinDays?: number;
+  /** Ties the run to a campaign (`pipeline_runs.campaign_id`). Default none. */
+  campaignId?: string;
+  discoverCompanies?: DiscoverCompaniesOptions;
+  discoverPeople?: DiscoverPeopleOptions;
+  enrichEmails?: EnrichEmailsOptions;
+  scrapeCompanies?: ScrapeCompaniesOptions;
+}
+
+export interface StepSummaries {
+  discover_companies?: DiscoverCompaniesSummary;
+  discover_people?: DiscoverPeopleSummary;
+  enrich_emails?: EnrichEmailsSummary;
+  scrape_companies?: ScrapeCompaniesSummary;
+}
+
+export interface RunSummary {
+  runId: string;
+  offerId: string;
+  status: "completed" | "cancelled" | "failed";
+  /** Why a run ended early: `budget` when the credit budget was reached. */
+  stopReason: "budget" | null;
+  error: string | null;
+  /** Credits the run spent, including the attempts before a resume. */
+  creditsSpent: number;
+  creditBudget: number | null;
+  steps: StepSummaries;
+}
+
+const STEPS = {
+  discover_companies: { empty: emptyCompaniesSummary, run: runDiscoverCompanies, opts: (o: RunOptions) => o.discoverCompanies ?? {} },
+  discover_people: { empty: emptyPeopleSummary, run: runDiscoverPeople, opts: (o: RunOptions) => o.discoverPeople ?? {} },
+  enrich_emails: { empty: emptyEnrichSummary, run: runEnrichEmails, opts: (o: RunOptions) => o.enrichEmails ?? {} },
+  scrape_companies: { empty: emptyScrapeSummary, run: runScrapeCompanies, opts: (o: RunOptions) => o.scrapeCompanies ?? {} },
+} as const;
+
+function defaultSteps(ctx: PipelineContext): StepName[] {
+  return ctx.providers.pageScraper ? [...stepNames] : stepNames.filter((s) => s !== "scrape_companies");
+}
+
+/** Starts a run: records it, then executes its steps in order. */
+export async function runPipeline(ctx: PipelineContext, offerId: string, options: RunOptions = {}): Promise<RunSummary> {
+  const steps = options.steps ?? defaultSteps(ctx);
+  if (steps.length === 0) throw new PipelineInputError("a run needs at least one step");
+  for (const s of steps) if (!stepNames.includes(s)) throw new PipelineInputError(`unknown step "${s}"; steps are ${stepNames.join(", ")}`);
+  const offer = await ctx.db.selectFrom("offers").select("id").where("id", "=", offerId).executeTakeFirst();
+  if (!offer) throw new PipelineInputError(`offer ${offerId} does not exist`);
+  const stored: RunOptions = { ...options, steps };
+  const run = await ctx.db.transaction().execute(async (trx) => {
+    const r = await trx
+      .insertInto("pipeline_runs")
+      .values({
+        offer_id: offerId,
+        campaign_id: options.campaignId ?? null,
+        steps: jsonb(steps),
+        input_params: doc({ options: stored, providers: providerNames(ctx) }),
+        status: "running",
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    await trx
+      .insertInto("pipeline_steps")
+      .values(steps.map((step_name) => ({ pipeline_run_id: r.id, step_name, status: "pending" as const })))
+      .execute();
+    return r;
+  });
+  return execute(ctx, run.id, offerId, stored, 0, {});
+}
+
+/**
+ * Continues a run that failed, was cancelled (budget) or crashed (still `running`: only call
+ * this when the process that ran it is gone). Completed steps are kept; the first unfinished
+ * step runs again from its start, reading back every lookup already paid for.
+ * `creditBudget` replaces the stored budget (e.g. to raise it after a budget stop).
+ */
+export async function resumePipeline(ctx: PipelineContext, runId: string, overrides: { creditBudget?: number | null } = {}): Promise<RunSummary> {
+  const run = await ctx.db.selectFrom("pipeline_runs").selectAll().where("id", "=", runId).executeTakeFirst();
+  if (!run) throw new PipelineInputError(`pipeline run ${runId} does not exist`);
+  if (!run.offer_id) throw new PipelineInputError(`pipeline run ${runId} has no offer (deleted?)`);
+  const input = run.input_params as { options?: RunOptions };
+  const options: RunOptions = { ...input.options, ...("creditBudget" in overrides ? { creditBudget: overrides.creditBudget } : {}) };
+  const previous = ((run.output_summary as { steps?: StepSummaries }).steps ?? {}) as StepSummaries;
+  if (run.status === "completed") {
+    return summaryOf(runId, run.offer_id, "completed", null, null, Number((run.output_summary as { creditsSpent?: number }).creditsSpent ?? 0), options, previous);
+  }
+  const paid = await ctx.db
+    .selectFrom("pipeline_lookups")
+    .select(sql<number>`coalesce(sum(credits), 0)`.as("spent"))
+    .where("pipeline_run_id", "=", runId)
+    .executeTakeFirstOrThrow();
+  await ctx.db.updateTable("pipeline_runs").set({ status: "running", error_message: null, completed_at: null }).where("id", "=", runId).execute();
+  if ("creditBudget" in overrides) {
+    await ctx.db.updateTable("pipeline_runs").set({ input_params: doc({ ...(run.input_params as object), options }) }).where("id", "=", runId).execute();
+  }
+  return execute(ctx, runId, run.offer_id, options, Number(paid.spent), previous);
+}
+
+function providerNames(ctx: PipelineContext) {
+  const p = ctx.providers;
+  return {
+    companySearch: (p.companySearch ?? []).map((x) => x.provider),
+    peopleSearch: (p.peopleSearch ?? []).map((x) => x.provider),
+    emailFinders: (p.emailFinders ?? []).map((x) => x.provider),
+    emailVerifiers: (p.emailVerifiers ?? []).map((x) => x.provider),
+    pageScraper: p.pageScraper?.provider ?? null,
+  };
+}
+
+function summaryOf(
+  runId: string,
+  offerId: string,
+  status: RunSummary["status"],
+  stopReason: RunSummary["stopReason"],
+  error: string | null,
+  spent: number,
+  options: RunOptions,
+  steps: StepSummaries,
+): RunSummary {
+  return { runId, offerId, status, stopReason, error, creditsSpent: round(spent), creditBudget: options.creditBudget ?? null, steps };
+}
+
+async function execute(ctx: PipelineContext, runId: string, offerId: string, options: RunOptions, spent: number, previous: StepSummaries): Promise<RunSummary> {
+  const { db } = ctx;
+  const stepRows = await db.selectFrom("pipeline_steps").select(["id", "step_name", "status"]).where("pipeline_run_id", "=", runId).execute();
+  const order = options.steps ?? [];
+  const steps: StepSummaries = { ...previous };
+  const rs: RunState = {
+    ctx,
+    runId,
+    offerId,
+    budget: options.creditBudget ?? null,
+    spent,
+    reuseWithinDays: options.reuseLookupsWithinDays ?? 30,
+    disabled: new Map(),
+    step: order[0] ?? "discover_companies",
+    progress(done, total, message) {
+      ctx.onProgress?.({ runId, step: this.step, phase: "progress", done, total, creditsSpent: round(this.spent), ...(message ? { message } : {}) });
+    },
+  };
+  const saveRun = (values: Record<string, unknown>) =>
+    db
+      .updateTable("pipeline_runs")
+      .set({ ...values, output_summary: doc({ creditsSpent: round(rs.spent), creditBudget: rs.budget, steps }) } as never)
+      .where("id", "=", runId)
+      .execute();
+
+  for (let i = 0; i < order.length; i++) {
+    const name = order[i] as StepName;
+    const row = stepRows.find((r) => r.step_name === name);
+    if (!row || row.status === "completed" || row.status === "skipped") continue;
+    const def = STEPS[name];
+    const summary = def.empty();
+    steps[name] = summary as never;
+    rs.step = name;
+    await db.updateTable("pipeline_steps").set({ status: "running", started_at: new Date(), error_message: null }).where("id", "=", row.id).execute();
+    ctx.onProgress?.({ runId, step: name, phase: "start", done: 0, total: null, creditsSpent: round(rs.spent) });
+    try {
+      await (def.run as (rs: RunState, o: unknown, s: unknown) => Promise<void>)(rs, def.opts(options), summary);
+    } catch (error) {
+      const budget = error instanceof BudgetReached;
+      const message = error instanceof Error ? error.message : String(error);
+      await db
+        .updateTable("pipeline_steps")
+        .set({ status: "failed", step_output: doc({ ...summary, partial: true }), error_message: message, completed_at: new Date() })
+        .where("id", "=", row.id)
+        .execute();
+      const later = order.slice(i + 1).flatMap((n) => stepRows.filter((r) => r.step_name === n && r.status !== "completed").map((r) => r.id));
+      if (budget && later.length) {
+        await db.updateTable("pipeline_steps").set({ status: "skipped", error_message: "credit budget reached" }).where("id", "in", later).execute();
+      }
+      await saveRun({ status: budget ? "cancelled" : "failed", error_message: `${name}: ${message}`, completed_at: new Date() });
+      ctx.onProgress?.({ runId, step: name, phase: "done", done: 0, total: null, creditsSpent: round(rs.spent), message });
+      if (budget) return summaryOf(runId, offerId, "cancelled", "budget", message, rs.spent, options, steps);
+      throw error;
+    }
+    await db
+      .updateTable("pipeline_steps")
+      .set({ status: "completed", step_output: doc(summary), completed_at: new Date() })
+      .where("id", "=", row.id)
+      .execute();
+    await saveRun({});
+    ctx.onProgress?.({ runId, step: name, phase: "done", done: 1, total: 1, creditsSpent: round(rs.spent) });
+  }
+  await saveRun({ status: "completed", completed_at: new Date() });
+  return summaryOf(runId, offerId, "completed", null, null, rs.spent, options, steps);
+}
+
+// ---------------------------------------------------------------------------------------------
+// One-step runs
+
+type OneStep<O> = O & Pick<RunOptions, "creditBudget" | "reuseLookupsWithinDays" | "campaignId">;
+type StepResult<S> = S & Pick<RunSummary, "runId" | "status" | "stopReason" | "error"> & { runCreditsSpent: number };
+
+async function oneStep<K extends StepName, O, S>(ctx: PipelineContext, offerId: string, step: K, key: keyof RunOptions, opts: OneStep<O>): Promise<StepResult<S>> {
+  const { creditBudget, reuseLookupsWithinDays, campaignId, ...stepOpts } = opts as OneStep<Record<string, unknown>>;
+  const res = await runPipeline(ctx, offerId, {
+    steps: [step],
+    ...(creditBudget !== undefined ? { creditBudget } : {}),
+    ...(reuseLookupsWithinDays !== undefined ? { reuseLookupsWithinDays } : {}),
+    ...(campaignId !== undefined ? { campaignId } : {}),
+    [key]: stepOpts,
+  });
+  const s = res.steps[step] as S;
+  return { ...s, runId: res.runId, status: res.status, stopReason: res.stopReason, error: res.error, runCreditsSpent: res.creditsSpent };
+}
+
+/** Discovery as its own run. */
+export function discoverCompanies(ctx: PipelineContext, offerId: string, opts: OneStep<DiscoverCompaniesOptions> = {}) {
+  return oneStep<"discover_companies", DiscoverCompaniesOptions, DiscoverCompaniesSummary>(ctx, offerId, "discover_companies", "discoverCompanies", opts);
+}
+
+/** People search at the offer's qualified companies, as its own run. */
+export function discoverPeople(ctx: PipelineContext, offerId: string, opts: OneStep<DiscoverPeopleOptions> = {}) {
+  return oneStep<"discover_people", DiscoverPeopleOptions, DiscoverPeopleSummary>(ctx, offerId, "discover_people", "discoverPeople", opts);
+}
+
+/** The email waterfall over the offer's contacts, as its own run. */
+export function enrichEmails(ctx: PipelineContext, offerId: string, opts: OneStep<EnrichEmailsOptions> = {}) {
+  return oneStep<"enrich_emails", EnrichEmailsOptions, EnrichEmailsSummary>(ctx, offerId, "enrich_emails", "enrichEmails", opts);
+}
+
+/** Website scrape of the offer's qualified companies, as its own run. */
+export function scrapeCompanies(ctx: PipelineContext, offerId: string, opts: OneStep<ScrapeCompaniesOptions> = {}) {
+  return oneStep<"scrape_companies", ScrapeCompaniesOptions, ScrapeCompaniesSummary>(ctx, offerId, "scrape_companies", "scrapeCompanies", opts);
+}
