@@ -154,6 +154,11 @@ export const sendAttemptStatuses = ["claimed", "sending", "sent", "refused", "un
 export const usagePeriods = ["day", "hour"] as const;
 /** What an `account_usage` row counts: a daily action type, or `*` for the hourly limit. */
 export const usageActions = ["connection_request", "message", "email", "*"] as const;
+/**
+ * States of a `webhook_inbox` row: waiting (or waiting for a retry), applied, nothing to do,
+ * nothing in our database it refers to (after the retries), or given up after repeated errors.
+ */
+export const webhookInboxStatuses = ["pending", "processed", "ignored", "unmatched", "failed"] as const;
 
 /** ISO weekday numbers used by `campaigns.send_days`: 1 = Monday … 7 = Sunday. */
 export const isoWeekdays = [1, 2, 3, 4, 5, 6, 7] as const;
@@ -193,6 +198,7 @@ export const PipelineStepStatus = enumOf(pipelineStepStatuses).schema;
 export const SendAttemptStatus = enumOf(sendAttemptStatuses).schema;
 export const UsagePeriod = enumOf(usagePeriods).schema;
 export const UsageAction = enumOf(usageActions).schema;
+export const WebhookInboxStatus = enumOf(webhookInboxStatuses).schema;
 export const ConnectionDegree = z.union([z.literal(1), z.literal(2), z.literal(3)]);
 export const IsoWeekday = z.int().min(1).max(7);
 
@@ -232,6 +238,7 @@ export type ConnectionDegree = z.infer<typeof ConnectionDegree>;
 export type SendAttemptStatus = z.infer<typeof SendAttemptStatus>;
 export type UsagePeriod = z.infer<typeof UsagePeriod>;
 export type UsageAction = z.infer<typeof UsageAction>;
+export type WebhookInboxStatus = z.infer<typeof WebhookInboxStatus>;
 
 /**
  * Every CHECK-constrained value set by name, for the schema drift test and for the type
@@ -274,6 +281,7 @@ export const checkEnums = {
   sendAttemptStatuses,
   usagePeriods,
   usageActions,
+  webhookInboxStatuses,
 } as const;
 export type CheckEnumName = keyof typeof checkEnums;
 

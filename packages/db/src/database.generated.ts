@@ -65,6 +65,8 @@ export interface AccountHealthView {
   connected_at: Date | null;
   created_at: Date | null;
   updated_at: Date | null;
+  next_send_at: Date | null;
+  limited_until: Date | null;
   connections_remaining: number | null;
   messages_remaining: number | null;
   emails_remaining: number | null;
@@ -661,6 +663,9 @@ export interface TodaysScheduleView {
   sent_at: Date | null;
   created_at: Date | null;
   updated_at: Date | null;
+  action_type: string | null;
+  defer_reason: string | null;
+  current_attempt_id: string | null;
   contact_name: string | null;
   contact_email: string | null;
   company_name: string | null;
