@@ -1,9 +1,11 @@
 import fc from "fast-check";
 import { arbInstant, arbWindow } from "./arbitraries.test-support.js";
+import { jitteredSendTime } from "./jitter.js";
 import { describe, expect, it } from "vitest";
 import {
   currentWindowEnd,
   isInWindow,
+  NEVER_CLOSES,
   nextWindowOpening,
   SendWindowError,
   validateWindow,
@@ -118,6 +120,15 @@ describe("nextWindowOpening and currentWindowEnd", () => {
     // Whole days that touch at midnight form one window.
     const allDay: SendWindow = { start: "00:00", end: "24:00", days: [1, 2], timeZone: "Europe/Paris" };
     expect(iso(currentWindowEnd(allDay, at("2026-01-12T10:00:00Z")))).toBe("2026-01-13T23:00:00.000Z");
+  });
+
+  it("a window open around the clock every day never closes, and sends can still be placed in it", () => {
+    const always: SendWindow = { start: "00:00", end: "24:00", days: [1, 2, 3, 4, 5, 6, 7], timeZone: "America/New_York" };
+    const from = at("2026-03-06T00:00:00Z"); // the weekend the clocks spring forward
+    expect(currentWindowEnd(always, from)).toEqual(NEVER_CLOSES);
+    const t = jitteredSendTime(always, from, "contact-1");
+    expect(t.getTime()).toBeGreaterThanOrEqual(from.getTime());
+    expect(t.getTime() - from.getTime()).toBeLessThan(18 * 60_000);
   });
 
   it("opens a window whose start is skipped by spring forward at the transition", () => {

@@ -335,18 +335,21 @@ export function nextWindowOpening(w: SendWindow, from: Date): Date {
   return new Date(next);
 }
 
+/** The latest instant a `Date` can hold: the end of a window that never closes. */
+export const NEVER_CLOSES = new Date(8.64e15);
+
 /**
  * When the window that contains `at` closes: the first instant after `at` that is outside the
  * window (windows of consecutive days that touch at midnight, `00:00`–`24:00`, count as one).
- * Null when `at` is not in the window.
+ * Null when `at` is not in the window; `NEVER_CLOSES` for a window open around the clock on
+ * every day (`00:00`–`24:00`, days 1–7), which is a valid setting.
  */
 export function currentWindowEnd(w: SendWindow, at: Date): Date | null {
   const cw = compile(w);
   const ms = toMs(at, "at");
   if (!inWindow(cw, ms)) return null;
   const end = nextChange(cw, ms, false);
-  if (end === null) throw new SendWindowError(`send window ${cw.key} never closes after ${at.toISOString()}`);
-  return new Date(end);
+  return end === null ? NEVER_CLOSES : new Date(end);
 }
 
 /**

@@ -35,10 +35,7 @@ export interface SeedOptions {
   contacts?: number;
   dailyLimitEmails?: number;
   hourlyLimit?: number;
-  /**
-   * Start time of the world's clock. Default: the real time, because the Unipile fake stamps what
-   * it sends with the real clock and reconciliation compares the two.
-   */
+  /** Start time of the world's clock (the Unipile fake uses the same clock). Default: the real time. */
   start?: Date;
   channel?: "email";
 }
@@ -58,11 +55,6 @@ export async function seedWorld(opts: SeedOptions): Promise<World> {
   const db = t.db;
   const nAccounts = opts.accounts ?? 2;
   const nContacts = opts.contacts ?? 10;
-  const mock = createUnipileMock({ accounts: mockAccounts(nAccounts) });
-  opts.server.resetHandlers(...mock.handlers);
-  const unipile = createUnipile({ apiKey: mock.apiKey, baseUrl: mock.baseUrl, reconcileSettleMs: 0, timeoutMs: 5_000 });
-  const senders: Senders = { email: unipile, linkedin: unipile, reconciler: unipile };
-
   const start = opts.start ?? new Date();
   const clock = {
     now: new Date(start),
@@ -73,6 +65,12 @@ export async function seedWorld(opts: SeedOptions): Promise<World> {
       this.now = new Date(d);
     },
   };
+  // The fake stamps what it sends with the world's clock, so reconciliation (which compares the
+  // two) works whatever time a test sets.
+  const mock = createUnipileMock({ accounts: mockAccounts(nAccounts), now: () => clock.now });
+  opts.server.resetHandlers(...mock.handlers);
+  const unipile = createUnipile({ apiKey: mock.apiKey, baseUrl: mock.baseUrl, reconcileSettleMs: 0, timeoutMs: 5_000 });
+  const senders: Senders = { email: unipile, linkedin: unipile, reconciler: unipile };
 
   const offer = await offers.create(db, { name: "Send path", type: "product", ownership: "internal", description: "d" });
   const company = (await companies.upsert(db, { offer_id: offer.id, name: "Acme", domain: "acme.example", source_tool: "manual" })).company;
