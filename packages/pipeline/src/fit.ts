@@ -39,7 +39,14 @@ function verticalWords(vertical: string): string[] {
   return [...new Set(ws.flatMap((w) => VERTICAL_SYNONYMS[w] ?? [w]))];
 }
 
-const has = (haystack: Set<string>, words: string[]) => words.some((w) => haystack.has(w) || [...haystack].some((h) => h.startsWith(w) && w.length >= 5));
+const stem = (w: string) => (w.length > 3 && w.endsWith("s") ? w.slice(0, -1) : w);
+const has = (haystack: Set<string>, words: string[]) => {
+  const hs = [...haystack].map(stem);
+  return words.some((w0) => {
+    const w = stem(w0);
+    return hs.some((h) => h === w || (w.length >= 5 && h.startsWith(w)));
+  });
+};
 
 /** Technologies per category, for signals such as `using_crm`. */
 const TECH_CATEGORIES: Record<string, string[]> = {
@@ -91,19 +98,26 @@ export function matchSignal(signal: string, c: Pick<CompanyRecord, "name" | "des
     if (topic.some((t) => SALES_WORDS.includes(t)) && salesCount > 0) {
       return { signal, matched: true, evidence: `${salesCount} open sales roles` };
     }
-    const hit = titles.find((t) => has(new Set(tokens(t)), topic));
+    const salesTopic = topic.some((t) => SALES_WORDS.includes(t));
+    const hit = titles.find((t) => has(new Set(tokens(t)), salesTopic ? [...topic, ...SALES_WORDS] : topic));
     return hit ? { signal, matched: true, evidence: `hiring "${hit}"` } : { signal, matched: false };
   }
+  // A tech signal says so (`using_crm`, `uses snowflake`, `tech stack …`) or is one category or
+  // technology name alone (`crm`, `snowflake`). Category words inside other phrases stay plain
+  // words: "b2b sales" is about the company's market, not about Gong or Outreach.
+  const saysTech = words.some((w) => /^(using|uses|use|tech|stack|runs)$/.test(w));
   const techWords = words.filter((w) => !/^(using|uses|use|tech|stack|runs|on)$/.test(w));
-  const techCandidates = techWords.flatMap((w) => TECH_CATEGORIES[w] ?? [w]);
-  const techHit = stack.find((t) => techCandidates.includes(t) || techCandidates.some((w) => t.includes(w) && w.length >= 4));
+  const alone = words.length === 1;
+  const techCandidates = techWords.flatMap((w) => ((saysTech || alone) && TECH_CATEGORIES[w]) || [w]);
+  const techHit = stack.find((t) => techCandidates.includes(t) || (saysTech && techCandidates.some((w) => t.includes(w) && w.length >= 4)));
   if (techHit) return { signal, matched: true, evidence: `uses ${techHit}` };
-  if (words.some((w) => /^(using|uses|use|tech|stack)$/.test(w)) || words.some((w) => w in TECH_CATEGORIES)) return { signal, matched: false };
+  if (saysTech || (alone && words[0]! in TECH_CATEGORIES)) return { signal, matched: false };
   if (words.some((w) => /^(funding|funded|raised|series|seed|round)$/.test(w))) {
     const stage = s.funding?.stage;
     if (!stage && !s.funding?.amount) return { signal, matched: false };
-    const wanted = words.filter((w) => /^[a-e]$/.test(w) || w === "seed");
-    if (wanted.length && stage && !wanted.some((w) => stage.toLowerCase().includes(w))) return { signal, matched: false };
+    const series = /series[\s_-]*([a-f])\b/i.exec(signal)?.[1]?.toLowerCase();
+    const wanted = series ? `series_${series}` : words.includes("seed") ? "seed" : null;
+    if (wanted && stage?.toLowerCase().replace(/[\s-]+/g, "_") !== wanted) return { signal, matched: false };
     return { signal, matched: true, evidence: `funding ${stage ?? s.funding?.amount}` };
   }
   const growth = (s.growth_signals ?? []).find((g) => tokens(g).join(" ") === words.join(" "));
