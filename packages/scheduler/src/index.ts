@@ -15,3 +15,17 @@ export type { CrashPoint, DispatchOutcome, SendPathOptions, Senders } from "./ru
 export { planDue } from "./runtime/plan.js";
 export type { PlanOptions, PlanSummary } from "./runtime/plan.js";
 export { advanceWarming, HEALTH_DEFAULTS, recomputeAccountHealth, recomputeBooks, syncTodayCounters } from "./runtime/books.js";
+export { applyProviderEvent, isBounceNotice, processWebhookInbox, providerEventKey, storeWebhookEvent } from "./runtime/events.js";
+export type {
+  ApplyOptions,
+  ApplyResult,
+  DecodeContext,
+  InboxSummary,
+  NormalizedPayload,
+  ProcessInboxOptions,
+  ProviderEventDecoder,
+  ReplyClassifier,
+  StoreWebhookEventInput,
+} from "./runtime/events.js";
+export { checkProviderCredits, databaseReachable, syncInboxes, withdrawStaleInvitations } from "./runtime/jobs.js";
+export type { CreditAlert, SyncInboxesOptions, SyncSummary, WithdrawOptions, WithdrawSummary } from "./runtime/jobs.js";
