@@ -1,0 +1,550 @@
+/**
+ * `createSandbox({ seed })`: a simulated world behind every provider's real HTTP API. The vendor
+ * fakes (each adapter's `./msw`) answer over a seeded world; `sandbox.fetch` serves them
+ * in-process, so the real adapters run unchanged; a simulated clock drives time; and as the clock
+ * is advanced through `advanceTo`/`tick`, the world acts on what was sent: invitations accepted,
+ * replies, bounces, opens and clicks, delivered as Unipile webhooks.
+ */
+import type { Icp } from "@offerlab/core";
+import { normalizeSeniority } from "@offerlab/core";
+import type { FetchLike, OnUsage } from "@offerlab/provider-kit";
+import { createExa } from "@offerlab/provider-exa";
+import type { ExaProvider } from "@offerlab/provider-exa";
+import { createFirecrawl } from "@offerlab/provider-firecrawl";
+import type { FirecrawlProvider } from "@offerlab/provider-firecrawl";
+import { createLeadMagic } from "@offerlab/provider-leadmagic";
+import type { LeadMagicProvider } from "@offerlab/provider-leadmagic";
+import { createParallel } from "@offerlab/provider-parallel";
+import type { ParallelProvider } from "@offerlab/provider-parallel";
+import { createSumble } from "@offerlab/provider-sumble";
+import type { SumbleProvider } from "@offerlab/provider-sumble";
+import { createTheirStack } from "@offerlab/provider-theirstack";
+import type { TheirStackProvider } from "@offerlab/provider-theirstack";
+import { createUnipile } from "@offerlab/provider-unipile";
+import type { UnipileProvider } from "@offerlab/provider-unipile";
+import { getResponse, http } from "msw";
+import type { HttpHandler } from "msw";
+import { BOUNCE_TEXT, REPLY_TEXTS } from "./sandbox-data.js";
+import type { ReplyKind } from "./sandbox-data.js";
+import { SANDBOX_JOURNAL_ENV } from "./sandbox-env.js";
+import { createJournal } from "./sandbox-journal.js";
+import type { JournalEntry } from "./sandbox-journal.js";
+import { createSandboxLlm } from "./sandbox-llm.js";
+import type { SandboxLlm } from "./sandbox-llm.js";
+import { createRandom } from "./sandbox-random.js";
+import type { Random } from "./sandbox-random.js";
+import { createVendors, providerOfUrl, SANDBOX_API_KEYS, SANDBOX_BASE_URLS, SANDBOX_PROVIDERS } from "./sandbox-vendors.js";
+import type { SandboxProvider, SandboxVendors } from "./sandbox-vendors.js";
+import { generateWorld } from "./sandbox-world.js";
+import type { SandboxCompany, SandboxPerson, SandboxWorld, WorldOptions } from "./sandbox-world.js";
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/** The simulated clock. Pass `clock.now` to the scheduler and cron as their `now`. */
+export interface SandboxClock {
+  now(): Date;
+  /** Moves the clock forward by `ms` (never back). The world does not act: use `sandbox.tick`. */
+  advance(ms: number): Date;
+  /** Sets the clock (never back). The world does not act: use `sandbox.advanceTo`. */
+  set(time: Date | string | number): Date;
+}
+
+/** How the simulated people behave. Probabilities are per action, before fit and signal. */
+export interface SandboxRates {
+  /** Base probability that an invitation is accepted (2nd degree, average person). Default 0.35. */
+  acceptRate: number;
+  /** Median hours before an acceptance. Default 20. */
+  acceptMedianHours: number;
+  /** Share of acceptances that come late (10–25 days after the invitation). Default 0.12. */
+  lateAcceptanceShare: number;
+  /** Base probability that an email gets a reply (average fit and signal). Default 0.06. */
+  emailReplyRate: number;
+  /** Base probability that a LinkedIn message gets a reply. Default 0.12. */
+  dmReplyRate: number;
+  /** Probability that a delivered email is opened at least once. Default 0.55. */
+  openRate: number;
+  /** Probability that an opened email's link is clicked. Default 0.08. */
+  clickRate: number;
+  /** Probability that a webhook delivery is delivered twice (Unipile retries). Default 0.05. */
+  duplicateRate: number;
+  /** Bounce probability of catch-all and unknown addresses (invalid ones always bounce). Default 0.25 and 0.35. */
+  catchAllBounceRate: number;
+  unknownBounceRate: number;
+}
+
+export const DEFAULT_SANDBOX_RATES: Readonly<SandboxRates> = {
+  acceptRate: 0.35,
+  acceptMedianHours: 20,
+  lateAcceptanceShare: 0.12,
+  emailReplyRate: 0.06,
+  dmReplyRate: 0.12,
+  openRate: 0.55,
+  clickRate: 0.08,
+  duplicateRate: 0.05,
+  catchAllBounceRate: 0.25,
+  unknownBounceRate: 0.35,
+};
+
+/** Receives a webhook the way Unipile would POST it. Throwing makes the sandbox retry later (5 times). */
+export type SandboxWebhookHandler = (provider: "unipile", payload: Record<string, unknown>, headers: Record<string, string>) => unknown;
+
+/** One webhook delivery attempt. */
+export interface SandboxDelivery {
+  at: string;
+  provider: "unipile";
+  event: string;
+  payload: Record<string, unknown>;
+  headers: Record<string, string>;
+  /** 1 for the first try, then Unipile's retries. */
+  attempt: number;
+  /** A second delivery of a payload already delivered (at-least-once delivery). */
+  duplicate: boolean;
+  /** `delivered`, `failed` (the handler threw) or `no_handler`. */
+  outcome: "delivered" | "failed" | "no_handler";
+  error?: string;
+}
+
+/** What the world did for one person, for tests and the demo's "what happened" summary. */
+export interface SandboxOutcome {
+  at: string;
+  kind: "accepted" | "replied" | "bounced" | "opened" | "clicked" | "sent";
+  channel: "linkedin" | "email";
+  personId: string | null;
+  accountId: string;
+  /** For replies: the kind of text sent. */
+  reply?: ReplyKind;
+}
+
+export interface SandboxOptions {
+  /** Same seed, same world and same outcomes. */
+  seed: string | number;
+  /** Start of simulated time. Default 2026-03-02T08:00:00Z (a Monday). */
+  startAt?: Date | string | number;
+  /** JSONL journal of provider requests. Default: env `OFFERLAB_SANDBOX_JOURNAL`, else memory only. */
+  journalPath?: string;
+  /** Where `OFFERLAB_SANDBOX_JOURNAL` is read. Default `process.env`. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Size of the world and the sender's accounts. */
+  world?: WorldOptions;
+  /** Behaviour rates; see {@link DEFAULT_SANDBOX_RATES}. */
+  rates?: Partial<SandboxRates>;
+  /** The offer's ICP, for fit-dependent behaviour. Default: the last ICP the simulated LLM derived. */
+  icp?: Icp;
+  /** Receives webhooks. Can be set later with `setWebhookHandler`. */
+  onWebhook?: SandboxWebhookHandler;
+  /** Headers sent with webhooks when no webhook was registered through the Unipile API. Default `{ "content-type": "application/json" }`. */
+  webhookHeaders?: Record<string, string>;
+}
+
+/** The real adapters, configured for the sandbox. */
+export interface SandboxProviders {
+  unipile: UnipileProvider;
+  leadmagic: LeadMagicProvider;
+  theirstack: TheirStackProvider;
+  exa: ExaProvider;
+  firecrawl: FirecrawlProvider;
+  parallel: ParallelProvider;
+  sumble: SumbleProvider;
+}
+
+export interface Sandbox {
+  readonly seed: string;
+  readonly world: SandboxWorld;
+  /** The vendor fakes, for faults (`vendors.theirstack.fail("rate_limited", { times: 1 })`) and state. */
+  readonly vendors: SandboxVendors;
+  /** Every vendor's MSW handlers over this world, journaling first. For `setupServer(...sandbox.handlers)`. */
+  readonly handlers: HttpHandler[];
+  /** A `fetch` that serves the handlers in-process; refuses anything outside the sandbox. */
+  readonly fetch: FetchLike;
+  readonly clock: SandboxClock;
+  /** The simulated LLM: pass `llm.model` as copy's `LlmOptions.model`. */
+  readonly llm: SandboxLlm;
+  /** Every provider request served, in order. */
+  readonly journal: readonly JournalEntry[];
+  /** Every webhook delivery attempt, in order. */
+  readonly deliveries: readonly SandboxDelivery[];
+  /** What the world did, in order. */
+  readonly outcomes: readonly SandboxOutcome[];
+  /** Sandbox base URLs and keys per vendor (for adapters built by hand). */
+  readonly baseUrls: Readonly<Record<SandboxProvider, string>>;
+  readonly apiKeys: Readonly<Record<SandboxProvider, string>>;
+  /** The real adapters configured for the sandbox: sandbox base URLs and keys, `sandbox.fetch`, simulated `today`. */
+  providers(options?: { onUsage?: OnUsage }): SandboxProviders;
+  /** Moves simulated time to `time`, letting the world act on everything due on the way. */
+  advanceTo(time: Date | string | number): Promise<void>;
+  /** `advanceTo(now + ms)`; `tick()` acts on what is due now. */
+  tick(ms?: number): Promise<void>;
+  /** When the world will next act, or null when nothing is scheduled. */
+  nextEventAt(): Date | null;
+  setWebhookHandler(handler: SandboxWebhookHandler | undefined): void;
+  /** The ICP fit is scored against. */
+  setIcp(icp: Icp | undefined): void;
+  /** Changes a Unipile account's status (`CREDENTIALS`, `OK` ...) and delivers the `AccountStatus` webhook. */
+  setAccountStatus(accountId: string, status: string): Promise<void>;
+  /** The journal as JSONL. */
+  journalJsonl(): string;
+}
+
+interface WorldEvent {
+  at: number;
+  seq: number;
+  run: () => Promise<void>;
+}
+
+function toMs(time: Date | string | number): number {
+  const ms = time instanceof Date ? time.getTime() : typeof time === "number" ? time : Date.parse(time);
+  if (!Number.isFinite(ms)) throw new RangeError(`[sandbox] not a time: ${String(time)}`);
+  return ms;
+}
+
+const words = (s: string) => s.toLowerCase().split(/[^a-z0-9]+/).filter((w) => w.length > 2);
+
+/** 0–1: how well a person and their company match the ICP; 0.5 when no ICP is known. */
+export function fitOf(person: SandboxPerson, company: SandboxCompany, icp: Icp | undefined): number {
+  if (!icp) return 0.5;
+  const verticals = icp.company.verticals.map((v) => v.toLowerCase());
+  const vertical = verticals.includes(company.vertical) || verticals.some((v) => words(company.industry).includes(v)) ? 1 : 0;
+  const size = company.employees >= icp.company.size_min && company.employees <= icp.company.size_max ? 1 : 0;
+  const titleWords = new Set(icp.buyer.titles.flatMap(words));
+  const title = words(person.title).some((w) => titleWords.has(w) && !["head", "chief", "officer", "director"].includes(w)) ? 1 : 0;
+  const seniorities = icp.buyer.seniority.map(normalizeSeniority);
+  const seniority = seniorities.includes(person.seniority) ? 1 : 0;
+  const departments = icp.buyer.departments.map((d) => d.toLowerCase());
+  const department = departments.includes(person.department.toLowerCase()) ? 1 : 0;
+  return Math.round((0.3 * vertical + 0.15 * size + 0.25 * Math.max(title, department) + 0.3 * seniority) * 100) / 100;
+}
+
+export function createSandbox(options: SandboxOptions): Sandbox {
+  const seed = String(options.seed);
+  const root = createRandom(seed);
+  const startAt = toMs(options.startAt ?? "2026-03-02T08:00:00.000Z");
+  let nowMs = startAt;
+  const clock: SandboxClock = {
+    now: () => new Date(nowMs),
+    advance(ms) {
+      if (!(ms >= 0)) throw new RangeError(`[sandbox] the clock only moves forward (advance(${ms}))`);
+      nowMs += ms;
+      return new Date(nowMs);
+    },
+    set(time) {
+      nowMs = Math.max(nowMs, toMs(time));
+      return new Date(nowMs);
+    },
+  };
+  const world = generateWorld(root.fork("world"), seed, new Date(startAt), options.world);
+  const vendors = createVendors(world, root.fork("ids"), clock.now);
+  const behaviour: Random = root.fork("behaviour");
+  const rates: SandboxRates = { ...DEFAULT_SANDBOX_RATES, ...options.rates };
+  const env = options.env ?? process.env;
+  const journal = createJournal(options.journalPath ?? (env[SANDBOX_JOURNAL_ENV]?.trim() || undefined));
+  let icp = options.icp;
+  const llm = createSandboxLlm({ onIcp: (derived) => (icp ??= derived) });
+  let onWebhook = options.onWebhook;
+
+  const companyByDomain = new Map(world.companies.map((c) => [c.domain, c]));
+  const personByProviderId = new Map(world.people.map((p) => [p.provider_id, p]));
+  const personByEmail = new Map(world.people.map((p) => [p.email, p]));
+
+  // -- HTTP ------------------------------------------------------------------------------------
+
+  const journalHandlers = SANDBOX_PROVIDERS.map((provider) => {
+    const base = SANDBOX_BASE_URLS[provider].replace(/\/+$/, "");
+    const basePath = new URL(base).pathname.replace(/\/+$/, "");
+    // Records and falls through (returns nothing) to the vendor's own handlers.
+    return http.all(`${base}/*`, async ({ request }) => {
+      await journal.record(provider, request, new URL(request.url).pathname.slice(basePath.length), clock.now());
+      return undefined;
+    });
+  });
+  const handlers: HttpHandler[] = [
+    ...journalHandlers,
+    ...vendors.unipile.handlers,
+    ...vendors.leadmagic.handlers,
+    ...vendors.theirstack.handlers,
+    ...vendors.exa.handlers,
+    ...vendors.firecrawl.handlers,
+    ...vendors.parallel.handlers,
+    ...vendors.sumble.handlers,
+  ];
+
+  const fetch: FetchLike = async (input, init) => {
+    const request = input instanceof Request && init === undefined ? input : new Request(input, init);
+    const url = new URL(request.url);
+    if (!providerOfUrl(url)) {
+      throw new TypeError(`[sandbox] refused a request outside the sandbox: ${request.method} ${url.origin}${url.pathname} (sandbox runs never reach the network)`);
+    }
+    request.signal.throwIfAborted();
+    const pending = getResponse(handlers, request);
+    const response = await new Promise<Response | undefined>((resolve, reject) => {
+      const abort = () => reject(request.signal.reason);
+      request.signal.addEventListener("abort", abort, { once: true });
+      pending.then(resolve, reject).finally(() => request.signal.removeEventListener("abort", abort));
+    });
+    if (!response) throw new TypeError(`[sandbox] no simulated endpoint for ${request.method} ${url.origin}${url.pathname}`);
+    // A fault that acts and then drops the connection: surface it as fetch does.
+    if (response.type === "error") throw new TypeError("fetch failed (sandbox: connection lost after the request)");
+    return response;
+  };
+
+  function providers(extra: { onUsage?: OnUsage } = {}): SandboxProviders {
+    const common = (provider: SandboxProvider) => ({ apiKey: SANDBOX_API_KEYS[provider], baseUrl: SANDBOX_BASE_URLS[provider], fetch, ...(extra.onUsage ? { onUsage: extra.onUsage } : {}) });
+    const today = () => clock.now().toISOString().slice(0, 10);
+    return {
+      unipile: createUnipile(common("unipile")),
+      leadmagic: createLeadMagic(common("leadmagic")),
+      theirstack: createTheirStack({ ...common("theirstack"), today }),
+      exa: createExa(common("exa")),
+      firecrawl: createFirecrawl({ ...common("firecrawl"), pollIntervalMs: 5 }),
+      parallel: createParallel({ ...common("parallel"), pollIntervalMs: 5 }),
+      sumble: createSumble({ ...common("sumble"), pollIntervalMs: 5, today }),
+    };
+  }
+
+  // -- The world acting over time ---------------------------------------------------------------
+
+  const queue: WorldEvent[] = [];
+  let eventSeq = 0;
+  const schedule = (at: number, run: () => Promise<void>) => {
+    queue.push({ at, seq: ++eventSeq, run });
+  };
+  const deliveries: SandboxDelivery[] = [];
+  const outcomes: SandboxOutcome[] = [];
+  const replied = new Set<string>();
+  let actionsSeen = 0;
+
+  const outcome = (o: Omit<SandboxOutcome, "at">) => outcomes.push({ at: clock.now().toISOString(), ...o });
+
+  const SOURCE: Record<string, string> = {
+    message_received: "messaging",
+    new_relation: "users",
+    mail_received: "email",
+    mail_sent: "email",
+    mail_opened: "email_tracking",
+    mail_link_clicked: "email_tracking",
+  };
+
+  /** Where Unipile would POST an event: every enabled webhook of its source and account. */
+  function targets(event: string, accountId: string | undefined): Record<string, string>[] {
+    const hooks = vendors.unipile.state.webhooks;
+    if (hooks.length === 0) return [options.webhookHeaders ?? { "content-type": "application/json" }];
+    const source = event === "AccountStatus" ? "account_status" : SOURCE[event];
+    return hooks
+      .filter((h) => h.enabled && h.source === source && (h.account_ids.length === 0 || (accountId !== undefined && h.account_ids.includes(accountId))))
+      .map((h) => Object.fromEntries(h.headers.map((x) => [x.key, x.value])));
+  }
+
+  function deliver(payload: Record<string, unknown>, at: number): void {
+    const event = typeof payload.event === "string" ? payload.event : "AccountStatus";
+    const accountId = typeof payload.account_id === "string" ? payload.account_id : ((payload.AccountStatus as { account_id?: string } | undefined)?.account_id);
+    for (const headers of targets(event, accountId)) attempt(payload, headers, event, at, 1, false);
+  }
+
+  const RETRY_DELAYS = [1 * MINUTE, 5 * MINUTE, 30 * MINUTE, 2 * HOUR, 6 * HOUR];
+  function attempt(payload: Record<string, unknown>, headers: Record<string, string>, event: string, at: number, n: number, duplicate: boolean): void {
+    schedule(at, async () => {
+      const record: SandboxDelivery = { at: clock.now().toISOString(), provider: "unipile", event, payload, headers, attempt: n, duplicate, outcome: "no_handler" };
+      deliveries.push(record);
+      if (!onWebhook) return;
+      try {
+        await onWebhook("unipile", structuredClone(payload), { ...headers });
+        record.outcome = "delivered";
+        if (!duplicate && behaviour.chance(rates.duplicateRate)) attempt(payload, headers, event, nowMs + behaviour.int(20, 300) * 1000, 1, true);
+      } catch (error) {
+        record.outcome = "failed";
+        record.error = error instanceof Error ? error.message : String(error);
+        const delay = RETRY_DELAYS[n - 1];
+        if (delay !== undefined) attempt(payload, headers, event, nowMs + delay, n + 1, duplicate);
+      }
+    });
+  }
+
+  const signalAndFit = (person: SandboxPerson | undefined) => {
+    const company = person ? companyByDomain.get(person.companyDomain) : undefined;
+    const fit = person && company ? fitOf(person, company, icp) : 0.3;
+    return { fit, score: 0.5 * fit + 0.5 * (company?.signalStrength ?? 0), responsiveness: person?.responsiveness ?? 0.3 };
+  };
+
+  function replyKind(fit: number): ReplyKind {
+    return behaviour.weighted({ positive: 0.12 + 0.4 * fit, negative: 0.32 - 0.12 * fit, question: 0.18, ooo: 0.14, unsubscribe: 0.1 - 0.05 * fit });
+  }
+
+  function replyText(kind: ReplyKind): string {
+    const text = behaviour.pick(REPLY_TEXTS[kind]);
+    const back = new Date(nowMs + behaviour.int(3, 14) * DAY);
+    return text.replace("{date}", back.toLocaleDateString("en-US", { month: "long", day: "numeric", timeZone: "UTC" }));
+  }
+
+  const hoursLognormal = (medianHours: number) => {
+    // Box–Muller on the seeded stream: a long tail of slow responders.
+    const u = Math.max(1e-9, behaviour.next());
+    const v = behaviour.next();
+    const z = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+    return Math.min(9 * 24, Math.max(0.2, medianHours * Math.exp(z)));
+  };
+
+  function onInvitation(id: string, at: number): void {
+    const inv = vendors.unipile.state.invitations.find((i) => i.id === id);
+    if (!inv) return;
+    const person = personByProviderId.get(inv.provider_id);
+    const { score, responsiveness } = signalAndFit(person);
+    const degree = person?.degree === 2 ? 1.2 : person?.degree === 3 ? 0.7 : 0.4;
+    const p = Math.min(0.95, rates.acceptRate * degree * (0.5 + responsiveness) * (0.6 + 0.8 * score));
+    if (!behaviour.chance(p)) return;
+    const late = behaviour.chance(rates.lateAcceptanceShare);
+    const delay = late ? behaviour.int(10 * 24, 25 * 24) * HOUR : hoursLognormal(rates.acceptMedianHours) * HOUR;
+    schedule(at + Math.round(delay), async () => {
+      // Withdrawn in the meantime, or accepted through another path: nothing to accept.
+      if (!vendors.unipile.state.invitations.some((i) => i.id === id)) return;
+      const { newRelation, noteEcho } = vendors.unipile.acceptInvitation(id);
+      if (person) person.degree = 1;
+      outcome({ kind: "accepted", channel: "linkedin", personId: person?.id ?? null, accountId: inv.account_id });
+      // The note echo is real time; `new_relation` comes when Unipile next polls LinkedIn (up to ~8 h).
+      if (noteEcho) deliver(noteEcho, nowMs);
+      deliver(newRelation, nowMs + behaviour.int(5, 8 * 60) * MINUTE);
+    });
+  }
+
+  function onLinkedInMessage(messageId: string, at: number): void {
+    const message = vendors.unipile.state.messages.find((m) => m.id === messageId);
+    const chat = message && vendors.unipile.state.chats.find((c) => c.id === message.chat_id);
+    if (!message || !chat) return;
+    const person = personByProviderId.get(chat.attendee_provider_id);
+    const key = `linkedin:${chat.attendee_provider_id}`;
+    if (replied.has(key)) return;
+    const { fit, score, responsiveness } = signalAndFit(person);
+    if (!behaviour.chance(Math.min(0.9, rates.dmReplyRate * (0.3 + 1.7 * score) * (0.5 + responsiveness)))) return;
+    replied.add(key);
+    const kind = replyKind(fit);
+    schedule(at + Math.round(hoursLognormal(kind === "ooo" ? 0.3 : 10) * HOUR), async () => {
+      const payload = vendors.unipile.receiveMessage({ accountId: chat.account_id, fromProviderId: chat.attendee_provider_id, text: replyText(kind) });
+      outcome({ kind: "replied", channel: "linkedin", personId: person?.id ?? null, accountId: chat.account_id, reply: kind });
+      deliver(payload, nowMs);
+    });
+  }
+
+  function onEmail(emailId: string, at: number): void {
+    const email = vendors.unipile.state.emails.find((e) => e.id === emailId);
+    if (!email || !email.tracking_id) return;
+    const trackingId = email.tracking_id;
+    const address = (email.to_attendees[0]?.identifier ?? "").toLowerCase();
+    const person = personByEmail.get(address);
+    deliver(vendors.unipile.mailSentEvent(trackingId), at + behaviour.int(1, 10) * 1000);
+    outcome({ kind: "sent", channel: "email", personId: person?.id ?? null, accountId: email.account_id });
+    const status = person?.emailStatus ?? "invalid";
+    const bounces = status === "invalid" || (status === "catch_all" && behaviour.chance(rates.catchAllBounceRate)) || (status === "unknown" && behaviour.chance(rates.unknownBounceRate));
+    if (bounces) {
+      schedule(at + behaviour.int(1, 15) * MINUTE, async () => {
+        const payload = vendors.unipile.receiveEmailReply({
+          trackingOrEmailId: trackingId,
+          text: BOUNCE_TEXT.replace("{email}", address),
+          from: "mailer-daemon@googlemail.com",
+          fromName: "Mail Delivery Subsystem",
+          subject: "Delivery Status Notification (Failure)",
+        });
+        outcome({ kind: "bounced", channel: "email", personId: person?.id ?? null, accountId: email.account_id });
+        deliver(payload, nowMs);
+      });
+      return;
+    }
+    const { fit, score, responsiveness } = signalAndFit(person);
+    if (behaviour.chance(rates.openRate * (0.6 + 0.8 * responsiveness))) {
+      const firstOpen = at + Math.round(hoursLognormal(3) * HOUR);
+      const opens = behaviour.int(1, 3);
+      for (let i = 0; i < opens; i++) {
+        schedule(firstOpen + i * behaviour.int(10, 48 * 60) * MINUTE, async () => {
+          outcome({ kind: "opened", channel: "email", personId: person?.id ?? null, accountId: email.account_id });
+          deliver(vendors.unipile.trackingEvent(trackingId, "mail_opened"), nowMs);
+        });
+      }
+      if (behaviour.chance(rates.clickRate)) {
+        schedule(firstOpen + behaviour.int(1, 20) * MINUTE, async () => {
+          outcome({ kind: "clicked", channel: "email", personId: person?.id ?? null, accountId: email.account_id });
+          deliver(vendors.unipile.trackingEvent(trackingId, "mail_link_clicked", `https://www.${person?.companyDomain ?? "example.com"}/`), nowMs);
+        });
+      }
+    }
+    const key = `email:${address}`;
+    if (replied.has(key) || !behaviour.chance(Math.min(0.9, rates.emailReplyRate * (0.3 + 1.7 * score) * (0.5 + responsiveness)))) return;
+    replied.add(key);
+    const kind = replyKind(fit);
+    schedule(at + Math.round(hoursLognormal(kind === "ooo" ? 0.05 : 14) * HOUR), async () => {
+      const payload = vendors.unipile.receiveEmailReply({ trackingOrEmailId: trackingId, text: replyText(kind) });
+      outcome({ kind: "replied", channel: "email", personId: person?.id ?? null, accountId: email.account_id, reply: kind });
+      deliver(payload, nowMs);
+    });
+  }
+
+  /** Turns what the fake acted on since last time into scheduled reactions. */
+  function ingest(): void {
+    const actions = vendors.unipile.state.actions;
+    for (; actionsSeen < actions.length; actionsSeen++) {
+      const action = actions[actionsSeen];
+      if (!action) continue;
+      const at = Math.max(Date.parse(action.at), startAt);
+      if (action.kind === "invitation") onInvitation(action.id, at);
+      else if (action.kind === "email") onEmail(action.id, at);
+      else onLinkedInMessage(action.id, at);
+    }
+  }
+
+  function nextEvent(): WorldEvent | undefined {
+    let best: WorldEvent | undefined;
+    for (const e of queue) if (!best || e.at < best.at || (e.at === best.at && e.seq < best.seq)) best = e;
+    return best;
+  }
+
+  let running: Promise<void> = Promise.resolve();
+  async function runTo(target: number): Promise<void> {
+    ingest();
+    for (let e = nextEvent(); e && e.at <= target; e = nextEvent()) {
+      queue.splice(queue.indexOf(e), 1);
+      clock.set(e.at);
+      await e.run();
+      ingest();
+    }
+    clock.set(target);
+  }
+
+  return {
+    seed,
+    world,
+    vendors,
+    handlers,
+    fetch,
+    clock,
+    llm,
+    journal: journal.entries,
+    deliveries,
+    outcomes,
+    baseUrls: SANDBOX_BASE_URLS,
+    apiKeys: SANDBOX_API_KEYS,
+    providers,
+    advanceTo(time) {
+      const target = toMs(time);
+      // Serialised: two overlapping advances would interleave the world's events.
+      running = running.then(() => runTo(Math.max(target, nowMs)));
+      return running;
+    },
+    tick(ms = 0) {
+      return this.advanceTo(nowMs + ms);
+    },
+    nextEventAt() {
+      ingest();
+      const e = nextEvent();
+      return e ? new Date(e.at) : null;
+    },
+    setWebhookHandler(handler) {
+      onWebhook = handler;
+    },
+    setIcp(next) {
+      icp = next;
+    },
+    async setAccountStatus(accountId, status) {
+      deliver(vendors.unipile.setAccountStatus(accountId, status), nowMs);
+      await this.tick();
+    },
+    journalJsonl: () => journal.toJsonl(),
+  };
+}
