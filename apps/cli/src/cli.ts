@@ -1,5 +1,6 @@
 import { ValidationError } from "@offerlab/core";
 import { Command, CommanderError } from "commander";
+import { registerDashboardCommands } from "./commands/dashboards.js";
 import { registerDbCommands } from "./commands/db.js";
 import { registerOfferCommands } from "./commands/offers.js";
 import { CliError, EXIT, processIo, type Io } from "./output.js";
@@ -16,6 +17,7 @@ export function buildProgram(io: Io): Command {
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   registerDbCommands(program, io);
   registerOfferCommands(program, io);
+  registerDashboardCommands(program, io);
   for (const cmd of program.commands) {
     cmd.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
     for (const sub of cmd.commands) sub.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
