@@ -79,9 +79,15 @@ async function adminQuery(text: string): Promise<void> {
  * parse/bind/execute/sync together and waits once). The pools of `createDb` use this `pg` module,
  * so everything Kysely runs is counted, and nothing else is.
  */
-export function countRoundTrips(): { reset(): void; readonly count: number; readonly texts: string[]; keepTexts(on: boolean): void } {
+export function countRoundTrips(): {
+  reset(): void;
+  readonly count: number;
+  readonly texts: string[];
+  readonly values: unknown[][];
+  keepTexts(on: boolean): void;
+} {
   const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown; __benchWrapped?: boolean };
-  const state = { count: 0, texts: [] as string[], keep: false };
+  const state = { count: 0, texts: [] as string[], values: [] as unknown[][], keep: false };
   if (!proto.__benchWrapped) {
     const original = proto.query;
     proto.query = function (this: unknown, ...args: unknown[]) {
@@ -89,6 +95,7 @@ export function countRoundTrips(): { reset(): void; readonly count: number; read
       if (state.keep) {
         const a = args[0] as string | { text?: string };
         state.texts.push(typeof a === "string" ? a : (a?.text ?? "?"));
+        state.values.push(Array.isArray(args[1]) ? (args[1] as unknown[]) : []);
       }
       return original.apply(this, args);
     };
@@ -98,12 +105,16 @@ export function countRoundTrips(): { reset(): void; readonly count: number; read
     reset() {
       state.count = 0;
       state.texts = [];
+      state.values = [];
     },
     get count() {
       return state.count;
     },
     get texts() {
       return state.texts;
+    },
+    get values() {
+      return state.values;
     },
     keepTexts(on: boolean) {
       state.keep = on;
