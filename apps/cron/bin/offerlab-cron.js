@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+// Runs the built app (dist/bin.js). From a checkout without a build: `pnpm offerlab cron …`.
+import "../dist/bin.js";
