@@ -1,0 +1,174 @@
+/**
+ * The provider adapters a command needs, built from the environment.
+ *
+ * - Real mode: a vendor's adapter exists only when its API key is set (`LEADMAGIC_API_KEY`, …);
+ *   asking for one whose key is missing fails with exit code 2 and a message naming the variable
+ *   and suggesting `--sandbox`. Keys are read from the command's environment (`io.env`), never
+ *   guessed, and nothing ever falls back to the sandbox.
+ * - Sandbox mode (`--sandbox` or `OFFERLAB_SANDBOX=1`): every adapter is the real one, served
+ *   in-process by `@offerlab/sandbox` over a seeded world; real keys are ignored, and the
+ *   sandbox banner is printed to stderr so no output can be mistaken for a real run.
+ *
+ * ```ts
+ * const providers = createCliProviders(io, { sandbox: opts.sandbox, onUsage: usage.onUsage });
+ * const leadmagic = providers.get("leadmagic"); // CliError (exit 2) when LEADMAGIC_API_KEY is unset
+ * ```
+ */
+import type { FetchLike, OnUsage } from "@offerlab/provider-kit";
+import { createExa, type ExaProvider } from "@offerlab/provider-exa";
+import { createFirecrawl, type FirecrawlProvider } from "@offerlab/provider-firecrawl";
+import { createLeadMagic, type LeadMagicProvider } from "@offerlab/provider-leadmagic";
+import { createParallel, type ParallelProvider } from "@offerlab/provider-parallel";
+import { createSumble, type SumbleProvider } from "@offerlab/provider-sumble";
+import { createTheirStack, type TheirStackProvider } from "@offerlab/provider-theirstack";
+import { createUnipile, type UnipileProvider } from "@offerlab/provider-unipile";
+import { createSandbox, isSandboxEnabled, SANDBOX_BANNER, SANDBOX_ENV, type Sandbox } from "@offerlab/sandbox";
+import type { Command } from "commander";
+import { CliError, EXIT, type Io } from "./output.js";
+
+/** The vendors the CLI can build adapters for. */
+export const VENDORS = ["unipile", "leadmagic", "theirstack", "exa", "firecrawl", "parallel", "sumble"] as const;
+export type Vendor = (typeof VENDORS)[number];
+
+/** Each vendor's adapter type. */
+export interface VendorAdapters {
+  unipile: UnipileProvider;
+  leadmagic: LeadMagicProvider;
+  theirstack: TheirStackProvider;
+  exa: ExaProvider;
+  firecrawl: FirecrawlProvider;
+  parallel: ParallelProvider;
+  sumble: SumbleProvider;
+}
+
+/**
+ * The environment variables of each vendor's real adapter: the API key (required), where the
+ * API is (optional base URL override) and, for Unipile, the DSN (required unless the base URL
+ * is set).
+ */
+export const VENDOR_ENV = {
+  unipile: { apiKey: "UNIPILE_API_KEY", baseUrl: "UNIPILE_BASE_URL", dsn: "UNIPILE_DSN" },
+  leadmagic: { apiKey: "LEADMAGIC_API_KEY", baseUrl: "LEADMAGIC_BASE_URL" },
+  theirstack: { apiKey: "THEIRSTACK_API_KEY", baseUrl: "THEIRSTACK_BASE_URL" },
+  exa: { apiKey: "EXA_API_KEY", baseUrl: "EXA_BASE_URL" },
+  firecrawl: { apiKey: "FIRECRAWL_API_KEY", baseUrl: "FIRECRAWL_BASE_URL" },
+  parallel: { apiKey: "PARALLEL_API_KEY", baseUrl: "PARALLEL_BASE_URL" },
+  sumble: { apiKey: "SUMBLE_API_KEY", baseUrl: "SUMBLE_BASE_URL" },
+} as const satisfies Record<Vendor, { apiKey: string; baseUrl: string; dsn?: string }>;
+
+/** The env var naming the sandbox world's seed. */
+export const SANDBOX_SEED_ENV = "OFFERLAB_SANDBOX_SEED";
+/** The sandbox world's seed when neither `--sandbox-seed` nor `OFFERLAB_SANDBOX_SEED` is given. */
+export const DEFAULT_SANDBOX_SEED = "offerlab";
+
+export interface CliProviderOptions {
+  /** The `--sandbox` flag. Default false; `OFFERLAB_SANDBOX=1` (or `true`) in `io.env` also turns it on. */
+  sandbox?: boolean | undefined;
+  /**
+   * Seed of the sandbox world: the same seed gives the same companies and people in every
+   * command, so `discover`, `enrich` and `scrape` run in separate processes see one world.
+   * Default: env `OFFERLAB_SANDBOX_SEED`, else `"offerlab"`.
+   */
+  seed?: string | undefined;
+  /** Receives one usage event per provider call (wire it to `tool_usage`). Default: none. */
+  onUsage?: OnUsage | undefined;
+  /** Print the sandbox banner to stderr when sandboxed. Default true. */
+  banner?: boolean | undefined;
+  /** The `fetch` real adapters use (tests, proxies). Default: the global `fetch`. Ignored in sandbox mode. */
+  fetch?: FetchLike | undefined;
+}
+
+export interface CliProviders {
+  /** True when every adapter is simulated by `@offerlab/sandbox`. */
+  readonly sandbox: boolean;
+  /** The sandbox (world, clock, journal) in sandbox mode, else null. */
+  readonly world: Sandbox | null;
+  /** Whether `get(vendor)` would succeed: its key is set, or this is a sandbox run. */
+  has(vendor: Vendor): boolean;
+  /** The vendors `get` would succeed for, in {@link VENDORS} order. */
+  available(): Vendor[];
+  /**
+   * The vendor's adapter (built once, then reused). Throws a `CliError` with exit code 2 naming
+   * the missing variable(s) and suggesting `--sandbox` when the vendor is not configured.
+   */
+  get<V extends Vendor>(vendor: V): VendorAdapters[V];
+}
+
+const set = (v: string | undefined) => typeof v === "string" && v.trim() !== "";
+
+/** What is missing for a vendor's real adapter (env var names), empty when it can be built. */
+export function missingVendorEnv(vendor: Vendor, env: Record<string, string | undefined>): string[] {
+  const spec = VENDOR_ENV[vendor];
+  const missing: string[] = [];
+  if (!set(env[spec.apiKey])) missing.push(spec.apiKey);
+  if ("dsn" in spec && !set(env[spec.dsn]) && !set(env[spec.baseUrl])) missing.push(`${spec.dsn} (or ${spec.baseUrl})`);
+  return missing;
+}
+
+/** The message of a missing-key error, shared by `get` and commands that choose among vendors. */
+export function missingKeyMessage(what: string, vars: string[]): string {
+  return `${what} is not configured: set ${vars.join(" and ")}, or run with --sandbox (or ${SANDBOX_ENV}=1) to use simulated providers`;
+}
+
+function realAdapter<V extends Vendor>(vendor: V, env: Record<string, string | undefined>, options: CliProviderOptions): VendorAdapters[V] {
+  const spec = VENDOR_ENV[vendor];
+  const common = {
+    apiKey: env[spec.apiKey] as string,
+    ...(set(env[spec.baseUrl]) ? { baseUrl: env[spec.baseUrl] as string } : {}),
+    ...(options.onUsage ? { onUsage: options.onUsage } : {}),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  };
+  const build: { [K in Vendor]: () => VendorAdapters[K] } = {
+    unipile: () => createUnipile({ ...common, ...(set(env.UNIPILE_DSN) ? { dsn: env.UNIPILE_DSN as string } : {}) }),
+    leadmagic: () => createLeadMagic(common),
+    theirstack: () => createTheirStack(common),
+    exa: () => createExa(common),
+    firecrawl: () => createFirecrawl(common),
+    parallel: () => createParallel(common),
+    sumble: () => createSumble(common),
+  };
+  return build[vendor]();
+}
+
+/**
+ * Builds the providers of one command run. In sandbox mode the banner goes to stderr at once
+ * (before any output), so every sandbox run says so whatever it prints later.
+ */
+export function createCliProviders(io: Io, options: CliProviderOptions = {}): CliProviders {
+  const sandboxed = isSandboxEnabled(io.env, { sandbox: options.sandbox === true });
+  if (!sandboxed) {
+    const cache = new Map<Vendor, unknown>();
+    const has = (vendor: Vendor) => missingVendorEnv(vendor, io.env).length === 0;
+    return {
+      sandbox: false,
+      world: null,
+      has,
+      available: () => VENDORS.filter(has),
+      get<V extends Vendor>(vendor: V): VendorAdapters[V] {
+        const missing = missingVendorEnv(vendor, io.env);
+        if (missing.length) throw new CliError(missingKeyMessage(vendor, missing), EXIT.usage);
+        if (!cache.has(vendor)) cache.set(vendor, realAdapter(vendor, io.env, options));
+        return cache.get(vendor) as VendorAdapters[V];
+      },
+    };
+  }
+  const seed = options.seed ?? (set(io.env[SANDBOX_SEED_ENV]) ? (io.env[SANDBOX_SEED_ENV] as string) : DEFAULT_SANDBOX_SEED);
+  // The journal path is read from the command's environment, not the process's.
+  const world = createSandbox({ seed, env: io.env });
+  const adapters = world.providers(options.onUsage ? { onUsage: options.onUsage } : {});
+  if (options.banner !== false) io.stderr(`${SANDBOX_BANNER}\n`);
+  return {
+    sandbox: true,
+    world,
+    has: () => true,
+    available: () => [...VENDORS],
+    get: <V extends Vendor>(vendor: V) => adapters[vendor] as VendorAdapters[V],
+  };
+}
+
+/** Adds `--sandbox` and `--sandbox-seed <seed>` to a command (read them back as `opts.sandbox`, `opts.sandboxSeed`). */
+export function addSandboxOptions(cmd: Command): Command {
+  return cmd
+    .option("--sandbox", `simulate every provider in-process (no real API call, no key needed; also ${SANDBOX_ENV}=1)`)
+    .option("--sandbox-seed <seed>", `seed of the simulated world (default: ${SANDBOX_SEED_ENV}, else "${DEFAULT_SANDBOX_SEED}")`);
+}
