@@ -8,3 +8,4 @@ export * from "./tables.generated.js";
 export * from "./normalize.js";
 export * from "./slug.js";
 export * from "./documents.js";
+export * from "./lifecycle.js";
