@@ -167,9 +167,16 @@ export function createParallelMock(options: ParallelMockOptions = {}): ParallelM
     return limit;
   }
 
+  // Relevance first, as Entity Search answers: the more of the objective's words a company
+  // shares, the higher it ranks (ties keep the world's order), so a narrow objective's best
+  // matches are not buried under companies that share one common word.
   const matching = (objective: string) => {
-    const w = words(objective);
-    return companies.filter((c) => c.keywords.some((k) => w.includes(k)) || w.some((x) => words(c.name).includes(x)));
+    const w = new Set(words(objective));
+    return companies
+      .map((c) => ({ c, hits: new Set([...c.keywords, ...words(c.name)].filter((k) => w.has(k))).size }))
+      .filter((x) => x.hits > 0)
+      .sort((a, b) => b.hits - a.hits)
+      .map((x) => x.c);
   };
 
   const runBody = (id: string) => {

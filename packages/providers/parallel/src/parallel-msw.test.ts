@@ -9,7 +9,7 @@ const mock = createParallelMock({
   randomUUID: () => `${String(++n).padStart(8, "0")}-0000-4000-8000-000000000000`,
   now: () => new Date("2026-03-02T09:00:00.000Z"),
 });
-const { recorder } = setupMswServer(...mock.handlers);
+const { server, recorder } = setupMswServer(...mock.handlers);
 const parallel = createParallel({ apiKey: "test-parallel-key", retry: { maxAttempts: 1 }, pollIntervalMs: 1 });
 
 describe("createParallelMock({ randomUUID, now })", () => {
@@ -25,5 +25,23 @@ describe("createParallelMock({ randomUUID, now })", () => {
     const before = n;
     await parallel.searchCompanies({ query: "b2b saas", limit: 5 });
     expect(n).toBe(before + 1);
+  });
+});
+
+describe("createParallelMock: Entity Search relevance", () => {
+  it("ranks companies by how many of the objective's words they share, not by the world's order", async () => {
+    const ranked = createParallelMock({
+      companies: [
+        { name: "One Word Co", url: "https://oneword.example", description: "Shares one word.", keywords: ["hiring"], people: [] },
+        { name: "Unrelated", url: "https://unrelated.example", description: "Shares nothing.", keywords: ["logistics"], people: [] },
+        { name: "Best Match", url: "https://best.example", description: "Shares three words.", keywords: ["fintech", "hiring", "sales"], people: [] },
+        { name: "Two Words", url: "https://two.example", description: "Shares two words.", keywords: ["fintech", "payments", "sales"], people: [] },
+      ],
+    });
+    server.use(...ranked.handlers);
+    const result = await parallel.searchCompanies({ query: "fintech companies hiring sales reps" });
+    expect(result.companies.map((c) => c.name)).toEqual(["Best Match", "Two Words", "One Word Co"]);
+    const other = await parallel.searchCompanies({ query: "logistics" });
+    expect(other.companies.map((c) => c.name)).toEqual(["Unrelated"]);
   });
 });

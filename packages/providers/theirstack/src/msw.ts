@@ -50,6 +50,12 @@ export interface TheirStackMockOptions {
   slowMs?: number;
   /** The world the searches run over. Default: three companies with a few open roles. */
   companies?: TheirStackMockCompany[];
+  /**
+   * The fake's clock. When given, `posted_at_max_age_days` drops older postings (the sandbox
+   * passes its simulated clock). Default: none, and posting ages are not checked, because the
+   * default jobs carry fixed dates that a wall clock would age out.
+   */
+  now?: () => Date;
 }
 
 export interface TheirStackMock {
@@ -207,6 +213,7 @@ export function createTheirStackMock(options: TheirStackMockOptions = {}): Their
     const names = strs(body.company_name_or).map((d) => d.toLowerCase());
     const countries = strs(body.company_country_code_or);
     const techs = strs(body.company_technology_slug_or);
+    const stages = strs(body.funding_stage_or);
     const min = num(body.min_employee_count);
     const max = num(body.max_employee_count);
     return (c: TheirStackMockCompany) =>
@@ -214,6 +221,7 @@ export function createTheirStackMock(options: TheirStackMockOptions = {}): Their
       (!names.length || names.includes(c.name.toLowerCase())) &&
       (!countries.length || countries.includes(c.country_code)) &&
       (!techs.length || techs.some((t) => c.technology_slugs.includes(t))) &&
+      (!stages.length || (c.funding_stage !== null && stages.includes(c.funding_stage))) &&
       (min == null || (c.employee_count ?? 0) >= min) &&
       (max == null || (c.employee_count ?? Infinity) <= max);
   }
@@ -282,10 +290,17 @@ export function createTheirStackMock(options: TheirStackMockOptions = {}): Their
       const blurred = body.blur_company_data === true;
       const titles = strs(body.job_title_or).map((t) => t.toLowerCase());
       const jobCountries = strs(body.job_country_code_or);
+      const maxAge = num(body.posted_at_max_age_days);
+      const oldest = maxAge !== null && options.now ? new Date(options.now().getTime() - maxAge * 86_400_000).toISOString().slice(0, 10) : null;
       const inCompany = companyFilter(body);
       const all = companies.filter(inCompany).flatMap((c, ci) =>
         c.jobs
-          .filter((j) => (!titles.length || titles.some((t) => j.title.toLowerCase().includes(t))) && (!jobCountries.length || jobCountries.includes(j.country_code)))
+          .filter(
+            (j) =>
+              (!titles.length || titles.some((t) => j.title.toLowerCase().includes(t))) &&
+              (!jobCountries.length || jobCountries.includes(j.country_code)) &&
+              (oldest === null || j.date_posted >= oldest),
+          )
           .map((j, ji) => ({ c, j, id: 9_000_000 + ci * 100 + ji })),
       );
       const slice = all.slice(p.start, p.start + p.limit);
