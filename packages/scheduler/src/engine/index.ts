@@ -9,3 +9,6 @@ export * from "./eligibility.js";
 export * from "./jitter.js";
 export * from "./sequence.js";
 export * from "./accounts.js";
+export * from "./enrolment.js";
+export * from "./forecast.js";
+export * from "./launch.js";
