@@ -22,7 +22,7 @@ WHERE c.status = 'active' AND cc.status IN ('queued', 'in_progress', 'waiting')
   AND (cc.next_step_at IS NULL OR cc.next_step_at <= now())
   AND (cc.paused_until IS NULL OR cc.paused_until <= now())
   AND NOT EXISTS (SELECT sq.id FROM send_queue sq WHERE sq.campaign_contact_id = cc.id AND sq.status IN ('pending', 'scheduled', 'processing'))
-ORDER BY cc.next_step_at, cc.id LIMIT 1 FOR UPDATE OF cc SKIP LOCKED`;
+ORDER BY cc.next_step_at LIMIT 1 FOR UPDATE OF cc SKIP LOCKED`;
 
 export async function run(): Promise<void> {
   const b = await freshDb("planning");

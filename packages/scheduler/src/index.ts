@@ -9,7 +9,7 @@ export { reapExpired, reconcileUnknown, recordReply } from "./runtime/recover.js
 export type { ReconcileSummary } from "./runtime/recover.js";
 export { runSendPath } from "./runtime/loop.js";
 export type { RunOptions, RunSummary } from "./runtime/loop.js";
-export { reserveQuota, releaseQuota, readUsage, usagePeriods } from "./runtime/quota.js";
+export { reserveQuota, releaseQuota, readUsage, readUsageMany, usagePeriods } from "./runtime/quota.js";
 export { RunnerCrash } from "./runtime/types.js";
 export type { CrashPoint, DispatchOutcome, SendPathOptions, Senders } from "./runtime/types.js";
 export { planDue } from "./runtime/plan.js";

@@ -19,7 +19,7 @@ import {
   type SequenceProgress,
 } from "../engine/index.js";
 import { jitteredSendTime } from "../engine/jitter.js";
-import { readUsage } from "./quota.js";
+import { readUsageMany } from "./quota.js";
 import type { SendPathOptions } from "./types.js";
 
 const HOUR = 3_600_000;
@@ -47,6 +47,23 @@ export interface PlanSummary {
 
 type Cc = Selectable<Database["campaign_contacts"]>;
 type Campaign = Selectable<Database["campaigns"]>;
+type Template = Selectable<Database["message_templates"]>;
+type Offer = Selectable<Database["offers"]>;
+
+/**
+ * What one `planDue` call reads once instead of once per contact: campaigns (with their parsed
+ * scheduling_config), offers and approved templates. A change made while a call runs is seen by
+ * the next call (the pick itself still reads the campaign's live status).
+ */
+interface PlanCache {
+  campaigns: Map<string, { campaign: Campaign; config: ReturnType<typeof SchedulingConfig.safeParse> }>;
+  offers: Map<string, Offer | undefined>;
+  templates: Map<string, Template[]>;
+}
+
+function newCache(): PlanCache {
+  return { campaigns: new Map(), offers: new Map(), templates: new Map() };
+}
 
 function bump(map: Record<string, number>, key: string) {
   map[key] = (map[key] ?? 0) + 1;
@@ -90,6 +107,7 @@ async function planOne(
   trx: Transaction<Database>,
   now: Date,
   summary: PlanSummary,
+  cache: PlanCache,
   campaignId?: string,
 ): Promise<boolean> {
   let q = trx
@@ -112,11 +130,18 @@ async function planOne(
       ),
     );
   if (campaignId) q = q.where("cc.campaign_id", "=", campaignId);
-  const cc = await q.orderBy("cc.next_step_at").orderBy("cc.id").limit(1).forUpdate("cc").skipLocked().executeTakeFirst();
+  // Ordered by next_step_at alone, the order of its index, so the scan stops at the first free
+  // row; a tie-breaker on id would sort every due row first (all new contacts have NULL).
+  const cc = await q.orderBy("cc.next_step_at").limit(1).forUpdate("cc").skipLocked().executeTakeFirst();
   if (!cc) return false;
 
-  const campaign = await trx.selectFrom("campaigns").selectAll().where("id", "=", cc.campaign_id).executeTakeFirstOrThrow();
-  const parsed = SchedulingConfig.safeParse(campaign.scheduling_config);
+  let cached = cache.campaigns.get(cc.campaign_id);
+  if (!cached) {
+    const row = await trx.selectFrom("campaigns").selectAll().where("id", "=", cc.campaign_id).executeTakeFirstOrThrow();
+    cached = { campaign: row, config: SchedulingConfig.safeParse(row.scheduling_config) };
+    cache.campaigns.set(cc.campaign_id, cached);
+  }
+  const { campaign, config: parsed } = cached;
   if (!parsed.success) {
     await pause(trx, cc, `invalid scheduling_config: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
     bump(summary.paused, "invalid_scheduling_config");
@@ -164,18 +189,16 @@ async function planOne(
   const type = accountTypeFor(action);
   const ids = campaignAccountIds(campaign);
   const accounts = ids.length ? await trx.selectFrom("accounts").selectAll().where("id", "in", ids).execute() : [];
-  const candidates: CandidateAccount[] = [];
-  for (const a of accounts) {
-    candidates.push({
-      id: a.id,
-      type: a.type,
-      rotation_set: a.rotation_set,
-      limits: effectiveLimits(a),
-      usage: await readUsage(trx, a.id, now),
-      block: accountBlock(a),
-      notBefore: a.next_send_at,
-    });
-  }
+  const usage = await readUsageMany(trx, accounts.map((a) => a.id), now);
+  const candidates: CandidateAccount[] = accounts.map((a) => ({
+    id: a.id,
+    type: a.type,
+    rotation_set: a.rotation_set,
+    limits: effectiveLimits(a),
+    usage: usage.get(a.id)!,
+    block: accountBlock(a),
+    notBefore: a.next_send_at,
+  }));
   const sticky = type === "email" ? cc.email_account_id : cc.linkedin_account_id;
   const choice = chooseAccount(candidates, { action, stickyAccountId: sticky, contactKey: cc.id, now });
   let accountId: string | undefined;
@@ -194,28 +217,34 @@ async function planOne(
   }
   const account = accounts.find((a) => a.id === accountId)!;
 
-  const templates = await trx
-    .selectFrom("message_templates")
-    .selectAll()
-    .where("offer_id", "=", campaign.offer_id)
-    .where("status", "=", "approved")
-    .where("channel", "=", channel)
-    .where((eb) => eb.or([eb("campaign_id", "=", campaign.id), eb("campaign_id", "is", null)]))
-    .where((eb) => eb.or([eb("sequence_step", "=", step.step), eb("sequence_step", "is", null)]))
-    .orderBy(sql`campaign_id IS NULL`)
-    .orderBy(sql`sequence_step IS NULL`)
-    .orderBy("created_at")
-    .execute();
+  const templateKey = `${campaign.id}|${channel}|${step.step}`;
+  let templates = cache.templates.get(templateKey);
+  if (!templates) {
+    templates = await trx
+      .selectFrom("message_templates")
+      .selectAll()
+      .where("offer_id", "=", campaign.offer_id)
+      .where("status", "=", "approved")
+      .where("channel", "=", channel)
+      .where((eb) => eb.or([eb("campaign_id", "=", campaign.id), eb("campaign_id", "is", null)]))
+      .where((eb) => eb.or([eb("sequence_step", "=", step.step), eb("sequence_step", "is", null)]))
+      .orderBy(sql`campaign_id IS NULL`)
+      .orderBy(sql`sequence_step IS NULL`)
+      .orderBy("created_at")
+      .execute();
+    cache.templates.set(templateKey, templates);
+  }
   const template = templates[0];
   if (!template) {
     await pause(trx, cc, `no approved ${channel} template for step ${step.step}`);
     bump(summary.paused, "no_template");
     return true;
   }
-  const [company, offer] = await Promise.all([
-    trx.selectFrom("companies").selectAll().where("id", "=", contact.company_id).executeTakeFirst(),
-    trx.selectFrom("offers").selectAll().where("id", "=", campaign.offer_id).executeTakeFirst(),
-  ]);
+  const company = await trx.selectFrom("companies").selectAll().where("id", "=", contact.company_id).executeTakeFirst();
+  if (!cache.offers.has(campaign.offer_id)) {
+    cache.offers.set(campaign.offer_id, await trx.selectFrom("offers").selectAll().where("id", "=", campaign.offer_id).executeTakeFirst());
+  }
+  const offer = cache.offers.get(campaign.offer_id);
   const rendered = renderForSend(template as MessageTemplate, {
     contact,
     company: company ?? null,
@@ -297,8 +326,9 @@ export async function planDue(options: PlanOptions): Promise<PlanSummary> {
   const now = (options.now ?? (() => new Date()))();
   const summary: PlanSummary = { planned: 0, waiting: {}, skipped: {}, done: {}, paused: {} };
   const limit = options.limit ?? 500;
+  const cache = newCache();
   for (let i = 0; i < limit; i++) {
-    const more = await options.db.transaction().execute((trx) => planOne(trx, now, summary, options.campaignId));
+    const more = await options.db.transaction().execute((trx) => planOne(trx, now, summary, cache, options.campaignId));
     if (!more) break;
   }
   return summary;

@@ -88,6 +88,30 @@ export async function readUsage(
   return out;
 }
 
+/** `readUsage` for several accounts in one round trip; every id gets an entry (zero when unused). */
+export async function readUsageMany(
+  db: Transaction<Database> | Kysely<Database>,
+  accountIds: readonly string[],
+  now: Date,
+): Promise<Map<string, { day: Partial<Record<MessageActionType, number>>; hour: number }>> {
+  const out = new Map<string, { day: Partial<Record<MessageActionType, number>>; hour: number }>();
+  for (const id of accountIds) out.set(id, { day: {}, hour: 0 });
+  if (accountIds.length === 0) return out;
+  const { day, hour } = usagePeriods(now);
+  const { rows } = await sql<{ account_id: string; period: string; action: string; used: number }>`
+    SELECT account_id, period, action, used FROM account_usage
+    WHERE account_id IN (${sql.join(accountIds.map((id) => sql`${id}::uuid`))})
+      AND ((period = 'day' AND period_start = ${day}::timestamptz) OR (period = 'hour' AND period_start = ${hour}::timestamptz))`.execute(db);
+  for (const r of rows) {
+    const u = out.get(r.account_id);
+    if (!u) continue;
+    if (r.period === "hour") u.hour = r.used;
+    else u.day[r.action as MessageActionType] = r.used;
+  }
+  for (const u of out.values()) if (u.day.message !== undefined) u.day.inmail = u.day.message;
+  return out;
+}
+
 /**
  * Takes the account row's lock. Every transaction that changes an account's attempts or quota
  * takes it first, so all of them lock in the same order (account, then attempts) and cannot

@@ -113,6 +113,26 @@ describe.each(testEngines())("planner on %s", (engine) => {
     expect(cc).toMatchObject({ status: "completed", touches: 2, current_step: 2, email_account_id: s.emailAccountId });
   });
 
+  it("gives a new contact the mailbox that still has capacity today (usage read for every account at once)", async () => {
+    s = await setup(engine, [{ step: 1, type: "email", delay_days: 0 }]);
+    const second = await accounts.create(s.db, {
+      name: "joe@offerlab-demo.com", type: "email", owner: "joe", email_address: "joe@offerlab-demo.com", unipile_account_id: s.mock.state.accounts[1]!.id, daily_limit_emails: 40,
+    });
+    const campaign = await s.db.selectFrom("campaigns").select("account_ids").where("id", "=", s.campaignId).executeTakeFirstOrThrow();
+    await s.db
+      .updateTable("campaigns")
+      .set({ account_ids: JSON.stringify([...(campaign.account_ids ?? []), { id: second.id, name: second.name, type: "email" }]) as never })
+      .where("id", "=", s.campaignId)
+      .execute();
+    // The first mailbox has used its whole day already.
+    const first = await s.db.selectFrom("accounts").select(["daily_limit_emails"]).where("id", "=", s.emailAccountId).executeTakeFirstOrThrow();
+    const day = new Date(Date.UTC(s.clock.now.getUTCFullYear(), s.clock.now.getUTCMonth(), s.clock.now.getUTCDate()));
+    await s.db.insertInto("account_usage").values({ account_id: s.emailAccountId, period: "day", period_start: day, action: "email", used: first.daily_limit_emails }).execute();
+    expect(await plan(s)).toMatchObject({ planned: 1 });
+    const q = await s.db.selectFrom("send_queue").select(["account_id"]).executeTakeFirstOrThrow();
+    expect(q.account_id).toBe(second.id);
+  });
+
   it("waits for the invitation to be accepted before the DM, which comes from the inviting account", async () => {
     s = await setup(engine, [
       { step: 1, type: "connection_request", delay_days: 0 },
