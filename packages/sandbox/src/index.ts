@@ -4,7 +4,7 @@
  * MSW fake, a simulated clock, behaviour over time delivered as Unipile webhooks, a simulated LLM,
  * and a journal of every provider request. Enabled only explicitly (`--sandbox`, `OFFERLAB_SANDBOX=1`).
  */
-export { createSandbox, DEFAULT_SANDBOX_RATES, fitOf } from "./sandbox.js";
+export { createSandbox, DEFAULT_SANDBOX_RATES, fitOf, SANDBOX_WEBHOOK_HEADER } from "./sandbox.js";
 export type {
   Sandbox,
   SandboxClock,

@@ -101,20 +101,36 @@ export interface Journal {
   toJsonl(): string;
 }
 
+/** Query parameters that could carry a credential (`api_key`, `token` ...): journaled as `[redacted]`. */
+const SECRET_PARAM = /key|token|secret|password|auth|signature/i;
+
 /** A journal in memory, appended to `path` as JSONL when one is given. */
 export function createJournal(path?: string): Journal {
   const entries: JournalEntry[] = [];
+  const complete = new Set<number>();
+  let written = 0;
   let seq = 0;
   if (path) mkdirSync(dirname(path), { recursive: true });
+  // Bodies are read asynchronously: lines go to the file in `seq` order, each once its body is read.
+  const flush = () => {
+    for (let next = entries[written]; next && complete.has(next.seq); next = entries[++written]) {
+      if (path) appendFileSync(path, JSON.stringify(next) + "\n");
+      complete.delete(next.seq);
+    }
+  };
   return {
     entries,
     async record(provider, request, pathname, at) {
       const entry: JournalEntry = { seq: ++seq, at: at.toISOString(), provider, method: request.method, path: pathname, fields: {} };
       const params = new URL(request.url).searchParams;
-      if ([...params.keys()].length) entry.query = Object.fromEntries(params.entries());
+      if ([...params.keys()].length) entry.query = Object.fromEntries([...params.entries()].map(([k, v]) => [k, SECRET_PARAM.test(k) ? "[redacted]" : v]));
       entries.push(entry);
-      entry.fields = await requestFields(request);
-      if (path) appendFileSync(path, JSON.stringify(entry) + "\n");
+      try {
+        entry.fields = await requestFields(request);
+      } finally {
+        complete.add(entry.seq);
+        flush();
+      }
       return entry;
     },
     toJsonl: () => [...entries].sort((a, b) => a.seq - b.seq).map((e) => JSON.stringify(e) + "\n").join(""),

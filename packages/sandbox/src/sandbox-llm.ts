@@ -40,6 +40,12 @@ interface OfferFacts {
   problem: string;
   verticals: string[];
   buyers: { titles: string[]; departments: string[]; seniority: string[]; who: string[] };
+  /** The first sentence of the description, without its full stop. */
+  summary: string;
+  /** The work the offer helps with, as a noun phrase ("pipeline", "finance operations"). */
+  area: string;
+  /** The buyer's team, as in "growing its sales team". */
+  team: string;
   hiringRoles: string[];
 }
 
@@ -58,62 +64,148 @@ function line(text: string, label: string): string | undefined {
   return new RegExp(`^${label}:\\s*(.+)$`, "m").exec(text)?.[1]?.trim();
 }
 
+interface Buyer {
+  /** Words of an offer that point at this buyer. */
+  words: readonly string[];
+  titles: readonly string[];
+  departments: readonly string[];
+  seniority: readonly string[];
+  who: readonly string[];
+  area: string;
+  team: string;
+  hiringRoles: readonly string[];
+}
+
+/** Who buys, by the words of the offer; titles are the world's (sandbox-data ROLES), so fit can be scored. */
+const BUYERS: readonly Buyer[] = [
+  {
+    words: ["sales", "pipeline", "revenue", "outbound", "sdr", "bdr", "quota", "prospecting", "deals"],
+    titles: ["VP of Sales", "Chief Revenue Officer", "Director of Sales", "Sales Manager"],
+    departments: ["Sales"],
+    seniority: ["VP", "Director", "C-Level"],
+    who: ["VP of Sales", "Chief Revenue Officer"],
+    area: "pipeline",
+    team: "sales",
+    hiringRoles: ["Sales Development Representative", "Account Executive"],
+  },
+  {
+    words: ["marketing", "demand", "brand", "content", "seo", "campaigns", "leads", "webinar"],
+    titles: ["VP of Marketing", "Head of Growth", "Director of Demand Generation"],
+    departments: ["Marketing"],
+    seniority: ["VP", "Director"],
+    who: ["VP of Marketing", "Head of Growth"],
+    area: "demand generation",
+    team: "marketing",
+    hiringRoles: ["Demand Generation Manager", "Content Marketing Manager"],
+  },
+  {
+    words: ["engineering", "engineers", "developer", "developers", "devops", "deploy", "code", "infrastructure", "data", "security"],
+    titles: ["Chief Technology Officer", "VP of Engineering"],
+    departments: ["Engineering"],
+    seniority: ["C-Level", "VP"],
+    who: ["CTO", "VP of Engineering"],
+    area: "engineering delivery",
+    team: "engineering",
+    hiringRoles: ["Software Engineer", "Data Engineer", "DevOps Engineer"],
+  },
+  {
+    words: ["hr", "hiring", "recruiting", "recruiters", "talent", "onboarding", "employees", "people"],
+    titles: ["Head of People", "Chief Executive Officer"],
+    departments: ["Human Resources"],
+    seniority: ["VP", "C-Level"],
+    who: ["Head of People"],
+    area: "hiring",
+    team: "people",
+    hiringRoles: ["Account Executive", "Software Engineer"],
+  },
+  {
+    words: ["finance", "financial", "accounting", "close", "invoices", "invoicing", "spend", "expenses", "cfo", "payroll", "cash"],
+    titles: ["Chief Financial Officer"],
+    departments: ["Finance"],
+    seniority: ["C-Level"],
+    who: ["CFO"],
+    area: "finance operations",
+    team: "finance",
+    hiringRoles: ["Revenue Operations Manager"],
+  },
+];
+const FOUNDERS: Buyer = {
+  words: [],
+  titles: ["Chief Executive Officer", "Co-Founder"],
+  departments: ["Executive"],
+  seniority: ["C-Level"],
+  who: ["Founder", "CEO"],
+  area: "growth",
+  team: "leadership",
+  hiringRoles: ["Account Executive"],
+};
+
 function offerFacts(text: string): OfferFacts {
   const name = clean(line(text, "Offer") ?? "the offer") || "the offer";
   const description = clean(line(text, "Description") ?? name) || name;
-  const lower = `${name} ${description}`.toLowerCase();
-  const verticals = VERTICALS.filter((v) => v.keywords.some((k) => k.length > 2 && new RegExp(`\\b${k}\\b`).test(lower)) || lower.includes(v.slug)).map((v) => v.slug);
-  const has = (...words: string[]) => words.some((w) => lower.includes(w));
-  const buyers = has("sales", "pipeline", "revenue", "outbound", "sdr", "bdr", "quota")
-    ? { titles: ["VP of Sales", "Head of Sales", "Chief Revenue Officer", "Director of Sales"], departments: ["Sales"], seniority: ["VP", "Director", "C-Level"], who: ["VP of Sales", "Chief Revenue Officer"], hiringRoles: ["Sales Development Representative", "Account Executive"] }
-    : has("marketing", "demand", "brand", "content", "seo")
-      ? { titles: ["VP of Marketing", "Head of Growth", "Director of Demand Generation"], departments: ["Marketing"], seniority: ["VP", "Director"], who: ["VP of Marketing", "Head of Growth"], hiringRoles: ["Demand Generation Manager", "Content Marketing Manager"] }
-      : has("engineer", "developer", "devops", "cloud", "data", "security")
-        ? { titles: ["Chief Technology Officer", "VP of Engineering"], departments: ["Engineering"], seniority: ["C-Level", "VP"], who: ["CTO", "VP of Engineering"], hiringRoles: ["Software Engineer", "Data Engineer", "DevOps Engineer"] }
-        : has("hr", "hiring", "recruit", "talent", "people", "onboarding")
-          ? { titles: ["Head of People", "Chief Executive Officer"], departments: ["Human Resources"], seniority: ["VP", "C-Level"], who: ["Head of People"], hiringRoles: ["Account Executive", "Software Engineer"] }
-          : { titles: ["Chief Executive Officer", "Co-Founder"], departments: ["Executive"], seniority: ["C-Level"], who: ["Founder", "CEO"], hiringRoles: ["Account Executive"] };
-  const problem = clean(description.split(/(?<=[.!?])\s/)[0] ?? description).replace(/[.!?]+$/, "");
+  const stated = line(text, "Problem solved");
+  const lower = `${name} ${description} ${stated ?? ""}`.toLowerCase();
+  const tokens = lower.split(/[^a-z0-9]+/);
+  // Verticals named outright win; otherwise those sharing the most distinctive words with the offer.
+  const GENERIC = new Set(["software", "b2b", "platform", "cloud", "api", "online", "services", "saas"]);
+  const scored = VERTICALS.map((v) => ({ slug: v.slug, score: (tokens.includes(v.slug) ? 10 : 0) + v.keywords.filter((k) => !GENERIC.has(k) && tokens.includes(k)).length }));
+  const top = Math.max(...scored.map((v) => v.score));
+  const verticals = top > 0 ? scored.filter((v) => v.score === top).map((v) => v.slug) : [];
+  // The buyer family sharing the most words with the offer; founders when none does.
+  let buyer = FOUNDERS;
+  let best = 0;
+  for (const family of BUYERS) {
+    const hits = family.words.filter((w) => tokens.includes(w)).length;
+    if (hits > best) [buyer, best] = [family, hits];
+  }
+  const summary = clean(description.split(/(?<=[.!?])\s/)[0] ?? description).replace(/[.!?]+$/, "") || name;
+  const problem = stated ? clean(stated).replace(/[.!?]+$/, "") : `${buyer.area[0]?.toUpperCase() ?? ""}${buyer.area.slice(1)} does not keep up as the company grows`;
   return {
     name,
     description,
+    summary,
     problem,
     verticals: verticals.length ? verticals.slice(0, 3) : ["saas"],
-    buyers: { titles: buyers.titles, departments: buyers.departments, seniority: buyers.seniority, who: buyers.who },
-    hiringRoles: buyers.hiringRoles,
+    buyers: { titles: [...buyer.titles], departments: [...buyer.departments], seniority: [...buyer.seniority], who: [...buyer.who] },
+    area: buyer.area,
+    team: buyer.team,
+    hiringRoles: [...buyer.hiringRoles],
   };
 }
 
 const score = (d: number, r: number, t: number, s: number) => ({ detectable: d, relevant: r, timely: t, specific: s, total: d + r + t + s });
 
+const lowerFirst = (text: string) => (/^[A-Z][a-z]/.test(text) ? `${text[0]?.toLowerCase() ?? ""}${text.slice(1)}` : text);
+
 function positioning(f: OfferFacts): PositioningCanvas {
-  const area = f.buyers.departments[0]?.toLowerCase() ?? "growth";
+  const { area, team } = f;
+  const verticals = f.verticals.join(", ");
   return {
-    category: { name: `${f.name}`, competing_with: `doing ${area} work by hand, agencies and in-house hires`, differentiator: `${f.name} is built for ${f.verticals.join(", ")} teams that need results within a quarter` },
+    category: { name: f.name, competing_with: `Manual ${area} work, agencies and in-house hires`, differentiator: `${f.name} is built for ${verticals} teams that need results within a quarter` },
     problem: {
       core_problem: f.problem,
       who_feels_it: f.buyers.who,
-      business_impact: `Missed ${area} targets and slower growth while the team is stretched`,
+      business_impact: `Slower ${area} and missed targets while the ${team} team is stretched`,
       customer_language: `"We can't keep up with ${area} with the team we have"`,
       awareness_level: "pain_point",
     },
     symptoms: [
-      { type: "hiring", signal: `Hiring ${f.hiringRoles[0] ?? "new staff"} roles`, detection: "TheirStack", filter: "last_30_days", reasoning: `Companies adding ${area} headcount feel the problem ${f.name} solves`, score: score(5, 4, 5, 4) },
+      { type: "hiring", signal: `Hiring ${f.hiringRoles[0] ?? "new staff"} roles`, detection: "TheirStack", filter: "last_30_days", reasoning: `A growing ${team} team feels the problem ${f.name} solves`, score: score(5, 4, 5, 4) },
       { type: "funding", signal: "Raised a round in the last 12 months", detection: "Exa", filter: "last_12_months", reasoning: "Fresh funding comes with growth targets and budget", score: score(4, 3, 4, 3) },
       { type: "tech_stack", signal: "Uses a modern CRM such as HubSpot or Salesforce", detection: "Sumble", filter: "technology_in_use", reasoning: "A team with a CRM already measures the work and can adopt quickly", score: score(4, 3, 2, 3) },
     ],
-    outcomes: { immediate: `A clear view of where ${area} time goes`, short_term: "More qualified conversations within 60 days", long_term: `A repeatable ${area} engine`, emotional: "Confidence in the quarter's number" },
+    outcomes: { immediate: `A clear view of where ${area} time goes`, short_term: "More done within 60 days without new hires", long_term: `A repeatable ${area} engine`, emotional: "Confidence in the quarter's number" },
     alternatives: [
       { name: "Status quo", cons: "The problem grows with the team" },
       { name: "Hiring more people", cons: "Slow to ramp and expensive" },
-      { name: "An agency", cons: "Little context on the buyer and no lasting asset" },
+      { name: "An agency", cons: "Little context on the business and no lasting asset" },
     ],
-    positioning_statement: `For ${f.verticals.join(", ")} companies whose ${f.buyers.who[0] ?? "leaders"} struggle because ${f.problem.toLowerCase()}, ${f.name} delivers results without adding headcount.`,
+    positioning_statement: `For ${verticals} companies whose ${f.buyers.who[0] ?? "leaders"} struggle because ${lowerFirst(f.problem)}, ${f.name} delivers ${lowerFirst(f.summary)} without adding headcount.`,
     signal_stacks: [
-      { name: "Scaling after funding", signals: ["funding", "hiring"], story: `Funded and hiring ${area} roles: the pressure to deliver is on now`, priority: "high", expected_reply_rate: "8-15%" },
+      { name: "Scaling after funding", signals: ["funding", "hiring"], story: `Funded and growing the ${team} team: the pressure to deliver is on now`, priority: "high", expected_reply_rate: "8-15%" },
       { name: "Stretched team", signals: ["hiring", "tech_stack"], story: `Hiring into a team that already runs a CRM: a fit for ${f.name}`, priority: "medium", expected_reply_rate: "4-8%" },
     ],
-    disqualifying_signals: ["Fewer than 10 employees", `Already runs a dedicated ${area} agency`],
+    disqualifying_signals: ["Fewer than 10 employees", `Already pays an agency for ${area}`],
   };
 }
 
@@ -126,8 +218,12 @@ function icp(canvasText: string): Icp {
       return undefined;
     }
   })();
-  const f = offerFacts(`Offer: ${canvas?.category.name ?? "offer"}\nDescription: ${canvas?.problem.core_problem ?? ""} ${canvas?.positioning_statement ?? ""} ${(canvas?.problem.who_feels_it ?? []).join(" ")}`);
-  const verticals = canvas ? VERTICALS.filter((v) => canvas.positioning_statement.toLowerCase().includes(v.slug)).map((v) => v.slug) : [];
+  const f = offerFacts(`Offer: ${canvas?.category.name ?? "offer"}\nDescription: ${canvas?.positioning_statement ?? ""}`);
+  // The canvas names its buyers: keep that family rather than guessing again from prose.
+  const who = canvas?.problem.who_feels_it.join("|");
+  const family = [...BUYERS, FOUNDERS].find((b) => b.who.join("|") === who);
+  const buyer = family ? { titles: [...family.titles], departments: [...family.departments], seniority: [...family.seniority] } : { titles: f.buyers.titles, departments: f.buyers.departments, seniority: f.buyers.seniority };
+  const verticals = canvas ? VERTICALS.filter((v) => new RegExp(`\\b${v.slug}\\b`).test(canvas.positioning_statement.toLowerCase())).map((v) => v.slug) : [];
   return {
     company: {
       verticals: verticals.length ? verticals : f.verticals,
@@ -136,21 +232,21 @@ function icp(canvasText: string): Icp {
       signals: ["hiring", "funding", "tech_stack"],
       disqualifiers: ["fewer_than_10_employees", "uses_agency"],
     },
-    buyer: { titles: f.buyers.titles, departments: f.buyers.departments, seniority: f.buyers.seniority },
+    buyer,
   };
 }
 
 function emailTemplates(f: OfferFacts, steps: number) {
-  const area = f.buyers.departments[0]?.toLowerCase() ?? "growth";
+  const { area, team } = f;
   const bodies = [
-    `{Hi|Hello} {{first_name}},\n\nI noticed {{company.name}} is growing its ${area} team. When that happens, ${f.problem.toLowerCase()} tends to get harder, not easier.\n\n${f.name} helps teams like yours handle it without adding headcount.\n\nWorth a short call next week?\n\n{{sender.first_name|Best}}`,
-    `{{first_name}}, a quick follow-up on my note about ${area} at {{company.name}}.\n\nTeams in {{company.industry|your space}} usually see the first results within a month.\n\nOpen to comparing notes?`,
+    `{Hi|Hello} {{first_name}},\n\nI noticed {{company.name}} is growing its ${team} team. When that happens, ${area} tends to get harder, not easier.\n\n${f.name} (${lowerFirst(f.summary)}) helps teams like yours keep up without adding headcount.\n\nWorth a short call next week?\n\n{{sender.first_name|Best}}`,
+    `{{first_name}}, a quick follow-up on my note about ${area} at {{company.name}}.\n\nTeams in {{company.industry|your space}} usually see the first results from ${f.name} within a month.\n\nOpen to comparing notes?`,
     `Hi {{first_name}},\n\nShould I close the loop on this? If ${area} is not a focus right now, no problem at all.\n\nThanks,\n{{sender.first_name|the team}}`,
   ];
   return {
     sequence: Array.from({ length: steps }, (_, i) => ({
       step: i + 1,
-      subject: i === 0 ? `${area} at {{company.name}}`.slice(0, 60) : "",
+      subject: i === 0 ? `${area[0]?.toUpperCase() ?? ""}${area.slice(1)} at {{company.name}}` : "",
       body: bodies[Math.min(i, bodies.length - 1)] as string,
       delay_days: i === 0 ? 0 : i === 1 ? 3 : 4,
     })),
@@ -158,11 +254,11 @@ function emailTemplates(f: OfferFacts, steps: number) {
 }
 
 function linkedInTemplates(f: OfferFacts, keys: string[]) {
-  const area = f.buyers.departments[0]?.toLowerCase() ?? "growth";
+  const { area, team } = f;
   const all: Record<string, string> = {
-    connection_request: `Hi {{first_name}}, I work with ${area} leaders in {{company.industry|your industry}} on how they scale. Would be glad to connect.`,
+    connection_request: `Hi {{first_name}}, I talk with ${team} leaders in {{company.industry|your industry}} about how they keep up with ${area} as they scale. Would be glad to connect.`,
     follow_up_dm: `Thanks for connecting, {{first_name}}. Curious: how is {{company.name}} handling ${area} while the team grows? ${f.name} helps with exactly that. Open to a short chat?`,
-    inmail: `Hi {{first_name}}, I noticed {{company.name}} is hiring. ${f.name} helps ${area} teams keep up without adding headcount. Would a 15 minute call next week be useful?`,
+    inmail: `Hi {{first_name}}, I noticed {{company.name}} is growing. ${f.name} helps ${team} teams keep up with ${area} without adding headcount. Would a 15 minute call next week be useful?`,
   };
   return Object.fromEntries(keys.map((k) => [k, all[k] as string]));
 }
@@ -183,8 +279,23 @@ function classify(text: string) {
           : /\b(no|not|pass|already)\b/.test(reply)
             ? "negative"
             : "neutral";
-  const returnDate = ooo && received ? new Date(Date.parse(received) + 7 * 86_400_000).toISOString().slice(0, 10) : null;
-  return { sentiment, unsubscribe, ooo_return_date: returnDate };
+  return { sentiment, unsubscribe, ooo_return_date: ooo && received ? returnDateOf(reply, received) : null };
+}
+
+const MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"];
+
+/** The first day back named in an OOO reply ("back on March 12"), in the year it next comes after `received`; else a week later. */
+function returnDateOf(reply: string, received: string): string {
+  const named = new RegExp(`\\b(${MONTHS.join("|")})\\s+(\\d{1,2})\\b`).exec(reply);
+  const start = Date.parse(`${received}T00:00:00Z`);
+  if (named) {
+    const month = MONTHS.indexOf(named[1] as string);
+    const day = Number(named[2]);
+    const year = new Date(start).getUTCFullYear();
+    const candidate = Date.UTC(year, month, day);
+    return new Date(candidate >= start ? candidate : Date.UTC(year + 1, month, day)).toISOString().slice(0, 10);
+  }
+  return new Date(start + 7 * 86_400_000).toISOString().slice(0, 10);
 }
 
 function taskOf(options: CallOptions, system: string): string {

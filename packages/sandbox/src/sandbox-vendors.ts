@@ -119,6 +119,7 @@ export function createVendors(world: SandboxWorld, random: Random, now: () => Da
       baseUrl: SANDBOX_BASE_URLS.theirstack,
       apiKey: SANDBOX_API_KEYS.theirstack,
       credits: 1_000_000,
+      now,
       companies: world.companies.map((c) => ({
         name: c.name,
         domain: c.domain,

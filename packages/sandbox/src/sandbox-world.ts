@@ -137,6 +137,7 @@ function placeOf(random: Random): Place {
   return PLACES.find((p) => p.country_code === code) as Place;
 }
 
+/** A company name and domain, both unique in the world (a name shared by two companies would make name lookups ambiguous). */
 function companyName(random: Random, vertical: Vertical, taken: Set<string>): { name: string; domain: string } {
   for (let attempt = 0; ; attempt++) {
     const base = random.pick(vertical.nameParts);
@@ -147,10 +148,12 @@ function companyName(random: Random, vertical: Vertical, taken: Set<string>): { 
         : style === 1
           ? `${random.pick(["Blue", "North", "Bright", "Clear", "True", "Swift", "Open", "Silver", "Red", "Iron", "Green", "High"])}${base.toLowerCase()}`
           : `${random.pick(LAST_NAMES).replace(/[^A-Za-z]/g, "")} ${base}`;
+    const finalName = attempt > 3 ? `${name} ${attempt}` : name;
     const domain = `${slug(name)}${attempt > 3 ? attempt : ""}.${random.pick(TLDS)}`;
-    if (!taken.has(domain)) {
+    if (!taken.has(domain) && !taken.has(`name:${finalName.toLowerCase()}`)) {
       taken.add(domain);
-      return { name: attempt > 3 ? `${name} ${attempt}` : name, domain };
+      taken.add(`name:${finalName.toLowerCase()}`);
+      return { name: finalName, domain };
     }
   }
 }
@@ -203,7 +206,7 @@ export function generateWorld(random: Random, seed: string, startAt: Date, optio
       for (let j = 0; j < openings; j++) {
         const pool = JOB_TITLES.filter((t) => (random.chance(salesLean) ? t.family === "sales" : t.family !== "sales"));
         const job = random.pick(pool.length ? pool : JOB_TITLES);
-        jobs.push({ title: job.title, seniority: job.seniority, family: job.family, country_code: place.country_code, date_posted: isoDay(start - random.int(1, 60) * DAY_MS) });
+        jobs.push({ title: job.title, seniority: job.seniority, family: job.family, country_code: place.country_code, date_posted: isoDay(start - random.int(1, 45) * DAY_MS) });
       }
     }
     const recentFunding = funding !== null && start - Date.parse(funding.date) < 365 * DAY_MS;

@@ -38,6 +38,9 @@ import type { SandboxProvider, SandboxVendors } from "./sandbox-vendors.js";
 import { generateWorld } from "./sandbox-world.js";
 import type { SandboxCompany, SandboxPerson, SandboxWorld, WorldOptions } from "./sandbox-world.js";
 
+/** Header on every webhook the sandbox delivers, so a receiver can tell simulated events from real ones. */
+export const SANDBOX_WEBHOOK_HEADER = "X-Offerlab-Sandbox";
+
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
@@ -53,15 +56,19 @@ export interface SandboxClock {
 
 /** How the simulated people behave. Probabilities are per action, before fit and signal. */
 export interface SandboxRates {
-  /** Base probability that an invitation is accepted (2nd degree, average person). Default 0.35. */
+  /**
+   * Probability that an average 2nd-degree person accepts an invitation; 3rd-degree and
+   * out-of-network people accept less often, and fit, signal and the person's responsiveness move
+   * it. 0 means nobody accepts and 1 means everybody does. Default 0.35.
+   */
   acceptRate: number;
   /** Median hours before an acceptance. Default 20. */
   acceptMedianHours: number;
   /** Share of acceptances that come late (10–25 days after the invitation). Default 0.12. */
   lateAcceptanceShare: number;
-  /** Base probability that an email gets a reply (average fit and signal). Default 0.06. */
+  /** Probability that an average delivered email gets a reply; raised by ICP fit and company signals. Default 0.06. */
   emailReplyRate: number;
-  /** Base probability that a LinkedIn message gets a reply. Default 0.12. */
+  /** Probability that an average LinkedIn message gets a reply; raised by ICP fit and company signals. Default 0.12. */
   dmReplyRate: number;
   /** Probability that a delivered email is opened at least once. Default 0.55. */
   openRate: number;
@@ -69,8 +76,9 @@ export interface SandboxRates {
   clickRate: number;
   /** Probability that a webhook delivery is delivered twice (Unipile retries). Default 0.05. */
   duplicateRate: number;
-  /** Bounce probability of catch-all and unknown addresses (invalid ones always bounce). Default 0.25 and 0.35. */
+  /** Probability that a catch-all address bounces (decided once per address; invalid ones always bounce). Default 0.25. */
   catchAllBounceRate: number;
+  /** Probability that an address the verifier calls unknown bounces (decided once per address). Default 0.35. */
   unknownBounceRate: number;
 }
 
@@ -199,6 +207,16 @@ function toMs(time: Date | string | number): number {
   return ms;
 }
 
+/**
+ * `rate` scaled by a multiplier around 1 without leaving [0, 1]: 0 stays 0 and 1 stays 1 whatever
+ * the person, and small rates scale almost linearly (1 - (1 - rate)^multiplier).
+ */
+function scaled(rate: number, multiplier: number): number {
+  if (!(rate > 0)) return 0;
+  if (rate >= 1) return 1;
+  return 1 - Math.pow(1 - rate, Math.max(0, multiplier));
+}
+
 const words = (s: string) => s.toLowerCase().split(/[^a-z0-9]+/).filter((w) => w.length > 2);
 
 /** 0–1: how well a person and their company match the ICP; 0.5 when no ICP is known. */
@@ -239,8 +257,11 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   const rates: SandboxRates = { ...DEFAULT_SANDBOX_RATES, ...options.rates };
   const env = options.env ?? process.env;
   const journal = createJournal(options.journalPath ?? (env[SANDBOX_JOURNAL_ENV]?.trim() || undefined));
-  let icp = options.icp;
-  const llm = createSandboxLlm({ onIcp: (derived) => (icp ??= derived) });
+  // An ICP given by the caller wins; otherwise the latest one the simulated LLM derived.
+  let explicitIcp = options.icp;
+  let derivedIcp: Icp | undefined;
+  const llm = createSandboxLlm({ onIcp: (derived) => (derivedIcp = derived) });
+  const currentIcp = () => explicitIcp ?? derivedIcp;
   let onWebhook = options.onWebhook;
 
   const companyByDomain = new Map(world.companies.map((c) => [c.domain, c]));
@@ -312,10 +333,26 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   const deliveries: SandboxDelivery[] = [];
   const outcomes: SandboxOutcome[] = [];
   const replied = new Set<string>();
+  const bouncing = new Map<string, boolean>();
+
+  /**
+   * Whether mail to an address bounces, decided once per address: a catch-all or unknown mailbox
+   * that exists keeps accepting mail. Addresses outside the world do not exist.
+   */
+  function bouncesTo(address: string, person: SandboxPerson | undefined): boolean {
+    let bounces = bouncing.get(address);
+    if (bounces === undefined) {
+      const status = person?.emailStatus ?? "invalid";
+      bounces = status === "invalid" || (status === "catch_all" && behaviour.chance(rates.catchAllBounceRate)) || (status === "unknown" && behaviour.chance(rates.unknownBounceRate));
+      bouncing.set(address, bounces);
+    }
+    return bounces;
+  }
   let actionsSeen = 0;
 
   const outcome = (o: Omit<SandboxOutcome, "at">) => outcomes.push({ at: clock.now().toISOString(), ...o });
 
+  const DEFAULT_EVENT: Record<string, string | undefined> = { messaging: "message_received", users: "new_relation", email: "mail_received", email_tracking: "mail_opened" };
   const SOURCE: Record<string, string> = {
     message_received: "messaging",
     new_relation: "users",
@@ -325,14 +362,25 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     mail_link_clicked: "email_tracking",
   };
 
-  /** Where Unipile would POST an event: every enabled webhook of its source and account. */
+  /**
+   * Where Unipile would POST an event: every enabled webhook of its source, for its accounts and
+   * events (a webhook created without `events` gets its source's default event only). With no
+   * webhook registered, every event goes to the handler with `webhookHeaders`.
+   */
   function targets(event: string, accountId: string | undefined): Record<string, string>[] {
     const hooks = vendors.unipile.state.webhooks;
-    if (hooks.length === 0) return [options.webhookHeaders ?? { "content-type": "application/json" }];
+    const mark = { [SANDBOX_WEBHOOK_HEADER]: "1" };
+    if (hooks.length === 0) return [{ ...(options.webhookHeaders ?? { "content-type": "application/json" }), ...mark }];
     const source = event === "AccountStatus" ? "account_status" : SOURCE[event];
     return hooks
-      .filter((h) => h.enabled && h.source === source && (h.account_ids.length === 0 || (accountId !== undefined && h.account_ids.includes(accountId))))
-      .map((h) => Object.fromEntries(h.headers.map((x) => [x.key, x.value])));
+      .filter(
+        (h) =>
+          h.enabled &&
+          h.source === source &&
+          (source === "account_status" || (h.events.length ? h.events : [DEFAULT_EVENT[h.source]]).includes(event)) &&
+          (h.account_ids.length === 0 || (accountId !== undefined && h.account_ids.includes(accountId))),
+      )
+      .map((h) => ({ ...Object.fromEntries(h.headers.map((x) => [x.key, x.value])), ...mark }));
   }
 
   function deliver(payload: Record<string, unknown>, at: number): void {
@@ -362,7 +410,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
 
   const signalAndFit = (person: SandboxPerson | undefined) => {
     const company = person ? companyByDomain.get(person.companyDomain) : undefined;
-    const fit = person && company ? fitOf(person, company, icp) : 0.3;
+    const fit = person && company ? fitOf(person, company, currentIcp()) : 0.3;
     return { fit, score: 0.5 * fit + 0.5 * (company?.signalStrength ?? 0), responsiveness: person?.responsiveness ?? 0.3 };
   };
 
@@ -389,9 +437,9 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     if (!inv) return;
     const person = personByProviderId.get(inv.provider_id);
     const { score, responsiveness } = signalAndFit(person);
-    const degree = person?.degree === 2 ? 1.2 : person?.degree === 3 ? 0.7 : 0.4;
-    const p = Math.min(0.95, rates.acceptRate * degree * (0.5 + responsiveness) * (0.6 + 0.8 * score));
-    if (!behaviour.chance(p)) return;
+    // Second-degree people accept at about the configured rate; strangers less often.
+    const degree = person?.degree === 2 ? 1 : person?.degree === 3 ? 0.6 : 0.35;
+    if (!behaviour.chance(scaled(rates.acceptRate, degree * (0.5 + responsiveness) * (0.7 + 0.9 * score)))) return;
     const late = behaviour.chance(rates.lateAcceptanceShare);
     const delay = late ? behaviour.int(10 * 24, 25 * 24) * HOUR : hoursLognormal(rates.acceptMedianHours) * HOUR;
     schedule(at + Math.round(delay), async () => {
@@ -414,7 +462,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     const key = `linkedin:${chat.attendee_provider_id}`;
     if (replied.has(key)) return;
     const { fit, score, responsiveness } = signalAndFit(person);
-    if (!behaviour.chance(Math.min(0.9, rates.dmReplyRate * (0.3 + 1.7 * score) * (0.5 + responsiveness)))) return;
+    if (!behaviour.chance(scaled(rates.dmReplyRate, (0.4 + 1.8 * score) * (0.5 + responsiveness)))) return;
     replied.add(key);
     const kind = replyKind(fit);
     schedule(at + Math.round(hoursLognormal(kind === "ooo" ? 0.3 : 10) * HOUR), async () => {
@@ -432,9 +480,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     const person = personByEmail.get(address);
     deliver(vendors.unipile.mailSentEvent(trackingId), at + behaviour.int(1, 10) * 1000);
     outcome({ kind: "sent", channel: "email", personId: person?.id ?? null, accountId: email.account_id });
-    const status = person?.emailStatus ?? "invalid";
-    const bounces = status === "invalid" || (status === "catch_all" && behaviour.chance(rates.catchAllBounceRate)) || (status === "unknown" && behaviour.chance(rates.unknownBounceRate));
-    if (bounces) {
+    if (bouncesTo(address, person)) {
       schedule(at + behaviour.int(1, 15) * MINUTE, async () => {
         const payload = vendors.unipile.receiveEmailReply({
           trackingOrEmailId: trackingId,
@@ -449,7 +495,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
       return;
     }
     const { fit, score, responsiveness } = signalAndFit(person);
-    if (behaviour.chance(rates.openRate * (0.6 + 0.8 * responsiveness))) {
+    if (behaviour.chance(scaled(rates.openRate, 0.6 + 0.8 * responsiveness))) {
       const firstOpen = at + Math.round(hoursLognormal(3) * HOUR);
       const opens = behaviour.int(1, 3);
       for (let i = 0; i < opens; i++) {
@@ -466,7 +512,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
       }
     }
     const key = `email:${address}`;
-    if (replied.has(key) || !behaviour.chance(Math.min(0.9, rates.emailReplyRate * (0.3 + 1.7 * score) * (0.5 + responsiveness)))) return;
+    if (replied.has(key) || !behaviour.chance(scaled(rates.emailReplyRate, (0.4 + 1.8 * score) * (0.5 + responsiveness)))) return;
     replied.add(key);
     const kind = replyKind(fit);
     schedule(at + Math.round(hoursLognormal(kind === "ooo" ? 0.05 : 14) * HOUR), async () => {
@@ -539,7 +585,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
       onWebhook = handler;
     },
     setIcp(next) {
-      icp = next;
+      explicitIcp = next;
     },
     async setAccountStatus(accountId, status) {
       deliver(vendors.unipile.setAccountStatus(accountId, status), nowMs);
