@@ -13,7 +13,7 @@ import { loadOfferIcp } from "./offer.js";
 export interface DiscoverPeopleOptions {
   /** Most qualified companies to search, best fit first. Default 50. */
   maxCompanies?: number;
-  /** People wanted per company; companies that already have this many are skipped. Default 3. */
+  /** Buyers wanted per company (people parked as `skip` do not count); companies that already have this many are skipped. Default 3. */
   perCompany?: number;
   /** People scoring below this are stored with status `skip` (`low_buyer_fit`) and never enriched. Default 4. */
   minBuyerFitScore?: number;
@@ -52,7 +52,19 @@ export async function runDiscoverPeople(rs: RunState, opts: DiscoverPeopleOption
 
   const targets = await db
     .selectFrom("companies")
-    .select(["id", "name", "domain", (eb) => eb.selectFrom("contacts").select(sql<number>`count(*)::int`.as("n")).whereRef("contacts.company_id", "=", "companies.id").as("people")])
+    .select([
+      "id",
+      "name",
+      "domain",
+      // Buyers only: people parked as `skip` (poor fit, duplicates) must not fill a company's quota.
+      (eb) =>
+        eb
+          .selectFrom("contacts")
+          .select(sql<number>`count(*)::int`.as("n"))
+          .whereRef("contacts.company_id", "=", "companies.id")
+          .where("contacts.status", "!=", "skip")
+          .as("people"),
+    ])
     .where("offer_id", "=", rs.offerId)
     .where("status", "=", "qualified")
     .orderBy(sql`fit_score DESC NULLS LAST`)
@@ -75,12 +87,14 @@ export async function runDiscoverPeople(rs: RunState, opts: DiscoverPeopleOption
         if (have >= perCompany) break;
         if (rs.disabled.has(provider.provider)) continue;
         const stats = (summary.providers[provider.provider] ??= { found: 0, calls: 0, cachedCalls: 0 });
+        // The limit is the same however many people the company already has, so the request
+        // (the lookup key) is too: a resumed run reads back the answer instead of paying again.
         const request = {
           company: { name: company.name, ...(company.domain ? { domain: company.domain } : {}) },
           titles: icp.buyer.titles,
           seniorities,
           departments: icp.buyer.departments,
-          limit: perCompany - have,
+          limit: perCompany,
         };
         let result: PeopleSearchResult;
         try {
@@ -100,7 +114,8 @@ export async function runDiscoverPeople(rs: RunState, opts: DiscoverPeopleOption
         } finally {
           summary.creditsSpent = round(rs.spent - startSpent);
         }
-        for (const person of result.people.slice(0, perCompany - have)) {
+        for (const person of result.people) {
+          if (have >= perCompany) break;
           stats.found += 1;
           summary.found += 1;
           const stored = await storePerson(rs, company.id, person, icp, minFit);
@@ -109,7 +124,7 @@ export async function runDiscoverPeople(rs: RunState, opts: DiscoverPeopleOption
             if (stored.created) summary.new += 1;
             else summary.duplicates += 1;
             if (stored.lowFit && stored.created) summary.lowFit += 1;
-            if (stored.created) have += 1;
+            if (stored.created && !stored.lowFit) have += 1;
           }
         }
       }

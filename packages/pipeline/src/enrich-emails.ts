@@ -36,8 +36,12 @@ export interface EnrichEmailsSummary {
   valid: number;
   risky: number;
   invalid: number;
+  /** An address whose deliverability nobody could tell (`email_status = unknown`). */
+  unknown: number;
   /** No finder found an address (`email_status = failed`). */
   notFound: number;
+  /** The address found belongs to another contact of the offer: parked as `skip` (`duplicate_email`). */
+  duplicates: number;
   /** Lookups by action, and how many of them reused an earlier answer. */
   lookups: { find: number; verify: number; cached: number };
   creditsSpent: number;
@@ -53,7 +57,9 @@ export function emptyEnrichSummary(): EnrichEmailsSummary {
     valid: 0,
     risky: 0,
     invalid: 0,
+    unknown: 0,
     notFound: 0,
+    duplicates: 0,
     lookups: { find: 0, verify: 0, cached: 0 },
     creditsSpent: 0,
     errors: [],
@@ -259,6 +265,7 @@ export async function runEnrichEmails(rs: RunState, opts: EnrichEmailsOptions, s
           .executeTakeFirst();
         if (twin?.email) {
           if (await record(rs, c, { email: twin.email, status: "valid", source: twin.email_verification_source }, now, s)) s.reused += 1;
+          else s.duplicates += 1;
           rs.progress(++done, candidates.length, `${c.full_name ?? c.id}: reused`);
           continue;
         }
@@ -266,13 +273,13 @@ export async function runEnrichEmails(rs: RunState, opts: EnrichEmailsOptions, s
       const outcome = await waterfall(rs, c, opts, s);
       if (!outcome) {
         s.skipped.no_lookup_input += 1;
-      } else {
-        await record(rs, c, outcome, now, s);
-        if (outcome.status === "valid") s.valid += 1;
-        else if (outcome.status === "risky") s.risky += 1;
-        else if (outcome.status === "invalid") s.invalid += 1;
-        else s.notFound += 1;
-      }
+      } else if (!(await record(rs, c, outcome, now, s))) {
+        s.duplicates += 1;
+      } else if (outcome.status === "valid") s.valid += 1;
+      else if (outcome.status === "risky") s.risky += 1;
+      else if (outcome.status === "invalid") s.invalid += 1;
+      else if (outcome.status === "unknown" && outcome.email) s.unknown += 1;
+      else s.notFound += 1;
       s.creditsSpent = round(rs.spent - startSpent);
       rs.progress(++done, candidates.length, `${c.full_name ?? c.id}: ${outcome?.status ?? "no input"}`);
     }

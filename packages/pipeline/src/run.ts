@@ -16,7 +16,7 @@ import { emptyCompaniesSummary, runDiscoverCompanies, type DiscoverCompaniesOpti
 import { emptyPeopleSummary, runDiscoverPeople, type DiscoverPeopleOptions, type DiscoverPeopleSummary } from "./discover-people.js";
 import { emptyEnrichSummary, runEnrichEmails, type EnrichEmailsOptions, type EnrichEmailsSummary } from "./enrich-emails.js";
 import { BudgetReached, round, type RunState } from "./lookups.js";
-import { PipelineInputError } from "./offer.js";
+import { loadOfferIcp, PipelineInputError } from "./offer.js";
 import { emptyScrapeSummary, runScrapeCompanies, type ScrapeCompaniesOptions, type ScrapeCompaniesSummary } from "./scrape-companies.js";
 
 /** Options of a run. Plain data: they are stored in `input_params` and reused by a resume. */
@@ -66,13 +66,42 @@ function defaultSteps(ctx: PipelineContext): StepName[] {
   return ctx.providers.pageScraper ? [...stepNames] : stepNames.filter((s) => s !== "scrape_companies");
 }
 
-/** Starts a run: records it, then executes its steps in order. */
+/** What each step needs from the context, named the way a caller configures it. */
+const NEEDS: Record<StepName, { has: (ctx: PipelineContext) => boolean; what: string }> = {
+  discover_companies: { has: (c) => !!c.providers.companySearch?.length, what: "at least one company search provider (providers.companySearch)" },
+  discover_people: { has: (c) => !!c.providers.peopleSearch?.length, what: "at least one people search provider (providers.peopleSearch)" },
+  enrich_emails: {
+    has: (c) => !!(c.providers.emailFinders?.length || c.providers.emailVerifiers?.length),
+    what: "at least one email finder or verifier (providers.emailFinders / emailVerifiers)",
+  },
+  scrape_companies: { has: (c) => !!c.providers.pageScraper, what: "a page scraper (providers.pageScraper)" },
+};
+
+/**
+ * Refuses, before anything is written, a run that could not do its work: a step without the
+ * providers it needs, or a discovery step for an offer without a usable ICP.
+ */
+async function preflight(ctx: PipelineContext, offerId: string, steps: readonly StepName[]): Promise<void> {
+  const missing = steps.filter((s) => !NEEDS[s].has(ctx));
+  if (missing.length) throw new PipelineInputError(missing.map((s) => `${s} needs ${NEEDS[s].what}`).join("; "));
+  if (steps.includes("discover_companies") || steps.includes("discover_people")) await loadOfferIcp(ctx.db, offerId);
+}
+
+/**
+ * Starts a run: checks it can do its work (else `PipelineInputError` and nothing is written),
+ * records it, then executes its steps in order.
+ */
 export async function runPipeline(ctx: PipelineContext, offerId: string, options: RunOptions = {}): Promise<RunSummary> {
   const steps = options.steps ?? defaultSteps(ctx);
   if (steps.length === 0) throw new PipelineInputError("a run needs at least one step");
   for (const s of steps) if (!stepNames.includes(s)) throw new PipelineInputError(`unknown step "${s}"; steps are ${stepNames.join(", ")}`);
+  if (new Set(steps).size !== steps.length) throw new PipelineInputError(`a step is listed twice in ${steps.join(", ")}`);
+  if (options.creditBudget != null && !(Number.isFinite(options.creditBudget) && options.creditBudget >= 0)) {
+    throw new PipelineInputError(`creditBudget must be a number of credits ≥ 0 (got ${options.creditBudget})`);
+  }
   const offer = await ctx.db.selectFrom("offers").select("id").where("id", "=", offerId).executeTakeFirst();
   if (!offer) throw new PipelineInputError(`offer ${offerId} does not exist`);
+  await preflight(ctx, offerId, steps);
   const stored: RunOptions = { ...options, steps };
   const run = await ctx.db.transaction().execute(async (trx) => {
     const r = await trx
@@ -111,16 +140,55 @@ export async function resumePipeline(ctx: PipelineContext, runId: string, overri
   if (run.status === "completed") {
     return summaryOf(runId, run.offer_id, "completed", null, null, Number((run.output_summary as { creditsSpent?: number }).creditsSpent ?? 0), options, previous);
   }
-  const paid = await ctx.db
+  if (overrides.creditBudget != null && !(Number.isFinite(overrides.creditBudget) && overrides.creditBudget >= 0)) {
+    throw new PipelineInputError(`creditBudget must be a number of credits ≥ 0 (got ${overrides.creditBudget})`);
+  }
+  const unfinished = await ctx.db
+    .selectFrom("pipeline_steps")
+    .select("step_name")
+    .where("pipeline_run_id", "=", runId)
+    .where("status", "!=", "completed")
+    .execute();
+  await preflight(
+    ctx,
+    run.offer_id,
+    unfinished.map((r) => r.step_name as StepName).filter((s) => stepNames.includes(s)),
+  );
+  const spent = await spentByRun(ctx, runId);
+  await ctx.db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable("pipeline_runs")
+      .set({ status: "running", error_message: null, completed_at: null, ...("creditBudget" in overrides ? { input_params: doc({ ...(run.input_params as object), options }) } : {}) })
+      .where("id", "=", runId)
+      .execute();
+    // Steps skipped by a budget stop, and the step that failed or was cut short, run again.
+    await trx
+      .updateTable("pipeline_steps")
+      .set({ status: "pending", error_message: null })
+      .where("pipeline_run_id", "=", runId)
+      .where("status", "in", ["failed", "skipped", "running"])
+      .execute();
+  });
+  return execute(ctx, runId, run.offer_id, options, spent, previous);
+}
+
+/**
+ * What a run has spent before a resume: the larger of what its paid lookups cost (always
+ * stored) and what vendors reported for its calls in `tool_usage` (which also counts billed
+ * failures, when a usage recorder was wired).
+ */
+async function spentByRun(ctx: PipelineContext, runId: string): Promise<number> {
+  const lookups = await ctx.db
     .selectFrom("pipeline_lookups")
-    .select(sql<number>`coalesce(sum(credits), 0)`.as("spent"))
+    .select(sql<string>`coalesce(sum(credits), 0)`.as("spent"))
     .where("pipeline_run_id", "=", runId)
     .executeTakeFirstOrThrow();
-  await ctx.db.updateTable("pipeline_runs").set({ status: "running", error_message: null, completed_at: null }).where("id", "=", runId).execute();
-  if ("creditBudget" in overrides) {
-    await ctx.db.updateTable("pipeline_runs").set({ input_params: doc({ ...(run.input_params as object), options }) }).where("id", "=", runId).execute();
-  }
-  return execute(ctx, runId, run.offer_id, options, Number(paid.spent), previous);
+  const usage = await ctx.db
+    .selectFrom("tool_usage")
+    .select(sql<string>`coalesce(sum(credits_used), 0)`.as("spent"))
+    .where(sql`request_params->>'pipeline_run_id'`, "=", runId)
+    .executeTakeFirstOrThrow();
+  return Math.max(Number(lookups.spent), Number(usage.spent));
 }
 
 function providerNames(ctx: PipelineContext) {

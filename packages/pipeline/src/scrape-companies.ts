@@ -115,7 +115,11 @@ export async function runScrapeCompanies(rs: RunState, opts: ScrapeCompaniesOpti
           });
           s.pages += 1;
           if (res.cached) s.cachedPages += 1;
-          pages.push(res.value);
+          // Scrapers answer 200 for a site's own 404 page: its "Page not found" must never
+          // become a personalisation variable.
+          const status = res.value.statusCode ?? 200;
+          if (status >= 400) pushError(s, { provider: scraper.provider, kind: "not_found", message: `the site answered HTTP ${status}`, item: url });
+          else pages.push(res.value);
         } catch (error) {
           pushError(s, asStepError(error, scraper.provider, url));
         }
