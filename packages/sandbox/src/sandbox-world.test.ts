@@ -61,6 +61,8 @@ describe("the seeded world", () => {
       expect(p.linkedin_url).toBe(`https://www.linkedin.com/in/${p.public_identifier}`);
     }
     expect(new Set(world.people.map((p) => p.provider_id)).size).toBe(world.people.length);
+    // One address, one person: namesakes at a company get distinct addresses.
+    expect(new Set(world.people.map((p) => p.email)).size).toBe(world.people.length);
     expect(new Set(world.people.map((p) => p.public_identifier)).size).toBe(world.people.length);
     expect(new Set(world.people.map((p) => p.seniority))).toEqual(new Set(seniorities));
   });

@@ -164,6 +164,15 @@ function emailOf(first: string, last: string, domain: string, pattern: number): 
   return pattern === 0 ? `${f}.${l}@${domain}` : pattern === 1 ? `${f[0] ?? "x"}${l}@${domain}` : `${f}@${domain}`;
 }
 
+/** Two namesakes at one company get `jane.doe@` and `jane.doe2@`: one address, one person. */
+function uniqueEmail(email: string, taken: Set<string>): string {
+  const [local, domain] = email.split("@") as [string, string];
+  let candidate = email;
+  for (let n = 2; taken.has(candidate); n++) candidate = `${local}${n}@${domain}`;
+  taken.add(candidate);
+  return candidate;
+}
+
 /** Generates the world for a seed. Same seed and options, same world. */
 export function generateWorld(random: Random, seed: string, startAt: Date, options: WorldOptions = {}): SandboxWorld {
   const count = options.companies ?? 150;
@@ -172,6 +181,7 @@ export function generateWorld(random: Random, seed: string, startAt: Date, optio
   const companies: SandboxCompany[] = [];
   const people: SandboxPerson[] = [];
   const takenProfiles = new Set<string>();
+  const takenEmails = new Set<string>();
 
   for (let i = 0; i < count; i++) {
     const vertical = VERTICALS[i % VERTICALS.length] as Vertical;
@@ -272,7 +282,7 @@ export function generateWorld(random: Random, seed: string, startAt: Date, optio
         department: role.department,
         level: role.level,
         fn: role.fn,
-        email: emailOf(first, last, domain, pattern),
+        email: uniqueEmail(emailOf(first, last, domain, pattern), takenEmails),
         emailStatus: status,
         findable: status === "invalid" ? random.chance(0.25) : random.chance(0.9),
         linkedin_url: `https://www.linkedin.com/in/${publicId}`,

@@ -217,6 +217,14 @@ function scaled(rate: number, multiplier: number): number {
   return 1 - Math.pow(1 - rate, Math.max(0, multiplier));
 }
 
+/**
+ * How much more (or less) likely than average a person is to reply: about 1 for the world's
+ * average fit-and-signal score (~0.3), 2.5 times as likely at the top third as at the bottom.
+ */
+function replyMultiplier(score: number, responsiveness: number): number {
+  return (0.2 + 2.4 * score) * (0.5 + responsiveness);
+}
+
 const words = (s: string) => s.toLowerCase().split(/[^a-z0-9]+/).filter((w) => w.length > 2);
 
 /** 0–1: how well a person and their company match the ICP; 0.5 when no ICP is known. */
@@ -270,34 +278,29 @@ export function createSandbox(options: SandboxOptions): Sandbox {
 
   // -- HTTP ------------------------------------------------------------------------------------
 
-  const journalHandlers = SANDBOX_PROVIDERS.map((provider) => {
+  const journalHandlers = Object.fromEntries(SANDBOX_PROVIDERS.map((provider) => {
     const base = SANDBOX_BASE_URLS[provider].replace(/\/+$/, "");
     const basePath = new URL(base).pathname.replace(/\/+$/, "");
     // Records and falls through (returns nothing) to the vendor's own handlers.
-    return http.all(`${base}/*`, async ({ request }) => {
+    const handler = http.all(`${base}/*`, async ({ request }) => {
       await journal.record(provider, request, new URL(request.url).pathname.slice(basePath.length), clock.now());
       return undefined;
     });
-  });
-  const handlers: HttpHandler[] = [
-    ...journalHandlers,
-    ...vendors.unipile.handlers,
-    ...vendors.leadmagic.handlers,
-    ...vendors.theirstack.handlers,
-    ...vendors.exa.handlers,
-    ...vendors.firecrawl.handlers,
-    ...vendors.parallel.handlers,
-    ...vendors.sumble.handlers,
-  ];
+    return [provider, handler];
+  })) as Record<SandboxProvider, HttpHandler>;
+  // Per vendor, so a request is matched against its own vendor's routes only.
+  const handlersOf = Object.fromEntries(SANDBOX_PROVIDERS.map((provider) => [provider, [journalHandlers[provider], ...vendors[provider].handlers]])) as Record<SandboxProvider, HttpHandler[]>;
+  const handlers: HttpHandler[] = SANDBOX_PROVIDERS.flatMap((provider) => handlersOf[provider]);
 
   const fetch: FetchLike = async (input, init) => {
     const request = input instanceof Request && init === undefined ? input : new Request(input, init);
     const url = new URL(request.url);
-    if (!providerOfUrl(url)) {
+    const provider = providerOfUrl(url);
+    if (!provider) {
       throw new TypeError(`[sandbox] refused a request outside the sandbox: ${request.method} ${url.origin}${url.pathname} (sandbox runs never reach the network)`);
     }
     request.signal.throwIfAborted();
-    const pending = getResponse(handlers, request);
+    const pending = getResponse(handlersOf[provider], request);
     const response = await new Promise<Response | undefined>((resolve, reject) => {
       const abort = () => reject(request.signal.reason);
       request.signal.addEventListener("abort", abort, { once: true });
@@ -462,7 +465,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     const key = `linkedin:${chat.attendee_provider_id}`;
     if (replied.has(key)) return;
     const { fit, score, responsiveness } = signalAndFit(person);
-    if (!behaviour.chance(scaled(rates.dmReplyRate, (0.4 + 1.8 * score) * (0.5 + responsiveness)))) return;
+    if (!behaviour.chance(scaled(rates.dmReplyRate, replyMultiplier(score, responsiveness)))) return;
     replied.add(key);
     const kind = replyKind(fit);
     schedule(at + Math.round(hoursLognormal(kind === "ooo" ? 0.3 : 10) * HOUR), async () => {
@@ -512,7 +515,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
       }
     }
     const key = `email:${address}`;
-    if (replied.has(key) || !behaviour.chance(scaled(rates.emailReplyRate, (0.4 + 1.8 * score) * (0.5 + responsiveness)))) return;
+    if (replied.has(key) || !behaviour.chance(scaled(rates.emailReplyRate, replyMultiplier(score, responsiveness)))) return;
     replied.add(key);
     const kind = replyKind(fit);
     schedule(at + Math.round(hoursLognormal(kind === "ooo" ? 0.05 : 14) * HOUR), async () => {
