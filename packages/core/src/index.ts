@@ -9,3 +9,4 @@ export * from "./normalize.js";
 export * from "./slug.js";
 export * from "./documents.js";
 export * from "./lifecycle.js";
+export * from "./campaign-defaults.js";

@@ -34,3 +34,17 @@ export type {
 } from "./repositories.js";
 export { dbFunctions, views } from "./views.js";
 export type { ViewName, ViewRow } from "./views.js";
+export { messageTemplates, offerCopy, OfferUpdateInput, templatesFromCopy } from "./offer-copy.js";
+export type { CopyTemplate, MessageTemplate, TemplateFilter, TemplateSync } from "./offer-copy.js";
+export { accountAdmin, campaignAdmin, MAX_ACCOUNT_LIMIT } from "./accounts-campaigns.js";
+export type {
+  AccountLimitsPatch,
+  AccountSyncChange,
+  AccountSyncOptions,
+  CampaignCandidate,
+  CampaignCreateRequest,
+  CampaignListRow,
+  RemoteAccount,
+} from "./accounts-campaigns.js";
+export { personHistory } from "./why.js";
+export type { PersonEvent, PersonHistory } from "./why.js";

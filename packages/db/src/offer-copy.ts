@@ -1,0 +1,295 @@
+/**
+ * Offers with their copy: creating an offer together with its generated positioning, ICP and
+ * templates; editing an offer; status changes by the lifecycle; and `message_templates`, the rows
+ * the planner sends from (only `approved` ones).
+ *
+ * An offer's copy lives twice, on purpose: as documents on the offer (`email_templates`,
+ * `linkedin_templates`, as generated and edited) and as `message_templates` rows (what is
+ * reviewed, approved and sent). Each row made from the documents carries a `template_key`
+ * (`email.1`, `linkedin.connection_request` …); when the documents change, rows whose text changed
+ * are archived and replaced by new drafts, so edited copy is never sent without a new approval.
+ */
+import {
+  OfferInsert,
+  ValidationError,
+  offerStatusTransitions,
+  parseOrThrow,
+  slugify,
+  statusChangeProblem,
+  type EmailTemplates,
+  type LinkedInTemplates,
+  type MessageChannel,
+  type MessageTemplateStatus,
+  type OfferStatus,
+} from "@offerlab/core";
+import { sql, type Kysely, type Selectable } from "kysely";
+import type { Database } from "./database.generated.js";
+import { jsonb } from "./jsonb.js";
+import { offers, OfferCreateInput, type DbOrTrx, type Offer } from "./repositories.js";
+
+export type MessageTemplate = Selectable<Database["message_templates"]>;
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DOCS = ["positioning", "icp", "email_templates", "linkedin_templates"] as const;
+
+async function inTransaction<T>(db: DbOrTrx, run: (trx: DbOrTrx) => Promise<T>): Promise<T> {
+  if ("isTransaction" in db && db.isTransaction) return run(db);
+  return (db as Kysely<Database>).transaction().execute(run);
+}
+
+function isUniqueViolation(error: unknown, constraint: string): boolean {
+  const e = error as { code?: string; constraint?: string; message?: string };
+  return e?.code === "23505" && (e.constraint === constraint || (e.message ?? "").includes(constraint));
+}
+
+/** One template made from an offer's copy documents. */
+export interface CopyTemplate {
+  template_key: string;
+  name: string;
+  channel: MessageChannel;
+  sequence_step: number | null;
+  subject: string | null;
+  body: string;
+}
+
+const LINKEDIN_KEYS = [
+  ["connection_request", "linkedin_connect", "LinkedIn invitation note"],
+  ["follow_up_dm", "linkedin_dm", "LinkedIn follow-up DM"],
+  ["inmail", "linkedin_inmail", "LinkedIn InMail"],
+] as const;
+
+/**
+ * The templates an offer's copy documents describe: one per email of the sequence (its step number
+ * as `sequence_step`, so an email campaign's step N sends email N) and one per LinkedIn template
+ * (any step).
+ */
+export function templatesFromCopy(copy: { email_templates?: EmailTemplates | null; linkedin_templates?: LinkedInTemplates | null }): CopyTemplate[] {
+  const out: CopyTemplate[] = [];
+  for (const email of copy.email_templates?.sequence ?? []) {
+    out.push({
+      template_key: `email.${email.step}`,
+      name: `Email ${email.step}`,
+      channel: "email",
+      sequence_step: email.step,
+      subject: email.subject === "" ? null : email.subject,
+      body: email.body,
+    });
+  }
+  for (const [key, channel, name] of LINKEDIN_KEYS) {
+    const body = copy.linkedin_templates?.[key];
+    if (body !== undefined) out.push({ template_key: `linkedin.${key}`, name, channel, sequence_step: null, subject: null, body });
+  }
+  return out;
+}
+
+/** What syncing an offer's templates did. */
+export interface TemplateSync {
+  created: MessageTemplate[];
+  /** Templates kept because their text did not change (approved ones stay approved). */
+  kept: number;
+  /** Templates archived because their text changed or they are no longer in the copy. */
+  archived: number;
+}
+
+/** Inserts, keeps or archives the offer's `message_templates` so they match its copy documents. */
+async function syncTemplates(trx: DbOrTrx, offer: Offer): Promise<TemplateSync> {
+  const wanted = templatesFromCopy(offer);
+  const existing = await trx
+    .selectFrom("message_templates")
+    .selectAll()
+    .where("offer_id", "=", offer.id)
+    .where("campaign_id", "is", null)
+    .where("template_key", "is not", null)
+    .where("status", "<>", "archived")
+    .execute();
+  const result: TemplateSync = { created: [], kept: 0, archived: 0 };
+  const keep = new Set<string>();
+  for (const w of wanted) {
+    const same = existing.find(
+      (e) => e.template_key === w.template_key && e.channel === w.channel && e.body === w.body && (e.subject ?? null) === w.subject && e.sequence_step === w.sequence_step,
+    );
+    if (same) {
+      keep.add(same.id);
+      result.kept++;
+      continue;
+    }
+    result.created.push(await trx.insertInto("message_templates").values({ offer_id: offer.id, ...w, status: "draft" }).returningAll().executeTakeFirstOrThrow());
+  }
+  const stale = existing.filter((e) => !keep.has(e.id)).map((e) => e.id);
+  if (stale.length) {
+    await trx.updateTable("message_templates").set({ status: "archived" }).where("id", "in", stale).execute();
+    result.archived = stale.length;
+  }
+  return result;
+}
+
+/** What `offerCopy.update` accepts: any of the offer's editable fields; unknown fields are rejected. */
+export const OfferUpdateInput = OfferInsert.pick({
+  name: true,
+  slug: true,
+  type: true,
+  ownership: true,
+  client_name: true,
+  description: true,
+  problem_solved: true,
+  value_proposition: true,
+  price_range: true,
+  positioning: true,
+  icp: true,
+  email_templates: true,
+  linkedin_templates: true,
+})
+  .partial()
+  .strict();
+
+function encodeOffer(values: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(values)) {
+    if (value === undefined) continue;
+    out[key] = (DOCS as readonly string[]).includes(key) ? jsonb(value) : value;
+  }
+  return out;
+}
+
+async function requireOffer(db: DbOrTrx, idOrSlug: string): Promise<Offer> {
+  const offer = await offers.get(db, idOrSlug);
+  if (!offer) throw new ValidationError("offer", [{ field: "offer", message: `no offer with id or slug "${idOrSlug}"` }]);
+  return offer;
+}
+
+export const offerCopy = {
+  /**
+   * Creates an offer with its generated copy (positioning, ICP, email and LinkedIn templates) and
+   * a draft `message_templates` row for each template, in one transaction: all or nothing.
+   */
+  async create(db: DbOrTrx, input: unknown): Promise<{ offer: Offer; templates: MessageTemplate[] }> {
+    const data = parseOrThrow(OfferCreateInput, input, "offer");
+    return inTransaction(db, async (trx) => {
+      const offer = await offers.create(trx, data);
+      const sync = await syncTemplates(trx, offer);
+      return { offer, templates: sync.created };
+    });
+  },
+
+  /**
+   * Changes an offer's fields. Validates the change against the whole offer (a client offer keeps
+   * a client name), refuses a slug already used, and when the copy documents change, brings the
+   * offer's templates in line (see the module note). Nothing is written when anything is wrong.
+   */
+  async update(db: DbOrTrx, idOrSlug: string, patch: unknown): Promise<{ offer: Offer; templates: TemplateSync }> {
+    const data = parseOrThrow(OfferUpdateInput, patch, "offer");
+    if (Object.keys(data).length === 0) {
+      throw new ValidationError("offer", [{ field: "(input)", message: "nothing to change: pass at least one field" }]);
+    }
+    return inTransaction(db, async (trx) => {
+      const current = await requireOffer(trx, idOrSlug);
+      const merged = { ...current, ...data };
+      if (merged.ownership === "client" && !merged.client_name) {
+        throw new ValidationError("offer", [{ field: "client_name", message: 'is required when ownership is "client" (name the client)' }]);
+      }
+      if (data.slug !== undefined && data.slug !== null) {
+        const slug = slugify(data.slug, 60);
+        if (slug !== data.slug) {
+          throw new ValidationError("offer", [{ field: "slug", message: `must be lowercase letters, digits and hyphens, e.g. "${slug}"` }]);
+        }
+      }
+      let offer: Offer;
+      try {
+        offer = await trx.updateTable("offers").set(encodeOffer(data) as never).where("id", "=", current.id).returningAll().executeTakeFirstOrThrow();
+      } catch (error) {
+        if (isUniqueViolation(error, "offers_slug_key")) {
+          throw new ValidationError("offer", [{ field: "slug", message: `"${data.slug}" is already used by another offer; pass a different slug` }]);
+        }
+        throw error;
+      }
+      const copyChanged = data.email_templates !== undefined || data.linkedin_templates !== undefined;
+      const templates = copyChanged ? await syncTemplates(trx, offer) : { created: [], kept: 0, archived: 0 };
+      return { offer, templates };
+    });
+  },
+
+  /**
+   * Moves an offer to `status` by the lifecycle (`offerStatusTransitions`). `ready` and `active`
+   * need an ICP and at least one approved template. Returns the offer and the number of its
+   * campaigns that are active (they keep running whatever the offer's status; pause them to stop).
+   */
+  async setStatus(db: DbOrTrx, idOrSlug: string, status: OfferStatus): Promise<{ offer: Offer; previous: OfferStatus; activeCampaigns: number }> {
+    if (!(status in offerStatusTransitions)) {
+      throw new ValidationError("offer", [{ field: "status", message: `must be one of ${Object.keys(offerStatusTransitions).join(", ")}` }]);
+    }
+    return inTransaction(db, async (trx) => {
+      const current = await requireOffer(trx, idOrSlug);
+      const problem = statusChangeProblem("offer", current.status, status);
+      if (problem) throw new ValidationError("offer", [{ field: "status", message: problem }]);
+      if ((status === "ready" || status === "active") && current.status !== status) {
+        const issues = [];
+        if (!current.icp) issues.push({ field: "icp", message: `is not set; an offer is ${status} once its ICP and copy are (generate them with \`offerlab offers new\` or set them with \`offerlab offers edit\`)` });
+        const approved = await trx.selectFrom("message_templates").select(sql<number>`count(*)::int`.as("n")).where("offer_id", "=", current.id).where("status", "=", "approved").executeTakeFirstOrThrow();
+        if (approved.n === 0) issues.push({ field: "templates", message: "none is approved: review them with `offerlab templates list` and approve with `offerlab templates approve`" });
+        if (issues.length) throw new ValidationError("offer", issues);
+      }
+      const offer = await trx.updateTable("offers").set({ status }).where("id", "=", current.id).returningAll().executeTakeFirstOrThrow();
+      const active = await trx.selectFrom("campaigns").select(sql<number>`count(*)::int`.as("n")).where("offer_id", "=", current.id).where("status", "=", "active").executeTakeFirstOrThrow();
+      return { offer, previous: current.status, activeCampaigns: active.n };
+    });
+  },
+};
+
+/** Filters of `messageTemplates.list`. */
+export interface TemplateFilter {
+  offerId?: string;
+  status?: MessageTemplateStatus;
+  channel?: MessageChannel;
+  /** Include archived templates (default: only when `status` is `archived`). */
+  includeArchived?: boolean;
+}
+
+export const messageTemplates = {
+  /** Templates with their offer's slug, by offer, channel, step and creation. */
+  list(db: DbOrTrx, filter: TemplateFilter = {}): Promise<(MessageTemplate & { offer_slug: string | null; campaign_slug: string | null })[]> {
+    let q = db
+      .selectFrom("message_templates as t")
+      .innerJoin("offers as o", "o.id", "t.offer_id")
+      .leftJoin("campaigns as c", "c.id", "t.campaign_id")
+      .selectAll("t")
+      .select(["o.slug as offer_slug", "c.campaign_slug as campaign_slug"]);
+    if (filter.offerId) q = q.where("t.offer_id", "=", filter.offerId);
+    if (filter.channel) q = q.where("t.channel", "=", filter.channel);
+    if (filter.status) q = q.where("t.status", "=", filter.status);
+    else if (!filter.includeArchived) q = q.where("t.status", "<>", "archived");
+    return q.orderBy("o.slug").orderBy("t.campaign_id", "desc").orderBy("t.channel").orderBy("t.sequence_step").orderBy("t.created_at").execute();
+  },
+
+  /**
+   * Templates by id or unique id prefix (at least 8 characters, as `templates list` shows them).
+   * Throws a ValidationError naming each reference that matches none or several.
+   */
+  async find(db: DbOrTrx, refs: readonly string[]): Promise<MessageTemplate[]> {
+    const issues: { field: string; message: string }[] = [];
+    const found: MessageTemplate[] = [];
+    for (const ref of refs) {
+      const r = ref.trim().toLowerCase();
+      if (!UUID_RE.test(r) && !/^[0-9a-f-]{8,36}$/.test(r)) {
+        issues.push({ field: ref, message: "is not a template id (a UUID, or its first 8 characters or more)" });
+        continue;
+      }
+      const rows = UUID_RE.test(r)
+        ? await db.selectFrom("message_templates").selectAll().where("id", "=", r).execute()
+        : await db.selectFrom("message_templates").selectAll().where(sql<string>`id::text`, "like", `${r}%`).limit(2).execute();
+      if (rows.length === 0) issues.push({ field: ref, message: "matches no template (see `offerlab templates list`)" });
+      else if (rows.length > 1) issues.push({ field: ref, message: "matches several templates; give more characters of the id" });
+      else if (!found.some((f) => f.id === rows[0]!.id)) found.push(rows[0]!);
+    }
+    if (issues.length) throw new ValidationError("template reference", issues);
+    return found;
+  },
+
+  /**
+   * Sets templates' status (`approved`, `draft` or `archived`) in one statement; returns the
+   * updated rows. Linting before approval is the caller's (the CLI lints with `@offerlab/copy`).
+   */
+  setStatus(db: DbOrTrx, ids: readonly string[], status: MessageTemplateStatus): Promise<MessageTemplate[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return db.updateTable("message_templates").set({ status }).where("id", "in", ids).returningAll().execute();
+  },
+};
