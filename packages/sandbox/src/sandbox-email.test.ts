@@ -156,10 +156,13 @@ describe("email replies", () => {
     const rate = (group: SandboxPerson[]) => group.filter((p) => replied.has(p.id)).length / group.length;
     const low = rate(ranked.slice(0, third));
     const high = rate(ranked.slice(-third));
-    expect(third).toBeGreaterThan(80);
-    expect(high).toBeGreaterThan(low * 1.8);
+    expect(third).toBeGreaterThan(200);
+    // About 2.5 times as likely in expectation; the bound leaves room for sampling noise.
+    expect(high).toBeGreaterThan(low * 1.4);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    expect(mean(people.filter((p) => replied.has(p.id)).map(score))).toBeGreaterThan(mean(people.filter((p) => !replied.has(p.id)).map(score)) + 0.05);
     // Those who fit also answer positively more often.
     const positive = (group: SandboxPerson[]) => group.filter((p) => sandbox.outcomes.some((o) => o.personId === p.id && o.reply === "positive")).length;
-    expect(positive(ranked.slice(-third))).toBeGreaterThan(positive(ranked.slice(0, third)) * 2);
+    expect(positive(ranked.slice(-third))).toBeGreaterThan(positive(ranked.slice(0, third)) * 1.5);
   });
 });

@@ -51,9 +51,9 @@ describe("invitations", () => {
   it("a moderate rate accepts roughly that share, and a higher rate accepts more of the same invitations", async () => {
     const shareAt = async (acceptRate: number) => {
       const w = await linkedInWorld("inv-moderate", { acceptRate });
-      await invite(w, secondDegree(w.sandbox, 200));
+      await invite(w, secondDegree(w.sandbox, 160));
       await w.sandbox.tick(40 * DAY);
-      return w.sandbox.outcomes.filter((o) => o.kind === "accepted").length / 200;
+      return w.sandbox.outcomes.filter((o) => o.kind === "accepted").length / 160;
     };
     const base = await shareAt(DEFAULT_SANDBOX_RATES.acceptRate);
     expect(base).toBeGreaterThan(0.2);

@@ -99,7 +99,7 @@ const BUYERS: readonly Buyer[] = [
     hiringRoles: ["Demand Generation Manager", "Content Marketing Manager"],
   },
   {
-    words: ["engineering", "engineers", "developer", "developers", "devops", "deploy", "code", "infrastructure", "data", "security"],
+    words: ["engineering", "engineers", "developer", "developers", "devops", "deploy", "code", "infrastructure", "data", "security", "cybersecurity", "compliance"],
     titles: ["Chief Technology Officer", "VP of Engineering"],
     departments: ["Engineering"],
     seniority: ["C-Level", "VP"],
@@ -268,17 +268,9 @@ function classify(text: string) {
   const received = /Received:\s*(\d{4}-\d{2}-\d{2})/.exec(text)?.[1];
   const unsubscribe = /\b(unsubscribe|remove me|take me off|stop emailing|do not contact|don't contact)\b/.test(reply);
   const ooo = /\b(out of (the )?office|vacation|on leave|parental leave|automatic reply|will be back)\b/.test(reply);
-  const sentiment = unsubscribe
-    ? "negative"
-    : ooo
-      ? "ooo"
-      : /\?/.test(reply) && !/\b(what times|how about)\b/.test(reply)
-        ? "question"
-        : /\b(interested|let's|happy to|glad to|sounds|tell me more|sure|call)\b/.test(reply) && !/\bnot interested\b/.test(reply)
-          ? "positive"
-          : /\b(no|not|pass|already)\b/.test(reply)
-            ? "negative"
-            : "neutral";
+  // Asking for a call is interest even when phrased as a question ("could you send some times?").
+  const interest = /\b(interested|interesting|let's|happy to|glad to|sounds|tell me more|sure|call|what times|how about)\b/.test(reply) && !/\bnot interested\b/.test(reply);
+  const sentiment = unsubscribe ? "negative" : ooo ? "ooo" : interest ? "positive" : /\?/.test(reply) ? "question" : /\b(no|not|pass|already)\b/.test(reply) ? "negative" : "neutral";
   return { sentiment, unsubscribe, ooo_return_date: ooo && received ? returnDateOf(reply, received) : null };
 }
 

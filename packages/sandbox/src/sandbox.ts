@@ -182,13 +182,18 @@ export interface Sandbox {
   providers(options?: { onUsage?: OnUsage }): SandboxProviders;
   /** Moves simulated time to `time`, letting the world act on everything due on the way. */
   advanceTo(time: Date | string | number): Promise<void>;
-  /** `advanceTo(now + ms)`; `tick()` acts on what is due now. */
+  /**
+   * Moves simulated time forward by `ms` (default 0: acts on what is due now), counted from where
+   * the clock is once earlier advances have finished.
+   */
   tick(ms?: number): Promise<void>;
   /** When the world will next act, or null when nothing is scheduled. */
   nextEventAt(): Date | null;
   setWebhookHandler(handler: SandboxWebhookHandler | undefined): void;
-  /** The ICP fit is scored against. */
+  /** Sets the ICP fit is scored against (`undefined`: back to the latest one the simulated LLM derived). */
   setIcp(icp: Icp | undefined): void;
+  /** The ICP fit is scored against: the one given, else the latest the simulated LLM derived, else none (every fit 0.5). */
+  icp(): Icp | undefined;
   /** Changes a Unipile account's status (`CREDENTIALS`, `OK` ...) and delivers the `AccountStatus` webhook. */
   setAccountStatus(accountId: string, status: string): Promise<void>;
   /** The journal as JSONL. */
@@ -544,7 +549,14 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     return best;
   }
 
+  // Advances run one at a time: two overlapping ones would interleave the world's events. A failed
+  // advance fails its caller only; the next one starts from where it stopped.
   let running: Promise<void> = Promise.resolve();
+  const serialised = (run: () => Promise<void>): Promise<void> => {
+    const next = running.then(run);
+    running = next.catch(() => undefined);
+    return next;
+  };
   async function runTo(target: number): Promise<void> {
     ingest();
     for (let e = nextEvent(); e && e.at <= target; e = nextEvent()) {
@@ -571,13 +583,18 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     apiKeys: SANDBOX_API_KEYS,
     providers,
     advanceTo(time) {
-      const target = toMs(time);
-      // Serialised: two overlapping advances would interleave the world's events.
-      running = running.then(() => runTo(Math.max(target, nowMs)));
-      return running;
+      let target: number;
+      try {
+        target = toMs(time);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return serialised(() => runTo(Math.max(target, nowMs)));
     },
     tick(ms = 0) {
-      return this.advanceTo(nowMs + ms);
+      if (!(ms >= 0)) return Promise.reject(new RangeError(`[sandbox] time only moves forward (tick(${ms}))`));
+      // Measured from where the clock is when this tick's turn comes, after earlier advances.
+      return serialised(() => runTo(nowMs + ms));
     },
     nextEventAt() {
       ingest();
@@ -590,6 +607,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     setIcp(next) {
       explicitIcp = next;
     },
+    icp: currentIcp,
     async setAccountStatus(accountId, status) {
       deliver(vendors.unipile.setAccountStatus(accountId, status), nowMs);
       await this.tick();
