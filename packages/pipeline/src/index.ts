@@ -2,7 +2,9 @@
  * @offerlab/pipeline — discovery and enrichment: companies from the ICP through company search
  * providers (merged, deduped, fit-scored, disqualified), buyers at qualified companies, an email
  * finder → verifier waterfall, and an optional site scrape for personalisation. Every call is a
- * recorded, resumable run with a credit budget; every provider call lands in `tool_usage`.
+ * recorded, resumable run with a credit budget; every provider call lands in `tool_usage`. Also
+ * CSV-shaped import (streaming, mapped, validated, deduped, all or nothing) and export of
+ * companies, contacts and leads.
  */
 export { runPipeline, resumePipeline, discoverCompanies, discoverPeople, enrichEmails, scrapeCompanies } from "./run.js";
 export type { RunOptions, RunSummary, StepSummaries } from "./run.js";
@@ -20,3 +22,7 @@ export type { EnrichEmailsOptions, EnrichEmailsSummary, SkipReason } from "./enr
 export { websiteVariables } from "./scrape-companies.js";
 export type { ScrapeCompaniesOptions, ScrapeCompaniesSummary, WebsiteVariables } from "./scrape-companies.js";
 export type { StepError } from "./lookups.js";
+export { importRows, importCompanies, importContacts, importFields, resolveImportMapping, ImportRejectedError, COMPANY_FIELDS, CONTACT_FIELDS } from "./import-rows.js";
+export type { ImportKind, ImportField, ImportMapping, ImportOptions, ImportSummary, RowError } from "./import-rows.js";
+export { exportRows, exportKinds, EXPORT_COLUMNS } from "./export-rows.js";
+export type { ExportKind, ExportOptions, ExportRow } from "./export-rows.js";

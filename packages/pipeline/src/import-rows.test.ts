@@ -1,0 +1,193 @@
+import { companies, contacts, offers, type Db } from "@offerlab/db";
+import { createTestDb, testEngines, type TestDb } from "@offerlab/db/testing";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { ImportRejectedError, importCompanies, importContacts, resolveImportMapping } from "./import-rows.js";
+import { PipelineInputError } from "./offer.js";
+
+async function* stream<T>(rows: T[]): AsyncGenerator<T> {
+  for (const r of rows) yield r;
+}
+
+describe("resolveImportMapping", () => {
+  it("maps common headers automatically and lets --map win", () => {
+    const m = resolveImportMapping("companies", ["Company Name", "Website", "# Employees", "HQ Country", "Owner"]);
+    expect(m.columns).toEqual({ "Company Name": "name", Website: "domain", "# Employees": "size_exact", "HQ Country": "headquarters_country" });
+    expect(m.ignored).toEqual(["Owner"]);
+    const c = resolveImportMapping("contacts", ["First Name", "Last Name", "E-mail", "LinkedIn Profile URL", "Job Title", "Company", "Company Website"]);
+    expect(c.columns).toEqual({
+      "First Name": "first_name",
+      "Last Name": "last_name",
+      "E-mail": "email",
+      "LinkedIn Profile URL": "linkedin_url",
+      "Job Title": "title",
+      Company: "company_name",
+      "Company Website": "company_domain",
+    });
+    const explicit = resolveImportMapping("contacts", ["Mail", "Org", "Website"], { Org: "company_name", Website: "-" });
+    expect(explicit.columns).toEqual({ Org: "company_name", Mail: "email" });
+    expect(explicit.ignored).toEqual(["Website"]);
+  });
+
+  it("names every mapping problem", () => {
+    expect(() => resolveImportMapping("companies", ["Owner"])).toThrow(/no column maps to name or domain \(columns: "Owner"\); use --map "<column>=domain"/);
+    expect(() => resolveImportMapping("contacts", ["Email"])).toThrow(/no column maps to company_domain or company_name/);
+    expect(() => resolveImportMapping("companies", ["Name"], { Nom: "name" })).toThrow(/--map: the file has no column "Nom" \(columns: "Name"\)/);
+    expect(() => resolveImportMapping("companies", ["A", "B"], { A: "nmae" })).toThrow(/--map: "nmae" is not a companies field; fields are name, domain/);
+    expect(() => resolveImportMapping("companies", ["A", "B"], { A: "domain", B: "domain" })).toThrow(/columns "A" and "B" both map to domain/);
+    expect(() => resolveImportMapping("companies", ["Owner"])).toThrow(PipelineInputError);
+  });
+});
+
+describe.each(testEngines())("import on %s", (engine) => {
+  let t: TestDb;
+  let db: Db;
+  let offerId: string;
+  beforeAll(async () => {
+    t = await createTestDb(engine);
+    db = t.db;
+  });
+  afterAll(async () => {
+    await t?.drop();
+  });
+  beforeEach(async () => {
+    await db.deleteFrom("offers").execute();
+    offerId = (await offers.create(db, { name: `Offer ${Math.random()}`, type: "product", ownership: "internal", description: "x" })).id;
+  });
+  const companyRows = () => db.selectFrom("companies").selectAll().where("offer_id", "=", offerId).orderBy("name").execute();
+  const contactRows = () => db.selectFrom("contacts").selectAll().where("offer_id", "=", offerId).orderBy("full_name").execute();
+
+  it("imports companies: normalised, deduped in the file and across batches, merged into stored ones without blanking", async () => {
+    await companies.upsert(db, { offer_id: offerId, name: "Globex Corp", domain: "globex.io", description: "Stored description", source_tool: "theirstack", status: "qualified" });
+    const rows = [
+      { "Company Name": "Acme", Website: "https://www.acme.com/about", Employees: "1,200", Industry: "Software", Country: "US" },
+      { "Company Name": "Globex", Website: "globex.io", Employees: "", Industry: "IT Services", Country: "" },
+      { "Company Name": "ACME Inc", Website: "acme.com", Employees: "", Industry: "", Country: "United States" },
+      { "Company Name": "Nameless Ltd", Website: "", Employees: "12", Industry: "", Country: "" },
+      { "Company Name": "nameless ltd", Website: "", Employees: "", Industry: "Retail", Country: "" },
+    ];
+    const progress: number[] = [];
+    const s = await importCompanies(db, stream(rows), { offerId, batchSize: 2, onProgress: (p) => progress.push(p.rows) });
+    expect(s).toMatchObject({ rows: 5, invalid: 0, created: 2, merged: 3, duplicatesInFile: 2, written: true, errorCount: 0 });
+    expect(progress).toEqual([2, 4, 5]);
+    const stored = await companyRows();
+    expect(stored.map((c) => [c.name, c.domain, c.size_exact, c.size, c.industry, c.headquarters_country, c.description, c.status, c.source_tool])).toEqual([
+      ["Acme", "acme.com", 1200, "1000+", "Software", "US", null, "new", "import"],
+      ["Globex Corp", "globex.io", null, null, "IT Services", null, "Stored description", "qualified", "theirstack"],
+      ["Nameless Ltd", null, 12, "11-50", "Retail", null, null, "new", "import"],
+    ]);
+    expect(stored[0]!.url).toBe("https://acme.com");
+    // Importing the same file again changes nothing and creates nothing.
+    const again = await importCompanies(db, rows, { offerId });
+    expect(again).toMatchObject({ created: 0, merged: 5 });
+    expect((await companyRows()).map((c) => c.id)).toEqual(stored.map((c) => c.id));
+  });
+
+  it("writes nothing when any row is invalid, reporting each row, column and what is allowed", async () => {
+    const rows = [
+      { name: "Fine", domain: "fine.io", fit_score: "7", status: "qualified" },
+      { name: "Fine too", domain: "fine2.io", fit_score: "", status: "" },
+      { name: "", domain: "not a domain", fit_score: "11", status: "hot" },
+      { name: "", domain: "", fit_score: "", status: "" },
+    ];
+    const error = await importCompanies(db, stream(rows), { offerId, batchSize: 1 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ImportRejectedError);
+    const s = (error as ImportRejectedError).summary;
+    expect((error as Error).message).toBe("2 of 4 rows are invalid; nothing was imported");
+    expect(s).toMatchObject({ rows: 4, invalid: 2, written: false, errorCount: 4 });
+    expect(s.errors).toEqual([
+      { row: 3, column: "domain", field: "domain", message: 'is not a domain; write e.g. "acme.com" or "https://acme.com"', value: "not a domain" },
+      { row: 3, column: "fit_score", field: "fit_score", message: "must be a whole number from 1 to 10", value: "11" },
+      { row: 3, column: "status", field: "status", message: expect.stringMatching(/^must be one of "new", "qualified"/), value: "hot" },
+      { row: 4, column: "name", field: "name", message: "is required: give the company a name or a domain" },
+    ]);
+    // The first rows were in earlier batches: rolled back with the rest.
+    expect(await companyRows()).toEqual([]);
+
+    const skipped = await importCompanies(db, stream(rows), { offerId, batchSize: 1, skipInvalid: true });
+    expect(skipped).toMatchObject({ rows: 4, invalid: 2, created: 2, written: true });
+    expect((await companyRows()).map((c) => [c.name, c.fit_score, c.priority, c.status])).toEqual([
+      ["Fine", 7, "medium", "qualified"],
+      ["Fine too", null, null, "new"],
+    ]);
+  });
+
+  it("imports contacts: companies found or created, deduped by email and LinkedIn URL, merged without blanking", async () => {
+    const acme = (await companies.upsert(db, { offer_id: offerId, name: "Acme", domain: "acme.com", source_tool: "exa" })).company;
+    const stored = (
+      await contacts.upsert(db, {
+        offer_id: offerId,
+        company_id: acme.id,
+        source_tool: "parallel",
+        full_name: "Jane Doe",
+        title: "VP Sales",
+        linkedin_url: "https://www.linkedin.com/in/jane-doe",
+        status: "enriched",
+      })
+    ).contact;
+    const rows = [
+      // Matches Jane by LinkedIn URL: fills her email and phone, keeps her title and status.
+      { "First Name": "Jane", "Last Name": "Doe", Email: "JANE@acme.com", LinkedIn: "linkedin.com/in/jane-doe/", Title: "Sales", Company: "Acme", Website: "acme.com", Phone: "+1 555", Seniority: "" },
+      { "First Name": "Bob", "Last Name": "Roe", Email: "bob@globex.io", LinkedIn: "", Title: "Head of Revenue", Company: "Globex", Website: "https://globex.io", Phone: "", Seniority: "" },
+      // Bob again by email, two batches later: merged, his LinkedIn URL filled in.
+      { "First Name": "", "Last Name": "", Email: "Bob@Globex.io", LinkedIn: "https://www.linkedin.com/in/bobroe", Title: "", Company: "", Website: "globex.io", Phone: "", Seniority: "VP" },
+      { "First Name": "Cy", "Last Name": "Diaz", Email: "", LinkedIn: "", Title: "Founder", Company: "Tiny Shop", Website: "", Phone: "", Seniority: "Founder" },
+    ];
+    const s = await importContacts(db, stream(rows), { offerId, batchSize: 1 });
+    expect(s).toMatchObject({ rows: 4, invalid: 0, created: 2, merged: 2, duplicatesInFile: 1, companiesCreated: 2 });
+    const people = await contactRows();
+    expect(people.map((p) => [p.full_name, p.email, p.linkedin_url, p.title, p.seniority, p.phone, p.status, p.source_tool])).toEqual([
+      ["Bob Roe", "bob@globex.io", "https://www.linkedin.com/in/bobroe", "Head of Revenue", "vp", null, "new", "import"],
+      ["Cy Diaz", null, null, "Founder", "c_level", null, "new", "import"],
+      ["Jane Doe", "jane@acme.com", "https://www.linkedin.com/in/jane-doe", "VP Sales", null, "+1 555", "enriched", "parallel"],
+    ]);
+    expect(people.find((p) => p.full_name === "Jane Doe")!.id).toBe(stored.id);
+    const cos = await companyRows();
+    expect(cos.map((c) => [c.name, c.domain, c.source_tool])).toEqual([
+      ["Acme", "acme.com", "exa"],
+      ["Globex", "globex.io", "import"],
+      ["Tiny Shop", null, "import"],
+    ]);
+    const bob = people.find((p) => p.full_name === "Bob Roe")!;
+    expect(bob.company_id).toBe(cos.find((c) => c.domain === "globex.io")!.id);
+    // A second import of a name-only person at the same company is the same person.
+    const again = await importContacts(db, [{ Name: "cy diaz", Company: "TINY SHOP", Phone: "+33 1" }], { offerId });
+    expect(again).toMatchObject({ created: 0, merged: 1, companiesCreated: 0 });
+    expect((await contactRows()).find((p) => p.full_name === "Cy Diaz")!.phone).toBe("+33 1");
+  });
+
+  it("reports bad contact rows precisely and writes nothing, not even their companies", async () => {
+    const rows = [
+      { email: "ok@acme.com", company_domain: "acme.com", seniority: "VP", linkedin_url: "" },
+      { email: "nope", company_domain: "", seniority: "wizard", linkedin_url: "https://twitter.com/x" },
+    ];
+    const error = (await importContacts(db, rows, { offerId }).catch((e: unknown) => e)) as ImportRejectedError;
+    expect(error).toBeInstanceOf(ImportRejectedError);
+    expect(error.summary.errors.map((e) => [e.row, e.field])).toEqual([
+      [2, "email"],
+      [2, "seniority"],
+      [2, "linkedin_url"],
+      [2, "company_domain"],
+    ]);
+    expect(error.summary.errors[2]!.message).toBe("is not a LinkedIn profile URL; expected https://www.linkedin.com/in/<id>");
+    expect(await contactRows()).toEqual([]);
+    expect(await companyRows()).toEqual([]);
+  });
+
+  it("refuses an unknown offer and an unusable mapping before writing", async () => {
+    await expect(importCompanies(db, [{ name: "x" }], { offerId: "00000000-0000-4000-8000-000000000000" })).rejects.toThrow(/offer 00000000-0000-4000-8000-000000000000 does not exist/);
+    await expect(importContacts(db, [{ Email: "a@b.co" }], { offerId })).rejects.toThrow(/no column maps to company_domain or company_name/);
+    expect(await companyRows()).toEqual([]);
+  });
+
+  it("streams a 5,000-row file in batches", async () => {
+    async function* many() {
+      for (let i = 0; i < 5000; i++) {
+        yield { email: `person${i}@company${i % 250}.com`, full_name: `Person ${i}`, company_domain: `company${i % 250}.com`, title: i % 2 ? "VP Sales" : "CEO" };
+      }
+    }
+    const s = await importContacts(db, many(), { offerId });
+    expect(s).toMatchObject({ rows: 5000, created: 5000, companiesCreated: 250, merged: 0 });
+    const n = await db.selectFrom("contacts").select((eb) => eb.fn.countAll<string>().as("n")).where("offer_id", "=", offerId).executeTakeFirstOrThrow();
+    expect(Number(n.n)).toBe(5000);
+  });
+});
