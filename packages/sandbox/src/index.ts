@@ -12,6 +12,7 @@ export type {
   SandboxOptions,
   SandboxOutcome,
   SandboxProviders,
+  SandboxProvidersOptions,
   SandboxRates,
   SandboxWebhookHandler,
 } from "./sandbox.js";

@@ -1,3 +1,4 @@
+import type { UsageEvent } from "@offerlab/provider-kit";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createSandbox, isSandboxEnabled, SANDBOX_BASE_URLS, SANDBOX_ENV } from "./index.js";
 
@@ -65,7 +66,8 @@ describe("sandbox.fetch", () => {
     vi.stubEnv("THEIRSTACK_BASE_URL", "https://api.theirstack.com");
     const network = vi.spyOn(globalThis, "fetch");
     const sandbox = createSandbox({ seed: "keys", world: { companies: 20 } });
-    const p = sandbox.providers();
+    const usage: UsageEvent[] = [];
+    const p = sandbox.providers({ onUsage: (e) => void usage.push(e) });
     const company = sandbox.world.companies[0] as (typeof sandbox.world.companies)[number];
     // The simulated vendors accept only their sandbox keys: each call succeeding proves the real key was not sent.
     await p.unipile.listAccounts();
@@ -77,6 +79,10 @@ describe("sandbox.fetch", () => {
     await p.leadmagic.verifyEmail(`someone@${company.domain}`);
     expect(new Set(sandbox.journal.map((e) => e.provider))).toEqual(new Set(["unipile", "theirstack", "exa", "parallel", "sumble", "firecrawl", "leadmagic"]));
     expect(sandbox.journalJsonl()).not.toMatch(/real-/);
+    // Usage is reported as in a real run, one event per operation, every one a success.
+    expect(usage).toHaveLength(7);
+    expect(usage.every((e) => e.status === "success")).toBe(true);
+    expect(JSON.stringify(usage)).not.toMatch(/real-|sandbox-[a-z]+-key/);
     expect(network).not.toHaveBeenCalled();
   });
 });

@@ -146,6 +146,11 @@ export interface SandboxOptions {
   webhookHeaders?: Record<string, string>;
 }
 
+export interface SandboxProvidersOptions {
+  /** Receives every adapter's usage events, as in a real run (wire it to `tool_usage`). Default: none. */
+  onUsage?: OnUsage;
+}
+
 /** The real adapters, configured for the sandbox. */
 export interface SandboxProviders {
   unipile: UnipileProvider;
@@ -178,8 +183,11 @@ export interface Sandbox {
   /** Sandbox base URLs and keys per vendor (for adapters built by hand). */
   readonly baseUrls: Readonly<Record<SandboxProvider, string>>;
   readonly apiKeys: Readonly<Record<SandboxProvider, string>>;
-  /** The real adapters configured for the sandbox: sandbox base URLs and keys, `sandbox.fetch`, simulated `today`. */
-  providers(options?: { onUsage?: OnUsage }): SandboxProviders;
+  /**
+   * The real adapters configured for the sandbox: sandbox base URLs and keys (real keys in the
+   * environment are ignored), `sandbox.fetch`, the simulated `today`, and fast polling.
+   */
+  providers(options?: SandboxProvidersOptions): SandboxProviders;
   /** Moves simulated time to `time`, letting the world act on everything due on the way. */
   advanceTo(time: Date | string | number): Promise<void>;
   /**
@@ -317,7 +325,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     return response;
   };
 
-  function providers(extra: { onUsage?: OnUsage } = {}): SandboxProviders {
+  function providers(extra: SandboxProvidersOptions = {}): SandboxProviders {
     const common = (provider: SandboxProvider) => ({ apiKey: SANDBOX_API_KEYS[provider], baseUrl: SANDBOX_BASE_URLS[provider], fetch, ...(extra.onUsage ? { onUsage: extra.onUsage } : {}) });
     const today = () => clock.now().toISOString().slice(0, 10);
     return {
