@@ -3,7 +3,7 @@ import type { EmailFinder } from "@offerlab/provider-kit";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { PipelineInputError } from "./offer.js";
-import { resumePipeline, runPipeline } from "./run.js";
+import { PipelineRunFailed, resumePipeline, runPipeline } from "./run.js";
 import { createWorld, type World } from "./__tests__/world.js";
 
 const server = setupServer();
@@ -105,8 +105,12 @@ describe.each(testEngines())("pipeline runs on %s", (engine) => {
       },
     };
     const ctx = w.ctx();
-    await expect(runPipeline({ ...ctx, providers: { ...ctx.providers, emailFinders: [crashing] } }, w.offerId)).rejects.toThrow("process killed");
+    const thrown = await runPipeline({ ...ctx, providers: { ...ctx.providers, emailFinders: [crashing] } }, w.offerId).catch((e: unknown) => e);
+    expect(thrown).toBeInstanceOf(PipelineRunFailed);
+    expect(thrown).toMatchObject({ message: "process killed", step: "enrich_emails" });
     const failed = await w.db.selectFrom("pipeline_runs").select(["id", "status", "error_message"]).executeTakeFirstOrThrow();
+    expect((thrown as PipelineRunFailed).runId).toBe(failed.id);
+    await expect(resumePipeline(w.ctx(), failed.id, { step: "scrape_companies", offerId: "00000000-0000-4000-8000-000000000000" })).rejects.toThrow(/belongs to another offer/);
     expect(failed).toMatchObject({ status: "failed", error_message: "enrich_emails: process killed" });
     expect(await usageCount(w, "find_email")).toBe(1);
 
@@ -139,6 +143,7 @@ describe.each(testEngines())("pipeline runs on %s", (engine) => {
       "discover_people needs at least one people search provider (providers.peopleSearch); enrich_emails needs at least one email finder or verifier (providers.emailFinders / emailVerifiers)",
     );
     await expect(resumePipeline(ctx, "00000000-0000-4000-8000-000000000000")).rejects.toThrow(PipelineInputError);
+    await expect(resumePipeline(ctx, "not-a-run")).rejects.toThrow('"not-a-run" is not a pipeline run id (a UUID)');
     expect(await w.db.selectFrom("pipeline_runs").select("id").execute()).toEqual([]);
     expect(w.events).toEqual([]);
   });

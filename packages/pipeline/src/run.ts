@@ -19,6 +19,22 @@ import { BudgetReached, round, type RunState } from "./lookups.js";
 import { loadOfferIcp, PipelineInputError } from "./offer.js";
 import { emptyScrapeSummary, runScrapeCompanies, type ScrapeCompaniesOptions, type ScrapeCompaniesSummary } from "./scrape-companies.js";
 
+/**
+ * Thrown when a run fails on an unexpected error (a bug, the database going away): the run is
+ * recorded as `failed` and can be continued with `resumePipeline(ctx, error.runId)`. The message
+ * is the original error's; `cause` is the error itself.
+ */
+export class PipelineRunFailed extends Error {
+  override readonly name = "PipelineRunFailed";
+  constructor(
+    readonly runId: string,
+    readonly step: StepName,
+    cause: unknown,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+  }
+}
+
 /** Options of a run. Plain data: they are stored in `input_params` and reused by a resume. */
 export interface RunOptions {
   /** Steps in order. Default: discover companies, discover people, enrich emails, and scrape when a scraper is configured. */
@@ -130,10 +146,25 @@ export async function runPipeline(ctx: PipelineContext, offerId: string, options
  * step runs again from its start, reading back every lookup already paid for.
  * `creditBudget` replaces the stored budget (e.g. to raise it after a budget stop).
  */
-export async function resumePipeline(ctx: PipelineContext, runId: string, overrides: { creditBudget?: number | null } = {}): Promise<RunSummary> {
+export async function resumePipeline(
+  ctx: PipelineContext,
+  runId: string,
+  overrides: {
+    creditBudget?: number | null;
+    /** Refuse (PipelineInputError) unless the run belongs to this offer. Default: no check. */
+    offerId?: string;
+    /** Refuse (PipelineInputError) unless the run has this step. Default: no check. */
+    step?: StepName;
+  } = {},
+): Promise<RunSummary> {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(runId)) throw new PipelineInputError(`"${runId}" is not a pipeline run id (a UUID)`);
   const run = await ctx.db.selectFrom("pipeline_runs").selectAll().where("id", "=", runId).executeTakeFirst();
   if (!run) throw new PipelineInputError(`pipeline run ${runId} does not exist`);
   if (!run.offer_id) throw new PipelineInputError(`pipeline run ${runId} has no offer (deleted?)`);
+  if (overrides.offerId && run.offer_id !== overrides.offerId) throw new PipelineInputError(`pipeline run ${runId} belongs to another offer`);
+  if (overrides.step && !(run.steps as string[]).includes(overrides.step)) {
+    throw new PipelineInputError(`pipeline run ${runId} has no ${overrides.step} step (its steps: ${(run.steps as string[]).join(", ")})`);
+  }
   const input = run.input_params as { options?: RunOptions };
   const options: RunOptions = { ...input.options, ...("creditBudget" in overrides ? { creditBudget: overrides.creditBudget } : {}) };
   const previous = ((run.output_summary as { steps?: StepSummaries }).steps ?? {}) as StepSummaries;
@@ -267,7 +298,7 @@ async function execute(ctx: PipelineContext, runId: string, offerId: string, opt
       await saveRun({ status: budget ? "cancelled" : "failed", error_message: `${name}: ${message}`, completed_at: new Date() });
       ctx.onProgress?.({ runId, step: name, phase: "done", done: 0, total: null, creditsSpent: round(rs.spent), message });
       if (budget) return summaryOf(runId, offerId, "cancelled", "budget", message, rs.spent, options, steps);
-      throw error;
+      throw new PipelineRunFailed(runId, name, error);
     }
     await db
       .updateTable("pipeline_steps")
