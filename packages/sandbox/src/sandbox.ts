@@ -329,7 +329,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     const common = (provider: SandboxProvider) => ({ apiKey: SANDBOX_API_KEYS[provider], baseUrl: SANDBOX_BASE_URLS[provider], fetch, ...(extra.onUsage ? { onUsage: extra.onUsage } : {}) });
     const today = () => clock.now().toISOString().slice(0, 10);
     return {
-      unipile: createUnipile(common("unipile")),
+      unipile: createUnipile({ ...common("unipile"), now: clock.now }),
       leadmagic: createLeadMagic(common("leadmagic")),
       theirstack: createTheirStack({ ...common("theirstack"), today }),
       exa: createExa(common("exa")),

@@ -335,6 +335,16 @@ describe("reconciliation (safe reads only)", () => {
     expect(await unipile().reconcile({ kind: "linkedin_invitation", accountId: LI, providerId: KIM, attemptedAt: old() })).toMatchObject({ outcome: "sent" });
   });
 
+  it("measures the settle window with the injected clock (a simulated time), not the machine's", async () => {
+    const simulated = new Date("2030-01-01T12:00:00Z");
+    const at = (ms: number) => createUnipile({ apiKey: mock.apiKey, baseUrl: mock.baseUrl, now: () => new Date(simulated.getTime() + ms) });
+    const send = { kind: "linkedin_invitation" as const, accountId: LI, providerId: SAM, attemptedAt: simulated };
+    // Five minutes after the attempt on the simulated clock: too early to say "not sent".
+    expect(await at(5 * 60_000).reconcile(send)).toMatchObject({ outcome: "cannot_tell" });
+    // Eleven minutes after: settled.
+    expect(await at(11 * 60_000).reconcile(send)).toMatchObject({ outcome: "not_sent" });
+  });
+
   it("message: finds our text in the chat, or in the recipient's chat when the chat id is unknown", async () => {
     const { chatId } = await unipile().startChat({ accountId: LI, recipientProviderIds: [KIM], text: "Hi Kim!" });
     mock.fail("timeout", { times: 1 });

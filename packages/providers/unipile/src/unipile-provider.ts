@@ -68,6 +68,12 @@ export interface UnipileOptions {
    * sync has caught up. Default 600 000 (10 minutes).
    */
   reconcileSettleMs?: number;
+  /**
+   * The clock reconciliation measures the settle window with. Default `() => new Date()`; a
+   * simulated clock (the sandbox, tests) passes its own so "how old is this attempt" is asked in
+   * the same time as the attempt was made.
+   */
+  now?: () => Date;
 }
 
 export interface CreateUnipileWebhookInput {
@@ -133,6 +139,7 @@ export function createUnipile(options: UnipileOptions = {}): UnipileProvider {
   });
   const api = createUnipileApi(http);
   const settleMs = options.reconcileSettleMs ?? 10 * 60 * 1000;
+  const now = options.now ?? (() => new Date());
 
   // Secrets known at call time: the key (option or env) and any webhook secret being sent.
   const secrets = (...extra: (string | undefined)[]) => [options.apiKey, readOptionalSetting({ provider: TOOL, option: "apiKey", envVar: "UNIPILE_API_KEY" }), ...extra];
@@ -323,7 +330,7 @@ export function createUnipile(options: UnipileOptions = {}): UnipileProvider {
     if (Number.isNaN(attemptedAt.getTime())) throw invalidInput(`invalid attemptedAt: ${String(send.attemptedAt)}`, "invalid_date");
     // Look a little before the attempt: clocks of Unipile and ours differ.
     const after = new Date(attemptedAt.getTime() - 2 * 60 * 1000).toISOString();
-    const settled = Date.now() - attemptedAt.getTime() >= settleMs;
+    const settled = now().getTime() - attemptedAt.getTime() >= settleMs;
     const notYet: ReconcileResult = { outcome: "cannot_tell", reason: `attempt is younger than the settle window (${settleMs} ms); ask again later` };
     const signal = call?.signal;
 
