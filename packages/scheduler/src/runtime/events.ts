@@ -12,7 +12,8 @@ import type { InboxMessage, ProviderEvent } from "@offerlab/provider-kit";
 import { sql, type Kysely, type Selectable, type Transaction } from "kysely";
 import { HEALTH_DEFAULTS } from "./books.js";
 import { loadPerson } from "./context.js";
-import { recordReply } from "./recover.js";
+import { lockAccount } from "./quota.js";
+import { recordReplyIn } from "./recover.js";
 import type { Db } from "./types.js";
 
 type Q = Kysely<Database> | Transaction<Database>;
@@ -189,7 +190,7 @@ async function messagesByProviderId(db: Q, id: string): Promise<Message[]> {
         ),
       ]),
     )
-    .orderBy("messages.sent_at", sql`desc nulls last`)
+    .orderBy("messages.sent_at", (ob) => ob.desc().nullsLast())
     .execute();
 }
 
@@ -242,17 +243,43 @@ async function findReplyTarget(db: Q, m: InboxMessage, account: Account | undefi
   return null;
 }
 
-/** True while a send of this campaign contact is claimed, in flight or of unknown outcome. */
-async function hasOpenAttempt(db: Q, ccId: string): Promise<boolean> {
+/**
+ * True while a send of this campaign contact may have reached the provider without being recorded
+ * (`sending`, or `unknown` until the reconciler decides). A merely `claimed` send has not started
+ * its call: the reply cancels it (its fence stops the runner) instead of waiting for it.
+ */
+async function hasSendInFlight(db: Q, ccId: string): Promise<boolean> {
   const row = await db
     .selectFrom("send_attempts")
     .innerJoin("send_queue", "send_queue.id", "send_attempts.send_queue_id")
     .select("send_attempts.id")
     .where("send_queue.campaign_contact_id", "=", ccId)
-    .where("send_attempts.status", "in", ["claimed", "sending", "unknown"])
+    .where("send_attempts.status", "in", ["sending", "unknown"])
     .limit(1)
     .executeTakeFirst();
   return Boolean(row);
+}
+
+/**
+ * Takes the locks a reply needs in the send path's order: the accounts of the person's open
+ * attempts in the campaign first (as the claim and the recording of a send do), then the campaign
+ * contact. Holding the accounts also keeps a new claim for this person from starting meanwhile.
+ */
+async function lockForReply(trx: Transaction<Database>, cc: Cc, alsoAccount: string | null): Promise<void> {
+  const accounts = await trx
+    .selectFrom("send_attempts")
+    .innerJoin("send_queue", "send_queue.id", "send_attempts.send_queue_id")
+    .select("send_attempts.account_id")
+    .distinct()
+    .where("send_queue.campaign_id", "=", cc.campaign_id)
+    .where("send_queue.contact_id", "=", cc.contact_id)
+    .where("send_attempts.status", "in", ["claimed", "sending", "unknown"])
+    .orderBy("send_attempts.account_id")
+    .execute();
+  // The account of the answered message too: its reply count changes.
+  const ids = [...new Set([...accounts.map((a) => a.account_id), ...(alsoAccount ? [alsoAccount] : [])])].sort();
+  for (const id of ids) await lockAccount(trx, id);
+  await trx.selectFrom("campaign_contacts").select("id").where("id", "=", cc.id).forUpdate().execute();
 }
 
 /** The queue row message_events hang off for this campaign contact (its message's, else the latest). */
@@ -298,18 +325,24 @@ async function applyReply(db: Db, event: Extract<ProviderEvent, { type: "message
   const target = await findReplyTarget(db, m, account);
   if (!target) return { status: "unmatched", outcome: `no campaign contact for this ${m.channel} message` };
   const { cc } = target;
-  if (!target.message && !o.force && (await hasOpenAttempt(db, cc.id))) {
+  if (!target.message && !o.force && (await hasSendInFlight(db, cc.id))) {
     return { status: "retry", outcome: "reply arrived before our send was recorded" };
   }
   const at = when(m.sentAt, o.now());
   const text = m.text ?? "";
+  // Classified before the transaction: the model (when configured) is a network call, and no
+  // lock may be held across one.
   const verdict = await o.classify(text, { subject: m.subject ?? null, receivedAt: at });
   const ooo = verdict.sentiment === "ooo";
   const message = target.message;
 
-  await db.transaction().execute(async (trx) => {
-    // Serialise with the send path and other workers on this campaign contact.
-    await trx.selectFrom("campaign_contacts").select("id").where("id", "=", cc.id).forUpdate().execute();
+  // One transaction: the reply, its event, stop-on-reply and an opt-out commit together or not at all.
+  const applied = await db.transaction().execute(async (trx): Promise<ApplyResult> => {
+    await lockForReply(trx, cc, message?.account_id ?? null);
+    // Checked again under the locks: a claim may have started its call since the first look.
+    if (!message && !o.force && (await hasSendInFlight(trx, cc.id))) {
+      return { status: "retry", outcome: "reply arrived before our send was recorded" };
+    }
     if (m.channel === "linkedin" && m.threadId) {
       await trx.updateTable("campaign_contacts").set({ linkedin_chat_id: m.threadId }).where("id", "=", cc.id).where("linkedin_chat_id", "is", null).execute();
     }
@@ -346,7 +379,7 @@ async function applyReply(db: Db, event: Extract<ProviderEvent, { type: "message
         .where("campaign_contact_id", "=", cc.id)
         .where("status", "in", ["pending", "scheduled"])
         .execute();
-      return;
+      return { status: "processed", outcome: `out of office: paused${verdict.oooReturnDate ? ` until ${verdict.oooReturnDate}` : ""}` };
     }
     if (message) {
       const first = await trx
@@ -358,50 +391,47 @@ async function applyReply(db: Db, event: Extract<ProviderEvent, { type: "message
         .executeTakeFirst();
       if (first) await trx.updateTable("accounts").set({ total_replies: sql<number>`total_replies + 1` }).where("id", "=", first.account_id).execute();
     }
+    await recordReplyIn(trx, { campaignContactId: cc.id, text, sentiment: verdict.sentiment, at });
+    if (verdict.unsubscribe) await applyUnsubscribe(trx, cc, message, m.id, at);
+    return { status: "processed", outcome: `reply (${verdict.sentiment}${verdict.unsubscribe ? ", unsubscribe" : ""}) matched by ${target.how}` };
   });
-  if (ooo) return { status: "processed", outcome: `out of office: paused${verdict.oooReturnDate ? ` until ${verdict.oooReturnDate}` : ""}` };
-
-  await recordReply({ db, now: o.now }, { campaignContactId: cc.id, text, sentiment: verdict.sentiment, at });
-  if (verdict.unsubscribe) await applyUnsubscribe(db, cc, message, m.id, at);
-  return { status: "processed", outcome: `reply (${verdict.sentiment}${verdict.unsubscribe ? ", unsubscribe" : ""}) matched by ${target.how}` };
+  return applied;
 }
 
 /** Opt-out language: do_not_contact on every row of the person, every campaign of theirs stopped. */
-async function applyUnsubscribe(db: Db, cc: Cc, message: Message | null, providerMessageId: string, at: Date): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    const contact = await trx.selectFrom("contacts").selectAll().where("id", "=", cc.contact_id).executeTakeFirstOrThrow();
-    const person = (await loadPerson(trx, contact)).map((p) => p.id);
-    await trx.updateTable("contacts").set({ global_status: "do_not_contact", eligible_for_outreach: false }).where("id", "in", person).execute();
-    await trx.updateTable("contacts").set({ status: "unsubscribed" }).where("id", "=", contact.id).execute();
+async function applyUnsubscribe(trx: Transaction<Database>, cc: Cc, message: Message | null, providerMessageId: string, at: Date): Promise<void> {
+  const contact = await trx.selectFrom("contacts").selectAll().where("id", "=", cc.contact_id).executeTakeFirstOrThrow();
+  const person = (await loadPerson(trx, contact)).map((p) => p.id);
+  await trx.updateTable("contacts").set({ global_status: "do_not_contact", eligible_for_outreach: false }).where("id", "in", person).execute();
+  await trx.updateTable("contacts").set({ status: "unsubscribed" }).where("id", "=", contact.id).execute();
+  await trx
+    .updateTable("campaign_contacts")
+    .set({ status: "unsubscribed", next_step_at: null, stop_reason: "unsubscribed", completed_at: sql<Date>`coalesce(completed_at, ${at}::timestamptz)` })
+    .where("contact_id", "in", person)
+    .where("status", "not in", ["meeting"])
+    .execute();
+  const cancelled = await trx
+    .updateTable("send_queue")
+    .set({ status: "cancelled", defer_reason: "unsubscribed" })
+    .where("contact_id", "in", person)
+    .where("status", "in", ["pending", "scheduled"])
+    .returning("id")
+    .execute();
+  if (cancelled.length) {
     await trx
-      .updateTable("campaign_contacts")
-      .set({ status: "unsubscribed", next_step_at: null, stop_reason: "unsubscribed", completed_at: sql<Date>`coalesce(completed_at, ${at}::timestamptz)` })
-      .where("contact_id", "in", person)
-      .where("status", "not in", ["meeting"])
+      .updateTable("messages")
+      .set({ status: "failed", error_message: "not sent: unsubscribed" })
+      .where("send_queue_id", "in", cancelled.map((c) => c.id))
+      .where("status", "in", ["pending", "queued"])
       .execute();
-    const cancelled = await trx
-      .updateTable("send_queue")
-      .set({ status: "cancelled", defer_reason: "unsubscribed" })
-      .where("contact_id", "in", person)
-      .where("status", "in", ["pending", "scheduled"])
-      .returning("id")
+  }
+  const queueId = await eventQueueId(trx, cc, message);
+  if (queueId && !(await eventExists(trx, cc.campaign_id, "unsubscribed", "provider_message_id", providerMessageId))) {
+    await trx
+      .insertInto("message_events")
+      .values({ send_queue_id: queueId, contact_id: cc.contact_id, campaign_id: cc.campaign_id, account_id: message?.account_id ?? null, event_type: "unsubscribed", event_data: jsonb({ provider_message_id: providerMessageId }), created_at: at })
       .execute();
-    if (cancelled.length) {
-      await trx
-        .updateTable("messages")
-        .set({ status: "failed", error_message: "not sent: unsubscribed" })
-        .where("send_queue_id", "in", cancelled.map((c) => c.id))
-        .where("status", "in", ["pending", "queued"])
-        .execute();
-    }
-    const queueId = await eventQueueId(trx, cc, message);
-    if (queueId && !(await eventExists(trx, cc.campaign_id, "unsubscribed", "provider_message_id", providerMessageId))) {
-      await trx
-        .insertInto("message_events")
-        .values({ send_queue_id: queueId, contact_id: cc.contact_id, campaign_id: cc.campaign_id, account_id: message?.account_id ?? null, event_type: "unsubscribed", event_data: jsonb({ provider_message_id: providerMessageId }), created_at: at })
-        .execute();
-    }
-  });
+  }
 }
 
 /** Percent of bounces over the window above which an email account is paused (see ApplyOptions). */
@@ -440,7 +470,9 @@ async function applyBounce(db: Db, m: InboxMessage, account: Account | undefined
   const threshold = o.autoPause?.bounceRate ?? HEALTH_DEFAULTS.autoPauseBounceRate;
   const found = message;
   const paused = await db.transaction().execute(async (trx) => {
-    await trx.selectFrom("accounts").select("id").where("id", "=", found.account_id).forUpdate().execute();
+    // The send path's lock order: the account, then the campaign contact, then its rows.
+    await lockAccount(trx, found.account_id);
+    await trx.selectFrom("campaign_contacts").select("id").where("id", "=", found.campaign_contact_id).forUpdate().execute();
     const changed = await trx
       .updateTable("messages")
       .set({ status: "bounced", error_message: `bounced: ${(m.subject ?? "").slice(0, 200)}` })
@@ -513,8 +545,7 @@ async function applyInvitationAccepted(db: Db, event: Extract<ProviderEvent, { t
   if (contacts.length === 0) return { status: "unmatched", outcome: "no contact with this LinkedIn member" };
   const ids = contacts.map((c) => c.id);
   const updated = await db.transaction().execute(async (trx) => {
-    await trx.updateTable("contacts").set({ connection_degree: 1 }).where("id", "in", ids).execute();
-    await trx.updateTable("contacts").set({ linkedin_id: event.providerId }).where("id", "in", ids).where("linkedin_id", "is", null).execute();
+    // Campaign contacts before contacts, the order a reply takes them in.
     // The DM comes from the account whose invitation was accepted; the `connected` step is due now.
     const rows = await trx
       .updateTable("campaign_contacts")
@@ -528,6 +559,8 @@ async function applyInvitationAccepted(db: Db, event: Extract<ProviderEvent, { t
       .where((eb) => (account ? eb.or([eb("linkedin_account_id", "=", account.id), eb("linkedin_account_id", "is", null)]) : eb.val(true)))
       .returning("id")
       .execute();
+    await trx.updateTable("contacts").set({ connection_degree: 1 }).where("id", "in", ids).execute();
+    await trx.updateTable("contacts").set({ linkedin_id: event.providerId }).where("id", "in", ids).where("linkedin_id", "is", null).execute();
     return rows.length;
   });
   return { status: "processed", outcome: `connected: ${ids.length} contact row(s), ${updated} campaign contact(s)` };
@@ -545,6 +578,13 @@ async function applyEmailSent(db: Db, event: Extract<ProviderEvent, { type: "ema
     .executeTakeFirst();
   if (!attempt) return { status: "unmatched", outcome: "no recorded send with this tracking id (yet)" };
   await db.transaction().execute(async (trx) => {
+    // Lock order of every event handler: the campaign contact before its messages.
+    await trx
+      .selectFrom("campaign_contacts")
+      .select("id")
+      .where("id", "in", trx.selectFrom("messages").select("campaign_contact_id").where("send_queue_id", "=", attempt.send_queue_id))
+      .forUpdate()
+      .execute();
     const ids = { email_id: m.id, thread_id: m.threadId, rfc_message_id: m.messageId ?? null };
     await trx
       .updateTable("send_attempts")
@@ -720,7 +760,7 @@ export async function processWebhookInbox(options: ProcessInboxOptions): Promise
   const context = await decodeContext(db);
   while (summary.claimed < limit && !options.signal?.aborted) {
     const t = now();
-    const { rows } = await sql<{ id: string; provider: string; event_type: string; payload: unknown; attempts: number }>`
+    const claimed = await sql<{ id: string; provider: string; event_type: string; payload: unknown; attempts: number; received_at: Date }>`
       UPDATE webhook_inbox SET locked_until = ${new Date(t.getTime() + leaseMs)}, attempts = attempts + 1
       WHERE id IN (
         SELECT id FROM webhook_inbox
@@ -728,7 +768,10 @@ export async function processWebhookInbox(options: ProcessInboxOptions): Promise
         ORDER BY received_at, id
         LIMIT ${Math.min(batchSize, limit - summary.claimed)}
         FOR UPDATE SKIP LOCKED)
-      RETURNING id, provider, event_type, payload, attempts`.execute(db);
+      RETURNING id, provider, event_type, payload, attempts, received_at`.execute(db);
+    // UPDATE … RETURNING does not keep the subquery's order: applied in arrival order, a mail_sent
+    // comes before the reply that threads on it and an open before the click.
+    const rows = claimed.rows.sort((a, b) => new Date(a.received_at).getTime() - new Date(b.received_at).getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     if (rows.length === 0) break;
     for (const row of rows) {
       summary.claimed++;

@@ -79,6 +79,8 @@ export async function syncInboxes(options: SyncInboxesOptions): Promise<SyncSumm
             dedupeKey: providerEventKey(event, now),
             eventType: event.type,
             payload: { offerlab_event: event },
+            // The sync's clock, not the database's: due at once for the worker running on it.
+            receivedAt: now,
             supersedeUndecided: true,
           });
           if (stored.stored) summary.stored++;

@@ -4,7 +4,8 @@
  */
 import type { MessageActionType } from "@offerlab/core";
 import type { UncertainSend } from "@offerlab/provider-kit";
-import { sql } from "kysely";
+import type { Database } from "@offerlab/db";
+import { sql, type Transaction } from "kysely";
 import { loadContext } from "./context.js";
 import { closeAttempt, resolveOptions } from "./dispatch.js";
 import { lockAccount, releaseQuota } from "./quota.js";
@@ -86,6 +87,20 @@ function uncertainSendOf(
   };
 }
 
+/**
+ * The reconciler's ids under the keys a send records (`tracking_id`, `email_id`, `chat_id`, …),
+ * so replies, tracking events and follow-up threads find a reconciled send like any other. An
+ * email's `messageId` is its RFC Message-ID, kept apart from a LinkedIn message id.
+ */
+function recordedProviderIds(channel: string, ids: Record<string, string | null> | undefined): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  for (const [key, value] of Object.entries(ids ?? {})) {
+    const snake = key === "messageId" && channel === "email" ? "rfc_message_id" : key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+    out[snake] = value;
+  }
+  return out;
+}
+
 export interface ReconcileSummary {
   sent: number;
   notSent: number;
@@ -143,7 +158,7 @@ export async function reconcileUnknown(options: SendPathOptions & { limit?: numb
         ctx,
         attemptId: a.id,
         action: a.action_type as MessageActionType,
-        providerIds: { ...(result.providerIds ?? {}) },
+        providerIds: recordedProviderIds(row.channel, result.providerIds),
         now,
         info: { queueId: row.id, attemptId: a.id },
         evidence: result.evidence,
@@ -190,10 +205,26 @@ export async function reconcileUnknown(options: SendPathOptions & { limit?: numb
  */
 export async function recordReply(
   options: Pick<SendPathOptions, "db" | "now">,
-  input: { campaignContactId: string; text?: string | null; sentiment?: "positive" | "negative" | "neutral" | "question" | "ooo" | null; at?: Date },
+  input: ReplyInput,
 ): Promise<{ cancelled: number }> {
   const now = input.at ?? options.now?.() ?? new Date();
-  return options.db.transaction().execute(async (trx) => {
+  return options.db.transaction().execute((trx) => recordReplyIn(trx, { ...input, at: now }));
+}
+
+export interface ReplyInput {
+  campaignContactId: string;
+  text?: string | null;
+  sentiment?: "positive" | "negative" | "neutral" | "question" | "ooo" | null;
+  at?: Date;
+}
+
+/**
+ * `recordReply` inside a transaction the caller holds, so a webhook's reply, its event and the
+ * stop-on-reply commit together. The caller takes the account locks first (lock order).
+ */
+export async function recordReplyIn(trx: Transaction<Database>, input: ReplyInput & { at: Date }): Promise<{ cancelled: number }> {
+  const now = input.at;
+  {
     const cc = await trx.selectFrom("campaign_contacts").selectAll().where("id", "=", input.campaignContactId).forUpdate().executeTakeFirstOrThrow();
     await trx
       .updateTable("campaign_contacts")
@@ -254,5 +285,5 @@ export async function recordReply(
       .where("replied_at", "is", null)
       .execute();
     return { cancelled: cancelledIds.length };
-  });
+  }
 }

@@ -1,0 +1,466 @@
+/**
+ * Provider events end to end: the Unipile fake produces the webhook payloads of what it did, the
+ * inbox stores them under the provider's ids, the worker applies them. Every event type's effect
+ * on the database, redelivery (one effect), and order tolerance (a reply or a tracking event that
+ * arrives before our own `sent` was recorded). PGlite always; Postgres with TEST_DATABASE_URL,
+ * where concurrent workers also race over the same events.
+ */
+import { companies, contacts } from "@offerlab/db";
+import { sql } from "kysely";
+import { setupServer } from "msw/node";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { applyProviderEvent, isBounceNotice, processWebhookInbox, providerEventKey, storeWebhookEvent } from "../events.js";
+import { runSendPath } from "../loop.js";
+import { RunnerCrash } from "../types.js";
+import { DAY, eventWorld, inboxRows, lastTrackingId, sendFirstStep, unipileDecoder, type EventWorld } from "./events-world.js";
+
+const server = setupServer();
+beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
+afterAll(() => server.close());
+
+const PG = Boolean(process.env.TEST_DATABASE_URL);
+const engines = PG ? (["pglite", "postgres"] as const) : (["pglite"] as const);
+
+const linkedinSteps = [
+  { step: 1, type: "connection_request", delay_days: 0 },
+  { step: 2, type: "linkedin_dm", delay_days: 1, condition: "connected" },
+  { step: 3, type: "linkedin_dm", delay_days: 4, condition: "no_reply" },
+];
+
+async function count(w: EventWorld, table: "message_events" | "webhook_inbox", where = "true"): Promise<number> {
+  const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql.table(table)} WHERE ${sql.raw(where)}`.execute(w.db);
+  return rows[0]!.n;
+}
+
+describe.each(engines)("provider events on %s", (engine) => {
+  let w: EventWorld;
+  afterEach(async () => {
+    await w?.t.drop();
+  });
+
+  it("an email reply stops the sequence in one go: reply recorded, sentiment classified, pending follow-up cancelled", async () => {
+    w = await eventWorld({ engine, server });
+    await sendFirstStep(w);
+    w.advance(3 * DAY);
+    expect(await w.plan()).toMatchObject({ planned: 1 }); // the follow-up waits in the queue
+    // Unipile's mail_sent tells the email id our reply threads on.
+    await w.deliver(w.mock.mailSentEvent(lastTrackingId(w)));
+    w.advance(60_000);
+    const reply = w.mock.receiveEmailReply({ trackingOrEmailId: lastTrackingId(w), text: "Sounds interesting, let's talk next week. Can you send a calendar link?" });
+    expect(await w.deliver(reply)).toBe(true);
+    // Unipile retries: the same delivery again is not stored again.
+    expect(await w.deliver(reply)).toBe(false);
+    expect(await w.process()).toMatchObject({ claimed: 2, processed: 2 });
+
+    const cc = await w.jane();
+    expect(cc).toMatchObject({ replied: true, status: "replied", stop_reason: "replied", next_step_at: null });
+    expect(cc.reply_sentiment).toBe("positive");
+    const queue = await w.db.selectFrom("send_queue").select(["sequence_step", "status", "defer_reason"]).orderBy("sequence_step").execute();
+    expect(queue).toEqual([
+      { sequence_step: 1, status: "sent", defer_reason: null },
+      { sequence_step: 2, status: "cancelled", defer_reason: "replied" },
+    ]);
+    const msg = await w.db.selectFrom("messages").select(["replied_at", "reply_sentiment", "reply_text"]).where("sequence_step", "=", 1).executeTakeFirstOrThrow();
+    expect(msg.replied_at).not.toBeNull();
+    expect(msg.reply_sentiment).toBe("positive");
+    const events = await w.db.selectFrom("message_events").select(["event_type", "reply_sentiment", "event_data"]).where("event_type", "=", "replied").execute();
+    expect(events).toHaveLength(1);
+    expect(events[0]!.event_data).toMatchObject({ matched_by: "in_reply_to", channel: "email" });
+    const person = await w.db.selectFrom("contacts").select(["global_status", "status"]).where("id", "=", w.janeId).executeTakeFirstOrThrow();
+    expect(person).toEqual({ global_status: "replied", status: "replied" });
+    const account = await w.db.selectFrom("accounts").select("total_replies").where("id", "=", w.emailAccountId).executeTakeFirstOrThrow();
+    expect(account.total_replies).toBe(1);
+    // The cancelled step never goes out, whatever the runner does next.
+    w.advance(DAY);
+    expect((await w.send()).outcomes.sent).toBe(0);
+    expect(w.mock.state.emails.filter((e) => e.role === "sent")).toHaveLength(1);
+
+    // Applying the same event again (a worker that lost its lease, the inbox sync's copy) changes nothing.
+    const again = await applyProviderEvent(w.db, unipileDecoder(reply, { selfEmail: () => null, selfProviderId: () => null }), { now: () => w.clock.now });
+    expect(again.status).toBe("processed");
+    expect(await count(w, "message_events", "event_type = 'replied'")).toBe(1);
+    expect((await w.db.selectFrom("accounts").select("total_replies").where("id", "=", w.emailAccountId).executeTakeFirstOrThrow()).total_replies).toBe(1);
+  });
+
+  it("never takes our own messages echoed back for a reply", async () => {
+    w = await eventWorld({ engine, server, steps: linkedinSteps });
+    await sendFirstStep(w);
+    const { noteEcho } = w.mock.acceptInvitation(w.mock.state.invitations[0]!.id);
+    expect(noteEcho).not.toBeNull();
+    await w.deliver(noteEcho!);
+    // An email from our own mailbox (sent from a phone, say), seen by the mailbox webhook as
+    // received, is not a reply either: the worker knows the mailbox's address.
+    await w.deliver({
+      event: "mail_received",
+      email_id: "own-mail-1",
+      account_id: w.vendorMailbox,
+      date: w.clock.now.toISOString(),
+      from_attendee: { display_name: "Jane Sender", identifier: "Jane@offerlab-demo.com" },
+      to_attendees: [{ identifier: "jane.doe@acme.com" }],
+      subject: "Re: Ramp time at Acme",
+      body_plain: "Interested? Let's talk.",
+      role: "inbox",
+      origin: "external",
+    });
+    expect(await w.process()).toMatchObject({ claimed: 2, ignored: 2, processed: 0 });
+    const rows = await inboxRows(w);
+    expect(rows.map((r) => [r.status, r.outcome])).toEqual([
+      ["ignored", "our own message echoed back"],
+      ["ignored", "our own message echoed back"],
+    ]);
+    const cc = await w.jane();
+    expect(cc.replied).toBe(false);
+    expect(cc.status).not.toBe("replied");
+    expect(await count(w, "message_events", "event_type = 'replied'")).toBe(0);
+  });
+
+  it("an out-of-office pauses the contact until the return date instead of stopping the sequence", async () => {
+    w = await eventWorld({ engine, server });
+    await sendFirstStep(w);
+    w.advance(3 * DAY);
+    await w.plan();
+    const reply = w.mock.receiveEmailReply({ trackingOrEmailId: lastTrackingId(w), text: "I am out of the office until March 16 with limited access to email.", subject: "Automatic reply: Ramp time at Acme" });
+    await w.deliver(reply);
+    expect(await w.process()).toMatchObject({ processed: 1 });
+    const cc = await w.jane();
+    expect(cc.replied).toBe(false);
+    expect(cc.status).toBe("in_progress");
+    expect(cc.paused_until?.toISOString()).toBe("2026-03-16T00:00:00.000Z");
+    expect(cc.next_step_at!.getTime()).toBeGreaterThanOrEqual(new Date("2026-03-16T00:00:00Z").getTime());
+    const q = await w.db.selectFrom("send_queue").select(["scheduled_for", "status", "defer_reason"]).where("sequence_step", "=", 2).executeTakeFirstOrThrow();
+    expect(q.status).toBe("pending");
+    expect(q.defer_reason).toBe("out_of_office");
+    expect(q.scheduled_for.getTime()).toBeGreaterThanOrEqual(new Date("2026-03-16T00:00:00Z").getTime());
+    // The auto-reply is recorded as such, and nothing goes out before the return date.
+    const ev = await w.db.selectFrom("message_events").select(["reply_sentiment", "event_data"]).where("event_type", "=", "replied").executeTakeFirstOrThrow();
+    expect(ev.reply_sentiment).toBe("ooo");
+    expect(ev.event_data).toMatchObject({ auto_reply: true });
+    w.advance(2 * DAY);
+    expect((await w.send()).outcomes.sent).toBe(0);
+    expect(w.mock.state.emails.filter((e) => e.role === "sent")).toHaveLength(1);
+  });
+
+  it("unsubscribe language puts the person on do_not_contact everywhere and stops every campaign of theirs", async () => {
+    w = await eventWorld({ engine, server });
+    // The same person in another offer (matched by email).
+    const other = await w.db.insertInto("offers").values({ name: "Other", slug: "other", type: "service", ownership: "internal", description: "x" }).returning("id").executeTakeFirstOrThrow();
+    const otherCompany = (await companies.upsert(w.db, { offer_id: other.id, name: "Acme", domain: "acme.com", source_tool: "manual" })).company;
+    const twin = (await contacts.upsert(w.db, { offer_id: other.id, company_id: otherCompany.id, source_tool: "manual", full_name: "Jane Doe", email: "Jane.Doe@acme.com", status: "ready" })).contact;
+    await sendFirstStep(w);
+    const reply = w.mock.receiveEmailReply({ trackingOrEmailId: lastTrackingId(w), text: "Please remove me from your mailing list and do not contact me again." });
+    await w.deliver(reply);
+    expect(await w.process()).toMatchObject({ processed: 1 });
+    const rows = await w.db.selectFrom("contacts").select(["id", "global_status", "eligible_for_outreach", "status"]).orderBy("created_at").execute();
+    expect(rows.map((r) => r.global_status)).toEqual(["do_not_contact", "do_not_contact"]);
+    expect(rows.every((r) => r.eligible_for_outreach === false)).toBe(true);
+    expect(rows.find((r) => r.id === w.janeId)!.status).toBe("unsubscribed");
+    expect(rows.find((r) => r.id === twin.id)).toBeDefined();
+    expect(await w.jane()).toMatchObject({ status: "unsubscribed", stop_reason: "unsubscribed", next_step_at: null });
+    expect(await count(w, "message_events", "event_type = 'unsubscribed'")).toBe(1);
+    expect((await inboxRows(w))[0]!.outcome).toMatch(/unsubscribe/);
+  });
+
+  it("an accepted invitation makes the person a 1st-degree connection and the `connected` step due now", async () => {
+    w = await eventWorld({ engine, server, steps: linkedinSteps });
+    await sendFirstStep(w);
+    w.advance(2 * DAY);
+    expect(await w.plan()).toMatchObject({ planned: 0, waiting: { awaiting_connection: 1 } });
+    const { newRelation } = w.mock.acceptInvitation(w.mock.state.invitations[0]!.id);
+    await w.deliver(newRelation);
+    expect(await w.process()).toMatchObject({ processed: 1 });
+    const person = await w.db.selectFrom("contacts").select(["connection_degree", "linkedin_id"]).where("id", "=", w.janeId).executeTakeFirstOrThrow();
+    expect(person).toEqual({ connection_degree: 1, linkedin_id: "ACoAAAEkwwAB9KEc2TrQgOLE" });
+    const cc = await w.jane();
+    expect(cc.connected_at?.getTime()).toBe(w.clock.now.getTime());
+    expect(cc.next_step_at?.getTime()).toBe(w.clock.now.getTime());
+    expect(cc.linkedin_account_id).toBe(w.linkedinAccountId);
+    expect(await w.plan()).toMatchObject({ planned: 1 });
+    w.advance(30 * 60_000);
+    expect((await w.send()).outcomes.sent).toBe(1);
+    expect(w.mock.state.messages.some((m) => m.text === "Thanks for connecting, Jane!" && m.account_id === w.vendorLinkedIn)).toBe(true);
+
+    // A redelivery a day later is a no-op: the connection time stays the first one.
+    const connectedAt = cc.connected_at!.getTime();
+    w.advance(DAY);
+    await applyProviderEvent(w.db, unipileDecoder(newRelation, { selfEmail: () => null, selfProviderId: () => null }), { now: () => w.clock.now });
+    expect((await w.jane()).connected_at!.getTime()).toBe(connectedAt);
+  });
+
+  it("a LinkedIn reply in the chat stops the sequence and records the chat", async () => {
+    w = await eventWorld({ engine, server, steps: linkedinSteps });
+    await sendFirstStep(w);
+    w.advance(2 * DAY);
+    const { newRelation } = w.mock.acceptInvitation(w.mock.state.invitations[0]!.id);
+    await w.deliver(newRelation);
+    await w.process();
+    expect(await w.plan()).toMatchObject({ planned: 1 });
+    w.advance(30 * 60_000);
+    expect((await w.send()).outcomes.sent).toBe(1); // the DM
+    w.advance(DAY);
+    const payload = w.mock.receiveMessage({ accountId: w.vendorLinkedIn, fromProviderId: "ACoAAAEkwwAB9KEc2TrQgOLE", text: "Not interested, thanks." });
+    await w.deliver(payload);
+    expect(await w.process()).toMatchObject({ processed: 1 });
+    const cc = await w.jane();
+    expect(cc).toMatchObject({ replied: true, status: "replied", reply_sentiment: "negative" });
+    expect(cc.linkedin_chat_id).toBe(payload.chat_id);
+    expect((await inboxRows(w)).at(-1)!.outcome).toMatch(/reply \(negative\) matched by chat_id/);
+  });
+
+  it("mail_sent reconciles the tracking id with the email and thread ids (the thread follow-ups continue)", async () => {
+    w = await eventWorld({ engine, server });
+    await sendFirstStep(w);
+    const trackingId = lastTrackingId(w);
+    const email = w.mock.state.emails.find((e) => e.tracking_id === trackingId)!;
+    await w.db.updateTable("campaign_contacts").set({ email_thread_ref: null }).execute();
+    await w.db.updateTable("messages").set({ thread_id: null }).execute();
+    await w.deliver(w.mock.mailSentEvent(trackingId));
+    expect(await w.process()).toMatchObject({ processed: 1 });
+    const attempt = await w.db.selectFrom("send_attempts").select("provider_ids").where("status", "=", "sent").executeTakeFirstOrThrow();
+    expect(attempt.provider_ids).toMatchObject({ tracking_id: trackingId, email_id: email.id, thread_id: email.thread_id, rfc_message_id: email.message_id });
+    const msg = await w.db.selectFrom("messages").select("thread_id").where("sequence_step", "=", 1).executeTakeFirstOrThrow();
+    expect(msg.thread_id).toBe(email.thread_id);
+    expect((await w.jane()).email_thread_ref).toBe(email.id);
+  });
+
+  it("opens and clicks become events and flags, once each however often they are delivered", async () => {
+    w = await eventWorld({ engine, server });
+    await sendFirstStep(w);
+    const trackingId = lastTrackingId(w);
+    const open = w.mock.trackingEvent(trackingId, "mail_opened");
+    await w.deliver(open);
+    await w.deliver(open);
+    w.advance(60_000);
+    const click = w.mock.trackingEvent(trackingId, "mail_link_clicked", "https://acme.example/demo");
+    await w.deliver(click);
+    expect(await w.process()).toMatchObject({ processed: 2 });
+    // Applied again directly (a second worker): still one event each.
+    await applyProviderEvent(w.db, unipileDecoder(open, { selfEmail: () => null, selfProviderId: () => null }), { now: () => w.clock.now });
+    const events = await w.db.selectFrom("message_events").select(["event_type", "event_data"]).where("event_type", "in", ["opened", "clicked"]).orderBy("event_type").execute();
+    expect(events.map((e) => e.event_type)).toEqual(["clicked", "opened"]);
+    expect(events[0]!.event_data).toMatchObject({ url: "https://acme.example/demo", tracking_id: trackingId });
+    const msg = await w.db.selectFrom("messages").select(["opened_at", "clicked_at"]).where("sequence_step", "=", 1).executeTakeFirstOrThrow();
+    expect(msg.opened_at?.toISOString()).toBe(String(open.date));
+    expect(msg.clicked_at?.toISOString()).toBe(String(click.date));
+    expect(await w.jane()).toMatchObject({ opened: true, clicked: true, replied: false });
+  });
+
+  it("a bounce marks the contact bounced and the address invalid, counts against the account and pauses it over the threshold", async () => {
+    w = await eventWorld({ engine, server });
+    await sendFirstStep(w);
+    w.advance(3 * DAY);
+    await w.plan();
+    const dsn = w.mock.receiveEmailReply({
+      trackingOrEmailId: lastTrackingId(w),
+      from: "mailer-daemon@googlemail.com",
+      fromName: "Mail Delivery Subsystem",
+      subject: "Delivery Status Notification (Failure)",
+      text: "Address not found. Your message wasn't delivered to jane.doe@acme.com because the address couldn't be found.",
+    });
+    expect(isBounceNotice({ channel: "email", from: "mailer-daemon@googlemail.com", subject: "Delivery Status Notification (Failure)" })).toBe(true);
+    await w.deliver(dsn);
+    // One send and one bounce: 100 % over a sample of 1 (the test lowers the sample to 1).
+    expect(await w.process({ autoPause: { minSample: 1 } })).toMatchObject({ processed: 1 });
+    const contact = await w.db.selectFrom("contacts").select(["status", "email_status"]).where("id", "=", w.janeId).executeTakeFirstOrThrow();
+    expect(contact).toEqual({ status: "bounced", email_status: "invalid" });
+    expect(await w.jane()).toMatchObject({ status: "bounced", stop_reason: "bounced", replied: false });
+    const queue = await w.db.selectFrom("send_queue").select(["sequence_step", "status", "defer_reason"]).orderBy("sequence_step").execute();
+    expect(queue).toEqual([
+      { sequence_step: 1, status: "bounced", defer_reason: null },
+      { sequence_step: 2, status: "cancelled", defer_reason: "bounced" },
+    ]);
+    const account = await w.db.selectFrom("accounts").select(["status", "total_bounced", "bounce_rate"]).where("id", "=", w.emailAccountId).executeTakeFirstOrThrow();
+    expect(account).toEqual({ status: "paused", total_bounced: 1, bounce_rate: 100 });
+    expect((await inboxRows(w))[0]!.outcome).toMatch(/auto-paused/);
+    expect(await count(w, "message_events", "event_type = 'bounced'")).toBe(1);
+    expect(await count(w, "message_events", "event_type = 'replied'")).toBe(0);
+  });
+
+  it("a bounce under the default sample size is counted but does not pause the account", async () => {
+    w = await eventWorld({ engine, server });
+    await sendFirstStep(w);
+    await w.deliver(w.mock.mailSentEvent(lastTrackingId(w)));
+    w.advance(60_000);
+    await w.deliver(w.mock.receiveEmailReply({ trackingOrEmailId: lastTrackingId(w), from: "postmaster@acme.com", subject: "Undeliverable: Ramp time at Acme", text: "Delivery has failed." }));
+    expect(await w.process()).toMatchObject({ processed: 2 });
+    const account = await w.db.selectFrom("accounts").select(["status", "total_bounced"]).where("id", "=", w.emailAccountId).executeTakeFirstOrThrow();
+    expect(account).toEqual({ status: "active", total_bounced: 1 });
+  });
+
+  it("account status changes from the provider: disconnected, then OK again; a pause of ours survives OK", async () => {
+    w = await eventWorld({ engine, server });
+    await w.deliver(w.mock.setAccountStatus(w.vendorLinkedIn, "CREDENTIALS"));
+    expect(await w.process()).toMatchObject({ processed: 1 });
+    const status = async () => (await w.db.selectFrom("accounts").select("status").where("id", "=", w.linkedinAccountId).executeTakeFirstOrThrow()).status;
+    expect(await status()).toBe("disconnected");
+    w.advance(5 * 60_000);
+    await w.deliver(w.mock.setAccountStatus(w.vendorLinkedIn, "OK"));
+    await w.process();
+    expect(await status()).toBe("active");
+    await w.db.updateTable("accounts").set({ status: "paused" }).where("id", "=", w.linkedinAccountId).execute();
+    w.advance(5 * 60_000);
+    await w.deliver(w.mock.setAccountStatus(w.vendorLinkedIn, "OK"));
+    await w.process();
+    expect(await status()).toBe("paused");
+    // An account we do not know is ignored, not an error.
+    await w.deliver({ AccountStatus: { account_id: "someone-else", account_type: "LINKEDIN", message: "CREDENTIALS" } });
+    expect(await w.process()).toMatchObject({ ignored: 1 });
+  });
+
+  it("a reply that arrives before our own send was recorded waits, then is recorded against that send", async () => {
+    w = await eventWorld({ engine, server });
+    await w.plan();
+    w.advance(30 * 60_000);
+    // The runner dies after the provider call: the email left, nothing is recorded yet.
+    await expect(
+      runSendPath({
+        db: w.db,
+        senders: w.senders,
+        now: () => w.clock.now,
+        accountGapMs: { min: 0, max: 0 },
+        crashAt: (point) => {
+          if (point === "after_call") throw new RunnerCrash(point);
+        },
+      }),
+    ).rejects.toThrow(RunnerCrash);
+    const trackingId = lastTrackingId(w);
+    w.advance(60_000);
+    await w.deliver(w.mock.receiveEmailReply({ trackingOrEmailId: trackingId, text: "Yes, interested. Let's talk." }));
+    await w.deliver(w.mock.trackingEvent(trackingId, "mail_opened"));
+    const first = await w.process();
+    expect(first).toMatchObject({ claimed: 2, retried: 2, processed: 0 });
+    expect(await w.jane()).toMatchObject({ replied: false });
+    const waiting = await inboxRows(w);
+    expect(waiting.map((r) => r.status)).toEqual(["pending", "pending"]);
+    expect(waiting.find((r) => r.event_type === "email_received")!.outcome).toBe("reply arrived before our send was recorded");
+    expect(waiting.find((r) => r.event_type === "email_opened")!.outcome).toBe("no recorded email with this tracking id (yet)");
+    // Not due again before its retry delay.
+    expect(await w.process()).toMatchObject({ claimed: 0 });
+
+    // The lease lapses, the reaper and reconciler record the send.
+    w.advance(3 * 60_000);
+    const recovered = await w.send();
+    expect(recovered.reconciled.sent).toBe(1);
+    w.advance(60_000);
+    expect(await w.process()).toMatchObject({ claimed: 2, processed: 2 });
+    // The reconciled send carries the provider's ids under the keys a send records.
+    const attempt = await w.db.selectFrom("send_attempts").select("provider_ids").executeTakeFirstOrThrow();
+    expect(attempt.provider_ids).toMatchObject({ tracking_id: trackingId, email_id: expect.any(String), rfc_message_id: expect.any(String) });
+    expect((await inboxRows(w)).find((r) => r.event_type === "email_received")!.outcome).toMatch(/matched by in_reply_to/);
+    expect(await w.jane()).toMatchObject({ replied: true, status: "replied", opened: true });
+    const msg = await w.db.selectFrom("messages").select(["replied_at", "opened_at"]).where("sequence_step", "=", 1).executeTakeFirstOrThrow();
+    expect(msg.replied_at).not.toBeNull();
+    expect(msg.opened_at).not.toBeNull();
+    // Exactly one email went out.
+    expect(w.mock.state.emails.filter((e) => e.role === "sent")).toHaveLength(1);
+  });
+
+  it("a reply while our send is only claimed (no call yet) cancels the claim rather than waiting", async () => {
+    w = await eventWorld({ engine, server });
+    await w.plan();
+    w.advance(30 * 60_000);
+    await expect(
+      runSendPath({ db: w.db, senders: w.senders, now: () => w.clock.now, accountGapMs: { min: 0, max: 0 }, crashAt: (p) => { if (p === "after_claim") throw new RunnerCrash(p); } }),
+    ).rejects.toThrow(RunnerCrash);
+    // Jane writes first (e.g. she saw our LinkedIn profile view), from her address.
+    await w.deliver({
+      event: "mail_received",
+      email_id: "inbound-first-1",
+      account_id: w.vendorMailbox,
+      date: w.clock.now.toISOString(),
+      from_attendee: { display_name: "Jane Doe", identifier: "jane.doe@acme.com" },
+      to_attendees: [{ identifier: "jane@offerlab-demo.com" }],
+      subject: "Onboarding",
+      body_plain: "Hi, are you the people doing sales coaching? Interested.",
+      role: "inbox",
+      origin: "external",
+    });
+    expect(await w.process()).toMatchObject({ processed: 1 });
+    expect(await w.jane()).toMatchObject({ replied: true });
+    const attempt = await w.db.selectFrom("send_attempts").select(["status", "error_kind"]).executeTakeFirstOrThrow();
+    expect(attempt.status).toBe("cancelled");
+    const queue = await w.db.selectFrom("send_queue").select(["status", "defer_reason"]).executeTakeFirstOrThrow();
+    expect(queue).toEqual({ status: "cancelled", defer_reason: "replied" });
+    // The quota reserved by the claim is given back.
+    const used = await sql<{ n: number }>`SELECT coalesce(sum(used), 0)::int AS n FROM account_usage`.execute(w.db);
+    expect(used.rows[0]!.n).toBe(0);
+    w.advance(5 * 60_000);
+    await w.send();
+    expect(w.mock.state.emails.filter((e) => e.role === "sent")).toHaveLength(0);
+  });
+
+  it("gives up on an event that never matches: unmatched after the retries, failed when it cannot be decoded", async () => {
+    w = await eventWorld({ engine, server });
+    await w.deliver(w.mock.receiveMessage({ accountId: w.vendorLinkedIn, fromProviderId: "ACoAAAfarAwayPerson00001", text: "Who are you?" }));
+    await storeWebhookEvent(w.db, { provider: "unipile", dedupeKey: "broken-1", eventType: "message_received", payload: { event: "message_received" }, receivedAt: w.clock.now });
+    await storeWebhookEvent(w.db, { provider: "nobody", dedupeKey: "x", eventType: "x", payload: {}, receivedAt: w.clock.now });
+    for (let i = 0; i < 3; i++) {
+      await w.process({ maxAttempts: 3, retryBaseMs: 1_000 });
+      w.advance(10_000);
+    }
+    const rows = await w.db.selectFrom("webhook_inbox").select(["dedupe_key", "status", "attempts", "outcome", "error"]).orderBy("dedupe_key").execute();
+    const byKey = Object.fromEntries(rows.map((r) => [r.dedupe_key, r]));
+    expect(byKey["broken-1"]).toMatchObject({ status: "failed", attempts: 3 });
+    expect(byKey["broken-1"]!.error).toMatch(/malformed webhook payload/);
+    expect(byKey.x).toMatchObject({ status: "failed" });
+    expect(byKey.x!.error).toMatch(/no decoder for provider "nobody"/);
+    const unmatched = rows.find((r) => r.dedupe_key !== "broken-1" && r.dedupe_key !== "x")!;
+    expect(unmatched).toMatchObject({ status: "unmatched", attempts: 3 });
+    expect(unmatched.outcome).toMatch(/no campaign contact/);
+  });
+
+  it("keys an account status change by its minute: a later change back to the same status is not dropped", () => {
+    const e = { type: "account_status" as const, accountId: "a", status: "disconnected" as const, vendorStatus: "CREDENTIALS", eventId: "account_status:abc" };
+    expect(providerEventKey(e, new Date("2026-03-02T09:00:10Z"))).toBe(providerEventKey(e, new Date("2026-03-02T09:00:50Z")));
+    expect(providerEventKey(e, new Date("2026-03-02T09:00:10Z"))).not.toBe(providerEventKey(e, new Date("2026-03-02T09:01:10Z")));
+  });
+});
+
+describe.runIf(PG)("provider events with concurrent workers on postgres", () => {
+  let w: EventWorld;
+  afterEach(async () => {
+    await w?.t.drop();
+  });
+
+  it("the same events delivered five times concurrently and drained by five workers have one effect each", async () => {
+    w = await eventWorld({ engine: "postgres", server });
+    await sendFirstStep(w);
+    w.advance(3 * DAY);
+    await w.plan();
+    const trackingId = lastTrackingId(w);
+    const payloads = [
+      w.mock.trackingEvent(trackingId, "mail_opened"),
+      w.mock.trackingEvent(trackingId, "mail_link_clicked"),
+      w.mock.mailSentEvent(trackingId),
+      w.mock.receiveEmailReply({ trackingOrEmailId: trackingId, text: "Interested, let's talk." }),
+    ];
+    const stored = await Promise.all(payloads.flatMap((p) => Array.from({ length: 5 }, () => w.deliver(p))));
+    expect(stored.filter(Boolean)).toHaveLength(4);
+    const summaries = await Promise.all(Array.from({ length: 5 }, () => processWebhookInbox({ db: w.db, decoders: { unipile: unipileDecoder }, now: () => w.clock.now, batchSize: 1 })));
+    expect(summaries.reduce((n, s) => n + s.processed, 0)).toBe(4);
+    const events = await w.db.selectFrom("message_events").select("event_type").where("event_type", "in", ["opened", "clicked", "replied"]).orderBy("event_type").execute();
+    expect(events.map((e) => e.event_type)).toEqual(["clicked", "opened", "replied"]);
+    expect(await w.jane()).toMatchObject({ replied: true, opened: true, clicked: true });
+    expect((await w.db.selectFrom("accounts").select("total_replies").where("id", "=", w.emailAccountId).executeTakeFirstOrThrow()).total_replies).toBe(1);
+    const queue = await w.db.selectFrom("send_queue").select("status").where("sequence_step", "=", 2).executeTakeFirstOrThrow();
+    expect(queue.status).toBe("cancelled");
+  });
+
+  it("a reply applied while a runner is dispatching the next step: the step is either cancelled or already sent, never sent after", async () => {
+    w = await eventWorld({ engine: "postgres", server });
+    await sendFirstStep(w);
+    w.advance(3 * DAY);
+    await w.plan();
+    w.advance(30 * 60_000);
+    const reply = w.mock.receiveEmailReply({ trackingOrEmailId: lastTrackingId(w), text: "Interested, let's talk." });
+    await w.deliver(reply);
+    const [sent] = await Promise.all([w.send(), w.process()]);
+    const row = await w.db.selectFrom("send_queue").select("status").where("sequence_step", "=", 2).executeTakeFirstOrThrow();
+    const emails = w.mock.state.emails.filter((e) => e.role === "sent").length;
+    if (row.status === "cancelled") expect([emails, sent.outcomes.sent]).toEqual([1, 0]);
+    else expect([row.status, emails, sent.outcomes.sent]).toEqual(["sent", 2, 1]);
+    expect(await w.jane()).toMatchObject({ replied: true });
+    w.advance(DAY);
+    await w.send();
+    expect(w.mock.state.emails.filter((e) => e.role === "sent").length).toBe(emails);
+  });
+});
