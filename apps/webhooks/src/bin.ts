@@ -1,11 +1,9 @@
 #!/usr/bin/env node
-import { loadWebhookConfig } from "./config.js";
+import { ConfigError } from "./config.js";
+import { serveWebhooks } from "./main.js";
 
-// The server itself arrives with the route module; until then the bin only validates its configuration.
-try {
-  const config = loadWebhookConfig();
-  process.stdout.write(`offerlab webhooks: configuration ok (port ${config.port}, header ${config.secretHeader})\n`);
-} catch (error) {
+// `offerlab-webhooks [--pretty]`: the same server as `offerlab webhooks serve`.
+serveWebhooks({ pretty: process.argv.includes("--pretty") || undefined }).catch((error: unknown) => {
   process.stderr.write(`offerlab webhooks: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 2;
-}
+  process.exitCode = error instanceof ConfigError ? 2 : 1;
+});

@@ -1,0 +1,60 @@
+/**
+ * The webhook server as a Hono app, usable in-process (the CLI, the demo on a simulated clock,
+ * tests): one route module per provider under `/webhooks/<provider>`, `GET /healthz` (the process
+ * answers) and `GET /readyz` (the database answers).
+ */
+import type { Db } from "@offerlab/db";
+import { databaseReachable, type ReplyClassifier } from "@offerlab/scheduler";
+import { Hono } from "hono";
+import type { WebhookServerConfig } from "./config.js";
+import { createInboxDrainer, type InboxDrainer } from "./inbox.js";
+import { createLogger, type Logger } from "./logger.js";
+import { unipileRoute } from "./routes/unipile.js";
+
+export interface WebhookAppOptions {
+  db: Db;
+  /** From `loadWebhookConfig()`; only the secret, its header and the body limit are used here. */
+  config: Pick<WebhookServerConfig, "secret" | "secretHeader" | "maxBodyBytes">;
+  /** Default: JSON lines on standard output. */
+  logger?: Logger;
+  /** The clock stamping received events. Default `() => new Date()`. */
+  now?: () => Date;
+  /**
+   * Applies stored events right after answering. Default: a drainer over `db` with this `now`
+   * (and `classify`); `false` leaves every event to the cron's inbox job.
+   */
+  drainer?: InboxDrainer | false;
+  /** Reply classifier for the default drainer. */
+  classify?: ReplyClassifier;
+}
+
+export interface WebhookApp {
+  app: Hono;
+  /** The drainer applying events after the answer, or null when disabled. */
+  drainer: InboxDrainer | null;
+}
+
+/** Builds the app and its drainer. `app.request(...)` or `app.fetch` serve it. */
+export function createWebhookApp(options: WebhookAppOptions): WebhookApp {
+  const logger = options.logger ?? createLogger();
+  const now = options.now ?? (() => new Date());
+  const drainer =
+    options.drainer === false
+      ? null
+      : (options.drainer ?? createInboxDrainer({ db: options.db, logger, now, ...(options.classify ? { classify: options.classify } : {}) }));
+  const app = new Hono();
+  app.get("/healthz", (c) => c.json({ ok: true }));
+  app.get("/readyz", async (c) => {
+    const ready = await databaseReachable(options.db);
+    if (!ready) logger.warn("readiness check failed: the database does not answer");
+    return c.json({ ready, database: ready ? "reachable" : "unreachable" }, ready ? 200 : 503);
+  });
+  app.route("/webhooks/unipile", unipileRoute({ db: options.db, config: options.config, logger, now, drainer }));
+  app.onError((error, c) => {
+    // A database error while storing: Unipile retries on a non-2xx answer, so nothing is lost.
+    logger.error({ err: error, path: c.req.path }, "request failed");
+    return c.json({ error: "internal error; the delivery will be retried" }, 500);
+  });
+  app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404));
+  return { app, drainer };
+}

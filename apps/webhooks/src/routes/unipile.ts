@@ -1,0 +1,76 @@
+/**
+ * `POST /webhooks/unipile`: authenticate (secret header, constant time) → body size limit → JSON
+ * → Unipile's zod parser → store in the inbox under the provider's ids → 200 at once. A wrong or
+ * missing secret (401), an oversized body (413), malformed JSON or an unknown shape (400) write
+ * nothing. Applying the event happens after the answer (the inbox drainer and the cron).
+ */
+import type { Db } from "@offerlab/db";
+import { parseUnipileWebhook, toProviderEvent, type UnipileWebhookPayload } from "@offerlab/provider-unipile";
+import { providerEventKey, storeWebhookEvent } from "@offerlab/scheduler";
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { requireSecret } from "../auth.js";
+import type { WebhookServerConfig } from "../config.js";
+import type { InboxDrainer } from "../inbox.js";
+import type { Logger } from "../logger.js";
+
+export interface ProviderRouteOptions {
+  db: Db;
+  config: Pick<WebhookServerConfig, "secret" | "secretHeader" | "maxBodyBytes">;
+  logger: Logger;
+  now: () => Date;
+  drainer: InboxDrainer | null;
+}
+
+export function unipileRoute(options: ProviderRouteOptions): Hono {
+  const { db, config, logger, now, drainer } = options;
+  const route = new Hono();
+  route.post(
+    "/",
+    requireSecret({
+      header: config.secretHeader,
+      secret: config.secret,
+      onReject: (reason) => logger.warn({ provider: "unipile", status: 401, reason }, "webhook rejected: secret header missing or wrong"),
+    }),
+    bodyLimit({
+      maxSize: config.maxBodyBytes,
+      onError: (c) => {
+        logger.warn({ provider: "unipile", status: 413, maxBytes: config.maxBodyBytes }, "webhook rejected: body too large");
+        return c.json({ error: `body larger than ${config.maxBodyBytes} bytes (OFFERLAB_WEBHOOK_MAX_BODY)` }, 413);
+      },
+    }),
+    async (c) => {
+      const text = await c.req.text();
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch (error) {
+        logger.warn({ provider: "unipile", status: 400, bytes: text.length }, "webhook rejected: malformed JSON");
+        return c.json({ error: `malformed JSON: ${error instanceof Error ? error.message : String(error)}` }, 400);
+      }
+      let parsed: UnipileWebhookPayload;
+      try {
+        parsed = parseUnipileWebhook(body);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        logger.warn({ provider: "unipile", status: 400, problem: message }, "webhook rejected: unknown or invalid shape");
+        return c.json({ error: message }, 400);
+      }
+      // The key needs no context: for messages and emails it is the message's own id, the same
+      // the inbox sync stores, whichever direction the worker later decides.
+      const event = toProviderEvent(parsed);
+      const receivedAt = now();
+      const stored = await storeWebhookEvent(db, {
+        provider: "unipile",
+        dedupeKey: providerEventKey(event, receivedAt),
+        eventType: event.type,
+        payload: body,
+        receivedAt,
+      });
+      logger.info({ provider: "unipile", event: parsed.source === "account_status" ? "account_status" : (body as { event: string }).event, eventType: event.type, stored: stored.stored, inboxId: stored.id }, stored.stored ? "webhook stored" : "webhook already stored (redelivery)");
+      drainer?.kick();
+      return c.json({ ok: true, stored: stored.stored, duplicate: !stored.stored }, 200);
+    },
+  );
+  return route;
+}
