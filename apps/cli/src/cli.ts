@@ -3,6 +3,11 @@ import { Command, CommanderError } from "commander";
 import { registerDashboardCommands } from "./commands/dashboards.js";
 import { registerDbCommands } from "./commands/db.js";
 import { registerOfferCommands } from "./commands/offers.js";
+import { registerAccountCommands } from "./commands/accounts.js";
+import { registerCampaignCommands } from "./commands/campaigns.js";
+import { registerInitCommand } from "./commands/init.js";
+import { registerTemplateCommands } from "./commands/templates.js";
+import { registerWhyCommand } from "./commands/why.js";
 import { CliError, EXIT, processIo, type Io } from "./output.js";
 
 export const VERSION = "0.0.0";
@@ -16,7 +21,12 @@ export function buildProgram(io: Io): Command {
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   registerDbCommands(program, io);
+  registerInitCommand(program, io);
   registerOfferCommands(program, io);
+  registerTemplateCommands(program, io);
+  registerAccountCommands(program, io);
+  registerCampaignCommands(program, io);
+  registerWhyCommand(program, io);
   registerDashboardCommands(program, io);
   for (const cmd of program.commands) {
     cmd.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });

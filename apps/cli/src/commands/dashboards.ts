@@ -1,6 +1,4 @@
-import { normalizeEmail, normalizeLinkedInUrl } from "@offerlab/core";
-import { contacts as contactsRepo, views, type Db } from "@offerlab/db";
-import { describeReason, isReasonCode } from "@offerlab/scheduler";
+import { views, type Db } from "@offerlab/db";
 import type { Command } from "commander";
 import { openDatabase } from "../database.js";
 import { CliError, EXIT, json, table, type Io } from "../output.js";
@@ -159,51 +157,5 @@ export function registerDashboardCommands(program: Command, io: Io): void {
     .action(async (o: { days?: string; json?: boolean }) => {
       const rows = await withDb(io, (db) => views.toolUsageStats(db, { days: positiveInt("--days", o.days, 7) }));
       print(io, o.json, rows, [{ key: "name", title: "tool" }, { key: "total_calls", title: "calls" }, { key: "total_credits", title: "credits" }, { key: "avg_duration", title: "avg ms" }], "No provider calls recorded in that window.");
-    });
-
-  program
-    .command("why")
-    .description("Everything offerlab did or did not do for one person, and why")
-    .argument("<person>", "an email address or a LinkedIn profile URL")
-    .option("--json", "print the story as JSON")
-    .action(async (person: string, o: { json?: boolean }) => {
-      const email = normalizeEmail(person);
-      const linkedinUrl = email ? null : normalizeLinkedInUrl(person);
-      if (!email && !linkedinUrl) {
-        throw new CliError(`"${person}" is neither an email address nor a LinkedIn profile URL (https://www.linkedin.com/in/<id>)`, EXIT.usage);
-      }
-      const story = await withDb(io, async (db) => {
-        const rows = await contactsRepo.findPerson(db, { email, linkedinUrl });
-        const ids = rows.map((r) => r.id);
-        if (ids.length === 0) return null;
-        const enrolments = await db
-          .selectFrom("campaign_contacts as cc")
-          .innerJoin("campaigns as c", "c.id", "cc.campaign_id")
-          .select(["c.name as campaign", "cc.status", "cc.current_step", "cc.touches", "cc.next_step_at", "cc.stop_reason", "cc.replied"])
-          .where("cc.contact_id", "in", ids)
-          .execute();
-        const sends = await db
-          .selectFrom("send_queue as sq")
-          .innerJoin("campaigns as c", "c.id", "sq.campaign_id")
-          .leftJoin("accounts as a", "a.id", "sq.account_id")
-          .select(["c.name as campaign", "sq.sequence_step as step", "sq.channel", "sq.status", "sq.scheduled_for", "sq.sent_at", "sq.defer_reason", "sq.last_error", "a.name as account"])
-          .where("sq.contact_id", "in", ids)
-          .orderBy("sq.scheduled_for")
-          .execute();
-        return {
-          person: { email, linkedin_url: linkedinUrl, rows: rows.map((r) => ({ id: r.id, offer_id: r.offer_id, status: r.status, global_status: r.global_status, last_contacted: r.global_last_contacted_at })) },
-          campaigns: enrolments,
-          sends: sends.map((s) => ({ ...s, why: s.defer_reason ? (isReasonCode(s.defer_reason) ? describeReason(s.defer_reason) : s.defer_reason) : null })),
-        };
-      });
-      if (!story) throw new CliError(`no contact matches ${email ?? linkedinUrl}`, EXIT.failure);
-      if (o.json) {
-        io.stdout(json(story));
-        return;
-      }
-      io.stdout(`${email ?? linkedinUrl}: ${story.person.rows.length} contact row(s), global status ${story.person.rows[0]?.global_status}\n\n`);
-      print(io, false, story.campaigns, [{ key: "campaign", max: 28 }, { key: "status" }, { key: "current_step", title: "step" }, { key: "touches" }, { key: "next_step_at", title: "next step" }, { key: "stop_reason", title: "stopped because", max: 40 }], "Not in any campaign.");
-      io.stdout("\n");
-      print(io, false, story.sends, [{ key: "campaign", max: 20 }, { key: "step" }, { key: "channel" }, { key: "status" }, { key: "scheduled_for", title: "scheduled" }, { key: "sent_at", title: "sent" }, { key: "account", max: 20 }, { key: "why", max: 60 }], "Nothing queued for this person.");
     });
 }

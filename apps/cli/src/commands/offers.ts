@@ -1,11 +1,24 @@
 import fs from "node:fs";
 import path from "node:path";
-import { OfferStatus, ValidationError } from "@offerlab/core";
-import { offers } from "@offerlab/db";
+import {
+  deriveIcp,
+  formatLintResult,
+  generatePositioning,
+  GenerationError,
+  generateTemplates,
+  lintTemplate,
+  linkedInTemplateKeys,
+  type LinkedInTemplateKey,
+  type LlmOptions,
+} from "@offerlab/copy";
+import { OfferStatus, ValidationError, type EmailTemplates, type Icp, type LinkedInTemplates, type PositioningCanvas } from "@offerlab/core";
+import { offerCopy, offers, templatesFromCopy, type MessageTemplate, type Offer } from "@offerlab/db";
+import { createSandbox, isSandboxEnabled, SANDBOX_BANNER, SANDBOX_ENV } from "@offerlab/sandbox";
 import type { Command } from "commander";
 import YAML from "yaml";
 import { openDatabase } from "../database.js";
 import { CliError, EXIT, json, table, type Io } from "../output.js";
+import { examples, fields, intFlag, listFlag, readObjectFile, withDb } from "./product-helpers.js";
 
 /** Flags of `offers create`, mapped onto the offers columns they set. */
 const FLAG_COLUMNS = {
@@ -42,6 +55,10 @@ function readOfferFile(file: string, cwd: string): Record<string, unknown> {
   return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, typeof v === "string" ? v.trim() : v]));
 }
 
+function icpLine(icp: Icp): string {
+  return `${icp.buyer.titles.join(", ")} at ${icp.company.verticals.join(", ")} companies of ${icp.company.size_min}-${icp.company.size_max} people`;
+}
+
 function showOffer(o: Record<string, unknown>): string {
   const lines = [
     ["id", o.id],
@@ -54,8 +71,10 @@ function showOffer(o: Record<string, unknown>): string {
     ["problem solved", o.problem_solved],
     ["value proposition", o.value_proposition],
     ["price range", o.price_range],
-    ["positioning", o.positioning ? "yes" : "not generated yet"],
-    ["icp", o.icp ? "yes" : "not generated yet"],
+    ["positioning", (o.positioning as PositioningCanvas | null)?.positioning_statement ?? "not generated yet"],
+    ["icp", o.icp ? icpLine(o.icp as Icp) : "not generated yet"],
+    ["email copy", (o.email_templates as EmailTemplates | null) ? `${(o.email_templates as EmailTemplates).sequence.length} email(s)` : "none"],
+    ["linkedin copy", (o.linkedin_templates as LinkedInTemplates | null) ? Object.keys(o.linkedin_templates as object).join(", ") : "none"],
     ["totals", `${o.total_companies} companies, ${o.total_contacts} contacts, ${o.total_sent} sent, ${o.total_replies} replies, ${o.total_meetings} meetings`],
     ["created", (o.created_at as Date).toISOString()],
   ].filter(([, v]) => v !== null && v !== undefined);
@@ -71,7 +90,14 @@ export function registerOfferCommands(program: Command, io: Io): void {
     .description("Create an offer from flags and/or a YAML or JSON file (flags win over the file)")
     .option("-f, --file <path>", "offer.yaml or offer.json with the offer's fields (snake_case, as in the offers table)")
     .option("--json", "print the created offer as JSON")
-    .option("--if-not-exists", "when an offer with the same slug exists, leave it unchanged and exit 0");
+    .option("--if-not-exists", "when an offer with the same slug exists, leave it unchanged and exit 0")
+    .addHelpText(
+      "after",
+      examples([
+        "offerlab offers create --file examples/offer.yaml",
+        'offerlab offers create --name "Fractional RevOps" --type service --ownership client --client-name Acme --description "RevOps for seed teams"',
+      ]),
+    );
   create
     .option("--name <name>", "offer name (required)")
     .option("--slug <slug>", "URL-friendly id (default: from the name)")
@@ -161,6 +187,237 @@ export function registerOfferCommands(program: Command, io: Io): void {
         io.stdout(opts.json ? json(offer) : showOffer(offer));
       } finally {
         await db.destroy();
+      }
+    });
+
+  registerOfferCopyCommands(cmd, io);
+}
+
+/** Offer fields `offers new` and `offers edit` take as flags, mapped onto their columns. */
+const EDIT_FLAGS = {
+  name: "name",
+  slug: "slug",
+  type: "type",
+  ownership: "ownership",
+  clientName: "client_name",
+  description: "description",
+  problemSolved: "problem_solved",
+  valueProposition: "value_proposition",
+  priceRange: "price_range",
+} as const;
+
+function addOfferFieldFlags(cmd: Command): Command {
+  return cmd
+    .option("--name <name>", "offer name")
+    .option("--slug <slug>", "URL-friendly id (default: from the name)")
+    .option("--type <type>", "product | service")
+    .option("--ownership <ownership>", "internal | client")
+    .option("--client-name <name>", "the client, when ownership is client")
+    .option("--description <text>", "what the offer is: a few sentences are enough")
+    .option("--problem-solved <text>", "the problem it solves")
+    .option("--value-proposition <text>", "why buyers care")
+    .option("--price-range <range>", "e.g. low, mid, high, enterprise");
+}
+
+function flagValues(opts: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [flag, column] of Object.entries(EDIT_FLAGS)) if (opts[flag] !== undefined) out[column] = opts[flag];
+  return out;
+}
+
+function generationFailure(error: unknown): never {
+  if (!GenerationError.isInstance(error)) throw error;
+  const detail = error.issues.length ? `\n${error.issues.map((i) => `  - ${i.field}: ${i.message}`).join("\n")}` : "";
+  if (error.kind === "not_configured") {
+    throw new CliError(`${error.message.replace(/^\[copy\] /, "")}; or run with --sandbox (or ${SANDBOX_ENV}=1) to use the simulated LLM. Nothing was written.`, EXIT.usage);
+  }
+  throw new CliError(`generation failed (${error.kind}): ${error.message.replace(/^\[copy\] /, "")}${detail}\nNothing was written.`, EXIT.failure);
+}
+
+/** The copy of an offer in words: positioning, ICP, and every template with its lint. */
+function describeCopy(offer: Offer, templates: readonly Pick<MessageTemplate, "id" | "name" | "channel" | "sequence_step" | "subject" | "body" | "status">[]): string {
+  const out: string[] = [];
+  const p = offer.positioning;
+  if (p) {
+    out.push("Positioning", `  ${p.positioning_statement}`, `  category: ${p.category.name} (vs ${p.category.competing_with}); ${p.category.differentiator}`);
+    out.push(`  problem: ${p.problem.core_problem} — felt by ${p.problem.who_feels_it.join(", ")} (${p.problem.awareness_level})`);
+    out.push("  symptoms (score /20):", ...p.symptoms.map((s) => `    ${String(s.score.total).padStart(2)}  ${s.signal} — ${s.detection}, ${s.filter}`));
+    out.push("  signal stacks:", ...p.signal_stacks.map((s) => `    ${s.priority.padEnd(6)} ${s.name}: ${s.signals.join(" + ")} (expected ${s.expected_reply_rate})`));
+    out.push(`  disqualifying: ${p.disqualifying_signals.join("; ")}`, "");
+  }
+  if (offer.icp) out.push("ICP", `  ${icpLine(offer.icp)}`, `  signals: ${offer.icp.company.signals.join(", ")}`, `  seniority: ${offer.icp.buyer.seniority.join(", ")}`, "");
+  if (templates.length) {
+    out.push("Templates (drafts until approved)");
+    for (const t of templates) {
+      const lint = lintTemplate({ channel: t.channel, subject: t.subject, body: t.body, sequence_step: t.sequence_step });
+      out.push(`  [${t.id.slice(0, 8)}] ${t.name} (${t.channel}${t.sequence_step ? `, step ${t.sequence_step}` : ""}, ${t.status})`);
+      if (t.subject) out.push(`    subject: ${t.subject}`);
+      out.push(...t.body.split("\n").map((l) => `    ${l}`));
+      if (lint.errors.length || lint.warnings.length) out.push(...formatLintResult(lint).split("\n").map((l) => `    ${l}`));
+    }
+  }
+  return out.join("\n") + "\n";
+}
+
+function registerOfferCopyCommands(cmd: Command, io: Io): void {
+  addOfferFieldFlags(
+    cmd
+      .command("new")
+      .description("Create an offer from a description: generates its positioning canvas, ICP and email/LinkedIn copy, shows them, and saves it as a draft")
+      .option("-f, --file <path>", "offer.yaml or offer.json with the offer's fields (flags win)")
+      .option("--email-steps <n>", "emails in the generated sequence, 0 for none (default 3)")
+      .option("--linkedin <templates>", `LinkedIn templates to write, comma-separated: ${linkedInTemplateKeys.join(", ")}, or none (default connection_request,follow_up_dm)`)
+      .option("--sandbox", `use the simulated LLM of @offerlab/sandbox (no API key needed; also ${SANDBOX_ENV}=1)`)
+      .option("--sandbox-seed <seed>", "seed of the simulated LLM's world (default: OFFERLAB_SANDBOX_SEED, else offerlab)")
+      .option("--dry-run", "generate and show, but save nothing")
+      .option("--json", "print the offer and its templates as JSON"),
+  )
+    .addHelpText(
+      "after",
+      `
+Type defaults to product and ownership to internal. The model comes from OFFERLAB_LLM
+(anthropic:<model> with ANTHROPIC_API_KEY, or openai:<model> with OPENAI_API_KEY); with --sandbox
+a simulated model answers instead and every output says so.
+${examples([
+  'offerlab offers new --name "AI Sales Coach" --description "AI role-play for SaaS reps to practise discovery before live calls"',
+  "offerlab offers new --file offer.yaml --email-steps 4 --linkedin connection_request,follow_up_dm,inmail",
+  'offerlab offers new --sandbox --name "Fractional RevOps" --type service --description "RevOps for seed-stage SaaS" --json',
+])}`,
+    )
+    .action(async (opts: Record<string, string | boolean | undefined>) => {
+      const input: Record<string, unknown> = { type: "product", ownership: "internal", ...(opts.file ? readOfferFile(String(opts.file), io.cwd) : {}), ...flagValues(opts) };
+      const emailSteps = intFlag("--email-steps", opts.emailSteps as string | undefined, 0, 10) ?? 3;
+      const linkedinRaw = opts.linkedin as string | undefined;
+      const linkedin: LinkedInTemplateKey[] =
+        linkedinRaw === "none" ? [] : (listFlag("--linkedin", linkedinRaw, linkedInTemplateKeys) ?? ["connection_request", "follow_up_dm"]);
+      if (emailSteps === 0 && linkedin.length === 0) throw new CliError("--email-steps 0 with --linkedin none leaves nothing to write: ask for some copy", EXIT.usage);
+      // Validate before any model call or database write.
+      const { OfferCreateInput } = await import("@offerlab/db");
+      const check = OfferCreateInput.safeParse(input);
+      if (!check.success) {
+        const { toFieldIssues } = await import("@offerlab/core");
+        throw new ValidationError("offer", toFieldIssues(check.error));
+      }
+      if (check.data.ownership === "client" && !check.data.client_name) {
+        throw new ValidationError("offer", [{ field: "client_name", message: 'is required when ownership is "client" (name the client)' }]);
+      }
+      const sandbox = isSandboxEnabled(io.env, { sandbox: opts.sandbox === true });
+      const llm: LlmOptions = { env: io.env };
+      if (sandbox) {
+        io.stderr(`${SANDBOX_BANNER}\n`);
+        const seed = (opts.sandboxSeed as string | undefined) ?? (io.env.OFFERLAB_SANDBOX_SEED?.trim() || "offerlab");
+        llm.model = createSandbox({ seed, env: io.env }).llm.model;
+      }
+      const slug = check.data.slug ?? (await import("@offerlab/core")).slugify(check.data.name, 60);
+      if (!opts.dryRun) {
+        const taken = await withDb(io, (db) => offers.get(db, slug));
+        if (taken) throw new ValidationError("offer", [{ field: "slug", message: `"${slug}" is already used by another offer; pass --slug or change --name` }]);
+      }
+      const offerInput = { ...check.data, name: check.data.name, description: check.data.description };
+      const step = (what: string) => (opts.json ? undefined : io.stderr(`${what}…\n`));
+      let positioning: PositioningCanvas;
+      let icp: Icp;
+      let email_templates: EmailTemplates | null = null;
+      let linkedin_templates: LinkedInTemplates | null = null;
+      try {
+        step("Generating the positioning canvas");
+        positioning = await generatePositioning(offerInput, llm);
+        step("Deriving the ICP");
+        icp = await deriveIcp(positioning, llm);
+        if (emailSteps > 0) {
+          step(`Writing ${emailSteps} email(s)`);
+          email_templates = await generateTemplates(offerInput, positioning, icp, { channel: "email", steps: emailSteps }, llm);
+        }
+        if (linkedin.length > 0) {
+          step(`Writing LinkedIn copy (${linkedin.join(", ")})`);
+          linkedin_templates = await generateTemplates(offerInput, positioning, icp, { channel: "linkedin", steps: linkedin }, llm);
+        }
+      } catch (error) {
+        generationFailure(error);
+      }
+      const full = { ...check.data, slug, status: "draft" as const, positioning, icp, email_templates, linkedin_templates };
+      if (opts.dryRun) {
+        const preview = templatesFromCopy(full).map((t, i) => ({ ...t, id: `draft-${i + 1}`.padEnd(8, "0"), status: "draft" as const }));
+        if (opts.json) io.stdout(json({ sandbox, saved: false, offer: full, templates: preview }));
+        else io.stdout(`${describeCopy(full as unknown as Offer, preview)}\nDry run: nothing was saved.\n`);
+        return;
+      }
+      const { offer, templates } = await withDb(io, (db) => offerCopy.create(db, full));
+      if (opts.json) {
+        io.stdout(json({ sandbox, saved: true, offer, templates }));
+        return;
+      }
+      io.stdout(describeCopy(offer, templates));
+      io.stdout(
+        `\n${sandbox ? "[SANDBOX] " : ""}Saved offer ${offer.slug} (${offer.id}) as a draft with ${templates.length} draft template(s).\n` +
+          `Next: review them with \`offerlab templates list --offer ${offer.slug}\`, approve with \`offerlab templates approve --offer ${offer.slug}\`, ` +
+          `then \`offerlab offers status ${offer.slug} ready\`.\n`,
+      );
+    });
+
+  addOfferFieldFlags(
+    cmd
+      .command("edit")
+      .description("Change an offer's fields or copy; templates whose text changed become new drafts (to approve again)")
+      .argument("<offer>", "the offer's id or slug")
+      .option("-f, --file <path>", "YAML or JSON with the fields to change, including positioning, icp, email_templates, linkedin_templates"),
+  )
+    .option("--json", "print the offer and what happened to its templates as JSON")
+    .addHelpText(
+      "after",
+      examples([
+        'offerlab offers edit ai-sales-coach --price-range high --value-proposition "Ramp in half the time"',
+        "offerlab offers edit ai-sales-coach --file copy.yaml   # e.g. email_templates: {sequence: [...]}",
+      ]),
+    )
+    .action(async (ref: string, opts: Record<string, string | boolean | undefined>) => {
+      const patch: Record<string, unknown> = { ...(opts.file ? readObjectFile("--file", String(opts.file), io.cwd) : {}), ...flagValues(opts) };
+      if (Object.keys(patch).length === 0) throw new CliError("nothing to change: pass a field flag (see --help) or --file", EXIT.usage);
+      const { offer, templates } = await withDb(io, (db) => offerCopy.update(db, ref, patch));
+      if (opts.json) {
+        io.stdout(json({ offer, templates }));
+        return;
+      }
+      io.stdout(`Updated offer ${offer.slug}: ${Object.keys(patch).join(", ")}.\n`);
+      if (templates.created.length || templates.archived) {
+        io.stdout(
+          `Templates: ${templates.created.length} new draft(s), ${templates.kept} unchanged, ${templates.archived} archived. ` +
+            `Approve the new drafts with \`offerlab templates approve --offer ${offer.slug}\`.\n`,
+        );
+      }
+    });
+
+  cmd
+    .command("status")
+    .description("Move an offer through its lifecycle: draft → ready → active ⇄ paused → completed, or killed")
+    .argument("<offer>", "the offer's id or slug")
+    .argument("<status>", `the new status: ${OfferStatus.options.join(", ")}`)
+    .option("--json", "print the result as JSON")
+    .addHelpText(
+      "after",
+      `
+ready and active need an ICP and at least one approved template. A killed offer can only go back
+to draft. Campaigns keep their own status: pause them with \`offerlab campaigns pause\`.
+${examples(["offerlab offers status ai-sales-coach ready", "offerlab offers status ai-sales-coach killed --json"])}`,
+    )
+    .action(async (ref: string, status: string, opts: { json?: boolean }) => {
+      const parsed = OfferStatus.safeParse(status);
+      if (!parsed.success) throw new CliError(`<status>: must be one of ${OfferStatus.options.join(", ")} (got "${status}")`, EXIT.usage);
+      const result = await withDb(io, (db) => offerCopy.setStatus(db, ref, parsed.data));
+      if (opts.json) {
+        io.stdout(json(result));
+        return;
+      }
+      io.stdout(
+        result.previous === parsed.data
+          ? `Offer ${result.offer.slug} is already ${parsed.data}.\n`
+          : fields([
+              ["offer", result.offer.slug],
+              ["status", `${result.previous} → ${result.offer.status}`],
+            ]),
+      );
+      if (result.activeCampaigns > 0 && ["paused", "completed", "killed"].includes(parsed.data)) {
+        io.stdout(`Note: ${result.activeCampaigns} campaign(s) of this offer are still active; pause them with \`offerlab campaigns pause <campaign>\`.\n`);
       }
     });
 }

@@ -1,0 +1,128 @@
+import { formatLintResult, lintTemplate, type LintResult } from "@offerlab/copy";
+import { MessageChannel, MessageTemplateStatus, ValidationError } from "@offerlab/core";
+import { messageTemplates, offers, type MessageTemplate } from "@offerlab/db";
+import type { Command } from "commander";
+import { CliError, EXIT, json, table, type Io } from "../output.js";
+import { enumFlag, examples, withDb } from "./product-helpers.js";
+
+function lintOf(t: Pick<MessageTemplate, "channel" | "subject" | "body" | "sequence_step">): LintResult {
+  return lintTemplate({ channel: t.channel, subject: t.subject, body: t.body, sequence_step: t.sequence_step });
+}
+
+function oneLine(text: string | null, max: number): string {
+  if (!text) return "";
+  const s = text.replace(/\s+/g, " ").trim();
+  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+}
+
+/** `offerlab templates …`: review and approve the message templates the planner sends from. */
+export function registerTemplateCommands(program: Command, io: Io): void {
+  const cmd = program.command("templates").description("Message templates: review the copy, approve what may be sent");
+
+  cmd
+    .command("list")
+    .description("List templates with their status and lint (✖ errors block approval, ⚠ warnings do not)")
+    .option("--offer <offer>", "only this offer (id or slug)")
+    .option("--status <status>", `only this status: ${MessageTemplateStatus.options.join(", ")} (default: all but archived)`)
+    .option("--channel <channel>", `only this channel: ${MessageChannel.options.join(", ")}`)
+    .option("--full", "print each template in full, with its lint messages")
+    .option("--json", "print the templates, with their lint, as JSON")
+    .addHelpText(
+      "after",
+      examples(["offerlab templates list --offer ai-sales-coach", "offerlab templates list --status draft --full", "offerlab templates list --channel email --json"]),
+    )
+    .action(async (o: { offer?: string; status?: string; channel?: string; full?: boolean; json?: boolean }) => {
+      const status = enumFlag("--status", o.status, MessageTemplateStatus.options);
+      const channel = enumFlag("--channel", o.channel, MessageChannel.options);
+      const rows = await withDb(io, async (db) => {
+        let offerId: string | undefined;
+        if (o.offer) {
+          const offer = await offers.get(db, o.offer);
+          if (!offer) throw new CliError(`--offer: no offer with id or slug "${o.offer}" (see \`offerlab offers list\`)`, EXIT.usage);
+          offerId = offer.id;
+        }
+        return messageTemplates.list(db, { ...(offerId ? { offerId } : {}), ...(status ? { status } : {}), ...(channel ? { channel } : {}) });
+      });
+      const withLint = rows.map((r) => ({ ...r, lint: lintOf(r) }));
+      if (o.json) {
+        io.stdout(json(withLint.map((r) => ({ ...r, lint: { ok: r.lint.ok, errors: r.lint.errors, warnings: r.lint.warnings } }))));
+        return;
+      }
+      if (rows.length === 0) {
+        io.stdout("No templates. Generate copy with `offerlab offers new`, or change the filters.\n");
+        return;
+      }
+      if (o.full) {
+        for (const r of withLint) {
+          io.stdout(`[${r.id.slice(0, 8)}] ${r.offer_slug} · ${r.name} · ${r.channel}${r.sequence_step ? ` step ${r.sequence_step}` : ""}${r.campaign_slug ? ` · campaign ${r.campaign_slug}` : ""} · ${r.status}\n`);
+          if (r.subject) io.stdout(`  subject: ${r.subject}\n`);
+          io.stdout(`${r.body.split("\n").map((l) => `  ${l}`).join("\n")}\n`);
+          io.stdout(`  lint: ${formatLintResult(r.lint).split("\n").join("\n        ")}\n\n`);
+        }
+        return;
+      }
+      io.stdout(
+        table(
+          withLint.map((r) => ({
+            id: r.id.slice(0, 8),
+            offer: r.offer_slug,
+            campaign: r.campaign_slug ?? "",
+            channel: r.channel,
+            step: r.sequence_step ?? "any",
+            status: r.status,
+            lint: r.lint.errors.length ? `✖ ${r.lint.errors.length}` : r.lint.warnings.length ? `⚠ ${r.lint.warnings.length}` : "ok",
+            text: oneLine(r.subject ? `${r.subject} | ${r.body}` : r.body, 60),
+          })),
+          [{ key: "id" }, { key: "offer", max: 20 }, { key: "campaign", max: 24 }, { key: "channel" }, { key: "step" }, { key: "status" }, { key: "lint" }, { key: "text" }],
+        ),
+      );
+    });
+
+  cmd
+    .command("approve")
+    .description("Approve templates so the planner may send them; a template with a lint error is refused")
+    .argument("[ids...]", "template ids, or their first 8 characters as `templates list` shows them")
+    .option("--offer <offer>", "approve every draft template of this offer (id or slug)")
+    .option("--json", "print what was approved as JSON")
+    .addHelpText(
+      "after",
+      `
+Each template is linted first (template syntax, empty body, missing first subject, over the
+channel's length limit); if any has an error, nothing is approved. Warnings (links, spam words,
+unknown variables) are shown and do not block. Archived templates (copy that was replaced) cannot
+be approved.
+${examples(["offerlab templates approve 3f0c9a1b 77d2e4c0", "offerlab templates approve --offer ai-sales-coach"])}`,
+    )
+    .action(async (ids: string[], o: { offer?: string; json?: boolean }) => {
+      if (ids.length === 0 && !o.offer) throw new CliError("name templates to approve (ids from `offerlab templates list`) or pass --offer <offer>", EXIT.usage);
+      if (ids.length > 0 && o.offer) throw new CliError("pass template ids or --offer, not both", EXIT.usage);
+      const result = await withDb(io, async (db) => {
+        let chosen: MessageTemplate[];
+        if (o.offer) {
+          const offer = await offers.get(db, o.offer);
+          if (!offer) throw new CliError(`--offer: no offer with id or slug "${o.offer}" (see \`offerlab offers list\`)`, EXIT.usage);
+          chosen = await messageTemplates.list(db, { offerId: offer.id, status: "draft" });
+          if (chosen.length === 0) throw new CliError(`offer ${offer.slug} has no draft template to approve`, EXIT.usage);
+        } else {
+          chosen = await messageTemplates.find(db, ids);
+        }
+        const issues = [];
+        for (const t of chosen) {
+          if (t.status === "archived") issues.push({ field: t.id.slice(0, 8), message: `"${t.name}" is archived (its copy was replaced); approve the newer draft instead` });
+          const lint = lintOf(t);
+          for (const e of lint.errors) issues.push({ field: t.id.slice(0, 8), message: `"${t.name}": ${e.message}` });
+        }
+        if (issues.length) throw new ValidationError("template", issues);
+        const toApprove = chosen.filter((t) => t.status !== "approved");
+        const approved = await messageTemplates.setStatus(db, toApprove.map((t) => t.id), "approved");
+        return { approved, unchanged: chosen.length - toApprove.length, warnings: chosen.flatMap((t) => lintOf(t).warnings.map((w) => ({ id: t.id, name: t.name, message: w.message }))) };
+      });
+      if (o.json) {
+        io.stdout(json(result));
+        return;
+      }
+      for (const t of result.approved) io.stdout(`Approved [${t.id.slice(0, 8)}] ${t.name} (${t.channel}${t.sequence_step ? ` step ${t.sequence_step}` : ""}).\n`);
+      if (result.unchanged) io.stdout(`${result.unchanged} already approved.\n`);
+      for (const w of result.warnings) io.stdout(`⚠ [${w.id.slice(0, 8)}] ${w.name}: ${w.message}\n`);
+    });
+}

@@ -1,0 +1,132 @@
+import { normalizeEmail, normalizeLinkedInUrl } from "@offerlab/core";
+import { personHistory, type PersonEvent } from "@offerlab/db";
+import { checkEligibility, coolingOffEndsAt, describeReason, isReasonCode } from "@offerlab/scheduler";
+import type { Command } from "commander";
+import { CliError, EXIT, json, table, type Io } from "../output.js";
+import { examples, when, withDb } from "./product-helpers.js";
+
+function why(reason: string | null): string | null {
+  if (!reason) return null;
+  if (reason === "campaign_cancelled") return "The campaign was cancelled.";
+  if (reason === "completed") return "Every step of the sequence was done.";
+  return isReasonCode(reason) ? describeReason(reason) : reason;
+}
+
+/** One timeline entry as a sentence. */
+function sentence(e: PersonEvent): string {
+  const where = [e.campaign, e.step !== null ? `step ${e.step}` : null, e.channel].filter(Boolean).join(" · ");
+  const prefix = where ? `${where}: ` : "";
+  const reason = why(e.reason);
+  switch (e.kind) {
+    case "contact_added":
+      return `added as a ${e.detail} (status ${e.status})`;
+    case "enrolled":
+      return `${prefix}enrolled`;
+    case "sequence_ended":
+      return `${prefix}sequence ended (${e.status})${reason ? ` — ${reason}` : ""}`;
+    case "queued":
+      return `${prefix}planned ${e.detail ?? ""}`.trimEnd();
+    case "waiting":
+      return `${prefix}waiting (${e.status}) — ${reason}${e.detail ? ` (${e.detail})` : ""}`;
+    case "attempt":
+      return `${prefix}send attempt ${e.status}${e.detail ? ` — ${e.detail}` : ""}`;
+    case "sent":
+      return `${prefix}sent${e.detail ? ` — ${e.detail}` : ""}`;
+    case "not_sent":
+      return `${prefix}not sent (${e.status})${reason ? ` — ${reason}` : ""}${e.detail ? ` (${e.detail})` : ""}`;
+    case "event":
+      return `${prefix}${e.status}`;
+    case "outreach":
+      return `${prefix}touched (${e.status})${e.detail ? ` — ${e.detail}` : ""}`;
+    case "replied":
+      return `${prefix}replied${e.status ? ` (${e.status})` : ""}${e.detail ? `: "${e.detail}"` : ""}`;
+  }
+}
+
+/** `offerlab why <person>`: every campaign, send, skip and reason for one person. */
+export function registerWhyCommand(program: Command, io: Io): void {
+  program
+    .command("why")
+    .description("Everything offerlab did or did not do for one person, across every offer, and why")
+    .argument("<person>", "an email address or a LinkedIn profile URL")
+    .option("--json", "print the whole history as JSON")
+    .addHelpText(
+      "after",
+      `
+The person is every contact row with the same email or LinkedIn URL, in any offer. Shows whether a
+new campaign may start with them now (the 60-day rule, do-not-contact …), their campaigns, and a
+time-ordered story: planned, waiting (and why), attempts, sent, skipped (and why), replies.
+${examples(["offerlab why jane@acme.com", "offerlab why https://www.linkedin.com/in/jane-doe --json"])}`,
+    )
+    .action(async (person: string, o: { json?: boolean }) => {
+      const email = normalizeEmail(person);
+      const linkedinUrl = email ? null : normalizeLinkedInUrl(person);
+      if (!email && !linkedinUrl) {
+        throw new CliError(`"${person}" is neither an email address nor a LinkedIn profile URL (https://www.linkedin.com/in/<id>)`, EXIT.usage);
+      }
+      const now = new Date();
+      const history = await withDb(io, async (db) => {
+        const first = await personHistory(db, { email, linkedinUrl });
+        if (!first) return null;
+        // One key finds the rows; their other key (email ↔ LinkedIn URL) finds the rest of the person.
+        const otherEmail = email ?? first.contacts.map((c) => c.email).find(Boolean) ?? null;
+        const otherLinkedIn = linkedinUrl ?? first.contacts.map((c) => c.linkedin_url).find(Boolean) ?? null;
+        return otherEmail === email && otherLinkedIn === linkedinUrl ? first : personHistory(db, { email: otherEmail, linkedinUrl: otherLinkedIn });
+      });
+      if (!history) throw new CliError(`no contact matches ${email ?? linkedinUrl} (nothing was ever done for this person)`, EXIT.failure);
+
+      const eligibility = checkEligibility(
+        { rows: history.contacts.map((c) => ({ global_status: c.global_status, status: c.status, eligible_for_outreach: c.eligible_for_outreach, connection_degree: null })), lastTouchAt: history.lastTouchAt },
+        { isFirstTouch: true, action: "email", now },
+      );
+      const newCampaign = {
+        allowed: eligibility.ok,
+        reason: eligibility.ok ? null : eligibility.reason,
+        why: eligibility.ok ? null : describeReason(eligibility.reason),
+        cooling_off_until: history.lastTouchAt && !eligibility.ok && eligibility.reason === "cooling_off" ? coolingOffEndsAt(history.lastTouchAt) : null,
+      };
+      const sends = history.sends.map((s) => ({ ...s, why: why(s.defer_reason) }));
+      if (o.json) {
+        io.stdout(json({ ...history, sends, newCampaign }));
+        return;
+      }
+      const key = [history.email, history.linkedinUrl].filter(Boolean).join(" / ");
+      io.stdout(`${key}: ${history.contacts.length} contact row(s) across ${new Set(history.contacts.map((c) => c.offer)).size} offer(s)\n`);
+      io.stdout(
+        newCampaign.allowed
+          ? "A new campaign may start with this person now.\n"
+          : `A new campaign may not start with this person now: ${newCampaign.why}${newCampaign.cooling_off_until ? ` (possible from ${when(newCampaign.cooling_off_until)} UTC)` : ""}\n`,
+      );
+      if (history.lastTouchAt) io.stdout(`Our last touch: ${when(history.lastTouchAt)} UTC.\n`);
+      if (history.contacts.length) {
+        io.stdout("\n" + table(history.contacts.map((c) => ({ ...c })), [
+          { key: "offer", max: 24 },
+          { key: "full_name", title: "name", max: 24 },
+          { key: "company", max: 20 },
+          { key: "status" },
+          { key: "global_status", title: "global" },
+          { key: "eligible_for_outreach", title: "eligible" },
+        ]));
+      }
+      io.stdout("\nCampaigns\n");
+      if (history.campaigns.length === 0) io.stdout("Not in any campaign.\n");
+      else
+        io.stdout(
+          table(
+            history.campaigns.map((c) => ({ ...c, stopped: why(c.stop_reason) ?? "", progress: `${c.current_step}/${c.max_step ?? "?"}` })),
+            [
+              { key: "campaign", max: 28 },
+              { key: "campaign_status", title: "campaign is" },
+              { key: "status", title: "person is" },
+              { key: "progress", title: "step" },
+              { key: "touches" },
+              { key: "next_step_at", title: "next step" },
+              { key: "stopped", title: "stopped because", max: 60 },
+            ],
+          ),
+        );
+      io.stdout("\nWhat happened\n");
+      if (history.timeline.length === 0) io.stdout("Nothing yet.\n");
+      for (const e of history.timeline) io.stdout(`${when(e.at)}  ${sentence(e)}\n`);
+    });
+}
