@@ -286,9 +286,11 @@ is marked disconnected and sends nothing.
 ${examples(["offerlab accounts sync --dry-run", "offerlab accounts sync", "offerlab accounts sync --sandbox --json"])}`,
     )
     .action(async (o: { sandbox?: boolean; sandboxSeed?: string; dryRun?: boolean; warm?: boolean; owner?: string; json?: boolean }) => {
+      let sandbox = false;
       const changes = await withDb(io, async (db) => {
         const usage = createUsageRecorder(db, { onError: (error) => io.stderr(`offerlab: could not record Unipile usage: ${(error as Error).message}\n`) });
         const providers = createCliProviders(io, { sandbox: o.sandbox, seed: o.sandboxSeed, onUsage: usage.onUsage });
+        sandbox = providers.sandbox;
         const unipile = providers.get("unipile");
         const remote: RemoteAccount[] = [];
         let cursor: string | null = null;
@@ -308,7 +310,7 @@ ${examples(["offerlab accounts sync --dry-run", "offerlab accounts sync", "offer
         return accountAdmin.sync(db, remote, { dryRun: o.dryRun === true, warmNew: o.warm !== false, ...(o.owner ? { owner: o.owner } : {}) });
       });
       if (o.json) {
-        io.stdout(json({ dryRun: o.dryRun === true, changes }));
+        io.stdout(json({ sandbox, dryRun: o.dryRun === true, changes }));
         return;
       }
       if (changes.length === 0) {
@@ -317,6 +319,7 @@ ${examples(["offerlab accounts sync --dry-run", "offerlab accounts sync", "offer
       }
       io.stdout(table(changes.map((c) => ({ ...c })), [{ key: "action" }, { key: "name", max: 30 }, { key: "type" }, { key: "remoteId", title: "unipile id" }, { key: "detail", max: 70 }]));
       const n = changes.filter((c) => c.action !== "unchanged").length;
-      io.stdout(o.dryRun ? `\nDry run: ${n} change(s) not applied.\n` : `\n${n} change(s) applied.\n`);
+      const tag = sandbox ? "[SANDBOX] simulated Unipile accounts. " : "";
+      io.stdout(o.dryRun ? `\n${tag}Dry run: ${n} change(s) not applied.\n` : `\n${tag}${n} change(s) applied.\n`);
     });
 }

@@ -180,12 +180,15 @@ ${examples([
       if (tz !== undefined) req.timezone = tz;
       const missing = (["offer", "name", "channel"] as const).filter((k) => req[k] === "");
       if (missing.length) throw new CliError(`missing ${missing.map((k) => `--${k}`).join(", ")} (or the same keys in --file)`, EXIT.usage);
-      const campaign = await withDb(io, (db) => campaignAdmin.create(db, req));
+      const { campaign, offerSlug } = await withDb(io, async (db) => {
+        const created = await campaignAdmin.create(db, req);
+        return { campaign: created, offerSlug: (await offers.get(db, created.offer_id))?.slug ?? null };
+      });
       if (o.json) {
         io.stdout(json(campaign));
         return;
       }
-      io.stdout(showCampaign(campaign));
+      io.stdout(showCampaign({ ...campaign, offer_slug: offerSlug }));
       io.stdout(`\nCreated draft campaign ${campaign.campaign_slug}. Next: \`offerlab campaigns add-contacts ${campaign.campaign_slug}\`, then \`offerlab campaigns launch ${campaign.campaign_slug}\`.\n`);
     });
 
