@@ -6,8 +6,8 @@
  * CSV-shaped import (streaming, mapped, validated, deduped, all or nothing) and export of
  * companies, contacts and leads.
  */
-export { runPipeline, resumePipeline, discoverCompanies, discoverPeople, enrichEmails, scrapeCompanies, PipelineRunFailed } from "./run.js";
-export type { RunOptions, RunSummary, StepSummaries } from "./run.js";
+export { runPipeline, resumePipeline, getPipelineRun, discoverCompanies, discoverPeople, enrichEmails, scrapeCompanies, PipelineRunFailed } from "./run.js";
+export type { RunOptions, RunSummary, StepSummaries, PipelineRunRecord } from "./run.js";
 export { stepNames } from "./context.js";
 export type { PipelineContext, PipelineProviders, ProgressEvent, StepName } from "./context.js";
 export { createUsageRecorder, usageRecordOf } from "./usage.js";

@@ -3,7 +3,7 @@ import type { EmailFinder } from "@offerlab/provider-kit";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { PipelineInputError } from "./offer.js";
-import { PipelineRunFailed, resumePipeline, runPipeline } from "./run.js";
+import { getPipelineRun, PipelineRunFailed, resumePipeline, runPipeline } from "./run.js";
 import { createWorld, type World } from "./__tests__/world.js";
 
 const server = setupServer();
@@ -85,6 +85,16 @@ describe.each(testEngines())("pipeline runs on %s", (engine) => {
     expect(resumed.steps.scrape_companies).toMatchObject({ updated: 2 });
     expect(byOrder(await stepsOf(w, stopped.runId)).every((s) => s.status === "completed")).toBe(true);
     expect((await runOf(w, stopped.runId)).input_params).toMatchObject({ options: { creditBudget: 20 } });
+    expect(await getPipelineRun(w.db, stopped.runId)).toMatchObject({
+      runId: stopped.runId,
+      offerId: w.offerId,
+      status: "completed",
+      steps: ORDER,
+      options: { creditBudget: 20 },
+      providers: { companySearch: ["theirstack", "exa"], emailFinders: ["leadmagic"], pageScraper: "firecrawl" },
+    });
+    expect(await getPipelineRun(w.db, "00000000-0000-4000-8000-000000000000")).toBeUndefined();
+    expect(await getPipelineRun(w.db, "nope")).toBeUndefined();
   });
 
   it("a budget of 0 starts no paid call", async () => {

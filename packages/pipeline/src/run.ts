@@ -222,6 +222,39 @@ async function spentByRun(ctx: PipelineContext, runId: string): Promise<number> 
   return Math.max(Number(lookups.spent), Number(usage.spent));
 }
 
+/** A recorded run, as `getPipelineRun` reads it back. */
+export interface PipelineRunRecord {
+  runId: string;
+  offerId: string | null;
+  status: "running" | "completed" | "failed" | "cancelled";
+  steps: StepName[];
+  options: RunOptions;
+  /** The providers the run was started with, by capability (vendor names), so a resume can use the same. */
+  providers: ReturnType<typeof providerNames>;
+  error: string | null;
+  startedAt: Date;
+  completedAt: Date | null;
+}
+
+/** A run's record, or undefined when there is no such run (or `runId` is not a UUID). */
+export async function getPipelineRun(db: PipelineContext["db"], runId: string): Promise<PipelineRunRecord | undefined> {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(runId)) return undefined;
+  const run = await db.selectFrom("pipeline_runs").selectAll().where("id", "=", runId).executeTakeFirst();
+  if (!run) return undefined;
+  const input = run.input_params as { options?: RunOptions; providers?: ReturnType<typeof providerNames> };
+  return {
+    runId: run.id,
+    offerId: run.offer_id,
+    status: run.status,
+    steps: run.steps as StepName[],
+    options: input.options ?? {},
+    providers: input.providers ?? { companySearch: [], peopleSearch: [], emailFinders: [], emailVerifiers: [], pageScraper: null },
+    error: run.error_message,
+    startedAt: run.started_at,
+    completedAt: run.completed_at,
+  };
+}
+
 function providerNames(ctx: PipelineContext) {
   const p = ctx.providers;
   return {
