@@ -1,9 +1,17 @@
+import { hostname } from "node:os";
 import { describe, expect, it } from "vitest";
 import { CronConfigError, loadCronConfig } from "./config.js";
 
 describe("loadCronConfig", () => {
-  it("defaults to a tick every minute and withdrawing invitations after 21 days", () => {
-    expect(loadCronConfig({})).toEqual({ schedule: "* * * * *", withdrawInvitationsAfterDays: 21 });
+  it("has a default for everything", () => {
+    expect(loadCronConfig({})).toEqual({
+      schedule: "* * * * *",
+      withdrawInvitationsAfterDays: 21,
+      inboxSyncLookbackHours: 6,
+      creditAlertThreshold: 100,
+      shutdownGraceSeconds: 45,
+      runnerId: `${hostname()}:${process.pid}`,
+    });
   });
 
   it("accepts cron expressions with seconds and names a wrong one", () => {
@@ -12,8 +20,17 @@ describe("loadCronConfig", () => {
     expect(() => loadCronConfig({ OFFERLAB_CRON_SCHEDULE: "61 * * * *" })).toThrow(/OFFERLAB_CRON_SCHEDULE is not a valid cron expression \("61 \* \* \* \*"\)/);
   });
 
-  it("checks the invitation age", () => {
-    expect(loadCronConfig({ OFFERLAB_WITHDRAW_INVITATIONS_AFTER_DAYS: "30" }).withdrawInvitationsAfterDays).toBe(30);
-    expect(() => loadCronConfig({ OFFERLAB_WITHDRAW_INVITATIONS_AFTER_DAYS: "0" })).toThrow(/between 1 and 365, got "0"/);
+  it("reads and checks the numbers, naming the variable", () => {
+    const c = loadCronConfig({
+      OFFERLAB_WITHDRAW_INVITATIONS_AFTER_DAYS: "30",
+      OFFERLAB_INBOX_SYNC_LOOKBACK_HOURS: "12",
+      OFFERLAB_CREDIT_ALERT_THRESHOLD: "0",
+      OFFERLAB_CRON_SHUTDOWN_GRACE_SECONDS: "90",
+      OFFERLAB_RUNNER_ID: "railway-cron-1",
+    });
+    expect(c).toMatchObject({ withdrawInvitationsAfterDays: 30, inboxSyncLookbackHours: 12, creditAlertThreshold: 0, shutdownGraceSeconds: 90, runnerId: "railway-cron-1" });
+    expect(() => loadCronConfig({ OFFERLAB_WITHDRAW_INVITATIONS_AFTER_DAYS: "0" })).toThrow(/OFFERLAB_WITHDRAW_INVITATIONS_AFTER_DAYS must be a whole number of days between 1 and 365, got "0"/);
+    expect(() => loadCronConfig({ OFFERLAB_INBOX_SYNC_LOOKBACK_HOURS: "1.5" })).toThrow(/OFFERLAB_INBOX_SYNC_LOOKBACK_HOURS/);
+    expect(() => loadCronConfig({ OFFERLAB_CRON_SHUTDOWN_GRACE_SECONDS: "-1" })).toThrow(/OFFERLAB_CRON_SHUTDOWN_GRACE_SECONDS/);
   });
 });

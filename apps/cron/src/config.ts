@@ -1,15 +1,31 @@
+import { hostname } from "node:os";
 import { Cron } from "croner";
 
 /** The runner's configuration, read from the environment once at start-up. */
 export interface CronConfig {
-  /** When `daemon` runs a tick (`OFFERLAB_CRON_SCHEDULE`, a cron expression, seconds optional). Default every minute. */
+  /** When `daemon` runs a tick (`OFFERLAB_CRON_SCHEDULE`, a cron expression in UTC, seconds optional). Default every minute. */
   schedule: string;
   /** Pending LinkedIn invitations older than this many days are withdrawn (`OFFERLAB_WITHDRAW_INVITATIONS_AFTER_DAYS`). Default 21. */
   withdrawInvitationsAfterDays: number;
+  /** How far back the inbox sync reads each tick, in hours (`OFFERLAB_INBOX_SYNC_LOOKBACK_HOURS`). Default 6. */
+  inboxSyncLookbackHours: number;
+  /** A tool with this many credits left or fewer is reported (`OFFERLAB_CREDIT_ALERT_THRESHOLD`). Default 100. */
+  creditAlertThreshold: number;
+  /**
+   * After SIGTERM, how long the in-flight send may take to finish before the process exits anyway
+   * (`OFFERLAB_CRON_SHUTDOWN_GRACE_SECONDS`). Default 45: longer than the provider timeout (30 s),
+   * and an attempt cut short is fenced by its lease and settled by the reconciler.
+   */
+  shutdownGraceSeconds: number;
+  /** Names this runner in send attempts (`OFFERLAB_RUNNER_ID`). Default `<hostname>:<pid>`. */
+  runnerId: string;
 }
 
 export const DEFAULT_SCHEDULE = "* * * * *";
 export const DEFAULT_WITHDRAW_AFTER_DAYS = 21;
+export const DEFAULT_INBOX_SYNC_LOOKBACK_HOURS = 6;
+export const DEFAULT_CREDIT_ALERT_THRESHOLD = 100;
+export const DEFAULT_SHUTDOWN_GRACE_SECONDS = 45;
 
 /** A configuration problem: the message names the variable and what to set. */
 export class CronConfigError extends Error {
@@ -26,12 +42,23 @@ export function validateSchedule(expression: string, variable = "OFFERLAB_CRON_S
   return expression;
 }
 
-export function loadCronConfig(env: Record<string, string | undefined> = process.env): CronConfig {
-  const schedule = validateSchedule(env.OFFERLAB_CRON_SCHEDULE?.trim() || DEFAULT_SCHEDULE);
-  const rawDays = env.OFFERLAB_WITHDRAW_INVITATIONS_AFTER_DAYS?.trim();
-  const days = rawDays ? Number(rawDays) : DEFAULT_WITHDRAW_AFTER_DAYS;
-  if (!Number.isInteger(days) || days < 1 || days > 365) {
-    throw new CronConfigError(`OFFERLAB_WITHDRAW_INVITATIONS_AFTER_DAYS must be a whole number of days between 1 and 365, got "${rawDays}"`);
+function wholeNumber(env: Record<string, string | undefined>, name: string, fallback: number, min: number, max: number, unit: string): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new CronConfigError(`${name} must be a whole number of ${unit} between ${min} and ${max}, got "${raw}"`);
   }
-  return { schedule, withdrawInvitationsAfterDays: days };
+  return n;
+}
+
+export function loadCronConfig(env: Record<string, string | undefined> = process.env): CronConfig {
+  return {
+    schedule: validateSchedule(env.OFFERLAB_CRON_SCHEDULE?.trim() || DEFAULT_SCHEDULE),
+    withdrawInvitationsAfterDays: wholeNumber(env, "OFFERLAB_WITHDRAW_INVITATIONS_AFTER_DAYS", DEFAULT_WITHDRAW_AFTER_DAYS, 1, 365, "days"),
+    inboxSyncLookbackHours: wholeNumber(env, "OFFERLAB_INBOX_SYNC_LOOKBACK_HOURS", DEFAULT_INBOX_SYNC_LOOKBACK_HOURS, 1, 24 * 30, "hours"),
+    creditAlertThreshold: wholeNumber(env, "OFFERLAB_CREDIT_ALERT_THRESHOLD", DEFAULT_CREDIT_ALERT_THRESHOLD, 0, 1_000_000_000, "credits"),
+    shutdownGraceSeconds: wholeNumber(env, "OFFERLAB_CRON_SHUTDOWN_GRACE_SECONDS", DEFAULT_SHUTDOWN_GRACE_SECONDS, 1, 3600, "seconds"),
+    runnerId: env.OFFERLAB_RUNNER_ID?.trim() || `${hostname()}:${process.pid}`,
+  };
 }

@@ -1,0 +1,121 @@
+/**
+ * `offerlab cron once|daemon` and the package bin: configuration and providers from the
+ * environment, the database, and the process's signals. SIGTERM/SIGINT: no new claim, the
+ * in-flight send finishes (or, after the grace period, is left to its lease and the reconciler),
+ * then a clean exit. A second signal exits at once.
+ */
+import type { Db } from "@offerlab/db";
+import { loadCronConfig, type CronConfig } from "./config.js";
+import { runDaemon, type DaemonSummary } from "./daemon.js";
+import { openServiceDatabase } from "./database.js";
+import { createLogger, type Logger } from "./logger.js";
+import { providersFromUnipile, unipileFromEnv, usageToDatabase } from "./providers.js";
+import { runTick, type TickProviders, type TickSummary } from "./tick.js";
+
+export interface CronMainOptions {
+  env?: Record<string, string | undefined>;
+  /** Human-readable logs. Default: `OFFERLAB_LOG_PRETTY=1`, else JSON lines. */
+  pretty?: boolean;
+  logger?: Logger;
+  /** Overrides `OFFERLAB_CRON_SCHEDULE` (daemon only). */
+  schedule?: string;
+  /**
+   * Providers to use instead of those built from the environment (the CLI passes its own, e.g.
+   * the sandbox's). Receives the open database, for usage recording.
+   */
+  providers?: (db: Db) => TickProviders;
+  /** Stops the run when aborted. Default: SIGTERM and SIGINT of this process. */
+  signal?: AbortSignal;
+  /** Called when a second signal asks to stop at once, or the grace period ran out. Default: `process.exit(code)`. */
+  exit?: (code: number) => void;
+}
+
+interface Prepared {
+  config: CronConfig;
+  logger: Logger;
+  db: Db;
+  providers: TickProviders;
+  signal: AbortSignal;
+  release(): void;
+}
+
+async function prepare(options: CronMainOptions): Promise<Prepared> {
+  const env = options.env ?? process.env;
+  const config = loadCronConfig(env);
+  const logger = options.logger ?? createLogger({ pretty: options.pretty ?? env.OFFERLAB_LOG_PRETTY === "1", env });
+  const { db, description } = await openServiceDatabase(env);
+  let providers: TickProviders;
+  if (options.providers) providers = options.providers(db);
+  else {
+    const { unipile, missing } = unipileFromEnv(env, usageToDatabase(db, logger));
+    if (!unipile) logger.warn({ missing }, `Unipile is not configured (${missing.join(", ")}): nothing is sent, synced or withdrawn; the other jobs run`);
+    providers = unipile ? providersFromUnipile(unipile) : {};
+  }
+  logger.info({ database: description, runnerId: config.runnerId, providers: Object.keys(providers) }, "cron ready");
+
+  const controller = new AbortController();
+  const exit = options.exit ?? ((code: number) => process.exit(code));
+  let signals = 0;
+  let grace: NodeJS.Timeout | null = null;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) {
+      logger.error({ signal: sig }, "second signal: exiting now; an in-flight send is fenced by its lease and settled by the reconciler");
+      exit(130);
+      return;
+    }
+    logger.info({ signal: sig, graceSeconds: config.shutdownGraceSeconds }, "stopping: no new claims; finishing the send in flight");
+    controller.abort();
+    grace = setTimeout(() => {
+      logger.error({ graceSeconds: config.shutdownGraceSeconds }, "the send in flight did not finish in time: exiting; its lease fences it and the reconciler settles it");
+      exit(1);
+    }, config.shutdownGraceSeconds * 1000);
+    grace.unref();
+  };
+  if (options.signal) options.signal.addEventListener("abort", () => controller.abort(), { once: true });
+  else {
+    process.on("SIGTERM", onSignal);
+    process.on("SIGINT", onSignal);
+  }
+  return {
+    config,
+    logger,
+    db,
+    providers,
+    signal: controller.signal,
+    release() {
+      if (grace) clearTimeout(grace);
+      process.off("SIGTERM", onSignal);
+      process.off("SIGINT", onSignal);
+    },
+  };
+}
+
+/** `once`: one tick, then exit (for a platform cron). Resolves with the tick's summary. */
+export async function cronOnce(options: CronMainOptions = {}): Promise<TickSummary> {
+  const p = await prepare(options);
+  try {
+    return await runTick({ db: p.db, providers: p.providers, config: p.config, logger: p.logger, signal: p.signal });
+  } finally {
+    p.release();
+    await p.db.destroy();
+  }
+}
+
+/** `daemon`: ticks on the schedule until stopped. */
+export async function cronDaemon(options: CronMainOptions = {}): Promise<DaemonSummary> {
+  const p = await prepare(options);
+  try {
+    return await runDaemon({
+      db: p.db,
+      providers: p.providers,
+      config: p.config,
+      logger: p.logger,
+      signal: p.signal,
+      schedule: options.schedule ?? p.config.schedule,
+    });
+  } finally {
+    p.release();
+    await p.db.destroy();
+  }
+}

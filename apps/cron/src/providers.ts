@@ -1,0 +1,56 @@
+/**
+ * The provider adapters of the runner's own bin, from its environment: Unipile when
+ * `UNIPILE_API_KEY` is set (with `UNIPILE_DSN` or `UNIPILE_BASE_URL`), nothing otherwise (the jobs
+ * that need it are skipped and say why). Every call is recorded in `tool_usage`.
+ */
+import { toolUsage, type Db } from "@offerlab/db";
+import type { OnUsage } from "@offerlab/provider-kit";
+import { createUnipile, type UnipileProvider } from "@offerlab/provider-unipile";
+import type { Logger } from "./logger.js";
+import type { TickProviders } from "./tick.js";
+
+/** What each Unipile capability is used for by the jobs. */
+export function providersFromUnipile(unipile: UnipileProvider): TickProviders {
+  return { senders: { email: unipile, linkedin: unipile, reconciler: unipile }, inbox: unipile, linkedin: unipile };
+}
+
+/** Records each provider call in `tool_usage`; bookkeeping never fails the call itself. */
+export function usageToDatabase(db: Db, logger?: Logger): OnUsage {
+  return async (e) => {
+    try {
+      await toolUsage.record(db, {
+        tool: e.tool,
+        action: e.action,
+        status: e.status,
+        credits: e.credits,
+        durationMs: e.durationMs,
+        ...(e.resultsCount !== undefined ? { resultsCount: e.resultsCount } : {}),
+        ...(e.request ? { request: e.request } : {}),
+        ...(e.response ? { response: e.response } : {}),
+        ...(e.error ? { error: `${e.error.kind}: ${e.error.message}` } : {}),
+        offerId: e.context?.offerId ?? null,
+        companyId: e.context?.companyId ?? null,
+        contactId: e.context?.contactId ?? null,
+      });
+    } catch (error) {
+      logger?.warn({ err: error, tool: e.tool, action: e.action }, "could not record provider usage");
+    }
+  };
+}
+
+/** Unipile from the environment, or null with the reason. */
+export function unipileFromEnv(env: Record<string, string | undefined>, onUsage?: OnUsage): { unipile: UnipileProvider | null; missing: string[] } {
+  const missing: string[] = [];
+  if (!env.UNIPILE_API_KEY?.trim()) missing.push("UNIPILE_API_KEY");
+  if (!env.UNIPILE_DSN?.trim() && !env.UNIPILE_BASE_URL?.trim()) missing.push("UNIPILE_DSN (or UNIPILE_BASE_URL)");
+  if (missing.length) return { unipile: null, missing };
+  return {
+    unipile: createUnipile({
+      apiKey: env.UNIPILE_API_KEY!.trim(),
+      ...(env.UNIPILE_DSN?.trim() ? { dsn: env.UNIPILE_DSN.trim() } : {}),
+      ...(env.UNIPILE_BASE_URL?.trim() ? { baseUrl: env.UNIPILE_BASE_URL.trim() } : {}),
+      ...(onUsage ? { onUsage } : {}),
+    }),
+    missing,
+  };
+}
