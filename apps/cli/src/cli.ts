@@ -8,6 +8,8 @@ import { registerCampaignCommands } from "./commands/campaigns.js";
 import { registerInitCommand } from "./commands/init.js";
 import { registerTemplateCommands } from "./commands/templates.js";
 import { registerWhyCommand } from "./commands/why.js";
+import { registerCronCommands } from "./commands/cron.js";
+import { registerWebhookCommands } from "./commands/webhooks.js";
 import { CliError, EXIT, processIo, type Io } from "./output.js";
 
 export const VERSION = "0.0.0";
@@ -28,6 +30,8 @@ export function buildProgram(io: Io): Command {
   registerCampaignCommands(program, io);
   registerWhyCommand(program, io);
   registerDashboardCommands(program, io);
+  registerCronCommands(program, io);
+  registerWebhookCommands(program, io);
   for (const cmd of program.commands) {
     cmd.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
     for (const sub of cmd.commands) sub.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });

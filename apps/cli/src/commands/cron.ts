@@ -1,0 +1,93 @@
+/**
+ * `offerlab cron once|daemon`: the runner of `@offerlab/cron` — one tick for a platform cron, or
+ * ticks on a schedule for a long-running process. Logs (one JSON line per tick) go to stdout.
+ */
+import { createLogger, CronConfigError, cronDaemon, cronOnce, providersFromUnipile, validateSchedule, type CronMainOptions } from "@offerlab/cron";
+import { createUsageRecorder } from "@offerlab/pipeline";
+import { isSandboxEnabled } from "@offerlab/sandbox";
+import type { Command } from "commander";
+import { CliError, EXIT, type Io } from "../output.js";
+import { addSandboxOptions, createCliProviders } from "../providers.js";
+import { examples } from "./product-helpers.js";
+
+interface CronFlags {
+  pretty?: boolean;
+  schedule?: string;
+  sandbox?: boolean;
+  sandboxSeed?: string;
+}
+
+function mainOptions(io: Io, o: CronFlags): CronMainOptions {
+  const pretty = Boolean(o.pretty) || io.env.OFFERLAB_LOG_PRETTY === "1";
+  const options: CronMainOptions = { env: io.env, pretty, logger: createLogger({ pretty, env: io.env, destination: { write: (line) => io.stdout(line) } }) };
+  // Sandbox: the simulated world's Unipile sends (in this process only); real mode builds
+  // Unipile from UNIPILE_API_KEY / UNIPILE_DSN inside the runner, which says when it is missing.
+  if (isSandboxEnabled(io.env, { sandbox: o.sandbox === true })) {
+    options.providers = (db) => {
+      const usage = createUsageRecorder(db, { onError: (error) => io.stderr(`offerlab: could not record Unipile usage: ${(error as Error).message}\n`) });
+      return providersFromUnipile(createCliProviders(io, { sandbox: true, seed: o.sandboxSeed, onUsage: usage.onUsage }).get("unipile"));
+    };
+  }
+  return options;
+}
+
+async function guard<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof CronConfigError) throw new CliError(error.message, EXIT.usage);
+    throw error;
+  }
+}
+
+export function registerCronCommands(program: Command, io: Io): void {
+  const cron = program.command("cron").description("The runner: send due steps, apply events, keep the books (once, or as a daemon)");
+
+  addSandboxOptions(
+    cron
+      .command("once")
+      .description("Run every job once and exit (for Railway cron, GitHub Actions, a Kubernetes CronJob)")
+      .option("--pretty", "human-readable logs instead of JSON lines (also OFFERLAB_LOG_PRETTY=1)"),
+  )
+    .addHelpText(
+      "after",
+      `
+Jobs, in order: warming, inbox sync, inbox, withdraw stale invitations, reap, reconcile, plan,
+send, daily counters, books, account health, credits. One JSON line per tick on stdout. Exit code
+1 when a job failed (the next run tries again). Reads DATABASE_URL, UNIPILE_API_KEY, UNIPILE_DSN
+and the OFFERLAB_* variables of apps/cron/README.md.
+${examples(["offerlab cron once", "offerlab cron once --pretty", "offerlab cron once --sandbox --pretty"])}`,
+    )
+    .action(async (o: CronFlags) => {
+      const tick = await guard(() => cronOnce(mainOptions(io, o)));
+      const failed = Object.entries(tick.jobs).filter(([, r]) => r?.status === "failed");
+      if (failed.length) {
+        throw new CliError(`${failed.length} job(s) failed: ${failed.map(([name, r]) => `${name} (${r?.status === "failed" ? r.error : ""})`).join("; ")}`, EXIT.failure);
+      }
+    });
+
+  addSandboxOptions(
+    cron
+      .command("daemon")
+      .description("Run ticks on a schedule until SIGTERM/SIGINT (the send in flight finishes first)")
+      .option("--schedule <cron>", "cron expression in UTC, seconds optional (default: OFFERLAB_CRON_SCHEDULE, else every minute)")
+      .option("--pretty", "human-readable logs instead of JSON lines (also OFFERLAB_LOG_PRETTY=1)"),
+  )
+    .addHelpText(
+      "after",
+      `
+Never two ticks at once in one process; any number of daemons (and \`once\` runs) may share a
+database. A database that stops answering is waited out with back-off.
+${examples(["offerlab cron daemon", 'offerlab cron daemon --schedule "*/30 * * * * *" --pretty'])}`,
+    )
+    .action(async (o: CronFlags) => {
+      if (o.schedule !== undefined) {
+        try {
+          validateSchedule(o.schedule, "--schedule");
+        } catch (error) {
+          throw new CliError((error as Error).message, EXIT.usage);
+        }
+      }
+      await guard(() => cronDaemon({ ...mainOptions(io, o), ...(o.schedule ? { schedule: o.schedule } : {}) }));
+    });
+}

@@ -1,0 +1,91 @@
+/**
+ * `offerlab cron …` and `offerlab webhooks …` as a user runs them (in-process, captured output):
+ * one tick from the environment or the sandbox, the webhooks registered with the sandbox's Unipile,
+ * and the errors that name what to set. (Registration against Unipile's own fake, duplicates and
+ * `--replace` included, is tested in apps/webhooks.)
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { run } from "./cli.js";
+import type { Io } from "./output.js";
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
+function dataDir(): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), "offerlab-cron-cli-"));
+  dirs.push(d);
+  return path.join(d, "data");
+}
+
+async function cli(args: string[], env: Record<string, string | undefined>) {
+  let stdout = "";
+  let stderr = "";
+  const io: Io = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), env, cwd: process.cwd() };
+  const code = await run(["node", "offerlab", ...args], io);
+  return { code, stdout, stderr };
+}
+
+describe("offerlab cron", () => {
+  it("`cron once` runs one tick and logs it as a JSON line; without Unipile it sends nothing and says why", async () => {
+    const res = await cli(["cron", "once"], { OFFERLAB_DATA_DIR: dataDir() });
+    expect(res.stderr).toBe("");
+    expect(res.code).toBe(0);
+    const lines = res.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines[0]!.msg).toMatch(/Unipile is not configured \(UNIPILE_API_KEY, UNIPILE_DSN \(or UNIPILE_BASE_URL\)\)/);
+    expect(lines.at(-1)).toMatchObject({ msg: "tick", app: "cron", claimed: 0, errors: 0, jobs: { send: { skipped: expect.stringMatching(/UNIPILE_API_KEY/) }, plan: { planned: 0 } } });
+  });
+
+  it("`cron once --sandbox --pretty` runs against the simulated world and prints for humans", async () => {
+    const res = await cli(["cron", "once", "--sandbox", "--pretty"], { OFFERLAB_DATA_DIR: dataDir() });
+    expect(res.code).toBe(0);
+    expect(res.stderr).toMatch(/sandbox/i);
+    expect(res.stdout).toMatch(/^\d\d:\d\d:\d\d INFO {2}\[cron\] tick {2}claimed=0 sent=0/m);
+    expect(res.stdout).not.toMatch(/Unipile is not configured/);
+  });
+
+  it("`cron daemon` names a wrong schedule and exits 2", async () => {
+    const res = await cli(["cron", "daemon", "--schedule", "every minute"], { OFFERLAB_DATA_DIR: dataDir() });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/--schedule is not a valid cron expression \("every minute"\)/);
+    const env = await cli(["cron", "once"], { OFFERLAB_DATA_DIR: dataDir(), OFFERLAB_WITHDRAW_INVITATIONS_AFTER_DAYS: "0" });
+    expect(env.code).toBe(2);
+    expect(env.stderr).toMatch(/OFFERLAB_WITHDRAW_INVITATIONS_AFTER_DAYS must be a whole number of days between 1 and 365, got "0"/);
+  });
+});
+
+describe("offerlab webhooks", () => {
+  it("`webhooks serve` refuses to start without a secret of 32 characters or more", async () => {
+    const res = await cli(["webhooks", "serve"], { OFFERLAB_DATA_DIR: dataDir(), OFFERLAB_WEBHOOK_SECRET: "too-short" });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/OFFERLAB_WEBHOOK_SECRET is 9 characters long; it must be at least 32/);
+  });
+
+  it("`webhooks register` creates the Unipile webhooks with a generated secret and prints how to set it", async () => {
+    const res = await cli(["webhooks", "register", "--sandbox", "--url", "https://hooks.example.com"], {});
+    expect(res.code).toBe(0);
+    expect(res.stderr).toMatch(/SANDBOX/);
+    expect(res.stdout).toMatch(/^Created 5 Unipile webhooks → https:\/\/hooks\.example\.com\/webhooks\/unipile\n/);
+    expect(res.stdout).toMatch(/ {2}messaging {7}\S+\n {2}users/);
+    expect(res.stdout).toMatch(/\n {2}OFFERLAB_WEBHOOK_SECRET=[0-9a-f]{64}\n/);
+
+    const reused = await cli(["webhooks", "register", "--sandbox", "--url", "https://hooks.example.com/webhooks/unipile", "--secret-from-env", "--json"], { OFFERLAB_WEBHOOK_SECRET: "r".repeat(40), OFFERLAB_WEBHOOK_SECRET_HEADER: "X-Hook-Key" });
+    expect(reused.code).toBe(0);
+    expect(JSON.parse(reused.stdout)).toMatchObject({ generated: false, secret: "r".repeat(40), secretHeader: "x-hook-key", requestUrl: "https://hooks.example.com/webhooks/unipile", created: expect.arrayContaining([expect.objectContaining({ source: "account_status" })]) });
+    const badUrl = await cli(["webhooks", "register", "--sandbox", "--url", "hooks.example.com"], {});
+    expect(badUrl.code).toBe(2);
+    expect(badUrl.stderr).toMatch(/--url must be an absolute URL/);
+  });
+
+  it("`webhooks register` without Unipile credentials names the variables and exits 2", async () => {
+    const res = await cli(["webhooks", "register", "--url", "https://hooks.example.com"], {});
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/UNIPILE_API_KEY/);
+    const bad = await cli(["webhooks", "register", "--url", "https://hooks.example.com", "--secret-from-env"], { UNIPILE_API_KEY: "k", UNIPILE_DSN: "api1.unipile.com:1" });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--secret-from-env: OFFERLAB_WEBHOOK_SECRET must be set/);
+  });
+});
