@@ -8,6 +8,11 @@ import { registerCampaignCommands } from "./commands/campaigns.js";
 import { registerInitCommand } from "./commands/init.js";
 import { registerTemplateCommands } from "./commands/templates.js";
 import { registerWhyCommand } from "./commands/why.js";
+import { registerDiscoverCommands } from "./commands/discover.js";
+import { registerEnrichCommands } from "./commands/enrich.js";
+import { registerExportCommands } from "./commands/export.js";
+import { registerImportCommands } from "./commands/import.js";
+import { registerScrapeCommand } from "./commands/scrape.js";
 import { registerCronCommands } from "./commands/cron.js";
 import { registerWebhookCommands } from "./commands/webhooks.js";
 import { CliError, EXIT, processIo, type Io } from "./output.js";
@@ -30,6 +35,11 @@ export function buildProgram(io: Io): Command {
   registerCampaignCommands(program, io);
   registerWhyCommand(program, io);
   registerDashboardCommands(program, io);
+  registerDiscoverCommands(program, io);
+  registerEnrichCommands(program, io);
+  registerScrapeCommand(program, io);
+  registerImportCommands(program, io);
+  registerExportCommands(program, io);
   registerCronCommands(program, io);
   registerWebhookCommands(program, io);
   for (const cmd of program.commands) {

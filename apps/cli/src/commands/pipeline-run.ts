@@ -1,0 +1,219 @@
+/**
+ * What `discover companies`, `discover people`, `enrich emails` and `scrape` share: the flags
+ * (offer, budget, resume, providers, sandbox, json), choosing the vendors of a capability, and
+ * running one pipeline step with a progress display, a summary and clear exit codes.
+ */
+import { offers, type Db } from "@offerlab/db";
+import {
+  createUsageRecorder,
+  getPipelineRun,
+  PipelineInputError,
+  PipelineRunFailed,
+  resumePipeline,
+  type PipelineContext,
+  type PipelineProviders,
+  type PipelineRunRecord,
+  type RunSummary,
+  type StepName,
+  type StepSummaries,
+} from "@offerlab/pipeline";
+import type { OnUsage, UsageEvent } from "@offerlab/provider-kit";
+import type { Command } from "commander";
+import { openDatabase } from "../database.js";
+import { CliError, EXIT, json, type Io } from "../output.js";
+import { createProgress } from "../progress.js";
+import { addSandboxOptions, createCliProviders, VENDOR_ENV, type CliProviders, type Vendor, type VendorAdapters } from "../providers.js";
+
+/** Which vendors can do what, in the default order of use. */
+export const CAPABLE = {
+  companySearch: { vendors: ["theirstack", "exa", "parallel"], what: "company search" },
+  peopleSearch: { vendors: ["parallel", "sumble"], what: "people search" },
+  emailFinder: { vendors: ["leadmagic"], what: "email finder" },
+  emailVerifier: { vendors: ["leadmagic"], what: "email verifier" },
+  pageScraper: { vendors: ["firecrawl"], what: "page scraper" },
+} as const satisfies Record<string, { vendors: readonly Vendor[]; what: string }>;
+export type Capability = keyof typeof CAPABLE;
+
+/**
+ * The vendors to use for a capability: those named in `flag` (comma-separated, each checked to
+ * have the capability and a key), else every configured one in the default order. Throws a
+ * CliError with exit code 2 naming the env vars to set when none can be used.
+ */
+export function chooseVendors<C extends Capability>(providers: CliProviders, capability: C, flagName: string, flag: string | undefined): (typeof CAPABLE)[C]["vendors"][number][] {
+  const spec = CAPABLE[capability];
+  const allowed = spec.vendors as readonly Vendor[];
+  if (flag !== undefined) {
+    const names = flag
+      .split(",")
+      .map((x) => x.trim().toLowerCase())
+      .filter(Boolean);
+    if (names.length === 0) throw new CliError(`${flagName}: name at least one of ${allowed.join(", ")}`, EXIT.usage);
+    for (const n of names) {
+      if (!allowed.includes(n as Vendor)) {
+        throw new CliError(`${flagName}: "${n}" is not a ${spec.what} provider; choose from ${allowed.join(", ")}`, EXIT.usage);
+      }
+      providers.get(n as Vendor); // throws (exit 2) naming the missing key
+    }
+    return [...new Set(names)] as (typeof CAPABLE)[C]["vendors"][number][];
+  }
+  const usable = allowed.filter((v) => providers.has(v));
+  if (usable.length === 0) {
+    throw new CliError(
+      `no ${spec.what} provider is configured: set ${allowed.map((v) => VENDOR_ENV[v].apiKey).join(" or ")}, or run with --sandbox to use simulated providers`,
+      EXIT.usage,
+    );
+  }
+  return usable as (typeof CAPABLE)[C]["vendors"][number][];
+}
+
+/** The adapters of the chosen vendors, typed for the pipeline. */
+export function adaptersOf<V extends Vendor>(providers: CliProviders, vendors: readonly V[]): VendorAdapters[V][] {
+  return vendors.map((v) => providers.get(v));
+}
+
+/** The recorded vendors of a capability as a `--providers` value, or undefined when none were recorded. */
+export const recordedList = (names: readonly string[] | string | null | undefined): string | undefined =>
+  names == null ? undefined : typeof names === "string" ? names : names.length ? names.join(",") : undefined;
+
+/** Flags every pipeline command takes. */
+export interface RunFlags {
+  offer?: string;
+  budget?: string;
+  resume?: string;
+  reuseDays?: string;
+  sandbox?: boolean;
+  sandboxSeed?: string;
+  json?: boolean;
+}
+
+/** Adds the shared flags to a pipeline command. */
+export function addRunOptions(cmd: Command): Command {
+  cmd
+    .option("--offer <id-or-slug>", "the offer whose ICP drives the run (required unless --resume)")
+    .option("--budget <credits>", "stop cleanly once this many credits are spent (default: no limit)")
+    .option("--resume <run-id>", "continue a run that failed, crashed or stopped at its budget, with the providers it started with, without paying again for what it bought")
+    .option("--reuse-days <n>", "reuse a paid lookup's stored answer when it is at most n days old (default 30)")
+    .option("--json", "print the summary as JSON (no progress display)");
+  return addSandboxOptions(cmd);
+}
+
+/** A flag that must be a whole number from `min` (to `max`), or undefined when not given. */
+export function intFlag(name: string, value: string | undefined, min = 1, max?: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isInteger(n) || n < min || (max !== undefined && n > max)) {
+    throw new CliError(`${name}: must be a whole number ${max !== undefined ? `from ${min} to ${max}` : `of at least ${min}`} (got "${value}")`, EXIT.usage);
+  }
+  return n;
+}
+
+function budgetFlag(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n < 0) throw new CliError(`--budget: must be a number of credits ≥ 0 (got "${value}")`, EXIT.usage);
+  return n;
+}
+
+export interface StepCommand<S> {
+  step: StepName;
+  /** Human title of the summary, e.g. "Discovered companies". */
+  title: string;
+  /**
+   * Builds the pipeline's providers (throws CliError exit 2). A new run builds them before the
+   * database is opened; a resume gets the vendors the run was started with, as the defaults.
+   */
+  providers: (p: CliProviders, recorded?: PipelineRunRecord["providers"]) => PipelineProviders;
+  /** Runs the step as a new run. */
+  run: (ctx: PipelineContext, offerId: string, common: { creditBudget?: number; reuseLookupsWithinDays?: number }) => Promise<S & RunOutcome>;
+  /** Summary lines for people (after the title line). */
+  describe: (summary: S) => string[];
+  /** True when nothing worked (every provider call failed): exit code 1. */
+  nothingWorked: (summary: S) => boolean;
+}
+
+type RunOutcome = Pick<RunSummary, "runId" | "status" | "stopReason" | "error"> & { runCreditsSpent: number; creditsSpent: number; errors: { provider: string; kind: string; message: string; item?: string }[]; errorCount: number };
+
+/** Runs one pipeline step as a command: flags checked first, then providers, database, run, summary. */
+export async function runStepCommand<S>(io: Io, flags: RunFlags, def: StepCommand<S>): Promise<void> {
+  const creditBudget = budgetFlag(flags.budget);
+  const reuseDays = intFlag("--reuse-days", flags.reuseDays, 0);
+  if (!flags.offer && !flags.resume) throw new CliError("--offer: required (the offer's id or slug, see `offerlab offers list`), or --resume <run-id>", EXIT.usage);
+
+  // Usage is recorded once the database is open; providers are built (and keys checked) before.
+  let sink: OnUsage | undefined;
+  const providers = createCliProviders(io, { sandbox: flags.sandbox, seed: flags.sandboxSeed, onUsage: (e: UsageEvent) => sink?.(e) });
+  let pipelineProviders = flags.resume ? null : def.providers(providers);
+
+  const db = await openDatabase(io);
+  const progress = createProgress(io, { json: flags.json });
+  try {
+    const offer = flags.offer ? await offers.get(db, flags.offer) : undefined;
+    if (flags.offer && !offer) throw new CliError(`--offer: no offer with id or slug "${flags.offer}" (see \`offerlab offers list\`)`, EXIT.usage);
+    if (flags.resume) {
+      const record = await getPipelineRun(db, flags.resume);
+      if (!record) throw new CliError(`--resume: no pipeline run "${flags.resume}" (the id is printed by the command that started it)`, EXIT.usage);
+      pipelineProviders = def.providers(providers, record.providers);
+    }
+    const usage = createUsageRecorder(db, {
+      onError: (error, event) => io.stderr(`offerlab: warning: could not record usage of ${event.tool} ${event.action}: ${error instanceof Error ? error.message : String(error)}\n`),
+    });
+    sink = usage.onUsage;
+    const ctx: PipelineContext = {
+      db,
+      usage,
+      providers: pipelineProviders!,
+      onProgress: (e) => progress.update({ label: e.step.replace(/_/g, " "), done: e.done, total: e.total, credits: e.creditsSpent, ...(e.message ? { message: e.message } : {}) }),
+    };
+    let result: S & RunOutcome;
+    try {
+      result = flags.resume
+        ? await resumeStep(ctx, flags.resume, def.step, offer?.id, creditBudget)
+        : await def.run(ctx, offer!.id, {
+            ...(creditBudget !== undefined ? { creditBudget } : {}),
+            ...(reuseDays !== undefined ? { reuseLookupsWithinDays: reuseDays } : {}),
+          });
+    } catch (error) {
+      progress.clear();
+      if (error instanceof PipelineInputError) throw new CliError(error.message, EXIT.usage);
+      if (error instanceof PipelineRunFailed) {
+        throw new CliError(`${def.step.replace(/_/g, " ")} failed: ${error.message}\nThe run is recorded (${error.runId}); continue it with --resume ${error.runId}`, EXIT.failure);
+      }
+      throw error;
+    }
+    progress.clear();
+    const offerLabel = offer?.slug ?? (await offerSlugOfRun(db, result as { offerId?: string }));
+    if (flags.json) {
+      io.stdout(json({ sandbox: providers.sandbox, offer: offerLabel, step: def.step, ...result }));
+    } else {
+      const lines = [
+        `${def.title} for ${offerLabel}${providers.sandbox ? " (SANDBOX: simulated providers)" : ""}:`,
+        ...def.describe(result).map((l) => `  ${l}`),
+        `  credits spent: ${result.creditsSpent}${result.runCreditsSpent !== result.creditsSpent ? ` (run total ${result.runCreditsSpent})` : ""}${creditBudget !== undefined ? ` of a ${creditBudget} budget` : ""}`,
+        `  run: ${result.runId}`,
+      ];
+      io.stdout(`${lines.join("\n")}\n`);
+    }
+    if (result.errorCount > 0) {
+      const shown = result.errors.slice(0, 5).map((e) => `  - ${e.provider} (${e.kind})${e.item ? ` ${e.item}` : ""}: ${e.message}`);
+      io.stderr(`offerlab: ${result.errorCount} provider call(s) failed:\n${shown.join("\n")}${result.errorCount > shown.length ? `\n  … and ${result.errorCount - shown.length} more (see --json)` : ""}\n`);
+    }
+    if (result.status === "cancelled" && result.stopReason === "budget") {
+      io.stderr(`offerlab: stopped at the credit budget (${result.error}). Continue with --resume ${result.runId} --budget <more credits>: what was bought is not bought again.\n`);
+    }
+    if (def.nothingWorked(result)) throw new CliError(`every provider call failed; nothing was ${def.step === "scrape_companies" ? "scraped" : "found"}`, EXIT.failure);
+  } finally {
+    progress.clear();
+    await db.destroy();
+  }
+}
+
+async function resumeStep<S>(ctx: PipelineContext, runId: string, step: StepName, offerId: string | undefined, creditBudget: number | undefined): Promise<S & RunOutcome> {
+  const res = await resumePipeline(ctx, runId, { step, ...(offerId ? { offerId } : {}), ...(creditBudget !== undefined ? { creditBudget } : {}) });
+  const s = (res.steps as StepSummaries)[step] as unknown as S & { creditsSpent: number };
+  return { ...s, runId: res.runId, status: res.status, stopReason: res.stopReason, error: res.error, runCreditsSpent: res.creditsSpent, offerId: res.offerId } as unknown as S & RunOutcome;
+}
+
+async function offerSlugOfRun(db: Db, result: { offerId?: string }): Promise<string> {
+  const offer = result.offerId ? await offers.get(db, result.offerId) : undefined;
+  return offer?.slug ?? "(deleted offer)";
+}
