@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { accounts, campaignContacts, campaigns, companies, contacts, createDb, migrate, offers, type Db } from "@offerlab/db";
+import { planDue } from "@offerlab/scheduler";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "./cli.js";
 import type { Io } from "./output.js";
@@ -440,6 +441,45 @@ describe("campaigns", () => {
     expect(cooling.stdout).toMatch(/may not start with this person now: This person was contacted by us less than 60 days ago.* \(possible from \d{4}-\d{2}-\d{2}/);
     expect((await runCli(["why", "nobody@good.co"], env)).code).toBe(1);
     expect((await runCli(["why", "not a person"], env)).stderr).toMatch(/neither an email address nor a LinkedIn profile URL/);
+  });
+});
+
+describe("launch and the planner agree on templates", () => {
+  it("binds the offer's first email to a multi campaign's first email step, and the planner sends that email", async () => {
+    const dataDir = path.join(tempDir(), "data");
+    const env = { OFFERLAB_DATA_DIR: dataDir };
+    await withDb(dataDir, async (db) => {
+      const offer = await offers.create(db, { name: "Bind", type: "product", ownership: "internal", description: "d" });
+      await db.insertInto("message_templates").values([
+        { offer_id: offer.id, name: "Note", channel: "linkedin_connect", body: "Hi {{first_name}}", status: "approved" },
+        { offer_id: offer.id, name: "Email 1", channel: "email", sequence_step: 1, template_key: "email.1", subject: "Ramp at {{company.name}}", body: "First email, {{first_name}}.", status: "approved" },
+        { offer_id: offer.id, name: "Email 2", channel: "email", sequence_step: 2, template_key: "email.2", body: "Second email.", status: "approved" },
+      ]).execute();
+      await accounts.create(db, { name: "li", type: "linkedin", owner: "bo", unipile_account_id: "u-li" });
+      await accounts.create(db, { name: "bo@bind.io", type: "email", owner: "bo", email_address: "bo@bind.io", unipile_account_id: "u-mail" });
+      const co = (await companies.upsert(db, { offer_id: offer.id, name: "Good Co", domain: "good.co", source_tool: "m" })).company;
+      // Already a connection: the invitation step is skipped and the email (campaign step 2) comes next.
+      await contacts.upsert(db, { offer_id: offer.id, company_id: co.id, source_tool: "m", first_name: "Kim", full_name: "Kim Lee", email: "kim@good.co", email_status: "valid", linkedin_url: "https://www.linkedin.com/in/kim-lee", connection_degree: 1, status: "ready" });
+    });
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, "schedule.yaml"), "steps:\n  - { step: 1, type: connection_request, delay_days: 0 }\n  - { step: 2, type: email, delay_days: 0 }\n");
+    const created = await runCli(
+      ["campaigns", "create", "--offer", "bind", "--name", "Bind", "--channel", "multi", "--accounts", "li,bo@bind.io", "--signal", "s", "--icp", "i", "--schedule", path.join(dir, "schedule.yaml"), "--window", "00:00-23:59", "--days", "1-7", "--timezone", "UTC", "--json"],
+      env,
+    );
+    const slug = JSON.parse(created.stdout).campaign_slug as string;
+    expect(JSON.parse((await runCli(["campaigns", "add-contacts", slug, "--json"], env)).stdout)).toMatchObject({ added: 1 });
+    const launched = JSON.parse((await runCli(["campaigns", "launch", slug, "--json"], env)).stdout);
+    expect(launched.steps).toEqual([
+      { step: 1, channel: "linkedin_connect", template: "Note", bound: false },
+      { step: 2, channel: "email", template: "Email 1", bound: true },
+    ]);
+    const queued = await withDb(dataDir, async (db) => {
+      await planDue({ db }); // skips the invitation (already connected)
+      await planDue({ db }); // plans the email
+      return db.selectFrom("send_queue").select(["sequence_step", "channel", "subject", "body"]).execute();
+    });
+    expect(queued).toEqual([{ sequence_step: 2, channel: "email", subject: "Ramp at Good Co", body: "First email, Kim." }]);
   });
 });
 
