@@ -88,6 +88,7 @@ export interface AccountSyncChange {
 
 /** Options of `accountAdmin.sync`. */
 export interface AccountSyncOptions {
+  /** When the sync happens (warming start, `connected_at`). Default: now. */
   now?: Date;
   /** Start new accounts warming (week 1 of the ramp). Default true: a new account ramps up. */
   warmNew?: boolean;
@@ -314,7 +315,9 @@ export const accountAdmin = {
 export interface CampaignCreateRequest {
   /** The offer's id or slug. */
   offer: string;
+  /** The campaign's name, for people (the slug is built from the parts below). */
   name: string;
+  /** `email`, `linkedin` or `multi`. */
   channel: string;
   /** Default `cold_outreach`. */
   campaign_type?: string;
@@ -330,9 +333,13 @@ export interface CampaignCreateRequest {
   target_criteria?: unknown;
   /** Default: {@link defaultSchedulingConfig} for the channel and the offer's email sequence. */
   scheduling_config?: unknown;
+  /** `HH:MM` in the campaign's time zone. Default `09:00` (the column default). */
   send_window_start?: string;
+  /** `HH:MM`, after the start. Default `17:00`. */
   send_window_end?: string;
+  /** ISO weekdays (1 = Monday). Default Monday to Friday. */
   send_days?: number[];
+  /** IANA time zone of the window. Default `America/New_York` (the column default). */
   timezone?: string;
 }
 
