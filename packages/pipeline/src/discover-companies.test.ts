@@ -156,6 +156,29 @@ describe.each(testEngines())("discover companies on %s", (engine) => {
     expect(await companiesOf(w)).toHaveLength(2);
   });
 
+  it("reports a record the schema refuses and stores the others", async () => {
+    w = await createWorld(engine, server);
+    const fake: CompanySearch = {
+      provider: "fake",
+      searchCompanies: async () => ({
+        companies: [
+          { name: "Broken", domain: "broken.io", size_exact: -5, source_tool: "fake" },
+          { name: "Nameless broken", domain: null, size_exact: -1, source_tool: "fake" },
+          { name: "Fine", domain: "fine.io", size_exact: 40, source_tool: "fake" },
+        ],
+        cursor: null,
+      }),
+    };
+    const res = await discoverCompanies(w.ctx({ companySearch: [fake] }), w.offerId);
+    expect(res).toMatchObject({ status: "completed", found: 3, new: 1, rejected: 2, duplicates: 0, errorCount: 2 });
+    expect(res.errors.map((e) => [e.provider, e.kind, e.item])).toEqual([
+      ["fake", "invalid", "broken.io"],
+      ["fake", "invalid", "Nameless broken"],
+    ]);
+    expect(res.errors[0]!.message).toMatch(/size_exact/);
+    expect((await companiesOf(w)).map((c) => c.domain)).toEqual(["fine.io"]);
+  });
+
   it("refuses an offer without an ICP, or a run without a company search provider, writing nothing", async () => {
     w = await createWorld(engine, server, null);
     await expect(discoverCompanies(w.ctx(), w.offerId)).rejects.toThrow(PipelineInputError);

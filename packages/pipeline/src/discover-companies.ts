@@ -3,7 +3,7 @@
  * by normalised domain (then LinkedIn page, then name when a record has no domain), scored
  * against the ICP, disqualifiers applied, stored with their sources.
  */
-import { normalizeDomain } from "@offerlab/core";
+import { CompanyInsert, normalizeDomain, parseOrThrow, ValidationError } from "@offerlab/core";
 import { companies as companyRepo, jsonb } from "@offerlab/db";
 import type { CompanyRecord, CompanySearch, CompanySearchResult, IcpFilters } from "@offerlab/provider-kit";
 import { sql } from "kysely";
@@ -35,6 +35,8 @@ export interface DiscoverCompaniesSummary {
   duplicates: number;
   qualified: number;
   disqualified: number;
+  /** Companies a provider described in a way the schema refuses (each one in `errors`, kind `invalid`). */
+  rejected: number;
   /** Per provider: records returned, pages fetched and pages reused from earlier lookups. */
   providers: Record<string, { found: number; pages: number; cachedPages: number }>;
   creditsSpent: number;
@@ -43,7 +45,7 @@ export interface DiscoverCompaniesSummary {
 }
 
 export function emptyCompaniesSummary(): DiscoverCompaniesSummary {
-  return { found: 0, unique: 0, new: 0, duplicates: 0, qualified: 0, disqualified: 0, providers: {}, creditsSpent: 0, errors: [], errorCount: 0 };
+  return { found: 0, unique: 0, new: 0, duplicates: 0, qualified: 0, disqualified: 0, rejected: 0, providers: {}, creditsSpent: 0, errors: [], errorCount: 0 };
 }
 
 interface Candidate {
@@ -189,32 +191,41 @@ export async function runDiscoverCompanies(rs: RunState, opts: DiscoverCompanies
       status,
       disqualification_reason: fit.disqualification,
     };
-    let created: boolean;
+    let created = false;
     let finalStatus: string = status;
-    if (record.domain) {
-      const res = await companyRepo.upsert(db, row);
-      created = res.created;
-      finalStatus = res.company.status;
-    } else {
-      // No domain to dedupe on: the same name in the same offer is the same company.
-      const existing = await db
-        .selectFrom("companies")
-        .select(["id", "status"])
-        .where("offer_id", "=", rs.offerId)
-        .where(sql<string>`lower(name)`, "=", record.name.toLowerCase())
-        .executeTakeFirst();
-      if (existing) {
-        created = false;
-        finalStatus = existing.status;
+    try {
+      if (record.domain) {
+        const res = await companyRepo.upsert(db, row);
+        created = res.created;
+        finalStatus = res.company.status;
       } else {
-        await db.insertInto("companies").values({ ...row, signals: jsonb(row.signals), source_raw: jsonb(raws) } as never).execute();
-        created = true;
+        // No domain to dedupe on: the same name in the same offer is the same company.
+        const existing = await db
+          .selectFrom("companies")
+          .select(["id", "status"])
+          .where("offer_id", "=", rs.offerId)
+          .where(sql<string>`lower(name)`, "=", record.name.toLowerCase())
+          .executeTakeFirst();
+        if (existing) {
+          finalStatus = existing.status;
+        } else {
+          parseOrThrow(CompanyInsert, row, "company");
+          await db.insertInto("companies").values({ ...row, signals: jsonb(row.signals), source_raw: jsonb(raws) } as never).execute();
+          created = true;
+        }
       }
+    } catch (error) {
+      // One vendor record that does not fit the schema must not cost the run its other companies.
+      if (!ValidationError.isInstance(error)) throw error;
+      summary.rejected += 1;
+      pushError(summary, { provider: record.source_tool, kind: "invalid", message: error.message, item: record.domain ?? record.name });
+      rs.progress(++done, candidates.length, record.name);
+      continue;
     }
     if (created) summary.new += 1;
     if (finalStatus === "qualified") summary.qualified += 1;
     if (finalStatus === "disqualified") summary.disqualified += 1;
     rs.progress(++done, candidates.length, record.name);
   }
-  summary.duplicates = summary.found - summary.new;
+  summary.duplicates = summary.found - summary.new - summary.rejected;
 }

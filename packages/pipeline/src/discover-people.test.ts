@@ -27,14 +27,15 @@ const person = (over: Partial<PersonRecord>): PersonRecord => ({
   ...over,
 });
 
-/** A people search over a fixed directory by domain, counting its calls. */
+/** A people search over a fixed directory by domain, recording its calls. */
 function fakePeople(directory: Record<string, PersonRecord[]>) {
   const calls: PeopleSearchQuery[] = [];
   const search: PeopleSearch = {
     provider: "fake_people",
     async searchPeople(q) {
       calls.push(q);
-      return { people: (directory[q.company.domain ?? ""] ?? []).slice(0, q.limit ?? 25), cursor: null };
+      // Everyone it knows, whatever the limit: the pipeline itself stops at perCompany.
+      return { people: directory[q.company.domain ?? ""] ?? [], cursor: null };
     },
   };
   return { search, calls };
@@ -84,10 +85,16 @@ describe.each(testEngines())("discover people on %s", (engine) => {
         person({ full_name: "Cy Diaz", email: "cy@northwind-analytics.com", title: "Chief Revenue Officer" }),
       ],
       // The same person listed at the second company too (moved jobs): one contact per offer.
-      "pipelinepilot.ai": [person({ ...shared, linkedin_url: "https://www.linkedin.com/in/ann-lee" }), person({ full_name: "No Keys", title: null })],
+      "pipelinepilot.ai": [
+        person({ ...shared, linkedin_url: "https://www.linkedin.com/in/ann-lee" }),
+        // A vendor value the schema refuses: reported, not stored, not fatal.
+        person({ full_name: "Odd Level", email: "odd@pipelinepilot.ai", seniority: "boss" as never }),
+        person({ full_name: "No Keys", title: null }),
+      ],
     });
     const res = await discoverPeople(w.ctx({ peopleSearch: [search] }), w.offerId, { perCompany: 2, minBuyerFitScore: 1 });
-    expect(res).toMatchObject({ found: 4, new: 3, duplicates: 1 });
+    expect(res).toMatchObject({ found: 5, new: 3, duplicates: 1, rejected: 1, errorCount: 1 });
+    expect(res.errors[0]).toMatchObject({ provider: "fake", kind: "invalid", item: "Odd Level" });
     const people = await contactsOf(w);
     expect(people.map((p) => [p.full_name, p.email, p.linkedin_url])).toEqual([
       ["Ann Lee", "ann@northwind-analytics.com", "https://www.linkedin.com/in/ann-lee"],
@@ -104,7 +111,7 @@ describe.each(testEngines())("discover people on %s", (engine) => {
     // so the stored answer is read back instead of paying, and the name-only person is not stored twice.
     const again = await discoverPeople(w.ctx({ peopleSearch: [search] }), w.offerId, { perCompany: 2, minBuyerFitScore: 1 });
     expect(again).toMatchObject({ companies: 1, companiesSkipped: 1, new: 0 });
-    expect(again.providers.fake_people).toEqual({ found: 2, calls: 1, cachedCalls: 1 });
+    expect(again.providers.fake_people).toEqual({ found: 3, calls: 1, cachedCalls: 1 });
     expect(calls).toHaveLength(2);
     expect(await contactsOf(w)).toHaveLength(3);
   });

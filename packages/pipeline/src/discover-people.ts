@@ -2,7 +2,7 @@
  * People: buyers at the offer's qualified companies, from the ICP's titles, departments and
  * seniorities, deduped per offer by email and LinkedIn URL, scored for buyer fit.
  */
-import { normalizeEmail, normalizeLinkedInUrl, normalizeSeniority, type Seniority } from "@offerlab/core";
+import { normalizeEmail, normalizeLinkedInUrl, normalizeSeniority, ValidationError, type Seniority } from "@offerlab/core";
 import { contacts as contactRepo } from "@offerlab/db";
 import type { PeopleSearch, PeopleSearchResult, PersonRecord } from "@offerlab/provider-kit";
 import { sql } from "kysely";
@@ -30,6 +30,8 @@ export interface DiscoverPeopleSummary {
   lowFit: number;
   /** Records without a name, email or LinkedIn URL (nothing to store or dedupe on). */
   unusable: number;
+  /** Records the schema refuses (each one in `errors`, kind `invalid`). */
+  rejected: number;
   providers: Record<string, { found: number; calls: number; cachedCalls: number }>;
   creditsSpent: number;
   errors: StepError[];
@@ -37,7 +39,7 @@ export interface DiscoverPeopleSummary {
 }
 
 export function emptyPeopleSummary(): DiscoverPeopleSummary {
-  return { companies: 0, companiesSkipped: 0, found: 0, new: 0, duplicates: 0, lowFit: 0, unusable: 0, providers: {}, creditsSpent: 0, errors: [], errorCount: 0 };
+  return { companies: 0, companiesSkipped: 0, found: 0, new: 0, duplicates: 0, lowFit: 0, unusable: 0, rejected: 0, providers: {}, creditsSpent: 0, errors: [], errorCount: 0 };
 }
 
 export async function runDiscoverPeople(rs: RunState, opts: DiscoverPeopleOptions, summary: DiscoverPeopleSummary): Promise<void> {
@@ -118,7 +120,16 @@ export async function runDiscoverPeople(rs: RunState, opts: DiscoverPeopleOption
           if (have >= perCompany) break;
           stats.found += 1;
           summary.found += 1;
-          const stored = await storePerson(rs, company.id, person, icp, minFit);
+          let stored: Awaited<ReturnType<typeof storePerson>>;
+          try {
+            stored = await storePerson(rs, company.id, person, icp, minFit);
+          } catch (error) {
+            // One record the schema refuses (a malformed LinkedIn URL …) is reported, not fatal.
+            if (!ValidationError.isInstance(error)) throw error;
+            summary.rejected += 1;
+            pushError(summary, { provider: person.source_tool, kind: "invalid", message: error.message, item: person.full_name ?? person.email ?? company.name });
+            continue;
+          }
           if (stored === "unusable") summary.unusable += 1;
           else {
             if (stored.created) summary.new += 1;

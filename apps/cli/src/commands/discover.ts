@@ -41,7 +41,7 @@ export function registerDiscoverCommands(program: Command, io: Io): void {
           ...(disqualifiers?.length ? { disqualifiers } : {}),
         }),
       describe: (s) => [
-        `found ${s.found}, new ${s.new}, duplicates ${s.duplicates} (${s.unique} distinct companies)`,
+        `found ${s.found}, new ${s.new}, duplicates ${s.duplicates} (${s.unique} distinct companies)${s.rejected ? `, rejected as invalid ${s.rejected}` : ""}`,
         `qualified ${s.qualified}, disqualified ${s.disqualified}`,
         `by provider: ${perProvider(s.providers)}`,
       ],
@@ -77,7 +77,7 @@ export function registerDiscoverCommands(program: Command, io: Io): void {
         }),
       describe: (s) => [
         `companies searched ${s.companies}, skipped ${s.companiesSkipped} (already enough buyers)`,
-        `found ${s.found}, new ${s.new}, duplicates ${s.duplicates}, poor fit (stored as skip) ${s.lowFit}${s.unusable ? `, unusable ${s.unusable}` : ""}`,
+        `found ${s.found}, new ${s.new}, duplicates ${s.duplicates}, poor fit (stored as skip) ${s.lowFit}${s.unusable ? `, unusable ${s.unusable}` : ""}${s.rejected ? `, rejected as invalid ${s.rejected}` : ""}`,
         `by provider: ${perProvider(s.providers)}`,
       ],
       nothingWorked: (s) => s.errorCount > 0 && s.found === 0,
