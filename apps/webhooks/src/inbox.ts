@@ -40,6 +40,8 @@ export function createInboxDrainer(options: InboxDrainerOptions): InboxDrainer {
   let again = false;
   let stopped = false;
 
+  const limit = options.limit ?? 200;
+
   async function drainLoop(): Promise<void> {
     do {
       again = false;
@@ -47,13 +49,15 @@ export function createInboxDrainer(options: InboxDrainerOptions): InboxDrainer {
         const s = await processWebhookInbox({
           db: options.db,
           decoders,
-          limit: options.limit ?? 200,
+          limit,
           ...(options.now ? { now: options.now } : {}),
           ...(options.classify ? { classify: options.classify } : {}),
           onEvent: (e) => options.logger?.debug({ inboxId: e.id, provider: e.provider, eventType: e.eventType, status: e.status, outcome: e.outcome, attempts: e.attempts }, "event applied"),
         });
         totals.drains++;
         for (const k of ["claimed", "processed", "ignored", "unmatched", "retried", "failed"] as const) totals[k] += s[k];
+        // A full batch means more may be waiting: keep going even if no delivery kicks again.
+        if (s.claimed >= limit) again = true;
       } catch (error) {
         // The rows stay pending: the next kick or the cron's inbox job applies them.
         totals.errors++;
