@@ -19,7 +19,7 @@ import {
   describeReason,
   forecastCampaign,
   isReasonCode,
-  readUsage,
+  readUsageMany,
   selectForEnrolment,
   windowFromCampaign,
   type CampaignForecast,
@@ -417,14 +417,8 @@ ${examples(["offerlab campaigns forecast cold-ai-sales-coach-email-hiring-saas-j
         const ctx = await campaignAdmin.forecastContext(db, ref);
         const config = SchedulingConfig.safeParse(ctx.campaign.scheduling_config);
         if (!config.success) throw new CliError(`campaign ${ctx.campaign.campaign_slug ?? ctx.campaign.id} has no valid schedule (scheduling_config)`, EXIT.usage);
-        const accounts = [];
-        for (const a of ctx.accounts) {
-          const usage = await readUsage(db, a.id, now);
-          // readUsage mirrors the message count into inmail; the forecast adds the two itself.
-          const day = { ...usage.day };
-          delete day.inmail;
-          accounts.push({ ...a, usage: { day, hour: usage.hour } });
-        }
+        const usage = await readUsageMany(db, ctx.accounts.map((a) => a.id), now);
+        const accounts = ctx.accounts.map((a) => ({ ...a, usage: usage.get(a.id)! }));
         const forecast: CampaignForecast = forecastCampaign({
           config: config.data,
           window: windowFromCampaign(ctx.campaign),

@@ -68,7 +68,11 @@ export async function releaseQuota(
         OR (period = 'hour' AND period_start = ${input.usageHour}::timestamptz AND action = '*'))`.execute(trx);
 }
 
-/** What an account has used in the periods containing `now` (for the engine's checks and `capacity`). */
+/**
+ * What an account has used in the periods containing `now` (for the engine's checks and `capacity`).
+ * DMs and InMails share one counter, stored and returned as `message` (the engine adds `message`
+ * and `inmail` for either action, so `inmail` stays absent here).
+ */
 export async function readUsage(
   db: Transaction<Database> | Kysely<Database>,
   accountId: string,
@@ -84,7 +88,6 @@ export async function readUsage(
     if (r.period === "hour") out.hour = r.used;
     else out.day[r.action as MessageActionType] = r.used;
   }
-  if (out.day.message !== undefined) out.day.inmail = out.day.message;
   return out;
 }
 
@@ -108,7 +111,6 @@ export async function readUsageMany(
     if (r.period === "hour") u.hour = r.used;
     else u.day[r.action as MessageActionType] = r.used;
   }
-  for (const u of out.values()) if (u.day.message !== undefined) u.day.inmail = u.day.message;
   return out;
 }
 
