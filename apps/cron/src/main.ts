@@ -13,9 +13,11 @@ import { providersFromUnipile, unipileFromEnv, usageToDatabase } from "./provide
 import { runTick, type TickProviders, type TickSummary } from "./tick.js";
 
 export interface CronMainOptions {
+  /** Where every setting is read (`DATABASE_URL`, `UNIPILE_*`, `OFFERLAB_*`). Default `process.env`. */
   env?: Record<string, string | undefined>;
   /** Human-readable logs. Default: `OFFERLAB_LOG_PRETTY=1`, else JSON lines. */
   pretty?: boolean;
+  /** Default: pino JSON lines (or pretty lines) on standard output, secrets redacted. */
   logger?: Logger;
   /** Overrides `OFFERLAB_CRON_SCHEDULE` (daemon only). */
   schedule?: string;

@@ -63,7 +63,9 @@ export const inboxDecoders: Record<string, ProviderEventDecoder> = {
 };
 
 export interface TickOptions {
+  /** The offerlab database (`createDb()`: `DATABASE_URL`, else the embedded one). */
   db: Db;
+  /** Provider capabilities. Default none: the jobs that need one are skipped with the reason. */
   providers?: TickProviders;
   /** The clock every job reads. Default `() => new Date()` (the demo passes its simulated clock). */
   now?: () => Date;

@@ -12,6 +12,7 @@ import { createLogger, type Logger } from "./logger.js";
 import { unipileRoute } from "./routes/unipile.js";
 
 export interface WebhookAppOptions {
+  /** The offerlab database the inbox lives in. */
   db: Db;
   /** From `loadWebhookConfig()`; only the secret, its header and the body limit are used here. */
   config: Pick<WebhookServerConfig, "secret" | "secretHeader" | "maxBodyBytes">;

@@ -10,9 +10,11 @@ import { webhookDecoders } from "./decoders.js";
 import type { Logger } from "./logger.js";
 
 export interface InboxDrainerOptions {
+  /** The database whose `webhook_inbox` is drained. */
   db: Db;
   /** Decoders per provider. Default: every provider this server receives (`webhookDecoders`). */
   decoders?: Record<string, ProviderEventDecoder>;
+  /** Receives a warning per failed drain and a debug line per applied event. Default: silent. */
   logger?: Logger;
   /** The clock. Default `() => new Date()` (the demo passes its simulated clock). */
   now?: () => Date;

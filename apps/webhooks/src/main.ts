@@ -8,6 +8,7 @@ import { createLogger, type Logger } from "./logger.js";
 import { startWebhookServer, type RunningWebhookServer } from "./server.js";
 
 export interface ServeOptions {
+  /** Where every setting is read (`OFFERLAB_WEBHOOK_*`, `PORT`, `DATABASE_URL`). Default `process.env`. */
   env?: Record<string, string | undefined>;
   /** Human-readable logs. Default: `OFFERLAB_LOG_PRETTY=1`, else JSON lines. */
   pretty?: boolean;
@@ -15,6 +16,7 @@ export interface ServeOptions {
   port?: number;
   /** Stops the server when aborted. Default: SIGTERM and SIGINT. */
   signal?: AbortSignal;
+  /** Default: pino JSON lines (or pretty lines) on standard output, secrets redacted. */
   logger?: Logger;
   /** Called once the server listens (tests read the URL here). */
   onListening?: (server: RunningWebhookServer) => void;
