@@ -5,7 +5,8 @@
  */
 export * from "./engine/index.js";
 export { dispatchOne, dispatchDue, decide, classifyError } from "./runtime/dispatch.js";
-export { reapExpired, reconcileUnknown, recordReply } from "./runtime/recover.js";
+export { reapExpired, reconcileUnknown, recordReply, recordReplyIn } from "./runtime/recover.js";
+export type { ReplyInput } from "./runtime/recover.js";
 export type { ReconcileSummary } from "./runtime/recover.js";
 export { runSendPath } from "./runtime/loop.js";
 export type { RunOptions, RunSummary } from "./runtime/loop.js";
