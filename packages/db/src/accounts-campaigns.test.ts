@@ -128,6 +128,7 @@ describe.each(testEngines())("accounts and campaigns on %s", (engine) => {
       ids.busy = await c({ full_name: "Busy", email: "busy@good.co", linkedin_url: "https://www.linkedin.com/in/busy" });
       ids.weak = await c({ full_name: "Weak", email: "weak@weak.co", company_id: weak.id });
       ids.newStatus = await c({ full_name: "New", email: "new@good.co", status: "new" });
+      ids.parked = await c({ full_name: "Parked", email: "parked@good.co", status: "skip", skip_reason: "low_buyer_fit" });
       // The same people in another offer: do-not-contact there, and a recent touch there.
       await contacts.upsert(t.db, { offer_id: otherOfferId, company_id: other.id, source_tool: "m", email: "dnc@good.co", global_status: "do_not_contact" });
       await t.db.insertInto("outreach_history").values({ contact_email: "touched@good.co", channel: "email", sent_at: new Date(now.getTime() - 10 * DAY), offer_id: otherOfferId }).execute();
@@ -183,7 +184,8 @@ describe.each(testEngines())("accounts and campaigns on %s", (engine) => {
 
     it("lists candidates by the target criteria, best fit first, with each person's state across offers", async () => {
       const { candidates } = await campaignAdmin.candidates(t.db, ids.campaign!);
-      // min_fit_score 7 leaves out Weak Co; every contact of Good Co is matched whatever its status.
+      // min_fit_score 7 leaves out Weak Co; every contact of Good Co is matched whatever its status,
+      // but for the one the pipeline parked (status skip).
       expect(candidates.map((c) => c.fullName).sort()).toEqual(["Busy", "Dnc", "Fresh", "New", "Touched"]);
       const by = Object.fromEntries(candidates.map((c) => [c.fullName ?? "", c] as const));
       expect(by.Dnc!.person.rows.map((r) => r.global_status).sort()).toEqual(["available", "do_not_contact"]);

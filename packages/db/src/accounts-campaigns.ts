@@ -522,7 +522,10 @@ export const campaignAdmin = {
       .select(["ct.id", "ct.full_name", "ct.email", "ct.email_status", "ct.linkedin_url", "co.name as company_name"])
       .where("ct.offer_id", "=", campaign.offer_id);
     if (criteria.company_status?.length) q = q.where("co.status", "in", criteria.company_status);
+    // People the pipeline parked (`skip`: low buyer fit, no usable address …) are left out unless
+    // the criteria ask for that status by name.
     if (criteria.contact_status?.length) q = q.where("ct.status", "in", criteria.contact_status);
+    else q = q.where("ct.status", "<>", "skip");
     if (criteria.min_fit_score !== undefined) q = q.where("co.fit_score", ">=", criteria.min_fit_score);
     if (criteria.connection_degrees?.length) q = q.where("ct.connection_degree", "in", criteria.connection_degrees);
     if (criteria.exclude_1st_degree) q = q.where((eb) => eb.or([eb("ct.connection_degree", "is", null), eb("ct.connection_degree", "<>", 1)]));

@@ -254,6 +254,8 @@ ${examples([
     .addHelpText(
       "after",
       `
+Contacts the pipeline parked (status skip, e.g. low buyer fit) are not candidates unless the
+campaign's target_criteria.contact_status names "skip".
 Skipped, with the reason counted: already in this campaign; do-not-contact, unsubscribed or
 bounced on any of the person's rows in any offer; contacted by us less than 60 days ago (any
 offer); replied elsewhere; not eligible; still in another unfinished campaign; not reachable on

@@ -91,6 +91,28 @@ const errorBodyWith = (uuid: () => string) => (message: string, detail?: unknown
 });
 const words = (s: string) => s.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
 
+const TITLE_STOP = new Set(["of", "and", "the", "at", "for", "in", "a", "an", "to"]);
+
+/**
+ * How well a headline answers a people objective (`…, with a title like A or B, at vp level, in
+ * Sales`): the best share of any asked title's words found in it, plus a little for the asked
+ * departments and levels. Relevance search ranks this way, so the people asked for come first.
+ */
+function peopleRanker(objective: string): (headline: string) => number {
+  const segment = /title like ([^,]+)/i.exec(objective)?.[1] ?? "";
+  const titles = segment
+    .split(/\s+or\s+/i)
+    .map((t) => words(t).filter((w) => !TITLE_STOP.has(w)))
+    .filter((t) => t.length > 0);
+  const rest = new Set(words(objective.replace(/^.*?title like [^,]+/i, "")).filter((w) => !TITLE_STOP.has(w) && w !== "level"));
+  return (headline) => {
+    const have = new Set(words(headline));
+    const best = titles.reduce((m, t) => Math.max(m, t.filter((w) => have.has(w)).length / t.length), 0);
+    const extra = [...have].filter((w) => rest.has(w)).length;
+    return best + 0.1 * Math.min(extra, 3);
+  };
+}
+
 export function createParallelMock(options: ParallelMockOptions = {}): ParallelMock {
   const base = (options.baseUrl ?? "https://api.parallel.ai").replace(/\/+$/, "");
   const apiKey = options.apiKey ?? "test-parallel-key";
@@ -214,13 +236,21 @@ export function createParallelMock(options: ParallelMockOptions = {}): ParallelM
       const limit = validLimit(body.match_limit, 100);
       if (limit instanceof Response) return limit;
       const objective = body.objective.toLowerCase();
-      // People are found at the companies the objective names; companies by shared words.
+      // People are found at the companies the objective names, the ones whose headline shares the
+      // most words with the objective (the titles asked for) first, as a relevance search ranks
+      // them; companies by shared words.
+      const titleScore = peopleRanker(body.objective);
       const entities =
         body.entity_type === "companies"
           ? matching(body.objective).map((c) => ({ name: c.name, url: c.url, description: c.description }))
           : companies
               .filter((c) => objective.includes(c.name.toLowerCase()) || objective.includes(new URL(c.url).hostname.replace(/^www\./, "")))
-              .flatMap((c) => c.people.map((p) => ({ name: p.name, url: p.url, description: p.headline })));
+              .flatMap((c) =>
+                c.people
+                  .map((p, i) => ({ p, i, score: titleScore(p.headline.replace(new RegExp(`\\b(at|@)\\s+${c.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}.*$`, "i"), "")) }))
+                  .sort((a, b) => b.score - a.score || a.i - b.i)
+                  .map(({ p }) => ({ name: p.name, url: p.url, description: p.headline })),
+              );
       return HttpResponse.json({ entity_set_id: `entity_set_${uuid().replace(/-/g, "").slice(0, 16)}`, entities: entities.slice(0, limit) });
     }),
 
