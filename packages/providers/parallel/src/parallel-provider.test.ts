@@ -75,6 +75,12 @@ describe("searchPeople (Entity Search)", () => {
     expect(usage[0]).toMatchObject({ tool: "parallel_people", resultsCount: 3 });
   });
 
+  it("gets the people whose titles answer the query first, as a relevance search ranks them (fake)", async () => {
+    const { par } = create();
+    const result = await par.searchPeople({ company: { name: "Northwind Analytics" }, titles: ["Chief Revenue Officer", "Head of Sales"] });
+    expect(result.people.map((p) => p.full_name)).toEqual(["Priya Raman", "Jane Doe", "Sam Carter"]);
+  });
+
   it("refuses a query without a company", async () => {
     const { par } = create();
     expect((await caught(par.searchPeople({ company: {} }))).kind).toBe("invalid");
