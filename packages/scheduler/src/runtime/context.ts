@@ -48,6 +48,16 @@ export async function loadPerson(db: Q, contact: ContactRow): Promise<ContactRow
   return rows;
 }
 
+/**
+ * Locks the person's contact rows, lowest id first, before they are updated: a send recording in
+ * one offer and a reply in another update the same rows, and unordered multi-row updates could
+ * deadlock each other.
+ */
+export async function lockPersonRows(trx: Transaction<Database>, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await trx.selectFrom("contacts").select("id").where("id", "in", ids).orderBy("id").forNoKeyUpdate().execute();
+}
+
 /** Our last touch of the person across every offer, from outreach_history. */
 export async function lastTouch(db: Q, contact: ContactRow): Promise<Date | null> {
   const { email, linkedin } = personKeys(contact);

@@ -11,9 +11,8 @@ import { jsonb, type Database } from "@offerlab/db";
 import type { InboxMessage, ProviderEvent } from "@offerlab/provider-kit";
 import { sql, type Kysely, type Selectable, type Transaction } from "kysely";
 import { HEALTH_DEFAULTS } from "./books.js";
-import { loadPerson } from "./context.js";
-import { lockAccount } from "./quota.js";
-import { recordReplyIn } from "./recover.js";
+import { loadPerson, lockPersonRows } from "./context.js";
+import { cancelUnsentSends, lockStopScope, recordReplyIn } from "./recover.js";
 import type { Db } from "./types.js";
 
 type Q = Kysely<Database> | Transaction<Database>;
@@ -260,28 +259,6 @@ async function hasSendInFlight(db: Q, ccId: string): Promise<boolean> {
   return Boolean(row);
 }
 
-/**
- * Takes the locks a reply needs in the send path's order: the accounts of the person's open
- * attempts in the campaign first (as the claim and the recording of a send do), then the campaign
- * contact. Holding the accounts also keeps a new claim for this person from starting meanwhile.
- */
-async function lockForReply(trx: Transaction<Database>, cc: Cc, alsoAccount: string | null): Promise<void> {
-  const accounts = await trx
-    .selectFrom("send_attempts")
-    .innerJoin("send_queue", "send_queue.id", "send_attempts.send_queue_id")
-    .select("send_attempts.account_id")
-    .distinct()
-    .where("send_queue.campaign_id", "=", cc.campaign_id)
-    .where("send_queue.contact_id", "=", cc.contact_id)
-    .where("send_attempts.status", "in", ["claimed", "sending", "unknown"])
-    .orderBy("send_attempts.account_id")
-    .execute();
-  // The account of the answered message too: its reply count changes.
-  const ids = [...new Set([...accounts.map((a) => a.account_id), ...(alsoAccount ? [alsoAccount] : [])])].sort();
-  for (const id of ids) await lockAccount(trx, id);
-  await trx.selectFrom("campaign_contacts").select("id").where("id", "=", cc.id).forUpdate().execute();
-}
-
 /** The queue row message_events hang off for this campaign contact (its message's, else the latest). */
 async function eventQueueId(db: Q, cc: Cc, message: Message | null): Promise<string | null> {
   if (message?.send_queue_id) return message.send_queue_id;
@@ -335,10 +312,15 @@ async function applyReply(db: Db, event: Extract<ProviderEvent, { type: "message
   const verdict = await o.classify(text, { subject: m.subject ?? null, receivedAt: at });
   const ooo = verdict.sentiment === "ooo";
   const message = target.message;
+  // An opt-out stops the person in every campaign: its locks cover all of them.
+  const optOut = verdict.unsubscribe && !ooo;
+  const stopIds = optOut ? await personIds(db, cc.contact_id) : [cc.contact_id];
 
   // One transaction: the reply, its event, stop-on-reply and an opt-out commit together or not at all.
   const applied = await db.transaction().execute(async (trx): Promise<ApplyResult> => {
-    await lockForReply(trx, cc, message?.account_id ?? null);
+    // The send path's lock order: the accounts of open attempts (and of the answered message, whose
+    // reply count changes), then the campaign contact(s), then their rows.
+    await lockStopScope(trx, { contactIds: stopIds, campaignId: optOut ? null : cc.campaign_id, alsoAccounts: [message?.account_id ?? null] });
     // Checked again under the locks: a claim may have started its call since the first look.
     if (!message && !o.force && (await hasSendInFlight(trx, cc.id))) {
       return { status: "retry", outcome: "reply arrived before our send was recorded" };
@@ -392,16 +374,28 @@ async function applyReply(db: Db, event: Extract<ProviderEvent, { type: "message
       if (first) await trx.updateTable("accounts").set({ total_replies: sql<number>`total_replies + 1` }).where("id", "=", first.account_id).execute();
     }
     await recordReplyIn(trx, { campaignContactId: cc.id, text, sentiment: verdict.sentiment, at });
-    if (verdict.unsubscribe) await applyUnsubscribe(trx, cc, message, m.id, at);
+    if (optOut) await applyUnsubscribe(trx, cc, message, m.id, at);
     return { status: "processed", outcome: `reply (${verdict.sentiment}${verdict.unsubscribe ? ", unsubscribe" : ""}) matched by ${target.how}` };
   });
   return applied;
 }
 
-/** Opt-out language: do_not_contact on every row of the person, every campaign of theirs stopped. */
+/** Every contact row of the person of `contactId` (any offer), read before a transaction locks them. */
+async function personIds(db: Q, contactId: string): Promise<string[]> {
+  const contact = await db.selectFrom("contacts").selectAll().where("id", "=", contactId).executeTakeFirstOrThrow();
+  return (await loadPerson(db, contact)).map((p) => p.id);
+}
+
+/**
+ * Opt-out language: do_not_contact on every row of the person, every campaign of theirs stopped,
+ * and every send of theirs that has not reached the provider cancelled, a `claimed` one included
+ * (invariant 4). A send already `sending` may have left and is recorded as the provider answers.
+ * The caller holds `lockStopScope` over the whole person.
+ */
 async function applyUnsubscribe(trx: Transaction<Database>, cc: Cc, message: Message | null, providerMessageId: string, at: Date): Promise<void> {
   const contact = await trx.selectFrom("contacts").selectAll().where("id", "=", cc.contact_id).executeTakeFirstOrThrow();
   const person = (await loadPerson(trx, contact)).map((p) => p.id);
+  await lockPersonRows(trx, person);
   await trx.updateTable("contacts").set({ global_status: "do_not_contact", eligible_for_outreach: false }).where("id", "in", person).execute();
   await trx.updateTable("contacts").set({ status: "unsubscribed" }).where("id", "=", contact.id).execute();
   await trx
@@ -410,21 +404,7 @@ async function applyUnsubscribe(trx: Transaction<Database>, cc: Cc, message: Mes
     .where("contact_id", "in", person)
     .where("status", "not in", ["meeting"])
     .execute();
-  const cancelled = await trx
-    .updateTable("send_queue")
-    .set({ status: "cancelled", defer_reason: "unsubscribed" })
-    .where("contact_id", "in", person)
-    .where("status", "in", ["pending", "scheduled"])
-    .returning("id")
-    .execute();
-  if (cancelled.length) {
-    await trx
-      .updateTable("messages")
-      .set({ status: "failed", error_message: "not sent: unsubscribed" })
-      .where("send_queue_id", "in", cancelled.map((c) => c.id))
-      .where("status", "in", ["pending", "queued"])
-      .execute();
-  }
+  await cancelUnsentSends(trx, { contactIds: person, campaignId: null, reason: "unsubscribed", note: "the person opted out before the call" });
   const queueId = await eventQueueId(trx, cc, message);
   if (queueId && !(await eventExists(trx, cc.campaign_id, "unsubscribed", "provider_message_id", providerMessageId))) {
     await trx
@@ -469,10 +449,12 @@ async function applyBounce(db: Db, m: InboxMessage, account: Account | undefined
   const minSample = o.autoPause?.minSample ?? HEALTH_DEFAULTS.minSample;
   const threshold = o.autoPause?.bounceRate ?? HEALTH_DEFAULTS.autoPauseBounceRate;
   const found = message;
+  // A bounce means "never again" for the person (the claim refuses anyone bounced): every campaign
+  // of theirs is in scope.
+  const person = await personIds(db, found.contact_id);
   const paused = await db.transaction().execute(async (trx) => {
-    // The send path's lock order: the account, then the campaign contact, then its rows.
-    await lockAccount(trx, found.account_id);
-    await trx.selectFrom("campaign_contacts").select("id").where("id", "=", found.campaign_contact_id).forUpdate().execute();
+    // The send path's lock order: the accounts, then the campaign contacts, then their rows.
+    await lockStopScope(trx, { contactIds: person, campaignId: null, alsoAccounts: [found.account_id] });
     const changed = await trx
       .updateTable("messages")
       .set({ status: "bounced", error_message: `bounced: ${(m.subject ?? "").slice(0, 200)}` })
@@ -490,6 +472,7 @@ async function applyBounce(db: Db, m: InboxMessage, account: Account | undefined
         .execute();
     }
     const contact = await trx.selectFrom("contacts").selectAll().where("id", "=", found.contact_id).executeTakeFirstOrThrow();
+    await lockPersonRows(trx, person);
     await trx.updateTable("contacts").set({ status: "bounced", email_status: "invalid" }).where("id", "=", contact.id).execute();
     // The address is invalid wherever it appears.
     if (contact.email) await trx.updateTable("contacts").set({ email_status: "invalid" }).where("email", "=", contact.email).execute();
@@ -499,17 +482,9 @@ async function applyBounce(db: Db, m: InboxMessage, account: Account | undefined
       .where("id", "=", found.campaign_contact_id)
       .where("status", "in", ["queued", "in_progress", "waiting", "paused"])
       .execute();
-    const cancelled = await trx
-      .updateTable("send_queue")
-      .set({ status: "cancelled", defer_reason: "bounced" })
-      .where("campaign_contact_id", "=", found.campaign_contact_id)
-      .where("channel", "=", "email")
-      .where("status", "in", ["pending", "scheduled"])
-      .returning("id")
-      .execute();
-    if (cancelled.length) {
-      await trx.updateTable("messages").set({ status: "failed", error_message: "not sent: bounced" }).where("send_queue_id", "in", cancelled.map((c) => c.id)).where("status", "in", ["pending", "queued"]).execute();
-    }
+    // Whatever has not reached the provider, in every campaign of the person, a claimed send
+    // included; a send already `sending` may have left and is recorded as the provider answers.
+    await cancelUnsentSends(trx, { contactIds: person, campaignId: null, reason: "bounced", note: "the address bounced before the call" });
     const since = new Date(at.getTime() - windowDays * DAY);
     const { rows } = await sql<{ sent: number; bounced: number }>`
       SELECT count(*)::int AS sent, count(*) FILTER (WHERE status = 'bounced')::int AS bounced

@@ -5,10 +5,9 @@
 import type { MessageActionType } from "@offerlab/core";
 import { jsonb } from "@offerlab/db";
 import { sql } from "kysely";
-import { personKeys, type SendContext } from "./context.js";
+import { lockPersonRows, personKeys, type SendContext } from "./context.js";
 import { lockAccount } from "./quota.js";
 import type { Resolved } from "./dispatch.js";
-
 
 /**
  * Records a send. Returns false when the attempt was no longer open (`sending` or `unknown`):
@@ -142,31 +141,8 @@ export async function recordSent(
       .where("id", "=", accountId)
       .execute();
 
-    // Per-offer tracking on this contact row; global tracking on every row of the same person.
-    await trx
-      .updateTable("contacts")
-      .set({
-        already_contacted: true,
-        last_contacted_at: now,
-        contact_count: sql<number>`contact_count + 1`,
-        status: sql<"contacted">`CASE WHEN status IN ('new', 'enriched', 'ready', 'queued') THEN 'contacted' ELSE status END`,
-      })
-      .where("id", "=", contact.id)
-      .execute();
-    await trx
-      .updateTable("contacts")
-      .set({
-        global_last_contacted_at: now,
-        global_contact_count: sql<number>`global_contact_count + 1`,
-        global_status: sql<"cooling_off">`CASE WHEN global_status = 'available' THEN 'cooling_off' ELSE global_status END`,
-      })
-      .where(
-        "id",
-        "in",
-        ctx.person.map((p) => p.id),
-      )
-      .execute();
-
+    // The campaign contact before the person's contact rows: the order of every writer (a reply,
+    // an opt-out, a bounce, the planner), so none of them deadlocks with this transaction.
     if (row.campaign_contact_id) {
       const step = row.sequence_step ?? 1;
       await trx
@@ -196,6 +172,32 @@ export async function recordSent(
         .where("id", "=", row.campaign_contact_id)
         .execute();
     }
+
+    // Per-offer tracking on this contact row; global tracking on every row of the same person.
+    await lockPersonRows(trx, ctx.person.map((p) => p.id));
+    await trx
+      .updateTable("contacts")
+      .set({
+        already_contacted: true,
+        last_contacted_at: now,
+        contact_count: sql<number>`contact_count + 1`,
+        status: sql<"contacted">`CASE WHEN status IN ('new', 'enriched', 'ready', 'queued') THEN 'contacted' ELSE status END`,
+      })
+      .where("id", "=", contact.id)
+      .execute();
+    await trx
+      .updateTable("contacts")
+      .set({
+        global_last_contacted_at: now,
+        global_contact_count: sql<number>`global_contact_count + 1`,
+        global_status: sql<"cooling_off">`CASE WHEN global_status = 'available' THEN 'cooling_off' ELSE global_status END`,
+      })
+      .where(
+        "id",
+        "in",
+        ctx.person.map((p) => p.id),
+      )
+      .execute();
 
     await trx
       .updateTable("campaigns")

@@ -276,6 +276,58 @@ describe.runIf(PG)("send path races on postgres", () => {
     await expectConsistentBooks(w);
   }, 120_000);
 
+  it("replies recorded while runners record sends of the same campaign contacts: no deadlock, consistent books", async () => {
+    // The interleaving: a runner is inside tx2 (it holds the account and the attempt, and is about
+    // to update the person's contact rows and then the campaign contact) when a reply to that same
+    // campaign contact is recorded on another connection. A reply that locked the campaign contact
+    // before the account would wait for the contact rows the runner holds while the runner waits
+    // for the campaign contact: deadlock (40P01). Taken in the send path's order (the account of
+    // the open attempt first), the reply simply waits for the send to be recorded. The reply is
+    // started from the runner's `during_record` hook, after a varying pause, so the two meet at
+    // every point of tx2.
+    w = await seedWorld({ engine: "postgres", server, accounts: 4, contacts: 60 });
+    const ccOf = new Map(
+      (await w.db.selectFrom("send_queue").select(["id", "campaign_contact_id"]).execute()).map((r) => [r.id, r.campaign_contact_id!]),
+    );
+    const replyDb = createDb({ databaseUrl: w.t.url!, env: {}, maxConnections: 8 });
+    const replies: Promise<unknown>[] = [];
+    const errors: unknown[] = [];
+    let n = 0;
+    try {
+      const results = await runners(4, () =>
+        opts(w, {
+          onError: (e) => errors.push(e),
+          crashAt: async (point, info) => {
+            if (point !== "during_record") return;
+            const pause = n++ % 4;
+            replies.push(
+              recordReply({ db: replyDb, now: () => w.clock.now }, { campaignContactId: ccOf.get(info.queueId)!, text: "Not now, thanks", sentiment: "negative" }).catch((e) => {
+                errors.push(e);
+              }),
+            );
+            if (pause) await new Promise((r) => setTimeout(r, pause - 1));
+          },
+        }),
+      );
+      await Promise.all(replies);
+      expect(errors.map((e) => `${(e as { code?: string }).code ?? ""} ${(e as Error).message}`)).toEqual([]);
+      expect(results.reduce((s, r) => s + r.outcomes.sent, 0)).toBe(60);
+    } finally {
+      await replyDb.destroy();
+    }
+    expect(replies).toHaveLength(60);
+    expect(await statusCounts(w)).toEqual({ sent: 60 });
+    await expectConsistentBooks(w);
+    // Each reply saw the send it answers: the campaign contact replied after one touch, the
+    // history row of the send marked replied, the person's rows replied.
+    const ccs = await w.db.selectFrom("campaign_contacts").select(["status", "replied", "touches", "current_step"]).execute();
+    expect(ccs.every((c) => c.status === "replied" && c.replied && c.touches === 1 && c.current_step === 1)).toBe(true);
+    const history = await w.db.selectFrom("outreach_history").select(["status", "replied_at"]).execute();
+    expect(history.filter((h) => h.status === "replied" && h.replied_at !== null)).toHaveLength(60);
+    const people = await w.db.selectFrom("contacts").select(["global_status", "global_contact_count"]).execute();
+    expect(people.every((p) => p.global_status === "replied" && p.global_contact_count === 1)).toBe(true);
+  }, 180_000);
+
   it("the naive read-then-write limit check overruns under the same race (the test catches the bug)", async () => {
     w = await seedWorld({ engine: "postgres", server, accounts: 1, contacts: 120, dailyLimitEmails: 10 });
     // The anti-pattern of SEND-PATH.md: read the counter, send, then write read + 1.
