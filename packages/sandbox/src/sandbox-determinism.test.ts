@@ -64,6 +64,15 @@ describe("determinism", () => {
     expect(other.outcomes).not.toBe(a.outcomes);
   });
 
+  it("two worlds share no person: not by email, not by LinkedIn URL (the 60-day rule matches people by both)", () => {
+    const x = createSandbox({ seed: "offerlab-demo" }).world.people;
+    const y = createSandbox({ seed: "offerlab-demo-2" }).world.people;
+    const urls = new Set(x.map((p) => p.linkedin_url));
+    const emails = new Set(x.map((p) => p.email));
+    expect(y.filter((p) => urls.has(p.linkedin_url))).toEqual([]);
+    expect(y.filter((p) => emails.has(p.email)).length).toBeLessThan(5);
+  });
+
   it("a numeric seed and its string form are the same seed", () => {
     expect(JSON.stringify(createSandbox({ seed: 42 }).world)).toBe(JSON.stringify(createSandbox({ seed: "42" }).world));
   });

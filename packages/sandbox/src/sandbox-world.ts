@@ -4,6 +4,7 @@
  * with a deliverability truth (valid, invalid, catch-all, unknown); LinkedIn profiles at 1st, 2nd
  * and 3rd degree; and the sending accounts. Pure data: the vendor fakes are built over it.
  */
+import { createHash } from "node:crypto";
 import type { Seniority } from "@offerlab/core";
 import type { Random } from "./sandbox-random.js";
 import type { Place, SizeBucket, Vertical } from "./sandbox-data.js";
@@ -265,9 +266,12 @@ export function generateWorld(random: Random, seed: string, startAt: Date, optio
     roles.forEach((role, n) => {
       const first = random.pick(FIRST_NAMES);
       const last = random.pick(LAST_NAMES);
-      let publicId = `${slug(first)}-${slug(last)}`;
-      while (takenProfiles.has(publicId)) publicId = `${slug(first)}-${slug(last)}-${random.hex(4)}`;
-      takenProfiles.add(publicId);
+      let base = `${slug(first)}-${slug(last)}`;
+      while (takenProfiles.has(base)) base = `${slug(first)}-${slug(last)}-${random.hex(4)}`;
+      takenProfiles.add(base);
+      // Vanity ids carry a suffix drawn from the seed (as many real ones carry digits), so two
+      // worlds do not share people by URL; derived by hashing, it leaves the world's stream as is.
+      const publicId = `${base}-${createHash("sha256").update(`${seed}|${company.domain}|${n}`).digest("hex").slice(0, 6)}`;
       const status: SandboxEmailStatus = company.catchAll ? (random.chance(0.1) ? "invalid" : "catch_all") : random.weighted({ valid: 77, invalid: 14, unknown: 9 });
       const degree = random.weighted({ first: 6, second: 52, third: 34, out: 8 });
       people.push({
