@@ -5,11 +5,12 @@
  * arrives before our own `sent` was recorded). PGlite always; Postgres with TEST_DATABASE_URL,
  * where concurrent workers also race over the same events.
  */
-import { companies, contacts } from "@offerlab/db";
+import { campaignContacts, campaigns, companies, contacts } from "@offerlab/db";
 import { sql } from "kysely";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { applyProviderEvent, isBounceNotice, processWebhookInbox, providerEventKey, storeWebhookEvent } from "../events.js";
+import { dispatchOne } from "../dispatch.js";
 import { runSendPath } from "../loop.js";
 import { RunnerCrash } from "../types.js";
 import { DAY, eventWorld, inboxRows, lastTrackingId, sendFirstStep, unipileDecoder, type EventWorld } from "./events-world.js";
@@ -30,6 +31,53 @@ const linkedinSteps = [
 async function count(w: EventWorld, table: "message_events" | "webhook_inbox", where = "true"): Promise<number> {
   const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql.table(table)} WHERE ${sql.raw(where)}`.execute(w.db);
   return rows[0]!.n;
+}
+
+/**
+ * Jane in a second campaign B, under another offer (her twin row, matched by email): mid-sequence
+ * there (one touch already), so its step 2 is due now from the same mailbox.
+ */
+async function janeInSecondCampaign(w: EventWorld): Promise<{ campaignId: string; ccId: string; queueId: string; twinId: string }> {
+  const offer = await w.db.insertInto("offers").values({ name: "Other offer", slug: "other-offer", type: "service", ownership: "internal", description: "x" }).returning("id").executeTakeFirstOrThrow();
+  const company = (await companies.upsert(w.db, { offer_id: offer.id, name: "Acme", domain: "acme.com", source_tool: "manual" })).company;
+  const twin = (await contacts.upsert(w.db, { offer_id: offer.id, company_id: company.id, source_tool: "manual", first_name: "Jane", full_name: "Jane Doe", email: "jane.doe@acme.com", status: "contacted" })).contact;
+  const campaign = await campaigns.create(w.db, {
+    name: "Campaign B",
+    offer_id: offer.id,
+    channel: "email",
+    status: "active",
+    timezone: "UTC",
+    send_window_start: "00:00",
+    send_window_end: "23:59:59",
+    send_days: [1, 2, 3, 4, 5, 6, 7],
+    account_ids: [{ id: w.emailAccountId, name: "jane@offerlab-demo.com", type: "email" }],
+  });
+  const cc = (await campaignContacts.add(w.db, { campaign_id: campaign.id, contact_id: twin.id, status: "waiting" })).campaignContact;
+  await w.db.updateTable("campaign_contacts").set({ touches: 1, current_step: 1, email_account_id: w.emailAccountId }).where("id", "=", cc.id).execute();
+  const due = new Date(w.clock.now.getTime() - 60_000);
+  const q = await w.db
+    .insertInto("send_queue")
+    .values({ campaign_id: campaign.id, campaign_contact_id: cc.id, contact_id: twin.id, account_id: w.emailAccountId, channel: "email", action_type: "email", sequence_step: 2, subject: "Another idea", body: "Hi Jane, another idea.", scheduled_for: due })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  await w.db
+    .insertInto("messages")
+    .values({ campaign_contact_id: cc.id, campaign_id: campaign.id, contact_id: twin.id, account_id: w.emailAccountId, send_queue_id: q.id, channel: "email", action_type: "email", sequence_step: 2, subject: "Another idea", body: "Hi Jane, another idea.", status: "queued", scheduled_at: due })
+    .execute();
+  return { campaignId: campaign.id, ccId: cc.id, queueId: q.id, twinId: twin.id };
+}
+
+/** What the fake sent, and the books: attempts, messages and history agree, quota equals sends. */
+async function sentBooks(w: EventWorld) {
+  const one = async (q: string) => (await sql<{ n: number }>`${sql.raw(q)}`.execute(w.db)).rows[0]!.n;
+  return {
+    emails: w.mock.state.emails.filter((e) => e.role === "sent").length,
+    attempts: await one("SELECT count(*)::int AS n FROM send_attempts WHERE status = 'sent'"),
+    messages: await one("SELECT count(*)::int AS n FROM messages WHERE sent_at IS NOT NULL"),
+    history: await one("SELECT count(*)::int AS n FROM outreach_history"),
+    quotaDay: await one("SELECT coalesce(sum(used), 0)::int AS n FROM account_usage WHERE period = 'day'"),
+    quotaHour: await one("SELECT coalesce(sum(used), 0)::int AS n FROM account_usage WHERE period = 'hour'"),
+  };
 }
 
 describe.each(engines)("provider events on %s", (engine) => {
@@ -386,6 +434,101 @@ describe.each(engines)("provider events on %s", (engine) => {
     w.advance(5 * 60_000);
     await w.send();
     expect(w.mock.state.emails.filter((e) => e.role === "sent")).toHaveLength(0);
+  });
+
+  it.each(["unsubscribed", "bounced"] as const)(
+    "an opt-out (%s) in campaign A cancels the person's send already claimed in campaign B: no call, quota back, books consistent",
+    async (reason) => {
+      w = await eventWorld({ engine, server });
+      await sendFirstStep(w); // Jane's first email of campaign A
+      const b = await janeInSecondCampaign(w);
+      const trackingId = lastTrackingId(w);
+      const optOut =
+        reason === "unsubscribed"
+          ? w.mock.receiveEmailReply({ trackingOrEmailId: trackingId, text: "Please remove me from your list and do not contact me again." })
+          : w.mock.receiveEmailReply({
+              trackingOrEmailId: trackingId,
+              from: "mailer-daemon@googlemail.com",
+              subject: "Delivery Status Notification (Failure)",
+              text: "Address not found. Your message wasn't delivered to jane.doe@acme.com.",
+            });
+      w.advance(60_000);
+      const before = await sentBooks(w);
+      expect(before).toEqual({ emails: 1, attempts: 1, messages: 1, history: 1, quotaDay: 1, quotaHour: 1 });
+      let claimedRow: string | null = null;
+      // B's step is claimed (attempt committed, quota reserved, no call yet) when the opt-out from
+      // campaign A is recorded; then the runner carries on to its fenced "mark sending".
+      const out = await dispatchOne({
+        db: w.db,
+        senders: w.senders,
+        now: () => w.clock.now,
+        accountGapMs: { min: 0, max: 0 },
+        crashAt: async (point, info) => {
+          if (point !== "after_claim") return;
+          claimedRow = info.queueId;
+          expect((await sentBooks(w)).quotaDay).toBe(2);
+          await w.deliver(optOut);
+          expect(await w.process()).toMatchObject({ processed: 1 });
+        },
+      });
+      expect(claimedRow).toBe(b.queueId);
+      expect(out).toMatchObject({ kind: "lost", queueId: b.queueId, reason: "claim expired or cancelled before the call" });
+      // Nothing reached the fake for campaign B.
+      expect(w.mock.state.emails.filter((e) => e.role === "sent").map((e) => e.subject)).toEqual(["Ramp time at Acme"]);
+      const row = await w.db.selectFrom("send_queue").select(["status", "defer_reason", "current_attempt_id"]).where("id", "=", b.queueId).executeTakeFirstOrThrow();
+      expect(row).toEqual({ status: "cancelled", defer_reason: reason, current_attempt_id: null });
+      const attempt = await w.db.selectFrom("send_attempts").select(["status", "error_kind", "error_message"]).where("send_queue_id", "=", b.queueId).executeTakeFirstOrThrow();
+      expect(attempt).toEqual({
+        status: "cancelled",
+        error_kind: reason,
+        error_message: reason === "unsubscribed" ? "the person opted out before the call" : "the address bounced before the call",
+      });
+      const msg = await w.db.selectFrom("messages").select(["status", "error_message", "sent_at"]).where("send_queue_id", "=", b.queueId).executeTakeFirstOrThrow();
+      expect(msg).toEqual({ status: "failed", error_message: `not sent: ${reason}`, sent_at: null });
+      // The claim's quota was given back: the books hold A's one send, as before.
+      expect(await sentBooks(w)).toEqual(before);
+      const twin = await w.db.selectFrom("contacts").select(["global_status", "status"]).where("id", "=", b.twinId).executeTakeFirstOrThrow();
+      if (reason === "unsubscribed") {
+        expect(twin.global_status).toBe("do_not_contact");
+        const bCc = await w.db.selectFrom("campaign_contacts").select(["status", "stop_reason"]).where("id", "=", b.ccId).executeTakeFirstOrThrow();
+        expect(bCc).toEqual({ status: "unsubscribed", stop_reason: "unsubscribed" });
+      } else {
+        expect((await w.db.selectFrom("contacts").select("status").where("id", "=", w.janeId).executeTakeFirstOrThrow()).status).toBe("bounced");
+      }
+      // Later runs (reaper, reconciler, dispatch) send nothing more to Jane.
+      w.advance(10 * 60_000);
+      const later = await w.send();
+      expect(later.errors).toBe(0);
+      expect(await sentBooks(w)).toEqual(before);
+    },
+  );
+
+  it("an opt-out cannot recall a send already `sending` in another campaign: it is recorded as sent, and nothing follows it", async () => {
+    w = await eventWorld({ engine, server });
+    await sendFirstStep(w);
+    const b = await janeInSecondCampaign(w);
+    const optOut = w.mock.receiveEmailReply({ trackingOrEmailId: lastTrackingId(w), text: "Please remove me from your list and do not contact me again." });
+    w.advance(60_000);
+    const out = await dispatchOne({
+      db: w.db,
+      senders: w.senders,
+      now: () => w.clock.now,
+      accountGapMs: { min: 0, max: 0 },
+      crashAt: async (point) => {
+        if (point !== "after_mark_sending") return;
+        await w.deliver(optOut);
+        expect(await w.process()).toMatchObject({ processed: 1 });
+      },
+    });
+    // The call may already have left when the opt-out is recorded: it goes out and is recorded.
+    expect(out).toMatchObject({ kind: "sent", queueId: b.queueId });
+    expect(await sentBooks(w)).toEqual({ emails: 2, attempts: 2, messages: 2, history: 2, quotaDay: 2, quotaHour: 2 });
+    const bCc = await w.db.selectFrom("campaign_contacts").select(["status", "touches"]).where("id", "=", b.ccId).executeTakeFirstOrThrow();
+    expect(bCc).toEqual({ status: "unsubscribed", touches: 2 });
+    w.advance(3 * DAY);
+    await w.plan();
+    await w.send();
+    expect((await sentBooks(w)).emails).toBe(2);
   });
 
   it("gives up on an event that never matches: unmatched after the retries, failed when it cannot be decoded", async () => {

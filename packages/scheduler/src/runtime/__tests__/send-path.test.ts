@@ -4,7 +4,7 @@
  * on one connection, so races there would pass vacuously. The sequential behaviour also runs on
  * PGlite.
  */
-import { createDb } from "@offerlab/db";
+import { companies, contacts, createDb, offers } from "@offerlab/db";
 import { sql } from "kysely";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { dispatchOne } from "../dispatch.js";
@@ -105,6 +105,35 @@ describe.each(engines)("send path basics on %s", (engine) => {
       { status: "cancelled", defer_reason: "replied" },
       { status: "skipped", defer_reason: "do_not_contact" },
     ]);
+  });
+
+  it("the claim re-checks the whole person: a twin row in another offer unsubscribed, bounced or do_not_contact (matched by LinkedIn URL) stops the send", async () => {
+    w = await seedWorld({ engine, server, accounts: 1, contacts: 4 });
+    // The rows were queued while everyone was eligible; the other offer's rows change afterwards.
+    const other = await offers.create(w.db, { name: "Other offer", type: "service", ownership: "internal", description: "d" });
+    const company = (await companies.upsert(w.db, { offer_id: other.id, name: "Acme", domain: "acme.example", source_tool: "manual" })).company;
+    const twin = (fields: Parameters<typeof contacts.upsert>[1]) => contacts.upsert(w.db, fields);
+    await twin({ offer_id: other.id, company_id: company.id, source_tool: "manual", email: "Person0@acme.example", status: "unsubscribed" });
+    await twin({ offer_id: other.id, company_id: company.id, source_tool: "manual", email: "person1@acme.example", status: "bounced" });
+    await w.db.updateTable("contacts").set({ linkedin_url: "https://www.linkedin.com/in/person-two" }).where("email", "=", "person2@acme.example").execute();
+    const dnc = (await twin({ offer_id: other.id, company_id: company.id, source_tool: "manual", linkedin_url: "linkedin.com/in/Person-Two/", status: "ready" })).contact;
+    await w.db.updateTable("contacts").set({ global_status: "do_not_contact" }).where("id", "=", dnc.id).execute();
+    const summary = await runSendPath(opts(w));
+    expect(summary.outcomes).toMatchObject({ sent: 1, skipped: 3 });
+    expect([...emailsPerRecipient(w.mock).keys()]).toEqual(["person3@acme.example"]);
+    const rows = await w.db
+      .selectFrom("send_queue")
+      .innerJoin("contacts", "contacts.id", "send_queue.contact_id")
+      .select(["contacts.email", "send_queue.status", "send_queue.defer_reason"])
+      .orderBy("contacts.email")
+      .execute();
+    expect(rows).toEqual([
+      { email: "person0@acme.example", status: "skipped", defer_reason: "unsubscribed" },
+      { email: "person1@acme.example", status: "skipped", defer_reason: "bounced" },
+      { email: "person2@acme.example", status: "skipped", defer_reason: "do_not_contact" },
+      { email: "person3@acme.example", status: "sent", defer_reason: null },
+    ]);
+    await expectConsistentBooks(w);
   });
 
   it("maps refusals: a 422 fails the row and gives the quota back; a 429 cools the account down", async () => {
