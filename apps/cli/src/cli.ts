@@ -2,6 +2,7 @@ import { ValidationError } from "@offerlab/core";
 import { Command, CommanderError } from "commander";
 import { registerDashboardCommands } from "./commands/dashboards.js";
 import { registerDbCommands } from "./commands/db.js";
+import { registerDemoCommand } from "./commands/demo.js";
 import { registerOfferCommands } from "./commands/offers.js";
 import { registerAccountCommands } from "./commands/accounts.js";
 import { registerCampaignCommands } from "./commands/campaigns.js";
@@ -42,6 +43,7 @@ export function buildProgram(io: Io): Command {
   registerExportCommands(program, io);
   registerCronCommands(program, io);
   registerWebhookCommands(program, io);
+  registerDemoCommand(program, io);
   for (const cmd of program.commands) {
     cmd.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
     for (const sub of cmd.commands) sub.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });

@@ -25,6 +25,49 @@ function print(io: Io, asJson: boolean | undefined, rows: Record<string, unknown
   else io.stdout(table(rows, columns));
 }
 
+/** The columns each dashboard shows in its terminal table (the demo prints the same tables). */
+export const DASHBOARD_COLUMNS = {
+  capacity: [
+    { key: "name", title: "account", max: 28 },
+    { key: "type" },
+    { key: "status" },
+    { key: "health_score", title: "health" },
+    { key: "connections_remaining", title: "invites left" },
+    { key: "messages_remaining", title: "messages left" },
+    { key: "emails_remaining", title: "emails left" },
+    { key: "can_send_now", title: "can send" },
+  ],
+  activity: [
+    { key: "occurred_at", title: "when" },
+    { key: "activity_type", title: "what" },
+    { key: "status" },
+    { key: "channel" },
+    { key: "contact_name", title: "contact", max: 24 },
+    { key: "company_name", title: "company", max: 22 },
+    { key: "account_name", title: "account", max: 20 },
+  ],
+  offers: [
+    { key: "name", title: "offer", max: 28 },
+    { key: "status" },
+    { key: "company_count", title: "companies" },
+    { key: "contact_count", title: "contacts" },
+    { key: "campaign_count", title: "campaigns" },
+    { key: "campaigns_total_sent", title: "sent" },
+    { key: "campaigns_total_replies", title: "replies" },
+    { key: "campaigns_total_meetings", title: "meetings" },
+  ],
+  campaigns: [
+    { key: "name", title: "campaign", max: 28 },
+    { key: "offer_name", title: "offer", max: 20 },
+    { key: "status" },
+    { key: "total_sent", title: "sent" },
+    { key: "total_replied", title: "replies" },
+    { key: "current_reply_rate", title: "reply %" },
+    { key: "positive_rate", title: "positive %" },
+    { key: "current_meeting_rate", title: "meeting %" },
+  ],
+} satisfies Record<string, { key: string; title?: string; max?: number }[]>;
+
 /** Dashboards: terminal tables over the schema's views. */
 export function registerDashboardCommands(program: Command, io: Io): void {
   program
@@ -79,16 +122,7 @@ export function registerDashboardCommands(program: Command, io: Io): void {
     .option("--json", "print rows as JSON")
     .action(async (o: { json?: boolean }) => {
       const rows = await withDb(io, (db) => views.accountCapacity(db));
-      print(io, o.json, rows, [
-        { key: "name", title: "account", max: 28 },
-        { key: "type" },
-        { key: "status" },
-        { key: "health_score", title: "health" },
-        { key: "connections_remaining", title: "invites left" },
-        { key: "messages_remaining", title: "messages left" },
-        { key: "emails_remaining", title: "emails left" },
-        { key: "can_send_now", title: "can send" },
-      ], "No accounts yet.");
+      print(io, o.json, rows, DASHBOARD_COLUMNS.capacity, "No accounts yet.");
     });
 
   program
@@ -98,15 +132,7 @@ export function registerDashboardCommands(program: Command, io: Io): void {
     .option("--json", "print rows as JSON")
     .action(async (o: { limit?: string; json?: boolean }) => {
       const rows = await withDb(io, (db) => views.activityFeed(db, { limit: positiveInt("--limit", o.limit, 50) }));
-      print(io, o.json, rows, [
-        { key: "occurred_at", title: "when" },
-        { key: "activity_type", title: "what" },
-        { key: "status" },
-        { key: "channel" },
-        { key: "contact_name", title: "contact", max: 24 },
-        { key: "company_name", title: "company", max: 22 },
-        { key: "account_name", title: "account", max: 20 },
-      ], "No activity yet.");
+      print(io, o.json, rows, DASHBOARD_COLUMNS.activity, "No activity yet.");
     });
 
   program
@@ -124,27 +150,9 @@ export function registerDashboardCommands(program: Command, io: Io): void {
         return;
       }
       io.stdout("Offers\n");
-      print(io, false, offers, [
-        { key: "name", title: "offer", max: 28 },
-        { key: "status" },
-        { key: "company_count", title: "companies" },
-        { key: "contact_count", title: "contacts" },
-        { key: "campaign_count", title: "campaigns" },
-        { key: "campaigns_total_sent", title: "sent" },
-        { key: "campaigns_total_replies", title: "replies" },
-        { key: "campaigns_total_meetings", title: "meetings" },
-      ], "No offers yet.");
+      print(io, false, offers, DASHBOARD_COLUMNS.offers, "No offers yet.");
       io.stdout("\nCampaigns\n");
-      print(io, false, campaigns, [
-        { key: "name", title: "campaign", max: 28 },
-        { key: "offer_name", title: "offer", max: 20 },
-        { key: "status" },
-        { key: "total_sent", title: "sent" },
-        { key: "total_replied", title: "replies" },
-        { key: "current_reply_rate", title: "reply %" },
-        { key: "positive_rate", title: "positive %" },
-        { key: "current_meeting_rate", title: "meeting %" },
-      ], "No campaigns yet.");
+      print(io, false, campaigns, DASHBOARD_COLUMNS.campaigns, "No campaigns yet.");
     });
 
   program

@@ -1,0 +1,104 @@
+import { views } from "@offerlab/db";
+import { SANDBOX_BANNER } from "@offerlab/sandbox";
+import type { Command } from "commander";
+import { openDatabase } from "../database.js";
+import { runDemo, type DemoResult } from "../demo/run-demo.js";
+import { CliError, EXIT, json, table, type Io } from "../output.js";
+import { DASHBOARD_COLUMNS } from "./dashboards.js";
+import { examples } from "./product-helpers.js";
+
+function weeksFlag(value: string | undefined): number {
+  if (value === undefined) return 3;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 12) throw new CliError(`--weeks: a whole number of weeks from 1 to 12 (got "${value}")`, EXIT.usage);
+  return n;
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** The "what happened" paragraph, from the run's facts. */
+export function whatHappened(r: DemoResult): string {
+  const f = r.facts;
+  const days = Math.round((Date.parse(r.simulated.to) - Date.parse(r.simulated.from)) / 86_400_000);
+  const replies = Object.entries(f.replies)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${v} ${k}`)
+    .join(", ");
+  const deferred = Object.entries(r.ticks.deferred)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k} ${v}`)
+    .join(", ");
+  const lines = [
+    `What happened (${days} simulated days, ${r.simulated.ticks} cron ticks, ${(r.wallMs / 1000).toFixed(1)} s):`,
+    `- Offer "${r.offer.name}": positioning canvas, ICP, 3 emails and 2 LinkedIn messages written from its description, and approved.`,
+    `- Discovery: ${plural(f.companies.found, "company", "companies")} found, ${f.companies.qualified} qualified by fit; ${plural(f.contacts.found, "person", "people")} found, ${f.contacts.validEmails} with a verified email (${f.contacts.riskyEmails} risky); ${f.creditsSpent} credits spent.`,
+    `- Campaign ${r.campaign.slug}: ${r.enrolment.added} enrolled over 2 LinkedIn accounts and 2 mailboxes, warming (week 2).`,
+    `- Sent: ${plural(f.sent.invitations, "invitation")}, ${plural(f.sent.dms, "LinkedIn message")}, ${plural(f.sent.emails, "email")}. ${f.accepted} accepted the invitation; ${f.opened} opened an email.`,
+    `- Replies: ${f.repliedContacts}${replies ? ` (${replies})` : ""}; each stopped that person's sequence at once. Bounced: ${f.bounced}. Unsubscribed: ${f.unsubscribed}.`,
+    `- ${r.webhooks.delivered} webhook deliveries accepted (duplicates included, each applied once)${deferred ? `; sends held back and rescheduled: ${deferred}` : ""}.`,
+    "",
+    "Checks:",
+    ...f.checks.map((c) => `  ${c.ok ? "ok  " : "FAIL"} ${c.name}: ${c.detail}`),
+  ];
+  return lines.join("\n") + "\n";
+}
+
+export function registerDemoCommand(program: Command, io: Io): void {
+  program
+    .command("demo")
+    .description("Run the whole product on the sandbox: offer → copy → discovery → campaign → weeks of sends and replies, in under a minute")
+    .option("--weeks <n>", "simulated weeks of cron ticks and webhook events (default 3)")
+    .option("--seed <seed>", "seed of the simulated world (default offerlab-demo; a second run in the same database uses the next one)")
+    .option("--json", "print the run's summary as JSON")
+    .addHelpText(
+      "after",
+      `
+Everything runs for real but the network: offerlab's own copy generation, discovery and enrichment
+pipeline, account sync, campaign enrolment and launch, cron ticks and webhook route, against
+@offerlab/sandbox, a simulated world that answers each vendor's API (TheirStack, Exa, Parallel,
+LeadMagic, Unipile) and an LLM. No key is needed, none is read, and nothing leaves this machine.
+Time is simulated: the campaign runs for --weeks ending now, so the dashboards afterwards look like
+a campaign that has been running. The data stays in the database (./.offerlab unless
+OFFERLAB_DATA_DIR or DATABASE_URL says otherwise) for the other commands to explore.
+${examples(["offerlab demo", "offerlab demo --weeks 4 --json", "OFFERLAB_DATA_DIR=memory:// offerlab demo"])}`,
+    )
+    .action(async (o: { weeks?: string; seed?: string; json?: boolean }) => {
+      const weeks = weeksFlag(o.weeks);
+      if (o.seed !== undefined && !o.seed.trim()) throw new CliError("--seed: give a non-empty seed", EXIT.usage);
+      io.stderr(`${SANDBOX_BANNER}\n`);
+      const db = await openDatabase(io);
+      try {
+        const started = Date.now();
+        const result = await runDemo({
+          db,
+          weeks,
+          env: io.env,
+          ...(o.seed ? { seed: o.seed.trim() } : {}),
+          onStage: o.json ? undefined : (line) => io.stderr(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${line}\n`),
+        });
+        const failed = result.facts.checks.filter((c) => !c.ok);
+        if (o.json) {
+          io.stdout(json({ sandbox: true, ...result, pipeline: { runId: result.pipeline.runId, steps: result.pipeline.steps } }));
+          if (failed.length) throw new CliError(`demo check failed: ${failed.map((c) => c.name).join(", ")}`);
+          return;
+        }
+        const [campaigns, offers, capacity, activity] = await Promise.all([
+          views.campaignPerformance(db, { offerId: result.offer.id }),
+          views.offerDashboard(db, { offerId: result.offer.id }),
+          views.accountCapacity(db),
+          views.activityFeed(db, { limit: 12 }),
+        ]);
+        io.stdout(`\nThis was a SANDBOX run: simulated companies, people, LinkedIn and email. Nothing was sent to anyone.\n\n`);
+        io.stdout(`Performance\n${table(offers, DASHBOARD_COLUMNS.offers)}\n${table(campaigns, DASHBOARD_COLUMNS.campaigns)}\n`);
+        io.stdout(`Capacity (today)\n${table(capacity, DASHBOARD_COLUMNS.capacity)}\n`);
+        io.stdout(`Activity (latest)\n${table(activity, DASHBOARD_COLUMNS.activity)}\n`);
+        io.stdout(whatHappened(result));
+        io.stdout(
+          `\nExplore it: offerlab performance · offerlab leads --campaign ${result.campaign.id} · offerlab campaigns show ${result.campaign.slug} · offerlab why <email> · offerlab tools usage\n`,
+        );
+        if (failed.length) throw new CliError(`demo check failed: ${failed.map((c) => `${c.name} (${c.detail})`).join("; ")}`);
+      } finally {
+        await db.destroy();
+      }
+    });
+}

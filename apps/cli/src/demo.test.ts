@@ -1,0 +1,122 @@
+/**
+ * `offerlab demo` end to end: the whole product on the sandbox, on PGlite and on Postgres, with
+ * the database checked afterwards against DESIGN.md's invariants and against what the simulated
+ * providers saw; and the command as a user runs it (spawned process, --json, exit codes).
+ */
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { createTestDb, testEngines, type TestDb } from "@offerlab/db/testing";
+import { sql } from "kysely";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { runDemo } from "./demo/run-demo.js";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(here, "../../..");
+const bin = path.join(here, "bin.ts");
+const START = new Date("2026-03-02T08:00:00Z"); // a Monday
+
+describe.each(testEngines())("the demo on %s", (engine) => {
+  let t: TestDb;
+  afterEach(async () => {
+    await t?.drop();
+  });
+
+  it("runs the whole product and leaves a database whose books and invariants hold", async () => {
+    t = await createTestDb(engine);
+    const r = await runDemo({ db: t.db, weeks: 2, startAt: START });
+    const f = r.facts;
+
+    // Every stage did real work.
+    expect(f.companies.qualified).toBeGreaterThan(5);
+    expect(f.contacts.validEmails).toBeGreaterThan(5);
+    expect(r.enrolment.added).toBeGreaterThan(10);
+    expect(f.sent.invitations).toBeGreaterThan(10);
+    expect(f.sent.dms).toBeGreaterThan(0);
+    expect(f.sent.emails).toBeGreaterThan(0);
+    expect(f.accepted).toBeGreaterThan(0);
+    expect(f.repliedContacts).toBeGreaterThan(0);
+    expect(r.webhooks.delivered).toBeGreaterThan(0);
+    expect(r.ticks.jobErrors).toBe(0);
+    expect(r.simulated).toMatchObject({ from: START.toISOString(), to: new Date(START.getTime() + 14 * 86_400_000).toISOString() });
+
+    // The checks the demo prints, each recomputed here against the database and the provider.
+    expect(f.checks.filter((c) => !c.ok)).toEqual([]);
+    expect(f.checks.map((c) => c.name)).toEqual(["no double send", "limits held", "send window", "books match sends"]);
+
+    const db = t.db;
+    // Invariant 1: one sent attempt per queue row, one message per sent row.
+    const dup = await sql<{ n: number }>`SELECT count(*)::int AS n FROM (SELECT send_queue_id FROM send_attempts WHERE status = 'sent' GROUP BY 1 HAVING count(*) > 1) x`.execute(db);
+    expect(dup.rows[0]!.n).toBe(0);
+    // Invariant 5: nothing went to a person of this campaign after their reply (a tick applies the
+    // inbox before it sends, so even a reply that came between two ticks stops the next step).
+    const afterReply = await sql<{ n: number }>`
+      SELECT count(*)::int AS n FROM messages m
+      JOIN (SELECT campaign_contact_id, min(replied_at) AS at FROM messages WHERE replied_at IS NOT NULL GROUP BY 1) r
+        ON r.campaign_contact_id = m.campaign_contact_id
+      WHERE m.campaign_id = ${r.campaign.id}::uuid AND m.sent_at > r.at`.execute(db);
+    expect(afterReply.rows[0]!.n).toBe(0);
+    const replied = await sql<{ n: number }>`SELECT count(DISTINCT campaign_contact_id)::int AS n FROM messages WHERE replied_at IS NOT NULL AND campaign_id = ${r.campaign.id}::uuid`.execute(db);
+    expect(replied.rows[0]!.n).toBe(f.repliedContacts);
+    // Metrics match the messages that left: sent + bounced = everything with a send time.
+    const books = await db.selectFrom("campaigns").select(["total_sent", "total_replied"]).where("id", "=", r.campaign.id).executeTakeFirstOrThrow();
+    const left = await sql<{ sent: number; bounced: number }>`
+      SELECT count(*) FILTER (WHERE status <> 'bounced')::int AS sent, count(*) FILTER (WHERE status = 'bounced')::int AS bounced
+      FROM messages WHERE campaign_id = ${r.campaign.id}::uuid AND sent_at IS NOT NULL`.execute(db);
+    expect(books.total_sent).toBe(left.rows[0]!.sent);
+    expect(books.total_replied).toBe(f.repliedContacts);
+    expect(f.sent.total).toBe(left.rows[0]!.sent);
+    // Every provider call was recorded in tool_usage.
+    const usage = await sql<{ n: number }>`SELECT count(*)::int AS n FROM tool_usage`.execute(db);
+    expect(usage.rows[0]!.n).toBeGreaterThan(0);
+  }, 300_000);
+});
+
+describe("offerlab demo as a user runs it", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "offerlab-demo-"));
+  const dataDir = path.join(dir, "data");
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const spawn = (args: string[], env: Record<string, string> = {}) => {
+    const res = spawnSync(process.execPath, ["--import", "tsx", bin, ...args], {
+      cwd: repoRoot,
+      // No vendor key in sight: the demo needs none, and a real one must not matter.
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", OFFERLAB_DATA_DIR: dataDir, UNIPILE_API_KEY: "real-looking-key", ...env },
+      encoding: "utf8",
+      timeout: 240_000,
+    });
+    return { code: res.status, stdout: res.stdout, stderr: res.stderr };
+  };
+
+  it("refuses bad flags before anything is written", () => {
+    const bad = spawn(["demo", "--weeks", "0"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--weeks: a whole number of weeks from 1 to 12");
+    expect(fs.existsSync(dataDir)).toBe(false);
+  });
+
+  it("says it is a sandbox run, prints JSON with --json, and leaves data the other commands read", () => {
+    const first = spawn(["demo", "--weeks", "1", "--json"]);
+    expect(first.code).toBe(0);
+    expect(first.stderr).toMatch(/SANDBOX/);
+    const out = JSON.parse(first.stdout);
+    expect(out.sandbox).toBe(true);
+    expect(out.facts.checks.every((c: { ok: boolean }) => c.ok)).toBe(true);
+    expect(out.facts.sent.total).toBeGreaterThan(0);
+
+    const perf = spawn(["performance", "--json"]);
+    expect(perf.code).toBe(0);
+    const { campaigns } = JSON.parse(perf.stdout);
+    expect(campaigns.map((c: { id: string }) => c.id)).toEqual([out.campaign.id]);
+    expect(campaigns[0].total_sent).toBe(out.facts.sent.total);
+
+    // A second run in the same database tests a second offer, in another simulated world.
+    const second = spawn(["demo", "--weeks", "1"]);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain("This was a SANDBOX run");
+    expect(second.stdout).toContain("AI Sales Coach (demo 2)");
+    expect(second.stdout).toMatch(/ok {3}no double send/);
+  }, 480_000);
+});

@@ -1,0 +1,222 @@
+/**
+ * `offerlab demo`: the whole product on the sandbox, end to end, in one process. Every step is
+ * the code a real run uses — copy generation, the discovery and enrichment pipeline, account sync,
+ * campaign creation, enrolment and launch, the cron tick (plan, send, inbox, books) and the
+ * webhook server's route — with only the network simulated (@offerlab/sandbox) and time moved by
+ * the sandbox's clock. Nothing here is demo-only logic but the order of the steps.
+ */
+import { deriveIcp, generatePositioning, generateTemplates, type LlmOptions } from "@offerlab/copy";
+import { channelActionType, SchedulingConfig, schedulingStepChannel, slugify, type MessageActionType } from "@offerlab/core";
+import { createLogger as createCronLogger, providersFromUnipile, runTick, type TickSummary } from "@offerlab/cron";
+import { accountAdmin, campaignAdmin, offerCopy, offers, type Db, type RemoteAccount } from "@offerlab/db";
+import { createUsageRecorder, runPipeline, type RunSummary } from "@offerlab/pipeline";
+import { createSandbox, type Sandbox } from "@offerlab/sandbox";
+import { checkLaunch, isInWindow, nextWindowOpening, selectForEnrolment, windowFromCampaign } from "@offerlab/scheduler";
+import { createLogger as createWebhookLogger, createWebhookApp, generateWebhookSecret, registerUnipileWebhooks } from "@offerlab/webhooks";
+import { demoFacts, type DemoFacts } from "./facts.js";
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/** The offer the demo tests: the README's example, written the way a user would describe it. */
+export const DEMO_OFFER = {
+  name: "AI Sales Coach",
+  type: "product",
+  ownership: "internal",
+  description:
+    "AI role-play for B2B SaaS sales teams: new account executives rehearse discovery and objection handling against realistic buyer personas before live calls, and managers see who is ready.",
+  problem_solved: "New sales hires take 5-6 months to ramp and burn real pipeline while they learn.",
+  value_proposition: "Cut ramp time in half without taking managers off the floor.",
+  price_range: "$500-$2,000 per month",
+} as const;
+
+export interface DemoOptions {
+  db: Db;
+  /** Seed of the simulated world. Default `offerlab-demo`. */
+  seed?: string;
+  /** Simulated weeks of cron ticks and webhook events. Default 3. */
+  weeks?: number;
+  /** Start of simulated time. Default: `weeks` before now, so the campaign ends today. */
+  startAt?: Date;
+  /** Minutes between two ticks inside the send window. Default 30. */
+  tickMinutes?: number;
+  /** Companies in the simulated world. Default 150. */
+  worldCompanies?: number;
+  /** Environment (the journal path `OFFERLAB_SANDBOX_JOURNAL` is read from it). Default `process.env`. */
+  env?: Record<string, string | undefined>;
+  /** One line per stage, for a progress display. */
+  onStage?: (line: string) => void;
+}
+
+export interface DemoResult {
+  seed: string;
+  offer: { id: string; slug: string; name: string };
+  campaign: { id: string; slug: string };
+  simulated: { from: string; to: string; ticks: number };
+  pipeline: RunSummary;
+  enrolment: { added: number; skipped: Record<string, number> };
+  ticks: { sent: number; deferred: Record<string, number>; failed: number; unknown: number; jobErrors: number };
+  webhooks: { delivered: number; rejected: number };
+  facts: DemoFacts;
+  wallMs: number;
+}
+
+/** When the next tick runs: `tickMinutes` later inside the send window, else at its next opening. */
+function nextTick(window: ReturnType<typeof windowFromCampaign>, t: number, tickMs: number): number {
+  const next = t + tickMs;
+  if (isInWindow(window, new Date(next))) return next;
+  return Math.max(next, nextWindowOpening(window, new Date(next)).getTime());
+}
+
+/** A slug no offer has yet: `<base>`, then `<base>-2`, `<base>-3` … (the demo can run again). */
+async function freeSlug(db: Db, base: string): Promise<{ slug: string; run: number }> {
+  for (let run = 1; ; run++) {
+    const slug = run === 1 ? base : `${base}-${run}`;
+    if (!(await offers.get(db, slug))) return { slug, run };
+  }
+}
+
+export async function runDemo(options: DemoOptions): Promise<DemoResult> {
+  const t0 = performance.now();
+  const { db } = options;
+  const stage = options.onStage ?? (() => undefined);
+  const weeks = options.weeks ?? 3;
+  const tickMs = (options.tickMinutes ?? 30) * MINUTE;
+
+  // A second run in the same database gets its own offer and its own world (another seed), so
+  // the first run's people are not simply contacted again (the 60-day rule would refuse them).
+  const { slug, run } = await freeSlug(db, "ai-sales-coach-demo");
+  const seed = options.seed ?? (run === 1 ? "offerlab-demo" : `offerlab-demo-${run}`);
+  const startAt = options.startAt ?? new Date(Date.now() - weeks * 7 * DAY);
+  const sandbox: Sandbox = createSandbox({ seed, startAt, env: options.env ?? process.env, world: { companies: options.worldCompanies ?? 150 } });
+  const now = sandbox.clock.now;
+  const usage = createUsageRecorder(db, { onError: () => undefined });
+  const providers = sandbox.providers({ onUsage: usage.onUsage });
+
+  // 1. The offer, its positioning canvas, ICP and copy, from a description (simulated LLM).
+  stage("Writing the positioning canvas, ICP and copy from the offer's description");
+  const llm: LlmOptions = { model: sandbox.llm.model };
+  const offerInput = { ...DEMO_OFFER, name: run === 1 ? DEMO_OFFER.name : `${DEMO_OFFER.name} (demo ${run})` };
+  const positioning = await generatePositioning(offerInput, llm);
+  const icp = await deriveIcp(positioning, llm);
+  const email_templates = await generateTemplates(offerInput, positioning, icp, { channel: "email", steps: 3 }, llm);
+  const linkedin_templates = await generateTemplates(offerInput, positioning, icp, { channel: "linkedin", steps: ["connection_request", "follow_up_dm"] }, llm);
+  const { offer, templates } = await offerCopy.create(db, { ...offerInput, slug, status: "draft", positioning, icp, email_templates, linkedin_templates });
+  // A person would read them first (`offerlab templates approve`); the demo approves them all.
+  await import("@offerlab/db").then(({ messageTemplates }) => messageTemplates.setStatus(db, templates.map((t) => t.id), "approved"));
+
+  // 2. Companies and people from the ICP, emails found and verified.
+  stage("Discovering companies and people, finding and verifying emails (TheirStack, Exa, Parallel, LeadMagic)");
+  const pipeline = await runPipeline(
+    { db, usage, now, providers: { companySearch: [providers.theirstack, providers.exa, providers.parallel], peopleSearch: [providers.parallel], emailFinders: [providers.leadmagic], emailVerifiers: [providers.leadmagic] } },
+    offer.id,
+    { steps: ["discover_companies", "discover_people", "enrich_emails"], discoverCompanies: { limitPerProvider: 60 }, discoverPeople: { maxCompanies: 60, perCompany: 3 } },
+  );
+
+  // 3. Two LinkedIn accounts and two mailboxes, synced from Unipile, warming up.
+  stage("Syncing two LinkedIn accounts and two mailboxes from Unipile (warming)");
+  const remote: RemoteAccount[] = (await providers.unipile.listAccounts({ limit: 100 })).items.map((a) => ({
+    id: a.id,
+    type: a.type,
+    name: a.name,
+    status: a.status,
+    emailAddress: a.emailAddress ?? null,
+    provider: a.provider ?? null,
+  }));
+  await accountAdmin.sync(db, remote, { now: now(), warmNew: true });
+  const ours = await db.selectFrom("accounts").select(["id", "name", "unipile_account_id"]).where("unipile_account_id", "in", remote.map((r) => r.id)).execute();
+  // Week 2 of the ramp: accounts that already warmed a week, as most teams start with.
+  for (const a of ours) await accountAdmin.startWarming(db, a.id, { week: 2, now: now() });
+
+  // 4. The webhook server's route, registered with Unipile as a real deployment would.
+  const secret = generateWebhookSecret();
+  const { app } = createWebhookApp({
+    db,
+    config: { secret, secretHeader: "x-offerlab-webhook-secret", maxBodyBytes: 256 * 1024 },
+    logger: createWebhookLogger({ level: "silent" }),
+    now,
+    // The cron tick's inbox job applies stored events, in order, on the simulated clock.
+    drainer: false,
+  });
+  await registerUnipileWebhooks({ unipile: providers.unipile, url: "https://demo.offerlab.invalid", secret });
+  const webhooks = { delivered: 0, rejected: 0 };
+  sandbox.setWebhookHandler(async (_provider, payload, headers) => {
+    const res = await app.request("/webhooks/unipile", { method: "POST", headers, body: JSON.stringify(payload) });
+    if (res.status !== 200) {
+      webhooks.rejected++;
+      throw new Error(`webhook answered ${res.status}`); // the sandbox retries, as Unipile would
+    }
+    webhooks.delivered++;
+  });
+
+  // 5. A multichannel campaign: invitation, DM once connected, email if no reply.
+  stage("Creating and launching a LinkedIn + email campaign over the four accounts");
+  const campaign = await campaignAdmin.create(db, {
+    offer: offer.id,
+    name: `${offer.name}: hiring SaaS sales teams`,
+    channel: "multi",
+    accounts: ours.map((a) => a.id),
+    signal: "hiring sales",
+    icp_target: icp.company.verticals.slice(0, 2).join(" ") || "saas",
+    account_label: "demo pool",
+    timezone: "America/New_York",
+  });
+  const { candidates } = await campaignAdmin.candidates(db, campaign.id);
+  const config = SchedulingConfig.parse(campaign.scheduling_config);
+  const actions: MessageActionType[] = config.steps.map((st) => channelActionType[schedulingStepChannel[st.type]]);
+  const selection = selectForEnrolment(candidates, { actions, now: now() });
+  const enrolled = await campaignAdmin.enroll(db, campaign.id, selection.add, { now: now() });
+  const ctx = await campaignAdmin.launchContext(db, campaign.id);
+  const launch = checkLaunch({ ...ctx, offer: { status: ctx.offer.status } });
+  if (launch.problems.length) throw new Error(`the demo campaign cannot launch: ${launch.problems.map((p) => `${p.field}: ${p.message}`).join("; ")}`);
+  await campaignAdmin.launch(
+    db,
+    campaign.id,
+    launch.steps.filter((st) => st.bind && st.template).map((st) => ({ templateId: st.template!.id, step: st.step })),
+  );
+
+  // 6. Weeks of cron ticks; between them the world acts (acceptances, replies, bounces, opens)
+  // and its webhooks reach the server's route.
+  const end = startAt.getTime() + weeks * 7 * DAY;
+  stage(`Running ${weeks} simulated weeks of cron ticks and webhook events`);
+  const window = windowFromCampaign(await db.selectFrom("campaigns").selectAll().where("id", "=", campaign.id).executeTakeFirstOrThrow());
+  const tickProviders = providersFromUnipile(providers.unipile);
+  // The demo reports through its own summary; the tick's log line stays silent.
+  const logger = createCronLogger({ level: "silent" });
+  const totals = { sent: 0, deferred: {} as Record<string, number>, failed: 0, unknown: 0, jobErrors: 0 };
+  let ticks = 0;
+  let lastDay = "";
+  for (let t = now().getTime(); t <= end; t = nextTick(window, t, tickMs)) {
+    await sandbox.advanceTo(t);
+    const summary: TickSummary = await runTick({ db, providers: tickProviders, now, logger, sendPath: { providerTimeoutMs: 30_000 } });
+    ticks++;
+    totals.sent += summary.sent;
+    totals.failed += summary.failed;
+    totals.unknown += summary.unknown;
+    totals.jobErrors += summary.errors;
+    for (const [k, v] of Object.entries(summary.deferred)) totals.deferred[k] = (totals.deferred[k] ?? 0) + v;
+    const day = new Date(t).toISOString().slice(0, 10);
+    if (day !== lastDay) {
+      lastDay = day;
+      stage(`  ${day}: ${totals.sent} sent so far`);
+    }
+  }
+  // Let the last events land, then one more tick applies them and closes the books.
+  await sandbox.advanceTo(Math.max(end, now().getTime()));
+  await runTick({ db, providers: tickProviders, now, logger, jobs: ["inbox", "reap", "reconcile", "daily_counters", "books", "account_health"] });
+
+  const facts = await demoFacts(db, { offerId: offer.id, campaignId: campaign.id, sandbox });
+  return {
+    seed,
+    offer: { id: offer.id, slug: offer.slug ?? slugify(offer.name), name: offer.name },
+    campaign: { id: campaign.id, slug: campaign.campaign_slug ?? campaign.id },
+    simulated: { from: startAt.toISOString(), to: now().toISOString(), ticks },
+    pipeline,
+    enrolment: { added: enrolled.added, skipped: selection.skipped },
+    ticks: totals,
+    webhooks,
+    facts,
+    wallMs: performance.now() - t0,
+  };
+}
