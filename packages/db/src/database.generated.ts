@@ -341,6 +341,7 @@ export interface ContactsReadyView {
   notes: string | null;
   created_at: Date | null;
   updated_at: Date | null;
+  email_checked_at: Date | null;
   company_name: string | null;
   company_domain: string | null;
   company_fit_score: number | null;

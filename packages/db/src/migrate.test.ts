@@ -79,6 +79,24 @@ describe.each(testEngines())("migrate on %s", (engine) => {
     for (const i of SPEC_INDEXES) expect(idx).toContain(i);
   });
 
+  it("every view written as `table.*` has every column of its table (a later column needs the view recreated)", async () => {
+    const db = t.db as unknown as Kysely<unknown>;
+    const starViews: Record<string, string> = {
+      offer_dashboard: "offers",
+      contacts_ready: "contacts",
+      account_health: "accounts",
+      campaign_performance: "campaigns",
+      todays_queue: "messages",
+      todays_schedule: "send_queue",
+    };
+    const cols = (rel: string) =>
+      names(db, `SELECT column_name AS name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = '${rel}'`);
+    for (const [view, table] of Object.entries(starViews)) {
+      const inView = new Set(await cols(view));
+      expect({ view, missing: (await cols(table)).filter((c) => !inView.has(c)) }).toEqual({ view, missing: [] });
+    }
+  });
+
   it("enables Row Level Security on every table and makes every view security_invoker", async () => {
     const db = t.db as unknown as Kysely<unknown>;
     const noRls = await names(
