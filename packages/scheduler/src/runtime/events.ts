@@ -373,7 +373,7 @@ async function applyReply(db: Db, event: Extract<ProviderEvent, { type: "message
         .executeTakeFirst();
       if (first) await trx.updateTable("accounts").set({ total_replies: sql<number>`total_replies + 1` }).where("id", "=", first.account_id).execute();
     }
-    await recordReplyIn(trx, { campaignContactId: cc.id, text, sentiment: verdict.sentiment, at });
+    await recordReplyIn(trx, { campaignContactId: cc.id, text, sentiment: verdict.sentiment, at }, { locksHeld: true });
     if (optOut) await applyUnsubscribe(trx, cc, message, m.id, at);
     return { status: "processed", outcome: `reply (${verdict.sentiment}${verdict.unsubscribe ? ", unsubscribe" : ""}) matched by ${target.how}` };
   });

@@ -226,8 +226,9 @@ export interface ReplyInput {
  * `unknown`), lowest id first, as the claim and the recording of a send hold the account before
  * anything else; then the person's campaign contacts, lowest id first. A send being recorded for
  * this person therefore finishes before we go on, and no claim starts on those accounts meanwhile.
- * `campaignId` null means every campaign of the person (an opt-out, a bounce). Taking locks
- * already held is a no-op, so callers may call it again with a wider scope.
+ * `campaignId` null means every campaign of the person (an opt-out, a bounce). Call it once, before
+ * anything else in the transaction: an attempt that opens later waits for us at the campaign
+ * contact when it records, and waiting for its account from then on could deadlock with it.
  */
 export async function lockStopScope(
   trx: Transaction<Database>,
@@ -281,6 +282,8 @@ export async function cancelUnsentSends(
   const claimed = await claimedQ.orderBy("send_attempts.account_id").execute();
   const cancelled = pending.map((p) => p.id);
   for (const a of claimed) {
+    // Usually held already (lockStopScope). A claim made since is the account's only send in
+    // flight and its runner holds nothing until its fenced "mark sending", so waiting here is safe.
     await lockAccount(trx, a.account_id);
     if (await closeAttempt(trx, a.id, "cancelled", scope.reason, scope.note)) {
       await releaseQuota(trx, { accountId: a.account_id, action: a.action_type as MessageActionType, usageDay: a.usage_day, usageHour: a.usage_hour });
@@ -301,13 +304,22 @@ export async function cancelUnsentSends(
 
 /**
  * `recordReply` inside a transaction the caller holds, so a webhook's reply, its event and the
- * stop-on-reply commit together. It takes its locks in the send path's order itself; a caller
- * that locks more (the answered message's account) calls `lockStopScope` first.
+ * stop-on-reply commit together. It takes its locks in the send path's order (`lockStopScope`)
+ * as its first statements; a caller that has written anything in the transaction before must
+ * take them itself, first thing, and pass `locksHeld` (locking accounts after other rows could
+ * deadlock with a runner recording a send).
  */
-export async function recordReplyIn(trx: Transaction<Database>, input: ReplyInput & { at: Date }): Promise<{ cancelled: number }> {
+export async function recordReplyIn(
+  trx: Transaction<Database>,
+  input: ReplyInput & { at: Date },
+  options: {
+    /** The caller already holds `lockStopScope` over (at least) this campaign contact. Default false. */
+    locksHeld?: boolean;
+  } = {},
+): Promise<{ cancelled: number }> {
   const now = input.at;
   const cc = await trx.selectFrom("campaign_contacts").selectAll().where("id", "=", input.campaignContactId).executeTakeFirstOrThrow();
-  await lockStopScope(trx, { contactIds: [cc.contact_id], campaignId: cc.campaign_id });
+  if (!options.locksHeld) await lockStopScope(trx, { contactIds: [cc.contact_id], campaignId: cc.campaign_id });
   await trx
     .updateTable("campaign_contacts")
     .set({ replied: true, status: "replied", reply_sentiment: input.sentiment ?? null, completed_at: now, next_step_at: null, stop_reason: "replied" })

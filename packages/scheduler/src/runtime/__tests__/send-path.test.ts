@@ -8,6 +8,7 @@ import { companies, contacts, createDb, offers } from "@offerlab/db";
 import { sql } from "kysely";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { dispatchOne } from "../dispatch.js";
+import { applyProviderEvent } from "../events.js";
 import { runSendPath, type RunOptions } from "../loop.js";
 import { reapExpired, reconcileUnknown, recordReply } from "../recover.js";
 import { RunnerCrash, type CrashPoint, type SendPathOptions } from "../types.js";
@@ -355,6 +356,119 @@ describe.runIf(PG)("send path races on postgres", () => {
     expect(history.filter((h) => h.status === "replied" && h.replied_at !== null)).toHaveLength(60);
     const people = await w.db.selectFrom("contacts").select(["global_status", "global_contact_count"]).execute();
     expect(people.every((p) => p.global_status === "replied" && p.global_contact_count === 1)).toBe(true);
+  }, 180_000);
+
+  it("opt-outs racing with runners sending to the same people in two offers: no deadlock, no call for a claim made after the opt-out committed", async () => {
+    // Each person is in campaign A (offer 1) and, through a twin row, in campaign B (offer 2, mid-
+    // sequence, so not held back by the 60-day rule), with a send due in each from two accounts.
+    // Runners send while a webhook worker applies each person's opt-out. Sends recorded for a twin,
+    // the opt-out's writes to every row and campaign contact of the person, and claims all meet on
+    // the same rows; any lock taken out of order shows as a deadlock (40P01). It found one: an
+    // opt-out that locked an account after the campaign contacts. Before opt-outs cancelled claims
+    // in every campaign, a claim stalled across the opt-out's commit was sent in about a third of
+    // the runs (events.test.ts has the deterministic case).
+    const people = 24;
+    w = await seedWorld({ engine: "postgres", server, accounts: 4, contacts: people });
+    const other = await offers.create(w.db, { name: "Other offer", type: "service", ownership: "internal", description: "d" });
+    const company = (await companies.upsert(w.db, { offer_id: other.id, name: "Acme", domain: "acme.example", source_tool: "manual" })).company;
+    const b = await w.db
+      .insertInto("campaigns")
+      .values({ name: "B", offer_id: other.id, channel: "email", status: "active", send_window_start: "00:00", send_window_end: "23:59:59", send_days: [1, 2, 3, 4, 5, 6, 7], timezone: "UTC" })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    const emailOf = new Map<string, string>();
+    for (const r of await w.db.selectFrom("send_queue").innerJoin("contacts", "contacts.id", "send_queue.contact_id").select(["send_queue.id", "contacts.email"]).execute()) emailOf.set(r.id, r.email!);
+    for (let i = 0; i < people; i++) {
+      const email = `person${i}@acme.example`;
+      const twin = (await contacts.upsert(w.db, { offer_id: other.id, company_id: company.id, source_tool: "manual", full_name: `Person ${i}`, email, status: "contacted" })).contact;
+      const cc = await w.db.insertInto("campaign_contacts").values({ campaign_id: b.id, contact_id: twin.id, status: "waiting", touches: 1, current_step: 1 }).returning("id").executeTakeFirstOrThrow();
+      const q = await w.db
+        .insertInto("send_queue")
+        .values({ campaign_id: b.id, campaign_contact_id: cc.id, contact_id: twin.id, account_id: w.accountIds[(i + 1) % 4]!, channel: "email", action_type: "email", sequence_step: 2, subject: `Another idea ${i}`, body: `Hi Person ${i}, another idea.`, scheduled_for: new Date(w.clock.now.getTime() - 60_000) })
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      emailOf.set(q.id, email);
+    }
+    const claimedAt = new Map<string, number>(); // queue id → when its claim had committed
+    const optedOutAt = new Map<string, number>(); // email → when the opt-out had committed
+    const errors: unknown[] = [];
+    const workerDb = createDb({ databaseUrl: w.t.url!, env: {}, maxConnections: 2 });
+    const optOuts = (async () => {
+      for (let i = 0; i < people; i++) {
+        await new Promise((r) => setTimeout(r, 5 + (i % 3) * 5));
+        const email = `person${(i * 7) % people}@acme.example`;
+        const event = {
+          type: "email_received" as const,
+          eventId: `optout-${i}`,
+          message: { channel: "email" as const, direction: "inbound" as const, accountId: "MAILBOX000000000000000", id: `optout-${i}`, threadId: null, from: email, subject: "Re: Hello", text: "Please remove me from your list and do not contact me again.", sentAt: w.clock.now.toISOString() },
+        };
+        for (let tries = 0; ; tries++) {
+          // A reply that finds a send of the person in flight and nothing recorded yet waits for it.
+          const res = await applyProviderEvent(workerDb, event, { now: () => w.clock.now }).catch((e: unknown) => {
+            errors.push(e);
+            return null;
+          });
+          if (!res) break;
+          if (res.status !== "retry" || tries > 200) {
+            expect(res.outcome).toMatch(/unsubscribe/);
+            break;
+          }
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        optedOutAt.set(email, performance.now());
+      }
+    })();
+    try {
+      const results = await runners(3, () =>
+        opts(w, {
+          onError: (e) => errors.push(e),
+          // A runner that stalls a little between its claim and its call (a GC pause, a busy event
+          // loop): the opt-out may commit meanwhile. The time is taken at the end of the stall,
+          // just before the fenced "mark sending".
+          crashAt: async (point, info) => {
+            if (point !== "after_claim") return;
+            await new Promise((r) => setTimeout(r, claimedAt.size % 2 === 0 ? 20 : 0));
+            claimedAt.set(info.queueId, performance.now());
+          },
+        }),
+      );
+      await optOuts;
+      expect(errors.map((e) => `${(e as { code?: string }).code ?? ""} ${(e as Error).message}`)).toEqual([]);
+      expect(results.every((r) => r.errors === 0)).toBe(true);
+    } finally {
+      await workerDb.destroy();
+    }
+    // Whatever was left pending is cancelled; a later run sends nothing.
+    expect((await runSendPath(opts(w))).outcomes.sent).toBe(0);
+    const rows = await w.db.selectFrom("send_queue").select(["id", "status", "defer_reason", "current_attempt_id"]).execute();
+    const attempts = await w.db.selectFrom("send_attempts").select(["id", "send_queue_id", "status"]).execute();
+    expect(attempts.filter((a) => ["claimed", "sending", "unknown"].includes(a.status))).toEqual([]);
+    const sentIds = new Set(w.mock.state.emails.filter((e) => e.role === "sent").flatMap((e) => e.headers.map((h) => h.value)));
+    for (const r of rows) {
+      expect(["sent", "cancelled", "skipped"]).toContain(r.status);
+      // The campaign the opt-out answers stops as replied; every other as unsubscribed.
+      if (r.status !== "sent") expect(r.defer_reason).toMatch(/^(replied|unsubscribed|do_not_contact)$/);
+      const email = emailOf.get(r.id)!;
+      const claimed = claimedAt.get(r.id);
+      // A claim whose "mark sending" began after the opt-out was committed would be a send to someone
+      // who opted out (invariant 4): none reached the fake.
+      if (claimed !== undefined && claimed > optedOutAt.get(email)!) {
+        expect(r.status).not.toBe("sent");
+        for (const a of attempts.filter((x) => x.send_queue_id === r.id)) expect(sentIds.has(a.id)).toBe(false);
+      }
+    }
+    const n = (status: string) => rows.filter((r) => r.status === status).length;
+    // The race was not vacuous: some sends went out before their person's opt-out, some were stopped.
+    expect(n("sent")).toBeGreaterThan(0);
+    expect(n("cancelled") + n("skipped")).toBeGreaterThan(0);
+    const sent = n("sent");
+    expect(w.mock.state.emails.filter((e) => e.role === "sent")).toHaveLength(sent);
+    const one = async (q: string) => (await sql<{ n: number }>`${sql.raw(q)}`.execute(w.db)).rows[0]!.n;
+    expect(await one("SELECT count(*)::int AS n FROM send_attempts WHERE status = 'sent'")).toBe(sent);
+    expect(await one("SELECT count(*)::int AS n FROM outreach_history")).toBe(sent);
+    expect(await one("SELECT coalesce(sum(used), 0)::int AS n FROM account_usage WHERE period = 'day'")).toBe(sent);
+    const persons = await w.db.selectFrom("contacts").select(["global_status"]).execute();
+    expect(persons.every((p) => p.global_status === "do_not_contact")).toBe(true);
   }, 180_000);
 
   it("the naive read-then-write limit check overruns under the same race (the test catches the bug)", async () => {
