@@ -303,11 +303,11 @@ export async function cancelUnsentSends(
 }
 
 /**
- * `recordReply` inside a transaction the caller holds, so a webhook's reply, its event and the
- * stop-on-reply commit together. It takes its locks in the send path's order (`lockStopScope`)
- * as its first statements; a caller that has written anything in the transaction before must
- * take them itself, first thing, and pass `locksHeld` (locking accounts after other rows could
- * deadlock with a runner recording a send).
+ * `recordReply` inside a transaction the caller holds, so a reply, its event and the stop-on-reply
+ * commit together. It takes its locks in the send path's order (`lockStopScope`) as its first
+ * statements, so call it before the transaction writes anything else: locking accounts after
+ * other rows could deadlock with a runner recording a send. (The event handlers of this package
+ * take the locks first themselves and pass `locksHeld`.)
  */
 export async function recordReplyIn(
   trx: Transaction<Database>,
