@@ -23,6 +23,12 @@ export interface CreateDbOptions {
   dataDir?: string;
   /** Maximum connections of the node-postgres pool. Default: 10. */
   maxConnections?: number;
+  /**
+   * Starts the embedded PGlite database from a dump of another one (PGlite's `dumpDataDir()`)
+   * instead of an empty cluster; ignored for PostgreSQL. `@offerlab/db/testing` uses it to give each
+   * test a migrated database without initdb and migrations. Default: none.
+   */
+  pgliteLoadDataDir?: Blob;
   /** Environment to read defaults from. Default: `process.env`. */
   env?: Record<string, string | undefined>;
 }
@@ -108,6 +114,7 @@ export function createDb(options: CreateDbOptions = {}): Kysely<Database> {
   } else {
     const pglite = new PGlite({
       dataDir: target.dataDir,
+      ...(options.pgliteLoadDataDir ? { loadDataDir: options.pgliteLoadDataDir } : {}),
       parsers: { [OID.INT8]: toNumber, [OID.NUMERIC]: toNumber, [OID.DATE]: keepString },
     });
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: createPGlitePool(pglite) }) });

@@ -4,9 +4,11 @@
  * per call that `drop()` removes.
  */
 import { randomBytes } from "node:crypto";
-import type { Kysely } from "kysely";
+import { PGlite } from "@electric-sql/pglite";
+import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import { createDb } from "./connect.js";
+import { createPGlitePool } from "./pglite-pool.js";
 import type { Database } from "./database.generated.js";
 import { migrate } from "./migrate.js";
 
@@ -32,11 +34,35 @@ function withDatabase(url: string, name: string): string {
   return u.toString();
 }
 
+let migratedPglite: Promise<Blob> | undefined;
+
+/**
+ * A dump of a migrated in-memory PGlite, made once per process: starting a test database from it
+ * skips initdb and every migration (about 0.7 s instead of 2.5 s per database).
+ */
+function migratedPgliteDump(): Promise<Blob> {
+  migratedPglite ??= (async () => {
+    const pglite = new PGlite({ dataDir: "memory://" });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: createPGlitePool(pglite) }) });
+    try {
+      await migrate(db);
+      return (await pglite.dumpDataDir("none")) as Blob;
+    } finally {
+      await db.destroy();
+    }
+  })();
+  // A failed build is not cached: the next test tries again (and reports its own error).
+  migratedPglite.catch(() => (migratedPglite = undefined));
+  return migratedPglite;
+}
+
 /** A fresh, migrated (unless `migrate: false`) database on the given engine. */
 export async function createTestDb(engine: TestEngine, options: { migrate?: boolean } = {}): Promise<TestDb> {
   if (engine === "pglite") {
-    const db = createDb({ dataDir: "memory://", env: {} });
-    if (options.migrate !== false) await migrate(db);
+    const db =
+      options.migrate === false
+        ? createDb({ dataDir: "memory://", env: {} })
+        : createDb({ dataDir: "memory://", env: {}, pgliteLoadDataDir: await migratedPgliteDump() });
     return { db, engine, drop: () => db.destroy() };
   }
   const admin = process.env.TEST_DATABASE_URL;

@@ -480,7 +480,7 @@ class ModelRun {
     });
     // The drain runs without pacing gaps so that it ends in few rounds.
     this.opts = { ...this.opts, accountGapMs: { min: 0, max: 0 } };
-    for (let round = 0; round < 60; round++) {
+    for (let round = 0; round < 400; round++) {
       await step("drain: reap", async () => JSON.stringify(await reapExpired(this.opts)));
       await step("drain: reconcile", async () => JSON.stringify(await reconcileUnknown(this.opts)));
       let kind = "";
@@ -630,6 +630,8 @@ describe("send path model (randomised interleavings)", () => {
   afterAll(() => {
     vi.useRealTimers();
   });
-  modelSuite("pglite", Number(process.env.MODEL_RUNS ?? 5), Number(process.env.MODEL_STEPS ?? 250));
-  if (PG) modelSuite("postgres", Number(process.env.MODEL_PG_RUNS ?? 2), Number(process.env.MODEL_STEPS ?? 150));
+  // Postgres runs a step about ten times faster than PGlite, so CI (which sets TEST_DATABASE_URL)
+  // puts most of its 1,650 checked steps there; without Postgres, 400 on PGlite.
+  modelSuite("pglite", Number(process.env.MODEL_RUNS ?? 2), Number(process.env.MODEL_STEPS ?? 200));
+  if (PG) modelSuite("postgres", Number(process.env.MODEL_PG_RUNS ?? 5), Number(process.env.MODEL_STEPS ?? 250));
 });
