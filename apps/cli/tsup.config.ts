@@ -7,9 +7,12 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: "node20",
-  // Workspace packages export their TypeScript sources in the repository; bundle them so the
-  // built CLI runs on plain Node.
-  // Their own dependencies stay external (PGlite loads its WebAssembly next to its module).
-  noExternal: [/^@offerlab\//],
-  external: ["@electric-sql/pglite", "kysely", "pg", "zod", "commander", "yaml"],
+  // Workspace packages export their TypeScript sources in the repository, and their own
+  // dependencies are not dependencies of this package (pnpm does not hoist them): bundle them all
+  // so the built CLI runs on plain Node. What stays external is this package's own dependencies
+  // that must load from node_modules (PGlite loads its WebAssembly next to its module).
+  noExternal: [/^(?!@electric-sql\/pglite|pg$|pg\/|kysely|zod|commander|yaml|csv-parse|csv-stringify)/],
+  external: ["@electric-sql/pglite", "pg", "kysely", "zod", "commander", "yaml", "csv-parse", "csv-stringify"],
+  // Bundled CommonJS dependencies call require() for Node's built-ins; ESM has none, so give them one.
+  banner: { js: 'import { createRequire as __offerlabCreateRequire } from "node:module"; const require = __offerlabCreateRequire(import.meta.url);' },
 });
