@@ -6,10 +6,10 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "./cli.js";
 import type { Io } from "./output.js";
+import { cliEntry } from "./test-support/cli-process.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, "../../..");
-const bin = path.join(here, "bin.ts");
 
 function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), "offerlab-cli-"));
@@ -17,7 +17,7 @@ function tempDir(): string {
 
 /** Runs the real binary in a child process, as a user does. */
 function spawnCli(args: string[], env: Record<string, string>) {
-  const res = spawnSync(process.execPath, ["--import", "tsx", bin, ...args], {
+  const res = spawnSync(process.execPath, [...cliEntry(), ...args], {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
     encoding: "utf8",

@@ -12,10 +12,10 @@ import { createTestDb, testEngines, type TestDb } from "@offerlab/db/testing";
 import { sql } from "kysely";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { runDemo } from "./demo/run-demo.js";
+import { cliEntry } from "./test-support/cli-process.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, "../../..");
-const bin = path.join(here, "bin.ts");
 const START = new Date("2026-03-02T08:00:00Z"); // a Monday
 
 describe.each(testEngines())("the demo on %s", (engine) => {
@@ -80,7 +80,7 @@ describe("offerlab demo as a user runs it", () => {
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   const spawn = (args: string[], env: Record<string, string> = {}) => {
-    const res = spawnSync(process.execPath, ["--import", "tsx", bin, ...args], {
+    const res = spawnSync(process.execPath, [...cliEntry(), ...args], {
       cwd: repoRoot,
       // No vendor key in sight: the demo needs none, and a real one must not matter.
       env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", OFFERLAB_DATA_DIR: dataDir, UNIPILE_API_KEY: "real-looking-key", ...env },

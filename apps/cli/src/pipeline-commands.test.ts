@@ -13,15 +13,15 @@ import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "./cli.js";
 import type { Io } from "./output.js";
+import { cliEntry } from "./test-support/cli-process.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, "../../..");
-const bin = path.join(here, "bin.ts");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "offerlab-pipeline-cli-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 function spawnCli(args: string[], env: Record<string, string>) {
-  const res = spawnSync(process.execPath, ["--import", "tsx", bin, ...args], {
+  const res = spawnSync(process.execPath, [...cliEntry(), ...args], {
     // tsx is resolved from the working directory: run from the repository, pass absolute paths.
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },

@@ -8,15 +8,15 @@ import { planDue } from "@offerlab/scheduler";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "./cli.js";
 import type { Io } from "./output.js";
+import { cliEntry } from "./test-support/cli-process.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, "../../..");
-const bin = path.join(here, "bin.ts");
 const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), "offerlab-product-"));
 
 /** Runs the real binary in a child process, as a user does. */
 function spawnCli(args: string[], env: Record<string, string>, cwd = repoRoot) {
-  const res = spawnSync(process.execPath, ["--import", "tsx", bin, ...args], {
+  const res = spawnSync(process.execPath, [...cliEntry(), ...args], {
     cwd,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
     encoding: "utf8",
