@@ -26,7 +26,8 @@ describe.each(testEngines())("the demo on %s", (engine) => {
 
   it("runs the whole product and leaves a database whose books and invariants hold", async () => {
     t = await createTestDb(engine);
-    const r = await runDemo({ db: t.db, weeks: 2, startAt: START });
+    // Livelier people than the defaults, so that two weeks surely bring replies to check.
+    const r = await runDemo({ db: t.db, weeks: 2, startAt: START, rates: { acceptRate: 0.6, dmReplyRate: 0.5, emailReplyRate: 0.3 } });
     const f = r.facts;
 
     // Every stage did real work.

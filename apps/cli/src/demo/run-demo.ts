@@ -10,7 +10,7 @@ import { channelActionType, SchedulingConfig, schedulingStepChannel, slugify, ty
 import { createLogger as createCronLogger, providersFromUnipile, runTick, type TickSummary } from "@offerlab/cron";
 import { accountAdmin, campaignAdmin, offerCopy, offers, type Db, type RemoteAccount } from "@offerlab/db";
 import { createUsageRecorder, runPipeline, type RunSummary } from "@offerlab/pipeline";
-import { createSandbox, type Sandbox } from "@offerlab/sandbox";
+import { createSandbox, type Sandbox, type SandboxRates } from "@offerlab/sandbox";
 import { checkLaunch, isInWindow, nextWindowOpening, selectForEnrolment, windowFromCampaign } from "@offerlab/scheduler";
 import { createLogger as createWebhookLogger, createWebhookApp, generateWebhookSecret, registerUnipileWebhooks } from "@offerlab/webhooks";
 import { demoFacts, type DemoFacts } from "./facts.js";
@@ -43,6 +43,8 @@ export interface DemoOptions {
   tickMinutes?: number;
   /** Companies in the simulated world. Default 150. */
   worldCompanies?: number;
+  /** How the simulated people behave (`@offerlab/sandbox`'s rates). Default: the sandbox's. */
+  rates?: Partial<SandboxRates>;
   /** Environment (the journal path `OFFERLAB_SANDBOX_JOURNAL` is read from it). Default `process.env`. */
   env?: Record<string, string | undefined>;
   /** One line per stage, for a progress display. */
@@ -89,7 +91,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const { slug, run } = await freeSlug(db, "ai-sales-coach-demo");
   const seed = options.seed ?? (run === 1 ? "offerlab-demo" : `offerlab-demo-${run}`);
   const startAt = options.startAt ?? new Date(Date.now() - weeks * 7 * DAY);
-  const sandbox: Sandbox = createSandbox({ seed, startAt, env: options.env ?? process.env, world: { companies: options.worldCompanies ?? 150 } });
+  const sandbox: Sandbox = createSandbox({
+    seed,
+    startAt,
+    env: options.env ?? process.env,
+    world: { companies: options.worldCompanies ?? 150 },
+    ...(options.rates ? { rates: options.rates } : {}),
+  });
   const now = sandbox.clock.now;
   const usage = createUsageRecorder(db, { onError: () => undefined });
   const providers = sandbox.providers({ onUsage: usage.onUsage });
