@@ -79,6 +79,8 @@ async function adminQuery(text: string): Promise<void> {
  * parse/bind/execute/sync together and waits once). The pools of `createDb` use this `pg` module,
  * so everything Kysely runs is counted, and nothing else is.
  */
+const roundTripState = { count: 0, texts: [] as string[], values: [] as unknown[][], keep: false };
+
 export function countRoundTrips(): {
   reset(): void;
   readonly count: number;
@@ -87,7 +89,9 @@ export function countRoundTrips(): {
   keepTexts(on: boolean): void;
 } {
   const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown; __benchWrapped?: boolean };
-  const state = { count: 0, texts: [] as string[], values: [] as unknown[][], keep: false };
+  // One counter per process: the wrapper is installed once, and every benchmark of a
+  // `pnpm bench a b c` run reads (and resets) the same state.
+  const state = roundTripState;
   if (!proto.__benchWrapped) {
     const original = proto.query;
     proto.query = function (this: unknown, ...args: unknown[]) {

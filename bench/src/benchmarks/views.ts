@@ -86,6 +86,8 @@ export async function run(): Promise<void> {
       ["dailyAccountMessageVolume()", () => views.dailyAccountMessageVolume(db)],
     ];
     const client = new pg.Client({ connectionString: b.url });
+    // Dropping the database at the end terminates this session; that must not crash the process.
+    client.on("error", () => {});
     await client.connect();
     const rows: Row[] = [];
     const results: Record<string, unknown>[] = [];
@@ -94,8 +96,9 @@ export async function run(): Promise<void> {
       rt.keepTexts(true);
       rt.reset();
       const first = await fn();
-      const text = rt.texts[0]!;
-      const values = rt.values[0]!;
+      const text = rt.texts[0];
+      const values = rt.values[0] ?? [];
+      if (!text) throw new Error(`${name}: no statement was captured (round-trip counting is not wired to this pg module)`);
       rt.keepTexts(false);
       await fn();
       const times: number[] = [];
