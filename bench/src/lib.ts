@@ -35,7 +35,10 @@ export interface BenchDb {
   drop(): Promise<void>;
 }
 
-/** A fresh, migrated database named offerlab_bench_<label>_<pid>_<random>; `drop()` removes it. */
+/**
+ * A fresh, migrated database named offerlab_bench_<label>_<pid>_<random>; `drop()` removes it,
+ * unless BENCH_KEEP=1 (to look at a benchmark's data afterwards, e.g. EXPLAIN a view by hand).
+ */
 export async function freshDb(label: string, options: { migrate?: boolean } = {}): Promise<BenchDb> {
   const name = `offerlab_bench_${label.replace(/\W/g, "_")}_${process.pid}_${randomBytes(3).toString("hex")}`;
   await adminQuery(`CREATE DATABASE ${name}`);
@@ -46,6 +49,10 @@ export async function freshDb(label: string, options: { migrate?: boolean } = {}
   const drop = async () => {
     await Promise.all(extra.map((d) => d.destroy()));
     await db.destroy();
+    if (process.env.BENCH_KEEP === "1") {
+      log(`BENCH_KEEP=1: kept database ${name} (${url}); drop it with DROP DATABASE ${name}`);
+      return;
+    }
     await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   };
   // A benchmark stopped with Ctrl-C still drops its database.

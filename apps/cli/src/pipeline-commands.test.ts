@@ -58,13 +58,23 @@ icp:
     seniority: [VP, C-Level, Manager]
 `;
 
-/** A fresh embedded database with the offer `coach` (with an ICP). */
+let template: string | undefined;
+/**
+ * A fresh embedded database with the offer `coach` (with an ICP). The first one is made by the
+ * CLI (a new data directory, migrated, the offer created from a file); the others are copies of
+ * it, which is what they would be byte for byte, a few seconds sooner each.
+ */
 function freshData(name: string): Record<string, string> {
-  const env = { OFFERLAB_DATA_DIR: path.join(tmp, name) };
-  fs.writeFileSync(path.join(tmp, "offer.yaml"), OFFER_YAML);
-  const created = spawnCli(["offers", "create", "--file", path.join(tmp, "offer.yaml"), "--json"], env);
-  expect(created.code).toBe(0);
-  return env;
+  const dir = path.join(tmp, name);
+  if (!template) {
+    const first = path.join(tmp, "template");
+    fs.writeFileSync(path.join(tmp, "offer.yaml"), OFFER_YAML);
+    const created = spawnCli(["offers", "create", "--file", path.join(tmp, "offer.yaml"), "--json"], { OFFERLAB_DATA_DIR: first });
+    expect(created.code, created.stderr).toBe(0);
+    template = first;
+  }
+  fs.cpSync(template, dir, { recursive: true });
+  return { OFFERLAB_DATA_DIR: dir };
 }
 
 const json = (out: string) => JSON.parse(out) as Record<string, unknown>;

@@ -72,6 +72,10 @@ export async function createTestDb(engine: TestEngine, options: { migrate?: bool
   await client.connect();
   try {
     await client.query(`CREATE DATABASE ${name}`);
+    // Test databases are thrown away: a commit need not wait for its WAL flush. Same semantics
+    // for every session (a crash of the server is the only difference), and commit-heavy tests
+    // (the send path commits several times per send) stop waiting on the disk.
+    await client.query(`ALTER DATABASE ${name} SET synchronous_commit = off`);
   } finally {
     await client.end();
   }
