@@ -120,6 +120,33 @@ describe.each(testEngines())("views and functions on %s", (engine) => {
     expect(feed.find((f) => f.item_id === sq.id)?.activity_type).toBe("scheduled");
   });
 
+  it("activity_feed merges queue rows and history newest first, with the history's own address before the contact's", async () => {
+    const at = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000);
+    const sq = await t.db.insertInto("send_queue").values({
+      campaign_id: ids.campA!, contact_id: ids.first!, account_id: ids.mail!, channel: "email", body: "q", scheduled_for: at(-30),
+    }).returning("id").executeTakeFirstOrThrow();
+    const own = await t.db.insertInto("outreach_history").values({
+      contact_email: "old-address@acme.com", contact_id: ids.first!, campaign_id: ids.campA!, account_id: ids.mail!, channel: "email", sent_at: at(5),
+    }).returning("id").executeTakeFirstOrThrow();
+    const fallback = await t.db.insertInto("outreach_history").values({
+      contact_id: ids.first!, campaign_id: ids.campA!, account_id: ids.mail!, channel: "linkedin_dm", sent_at: at(10),
+    }).returning("id").executeTakeFirstOrThrow();
+
+    const feed = await views.activityFeed(t.db, { since: at(60) });
+    const mine = feed.filter((f) => [sq.id, own.id, fallback.id].includes(f.item_id!));
+    expect(mine.map((f) => [f.item_id, f.activity_type, f.contact_email, f.contact_name, f.campaign_name, f.account_name])).toEqual([
+      [sq.id, "scheduled", "first@acme.com", "First Degree", "A", "mail"],
+      [own.id, "sent", "old-address@acme.com", "First Degree", "A", "mail"],
+      [fallback.id, "sent", "first@acme.com", "First Degree", "A", "mail"],
+    ]);
+    // Newest first across both tables, and `since` keeps only what is recent.
+    const times = feed.map((f) => new Date(f.occurred_at!).getTime());
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+    expect(feed.every((f) => new Date(f.occurred_at!).getTime() >= at(60).getTime())).toBe(true);
+    await t.db.deleteFrom("outreach_history").where("id", "in", [own.id, fallback.id]).execute();
+    await t.db.deleteFrom("send_queue").where("id", "=", sq.id).execute();
+  });
+
   it("todays_queue and daily_account_message_volume read messages", async () => {
     const cc = (await campaignContacts.add(t.db, { campaign_id: ids.campB!, contact_id: ids.first! })).campaignContact;
     await t.db.insertInto("messages").values({
