@@ -9,7 +9,8 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createTestDb, testEngines, type TestDb, type TestEngine } from "@offerlab/db/testing";
-import { sql } from "kysely";
+import { createDb, type Database } from "@offerlab/db";
+import { sql, type Kysely } from "kysely";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { run } from "./cli.js";
 import { runDemo } from "./demo/run-demo.js";
@@ -20,9 +21,41 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, "../../..");
 const START = new Date("2026-03-02T08:00:00Z"); // a Monday
 
-// The spawned runs below are the demo on PGlite (the embedded default users get); the whole-product
-// check runs in-process on Postgres when there is one (CI), else on PGlite, rather than on both:
-// on PGlite it takes four times as long and proves nothing the spawned runs do not.
+/**
+ * What a finished demo's database must satisfy, read from the database itself: DESIGN.md's
+ * invariants and books equal to the messages that actually left.
+ */
+async function expectInvariantsAndBooks(db: Kysely<Database>, campaignId: string, facts: { repliedContacts: number; sent: { total: number } }) {
+  // Invariant 1: one sent attempt per queue row, one message per sent row.
+  const dup = await sql<{ n: number }>`SELECT count(*)::int AS n FROM (SELECT send_queue_id FROM send_attempts WHERE status = 'sent' GROUP BY 1 HAVING count(*) > 1) x`.execute(db);
+  expect(dup.rows[0]!.n).toBe(0);
+  // Invariant 5: nothing went to a person of this campaign after their reply (a tick applies the
+  // inbox before it sends, so even a reply that came between two ticks stops the next step).
+  const afterReply = await sql<{ n: number }>`
+    SELECT count(*)::int AS n FROM messages m
+    JOIN (SELECT campaign_contact_id, min(replied_at) AS at FROM messages WHERE replied_at IS NOT NULL GROUP BY 1) r
+      ON r.campaign_contact_id = m.campaign_contact_id
+    WHERE m.campaign_id = ${campaignId}::uuid AND m.sent_at > r.at`.execute(db);
+  expect(afterReply.rows[0]!.n).toBe(0);
+  const replied = await sql<{ n: number }>`SELECT count(DISTINCT campaign_contact_id)::int AS n FROM messages WHERE replied_at IS NOT NULL AND campaign_id = ${campaignId}::uuid`.execute(db);
+  expect(replied.rows[0]!.n).toBe(facts.repliedContacts);
+  // Metrics match the messages that left: sent + bounced = everything with a send time.
+  const books = await db.selectFrom("campaigns").select(["total_sent", "total_replied"]).where("id", "=", campaignId).executeTakeFirstOrThrow();
+  const left = await sql<{ sent: number; bounced: number }>`
+    SELECT count(*) FILTER (WHERE status <> 'bounced')::int AS sent, count(*) FILTER (WHERE status = 'bounced')::int AS bounced
+    FROM messages WHERE campaign_id = ${campaignId}::uuid AND sent_at IS NOT NULL`.execute(db);
+  expect(books.total_sent).toBe(left.rows[0]!.sent);
+  expect(books.total_replied).toBe(facts.repliedContacts);
+  expect(facts.sent.total).toBe(left.rows[0]!.sent);
+  // Every provider call was recorded in tool_usage.
+  const usage = await sql<{ n: number }>`SELECT count(*)::int AS n FROM tool_usage`.execute(db);
+  expect(usage.rows[0]!.n).toBeGreaterThan(0);
+}
+
+// The spawned run below is the demo on PGlite (the embedded default users get), and its database
+// is checked with the same assertions; the in-process run (two weeks, livelier people) runs on
+// Postgres when there is one (CI), else on PGlite, rather than on both: on PGlite it takes four
+// times as long.
 const engines = testEngines();
 const inProcess: TestEngine[] = engines.includes("postgres") ? ["postgres"] : engines;
 
@@ -55,31 +88,8 @@ describe.each(inProcess)("the demo on %s", (engine) => {
     expect(f.checks.filter((c) => !c.ok)).toEqual([]);
     expect(f.checks.map((c) => c.name)).toEqual(["no double send", "limits held", "send window", "books match sends"]);
 
+    await expectInvariantsAndBooks(t.db, r.campaign.id, f);
     const db = t.db;
-    // Invariant 1: one sent attempt per queue row, one message per sent row.
-    const dup = await sql<{ n: number }>`SELECT count(*)::int AS n FROM (SELECT send_queue_id FROM send_attempts WHERE status = 'sent' GROUP BY 1 HAVING count(*) > 1) x`.execute(db);
-    expect(dup.rows[0]!.n).toBe(0);
-    // Invariant 5: nothing went to a person of this campaign after their reply (a tick applies the
-    // inbox before it sends, so even a reply that came between two ticks stops the next step).
-    const afterReply = await sql<{ n: number }>`
-      SELECT count(*)::int AS n FROM messages m
-      JOIN (SELECT campaign_contact_id, min(replied_at) AS at FROM messages WHERE replied_at IS NOT NULL GROUP BY 1) r
-        ON r.campaign_contact_id = m.campaign_contact_id
-      WHERE m.campaign_id = ${r.campaign.id}::uuid AND m.sent_at > r.at`.execute(db);
-    expect(afterReply.rows[0]!.n).toBe(0);
-    const replied = await sql<{ n: number }>`SELECT count(DISTINCT campaign_contact_id)::int AS n FROM messages WHERE replied_at IS NOT NULL AND campaign_id = ${r.campaign.id}::uuid`.execute(db);
-    expect(replied.rows[0]!.n).toBe(f.repliedContacts);
-    // Metrics match the messages that left: sent + bounced = everything with a send time.
-    const books = await db.selectFrom("campaigns").select(["total_sent", "total_replied"]).where("id", "=", r.campaign.id).executeTakeFirstOrThrow();
-    const left = await sql<{ sent: number; bounced: number }>`
-      SELECT count(*) FILTER (WHERE status <> 'bounced')::int AS sent, count(*) FILTER (WHERE status = 'bounced')::int AS bounced
-      FROM messages WHERE campaign_id = ${r.campaign.id}::uuid AND sent_at IS NOT NULL`.execute(db);
-    expect(books.total_sent).toBe(left.rows[0]!.sent);
-    expect(books.total_replied).toBe(f.repliedContacts);
-    expect(f.sent.total).toBe(left.rows[0]!.sent);
-    // Every provider call was recorded in tool_usage.
-    const usage = await sql<{ n: number }>`SELECT count(*)::int AS n FROM tool_usage`.execute(db);
-    expect(usage.rows[0]!.n).toBeGreaterThan(0);
 
     // The command run a second time on the same database tests a second offer, in another
     // simulated world, and prints its checks. (On PGlite this is checked by the spawned runs.)
@@ -122,7 +132,7 @@ describe("offerlab demo as a user runs it", () => {
     expect(fs.existsSync(dataDir)).toBe(false);
   });
 
-  it("says it is a sandbox run, prints JSON with --json, and leaves data the other commands read", () => {
+  it("says it is a sandbox run, prints JSON with --json, and leaves data the other commands read", async () => {
     const first = spawn(["demo", "--weeks", "1", "--json"]);
     expect(first.code).toBe(0);
     expect(first.stderr).toMatch(/SANDBOX/);
@@ -130,6 +140,13 @@ describe("offerlab demo as a user runs it", () => {
     expect(out.sandbox).toBe(true);
     expect(out.facts.checks.every((c: { ok: boolean }) => c.ok)).toBe(true);
     expect(out.facts.sent.total).toBeGreaterThan(0);
+    // The embedded database it leaves, opened here: the same invariants and books as above.
+    const db = createDb({ dataDir, env: {} });
+    try {
+      await expectInvariantsAndBooks(db, out.campaign.id, out.facts);
+    } finally {
+      await db.destroy();
+    }
 
     const perf = spawn(["performance", "--json"]);
     expect(perf.code).toBe(0);
