@@ -1,35 +1,22 @@
-import { createDb, databaseTargetOf, migrate, migrationStatus, type Db } from "@offerlab/db";
+import { openDatabase as open, PendingMigrationsError, resolveDatabaseTarget, type Db } from "@offerlab/db";
 import { CliError, type Io } from "./output.js";
 
 /**
- * Opens the database for a command. The embedded PGlite database belongs to offerlab, so it is
- * migrated on first use; a PostgreSQL database is never changed behind the user's back: pending
- * migrations stop the command with the instruction to run `offerlab db migrate`.
+ * Opens the database for a command (`@offerlab/db`'s `openDatabase`: the embedded database is
+ * migrated on first use, a PostgreSQL database with pending migrations is refused), turning its
+ * failures into the CLI's errors: a bad configuration exits 2, anything else 1.
  */
 export async function openDatabase(io: Io, options: { migrateEmbedded?: boolean } = {}): Promise<Db> {
-  let db: Db;
+  let description: string;
   try {
-    db = createDb({ env: io.env });
+    description = resolveDatabaseTarget({ env: io.env }).description;
   } catch (error) {
     throw new CliError(error instanceof Error ? error.message : String(error), 2);
   }
-  const target = databaseTargetOf(db)!;
   try {
-    if (options.migrateEmbedded !== false && target.kind === "pglite") {
-      await migrate(db);
-    } else if (options.migrateEmbedded !== false) {
-      const status = await migrationStatus(db);
-      if (status.pending.length > 0) {
-        await db.destroy();
-        throw new CliError(
-          `${target.description} has ${status.pending.length} pending migration(s): run \`offerlab db migrate\` first`,
-        );
-      }
-    }
+    return (await open({ env: io.env, checkMigrations: options.migrateEmbedded !== false })).db;
   } catch (error) {
-    if (error instanceof CliError) throw error;
-    await db.destroy().catch(() => undefined);
-    throw new CliError(`cannot use ${target.description}: ${error instanceof Error ? error.message : String(error)}`);
+    if (error instanceof PendingMigrationsError) throw new CliError(error.message);
+    throw new CliError(`cannot use ${description}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  return db;
 }

@@ -22,4 +22,3 @@ export type { CronMainOptions } from "./main.js";
 export { providersFromUnipile, unipileFromEnv, usageToDatabase } from "./providers.js";
 export { createLogger, prettyLine, REDACTED, redactPaths, scrubSecrets } from "./logger.js";
 export type { Logger, LoggerOptions } from "./logger.js";
-export { openServiceDatabase } from "./database.js";

@@ -4,10 +4,9 @@
  * in-flight send finishes (or, after the grace period, is left to its lease and the reconciler),
  * then a clean exit. A second signal exits at once.
  */
-import type { Db } from "@offerlab/db";
+import { openDatabase, type Db } from "@offerlab/db";
 import { loadCronConfig, type CronConfig } from "./config.js";
 import { runDaemon, type DaemonSummary } from "./daemon.js";
-import { openServiceDatabase } from "./database.js";
 import { createLogger, type Logger } from "./logger.js";
 import { providersFromUnipile, unipileFromEnv, usageToDatabase } from "./providers.js";
 import { runTick, type TickProviders, type TickSummary } from "./tick.js";
@@ -45,7 +44,7 @@ async function prepare(options: CronMainOptions): Promise<Prepared> {
   const env = options.env ?? process.env;
   const config = loadCronConfig(env);
   const logger = options.logger ?? createLogger({ pretty: options.pretty ?? env.OFFERLAB_LOG_PRETTY === "1", env });
-  const { db, description } = await openServiceDatabase(env);
+  const { db, target } = await openDatabase({ env });
   let providers: TickProviders;
   if (options.providers) providers = options.providers(db);
   else {
@@ -53,7 +52,7 @@ async function prepare(options: CronMainOptions): Promise<Prepared> {
     if (!unipile) logger.warn({ missing }, `Unipile is not configured (${missing.join(", ")}): nothing is sent, synced or withdrawn; the other jobs run`);
     providers = unipile ? providersFromUnipile(unipile) : {};
   }
-  logger.info({ database: description, runnerId: config.runnerId, providers: Object.keys(providers) }, "cron ready");
+  logger.info({ database: target.description, runnerId: config.runnerId, providers: Object.keys(providers) }, "cron ready");
 
   const controller = new AbortController();
   const exit = options.exit ?? ((code: number) => process.exit(code));

@@ -18,4 +18,3 @@ export { createLogger, prettyLine, redactPaths, REDACTED, scrubSecrets } from ".
 export type { Logger, LoggerOptions } from "./logger.js";
 export { generateWebhookSecret, registerUnipileWebhooks, unipileWebhookUrl, UNIPILE_SUBSCRIPTIONS } from "./register.js";
 export type { RegisterOptions, RegisterResult } from "./register.js";
-export { openServiceDatabase } from "./database.js";

@@ -2,8 +2,8 @@
  * `offerlab webhooks serve` and the package bin: configuration from the environment, the
  * database, the server, and a clean stop on SIGTERM/SIGINT (or when `signal` aborts).
  */
+import { openDatabase } from "@offerlab/db";
 import { loadWebhookConfig } from "./config.js";
-import { openServiceDatabase } from "./database.js";
 import { createLogger, type Logger } from "./logger.js";
 import { startWebhookServer, type RunningWebhookServer } from "./server.js";
 
@@ -27,8 +27,8 @@ export async function serveWebhooks(options: ServeOptions = {}): Promise<void> {
   const env = options.env ?? process.env;
   const config = loadWebhookConfig(env);
   const logger = options.logger ?? createLogger({ pretty: options.pretty ?? env.OFFERLAB_LOG_PRETTY === "1", env });
-  const { db, description } = await openServiceDatabase(env);
-  logger.info({ database: description }, "database ready");
+  const { db, target } = await openDatabase({ env });
+  logger.info({ database: target.description }, "database ready");
   let server: RunningWebhookServer | null = null;
   const controller = new AbortController();
   const stopOn = (sig: NodeJS.Signals) => {

@@ -6,6 +6,7 @@ export { createDb, databaseTargetOf, redactUrl, resolveDatabaseTarget } from "./
 export type { CreateDbOptions, DatabaseTarget, Db } from "./connect.js";
 export { migrate, migrationStatus, bundledMigrations } from "./migrate.js";
 export type { MigrateResult, Migration, MigrationStatus } from "./migrate.js";
+export { openDatabase, PendingMigrationsError } from "./open.js";
 export type * from "./database.generated.js";
 export { jsonb } from "./jsonb.js";
 export type { Jsonb, JsonbParam } from "./jsonb.js";
