@@ -1,4 +1,6 @@
 import { ValidationError } from "@offerlab/core";
+import { SANDBOX_DATA_DIR } from "@offerlab/db";
+import { isSandboxEnabled, SANDBOX_ENV } from "@offerlab/sandbox";
 import { Command, CommanderError } from "commander";
 import { registerDashboardCommands } from "./commands/dashboards.js";
 import { registerDbCommands } from "./commands/db.js";
@@ -20,8 +22,13 @@ import { CliError, EXIT, processIo, type Io } from "./output.js";
 
 export const VERSION = "0.0.0";
 
+/** The help of the `--sandbox` flag every command has. */
+const SANDBOX_HELP = `work in the sandbox: simulated providers and the sandbox's own database (${SANDBOX_DATA_DIR} unless OFFERLAB_DATA_DIR or DATABASE_URL is set; also ${SANDBOX_ENV}=1)`;
+
 /** Builds the `offerlab` program. */
-export function buildProgram(io: Io): Command {
+export function buildProgram(parentIo: Io): Command {
+  // This run's own Io: the command being run decides whether it is a sandbox run (below).
+  const io: Io = { ...parentIo, sandbox: isSandboxEnabled(parentIo.env) };
   const program = new Command("offerlab")
     .description("Test B2B offers with outbound: positioning, discovery, sequences, numbers.")
     .version(VERSION)
@@ -44,10 +51,22 @@ export function buildProgram(io: Io): Command {
   registerCronCommands(program, io);
   registerWebhookCommands(program, io);
   registerDemoCommand(program, io);
+  const leaves: Command[] = [];
   for (const cmd of program.commands) {
     cmd.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
     for (const sub of cmd.commands) sub.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+    leaves.push(...(cmd.commands.length ? cmd.commands : [cmd]));
   }
+  // Every command that reads or writes data can work in the sandbox, so `--sandbox` is everywhere
+  // and means one thing: simulated providers and the sandbox's own database.
+  for (const leaf of leaves) {
+    if (leaf.name() !== "init" && !leaf.options.some((o) => o.long === "--sandbox")) leaf.option("--sandbox", SANDBOX_HELP);
+  }
+  program.hook("preAction", (_program, action) => {
+    const o = action.opts<{ sandbox?: boolean; sandboxSeed?: string }>();
+    io.sandbox = isSandboxEnabled(io.env, { sandbox: o.sandbox === true });
+    io.sandboxSeed = o.sandboxSeed;
+  });
   return program;
 }
 

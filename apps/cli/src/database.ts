@@ -1,22 +1,76 @@
-import { openDatabase as open, PendingMigrationsError, resolveDatabaseTarget, type Db } from "@offerlab/db";
-import { CliError, type Io } from "./output.js";
+import {
+  DataModeMismatchError,
+  DEFAULT_DATA_DIR,
+  EmbeddedDatabaseBusyError,
+  openDatabase as open,
+  PendingMigrationsError,
+  resolveDatabaseTarget,
+  SANDBOX_DATA_DIR,
+  type Db,
+} from "@offerlab/db";
+import { SANDBOX_ENV } from "@offerlab/sandbox";
+import { CliError, EXIT, type Io } from "./output.js";
+
+const set = (v: string | undefined) => typeof v === "string" && v.trim() !== "";
+
+/** What to do when a run meets a database of the other world: the ways out, for this environment. */
+export function wayOut(io: Io, error: DataModeMismatchError): string {
+  const custom = set(io.env.DATABASE_URL) ? "DATABASE_URL" : set(io.env.OFFERLAB_DATA_DIR) ? "OFFERLAB_DATA_DIR" : null;
+  if (error.run === "live") {
+    return [
+      `  - to work with the sandbox's data, add --sandbox (or set ${SANDBOX_ENV}=1)`,
+      custom
+        ? `  - for live work, point ${custom} at your live database (unset, live data lives in ./${DEFAULT_DATA_DIR})`
+        : `  - for live work, use another database: OFFERLAB_DATA_DIR=<a directory> or DATABASE_URL=<your PostgreSQL>`,
+    ].join("\n");
+  }
+  return custom
+    ? `  - sandbox runs use their own embedded database (./${SANDBOX_DATA_DIR}) when ${custom} is not set: unset it for sandbox commands, or point it at an empty database`
+    : `  - point OFFERLAB_DATA_DIR at an empty directory for the sandbox`;
+}
+
+/**
+ * The CLI's error for a failure to open the database (also raised inside `@offerlab/cron` and
+ * `@offerlab/webhooks`, which open their own): a database of the other world exits 2 with the ways
+ * out; pending migrations and a busy embedded database exit 1 with their message; anything else is
+ * returned as is.
+ */
+export function databaseError(io: Io, error: unknown): unknown {
+  if (error instanceof PendingMigrationsError) return new CliError(error.message);
+  if (DataModeMismatchError.isInstance(error)) return new CliError(`${error.summary}\n${wayOut(io, error)}`, EXIT.usage);
+  if (EmbeddedDatabaseBusyError.isInstance(error)) return new CliError(error.message);
+  return error;
+}
 
 /**
  * Opens the database for a command (`@offerlab/db`'s `openDatabase`: the embedded database is
- * migrated on first use, a PostgreSQL database with pending migrations is refused), turning its
- * failures into the CLI's errors: a bad configuration exits 2, anything else 1.
+ * migrated on first use, a PostgreSQL database with pending migrations is refused, and a run only
+ * uses a database of its own world — live, or the sandbox's, whose embedded default is
+ * `./.offerlab-sandbox`), turning its failures into the CLI's errors: a bad configuration or a
+ * database of the other world exits 2, anything else 1. A sandbox run says on stderr where its data is.
  */
-export async function openDatabase(io: Io, options: { migrateEmbedded?: boolean } = {}): Promise<Db> {
+export async function openDatabase(io: Io, options: { migrateEmbedded?: boolean; sandbox?: boolean } = {}): Promise<Db> {
+  const sandbox = options.sandbox ?? io.sandbox === true;
   let description: string;
   try {
-    description = resolveDatabaseTarget({ env: io.env }).description;
+    description = resolveDatabaseTarget({ env: io.env, sandbox }).description;
   } catch (error) {
-    throw new CliError(error instanceof Error ? error.message : String(error), 2);
+    throw new CliError(error instanceof Error ? error.message : String(error), EXIT.usage);
   }
+  let db: Db;
   try {
-    return (await open({ env: io.env, checkMigrations: options.migrateEmbedded !== false })).db;
+    ({ db } = await open({ env: io.env, sandbox, checkMigrations: options.migrateEmbedded !== false, note: `offerlab ${sandbox ? "sandbox" : "live"} command` }));
   } catch (error) {
-    if (error instanceof PendingMigrationsError) throw new CliError(error.message);
+    const mapped = databaseError(io, error);
+    if (mapped instanceof CliError) throw mapped;
     throw new CliError(`cannot use ${description}: ${error instanceof Error ? error.message : String(error)}`);
   }
+  if (sandbox && !noted.has(io)) {
+    noted.add(io);
+    io.stderr(`[SANDBOX] data: ${description} (the sandbox's own database; live data is never read or written)\n`);
+  }
+  return db;
 }
+
+/** Runs whose sandbox database was already named (a command may open the database twice). */
+const noted = new WeakSet<Io>();

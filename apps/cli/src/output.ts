@@ -4,6 +4,13 @@ export interface Io {
   stderr: (text: string) => void;
   env: Record<string, string | undefined>;
   cwd: string;
+  /**
+   * This run works in the sandbox (`--sandbox` or `OFFERLAB_SANDBOX=1`): simulated providers and
+   * the sandbox's own database. Set by the program for the command being run; default false.
+   */
+  sandbox?: boolean;
+  /** The command's `--sandbox-seed`, when it has one. */
+  sandboxSeed?: string | undefined;
 }
 
 export const processIo: Io = {

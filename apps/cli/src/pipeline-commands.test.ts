@@ -58,23 +58,26 @@ icp:
     seniority: [VP, C-Level, Manager]
 `;
 
-let template: string | undefined;
+const templates: Partial<Record<"live" | "sandbox", string>> = {};
 /**
- * A fresh embedded database with the offer `coach` (with an ICP). The first one is made by the
- * CLI (a new data directory, migrated, the offer created from a file); the others are copies of
- * it, which is what they would be byte for byte, a few seconds sooner each.
+ * A fresh embedded database with the offer `coach` (with an ICP), live or the sandbox's (whose
+ * environment then has OFFERLAB_SANDBOX=1, so every command of a test works in it). The first one
+ * of each world is made by the CLI (a new data directory, migrated, the offer created from a
+ * file); the others are copies of it, which is what they would be byte for byte, a few seconds
+ * sooner each.
  */
-function freshData(name: string): Record<string, string> {
+function freshData(name: string, world: "live" | "sandbox" = "sandbox"): Record<string, string> {
   const dir = path.join(tmp, name);
-  if (!template) {
-    const first = path.join(tmp, "template");
+  const mode: Record<string, string> = world === "sandbox" ? { OFFERLAB_SANDBOX: "1" } : {};
+  if (!templates[world]) {
+    const first = path.join(tmp, `template-${world}`);
     fs.writeFileSync(path.join(tmp, "offer.yaml"), OFFER_YAML);
-    const created = spawnCli(["offers", "create", "--file", path.join(tmp, "offer.yaml"), "--json"], { OFFERLAB_DATA_DIR: first });
+    const created = spawnCli(["offers", "create", "--file", path.join(tmp, "offer.yaml"), "--json"], { OFFERLAB_DATA_DIR: first, ...mode });
     expect(created.code, created.stderr).toBe(0);
-    template = first;
+    templates[world] = first;
   }
-  fs.cpSync(template, dir, { recursive: true });
-  return { OFFERLAB_DATA_DIR: dir };
+  fs.cpSync(templates[world]!, dir, { recursive: true });
+  return { OFFERLAB_DATA_DIR: dir, ...mode };
 }
 
 const json = (out: string) => JSON.parse(out) as Record<string, unknown>;
@@ -213,7 +216,7 @@ describe("bad input to the pipeline commands: exit 2, a clear message, nothing w
 describe("import and export CSV", () => {
   let env: Record<string, string>;
   beforeAll(() => {
-    env = freshData("csv");
+    env = freshData("csv", "live");
   });
   const write = (name: string, text: string) => {
     fs.writeFileSync(path.join(tmp, name), text);

@@ -23,6 +23,7 @@ import { createSumble, type SumbleProvider } from "@offerlab/provider-sumble";
 import { createTheirStack, type TheirStackProvider } from "@offerlab/provider-theirstack";
 import { createUnipile, type UnipileProvider } from "@offerlab/provider-unipile";
 import { createSandbox, isSandboxEnabled, SANDBOX_BANNER, SANDBOX_ENV, type Sandbox } from "@offerlab/sandbox";
+import { SANDBOX_DATA_DIR } from "@offerlab/db";
 import type { Command } from "commander";
 import { CliError, EXIT, type Io } from "./output.js";
 
@@ -135,7 +136,9 @@ function realAdapter<V extends Vendor>(vendor: V, env: Record<string, string | u
  * (before any output), so every sandbox run says so whatever it prints later.
  */
 export function createCliProviders(io: Io, options: CliProviderOptions = {}): CliProviders {
-  const sandboxed = isSandboxEnabled(io.env, { sandbox: options.sandbox === true });
+  // The run's mode (io.sandbox, from the command's --sandbox or OFFERLAB_SANDBOX) decides, so the
+  // providers and the database of one command always belong to the same world.
+  const sandboxed = io.sandbox === true || isSandboxEnabled(io.env, { sandbox: options.sandbox === true });
   if (!sandboxed) {
     const cache = new Map<Vendor, unknown>();
     const has = (vendor: Vendor) => missingVendorEnv(vendor, io.env).length === 0;
@@ -152,7 +155,7 @@ export function createCliProviders(io: Io, options: CliProviderOptions = {}): Cl
       },
     };
   }
-  const seed = options.seed ?? (set(io.env[SANDBOX_SEED_ENV]) ? (io.env[SANDBOX_SEED_ENV] as string) : DEFAULT_SANDBOX_SEED);
+  const seed = options.seed ?? io.sandboxSeed ?? (set(io.env[SANDBOX_SEED_ENV]) ? (io.env[SANDBOX_SEED_ENV] as string) : DEFAULT_SANDBOX_SEED);
   // The journal path is read from the command's environment, not the process's.
   const world = createSandbox({ seed, env: io.env });
   const adapters = world.providers(options.onUsage ? { onUsage: options.onUsage } : {});
@@ -169,6 +172,6 @@ export function createCliProviders(io: Io, options: CliProviderOptions = {}): Cl
 /** Adds `--sandbox` and `--sandbox-seed <seed>` to a command (read them back as `opts.sandbox`, `opts.sandboxSeed`). */
 export function addSandboxOptions(cmd: Command): Command {
   return cmd
-    .option("--sandbox", `simulate every provider in-process (no real API call, no key needed; also ${SANDBOX_ENV}=1)`)
+    .option("--sandbox", `simulate every provider in-process (no real API call, no key needed) and use the sandbox's own database (${SANDBOX_DATA_DIR} unless OFFERLAB_DATA_DIR or DATABASE_URL is set); also ${SANDBOX_ENV}=1`)
     .option("--sandbox-seed <seed>", `seed of the simulated world (default: ${SANDBOX_SEED_ENV}, else "${DEFAULT_SANDBOX_SEED}")`);
 }

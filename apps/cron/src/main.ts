@@ -4,7 +4,7 @@
  * in-flight send finishes (or, after the grace period, is left to its lease and the reconciler),
  * then a clean exit. A second signal exits at once.
  */
-import { openDatabase, type Db } from "@offerlab/db";
+import { databaseTargetOf, openDatabase, type Db } from "@offerlab/db";
 import { loadCronConfig, type CronConfig } from "./config.js";
 import { runDaemon, type DaemonSummary } from "./daemon.js";
 import { createLogger, type Logger } from "./logger.js";
@@ -25,6 +25,17 @@ export interface CronMainOptions {
    * the sandbox's). Receives the open database, for usage recording.
    */
   providers?: (db: Db) => TickProviders;
+  /**
+   * A sandbox run (the CLI's `--sandbox`): the database is the sandbox's own (`./.offerlab-sandbox`
+   * by default) and a live database is refused; without it a database the sandbox filled is
+   * refused. Default false.
+   */
+  sandbox?: boolean;
+  /**
+   * An open database to use instead of opening one from the environment (`offerlab serve` shares
+   * one between the runner and the webhook server). It is not closed at the end. Default: none.
+   */
+  db?: Db;
   /** Stops the run when aborted. Default: SIGTERM and SIGINT of this process. */
   signal?: AbortSignal;
   /** Called when a second signal asks to stop at once, or the grace period ran out. Default: `process.exit(code)`. */
@@ -37,14 +48,16 @@ interface Prepared {
   db: Db;
   providers: TickProviders;
   signal: AbortSignal;
-  release(): void;
+  /** Stops listening for signals and closes the database (unless it was given). */
+  release(): Promise<void>;
 }
 
 async function prepare(options: CronMainOptions): Promise<Prepared> {
   const env = options.env ?? process.env;
   const config = loadCronConfig(env);
   const logger = options.logger ?? createLogger({ pretty: options.pretty ?? env.OFFERLAB_LOG_PRETTY === "1", env });
-  const { db, target } = await openDatabase({ env });
+  const { db, target } = options.db ? { db: options.db, target: databaseTargetOf(options.db) } : await openDatabase({ env, sandbox: options.sandbox === true });
+  const ownDb = !options.db;
   let providers: TickProviders;
   if (options.providers) providers = options.providers(db);
   else {
@@ -52,7 +65,7 @@ async function prepare(options: CronMainOptions): Promise<Prepared> {
     if (!unipile) logger.warn({ missing }, `Unipile is not configured (${missing.join(", ")}): nothing is sent, synced or withdrawn; the other jobs run`);
     providers = unipile ? providersFromUnipile(unipile) : {};
   }
-  logger.info({ database: target.description, runnerId: config.runnerId, providers: Object.keys(providers) }, "cron ready");
+  logger.info({ database: target?.description ?? "(given)", runnerId: config.runnerId, providers: Object.keys(providers) }, "cron ready");
 
   const controller = new AbortController();
   const exit = options.exit ?? ((code: number) => process.exit(code));
@@ -84,10 +97,11 @@ async function prepare(options: CronMainOptions): Promise<Prepared> {
     db,
     providers,
     signal: controller.signal,
-    release() {
+    async release() {
       if (grace) clearTimeout(grace);
       process.off("SIGTERM", onSignal);
       process.off("SIGINT", onSignal);
+      if (ownDb) await db.destroy();
     },
   };
 }
@@ -98,8 +112,7 @@ export async function cronOnce(options: CronMainOptions = {}): Promise<TickSumma
   try {
     return await runTick({ db: p.db, providers: p.providers, config: p.config, logger: p.logger, signal: p.signal });
   } finally {
-    p.release();
-    await p.db.destroy();
+    await p.release();
   }
 }
 
@@ -116,7 +129,6 @@ export async function cronDaemon(options: CronMainOptions = {}): Promise<DaemonS
       schedule: options.schedule ?? p.config.schedule,
     });
   } finally {
-    p.release();
-    await p.db.destroy();
+    await p.release();
   }
 }

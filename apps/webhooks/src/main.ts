@@ -2,7 +2,7 @@
  * `offerlab webhooks serve` and the package bin: configuration from the environment, the
  * database, the server, and a clean stop on SIGTERM/SIGINT (or when `signal` aborts).
  */
-import { openDatabase } from "@offerlab/db";
+import { databaseTargetOf, openDatabase, type Db } from "@offerlab/db";
 import { loadWebhookConfig } from "./config.js";
 import { createLogger, type Logger } from "./logger.js";
 import { startWebhookServer, type RunningWebhookServer } from "./server.js";
@@ -20,6 +20,16 @@ export interface ServeOptions {
   logger?: Logger;
   /** Called once the server listens (tests read the URL here). */
   onListening?: (server: RunningWebhookServer) => void;
+  /**
+   * A sandbox run (the CLI's `--sandbox`): the sandbox's own database; a live one is refused (and
+   * without it, a database the sandbox filled is refused). Default false.
+   */
+  sandbox?: boolean;
+  /**
+   * An open database to use instead of opening one from the environment (`offerlab serve` shares
+   * one between the runner and the server). It is not closed at the end. Default: none.
+   */
+  db?: Db;
 }
 
 /** Runs the server until the signal (or SIGTERM/SIGINT); resolves after a clean stop. */
@@ -27,8 +37,8 @@ export async function serveWebhooks(options: ServeOptions = {}): Promise<void> {
   const env = options.env ?? process.env;
   const config = loadWebhookConfig(env);
   const logger = options.logger ?? createLogger({ pretty: options.pretty ?? env.OFFERLAB_LOG_PRETTY === "1", env });
-  const { db, target } = await openDatabase({ env });
-  logger.info({ database: target.description }, "database ready");
+  const { db, target } = options.db ? { db: options.db, target: databaseTargetOf(options.db) } : await openDatabase({ env, sandbox: options.sandbox === true });
+  logger.info({ database: target?.description ?? "(given)" }, "database ready");
   let server: RunningWebhookServer | null = null;
   const controller = new AbortController();
   const stopOn = (sig: NodeJS.Signals) => {
@@ -48,6 +58,6 @@ export async function serveWebhooks(options: ServeOptions = {}): Promise<void> {
     process.off("SIGTERM", stopOn);
     process.off("SIGINT", stopOn);
     await server?.close();
-    await db.destroy();
+    if (!options.db) await db.destroy();
   }
 }

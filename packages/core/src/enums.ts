@@ -160,6 +160,12 @@ export const usageActions = ["connection_request", "message", "email", "*"] as c
  */
 export const webhookInboxStatuses = ["pending", "processed", "ignored", "unmatched", "failed"] as const;
 
+/**
+ * Which world a database belongs to (`offerlab_instance.mode`): real vendors and people, or the
+ * sandbox's simulated world. A database never holds both.
+ */
+export const dataModes = ["live", "sandbox"] as const;
+
 /** ISO weekday numbers used by `campaigns.send_days`: 1 = Monday … 7 = Sunday. */
 export const isoWeekdays = [1, 2, 3, 4, 5, 6, 7] as const;
 
@@ -199,6 +205,7 @@ export const SendAttemptStatus = enumOf(sendAttemptStatuses).schema;
 export const UsagePeriod = enumOf(usagePeriods).schema;
 export const UsageAction = enumOf(usageActions).schema;
 export const WebhookInboxStatus = enumOf(webhookInboxStatuses).schema;
+export const DataMode = enumOf(dataModes).schema;
 export const ConnectionDegree = z.union([z.literal(1), z.literal(2), z.literal(3)]);
 export const IsoWeekday = z.int().min(1).max(7);
 
@@ -239,6 +246,7 @@ export type SendAttemptStatus = z.infer<typeof SendAttemptStatus>;
 export type UsagePeriod = z.infer<typeof UsagePeriod>;
 export type UsageAction = z.infer<typeof UsageAction>;
 export type WebhookInboxStatus = z.infer<typeof WebhookInboxStatus>;
+export type DataMode = z.infer<typeof DataMode>;
 
 /**
  * Every CHECK-constrained value set by name, for the schema drift test and for the type
@@ -282,6 +290,7 @@ export const checkEnums = {
   usagePeriods,
   usageActions,
   webhookInboxStatuses,
+  dataModes,
 } as const;
 export type CheckEnumName = keyof typeof checkEnums;
 

@@ -3,12 +3,18 @@ import { PGlite } from "@electric-sql/pglite";
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import type { Database } from "./database.generated.js";
+import { lockEmbeddedDatabase } from "./embedded-lock.js";
 import { createPGlitePool } from "./pglite-pool.js";
 
 /** Where an offerlab database lives, as `offerlab db status` reports it. */
 export type DatabaseTarget =
   | { kind: "pglite"; dataDir: string; description: string }
   | { kind: "postgres"; url: string; description: string };
+
+/** Where the embedded database lives by default, under the current directory. */
+export const DEFAULT_DATA_DIR = ".offerlab";
+/** Where the sandbox's embedded database lives by default (`offerlab demo`, `--sandbox`). */
+export const SANDBOX_DATA_DIR = ".offerlab-sandbox";
 
 export interface CreateDbOptions {
   /**
@@ -18,9 +24,16 @@ export interface CreateDbOptions {
   databaseUrl?: string;
   /**
    * Directory of the embedded PGlite database, or `memory://` for a throwaway one.
-   * Default: `process.env.OFFERLAB_DATA_DIR`, else `./.offerlab` under the current directory.
+   * Default: `process.env.OFFERLAB_DATA_DIR`, else `./.offerlab` under the current directory
+   * (`./.offerlab-sandbox` for a sandbox run).
    */
   dataDir?: string;
+  /**
+   * A sandbox run: with neither `databaseUrl`/`DATABASE_URL` nor `dataDir`/`OFFERLAB_DATA_DIR`,
+   * the embedded database is `./.offerlab-sandbox`, apart from live data. `openDatabase` also
+   * marks the database as the sandbox's and refuses a live one. Default false.
+   */
+  sandbox?: boolean;
   /** Maximum connections of the node-postgres pool. Default: 10. */
   maxConnections?: number;
   /**
@@ -66,7 +79,7 @@ export function resolveDatabaseTarget(options: CreateDbOptions = {}): DatabaseTa
     }
     return { kind: "postgres", url, description: `PostgreSQL at ${redactUrl(url)}` };
   }
-  const raw = options.dataDir ?? (env.OFFERLAB_DATA_DIR?.trim() || ".offerlab");
+  const raw = options.dataDir ?? (env.OFFERLAB_DATA_DIR?.trim() || (options.sandbox ? SANDBOX_DATA_DIR : DEFAULT_DATA_DIR));
   const dataDir = raw.startsWith("memory://") ? raw : path.resolve(raw);
   return { kind: "pglite", dataDir, description: `embedded PGlite at ${dataDir}` };
 }
@@ -85,7 +98,9 @@ export function databaseTargetOf(db: Kysely<Database>): DatabaseTarget | undefin
  * under `./.offerlab/` (or `OFFERLAB_DATA_DIR`). Nothing is migrated here: call `migrate(db)`.
  *
  * The Postgres pool uses no named prepared statements and no session state, so it works through
- * Supabase's transaction pooler. Close with `await db.destroy()`.
+ * Supabase's transaction pooler. An embedded data directory belongs to one process at a time: a
+ * second open (another process, or this one) throws `EmbeddedDatabaseBusyError` naming the holder.
+ * Close with `await db.destroy()` (which gives the directory back).
  */
 export function createDb(options: CreateDbOptions = {}): Kysely<Database> {
   const target = resolveDatabaseTarget(options);
@@ -112,12 +127,33 @@ export function createDb(options: CreateDbOptions = {}): Kysely<Database> {
     });
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   } else {
-    const pglite = new PGlite({
-      dataDir: target.dataDir,
-      ...(options.pgliteLoadDataDir ? { loadDataDir: options.pgliteLoadDataDir } : {}),
-      parsers: { [OID.INT8]: toNumber, [OID.NUMERIC]: toNumber, [OID.DATE]: keepString },
-    });
+    // One process per data directory (a throwaway in-memory database has no directory to share).
+    const unlock = target.dataDir.startsWith("memory://") ? undefined : lockEmbeddedDatabase(target.dataDir);
+    let pglite: PGlite;
+    try {
+      pglite = new PGlite({
+        dataDir: target.dataDir,
+        ...(options.pgliteLoadDataDir ? { loadDataDir: options.pgliteLoadDataDir } : {}),
+        parsers: { [OID.INT8]: toNumber, [OID.NUMERIC]: toNumber, [OID.DATE]: keepString },
+      });
+    } catch (error) {
+      unlock?.();
+      throw error;
+    }
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: createPGlitePool(pglite) }) });
+    // Kysely ends the pool only if a query ever ran; the directory must be given back either way.
+    const destroy = db.destroy.bind(db);
+    db.destroy = async () => {
+      try {
+        await destroy();
+      } finally {
+        try {
+          if (!pglite.closed) await pglite.close();
+        } finally {
+          unlock?.();
+        }
+      }
+    };
   }
   targets.set(db, target);
   return db;

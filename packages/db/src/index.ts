@@ -2,11 +2,15 @@
  * @offerlab/db — the database: connect (embedded PGlite or PostgreSQL / Supabase), migrate,
  * the generated `Database` type, repositories, view queries and function wrappers.
  */
-export { createDb, databaseTargetOf, redactUrl, resolveDatabaseTarget } from "./connect.js";
+export { createDb, databaseTargetOf, DEFAULT_DATA_DIR, redactUrl, resolveDatabaseTarget, SANDBOX_DATA_DIR } from "./connect.js";
 export type { CreateDbOptions, DatabaseTarget, Db } from "./connect.js";
 export { migrate, migrationStatus, bundledMigrations } from "./migrate.js";
 export type { MigrateResult, Migration, MigrationStatus } from "./migrate.js";
 export { openDatabase, PendingMigrationsError } from "./open.js";
+export { claimDataMode, dataMode, DataModeMismatchError } from "./data-mode.js";
+export type { DataModeMark } from "./data-mode.js";
+export { EmbeddedDatabaseBusyError, LOCK_FILE } from "./embedded-lock.js";
+export type { LockHolder } from "./embedded-lock.js";
 export type * from "./database.generated.js";
 export { jsonb } from "./jsonb.js";
 export type { Jsonb, JsonbParam } from "./jsonb.js";

@@ -1,4 +1,5 @@
 import { createDb, databaseTargetOf, type CreateDbOptions, type DatabaseTarget, type Db } from "./connect.js";
+import { claimDataMode, type DataModeMark } from "./data-mode.js";
 import { migrate, migrationStatus } from "./migrate.js";
 
 /** A PostgreSQL database that still needs migrations: nothing was changed; run `offerlab db migrate`. */
@@ -16,23 +17,29 @@ export class PendingMigrationsError extends Error {
  * Opens the database the way every offerlab process does (CLI commands, the cron runner, the
  * webhook server). The embedded PGlite database belongs to offerlab, so it is migrated on first
  * use; a PostgreSQL database is never changed behind the operator's back: pending migrations
- * close the pool and throw {@link PendingMigrationsError}. Any other failure closes the pool and
- * is rethrown. `checkMigrations: false` skips both (for `offerlab db migrate|status`).
+ * close the pool and throw {@link PendingMigrationsError}. Then the database's world is checked
+ * (`claimDataMode`): a live run (the default) refuses a database the sandbox filled, a sandbox run
+ * (`sandbox: true`, whose embedded default is `./.offerlab-sandbox`) refuses a live one, with
+ * `DataModeMismatchError`; an unmarked database is marked. Any failure closes the pool and is
+ * rethrown. `checkMigrations: false` skips all of this (for `offerlab db migrate|status`).
  */
-export async function openDatabase(options: CreateDbOptions & { checkMigrations?: boolean } = {}): Promise<{ db: Db; target: DatabaseTarget }> {
-  const { checkMigrations = true, ...createOptions } = options;
+export async function openDatabase(
+  options: CreateDbOptions & { checkMigrations?: boolean; note?: string } = {},
+): Promise<{ db: Db; target: DatabaseTarget; mark: DataModeMark | null }> {
+  const { checkMigrations = true, note, ...createOptions } = options;
   const db = createDb(createOptions);
   const target = databaseTargetOf(db)!;
-  if (!checkMigrations) return { db, target };
+  if (!checkMigrations) return { db, target, mark: null };
   try {
     if (target.kind === "pglite") await migrate(db);
     else {
       const { pending } = await migrationStatus(db);
       if (pending.length > 0) throw new PendingMigrationsError(target.description, pending);
     }
+    const mark = await claimDataMode(db, options.sandbox ? "sandbox" : "live", { description: target.description, ...(note ? { note } : {}) });
+    return { db, target, mark };
   } catch (error) {
     await db.destroy().catch(() => undefined);
     throw error;
   }
-  return { db, target };
 }

@@ -444,6 +444,11 @@ export interface UsageRecord {
   offerId?: string | null;
   companyId?: string | null;
   contactId?: string | null;
+  /**
+   * A simulated call of the sandbox: the row is marked and the tool's running totals (what was
+   * really spent) are not moved. Default false.
+   */
+  sandbox?: boolean;
 }
 
 export const toolUsage = {
@@ -473,10 +478,12 @@ export const toolUsage = {
           error_message: usage.error ?? null,
           credits_used: usage.credits ?? 0,
           duration_ms: usage.durationMs === undefined ? null : Math.round(usage.durationMs),
+          sandbox: usage.sandbox === true,
         },
         "tool usage",
       );
       const row = await trx.insertInto("tool_usage").values(encode("tool_usage", data) as never).returningAll().executeTakeFirstOrThrow();
+      if (usage.sandbox) return row;
       const ok = usage.status === "success";
       await trx
         .updateTable("tools")

@@ -93,8 +93,11 @@ export const views = {
     return q.execute();
   },
 
-  /** The spec's "tool usage stats" query: calls, credits and mean duration per tool over N days. */
-  async toolUsageStats(db: DbOrTrx, opts: { days?: number } = {}) {
+  /**
+   * The spec's "tool usage stats" query: calls, credits and mean duration per tool over N days,
+   * of live calls, or of the sandbox's simulated ones with `sandbox: true` (never both together).
+   */
+  async toolUsageStats(db: DbOrTrx, opts: { days?: number; sandbox?: boolean } = {}) {
     const days = opts.days ?? 7;
     const { rows } = await sql<{ name: string; total_calls: number; total_credits: number | null; avg_duration: number | null }>`
       SELECT t.name, COUNT(*)::int AS total_calls, SUM(tu.credits_used)::float8 AS total_credits,
@@ -102,6 +105,7 @@ export const views = {
       FROM tool_usage tu
       JOIN tools t ON tu.tool_id = t.id
       WHERE tu.created_at >= CURRENT_DATE - make_interval(days => ${days})
+        AND tu.sandbox = ${opts.sandbox === true}
       GROUP BY t.name
       ORDER BY t.name`.execute(db);
     return rows;

@@ -49,4 +49,11 @@ export interface PipelineContext {
   onProgress?: (event: ProgressEvent) => void;
   /** The clock (tests). Default: `() => new Date()`. */
   now?: () => Date;
+  /**
+   * The providers are the sandbox's simulated ones (`@offerlab/sandbox`). The run, its lookups and
+   * (with `createUsageRecorder(db, { sandbox: true })`) its usage rows are marked as the sandbox's;
+   * a run only reuses lookups of its own world and only resumes runs of its own world. Default
+   * false. (`openDatabase` keeps the two worlds in separate databases as well.)
+   */
+  sandbox?: boolean;
 }

@@ -94,6 +94,7 @@ export async function paidLookup<T>(rs: RunState, spec: LookupSpec<T>): Promise<
     .where("tool", "=", spec.provider)
     .where("action", "=", spec.action)
     .where("lookup_key", "=", key)
+    .where("sandbox", "=", rs.ctx.sandbox === true)
     .where("created_at", ">=", since)
     .executeTakeFirst();
   if (hit) return { value: hit.result as T, cached: true, credits: 0 };
@@ -139,9 +140,10 @@ export async function paidLookup<T>(rs: RunState, spec: LookupSpec<T>): Promise<
       credits,
       offer_id: rs.offerId,
       pipeline_run_id: rs.runId,
+      sandbox: rs.ctx.sandbox === true,
     })
     .onConflict((oc) =>
-      oc.columns(["tool", "action", "lookup_key"]).doUpdateSet({
+      oc.columns(["tool", "action", "lookup_key", "sandbox"]).doUpdateSet({
         result: (eb) => eb.ref("excluded.result"),
         credits: (eb) => eb.ref("excluded.credits"),
         offer_id: (eb) => eb.ref("excluded.offer_id"),

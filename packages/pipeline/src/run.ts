@@ -128,6 +128,7 @@ export async function runPipeline(ctx: PipelineContext, offerId: string, options
         steps: jsonb(steps),
         input_params: doc({ options: stored, providers: providerNames(ctx) }),
         status: "running",
+        sandbox: ctx.sandbox === true,
       })
       .returning("id")
       .executeTakeFirstOrThrow();
@@ -162,6 +163,13 @@ export async function resumePipeline(
   if (!run) throw new PipelineInputError(`pipeline run ${runId} does not exist`);
   if (!run.offer_id) throw new PipelineInputError(`pipeline run ${runId} has no offer (deleted?)`);
   if (overrides.offerId && run.offer_id !== overrides.offerId) throw new PipelineInputError(`pipeline run ${runId} belongs to another offer`);
+  if (run.sandbox !== (ctx.sandbox === true)) {
+    throw new PipelineInputError(
+      run.sandbox
+        ? `pipeline run ${runId} ran in the sandbox: a live run never continues it (resume it with --sandbox)`
+        : `pipeline run ${runId} is a live run: the sandbox never continues it (resume it without --sandbox)`,
+    );
+  }
   if (overrides.step && !(run.steps as string[]).includes(overrides.step)) {
     throw new PipelineInputError(`pipeline run ${runId} has no ${overrides.step} step (its steps: ${(run.steps as string[]).join(", ")})`);
   }

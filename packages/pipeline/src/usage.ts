@@ -20,6 +20,11 @@ export interface UsageRecorderOptions {
   onError?: (error: unknown, event: UsageEvent) => void;
   /** Also called with every event after it is recorded (logging, metrics). Default: none. */
   onEvent?: (event: UsageEvent) => void;
+  /**
+   * The calls are the sandbox's simulated ones: rows are marked `tool_usage.sandbox` and the tools'
+   * running totals (real spend) are left alone. Default false.
+   */
+  sandbox?: boolean;
 }
 
 export interface UsageRecorder {
@@ -69,7 +74,7 @@ export function createUsageRecorder(db: DbOrTrx, options: UsageRecorderOptions =
       const callId = event.context?.[PIPELINE_CALL_ID];
       if (callId) listeners.get(callId)?.(event);
       try {
-        await toolUsage.record(db, usageRecordOf(event));
+        await toolUsage.record(db, { ...usageRecordOf(event), ...(options.sandbox ? { sandbox: true } : {}) });
       } catch (error) {
         onError(error, event);
       }

@@ -288,7 +288,7 @@ ${examples(["offerlab accounts sync --dry-run", "offerlab accounts sync", "offer
     .action(async (o: { sandbox?: boolean; sandboxSeed?: string; dryRun?: boolean; warm?: boolean; owner?: string; json?: boolean }) => {
       let sandbox = false;
       const changes = await withDb(io, async (db) => {
-        const usage = createUsageRecorder(db, { onError: (error) => io.stderr(`offerlab: could not record Unipile usage: ${(error as Error).message}\n`) });
+        const usage = createUsageRecorder(db, { sandbox: io.sandbox === true, onError: (error) => io.stderr(`offerlab: could not record Unipile usage: ${(error as Error).message}\n`) });
         const providers = createCliProviders(io, { sandbox: o.sandbox, seed: o.sandboxSeed, onUsage: usage.onUsage });
         sandbox = providers.sandbox;
         const unipile = providers.get("unipile");

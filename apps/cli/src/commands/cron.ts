@@ -6,6 +6,7 @@ import { createLogger, CronConfigError, cronDaemon, cronOnce, providersFromUnipi
 import { createUsageRecorder } from "@offerlab/pipeline";
 import { isSandboxEnabled } from "@offerlab/sandbox";
 import type { Command } from "commander";
+import { databaseError } from "../database.js";
 import { CliError, EXIT, type Io } from "../output.js";
 import { addSandboxOptions, createCliProviders } from "../providers.js";
 import { examples } from "./product-helpers.js";
@@ -22,21 +23,22 @@ function mainOptions(io: Io, o: CronFlags): CronMainOptions {
   const options: CronMainOptions = { env: io.env, pretty, logger: createLogger({ pretty, env: io.env, destination: { write: (line) => io.stdout(line) } }) };
   // Sandbox: the simulated world's Unipile sends (in this process only); real mode builds
   // Unipile from UNIPILE_API_KEY / UNIPILE_DSN inside the runner, which says when it is missing.
-  if (isSandboxEnabled(io.env, { sandbox: o.sandbox === true })) {
+  if (io.sandbox === true || isSandboxEnabled(io.env, { sandbox: o.sandbox === true })) {
+    options.sandbox = true;
     options.providers = (db) => {
-      const usage = createUsageRecorder(db, { onError: (error) => io.stderr(`offerlab: could not record Unipile usage: ${(error as Error).message}\n`) });
+      const usage = createUsageRecorder(db, { sandbox: true, onError: (error) => io.stderr(`offerlab: could not record Unipile usage: ${(error as Error).message}\n`) });
       return providersFromUnipile(createCliProviders(io, { sandbox: true, seed: o.sandboxSeed, onUsage: usage.onUsage }).get("unipile"));
     };
   }
   return options;
 }
 
-async function guard<T>(fn: () => Promise<T>): Promise<T> {
+async function guard<T>(io: Io, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (error) {
     if (error instanceof CronConfigError) throw new CliError(error.message, EXIT.usage);
-    throw error;
+    throw databaseError(io, error);
   }
 }
 
@@ -59,7 +61,7 @@ and the OFFERLAB_* variables of apps/cron/README.md.
 ${examples(["offerlab cron once", "offerlab cron once --pretty", "offerlab cron once --sandbox --pretty"])}`,
     )
     .action(async (o: CronFlags) => {
-      const tick = await guard(() => cronOnce(mainOptions(io, o)));
+      const tick = await guard(io, () => cronOnce(mainOptions(io, o)));
       const failed = Object.entries(tick.jobs).filter(([, r]) => r?.status === "failed");
       if (failed.length) {
         throw new CliError(`${failed.length} job(s) failed: ${failed.map(([name, r]) => `${name} (${r?.status === "failed" ? r.error : ""})`).join("; ")}`, EXIT.failure);
@@ -88,6 +90,6 @@ ${examples(["offerlab cron daemon", 'offerlab cron daemon --schedule "*/30 * * *
           throw new CliError((error as Error).message, EXIT.usage);
         }
       }
-      await guard(() => cronDaemon({ ...mainOptions(io, o), ...(o.schedule ? { schedule: o.schedule } : {}) }));
+      await guard(io, () => cronDaemon({ ...mainOptions(io, o), ...(o.schedule ? { schedule: o.schedule } : {}) }));
     });
 }

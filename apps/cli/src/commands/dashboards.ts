@@ -163,7 +163,7 @@ export function registerDashboardCommands(program: Command, io: Io): void {
     .option("--days <n>", "window in days (default 7)")
     .option("--json", "print rows as JSON")
     .action(async (o: { days?: string; json?: boolean }) => {
-      const rows = await withDb(io, (db) => views.toolUsageStats(db, { days: positiveInt("--days", o.days, 7) }));
+      const rows = await withDb(io, (db) => views.toolUsageStats(db, { days: positiveInt("--days", o.days, 7), sandbox: io.sandbox === true }));
       print(io, o.json, rows, [{ key: "name", title: "tool" }, { key: "total_calls", title: "calls" }, { key: "total_credits", title: "credits" }, { key: "avg_duration", title: "avg ms" }], "No provider calls recorded in that window.");
     });
 }

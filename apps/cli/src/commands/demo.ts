@@ -1,4 +1,4 @@
-import { views } from "@offerlab/db";
+import { SANDBOX_DATA_DIR, views } from "@offerlab/db";
 import { SANDBOX_BANNER } from "@offerlab/sandbox";
 import type { Command } from "commander";
 import { openDatabase } from "../database.js";
@@ -58,14 +58,17 @@ pipeline, account sync, campaign enrolment and launch, cron ticks and webhook ro
 @offerlab/sandbox, a simulated world that answers each vendor's API (TheirStack, Exa, Parallel,
 LeadMagic, Unipile) and an LLM. No key is needed, none is read, and nothing leaves this machine.
 Time is simulated: the campaign runs for --weeks ending now, so the dashboards afterwards look like
-a campaign that has been running. The data stays in the database (./.offerlab unless
-OFFERLAB_DATA_DIR or DATABASE_URL says otherwise) for the other commands to explore.
-${examples(["offerlab demo", "offerlab demo --weeks 4 --json", "OFFERLAB_DATA_DIR=memory:// offerlab demo"])}`,
+a campaign that has been running. The data stays in the sandbox's own database
+(./${SANDBOX_DATA_DIR} unless OFFERLAB_DATA_DIR or DATABASE_URL says otherwise; a database with
+live data is refused) for the other commands to explore with --sandbox.
+${examples(["offerlab demo", "offerlab performance --sandbox", "offerlab demo --weeks 4 --json", "OFFERLAB_DATA_DIR=memory:// offerlab demo"])}`,
     )
     .action(async (o: { weeks?: string; seed?: string; json?: boolean }) => {
       const weeks = weeksFlag(o.weeks);
       if (o.seed !== undefined && !o.seed.trim()) throw new CliError("--seed: give a non-empty seed", EXIT.usage);
       io.stderr(`${SANDBOX_BANNER}\n`);
+      // The demo is a sandbox run whatever the flags say: its own database, never a live one.
+      io.sandbox = true;
       const db = await openDatabase(io);
       try {
         const started = Date.now();
@@ -94,7 +97,7 @@ ${examples(["offerlab demo", "offerlab demo --weeks 4 --json", "OFFERLAB_DATA_DI
         io.stdout(`Activity (latest)\n${table(activity, DASHBOARD_COLUMNS.activity)}\n`);
         io.stdout(whatHappened(result));
         io.stdout(
-          `\nExplore it: offerlab performance · offerlab leads --campaign ${result.campaign.id} · offerlab campaigns show ${result.campaign.slug} · offerlab why <email> · offerlab tools usage\n`,
+          `\nExplore it (add --sandbox: the demo's data is in the sandbox's own database): offerlab performance --sandbox · offerlab leads --campaign ${result.campaign.id} --sandbox · offerlab campaigns show ${result.campaign.slug} --sandbox · offerlab why <email> --sandbox · offerlab tools usage --sandbox\n`,
         );
         if (failed.length) throw new CliError(`demo check failed: ${failed.map((c) => `${c.name} (${c.detail})`).join("; ")}`);
       } finally {

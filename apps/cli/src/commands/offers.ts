@@ -301,7 +301,7 @@ ${examples([
       if (check.data.ownership === "client" && !check.data.client_name) {
         throw new ValidationError("offer", [{ field: "client_name", message: 'is required when ownership is "client" (name the client)' }]);
       }
-      const sandbox = isSandboxEnabled(io.env, { sandbox: opts.sandbox === true });
+      const sandbox = io.sandbox === true || isSandboxEnabled(io.env, { sandbox: opts.sandbox === true });
       const llm: LlmOptions = { env: io.env };
       if (sandbox) {
         io.stderr(`${SANDBOX_BANNER}\n`);

@@ -155,12 +155,14 @@ export async function runStepCommand<S>(io: Io, flags: RunFlags, def: StepComman
       pipelineProviders = def.providers(providers, record.providers);
     }
     const usage = createUsageRecorder(db, {
+      sandbox: providers.sandbox,
       onError: (error, event) => io.stderr(`offerlab: warning: could not record usage of ${event.tool} ${event.action}: ${error instanceof Error ? error.message : String(error)}\n`),
     });
     sink = usage.onUsage;
     const ctx: PipelineContext = {
       db,
       usage,
+      sandbox: providers.sandbox,
       providers: pipelineProviders!,
       onProgress: (e) => progress.update({ label: e.step.replace(/_/g, " "), done: e.done, total: e.total, credits: e.creditsSpent, ...(e.message ? { message: e.message } : {}) }),
     };

@@ -4,6 +4,7 @@
  */
 import { ConfigError, createLogger, DEFAULT_SECRET_HEADER, MIN_SECRET_LENGTH, registerUnipileWebhooks, serveWebhooks } from "@offerlab/webhooks";
 import type { Command } from "commander";
+import { databaseError } from "../database.js";
 import { CliError, EXIT, json, type Io } from "../output.js";
 import { addSandboxOptions, createCliProviders } from "../providers.js";
 import { examples, intFlag } from "./product-helpers.js";
@@ -30,13 +31,14 @@ ${examples(["OFFERLAB_WEBHOOK_SECRET=$(openssl rand -hex 32) offerlab webhooks s
       try {
         await serveWebhooks({
           env: io.env,
+          sandbox: io.sandbox === true,
           pretty,
           ...(port !== undefined ? { port } : {}),
           logger: createLogger({ pretty, env: io.env, destination: { write: (line) => io.stdout(line) } }),
         });
       } catch (error) {
         if (error instanceof ConfigError) throw new CliError(error.message, EXIT.usage);
-        throw error;
+        throw databaseError(io, error);
       }
     });
 

@@ -99,7 +99,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     ...(options.rates ? { rates: options.rates } : {}),
   });
   const now = sandbox.clock.now;
-  const usage = createUsageRecorder(db, { onError: () => undefined });
+  const usage = createUsageRecorder(db, { sandbox: true, onError: () => undefined });
   const providers = sandbox.providers({ onUsage: usage.onUsage });
 
   // 1. The offer, its positioning canvas, ICP and copy, from a description (simulated LLM).
@@ -117,7 +117,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   // 2. Companies and people from the ICP, emails found and verified.
   stage("Discovering companies and people, finding and verifying emails (TheirStack, Exa, Parallel, LeadMagic)");
   const pipeline = await runPipeline(
-    { db, usage, now, providers: { companySearch: [providers.theirstack, providers.exa, providers.parallel], peopleSearch: [providers.parallel], emailFinders: [providers.leadmagic], emailVerifiers: [providers.leadmagic] } },
+    { db, usage, now, sandbox: true, providers: { companySearch: [providers.theirstack, providers.exa, providers.parallel], peopleSearch: [providers.parallel], emailFinders: [providers.leadmagic], emailVerifiers: [providers.leadmagic] } },
     offer.id,
     { steps: ["discover_companies", "discover_people", "enrich_emails"], discoverCompanies: { limitPerProvider: 60 }, discoverPeople: { maxCompanies: 60, perCompany: 3 } },
   );

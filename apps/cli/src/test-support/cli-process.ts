@@ -5,7 +5,8 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -16,5 +17,6 @@ export function cliEntry(env: Record<string, string | undefined> = process.env):
     if (!fs.existsSync(built)) throw new Error(`OFFERLAB_TEST_BUILT_CLI=1 but ${built} does not exist: run \`pnpm build\` first`);
     return [built];
   }
-  return ["--import", "tsx", path.join(root, "src", "bin.ts")];
+  // tsx by its resolved location, so the child may run in any working directory (as users do).
+  return ["--import", pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href, path.join(root, "src", "bin.ts")];
 }
