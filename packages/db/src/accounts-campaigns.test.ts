@@ -97,6 +97,57 @@ describe.each(testEngines())("accounts and campaigns on %s", (engine) => {
       const again = await accountAdmin.sync(t.db, remote, { now });
       expect(again.filter((c) => c.action !== "unchanged")).toEqual([]);
     });
+
+    it("refuses a second account for one real account (same Unipile id, same mailbox), naming the first, also when two adds race", async () => {
+      const li = await accounts.create(t.db, { name: "once-li", type: "linkedin", owner: "oz", unipile_account_id: "uni-once" });
+      const mail = await accounts.create(t.db, { name: "once-mail", type: "email", owner: "oz", email_address: "once@acme.io" });
+      const count = async () => (await t.db.selectFrom("accounts").select("id").where("owner", "=", "oz").execute()).length;
+      expect(await issuesOf(accounts.create(t.db, { name: "twice-li", type: "linkedin", owner: "oz", unipile_account_id: " uni-once " }))).toEqual([
+        {
+          field: "unipile_account_id",
+          message: `Unipile account uni-once is already account once-li (${li.id}): one real account has one set of limits. Change that account instead (\`offerlab accounts limits once-li\`)`,
+        },
+      ]);
+      expect((await issuesOf(accounts.create(t.db, { name: "twice-mail", type: "email", owner: "oz", email_address: "ONCE@acme.io" })))[0]).toMatchObject({
+        field: "email_address",
+        message: expect.stringContaining(`the mailbox once@acme.io is already account once-mail (${mail.id})`),
+      });
+      expect(await count()).toBe(2);
+      // A LinkedIn account may share its login address with a mailbox: they are two real accounts.
+      await accounts.create(t.db, { name: "oz-li", type: "linkedin", owner: "oz", email_address: "once@acme.io" });
+      expect(await count()).toBe(3);
+      // The database itself refuses what the check would, whoever writes.
+      await expect(t.db.insertInto("accounts").values({ name: "raw", type: "linkedin", owner: "oz", unipile_account_id: "uni-once" }).execute()).rejects.toMatchObject({ code: "23505" });
+      await expect(t.db.insertInto("accounts").values({ name: "raw", type: "email", owner: "oz", email_address: "Once@Acme.io" }).execute()).rejects.toMatchObject({ code: "23505" });
+      // Two adds at once: one account, and the other is told why.
+      const raced = await Promise.allSettled([0, 1, 2].map((i) => accounts.create(t.db, { name: `race-${i}`, type: "linkedin", owner: "oz", unipile_account_id: "uni-race" })));
+      expect(raced.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+      for (const r of raced) if (r.status === "rejected") expect(ValidationError.isInstance(r.reason)).toBe(true);
+      expect(await count()).toBe(4);
+    });
+
+    it("syncs one mailbox into one account: re-links it to a new provider id, skips a second listing, merges repeated entries", async () => {
+      const box = await accounts.create(t.db, { name: "team box", type: "email", owner: "tm", email_address: "team@acme.io", unipile_account_id: "uni-team-old" });
+      const remote = [
+        // Connected again at Unipile: a new id for the same mailbox; the old id is gone.
+        { id: "uni-team-new", type: "email" as const, name: "team@acme.io", status: "active" as const, emailAddress: "Team@acme.io" },
+        { id: "uni-team-new", type: "email" as const, name: "team@acme.io", status: "active" as const, emailAddress: "team@acme.io" },
+        { id: "uni-two-a", type: "email" as const, name: "two@acme.io", status: "active" as const, emailAddress: "two@acme.io" },
+        { id: "uni-two-b", type: "email" as const, name: "two@acme.io", status: "active" as const, emailAddress: "two@acme.io" },
+      ];
+      const dry = await accountAdmin.sync(t.db, remote, { now, dryRun: true });
+      const changes = await accountAdmin.sync(t.db, remote, { now });
+      expect(changes.map((c) => [c.remoteId, c.action])).toEqual(dry.map((c) => [c.remoteId, c.action]));
+      const mine = (id: string) => changes.filter((c) => c.remoteId === id).map((c) => c.action);
+      expect(mine("uni-team-new")).toEqual(["link"]);
+      expect(changes.find((c) => c.remoteId === "uni-team-new")!.detail).toBe("re-linked from uni-team-old (no longer listed) to the provider account uni-team-new");
+      expect(mine("uni-two-a")).toEqual(["create"]);
+      expect(mine("uni-two-b")).toEqual(["skip"]);
+      expect(changes.find((c) => c.remoteId === "uni-two-b")!.detail).toMatch(/lists two@acme\.io twice \(also as uni-two-a/);
+      expect(await accounts.get(t.db, box.id)).toMatchObject({ unipile_account_id: "uni-team-new", status: "active" });
+      const rows = await t.db.selectFrom("accounts").select(["unipile_account_id"]).where("email_address", "in", ["team@acme.io", "two@acme.io"]).orderBy("unipile_account_id").execute();
+      expect(rows.map((r) => r.unipile_account_id)).toEqual(["uni-team-new", "uni-two-a"]);
+    });
   });
 
   describe("campaigns", () => {
@@ -269,5 +320,30 @@ describe.each(testEngines())("accounts and campaigns on %s", (engine) => {
       expect(multi).toMatchObject({ offer_slug: "ramp-coach", enrolled: 2, in_sequence: 2, status: "active" });
       expect((await campaignAdmin.list(t.db, { status: "cancelled" })).map((r) => r.id)).toEqual([ids.campaign]);
     });
+  });
+});
+
+describe.each(testEngines())("accounts that already break the one-real-account rule, on %s", (engine) => {
+  it("are merged by the migration: the oldest keeps the id and the mailbox, the others are paused and say whose duplicates they are", async () => {
+    const t = await createTestDb(engine, { migrate: false });
+    try {
+      const { bundledMigrations, migrate } = await import("./migrate.js");
+      const rule = bundledMigrations.find((m) => m.name === "unique_accounts")!;
+      await migrate(t.db, { migrations: bundledMigrations.filter((m) => m.version < rule.version) });
+      const add = (name: string, values: Record<string, unknown>, at: string) =>
+        t.db.insertInto("accounts").values({ name, owner: "x", created_at: new Date(at), ...values } as never).returning("id").executeTakeFirstOrThrow();
+      const first = await add("first", { type: "linkedin", unipile_account_id: "uni-dup" }, "2026-01-01T00:00:00Z");
+      const second = await add("second", { type: "linkedin", unipile_account_id: "uni-dup" }, "2026-01-02T00:00:00Z");
+      const box = await add("box", { type: "email", email_address: "box@acme.io" }, "2026-01-01T00:00:00Z");
+      const box2 = await add("box again", { type: "email", email_address: "Box@acme.io", unipile_account_id: "uni-box2" }, "2026-01-03T00:00:00Z");
+      await migrate(t.db);
+      const get = (id: string) => t.db.selectFrom("accounts").select(["name", "status", "unipile_account_id", "email_address"]).where("id", "=", id).executeTakeFirstOrThrow();
+      expect(await get(first.id)).toEqual({ name: "first", status: "active", unipile_account_id: "uni-dup", email_address: null });
+      expect(await get(second.id)).toEqual({ name: "second (duplicate of first, paused)", status: "paused", unipile_account_id: null, email_address: null });
+      expect(await get(box.id)).toMatchObject({ name: "box", status: "active", email_address: "box@acme.io" });
+      expect(await get(box2.id)).toEqual({ name: "box again (duplicate of box, paused)", status: "paused", unipile_account_id: null, email_address: null });
+    } finally {
+      await t.drop();
+    }
   });
 });

@@ -76,7 +76,12 @@ export interface RemoteAccount {
 
 /** One change sync made (or would make, in a dry run). */
 export interface AccountSyncChange {
-  action: "create" | "link" | "update" | "disconnect" | "reconnect" | "unchanged";
+  /**
+   * `skip`: the provider lists a second account for a mailbox we already hold under another
+   * provider id that it still lists; one mailbox is one account with one set of limits, so the
+   * second one is not added.
+   */
+  action: "create" | "link" | "update" | "disconnect" | "reconnect" | "unchanged" | "skip";
   name: string;
   type: "linkedin" | "email";
   remoteId: string;
@@ -212,9 +217,12 @@ export const accountAdmin = {
 
   /**
    * Brings local accounts in line with the provider's list:
-   * - an account we do not know is created (linked instead to a local account with the same email
-   *   address and no provider id), `active` and warming from week 1 (unless `warmNew: false`) when
-   *   the provider says it works, else `disconnected`;
+   * - an account we do not know is created (linked instead to a local account of the same type and
+   *   email address that has no provider id, or whose provider id the provider no longer lists — a
+   *   mailbox connected again gets a new id), `active` and warming from week 1 (unless
+   *   `warmNew: false`) when the provider says it works, else `disconnected`; a second provider
+   *   account for a mailbox we already hold under a listed id is skipped (one real account, one set
+   *   of limits);
    * - a known account the provider says does not work becomes `disconnected` (a banned one stays
    *   banned); a `disconnected` one that works again becomes `active`. `paused`, `limited` and
    *   `warming` are ours and are kept;
@@ -228,7 +236,9 @@ export const accountAdmin = {
       const local = await trx.selectFrom("accounts").selectAll().execute();
       const changes: AccountSyncChange[] = [];
       const seen = new Set<string>();
+      const listed = new Set(remote.map((r) => r.id));
       for (const r of remote) {
+        if (seen.has(r.id)) continue;
         seen.add(r.id);
         const email = r.emailAddress ? normalizeEmail(r.emailAddress) : null;
         const works = r.status === "active";
@@ -237,11 +247,27 @@ export const accountAdmin = {
         const details: string[] = [];
         const set: Record<string, unknown> = {};
         if (!mine && email) {
-          mine = local.find((a) => a.unipile_account_id === null && a.email_address === email && a.type === r.type);
-          if (mine) {
+          // The same mailbox (accounts are unique by mailbox among email accounts, and linked to
+          // one provider id each): unlinked, or linked to an id the provider no longer lists.
+          const same = local.find((a) => a.email_address === email && a.type === r.type);
+          if (same && same.unipile_account_id && listed.has(same.unipile_account_id)) {
+            changes.push({
+              action: "skip",
+              name: r.name,
+              type: r.type,
+              remoteId: r.id,
+              accountId: same.id,
+              detail: `the provider lists ${email} twice (also as ${same.unipile_account_id}, which ${same.name} uses): one mailbox is one account, this one is not added`,
+            });
+            continue;
+          }
+          if (same) {
+            mine = same;
             action = "link";
             set.unipile_account_id = r.id;
-            details.push(`linked to the provider account ${r.id}`);
+            details.push(same.unipile_account_id ? `re-linked from ${same.unipile_account_id} (no longer listed) to the provider account ${r.id}` : `linked to the provider account ${r.id}`);
+            // Keep the local list in step, so the "no longer listed" pass below leaves it alone.
+            same.unipile_account_id = r.id;
           }
         }
         if (!mine) {
@@ -257,6 +283,8 @@ export const accountAdmin = {
             ...(works && warmNew ? { warming_week: 1, warming_started_at: now } : {}),
           };
           const created = options.dryRun ? null : await accounts.create(trx, values);
+          // A later entry of the list for the same mailbox must find this one.
+          local.push(created ?? ({ ...values, id: `(new ${r.id})` } as unknown as Account));
           changes.push({
             action: "create",
             name: r.name,

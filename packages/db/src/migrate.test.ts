@@ -12,7 +12,7 @@ const SPEC_TABLES = [
   "account_activity", "tools", "tool_usage", "message_templates", "send_queue", "message_events",
   "outreach_history", "pipeline_runs", "pipeline_steps",
 ];
-const LATER_TABLES = ["send_attempts", "account_usage", "pipeline_lookups", "webhook_inbox"];
+const LATER_TABLES = ["send_attempts", "account_usage", "pipeline_lookups", "webhook_inbox", "offerlab_instance"];
 const SPEC_VIEWS = [
   "offer_dashboard", "contacts_ready", "account_health", "campaign_performance", "todays_queue",
   "leads_for_review", "todays_schedule", "account_capacity", "activity_feed", "daily_account_message_volume",

@@ -395,6 +395,11 @@ export const campaignContacts = {
 // ---------------------------------------------------------------------------------------------
 
 export const accounts = {
+  /**
+   * Adds a sending account. One real account has one set of limits: a second account with the
+   * same Unipile account id, or a second email account with the same mailbox, is refused (a
+   * ValidationError naming the account that has it), also when two adds race (unique indexes).
+   */
   async create(db: DbOrTrx, input: unknown): Promise<Account> {
     const data = parseOrThrow(AccountInsert, input, "account");
     if (data.type === "email" && !data.email_address) {
@@ -405,7 +410,21 @@ export const accounts = {
       if (!email) throw new ValidationError("account", [{ field: "email_address", message: "is not an email address" }]);
       data.email_address = email;
     }
-    return db.insertInto("accounts").values(data as never).returningAll().executeTakeFirstOrThrow();
+    if (data.unipile_account_id !== undefined && data.unipile_account_id !== null) {
+      data.unipile_account_id = data.unipile_account_id.trim();
+      if (!data.unipile_account_id) data.unipile_account_id = null;
+    }
+    const taken = await sameRealAccount(db, data);
+    if (taken) throw taken;
+    try {
+      return await db.insertInto("accounts").values(data as never).returningAll().executeTakeFirstOrThrow();
+    } catch (error) {
+      // Two adds raced past the check above: the unique index decided; say it the same way (inside
+      // a caller's transaction, which the violation aborted, without the other account's name).
+      if ((error as { code?: string }).code !== "23505") throw error;
+      const named = await sameRealAccount(db, data).catch(() => null);
+      throw named ?? new ValidationError("account", [{ field: "unipile_account_id", message: "another account has the same Unipile account id or mailbox: one real account has one set of limits" }]);
+    }
   },
 
   list(db: DbOrTrx, filter: { type?: "linkedin" | "email" } = {}): Promise<Account[]> {
@@ -500,6 +519,38 @@ export const toolUsage = {
     return (db as Kysely<Database>).transaction().execute(run);
   },
 };
+
+/** The error for an account that would duplicate a real one we already have, or null. */
+async function sameRealAccount(db: DbOrTrx, data: { type?: string; email_address?: string | null; unipile_account_id?: string | null }): Promise<ValidationError | null> {
+  if (data.unipile_account_id) {
+    const other = await db.selectFrom("accounts").select(["id", "name"]).where("unipile_account_id", "=", data.unipile_account_id).executeTakeFirst();
+    if (other) {
+      return new ValidationError("account", [
+        {
+          field: "unipile_account_id",
+          message: `Unipile account ${data.unipile_account_id} is already account ${other.name} (${other.id}): one real account has one set of limits. Change that account instead (\`offerlab accounts limits ${other.name}\`)`,
+        },
+      ]);
+    }
+  }
+  if (data.type === "email" && data.email_address) {
+    const other = await db
+      .selectFrom("accounts")
+      .select(["id", "name"])
+      .where("type", "=", "email")
+      .where(sql<string>`lower(email_address)`, "=", data.email_address.toLowerCase())
+      .executeTakeFirst();
+    if (other) {
+      return new ValidationError("account", [
+        {
+          field: "email_address",
+          message: `the mailbox ${data.email_address} is already account ${other.name} (${other.id}): one mailbox has one set of limits. Change that account instead (\`offerlab accounts limits ${other.name}\`)`,
+        },
+      ]);
+    }
+  }
+  return null;
+}
 
 function isValidTimeZone(tz: string): boolean {
   try {
