@@ -18,6 +18,7 @@ import { registerImportCommands } from "./commands/import.js";
 import { registerScrapeCommand } from "./commands/scrape.js";
 import { registerCronCommands } from "./commands/cron.js";
 import { registerWebhookCommands } from "./commands/webhooks.js";
+import { registerServeCommand } from "./commands/serve.js";
 import { CliError, EXIT, processIo, type Io } from "./output.js";
 
 export const VERSION = "0.0.0";
@@ -50,6 +51,7 @@ export function buildProgram(parentIo: Io): Command {
   registerExportCommands(program, io);
   registerCronCommands(program, io);
   registerWebhookCommands(program, io);
+  registerServeCommand(program, io);
   registerDemoCommand(program, io);
   const leaves: Command[] = [];
   for (const cmd of program.commands) {

@@ -4,12 +4,15 @@
  * and the errors that name what to set. (Registration against Unipile's own fake, duplicates and
  * `--replace` included, is tested in apps/webhooks.)
  */
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { LOCK_FILE } from "@offerlab/db";
 import { run } from "./cli.js";
 import type { Io } from "./output.js";
+import { cliEntry } from "./test-support/cli-process.js";
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -47,6 +50,24 @@ describe("offerlab cron", () => {
     expect(res.stdout).not.toMatch(/Unipile is not configured/);
   });
 
+  it("a live `cron once` refuses the sandbox's database, and a sandbox one refuses a live database, before any job runs", async () => {
+    const sandboxDir = dataDir();
+    expect((await cli(["cron", "once", "--sandbox"], { OFFERLAB_DATA_DIR: sandboxDir })).code).toBe(0);
+    const live = await cli(["cron", "once"], { OFFERLAB_DATA_DIR: sandboxDir, UNIPILE_API_KEY: "real-looking-key", UNIPILE_DSN: "api1.unipile.com:13111" });
+    expect(live.code).toBe(2);
+    expect(live.stdout).not.toMatch(/"msg":"tick"/);
+    expect(live.stderr).toBe(
+      `offerlab: embedded PGlite at ${sandboxDir} holds the sandbox's simulated data (offerlab demo, --sandbox): a live run never reads, reuses, counts or sends to it.\n` +
+        "  - to work with the sandbox's data, add --sandbox (or set OFFERLAB_SANDBOX=1)\n" +
+        "  - for live work, point OFFERLAB_DATA_DIR at your live database (unset, live data lives in ./.offerlab)\n",
+    );
+    const liveDir = dataDir();
+    expect((await cli(["cron", "once"], { OFFERLAB_DATA_DIR: liveDir })).code).toBe(0);
+    const sandbox = await cli(["cron", "once", "--sandbox"], { OFFERLAB_DATA_DIR: liveDir });
+    expect(sandbox.code).toBe(2);
+    expect(sandbox.stderr).toMatch(/holds live data: the sandbox never writes into it\.\n {2}- sandbox runs use their own embedded database \(\.\/\.offerlab-sandbox\) when OFFERLAB_DATA_DIR is not set/);
+  });
+
   it("`cron daemon` names a wrong schedule and exits 2", async () => {
     const res = await cli(["cron", "daemon", "--schedule", "every minute"], { OFFERLAB_DATA_DIR: dataDir() });
     expect(res.code).toBe(2);
@@ -54,6 +75,49 @@ describe("offerlab cron", () => {
     const env = await cli(["cron", "once"], { OFFERLAB_DATA_DIR: dataDir(), OFFERLAB_WITHDRAW_INVITATIONS_AFTER_DAYS: "0" });
     expect(env.code).toBe(2);
     expect(env.stderr).toMatch(/OFFERLAB_WITHDRAW_INVITATIONS_AFTER_DAYS must be a whole number of days between 1 and 365, got "0"/);
+  });
+});
+
+describe("offerlab serve", () => {
+  it("runs the runner and the webhook server in one process that owns the embedded database; a second process is told who holds it", async () => {
+    const dir = dataDir();
+    const env = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", OFFERLAB_DATA_DIR: dir, OFFERLAB_WEBHOOK_SECRET: "s".repeat(40) };
+    const serve = spawn(process.execPath, [...cliEntry(), "serve", "--port", "0", "--schedule", "*/2 * * * * *"], { env, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    serve.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    serve.stderr.on("data", (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => serve.once("exit", (code) => resolve(code)));
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        const timer = setInterval(() => {
+          const m = /"msg":"webhook server listening"[^\n]*"port":(\d+)|"port":(\d+)[^\n]*"msg":"webhook server listening"/.exec(out);
+          if (m) {
+            clearInterval(timer);
+            resolve(Number(m[1] ?? m[2]));
+          }
+        }, 100);
+        void exited.then((code) => reject(new Error(`serve exited with ${code}: ${out}`)));
+      });
+      expect(await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()).toEqual({ ok: true });
+      expect((await fetch(`http://127.0.0.1:${port}/webhooks/unipile`, { method: "POST", body: "{}" })).status).toBe(401);
+      await expect.poll(() => out, { timeout: 20_000 }).toMatch(/"msg":"tick"/);
+      const second = spawnSync(process.execPath, [...cliEntry(), "cron", "once"], { env, encoding: "utf8", timeout: 60_000 });
+      expect(second.status).toBe(1);
+      expect(second.stderr).toContain(`the embedded database at ${dir} can only be used by one process at a time, and it is in use by another process: pid ${serve.pid}, \`offerlab serve`);
+      expect(second.stderr).toContain("`offerlab serve` runs the cron daemon and the webhook server in one process");
+    } finally {
+      serve.kill("SIGTERM");
+    }
+    expect(await exited).toBe(0);
+    expect(out).toMatch(/"msg":"daemon stopped"/);
+    expect(out).toMatch(/"msg":"webhook server stopped"/);
+    expect(fs.existsSync(path.join(dir, LOCK_FILE))).toBe(false);
+  }, 120_000);
+
+  it("needs the webhook secret, and says what runs without webhooks", async () => {
+    const res = await cli(["serve"], { OFFERLAB_DATA_DIR: dataDir() });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/OFFERLAB_WEBHOOK_SECRET.*a runner without webhooks: `offerlab cron daemon`/);
   });
 });
 

@@ -11,14 +11,15 @@ import { CliError, EXIT, type Io } from "../output.js";
 import { addSandboxOptions, createCliProviders } from "../providers.js";
 import { examples } from "./product-helpers.js";
 
-interface CronFlags {
+export interface CronFlags {
   pretty?: boolean;
   schedule?: string;
   sandbox?: boolean;
   sandboxSeed?: string;
 }
 
-function mainOptions(io: Io, o: CronFlags): CronMainOptions {
+/** The runner's options from the CLI's flags and environment (also used by `offerlab serve`). */
+export function mainOptions(io: Io, o: CronFlags): CronMainOptions {
   const pretty = Boolean(o.pretty) || io.env.OFFERLAB_LOG_PRETTY === "1";
   const options: CronMainOptions = { env: io.env, pretty, logger: createLogger({ pretty, env: io.env, destination: { write: (line) => io.stdout(line) } }) };
   // Sandbox: the simulated world's Unipile sends (in this process only); real mode builds
@@ -33,7 +34,8 @@ function mainOptions(io: Io, o: CronFlags): CronMainOptions {
   return options;
 }
 
-async function guard<T>(io: Io, fn: () => Promise<T>): Promise<T> {
+/** Runs the runner, turning its configuration and database errors into the CLI's. */
+export async function guard<T>(io: Io, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (error) {

@@ -1,4 +1,4 @@
-import { createDb, databaseTargetOf, migrate, migrationStatus } from "@offerlab/db";
+import { createDb, databaseTargetOf, dataMode, EmbeddedDatabaseBusyError, migrate, migrationStatus, type Db } from "@offerlab/db";
 import type { Command } from "commander";
 import { CliError, json, table, type Io } from "../output.js";
 
@@ -35,15 +35,16 @@ export function registerDbCommands(program: Command, io: Io): void {
       try {
         const target = databaseTargetOf(handle)!;
         const status = await migrationStatus(handle);
+        const world = await worldOf(handle);
         if (opts.json) {
-          io.stdout(json({ database: target.description, kind: target.kind, ...status }));
+          io.stdout(json({ database: target.description, kind: target.kind, world: world?.mode ?? null, ...status }));
           return;
         }
         const rows = [
           ...status.applied.map((a) => ({ version: a.version, name: a.name ?? "", state: status.unknown.includes(a.version) ? "applied (unknown to this offerlab)" : "applied" })),
           ...status.pending.map((p) => ({ version: p.version, name: p.name, state: "pending" })),
         ];
-        io.stdout(`Database: ${target.description}\n\n`);
+        io.stdout(`Database: ${target.description}\n${world ? `World: ${world.text}\n` : ""}\n`);
         io.stdout(table(rows, [{ key: "version" }, { key: "name" }, { key: "state" }]));
         io.stdout(status.pending.length ? `\n${status.pending.length} pending: run \`offerlab db migrate\`.\n` : "\nUp to date.\n");
       } finally {
@@ -54,8 +55,17 @@ export function registerDbCommands(program: Command, io: Io): void {
 
 function open(io: Io) {
   try {
-    return createDb({ env: io.env });
+    return createDb({ env: io.env, sandbox: io.sandbox === true });
   } catch (error) {
+    if (EmbeddedDatabaseBusyError.isInstance(error)) throw new CliError(error.message);
     throw new CliError(error instanceof Error ? error.message : String(error), 2);
   }
+}
+
+/** The database's world in words, or null before the migration that records it. */
+async function worldOf(handle: Db): Promise<{ mode: string | null; text: string } | null> {
+  const mark = await dataMode(handle).catch(() => undefined);
+  if (mark === undefined) return null;
+  if (!mark) return { mode: null, text: "not marked yet (the first command marks it live, or sandbox with --sandbox)" };
+  return { mode: mark.mode, text: `${mark.mode === "sandbox" ? "sandbox (simulated data; live commands refuse it)" : "live (sandbox commands refuse it)"}, since ${mark.markedAt.toISOString().slice(0, 16).replace("T", " ")}` };
 }

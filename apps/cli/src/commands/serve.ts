@@ -1,0 +1,95 @@
+/**
+ * `offerlab serve`: the cron daemon and the webhook server in one process, sharing one database.
+ * The embedded database belongs to one process at a time, so this is how embedded users run both;
+ * on PostgreSQL it is simply one process instead of two.
+ */
+import { cronDaemon, CronConfigError, loadCronConfig, validateSchedule } from "@offerlab/cron";
+import { ConfigError, createLogger, DEFAULT_SECRET_HEADER, loadWebhookConfig, serveWebhooks } from "@offerlab/webhooks";
+import type { Command } from "commander";
+import { openDatabase } from "../database.js";
+import { CliError, EXIT, type Io } from "../output.js";
+import { addSandboxOptions } from "../providers.js";
+import { guard, mainOptions, type CronFlags } from "./cron.js";
+import { examples, intFlag } from "./product-helpers.js";
+
+interface ServeFlags extends CronFlags {
+  port?: string;
+}
+
+export function registerServeCommand(program: Command, io: Io): void {
+  addSandboxOptions(
+    program
+      .command("serve")
+      .description("Run the cron daemon and the webhook server in one process, on one database (what the embedded database needs)")
+      .option("--schedule <cron>", "the runner's cron expression in UTC, seconds optional (default: OFFERLAB_CRON_SCHEDULE, else every minute)")
+      .option("--port <n>", "the webhook server's port (default: PORT, else 8787)")
+      .option("--pretty", "human-readable logs instead of JSON lines (also OFFERLAB_LOG_PRETTY=1)"),
+  )
+    .addHelpText(
+      "after",
+      `
+The embedded database (PGlite) can be open in one process only, so \`offerlab cron daemon\` and
+\`offerlab webhooks serve\` cannot run side by side on it: \`serve\` runs both, with one database.
+Needs what both need: OFFERLAB_WEBHOOK_SECRET (32 characters or more; \`offerlab webhooks register\`
+generates one; header ${DEFAULT_SECRET_HEADER}), UNIPILE_API_KEY and UNIPILE_DSN, and the OFFERLAB_*
+variables of apps/cron/README.md and apps/webhooks/README.md. SIGTERM/SIGINT: no new claims or
+connections, the send and requests in flight finish, then a clean exit; a second signal exits at once.
+${examples(["OFFERLAB_WEBHOOK_SECRET=… offerlab serve --pretty", 'offerlab serve --schedule "*/30 * * * * *" --port 8080'])}`,
+    )
+    .action(async (o: ServeFlags) => {
+      const port = intFlag("--port", o.port, 0, 65535);
+      if (o.schedule !== undefined) {
+        try {
+          validateSchedule(o.schedule, "--schedule");
+        } catch (error) {
+          throw new CliError((error as Error).message, EXIT.usage);
+        }
+      }
+      // Both configurations are checked before anything starts.
+      let grace: number;
+      try {
+        loadWebhookConfig(io.env);
+        grace = loadCronConfig(io.env).shutdownGraceSeconds;
+      } catch (error) {
+        if (error instanceof ConfigError) {
+          throw new CliError(`${error.message} (a runner without webhooks: \`offerlab cron daemon\`, which syncs inboxes instead)`, EXIT.usage);
+        }
+        if (error instanceof CronConfigError) throw new CliError(error.message, EXIT.usage);
+        throw error;
+      }
+      const db = await openDatabase(io);
+      const controller = new AbortController();
+      let signals = 0;
+      const onSignal = () => {
+        signals++;
+        if (signals > 1) process.exit(130);
+        controller.abort();
+        // The runner's grace period: a send still in flight after it is fenced by its lease.
+        setTimeout(() => process.exit(1), grace * 1000).unref();
+      };
+      process.on("SIGTERM", onSignal);
+      process.on("SIGINT", onSignal);
+      try {
+        const cron = mainOptions(io, o);
+        const pretty = cron.pretty ?? false;
+        // Either part failing (a port in use) stops the other: one process, one fate.
+        const [runner, server] = await Promise.allSettled([
+          guard(io, () => cronDaemon({ ...cron, db, signal: controller.signal, ...(o.schedule ? { schedule: o.schedule } : {}) })).finally(() => controller.abort()),
+          serveWebhooks({
+            env: io.env,
+            db,
+            signal: controller.signal,
+            pretty,
+            ...(port !== undefined ? { port } : {}),
+            logger: createLogger({ pretty, env: io.env, destination: { write: (line) => io.stdout(line) } }),
+          }).finally(() => controller.abort()),
+        ]);
+        if (server.status === "rejected") throw new CliError(`the webhook server stopped: ${(server.reason as Error).message ?? String(server.reason)}`);
+        if (runner.status === "rejected") throw runner.reason;
+      } finally {
+        process.off("SIGTERM", onSignal);
+        process.off("SIGINT", onSignal);
+        await db.destroy();
+      }
+    });
+}
