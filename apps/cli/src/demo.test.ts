@@ -110,15 +110,16 @@ describe.each(inProcess)("the demo on %s", (engine) => {
 });
 
 describe("offerlab demo as a user runs it", () => {
+  // A user's folder, no OFFERLAB_DATA_DIR: the demo's data goes to the sandbox's own database.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "offerlab-demo-"));
-  const dataDir = path.join(dir, "data");
+  const dataDir = path.join(dir, ".offerlab-sandbox");
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   const spawn = (args: string[], env: Record<string, string> = {}) => {
     const res = spawnSync(process.execPath, [...cliEntry(), ...args], {
-      cwd: repoRoot,
+      cwd: dir,
       // No vendor key in sight: the demo needs none, and a real one must not matter.
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", OFFERLAB_DATA_DIR: dataDir, UNIPILE_API_KEY: "real-looking-key", ...env },
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", UNIPILE_API_KEY: "real-looking-key", ...env },
       encoding: "utf8",
       timeout: 240_000,
     });
@@ -136,6 +137,9 @@ describe("offerlab demo as a user runs it", () => {
     const first = spawn(["demo", "--weeks", "1", "--json"]);
     expect(first.code).toBe(0);
     expect(first.stderr).toMatch(/SANDBOX/);
+    // It says where its data is, and that is not where live data lives.
+    expect(first.stderr).toContain(`[SANDBOX] data: embedded PGlite at ${dataDir}`);
+    expect(fs.existsSync(path.join(dir, ".offerlab"))).toBe(false);
     const out = JSON.parse(first.stdout);
     expect(out.sandbox).toBe(true);
     expect(out.facts.checks.every((c: { ok: boolean }) => c.ok)).toBe(true);
@@ -148,11 +152,16 @@ describe("offerlab demo as a user runs it", () => {
       await db.destroy();
     }
 
-    const perf = spawn(["performance", "--json"]);
+    const perf = spawn(["performance", "--json", "--sandbox"]);
     expect(perf.code).toBe(0);
     const { campaigns } = JSON.parse(perf.stdout);
     expect(campaigns.map((c: { id: string }) => c.id)).toEqual([out.campaign.id]);
     expect(campaigns[0].total_sent).toBe(out.facts.sent.total);
+    // Live commands see none of it, and the runner refuses to send from the demo's database.
+    expect(JSON.parse(spawn(["performance", "--json"]).stdout).campaigns).toEqual([]);
+    const runner = spawn(["cron", "once"], { OFFERLAB_DATA_DIR: dataDir, UNIPILE_DSN: "127.0.0.1:9" });
+    expect(runner.code).toBe(2);
+    expect(runner.stderr).toContain("holds the sandbox's simulated data");
 
     // A second run in the same database tests a second offer, in another simulated world. With
     // Postgres (CI) the in-process test above runs the command a second time instead, sooner.

@@ -7,9 +7,11 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { createDb } from "@offerlab/db";
 import { EXPORT_COLUMNS } from "@offerlab/pipeline";
 import { SANDBOX_BANNER } from "@offerlab/sandbox";
 import { parse } from "csv-parse/sync";
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "./cli.js";
 import type { Io } from "./output.js";
@@ -20,10 +22,9 @@ const repoRoot = path.resolve(here, "../../..");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "offerlab-pipeline-cli-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-function spawnCli(args: string[], env: Record<string, string>) {
+function spawnCli(args: string[], env: Record<string, string>, cwd = repoRoot) {
   const res = spawnSync(process.execPath, [...cliEntry(), ...args], {
-    // tsx is resolved from the working directory: run from the repository, pass absolute paths.
-    cwd: repoRoot,
+    cwd,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
     encoding: "utf8",
     timeout: 120_000,
@@ -155,6 +156,71 @@ describe("discover, enrich and scrape with --sandbox", () => {
     expect(r).toMatchObject({ runId: s.runId, status: "completed", offer: "coach", new: reference.new, found: reference.found });
     // TheirStack's page was read back, not bought again.
     expect(r.runCreditsSpent).toBe(reference.creditsSpent);
+  }, 300_000);
+});
+
+describe("the sandbox never reaches a live run", () => {
+  it("keeps the sandbox's data in its own database, and a live command refuses it, reusing and counting nothing", async () => {
+    // A user's project folder: no OFFERLAB_DATA_DIR, the defaults decide.
+    const home = path.join(tmp, "home");
+    fs.mkdirSync(home);
+    fs.writeFileSync(path.join(home, "offer.yaml"), OFFER_YAML);
+    const created = spawnCli(["offers", "create", "--file", "offer.yaml", "--sandbox"], {}, home);
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stderr).toContain(`[SANDBOX] data: embedded PGlite at ${path.join(home, ".offerlab-sandbox")}`);
+    const simulated = spawnCli(["discover", "companies", "--offer", "coach", "--sandbox", "--limit", "5", "--json"], {}, home);
+    expect(simulated.code, simulated.stderr).toBe(0);
+    expect(json(simulated.stdout)).toMatchObject({ sandbox: true, status: "completed" });
+    expect(fs.existsSync(path.join(home, ".offerlab"))).toBe(false);
+
+    // The issue's run: the same command live, with a key that must never be used. The live
+    // database is another one: the sandbox's offer, companies and lookups are not in it.
+    const keys = { THEIRSTACK_API_KEY: "real-looking-key", THEIRSTACK_BASE_URL: "http://127.0.0.1:9", PARALLEL_API_KEY: "real-looking-key", PARALLEL_BASE_URL: "http://127.0.0.1:9", LEADMAGIC_API_KEY: "real-looking-key", LEADMAGIC_BASE_URL: "http://127.0.0.1:9" };
+    const live = spawnCli(["discover", "companies", "--offer", "coach", "--providers", "theirstack"], keys, home);
+    expect(live.code).toBe(2);
+    expect(live.stderr).toMatch(/--offer: no offer with id or slug "coach"/);
+    expect(live.stderr).not.toMatch(/SANDBOX/);
+    expect(json(spawnCli(["export", "companies", "--json"], {}, home).stdout)).toEqual([]);
+
+    // Pointed at the sandbox's database on purpose, every live command refuses it before doing anything.
+    const sandboxDb = path.join(home, ".offerlab-sandbox");
+    const count = async () => {
+      const db = createDb({ dataDir: sandboxDb, env: {} });
+      try {
+        const n = async (table: "pipeline_lookups" | "tool_usage" | "pipeline_runs" | "companies") => (await db.selectFrom(table).select(sql<number>`count(*)::int`.as("n")).executeTakeFirstOrThrow()).n;
+        const unmarked = await db.selectFrom("tool_usage").select("id").where("sandbox", "=", false).execute();
+        const unmarkedLookups = await db.selectFrom("pipeline_lookups").select("id").where("sandbox", "=", false).execute();
+        return { lookups: await n("pipeline_lookups"), usage: await n("tool_usage"), runs: await n("pipeline_runs"), companies: await n("companies"), live: unmarked.length + unmarkedLookups.length };
+      } finally {
+        await db.destroy();
+      }
+    };
+    const before = await count();
+    expect(before.lookups).toBeGreaterThan(0);
+    expect(before.usage).toBeGreaterThan(0);
+    expect(before.live).toBe(0);
+    for (const args of [
+      ["discover", "companies", "--offer", "coach", "--providers", "theirstack"],
+      ["discover", "people", "--offer", "coach"],
+      ["enrich", "emails", "--offer", "coach", "--finders", "leadmagic", "--verifiers", "leadmagic"],
+      ["export", "leads", "--offer", "coach"],
+      ["cron", "once"],
+    ]) {
+      const res = spawnCli(args, { ...keys, OFFERLAB_DATA_DIR: sandboxDb, UNIPILE_API_KEY: "real-looking-key", UNIPILE_DSN: "127.0.0.1:9" }, home);
+      expect(res.code, args.join(" ")).toBe(2);
+      expect(res.stderr, args.join(" ")).toContain(`embedded PGlite at ${sandboxDb} holds the sandbox's simulated data`);
+      expect(res.stderr).toContain("add --sandbox");
+      expect(res.stdout).toBe("");
+    }
+    expect(await count()).toEqual(before);
+
+    // And the other way round: the sandbox never writes into a live database.
+    const liveOffer = spawnCli(["offers", "create", "--file", "offer.yaml"], {}, home);
+    expect(liveOffer.code, liveOffer.stderr).toBe(0);
+    const intoLive = spawnCli(["discover", "companies", "--offer", "coach", "--sandbox"], { OFFERLAB_DATA_DIR: path.join(home, ".offerlab") }, home);
+    expect(intoLive.code).toBe(2);
+    expect(intoLive.stderr).toMatch(/embedded PGlite at .*\.offerlab holds live data: the sandbox never writes into it/);
+    expect(json(spawnCli(["export", "companies", "--offer", "coach", "--json"], {}, home).stdout)).toEqual([]);
   }, 300_000);
 });
 

@@ -72,7 +72,9 @@ describe("init", () => {
 
 describe("offers new, templates, offers edit and status", () => {
   const dataDir = path.join(tempDir(), "data");
-  const env = { OFFERLAB_DATA_DIR: dataDir };
+  // The sandbox LLM writes the copy, so every command here works in the sandbox's world.
+  const env = { OFFERLAB_DATA_DIR: dataDir, OFFERLAB_SANDBOX: "1" };
+  const liveEnv = { OFFERLAB_DATA_DIR: path.join(tempDir(), "live") };
 
   it("generates positioning, ICP and copy with the sandbox LLM, says so, and saves a draft with draft templates", async () => {
     const res = spawnCli(
@@ -102,12 +104,13 @@ describe("offers new, templates, offers edit and status", () => {
 
   it("fails with copy's clear error when no LLM is configured, and writes nothing; bad flags and a taken slug exit 2 before any call", async () => {
     const before = [await count(dataDir, "offers"), await count(dataDir, "message_templates")];
-    const none = spawnCli(["offers", "new", "--name", "Unconfigured", "--description", "x"], env);
+    const none = spawnCli(["offers", "new", "--name", "Unconfigured", "--description", "x"], liveEnv);
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/no LLM configured: set OFFERLAB_LLM to anthropic:<model>.*or run with --sandbox.*Nothing was written/);
-    const badModel = await runCli(["offers", "new", "--name", "Bad model", "--description", "x"], { ...env, OFFERLAB_LLM: "openai:gpt-4.1-mini" });
+    const badModel = await runCli(["offers", "new", "--name", "Bad model", "--description", "x"], { ...liveEnv, OFFERLAB_LLM: "openai:gpt-4.1-mini" });
     expect(badModel.code).toBe(2);
     expect(badModel.stderr).toMatch(/missing apiKey for openai:gpt-4.1-mini: pass \{ apiKey \} or set OPENAI_API_KEY/);
+    expect([await count(liveEnv.OFFERLAB_DATA_DIR, "offers"), await count(liveEnv.OFFERLAB_DATA_DIR, "message_templates")]).toEqual([0, 0]);
     const flags = await runCli(["offers", "new", "--sandbox", "--name", "X", "--description", "x", "--email-steps", "11"], env);
     expect(flags.code).toBe(2);
     expect(flags.stderr).toMatch(/--email-steps: must be a whole number from 0 to 10 \(got "11"\)/);
@@ -187,7 +190,8 @@ describe("offers new, templates, offers edit and status", () => {
 
 describe("accounts", () => {
   const dataDir = path.join(tempDir(), "data");
-  const env = { OFFERLAB_DATA_DIR: dataDir };
+  // The sync below reads the sandbox's Unipile, so these accounts live in the sandbox's world.
+  const env = { OFFERLAB_DATA_DIR: dataDir, OFFERLAB_SANDBOX: "1" };
 
   it("adds accounts, refusing bad input with the field named and writing nothing", async () => {
     const bad = spawnCli(["accounts", "add", "--name", "x", "--type", "fax", "--owner", "me"], env);
@@ -248,7 +252,7 @@ describe("accounts", () => {
   });
 
   it("syncs from Unipile (here the sandbox's Unipile fake): a dry run changes nothing; without keys it exits 2", async () => {
-    const noKeys = await runCli(["accounts", "sync"], env);
+    const noKeys = await runCli(["accounts", "sync"], { OFFERLAB_DATA_DIR: path.join(tempDir(), "live") });
     expect(noKeys.code).toBe(2);
     expect(noKeys.stderr).toMatch(/unipile is not configured: set UNIPILE_API_KEY and UNIPILE_DSN \(or UNIPILE_BASE_URL\), or run with --sandbox/);
     const before = await count(dataDir, "accounts");
