@@ -14,7 +14,7 @@ export interface Base {
 }
 
 export async function seedBase(db: Db, nAccounts: number): Promise<Base> {
-  const offer = await offers.create(db, { name: "Bench", type: "product", ownership: "internal", description: "benchmark" });
+  const offer = await offers.create(db, { name: "Bench", type: "product", ownership: "internal", description: "benchmark", status: "active" });
   const company = (await companies.upsert(db, { offer_id: offer.id, name: "Acme", domain: "acme.example", source_tool: "manual" })).company;
   const accountIds: string[] = [];
   for (let i = 0; i < nAccounts; i++) {

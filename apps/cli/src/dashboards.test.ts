@@ -24,7 +24,7 @@ describe("dashboards and why", () => {
     const db = createDb({ dataDir: env.OFFERLAB_DATA_DIR, env: {} });
     try {
       await migrate(db);
-      const offer = await offers.create(db, { name: "Coach", type: "product", ownership: "internal", description: "d" });
+      const offer = await offers.create(db, { name: "Coach", type: "product", ownership: "internal", description: "d", status: "active" });
       const company = (await companies.upsert(db, { offer_id: offer.id, name: "Acme", domain: "acme.com", source_tool: "manual", fit_score: 8 })).company;
       const jane = (await contacts.upsert(db, { offer_id: offer.id, company_id: company.id, source_tool: "manual", full_name: "Jane Doe", email: "jane@acme.com", status: "ready" })).contact;
       const account = await accounts.create(db, { name: "sales@offerlab.dev", type: "email", owner: "me", email_address: "sales@offerlab.dev", daily_limit_emails: 30 });

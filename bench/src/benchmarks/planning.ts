@@ -31,7 +31,7 @@ export async function run(): Promise<void> {
     const db = b.db;
     const t0 = performance.now();
     const { rows: offer } = await sql<{ id: string }>`
-      INSERT INTO offers (name, type, ownership, description) VALUES ('Bench', 'product', 'internal', 'Cuts ramp time in half.') RETURNING id`.execute(db);
+      INSERT INTO offers (name, type, ownership, description, status) VALUES ('Bench', 'product', 'internal', 'Cuts ramp time in half.', 'active') RETURNING id`.execute(db);
     const offerId = offer[0]!.id;
     await sql`INSERT INTO companies (offer_id, name, domain, source_tool)
       SELECT ${offerId}::uuid, 'Company ' || g, 'company' || g || '.example', 'bench' FROM generate_series(1, 100) g`.execute(db);

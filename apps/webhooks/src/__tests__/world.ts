@@ -57,7 +57,7 @@ export async function seedWorld(engine: TestEngine, server: ReturnType<typeof se
   const senders: Senders = { email: unipile, linkedin: unipile, reconciler: unipile };
   const vendorLinkedIn = mock.state.accounts[0]!.id;
   const vendorMailbox = mock.state.accounts[1]!.id;
-  const offer = await offers.create(db, { name: "AI Sales Coach", type: "product", ownership: "internal", description: "Cuts ramp time in half." });
+  const offer = await offers.create(db, { name: "AI Sales Coach", type: "product", ownership: "internal", description: "Cuts ramp time in half.", status: "active" });
   const company = (await companies.upsert(db, { offer_id: offer.id, name: "Acme", domain: "acme.com", source_tool: "manual" })).company;
   const li = await accounts.create(db, { name: "jane_linkedin", type: "linkedin", owner: "jane", unipile_account_id: vendorLinkedIn });
   const mail = await accounts.create(db, { name: "jane@offerlab-demo.com", type: "email", owner: "jane", email_address: "jane@offerlab-demo.com", unipile_account_id: vendorMailbox });

@@ -29,6 +29,7 @@ export const reasonCodes = [
   "max_touches",
   "lint_failed",
   "campaign_not_active",
+  "offer_not_active",
   "not_due",
 ] as const;
 
@@ -63,6 +64,7 @@ const descriptions: Readonly<Record<ReasonCode, string>> = {
   max_touches: "The campaign's maximum number of touches for this person has been reached.",
   lint_failed: "The rendered message failed the lint (placeholder left, empty body or over the channel's length limit).",
   campaign_not_active: "The campaign is not active.",
+  offer_not_active: "The campaign's offer is paused, completed or killed: its campaigns send nothing until it is active again.",
   not_due: "The step is not due yet (its delay since the previous step has not elapsed).",
 };
 

@@ -14,6 +14,8 @@ export type AccountRow = Selectable<Database["accounts"]>;
 export interface SendContext {
   row: QueueRow;
   campaign: CampaignRow;
+  /** The status of the campaign's offer: a paused, completed or killed offer sends nothing. */
+  offerStatus: string;
   campaignContact: CampaignContactRow | undefined;
   contact: ContactRow;
   /** Every contact row of the same person, across all offers (matched by email or LinkedIn URL). */
@@ -70,7 +72,13 @@ export async function lastTouch(db: Q, contact: ContactRow): Promise<Date | null
 }
 
 export async function loadContext(db: Q, row: QueueRow): Promise<SendContext> {
-  const campaign = await db.selectFrom("campaigns").selectAll().where("id", "=", row.campaign_id).executeTakeFirstOrThrow();
+  const { offer_status: offerStatus, ...campaign } = await db
+    .selectFrom("campaigns")
+    .innerJoin("offers", "offers.id", "campaigns.offer_id")
+    .selectAll("campaigns")
+    .select("offers.status as offer_status")
+    .where("campaigns.id", "=", row.campaign_id)
+    .executeTakeFirstOrThrow();
   const campaignContact = row.campaign_contact_id
     ? await db.selectFrom("campaign_contacts").selectAll().where("id", "=", row.campaign_contact_id).executeTakeFirst()
     : undefined;
@@ -80,5 +88,5 @@ export async function loadContext(db: Q, row: QueueRow): Promise<SendContext> {
   const account = row.account_id
     ? await db.selectFrom("accounts").selectAll().where("id", "=", row.account_id).executeTakeFirst()
     : undefined;
-  return { row, campaign, campaignContact, contact, person, lastTouchAt, account };
+  return { row, campaign, offerStatus, campaignContact, contact, person, lastTouchAt, account };
 }

@@ -50,6 +50,15 @@ type Decision =
 
 const STOPPED_CC = new Set(["replied", "meeting", "bounced", "unsubscribed", "completed", "failed"]);
 
+/**
+ * Whether a reply ends the person's sequence in this campaign: always, unless the campaign's
+ * `scheduling_config.stop_on_reply` is false; a negative reply ends it even then.
+ */
+export function replyStops(schedulingConfig: unknown, sentiment: string | null | undefined): boolean {
+  if (sentiment === "negative") return true;
+  return (schedulingConfig as { stop_on_reply?: unknown } | null)?.stop_on_reply !== false;
+}
+
 /** Decides, from state read inside the claim, whether this row may be sent now. Pure. */
 export function decide(ctx: SendContext, now: Date): Decision {
   const { row, campaign, campaignContact: cc, account } = ctx;
@@ -59,11 +68,16 @@ export function decide(ctx: SendContext, now: Date): Decision {
     return { kind: "skip", reason: "campaign_not_active", status: "cancelled" };
   }
   if (campaign.status !== "active") return { kind: "defer", reason: "campaign_not_active", until: new Date(now.getTime() + HOUR) };
+  // A paused, completed or killed offer holds every send of its campaigns; they go on when the
+  // offer is active again (its campaigns keep their own status).
+  if (ctx.offerStatus !== "active") return { kind: "defer", reason: "offer_not_active", until: new Date(now.getTime() + HOUR) };
 
   if (cc && STOPPED_CC.has(cc.status)) {
     return { kind: "skip", reason: cc.status === "replied" || cc.replied ? "replied" : cc.status, status: "cancelled" };
   }
-  if (cc?.replied) return { kind: "skip", reason: "replied", status: "cancelled" };
+  // A reply stops the sequence unless the campaign says `stop_on_reply: false`, and then still
+  // when it was negative (an opt-out or a bounce stops the person through their own statuses).
+  if (cc?.replied && replyStops(campaign.scheduling_config, cc.reply_sentiment)) return { kind: "skip", reason: "replied", status: "cancelled" };
   if (cc?.paused_until && cc.paused_until > now) return { kind: "defer", reason: "paused", until: cc.paused_until };
   if (cc?.status === "paused") return { kind: "defer", reason: "paused", until: new Date(now.getTime() + HOUR) };
 

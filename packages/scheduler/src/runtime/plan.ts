@@ -113,8 +113,11 @@ async function planOne(
   let q = trx
     .selectFrom("campaign_contacts as cc")
     .innerJoin("campaigns as c", "c.id", "cc.campaign_id")
+    .innerJoin("offers as o", "o.id", "c.offer_id")
     .selectAll("cc")
     .where("c.status", "=", "active")
+    // A paused, completed or killed offer plans nothing (see the claim's check).
+    .where("o.status", "=", "active")
     .where("cc.status", "in", ["queued", "in_progress", "waiting"])
     .where((eb) => eb.or([eb("cc.next_step_at", "is", null), eb("cc.next_step_at", "<=", now)]))
     .where((eb) => eb.or([eb("cc.paused_until", "is", null), eb("cc.paused_until", "<=", now)]))

@@ -7,7 +7,7 @@ import type { UncertainSend } from "@offerlab/provider-kit";
 import type { Database } from "@offerlab/db";
 import { sql, type Transaction } from "kysely";
 import { loadContext, loadPerson, lockPersonRows, personKeys } from "./context.js";
-import { closeAttempt, resolveOptions } from "./dispatch.js";
+import { closeAttempt, replyStops, resolveOptions } from "./dispatch.js";
 import { lockAccount, releaseQuota } from "./quota.js";
 import { recordSent } from "./record.js";
 import { RunnerCrash, type SendPathOptions } from "./types.js";
@@ -201,7 +201,9 @@ export async function reconcileUnknown(options: SendPathOptions & { limit?: numb
  * Records a reply and applies stop-on-reply in one transaction: the campaign contact is marked
  * replied, every pending send of that person in the campaign is cancelled, a claimed attempt that
  * has not started its call is cancelled (its fence then stops the runner), the person's rows are
- * marked replied everywhere, and outreach history notes the reply. Locks are taken in the send
+ * marked replied everywhere, and outreach history notes the reply. With the campaign's
+ * `stop_on_reply: false` a reply that is not negative is recorded the same way but stops nothing:
+ * the sequence goes on (`replyStops`). Locks are taken in the send
  * path's order (see `lockStopScope`), so it waits for a send being recorded instead of
  * deadlocking with it.
  */
@@ -320,12 +322,19 @@ export async function recordReplyIn(
   const now = input.at;
   const cc = await trx.selectFrom("campaign_contacts").selectAll().where("id", "=", input.campaignContactId).executeTakeFirstOrThrow();
   if (!options.locksHeld) await lockStopScope(trx, { contactIds: [cc.contact_id], campaignId: cc.campaign_id });
-  await trx
-    .updateTable("campaign_contacts")
-    .set({ replied: true, status: "replied", reply_sentiment: input.sentiment ?? null, completed_at: now, next_step_at: null, stop_reason: "replied" })
-    .where("id", "=", cc.id)
-    .execute();
-  const { cancelled } = await cancelUnsentSends(trx, { contactIds: [cc.contact_id], campaignId: cc.campaign_id, reason: "replied", note: "a reply arrived before the call" });
+  const campaign = await trx.selectFrom("campaigns").select("scheduling_config").where("id", "=", cc.campaign_id).executeTakeFirstOrThrow();
+  let cancelled: string[] = [];
+  if (replyStops(campaign.scheduling_config, input.sentiment)) {
+    await trx
+      .updateTable("campaign_contacts")
+      .set({ replied: true, status: "replied", reply_sentiment: input.sentiment ?? null, completed_at: now, next_step_at: null, stop_reason: "replied" })
+      .where("id", "=", cc.id)
+      .execute();
+    ({ cancelled } = await cancelUnsentSends(trx, { contactIds: [cc.contact_id], campaignId: cc.campaign_id, reason: "replied", note: "a reply arrived before the call" }));
+  } else {
+    // `stop_on_reply: false`: the reply is recorded everywhere, and the sequence goes on.
+    await trx.updateTable("campaign_contacts").set({ replied: true, reply_sentiment: input.sentiment ?? null }).where("id", "=", cc.id).execute();
+  }
   const contact = await trx.selectFrom("contacts").selectAll().where("id", "=", cc.contact_id).executeTakeFirstOrThrow();
   const person = await loadPerson(trx, contact);
   await lockPersonRows(trx, person.map((p) => p.id));

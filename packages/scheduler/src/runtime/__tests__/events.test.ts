@@ -38,7 +38,7 @@ async function count(w: EventWorld, table: "message_events" | "webhook_inbox", w
  * there (one touch already), so its step 2 is due now from the same mailbox.
  */
 async function janeInSecondCampaign(w: EventWorld): Promise<{ campaignId: string; ccId: string; queueId: string; twinId: string }> {
-  const offer = await w.db.insertInto("offers").values({ name: "Other offer", slug: "other-offer", type: "service", ownership: "internal", description: "x" }).returning("id").executeTakeFirstOrThrow();
+  const offer = await w.db.insertInto("offers").values({ name: "Other offer", slug: "other-offer", type: "service", ownership: "internal", description: "x", status: "active" }).returning("id").executeTakeFirstOrThrow();
   const company = (await companies.upsert(w.db, { offer_id: offer.id, name: "Acme", domain: "acme.com", source_tool: "manual" })).company;
   const twin = (await contacts.upsert(w.db, { offer_id: offer.id, company_id: company.id, source_tool: "manual", first_name: "Jane", full_name: "Jane Doe", email: "jane.doe@acme.com", status: "contacted" })).contact;
   const campaign = await campaigns.create(w.db, {

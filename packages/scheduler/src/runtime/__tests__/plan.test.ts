@@ -8,6 +8,7 @@ import { createTestDb, testEngines, type TestDb } from "@offerlab/db/testing";
 import { createUnipile } from "@offerlab/provider-unipile";
 import { createUnipileMock, type UnipileMock } from "@offerlab/provider-unipile/msw";
 import { setupServer } from "msw/node";
+import { sql } from "kysely";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { advanceWarming, recomputeAccountHealth, recomputeBooks, syncTodayCounters } from "../books.js";
 import { runSendPath } from "../loop.js";
@@ -42,7 +43,7 @@ async function setup(engine: "pglite" | "postgres", steps: unknown[], opts: { te
   // Starts two hours in the past: the Unipile fake stamps emails with the real clock, and lookups
   // by date (reconciliation) must see the simulated sends as after their attempts.
   const clock = { now: new Date(Date.now() - 2 * 3_600_000) };
-  const offer = await offers.create(db, { name: "AI Sales Coach", type: "product", ownership: "internal", description: "Cuts ramp time in half." });
+  const offer = await offers.create(db, { name: "AI Sales Coach", type: "product", ownership: "internal", description: "Cuts ramp time in half.", status: "active" });
   const company = (await companies.upsert(db, { offer_id: offer.id, name: "Acme", domain: "acme.com", source_tool: "manual" })).company;
   const li = await accounts.create(db, { name: "jane_linkedin", type: "linkedin", owner: "jane", unipile_account_id: mock.state.accounts[0]!.id });
   const mail = await accounts.create(db, {
@@ -116,7 +117,7 @@ describe.each(testEngines())("planner on %s", (engine) => {
   it("gives a new contact the mailbox that still has capacity today (usage read for every account at once)", async () => {
     s = await setup(engine, [{ step: 1, type: "email", delay_days: 0 }]);
     const second = await accounts.create(s.db, {
-      name: "joe@offerlab-demo.com", type: "email", owner: "joe", email_address: "joe@offerlab-demo.com", unipile_account_id: s.mock.state.accounts[1]!.id, daily_limit_emails: 40,
+      name: "joe@offerlab-demo.com", type: "email", owner: "joe", email_address: "joe@offerlab-demo.com", unipile_account_id: "JoeMailbox00000000000", daily_limit_emails: 40,
     });
     const campaign = await s.db.selectFrom("campaigns").select("account_ids").where("id", "=", s.campaignId).executeTakeFirstOrThrow();
     await s.db
@@ -198,6 +199,65 @@ describe.each(testEngines())("planner on %s", (engine) => {
     expect(camp).toEqual({ total_sent: 1, total_replied: 1, total_positive_replies: 1, reply_rate: 100 });
     const offer = await s.db.selectFrom("offers").select(["total_sent", "total_replies", "total_contacts"]).executeTakeFirstOrThrow();
     expect(offer).toEqual({ total_sent: 1, total_replies: 1, total_contacts: 1 });
+  });
+
+  it("with stop_on_reply false goes on after a reply, and still stops on a negative one", async () => {
+    s = await setup(engine, [
+      { step: 1, type: "email", delay_days: 0 },
+      { step: 2, type: "email", delay_days: 2 },
+      { step: 3, type: "email", delay_days: 2 },
+    ]);
+    await s.db.updateTable("campaigns").set({ scheduling_config: sql`jsonb_set(scheduling_config, '{stop_on_reply}', 'false')` }).execute();
+    await plan(s);
+    advance(s, 30 * 60_000);
+    expect((await send(s)).outcomes.sent).toBe(1);
+    const cc = await s.db.selectFrom("campaign_contacts").select("id").executeTakeFirstOrThrow();
+    await recordReply({ db: s.db, now: () => s.clock.now }, { campaignContactId: cc.id, text: "Interesting, tell me more later", sentiment: "positive" });
+    expect(await s.db.selectFrom("campaign_contacts").select(["replied", "status", "reply_sentiment"]).executeTakeFirstOrThrow()).toEqual({ replied: true, status: "waiting", reply_sentiment: "positive" });
+    advance(s, 2 * DAY + 60_000);
+    expect(await plan(s)).toMatchObject({ planned: 1 });
+    advance(s, 30 * 60_000);
+    expect((await send(s)).outcomes.sent).toBe(1);
+    // Step 3 is planned; a negative reply then stops everything, the queued step included.
+    advance(s, 2 * DAY + 60_000);
+    expect(await plan(s)).toMatchObject({ planned: 1 });
+    await recordReply({ db: s.db, now: () => s.clock.now }, { campaignContactId: cc.id, text: "Please stop", sentiment: "negative" });
+    advance(s, 30 * 60_000);
+    expect((await send(s)).outcomes.sent).toBe(0);
+    expect(await s.db.selectFrom("send_queue").select(["sequence_step", "status"]).orderBy("sequence_step").execute()).toEqual([
+      { sequence_step: 1, status: "sent" },
+      { sequence_step: 2, status: "sent" },
+      { sequence_step: 3, status: "cancelled" },
+    ]);
+    expect(await s.db.selectFrom("campaign_contacts").select(["status", "stop_reason"]).executeTakeFirstOrThrow()).toEqual({ status: "replied", stop_reason: "replied" });
+    expect(s.mock.state.emails.filter((e) => e.role === "sent")).toHaveLength(2);
+  });
+
+  it("sends and plans nothing for a paused, completed or killed offer, and goes on when it is active again", async () => {
+    s = await setup(engine, [
+      { step: 1, type: "email", delay_days: 0 },
+      { step: 2, type: "email", delay_days: 2 },
+    ]);
+    await plan(s);
+    const setOffer = (status: "active" | "paused" | "completed" | "killed") => s.db.updateTable("offers").set({ status }).where("id", "=", s.offerId).execute();
+    for (const status of ["paused", "completed", "killed"] as const) {
+      await setOffer(status);
+      advance(s, 30 * 60_000);
+      const held = await send(s);
+      expect(held.outcomes.sent, status).toBe(0);
+      expect(held.deferred, status).toEqual({ offer_not_active: 1 });
+      expect(await s.db.selectFrom("send_queue").select(["status", "defer_reason"]).executeTakeFirstOrThrow()).toEqual({ status: "pending", defer_reason: "offer_not_active" });
+      advance(s, 61 * 60_000);
+    }
+    expect(s.mock.state.emails.filter((e) => e.role === "sent")).toHaveLength(0);
+    await setOffer("active");
+    expect((await send(s)).outcomes.sent).toBe(1);
+    // The planner holds the next step too.
+    await setOffer("paused");
+    advance(s, 3 * DAY);
+    expect(await plan(s)).toMatchObject({ planned: 0 });
+    await setOffer("active");
+    expect(await plan(s)).toMatchObject({ planned: 1 });
   });
 
   it("pauses a contact for a human when no approved template exists or the copy does not render", async () => {

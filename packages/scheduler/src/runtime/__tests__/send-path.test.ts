@@ -111,7 +111,7 @@ describe.each(engines)("send path basics on %s", (engine) => {
   it("the claim re-checks the whole person: a twin row in another offer unsubscribed, bounced or do_not_contact (matched by LinkedIn URL) stops the send", async () => {
     w = await seedWorld({ engine, server, accounts: 1, contacts: 4 });
     // The rows were queued while everyone was eligible; the other offer's rows change afterwards.
-    const other = await offers.create(w.db, { name: "Other offer", type: "service", ownership: "internal", description: "d" });
+    const other = await offers.create(w.db, { name: "Other offer", type: "service", ownership: "internal", description: "d", status: "active" });
     const company = (await companies.upsert(w.db, { offer_id: other.id, name: "Acme", domain: "acme.example", source_tool: "manual" })).company;
     const twin = (fields: Parameters<typeof contacts.upsert>[1]) => contacts.upsert(w.db, fields);
     await twin({ offer_id: other.id, company_id: company.id, source_tool: "manual", email: "Person0@acme.example", status: "unsubscribed" });
@@ -372,7 +372,7 @@ describe.runIf(PG)("send path races on postgres", () => {
     // the runs (events.test.ts has the deterministic case).
     const people = 24;
     w = await seedWorld({ engine: "postgres", server, accounts: 4, contacts: people });
-    const other = await offers.create(w.db, { name: "Other offer", type: "service", ownership: "internal", description: "d" });
+    const other = await offers.create(w.db, { name: "Other offer", type: "service", ownership: "internal", description: "d", status: "active" });
     const company = (await companies.upsert(w.db, { offer_id: other.id, name: "Acme", domain: "acme.example", source_tool: "manual" })).company;
     const b = await w.db
       .insertInto("campaigns")

@@ -72,7 +72,7 @@ export async function seedWorld(opts: SeedOptions): Promise<World> {
   const unipile = createUnipile({ apiKey: mock.apiKey, baseUrl: mock.baseUrl, reconcileSettleMs: 0, timeoutMs: 5_000 });
   const senders: Senders = { email: unipile, linkedin: unipile, reconciler: unipile };
 
-  const offer = await offers.create(db, { name: "Send path", type: "product", ownership: "internal", description: "d" });
+  const offer = await offers.create(db, { name: "Send path", type: "product", ownership: "internal", description: "d", status: "active" });
   const company = (await companies.upsert(db, { offer_id: offer.id, name: "Acme", domain: "acme.example", source_tool: "manual" })).company;
   const accountIds: string[] = [];
   for (const a of mockAccounts(nAccounts)) {
