@@ -207,7 +207,7 @@ describe.each(testEngines())("planner on %s", (engine) => {
       { step: 2, type: "email", delay_days: 2 },
       { step: 3, type: "email", delay_days: 2 },
     ]);
-    await s.db.updateTable("campaigns").set({ scheduling_config: sql`jsonb_set(scheduling_config, '{stop_on_reply}', 'false')` }).execute();
+    await s.db.updateTable("campaigns").set({ scheduling_config: sql<never>`jsonb_set(scheduling_config, '{stop_on_reply}', 'false')` }).execute();
     await plan(s);
     advance(s, 30 * 60_000);
     expect((await send(s)).outcomes.sent).toBe(1);
