@@ -185,6 +185,71 @@ describe("offers new, templates, offers edit and status", () => {
     expect((await runCli(["offers", "edit", "ai-sales-coach"], env)).stderr).toMatch(/nothing to change/);
     const shown = await runCli(["offers", "show", "ai-sales-coach"], env);
     expect(shown.stdout).toMatch(/email copy\s+2 email\(s\)/);
+
+    // Copy that can never be approved is refused when it is saved, and nothing changes.
+    const before = await withDb(dataDir, (db) => db.selectFrom("message_templates").select(["id", "status", "body"]).orderBy("id").execute());
+    fs.writeFileSync(file, "linkedin_templates:\n  connection_request: Hi {{first_name, quick hello.\n");
+    const broken = await runCli(["offers", "edit", "ai-sales-coach", "--file", file], env);
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toMatch(/invalid offer copy; nothing was written:\n {2}- linkedin_templates\.connection_request: body: template error at character \d+/);
+    expect(await withDb(dataDir, (db) => db.selectFrom("message_templates").select(["id", "status", "body"]).orderBy("id").execute())).toEqual(before);
+  });
+
+  it("creates an offer from a file the way offers new does: its copy becomes draft templates, and a status passes the lifecycle's checks", async () => {
+    const dir = tempDir();
+    const file = path.join(dir, "offer.yaml");
+    const offerYaml = (body: string) =>
+      [
+        "name: Filed Coach",
+        "type: product",
+        "ownership: internal",
+        "description: Role-play for reps",
+        "icp:",
+        "  company: {verticals: [saas], size_min: 10, size_max: 500, signals: [hiring], disqualifiers: []}",
+        "  buyer: {titles: [VP Sales], departments: [Sales], seniority: [VP]}",
+        "email_templates:",
+        "  sequence:",
+        `    - {step: 1, subject: "Ramp at {{company.name}}", body: "${body}", delay_days: 0}`,
+        "linkedin_templates:",
+        "  connection_request: Hi {{first_name}}, quick hello.",
+      ].join("\n");
+    const offersNow = () => count(dataDir, "offers");
+    const before = await offersNow();
+    // A variable no contact, company or offer has: refused, not discovered at the first send.
+    fs.writeFileSync(file, offerYaml("Hi {{frist_name}}, a question."));
+    const typo = await runCli(["offers", "create", "--file", file], env);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain("email_templates.sequence[step 1]: body: {{frist_name}} is not a contact, company, offer, signals or sender variable");
+    // The status a flag or the file asks for passes the same checks as `offers status`.
+    fs.writeFileSync(file, offerYaml("Hi {{first_name|there}}, a question."));
+    const active = await runCli(["offers", "create", "--file", file, "--status", "active"], env);
+    expect(active.code).toBe(2);
+    expect(active.stderr).toMatch(/status: an offer cannot go from draft to active; from draft it may go to ready, killed \(a new offer is created as a draft first\)/);
+    fs.writeFileSync(file, `${offerYaml("Hi {{first_name|there}}, a question.")}\nstatus: ready\n`);
+    const ready = await runCli(["offers", "create", "--file", file], env);
+    expect(ready.code).toBe(2);
+    expect(ready.stderr).toMatch(/templates: none is approved/);
+    expect(await offersNow()).toBe(before);
+
+    fs.writeFileSync(file, offerYaml("Hi {{first_name|there}}, a question."));
+    const created = await runCli(["offers", "create", "--file", file, "--json"], env);
+    expect(created.code, created.stderr).toBe(0);
+    const out = JSON.parse(created.stdout);
+    expect(out).toMatchObject({ slug: "filed-coach", status: "draft" });
+    expect(out.templates.map((t: { template_key: string; status: string }) => `${t.template_key}:${t.status}`)).toEqual(["email.1:draft", "linkedin.connection_request:draft"]);
+    const approved = await runCli(["templates", "approve", "--offer", "filed-coach", "--json"], env);
+    expect(approved.code, approved.stderr).toBe(0);
+    expect(JSON.parse(approved.stdout).approved).toHaveLength(2);
+    expect((await runCli(["offers", "status", "filed-coach", "ready"], env)).code).toBe(0);
+
+    // A template with an unknown variable written by hand is refused at approval.
+    const typoId = await withDb(dataDir, async (db) => {
+      const offer = (await offers.get(db, "filed-coach"))!;
+      return (await db.insertInto("message_templates").values({ offer_id: offer.id, name: "typo", channel: "linkedin_dm", body: "Thanks {{frist_name}}" }).returning("id").executeTakeFirstOrThrow()).id;
+    });
+    const refused = await runCli(["templates", "approve", typoId.slice(0, 8)], env);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`${typoId.slice(0, 8)}: "typo": body: {{frist_name}} is not a contact, company, offer, signals or sender variable`);
   });
 });
 
@@ -415,6 +480,32 @@ describe("campaigns", () => {
     await withDb(dataDir, (db) => db.updateTable("accounts").set({ status: "paused" }).where("id", "=", ids.mail!).execute());
     const never = JSON.parse((await runCli(["campaigns", "forecast", ids.email!, "--json"], env)).stdout);
     expect(never).toMatchObject({ finishes: false, blocked: [{ action: "email", reason: "account_paused" }] });
+  });
+
+  it("refuses to launch when no account of a step's type can ever send, and says which accounts cannot", async () => {
+    await withDb(dataDir, async (db) => {
+      await accounts.create(db, { name: "unlinked@ramp.io", type: "email", owner: "ann", email_address: "unlinked@ramp.io" });
+      await accounts.create(db, { name: "gone@ramp.io", type: "email", owner: "ann", email_address: "gone@ramp.io", unipile_account_id: "u-gone", status: "disconnected" });
+      // (The test before paused ann's mailbox.)
+      await db.updateTable("accounts").set({ status: "active" }).where("name", "=", "ann@ramp.io").execute();
+    });
+    const create = async (slugPart: string, accountsFlag: string) => {
+      const res = await runCli(["campaigns", "create", "--offer", "ramp-coach", "--name", slugPart, "--channel", "email", "--accounts", accountsFlag, "--signal", slugPart, "--icp", "saas", "--json"], env);
+      expect(res.code, res.stderr).toBe(0);
+      return JSON.parse(res.stdout).campaign_slug as string;
+    };
+    const dead = await create("dead", "unlinked@ramp.io,gone@ramp.io");
+    const refused = await runCli(["campaigns", "launch", dead], env);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/it was not launched/);
+    expect(refused.stderr).toMatch(/account_ids: no email account of the campaign can send, so its email steps would never go out: unlinked@ramp\.io: The sending account is not linked to Unipile .* gone@ramp\.io: The sending account is disconnected/);
+    expect(JSON.parse((await runCli(["campaigns", "show", dead, "--json"], env)).stdout).status).toBe("draft");
+
+    const mixed = await create("mixed", "unlinked@ramp.io,ann@ramp.io");
+    const launched = await runCli(["campaigns", "launch", mixed, "--json"], env);
+    expect(launched.code, launched.stderr).toBe(0);
+    expect(JSON.parse(launched.stdout).warnings).toEqual(expect.arrayContaining([expect.stringMatching(/^some email accounts of the campaign cannot send, and the others do their work: unlinked@ramp\.io: The sending account is not linked to Unipile/)]));
+    await runCli(["campaigns", "cancel", mixed, "--yes"], env);
   });
 
   it("cancels only with --yes, cancelling the queue, and why tells each person's story", async () => {

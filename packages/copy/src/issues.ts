@@ -3,10 +3,10 @@ import type { MessageChannel } from "@offerlab/core";
 /**
  * What a lint issue is about.
  *
- * Errors (the message must not be sent): `template_syntax`, `unresolved_variable`,
- * `empty_variable`, `leftover_placeholder`, `empty_body`, `missing_subject`, `too_long`,
- * `not_approved`.
- * Warnings (shown, not blocking): `link`, `spam_word`, `unknown_variable`, `shouting`.
+ * Errors (the message must not be sent, the template not approved): `template_syntax`,
+ * `unresolved_variable`, `empty_variable`, `leftover_placeholder`, `empty_body`,
+ * `missing_subject`, `too_long`, `not_approved`, `unknown_variable`.
+ * Warnings (shown, not blocking): `link`, `spam_word`, `shouting`.
  */
 export type LintCode =
   | "template_syntax"

@@ -289,9 +289,9 @@ export interface LintableTemplate {
 
 /**
  * Lints a template before it is approved: syntax errors, an empty body, a text that can never
- * fit its channel's limit, a missing first-email subject are errors; unknown variables, links and
- * spam-trigger words are warnings. `extraVariables` names variables the caller will supply in
- * `RenderData.vars`.
+ * fit its channel's limit, a missing first-email subject and an unknown variable (every send of it
+ * would fail to render, or always fall back) are errors; links and spam-trigger words are
+ * warnings. `extraVariables` names variables the caller will supply in `RenderData.vars`.
  */
 export function lintTemplate(template: LintableTemplate, extraVariables: readonly string[] = []): LintResult {
   const { channel } = template;
@@ -327,7 +327,7 @@ export function lintTemplate(template: LintableTemplate, extraVariables: readonl
       seen.add(path);
       issues.push({
         code: "unknown_variable",
-        severity: "warning",
+        severity: "error",
         field,
         variable: path,
         message: `${field}: {{${path}}} is not a contact, company, offer, signals or sender variable`,

@@ -170,8 +170,9 @@ describe("lint", () => {
 
   it("lints templates before approval: syntax, impossible length, unknown variables, first-email subject", () => {
     const lint = lintTemplate({ channel: "linkedin_connect", body: `{{frist_name}} ${"x".repeat(300)}` });
-    expect(lint.errors.map((e) => e.code)).toEqual(["too_long"]);
-    expect(lint.warnings.map((w) => [w.code, w.variable])).toEqual([["unknown_variable", "frist_name"]]);
+    // An unknown variable is an error: every send of the template would fail to render.
+    expect(lint.errors.map((e) => [e.code, e.variable])).toEqual([["too_long", undefined], ["unknown_variable", "frist_name"]]);
+    expect(lint.warnings).toEqual([]);
     expect(lintTemplate({ channel: "email", body: "Hi", sequence_step: 1 }).errors.map((e) => e.code)).toEqual(["missing_subject"]);
     expect(lintTemplate({ channel: "email", body: "{oops", subject: "S" }).errors.map((e) => e.code)).toEqual(["template_syntax"]);
     expect(lintTemplate({ channel: "linkedin_dm", body: "Hi {{signals.anything.deep|x}} {{sender.first_name}}" }).warnings).toEqual([]);

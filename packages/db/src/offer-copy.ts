@@ -157,16 +157,41 @@ async function requireOffer(db: DbOrTrx, idOrSlug: string): Promise<Offer> {
   return offer;
 }
 
+/**
+ * Why an offer may not move from its status to `status` (by the lifecycle, and `ready`/`active`
+ * need an ICP and an approved template); empty when it may.
+ */
+async function statusIssues(trx: DbOrTrx, current: Pick<Offer, "id" | "status" | "icp">, status: OfferStatus): Promise<{ field: string; message: string }[]> {
+  const problem = statusChangeProblem("offer", current.status, status);
+  if (problem) return [{ field: "status", message: problem }];
+  const issues = [];
+  if ((status === "ready" || status === "active") && current.status !== status) {
+    if (!current.icp) issues.push({ field: "icp", message: `is not set; an offer is ${status} once its ICP and copy are (generate them with \`offerlab offers new\` or set them with \`offerlab offers edit\`)` });
+    const approved = await trx.selectFrom("message_templates").select(sql<number>`count(*)::int`.as("n")).where("offer_id", "=", current.id).where("status", "=", "approved").executeTakeFirstOrThrow();
+    if (approved.n === 0) issues.push({ field: "templates", message: "none is approved: review them with `offerlab templates list` and approve with `offerlab templates approve`" });
+  }
+  return issues;
+}
+
 export const offerCopy = {
   /**
-   * Creates an offer with its generated copy (positioning, ICP, email and LinkedIn templates) and
-   * a draft `message_templates` row for each template, in one transaction: all or nothing.
+   * Creates an offer with its copy (positioning, ICP, email and LinkedIn templates) and a draft
+   * `message_templates` row for each template, in one transaction: all or nothing. A new offer
+   * starts as a draft: a `status` other than `draft` must be one a draft may move to, with the same
+   * checks as {@link offerCopy.setStatus} (so `ready` or `active` are refused: new templates are
+   * drafts, approved by a person first).
    */
   async create(db: DbOrTrx, input: unknown): Promise<{ offer: Offer; templates: MessageTemplate[] }> {
     const data = parseOrThrow(OfferCreateInput, input, "offer");
+    const status = data.status ?? "draft";
     return inTransaction(db, async (trx) => {
-      const offer = await offers.create(trx, data);
+      let offer = await offers.create(trx, { ...data, status: "draft" });
       const sync = await syncTemplates(trx, offer);
+      if (status !== "draft") {
+        const issues = await statusIssues(trx, offer, status);
+        if (issues.length) throw new ValidationError("offer", issues.map((i) => ({ ...i, message: `${i.message} (a new offer is created as a draft first)` })));
+        offer = await trx.updateTable("offers").set({ status }).where("id", "=", offer.id).returningAll().executeTakeFirstOrThrow();
+      }
       return { offer, templates: sync.created };
     });
   },
@@ -211,7 +236,8 @@ export const offerCopy = {
   /**
    * Moves an offer to `status` by the lifecycle (`offerStatusTransitions`). `ready` and `active`
    * need an ICP and at least one approved template. Returns the offer and the number of its
-   * campaigns that are active (they keep running whatever the offer's status; pause them to stop).
+   * campaigns that are active (they keep their status, but send nothing while the offer is not
+   * active, and go on when it is active again).
    */
   async setStatus(db: DbOrTrx, idOrSlug: string, status: OfferStatus): Promise<{ offer: Offer; previous: OfferStatus; activeCampaigns: number }> {
     if (!(status in offerStatusTransitions)) {
@@ -219,15 +245,8 @@ export const offerCopy = {
     }
     return inTransaction(db, async (trx) => {
       const current = await requireOffer(trx, idOrSlug);
-      const problem = statusChangeProblem("offer", current.status, status);
-      if (problem) throw new ValidationError("offer", [{ field: "status", message: problem }]);
-      if ((status === "ready" || status === "active") && current.status !== status) {
-        const issues = [];
-        if (!current.icp) issues.push({ field: "icp", message: `is not set; an offer is ${status} once its ICP and copy are (generate them with \`offerlab offers new\` or set them with \`offerlab offers edit\`)` });
-        const approved = await trx.selectFrom("message_templates").select(sql<number>`count(*)::int`.as("n")).where("offer_id", "=", current.id).where("status", "=", "approved").executeTakeFirstOrThrow();
-        if (approved.n === 0) issues.push({ field: "templates", message: "none is approved: review them with `offerlab templates list` and approve with `offerlab templates approve`" });
-        if (issues.length) throw new ValidationError("offer", issues);
-      }
+      const issues = await statusIssues(trx, current, status);
+      if (issues.length) throw new ValidationError("offer", issues);
       const offer = await trx.updateTable("offers").set({ status }).where("id", "=", current.id).returningAll().executeTakeFirstOrThrow();
       const active = await trx.selectFrom("campaigns").select(sql<number>`count(*)::int`.as("n")).where("offer_id", "=", current.id).where("status", "=", "active").executeTakeFirstOrThrow();
       return { offer, previous: current.status, activeCampaigns: active.n };

@@ -12,7 +12,7 @@ import {
   type LlmOptions,
 } from "@offerlab/copy";
 import { OfferStatus, ValidationError, type EmailTemplates, type Icp, type LinkedInTemplates, type PositioningCanvas } from "@offerlab/core";
-import { offerCopy, offers, templatesFromCopy, type MessageTemplate, type Offer } from "@offerlab/db";
+import { offerCopy, offers, OfferUpdateInput, templatesFromCopy, type MessageTemplate, type Offer } from "@offerlab/db";
 import { createSandbox, isSandboxEnabled, SANDBOX_BANNER, SANDBOX_ENV } from "@offerlab/sandbox";
 import type { Command } from "commander";
 import YAML from "yaml";
@@ -53,6 +53,22 @@ function readOfferFile(file: string, cwd: string): Record<string, unknown> {
   }
   // YAML block scalars end in a newline; stored text should not.
   return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, typeof v === "string" ? v.trim() : v]));
+}
+
+/**
+ * The lint errors of the templates an offer's copy documents describe (template syntax, unknown
+ * variables, empty or impossible texts), each named by where it is in the document, so copy that
+ * can never be approved is refused when it is saved, not discovered later.
+ */
+function copyLintIssues(copy: { email_templates?: EmailTemplates | null; linkedin_templates?: LinkedInTemplates | null }): { field: string; message: string }[] {
+  const issues: { field: string; message: string }[] = [];
+  for (const t of templatesFromCopy(copy)) {
+    const where = t.template_key.startsWith("email.") ? `email_templates.sequence[step ${t.sequence_step}]` : `linkedin_templates.${t.template_key.slice("linkedin.".length)}`;
+    for (const e of lintTemplate({ channel: t.channel, subject: t.subject, body: t.body, sequence_step: t.sequence_step }).errors) {
+      issues.push({ field: where, message: e.message });
+    }
+  }
+  return issues;
 }
 
 function icpLine(icp: Icp): string {
@@ -121,6 +137,8 @@ export function registerOfferCommands(program: Command, io: Io): void {
         const { toFieldIssues } = await import("@offerlab/core");
         throw new ValidationError("offer", toFieldIssues(check.error));
       }
+      const lint = copyLintIssues(check.data);
+      if (lint.length) throw new ValidationError("offer copy", lint);
       const db = await openDatabase(io);
       try {
         if (opts.ifNotExists) {
@@ -131,8 +149,16 @@ export function registerOfferCommands(program: Command, io: Io): void {
             return;
           }
         }
-        const offer = await offers.create(db, input);
-        io.stdout(opts.json ? json(offer) : `Created offer ${offer.slug} (${offer.id}), status ${offer.status}.\n`);
+        // The same path as `offers new`: copy in the file becomes draft templates to approve.
+        const { offer, templates } = await offerCopy.create(db, input);
+        if (opts.json) {
+          io.stdout(json({ ...offer, templates }));
+          return;
+        }
+        io.stdout(`Created offer ${offer.slug} (${offer.id}), status ${offer.status}.\n`);
+        if (templates.length) {
+          io.stdout(`${templates.length} draft template(s) from its copy: review them with \`offerlab templates list --offer ${offer.slug}\`, approve with \`offerlab templates approve --offer ${offer.slug}\`.\n`);
+        }
       } finally {
         await db.destroy();
       }
@@ -373,6 +399,12 @@ ${examples([
     .action(async (ref: string, opts: Record<string, string | boolean | undefined>) => {
       const patch: Record<string, unknown> = { ...(opts.file ? readObjectFile("--file", String(opts.file), io.cwd) : {}), ...flagValues(opts) };
       if (Object.keys(patch).length === 0) throw new CliError("nothing to change: pass a field flag (see --help) or --file", EXIT.usage);
+      // New copy is linted before anything is written (a broken template is refused now, not at approval).
+      const parsed = OfferUpdateInput.safeParse(patch);
+      if (parsed.success) {
+        const lint = copyLintIssues(parsed.data);
+        if (lint.length) throw new ValidationError("offer copy", lint);
+      }
       const { offer, templates } = await withDb(io, (db) => offerCopy.update(db, ref, patch));
       if (opts.json) {
         io.stdout(json({ offer, templates }));
@@ -397,7 +429,8 @@ ${examples([
       "after",
       `
 ready and active need an ICP and at least one approved template. A killed offer can only go back
-to draft. Campaigns keep their own status: pause them with \`offerlab campaigns pause\`.
+to draft. While an offer is paused, completed or killed its campaigns send and plan nothing; they
+keep their own status and go on when the offer is active again.
 ${examples(["offerlab offers status ai-sales-coach ready", "offerlab offers status ai-sales-coach killed --json"])}`,
     )
     .action(async (ref: string, status: string, opts: { json?: boolean }) => {
@@ -417,7 +450,7 @@ ${examples(["offerlab offers status ai-sales-coach ready", "offerlab offers stat
             ]),
       );
       if (result.activeCampaigns > 0 && ["paused", "completed", "killed"].includes(parsed.data)) {
-        io.stdout(`Note: ${result.activeCampaigns} campaign(s) of this offer are still active; pause them with \`offerlab campaigns pause <campaign>\`.\n`);
+        io.stdout(`Its ${result.activeCampaigns} active campaign(s) send nothing until the offer is active again (\`offerlab offers status ${result.offer.slug} active\`).\n`);
       }
     });
 }

@@ -87,9 +87,9 @@ export function registerTemplateCommands(program: Command, io: Io): void {
     .addHelpText(
       "after",
       `
-Each template is linted first (template syntax, empty body, missing first subject, over the
-channel's length limit); if any has an error, nothing is approved. Warnings (links, spam words,
-unknown variables) are shown and do not block. Archived templates (copy that was replaced) cannot
+Each template is linted first (template syntax, unknown variables, empty body, missing first
+subject, over the channel's length limit); if any has an error, nothing is approved. Warnings
+(links, spam words) are shown and do not block. Archived templates (copy that was replaced) cannot
 be approved.
 ${examples(["offerlab templates approve 3f0c9a1b 77d2e4c0", "offerlab templates approve --offer ai-sales-coach"])}`,
     )

@@ -14,7 +14,7 @@
 import type { FieldIssue, MessageChannel, SchedulingConfig } from "@offerlab/core";
 import { SchedulingConfig as SchedulingConfigSchema, schedulingStepChannel, toFieldIssues } from "@offerlab/core";
 import { accountBlock, type AccountLimitsInput } from "./capacity.js";
-import { describeReason } from "./reasons.js";
+import { describeReason, type ReasonCode } from "./reasons.js";
 import { SendWindowError, windowFromCampaign } from "./window.js";
 
 /** An approved template as launch reads it. */
@@ -83,7 +83,7 @@ export interface LaunchInput {
   };
   offer: { status: string };
   /** The campaign's accounts that exist (from `account_id` and `account_ids`). */
-  accounts: readonly (AccountLimitsInput & { id: string; name: string; rotation_set: string | null })[];
+  accounts: readonly (AccountLimitsInput & { id: string; name: string; rotation_set: string | null; unipile_account_id?: string | null })[];
   /** Ids the campaign names that no longer exist. */
   missingAccountIds: readonly string[];
   /** Approved templates of the offer (offer-wide or this campaign's). */
@@ -100,6 +100,12 @@ export interface LaunchCheck {
   warnings: string[];
   /** Each step's template, when the schedule is valid. */
   steps: StepTemplate[];
+}
+
+/** Why an account sends nothing at launch: not linked to Unipile, or the send path's own block. */
+function launchBlock(a: LaunchInput["accounts"][number]): ReasonCode | null {
+  if (a.unipile_account_id !== undefined && !a.unipile_account_id) return "account_not_linked";
+  return accountBlock(a);
 }
 
 /** Checks that a campaign can launch; see {@link LaunchCheck}. */
@@ -147,13 +153,22 @@ export function checkLaunch(input: LaunchInput): LaunchCheck {
           problems.push({ field: "account_ids", message: `the campaign has ${type} steps but no ${type} account (burner accounts are not used by campaigns)` });
           continue;
         }
-        const blocks = ofType.map((a) => ({ a, block: accountBlock(a) }));
-        if (blocks.every((b) => b.block !== null)) {
+        const blocks = ofType.map((a) => ({ a, block: launchBlock(a) }));
+        const lasting = blocks.filter((b) => b.block === "account_not_linked" || b.block === "account_disconnected");
+        if (lasting.length === blocks.length) {
+          // Nothing of this type could ever go out until a person fixes the accounts: refuse.
+          problems.push({
+            field: "account_ids",
+            message: `no ${type} account of the campaign can send, so its ${type} steps would never go out: ${lasting.map((b) => `${b.a.name}: ${describeReason(b.block!)}`).join(" ")}`,
+          });
+        } else if (blocks.every((b) => b.block !== null)) {
           warnings.push(
             `every ${type} account of the campaign is held back, so its ${type} steps will wait: ${blocks
               .map((b) => `${b.a.name}: ${describeReason(b.block!)}`)
               .join(" ")}`,
           );
+        } else if (lasting.length > 0) {
+          warnings.push(`some ${type} accounts of the campaign cannot send, and the others do their work: ${lasting.map((b) => `${b.a.name}: ${describeReason(b.block!)}`).join(" ")}`);
         }
       }
     }

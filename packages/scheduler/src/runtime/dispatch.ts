@@ -107,6 +107,8 @@ export function decide(ctx: SendContext, now: Date): Decision {
   }
 
   if (!account) return { kind: "defer", reason: "no_account", until: new Date(now.getTime() + HOUR) };
+  // Nothing can go through an account Unipile does not know: wait for it to be linked.
+  if (!account.unipile_account_id) return { kind: "defer", reason: "account_not_linked", until: new Date(now.getTime() + HOUR) };
   if (account.status === "limited" && account.limited_until && account.limited_until > now) {
     return { kind: "defer", reason: "account_limited", until: account.limited_until };
   }

@@ -92,6 +92,20 @@ describe.each(engines)("send path basics on %s", (engine) => {
     await expectConsistentBooks(w);
   });
 
+  it("holds the sends of an account not linked to Unipile instead of failing them, and sends once it is linked", async () => {
+    w = await seedWorld({ engine, server, accounts: 1, contacts: 2 });
+    const id = (await w.db.selectFrom("accounts").select("unipile_account_id").executeTakeFirstOrThrow()).unipile_account_id;
+    await w.db.updateTable("accounts").set({ unipile_account_id: null }).execute();
+    const held = await runSendPath(opts(w));
+    expect(held.outcomes).toMatchObject({ sent: 0, refused: 0 });
+    expect(held.deferred).toEqual({ account_not_linked: 2 });
+    expect(await statusCounts(w)).toEqual({ pending: 2 });
+    await w.db.updateTable("accounts").set({ unipile_account_id: id }).execute();
+    w.clock.advance(61 * 60_000);
+    expect((await runSendPath(opts(w))).outcomes.sent).toBe(2);
+    await expectConsistentBooks(w);
+  });
+
   it("never sends to someone marked do_not_contact, and stops a sequence on reply", async () => {
     w = await seedWorld({ engine, server, accounts: 1, contacts: 3 });
     await w.db.updateTable("contacts").set({ global_status: "do_not_contact" }).where("email", "=", "person0@acme.example").execute();
