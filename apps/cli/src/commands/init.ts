@@ -6,12 +6,14 @@ import { examples } from "./product-helpers.js";
 
 const ENV_EXAMPLE = `# offerlab configuration. Copy to .env (or set these in your platform) and fill in what you use.
 # Nothing here is required to try offerlab: without DATABASE_URL the embedded database is used,
-# and --sandbox (or OFFERLAB_SANDBOX=1) simulates every provider and the LLM.
+# and --sandbox (or OFFERLAB_SANDBOX=1) simulates every provider and the LLM, in the sandbox's own
+# database (./.offerlab-sandbox): sandbox data never mixes with live data.
 
 # --- Database -----------------------------------------------------------------------------------
 # PostgreSQL / Supabase (direct :5432 or transaction pooler :6543). Unset: embedded PGlite.
 DATABASE_URL=
-# Where the embedded database lives (default ./.offerlab; memory:// for a throwaway one).
+# Where the embedded database lives (default ./.offerlab, ./.offerlab-sandbox for sandbox runs;
+# memory:// for a throwaway one). One process at a time: run cron and webhooks with `offerlab serve`.
 OFFERLAB_DATA_DIR=
 
 # --- Copy generation (offers new) ---------------------------------------------------------------
