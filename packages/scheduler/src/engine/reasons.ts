@@ -30,6 +30,7 @@ export const reasonCodes = [
   "lint_failed",
   "campaign_not_active",
   "not_due",
+  "outcome_unknown",
 ] as const;
 
 /** One of {@link reasonCodes}. */
@@ -64,6 +65,8 @@ const descriptions: Readonly<Record<ReasonCode, string>> = {
   lint_failed: "The rendered message failed the lint (placeholder left, empty body or over the channel's length limit).",
   campaign_not_active: "The campaign is not active.",
   not_due: "The step is not due yet (its delay since the previous step has not elapsed).",
+  outcome_unknown:
+    "The provider could not tell whether this send went out (it failed mid-call and a day of checks settled nothing), so it is never sent again: a send that may have happened is not repeated on a guess.",
 };
 
 /** One human sentence explaining a reason code, for the CLI's "why". */

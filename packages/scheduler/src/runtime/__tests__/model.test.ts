@@ -39,7 +39,8 @@ afterAll(() => server.close());
 const PG = Boolean(process.env.TEST_DATABASE_URL);
 const LEASE_MS = 60_000;
 const SEND_ID_HEADER = "x-offerlab-send-id";
-const HOLDING = ["claimed", "sending", "sent", "unknown"] as const;
+// Attempts whose quota stays reserved: in flight, sent, or possibly sent (`undetermined`).
+const HOLDING = ["claimed", "sending", "sent", "unknown", "undetermined"] as const;
 const OPEN = ["claimed", "sending", "unknown"];
 const ROW_STATES = new Set(["pending", "scheduled", "processing", "sent", "failed", "cancelled", "skipped"]);
 const TERMINAL = new Set(["sent", "failed", "cancelled", "skipped"]);
@@ -425,7 +426,7 @@ class ModelRun {
         (SELECT string_agg(a.id::text, ',') FROM send_attempts a WHERE a.send_queue_id = q.id AND a.status IN ('claimed', 'sending', 'unknown')) AS open_ids,
         (SELECT string_agg(a.status, ',') FROM send_attempts a WHERE a.send_queue_id = q.id AND a.status IN ('claimed', 'sending', 'unknown')) AS open_status,
         (SELECT count(*) FROM send_attempts a WHERE a.send_queue_id = q.id AND a.status = 'sent')::int AS n_sent,
-        (SELECT count(*) FROM send_attempts a WHERE a.send_queue_id = q.id AND a.status IN ('sending', 'sent', 'refused', 'unknown', 'not_sent'))::int AS n_called,
+        (SELECT count(*) FROM send_attempts a WHERE a.send_queue_id = q.id AND a.status IN ('sending', 'sent', 'refused', 'unknown', 'not_sent', 'undetermined'))::int AS n_called,
         (SELECT count(*) FROM messages m WHERE m.send_queue_id = q.id)::int AS n_msgs,
         (SELECT count(*) FROM messages m WHERE m.send_queue_id = q.id AND m.status = 'sent')::int AS n_msgs_sent,
         (SELECT count(*) FROM outreach_history h WHERE h.send_queue_id = q.id)::int AS n_history
