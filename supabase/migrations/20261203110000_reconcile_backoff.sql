@@ -18,3 +18,7 @@ ALTER TABLE send_attempts DROP CONSTRAINT send_attempts_status_check;
 ALTER TABLE send_attempts ADD CONSTRAINT send_attempts_status_check CHECK (status IN (
     'claimed', 'sending', 'sent', 'refused', 'unknown', 'not_sent', 'expired', 'cancelled', 'undetermined'
 ));
+-- The alert counts the recent ones on every cron tick and dashboard: without this, a scan of
+-- every attempt ever made.
+CREATE INDEX idx_send_attempts_undetermined ON send_attempts(started_at)
+    WHERE status = 'undetermined';

@@ -289,6 +289,11 @@ async function checkOne(o: Resolved, reconciler: SendReconciler, a: SendAttemptR
       if (!linkedin || !contact.linkedin_url) {
         return { kind: "answer", result: { outcome: "cannot_tell", reason: linkedin ? "the contact has no LinkedIn URL to look the send up by" : "no LinkedIn sender configured to resolve the recipient" } };
       }
+      // With the sending account, as the call did: member ids are reported to be viewer-scoped (a
+      // secondary source, digest §3), so only the same viewer is sure to get the id the call used.
+      // Since the id is noted before every call, an attempt without one never reached its call;
+      // only attempts older than the note depend on this lookup. It is a LinkedIn profile view
+      // (~100/day): the id is noted and never resolved twice.
       const profile = await linkedin.resolveProfile(vendorAccount, contact.linkedin_url, { signal, usageContext: { offerId: ctx.campaign.offer_id, campaignId: ctx.campaign.id, contactId: contact.id } });
       providerId = profile.providerId;
       fresh.provider_id = providerId;
