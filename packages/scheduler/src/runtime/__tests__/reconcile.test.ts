@@ -248,6 +248,33 @@ describe.each(engines)("unknown outcomes on %s", (engine) => {
     await expectNoStuckMessages(w);
   });
 
+  it("a runner that stalls past its lease before its call makes no call: the note of the recipient is fenced, the reconciler proves nothing left, and it is sent exactly once", async () => {
+    w = await eventWorld({ engine, server, steps: linkedinSteps });
+    const senders = unipileFor(w.mock, w.clock, { reconcileSettleMs: 10 * MINUTE });
+    await w.plan();
+    w.advance(30 * MINUTE);
+    // Frozen after marking the attempt `sending` (a GC pause, a busy host): the lease lapses and the reaper takes it.
+    const stalled = await dispatchOne(
+      optsOf(w, senders, {
+        crashAt: async (p) => {
+          if (p !== "after_mark_sending") return;
+          w.advance(3 * MINUTE);
+          expect(await reapExpired(optsOf(w, senders))).toEqual({ requeued: 0, unknown: 1 });
+        },
+      }),
+    );
+    expect(stalled).toMatchObject({ kind: "lost" });
+    expect(w.mock.state.actions).toHaveLength(0);
+    expect((await attempts(w))[0]).toMatchObject({ status: "unknown" });
+    expect((await attempts(w))[0]!.provider_ids).toEqual({});
+    w.advance(11 * MINUTE);
+    expect(await reconcileUnknown(optsOf(w, senders))).toMatchObject({ notSent: 1 });
+    expect((await runSendPath(optsOf(w, senders))).outcomes.sent).toBe(1);
+    expect(w.mock.state.actions.filter((a) => a.kind === "invitation")).toHaveLength(1);
+    expect(await quota(w)).toEqual({ "day:connection_request": 1, "hour:*": 1 });
+    await expectNoStuckMessages(w);
+  });
+
   it("when the provider truly cannot tell, the send ends `undetermined` after a day: row failed (outcome_unknown), never resent, quota kept, shown as such", async () => {
     w = await eventWorld({ engine, server, steps: linkedinSteps });
     const senders = unipileFor(w.mock, w.clock, { reconcileSettleMs: 10 * MINUTE });
