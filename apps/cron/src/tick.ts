@@ -9,6 +9,7 @@ import { parseUnipileWebhook, toProviderEvent } from "@offerlab/provider-unipile
 import {
   advanceWarming,
   checkProviderCredits,
+  describeUnknownOutcomes,
   planDue,
   processWebhookInbox,
   reapExpired,
@@ -18,11 +19,14 @@ import {
   runSendPath,
   syncInboxes,
   syncTodayCounters,
+  unknownOutcomes,
   withdrawStaleInvitations,
   type ProviderEventDecoder,
+  type ReconcileOptions,
   type ReplyClassifier,
   type RunOptions,
   type Senders,
+  type UnknownOutcomes,
 } from "@offerlab/scheduler";
 import { DEFAULT_CREDIT_ALERT_THRESHOLD, DEFAULT_INBOX_SYNC_LOOKBACK_HOURS, DEFAULT_WITHDRAW_AFTER_DAYS, type CronConfig } from "./config.js";
 import { createLogger, type Logger } from "./logger.js";
@@ -79,6 +83,12 @@ export interface TickOptions {
   jobs?: readonly JobName[];
   /** Send-path tuning (lease, provider timeout, pacing); tests shorten them. */
   sendPath?: Partial<Pick<RunOptions, "leaseMs" | "providerTimeoutMs" | "accountGapMs" | "defaultCooldownMs" | "busyWaitMs" | "errorBackoffMs" | "maxConsecutiveErrors" | "max">>;
+  /**
+   * Bounds of the reconcile job's pass (`reconcileUnknown`): at most `limit` (25) checks, `perAccount`
+   * (5) per account, no new check after `budgetMs` (10 000 ms), so the tick keeps its time for
+   * planning and sending; `undeterminedAfterMs` (24 h).
+   */
+  reconcile?: ReconcileOptions;
   /** Reply classifier for the inbox job. Default: `@offerlab/copy`'s rules (then the LLM when configured). */
   classify?: ReplyClassifier;
 }
@@ -104,6 +114,12 @@ export interface TickSummary {
   errors: number;
   /** True when the tick stopped early on the signal. */
   aborted: boolean;
+  /**
+   * Sends whose outcome is unknown (still being reconciled) or undetermined (the provider could not
+   * tell; last 7 days), counted at the end of the tick; null when the count itself failed. Nonzero
+   * counts are also logged as a warning line.
+   */
+  unknownOutcomes: UnknownOutcomes | null;
   jobs: Partial<Record<JobName, JobResult>>;
 }
 
@@ -124,7 +140,7 @@ export async function runTick(options: TickOptions): Promise<TickSummary> {
   const wanted = new Set<JobName>(options.jobs ?? JOBS);
   const startedAt = now();
   const t0 = performance.now();
-  const summary: TickSummary = { startedAt: startedAt.toISOString(), durationMs: 0, claimed: 0, sent: 0, deferred: {}, skipped: 0, failed: 0, unknown: 0, errors: 0, aborted: false, jobs: {} };
+  const summary: TickSummary = { startedAt: startedAt.toISOString(), durationMs: 0, claimed: 0, sent: 0, deferred: {}, skipped: 0, failed: 0, unknown: 0, errors: 0, aborted: false, unknownOutcomes: null, jobs: {} };
   const senders = providers.senders;
   const sendPathBase = {
     db,
@@ -173,13 +189,15 @@ export async function runTick(options: TickOptions): Promise<TickSummary> {
   );
   // Lapsed claims go back to the queue even without a provider: no call was ever started.
   await job("reap", () => reapExpired(sendPathBase));
-  await job("reconcile", () => reconcileUnknown(sendPathBase), senders?.reconciler ? undefined : "no reconciler configured (set UNIPILE_API_KEY and UNIPILE_DSN)");
+  // One bounded pass per tick; the send job below does not reconcile again.
+  await job("reconcile", () => reconcileUnknown({ ...sendPathBase, ...options.reconcile }), senders?.reconciler ? undefined : "no reconciler configured (set UNIPILE_API_KEY and UNIPILE_DSN)");
   await job("plan", () => planDue({ db, now }));
   await job(
     "send",
     async () => {
       const run = await runSendPath({
         ...sendPathBase,
+        reconcile: false,
         ...(options.signal ? { signal: options.signal } : {}),
         onError: (error) => logger.warn({ job: "send", err: error }, "send path error; backing off and carrying on"),
       });
@@ -189,7 +207,7 @@ export async function runTick(options: TickOptions): Promise<TickSummary> {
       summary.skipped = run.outcomes.skipped;
       summary.failed = run.outcomes.refused + run.outcomes.lost;
       summary.unknown = run.outcomes.unknown;
-      return { outcomes: run.outcomes, reaped: run.reaped, reconciled: run.reconciled, errors: run.errors };
+      return { outcomes: run.outcomes, reaped: run.reaped, errors: run.errors };
     },
     // Without a sender a claim could only fail: nothing is claimed, the queue waits.
     senders?.email || senders?.linkedin ? undefined : noSenders,
@@ -205,6 +223,15 @@ export async function runTick(options: TickOptions): Promise<TickSummary> {
     if (alerts.length) logger.warn({ alerts }, `provider credits low or tool in error: ${alerts.map((a) => a.tool).join(", ")}`);
     return { alerts };
   });
+
+  // The alert: sends stuck without a known outcome are rare, and each one needs eyes.
+  try {
+    summary.unknownOutcomes = await unknownOutcomes(db, { now: now() });
+    const alert = describeUnknownOutcomes(summary.unknownOutcomes, now());
+    if (alert) logger.warn({ unknownOutcomes: summary.unknownOutcomes }, alert);
+  } catch (error) {
+    logger.warn({ err: error }, "could not count the sends with an unknown outcome");
+  }
 
   summary.aborted ||= Boolean(options.signal?.aborted);
   summary.durationMs = Math.round(performance.now() - t0);

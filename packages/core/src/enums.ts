@@ -146,10 +146,11 @@ export const pipelineStepStatuses = ["pending", "running", "completed", "failed"
 
 /**
  * States of one send attempt (`send_attempts.status`), the send path's fencing record:
- * claimed → sending → sent | refused | unknown; unknown → sent | not_sent (after reconciliation);
+ * claimed → sending → sent | refused | unknown; unknown → sent | not_sent (after reconciliation)
+ * | undetermined (the provider still could not tell after a day: never resent, quota kept);
  * claimed → expired (lease lapsed before any call) | cancelled (a reply or stop arrived first).
  */
-export const sendAttemptStatuses = ["claimed", "sending", "sent", "refused", "unknown", "not_sent", "expired", "cancelled"] as const;
+export const sendAttemptStatuses = ["claimed", "sending", "sent", "refused", "unknown", "not_sent", "expired", "cancelled", "undetermined"] as const;
 /** Quota periods of `account_usage` (UTC days and hours). */
 export const usagePeriods = ["day", "hour"] as const;
 /** What an `account_usage` row counts: a daily action type, or `*` for the hourly limit. */

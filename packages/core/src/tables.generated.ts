@@ -755,6 +755,7 @@ export const SendAttemptRow = z.object({
   reconcile_checks: z.int(),
   reconcile_note: z.string().nullable(),
   created_at: z.date(),
+  next_check_at: z.date().nullable(),
 });
 export type SendAttemptRow = z.infer<typeof SendAttemptRow>;
 
@@ -777,6 +778,7 @@ export const SendAttemptInsert = z.object({
   reconcile_checks: z.int().optional(),
   reconcile_note: z.string().nullable().optional(),
   created_at: z.coerce.date().optional(),
+  next_check_at: z.coerce.date().nullable().optional(),
 });
 export type SendAttemptInsert = z.input<typeof SendAttemptInsert>;
 

@@ -590,6 +590,7 @@ export interface SendAttemptTable {
   reconcile_checks: Generated<number>;
   reconcile_note: string | null;
   created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  next_check_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
 }
 
 export interface SendQueueTable {

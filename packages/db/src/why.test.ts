@@ -84,4 +84,29 @@ describe.each(testEngines())("personHistory on %s", (engine) => {
     expect(h.timeline.find((e) => e.kind === "replied")!.detail).toBe("Not now, maybe in Q3.");
     expect(h.timeline.find((e) => e.kind === "attempt")!.detail).toBe("from ann@offerlab.dev: transient: timeout");
   });
+
+  it("shows an outcome still being reconciled (checks so far, next check) and one the provider could not tell (outcome_unknown)", async () => {
+    const db = t.db;
+    const offer = await db.selectFrom("offers").select("id").where("name", "=", "Coach").executeTakeFirstOrThrow();
+    const company = await db.selectFrom("companies").select("id").where("offer_id", "=", offer.id).executeTakeFirstOrThrow();
+    const mail = await db.selectFrom("accounts").select("id").executeTakeFirstOrThrow();
+    const camp = await db.selectFrom("campaigns").select("id").where("name", "=", "Hiring").executeTakeFirstOrThrow();
+    const kim = (await contacts.upsert(db, { offer_id: offer.id, company_id: company.id, source_tool: "m", full_name: "Kim Lee", email: "kim@acme.com", created_at: at(0) })).contact;
+    const cc = (await campaignContacts.add(db, { campaign_id: camp.id, contact_id: kim.id, added_at: at(5) })).campaignContact;
+    const row = (step: number, status: "processing" | "failed", defer: string | null) =>
+      db.insertInto("send_queue").values({ campaign_id: camp.id, campaign_contact_id: cc.id, contact_id: kim.id, account_id: mail.id, channel: "email", action_type: "email", sequence_step: step, body: "Hi", scheduled_for: at(10 * step), status, defer_reason: defer, created_at: at(10 * step - 1) }).returning("id").executeTakeFirstOrThrow();
+    const q1 = await row(1, "failed", "outcome_unknown");
+    const q2 = await row(2, "processing", null);
+    const attempt = (queueId: string, status: "undetermined" | "unknown", minutes: number, checks: number, next: Date | null, note: string) =>
+      db.insertInto("send_attempts").values({ send_queue_id: queueId, account_id: mail.id, action_type: "email", runner_id: "r1", status, usage_day: t0, usage_hour: t0, lease_until: at(minutes + 2), started_at: at(minutes), ...(status === "undetermined" ? { finished_at: at(minutes + 1440) } : {}), error_kind: "unknown_outcome", error_message: "500 after the request left", reconcile_checks: checks, reconcile_note: note, next_check_at: next }).execute();
+    await attempt(q1.id, "undetermined", 10, 29, null, "12 sent emails came back without headers");
+    await attempt(q2.id, "unknown", 20, 3, at(35), "provider error");
+    const h = (await personHistory(db, { email: "kim@acme.com" }))!;
+    expect(h.attempts.map((a) => [a.status, a.reconcile_checks, a.next_check_at])).toEqual([["undetermined", 29, null], ["unknown", 3, at(35)]]);
+    const stories = h.timeline.filter((e) => e.kind === "attempt").map((e) => [e.step, e.status, e.reason, e.detail]);
+    expect(stories).toEqual([
+      [2, "unknown", null, `from ann@offerlab.dev: unknown_outcome: 500 after the request left: provider error; asked the provider 3 times, next check ${at(35).toISOString()}`],
+      [1, "undetermined", "outcome_unknown", "from ann@offerlab.dev: unknown_outcome: 500 after the request left: 12 sent emails came back without headers; asked the provider 29 times"],
+    ]);
+  });
 });

@@ -99,6 +99,10 @@ export interface PersonHistory {
     error_kind: string | null;
     error_message: string | null;
     reconcile_note: string | null;
+    /** How often the reconciler asked the provider about this attempt. */
+    reconcile_checks: number;
+    /** While the outcome is `unknown`: when the reconciler asks again (null: at its next pass). */
+    next_check_at: Date | null;
   }[];
   messages: {
     id: string;
@@ -283,6 +287,8 @@ export async function personHistory(db: DbOrTrx, person: { email?: string | null
       "t.error_kind",
       "t.error_message",
       "t.reconcile_note",
+      "t.reconcile_checks",
+      "t.next_check_at",
     ])
     .where("t.send_queue_id", "in", queueIds)
     .orderBy("t.started_at")
@@ -358,13 +364,19 @@ export async function personHistory(db: DbOrTrx, person: { email?: string | null
   }
   for (const t of attempts) {
     if (t.status === "sent") continue;
+    // An outcome being (or that could not be) settled: how often the provider was asked, and when next.
+    const checks = t.reconcile_checks > 0 ? `asked the provider ${t.reconcile_checks} time${t.reconcile_checks === 1 ? "" : "s"}` : null;
+    const next = t.status === "unknown" && t.next_check_at ? `next check ${t.next_check_at.toISOString()}` : null;
+    const tail = [checks, next].filter(Boolean).join(", ");
+    const detail = [t.account ? `from ${t.account}` : null, t.error_kind, t.error_message, t.reconcile_note].filter(Boolean).join(": ");
     push({
       at: t.finished_at ?? t.started_at,
       kind: "attempt",
       campaign: t.campaign,
       step: t.step,
       status: t.status,
-      detail: [t.account ? `from ${t.account}` : null, t.error_kind, t.error_message, t.reconcile_note].filter(Boolean).join(": ") || null,
+      reason: t.status === "undetermined" ? "outcome_unknown" : null,
+      detail: [detail, tail].filter(Boolean).join("; ") || null,
     });
   }
   for (const m of messages) {

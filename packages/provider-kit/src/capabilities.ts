@@ -440,7 +440,15 @@ export type UncertainSend =
 export type ReconcileResult =
   | { outcome: "sent"; evidence: string; providerIds?: Record<string, string | null> }
   | { outcome: "not_sent"; evidence: string }
-  | { outcome: "cannot_tell"; reason: string };
+  | {
+      outcome: "cannot_tell";
+      reason: string;
+      /**
+       * When asking again earlier is pointless (the vendor's store has not settled yet), how long
+       * to wait, in ms. The caller never asks sooner; it may ask later.
+       */
+      retryAfterMs?: number;
+    };
 
 export interface SendReconciler extends ProviderInfo {
   /** Decides with safe reads only whether an uncertain send happened. Never sends. */

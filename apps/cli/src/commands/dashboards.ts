@@ -1,4 +1,5 @@
 import { views, type Db } from "@offerlab/db";
+import { describeUnknownOutcomes, unknownOutcomes } from "@offerlab/scheduler";
 import type { Command } from "commander";
 import { openDatabase } from "../database.js";
 import { CliError, EXIT, json, table, type Io } from "../output.js";
@@ -121,8 +122,15 @@ export function registerDashboardCommands(program: Command, io: Io): void {
     .description("Account capacity: limits, today's use and what remains (account_capacity)")
     .option("--json", "print rows as JSON")
     .action(async (o: { json?: boolean }) => {
-      const rows = await withDb(io, (db) => views.accountCapacity(db));
+      const now = new Date();
+      const { rows, alert } = await withDb(io, async (db) => ({
+        rows: await views.accountCapacity(db),
+        // Sends that may or may not have gone out also hold capacity: say so under the table.
+        alert: describeUnknownOutcomes(await unknownOutcomes(db, { now }), now),
+      }));
       print(io, o.json, rows, DASHBOARD_COLUMNS.capacity, "No accounts yet.");
+      // With --json the rows stay the whole of stdout; the alert goes to stderr.
+      if (alert) (o.json ? io.stderr : io.stdout)(`${o.json ? "" : "\n"}${alert}.\n`);
     });
 
   program

@@ -13,7 +13,7 @@ const ENV_EXAMPLE = `# offerlab configuration. Copy to .env (or set these in you
 # PostgreSQL / Supabase (direct :5432 or transaction pooler :6543). Unset: embedded PGlite.
 DATABASE_URL=
 # Where the embedded database lives (default ./.offerlab, ./.offerlab-sandbox for sandbox runs;
-# memory:// for a throwaway one). One process at a time: run cron and webhooks with `offerlab serve`.
+# memory:// for a throwaway one). One process at a time: run cron and webhooks with \`offerlab serve\`.
 OFFERLAB_DATA_DIR=
 
 # --- Copy generation (offers new) ---------------------------------------------------------------

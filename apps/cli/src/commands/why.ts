@@ -29,10 +29,17 @@ function sentence(e: PersonEvent): string {
     case "waiting":
       return `${prefix}waiting (${e.status}) — ${reason}${e.detail ? ` (${e.detail})` : ""}`;
     case "attempt":
+      // The two states of a send whose outcome is not known: still being asked, or given up on.
+      if (e.status === "unknown") {
+        return `${prefix}send attempt with an unknown outcome — offerlab is asking the provider whether it went out, and never resends it unless the provider shows it did not${e.detail ? ` (${e.detail})` : ""}`;
+      }
+      if (e.status === "undetermined") return `${prefix}send attempt undetermined — ${reason}${e.detail ? ` (${e.detail})` : ""}`;
       return `${prefix}send attempt ${e.status}${e.detail ? ` — ${e.detail}` : ""}`;
     case "sent":
       return `${prefix}sent${e.detail ? ` — ${e.detail}` : ""}`;
     case "not_sent":
+      // The event closing an undetermined send is a `failed` one, but nobody knows it was not sent.
+      if (e.reason === "outcome_unknown") return `${prefix}ended without a known outcome — ${reason}`;
       return `${prefix}not sent (${e.status})${reason ? ` — ${reason}` : ""}${e.detail ? ` (${e.detail})` : ""}`;
     case "event":
       return `${prefix}${e.status}`;
@@ -55,7 +62,9 @@ export function registerWhyCommand(program: Command, io: Io): void {
       `
 The person is every contact row with the same email or LinkedIn URL, in any offer. Shows whether a
 new campaign may start with them now (the 60-day rule, do-not-contact …), their campaigns, and a
-time-ordered story: planned, waiting (and why), attempts, sent, skipped (and why), replies.
+time-ordered story: planned, waiting (and why), attempts, sent, skipped (and why), replies. A send
+whose outcome is unknown shows how often the provider was asked and when it is asked next; one
+the provider could not tell ("undetermined") is never sent again.
 ${examples(["offerlab why jane@acme.com", "offerlab why https://www.linkedin.com/in/jane-doe --json"])}`,
     )
     .action(async (person: string, o: { json?: boolean }) => {

@@ -102,6 +102,52 @@ describe.each(testEngines())("a cron tick on %s", (engine) => {
     expect(w.mock.state.invitations).toHaveLength(0);
   });
 
+  it("unknown outcomes: each tick asks Unipile once per due check on the back-off (the send job never asks again), warns with the alert line, and settles them once Unipile answers", async () => {
+    w = await seedWorld(engine, server, { extra: 2 });
+    log = memoryLog();
+    const jobs = ["reap", "reconcile", "plan", "send"] as const;
+    await tick({ jobs });
+    w.advance(30 * 60_000);
+    // Unipile fails every send before acting: three unknown outcomes, nothing sent.
+    w.mock.fail("server_error", { times: 3, match: "POST /emails" });
+    expect(await tick({ jobs })).toMatchObject({ unknown: 3, sent: 0 });
+    // Then its email list fails too, so nothing can be settled while the ticks run every 5 s.
+    w.mock.fail("server_error", { match: "GET /emails" });
+    let reads = 0;
+    const count = ({ request }: { request: Request }) => {
+      if (request.method === "GET" && new URL(request.url).pathname.endsWith("/emails")) reads++;
+    };
+    server.events.on("request:start", count);
+    let last!: Awaited<ReturnType<typeof tick>>;
+    try {
+      for (let s = 0; s <= 510; s += 5) {
+        last = await tick({ jobs });
+        w.advance(5_000);
+      }
+    } finally {
+      server.events.removeListener("request:start", count);
+    }
+    // 103 ticks: asked at once, then about 1, 3 and 7 minutes later — not 2 × 103 times each.
+    expect(reads).toBeGreaterThanOrEqual(9);
+    expect(reads).toBeLessThanOrEqual(15);
+    expect(last.unknownOutcomes).toMatchObject({ unknown: 3, undetermined: 0 });
+    const alerts = log.parsed().filter((l) => l.level === 40 && typeof l.msg === "string" && l.msg.startsWith("3 sends with an unknown outcome, oldest "));
+    expect(alerts.length).toBeGreaterThan(100);
+    expect(alerts.at(-1)!.msg).toMatch(/^3 sends with an unknown outcome, oldest 8 min \(since 2026-03-02 09:3\d UTC\); the provider is asked again at 2026-03-02 \d\d:\d\d UTC$/);
+    expect(w.sentEmails()).toBe(0);
+
+    // Unipile answers again: at the next check each is proven not sent, then sent exactly once.
+    w.mock.clearFaults();
+    w.advance(20 * 60_000);
+    const settled = await tick({ jobs });
+    expect(settled.jobs.reconcile).toMatchObject({ status: "ok", result: { notSent: 3 } });
+    expect(settled).toMatchObject({ sent: 3, unknownOutcomes: { unknown: 0, undetermined: 0 } });
+    expect(w.sentEmails()).toBe(3);
+    expect(new Set(w.mock.state.emails.map((e) => e.to_attendees[0]!.identifier)).size).toBe(3);
+    const usage = await w.db.selectFrom("account_usage").select(["used"]).where("period", "=", "day").where("account_id", "=", w.emailAccountId).execute();
+    expect(usage.reduce((n, u) => n + u.used, 0)).toBe(3);
+  }, 120_000);
+
   it("without providers, sends nothing and says why; the database jobs still run", async () => {
     w = await seedWorld(engine, server, { extra: 1 });
     log = memoryLog();

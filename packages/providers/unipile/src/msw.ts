@@ -2,8 +2,8 @@
  * An MSW fake of Unipile API v1, faithful to the request and response shapes of the digest, backed
  * by a small in-memory world: invitations become pending and can be accepted by the test (which
  * returns the matching webhook payloads), chats and messages accumulate, emails get tracking ids
- * and can receive replies. Faults can be switched on, including "acted but the response was lost".
- * Used by this package's tests, other packages' tests and `@offerlab/sandbox`.
+ * and can receive replies. Faults can be switched on, including "acted but the response was lost"
+ * and "acted, then answered 5xx". Used by this package's tests, other packages' tests and `@offerlab/sandbox`.
  *
  * ```ts
  * const unipile = createUnipileMock();
@@ -26,6 +26,7 @@ export const unipileFaults = [
   "malformed_json",
   "timeout",
   "response_lost",
+  "server_error_after_acting",
 ] as const;
 /** A failure the fake can be switched into. */
 export type UnipileFault = (typeof unipileFaults)[number];
@@ -240,7 +241,10 @@ export function createUnipileMock(options: UnipileMockOptions = {}): UnipileMock
     return f;
   }
 
-  /** The response of a fault that answers before acting, or undefined. `response_lost` acts first. */
+  /**
+   * The response of a fault that answers before acting, or undefined. `timeout`, `response_lost`
+   * and `server_error_after_acting` act first.
+   */
   async function faultBefore(f: (typeof faults)[number] | undefined): Promise<Response | undefined> {
     if (!f) return undefined;
     switch (f.fault) {
@@ -279,6 +283,9 @@ export function createUnipileMock(options: UnipileMockOptions = {}): UnipileMock
       // A slow vendor that acts and answers too late: the worst case for the send path.
       if (f?.fault === "timeout") await delay(slowMs);
       if (f?.fault === "response_lost") return HttpResponse.error();
+      // Unipile did the work (LinkedIn or the mail server acted), then failed to answer: a 5xx
+      // whose body says nothing about what happened. The worst case besides a lost connection.
+      if (f?.fault === "server_error_after_acting") return error(500, "errors/unexpected_error", "Unexpected error");
       if (f?.fault === "malformed_json") return new HttpResponse("{\"object\": \"Chat", { status: response.ok ? response.status : 200, headers: { "content-type": "application/json" } });
       return response;
     };

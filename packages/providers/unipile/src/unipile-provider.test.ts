@@ -335,6 +335,25 @@ describe("reconciliation (safe reads only)", () => {
     expect(await unipile().reconcile({ kind: "linkedin_invitation", accountId: LI, providerId: KIM, attemptedAt: old() })).toMatchObject({ outcome: "sent" });
   });
 
+  it("'acted, then 5xx': the fake sends, answers 500, and the send is an unknown outcome that reconciles as sent", async () => {
+    mock.fail("server_error_after_acting", { times: 1, match: "POST /users/invite" });
+    expect(await rejection(unipile({ retry: { maxAttempts: 5 } }).sendInvitation({ accountId: LI, providerId: JANE }))).toMatchObject({ kind: "unknown_outcome", status: 500 });
+    expect(recorder.count()).toBe(1);
+    expect(mock.state.invitations).toHaveLength(1);
+    expect(await unipile().reconcile({ kind: "linkedin_invitation", accountId: LI, providerId: JANE, attemptedAt: new Date() })).toMatchObject({
+      outcome: "sent",
+      providerIds: { invitationId: mock.state.invitations[0]!.id, providerId: JANE },
+    });
+  });
+
+  it("invitation: before the settle window ends, no profile view is spent and the answer says when to ask again", async () => {
+    const simulated = new Date("2030-01-01T12:00:00Z");
+    const send = { kind: "linkedin_invitation" as const, accountId: LI, providerId: SAM, attemptedAt: simulated };
+    const early = await createUnipile({ apiKey: mock.apiKey, baseUrl: mock.baseUrl, now: () => new Date(simulated.getTime() + 4 * 60_000) }).reconcile(send);
+    expect(early).toEqual({ outcome: "cannot_tell", reason: expect.stringMatching(/settle window/), retryAfterMs: 6 * 60_000 });
+    expect((await recorder.requests()).map((r) => r.path)).toEqual([`${P}/users/invite/sent`]);
+  });
+
   it("measures the settle window with the injected clock (a simulated time), not the machine's", async () => {
     const simulated = new Date("2030-01-01T12:00:00Z");
     const at = (ms: number) => createUnipile({ apiKey: mock.apiKey, baseUrl: mock.baseUrl, now: () => new Date(simulated.getTime() + ms) });

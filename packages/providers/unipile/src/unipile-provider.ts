@@ -330,24 +330,32 @@ export function createUnipile(options: UnipileOptions = {}): UnipileProvider {
     if (Number.isNaN(attemptedAt.getTime())) throw invalidInput(`invalid attemptedAt: ${String(send.attemptedAt)}`, "invalid_date");
     // Look a little before the attempt: clocks of Unipile and ours differ.
     const after = new Date(attemptedAt.getTime() - 2 * 60 * 1000).toISOString();
-    const settled = now().getTime() - attemptedAt.getTime() >= settleMs;
-    const notYet: ReconcileResult = { outcome: "cannot_tell", reason: `attempt is younger than the settle window (${settleMs} ms); ask again later` };
+    const age = now().getTime() - attemptedAt.getTime();
+    const settled = age >= settleMs;
+    // Nothing can become "not sent" before the window ends, so asking sooner only spends reads.
+    const notYet: ReconcileResult = {
+      outcome: "cannot_tell",
+      reason: `attempt is younger than the settle window (${settleMs} ms); ask again later`,
+      retryAfterMs: Math.max(0, settleMs - age),
+    };
     const signal = call?.signal;
 
     if (send.kind === "linkedin_invitation") {
       // 1) The pending list is the cheapest evidence and does not count as a profile view.
       for await (const item of pages((cursor) => api.listSentInvitations({ account_id: send.accountId, limit: 100, cursor }, signal), 10)) {
-        if (item.invited_user_id === send.providerId) return { outcome: "sent", evidence: "pending in sent invitations", providerIds: { invitationId: item.id } };
+        if (item.invited_user_id === send.providerId) return { outcome: "sent", evidence: "pending in sent invitations", providerIds: { invitationId: item.id, providerId: send.providerId } };
       }
+      // The profile could still show our invitation or a fresh connection, but before the window
+      // ends no answer it gives can be "not sent": spare the profile view (~100/day) until then.
+      if (!settled) return notYet;
       // 2) The profile (a real LinkedIn profile view, counted against ~100/day).
       const profile = toLinkedInProfile(await api.getUser(send.providerId, send.accountId, signal));
-      if (profile.pendingInvitation === "sent") return { outcome: "sent", evidence: "profile shows a pending invitation from this account" };
+      if (profile.pendingInvitation === "sent") return { outcome: "sent", evidence: "profile shows a pending invitation from this account", providerIds: { providerId: send.providerId } };
       if (profile.isConnection) {
         // Connected now: either accepted already or connected some other way. Either way a new
         // invitation is pointless, so treat it as sent.
-        return { outcome: "sent", evidence: "already a 1st-degree connection" };
+        return { outcome: "sent", evidence: "already a 1st-degree connection", providerIds: { providerId: send.providerId } };
       }
-      if (!settled) return notYet;
       // Fail-closed note: LinkedIn may hold an invitation from a new account for review without
       // listing it (digest §6); such a case would read as not sent. The settle window narrows it.
       return { outcome: "not_sent", evidence: "no pending invitation in the sent list or on the profile, and not connected" };

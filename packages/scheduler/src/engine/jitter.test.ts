@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { accountGapMs, accountNextFreeAt, jitteredSendTime, seededRandom } from "./jitter.js";
+import { accountGapMs, accountNextFreeAt, jitteredSendTime, reconcileDelayMs, seededRandom } from "./jitter.js";
 import { currentWindowEnd, isInWindow, nextWindowOpening, wallClock, type SendWindow } from "./window.js";
 import { arbInstant, arbWindow } from "./arbitraries.test-support.js";
 
@@ -99,5 +99,26 @@ describe("accountGapMs", () => {
     expect(() => accountGapMs("a", { minSeconds: 10, maxSeconds: 5 })).toThrow(RangeError);
     expect(accountNextFreeAt(null, "a")).toBeNull();
     expect(accountNextFreeAt(new Date(0), "a", { minSeconds: 60, maxSeconds: 60 })?.getTime()).toBe(60_000);
+  });
+});
+
+describe("reconcileDelayMs", () => {
+  it("starts near a minute, doubles per check, stays near an hour, jittered ±20 % and deterministic", () => {
+    const MIN = 60_000;
+    for (let checks = 1; checks <= 12; checks++) {
+      const base = Math.min(60 * MIN, MIN * 2 ** (checks - 1));
+      const delays = Array.from({ length: 100 }, (_, i) => reconcileDelayMs(checks, `attempt-${i}`));
+      for (const d of delays) {
+        expect(d).toBeGreaterThanOrEqual(0.8 * base);
+        expect(d).toBeLessThanOrEqual(1.2 * base);
+      }
+      // Spread out, so that stuck sends do not come due together.
+      expect(new Set(delays).size).toBeGreaterThan(90);
+      expect(reconcileDelayMs(checks, "attempt-7")).toBe(delays[7]);
+    }
+    expect(reconcileDelayMs(10_000, "a")).toBeLessThanOrEqual(72 * MIN);
+    expect(reconcileDelayMs(0, "a")).toBe(reconcileDelayMs(1, "a"));
+    expect(reconcileDelayMs(3, "a", { firstMs: 1000, maxMs: 1000, jitter: 0 })).toBe(1000);
+    expect(() => reconcileDelayMs(1, "a", { jitter: 1 })).toThrow(RangeError);
   });
 });

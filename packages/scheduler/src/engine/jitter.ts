@@ -153,3 +153,27 @@ export function accountNextFreeAt(
 ): Date | null {
   return lastActionAt === null ? null : new Date(lastActionAt.getTime() + accountGapMs(seed, opts));
 }
+
+/** Defaults of {@link reconcileDelayMs}: first delay 1 min, doubling, capped at 1 h, ±20 %. */
+export const RECONCILE_BACKOFF = { firstMs: MINUTE, maxMs: 60 * MINUTE, jitter: 0.2 } as const;
+
+/**
+ * How long to wait before asking the provider again about a send whose outcome is unknown, after
+ * `checks` answers that settled nothing (1 for the first): `firstMs` doubled per earlier check,
+ * capped at `maxMs`, then spread by ±`jitter` (a fraction) so that many stuck sends, or many
+ * runners, never ask in lock-step or at round times. Deterministic for (`checks`, `seed`); seed it
+ * with the attempt id.
+ */
+export function reconcileDelayMs(checks: number, seed: string, opts: { firstMs?: number; maxMs?: number; jitter?: number } = {}): number {
+  const first = opts.firstMs ?? RECONCILE_BACKOFF.firstMs;
+  const max = opts.maxMs ?? RECONCILE_BACKOFF.maxMs;
+  const jitter = opts.jitter ?? RECONCILE_BACKOFF.jitter;
+  if (!(first > 0 && max >= first && jitter >= 0 && jitter < 1)) {
+    throw new RangeError(`invalid back-off: firstMs ${first}, maxMs ${max}, jitter ${jitter}`);
+  }
+  const n = Math.max(1, Math.floor(checks));
+  // 2 ** 40 is far past any cap; bounding the exponent keeps the product finite.
+  const base = Math.min(max, first * 2 ** Math.min(n - 1, 40));
+  const spread = 1 - jitter + 2 * jitter * seededRandom(`${seed}:${n}`)();
+  return Math.round(base * spread);
+}

@@ -32,6 +32,7 @@ export const reasonCodes = [
   "campaign_not_active",
   "offer_not_active",
   "not_due",
+  "outcome_unknown",
 ] as const;
 
 /** One of {@link reasonCodes}. */
@@ -69,6 +70,8 @@ const descriptions: Readonly<Record<ReasonCode, string>> = {
   campaign_not_active: "The campaign is not active.",
   offer_not_active: "The campaign's offer is paused, completed or killed: its campaigns send nothing until it is active again.",
   not_due: "The step is not due yet (its delay since the previous step has not elapsed).",
+  outcome_unknown:
+    "The provider could not tell whether this send went out (it failed mid-call and a day of checks settled nothing), so it is never sent again: a send that may have happened is not repeated on a guess.",
 };
 
 /** One human sentence explaining a reason code, for the CLI's "why". */

@@ -140,11 +140,13 @@ async function skipRow(trx: Transaction<Database>, ctx: SendContext, reason: str
     .set({ status, defer_reason: reason, last_error: reason })
     .where("id", "=", ctx.row.id)
     .execute();
+  // `sending` too: a skip the provider call found (already connected) comes after the claim
+  // marked the message sending, and must not leave it there.
   await trx
     .updateTable("messages")
     .set({ status: "failed", error_message: `not sent: ${reason}` })
     .where("send_queue_id", "=", ctx.row.id)
-    .where("status", "in", ["pending", "queued"])
+    .where("status", "in", ["pending", "queued", "sending"])
     .execute();
   await trx
     .insertInto("message_events")
@@ -487,11 +489,11 @@ async function applyResult(o: Resolved, c: Claimed, result: ProviderResult): Pro
 export async function closeAttempt(
   trx: Transaction<Database>,
   attemptId: string,
-  status: "refused" | "not_sent" | "expired" | "cancelled",
+  status: "refused" | "not_sent" | "expired" | "cancelled" | "undetermined",
   errorKind: string | null,
   message: string | null,
 ): Promise<boolean> {
-  const from = status === "not_sent" ? ["unknown"] : status === "expired" || status === "cancelled" ? ["claimed"] : ["sending", "unknown"];
+  const from = status === "not_sent" || status === "undetermined" ? ["unknown"] : status === "expired" || status === "cancelled" ? ["claimed"] : ["sending", "unknown"];
   const res = await trx
     .updateTable("send_attempts")
     .set({ status, error_kind: errorKind, error_message: message, finished_at: new Date() })

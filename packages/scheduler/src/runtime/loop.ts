@@ -1,8 +1,14 @@
 import { dispatchOne } from "./dispatch.js";
-import { reapExpired, reconcileUnknown } from "./recover.js";
+import { reapExpired, reconcileUnknown, type ReconcileOptions, type ReconcileSummary } from "./recover.js";
 import { RunnerCrash, type DispatchOutcome, type SendPathOptions } from "./types.js";
 
 export interface RunOptions extends SendPathOptions {
+  /**
+   * The reconciliation pass before sending: its bounds (see `ReconcileOptions`), or `false` when
+   * the caller runs `reconcileUnknown` itself (the cron tick does, as its own job). Default: a pass
+   * with the default bounds.
+   */
+  reconcile?: ReconcileOptions | false;
   /** Stop after this many handled rows. Default: until nothing is due. */
   max?: number;
   /** Stop when this signal aborts (SIGTERM): no new claim starts; an in-flight send finishes. */
@@ -23,12 +29,12 @@ export interface RunSummary {
   deferred: Record<string, number>;
   errors: number;
   reaped: { requeued: number; unknown: number };
-  reconciled: { sent: number; notSent: number; cannotTell: number };
+  reconciled: ReconcileSummary;
 }
 
 /**
- * One runner's tick: reap lapsed leases, reconcile unknown outcomes, then send due rows until
- * none is due. A database error (a killed connection, a Postgres restart) does not end it: it
+ * One runner's tick: reap lapsed leases, reconcile the unknown outcomes whose check is due (a
+ * bounded pass, see `reconcileUnknown`), then send due rows until none is due. A database error (a killed connection, a Postgres restart) does not end it: it
  * backs off and carries on, because every step is safe to repeat.
  */
 export async function runSendPath(options: RunOptions): Promise<RunSummary> {
@@ -38,7 +44,7 @@ export async function runSendPath(options: RunOptions): Promise<RunSummary> {
     deferred: {},
     errors: 0,
     reaped: { requeued: 0, unknown: 0 },
-    reconciled: { sent: 0, notSent: 0, cannotTell: 0 },
+    reconciled: { sent: 0, notSent: 0, cannotTell: 0, undetermined: 0, postponed: 0 },
   };
   let consecutive = 0;
   let backoff = options.errorBackoffMs ?? 250;
@@ -61,8 +67,11 @@ export async function runSendPath(options: RunOptions): Promise<RunSummary> {
   };
   const reaped = await guard(() => reapExpired(options));
   if (reaped) summary.reaped = reaped;
-  const reconciled = await guard(() => reconcileUnknown(options));
-  if (reconciled) summary.reconciled = reconciled;
+  if (options.reconcile !== false) {
+    const bounds = options.reconcile ?? {};
+    const reconciled = await guard(() => reconcileUnknown({ ...options, ...bounds }));
+    if (reconciled) summary.reconciled = reconciled;
+  }
   const max = options.max ?? Number.POSITIVE_INFINITY;
   const busyWaitMs = options.busyWaitMs ?? 2_000;
   let busySince: number | null = null;

@@ -2,7 +2,9 @@
  * The provider call of one attempt, through the kit's capability interfaces only. Runs outside any
  * transaction. Never retries: a send that may have reached the vendor is an unknown outcome.
  */
+import { jsonb } from "@offerlab/db";
 import { ProviderError } from "@offerlab/provider-kit";
+import { sql } from "kysely";
 import type { SendContext } from "./context.js";
 import type { Resolved } from "./dispatch.js";
 
@@ -63,6 +65,27 @@ async function emailThread(o: Resolved, ctx: SendContext, vendorAccount: string)
   return { replyTo: null, subject: first.subject };
 }
 
+/**
+ * Writes on the attempt, just before the call, what the call addresses (the recipient's LinkedIn
+ * member id, the chat): when the outcome is then lost (the vendor acted and answered 5xx, the
+ * connection dropped, the runner died), the reconciler needs them to look the send up, and the
+ * member id was resolved for this call only. Fenced on `sending`: false when the reaper has taken
+ * the attempt meanwhile (this runner stalled past its lease), and then the call must not start.
+ */
+async function noteCallTarget(o: Resolved, attemptId: string, ids: Record<string, string | null>): Promise<boolean> {
+  const noted = await o.db
+    .updateTable("send_attempts")
+    .set({ provider_ids: sql<Record<string, string | null>>`provider_ids || ${jsonb(ids)}` })
+    .where("id", "=", attemptId)
+    .where("status", "=", "sending")
+    .returning("id")
+    .executeTakeFirst();
+  return Boolean(noted);
+}
+
+/** The answer when the attempt was taken from this runner before its call started: nothing was sent. */
+const takenBeforeCall: ProviderResult = { kind: "unknown", reason: "the attempt's lease lapsed before the call; nothing was sent (the reconciler settles it)" };
+
 export async function callProvider(
   o: Resolved,
   ctx: SendContext,
@@ -116,6 +139,10 @@ export async function callProvider(
     }
   }
 
+  // Email needs nothing of the kind: the reconciler finds it by our send id header (the attempt id).
+  if (!(await noteCallTarget(o, attemptId, { provider_id: providerId, ...(row.channel === "linkedin_dm" && cc?.linkedin_chat_id ? { chat_id: cc.linkedin_chat_id } : {}) }))) {
+    return takenBeforeCall;
+  }
   if (row.channel === "linkedin_connect") {
     await o.crashAt?.("during_call", info);
     const res = await sender.sendInvitation({ accountId: vendorAccount, providerId, ...(row.body ? { note: row.body } : {}) }, call);

@@ -39,7 +39,8 @@ afterAll(() => server.close());
 const PG = Boolean(process.env.TEST_DATABASE_URL);
 const LEASE_MS = 60_000;
 const SEND_ID_HEADER = "x-offerlab-send-id";
-const HOLDING = ["claimed", "sending", "sent", "unknown"] as const;
+// Attempts whose quota stays reserved: in flight, sent, or possibly sent (`undetermined`).
+const HOLDING = ["claimed", "sending", "sent", "unknown", "undetermined"] as const;
 const OPEN = ["claimed", "sending", "unknown"];
 const ROW_STATES = new Set(["pending", "scheduled", "processing", "sent", "failed", "cancelled", "skipped"]);
 const TERMINAL = new Set(["sent", "failed", "cancelled", "skipped"]);
@@ -417,6 +418,7 @@ class ModelRun {
       n_called: number;
       n_msgs: number;
       n_msgs_sent: number;
+      n_msgs_sending: number;
       n_history: number;
     }>`
       SELECT q.id, q.status, q.current_attempt_id, q.attempts, q.max_attempts,
@@ -425,9 +427,10 @@ class ModelRun {
         (SELECT string_agg(a.id::text, ',') FROM send_attempts a WHERE a.send_queue_id = q.id AND a.status IN ('claimed', 'sending', 'unknown')) AS open_ids,
         (SELECT string_agg(a.status, ',') FROM send_attempts a WHERE a.send_queue_id = q.id AND a.status IN ('claimed', 'sending', 'unknown')) AS open_status,
         (SELECT count(*) FROM send_attempts a WHERE a.send_queue_id = q.id AND a.status = 'sent')::int AS n_sent,
-        (SELECT count(*) FROM send_attempts a WHERE a.send_queue_id = q.id AND a.status IN ('sending', 'sent', 'refused', 'unknown', 'not_sent'))::int AS n_called,
+        (SELECT count(*) FROM send_attempts a WHERE a.send_queue_id = q.id AND a.status IN ('sending', 'sent', 'refused', 'unknown', 'not_sent', 'undetermined'))::int AS n_called,
         (SELECT count(*) FROM messages m WHERE m.send_queue_id = q.id)::int AS n_msgs,
         (SELECT count(*) FROM messages m WHERE m.send_queue_id = q.id AND m.status = 'sent')::int AS n_msgs_sent,
+        (SELECT count(*) FROM messages m WHERE m.send_queue_id = q.id AND m.status = 'sending')::int AS n_msgs_sending,
         (SELECT count(*) FROM outreach_history h WHERE h.send_queue_id = q.id)::int AS n_history
       FROM send_queue q`.execute(w.db);
     if (rows.length !== this.rows.size) this.fail(`the queue holds ${rows.length} rows, the model enqueued ${this.rows.size}`);
@@ -443,6 +446,8 @@ class ModelRun {
       if (r.n_attempts !== r.attempts) this.fail(`${who} counts ${r.attempts} attempts but has ${r.n_attempts}`);
       if (r.n_called > r.max_attempts) this.fail(`${who} reached the provider ${r.n_called} times, max_attempts ${r.max_attempts}`);
       if (r.n_msgs !== 1) this.fail(`${who} has ${r.n_msgs} messages rows`);
+      // A message stays `sending` only while its row has an attempt open (claimed, in flight or unknown).
+      if (r.n_msgs_sending > 0 && r.n_open === 0) this.fail(`${who}: its message is still sending, but no attempt is open`);
       if (r.status === "sent") {
         if (r.n_sent !== 1 || r.n_msgs_sent !== 1 || r.n_history !== 1) this.fail(`${who}: ${r.n_sent} sent attempts, ${r.n_msgs_sent} sent messages, ${r.n_history} history rows (want 1 each)`);
       } else if (r.n_sent !== 0 || r.n_msgs_sent !== 0 || r.n_history !== 0) {

@@ -177,7 +177,7 @@ describe.each(engines)("send path basics on %s", (engine) => {
     // While unknown, nothing resends it.
     w.clock.advance(10 * 60_000);
     expect(await dispatchOne(opts(w))).toMatchObject({ kind: "idle" });
-    expect(await reconcileUnknown(opts(w))).toEqual({ sent: 1, notSent: 0, cannotTell: 0 });
+    expect(await reconcileUnknown(opts(w))).toEqual({ sent: 1, notSent: 0, cannotTell: 0, undetermined: 0, postponed: 0 });
     expect(await statusCounts(w)).toEqual({ sent: 1 });
     await expectConsistentBooks(w);
   });
