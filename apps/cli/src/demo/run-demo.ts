@@ -8,7 +8,7 @@
 import { deriveIcp, generatePositioning, generateTemplates, type LlmOptions } from "@offerlab/copy";
 import { channelActionType, SchedulingConfig, schedulingStepChannel, slugify, type MessageActionType } from "@offerlab/core";
 import { createLogger as createCronLogger, providersFromUnipile, runTick, type TickSummary } from "@offerlab/cron";
-import { accountAdmin, campaignAdmin, offerCopy, offers, type Db, type RemoteAccount } from "@offerlab/db";
+import { accountAdmin, campaignAdmin, claimDataMode, offerCopy, offers, type Db, type RemoteAccount } from "@offerlab/db";
 import { createUsageRecorder, runPipeline, type RunSummary } from "@offerlab/pipeline";
 import { createSandbox, type Sandbox, type SandboxRates } from "@offerlab/sandbox";
 import { checkLaunch, isInWindow, nextWindowOpening, selectForEnrolment, windowFromCampaign } from "@offerlab/scheduler";
@@ -82,6 +82,9 @@ async function freeSlug(db: Db, base: string): Promise<{ slug: string; run: numb
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const t0 = performance.now();
   const { db } = options;
+  // The demo fills the database with the sandbox's simulated world: it must be (or become) a
+  // sandbox database, never a live one (DataModeMismatchError otherwise).
+  await claimDataMode(db, "sandbox", { note: "offerlab demo" });
   const stage = options.onStage ?? (() => undefined);
   const weeks = options.weeks ?? 3;
   const tickMs = (options.tickMinutes ?? 30) * MINUTE;
