@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createTestDb, testEngines, type TestDb, type TestEngine } from "@offerlab/db/testing";
-import { createDb, type Database } from "@offerlab/db";
+import { createDb, dataMode, type Database } from "@offerlab/db";
 import { sql, type Kysely } from "kysely";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { run } from "./cli.js";
@@ -90,6 +90,8 @@ describe.each(inProcess)("the demo on %s", (engine) => {
 
     await expectInvariantsAndBooks(t.db, r.campaign.id, f);
     const db = t.db;
+    // The demo's database belongs to the sandbox from now on: live runs refuse it.
+    expect((await dataMode(db))?.mode).toBe("sandbox");
 
     // The command run a second time on the same database tests a second offer, in another
     // simulated world, and prints its checks. (On PGlite this is checked by the spawned runs.)
