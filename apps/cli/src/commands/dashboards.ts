@@ -1,4 +1,4 @@
-import { views, type Db } from "@offerlab/db";
+import { resolve, views, type Db } from "@offerlab/db";
 import type { Command } from "commander";
 import { openDatabase } from "../database.js";
 import { CliError, EXIT, json, table, type Io } from "../output.js";
@@ -73,16 +73,17 @@ export function registerDashboardCommands(program: Command, io: Io): void {
   program
     .command("leads")
     .description("Leads for review: contacts with their company, campaign and next send (leads_for_review)")
-    .option("--campaign <id>", "only this campaign")
+    .option("--campaign <campaign>", "only this campaign (id, slug or name)")
     .option("--min-fit <score>", "only companies with at least this fit score (1-10)")
     .option("--limit <n>", "at most n rows (default 50)")
     .option("--json", "print rows as JSON")
     .action(async (o: { campaign?: string; minFit?: string; limit?: string; json?: boolean }) => {
       const limit = positiveInt("--limit", o.limit, 50);
       const minFitScore = o.minFit === undefined ? undefined : positiveInt("--min-fit", o.minFit, 1);
-      const rows = await withDb(io, (db) =>
-        views.leadsForReview(db, { limit, ...(o.campaign ? { campaignId: o.campaign } : {}), ...(minFitScore ? { minFitScore } : {}) }),
-      );
+      const rows = await withDb(io, async (db) => {
+        const campaignId = o.campaign ? (await resolve.campaign(db, o.campaign)).id : undefined;
+        return views.leadsForReview(db, { limit, ...(campaignId ? { campaignId } : {}), ...(minFitScore ? { minFitScore } : {}) });
+      });
       print(io, o.json, rows, [
         { key: "full_name", title: "contact", max: 24 },
         { key: "title", max: 22 },
@@ -138,13 +139,13 @@ export function registerDashboardCommands(program: Command, io: Io): void {
   program
     .command("performance")
     .description("Campaign and offer performance (campaign_performance, offer_dashboard)")
-    .option("--offer <id>", "only this offer")
+    .option("--offer <offer>", "only this offer (id, slug or name)")
     .option("--json", "print both tables as JSON")
     .action(async (o: { offer?: string; json?: boolean }) => {
-      const { campaigns, offers } = await withDb(io, async (db) => ({
-        campaigns: await views.campaignPerformance(db, o.offer ? { offerId: o.offer } : {}),
-        offers: await views.offerDashboard(db, o.offer ? { offerId: o.offer } : {}),
-      }));
+      const { campaigns, offers } = await withDb(io, async (db) => {
+        const filter = o.offer ? { offerId: (await resolve.offer(db, o.offer)).id } : {};
+        return { campaigns: await views.campaignPerformance(db, filter), offers: await views.offerDashboard(db, filter) };
+      });
       if (o.json) {
         io.stdout(json({ campaigns, offers }));
         return;

@@ -94,7 +94,7 @@ ${examples(["offerlab demo", "offerlab demo --weeks 4 --json", "OFFERLAB_DATA_DI
         io.stdout(`Activity (latest)\n${table(activity, DASHBOARD_COLUMNS.activity)}\n`);
         io.stdout(whatHappened(result));
         io.stdout(
-          `\nExplore it: offerlab performance · offerlab leads --campaign ${result.campaign.id} · offerlab campaigns show ${result.campaign.slug} · offerlab why <email> · offerlab tools usage\n`,
+          `\nExplore it: offerlab performance · offerlab leads --campaign ${result.campaign.slug} · offerlab campaigns show ${result.campaign.slug} · offerlab why <email> · offerlab tools usage\n`,
         );
         if (failed.length) throw new CliError(`demo check failed: ${failed.map((c) => `${c.name} (${c.detail})`).join("; ")}`);
       } finally {
