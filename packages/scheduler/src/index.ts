@@ -11,6 +11,8 @@ export type { ReconcileSummary } from "./runtime/recover.js";
 export { runSendPath } from "./runtime/loop.js";
 export type { RunOptions, RunSummary } from "./runtime/loop.js";
 export { reserveQuota, releaseQuota, readUsage, readUsageMany, usagePeriods } from "./runtime/quota.js";
+export { readAccountCapacity } from "./runtime/standing.js";
+export type { AccountCapacity, AccountCapacityOptions } from "./runtime/standing.js";
 export { RunnerCrash } from "./runtime/types.js";
 export type { CrashPoint, DispatchOutcome, SendPathOptions, Senders } from "./runtime/types.js";
 export { planDue } from "./runtime/plan.js";
