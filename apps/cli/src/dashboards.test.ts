@@ -3,9 +3,12 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { accounts, campaignContacts, campaigns, companies, contacts, createDb, migrate, offers } from "@offerlab/db";
-import { beforeAll, describe, expect, it } from "vitest";
+import { testEngines } from "@offerlab/db/testing";
+import { reserveQuota } from "@offerlab/scheduler";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "./cli.js";
 import type { Io } from "./output.js";
+import { cliDatabase, type CliDatabase } from "./test-support/cli-db.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 
@@ -27,7 +30,7 @@ describe("dashboards and why", () => {
       const offer = await offers.create(db, { name: "Coach", type: "product", ownership: "internal", description: "d" });
       const company = (await companies.upsert(db, { offer_id: offer.id, name: "Acme", domain: "acme.com", source_tool: "manual", fit_score: 8 })).company;
       const jane = (await contacts.upsert(db, { offer_id: offer.id, company_id: company.id, source_tool: "manual", full_name: "Jane Doe", email: "jane@acme.com", status: "ready" })).contact;
-      const account = await accounts.create(db, { name: "sales@offerlab.dev", type: "email", owner: "me", email_address: "sales@offerlab.dev", daily_limit_emails: 30 });
+      const account = await accounts.create(db, { name: "sales@offerlab.dev", type: "email", owner: "me", email_address: "sales@offerlab.dev", unipile_account_id: "u-sales", daily_limit_emails: 30 });
       const campaign = await campaigns.create(db, { name: "Hiring", offer_id: offer.id, channel: "email", status: "active", account_id: account.id });
       const cc = (await campaignContacts.add(db, { campaign_id: campaign.id, contact_id: jane.id })).campaignContact;
       await db.insertInto("send_queue").values({
@@ -68,5 +71,88 @@ describe("dashboards and why", () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/neither an email address nor a LinkedIn profile URL/);
     expect((await runCli(["leads", "--limit", "0"], env)).stderr).toMatch(/--limit: must be a whole number/);
+  });
+});
+
+const DAY_MS = 86_400_000;
+
+/** Seeding and reading must fall in the same UTC day (the quota day): not in its last minute. */
+async function awayFromMidnight(): Promise<Date> {
+  const left = DAY_MS - (Date.now() % DAY_MS);
+  if (left < 60_000) await new Promise((r) => setTimeout(r, left + 1000));
+  return new Date();
+}
+
+describe.each(testEngines())("capacity and accounts list show what the send path applies, on %s", (engine) => {
+  let d: CliDatabase;
+  let nextDay: Date;
+  let cooldownEnds: Date;
+
+  beforeAll(async () => {
+    d = await cliDatabase(engine);
+    const now = await awayFromMidnight();
+    nextDay = new Date((Math.floor(now.getTime() / DAY_MS) + 1) * DAY_MS);
+    cooldownEnds = new Date(Math.ceil((now.getTime() + 2 * 3_600_000) / 60_000) * 60_000);
+    await d.seed(async (db) => {
+      const li = { type: "linkedin" as const, owner: "jo", daily_limit_connections: 20, daily_limit_messages: 40, hourly_limit: 8 };
+      // Warming week 1: 5 invitations and 10 messages a day, 2 an hour; all of today's used.
+      const warm = await accounts.create(db, { ...li, name: "li_warm", unipile_account_id: "u-warm", warming_week: 1, warming_started_at: now });
+      await accounts.create(db, { ...li, name: "li_paused", unipile_account_id: "u-paused", status: "paused" });
+      await accounts.create(db, { ...li, name: "li_limited", unipile_account_id: "u-limited", status: "limited", limited_until: cooldownEnds });
+      await accounts.create(db, { ...li, name: "li_sick", unipile_account_id: "u-sick", health_score: 20 });
+      await accounts.create(db, { name: "box_linked", type: "email", owner: "jo", email_address: "linked@jo.io", unipile_account_id: "u-box", daily_limit_emails: 40 });
+      await accounts.create(db, { name: "box_unlinked", type: "email", owner: "jo", email_address: "unlinked@jo.io", daily_limit_emails: 40 });
+      // Today's use, as the send path reserves it (account_usage); the hourly limit is not what this test is about.
+      await db.transaction().execute(async (trx) => {
+        for (let i = 0; i < 5; i++) expect(await reserveQuota(trx, { accountId: warm.id, action: "connection_request", dailyLimit: 5, hourlyLimit: 1000, now })).toBeNull();
+        for (let i = 0; i < 10; i++) expect(await reserveQuota(trx, { accountId: warm.id, action: "message", dailyLimit: 10, hourlyLimit: 1000, now })).toBeNull();
+      });
+    });
+  });
+  afterAll(async () => {
+    await d?.drop();
+  });
+
+  it("capacity: warming limits, n/a for the other type, and no with the reason whenever a send would be refused", async () => {
+    const res = await d.run(["capacity", "--json"]);
+    expect(res.code, res.stderr).toBe(0);
+    const rows = Object.fromEntries(JSON.parse(res.stdout).map((r: { name: string }) => [r.name, r]));
+    expect(rows.li_warm).toMatchObject({
+      limits: { connection_request: 5, message: 10, email: null },
+      used: { connection_request: 5, message: 10, email: null },
+      connections_remaining: 0,
+      messages_remaining: 0,
+      emails_remaining: null,
+      can_send_now: false,
+      reason: "account_warming_cap",
+      until: nextDay.toISOString(),
+    });
+    expect(rows.box_linked).toMatchObject({ connections_remaining: null, messages_remaining: null, emails_remaining: 40, can_send_now: true, reason: null });
+    expect(rows.box_unlinked).toMatchObject({ emails_remaining: 40, can_send_now: false, reason: "account_unlinked", why: expect.stringMatching(/^Not linked to Unipile/) });
+    expect(rows.li_paused).toMatchObject({ connections_remaining: 20, can_send_now: false, reason: "account_paused" });
+    expect(rows.li_limited).toMatchObject({ can_send_now: false, reason: "account_limited", until: cooldownEnds.toISOString() });
+    expect(rows.li_sick).toMatchObject({ can_send_now: false, reason: "account_unhealthy" });
+
+    const text = await d.run(["capacity"]);
+    const line = (name: string) => text.stdout.split("\n").find((l) => l.startsWith(`${name} `)) ?? "";
+    const day = nextDay.toISOString().replace("T", " ").slice(0, 16);
+    expect(line("li_warm")).toMatch(new RegExp(`^li_warm\\s+linkedin\\s+active\\s+100\\s+week 1/4\\s+0 of 5\\s+0 of 10\\s+n/a\\s+\\d of 2\\s+no: warming limit used, until ${day} UTC$`));
+    expect(line("box_unlinked")).toMatch(/^box_unlinked\s+email\s+active\s+100\s+n\/a\s+n\/a\s+40 of 40\s+10 of 10\s+no: not linked to Unipile$/);
+    expect(line("box_linked")).toMatch(/\s+yes$/);
+  });
+
+  it("accounts list answers exactly as capacity does, from the same standing", async () => {
+    const capacity = JSON.parse((await d.run(["capacity", "--json"])).stdout) as { name: string; limits: Record<string, number | null>; can_send_now: boolean; reason: string | null; until: string | null }[];
+    const listed = JSON.parse((await d.run(["accounts", "list", "--json"])).stdout) as { name: string; effective_limits: Record<string, number | null>; can_send: boolean; reason: string | null; until: string | null }[];
+    expect(listed.map((a) => a.name)).toEqual(capacity.map((c) => c.name));
+    for (const c of capacity) {
+      const a = listed.find((l) => l.name === c.name)!;
+      expect({ name: a.name, can_send: a.can_send, reason: a.reason, until: a.until }).toEqual({ name: c.name, can_send: c.can_send_now, reason: c.reason, until: c.until });
+      expect(a.effective_limits).toMatchObject({ connection_request: c.limits.connection_request, message: c.limits.message, email: c.limits.email, hourly: c.limits.hourly });
+    }
+    const text = await d.run(["accounts", "list"]);
+    expect(text.stdout).toMatch(/li_warm\s+linkedin\s+jo\s+active\s+100\s+week 1\/4\s+5 inv, 10 msg, 2\/h\s+5 inv, 10 msg\s+no: warming limit used/);
+    expect(text.stdout).toMatch(/li_paused\s+.*\s+no: paused/);
+    expect(text.stdout).toMatch(/box_unlinked\s+.*\s+no: not linked to Unipile/);
   });
 });

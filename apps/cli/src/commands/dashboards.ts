@@ -1,7 +1,9 @@
 import { resolve, views, type Db } from "@offerlab/db";
+import { readAccountCapacity } from "@offerlab/scheduler";
 import type { Command } from "commander";
 import { openDatabase } from "../database.js";
 import { CliError, EXIT, json, table, type Io } from "../output.js";
+import { capacityCells, capacityRow, CAPACITY_COLUMNS } from "./capacity-text.js";
 
 function positiveInt(flag: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -27,16 +29,8 @@ function print(io: Io, asJson: boolean | undefined, rows: Record<string, unknown
 
 /** The columns each dashboard shows in its terminal table (the demo prints the same tables). */
 export const DASHBOARD_COLUMNS = {
-  capacity: [
-    { key: "name", title: "account", max: 28 },
-    { key: "type" },
-    { key: "status" },
-    { key: "health_score", title: "health" },
-    { key: "connections_remaining", title: "invites left" },
-    { key: "messages_remaining", title: "messages left" },
-    { key: "emails_remaining", title: "emails left" },
-    { key: "can_send_now", title: "can send" },
-  ],
+  /** Over `capacityCells` rows (the scheduler's account standing, not the account_capacity view). */
+  capacity: CAPACITY_COLUMNS,
   activity: [
     { key: "occurred_at", title: "when" },
     { key: "activity_type", title: "what" },
@@ -119,11 +113,25 @@ export function registerDashboardCommands(program: Command, io: Io): void {
 
   program
     .command("capacity")
-    .description("Account capacity: limits, today's use and what remains (account_capacity)")
+    .description("Account capacity: what each account may still send today and this hour, and whether it can send now (the send path's own rules)")
     .option("--json", "print rows as JSON")
+    .addHelpText(
+      "after",
+      `
+The limits are the ones the send path applies: the configured daily limits ramped while the account
+is warming, the hourly limit over every action, and what was used this UTC day and hour (the
+counters the send path reserves). n/a: the account's type cannot do it (a LinkedIn account sends
+no email, a mailbox no invitation). "can send" is no, with the reason and until when, whenever a
+send from the account would be refused now: paused, rate-limited, disconnected, status warming,
+health below 30, not linked to Unipile, every action at its daily, warming or hourly limit, or the
+gap kept between two sends. \`offerlab accounts list\` shows the same.
+`,
+    )
     .action(async (o: { json?: boolean }) => {
-      const rows = await withDb(io, (db) => views.accountCapacity(db));
-      print(io, o.json, rows, DASHBOARD_COLUMNS.capacity, "No accounts yet.");
+      const now = new Date();
+      const caps = await withDb(io, (db) => readAccountCapacity(db, { now }));
+      if (o.json) io.stdout(json(caps.map(capacityRow)));
+      else print(io, false, caps.map(capacityCells), DASHBOARD_COLUMNS.capacity, "No accounts yet.");
     });
 
   program

@@ -1,9 +1,11 @@
 import { views } from "@offerlab/db";
 import { SANDBOX_BANNER } from "@offerlab/sandbox";
+import { readAccountCapacity } from "@offerlab/scheduler";
 import type { Command } from "commander";
 import { openDatabase } from "../database.js";
 import { runDemo, type DemoResult } from "../demo/run-demo.js";
 import { CliError, EXIT, json, table, type Io } from "../output.js";
+import { capacityCells } from "./capacity-text.js";
 import { DASHBOARD_COLUMNS } from "./dashboards.js";
 import { examples } from "./product-helpers.js";
 
@@ -85,12 +87,12 @@ ${examples(["offerlab demo", "offerlab demo --weeks 4 --json", "OFFERLAB_DATA_DI
         const [campaigns, offers, capacity, activity] = await Promise.all([
           views.campaignPerformance(db, { offerId: result.offer.id }),
           views.offerDashboard(db, { offerId: result.offer.id }),
-          views.accountCapacity(db),
+          readAccountCapacity(db),
           views.activityFeed(db, { limit: 12 }),
         ]);
         io.stdout(`\nThis was a SANDBOX run: simulated companies, people, LinkedIn and email. Nothing was sent to anyone.\n\n`);
         io.stdout(`Performance\n${table(offers, DASHBOARD_COLUMNS.offers)}\n${table(campaigns, DASHBOARD_COLUMNS.campaigns)}\n`);
-        io.stdout(`Capacity (today)\n${table(capacity, DASHBOARD_COLUMNS.capacity)}\n`);
+        io.stdout(`Capacity (today)\n${table(capacity.map(capacityCells), DASHBOARD_COLUMNS.capacity)}\n`);
         io.stdout(`Activity (latest)\n${table(activity, DASHBOARD_COLUMNS.activity)}\n`);
         io.stdout(whatHappened(result));
         io.stdout(
