@@ -12,6 +12,8 @@ export { runSendPath } from "./runtime/loop.js";
 export type { RunOptions, RunSummary } from "./runtime/loop.js";
 export { reserveQuota, releaseQuota, readUsage, readUsageMany, usagePeriods } from "./runtime/quota.js";
 export { readAccountCapacity } from "./runtime/standing.js";
+export { predictTodaysSends } from "./runtime/schedule.js";
+export type { TodaysSends, TodaysSendsOptions } from "./runtime/schedule.js";
 export type { AccountCapacity, AccountCapacityOptions } from "./runtime/standing.js";
 export { RunnerCrash } from "./runtime/types.js";
 export type { CrashPoint, DispatchOutcome, SendPathOptions, Senders } from "./runtime/types.js";
