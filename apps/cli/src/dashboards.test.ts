@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { accounts, campaignContacts, campaigns, companies, contacts, createDb, migrate, offers } from "@offerlab/db";
+import { sql } from "kysely";
 import { testEngines } from "@offerlab/db/testing";
 import { reserveQuota } from "@offerlab/scheduler";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -154,5 +155,78 @@ describe.each(testEngines())("capacity and accounts list show what the send path
     expect(text.stdout).toMatch(/li_warm\s+linkedin\s+jo\s+active\s+100\s+week 1\/4\s+5 inv, 10 msg, 2\/h\s+5 inv, 10 msg\s+no: warming limit used/);
     expect(text.stdout).toMatch(/li_paused\s+.*\s+no: paused/);
     expect(text.stdout).toMatch(/box_unlinked\s+.*\s+no: not linked to Unipile/);
+  });
+});
+
+describe.each(testEngines())("schedule shows when each send will really go out, on %s", (engine) => {
+  let d: CliDatabase;
+  let startedAt: Date;
+  const ids: Record<string, string> = {};
+
+  beforeAll(async () => {
+    d = await cliDatabase(engine);
+    startedAt = await awayFromMidnight();
+    await d.seed(async (db) => {
+      const offer = await offers.create(db, { name: "Coach", type: "product", ownership: "internal", description: "d" });
+      const company = (await companies.upsert(db, { offer_id: offer.id, name: "Acme", domain: "acme.com", source_tool: "manual" })).company;
+      // Allowed 5 invitations a day and 2 an hour; a window open (almost) all day, every day.
+      const li = await accounts.create(db, { name: "jo_linkedin", type: "linkedin", owner: "jo", unipile_account_id: "u-jo", daily_limit_connections: 5, hourly_limit: 2 });
+      const paused = await accounts.create(db, { name: "paused_linkedin", type: "linkedin", owner: "jo", unipile_account_id: "u-paused", status: "paused" });
+      const campaign = await campaigns.create(db, {
+        name: "Invites", offer_id: offer.id, channel: "linkedin", status: "active", timezone: "UTC", send_window_start: "00:00", send_window_end: "23:59:59", send_days: [1, 2, 3, 4, 5, 6, 7],
+      });
+      // The first seconds of today, as todays_schedule counts days.
+      const { rows } = await sql<{ start: Date }>`SELECT CURRENT_DATE::timestamptz AS start`.execute(db);
+      const dayStart = new Date(rows[0]!.start).getTime();
+      const queue = async (i: number, accountId: string, extra: Record<string, unknown> = {}) => {
+        const contact = (await contacts.upsert(db, {
+          offer_id: offer.id, company_id: company.id, source_tool: "manual", full_name: `Person ${i}`, linkedin_url: `https://www.linkedin.com/in/person-${i}`, connection_degree: 2, status: "ready", ...extra,
+        })).contact;
+        const cc = (await campaignContacts.add(db, { campaign_id: campaign.id, contact_id: contact.id, status: "in_progress" })).campaignContact;
+        const row = await db.insertInto("send_queue").values({
+          campaign_id: campaign.id, campaign_contact_id: cc.id, contact_id: contact.id, account_id: accountId, channel: "linkedin_connect", action_type: "connection_request",
+          sequence_step: 1, body: "Hi", scheduled_for: new Date(dayStart + i * 3000),
+        }).returning("id").executeTakeFirstOrThrow();
+        return row.id;
+      };
+      // Thirty-two invitations seconds apart, as the planner leaves them.
+      for (let i = 0; i < 32; i++) await queue(i, li.id);
+      ids.paused = await queue(40, paused.id);
+      ids.dnc = await queue(41, li.id, { global_status: "do_not_contact" });
+    });
+  });
+  afterAll(async () => {
+    await d?.drop();
+  });
+
+  it("predicts times within the daily cap, the hourly cap and the gap, and says what will not go out today and why", async () => {
+    const res = await d.run(["schedule", "--json"]);
+    expect(res.code, res.stderr).toBe(0);
+    const rows = JSON.parse(res.stdout) as { id: string; expected_at: string | null; goes_today: boolean; will_skip: boolean; held_by: string | null }[];
+    expect(rows).toHaveLength(34);
+    const going = rows.filter((r) => r.goes_today).map((r) => new Date(r.expected_at!).getTime()).sort((a, b) => a - b);
+    // More than a minute before midnight: at least the first send fits today, and never more than the caps allow.
+    expect(going.length).toBeGreaterThanOrEqual(1);
+    expect(going.length).toBeLessThanOrEqual(5);
+    const perHour = new Map<number, number>();
+    for (const t of going) perHour.set(Math.floor(t / 3_600_000), (perHour.get(Math.floor(t / 3_600_000)) ?? 0) + 1);
+    expect(Math.max(...perHour.values())).toBeLessThanOrEqual(2);
+    for (let i = 1; i < going.length; i++) expect(going[i]! - going[i - 1]!).toBeGreaterThanOrEqual(90_000);
+    expect(going[0]).toBeGreaterThanOrEqual(startedAt.getTime());
+    const invitations = rows.filter((r) => r.id !== ids.paused && r.id !== ids.dnc);
+    const later = invitations.filter((r) => !r.goes_today);
+    expect(later.length).toBe(32 - going.length);
+    // What holds them is a cap; in the last half hour before midnight the gap or the window's end can come first.
+    const late = DAY_MS - (startedAt.getTime() % DAY_MS) < 30 * 60_000;
+    const holds = late ? ["daily_cap", "hourly_cap", "min_gap", "window_closed"] : ["daily_cap", "hourly_cap"];
+    expect(later.every((r) => r.expected_at === null && !r.will_skip && holds.includes(r.held_by!))).toBe(true);
+    expect(rows.find((r) => r.id === ids.paused)).toMatchObject({ goes_today: false, will_skip: false, held_by: "account_paused" });
+    expect(rows.find((r) => r.id === ids.dnc)).toMatchObject({ goes_today: false, will_skip: true, held_by: "do_not_contact" });
+
+    const text = await d.run(["schedule"]);
+    expect(text.stdout).toMatch(/linkedin_connect\s+Person 40\s+Acme\s+Invites\s+paused_linkedin\s+pending\s+not today: paused/);
+    expect(text.stdout).toMatch(/never\s+linkedin_connect\s+Person 41\s+.*will be skipped: do not contact/);
+    if (!late) expect(text.stdout).toMatch(/not today: (daily|hourly) limit used/);
+    expect(text.stdout).toContain(`\n${going.length} of these go out today, ${33 - going.length} not today, 1 will be skipped.\n`);
   });
 });

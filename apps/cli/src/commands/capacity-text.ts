@@ -6,7 +6,7 @@
 import { describeReason, type AccountCapacity, type AccountStanding, type ReasonCode } from "@offerlab/scheduler";
 import { when } from "./product-helpers.js";
 
-/** A few words per reason, for table cells (the JSON carries the full sentence). */
+/** A few words per reason, for table cells (the JSON carries the code, and the full sentence where useful). */
 const SHORT: Partial<Record<ReasonCode, string>> = {
   account_paused: "paused",
   account_limited: "rate-limited by the provider",
@@ -18,12 +18,21 @@ const SHORT: Partial<Record<ReasonCode, string>> = {
   account_warming_cap: "warming limit used",
   hourly_cap: "hourly limit used",
   min_gap: "keeping the gap between sends",
+  window_closed: "window closed",
+  cooling_off: "60-day rule",
+  campaign_not_active: "campaign not active",
+  no_account: "no account",
 };
+
+/** A reason code in a few words (`daily_cap` → "daily limit used"); unknown codes with spaces. */
+export function reasonLabel(code: string): string {
+  return (SHORT as Record<string, string>)[code] ?? code.replace(/_/g, " ");
+}
 
 /** `yes`, or `no: <reason>[, until <UTC time>]`. */
 export function canSendText(s: Pick<AccountStanding, "canSend" | "reason" | "until">): string {
   if (s.canSend) return "yes";
-  const reason = s.reason ? (SHORT[s.reason] ?? describeReason(s.reason)) : "no";
+  const reason = s.reason ? reasonLabel(s.reason) : "no";
   return `no: ${reason}${s.until ? `, until ${when(s.until)} UTC` : ""}`;
 }
 

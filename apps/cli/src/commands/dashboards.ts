@@ -1,9 +1,9 @@
 import { resolve, views, type Db } from "@offerlab/db";
-import { readAccountCapacity } from "@offerlab/scheduler";
+import { predictTodaysSends, readAccountCapacity } from "@offerlab/scheduler";
 import type { Command } from "commander";
 import { openDatabase } from "../database.js";
 import { CliError, EXIT, json, table, type Io } from "../output.js";
-import { capacityCells, capacityRow, CAPACITY_COLUMNS } from "./capacity-text.js";
+import { capacityCells, capacityRow, CAPACITY_COLUMNS, reasonLabel } from "./capacity-text.js";
 
 function positiveInt(flag: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -94,13 +94,57 @@ export function registerDashboardCommands(program: Command, io: Io): void {
 
   program
     .command("schedule")
-    .description("Today's schedule: sends due today (todays_schedule)")
+    .description("Today's schedule: the sends queued for today (todays_schedule), each with when it will really go out within the caps, or why not today")
     .option("--limit <n>", "at most n rows (default 50)")
     .option("--json", "print rows as JSON")
+    .addHelpText(
+      "after",
+      `
+"at" is when a send was planned; the planner does not spread an account's sends over its limits,
+so many can be planned for the same minute. "expected" is when it will actually go out: the send
+path is replayed over the whole queue — each claim's own checks (campaign, person, window,
+account), the gap between two sends of an account, its daily limit per action and its hourly
+limit, counted from what it already sent today — at the cron's minute ticks. A send that will not
+go out today says why ("not today: daily limit used"), or "never" when the send path will skip
+it. It is a prediction of the queue as it stands: later plans, replies and provider refusals can
+change it.
+`,
+    )
     .action(async (o: { limit?: string; json?: boolean }) => {
-      const rows = await withDb(io, (db) => views.todaysSchedule(db, { limit: positiveInt("--limit", o.limit, 50) }));
-      print(io, o.json, rows, [
+      const limit = positiveInt("--limit", o.limit, 50);
+      const { rows, sends } = await withDb(io, async (db) => {
+        const { sends } = await predictTodaysSends(db, { now: new Date() });
+        return { rows: await views.todaysSchedule(db, { limit }), sends };
+      });
+      const out = rows.map((r) => {
+        const s = r.id ? sends.get(r.id) : undefined;
+        return {
+          ...r,
+          expected_at: s?.at ?? null,
+          goes_today: Boolean(s?.at),
+          will_skip: s?.skipped ?? false,
+          held_by: s && !s.at ? s.reason : null,
+          waits_for: s?.waited ?? [],
+        };
+      });
+      if (o.json) {
+        io.stdout(json(out));
+        return;
+      }
+      const cells = out.map((r) => ({
+        ...r,
+        expected: r.expected_at ?? (r.will_skip ? "never" : "not today"),
+        outlook: r.will_skip
+          ? `will be skipped: ${reasonLabel(r.held_by ?? "")}`
+          : !r.goes_today
+            ? `not today: ${reasonLabel(r.held_by ?? "not_due")}`
+            : r.waits_for.length
+              ? `after: ${r.waits_for.map(reasonLabel).join(", ")}`
+              : "",
+      }));
+      print(io, false, cells, [
         { key: "scheduled_for", title: "at" },
+        { key: "expected" },
         { key: "channel" },
         { key: "contact_name", title: "contact", max: 24 },
         { key: "company_name", title: "company", max: 22 },
@@ -108,7 +152,13 @@ export function registerDashboardCommands(program: Command, io: Io): void {
         { key: "account_name", title: "account", max: 20 },
         { key: "status" },
         { key: "defer_reason", title: "why waiting" },
+        { key: "outlook", max: 60 },
       ], "Nothing scheduled today.");
+      if (out.length > 0) {
+        const today = out.filter((r) => r.goes_today).length;
+        const skipped = out.filter((r) => r.will_skip).length;
+        io.stdout(`\n${today} of these go out today, ${out.length - today - skipped} not today${skipped ? `, ${skipped} will be skipped` : ""}.\n`);
+      }
     });
 
   program
