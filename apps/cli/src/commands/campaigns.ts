@@ -107,7 +107,7 @@ export function registerCampaignCommands(program: Command, io: Io): void {
     .option("--name <name>", "campaign name (required)")
     .option("--channel <channel>", `${CampaignChannel.options.join(" | ")} (required)`)
     .option("--type <type>", `${CampaignType.options.join(" | ")} (default cold_outreach, written "cold" in the slug)`)
-    .option("--accounts <accounts>", "sending accounts by id, name or email, comma-separated (required)")
+    .option("--accounts <accounts>", "sending accounts by id, name, email or Unipile id, comma-separated (required)")
     .option("--signal <signal>", "the primary signal targeted, e.g. hiring (required: part of the slug)")
     .option("--icp <segment>", "the ICP segment targeted, e.g. saas-20-200 (required: part of the slug)")
     .option("--account-label <label>", "the slug's account part (default: the account's name, or the accounts' owners)")
