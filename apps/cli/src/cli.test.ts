@@ -136,8 +136,8 @@ describe("offerlab CLI commands", () => {
     expect(JSON.parse((await runCli(["offers", "list", "--json"], env)).stdout).length).toBe(before);
 
     const unknown = await runCli(["offers", "show", "nope"], env);
-    expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toMatch(/no offer with id or slug "nope"/);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toBe('offerlab: offer "nope" not found: see offerlab offers list\n');
   });
 
   it.runIf(process.env.TEST_DATABASE_URL)("stops on a PostgreSQL database with pending migrations instead of changing it", async () => {

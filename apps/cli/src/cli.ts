@@ -1,6 +1,7 @@
 import { ValidationError } from "@offerlab/core";
 import { SANDBOX_DATA_DIR } from "@offerlab/db";
 import { isSandboxEnabled, SANDBOX_ENV } from "@offerlab/sandbox";
+import { NotFoundError } from "@offerlab/db";
 import { Command, CommanderError } from "commander";
 import { registerDashboardCommands } from "./commands/dashboards.js";
 import { registerDbCommands } from "./commands/db.js";
@@ -85,6 +86,11 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
     }
     if (ValidationError.isInstance(error)) {
       io.stderr(`offerlab: invalid ${error.subject}; nothing was written:\n${error.issues.map((i) => `  - ${i.field}: ${i.message}`).join("\n")}\n`);
+      return EXIT.usage;
+    }
+    // An offer, campaign, account or template that a reference names none of (or several).
+    if (NotFoundError.isInstance(error)) {
+      io.stderr(`offerlab: ${error.message}\n`);
       return EXIT.usage;
     }
     if (error instanceof CliError) {

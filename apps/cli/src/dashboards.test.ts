@@ -3,9 +3,13 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { accounts, campaignContacts, campaigns, companies, contacts, createDb, migrate, offers } from "@offerlab/db";
-import { beforeAll, describe, expect, it } from "vitest";
+import { sql } from "kysely";
+import { testEngines } from "@offerlab/db/testing";
+import { reserveQuota } from "@offerlab/scheduler";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "./cli.js";
 import type { Io } from "./output.js";
+import { cliDatabase, type CliDatabase } from "./test-support/cli-db.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 
@@ -27,7 +31,7 @@ describe("dashboards and why", () => {
       const offer = await offers.create(db, { name: "Coach", type: "product", ownership: "internal", description: "d", status: "active" });
       const company = (await companies.upsert(db, { offer_id: offer.id, name: "Acme", domain: "acme.com", source_tool: "manual", fit_score: 8 })).company;
       const jane = (await contacts.upsert(db, { offer_id: offer.id, company_id: company.id, source_tool: "manual", full_name: "Jane Doe", email: "jane@acme.com", status: "ready" })).contact;
-      const account = await accounts.create(db, { name: "sales@offerlab.dev", type: "email", owner: "me", email_address: "sales@offerlab.dev", daily_limit_emails: 30 });
+      const account = await accounts.create(db, { name: "sales@offerlab.dev", type: "email", owner: "me", email_address: "sales@offerlab.dev", unipile_account_id: "u-sales", daily_limit_emails: 30 });
       const campaign = await campaigns.create(db, { name: "Hiring", offer_id: offer.id, channel: "email", status: "active", account_id: account.id });
       const cc = (await campaignContacts.add(db, { campaign_id: campaign.id, contact_id: jane.id })).campaignContact;
       await db.insertInto("send_queue").values({
@@ -136,5 +140,161 @@ describe("sends with an unknown outcome", () => {
     expect(lee.stdout).toMatch(/Hiring · step 1: send attempt undetermined — The provider could not tell whether this send went out .* never sent again/);
     const story = JSON.parse((await runCli(["why", "lee@acme.com", "--json"], env)).stdout);
     expect(story.sends).toEqual([expect.objectContaining({ status: "failed", defer_reason: "outcome_unknown", why: expect.stringMatching(/could not tell whether this send went out/) })]);
+  });
+});
+
+const DAY_MS = 86_400_000;
+
+/** Seeding and reading must fall in the same UTC day (the quota day): not in its last minute. */
+async function awayFromMidnight(): Promise<Date> {
+  const left = DAY_MS - (Date.now() % DAY_MS);
+  if (left < 60_000) await new Promise((r) => setTimeout(r, left + 1000));
+  return new Date();
+}
+
+describe.each(testEngines())("capacity and accounts list show what the send path applies, on %s", (engine) => {
+  let d: CliDatabase;
+  let nextDay: Date;
+  let cooldownEnds: Date;
+
+  beforeAll(async () => {
+    d = await cliDatabase(engine);
+    const now = await awayFromMidnight();
+    nextDay = new Date((Math.floor(now.getTime() / DAY_MS) + 1) * DAY_MS);
+    cooldownEnds = new Date(Math.ceil((now.getTime() + 2 * 3_600_000) / 60_000) * 60_000);
+    await d.seed(async (db) => {
+      const li = { type: "linkedin" as const, owner: "jo", daily_limit_connections: 20, daily_limit_messages: 40, hourly_limit: 8 };
+      // Warming week 1: 5 invitations and 10 messages a day, 2 an hour; all of today's used.
+      const warm = await accounts.create(db, { ...li, name: "li_warm", unipile_account_id: "u-warm", warming_week: 1, warming_started_at: now });
+      await accounts.create(db, { ...li, name: "li_paused", unipile_account_id: "u-paused", status: "paused" });
+      await accounts.create(db, { ...li, name: "li_limited", unipile_account_id: "u-limited", status: "limited", limited_until: cooldownEnds });
+      await accounts.create(db, { ...li, name: "li_sick", unipile_account_id: "u-sick", health_score: 20 });
+      await accounts.create(db, { name: "box_linked", type: "email", owner: "jo", email_address: "linked@jo.io", unipile_account_id: "u-box", daily_limit_emails: 40 });
+      await accounts.create(db, { name: "box_unlinked", type: "email", owner: "jo", email_address: "unlinked@jo.io", daily_limit_emails: 40 });
+      // Today's use, as the send path reserves it (account_usage); the hourly limit is not what this test is about.
+      await db.transaction().execute(async (trx) => {
+        for (let i = 0; i < 5; i++) expect(await reserveQuota(trx, { accountId: warm.id, action: "connection_request", dailyLimit: 5, hourlyLimit: 1000, now })).toBeNull();
+        for (let i = 0; i < 10; i++) expect(await reserveQuota(trx, { accountId: warm.id, action: "message", dailyLimit: 10, hourlyLimit: 1000, now })).toBeNull();
+      });
+    });
+  });
+  afterAll(async () => {
+    await d?.drop();
+  });
+
+  it("capacity: warming limits, n/a for the other type, and no with the reason whenever a send would be refused", async () => {
+    const res = await d.run(["capacity", "--json"]);
+    expect(res.code, res.stderr).toBe(0);
+    const rows = Object.fromEntries(JSON.parse(res.stdout).map((r: { name: string }) => [r.name, r]));
+    expect(rows.li_warm).toMatchObject({
+      limits: { connection_request: 5, message: 10, email: null },
+      used: { connection_request: 5, message: 10, email: null },
+      connections_remaining: 0,
+      messages_remaining: 0,
+      emails_remaining: null,
+      can_send_now: false,
+      reason: "account_warming_cap",
+      until: nextDay.toISOString(),
+    });
+    expect(rows.box_linked).toMatchObject({ connections_remaining: null, messages_remaining: null, emails_remaining: 40, can_send_now: true, reason: null });
+    expect(rows.box_unlinked).toMatchObject({ emails_remaining: 40, can_send_now: false, reason: "account_unlinked", why: expect.stringMatching(/^Not linked to Unipile/) });
+    expect(rows.li_paused).toMatchObject({ connections_remaining: 20, can_send_now: false, reason: "account_paused" });
+    expect(rows.li_limited).toMatchObject({ can_send_now: false, reason: "account_limited", until: cooldownEnds.toISOString() });
+    expect(rows.li_sick).toMatchObject({ can_send_now: false, reason: "account_unhealthy" });
+
+    const text = await d.run(["capacity"]);
+    const line = (name: string) => text.stdout.split("\n").find((l) => l.startsWith(`${name} `)) ?? "";
+    const day = nextDay.toISOString().replace("T", " ").slice(0, 16);
+    expect(line("li_warm")).toMatch(new RegExp(`^li_warm\\s+linkedin\\s+active\\s+100\\s+week 1/4\\s+0 of 5\\s+0 of 10\\s+n/a\\s+\\d of 2\\s+no: warming limit used, until ${day} UTC$`));
+    expect(line("box_unlinked")).toMatch(/^box_unlinked\s+email\s+active\s+100\s+n\/a\s+n\/a\s+40 of 40\s+10 of 10\s+no: not linked to Unipile$/);
+    expect(line("box_linked")).toMatch(/\s+yes$/);
+  });
+
+  it("accounts list answers exactly as capacity does, from the same standing", async () => {
+    const capacity = JSON.parse((await d.run(["capacity", "--json"])).stdout) as { name: string; limits: Record<string, number | null>; can_send_now: boolean; reason: string | null; until: string | null }[];
+    const listed = JSON.parse((await d.run(["accounts", "list", "--json"])).stdout) as { name: string; effective_limits: Record<string, number | null>; can_send: boolean; reason: string | null; until: string | null }[];
+    expect(listed.map((a) => a.name)).toEqual(capacity.map((c) => c.name));
+    for (const c of capacity) {
+      const a = listed.find((l) => l.name === c.name)!;
+      expect({ name: a.name, can_send: a.can_send, reason: a.reason, until: a.until }).toEqual({ name: c.name, can_send: c.can_send_now, reason: c.reason, until: c.until });
+      expect(a.effective_limits).toMatchObject({ connection_request: c.limits.connection_request, message: c.limits.message, email: c.limits.email, hourly: c.limits.hourly });
+    }
+    const text = await d.run(["accounts", "list"]);
+    expect(text.stdout).toMatch(/li_warm\s+linkedin\s+jo\s+active\s+100\s+week 1\/4\s+5 inv, 10 msg, 2\/h\s+5 inv, 10 msg\s+no: warming limit used/);
+    expect(text.stdout).toMatch(/li_paused\s+.*\s+no: paused/);
+    expect(text.stdout).toMatch(/box_unlinked\s+.*\s+no: not linked to Unipile/);
+  });
+});
+
+describe.each(testEngines())("schedule shows when each send will really go out, on %s", (engine) => {
+  let d: CliDatabase;
+  let startedAt: Date;
+  const ids: Record<string, string> = {};
+
+  beforeAll(async () => {
+    d = await cliDatabase(engine);
+    startedAt = await awayFromMidnight();
+    await d.seed(async (db) => {
+      const offer = await offers.create(db, { name: "Coach", type: "product", ownership: "internal", description: "d" });
+      const company = (await companies.upsert(db, { offer_id: offer.id, name: "Acme", domain: "acme.com", source_tool: "manual" })).company;
+      // Allowed 5 invitations a day and 2 an hour; a window open (almost) all day, every day.
+      const li = await accounts.create(db, { name: "jo_linkedin", type: "linkedin", owner: "jo", unipile_account_id: "u-jo", daily_limit_connections: 5, hourly_limit: 2 });
+      const paused = await accounts.create(db, { name: "paused_linkedin", type: "linkedin", owner: "jo", unipile_account_id: "u-paused", status: "paused" });
+      const campaign = await campaigns.create(db, {
+        name: "Invites", offer_id: offer.id, channel: "linkedin", status: "active", timezone: "UTC", send_window_start: "00:00", send_window_end: "23:59:59", send_days: [1, 2, 3, 4, 5, 6, 7],
+      });
+      // The first seconds of today, as todays_schedule counts days.
+      const { rows } = await sql<{ start: Date }>`SELECT CURRENT_DATE::timestamptz AS start`.execute(db);
+      const dayStart = new Date(rows[0]!.start).getTime();
+      const queue = async (i: number, accountId: string, extra: Record<string, unknown> = {}) => {
+        const contact = (await contacts.upsert(db, {
+          offer_id: offer.id, company_id: company.id, source_tool: "manual", full_name: `Person ${i}`, linkedin_url: `https://www.linkedin.com/in/person-${i}`, connection_degree: 2, status: "ready", ...extra,
+        })).contact;
+        const cc = (await campaignContacts.add(db, { campaign_id: campaign.id, contact_id: contact.id, status: "in_progress" })).campaignContact;
+        const row = await db.insertInto("send_queue").values({
+          campaign_id: campaign.id, campaign_contact_id: cc.id, contact_id: contact.id, account_id: accountId, channel: "linkedin_connect", action_type: "connection_request",
+          sequence_step: 1, body: "Hi", scheduled_for: new Date(dayStart + i * 3000),
+        }).returning("id").executeTakeFirstOrThrow();
+        return row.id;
+      };
+      // Thirty-two invitations seconds apart, as the planner leaves them.
+      for (let i = 0; i < 32; i++) await queue(i, li.id);
+      ids.paused = await queue(40, paused.id);
+      ids.dnc = await queue(41, li.id, { global_status: "do_not_contact" });
+    });
+  });
+  afterAll(async () => {
+    await d?.drop();
+  });
+
+  it("predicts times within the daily cap, the hourly cap and the gap, and says what will not go out today and why", async () => {
+    const res = await d.run(["schedule", "--json"]);
+    expect(res.code, res.stderr).toBe(0);
+    const rows = JSON.parse(res.stdout) as { id: string; expected_at: string | null; goes_today: boolean; will_skip: boolean; held_by: string | null }[];
+    expect(rows).toHaveLength(34);
+    const going = rows.filter((r) => r.goes_today).map((r) => new Date(r.expected_at!).getTime()).sort((a, b) => a - b);
+    // More than a minute before midnight: at least the first send fits today, and never more than the caps allow.
+    expect(going.length).toBeGreaterThanOrEqual(1);
+    expect(going.length).toBeLessThanOrEqual(5);
+    const perHour = new Map<number, number>();
+    for (const t of going) perHour.set(Math.floor(t / 3_600_000), (perHour.get(Math.floor(t / 3_600_000)) ?? 0) + 1);
+    expect(Math.max(...perHour.values())).toBeLessThanOrEqual(2);
+    for (let i = 1; i < going.length; i++) expect(going[i]! - going[i - 1]!).toBeGreaterThanOrEqual(90_000);
+    expect(going[0]).toBeGreaterThanOrEqual(startedAt.getTime());
+    const invitations = rows.filter((r) => r.id !== ids.paused && r.id !== ids.dnc);
+    const later = invitations.filter((r) => !r.goes_today);
+    expect(later.length).toBe(32 - going.length);
+    // What holds them is a cap; in the last half hour before midnight the gap or the window's end can come first.
+    const late = DAY_MS - (startedAt.getTime() % DAY_MS) < 30 * 60_000;
+    const holds = late ? ["daily_cap", "hourly_cap", "min_gap", "window_closed"] : ["daily_cap", "hourly_cap"];
+    expect(later.every((r) => r.expected_at === null && !r.will_skip && holds.includes(r.held_by!))).toBe(true);
+    expect(rows.find((r) => r.id === ids.paused)).toMatchObject({ goes_today: false, will_skip: false, held_by: "account_paused" });
+    expect(rows.find((r) => r.id === ids.dnc)).toMatchObject({ goes_today: false, will_skip: true, held_by: "do_not_contact" });
+
+    const text = await d.run(["schedule"]);
+    expect(text.stdout).toMatch(/linkedin_connect\s+Person 40\s+Acme\s+Invites\s+paused_linkedin\s+pending\s+not today: paused/);
+    expect(text.stdout).toMatch(/never\s+linkedin_connect\s+Person 41\s+.*will be skipped: do not contact/);
+    if (!late) expect(text.stdout).toMatch(/not today: (daily|hourly) limit used/);
+    expect(text.stdout).toContain(`\n${going.length} of these go out today, ${33 - going.length} not today, 1 will be skipped.\n`);
   });
 });

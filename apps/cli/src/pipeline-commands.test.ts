@@ -247,7 +247,7 @@ describe("bad input to the pipeline commands: exit 2, a clear message, nothing w
       [["discover", "companies", "--sandbox"], /--offer: required/],
       [["discover", "companies", "--offer", "coach", "--sandbox", "--budget", "-3"], /--budget: must be a number of credits ≥ 0 \(got "-3"\)/],
       [["discover", "companies", "--offer", "coach", "--sandbox", "--min-fit", "11"], /--min-fit: must be a whole number from 1 to 10 \(got "11"\)/],
-      [["discover", "people", "--offer", "nope", "--sandbox"], /--offer: no offer with id or slug "nope"/],
+      [["discover", "people", "--offer", "nope", "--sandbox"], /^offerlab: offer "nope" not found: see offerlab offers list\n$/m],
       [["scrape", "--offer", "coach", "--sandbox", "--paths", "careers"], /--paths: each path must start with "\/"/],
       [["discover", "companies", "--resume", "not-a-run", "--sandbox"], /--resume: no pipeline run "not-a-run"/],
     ];
@@ -344,7 +344,7 @@ describe("import and export CSV", () => {
       [["import", "companies", cols, "--offer", "coach"], /no column maps to name or domain \(columns: "Owner", "Notes"\); use --map "<column>=domain"/],
       [["import", "companies", cols, "--offer", "coach", "--map", "Owner"], /--map: "Owner" is not "<column>=<field>"/],
       [["import", "companies", cols, "--offer", "coach", "--map", "Owner=boss"], /--map: "boss" is not a companies field/],
-      [["import", "companies", cols, "--offer", "nope"], /--offer: no offer with id or slug "nope"/],
+      [["import", "companies", cols, "--offer", "nope"], /^offerlab: offer "nope" not found: see offerlab offers list\n$/m],
     ];
     for (const [args, message] of cases) {
       const res = spawnCli(args, env);

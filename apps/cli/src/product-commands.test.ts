@@ -155,7 +155,7 @@ describe("offers new, templates, offers edit and status", () => {
     expect(table.stdout).toMatch(/email\s+1\s+approved\s+ok/);
     const unknown = await runCli(["templates", "approve", "zzzzzzzz"], env);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/zzzzzzzz: is not a template id/);
+    expect(unknown.stderr).toBe('offerlab: template "zzzzzzzz" not found: see offerlab templates list\n');
     expect((await runCli(["templates", "approve"], env)).stderr).toMatch(/name templates to approve/);
   });
 
@@ -299,7 +299,9 @@ describe("accounts", () => {
     const resume = await runCli(["accounts", "resume", "sales@acme.io"], env);
     expect(resume.code).toBe(2);
     expect(resume.stderr).toMatch(/cannot go from disconnected to active.*offerlab accounts sync/);
-    expect((await runCli(["accounts", "pause", "nobody"], env)).stderr).toMatch(/account: no account with id, name or email "nobody"/);
+    const nobody = await runCli(["accounts", "pause", "nobody"], env);
+    expect(nobody.code).toBe(2);
+    expect(nobody.stderr).toBe('offerlab: account "nobody" not found: see offerlab accounts list\n');
 
     const shown = await runCli(["accounts", "limits", "jane_linkedin"], env);
     expect(shown.stdout).toMatch(/invitations a day\s+40/);
@@ -385,7 +387,7 @@ describe("campaigns", () => {
     expect(res.stderr).toMatch(/--min-fit: must be a whole number from 1 to 10 \(got "12"\)/);
     const many = await runCli(["campaigns", "create", "--offer", "nope", "--name", "X", "--channel", "fax", "--accounts", "ghost"], env);
     expect(many.code).toBe(2);
-    for (const field of ["offer: no offer", "channel: must be one of email, linkedin, multi", "accounts: no account", "target_criteria.signal: is required", "target_criteria.icp_target: is required"]) {
+    for (const field of ['offer: offer "nope" not found: see offerlab offers list', "channel: must be one of email, linkedin, multi", 'accounts: account "ghost" not found: see offerlab accounts list', "target_criteria.signal: is required", "target_criteria.icp_target: is required"]) {
       expect(many.stderr).toContain(field);
     }
     expect((await runCli(["campaigns", "create", "--name", "X"], env)).stderr).toMatch(/missing --offer, --channel/);
@@ -498,13 +500,13 @@ describe("campaigns", () => {
     const refused = await runCli(["campaigns", "launch", dead], env);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/it was not launched/);
-    expect(refused.stderr).toMatch(/account_ids: no email account of the campaign can send, so its email steps would never go out: unlinked@ramp\.io: The sending account is not linked to Unipile .* gone@ramp\.io: The sending account is disconnected/);
+    expect(refused.stderr).toMatch(/account_ids: no email account of the campaign can send, so its email steps would never go out: unlinked@ramp\.io: Not linked to Unipile.* gone@ramp\.io: The sending account is disconnected/);
     expect(JSON.parse((await runCli(["campaigns", "show", dead, "--json"], env)).stdout).status).toBe("draft");
 
     const mixed = await create("mixed", "unlinked@ramp.io,ann@ramp.io");
     const launched = await runCli(["campaigns", "launch", mixed, "--json"], env);
     expect(launched.code, launched.stderr).toBe(0);
-    expect(JSON.parse(launched.stdout).warnings).toEqual(expect.arrayContaining([expect.stringMatching(/^some email accounts of the campaign cannot send, and the others do their work: unlinked@ramp\.io: The sending account is not linked to Unipile/)]));
+    expect(JSON.parse(launched.stdout).warnings).toEqual(expect.arrayContaining([expect.stringMatching(/^some email accounts of the campaign cannot send, and the others do their work: unlinked@ramp\.io: Not linked to Unipile/)]));
     await runCli(["campaigns", "cancel", mixed, "--yes"], env);
   });
 

@@ -30,9 +30,8 @@ import {
 } from "@offerlab/core";
 import { sql, type Kysely } from "kysely";
 import type { Database } from "./database.generated.js";
-import { accounts, campaigns, offers, type Account, type Campaign, type DbOrTrx, type Offer } from "./repositories.js";
+import { accounts, campaigns, NotFoundError, offers, resolve, type Account, type Campaign, type DbOrTrx, type Offer } from "./repositories.js";
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DAY_MS = 86_400_000;
 
 async function inTransaction<T>(db: DbOrTrx, run: (trx: DbOrTrx) => Promise<T>): Promise<T> {
@@ -110,31 +109,11 @@ function ownerOf(remote: RemoteAccount): string {
 
 export const accountAdmin = {
   /**
-   * An account by id, exact name, provider account id or email address. Throws a ValidationError
-   * when none matches or when a name matches several (use the id then).
+   * An account by id, exact name, provider account id or email address ({@link resolve}`.account`).
+   * Throws a NotFoundError when none matches or when a name matches several (use the id then).
    */
-  async find(db: DbOrTrx, ref: string): Promise<Account> {
-    const r = ref.trim();
-    const email = normalizeEmail(r);
-    const rows = await db
-      .selectFrom("accounts")
-      .selectAll()
-      .where((eb) =>
-        eb.or([
-          ...(UUID_RE.test(r) ? [eb("id", "=", r)] : []),
-          eb("name", "=", r),
-          eb("unipile_account_id", "=", r),
-          ...(email ? [eb("email_address", "=", email)] : []),
-        ]),
-      )
-      .execute();
-    const exact = rows.find((a) => a.id === r) ?? rows.find((a) => a.unipile_account_id === r);
-    if (exact) return exact;
-    if (rows.length === 1) return rows[0]!;
-    if (rows.length === 0) throw new ValidationError("account", [{ field: "account", message: `no account with id, name or email "${ref}" (see \`offerlab accounts list\`)` }]);
-    throw new ValidationError("account", [
-      { field: "account", message: `"${ref}" names ${rows.length} accounts (${rows.map((a) => a.id).join(", ")}); pass the id` },
-    ]);
+  find(db: DbOrTrx, ref: string): Promise<Account> {
+    return resolve.account(db, ref);
   },
 
   /**
@@ -400,10 +379,9 @@ function campaignAccountIds(c: Pick<Campaign, "account_id" | "account_ids">): st
   return [...ids];
 }
 
-async function requireCampaign(db: DbOrTrx, ref: string): Promise<Campaign> {
-  const c = await campaigns.get(db, ref.trim());
-  if (!c) throw new ValidationError("campaign", [{ field: "campaign", message: `no campaign with id or slug "${ref}" (see \`offerlab campaigns list\`)` }]);
-  return c;
+/** A campaign by id, slug or name ({@link resolve}`.campaign`); a NotFoundError otherwise. */
+function requireCampaign(db: DbOrTrx, ref: string): Promise<Campaign> {
+  return resolve.campaign(db, ref);
 }
 
 function slugPart(field: string, value: string | undefined, issues: FieldIssue[], what: string): string {
@@ -416,7 +394,7 @@ function slugPart(field: string, value: string | undefined, issues: FieldIssue[]
 }
 
 export const campaignAdmin = {
-  /** A campaign by id or slug; throws a ValidationError naming the reference when there is none. */
+  /** A campaign by id, slug or name; throws a NotFoundError naming the reference when there is none. */
   get: requireCampaign,
 
   /** Campaigns, newest first, with enrolment counts. */
@@ -449,8 +427,13 @@ export const campaignAdmin = {
    */
   async create(db: DbOrTrx, req: CampaignCreateRequest): Promise<Campaign> {
     const issues: FieldIssue[] = [];
-    const offer: Offer | undefined = await offers.get(db, req.offer);
-    if (!offer) issues.push({ field: "offer", message: `no offer with id or slug "${req.offer}" (see \`offerlab offers list\`)` });
+    let offer: Offer | undefined;
+    try {
+      offer = await resolve.offer(db, req.offer);
+    } catch (error) {
+      if (!NotFoundError.isInstance(error)) throw error;
+      issues.push({ field: "offer", message: error.message });
+    }
     const channel = CampaignChannel.safeParse(req.channel);
     if (!channel.success) issues.push({ field: "channel", message: `must be one of ${CampaignChannel.options.join(", ")} (got "${req.channel}")` });
     const type = CampaignType.safeParse(req.campaign_type ?? "cold_outreach");
@@ -468,8 +451,8 @@ export const campaignAdmin = {
           refs.push({ id: a.id, name: a.name, type: a.type });
         }
       } catch (error) {
-        if (!ValidationError.isInstance(error)) throw error;
-        issues.push(...error.issues.map((i) => ({ field: "accounts", message: i.message })));
+        if (!NotFoundError.isInstance(error)) throw error;
+        issues.push({ field: "accounts", message: error.message });
       }
     }
 

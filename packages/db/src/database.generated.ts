@@ -651,6 +651,7 @@ export interface TodaysQueueView {
   account_name: string | null;
   account_status: string | null;
   account_can_send: boolean | null;
+  due_at: Date | null;
 }
 
 export interface TodaysScheduleView {

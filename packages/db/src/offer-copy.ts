@@ -25,11 +25,10 @@ import {
 import { sql, type Kysely, type Selectable } from "kysely";
 import type { Database } from "./database.generated.js";
 import { jsonb } from "./jsonb.js";
-import { offers, OfferCreateInput, type DbOrTrx, type Offer } from "./repositories.js";
+import { offers, OfferCreateInput, resolve, type DbOrTrx, type Offer } from "./repositories.js";
 
 export type MessageTemplate = Selectable<Database["message_templates"]>;
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DOCS = ["positioning", "icp", "email_templates", "linkedin_templates"] as const;
 
 async function inTransaction<T>(db: DbOrTrx, run: (trx: DbOrTrx) => Promise<T>): Promise<T> {
@@ -151,10 +150,9 @@ function encodeOffer(values: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-async function requireOffer(db: DbOrTrx, idOrSlug: string): Promise<Offer> {
-  const offer = await offers.get(db, idOrSlug);
-  if (!offer) throw new ValidationError("offer", [{ field: "offer", message: `no offer with id or slug "${idOrSlug}"` }]);
-  return offer;
+/** An offer by id, slug or name ({@link resolve}`.offer`); a NotFoundError otherwise. */
+function requireOffer(db: DbOrTrx, ref: string): Promise<Offer> {
+  return resolve.offer(db, ref);
 }
 
 /**
@@ -280,26 +278,16 @@ export const messageTemplates = {
   },
 
   /**
-   * Templates by id or unique id prefix (at least 8 characters, as `templates list` shows them).
-   * Throws a ValidationError naming each reference that matches none or several.
+   * Templates by id, unique id prefix (at least 8 characters, as `templates list` shows them) or
+   * name ({@link resolve}`.template`), each once, in the order given. Throws a NotFoundError for
+   * the first reference that matches none or several.
    */
   async find(db: DbOrTrx, refs: readonly string[]): Promise<MessageTemplate[]> {
-    const issues: { field: string; message: string }[] = [];
     const found: MessageTemplate[] = [];
     for (const ref of refs) {
-      const r = ref.trim().toLowerCase();
-      if (!UUID_RE.test(r) && !/^[0-9a-f-]{8,36}$/.test(r)) {
-        issues.push({ field: ref, message: "is not a template id (a UUID, or its first 8 characters or more)" });
-        continue;
-      }
-      const rows = UUID_RE.test(r)
-        ? await db.selectFrom("message_templates").selectAll().where("id", "=", r).execute()
-        : await db.selectFrom("message_templates").selectAll().where(sql<string>`id::text`, "like", `${r}%`).limit(2).execute();
-      if (rows.length === 0) issues.push({ field: ref, message: "matches no template (see `offerlab templates list`)" });
-      else if (rows.length > 1) issues.push({ field: ref, message: "matches several templates; give more characters of the id" });
-      else if (!found.some((f) => f.id === rows[0]!.id)) found.push(rows[0]!);
+      const t = await resolve.template(db, ref);
+      if (!found.some((f) => f.id === t.id)) found.push(t);
     }
-    if (issues.length) throw new ValidationError("template reference", issues);
     return found;
   },
 

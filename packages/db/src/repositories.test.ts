@@ -1,6 +1,6 @@
 import { ValidationError } from "@offerlab/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { accounts, campaignContacts, campaigns, companies, contacts, offers, toolUsage, tools } from "./repositories.js";
+import { accounts, campaignContacts, campaigns, companies, contacts, NotFoundError, offers, resolve, toolUsage, tools } from "./repositories.js";
 import { createTestDb, testEngines, type TestDb } from "./testing.js";
 
 const offerInput = { name: "AI Sales Coach", type: "product", ownership: "internal", description: "Cuts ramp time." };
@@ -153,6 +153,56 @@ describe.each(testEngines())("repositories on %s", (engine) => {
       expect(tool?.total_credits_used).toBe(2);
       expect(tool?.last_error).toBe("timeout");
       await expect(toolUsage.record(t.db, { tool: "nope", action: "x", status: "success" })).rejects.toThrow(/unknown tool "nope"/);
+    });
+  });
+  describe("resolve: the rows people name", () => {
+    const miss = async (p: Promise<unknown>) => {
+      const e = await p.then(() => null, (err: unknown) => err);
+      expect(NotFoundError.isInstance(e), String(e)).toBe(true);
+      return (e as NotFoundError).message;
+    };
+
+    it("finds an offer and a campaign by id, slug or name, and never casts a slug to a uuid", async () => {
+      const offer = await offers.create(t.db, { ...offerInput, name: "Resolve Me", slug: "resolve-me" });
+      expect((await resolve.offer(t.db, offer.id)).id).toBe(offer.id);
+      expect((await resolve.offer(t.db, offer.id.toUpperCase())).id).toBe(offer.id);
+      expect((await resolve.offer(t.db, " resolve-me ")).id).toBe(offer.id);
+      expect((await resolve.offer(t.db, "resolve me")).id).toBe(offer.id);
+      expect(await miss(resolve.offer(t.db, "resolve-you"))).toBe('offer "resolve-you" not found: see offerlab offers list');
+      expect(await miss(resolve.offer(t.db, "00000000-0000-4000-8000-000000000000"))).toBe(
+        'offer "00000000-0000-4000-8000-000000000000" not found: see offerlab offers list',
+      );
+      expect(await miss(resolve.offer(t.db, "  "))).toBe('offer "  " not found: see offerlab offers list');
+      // Two offers may share a name (slugs are unique): the name is then ambiguous, the slug is not.
+      const twin = await offers.create(t.db, { ...offerInput, name: "Resolve Me", slug: "resolve-me-2" });
+      expect(await miss(resolve.offer(t.db, "Resolve Me"))).toMatch(/^offer "Resolve Me" is ambiguous: it names 2 offers \(.+\); pass the id/);
+      expect((await resolve.offer(t.db, "resolve-me-2")).id).toBe(twin.id);
+
+      const campaign = await campaigns.create(t.db, { name: "Spring Push", offer_id: offer.id, channel: "email", campaign_slug: "cold-resolve-me-email-x-y-z" });
+      expect((await resolve.campaign(t.db, campaign.id)).id).toBe(campaign.id);
+      expect((await resolve.campaign(t.db, "cold-resolve-me-email-x-y-z")).id).toBe(campaign.id);
+      expect((await resolve.campaign(t.db, "spring push")).id).toBe(campaign.id);
+      expect(await miss(resolve.campaign(t.db, "cold-nothing"))).toBe('campaign "cold-nothing" not found: see offerlab campaigns list');
+    });
+
+    it("finds an account by id, name, email or Unipile id, and a template by id, prefix or name", async () => {
+      const li = await accounts.create(t.db, { name: "resolve_li", type: "linkedin", owner: "ro", unipile_account_id: "uni-resolve" });
+      const box = await accounts.create(t.db, { name: "resolve box", type: "email", owner: "ro", email_address: "ro@resolve.io" });
+      expect((await resolve.account(t.db, li.id)).id).toBe(li.id);
+      expect((await resolve.account(t.db, "resolve_li")).id).toBe(li.id);
+      expect((await resolve.account(t.db, "uni-resolve")).id).toBe(li.id);
+      expect((await resolve.account(t.db, "RO@resolve.io")).id).toBe(box.id);
+      expect(await miss(resolve.account(t.db, "nobody"))).toBe('account "nobody" not found: see offerlab accounts list');
+
+      const offer = await offers.create(t.db, { ...offerInput, slug: "resolve-templates" });
+      const [first, second] = await t.db.insertInto("message_templates").values([
+        { offer_id: offer.id, name: "Resolve Opener", channel: "email", sequence_step: 1, subject: "s", body: "b" },
+        { offer_id: offer.id, name: "Resolve Follow-up", channel: "email", sequence_step: 2, body: "b" },
+      ]).returning(["id", "name"]).execute();
+      expect((await resolve.template(t.db, first!.id)).id).toBe(first!.id);
+      expect((await resolve.template(t.db, first!.id.slice(0, 8).toUpperCase())).id).toBe(first!.id);
+      expect((await resolve.template(t.db, "resolve follow-up")).id).toBe(second!.id);
+      expect(await miss(resolve.template(t.db, "Resolve Closer"))).toBe('template "Resolve Closer" not found: see offerlab templates list');
     });
   });
 });

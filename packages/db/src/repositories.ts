@@ -22,6 +22,7 @@ import {
   parseOrThrow,
   slugify,
   jsonDocumentColumns,
+  OFFERLAB_ERROR,
   type OfferStatus,
 } from "@offerlab/core";
 import { sql, type Kysely, type Selectable, type Transaction } from "kysely";
@@ -39,6 +40,7 @@ export type CampaignContact = Row<"campaign_contacts">;
 export type Account = Row<"accounts">;
 export type Tool = Row<"tools">;
 export type ToolUsage = Row<"tool_usage">;
+export type Template = Row<"message_templates">;
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -560,3 +562,121 @@ function isValidTimeZone(tz: string): boolean {
     return false;
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// references: what people type to name an offer, a campaign, an account or a template
+// ---------------------------------------------------------------------------------------------
+
+/** The kinds of rows a person names by reference (a CLI argument or flag). */
+export type RefKind = "offer" | "campaign" | "account" | "template";
+
+/** Where the candidates of each kind are listed, for the not-found message. */
+export const REF_LIST_COMMANDS: Readonly<Record<RefKind, string>> = {
+  offer: "offerlab offers list",
+  campaign: "offerlab campaigns list",
+  account: "offerlab accounts list",
+  template: "offerlab templates list",
+};
+
+/**
+ * A reference that names no row of its kind, or several (`matches` then holds their ids). The
+ * message is one line naming the reference and where the candidates are listed:
+ * `offer "x" not found: see offerlab offers list`. The CLI exits with code 2 on it.
+ */
+export class NotFoundError extends Error {
+  readonly [OFFERLAB_ERROR] = true;
+  override readonly name = "NotFoundError";
+
+  constructor(
+    readonly kind: RefKind,
+    readonly ref: string,
+    /** Ids of the rows an ambiguous reference names; empty when it names none. */
+    readonly matches: readonly string[] = [],
+  ) {
+    super(
+      matches.length > 1
+        ? `${kind} "${ref}" is ambiguous: it names ${matches.length} ${kind}s (${matches.join(", ")}); pass the id (see ${REF_LIST_COMMANDS[kind]})`
+        : `${kind} "${ref}" not found: see ${REF_LIST_COMMANDS[kind]}`,
+    );
+  }
+
+  static isInstance(error: unknown): error is NotFoundError {
+    return (
+      typeof error === "object" &&
+      error !== null &&
+      (error as Record<symbol, unknown>)[OFFERLAB_ERROR] === true &&
+      (error as { name?: string }).name === "NotFoundError"
+    );
+  }
+}
+
+/** The one row the candidates of a reference leave, or a NotFoundError (none, or several). */
+function one<T extends { id: string }>(kind: RefKind, ref: string, rows: readonly T[]): T {
+  if (rows.length === 1) return rows[0]!;
+  throw new NotFoundError(kind, ref, rows.length > 1 ? rows.map((r) => r.id) : []);
+}
+
+/**
+ * Finds the row a person names, the one way every command does. Each kind accepts its id and what
+ * the product shows for it; a unique key wins over a name, and a name that several rows share is
+ * refused as ambiguous (pass the id then). Nothing is ever cast: a reference that is not a UUID is
+ * never compared with an id column. Throws {@link NotFoundError}.
+ */
+export const resolve = {
+  /** An offer by id, slug, or name (any case). */
+  async offer(db: DbOrTrx, ref: string): Promise<Offer> {
+    const r = ref.trim();
+    if (r === "") throw new NotFoundError("offer", ref);
+    if (UUID_RE.test(r)) return one("offer", ref, await db.selectFrom("offers").selectAll().where("id", "=", r).execute());
+    const bySlug = await db.selectFrom("offers").selectAll().where("slug", "=", r).execute();
+    if (bySlug.length > 0) return one("offer", ref, bySlug);
+    return one("offer", ref, await db.selectFrom("offers").selectAll().where(sql<string>`lower(name)`, "=", r.toLowerCase()).orderBy("created_at").execute());
+  },
+
+  /** A campaign by id, slug (`campaign_slug`), or name (any case). */
+  async campaign(db: DbOrTrx, ref: string): Promise<Campaign> {
+    const r = ref.trim();
+    if (r === "") throw new NotFoundError("campaign", ref);
+    if (UUID_RE.test(r)) return one("campaign", ref, await db.selectFrom("campaigns").selectAll().where("id", "=", r).execute());
+    const bySlug = await db.selectFrom("campaigns").selectAll().where("campaign_slug", "=", r).execute();
+    if (bySlug.length > 0) return one("campaign", ref, bySlug);
+    return one("campaign", ref, await db.selectFrom("campaigns").selectAll().where(sql<string>`lower(name)`, "=", r.toLowerCase()).orderBy("created_at").execute());
+  },
+
+  /** An account by id, Unipile account id, exact name, or email address. */
+  async account(db: DbOrTrx, ref: string): Promise<Account> {
+    const r = ref.trim();
+    if (r === "") throw new NotFoundError("account", ref);
+    const email = normalizeEmail(r);
+    const rows = await db
+      .selectFrom("accounts")
+      .selectAll()
+      .where((eb) =>
+        eb.or([
+          ...(UUID_RE.test(r) ? [eb("id", "=", r)] : []),
+          eb("name", "=", r),
+          eb("unipile_account_id", "=", r),
+          ...(email ? [eb("email_address", "=", email)] : []),
+        ]),
+      )
+      .orderBy("created_at")
+      .execute();
+    const exact = rows.find((a) => a.id === r.toLowerCase()) ?? rows.find((a) => a.unipile_account_id === r);
+    return exact ?? one("account", ref, rows);
+  },
+
+  /**
+   * A message template by id, by the start of its id as `offerlab templates list` shows it (at
+   * least 8 characters), or by name (any case).
+   */
+  async template(db: DbOrTrx, ref: string): Promise<Template> {
+    const r = ref.trim().toLowerCase();
+    if (r === "") throw new NotFoundError("template", ref);
+    if (UUID_RE.test(r)) return one("template", ref, await db.selectFrom("message_templates").selectAll().where("id", "=", r).execute());
+    if (/^[0-9a-f-]{8,35}$/.test(r)) {
+      const byPrefix = await db.selectFrom("message_templates").selectAll().where(sql<string>`id::text`, "like", `${r}%`).limit(10).execute();
+      if (byPrefix.length > 0) return one("template", ref, byPrefix);
+    }
+    return one("template", ref, await db.selectFrom("message_templates").selectAll().where(sql<string>`lower(name)`, "=", r).orderBy("created_at").execute());
+  },
+};

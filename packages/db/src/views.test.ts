@@ -201,4 +201,30 @@ describe.each(testEngines())("views and functions on %s", (engine) => {
     const activity = await t.db.selectFrom("account_activity").selectAll().where("account_id", "=", ids.mail!).execute();
     expect(activity.some((a) => a.message_id === null && a.contact_id === null)).toBe(true);
   });
+
+  it("todays_queue lists what the planner queued and is due, by the queue row's time", async () => {
+    const box = (await accounts.create(t.db, { name: "queue box", type: "email", owner: "qa", email_address: "q@x.com", unipile_account_id: "u-q" })).id;
+    const cc = (await campaignContacts.add(t.db, { campaign_id: ids.campA!, contact_id: ids.ready! })).campaignContact;
+    const minuteAgo = new Date(Date.now() - 60_000);
+    // As the planner writes them (runtime/plan.ts): the queue row with its default status
+    // ('pending') and the message 'queued'. Step 2's row was since deferred to tomorrow by the
+    // send path, which moves only send_queue.scheduled_for.
+    const plan = async (step: number, scheduledFor: Date, status: "queued" | "sending" | "sent") => {
+      const sq = await t.db.insertInto("send_queue").values({
+        campaign_id: ids.campA!, campaign_contact_id: cc.id, contact_id: ids.ready!, account_id: box, channel: "email", action_type: "email",
+        sequence_step: step, subject: "s", body: `step ${step}`, scheduled_for: scheduledFor,
+      }).returning("id").executeTakeFirstOrThrow();
+      await t.db.insertInto("messages").values({
+        campaign_contact_id: cc.id, campaign_id: ids.campA!, contact_id: ids.ready!, account_id: box, send_queue_id: sq.id,
+        channel: "email", action_type: "email", sequence_step: step, subject: "s", body: `step ${step}`, status, scheduled_at: minuteAgo,
+      }).execute();
+    };
+    await plan(1, minuteAgo, "queued");
+    await plan(2, new Date(Date.now() + 86_400_000), "queued");
+    await plan(3, minuteAgo, "sending");
+    await plan(4, minuteAgo, "sent");
+    const q = (await views.todaysQueue(t.db)).filter((r) => r.account_id === box);
+    expect(q.map((r) => [r.body, r.status])).toEqual([["step 1", "queued"]]);
+    expect(q[0]?.due_at).toEqual(minuteAgo);
+  });
 });

@@ -56,9 +56,13 @@ export const views = {
     return q.execute();
   },
 
-  /** todays_queue: pending messages that are due, oldest first. */
+  /**
+   * todays_queue: messages waiting to be sent (`pending`, or `queued` as the planner writes them)
+   * that are due, by when they are due (`due_at`: the queue row's time, which the send path moves
+   * when it defers a send, else the message's own).
+   */
   todaysQueue(db: DbOrTrx, opts: Page = {}) {
-    return db.selectFrom("todays_queue").selectAll().orderBy("scheduled_at").limit(limitOf(opts)).execute();
+    return db.selectFrom("todays_queue").selectAll().orderBy("due_at").limit(limitOf(opts)).execute();
   },
 
   /** leads_for_review: the Clay-style table of contacts, companies, campaigns and pending sends. */

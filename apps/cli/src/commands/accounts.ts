@@ -1,9 +1,10 @@
-import { AccountStatus, AccountType, RotationSet, type MessageActionType } from "@offerlab/core";
-import { accountAdmin, accounts, type Account, type AccountLimitsPatch, type Db, type RemoteAccount } from "@offerlab/db";
+import { AccountStatus, AccountType, RotationSet } from "@offerlab/core";
+import { accountAdmin, accounts, type Account, type AccountLimitsPatch, type RemoteAccount } from "@offerlab/db";
 import { createUsageRecorder } from "@offerlab/pipeline";
-import { accountBlock, DEFAULT_WARMING_RAMP, describeReason, effectiveLimits, readUsage, warmingFactor } from "@offerlab/scheduler";
+import { DEFAULT_WARMING_RAMP, effectiveLimits, readAccountCapacity, warmingFactor, type AccountCapacity } from "@offerlab/scheduler";
 import type { Command } from "commander";
 import { CliError, EXIT, json, table, type Io } from "../output.js";
+import { canSendText, heldBackText } from "./capacity-text.js";
 import { addSandboxOptions, createCliProviders } from "../providers.js";
 import { enumFlag, examples, fields, intFlag, when, withDb } from "./product-helpers.js";
 
@@ -23,24 +24,27 @@ function limitsFromFlags(o: Record<string, string | undefined>): AccountLimitsPa
   return out;
 }
 
-/** An account's limits today (ramped while warming), what it used, and whether it may send. */
-async function describeAccount(db: Db, a: Account, now: Date) {
-  const limits = effectiveLimits(a);
-  const usage = await readUsage(db, a.id, now);
-  const block = accountBlock(a);
-  const used = (k: MessageActionType) => usage.day[k] ?? 0;
-  // Without its Unipile id the provider has no account to send through.
-  const unlinked = a.unipile_account_id ? null : "Not linked to Unipile: set its id with `offerlab accounts sync` (or add it with --unipile-id).";
+/**
+ * An account's limits today (ramped while warming; null where its type cannot act), what it used
+ * this UTC day and hour, and whether the send path would send from it now (why not, until when):
+ * the scheduler's account standing, exactly as `offerlab capacity` shows it.
+ */
+function describeAccount({ account: a, standing: s }: AccountCapacity) {
+  const { connection_request: inv, message: msg, email } = s.actions;
   return {
     ...a,
-    effective_limits: limits,
-    used_today: { connection_request: used("connection_request"), message: used("message"), email: used("email"), this_hour: usage.hour },
-    can_send: block === null && unlinked === null,
-    held_back: block ? describeReason(block) : unlinked,
+    effective_limits: { connection_request: inv?.limit ?? null, message: msg?.limit ?? null, inmail: msg?.limit ?? null, email: email?.limit ?? null, hourly: s.hour.limit },
+    used_today: { connection_request: inv?.used ?? null, message: msg?.used ?? null, email: email?.used ?? null, this_hour: s.hour.used },
+    can_send: s.canSend,
+    held_back: heldBackText(s),
+    reason: s.reason,
+    until: s.until,
   };
 }
 
-function limitsText(a: Pick<Account, "type">, l: { connection_request: number; message: number; email: number; hourly: number }): string {
+type Limits = { connection_request: number | null; message: number | null; email: number | null; hourly: number };
+
+function limitsText(a: Pick<Account, "type">, l: Limits): string {
   return a.type === "linkedin" ? `${l.connection_request} inv, ${l.message} msg, ${l.hourly}/h` : `${l.email} email, ${l.hourly}/h`;
 }
 
@@ -118,12 +122,7 @@ export function registerAccountCommands(program: Command, io: Io): void {
       const type = enumFlag("--type", o.type, AccountType.options);
       const status = enumFlag("--status", o.status, AccountStatus.options);
       const now = new Date();
-      const rows = await withDb(io, async (db) => {
-        const all = (await accounts.list(db, type ? { type } : {})).filter((a) => !status || a.status === status);
-        const out = [];
-        for (const a of all) out.push(await describeAccount(db, a, now));
-        return out;
-      });
+      const rows = await withDb(io, async (db) => (await readAccountCapacity(db, { now, ...(type ? { type } : {}), ...(status ? { status } : {}) })).map(describeAccount));
       if (o.json) {
         io.stdout(json(rows));
         return;
@@ -144,7 +143,7 @@ export function registerAccountCommands(program: Command, io: Io): void {
             warming: r.warming_week ? `week ${r.warming_week}/4` : "",
             limits: limitsText(r, r.effective_limits),
             used: r.type === "linkedin" ? `${r.used_today.connection_request} inv, ${r.used_today.message} msg` : `${r.used_today.email} email`,
-            send: r.can_send ? "yes" : (r.held_back ?? "no"),
+            send: canSendText({ canSend: r.can_send, reason: r.reason, until: r.until }),
           })),
           [
             { key: "id" },
@@ -206,7 +205,8 @@ ${examples(["offerlab accounts limits jane_linkedin", "offerlab accounts limits 
       const result = await withDb(io, async (db) => {
         const changed = Object.keys(patch).length ? await accountAdmin.setLimits(db, ref, patch) : null;
         const account = changed?.account ?? (await accountAdmin.find(db, ref));
-        return { changed: changed !== null, previous: changed?.previous ?? null, account: await describeAccount(db, account, now) };
+        const [standing] = await readAccountCapacity(db, { now, ids: [account.id] });
+        return { changed: changed !== null, previous: changed?.previous ?? null, account: describeAccount(standing!) };
       });
       const a = result.account;
       if (o.json) {

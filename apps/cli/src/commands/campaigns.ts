@@ -10,7 +10,7 @@ import {
   schedulingStepChannel,
   type MessageActionType,
 } from "@offerlab/core";
-import { campaignAdmin, offers, type Campaign, type CampaignCreateRequest } from "@offerlab/db";
+import { campaignAdmin, offers, resolve, type Campaign, type CampaignCreateRequest } from "@offerlab/db";
 import {
   checkLaunch,
   DEFAULT_ACCEPTANCE_RATE,
@@ -103,11 +103,11 @@ export function registerCampaignCommands(program: Command, io: Io): void {
     .command("create")
     .description("Create a draft campaign: slug {type}-{offer}-{channel}-{signal}-{icp}-{account}, target criteria, schedule, window, accounts")
     .option("-f, --file <path>", `campaign.yaml or .json with any of: ${FILE_KEYS.join(", ")} (flags win)`)
-    .option("--offer <offer>", "the offer's id or slug (required)")
+    .option("--offer <offer>", "the offer's id, slug or name (required)")
     .option("--name <name>", "campaign name (required)")
     .option("--channel <channel>", `${CampaignChannel.options.join(" | ")} (required)`)
     .option("--type <type>", `${CampaignType.options.join(" | ")} (default cold_outreach, written "cold" in the slug)`)
-    .option("--accounts <accounts>", "sending accounts by id, name or email, comma-separated (required)")
+    .option("--accounts <accounts>", "sending accounts by id, name, email or Unipile id, comma-separated (required)")
     .option("--signal <signal>", "the primary signal targeted, e.g. hiring (required: part of the slug)")
     .option("--icp <segment>", "the ICP segment targeted, e.g. saas-20-200 (required: part of the slug)")
     .option("--account-label <label>", "the slug's account part (default: the account's name, or the accounts' owners)")
@@ -195,19 +195,14 @@ ${examples([
   cmd
     .command("list")
     .description("List campaigns, newest first, with how many contacts are enrolled and still in a sequence")
-    .option("--offer <offer>", "only this offer's campaigns (id or slug)")
+    .option("--offer <offer>", "only this offer's campaigns (id, slug or name)")
     .option("--status <status>", `only campaigns with this status (${CampaignStatus.options.join(", ")})`)
     .option("--json", "print the campaigns as JSON")
     .addHelpText("after", examples(["offerlab campaigns list", "offerlab campaigns list --offer ai-sales-coach --status active --json"]))
     .action(async (o: { offer?: string; status?: string; json?: boolean }) => {
       const status = enumFlag("--status", o.status, CampaignStatus.options);
       const rows = await withDb(io, async (db) => {
-        let offerId: string | undefined;
-        if (o.offer) {
-          const offer = await offers.get(db, o.offer);
-          if (!offer) throw new CliError(`--offer: no offer with id or slug "${o.offer}" (see \`offerlab offers list\`)`, EXIT.usage);
-          offerId = offer.id;
-        }
+        const offerId = o.offer ? (await resolve.offer(db, o.offer)).id : undefined;
         return campaignAdmin.list(db, { ...(offerId ? { offerId } : {}), ...(status ? { status } : {}) });
       });
       if (o.json) io.stdout(json(rows));
@@ -231,7 +226,7 @@ ${examples([
   cmd
     .command("show")
     .description("Show one campaign: accounts, steps, window, targets and totals")
-    .argument("<campaign>", "the campaign's id or slug")
+    .argument("<campaign>", "the campaign's id, slug or name")
     .option("--json", "print the campaign as JSON")
     .action(async (ref: string, o: { json?: boolean }) => {
       const campaign = await withDb(io, async (db) => {
@@ -245,7 +240,7 @@ ${examples([
   cmd
     .command("add-contacts")
     .description("Enrol the offer's contacts that match the campaign's target criteria, by the send path's own rules (60 days, do-not-contact …)")
-    .argument("<campaign>", "the campaign's id or slug")
+    .argument("<campaign>", "the campaign's id, slug or name")
     .option("--limit <n>", "add at most n contacts, best company fit first")
     .option("--email-status <statuses>", `email statuses a first email may go to (default ${DEFAULT_ACCEPTED_EMAIL_STATUSES.join(",")}; also ${EmailStatus.options.filter((s) => s !== "valid").join(", ")})`)
     .option("--dry-run", "report who would be added and skipped, add nothing")
@@ -349,7 +344,7 @@ ${examples([
   cmd
     .command("launch")
     .description("Check a campaign (schedule, window, accounts per step, an approved template per step) and start it")
-    .argument("<campaign>", "the campaign's id or slug")
+    .argument("<campaign>", "the campaign's id, slug or name")
     .option("--json", "print the result as JSON")
     .addHelpText(
       "after",
@@ -363,7 +358,7 @@ ${examples(["offerlab campaigns launch cold-ai-sales-coach-email-hiring-saas-jan
   cmd
     .command("pause")
     .description("Pause an active campaign: nothing of it is planned or sent until it is resumed")
-    .argument("<campaign>", "the campaign's id or slug")
+    .argument("<campaign>", "the campaign's id, slug or name")
     .option("--json", "print the campaign as JSON")
     .addHelpText("after", examples(["offerlab campaigns pause cold-ai-sales-coach-email-hiring-saas-jane"]))
     .action(async (ref: string, o: { json?: boolean }) => {
@@ -375,7 +370,7 @@ ${examples(["offerlab campaigns launch cold-ai-sales-coach-email-hiring-saas-jan
   cmd
     .command("resume")
     .description("Resume a paused campaign, after the same checks as launch")
-    .argument("<campaign>", "the campaign's id or slug")
+    .argument("<campaign>", "the campaign's id, slug or name")
     .option("--json", "print the result as JSON")
     .addHelpText("after", examples(["offerlab campaigns resume cold-ai-sales-coach-email-hiring-saas-jane"]))
     .action((ref: string, o: { json?: boolean }) => launchOrResume(ref, o, true));
@@ -383,7 +378,7 @@ ${examples(["offerlab campaigns launch cold-ai-sales-coach-email-hiring-saas-jan
   cmd
     .command("cancel")
     .description("Cancel a campaign for good: its queued sends are cancelled and its sequences end")
-    .argument("<campaign>", "the campaign's id or slug")
+    .argument("<campaign>", "the campaign's id, slug or name")
     .option("--yes", "confirm: a cancelled campaign cannot be restarted")
     .option("--json", "print the result as JSON")
     .addHelpText("after", examples(["offerlab campaigns cancel cold-ai-sales-coach-email-hiring-saas-jane --yes"]))
@@ -400,7 +395,7 @@ ${examples(["offerlab campaigns launch cold-ai-sales-coach-email-hiring-saas-jan
   cmd
     .command("forecast")
     .description("Days to finish the campaign with its current accounts and limits, and what holds it back")
-    .argument("<campaign>", "the campaign's id or slug")
+    .argument("<campaign>", "the campaign's id, slug or name")
     .option("--acceptance-rate <rate>", `share of LinkedIn invitations accepted, 0-1 (default ${DEFAULT_ACCEPTANCE_RATE})`)
     .option("--json", "print the forecast as JSON")
     .addHelpText(

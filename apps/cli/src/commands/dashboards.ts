@@ -1,8 +1,9 @@
-import { views, type Db } from "@offerlab/db";
-import { describeUnknownOutcomes, unknownOutcomes } from "@offerlab/scheduler";
+import { resolve, views, type Db } from "@offerlab/db";
+import { describeUnknownOutcomes, predictTodaysSends, readAccountCapacity, unknownOutcomes } from "@offerlab/scheduler";
 import type { Command } from "commander";
 import { openDatabase } from "../database.js";
 import { CliError, EXIT, json, table, type Io } from "../output.js";
+import { capacityCells, capacityRow, CAPACITY_COLUMNS, reasonLabel } from "./capacity-text.js";
 
 function positiveInt(flag: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -28,16 +29,8 @@ function print(io: Io, asJson: boolean | undefined, rows: Record<string, unknown
 
 /** The columns each dashboard shows in its terminal table (the demo prints the same tables). */
 export const DASHBOARD_COLUMNS = {
-  capacity: [
-    { key: "name", title: "account", max: 28 },
-    { key: "type" },
-    { key: "status" },
-    { key: "health_score", title: "health" },
-    { key: "connections_remaining", title: "invites left" },
-    { key: "messages_remaining", title: "messages left" },
-    { key: "emails_remaining", title: "emails left" },
-    { key: "can_send_now", title: "can send" },
-  ],
+  /** Over `capacityCells` rows (the scheduler's account standing, not the account_capacity view). */
+  capacity: CAPACITY_COLUMNS,
   activity: [
     { key: "occurred_at", title: "when" },
     { key: "activity_type", title: "what" },
@@ -74,16 +67,17 @@ export function registerDashboardCommands(program: Command, io: Io): void {
   program
     .command("leads")
     .description("Leads for review: contacts with their company, campaign and next send (leads_for_review)")
-    .option("--campaign <id>", "only this campaign")
+    .option("--campaign <campaign>", "only this campaign (id, slug or name)")
     .option("--min-fit <score>", "only companies with at least this fit score (1-10)")
     .option("--limit <n>", "at most n rows (default 50)")
     .option("--json", "print rows as JSON")
     .action(async (o: { campaign?: string; minFit?: string; limit?: string; json?: boolean }) => {
       const limit = positiveInt("--limit", o.limit, 50);
       const minFitScore = o.minFit === undefined ? undefined : positiveInt("--min-fit", o.minFit, 1);
-      const rows = await withDb(io, (db) =>
-        views.leadsForReview(db, { limit, ...(o.campaign ? { campaignId: o.campaign } : {}), ...(minFitScore ? { minFitScore } : {}) }),
-      );
+      const rows = await withDb(io, async (db) => {
+        const campaignId = o.campaign ? (await resolve.campaign(db, o.campaign)).id : undefined;
+        return views.leadsForReview(db, { limit, ...(campaignId ? { campaignId } : {}), ...(minFitScore ? { minFitScore } : {}) });
+      });
       print(io, o.json, rows, [
         { key: "full_name", title: "contact", max: 24 },
         { key: "title", max: 22 },
@@ -100,13 +94,57 @@ export function registerDashboardCommands(program: Command, io: Io): void {
 
   program
     .command("schedule")
-    .description("Today's schedule: sends due today (todays_schedule)")
+    .description("Today's schedule: the sends queued for today (todays_schedule), each with when it will really go out within the caps, or why not today")
     .option("--limit <n>", "at most n rows (default 50)")
     .option("--json", "print rows as JSON")
+    .addHelpText(
+      "after",
+      `
+"at" is when a send was planned; the planner does not spread an account's sends over its limits,
+so many can be planned for the same minute. "expected" is when it will actually go out: the send
+path is replayed over the whole queue — each claim's own checks (campaign, person, window,
+account), the gap between two sends of an account, its daily limit per action and its hourly
+limit, counted from what it already sent today — at the cron's minute ticks. A send that will not
+go out today says why ("not today: daily limit used"), or "never" when the send path will skip
+it. It is a prediction of the queue as it stands: later plans, replies and provider refusals can
+change it.
+`,
+    )
     .action(async (o: { limit?: string; json?: boolean }) => {
-      const rows = await withDb(io, (db) => views.todaysSchedule(db, { limit: positiveInt("--limit", o.limit, 50) }));
-      print(io, o.json, rows, [
+      const limit = positiveInt("--limit", o.limit, 50);
+      const { rows, sends } = await withDb(io, async (db) => {
+        const { sends } = await predictTodaysSends(db, { now: new Date() });
+        return { rows: await views.todaysSchedule(db, { limit }), sends };
+      });
+      const out = rows.map((r) => {
+        const s = r.id ? sends.get(r.id) : undefined;
+        return {
+          ...r,
+          expected_at: s?.at ?? null,
+          goes_today: Boolean(s?.at),
+          will_skip: s?.skipped ?? false,
+          held_by: s && !s.at ? s.reason : null,
+          waits_for: s?.waited ?? [],
+        };
+      });
+      if (o.json) {
+        io.stdout(json(out));
+        return;
+      }
+      const cells = out.map((r) => ({
+        ...r,
+        expected: r.expected_at ?? (r.will_skip ? "never" : "not today"),
+        outlook: r.will_skip
+          ? `will be skipped: ${reasonLabel(r.held_by ?? "")}`
+          : !r.goes_today
+            ? `not today: ${reasonLabel(r.held_by ?? "not_due")}`
+            : r.waits_for.length
+              ? `after: ${r.waits_for.map(reasonLabel).join(", ")}`
+              : "",
+      }));
+      print(io, false, cells, [
         { key: "scheduled_for", title: "at" },
+        { key: "expected" },
         { key: "channel" },
         { key: "contact_name", title: "contact", max: 24 },
         { key: "company_name", title: "company", max: 22 },
@@ -114,21 +152,40 @@ export function registerDashboardCommands(program: Command, io: Io): void {
         { key: "account_name", title: "account", max: 20 },
         { key: "status" },
         { key: "defer_reason", title: "why waiting" },
+        { key: "outlook", max: 60 },
       ], "Nothing scheduled today.");
+      if (out.length > 0) {
+        const today = out.filter((r) => r.goes_today).length;
+        const skipped = out.filter((r) => r.will_skip).length;
+        io.stdout(`\n${today} of these go out today, ${out.length - today - skipped} not today${skipped ? `, ${skipped} will be skipped` : ""}.\n`);
+      }
     });
 
   program
     .command("capacity")
-    .description("Account capacity: limits, today's use and what remains (account_capacity)")
+    .description("Account capacity: what each account may still send today and this hour, and whether it can send now (the send path's own rules)")
     .option("--json", "print rows as JSON")
+    .addHelpText(
+      "after",
+      `
+The limits are the ones the send path applies: the configured daily limits ramped while the account
+is warming, the hourly limit over every action, and what was used this UTC day and hour (the
+counters the send path reserves). n/a: the account's type cannot do it (a LinkedIn account sends
+no email, a mailbox no invitation). "can send" is no, with the reason and until when, whenever a
+send from the account would be refused now: paused, rate-limited, disconnected, status warming,
+health below 30, not linked to Unipile, every action at its daily, warming or hourly limit, or the
+gap kept between two sends. \`offerlab accounts list\` shows the same.
+`,
+    )
     .action(async (o: { json?: boolean }) => {
       const now = new Date();
-      const { rows, alert } = await withDb(io, async (db) => ({
-        rows: await views.accountCapacity(db),
+      const { caps, alert } = await withDb(io, async (db) => ({
+        caps: await readAccountCapacity(db, { now }),
         // Sends that may or may not have gone out also hold capacity: say so under the table.
         alert: describeUnknownOutcomes(await unknownOutcomes(db, { now }), now),
       }));
-      print(io, o.json, rows, DASHBOARD_COLUMNS.capacity, "No accounts yet.");
+      if (o.json) io.stdout(json(caps.map(capacityRow)));
+      else print(io, false, caps.map(capacityCells), DASHBOARD_COLUMNS.capacity, "No accounts yet.");
       // With --json the rows stay the whole of stdout; the alert goes to stderr.
       if (alert) (o.json ? io.stderr : io.stdout)(`${o.json ? "" : "\n"}${alert}.\n`);
     });
@@ -146,13 +203,13 @@ export function registerDashboardCommands(program: Command, io: Io): void {
   program
     .command("performance")
     .description("Campaign and offer performance (campaign_performance, offer_dashboard)")
-    .option("--offer <id>", "only this offer")
+    .option("--offer <offer>", "only this offer (id, slug or name)")
     .option("--json", "print both tables as JSON")
     .action(async (o: { offer?: string; json?: boolean }) => {
-      const { campaigns, offers } = await withDb(io, async (db) => ({
-        campaigns: await views.campaignPerformance(db, o.offer ? { offerId: o.offer } : {}),
-        offers: await views.offerDashboard(db, o.offer ? { offerId: o.offer } : {}),
-      }));
+      const { campaigns, offers } = await withDb(io, async (db) => {
+        const filter = o.offer ? { offerId: (await resolve.offer(db, o.offer)).id } : {};
+        return { campaigns: await views.campaignPerformance(db, filter), offers: await views.offerDashboard(db, filter) };
+      });
       if (o.json) {
         io.stdout(json({ campaigns, offers }));
         return;

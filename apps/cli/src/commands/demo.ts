@@ -1,9 +1,11 @@
 import { SANDBOX_DATA_DIR, views } from "@offerlab/db";
 import { SANDBOX_BANNER } from "@offerlab/sandbox";
+import { readAccountCapacity } from "@offerlab/scheduler";
 import type { Command } from "commander";
 import { openDatabase } from "../database.js";
 import { runDemo, type DemoResult } from "../demo/run-demo.js";
 import { CliError, EXIT, json, table, type Io } from "../output.js";
+import { capacityCells } from "./capacity-text.js";
 import { DASHBOARD_COLUMNS } from "./dashboards.js";
 import { examples } from "./product-helpers.js";
 
@@ -88,16 +90,16 @@ ${examples(["offerlab demo", "offerlab performance --sandbox", "offerlab demo --
         const [campaigns, offers, capacity, activity] = await Promise.all([
           views.campaignPerformance(db, { offerId: result.offer.id }),
           views.offerDashboard(db, { offerId: result.offer.id }),
-          views.accountCapacity(db),
+          readAccountCapacity(db),
           views.activityFeed(db, { limit: 12 }),
         ]);
         io.stdout(`\nThis was a SANDBOX run: simulated companies, people, LinkedIn and email. Nothing was sent to anyone.\n\n`);
         io.stdout(`Performance\n${table(offers, DASHBOARD_COLUMNS.offers)}\n${table(campaigns, DASHBOARD_COLUMNS.campaigns)}\n`);
-        io.stdout(`Capacity (today)\n${table(capacity, DASHBOARD_COLUMNS.capacity)}\n`);
+        io.stdout(`Capacity (today)\n${table(capacity.map(capacityCells), DASHBOARD_COLUMNS.capacity)}\n`);
         io.stdout(`Activity (latest)\n${table(activity, DASHBOARD_COLUMNS.activity)}\n`);
         io.stdout(whatHappened(result));
         io.stdout(
-          `\nExplore it (add --sandbox: the demo's data is in the sandbox's own database): offerlab performance --sandbox · offerlab leads --campaign ${result.campaign.id} --sandbox · offerlab campaigns show ${result.campaign.slug} --sandbox · offerlab why <email> --sandbox · offerlab tools usage --sandbox\n`,
+          `\nExplore it (add --sandbox: the demo's data is in the sandbox's own database): offerlab performance --sandbox · offerlab leads --campaign ${result.campaign.slug} --sandbox · offerlab campaigns show ${result.campaign.slug} --sandbox · offerlab why <email> --sandbox · offerlab tools usage --sandbox\n`,
         );
         if (failed.length) throw new CliError(`demo check failed: ${failed.map((c) => `${c.name} (${c.detail})`).join("; ")}`);
       } finally {

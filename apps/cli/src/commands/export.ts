@@ -2,7 +2,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { once } from "node:events";
-import { offers } from "@offerlab/db";
+import { resolve } from "@offerlab/db";
 import { EXPORT_COLUMNS, exportRows, type ExportKind } from "@offerlab/pipeline";
 import type { Command } from "commander";
 import { stringify } from "csv-stringify/sync";
@@ -59,7 +59,7 @@ export function registerExportCommands(program: Command, io: Io): void {
     cmd
       .command(kind)
       .description(DESCRIPTIONS[kind])
-      .option("--offer <id-or-slug>", "only this offer (default: every offer)")
+      .option("--offer <offer>", "only this offer: id, slug or name (default: every offer)")
       .option("-o, --output <file>", "write to this file instead of stdout")
       .option("--json", "JSON (an array of objects) instead of CSV")
       .addHelpText("after", `\nColumns: ${EXPORT_COLUMNS[kind].join(", ")}\n`)
@@ -68,8 +68,7 @@ export function registerExportCommands(program: Command, io: Io): void {
         if (target && !fs.existsSync(path.dirname(target))) throw new CliError(`--output: the folder ${path.dirname(target)} does not exist`, EXIT.usage);
         const db = await openDatabase(io);
         try {
-          const offer = o.offer ? await offers.get(db, o.offer) : undefined;
-          if (o.offer && !offer) throw new CliError(`--offer: no offer with id or slug "${o.offer}" (see \`offerlab offers list\`)`, EXIT.usage);
+          const offer = o.offer ? await resolve.offer(db, o.offer) : undefined;
           const file = target ? fs.createWriteStream(target) : null;
           const out = writerFor(io, file);
           const columns = [...EXPORT_COLUMNS[kind]];

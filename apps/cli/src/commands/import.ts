@@ -1,7 +1,7 @@
 /** `offerlab import companies|contacts <file.csv>`: a CSV into an offer, streamed, all or nothing. */
 import fs from "node:fs";
 import path from "node:path";
-import { offers } from "@offerlab/db";
+import { resolve } from "@offerlab/db";
 import { ImportRejectedError, importFields, importRows, PipelineInputError, type ImportKind, type ImportSummary, type RowError } from "@offerlab/pipeline";
 import type { Command } from "commander";
 import { CsvError, parse } from "csv-parse";
@@ -47,7 +47,7 @@ export function registerImportCommands(program: Command, io: Io): void {
           : "Import contacts; their companies are found by domain or name (created when missing); deduped by normalised email and LinkedIn URL, merged into the ones stored",
       )
       .argument("<file>", "the CSV file: a header row, then one row per record (UTF-8, comma-separated unless --delimiter)")
-      .requiredOption("--offer <id-or-slug>", "the offer to import into")
+      .requiredOption("--offer <offer>", "the offer to import into (id, slug or name)")
       .option("--map <column=field,...>", 'map columns onto fields, e.g. "Company Name=name,Website=domain"; "<column>=-" ignores one (repeatable)', collect, [])
       .option("--skip-invalid", "import the valid rows and report the others (default: any invalid row means nothing is imported)")
       .option("--delimiter <char>", "field delimiter (default ,)")
@@ -70,8 +70,7 @@ export function registerImportCommands(program: Command, io: Io): void {
         // The file line each data row ended on, for error reports (a number per row, not the row).
         const lines: number[] = [];
         try {
-          const offer = await offers.get(db, o.offer);
-          if (!offer) throw new CliError(`--offer: no offer with id or slug "${o.offer}" (see \`offerlab offers list\`)`, EXIT.usage);
+          const offer = await resolve.offer(db, o.offer);
           const parser = fs.createReadStream(full).pipe(
             parse({ columns: (header: string[]) => header.map((h) => h.trim()), bom: true, skip_empty_lines: true, info: true, ...(o.delimiter ? { delimiter: o.delimiter } : {}) }),
           );

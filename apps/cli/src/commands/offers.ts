@@ -12,7 +12,7 @@ import {
   type LlmOptions,
 } from "@offerlab/copy";
 import { OfferStatus, ValidationError, type EmailTemplates, type Icp, type LinkedInTemplates, type PositioningCanvas } from "@offerlab/core";
-import { offerCopy, offers, OfferUpdateInput, templatesFromCopy, type MessageTemplate, type Offer } from "@offerlab/db";
+import { offerCopy, offers, OfferUpdateInput, resolve, templatesFromCopy, type MessageTemplate, type Offer } from "@offerlab/db";
 import { createSandbox, isSandboxEnabled, SANDBOX_BANNER, SANDBOX_ENV } from "@offerlab/sandbox";
 import type { Command } from "commander";
 import YAML from "yaml";
@@ -203,13 +203,12 @@ export function registerOfferCommands(program: Command, io: Io): void {
   cmd
     .command("show")
     .description("Show one offer")
-    .argument("<id-or-slug>", "the offer's id or slug")
+    .argument("<offer>", "the offer's id, slug or name")
     .option("--json", "print the offer as JSON")
     .action(async (idOrSlug: string, opts: { json?: boolean }) => {
       const db = await openDatabase(io);
       try {
-        const offer = await offers.get(db, idOrSlug);
-        if (!offer) throw new CliError(`no offer with id or slug "${idOrSlug}" (see \`offerlab offers list\`)`, EXIT.failure);
+        const offer = await resolve.offer(db, idOrSlug);
         io.stdout(opts.json ? json(offer) : showOffer(offer));
       } finally {
         await db.destroy();
@@ -385,7 +384,7 @@ ${examples([
     cmd
       .command("edit")
       .description("Change an offer's fields or copy; templates whose text changed become new drafts (to approve again)")
-      .argument("<offer>", "the offer's id or slug")
+      .argument("<offer>", "the offer's id, slug or name")
       .option("-f, --file <path>", "YAML or JSON with the fields to change, including positioning, icp, email_templates, linkedin_templates"),
   )
     .option("--json", "print the offer and what happened to its templates as JSON")
@@ -422,7 +421,7 @@ ${examples([
   cmd
     .command("status")
     .description("Move an offer through its lifecycle: draft → ready → active ⇄ paused → completed, or killed")
-    .argument("<offer>", "the offer's id or slug")
+    .argument("<offer>", "the offer's id, slug or name")
     .argument("<status>", `the new status: ${OfferStatus.options.join(", ")}`)
     .option("--json", "print the result as JSON")
     .addHelpText(

@@ -3,7 +3,7 @@
  * (offer, budget, resume, providers, sandbox, json), choosing the vendors of a capability, and
  * running one pipeline step with a progress display, a summary and clear exit codes.
  */
-import { offers, type Db } from "@offerlab/db";
+import { offers, resolve, type Db } from "@offerlab/db";
 import {
   createUsageRecorder,
   getPipelineRun,
@@ -89,7 +89,7 @@ export interface RunFlags {
 /** Adds the shared flags to a pipeline command. */
 export function addRunOptions(cmd: Command): Command {
   cmd
-    .option("--offer <id-or-slug>", "the offer whose ICP drives the run (required unless --resume)")
+    .option("--offer <offer>", "the offer whose ICP drives the run: id, slug or name (required unless --resume)")
     .option("--budget <credits>", "stop cleanly once this many credits are spent (default: no limit)")
     .option("--resume <run-id>", "continue a run that failed, crashed or stopped at its budget, with the providers it started with, without paying again for what it bought")
     .option("--reuse-days <n>", "reuse a paid lookup's stored answer when it is at most n days old (default 30)")
@@ -147,8 +147,7 @@ export async function runStepCommand<S>(io: Io, flags: RunFlags, def: StepComman
   const db = await openDatabase(io);
   const progress = createProgress(io, { json: flags.json });
   try {
-    const offer = flags.offer ? await offers.get(db, flags.offer) : undefined;
-    if (flags.offer && !offer) throw new CliError(`--offer: no offer with id or slug "${flags.offer}" (see \`offerlab offers list\`)`, EXIT.usage);
+    const offer = flags.offer ? await resolve.offer(db, flags.offer) : undefined;
     if (flags.resume) {
       const record = await getPipelineRun(db, flags.resume);
       if (!record) throw new CliError(`--resume: no pipeline run "${flags.resume}" (the id is printed by the command that started it)`, EXIT.usage);

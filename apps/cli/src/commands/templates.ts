@@ -1,6 +1,6 @@
 import { formatLintResult, lintTemplate, type LintResult } from "@offerlab/copy";
 import { MessageChannel, MessageTemplateStatus, ValidationError } from "@offerlab/core";
-import { messageTemplates, offers, type MessageTemplate } from "@offerlab/db";
+import { messageTemplates, resolve, type MessageTemplate } from "@offerlab/db";
 import type { Command } from "commander";
 import { CliError, EXIT, json, table, type Io } from "../output.js";
 import { enumFlag, examples, withDb } from "./product-helpers.js";
@@ -22,7 +22,7 @@ export function registerTemplateCommands(program: Command, io: Io): void {
   cmd
     .command("list")
     .description("List templates with their status and lint (✖ errors block approval, ⚠ warnings do not)")
-    .option("--offer <offer>", "only this offer (id or slug)")
+    .option("--offer <offer>", "only this offer (id, slug or name)")
     .option("--status <status>", `only this status: ${MessageTemplateStatus.options.join(", ")} (default: all but archived)`)
     .option("--channel <channel>", `only this channel: ${MessageChannel.options.join(", ")}`)
     .option("--full", "print each template in full, with its lint messages")
@@ -35,12 +35,7 @@ export function registerTemplateCommands(program: Command, io: Io): void {
       const status = enumFlag("--status", o.status, MessageTemplateStatus.options);
       const channel = enumFlag("--channel", o.channel, MessageChannel.options);
       const rows = await withDb(io, async (db) => {
-        let offerId: string | undefined;
-        if (o.offer) {
-          const offer = await offers.get(db, o.offer);
-          if (!offer) throw new CliError(`--offer: no offer with id or slug "${o.offer}" (see \`offerlab offers list\`)`, EXIT.usage);
-          offerId = offer.id;
-        }
+        const offerId = o.offer ? (await resolve.offer(db, o.offer)).id : undefined;
         return messageTemplates.list(db, { ...(offerId ? { offerId } : {}), ...(status ? { status } : {}), ...(channel ? { channel } : {}) });
       });
       const withLint = rows.map((r) => ({ ...r, lint: lintOf(r) }));
@@ -81,8 +76,8 @@ export function registerTemplateCommands(program: Command, io: Io): void {
   cmd
     .command("approve")
     .description("Approve templates so the planner may send them; a template with a lint error is refused")
-    .argument("[ids...]", "template ids, or their first 8 characters as `templates list` shows them")
-    .option("--offer <offer>", "approve every draft template of this offer (id or slug)")
+    .argument("[templates...]", "templates by id, the first 8 characters of the id as `templates list` shows them, or name")
+    .option("--offer <offer>", "approve every draft template of this offer (id, slug or name)")
     .option("--json", "print what was approved as JSON")
     .addHelpText(
       "after",
@@ -94,13 +89,12 @@ be approved.
 ${examples(["offerlab templates approve 3f0c9a1b 77d2e4c0", "offerlab templates approve --offer ai-sales-coach"])}`,
     )
     .action(async (ids: string[], o: { offer?: string; json?: boolean }) => {
-      if (ids.length === 0 && !o.offer) throw new CliError("name templates to approve (ids from `offerlab templates list`) or pass --offer <offer>", EXIT.usage);
+      if (ids.length === 0 && !o.offer) throw new CliError("name templates to approve (ids or names from `offerlab templates list`) or pass --offer <offer>", EXIT.usage);
       if (ids.length > 0 && o.offer) throw new CliError("pass template ids or --offer, not both", EXIT.usage);
       const result = await withDb(io, async (db) => {
         let chosen: MessageTemplate[];
         if (o.offer) {
-          const offer = await offers.get(db, o.offer);
-          if (!offer) throw new CliError(`--offer: no offer with id or slug "${o.offer}" (see \`offerlab offers list\`)`, EXIT.usage);
+          const offer = await resolve.offer(db, o.offer);
           chosen = await messageTemplates.list(db, { offerId: offer.id, status: "draft" });
           if (chosen.length === 0) throw new CliError(`offer ${offer.slug} has no draft template to approve`, EXIT.usage);
         } else {

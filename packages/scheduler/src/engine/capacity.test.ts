@@ -4,12 +4,15 @@ import { messageActionTypes, type MessageActionType } from "@offerlab/core";
 import {
   accountBlock,
   accountCanSend,
+  accountStanding,
   capacityCheck,
   DEFAULT_WARMING_RAMP,
   effectiveLimits,
   remainingCapacity,
+  sendBlock,
   warmingFactor,
   type AccountLimitsInput,
+  type AccountSendInput,
   type AccountUsage,
 } from "./capacity.js";
 
@@ -132,5 +135,67 @@ describe("capacityCheck", () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("sendBlock and accountStanding: what the send path would do with an account now", () => {
+  const now = new Date("2026-12-03T10:20:00Z");
+  const nextHour = new Date("2026-12-03T11:00:00Z");
+  const nextDay = new Date("2026-12-04T00:00:00Z");
+  const li: AccountSendInput = { ...linkedin, unipile_account_id: "u-li", limited_until: null };
+  const box: AccountSendInput = { ...mailbox, unipile_account_id: "u-box", limited_until: null };
+  const none: AccountUsage = { day: {}, hour: 0 };
+
+  it("refuses paused, cooling down, disconnected, unhealthy and unlinked accounts, in the send path's order", () => {
+    expect(sendBlock(li, now)).toBeNull();
+    expect(sendBlock({ ...li, status: "paused", unipile_account_id: null }, now)).toEqual({ reason: "account_paused", until: null });
+    const later = new Date("2026-12-03T12:00:00Z");
+    expect(sendBlock({ ...li, status: "limited", limited_until: later, health_score: 10 }, now)).toEqual({ reason: "account_limited", until: later });
+    // A cooldown that has ended, or that has no end, is an active account to the send path.
+    expect(sendBlock({ ...li, status: "limited", limited_until: new Date("2026-12-03T09:00:00Z") }, now)).toBeNull();
+    expect(sendBlock({ ...li, status: "limited" }, now)).toBeNull();
+    expect(sendBlock({ ...li, status: "disconnected" }, now)).toEqual({ reason: "account_disconnected", until: null });
+    expect(sendBlock({ ...li, health_score: 29 }, now)).toEqual({ reason: "account_unhealthy", until: null });
+    expect(sendBlock({ ...li, unipile_account_id: null }, now)).toEqual({ reason: "account_unlinked", until: null });
+  });
+
+  it("shows today's ramped limits, n/a for the other type's actions, and what is left", () => {
+    const warm = accountStanding({ ...li, warming_week: 1 }, { day: { connection_request: 2, message: 1, inmail: 2 }, hour: 1 }, now);
+    expect(warm).toEqual({
+      actions: {
+        connection_request: { limit: 5, used: 2, remaining: 3, refused: null },
+        message: { limit: 10, used: 3, remaining: 7, refused: null },
+        email: null,
+      },
+      hour: { limit: 2, used: 1, remaining: 1 },
+      canSend: true,
+      reason: null,
+      until: null,
+    });
+    const mail = accountStanding(box, { day: { email: 30 }, hour: 3 }, now);
+    expect(mail.actions).toEqual({ connection_request: null, message: null, email: { limit: 100, used: 30, remaining: 70, refused: null } });
+    expect(mail.canSend).toBe(true);
+  });
+
+  it("cannot send when every action of its type is at a cap, naming the cap and when it ends", () => {
+    // Warming week 1: 5 invitations and 10 messages a day, 2 an hour.
+    const warm = { ...li, warming_week: 1 };
+    const dayUsed = accountStanding(warm, { day: { connection_request: 5, message: 10 }, hour: 0 }, now);
+    expect(dayUsed).toMatchObject({ canSend: false, reason: "account_warming_cap", until: nextDay });
+    expect(dayUsed.actions.connection_request).toMatchObject({ remaining: 0, refused: "account_warming_cap" });
+    // Invitations used up, messages not: it still sends.
+    expect(accountStanding(warm, { day: { connection_request: 5 }, hour: 0 }, now)).toMatchObject({ canSend: true, reason: null });
+    expect(accountStanding(warm, { day: { connection_request: 1 }, hour: 2 }, now)).toMatchObject({ canSend: false, reason: "account_warming_cap", until: nextHour });
+    expect(accountStanding(li, { day: { connection_request: 20, message: 40 }, hour: 0 }, now)).toMatchObject({ canSend: false, reason: "daily_cap", until: nextDay });
+    expect(accountStanding(li, { day: {}, hour: 10 }, now)).toMatchObject({ canSend: false, reason: "hourly_cap", until: nextHour });
+    // A limit of 0 is not renewed by the next day.
+    expect(accountStanding({ ...box, daily_limit_emails: 0 }, none, now)).toMatchObject({ canSend: false, reason: "daily_cap", until: null });
+  });
+
+  it("puts the account's own refusal first, then capacity, then the gap between two sends", () => {
+    expect(accountStanding({ ...li, unipile_account_id: null }, { day: {}, hour: 10 }, now)).toMatchObject({ canSend: false, reason: "account_unlinked", until: null });
+    const gapEnds = new Date("2026-12-03T10:23:10Z");
+    expect(accountStanding({ ...li, next_send_at: gapEnds }, none, now)).toMatchObject({ canSend: false, reason: "min_gap", until: gapEnds });
+    expect(accountStanding({ ...li, next_send_at: new Date("2026-12-03T10:00:00Z") }, none, now)).toMatchObject({ canSend: true });
   });
 });

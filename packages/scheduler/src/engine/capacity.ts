@@ -161,3 +161,116 @@ export function accountCanSend(
   }
   return check;
 }
+
+/** The `accounts` columns the send path reads before it sends from an account. */
+export interface AccountSendInput extends AccountLimitsInput {
+  unipile_account_id: string | null;
+  /** End of a provider cooldown (status `limited`). */
+  limited_until: Date | null;
+}
+
+/**
+ * Why the send path refuses every send of an account at `now`, and until when (`until` null: until
+ * someone acts), or null when it may send, subject to capacity. The send path's own order
+ * (`decide`): a `limited` account cools down until `limited_until`, and counts as active once that
+ * has passed (or when it has none); then {@link accountBlock} (status, health); then the link to
+ * the provider: without `unipile_account_id` there is no account to send through (`account_unlinked`).
+ */
+export function sendBlock(a: AccountSendInput, now: Date): { reason: ReasonCode; until: Date | null } | null {
+  if (a.status === "limited" && a.limited_until !== null && a.limited_until.getTime() > now.getTime()) {
+    return { reason: "account_limited", until: a.limited_until };
+  }
+  const block = accountBlock(a.status === "limited" ? { ...a, status: "active" } : a);
+  if (block !== null) return { reason: block, until: null };
+  if (!a.unipile_account_id) return { reason: "account_unlinked", until: null };
+  return null;
+}
+
+/** The daily counters of `account_usage`: InMails count as messages. */
+export type CountedAction = "connection_request" | "message" | "email";
+
+/** The counted actions an account type performs; the others are not applicable to it. */
+export function countedActionsOf(type: "linkedin" | "email"): readonly CountedAction[] {
+  return type === "linkedin" ? ["connection_request", "message"] : ["email"];
+}
+
+/** One daily limit of an account today. */
+export interface ActionStanding {
+  /** Today's limit (ramped while warming). */
+  limit: number;
+  used: number;
+  /** `limit - used`, at least 0. The hourly limit may still hold a send back: see `hour`. */
+  remaining: number;
+  /** Why one more of this action would be refused by capacity now (`daily_cap`, `account_warming_cap`, `hourly_cap`), or null. */
+  refused: "daily_cap" | "hourly_cap" | "account_warming_cap" | null;
+}
+
+/** What an account may still send and whether the send path would send from it now. */
+export interface AccountStanding {
+  /** Per daily counter; null for an action the account's type cannot do (a mailbox sends no invitation). */
+  actions: Record<CountedAction, ActionStanding | null>;
+  /** The hourly limit, over every action (ramped while warming). */
+  hour: { limit: number; used: number; remaining: number };
+  canSend: boolean;
+  /** Why it cannot send now, or null when it can. */
+  reason: ReasonCode | null;
+  /** When that reason ends (the cooldown, the next UTC hour or day, the end of the gap), or null when it lasts until someone acts. */
+  until: Date | null;
+}
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+/**
+ * An account's standing now, by the send path's rules: its limits today ({@link effectiveLimits},
+ * ramped while warming), what it used this UTC day and hour (`usage`, as `readUsage` returns it),
+ * and whether a send would go — false with the reason and until when when the send path would
+ * refuse it: {@link sendBlock} (paused, limited until …, disconnected, warming status, health below
+ * 30, not linked to Unipile), then capacity (every action of its type at its daily, warming or
+ * hourly cap), then the randomised gap between two sends (`next_send_at`).
+ */
+export function accountStanding(
+  a: AccountSendInput & { next_send_at?: Date | null },
+  usage: AccountUsage,
+  now: Date,
+  ramp: readonly number[] = DEFAULT_WARMING_RAMP,
+): AccountStanding {
+  const limits = effectiveLimits(a, ramp);
+  const full = effectiveLimits({ ...a, warming_week: 0 });
+  const usedHour = Math.max(0, usage.hour);
+  const hour = { limit: limits.hourly, used: usedHour, remaining: Math.max(0, limits.hourly - usedHour) };
+  const own = countedActionsOf(a.type);
+  const actions = {} as Record<CountedAction, ActionStanding | null>;
+  // Which limit refused each action: the hourly one ends with the UTC hour, a daily one with the UTC day.
+  const hourly = new Set<CountedAction>();
+  for (const action of ["connection_request", "message", "email"] as const) {
+    if (!own.includes(action)) {
+      actions[action] = null;
+      continue;
+    }
+    const used = usedToday(usage, action);
+    let refused: ActionStanding["refused"] = null;
+    const check = capacityCheck(limits, usage, action);
+    if (!check.ok) {
+      const unramped = check.reason === "daily_cap" ? used < full[action] : usedHour < full.hourly;
+      refused = unramped ? "account_warming_cap" : check.reason;
+      if (check.reason === "hourly_cap") hourly.add(action);
+    }
+    actions[action] = { limit: limits[action], used, remaining: Math.max(0, limits[action] - used), refused };
+  }
+
+  const block = sendBlock(a, now);
+  if (block !== null) return { actions, hour, canSend: false, reason: block.reason, until: block.until };
+  if (own.every((k) => actions[k]!.refused !== null)) {
+    // The cap that ends first: an action held by the hourly limit goes again next hour.
+    const first = own.find((k) => hourly.has(k)) ?? own.find((k) => actions[k]!.refused === "daily_cap") ?? own[0]!;
+    const reason = actions[first]!.refused!;
+    const neverSends = own.every((k) => actions[k]!.limit === 0) || limits.hourly === 0;
+    const next = hourly.has(first) ? (Math.floor(now.getTime() / HOUR_MS) + 1) * HOUR_MS : (Math.floor(now.getTime() / DAY_MS) + 1) * DAY_MS;
+    return { actions, hour, canSend: false, reason, until: neverSends ? null : new Date(next) };
+  }
+  if (a.next_send_at != null && a.next_send_at.getTime() > now.getTime()) {
+    return { actions, hour, canSend: false, reason: "min_gap", until: a.next_send_at };
+  }
+  return { actions, hour, canSend: true, reason: null, until: null };
+}

@@ -104,7 +104,7 @@ export interface LaunchCheck {
 
 /** Why an account sends nothing at launch: not linked to Unipile, or the send path's own block. */
 function launchBlock(a: LaunchInput["accounts"][number]): ReasonCode | null {
-  if (a.unipile_account_id !== undefined && !a.unipile_account_id) return "account_not_linked";
+  if (a.unipile_account_id !== undefined && !a.unipile_account_id) return "account_unlinked";
   return accountBlock(a);
 }
 
@@ -154,7 +154,7 @@ export function checkLaunch(input: LaunchInput): LaunchCheck {
           continue;
         }
         const blocks = ofType.map((a) => ({ a, block: launchBlock(a) }));
-        const lasting = blocks.filter((b) => b.block === "account_not_linked" || b.block === "account_disconnected");
+        const lasting = blocks.filter((b) => b.block === "account_unlinked" || b.block === "account_disconnected");
         if (lasting.length === blocks.length) {
           // Nothing of this type could ever go out until a person fixes the accounts: refuse.
           problems.push({

@@ -16,7 +16,7 @@ export const reasonCodes = [
   "account_unhealthy",
   "account_warming_cap",
   "account_warming",
-  "account_not_linked",
+  "account_unlinked",
   "no_account",
   "sender_unavailable",
   "awaiting_connection",
@@ -52,8 +52,8 @@ const descriptions: Readonly<Record<ReasonCode, string>> = {
   account_warming_cap: "The sending account is warming up and has reached its reduced (ramped) daily limit.",
   account_warming:
     "The sending account has status 'warming' (warmed outside campaigns), so it sends nothing; set it active with a warming week to ramp it up.",
-  account_not_linked:
-    "The sending account is not linked to Unipile (it has no Unipile account id), so nothing can go through it: connect it at Unipile and run `offerlab accounts sync`, or set its id with `offerlab accounts add --unipile-id`.",
+  account_unlinked:
+    "Not linked to Unipile: the sending account has no Unipile account id, so there is nothing to send through; link it with `offerlab accounts sync` (or add it with --unipile-id).",
   no_account: "No usable account of the right type (and rotation set) is assigned to the campaign.",
   sender_unavailable:
     "The account that must send this step (the one already talking to this person) is no longer among the campaign's accounts.",

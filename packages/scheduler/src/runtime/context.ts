@@ -90,3 +90,106 @@ export async function loadContext(db: Q, row: QueueRow): Promise<SendContext> {
     : undefined;
   return { row, campaign, offerStatus, campaignContact, contact, person, lastTouchAt, account };
 }
+
+function chunked<T>(items: readonly T[], size = 500): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+const distinct = <T>(items: readonly (T | null | undefined)[]): T[] => [...new Set(items.filter((x): x is T => x !== null && x !== undefined))];
+
+/**
+ * {@link loadContext} for many rows at once (what a dashboard replaying the send path reads): the
+ * same rows and values, in a fixed number of queries whatever the number of rows. Rows whose
+ * campaign or contact is gone are left out.
+ */
+export async function loadContexts(db: Q, rows: readonly QueueRow[]): Promise<Map<string, SendContext>> {
+  const campaigns = new Map<string, CampaignRow>();
+  const offerStatuses = new Map<string, string>();
+  for (const part of chunked(distinct(rows.map((r) => r.campaign_id)))) {
+    const found = await db
+      .selectFrom("campaigns")
+      .innerJoin("offers", "offers.id", "campaigns.offer_id")
+      .selectAll("campaigns")
+      .select("offers.status as offer_status")
+      .where("campaigns.id", "in", part)
+      .execute();
+    for (const { offer_status, ...c } of found) {
+      campaigns.set(c.id, c);
+      offerStatuses.set(c.id, offer_status);
+    }
+  }
+  const ccs = new Map<string, CampaignContactRow>();
+  for (const part of chunked(distinct(rows.map((r) => r.campaign_contact_id)))) {
+    for (const c of await db.selectFrom("campaign_contacts").selectAll().where("id", "in", part).execute()) ccs.set(c.id, c);
+  }
+  const contacts = new Map<string, ContactRow>();
+  for (const part of chunked(distinct(rows.map((r) => r.contact_id)))) {
+    for (const c of await db.selectFrom("contacts").selectAll().where("id", "in", part).execute()) contacts.set(c.id, c);
+  }
+  const accounts = new Map<string, AccountRow>();
+  for (const part of chunked(distinct(rows.map((r) => r.account_id)))) {
+    for (const a of await db.selectFrom("accounts").selectAll().where("id", "in", part).execute()) accounts.set(a.id, a);
+  }
+
+  // The person: every contact row with the same normalised email or LinkedIn URL (loadPerson).
+  const keys = new Map([...contacts.values()].map((c) => [c.id, personKeys(c)]));
+  const emails = distinct([...keys.values()].map((k) => k.email));
+  const links = distinct([...keys.values()].map((k) => k.linkedin));
+  const byEmail = new Map<string, ContactRow[]>();
+  const byLink = new Map<string, ContactRow[]>();
+  const add = (map: Map<string, ContactRow[]>, key: string | null, row: ContactRow) => {
+    if (key) map.set(key, [...(map.get(key) ?? []), row]);
+  };
+  for (const part of chunked(emails)) {
+    for (const c of await db.selectFrom("contacts").selectAll().where("email", "in", part).execute()) add(byEmail, c.email, c);
+  }
+  for (const part of chunked(links)) {
+    for (const c of await db.selectFrom("contacts").selectAll().where("linkedin_url", "in", part).execute()) add(byLink, c.linkedin_url, c);
+  }
+
+  // Our last touch, by the contact's id, email and LinkedIn URL (lastTouch).
+  const touchById = new Map<string, Date>();
+  const touchByEmail = new Map<string, Date>();
+  const touchByLink = new Map<string, Date>();
+  for (const part of chunked([...contacts.keys()])) {
+    const found = await db.selectFrom("outreach_history").select(["contact_id", sql<Date>`max(sent_at)`.as("last")]).where("contact_id", "in", part).groupBy("contact_id").execute();
+    for (const r of found) if (r.contact_id) touchById.set(r.contact_id, r.last);
+  }
+  for (const part of chunked(emails)) {
+    const found = await db.selectFrom("outreach_history").select(["contact_email", sql<Date>`max(sent_at)`.as("last")]).where("contact_email", "in", part).groupBy("contact_email").execute();
+    for (const r of found) if (r.contact_email) touchByEmail.set(r.contact_email, r.last);
+  }
+  for (const part of chunked(links)) {
+    const found = await db
+      .selectFrom("outreach_history")
+      .select(["contact_linkedin_url", sql<Date>`max(sent_at)`.as("last")])
+      .where("contact_linkedin_url", "in", part)
+      .groupBy("contact_linkedin_url")
+      .execute();
+    for (const r of found) if (r.contact_linkedin_url) touchByLink.set(r.contact_linkedin_url, r.last);
+  }
+
+  const out = new Map<string, SendContext>();
+  for (const row of rows) {
+    const campaign = campaigns.get(row.campaign_id);
+    const contact = contacts.get(row.contact_id);
+    if (!campaign || !contact) continue;
+    const k = keys.get(contact.id)!;
+    const person = new Map<string, ContactRow>([[contact.id, contact]]);
+    for (const c of [...(k.email ? (byEmail.get(k.email) ?? []) : []), ...(k.linkedin ? (byLink.get(k.linkedin) ?? []) : [])]) person.set(c.id, c);
+    const touches = [touchById.get(contact.id), k.email ? touchByEmail.get(k.email) : undefined, k.linkedin ? touchByLink.get(k.linkedin) : undefined].filter((d): d is Date => d !== undefined);
+    out.set(row.id, {
+      row,
+      campaign,
+      offerStatus: offerStatuses.get(campaign.id)!,
+      campaignContact: row.campaign_contact_id ? ccs.get(row.campaign_contact_id) : undefined,
+      contact,
+      person: [...person.values()],
+      lastTouchAt: touches.length ? new Date(Math.max(...touches.map((d) => d.getTime()))) : null,
+      account: row.account_id ? accounts.get(row.account_id) : undefined,
+    });
+  }
+  return out;
+}

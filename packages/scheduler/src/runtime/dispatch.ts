@@ -8,12 +8,12 @@ import { jsonb, type Database } from "@offerlab/db";
 import { ProviderError } from "@offerlab/provider-kit";
 import { sql, type Transaction } from "kysely";
 import {
-  accountBlock,
   checkEligibility,
   COOLING_OFF_DAYS,
   effectiveLimits,
   isInWindow,
   nextWindowOpening,
+  sendBlock,
   windowFromCampaign,
   type ReasonCode,
 } from "../engine/index.js";
@@ -107,13 +107,10 @@ export function decide(ctx: SendContext, now: Date): Decision {
   }
 
   if (!account) return { kind: "defer", reason: "no_account", until: new Date(now.getTime() + HOUR) };
-  // Nothing can go through an account Unipile does not know: wait for it to be linked.
-  if (!account.unipile_account_id) return { kind: "defer", reason: "account_not_linked", until: new Date(now.getTime() + HOUR) };
-  if (account.status === "limited" && account.limited_until && account.limited_until > now) {
-    return { kind: "defer", reason: "account_limited", until: account.limited_until };
-  }
-  const block = accountBlock(account.status === "limited" && (!account.limited_until || account.limited_until <= now) ? { ...account, status: "active" } : account);
-  if (block) return { kind: "defer", reason: block, until: new Date(now.getTime() + HOUR) };
+  // The same rule the capacity dashboards show (accountStanding): a cooldown waits until it ends;
+  // paused, disconnected, unhealthy or unlinked accounts are looked at again in an hour.
+  const block = sendBlock(account, now);
+  if (block) return { kind: "defer", reason: block.reason, until: block.until ?? new Date(now.getTime() + HOUR) };
 
   const limits = effectiveLimits(account);
   const dailyLimit = limits[action];

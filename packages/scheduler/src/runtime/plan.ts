@@ -9,11 +9,11 @@ import { channelActionType, SchedulingConfig, schedulingStepChannel, type Messag
 import type { Database } from "@offerlab/db";
 import { sql, type Selectable, type Transaction } from "kysely";
 import {
-  accountBlock,
   accountTypeFor,
   chooseAccount,
   effectiveLimits,
   planNextStep,
+  sendBlock,
   windowFromCampaign,
   type CandidateAccount,
   type SequenceProgress,
@@ -199,7 +199,9 @@ async function planOne(
     rotation_set: a.rotation_set,
     limits: effectiveLimits(a),
     usage: usage.get(a.id)!,
-    block: accountBlock(a),
+    // What the send path would refuse (sendBlock): an unlinked account or a lapsed cooldown is
+    // judged here as the claim will judge it.
+    block: sendBlock(a, now)?.reason ?? null,
     notBefore: a.next_send_at,
   }));
   const sticky = type === "email" ? cc.email_account_id : cc.linkedin_account_id;

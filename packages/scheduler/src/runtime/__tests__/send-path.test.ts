@@ -98,7 +98,7 @@ describe.each(engines)("send path basics on %s", (engine) => {
     await w.db.updateTable("accounts").set({ unipile_account_id: null }).execute();
     const held = await runSendPath(opts(w));
     expect(held.outcomes).toMatchObject({ sent: 0, refused: 0 });
-    expect(held.deferred).toEqual({ account_not_linked: 2 });
+    expect(held.deferred).toEqual({ account_unlinked: 2 });
     expect(await statusCounts(w)).toEqual({ pending: 2 });
     await w.db.updateTable("accounts").set({ unipile_account_id: id }).execute();
     w.clock.advance(61 * 60_000);

@@ -1,0 +1,188 @@
+/**
+ * When the send path will actually send each queued row, within the caps.
+ *
+ * The planner queues a step at the time it is due (jittered into the window) without spreading
+ * the rows of one account over its capacity: thirty invitations can sit seconds apart on an
+ * account allowed five a day and two an hour. The send path is what applies the caps, one claim
+ * at a time. This module replays that, so a dashboard can say when each row goes and which will
+ * not go today, and why, without changing what the planner or the send path do.
+ *
+ * The replay follows the send path's rules in its order, account by account (accounts do not
+ * share limits):
+ * - the cron claims due rows at its ticks (every `tickMs`, by default every minute like the
+ *   default `OFFERLAB_CRON_SCHEDULE`), one row of an account at a time, ordered by priority,
+ *   `scheduled_for` and id, as the claim does;
+ * - each claim asks `decide` (the send path's own judgement of the row at that instant: campaign,
+ *   contact, eligibility, window, account): a deferral moves the row to the time it names (for a
+ *   closed window, the jittered opening the send path would write), a skip means it is never sent;
+ * - the gap between two sends of an account is the send path's own draw for that account and row
+ *   (`accountGapMs`), starting from the account's `next_send_at`; a row due while the account
+ *   keeps its gap waits for the gap's end, as the claim defers it;
+ * - the daily limit of the action (per UTC day; messages and InMails share one) and the hourly
+ *   limit (per UTC hour, every action) are counted from what the account used already today and
+ *   this hour; a row over a limit waits for the next UTC day or hour.
+ *
+ * What it does not know: sends the planner will add later, replies or opt-outs still to come,
+ * provider refusals and cooldowns, and runners that are late or stopped. It is a prediction of
+ * the queue as it stands, not a promise.
+ */
+import type { MessageActionType } from "@offerlab/core";
+import type { AccountUsage, EffectiveLimits } from "./capacity.js";
+import { accountGapMs } from "./jitter.js";
+
+/** A queued row (status `pending` or `scheduled`). */
+export interface QueuedSend {
+  id: string;
+  accountId: string | null;
+  /** `send_queue.priority`: lower goes first. */
+  priority: number;
+  /** `send_queue.scheduled_for`: when it may go. */
+  scheduledFor: Date;
+}
+
+/** An account of the queued rows, as it stands now. */
+export interface QueuedSendAccount {
+  id: string;
+  /** What it used this UTC day and hour (`readUsage` at `now`). */
+  usage: AccountUsage;
+  /** `accounts.next_send_at`: the end of the gap after its last send. */
+  nextSendAt: Date | null;
+  /** Its limits without warming, to tell a warming cap from the configured one. Default: none told apart. */
+  unrampedLimits?: EffectiveLimits;
+}
+
+/** The send path's judgement of a row at an instant (its `decide`). */
+export type SendDecision =
+  | { kind: "go"; action: MessageActionType; dailyLimit: number; hourlyLimit: number }
+  | { kind: "defer"; reason: string; until: Date }
+  | { kind: "skip"; reason: string };
+
+export interface PredictSendTimesOptions {
+  rows: readonly QueuedSend[];
+  accounts: readonly QueuedSendAccount[];
+  now: Date;
+  /** The end of the prediction (exclusive), e.g. the end of today. */
+  until: Date;
+  /** The send path's decision for a row at an instant. */
+  decide: (rowId: string, at: Date) => SendDecision;
+  /** The gap between two sends of an account, in ms, as the send path draws it. Default 90–300 s (its default). */
+  gapMs?: { min: number; max: number };
+  /** How often the cron claims due rows, in ms; 0 for "at once". Default 60 000 (every minute). */
+  tickMs?: number;
+}
+
+/** What the replay says about one row. */
+export interface PredictedSend {
+  id: string;
+  /** When it is sent (the tick that claims it), or null when not before `until`. */
+  at: Date | null;
+  /** Why it is not sent before `until` (the last reason it was deferred, or the skip's), else null. */
+  reason: string | null;
+  /** True when the send path would skip it (it is never sent). */
+  skipped: boolean;
+  /** Every reason it waited for before it went (or until `until`), in order, each once. */
+  waited: string[];
+}
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+const counterOf = (action: MessageActionType): "connection_request" | "message" | "email" => (action === "inmail" ? "message" : action);
+
+interface Pending {
+  row: QueuedSend;
+  /** Its current `scheduled_for`, in ms (a deferral moves it, as the send path does). */
+  sf: number;
+  out: PredictedSend;
+}
+
+/** Replays the send path over the queued rows; see the module note. One entry per row. */
+export function predictSendTimes(options: PredictSendTimesOptions): Map<string, PredictedSend> {
+  const now = options.now.getTime();
+  const until = options.until.getTime();
+  const tickMs = options.tickMs ?? 60_000;
+  const gap = options.gapMs ?? { min: 90_000, max: 300_000 };
+  const tick = (ms: number) => (tickMs > 0 ? Math.ceil(ms / tickMs) * tickMs : ms);
+  const accounts = new Map(options.accounts.map((a) => [a.id, a]));
+  const result = new Map<string, PredictedSend>();
+
+  const groups = new Map<string, Pending[]>();
+  for (const row of options.rows) {
+    const out: PredictedSend = { id: row.id, at: null, reason: null, skipped: false, waited: [] };
+    result.set(row.id, out);
+    const key = row.accountId ?? "";
+    const list = groups.get(key) ?? [];
+    list.push({ row, sf: row.scheduledFor.getTime(), out });
+    groups.set(key, list);
+  }
+
+  for (const [accountId, pending] of groups) {
+    const account = accounts.get(accountId);
+    let free = Math.max(now, account?.nextSendAt?.getTime() ?? now);
+    let day = Math.floor(now / DAY);
+    let hour = Math.floor(now / HOUR);
+    let dayUsed: Record<string, number> = { ...(account?.usage.day ?? {}) };
+    let hourUsed = Math.max(0, account?.usage.hour ?? 0);
+    const wait = (p: Pending, reason: string, to: number, at: number) => {
+      // Never back in time (a decision's instant is always later in practice; this keeps the loop finite).
+      p.sf = Math.max(to, at + Math.max(tickMs, 1000));
+      p.out.reason = reason;
+      if (!p.out.waited.includes(reason)) p.out.waited.push(reason);
+    };
+
+    for (;;) {
+      if (pending.length === 0) break;
+      const t = tick(Math.max(now, Math.min(...pending.map((p) => p.sf))));
+      if (t >= until) break;
+      if (t < free) {
+        // Claimed while the account keeps its gap: deferred to the gap's end.
+        for (const p of pending) if (tick(Math.max(now, p.sf)) < free) wait(p, "min_gap", free, t);
+        continue;
+      }
+      let pick: Pending | undefined;
+      for (const p of pending) {
+        if (p.sf > t) continue;
+        if (!pick || p.row.priority < pick.row.priority || (p.row.priority === pick.row.priority && (p.sf < pick.sf || (p.sf === pick.sf && p.row.id < pick.row.id)))) pick = p;
+      }
+      if (!pick) break; // unreachable: the earliest row is due at t
+      const d = options.decide(pick.row.id, new Date(t));
+      if (d.kind === "skip") {
+        pick.out.skipped = true;
+        pick.out.reason = d.reason;
+        pending.splice(pending.indexOf(pick), 1);
+        continue;
+      }
+      if (d.kind === "defer") {
+        wait(pick, d.reason, d.until.getTime(), t);
+        continue;
+      }
+      if (Math.floor(t / DAY) !== day) {
+        day = Math.floor(t / DAY);
+        dayUsed = {};
+      }
+      if (Math.floor(t / HOUR) !== hour) {
+        hour = Math.floor(t / HOUR);
+        hourUsed = 0;
+      }
+      const counter = counterOf(d.action);
+      const used = dayUsed[counter] ?? 0;
+      const full = account?.unrampedLimits;
+      if (used >= d.dailyLimit) {
+        wait(pick, full && used < full[d.action] ? "account_warming_cap" : "daily_cap", (day + 1) * DAY, t);
+        continue;
+      }
+      if (hourUsed >= d.hourlyLimit) {
+        wait(pick, full && hourUsed < full.hourly ? "account_warming_cap" : "hourly_cap", (hour + 1) * HOUR, t);
+        continue;
+      }
+      dayUsed[counter] = used + 1;
+      hourUsed++;
+      pick.out.at = new Date(t);
+      pick.out.reason = null;
+      pending.splice(pending.indexOf(pick), 1);
+      free = t + (gap.max > 0 ? accountGapMs(`${accountId}:${pick.row.id}`, { minSeconds: gap.min / 1000, maxSeconds: gap.max / 1000 }) : 0);
+    }
+    for (const p of pending) p.out.reason ??= "not_due";
+  }
+  return result;
+}

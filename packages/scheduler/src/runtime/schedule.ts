@@ -1,0 +1,64 @@
+/**
+ * What `offerlab schedule` predicts: when each queued send of today will go out within the caps,
+ * and what will not go out today and why. The engine's `predictSendTimes` replays the send path
+ * over the queue with the send path's own `decide` for every row (see the module note there).
+ */
+import type { Database } from "@offerlab/db";
+import { sql, type Kysely, type Transaction } from "kysely";
+import { effectiveLimits, predictSendTimes, type PredictedSend, type SendDecision } from "../engine/index.js";
+import { loadContexts } from "./context.js";
+import { decide } from "./dispatch.js";
+import { readUsageMany } from "./quota.js";
+
+export interface TodaysSendsOptions {
+  /** The instant to predict from. Default: now. */
+  now?: Date;
+  /** The end of the prediction. Default: the end of today as `todays_schedule` reads it (the session's calendar day). */
+  until?: Date;
+  /** The gap between two sends of an account the runners use, in ms. Default 90–300 s (the send path's default). */
+  accountGapMs?: { min: number; max: number };
+  /** How often the cron claims due rows, in ms. Default 60 000 (the default schedule, every minute). */
+  tickMs?: number;
+}
+
+export interface TodaysSends {
+  /** Today as `todays_schedule` reads it (the database session's calendar day); `end` is `until` when given. */
+  day: { start: Date; end: Date };
+  /** Every queued row due before the end of today (overdue ones included), by id. */
+  sends: Map<string, PredictedSend>;
+}
+
+/**
+ * Predicts every queued send (`pending` or `scheduled`) due before the end of today: the send
+ * path's decision for each row at each claim, the accounts' gaps and what they used this UTC day
+ * and hour, the daily and hourly caps (ramped while warming) and the windows. A row whose `at` is
+ * null does not go out today; `reason` says why (`skipped` when it never will).
+ */
+export async function predictTodaysSends(db: Kysely<Database> | Transaction<Database>, options: TodaysSendsOptions = {}): Promise<TodaysSends> {
+  const now = options.now ?? new Date();
+  // The same calendar day as todays_schedule's filter (CURRENT_DATE of the session).
+  const { rows: bounds } = await sql<{ start: Date; end: Date }>`SELECT CURRENT_DATE::timestamptz AS start, (CURRENT_DATE + 1)::timestamptz AS end`.execute(db);
+  const day = { start: new Date(bounds[0]!.start), end: options.until ?? new Date(bounds[0]!.end) };
+  const rows = await db
+    .selectFrom("send_queue")
+    .selectAll()
+    .where("status", "in", ["pending", "scheduled"])
+    .where("scheduled_for", "<", day.end)
+    .execute();
+  const contexts = await loadContexts(db, rows);
+  const accounts = new Map([...contexts.values()].flatMap((c) => (c.account ? [[c.account.id, c.account] as const] : [])));
+  const usage = await readUsageMany(db, [...accounts.keys()], now);
+  const sends = predictSendTimes({
+    rows: rows.filter((r) => contexts.has(r.id)).map((r) => ({ id: r.id, accountId: r.account_id, priority: r.priority, scheduledFor: r.scheduled_for })),
+    accounts: [...accounts.values()].map((a) => ({ id: a.id, usage: usage.get(a.id)!, nextSendAt: a.next_send_at, unrampedLimits: effectiveLimits({ ...a, warming_week: 0 }) })),
+    now,
+    until: day.end,
+    decide: (rowId, at): SendDecision => {
+      const d = decide(contexts.get(rowId)!, at);
+      return d.kind === "skip" ? { kind: "skip", reason: d.reason } : d;
+    },
+    ...(options.accountGapMs ? { gapMs: options.accountGapMs } : {}),
+    ...(options.tickMs !== undefined ? { tickMs: options.tickMs } : {}),
+  });
+  return { day, sends };
+}
