@@ -4,7 +4,8 @@ import path from "node:path";
 import { offers } from "@offerlab/db";
 import { ImportRejectedError, importFields, importRows, PipelineInputError, type ImportKind, type ImportSummary, type RowError } from "@offerlab/pipeline";
 import type { Command } from "commander";
-import { CsvError, parse } from "csv-parse";
+import { CsvError } from "csv-parse";
+import { readCsv } from "../csv.js";
 import { openDatabase } from "../database.js";
 import { CliError, EXIT, json, type Io } from "../output.js";
 import { createProgress } from "../progress.js";
@@ -32,6 +33,8 @@ function describeError(e: RowError, lines: readonly number[]): string {
   const line = lines[e.row - 1];
   return `  row ${e.row}${line ? ` (line ${line})` : ""}, column "${e.column}"${e.column !== e.field ? ` (${e.field})` : ""}: ${e.message}${e.value !== undefined ? ` (got "${e.value}")` : ""}`;
 }
+
+const isSystemError = (e: unknown): e is NodeJS.ErrnoException => e instanceof Error && typeof (e as NodeJS.ErrnoException).syscall === "string";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -72,13 +75,10 @@ export function registerImportCommands(program: Command, io: Io): void {
         try {
           const offer = await offers.get(db, o.offer);
           if (!offer) throw new CliError(`--offer: no offer with id or slug "${o.offer}" (see \`offerlab offers list\`)`, EXIT.usage);
-          const parser = fs.createReadStream(full).pipe(
-            parse({ columns: (header: string[]) => header.map((h) => h.trim()), bom: true, skip_empty_lines: true, info: true, ...(o.delimiter ? { delimiter: o.delimiter } : {}) }),
-          );
           async function* records() {
-            for await (const item of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
-              lines.push(item.info.lines);
-              yield item.record;
+            for await (const row of readCsv(full, o.delimiter ? { delimiter: o.delimiter } : {})) {
+              lines.push(row.line);
+              yield row.record;
             }
           }
           let summary: ImportSummary;
@@ -105,6 +105,8 @@ export function registerImportCommands(program: Command, io: Io): void {
             if (error instanceof CsvError) {
               throw new CliError(`${file}: not a readable CSV (${error.message}); nothing was imported`, EXIT.usage);
             }
+            // The file went away or cannot be read after the checks above (permissions, a folder).
+            if (isSystemError(error)) throw new CliError(`cannot read ${full}: ${error.message}; nothing was imported`, EXIT.usage);
             throw error;
           }
           progress.clear();

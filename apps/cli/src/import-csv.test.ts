@@ -1,0 +1,141 @@
+/**
+ * `offerlab import` with messy files: the CSV reader on its own (errors whenever they happen), and
+ * the command as a user runs it (the real binary in a child process) on each engine: exit codes,
+ * the one-line messages, and nothing written.
+ */
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+import { createDb, offers } from "@offerlab/db";
+import { createTestDb, testEngines, type TestDb } from "@offerlab/db/testing";
+import { CsvError } from "csv-parse";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readCsv } from "./csv.js";
+import { cliEntry } from "./test-support/cli-process.js";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(here, "../../..");
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "offerlab-import-csv-"));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function write(name: string, text: string): string {
+  const file = path.join(tmp, name);
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+/** A companies file of `rows` good rows, with `bad` in place of row `at` (1 = the first data row). */
+function companiesCsv(rows: number, at: number, bad: string): string {
+  const lines = ["name,domain,industry"];
+  for (let i = 1; i <= rows; i++) lines.push(i === at ? bad : `Company ${i},c${i}.example.com,saas`);
+  return `${lines.join("\n")}\n`;
+}
+
+const STRAY_QUOTE = 'Acme "Labs,acme-labs.com,saas';
+const SHORT_ROW = "Short Inc,short.example.com";
+
+describe("readCsv", () => {
+  it("a bad line parsed before anyone reads is thrown by the iteration, not emitted as an unhandled error", async () => {
+    for (const bad of [STRAY_QUOTE, SHORT_ROW]) {
+      const file = write("early.csv", companiesCsv(3, 2, bad));
+      const rows = readCsv(file);
+      // The import checks the offer before it reads: the reader must not run ahead of it.
+      await sleep(100);
+      const read: unknown[] = [];
+      const error = await (async () => {
+        for await (const row of rows) read.push(row);
+      })().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(CsvError);
+      expect((error as CsvError).message).toMatch(/line 3/);
+    }
+  });
+
+  it("an error on the file itself is thrown by the iteration too", async () => {
+    const rows = readCsv(tmp); // a folder: opening works, reading fails
+    await sleep(50);
+    await expect(
+      (async () => {
+        for await (const row of rows) void row;
+      })(),
+    ).rejects.toMatchObject({ code: "EISDIR" });
+  });
+});
+
+function spawnCli(args: string[], env: Record<string, string>) {
+  const res = spawnSync(process.execPath, [...cliEntry(), ...args], {
+    cwd: repoRoot,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+    encoding: "utf8",
+    timeout: 120_000,
+  });
+  return { code: res.status, stdout: res.stdout, stderr: res.stderr };
+}
+
+describe.each(testEngines())("offerlab import of a malformed CSV on %s", (engine) => {
+  let env: Record<string, string>;
+  let t: TestDb | undefined;
+  let dataDir: string | undefined;
+
+  beforeAll(async () => {
+    if (engine === "postgres") {
+      t = await createTestDb("postgres");
+      await offers.create(t.db, { name: "Coach", type: "product", ownership: "internal", description: "x" });
+      env = { DATABASE_URL: t.url! };
+    } else {
+      dataDir = path.join(tmp, "data");
+      env = { OFFERLAB_DATA_DIR: dataDir };
+      const created = spawnCli(["offers", "create", "--name", "Coach", "--type", "product", "--ownership", "internal", "--description", "x"], env);
+      expect(created.code, created.stderr).toBe(0);
+    }
+  }, 120_000);
+  afterAll(async () => {
+    await t?.drop();
+  });
+
+  async function companyCount(): Promise<number> {
+    const db = t ? t.db : createDb({ dataDir: dataDir!, env: {} });
+    try {
+      const row = await db.selectFrom("companies").select((eb) => eb.fn.countAll<string>().as("n")).executeTakeFirstOrThrow();
+      return Number(row.n);
+    } finally {
+      if (!t) await db.destroy();
+    }
+  }
+
+  it("a stray quote: exit 2 and one line naming the line, nothing written, every time and at any size", async () => {
+    const cases = [
+      { file: write("quote-small.csv", companiesCsv(3, 2, STRAY_QUOTE)), line: 3, runs: 3 },
+      { file: write("quote-large.csv", companiesCsv(20_000, 19_000, STRAY_QUOTE)), line: 19_001, runs: 2 },
+    ];
+    for (const c of cases) {
+      for (let i = 0; i < c.runs; i++) {
+        const res = spawnCli(["import", "companies", c.file, "--offer", "coach"], env);
+        expect(res.stderr).not.toMatch(/\n\s+at /); // no stack trace
+        expect(res.stderr).toBe(
+          `offerlab: ${c.file}: not a readable CSV (Invalid Opening Quote: a quote is found on field "name" at line ${c.line}, value is "Acme "); nothing was imported\n`,
+        );
+        expect(res.code).toBe(2);
+      }
+    }
+    expect(await companyCount()).toBe(0);
+  }, 300_000);
+
+  it("a short row: exit 2 naming the line, nothing written, every time and at any size", async () => {
+    const cases = [
+      { file: write("short-small.csv", companiesCsv(3, 2, SHORT_ROW)), line: 3, runs: 3 },
+      { file: write("short-large.csv", companiesCsv(20_000, 19_000, SHORT_ROW)), line: 19_001, runs: 2 },
+    ];
+    for (const c of cases) {
+      for (let i = 0; i < c.runs; i++) {
+        const res = spawnCli(["import", "companies", c.file, "--offer", "coach"], env);
+        expect(res.stderr).not.toMatch(/\n\s+at /);
+        expect(res.stderr).toBe(`offerlab: ${c.file}: not a readable CSV (Invalid Record Length: columns length is 3, got 2 on line ${c.line}); nothing was imported\n`);
+        expect(res.code).toBe(2);
+      }
+    }
+    expect(await companyCount()).toBe(0);
+  }, 300_000);
+});
