@@ -13,11 +13,22 @@ export interface CsvRow {
   record: Record<string, string>;
   /** The file line the row ended on (1 is the header). */
   line: number;
+  /**
+   * Why the row cannot be imported as it stands: it has more or fewer fields than the header
+   * (`record` then holds what could be matched to a header, and should not be imported).
+   */
+  problem?: string;
 }
 
 export interface ReadCsvOptions {
   /** Field delimiter, one character. Default `,`. */
   delimiter?: string;
+}
+
+/** What csv-parse tells about each record (`info: true`); `error` is set on a relaxed row. */
+interface ParseInfo {
+  lines: number;
+  error?: { code?: string; record?: unknown[]; columns?: unknown[] };
 }
 
 /**
@@ -33,11 +44,25 @@ export async function* readCsv(file: string, options: ReadCsvOptions = {}): Asyn
     bom: true,
     skip_empty_lines: true,
     info: true,
+    // A row with a field too many or too few is one bad row, reported with the others, not a
+    // file that cannot be read (which would stop an import even with --skip-invalid).
+    relax_column_count: true,
     ...(options.delimiter ? { delimiter: options.delimiter } : {}),
   });
   // The iteration below reports the error; the callback only keeps pipeline from rethrowing it.
   pipeline(fs.createReadStream(file), parser, () => undefined);
-  for await (const item of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
-    yield { record: item.record, line: item.info.lines };
+  for await (const item of parser as AsyncIterable<{ record: Record<string, string>; info: ParseInfo }>) {
+    const e = item.info.error;
+    if (e?.code === "CSV_RECORD_INCONSISTENT_COLUMNS") {
+      const got = e.record?.length ?? 0;
+      const want = e.columns?.length ?? 0;
+      const problem =
+        got > want
+          ? `has ${got} fields where the header has ${want} (quote a value that contains the delimiter, e.g. "Acme, Inc.")`
+          : `has ${got} field${got === 1 ? "" : "s"} where the header has ${want}`;
+      yield { record: item.record, line: item.info.lines, problem };
+    } else {
+      yield { record: item.record, line: item.info.lines };
+    }
   }
 }

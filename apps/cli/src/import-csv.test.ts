@@ -39,18 +39,25 @@ const SHORT_ROW = "Short Inc,short.example.com";
 
 describe("readCsv", () => {
   it("a bad line parsed before anyone reads is thrown by the iteration, not emitted as an unhandled error", async () => {
-    for (const bad of [STRAY_QUOTE, SHORT_ROW]) {
-      const file = write("early.csv", companiesCsv(3, 2, bad));
-      const rows = readCsv(file);
-      // The import checks the offer before it reads: the reader must not run ahead of it.
-      await sleep(100);
-      const read: unknown[] = [];
-      const error = await (async () => {
-        for await (const row of rows) read.push(row);
-      })().catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(CsvError);
-      expect((error as CsvError).message).toMatch(/line 3/);
-    }
+    const rows = readCsv(write("early.csv", companiesCsv(3, 2, STRAY_QUOTE)));
+    // The import checks the offer before it reads: the reader must not run ahead of it.
+    await sleep(100);
+    const error = await (async () => {
+      for await (const row of rows) void row;
+    })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CsvError);
+    expect((error as CsvError).message).toMatch(/line 3/);
+  });
+
+  it("reads a row with a field too few or too many as a row with its problem, and goes on", async () => {
+    const rows: unknown[] = [];
+    for await (const row of readCsv(write("counts.csv", "name,domain,industry\nA,a.com,saas\nB,b.com\nC,c.com,saas,x\nD,d.com,saas\n"))) rows.push(row);
+    expect(rows).toEqual([
+      { record: { name: "A", domain: "a.com", industry: "saas" }, line: 2 },
+      { record: { name: "B", domain: "b.com" }, line: 3, problem: "has 2 fields where the header has 3" },
+      { record: { name: "C", domain: "c.com", industry: "saas" }, line: 4, problem: 'has 4 fields where the header has 3 (quote a value that contains the delimiter, e.g. "Acme, Inc.")' },
+      { record: { name: "D", domain: "d.com", industry: "saas" }, line: 5 },
+    ]);
   });
 
   it("an error on the file itself is thrown by the iteration too", async () => {
@@ -74,7 +81,7 @@ function spawnCli(args: string[], env: Record<string, string>) {
   return { code: res.status, stdout: res.stdout, stderr: res.stderr };
 }
 
-describe.each(testEngines())("offerlab import of a malformed CSV on %s", (engine) => {
+describe.each(testEngines())("offerlab import of a messy CSV on %s", (engine) => {
   let env: Record<string, string>;
   let t: TestDb | undefined;
   let dataDir: string | undefined;
@@ -123,19 +130,47 @@ describe.each(testEngines())("offerlab import of a malformed CSV on %s", (engine
     expect(await companyCount()).toBe(0);
   }, 300_000);
 
-  it("a short row: exit 2 naming the line, nothing written, every time and at any size", async () => {
+  it("a short row: exit 2 naming its row and line, nothing written, every time and at any size", async () => {
     const cases = [
-      { file: write("short-small.csv", companiesCsv(3, 2, SHORT_ROW)), line: 3, runs: 3 },
-      { file: write("short-large.csv", companiesCsv(20_000, 19_000, SHORT_ROW)), line: 19_001, runs: 2 },
+      { file: write("short-small.csv", companiesCsv(3, 2, SHORT_ROW)), rows: 3, row: 2, runs: 3 },
+      { file: write("short-large.csv", companiesCsv(20_000, 19_000, SHORT_ROW)), rows: 20_000, row: 19_000, runs: 2 },
     ];
     for (const c of cases) {
       for (let i = 0; i < c.runs; i++) {
         const res = spawnCli(["import", "companies", c.file, "--offer", "coach"], env);
         expect(res.stderr).not.toMatch(/\n\s+at /);
-        expect(res.stderr).toBe(`offerlab: ${c.file}: not a readable CSV (Invalid Record Length: columns length is 3, got 2 on line ${c.line}); nothing was imported\n`);
+        expect(res.stderr).toBe(
+          `offerlab: ${c.file}: 1 of ${c.rows} rows are invalid; nothing was imported. Fix them, or use --skip-invalid to import the others:\n` +
+            `  row ${c.row} (line ${c.row + 1}): has 2 fields where the header has 3\n`,
+        );
         expect(res.code).toBe(2);
       }
     }
     expect(await companyCount()).toBe(0);
+  }, 300_000);
+
+  it("one row with an extra column in 10,000 is an invalid row: all or nothing without --skip-invalid, the 9,999 others with it", async () => {
+    const file = write("extra.csv", companiesCsv(10_000, 9_000, "Extra Inc,extra.example.com,saas,unexpected"));
+    const refused = spawnCli(["import", "companies", file, "--offer", "coach"], env);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe(
+      `offerlab: ${file}: 1 of 10000 rows are invalid; nothing was imported. Fix them, or use --skip-invalid to import the others:\n` +
+        `  row 9000 (line 9001): has 4 fields where the header has 3 (quote a value that contains the delimiter, e.g. "Acme, Inc.")\n`,
+    );
+    expect(await companyCount()).toBe(0);
+
+    const skipped = spawnCli(["import", "companies", file, "--offer", "coach", "--skip-invalid", "--json"], env);
+    expect(skipped.code).toBe(0);
+    expect(JSON.parse(skipped.stdout)).toMatchObject({
+      rows: 10_000,
+      invalid: 1,
+      created: 9_999,
+      written: true,
+      errors: [{ row: 9_000, column: "(row)", field: "(row)", message: expect.stringMatching(/^has 4 fields where the header has 3/) }],
+    });
+    expect(skipped.stderr).toBe(
+      "offerlab: skipped 1 invalid row(s):\n" + `  row 9000 (line 9001): has 4 fields where the header has 3 (quote a value that contains the delimiter, e.g. "Acme, Inc.")\n`,
+    );
+    expect(await companyCount()).toBe(9_999);
   }, 300_000);
 });

@@ -162,7 +162,10 @@ export function resolveImportMapping(kind: ImportKind, headers: readonly string[
 export interface RowError {
   /** 1 for the first row after the header. */
   row: number;
-  /** The column the value came from (or the field, when no single column is to blame). */
+  /**
+   * The column the value came from (or the field, when no single column is to blame; `(row)`
+   * for a row that could not be read at all, see {@link UnreadableRow}).
+   */
   column: string;
   field: string;
   message: string;
@@ -205,6 +208,26 @@ export interface ImportSummary {
   errors: RowError[];
   errorCount: number;
 }
+
+const UNREADABLE_ROW = Symbol.for("offerlab.import.unreadableRow");
+
+/**
+ * A row its reader could not turn into a record, such as a CSV line with more or fewer fields
+ * than the header. Yield one in place of the record: `importRows` counts it as an invalid row and
+ * reports `message` for it (column and field `(row)`), like a row with a bad value, so one broken
+ * line does not stop an import with `skipInvalid`.
+ */
+export class UnreadableRow {
+  readonly [UNREADABLE_ROW] = true;
+  constructor(readonly message: string) {}
+
+  static isInstance(value: unknown): value is UnreadableRow {
+    return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[UNREADABLE_ROW] === true;
+  }
+}
+
+/** Rows as `importRows` reads them: records keyed by column header, or rows that could not be read. */
+export type ImportRowSource = AsyncIterable<Record<string, unknown> | UnreadableRow> | Iterable<Record<string, unknown> | UnreadableRow>;
 
 /** Thrown when rows are invalid and `skipInvalid` is off: nothing was written. Carries the report. */
 export class ImportRejectedError extends Error {
@@ -612,14 +635,15 @@ async function writeContacts(trx: DbOrTrx, offerId: string, drafts: ContactDraft
 
 /**
  * Imports rows into `companies` or `contacts` of one offer. Rows are plain objects keyed by
- * column header (csv-parse's `columns: true` records). Returns the summary; throws
+ * column header (csv-parse's `columns: true` records), or an {@link UnreadableRow} for a row the
+ * reader could not read (an invalid row like any other). Returns the summary; throws
  * `ImportRejectedError` (nothing written, the report attached) when a row is invalid and
  * `skipInvalid` is off, and `PipelineInputError` for an unknown offer or an unusable mapping.
  */
 export async function importRows(
   db: Db,
   kind: ImportKind,
-  rows: AsyncIterable<Record<string, unknown>> | Iterable<Record<string, unknown>>,
+  rows: ImportRowSource,
   options: ImportOptions,
 ): Promise<ImportSummary> {
   const batchSize = options.batchSize ?? 1000;
@@ -655,8 +679,17 @@ export async function importRows(
       batch = [];
       options.onProgress?.({ rows: s.rows, invalid: s.invalid, written: s.created + s.merged });
     };
-    for await (const record of rows as AsyncIterable<Record<string, unknown>>) {
+    const reject = (errors: RowError[]) => {
+      s.invalid += 1;
+      s.errorCount += errors.length;
+      for (const e of errors) if (s.errors.length < maxErrors) s.errors.push(e);
+    };
+    for await (const record of rows as AsyncIterable<Record<string, unknown> | UnreadableRow>) {
       s.rows += 1;
+      if (UnreadableRow.isInstance(record)) {
+        reject([{ row: s.rows, column: "(row)", field: "(row)", message: record.message }]);
+        continue;
+      }
       mapping ??= s.mapping = resolveImportMapping(kind, Object.keys(record), options.map);
       const errors: RowError[] = [];
       const parsed = parseRow(kind, s.rows, record, mapping, errors);
@@ -666,9 +699,7 @@ export async function importRows(
           : contactDraft(parsed.values, options.offerId, sourceTool, s.rows, errors)
         : null;
       if (!item) {
-        s.invalid += 1;
-        s.errorCount += errors.length;
-        for (const e of errors) if (s.errors.length < maxErrors) s.errors.push(e);
+        reject(errors);
         continue;
       }
       batch.push(item);
@@ -683,12 +714,12 @@ export async function importRows(
 }
 
 /** Imports companies (see {@link importRows}). */
-export function importCompanies(db: Db, rows: AsyncIterable<Record<string, unknown>> | Iterable<Record<string, unknown>>, options: ImportOptions) {
+export function importCompanies(db: Db, rows: ImportRowSource, options: ImportOptions) {
   return importRows(db, "companies", rows, options);
 }
 
 /** Imports contacts, creating their companies when missing (see {@link importRows}). */
-export function importContacts(db: Db, rows: AsyncIterable<Record<string, unknown>> | Iterable<Record<string, unknown>>, options: ImportOptions) {
+export function importContacts(db: Db, rows: ImportRowSource, options: ImportOptions) {
   return importRows(db, "contacts", rows, options);
 }
 

@@ -2,7 +2,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { offers } from "@offerlab/db";
-import { ImportRejectedError, importFields, importRows, PipelineInputError, type ImportKind, type ImportSummary, type RowError } from "@offerlab/pipeline";
+import { ImportRejectedError, importFields, importRows, PipelineInputError, UnreadableRow, type ImportKind, type ImportSummary, type RowError } from "@offerlab/pipeline";
 import type { Command } from "commander";
 import { CsvError } from "csv-parse";
 import { readCsv } from "../csv.js";
@@ -31,6 +31,7 @@ function fieldsHelp(kind: ImportKind): string {
 
 function describeError(e: RowError, lines: readonly number[]): string {
   const line = lines[e.row - 1];
+  if (e.field === "(row)") return `  row ${e.row}${line ? ` (line ${line})` : ""}: ${e.message}`;
   return `  row ${e.row}${line ? ` (line ${line})` : ""}, column "${e.column}"${e.column !== e.field ? ` (${e.field})` : ""}: ${e.message}${e.value !== undefined ? ` (got "${e.value}")` : ""}`;
 }
 
@@ -78,7 +79,7 @@ export function registerImportCommands(program: Command, io: Io): void {
           async function* records() {
             for await (const row of readCsv(full, o.delimiter ? { delimiter: o.delimiter } : {})) {
               lines.push(row.line);
-              yield row.record;
+              yield row.problem ? new UnreadableRow(row.problem) : row.record;
             }
           }
           let summary: ImportSummary;
