@@ -154,5 +154,17 @@ describe.each(testEngines())("repositories on %s", (engine) => {
       expect(tool?.last_error).toBe("timeout");
       await expect(toolUsage.record(t.db, { tool: "nope", action: "x", status: "success" })).rejects.toThrow(/unknown tool "nope"/);
     });
+
+    it("records a call whose request names an optional parameter it did not use", async () => {
+      const row = await toolUsage.record(t.db, {
+        tool: "unipile",
+        action: "list_messages",
+        status: "success",
+        request: { account_id: "acc_1", chat_id: undefined, since: new Date("2026-03-02T09:00:00Z") },
+        response: { cursor: undefined, items: 3 },
+      });
+      expect(row.request_params).toEqual({ account_id: "acc_1", since: "2026-03-02T09:00:00.000Z" });
+      expect(row.response_summary).toEqual({ items: 3 });
+    });
   });
 });

@@ -446,6 +446,15 @@ export interface UsageRecord {
   contactId?: string | null;
 }
 
+/**
+ * A request or response summary as the JSONB column holds it: what `JSON.stringify` keeps (a
+ * property set to `undefined`, an optional parameter the call did not use, is left out; a Date is
+ * its ISO string). Such a property made the whole row fail validation, so the call went unrecorded.
+ */
+function asJson(value: Record<string, unknown> | undefined): Record<string, unknown> | null {
+  return value === undefined ? null : (JSON.parse(JSON.stringify(value)) as Record<string, unknown>);
+}
+
 export const toolUsage = {
   /**
    * Records a provider call and updates the tool's running totals in one transaction. An
@@ -466,9 +475,9 @@ export const toolUsage = {
           company_id: usage.companyId ?? null,
           contact_id: usage.contactId ?? null,
           action: usage.action,
-          request_params: usage.request ?? null,
+          request_params: asJson(usage.request),
           status: usage.status,
-          response_summary: usage.response ?? null,
+          response_summary: asJson(usage.response),
           results_count: usage.resultsCount ?? null,
           error_message: usage.error ?? null,
           credits_used: usage.credits ?? 0,
