@@ -149,15 +149,35 @@ describe.each(testEngines())("offerlab import of a messy CSV on %s", (engine) =>
     expect(await companyCount()).toBe(0);
   }, 300_000);
 
+  it("a 300 kB name or a 5 MB description is an invalid row naming the column, the field and the limit", async () => {
+    const file = write(
+      "sizes.csv",
+      `Company Name,Website,About\n${"x".repeat(300 * 1024)},huge.example.com,fine\nWordy,wordy.example.com,${"d".repeat(5 * 1024 * 1024)}\nFine,fine.example.com,A company.\n`,
+    );
+    const refused = spawnCli(["import", "companies", file, "--offer", "coach"], env);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe(
+      `offerlab: ${file}: 2 of 3 rows are invalid; nothing was imported. Fix them, or use --skip-invalid to import the others:\n` +
+        `  row 1 (line 2), column "Company Name" (name): must be at most 300 characters (got 307200)\n` +
+        `  row 2 (line 3), column "About" (description): must be at most 10000 characters (got 5242880)\n`,
+    );
+    expect(await companyCount()).toBe(0);
+    const skipped = spawnCli(["import", "companies", file, "--offer", "coach", "--skip-invalid", "--json"], env);
+    expect(skipped.code).toBe(0);
+    expect(JSON.parse(skipped.stdout)).toMatchObject({ rows: 3, invalid: 2, created: 1 });
+    expect(await companyCount()).toBe(1);
+  }, 300_000);
+
   it("one row with an extra column in 10,000 is an invalid row: all or nothing without --skip-invalid, the 9,999 others with it", async () => {
     const file = write("extra.csv", companiesCsv(10_000, 9_000, "Extra Inc,extra.example.com,saas,unexpected"));
+    const before = await companyCount();
     const refused = spawnCli(["import", "companies", file, "--offer", "coach"], env);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toBe(
       `offerlab: ${file}: 1 of 10000 rows are invalid; nothing was imported. Fix them, or use --skip-invalid to import the others:\n` +
         `  row 9000 (line 9001): has 4 fields where the header has 3 (quote a value that contains the delimiter, e.g. "Acme, Inc.")\n`,
     );
-    expect(await companyCount()).toBe(0);
+    expect(await companyCount()).toBe(before);
 
     const skipped = spawnCli(["import", "companies", file, "--offer", "coach", "--skip-invalid", "--json"], env);
     expect(skipped.code).toBe(0);
@@ -171,6 +191,6 @@ describe.each(testEngines())("offerlab import of a messy CSV on %s", (engine) =>
     expect(skipped.stderr).toBe(
       "offerlab: skipped 1 invalid row(s):\n" + `  row 9000 (line 9001): has 4 fields where the header has 3 (quote a value that contains the delimiter, e.g. "Acme, Inc.")\n`,
     );
-    expect(await companyCount()).toBe(9_999);
+    expect(await companyCount()).toBe(before + 9_999);
   }, 300_000);
 });

@@ -1,5 +1,6 @@
 import { ValidationError } from "@offerlab/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { offerCopy } from "./offer-copy.js";
 import { accounts, campaignContacts, campaigns, companies, contacts, offers, toolUsage, tools } from "./repositories.js";
 import { createTestDb, testEngines, type TestDb } from "./testing.js";
 
@@ -52,6 +53,25 @@ describe.each(testEngines())("repositories on %s", (engine) => {
         offers.create(t.db, { ...offerInput, slug: "bad-templates", linkedin_templates: { connection_request: "x".repeat(301) } }),
       ).rejects.toThrow(/linkedin_templates\.connection_request/);
     });
+  });
+
+  it("refuses text over its field's size on every write, naming the field and the limit, and writes nothing", async () => {
+    const offer = await offers.create(t.db, { ...offerInput, slug: "sizes" });
+    const refused = async (write: Promise<unknown>, field: string, limit: number) => {
+      const err = await write.catch((e: unknown) => e);
+      expect(ValidationError.isInstance(err)).toBe(true);
+      expect((err as ValidationError).issues).toEqual([{ field, message: expect.stringMatching(new RegExp(`^must be at most ${limit} characters \\(got \\d+\\)$`)) }]);
+    };
+    await refused(offers.create(t.db, { ...offerInput, slug: "big", name: "n".repeat(300 * 1024) }), "name", 200);
+    await refused(offerCopy.update(t.db, "sizes", { description: "d".repeat(5 * 1024 * 1024) }), "description", 10_000);
+    await refused(companies.upsert(t.db, { offer_id: offer.id, name: "x".repeat(300 * 1024), domain: "big.io", source_tool: "manual" }), "name", 300);
+    const company = (await companies.upsert(t.db, { offer_id: offer.id, name: "Fine", domain: "fine.io", source_tool: "manual" })).company;
+    await refused(companies.upsert(t.db, { offer_id: offer.id, name: "Fine", domain: "fine.io", description: "d".repeat(5 * 1024 * 1024), source_tool: "manual" }), "description", 10_000);
+    await refused(contacts.upsert(t.db, { offer_id: offer.id, company_id: company.id, email: "a@fine.io", title: "t".repeat(501), source_tool: "manual" }), "title", 500);
+    expect((await offers.get(t.db, "sizes"))?.description).toBe(offerInput.description);
+    expect((await companies.listByOffer(t.db, offer.id)).map((c) => [c.name, c.description])).toEqual([["Fine", null]]);
+    expect(await t.db.selectFrom("contacts").select("id").where("offer_id", "=", offer.id).execute()).toEqual([]);
+    expect(await offers.get(t.db, "big")).toBeUndefined();
   });
 
   describe("companies and contacts", () => {

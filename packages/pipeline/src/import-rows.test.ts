@@ -132,6 +132,36 @@ describe.each(testEngines())("import on %s", (engine) => {
     expect((await companyRows()).map((c) => c.name)).toEqual(["Fine", "Fine too"]);
   });
 
+  it("refuses a value over its field's size as an invalid row naming the column, the field and the limit", async () => {
+    const rows = [
+      { "Company Name": "x".repeat(300 * 1024), Website: "huge.io", About: "fine" },
+      { "Company Name": "Wordy", Website: "wordy.io", About: "d".repeat(5 * 1024 * 1024) },
+      { "Company Name": "Fine", Website: "fine.io", About: "A company." },
+    ];
+    const error = await importCompanies(db, stream(rows), { offerId }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ImportRejectedError);
+    expect((error as ImportRejectedError).summary.errors).toEqual([
+      { row: 1, column: "Company Name", field: "name", message: "must be at most 300 characters (got 307200)" },
+      { row: 2, column: "About", field: "description", message: "must be at most 10000 characters (got 5242880)" },
+    ]);
+    expect(await companyRows()).toEqual([]);
+    const skipped = await importCompanies(db, stream(rows), { offerId, skipInvalid: true });
+    expect(skipped).toMatchObject({ invalid: 2, created: 1 });
+    expect((await companyRows()).map((c) => c.name)).toEqual(["Fine"]);
+
+    // A contact's company name may create a company: it is held to the company name's size.
+    const people = [
+      { Email: "ann@big.io", Company: "c".repeat(301), Notes: "" },
+      { Email: "bo@big.io", Company: "Big", Notes: "n".repeat(10_001) },
+    ];
+    const contactError = await importContacts(db, stream(people), { offerId }).catch((e: unknown) => e);
+    expect((contactError as ImportRejectedError).summary.errors).toEqual([
+      { row: 1, column: "Company", field: "company_name", message: "must be at most 300 characters (got 301)" },
+      { row: 2, column: "Notes", field: "notes", message: "must be at most 10000 characters (got 10001)" },
+    ]);
+    expect(await contactRows()).toEqual([]);
+  });
+
   it("imports contacts: companies found or created, deduped by email and LinkedIn URL, merged without blanking", async () => {
     const acme = (await companies.upsert(db, { offer_id: offerId, name: "Acme", domain: "acme.com", source_tool: "exa" })).company;
     const stored = (

@@ -351,7 +351,10 @@ const COMPANY_COLUMNS = [
 /** Columns an import may fill on a stored company (status keeps its first value, as in `companies.upsert`). */
 const COMPANY_FILL = COMPANY_COLUMNS.filter((c) => c !== "domain" && c !== "status");
 
-function companyRow(values: Values, offerId: string, sourceTool: string, row: number, errors: RowError[]): Record<string, unknown> | null {
+/** The column each mapped field came from, so a schema error (a value over its size) names the file's column. */
+const headerOfField = (mapping: ImportMapping): Record<string, string> => Object.fromEntries(Object.entries(mapping.columns).map(([h, f]) => [f, h]));
+
+function companyRow(values: Values, offerId: string, sourceTool: string, row: number, errors: RowError[], headerOf: Record<string, string>): Record<string, unknown> | null {
   const domain = (values.domain as string | null) ?? null;
   const out: Record<string, unknown> = {
     offer_id: offerId,
@@ -366,7 +369,7 @@ function companyRow(values: Values, offerId: string, sourceTool: string, row: nu
   if (out.priority == null && typeof out.fit_score === "number") out.priority = out.fit_score >= 8 ? "high" : out.fit_score >= 5 ? "medium" : "low";
   const check = CompanyInsert.safeParse(out);
   if (!check.success) {
-    for (const i of toFieldIssues(check.error)) errors.push({ row, column: i.field, field: i.field, message: i.message });
+    for (const i of toFieldIssues(check.error)) errors.push({ row, column: headerOf[i.field] ?? i.field, field: i.field, message: i.message });
     return null;
   }
   return out;
@@ -464,14 +467,17 @@ interface ContactDraft {
   company: { domain: string | null; name: string | null };
 }
 
-function contactDraft(values: Values, offerId: string, sourceTool: string, row: number, errors: RowError[]): ContactDraft | null {
+function contactDraft(values: Values, offerId: string, sourceTool: string, row: number, errors: RowError[], headerOf: Record<string, string>): ContactDraft | null {
   const out: Record<string, unknown> = { offer_id: offerId, source_tool: sourceTool };
   for (const c of CONTACT_COLUMNS) if (values[c] != null) out[c] = values[c];
   if (out.priority == null && typeof out.buyer_fit_score === "number") out.priority = out.buyer_fit_score >= 8 ? "high" : out.buyer_fit_score >= 5 ? "medium" : "low";
   // Validated with a placeholder company: the company is resolved per batch.
   const check = ContactInsert.safeParse({ ...out, company_id: "00000000-0000-4000-8000-000000000000" });
-  if (!check.success) {
-    for (const i of toFieldIssues(check.error)) errors.push({ row, column: i.field, field: i.field, message: i.message });
+  // The company name may create a company: it is held to the company's name size.
+  const companyName = CompanyInsert.shape.name.safeParse(values.company_name ?? "");
+  if (!check.success || !companyName.success) {
+    if (!check.success) for (const i of toFieldIssues(check.error)) errors.push({ row, column: headerOf[i.field] ?? i.field, field: i.field, message: i.message });
+    if (!companyName.success) errors.push({ row, column: headerOf.company_name ?? "company_name", field: "company_name", message: toFieldIssues(companyName.error)[0]!.message });
     return null;
   }
   return { row, values: out, company: { domain: (values.company_domain as string | null) ?? null, name: (values.company_name as string | null) ?? null } };
@@ -666,6 +672,7 @@ export async function importRows(
     errorCount: 0,
   };
   let mapping: ImportMapping | null = null;
+  let headerOf: Record<string, string> = {};
   const seen = new Set<string>();
 
   const run = async (trx: DbOrTrx) => {
@@ -690,13 +697,16 @@ export async function importRows(
         reject([{ row: s.rows, column: "(row)", field: "(row)", message: record.message }]);
         continue;
       }
-      mapping ??= s.mapping = resolveImportMapping(kind, Object.keys(record), options.map);
+      if (!mapping) {
+        mapping = s.mapping = resolveImportMapping(kind, Object.keys(record), options.map);
+        headerOf = headerOfField(mapping);
+      }
       const errors: RowError[] = [];
       const parsed = parseRow(kind, s.rows, record, mapping, errors);
       const item = parsed
         ? kind === "companies"
-          ? companyRow(parsed.values, options.offerId, sourceTool, s.rows, errors)
-          : contactDraft(parsed.values, options.offerId, sourceTool, s.rows, errors)
+          ? companyRow(parsed.values, options.offerId, sourceTool, s.rows, errors, headerOf)
+          : contactDraft(parsed.values, options.offerId, sourceTool, s.rows, errors, headerOf)
         : null;
       if (!item) {
         reject(errors);
