@@ -1,6 +1,6 @@
 /**
  * Reading a CSV file for `offerlab import`: its records, streamed, each with the file line it
- * ended on. Every error of the file or the parser (an unreadable file, a stray quote) is thrown by
+ * ended on; a header that repeats a name is refused. Every error of the file or the parser (an unreadable file, a stray quote) is thrown by
  * the iteration, whenever it happens, and never escapes as an unhandled 'error' event.
  */
 import fs from "node:fs";
@@ -25,6 +25,31 @@ export interface ReadCsvOptions {
   delimiter?: string;
 }
 
+/**
+ * The header names the same column more than once. A record is keyed by header, so the last
+ * column of a name would silently win: the file is refused instead.
+ */
+export class DuplicateHeaderError extends Error {
+  override readonly name = "DuplicateHeaderError";
+  constructor(readonly duplicates: ReadonlyMap<string, readonly number[]>) {
+    super(
+      `the header repeats ${[...duplicates].map(([h, at]) => `"${h}" (columns ${at.join(", ")})`).join(", ")}: ` +
+        "give each column its own name, or remove the copies",
+    );
+  }
+}
+
+/** Trimmed headers, or a DuplicateHeaderError naming every header used twice (with 1-based column numbers). */
+function headerOf(header: string[]): string[] {
+  const names = header.map((h) => h.trim());
+  const at = new Map<string, number[]>();
+  // Blank headers name no field (nothing maps onto them), so several of them lose nothing.
+  names.forEach((h, i) => h !== "" && at.set(h, [...(at.get(h) ?? []), i + 1]));
+  const duplicates = new Map([...at].filter(([, cols]) => cols.length > 1));
+  if (duplicates.size) throw new DuplicateHeaderError(duplicates);
+  return names;
+}
+
 /** What csv-parse tells about each record (`info: true`); `error` is set on a relaxed row. */
 interface ParseInfo {
   lines: number;
@@ -40,7 +65,7 @@ interface ParseInfo {
  */
 export async function* readCsv(file: string, options: ReadCsvOptions = {}): AsyncGenerator<CsvRow> {
   const parser = parse({
-    columns: (header: string[]) => header.map((h) => h.trim()),
+    columns: headerOf,
     bom: true,
     skip_empty_lines: true,
     info: true,

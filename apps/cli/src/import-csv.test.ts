@@ -13,7 +13,7 @@ import { createDb, offers } from "@offerlab/db";
 import { createTestDb, testEngines, type TestDb } from "@offerlab/db/testing";
 import { CsvError } from "csv-parse";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readCsv } from "./csv.js";
+import { DuplicateHeaderError, readCsv } from "./csv.js";
 import { cliEntry } from "./test-support/cli-process.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -68,6 +68,23 @@ describe("readCsv", () => {
         for await (const row of rows) void row;
       })(),
     ).rejects.toMatchObject({ code: "EISDIR" });
+  });
+});
+
+describe("readCsv headers", () => {
+  it("refuses a header that repeats a name, naming each repeated header and its columns", async () => {
+    const file = write("dupes.csv", "name,domain,Industry,domain, Industry ,notes\nA,a.com,saas,b.com,fintech,x\n");
+    const error = await (async () => {
+      for await (const row of readCsv(file)) void row;
+    })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DuplicateHeaderError);
+    expect((error as Error).message).toBe('the header repeats "domain" (columns 2, 4), "Industry" (columns 3, 5): give each column its own name, or remove the copies');
+  });
+
+  it("lets blank headers repeat: they name no field", async () => {
+    const rows: unknown[] = [];
+    for await (const row of readCsv(write("blanks.csv", "name,domain,,\nA,a.com,,\n"))) rows.push(row);
+    expect(rows).toEqual([{ record: { name: "A", domain: "a.com", "": "" }, line: 2 }]);
   });
 });
 
@@ -167,6 +184,15 @@ describe.each(testEngines())("offerlab import of a messy CSV on %s", (engine) =>
     expect(JSON.parse(skipped.stdout)).toMatchObject({ rows: 3, invalid: 2, created: 1 });
     expect(await companyCount()).toBe(1);
   }, 300_000);
+
+  it("a header that repeats a name: exit 2 naming the repeated headers, nothing written", async () => {
+    const before = await companyCount();
+    const file = write("dup-header.csv", "Company,Website,Website\nAcme,acme.example.com,www.acme.example.com\n");
+    const res = spawnCli(["import", "companies", file, "--offer", "coach"], env);
+    expect(res.stderr).toBe(`offerlab: ${file}: the header repeats "Website" (columns 2, 3): give each column its own name, or remove the copies; nothing was imported\n`);
+    expect(res.code).toBe(2);
+    expect(await companyCount()).toBe(before);
+  }, 120_000);
 
   it("one row with an extra column in 10,000 is an invalid row: all or nothing without --skip-invalid, the 9,999 others with it", async () => {
     const file = write("extra.csv", companiesCsv(10_000, 9_000, "Extra Inc,extra.example.com,saas,unexpected"));

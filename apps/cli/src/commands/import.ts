@@ -5,7 +5,7 @@ import { offers } from "@offerlab/db";
 import { ImportRejectedError, importFields, importRows, PipelineInputError, UnreadableRow, type ImportKind, type ImportSummary, type RowError } from "@offerlab/pipeline";
 import type { Command } from "commander";
 import { CsvError } from "csv-parse";
-import { readCsv } from "../csv.js";
+import { DuplicateHeaderError, readCsv } from "../csv.js";
 import { openDatabase } from "../database.js";
 import { CliError, EXIT, json, type Io } from "../output.js";
 import { createProgress } from "../progress.js";
@@ -103,6 +103,7 @@ export function registerImportCommands(program: Command, io: Io): void {
               );
             }
             if (error instanceof PipelineInputError) throw new CliError(`${file}: ${error.message}`, EXIT.usage);
+            if (error instanceof DuplicateHeaderError) throw new CliError(`${file}: ${error.message}; nothing was imported`, EXIT.usage);
             if (error instanceof CsvError) {
               throw new CliError(`${file}: not a readable CSV (${error.message}); nothing was imported`, EXIT.usage);
             }
