@@ -265,7 +265,9 @@ function zodBase(intro: Introspection, col: ColumnInfo, mode: "row" | "insert"):
     case "date":
       return "z.string().regex(/^\\d{4}-\\d{2}-\\d{2}$/)";
     case "time":
-      return 'z.string().regex(/^([01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d)?$/, "expected a time of day as HH:MM")';
+      // PostgreSQL's TIME takes 24:00 (stored as 24:00:00): the end of the day, so that a window
+      // can run to midnight. Only the end of a window may be 24:00 (campaigns.create checks it).
+      return 'z.string().regex(/^(([01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d)?|24:00(:00)?)$/, "expected a time of day as HH:MM, 00:00 to 23:59, or 24:00 for the end of the day")';
     case "_int4":
       return col.table === "campaigns" && col.column === "send_days" ? "z.array(IsoWeekday).min(1)" : "z.array(z.int())";
     default:

@@ -155,6 +155,16 @@ describe.each(testEngines())("repositories on %s", (engine) => {
       await expect(campaigns.create(t.db, { name: "Bad", offer_id: offer.id, channel: "fax" })).rejects.toThrow(/channel/);
       await expect(campaigns.create(t.db, { name: "Bad", offer_id: offer.id, channel: "email", timezone: "Mars/Base" })).rejects.toThrow(/timezone/);
       await expect(campaigns.create(t.db, { name: "Bad", offer_id: offer.id, channel: "email", send_days: [0, 8] })).rejects.toThrow(/send_days/);
+      // A window may run to midnight: TIME keeps 24:00 as the end of the day.
+      const night = await campaigns.create(t.db, { name: "Night", offer_id: offer.id, channel: "email", send_window_start: "00:00", send_window_end: "24:00" });
+      expect([night.send_window_start, night.send_window_end]).toEqual(["00:00:00", "24:00:00"]);
+      await expect(campaigns.create(t.db, { name: "Bad", offer_id: offer.id, channel: "email", send_window_start: "24:00", send_window_end: "24:00:00" })).rejects.toThrow(
+        /send_window_start: 24:00 is the end of a day/,
+      );
+      // Compared as times: 09:00 and 09:00:00 make an empty window.
+      await expect(campaigns.create(t.db, { name: "Bad", offer_id: offer.id, channel: "email", send_window_start: "09:00", send_window_end: "09:00:00" })).rejects.toThrow(
+        /send_window_end: must be after send_window_start \(09:00\)/,
+      );
 
       const company = (await companies.upsert(t.db, { offer_id: offer.id, name: "A", domain: "a.com", source_tool: "manual" })).company;
       const contact = (await contacts.upsert(t.db, { offer_id: offer.id, company_id: company.id, source_tool: "manual", email: "a@a.com" })).contact;

@@ -333,9 +333,17 @@ export const contacts = {
 export const campaigns = {
   async create(db: DbOrTrx, input: unknown): Promise<Campaign> {
     const data = parseOrThrow(CampaignInsert, input, "campaign");
-    if (data.send_window_start && data.send_window_end && data.send_window_start >= data.send_window_end) {
+    if (data.send_window_start !== undefined && secondsOfDay(data.send_window_start) === DAY_SECONDS) {
       throw new ValidationError("campaign", [
-        { field: "send_window_end", message: `must be after send_window_start (${data.send_window_start})` },
+        { field: "send_window_start", message: "24:00 is the end of a day; a window starts at 23:59 at the latest (use 00:00 for midnight)" },
+      ]);
+    }
+    // As times, not text: 09:00 and 09:00:00 are the same instant of the day.
+    const start = secondsOfDay(data.send_window_start ?? "09:00");
+    const end = secondsOfDay(data.send_window_end ?? "17:00");
+    if (start >= end) {
+      throw new ValidationError("campaign", [
+        { field: "send_window_end", message: `must be after send_window_start (${data.send_window_start ?? "09:00"})` },
       ]);
     }
     if (data.timezone && !isValidTimeZone(data.timezone)) {
@@ -502,6 +510,14 @@ export const toolUsage = {
     return (db as Kysely<Database>).transaction().execute(run);
   },
 };
+
+const DAY_SECONDS = 86_400;
+
+/** Seconds since midnight of a valid `HH:MM[:SS]` (24:00 is 86,400: the end of the day). */
+function secondsOfDay(time: string): number {
+  const [h, m, s] = time.split(":").map(Number);
+  return h! * 3600 + m! * 60 + (s ?? 0);
+}
 
 function isValidTimeZone(tz: string): boolean {
   try {

@@ -117,6 +117,21 @@ describe.each(testEngines())("a cron tick on %s", (engine) => {
     expect(log.parsed().filter((l) => l.msg === "could not record provider usage")).toEqual([]);
   });
 
+  it("sends in the last minute of the day of a window that ends at 24:00", async () => {
+    // Mondays 23:00 to midnight (UTC). Planned at 23:40, the sends are due before 23:59; sent at
+    // 23:59:30, when a window that could only end at 23:59 would have closed.
+    w = await seedWorld(engine, server, { extra: 1, start: new Date("2026-03-02T23:40:00Z"), window: { start: "23:00", end: "24:00", days: [1] } });
+    log = memoryLog();
+    const stored = await w.db.selectFrom("campaigns").select(["send_window_end"]).where("id", "=", w.campaignId).executeTakeFirstOrThrow();
+    expect(stored.send_window_end).toBe("24:00:00");
+    const planned = await tick();
+    expect(planned.jobs.plan).toMatchObject({ status: "ok", result: { planned: 2 } });
+    w.advance(19 * 60_000 + 30_000); // 23:59:30
+    const t = await tick();
+    expect(t).toMatchObject({ claimed: 2, sent: 2, deferred: {}, errors: 0 });
+    expect(w.sentEmails()).toBe(2);
+  });
+
   it("withdraws a LinkedIn invitation left pending past the configured age", async () => {
     w = await seedWorld(engine, server, { steps: linkedinSteps });
     log = memoryLog();

@@ -36,6 +36,8 @@ export interface WorldOptions {
   start?: Date;
   /** Record every Unipile call in `tool_usage`, as the runner's bin does. Default false. */
   recordUsage?: boolean;
+  /** The campaign's send window (UTC). Default 00:00–23:59:59 every day. */
+  window?: { start: string; end: string; days: number[] };
 }
 
 export async function seedWorld(engine: TestEngine, server: ReturnType<typeof setupServer>, options: WorldOptions = {}): Promise<World> {
@@ -64,9 +66,9 @@ export async function seedWorld(engine: TestEngine, server: ReturnType<typeof se
     channel: "multi",
     status: "active",
     timezone: "UTC",
-    send_window_start: "00:00",
-    send_window_end: "23:59:59",
-    send_days: [1, 2, 3, 4, 5, 6, 7],
+    send_window_start: options.window?.start ?? "00:00",
+    send_window_end: options.window?.end ?? "23:59:59",
+    send_days: options.window?.days ?? [1, 2, 3, 4, 5, 6, 7],
     account_ids: [
       { id: li.id, name: li.name, type: "linkedin" },
       { id: mail.id, name: mail.name, type: "email" },
