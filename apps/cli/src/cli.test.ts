@@ -165,6 +165,17 @@ describe("offerlab CLI commands", () => {
       const res = await runCli(["offers", "list"], { DATABASE_URL: t.url });
       expect(res.code).toBe(1);
       expect(res.stderr).toMatch(/pending migration\(s\): run `offerlab db migrate` first/);
+      // The runner and the webhook server open the database themselves: the same one line, no stack.
+      const line = res.stderr;
+      expect(line).toMatch(/^offerlab: PostgreSQL at \S+ has \d+ pending migration\(s\): run `offerlab db migrate` first\n$/);
+      for (const args of [["cron", "once"], ["cron", "daemon"], ["webhooks", "serve"]]) {
+        const other = await runCli(args, { DATABASE_URL: t.url, OFFERLAB_WEBHOOK_SECRET: "s".repeat(40) });
+        expect(other.stderr, args.join(" ")).toBe(line);
+        expect(other.code, args.join(" ")).toBe(1);
+      }
+      const spawned = spawnCli(["cron", "once"], { DATABASE_URL: t.url! });
+      expect(spawned.stderr).toBe(line);
+      expect(spawned.code).toBe(1);
       const migrated = await runCli(["db", "migrate"], { DATABASE_URL: t.url });
       expect(migrated.code).toBe(0);
       expect(migrated.stdout).not.toContain(new URL(process.env.TEST_DATABASE_URL!).password || "\u0000");

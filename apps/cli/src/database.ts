@@ -16,7 +16,7 @@ export async function openDatabase(io: Io, options: { migrateEmbedded?: boolean 
   try {
     return (await open({ env: io.env, checkMigrations: options.migrateEmbedded !== false })).db;
   } catch (error) {
-    if (error instanceof PendingMigrationsError) throw new CliError(error.message);
+    if (PendingMigrationsError.isInstance(error)) throw new CliError(error.message);
     throw new CliError(`cannot use ${description}: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
