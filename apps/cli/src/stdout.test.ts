@@ -1,8 +1,9 @@
 /**
- * The CLI's standard output as pipelines use it (the real binary in a child process): a large
- * export waits for the reader without piling up listeners.
+ * The CLI's standard output as pipelines use it (the real binary in a child process): a reader
+ * that goes away early (`offerlab … | head -1`) ends the command quietly with exit code 0, and a
+ * large export waits for the reader without piling up listeners.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -18,6 +19,39 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "offerlab-stdout-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 const baseEnv = () => ({ PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" });
+
+/**
+ * Runs the CLI with a standard output whose reader goes away: at once (`after: 0`), or after
+ * the first line, like `| head -1`. Resolves with the exit code, stderr and what was read.
+ */
+function spawnIntoClosingReader(args: string[], env: Record<string, string>, after: 0 | 1) {
+  return new Promise<{ code: number | null; signal: string | null; stderr: string; read: string }>((resolve) => {
+    const child = spawn(process.execPath, [...cliEntry(), ...args], { cwd: repoRoot, env: { ...baseEnv(), ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let read = "";
+    let stderr = "";
+    if (after === 0) child.stdout.destroy();
+    else {
+      child.stdout.on("data", (d: Buffer) => {
+        read += d.toString();
+        if (read.includes("\n")) child.stdout.destroy();
+      });
+    }
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
+    child.on("exit", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stderr, read });
+    });
+  });
+}
+
+describe("a standard output closed early", () => {
+  it("`offerlab --help` into a reader that is already gone: exit 0, nothing on stderr", async () => {
+    const res = await spawnIntoClosingReader(["--help"], { OFFERLAB_DATA_DIR: path.join(tmp, "help") }, 0);
+    expect(res.stderr).toBe("");
+    expect(res).toMatchObject({ code: 0, signal: null });
+  }, 120_000);
+});
 
 const ROWS = 3_000;
 
@@ -57,6 +91,23 @@ describe.each(testEngines())("exports on %s", (engine) => {
   afterAll(async () => {
     await t?.drop();
   });
+
+  it("a command that reads the database, into a reader that is already gone: exit 0, nothing on stderr", async () => {
+    for (const args of [["offers", "list"], ["export", "companies", "--offer", "export"]]) {
+      const res = await spawnIntoClosingReader(args, env, 0);
+      expect(res.stderr, args.join(" ")).toBe("");
+      expect(res, args.join(" ")).toMatchObject({ code: 0, signal: null });
+    }
+  }, 240_000);
+
+  it("`export companies | head -1`: the first line, then exit 0 and nothing on stderr (CSV and JSON)", async () => {
+    for (const args of [["export", "companies"], ["export", "companies", "--json"]]) {
+      const res = await spawnIntoClosingReader(args, env, 1);
+      expect(res.stderr, args.join(" ")).toBe("");
+      expect(res, args.join(" ")).toMatchObject({ code: 0, signal: null });
+      expect(res.read.split("\n")[0]).toMatch(args.includes("--json") ? /^\[$/ : /^id,offer,name,domain,/);
+    }
+  }, 240_000);
 
   it(`exports ${ROWS.toLocaleString("en")} rows to a file and to stdout without a MaxListenersExceededWarning`, () => {
     const file = path.join(tmp, `companies-${engine}.csv`);
