@@ -140,6 +140,24 @@ describe("offerlab CLI commands", () => {
     expect(unknown.stderr).toBe('offerlab: offer "nope" not found: see offerlab offers list\n');
   });
 
+  it("offers create and edit refuse text over its field's size: exit 2 naming the field and the limit, nothing written", async () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, "big-name.json"), JSON.stringify({ name: "n".repeat(300 * 1024), type: "product", ownership: "internal", description: "x" }));
+    const before = JSON.parse((await runCli(["offers", "list", "--json"], env)).stdout).length;
+    const created = await runCli(["offers", "create", "--file", path.join(dir, "big-name.json")], env);
+    expect(created.code).toBe(2);
+    expect(created.stderr).toBe("offerlab: invalid offer; nothing was written:\n  - name: must be at most 200 characters (got 307200)\n");
+    expect(JSON.parse((await runCli(["offers", "list", "--json"], env)).stdout).length).toBe(before);
+
+    const target = await runCli(["offers", "create", "--name", "Sized", "--type", "product", "--ownership", "internal", "--description", "Short.", "--json"], env);
+    expect(target.code).toBe(0);
+    fs.writeFileSync(path.join(dir, "big-description.yaml"), `description: ${"d".repeat(5 * 1024 * 1024)}\n`);
+    const edited = await runCli(["offers", "edit", "sized", "--file", path.join(dir, "big-description.yaml")], env);
+    expect(edited.code).toBe(2);
+    expect(edited.stderr).toBe("offerlab: invalid offer; nothing was written:\n  - description: must be at most 10000 characters (got 5242880)\n");
+    expect(JSON.parse((await runCli(["offers", "show", "sized", "--json"], env)).stdout)).toMatchObject({ description: "Short." });
+  });
+
   it.runIf(process.env.TEST_DATABASE_URL)("stops on a PostgreSQL database with pending migrations instead of changing it", async () => {
     const { createTestDb } = await import("@offerlab/db/testing");
     const t = await createTestDb("postgres", { migrate: false });
@@ -147,6 +165,17 @@ describe("offerlab CLI commands", () => {
       const res = await runCli(["offers", "list"], { DATABASE_URL: t.url });
       expect(res.code).toBe(1);
       expect(res.stderr).toMatch(/pending migration\(s\): run `offerlab db migrate` first/);
+      // The runner and the webhook server open the database themselves: the same one line, no stack.
+      const line = res.stderr;
+      expect(line).toMatch(/^offerlab: PostgreSQL at \S+ has \d+ pending migration\(s\): run `offerlab db migrate` first\n$/);
+      for (const args of [["cron", "once"], ["cron", "daemon"], ["webhooks", "serve"]]) {
+        const other = await runCli(args, { DATABASE_URL: t.url, OFFERLAB_WEBHOOK_SECRET: "s".repeat(40) });
+        expect(other.stderr, args.join(" ")).toBe(line);
+        expect(other.code, args.join(" ")).toBe(1);
+      }
+      const spawned = spawnCli(["cron", "once"], { DATABASE_URL: t.url! });
+      expect(spawned.stderr).toBe(line);
+      expect(spawned.code).toBe(1);
       const migrated = await runCli(["db", "migrate"], { DATABASE_URL: t.url });
       expect(migrated.code).toBe(0);
       expect(migrated.stdout).not.toContain(new URL(process.env.TEST_DATABASE_URL!).password || "\u0000");

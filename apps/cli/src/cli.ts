@@ -2,6 +2,7 @@ import { ValidationError } from "@offerlab/core";
 import { SANDBOX_DATA_DIR } from "@offerlab/db";
 import { isSandboxEnabled, SANDBOX_ENV } from "@offerlab/sandbox";
 import { NotFoundError } from "@offerlab/db";
+import { PendingMigrationsError } from "@offerlab/db";
 import { Command, CommanderError } from "commander";
 import { registerDashboardCommands } from "./commands/dashboards.js";
 import { registerDbCommands } from "./commands/db.js";
@@ -96,6 +97,12 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
     if (error instanceof CliError) {
       io.stderr(`offerlab: ${error.message}\n`);
       return error.exitCode;
+    }
+    // Raised where a command opens the database itself (the runner, the webhook server): the
+    // message says what to do, a stack trace would only hide it.
+    if (PendingMigrationsError.isInstance(error)) {
+      io.stderr(`offerlab: ${error.message}\n`);
+      return EXIT.failure;
     }
     io.stderr(`offerlab: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     return EXIT.failure;

@@ -36,7 +36,7 @@ export function wayOut(io: Io, error: DataModeMismatchError): string {
  * returned as is.
  */
 export function databaseError(io: Io, error: unknown): unknown {
-  if (error instanceof PendingMigrationsError) return new CliError(error.message);
+  if (PendingMigrationsError.isInstance(error)) return new CliError(error.message);
   if (DataModeMismatchError.isInstance(error)) return new CliError(`${error.summary}\n${wayOut(io, error)}`, EXIT.usage);
   if (EmbeddedDatabaseBusyError.isInstance(error)) return new CliError(error.message);
   return error;

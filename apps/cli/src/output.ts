@@ -13,12 +13,35 @@ export interface Io {
   sandboxSeed?: string | undefined;
 }
 
+let stdoutClosed = false;
+
+/** True once the reader of this process's standard output went away (`offerlab … | head -1`). */
+export function isStdoutClosed(): boolean {
+  return stdoutClosed;
+}
+
 export const processIo: Io = {
-  stdout: (t) => process.stdout.write(t),
+  // Once the reader is gone, output has nowhere to go: it is dropped, not an error.
+  stdout: (t) => void (stdoutClosed || process.stdout.write(t)),
   stderr: (t) => process.stderr.write(t),
   env: process.env,
   cwd: process.cwd(),
 };
+
+/**
+ * Makes a closed standard output end the command quietly, as git and gh do: `offerlab … | head -1`
+ * used to crash with an unhandled EPIPE and a stack trace. From the first EPIPE on, output is
+ * dropped and the command ends as it would have (an export stops reading at once), with its own
+ * exit code: 0 when it succeeded. Commands that run until stopped (the cron daemon, the webhook
+ * server) keep running without output until they are stopped as usual. Other errors of the
+ * stream are thrown as before.
+ */
+export function endQuietlyOnClosedStdout(stream: NodeJS.WriteStream = process.stdout): void {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+    stdoutClosed = true;
+  });
+}
 
 /** Exit codes: 0 success, 1 a failure while working, 2 bad input (nothing was written). */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;

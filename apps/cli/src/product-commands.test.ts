@@ -4,7 +4,8 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { accounts, campaignContacts, campaigns, companies, contacts, createDb, migrate, offers, type Db } from "@offerlab/db";
-import { planDue } from "@offerlab/scheduler";
+import { createTestDb, testEngines, type TestDb } from "@offerlab/db/testing";
+import { isInWindow, nextWindowOpening, planDue, windowFromCampaign } from "@offerlab/scheduler";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "./cli.js";
 import type { Io } from "./output.js";
@@ -538,6 +539,72 @@ describe("campaigns", () => {
     expect(cooling.stdout).toMatch(/may not start with this person now: This person was contacted by us less than 60 days ago.* \(possible from \d{4}-\d{2}-\d{2}/);
     expect((await runCli(["why", "nobody@good.co"], env)).code).toBe(1);
     expect((await runCli(["why", "not a person"], env)).stderr).toMatch(/neither an email address nor a LinkedIn profile URL/);
+  });
+});
+
+describe.each(testEngines())("a send window that ends at midnight on %s", (engine) => {
+  let env: Record<string, string>;
+  let t: TestDb | undefined;
+  let dataDir = "";
+  const inDb = <T>(fn: (db: Db) => Promise<T>) => (t ? fn(t.db) : withDb(dataDir, fn));
+  const create = (window: string) =>
+    runCli(["campaigns", "create", "--offer", "night", "--name", `Night ${window}`, "--channel", "email", "--accounts", "owl@night.io", "--signal", "s", "--icp", `i-${window.replace(/\D/g, "")}`, "--window", window, "--days", "1-7", "--timezone", "UTC", "--json"], env);
+
+  beforeAll(async () => {
+    if (engine === "postgres") {
+      t = await createTestDb("postgres");
+      env = { DATABASE_URL: t.url! };
+    } else {
+      dataDir = path.join(tempDir(), "data");
+      env = { OFFERLAB_DATA_DIR: dataDir };
+    }
+    await inDb(async (db) => {
+      await offers.create(db, { name: "Night", type: "product", ownership: "internal", description: "d" });
+      await accounts.create(db, { name: "owl@night.io", type: "email", owner: "owl", email_address: "owl@night.io", unipile_account_id: "u-owl" });
+    });
+  });
+  afterAll(async () => {
+    await t?.drop();
+  });
+
+  it("campaigns create --window 00:00-24:00 stores the end of the day, shows it, and the send path reads it as midnight", async () => {
+    const res = await create("00:00-24:00");
+    expect(res.stderr).toBe("");
+    expect(res.code).toBe(0);
+    const c = JSON.parse(res.stdout);
+    expect(c).toMatchObject({ send_window_start: "00:00:00", send_window_end: "24:00:00" });
+    expect((await runCli(["campaigns", "show", c.campaign_slug], env)).stdout).toMatch(/window\s+00:00-24:00 on days 1,2,3,4,5,6,7 \(UTC\)/);
+    const stored = await inDb((db) => db.selectFrom("campaigns").selectAll().where("id", "=", c.id).executeTakeFirstOrThrow());
+    const window = windowFromCampaign(stored);
+    expect(isInWindow(window, new Date("2026-03-02T23:59:30Z"))).toBe(true);
+    expect(nextWindowOpening(window, new Date("2026-03-02T23:59:30Z")).toISOString()).toBe("2026-03-02T23:59:30.000Z");
+    // The same from a file, and a window that starts later in the evening.
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, "c.yaml"), 'offer: night\nname: From file\nchannel: email\naccounts: [owl@night.io]\nsignal: s\nicp_target: file\nsend_window_start: "18:00"\nsend_window_end: "24:00"\n');
+    const fromFile = await runCli(["campaigns", "create", "--file", path.join(dir, "c.yaml"), "--json"], env);
+    expect(fromFile.code).toBe(0);
+    expect(JSON.parse(fromFile.stdout)).toMatchObject({ send_window_start: "18:00:00", send_window_end: "24:00:00" });
+  });
+
+  it("refuses 24:00 as a start, a time past 24:00 and an end before the start, naming the flag, and writes nothing", async () => {
+    const before = await inDb(async (db) => (await db.selectFrom("campaigns").select("id").execute()).length);
+    const cases: [string, string][] = [
+      ["24:00-24:00", "--window: a window cannot start at 24:00, the end of the day; start it at 00:00 (e.g. 00:00-24:00 for the whole day)"],
+      ["09:00-24:30", "--window: 24:30 is not a time of day: use 00:00 to 23:59, or 24:00 for the end of the day"],
+      ["09:00-25:00", "--window: 25:00 is not a time of day: use 00:00 to 23:59, or 24:00 for the end of the day"],
+      ["17:00-09:00", "--window: the end 09:00 must be after the start 17:00 (a window does not wrap around midnight; 24:00 ends it at midnight)"],
+    ];
+    for (const [window, message] of cases) {
+      const res = await create(window);
+      expect(res.stderr).toBe(`offerlab: ${message}\n`);
+      expect(res.code).toBe(2);
+    }
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, "c.yaml"), 'offer: night\nname: Bad\nchannel: email\naccounts: [owl@night.io]\nsignal: s\nicp_target: bad\nsend_window_start: "24:00"\nsend_window_end: "24:00"\n');
+    const fromFile = await runCli(["campaigns", "create", "--file", path.join(dir, "c.yaml")], env);
+    expect(fromFile.code).toBe(2);
+    expect(fromFile.stderr).toMatch(/send_window_start: 24:00 is the end of a day; a window starts at 23:59 at the latest/);
+    expect(await inDb(async (db) => (await db.selectFrom("campaigns").select("id").execute()).length)).toBe(before);
   });
 });
 

@@ -11,7 +11,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
-import { checkEnums } from "@offerlab/core";
+import { checkEnums, textLimits } from "@offerlab/core";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const repoRoot = path.resolve(here, "../../..");
@@ -232,6 +232,11 @@ function enumTypeName(constName: string): string {
   return base.charAt(0).toUpperCase() + base.slice(1);
 }
 
+/** Core's limit for a text column (`textLimits`), if it has one. */
+function textLimitOf(table: string, column: string): number | undefined {
+  return (textLimits as Record<string, Record<string, number> | undefined>)[table]?.[column];
+}
+
 function zodBase(intro: Introspection, col: ColumnInfo, mode: "row" | "insert"): string {
   const key = `${col.table}.${col.column}`;
   const en = enumFor(intro, col.table, col.column);
@@ -246,7 +251,8 @@ function zodBase(intro: Introspection, col: ColumnInfo, mode: "row" | "insert"):
     case "uuid":
       return "z.uuid()";
     case "text":
-      return "z.string()";
+      // Inserts and updates check core's field sizes; rows read back are taken as they are.
+      return mode === "insert" && textLimitOf(col.table, col.column) !== undefined ? `boundedText(textLimits.${col.table}.${col.column})` : "z.string()";
     case "int4":
     case "int8":
       return `z.int()${bounds}`;
@@ -259,7 +265,9 @@ function zodBase(intro: Introspection, col: ColumnInfo, mode: "row" | "insert"):
     case "date":
       return "z.string().regex(/^\\d{4}-\\d{2}-\\d{2}$/)";
     case "time":
-      return 'z.string().regex(/^([01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d)?$/, "expected a time of day as HH:MM")';
+      // PostgreSQL's TIME takes 24:00 (stored as 24:00:00): the end of the day, so that a window
+      // can run to midnight. Only the end of a window may be 24:00 (campaigns.create checks it).
+      return 'z.string().regex(/^(([01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d)?|24:00(:00)?)$/, "expected a time of day as HH:MM, 00:00 to 23:59, or 24:00 for the end of the day")';
     case "_int4":
       return col.table === "campaigns" && col.column === "send_days" ? "z.array(IsoWeekday).min(1)" : "z.array(z.int())";
     default:
@@ -268,6 +276,12 @@ function zodBase(intro: Introspection, col: ColumnInfo, mode: "row" | "insert"):
 }
 
 export function renderCoreTables(intro: Introspection): string {
+  for (const [table, limits] of Object.entries(textLimits)) {
+    for (const column of Object.keys(limits)) {
+      const col = intro.columns.find((c) => !c.isView && c.table === table && c.column === column);
+      if (col?.udt !== "text") throw new Error(`textLimits (packages/core/src/validation.ts) names ${table}.${column}, which is not a text column of the schema`);
+    }
+  }
   const tables = groupBy(
     intro.columns.filter((c) => !c.isView),
     (c) => c.table,
@@ -301,7 +315,8 @@ export function renderCoreTables(intro: Introspection): string {
     HEADER +
     `import { z } from "zod";\n` +
     `import { ${docImports.sort().join(", ")} } from "./documents.js";\n` +
-    `import { ${[...enumImports, "IsoWeekday"].sort().join(", ")} } from "./enums.js";\n\n` +
+    `import { ${[...enumImports, "IsoWeekday"].sort().join(", ")} } from "./enums.js";\n` +
+    `import { boundedText, textLimits } from "./validation.js";\n\n` +
     `/** Any JSON value (JSONB columns without a document schema). */\n` +
     `export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };\n` +
     `export const JsonValue: z.ZodType<JsonValue> = z.lazy(() =>\n  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(JsonValue), z.record(z.string(), JsonValue)]),\n);\n\n` +

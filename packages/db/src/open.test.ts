@@ -23,11 +23,19 @@ describe("openDatabase", () => {
     }
   });
 
+  it("PendingMigrationsError.isInstance knows the error from another copy of the package by its marker", () => {
+    const fromAnotherCopy = Object.assign(new Error("x has 1 pending migration(s)"), { name: "PendingMigrationsError", [Symbol.for("offerlab.error")]: true });
+    expect(PendingMigrationsError.isInstance(fromAnotherCopy)).toBe(true);
+    expect(PendingMigrationsError.isInstance(new Error("x"))).toBe(false);
+    expect(PendingMigrationsError.isInstance(null)).toBe(false);
+  });
+
   it.runIf(process.env.TEST_DATABASE_URL)("refuses a PostgreSQL database with pending migrations and changes nothing", async () => {
     const t = await createTestDb("postgres", { migrate: false });
     try {
       const refused = await openDatabase({ databaseUrl: t.url!, env: {} }).catch((e: unknown) => e);
       expect(refused).toBeInstanceOf(PendingMigrationsError);
+      expect(PendingMigrationsError.isInstance(refused)).toBe(true);
       expect((refused as PendingMigrationsError).message).toMatch(/has \d+ pending migration\(s\): run `offerlab db migrate` first/);
       expect((await migrationStatus(t.db)).applied).toEqual([]);
       await migrate(t.db);

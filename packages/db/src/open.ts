@@ -1,15 +1,28 @@
+import { OFFERLAB_ERROR } from "@offerlab/core";
 import { createDb, databaseTargetOf, type CreateDbOptions, type DatabaseTarget, type Db } from "./connect.js";
 import { claimDataMode, type DataModeMark } from "./data-mode.js";
 import { migrate, migrationStatus } from "./migrate.js";
 
 /** A PostgreSQL database that still needs migrations: nothing was changed; run `offerlab db migrate`. */
 export class PendingMigrationsError extends Error {
+  readonly [OFFERLAB_ERROR] = true;
+
   constructor(
     readonly description: string,
     readonly pending: readonly { version: string; name: string }[],
   ) {
     super(`${description} has ${pending.length} pending migration(s): run \`offerlab db migrate\` first`);
     this.name = "PendingMigrationsError";
+  }
+
+  /** True for a PendingMigrationsError of any copy of this package (the apps bundle their own). */
+  static isInstance(error: unknown): error is PendingMigrationsError {
+    return (
+      typeof error === "object" &&
+      error !== null &&
+      (error as Record<symbol, unknown>)[OFFERLAB_ERROR] === true &&
+      (error as { name?: string }).name === "PendingMigrationsError"
+    );
   }
 }
 

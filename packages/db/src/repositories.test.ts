@@ -1,5 +1,6 @@
 import { ValidationError } from "@offerlab/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { offerCopy } from "./offer-copy.js";
 import { accounts, campaignContacts, campaigns, companies, contacts, NotFoundError, offers, resolve, toolUsage, tools } from "./repositories.js";
 import { createTestDb, testEngines, type TestDb } from "./testing.js";
 
@@ -52,6 +53,25 @@ describe.each(testEngines())("repositories on %s", (engine) => {
         offers.create(t.db, { ...offerInput, slug: "bad-templates", linkedin_templates: { connection_request: "x".repeat(301) } }),
       ).rejects.toThrow(/linkedin_templates\.connection_request/);
     });
+  });
+
+  it("refuses text over its field's size on every write, naming the field and the limit, and writes nothing", async () => {
+    const offer = await offers.create(t.db, { ...offerInput, slug: "sizes" });
+    const refused = async (write: Promise<unknown>, field: string, limit: number) => {
+      const err = await write.catch((e: unknown) => e);
+      expect(ValidationError.isInstance(err)).toBe(true);
+      expect((err as ValidationError).issues).toEqual([{ field, message: expect.stringMatching(new RegExp(`^must be at most ${limit} characters \\(got \\d+\\)$`)) }]);
+    };
+    await refused(offers.create(t.db, { ...offerInput, slug: "big", name: "n".repeat(300 * 1024) }), "name", 200);
+    await refused(offerCopy.update(t.db, "sizes", { description: "d".repeat(5 * 1024 * 1024) }), "description", 10_000);
+    await refused(companies.upsert(t.db, { offer_id: offer.id, name: "x".repeat(300 * 1024), domain: "big.io", source_tool: "manual" }), "name", 300);
+    const company = (await companies.upsert(t.db, { offer_id: offer.id, name: "Fine", domain: "fine.io", source_tool: "manual" })).company;
+    await refused(companies.upsert(t.db, { offer_id: offer.id, name: "Fine", domain: "fine.io", description: "d".repeat(5 * 1024 * 1024), source_tool: "manual" }), "description", 10_000);
+    await refused(contacts.upsert(t.db, { offer_id: offer.id, company_id: company.id, email: "a@fine.io", title: "t".repeat(501), source_tool: "manual" }), "title", 500);
+    expect((await offers.get(t.db, "sizes"))?.description).toBe(offerInput.description);
+    expect((await companies.listByOffer(t.db, offer.id)).map((c) => [c.name, c.description])).toEqual([["Fine", null]]);
+    expect(await t.db.selectFrom("contacts").select("id").where("offer_id", "=", offer.id).execute()).toEqual([]);
+    expect(await offers.get(t.db, "big")).toBeUndefined();
   });
 
   describe("companies and contacts", () => {
@@ -135,6 +155,16 @@ describe.each(testEngines())("repositories on %s", (engine) => {
       await expect(campaigns.create(t.db, { name: "Bad", offer_id: offer.id, channel: "fax" })).rejects.toThrow(/channel/);
       await expect(campaigns.create(t.db, { name: "Bad", offer_id: offer.id, channel: "email", timezone: "Mars/Base" })).rejects.toThrow(/timezone/);
       await expect(campaigns.create(t.db, { name: "Bad", offer_id: offer.id, channel: "email", send_days: [0, 8] })).rejects.toThrow(/send_days/);
+      // A window may run to midnight: TIME keeps 24:00 as the end of the day.
+      const night = await campaigns.create(t.db, { name: "Night", offer_id: offer.id, channel: "email", send_window_start: "00:00", send_window_end: "24:00" });
+      expect([night.send_window_start, night.send_window_end]).toEqual(["00:00:00", "24:00:00"]);
+      await expect(campaigns.create(t.db, { name: "Bad", offer_id: offer.id, channel: "email", send_window_start: "24:00", send_window_end: "24:00:00" })).rejects.toThrow(
+        /send_window_start: 24:00 is the end of a day/,
+      );
+      // Compared as times: 09:00 and 09:00:00 make an empty window.
+      await expect(campaigns.create(t.db, { name: "Bad", offer_id: offer.id, channel: "email", send_window_start: "09:00", send_window_end: "09:00:00" })).rejects.toThrow(
+        /send_window_end: must be after send_window_start \(09:00\)/,
+      );
 
       const company = (await companies.upsert(t.db, { offer_id: offer.id, name: "A", domain: "a.com", source_tool: "manual" })).company;
       const contact = (await contacts.upsert(t.db, { offer_id: offer.id, company_id: company.id, source_tool: "manual", email: "a@a.com" })).contact;
@@ -153,6 +183,18 @@ describe.each(testEngines())("repositories on %s", (engine) => {
       expect(tool?.total_credits_used).toBe(2);
       expect(tool?.last_error).toBe("timeout");
       await expect(toolUsage.record(t.db, { tool: "nope", action: "x", status: "success" })).rejects.toThrow(/unknown tool "nope"/);
+    });
+
+    it("records a call whose request names an optional parameter it did not use", async () => {
+      const row = await toolUsage.record(t.db, {
+        tool: "unipile",
+        action: "list_messages",
+        status: "success",
+        request: { account_id: "acc_1", chat_id: undefined, since: new Date("2026-03-02T09:00:00Z") },
+        response: { cursor: undefined, items: 3 },
+      });
+      expect(row.request_params).toEqual({ account_id: "acc_1", since: "2026-03-02T09:00:00.000Z" });
+      expect(row.response_summary).toEqual({ items: 3 });
     });
   });
   describe("resolve: the rows people name", () => {

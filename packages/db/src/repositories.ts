@@ -335,9 +335,17 @@ export const contacts = {
 export const campaigns = {
   async create(db: DbOrTrx, input: unknown): Promise<Campaign> {
     const data = parseOrThrow(CampaignInsert, input, "campaign");
-    if (data.send_window_start && data.send_window_end && data.send_window_start >= data.send_window_end) {
+    if (data.send_window_start !== undefined && secondsOfDay(data.send_window_start) === DAY_SECONDS) {
       throw new ValidationError("campaign", [
-        { field: "send_window_end", message: `must be after send_window_start (${data.send_window_start})` },
+        { field: "send_window_start", message: "24:00 is the end of a day; a window starts at 23:59 at the latest (use 00:00 for midnight)" },
+      ]);
+    }
+    // As times, not text: 09:00 and 09:00:00 are the same instant of the day.
+    const start = secondsOfDay(data.send_window_start ?? "09:00");
+    const end = secondsOfDay(data.send_window_end ?? "17:00");
+    if (start >= end) {
+      throw new ValidationError("campaign", [
+        { field: "send_window_end", message: `must be after send_window_start (${data.send_window_start ?? "09:00"})` },
       ]);
     }
     if (data.timezone && !isValidTimeZone(data.timezone)) {
@@ -472,6 +480,15 @@ export interface UsageRecord {
   sandbox?: boolean;
 }
 
+/**
+ * A request or response summary as the JSONB column holds it: what `JSON.stringify` keeps (a
+ * property set to `undefined`, an optional parameter the call did not use, is left out; a Date is
+ * its ISO string). Such a property made the whole row fail validation, so the call went unrecorded.
+ */
+function asJson(value: Record<string, unknown> | undefined): Record<string, unknown> | null {
+  return value === undefined ? null : (JSON.parse(JSON.stringify(value)) as Record<string, unknown>);
+}
+
 export const toolUsage = {
   /**
    * Records a provider call and updates the tool's running totals in one transaction. An
@@ -492,9 +509,9 @@ export const toolUsage = {
           company_id: usage.companyId ?? null,
           contact_id: usage.contactId ?? null,
           action: usage.action,
-          request_params: usage.request ?? null,
+          request_params: asJson(usage.request),
           status: usage.status,
-          response_summary: usage.response ?? null,
+          response_summary: asJson(usage.response),
           results_count: usage.resultsCount ?? null,
           error_message: usage.error ?? null,
           credits_used: usage.credits ?? 0,
@@ -552,6 +569,14 @@ async function sameRealAccount(db: DbOrTrx, data: { type?: string; email_address
     }
   }
   return null;
+}
+
+const DAY_SECONDS = 86_400;
+
+/** Seconds since midnight of a valid `HH:MM[:SS]` (24:00 is 86,400: the end of the day). */
+function secondsOfDay(time: string): number {
+  const [h, m, s] = time.split(":").map(Number);
+  return h! * 3600 + m! * 60 + (s ?? 0);
 }
 
 function isValidTimeZone(tz: string): boolean {

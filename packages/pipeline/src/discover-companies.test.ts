@@ -179,6 +179,22 @@ describe.each(testEngines())("discover companies on %s", (engine) => {
     expect((await companiesOf(w)).map((c) => c.domain)).toEqual(["fine.io"]);
   });
 
+  it("cuts a vendor's long text to the field sizes instead of losing the company", async () => {
+    w = await createWorld(engine, server);
+    const fake: CompanySearch = {
+      provider: "fake",
+      searchCompanies: async () => ({
+        companies: [{ name: "Verbose", domain: "verbose.io", description: "word ".repeat(10_000), industry: "i".repeat(250), source_tool: "fake" }],
+        cursor: null,
+      }),
+    };
+    const res = await discoverCompanies(w.ctx({ companySearch: [fake] }), w.offerId);
+    expect(res).toMatchObject({ found: 1, new: 1, rejected: 0 });
+    const row = await w.db.selectFrom("companies").select(["description", "industry"]).where("domain", "=", "verbose.io").executeTakeFirstOrThrow();
+    expect(row.description).toHaveLength(10_000);
+    expect(row.industry).toBe(`${"i".repeat(199)}…`);
+  });
+
   it("refuses an offer without an ICP, or a run without a company search provider, writing nothing", async () => {
     w = await createWorld(engine, server, null);
     await expect(discoverCompanies(w.ctx(), w.offerId)).rejects.toThrow(PipelineInputError);

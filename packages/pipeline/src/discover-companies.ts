@@ -3,7 +3,7 @@
  * by normalised domain (then LinkedIn page, then name when a record has no domain), scored
  * against the ICP, disqualifiers applied, stored with their sources.
  */
-import { CompanyInsert, normalizeDomain, parseOrThrow, ValidationError } from "@offerlab/core";
+import { clipToTextLimits, CompanyInsert, normalizeDomain, parseOrThrow, ValidationError } from "@offerlab/core";
 import { companies as companyRepo, jsonb } from "@offerlab/db";
 import type { CompanyRecord, CompanySearch, CompanySearchResult, IcpFilters } from "@offerlab/provider-kit";
 import { sql } from "kysely";
@@ -168,7 +168,8 @@ export async function runDiscoverCompanies(rs: RunState, opts: DiscoverCompanies
   for (const { record, raws } of candidates) {
     const fit = scoreCompany(record, icp, [...positioningDisqualifiers, ...(opts.disqualifiers ?? [])]);
     const status = fit.disqualification ? "disqualified" : fit.score >= minFit ? "qualified" : "new";
-    const row = {
+    // Vendor text is cut to core's field sizes: a long description must not cost the company.
+    const row = clipToTextLimits("companies", {
       offer_id: rs.offerId,
       name: record.name,
       domain: record.domain,
@@ -190,7 +191,7 @@ export async function runDiscoverCompanies(rs: RunState, opts: DiscoverCompanies
       source_raw: raws,
       status,
       disqualification_reason: fit.disqualification,
-    };
+    });
     let created = false;
     let finalStatus: string = status;
     try {

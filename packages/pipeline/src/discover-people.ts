@@ -2,7 +2,7 @@
  * People: buyers at the offer's qualified companies, from the ICP's titles, departments and
  * seniorities, deduped per offer by email and LinkedIn URL, scored for buyer fit.
  */
-import { normalizeEmail, normalizeLinkedInUrl, normalizeSeniority, ValidationError, type Seniority } from "@offerlab/core";
+import { clipToTextLimits, normalizeEmail, normalizeLinkedInUrl, normalizeSeniority, ValidationError, type Seniority } from "@offerlab/core";
 import { contacts as contactRepo } from "@offerlab/db";
 import type { PeopleSearch, PeopleSearchResult, PersonRecord } from "@offerlab/provider-kit";
 import { sql } from "kysely";
@@ -160,7 +160,8 @@ async function storePerson(
   if (!email && !linkedin && !fullName) return "unusable";
   const fit = scoreBuyer(p, icp);
   const lowFit = fit.score < minFit;
-  const row = {
+  // Vendor text is cut to core's field sizes: a long headline must not cost the person.
+  const row = clipToTextLimits("contacts", {
     offer_id: rs.offerId,
     company_id: companyId,
     first_name: p.first_name,
@@ -182,7 +183,7 @@ async function storePerson(
     source_raw: p.source_raw ?? null,
     notes: fit.reasoning,
     ...(lowFit ? { status: "skip" as const, skip_reason: "low_buyer_fit" } : {}),
-  };
+  });
   if (!email && !linkedin) {
     // Nothing unique to dedupe on: the same name at the same company is the same person.
     const existing = await db

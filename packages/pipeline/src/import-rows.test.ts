@@ -1,7 +1,7 @@
 import { companies, contacts, offers, type Db } from "@offerlab/db";
 import { createTestDb, testEngines, type TestDb } from "@offerlab/db/testing";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ImportRejectedError, importCompanies, importContacts, resolveImportMapping } from "./import-rows.js";
+import { ImportRejectedError, importCompanies, importContacts, resolveImportMapping, UnreadableRow } from "./import-rows.js";
 import { PipelineInputError } from "./offer.js";
 
 async function* stream<T>(rows: T[]): AsyncGenerator<T> {
@@ -109,6 +109,57 @@ describe.each(testEngines())("import on %s", (engine) => {
       ["Fine", 7, "medium", "qualified"],
       ["Fine too", null, null, "new"],
     ]);
+  });
+
+  it("counts a row its reader could not read as one invalid row: reported, left out with skipInvalid, and stopping the import without", async () => {
+    const rows = [
+      { name: "Fine", domain: "fine.io" },
+      new UnreadableRow("has 4 fields where the header has 3"),
+      { name: "Fine too", domain: "fine2.io" },
+    ];
+    const error = await importCompanies(db, stream(rows), { offerId, batchSize: 1 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ImportRejectedError);
+    expect((error as ImportRejectedError).summary).toMatchObject({
+      rows: 3,
+      invalid: 1,
+      written: false,
+      errors: [{ row: 2, column: "(row)", field: "(row)", message: "has 4 fields where the header has 3" }],
+    });
+    expect(await companyRows()).toEqual([]);
+
+    const skipped = await importCompanies(db, stream(rows), { offerId, skipInvalid: true });
+    expect(skipped).toMatchObject({ rows: 3, invalid: 1, created: 2, written: true, errorCount: 1 });
+    expect((await companyRows()).map((c) => c.name)).toEqual(["Fine", "Fine too"]);
+  });
+
+  it("refuses a value over its field's size as an invalid row naming the column, the field and the limit", async () => {
+    const rows = [
+      { "Company Name": "x".repeat(300 * 1024), Website: "huge.io", About: "fine" },
+      { "Company Name": "Wordy", Website: "wordy.io", About: "d".repeat(5 * 1024 * 1024) },
+      { "Company Name": "Fine", Website: "fine.io", About: "A company." },
+    ];
+    const error = await importCompanies(db, stream(rows), { offerId }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ImportRejectedError);
+    expect((error as ImportRejectedError).summary.errors).toEqual([
+      { row: 1, column: "Company Name", field: "name", message: "must be at most 300 characters (got 307200)" },
+      { row: 2, column: "About", field: "description", message: "must be at most 10000 characters (got 5242880)" },
+    ]);
+    expect(await companyRows()).toEqual([]);
+    const skipped = await importCompanies(db, stream(rows), { offerId, skipInvalid: true });
+    expect(skipped).toMatchObject({ invalid: 2, created: 1 });
+    expect((await companyRows()).map((c) => c.name)).toEqual(["Fine"]);
+
+    // A contact's company name may create a company: it is held to the company name's size.
+    const people = [
+      { Email: "ann@big.io", Company: "c".repeat(301), Notes: "" },
+      { Email: "bo@big.io", Company: "Big", Notes: "n".repeat(10_001) },
+    ];
+    const contactError = await importContacts(db, stream(people), { offerId }).catch((e: unknown) => e);
+    expect((contactError as ImportRejectedError).summary.errors).toEqual([
+      { row: 1, column: "Company", field: "company_name", message: "must be at most 300 characters (got 301)" },
+      { row: 2, column: "Notes", field: "notes", message: "must be at most 10000 characters (got 10001)" },
+    ]);
+    expect(await contactRows()).toEqual([]);
   });
 
   it("imports contacts: companies found or created, deduped by email and LinkedIn URL, merged without blanking", async () => {

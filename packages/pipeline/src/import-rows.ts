@@ -162,7 +162,10 @@ export function resolveImportMapping(kind: ImportKind, headers: readonly string[
 export interface RowError {
   /** 1 for the first row after the header. */
   row: number;
-  /** The column the value came from (or the field, when no single column is to blame). */
+  /**
+   * The column the value came from (or the field, when no single column is to blame; `(row)`
+   * for a row that could not be read at all, see {@link UnreadableRow}).
+   */
   column: string;
   field: string;
   message: string;
@@ -205,6 +208,26 @@ export interface ImportSummary {
   errors: RowError[];
   errorCount: number;
 }
+
+const UNREADABLE_ROW = Symbol.for("offerlab.import.unreadableRow");
+
+/**
+ * A row its reader could not turn into a record, such as a CSV line with more or fewer fields
+ * than the header. Yield one in place of the record: `importRows` counts it as an invalid row and
+ * reports `message` for it (column and field `(row)`), like a row with a bad value, so one broken
+ * line does not stop an import with `skipInvalid`.
+ */
+export class UnreadableRow {
+  readonly [UNREADABLE_ROW] = true;
+  constructor(readonly message: string) {}
+
+  static isInstance(value: unknown): value is UnreadableRow {
+    return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[UNREADABLE_ROW] === true;
+  }
+}
+
+/** Rows as `importRows` reads them: records keyed by column header, or rows that could not be read. */
+export type ImportRowSource = AsyncIterable<Record<string, unknown> | UnreadableRow> | Iterable<Record<string, unknown> | UnreadableRow>;
 
 /** Thrown when rows are invalid and `skipInvalid` is off: nothing was written. Carries the report. */
 export class ImportRejectedError extends Error {
@@ -328,7 +351,10 @@ const COMPANY_COLUMNS = [
 /** Columns an import may fill on a stored company (status keeps its first value, as in `companies.upsert`). */
 const COMPANY_FILL = COMPANY_COLUMNS.filter((c) => c !== "domain" && c !== "status");
 
-function companyRow(values: Values, offerId: string, sourceTool: string, row: number, errors: RowError[]): Record<string, unknown> | null {
+/** The column each mapped field came from, so a schema error (a value over its size) names the file's column. */
+const headerOfField = (mapping: ImportMapping): Record<string, string> => Object.fromEntries(Object.entries(mapping.columns).map(([h, f]) => [f, h]));
+
+function companyRow(values: Values, offerId: string, sourceTool: string, row: number, errors: RowError[], headerOf: Record<string, string>): Record<string, unknown> | null {
   const domain = (values.domain as string | null) ?? null;
   const out: Record<string, unknown> = {
     offer_id: offerId,
@@ -343,7 +369,7 @@ function companyRow(values: Values, offerId: string, sourceTool: string, row: nu
   if (out.priority == null && typeof out.fit_score === "number") out.priority = out.fit_score >= 8 ? "high" : out.fit_score >= 5 ? "medium" : "low";
   const check = CompanyInsert.safeParse(out);
   if (!check.success) {
-    for (const i of toFieldIssues(check.error)) errors.push({ row, column: i.field, field: i.field, message: i.message });
+    for (const i of toFieldIssues(check.error)) errors.push({ row, column: headerOf[i.field] ?? i.field, field: i.field, message: i.message });
     return null;
   }
   return out;
@@ -441,14 +467,17 @@ interface ContactDraft {
   company: { domain: string | null; name: string | null };
 }
 
-function contactDraft(values: Values, offerId: string, sourceTool: string, row: number, errors: RowError[]): ContactDraft | null {
+function contactDraft(values: Values, offerId: string, sourceTool: string, row: number, errors: RowError[], headerOf: Record<string, string>): ContactDraft | null {
   const out: Record<string, unknown> = { offer_id: offerId, source_tool: sourceTool };
   for (const c of CONTACT_COLUMNS) if (values[c] != null) out[c] = values[c];
   if (out.priority == null && typeof out.buyer_fit_score === "number") out.priority = out.buyer_fit_score >= 8 ? "high" : out.buyer_fit_score >= 5 ? "medium" : "low";
   // Validated with a placeholder company: the company is resolved per batch.
   const check = ContactInsert.safeParse({ ...out, company_id: "00000000-0000-4000-8000-000000000000" });
-  if (!check.success) {
-    for (const i of toFieldIssues(check.error)) errors.push({ row, column: i.field, field: i.field, message: i.message });
+  // The company name may create a company: it is held to the company's name size.
+  const companyName = CompanyInsert.shape.name.safeParse(values.company_name ?? "");
+  if (!check.success || !companyName.success) {
+    if (!check.success) for (const i of toFieldIssues(check.error)) errors.push({ row, column: headerOf[i.field] ?? i.field, field: i.field, message: i.message });
+    if (!companyName.success) errors.push({ row, column: headerOf.company_name ?? "company_name", field: "company_name", message: toFieldIssues(companyName.error)[0]!.message });
     return null;
   }
   return { row, values: out, company: { domain: (values.company_domain as string | null) ?? null, name: (values.company_name as string | null) ?? null } };
@@ -612,14 +641,15 @@ async function writeContacts(trx: DbOrTrx, offerId: string, drafts: ContactDraft
 
 /**
  * Imports rows into `companies` or `contacts` of one offer. Rows are plain objects keyed by
- * column header (csv-parse's `columns: true` records). Returns the summary; throws
+ * column header (csv-parse's `columns: true` records), or an {@link UnreadableRow} for a row the
+ * reader could not read (an invalid row like any other). Returns the summary; throws
  * `ImportRejectedError` (nothing written, the report attached) when a row is invalid and
  * `skipInvalid` is off, and `PipelineInputError` for an unknown offer or an unusable mapping.
  */
 export async function importRows(
   db: Db,
   kind: ImportKind,
-  rows: AsyncIterable<Record<string, unknown>> | Iterable<Record<string, unknown>>,
+  rows: ImportRowSource,
   options: ImportOptions,
 ): Promise<ImportSummary> {
   const batchSize = options.batchSize ?? 1000;
@@ -642,6 +672,7 @@ export async function importRows(
     errorCount: 0,
   };
   let mapping: ImportMapping | null = null;
+  let headerOf: Record<string, string> = {};
   const seen = new Set<string>();
 
   const run = async (trx: DbOrTrx) => {
@@ -655,20 +686,30 @@ export async function importRows(
       batch = [];
       options.onProgress?.({ rows: s.rows, invalid: s.invalid, written: s.created + s.merged });
     };
-    for await (const record of rows as AsyncIterable<Record<string, unknown>>) {
+    const reject = (errors: RowError[]) => {
+      s.invalid += 1;
+      s.errorCount += errors.length;
+      for (const e of errors) if (s.errors.length < maxErrors) s.errors.push(e);
+    };
+    for await (const record of rows as AsyncIterable<Record<string, unknown> | UnreadableRow>) {
       s.rows += 1;
-      mapping ??= s.mapping = resolveImportMapping(kind, Object.keys(record), options.map);
+      if (UnreadableRow.isInstance(record)) {
+        reject([{ row: s.rows, column: "(row)", field: "(row)", message: record.message }]);
+        continue;
+      }
+      if (!mapping) {
+        mapping = s.mapping = resolveImportMapping(kind, Object.keys(record), options.map);
+        headerOf = headerOfField(mapping);
+      }
       const errors: RowError[] = [];
       const parsed = parseRow(kind, s.rows, record, mapping, errors);
       const item = parsed
         ? kind === "companies"
-          ? companyRow(parsed.values, options.offerId, sourceTool, s.rows, errors)
-          : contactDraft(parsed.values, options.offerId, sourceTool, s.rows, errors)
+          ? companyRow(parsed.values, options.offerId, sourceTool, s.rows, errors, headerOf)
+          : contactDraft(parsed.values, options.offerId, sourceTool, s.rows, errors, headerOf)
         : null;
       if (!item) {
-        s.invalid += 1;
-        s.errorCount += errors.length;
-        for (const e of errors) if (s.errors.length < maxErrors) s.errors.push(e);
+        reject(errors);
         continue;
       }
       batch.push(item);
@@ -683,12 +724,12 @@ export async function importRows(
 }
 
 /** Imports companies (see {@link importRows}). */
-export function importCompanies(db: Db, rows: AsyncIterable<Record<string, unknown>> | Iterable<Record<string, unknown>>, options: ImportOptions) {
+export function importCompanies(db: Db, rows: ImportRowSource, options: ImportOptions) {
   return importRows(db, "companies", rows, options);
 }
 
 /** Imports contacts, creating their companies when missing (see {@link importRows}). */
-export function importContacts(db: Db, rows: AsyncIterable<Record<string, unknown>> | Iterable<Record<string, unknown>>, options: ImportOptions) {
+export function importContacts(db: Db, rows: ImportRowSource, options: ImportOptions) {
   return importRows(db, "contacts", rows, options);
 }
 

@@ -22,7 +22,7 @@ export type { EnrichEmailsOptions, EnrichEmailsSummary, SkipReason } from "./enr
 export { websiteVariables } from "./scrape-companies.js";
 export type { ScrapeCompaniesOptions, ScrapeCompaniesSummary, WebsiteVariables } from "./scrape-companies.js";
 export type { StepError } from "./lookups.js";
-export { importRows, importCompanies, importContacts, importFields, resolveImportMapping, ImportRejectedError, COMPANY_FIELDS, CONTACT_FIELDS } from "./import-rows.js";
-export type { ImportKind, ImportField, ImportMapping, ImportOptions, ImportSummary, RowError } from "./import-rows.js";
+export { importRows, importCompanies, importContacts, importFields, resolveImportMapping, ImportRejectedError, UnreadableRow, COMPANY_FIELDS, CONTACT_FIELDS } from "./import-rows.js";
+export type { ImportKind, ImportField, ImportMapping, ImportOptions, ImportRowSource, ImportSummary, RowError } from "./import-rows.js";
 export { exportRows, exportKinds, EXPORT_COLUMNS } from "./export-rows.js";
 export type { ExportKind, ExportOptions, ExportRow } from "./export-rows.js";

@@ -17,6 +17,11 @@ describe("redactSecrets", () => {
       nested: [{ password: "[redacted]" }],
     });
   });
+
+  it("leaves out what JSON cannot hold: a parameter the call did not use is no hole in the summary", () => {
+    const out = redactSecrets({ account_id: "a1", chat_id: undefined, ids: ["x", undefined], page: { cursor: undefined, limit: 20 } });
+    expect(out).toStrictEqual({ account_id: "a1", ids: ["x", null], page: { limit: 20 } });
+  });
 });
 
 describe("trackUsage", () => {

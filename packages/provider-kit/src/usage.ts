@@ -45,7 +45,9 @@ export const REDACTED = "[redacted]";
 
 /**
  * Copies `value` with secrets removed: any property whose name looks like a secret, and any string
- * containing one of `secrets`, is replaced by `[redacted]`. Depth and size are bounded.
+ * containing one of `secrets`, is replaced by `[redacted]`. Depth and size are bounded. The copy
+ * is what JSON can hold, as `tool_usage` stores it: a property whose value is `undefined` (an
+ * optional parameter the call did not use) is left out, and an `undefined` in an array is `null`.
  */
 export function redactSecrets<T>(value: T, secrets: readonly (string | undefined)[] = []): T {
   const known = secrets.filter((s): s is string => typeof s === "string" && s.length >= 4);
@@ -53,9 +55,12 @@ export function redactSecrets<T>(value: T, secrets: readonly (string | undefined
     if (typeof v === "string") return known.some((s) => v.includes(s)) ? REDACTED : v;
     if (v === null || typeof v !== "object") return v;
     if (depth > 6) return "[…]";
-    if (Array.isArray(v)) return v.slice(0, 50).map((x) => walk(x, depth + 1));
+    if (Array.isArray(v)) return v.slice(0, 50).map((x) => (x === undefined ? null : walk(x, depth + 1)));
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = secretKey.test(k) ? REDACTED : walk(x, depth + 1);
+    for (const [k, x] of Object.entries(v)) {
+      if (x === undefined) continue;
+      out[k] = secretKey.test(k) ? REDACTED : walk(x, depth + 1);
+    }
     return out;
   };
   return walk(value, 0) as T;

@@ -59,12 +59,25 @@ function parseDays(value: string): number[] {
   return [...days].sort((a, b) => a - b);
 }
 
-/** `09:00-17:00` → start and end. */
+/** `09:00-17:00` → start and end; the end may be `24:00`, the end of the day (`00:00-24:00` is the whole day). */
 function parseWindow(value: string): { start: string; end: string } {
-  const m = /^\s*(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})\s*$/.exec(value);
+  const m = /^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$/.exec(value);
   if (!m) throw new CliError(`--window: "${value}" is not a window such as 09:00-17:00`, EXIT.usage);
-  const pad = (t: string) => t.padStart(5, "0");
-  return { start: pad(m[1]!), end: pad(m[2]!) };
+  const [h1, m1, h2, m2] = m.slice(1).map(Number) as [number, number, number, number];
+  const time = (h: number, min: number) => `${String(h).padStart(2, "0")}:${String(min).padStart(2, "0")}`;
+  for (const [h, min] of [
+    [h1, m1],
+    [h2, m2],
+  ] as const) {
+    if (min > 59 || h > 24 || (h === 24 && min > 0)) {
+      throw new CliError(`--window: ${time(h, min)} is not a time of day: use 00:00 to 23:59, or 24:00 for the end of the day`, EXIT.usage);
+    }
+  }
+  if (h1 === 24) throw new CliError("--window: a window cannot start at 24:00, the end of the day; start it at 00:00 (e.g. 00:00-24:00 for the whole day)", EXIT.usage);
+  if (h2 * 60 + m2 <= h1 * 60 + m1) {
+    throw new CliError(`--window: the end ${time(h2, m2)} must be after the start ${time(h1, m1)} (a window does not wrap around midnight; 24:00 ends it at midnight)`, EXIT.usage);
+  }
+  return { start: time(h1, m1), end: time(h2, m2) };
 }
 
 function reasonText(reason: string): string {
@@ -117,7 +130,7 @@ export function registerCampaignCommands(program: Command, io: Io): void {
     .option("--degrees <degrees>", "only these LinkedIn connection degrees, e.g. 2,3")
     .option("--exclude-1st", "leave out 1st-degree connections")
     .option("--schedule <path>", "YAML or JSON scheduling_config: {steps: [{step, type, delay_days, condition?}], stop_on_reply, max_touches} (default: by channel)")
-    .option("--window <hh:mm-hh:mm>", "send window in the campaign's time zone (default 09:00-17:00)")
+    .option("--window <hh:mm-hh:mm>", "send window in the campaign's time zone; 24:00 ends it at midnight (default 09:00-17:00)")
     .option("--days <days>", "send days, ISO weekdays: 1-5, or 1,2,3,4,5 (default 1-5)")
     .option("--timezone <zone>", "IANA time zone of the window (default America/New_York)")
     .option("--json", "print the campaign as JSON")

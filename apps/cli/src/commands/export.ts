@@ -18,6 +18,25 @@ const DESCRIPTIONS: Record<ExportKind, string> = {
 const isEpipe = (e: unknown) => (e as { code?: string } | null)?.code === "EPIPE";
 
 /**
+ * Resolves when `stream` drains, closes or fails, and leaves no listener behind. (`once()` for
+ * each in a race left the losers attached: a listener per wait, and a large export waits
+ * thousands of times, hence MaxListenersExceededWarning.)
+ */
+function writable(stream: NodeJS.WritableStream): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off("drain", done);
+      stream.off("close", done);
+      stream.off("error", done);
+      resolve();
+    };
+    stream.on("drain", done);
+    stream.on("close", done);
+    stream.on("error", done);
+  });
+}
+
+/**
  * Writes text with backpressure: to a file, to the process's stdout, or to the command's stdout.
  * A reader that goes away (`export … | head`) ends the export quietly: `closed` turns true.
  */
@@ -38,7 +57,8 @@ function writerFor(io: Io, file: fs.WriteStream | null): { readonly closed: bool
       if (closed) return;
       if (!stream) return io.stdout(text);
       try {
-        if (!stream.write(text)) await Promise.race([once(stream, "drain"), once(stream, "close")]);
+        if (!stream.write(text)) await writable(stream);
+        if (failure) throw failure;
       } catch (e) {
         if (!isEpipe(e)) throw e;
         closed = true;

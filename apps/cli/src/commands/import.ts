@@ -2,9 +2,10 @@
 import fs from "node:fs";
 import path from "node:path";
 import { resolve } from "@offerlab/db";
-import { ImportRejectedError, importFields, importRows, PipelineInputError, type ImportKind, type ImportSummary, type RowError } from "@offerlab/pipeline";
+import { ImportRejectedError, importFields, importRows, PipelineInputError, UnreadableRow, type ImportKind, type ImportSummary, type RowError } from "@offerlab/pipeline";
 import type { Command } from "commander";
-import { CsvError, parse } from "csv-parse";
+import { CsvError } from "csv-parse";
+import { DuplicateHeaderError, readCsv } from "../csv.js";
 import { openDatabase } from "../database.js";
 import { CliError, EXIT, json, type Io } from "../output.js";
 import { createProgress } from "../progress.js";
@@ -30,8 +31,11 @@ function fieldsHelp(kind: ImportKind): string {
 
 function describeError(e: RowError, lines: readonly number[]): string {
   const line = lines[e.row - 1];
+  if (e.field === "(row)") return `  row ${e.row}${line ? ` (line ${line})` : ""}: ${e.message}`;
   return `  row ${e.row}${line ? ` (line ${line})` : ""}, column "${e.column}"${e.column !== e.field ? ` (${e.field})` : ""}: ${e.message}${e.value !== undefined ? ` (got "${e.value}")` : ""}`;
 }
+
+const isSystemError = (e: unknown): e is NodeJS.ErrnoException => e instanceof Error && typeof (e as NodeJS.ErrnoException).syscall === "string";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -71,13 +75,10 @@ export function registerImportCommands(program: Command, io: Io): void {
         const lines: number[] = [];
         try {
           const offer = await resolve.offer(db, o.offer);
-          const parser = fs.createReadStream(full).pipe(
-            parse({ columns: (header: string[]) => header.map((h) => h.trim()), bom: true, skip_empty_lines: true, info: true, ...(o.delimiter ? { delimiter: o.delimiter } : {}) }),
-          );
           async function* records() {
-            for await (const item of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
-              lines.push(item.info.lines);
-              yield item.record;
+            for await (const row of readCsv(full, o.delimiter ? { delimiter: o.delimiter } : {})) {
+              lines.push(row.line);
+              yield row.problem ? new UnreadableRow(row.problem) : row.record;
             }
           }
           let summary: ImportSummary;
@@ -101,9 +102,12 @@ export function registerImportCommands(program: Command, io: Io): void {
               );
             }
             if (error instanceof PipelineInputError) throw new CliError(`${file}: ${error.message}`, EXIT.usage);
+            if (error instanceof DuplicateHeaderError) throw new CliError(`${file}: ${error.message}; nothing was imported`, EXIT.usage);
             if (error instanceof CsvError) {
               throw new CliError(`${file}: not a readable CSV (${error.message}); nothing was imported`, EXIT.usage);
             }
+            // The file went away or cannot be read after the checks above (permissions, a folder).
+            if (isSystemError(error)) throw new CliError(`cannot read ${full}: ${error.message}; nothing was imported`, EXIT.usage);
             throw error;
           }
           progress.clear();

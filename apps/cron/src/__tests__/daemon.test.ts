@@ -133,6 +133,19 @@ describe("the offerlab-cron bin", () => {
     expect(lines.at(-1)).toMatchObject({ claimed: 0, sent: 0, errors: 0, jobs: { send: { skipped: expect.stringMatching(/UNIPILE_API_KEY/) } } });
   });
 
+  it.runIf(process.env.TEST_DATABASE_URL)("on a PostgreSQL database with pending migrations: one line that says to run `offerlab db migrate`, exit 1, no stack", async () => {
+    const t = await createTestDb("postgres", { migrate: false });
+    try {
+      for (const mode of ["once", "daemon"]) {
+        const res = spawnSync(process.execPath, ["--import", "tsx", bin, mode], { env: { ...env, DATABASE_URL: t.url! }, encoding: "utf8", timeout: 60_000 });
+        expect(res.stderr, mode).toMatch(/^offerlab cron: PostgreSQL at \S+ has \d+ pending migration\(s\): run `offerlab db migrate` first\n$/);
+        expect(res.status, mode).toBe(1);
+      }
+    } finally {
+      await t.drop();
+    }
+  });
+
   it("names a wrong schedule and exits 2; without a mode prints the usage", () => {
     const bad = spawnSync(process.execPath, ["--import", "tsx", bin, "daemon"], { env: { ...env, OFFERLAB_CRON_SCHEDULE: "every minute" }, encoding: "utf8", timeout: 60_000 });
     expect(bad.status).toBe(2);

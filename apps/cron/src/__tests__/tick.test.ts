@@ -88,6 +88,50 @@ describe.each(testEngines())("a cron tick on %s", (engine) => {
     expect(w.sentEmails()).toBe(5);
   });
 
+  it("records every Unipile call of the inbox sync in tool_usage, one row per call", async () => {
+    w = await seedWorld(engine, server, { recordUsage: true });
+    log = memoryLog();
+    const calls: string[] = [];
+    const count = ({ request }: { request: Request }) => void calls.push(new URL(request.url).pathname);
+    server.events.on("request:start", count);
+    try {
+      const t = await tick({ jobs: ["inbox_sync"] });
+      expect(t.jobs.inbox_sync).toMatchObject({ status: "ok", result: { accounts: 2, errors: [] } });
+    } finally {
+      server.events.removeListener("request:start", count);
+    }
+    expect(calls.length).toBeGreaterThanOrEqual(2); // the LinkedIn account's messages, the mailbox's emails
+    const rows = await w.db
+      .selectFrom("tool_usage")
+      .innerJoin("tools", "tools.id", "tool_usage.tool_id")
+      .select(["tools.name", "tool_usage.action", "tool_usage.status", "tool_usage.request_params"])
+      .orderBy("tool_usage.action")
+      .execute();
+    expect(rows).toHaveLength(calls.length);
+    expect(rows.map((r) => [r.name, r.action, r.status])).toEqual([
+      ["unipile", "list_emails", "success"],
+      ["unipile", "list_messages", "success"],
+    ]);
+    // A parameter the call did not use is left out, not stored as a hole.
+    expect(rows.find((r) => r.action === "list_messages")!.request_params).toEqual({ account_id: w.mock.state.accounts[0]!.id });
+    expect(log.parsed().filter((l) => l.msg === "could not record provider usage")).toEqual([]);
+  });
+
+  it("sends in the last minute of the day of a window that ends at 24:00", async () => {
+    // Mondays 23:00 to midnight (UTC). Planned at 23:40, the sends are due before 23:59; sent at
+    // 23:59:30, when a window that could only end at 23:59 would have closed.
+    w = await seedWorld(engine, server, { extra: 1, start: new Date("2026-03-02T23:40:00Z"), window: { start: "23:00", end: "24:00", days: [1] } });
+    log = memoryLog();
+    const stored = await w.db.selectFrom("campaigns").select(["send_window_end"]).where("id", "=", w.campaignId).executeTakeFirstOrThrow();
+    expect(stored.send_window_end).toBe("24:00:00");
+    const planned = await tick();
+    expect(planned.jobs.plan).toMatchObject({ status: "ok", result: { planned: 2 } });
+    w.advance(19 * 60_000 + 30_000); // 23:59:30
+    const t = await tick();
+    expect(t).toMatchObject({ claimed: 2, sent: 2, deferred: {}, errors: 0 });
+    expect(w.sentEmails()).toBe(2);
+  });
+
   it("withdraws a LinkedIn invitation left pending past the configured age", async () => {
     w = await seedWorld(engine, server, { steps: linkedinSteps });
     log = memoryLog();

@@ -8,7 +8,7 @@ import { createTestDb, type TestDb, type TestEngine } from "@offerlab/db/testing
 import { createUnipile, type UnipileProvider } from "@offerlab/provider-unipile";
 import { createUnipileMock, type UnipileMock } from "@offerlab/provider-unipile/msw";
 import type { setupServer } from "msw/node";
-import { providersFromUnipile } from "../providers.js";
+import { providersFromUnipile, usageToDatabase } from "../providers.js";
 import type { TickProviders } from "../tick.js";
 
 export const DAY = 86_400_000;
@@ -34,6 +34,10 @@ export interface WorldOptions {
   /** People besides Jane, email only. Default 0. */
   extra?: number;
   start?: Date;
+  /** Record every Unipile call in `tool_usage`, as the runner's bin does. Default false. */
+  recordUsage?: boolean;
+  /** The campaign's send window (UTC). Default 00:00–23:59:59 every day. */
+  window?: { start: string; end: string; days: number[] };
 }
 
 export async function seedWorld(engine: TestEngine, server: ReturnType<typeof setupServer>, options: WorldOptions = {}): Promise<World> {
@@ -42,7 +46,14 @@ export async function seedWorld(engine: TestEngine, server: ReturnType<typeof se
   const clock = { now: new Date(options.start ?? "2026-03-02T09:00:00Z") };
   const mock = createUnipileMock({ now: () => clock.now });
   server.resetHandlers(...mock.handlers);
-  const unipile = createUnipile({ apiKey: mock.apiKey, baseUrl: mock.baseUrl, reconcileSettleMs: 0, timeoutMs: 5_000, retry: { maxAttempts: 1 } });
+  const unipile = createUnipile({
+    apiKey: mock.apiKey,
+    baseUrl: mock.baseUrl,
+    reconcileSettleMs: 0,
+    timeoutMs: 5_000,
+    retry: { maxAttempts: 1 },
+    ...(options.recordUsage ? { onUsage: usageToDatabase(db) } : {}),
+  });
   const vendorLinkedIn = mock.state.accounts[0]!.id;
   const vendorMailbox = mock.state.accounts[1]!.id;
   const offer = await offers.create(db, { name: "AI Sales Coach", type: "product", ownership: "internal", description: "Cuts ramp time in half.", status: "active" });
@@ -55,9 +66,9 @@ export async function seedWorld(engine: TestEngine, server: ReturnType<typeof se
     channel: "multi",
     status: "active",
     timezone: "UTC",
-    send_window_start: "00:00",
-    send_window_end: "23:59:59",
-    send_days: [1, 2, 3, 4, 5, 6, 7],
+    send_window_start: options.window?.start ?? "00:00",
+    send_window_end: options.window?.end ?? "23:59:59",
+    send_days: options.window?.days ?? [1, 2, 3, 4, 5, 6, 7],
     account_ids: [
       { id: li.id, name: li.name, type: "linkedin" },
       { id: mail.id, name: mail.name, type: "email" },

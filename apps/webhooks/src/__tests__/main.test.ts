@@ -2,6 +2,7 @@
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { createTestDb } from "@offerlab/db/testing";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../config.js";
 import { serveWebhooks } from "../main.js";
@@ -38,6 +39,17 @@ describe("serveWebhooks", () => {
     await expect(fetch(`${url}/healthz`)).rejects.toThrow();
     expect(log.parsed().map((l) => l.msg)).toEqual(expect.arrayContaining(["database ready", "webhook server listening", "webhook server stopped"]));
     expect(log.lines.join("")).not.toContain(SECRET);
+  });
+
+  it.runIf(process.env.TEST_DATABASE_URL)("the bin, on a PostgreSQL database with pending migrations, says to run `offerlab db migrate` in one line and exits 1", async () => {
+    const t = await createTestDb("postgres", { migrate: false });
+    try {
+      const res = spawnSync(process.execPath, ["--import", "tsx", bin], { env: { PATH: process.env.PATH ?? "", DATABASE_URL: t.url!, OFFERLAB_WEBHOOK_SECRET: SECRET }, encoding: "utf8", timeout: 60_000 });
+      expect(res.stderr).toMatch(/^offerlab webhooks: PostgreSQL at \S+ has \d+ pending migration\(s\): run `offerlab db migrate` first\n$/);
+      expect(res.status).toBe(1);
+    } finally {
+      await t.drop();
+    }
   });
 
   it("the bin exits with 2 and names the variable when the secret is missing", () => {

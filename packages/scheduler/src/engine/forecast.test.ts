@@ -54,6 +54,19 @@ describe("forecastCampaign", () => {
     expect(run({ now: late, contacts: enrolled(10, late) })).toMatchObject({ finishDate: "2026-03-03" });
   });
 
+  it("counts a window that ends at 24:00 (as PostgreSQL stores it) to midnight", () => {
+    // 23:00 to midnight, 60 an hour, a send a minute: 60 sends a day; one that stops at 23:59, 59.
+    const accounts = [mailbox({ daily_limit_emails: 1000, hourly_limit: 60 })];
+    const lastHour = run({ window: { ...weekdays, start: "23:00:00", end: "24:00:00" }, accounts, gapSeconds: 60 });
+    expect(lastHour.actions[0]).toMatchObject({ capacityPerDay: 60 });
+    const toMinuteBefore = run({ window: { ...weekdays, start: "23:00:00", end: "23:59:00" }, accounts, gapSeconds: 60 });
+    expect(toMinuteBefore.actions[0]).toMatchObject({ capacityPerDay: 59 });
+    // At 23:59:00 the last minute of today still counts: one send today, not none.
+    const lastMinute = new Date("2026-03-02T23:59:00Z");
+    const today = run({ now: lastMinute, window: { ...weekdays, start: "00:00", end: "24:00" }, accounts, gapSeconds: 60, contacts: enrolled(1, lastMinute) });
+    expect(today).toMatchObject({ finishDate: "2026-03-02", calendarDays: 1 });
+  });
+
   it("ramps a warming account's limits week by week from when warming started", () => {
     // 40 a day configured; week 1 at 25 % = 10 a day, week 2 at 50 % = 20 a day.
     const f = run({ accounts: [mailbox({ daily_limit_emails: 40, hourly_limit: 40, warming_week: 1, warming_started_at: monday })] });

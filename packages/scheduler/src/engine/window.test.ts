@@ -122,6 +122,22 @@ describe("nextWindowOpening and currentWindowEnd", () => {
     expect(iso(currentWindowEnd(allDay, at("2026-01-12T10:00:00Z")))).toBe("2026-01-13T23:00:00.000Z");
   });
 
+  it("reads 24:00:00, the end of a window as PostgreSQL returns it, as midnight at the end of the day", () => {
+    const w = windowFromCampaign({ send_window_start: "23:00:00", send_window_end: "24:00:00", send_days: [3], timezone: "Europe/Paris" });
+    // Wednesday 2026-01-14 in Paris (+1): the last minute and the last millisecond are in.
+    expect(isInWindow(w, at("2026-01-14T22:59:00Z"))).toBe(true);
+    expect(isInWindow(w, at("2026-01-14T22:59:59.999Z"))).toBe(true);
+    expect(isInWindow(w, at("2026-01-14T23:00:00Z"))).toBe(false); // Thursday 00:00
+    expect(iso(nextWindowOpening(w, at("2026-01-14T22:59:30Z")))).toBe("2026-01-14T22:59:30.000Z");
+    expect(iso(currentWindowEnd(w, at("2026-01-14T22:59:30Z")))).toBe("2026-01-14T23:00:00.000Z");
+    expect(iso(nextWindowOpening(w, at("2026-01-14T23:00:00Z")))).toBe("2026-01-21T22:00:00.000Z"); // next Wednesday 23:00
+    // The day the clocks go back in New York has 25 hours: the window still ends at that day's midnight.
+    const sundays = windowFromCampaign({ send_window_start: "00:00", send_window_end: "24:00:00", send_days: [7], timezone: "America/New_York" });
+    expect(isInWindow(sundays, at("2026-11-02T04:59:59Z"))).toBe(true); // Sunday 23:59:59 EST
+    expect(isInWindow(sundays, at("2026-11-02T05:00:00Z"))).toBe(false); // Monday 00:00 EST
+    expect(iso(currentWindowEnd(sundays, at("2026-11-01T12:00:00Z")))).toBe("2026-11-02T05:00:00.000Z");
+  });
+
   it("a window open around the clock every day never closes, and sends can still be placed in it", () => {
     const always: SendWindow = { start: "00:00", end: "24:00", days: [1, 2, 3, 4, 5, 6, 7], timeZone: "America/New_York" };
     const from = at("2026-03-06T00:00:00Z"); // the weekend the clocks spring forward
