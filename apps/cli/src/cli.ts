@@ -1,8 +1,6 @@
 import { ValidationError } from "@offerlab/core";
-import { SANDBOX_DATA_DIR } from "@offerlab/db";
+import { NotFoundError, SANDBOX_DATA_DIR } from "@offerlab/db";
 import { isSandboxEnabled, SANDBOX_ENV } from "@offerlab/sandbox";
-import { NotFoundError } from "@offerlab/db";
-import { PendingMigrationsError } from "@offerlab/db";
 import { Command, CommanderError } from "commander";
 import { registerDashboardCommands } from "./commands/dashboards.js";
 import { registerDbCommands } from "./commands/db.js";
@@ -21,6 +19,7 @@ import { registerScrapeCommand } from "./commands/scrape.js";
 import { registerCronCommands } from "./commands/cron.js";
 import { registerWebhookCommands } from "./commands/webhooks.js";
 import { registerServeCommand } from "./commands/serve.js";
+import { databaseError } from "./database.js";
 import { CliError, EXIT, processIo, type Io } from "./output.js";
 
 export const VERSION = "0.0.0";
@@ -94,15 +93,13 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
       io.stderr(`offerlab: ${error.message}\n`);
       return EXIT.usage;
     }
-    if (error instanceof CliError) {
-      io.stderr(`offerlab: ${error.message}\n`);
-      return error.exitCode;
-    }
-    // Raised where a command opens the database itself (the runner, the webhook server): the
+    // A database that cannot be used as it is (pending migrations, the other world's data, held by
+    // another process), also where a command opens it itself (the runner, the webhook server): the
     // message says what to do, a stack trace would only hide it.
-    if (PendingMigrationsError.isInstance(error)) {
-      io.stderr(`offerlab: ${error.message}\n`);
-      return EXIT.failure;
+    const known = databaseError(io, error);
+    if (known instanceof CliError) {
+      io.stderr(`offerlab: ${known.message}\n`);
+      return known.exitCode;
     }
     io.stderr(`offerlab: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     return EXIT.failure;

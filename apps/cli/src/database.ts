@@ -31,11 +31,12 @@ export function wayOut(io: Io, error: DataModeMismatchError): string {
 
 /**
  * The CLI's error for a failure to open the database (also raised inside `@offerlab/cron` and
- * `@offerlab/webhooks`, which open their own): a database of the other world exits 2 with the ways
- * out; pending migrations and a busy embedded database exit 1 with their message; anything else is
- * returned as is.
+ * `@offerlab/webhooks`, which open their own; `run` maps those): a database of the other world
+ * exits 2 with the ways out; pending migrations and a busy embedded database exit 1 with their
+ * message; a CliError is itself; anything else is returned as is.
  */
 export function databaseError(io: Io, error: unknown): unknown {
+  if (error instanceof CliError) return error;
   if (PendingMigrationsError.isInstance(error)) return new CliError(error.message);
   if (DataModeMismatchError.isInstance(error)) return new CliError(`${error.summary}\n${wayOut(io, error)}`, EXIT.usage);
   if (EmbeddedDatabaseBusyError.isInstance(error)) return new CliError(error.message);

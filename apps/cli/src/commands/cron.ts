@@ -6,7 +6,6 @@ import { createLogger, CronConfigError, cronDaemon, cronOnce, providersFromUnipi
 import { createUsageRecorder } from "@offerlab/pipeline";
 import { isSandboxEnabled } from "@offerlab/sandbox";
 import type { Command } from "commander";
-import { databaseError } from "../database.js";
 import { CliError, EXIT, type Io } from "../output.js";
 import { addSandboxOptions, createCliProviders } from "../providers.js";
 import { examples } from "./product-helpers.js";
@@ -34,13 +33,13 @@ export function mainOptions(io: Io, o: CronFlags): CronMainOptions {
   return options;
 }
 
-/** Runs the runner, turning its configuration and database errors into the CLI's. */
-export async function guard<T>(io: Io, fn: () => Promise<T>): Promise<T> {
+/** Runs the runner, turning its configuration errors into the CLI's (`run` maps database errors). */
+export async function guard<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (error) {
     if (error instanceof CronConfigError) throw new CliError(error.message, EXIT.usage);
-    throw databaseError(io, error);
+    throw error;
   }
 }
 
@@ -63,7 +62,7 @@ and the OFFERLAB_* variables of apps/cron/README.md.
 ${examples(["offerlab cron once", "offerlab cron once --pretty", "offerlab cron once --sandbox --pretty"])}`,
     )
     .action(async (o: CronFlags) => {
-      const tick = await guard(io, () => cronOnce(mainOptions(io, o)));
+      const tick = await guard(() => cronOnce(mainOptions(io, o)));
       const failed = Object.entries(tick.jobs).filter(([, r]) => r?.status === "failed");
       if (failed.length) {
         throw new CliError(`${failed.length} job(s) failed: ${failed.map(([name, r]) => `${name} (${r?.status === "failed" ? r.error : ""})`).join("; ")}`, EXIT.failure);
@@ -92,6 +91,6 @@ ${examples(["offerlab cron daemon", 'offerlab cron daemon --schedule "*/30 * * *
           throw new CliError((error as Error).message, EXIT.usage);
         }
       }
-      await guard(io, () => cronDaemon({ ...mainOptions(io, o), ...(o.schedule ? { schedule: o.schedule } : {}) }));
+      await guard(() => cronDaemon({ ...mainOptions(io, o), ...(o.schedule ? { schedule: o.schedule } : {}) }));
     });
 }

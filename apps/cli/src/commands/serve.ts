@@ -74,7 +74,7 @@ ${examples(["OFFERLAB_WEBHOOK_SECRET=… offerlab serve --pretty", 'offerlab ser
         const pretty = cron.pretty ?? false;
         // Either part failing (a port in use) stops the other: one process, one fate.
         const [runner, server] = await Promise.allSettled([
-          guard(io, () => cronDaemon({ ...cron, db, signal: controller.signal, ...(o.schedule ? { schedule: o.schedule } : {}) })).finally(() => controller.abort()),
+          guard(() => cronDaemon({ ...cron, db, signal: controller.signal, ...(o.schedule ? { schedule: o.schedule } : {}) })).finally(() => controller.abort()),
           serveWebhooks({
             env: io.env,
             db,

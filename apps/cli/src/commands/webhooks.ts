@@ -4,7 +4,6 @@
  */
 import { ConfigError, createLogger, DEFAULT_SECRET_HEADER, MIN_SECRET_LENGTH, registerUnipileWebhooks, serveWebhooks } from "@offerlab/webhooks";
 import type { Command } from "commander";
-import { databaseError } from "../database.js";
 import { CliError, EXIT, json, type Io } from "../output.js";
 import { addSandboxOptions, createCliProviders } from "../providers.js";
 import { examples, intFlag } from "./product-helpers.js";
@@ -38,7 +37,7 @@ ${examples(["OFFERLAB_WEBHOOK_SECRET=$(openssl rand -hex 32) offerlab webhooks s
         });
       } catch (error) {
         if (error instanceof ConfigError) throw new CliError(error.message, EXIT.usage);
-        throw databaseError(io, error);
+        throw error;
       }
     });
 
