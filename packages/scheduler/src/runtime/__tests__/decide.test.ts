@@ -15,6 +15,7 @@ function context(account: Partial<NonNullable<SendContext["account"]>>): SendCon
   return {
     row: { id: "q1", channel: "email", action_type: "email" },
     campaign: { status: "active", send_window_start: "00:00", send_window_end: "24:00", send_days: [1, 2, 3, 4, 5, 6, 7], timezone: "UTC" },
+    offerStatus: "active",
     campaignContact: undefined,
     contact,
     person: [contact],
