@@ -235,7 +235,7 @@ describe.each(testEngines())("schedule shows when each send will really go out, 
     d = await cliDatabase(engine);
     startedAt = await awayFromMidnight();
     await d.seed(async (db) => {
-      const offer = await offers.create(db, { name: "Coach", type: "product", ownership: "internal", description: "d" });
+      const offer = await offers.create(db, { name: "Coach", type: "product", ownership: "internal", description: "d", status: "active" });
       const company = (await companies.upsert(db, { offer_id: offer.id, name: "Acme", domain: "acme.com", source_tool: "manual" })).company;
       // Allowed 5 invitations a day and 2 an hour; a window open (almost) all day, every day.
       const li = await accounts.create(db, { name: "jo_linkedin", type: "linkedin", owner: "jo", unipile_account_id: "u-jo", daily_limit_connections: 5, hourly_limit: 2 });

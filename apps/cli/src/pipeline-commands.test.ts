@@ -178,7 +178,7 @@ describe("the sandbox never reaches a live run", () => {
     const keys = { THEIRSTACK_API_KEY: "real-looking-key", THEIRSTACK_BASE_URL: "http://127.0.0.1:9", PARALLEL_API_KEY: "real-looking-key", PARALLEL_BASE_URL: "http://127.0.0.1:9", LEADMAGIC_API_KEY: "real-looking-key", LEADMAGIC_BASE_URL: "http://127.0.0.1:9" };
     const live = spawnCli(["discover", "companies", "--offer", "coach", "--providers", "theirstack"], keys, home);
     expect(live.code).toBe(2);
-    expect(live.stderr).toMatch(/--offer: no offer with id or slug "coach"/);
+    expect(live.stderr).toMatch(/offer "coach" not found: see offerlab offers list/);
     expect(live.stderr).not.toMatch(/SANDBOX/);
     expect(json(spawnCli(["export", "companies", "--json"], {}, home).stdout)).toEqual([]);
 

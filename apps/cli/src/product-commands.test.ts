@@ -45,6 +45,9 @@ async function withDb<T>(dataDir: string, fn: (db: Db) => Promise<T>): Promise<T
   }
 }
 
+/** Stderr without the line a sandbox run starts with (naming its database). */
+const withoutSandboxLine = (stderr: string) => stderr.replace(/^\[SANDBOX\] data: .*\n/, "");
+
 const count = (dataDir: string, table: "offers" | "message_templates" | "accounts" | "campaigns" | "campaign_contacts") =>
   withDb(dataDir, async (db) => (await db.selectFrom(table).select("id").execute()).length);
 
@@ -156,7 +159,7 @@ describe("offers new, templates, offers edit and status", () => {
     expect(table.stdout).toMatch(/email\s+1\s+approved\s+ok/);
     const unknown = await runCli(["templates", "approve", "zzzzzzzz"], env);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toBe('offerlab: template "zzzzzzzz" not found: see offerlab templates list\n');
+    expect(withoutSandboxLine(unknown.stderr)).toBe('offerlab: template "zzzzzzzz" not found: see offerlab templates list\n');
     expect((await runCli(["templates", "approve"], env)).stderr).toMatch(/name templates to approve/);
   });
 
@@ -302,7 +305,7 @@ describe("accounts", () => {
     expect(resume.stderr).toMatch(/cannot go from disconnected to active.*offerlab accounts sync/);
     const nobody = await runCli(["accounts", "pause", "nobody"], env);
     expect(nobody.code).toBe(2);
-    expect(nobody.stderr).toBe('offerlab: account "nobody" not found: see offerlab accounts list\n');
+    expect(withoutSandboxLine(nobody.stderr)).toBe('offerlab: account "nobody" not found: see offerlab accounts list\n');
 
     const shown = await runCli(["accounts", "limits", "jane_linkedin"], env);
     expect(shown.stdout).toMatch(/invitations a day\s+40/);

@@ -7,7 +7,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { accounts, companies, contacts, offers } from "@offerlab/db";
+import { accounts, claimDataMode, companies, contacts, offers } from "@offerlab/db";
 import { testEngines } from "@offerlab/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cliDatabase, type CliDatabase } from "./test-support/cli-db.js";
@@ -146,13 +146,26 @@ describe.each(testEngines())("references by id, slug or name on %s", (engine) =>
     const imported = await d.run(["import", "companies", csv, "--offer", "ramp coach", "--json"]);
     expect(imported.code, imported.stderr).toBe(0);
     expect(JSON.parse(imported.stdout)).toMatchObject({ offer: "ramp-coach", created: 1 });
-    const enriched = await d.run(["enrich", "emails", "--offer", "Ramp Coach", "--sandbox", "--json"]);
-    expect(enriched.code, enriched.stderr).toBe(0);
-    expect(JSON.parse(enriched.stdout)).toMatchObject({ offer: "ramp-coach", step: "enrich_emails" });
-    for (const args of [["export", "contacts", "--offer", "nope"], ["import", "companies", csv, "--offer", "nope"], ["enrich", "emails", "--offer", "nope", "--sandbox"]]) {
+    for (const args of [["export", "contacts", "--offer", "nope"], ["import", "companies", csv, "--offer", "nope"]]) {
       const res = await d.run(args);
       expect(res.code, args.join(" ")).toBe(2);
       expect(res.stderr).toMatch(new RegExp(`(^|\\n)${escape(notFound("offer", "nope", "offers"))}$`));
+    }
+    // The pipeline runs on simulated providers only in the sandbox's own database.
+    const s = await cliDatabase(engine);
+    try {
+      await s.seed(async (db) => {
+        await claimDataMode(db, "sandbox");
+        await offers.create(db, { name: "Ramp Coach", slug: "ramp-coach", type: "product", ownership: "internal", description: "d" });
+      });
+      const enriched = await s.run(["enrich", "emails", "--offer", "Ramp Coach", "--sandbox", "--json"]);
+      expect(enriched.code, enriched.stderr).toBe(0);
+      expect(JSON.parse(enriched.stdout)).toMatchObject({ offer: "ramp-coach", step: "enrich_emails" });
+      const res = await s.run(["enrich", "emails", "--offer", "nope", "--sandbox"]);
+      expect(res.code).toBe(2);
+      expect(res.stderr).toMatch(new RegExp(`(^|\\n)${escape(notFound("offer", "nope", "offers"))}$`));
+    } finally {
+      await s.drop();
     }
   });
 });

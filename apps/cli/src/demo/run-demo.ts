@@ -98,7 +98,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     seed,
     startAt,
     env: options.env ?? process.env,
-    world: { companies: options.worldCompanies ?? 150 },
+    // Another run is another team: its mailboxes are its own (one mailbox is one account, so the
+    // same addresses would be the first run's accounts, linked again, sending its campaign).
+    world: { companies: options.worldCompanies ?? 150, ...(run === 1 ? {} : { senderDomain: `demo${run}.offerlab-demo.com` }) },
     ...(options.rates ? { rates: options.rates } : {}),
   });
   const now = sandbox.clock.now;
