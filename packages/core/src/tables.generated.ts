@@ -807,6 +807,8 @@ export const SendQueueRow = z.object({
   action_type: MessageActionType.nullable(),
   defer_reason: z.string().nullable(),
   current_attempt_id: z.uuid().nullable(),
+  natural_key: z.string().nullable(),
+  ended_at: z.date().nullable(),
 });
 export type SendQueueRow = z.infer<typeof SendQueueRow>;
 
@@ -835,6 +837,8 @@ export const SendQueueInsert = z.object({
   action_type: MessageActionType.nullable().optional(),
   defer_reason: z.string().nullable().optional(),
   current_attempt_id: z.uuid().nullable().optional(),
+  natural_key: z.string().nullable().optional(),
+  ended_at: z.coerce.date().nullable().optional(),
 });
 export type SendQueueInsert = z.input<typeof SendQueueInsert>;
 

@@ -617,6 +617,8 @@ export interface SendQueueTable {
   action_type: MessageActionType | null;
   defer_reason: string | null;
   current_attempt_id: string | null;
+  natural_key: string | null;
+  ended_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
 }
 
 export interface TodaysQueueView {
@@ -677,6 +679,8 @@ export interface TodaysScheduleView {
   action_type: string | null;
   defer_reason: string | null;
   current_attempt_id: string | null;
+  natural_key: string | null;
+  ended_at: Date | null;
   contact_name: string | null;
   contact_email: string | null;
   company_name: string | null;
