@@ -52,8 +52,8 @@ describe("createTheirStackMock ids", () => {
   it("draws its error bodies' request ids from the source it is given (the sandbox's seeded one), so runs replay", async () => {
     const seeded = createTheirStackMock({ baseUrl: "https://theirstack.seeded.test", randomUUID: () => "0123abcd-4567-4890-8abc-def012345678" });
     const ask = () => getResponse(seeded.handlers, new Request("https://theirstack.seeded.test/v1/companies/search", { method: "POST", body: "{}" }));
-    const first = await (await ask())!.json();
-    const second = await (await ask())!.json();
+    const first = (await (await ask())!.json()) as { request_id: string };
+    const second = (await (await ask())!.json()) as { request_id: string };
     expect(first).toMatchObject({ request_id: "req_0123abcd4567", error: { code: "E-002" } });
     expect(second.request_id).toBe(first.request_id);
   });
