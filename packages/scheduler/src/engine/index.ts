@@ -12,3 +12,4 @@ export * from "./accounts.js";
 export * from "./enrolment.js";
 export * from "./forecast.js";
 export * from "./launch.js";
+export * from "./random.js";
