@@ -85,7 +85,7 @@ const DISABLING: ReadonlySet<string> = new Set(["auth", "credits"]);
 
 export async function paidLookup<T>(rs: RunState, spec: LookupSpec<T>): Promise<{ value: T; cached: boolean; credits: number }> {
   const db = rs.ctx.db;
-  const key = stableKey(spec.request);
+  const key = stableKey(rs.ctx.lookupScope === undefined ? spec.request : { scope: rs.ctx.lookupScope, request: spec.request });
   // One clock for writing and reading the reuse window: the run's (simulated in the sandbox), not
   // the database's `now()`, which is the wall clock.
   const now = rs.ctx.now?.() ?? new Date();
