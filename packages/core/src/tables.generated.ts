@@ -161,6 +161,7 @@ export const CampaignContactRow = z.object({
   last_step_at: z.date().nullable(),
   paused_until: z.date().nullable(),
   stop_reason: z.string().nullable(),
+  natural_key: z.string().nullable(),
 });
 export type CampaignContactRow = z.infer<typeof CampaignContactRow>;
 
@@ -192,6 +193,7 @@ export const CampaignContactInsert = z.object({
   last_step_at: z.coerce.date().nullable().optional(),
   paused_until: z.coerce.date().nullable().optional(),
   stop_reason: z.string().nullable().optional(),
+  natural_key: z.string().nullable().optional(),
 });
 export type CampaignContactInsert = z.input<typeof CampaignContactInsert>;
 

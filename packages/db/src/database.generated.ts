@@ -159,6 +159,7 @@ export interface CampaignContactTable {
   last_step_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
   paused_until: ColumnType<Date | null, Date | string | null, Date | string | null>;
   stop_reason: string | null;
+  natural_key: string | null;
 }
 
 export interface CampaignPerformanceView {

@@ -134,42 +134,30 @@ function dueContacts(db: Transaction<Database> | SendPathOptions["db"], now: Dat
 }
 
 /**
- * Up to `limit` due campaign contacts, in the order they are planned: the longest due first (new
- * contacts, whose next_step_at is NULL, last), ties by natural key (campaign, then the person's
- * email, LinkedIn URL and name), so that which contacts a limited call plans does not depend on
- * database ids. One sorted read per round of planning, not per contact.
- */
-async function dueCandidates(db: SendPathOptions["db"], now: Date, limit: number, campaignId?: string): Promise<string[]> {
-  const rows = await dueContacts(db, now, campaignId)
-    .innerJoin("contacts as ct", "ct.id", "cc.contact_id")
-    .select("cc.id")
-    .orderBy("cc.next_step_at")
-    .orderBy("c.campaign_slug")
-    .orderBy("c.name")
-    .orderBy("ct.email")
-    .orderBy("ct.linkedin_url")
-    .orderBy("ct.first_name")
-    .orderBy("ct.last_name")
-    .orderBy("cc.id")
-    .limit(limit)
-    .execute();
-  return rows.map((r) => r.id);
-}
-
-/**
- * Plans one campaign contact inside its own transaction, if it is still due and no other planner
- * holds it (`FOR UPDATE SKIP LOCKED`, the due conditions checked again under the lock); returns
- * whether it was planned (or waited, skipped, ended, paused).
+ * Plans the next due campaign contact inside its own transaction; returns false when none is due
+ * (or every due one is held by another planner). The longest due goes first; ties (new contacts
+ * all have a NULL `next_step_at`) by the campaign contact's natural key (campaign, then the
+ * person's email and LinkedIn URL, set on insert) and only then the id, so which contacts a
+ * limited call plans does not depend on row ids. The due-step index holds that order, so the
+ * pick stops at the first free row instead of sorting every due contact.
  */
 async function planOne(
   trx: Transaction<Database>,
-  ccId: string,
   now: Date,
   summary: PlanSummary,
   cache: PlanCache,
   random: RandomSource,
+  campaignId?: string,
 ): Promise<boolean> {
-  const cc = await dueContacts(trx, now).selectAll("cc").where("cc.id", "=", ccId).forUpdate("cc").skipLocked().executeTakeFirst();
+  const cc = await dueContacts(trx, now, campaignId)
+    .selectAll("cc")
+    .orderBy("cc.next_step_at")
+    .orderBy("cc.natural_key")
+    .orderBy("cc.id")
+    .limit(1)
+    .forUpdate("cc")
+    .skipLocked()
+    .executeTakeFirst();
   if (!cc) return false;
 
   let cached = cache.campaigns.get(cc.campaign_id);
@@ -374,19 +362,9 @@ export async function planDue(options: PlanOptions): Promise<PlanSummary> {
   const limit = options.limit ?? 500;
   const random = options.random ?? systemRandomSource();
   const cache = newCache();
-  let handled = 0;
-  // Rounds: a contact whose step was skipped is due again at once, for its next step.
-  while (handled < limit) {
-    const ids = await dueCandidates(options.db, now, limit - handled, options.campaignId);
-    let progressed = false;
-    for (const id of ids) {
-      if (await options.db.transaction().execute((trx) => planOne(trx, id, now, summary, cache, random))) {
-        handled++;
-        progressed = true;
-      }
-    }
-    // Nothing due, or every candidate taken by another planner meanwhile.
-    if (!progressed) break;
+  for (let i = 0; i < limit; i++) {
+    const more = await options.db.transaction().execute((trx) => planOne(trx, now, summary, cache, random, options.campaignId));
+    if (!more) break;
   }
   return summary;
 }
