@@ -8,7 +8,7 @@
 import { deriveIcp, generatePositioning, generateTemplates, type LlmOptions } from "@offerlab/copy";
 import { channelActionType, SchedulingConfig, schedulingStepChannel, slugify, type MessageActionType } from "@offerlab/core";
 import { createLogger as createCronLogger, providersFromUnipile, runTick, type TickSummary } from "@offerlab/cron";
-import { accountAdmin, campaignAdmin, offerCopy, offers, type Db, type RemoteAccount } from "@offerlab/db";
+import { accountAdmin, campaignAdmin, claimDataMode, offerCopy, offers, type Db, type RemoteAccount } from "@offerlab/db";
 import { createUsageRecorder, runPipeline, type RunSummary } from "@offerlab/pipeline";
 import { createSandbox, SANDBOX_START, type Sandbox, type SandboxRates } from "@offerlab/sandbox";
 import { checkLaunch, isInWindow, nextWindowOpening, seededRandomSource, selectForEnrolment, windowFromCampaign } from "@offerlab/scheduler";
@@ -97,6 +97,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const stage = options.onStage ?? (() => undefined);
   const weeks = options.weeks ?? 3;
   const tickMs = (options.tickMinutes ?? 30) * MINUTE;
+  // The demo writes a simulated world: only into a sandbox database (marked so if it is new), as
+  // every sandbox run; a live database is refused before anything is written.
+  await claimDataMode(db, "sandbox", { note: "offerlab demo" });
 
   // A second run in the same database gets its own offer and its own world (another seed), so
   // the first run's people are not simply contacted again (the 60-day rule would refuse them).
