@@ -9,6 +9,7 @@ import { registerOfferCommands } from "./commands/offers.js";
 import { registerAccountCommands } from "./commands/accounts.js";
 import { registerCampaignCommands } from "./commands/campaigns.js";
 import { registerInitCommand } from "./commands/init.js";
+import { registerJournalCommands } from "./commands/journal.js";
 import { registerTemplateCommands } from "./commands/templates.js";
 import { registerWhyCommand } from "./commands/why.js";
 import { registerDiscoverCommands } from "./commands/discover.js";
@@ -21,6 +22,7 @@ import { registerWebhookCommands } from "./commands/webhooks.js";
 import { registerServeCommand } from "./commands/serve.js";
 import { databaseError } from "./database.js";
 import { CliError, EXIT, processIo, type Io } from "./output.js";
+import { sandboxStart } from "./providers.js";
 
 export const VERSION = "0.0.0";
 
@@ -54,6 +56,7 @@ export function buildProgram(parentIo: Io): Command {
   registerWebhookCommands(program, io);
   registerServeCommand(program, io);
   registerDemoCommand(program, io);
+  registerJournalCommands(program, io);
   const leaves: Command[] = [];
   for (const cmd of program.commands) {
     cmd.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
@@ -63,12 +66,22 @@ export function buildProgram(parentIo: Io): Command {
   // Every command that reads or writes data can work in the sandbox, so `--sandbox` is everywhere
   // and means one thing: simulated providers and the sandbox's own database.
   for (const leaf of leaves) {
-    if (leaf.name() !== "init" && !leaf.options.some((o) => o.long === "--sandbox")) leaf.option("--sandbox", SANDBOX_HELP);
+    // `init` and `journal` read and write files only, never a database or a provider.
+    const fileOnly = leaf.name() === "init" || leaf.parent?.name() === "journal";
+    if (!fileOnly && !leaf.options.some((o) => o.long === "--sandbox")) leaf.option("--sandbox", SANDBOX_HELP);
   }
   program.hook("preAction", (_program, action) => {
-    const o = action.opts<{ sandbox?: boolean; sandboxSeed?: string }>();
+    const o = action.opts<{ sandbox?: boolean; sandboxSeed?: string; seed?: string; start?: string }>();
     io.sandbox = isSandboxEnabled(io.env, { sandbox: o.sandbox === true });
-    io.sandboxSeed = o.sandboxSeed;
+    // Checked before anything runs: bad input writes nothing.
+    if (o.seed !== undefined && o.sandboxSeed !== undefined && o.seed !== o.sandboxSeed) {
+      throw new CliError("--seed: give it once (--sandbox-seed is its older name)", EXIT.usage);
+    }
+    const seed = o.seed ?? o.sandboxSeed;
+    if (seed !== undefined && !seed.trim()) throw new CliError("--seed: give a non-empty seed", EXIT.usage);
+    io.sandboxSeed = seed?.trim();
+    if (o.start !== undefined) sandboxStart(o.start);
+    io.sandboxStart = o.start;
   });
   return program;
 }

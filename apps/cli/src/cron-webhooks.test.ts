@@ -9,7 +9,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { LOCK_FILE } from "@offerlab/db";
+import { createDb, LOCK_FILE } from "@offerlab/db";
 import { run } from "./cli.js";
 import type { Io } from "./output.js";
 import { cliEntry } from "./test-support/cli-process.js";
@@ -48,6 +48,31 @@ describe("offerlab cron", () => {
     expect(res.stderr).toMatch(/sandbox/i);
     expect(res.stdout).toMatch(/^\d\d:\d\d:\d\d INFO {2}\[cron\] tick {2}claimed=0 sent=0/m);
     expect(res.stdout).not.toMatch(/Unipile is not configured/);
+  });
+
+  it("sandbox commands take --seed and --start, checked before anything is written, and one-shot ones run at the simulated time", async () => {
+    const untouched = dataDir();
+    const bad = await cli(["cron", "once", "--sandbox", "--start", "soon"], { OFFERLAB_DATA_DIR: untouched });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe('offerlab: --start: a date (YYYY-MM-DD, 08:00 UTC that day), an ISO 8601 time with its offset (2026-03-02T14:30:00Z) or "today" (got "soon")\n');
+    const twice = await cli(["accounts", "sync", "--sandbox", "--seed", "a", "--sandbox-seed", "b"], { OFFERLAB_DATA_DIR: untouched });
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toBe("offerlab: --seed: give it once (--sandbox-seed is its older name)\n");
+    expect(fs.existsSync(untouched)).toBe(false);
+
+    // Accounts synced on 4 May (simulated), warming from then; a tick on 20 May is in week 3 of
+    // the ramp, whatever the day the test runs on.
+    const sandboxDir = dataDir();
+    expect((await cli(["accounts", "sync", "--sandbox", "--seed", "ramp", "--start", "2026-05-04"], { OFFERLAB_DATA_DIR: sandboxDir })).code).toBe(0);
+    expect((await cli(["cron", "once", "--sandbox", "--seed", "ramp", "--start", "2026-05-20"], { OFFERLAB_DATA_DIR: sandboxDir })).code).toBe(0);
+    const db = createDb({ dataDir: sandboxDir, env: {} });
+    try {
+      const rows = await db.selectFrom("accounts").select(["warming_started_at", "warming_week"]).execute();
+      expect(rows.length).toBeGreaterThan(0);
+      for (const r of rows) expect(r).toEqual({ warming_started_at: new Date("2026-05-04T08:00:00.000Z"), warming_week: 3 });
+    } finally {
+      await db.destroy();
+    }
   });
 
   it("a live `cron once` refuses the sandbox's database, and a sandbox one refuses a live database, before any job runs", async () => {

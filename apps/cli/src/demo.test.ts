@@ -1,7 +1,10 @@
 /**
  * `offerlab demo` end to end: the whole product on the sandbox, on PGlite and on Postgres, with
  * the database checked afterwards against DESIGN.md's invariants and against what the simulated
- * providers saw; and the command as a user runs it (spawned process, --json, exit codes).
+ * providers saw; and the command as a user runs it (spawned process, --json, exit codes), twice on
+ * fresh folders — the second time with the wall clock on another day — to prove that one seed and
+ * one start tell one story: the same summary, and the same journal once database ids are
+ * normalised. The same comparison, on two commits, shows what a change did (README).
  */
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -10,6 +13,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createTestDb, testEngines, type TestDb, type TestEngine } from "@offerlab/db/testing";
 import { createDb, dataMode, type Database } from "@offerlab/db";
+import { normalizeJournal } from "@offerlab/sandbox";
 import { sql, type Kysely } from "kysely";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { run } from "./cli.js";
@@ -112,14 +116,20 @@ describe.each(inProcess)("the demo on %s", (engine) => {
 });
 
 describe("offerlab demo as a user runs it", () => {
-  // A user's folder, no OFFERLAB_DATA_DIR: the demo's data goes to the sandbox's own database.
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "offerlab-demo-"));
+  // Users' folders, no OFFERLAB_DATA_DIR: the demo's data goes to the sandbox's own database.
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "offerlab-demo-"));
+  const folder = (name: string) => {
+    const dir = path.join(root, name);
+    fs.mkdirSync(dir, { recursive: true });
+    return dir;
+  };
+  const dir = folder("first");
   const dataDir = path.join(dir, ".offerlab-sandbox");
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
-  const spawn = (args: string[], env: Record<string, string> = {}) => {
-    const res = spawnSync(process.execPath, [...cliEntry(), ...args], {
-      cwd: dir,
+  const spawn = (args: string[], env: Record<string, string> = {}, options: { cwd?: string; nodeArgs?: string[] } = {}) => {
+    const res = spawnSync(process.execPath, [...(options.nodeArgs ?? []), ...cliEntry(), ...args], {
+      cwd: options.cwd ?? dir,
       // No vendor key in sight: the demo needs none, and a real one must not matter.
       env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", UNIPILE_API_KEY: "real-looking-key", ...env },
       encoding: "utf8",
@@ -127,25 +137,81 @@ describe("offerlab demo as a user runs it", () => {
     });
     return { code: res.status, stdout: res.stdout, stderr: res.stderr };
   };
+  // The wall clock of the whole process (the database's `now()` included) 400 days ahead: another
+  // day to run the demo on.
+  const anotherDay = `data:text/javascript,${encodeURIComponent(`
+    const shift = 400 * 86400000, RealDate = Date;
+    globalThis.Date = class extends RealDate {
+      constructor(...a) { if (a.length === 0) super(RealDate.now() + shift); else super(...a); }
+      static now() { return RealDate.now() + shift; }
+    };`)}`;
+  // The summary with its one figure that may differ, the seconds the run took.
+  const story = (stdout: string) => stdout.replace(/cron ticks, [\d.]+ s\)/, "cron ticks, … s)");
+  const journal = (file: string) => normalizeJournal(fs.readFileSync(file, "utf8"));
 
   it("refuses bad flags before anything is written", () => {
     const bad = spawn(["demo", "--weeks", "0"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("--weeks: a whole number of weeks from 1 to 12");
+    for (const start of ["2026-02-30", "yesterday", "2026-03-02T09:00"]) {
+      const res = spawn(["demo", "--start", start]);
+      expect(res.code, start).toBe(2);
+      expect(res.stderr).toContain(`offerlab: --start: a date (YYYY-MM-DD, 08:00 UTC that day), an ISO 8601 time with its offset (2026-03-02T14:30:00Z) or "today" (got "${start}")`);
+    }
+    const seed = spawn(["demo", "--seed", " "]);
+    expect(seed.code).toBe(2);
+    expect(seed.stderr).toContain("--seed: give a non-empty seed");
     expect(fs.existsSync(dataDir)).toBe(false);
   });
 
-  it("says it is a sandbox run, prints JSON with --json, and leaves data the other commands read", async () => {
-    const first = spawn(["demo", "--weeks", "1", "--json"]);
-    expect(first.code).toBe(0);
+  it("tells one story per seed and start, whatever the day it runs on: the same summary and the same journal once ids are normalised", () => {
+    const first = spawn(["demo", "--weeks", "1"], { OFFERLAB_SANDBOX_JOURNAL: path.join(root, "first.jsonl") });
+    expect(first.code, first.stderr).toBe(0);
     expect(first.stderr).toMatch(/SANDBOX/);
     // It says where its data is, and that is not where live data lives.
     expect(first.stderr).toContain(`[SANDBOX] data: embedded PGlite at ${dataDir}`);
     expect(fs.existsSync(path.join(dir, ".offerlab"))).toBe(false);
-    const out = JSON.parse(first.stdout);
-    expect(out.sandbox).toBe(true);
+    expect(first.stdout).toContain("This was a SANDBOX run");
+    expect(first.stdout).toMatch(/ok {3}no double send/);
+    // The seed is printed, and the dates are the fixed start's, not today's.
+    expect(first.stdout).toContain("- Seed offerlab-demo, simulated 2026-03-02 to 2026-03-09:");
+
+    // A fresh folder, another day on the wall clock (400 days on, the database's clock too).
+    const second = spawn(["demo", "--weeks", "1"], { OFFERLAB_SANDBOX_JOURNAL: path.join(root, "second.jsonl") }, { cwd: folder("second"), nodeArgs: ["--import", anotherDay] });
+    expect(second.code, second.stderr).toBe(0);
+    expect(story(second.stdout)).toBe(story(first.stdout));
+    const journals = [journal(path.join(root, "first.jsonl")), journal(path.join(root, "second.jsonl"))];
+    expect(journals[0]!.split("\n").length).toBeGreaterThan(300);
+    expect(journals[0]).toContain('"path":"/emails"');
+    expect(journals[1]).toBe(journals[0]);
+    // The command users compare with gives the same normalised text.
+    const normalized = spawn(["journal", "normalize", path.join(root, "first.jsonl")]);
+    expect(normalized.code).toBe(0);
+    expect(normalized.stdout).toBe(journals[0]);
+    expect(spawn(["journal", "normalize", path.join(root, "missing.jsonl")]).code).toBe(2);
+  }, 600_000);
+
+  it("leaves data the other commands read, and a second run in the same database tells another story, as JSON", async () => {
+    const perf = spawn(["performance", "--json", "--sandbox"]);
+    expect(perf.code).toBe(0);
+    const { campaigns } = JSON.parse(perf.stdout);
+    expect(campaigns).toHaveLength(1);
+    // Live commands see none of it, and the runner refuses to send from the demo's database.
+    expect(JSON.parse(spawn(["performance", "--json"]).stdout).campaigns).toEqual([]);
+    const runner = spawn(["cron", "once"], { OFFERLAB_DATA_DIR: dataDir, UNIPILE_DSN: "127.0.0.1:9" });
+    expect(runner.code).toBe(2);
+    expect(runner.stderr).toContain("holds the sandbox's simulated data");
+
+    // A second run in the same database tests a second offer, in another simulated world (the
+    // next seed): another story.
+    const again = spawn(["demo", "--weeks", "1", "--json"], { OFFERLAB_SANDBOX_JOURNAL: path.join(root, "again.jsonl") });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/SANDBOX/);
+    const out = JSON.parse(again.stdout);
+    expect(out).toMatchObject({ sandbox: true, seed: "offerlab-demo-2", offer: { name: "AI Sales Coach (demo 2)" }, simulated: { from: "2026-03-02T08:00:00.000Z" } });
     expect(out.facts.checks.every((c: { ok: boolean }) => c.ok)).toBe(true);
     expect(out.facts.sent.total).toBeGreaterThan(0);
+    expect(journal(path.join(root, "again.jsonl"))).not.toBe(journal(path.join(root, "first.jsonl")));
     // The embedded database it leaves, opened here: the same invariants and books as above.
     const db = createDb({ dataDir, env: {} });
     try {
@@ -153,25 +219,8 @@ describe("offerlab demo as a user runs it", () => {
     } finally {
       await db.destroy();
     }
-
-    const perf = spawn(["performance", "--json", "--sandbox"]);
-    expect(perf.code).toBe(0);
-    const { campaigns } = JSON.parse(perf.stdout);
-    expect(campaigns.map((c: { id: string }) => c.id)).toEqual([out.campaign.id]);
-    expect(campaigns[0].total_sent).toBe(out.facts.sent.total);
-    // Live commands see none of it, and the runner refuses to send from the demo's database.
-    expect(JSON.parse(spawn(["performance", "--json"]).stdout).campaigns).toEqual([]);
-    const runner = spawn(["cron", "once"], { OFFERLAB_DATA_DIR: dataDir, UNIPILE_DSN: "127.0.0.1:9" });
-    expect(runner.code).toBe(2);
-    expect(runner.stderr).toContain("holds the sandbox's simulated data");
-
-    // A second run in the same database tests a second offer, in another simulated world. With
-    // Postgres (CI) the in-process test above runs the command a second time instead, sooner.
-    if (inProcess.includes("postgres")) return;
-    const second = spawn(["demo", "--weeks", "1"]);
-    expect(second.code).toBe(0);
-    expect(second.stdout).toContain("This was a SANDBOX run");
-    expect(second.stdout).toContain("AI Sales Coach (demo 2)");
-    expect(second.stdout).toMatch(/ok {3}no double send/);
-  }, 480_000);
+    const both = JSON.parse(spawn(["performance", "--json", "--sandbox"]).stdout).campaigns as { id: string; total_sent: number }[];
+    expect(both.map((c) => c.id)).toContain(out.campaign.id);
+    expect(both.find((c) => c.id === out.campaign.id)!.total_sent).toBe(out.facts.sent.total);
+  }, 600_000);
 });

@@ -9,8 +9,10 @@ export interface Io {
    * the sandbox's own database. Set by the program for the command being run; default false.
    */
   sandbox?: boolean;
-  /** The command's `--sandbox-seed`, when it has one. */
+  /** The command's `--seed` (or its older name `--sandbox-seed`), when it has one. */
   sandboxSeed?: string | undefined;
+  /** The command's `--start`, when it has one (checked already). */
+  sandboxStart?: string | undefined;
 }
 
 let stdoutClosed = false;

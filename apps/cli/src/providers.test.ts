@@ -3,7 +3,7 @@ import { createSandbox, SANDBOX_API_KEYS, SANDBOX_BANNER, SANDBOX_BASE_URLS } fr
 import { describe, expect, it } from "vitest";
 import type { Io } from "./output.js";
 import { CliError } from "./output.js";
-import { createCliProviders, missingVendorEnv, VENDORS } from "./providers.js";
+import { createCliProviders, missingVendorEnv, sandboxStart, VENDORS } from "./providers.js";
 
 function io(env: Record<string, string | undefined>) {
   let stderr = "";
@@ -79,5 +79,35 @@ describe("createCliProviders in sandbox mode", () => {
     expect(a.world!.world.companies.map((c) => c.domain)).toEqual(b.world!.world.companies.map((c) => c.domain));
     const off = createCliProviders(io({ OFFERLAB_SANDBOX: "0" }).io);
     expect(off.sandbox).toBe(false);
+  });
+});
+
+describe("the sandbox's start (--start, OFFERLAB_SANDBOX_START)", () => {
+  it("is a fixed date unless told otherwise: a date is 08:00 UTC that day, an instant needs its offset, today is today's", () => {
+    expect(sandboxStart(undefined).toISOString()).toBe("2026-03-02T08:00:00.000Z");
+    expect(sandboxStart("2026-06-15").toISOString()).toBe("2026-06-15T08:00:00.000Z");
+    expect(sandboxStart("2026-06-15T14:30:00+02:00").toISOString()).toBe("2026-06-15T12:30:00.000Z");
+    expect(sandboxStart("today", "--start", new Date("2027-01-04T23:59:00Z")).toISOString()).toBe("2027-01-04T08:00:00.000Z");
+    for (const bad of ["2026-02-30", "2026-06-15T14:30", "tomorrow", ""]) {
+      let error: unknown;
+      try {
+        sandboxStart(bad);
+      } catch (e) {
+        error = e;
+      }
+      expect(error, bad).toBeInstanceOf(CliError);
+      expect((error as CliError).exitCode).toBe(2);
+      expect((error as CliError).message).toMatch(/^--start: a date \(YYYY-MM-DD/);
+    }
+  });
+
+  it("sets the sandbox's clock: from the option, else the command's --start, else OFFERLAB_SANDBOX_START, else the fixed date", () => {
+    const quiet = { sandbox: true, banner: false } as const;
+    expect(createCliProviders(io({}).io, quiet).world!.clock.now().toISOString()).toBe("2026-03-02T08:00:00.000Z");
+    expect(createCliProviders(io({ OFFERLAB_SANDBOX_START: "2026-05-04" }).io, quiet).world!.clock.now().toISOString()).toBe("2026-05-04T08:00:00.000Z");
+    const withFlag = { ...io({ OFFERLAB_SANDBOX_START: "2026-05-04" }).io, sandboxStart: "2026-07-01" };
+    expect(createCliProviders(withFlag, quiet).world!.clock.now().toISOString()).toBe("2026-07-01T08:00:00.000Z");
+    expect(createCliProviders(withFlag, { ...quiet, start: "2026-08-03" }).world!.clock.now().toISOString()).toBe("2026-08-03T08:00:00.000Z");
+    expect(() => createCliProviders(io({ OFFERLAB_SANDBOX_START: "soon" }).io, quiet)).toThrow(/^OFFERLAB_SANDBOX_START: a date/);
   });
 });

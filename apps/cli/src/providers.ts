@@ -22,9 +22,9 @@ import { createParallel, type ParallelProvider } from "@offerlab/provider-parall
 import { createSumble, type SumbleProvider } from "@offerlab/provider-sumble";
 import { createTheirStack, type TheirStackProvider } from "@offerlab/provider-theirstack";
 import { createUnipile, type UnipileProvider } from "@offerlab/provider-unipile";
-import { createSandbox, isSandboxEnabled, SANDBOX_BANNER, SANDBOX_ENV, type Sandbox } from "@offerlab/sandbox";
+import { createSandbox, isSandboxEnabled, SANDBOX_BANNER, SANDBOX_ENV, SANDBOX_START, type Sandbox } from "@offerlab/sandbox";
 import { SANDBOX_DATA_DIR } from "@offerlab/db";
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import { CliError, EXIT, type Io } from "./output.js";
 
 /** The vendors the CLI can build adapters for. */
@@ -59,8 +59,35 @@ export const VENDOR_ENV = {
 
 /** The env var naming the sandbox world's seed. */
 export const SANDBOX_SEED_ENV = "OFFERLAB_SANDBOX_SEED";
-/** The sandbox world's seed when neither `--sandbox-seed` nor `OFFERLAB_SANDBOX_SEED` is given. */
+/** The sandbox world's seed when neither `--seed` nor `OFFERLAB_SANDBOX_SEED` is given. */
 export const DEFAULT_SANDBOX_SEED = "offerlab";
+/** The env var naming where the sandbox's simulated time starts (as `--start`). */
+export const SANDBOX_START_ENV = "OFFERLAB_SANDBOX_START";
+
+const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
+const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * Where simulated time starts, from `--start` (or `OFFERLAB_SANDBOX_START`): a date `YYYY-MM-DD`
+ * (08:00 UTC that day, the time of day of the default), an ISO 8601 instant with its offset
+ * (`2026-03-02T14:30:00Z`; an instant without one would depend on the machine's time zone), or
+ * `today` (08:00 UTC today, by `today`). Unset: the sandbox's fixed start, 2026-03-02T08:00:00Z,
+ * so that a run's dates never depend on the day it is run. Bad input: exit 2 naming `flag`.
+ */
+export function sandboxStart(value: string | undefined, flag = "--start", today: Date = new Date()): Date {
+  if (value === undefined) return new Date(SANDBOX_START);
+  const v = value.trim();
+  if (v === "today") return new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate(), 8));
+  const day = DATE_ONLY.exec(v);
+  if (day) {
+    const [y, m, d] = [Number(day[1]), Number(day[2]), Number(day[3])];
+    const at = new Date(Date.UTC(y, m - 1, d, 8));
+    if (at.getUTCFullYear() === y && at.getUTCMonth() === m - 1 && at.getUTCDate() === d) return at;
+  } else if (INSTANT.test(v) && Number.isFinite(Date.parse(v))) {
+    return new Date(v);
+  }
+  throw new CliError(`${flag}: a date (YYYY-MM-DD, 08:00 UTC that day), an ISO 8601 time with its offset (2026-03-02T14:30:00Z) or "today" (got "${value}")`, EXIT.usage);
+}
 
 export interface CliProviderOptions {
   /** The `--sandbox` flag. Default false; `OFFERLAB_SANDBOX=1` (or `true`) in `io.env` also turns it on. */
@@ -71,6 +98,11 @@ export interface CliProviderOptions {
    * Default: env `OFFERLAB_SANDBOX_SEED`, else `"offerlab"`.
    */
   seed?: string | undefined;
+  /**
+   * Where the sandbox's simulated time starts (as `--start`). Default: the command's `--start`,
+   * else env `OFFERLAB_SANDBOX_START`, else the fixed 2026-03-02T08:00:00Z.
+   */
+  start?: string | undefined;
   /** Receives one usage event per provider call (wire it to `tool_usage`). Default: none. */
   onUsage?: OnUsage | undefined;
   /** Print the sandbox banner to stderr when sandboxed. Default true. */
@@ -156,8 +188,10 @@ export function createCliProviders(io: Io, options: CliProviderOptions = {}): Cl
     };
   }
   const seed = options.seed ?? io.sandboxSeed ?? (set(io.env[SANDBOX_SEED_ENV]) ? (io.env[SANDBOX_SEED_ENV] as string) : DEFAULT_SANDBOX_SEED);
+  const flagStart = options.start ?? io.sandboxStart;
+  const startAt = flagStart !== undefined ? sandboxStart(flagStart) : sandboxStart(set(io.env[SANDBOX_START_ENV]) ? io.env[SANDBOX_START_ENV] : undefined, SANDBOX_START_ENV);
   // The journal path is read from the command's environment, not the process's.
-  const world = createSandbox({ seed, env: io.env });
+  const world = createSandbox({ seed, startAt, env: io.env });
   const adapters = world.providers(options.onUsage ? { onUsage: options.onUsage } : {});
   if (options.banner !== false) io.stderr(`${SANDBOX_BANNER}\n`);
   return {
@@ -169,9 +203,19 @@ export function createCliProviders(io: Io, options: CliProviderOptions = {}): Cl
   };
 }
 
-/** Adds `--sandbox` and `--sandbox-seed <seed>` to a command (read them back as `opts.sandbox`, `opts.sandboxSeed`). */
-export function addSandboxOptions(cmd: Command): Command {
-  return cmd
+/**
+ * Adds `--sandbox`, `--seed <seed>` (also by its older name `--sandbox-seed`) and, unless
+ * `start: false`, `--start <date>` to a command. The program checks them before the action runs
+ * and puts the seed and start on `io` (`io.sandboxSeed`, `io.sandboxStart`), where
+ * `createCliProviders` reads them.
+ */
+export function addSandboxOptions(cmd: Command, options: { start?: boolean } = {}): Command {
+  cmd
     .option("--sandbox", `simulate every provider in-process (no real API call, no key needed) and use the sandbox's own database (${SANDBOX_DATA_DIR} unless OFFERLAB_DATA_DIR or DATABASE_URL is set); also ${SANDBOX_ENV}=1`)
-    .option("--sandbox-seed <seed>", `seed of the simulated world (default: ${SANDBOX_SEED_ENV}, else "${DEFAULT_SANDBOX_SEED}")`);
+    .option("--seed <seed>", `with --sandbox: seed of the simulated world and of every random draw (default: ${SANDBOX_SEED_ENV}, else "${DEFAULT_SANDBOX_SEED}")`)
+    .addOption(new Option("--sandbox-seed <seed>", "the older name of --seed").hideHelp());
+  if (options.start !== false) {
+    cmd.option("--start <date>", `with --sandbox: the simulated time the command runs at — YYYY-MM-DD (08:00 UTC), an ISO time with its offset, or today (default: ${SANDBOX_START_ENV}, else 2026-03-02)`);
+  }
+  return cmd;
 }

@@ -5,6 +5,7 @@
  * then a clean exit. A second signal exits at once.
  */
 import { databaseTargetOf, openDatabase, type Db } from "@offerlab/db";
+import type { RandomSource } from "@offerlab/scheduler";
 import { loadCronConfig, type CronConfig } from "./config.js";
 import { runDaemon, type DaemonSummary } from "./daemon.js";
 import { createLogger, type Logger } from "./logger.js";
@@ -31,6 +32,16 @@ export interface CronMainOptions {
    * refused. Default false.
    */
   sandbox?: boolean;
+  /**
+   * The runner's source of random draws (send-time jitter, account gaps, back-offs). Default:
+   * `systemRandomSource()`, random per process; the CLI's sandbox runs pass a seeded one.
+   */
+  random?: RandomSource;
+  /**
+   * The clock of `cronOnce`'s tick. Default `() => new Date()`; the CLI's `cron once --sandbox`
+   * passes the sandbox's simulated clock. (A daemon's ticks always follow the wall clock.)
+   */
+  now?: () => Date;
   /**
    * An open database to use instead of opening one from the environment (`offerlab serve` shares
    * one between the runner and the webhook server). It is not closed at the end. Default: none.
@@ -110,7 +121,15 @@ async function prepare(options: CronMainOptions): Promise<Prepared> {
 export async function cronOnce(options: CronMainOptions = {}): Promise<TickSummary> {
   const p = await prepare(options);
   try {
-    return await runTick({ db: p.db, providers: p.providers, config: p.config, logger: p.logger, signal: p.signal });
+    return await runTick({
+      db: p.db,
+      providers: p.providers,
+      config: p.config,
+      logger: p.logger,
+      signal: p.signal,
+      ...(options.random ? { random: options.random } : {}),
+      ...(options.now ? { now: options.now } : {}),
+    });
   } finally {
     await p.release();
   }
@@ -127,6 +146,7 @@ export async function cronDaemon(options: CronMainOptions = {}): Promise<DaemonS
       logger: p.logger,
       signal: p.signal,
       schedule: options.schedule ?? p.config.schedule,
+      ...(options.random ? { random: options.random } : {}),
     });
   } finally {
     await p.release();

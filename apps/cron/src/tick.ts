@@ -22,6 +22,7 @@ import {
   unknownOutcomes,
   withdrawStaleInvitations,
   type ProviderEventDecoder,
+  type RandomSource,
   type ReconcileOptions,
   type ReplyClassifier,
   type RunOptions,
@@ -73,6 +74,12 @@ export interface TickOptions {
   providers?: TickProviders;
   /** The clock every job reads. Default `() => new Date()` (the demo passes its simulated clock). */
   now?: () => Date;
+  /**
+   * The source of the planner's and the send path's random draws (send-time jitter, account gaps,
+   * back-offs). Default: `systemRandomSource()`, random per process; sandbox runs pass
+   * `seededRandomSource(seed)` so that one seed replays one story.
+   */
+  random?: RandomSource;
   /** Default: JSON lines on standard output. */
   logger?: Logger;
   /** From `loadCronConfig()`; the defaults apply to what is left out. */
@@ -146,6 +153,7 @@ export async function runTick(options: TickOptions): Promise<TickSummary> {
     db,
     senders: senders ?? {},
     now,
+    ...(options.random ? { random: options.random } : {}),
     ...(config.runnerId ? { runnerId: config.runnerId } : {}),
     ...options.sendPath,
   };
@@ -191,7 +199,7 @@ export async function runTick(options: TickOptions): Promise<TickSummary> {
   await job("reap", () => reapExpired(sendPathBase));
   // One bounded pass per tick; the send job below does not reconcile again.
   await job("reconcile", () => reconcileUnknown({ ...sendPathBase, ...options.reconcile }), senders?.reconciler ? undefined : "no reconciler configured (set UNIPILE_API_KEY and UNIPILE_DSN)");
-  await job("plan", () => planDue({ db, now }));
+  await job("plan", () => planDue({ db, now, ...(options.random ? { random: options.random } : {}) }));
   await job(
     "send",
     async () => {

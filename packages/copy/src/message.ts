@@ -39,17 +39,22 @@ export interface RenderedMessage {
 
 /** Options of {@link renderMessage} and {@link renderForSend}. */
 export interface RenderMessageOptions {
-  /** Spintax seed. Default: the template's id (or key, name, body hash) and the contact's id (or email, LinkedIn URL). */
+  /**
+   * Spintax seed. Default: natural keys, never database ids — the template's key (else its name,
+   * id, body hash) with its channel and step, and the contact's email (else LinkedIn URL, name,
+   * id) — so the same person gets the same wording from the same template in every run of a
+   * sandbox seed, whose row ids differ.
+   */
   seed?: string;
 }
 
 function defaultSeed(template: MessageTemplate, data: RenderData): string {
-  const templateKey = template.id ?? template.template_key ?? template.name ?? `body:${stableHash(template.body)}`;
+  const templateKey = [template.template_key, template.name, template.id].find((v): v is string => typeof v === "string" && v !== "") ?? `body:${stableHash(template.body)}`;
   const contact = data.contact ?? {};
-  const contactKey = [contact.id, contact.email, contact.linkedin_url, contact.full_name].find(
+  const contactKey = [contact.email, contact.linkedin_url, contact.full_name, contact.id].find(
     (v): v is string => typeof v === "string" && v !== "",
   );
-  return `${templateKey}|${contactKey ?? ""}`;
+  return `${templateKey}|${template.channel}|${template.sequence_step ?? ""}|${contactKey ?? ""}`;
 }
 
 /**

@@ -95,6 +95,26 @@ const approved: MessageTemplate = {
   body: "{Hi|Hello} {{first_name|there}}, I work with sales leaders at {{company.name|SaaS teams}}. Open to connect?",
 };
 
+describe("renderMessage's default spintax seed", () => {
+  it("comes from natural keys, not row ids: the same template and person read the same with other database ids", () => {
+    const template: MessageTemplate = {
+      channel: "email",
+      name: "email 1",
+      sequence_step: 1,
+      subject: "{Quick|Short|One} {question|note|idea} for {{company.name}}",
+      body: "{Hi|Hello|Hey|Good morning} {{first_name}}, {we|our team|I} {help|work with|support} {sales|revenue|GTM} teams {ramp|onboard|coach} {faster|sooner|better}.",
+    };
+    const runs = ["1", "2", "3", "4", "5"].map((n) =>
+      renderMessage({ ...template, id: `00000000-0000-4000-8000-00000000000${n}` }, { ...data, contact: { ...data.contact, id: `10000000-0000-4000-8000-00000000000${n}` } }),
+    );
+    expect(new Set(runs.map((r) => `${r.subject}|${r.body}`)).size).toBe(1);
+    expect(runs[0]!.seed).not.toContain("00000000-");
+    // Another person (another natural key) gets another seed.
+    const other = renderMessage(template, { ...data, contact: { ...data.contact, email: "bruno@acme.io" } });
+    expect(other.seed).not.toBe(runs[0]!.seed);
+  });
+});
+
 describe("renderForSend", () => {
   it("returns a message ready for the queue with personalization_used", () => {
     const result = renderForSend(approved, data);

@@ -162,6 +162,7 @@ export const CampaignContactRow = z.object({
   last_step_at: z.date().nullable(),
   paused_until: z.date().nullable(),
   stop_reason: z.string().nullable(),
+  natural_key: z.string().nullable(),
 });
 export type CampaignContactRow = z.infer<typeof CampaignContactRow>;
 
@@ -193,6 +194,7 @@ export const CampaignContactInsert = z.object({
   last_step_at: z.coerce.date().nullable().optional(),
   paused_until: z.coerce.date().nullable().optional(),
   stop_reason: z.string().nullable().optional(),
+  natural_key: z.string().nullable().optional(),
 });
 export type CampaignContactInsert = z.input<typeof CampaignContactInsert>;
 
@@ -808,6 +810,8 @@ export const SendQueueRow = z.object({
   action_type: MessageActionType.nullable(),
   defer_reason: z.string().nullable(),
   current_attempt_id: z.uuid().nullable(),
+  natural_key: z.string().nullable(),
+  ended_at: z.date().nullable(),
 });
 export type SendQueueRow = z.infer<typeof SendQueueRow>;
 
@@ -836,6 +840,8 @@ export const SendQueueInsert = z.object({
   action_type: MessageActionType.nullable().optional(),
   defer_reason: z.string().nullable().optional(),
   current_attempt_id: z.uuid().nullable().optional(),
+  natural_key: z.string().nullable().optional(),
+  ended_at: z.coerce.date().nullable().optional(),
 });
 export type SendQueueInsert = z.input<typeof SendQueueInsert>;
 

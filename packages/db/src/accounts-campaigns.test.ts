@@ -324,6 +324,24 @@ describe.each(testEngines())("accounts and campaigns on %s", (engine) => {
       expect(multi).toMatchObject({ offer_slug: "ramp-coach", enrolled: 2, in_sequence: 2, status: "active" });
       expect((await campaignAdmin.list(t.db, { status: "cancelled" })).map((r) => r.id)).toEqual([ids.campaign]);
     });
+
+    it("lists candidates that tie (people written in one transaction) by natural key, not row id", async () => {
+      const campaign = await campaignAdmin.create(t.db, { offer: offerId, name: "Ties", channel: "email", accounts: [mailId], signal: "ties", icp_target: "ties" });
+      const best = (await companies.upsert(t.db, { offer_id: offerId, name: "Best Co", domain: "best.co", source_tool: "m", fit_score: 10, status: "qualified" })).company;
+      // One statement, one created_at; ids in the reverse order of the addresses.
+      const written = [
+        ["d0000000-0000-4000-8000-000000000001", "zoe@best.co"],
+        ["d0000000-0000-4000-8000-000000000002", "mia@best.co"],
+        ["d0000000-0000-4000-8000-000000000003", "ada@best.co"],
+      ] as const;
+      await t.db
+        .insertInto("contacts")
+        .values(written.map(([id, email]) => ({ id, offer_id: offerId, company_id: best.id, source_tool: "m", status: "ready" as const, email, full_name: email })))
+        .execute();
+      const { candidates } = await campaignAdmin.candidates(t.db, campaign.id);
+      expect(candidates.slice(0, 3).map((c) => c.email)).toEqual(["ada@best.co", "mia@best.co", "zoe@best.co"]);
+      await t.db.deleteFrom("contacts").where("id", "in", written.map(([id]) => id)).execute();
+    });
   });
 });
 

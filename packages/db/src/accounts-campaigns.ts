@@ -544,6 +544,10 @@ export const campaignAdmin = {
       .orderBy(sql`co.fit_score DESC NULLS LAST`)
       .orderBy(sql`ct.buyer_fit_score DESC NULLS LAST`)
       .orderBy("ct.created_at")
+      // Contacts written in one transaction share created_at: then by natural key, not by id.
+      .orderBy("ct.email")
+      .orderBy("ct.linkedin_url")
+      .orderBy("ct.full_name")
       .orderBy("ct.id")
       .execute();
 
@@ -773,7 +777,7 @@ export const campaignAdmin = {
       const campaign = await trx.updateTable("campaigns").set({ status: "cancelled" }).where("id", "=", current.id).returningAll().executeTakeFirstOrThrow();
       const rows = await trx
         .updateTable("send_queue")
-        .set({ status: "cancelled", defer_reason: "campaign_not_active", last_error: "campaign cancelled" })
+        .set({ status: "cancelled", defer_reason: "campaign_not_active", last_error: "campaign cancelled", ended_at: now })
         .where("campaign_id", "=", current.id)
         .where("status", "in", ["pending", "scheduled"])
         .returning(["id", "contact_id", "account_id"])

@@ -159,6 +159,7 @@ export interface CampaignContactTable {
   last_step_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
   paused_until: ColumnType<Date | null, Date | string | null, Date | string | null>;
   stop_reason: string | null;
+  natural_key: string | null;
 }
 
 export interface CampaignPerformanceView {
@@ -617,6 +618,8 @@ export interface SendQueueTable {
   action_type: MessageActionType | null;
   defer_reason: string | null;
   current_attempt_id: string | null;
+  natural_key: string | null;
+  ended_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
 }
 
 export interface TodaysQueueView {
@@ -678,6 +681,8 @@ export interface TodaysScheduleView {
   action_type: string | null;
   defer_reason: string | null;
   current_attempt_id: string | null;
+  natural_key: string | null;
+  ended_at: Date | null;
   contact_name: string | null;
   contact_email: string | null;
   company_name: string | null;

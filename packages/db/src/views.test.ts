@@ -147,6 +147,23 @@ describe.each(testEngines())("views and functions on %s", (engine) => {
     await t.db.deleteFrom("send_queue").where("id", "=", sq.id).execute();
   });
 
+  it("activity_feed orders what happened at one instant by natural keys, not row ids (two runs of one sandbox seed read the same)", async () => {
+    const at = new Date(Date.now() - 7 * 60_000);
+    // Written in reverse order of the people's addresses, with ids in that same reverse order.
+    const people = [
+      ["c0000000-0000-4000-8000-000000000001", ids.ready!, "ready@acme.com"],
+      ["c0000000-0000-4000-8000-000000000002", ids.first!, "first@acme.com"],
+      ["c0000000-0000-4000-8000-000000000003", ids.contacted!, "done@globex.io"],
+      ["c0000000-0000-4000-8000-000000000004", ids.dnc!, "dnc@globex.io"],
+    ] as const;
+    for (const [id, contactId, email] of people) {
+      await t.db.insertInto("outreach_history").values({ id, contact_email: email, contact_id: contactId, campaign_id: ids.campA!, account_id: ids.mail!, channel: "email", sent_at: at }).execute();
+    }
+    const feed = await views.activityFeed(t.db, { since: new Date(at.getTime() - 1) });
+    expect(feed.filter((f) => f.item_id?.startsWith("c0000000-")).map((f) => f.contact_email)).toEqual(["dnc@globex.io", "done@globex.io", "first@acme.com", "ready@acme.com"]);
+    await t.db.deleteFrom("outreach_history").where("id", "in", people.map((p) => p[0])).execute();
+  });
+
   it("todays_queue and daily_account_message_volume read messages", async () => {
     const cc = (await campaignContacts.add(t.db, { campaign_id: ids.campB!, contact_id: ids.first! })).campaignContact;
     await t.db.insertInto("messages").values({

@@ -83,9 +83,24 @@ export const views = {
     return db.selectFrom("account_capacity").selectAll().orderBy("name").limit(limitOf(opts)).execute();
   },
 
-  /** activity_feed: scheduled and sent outreach, newest first. */
+  /**
+   * activity_feed: scheduled and sent outreach, newest first; what happened at the same instant
+   * (several accounts send in one cron tick) by kind, campaign and person, so the feed reads the
+   * same in two runs of one sandbox seed (row ids differ between them).
+   */
   activityFeed(db: DbOrTrx, opts: Page & { since?: Date } = {}) {
-    let q = db.selectFrom("activity_feed").selectAll().orderBy("occurred_at", "desc").limit(limitOf(opts));
+    let q = db
+      .selectFrom("activity_feed")
+      .selectAll()
+      .orderBy("occurred_at", "desc")
+      .orderBy("activity_type")
+      .orderBy("campaign_name")
+      .orderBy("contact_email")
+      .orderBy("contact_linkedin_url")
+      .orderBy("contact_name")
+      .orderBy("channel")
+      .orderBy("item_id")
+      .limit(limitOf(opts));
     if (opts.since) q = q.where("occurred_at", ">=", opts.since);
     return q.execute();
   },

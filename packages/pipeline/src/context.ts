@@ -56,4 +56,11 @@ export interface PipelineContext {
    * false. (`openDatabase` keeps the two worlds in separate databases as well.)
    */
   sandbox?: boolean;
+  /**
+   * Paid answers are reused only by runs of the same scope. The sandbox's runs pass their seed:
+   * another seed is another simulated world, whose companies and people differ, and a run in it
+   * must not be handed an earlier world's answers. Default: none (every run of the database's
+   * world shares them).
+   */
+  lookupScope?: string;
 }

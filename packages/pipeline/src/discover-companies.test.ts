@@ -70,6 +70,18 @@ describe.each(testEngines())("discover companies on %s", (engine) => {
     ]);
   });
 
+  it("reuses paid answers only within one lookup scope: a sandbox run of another seed (another world) buys its own", async () => {
+    w = await createWorld(engine, server);
+    const first = await discoverCompanies(w.ctx(undefined, { lookupScope: "seed-a" }), w.offerId);
+    expect(first.providers.theirstack).toEqual({ found: 2, pages: 1, cachedPages: 0 });
+    const other = await discoverCompanies(w.ctx(undefined, { lookupScope: "seed-b" }), w.offerId);
+    expect(other.providers.theirstack).toEqual({ found: 2, pages: 1, cachedPages: 0 });
+    expect(other.creditsSpent).toBeGreaterThan(0);
+    const same = await discoverCompanies(w.ctx(undefined, { lookupScope: "seed-a" }), w.offerId);
+    expect(same.providers.theirstack).toEqual({ found: 2, pages: 1, cachedPages: 1 });
+    expect(same.creditsSpent).toBe(0);
+  });
+
   it("a second run reuses the paid answers, creates nothing and never blanks what is stored", async () => {
     w = await createWorld(engine, server);
     await discoverCompanies(w.ctx(), w.offerId);

@@ -236,6 +236,10 @@ export async function runEnrichEmails(rs: RunState, opts: EnrichEmailsOptions, s
     .where("c.offer_id", "=", rs.offerId)
     .orderBy(sql`c.buyer_fit_score DESC NULLS LAST`)
     .orderBy("c.created_at")
+    // People written in one transaction share created_at: then by natural key, not by id.
+    .orderBy("c.email")
+    .orderBy("c.linkedin_url")
+    .orderBy("c.full_name")
     .orderBy("c.id")
     .limit(opts.maxContacts ?? 200);
   if (opts.contactIds) q = q.where("c.id", "in", opts.contactIds.length ? opts.contactIds : ["00000000-0000-0000-0000-000000000000"]);

@@ -11,7 +11,6 @@
 import { randomUUID } from "node:crypto";
 import { jsonb } from "@offerlab/db";
 import { ProviderError, type CallOptions, type ProviderErrorKind } from "@offerlab/provider-kit";
-import { sql } from "kysely";
 import type { PipelineContext, StepName } from "./context.js";
 import { PIPELINE_CALL_ID, PIPELINE_RUN_ID } from "./usage.js";
 
@@ -86,8 +85,11 @@ const DISABLING: ReadonlySet<string> = new Set(["auth", "credits"]);
 
 export async function paidLookup<T>(rs: RunState, spec: LookupSpec<T>): Promise<{ value: T; cached: boolean; credits: number }> {
   const db = rs.ctx.db;
-  const key = stableKey(spec.request);
-  const since = new Date((rs.ctx.now?.() ?? new Date()).getTime() - rs.reuseWithinDays * 86_400_000);
+  const key = stableKey(rs.ctx.lookupScope === undefined ? spec.request : { scope: rs.ctx.lookupScope, request: spec.request });
+  // One clock for writing and reading the reuse window: the run's (simulated in the sandbox), not
+  // the database's `now()`, which is the wall clock.
+  const now = rs.ctx.now?.() ?? new Date();
+  const since = new Date(now.getTime() - rs.reuseWithinDays * 86_400_000);
   const hit = await db
     .selectFrom("pipeline_lookups")
     .select(["result"])
@@ -141,6 +143,7 @@ export async function paidLookup<T>(rs: RunState, spec: LookupSpec<T>): Promise<
       offer_id: rs.offerId,
       pipeline_run_id: rs.runId,
       sandbox: rs.ctx.sandbox === true,
+      created_at: now,
     })
     .onConflict((oc) =>
       oc.columns(["tool", "action", "lookup_key", "sandbox"]).doUpdateSet({
@@ -148,7 +151,7 @@ export async function paidLookup<T>(rs: RunState, spec: LookupSpec<T>): Promise<
         credits: (eb) => eb.ref("excluded.credits"),
         offer_id: (eb) => eb.ref("excluded.offer_id"),
         pipeline_run_id: (eb) => eb.ref("excluded.pipeline_run_id"),
-        created_at: sql<Date>`now()`,
+        created_at: (eb) => eb.ref("excluded.created_at"),
       }),
     )
     .execute();

@@ -69,11 +69,25 @@ describe.each(testEngines())("scrape companies on %s", (engine) => {
     const usage = await w.db.selectFrom("tool_usage").select(["action", "company_id"]).where("action", "=", "scrape").execute();
     expect(usage).toHaveLength(2);
 
-    const again = await scrapeCompanies(w.ctx(), w.offerId);
+    // Later the same day (the reuse window is counted on the run's clock, which bought them at `now`).
+    const sameDay = w.ctx(undefined, { now: () => new Date(now.getTime() + 3_600_000) });
+    const again = await scrapeCompanies(sameDay, w.offerId);
     expect(again).toMatchObject({ companies: 2, skipped: 2, pages: 0 });
-    const refreshed = await scrapeCompanies(w.ctx(), w.offerId, { refresh: true });
+    const refreshed = await scrapeCompanies(sameDay, w.offerId, { refresh: true });
     expect(refreshed).toMatchObject({ updated: 2, pages: 2, cachedPages: 2, creditsSpent: 0 });
     expect(await w.db.selectFrom("tool_usage").select("id").where("action", "=", "scrape").execute()).toHaveLength(2);
+  });
+
+  it("counts the reuse window of paid answers on the run's clock, not the database's (a sandbox run's time is simulated)", async () => {
+    w = await createWorld(engine, server);
+    const now = new Date("2026-02-01T09:00:00Z");
+    const at = (days: number) => w.ctx(undefined, { now: () => new Date(now.getTime() + days * 86_400_000) });
+    await discoverCompanies(at(0), w.offerId);
+    expect(await scrapeCompanies(at(0), w.offerId)).toMatchObject({ pages: 2, cachedPages: 0, creditsSpent: 2 });
+    // Within the 30 days of the default window, on that clock: reused.
+    expect(await scrapeCompanies(at(29), w.offerId, { refresh: true })).toMatchObject({ pages: 2, cachedPages: 2, creditsSpent: 0 });
+    // 31 days later on the same clock the answers are too old, whatever day the test runs on.
+    expect(await scrapeCompanies(at(31), w.offerId, { refresh: true })).toMatchObject({ pages: 2, cachedPages: 0, creditsSpent: 2 });
   });
 
   it("records a failed page and goes on with the next company", async () => {

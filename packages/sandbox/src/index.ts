@@ -4,7 +4,7 @@
  * MSW fake, a simulated clock, behaviour over time delivered as Unipile webhooks, a simulated LLM,
  * and a journal of every provider request. Enabled only explicitly (`--sandbox`, `OFFERLAB_SANDBOX=1`).
  */
-export { createSandbox, DEFAULT_SANDBOX_RATES, fitOf, SANDBOX_WEBHOOK_HEADER } from "./sandbox.js";
+export { createSandbox, DEFAULT_SANDBOX_RATES, fitOf, SANDBOX_START, SANDBOX_WEBHOOK_HEADER } from "./sandbox.js";
 export type {
   Sandbox,
   SandboxClock,
@@ -19,6 +19,7 @@ export type {
 export { isSandboxEnabled, SANDBOX_BANNER, SANDBOX_ENV, SANDBOX_JOURNAL_ENV } from "./sandbox-env.js";
 export { SANDBOX_API_KEYS, SANDBOX_BASE_URLS, SANDBOX_PROVIDERS } from "./sandbox-vendors.js";
 export type { SandboxProvider, SandboxVendors } from "./sandbox-vendors.js";
+export { normalizeJournal } from "./sandbox-journal.js";
 export type { JournalEntry } from "./sandbox-journal.js";
 export { createSandboxLlm } from "./sandbox-llm.js";
 export type { SandboxLanguageModel, SandboxLlm, SandboxLlmCall, SandboxLlmOptions } from "./sandbox-llm.js";

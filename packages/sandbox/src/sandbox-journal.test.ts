@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { SendingAccount } from "@offerlab/provider-kit";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
-import { createSandbox, SANDBOX_API_KEYS, SANDBOX_JOURNAL_ENV } from "./index.js";
+import { createSandbox, normalizeJournal, SANDBOX_API_KEYS, SANDBOX_JOURNAL_ENV } from "./index.js";
 import type { JournalEntry } from "./index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "offerlab-journal-"));
@@ -90,5 +90,22 @@ describe("the journal", () => {
     const last = lines(path).at(-1);
     expect(last?.query).toEqual({ limit: "5", api_key: "[redacted]", access_token: "[redacted]" });
     expect(readFileSync(path, "utf8")).not.toContain("leaked");
+  });
+});
+
+describe("normalizeJournal", () => {
+  const run = (sendIds: string[]) =>
+    sendIds.map((id, i) => JSON.stringify({ seq: i + 1, path: "/emails", fields: { send_id: id, to: ["ada@acme.example"] } })).join("\n") + "\n";
+
+  it("replaces UUID-shaped ids by their order of first appearance, so two runs of one seed compare byte for byte", () => {
+    const one = run(["3f0c8a4e-6a1b-4c2d-9e8f-0a1b2c3d4e5f", "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a", "3f0c8a4e-6a1b-4c2d-9e8f-0a1b2c3d4e5f"]);
+    const two = run(["b1b2b3b4-c1c2-4d1d-8e1e-f1f2f3f4f5f6", "0a0b0c0d-1e1f-4a2b-9c3d-4e5f6a7b8c9d", "B1B2B3B4-C1C2-4D1D-8E1E-F1F2F3F4F5F6"]);
+    expect(normalizeJournal(one)).toBe(normalizeJournal(two));
+    expect(normalizeJournal(one)).toContain('"send_id":"<id:1>"');
+    expect(normalizeJournal(one).split("\n")[1]).toContain('"send_id":"<id:2>"');
+    // Another story stays another story: ids in another order of appearance are not equal.
+    expect(normalizeJournal(run(["3f0c8a4e-6a1b-4c2d-9e8f-0a1b2c3d4e5f", "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a", "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a"]))).not.toBe(normalizeJournal(one));
+    // Everything else is left as it is.
+    expect(normalizeJournal('{"account_id":"sbxMailbox25d851344c2","at":"2026-03-02T08:00:00.000Z"}')).toBe('{"account_id":"sbxMailbox25d851344c2","at":"2026-03-02T08:00:00.000Z"}');
   });
 });

@@ -136,3 +136,26 @@ export function createJournal(path?: string): Journal {
     toJsonl: () => [...entries].sort((a, b) => a.seq - b.seq).map((e) => JSON.stringify(e) + "\n").join(""),
   };
 }
+
+/** A UUID-shaped id: a database row's (`send_id` carries a send attempt's id) or a fake's. */
+const UUID_LIKE = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi;
+
+/**
+ * The journal (JSONL, or any text) with every UUID-shaped id replaced by its order of first
+ * appearance: `<id:1>`, `<id:2>` … Database-generated ids are random, so two runs of one seed
+ * differ in them and nothing else; normalised, they are byte-identical. Compare two runs (two
+ * commits, two machines) with `diff` on the normalised journals; `offerlab journal normalize`
+ * does the same from the command line.
+ */
+export function normalizeJournal(text: string): string {
+  const order = new Map<string, number>();
+  return text.replace(UUID_LIKE, (id) => {
+    const key = id.toLowerCase();
+    let n = order.get(key);
+    if (n === undefined) {
+      n = order.size + 1;
+      order.set(key, n);
+    }
+    return `<id:${n}>`;
+  });
+}

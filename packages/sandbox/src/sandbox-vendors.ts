@@ -114,12 +114,15 @@ export function createVendors(world: SandboxWorld, random: Random, now: () => Da
       credits: 100_000,
       people: world.people.filter((p) => p.findable).map((p) => ({ first_name: p.first_name, last_name: p.last_name, domain: p.companyDomain, email: p.email, status: LEADMAGIC_FINDER[p.emailStatus] })),
       validations: Object.fromEntries(world.people.map((p) => [p.email, LEADMAGIC_VALIDATION[p.emailStatus]])),
+      randomUUID: uuid,
+      now,
     }),
     theirstack: createTheirStackMock({
       baseUrl: SANDBOX_BASE_URLS.theirstack,
       apiKey: SANDBOX_API_KEYS.theirstack,
       credits: 1_000_000,
       now,
+      randomUUID: uuid,
       companies: world.companies.map((c) => ({
         name: c.name,
         domain: c.domain,

@@ -38,6 +38,12 @@ import type { SandboxProvider, SandboxVendors } from "./sandbox-vendors.js";
 import { generateWorld } from "./sandbox-world.js";
 import type { SandboxCompany, SandboxPerson, SandboxWorld, WorldOptions } from "./sandbox-world.js";
 
+/**
+ * Where simulated time starts unless told otherwise: Monday 2 March 2026, 08:00 UTC. Fixed, so a
+ * run's dates (and everything that depends on them) do not move with the day it is run.
+ */
+export const SANDBOX_START = "2026-03-02T08:00:00.000Z";
+
 /** Header on every webhook the sandbox delivers, so a receiver can tell simulated events from real ones. */
 export const SANDBOX_WEBHOOK_HEADER = "X-Offerlab-Sandbox";
 
@@ -128,7 +134,7 @@ export interface SandboxOutcome {
 export interface SandboxOptions {
   /** Same seed, same world and same outcomes. */
   seed: string | number;
-  /** Start of simulated time. Default 2026-03-02T08:00:00Z (a Monday). */
+  /** Start of simulated time. Default {@link SANDBOX_START} (2026-03-02T08:00:00Z, a Monday). */
   startAt?: Date | string | number;
   /** JSONL journal of provider requests. Default: env `OFFERLAB_SANDBOX_JOURNAL`, else memory only. */
   journalPath?: string;
@@ -258,7 +264,7 @@ export function fitOf(person: SandboxPerson, company: SandboxCompany, icp: Icp |
 export function createSandbox(options: SandboxOptions): Sandbox {
   const seed = String(options.seed);
   const root = createRandom(seed);
-  const startAt = toMs(options.startAt ?? "2026-03-02T08:00:00.000Z");
+  const startAt = toMs(options.startAt ?? SANDBOX_START);
   let nowMs = startAt;
   const clock: SandboxClock = {
     now: () => new Date(nowMs),

@@ -307,7 +307,8 @@ ${examples(["offerlab accounts sync --dry-run", "offerlab accounts sync", "offer
           cursor = result.cursor;
           if (!cursor) break;
         }
-        return accountAdmin.sync(db, remote, { dryRun: o.dryRun === true, warmNew: o.warm !== false, ...(o.owner ? { owner: o.owner } : {}) });
+        // A sandbox run happens at its simulated time (--start): warming starts then.
+        return accountAdmin.sync(db, remote, { dryRun: o.dryRun === true, warmNew: o.warm !== false, ...(o.owner ? { owner: o.owner } : {}), ...(providers.world ? { now: providers.world.clock.now() } : {}) });
       });
       if (o.json) {
         io.stdout(json({ sandbox, dryRun: o.dryRun === true, changes }));

@@ -4,7 +4,9 @@
  */
 import { createLogger, CronConfigError, cronDaemon, cronOnce, providersFromUnipile, validateSchedule, type CronMainOptions } from "@offerlab/cron";
 import { createUsageRecorder } from "@offerlab/pipeline";
-import { isSandboxEnabled } from "@offerlab/sandbox";
+import type { OnUsage } from "@offerlab/provider-kit";
+import { isSandboxEnabled, SANDBOX_BANNER } from "@offerlab/sandbox";
+import { seededRandomSource } from "@offerlab/scheduler";
 import type { Command } from "commander";
 import { CliError, EXIT, type Io } from "../output.js";
 import { addSandboxOptions, createCliProviders } from "../providers.js";
@@ -17,17 +19,29 @@ export interface CronFlags {
   sandboxSeed?: string;
 }
 
-/** The runner's options from the CLI's flags and environment (also used by `offerlab serve`). */
-export function mainOptions(io: Io, o: CronFlags): CronMainOptions {
+/**
+ * The runner's options from the CLI's flags and environment (also used by `offerlab serve`). A
+ * sandbox run draws every random choice from its seed (`--seed`); with `simulatedTime` (`cron
+ * once`) its tick also runs at the sandbox's simulated time (`--start`), so one seed, one start
+ * and one database give one outcome. A daemon's ticks follow the wall clock.
+ */
+export function mainOptions(io: Io, o: CronFlags, mode: { simulatedTime?: boolean } = {}): CronMainOptions {
   const pretty = Boolean(o.pretty) || io.env.OFFERLAB_LOG_PRETTY === "1";
   const options: CronMainOptions = { env: io.env, pretty, logger: createLogger({ pretty, env: io.env, destination: { write: (line) => io.stdout(line) } }) };
   // Sandbox: the simulated world's Unipile sends (in this process only); real mode builds
   // Unipile from UNIPILE_API_KEY / UNIPILE_DSN inside the runner, which says when it is missing.
   if (io.sandbox === true || isSandboxEnabled(io.env, { sandbox: o.sandbox === true })) {
     options.sandbox = true;
+    // Usage is recorded once the runner has opened the database.
+    let sink: OnUsage | undefined;
+    const providers = createCliProviders(io, { sandbox: true, seed: o.sandboxSeed, onUsage: (event) => sink?.(event), banner: false });
+    const world = providers.world!;
+    options.random = seededRandomSource(world.seed);
+    if (mode.simulatedTime) options.now = world.clock.now;
     options.providers = (db) => {
-      const usage = createUsageRecorder(db, { sandbox: true, onError: (error) => io.stderr(`offerlab: could not record Unipile usage: ${(error as Error).message}\n`) });
-      return providersFromUnipile(createCliProviders(io, { sandbox: true, seed: o.sandboxSeed, onUsage: usage.onUsage }).get("unipile"));
+      io.stderr(`${SANDBOX_BANNER}\n`);
+      sink = createUsageRecorder(db, { sandbox: true, onError: (error) => io.stderr(`offerlab: could not record Unipile usage: ${(error as Error).message}\n`) }).onUsage;
+      return providersFromUnipile(providers.get("unipile"));
     };
   }
   return options;
@@ -62,7 +76,7 @@ and the OFFERLAB_* variables of apps/cron/README.md.
 ${examples(["offerlab cron once", "offerlab cron once --pretty", "offerlab cron once --sandbox --pretty"])}`,
     )
     .action(async (o: CronFlags) => {
-      const tick = await guard(() => cronOnce(mainOptions(io, o)));
+      const tick = await guard(() => cronOnce(mainOptions(io, o, { simulatedTime: true })));
       const failed = Object.entries(tick.jobs).filter(([, r]) => r?.status === "failed");
       if (failed.length) {
         throw new CliError(`${failed.length} job(s) failed: ${failed.map(([name, r]) => `${name} (${r?.status === "failed" ? r.error : ""})`).join("; ")}`, EXIT.failure);
@@ -75,6 +89,8 @@ ${examples(["offerlab cron once", "offerlab cron once --pretty", "offerlab cron 
       .description("Run ticks on a schedule until SIGTERM/SIGINT (the send in flight finishes first)")
       .option("--schedule <cron>", "cron expression in UTC, seconds optional (default: OFFERLAB_CRON_SCHEDULE, else every minute)")
       .option("--pretty", "human-readable logs instead of JSON lines (also OFFERLAB_LOG_PRETTY=1)"),
+    // A daemon's ticks follow the wall clock: no simulated start.
+    { start: false },
   )
     .addHelpText(
       "after",

@@ -7,6 +7,7 @@ import { runDemo, type DemoResult } from "../demo/run-demo.js";
 import { CliError, EXIT, json, table, type Io } from "../output.js";
 import { capacityCells } from "./capacity-text.js";
 import { DASHBOARD_COLUMNS } from "./dashboards.js";
+import { sandboxStart } from "../providers.js";
 import { examples } from "./product-helpers.js";
 
 function weeksFlag(value: string | undefined): number {
@@ -18,10 +19,11 @@ function weeksFlag(value: string | undefined): number {
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
-/** The "what happened" paragraph, from the run's facts. */
+/** The "what happened" paragraph, from the run's facts. The wall-clock duration is its only figure that varies between two runs of one seed and start. */
 export function whatHappened(r: DemoResult): string {
   const f = r.facts;
   const days = Math.round((Date.parse(r.simulated.to) - Date.parse(r.simulated.from)) / 86_400_000);
+  const day = (iso: string) => iso.slice(0, 10);
   const replies = Object.entries(f.replies)
     .sort((a, b) => b[1] - a[1])
     .map(([k, v]) => `${v} ${k}`)
@@ -32,6 +34,7 @@ export function whatHappened(r: DemoResult): string {
     .join(", ");
   const lines = [
     `What happened (${days} simulated days, ${r.simulated.ticks} cron ticks, ${(r.wallMs / 1000).toFixed(1)} s):`,
+    `- Seed ${r.seed}, simulated ${day(r.simulated.from)} to ${day(r.simulated.to)}: the same seed and start tell the same story (--seed, --start).`,
     `- Offer "${r.offer.name}": positioning canvas, ICP, 3 emails and 2 LinkedIn messages written from its description, and approved.`,
     `- Discovery: ${plural(f.companies.found, "company", "companies")} found, ${f.companies.qualified} qualified by fit; ${plural(f.contacts.found, "person", "people")} found, ${f.contacts.validEmails} with a verified email (${f.contacts.riskyEmails} risky); ${f.creditsSpent} credits spent.`,
     `- Campaign ${r.campaign.slug}: ${r.enrolment.added} enrolled over 2 LinkedIn accounts and 2 mailboxes, warming (week 2).`,
@@ -50,7 +53,8 @@ export function registerDemoCommand(program: Command, io: Io): void {
     .command("demo")
     .description("Run the whole product on the sandbox: offer → copy → discovery → campaign → weeks of sends and replies, in under a minute")
     .option("--weeks <n>", "simulated weeks of cron ticks and webhook events (default 3)")
-    .option("--seed <seed>", "seed of the simulated world (default offerlab-demo; a second run in the same database uses the next one)")
+    .option("--seed <seed>", "seed of the simulated world and of every random draw (default offerlab-demo; a second run in the same database uses offerlab-demo-2, …)")
+    .option("--start <date>", "where simulated time starts: YYYY-MM-DD (08:00 UTC), an ISO time with its offset, or today (default 2026-03-02)")
     .option("--json", "print the run's summary as JSON")
     .addHelpText(
       "after",
@@ -59,15 +63,19 @@ Everything runs for real but the network: offerlab's own copy generation, discov
 pipeline, account sync, campaign enrolment and launch, cron ticks and webhook route, against
 @offerlab/sandbox, a simulated world that answers each vendor's API (TheirStack, Exa, Parallel,
 LeadMagic, Unipile) and an LLM. No key is needed, none is read, and nothing leaves this machine.
-Time is simulated: the campaign runs for --weeks ending now, so the dashboards afterwards look like
-a campaign that has been running. The data stays in the sandbox's own database
-(./${SANDBOX_DATA_DIR} unless OFFERLAB_DATA_DIR or DATABASE_URL says otherwise; a database with
-live data is refused) for the other commands to explore with --sandbox.
-${examples(["offerlab demo", "offerlab performance --sandbox", "offerlab demo --weeks 4 --json", "OFFERLAB_DATA_DIR=memory:// offerlab demo"])}`,
+Time is simulated: the campaign runs for --weeks from --start (default Monday 2026-03-02, 08:00
+UTC, so the dates never depend on the day you run it; --start today starts today). One seed and
+one start tell one story: two runs on fresh data folders print the same summary (but for the
+seconds it took) and, with OFFERLAB_SANDBOX_JOURNAL=<file>, write the same journal of provider
+requests once database ids are normalised (offerlab journal normalize). The data stays in the
+sandbox's own database (./${SANDBOX_DATA_DIR} unless OFFERLAB_DATA_DIR or DATABASE_URL says
+otherwise; a database with live data is refused) for the other commands to explore with --sandbox.
+${examples(["offerlab demo", "offerlab performance --sandbox", "offerlab demo --weeks 4 --json", "offerlab demo --seed another-world --start today", "OFFERLAB_DATA_DIR=memory:// offerlab demo"])}`,
     )
-    .action(async (o: { weeks?: string; seed?: string; json?: boolean }) => {
+    .action(async (o: { weeks?: string; seed?: string; start?: string; json?: boolean }) => {
       const weeks = weeksFlag(o.weeks);
       if (o.seed !== undefined && !o.seed.trim()) throw new CliError("--seed: give a non-empty seed", EXIT.usage);
+      const startAt = sandboxStart(o.start);
       io.stderr(`${SANDBOX_BANNER}\n`);
       // The demo is a sandbox run whatever the flags say: its own database, never a live one.
       io.sandbox = true;
@@ -77,6 +85,7 @@ ${examples(["offerlab demo", "offerlab performance --sandbox", "offerlab demo --
         const result = await runDemo({
           db,
           weeks,
+          startAt,
           env: io.env,
           ...(o.seed ? { seed: o.seed.trim() } : {}),
           onStage: o.json ? undefined : (line) => io.stderr(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${line}\n`),

@@ -39,8 +39,11 @@ FIRECRAWL_API_KEY=
 # --- Sandbox: a simulated world instead of real providers (never switched on implicitly) --------
 # 1 or true to simulate every provider and the LLM.
 OFFERLAB_SANDBOX=
-# Seed of the simulated world (default "offerlab").
+# Seed of the simulated world and of every random draw (default "offerlab"; --seed wins).
 OFFERLAB_SANDBOX_SEED=
+# Simulated time one-shot sandbox commands run at: YYYY-MM-DD (08:00 UTC), an ISO time with its
+# offset, or today (default 2026-03-02; --start wins).
+OFFERLAB_SANDBOX_START=
 # JSONL file recording every simulated provider request.
 OFFERLAB_SANDBOX_JOURNAL=
 

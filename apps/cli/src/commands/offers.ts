@@ -14,7 +14,7 @@ import {
 import { OfferStatus, ValidationError, type EmailTemplates, type Icp, type LinkedInTemplates, type PositioningCanvas } from "@offerlab/core";
 import { offerCopy, offers, OfferUpdateInput, resolve, templatesFromCopy, type MessageTemplate, type Offer } from "@offerlab/db";
 import { createSandbox, isSandboxEnabled, SANDBOX_BANNER, SANDBOX_ENV } from "@offerlab/sandbox";
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import YAML from "yaml";
 import { openDatabase } from "../database.js";
 import { CliError, EXIT, json, table, type Io } from "../output.js";
@@ -293,7 +293,8 @@ function registerOfferCopyCommands(cmd: Command, io: Io): void {
       .option("--email-steps <n>", "emails in the generated sequence, 0 for none (default 3)")
       .option("--linkedin <templates>", `LinkedIn templates to write, comma-separated: ${linkedInTemplateKeys.join(", ")}, or none (default connection_request,follow_up_dm)`)
       .option("--sandbox", `use the simulated LLM of @offerlab/sandbox (no API key needed; also ${SANDBOX_ENV}=1)`)
-      .option("--sandbox-seed <seed>", "seed of the simulated LLM's world (default: OFFERLAB_SANDBOX_SEED, else offerlab)")
+      .option("--seed <seed>", "with --sandbox: seed of the simulated LLM's world (default: OFFERLAB_SANDBOX_SEED, else offerlab)")
+      .addOption(new Option("--sandbox-seed <seed>", "the older name of --seed").hideHelp())
       .option("--dry-run", "generate and show, but save nothing")
       .option("--json", "print the offer and its templates as JSON"),
   )
@@ -330,7 +331,8 @@ ${examples([
       const llm: LlmOptions = { env: io.env };
       if (sandbox) {
         io.stderr(`${SANDBOX_BANNER}\n`);
-        const seed = (opts.sandboxSeed as string | undefined) ?? (io.env.OFFERLAB_SANDBOX_SEED?.trim() || "offerlab");
+        // --seed or --sandbox-seed, checked by the program before the action.
+        const seed = io.sandboxSeed ?? (io.env.OFFERLAB_SANDBOX_SEED?.trim() || "offerlab");
         llm.model = createSandbox({ seed, env: io.env }).llm.model;
       }
       const slug = check.data.slug ?? (await import("@offerlab/core")).slugify(check.data.name, 60);

@@ -162,6 +162,8 @@ export async function runStepCommand<S>(io: Io, flags: RunFlags, def: StepComman
       db,
       usage,
       sandbox: providers.sandbox,
+      // A sandbox run happens at its simulated time (--start): lookups, checks and dates are its.
+      ...(providers.world ? { now: providers.world.clock.now, lookupScope: providers.world.seed } : {}),
       providers: pipelineProviders!,
       onProgress: (e) => progress.update({ label: e.step.replace(/_/g, " "), done: e.done, total: e.total, credits: e.creditsSpent, ...(e.message ? { message: e.message } : {}) }),
     };

@@ -24,6 +24,8 @@ export function registerServeCommand(program: Command, io: Io): void {
       .option("--schedule <cron>", "the runner's cron expression in UTC, seconds optional (default: OFFERLAB_CRON_SCHEDULE, else every minute)")
       .option("--port <n>", "the webhook server's port (default: PORT, else 8787)")
       .option("--pretty", "human-readable logs instead of JSON lines (also OFFERLAB_LOG_PRETTY=1)"),
+    // Its ticks and requests follow the wall clock: no simulated start.
+    { start: false },
   )
     .addHelpText(
       "after",

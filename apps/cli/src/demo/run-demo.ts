@@ -10,14 +10,20 @@ import { channelActionType, SchedulingConfig, schedulingStepChannel, slugify, ty
 import { createLogger as createCronLogger, providersFromUnipile, runTick, type TickSummary } from "@offerlab/cron";
 import { accountAdmin, campaignAdmin, claimDataMode, offerCopy, offers, type Db, type RemoteAccount } from "@offerlab/db";
 import { createUsageRecorder, runPipeline, type RunSummary } from "@offerlab/pipeline";
-import { createSandbox, type Sandbox, type SandboxRates } from "@offerlab/sandbox";
-import { checkLaunch, isInWindow, nextWindowOpening, selectForEnrolment, windowFromCampaign } from "@offerlab/scheduler";
+import { createSandbox, SANDBOX_START, type Sandbox, type SandboxRates } from "@offerlab/sandbox";
+import { checkLaunch, isInWindow, nextWindowOpening, seededRandomSource, selectForEnrolment, windowFromCampaign } from "@offerlab/scheduler";
 import { createLogger as createWebhookLogger, createWebhookApp, generateWebhookSecret, registerUnipileWebhooks } from "@offerlab/webhooks";
 import { demoFacts, type DemoFacts } from "./facts.js";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
+
+/**
+ * The reconciler's pass without its wall-clock budget (its count bounds still apply): how many
+ * checks fit in a tick must not depend on how fast the machine is, or two runs would differ.
+ */
+const WHOLE_PASS = { budgetMs: Number.POSITIVE_INFINITY };
 
 /** The offer the demo tests: the README's example, written the way a user would describe it. */
 export const DEMO_OFFER = {
@@ -33,11 +39,17 @@ export const DEMO_OFFER = {
 
 export interface DemoOptions {
   db: Db;
-  /** Seed of the simulated world. Default `offerlab-demo`. */
+  /**
+   * Seed of the simulated world and of the runner's random draws (send-time jitter, account gaps,
+   * back-offs). Default `offerlab-demo` (`offerlab-demo-<n>` for the n-th run in one database).
+   */
   seed?: string;
   /** Simulated weeks of cron ticks and webhook events. Default 3. */
   weeks?: number;
-  /** Start of simulated time. Default: `weeks` before now, so the campaign ends today. */
+  /**
+   * Start of simulated time. Default the sandbox's fixed start (2026-03-02T08:00:00Z), so that a
+   * run's dates and outcomes do not depend on the day it is run.
+   */
   startAt?: Date;
   /** Minutes between two ticks inside the send window. Default 30. */
   tickMinutes?: number;
@@ -93,7 +105,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   // the first run's people are not simply contacted again (the 60-day rule would refuse them).
   const { slug, run } = await freeSlug(db, "ai-sales-coach-demo");
   const seed = options.seed ?? (run === 1 ? "offerlab-demo" : `offerlab-demo-${run}`);
-  const startAt = options.startAt ?? new Date(Date.now() - weeks * 7 * DAY);
+  const startAt = options.startAt ?? new Date(SANDBOX_START);
+  // Every random draw of the planner and the send path comes from the seed and natural keys.
+  const random = seededRandomSource(seed);
   const sandbox: Sandbox = createSandbox({
     seed,
     startAt,
@@ -122,7 +136,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   // 2. Companies and people from the ICP, emails found and verified.
   stage("Discovering companies and people, finding and verifying emails (TheirStack, Exa, Parallel, LeadMagic)");
   const pipeline = await runPipeline(
-    { db, usage, now, sandbox: true, providers: { companySearch: [providers.theirstack, providers.exa, providers.parallel], peopleSearch: [providers.parallel], emailFinders: [providers.leadmagic], emailVerifiers: [providers.leadmagic] } },
+    // Lookups of this seed's world only: an earlier run's answers describe another world.
+    { db, usage, now, sandbox: true, lookupScope: seed, providers: { companySearch: [providers.theirstack, providers.exa, providers.parallel], peopleSearch: [providers.parallel], emailFinders: [providers.leadmagic], emailVerifiers: [providers.leadmagic] } },
     offer.id,
     { steps: ["discover_companies", "discover_people", "enrich_emails"], discoverCompanies: { limitPerProvider: 60 }, discoverPeople: { maxCompanies: 60, perCompany: 3 } },
   );
@@ -202,7 +217,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   let lastDay = "";
   for (let t = now().getTime(); t <= end; t = nextTick(window, t, tickMs)) {
     await sandbox.advanceTo(t);
-    const summary: TickSummary = await runTick({ db, providers: tickProviders, now, logger, sendPath: { providerTimeoutMs: 30_000 } });
+    const summary: TickSummary = await runTick({ db, providers: tickProviders, now, random, logger, sendPath: { providerTimeoutMs: 30_000 }, reconcile: WHOLE_PASS });
     ticks++;
     totals.sent += summary.sent;
     totals.failed += summary.failed;
@@ -217,7 +232,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   }
   // Let the last events land, then one more tick applies them and closes the books.
   await sandbox.advanceTo(Math.max(end, now().getTime()));
-  await runTick({ db, providers: tickProviders, now, logger, jobs: ["inbox", "reap", "reconcile", "daily_counters", "books", "account_health"] });
+  await runTick({ db, providers: tickProviders, now, random, logger, reconcile: WHOLE_PASS, jobs: ["inbox", "reap", "reconcile", "daily_counters", "books", "account_health"] });
 
   const facts = await demoFacts(db, { offerId: offer.id, campaignId: campaign.id, sandbox });
   return {

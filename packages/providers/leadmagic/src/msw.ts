@@ -49,6 +49,10 @@ export interface LeadMagicMockOptions {
   people?: LeadMagicMockPerson[];
   /** Validation status per address. Addresses not listed validate as `unknown`. */
   validations?: Record<string, string>;
+  /** Source of the error bodies' request ids. Default `crypto.randomUUID` (the sandbox passes a seeded one so runs replay). */
+  randomUUID?: () => string;
+  /** The fake's clock: error timestamps and rate-limit resets. Default `() => new Date()` (the sandbox passes its simulated clock). */
+  now?: () => Date;
 }
 
 export interface LeadMagicMock {
@@ -72,7 +76,7 @@ const DEFAULT_VALIDATIONS: Record<string, string> = {
   "nobody@northwind-analytics.com": "invalid",
 };
 
-function errorBody(status: number, code: string, title: string, detail: string, context: Record<string, unknown> = {}) {
+function errorEnvelope(meta: { request_id: string; timestamp: string }, status: number, code: string, title: string, detail: string, context: Record<string, unknown> = {}) {
   return {
     success: false,
     errors: [
@@ -86,7 +90,7 @@ function errorBody(status: number, code: string, title: string, detail: string, 
         context,
       },
     ],
-    meta: { request_id: crypto.randomUUID(), timestamp: new Date().toISOString() },
+    meta,
   };
 }
 
@@ -96,6 +100,10 @@ export function createLeadMagicMock(options: LeadMagicMockOptions = {}): LeadMag
   const slowMs = options.slowMs ?? 5000;
   const people = options.people ?? DEFAULT_PEOPLE;
   const validations = options.validations ?? DEFAULT_VALIDATIONS;
+  const uuid = options.randomUUID ?? (() => crypto.randomUUID());
+  const clock = options.now ?? (() => new Date());
+  const errorBody = (status: number, code: string, title: string, detail: string, context: Record<string, unknown> = {}) =>
+    errorEnvelope({ request_id: uuid(), timestamp: clock().toISOString() }, status, code, title, detail, context);
   let credits = options.credits ?? 100;
   let fault: { kind: LeadMagicFault; remaining: number } | null = null;
 
@@ -131,7 +139,7 @@ export function createLeadMagicMock(options: LeadMagicMockOptions = {}): LeadMag
             limit: 600,
             window: "1 minute",
             remaining: 0,
-            reset_at: Math.floor(Date.now() / 1000) + 7,
+            reset_at: Math.floor(clock().getTime() / 1000) + 7,
             retry_after_seconds: 7,
           }),
           // LeadMagic documents no Retry-After header: the wait is in the body's context.

@@ -56,6 +56,8 @@ export interface TheirStackMockOptions {
    * default jobs carry fixed dates that a wall clock would age out.
    */
   now?: () => Date;
+  /** Source of the error bodies' request ids. Default `crypto.randomUUID` (the sandbox passes a seeded one so runs replay). */
+  randomUUID?: () => string;
 }
 
 export interface TheirStackMock {
@@ -123,8 +125,8 @@ const JOBS_REQUIRED = [
   "company_name_or",
 ] as const;
 
-function err(code: string, title: string, description: string) {
-  return { request_id: `req_${crypto.randomUUID().replace(/-/g, "").slice(0, 12)}`, error: { code, title, description } };
+function errorEnvelope(uuid: string, code: string, title: string, description: string) {
+  return { request_id: `req_${uuid.replace(/-/g, "").slice(0, 12)}`, error: { code, title, description } };
 }
 
 const rateHeaders = { RateLimit: '"api";r=3;t=1', "RateLimit-Policy": '"api";q=4;w=1', "RateLimit-Limit": "4", "RateLimit-Remaining": "3", "RateLimit-Reset": "1" };
@@ -137,6 +139,8 @@ export function createTheirStackMock(options: TheirStackMockOptions = {}): Their
   const apiKey = options.apiKey ?? "test-theirstack-key";
   const slowMs = options.slowMs ?? 5000;
   const companies = options.companies ?? defaultTheirStackCompanies;
+  const uuid = options.randomUUID ?? (() => crypto.randomUUID());
+  const err = (code: string, title: string, description: string) => errorEnvelope(uuid(), code, title, description);
   let credits = options.credits ?? 1000;
   let fault: { kind: TheirStackFault; remaining: number } | null = null;
 

@@ -1,3 +1,4 @@
+import { getResponse } from "msw";
 import { describe, expect, it } from "vitest";
 import { setupMswServer } from "@offerlab/provider-kit/testing";
 import { createTheirStack } from "./index.js";
@@ -44,5 +45,16 @@ describe("createTheirStackMock filters", () => {
     expect(recent.companies.map((c) => c.name)).toEqual(["Seedco"]);
     const older = await ts.searchCompanies({ query: "hiring", filters: { hiringFor: ["Account Executive"], postedWithinDays: 90 } });
     expect(older.companies.map((c) => c.name)).toEqual(["Seedco", "Growthco"]);
+  });
+});
+
+describe("createTheirStackMock ids", () => {
+  it("draws its error bodies' request ids from the source it is given (the sandbox's seeded one), so runs replay", async () => {
+    const seeded = createTheirStackMock({ baseUrl: "https://theirstack.seeded.test", randomUUID: () => "0123abcd-4567-4890-8abc-def012345678" });
+    const ask = () => getResponse(seeded.handlers, new Request("https://theirstack.seeded.test/v1/companies/search", { method: "POST", body: "{}" }));
+    const first = (await (await ask())!.json()) as { request_id: string };
+    const second = (await (await ask())!.json()) as { request_id: string };
+    expect(first).toMatchObject({ request_id: "req_0123abcd4567", error: { code: "E-002" } });
+    expect(second.request_id).toBe(first.request_id);
   });
 });

@@ -42,6 +42,16 @@ describe("chooseAccount", () => {
     for (const id of ["a", "b", "c"]) expect(counts.get(id)).toBeGreaterThan(60);
   });
 
+  it("breaks ties by the accounts' natural keys (Unipile ids), so the choice does not change with database ids", () => {
+    const pool = (ids: [string, string, string]) => [li(ids[0], { key: "UNIPILE-A" }), li(ids[1], { key: "UNIPILE-B" }), li(ids[2], { key: "UNIPILE-C" })];
+    const keyOf = (p: CandidateAccount[], choice: ReturnType<typeof chooseAccount>) => (choice.ok ? p.find((a) => a.id === choice.accountId)!.key : null);
+    const one = pool(["0b1c", "7f00", "e3a2"]);
+    const two = pool(["f9d1", "13aa", "5c07"]);
+    const picks = (p: CandidateAccount[]) => Array.from({ length: 60 }, (_, i) => keyOf(p, chooseAccount(p, { action: "message", contactKey: `person${i}@acme.example` })));
+    expect(picks(two)).toEqual(picks(one));
+    expect(new Set(picks(one)).size).toBe(3);
+  });
+
   it("keeps the sticky sender even when others have more room, and reports its reason when it cannot send", () => {
     const pool = [li("a", { usage: { day: { message: 39 }, hour: 0 } }), li("b")];
     expect(chooseAccount(pool, { action: "message", contactKey: "c", stickyAccountId: "a" })).toEqual({ ok: true, accountId: "a" });

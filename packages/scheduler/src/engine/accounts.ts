@@ -22,7 +22,9 @@
  *
  * Among the usable accounts of the action's type, the one with the most remaining capacity now
  * (the lower of daily room for the action and hourly room) wins; ties go to a stable hash of
- * (`contactKey`, account id), then the id, so the choice is deterministic and spreads contacts.
+ * (`contactKey`, account key), then the key, so the choice is deterministic and spreads contacts.
+ * Keys are natural (the person's email or LinkedIn URL, the account's Unipile id), not database
+ * ids, so that two runs of one sandbox seed choose alike.
  * When none can send, the reason is the most short-lived one among them (`min_gap`, then
  * `hourly_cap`, `daily_cap`, …), so the step is retried when it is most likely to go.
  */
@@ -34,6 +36,8 @@ import type { ReasonCode } from "./reasons.js";
 /** An account the campaign may send from, with what it has used and why it may not send at all. */
 export interface CandidateAccount {
   id: string;
+  /** The account's natural key (Unipile id, mailbox or name) for tie-breaks. Default: `id`. */
+  key?: string;
   type: "linkedin" | "email";
   rotation_set: RotationSet | null;
   limits: ReturnType<typeof effectiveLimits>;
@@ -48,7 +52,7 @@ export interface CandidateAccount {
 export interface ChooseAccountContext {
   action: MessageActionType;
   stickyAccountId?: string | null;
-  /** A stable id of the person or campaign contact, for rotation parity and tie-breaks. */
+  /** A stable natural key of the person (email, LinkedIn URL), for rotation parity and tie-breaks. */
   contactKey: string;
   rotation?: "odd" | "even" | "burner" | null;
   /** Needed only to apply candidates' `notBefore`. */
@@ -135,11 +139,11 @@ export function chooseAccount(
       continue;
     }
     const room = remainingCapacity(a.limits, a.usage, ctx.action);
-    const tie = stableHash(`${ctx.contactKey}|${a.id}`);
+    const tie = stableHash(`${ctx.contactKey}|${a.key ?? a.id}`);
     if (
       best === null ||
       room > best.room ||
-      (room === best.room && (tie < best.tie || (tie === best.tie && a.id < best.a.id)))
+      (room === best.room && (tie < best.tie || (tie === best.tie && (a.key ?? a.id) < (best.a.key ?? best.a.id))))
     ) {
       best = { a, room, tie };
     }

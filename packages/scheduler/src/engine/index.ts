@@ -13,3 +13,4 @@ export * from "./enrolment.js";
 export * from "./forecast.js";
 export * from "./launch.js";
 export * from "./send-times.js";
+export * from "./random.js";

@@ -1,8 +1,8 @@
 /**
  * Seeded jitter, so that sends do not land on round minutes or in lock-step, and a randomised
- * minimum gap between two sends of one account. Everything is deterministic for a seed: the same
- * seed (say, a send_queue id) always gives the same instant, so a re-plan or a retry agrees with
- * the first plan.
+ * minimum gap between two sends of one account. Each function takes its randomness as a seed
+ * string or as a stream of draws (a `RandomSource`'s, see random.ts): the same seed or stream
+ * always gives the same instant, so a re-plan or a retry agrees with the first plan.
  */
 import { currentWindowEnd, nextWindowOpening, type SendWindow } from "./window.js";
 
@@ -49,6 +49,13 @@ export function seededRandom(seed: string): () => number {
   return next;
 }
 
+/** A seed string, or the stream of draws in [0, 1) to use (say, `source.stream(key)`). */
+export type JitterSeed = string | (() => number);
+
+function drawsOf(seed: JitterSeed): () => number {
+  return typeof seed === "string" ? seededRandom(seed) : seed;
+}
+
 /** A stable 32-bit hash of a string (for rotation parity and tie-breaks). */
 export function stableHash(value: string): number {
   return Math.floor(seededRandom(value)() * 4294967296) >>> 0;
@@ -71,19 +78,20 @@ const FULL_JITTER_TRIES = 3;
  * The result is ≥ `earliest` and inside the window. When the jitter would push it past the end of
  * that window, it moves into the next opening (with the next draw of the same seed). A window
  * shorter than the jitter, tried a few times, gets a jitter scaled to its length instead. The
- * result is deterministic for (`w`, `earliest`, `seed`, `opts`).
+ * result is deterministic for (`w`, `earliest`, `seed`, `opts`); a stream is drawn from three
+ * times per window tried.
  */
 export function jitteredSendTime(
   w: SendWindow,
   earliest: Date,
-  seed: string,
+  seed: JitterSeed,
   opts: { maxJitterMinutes?: number } = {},
 ): Date {
   const maxJitterMinutes = opts.maxJitterMinutes ?? DEFAULT_MAX_JITTER_MINUTES;
   if (!(Number.isFinite(maxJitterMinutes) && maxJitterMinutes >= 0)) {
     throw new RangeError(`maxJitterMinutes must be a number ≥ 0, got ${maxJitterMinutes}`);
   }
-  const random = seededRandom(seed);
+  const random = drawsOf(seed);
   let from = earliest;
   for (let attempt = 0; attempt < 400; attempt++) {
     const base = nextWindowOpening(w, from);
@@ -134,21 +142,21 @@ function wallOffsetRemainder(timeZone: string, ms: number): number {
 /**
  * A randomised minimum gap to keep between two sends of one account, in milliseconds, uniform
  * between `minSeconds` (default 90) and `maxSeconds` (default 300) and deterministic for the seed
- * (say, account id and queue row id).
+ * (say, the account's and the send's natural keys), or the next draw of a stream.
  */
-export function accountGapMs(seed: string, opts: { minSeconds?: number; maxSeconds?: number } = {}): number {
+export function accountGapMs(seed: JitterSeed, opts: { minSeconds?: number; maxSeconds?: number } = {}): number {
   const min = opts.minSeconds ?? 90;
   const max = opts.maxSeconds ?? 300;
   if (!(Number.isFinite(min) && Number.isFinite(max) && min >= 0 && max >= min)) {
     throw new RangeError(`account gap needs 0 ≤ minSeconds ≤ maxSeconds, got ${min} and ${max}`);
   }
-  return Math.round((min + seededRandom(seed)() * (max - min)) * SECOND);
+  return Math.round((min + drawsOf(seed)() * (max - min)) * SECOND);
 }
 
 /** The earliest instant an account that last sent at `lastActionAt` may send again, or null when it never sent. */
 export function accountNextFreeAt(
   lastActionAt: Date | null,
-  seed: string,
+  seed: JitterSeed,
   opts: { minSeconds?: number; maxSeconds?: number } = {},
 ): Date | null {
   return lastActionAt === null ? null : new Date(lastActionAt.getTime() + accountGapMs(seed, opts));
@@ -161,10 +169,11 @@ export const RECONCILE_BACKOFF = { firstMs: MINUTE, maxMs: 60 * MINUTE, jitter: 
  * How long to wait before asking the provider again about a send whose outcome is unknown, after
  * `checks` answers that settled nothing (1 for the first): `firstMs` doubled per earlier check,
  * capped at `maxMs`, then spread by ±`jitter` (a fraction) so that many stuck sends, or many
- * runners, never ask in lock-step or at round times. Deterministic for (`checks`, `seed`); seed it
- * with the attempt id.
+ * runners, never ask in lock-step or at round times. Deterministic for (`checks`, `seed`) (the
+ * runtime seeds it with the send's natural keys and the attempt's start), or the next draw of a
+ * stream.
  */
-export function reconcileDelayMs(checks: number, seed: string, opts: { firstMs?: number; maxMs?: number; jitter?: number } = {}): number {
+export function reconcileDelayMs(checks: number, seed: JitterSeed, opts: { firstMs?: number; maxMs?: number; jitter?: number } = {}): number {
   const first = opts.firstMs ?? RECONCILE_BACKOFF.firstMs;
   const max = opts.maxMs ?? RECONCILE_BACKOFF.maxMs;
   const jitter = opts.jitter ?? RECONCILE_BACKOFF.jitter;
@@ -174,6 +183,7 @@ export function reconcileDelayMs(checks: number, seed: string, opts: { firstMs?:
   const n = Math.max(1, Math.floor(checks));
   // 2 ** 40 is far past any cap; bounding the exponent keeps the product finite.
   const base = Math.min(max, first * 2 ** Math.min(n - 1, 40));
-  const spread = 1 - jitter + 2 * jitter * seededRandom(`${seed}:${n}`)();
+  const draw = typeof seed === "string" ? seededRandom(`${seed}:${n}`)() : seed();
+  const spread = 1 - jitter + 2 * jitter * draw;
   return Math.round(base * spread);
 }

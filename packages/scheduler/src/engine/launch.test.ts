@@ -30,6 +30,14 @@ describe("plannerTemplate", () => {
     expect(plannerTemplate([theirs], CAMPAIGN, 2, "email")).toBeNull();
     expect(plannerTemplate([step2], CAMPAIGN, 2, "linkedin_dm")).toBeNull();
   });
+
+  it("takes templates written together (one created_at) by name, as the planner does, whatever order they come in", () => {
+    const at = new Date(2026, 1, 1);
+    const b = tpl({ id: "a-first-id", name: "email b", sequence_step: 1, created_at: at });
+    const a = tpl({ id: "z-last-id", name: "email a", sequence_step: 1, created_at: at });
+    expect(plannerTemplate([b, a], CAMPAIGN, 1, "email")).toBe(a);
+    expect(plannerTemplate([a, b], CAMPAIGN, 1, "email")).toBe(a);
+  });
 });
 
 describe("resolveStepTemplates", () => {

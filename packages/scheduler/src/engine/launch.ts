@@ -5,11 +5,11 @@
  *
  * Template choice mirrors the planner: approved templates of the campaign's offer on the step's
  * channel, this campaign's own first, then one for this step number, then one for any step, then
- * the oldest. An offer's email sequence numbers its emails 1..n, while a campaign numbers all of its
- * steps: in `connection_request, linkedin_dm, email` the first email is step 3. For such a step the
- * planner would pick the offer's third email (or none), so {@link resolveStepTemplates} binds the
- * offer's email of the same rank (the first email for the campaign's first email step) to the
- * campaign step, as a campaign template to create at launch.
+ * the oldest, then by name. An offer's email sequence numbers its emails 1..n, while a campaign
+ * numbers all of its steps: in `connection_request, linkedin_dm, email` the first email is step 3.
+ * For such a step the planner would pick the offer's third email (or none), so
+ * {@link resolveStepTemplates} binds the offer's email of the same rank (the first email for the
+ * campaign's first email step) to the campaign step, as a campaign template to create at launch.
  */
 import type { FieldIssue, MessageChannel, SchedulingConfig } from "@offerlab/core";
 import { SchedulingConfig as SchedulingConfigSchema, schedulingStepChannel, toFieldIssues } from "@offerlab/core";
@@ -46,7 +46,10 @@ export function plannerTemplate(templates: readonly LaunchTemplate[], campaignId
     (a, b) =>
       Number(a.campaign_id === null) - Number(b.campaign_id === null) ||
       Number(a.sequence_step === null) - Number(b.sequence_step === null) ||
-      a.created_at.getTime() - b.created_at.getTime(),
+      a.created_at.getTime() - b.created_at.getTime() ||
+      // Written together (one transaction, one created_at): by name, as the planner picks.
+      (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) ||
+      (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
   );
   return fits[0] ?? null;
 }

@@ -33,6 +33,33 @@ export function personKeys(contact: Pick<ContactRow, "email" | "linkedin_url">):
   };
 }
 
+/**
+ * Natural keys: what a row is, independent of its database-generated id. Random draws are named
+ * by them and ties in the send path's orderings are broken by them, so that two runs of one
+ * sandbox seed — whose ids differ — take the same decisions in the same order.
+ */
+
+/** The person's natural key: email and LinkedIn URL (normalised), else the name, else the row id. */
+export function contactKey(contact: Pick<ContactRow, "id" | "email" | "linkedin_url" | "first_name" | "last_name">): string {
+  const { email, linkedin } = personKeys(contact);
+  return [email, linkedin].filter(Boolean).join(" ") || [contact.first_name, contact.last_name].filter(Boolean).join(" ") || contact.id;
+}
+
+/** An account's natural key: its Unipile id, else its mailbox, else its name. */
+export function accountKey(account: Pick<AccountRow, "unipile_account_id" | "email_address" | "name">): string {
+  return account.unipile_account_id ?? account.email_address ?? account.name;
+}
+
+/** A campaign's natural key: its slug, else its name. */
+export function campaignKey(campaign: Pick<CampaignRow, "campaign_slug" | "name">): string {
+  return campaign.campaign_slug ?? campaign.name;
+}
+
+/** A send's natural key (`send_queue.natural_key`): campaign, person and step. */
+export function sendKey(campaign: Pick<CampaignRow, "campaign_slug" | "name">, contact: Parameters<typeof contactKey>[0], step: number | null): string {
+  return `${campaignKey(campaign)}|${contactKey(contact)}|${step ?? 0}`;
+}
+
 /** All contact rows of the person (any offer). */
 export async function loadPerson(db: Q, contact: ContactRow): Promise<ContactRow[]> {
   const { email, linkedin } = personKeys(contact);

@@ -18,7 +18,8 @@ import {
   type ReasonCode,
 } from "../engine/index.js";
 import { accountGapMs, jitteredSendTime } from "../engine/jitter.js";
-import { loadContext, type SendContext } from "./context.js";
+import { systemRandomSource, type RandomSource } from "../engine/random.js";
+import { accountKey, loadContext, sendKey, type SendContext } from "./context.js";
 import { callProvider, type ProviderResult } from "./provider-call.js";
 import { lockAccount, releaseQuota, reserveQuota, usagePeriods } from "./quota.js";
 import { recordSent } from "./record.js";
@@ -37,6 +38,7 @@ export function resolveOptions(opts: SendPathOptions) {
     leaseMs: opts.leaseMs ?? 120_000,
     providerTimeoutMs: opts.providerTimeoutMs ?? 30_000,
     accountGapMs: opts.accountGapMs ?? { min: 90_000, max: 300_000 },
+    random: opts.random ?? systemRandomSource(),
     defaultCooldownMs: opts.defaultCooldownMs ?? HOUR,
     crashAt: opts.crashAt,
   };
@@ -59,8 +61,16 @@ export function replyStops(schedulingConfig: unknown, sentiment: string | null |
   return (schedulingConfig as { stop_on_reply?: unknown } | null)?.stop_on_reply !== false;
 }
 
-/** Decides, from state read inside the claim, whether this row may be sent now. Pure. */
-export function decide(ctx: SendContext, now: Date): Decision {
+/** The natural key of the row being sent: the planner's, else computed from its context. */
+export function rowKey(ctx: Pick<SendContext, "row" | "campaign" | "contact">): string {
+  return ctx.row.natural_key ?? sendKey(ctx.campaign, ctx.contact, ctx.row.sequence_step);
+}
+
+/**
+ * Decides, from state read inside the claim, whether this row may be sent now. Pure but for
+ * `random`, whose draws (the jitter of a reopening window) are named by the row's natural key.
+ */
+export function decide(ctx: SendContext, now: Date, random: RandomSource = systemRandomSource()): Decision {
   const { row, campaign, campaignContact: cc, account } = ctx;
   const action = (row.action_type as MessageActionType | null) ?? channelActionType[row.channel as MessageChannel];
 
@@ -103,7 +113,7 @@ export function decide(ctx: SendContext, now: Date): Decision {
 
   const window = windowFromCampaign(campaign);
   if (!isInWindow(window, now)) {
-    return { kind: "defer", reason: "window_closed", until: jitteredSendTime(window, nextWindowOpening(window, now), row.id) };
+    return { kind: "defer", reason: "window_closed", until: jitteredSendTime(window, nextWindowOpening(window, now), random.stream(`reopen|${rowKey(ctx)}`)) };
   }
 
   if (!account) return { kind: "defer", reason: "no_account", until: new Date(now.getTime() + HOUR) };
@@ -134,7 +144,7 @@ async function deferRow(trx: Transaction<Database>, queueId: string, reason: str
 async function skipRow(trx: Transaction<Database>, ctx: SendContext, reason: string, status: "skipped" | "cancelled", now: Date) {
   await trx
     .updateTable("send_queue")
-    .set({ status, defer_reason: reason, last_error: reason })
+    .set({ status, defer_reason: reason, last_error: reason, ended_at: now })
     .where("id", "=", ctx.row.id)
     .execute();
   // `sending` too: a skip the provider call found (already connected) comes after the claim
@@ -154,6 +164,7 @@ async function skipRow(trx: Transaction<Database>, ctx: SendContext, reason: str
       account_id: ctx.row.account_id,
       event_type: "skipped",
       event_data: jsonb({ reason, at: now.toISOString() }),
+      created_at: now,
     })
     .execute();
 }
@@ -190,6 +201,9 @@ async function claim(o: Resolved, now: Date): Promise<Claimed | DispatchOutcome>
       )
       .orderBy("priority")
       .orderBy("scheduled_for")
+      // Ties (rows deferred to one instant: the next day, an account's next slot) go by natural
+      // key, so that a seeded run replays; the id only breaks ties between rows without one.
+      .orderBy("natural_key")
       .orderBy("id")
       .limit(1)
       .forUpdate()
@@ -225,7 +239,7 @@ async function claim(o: Resolved, now: Date): Promise<Claimed | DispatchOutcome>
         .execute();
     }
     const ctx = await loadContext(trx, row);
-    const d = decide(ctx, now);
+    const d = decide(ctx, now, o.random);
     if (d.kind === "defer") {
       await deferRow(trx, row.id, d.reason, d.until);
       return { kind: "deferred", queueId: row.id, reason: d.reason, until: d.until } as const;
@@ -237,7 +251,10 @@ async function claim(o: Resolved, now: Date): Promise<Claimed | DispatchOutcome>
     const account = ctx.account!;
 
     // Pacing: one guarded update claims the account's next slot.
-    const gap = o.accountGapMs.max > 0 ? accountGapMs(`${account.id}:${row.id}`, { minSeconds: o.accountGapMs.min / 1000, maxSeconds: o.accountGapMs.max / 1000 }) : 0;
+    const gap =
+      o.accountGapMs.max > 0
+        ? accountGapMs(o.random.stream(`gap|${accountKey(account)}|${rowKey(ctx)}`), { minSeconds: o.accountGapMs.min / 1000, maxSeconds: o.accountGapMs.max / 1000 })
+        : 0;
     const paced = await trx
       .updateTable("accounts")
       .set({ next_send_at: new Date(now.getTime() + gap) })
@@ -393,7 +410,7 @@ async function applyResult(o: Resolved, c: Claimed, result: ProviderResult): Pro
     // The provider showed there is nothing to send (already connected): a definite no-op.
     const done = await o.db.transaction().execute(async (trx) => {
       await lockAccount(trx, c.ctx.account!.id);
-      const closed = await closeAttempt(trx, c.attemptId, "refused", result.reason, result.reason);
+      const closed = await closeAttempt(trx, c.attemptId, "refused", result.reason, result.reason, now);
       if (!closed) return false;
       await releaseQuota(trx, { accountId: c.ctx.account!.id, action: c.action, usageDay: c.usageDay, usageHour: c.usageHour });
       await trx.updateTable("send_queue").set({ status: "processing" }).where("id", "=", queueId).execute();
@@ -422,7 +439,7 @@ async function applyResult(o: Resolved, c: Claimed, result: ProviderResult): Pro
   // A definite refusal: the provider did nothing. Give the quota back and decide the row's fate.
   const final = await o.db.transaction().execute(async (trx) => {
     await lockAccount(trx, c.ctx.account!.id);
-    const closed = await closeAttempt(trx, c.attemptId, "refused", result.errorKind, result.message);
+    const closed = await closeAttempt(trx, c.attemptId, "refused", result.errorKind, result.message, now);
     if (!closed) return null;
     await releaseQuota(trx, { accountId: c.ctx.account!.id, action: c.action, usageDay: c.usageDay, usageHour: c.usageHour });
     const accountId = c.ctx.account!.id;
@@ -445,6 +462,7 @@ async function applyResult(o: Resolved, c: Claimed, result: ProviderResult): Pro
         action_type: c.action,
         status: result.cooldownMs !== undefined ? "rate_limited" : "failed",
         error_message: `${result.reason}: ${result.message}`,
+        created_at: now,
       })
       .execute();
     const row = await trx.selectFrom("send_queue").select(["attempts", "max_attempts"]).where("id", "=", queueId).executeTakeFirstOrThrow();
@@ -452,7 +470,7 @@ async function applyResult(o: Resolved, c: Claimed, result: ProviderResult): Pro
     if (isFinal) {
       await trx
         .updateTable("send_queue")
-        .set({ status: "failed", last_error: `${result.reason}: ${result.message}`, defer_reason: result.reason, current_attempt_id: null })
+        .set({ status: "failed", last_error: `${result.reason}: ${result.message}`, defer_reason: result.reason, current_attempt_id: null, ended_at: now })
         .where("id", "=", queueId)
         .execute();
       await trx.updateTable("messages").set({ status: "failed", error_message: `${result.reason}: ${result.message}` }).where("send_queue_id", "=", queueId).execute();
@@ -465,6 +483,7 @@ async function applyResult(o: Resolved, c: Claimed, result: ProviderResult): Pro
           account_id: accountId,
           event_type: "failed",
           event_data: jsonb({ reason: result.reason, kind: result.errorKind, message: result.message }),
+          created_at: now,
         })
         .execute();
     } else {
@@ -489,11 +508,13 @@ export async function closeAttempt(
   status: "refused" | "not_sent" | "expired" | "cancelled" | "undetermined",
   errorKind: string | null,
   message: string | null,
+  /** When it ended, on the runner's clock. */
+  at: Date,
 ): Promise<boolean> {
   const from = status === "not_sent" || status === "undetermined" ? ["unknown"] : status === "expired" || status === "cancelled" ? ["claimed"] : ["sending", "unknown"];
   const res = await trx
     .updateTable("send_attempts")
-    .set({ status, error_kind: errorKind, error_message: message, finished_at: new Date() })
+    .set({ status, error_kind: errorKind, error_message: message, finished_at: at })
     .where("id", "=", attemptId)
     .where("status", "in", from as ("claimed" | "sending" | "unknown")[])
     .returning("id")

@@ -144,13 +144,26 @@ interface ReplyTarget {
   how: string;
 }
 
-/** Orders candidate campaign contacts: the receiving account's first, then the latest touched. */
+/**
+ * Orders candidate campaign contacts: the receiving account's first, then the latest touched, then
+ * by campaign (natural key: its slug), never by row id.
+ */
 async function pickCc(db: Q, ids: string[], account: Account | undefined, channel: "email" | "linkedin"): Promise<Cc | undefined> {
   if (ids.length === 0) return undefined;
-  const rows = await db.selectFrom("campaign_contacts").selectAll().where("id", "in", ids).execute();
+  const rows = await db
+    .selectFrom("campaign_contacts as cc")
+    .innerJoin("campaigns as c", "c.id", "cc.campaign_id")
+    .selectAll("cc")
+    .select(["c.campaign_slug", "c.name as campaign_name"])
+    .where("cc.id", "in", ids)
+    .execute();
   const mine = (c: Cc) => (account ? (channel === "email" ? c.email_account_id : c.linkedin_account_id) === account.id : false);
-  rows.sort((a, b) => Number(mine(b)) - Number(mine(a)) || (b.last_step_at?.getTime() ?? 0) - (a.last_step_at?.getTime() ?? 0));
-  return rows[0];
+  const key = (c: (typeof rows)[number]) => `${c.campaign_slug ?? ""}|${c.campaign_name}|${c.id}`;
+  rows.sort((a, b) => Number(mine(b)) - Number(mine(a)) || (b.last_step_at?.getTime() ?? 0) - (a.last_step_at?.getTime() ?? 0) || (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  const best = rows[0];
+  if (!best) return undefined;
+  const { campaign_slug: _slug, campaign_name: _name, ...cc } = best;
+  return cc;
 }
 
 async function lastSentMessage(db: Q, ccId: string, channel: "email" | "linkedin"): Promise<Message | null> {
@@ -404,7 +417,7 @@ async function applyUnsubscribe(trx: Transaction<Database>, cc: Cc, message: Mes
     .where("contact_id", "in", person)
     .where("status", "not in", ["meeting"])
     .execute();
-  await cancelUnsentSends(trx, { contactIds: person, campaignId: null, reason: "unsubscribed", note: "the person opted out before the call" });
+  await cancelUnsentSends(trx, { contactIds: person, campaignId: null, reason: "unsubscribed", note: "the person opted out before the call", at });
   const queueId = await eventQueueId(trx, cc, message);
   if (queueId && !(await eventExists(trx, cc.campaign_id, "unsubscribed", "provider_message_id", providerMessageId))) {
     await trx
@@ -484,7 +497,7 @@ async function applyBounce(db: Db, m: InboxMessage, account: Account | undefined
       .execute();
     // Whatever has not reached the provider, in every campaign of the person, a claimed send
     // included; a send already `sending` may have left and is recorded as the provider answers.
-    await cancelUnsentSends(trx, { contactIds: person, campaignId: null, reason: "bounced", note: "the address bounced before the call" });
+    await cancelUnsentSends(trx, { contactIds: person, campaignId: null, reason: "bounced", note: "the address bounced before the call", at });
     const since = new Date(at.getTime() - windowDays * DAY);
     const { rows } = await sql<{ sent: number; bounced: number }>`
       SELECT count(*)::int AS sent, count(*) FILTER (WHERE status = 'bounced')::int AS bounced
@@ -735,18 +748,23 @@ export async function processWebhookInbox(options: ProcessInboxOptions): Promise
   const context = await decodeContext(db);
   while (summary.claimed < limit && !options.signal?.aborted) {
     const t = now();
-    const claimed = await sql<{ id: string; provider: string; event_type: string; payload: unknown; attempts: number; received_at: Date }>`
+    // Events that arrived at the same instant (the inbox sync stores a batch at its tick's time)
+    // go by their key, made of the provider's ids: an order that does not depend on our row ids.
+    const claimed = await sql<{ id: string; provider: string; dedupe_key: string; event_type: string; payload: unknown; attempts: number; received_at: Date }>`
       UPDATE webhook_inbox SET locked_until = ${new Date(t.getTime() + leaseMs)}, attempts = attempts + 1
       WHERE id IN (
         SELECT id FROM webhook_inbox
         WHERE status = 'pending' AND available_at <= ${t} AND (locked_until IS NULL OR locked_until < ${t})
-        ORDER BY received_at, id
+        ORDER BY received_at, provider, dedupe_key, id
         LIMIT ${Math.min(batchSize, limit - summary.claimed)}
         FOR UPDATE SKIP LOCKED)
-      RETURNING id, provider, event_type, payload, attempts, received_at`.execute(db);
+      RETURNING id, provider, dedupe_key, event_type, payload, attempts, received_at`.execute(db);
     // UPDATE … RETURNING does not keep the subquery's order: applied in arrival order, a mail_sent
     // comes before the reply that threads on it and an open before the click.
-    const rows = claimed.rows.sort((a, b) => new Date(a.received_at).getTime() - new Date(b.received_at).getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+    const rows = claimed.rows.sort(
+      (a, b) => new Date(a.received_at).getTime() - new Date(b.received_at).getTime() || cmp(a.provider, b.provider) || cmp(a.dedupe_key, b.dedupe_key) || cmp(a.id, b.id),
+    );
     if (rows.length === 0) break;
     for (const row of rows) {
       summary.claimed++;

@@ -58,7 +58,8 @@ export async function syncInboxes(options: SyncInboxesOptions): Promise<SyncSumm
     .select(["id", "type", "unipile_account_id"])
     .where("unipile_account_id", "is not", null)
     .where("status", "not in", ["disconnected", "banned"])
-    .orderBy("id")
+    // By the provider's id, not ours: the same order of reads in every run of a sandbox seed.
+    .orderBy("unipile_account_id")
     .execute();
   const summary: SyncSummary = { accounts: accounts.length, read: 0, stored: 0, errors: [] };
   for (const a of accounts) {
@@ -129,7 +130,7 @@ export async function withdrawStaleInvitations(options: WithdrawOptions): Promis
     .where("type", "=", "linkedin")
     .where("unipile_account_id", "is not", null)
     .where("status", "not in", ["disconnected", "banned"])
-    .orderBy("id")
+    .orderBy("unipile_account_id")
     .execute();
   for (const a of accounts) {
     const vendorId = a.unipile_account_id!;

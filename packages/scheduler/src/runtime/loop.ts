@@ -1,3 +1,4 @@
+import { systemRandomSource } from "../engine/random.js";
 import { dispatchOne } from "./dispatch.js";
 import { reapExpired, reconcileUnknown, type ReconcileOptions, type ReconcileSummary } from "./recover.js";
 import { RunnerCrash, type DispatchOutcome, type SendPathOptions } from "./types.js";
@@ -74,6 +75,9 @@ export async function runSendPath(options: RunOptions): Promise<RunSummary> {
   }
   const max = options.max ?? Number.POSITIVE_INFINITY;
   const busyWaitMs = options.busyWaitMs ?? 2_000;
+  // Spreads the waits of runners that found each other busy (through the injected source, like
+  // every draw of the scheduler).
+  const waits = (options.random ?? systemRandomSource()).stream(`busy-wait|${options.runnerId ?? "runner"}`);
   let busySince: number | null = null;
   while (summary.handled < max && !options.signal?.aborted) {
     const out = await guard(() => dispatchOne(options));
@@ -84,7 +88,7 @@ export async function runSendPath(options: RunOptions): Promise<RunSummary> {
       // but not forever (a hung runner's account frees only when the reaper takes its lease).
       busySince ??= Date.now();
       if (Date.now() - busySince > busyWaitMs) break;
-      await new Promise((r) => setTimeout(r, 5 + Math.random() * 20));
+      await new Promise((r) => setTimeout(r, 5 + waits() * 20));
       continue;
     }
     busySince = null;

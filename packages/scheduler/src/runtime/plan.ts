@@ -19,13 +19,15 @@ import {
   type SequenceProgress,
 } from "../engine/index.js";
 import { jitteredSendTime } from "../engine/jitter.js";
+import { systemRandomSource, type RandomSource } from "../engine/random.js";
+import { accountKey, contactKey, sendKey } from "./context.js";
 import { readUsageMany } from "./quota.js";
 import type { SendPathOptions } from "./types.js";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-export interface PlanOptions extends Pick<SendPathOptions, "db" | "now"> {
+export interface PlanOptions extends Pick<SendPathOptions, "db" | "now" | "random"> {
   /** Campaign contacts to plan in this call. Default 500. */
   limit?: number;
   /** Only this campaign. */
@@ -88,7 +90,7 @@ async function pause(trx: Transaction<Database>, cc: Cc, reason: string): Promis
 async function progressOf(trx: Transaction<Database>, cc: Cc, connected: boolean): Promise<SequenceProgress> {
   const last = await trx
     .selectFrom("send_queue")
-    .select(["sequence_step", "status", "updated_at"])
+    .select(["sequence_step", "status", "ended_at", "updated_at"])
     .where("campaign_contact_id", "=", cc.id)
     .orderBy("sequence_step", "desc")
     .limit(1)
@@ -97,24 +99,19 @@ async function progressOf(trx: Transaction<Database>, cc: Cc, connected: boolean
   let lastStepAt = cc.last_step_at ?? cc.added_at;
   if (last && (last.sequence_step ?? 0) > currentStep && ["failed", "skipped", "cancelled"].includes(last.status)) {
     currentStep = last.sequence_step ?? currentStep;
-    lastStepAt = last.updated_at;
+    // When the send path ended it, on the runner's clock (simulated in a sandbox run); `updated_at`,
+    // the database's wall clock, only for rows ended before `ended_at` existed.
+    lastStepAt = last.ended_at ?? last.updated_at;
   }
   return { currentStep, touches: cc.touches, replied: cc.replied, connected, lastStepAt };
 }
 
-/** Plans one due campaign contact inside its own transaction; returns what happened. */
-async function planOne(
-  trx: Transaction<Database>,
-  now: Date,
-  summary: PlanSummary,
-  cache: PlanCache,
-  campaignId?: string,
-): Promise<boolean> {
-  let q = trx
+/** The conditions that make a campaign contact due for planning (its campaign and offer active, no step on its way). */
+function dueContacts(db: Transaction<Database> | SendPathOptions["db"], now: Date, campaignId?: string) {
+  let q = db
     .selectFrom("campaign_contacts as cc")
     .innerJoin("campaigns as c", "c.id", "cc.campaign_id")
     .innerJoin("offers as o", "o.id", "c.offer_id")
-    .selectAll("cc")
     .where("c.status", "=", "active")
     // A paused, completed or killed offer plans nothing (see the claim's check).
     .where("o.status", "=", "active")
@@ -133,9 +130,34 @@ async function planOne(
       ),
     );
   if (campaignId) q = q.where("cc.campaign_id", "=", campaignId);
-  // Ordered by next_step_at alone, the order of its index, so the scan stops at the first free
-  // row; a tie-breaker on id would sort every due row first (all new contacts have NULL).
-  const cc = await q.orderBy("cc.next_step_at").limit(1).forUpdate("cc").skipLocked().executeTakeFirst();
+  return q;
+}
+
+/**
+ * Plans the next due campaign contact inside its own transaction; returns false when none is due
+ * (or every due one is held by another planner). The longest due goes first; ties (new contacts
+ * all have a NULL `next_step_at`) by the campaign contact's natural key (campaign, then the
+ * person's email and LinkedIn URL, set on insert) and only then the id, so which contacts a
+ * limited call plans does not depend on row ids. The due-step index holds that order, so the
+ * pick stops at the first free row instead of sorting every due contact.
+ */
+async function planOne(
+  trx: Transaction<Database>,
+  now: Date,
+  summary: PlanSummary,
+  cache: PlanCache,
+  random: RandomSource,
+  campaignId?: string,
+): Promise<boolean> {
+  const cc = await dueContacts(trx, now, campaignId)
+    .selectAll("cc")
+    .orderBy("cc.next_step_at")
+    .orderBy("cc.natural_key")
+    .orderBy("cc.id")
+    .limit(1)
+    .forUpdate("cc")
+    .skipLocked()
+    .executeTakeFirst();
   if (!cc) return false;
 
   let cached = cache.campaigns.get(cc.campaign_id);
@@ -193,8 +215,11 @@ async function planOne(
   const ids = campaignAccountIds(campaign);
   const accounts = ids.length ? await trx.selectFrom("accounts").selectAll().where("id", "in", ids).execute() : [];
   const usage = await readUsageMany(trx, accounts.map((a) => a.id), now);
+  // In natural order: the capacity-only fallback below takes the first account that fits.
+  accounts.sort((a, b) => (accountKey(a) < accountKey(b) ? -1 : accountKey(a) > accountKey(b) ? 1 : 0));
   const candidates: CandidateAccount[] = accounts.map((a) => ({
     id: a.id,
+    key: accountKey(a),
     type: a.type,
     rotation_set: a.rotation_set,
     limits: effectiveLimits(a),
@@ -205,7 +230,7 @@ async function planOne(
     notBefore: a.next_send_at,
   }));
   const sticky = type === "email" ? cc.email_account_id : cc.linkedin_account_id;
-  const choice = chooseAccount(candidates, { action, stickyAccountId: sticky, contactKey: cc.id, now });
+  const choice = chooseAccount(candidates, { action, stickyAccountId: sticky, contactKey: contactKey(contact), now });
   let accountId: string | undefined;
   if (choice.ok) {
     accountId = choice.accountId;
@@ -236,6 +261,10 @@ async function planOne(
       .orderBy(sql`campaign_id IS NULL`)
       .orderBy(sql`sequence_step IS NULL`)
       .orderBy("created_at")
+      // Templates written together share created_at (one transaction): then by name, as launch
+      // (`plannerTemplate`) picks.
+      .orderBy("name")
+      .orderBy("id")
       .execute();
     cache.templates.set(templateKey, templates);
   }
@@ -264,7 +293,8 @@ async function planOne(
 
   const window = windowFromCampaign(campaign);
   const earliest = plan.dueAt > now ? plan.dueAt : now;
-  const scheduledFor = jitteredSendTime(window, earliest, `${cc.id}:${step.step}`);
+  const naturalKey = sendKey(campaign, contact, step.step);
+  const scheduledFor = jitteredSendTime(window, earliest, random.stream(`send|${naturalKey}`));
   const queued = await trx
     .insertInto("send_queue")
     .values({
@@ -278,6 +308,7 @@ async function planOne(
       subject: rendered.message.subject,
       body: rendered.message.body,
       scheduled_for: scheduledFor,
+      natural_key: naturalKey,
     })
     .onConflict((oc) => oc.columns(["campaign_contact_id", "sequence_step"]).doNothing())
     .returning("id")
@@ -331,9 +362,10 @@ export async function planDue(options: PlanOptions): Promise<PlanSummary> {
   const now = (options.now ?? (() => new Date()))();
   const summary: PlanSummary = { planned: 0, waiting: {}, skipped: {}, done: {}, paused: {} };
   const limit = options.limit ?? 500;
+  const random = options.random ?? systemRandomSource();
   const cache = newCache();
   for (let i = 0; i < limit; i++) {
-    const more = await options.db.transaction().execute((trx) => planOne(trx, now, summary, cache, options.campaignId));
+    const more = await options.db.transaction().execute((trx) => planOne(trx, now, summary, cache, random, options.campaignId));
     if (!more) break;
   }
   return summary;

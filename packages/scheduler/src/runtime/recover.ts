@@ -8,7 +8,7 @@ import { jsonb, type Database } from "@offerlab/db";
 import { sql, type Selectable, type Transaction } from "kysely";
 import { reconcileDelayMs } from "../engine/jitter.js";
 import { loadContext, loadPerson, lockPersonRows, personKeys, type QueueRow, type SendContext } from "./context.js";
-import { closeAttempt, replyStops, resolveOptions, type Resolved } from "./dispatch.js";
+import { closeAttempt, replyStops, resolveOptions, rowKey, type Resolved } from "./dispatch.js";
 import { lockAccount, releaseQuota } from "./quota.js";
 import { recordSent } from "./record.js";
 import { RunnerCrash, type SendPathOptions } from "./types.js";
@@ -196,15 +196,16 @@ export async function reconcileUnknown(options: SendPathOptions & ReconcileOptio
   );
   if (dueCount === 0) return summary;
   // The most overdue first, at most `perAccount` of each account.
+  // Ties (attempts of one tick share its start) go by the rows' natural keys, as in the claim.
   const picked = await sql<{ id: string }>`
     SELECT id FROM (
-      SELECT id, next_check_at, started_at,
-             row_number() OVER (PARTITION BY account_id ORDER BY coalesce(next_check_at, started_at), id) AS rn
-      FROM send_attempts
-      WHERE status = 'unknown' AND (next_check_at IS NULL OR next_check_at <= ${passNow}::timestamptz)
+      SELECT a.id, coalesce(a.next_check_at, a.started_at) AS due_at, q.natural_key,
+             row_number() OVER (PARTITION BY a.account_id ORDER BY coalesce(a.next_check_at, a.started_at), q.natural_key, a.id) AS rn
+      FROM send_attempts a JOIN send_queue q ON q.id = a.send_queue_id
+      WHERE a.status = 'unknown' AND (a.next_check_at IS NULL OR a.next_check_at <= ${passNow}::timestamptz)
     ) due
     WHERE rn <= ${perAccount}
-    ORDER BY coalesce(next_check_at, started_at), id
+    ORDER BY due_at, natural_key, id
     LIMIT ${limit}`.execute(o.db);
   const ids = picked.rows.map((r) => r.id);
   const attempts = ids.length ? await o.db.selectFrom("send_attempts").selectAll().where("id", "in", ids).execute() : [];
@@ -216,11 +217,14 @@ export async function reconcileUnknown(options: SendPathOptions & ReconcileOptio
     if (throttled.has(a.account_id) || (asked > 0 && performance.now() - started >= budgetMs)) continue;
     const now = o.now();
     const checks = a.reconcile_checks + 1;
+    const row = await o.db.selectFrom("send_queue").selectAll().where("id", "=", a.send_queue_id).executeTakeFirstOrThrow();
+    const ctx = await loadContext(o.db, row);
+    const key = backoffKey(ctx, a);
     // Take the check: moving the due time forward first means another runner's pass skips this
     // attempt, and a runner that dies mid-check leaves it for the back-off instead of a hot loop.
     const taken = await o.db
       .updateTable("send_attempts")
-      .set({ next_check_at: new Date(now.getTime() + reconcileDelayMs(checks, a.id)) })
+      .set({ next_check_at: new Date(now.getTime() + reconcileDelayMs(checks, o.random.stream(`${key}|${checks}`))) })
       .where("id", "=", a.id)
       .where("status", "=", "unknown")
       .where((eb) => eb.or([eb("next_check_at", "is", null), eb("next_check_at", "<=", now)]))
@@ -228,13 +232,11 @@ export async function reconcileUnknown(options: SendPathOptions & ReconcileOptio
       .executeTakeFirst();
     if (!taken) continue;
     asked++;
-    const row = await o.db.selectFrom("send_queue").selectAll().where("id", "=", a.send_queue_id).executeTakeFirstOrThrow();
-    const ctx = await loadContext(o.db, row);
     const check = await checkOne(o, reconciler, a, ctx);
     const at = o.now();
     if (check.kind === "unreachable") {
       if (check.rateLimited) throttled.add(a.account_id);
-      await postpone(o, a, checks, at, check.reason, check.retryAfterMs);
+      await postpone(o, a, key, checks, at, check.reason, check.retryAfterMs);
       summary.cannotTell++;
       continue;
     }
@@ -252,11 +254,11 @@ export async function reconcileUnknown(options: SendPathOptions & ReconcileOptio
       });
       if (ok) summary.sent++;
     } else if (result.outcome === "not_sent") {
-      if (await settleNotSent(o, a, row, result.evidence)) summary.notSent++;
+      if (await settleNotSent(o, a, row, result.evidence, at)) summary.notSent++;
     } else if (at.getTime() - a.started_at.getTime() >= undeterminedAfterMs) {
       if (await settleUndetermined(o, a, ctx, `${result.reason} (after ${checks} checks)`, at)) summary.undetermined++;
     } else {
-      await postpone(o, a, checks, at, result.reason, result.retryAfterMs);
+      await postpone(o, a, key, checks, at, result.reason, result.retryAfterMs);
       summary.cannotTell++;
     }
   }
@@ -319,9 +321,17 @@ async function checkOne(o: Resolved, reconciler: SendReconciler, a: SendAttemptR
   }
 }
 
+/**
+ * The name of an attempt's back-off draws: the send's natural key and when the attempt started
+ * (on the runner's clock), never the attempt's database id.
+ */
+function backoffKey(ctx: SendContext, a: SendAttemptRow): string {
+  return `reconcile|${rowKey(ctx)}|${a.started_at.toISOString()}`;
+}
+
 /** Counts a check that settled nothing and sets the next one on the back-off (or later, when the provider says so). */
-async function postpone(o: Resolved, a: SendAttemptRow, checks: number, now: Date, reason: string, retryAfterMs?: number): Promise<void> {
-  const delay = Math.max(reconcileDelayMs(checks, a.id), Math.min(retryAfterMs ?? 0, MAX_HINT_MS));
+async function postpone(o: Resolved, a: SendAttemptRow, key: string, checks: number, now: Date, reason: string, retryAfterMs?: number): Promise<void> {
+  const delay = Math.max(reconcileDelayMs(checks, o.random.stream(`${key}|${checks}`)), Math.min(retryAfterMs ?? 0, MAX_HINT_MS));
   await o.db
     .updateTable("send_attempts")
     .set((eb) => ({ reconcile_checks: eb("reconcile_checks", "+", 1), reconcile_note: reason, next_check_at: new Date(now.getTime() + delay) }))
@@ -331,10 +341,10 @@ async function postpone(o: Resolved, a: SendAttemptRow, checks: number, now: Dat
 }
 
 /** The provider proved nothing happened: the quota is given back and the row may be sent again (or fails after max_attempts). */
-async function settleNotSent(o: Resolved, a: SendAttemptRow, row: QueueRow, evidence: string): Promise<boolean> {
+async function settleNotSent(o: Resolved, a: SendAttemptRow, row: QueueRow, evidence: string, now: Date): Promise<boolean> {
   return o.db.transaction().execute(async (trx) => {
     await lockAccount(trx, a.account_id);
-    if (!(await closeAttempt(trx, a.id, "not_sent", "reconciled", evidence))) return false;
+    if (!(await closeAttempt(trx, a.id, "not_sent", "reconciled", evidence, now))) return false;
     await releaseQuota(trx, { accountId: a.account_id, action: a.action_type as MessageActionType, usageDay: a.usage_day, usageHour: a.usage_hour });
     const exhausted = row.attempts >= row.max_attempts;
     await trx
@@ -344,6 +354,7 @@ async function settleNotSent(o: Resolved, a: SendAttemptRow, row: QueueRow, evid
         current_attempt_id: null,
         defer_reason: exhausted ? "max_attempts" : "reconciled_not_sent",
         last_error: `reconciled: not sent (${evidence})`,
+        ended_at: exhausted ? now : null,
       })
       .where("id", "=", row.id)
       .where("status", "=", "processing")
@@ -363,7 +374,7 @@ async function settleUndetermined(o: Resolved, a: SendAttemptRow, ctx: SendConte
   return o.db.transaction().execute(async (trx) => {
     await lockAccount(trx, a.account_id);
     // The error that made the outcome unknown stays; the reconciler's last word goes in the note.
-    if (!(await closeAttempt(trx, a.id, "undetermined", a.error_kind, a.error_message))) return false;
+    if (!(await closeAttempt(trx, a.id, "undetermined", a.error_kind, a.error_message, now))) return false;
     await trx
       .updateTable("send_attempts")
       .set((eb) => ({ reconcile_checks: eb("reconcile_checks", "+", 1), reconcile_note: reason, next_check_at: null, finished_at: now }))
@@ -372,7 +383,7 @@ async function settleUndetermined(o: Resolved, a: SendAttemptRow, ctx: SendConte
     const message = `outcome unknown: the provider could not tell whether it was sent (${reason}); never resent`;
     await trx
       .updateTable("send_queue")
-      .set({ status: "failed", defer_reason: "outcome_unknown", last_error: message, current_attempt_id: null })
+      .set({ status: "failed", defer_reason: "outcome_unknown", last_error: message, current_attempt_id: null, ended_at: now })
       .where("id", "=", row.id)
       .where("status", "=", "processing")
       .execute();
@@ -386,6 +397,7 @@ async function settleUndetermined(o: Resolved, a: SendAttemptRow, ctx: SendConte
         account_id: a.account_id,
         event_type: "failed",
         event_data: jsonb({ reason: "outcome_unknown", attempt_id: a.id, message, at: now.toISOString() }),
+        created_at: now,
       })
       .execute();
     return true;
@@ -457,14 +469,14 @@ export async function lockStopScope(
  */
 export async function cancelUnsentSends(
   trx: Transaction<Database>,
-  scope: { contactIds: string[]; campaignId: string | null; reason: string; note: string },
+  scope: { contactIds: string[]; campaignId: string | null; reason: string; note: string; at: Date },
 ): Promise<{ cancelled: string[] }> {
   if (scope.contactIds.length === 0) return { cancelled: [] };
   // Pending rows first: a claim in progress holds its row, so this waits for it to commit, and the
   // look for claimed attempts below (a new statement, a new snapshot) then sees its attempt.
   let pendingQ = trx
     .updateTable("send_queue")
-    .set({ status: "cancelled", defer_reason: scope.reason })
+    .set({ status: "cancelled", defer_reason: scope.reason, ended_at: scope.at })
     .where("contact_id", "in", scope.contactIds)
     .where("status", "in", ["pending", "scheduled"]);
   if (scope.campaignId) pendingQ = pendingQ.where("campaign_id", "=", scope.campaignId);
@@ -482,9 +494,9 @@ export async function cancelUnsentSends(
     // Usually held already (lockStopScope). A claim made since is the account's only send in
     // flight and its runner holds nothing until its fenced "mark sending", so waiting here is safe.
     await lockAccount(trx, a.account_id);
-    if (await closeAttempt(trx, a.id, "cancelled", scope.reason, scope.note)) {
+    if (await closeAttempt(trx, a.id, "cancelled", scope.reason, scope.note, scope.at)) {
       await releaseQuota(trx, { accountId: a.account_id, action: a.action_type as MessageActionType, usageDay: a.usage_day, usageHour: a.usage_hour });
-      await trx.updateTable("send_queue").set({ status: "cancelled", defer_reason: scope.reason, current_attempt_id: null }).where("id", "=", a.send_queue_id).execute();
+      await trx.updateTable("send_queue").set({ status: "cancelled", defer_reason: scope.reason, current_attempt_id: null, ended_at: scope.at }).where("id", "=", a.send_queue_id).execute();
       cancelled.push(a.send_queue_id);
     }
   }
@@ -525,7 +537,7 @@ export async function recordReplyIn(
       .set({ replied: true, status: "replied", reply_sentiment: input.sentiment ?? null, completed_at: now, next_step_at: null, stop_reason: "replied" })
       .where("id", "=", cc.id)
       .execute();
-    ({ cancelled } = await cancelUnsentSends(trx, { contactIds: [cc.contact_id], campaignId: cc.campaign_id, reason: "replied", note: "a reply arrived before the call" }));
+    ({ cancelled } = await cancelUnsentSends(trx, { contactIds: [cc.contact_id], campaignId: cc.campaign_id, reason: "replied", note: "a reply arrived before the call", at: now }));
   } else {
     // `stop_on_reply: false`: the reply is recorded everywhere, and the sequence goes on.
     await trx.updateTable("campaign_contacts").set({ replied: true, reply_sentiment: input.sentiment ?? null }).where("id", "=", cc.id).execute();

@@ -1,6 +1,7 @@
 import type { Database } from "@offerlab/db";
 import type { EmailSender, LinkedInSender, SendReconciler } from "@offerlab/provider-kit";
 import type { Kysely } from "kysely";
+import type { RandomSource } from "../engine/random.js";
 
 /** The provider capabilities the send path needs, reached only through the kit's interfaces. */
 export interface Senders {
@@ -29,9 +30,15 @@ export interface SendPathOptions {
   providerTimeoutMs?: number;
   /**
    * Minimum randomised gap between two sends of one account, in ms: each send pushes the
-   * account's `next_send_at` forward by a seeded value in [min, max]. Default 90–300 s.
+   * account's `next_send_at` forward by a value drawn from `random` in [min, max]. Default 90–300 s.
    */
   accountGapMs?: { min: number; max: number };
+  /**
+   * Where the send path's random draws come from (account gaps, a reopening window's jitter, the
+   * reconciler's back-off), each named by natural keys. Default: `systemRandomSource()`, random
+   * per process; the sandbox and tests pass `seededRandomSource(seed)` so that runs replay.
+   */
+  random?: RandomSource;
   /** How long a `limited` account cools down when the provider gave no Retry-After. Default 1 h. */
   defaultCooldownMs?: number;
   /** Test hook: called at each crash point; throwing `RunnerCrash` simulates the process dying. */
