@@ -107,7 +107,9 @@ account), the gap between two sends of an account, its daily limit per action an
 limit, counted from what it already sent today — at the cron's minute ticks. A send that will not
 go out today says why ("not today: daily limit used"), or "never" when the send path will skip
 it. It is a prediction of the queue as it stands: later plans, replies and provider refusals can
-change it.
+change it, and the gap an account keeps between two sends is a fresh random draw in each runner
+(90–300 s), so after an account's first send the times are within a few minutes; the caps, the
+window and the order are as predicted.
 `,
     )
     .action(async (o: { limit?: string; json?: boolean }) => {

@@ -11,13 +11,15 @@
  * share limits):
  * - the cron claims due rows at its ticks (every `tickMs`, by default every minute like the
  *   default `OFFERLAB_CRON_SCHEDULE`), one row of an account at a time, ordered by priority,
- *   `scheduled_for` and id, as the claim does;
+ *   `scheduled_for` and the row's natural key (then id), as the claim does;
  * - each claim asks `decide` (the send path's own judgement of the row at that instant: campaign,
  *   contact, eligibility, window, account): a deferral moves the row to the time it names (for a
  *   closed window, the jittered opening the send path would write), a skip means it is never sent;
  * - the gap between two sends of an account is the send path's own draw for that account and row
- *   (`accountGapMs`), starting from the account's `next_send_at`; a row due while the account
- *   keeps its gap waits for the gap's end, as the claim defers it;
+ *   (`gap`, from the runners' random source: exact when it is the same source, as with a seeded
+ *   one; a prediction from another process of a production runner draws other gaps within the
+ *   same bounds), starting from the account's `next_send_at`; a row due while the account keeps
+ *   its gap waits for the gap's end, as the claim defers it;
  * - the daily limit of the action (per UTC day; messages and InMails share one) and the hourly
  *   limit (per UTC hour, every action) are counted from what the account used already today and
  *   this hour; a row over a limit waits for the next UTC day or hour.
@@ -38,6 +40,8 @@ export interface QueuedSend {
   priority: number;
   /** `send_queue.scheduled_for`: when it may go. */
   scheduledFor: Date;
+  /** `send_queue.natural_key`: the claim's tie-breaker before the id. Default: none (the id decides). */
+  naturalKey?: string | null;
 }
 
 /** An account of the queued rows, as it stands now. */
@@ -67,6 +71,11 @@ export interface PredictSendTimesOptions {
   decide: (rowId: string, at: Date) => SendDecision;
   /** The gap between two sends of an account, in ms, as the send path draws it. Default 90–300 s (its default). */
   gapMs?: { min: number; max: number };
+  /**
+   * The send path's draw of the gap after a row is sent, in ms, within `gapMs` (the runtime names
+   * it as the claim does). Default: a draw named by the account and row ids.
+   */
+  gap?: (rowId: string) => number;
   /** How often the cron claims due rows, in ms; 0 for "at once". Default 60 000 (every minute). */
   tickMs?: number;
 }
@@ -142,7 +151,7 @@ export function predictSendTimes(options: PredictSendTimesOptions): Map<string, 
       let pick: Pending | undefined;
       for (const p of pending) {
         if (p.sf > t) continue;
-        if (!pick || p.row.priority < pick.row.priority || (p.row.priority === pick.row.priority && (p.sf < pick.sf || (p.sf === pick.sf && p.row.id < pick.row.id)))) pick = p;
+        if (!pick || p.row.priority < pick.row.priority || (p.row.priority === pick.row.priority && (p.sf < pick.sf || (p.sf === pick.sf && claimTie(p.row, pick.row) < 0)))) pick = p;
       }
       if (!pick) break; // unreachable: the earliest row is due at t
       const d = options.decide(pick.row.id, new Date(t));
@@ -180,9 +189,22 @@ export function predictSendTimes(options: PredictSendTimesOptions): Map<string, 
       pick.out.at = new Date(t);
       pick.out.reason = null;
       pending.splice(pending.indexOf(pick), 1);
-      free = t + (gap.max > 0 ? accountGapMs(`${accountId}:${pick.row.id}`, { minSeconds: gap.min / 1000, maxSeconds: gap.max / 1000 }) : 0);
+      free = t + (gap.max <= 0 ? 0 : options.gap ? options.gap(pick.row.id) : accountGapMs(`${accountId}:${pick.row.id}`, { minSeconds: gap.min / 1000, maxSeconds: gap.max / 1000 }));
     }
     for (const p of pending) p.out.reason ??= "not_due";
   }
   return result;
+}
+
+/** The claim's order among rows of one priority and time: the natural key (NULLs last, as PostgreSQL sorts), then the id. */
+function claimTie(a: QueuedSend, b: QueuedSend): number {
+  const ka = a.naturalKey ?? null;
+  const kb = b.naturalKey ?? null;
+  if (ka !== kb) {
+    if (ka === null) return 1;
+    if (kb === null) return -1;
+    if (ka < kb) return -1;
+    if (ka > kb) return 1;
+  }
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }

@@ -6,8 +6,10 @@
 import type { Database } from "@offerlab/db";
 import { sql, type Kysely, type Transaction } from "kysely";
 import { effectiveLimits, predictSendTimes, type PredictedSend, type SendDecision } from "../engine/index.js";
-import { loadContexts } from "./context.js";
-import { decide } from "./dispatch.js";
+import { accountGapMs } from "../engine/jitter.js";
+import { systemRandomSource, type RandomSource } from "../engine/random.js";
+import { accountKey, loadContexts } from "./context.js";
+import { decide, rowKey } from "./dispatch.js";
 import { readUsageMany } from "./quota.js";
 
 export interface TodaysSendsOptions {
@@ -19,6 +21,12 @@ export interface TodaysSendsOptions {
   accountGapMs?: { min: number; max: number };
   /** How often the cron claims due rows, in ms. Default 60 000 (the default schedule, every minute). */
   tickMs?: number;
+  /**
+   * The runners' random source (their `random` option): the gaps and reopening jitter are the
+   * same draws the runners make only with the same source (a seeded one). Default: this
+   * process's, so against production runners the gaps are other draws within the same bounds.
+   */
+  random?: RandomSource;
 }
 
 export interface TodaysSends {
@@ -48,16 +56,23 @@ export async function predictTodaysSends(db: Kysely<Database> | Transaction<Data
   const contexts = await loadContexts(db, rows);
   const accounts = new Map([...contexts.values()].flatMap((c) => (c.account ? [[c.account.id, c.account] as const] : [])));
   const usage = await readUsageMany(db, [...accounts.keys()], now);
+  const random = options.random ?? systemRandomSource();
+  const gapMs = options.accountGapMs ?? { min: 90_000, max: 300_000 };
   const sends = predictSendTimes({
-    rows: rows.filter((r) => contexts.has(r.id)).map((r) => ({ id: r.id, accountId: r.account_id, priority: r.priority, scheduledFor: r.scheduled_for })),
+    rows: rows.filter((r) => contexts.has(r.id)).map((r) => ({ id: r.id, accountId: r.account_id, priority: r.priority, scheduledFor: r.scheduled_for, naturalKey: r.natural_key })),
     accounts: [...accounts.values()].map((a) => ({ id: a.id, usage: usage.get(a.id)!, nextSendAt: a.next_send_at, unrampedLimits: effectiveLimits({ ...a, warming_week: 0 }) })),
     now,
     until: day.end,
     decide: (rowId, at): SendDecision => {
-      const d = decide(contexts.get(rowId)!, at);
+      const d = decide(contexts.get(rowId)!, at, random);
       return d.kind === "skip" ? { kind: "skip", reason: d.reason } : d;
     },
-    ...(options.accountGapMs ? { gapMs: options.accountGapMs } : {}),
+    gapMs,
+    // The claim's own draw: the same stream name (account and row by their natural keys).
+    gap: (rowId) => {
+      const ctx = contexts.get(rowId)!;
+      return accountGapMs(random.stream(`gap|${accountKey(ctx.account!)}|${rowKey(ctx)}`), { minSeconds: gapMs.min / 1000, maxSeconds: gapMs.max / 1000 });
+    },
     ...(options.tickMs !== undefined ? { tickMs: options.tickMs } : {}),
   });
   return { day, sends };

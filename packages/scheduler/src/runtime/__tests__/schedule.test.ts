@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { testEngines } from "@offerlab/db/testing";
 import { loadContext, loadContexts } from "../context.js";
 import { dispatchDue } from "../dispatch.js";
+import { seededRandomSource } from "../../engine/random.js";
 import { predictTodaysSends } from "../schedule.js";
 import { mswServer, seedWorld, type World } from "./world.js";
 
@@ -37,7 +38,9 @@ describe.each(testEngines())("today's sends predicted on %s", (engine) => {
     const dnc = await db.selectFrom("send_queue").select(["id", "contact_id"]).where("id", "=", w.queueIds[3]!).executeTakeFirstOrThrow();
     await db.updateTable("contacts").set({ global_status: "do_not_contact" }).where("id", "=", dnc.contact_id).execute();
 
-    const { sends } = await predictTodaysSends(db, { now: start, until: endOfDay });
+    // The runners' random source (their gaps and jitter), shared with the prediction.
+    const random = seededRandomSource("schedule");
+    const { sends } = await predictTodaysSends(db, { now: start, until: endOfDay, random });
     expect(sends.size).toBe(12);
     const going = [...sends.values()].filter((s) => s.at !== null).sort((a, b) => a.at!.getTime() - b.at!.getTime());
     // Two in the 09:00 hour, two in the 10:00 hour before the window closes at 10:30; the fifth of
@@ -52,7 +55,7 @@ describe.each(testEngines())("today's sends predicted on %s", (engine) => {
     let now = new Date(Math.ceil(start.getTime() / MINUTE) * MINUTE);
     while (now < endOfDay) {
       w.clock.set(now);
-      await dispatchDue({ db, senders: w.senders, now: () => w!.clock.now });
+      await dispatchDue({ db, senders: w.senders, now: () => w!.clock.now, random });
       const next = await db.selectFrom("send_queue").select(sql<Date | null>`min(scheduled_for)`.as("at")).where("status", "in", ["pending", "scheduled"]).executeTakeFirstOrThrow();
       if (!next.at) break;
       // Ticks with nothing due change nothing: go to the next one that has work.
