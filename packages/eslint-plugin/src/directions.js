@@ -6,13 +6,17 @@
  *   core  <-  provider-kit  <-  providers/*  <-  sandbox, apps
  *   core  <-  copy  <-  scheduler, pipeline, apps
  *   core, db, provider-kit, copy  <-  pipeline  <-  apps
+ *   logger  <-  apps          (pino with redaction; imports nothing of ours)
  */
 
-/** @typedef {"core"|"db"|"provider-kit"|"provider"|"scheduler"|"copy"|"pipeline"|"sandbox"|"app"|"tooling"} Layer */
+/** @typedef {"core"|"logger"|"db"|"provider-kit"|"provider"|"scheduler"|"copy"|"pipeline"|"sandbox"|"app"|"tooling"} Layer */
 
 /** @type {Record<Layer, Layer[]>} */
 export const allowedImports = {
   core: [],
+  // The apps' structured logs: a package (not one app exporting it to the others) so that the
+  // webhook server and the runner share it without depending on each other.
+  logger: [],
   db: ["core"],
   "provider-kit": ["core"],
   provider: ["core", "provider-kit"],
@@ -20,7 +24,7 @@ export const allowedImports = {
   scheduler: ["core", "db", "copy", "provider-kit"],
   pipeline: ["core", "db", "provider-kit", "copy"],
   sandbox: ["core", "provider-kit", "provider"],
-  app: ["core", "db", "provider-kit", "provider", "copy", "scheduler", "pipeline", "sandbox", "app"],
+  app: ["core", "logger", "db", "provider-kit", "provider", "copy", "scheduler", "pipeline", "sandbox", "app"],
   tooling: [],
 };
 
