@@ -1,14 +1,13 @@
 /**
  * @offerlab/core — the domain: enums, zod schemas for every row and JSONB document, and the pure
- * rules (normalisation, slugs) the rest of offerlab builds on, and the seeded random generator and
- * stable hashes every package draws from. No I/O.
+ * rules (normalisation, slugs) the rest of offerlab builds on. No I/O.
  */
 export * from "./enums.js";
 export * from "./validation.js";
 export * from "./tables.generated.js";
 export * from "./normalize.js";
+export * from "./random.js";
 export * from "./slug.js";
 export * from "./documents.js";
 export * from "./lifecycle.js";
 export * from "./campaign-defaults.js";
-export * from "./random.js";
