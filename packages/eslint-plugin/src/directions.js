@@ -1,5 +1,5 @@
 /**
- * The import directions of DESIGN.md, as data. A package may import only the workspace packages
+ * The import directions of docs/architecture.md, as data. A package may import only the workspace packages
  * listed for its layer; anything else, and any import of an app from a package, is an error.
  *
  *   core  <-  db  <-  scheduler  <-  apps
@@ -100,5 +100,5 @@ export function violation(filename, specifier) {
   if (from === "provider" && target === "provider") return undefined;
   if (allowedImports[from].includes(target)) return undefined;
   if (target === "app") return `packages never import apps (imported "${specifier}")`;
-  return `${from} may not import ${target} ("${specifier}"); allowed: ${allowedImports[from].join(", ") || "nothing of ours"} (see DESIGN.md, Directions)`;
+  return `${from} may not import ${target} ("${specifier}"); allowed: ${allowedImports[from].join(", ") || "nothing of ours"} (see docs/architecture.md, Import directions)`;
 }

@@ -12,7 +12,7 @@ async function lint(file, code) {
   return result.messages.filter((m) => m.ruleId === "@offerlab/import-directions").map((m) => m.message);
 }
 
-describe("import directions (DESIGN.md)", () => {
+describe("import directions (docs/architecture.md)", () => {
   it("lets each layer import what the arrows allow", () => {
     expect(violation("packages/db/src/x.ts", "@offerlab/core")).toBeUndefined();
     expect(violation("packages/providers/exa/src/x.ts", "@offerlab/provider-kit")).toBeUndefined();
