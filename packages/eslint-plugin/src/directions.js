@@ -2,11 +2,11 @@
  * The import directions of docs/architecture.md, as data. A package may import only the workspace packages
  * listed for its layer; anything else, and any import of an app from a package, is an error.
  *
+ *   logger  <-  apps          (pino with redaction; imports nothing of ours)
  *   core  <-  db  <-  scheduler  <-  apps
  *   core  <-  provider-kit  <-  providers/*  <-  sandbox, apps
  *   core  <-  copy  <-  scheduler, pipeline, apps
  *   core, db, provider-kit, copy  <-  pipeline  <-  apps
- *   logger  <-  apps          (pino with redaction; imports nothing of ours)
  */
 
 /** @typedef {"core"|"logger"|"db"|"provider-kit"|"provider"|"scheduler"|"copy"|"pipeline"|"sandbox"|"app"|"tooling"} Layer */
