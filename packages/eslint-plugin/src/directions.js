@@ -1,6 +1,7 @@
 /**
- * The import directions of docs/architecture.md, as data. A package may import only the workspace packages
- * listed for its layer; anything else, and any import of an app from a package, is an error.
+ * The import directions of docs/architecture.md, as data. A package may import only the workspace
+ * packages listed for its layer; anything else, and any import of an app from a package, is an
+ * error.
  *
  *   logger  <-  apps          (pino with redaction; imports nothing of ours)
  *   core  <-  db  <-  scheduler  <-  apps
