@@ -18,3 +18,6 @@ export {
   runInboxContract,
 } from "./testing-contracts.js";
 export type { ContractFault, ContractSetup } from "./testing-contracts.js";
+
+export { createFaultSwitch, matchRequestPrefix } from "./testing-faults.js";
+export type { ArmedFault, FaultControls, FaultOptions, FaultSwitch, FaultSwitchOptions } from "./testing-faults.js";
