@@ -3,6 +3,7 @@
  * `@offerlab/provider-kit`'s `defineVendor` and docs/contributing/add-a-vendor.md).
  */
 import { defineVendor } from "@offerlab/provider-kit";
+import { FIRECRAWL_DEFAULT_BASE_URL } from "./firecrawl-api.js";
 import { createFirecrawl } from "./firecrawl-provider.js";
 import { FIRECRAWL_SOURCE_TOOL } from "./firecrawl-transform.js";
 
@@ -12,7 +13,7 @@ export const firecrawlVendor = defineVendor({
   summary: "page scraping, site crawls and site maps",
   env: [
     { name: "FIRECRAWL_API_KEY", option: "apiKey", required: true, description: "API key: the real adapter runs only when it is set." },
-    { name: "FIRECRAWL_BASE_URL", option: "baseUrl", required: false, description: "Where the API is (a proxy); default https://api.firecrawl.dev." },
+    { name: "FIRECRAWL_BASE_URL", option: "baseUrl", required: false, description: `Where the API is (a proxy); default ${FIRECRAWL_DEFAULT_BASE_URL}.` },
   ],
   capabilities: ["pageScraper"],
   tools: [FIRECRAWL_SOURCE_TOOL],

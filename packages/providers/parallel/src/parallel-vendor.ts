@@ -3,6 +3,7 @@
  * `@offerlab/provider-kit`'s `defineVendor` and docs/contributing/add-a-vendor.md).
  */
 import { defineVendor } from "@offerlab/provider-kit";
+import { PARALLEL_DEFAULT_BASE_URL } from "./parallel-api.js";
 import { createParallel, PARALLEL_COMPANIES_TOOL, PARALLEL_PEOPLE_TOOL } from "./parallel-provider.js";
 
 export const parallelVendor = defineVendor({
@@ -11,7 +12,7 @@ export const parallelVendor = defineVendor({
   summary: "company and people discovery",
   env: [
     { name: "PARALLEL_API_KEY", option: "apiKey", required: true, description: "API key: the real adapter runs only when it is set." },
-    { name: "PARALLEL_BASE_URL", option: "baseUrl", required: false, description: "Where the API is (a proxy); default https://api.parallel.ai." },
+    { name: "PARALLEL_BASE_URL", option: "baseUrl", required: false, description: `Where the API is (a proxy); default ${PARALLEL_DEFAULT_BASE_URL}.` },
   ],
   capabilities: ["companySearch", "peopleSearch"],
   tools: [PARALLEL_COMPANIES_TOOL, PARALLEL_PEOPLE_TOOL],

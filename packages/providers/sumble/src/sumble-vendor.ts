@@ -3,6 +3,7 @@
  * `@offerlab/provider-kit`'s `defineVendor` and docs/contributing/add-a-vendor.md).
  */
 import { defineVendor } from "@offerlab/provider-kit";
+import { SUMBLE_DEFAULT_BASE_URL } from "./sumble-api.js";
 import { createSumble } from "./sumble-provider.js";
 import { SUMBLE_SOURCE_TOOL } from "./sumble-transform.js";
 
@@ -12,7 +13,7 @@ export const sumbleVendor = defineVendor({
   summary: "organisation enrichment and people search",
   env: [
     { name: "SUMBLE_API_KEY", option: "apiKey", required: true, description: "API key: the real adapter runs only when it is set." },
-    { name: "SUMBLE_BASE_URL", option: "baseUrl", required: false, description: "Where the API is (a proxy); default https://api.sumble.com." },
+    { name: "SUMBLE_BASE_URL", option: "baseUrl", required: false, description: `Where the API is (a proxy); default ${SUMBLE_DEFAULT_BASE_URL}.` },
   ],
   capabilities: ["companyEnricher", "peopleSearch"],
   tools: [SUMBLE_SOURCE_TOOL],
