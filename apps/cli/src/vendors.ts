@@ -9,6 +9,8 @@
  * It lives in the app because only apps (and the sandbox) may import vendor packages; the
  * pipeline gets the capability map and the adapters as data.
  */
+import type { CapabilityMap, PipelineCapability } from "@offerlab/pipeline";
+import { pipelineCapabilities } from "@offerlab/pipeline";
 import { capabilityLabels, capabilityMap, type CapabilityName } from "@offerlab/provider-kit";
 import { exaVendor } from "@offerlab/provider-exa";
 import { firecrawlVendor } from "@offerlab/provider-firecrawl";
@@ -38,11 +40,11 @@ export function vendorDescriptor<V extends Vendor>(vendor: V): Extract<AnyVendor
   return d as Extract<AnyVendor, { name: V }>;
 }
 
-/** The capabilities the pipeline commands choose vendors for. */
-export const PIPELINE_CAPABILITIES = ["companySearch", "peopleSearch", "emailFinder", "emailVerifier", "pageScraper"] as const;
-export type Capability = (typeof PIPELINE_CAPABILITIES)[number];
+/** The capabilities the pipeline commands choose vendors for: those the pipeline's steps use. */
+export const PIPELINE_CAPABILITIES = Object.keys(pipelineCapabilities) as PipelineCapability[];
+export type Capability = PipelineCapability;
 
-const byCapability = capabilityMap(VENDOR_LIST, PIPELINE_CAPABILITIES);
+const byCapability: CapabilityMap = capabilityMap(VENDOR_LIST, PIPELINE_CAPABILITIES);
 /** Which vendors can do what, in the default order of use: derived from the descriptors. */
 export const CAPABLE = Object.fromEntries(PIPELINE_CAPABILITIES.map((c) => [c, { vendors: byCapability[c], what: capabilityLabels[c] }])) as unknown as {
   readonly [C in Capability]: { readonly vendors: readonly VendorsWith<C>[]; readonly what: string };
