@@ -4,6 +4,9 @@
  * migrations seed it (usage of a tool without a row fails at run time with "unknown tool"), and
  * the `.env.example` that `offerlab init` writes.
  */
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { createTestDb, testEngines } from "@offerlab/db/testing";
 import { defineVendor, implementsCapability, type CapabilityName, type UsageEvent, type VendorDescriptor } from "@offerlab/provider-kit";
 import { createLeadMagic } from "@offerlab/provider-leadmagic";
@@ -13,6 +16,7 @@ import { INIT_FILES } from "./commands/init.js";
 import { CAPABLE, VENDOR_ENV, VENDOR_LIST, VENDORS, vendorEnvExample } from "./vendors.js";
 
 const world = createSandbox({ seed: "vendors-test", env: {} });
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 
 describe("the vendor list", () => {
   it("names each vendor once, and each descriptor builds an adapter that names itself the same", () => {
@@ -22,6 +26,13 @@ describe("the vendor list", () => {
       expect(d.env[0]).toMatchObject({ option: "apiKey", required: true });
       expect(d.tools.length).toBeGreaterThan(0);
     }
+  });
+
+  it("holds every vendor package of packages/providers, each a dependency of the CLI", () => {
+    const dirs = fs.readdirSync(path.join(repo, "packages/providers")).filter((d) => fs.existsSync(path.join(repo, "packages/providers", d, "package.json")));
+    expect([...VENDORS].sort()).toEqual(dirs.sort());
+    const cli = JSON.parse(fs.readFileSync(path.join(repo, "apps/cli/package.json"), "utf8")) as { dependencies: Record<string, string> };
+    for (const v of VENDORS) expect(cli.dependencies).toHaveProperty(`@offerlab/provider-${v}`);
   });
 
   it("derives the capability map the pipeline commands choose from, in the list's order", () => {
