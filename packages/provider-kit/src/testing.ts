@@ -1,5 +1,7 @@
 /**
- * @offerlab/provider-kit/testing — for adapter tests only (needs `msw` and `vitest`).
+ * @offerlab/provider-kit/testing — for adapter tests only (needs `msw` and `vitest`). The fault
+ * switch the vendors' MSW fakes use at run time is also at `@offerlab/provider-kit/testing/faults`,
+ * which needs neither.
  */
 export { createMswServer, setupMswServer, createRequestRecorder, formValues } from "./testing-msw.js";
 export type { MswTestServer, RequestRecorder, RecordedRequest, RecordedFile } from "./testing-msw.js";
