@@ -12,7 +12,8 @@ import type { InboxMessage, ProviderEvent } from "@offerlab/provider-kit";
 import { sql, type Kysely, type Selectable, type Transaction } from "kysely";
 import { HEALTH_DEFAULTS } from "./books.js";
 import { loadPerson, lockPersonRows } from "./context.js";
-import { cancelUnsentSends, lockStopScope, recordReplyIn } from "./recover.js";
+import { noteAttemptIds } from "./attempts.js";
+import { cancelUnsentSends, lockStopScope, recordReplyIn } from "./stop-on-reply.js";
 import type { Db } from "./types.js";
 
 type Q = Kysely<Database> | Transaction<Database>;
@@ -574,11 +575,7 @@ async function applyEmailSent(db: Db, event: Extract<ProviderEvent, { type: "ema
       .forUpdate()
       .execute();
     const ids = { email_id: m.id, thread_id: m.threadId, rfc_message_id: m.messageId ?? null };
-    await trx
-      .updateTable("send_attempts")
-      .set({ provider_ids: sql`provider_ids || CAST(CAST(${JSON.stringify(ids)} AS text) AS jsonb)` as never })
-      .where("id", "=", attempt.id)
-      .execute();
+    await noteAttemptIds(trx, attempt.id, ids);
     const msg = await trx
       .updateTable("messages")
       .set({ thread_id: m.threadId ?? m.id })

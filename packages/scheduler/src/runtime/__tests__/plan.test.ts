@@ -13,7 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { advanceWarming, recomputeAccountHealth, recomputeBooks, syncTodayCounters } from "../books.js";
 import { runSendPath } from "../loop.js";
 import { planDue } from "../plan.js";
-import { recordReply } from "../recover.js";
+import { recordReply } from "../stop-on-reply.js";
 import type { Senders } from "../types.js";
 
 const server = setupServer();
