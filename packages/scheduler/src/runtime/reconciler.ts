@@ -2,7 +2,7 @@
  * The reconciler: settles unknown outcomes with the provider's safe reads. Safe with any number of
  * runners; nothing is ever resent on a guess.
  */
-import type { MessageActionType } from "@offerlab/core";
+import { assertNever, type MessageActionType, type MessageChannel } from "@offerlab/core";
 import { ProviderError, type ReconcileResult, type SendReconciler, type UncertainSend } from "@offerlab/provider-kit";
 import { jsonb, type Database } from "@offerlab/db";
 import { sql, type Selectable } from "kysely";
@@ -24,22 +24,26 @@ interface LookupKeys {
   chatId: string | null;
 }
 
-function uncertainSendOf(channel: string, keys: LookupKeys, input: { text: string; attemptId: string; at: Date; to: string | null; subject: string | null }): UncertainSend | null {
-  if (channel === "email") {
-    return { kind: "email", accountId: keys.vendorAccount, sendId: input.attemptId, attemptedAt: input.at, ...(input.to ? { to: input.to } : {}), ...(input.subject ? { subject: input.subject } : {}) };
+function uncertainSendOf(channel: MessageChannel, keys: LookupKeys, input: { text: string; attemptId: string; at: Date; to: string | null; subject: string | null }): UncertainSend | null {
+  switch (channel) {
+    case "email":
+      return { kind: "email", accountId: keys.vendorAccount, sendId: input.attemptId, attemptedAt: input.at, ...(input.to ? { to: input.to } : {}), ...(input.subject ? { subject: input.subject } : {}) };
+    case "linkedin_connect":
+      return keys.providerId ? { kind: "linkedin_invitation", accountId: keys.vendorAccount, providerId: keys.providerId, attemptedAt: input.at } : null;
+    case "linkedin_dm":
+    case "linkedin_inmail":
+      if (!keys.chatId && !keys.providerId) return null;
+      return {
+        kind: "linkedin_message",
+        accountId: keys.vendorAccount,
+        ...(keys.chatId ? { chatId: keys.chatId } : {}),
+        ...(keys.providerId ? { recipientProviderId: keys.providerId } : {}),
+        text: input.text,
+        attemptedAt: input.at,
+      };
+    default:
+      return assertNever(channel, "message channel");
   }
-  if (channel === "linkedin_connect") {
-    return keys.providerId ? { kind: "linkedin_invitation", accountId: keys.vendorAccount, providerId: keys.providerId, attemptedAt: input.at } : null;
-  }
-  if (!keys.chatId && !keys.providerId) return null;
-  return {
-    kind: "linkedin_message",
-    accountId: keys.vendorAccount,
-    ...(keys.chatId ? { chatId: keys.chatId } : {}),
-    ...(keys.providerId ? { recipientProviderId: keys.providerId } : {}),
-    text: input.text,
-    attemptedAt: input.at,
-  };
 }
 
 /**
