@@ -1,7 +1,10 @@
 /**
  * Why something was not sent now. Every decision of the engine not to send carries one of these
  * codes; the runtime stores it with the deferred or skipped row so that the CLI can answer
- * "why didn't this go out?" with {@link describeReason}.
+ * "why didn't this go out?" with {@link describeReason}. The catalogue is complete: every code the
+ * runtime writes (`send_queue.defer_reason`, `campaign_contacts.stop_reason`, the outcomes of the
+ * send path) is here, a test checks it. The one exception is a provider's refusal, stored with
+ * the provider's own precise reason (`already_invited_recently`, `http_422` …).
  */
 export const reasonCodes = [
   "window_closed",
@@ -43,6 +46,7 @@ export const reasonCodes = [
   "max_attempts",
   "invitation_withdrawn",
   "campaign_cancelled",
+  "missing_data",
 ] as const;
 
 /** One of {@link reasonCodes}. */
@@ -93,6 +97,8 @@ const descriptions: Readonly<Record<ReasonCode, string>> = {
   max_attempts: "Every allowed attempt of this send ended without sending it, so it is not tried again.",
   invitation_withdrawn: "The LinkedIn invitation was not accepted in time and was withdrawn.",
   campaign_cancelled: "The campaign was cancelled, so its remaining sends were cancelled.",
+  missing_data:
+    "The send lacks what its channel needs (the person's email address or LinkedIn URL, a configured sender, a subject), so it failed without reaching the provider.",
 };
 
 /** One human sentence explaining a reason code, for the CLI's "why". */
