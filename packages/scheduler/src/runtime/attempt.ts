@@ -11,6 +11,7 @@ import { attemptStarted, moveAttempt, openAttempt } from "./attempts.js";
 import { AccountBusy } from "./claim.js";
 import type { SendContext } from "./context.js";
 import type { Resolved } from "./options.js";
+import { markProcessing } from "./queue.js";
 
 /** What the claim's transaction hands to the rest of the path. */
 export interface Claimed {
@@ -48,17 +49,7 @@ export async function commitAttempt(
     if ((error as { code?: string }).code === "23505") throw new AccountBusy();
     throw error;
   }
-  await trx
-    .updateTable("send_queue")
-    .set((eb) => ({
-      status: "processing",
-      current_attempt_id: attemptId,
-      attempts: eb("attempts", "+", 1),
-      last_attempt_at: now,
-      defer_reason: null,
-    }))
-    .where("id", "=", queueId)
-    .execute();
+  await markProcessing(trx, queueId, attemptId, now);
   await trx.updateTable("messages").set({ status: "sending" }).where("send_queue_id", "=", queueId).where("status", "in", ["pending", "queued"]).execute();
   return { kind: "claimed", ctx, attemptId, action, usageDay, usageHour };
 }

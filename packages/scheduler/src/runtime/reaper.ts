@@ -5,6 +5,7 @@ import type { MessageActionType } from "@offerlab/core";
 import { attemptExpired, attemptUnknown, moveAttempt } from "./attempts.js";
 import { resolveOptions } from "./options.js";
 import { lockAccount, releaseQuota } from "./quota.js";
+import { requeueRow } from "./queue.js";
 import type { SendPathOptions } from "./types.js";
 
 /**
@@ -40,12 +41,7 @@ export async function reapExpired(options: SendPathOptions): Promise<{ requeued:
       if (a.status === "claimed") {
         await moveAttempt(trx, a.id, attemptExpired(now));
         await releaseQuota(trx, { accountId: a.account_id, action: a.action_type as MessageActionType, usageDay: a.usage_day, usageHour: a.usage_hour });
-        await trx
-          .updateTable("send_queue")
-          .set({ status: "pending", current_attempt_id: null, defer_reason: "claim_expired" })
-          .where("id", "=", a.send_queue_id)
-          .where("status", "=", "processing")
-          .execute();
+        await requeueRow(trx, a.send_queue_id, { reason: "claim_expired" });
         await trx.updateTable("messages").set({ status: "queued" }).where("send_queue_id", "=", a.send_queue_id).where("status", "=", "sending").execute();
         requeued++;
       } else {

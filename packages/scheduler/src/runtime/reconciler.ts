@@ -12,6 +12,7 @@ import { rowKey } from "./check.js";
 import { loadContext, type QueueRow, type SendContext } from "./context.js";
 import { resolveOptions, type Resolved } from "./options.js";
 import { lockAccount, releaseQuota } from "./quota.js";
+import { failRow, requeueRow } from "./queue.js";
 import { recordSent } from "./record.js";
 import { RunnerCrash, type SendPathOptions } from "./types.js";
 
@@ -282,18 +283,9 @@ async function settleNotSent(o: Resolved, a: SendAttemptRow, row: QueueRow, evid
     if (!(await moveAttempt(trx, a.id, attemptNotSent(now, evidence)))) return false;
     await releaseQuota(trx, { accountId: a.account_id, action: a.action_type as MessageActionType, usageDay: a.usage_day, usageHour: a.usage_hour });
     const exhausted = row.attempts >= row.max_attempts;
-    await trx
-      .updateTable("send_queue")
-      .set({
-        status: exhausted ? "failed" : "pending",
-        current_attempt_id: null,
-        defer_reason: exhausted ? "max_attempts" : "reconciled_not_sent",
-        last_error: `reconciled: not sent (${evidence})`,
-        ended_at: exhausted ? now : null,
-      })
-      .where("id", "=", row.id)
-      .where("status", "=", "processing")
-      .execute();
+    const error = `reconciled: not sent (${evidence})`;
+    if (exhausted) await failRow(trx, row.id, { reason: "max_attempts", error, now, onlyIfProcessing: true });
+    else await requeueRow(trx, row.id, { reason: "reconciled_not_sent", error });
     await trx.updateTable("messages").set({ status: exhausted ? "failed" : "queued" }).where("send_queue_id", "=", row.id).where("status", "=", "sending").execute();
     return true;
   });
@@ -311,12 +303,7 @@ async function settleUndetermined(o: Resolved, a: SendAttemptRow, ctx: SendConte
     // The error that made the outcome unknown stays; the reconciler's last word goes in the note.
     if (!(await moveAttempt(trx, a.id, attemptUndetermined(now, reason)))) return false;
     const message = `outcome unknown: the provider could not tell whether it was sent (${reason}); never resent`;
-    await trx
-      .updateTable("send_queue")
-      .set({ status: "failed", defer_reason: "outcome_unknown", last_error: message, current_attempt_id: null, ended_at: now })
-      .where("id", "=", row.id)
-      .where("status", "=", "processing")
-      .execute();
+    await failRow(trx, row.id, { reason: "outcome_unknown", error: message, now, onlyIfProcessing: true });
     await trx.updateTable("messages").set({ status: "failed", error_message: message }).where("send_queue_id", "=", row.id).where("status", "in", ["pending", "queued", "sending"]).execute();
     await trx
       .insertInto("message_events")

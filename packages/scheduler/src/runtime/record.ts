@@ -10,6 +10,7 @@ import { lockPersonRows, personKeys, type SendContext } from "./context.js";
 import { attemptSent, moveAttempt } from "./attempts.js";
 import type { Resolved } from "./options.js";
 import { lockAccount } from "./quota.js";
+import { markSent } from "./queue.js";
 
 /**
  * Records a send. Returns false when the attempt was no longer open (`sending` or `unknown`):
@@ -41,11 +42,7 @@ export async function recordSent(
     const externalId = providerIds.message_id ?? providerIds.invitation_id ?? providerIds.email_id ?? providerIds.tracking_id ?? null;
     const threadId = providerIds.chat_id ?? providerIds.email_id ?? null;
 
-    await trx
-      .updateTable("send_queue")
-      .set({ status: "sent", sent_at: now, external_message_id: externalId, defer_reason: null, last_error: null, current_attempt_id: attemptId })
-      .where("id", "=", row.id)
-      .execute();
+    await markSent(trx, row.id, { attemptId, externalId, now });
 
     const message = await trx
       .updateTable("messages")

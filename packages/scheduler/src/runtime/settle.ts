@@ -10,7 +10,7 @@ import { attemptRefused, attemptUnknown, moveAttempt } from "./attempts.js";
 import type { ProviderResult } from "./call.js";
 import type { Resolved } from "./options.js";
 import { lockAccount, releaseQuota } from "./quota.js";
-import { skipRow } from "./queue.js";
+import { failRow, noteUnknownOutcome, retryRow, skipRow } from "./queue.js";
 import { recordSent } from "./record.js";
 import { refusalPolicy } from "./refusal.js";
 
@@ -46,9 +46,7 @@ async function settleNothingToDo(o: Resolved, c: Claimed, result: Extract<Provid
     await lockAccount(trx, c.ctx.account!.id);
     if (!(await moveAttempt(trx, c.attemptId, attemptRefused(now, result.reason, result.reason)))) return false;
     await releaseQuota(trx, { accountId: c.ctx.account!.id, action: c.action, usageDay: c.usageDay, usageHour: c.usageHour });
-    await trx.updateTable("send_queue").set({ status: "processing" }).where("id", "=", queueId).execute();
-    await skipRow(trx, c.ctx, result.reason, "skipped", now);
-    await trx.updateTable("send_queue").set({ current_attempt_id: null }).where("id", "=", queueId).execute();
+    await skipRow(trx, c.ctx, result.reason, "skipped", now, { releaseAttempt: true });
     if (result.reason === "already_connected" && c.ctx.row.contact_id) {
       await trx.updateTable("contacts").set({ connection_degree: 1 }).where("id", "=", c.ctx.row.contact_id).execute();
     }
@@ -61,7 +59,7 @@ async function settleNothingToDo(o: Resolved, c: Claimed, result: Extract<Provid
 async function settleUnknown(o: Resolved, c: Claimed, result: Extract<ProviderResult, { kind: "unknown" }>): Promise<DispatchOutcome> {
   const queueId = c.ctx.row.id;
   const moved = await moveAttempt(o.db, c.attemptId, attemptUnknown(result.reason));
-  await o.db.updateTable("send_queue").set({ last_error: `unknown outcome: ${result.reason}` }).where("id", "=", queueId).execute();
+  await noteUnknownOutcome(o.db, queueId, result.reason);
   return moved ? { kind: "unknown", queueId, attemptId: c.attemptId, reason: result.reason } : lost(c);
 }
 
@@ -92,11 +90,7 @@ async function settleRefused(o: Resolved, c: Claimed, result: Extract<ProviderRe
       .values({ account_id: accountId, contact_id: c.ctx.row.contact_id, action_type: c.action, status: policy.activity, error_message: policy.error, created_at: now })
       .execute();
     if (policy.final) {
-      await trx
-        .updateTable("send_queue")
-        .set({ status: "failed", last_error: policy.error, defer_reason: result.reason, current_attempt_id: null, ended_at: now })
-        .where("id", "=", queueId)
-        .execute();
+      await failRow(trx, queueId, { reason: result.reason, error: policy.error, now });
       await trx.updateTable("messages").set({ status: "failed", error_message: policy.error }).where("send_queue_id", "=", queueId).execute();
       await trx
         .insertInto("message_events")
@@ -111,11 +105,7 @@ async function settleRefused(o: Resolved, c: Claimed, result: Extract<ProviderRe
         })
         .execute();
     } else {
-      await trx
-        .updateTable("send_queue")
-        .set({ status: "pending", scheduled_for: policy.retryAt!, last_error: policy.error, defer_reason: result.reason, current_attempt_id: null })
-        .where("id", "=", queueId)
-        .execute();
+      await retryRow(trx, queueId, { reason: result.reason, error: policy.error, at: policy.retryAt! });
       await trx.updateTable("messages").set({ status: "queued" }).where("send_queue_id", "=", queueId).where("status", "=", "sending").execute();
     }
     return policy.final;

@@ -10,6 +10,7 @@ import { attemptCancelled, moveAttempt } from "./attempts.js";
 import { replyStops } from "./check.js";
 import { loadPerson, lockPersonRows, personKeys } from "./context.js";
 import { lockAccount, releaseQuota } from "./quota.js";
+import { cancelClaimedRow, cancelWaitingRows } from "./queue.js";
 import type { SendPathOptions } from "./types.js";
 
 /**
@@ -82,13 +83,7 @@ export async function cancelUnsentSends(
   if (scope.contactIds.length === 0) return { cancelled: [] };
   // Pending rows first: a claim in progress holds its row, so this waits for it to commit, and the
   // look for claimed attempts below (a new statement, a new snapshot) then sees its attempt.
-  let pendingQ = trx
-    .updateTable("send_queue")
-    .set({ status: "cancelled", defer_reason: scope.reason, ended_at: scope.at })
-    .where("contact_id", "in", scope.contactIds)
-    .where("status", "in", ["pending", "scheduled"]);
-  if (scope.campaignId) pendingQ = pendingQ.where("campaign_id", "=", scope.campaignId);
-  const pending = await pendingQ.returning("id").execute();
+  const pending = await cancelWaitingRows(trx, scope);
   let claimedQ = trx
     .selectFrom("send_attempts")
     .innerJoin("send_queue", "send_queue.id", "send_attempts.send_queue_id")
@@ -97,14 +92,14 @@ export async function cancelUnsentSends(
     .where("send_attempts.status", "=", "claimed");
   if (scope.campaignId) claimedQ = claimedQ.where("send_queue.campaign_id", "=", scope.campaignId);
   const claimed = await claimedQ.orderBy("send_attempts.account_id").execute();
-  const cancelled = pending.map((p) => p.id);
+  const cancelled = [...pending];
   for (const a of claimed) {
     // Usually held already (lockStopScope). A claim made since is the account's only send in
     // flight and its runner holds nothing until its fenced "mark sending", so waiting here is safe.
     await lockAccount(trx, a.account_id);
     if (await moveAttempt(trx, a.id, attemptCancelled(scope.at, scope.reason, scope.note))) {
       await releaseQuota(trx, { accountId: a.account_id, action: a.action_type as MessageActionType, usageDay: a.usage_day, usageHour: a.usage_hour });
-      await trx.updateTable("send_queue").set({ status: "cancelled", defer_reason: scope.reason, current_attempt_id: null, ended_at: scope.at }).where("id", "=", a.send_queue_id).execute();
+      await cancelClaimedRow(trx, a.send_queue_id, scope.reason, scope.at);
       cancelled.push(a.send_queue_id);
     }
   }

@@ -1,6 +1,8 @@
 /**
  * `send_attempts` has one writer: attempts.ts, whose typed transitions are the attempt's state
  * machine. Any other module of the repository that inserts, updates or deletes attempts fails here.
+ * Likewise, in the scheduler, `send_queue` is written by queue.ts only (packages/db writes it too,
+ * for a person's admin actions such as cancelling a campaign: that is the db package's own module).
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -31,5 +33,16 @@ describe("send_attempts", () => {
   it("the pattern catches the ways a write is spelled", () => {
     for (const text of ['.updateTable("send_attempts")', "insertInto('send_attempts')", "UPDATE send_attempts SET status = 'sent'", "delete from send_attempts"]) expect(WRITES.test(text), text).toBe(true);
     expect(WRITES.test('.selectFrom("send_attempts")')).toBe(false);
+  });
+});
+
+describe("send_queue", () => {
+  const QUEUE_OWNER = path.join("packages", "scheduler", "src", "runtime", "queue.ts");
+  const QUEUE_WRITES = /(?:updateTable|insertInto|deleteFrom)\(\s*["'`]send_queue\b|\b(?:UPDATE|INSERT\s+INTO|DELETE\s+FROM)\s+send_queue\b/i;
+
+  it("is written by queue.ts only, in the scheduler", () => {
+    const files = sources(path.join(repo, "packages", "scheduler"));
+    const writers = files.filter((f) => QUEUE_WRITES.test(fs.readFileSync(f, "utf8"))).map((f) => path.relative(repo, f));
+    expect(writers).toEqual([QUEUE_OWNER]);
   });
 });
