@@ -11,3 +11,4 @@ export * from "./slug.js";
 export * from "./documents.js";
 export * from "./lifecycle.js";
 export * from "./campaign-defaults.js";
+export * from "./assert-never.js";
