@@ -6,6 +6,7 @@
  * replaced; `signals` are merged key by key, newer keys winning (signals are dated facts);
  * `status` and `source_tool` keep their first value.
  */
+import { randomUUID } from "node:crypto";
 import { CompanyInsert, ValidationError, normalizeDomain, parseOrThrow, type FieldIssue } from "@offerlab/core";
 import { sql, type Selectable } from "kysely";
 import type { Database } from "../database.generated.js";
@@ -99,11 +100,12 @@ export const companies = {
    * rule, in one transaction (the caller's, when `db` is one): one statement for the rows with a
    * domain (an upsert), and at most one insert and one update for the rows without. Rows of the
    * batch with the same key are merged first, in order, as if upserted one after the other.
-   * Every row is validated before anything is written; a bad row throws a ValidationError whose
-   * subject names its position (`company 3`). Returns one result per input, in order; a row
-   * merged into an earlier row of the batch gets that company and `created: false`.
+   * Every row is validated before anything is written; bad rows throw one ValidationError whose
+   * fields are prefixed with the row's position (`3.domain`). Returns, per input in order, the id of
+   * the company it went to and whether it created it (a row merged into an earlier row of the
+   * batch gets `created: false`). A batch is for volume: the rows are not sent back.
    */
-  async upsertMany(db: DbOrTrx, inputs: readonly unknown[], options: CompanyUpsertManyOptions = {}): Promise<{ company: Company; created: boolean }[]> {
+  async upsertMany(db: DbOrTrx, inputs: readonly unknown[], options: CompanyUpsertManyOptions = {}): Promise<{ id: string; created: boolean }[]> {
     const issues: FieldIssue[] = [];
     const parsed: Parsed[] = [];
     for (const [i, input] of inputs.entries()) {
@@ -131,7 +133,7 @@ export const companies = {
     }
 
     return inTransaction(db, async (trx) => {
-      const byKey = new Map<string, { company: Company; created: boolean }>();
+      const byKey = new Map<string, { id: string; created: boolean }>();
       const withDomain = [...groups].filter(([, g]) => g.data.domain !== null);
       const rows = withDomain.map(([, g]) => encode("companies", g.data));
       const per = rowsPerStatement(rows);
@@ -140,13 +142,9 @@ export const companies = {
           .insertInto("companies")
           .values(rows.slice(at, at + per) as never)
           .onConflict((oc) => oc.columns(["offer_id", "domain"]).doUpdateSet(mergeSet as never))
-          .returningAll()
-          .returning(sql<boolean>`(xmax = 0)`.as("inserted"))
+          .returning(["id", "offer_id", "domain", sql<boolean>`(xmax = 0)`.as("inserted")])
           .execute();
-        for (const r of res) {
-          const { inserted, ...company } = r as Company & { inserted: boolean };
-          byKey.set(`${company.offer_id}|d:${company.domain}`, { company, created: inserted });
-        }
+        for (const r of res) byKey.set(`${r.offer_id}|d:${r.domain}`, { id: r.id, created: r.inserted });
       }
 
       const withoutDomain = [...groups].filter(([, g]) => g.data.domain === null);
@@ -169,34 +167,28 @@ export const companies = {
         }
       }
       const fresh = withoutDomain.filter(([key]) => !matched.has(key));
-      const freshRows = fresh.map(([, g]) => encode("companies", g.data));
+      const freshRows = fresh.map(([key, g]) => {
+        const id = g.data.id ?? randomUUID();
+        byKey.set(key, { id, created: true });
+        return encode("companies", { ...g.data, id });
+      });
       const perFresh = rowsPerStatement(freshRows);
-      for (let at = 0; at < freshRows.length; at += perFresh) {
-        const created = await trx
-          .insertInto("companies")
-          .values(freshRows.slice(at, at + perFresh) as never)
-          .returningAll()
-          .execute();
-        // Rows come back in the order of the VALUES list.
-        created.forEach((company, j) => byKey.set(fresh[at + j]![0], { company, created: true }));
-      }
+      for (let at = 0; at < freshRows.length; at += perFresh) await trx.insertInto("companies").values(freshRows.slice(at, at + perFresh) as never).execute();
       const merges = withoutDomain.filter(([key]) => matched.has(key));
       if (merges.length) {
         // One statement: each stored company's nulls filled from its row, signals merged.
         const payload = merges.map(([key, g]) => ({ ...g.data, id: matched.get(key)! }));
         const fill = COMPANY_FILL.map((c) => sql`${sql.ref(c)} = coalesce(c.${sql.ref(c)}, v.${sql.ref(c)})`);
-        const updated = await sql<Company>`UPDATE companies AS c SET ${sql.join(fill)}, signals = c.signals || coalesce(v.signals, '{}'::jsonb)
+        await sql`UPDATE companies AS c SET ${sql.join(fill)}, signals = c.signals || coalesce(v.signals, '{}'::jsonb)
           FROM jsonb_populate_recordset(NULL::companies, ${jsonb(payload)}) AS v
-          WHERE c.id = v.id
-          RETURNING c.*`.execute(trx);
-        const byId = new Map(updated.rows.map((r) => [r.id, r]));
-        for (const [key] of merges) byKey.set(key, { company: byId.get(matched.get(key)!)!, created: false });
+          WHERE c.id = v.id`.execute(trx);
+        for (const [key] of merges) byKey.set(key, { id: matched.get(key)!, created: false });
       }
 
-      const out: { company: Company; created: boolean }[] = new Array(parsed.length);
+      const out: { id: string; created: boolean }[] = new Array(parsed.length);
       for (const [key, g] of groups) {
         const hit = byKey.get(key)!;
-        g.inputs.forEach((i, n) => (out[i] = n === 0 ? hit : { company: hit.company, created: false }));
+        g.inputs.forEach((i, n) => (out[i] = n === 0 ? hit : { id: hit.id, created: false }));
       }
       return out;
     });

@@ -153,11 +153,12 @@ export const contacts = {
    * transaction (the caller's, when `db` is one): one read of the stored contacts the batch's
    * keys name (locked), then one insert of the new contacts and one update of the stored ones
    * the batch fills. Every row is validated before anything is written; bad rows throw one
-   * ValidationError whose fields are prefixed with the row's position (`3.email`). Returns one
-   * result per input, in order, each with the contact as the whole batch left it; `created` is
-   * true only for the input that created it.
+   * ValidationError whose fields are prefixed with the row's position (`3.email`). Returns, per
+   * input in order, the id of the contact it went to and whether it created it (true only for
+   * the first input of a contact the batch created). A batch is for volume: the rows are not
+   * sent back; read the ones you need.
    */
-  async upsertMany(db: DbOrTrx, inputs: readonly unknown[], options: ContactUpsertManyOptions = {}): Promise<{ contact: Contact; created: boolean }[]> {
+  async upsertMany(db: DbOrTrx, inputs: readonly unknown[], options: ContactUpsertManyOptions = {}): Promise<{ id: string; created: boolean }[]> {
     const issues: FieldIssue[] = [];
     const parsed: Values[] = [];
     for (const [i, input] of inputs.entries()) {
@@ -244,28 +245,19 @@ export const contacts = {
         slotOf.push(existing);
       }
 
-      const result = new Map<Slot, Contact>();
       const fresh = created.map((s) => encode("contacts", s.row));
       const per = rowsPerStatement(fresh);
-      for (let at = 0; at < fresh.length; at += per) {
-        const rows = await trx.insertInto("contacts").values(fresh.slice(at, at + per) as never).returningAll().execute();
-        const byId = new Map(rows.map((r) => [r.id, r]));
-        for (const s of created.slice(at, at + per)) result.set(s, byId.get(s.row.id as string)!);
-      }
+      for (let at = 0; at < fresh.length; at += per) await trx.insertInto("contacts").values(fresh.slice(at, at + per) as never).execute();
       const filled = new Set(slotOf.filter((s) => s.stored && s.changed.size > 0));
       if (filled.size) {
         // One statement: each stored contact's nulls filled from what the batch brought.
         const payload = [...filled].map((s) => Object.fromEntries([["id", s.row.id], ...[...s.changed].map((c) => [c, s.row[c]])]));
         const fill = CONTACT_FILL.map((c) => sql`${sql.ref(c)} = coalesce(c.${sql.ref(c)}, v.${sql.ref(c)})`);
-        const updated = await sql<Contact>`UPDATE contacts AS c SET ${sql.join(fill)}
+        await sql`UPDATE contacts AS c SET ${sql.join(fill)}
           FROM jsonb_populate_recordset(NULL::contacts, ${jsonb(payload)}) AS v
-          WHERE c.id = v.id
-          RETURNING c.*`.execute(trx);
-        const byId = new Map(updated.rows.map((r) => [r.id, r]));
-        for (const s of filled) result.set(s, byId.get(s.row.id as string)!);
+          WHERE c.id = v.id`.execute(trx);
       }
-      for (const s of slotOf) if (!result.has(s)) result.set(s, stored.get(s.row.id as string)!);
-      return slotOf.map((s, i) => ({ contact: result.get(s)!, created: createdBy.get(s) === i }));
+      return slotOf.map((s, i) => ({ id: s.row.id as string, created: createdBy.get(s) === i }));
     });
   },
 

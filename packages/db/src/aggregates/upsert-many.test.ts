@@ -13,11 +13,11 @@ function facts<T extends Record<string, unknown>>(row: T): Record<string, unknow
 }
 
 /** The stored rows of an offer in a stable order, and each result's row by position in it. */
-function outcome<T extends { id: string } & Record<string, unknown>>(rows: T[], results: { row: T; created: boolean }[], sortKey: (r: T) => string) {
+function outcome<T extends { id: string } & Record<string, unknown>>(rows: T[], results: { id: string; created: boolean }[], sortKey: (r: T) => string) {
   const sorted = [...rows].sort((a, b) => sortKey(a).localeCompare(sortKey(b)));
   return {
     rows: sorted.map(facts),
-    results: results.map((r) => ({ created: r.created, row: sorted.findIndex((s) => s.id === r.row.id) })),
+    results: results.map((r) => ({ created: r.created, row: sorted.findIndex((s) => s.id === r.id) })),
   };
 }
 
@@ -72,8 +72,8 @@ describe.each(testEngines())("upsertMany on %s", (engine) => {
       for (const r of batch(one)) sequential.push(await companies.upsert(t.db, r));
       const batched = await companies.upsertMany(t.db, batch(many));
 
-      const a = outcome(await rowsOf(one), sequential.map((r) => ({ row: r.company, created: r.created })), key);
-      const b = outcome(await rowsOf(many), batched.map((r) => ({ row: r.company, created: r.created })), key);
+      const a = outcome(await rowsOf(one), sequential.map((r) => ({ id: r.company.id, created: r.created })), key);
+      const b = outcome(await rowsOf(many), batched, key);
       expect(b).toEqual(a);
       // The rule itself, so that both forms cannot drift together unnoticed.
       const acme = (await rowsOf(many)).find((c) => c.domain === "acme.com")!;
@@ -99,7 +99,7 @@ describe.each(testEngines())("upsertMany on %s", (engine) => {
         ["Nameless", "Retail"],
         ["Tiny Shop", "Retail"],
       ]);
-      expect(res[5]!.company.id).toBe(res[4]!.company.id);
+      expect(res[5]!.id).toBe(res[4]!.id);
     });
 
     it("writes a batch in one statement, validates every row first and writes nothing when one is bad", async () => {
@@ -109,7 +109,8 @@ describe.each(testEngines())("upsertMany on %s", (engine) => {
       await companies.upsertMany(c.db, rows);
       expect(c.count()).toBe(1);
       const again = await companies.upsertMany(c.db, rows.map((r) => ({ ...r, industry: "Software" })));
-      expect(again.every((r) => !r.created && r.company.industry === "Software")).toBe(true);
+      expect(again.every((r) => !r.created)).toBe(true);
+      expect((await rowsOf(offerId)).every((r) => r.industry === "Software")).toBe(true);
       expect(c.count()).toBe(2);
 
       const other = await newOffer();
@@ -156,8 +157,8 @@ describe.each(testEngines())("upsertMany on %s", (engine) => {
       for (const r of batch(one.base)) sequential.push(await contacts.upsert(t.db, r));
       const batched = await contacts.upsertMany(t.db, batch(many.base));
 
-      const a = outcome(await rowsOf(one.offerId), sequential.map((r) => ({ row: r.contact, created: r.created })), key);
-      const b = outcome(await rowsOf(many.offerId), batched.map((r) => ({ row: r.contact, created: r.created })), key);
+      const a = outcome(await rowsOf(one.offerId), sequential.map((r) => ({ id: r.contact.id, created: r.created })), key);
+      const b = outcome(await rowsOf(many.offerId), batched, key);
       expect(b).toEqual(a);
       const rows = await rowsOf(many.offerId);
       const x = rows.find((c) => c.email === "x@acme.com")!;
@@ -168,8 +169,7 @@ describe.each(testEngines())("upsertMany on %s", (engine) => {
       expect([n2.linkedin_url, n2.title, n2.source_raw, n2.status]).toEqual(["https://www.linkedin.com/in/nina-two", "VP", { from: "file" }, "new"]);
       expect(rows.filter((c) => c.full_name?.toLowerCase() === "solo person")).toHaveLength(2);
       expect(b.results.map((r) => r.created)).toEqual([false, false, false, true, false, false, true, false, true, true, false]);
-      // Every result carries the contact as the batch left it.
-      expect(batched[3]!.contact).toEqual(n2);
+      expect(batched.map((r) => r.id).filter((id) => id === n2.id)).toHaveLength(3);
     });
 
     it("merges rows with neither key into the contact of that name at that company when asked", async () => {
@@ -197,7 +197,8 @@ describe.each(testEngines())("upsertMany on %s", (engine) => {
       await contacts.upsertMany(c.db, rows);
       expect(c.count()).toBe(2);
       const res = await contacts.upsertMany(c.db, rows.map((r, i) => ({ ...r, title: i % 2 ? "VP" : null })));
-      expect(res.filter((r) => r.contact.title === "VP")).toHaveLength(500);
+      expect(res.every((r) => !r.created)).toBe(true);
+      expect((await rowsOf(offerId)).filter((r) => r.title === "VP")).toHaveLength(500);
       expect(c.count()).toBe(4);
 
       const error = await contacts.upsertMany(t.db, [{ ...base, email: "fine@acme.com" }, { ...base, email: "nope" }, { ...base, linkedin_url: "https://x.com/a" }]).catch((e: unknown) => e);
