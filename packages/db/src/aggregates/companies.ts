@@ -194,6 +194,34 @@ export const companies = {
     });
   },
 
+  /**
+   * For a company found without a domain: the offer's company of the same name (any case, with or
+   * without a domain; the oldest), left as it is, or the input inserted when there is none.
+   * Validates the input first. Returns the row and whether it was new.
+   */
+  async createUnlessNamed(db: DbOrTrx, input: unknown): Promise<{ company: Company; created: boolean }> {
+    const data = parseCompany(input, "company");
+    const existing = await db
+      .selectFrom("companies")
+      .selectAll()
+      .where("offer_id", "=", data.offer_id)
+      .where(sql<string>`lower(name)`, "=", data.name.toLowerCase())
+      .orderBy("created_at")
+      .executeTakeFirst();
+    if (existing) return { company: existing, created: false };
+    const company = await db.insertInto("companies").values(encode("companies", data) as never).returningAll().executeTakeFirstOrThrow();
+    return { company, created: true };
+  },
+
+  /** Merges `signals` into a company's signals key by key, the new keys winning (signals are dated facts). */
+  async mergeSignals(db: DbOrTrx, id: string, signals: Record<string, unknown>): Promise<void> {
+    await db
+      .updateTable("companies")
+      .set({ signals: sql`signals || ${jsonb(signals)}` as never })
+      .where("id", "=", id)
+      .execute();
+  },
+
   listByOffer(db: DbOrTrx, offerId: string): Promise<Company[]> {
     return db.selectFrom("companies").selectAll().where("offer_id", "=", offerId).orderBy("name").execute();
   },
