@@ -6,12 +6,17 @@
  * `index.ts`); this file keeps the references and their error.
  */
 import { normalizeEmail, OFFERLAB_ERROR } from "@offerlab/core";
-import { sql } from "kysely";
-import type { Account } from "./aggregates/accounts.js";
-import type { Campaign } from "./aggregates/campaigns.js";
-import type { Offer, Template } from "./aggregates/offers.js";
+import { sql, type Selectable } from "kysely";
 import { UUID_RE } from "./aggregates/shared.js";
+import type { Database } from "./database.generated.js";
 import type { DbOrTrx } from "./transaction.js";
+
+// Row types come from the generated schema here (not from the aggregate modules, which import
+// `resolve` from this file), so references and aggregates do not import each other.
+type Account = Selectable<Database["accounts"]>;
+type Campaign = Selectable<Database["campaigns"]>;
+type Offer = Selectable<Database["offers"]>;
+type Template = Selectable<Database["message_templates"]>;
 
 // ---------------------------------------------------------------------------------------------
 // references: what people type to name an offer, a campaign, an account or a template
