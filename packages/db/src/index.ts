@@ -58,3 +58,4 @@ export type {
 } from "./accounts-campaigns.js";
 export { personHistory } from "./why.js";
 export type { PersonEvent, PersonHistory } from "./why.js";
+export { accountsLinkedTo } from "./accounts-linked.js";
