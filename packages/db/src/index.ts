@@ -59,3 +59,4 @@ export type {
 export { personHistory } from "./why.js";
 export type { PersonEvent, PersonHistory } from "./why.js";
 export { accountsLinkedTo } from "./accounts-linked.js";
+export { runFacts } from "./run-facts.js";
