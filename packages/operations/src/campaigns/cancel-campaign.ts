@@ -17,7 +17,7 @@ export interface CancelCampaignResult {
   sequencesStopped: number;
 }
 
-export function cancelCampaign(ctx: OperationContext, input: CancelCampaignInput): Promise<CancelCampaignResult> {
+export async function cancelCampaign(ctx: OperationContext, input: CancelCampaignInput): Promise<CancelCampaignResult> {
   if (input.confirm !== true) {
     throw new ValidationError("cancellation", [{ field: "confirm", message: "cancelling is final (the campaign cannot be restarted): confirm it, or pause the campaign instead" }]);
   }
