@@ -6,6 +6,7 @@ export * from "./enums.js";
 export * from "./validation.js";
 export * from "./tables.generated.js";
 export * from "./normalize.js";
+export * from "./random.js";
 export * from "./slug.js";
 export * from "./documents.js";
 export * from "./lifecycle.js";
