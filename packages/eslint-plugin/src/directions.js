@@ -8,9 +8,10 @@
  *   core  <-  provider-kit  <-  providers/*  <-  sandbox, apps
  *   core  <-  copy  <-  scheduler, pipeline, apps
  *   core, db, provider-kit, copy  <-  pipeline  <-  apps
+ *   core, db, scheduler, pipeline, copy, provider-kit  <-  operations  <-  apps
  */
 
-/** @typedef {"core"|"logger"|"db"|"provider-kit"|"provider"|"scheduler"|"copy"|"pipeline"|"sandbox"|"app"|"tooling"} Layer */
+/** @typedef {"core"|"logger"|"db"|"provider-kit"|"provider"|"scheduler"|"copy"|"pipeline"|"operations"|"sandbox"|"app"|"tooling"} Layer */
 
 /** @type {Record<Layer, Layer[]>} */
 export const allowedImports = {
@@ -24,8 +25,10 @@ export const allowedImports = {
   copy: ["core"],
   scheduler: ["core", "db", "copy", "provider-kit"],
   pipeline: ["core", "db", "provider-kit", "copy"],
+  // One function per thing a person does; the only entry point for the apps' writes.
+  operations: ["core", "db", "scheduler", "pipeline", "copy", "provider-kit"],
   sandbox: ["core", "provider-kit", "provider"],
-  app: ["core", "logger", "db", "provider-kit", "provider", "copy", "scheduler", "pipeline", "sandbox", "app"],
+  app: ["core", "logger", "db", "provider-kit", "provider", "copy", "scheduler", "pipeline", "operations", "sandbox", "app"],
   tooling: [],
 };
 

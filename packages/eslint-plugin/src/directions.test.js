@@ -21,6 +21,9 @@ describe("import directions (docs/architecture.md)", () => {
     expect(violation("packages/sandbox/src/x.ts", "@offerlab/provider-unipile/msw")).toBeUndefined();
     expect(violation("packages/core/src/x.ts", "zod")).toBeUndefined();
     expect(violation("packages/scheduler/src/send.test.ts", "@offerlab/provider-unipile/msw")).toBeUndefined();
+    expect(violation("packages/operations/src/x.ts", "@offerlab/scheduler")).toBeUndefined();
+    expect(violation("packages/operations/src/x.ts", "@offerlab/pipeline")).toBeUndefined();
+    expect(violation("apps/cli/src/x.ts", "@offerlab/operations")).toBeUndefined();
   });
 
   it("rejects imports against the arrows", () => {
@@ -31,6 +34,12 @@ describe("import directions (docs/architecture.md)", () => {
     expect(violation("packages/providers/exa/src/x.test.ts", "@offerlab/provider-unipile")).toMatch(/another provider/);
     expect(violation("packages/db/src/x.ts", "offerlab")).toMatch(/never import apps/);
     expect(violation("packages/core/src/x.ts", "../../db/src/index.js")).toMatch(/another package/);
+    // Operations sit above the packages and below the apps: only apps import them.
+    expect(violation("packages/scheduler/src/x.ts", "@offerlab/operations")).toMatch(/scheduler may not import operations/);
+    expect(violation("packages/pipeline/src/x.ts", "@offerlab/operations")).toMatch(/pipeline may not import operations/);
+    expect(violation("packages/operations/src/x.ts", "@offerlab/provider-unipile")).toMatch(/operations may not import provider/);
+    expect(violation("packages/operations/src/x.ts", "@offerlab/sandbox")).toMatch(/operations may not import sandbox/);
+    expect(violation("packages/operations/src/x.ts", "offerlab")).toMatch(/never import apps/);
   });
 
   it("is wired into the repository's eslint config, so `pnpm lint` fails on a bad import", async () => {

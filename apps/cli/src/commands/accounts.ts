@@ -1,12 +1,13 @@
 import { AccountStatus, AccountType, RotationSet } from "@offerlab/core";
-import { accountAdmin, accounts, type Account, type AccountLimitsPatch, type RemoteAccount } from "@offerlab/db";
+import type { Account, AccountLimitsPatch } from "@offerlab/db";
+import { addAccount, pauseAccount, resumeAccount, setAccountLimits, syncAccounts, warmAccount } from "@offerlab/operations";
 import { createUsageRecorder } from "@offerlab/pipeline";
 import { DEFAULT_WARMING_RAMP, effectiveLimits, readAccountCapacity, warmingFactor, type AccountCapacity } from "@offerlab/scheduler";
 import type { Command } from "commander";
 import { CliError, EXIT, json, table, type Io } from "../output.js";
 import { canSendText, heldBackText } from "./capacity-text.js";
 import { addSandboxOptions, createCliProviders } from "../providers.js";
-import { enumFlag, examples, fields, intFlag, when, withDb } from "./product-helpers.js";
+import { cliErrorOf, enumFlag, examples, fields, intFlag, when, withDb, withOperation } from "./product-helpers.js";
 
 const LIMIT_FLAGS = [
   ["connections", "daily_limit_connections", "LinkedIn invitations a day"],
@@ -88,19 +89,18 @@ export function registerAccountCommands(program: Command, io: Io): void {
       const type = enumFlag("--type", s("type"), AccountType.options);
       const rotation = enumFlag("--rotation-set", s("rotationSet"), RotationSet.options);
       const limits = limitsFromFlags(o as Record<string, string | undefined>);
-      const now = new Date();
-      const account = await withDb(io, (db) =>
-        accounts.create(db, {
+      const account = await withOperation(io, (ctx) =>
+        addAccount(ctx, {
           name: s("name"),
           type,
           owner: s("owner"),
           email_address: s("email") ?? null,
           linkedin_url: s("linkedinUrl") ?? null,
           unipile_account_id: s("unipileId") ?? null,
-          provider: s("provider") ?? (type === "linkedin" ? "linkedin" : null),
+          provider: s("provider") ?? null,
           rotation_set: rotation ?? null,
-          ...limits,
-          ...(o.warm ? { warming_week: 1, warming_started_at: now } : {}),
+          limits,
+          warm: o.warm === true,
         }),
       );
       if (o.json) {
@@ -161,9 +161,9 @@ export function registerAccountCommands(program: Command, io: Io): void {
       );
     });
 
-  for (const [name, status, description] of [
-    ["pause", "paused", "Pause an account: it sends nothing until resumed (its queued sends wait)"],
-    ["resume", "active", "Resume a paused, limited or warming account; a disconnected or banned one must be re-connected at Unipile and synced"],
+  for (const [name, status, operation, description] of [
+    ["pause", "paused", pauseAccount, "Pause an account: it sends nothing until resumed (its queued sends wait)"],
+    ["resume", "active", resumeAccount, "Resume a paused, limited or warming account; a disconnected or banned one must be re-connected at Unipile and synced"],
   ] as const) {
     cmd
       .command(name)
@@ -172,7 +172,7 @@ export function registerAccountCommands(program: Command, io: Io): void {
       .option("--json", "print the account as JSON")
       .addHelpText("after", examples([`offerlab accounts ${name} jane_linkedin`]))
       .action(async (ref: string, o: { json?: boolean }) => {
-        const result = await withDb(io, (db) => accountAdmin.setStatus(db, ref, status));
+        const result = await withOperation(io, (ctx) => operation(ctx, { account: ref }));
         if (o.json) {
           io.stdout(json(result));
           return;
@@ -201,13 +201,8 @@ ${examples(["offerlab accounts limits jane_linkedin", "offerlab accounts limits 
     )
     .action(async (ref: string, o: Record<string, string | boolean | undefined>) => {
       const patch = limitsFromFlags(o as Record<string, string | undefined>);
-      const now = new Date();
-      const result = await withDb(io, async (db) => {
-        const changed = Object.keys(patch).length ? await accountAdmin.setLimits(db, ref, patch) : null;
-        const account = changed?.account ?? (await accountAdmin.find(db, ref));
-        const [standing] = await readAccountCapacity(db, { now, ids: [account.id] });
-        return { changed: changed !== null, previous: changed?.previous ?? null, account: describeAccount(standing!) };
-      });
+      const limited = await withOperation(io, (ctx) => setAccountLimits(ctx, { account: ref, limits: patch }));
+      const result = { changed: limited.changed, previous: limited.previous, account: describeAccount(limited.capacity) };
       const a = result.account;
       if (o.json) {
         io.stdout(
@@ -255,7 +250,7 @@ ${examples(["offerlab accounts warm jane_linkedin", "offerlab accounts warm jane
     .action(async (ref: string, o: { week?: string; stop?: boolean; json?: boolean }) => {
       if (o.stop && o.week !== undefined) throw new CliError("pass --week or --stop, not both", EXIT.usage);
       const week = intFlag("--week", o.week, 1, 4);
-      const account = await withDb(io, (db) => (o.stop ? accountAdmin.stopWarming(db, ref) : accountAdmin.startWarming(db, ref, { week: week ?? 1 })));
+      const account = await withOperation(io, (ctx) => warmAccount(ctx, { account: ref, ...(o.stop ? { stop: true } : { week: week ?? 1 }) }));
       if (o.json) {
         io.stdout(json(account));
         return;
@@ -287,28 +282,20 @@ ${examples(["offerlab accounts sync --dry-run", "offerlab accounts sync", "offer
     )
     .action(async (o: { sandbox?: boolean; sandboxSeed?: string; dryRun?: boolean; warm?: boolean; owner?: string; json?: boolean }) => {
       let sandbox = false;
-      const changes = await withDb(io, async (db) => {
+      const { changes } = await withDb(io, async (db) => {
         const usage = createUsageRecorder(db, { sandbox: io.sandbox === true, onError: (error) => io.stderr(`offerlab: could not record Unipile usage: ${(error as Error).message}\n`) });
         const providers = createCliProviders(io, { sandbox: o.sandbox, seed: o.sandboxSeed, onUsage: usage.onUsage });
         sandbox = providers.sandbox;
-        const unipile = providers.get("unipile");
-        const remote: RemoteAccount[] = [];
-        let cursor: string | null = null;
-        for (let page = 0; page < 100; page++) {
-          let result;
-          try {
-            result = await unipile.listAccounts({ cursor, limit: 100 });
-          } catch (error) {
-            throw new CliError(`could not list Unipile accounts: ${(error as Error).message}. Nothing was changed.`, EXIT.failure);
-          }
-          for (const a of result.items) {
-            remote.push({ id: a.id, type: a.type, name: a.name, status: a.status, emailAddress: a.emailAddress ?? null, provider: a.provider ?? null });
-          }
-          cursor = result.cursor;
-          if (!cursor) break;
-        }
         // A sandbox run happens at its simulated time (--start): warming starts then.
-        return accountAdmin.sync(db, remote, { dryRun: o.dryRun === true, warmNew: o.warm !== false, ...(o.owner ? { owner: o.owner } : {}), ...(providers.world ? { now: providers.world.clock.now() } : {}) });
+        const at = providers.world?.clock.now();
+        try {
+          return await syncAccounts(
+            { db, directory: providers.get("unipile"), ...(at ? { now: () => at } : {}) },
+            { dryRun: o.dryRun === true, warmNew: o.warm !== false, ...(o.owner ? { owner: o.owner } : {}) },
+          );
+        } catch (error) {
+          throw cliErrorOf(error);
+        }
       });
       if (o.json) {
         io.stdout(json({ sandbox, dryRun: o.dryRun === true, changes }));

@@ -1,32 +1,19 @@
-import {
-  CampaignChannel,
-  CampaignStatus,
-  CampaignType,
-  CompanyStatus,
-  ContactStatus,
-  EmailStatus,
-  SchedulingConfig,
-  channelActionType,
-  schedulingStepChannel,
-  type MessageActionType,
-} from "@offerlab/core";
+import { CampaignChannel, CampaignStatus, CampaignType, CompanyStatus, ContactStatus, EmailStatus, SchedulingConfig } from "@offerlab/core";
 import { campaignAdmin, offers, resolve, type Campaign, type CampaignCreateRequest } from "@offerlab/db";
 import {
-  checkLaunch,
-  DEFAULT_ACCEPTANCE_RATE,
-  DEFAULT_ACCEPTED_EMAIL_STATUSES,
-  describeEnrolmentSkip,
-  describeReason,
+  cancelCampaign,
+  createCampaign,
+  enrolContacts,
   forecastCampaign,
-  isReasonCode,
-  readUsageMany,
-  selectForEnrolment,
-  windowFromCampaign,
-  type CampaignForecast,
-} from "@offerlab/scheduler";
+  launchCampaign,
+  pauseCampaign,
+  resumeCampaign,
+  type LaunchCampaignResult,
+} from "@offerlab/operations";
+import { DEFAULT_ACCEPTANCE_RATE, DEFAULT_ACCEPTED_EMAIL_STATUSES, describeEnrolmentSkip, describeReason, isReasonCode } from "@offerlab/scheduler";
 import type { Command } from "commander";
 import { CliError, EXIT, json, table, type Io } from "../output.js";
-import { enumFlag, examples, fields, intFlag, listFlag, numberFlag, onlyKeys, readObjectFile, withDb } from "./product-helpers.js";
+import { enumFlag, examples, fields, intFlag, listFlag, numberFlag, onlyKeys, readObjectFile, withDb, withOperation } from "./product-helpers.js";
 
 const FILE_KEYS = [
   "offer",
@@ -193,10 +180,7 @@ ${examples([
       if (tz !== undefined) req.timezone = tz;
       const missing = (["offer", "name", "channel"] as const).filter((k) => req[k] === "");
       if (missing.length) throw new CliError(`missing ${missing.map((k) => `--${k}`).join(", ")} (or the same keys in --file)`, EXIT.usage);
-      const { campaign, offerSlug } = await withDb(io, async (db) => {
-        const created = await campaignAdmin.create(db, req);
-        return { campaign: created, offerSlug: (await offers.get(db, created.offer_id))?.slug ?? null };
-      });
+      const { campaign, offerSlug } = await withOperation(io, (ctx) => createCampaign(ctx, req));
       if (o.json) {
         io.stdout(json(campaign));
         return;
@@ -276,34 +260,14 @@ ${examples([
     .action(async (ref: string, o: { limit?: string; emailStatus?: string; dryRun?: boolean; showSkipped?: boolean; json?: boolean }) => {
       const limit = intFlag("--limit", o.limit, 1, 1_000_000);
       const emailStatuses = listFlag("--email-status", o.emailStatus, EmailStatus.options);
-      const now = new Date();
-      const result = await withDb(io, async (db) => {
-        const { campaign, candidates } = await campaignAdmin.candidates(db, ref);
-        if (campaign.status === "completed" || campaign.status === "cancelled") {
-          throw new CliError(`campaign ${campaign.campaign_slug ?? campaign.id} is ${campaign.status}: contacts cannot join it`, EXIT.usage);
-        }
-        const config = SchedulingConfig.safeParse(campaign.scheduling_config);
-        if (!config.success) throw new CliError(`campaign ${campaign.campaign_slug ?? campaign.id} has no valid schedule (scheduling_config); recreate it`, EXIT.usage);
-        const actions: MessageActionType[] = config.data.steps.map((st) => channelActionType[schedulingStepChannel[st.type]]);
-        const selection = selectForEnrolment(candidates, {
-          actions,
-          now,
+      const result = await withOperation(io, (ctx) =>
+        enrolContacts(ctx, {
+          campaign: ref,
+          dryRun: o.dryRun === true,
           ...(emailStatuses ? { acceptedEmailStatuses: emailStatuses } : {}),
           ...(limit !== undefined ? { limit } : {}),
-        });
-        const added = o.dryRun ? 0 : (await campaignAdmin.enroll(db, campaign.id, selection.add, { now })).added;
-        const names = new Map(candidates.map((c) => [c.contactId, `${c.fullName ?? c.email ?? c.linkedinUrl ?? c.contactId} (${c.companyName})`]));
-        return {
-          campaign: campaign.campaign_slug ?? campaign.id,
-          dryRun: o.dryRun === true,
-          matched: candidates.length,
-          wouldAdd: selection.add.length,
-          added,
-          skipped: selection.skipped,
-          warnings: selection.warnings,
-          skippedContacts: selection.skippedContacts.map((x) => ({ ...x, contact: names.get(x.contactId) ?? x.contactId })),
-        };
-      });
+        }),
+      );
       if (o.json) {
         io.stdout(json(result));
         return;
@@ -325,20 +289,7 @@ ${examples([
     });
 
   const launchOrResume = async (ref: string, o: { json?: boolean }, resume: boolean) => {
-    const result = await withDb(io, async (db) => {
-      const ctx = await campaignAdmin.launchContext(db, ref);
-      if (resume && ctx.campaign.status !== "paused") {
-        throw new CliError(`campaign ${ctx.campaign.campaign_slug ?? ctx.campaign.id} is ${ctx.campaign.status}, not paused${ctx.campaign.status === "draft" || ctx.campaign.status === "ready" ? ": use `offerlab campaigns launch`" : ""}`, EXIT.usage);
-      }
-      const check = checkLaunch({ ...ctx, offer: { status: ctx.offer.status } });
-      if (check.problems.length) {
-        const { ValidationError } = await import("@offerlab/core");
-        throw new ValidationError(`campaign ${ctx.campaign.campaign_slug ?? ctx.campaign.id} (it was not ${resume ? "resumed" : "launched"})`, check.problems);
-      }
-      const bindings = check.steps.filter((st) => st.bind && st.template).map((st) => ({ templateId: st.template!.id, step: st.step }));
-      const launched = await campaignAdmin.launch(db, ctx.campaign.id, bindings);
-      return { ...launched, warnings: check.warnings, steps: check.steps.map((st) => ({ step: st.step, channel: st.channel, template: st.template?.name ?? null, bound: st.bind })), contacts: ctx.contacts };
-    });
+    const result: LaunchCampaignResult = await withOperation(io, (ctx) => (resume ? resumeCampaign : launchCampaign)(ctx, { campaign: ref }));
     if (o.json) {
       io.stdout(json(result));
       return;
@@ -375,7 +326,7 @@ ${examples(["offerlab campaigns launch cold-ai-sales-coach-email-hiring-saas-jan
     .option("--json", "print the campaign as JSON")
     .addHelpText("after", examples(["offerlab campaigns pause cold-ai-sales-coach-email-hiring-saas-jane"]))
     .action(async (ref: string, o: { json?: boolean }) => {
-      const r = await withDb(io, (db) => campaignAdmin.setStatus(db, ref, "paused"));
+      const r = await withOperation(io, (ctx) => pauseCampaign(ctx, { campaign: ref }));
       if (o.json) io.stdout(json(r));
       else io.stdout(r.previous === "paused" ? `Campaign ${r.campaign.campaign_slug} is already paused.\n` : `Campaign ${r.campaign.campaign_slug}: ${r.previous} → paused. Queued sends wait until it is resumed.\n`);
     });
@@ -397,7 +348,7 @@ ${examples(["offerlab campaigns launch cold-ai-sales-coach-email-hiring-saas-jan
     .addHelpText("after", examples(["offerlab campaigns cancel cold-ai-sales-coach-email-hiring-saas-jane --yes"]))
     .action(async (ref: string, o: { yes?: boolean; json?: boolean }) => {
       if (!o.yes) throw new CliError("cancelling is final (the campaign cannot be restarted): pass --yes to confirm, or use `offerlab campaigns pause`", EXIT.usage);
-      const r = await withDb(io, (db) => campaignAdmin.cancel(db, ref));
+      const r = await withOperation(io, (ctx) => cancelCampaign(ctx, { campaign: ref, confirm: true }));
       if (o.json) io.stdout(json(r));
       else
         io.stdout(
@@ -422,23 +373,7 @@ ${examples(["offerlab campaigns forecast cold-ai-sales-coach-email-hiring-saas-j
     )
     .action(async (ref: string, o: { acceptanceRate?: string; json?: boolean }) => {
       const acceptanceRate = numberFlag("--acceptance-rate", o.acceptanceRate, 0, 1);
-      const now = new Date();
-      const { forecast, campaign, paused } = await withDb(io, async (db) => {
-        const ctx = await campaignAdmin.forecastContext(db, ref);
-        const config = SchedulingConfig.safeParse(ctx.campaign.scheduling_config);
-        if (!config.success) throw new CliError(`campaign ${ctx.campaign.campaign_slug ?? ctx.campaign.id} has no valid schedule (scheduling_config)`, EXIT.usage);
-        const usage = await readUsageMany(db, ctx.accounts.map((a) => a.id), now);
-        const accounts = ctx.accounts.map((a) => ({ ...a, usage: usage.get(a.id)! }));
-        const forecast: CampaignForecast = forecastCampaign({
-          config: config.data,
-          window: windowFromCampaign(ctx.campaign),
-          accounts,
-          contacts: ctx.contacts,
-          now,
-          ...(acceptanceRate !== undefined ? { acceptanceRate } : {}),
-        });
-        return { forecast, campaign: ctx.campaign, paused: ctx.paused };
-      });
+      const { forecast, campaign, paused } = await withOperation(io, (ctx) => forecastCampaign(ctx, { campaign: ref, ...(acceptanceRate !== undefined ? { acceptanceRate } : {}) }));
       if (o.json) {
         io.stdout(json({ campaign: campaign.campaign_slug ?? campaign.id, status: campaign.status, pausedContacts: paused, ...forecast }));
         return;

@@ -1,24 +1,15 @@
 import fs from "node:fs";
 import path from "node:path";
-import {
-  deriveIcp,
-  formatLintResult,
-  generatePositioning,
-  GenerationError,
-  generateTemplates,
-  lintTemplate,
-  linkedInTemplateKeys,
-  type LinkedInTemplateKey,
-  type LlmOptions,
-} from "@offerlab/copy";
-import { OfferStatus, ValidationError, type EmailTemplates, type Icp, type LinkedInTemplates, type PositioningCanvas } from "@offerlab/core";
-import { offerCopy, offers, OfferUpdateInput, resolve, templatesFromCopy, type MessageTemplate, type Offer } from "@offerlab/db";
+import { formatLintResult, GenerationError, lintTemplate, linkedInTemplateKeys, type LinkedInTemplateKey, type LlmOptions } from "@offerlab/copy";
+import { OfferStatus, type EmailTemplates, type Icp, type LinkedInTemplates, type PositioningCanvas } from "@offerlab/core";
+import { offers, resolve, type MessageTemplate, type Offer } from "@offerlab/db";
+import { checkCreateOffer, checkGenerateOffer, createOffer, editOffer, generateOffer, setOfferStatus, type GenerateOfferResult } from "@offerlab/operations";
 import { createSandbox, isSandboxEnabled, SANDBOX_BANNER, SANDBOX_ENV } from "@offerlab/sandbox";
 import { Option, type Command } from "commander";
 import YAML from "yaml";
 import { openDatabase } from "../database.js";
 import { CliError, EXIT, json, table, type Io } from "../output.js";
-import { examples, fields, intFlag, listFlag, readObjectFile, withDb } from "./product-helpers.js";
+import { examples, fields, intFlag, listFlag, readObjectFile, withDb, withOperation } from "./product-helpers.js";
 
 /** Flags of `offers create`, mapped onto the offers columns they set. */
 const FLAG_COLUMNS = {
@@ -53,22 +44,6 @@ function readOfferFile(file: string, cwd: string): Record<string, unknown> {
   }
   // YAML block scalars end in a newline; stored text should not.
   return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, typeof v === "string" ? v.trim() : v]));
-}
-
-/**
- * The lint errors of the templates an offer's copy documents describe (template syntax, unknown
- * variables, empty or impossible texts), each named by where it is in the document, so copy that
- * can never be approved is refused when it is saved, not discovered later.
- */
-function copyLintIssues(copy: { email_templates?: EmailTemplates | null; linkedin_templates?: LinkedInTemplates | null }): { field: string; message: string }[] {
-  const issues: { field: string; message: string }[] = [];
-  for (const t of templatesFromCopy(copy)) {
-    const where = t.template_key.startsWith("email.") ? `email_templates.sequence[step ${t.sequence_step}]` : `linkedin_templates.${t.template_key.slice("linkedin.".length)}`;
-    for (const e of lintTemplate({ channel: t.channel, subject: t.subject, body: t.body, sequence_step: t.sequence_step }).errors) {
-      issues.push({ field: where, message: e.message });
-    }
-  }
-  return issues;
 }
 
 function icpLine(icp: Icp): string {
@@ -131,36 +106,21 @@ export function registerOfferCommands(program: Command, io: Io): void {
         if (opts[flag] !== undefined) input[column] = opts[flag];
       }
       // Validate before opening the database, so bad input never creates or migrates anything.
-      const { OfferCreateInput } = await import("@offerlab/db");
-      const check = OfferCreateInput.safeParse(input);
-      if (!check.success) {
-        const { toFieldIssues } = await import("@offerlab/core");
-        throw new ValidationError("offer", toFieldIssues(check.error));
+      checkCreateOffer({ offer: input });
+      // The same path as `offers new`: copy in the file becomes draft templates to approve.
+      const result = await withOperation(io, (ctx) => createOffer(ctx, { offer: input, ifNotExists: opts.ifNotExists === true }));
+      const { offer, templates } = result;
+      if (!result.created) {
+        io.stdout(opts.json ? json(offer) : `Offer ${offer.slug} already exists (${offer.id}); left unchanged.\n`);
+        return;
       }
-      const lint = copyLintIssues(check.data);
-      if (lint.length) throw new ValidationError("offer copy", lint);
-      const db = await openDatabase(io);
-      try {
-        if (opts.ifNotExists) {
-          const { slugify } = await import("@offerlab/core");
-          const existing = await offers.get(db, typeof input.slug === "string" ? input.slug : slugify(String(input.name), 60));
-          if (existing) {
-            io.stdout(opts.json ? json(existing) : `Offer ${existing.slug} already exists (${existing.id}); left unchanged.\n`);
-            return;
-          }
-        }
-        // The same path as `offers new`: copy in the file becomes draft templates to approve.
-        const { offer, templates } = await offerCopy.create(db, input);
-        if (opts.json) {
-          io.stdout(json({ ...offer, templates }));
-          return;
-        }
-        io.stdout(`Created offer ${offer.slug} (${offer.id}), status ${offer.status}.\n`);
-        if (templates.length) {
-          io.stdout(`${templates.length} draft template(s) from its copy: review them with \`offerlab templates list --offer ${offer.slug}\`, approve with \`offerlab templates approve --offer ${offer.slug}\`.\n`);
-        }
-      } finally {
-        await db.destroy();
+      if (opts.json) {
+        io.stdout(json({ ...offer, templates }));
+        return;
+      }
+      io.stdout(`Created offer ${offer.slug} (${offer.id}), status ${offer.status}.\n`);
+      if (templates.length) {
+        io.stdout(`${templates.length} draft template(s) from its copy: review them with \`offerlab templates list --offer ${offer.slug}\`, approve with \`offerlab templates approve --offer ${offer.slug}\`.\n`);
       }
     });
 
@@ -311,22 +271,15 @@ ${examples([
 ])}`,
     )
     .action(async (opts: Record<string, string | boolean | undefined>) => {
-      const input: Record<string, unknown> = { type: "product", ownership: "internal", ...(opts.file ? readOfferFile(String(opts.file), io.cwd) : {}), ...flagValues(opts) };
+      const input: Record<string, unknown> = { ...(opts.file ? readOfferFile(String(opts.file), io.cwd) : {}), ...flagValues(opts) };
       const emailSteps = intFlag("--email-steps", opts.emailSteps as string | undefined, 0, 10) ?? 3;
       const linkedinRaw = opts.linkedin as string | undefined;
       const linkedin: LinkedInTemplateKey[] =
         linkedinRaw === "none" ? [] : (listFlag("--linkedin", linkedinRaw, linkedInTemplateKeys) ?? ["connection_request", "follow_up_dm"]);
       if (emailSteps === 0 && linkedin.length === 0) throw new CliError("--email-steps 0 with --linkedin none leaves nothing to write: ask for some copy", EXIT.usage);
+      const request = { offer: input, emailSteps, linkedin, dryRun: opts.dryRun === true, onStep: (what: string) => (opts.json ? undefined : io.stderr(`${what}…\n`)) };
       // Validate before any model call or database write.
-      const { OfferCreateInput } = await import("@offerlab/db");
-      const check = OfferCreateInput.safeParse(input);
-      if (!check.success) {
-        const { toFieldIssues } = await import("@offerlab/core");
-        throw new ValidationError("offer", toFieldIssues(check.error));
-      }
-      if (check.data.ownership === "client" && !check.data.client_name) {
-        throw new ValidationError("offer", [{ field: "client_name", message: 'is required when ownership is "client" (name the client)' }]);
-      }
+      checkGenerateOffer(request);
       const sandbox = io.sandbox === true || isSandboxEnabled(io.env, { sandbox: opts.sandbox === true });
       const llm: LlmOptions = { env: io.env };
       if (sandbox) {
@@ -335,41 +288,19 @@ ${examples([
         const seed = io.sandboxSeed ?? (io.env.OFFERLAB_SANDBOX_SEED?.trim() || "offerlab");
         llm.model = createSandbox({ seed, env: io.env }).llm.model;
       }
-      const slug = check.data.slug ?? (await import("@offerlab/core")).slugify(check.data.name, 60);
-      if (!opts.dryRun) {
-        const taken = await withDb(io, (db) => offers.get(db, slug));
-        if (taken) throw new ValidationError("offer", [{ field: "slug", message: `"${slug}" is already used by another offer; pass --slug or change --name` }]);
-      }
-      const offerInput = { ...check.data, name: check.data.name, description: check.data.description };
-      const step = (what: string) => (opts.json ? undefined : io.stderr(`${what}…\n`));
-      let positioning: PositioningCanvas;
-      let icp: Icp;
-      let email_templates: EmailTemplates | null = null;
-      let linkedin_templates: LinkedInTemplates | null = null;
+      let result: GenerateOfferResult;
       try {
-        step("Generating the positioning canvas");
-        positioning = await generatePositioning(offerInput, llm);
-        step("Deriving the ICP");
-        icp = await deriveIcp(positioning, llm);
-        if (emailSteps > 0) {
-          step(`Writing ${emailSteps} email(s)`);
-          email_templates = await generateTemplates(offerInput, positioning, icp, { channel: "email", steps: emailSteps }, llm);
-        }
-        if (linkedin.length > 0) {
-          step(`Writing LinkedIn copy (${linkedin.join(", ")})`);
-          linkedin_templates = await generateTemplates(offerInput, positioning, icp, { channel: "linkedin", steps: linkedin }, llm);
-        }
+        // A dry run reads and writes nothing: the database is not even opened.
+        result = opts.dryRun ? await generateOffer({ llm }, request) : await withDb(io, (db) => generateOffer({ db, llm }, request));
       } catch (error) {
         generationFailure(error);
       }
-      const full = { ...check.data, slug, status: "draft" as const, positioning, icp, email_templates, linkedin_templates };
-      if (opts.dryRun) {
-        const preview = templatesFromCopy(full).map((t, i) => ({ ...t, id: `draft-${i + 1}`.padEnd(8, "0"), status: "draft" as const }));
-        if (opts.json) io.stdout(json({ sandbox, saved: false, offer: full, templates: preview }));
-        else io.stdout(`${describeCopy(full as unknown as Offer, preview)}\nDry run: nothing was saved.\n`);
+      if (!result.saved) {
+        if (opts.json) io.stdout(json({ sandbox, saved: false, offer: result.offer, templates: result.templates }));
+        else io.stdout(`${describeCopy(result.offer as unknown as Offer, result.templates)}\nDry run: nothing was saved.\n`);
         return;
       }
-      const { offer, templates } = await withDb(io, (db) => offerCopy.create(db, full));
+      const { offer, templates } = result;
       if (opts.json) {
         io.stdout(json({ sandbox, saved: true, offer, templates }));
         return;
@@ -400,18 +331,12 @@ ${examples([
     .action(async (ref: string, opts: Record<string, string | boolean | undefined>) => {
       const patch: Record<string, unknown> = { ...(opts.file ? readObjectFile("--file", String(opts.file), io.cwd) : {}), ...flagValues(opts) };
       if (Object.keys(patch).length === 0) throw new CliError("nothing to change: pass a field flag (see --help) or --file", EXIT.usage);
-      // New copy is linted before anything is written (a broken template is refused now, not at approval).
-      const parsed = OfferUpdateInput.safeParse(patch);
-      if (parsed.success) {
-        const lint = copyLintIssues(parsed.data);
-        if (lint.length) throw new ValidationError("offer copy", lint);
-      }
-      const { offer, templates } = await withDb(io, (db) => offerCopy.update(db, ref, patch));
+      const { offer, templates, changed } = await withOperation(io, (ctx) => editOffer(ctx, { offer: ref, patch }));
       if (opts.json) {
         io.stdout(json({ offer, templates }));
         return;
       }
-      io.stdout(`Updated offer ${offer.slug}: ${Object.keys(patch).join(", ")}.\n`);
+      io.stdout(`Updated offer ${offer.slug}: ${changed.join(", ")}.\n`);
       if (templates.created.length || templates.archived) {
         io.stdout(
           `Templates: ${templates.created.length} new draft(s), ${templates.kept} unchanged, ${templates.archived} archived. ` +
@@ -437,7 +362,7 @@ ${examples(["offerlab offers status ai-sales-coach ready", "offerlab offers stat
     .action(async (ref: string, status: string, opts: { json?: boolean }) => {
       const parsed = OfferStatus.safeParse(status);
       if (!parsed.success) throw new CliError(`<status>: must be one of ${OfferStatus.options.join(", ")} (got "${status}")`, EXIT.usage);
-      const result = await withDb(io, (db) => offerCopy.setStatus(db, ref, parsed.data));
+      const result = await withOperation(io, (ctx) => setOfferStatus(ctx, { offer: ref, status: parsed.data }));
       if (opts.json) {
         io.stdout(json(result));
         return;

@@ -1,9 +1,10 @@
 import { formatLintResult, lintTemplate, type LintResult } from "@offerlab/copy";
-import { MessageChannel, MessageTemplateStatus, ValidationError } from "@offerlab/core";
+import { MessageChannel, MessageTemplateStatus } from "@offerlab/core";
 import { messageTemplates, resolve, type MessageTemplate } from "@offerlab/db";
+import { approveTemplates } from "@offerlab/operations";
 import type { Command } from "commander";
 import { CliError, EXIT, json, table, type Io } from "../output.js";
-import { enumFlag, examples, withDb } from "./product-helpers.js";
+import { enumFlag, examples, withDb, withOperation } from "./product-helpers.js";
 
 function lintOf(t: Pick<MessageTemplate, "channel" | "subject" | "body" | "sequence_step">): LintResult {
   return lintTemplate({ channel: t.channel, subject: t.subject, body: t.body, sequence_step: t.sequence_step });
@@ -91,26 +92,7 @@ ${examples(["offerlab templates approve 3f0c9a1b 77d2e4c0", "offerlab templates 
     .action(async (ids: string[], o: { offer?: string; json?: boolean }) => {
       if (ids.length === 0 && !o.offer) throw new CliError("name templates to approve (ids or names from `offerlab templates list`) or pass --offer <offer>", EXIT.usage);
       if (ids.length > 0 && o.offer) throw new CliError("pass template ids or --offer, not both", EXIT.usage);
-      const result = await withDb(io, async (db) => {
-        let chosen: MessageTemplate[];
-        if (o.offer) {
-          const offer = await resolve.offer(db, o.offer);
-          chosen = await messageTemplates.list(db, { offerId: offer.id, status: "draft" });
-          if (chosen.length === 0) throw new CliError(`offer ${offer.slug} has no draft template to approve`, EXIT.usage);
-        } else {
-          chosen = await messageTemplates.find(db, ids);
-        }
-        const issues = [];
-        for (const t of chosen) {
-          if (t.status === "archived") issues.push({ field: t.id.slice(0, 8), message: `"${t.name}" is archived (its copy was replaced); approve the newer draft instead` });
-          const lint = lintOf(t);
-          for (const e of lint.errors) issues.push({ field: t.id.slice(0, 8), message: `"${t.name}": ${e.message}` });
-        }
-        if (issues.length) throw new ValidationError("template", issues);
-        const toApprove = chosen.filter((t) => t.status !== "approved");
-        const approved = await messageTemplates.setStatus(db, toApprove.map((t) => t.id), "approved");
-        return { approved, unchanged: chosen.length - toApprove.length, warnings: chosen.flatMap((t) => lintOf(t).warnings.map((w) => ({ id: t.id, name: t.name, message: w.message }))) };
-      });
+      const result = await withOperation(io, (ctx) => approveTemplates(ctx, o.offer ? { offer: o.offer } : { templates: ids }));
       if (o.json) {
         io.stdout(json(result));
         return;

@@ -5,13 +5,14 @@
  * webhook server's route — with only the network simulated (@offerlab/sandbox) and time moved by
  * the sandbox's clock. Nothing here is demo-only logic but the order of the steps.
  */
-import { deriveIcp, generatePositioning, generateTemplates, type LlmOptions } from "@offerlab/copy";
-import { channelActionType, SchedulingConfig, schedulingStepChannel, slugify, type MessageActionType } from "@offerlab/core";
+import type { LlmOptions } from "@offerlab/copy";
+import { slugify } from "@offerlab/core";
 import { createLogger as createCronLogger, providersFromUnipile, runTick, type TickSummary } from "@offerlab/cron";
-import { accountAdmin, campaignAdmin, claimDataMode, offerCopy, offers, type Db, type RemoteAccount } from "@offerlab/db";
+import { claimDataMode, offers, type Db } from "@offerlab/db";
+import { approveTemplates, createCampaign, enrolContacts, generateOffer, launchCampaign, syncAccounts, warmAccount, type OperationContext } from "@offerlab/operations";
 import { createUsageRecorder, runPipeline, type RunSummary } from "@offerlab/pipeline";
 import { createSandbox, SANDBOX_START, type Sandbox, type SandboxRates } from "@offerlab/sandbox";
-import { checkLaunch, isInWindow, nextWindowOpening, seededRandomSource, selectForEnrolment, windowFromCampaign } from "@offerlab/scheduler";
+import { isInWindow, nextWindowOpening, seededRandomSource, windowFromCampaign } from "@offerlab/scheduler";
 import { createLogger as createWebhookLogger, createWebhookApp, generateWebhookSecret, registerUnipileWebhooks } from "@offerlab/webhooks";
 import { demoFacts, type DemoFacts } from "./facts.js";
 
@@ -120,18 +121,19 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const now = sandbox.clock.now;
   const usage = createUsageRecorder(db, { sandbox: true, onError: () => undefined });
   const providers = sandbox.providers({ onUsage: usage.onUsage });
+  // Every step a person would take goes through the same operation the CLI calls, on simulated time.
+  const ctx: OperationContext = { db, now };
 
   // 1. The offer, its positioning canvas, ICP and copy, from a description (simulated LLM).
   stage("Writing the positioning canvas, ICP and copy from the offer's description");
   const llm: LlmOptions = { model: sandbox.llm.model };
   const offerInput = { ...DEMO_OFFER, name: run === 1 ? DEMO_OFFER.name : `${DEMO_OFFER.name} (demo ${run})` };
-  const positioning = await generatePositioning(offerInput, llm);
-  const icp = await deriveIcp(positioning, llm);
-  const email_templates = await generateTemplates(offerInput, positioning, icp, { channel: "email", steps: 3 }, llm);
-  const linkedin_templates = await generateTemplates(offerInput, positioning, icp, { channel: "linkedin", steps: ["connection_request", "follow_up_dm"] }, llm);
-  const { offer, templates } = await offerCopy.create(db, { ...offerInput, slug, status: "draft", positioning, icp, email_templates, linkedin_templates });
+  const generated = await generateOffer({ ...ctx, llm }, { offer: { ...offerInput, slug }, emailSteps: 3, linkedin: ["connection_request", "follow_up_dm"] });
+  if (!generated.saved) throw new Error("the demo offer was not saved");
+  const { offer } = generated;
+  const icp = offer.icp!;
   // A person would read them first (`offerlab templates approve`); the demo approves them all.
-  await import("@offerlab/db").then(({ messageTemplates }) => messageTemplates.setStatus(db, templates.map((t) => t.id), "approved"));
+  await approveTemplates(ctx, { offer: offer.id });
 
   // 2. Companies and people from the ICP, emails found and verified.
   stage("Discovering companies and people, finding and verifying emails (TheirStack, Exa, Parallel, LeadMagic)");
@@ -144,18 +146,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 
   // 3. Two LinkedIn accounts and two mailboxes, synced from Unipile, warming up.
   stage("Syncing two LinkedIn accounts and two mailboxes from Unipile (warming)");
-  const remote: RemoteAccount[] = (await providers.unipile.listAccounts({ limit: 100 })).items.map((a) => ({
-    id: a.id,
-    type: a.type,
-    name: a.name,
-    status: a.status,
-    emailAddress: a.emailAddress ?? null,
-    provider: a.provider ?? null,
-  }));
-  await accountAdmin.sync(db, remote, { now: now(), warmNew: true });
-  const ours = await db.selectFrom("accounts").select(["id", "name", "unipile_account_id"]).where("unipile_account_id", "in", remote.map((r) => r.id)).execute();
+  const { accounts: ours } = await syncAccounts({ ...ctx, directory: providers.unipile }, { warmNew: true });
   // Week 2 of the ramp: accounts that already warmed a week, as most teams start with.
-  for (const a of ours) await accountAdmin.startWarming(db, a.id, { week: 2, now: now() });
+  for (const a of ours) await warmAccount(ctx, { account: a.id, week: 2 });
 
   // 4. The webhook server's route, registered with Unipile as a real deployment would.
   const secret = generateWebhookSecret();
@@ -180,7 +173,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 
   // 5. A multichannel campaign: invitation, DM once connected, email if no reply.
   stage("Creating and launching a LinkedIn + email campaign over the four accounts");
-  const campaign = await campaignAdmin.create(db, {
+  const { campaign } = await createCampaign(ctx, {
     offer: offer.id,
     name: `${offer.name}: hiring SaaS sales teams`,
     channel: "multi",
@@ -190,25 +183,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     account_label: "demo pool",
     timezone: "America/New_York",
   });
-  const { candidates } = await campaignAdmin.candidates(db, campaign.id);
-  const config = SchedulingConfig.parse(campaign.scheduling_config);
-  const actions: MessageActionType[] = config.steps.map((st) => channelActionType[schedulingStepChannel[st.type]]);
-  const selection = selectForEnrolment(candidates, { actions, now: now() });
-  const enrolled = await campaignAdmin.enroll(db, campaign.id, selection.add, { now: now() });
-  const ctx = await campaignAdmin.launchContext(db, campaign.id);
-  const launch = checkLaunch({ ...ctx, offer: { status: ctx.offer.status } });
-  if (launch.problems.length) throw new Error(`the demo campaign cannot launch: ${launch.problems.map((p) => `${p.field}: ${p.message}`).join("; ")}`);
-  await campaignAdmin.launch(
-    db,
-    campaign.id,
-    launch.steps.filter((st) => st.bind && st.template).map((st) => ({ templateId: st.template!.id, step: st.step })),
-  );
+  const enrolled = await enrolContacts(ctx, { campaign: campaign.id });
+  const launched = await launchCampaign(ctx, { campaign: campaign.id });
 
   // 6. Weeks of cron ticks; between them the world acts (acceptances, replies, bounces, opens)
   // and its webhooks reach the server's route.
   const end = startAt.getTime() + weeks * 7 * DAY;
   stage(`Running ${weeks} simulated weeks of cron ticks and webhook events`);
-  const window = windowFromCampaign(await db.selectFrom("campaigns").selectAll().where("id", "=", campaign.id).executeTakeFirstOrThrow());
+  const window = windowFromCampaign(launched.campaign);
   const tickProviders = providersFromUnipile(providers.unipile);
   // The demo reports through its own summary; the tick's log line stays silent.
   const logger = createCronLogger({ level: "silent" });
@@ -241,7 +223,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     campaign: { id: campaign.id, slug: campaign.campaign_slug ?? campaign.id },
     simulated: { from: startAt.toISOString(), to: now().toISOString(), ticks },
     pipeline,
-    enrolment: { added: enrolled.added, skipped: selection.skipped },
+    enrolment: { added: enrolled.added, skipped: enrolled.skipped },
     ticks: totals,
     webhooks,
     facts,

@@ -1,0 +1,47 @@
+import { offers } from "@offerlab/db";
+import { describe, expect, it } from "vitest";
+import { baseOffer, testEngines, useTestDb } from "./__tests__/world.js";
+import { inTransaction, nowOf } from "./context.js";
+import { isRequestError, OPERATION_ERROR_CODES, OperationError, type OperationErrorCode } from "./errors.js";
+
+describe("nowOf and OperationError", () => {
+  it("reads the context's clock, else the wall clock", () => {
+    const at = new Date("2026-01-01T00:00:00Z");
+    expect(nowOf({ now: () => at })).toBe(at);
+    expect(Math.abs(nowOf({}).getTime() - Date.now())).toBeLessThan(1000);
+  });
+
+  it("is recognised by its marker (two copies of the package), carries its code, and every code maps to request or failure", () => {
+    const e = new OperationError("campaign_closed", "campaign x is cancelled");
+    expect(OperationError.isInstance(e)).toBe(true);
+    const copy = Object.assign(new Error("m"), { name: "OperationError", [Symbol.for("offerlab.error")]: true });
+    expect(OperationError.isInstance(copy)).toBe(true);
+    expect(OperationError.isInstance(new Error("m"))).toBe(false);
+    expect(e.code).toBe("campaign_closed");
+    const table = Object.fromEntries(Object.keys(OPERATION_ERROR_CODES).map((c) => [c, isRequestError(c as OperationErrorCode)]));
+    expect(table).toEqual({ campaign_closed: true, campaign_not_paused: true, campaign_schedule_invalid: true, nothing_to_approve: true, provider_failed: false });
+  });
+});
+
+describe.each(testEngines())("inTransaction on %s", (engine) => {
+  const t = useTestDb(engine);
+
+  it("writes all or nothing, and joins the caller's transaction instead of opening another", async () => {
+    const failed = await inTransaction(t.db, async (trx) => {
+      await offers.create(trx, { ...baseOffer, name: "Half Done" });
+      throw new Error("the second write failed");
+    }).catch((e: unknown) => e);
+    expect((failed as Error).message).toBe("the second write failed");
+    expect(await offers.get(t.db, "half-done")).toBeUndefined();
+
+    const outer = await t.db
+      .transaction()
+      .execute(async (trx) => {
+        await inTransaction(trx, (inner) => offers.create(inner, { ...baseOffer, name: "Inner Write" }));
+        throw new Error("the caller rolls back");
+      })
+      .catch((e: unknown) => e);
+    expect((outer as Error).message).toBe("the caller rolls back");
+    expect(await offers.get(t.db, "inner-write")).toBeUndefined();
+  });
+});

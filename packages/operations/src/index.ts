@@ -1,0 +1,49 @@
+/**
+ * @offerlab/operations — one function per thing a person does in offerlab. Each takes a context
+ * (the database, the clock, and the provider or model it needs) and an input; it validates the
+ * input (a `ValidationError` naming each field), runs in one transaction, and returns a typed
+ * result or throws a typed error (`OperationError` with a `code`, db's `NotFoundError`, copy's
+ * `GenerationError`). The CLI, the demo and the dashboard only parse input, call one, and present
+ * its result.
+ */
+export { inTransaction, nowOf } from "./context.js";
+export type { OperationContext } from "./context.js";
+export { isRequestError, OPERATION_ERROR_CODES, OperationError } from "./errors.js";
+export type { OperationErrorCode } from "./errors.js";
+
+export { checkCreateOffer, createOffer } from "./offers/create-offer.js";
+export type { CreateOfferInput, CreateOfferResult } from "./offers/create-offer.js";
+export { checkGenerateOffer, generateOffer } from "./offers/generate-offer.js";
+export type { CheckedGenerateOffer, GenerateOfferContext, GenerateOfferInput, GenerateOfferResult, OfferDraft, TemplatePreview } from "./offers/generate-offer.js";
+export { editOffer } from "./offers/edit-offer.js";
+export type { EditOfferInput, EditOfferResult } from "./offers/edit-offer.js";
+export { setOfferStatus } from "./offers/set-offer-status.js";
+export type { SetOfferStatusInput, SetOfferStatusResult } from "./offers/set-offer-status.js";
+
+export { approveTemplates } from "./templates/approve-templates.js";
+export type { ApproveTemplatesInput, ApproveTemplatesResult } from "./templates/approve-templates.js";
+
+export { addAccount } from "./accounts/add-account.js";
+export type { AddAccountInput } from "./accounts/add-account.js";
+export { pauseAccount } from "./accounts/pause-account.js";
+export type { AccountStatusResult } from "./accounts/pause-account.js";
+export { resumeAccount } from "./accounts/resume-account.js";
+export { setAccountLimits } from "./accounts/set-account-limits.js";
+export type { SetAccountLimitsInput, SetAccountLimitsResult } from "./accounts/set-account-limits.js";
+export { warmAccount } from "./accounts/warm-account.js";
+export type { WarmAccountInput } from "./accounts/warm-account.js";
+export { syncAccounts } from "./accounts/sync-accounts.js";
+export type { SyncAccountsContext, SyncAccountsInput, SyncAccountsResult } from "./accounts/sync-accounts.js";
+
+export { createCampaign } from "./campaigns/create-campaign.js";
+export type { CreateCampaignInput, CreateCampaignResult } from "./campaigns/create-campaign.js";
+export { enrolContacts } from "./campaigns/enrol-contacts.js";
+export type { EnrolContactsInput, EnrolContactsResult } from "./campaigns/enrol-contacts.js";
+export { launchCampaign } from "./campaigns/launch-campaign.js";
+export type { LaunchCampaignResult } from "./campaigns/launch-campaign.js";
+export { resumeCampaign } from "./campaigns/resume-campaign.js";
+export { pauseCampaign } from "./campaigns/pause-campaign.js";
+export { cancelCampaign } from "./campaigns/cancel-campaign.js";
+export type { CancelCampaignInput, CancelCampaignResult } from "./campaigns/cancel-campaign.js";
+export { forecastCampaign } from "./campaigns/forecast-campaign.js";
+export type { ForecastCampaignInput, ForecastCampaignResult } from "./campaigns/forecast-campaign.js";
