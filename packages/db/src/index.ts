@@ -41,5 +41,5 @@ export { dbFunctions, views } from "./views.js";
 export type { ViewName, ViewRow } from "./views.js";
 export { personHistory } from "./why.js";
 export type { PersonEvent, PersonHistory } from "./why.js";
-export { accountsLinkedTo } from "./accounts-linked.js";
+export { accountsLinkedTo } from "./aggregates/accounts.js";
 export { runFacts } from "./run-facts.js";

@@ -4,7 +4,8 @@
  * after the fact (attempts per queue row, account usage against limits, send times, the books).
  * The demo reports these; anything that wants the same facts reads them here.
  */
-import type { Campaign, DbOrTrx } from "./repositories.js";
+import type { Campaign } from "./aggregates/campaigns.js";
+import type { DbOrTrx } from "./transaction.js";
 
 const n = (v: unknown) => Number(v ?? 0);
 
