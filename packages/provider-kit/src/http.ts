@@ -273,8 +273,8 @@ function firstString(...values: unknown[]): string | undefined {
   return undefined;
 }
 
-// Internal: thrown and caught inside `request` to tell our own timeout from other aborts; it never
-// leaves this file (it becomes a ProviderError), so it is no OfferlabError and has no code.
+// Internal: the abort reason of `request`'s own timeout. `transportError` turns the aborted fetch
+// into a ProviderError, so it never leaves this file: no OfferlabError, no code.
 class TimeoutMarker extends Error {
   constructor(readonly timeoutMs: number) {
     super(`timed out after ${timeoutMs} ms`);
