@@ -169,6 +169,9 @@ async function skipRow(trx: Transaction<Database>, ctx: SendContext, reason: str
     .execute();
 }
 
+// Internal: the account is locked by another runner, or its one-in-flight insert lost a race
+// (23505); `dispatchOne` catches it and claims again, so it never leaves this file: no
+// OfferlabError, no code.
 class AccountBusy extends Error {}
 
 interface Claimed {
