@@ -16,6 +16,15 @@ export default tseslint.config(
     },
   },
   {
+    // Type-aware, for the send path's state machines: a `switch` over a closed union must handle
+    // every member (as `assertNever` also enforces at compile time).
+    files: ["packages/scheduler/src/**/*.ts"],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      "@typescript-eslint/switch-exhaustiveness-check": ["error", { considerDefaultExhaustiveForUnions: true, requireDefaultForNonUnion: false }],
+    },
+  },
+  {
     files: ["**/*.js", "**/*.mjs"],
     languageOptions: { globals: { process: "readonly", console: "readonly", URL: "readonly" } },
   },

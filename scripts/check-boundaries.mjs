@@ -1,5 +1,5 @@
-// Checks every workspace package.json against the import directions of DESIGN.md (the eslint
-// rule checks the source; this checks the declared dependencies) and that every external
+// Checks every workspace package.json against the import directions of docs/architecture.md (the
+// eslint rule checks the source; this checks the declared dependencies) and that every external
 // dependency takes its version from the pnpm catalog, so versions stay aligned.
 import fs from "node:fs";
 import path from "node:path";
@@ -27,7 +27,7 @@ for (const dir of dirs) {
         // Tests may use a vendor's adapter and MSW fake (see isTestFile in the lint rule).
         if (field === "devDependencies" && target === "provider" && from !== "provider") continue;
         if (from && target && !(allowedImports[from].includes(target) || (from === target && from !== "provider"))) {
-          problems.push(`${dir}: ${field} lists ${dep} (${target}), which ${from} may not depend on (DESIGN.md, Directions)`);
+          problems.push(`${dir}: ${field} lists ${dep} (${target}), which ${from} may not depend on (docs/architecture.md, Import directions)`);
         }
         if (from === "provider" && target === "provider") problems.push(`${dir}: a provider may not depend on another provider (${dep})`);
       } else if (range !== "catalog:") {
@@ -40,4 +40,4 @@ if (problems.length) {
   console.error("Boundary and version check failed:\n" + problems.map((p) => "  - " + p).join("\n"));
   process.exit(1);
 }
-console.log(`boundaries ok: ${dirs.length} packages follow DESIGN.md's directions and the version catalog`);
+console.log(`boundaries ok: ${dirs.length} packages follow the import directions (docs/architecture.md) and the version catalog`);

@@ -14,48 +14,15 @@
  * const leadmagic = providers.get("leadmagic"); // CliError (exit 2) when LEADMAGIC_API_KEY is unset
  * ```
  */
-import type { FetchLike, OnUsage } from "@offerlab/provider-kit";
-import { createExa, type ExaProvider } from "@offerlab/provider-exa";
-import { createFirecrawl, type FirecrawlProvider } from "@offerlab/provider-firecrawl";
-import { createLeadMagic, type LeadMagicProvider } from "@offerlab/provider-leadmagic";
-import { createParallel, type ParallelProvider } from "@offerlab/provider-parallel";
-import { createSumble, type SumbleProvider } from "@offerlab/provider-sumble";
-import { createTheirStack, type TheirStackProvider } from "@offerlab/provider-theirstack";
-import { createUnipile, type UnipileProvider } from "@offerlab/provider-unipile";
+import { missingVendorEnv as missingEnvOf, vendorOptionsFromEnv, type FetchLike, type OnUsage, type VendorDescriptor } from "@offerlab/provider-kit";
 import { createSandbox, isSandboxEnabled, SANDBOX_BANNER, SANDBOX_ENV, SANDBOX_START, type Sandbox } from "@offerlab/sandbox";
 import { SANDBOX_DATA_DIR } from "@offerlab/db";
 import { Option, type Command } from "commander";
 import { CliError, EXIT, type Io } from "./output.js";
+import { vendorDescriptor, VENDORS, type Vendor, type VendorAdapters } from "./vendors.js";
 
-/** The vendors the CLI can build adapters for. */
-export const VENDORS = ["unipile", "leadmagic", "theirstack", "exa", "firecrawl", "parallel", "sumble"] as const;
-export type Vendor = (typeof VENDORS)[number];
-
-/** Each vendor's adapter type. */
-export interface VendorAdapters {
-  unipile: UnipileProvider;
-  leadmagic: LeadMagicProvider;
-  theirstack: TheirStackProvider;
-  exa: ExaProvider;
-  firecrawl: FirecrawlProvider;
-  parallel: ParallelProvider;
-  sumble: SumbleProvider;
-}
-
-/**
- * The environment variables of each vendor's real adapter: the API key (required), where the
- * API is (optional base URL override) and, for Unipile, the DSN (required unless the base URL
- * is set).
- */
-export const VENDOR_ENV = {
-  unipile: { apiKey: "UNIPILE_API_KEY", baseUrl: "UNIPILE_BASE_URL", dsn: "UNIPILE_DSN" },
-  leadmagic: { apiKey: "LEADMAGIC_API_KEY", baseUrl: "LEADMAGIC_BASE_URL" },
-  theirstack: { apiKey: "THEIRSTACK_API_KEY", baseUrl: "THEIRSTACK_BASE_URL" },
-  exa: { apiKey: "EXA_API_KEY", baseUrl: "EXA_BASE_URL" },
-  firecrawl: { apiKey: "FIRECRAWL_API_KEY", baseUrl: "FIRECRAWL_BASE_URL" },
-  parallel: { apiKey: "PARALLEL_API_KEY", baseUrl: "PARALLEL_BASE_URL" },
-  sumble: { apiKey: "SUMBLE_API_KEY", baseUrl: "SUMBLE_BASE_URL" },
-} as const satisfies Record<Vendor, { apiKey: string; baseUrl: string; dsn?: string }>;
+// The vendor list and what derives from it live in vendors.ts; re-exported for the commands.
+export { VENDOR_ENV, VENDORS, type Vendor, type VendorAdapters } from "./vendors.js";
 
 /** The env var naming the sandbox world's seed. */
 export const SANDBOX_SEED_ENV = "OFFERLAB_SANDBOX_SEED";
@@ -129,13 +96,9 @@ export interface CliProviders {
 
 const set = (v: string | undefined) => typeof v === "string" && v.trim() !== "";
 
-/** What is missing for a vendor's real adapter (env var names), empty when it can be built. */
+/** What is missing for a vendor's real adapter (env var names, from its descriptor), empty when it can be built. */
 export function missingVendorEnv(vendor: Vendor, env: Record<string, string | undefined>): string[] {
-  const spec = VENDOR_ENV[vendor];
-  const missing: string[] = [];
-  if (!set(env[spec.apiKey])) missing.push(spec.apiKey);
-  if ("dsn" in spec && !set(env[spec.dsn]) && !set(env[spec.baseUrl])) missing.push(`${spec.dsn} (or ${spec.baseUrl})`);
-  return missing;
+  return missingEnvOf(vendorDescriptor(vendor), env);
 }
 
 /** The message of a missing-key error, shared by `get` and commands that choose among vendors. */
@@ -143,24 +106,16 @@ export function missingKeyMessage(what: string, vars: string[]): string {
   return `${what} is not configured: set ${vars.join(" and ")}, or run with --sandbox (or ${SANDBOX_ENV}=1) to use simulated providers`;
 }
 
+/** The vendor's real adapter: its descriptor's factory with the options its env variables set. */
 function realAdapter<V extends Vendor>(vendor: V, env: Record<string, string | undefined>, options: CliProviderOptions): VendorAdapters[V] {
-  const spec = VENDOR_ENV[vendor];
-  const common = {
-    apiKey: env[spec.apiKey] as string,
-    ...(set(env[spec.baseUrl]) ? { baseUrl: env[spec.baseUrl] as string } : {}),
+  const descriptor = vendorDescriptor(vendor);
+  const factoryOptions = {
+    ...vendorOptionsFromEnv(descriptor, env),
     ...(options.onUsage ? { onUsage: options.onUsage } : {}),
     ...(options.fetch ? { fetch: options.fetch } : {}),
   };
-  const build: { [K in Vendor]: () => VendorAdapters[K] } = {
-    unipile: () => createUnipile({ ...common, ...(set(env.UNIPILE_DSN) ? { dsn: env.UNIPILE_DSN as string } : {}) }),
-    leadmagic: () => createLeadMagic(common),
-    theirstack: () => createTheirStack(common),
-    exa: () => createExa(common),
-    firecrawl: () => createFirecrawl(common),
-    parallel: () => createParallel(common),
-    sumble: () => createSumble(common),
-  };
-  return build[vendor]();
+  // Each descriptor's factory takes its own options; those from the env are the ones it declares.
+  return (descriptor.create as (o: typeof factoryOptions) => VendorAdapters[V])(factoryOptions);
 }
 
 /**
@@ -192,14 +147,19 @@ export function createCliProviders(io: Io, options: CliProviderOptions = {}): Cl
   const startAt = flagStart !== undefined ? sandboxStart(flagStart) : sandboxStart(set(io.env[SANDBOX_START_ENV]) ? io.env[SANDBOX_START_ENV] : undefined, SANDBOX_START_ENV);
   // The journal path is read from the command's environment, not the process's.
   const world = createSandbox({ seed, startAt, env: io.env });
-  const adapters = world.providers(options.onUsage ? { onUsage: options.onUsage } : {});
+  const usage = options.onUsage ? { onUsage: options.onUsage } : {};
+  // Every vendor of the list, served by its simulated counterpart (built once, then reused).
+  const simulated = new Map<Vendor, unknown>();
   if (options.banner !== false) io.stderr(`${SANDBOX_BANNER}\n`);
   return {
     sandbox: true,
     world,
     has: () => true,
     available: () => [...VENDORS],
-    get: <V extends Vendor>(vendor: V) => adapters[vendor] as VendorAdapters[V],
+    get<V extends Vendor>(vendor: V): VendorAdapters[V] {
+      if (!simulated.has(vendor)) simulated.set(vendor, world.adapter(vendorDescriptor(vendor) as VendorDescriptor, usage));
+      return simulated.get(vendor) as VendorAdapters[V];
+    },
   };
 }
 

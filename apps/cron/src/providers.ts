@@ -4,8 +4,8 @@
  * that need it are skipped and say why). Every call is recorded in `tool_usage`.
  */
 import { toolUsage, type Db } from "@offerlab/db";
-import type { OnUsage } from "@offerlab/provider-kit";
-import { createUnipile, type UnipileProvider } from "@offerlab/provider-unipile";
+import { missingVendorEnv, vendorOptionsFromEnv, type OnUsage } from "@offerlab/provider-kit";
+import { unipileVendor, type UnipileProvider } from "@offerlab/provider-unipile";
 import type { Logger } from "./logger.js";
 import type { TickProviders } from "./tick.js";
 
@@ -38,19 +38,9 @@ export function usageToDatabase(db: Db, logger?: Logger): OnUsage {
   };
 }
 
-/** Unipile from the environment, or null with the reason. */
+/** Unipile from the environment (the variables its descriptor names, trimmed), or null with the reason. */
 export function unipileFromEnv(env: Record<string, string | undefined>, onUsage?: OnUsage): { unipile: UnipileProvider | null; missing: string[] } {
-  const missing: string[] = [];
-  if (!env.UNIPILE_API_KEY?.trim()) missing.push("UNIPILE_API_KEY");
-  if (!env.UNIPILE_DSN?.trim() && !env.UNIPILE_BASE_URL?.trim()) missing.push("UNIPILE_DSN (or UNIPILE_BASE_URL)");
+  const missing = missingVendorEnv(unipileVendor, env);
   if (missing.length) return { unipile: null, missing };
-  return {
-    unipile: createUnipile({
-      apiKey: env.UNIPILE_API_KEY!.trim(),
-      ...(env.UNIPILE_DSN?.trim() ? { dsn: env.UNIPILE_DSN.trim() } : {}),
-      ...(env.UNIPILE_BASE_URL?.trim() ? { baseUrl: env.UNIPILE_BASE_URL.trim() } : {}),
-      ...(onUsage ? { onUsage } : {}),
-    }),
-    missing,
-  };
+  return { unipile: unipileVendor.create({ ...vendorOptionsFromEnv(unipileVendor, env, { trim: true }), ...(onUsage ? { onUsage } : {}) }), missing };
 }

@@ -1,75 +1,13 @@
 /**
- * Structured JSON logs (pino), one object per line, with secrets redacted wherever they might be
- * attached (keys named like secrets, request headers, connection strings); `pretty` prints the
- * same lines for humans. The cron app has the same module: apps do not share code with each other.
+ * The webhooks app's logger: @offerlab/logger's (one home for the pino set-up, its redaction and its
+ * pretty lines, shared with the other apps), with `{ app: "webhooks" }` on every line unless the
+ * caller passes `app` or `base`.
  */
-import { pino, type Logger } from "pino";
+import { createLogger as createOfferlabLogger, type Logger, type LoggerOptions } from "@offerlab/logger";
 
-export type { Logger } from "pino";
-
-/** Keys whose values never reach a log line, at the top level or one object down. */
-const SECRET_KEYS = ["secret", "apiKey", "api_key", "password", "token", "authorization", "databaseUrl", "DATABASE_URL", "OFFERLAB_WEBHOOK_SECRET", "UNIPILE_API_KEY"];
-
-export const REDACTED = "[redacted]";
-
-/** Redaction paths: every secret-like key, whole header objects and whole environments. */
-export function redactPaths(extra: string[] = []): string[] {
-  return [...SECRET_KEYS.flatMap((k) => [k, `*.${k}`]), "headers", "*.headers", "env", "*.env", ...extra];
-}
-
-/** Hides the password of any connection string inside a text (error messages, stacks). */
-export function scrubSecrets(text: string): string {
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/?#\s@]*):[^@/\s]*@/gi, "$1:***@");
-}
-
-export interface LoggerOptions {
-  /** Human-readable lines instead of JSON (`--pretty`). Default false. */
-  pretty?: boolean;
-  /** Minimum level. Default `OFFERLAB_LOG_LEVEL`, else `info`. */
-  level?: string;
-  /** Where lines go. Default standard output. */
-  destination?: { write(line: string): void };
-  /** More redaction paths (pino syntax, e.g. `payload.token`). */
-  redact?: string[];
-  /** Fields on every line. Default `{ app: "webhooks" }`. */
-  base?: Record<string, unknown>;
-  env?: Record<string, string | undefined>;
-}
-
-function serializeError(error: unknown): Record<string, unknown> {
-  if (!(error instanceof Error)) return { message: scrubSecrets(String(error)) };
-  const code = (error as { code?: unknown }).code;
-  return { type: error.name, message: scrubSecrets(error.message), ...(code !== undefined ? { code } : {}), ...(error.stack ? { stack: scrubSecrets(error.stack) } : {}) };
-}
-
-/** `HH:MM:SS LEVEL msg key=value …` from one JSON line. */
-export function prettyLine(json: string): string {
-  let o: Record<string, unknown>;
-  try {
-    o = JSON.parse(json) as Record<string, unknown>;
-  } catch {
-    return json;
-  }
-  const { time, level, msg, pid: _pid, hostname: _host, app, ...rest } = o;
-  const names: Record<number, string> = { 10: "TRACE", 20: "DEBUG", 30: "INFO", 40: "WARN", 50: "ERROR", 60: "FATAL" };
-  const at = typeof time === "number" ? new Date(time).toISOString().slice(11, 19) : "";
-  const fields = Object.entries(rest)
-    .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
-    .join(" ");
-  return `${at} ${(names[Number(level)] ?? String(level)).padEnd(5)} ${app ? `[${String(app)}] ` : ""}${String(msg ?? "")}${fields ? `  ${fields}` : ""}\n`;
-}
+export { prettyLine, REDACTED, redactPaths, scrubSecrets } from "@offerlab/logger";
+export type { Logger, LoggerOptions } from "@offerlab/logger";
 
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const env = options.env ?? process.env;
-  const out = options.destination ?? process.stdout;
-  const destination = options.pretty ? { write: (line: string) => out.write(prettyLine(line)) } : out;
-  return pino(
-    {
-      level: options.level ?? (env.OFFERLAB_LOG_LEVEL?.trim() || "info"),
-      base: options.base ?? { app: "webhooks" },
-      redact: { paths: redactPaths(options.redact), censor: REDACTED },
-      serializers: { err: serializeError, error: serializeError },
-    },
-    destination,
-  );
+  return createOfferlabLogger({ app: "webhooks", ...options });
 }

@@ -67,8 +67,8 @@ async function offerlabRound(b: BenchDb, runners: number): Promise<RoundResult> 
 }
 
 // ---------------------------------------------------------------------------------------------
-// The same statements, raw. Mirrors dispatch.ts (claim), context.ts (loadContext), quota.ts
-// (reserveQuota), provider-call.ts (emailThread) and record.ts (recordSent) for an email step.
+// The same statements, raw. Mirrors claim.ts, reserve.ts and attempt.ts (the claim), context.ts (loadContext), quota.ts
+// (reserveQuota), call.ts (emailThread) and record.ts (recordSent) for an email step.
 // ---------------------------------------------------------------------------------------------
 
 const CLAIM = `SELECT * FROM send_queue WHERE status IN ('pending', 'scheduled') AND scheduled_for <= $1

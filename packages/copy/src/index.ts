@@ -48,7 +48,6 @@ export { renderForSend, renderMessage } from "./message.js";
 export type { MessageTemplate, RenderedMessage, RenderMessageOptions, SendableMessage, SendRender } from "./message.js";
 
 export { assignVariants, pickVariant } from "./variants.js";
-export { stableHash } from "./hash.js";
 
 export { classifyReply, classifyReplyByRules, stripQuotedReply } from "./reply.js";
 export type { ReplyClassification, ReplyContext, RuleClassification } from "./reply.js";

@@ -3,8 +3,7 @@
  * and refuse anything that is not an approved template or has a lint error.
  */
 import type { MessageChannel, MessageTemplateStatus } from "@offerlab/core";
-import { channelActionType } from "@offerlab/core";
-import { stableHash } from "./hash.js";
+import { channelActionType, stableHash53 } from "@offerlab/core";
 import type { LintIssue, LintResult } from "./issues.js";
 import { lintMessage } from "./lint.js";
 import type { RenderData } from "./render.js";
@@ -49,7 +48,7 @@ export interface RenderMessageOptions {
 }
 
 function defaultSeed(template: MessageTemplate, data: RenderData): string {
-  const templateKey = [template.template_key, template.name, template.id].find((v): v is string => typeof v === "string" && v !== "") ?? `body:${stableHash(template.body)}`;
+  const templateKey = [template.template_key, template.name, template.id].find((v): v is string => typeof v === "string" && v !== "") ?? `body:${stableHash53(template.body)}`;
   const contact = data.contact ?? {};
   const contactKey = [contact.email, contact.linkedin_url, contact.full_name, contact.id].find(
     (v): v is string => typeof v === "string" && v !== "",

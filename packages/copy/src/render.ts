@@ -4,8 +4,7 @@
  * template syntax in its output: what it cannot fill it reports as an issue, which the lint turns
  * into a refusal to send.
  */
-import type { CompanyRow, ContactRow, OfferRow } from "@offerlab/core";
-import { stableHash } from "./hash.js";
+import { stableHash53, type CompanyRow, type ContactRow, type OfferRow } from "@offerlab/core";
 import type { LintIssue } from "./issues.js";
 import type { TemplateNode } from "./template.js";
 import { parseTemplate } from "./template.js";
@@ -161,7 +160,7 @@ export function renderTemplate(template: string, data: RenderData, options: Rend
         out += node.value;
       } else if (node.type === "spin") {
         const ordinal = choices.length;
-        const index = stableHash(`${options.seed}\u0000${field}\u0000${ordinal}`) % node.options.length;
+        const index = stableHash53(`${options.seed}\u0000${field}\u0000${ordinal}`) % node.options.length;
         choices.push(index);
         out += renderNodes(node.options[index] ?? []);
       } else {

@@ -2,7 +2,7 @@
  * A/B variant assignment: deterministic (the same contact, seed and variants always get the same
  * answer) and balanced (variant sizes differ by at most one).
  */
-import { stableHash } from "./hash.js";
+import { stableHash53 } from "@offerlab/core";
 
 function requireVariants(variants: readonly unknown[]): void {
   if (variants.length === 0) throw new RangeError("[copy] at least one variant is required");
@@ -25,11 +25,11 @@ export function assignVariants<T>(
 ): Map<string, T> {
   requireVariants(variants);
   const ordered = [...new Set(contactIds)]
-    .map((id) => ({ id, key: stableHash(`${options.seed}\u0000${id}`) }))
+    .map((id) => ({ id, key: stableHash53(`${options.seed}\u0000${id}`) }))
     .sort((a, b) => a.key - b.key || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const assigned = new Map<string, T>();
   // Start the deal at a seed-dependent variant, so "A" is not always the one with the extra contact.
-  const offset = stableHash(options.seed) % variants.length;
+  const offset = stableHash53(options.seed) % variants.length;
   ordered.forEach(({ id }, index) => assigned.set(id, variants[(index + offset) % variants.length] as T));
   return assigned;
 }
@@ -46,7 +46,7 @@ export function pickVariant<T>(
   options: { seed: string; counts?: readonly number[] },
 ): T {
   requireVariants(variants);
-  const hash = stableHash(`${options.seed}\u0000${contactId}`);
+  const hash = stableHash53(`${options.seed}\u0000${contactId}`);
   let candidates = variants.map((_, index) => index);
   if (options.counts !== undefined) {
     const counts = variants.map((_, index) => options.counts?.[index] ?? 0);

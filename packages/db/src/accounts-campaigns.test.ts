@@ -1,8 +1,6 @@
 import { ValidationError } from "@offerlab/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { accountAdmin, campaignAdmin } from "./accounts-campaigns.js";
-import { messageTemplates, offerCopy } from "./offer-copy.js";
-import { accounts, campaignContacts, campaigns, companies, contacts, NotFoundError, offers } from "./repositories.js";
+import { accountAdmin, accounts, campaignAdmin, campaignContacts, campaigns, companies, contacts, messageTemplates, NotFoundError, offerCopy, offers } from "./index.js";
 import { createTestDb, testEngines, type TestDb } from "./testing.js";
 
 const DAY = 86_400_000;

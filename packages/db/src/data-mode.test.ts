@@ -6,7 +6,7 @@ import { resolveDatabaseTarget, SANDBOX_DATA_DIR } from "./connect.js";
 import { claimDataMode, dataMode, DataModeMismatchError } from "./data-mode.js";
 import { bundledMigrations, migrate } from "./migrate.js";
 import { openDatabase } from "./open.js";
-import { accounts, offers } from "./repositories.js";
+import { accounts, offers } from "./index.js";
 import { createTestDb, testEngines, type TestDb } from "./testing.js";
 
 describe.each(testEngines())("which world a database belongs to, on %s", (engine) => {

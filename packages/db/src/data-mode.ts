@@ -7,7 +7,7 @@
  */
 import { OfferlabError, type DataMode } from "@offerlab/core";
 import { sql } from "kysely";
-import type { DbOrTrx } from "./repositories.js";
+import type { DbOrTrx } from "./transaction.js";
 
 export interface DataModeMark {
   mode: DataMode;

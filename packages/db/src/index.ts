@@ -14,47 +14,30 @@ export type { LockHolder } from "./embedded-lock.js";
 export type * from "./database.generated.js";
 export { jsonb } from "./jsonb.js";
 export type { Jsonb, JsonbParam } from "./jsonb.js";
-export {
-  accounts,
-  campaignContacts,
-  campaigns,
-  companies,
-  contacts,
-  NotFoundError,
-  offers,
-  OfferCreateInput,
-  REF_LIST_COMMANDS,
-  resolve,
-  toolUsage,
-  tools,
-} from "./repositories.js";
-export type {
-  Account,
-  Campaign,
-  CampaignContact,
-  Company,
-  Contact,
-  DbOrTrx,
-  Offer,
-  RefKind,
-  Template,
-  Tool,
-  ToolUsage,
-  UsageRecord,
-} from "./repositories.js";
+// The repositories: one module per aggregate in `aggregates/` (offers with their templates,
+// companies, contacts, campaigns with their campaign contacts, accounts, the queue, tools with
+// their usage). Each module owns every write of its tables in this package, validates before it
+// writes, and takes the database or a transaction (`inTransaction` joins the caller's). The
+// batched forms (`companies.upsertMany`, `contacts.upsertMany`) apply the single-row merge rule
+// in one statement per batch. `repositories.ts` keeps the references people type (`resolve`).
+export { inTransaction } from "./transaction.js";
+export type { DbOrTrx } from "./transaction.js";
+export { NotFoundError, REF_LIST_COMMANDS, resolve } from "./repositories.js";
+export type { RefKind } from "./repositories.js";
+export { messageTemplates, offerCopy, offers, OfferCreateInput, OfferUpdateInput, templatesFromCopy } from "./aggregates/offers.js";
+export type { CopyTemplate, MessageTemplate, Offer, Template, TemplateFilter, TemplateSync } from "./aggregates/offers.js";
+export { companies } from "./aggregates/companies.js";
+export type { Company, CompanyUpsertManyOptions } from "./aggregates/companies.js";
+export { contacts } from "./aggregates/contacts.js";
+export type { Contact, ContactUpsertManyOptions } from "./aggregates/contacts.js";
+export { campaignAdmin, campaignContacts, campaigns } from "./aggregates/campaigns.js";
+export type { Campaign, CampaignCandidate, CampaignContact, CampaignCreateRequest, CampaignListRow } from "./aggregates/campaigns.js";
+export { accountAdmin, accounts, MAX_ACCOUNT_LIMIT } from "./aggregates/accounts.js";
+export type { Account, AccountLimitsPatch, AccountSyncChange, AccountSyncOptions, RemoteAccount } from "./aggregates/accounts.js";
+export { sendQueue } from "./aggregates/queue.js";
+export { toolUsage, tools } from "./aggregates/tools.js";
+export type { Tool, ToolUsage, UsageRecord } from "./aggregates/tools.js";
 export { dbFunctions, views } from "./views.js";
 export type { ViewName, ViewRow } from "./views.js";
-export { messageTemplates, offerCopy, OfferUpdateInput, templatesFromCopy } from "./offer-copy.js";
-export type { CopyTemplate, MessageTemplate, TemplateFilter, TemplateSync } from "./offer-copy.js";
-export { accountAdmin, campaignAdmin, MAX_ACCOUNT_LIMIT } from "./accounts-campaigns.js";
-export type {
-  AccountLimitsPatch,
-  AccountSyncChange,
-  AccountSyncOptions,
-  CampaignCandidate,
-  CampaignCreateRequest,
-  CampaignListRow,
-  RemoteAccount,
-} from "./accounts-campaigns.js";
 export { personHistory } from "./why.js";
 export type { PersonEvent, PersonHistory } from "./why.js";

@@ -1,7 +1,6 @@
 import { ValidationError } from "@offerlab/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { messageTemplates, offerCopy, templatesFromCopy } from "./offer-copy.js";
-import { campaigns, offers } from "./repositories.js";
+import { campaigns, messageTemplates, offerCopy, offers, templatesFromCopy } from "./index.js";
 import { createTestDb, testEngines, type TestDb } from "./testing.js";
 
 const positioning = {

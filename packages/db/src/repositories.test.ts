@@ -1,7 +1,6 @@
 import { ValidationError } from "@offerlab/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { offerCopy } from "./offer-copy.js";
-import { accounts, campaignContacts, campaigns, companies, contacts, NotFoundError, offers, resolve, toolUsage, tools } from "./repositories.js";
+import { accounts, campaignContacts, campaigns, companies, contacts, NotFoundError, offerCopy, offers, resolve, tools, toolUsage } from "./index.js";
 import { createTestDb, testEngines, type TestDb } from "./testing.js";
 
 const offerInput = { name: "AI Sales Coach", type: "product", ownership: "internal", description: "Cuts ramp time." };

@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jsonb } from "./jsonb.js";
-import { accounts, campaignContacts, campaigns, companies, contacts, offers, toolUsage } from "./repositories.js";
+import { accounts, campaignContacts, campaigns, companies, contacts, offers, toolUsage } from "./index.js";
 import { createTestDb, testEngines, type TestDb } from "./testing.js";
 import { dbFunctions, views } from "./views.js";
 

@@ -6,7 +6,7 @@
 import type { MessageActionType } from "@offerlab/core";
 import { sql, type Selectable } from "kysely";
 import type { Database } from "./database.generated.js";
-import type { DbOrTrx } from "./repositories.js";
+import type { DbOrTrx } from "./transaction.js";
 
 export type ViewName =
   | "offer_dashboard"

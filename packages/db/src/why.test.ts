@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jsonb } from "./jsonb.js";
-import { accounts, campaignContacts, campaigns, companies, contacts, offers } from "./repositories.js";
+import { accounts, campaignContacts, campaigns, companies, contacts, offers } from "./index.js";
 import { createTestDb, testEngines, type TestDb } from "./testing.js";
 import { personHistory } from "./why.js";
 

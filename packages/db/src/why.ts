@@ -5,7 +5,7 @@
  * are found by the email and LinkedIn URL they copied.
  */
 import { normalizeEmail, normalizeLinkedInUrl, type GlobalContactStatus } from "@offerlab/core";
-import type { DbOrTrx } from "./repositories.js";
+import type { DbOrTrx } from "./transaction.js";
 
 /** One thing that happened to the person, for the time-ordered story. */
 export interface PersonEvent {

@@ -1,18 +1,23 @@
 /**
- * The import directions of DESIGN.md, as data. A package may import only the workspace packages
- * listed for its layer; anything else, and any import of an app from a package, is an error.
+ * The import directions of docs/architecture.md, as data. A package may import only the workspace
+ * packages listed for its layer; anything else, and any import of an app from a package, is an
+ * error.
  *
+ *   logger  <-  apps          (pino with redaction; imports nothing of ours)
  *   core  <-  db  <-  scheduler  <-  apps
  *   core  <-  provider-kit  <-  providers/*  <-  sandbox, apps
  *   core  <-  copy  <-  scheduler, pipeline, apps
  *   core, db, provider-kit, copy  <-  pipeline  <-  apps
  */
 
-/** @typedef {"core"|"db"|"provider-kit"|"provider"|"scheduler"|"copy"|"pipeline"|"sandbox"|"app"|"tooling"} Layer */
+/** @typedef {"core"|"logger"|"db"|"provider-kit"|"provider"|"scheduler"|"copy"|"pipeline"|"sandbox"|"app"|"tooling"} Layer */
 
 /** @type {Record<Layer, Layer[]>} */
 export const allowedImports = {
   core: [],
+  // The apps' structured logs: a package (not one app exporting it to the others) so that the
+  // webhook server and the runner share it without depending on each other.
+  logger: [],
   db: ["core"],
   "provider-kit": ["core"],
   provider: ["core", "provider-kit"],
@@ -20,7 +25,7 @@ export const allowedImports = {
   scheduler: ["core", "db", "copy", "provider-kit"],
   pipeline: ["core", "db", "provider-kit", "copy"],
   sandbox: ["core", "provider-kit", "provider"],
-  app: ["core", "db", "provider-kit", "provider", "copy", "scheduler", "pipeline", "sandbox", "app"],
+  app: ["core", "logger", "db", "provider-kit", "provider", "copy", "scheduler", "pipeline", "sandbox", "app"],
   tooling: [],
 };
 
@@ -96,5 +101,5 @@ export function violation(filename, specifier) {
   if (from === "provider" && target === "provider") return undefined;
   if (allowedImports[from].includes(target)) return undefined;
   if (target === "app") return `packages never import apps (imported "${specifier}")`;
-  return `${from} may not import ${target} ("${specifier}"); allowed: ${allowedImports[from].join(", ") || "nothing of ours"} (see DESIGN.md, Directions)`;
+  return `${from} may not import ${target} ("${specifier}"); allowed: ${allowedImports[from].join(", ") || "nothing of ours"} (see docs/architecture.md, Import directions)`;
 }

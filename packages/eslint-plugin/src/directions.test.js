@@ -12,7 +12,7 @@ async function lint(file, code) {
   return result.messages.filter((m) => m.ruleId === "@offerlab/import-directions").map((m) => m.message);
 }
 
-describe("import directions (DESIGN.md)", () => {
+describe("import directions (docs/architecture.md)", () => {
   it("lets each layer import what the arrows allow", () => {
     expect(violation("packages/db/src/x.ts", "@offerlab/core")).toBeUndefined();
     expect(violation("packages/providers/exa/src/x.ts", "@offerlab/provider-kit")).toBeUndefined();
@@ -39,5 +39,12 @@ describe("import directions (DESIGN.md)", () => {
     expect(bad[0]).toMatch(/provider may not import db/);
     const good = await lint("packages/providers/exa/src/good.ts", 'import { z } from "zod";\nexport const x = z;\n');
     expect(good).toEqual([]);
+  });
+
+  it("lets only apps import the logger, which imports nothing of ours", () => {
+    expect(violation("apps/cron/src/x.ts", "@offerlab/logger")).toBeUndefined();
+    expect(violation("apps/webhooks/src/x.ts", "@offerlab/logger")).toBeUndefined();
+    expect(violation("packages/scheduler/src/x.ts", "@offerlab/logger")).toMatch(/scheduler may not import logger/);
+    expect(violation("packages/logger/src/x.ts", "@offerlab/core")).toMatch(/logger may not import core/);
   });
 });

@@ -4,7 +4,7 @@ import { violation } from "./directions.js";
 const importDirections = {
   meta: {
     type: "problem",
-    docs: { description: "Enforce the package import directions of DESIGN.md" },
+    docs: { description: "Enforce the package import directions of docs/architecture.md" },
     schema: [],
     messages: { forbidden: "{{reason}}" },
   },

@@ -3,7 +3,7 @@
  * only, never a vendor package), the usage recorder and the progress callback.
  */
 import type { Db } from "@offerlab/db";
-import type { CompanySearch, EmailFinder, EmailVerifier, PageScraper, PeopleSearch } from "@offerlab/provider-kit";
+import type { CapabilityName, CompanySearch, EmailFinder, EmailVerifier, PageScraper, PeopleSearch } from "@offerlab/provider-kit";
 import type { UsageRecorder } from "./usage.js";
 
 export const stepNames = ["discover_companies", "discover_people", "enrich_emails", "scrape_companies"] as const;
@@ -22,6 +22,23 @@ export interface PipelineProviders {
   /** Optional: scrapes company sites for personalisation variables. */
   pageScraper?: PageScraper;
 }
+
+/**
+ * The capabilities the pipeline's steps use, each with the {@link PipelineProviders} slot it
+ * fills. Which vendors serve them is not the pipeline's to know (it never imports a vendor): the
+ * apps derive a {@link CapabilityMap} from their list of vendor descriptors and pass adapters in.
+ */
+export const pipelineCapabilities = {
+  companySearch: "companySearch",
+  peopleSearch: "peopleSearch",
+  emailFinder: "emailFinders",
+  emailVerifier: "emailVerifiers",
+  pageScraper: "pageScraper",
+} as const satisfies { readonly [C in CapabilityName]?: keyof PipelineProviders };
+/** A capability the pipeline uses (`"emailFinder"`). */
+export type PipelineCapability = keyof typeof pipelineCapabilities;
+/** Which vendors (by name) serve each capability the pipeline uses, in the default order of use. */
+export type CapabilityMap = { readonly [C in PipelineCapability]: readonly string[] };
 
 /** One progress report, shaped for a progress bar: `done` of `total` items of a step. */
 export interface ProgressEvent {

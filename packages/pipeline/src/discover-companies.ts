@@ -3,10 +3,9 @@
  * by normalised domain (then LinkedIn page, then name when a record has no domain), scored
  * against the ICP, disqualifiers applied, stored with their sources.
  */
-import { clipToTextLimits, CompanyInsert, normalizeDomain, parseOrThrow, ValidationError } from "@offerlab/core";
-import { companies as companyRepo, jsonb } from "@offerlab/db";
+import { clipToTextLimits, normalizeDomain, ValidationError } from "@offerlab/core";
+import { companies as companyRepo } from "@offerlab/db";
 import type { CompanyRecord, CompanySearch, CompanySearchResult, IcpFilters } from "@offerlab/provider-kit";
-import { sql } from "kysely";
 import { scoreCompany, tokens } from "./fit.js";
 import { asStepError, paidLookup, pushError, round, type RunState, type StepError } from "./lookups.js";
 import { companyQueryOf, loadOfferIcp } from "./offer.js";
@@ -201,19 +200,9 @@ export async function runDiscoverCompanies(rs: RunState, opts: DiscoverCompanies
         finalStatus = res.company.status;
       } else {
         // No domain to dedupe on: the same name in the same offer is the same company.
-        const existing = await db
-          .selectFrom("companies")
-          .select(["id", "status"])
-          .where("offer_id", "=", rs.offerId)
-          .where(sql<string>`lower(name)`, "=", record.name.toLowerCase())
-          .executeTakeFirst();
-        if (existing) {
-          finalStatus = existing.status;
-        } else {
-          parseOrThrow(CompanyInsert, row, "company");
-          await db.insertInto("companies").values({ ...row, signals: jsonb(row.signals), source_raw: jsonb(raws) } as never).execute();
-          created = true;
-        }
+        const res = await companyRepo.createUnlessNamed(db, row);
+        created = res.created;
+        finalStatus = res.company.status;
       }
     } catch (error) {
       // One vendor record that does not fit the schema must not cost the run its other companies.

@@ -8,6 +8,7 @@
  * guesses on the same accept-all domain), unless `continueOnRisky`.
  */
 import type { EmailStatus } from "@offerlab/core";
+import { contacts } from "@offerlab/db";
 import type { EmailFinder, EmailFinderResult, EmailVerification, EmailVerifier } from "@offerlab/provider-kit";
 import { sql } from "kysely";
 import { asStepError, paidLookup, pushError, round, type RunState, type StepError } from "./lookups.js";
@@ -294,22 +295,9 @@ export async function runEnrichEmails(rs: RunState, opts: EnrichEmailsOptions, s
 
 /** Writes the outcome. Returns false when the address belongs to another contact of the offer. */
 async function record(rs: RunState, c: Candidate, o: Outcome, now: Date, s: EnrichEmailsSummary): Promise<boolean> {
-  const { db } = rs.ctx;
-  const set = {
-    email_status: o.status === "unknown" && !o.email ? ("failed" as const) : o.status,
-    email_verification_source: o.source,
-    email_checked_at: now,
-    ...(o.email ? { email: o.email } : {}),
-    ...((o.status === "valid" || o.status === "risky") && c.status === "new" ? { status: "enriched" as const } : {}),
-  };
-  try {
-    await db.updateTable("contacts").set(set).where("id", "=", c.id).execute();
-    return true;
-  } catch (error) {
-    if ((error as { code?: string }).code !== "23505") throw error;
-    // Another contact of this offer already has the address: the same person found twice.
-    await db.updateTable("contacts").set({ email_checked_at: now, status: "skip", skip_reason: "duplicate_email" }).where("id", "=", c.id).execute();
-    pushError(s, { provider: o.source ?? "pipeline", kind: "invalid", message: `${o.email} already belongs to another contact of this offer`, item: c.id });
-    return false;
-  }
+  const result = await contacts.recordEmailCheck(rs.ctx.db, c, { status: o.status, email: o.email, source: o.source, at: now });
+  if (result === "recorded") return true;
+  // Another contact of this offer already has the address: the same person found twice.
+  pushError(s, { provider: o.source ?? "pipeline", kind: "invalid", message: `${o.email} already belongs to another contact of this offer`, item: c.id });
+  return false;
 }

@@ -3,9 +3,10 @@
  * objects): columns mapped onto fields, each row validated with core's schemas after
  * normalisation, rows deduped on the spec's unique keys (companies by normalised domain, then
  * name; contacts by normalised email and LinkedIn URL), merged into what is stored with the
- * repositories' rule (a new non-null value fills a null, an existing value is never blanked or
- * replaced), and written in batches inside one transaction: all or nothing, unless
- * `skipInvalid`, in which case the invalid rows are reported and left out.
+ * repositories' rule through their batched forms (`companies.upsertMany`, `contacts.upsertMany`:
+ * a new non-null value fills a null, an existing value is never blanked or replaced), and written
+ * in batches inside one transaction: all or nothing, unless `skipInvalid`, in which case the
+ * invalid rows are reported and left out.
  *
  * Rows are consumed as they come (one batch in memory at a time), so a file of any length can
  * be streamed through; only the dedupe keys already seen are kept for the whole file.
@@ -28,8 +29,7 @@ import {
   toFieldIssues,
   OfferlabError,
 } from "@offerlab/core";
-import type { Db, DbOrTrx } from "@offerlab/db";
-import { sql } from "kysely";
+import { companies, contacts, type Db, type DbOrTrx } from "@offerlab/db";
 import { PipelineInputError } from "./offer.js";
 
 export type ImportKind = "companies" | "contacts";
@@ -354,9 +354,6 @@ const COMPANY_COLUMNS = [
   "status",
   "disqualification_reason",
 ] as const;
-/** Columns an import may fill on a stored company (status keeps its first value, as in `companies.upsert`). */
-const COMPANY_FILL = COMPANY_COLUMNS.filter((c) => c !== "domain" && c !== "status");
-
 /** The column each mapped field came from, so a schema error (a value over its size) names the file's column. */
 const headerOfField = (mapping: ImportMapping): Record<string, string> => Object.fromEntries(Object.entries(mapping.columns).map(([h, f]) => [f, h]));
 
@@ -381,66 +378,17 @@ function companyRow(values: Values, offerId: string, sourceTool: string, row: nu
   return out;
 }
 
-/** Fills what `into` lacks from `from` (the earlier row wins a conflict). */
-function fillNulls(into: Record<string, unknown>, from: Record<string, unknown>) {
-  for (const [k, v] of Object.entries(from)) if ((into[k] === null || into[k] === undefined) && v !== null && v !== undefined) into[k] = v;
-}
-
-async function writeCompanies(trx: DbOrTrx, offerId: string, rows: Record<string, unknown>[], s: ImportSummary, seen: Set<string>) {
-  // One row per key in the batch, so no statement touches the same company twice.
-  const byKey = new Map<string, Record<string, unknown>>();
+async function writeCompanies(trx: DbOrTrx, rows: Record<string, unknown>[], s: ImportSummary, seen: Set<string>) {
   for (const r of rows) {
     const key = r.domain ? `d:${r.domain as string}` : `n:${String(r.name).toLowerCase()}`;
     if (seen.has(key)) s.duplicatesInFile += 1;
     seen.add(key);
-    const prev = byKey.get(key);
-    if (prev) {
-      fillNulls(prev, r);
-      s.merged += 1;
-    } else byKey.set(key, { ...r });
   }
-  const withDomain = [...byKey.values()].filter((r) => r.domain);
-  if (withDomain.length) {
-    const res = await trx
-      .insertInto("companies")
-      .values(withDomain as never)
-      .onConflict((oc) =>
-        oc.columns(["offer_id", "domain"]).doUpdateSet((eb) => {
-          const set: Record<string, unknown> = {};
-          for (const c of COMPANY_FILL) set[c] = eb.fn.coalesce(eb.ref(`companies.${c}`), eb.ref(`excluded.${c}`));
-          return set as never;
-        }),
-      )
-      .returning(sql<boolean>`(xmax = 0)`.as("inserted"))
-      .execute();
-    for (const r of res) {
-      if (r.inserted) s.created += 1;
-      else s.merged += 1;
-    }
-  }
-  const nameOnly = [...byKey.values()].filter((r) => !r.domain);
-  if (nameOnly.length) {
-    const existing = await trx
-      .selectFrom("companies")
-      .select(["id", sql<string>`lower(name)`.as("lname")])
-      .where("offer_id", "=", offerId)
-      .where("domain", "is", null)
-      .where(sql<string>`lower(name)`, "in", nameOnly.map((r) => String(r.name).toLowerCase()))
-      .execute();
-    const ids = new Map(existing.map((e) => [e.lname, e.id]));
-    const fresh = nameOnly.filter((r) => !ids.has(String(r.name).toLowerCase()));
-    if (fresh.length) await trx.insertInto("companies").values(fresh as never).execute();
-    s.created += fresh.length;
-    for (const r of nameOnly) {
-      const id = ids.get(String(r.name).toLowerCase());
-      if (!id) continue;
-      s.merged += 1;
-      await trx
-        .updateTable("companies")
-        .set((eb) => Object.fromEntries(COMPANY_FILL.filter((c) => r[c] != null).map((c) => [c, eb.fn.coalesce(eb.ref(c), eb.val(r[c] as never))])) as never)
-        .where("id", "=", id)
-        .execute();
-    }
+  // The repository's merge rule, in one statement per batch; a company without a domain is the
+  // offer's company of the same name.
+  for (const r of await companies.upsertMany(trx, rows, { matchNameWithoutDomain: true })) {
+    if (r.created) s.created += 1;
+    else s.merged += 1;
   }
 }
 
@@ -464,9 +412,6 @@ const CONTACT_COLUMNS = [
   "status",
   "notes",
 ] as const;
-const CONTACT_FILL = CONTACT_COLUMNS.filter((c) => c !== "status");
-const CONTACT_SQL_TYPES: Record<string, string> = { buyer_fit_score: "int" };
-
 interface ContactDraft {
   row: number;
   values: Record<string, unknown>;
@@ -489,156 +434,25 @@ function contactDraft(values: Values, offerId: string, sourceTool: string, row: 
   return { row, values: out, company: { domain: (values.company_domain as string | null) ?? null, name: (values.company_name as string | null) ?? null } };
 }
 
-/** The company id of every draft: found by domain (else by name) in the offer, created when missing. */
-async function resolveCompanies(trx: DbOrTrx, offerId: string, drafts: ContactDraft[], sourceTool: string, s: ImportSummary): Promise<Map<ContactDraft, string>> {
-  const out = new Map<ContactDraft, string>();
-  const domains = [...new Set(drafts.map((d) => d.company.domain).filter((x): x is string => !!x))];
-  const byDomain = new Map<string, string>();
-  if (domains.length) {
-    const found = await trx.selectFrom("companies").select(["id", "domain"]).where("offer_id", "=", offerId).where("domain", "in", domains).execute();
-    for (const c of found) byDomain.set(c.domain!, c.id);
-    const missing = domains.filter((d) => !byDomain.has(d));
-    if (missing.length) {
-      const nameOf = new Map<string, string>();
-      for (const d of drafts) if (d.company.domain && d.company.name && !nameOf.has(d.company.domain)) nameOf.set(d.company.domain, d.company.name);
-      const created = await trx
-        .insertInto("companies")
-        .values(missing.map((d) => ({ offer_id: offerId, name: nameOf.get(d) ?? d, domain: d, url: `https://${d}`, source_tool: sourceTool })))
-        .onConflict((oc) => oc.columns(["offer_id", "domain"]).doNothing())
-        .returning(["id", "domain"])
-        .execute();
-      s.companiesCreated += created.length;
-      for (const c of created) byDomain.set(c.domain!, c.id);
-    }
-  }
-  const names = [...new Set(drafts.filter((d) => !d.company.domain).map((d) => d.company.name!.toLowerCase()))];
-  const byName = new Map<string, string>();
-  if (names.length) {
-    const found = await trx
-      .selectFrom("companies")
-      .select(["id", sql<string>`lower(name)`.as("lname")])
-      .where("offer_id", "=", offerId)
-      .where(sql<string>`lower(name)`, "in", names)
-      .orderBy(sql`domain IS NULL`)
-      .orderBy("created_at")
-      .execute();
-    for (const c of found) if (!byName.has(c.lname)) byName.set(c.lname, c.id);
-    const missing = names.filter((n) => !byName.has(n));
-    if (missing.length) {
-      const display = new Map<string, string>();
-      for (const d of drafts) if (!d.company.domain && !display.has(d.company.name!.toLowerCase())) display.set(d.company.name!.toLowerCase(), d.company.name!);
-      const created = await trx
-        .insertInto("companies")
-        .values(missing.map((n) => ({ offer_id: offerId, name: display.get(n)!, source_tool: sourceTool })))
-        .returning(["id", sql<string>`lower(name)`.as("lname")])
-        .execute();
-      s.companiesCreated += created.length;
-      for (const c of created) byName.set(c.lname, c.id);
-    }
-  }
-  for (const d of drafts) out.set(d, d.company.domain ? byDomain.get(d.company.domain)! : byName.get(d.company.name!.toLowerCase())!);
-  return out;
-}
-
 async function writeContacts(trx: DbOrTrx, offerId: string, drafts: ContactDraft[], sourceTool: string, s: ImportSummary, seen: Set<string>) {
-  const companyOf = await resolveCompanies(trx, offerId, drafts, sourceTool, s);
-  // Merge the batch's rows that share a key (email first, then LinkedIn URL), first row winning.
-  const merged: { values: Record<string, unknown>; companyId: string }[] = [];
-  const byEmail = new Map<string, number>();
-  const byLinkedIn = new Map<string, number>();
-  const byName = new Map<string, number>();
-  for (const d of drafts) {
+  // Each draft's company: found by domain (else by name) in the offer, created when missing.
+  const companyIds = await companies.findOrCreateMany(trx, offerId, drafts.map((d) => d.company), { sourceTool });
+  s.companiesCreated += companyIds.created;
+  const rows = drafts.map((d, i) => {
     const v = d.values;
     const email = v.email as string | null | undefined;
     const li = v.linkedin_url as string | null | undefined;
-    const companyId = companyOf.get(d)!;
-    const nameKey = !email && !li ? `${companyId}:${String(v.full_name).toLowerCase()}` : null;
+    const nameKey = !email && !li ? `${companyIds.ids[i]!}:${String(v.full_name).toLowerCase()}` : null;
     const keys = [email && `e:${email}`, li && `l:${li}`, nameKey && `n:${nameKey}`].filter((k): k is string => !!k);
     if (keys.some((k) => seen.has(k))) s.duplicatesInFile += 1;
     for (const k of keys) seen.add(k);
-    const at = (email ? byEmail.get(email) : undefined) ?? (li ? byLinkedIn.get(li) : undefined) ?? (nameKey ? byName.get(nameKey) : undefined);
-    if (at !== undefined) {
-      const target = merged[at]!;
-      const incoming = { ...v };
-      // The same rule as contacts.upsert: a key that belongs to another row is not copied over.
-      if (li && byLinkedIn.has(li) && byLinkedIn.get(li) !== at) delete incoming.linkedin_url;
-      if (email && byEmail.has(email) && byEmail.get(email) !== at) delete incoming.email;
-      fillNulls(target.values, incoming);
-      if (target.values.email && !byEmail.has(target.values.email as string)) byEmail.set(target.values.email as string, at);
-      if (target.values.linkedin_url && !byLinkedIn.has(target.values.linkedin_url as string)) byLinkedIn.set(target.values.linkedin_url as string, at);
-      s.merged += 1;
-      continue;
-    }
-    const i = merged.push({ values: { ...v }, companyId }) - 1;
-    if (email) byEmail.set(email, i);
-    if (li) byLinkedIn.set(li, i);
-    if (nameKey) byName.set(nameKey, i);
-  }
-
-  // What is already stored for these keys (this offer only: dedupe is per offer).
-  const emails = merged.map((m) => m.values.email).filter((x): x is string => typeof x === "string");
-  const lis = merged.map((m) => m.values.linkedin_url).filter((x): x is string => typeof x === "string");
-  const existing =
-    emails.length || lis.length
-      ? await trx
-          .selectFrom("contacts")
-          .select(["id", "email", "linkedin_url"])
-          .where("offer_id", "=", offerId)
-          .where((eb) => eb.or([...(emails.length ? [eb("email", "in", emails)] : []), ...(lis.length ? [eb("linkedin_url", "in", lis)] : [])]))
-          .execute()
-      : [];
-  const exEmail = new Map(existing.filter((e) => e.email).map((e) => [e.email!, e]));
-  const exLi = new Map(existing.filter((e) => e.linkedin_url).map((e) => [e.linkedin_url!, e]));
-  const nameOnly = merged.filter((m) => !m.values.email && !m.values.linkedin_url);
-  const exName = new Map<string, string>();
-  if (nameOnly.length) {
-    const rows = await trx
-      .selectFrom("contacts")
-      .select(["id", "company_id", sql<string>`lower(full_name)`.as("lname")])
-      .where("offer_id", "=", offerId)
-      .where(sql<string>`lower(full_name)`, "in", [...new Set(nameOnly.map((m) => String(m.values.full_name).toLowerCase()))])
-      .execute();
-    for (const r of rows) exName.set(`${r.company_id}:${r.lname}`, r.id);
-  }
-
-  const updates = new Map<string, Record<string, unknown>>();
-  const inserts: Record<string, unknown>[] = [];
-  for (const m of merged) {
-    const v = m.values;
-    const hitEmail = v.email ? exEmail.get(v.email as string) : undefined;
-    const hitLi = v.linkedin_url ? exLi.get(v.linkedin_url as string) : undefined;
-    const hitName = !v.email && !v.linkedin_url ? exName.get(`${m.companyId}:${String(v.full_name).toLowerCase()}`) : undefined;
-    const target = hitEmail?.id ?? hitLi?.id ?? hitName;
-    if (!target) {
-      inserts.push({ ...v, company_id: m.companyId });
-      continue;
-    }
-    s.merged += 1;
-    const fill: Record<string, unknown> = {};
-    for (const c of CONTACT_FILL) if (v[c] != null) fill[c] = v[c];
-    // Matched by email while the LinkedIn URL is another contact's: the URL stays with that one.
-    if (hitEmail && hitLi && hitLi.id !== hitEmail.id) delete fill.linkedin_url;
-    const prev = updates.get(target);
-    if (prev) fillNulls(prev, fill);
-    else updates.set(target, fill);
-  }
-  s.created += inserts.length;
-  if (inserts.length) {
-    // The batch as one JSON parameter: no bind-parameter limit, one statement however wide.
-    const cols = ["company_id", "offer_id", "source_tool", ...CONTACT_COLUMNS.filter((c) => c !== "status")];
-    const defs = cols.map((c) => sql`${sql.ref(c)} ${sql.raw(c === "company_id" || c === "offer_id" ? "uuid" : (CONTACT_SQL_TYPES[c] ?? "text"))}`);
-    await sql`INSERT INTO contacts (${sql.join(cols.map((c) => sql.ref(c)))}, status)
-      SELECT ${sql.join(cols.map((c) => sql`v.${sql.ref(c)}`))}, coalesce(v.status, 'new')
-      FROM jsonb_to_recordset(${JSON.stringify(inserts)}::jsonb) AS v(${sql.join(defs)}, status text)`.execute(trx);
-  }
-  if (updates.size) {
-    // One statement for the batch: fill each stored contact's nulls from its row, never overwrite.
-    const payload = JSON.stringify([...updates].map(([id, fill]) => ({ id, ...fill })));
-    const cols = CONTACT_FILL.map((c) => sql`${sql.ref(c)} = coalesce(c.${sql.ref(c)}, v.${sql.ref(c)})`);
-    const defs = CONTACT_FILL.map((c) => sql`${sql.ref(c)} ${sql.raw(CONTACT_SQL_TYPES[c] ?? "text")}`);
-    await sql`UPDATE contacts AS c SET ${sql.join(cols)}
-      FROM jsonb_to_recordset(${payload}::jsonb) AS v(id uuid, ${sql.join(defs)})
-      WHERE c.id = v.id`.execute(trx);
+    return { ...v, company_id: companyIds.ids[i]! };
+  });
+  // The repository's merge rule, in one read and at most two writes per batch; a person with
+  // neither email nor LinkedIn URL is the same person as the one of that name at that company.
+  for (const r of await contacts.upsertMany(trx, rows, { matchNameWithoutKeys: true })) {
+    if (r.created) s.created += 1;
+    else s.merged += 1;
   }
 }
 
@@ -686,7 +500,7 @@ export async function importRows(
     const flush = async () => {
       // Once a row is invalid and nothing may be written, keep validating to report every error.
       if (batch.length && (options.skipInvalid || s.invalid === 0)) {
-        if (kind === "companies") await writeCompanies(trx, options.offerId, batch as Record<string, unknown>[], s, seen);
+        if (kind === "companies") await writeCompanies(trx, batch as Record<string, unknown>[], s, seen);
         else await writeContacts(trx, options.offerId, batch as ContactDraft[], sourceTool, s, seen);
       }
       batch = [];

@@ -3,7 +3,7 @@
  * variables under `companies.signals.website`, readable by templates as
  * `{{signals.website.headline}}`, `{{signals.website.summary}}`, `{{signals.website.hiring}}`.
  */
-import { jsonb } from "@offerlab/db";
+import { companies } from "@offerlab/db";
 import type { ScrapedPage } from "@offerlab/provider-kit";
 import { sql } from "kysely";
 import { asStepError, paidLookup, pushError, round, type RunState, type StepError } from "./lookups.js";
@@ -126,11 +126,7 @@ export async function runScrapeCompanies(rs: RunState, opts: ScrapeCompaniesOpti
       }
       const website = websiteVariables(pages, now);
       if (website) {
-        await db
-          .updateTable("companies")
-          .set({ signals: sql`signals || ${jsonb({ website })}` as never })
-          .where("id", "=", company.id)
-          .execute();
+        await companies.mergeSignals(db, company.id, { website });
         s.updated += 1;
       }
       s.creditsSpent = round(rs.spent - startSpent);

@@ -83,3 +83,15 @@ export type {
   SendReconciler,
   ProviderEvent,
 } from "./capabilities.js";
+
+export {
+  defineVendor,
+  capabilityMethods,
+  capabilityNames,
+  capabilityLabels,
+  implementsCapability,
+  missingVendorEnv,
+  vendorOptionsFromEnv,
+  capabilityMap,
+} from "./descriptor.js";
+export type { CapabilityInterfaces, CapabilityName, CapabilitiesOf, VendorDescriptor, VendorEnvVar, VendorFactoryOptions } from "./descriptor.js";

@@ -17,7 +17,7 @@ export type {
   SandboxWebhookHandler,
 } from "./sandbox.js";
 export { isSandboxEnabled, SANDBOX_BANNER, SANDBOX_ENV, SANDBOX_JOURNAL_ENV } from "./sandbox-env.js";
-export { SANDBOX_API_KEYS, SANDBOX_BASE_URLS, SANDBOX_PROVIDERS } from "./sandbox-vendors.js";
+export { isSandboxProvider, SANDBOX_API_KEYS, SANDBOX_BASE_URLS, SANDBOX_PROVIDERS } from "./sandbox-vendors.js";
 export type { SandboxProvider, SandboxVendors } from "./sandbox-vendors.js";
 export { normalizeJournal } from "./sandbox-journal.js";
 export type { JournalEntry } from "./sandbox-journal.js";

@@ -1,27 +1,10 @@
 /**
- * A small seeded PRNG (sfc32 seeded through cyrb128), so that every draw of the sandbox depends on
- * the seed and on the order of draws only. Independent streams (`fork`) keep the world's
- * generation stable when behaviour draws are added or reordered.
+ * The sandbox's draws, over `@offerlab/core`'s seeded generator (sfc32 seeded through cyrb128, the
+ * same stream as the scheduler's for one seed), so that every draw of the sandbox depends on the
+ * seed and on the order of draws only. Independent streams (`fork`) keep the world's generation
+ * stable when behaviour draws are added or reordered.
  */
-
-function cyrb128(text: string): [number, number, number, number] {
-  let h1 = 1779033703;
-  let h2 = 3144134277;
-  let h3 = 1013904242;
-  let h4 = 2773480762;
-  for (let i = 0; i < text.length; i++) {
-    const k = text.charCodeAt(i);
-    h1 = h2 ^ Math.imul(h1 ^ k, 597399067);
-    h2 = h3 ^ Math.imul(h2 ^ k, 2869860233);
-    h3 = h4 ^ Math.imul(h3 ^ k, 951274213);
-    h4 = h1 ^ Math.imul(h4 ^ k, 2716044179);
-  }
-  h1 = Math.imul(h3 ^ (h1 >>> 18), 597399067);
-  h2 = Math.imul(h4 ^ (h2 >>> 22), 2869860233);
-  h3 = Math.imul(h1 ^ (h3 >>> 17), 951274213);
-  h4 = Math.imul(h2 ^ (h4 >>> 19), 2716044179);
-  return [(h1 ^ h2 ^ h3 ^ h4) >>> 0, (h2 ^ h1) >>> 0, (h3 ^ h1) >>> 0, (h4 ^ h1) >>> 0];
-}
+import { seededRandom } from "@offerlab/core";
 
 /** A seeded source of randomness. */
 export interface Random {
@@ -47,22 +30,7 @@ export interface Random {
 
 export function createRandom(seed: string | number): Random {
   const seedText = String(seed);
-  let [a, b, c, d] = cyrb128(seedText);
-  const next = () => {
-    a >>>= 0;
-    b >>>= 0;
-    c >>>= 0;
-    d >>>= 0;
-    let t = (a + b) | 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) | 0;
-    c = (c << 21) | (c >>> 11);
-    d = (d + 1) | 0;
-    t = (t + d) | 0;
-    c = (c + t) | 0;
-    return (t >>> 0) / 4294967296;
-  };
-  for (let i = 0; i < 12; i++) next();
+  const next = seededRandom(seedText);
   const random: Random = {
     next,
     int: (min, max) => min + Math.floor(next() * (max - min + 1)),

@@ -25,6 +25,11 @@ export const SANDBOX_PROVIDERS = ["unipile", "leadmagic", "theirstack", "exa", "
 /** One of {@link SANDBOX_PROVIDERS}. */
 export type SandboxProvider = (typeof SANDBOX_PROVIDERS)[number];
 
+/** Whether `name` is a simulated counterpart the sandbox resolves (a vendor descriptor's `simulated`). */
+export function isSandboxProvider(name: string): name is SandboxProvider {
+  return (SANDBOX_PROVIDERS as readonly string[]).includes(name);
+}
+
 /**
  * Where each simulated vendor answers. `.invalid` is reserved (RFC 2606): these names never
  * resolve, so a request that escaped the sandbox could not reach anyone either.

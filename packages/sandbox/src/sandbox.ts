@@ -7,21 +7,21 @@
  */
 import type { Icp } from "@offerlab/core";
 import { normalizeSeniority } from "@offerlab/core";
-import type { FetchLike, OnUsage } from "@offerlab/provider-kit";
-import { createExa } from "@offerlab/provider-exa";
+import type { FetchLike, OnUsage, ProviderInfo, VendorDescriptor, VendorFactoryOptions } from "@offerlab/provider-kit";
+import { exaVendor } from "@offerlab/provider-exa";
 import type { ExaProvider } from "@offerlab/provider-exa";
-import { createFirecrawl } from "@offerlab/provider-firecrawl";
-import type { FirecrawlProvider } from "@offerlab/provider-firecrawl";
-import { createLeadMagic } from "@offerlab/provider-leadmagic";
+import { firecrawlVendor } from "@offerlab/provider-firecrawl";
+import type { FirecrawlOptions, FirecrawlProvider } from "@offerlab/provider-firecrawl";
+import { leadmagicVendor } from "@offerlab/provider-leadmagic";
 import type { LeadMagicProvider } from "@offerlab/provider-leadmagic";
-import { createParallel } from "@offerlab/provider-parallel";
-import type { ParallelProvider } from "@offerlab/provider-parallel";
-import { createSumble } from "@offerlab/provider-sumble";
-import type { SumbleProvider } from "@offerlab/provider-sumble";
-import { createTheirStack } from "@offerlab/provider-theirstack";
-import type { TheirStackProvider } from "@offerlab/provider-theirstack";
-import { createUnipile } from "@offerlab/provider-unipile";
-import type { UnipileProvider } from "@offerlab/provider-unipile";
+import { parallelVendor } from "@offerlab/provider-parallel";
+import type { ParallelOptions, ParallelProvider } from "@offerlab/provider-parallel";
+import { sumbleVendor } from "@offerlab/provider-sumble";
+import type { SumbleOptions, SumbleProvider } from "@offerlab/provider-sumble";
+import { theirstackVendor } from "@offerlab/provider-theirstack";
+import type { TheirStackOptions, TheirStackProvider } from "@offerlab/provider-theirstack";
+import { unipileVendor } from "@offerlab/provider-unipile";
+import type { UnipileOptions, UnipileProvider } from "@offerlab/provider-unipile";
 import { getResponse, http } from "msw";
 import type { HttpHandler } from "msw";
 import { BOUNCE_TEXT, REPLY_TEXTS } from "./sandbox-data.js";
@@ -33,7 +33,7 @@ import { createSandboxLlm } from "./sandbox-llm.js";
 import type { SandboxLlm } from "./sandbox-llm.js";
 import { createRandom } from "./sandbox-random.js";
 import type { Random } from "./sandbox-random.js";
-import { createVendors, providerOfUrl, SANDBOX_API_KEYS, SANDBOX_BASE_URLS, SANDBOX_PROVIDERS } from "./sandbox-vendors.js";
+import { createVendors, isSandboxProvider, providerOfUrl, SANDBOX_API_KEYS, SANDBOX_BASE_URLS, SANDBOX_PROVIDERS } from "./sandbox-vendors.js";
 import type { SandboxProvider, SandboxVendors } from "./sandbox-vendors.js";
 import { generateWorld } from "./sandbox-world.js";
 import type { SandboxCompany, SandboxPerson, SandboxWorld, WorldOptions } from "./sandbox-world.js";
@@ -194,6 +194,12 @@ export interface Sandbox {
    * environment are ignored), `sandbox.fetch`, the simulated `today`, and fast polling.
    */
   providers(options?: SandboxProvidersOptions): SandboxProviders;
+  /**
+   * The adapter of any vendor descriptor, built by its own factory against its simulated
+   * counterpart (`descriptor.simulated`): sandbox base URL and key, `sandbox.fetch`, the simulated
+   * clock. Throws when the sandbox has no counterpart of that name (see {@link SANDBOX_PROVIDERS}).
+   */
+  adapter<A extends ProviderInfo, O extends VendorFactoryOptions>(descriptor: VendorDescriptor<string, A, O>, options?: SandboxProvidersOptions): A;
   /** Moves simulated time to `time`, letting the world act on everything due on the way. */
   advanceTo(time: Date | string | number): Promise<void>;
   /**
@@ -331,17 +337,43 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     return response;
   };
 
+  const today = () => clock.now().toISOString().slice(0, 10);
+  /** What each simulated vendor's adapter needs besides the common options: the simulated clock, fast polling. */
+  const extraOptions: Readonly<Record<SandboxProvider, object>> = {
+    unipile: { now: clock.now } satisfies UnipileOptions,
+    leadmagic: {},
+    theirstack: { today } satisfies TheirStackOptions,
+    exa: {},
+    firecrawl: { pollIntervalMs: 5 } satisfies FirecrawlOptions,
+    parallel: { pollIntervalMs: 5 } satisfies ParallelOptions,
+    sumble: { pollIntervalMs: 5, today } satisfies SumbleOptions,
+  };
+
+  function adapter<A extends ProviderInfo, O extends VendorFactoryOptions>(descriptor: VendorDescriptor<string, A, O>, extra: SandboxProvidersOptions = {}): A {
+    const provider = descriptor.simulated;
+    if (!isSandboxProvider(provider)) {
+      throw new Error(`[sandbox] vendor "${descriptor.name}" has no simulated counterpart "${provider}": add its fake to @offerlab/sandbox (sandbox-vendors.ts; see docs/contributing/add-a-vendor.md)`);
+    }
+    const options = {
+      apiKey: SANDBOX_API_KEYS[provider],
+      baseUrl: SANDBOX_BASE_URLS[provider],
+      fetch,
+      ...(extra.onUsage ? { onUsage: extra.onUsage } : {}),
+      ...extraOptions[provider],
+    };
+    // The extras are the vendor's own factory options (typed where they are listed above).
+    return descriptor.create(options as O);
+  }
+
   function providers(extra: SandboxProvidersOptions = {}): SandboxProviders {
-    const common = (provider: SandboxProvider) => ({ apiKey: SANDBOX_API_KEYS[provider], baseUrl: SANDBOX_BASE_URLS[provider], fetch, ...(extra.onUsage ? { onUsage: extra.onUsage } : {}) });
-    const today = () => clock.now().toISOString().slice(0, 10);
     return {
-      unipile: createUnipile({ ...common("unipile"), now: clock.now }),
-      leadmagic: createLeadMagic(common("leadmagic")),
-      theirstack: createTheirStack({ ...common("theirstack"), today }),
-      exa: createExa(common("exa")),
-      firecrawl: createFirecrawl({ ...common("firecrawl"), pollIntervalMs: 5 }),
-      parallel: createParallel({ ...common("parallel"), pollIntervalMs: 5 }),
-      sumble: createSumble({ ...common("sumble"), pollIntervalMs: 5, today }),
+      unipile: adapter(unipileVendor, extra),
+      leadmagic: adapter(leadmagicVendor, extra),
+      theirstack: adapter(theirstackVendor, extra),
+      exa: adapter(exaVendor, extra),
+      firecrawl: adapter(firecrawlVendor, extra),
+      parallel: adapter(parallelVendor, extra),
+      sumble: adapter(sumbleVendor, extra),
     };
   }
 
@@ -596,6 +628,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     baseUrls: SANDBOX_BASE_URLS,
     apiKeys: SANDBOX_API_KEYS,
     providers,
+    adapter,
     advanceTo(time) {
       let target: number;
       try {

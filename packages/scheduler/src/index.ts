@@ -4,10 +4,16 @@
  * reap, reconcile, stop on reply).
  */
 export * from "./engine/index.js";
-export { dispatchOne, dispatchDue, decide, classifyError } from "./runtime/dispatch.js";
-export { reapExpired, reconcileUnknown, recordReply, recordReplyIn } from "./runtime/recover.js";
-export type { ReplyInput } from "./runtime/recover.js";
-export type { ReconcileOptions, ReconcileSummary } from "./runtime/recover.js";
+export { dispatchOne, dispatchDue } from "./runtime/dispatch.js";
+export { decide } from "./runtime/check.js";
+export { classifyError } from "./runtime/call.js";
+export { refusalPolicy } from "./runtime/refusal.js";
+export type { Refusal, RefusalPolicy } from "./runtime/refusal.js";
+export { reapExpired } from "./runtime/reaper.js";
+export { reconcileUnknown } from "./runtime/reconciler.js";
+export type { ReconcileOptions, ReconcileSummary } from "./runtime/reconciler.js";
+export { recordReply, recordReplyIn } from "./runtime/stop-on-reply.js";
+export type { ReplyInput } from "./runtime/stop-on-reply.js";
 export { describeUnknownOutcomes, unknownOutcomes } from "./runtime/unknown-outcomes.js";
 export type { UnknownOutcomes } from "./runtime/unknown-outcomes.js";
 export { runSendPath } from "./runtime/loop.js";

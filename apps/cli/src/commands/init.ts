@@ -3,6 +3,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import { CliError, EXIT, json, type Io } from "../output.js";
 import { examples } from "./product-helpers.js";
+import { vendorEnvExample } from "../vendors.js";
 
 const ENV_EXAMPLE = `# offerlab configuration. Copy to .env (or set these in your platform) and fill in what you use.
 # Nothing here is required to try offerlab: without DATABASE_URL the embedded database is used,
@@ -22,19 +23,7 @@ OFFERLAB_LLM=anthropic:claude-sonnet-4-5
 ANTHROPIC_API_KEY=
 OPENAI_API_KEY=
 
-# --- Sending: Unipile (LinkedIn and email accounts) ---------------------------------------------
-UNIPILE_API_KEY=
-# Your DSN, e.g. api8.unipile.com:13851 (or UNIPILE_BASE_URL for a full base URL, which wins).
-UNIPILE_DSN=
-UNIPILE_BASE_URL=
-
-# --- Discovery and enrichment vendors (each adapter runs only when its key is set) --------------
-PARALLEL_API_KEY=
-THEIRSTACK_API_KEY=
-EXA_API_KEY=
-SUMBLE_API_KEY=
-LEADMAGIC_API_KEY=
-FIRECRAWL_API_KEY=
+${vendorEnvExample()}
 
 # --- Sandbox: a simulated world instead of real providers (never switched on implicitly) --------
 # 1 or true to simulate every provider and the LLM.

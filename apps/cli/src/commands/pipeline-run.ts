@@ -22,16 +22,9 @@ import { openDatabase } from "../database.js";
 import { CliError, EXIT, json, type Io } from "../output.js";
 import { createProgress } from "../progress.js";
 import { addSandboxOptions, createCliProviders, VENDOR_ENV, type CliProviders, type Vendor, type VendorAdapters } from "../providers.js";
-
-/** Which vendors can do what, in the default order of use. */
-export const CAPABLE = {
-  companySearch: { vendors: ["theirstack", "exa", "parallel"], what: "company search" },
-  peopleSearch: { vendors: ["parallel", "sumble"], what: "people search" },
-  emailFinder: { vendors: ["leadmagic"], what: "email finder" },
-  emailVerifier: { vendors: ["leadmagic"], what: "email verifier" },
-  pageScraper: { vendors: ["firecrawl"], what: "page scraper" },
-} as const satisfies Record<string, { vendors: readonly Vendor[]; what: string }>;
-export type Capability = keyof typeof CAPABLE;
+// Which vendors can do what, in the default order of use: derived from the vendor list.
+import { CAPABLE, type Capability } from "../vendors.js";
+export { CAPABLE, type Capability };
 
 /**
  * The vendors to use for a capability: those named in `flag` (comma-separated, each checked to

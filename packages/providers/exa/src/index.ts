@@ -8,3 +8,5 @@ export type { ExaOptions, ExaProvider, FindSimilarOptions } from "./exa-provider
 export { mapExaError } from "./exa-error.js";
 export { companyFromExaResult, companiesFromExa, fundingStage, EXA_SOURCE_TOOL } from "./exa-transform.js";
 export { EXA_DEFAULT_BASE_URL } from "./exa-api.js";
+
+export { exaVendor } from "./exa-vendor.js";

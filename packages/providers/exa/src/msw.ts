@@ -6,6 +6,8 @@
  */
 import { delay, http, HttpResponse } from "msw";
 import type { HttpHandler } from "msw";
+import { createFaultSwitch } from "@offerlab/provider-kit/testing/faults";
+import type { FaultControls } from "@offerlab/provider-kit/testing/faults";
 
 export const exaFaults = [
   "unauthorized",
@@ -47,10 +49,9 @@ export interface ExaMockOptions {
   randomUUID?: () => string;
 }
 
-export interface ExaMock {
+/** Faults: `fail(fault, { times })` for every request or the next `times`, `clearFaults()` to stop. */
+export interface ExaMock extends FaultControls<ExaFault> {
   handlers: HttpHandler[];
-  fail(fault: ExaFault, options?: { times?: number }): void;
-  clearFaults(): void;
 }
 
 export const defaultExaCompanies: ExaMockCompany[] = [
@@ -112,15 +113,9 @@ export function createExaMock(options: ExaMockOptions = {}): ExaMock {
   const uuid = options.randomUUID ?? (() => crypto.randomUUID());
   const requestId = () => uuid().replace(/-/g, "");
   const errorBody = (error: string, tag: string) => ({ requestId: requestId(), error, tag });
-  let fault: { kind: ExaFault; remaining: number } | null = null;
+  const faults = createFaultSwitch<ExaFault>();
 
-  function takeFault(): ExaFault | null {
-    if (!fault) return null;
-    const kind = fault.kind;
-    fault.remaining -= 1;
-    if (fault.remaining <= 0) fault = null;
-    return kind;
-  }
+  const takeFault = (): ExaFault | null => faults.take()?.fault ?? null;
 
   async function faultResponse(kind: ExaFault): Promise<Response | null> {
     switch (kind) {
@@ -258,11 +253,7 @@ export function createExaMock(options: ExaMockOptions = {}): ExaMock {
 
   return {
     handlers,
-    fail(kind, opts) {
-      fault = { kind, remaining: opts?.times ?? Number.POSITIVE_INFINITY };
-    },
-    clearFaults() {
-      fault = null;
-    },
+    fail: faults.fail,
+    clearFaults: faults.clearFaults,
   };
 }

@@ -9,3 +9,5 @@ export { mapFirecrawlError } from "./firecrawl-error.js";
 export { pageFromFirecrawl, mapLinks, FIRECRAWL_SOURCE_TOOL } from "./firecrawl-transform.js";
 export type { FirecrawlMapLink } from "./firecrawl-transform.js";
 export { FIRECRAWL_DEFAULT_BASE_URL } from "./firecrawl-api.js";
+
+export { firecrawlVendor } from "./firecrawl-vendor.js";

@@ -7,6 +7,8 @@
  */
 import { delay, http, HttpResponse } from "msw";
 import type { HttpHandler } from "msw";
+import { createFaultSwitch } from "@offerlab/provider-kit/testing/faults";
+import type { FaultControls } from "@offerlab/provider-kit/testing/faults";
 
 export const firecrawlFaults = [
   "unauthorized",
@@ -51,10 +53,9 @@ export interface FirecrawlMockOptions {
   now?: () => Date;
 }
 
-export interface FirecrawlMock {
+/** Faults: `fail(fault, { times })` for every request or the next `times`, `clearFaults()` to stop. */
+export interface FirecrawlMock extends FaultControls<FirecrawlFault> {
   handlers: HttpHandler[];
-  fail(fault: FirecrawlFault, options?: { times?: number }): void;
-  clearFaults(): void;
   readonly credits: number;
   setCredits(n: number): void;
   /** Crawl jobs by id, for assertions (status, cancelled). */
@@ -90,16 +91,10 @@ export function createFirecrawlMock(options: FirecrawlMockOptions = {}): Firecra
   const uuid = options.randomUUID ?? (() => crypto.randomUUID());
   const clock = options.now ?? (() => new Date());
   let credits = options.credits ?? 500;
-  let fault: { kind: FirecrawlFault; remaining: number } | null = null;
+  const faults = createFaultSwitch<FirecrawlFault>();
   const crawls = new Map<string, { status: string; url: string; limit: number; checks: number; docs: FirecrawlMockPage[] }>();
 
-  function takeFault(): FirecrawlFault | null {
-    if (!fault) return null;
-    const kind = fault.kind;
-    fault.remaining -= 1;
-    if (fault.remaining <= 0) fault = null;
-    return kind;
-  }
+  const takeFault = (): FirecrawlFault | null => faults.take()?.fault ?? null;
 
   async function faultResponse(kind: FirecrawlFault): Promise<Response | null> {
     switch (kind) {
@@ -276,12 +271,8 @@ export function createFirecrawlMock(options: FirecrawlMockOptions = {}): Firecra
 
   return {
     handlers,
-    fail(kind, opts) {
-      fault = { kind, remaining: opts?.times ?? Number.POSITIVE_INFINITY };
-    },
-    clearFaults() {
-      fault = null;
-    },
+    fail: faults.fail,
+    clearFaults: faults.clearFaults,
     get credits() {
       return credits;
     },

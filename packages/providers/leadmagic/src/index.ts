@@ -7,3 +7,5 @@ export type { LeadMagicOptions, LeadMagicProvider, LeadMagicCredits } from "./le
 export { mapLeadMagicError } from "./leadmagic-error.js";
 export { mapFinderStatus, mapValidationStatus, toEmailFinding, toEmailVerification, finderCompany, LEADMAGIC_SOURCE_TOOL } from "./leadmagic-transform.js";
 export { LEADMAGIC_DEFAULT_BASE_URL } from "./leadmagic-api.js";
+
+export { leadmagicVendor } from "./leadmagic-vendor.js";

@@ -11,6 +11,8 @@
  */
 import { delay, http, HttpResponse } from "msw";
 import type { HttpHandler } from "msw";
+import { createFaultSwitch } from "@offerlab/provider-kit/testing/faults";
+import type { FaultControls } from "@offerlab/provider-kit/testing/faults";
 
 export const leadmagicFaults = [
   "unauthorized",
@@ -55,12 +57,9 @@ export interface LeadMagicMockOptions {
   now?: () => Date;
 }
 
-export interface LeadMagicMock {
+/** Faults: `fail(fault, { times })` for every request or the next `times`, `clearFaults()` to stop. */
+export interface LeadMagicMock extends FaultControls<LeadMagicFault> {
   handlers: HttpHandler[];
-  /** Switch a fault on for every request, or for the next `times` requests. */
-  fail(fault: LeadMagicFault, options?: { times?: number }): void;
-  /** Switch faults off. */
-  clearFaults(): void;
   /** Current credit balance (decreases as calls are billed). */
   readonly credits: number;
   setCredits(n: number): void;
@@ -105,15 +104,9 @@ export function createLeadMagicMock(options: LeadMagicMockOptions = {}): LeadMag
   const errorBody = (status: number, code: string, title: string, detail: string, context: Record<string, unknown> = {}) =>
     errorEnvelope({ request_id: uuid(), timestamp: clock().toISOString() }, status, code, title, detail, context);
   let credits = options.credits ?? 100;
-  let fault: { kind: LeadMagicFault; remaining: number } | null = null;
+  const faults = createFaultSwitch<LeadMagicFault>();
 
-  function takeFault(): LeadMagicFault | null {
-    if (!fault) return null;
-    const kind = fault.kind;
-    fault.remaining -= 1;
-    if (fault.remaining <= 0) fault = null;
-    return kind;
-  }
+  const takeFault = (): LeadMagicFault | null => faults.take()?.fault ?? null;
 
   async function faultResponse(kind: LeadMagicFault): Promise<Response | null> {
     switch (kind) {
@@ -318,12 +311,8 @@ export function createLeadMagicMock(options: LeadMagicMockOptions = {}): LeadMag
 
   return {
     handlers,
-    fail(kind, opts) {
-      fault = { kind, remaining: opts?.times ?? Number.POSITIVE_INFINITY };
-    },
-    clearFaults() {
-      fault = null;
-    },
+    fail: faults.fail,
+    clearFaults: faults.clearFaults,
     get credits() {
       return credits;
     },

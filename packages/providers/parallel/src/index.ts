@@ -17,3 +17,5 @@ export {
   PARALLEL_SOURCE_TOOL,
 } from "./parallel-transform.js";
 export { PARALLEL_DEFAULT_BASE_URL, PARALLEL_FINDALL_BETA } from "./parallel-api.js";
+
+export { parallelVendor } from "./parallel-vendor.js";

@@ -7,6 +7,8 @@
  */
 import { delay, http, HttpResponse } from "msw";
 import type { HttpHandler } from "msw";
+import { createFaultSwitch } from "@offerlab/provider-kit/testing/faults";
+import type { FaultControls } from "@offerlab/provider-kit/testing/faults";
 
 export const parallelFaults = [
   "unauthorized",
@@ -49,10 +51,9 @@ export interface ParallelMockOptions {
   now?: () => Date;
 }
 
-export interface ParallelMock {
+/** Faults: `fail(fault, { times })` for every request or the next `times`, `clearFaults()` to stop. */
+export interface ParallelMock extends FaultControls<ParallelFault> {
   handlers: HttpHandler[];
-  fail(fault: ParallelFault, options?: { times?: number }): void;
-  clearFaults(): void;
   /** FindAll runs by id, for assertions. */
   readonly runs: ReadonlyMap<string, { status: string; objective: string }>;
 }
@@ -121,17 +122,11 @@ export function createParallelMock(options: ParallelMockOptions = {}): ParallelM
   const companies = options.companies ?? defaultParallelCompanies;
   const uuid = options.randomUUID ?? (() => crypto.randomUUID());
   const clock = options.now ?? (() => new Date());
-  let fault: { kind: ParallelFault; remaining: number } | null = null;
+  const faults = createFaultSwitch<ParallelFault>();
   const errorBody = errorBodyWith(uuid);
   const runs = new Map<string, { status: string; objective: string; checks: number; matchLimit: number; createdAt: string }>();
 
-  function takeFault(): ParallelFault | null {
-    if (!fault) return null;
-    const kind = fault.kind;
-    fault.remaining -= 1;
-    if (fault.remaining <= 0) fault = null;
-    return kind;
-  }
+  const takeFault = (): ParallelFault | null => faults.take()?.fault ?? null;
 
   async function faultResponse(kind: ParallelFault): Promise<Response | null> {
     switch (kind) {
@@ -316,12 +311,8 @@ export function createParallelMock(options: ParallelMockOptions = {}): ParallelM
 
   return {
     handlers,
-    fail(kind, opts) {
-      fault = { kind, remaining: opts?.times ?? Number.POSITIVE_INFINITY };
-    },
-    clearFaults() {
-      fault = null;
-    },
+    fail: faults.fail,
+    clearFaults: faults.clearFaults,
     get runs() {
       return runs;
     },

@@ -8,3 +8,5 @@ export type { SumbleOptions, SumbleProvider } from "./sumble-provider.js";
 export { mapSumbleError } from "./sumble-error.js";
 export { enrichmentFromOrganization, personFromSumble, seniorityOf, departmentOf, fundingStage, SUMBLE_SOURCE_TOOL } from "./sumble-transform.js";
 export { SUMBLE_DEFAULT_BASE_URL } from "./sumble-api.js";
+
+export { sumbleVendor } from "./sumble-vendor.js";

@@ -7,6 +7,8 @@
  */
 import { delay, http, HttpResponse } from "msw";
 import type { HttpHandler } from "msw";
+import { createFaultSwitch } from "@offerlab/provider-kit/testing/faults";
+import type { FaultControls } from "@offerlab/provider-kit/testing/faults";
 
 export const sumbleFaults = [
   "unauthorized",
@@ -53,10 +55,9 @@ export interface SumbleMockOptions {
   randomUUID?: () => string;
 }
 
-export interface SumbleMock {
+/** Faults: `fail(fault, { times })` for every request or the next `times`, `clearFaults()` to stop. */
+export interface SumbleMock extends FaultControls<SumbleFault> {
   handlers: HttpHandler[];
-  fail(fault: SumbleFault, options?: { times?: number }): void;
-  clearFaults(): void;
   readonly credits: number;
   setCredits(n: number): void;
 }
@@ -107,16 +108,10 @@ export function createSumbleMock(options: SumbleMockOptions = {}): SumbleMock {
   const orgs = options.organizations ?? defaultSumbleOrganizations;
   const uuid = options.randomUUID ?? (() => crypto.randomUUID());
   let credits = options.credits ?? 10_000;
-  let fault: { kind: SumbleFault; remaining: number } | null = null;
+  const faults = createFaultSwitch<SumbleFault>();
   const requests = new Map<string, { orgIds: number[]; attributes: string[]; limit: number; offset: number; polls: number; billed: boolean }>();
 
-  function takeFault(): SumbleFault | null {
-    if (!fault) return null;
-    const kind = fault.kind;
-    fault.remaining -= 1;
-    if (fault.remaining <= 0) fault = null;
-    return kind;
-  }
+  const takeFault = (): SumbleFault | null => faults.take()?.fault ?? null;
 
   async function faultResponse(kind: SumbleFault): Promise<Response | null> {
     switch (kind) {
@@ -278,12 +273,8 @@ export function createSumbleMock(options: SumbleMockOptions = {}): SumbleMock {
 
   return {
     handlers,
-    fail(kind, opts) {
-      fault = { kind, remaining: opts?.times ?? Number.POSITIVE_INFINITY };
-    },
-    clearFaults() {
-      fault = null;
-    },
+    fail: faults.fail,
+    clearFaults: faults.clearFaults,
     get credits() {
       return credits;
     },

@@ -8,3 +8,5 @@ export type { TheirStackOptions, TheirStackProvider } from "./theirstack-provide
 export { mapTheirStackError, rateLimitResetMs } from "./theirstack-error.js";
 export { companyFromTheirStack, companiesFromJobs, sizeOf, THEIRSTACK_SOURCE_TOOL } from "./theirstack-transform.js";
 export { THEIRSTACK_DEFAULT_BASE_URL } from "./theirstack-api.js";
+
+export { theirstackVendor } from "./theirstack-vendor.js";

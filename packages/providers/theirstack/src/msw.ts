@@ -9,6 +9,8 @@
  */
 import { delay, http, HttpResponse } from "msw";
 import type { HttpHandler } from "msw";
+import { createFaultSwitch } from "@offerlab/provider-kit/testing/faults";
+import type { FaultControls } from "@offerlab/provider-kit/testing/faults";
 
 export const theirstackFaults = [
   "unauthorized",
@@ -60,10 +62,9 @@ export interface TheirStackMockOptions {
   randomUUID?: () => string;
 }
 
-export interface TheirStackMock {
+/** Faults: `fail(fault, { times })` for every request or the next `times`, `clearFaults()` to stop. */
+export interface TheirStackMock extends FaultControls<TheirStackFault> {
   handlers: HttpHandler[];
-  fail(fault: TheirStackFault, options?: { times?: number }): void;
-  clearFaults(): void;
   readonly credits: number;
   setCredits(n: number): void;
 }
@@ -142,15 +143,9 @@ export function createTheirStackMock(options: TheirStackMockOptions = {}): Their
   const uuid = options.randomUUID ?? (() => crypto.randomUUID());
   const err = (code: string, title: string, description: string) => errorEnvelope(uuid(), code, title, description);
   let credits = options.credits ?? 1000;
-  let fault: { kind: TheirStackFault; remaining: number } | null = null;
+  const faults = createFaultSwitch<TheirStackFault>();
 
-  function takeFault(): TheirStackFault | null {
-    if (!fault) return null;
-    const kind = fault.kind;
-    fault.remaining -= 1;
-    if (fault.remaining <= 0) fault = null;
-    return kind;
-  }
+  const takeFault = (): TheirStackFault | null => faults.take()?.fault ?? null;
 
   async function faultResponse(kind: TheirStackFault): Promise<Response | null> {
     switch (kind) {
@@ -356,12 +351,8 @@ export function createTheirStackMock(options: TheirStackMockOptions = {}): Their
 
   return {
     handlers,
-    fail(kind, opts) {
-      fault = { kind, remaining: opts?.times ?? Number.POSITIVE_INFINITY };
-    },
-    clearFaults() {
-      fault = null;
-    },
+    fail: faults.fail,
+    clearFaults: faults.clearFaults,
     get credits() {
       return credits;
     },

@@ -13,6 +13,8 @@
  */
 import { delay, http, HttpResponse } from "msw";
 import type { HttpHandler } from "msw";
+import { createFaultSwitch, matchRequestPrefix } from "@offerlab/provider-kit/testing/faults";
+import type { ArmedFault, FaultControls, FaultOptions } from "@offerlab/provider-kit/testing/faults";
 
 export const unipileFaults = [
   "unauthorized",
@@ -31,7 +33,7 @@ export const unipileFaults = [
 /** A failure the fake can be switched into. */
 export type UnipileFault = (typeof unipileFaults)[number];
 
-export interface UnipileFaultOptions {
+export interface UnipileFaultOptions extends FaultOptions {
   /** Only the next `times` matching requests fail. Default: until `clearFaults()`. */
   times?: number;
   /** Only requests matching `"METHOD /path"` (path after `/api/v1`, prefix match), e.g. `POST /users/invite`. */
@@ -170,13 +172,12 @@ export interface UnipileMockState {
   actions: { kind: "invitation" | "chat" | "message" | "email"; id: string; at: string }[];
 }
 
-export interface UnipileMock {
+/** Faults stack: each `fail` adds one (limited to `match`ing requests and `times`), `clearFaults()` removes them all. */
+export interface UnipileMock extends FaultControls<UnipileFault, UnipileFaultOptions> {
   handlers: HttpHandler[];
   state: UnipileMockState;
   readonly baseUrl: string;
   readonly apiKey: string;
-  fail(fault: UnipileFault, options?: UnipileFaultOptions): void;
-  clearFaults(): void;
   /**
    * The person accepts the pending invitation (by invitation id or member id): they become a
    * 1st-degree connection; returns the `new_relation` payload and, when the invitation had a
@@ -222,7 +223,8 @@ export function createUnipileMock(options: UnipileMockOptions = {}): UnipileMock
     webhooks: [],
     actions: [],
   };
-  let faults: { fault: UnipileFault; options: UnipileFaultOptions; left: number }[] = [];
+  // Several faults at once, each on its own routes (`match`): the send-path tests arm them so.
+  const faults = createFaultSwitch<UnipileFault, UnipileFaultOptions>({ mode: "stack", matches: matchRequestPrefix });
   let seq = 0;
   const id = (prefix: string) => `${prefix}${(++seq).toString(36).padStart(6, "0")}Xq9-mockId`;
   const clock = options.now ?? (() => new Date());
@@ -233,19 +235,16 @@ export function createUnipileMock(options: UnipileMockOptions = {}): UnipileMock
   const error = (status: number, type: string, title: string, extraHeaders: Record<string, string> = {}) =>
     HttpResponse.json({ status, type, title, detail: `${title} (mock)` }, { status, headers: extraHeaders });
 
-  function pickFault(request: Request): (typeof faults)[number] | undefined {
+  function pickFault(request: Request): ArmedFault<UnipileFault, UnipileFaultOptions> | undefined {
     const path = new URL(request.url).pathname.slice(basePath.length);
-    const key = `${request.method} ${path}`;
-    const f = faults.find((x) => x.left !== 0 && (!x.options.match || key.startsWith(x.options.match)));
-    if (f && f.left > 0) f.left--;
-    return f;
+    return faults.take(`${request.method} ${path}`) ?? undefined;
   }
 
   /**
    * The response of a fault that answers before acting, or undefined. `timeout`, `response_lost`
    * and `server_error_after_acting` act first.
    */
-  async function faultBefore(f: (typeof faults)[number] | undefined): Promise<Response | undefined> {
+  async function faultBefore(f: ArmedFault<UnipileFault, UnipileFaultOptions> | undefined): Promise<Response | undefined> {
     if (!f) return undefined;
     switch (f.fault) {
       case "unauthorized":
@@ -675,12 +674,8 @@ export function createUnipileMock(options: UnipileMockOptions = {}): UnipileMock
     state,
     baseUrl,
     apiKey,
-    fail(fault, faultOptions = {}) {
-      faults.push({ fault, options: faultOptions, left: faultOptions.times ?? -1 });
-    },
-    clearFaults() {
-      faults = [];
-    },
+    fail: faults.fail,
+    clearFaults: faults.clearFaults,
     acceptInvitation(idOrProviderId) {
       const inv = state.invitations.find((i) => i.id === idOrProviderId || i.provider_id === idOrProviderId);
       if (!inv) throw new Error(`no pending invitation ${idOrProviderId}`);

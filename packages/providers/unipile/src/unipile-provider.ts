@@ -38,7 +38,9 @@ import {
 } from "./unipile-transform.js";
 import { UNIPILE_WEBHOOK_SECRET_HEADER } from "./unipile-webhooks.js";
 
-const TOOL = "unipile";
+/** The `tools` row every Unipile call is recorded against. */
+export const UNIPILE_TOOL = "unipile";
+const TOOL = UNIPILE_TOOL;
 /** The custom header carrying our send id on every email. */
 export const UNIPILE_SEND_ID_HEADER = "X-Offerlab-Send-Id";
 

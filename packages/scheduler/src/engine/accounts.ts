@@ -28,9 +28,8 @@
  * When none can send, the reason is the most short-lived one among them (`min_gap`, then
  * `hourly_cap`, `daily_cap`, …), so the step is retried when it is most likely to go.
  */
-import type { MessageActionType, RotationSet } from "@offerlab/core";
+import { stableHash32, type MessageActionType, type RotationSet } from "@offerlab/core";
 import { capacityCheck, remainingCapacity, type effectiveLimits } from "./capacity.js";
-import { stableHash } from "./jitter.js";
 import type { ReasonCode } from "./reasons.js";
 
 /** An account the campaign may send from, with what it has used and why it may not send at all. */
@@ -66,7 +65,7 @@ export function accountTypeFor(action: MessageActionType): "linkedin" | "email" 
 
 /** The parity a contact falls in when a campaign without rotation splits odd/even accounts. */
 export function contactParity(contactKey: string): "odd" | "even" {
-  return stableHash(`parity:${contactKey}`) % 2 === 1 ? "odd" : "even";
+  return stableHash32(`parity:${contactKey}`) % 2 === 1 ? "odd" : "even";
 }
 
 /** Most short-lived first: the reason reported when no candidate can send. */
@@ -139,7 +138,7 @@ export function chooseAccount(
       continue;
     }
     const room = remainingCapacity(a.limits, a.usage, ctx.action);
-    const tie = stableHash(`${ctx.contactKey}|${a.key ?? a.id}`);
+    const tie = stableHash32(`${ctx.contactKey}|${a.key ?? a.id}`);
     if (
       best === null ||
       room > best.room ||

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { accountGapMs, accountNextFreeAt, jitteredSendTime, reconcileDelayMs, seededRandom } from "./jitter.js";
+import { seededRandom } from "@offerlab/core";
+import { accountGapMs, accountNextFreeAt, jitteredSendTime, reconcileDelayMs } from "./jitter.js";
 import { currentWindowEnd, isInWindow, nextWindowOpening, wallClock, type SendWindow } from "./window.js";
 import { arbInstant, arbWindow } from "./arbitraries.test-support.js";
 

@@ -4,61 +4,14 @@
  * string or as a stream of draws (a `RandomSource`'s, see random.ts): the same seed or stream
  * always gives the same instant, so a re-plan or a retry agrees with the first plan.
  */
+import { seededRandom } from "@offerlab/core";
 import { currentWindowEnd, nextWindowOpening, type SendWindow } from "./window.js";
-
-/**
- * A deterministic pseudo-random generator seeded by a string: each call returns the next number in
- * [0, 1). The seed is hashed with cyrb128 into the 128-bit state of sfc32.
- */
-export function seededRandom(seed: string): () => number {
-  let h1 = 1779033703;
-  let h2 = 3144134277;
-  let h3 = 1013904242;
-  let h4 = 2773480762;
-  for (let i = 0; i < seed.length; i++) {
-    const k = seed.charCodeAt(i);
-    h1 = h2 ^ Math.imul(h1 ^ k, 597399067);
-    h2 = h3 ^ Math.imul(h2 ^ k, 2869860233);
-    h3 = h4 ^ Math.imul(h3 ^ k, 951274213);
-    h4 = h1 ^ Math.imul(h4 ^ k, 2716044179);
-  }
-  h1 = Math.imul(h3 ^ (h1 >>> 18), 597399067);
-  h2 = Math.imul(h4 ^ (h2 >>> 22), 2869860233);
-  h3 = Math.imul(h1 ^ (h3 >>> 17), 951274213);
-  h4 = Math.imul(h2 ^ (h4 >>> 19), 2716044179);
-  let a = (h1 ^ h2 ^ h3 ^ h4) >>> 0;
-  let b = (h2 ^ h1) >>> 0;
-  let c = (h3 ^ h1) >>> 0;
-  let d = (h4 ^ h1) >>> 0;
-  const next = (): number => {
-    a >>>= 0;
-    b >>>= 0;
-    c >>>= 0;
-    d >>>= 0;
-    let t = (a + b) | 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) | 0;
-    c = (c << 21) | (c >>> 11);
-    d = (d + 1) | 0;
-    t = (t + d) | 0;
-    c = (c + t) | 0;
-    return (t >>> 0) / 4294967296;
-  };
-  // Discard the first outputs, which correlate with the seed's hash.
-  for (let i = 0; i < 12; i++) next();
-  return next;
-}
 
 /** A seed string, or the stream of draws in [0, 1) to use (say, `source.stream(key)`). */
 export type JitterSeed = string | (() => number);
 
 function drawsOf(seed: JitterSeed): () => number {
   return typeof seed === "string" ? seededRandom(seed) : seed;
-}
-
-/** A stable 32-bit hash of a string (for rotation parity and tie-breaks). */
-export function stableHash(value: string): number {
-  return Math.floor(seededRandom(value)() * 4294967296) >>> 0;
 }
 
 /** The default largest jitter added to a send time, in minutes. */

@@ -8,7 +8,7 @@
  * time); the sandbox, the demo and tests inject {@link seededRandomSource}, so that one seed gives
  * one story.
  */
-import { seededRandom } from "./jitter.js";
+import { seededRandom } from "@offerlab/core";
 
 /** A stream of draws in [0, 1). */
 export type RandomStream = () => number;

@@ -1,7 +1,10 @@
 /**
  * Why something was not sent now. Every decision of the engine not to send carries one of these
  * codes; the runtime stores it with the deferred or skipped row so that the CLI can answer
- * "why didn't this go out?" with {@link describeReason}.
+ * "why didn't this go out?" with {@link describeReason}. The catalogue is complete: every code the
+ * runtime writes (`send_queue.defer_reason`, `campaign_contacts.stop_reason`, the outcomes of the
+ * send path) is here, a test checks it. The one exception is a provider's refusal, stored with
+ * the provider's own precise reason (`already_invited_recently`, `http_422` …).
  */
 export const reasonCodes = [
   "window_closed",
@@ -33,6 +36,17 @@ export const reasonCodes = [
   "offer_not_active",
   "not_due",
   "outcome_unknown",
+  "paused",
+  "meeting",
+  "completed",
+  "failed",
+  "out_of_office",
+  "claim_expired",
+  "reconciled_not_sent",
+  "max_attempts",
+  "invitation_withdrawn",
+  "campaign_cancelled",
+  "missing_data",
 ] as const;
 
 /** One of {@link reasonCodes}. */
@@ -72,6 +86,19 @@ const descriptions: Readonly<Record<ReasonCode, string>> = {
   not_due: "The step is not due yet (its delay since the previous step has not elapsed).",
   outcome_unknown:
     "The provider could not tell whether this send went out (it failed mid-call and a day of checks settled nothing), so it is never sent again: a send that may have happened is not repeated on a guess.",
+  paused: "This person's sequence in the campaign is paused (by hand, or until a set time), so its sends wait.",
+  meeting: "A meeting is booked with this person, so the sequence stops.",
+  completed: "This person's sequence in the campaign is complete: every step was sent or skipped.",
+  failed: "This person's sequence in the campaign failed, so it sends nothing more.",
+  out_of_office: "This person is out of office: the next step waits until they are back.",
+  claim_expired:
+    "A runner claimed this send but did not start the provider call before its lease lapsed, so nothing was sent and the send went back to the queue.",
+  reconciled_not_sent: "The provider confirmed that an earlier attempt of this send never went out, so it is sent again.",
+  max_attempts: "Every allowed attempt of this send ended without sending it, so it is not tried again.",
+  invitation_withdrawn: "The LinkedIn invitation was not accepted in time and was withdrawn.",
+  campaign_cancelled: "The campaign was cancelled, so its remaining sends were cancelled.",
+  missing_data:
+    "The send lacks what its channel needs (the person's email address or LinkedIn URL, a configured sender, a subject), so it failed without reaching the provider.",
 };
 
 /** One human sentence explaining a reason code, for the CLI's "why". */

@@ -12,7 +12,9 @@ import type { InboxMessage, ProviderEvent } from "@offerlab/provider-kit";
 import { sql, type Kysely, type Selectable, type Transaction } from "kysely";
 import { HEALTH_DEFAULTS } from "./books.js";
 import { loadPerson, lockPersonRows } from "./context.js";
-import { cancelUnsentSends, lockStopScope, recordReplyIn } from "./recover.js";
+import { noteAttemptIds } from "./attempts.js";
+import { holdRowsOfCampaignContact, markBounced } from "./queue.js";
+import { cancelUnsentSends, lockStopScope, recordReplyIn } from "./stop-on-reply.js";
 import type { Db } from "./types.js";
 
 type Q = Kysely<Database> | Transaction<Database>;
@@ -368,12 +370,7 @@ async function applyReply(db: Db, event: Extract<ProviderEvent, { type: "message
         .where("replied", "=", false)
         .execute();
       // Sends already queued wait too (the window check runs again at the new time).
-      await trx
-        .updateTable("send_queue")
-        .set({ scheduled_for: sql<Date>`GREATEST(scheduled_for, ${next}::timestamptz)`, defer_reason: "out_of_office" })
-        .where("campaign_contact_id", "=", cc.id)
-        .where("status", "in", ["pending", "scheduled"])
-        .execute();
+      await holdRowsOfCampaignContact(trx, cc.id, { until: next, reason: "out_of_office" });
       return { status: "processed", outcome: `out of office: paused${verdict.oooReturnDate ? ` until ${verdict.oooReturnDate}` : ""}` };
     }
     if (message) {
@@ -477,7 +474,7 @@ async function applyBounce(db: Db, m: InboxMessage, account: Account | undefined
       .executeTakeFirst();
     if (!changed) return false;
     if (found.send_queue_id) {
-      await trx.updateTable("send_queue").set({ status: "bounced" }).where("id", "=", found.send_queue_id).where("status", "in", ["sent", "delivered"]).execute();
+      await markBounced(trx, found.send_queue_id);
       await trx.updateTable("outreach_history").set({ status: "bounced" }).where("send_queue_id", "=", found.send_queue_id).execute();
       await trx
         .insertInto("message_events")
@@ -574,11 +571,7 @@ async function applyEmailSent(db: Db, event: Extract<ProviderEvent, { type: "ema
       .forUpdate()
       .execute();
     const ids = { email_id: m.id, thread_id: m.threadId, rfc_message_id: m.messageId ?? null };
-    await trx
-      .updateTable("send_attempts")
-      .set({ provider_ids: sql`provider_ids || CAST(CAST(${JSON.stringify(ids)} AS text) AS jsonb)` as never })
-      .where("id", "=", attempt.id)
-      .execute();
+    await noteAttemptIds(trx, attempt.id, ids);
     const msg = await trx
       .updateTable("messages")
       .set({ thread_id: m.threadId ?? m.id })

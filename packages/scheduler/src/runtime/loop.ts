@@ -1,6 +1,7 @@
 import { systemRandomSource } from "../engine/random.js";
 import { dispatchOne } from "./dispatch.js";
-import { reapExpired, reconcileUnknown, type ReconcileOptions, type ReconcileSummary } from "./recover.js";
+import { reapExpired } from "./reaper.js";
+import { reconcileUnknown, type ReconcileOptions, type ReconcileSummary } from "./reconciler.js";
 import { RunnerCrash, type DispatchOutcome, type SendPathOptions } from "./types.js";
 
 export interface RunOptions extends SendPathOptions {

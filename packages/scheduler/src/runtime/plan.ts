@@ -21,6 +21,7 @@ import {
 import { jitteredSendTime } from "../engine/jitter.js";
 import { systemRandomSource, type RandomSource } from "../engine/random.js";
 import { accountKey, contactKey, sendKey } from "./context.js";
+import { enqueue } from "./queue.js";
 import { readUsageMany } from "./quota.js";
 import type { SendPathOptions } from "./types.js";
 
@@ -295,25 +296,20 @@ async function planOne(
   const earliest = plan.dueAt > now ? plan.dueAt : now;
   const naturalKey = sendKey(campaign, contact, step.step);
   const scheduledFor = jitteredSendTime(window, earliest, random.stream(`send|${naturalKey}`));
-  const queued = await trx
-    .insertInto("send_queue")
-    .values({
-      campaign_id: campaign.id,
-      campaign_contact_id: cc.id,
-      contact_id: contact.id,
-      account_id: accountId,
-      channel,
-      action_type: action,
-      sequence_step: step.step,
-      subject: rendered.message.subject,
-      body: rendered.message.body,
-      scheduled_for: scheduledFor,
-      natural_key: naturalKey,
-    })
-    .onConflict((oc) => oc.columns(["campaign_contact_id", "sequence_step"]).doNothing())
-    .returning("id")
-    .executeTakeFirst();
-  if (queued) {
+  const queuedId = await enqueue(trx, {
+    campaign_id: campaign.id,
+    campaign_contact_id: cc.id,
+    contact_id: contact.id,
+    account_id: accountId,
+    channel,
+    action_type: action,
+    sequence_step: step.step,
+    subject: rendered.message.subject,
+    body: rendered.message.body,
+    scheduled_for: scheduledFor,
+    natural_key: naturalKey,
+  });
+  if (queuedId) {
     await trx
       .insertInto("messages")
       .values({
@@ -321,7 +317,7 @@ async function planOne(
         campaign_id: campaign.id,
         contact_id: contact.id,
         account_id: accountId,
-        send_queue_id: queued.id,
+        send_queue_id: queuedId,
         channel,
         action_type: action,
         sequence_step: step.step,

@@ -1,13 +1,16 @@
 /**
- * tx2: recording a send that happened, in one transaction fenced by the attempt id. Used by the
- * runner after a successful call and by the reconciler when the provider confirms a send.
+ * tx2 of a send that happened (part of step 6, settle): recording it in one transaction fenced by
+ * the attempt id. Used by the runner after a successful call and by the reconciler when the
+ * provider confirms a send.
  */
 import type { MessageActionType } from "@offerlab/core";
 import { jsonb } from "@offerlab/db";
 import { sql } from "kysely";
 import { lockPersonRows, personKeys, type SendContext } from "./context.js";
+import { attemptSent, moveAttempt } from "./attempts.js";
+import type { Resolved } from "./options.js";
 import { lockAccount } from "./quota.js";
-import type { Resolved } from "./dispatch.js";
+import { markSent } from "./queue.js";
 
 /**
  * Records a send. Returns false when the attempt was no longer open (`sending` or `unknown`):
@@ -32,29 +35,14 @@ export async function recordSent(
     // Lock order, everywhere: the account row before its attempts. A claim holds the account row
     // when it inserts an attempt, so taking the attempt first here could deadlock with it.
     if (row.account_id) await lockAccount(trx, row.account_id);
-    const fenced = await trx
-      .updateTable("send_attempts")
-      .set({
-        status: "sent",
-        finished_at: now,
-        provider_ids: jsonb(providerIds),
-        ...(input.evidence ? { reconcile_note: input.evidence } : {}),
-      })
-      .where("id", "=", attemptId)
-      .where("status", "in", ["sending", "unknown"])
-      .returning(["account_id"])
-      .executeTakeFirst();
+    const fenced = await moveAttempt(trx, attemptId, attemptSent(now, providerIds, input.evidence));
     if (!fenced) return false;
     await o.crashAt?.("during_record", input.info);
-    const accountId = fenced.account_id;
+    const accountId = fenced.accountId;
     const externalId = providerIds.message_id ?? providerIds.invitation_id ?? providerIds.email_id ?? providerIds.tracking_id ?? null;
     const threadId = providerIds.chat_id ?? providerIds.email_id ?? null;
 
-    await trx
-      .updateTable("send_queue")
-      .set({ status: "sent", sent_at: now, external_message_id: externalId, defer_reason: null, last_error: null, current_attempt_id: attemptId })
-      .where("id", "=", row.id)
-      .execute();
+    await markSent(trx, row.id, { attemptId, externalId, now });
 
     const message = await trx
       .updateTable("messages")

@@ -9,7 +9,7 @@ import { effectiveLimits, predictSendTimes, type PredictedSend, type SendDecisio
 import { accountGapMs } from "../engine/jitter.js";
 import { systemRandomSource, type RandomSource } from "../engine/random.js";
 import { accountKey, loadContexts } from "./context.js";
-import { decide, rowKey } from "./dispatch.js";
+import { decide, rowKey } from "./check.js";
 import { readUsageMany } from "./quota.js";
 
 export interface TodaysSendsOptions {

@@ -2,6 +2,7 @@ import type { Database } from "@offerlab/db";
 import type { EmailSender, LinkedInSender, SendReconciler } from "@offerlab/provider-kit";
 import type { Kysely } from "kysely";
 import type { RandomSource } from "../engine/random.js";
+import type { ReasonCode } from "../engine/reasons.js";
 
 /** The provider capabilities the send path needs, reached only through the kit's interfaces. */
 export interface Senders {
@@ -61,9 +62,10 @@ export type DispatchOutcome =
   | { kind: "idle" }
   /** Rows are due, but each belongs to an account with a send in flight (another runner's). */
   | { kind: "busy" }
-  | { kind: "deferred"; queueId: string; reason: string; until: Date }
-  | { kind: "skipped"; queueId: string; reason: string }
+  | { kind: "deferred"; queueId: string; reason: ReasonCode; until: Date }
+  | { kind: "skipped"; queueId: string; reason: ReasonCode }
   | { kind: "sent"; queueId: string; attemptId: string }
+  /** `reason` is the provider's own (`already_invited_recently`, `http_422` …), not a catalogue code. */
   | { kind: "refused"; queueId: string; attemptId: string; reason: string; final: boolean }
   | { kind: "unknown"; queueId: string; attemptId: string; reason: string }
   | { kind: "lost"; queueId: string; attemptId: string; reason: string };

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { SendContext } from "../context.js";
-import { decide } from "../dispatch.js";
+import { decide } from "../check.js";
 
 const now = new Date("2026-12-03T15:00:00Z");
 const HOUR = 3_600_000;

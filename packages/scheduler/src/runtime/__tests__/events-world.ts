@@ -1,20 +1,22 @@
 /**
- * A world for provider events: a real database, the Unipile MSW fake (which produces the webhook
- * payloads of what it did), one LinkedIn and one email account, an approved sequence's templates,
- * and Jane Doe (the fake's 2nd-degree profile, reachable by email) in an active campaign. Events go
- * through the same path the webhook server uses: Unipile's parser, the inbox, then the worker.
+ * A world for provider events: Jane's world (support.ts: a real database, the Unipile MSW fake,
+ * which produces the webhook payloads of what it did, one LinkedIn and one email account, an
+ * approved sequence's templates, and Jane Doe in an active campaign) with a clock the fake follows.
+ * Events go through the same path the webhook server uses: Unipile's parser, the inbox, then the
+ * worker.
  */
-import { accounts, campaignContacts, campaigns, companies, contacts, offers, type Db } from "@offerlab/db";
-import { createTestDb, type TestDb, type TestEngine } from "@offerlab/db/testing";
-import { createUnipile, parseUnipileWebhook, toProviderEvent } from "@offerlab/provider-unipile";
-import { createUnipileMock, type UnipileMock } from "@offerlab/provider-unipile/msw";
+import type { Db } from "@offerlab/db";
+import type { TestDb, TestEngine } from "@offerlab/db/testing";
+import { parseUnipileWebhook, toProviderEvent } from "@offerlab/provider-unipile";
+import type { UnipileMock } from "@offerlab/provider-unipile/msw";
 import type { setupServer } from "msw/node";
 import { providerEventKey, processWebhookInbox, storeWebhookEvent, type InboxSummary, type ProcessInboxOptions, type ProviderEventDecoder } from "../events.js";
 import { runSendPath } from "../loop.js";
 import { planDue } from "../plan.js";
 import type { Senders } from "../types.js";
+import { JANE_TEMPLATES, seedJaneWorld } from "./support.js";
 
-export const DAY = 86_400_000;
+export { DAY } from "./support.js";
 
 /** The decoder the apps wire: Unipile's parser and normaliser. */
 export const unipileDecoder: ProviderEventDecoder = (payload, context) => toProviderEvent(parseUnipileWebhook(payload), context);
@@ -59,79 +61,25 @@ export interface EventWorldOptions {
 }
 
 export async function eventWorld(opts: EventWorldOptions): Promise<EventWorld> {
-  const t = await createTestDb(opts.engine);
-  const db = t.db;
   const clock = { now: new Date(opts.start ?? "2026-03-02T09:00:00Z") };
-  const mock = createUnipileMock({ now: () => clock.now });
-  opts.server.resetHandlers(...mock.handlers);
-  const unipile = createUnipile({ apiKey: mock.apiKey, baseUrl: mock.baseUrl, reconcileSettleMs: 0, timeoutMs: 5_000 });
-  const senders: Senders = { email: unipile, linkedin: unipile, reconciler: unipile };
-  const vendorLinkedIn = mock.state.accounts[0]!.id;
-  const vendorMailbox = mock.state.accounts[1]!.id;
-
-  const offer = await offers.create(db, { name: "AI Sales Coach", type: "product", ownership: "internal", description: "Cuts ramp time in half.", status: "active" });
-  const company = (await companies.upsert(db, { offer_id: offer.id, name: "Acme", domain: "acme.com", source_tool: "manual" })).company;
-  const li = await accounts.create(db, { name: "jane_linkedin", type: "linkedin", owner: "jane", unipile_account_id: vendorLinkedIn });
-  const mail = await accounts.create(db, { name: "jane@offerlab-demo.com", type: "email", owner: "jane", email_address: "jane@offerlab-demo.com", unipile_account_id: vendorMailbox });
-  const campaign = await campaigns.create(db, {
-    name: "Events",
-    offer_id: offer.id,
-    channel: "multi",
-    status: "active",
-    timezone: "UTC",
-    send_window_start: "00:00",
-    send_window_end: "23:59:59",
-    send_days: [1, 2, 3, 4, 5, 6, 7],
-    account_ids: [
-      { id: li.id, name: li.name, type: "linkedin" },
-      { id: mail.id, name: mail.name, type: "email" },
+  const jane = await seedJaneWorld({
+    engine: opts.engine,
+    server: opts.server,
+    clock,
+    fakeFollowsClock: true,
+    timeoutMs: 5_000,
+    campaignName: "Events",
+    steps: opts.steps ?? [
+      { step: 1, type: "email", delay_days: 0 },
+      { step: 2, type: "email", delay_days: 3, condition: "no_reply" },
     ],
-    scheduling_config: {
-      steps: opts.steps ?? [
-        { step: 1, type: "email", delay_days: 0 },
-        { step: 2, type: "email", delay_days: 3, condition: "no_reply" },
-      ],
-      stop_on_reply: true,
-    },
+    templates: JANE_TEMPLATES,
   });
-  await db
-    .insertInto("message_templates")
-    .values([
-      { offer_id: offer.id, name: "note", channel: "linkedin_connect", sequence_step: null, body: "Hi {{first_name}}, saw {{company.name}} is hiring reps.", status: "approved" },
-      { offer_id: offer.id, name: "dm", channel: "linkedin_dm", sequence_step: null, body: "Thanks for connecting, {{first_name}}!", status: "approved" },
-      { offer_id: offer.id, name: "email 1", channel: "email", sequence_step: 1, subject: "Ramp time at {{company.name}}", body: "Hi {{first_name|there}}, quick question about onboarding.", status: "approved" },
-      { offer_id: offer.id, name: "email 2", channel: "email", sequence_step: 2, subject: "", body: "Following up, {{first_name|there}}.", status: "approved" },
-    ])
-    .execute();
-  const jane = (
-    await contacts.upsert(db, {
-      offer_id: offer.id,
-      company_id: company.id,
-      source_tool: "manual",
-      first_name: "Jane",
-      full_name: "Jane Doe",
-      email: "jane.doe@acme.com",
-      linkedin_url: "https://www.linkedin.com/in/jane-doe",
-      connection_degree: 2,
-      status: "ready",
-    })
-  ).contact;
-  const cc = (await campaignContacts.add(db, { campaign_id: campaign.id, contact_id: jane.id, added_at: new Date(clock.now.getTime() - 60_000) })).campaignContact;
+  const { db, senders } = jane;
 
   const world: EventWorld = {
-    t,
-    db,
-    mock,
-    senders,
+    ...jane,
     clock,
-    offerId: offer.id,
-    campaignId: campaign.id,
-    linkedinAccountId: li.id,
-    emailAccountId: mail.id,
-    janeId: jane.id,
-    janeCcId: cc.id,
-    vendorLinkedIn,
-    vendorMailbox,
     advance(ms) {
       clock.now = new Date(clock.now.getTime() + ms);
     },
@@ -149,7 +97,7 @@ export async function eventWorld(opts: EventWorldOptions): Promise<EventWorld> {
       return res.stored;
     },
     process: (extra = {}) => processWebhookInbox({ db, decoders: { unipile: unipileDecoder }, now: () => clock.now, ...extra }),
-    jane: () => readCc(db, cc.id),
+    jane: () => readCc(db, jane.janeCcId),
   };
   return world;
 }

@@ -28,7 +28,9 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { effectiveLimits, isInWindow, windowFromCampaign, type SendWindow } from "../../engine/index.js";
 import { dispatchOne } from "../dispatch.js";
-import { reapExpired, reconcileUnknown, recordReply } from "../recover.js";
+import { reapExpired } from "../reaper.js";
+import { reconcileUnknown } from "../reconciler.js";
+import { recordReply } from "../stop-on-reply.js";
 import { RunnerCrash, type CrashPoint, type SendPathOptions } from "../types.js";
 import { mswServer, seedWorld, type World } from "./world.js";
 

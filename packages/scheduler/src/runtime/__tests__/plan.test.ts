@@ -3,18 +3,18 @@
  * queue rows, step by step, with sticky senders, conditions and stop-on-reply, against the Unipile
  * fake. Runs on PGlite, and on Postgres when TEST_DATABASE_URL is set.
  */
-import { accounts, campaignContacts, campaigns, companies, contacts, offers, type Db } from "@offerlab/db";
-import { createTestDb, testEngines, type TestDb } from "@offerlab/db/testing";
-import { createUnipile } from "@offerlab/provider-unipile";
-import { createUnipileMock, type UnipileMock } from "@offerlab/provider-unipile/msw";
+import { accounts, type Db } from "@offerlab/db";
+import { testEngines, type TestDb } from "@offerlab/db/testing";
+import type { UnipileMock } from "@offerlab/provider-unipile/msw";
 import { setupServer } from "msw/node";
 import { sql } from "kysely";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { advanceWarming, recomputeAccountHealth, recomputeBooks, syncTodayCounters } from "../books.js";
 import { runSendPath } from "../loop.js";
 import { planDue } from "../plan.js";
-import { recordReply } from "../recover.js";
+import { recordReply } from "../stop-on-reply.js";
 import type { Senders } from "../types.js";
+import { JANE_TEMPLATES, seedJaneWorld } from "./support.js";
 
 const server = setupServer();
 beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
@@ -34,44 +34,30 @@ interface Setup {
   emailAccountId: string;
 }
 
+/** Jane's world (support.ts), two hours in the past: the Unipile fake stamps emails with the real clock. */
 async function setup(engine: "pglite" | "postgres", steps: unknown[], opts: { templates?: boolean } = {}): Promise<Setup> {
-  const t = await createTestDb(engine);
-  const db = t.db;
-  const mock = createUnipileMock();
-  server.resetHandlers(...mock.handlers);
-  const unipile = createUnipile({ apiKey: mock.apiKey, baseUrl: mock.baseUrl, reconcileSettleMs: 0 });
   // Starts two hours in the past: the Unipile fake stamps emails with the real clock, and lookups
   // by date (reconciliation) must see the simulated sends as after their attempts.
   const clock = { now: new Date(Date.now() - 2 * 3_600_000) };
-  const offer = await offers.create(db, { name: "AI Sales Coach", type: "product", ownership: "internal", description: "Cuts ramp time in half.", status: "active" });
-  const company = (await companies.upsert(db, { offer_id: offer.id, name: "Acme", domain: "acme.com", source_tool: "manual" })).company;
-  const li = await accounts.create(db, { name: "jane_linkedin", type: "linkedin", owner: "jane", unipile_account_id: mock.state.accounts[0]!.id });
-  const mail = await accounts.create(db, {
-    name: "jane@offerlab-demo.com", type: "email", owner: "jane", email_address: "jane@offerlab-demo.com", unipile_account_id: mock.state.accounts[1]!.id,
+  const w = await seedJaneWorld({
+    engine,
+    server,
+    clock,
+    fakeFollowsClock: false,
+    campaignName: "Multi",
+    steps,
+    templates: opts.templates === false ? [] : PLANNER_TEMPLATES,
   });
-  const campaign = await campaigns.create(db, {
-    name: "Multi", offer_id: offer.id, channel: "multi", status: "active", timezone: "UTC",
-    send_window_start: "00:00", send_window_end: "23:59:59", send_days: [1, 2, 3, 4, 5, 6, 7],
-    account_ids: [{ id: li.id, name: li.name, type: "linkedin" }, { id: mail.id, name: mail.name, type: "email" }],
-    scheduling_config: { steps, stop_on_reply: true },
-  });
-  if (opts.templates !== false) {
-    await db.insertInto("message_templates").values([
-      { offer_id: offer.id, name: "note", channel: "linkedin_connect", sequence_step: null, body: "Hi {{first_name}}, {saw|noticed} {{company.name}} is hiring reps.", status: "approved" },
-      { offer_id: offer.id, name: "dm", channel: "linkedin_dm", sequence_step: null, body: "Thanks for connecting, {{first_name}}!", status: "approved" },
-      { offer_id: offer.id, name: "email 1", channel: "email", sequence_step: 1, subject: "Ramp time at {{company.name}}", body: "Hi {{first_name|there}}, quick question about onboarding.", status: "approved" },
-      { offer_id: offer.id, name: "email 2", channel: "email", sequence_step: 2, subject: "", body: "Following up, {{first_name|there}}.", status: "approved" },
-      { offer_id: offer.id, name: "email 3", channel: "email", sequence_step: 3, subject: "", body: "Last note, {{first_name|there}}.", status: "approved" },
-      { offer_id: offer.id, name: "draft", channel: "email", sequence_step: 1, subject: "DRAFT", body: "never used", status: "draft" },
-    ]).execute();
-  }
-  const jane = (await contacts.upsert(db, {
-    offer_id: offer.id, company_id: company.id, source_tool: "manual", first_name: "Jane", full_name: "Jane Doe",
-    email: "jane.doe@acme.com", linkedin_url: "https://www.linkedin.com/in/jane-doe", connection_degree: 2, status: "ready",
-  })).contact;
-  await campaignContacts.add(db, { campaign_id: campaign.id, contact_id: jane.id, added_at: new Date(clock.now.getTime() - 60_000) });
-  return { t, db, mock, senders: { email: unipile, linkedin: unipile, reconciler: unipile }, clock, campaignId: campaign.id, offerId: offer.id, linkedinAccountId: li.id, emailAccountId: mail.id };
+  return { t: w.t, db: w.db, mock: w.mock, senders: w.senders, clock, campaignId: w.campaignId, offerId: w.offerId, linkedinAccountId: w.linkedinAccountId, emailAccountId: w.emailAccountId };
 }
+
+/** Jane's templates with a spintax note, a third email and a draft that must never be used. */
+const PLANNER_TEMPLATES: Parameters<typeof seedJaneWorld>[0]["templates"] = [
+  { name: "note", channel: "linkedin_connect", sequence_step: null, body: "Hi {{first_name}}, {saw|noticed} {{company.name}} is hiring reps.", status: "approved" },
+  ...JANE_TEMPLATES.slice(1),
+  { name: "email 3", channel: "email", sequence_step: 3, subject: "", body: "Last note, {{first_name|there}}.", status: "approved" },
+  { name: "draft", channel: "email", sequence_step: 1, subject: "DRAFT", body: "never used", status: "draft" },
+];
 
 const send = (s: Setup) =>
   runSendPath({ db: s.db, senders: s.senders, now: () => s.clock.now, accountGapMs: { min: 0, max: 0 } });

@@ -4,10 +4,8 @@
  * tie the send path meets goes by natural keys. PGlite always; PostgreSQL too with
  * TEST_DATABASE_URL.
  */
-import { accounts, campaignContacts, campaigns, companies, contacts, jsonb, offers, type Db } from "@offerlab/db";
+import { accounts, campaignContacts, campaigns, contacts, jsonb, type Db } from "@offerlab/db";
 import { createTestDb, testEngines, type TestDb, type TestEngine } from "@offerlab/db/testing";
-import { createUnipile } from "@offerlab/provider-unipile";
-import { createUnipileMock } from "@offerlab/provider-unipile/msw";
 import type { Inbox, InboxQuery } from "@offerlab/provider-kit";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -17,9 +15,9 @@ import { processWebhookInbox } from "../events.js";
 import { syncInboxes } from "../jobs.js";
 import { runSendPath } from "../loop.js";
 import { planDue } from "../plan.js";
-import type { Senders } from "../types.js";
 import { DAY, eventWorld, type EventWorld } from "./events-world.js";
-import { mockAccounts, seedWorld, type World } from "./world.js";
+import { ALWAYS_OPEN, mockAccounts, seedMailboxes, seedOffer, seedTemplates, unipileFake } from "./support.js";
+import { seedWorld, type World } from "./world.js";
 
 const server = setupServer();
 beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
@@ -46,29 +44,21 @@ async function tell(engine: TestEngine, random: RandomSource, hours = 8): Promis
   const t = await createTestDb(engine);
   try {
     const clock = { now: new Date(START) };
-    const mock = createUnipileMock({ accounts: mockAccounts(2), now: () => clock.now });
-    server.resetHandlers(...mock.handlers);
-    const unipile = createUnipile({ apiKey: mock.apiKey, baseUrl: mock.baseUrl, reconcileSettleMs: 0, timeoutMs: 5_000 });
-    const senders: Senders = { email: unipile, reconciler: unipile };
+    const { senders } = unipileFake(server, { accounts: mockAccounts(2), now: () => clock.now, timeoutMs: 5_000, linkedin: false });
     const db = t.db;
-    const offer = await offers.create(db, { name: "Seeded", type: "product", ownership: "internal", description: "d", status: "active" });
-    const company = (await companies.upsert(db, { offer_id: offer.id, name: "Acme", domain: "acme.example", source_tool: "manual" })).company;
-    const mailboxes = [];
-    for (const a of mockAccounts(2)) {
-      mailboxes.push(await accounts.create(db, { name: a.name, type: "email", owner: "tests", email_address: a.self, unipile_account_id: a.id, hourly_limit: 2 }));
-    }
+    const { offerId, companyId } = await seedOffer(db, { name: "Seeded" });
+    const mailboxes = await seedMailboxes(db, mockAccounts(2), { hourly_limit: 2 });
     const campaign = await campaigns.create(db, {
-      name: "Seeded", offer_id: offer.id, channel: "email", status: "active", timezone: "UTC", campaign_slug: "seeded",
-      send_window_start: "00:00", send_window_end: "23:59:59", send_days: [1, 2, 3, 4, 5, 6, 7],
+      name: "Seeded", offer_id: offerId, channel: "email", status: "active", ...ALWAYS_OPEN, campaign_slug: "seeded",
       account_ids: mailboxes.map((m) => ({ id: m.id, name: m.name, type: "email" as const })),
       scheduling_config: { steps: [{ step: 1, type: "email", delay_days: 0 }, { step: 2, type: "email", delay_days: 0, condition: "no_reply" }], stop_on_reply: true },
     });
-    await db.insertInto("message_templates").values([
-      { offer_id: offer.id, name: "email 1", channel: "email", sequence_step: 1, subject: "{Hello|Hi|Hey} from Acme", body: "{Hi|Hello} {{first_name|there}}, a {short|quick} note.", status: "approved" },
-      { offer_id: offer.id, name: "email 2", channel: "email", sequence_step: 2, subject: "", body: "Following up, {{first_name|there}}.", status: "approved" },
-    ]).execute();
+    await seedTemplates(db, offerId, [
+      { name: "email 1", channel: "email", sequence_step: 1, subject: "{Hello|Hi|Hey} from Acme", body: "{Hi|Hello} {{first_name|there}}, a {short|quick} note.", status: "approved" },
+      { name: "email 2", channel: "email", sequence_step: 2, subject: "", body: "Following up, {{first_name|there}}.", status: "approved" },
+    ]);
     for (const email of PEOPLE) {
-      const contact = (await contacts.upsert(db, { offer_id: offer.id, company_id: company.id, source_tool: "manual", first_name: email.split("@")[0], email, status: "ready" })).contact;
+      const contact = (await contacts.upsert(db, { offer_id: offerId, company_id: companyId, source_tool: "manual", first_name: email.split("@")[0], email, status: "ready" })).contact;
       await campaignContacts.add(db, { campaign_id: campaign.id, contact_id: contact.id, added_at: START });
     }
     const options = { db, senders, now: () => clock.now, random };
@@ -137,18 +127,16 @@ describe.each(testEngines())("one seed, one story on %s", (engine) => {
     it("the planner, when it may plan fewer than are due, takes them in natural-key order", async () => {
       t = await createTestDb(engine);
       const db: Db = t.db;
-      const offer = await offers.create(db, { name: "Order", type: "product", ownership: "internal", description: "d", status: "active" });
-      const company = (await companies.upsert(db, { offer_id: offer.id, name: "Acme", domain: "acme.example", source_tool: "manual" })).company;
+      const { offerId, companyId } = await seedOffer(db, { name: "Order" });
       const mail = await accounts.create(db, { name: "m", type: "email", owner: "o", email_address: "m@offerlab.test", unipile_account_id: "MAILBOX0" });
       const campaign = await campaigns.create(db, {
-        name: "Order", offer_id: offer.id, channel: "email", status: "active", timezone: "UTC", account_id: mail.id, campaign_slug: "order",
-        send_window_start: "00:00", send_window_end: "23:59:59", send_days: [1, 2, 3, 4, 5, 6, 7],
+        name: "Order", offer_id: offerId, channel: "email", status: "active", ...ALWAYS_OPEN, account_id: mail.id, campaign_slug: "order",
         scheduling_config: { steps: [{ step: 1, type: "email", delay_days: 0 }], stop_on_reply: true },
       });
-      await db.insertInto("message_templates").values({ offer_id: offer.id, name: "email", channel: "email", sequence_step: 1, subject: "Hi", body: "Hello.", status: "approved" }).execute();
+      await seedTemplates(db, offerId, [{ name: "email", channel: "email", sequence_step: 1, subject: "Hi", body: "Hello.", status: "approved" }]);
       // Enrolled in the reverse order of their addresses.
       for (const email of ["zoe@acme.example", "mia@acme.example", "ada@acme.example"]) {
-        const contact = (await contacts.upsert(db, { offer_id: offer.id, company_id: company.id, source_tool: "manual", email, status: "ready" })).contact;
+        const contact = (await contacts.upsert(db, { offer_id: offerId, company_id: companyId, source_tool: "manual", email, status: "ready" })).contact;
         await campaignContacts.add(db, { campaign_id: campaign.id, contact_id: contact.id, added_at: START });
       }
       const random = seededRandomSource("order");

@@ -10,7 +10,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { dispatchOne } from "../dispatch.js";
 import { applyProviderEvent } from "../events.js";
 import { runSendPath, type RunOptions } from "../loop.js";
-import { reapExpired, reconcileUnknown, recordReply } from "../recover.js";
+import { reapExpired } from "../reaper.js";
+import { reconcileUnknown } from "../reconciler.js";
+import { recordReply } from "../stop-on-reply.js";
 import { RunnerCrash, type CrashPoint, type SendPathOptions } from "../types.js";
 import { emailsPerRecipient, mswServer, seedWorld, type World } from "./world.js";
 

@@ -1,15 +1,15 @@
 /**
- * A test world for the send path: a real database (PGlite or a fresh Postgres database), the
- * Unipile MSW fake standing in for the only paid API, and seeded campaigns with due queue rows.
+ * A test world for the send path: one active email campaign from a few mailboxes, whose queue
+ * rows are all due now (built from the shared parts in support.ts).
  */
-import { accounts, campaignContacts, campaigns, companies, contacts, offers, type Db } from "@offerlab/db";
+import { campaignContacts, campaigns, contacts, type Db } from "@offerlab/db";
 import { createTestDb, type TestEngine, type TestDb } from "@offerlab/db/testing";
-import { createUnipile } from "@offerlab/provider-unipile";
-import { createUnipileMock, type MockAccount, type UnipileMock } from "@offerlab/provider-unipile/msw";
+import type { UnipileMock } from "@offerlab/provider-unipile/msw";
 import { setupServer } from "msw/node";
-
-export type SetupServerApi = ReturnType<typeof setupServer>;
 import type { Senders } from "../types.js";
+import { ALWAYS_OPEN, mockAccounts, seedMailboxes, seedOffer, testClock, unipileFake, type SetupServerApi, type TestClock } from "./support.js";
+
+export { mockAccounts, type SetupServerApi } from "./support.js";
 
 export interface World {
   t: TestDb;
@@ -21,7 +21,7 @@ export interface World {
   offerId: string;
   queueIds: string[];
   /** A clock tests can move. */
-  clock: { now: Date; advance(ms: number): void; set(d: Date): void };
+  clock: TestClock;
 }
 
 export function mswServer(): SetupServerApi {
@@ -40,15 +40,6 @@ export interface SeedOptions {
   channel?: "email";
 }
 
-export function mockAccounts(n: number): MockAccount[] {
-  return Array.from({ length: n }, (_, i) => ({
-    id: `MAILBOX${String(i).padStart(15, "0")}`,
-    name: `sender${i}@offerlab-demo.com`,
-    type: "GOOGLE_OAUTH" as const,
-    self: `sender${i}@offerlab-demo.com`,
-  }));
-}
-
 /** Seeds one active email campaign whose queue rows are all due now. */
 export async function seedWorld(opts: SeedOptions): Promise<World> {
   const t = await createTestDb(opts.engine);
@@ -56,54 +47,19 @@ export async function seedWorld(opts: SeedOptions): Promise<World> {
   const nAccounts = opts.accounts ?? 2;
   const nContacts = opts.contacts ?? 10;
   const start = opts.start ?? new Date();
-  const clock = {
-    now: new Date(start),
-    advance(ms: number) {
-      this.now = new Date(this.now.getTime() + ms);
-    },
-    set(d: Date) {
-      this.now = new Date(d);
-    },
-  };
-  // The fake stamps what it sends with the world's clock, so reconciliation (which compares the
-  // two) works whatever time a test sets.
-  const mock = createUnipileMock({ accounts: mockAccounts(nAccounts), now: () => clock.now });
-  opts.server.resetHandlers(...mock.handlers);
-  const unipile = createUnipile({ apiKey: mock.apiKey, baseUrl: mock.baseUrl, reconcileSettleMs: 0, timeoutMs: 5_000 });
-  const senders: Senders = { email: unipile, linkedin: unipile, reconciler: unipile };
+  const clock = testClock(start);
+  const { mock, senders } = unipileFake(opts.server, { accounts: mockAccounts(nAccounts), now: () => clock.now, timeoutMs: 5_000 });
 
-  const offer = await offers.create(db, { name: "Send path", type: "product", ownership: "internal", description: "d", status: "active" });
-  const company = (await companies.upsert(db, { offer_id: offer.id, name: "Acme", domain: "acme.example", source_tool: "manual" })).company;
-  const accountIds: string[] = [];
-  for (const a of mockAccounts(nAccounts)) {
-    const row = await accounts.create(db, {
-      name: a.name,
-      type: "email",
-      owner: "tests",
-      email_address: a.self,
-      unipile_account_id: a.id,
-      daily_limit_emails: opts.dailyLimitEmails ?? 10_000,
-      hourly_limit: opts.hourlyLimit ?? 10_000,
-    });
-    accountIds.push(row.id);
-  }
-  const campaign = await campaigns.create(db, {
-    name: "Race",
-    offer_id: offer.id,
-    channel: "email",
-    status: "active",
-    send_window_start: "00:00",
-    send_window_end: "23:59:59",
-    send_days: [1, 2, 3, 4, 5, 6, 7],
-    timezone: "UTC",
-  });
+  const { offerId, companyId } = await seedOffer(db, { name: "Send path" });
+  const accountIds = (await seedMailboxes(db, mockAccounts(nAccounts), { daily_limit_emails: opts.dailyLimitEmails ?? 10_000, hourly_limit: opts.hourlyLimit ?? 10_000 })).map((a) => a.id);
+  const campaign = await campaigns.create(db, { name: "Race", offer_id: offerId, channel: "email", status: "active", ...ALWAYS_OPEN });
   const queueIds: string[] = [];
   const due = new Date(start.getTime() - 60_000);
   for (let i = 0; i < nContacts; i++) {
     const contact = (
       await contacts.upsert(db, {
-        offer_id: offer.id,
-        company_id: company.id,
+        offer_id: offerId,
+        company_id: companyId,
         source_tool: "manual",
         full_name: `Person ${i}`,
         email: `person${i}@acme.example`,
@@ -147,7 +103,7 @@ export async function seedWorld(opts: SeedOptions): Promise<World> {
       .execute();
     queueIds.push(q.id);
   }
-  return { t, db, mock, senders, accountIds, campaignId: campaign.id, offerId: offer.id, queueIds, clock };
+  return { t, db, mock, senders, accountIds, campaignId: campaign.id, offerId, queueIds, clock };
 }
 
 /** Emails the fake actually sent, per recipient address. */

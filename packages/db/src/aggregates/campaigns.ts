@@ -1,15 +1,20 @@
 /**
- * What a person does to sending accounts and campaigns: account status, limits, warming and sync
- * from the provider; campaign creation (slug, accounts, target criteria, schedule), enrolment
- * candidates and enrolment, launch, pause, resume, cancel, and the facts a forecast reads.
+ * The campaign aggregate: `campaigns` and their `campaign_contacts` — creation (slug, accounts,
+ * target criteria, schedule), enrolment candidates and enrolment, launch, pause, resume, cancel,
+ * and the facts a forecast reads. The send path's progress writes of `campaign_contacts` live in
+ * the scheduler's runtime.
  *
  * Rules live in `@offerlab/core` (lifecycles, default schedules, slugs) and the scheduler's engine
  * (eligibility, launch checks, forecast); these functions read and write, and validate input
- * before writing anything (a ValidationError names each wrong field).
+ * before writing anything (a ValidationError names each wrong field). Writes of other aggregates
+ * (the offer a launch activates, the templates it binds, the queue rows a cancel ends) go through
+ * their modules.
  */
 import {
   AccountIds,
   CampaignChannel,
+  CampaignContactInsert,
+  CampaignInsert,
   CampaignType,
   SchedulingConfig,
   TargetCriteria,
@@ -18,305 +23,112 @@ import {
   defaultSchedulingConfig,
   normalizeEmail,
   normalizeLinkedInUrl,
+  parseOrThrow,
   schedulingStepChannel,
   statusChangeProblem,
   toFieldIssues,
   type AccountRef,
-  type AccountStatus,
   type CampaignStatus,
   type EmailStatus,
   type FieldIssue,
   type GlobalContactStatus,
 } from "@offerlab/core";
-import { sql, type Kysely } from "kysely";
-import type { Database } from "./database.generated.js";
-import { accounts, campaigns, NotFoundError, offers, resolve, type Account, type Campaign, type DbOrTrx, type Offer } from "./repositories.js";
+import { sql, type Selectable } from "kysely";
+import type { Database } from "../database.generated.js";
+import { NotFoundError, resolve } from "../repositories.js";
+import { inTransaction, type DbOrTrx } from "../transaction.js";
+import { accountAdmin, type Account } from "./accounts.js";
+import { messageTemplates, offers, type Offer } from "./offers.js";
+import { sendQueue } from "./queue.js";
+import { chunks, encode, isUniqueViolation, UUID_RE } from "./shared.js";
 
-const DAY_MS = 86_400_000;
+export type Campaign = Selectable<Database["campaigns"]>;
+export type CampaignContact = Selectable<Database["campaign_contacts"]>;
 
-async function inTransaction<T>(db: DbOrTrx, run: (trx: DbOrTrx) => Promise<T>): Promise<T> {
-  if ("isTransaction" in db && db.isTransaction) return run(db);
-  return (db as Kysely<Database>).transaction().execute(run);
-}
-
-function chunks<T>(items: readonly T[], size = 500): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------------
-// accounts
-// ---------------------------------------------------------------------------------------------
-
-/** Daily and hourly limits of an account, as `accountAdmin.setLimits` accepts them. */
-export interface AccountLimitsPatch {
-  daily_limit_connections?: number;
-  daily_limit_messages?: number;
-  daily_limit_emails?: number;
-  hourly_limit?: number;
-}
-
-/** Highest limit accepted, a guard against typos (a real account sends far less). */
-export const MAX_ACCOUNT_LIMIT = 10_000;
-
-/** A sending account as the provider lists it (the provider-kit's `SendingAccount`, the fields sync reads). */
-export interface RemoteAccount {
-  /** The provider's account id (`accounts.unipile_account_id`). */
-  id: string;
-  type: "linkedin" | "email";
-  name: string;
-  /** `active` when the provider says the connection works, anything else when it does not. */
-  status: AccountStatus;
-  emailAddress?: string | null;
-  /** `gmail`, `outlook`, `imap`, `linkedin`. */
-  provider?: string | null;
-}
-
-/** One change sync made (or would make, in a dry run). */
-export interface AccountSyncChange {
-  /**
-   * `skip`: the provider lists a second account for a mailbox we already hold under another
-   * provider id that it still lists; one mailbox is one account with one set of limits, so the
-   * second one is not added.
-   */
-  action: "create" | "link" | "update" | "disconnect" | "reconnect" | "unchanged" | "skip";
-  name: string;
-  type: "linkedin" | "email";
-  remoteId: string;
-  /** Local account id (null for an account not created yet in a dry run). */
-  accountId: string | null;
-  /** What changed, in words. */
-  detail: string;
-}
-
-/** Options of `accountAdmin.sync`. */
-export interface AccountSyncOptions {
-  /** When the sync happens (warming start, `connected_at`). Default: now. */
-  now?: Date;
-  /** Start new accounts warming (week 1 of the ramp). Default true: a new account ramps up. */
-  warmNew?: boolean;
-  /** Compute the changes without writing. Default false. */
-  dryRun?: boolean;
-  /** Owner of new accounts. Default: the mailbox's local part, or the LinkedIn name's first word. */
-  owner?: string;
-}
-
-function ownerOf(remote: RemoteAccount): string {
-  if (remote.type === "email" && remote.emailAddress) return remote.emailAddress.split("@")[0]!;
-  return (remote.name.trim().split(/\s+/)[0] ?? remote.id).toLowerCase();
-}
-
-export const accountAdmin = {
-  /**
-   * An account by id, exact name, provider account id or email address ({@link resolve}`.account`).
-   * Throws a NotFoundError when none matches or when a name matches several (use the id then).
-   */
-  find(db: DbOrTrx, ref: string): Promise<Account> {
-    return resolve.account(db, ref);
-  },
-
-  /**
-   * Sets an account's status by the lifecycle (`accountStatusTransitions`): pause, or resume to
-   * `active`. Resuming clears a provider cooldown (`limited_until`). Returns the account before
-   * and after.
-   */
-  async setStatus(db: DbOrTrx, ref: string, status: AccountStatus): Promise<{ account: Account; previous: AccountStatus }> {
-    return inTransaction(db, async (trx) => {
-      const current = await accountAdmin.find(trx, ref);
-      const problem = statusChangeProblem("account", current.status, status);
-      if (problem) {
-        const hint = current.status === "disconnected" || current.status === "banned" ? " (re-connect it at Unipile, then run `offerlab accounts sync`)" : "";
-        throw new ValidationError("account", [{ field: "status", message: `${problem}${hint}` }]);
-      }
-      const account = await trx
-        .updateTable("accounts")
-        .set({ status, ...(status === "active" ? { limited_until: null } : {}) })
-        .where("id", "=", current.id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      return { account, previous: current.status };
-    });
-  },
-
-  /** Sets any of an account's daily and hourly limits (whole numbers from 0 to 10 000). */
-  async setLimits(db: DbOrTrx, ref: string, limits: AccountLimitsPatch): Promise<{ account: Account; previous: Account }> {
-    const issues: FieldIssue[] = [];
-    const set: AccountLimitsPatch = {};
-    for (const key of ["daily_limit_connections", "daily_limit_messages", "daily_limit_emails", "hourly_limit"] as const) {
-      const v = limits[key];
-      if (v === undefined) continue;
-      if (!Number.isInteger(v) || v < 0 || v > MAX_ACCOUNT_LIMIT) issues.push({ field: key, message: `must be a whole number from 0 to ${MAX_ACCOUNT_LIMIT} (got ${v})` });
-      else set[key] = v;
+export const campaigns = {
+  async create(db: DbOrTrx, input: unknown): Promise<Campaign> {
+    const data = parseOrThrow(CampaignInsert, input, "campaign");
+    if (data.send_window_start !== undefined && secondsOfDay(data.send_window_start) === DAY_SECONDS) {
+      throw new ValidationError("campaign", [
+        { field: "send_window_start", message: "24:00 is the end of a day; a window starts at 23:59 at the latest (use 00:00 for midnight)" },
+      ]);
     }
-    if (issues.length) throw new ValidationError("account limits", issues);
-    if (Object.keys(set).length === 0) throw new ValidationError("account limits", [{ field: "(input)", message: "nothing to change: pass at least one limit" }]);
-    return inTransaction(db, async (trx) => {
-      const previous = await accountAdmin.find(trx, ref);
-      const account = await trx.updateTable("accounts").set(set).where("id", "=", previous.id).returningAll().executeTakeFirstOrThrow();
-      return { account, previous };
-    });
-  },
-
-  /**
-   * Starts (or restarts) warming: the account sends with ramped limits from warming week `week`
-   * (1–4, default 1), and the cron moves it on a week every 7 days from `warming_started_at`
-   * (set `week - 1` weeks back). An account with status `warming` (warmed outside offerlab)
-   * becomes `active`, since it is now warmed by offerlab's ramp.
-   */
-  async startWarming(db: DbOrTrx, ref: string, options: { week?: number; now?: Date } = {}): Promise<Account> {
-    const week = options.week ?? 1;
-    if (!Number.isInteger(week) || week < 1 || week > 4) {
-      throw new ValidationError("warming", [{ field: "week", message: `must be 1, 2, 3 or 4 (got ${week})` }]);
+    // As times, not text: 09:00 and 09:00:00 are the same instant of the day.
+    const start = secondsOfDay(data.send_window_start ?? "09:00");
+    const end = secondsOfDay(data.send_window_end ?? "17:00");
+    if (start >= end) {
+      throw new ValidationError("campaign", [
+        { field: "send_window_end", message: `must be after send_window_start (${data.send_window_start ?? "09:00"})` },
+      ]);
     }
-    const now = options.now ?? new Date();
-    return inTransaction(db, async (trx) => {
-      const current = await accountAdmin.find(trx, ref);
-      if (current.status === "disconnected" || current.status === "banned") {
-        throw new ValidationError("warming", [{ field: "status", message: `the account is ${current.status}; re-connect it at Unipile and run \`offerlab accounts sync\` first` }]);
+    if (data.timezone && !isValidTimeZone(data.timezone)) {
+      throw new ValidationError("campaign", [
+        { field: "timezone", message: `"${data.timezone}" is not an IANA time zone (e.g. "Europe/Paris")` },
+      ]);
+    }
+    try {
+      return await db.insertInto("campaigns").values(encode("campaigns", data) as never).returningAll().executeTakeFirstOrThrow();
+    } catch (error) {
+      if (isUniqueViolation(error, "campaigns_campaign_slug_key")) {
+        throw new ValidationError("campaign", [
+          { field: "campaign_slug", message: `"${data.campaign_slug}" is already used by another campaign` },
+        ]);
       }
-      return trx
-        .updateTable("accounts")
-        .set({
-          warming_week: week,
-          warming_started_at: new Date(now.getTime() - (week - 1) * 7 * DAY_MS),
-          ...(current.status === "warming" ? { status: "active" as const } : {}),
-        })
-        .where("id", "=", current.id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
-    });
+      throw error;
+    }
   },
 
-  /** Ends warming: full limits from now on. */
-  async stopWarming(db: DbOrTrx, ref: string): Promise<Account> {
-    const current = await accountAdmin.find(db, ref);
-    return db.updateTable("accounts").set({ warming_week: 0, warming_started_at: null }).where("id", "=", current.id).returningAll().executeTakeFirstOrThrow();
+  get(db: DbOrTrx, idOrSlug: string): Promise<Campaign | undefined> {
+    const q = db.selectFrom("campaigns").selectAll();
+    return (UUID_RE.test(idOrSlug) ? q.where("id", "=", idOrSlug) : q.where("campaign_slug", "=", idOrSlug)).executeTakeFirst();
   },
 
-  /**
-   * Brings local accounts in line with the provider's list:
-   * - an account we do not know is created (linked instead to a local account of the same type and
-   *   email address that has no provider id, or whose provider id the provider no longer lists — a
-   *   mailbox connected again gets a new id), `active` and warming from week 1 (unless
-   *   `warmNew: false`) when the provider says it works, else `disconnected`; a second provider
-   *   account for a mailbox we already hold under a listed id is skipped (one real account, one set
-   *   of limits);
-   * - a known account the provider says does not work becomes `disconnected` (a banned one stays
-   *   banned); a `disconnected` one that works again becomes `active`. `paused`, `limited` and
-   *   `warming` are ours and are kept;
-   * - a local account whose provider id is no longer listed becomes `disconnected`.
-   * Names, owners and limits set locally are never overwritten; missing email and provider are filled.
-   */
-  async sync(db: DbOrTrx, remote: readonly RemoteAccount[], options: AccountSyncOptions = {}): Promise<AccountSyncChange[]> {
-    const now = options.now ?? new Date();
-    const warmNew = options.warmNew !== false;
-    const run = async (trx: DbOrTrx) => {
-      const local = await trx.selectFrom("accounts").selectAll().execute();
-      const changes: AccountSyncChange[] = [];
-      const seen = new Set<string>();
-      const listed = new Set(remote.map((r) => r.id));
-      for (const r of remote) {
-        if (seen.has(r.id)) continue;
-        seen.add(r.id);
-        const email = r.emailAddress ? normalizeEmail(r.emailAddress) : null;
-        const works = r.status === "active";
-        let mine = local.find((a) => a.unipile_account_id === r.id);
-        let action: AccountSyncChange["action"] = "unchanged";
-        const details: string[] = [];
-        const set: Record<string, unknown> = {};
-        if (!mine && email) {
-          // The same mailbox (accounts are unique by mailbox among email accounts, and linked to
-          // one provider id each): unlinked, or linked to an id the provider no longer lists.
-          const same = local.find((a) => a.email_address === email && a.type === r.type);
-          if (same && same.unipile_account_id && listed.has(same.unipile_account_id)) {
-            changes.push({
-              action: "skip",
-              name: r.name,
-              type: r.type,
-              remoteId: r.id,
-              accountId: same.id,
-              detail: `the provider lists ${email} twice (also as ${same.unipile_account_id}, which ${same.name} uses): one mailbox is one account, this one is not added`,
-            });
-            continue;
-          }
-          if (same) {
-            mine = same;
-            action = "link";
-            set.unipile_account_id = r.id;
-            details.push(same.unipile_account_id ? `re-linked from ${same.unipile_account_id} (no longer listed) to the provider account ${r.id}` : `linked to the provider account ${r.id}`);
-            // Keep the local list in step, so the "no longer listed" pass below leaves it alone.
-            same.unipile_account_id = r.id;
-          }
-        }
-        if (!mine) {
-          const values = {
-            name: r.name,
-            type: r.type,
-            owner: options.owner ?? ownerOf(r),
-            email_address: email,
-            unipile_account_id: r.id,
-            provider: r.provider ?? null,
-            status: works ? ("active" as const) : ("disconnected" as const),
-            connected_at: now,
-            ...(works && warmNew ? { warming_week: 1, warming_started_at: now } : {}),
-          };
-          const created = options.dryRun ? null : await accounts.create(trx, values);
-          // A later entry of the list for the same mailbox must find this one.
-          local.push(created ?? ({ ...values, id: `(new ${r.id})` } as unknown as Account));
-          changes.push({
-            action: "create",
-            name: r.name,
-            type: r.type,
-            remoteId: r.id,
-            accountId: created?.id ?? null,
-            detail: `new ${r.type} account, ${values.status}${works && warmNew ? ", warming from week 1" : ""}`,
-          });
-          continue;
-        }
-        if (!mine.email_address && email) set.email_address = email;
-        if (!mine.provider && r.provider) set.provider = r.provider;
-        if (!works && mine.status !== "disconnected" && mine.status !== "banned") {
-          set.status = "disconnected";
-          action = "disconnect";
-          details.push(`the provider reports it not working (was ${mine.status}): disconnected`);
-        } else if (works && mine.status === "disconnected") {
-          set.status = "active";
-          set.connected_at = now;
-          action = "reconnect";
-          details.push("works again at the provider: active");
-        }
-        if (Object.keys(set).length > 0 && action === "unchanged") {
-          action = "update";
-          details.push(`filled ${Object.keys(set).join(", ")}`);
-        }
-        if (Object.keys(set).length > 0 && !options.dryRun) {
-          await trx.updateTable("accounts").set(set as never).where("id", "=", mine.id).execute();
-        }
-        changes.push({ action, name: mine.name, type: mine.type, remoteId: r.id, accountId: mine.id, detail: details.join("; ") || `unchanged (${mine.status})` });
-      }
-      for (const a of local) {
-        if (!a.unipile_account_id || seen.has(a.unipile_account_id)) continue;
-        const gone = a.status !== "disconnected" && a.status !== "banned";
-        if (gone && !options.dryRun) await trx.updateTable("accounts").set({ status: "disconnected" }).where("id", "=", a.id).execute();
-        changes.push({
-          action: gone ? "disconnect" : "unchanged",
-          name: a.name,
-          type: a.type,
-          remoteId: a.unipile_account_id,
-          accountId: a.id,
-          detail: gone ? `no longer listed by the provider (was ${a.status}): disconnected` : `no longer listed by the provider (${a.status})`,
-        });
-      }
-      return changes;
-    };
-    return inTransaction(db, run);
+  listByOffer(db: DbOrTrx, offerId: string): Promise<Campaign[]> {
+    return db.selectFrom("campaigns").selectAll().where("offer_id", "=", offerId).orderBy("created_at").execute();
   },
 };
 
-// ---------------------------------------------------------------------------------------------
-// campaigns
-// ---------------------------------------------------------------------------------------------
+export const campaignContacts = {
+  /** Adds a contact to a campaign; adding it twice returns the existing row. */
+  async add(db: DbOrTrx, input: unknown): Promise<{ campaignContact: CampaignContact; created: boolean }> {
+    const data = parseOrThrow(CampaignContactInsert, input, "campaign contact");
+    const inserted = await db
+      .insertInto("campaign_contacts")
+      .values(data as never)
+      .onConflict((oc) => oc.columns(["campaign_id", "contact_id"]).doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    if (inserted) return { campaignContact: inserted, created: true };
+    const existing = await db
+      .selectFrom("campaign_contacts")
+      .selectAll()
+      .where("campaign_id", "=", data.campaign_id)
+      .where("contact_id", "=", data.contact_id)
+      .executeTakeFirstOrThrow();
+    return { campaignContact: existing, created: false };
+  },
+
+  listByCampaign(db: DbOrTrx, campaignId: string): Promise<CampaignContact[]> {
+    return db.selectFrom("campaign_contacts").selectAll().where("campaign_id", "=", campaignId).orderBy("added_at").execute();
+  },
+};
+
+const DAY_SECONDS = 86_400;
+
+/** Seconds since midnight of a valid `HH:MM[:SS]` (24:00 is 86,400: the end of the day). */
+function secondsOfDay(time: string): number {
+  const [h, m, s] = time.split(":").map(Number);
+  return h! * 3600 + m! * 60 + (s ?? 0);
+}
+
+function isValidTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** What `campaignAdmin.create` accepts. */
 export interface CampaignCreateRequest {
@@ -721,32 +533,10 @@ export const campaignAdmin = {
       if (!current) throw new ValidationError("campaign", [{ field: "campaign", message: `no campaign ${campaignId}` }]);
       const problem = statusChangeProblem("campaign", current.status, "active");
       if (problem) throw new ValidationError("campaign", [{ field: "status", message: problem }]);
-      for (const b of bindings) {
-        const source = await trx.selectFrom("message_templates").selectAll().where("id", "=", b.templateId).executeTakeFirstOrThrow();
-        await trx
-          .insertInto("message_templates")
-          .values({
-            offer_id: source.offer_id,
-            campaign_id: campaignId,
-            name: `${source.name} (campaign step ${b.step})`,
-            channel: source.channel,
-            sequence_step: b.step,
-            template_key: source.template_key,
-            subject: source.subject,
-            body: source.body,
-            status: "approved",
-          })
-          .execute();
-      }
+      for (const b of bindings) await messageTemplates.bindToCampaign(trx, { templateId: b.templateId, campaignId, step: b.step });
       const campaign = await trx.updateTable("campaigns").set({ status: "active" }).where("id", "=", campaignId).returningAll().executeTakeFirstOrThrow();
-      const offer = await trx
-        .updateTable("offers")
-        .set({ status: "active" })
-        .where("id", "=", current.offer_id)
-        .where("status", "in", ["draft", "ready", "paused"])
-        .returning("id")
-        .executeTakeFirst();
-      return { campaign, previous: current.status, offerActivated: offer !== undefined, bound: bindings.length };
+      const offerActivated = await offers.activateForLaunch(trx, current.offer_id);
+      return { campaign, previous: current.status, offerActivated, bound: bindings.length };
     });
   },
 
@@ -775,37 +565,7 @@ export const campaignAdmin = {
       const problem = statusChangeProblem("campaign", current.status, "cancelled");
       if (problem) throw new ValidationError("campaign", [{ field: "status", message: problem }]);
       const campaign = await trx.updateTable("campaigns").set({ status: "cancelled" }).where("id", "=", current.id).returningAll().executeTakeFirstOrThrow();
-      const rows = await trx
-        .updateTable("send_queue")
-        .set({ status: "cancelled", defer_reason: "campaign_not_active", last_error: "campaign cancelled", ended_at: now })
-        .where("campaign_id", "=", current.id)
-        .where("status", "in", ["pending", "scheduled"])
-        .returning(["id", "contact_id", "account_id"])
-        .execute();
-      if (rows.length) {
-        await trx
-          .updateTable("messages")
-          .set({ status: "failed", error_message: "not sent: campaign cancelled" })
-          .where("send_queue_id", "in", rows.map((r) => r.id))
-          .where("status", "in", ["pending", "queued"])
-          .execute();
-        for (const part of chunks(rows)) {
-          await trx
-            .insertInto("message_events")
-            .values(
-              part.map((r) => ({
-                send_queue_id: r.id,
-                contact_id: r.contact_id,
-                campaign_id: current.id,
-                account_id: r.account_id,
-                event_type: "skipped" as const,
-                event_data: sql`CAST(CAST(${JSON.stringify({ reason: "campaign_not_active", detail: "campaign cancelled", at: now.toISOString() })} AS text) AS jsonb)` as never,
-                created_at: now,
-              })),
-            )
-            .execute();
-        }
-      }
+      const queueCancelled = await sendQueue.cancelCampaign(trx, current.id, { reason: "campaign_not_active", detail: "campaign cancelled", at: now });
       const stopped = await trx
         .updateTable("campaign_contacts")
         .set({ next_step_at: null, stop_reason: "campaign_cancelled" })
@@ -813,7 +573,7 @@ export const campaignAdmin = {
         .where("status", "in", [...RUNNING_CC])
         .returning("id")
         .execute();
-      return { campaign, previous: current.status, queueCancelled: rows.length, sequencesStopped: stopped.length };
+      return { campaign, previous: current.status, queueCancelled, sequencesStopped: stopped.length };
     });
   },
 

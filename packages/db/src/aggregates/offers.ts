@@ -1,13 +1,15 @@
 /**
- * Offers with their copy: creating an offer together with its generated positioning, ICP and
- * templates; editing an offer; status changes by the lifecycle; and `message_templates`, the rows
- * the planner sends from (only `approved` ones).
+ * The offer aggregate: `offers` and the copy that belongs to an offer (`message_templates`).
  *
  * An offer's copy lives twice, on purpose: as documents on the offer (`email_templates`,
  * `linkedin_templates`, as generated and edited) and as `message_templates` rows (what is
  * reviewed, approved and sent). Each row made from the documents carries a `template_key`
  * (`email.1`, `linkedin.connection_request` …); when the documents change, rows whose text changed
  * are archived and replaced by new drafts, so edited copy is never sent without a new approval.
+ *
+ * Every write of `offers` and `message_templates` in this package is here: creating an offer
+ * (with or without its copy), editing it, status changes by the lifecycle, activation by a
+ * campaign launch, template status changes and the copy of a template bound to a campaign step.
  */
 import {
   OfferInsert,
@@ -22,24 +24,87 @@ import {
   type MessageTemplateStatus,
   type OfferStatus,
 } from "@offerlab/core";
-import { sql, type Kysely, type Selectable } from "kysely";
-import type { Database } from "./database.generated.js";
-import { jsonb } from "./jsonb.js";
-import { offers, OfferCreateInput, resolve, type DbOrTrx, type Offer } from "./repositories.js";
+import { sql, type Selectable } from "kysely";
+import type { Database } from "../database.generated.js";
+import { jsonb } from "../jsonb.js";
+import { resolve } from "../repositories.js";
+import { inTransaction, type DbOrTrx } from "../transaction.js";
+import { encode, isUniqueViolation, UUID_RE } from "./shared.js";
 
-export type MessageTemplate = Selectable<Database["message_templates"]>;
+export type Offer = Selectable<Database["offers"]>;
+export type Template = Selectable<Database["message_templates"]>;
+
+// ---------------------------------------------------------------------------------------------
+// offers
+// ---------------------------------------------------------------------------------------------
+
+/** What `offers.create` accepts: an offer insert, with unknown fields rejected. */
+export const OfferCreateInput = OfferInsert.strict();
+
+export const offers = {
+  /**
+   * Creates an offer. The slug defaults to the slugified name; a slug already taken fails with a
+   * ValidationError on `slug` rather than a constraint error.
+   */
+  async create(db: DbOrTrx, input: unknown): Promise<Offer> {
+    const data = parseOrThrow(OfferCreateInput, input, "offer");
+    if (data.ownership === "client" && !data.client_name) {
+      throw new ValidationError("offer", [
+        { field: "client_name", message: "is required when ownership is \"client\" (name the client)" },
+      ]);
+    }
+    const slug = data.slug ?? slugify(data.name, 60);
+    try {
+      return await db
+        .insertInto("offers")
+        .values(encode("offers", { ...data, slug }) as never)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+    } catch (error) {
+      if (isUniqueViolation(error, "offers_slug_key")) {
+        throw new ValidationError("offer", [
+          { field: "slug", message: `"${slug}" is already used by another offer; pass a different slug` },
+        ]);
+      }
+      throw error;
+    }
+  },
+
+  /** Offers, newest first, optionally filtered by status. */
+  list(db: DbOrTrx, filter: { status?: OfferStatus } = {}): Promise<Offer[]> {
+    let q = db.selectFrom("offers").selectAll().orderBy("created_at", "desc").orderBy("name");
+    if (filter.status) q = q.where("status", "=", filter.status);
+    return q.execute();
+  },
+
+  /** An offer by id or slug, or undefined. */
+  get(db: DbOrTrx, idOrSlug: string): Promise<Offer | undefined> {
+    const q = db.selectFrom("offers").selectAll();
+    return (UUID_RE.test(idOrSlug) ? q.where("id", "=", idOrSlug) : q.where("slug", "=", idOrSlug)).executeTakeFirst();
+  },
+
+  /** Sets an offer's status; returns the updated row, or undefined when there is no such offer. */
+  setStatus(db: DbOrTrx, id: string, status: OfferStatus): Promise<Offer | undefined> {
+    return db.updateTable("offers").set({ status }).where("id", "=", id).returningAll().executeTakeFirst();
+  },
+
+  /**
+   * Makes an offer `active` because one of its campaigns launched, when it was `draft`, `ready`
+   * or `paused` (a completed or killed offer keeps its status). Returns whether it changed.
+   */
+  async activateForLaunch(db: DbOrTrx, id: string): Promise<boolean> {
+    const row = await db.updateTable("offers").set({ status: "active" }).where("id", "=", id).where("status", "in", ["draft", "ready", "paused"]).returning("id").executeTakeFirst();
+    return row !== undefined;
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// offers with their copy, and message templates
+// ---------------------------------------------------------------------------------------------
+
+export type MessageTemplate = Template;
 
 const DOCS = ["positioning", "icp", "email_templates", "linkedin_templates"] as const;
-
-async function inTransaction<T>(db: DbOrTrx, run: (trx: DbOrTrx) => Promise<T>): Promise<T> {
-  if ("isTransaction" in db && db.isTransaction) return run(db);
-  return (db as Kysely<Database>).transaction().execute(run);
-}
-
-function isUniqueViolation(error: unknown, constraint: string): boolean {
-  const e = error as { code?: string; constraint?: string; message?: string };
-  return e?.code === "23505" && (e.constraint === constraint || (e.message ?? "").includes(constraint));
-}
 
 /** One template made from an offer's copy documents. */
 export interface CopyTemplate {
@@ -298,5 +363,28 @@ export const messageTemplates = {
   setStatus(db: DbOrTrx, ids: readonly string[], status: MessageTemplateStatus): Promise<MessageTemplate[]> {
     if (ids.length === 0) return Promise.resolve([]);
     return db.updateTable("message_templates").set({ status }).where("id", "in", ids).returningAll().execute();
+  },
+
+  /**
+   * Binds an offer template to a campaign step: an approved copy of it for that campaign and step
+   * (what a launch does for each binding). Throws when there is no template `templateId`.
+   */
+  async bindToCampaign(db: DbOrTrx, binding: { templateId: string; campaignId: string; step: number }): Promise<MessageTemplate> {
+    const source = await db.selectFrom("message_templates").selectAll().where("id", "=", binding.templateId).executeTakeFirstOrThrow();
+    return db
+      .insertInto("message_templates")
+      .values({
+        offer_id: source.offer_id,
+        campaign_id: binding.campaignId,
+        name: `${source.name} (campaign step ${binding.step})`,
+        channel: source.channel,
+        sequence_step: binding.step,
+        template_key: source.template_key,
+        subject: source.subject,
+        body: source.body,
+        status: "approved",
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
   },
 };

@@ -1,71 +1,20 @@
 /**
- * Recovery: the reaper takes lapsed leases, the reconciler settles unknown outcomes with the
- * provider's safe reads, and replies stop sequences. Each is safe with any number of runners.
+ * The reconciler: settles unknown outcomes with the provider's safe reads. Safe with any number of
+ * runners; nothing is ever resent on a guess.
  */
-import type { MessageActionType } from "@offerlab/core";
+import { assertNever, type MessageActionType, type MessageChannel } from "@offerlab/core";
 import { ProviderError, type ReconcileResult, type SendReconciler, type UncertainSend } from "@offerlab/provider-kit";
 import { jsonb, type Database } from "@offerlab/db";
-import { sql, type Selectable, type Transaction } from "kysely";
+import { sql, type Selectable } from "kysely";
 import { reconcileDelayMs } from "../engine/jitter.js";
-import { loadContext, loadPerson, lockPersonRows, personKeys, type QueueRow, type SendContext } from "./context.js";
-import { closeAttempt, replyStops, resolveOptions, rowKey, type Resolved } from "./dispatch.js";
+import { attemptNotSent, attemptUndetermined, moveAttempt, noteAttemptIds, postponeReconcileCheck, takeReconcileCheck } from "./attempts.js";
+import { rowKey } from "./check.js";
+import { loadContext, type QueueRow, type SendContext } from "./context.js";
+import { resolveOptions, type Resolved } from "./options.js";
 import { lockAccount, releaseQuota } from "./quota.js";
+import { failRow, requeueRow } from "./queue.js";
 import { recordSent } from "./record.js";
 import { RunnerCrash, type SendPathOptions } from "./types.js";
-
-/**
- * Lapsed leases. A `claimed` attempt past its lease never reached the provider: its quota is
- * released and its row returns to the queue. A `sending` attempt past its lease may have reached
- * it: it becomes `unknown` and waits for the reconciler; its row is never re-queued directly.
- */
-export async function reapExpired(options: SendPathOptions): Promise<{ requeued: number; unknown: number }> {
-  const o = resolveOptions(options);
-  const now = o.now();
-  return o.db.transaction().execute(async (trx) => {
-    const candidates = await trx
-      .selectFrom("send_attempts")
-      .select(["account_id"])
-      .distinct()
-      .where("status", "in", ["claimed", "sending"])
-      .where("lease_until", "<", now)
-      .orderBy("account_id")
-      .execute();
-    // Same lock order as every other writer: accounts first, then their attempts.
-    for (const c of candidates) await lockAccount(trx, c.account_id);
-    const lapsed = await trx
-      .selectFrom("send_attempts")
-      .select(["id", "send_queue_id", "account_id", "action_type", "status", "usage_day", "usage_hour"])
-      .where("status", "in", ["claimed", "sending"])
-      .where("lease_until", "<", now)
-      .forUpdate()
-      .skipLocked()
-      .execute();
-    let requeued = 0;
-    let unknown = 0;
-    for (const a of lapsed) {
-      if (a.status === "claimed") {
-        await trx.updateTable("send_attempts").set({ status: "expired", finished_at: now, error_message: "lease lapsed before the call" }).where("id", "=", a.id).execute();
-        await releaseQuota(trx, { accountId: a.account_id, action: a.action_type as MessageActionType, usageDay: a.usage_day, usageHour: a.usage_hour });
-        await trx
-          .updateTable("send_queue")
-          .set({ status: "pending", current_attempt_id: null, defer_reason: "claim_expired" })
-          .where("id", "=", a.send_queue_id)
-          .where("status", "=", "processing")
-          .execute();
-        await trx.updateTable("messages").set({ status: "queued" }).where("send_queue_id", "=", a.send_queue_id).where("status", "=", "sending").execute();
-        requeued++;
-      } else {
-        await trx
-          .updateTable("send_attempts")
-          .set({ status: "unknown", error_kind: "unknown_outcome", error_message: "lease lapsed during the call (runner died or hung)" })
-          .where("id", "=", a.id)
-          .execute();
-        unknown++;
-      }
-    }
-    return { requeued, unknown };
-  });
-}
 
 /** What the reconciler needs to look one send up, from the attempt, its row and its contact. */
 interface LookupKeys {
@@ -76,22 +25,26 @@ interface LookupKeys {
   chatId: string | null;
 }
 
-function uncertainSendOf(channel: string, keys: LookupKeys, input: { text: string; attemptId: string; at: Date; to: string | null; subject: string | null }): UncertainSend | null {
-  if (channel === "email") {
-    return { kind: "email", accountId: keys.vendorAccount, sendId: input.attemptId, attemptedAt: input.at, ...(input.to ? { to: input.to } : {}), ...(input.subject ? { subject: input.subject } : {}) };
+function uncertainSendOf(channel: MessageChannel, keys: LookupKeys, input: { text: string; attemptId: string; at: Date; to: string | null; subject: string | null }): UncertainSend | null {
+  switch (channel) {
+    case "email":
+      return { kind: "email", accountId: keys.vendorAccount, sendId: input.attemptId, attemptedAt: input.at, ...(input.to ? { to: input.to } : {}), ...(input.subject ? { subject: input.subject } : {}) };
+    case "linkedin_connect":
+      return keys.providerId ? { kind: "linkedin_invitation", accountId: keys.vendorAccount, providerId: keys.providerId, attemptedAt: input.at } : null;
+    case "linkedin_dm":
+    case "linkedin_inmail":
+      if (!keys.chatId && !keys.providerId) return null;
+      return {
+        kind: "linkedin_message",
+        accountId: keys.vendorAccount,
+        ...(keys.chatId ? { chatId: keys.chatId } : {}),
+        ...(keys.providerId ? { recipientProviderId: keys.providerId } : {}),
+        text: input.text,
+        attemptedAt: input.at,
+      };
+    default:
+      return assertNever(channel, "message channel");
   }
-  if (channel === "linkedin_connect") {
-    return keys.providerId ? { kind: "linkedin_invitation", accountId: keys.vendorAccount, providerId: keys.providerId, attemptedAt: input.at } : null;
-  }
-  if (!keys.chatId && !keys.providerId) return null;
-  return {
-    kind: "linkedin_message",
-    accountId: keys.vendorAccount,
-    ...(keys.chatId ? { chatId: keys.chatId } : {}),
-    ...(keys.providerId ? { recipientProviderId: keys.providerId } : {}),
-    text: input.text,
-    attemptedAt: input.at,
-  };
 }
 
 /**
@@ -222,14 +175,7 @@ export async function reconcileUnknown(options: SendPathOptions & ReconcileOptio
     const key = backoffKey(ctx, a);
     // Take the check: moving the due time forward first means another runner's pass skips this
     // attempt, and a runner that dies mid-check leaves it for the back-off instead of a hot loop.
-    const taken = await o.db
-      .updateTable("send_attempts")
-      .set({ next_check_at: new Date(now.getTime() + reconcileDelayMs(checks, o.random.stream(`${key}|${checks}`))) })
-      .where("id", "=", a.id)
-      .where("status", "=", "unknown")
-      .where((eb) => eb.or([eb("next_check_at", "is", null), eb("next_check_at", "<=", now)]))
-      .returning("id")
-      .executeTakeFirst();
+    const taken = await takeReconcileCheck(o.db, a.id, now, new Date(now.getTime() + reconcileDelayMs(checks, o.random.stream(`${key}|${checks}`))));
     if (!taken) continue;
     asked++;
     const check = await checkOne(o, reconciler, a, ctx);
@@ -299,12 +245,7 @@ async function checkOne(o: Resolved, reconciler: SendReconciler, a: SendAttemptR
       const profile = await linkedin.resolveProfile(vendorAccount, contact.linkedin_url, { signal, usageContext: { offerId: ctx.campaign.offer_id, campaignId: ctx.campaign.id, contactId: contact.id } });
       providerId = profile.providerId;
       fresh.provider_id = providerId;
-      await o.db
-        .updateTable("send_attempts")
-        .set({ provider_ids: sql<Record<string, string | null>>`provider_ids || ${jsonb(fresh)}` })
-        .where("id", "=", a.id)
-        .where("status", "=", "unknown")
-        .execute();
+      await noteAttemptIds(o.db, a.id, fresh, "unknown");
     }
     const send = uncertainSendOf(row.channel, { vendorAccount, providerId, chatId }, { text: row.body, attemptId: a.id, at: a.started_at, to: contact.email, subject: row.subject });
     if (!send) return { kind: "answer", result: { outcome: "cannot_tell", reason: "not enough identifiers to look the send up" } };
@@ -332,33 +273,19 @@ function backoffKey(ctx: SendContext, a: SendAttemptRow): string {
 /** Counts a check that settled nothing and sets the next one on the back-off (or later, when the provider says so). */
 async function postpone(o: Resolved, a: SendAttemptRow, key: string, checks: number, now: Date, reason: string, retryAfterMs?: number): Promise<void> {
   const delay = Math.max(reconcileDelayMs(checks, o.random.stream(`${key}|${checks}`)), Math.min(retryAfterMs ?? 0, MAX_HINT_MS));
-  await o.db
-    .updateTable("send_attempts")
-    .set((eb) => ({ reconcile_checks: eb("reconcile_checks", "+", 1), reconcile_note: reason, next_check_at: new Date(now.getTime() + delay) }))
-    .where("id", "=", a.id)
-    .where("status", "=", "unknown")
-    .execute();
+  await postponeReconcileCheck(o.db, a.id, reason, new Date(now.getTime() + delay));
 }
 
 /** The provider proved nothing happened: the quota is given back and the row may be sent again (or fails after max_attempts). */
 async function settleNotSent(o: Resolved, a: SendAttemptRow, row: QueueRow, evidence: string, now: Date): Promise<boolean> {
   return o.db.transaction().execute(async (trx) => {
     await lockAccount(trx, a.account_id);
-    if (!(await closeAttempt(trx, a.id, "not_sent", "reconciled", evidence, now))) return false;
+    if (!(await moveAttempt(trx, a.id, attemptNotSent(now, evidence)))) return false;
     await releaseQuota(trx, { accountId: a.account_id, action: a.action_type as MessageActionType, usageDay: a.usage_day, usageHour: a.usage_hour });
     const exhausted = row.attempts >= row.max_attempts;
-    await trx
-      .updateTable("send_queue")
-      .set({
-        status: exhausted ? "failed" : "pending",
-        current_attempt_id: null,
-        defer_reason: exhausted ? "max_attempts" : "reconciled_not_sent",
-        last_error: `reconciled: not sent (${evidence})`,
-        ended_at: exhausted ? now : null,
-      })
-      .where("id", "=", row.id)
-      .where("status", "=", "processing")
-      .execute();
+    const error = `reconciled: not sent (${evidence})`;
+    if (exhausted) await failRow(trx, row.id, { reason: "max_attempts", error, now, onlyIfProcessing: true });
+    else await requeueRow(trx, row.id, { reason: "reconciled_not_sent", error });
     await trx.updateTable("messages").set({ status: exhausted ? "failed" : "queued" }).where("send_queue_id", "=", row.id).where("status", "=", "sending").execute();
     return true;
   });
@@ -374,19 +301,9 @@ async function settleUndetermined(o: Resolved, a: SendAttemptRow, ctx: SendConte
   return o.db.transaction().execute(async (trx) => {
     await lockAccount(trx, a.account_id);
     // The error that made the outcome unknown stays; the reconciler's last word goes in the note.
-    if (!(await closeAttempt(trx, a.id, "undetermined", a.error_kind, a.error_message, now))) return false;
-    await trx
-      .updateTable("send_attempts")
-      .set((eb) => ({ reconcile_checks: eb("reconcile_checks", "+", 1), reconcile_note: reason, next_check_at: null, finished_at: now }))
-      .where("id", "=", a.id)
-      .execute();
+    if (!(await moveAttempt(trx, a.id, attemptUndetermined(now, reason)))) return false;
     const message = `outcome unknown: the provider could not tell whether it was sent (${reason}); never resent`;
-    await trx
-      .updateTable("send_queue")
-      .set({ status: "failed", defer_reason: "outcome_unknown", last_error: message, current_attempt_id: null, ended_at: now })
-      .where("id", "=", row.id)
-      .where("status", "=", "processing")
-      .execute();
+    await failRow(trx, row.id, { reason: "outcome_unknown", error: message, now, onlyIfProcessing: true });
     await trx.updateTable("messages").set({ status: "failed", error_message: message }).where("send_queue_id", "=", row.id).where("status", "in", ["pending", "queued", "sending"]).execute();
     await trx
       .insertInto("message_events")
@@ -402,171 +319,4 @@ async function settleUndetermined(o: Resolved, a: SendAttemptRow, ctx: SendConte
       .execute();
     return true;
   });
-}
-
-/**
- * Records a reply and applies stop-on-reply in one transaction: the campaign contact is marked
- * replied, every pending send of that person in the campaign is cancelled, a claimed attempt that
- * has not started its call is cancelled (its fence then stops the runner), the person's rows are
- * marked replied everywhere, and outreach history notes the reply. With the campaign's
- * `stop_on_reply: false` a reply that is not negative is recorded the same way but stops nothing:
- * the sequence goes on (`replyStops`). Locks are taken in the send
- * path's order (see `lockStopScope`), so it waits for a send being recorded instead of
- * deadlocking with it.
- */
-export async function recordReply(
-  options: Pick<SendPathOptions, "db" | "now">,
-  input: ReplyInput,
-): Promise<{ cancelled: number }> {
-  const now = input.at ?? options.now?.() ?? new Date();
-  return options.db.transaction().execute((trx) => recordReplyIn(trx, { ...input, at: now }));
-}
-
-export interface ReplyInput {
-  campaignContactId: string;
-  text?: string | null;
-  sentiment?: "positive" | "negative" | "neutral" | "question" | "ooo" | null;
-  at?: Date;
-}
-
-/**
- * Takes the locks of anything that stops a person's sends (a reply, an opt-out, a bounce) in the
- * send path's order: first the accounts of the person's open attempts (`claimed`, `sending`,
- * `unknown`), lowest id first, as the claim and the recording of a send hold the account before
- * anything else; then the person's campaign contacts, lowest id first. A send being recorded for
- * this person therefore finishes before we go on, and no claim starts on those accounts meanwhile.
- * `campaignId` null means every campaign of the person (an opt-out, a bounce). Call it once, before
- * anything else in the transaction: an attempt that opens later waits for us at the campaign
- * contact when it records, and waiting for its account from then on could deadlock with it.
- */
-export async function lockStopScope(
-  trx: Transaction<Database>,
-  scope: { contactIds: string[]; campaignId: string | null; alsoAccounts?: (string | null)[] },
-): Promise<void> {
-  if (scope.contactIds.length === 0) return;
-  let open = trx
-    .selectFrom("send_attempts")
-    .innerJoin("send_queue", "send_queue.id", "send_attempts.send_queue_id")
-    .select("send_attempts.account_id")
-    .distinct()
-    .where("send_queue.contact_id", "in", scope.contactIds)
-    .where("send_attempts.status", "in", ["claimed", "sending", "unknown"]);
-  if (scope.campaignId) open = open.where("send_queue.campaign_id", "=", scope.campaignId);
-  const accounts = await open.execute();
-  const ids = [...new Set([...accounts.map((a) => a.account_id), ...(scope.alsoAccounts ?? []).filter((a): a is string => Boolean(a))])].sort();
-  for (const id of ids) await lockAccount(trx, id);
-  let ccs = trx.selectFrom("campaign_contacts").select("id").where("contact_id", "in", scope.contactIds);
-  if (scope.campaignId) ccs = ccs.where("campaign_id", "=", scope.campaignId);
-  await ccs.orderBy("id").forUpdate().execute();
-}
-
-/**
- * Cancels the sends of a person that have not reached the provider: pending rows, and attempts
- * still `claimed` (their runner's fenced "mark sending" then finds them cancelled and makes no
- * call; the quota they reserved is given back). `campaignId` null means every campaign of the
- * person. A `sending` attempt cannot be stopped: its call may already have left; it is recorded as
- * whatever the provider did. The caller holds the locks of `lockStopScope` for the same scope.
- */
-export async function cancelUnsentSends(
-  trx: Transaction<Database>,
-  scope: { contactIds: string[]; campaignId: string | null; reason: string; note: string; at: Date },
-): Promise<{ cancelled: string[] }> {
-  if (scope.contactIds.length === 0) return { cancelled: [] };
-  // Pending rows first: a claim in progress holds its row, so this waits for it to commit, and the
-  // look for claimed attempts below (a new statement, a new snapshot) then sees its attempt.
-  let pendingQ = trx
-    .updateTable("send_queue")
-    .set({ status: "cancelled", defer_reason: scope.reason, ended_at: scope.at })
-    .where("contact_id", "in", scope.contactIds)
-    .where("status", "in", ["pending", "scheduled"]);
-  if (scope.campaignId) pendingQ = pendingQ.where("campaign_id", "=", scope.campaignId);
-  const pending = await pendingQ.returning("id").execute();
-  let claimedQ = trx
-    .selectFrom("send_attempts")
-    .innerJoin("send_queue", "send_queue.id", "send_attempts.send_queue_id")
-    .select(["send_attempts.id", "send_attempts.send_queue_id", "send_attempts.account_id", "send_attempts.action_type", "send_attempts.usage_day", "send_attempts.usage_hour"])
-    .where("send_queue.contact_id", "in", scope.contactIds)
-    .where("send_attempts.status", "=", "claimed");
-  if (scope.campaignId) claimedQ = claimedQ.where("send_queue.campaign_id", "=", scope.campaignId);
-  const claimed = await claimedQ.orderBy("send_attempts.account_id").execute();
-  const cancelled = pending.map((p) => p.id);
-  for (const a of claimed) {
-    // Usually held already (lockStopScope). A claim made since is the account's only send in
-    // flight and its runner holds nothing until its fenced "mark sending", so waiting here is safe.
-    await lockAccount(trx, a.account_id);
-    if (await closeAttempt(trx, a.id, "cancelled", scope.reason, scope.note, scope.at)) {
-      await releaseQuota(trx, { accountId: a.account_id, action: a.action_type as MessageActionType, usageDay: a.usage_day, usageHour: a.usage_hour });
-      await trx.updateTable("send_queue").set({ status: "cancelled", defer_reason: scope.reason, current_attempt_id: null, ended_at: scope.at }).where("id", "=", a.send_queue_id).execute();
-      cancelled.push(a.send_queue_id);
-    }
-  }
-  if (cancelled.length) {
-    await trx
-      .updateTable("messages")
-      .set({ status: "failed", error_message: `not sent: ${scope.reason}` })
-      .where("send_queue_id", "in", cancelled)
-      .where("status", "in", ["pending", "queued", "sending"])
-      .execute();
-  }
-  return { cancelled };
-}
-
-/**
- * `recordReply` inside a transaction the caller holds, so a reply, its event and the stop-on-reply
- * commit together. It takes its locks in the send path's order (`lockStopScope`) as its first
- * statements, so call it before the transaction writes anything else: locking accounts after
- * other rows could deadlock with a runner recording a send. (The event handlers of this package
- * take the locks first themselves and pass `locksHeld`.)
- */
-export async function recordReplyIn(
-  trx: Transaction<Database>,
-  input: ReplyInput & { at: Date },
-  options: {
-    /** The caller already holds `lockStopScope` over (at least) this campaign contact. Default false. */
-    locksHeld?: boolean;
-  } = {},
-): Promise<{ cancelled: number }> {
-  const now = input.at;
-  const cc = await trx.selectFrom("campaign_contacts").selectAll().where("id", "=", input.campaignContactId).executeTakeFirstOrThrow();
-  if (!options.locksHeld) await lockStopScope(trx, { contactIds: [cc.contact_id], campaignId: cc.campaign_id });
-  const campaign = await trx.selectFrom("campaigns").select("scheduling_config").where("id", "=", cc.campaign_id).executeTakeFirstOrThrow();
-  let cancelled: string[] = [];
-  if (replyStops(campaign.scheduling_config, input.sentiment)) {
-    await trx
-      .updateTable("campaign_contacts")
-      .set({ replied: true, status: "replied", reply_sentiment: input.sentiment ?? null, completed_at: now, next_step_at: null, stop_reason: "replied" })
-      .where("id", "=", cc.id)
-      .execute();
-    ({ cancelled } = await cancelUnsentSends(trx, { contactIds: [cc.contact_id], campaignId: cc.campaign_id, reason: "replied", note: "a reply arrived before the call", at: now }));
-  } else {
-    // `stop_on_reply: false`: the reply is recorded everywhere, and the sequence goes on.
-    await trx.updateTable("campaign_contacts").set({ replied: true, reply_sentiment: input.sentiment ?? null }).where("id", "=", cc.id).execute();
-  }
-  const contact = await trx.selectFrom("contacts").selectAll().where("id", "=", cc.contact_id).executeTakeFirstOrThrow();
-  const person = await loadPerson(trx, contact);
-  await lockPersonRows(trx, person.map((p) => p.id));
-  await trx
-    .updateTable("contacts")
-    .set({
-      global_last_reply_at: now,
-      global_status: sql<"replied">`CASE WHEN global_status = 'do_not_contact' THEN global_status ELSE 'replied' END`,
-    })
-    .where("id", "in", person.map((p) => p.id))
-    .execute();
-  await trx
-    .updateTable("contacts")
-    .set({ status: sql<"replied">`CASE WHEN status IN ('unsubscribed', 'bounced', 'meeting', 'converted') THEN status ELSE 'replied' END` })
-    .where("id", "=", contact.id)
-    .execute();
-  const keys = personKeys(contact);
-  await trx
-    .updateTable("outreach_history")
-    .set({ status: "replied", replied_at: now, reply_sentiment: input.sentiment ?? null })
-    .where("campaign_id", "=", cc.campaign_id)
-    .where((eb) =>
-      eb.or([eb("contact_id", "=", contact.id), ...(keys.email ? [eb("contact_email", "=", keys.email)] : []), ...(keys.linkedin ? [eb("contact_linkedin_url", "=", keys.linkedin)] : [])]),
-    )
-    .where("replied_at", "is", null)
-    .execute();
-  return { cancelled: cancelled.length };
 }

@@ -1,0 +1,367 @@
+/**
+ * The account aggregate: every write of `accounts` in this package (the send path's counters and
+ * cooldowns in the scheduler's runtime aside): adding an account, status by the lifecycle, limits,
+ * warming and sync from the provider.
+ *
+ * Rules live in `@offerlab/core` (lifecycles); these functions read and write, and validate input
+ * before writing anything (a ValidationError names each wrong field).
+ */
+import {
+  AccountInsert,
+  ValidationError,
+  normalizeEmail,
+  parseOrThrow,
+  statusChangeProblem,
+  type AccountStatus,
+  type FieldIssue,
+} from "@offerlab/core";
+import { sql, type Selectable } from "kysely";
+import type { Database } from "../database.generated.js";
+import { resolve } from "../repositories.js";
+import { inTransaction, type DbOrTrx } from "../transaction.js";
+
+export type Account = Selectable<Database["accounts"]>;
+
+const DAY_MS = 86_400_000;
+
+export const accounts = {
+  /**
+   * Adds a sending account. One real account has one set of limits: a second account with the
+   * same Unipile account id, or a second email account with the same mailbox, is refused (a
+   * ValidationError naming the account that has it), also when two adds race (unique indexes).
+   */
+  async create(db: DbOrTrx, input: unknown): Promise<Account> {
+    const data = parseOrThrow(AccountInsert, input, "account");
+    if (data.type === "email" && !data.email_address) {
+      throw new ValidationError("account", [{ field: "email_address", message: "is required for an email account" }]);
+    }
+    if (data.email_address) {
+      const email = normalizeEmail(data.email_address);
+      if (!email) throw new ValidationError("account", [{ field: "email_address", message: "is not an email address" }]);
+      data.email_address = email;
+    }
+    if (data.unipile_account_id !== undefined && data.unipile_account_id !== null) {
+      data.unipile_account_id = data.unipile_account_id.trim();
+      if (!data.unipile_account_id) data.unipile_account_id = null;
+    }
+    const taken = await sameRealAccount(db, data);
+    if (taken) throw taken;
+    try {
+      return await db.insertInto("accounts").values(data as never).returningAll().executeTakeFirstOrThrow();
+    } catch (error) {
+      // Two adds raced past the check above: the unique index decided; say it the same way (inside
+      // a caller's transaction, which the violation aborted, without the other account's name).
+      if ((error as { code?: string }).code !== "23505") throw error;
+      const named = await sameRealAccount(db, data).catch(() => null);
+      throw named ?? new ValidationError("account", [{ field: "unipile_account_id", message: "another account has the same Unipile account id or mailbox: one real account has one set of limits" }]);
+    }
+  },
+
+  list(db: DbOrTrx, filter: { type?: "linkedin" | "email" } = {}): Promise<Account[]> {
+    let q = db.selectFrom("accounts").selectAll().orderBy("name");
+    if (filter.type) q = q.where("type", "=", filter.type);
+    return q.execute();
+  },
+
+  get(db: DbOrTrx, id: string): Promise<Account | undefined> {
+    return db.selectFrom("accounts").selectAll().where("id", "=", id).executeTakeFirst();
+  },
+};
+
+/** The error for an account that would duplicate a real one we already have, or null. */
+async function sameRealAccount(db: DbOrTrx, data: { type?: string; email_address?: string | null; unipile_account_id?: string | null }): Promise<ValidationError | null> {
+  if (data.unipile_account_id) {
+    const other = await db.selectFrom("accounts").select(["id", "name"]).where("unipile_account_id", "=", data.unipile_account_id).executeTakeFirst();
+    if (other) {
+      return new ValidationError("account", [
+        {
+          field: "unipile_account_id",
+          message: `Unipile account ${data.unipile_account_id} is already account ${other.name} (${other.id}): one real account has one set of limits. Change that account instead (\`offerlab accounts limits ${other.name}\`)`,
+        },
+      ]);
+    }
+  }
+  if (data.type === "email" && data.email_address) {
+    const other = await db
+      .selectFrom("accounts")
+      .select(["id", "name"])
+      .where("type", "=", "email")
+      .where(sql<string>`lower(email_address)`, "=", data.email_address.toLowerCase())
+      .executeTakeFirst();
+    if (other) {
+      return new ValidationError("account", [
+        {
+          field: "email_address",
+          message: `the mailbox ${data.email_address} is already account ${other.name} (${other.id}): one mailbox has one set of limits. Change that account instead (\`offerlab accounts limits ${other.name}\`)`,
+        },
+      ]);
+    }
+  }
+  return null;
+}
+
+
+/** Daily and hourly limits of an account, as `accountAdmin.setLimits` accepts them. */
+export interface AccountLimitsPatch {
+  daily_limit_connections?: number;
+  daily_limit_messages?: number;
+  daily_limit_emails?: number;
+  hourly_limit?: number;
+}
+
+/** Highest limit accepted, a guard against typos (a real account sends far less). */
+export const MAX_ACCOUNT_LIMIT = 10_000;
+
+/** A sending account as the provider lists it (the provider-kit's `SendingAccount`, the fields sync reads). */
+export interface RemoteAccount {
+  /** The provider's account id (`accounts.unipile_account_id`). */
+  id: string;
+  type: "linkedin" | "email";
+  name: string;
+  /** `active` when the provider says the connection works, anything else when it does not. */
+  status: AccountStatus;
+  emailAddress?: string | null;
+  /** `gmail`, `outlook`, `imap`, `linkedin`. */
+  provider?: string | null;
+}
+
+/** One change sync made (or would make, in a dry run). */
+export interface AccountSyncChange {
+  /**
+   * `skip`: the provider lists a second account for a mailbox we already hold under another
+   * provider id that it still lists; one mailbox is one account with one set of limits, so the
+   * second one is not added.
+   */
+  action: "create" | "link" | "update" | "disconnect" | "reconnect" | "unchanged" | "skip";
+  name: string;
+  type: "linkedin" | "email";
+  remoteId: string;
+  /** Local account id (null for an account not created yet in a dry run). */
+  accountId: string | null;
+  /** What changed, in words. */
+  detail: string;
+}
+
+/** Options of `accountAdmin.sync`. */
+export interface AccountSyncOptions {
+  /** When the sync happens (warming start, `connected_at`). Default: now. */
+  now?: Date;
+  /** Start new accounts warming (week 1 of the ramp). Default true: a new account ramps up. */
+  warmNew?: boolean;
+  /** Compute the changes without writing. Default false. */
+  dryRun?: boolean;
+  /** Owner of new accounts. Default: the mailbox's local part, or the LinkedIn name's first word. */
+  owner?: string;
+}
+
+function ownerOf(remote: RemoteAccount): string {
+  if (remote.type === "email" && remote.emailAddress) return remote.emailAddress.split("@")[0]!;
+  return (remote.name.trim().split(/\s+/)[0] ?? remote.id).toLowerCase();
+}
+
+export const accountAdmin = {
+  /**
+   * An account by id, exact name, provider account id or email address ({@link resolve}`.account`).
+   * Throws a NotFoundError when none matches or when a name matches several (use the id then).
+   */
+  find(db: DbOrTrx, ref: string): Promise<Account> {
+    return resolve.account(db, ref);
+  },
+
+  /**
+   * Sets an account's status by the lifecycle (`accountStatusTransitions`): pause, or resume to
+   * `active`. Resuming clears a provider cooldown (`limited_until`). Returns the account before
+   * and after.
+   */
+  async setStatus(db: DbOrTrx, ref: string, status: AccountStatus): Promise<{ account: Account; previous: AccountStatus }> {
+    return inTransaction(db, async (trx) => {
+      const current = await accountAdmin.find(trx, ref);
+      const problem = statusChangeProblem("account", current.status, status);
+      if (problem) {
+        const hint = current.status === "disconnected" || current.status === "banned" ? " (re-connect it at Unipile, then run `offerlab accounts sync`)" : "";
+        throw new ValidationError("account", [{ field: "status", message: `${problem}${hint}` }]);
+      }
+      const account = await trx
+        .updateTable("accounts")
+        .set({ status, ...(status === "active" ? { limited_until: null } : {}) })
+        .where("id", "=", current.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return { account, previous: current.status };
+    });
+  },
+
+  /** Sets any of an account's daily and hourly limits (whole numbers from 0 to 10 000). */
+  async setLimits(db: DbOrTrx, ref: string, limits: AccountLimitsPatch): Promise<{ account: Account; previous: Account }> {
+    const issues: FieldIssue[] = [];
+    const set: AccountLimitsPatch = {};
+    for (const key of ["daily_limit_connections", "daily_limit_messages", "daily_limit_emails", "hourly_limit"] as const) {
+      const v = limits[key];
+      if (v === undefined) continue;
+      if (!Number.isInteger(v) || v < 0 || v > MAX_ACCOUNT_LIMIT) issues.push({ field: key, message: `must be a whole number from 0 to ${MAX_ACCOUNT_LIMIT} (got ${v})` });
+      else set[key] = v;
+    }
+    if (issues.length) throw new ValidationError("account limits", issues);
+    if (Object.keys(set).length === 0) throw new ValidationError("account limits", [{ field: "(input)", message: "nothing to change: pass at least one limit" }]);
+    return inTransaction(db, async (trx) => {
+      const previous = await accountAdmin.find(trx, ref);
+      const account = await trx.updateTable("accounts").set(set).where("id", "=", previous.id).returningAll().executeTakeFirstOrThrow();
+      return { account, previous };
+    });
+  },
+
+  /**
+   * Starts (or restarts) warming: the account sends with ramped limits from warming week `week`
+   * (1–4, default 1), and the cron moves it on a week every 7 days from `warming_started_at`
+   * (set `week - 1` weeks back). An account with status `warming` (warmed outside offerlab)
+   * becomes `active`, since it is now warmed by offerlab's ramp.
+   */
+  async startWarming(db: DbOrTrx, ref: string, options: { week?: number; now?: Date } = {}): Promise<Account> {
+    const week = options.week ?? 1;
+    if (!Number.isInteger(week) || week < 1 || week > 4) {
+      throw new ValidationError("warming", [{ field: "week", message: `must be 1, 2, 3 or 4 (got ${week})` }]);
+    }
+    const now = options.now ?? new Date();
+    return inTransaction(db, async (trx) => {
+      const current = await accountAdmin.find(trx, ref);
+      if (current.status === "disconnected" || current.status === "banned") {
+        throw new ValidationError("warming", [{ field: "status", message: `the account is ${current.status}; re-connect it at Unipile and run \`offerlab accounts sync\` first` }]);
+      }
+      return trx
+        .updateTable("accounts")
+        .set({
+          warming_week: week,
+          warming_started_at: new Date(now.getTime() - (week - 1) * 7 * DAY_MS),
+          ...(current.status === "warming" ? { status: "active" as const } : {}),
+        })
+        .where("id", "=", current.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+    });
+  },
+
+  /** Ends warming: full limits from now on. */
+  async stopWarming(db: DbOrTrx, ref: string): Promise<Account> {
+    const current = await accountAdmin.find(db, ref);
+    return db.updateTable("accounts").set({ warming_week: 0, warming_started_at: null }).where("id", "=", current.id).returningAll().executeTakeFirstOrThrow();
+  },
+
+  /**
+   * Brings local accounts in line with the provider's list:
+   * - an account we do not know is created (linked instead to a local account of the same type and
+   *   email address that has no provider id, or whose provider id the provider no longer lists — a
+   *   mailbox connected again gets a new id), `active` and warming from week 1 (unless
+   *   `warmNew: false`) when the provider says it works, else `disconnected`; a second provider
+   *   account for a mailbox we already hold under a listed id is skipped (one real account, one set
+   *   of limits);
+   * - a known account the provider says does not work becomes `disconnected` (a banned one stays
+   *   banned); a `disconnected` one that works again becomes `active`. `paused`, `limited` and
+   *   `warming` are ours and are kept;
+   * - a local account whose provider id is no longer listed becomes `disconnected`.
+   * Names, owners and limits set locally are never overwritten; missing email and provider are filled.
+   */
+  async sync(db: DbOrTrx, remote: readonly RemoteAccount[], options: AccountSyncOptions = {}): Promise<AccountSyncChange[]> {
+    const now = options.now ?? new Date();
+    const warmNew = options.warmNew !== false;
+    const run = async (trx: DbOrTrx) => {
+      const local = await trx.selectFrom("accounts").selectAll().execute();
+      const changes: AccountSyncChange[] = [];
+      const seen = new Set<string>();
+      const listed = new Set(remote.map((r) => r.id));
+      for (const r of remote) {
+        if (seen.has(r.id)) continue;
+        seen.add(r.id);
+        const email = r.emailAddress ? normalizeEmail(r.emailAddress) : null;
+        const works = r.status === "active";
+        let mine = local.find((a) => a.unipile_account_id === r.id);
+        let action: AccountSyncChange["action"] = "unchanged";
+        const details: string[] = [];
+        const set: Record<string, unknown> = {};
+        if (!mine && email) {
+          // The same mailbox (accounts are unique by mailbox among email accounts, and linked to
+          // one provider id each): unlinked, or linked to an id the provider no longer lists.
+          const same = local.find((a) => a.email_address === email && a.type === r.type);
+          if (same && same.unipile_account_id && listed.has(same.unipile_account_id)) {
+            changes.push({
+              action: "skip",
+              name: r.name,
+              type: r.type,
+              remoteId: r.id,
+              accountId: same.id,
+              detail: `the provider lists ${email} twice (also as ${same.unipile_account_id}, which ${same.name} uses): one mailbox is one account, this one is not added`,
+            });
+            continue;
+          }
+          if (same) {
+            mine = same;
+            action = "link";
+            set.unipile_account_id = r.id;
+            details.push(same.unipile_account_id ? `re-linked from ${same.unipile_account_id} (no longer listed) to the provider account ${r.id}` : `linked to the provider account ${r.id}`);
+            // Keep the local list in step, so the "no longer listed" pass below leaves it alone.
+            same.unipile_account_id = r.id;
+          }
+        }
+        if (!mine) {
+          const values = {
+            name: r.name,
+            type: r.type,
+            owner: options.owner ?? ownerOf(r),
+            email_address: email,
+            unipile_account_id: r.id,
+            provider: r.provider ?? null,
+            status: works ? ("active" as const) : ("disconnected" as const),
+            connected_at: now,
+            ...(works && warmNew ? { warming_week: 1, warming_started_at: now } : {}),
+          };
+          const created = options.dryRun ? null : await accounts.create(trx, values);
+          // A later entry of the list for the same mailbox must find this one.
+          local.push(created ?? ({ ...values, id: `(new ${r.id})` } as unknown as Account));
+          changes.push({
+            action: "create",
+            name: r.name,
+            type: r.type,
+            remoteId: r.id,
+            accountId: created?.id ?? null,
+            detail: `new ${r.type} account, ${values.status}${works && warmNew ? ", warming from week 1" : ""}`,
+          });
+          continue;
+        }
+        if (!mine.email_address && email) set.email_address = email;
+        if (!mine.provider && r.provider) set.provider = r.provider;
+        if (!works && mine.status !== "disconnected" && mine.status !== "banned") {
+          set.status = "disconnected";
+          action = "disconnect";
+          details.push(`the provider reports it not working (was ${mine.status}): disconnected`);
+        } else if (works && mine.status === "disconnected") {
+          set.status = "active";
+          set.connected_at = now;
+          action = "reconnect";
+          details.push("works again at the provider: active");
+        }
+        if (Object.keys(set).length > 0 && action === "unchanged") {
+          action = "update";
+          details.push(`filled ${Object.keys(set).join(", ")}`);
+        }
+        if (Object.keys(set).length > 0 && !options.dryRun) {
+          await trx.updateTable("accounts").set(set as never).where("id", "=", mine.id).execute();
+        }
+        changes.push({ action, name: mine.name, type: mine.type, remoteId: r.id, accountId: mine.id, detail: details.join("; ") || `unchanged (${mine.status})` });
+      }
+      for (const a of local) {
+        if (!a.unipile_account_id || seen.has(a.unipile_account_id)) continue;
+        const gone = a.status !== "disconnected" && a.status !== "banned";
+        if (gone && !options.dryRun) await trx.updateTable("accounts").set({ status: "disconnected" }).where("id", "=", a.id).execute();
+        changes.push({
+          action: gone ? "disconnect" : "unchanged",
+          name: a.name,
+          type: a.type,
+          remoteId: a.unipile_account_id,
+          accountId: a.id,
+          detail: gone ? `no longer listed by the provider (was ${a.status}): disconnected` : `no longer listed by the provider (${a.status})`,
+        });
+      }
+      return changes;
+    };
+    return inTransaction(db, run);
+  },
+};

@@ -1,0 +1,339 @@
+/**
+ * The contact aggregate: every write of `contacts` in this package and the pipeline (the send
+ * path's own writes in the scheduler's runtime aside).
+ *
+ * Merge rule (one rule, for one row and for a batch): a contact is keyed by its offer and its
+ * normalised email or LinkedIn URL (the spec's two unique keys), the email winning when they name
+ * two contacts; a new non-null value fills a null, an existing value is never blanked or replaced,
+ * and a key that belongs to another contact is not copied. `status`, `source_tool`, `company_id`
+ * and the outreach columns keep their first value.
+ */
+import { randomUUID } from "node:crypto";
+import { ContactInsert, ValidationError, normalizeEmail, normalizeLinkedInUrl, parseOrThrow, type EmailStatus, type FieldIssue } from "@offerlab/core";
+import { sql, type Selectable } from "kysely";
+import type { Database } from "../database.generated.js";
+import { jsonb } from "../jsonb.js";
+import { inTransaction, isInTransaction, type DbOrTrx } from "../transaction.js";
+import { encode, isUniqueViolation, rowsPerStatement } from "./shared.js";
+
+export type Contact = Selectable<Database["contacts"]>;
+
+/** Columns a later write may fill on a stored contact (when they are null there). */
+const CONTACT_FILL = [
+  "first_name",
+  "last_name",
+  "full_name",
+  "title",
+  "title_normalized",
+  "department",
+  "seniority",
+  "email",
+  "email_status",
+  "email_verification_source",
+  "phone",
+  "linkedin_url",
+  "linkedin_id",
+  "connection_degree",
+  "buyer_fit_score",
+  "priority",
+  "source_raw",
+  "notes",
+] as const;
+
+function normalizeContactKeys(data: { email?: string | null; linkedin_url?: string | null }, subject: string) {
+  const issues: { field: string; message: string }[] = [];
+  const email = data.email == null ? null : normalizeEmail(data.email);
+  if (data.email != null && email === null) {
+    issues.push({ field: "email", message: `"${data.email}" is not an email address` });
+  }
+  const linkedin = data.linkedin_url == null ? null : normalizeLinkedInUrl(data.linkedin_url);
+  if (data.linkedin_url != null && linkedin === null) {
+    issues.push({
+      field: "linkedin_url",
+      message: `"${data.linkedin_url}" is not a LinkedIn profile URL; expected https://www.linkedin.com/in/<id>`,
+    });
+  }
+  if (issues.length) throw new ValidationError(subject, issues);
+  return { email, linkedin_url: linkedin };
+}
+
+type Values = ReturnType<typeof ContactInsert.parse> & { email: string | null; linkedin_url: string | null };
+
+function parseContact(input: unknown, subject: string): Values {
+  const data = parseOrThrow(ContactInsert, input, subject);
+  return { ...data, ...normalizeContactKeys(data, subject) };
+}
+
+/**
+ * Runs `work` in the caller's transaction, or in a new one retried (twice) when a concurrent
+ * insert of the same person between our read and our insert violates a unique key: the next
+ * attempt reads that row and merges into it.
+ */
+async function withMergeRetry<T>(db: DbOrTrx, work: (trx: DbOrTrx) => Promise<T>): Promise<T> {
+  if (isInTransaction(db)) return work(db);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await inTransaction(db, work);
+    } catch (error) {
+      if (attempt < 2 && isUniqueViolation(error)) continue;
+      throw error;
+    }
+  }
+}
+
+/** Options of {@link contacts.upsertMany}. */
+export interface ContactUpsertManyOptions {
+  /**
+   * A row with neither email nor LinkedIn URL merges into the offer's contact at the same company
+   * with the same full name, compared case-insensitively (the oldest, if several), when there is
+   * one. Default false: like {@link contacts.upsert}, such a row is always a new contact.
+   */
+  matchNameWithoutKeys?: boolean;
+}
+
+/** One contact as a batch upsert sees it: stored before the batch, or created by it. */
+interface Slot {
+  row: Record<string, unknown>;
+  stored: boolean;
+  /** Columns the batch filled (stored rows only). */
+  changed: Set<string>;
+}
+
+export const contacts = {
+  /**
+   * Inserts a contact or merges it into the one of the same offer with the same normalised
+   * email or LinkedIn URL (see the module note for the merge rule). When the email matches one
+   * contact and the LinkedIn URL another, the email match is kept and the LinkedIn URL is not
+   * copied onto it (it belongs to the other).
+   */
+  async upsert(db: DbOrTrx, input: unknown): Promise<{ contact: Contact; created: boolean }> {
+    const values = parseContact(input, "contact");
+    const run = async (trx: DbOrTrx): Promise<{ contact: Contact; created: boolean }> => {
+      if (values.email || values.linkedin_url) {
+        const matches = await trx
+          .selectFrom("contacts")
+          .selectAll()
+          .where("offer_id", "=", values.offer_id)
+          .where((eb) =>
+            eb.or([
+              ...(values.email ? [eb("email", "=", values.email)] : []),
+              ...(values.linkedin_url ? [eb("linkedin_url", "=", values.linkedin_url)] : []),
+            ]),
+          )
+          .orderBy("created_at")
+          .forUpdate()
+          .execute();
+        const existing = (values.email && matches.find((m) => m.email === values.email)) || matches[0];
+        if (existing) {
+          const set = fillOf(existing, values, matches.find((m) => m.id !== existing.id));
+          if (Object.keys(set).length === 0) return { contact: existing, created: false };
+          for (const col of Object.keys(set)) if (col === "source_raw") set[col] = jsonb(set[col]);
+          const contact = await trx
+            .updateTable("contacts")
+            .set(set as never)
+            .where("id", "=", existing.id)
+            .returningAll()
+            .executeTakeFirstOrThrow();
+          return { contact, created: false };
+        }
+      }
+      const contact = await trx
+        .insertInto("contacts")
+        .values(encode("contacts", values) as never)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return { contact, created: true };
+    };
+    return withMergeRetry(db, run);
+  },
+
+  /**
+   * {@link contacts.upsert} for many rows at once, with the same validation and the same merge
+   * rule: the result is what upserting the rows one after the other would store. In one
+   * transaction (the caller's, when `db` is one): one read of the stored contacts the batch's
+   * keys name (locked), then one insert of the new contacts and one update of the stored ones
+   * the batch fills. Every row is validated before anything is written; bad rows throw one
+   * ValidationError whose fields are prefixed with the row's position (`3.email`). Returns, per
+   * input in order, the id of the contact it went to and whether it created it (true only for
+   * the first input of a contact the batch created). A batch is for volume: the rows are not
+   * sent back; read the ones you need.
+   */
+  async upsertMany(db: DbOrTrx, inputs: readonly unknown[], options: ContactUpsertManyOptions = {}): Promise<{ id: string; created: boolean }[]> {
+    const issues: FieldIssue[] = [];
+    const parsed: Values[] = [];
+    for (const [i, input] of inputs.entries()) {
+      try {
+        parsed.push(parseContact(input, `contact ${i + 1}`));
+      } catch (error) {
+        if (!ValidationError.isInstance(error)) throw error;
+        issues.push(...error.issues.map((x) => ({ field: `${i + 1}.${x.field}`, message: x.message })));
+      }
+    }
+    if (issues.length) throw new ValidationError("contacts", issues);
+    if (parsed.length === 0) return [];
+    const byName = options.matchNameWithoutKeys === true;
+
+    return withMergeRetry(db, async (trx) => {
+      const offerIds = [...new Set(parsed.map((v) => v.offer_id))];
+      const emails = [...new Set(parsed.map((v) => v.email).filter((x): x is string => x !== null))];
+      const links = [...new Set(parsed.map((v) => v.linkedin_url).filter((x): x is string => x !== null))];
+      const names = byName ? [...new Set(parsed.filter((v) => !v.email && !v.linkedin_url && v.full_name).map((v) => v.full_name!.toLowerCase()))] : [];
+      const stored = new Map<string, Contact>();
+      if (emails.length || links.length) {
+        const rows = await trx
+          .selectFrom("contacts")
+          .selectAll()
+          .where("offer_id", "in", offerIds)
+          .where((eb) => eb.or([...(emails.length ? [eb("email", "in", emails)] : []), ...(links.length ? [eb("linkedin_url", "in", links)] : [])]))
+          .orderBy("created_at")
+          .orderBy("id")
+          .forUpdate()
+          .execute();
+        for (const r of rows) stored.set(r.id, r);
+      }
+      if (names.length) {
+        const rows = await trx
+          .selectFrom("contacts")
+          .selectAll()
+          .where("offer_id", "in", offerIds)
+          .where(sql<string>`lower(full_name)`, "in", names)
+          .orderBy("created_at")
+          .orderBy("id")
+          .forUpdate()
+          .execute();
+        for (const r of rows) stored.set(r.id, r);
+      }
+
+      // The batch played against what is stored, one row after the other, as `upsert` would.
+      const emailIdx = new Map<string, Slot>();
+      const linkIdx = new Map<string, Slot>();
+      const nameIdx = new Map<string, Slot>();
+      const index = (slot: Slot) => {
+        const r = slot.row;
+        if (r.email) emailIdx.set(`${r.offer_id as string}|${r.email as string}`, slot);
+        if (r.linkedin_url) linkIdx.set(`${r.offer_id as string}|${r.linkedin_url as string}`, slot);
+        if (byName && r.full_name) {
+          const key = `${r.offer_id as string}|${r.company_id as string}|${(r.full_name as string).toLowerCase()}`;
+          if (!nameIdx.has(key)) nameIdx.set(key, slot);
+        }
+      };
+      const storedSlots = [...stored.values()].sort((a, b) => a.created_at.getTime() - b.created_at.getTime() || (a.id < b.id ? -1 : 1));
+      for (const r of storedSlots) index({ row: { ...r }, stored: true, changed: new Set() });
+      const created: Slot[] = [];
+      const slotOf: Slot[] = [];
+      const createdBy = new Map<Slot, number>();
+      for (const [i, v] of parsed.entries()) {
+        const byEmail = v.email ? emailIdx.get(`${v.offer_id}|${v.email}`) : undefined;
+        const byLink = v.linkedin_url ? linkIdx.get(`${v.offer_id}|${v.linkedin_url}`) : undefined;
+        const byFullName = byName && !v.email && !v.linkedin_url && v.full_name ? nameIdx.get(`${v.offer_id}|${v.company_id}|${v.full_name.toLowerCase()}`) : undefined;
+        const existing = byEmail ?? byLink ?? byFullName;
+        if (!existing) {
+          const slot: Slot = { row: { ...v, id: v.id ?? randomUUID() }, stored: false, changed: new Set() };
+          created.push(slot);
+          createdBy.set(slot, i);
+          slotOf.push(slot);
+          index(slot);
+          continue;
+        }
+        const other = [byEmail, byLink].find((s) => s !== undefined && s !== existing)?.row;
+        const set = fillOf(existing.row, v, other);
+        for (const [col, value] of Object.entries(set)) {
+          existing.row[col] = value;
+          if (existing.stored) existing.changed.add(col);
+        }
+        index(existing);
+        slotOf.push(existing);
+      }
+
+      const fresh = created.map((s) => encode("contacts", s.row));
+      const per = rowsPerStatement(fresh);
+      for (let at = 0; at < fresh.length; at += per) await trx.insertInto("contacts").values(fresh.slice(at, at + per) as never).execute();
+      const filled = new Set(slotOf.filter((s) => s.stored && s.changed.size > 0));
+      if (filled.size) {
+        // One statement: each stored contact's nulls filled from what the batch brought.
+        const payload = [...filled].map((s) => Object.fromEntries([["id", s.row.id], ...[...s.changed].map((c) => [c, s.row[c]])]));
+        const fill = CONTACT_FILL.map((c) => sql`${sql.ref(c)} = coalesce(c.${sql.ref(c)}, v.${sql.ref(c)})`);
+        await sql`UPDATE contacts AS c SET ${sql.join(fill)}
+          FROM jsonb_populate_recordset(NULL::contacts, ${jsonb(payload)}) AS v
+          WHERE c.id = v.id`.execute(trx);
+      }
+      return slotOf.map((s, i) => ({ id: s.row.id as string, created: createdBy.get(s) === i }));
+    });
+  },
+
+  listByOffer(db: DbOrTrx, offerId: string): Promise<Contact[]> {
+    return db.selectFrom("contacts").selectAll().where("offer_id", "=", offerId).orderBy("full_name").execute();
+  },
+
+  get(db: DbOrTrx, id: string): Promise<Contact | undefined> {
+    return db.selectFrom("contacts").selectAll().where("id", "=", id).executeTakeFirst();
+  },
+
+  /**
+   * Every contact row of the same person across all offers, matched by normalised email or
+   * LinkedIn URL (the global 60-day rule and do-not-contact apply to all of them).
+   */
+  findPerson(db: DbOrTrx, person: { email?: string | null; linkedinUrl?: string | null }): Promise<Contact[]> {
+    const email = person.email ? normalizeEmail(person.email) : null;
+    const linkedin = person.linkedinUrl ? normalizeLinkedInUrl(person.linkedinUrl) : null;
+    if (!email && !linkedin) return Promise.resolve([]);
+    return db
+      .selectFrom("contacts")
+      .selectAll()
+      .where((eb) =>
+        eb.or([
+          ...(email ? [eb("email", "=", email)] : []),
+          ...(linkedin ? [eb("linkedin_url", "=", linkedin)] : []),
+        ]),
+      )
+      .orderBy("created_at")
+      .execute();
+  },
+
+  /**
+   * Records what an email finder and verifier found for a contact: the status (`failed` when
+   * nothing was found), who said so, when, the address when one was found, and `enriched` for a
+   * `new` contact with a valid or risky address. When the address already belongs to another
+   * contact of the offer (the same person found twice), the contact is set aside instead
+   * (`skip`, `duplicate_email`) and `duplicate_email` is returned. Run it outside a transaction
+   * (the refused write would abort the caller's).
+   */
+  async recordEmailCheck(
+    db: DbOrTrx,
+    contact: { id: string; status: string },
+    check: { status: EmailStatus; email?: string | null; source: string | null; at: Date },
+  ): Promise<"recorded" | "duplicate_email"> {
+    const set = {
+      email_status: check.status === "unknown" && !check.email ? ("failed" as const) : check.status,
+      email_verification_source: check.source,
+      email_checked_at: check.at,
+      ...(check.email ? { email: check.email } : {}),
+      ...((check.status === "valid" || check.status === "risky") && contact.status === "new" ? { status: "enriched" as const } : {}),
+    };
+    try {
+      await db.updateTable("contacts").set(set).where("id", "=", contact.id).execute();
+      return "recorded";
+    } catch (error) {
+      if ((error as { code?: string }).code !== "23505") throw error;
+      await db.updateTable("contacts").set({ email_checked_at: check.at, status: "skip", skip_reason: "duplicate_email" }).where("id", "=", contact.id).execute();
+      return "duplicate_email";
+    }
+  },
+};
+
+/**
+ * What merging `incoming` into `existing` writes: each fill column `existing` lacks and `incoming`
+ * has, except a key that `other` (the contact the other key matched) holds.
+ */
+function fillOf(existing: Record<string, unknown>, incoming: Record<string, unknown>, other: Record<string, unknown> | undefined): Record<string, unknown> {
+  const set: Record<string, unknown> = {};
+  for (const col of CONTACT_FILL) {
+    const value = incoming[col];
+    if (value === undefined || value === null) continue;
+    if (existing[col] !== null && existing[col] !== undefined) continue;
+    if (col === "linkedin_url" && other?.linkedin_url === value) continue;
+    if (col === "email" && other?.email === value) continue;
+    set[col] = value;
+  }
+  return set;
+}

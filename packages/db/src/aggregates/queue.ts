@@ -1,0 +1,51 @@
+/**
+ * The queue aggregate: writes of `send_queue` rows outside the send path, with the `messages` and
+ * `message_events` rows that belong to them. The send path's transitions (claim, attempt, record,
+ * reconcile, plan) live in the scheduler's runtime (`packages/scheduler/src/runtime`) for now.
+ */
+import { sql } from "kysely";
+import type { DbOrTrx } from "../transaction.js";
+import { chunks } from "./shared.js";
+
+export const sendQueue = {
+  /**
+   * Cancels a campaign's queue rows not yet claimed (`pending`, `scheduled`): status `cancelled`
+   * with `reason` as `defer_reason` and `detail` as `last_error`, ended at `at`; their planned
+   * messages are marked failed and each gets a `skipped` event saying why. A row already claimed
+   * finishes (its attempt is fenced). Returns how many rows were cancelled. Run it in the
+   * transaction that stops the campaign.
+   */
+  async cancelCampaign(db: DbOrTrx, campaignId: string, why: { reason: "campaign_not_active"; detail: string; at: Date }): Promise<number> {
+    const rows = await db
+      .updateTable("send_queue")
+      .set({ status: "cancelled", defer_reason: why.reason, last_error: why.detail, ended_at: why.at })
+      .where("campaign_id", "=", campaignId)
+      .where("status", "in", ["pending", "scheduled"])
+      .returning(["id", "contact_id", "account_id"])
+      .execute();
+    if (rows.length === 0) return 0;
+    await db
+      .updateTable("messages")
+      .set({ status: "failed", error_message: `not sent: ${why.detail}` })
+      .where("send_queue_id", "in", rows.map((r) => r.id))
+      .where("status", "in", ["pending", "queued"])
+      .execute();
+    for (const part of chunks(rows)) {
+      await db
+        .insertInto("message_events")
+        .values(
+          part.map((r) => ({
+            send_queue_id: r.id,
+            contact_id: r.contact_id,
+            campaign_id: campaignId,
+            account_id: r.account_id,
+            event_type: "skipped" as const,
+            event_data: sql`CAST(CAST(${JSON.stringify({ reason: why.reason, detail: why.detail, at: why.at.toISOString() })} AS text) AS jsonb)` as never,
+            created_at: why.at,
+          })),
+        )
+        .execute();
+    }
+    return rows.length;
+  },
+};

@@ -1,0 +1,43 @@
+/** Helpers the aggregate modules share (not exported from the package). */
+import { jsonDocumentColumns } from "@offerlab/core";
+import { jsonb } from "../jsonb.js";
+
+export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Encodes the JSONB columns of a validated row for Kysely (see `jsonb`); drops undefined values. */
+export function encode<T extends Record<string, unknown>>(table: string, values: T): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const jsonCols = jsonDocumentColumns[table as keyof typeof jsonDocumentColumns] ?? [];
+  for (const [key, value] of Object.entries(values)) {
+    if (value === undefined) continue;
+    out[key] = (jsonCols as readonly string[]).includes(key) ? jsonb(value) : value;
+  }
+  return out;
+}
+
+/** A unique-key violation (of `constraint`, when given). */
+export function isUniqueViolation(error: unknown, constraint?: string): boolean {
+  const e = error as { code?: string; constraint?: string; message?: string };
+  if (e?.code !== "23505") return false;
+  return !constraint || e.constraint === constraint || (e.message ?? "").includes(constraint);
+}
+
+/** `items` in slices of at most `size`. */
+export function chunks<T>(items: readonly T[], size = 500): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/**
+ * Bind parameters one statement may carry: the wire protocol counts them in 16 bits (65,535).
+ * A multi-row insert binds one per cell, so a batch wider than this is written in slices.
+ */
+const MAX_PARAMS = 65_000;
+
+/** Rows of `rows` per multi-row insert so that no statement binds more than {@link MAX_PARAMS}. */
+export function rowsPerStatement(rows: readonly Record<string, unknown>[]): number {
+  const columns = new Set<string>();
+  for (const r of rows) for (const k of Object.keys(r)) columns.add(k);
+  return Math.max(1, Math.floor(MAX_PARAMS / Math.max(1, columns.size)));
+}

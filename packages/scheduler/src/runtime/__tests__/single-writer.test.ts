@@ -1,0 +1,48 @@
+/**
+ * `send_attempts` has one writer: attempts.ts, whose typed transitions are the attempt's state
+ * machine. Any other module of the repository that inserts, updates or deletes attempts fails here.
+ * Likewise, in the scheduler, `send_queue` is written by queue.ts only (packages/db writes it too,
+ * for a person's admin actions such as cancelling a campaign: that is the db package's own module).
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+
+const repo = path.resolve(__dirname, "../../../../..");
+const OWNER = path.join("packages", "scheduler", "src", "runtime", "attempts.ts");
+const WRITES = /(?:updateTable|insertInto|deleteFrom)\(\s*["'`]send_attempts\b|\b(?:UPDATE|INSERT\s+INTO|DELETE\s+FROM)\s+send_attempts\b/i;
+
+function sources(dir: string, out: string[] = []): string[] {
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (["node_modules", "dist", "__tests__", "__fixtures__", "coverage"].includes(e.name)) continue;
+    const abs = path.join(dir, e.name);
+    if (e.isDirectory()) sources(abs, out);
+    else if (/\.(ts|tsx|js|mjs)$/.test(e.name) && !/\.test\.|\.generated\./.test(e.name) && !e.name.endsWith(".d.ts")) out.push(abs);
+  }
+  return out;
+}
+
+describe("send_attempts", () => {
+  it("is written by attempts.ts only (packages and apps; tests and the raw-SQL benchmark aside)", () => {
+    const files = [...sources(path.join(repo, "packages")), ...sources(path.join(repo, "apps"))];
+    expect(files.some((f) => f.endsWith(OWNER))).toBe(true);
+    const writers = files.filter((f) => WRITES.test(fs.readFileSync(f, "utf8"))).map((f) => path.relative(repo, f));
+    expect(writers).toEqual([OWNER]);
+  });
+
+  it("the pattern catches the ways a write is spelled", () => {
+    for (const text of ['.updateTable("send_attempts")', "insertInto('send_attempts')", "UPDATE send_attempts SET status = 'sent'", "delete from send_attempts"]) expect(WRITES.test(text), text).toBe(true);
+    expect(WRITES.test('.selectFrom("send_attempts")')).toBe(false);
+  });
+});
+
+describe("send_queue", () => {
+  const QUEUE_OWNER = path.join("packages", "scheduler", "src", "runtime", "queue.ts");
+  const QUEUE_WRITES = /(?:updateTable|insertInto|deleteFrom)\(\s*["'`]send_queue\b|\b(?:UPDATE|INSERT\s+INTO|DELETE\s+FROM)\s+send_queue\b/i;
+
+  it("is written by queue.ts only, in the scheduler", () => {
+    const files = sources(path.join(repo, "packages", "scheduler"));
+    const writers = files.filter((f) => QUEUE_WRITES.test(fs.readFileSync(f, "utf8"))).map((f) => path.relative(repo, f));
+    expect(writers).toEqual([QUEUE_OWNER]);
+  });
+});

@@ -1,0 +1,116 @@
+/**
+ * Step 2 of the send path, inside the claim's transaction: re-check every invariant against the
+ * state read under the claim's locks, and decide whether this row may be sent now, must wait
+ * (with a reason and a time) or will never be sent (with a reason).
+ */
+import { channelActionType, type MessageActionType, type MessageChannel } from "@offerlab/core";
+import {
+  checkEligibility,
+  COOLING_OFF_DAYS,
+  effectiveLimits,
+  isInWindow,
+  nextWindowOpening,
+  sendBlock,
+  windowFromCampaign,
+  type ReasonCode,
+} from "../engine/index.js";
+import { jitteredSendTime } from "../engine/jitter.js";
+import { systemRandomSource, type RandomSource } from "../engine/random.js";
+import { sendKey, type SendContext } from "./context.js";
+import { usagePeriods } from "./quota.js";
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+export type Decision =
+  | { kind: "go"; action: MessageActionType; dailyLimit: number; hourlyLimit: number }
+  | { kind: "defer"; reason: ReasonCode; until: Date }
+  | { kind: "skip"; reason: ReasonCode; status: "skipped" | "cancelled" };
+
+/** Campaign-contact statuses that end the person's sequence; each is also the reason code of the skip. */
+const STOPPED_CC = new Set<ReasonCode>(["replied", "meeting", "bounced", "unsubscribed", "completed", "failed"]);
+
+function isStopped(status: string): status is ReasonCode {
+  return STOPPED_CC.has(status as ReasonCode);
+}
+
+/**
+ * Whether a reply ends the person's sequence in this campaign: always, unless the campaign's
+ * `scheduling_config.stop_on_reply` is false; a negative reply ends it even then.
+ */
+export function replyStops(schedulingConfig: unknown, sentiment: string | null | undefined): boolean {
+  if (sentiment === "negative") return true;
+  return (schedulingConfig as { stop_on_reply?: unknown } | null)?.stop_on_reply !== false;
+}
+
+/** The natural key of the row being sent: the planner's, else computed from its context. */
+export function rowKey(ctx: Pick<SendContext, "row" | "campaign" | "contact">): string {
+  return ctx.row.natural_key ?? sendKey(ctx.campaign, ctx.contact, ctx.row.sequence_step);
+}
+
+/** The start of the next UTC day: when a daily limit gives capacity again. */
+export function nextUtcDay(now: Date): Date {
+  return new Date(usagePeriods(now).day.getTime() + DAY);
+}
+
+/**
+ * Decides, from state read inside the claim, whether this row may be sent now. Pure but for
+ * `random`, whose draws (the jitter of a reopening window) are named by the row's natural key.
+ */
+export function decide(ctx: SendContext, now: Date, random: RandomSource = systemRandomSource()): Decision {
+  const { row, campaign, campaignContact: cc, account } = ctx;
+  const action = (row.action_type as MessageActionType | null) ?? channelActionType[row.channel as MessageChannel];
+
+  if (campaign.status === "cancelled" || campaign.status === "completed") {
+    return { kind: "skip", reason: "campaign_not_active", status: "cancelled" };
+  }
+  if (campaign.status !== "active") return { kind: "defer", reason: "campaign_not_active", until: new Date(now.getTime() + HOUR) };
+  // A paused, completed or killed offer holds every send of its campaigns; they go on when the
+  // offer is active again (its campaigns keep their own status).
+  if (ctx.offerStatus !== "active") return { kind: "defer", reason: "offer_not_active", until: new Date(now.getTime() + HOUR) };
+
+  if (cc && isStopped(cc.status)) {
+    return { kind: "skip", reason: cc.status === "replied" || cc.replied ? "replied" : cc.status, status: "cancelled" };
+  }
+  // A reply stops the sequence unless the campaign says `stop_on_reply: false`, and then still
+  // when it was negative (an opt-out or a bounce stops the person through their own statuses).
+  if (cc?.replied && replyStops(campaign.scheduling_config, cc.reply_sentiment)) return { kind: "skip", reason: "replied", status: "cancelled" };
+  if (cc?.paused_until && cc.paused_until > now) return { kind: "defer", reason: "paused", until: cc.paused_until };
+  if (cc?.status === "paused") return { kind: "defer", reason: "paused", until: new Date(now.getTime() + HOUR) };
+
+  const isFirstTouch = !cc || cc.touches === 0;
+  const eligibility = checkEligibility(
+    {
+      rows: ctx.person.map((p) => ({
+        global_status: p.global_status,
+        status: p.status,
+        eligible_for_outreach: p.eligible_for_outreach,
+        connection_degree: p.id === ctx.contact.id ? p.connection_degree : null,
+      })),
+      lastTouchAt: ctx.lastTouchAt,
+    },
+    { isFirstTouch, action, now },
+  );
+  if (!eligibility.ok) {
+    if (eligibility.reason === "cooling_off" && ctx.lastTouchAt) {
+      return { kind: "defer", reason: "cooling_off", until: new Date(ctx.lastTouchAt.getTime() + COOLING_OFF_DAYS * DAY) };
+    }
+    return { kind: "skip", reason: eligibility.reason, status: "skipped" };
+  }
+
+  const window = windowFromCampaign(campaign);
+  if (!isInWindow(window, now)) {
+    return { kind: "defer", reason: "window_closed", until: jitteredSendTime(window, nextWindowOpening(window, now), random.stream(`reopen|${rowKey(ctx)}`)) };
+  }
+
+  if (!account) return { kind: "defer", reason: "no_account", until: new Date(now.getTime() + HOUR) };
+  // The same rule the capacity dashboards show (accountStanding): a cooldown waits until it ends;
+  // paused, disconnected, unhealthy or unlinked accounts are looked at again in an hour.
+  const block = sendBlock(account, now);
+  if (block) return { kind: "defer", reason: block.reason, until: block.until ?? new Date(now.getTime() + HOUR) };
+
+  const limits = effectiveLimits(account);
+  const dailyLimit = limits[action];
+  if (dailyLimit <= 0) return { kind: "defer", reason: "daily_cap", until: nextUtcDay(now) };
+  return { kind: "go", action, dailyLimit, hourlyLimit: limits.hourly };
+}

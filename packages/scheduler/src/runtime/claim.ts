@@ -1,0 +1,81 @@
+/**
+ * Step 1 of the send path (tx1 starts here): claim one due queue row with `FOR UPDATE SKIP
+ * LOCKED`, take its account's lock without waiting, give back an account whose cooldown has
+ * ended, and read everything the check needs under those locks.
+ */
+import type { Database } from "@offerlab/db";
+import { sql, type Transaction } from "kysely";
+import { loadContext, type QueueRow, type SendContext } from "./context.js";
+
+/**
+ * The row's account is mid-send in another runner, or another claim won the race for it: this
+ * transaction rolls back and the runner simply claims again. Internal: it never leaves
+ * `dispatchOne`, which turns it into a `busy` outcome.
+ */
+export class AccountBusy extends Error {}
+
+/**
+ * The most urgent due row whose account has no send in flight, locked (rows other runners hold
+ * are skipped); else `idle` (nothing due) or `busy` (due rows, but every such account is mid-send).
+ */
+export async function claimDueRow(trx: Transaction<Database>, now: Date): Promise<QueueRow | { kind: "idle" } | { kind: "busy" }> {
+  const row = await trx
+    .selectFrom("send_queue")
+    .selectAll()
+    .where("status", "in", ["pending", "scheduled"])
+    .where("scheduled_for", "<=", now)
+    // Rows of an account with a send in flight wait for it (one in flight per account).
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom("send_attempts")
+            .select("send_attempts.id")
+            .whereRef("send_attempts.account_id", "=", "send_queue.account_id")
+            .where("send_attempts.status", "in", ["claimed", "sending"]),
+        ),
+      ),
+    )
+    .orderBy("priority")
+    .orderBy("scheduled_for")
+    // Ties (rows deferred to one instant: the next day, an account's next slot) go by natural
+    // key, so that a seeded run replays; the id only breaks ties between rows without one.
+    .orderBy("natural_key")
+    .orderBy("id")
+    .limit(1)
+    .forUpdate()
+    .skipLocked()
+    .executeTakeFirst();
+  if (row) return row;
+  // Nothing claimable. Tell "nothing due" from "due, but every such account is mid-send".
+  const waiting = await trx
+    .selectFrom("send_queue")
+    .select("id")
+    .where("status", "in", ["pending", "scheduled"])
+    .where("scheduled_for", "<=", now)
+    .limit(1)
+    .executeTakeFirst();
+  return waiting ? { kind: "busy" } : { kind: "idle" };
+}
+
+/**
+ * Locks the claimed row's account (throws {@link AccountBusy} when another transaction holds it),
+ * ends a cooldown that is over, and loads the row's context under those locks.
+ */
+export async function loadClaimed(trx: Transaction<Database>, row: QueueRow, now: Date): Promise<SendContext> {
+  // The account row is locked before anything else of the account, without waiting: a claim
+  // that waited here while holding its queue row could deadlock with a recording transaction
+  // (which locks the account first). A busy account means: claim something else.
+  if (row.account_id) {
+    const got = await sql`SELECT id FROM accounts WHERE id = ${row.account_id}::uuid FOR NO KEY UPDATE SKIP LOCKED`.execute(trx);
+    if (got.rows.length === 0) throw new AccountBusy();
+    // A cooldown that has ended gives the account back before anything reads its status.
+    await trx
+      .updateTable("accounts")
+      .set({ status: "active", limited_until: null })
+      .where("id", "=", row.account_id)
+      .where("status", "=", "limited")
+      .where("limited_until", "<=", now)
+      .execute();
+  }
+  return loadContext(trx, row);
+}

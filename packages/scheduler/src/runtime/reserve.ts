@@ -1,0 +1,52 @@
+/**
+ * Step 3 of the send path, inside the claim's transaction: reserve the account's capacity for this
+ * send with guarded statements only (no read-then-write), so no limit is exceeded however many
+ * runners race: the account's next slot (the randomised gap between two sends), then one unit of
+ * its daily limit for the action and one of its hourly limit.
+ */
+import type { Database } from "@offerlab/db";
+import type { Transaction } from "kysely";
+import type { ReasonCode } from "../engine/reasons.js";
+import { accountGapMs } from "../engine/jitter.js";
+import { nextUtcDay, rowKey, type Decision } from "./check.js";
+import { accountKey, type SendContext } from "./context.js";
+import type { Resolved } from "./options.js";
+import { reserveQuota, usagePeriods } from "./quota.js";
+
+const HOUR = 3_600_000;
+
+export type Reservation = { ok: true; usageDay: Date; usageHour: Date } | { ok: false; reason: ReasonCode; until: Date };
+
+export async function reserveCapacity(
+  trx: Transaction<Database>,
+  o: Pick<Resolved, "accountGapMs" | "random">,
+  ctx: SendContext,
+  go: Extract<Decision, { kind: "go" }>,
+  now: Date,
+): Promise<Reservation> {
+  const account = ctx.account!;
+  // Pacing: one guarded update claims the account's next slot.
+  const gap =
+    o.accountGapMs.max > 0
+      ? accountGapMs(o.random.stream(`gap|${accountKey(account)}|${rowKey(ctx)}`), { minSeconds: o.accountGapMs.min / 1000, maxSeconds: o.accountGapMs.max / 1000 })
+      : 0;
+  const paced = await trx
+    .updateTable("accounts")
+    .set({ next_send_at: new Date(now.getTime() + gap) })
+    .where("id", "=", account.id)
+    .where((eb) => eb.or([eb("next_send_at", "is", null), eb("next_send_at", "<=", now)]))
+    .returning("id")
+    .executeTakeFirst();
+  if (!paced) {
+    return { ok: false, reason: "min_gap", until: account.next_send_at && account.next_send_at > now ? account.next_send_at : new Date(now.getTime() + 1000) };
+  }
+
+  const refused = await reserveQuota(trx, { accountId: account.id, action: go.action, dailyLimit: go.dailyLimit, hourlyLimit: go.hourlyLimit, now });
+  const { day, hour } = usagePeriods(now);
+  if (refused) {
+    // The slot was not used: the account's next send may come as soon as it could before.
+    await trx.updateTable("accounts").set({ next_send_at: account.next_send_at }).where("id", "=", account.id).execute();
+    return { ok: false, reason: refused, until: refused === "daily_cap" ? nextUtcDay(now) : new Date(hour.getTime() + HOUR) };
+  }
+  return { ok: true, usageDay: day, usageHour: hour };
+}
