@@ -1,5 +1,5 @@
-import { ValidationError } from "@offerlab/core";
-import { NotFoundError, SANDBOX_DATA_DIR } from "@offerlab/db";
+import { exitCodeOf, OfferlabError, ValidationError } from "@offerlab/core";
+import { SANDBOX_DATA_DIR } from "@offerlab/db";
 import { isSandboxEnabled, SANDBOX_ENV } from "@offerlab/sandbox";
 import { Command, CommanderError } from "commander";
 import { registerDashboardCommands } from "./commands/dashboards.js";
@@ -86,7 +86,11 @@ export function buildProgram(parentIo: Io): Command {
   return program;
 }
 
-/** Runs the CLI and returns the exit code (0 ok, 1 failure, 2 bad input). */
+/**
+ * Runs the CLI and returns the exit code (0 ok, 1 failure, 2 bad input). Every offerlab error ends
+ * the command with its message and the exit code of its code (core's one table); anything else is
+ * unexpected and shows its stack.
+ */
 export async function run(argv: string[], io: Io = processIo): Promise<number> {
   const program = buildProgram(io);
   try {
@@ -99,20 +103,15 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
     }
     if (ValidationError.isInstance(error)) {
       io.stderr(`offerlab: invalid ${error.subject}; nothing was written:\n${error.issues.map((i) => `  - ${i.field}: ${i.message}`).join("\n")}\n`);
-      return EXIT.usage;
+      return exitCodeOf(error);
     }
-    // An offer, campaign, account or template that a reference names none of (or several).
-    if (NotFoundError.isInstance(error)) {
-      io.stderr(`offerlab: ${error.message}\n`);
-      return EXIT.usage;
-    }
-    // A database that cannot be used as it is (pending migrations, the other world's data, held by
-    // another process), also where a command opens it itself (the runner, the webhook server): the
-    // message says what to do, a stack trace would only hide it.
-    const known = databaseError(io, error);
-    if (known instanceof CliError) {
-      io.stderr(`offerlab: ${known.message}\n`);
-      return known.exitCode;
+    // The CLI's own errors, a reference that names no row (or several), a database that cannot be
+    // used as it is (pending migrations, the other world's data, held by another process; also
+    // where a command opens it itself: the runner, the webhook server), …: the message says what
+    // to do, a stack trace would only hide it.
+    if (OfferlabError.isInstance(error)) {
+      io.stderr(`offerlab: ${(databaseError(io, error) as Error).message}\n`);
+      return exitCodeOf(error);
     }
     io.stderr(`offerlab: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     return EXIT.failure;

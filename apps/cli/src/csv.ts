@@ -5,6 +5,7 @@
  */
 import fs from "node:fs";
 import { pipeline } from "node:stream";
+import { OfferlabError } from "@offerlab/core";
 import { parse } from "csv-parse";
 
 /** One data row of the file. */
@@ -29,13 +30,19 @@ export interface ReadCsvOptions {
  * The header names the same column more than once. A record is keyed by header, so the last
  * column of a name would silently win: the file is refused instead.
  */
-export class DuplicateHeaderError extends Error {
+export class DuplicateHeaderError extends OfferlabError {
   override readonly name = "DuplicateHeaderError";
   constructor(readonly duplicates: ReadonlyMap<string, readonly number[]>) {
     super(
+      "invalid_input",
       `the header repeats ${[...duplicates].map(([h, at]) => `"${h}" (columns ${at.join(", ")})`).join(", ")}: ` +
         "give each column its own name, or remove the copies",
     );
+  }
+
+  /** True for a DuplicateHeaderError of any copy of this package. */
+  static override isInstance(error: unknown): error is DuplicateHeaderError {
+    return OfferlabError.isNamed(error, "DuplicateHeaderError");
   }
 }
 

@@ -1,9 +1,8 @@
+import { OfferlabError } from "@offerlab/core";
 import {
   DataModeMismatchError,
   DEFAULT_DATA_DIR,
-  EmbeddedDatabaseBusyError,
   openDatabase as open,
-  PendingMigrationsError,
   resolveDatabaseTarget,
   SANDBOX_DATA_DIR,
   type Db,
@@ -30,16 +29,14 @@ export function wayOut(io: Io, error: DataModeMismatchError): string {
 }
 
 /**
- * The CLI's error for a failure to open the database (also raised inside `@offerlab/cron` and
- * `@offerlab/webhooks`, which open their own; `run` maps those): a database of the other world
- * exits 2 with the ways out; pending migrations and a busy embedded database exit 1 with their
- * message; a CliError is itself; anything else is returned as is.
+ * The CLI's words for a database of the other world (also raised inside `@offerlab/cron` and
+ * `@offerlab/webhooks`, which open their own; `run` maps those): what happened and the ways out
+ * for this environment, keeping the error's code (exit 2). Any other error is returned as is:
+ * pending migrations and a busy embedded database already say what to do, and their codes give
+ * their exit codes (1).
  */
 export function databaseError(io: Io, error: unknown): unknown {
-  if (error instanceof CliError) return error;
-  if (PendingMigrationsError.isInstance(error)) return new CliError(error.message);
-  if (DataModeMismatchError.isInstance(error)) return new CliError(`${error.summary}\n${wayOut(io, error)}`, EXIT.usage);
-  if (EmbeddedDatabaseBusyError.isInstance(error)) return new CliError(error.message);
+  if (DataModeMismatchError.isInstance(error)) return new OfferlabError(error.code, `${error.summary}\n${wayOut(io, error)}`, { cause: error });
   return error;
 }
 
@@ -62,8 +59,9 @@ export async function openDatabase(io: Io, options: { migrateEmbedded?: boolean;
   try {
     ({ db } = await open({ env: io.env, sandbox, checkMigrations: options.migrateEmbedded !== false, note: `offerlab ${sandbox ? "sandbox" : "live"} command` }));
   } catch (error) {
-    const mapped = databaseError(io, error);
-    if (mapped instanceof CliError) throw mapped;
+    // An offerlab error (pending migrations, the other world, a busy embedded database) says what
+    // to do; anything else is named with the database it happened on.
+    if (OfferlabError.isInstance(error)) throw databaseError(io, error);
     throw new CliError(`cannot use ${description}: ${error instanceof Error ? error.message : String(error)}`);
   }
   if (sandbox && !noted.has(io)) {

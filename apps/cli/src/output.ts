@@ -1,3 +1,5 @@
+import { exitCodeForCode, exitCodes, OfferlabError, type ErrorExitCode, type OfferlabErrorOptions } from "@offerlab/core";
+
 /** Where the CLI writes; injectable so tests and embedding programs can capture output. */
 export interface Io {
   stdout: (text: string) => void;
@@ -45,16 +47,28 @@ export function endQuietlyOnClosedStdout(stream: NodeJS.WriteStream = process.st
   });
 }
 
-/** Exit codes: 0 success, 1 a failure while working, 2 bad input (nothing was written). */
-export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+/** Exit codes: 0 success, 1 a failure while working, 2 bad input (nothing was written). Core's `exitCodes`. */
+export const EXIT = exitCodes;
 
-/** An error that carries its exit code and a message meant for the user. */
-export class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: number = EXIT.failure,
-  ) {
-    super(message);
+/**
+ * An error of the CLI's own with a message meant for the user: bad usage (`EXIT.usage`, code
+ * `invalid_usage`) or a failure while working (`EXIT.failure`, the default, code
+ * `command_failed`). Its exit code is its code's, from core's one table, like every other
+ * offerlab error's.
+ */
+export class CliError extends OfferlabError {
+  override readonly name = "CliError";
+  /** The exit code of {@link code}: 2 for `invalid_usage`, 1 for `command_failed`. */
+  readonly exitCode: ErrorExitCode;
+
+  constructor(message: string, exitCode: ErrorExitCode = EXIT.failure, options?: OfferlabErrorOptions) {
+    super(exitCode === EXIT.usage ? "invalid_usage" : "command_failed", message, options);
+    this.exitCode = exitCodeForCode(this.code);
+  }
+
+  /** True for a CliError of any copy of this package. */
+  static override isInstance(error: unknown): error is CliError {
+    return OfferlabError.isNamed(error, "CliError");
   }
 }
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { CronConfigError, validateSchedule } from "./config.js";
+import { exitCodeOf } from "@offerlab/core";
+import { validateSchedule } from "./config.js";
 import { cronDaemon, cronOnce } from "./main.js";
 
 const usage = "usage: offerlab-cron once|daemon [--pretty] [--schedule \"<cron expression>\"]";
@@ -30,6 +31,7 @@ main().then(
   },
   (error: unknown) => {
     process.stderr.write(`offerlab cron: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = error instanceof CronConfigError ? 2 : 1;
+    // A bad configuration exits 2, pending migrations or a busy database 1, …: core's one table.
+    process.exitCode = exitCodeOf(error);
   },
 );

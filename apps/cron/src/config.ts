@@ -1,4 +1,5 @@
 import { hostname } from "node:os";
+import { OfferlabError, type OfferlabErrorOptions } from "@offerlab/core";
 import { Cron } from "croner";
 
 /** The runner's configuration, read from the environment once at start-up. */
@@ -28,8 +29,16 @@ export const DEFAULT_CREDIT_ALERT_THRESHOLD = 100;
 export const DEFAULT_SHUTDOWN_GRACE_SECONDS = 45;
 
 /** A configuration problem: the message names the variable and what to set. */
-export class CronConfigError extends Error {
+export class CronConfigError extends OfferlabError {
   override readonly name = "CronConfigError";
+  constructor(message: string, options?: OfferlabErrorOptions) {
+    super("config_invalid", message, options);
+  }
+
+  /** True for a CronConfigError of any copy of this package. */
+  static override isInstance(error: unknown): error is CronConfigError {
+    return OfferlabError.isNamed(error, "CronConfigError");
+  }
 }
 
 /** Checks a cron expression with croner; the error names the variable it came from. */

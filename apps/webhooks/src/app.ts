@@ -3,6 +3,7 @@
  * tests): one route module per provider under `/webhooks/<provider>`, `GET /healthz` (the process
  * answers) and `GET /readyz` (the database answers).
  */
+import { OfferlabError } from "@offerlab/core";
 import type { Db } from "@offerlab/db";
 import { databaseReachable, type ReplyClassifier } from "@offerlab/scheduler";
 import { Hono } from "hono";
@@ -10,6 +11,7 @@ import type { WebhookServerConfig } from "./config.js";
 import { createInboxDrainer, type InboxDrainer } from "./inbox.js";
 import { createLogger, type Logger } from "./logger.js";
 import { unipileRoute } from "./routes/unipile.js";
+import { statusFor, statusOfError } from "./status.js";
 
 export interface WebhookAppOptions {
   /** The offerlab database the inbox lives in. */
@@ -52,10 +54,14 @@ export function createWebhookApp(options: WebhookAppOptions): WebhookApp {
   });
   app.route("/webhooks/unipile", unipileRoute({ db: options.db, config: options.config, logger, now, drainer }));
   app.onError((error, c) => {
-    // A database error while storing: Unipile retries on a non-2xx answer, so nothing is lost.
-    logger.error({ err: error, path: c.req.path }, "request failed");
-    return c.json({ error: "internal error; the delivery will be retried" }, 500);
+    // The status of the error's code (core's one table): an offerlab error the sender can fix says
+    // what is wrong; anything else (a database error while storing) is a 5xx, which Unipile
+    // retries, so nothing is lost.
+    const status = statusOfError(error);
+    logger.error({ err: error, path: c.req.path, status }, "request failed");
+    if (status < 500 && OfferlabError.isInstance(error)) return c.json({ error: error.message }, status);
+    return c.json({ error: "internal error; the delivery will be retried" }, status);
   });
-  app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404));
+  app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, statusFor("not_found")));
   return { app, drainer };
 }

@@ -1,3 +1,5 @@
+import { OfferlabError, type OfferlabErrorOptions } from "@offerlab/core";
+
 /** The webhook server's configuration, read from the environment once at start-up. */
 export interface WebhookServerConfig {
   /** Shared secret Unipile sends in `secretHeader` (`OFFERLAB_WEBHOOK_SECRET`, at least 32 characters). */
@@ -16,8 +18,16 @@ export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
 export const MIN_SECRET_LENGTH = 32;
 
 /** A configuration problem: the message names the variable and what to set. */
-export class ConfigError extends Error {
+export class ConfigError extends OfferlabError {
   override readonly name = "ConfigError";
+  constructor(message: string, options?: OfferlabErrorOptions) {
+    super("config_invalid", message, options);
+  }
+
+  /** True for a ConfigError of any copy of this package. */
+  static override isInstance(error: unknown): error is ConfigError {
+    return OfferlabError.isNamed(error, "ConfigError");
+  }
 }
 
 function positiveInt(env: Record<string, string | undefined>, name: string, fallback: number, max: number): number {

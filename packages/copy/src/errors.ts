@@ -1,5 +1,4 @@
-import type { FieldIssue } from "@offerlab/core";
-import { OFFERLAB_ERROR } from "@offerlab/core";
+import { OfferlabError, type ErrorCode, type FieldIssue } from "@offerlab/core";
 
 /**
  * Why a generation failed:
@@ -12,13 +11,27 @@ import { OFFERLAB_ERROR } from "@offerlab/core";
  */
 export type GenerationErrorKind = "not_configured" | "refused" | "invalid_output" | "rate_limited" | "auth" | "api";
 
+/** Each kind's code in offerlab's error catalogue (which decides exit codes and HTTP statuses). */
+export const generationErrorCodes = {
+  not_configured: "generation_not_configured",
+  refused: "generation_refused",
+  invalid_output: "generation_invalid_output",
+  rate_limited: "generation_rate_limited",
+  auth: "generation_auth",
+  api: "generation_api",
+} as const satisfies Record<GenerationErrorKind, ErrorCode>;
+
+/** The catalogue code of a generation error's kind. */
+export type GenerationErrorCode = (typeof generationErrorCodes)[GenerationErrorKind];
+
 /**
  * The one error class of `@offerlab/copy`'s LLM calls. Nothing half-valid is ever returned: a
  * caller either gets output that passed core's schema and the copy checks, or this error.
  */
-export class GenerationError extends Error {
-  readonly [OFFERLAB_ERROR] = true;
+export class GenerationError extends OfferlabError {
   override readonly name = "GenerationError";
+  /** The catalogue code of {@link kind} (`generation_<kind>`). */
+  declare readonly code: GenerationErrorCode;
   /** What went wrong; see {@link GenerationErrorKind}. */
   readonly kind: GenerationErrorKind;
   /** Validation errors of the last attempt (`invalid_output`), else empty. */
@@ -44,7 +57,7 @@ export class GenerationError extends Error {
       cause?: unknown;
     } = {},
   ) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    super(generationErrorCodes[kind], message, details.cause === undefined ? undefined : { cause: details.cause });
     this.kind = kind;
     this.issues = details.issues ?? [];
     this.attempts = details.attempts ?? 0;
@@ -54,12 +67,7 @@ export class GenerationError extends Error {
   }
 
   /** True for a GenerationError from any copy of this package. */
-  static isInstance(error: unknown): error is GenerationError {
-    return (
-      typeof error === "object" &&
-      error !== null &&
-      (error as Record<symbol, unknown>)[OFFERLAB_ERROR] === true &&
-      (error as { name?: string }).name === "GenerationError"
-    );
+  static override isInstance(error: unknown): error is GenerationError {
+    return OfferlabError.isNamed(error, "GenerationError");
   }
 }

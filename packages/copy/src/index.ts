@@ -3,8 +3,8 @@
  * with variables, fallbacks and deterministic spintax; A/B assignment; the lint that keeps broken
  * messages out of the send queue; and reply classification.
  */
-export { GenerationError } from "./errors.js";
-export type { GenerationErrorKind } from "./errors.js";
+export { GenerationError, generationErrorCodes } from "./errors.js";
+export type { GenerationErrorCode, GenerationErrorKind } from "./errors.js";
 
 export { DEFAULT_MAX_ATTEMPTS, generateStructured, isLlmConfigured, LLM_ENV, llmProviders, resolveModel } from "./llm.js";
 export type { LlmOptions, LlmProviderName, ResolvedModel, StructuredRequest } from "./llm.js";

@@ -28,6 +28,8 @@ export type ParsedTemplate = { ok: true; nodes: TemplateNode[] } | { ok: false; 
 /** A variable path: identifiers (or array indexes) joined by dots. */
 export const VARIABLE_PATH_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$/;
 
+// Internal: unwinds the recursive parser to `parseTemplate`, which catches it and returns
+// `{ ok: false, error }` (it never throws), so no caller ever sees it: no OfferlabError, no code.
 class SyntaxFailure extends Error {
   constructor(
     readonly offset: number,

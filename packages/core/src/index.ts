@@ -3,6 +3,8 @@
  * rules (normalisation, slugs) the rest of offerlab builds on. No I/O.
  */
 export * from "./enums.js";
+export * from "./errors.js";
+export * from "./error-codes.js";
 export * from "./validation.js";
 export * from "./tables.generated.js";
 export * from "./normalize.js";

@@ -1,7 +1,5 @@
 import { z } from "zod";
-
-/** Marker shared by every offerlab error class, so checks survive two copies of a package. */
-export const OFFERLAB_ERROR = Symbol.for("offerlab.error");
+import { OfferlabError } from "./errors.js";
 
 /** One problem with one field of an input. */
 export interface FieldIssue {
@@ -14,24 +12,19 @@ export interface FieldIssue {
  * Bad input: names every field that is wrong and what is allowed. Thrown before anything is
  * written, so the data stays as it was. The CLI prints `issues` and exits with code 2.
  */
-export class ValidationError extends Error {
-  readonly [OFFERLAB_ERROR] = true;
+export class ValidationError extends OfferlabError {
   override readonly name = "ValidationError";
 
   constructor(
     readonly subject: string,
     readonly issues: FieldIssue[],
   ) {
-    super(`invalid ${subject}: ${issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`);
+    super("invalid_input", `invalid ${subject}: ${issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`);
   }
 
-  static isInstance(error: unknown): error is ValidationError {
-    return (
-      typeof error === "object" &&
-      error !== null &&
-      (error as Record<symbol, unknown>)[OFFERLAB_ERROR] === true &&
-      (error as { name?: string }).name === "ValidationError"
-    );
+  /** True for a ValidationError of any copy of this package. */
+  static override isInstance(error: unknown): error is ValidationError {
+    return OfferlabError.isNamed(error, "ValidationError");
   }
 }
 

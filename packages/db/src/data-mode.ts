@@ -5,7 +5,7 @@
  * credits or send to a simulated person at a domain that may be real, and the sandbox must never
  * write simulated people into a live database.
  */
-import type { DataMode } from "@offerlab/core";
+import { OfferlabError, type DataMode } from "@offerlab/core";
 import { sql } from "kysely";
 import type { DbOrTrx } from "./transaction.js";
 
@@ -21,7 +21,7 @@ export interface DataModeMark {
  * marked (data from before marks existed, or made without offerlab's commands): it is treated as
  * live.
  */
-export class DataModeMismatchError extends Error {
+export class DataModeMismatchError extends OfferlabError {
   /** What happened, without the advice (callers with better advice add their own). */
   readonly summary: string;
 
@@ -35,6 +35,7 @@ export class DataModeMismatchError extends Error {
         ? `${description} holds the sandbox's simulated data (offerlab demo, --sandbox): a live run never reads, reuses, counts or sends to it.`
         : `${description} holds live data${found === "unmarked_with_data" ? " (data not made by the sandbox)" : ""}: the sandbox never writes into it.`;
     super(
+      "data_mode_mismatch",
       `${summary} ${run === "live" ? "Use your live database instead (another data directory or DATABASE_URL)." : "Sandbox runs use a database of their own (./.offerlab-sandbox by default)."}`,
     );
     this.summary = summary;
@@ -42,8 +43,8 @@ export class DataModeMismatchError extends Error {
   }
 
   /** True for this error class, also across two copies of this package in one install. */
-  static isInstance(error: unknown): error is DataModeMismatchError {
-    return error instanceof Error && error.name === "DataModeMismatchError" && "run" in error && "found" in error;
+  static override isInstance(error: unknown): error is DataModeMismatchError {
+    return OfferlabError.isNamed(error, "DataModeMismatchError");
   }
 }
 

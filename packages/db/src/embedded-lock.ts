@@ -12,6 +12,7 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { OfferlabError } from "@offerlab/core";
 
 export const LOCK_FILE = "offerlab.lock";
 
@@ -25,7 +26,7 @@ export interface LockHolder {
 }
 
 /** The embedded database is open in another process (or already in this one); nothing was opened. */
-export class EmbeddedDatabaseBusyError extends Error {
+export class EmbeddedDatabaseBusyError extends OfferlabError {
   constructor(
     readonly dataDir: string,
     readonly holder: LockHolder,
@@ -35,6 +36,7 @@ export class EmbeddedDatabaseBusyError extends Error {
         ? "this process already has it open"
         : `it is in use by another process: pid ${holder.pid}${holder.host === os.hostname() ? "" : ` on ${holder.host}`}, \`${holder.command}\`, since ${holder.since}`;
     super(
+      "database_busy",
       `the embedded database at ${dataDir} can only be used by one process at a time, and ${who}. ` +
         "Stop that process first, or let it do the work: `offerlab serve` runs the cron daemon and the webhook server in one process. " +
         "Several processes (runners, servers, commands at once) need PostgreSQL: set DATABASE_URL." +
@@ -44,8 +46,8 @@ export class EmbeddedDatabaseBusyError extends Error {
   }
 
   /** True for this error class, also across two copies of this package in one install. */
-  static isInstance(error: unknown): error is EmbeddedDatabaseBusyError {
-    return error instanceof Error && error.name === "EmbeddedDatabaseBusyError" && "holder" in error;
+  static override isInstance(error: unknown): error is EmbeddedDatabaseBusyError {
+    return OfferlabError.isNamed(error, "EmbeddedDatabaseBusyError");
   }
 }
 

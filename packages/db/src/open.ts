@@ -1,28 +1,22 @@
-import { OFFERLAB_ERROR } from "@offerlab/core";
+import { OfferlabError } from "@offerlab/core";
 import { createDb, databaseTargetOf, type CreateDbOptions, type DatabaseTarget, type Db } from "./connect.js";
 import { claimDataMode, type DataModeMark } from "./data-mode.js";
 import { migrate, migrationStatus } from "./migrate.js";
 
 /** A PostgreSQL database that still needs migrations: nothing was changed; run `offerlab db migrate`. */
-export class PendingMigrationsError extends Error {
-  readonly [OFFERLAB_ERROR] = true;
+export class PendingMigrationsError extends OfferlabError {
 
   constructor(
     readonly description: string,
     readonly pending: readonly { version: string; name: string }[],
   ) {
-    super(`${description} has ${pending.length} pending migration(s): run \`offerlab db migrate\` first`);
+    super("pending_migrations", `${description} has ${pending.length} pending migration(s): run \`offerlab db migrate\` first`);
     this.name = "PendingMigrationsError";
   }
 
   /** True for a PendingMigrationsError of any copy of this package (the apps bundle their own). */
-  static isInstance(error: unknown): error is PendingMigrationsError {
-    return (
-      typeof error === "object" &&
-      error !== null &&
-      (error as Record<symbol, unknown>)[OFFERLAB_ERROR] === true &&
-      (error as { name?: string }).name === "PendingMigrationsError"
-    );
+  static override isInstance(error: unknown): error is PendingMigrationsError {
+    return OfferlabError.isNamed(error, "PendingMigrationsError");
   }
 }
 

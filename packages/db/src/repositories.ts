@@ -5,7 +5,7 @@
  * The repositories that lived here are one module per aggregate now (`aggregates/`, see
  * `index.ts`); this file keeps the references and their error.
  */
-import { normalizeEmail, OFFERLAB_ERROR } from "@offerlab/core";
+import { normalizeEmail, OfferlabError } from "@offerlab/core";
 import { sql, type Selectable } from "kysely";
 import { UUID_RE } from "./aggregates/shared.js";
 import type { Database } from "./database.generated.js";
@@ -38,8 +38,7 @@ export const REF_LIST_COMMANDS: Readonly<Record<RefKind, string>> = {
  * message is one line naming the reference and where the candidates are listed:
  * `offer "x" not found: see offerlab offers list`. The CLI exits with code 2 on it.
  */
-export class NotFoundError extends Error {
-  readonly [OFFERLAB_ERROR] = true;
+export class NotFoundError extends OfferlabError {
   override readonly name = "NotFoundError";
 
   constructor(
@@ -49,19 +48,16 @@ export class NotFoundError extends Error {
     readonly matches: readonly string[] = [],
   ) {
     super(
+      matches.length > 1 ? "ambiguous_reference" : "not_found",
       matches.length > 1
         ? `${kind} "${ref}" is ambiguous: it names ${matches.length} ${kind}s (${matches.join(", ")}); pass the id (see ${REF_LIST_COMMANDS[kind]})`
         : `${kind} "${ref}" not found: see ${REF_LIST_COMMANDS[kind]}`,
     );
   }
 
-  static isInstance(error: unknown): error is NotFoundError {
-    return (
-      typeof error === "object" &&
-      error !== null &&
-      (error as Record<symbol, unknown>)[OFFERLAB_ERROR] === true &&
-      (error as { name?: string }).name === "NotFoundError"
-    );
+  /** True for a NotFoundError of any copy of this package. */
+  static override isInstance(error: unknown): error is NotFoundError {
+    return OfferlabError.isNamed(error, "NotFoundError");
   }
 }
 

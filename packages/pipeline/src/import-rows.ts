@@ -27,6 +27,7 @@ import {
   priorities,
   seniorities,
   toFieldIssues,
+  OfferlabError,
 } from "@offerlab/core";
 import { companies, contacts, type Db, type DbOrTrx } from "@offerlab/db";
 import { PipelineInputError } from "./offer.js";
@@ -230,10 +231,15 @@ export class UnreadableRow {
 export type ImportRowSource = AsyncIterable<Record<string, unknown> | UnreadableRow> | Iterable<Record<string, unknown> | UnreadableRow>;
 
 /** Thrown when rows are invalid and `skipInvalid` is off: nothing was written. Carries the report. */
-export class ImportRejectedError extends Error {
+export class ImportRejectedError extends OfferlabError {
   override readonly name = "ImportRejectedError";
   constructor(readonly summary: ImportSummary) {
-    super(`${summary.invalid} of ${summary.rows} rows are invalid; nothing was imported`);
+    super("import_rejected", `${summary.invalid} of ${summary.rows} rows are invalid; nothing was imported`);
+  }
+
+  /** True for an ImportRejectedError of any copy of this package. */
+  static override isInstance(error: unknown): error is ImportRejectedError {
+    return OfferlabError.isNamed(error, "ImportRejectedError");
   }
 }
 

@@ -14,7 +14,11 @@ import { ProviderError, type CallOptions, type ProviderErrorKind } from "@offerl
 import type { PipelineContext, StepName } from "./context.js";
 import { PIPELINE_CALL_ID, PIPELINE_RUN_ID } from "./usage.js";
 
-/** Thrown inside a run when the next paid call would start with the budget already spent. */
+/**
+ * Thrown inside a run when the next paid call would start with the budget already spent.
+ * Internal control flow: the run catches it and ends `cancelled` (reason `budget`), so it never
+ * reaches a person and is no OfferlabError.
+ */
 export class BudgetReached extends Error {
   override readonly name = "BudgetReached";
   constructor(

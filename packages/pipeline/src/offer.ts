@@ -1,11 +1,19 @@
 /** Reading an offer's ICP and turning it into provider queries. */
-import { companySizes, Icp, type CompanySize } from "@offerlab/core";
+import { companySizes, Icp, OfferlabError, type CompanySize, type OfferlabErrorOptions } from "@offerlab/core";
 import type { DbOrTrx } from "@offerlab/db";
 import type { CompanySearchQuery, IcpFilters } from "@offerlab/provider-kit";
 
 /** Thrown when an offer is missing or its ICP cannot drive discovery. */
-export class PipelineInputError extends Error {
+export class PipelineInputError extends OfferlabError {
   override readonly name = "PipelineInputError";
+  constructor(message: string, options?: OfferlabErrorOptions) {
+    super("pipeline_input", message, options);
+  }
+
+  /** True for a PipelineInputError of any copy of this package. */
+  static override isInstance(error: unknown): error is PipelineInputError {
+    return OfferlabError.isNamed(error, "PipelineInputError");
+  }
 }
 
 export interface OfferIcp {

@@ -6,6 +6,7 @@
  * failed, cancelled or crashed (still `running`) run from its first unfinished step, and the
  * lookups it already paid for are read back instead of bought again.
  */
+import { OfferlabError } from "@offerlab/core";
 import { jsonb } from "@offerlab/db";
 
 /** A plain-data document for a JSONB column (summaries and options are JSON by construction). */
@@ -24,14 +25,19 @@ import { emptyScrapeSummary, runScrapeCompanies, type ScrapeCompaniesOptions, ty
  * recorded as `failed` and can be continued with `resumePipeline(ctx, error.runId)`. The message
  * is the original error's; `cause` is the error itself.
  */
-export class PipelineRunFailed extends Error {
+export class PipelineRunFailed extends OfferlabError {
   override readonly name = "PipelineRunFailed";
   constructor(
     readonly runId: string,
     readonly step: StepName,
     cause: unknown,
   ) {
-    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    super("pipeline_run_failed", cause instanceof Error ? cause.message : String(cause), { cause });
+  }
+
+  /** True for a PipelineRunFailed of any copy of this package. */
+  static override isInstance(error: unknown): error is PipelineRunFailed {
+    return OfferlabError.isNamed(error, "PipelineRunFailed");
   }
 }
 

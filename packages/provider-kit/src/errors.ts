@@ -2,8 +2,7 @@
  * The one error class every provider adapter throws. The scheduler and the pipeline act on `kind`
  * alone; the vendor's own code and message ride along for logs and for precise reasons.
  */
-
-const marker = Symbol.for("offerlab.error");
+import { OfferlabError, type ErrorCode } from "@offerlab/core";
 
 export const providerErrorKinds = [
   /** Missing, invalid or expired credentials; a disconnected or restricted account. */
@@ -27,18 +26,35 @@ export const providerErrorKinds = [
 ] as const;
 export type ProviderErrorKind = (typeof providerErrorKinds)[number];
 
+/** Each kind's code in offerlab's error catalogue (which decides exit codes and HTTP statuses). */
+export const providerErrorCodes = {
+  auth: "provider_auth",
+  credits: "provider_credits",
+  rate_limited: "provider_rate_limited",
+  invalid: "provider_invalid",
+  not_found: "provider_not_found",
+  transient: "provider_transient",
+  unknown_outcome: "provider_unknown_outcome",
+} as const satisfies Record<ProviderErrorKind, ErrorCode>;
+
+/** The catalogue code of a provider error's kind. */
+export type ProviderErrorCode = (typeof providerErrorCodes)[ProviderErrorKind];
+
 export interface ProviderErrorOptions {
   kind: ProviderErrorKind;
   /** Short vendor name, e.g. `unipile`. Used as the `[provider-<name>]` message prefix. */
   provider: string;
   message: string;
-  /** The vendor's machine-readable code (e.g. `errors/already_invited_recently`), when it gives one. */
-  code?: string;
+  /**
+   * The vendor's machine-readable code (e.g. `errors/already_invited_recently`), when it gives one.
+   * (`code` is the error's catalogue code, from `kind`.)
+   */
+  vendorCode?: string;
   /** The vendor's human message, when it gives one. */
   vendorMessage?: string;
   /**
    * A precise, stable reason of ours for the scheduler and the CLI ("already_invited_recently",
-   * "no_connection_with_recipient", "timeout", "missing_config"...). Defaults to `code`.
+   * "no_connection_with_recipient", "timeout", "missing_config"...). Defaults to `vendorCode`.
    */
   reason?: string;
   /** HTTP status of the vendor's answer, when there was one. */
@@ -58,12 +74,14 @@ export interface ProviderErrorOptions {
 /** Bodies kept on errors are truncated to this many characters. */
 export const MAX_RAW_BODY_CHARS = 4000;
 
-export class ProviderError extends Error {
-  readonly [marker] = true;
+export class ProviderError extends OfferlabError {
   override readonly name = "ProviderError";
+  /** The catalogue code of {@link kind} (`provider_<kind>`). */
+  declare readonly code: ProviderErrorCode;
   readonly kind: ProviderErrorKind;
   readonly provider: string;
-  readonly code: string | undefined;
+  /** The vendor's own machine-readable code, when it gave one. */
+  readonly vendorCode: string | undefined;
   readonly vendorMessage: string | undefined;
   readonly reason: string | undefined;
   readonly status: number | undefined;
@@ -72,14 +90,14 @@ export class ProviderError extends Error {
   readonly retryable: boolean;
 
   constructor(options: ProviderErrorOptions) {
-    super(options.message.startsWith("[provider-") ? options.message : `[provider-${options.provider}] ${options.message}`, {
+    super(providerErrorCodes[options.kind], options.message.startsWith("[provider-") ? options.message : `[provider-${options.provider}] ${options.message}`, {
       cause: options.cause,
     });
     this.kind = options.kind;
     this.provider = options.provider;
-    this.code = options.code;
+    this.vendorCode = options.vendorCode;
     this.vendorMessage = options.vendorMessage;
-    this.reason = options.reason ?? options.code;
+    this.reason = options.reason ?? options.vendorCode;
     this.status = options.status;
     this.retryAfterMs = options.retryAfterMs;
     this.rawBody = options.rawBody === undefined ? undefined : truncate(options.rawBody, MAX_RAW_BODY_CHARS);
@@ -87,14 +105,9 @@ export class ProviderError extends Error {
   }
 
   /** True for any offerlab provider error, even one thrown by another copy of this package. */
-  static isInstance(error: unknown): error is ProviderError {
+  static override isInstance(error: unknown): error is ProviderError {
     // The marker is shared by every offerlab error class (core's ValidationError too): check the name.
-    return (
-      typeof error === "object" &&
-      error !== null &&
-      (error as Record<symbol, unknown>)[marker] === true &&
-      (error as { name?: unknown }).name === "ProviderError"
-    );
+    return OfferlabError.isNamed(error, "ProviderError");
   }
 
   /** A plain object for logs and `tool_usage.error_message` (no raw body, no cause). */
@@ -105,6 +118,7 @@ export class ProviderError extends Error {
       provider: this.provider,
       message: this.message,
       code: this.code,
+      vendorCode: this.vendorCode,
       reason: this.reason,
       status: this.status,
       retryAfterMs: this.retryAfterMs,

@@ -106,7 +106,7 @@ describe("createHttpClient", () => {
   it("never retries a send: 5xx becomes unknown_outcome after exactly one request", async () => {
     server.use(http.post(`${BASE}/send`, () => HttpResponse.json({ code: "server_error" }, { status: 500 })));
     const error = await client({ retry: { maxAttempts: 5 } }).request({ method: "POST", path: "/send", json: {} }).catch((e: ProviderError) => e);
-    expect(error).toMatchObject({ kind: "unknown_outcome", status: 500, code: "server_error", retryable: false });
+    expect(error).toMatchObject({ kind: "unknown_outcome", status: 500, vendorCode: "server_error", retryable: false });
     expect(recorder.count()).toBe(1);
   });
 

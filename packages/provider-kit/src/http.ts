@@ -201,7 +201,7 @@ export function defaultErrorMapper(context: HttpErrorContext): ProviderError {
     message: `${context.method} ${context.path} failed with ${context.status}${vendorMessage ? `: ${vendorMessage}` : ""}`,
     status: context.status,
     rawBody: context.rawBody,
-    ...(code ? { code } : {}),
+    ...(code ? { vendorCode: code } : {}),
     ...(vendorMessage ? { vendorMessage } : {}),
     ...(context.retryAfterMs !== undefined ? { retryAfterMs: context.retryAfterMs } : {}),
   });
@@ -217,7 +217,7 @@ export function reclassify(
     kind,
     provider: error.provider,
     message: patch.message ?? error.message,
-    ...(error.code !== undefined ? { code: error.code } : {}),
+    ...(error.vendorCode !== undefined ? { vendorCode: error.vendorCode } : {}),
     ...(error.vendorMessage !== undefined ? { vendorMessage: error.vendorMessage } : {}),
     ...((patch.reason ?? error.reason) !== undefined ? { reason: (patch.reason ?? error.reason) as string } : {}),
     ...(error.status !== undefined ? { status: error.status } : {}),
@@ -273,6 +273,8 @@ function firstString(...values: unknown[]): string | undefined {
   return undefined;
 }
 
+// Internal: the abort reason of `request`'s own timeout. `transportError` turns the aborted fetch
+// into a ProviderError, so it never leaves this file: no OfferlabError, no code.
 class TimeoutMarker extends Error {
   constructor(readonly timeoutMs: number) {
     super(`timed out after ${timeoutMs} ms`);
@@ -322,7 +324,7 @@ function transportError(
     provider,
     message: `${where} failed: ${message}${safe || neverSent ? "" : "; the vendor may have acted (unknown outcome)"}`,
     reason: "network_error",
-    ...(code ? { code } : {}),
+    ...(code ? { vendorCode: code } : {}),
     retryable: safe || neverSent,
     cause: error,
   });

@@ -4,8 +4,8 @@
  * safe reads only, polling), settings read at call time, and usage reporting without secrets.
  * Test helpers (MSW server, request recorder, contract suites) live at `@offerlab/provider-kit/testing`.
  */
-export { ProviderError, providerErrorKinds, isProviderError, kindForStatus, missingConfigError, MAX_RAW_BODY_CHARS } from "./errors.js";
-export type { ProviderErrorKind, ProviderErrorOptions } from "./errors.js";
+export { ProviderError, providerErrorKinds, providerErrorCodes, isProviderError, kindForStatus, missingConfigError, MAX_RAW_BODY_CHARS } from "./errors.js";
+export type { ProviderErrorCode, ProviderErrorKind, ProviderErrorOptions } from "./errors.js";
 
 export { readSetting, readOptionalSetting, joinUrl } from "./config.js";
 export type { SettingSource } from "./config.js";

@@ -63,7 +63,7 @@ describe("trackUsage", () => {
     const events: UsageEvent[] = [];
     const secret = "sk_secret_2";
     const fail = (kind: ProviderError["kind"]) => () =>
-      Promise.reject(new ProviderError({ kind, provider: "acme", message: `bad key ${secret}`, code: "E1" }));
+      Promise.reject(new ProviderError({ kind, provider: "acme", message: `bad key ${secret}`, vendorCode: "E1" }));
     await expect(trackUsage({ onUsage: (e) => void events.push(e), tool: "acme", action: "a", secrets: [secret] }, fail("auth"))).rejects.toMatchObject({ kind: "auth" });
     await expect(trackUsage({ onUsage: (e) => void events.push(e), tool: "acme", action: "a", secrets: [secret], creditsOnError: 1 }, fail("rate_limited"))).rejects.toMatchObject({
       kind: "rate_limited",

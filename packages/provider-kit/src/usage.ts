@@ -105,7 +105,7 @@ export async function trackUsage<T>(track: TrackUsage<T>, fn: () => Promise<T>):
   } catch (error) {
     const kind = ProviderError.isInstance(error) ? error.kind : "unexpected";
     const message = error instanceof Error ? error.message : String(error);
-    const code = ProviderError.isInstance(error) ? error.code : undefined;
+    const code = ProviderError.isInstance(error) ? error.vendorCode : undefined;
     await emit(track.onUsage, {
       ...base,
       status: kind === "rate_limited" ? "rate_limited" : "error",

@@ -2,7 +2,7 @@
  * `offerlab cron once|daemon`: the runner of `@offerlab/cron` — one tick for a platform cron, or
  * ticks on a schedule for a long-running process. Logs (one JSON line per tick) go to stdout.
  */
-import { createLogger, CronConfigError, cronDaemon, cronOnce, providersFromUnipile, validateSchedule, type CronMainOptions } from "@offerlab/cron";
+import { createLogger, cronDaemon, cronOnce, providersFromUnipile, validateSchedule, type CronMainOptions } from "@offerlab/cron";
 import { createUsageRecorder } from "@offerlab/pipeline";
 import type { OnUsage } from "@offerlab/provider-kit";
 import { isSandboxEnabled, SANDBOX_BANNER } from "@offerlab/sandbox";
@@ -47,16 +47,6 @@ export function mainOptions(io: Io, o: CronFlags, mode: { simulatedTime?: boolea
   return options;
 }
 
-/** Runs the runner, turning its configuration errors into the CLI's (`run` maps database errors). */
-export async function guard<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (error) {
-    if (error instanceof CronConfigError) throw new CliError(error.message, EXIT.usage);
-    throw error;
-  }
-}
-
 export function registerCronCommands(program: Command, io: Io): void {
   const cron = program.command("cron").description("The runner: send due steps, apply events, keep the books (once, or as a daemon)");
 
@@ -76,7 +66,8 @@ and the OFFERLAB_* variables of apps/cron/README.md.
 ${examples(["offerlab cron once", "offerlab cron once --pretty", "offerlab cron once --sandbox --pretty"])}`,
     )
     .action(async (o: CronFlags) => {
-      const tick = await guard(() => cronOnce(mainOptions(io, o, { simulatedTime: true })));
+      // A configuration error (CronConfigError, exit 2) or a database one ends the command in `run`.
+      const tick = await cronOnce(mainOptions(io, o, { simulatedTime: true }));
       const failed = Object.entries(tick.jobs).filter(([, r]) => r?.status === "failed");
       if (failed.length) {
         throw new CliError(`${failed.length} job(s) failed: ${failed.map(([name, r]) => `${name} (${r?.status === "failed" ? r.error : ""})`).join("; ")}`, EXIT.failure);
@@ -107,6 +98,6 @@ ${examples(["offerlab cron daemon", 'offerlab cron daemon --schedule "*/30 * * *
           throw new CliError((error as Error).message, EXIT.usage);
         }
       }
-      await guard(() => cronDaemon({ ...mainOptions(io, o), ...(o.schedule ? { schedule: o.schedule } : {}) }));
+      await cronDaemon({ ...mainOptions(io, o), ...(o.schedule ? { schedule: o.schedule } : {}) });
     });
 }

@@ -1,6 +1,6 @@
 import { createDb, databaseTargetOf, dataMode, EmbeddedDatabaseBusyError, migrate, migrationStatus, type Db } from "@offerlab/db";
 import type { Command } from "commander";
-import { CliError, json, table, type Io } from "../output.js";
+import { CliError, EXIT, json, table, type Io } from "../output.js";
 
 export function registerDbCommands(program: Command, io: Io): void {
   const db = program.command("db").description("Database: apply migrations, show which are applied");
@@ -57,8 +57,9 @@ function open(io: Io) {
   try {
     return createDb({ env: io.env, sandbox: io.sandbox === true });
   } catch (error) {
-    if (EmbeddedDatabaseBusyError.isInstance(error)) throw new CliError(error.message);
-    throw new CliError(error instanceof Error ? error.message : String(error), 2);
+    // Held by another process: its own message and code (exit 1).
+    if (EmbeddedDatabaseBusyError.isInstance(error)) throw error;
+    throw new CliError(error instanceof Error ? error.message : String(error), EXIT.usage);
   }
 }
 

@@ -7,7 +7,6 @@ import { offers, resolve, type Db } from "@offerlab/db";
 import {
   createUsageRecorder,
   getPipelineRun,
-  PipelineInputError,
   PipelineRunFailed,
   resumePipeline,
   type PipelineContext,
@@ -170,7 +169,6 @@ export async function runStepCommand<S>(io: Io, flags: RunFlags, def: StepComman
           });
     } catch (error) {
       progress.clear();
-      if (error instanceof PipelineInputError) throw new CliError(error.message, EXIT.usage);
       if (error instanceof PipelineRunFailed) {
         throw new CliError(`${def.step.replace(/_/g, " ")} failed: ${error.message}\nThe run is recorded (${error.runId}); continue it with --resume ${error.runId}`, EXIT.failure);
       }

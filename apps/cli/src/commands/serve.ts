@@ -3,13 +3,13 @@
  * The embedded database belongs to one process at a time, so this is how embedded users run both;
  * on PostgreSQL it is simply one process instead of two.
  */
-import { cronDaemon, CronConfigError, loadCronConfig, validateSchedule } from "@offerlab/cron";
+import { cronDaemon, loadCronConfig, validateSchedule } from "@offerlab/cron";
 import { ConfigError, createLogger, DEFAULT_SECRET_HEADER, loadWebhookConfig, serveWebhooks } from "@offerlab/webhooks";
 import type { Command } from "commander";
 import { openDatabase } from "../database.js";
 import { CliError, EXIT, type Io } from "../output.js";
 import { addSandboxOptions } from "../providers.js";
-import { guard, mainOptions, type CronFlags } from "./cron.js";
+import { mainOptions, type CronFlags } from "./cron.js";
 import { examples, intFlag } from "./product-helpers.js";
 
 interface ServeFlags extends CronFlags {
@@ -56,7 +56,6 @@ ${examples(["OFFERLAB_WEBHOOK_SECRET=… offerlab serve --pretty", 'offerlab ser
         if (error instanceof ConfigError) {
           throw new CliError(`${error.message} (a runner without webhooks: \`offerlab cron daemon\`, which syncs inboxes instead)`, EXIT.usage);
         }
-        if (error instanceof CronConfigError) throw new CliError(error.message, EXIT.usage);
         throw error;
       }
       const db = await openDatabase(io);
@@ -76,7 +75,7 @@ ${examples(["OFFERLAB_WEBHOOK_SECRET=… offerlab serve --pretty", 'offerlab ser
         const pretty = cron.pretty ?? false;
         // Either part failing (a port in use) stops the other: one process, one fate.
         const [runner, server] = await Promise.allSettled([
-          guard(() => cronDaemon({ ...cron, db, signal: controller.signal, ...(o.schedule ? { schedule: o.schedule } : {}) })).finally(() => controller.abort()),
+          cronDaemon({ ...cron, db, signal: controller.signal, ...(o.schedule ? { schedule: o.schedule } : {}) }).finally(() => controller.abort()),
           serveWebhooks({
             env: io.env,
             db,

@@ -2,7 +2,7 @@
  * `offerlab webhooks serve|register`: the webhook server of `@offerlab/webhooks`, and the Unipile
  * webhooks pointing at it.
  */
-import { ConfigError, createLogger, DEFAULT_SECRET_HEADER, MIN_SECRET_LENGTH, registerUnipileWebhooks, serveWebhooks } from "@offerlab/webhooks";
+import { createLogger, DEFAULT_SECRET_HEADER, MIN_SECRET_LENGTH, registerUnipileWebhooks, serveWebhooks } from "@offerlab/webhooks";
 import type { Command } from "commander";
 import { CliError, EXIT, json, type Io } from "../output.js";
 import { addSandboxOptions, createCliProviders } from "../providers.js";
@@ -27,18 +27,14 @@ ${examples(["OFFERLAB_WEBHOOK_SECRET=$(openssl rand -hex 32) offerlab webhooks s
     .action(async (o: { port?: string; pretty?: boolean }) => {
       const port = intFlag("--port", o.port, 0, 65535);
       const pretty = Boolean(o.pretty) || io.env.OFFERLAB_LOG_PRETTY === "1";
-      try {
-        await serveWebhooks({
-          env: io.env,
-          sandbox: io.sandbox === true,
-          pretty,
-          ...(port !== undefined ? { port } : {}),
-          logger: createLogger({ pretty, env: io.env, destination: { write: (line) => io.stdout(line) } }),
-        });
-      } catch (error) {
-        if (error instanceof ConfigError) throw new CliError(error.message, EXIT.usage);
-        throw error;
-      }
+      // A configuration error (ConfigError, exit 2) or a database one ends the command in `run`.
+      await serveWebhooks({
+        env: io.env,
+        sandbox: io.sandbox === true,
+        pretty,
+        ...(port !== undefined ? { port } : {}),
+        logger: createLogger({ pretty, env: io.env, destination: { write: (line) => io.stdout(line) } }),
+      });
     });
 
   addSandboxOptions(

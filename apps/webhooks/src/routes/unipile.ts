@@ -13,6 +13,7 @@ import { requireSecret } from "../auth.js";
 import type { WebhookServerConfig } from "../config.js";
 import type { InboxDrainer } from "../inbox.js";
 import type { Logger } from "../logger.js";
+import { statusFor } from "../status.js";
 
 export interface ProviderRouteOptions {
   db: Db;
@@ -30,13 +31,13 @@ export function unipileRoute(options: ProviderRouteOptions): Hono {
     requireSecret({
       header: config.secretHeader,
       secret: config.secret,
-      onReject: (reason) => logger.warn({ provider: "unipile", status: 401, reason }, "webhook rejected: secret header missing or wrong"),
+      onReject: (reason) => logger.warn({ provider: "unipile", status: statusFor("unauthorized"), reason }, "webhook rejected: secret header missing or wrong"),
     }),
     bodyLimit({
       maxSize: config.maxBodyBytes,
       onError: (c) => {
-        logger.warn({ provider: "unipile", status: 413, maxBytes: config.maxBodyBytes }, "webhook rejected: body too large");
-        return c.json({ error: `body larger than ${config.maxBodyBytes} bytes (OFFERLAB_WEBHOOK_MAX_BODY)` }, 413);
+        logger.warn({ provider: "unipile", status: statusFor("payload_too_large"), maxBytes: config.maxBodyBytes }, "webhook rejected: body too large");
+        return c.json({ error: `body larger than ${config.maxBodyBytes} bytes (OFFERLAB_WEBHOOK_MAX_BODY)` }, statusFor("payload_too_large"));
       },
     }),
     async (c) => {
@@ -45,16 +46,16 @@ export function unipileRoute(options: ProviderRouteOptions): Hono {
       try {
         body = JSON.parse(text);
       } catch (error) {
-        logger.warn({ provider: "unipile", status: 400, bytes: text.length }, "webhook rejected: malformed JSON");
-        return c.json({ error: `malformed JSON: ${error instanceof Error ? error.message : String(error)}` }, 400);
+        logger.warn({ provider: "unipile", status: statusFor("invalid_input"), bytes: text.length }, "webhook rejected: malformed JSON");
+        return c.json({ error: `malformed JSON: ${error instanceof Error ? error.message : String(error)}` }, statusFor("invalid_input"));
       }
       let parsed: UnipileWebhookPayload;
       try {
         parsed = parseUnipileWebhook(body);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        logger.warn({ provider: "unipile", status: 400, problem: message }, "webhook rejected: unknown or invalid shape");
-        return c.json({ error: message }, 400);
+        logger.warn({ provider: "unipile", status: statusFor("invalid_input"), problem: message }, "webhook rejected: unknown or invalid shape");
+        return c.json({ error: message }, statusFor("invalid_input"));
       }
       // The key needs no context: for messages and emails it is the message's own id, the same
       // the inbox sync stores, whichever direction the worker later decides.

@@ -11,8 +11,8 @@ function ctx(status: number, body: unknown, retryAfterMs?: number): HttpErrorCon
 
 describe("mapExaError", () => {
   it("decides the kind from the status and keeps the tag as the code", () => {
-    expect(mapExaError(ctx(402, credits))).toMatchObject({ kind: "credits", code: "NO_MORE_CREDITS" });
-    expect(mapExaError(ctx(400, invalid))).toMatchObject({ kind: "invalid", code: "INVALID_REQUEST_BODY" });
+    expect(mapExaError(ctx(402, credits))).toMatchObject({ kind: "credits", vendorCode: "NO_MORE_CREDITS" });
+    expect(mapExaError(ctx(400, invalid))).toMatchObject({ kind: "invalid", vendorCode: "INVALID_REQUEST_BODY" });
     expect(mapExaError(ctx(401, unauthorized))).toMatchObject({ kind: "auth" });
     expect(mapExaError(ctx(422, { error: "URL could not be processed", tag: "X" })).kind).toBe("invalid");
     expect(mapExaError(ctx(503, { error: "overloaded", tag: "SERVICE_OVERLOADED" })).kind).toBe("transient");

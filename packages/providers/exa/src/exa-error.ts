@@ -25,7 +25,7 @@ export function mapExaError(context: HttpErrorContext): ProviderError {
     message: `${context.method} ${context.path} failed with ${context.status}${vendorMessage ? `: ${vendorMessage}` : ""}${body?.requestId ? ` (request ${body.requestId})` : ""}`,
     status: context.status,
     rawBody: context.rawBody,
-    ...(code ? { code } : {}),
+    ...(code ? { vendorCode: code } : {}),
     ...(vendorMessage ? { vendorMessage } : {}),
     ...(context.retryAfterMs !== undefined ? { retryAfterMs: context.retryAfterMs } : {}),
   });

@@ -145,12 +145,12 @@ describe("configuration", () => {
 describe("faults", () => {
   const cases: [ExaFault, ProviderErrorKind, Partial<ProviderError>][] = [
     ["unauthorized", "auth", { status: 401 }],
-    ["out_of_credits", "credits", { status: 402, code: "NO_MORE_CREDITS" }],
-    ["invalid", "invalid", { status: 400, code: "INVALID_REQUEST_BODY" }],
+    ["out_of_credits", "credits", { status: 402, vendorCode: "NO_MORE_CREDITS" }],
+    ["invalid", "invalid", { status: 400, vendorCode: "INVALID_REQUEST_BODY" }],
     ["unprocessable", "invalid", { status: 422 }],
     ["rate_limited", "rate_limited", { status: 429, retryAfterMs: undefined }],
     ["rate_limited_retry_after", "rate_limited", { status: 429, retryAfterMs: 3_000 }],
-    ["server_error", "transient", { status: 503, code: "SERVICE_OVERLOADED" }],
+    ["server_error", "transient", { status: 503, vendorCode: "SERVICE_OVERLOADED" }],
     ["malformed_json", "transient", { reason: "malformed_response" }],
     ["timeout", "transient", { reason: "timeout" }],
     ["response_lost", "transient", { reason: "network_error" }],

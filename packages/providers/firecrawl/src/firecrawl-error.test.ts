@@ -23,13 +23,13 @@ describe("mapFirecrawlError", () => {
   it("a 403 is about the site, not the key: invalid, not auth", () => {
     expect(mapFirecrawlError(ctx(403, { success: false, error: "This website is no longer supported", code: "UNSUPPORTED_SITE" }))).toMatchObject({
       kind: "invalid",
-      code: "UNSUPPORTED_SITE",
+      vendorCode: "UNSUPPORTED_SITE",
     });
   });
 
   it("a 408 SCRAPE_TIMEOUT is transient with the wait from details.retryAfterSeconds", () => {
     const e = mapFirecrawlError(ctx(408, { success: false, error: "Request Timeout", code: "SCRAPE_TIMEOUT", details: { state: "processing_continues", retryAfterSeconds: 20 } }));
-    expect(e).toMatchObject({ kind: "transient", code: "SCRAPE_TIMEOUT", retryAfterMs: 20_000, retryable: true });
+    expect(e).toMatchObject({ kind: "transient", vendorCode: "SCRAPE_TIMEOUT", retryAfterMs: 20_000, retryable: true });
   });
 
   it("tolerates a non-JSON body", () => {

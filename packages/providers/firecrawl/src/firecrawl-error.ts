@@ -39,7 +39,7 @@ export function mapFirecrawlError(context: HttpErrorContext): ProviderError {
     message: `${context.method} ${context.path} failed with ${context.status}${vendorMessage ? `: ${vendorMessage}` : ""}`,
     status: context.status,
     rawBody: context.rawBody,
-    ...(code ? { code } : {}),
+    ...(code ? { vendorCode: code } : {}),
     ...(vendorMessage ? { vendorMessage } : {}),
     ...(retryAfterMs !== undefined && (kind === "rate_limited" || kind === "transient") ? { retryAfterMs } : {}),
   });

@@ -23,7 +23,7 @@ function ctx(status: number, body: unknown, headers: Record<string, string> = {}
 describe("mapLeadMagicError", () => {
   it("402 insufficient_credits → credits, with code and detail", () => {
     const e = mapLeadMagicError(ctx(402, credits));
-    expect(e).toMatchObject({ kind: "credits", code: "insufficient_credits", status: 402, retryable: false });
+    expect(e).toMatchObject({ kind: "credits", vendorCode: "insufficient_credits", status: 402, retryable: false });
     expect(e.vendorMessage).toContain("requires 1 credit");
     expect(e.message).toContain("0b6a3d2c-4c4f-4f0e-9a0e-2a9f5d7c1e11");
   });
@@ -47,8 +47,8 @@ describe("mapLeadMagicError", () => {
   });
 
   it("401 → auth; 400 missing_required_field → invalid", () => {
-    expect(mapLeadMagicError(ctx(401, unauthorized))).toMatchObject({ kind: "auth", code: "invalid_api_key" });
-    expect(mapLeadMagicError(ctx(400, validation))).toMatchObject({ kind: "invalid", code: "missing_required_field" });
+    expect(mapLeadMagicError(ctx(401, unauthorized))).toMatchObject({ kind: "auth", vendorCode: "invalid_api_key" });
+    expect(mapLeadMagicError(ctx(400, validation))).toMatchObject({ kind: "invalid", vendorCode: "missing_required_field" });
   });
 
   it("a known code refines the status (403 insufficient_permissions → auth, 404 profile_not_found → not_found)", () => {

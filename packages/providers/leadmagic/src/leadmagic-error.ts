@@ -67,7 +67,7 @@ export function mapLeadMagicError(context: HttpErrorContext): ProviderError {
     message: `${context.method} ${context.path} failed with ${context.status}${code ? ` ${code}` : ""}${vendorMessage ? `: ${vendorMessage}` : ""}${requestId ? ` (request ${requestId})` : ""}`,
     status: context.status,
     rawBody: context.rawBody,
-    ...(code ? { code } : {}),
+    ...(code ? { vendorCode: code } : {}),
     ...(vendorMessage ? { vendorMessage } : {}),
     ...(kind === "rate_limited" && retryAfterMs !== undefined ? { retryAfterMs } : {}),
   });

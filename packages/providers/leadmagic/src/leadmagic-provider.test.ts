@@ -172,13 +172,13 @@ describe("configuration", () => {
 
 describe("faults", () => {
   const cases: [LeadMagicFault, ProviderErrorKind, Partial<ProviderError>][] = [
-    ["unauthorized", "auth", { status: 401, code: "invalid_api_key" }],
-    ["out_of_credits", "credits", { status: 402, code: "insufficient_credits" }],
-    ["invalid", "invalid", { status: 400, code: "validation_error" }],
+    ["unauthorized", "auth", { status: 401, vendorCode: "invalid_api_key" }],
+    ["out_of_credits", "credits", { status: 402, vendorCode: "insufficient_credits" }],
+    ["invalid", "invalid", { status: 400, vendorCode: "validation_error" }],
     ["unprocessable", "invalid", { status: 422 }],
-    ["rate_limited", "rate_limited", { status: 429, code: "rate_limit_exceeded", retryAfterMs: undefined }],
+    ["rate_limited", "rate_limited", { status: 429, vendorCode: "rate_limit_exceeded", retryAfterMs: undefined }],
     ["rate_limited_retry_after", "rate_limited", { status: 429, retryAfterMs: 7_000 }],
-    ["server_error", "transient", { status: 503, code: "service_unavailable" }],
+    ["server_error", "transient", { status: 503, vendorCode: "service_unavailable" }],
     ["malformed_json", "transient", { reason: "malformed_response" }],
     ["timeout", "transient", { reason: "timeout" }],
     ["response_lost", "transient", { reason: "network_error" }],
@@ -205,7 +205,7 @@ describe("faults", () => {
     const { lm } = create();
     mock.setCredits(0);
     const error = await caught(lm.findEmail({ firstName: "Jane", lastName: "Doe", domain: "northwind-analytics.com" }));
-    expect(error).toMatchObject({ kind: "credits", code: "insufficient_credits", retryable: false });
+    expect(error).toMatchObject({ kind: "credits", vendorCode: "insufficient_credits", retryable: false });
     expect(error.rawBody).toContain("credits_available");
   });
 

@@ -14,7 +14,7 @@ describe("mapSumbleError", () => {
   });
 
   it("422 with a FastAPI detail list → invalid, with location and message", () => {
-    expect(mapSumbleError(ctx(422, validation))).toMatchObject({ kind: "invalid", code: "missing", vendorMessage: "select: Field required" });
+    expect(mapSumbleError(ctx(422, validation))).toMatchObject({ kind: "invalid", vendorCode: "missing", vendorMessage: "select: Field required" });
   });
 
   it("other statuses", () => {

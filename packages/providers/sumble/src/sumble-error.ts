@@ -28,7 +28,7 @@ export function mapSumbleError(context: HttpErrorContext): ProviderError {
     message: `${context.method} ${context.path} failed with ${context.status}${vendorMessage ? `: ${vendorMessage}` : ""}`,
     status: context.status,
     rawBody: context.rawBody,
-    ...(code ? { code } : {}),
+    ...(code ? { vendorCode: code } : {}),
     ...(vendorMessage ? { vendorMessage } : {}),
     ...(context.retryAfterMs !== undefined ? { retryAfterMs: context.retryAfterMs } : {}),
   });

@@ -12,7 +12,7 @@ function ctx(status: number, body: unknown, headers: Record<string, string> = {}
 describe("mapTheirStackError", () => {
   it("401 → auth with the vendor's code, description and request id", () => {
     const e = mapTheirStackError(ctx(401, unauthorized));
-    expect(e).toMatchObject({ kind: "auth", code: "E-002", status: 401 });
+    expect(e).toMatchObject({ kind: "auth", vendorCode: "E-002", status: 401 });
     expect(e.vendorMessage).toContain("invalid or has been revoked");
     expect(e.message).toContain("req_01JH8ZK3Q2W9");
   });

@@ -43,7 +43,7 @@ export function mapTheirStackError(context: HttpErrorContext): ProviderError {
     message: `${context.method} ${context.path} failed with ${context.status}${vendorMessage ? `: ${vendorMessage}` : ""}${body?.request_id ? ` (request ${body.request_id})` : ""}`,
     status: context.status,
     rawBody: context.rawBody,
-    ...(code ? { code } : {}),
+    ...(code ? { vendorCode: code } : {}),
     ...(vendorMessage ? { vendorMessage } : {}),
     ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
   });

@@ -64,7 +64,7 @@ export const mapUnipileError: ErrorMapper = (ctx) => {
     message: `${ctx.method} ${ctx.path} failed with ${ctx.status}${type ? ` ${type}` : ""}${vendorMessage ? `: ${vendorMessage}` : ""}`,
     status: ctx.status,
     rawBody: ctx.rawBody,
-    ...(type ? { code: type, reason: type.replace(/^errors\//, "") } : { reason: `http_${ctx.status}` }),
+    ...(type ? { vendorCode: type, reason: type.replace(/^errors\//, "") } : { reason: `http_${ctx.status}` }),
     ...(vendorMessage ? { vendorMessage } : {}),
     ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
   });

@@ -86,7 +86,7 @@ describe("mapUnipileError", () => {
   });
 
   it("keeps LinkedIn refusals precise", () => {
-    expect(mapUnipileError(ctx(422, fixture("error-already-invited")))).toMatchObject({ kind: "invalid", code: "errors/already_invited_recently", reason: "already_invited_recently", status: 422 });
+    expect(mapUnipileError(ctx(422, fixture("error-already-invited")))).toMatchObject({ kind: "invalid", vendorCode: "errors/already_invited_recently", reason: "already_invited_recently", status: 422 });
     expect(mapUnipileError(ctx(422, fixture("error-no-connection")))).toMatchObject({ kind: "invalid", reason: "no_connection_with_recipient" });
     expect(mapUnipileError(ctx(422, { status: 422, type: "errors/cannot_invite_attendee", title: "x" }))).toMatchObject({ kind: "invalid", reason: "cannot_invite_attendee" });
     expect(mapUnipileError(ctx(400, { status: 400, type: "errors/too_many_characters", title: "x" }))).toMatchObject({ kind: "invalid", reason: "too_many_characters" });

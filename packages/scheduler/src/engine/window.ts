@@ -15,6 +15,8 @@
  * midnight". Only `Intl.DateTimeFormat` is used; no date library.
  */
 
+import { OfferlabError, type OfferlabErrorOptions } from "@offerlab/core";
+
 /** A campaign's send window. Times are `HH:MM` or `HH:MM:SS`; days are ISO (1 = Monday … 7 = Sunday). */
 export interface SendWindow {
   start: string;
@@ -34,8 +36,16 @@ const MAX_NEGATIVE_OFFSET = 12 * HOUR;
 const MAX_SCAN_DAYS = 800;
 
 /** The error thrown for an invalid window. */
-export class SendWindowError extends Error {
+export class SendWindowError extends OfferlabError {
   override name = "SendWindowError";
+  constructor(message: string, options?: OfferlabErrorOptions) {
+    super("send_window_invalid", message, options);
+  }
+
+  /** True for a SendWindowError of any copy of this package. */
+  static override isInstance(error: unknown): error is SendWindowError {
+    return OfferlabError.isNamed(error, "SendWindowError");
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -197,7 +197,7 @@ export function classifyError(error: unknown, o: Pick<Resolved, "defaultCooldown
   if (!ProviderError.isInstance(error)) {
     return { kind: "unknown", reason: error instanceof Error ? error.message : String(error) };
   }
-  const reason = error.reason ?? error.code ?? error.kind;
+  const reason = error.reason ?? error.vendorCode ?? error.kind;
   switch (error.kind) {
     case "rate_limited":
       return { kind: "refused", reason, errorKind: error.kind, message: error.message, cooldownMs: error.retryAfterMs ?? o.defaultCooldownMs };

@@ -49,6 +49,7 @@ export interface SendPathOptions {
 /**
  * Thrown by a test's `crashAt` hook to simulate a runner dying at that point: nothing after it
  * runs, no catch block handles it, no cleanup happens — exactly what SIGKILL leaves behind.
+ * A test device, never met by a person: no OfferlabError, no code.
  */
 export class RunnerCrash extends Error {
   constructor(readonly point: CrashPoint) {
