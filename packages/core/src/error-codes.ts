@@ -49,6 +49,13 @@ export const errorCodes = {
   generation_auth: "The language model provider rejected the API key.",
   generation_api: "The language model call failed (provider or network error).",
 
+  // Operations (what a person asked for cannot be done as things stand)
+  campaign_closed: "The campaign is completed or cancelled: nothing can join or restart it.",
+  campaign_not_paused: "Only a paused campaign can be resumed.",
+  campaign_schedule_invalid: "The campaign's scheduling_config does not parse: recreate the campaign.",
+  nothing_to_approve: "The offer has no draft template to approve.",
+  provider_failed: "A provider call the operation needed failed; nothing was changed.",
+
   // Anything else
   internal: "An unexpected error (a bug, or a dependency such as the database going away).",
 } as const satisfies Record<string, string>;
@@ -107,6 +114,11 @@ export const exitCodeByErrorCode: Readonly<Record<ErrorCode, ErrorExitCode>> = {
   generation_rate_limited: failure,
   generation_auth: failure,
   generation_api: failure,
+  campaign_closed: usage,
+  campaign_not_paused: usage,
+  campaign_schedule_invalid: usage,
+  nothing_to_approve: usage,
+  provider_failed: failure,
   internal: failure,
 };
 
@@ -145,6 +157,11 @@ export const httpStatusByErrorCode: Readonly<Record<ErrorCode, number>> = {
   generation_rate_limited: 429,
   generation_auth: 502,
   generation_api: 502,
+  campaign_closed: 409,
+  campaign_not_paused: 409,
+  campaign_schedule_invalid: 422,
+  nothing_to_approve: 409,
+  provider_failed: 502,
   internal: 500,
 };
 

@@ -2,7 +2,8 @@ import { offers } from "@offerlab/db";
 import { describe, expect, it } from "vitest";
 import { baseOffer, testEngines, useTestDb } from "./__tests__/world.js";
 import { inTransaction, nowOf } from "./context.js";
-import { isRequestError, OPERATION_ERROR_CODES, OperationError, type OperationErrorCode } from "./errors.js";
+import { exitCodeOf, httpStatusOf, OfferlabError } from "@offerlab/core";
+import { OPERATION_ERROR_CODES, OperationError, operationErrorCodes } from "./errors.js";
 
 describe("nowOf and OperationError", () => {
   it("reads the context's clock, else the wall clock", () => {
@@ -11,15 +12,18 @@ describe("nowOf and OperationError", () => {
     expect(Math.abs(nowOf({}).getTime() - Date.now())).toBeLessThan(1000);
   });
 
-  it("is recognised by its marker (two copies of the package), carries its code, and every code maps to request or failure", () => {
+  it("is recognised by its marker (two copies of the package), carries its code, and every code maps through core's tables", () => {
     const e = new OperationError("campaign_closed", "campaign x is cancelled");
     expect(OperationError.isInstance(e)).toBe(true);
     const copy = Object.assign(new Error("m"), { name: "OperationError", [Symbol.for("offerlab.error")]: true });
     expect(OperationError.isInstance(copy)).toBe(true);
     expect(OperationError.isInstance(new Error("m"))).toBe(false);
     expect(e.code).toBe("campaign_closed");
-    const table = Object.fromEntries(Object.keys(OPERATION_ERROR_CODES).map((c) => [c, isRequestError(c as OperationErrorCode)]));
-    expect(table).toEqual({ campaign_closed: true, campaign_not_paused: true, campaign_schedule_invalid: true, nothing_to_approve: true, provider_failed: false });
+    expect(OfferlabError.isInstance(e)).toBe(true);
+    const table = Object.fromEntries(operationErrorCodes.map((c) => [c, [exitCodeOf(new OperationError(c, "m")), httpStatusOf(new OperationError(c, "m"))]]));
+    expect(table).toEqual({ campaign_closed: [2, 409], campaign_not_paused: [2, 409], campaign_schedule_invalid: [2, 422], nothing_to_approve: [2, 409], provider_failed: [1, 502] });
+    expect(Object.keys(OPERATION_ERROR_CODES)).toEqual([...operationErrorCodes]);
+    expect(OPERATION_ERROR_CODES.campaign_not_paused).toBe("Only a paused campaign can be resumed.");
   });
 });
 

@@ -1,60 +1,32 @@
 /**
  * The errors operations add to the ones of the packages below them (core's `ValidationError` for
  * input, db's `NotFoundError` for a reference that names nothing, copy's `GenerationError` for a
- * model that failed). Each carries a string `code` from the catalogue below and, like every
- * offerlab error, the `Symbol.for('offerlab.error')` marker, so `isInstance` survives two copies of
- * the package in one install.
+ * model that failed). An `OperationError` is an `OfferlabError` whose code is one of the
+ * catalogue's operation codes (`@offerlab/core`'s `errorCodes`), so every app turns it into an
+ * exit code or an HTTP status through core's one table, like any other offerlab error.
  */
+import { errorCodes, OfferlabError, type OfferlabErrorOptions } from "@offerlab/core";
 
-const OFFERLAB_ERROR = Symbol.for("offerlab.error");
+/** The catalogue codes an `OperationError` can carry. */
+export const operationErrorCodes = ["campaign_closed", "campaign_not_paused", "campaign_schedule_invalid", "nothing_to_approve", "provider_failed"] as const;
 
-/** Every code an `OperationError` can carry, with what it means. */
-export const OPERATION_ERROR_CODES = {
-  campaign_closed: "the campaign is completed or cancelled: nothing can join or restart it",
-  campaign_not_paused: "only a paused campaign can be resumed",
-  campaign_schedule_invalid: "the campaign's scheduling_config does not parse: recreate the campaign",
-  nothing_to_approve: "the offer has no draft template to approve",
-  provider_failed: "a provider call the operation needs failed; nothing was changed",
-} as const;
+export type OperationErrorCode = (typeof operationErrorCodes)[number];
 
-export type OperationErrorCode = keyof typeof OPERATION_ERROR_CODES;
+/** Each operation code with its sentence, from the catalogue. */
+export const OPERATION_ERROR_CODES: Readonly<Record<OperationErrorCode, string>> = Object.fromEntries(
+  operationErrorCodes.map((code) => [code, errorCodes[code]]),
+) as Record<OperationErrorCode, string>;
 
 /** A request the operation refused or could not carry out; nothing was written. */
-export class OperationError extends Error {
-  readonly [OFFERLAB_ERROR] = true;
-  override readonly name = "OperationError";
+export class OperationError extends OfferlabError {
+  declare readonly code: OperationErrorCode;
 
-  constructor(
-    readonly code: OperationErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
+  constructor(code: OperationErrorCode, message: string, options?: OfferlabErrorOptions) {
+    super(code, message, options);
+    this.name = "OperationError";
   }
 
-  static isInstance(error: unknown): error is OperationError {
-    return typeof error === "object" && error !== null && (error as Record<symbol, unknown>)[OFFERLAB_ERROR] === true && (error as { name?: string }).name === "OperationError";
+  static override isInstance(error: unknown): error is OperationError {
+    return OfferlabError.isNamed(error, "OperationError");
   }
-}
-
-/**
- * Whether the error is the caller's to fix (bad request: exit 2, HTTP 4xx) rather than a failure
- * while working (exit 1, HTTP 5xx). One table, so every app maps a code the same way.
- */
-export function isRequestError(code: OperationErrorCode): boolean {
-  switch (code) {
-    case "campaign_closed":
-    case "campaign_not_paused":
-    case "campaign_schedule_invalid":
-    case "nothing_to_approve":
-      return true;
-    case "provider_failed":
-      return false;
-    default:
-      return assertNever(code);
-  }
-}
-
-function assertNever(value: never): never {
-  throw new Error(`unhandled operation error code: ${String(value)}`);
 }

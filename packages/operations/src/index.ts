@@ -8,7 +8,7 @@
  */
 export { inTransaction, nowOf } from "./context.js";
 export type { OperationContext } from "./context.js";
-export { isRequestError, OPERATION_ERROR_CODES, OperationError } from "./errors.js";
+export { OPERATION_ERROR_CODES, OperationError, operationErrorCodes } from "./errors.js";
 export type { OperationErrorCode } from "./errors.js";
 
 export { checkCreateOffer, createOffer } from "./offers/create-offer.js";

@@ -7,7 +7,7 @@ import type { Command } from "commander";
 import { CliError, EXIT, json, table, type Io } from "../output.js";
 import { canSendText, heldBackText } from "./capacity-text.js";
 import { addSandboxOptions, createCliProviders } from "../providers.js";
-import { cliErrorOf, enumFlag, examples, fields, intFlag, when, withDb, withOperation } from "./product-helpers.js";
+import { enumFlag, examples, fields, intFlag, when, withDb, withOperation } from "./product-helpers.js";
 
 const LIMIT_FLAGS = [
   ["connections", "daily_limit_connections", "LinkedIn invitations a day"],
@@ -288,14 +288,10 @@ ${examples(["offerlab accounts sync --dry-run", "offerlab accounts sync", "offer
         sandbox = providers.sandbox;
         // A sandbox run happens at its simulated time (--start): warming starts then.
         const at = providers.world?.clock.now();
-        try {
-          return await syncAccounts(
-            { db, directory: providers.get("unipile"), ...(at ? { now: () => at } : {}) },
-            { dryRun: o.dryRun === true, warmNew: o.warm !== false, ...(o.owner ? { owner: o.owner } : {}) },
-          );
-        } catch (error) {
-          throw cliErrorOf(error);
-        }
+        return await syncAccounts(
+          { db, directory: providers.get("unipile"), ...(at ? { now: () => at } : {}) },
+          { dryRun: o.dryRun === true, warmNew: o.warm !== false, ...(o.owner ? { owner: o.owner } : {}) },
+        );
       });
       if (o.json) {
         io.stdout(json({ sandbox, dryRun: o.dryRun === true, changes }));

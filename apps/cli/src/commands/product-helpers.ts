@@ -6,7 +6,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Db } from "@offerlab/db";
-import { isRequestError, OperationError, type OperationContext } from "@offerlab/operations";
+import type { OperationContext } from "@offerlab/operations";
 import YAML from "yaml";
 import { openDatabase } from "../database.js";
 import { CliError, EXIT, type Io } from "../output.js";
@@ -22,24 +22,11 @@ export async function withDb<T>(io: Io, fn: (db: Db) => Promise<T>): Promise<T> 
 }
 
 /**
- * An operation's typed error as the CLI says it: `offerlab: <message>`, exit 2 when the request
- * was the user's to fix, 1 for a failure while working. Anything else passes through (the program
- * prints ValidationError and NotFoundError itself).
+ * Opens the database, runs one operation with it, and always closes it. Its typed errors pass
+ * through: `run()` prints every offerlab error as `offerlab: <message>` with its code's exit code.
  */
-export function cliErrorOf(error: unknown): unknown {
-  if (OperationError.isInstance(error)) return new CliError(error.message, isRequestError(error.code) ? EXIT.usage : EXIT.failure);
-  return error;
-}
-
-/** Opens the database, runs one operation with it, and always closes it; its errors become exit codes. */
 export function withOperation<T>(io: Io, run: (ctx: OperationContext) => Promise<T>): Promise<T> {
-  return withDb(io, async (db) => {
-    try {
-      return await run({ db });
-    } catch (error) {
-      throw cliErrorOf(error);
-    }
-  });
+  return withDb(io, (db) => run({ db }));
 }
 
 /** A whole number flag within [min, max], or undefined when absent; exit 2 naming the flag otherwise. */
