@@ -27,7 +27,9 @@ for (const dir of dirs) {
         // Tests may use a vendor's adapter and MSW fake (see isTestFile in the lint rule).
         if (field === "devDependencies" && target === "provider" && from !== "provider") continue;
         if (from && target && !(allowedImports[from].includes(target) || (from === target && from !== "provider"))) {
-          problems.push(`${dir}: ${field} lists ${dep} (${target}), which ${from} may not depend on (docs/architecture.md, Import directions)`);
+          problems.push(
+            `${dir}: ${field} lists ${dep} (${target}), which ${from} may not depend on (docs/architecture.md, Import directions)`,
+          );
         }
         if (from === "provider" && target === "provider") problems.push(`${dir}: a provider may not depend on another provider (${dep})`);
       } else if (range !== "catalog:") {

@@ -57,7 +57,17 @@ export function relativeImports(text) {
 function resolve(from, spec, files) {
   const base = path.resolve(path.dirname(from), spec);
   const stem = base.replace(/\.(js|mjs|cjs|jsx)$/, "");
-  const candidates = [base, `${stem}.ts`, `${stem}.tsx`, `${stem}.mts`, `${stem}.cts`, `${stem}.js`, `${stem}.mjs`, path.join(base, "index.ts"), path.join(base, "index.js")];
+  const candidates = [
+    base,
+    `${stem}.ts`,
+    `${stem}.tsx`,
+    `${stem}.mts`,
+    `${stem}.cts`,
+    `${stem}.js`,
+    `${stem}.mjs`,
+    path.join(base, "index.ts"),
+    path.join(base, "index.js"),
+  ];
   return candidates.find((c) => files.has(c));
 }
 
@@ -136,7 +146,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const dirs = packageDirs();
   const cycles = dirs.flatMap((d) => cyclesIn(d));
   if (cycles.length) {
-    console.error(`Import cycles (each line is one set of modules that import each other, directly or through the others):\n${cycles.map((c) => "  - " + c.join(" <-> ")).join("\n")}`);
+    console.error(
+      `Import cycles (each line is one set of modules that import each other, directly or through the others):\n${cycles.map((c) => "  - " + c.join(" <-> ")).join("\n")}`,
+    );
     process.exit(1);
   }
   console.log(`no import cycles: ${dirs.length} packages`);

@@ -14,5 +14,7 @@ export default defineConfig({
   noExternal: [/^(?!@electric-sql\/pglite|pg$|pg\/|kysely|zod|commander|yaml|csv-parse|csv-stringify)/],
   external: ["@electric-sql/pglite", "pg", "kysely", "zod", "commander", "yaml", "csv-parse", "csv-stringify"],
   // Bundled CommonJS dependencies call require() for Node's built-ins; ESM has none, so give them one.
-  banner: { js: 'import { createRequire as __offerlabCreateRequire } from "node:module"; const require = __offerlabCreateRequire(import.meta.url);' },
+  banner: {
+    js: 'import { createRequire as __offerlabCreateRequire } from "node:module"; const require = __offerlabCreateRequire(import.meta.url);',
+  },
 });

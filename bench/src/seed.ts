@@ -14,7 +14,13 @@ export interface Base {
 }
 
 export async function seedBase(db: Db, nAccounts: number): Promise<Base> {
-  const offer = await offers.create(db, { name: "Bench", type: "product", ownership: "internal", description: "benchmark", status: "active" });
+  const offer = await offers.create(db, {
+    name: "Bench",
+    type: "product",
+    ownership: "internal",
+    description: "benchmark",
+    status: "active",
+  });
   const company = (await companies.upsert(db, { offer_id: offer.id, name: "Acme", domain: "acme.example", source_tool: "manual" })).company;
   const accountIds: string[] = [];
   for (let i = 0; i < nAccounts; i++) {
@@ -44,7 +50,9 @@ export async function seedBase(db: Db, nAccounts: number): Promise<Base> {
 
 /** Empties what a send-path round writes, keeping offer, company, accounts and campaign. */
 export async function resetQueue(db: Db): Promise<void> {
-  await sql`TRUNCATE send_attempts, message_events, outreach_history, account_activity, account_usage, messages, send_queue, campaign_contacts, contacts CASCADE`.execute(db);
+  await sql`TRUNCATE send_attempts, message_events, outreach_history, account_activity, account_usage, messages, send_queue, campaign_contacts, contacts CASCADE`.execute(
+    db,
+  );
   await sql`UPDATE accounts SET next_send_at = NULL, total_sent = 0, today_emails = 0`.execute(db);
 }
 

@@ -89,7 +89,21 @@ describe("offerlab CLI commands", () => {
 
   it("creates from flags, shows by slug and id, filters the list by status, all with --json", async () => {
     const created = await runCli(
-      ["offers", "create", "--name", "Fractional RevOps", "--type", "service", "--ownership", "client", "--client-name", "Acme", "--description", "RevOps for seed teams", "--json"],
+      [
+        "offers",
+        "create",
+        "--name",
+        "Fractional RevOps",
+        "--type",
+        "service",
+        "--ownership",
+        "client",
+        "--client-name",
+        "Acme",
+        "--description",
+        "RevOps for seed teams",
+        "--json",
+      ],
       env,
     );
     expect(created.code).toBe(0);
@@ -103,7 +117,23 @@ describe("offerlab CLI commands", () => {
 
     const drafts = await runCli(["offers", "list", "--status", "draft", "--json"], env);
     expect(JSON.parse(drafts.stdout).map((o: { slug: string }) => o.slug)).toContain("fractional-revops");
-    const again = await runCli(["offers", "create", "--name", "Fractional RevOps", "--type", "service", "--ownership", "internal", "--description", "x", "--if-not-exists", "--json"], env);
+    const again = await runCli(
+      [
+        "offers",
+        "create",
+        "--name",
+        "Fractional RevOps",
+        "--type",
+        "service",
+        "--ownership",
+        "internal",
+        "--description",
+        "x",
+        "--if-not-exists",
+        "--json",
+      ],
+      env,
+    );
     expect(again.code).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ id: offer.id, ownership: "client" });
     const killed = await runCli(["offers", "list", "--status", "killed", "--json"], env);
@@ -120,17 +150,26 @@ describe("offerlab CLI commands", () => {
     expect(missing.stderr).toMatch(/--file: cannot read/);
 
     const dir = tempDir();
-    fs.writeFileSync(path.join(dir, "bad.json"), '{"name": "Broken", "type": "product", "ownership": "client", "description": "x", "colour": 1}');
+    fs.writeFileSync(
+      path.join(dir, "bad.json"),
+      '{"name": "Broken", "type": "product", "ownership": "client", "description": "x", "colour": 1}',
+    );
     const bad = await runCli(["offers", "create", "--file", path.join(dir, "bad.json")], env);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/colour/);
-    fs.writeFileSync(path.join(dir, "client.json"), '{"name": "Client Offer", "type": "product", "ownership": "client", "description": "x"}');
+    fs.writeFileSync(
+      path.join(dir, "client.json"),
+      '{"name": "Client Offer", "type": "product", "ownership": "client", "description": "x"}',
+    );
     const noClient = await runCli(["offers", "create", "--file", path.join(dir, "client.json")], env);
     expect(noClient.code).toBe(2);
     expect(noClient.stderr).toMatch(/client_name: is required when ownership is "client"/);
 
     const before = JSON.parse((await runCli(["offers", "list", "--json"], env)).stdout).length;
-    const dup = await runCli(["offers", "create", "--name", "Fractional RevOps", "--type", "service", "--ownership", "internal", "--description", "again"], env);
+    const dup = await runCli(
+      ["offers", "create", "--name", "Fractional RevOps", "--type", "service", "--ownership", "internal", "--description", "again"],
+      env,
+    );
     expect(dup.code).toBe(2);
     expect(dup.stderr).toMatch(/slug: "fractional-revops" is already used/);
     expect(JSON.parse((await runCli(["offers", "list", "--json"], env)).stdout).length).toBe(before);
@@ -142,19 +181,27 @@ describe("offerlab CLI commands", () => {
 
   it("offers create and edit refuse text over its field's size: exit 2 naming the field and the limit, nothing written", async () => {
     const dir = tempDir();
-    fs.writeFileSync(path.join(dir, "big-name.json"), JSON.stringify({ name: "n".repeat(300 * 1024), type: "product", ownership: "internal", description: "x" }));
+    fs.writeFileSync(
+      path.join(dir, "big-name.json"),
+      JSON.stringify({ name: "n".repeat(300 * 1024), type: "product", ownership: "internal", description: "x" }),
+    );
     const before = JSON.parse((await runCli(["offers", "list", "--json"], env)).stdout).length;
     const created = await runCli(["offers", "create", "--file", path.join(dir, "big-name.json")], env);
     expect(created.code).toBe(2);
     expect(created.stderr).toBe("offerlab: invalid offer; nothing was written:\n  - name: must be at most 200 characters (got 307200)\n");
     expect(JSON.parse((await runCli(["offers", "list", "--json"], env)).stdout).length).toBe(before);
 
-    const target = await runCli(["offers", "create", "--name", "Sized", "--type", "product", "--ownership", "internal", "--description", "Short.", "--json"], env);
+    const target = await runCli(
+      ["offers", "create", "--name", "Sized", "--type", "product", "--ownership", "internal", "--description", "Short.", "--json"],
+      env,
+    );
     expect(target.code).toBe(0);
     fs.writeFileSync(path.join(dir, "big-description.yaml"), `description: ${"d".repeat(5 * 1024 * 1024)}\n`);
     const edited = await runCli(["offers", "edit", "sized", "--file", path.join(dir, "big-description.yaml")], env);
     expect(edited.code).toBe(2);
-    expect(edited.stderr).toBe("offerlab: invalid offer; nothing was written:\n  - description: must be at most 10000 characters (got 5242880)\n");
+    expect(edited.stderr).toBe(
+      "offerlab: invalid offer; nothing was written:\n  - description: must be at most 10000 characters (got 5242880)\n",
+    );
     expect(JSON.parse((await runCli(["offers", "show", "sized", "--json"], env)).stdout)).toMatchObject({ description: "Short." });
   });
 
@@ -168,7 +215,11 @@ describe("offerlab CLI commands", () => {
       // The runner and the webhook server open the database themselves: the same one line, no stack.
       const line = res.stderr;
       expect(line).toMatch(/^offerlab: PostgreSQL at \S+ has \d+ pending migration\(s\): run `offerlab db migrate` first\n$/);
-      for (const args of [["cron", "once"], ["cron", "daemon"], ["webhooks", "serve"]]) {
+      for (const args of [
+        ["cron", "once"],
+        ["cron", "daemon"],
+        ["webhooks", "serve"],
+      ]) {
         const other = await runCli(args, { DATABASE_URL: t.url, OFFERLAB_WEBHOOK_SECRET: "s".repeat(40) });
         expect(other.stderr, args.join(" ")).toBe(line);
         expect(other.code, args.join(" ")).toBe(1);

@@ -102,7 +102,9 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
       return EXIT.usage;
     }
     if (ValidationError.isInstance(error)) {
-      io.stderr(`offerlab: invalid ${error.subject}; nothing was written:\n${error.issues.map((i) => `  - ${i.field}: ${i.message}`).join("\n")}\n`);
+      io.stderr(
+        `offerlab: invalid ${error.subject}; nothing was written:\n${error.issues.map((i) => `  - ${i.field}: ${i.message}`).join("\n")}\n`,
+      );
       return exitCodeOf(error);
     }
     // The CLI's own errors, a reference that names no row (or several), a database that cannot be

@@ -37,9 +37,18 @@ describe("offerlab cron", () => {
     const res = await cli(["cron", "once"], { OFFERLAB_DATA_DIR: dataDir() });
     expect(res.stderr).toBe("");
     expect(res.code).toBe(0);
-    const lines = res.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = res.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines[0]!.msg).toMatch(/Unipile is not configured \(UNIPILE_API_KEY, UNIPILE_DSN \(or UNIPILE_BASE_URL\)\)/);
-    expect(lines.at(-1)).toMatchObject({ msg: "tick", app: "cron", claimed: 0, errors: 0, jobs: { send: { skipped: expect.stringMatching(/UNIPILE_API_KEY/) }, plan: { planned: 0 } } });
+    expect(lines.at(-1)).toMatchObject({
+      msg: "tick",
+      app: "cron",
+      claimed: 0,
+      errors: 0,
+      jobs: { send: { skipped: expect.stringMatching(/UNIPILE_API_KEY/) }, plan: { planned: 0 } },
+    });
   });
 
   it("`cron once --sandbox --pretty` runs against the simulated world and prints for humans", async () => {
@@ -54,7 +63,9 @@ describe("offerlab cron", () => {
     const untouched = dataDir();
     const bad = await cli(["cron", "once", "--sandbox", "--start", "soon"], { OFFERLAB_DATA_DIR: untouched });
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toBe('offerlab: --start: a date (YYYY-MM-DD, 08:00 UTC that day), an ISO 8601 time with its offset (2026-03-02T14:30:00Z) or "today" (got "soon")\n');
+    expect(bad.stderr).toBe(
+      'offerlab: --start: a date (YYYY-MM-DD, 08:00 UTC that day), an ISO 8601 time with its offset (2026-03-02T14:30:00Z) or "today" (got "soon")\n',
+    );
     const twice = await cli(["accounts", "sync", "--sandbox", "--seed", "a", "--sandbox-seed", "b"], { OFFERLAB_DATA_DIR: untouched });
     expect(twice.code).toBe(2);
     expect(twice.stderr).toBe("offerlab: --seed: give it once (--sandbox-seed is its older name)\n");
@@ -63,8 +74,12 @@ describe("offerlab cron", () => {
     // Accounts synced on 4 May (simulated), warming from then; a tick on 20 May is in week 3 of
     // the ramp, whatever the day the test runs on.
     const sandboxDir = dataDir();
-    expect((await cli(["accounts", "sync", "--sandbox", "--seed", "ramp", "--start", "2026-05-04"], { OFFERLAB_DATA_DIR: sandboxDir })).code).toBe(0);
-    expect((await cli(["cron", "once", "--sandbox", "--seed", "ramp", "--start", "2026-05-20"], { OFFERLAB_DATA_DIR: sandboxDir })).code).toBe(0);
+    expect(
+      (await cli(["accounts", "sync", "--sandbox", "--seed", "ramp", "--start", "2026-05-04"], { OFFERLAB_DATA_DIR: sandboxDir })).code,
+    ).toBe(0);
+    expect(
+      (await cli(["cron", "once", "--sandbox", "--seed", "ramp", "--start", "2026-05-20"], { OFFERLAB_DATA_DIR: sandboxDir })).code,
+    ).toBe(0);
     const db = createDb({ dataDir: sandboxDir, env: {} });
     try {
       const rows = await db.selectFrom("accounts").select(["warming_started_at", "warming_week"]).execute();
@@ -78,7 +93,11 @@ describe("offerlab cron", () => {
   it("a live `cron once` refuses the sandbox's database, and a sandbox one refuses a live database, before any job runs", async () => {
     const sandboxDir = dataDir();
     expect((await cli(["cron", "once", "--sandbox"], { OFFERLAB_DATA_DIR: sandboxDir })).code).toBe(0);
-    const live = await cli(["cron", "once"], { OFFERLAB_DATA_DIR: sandboxDir, UNIPILE_API_KEY: "real-looking-key", UNIPILE_DSN: "api1.unipile.com:13111" });
+    const live = await cli(["cron", "once"], {
+      OFFERLAB_DATA_DIR: sandboxDir,
+      UNIPILE_API_KEY: "real-looking-key",
+      UNIPILE_DSN: "api1.unipile.com:13111",
+    });
     expect(live.code).toBe(2);
     expect(live.stdout).not.toMatch(/"msg":"tick"/);
     expect(live.stderr).toBe(
@@ -90,7 +109,9 @@ describe("offerlab cron", () => {
     expect((await cli(["cron", "once"], { OFFERLAB_DATA_DIR: liveDir })).code).toBe(0);
     const sandbox = await cli(["cron", "once", "--sandbox"], { OFFERLAB_DATA_DIR: liveDir });
     expect(sandbox.code).toBe(2);
-    expect(sandbox.stderr).toMatch(/holds live data: the sandbox never writes into it\.\n {2}- sandbox runs use their own embedded database \(\.\/\.offerlab-sandbox\) when OFFERLAB_DATA_DIR is not set/);
+    expect(sandbox.stderr).toMatch(
+      /holds live data: the sandbox never writes into it\.\n {2}- sandbox runs use their own embedded database \(\.\/\.offerlab-sandbox\) when OFFERLAB_DATA_DIR is not set/,
+    );
   });
 
   it("`cron daemon` names a wrong schedule and exits 2", async () => {
@@ -106,8 +127,16 @@ describe("offerlab cron", () => {
 describe("offerlab serve", () => {
   it("runs the runner and the webhook server in one process that owns the embedded database; a second process is told who holds it", async () => {
     const dir = dataDir();
-    const env = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", OFFERLAB_DATA_DIR: dir, OFFERLAB_WEBHOOK_SECRET: "s".repeat(40) };
-    const serve = spawn(process.execPath, [...cliEntry(), "serve", "--port", "0", "--schedule", "*/2 * * * * *"], { env, stdio: ["ignore", "pipe", "pipe"] });
+    const env = {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "",
+      OFFERLAB_DATA_DIR: dir,
+      OFFERLAB_WEBHOOK_SECRET: "s".repeat(40),
+    };
+    const serve = spawn(process.execPath, [...cliEntry(), "serve", "--port", "0", "--schedule", "*/2 * * * * *"], {
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     serve.stdout.on("data", (d: Buffer) => (out += d.toString()));
     serve.stderr.on("data", (d: Buffer) => (out += d.toString()));
@@ -128,7 +157,9 @@ describe("offerlab serve", () => {
       await expect.poll(() => out, { timeout: 20_000 }).toMatch(/"msg":"tick"/);
       const second = spawnSync(process.execPath, [...cliEntry(), "cron", "once"], { env, encoding: "utf8", timeout: 60_000 });
       expect(second.status).toBe(1);
-      expect(second.stderr).toContain(`the embedded database at ${dir} can only be used by one process at a time, and it is in use by another process: pid ${serve.pid}, \`offerlab serve`);
+      expect(second.stderr).toContain(
+        `the embedded database at ${dir} can only be used by one process at a time, and it is in use by another process: pid ${serve.pid}, \`offerlab serve`,
+      );
       expect(second.stderr).toContain("`offerlab serve` runs the cron daemon and the webhook server in one process");
     } finally {
       serve.kill("SIGTERM");
@@ -161,9 +192,18 @@ describe("offerlab webhooks", () => {
     expect(res.stdout).toMatch(/ {2}messaging {7}\S+\n {2}users/);
     expect(res.stdout).toMatch(/\n {2}OFFERLAB_WEBHOOK_SECRET=[0-9a-f]{64}\n/);
 
-    const reused = await cli(["webhooks", "register", "--sandbox", "--url", "https://hooks.example.com/webhooks/unipile", "--secret-from-env", "--json"], { OFFERLAB_WEBHOOK_SECRET: "r".repeat(40), OFFERLAB_WEBHOOK_SECRET_HEADER: "X-Hook-Key" });
+    const reused = await cli(
+      ["webhooks", "register", "--sandbox", "--url", "https://hooks.example.com/webhooks/unipile", "--secret-from-env", "--json"],
+      { OFFERLAB_WEBHOOK_SECRET: "r".repeat(40), OFFERLAB_WEBHOOK_SECRET_HEADER: "X-Hook-Key" },
+    );
     expect(reused.code).toBe(0);
-    expect(JSON.parse(reused.stdout)).toMatchObject({ generated: false, secret: "r".repeat(40), secretHeader: "x-hook-key", requestUrl: "https://hooks.example.com/webhooks/unipile", created: expect.arrayContaining([expect.objectContaining({ source: "account_status" })]) });
+    expect(JSON.parse(reused.stdout)).toMatchObject({
+      generated: false,
+      secret: "r".repeat(40),
+      secretHeader: "x-hook-key",
+      requestUrl: "https://hooks.example.com/webhooks/unipile",
+      created: expect.arrayContaining([expect.objectContaining({ source: "account_status" })]),
+    });
     const badUrl = await cli(["webhooks", "register", "--sandbox", "--url", "hooks.example.com"], {});
     expect(badUrl.code).toBe(2);
     expect(badUrl.stderr).toMatch(/--url must be an absolute URL/);
@@ -173,7 +213,10 @@ describe("offerlab webhooks", () => {
     const res = await cli(["webhooks", "register", "--url", "https://hooks.example.com"], {});
     expect(res.code).toBe(2);
     expect(res.stderr).toMatch(/UNIPILE_API_KEY/);
-    const bad = await cli(["webhooks", "register", "--url", "https://hooks.example.com", "--secret-from-env"], { UNIPILE_API_KEY: "k", UNIPILE_DSN: "api1.unipile.com:1" });
+    const bad = await cli(["webhooks", "register", "--url", "https://hooks.example.com", "--secret-from-env"], {
+      UNIPILE_API_KEY: "k",
+      UNIPILE_DSN: "api1.unipile.com:1",
+    });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--secret-from-env: OFFERLAB_WEBHOOK_SECRET must be set/);
   });

@@ -36,7 +36,8 @@ export function wayOut(io: Io, error: DataModeMismatchError): string {
  * their exit codes (1).
  */
 export function databaseError(io: Io, error: unknown): unknown {
-  if (DataModeMismatchError.isInstance(error)) return new OfferlabError(error.code, `${error.summary}\n${wayOut(io, error)}`, { cause: error });
+  if (DataModeMismatchError.isInstance(error))
+    return new OfferlabError(error.code, `${error.summary}\n${wayOut(io, error)}`, { cause: error });
   return error;
 }
 
@@ -57,7 +58,12 @@ export async function openDatabase(io: Io, options: { migrateEmbedded?: boolean;
   }
   let db: Db;
   try {
-    ({ db } = await open({ env: io.env, sandbox, checkMigrations: options.migrateEmbedded !== false, note: `offerlab ${sandbox ? "sandbox" : "live"} command` }));
+    ({ db } = await open({
+      env: io.env,
+      sandbox,
+      checkMigrations: options.migrateEmbedded !== false,
+      note: `offerlab ${sandbox ? "sandbox" : "live"} command`,
+    }));
   } catch (error) {
     // An offerlab error (pending migrations, the other world, a busy embedded database) says what
     // to do; anything else is named with the database it happened on.

@@ -29,9 +29,17 @@ const START = new Date("2026-03-02T08:00:00Z"); // a Monday
  * What a finished demo's database must satisfy, read from the database itself: DESIGN.md's
  * invariants and books equal to the messages that actually left.
  */
-async function expectInvariantsAndBooks(db: Kysely<Database>, campaignId: string, facts: { repliedContacts: number; sent: { total: number } }) {
+async function expectInvariantsAndBooks(
+  db: Kysely<Database>,
+  campaignId: string,
+  facts: { repliedContacts: number; sent: { total: number } },
+) {
   // Invariant 1: one sent attempt per queue row, one message per sent row.
-  const dup = await sql<{ n: number }>`SELECT count(*)::int AS n FROM (SELECT send_queue_id FROM send_attempts WHERE status = 'sent' GROUP BY 1 HAVING count(*) > 1) x`.execute(db);
+  const dup = await sql<{
+    n: number;
+  }>`SELECT count(*)::int AS n FROM (SELECT send_queue_id FROM send_attempts WHERE status = 'sent' GROUP BY 1 HAVING count(*) > 1) x`.execute(
+    db,
+  );
   expect(dup.rows[0]!.n).toBe(0);
   // Invariant 5: nothing went to a person of this campaign after their reply (a tick applies the
   // inbox before it sends, so even a reply that came between two ticks stops the next step).
@@ -41,10 +49,18 @@ async function expectInvariantsAndBooks(db: Kysely<Database>, campaignId: string
       ON r.campaign_contact_id = m.campaign_contact_id
     WHERE m.campaign_id = ${campaignId}::uuid AND m.sent_at > r.at`.execute(db);
   expect(afterReply.rows[0]!.n).toBe(0);
-  const replied = await sql<{ n: number }>`SELECT count(DISTINCT campaign_contact_id)::int AS n FROM messages WHERE replied_at IS NOT NULL AND campaign_id = ${campaignId}::uuid`.execute(db);
+  const replied = await sql<{
+    n: number;
+  }>`SELECT count(DISTINCT campaign_contact_id)::int AS n FROM messages WHERE replied_at IS NOT NULL AND campaign_id = ${campaignId}::uuid`.execute(
+    db,
+  );
   expect(replied.rows[0]!.n).toBe(facts.repliedContacts);
   // Metrics match the messages that left: sent + bounced = everything with a send time.
-  const books = await db.selectFrom("campaigns").select(["total_sent", "total_replied"]).where("id", "=", campaignId).executeTakeFirstOrThrow();
+  const books = await db
+    .selectFrom("campaigns")
+    .select(["total_sent", "total_replied"])
+    .where("id", "=", campaignId)
+    .executeTakeFirstOrThrow();
   const left = await sql<{ sent: number; bounced: number }>`
     SELECT count(*) FILTER (WHERE status <> 'bounced')::int AS sent, count(*) FILTER (WHERE status = 'bounced')::int AS bounced
     FROM messages WHERE campaign_id = ${campaignId}::uuid AND sent_at IS NOT NULL`.execute(db);
@@ -156,7 +172,9 @@ describe("offerlab demo as a user runs it", () => {
     for (const start of ["2026-02-30", "yesterday", "2026-03-02T09:00"]) {
       const res = spawn(["demo", "--start", start]);
       expect(res.code, start).toBe(2);
-      expect(res.stderr).toContain(`offerlab: --start: a date (YYYY-MM-DD, 08:00 UTC that day), an ISO 8601 time with its offset (2026-03-02T14:30:00Z) or "today" (got "${start}")`);
+      expect(res.stderr).toContain(
+        `offerlab: --start: a date (YYYY-MM-DD, 08:00 UTC that day), an ISO 8601 time with its offset (2026-03-02T14:30:00Z) or "today" (got "${start}")`,
+      );
     }
     const seed = spawn(["demo", "--seed", " "]);
     expect(seed.code).toBe(2);
@@ -177,7 +195,11 @@ describe("offerlab demo as a user runs it", () => {
     expect(first.stdout).toContain("- Seed offerlab-demo, simulated 2026-03-02 to 2026-03-09:");
 
     // A fresh folder, another day on the wall clock (400 days on, the database's clock too).
-    const second = spawn(["demo", "--weeks", "1"], { OFFERLAB_SANDBOX_JOURNAL: path.join(root, "second.jsonl") }, { cwd: folder("second"), nodeArgs: ["--import", anotherDay] });
+    const second = spawn(
+      ["demo", "--weeks", "1"],
+      { OFFERLAB_SANDBOX_JOURNAL: path.join(root, "second.jsonl") },
+      { cwd: folder("second"), nodeArgs: ["--import", anotherDay] },
+    );
     expect(second.code, second.stderr).toBe(0);
     expect(story(second.stdout)).toBe(story(first.stdout));
     const journals = [journal(path.join(root, "first.jsonl")), journal(path.join(root, "second.jsonl"))];
@@ -208,7 +230,12 @@ describe("offerlab demo as a user runs it", () => {
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toMatch(/SANDBOX/);
     const out = JSON.parse(again.stdout);
-    expect(out).toMatchObject({ sandbox: true, seed: "offerlab-demo-2", offer: { name: "AI Sales Coach (demo 2)" }, simulated: { from: "2026-03-02T08:00:00.000Z" } });
+    expect(out).toMatchObject({
+      sandbox: true,
+      seed: "offerlab-demo-2",
+      offer: { name: "AI Sales Coach (demo 2)" },
+      simulated: { from: "2026-03-02T08:00:00.000Z" },
+    });
     expect(out.facts.checks.every((c: { ok: boolean }) => c.ok)).toBe(true);
     expect(out.facts.sent.total).toBeGreaterThan(0);
     expect(journal(path.join(root, "again.jsonl"))).not.toBe(journal(path.join(root, "first.jsonl")));

@@ -7,7 +7,16 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { GenerationError, generationErrorCodes, type GenerationErrorKind } from "@offerlab/copy";
-import { errorCodeOf, errorCodes, exitCodeOf, httpStatusOf, isErrorCode, OFFERLAB_ERROR, OfferlabError, ValidationError } from "@offerlab/core";
+import {
+  errorCodeOf,
+  errorCodes,
+  exitCodeOf,
+  httpStatusOf,
+  isErrorCode,
+  OFFERLAB_ERROR,
+  OfferlabError,
+  ValidationError,
+} from "@offerlab/core";
 import { CronConfigError } from "@offerlab/cron";
 import { DataModeMismatchError, EmbeddedDatabaseBusyError, NotFoundError, PendingMigrationsError } from "@offerlab/db";
 import { ImportRejectedError, PipelineInputError, PipelineRunFailed, type ImportSummary } from "@offerlab/pipeline";
@@ -40,7 +49,10 @@ const everyError: [OfferlabError, number][] = [
   [new CliError("bad flag", EXIT.usage), 2],
   [new CliError("it broke"), 1],
   ...providerErrorKinds.map((kind): [OfferlabError, number] => [new ProviderError({ kind, provider: "acme", message: "x" }), 1]),
-  ...(Object.keys(generationErrorCodes) as GenerationErrorKind[]).map((kind): [OfferlabError, number] => [new GenerationError(kind, "x"), kind === "not_configured" ? 2 : 1]),
+  ...(Object.keys(generationErrorCodes) as GenerationErrorKind[]).map((kind): [OfferlabError, number] => [
+    new GenerationError(kind, "x"),
+    kind === "not_configured" ? 2 : 1,
+  ]),
 ];
 
 describe("every error a person can meet", () => {

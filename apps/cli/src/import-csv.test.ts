@@ -51,11 +51,16 @@ describe("readCsv", () => {
 
   it("reads a row with a field too few or too many as a row with its problem, and goes on", async () => {
     const rows: unknown[] = [];
-    for await (const row of readCsv(write("counts.csv", "name,domain,industry\nA,a.com,saas\nB,b.com\nC,c.com,saas,x\nD,d.com,saas\n"))) rows.push(row);
+    for await (const row of readCsv(write("counts.csv", "name,domain,industry\nA,a.com,saas\nB,b.com\nC,c.com,saas,x\nD,d.com,saas\n")))
+      rows.push(row);
     expect(rows).toEqual([
       { record: { name: "A", domain: "a.com", industry: "saas" }, line: 2 },
       { record: { name: "B", domain: "b.com" }, line: 3, problem: "has 2 fields where the header has 3" },
-      { record: { name: "C", domain: "c.com", industry: "saas" }, line: 4, problem: 'has 4 fields where the header has 3 (quote a value that contains the delimiter, e.g. "Acme, Inc.")' },
+      {
+        record: { name: "C", domain: "c.com", industry: "saas" },
+        line: 4,
+        problem: 'has 4 fields where the header has 3 (quote a value that contains the delimiter, e.g. "Acme, Inc.")',
+      },
       { record: { name: "D", domain: "d.com", industry: "saas" }, line: 5 },
     ]);
   });
@@ -78,7 +83,9 @@ describe("readCsv headers", () => {
       for await (const row of readCsv(file)) void row;
     })().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DuplicateHeaderError);
-    expect((error as Error).message).toBe('the header repeats "domain" (columns 2, 4), "Industry" (columns 3, 5): give each column its own name, or remove the copies');
+    expect((error as Error).message).toBe(
+      'the header repeats "domain" (columns 2, 4), "Industry" (columns 3, 5): give each column its own name, or remove the copies',
+    );
   });
 
   it("lets blank headers repeat: they name no field", async () => {
@@ -111,7 +118,10 @@ describe.each(testEngines())("offerlab import of a messy CSV on %s", (engine) =>
     } else {
       dataDir = path.join(tmp, "data");
       env = { OFFERLAB_DATA_DIR: dataDir };
-      const created = spawnCli(["offers", "create", "--name", "Coach", "--type", "product", "--ownership", "internal", "--description", "x"], env);
+      const created = spawnCli(
+        ["offers", "create", "--name", "Coach", "--type", "product", "--ownership", "internal", "--description", "x"],
+        env,
+      );
       expect(created.code, created.stderr).toBe(0);
     }
   }, 120_000);
@@ -122,7 +132,10 @@ describe.each(testEngines())("offerlab import of a messy CSV on %s", (engine) =>
   async function companyCount(): Promise<number> {
     const db = t ? t.db : createDb({ dataDir: dataDir!, env: {} });
     try {
-      const row = await db.selectFrom("companies").select((eb) => eb.fn.countAll<string>().as("n")).executeTakeFirstOrThrow();
+      const row = await db
+        .selectFrom("companies")
+        .select((eb) => eb.fn.countAll<string>().as("n"))
+        .executeTakeFirstOrThrow();
       return Number(row.n);
     } finally {
       if (!t) await db.destroy();
@@ -189,7 +202,9 @@ describe.each(testEngines())("offerlab import of a messy CSV on %s", (engine) =>
     const before = await companyCount();
     const file = write("dup-header.csv", "Company,Website,Website\nAcme,acme.example.com,www.acme.example.com\n");
     const res = spawnCli(["import", "companies", file, "--offer", "coach"], env);
-    expect(res.stderr).toBe(`offerlab: ${file}: the header repeats "Website" (columns 2, 3): give each column its own name, or remove the copies; nothing was imported\n`);
+    expect(res.stderr).toBe(
+      `offerlab: ${file}: the header repeats "Website" (columns 2, 3): give each column its own name, or remove the copies; nothing was imported\n`,
+    );
     expect(res.code).toBe(2);
     expect(await companyCount()).toBe(before);
   }, 120_000);
@@ -215,7 +230,8 @@ describe.each(testEngines())("offerlab import of a messy CSV on %s", (engine) =>
       errors: [{ row: 9_000, column: "(row)", field: "(row)", message: expect.stringMatching(/^has 4 fields where the header has 3/) }],
     });
     expect(skipped.stderr).toBe(
-      "offerlab: skipped 1 invalid row(s):\n" + `  row 9000 (line 9001): has 4 fields where the header has 3 (quote a value that contains the delimiter, e.g. "Acme, Inc.")\n`,
+      "offerlab: skipped 1 invalid row(s):\n" +
+        `  row 9000 (line 9001): has 4 fields where the header has 3 (quote a value that contains the delimiter, e.g. "Acme, Inc.")\n`,
     );
     expect(await companyCount()).toBe(before + 9_999);
   }, 300_000);

@@ -150,7 +150,10 @@ describe("discover, enrich and scrape with --sandbox", () => {
     expect(stopped.stderr).toContain(`stopped at the credit budget`);
     expect(stopped.stderr).toContain(`--resume ${s.runId as string}`);
 
-    const resumed = spawnCli(["discover", "companies", "--resume", s.runId as string, "--sandbox", "--budget", "1000", "--json"], budgetEnv);
+    const resumed = spawnCli(
+      ["discover", "companies", "--resume", s.runId as string, "--sandbox", "--budget", "1000", "--json"],
+      budgetEnv,
+    );
     expect(resumed.code).toBe(0);
     const r = json(resumed.stdout);
     expect(r).toMatchObject({ runId: s.runId, status: "completed", offer: "coach", new: reference.new, found: reference.found });
@@ -175,7 +178,14 @@ describe("the sandbox never reaches a live run", () => {
 
     // The issue's run: the same command live, with a key that must never be used. The live
     // database is another one: the sandbox's offer, companies and lookups are not in it.
-    const keys = { THEIRSTACK_API_KEY: "real-looking-key", THEIRSTACK_BASE_URL: "http://127.0.0.1:9", PARALLEL_API_KEY: "real-looking-key", PARALLEL_BASE_URL: "http://127.0.0.1:9", LEADMAGIC_API_KEY: "real-looking-key", LEADMAGIC_BASE_URL: "http://127.0.0.1:9" };
+    const keys = {
+      THEIRSTACK_API_KEY: "real-looking-key",
+      THEIRSTACK_BASE_URL: "http://127.0.0.1:9",
+      PARALLEL_API_KEY: "real-looking-key",
+      PARALLEL_BASE_URL: "http://127.0.0.1:9",
+      LEADMAGIC_API_KEY: "real-looking-key",
+      LEADMAGIC_BASE_URL: "http://127.0.0.1:9",
+    };
     const live = spawnCli(["discover", "companies", "--offer", "coach", "--providers", "theirstack"], keys, home);
     expect(live.code).toBe(2);
     expect(live.stderr).toMatch(/offer "coach" not found: see offerlab offers list/);
@@ -187,10 +197,22 @@ describe("the sandbox never reaches a live run", () => {
     const count = async () => {
       const db = createDb({ dataDir: sandboxDb, env: {} });
       try {
-        const n = async (table: "pipeline_lookups" | "tool_usage" | "pipeline_runs" | "companies") => (await db.selectFrom(table).select(sql<number>`count(*)::int`.as("n")).executeTakeFirstOrThrow()).n;
+        const n = async (table: "pipeline_lookups" | "tool_usage" | "pipeline_runs" | "companies") =>
+          (
+            await db
+              .selectFrom(table)
+              .select(sql<number>`count(*)::int`.as("n"))
+              .executeTakeFirstOrThrow()
+          ).n;
         const unmarked = await db.selectFrom("tool_usage").select("id").where("sandbox", "=", false).execute();
         const unmarkedLookups = await db.selectFrom("pipeline_lookups").select("id").where("sandbox", "=", false).execute();
-        return { lookups: await n("pipeline_lookups"), usage: await n("tool_usage"), runs: await n("pipeline_runs"), companies: await n("companies"), live: unmarked.length + unmarkedLookups.length };
+        return {
+          lookups: await n("pipeline_lookups"),
+          usage: await n("tool_usage"),
+          runs: await n("pipeline_runs"),
+          companies: await n("companies"),
+          live: unmarked.length + unmarkedLookups.length,
+        };
       } finally {
         await db.destroy();
       }
@@ -206,7 +228,11 @@ describe("the sandbox never reaches a live run", () => {
       ["export", "leads", "--offer", "coach"],
       ["cron", "once"],
     ]) {
-      const res = spawnCli(args, { ...keys, OFFERLAB_DATA_DIR: sandboxDb, UNIPILE_API_KEY: "real-looking-key", UNIPILE_DSN: "127.0.0.1:9" }, home);
+      const res = spawnCli(
+        args,
+        { ...keys, OFFERLAB_DATA_DIR: sandboxDb, UNIPILE_API_KEY: "real-looking-key", UNIPILE_DSN: "127.0.0.1:9" },
+        home,
+      );
       expect(res.code, args.join(" ")).toBe(2);
       expect(res.stderr, args.join(" ")).toContain(`embedded PGlite at ${sandboxDb} holds the sandbox's simulated data`);
       expect(res.stderr).toContain("add --sandbox");
@@ -217,7 +243,11 @@ describe("the sandbox never reaches a live run", () => {
     // And the other way round: the sandbox never writes into a live database.
     const liveOffer = spawnCli(["offers", "create", "--file", "offer.yaml"], {}, home);
     expect(liveOffer.code, liveOffer.stderr).toBe(0);
-    const intoLive = spawnCli(["discover", "companies", "--offer", "coach", "--sandbox"], { OFFERLAB_DATA_DIR: path.join(home, ".offerlab") }, home);
+    const intoLive = spawnCli(
+      ["discover", "companies", "--offer", "coach", "--sandbox"],
+      { OFFERLAB_DATA_DIR: path.join(home, ".offerlab") },
+      home,
+    );
     expect(intoLive.code).toBe(2);
     expect(intoLive.stderr).toMatch(/embedded PGlite at .*\.offerlab holds live data: the sandbox never writes into it/);
     expect(json(spawnCli(["export", "companies", "--offer", "coach", "--json"], {}, home).stdout)).toEqual([]);
@@ -235,7 +265,9 @@ describe("bad input to the pipeline commands: exit 2, a clear message, nothing w
     const named = spawnCli(["enrich", "emails", "--offer", "coach", "--finders", "leadmagic"], { OFFERLAB_DATA_DIR: dataDir });
     expect(named.code).toBe(2);
     expect(named.stderr).toMatch(/leadmagic is not configured: set LEADMAGIC_API_KEY, or run with --sandbox \(or OFFERLAB_SANDBOX=1\)/);
-    const wrong = spawnCli(["discover", "companies", "--offer", "coach", "--sandbox", "--providers", "sumble"], { OFFERLAB_DATA_DIR: dataDir });
+    const wrong = spawnCli(["discover", "companies", "--offer", "coach", "--sandbox", "--providers", "sumble"], {
+      OFFERLAB_DATA_DIR: dataDir,
+    });
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain('--providers: "sumble" is not a company search provider; choose from theirstack, exa, parallel');
     expect(fs.existsSync(dataDir)).toBe(false);
@@ -245,8 +277,14 @@ describe("bad input to the pipeline commands: exit 2, a clear message, nothing w
     const env = freshData("flags");
     const cases: [string[], RegExp][] = [
       [["discover", "companies", "--sandbox"], /--offer: required/],
-      [["discover", "companies", "--offer", "coach", "--sandbox", "--budget", "-3"], /--budget: must be a number of credits ≥ 0 \(got "-3"\)/],
-      [["discover", "companies", "--offer", "coach", "--sandbox", "--min-fit", "11"], /--min-fit: must be a whole number from 1 to 10 \(got "11"\)/],
+      [
+        ["discover", "companies", "--offer", "coach", "--sandbox", "--budget", "-3"],
+        /--budget: must be a number of credits ≥ 0 \(got "-3"\)/,
+      ],
+      [
+        ["discover", "companies", "--offer", "coach", "--sandbox", "--min-fit", "11"],
+        /--min-fit: must be a whole number from 1 to 10 \(got "11"\)/,
+      ],
       [["discover", "people", "--offer", "nope", "--sandbox"], /^offerlab: offer "nope" not found: see offerlab offers list\n$/m],
       [["scrape", "--offer", "coach", "--sandbox", "--paths", "careers"], /--paths: each path must start with "\/"/],
       [["discover", "companies", "--resume", "not-a-run", "--sandbox"], /--resume: no pipeline run "not-a-run"/],
@@ -288,7 +326,8 @@ describe("import and export CSV", () => {
     fs.writeFileSync(path.join(tmp, name), text);
     return path.join(tmp, name);
   };
-  const exportContacts = () => JSON.parse(spawnCli(["export", "contacts", "--offer", "coach", "--json"], env).stdout) as Record<string, unknown>[];
+  const exportContacts = () =>
+    JSON.parse(spawnCli(["export", "contacts", "--offer", "coach", "--json"], env).stdout) as Record<string, unknown>[];
 
   it("rejects a file with a bad row, naming row, line, column and what is allowed, and writes nothing", () => {
     const file = write(
@@ -297,9 +336,13 @@ describe("import and export CSV", () => {
     );
     const res = spawnCli(["import", "contacts", file, "--offer", "coach"], env);
     expect(res.code).toBe(2);
-    expect(res.stderr).toContain("bad.csv: 1 of 3 rows are invalid; nothing was imported. Fix them, or use --skip-invalid to import the others:");
+    expect(res.stderr).toContain(
+      "bad.csv: 1 of 3 rows are invalid; nothing was imported. Fix them, or use --skip-invalid to import the others:",
+    );
     expect(res.stderr).toContain('row 2 (line 3), column "E-mail" (email): is not an email address (e.g. "jane@acme.com") (got "bob@")');
-    expect(res.stderr).toMatch(/row 2 \(line 3\), column "Seniority" \(seniority\): must be one of "c_level", "vp", "director", "manager", "individual"/);
+    expect(res.stderr).toMatch(
+      /row 2 \(line 3\), column "Seniority" \(seniority\): must be one of "c_level", "vp", "director", "manager", "individual"/,
+    );
     expect(exportContacts()).toEqual([]);
     expect(JSON.parse(spawnCli(["export", "companies", "--offer", "coach", "--json"], env).stdout)).toEqual([]);
 
@@ -316,8 +359,14 @@ describe("import and export CSV", () => {
   }, 300_000);
 
   it("maps columns with --map, dedupes against what is stored, and round-trips an export", () => {
-    const file = write("mapped.csv", "Org,Mail,Person,Job Title\nAcme,ANN@acme.com,Ann Lee,Head of Sales\nAcme,dee@acme.com,Dee Poe,CRO\nAcme,dee@acme.com,Dee Poe,\n");
-    const res = spawnCli(["import", "contacts", file, "--offer", "coach", "--map", "Org=company_name,Mail=email", "--map", "Person=full_name", "--json"], env);
+    const file = write(
+      "mapped.csv",
+      "Org,Mail,Person,Job Title\nAcme,ANN@acme.com,Ann Lee,Head of Sales\nAcme,dee@acme.com,Dee Poe,CRO\nAcme,dee@acme.com,Dee Poe,\n",
+    );
+    const res = spawnCli(
+      ["import", "contacts", file, "--offer", "coach", "--map", "Org=company_name,Mail=email", "--map", "Person=full_name", "--json"],
+      env,
+    );
     expect(res.code).toBe(0);
     expect(JSON.parse(res.stdout)).toMatchObject({ rows: 3, created: 1, merged: 2, duplicatesInFile: 1, companiesCreated: 0 });
     const people = exportContacts();
@@ -341,7 +390,10 @@ describe("import and export CSV", () => {
     const cases: [string[], RegExp][] = [
       [["import", "companies", "missing.csv", "--offer", "coach"], /cannot read .*missing\.csv: no such file/],
       [["import", "companies", broken, "--offer", "coach"], /broken\.csv: not a readable CSV \(Quote Not Closed/],
-      [["import", "companies", cols, "--offer", "coach"], /no column maps to name or domain \(columns: "Owner", "Notes"\); use --map "<column>=domain"/],
+      [
+        ["import", "companies", cols, "--offer", "coach"],
+        /no column maps to name or domain \(columns: "Owner", "Notes"\); use --map "<column>=domain"/,
+      ],
       [["import", "companies", cols, "--offer", "coach", "--map", "Owner"], /--map: "Owner" is not "<column>=<field>"/],
       [["import", "companies", cols, "--offer", "coach", "--map", "Owner=boss"], /--map: "boss" is not a companies field/],
       [["import", "companies", cols, "--offer", "nope"], /^offerlab: offer "nope" not found: see offerlab offers list\n$/m],

@@ -54,7 +54,15 @@ it("runs the pipeline README's example on the sandbox", async () => {
   expect(run.steps.scrape_companies!.updated).toBeGreaterThan(0);
   expect(run.creditsSpent).toBeGreaterThan(0);
   expect(run.creditsSpent).toBeLessThanOrEqual(200);
-  expect(progress.filter((e) => e.phase === "done").map((e) => e.step)).toEqual(["discover_companies", "discover_people", "enrich_emails", "scrape_companies"]);
-  const recorded = await db.selectFrom("tool_usage").select((eb) => eb.fn.sum<string>("credits_used").as("credits")).executeTakeFirstOrThrow();
+  expect(progress.filter((e) => e.phase === "done").map((e) => e.step)).toEqual([
+    "discover_companies",
+    "discover_people",
+    "enrich_emails",
+    "scrape_companies",
+  ]);
+  const recorded = await db
+    .selectFrom("tool_usage")
+    .select((eb) => eb.fn.sum<string>("credits_used").as("credits"))
+    .executeTakeFirstOrThrow();
   expect(Number(recorded.credits)).toBe(run.creditsSpent);
 }, 120_000);

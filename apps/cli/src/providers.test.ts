@@ -42,18 +42,26 @@ describe("createCliProviders in real mode", () => {
     // The sandbox's fetch serves LeadMagic's MSW fake, which accepts only the sandbox key.
     const world = createSandbox({ seed: "providers-test", env: {} });
     const events: UsageEvent[] = [];
-    const good = createCliProviders(io({ LEADMAGIC_API_KEY: SANDBOX_API_KEYS.leadmagic, LEADMAGIC_BASE_URL: SANDBOX_BASE_URLS.leadmagic }).io, {
-      fetch: world.fetch,
-      onUsage: (e) => void events.push(e),
-    });
+    const good = createCliProviders(
+      io({ LEADMAGIC_API_KEY: SANDBOX_API_KEYS.leadmagic, LEADMAGIC_BASE_URL: SANDBOX_BASE_URLS.leadmagic }).io,
+      {
+        fetch: world.fetch,
+        onUsage: (e) => void events.push(e),
+      },
+    );
     const lm = good.get("leadmagic");
     expect(good.get("leadmagic")).toBe(lm);
     const credits = await lm.getCredits();
     expect(credits.credits).toBeGreaterThan(0);
     expect(events.map((e) => e.tool)).toEqual(["leadmagic"]);
 
-    const bad = createCliProviders(io({ LEADMAGIC_API_KEY: "wrong-key", LEADMAGIC_BASE_URL: SANDBOX_BASE_URLS.leadmagic }).io, { fetch: world.fetch });
-    const failure = await bad.get("leadmagic").getCredits().catch((e: unknown) => e);
+    const bad = createCliProviders(io({ LEADMAGIC_API_KEY: "wrong-key", LEADMAGIC_BASE_URL: SANDBOX_BASE_URLS.leadmagic }).io, {
+      fetch: world.fetch,
+    });
+    const failure = await bad
+      .get("leadmagic")
+      .getCredits()
+      .catch((e: unknown) => e);
     expect(ProviderError.isInstance(failure) && failure.kind).toBe("auth");
   });
 });
@@ -104,10 +112,18 @@ describe("the sandbox's start (--start, OFFERLAB_SANDBOX_START)", () => {
   it("sets the sandbox's clock: from the option, else the command's --start, else OFFERLAB_SANDBOX_START, else the fixed date", () => {
     const quiet = { sandbox: true, banner: false } as const;
     expect(createCliProviders(io({}).io, quiet).world!.clock.now().toISOString()).toBe("2026-03-02T08:00:00.000Z");
-    expect(createCliProviders(io({ OFFERLAB_SANDBOX_START: "2026-05-04" }).io, quiet).world!.clock.now().toISOString()).toBe("2026-05-04T08:00:00.000Z");
+    expect(
+      createCliProviders(io({ OFFERLAB_SANDBOX_START: "2026-05-04" }).io, quiet)
+        .world!.clock.now()
+        .toISOString(),
+    ).toBe("2026-05-04T08:00:00.000Z");
     const withFlag = { ...io({ OFFERLAB_SANDBOX_START: "2026-05-04" }).io, sandboxStart: "2026-07-01" };
     expect(createCliProviders(withFlag, quiet).world!.clock.now().toISOString()).toBe("2026-07-01T08:00:00.000Z");
-    expect(createCliProviders(withFlag, { ...quiet, start: "2026-08-03" }).world!.clock.now().toISOString()).toBe("2026-08-03T08:00:00.000Z");
+    expect(
+      createCliProviders(withFlag, { ...quiet, start: "2026-08-03" })
+        .world!.clock.now()
+        .toISOString(),
+    ).toBe("2026-08-03T08:00:00.000Z");
     expect(() => createCliProviders(io({ OFFERLAB_SANDBOX_START: "soon" }).io, quiet)).toThrow(/^OFFERLAB_SANDBOX_START: a date/);
   });
 });

@@ -14,7 +14,13 @@
  * const leadmagic = providers.get("leadmagic"); // CliError (exit 2) when LEADMAGIC_API_KEY is unset
  * ```
  */
-import { missingVendorEnv as missingEnvOf, vendorOptionsFromEnv, type FetchLike, type OnUsage, type VendorDescriptor } from "@offerlab/provider-kit";
+import {
+  missingVendorEnv as missingEnvOf,
+  vendorOptionsFromEnv,
+  type FetchLike,
+  type OnUsage,
+  type VendorDescriptor,
+} from "@offerlab/provider-kit";
 import { createSandbox, isSandboxEnabled, SANDBOX_BANNER, SANDBOX_ENV, SANDBOX_START, type Sandbox } from "@offerlab/sandbox";
 import { SANDBOX_DATA_DIR } from "@offerlab/db";
 import { Option, type Command } from "commander";
@@ -53,7 +59,10 @@ export function sandboxStart(value: string | undefined, flag = "--start", today:
   } else if (INSTANT.test(v) && Number.isFinite(Date.parse(v))) {
     return new Date(v);
   }
-  throw new CliError(`${flag}: a date (YYYY-MM-DD, 08:00 UTC that day), an ISO 8601 time with its offset (2026-03-02T14:30:00Z) or "today" (got "${value}")`, EXIT.usage);
+  throw new CliError(
+    `${flag}: a date (YYYY-MM-DD, 08:00 UTC that day), an ISO 8601 time with its offset (2026-03-02T14:30:00Z) or "today" (got "${value}")`,
+    EXIT.usage,
+  );
 }
 
 export interface CliProviderOptions {
@@ -142,9 +151,13 @@ export function createCliProviders(io: Io, options: CliProviderOptions = {}): Cl
       },
     };
   }
-  const seed = options.seed ?? io.sandboxSeed ?? (set(io.env[SANDBOX_SEED_ENV]) ? (io.env[SANDBOX_SEED_ENV] as string) : DEFAULT_SANDBOX_SEED);
+  const seed =
+    options.seed ?? io.sandboxSeed ?? (set(io.env[SANDBOX_SEED_ENV]) ? (io.env[SANDBOX_SEED_ENV] as string) : DEFAULT_SANDBOX_SEED);
   const flagStart = options.start ?? io.sandboxStart;
-  const startAt = flagStart !== undefined ? sandboxStart(flagStart) : sandboxStart(set(io.env[SANDBOX_START_ENV]) ? io.env[SANDBOX_START_ENV] : undefined, SANDBOX_START_ENV);
+  const startAt =
+    flagStart !== undefined
+      ? sandboxStart(flagStart)
+      : sandboxStart(set(io.env[SANDBOX_START_ENV]) ? io.env[SANDBOX_START_ENV] : undefined, SANDBOX_START_ENV);
   // The journal path is read from the command's environment, not the process's.
   const world = createSandbox({ seed, startAt, env: io.env });
   const usage = options.onUsage ? { onUsage: options.onUsage } : {};
@@ -171,11 +184,20 @@ export function createCliProviders(io: Io, options: CliProviderOptions = {}): Cl
  */
 export function addSandboxOptions(cmd: Command, options: { start?: boolean } = {}): Command {
   cmd
-    .option("--sandbox", `simulate every provider in-process (no real API call, no key needed) and use the sandbox's own database (${SANDBOX_DATA_DIR} unless OFFERLAB_DATA_DIR or DATABASE_URL is set); also ${SANDBOX_ENV}=1`)
-    .option("--seed <seed>", `with --sandbox: seed of the simulated world and of every random draw (default: ${SANDBOX_SEED_ENV}, else "${DEFAULT_SANDBOX_SEED}")`)
+    .option(
+      "--sandbox",
+      `simulate every provider in-process (no real API call, no key needed) and use the sandbox's own database (${SANDBOX_DATA_DIR} unless OFFERLAB_DATA_DIR or DATABASE_URL is set); also ${SANDBOX_ENV}=1`,
+    )
+    .option(
+      "--seed <seed>",
+      `with --sandbox: seed of the simulated world and of every random draw (default: ${SANDBOX_SEED_ENV}, else "${DEFAULT_SANDBOX_SEED}")`,
+    )
     .addOption(new Option("--sandbox-seed <seed>", "the older name of --seed").hideHelp());
   if (options.start !== false) {
-    cmd.option("--start <date>", `with --sandbox: the simulated time the command runs at — YYYY-MM-DD (08:00 UTC), an ISO time with its offset, or today (default: ${SANDBOX_START_ENV}, else 2026-03-02)`);
+    cmd.option(
+      "--start <date>",
+      `with --sandbox: the simulated time the command runs at — YYYY-MM-DD (08:00 UTC), an ISO time with its offset, or today (default: ${SANDBOX_START_ENV}, else 2026-03-02)`,
+    );
   }
   return cmd;
 }

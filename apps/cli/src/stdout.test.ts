@@ -26,7 +26,11 @@ const baseEnv = () => ({ PATH: process.env.PATH ?? "", HOME: process.env.HOME ??
  */
 function spawnIntoClosingReader(args: string[], env: Record<string, string>, after: 0 | 1) {
   return new Promise<{ code: number | null; signal: string | null; stderr: string; read: string }>((resolve) => {
-    const child = spawn(process.execPath, [...cliEntry(), ...args], { cwd: repoRoot, env: { ...baseEnv(), ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [...cliEntry(), ...args], {
+      cwd: repoRoot,
+      env: { ...baseEnv(), ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let read = "";
     let stderr = "";
     if (after === 0) child.stdout.destroy();
@@ -68,7 +72,12 @@ describe.each(testEngines())("exports on %s", (engine) => {
     } else {
       const dataDir = path.join(tmp, "data");
       // The embedded database as the CLI makes it, then filled in-process (faster than importing).
-      const made = spawnSync(process.execPath, [...cliEntry(), "db", "migrate"], { cwd: repoRoot, env: { ...baseEnv(), OFFERLAB_DATA_DIR: dataDir }, encoding: "utf8", timeout: 120_000 });
+      const made = spawnSync(process.execPath, [...cliEntry(), "db", "migrate"], {
+        cwd: repoRoot,
+        env: { ...baseEnv(), OFFERLAB_DATA_DIR: dataDir },
+        encoding: "utf8",
+        timeout: 120_000,
+      });
       expect(made.status, made.stderr).toBe(0);
       db = createDb({ dataDir, env: {} });
       env = { OFFERLAB_DATA_DIR: dataDir };
@@ -83,7 +92,11 @@ describe.each(testEngines())("exports on %s", (engine) => {
         fit_reasoning: `Fit ${i % 10}/10: a reasoning long enough to make the export a few hundred kilobytes.`,
         source_tool: "test",
       }));
-      for (let i = 0; i < rows.length; i += 1000) await db.insertInto("companies").values(rows.slice(i, i + 1000)).execute();
+      for (let i = 0; i < rows.length; i += 1000)
+        await db
+          .insertInto("companies")
+          .values(rows.slice(i, i + 1000))
+          .execute();
     } finally {
       if (!t) await db.destroy();
     }
@@ -93,7 +106,10 @@ describe.each(testEngines())("exports on %s", (engine) => {
   });
 
   it("a command that reads the database, into a reader that is already gone: exit 0, nothing on stderr", async () => {
-    for (const args of [["offers", "list"], ["export", "companies", "--offer", "export"]]) {
+    for (const args of [
+      ["offers", "list"],
+      ["export", "companies", "--offer", "export"],
+    ]) {
       const res = await spawnIntoClosingReader(args, env, 0);
       expect(res.stderr, args.join(" ")).toBe("");
       expect(res, args.join(" ")).toMatchObject({ code: 0, signal: null });
@@ -101,7 +117,10 @@ describe.each(testEngines())("exports on %s", (engine) => {
   }, 240_000);
 
   it("`export companies | head -1`: the first line, then exit 0 and nothing on stderr (CSV and JSON)", async () => {
-    for (const args of [["export", "companies"], ["export", "companies", "--json"]]) {
+    for (const args of [
+      ["export", "companies"],
+      ["export", "companies", "--json"],
+    ]) {
       const res = await spawnIntoClosingReader(args, env, 1);
       expect(res.stderr, args.join(" ")).toBe("");
       expect(res, args.join(" ")).toMatchObject({ code: 0, signal: null });
@@ -111,11 +130,22 @@ describe.each(testEngines())("exports on %s", (engine) => {
 
   it(`exports ${ROWS.toLocaleString("en")} rows to a file and to stdout without a MaxListenersExceededWarning`, () => {
     const file = path.join(tmp, `companies-${engine}.csv`);
-    const toFile = spawnSync(process.execPath, [...cliEntry(), "export", "companies", "--output", file], { cwd: repoRoot, env: { ...baseEnv(), ...env }, encoding: "utf8", timeout: 120_000 });
+    const toFile = spawnSync(process.execPath, [...cliEntry(), "export", "companies", "--output", file], {
+      cwd: repoRoot,
+      env: { ...baseEnv(), ...env },
+      encoding: "utf8",
+      timeout: 120_000,
+    });
     expect(toFile.stderr).toBe(`Exported ${ROWS} companies to ${file}.\n`);
     expect(toFile.status).toBe(0);
     expect(fs.readFileSync(file, "utf8").trimEnd().split("\n")).toHaveLength(ROWS + 1);
-    const toStdout = spawnSync(process.execPath, [...cliEntry(), "export", "companies", "--json"], { cwd: repoRoot, env: { ...baseEnv(), ...env }, encoding: "utf8", timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
+    const toStdout = spawnSync(process.execPath, [...cliEntry(), "export", "companies", "--json"], {
+      cwd: repoRoot,
+      env: { ...baseEnv(), ...env },
+      encoding: "utf8",
+      timeout: 120_000,
+      maxBuffer: 64 * 1024 * 1024,
+    });
     expect(toStdout.stderr).toBe("");
     expect(toStdout.status).toBe(0);
     expect(JSON.parse(toStdout.stdout)).toHaveLength(ROWS);

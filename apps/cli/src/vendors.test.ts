@@ -29,7 +29,9 @@ describe("the vendor list", () => {
   });
 
   it("holds every vendor package of packages/providers, each a dependency of the CLI", () => {
-    const dirs = fs.readdirSync(path.join(repo, "packages/providers")).filter((d) => fs.existsSync(path.join(repo, "packages/providers", d, "package.json")));
+    const dirs = fs
+      .readdirSync(path.join(repo, "packages/providers"))
+      .filter((d) => fs.existsSync(path.join(repo, "packages/providers", d, "package.json")));
     expect([...VENDORS].sort()).toEqual(dirs.sort());
     const cli = JSON.parse(fs.readFileSync(path.join(repo, "apps/cli/package.json"), "utf8")) as { dependencies: Record<string, string> };
     for (const v of VENDORS) expect(cli.dependencies).toHaveProperty(`@offerlab/provider-${v}`);
@@ -56,9 +58,15 @@ describe("the vendor list", () => {
         expect(written).toContain(`# ${v.description}`);
       }
     }
-    expect(vendorEnvExample([{ title: "Acme", summary: "finds things", env: [{ name: "ACME_API_KEY", option: "apiKey", required: true, description: "the key" }] }])).toMatch(
-      /# Acme: finds things\.\n# the key\nACME_API_KEY=$/,
-    );
+    expect(
+      vendorEnvExample([
+        {
+          title: "Acme",
+          summary: "finds things",
+          env: [{ name: "ACME_API_KEY", option: "apiKey", required: true, description: "the key" }],
+        },
+      ]),
+    ).toMatch(/# Acme: finds things\.\n# the key\nACME_API_KEY=$/);
   });
 });
 
@@ -71,7 +79,13 @@ describe("every vendor has a simulated counterpart in the sandbox", () => {
   });
 
   it("refuses a descriptor whose counterpart the sandbox does not know, naming it", () => {
-    const stray = defineVendor({ ...VENDOR_LIST[1], name: "leadmagic2", simulated: "leadmagic2", create: createLeadMagic, capabilities: ["emailFinder"] });
+    const stray = defineVendor({
+      ...VENDOR_LIST[1],
+      name: "leadmagic2",
+      simulated: "leadmagic2",
+      create: createLeadMagic,
+      capabilities: ["emailFinder"],
+    });
     expect(isSandboxProvider(stray.simulated)).toBe(false);
     expect(() => world.adapter(stray)).toThrow(/vendor "leadmagic2" has no simulated counterpart "leadmagic2"/);
     expect(SANDBOX_PROVIDERS).not.toContain("leadmagic2");
@@ -82,7 +96,11 @@ describe("every vendor has a simulated counterpart in the sandbox", () => {
  * One call per capability, with inputs from the sandbox's world; failures are fine (a usage event
  * is reported for failed calls too): what matters is which tools the events name.
  */
-async function exercise(sandbox: Sandbox, capability: CapabilityName, adapter: Record<string, (...args: unknown[]) => Promise<unknown>>): Promise<void> {
+async function exercise(
+  sandbox: Sandbox,
+  capability: CapabilityName,
+  adapter: Record<string, (...args: unknown[]) => Promise<unknown>>,
+): Promise<void> {
   const company = sandbox.world.companies[0]!;
   const person = sandbox.world.people.find((p) => p.companyDomain === company.domain) ?? sandbox.world.people[0]!;
   const linkedin = sandbox.world.accounts.find((a) => a.type === "LINKEDIN")!;
@@ -98,7 +116,13 @@ async function exercise(sandbox: Sandbox, capability: CapabilityName, adapter: R
     linkedInSender: () => adapter.resolveProfile!(linkedin.id, person.public_identifier),
     emailSender: () => adapter.sendEmail!({ accountId: mailbox.id, to: [{ email: person.email }], subject: "Hello", body: "Hi" }),
     inbox: () => adapter.listEmails!({ accountId: mailbox.id }),
-    sendReconciler: () => adapter.reconcile!({ kind: "linkedin_invitation", accountId: linkedin.id, providerId: person.provider_id, attemptedAt: sandbox.clock.now() }),
+    sendReconciler: () =>
+      adapter.reconcile!({
+        kind: "linkedin_invitation",
+        accountId: linkedin.id,
+        providerId: person.provider_id,
+        attemptedAt: sandbox.clock.now(),
+      }),
   };
   await calls[capability]().catch(() => undefined);
 }
@@ -109,7 +133,8 @@ describe("usage is recorded against tools the migrations seed", () => {
     for (const d of VENDOR_LIST) {
       const events: UsageEvent[] = [];
       const adapter = sandbox.adapter(d as VendorDescriptor, { onUsage: (e) => void events.push(e) });
-      for (const c of d.capabilities) await exercise(sandbox, c, adapter as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>);
+      for (const c of d.capabilities)
+        await exercise(sandbox, c, adapter as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>);
       expect(events.length, `${d.name} reported no usage`).toBeGreaterThan(0);
       for (const e of events) expect(d.tools, `${d.name} reported usage for "${e.tool}" (${e.action})`).toContain(e.tool);
     }
@@ -121,7 +146,8 @@ describe("usage is recorded against tools the migrations seed", () => {
       try {
         const seeded = new Set((await t.db.selectFrom("tools").select("name").execute()).map((r) => r.name));
         for (const d of VENDOR_LIST) {
-          for (const tool of d.tools) expect(seeded.has(tool), `tools has no row "${tool}" for ${d.name}: seed it in a migration`).toBe(true);
+          for (const tool of d.tools)
+            expect(seeded.has(tool), `tools has no row "${tool}" for ${d.name}: seed it in a migration`).toBe(true);
         }
       } finally {
         await t.drop();

@@ -21,7 +21,15 @@ import { theirstackVendor } from "@offerlab/provider-theirstack";
 import { unipileVendor } from "@offerlab/provider-unipile";
 
 /** Every vendor, in the default order of use (a capability's vendors are tried in this order). */
-export const VENDOR_LIST = [unipileVendor, leadmagicVendor, theirstackVendor, exaVendor, firecrawlVendor, parallelVendor, sumbleVendor] as const;
+export const VENDOR_LIST = [
+  unipileVendor,
+  leadmagicVendor,
+  theirstackVendor,
+  exaVendor,
+  firecrawlVendor,
+  parallelVendor,
+  sumbleVendor,
+] as const;
 
 type AnyVendor = (typeof VENDOR_LIST)[number];
 /** A vendor's name (`"leadmagic"`). */
@@ -31,7 +39,13 @@ export const VENDORS: readonly Vendor[] = VENDOR_LIST.map((d) => d.name);
 /** Each vendor's adapter type. */
 export type VendorAdapters = { [D in AnyVendor as D["name"]]: ReturnType<D["create"]> };
 /** The vendors whose descriptor declares capability `C`. */
-export type VendorsWith<C extends CapabilityName> = AnyVendor extends infer D ? (D extends { name: infer N; capabilities: readonly (infer K)[] } ? (C extends K ? N : never) : never) : never;
+export type VendorsWith<C extends CapabilityName> = AnyVendor extends infer D
+  ? D extends { name: infer N; capabilities: readonly (infer K)[] }
+    ? C extends K
+      ? N
+      : never
+    : never
+  : never;
 
 /** A vendor's descriptor, by name. */
 export function vendorDescriptor<V extends Vendor>(vendor: V): Extract<AnyVendor, { name: V }> {
@@ -46,7 +60,9 @@ export type Capability = PipelineCapability;
 
 const byCapability: CapabilityMap = capabilityMap(VENDOR_LIST, PIPELINE_CAPABILITIES);
 /** Which vendors can do what, in the default order of use: derived from the descriptors. */
-export const CAPABLE = Object.fromEntries(PIPELINE_CAPABILITIES.map((c) => [c, { vendors: byCapability[c], what: capabilityLabels[c] }])) as unknown as {
+export const CAPABLE = Object.fromEntries(
+  PIPELINE_CAPABILITIES.map((c) => [c, { vendors: byCapability[c], what: capabilityLabels[c] }]),
+) as unknown as {
   readonly [C in Capability]: { readonly vendors: readonly VendorsWith<C>[]; readonly what: string };
 };
 
@@ -54,15 +70,22 @@ export const CAPABLE = Object.fromEntries(PIPELINE_CAPABILITIES.map((c) => [c, {
  * Each vendor's environment variables by factory option (`{ apiKey: "EXA_API_KEY", baseUrl: "EXA_BASE_URL" }`),
  * as the commands name them in messages.
  */
-export const VENDOR_ENV = Object.fromEntries(VENDOR_LIST.map((d) => [d.name, Object.fromEntries(d.env.map((v) => [v.option, v.name]))])) as Readonly<
-  Record<Vendor, { readonly apiKey: string; readonly baseUrl: string; readonly dsn?: string }>
->;
+export const VENDOR_ENV = Object.fromEntries(
+  VENDOR_LIST.map((d) => [d.name, Object.fromEntries(d.env.map((v) => [v.option, v.name]))]),
+) as Readonly<Record<Vendor, { readonly apiKey: string; readonly baseUrl: string; readonly dsn?: string }>>;
 
 const RULE = "-".repeat(100);
 const heading = (title: string) => `# --- ${title} ${RULE}`.slice(0, 100);
 
 /** The providers' part of `.env.example`: every vendor's variables, commented, from the descriptors. */
 export function vendorEnvExample(vendors: readonly Pick<AnyVendor, "title" | "summary" | "env">[] = VENDOR_LIST): string {
-  const blocks = vendors.map((d) => [`# ${d.title}: ${d.summary}.`, ...d.env.flatMap((v) => [`# ${v.description}`, `${v.name}=`])].join("\n"));
-  return [heading("Providers: each adapter runs for real only when its key is set"), "# (--sandbox simulates every one of them instead; real keys are then ignored.)", "", blocks.join("\n\n")].join("\n");
+  const blocks = vendors.map((d) =>
+    [`# ${d.title}: ${d.summary}.`, ...d.env.flatMap((v) => [`# ${v.description}`, `${v.name}=`])].join("\n"),
+  );
+  return [
+    heading("Providers: each adapter runs for real only when its key is set"),
+    "# (--sandbox simulates every one of them instead; real keys are then ignored.)",
+    "",
+    blocks.join("\n\n"),
+  ].join("\n");
 }

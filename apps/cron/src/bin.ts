@@ -3,7 +3,7 @@ import { exitCodeOf } from "@offerlab/core";
 import { validateSchedule } from "./config.js";
 import { cronDaemon, cronOnce } from "./main.js";
 
-const usage = "usage: offerlab-cron once|daemon [--pretty] [--schedule \"<cron expression>\"]";
+const usage = 'usage: offerlab-cron once|daemon [--pretty] [--schedule "<cron expression>"]';
 const args = process.argv.slice(2);
 const mode = args[0];
 const pretty = args.includes("--pretty") || undefined;

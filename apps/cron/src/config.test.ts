@@ -17,7 +17,9 @@ describe("loadCronConfig", () => {
   it("accepts cron expressions with seconds and names a wrong one", () => {
     expect(loadCronConfig({ OFFERLAB_CRON_SCHEDULE: "*/30 * * * * *" }).schedule).toBe("*/30 * * * * *");
     expect(() => loadCronConfig({ OFFERLAB_CRON_SCHEDULE: "every minute" })).toThrow(CronConfigError);
-    expect(() => loadCronConfig({ OFFERLAB_CRON_SCHEDULE: "61 * * * *" })).toThrow(/OFFERLAB_CRON_SCHEDULE is not a valid cron expression \("61 \* \* \* \*"\)/);
+    expect(() => loadCronConfig({ OFFERLAB_CRON_SCHEDULE: "61 * * * *" })).toThrow(
+      /OFFERLAB_CRON_SCHEDULE is not a valid cron expression \("61 \* \* \* \*"\)/,
+    );
   });
 
   it("reads and checks the numbers, naming the variable", () => {
@@ -28,8 +30,16 @@ describe("loadCronConfig", () => {
       OFFERLAB_CRON_SHUTDOWN_GRACE_SECONDS: "90",
       OFFERLAB_RUNNER_ID: "railway-cron-1",
     });
-    expect(c).toMatchObject({ withdrawInvitationsAfterDays: 30, inboxSyncLookbackHours: 12, creditAlertThreshold: 0, shutdownGraceSeconds: 90, runnerId: "railway-cron-1" });
-    expect(() => loadCronConfig({ OFFERLAB_WITHDRAW_INVITATIONS_AFTER_DAYS: "0" })).toThrow(/OFFERLAB_WITHDRAW_INVITATIONS_AFTER_DAYS must be a whole number of days between 1 and 365, got "0"/);
+    expect(c).toMatchObject({
+      withdrawInvitationsAfterDays: 30,
+      inboxSyncLookbackHours: 12,
+      creditAlertThreshold: 0,
+      shutdownGraceSeconds: 90,
+      runnerId: "railway-cron-1",
+    });
+    expect(() => loadCronConfig({ OFFERLAB_WITHDRAW_INVITATIONS_AFTER_DAYS: "0" })).toThrow(
+      /OFFERLAB_WITHDRAW_INVITATIONS_AFTER_DAYS must be a whole number of days between 1 and 365, got "0"/,
+    );
     expect(() => loadCronConfig({ OFFERLAB_INBOX_SYNC_LOOKBACK_HOURS: "1.5" })).toThrow(/OFFERLAB_INBOX_SYNC_LOOKBACK_HOURS/);
     expect(() => loadCronConfig({ OFFERLAB_CRON_SHUTDOWN_GRACE_SECONDS: "-1" })).toThrow(/OFFERLAB_CRON_SHUTDOWN_GRACE_SECONDS/);
   });

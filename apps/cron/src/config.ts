@@ -46,12 +46,21 @@ export function validateSchedule(expression: string, variable = "OFFERLAB_CRON_S
   try {
     new Cron(expression, { paused: true }).stop();
   } catch (error) {
-    throw new CronConfigError(`${variable} is not a valid cron expression ("${expression}"): ${error instanceof Error ? error.message : String(error)}`);
+    throw new CronConfigError(
+      `${variable} is not a valid cron expression ("${expression}"): ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   return expression;
 }
 
-function wholeNumber(env: Record<string, string | undefined>, name: string, fallback: number, min: number, max: number, unit: string): number {
+function wholeNumber(
+  env: Record<string, string | undefined>,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+  unit: string,
+): number {
   const raw = env[name]?.trim();
   if (!raw) return fallback;
   const n = Number(raw);

@@ -67,13 +67,19 @@ async function prepare(options: CronMainOptions): Promise<Prepared> {
   const env = options.env ?? process.env;
   const config = loadCronConfig(env);
   const logger = options.logger ?? createLogger({ pretty: options.pretty ?? env.OFFERLAB_LOG_PRETTY === "1", env });
-  const { db, target } = options.db ? { db: options.db, target: databaseTargetOf(options.db) } : await openDatabase({ env, sandbox: options.sandbox === true });
+  const { db, target } = options.db
+    ? { db: options.db, target: databaseTargetOf(options.db) }
+    : await openDatabase({ env, sandbox: options.sandbox === true });
   const ownDb = !options.db;
   let providers: TickProviders;
   if (options.providers) providers = options.providers(db);
   else {
     const { unipile, missing } = unipileFromEnv(env, usageToDatabase(db, logger));
-    if (!unipile) logger.warn({ missing }, `Unipile is not configured (${missing.join(", ")}): nothing is sent, synced or withdrawn; the other jobs run`);
+    if (!unipile)
+      logger.warn(
+        { missing },
+        `Unipile is not configured (${missing.join(", ")}): nothing is sent, synced or withdrawn; the other jobs run`,
+      );
     providers = unipile ? providersFromUnipile(unipile) : {};
   }
   logger.info({ database: target?.description ?? "(given)", runnerId: config.runnerId, providers: Object.keys(providers) }, "cron ready");
@@ -92,7 +98,10 @@ async function prepare(options: CronMainOptions): Promise<Prepared> {
     logger.info({ signal: sig, graceSeconds: config.shutdownGraceSeconds }, "stopping: no new claims; finishing the send in flight");
     controller.abort();
     grace = setTimeout(() => {
-      logger.error({ graceSeconds: config.shutdownGraceSeconds }, "the send in flight did not finish in time: exiting; its lease fences it and the reconciler settles it");
+      logger.error(
+        { graceSeconds: config.shutdownGraceSeconds },
+        "the send in flight did not finish in time: exiting; its lease fences it and the reconciler settles it",
+      );
       exit(1);
     }, config.shutdownGraceSeconds * 1000);
     grace.unref();

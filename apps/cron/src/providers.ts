@@ -39,8 +39,14 @@ export function usageToDatabase(db: Db, logger?: Logger): OnUsage {
 }
 
 /** Unipile from the environment (the variables its descriptor names, trimmed), or null with the reason. */
-export function unipileFromEnv(env: Record<string, string | undefined>, onUsage?: OnUsage): { unipile: UnipileProvider | null; missing: string[] } {
+export function unipileFromEnv(
+  env: Record<string, string | undefined>,
+  onUsage?: OnUsage,
+): { unipile: UnipileProvider | null; missing: string[] } {
   const missing = missingVendorEnv(unipileVendor, env);
   if (missing.length) return { unipile: null, missing };
-  return { unipile: unipileVendor.create({ ...vendorOptionsFromEnv(unipileVendor, env, { trim: true }), ...(onUsage ? { onUsage } : {}) }), missing };
+  return {
+    unipile: unipileVendor.create({ ...vendorOptionsFromEnv(unipileVendor, env, { trim: true }), ...(onUsage ? { onUsage } : {}) }),
+    missing,
+  };
 }

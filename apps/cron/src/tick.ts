@@ -29,7 +29,12 @@ import {
   type Senders,
   type UnknownOutcomes,
 } from "@offerlab/scheduler";
-import { DEFAULT_CREDIT_ALERT_THRESHOLD, DEFAULT_INBOX_SYNC_LOOKBACK_HOURS, DEFAULT_WITHDRAW_AFTER_DAYS, type CronConfig } from "./config.js";
+import {
+  DEFAULT_CREDIT_ALERT_THRESHOLD,
+  DEFAULT_INBOX_SYNC_LOOKBACK_HOURS,
+  DEFAULT_WITHDRAW_AFTER_DAYS,
+  type CronConfig,
+} from "./config.js";
 import { createLogger, type Logger } from "./logger.js";
 
 const HOUR = 3_600_000;
@@ -89,7 +94,19 @@ export interface TickOptions {
   /** Only these jobs (in the standard order). Default: all of them. */
   jobs?: readonly JobName[];
   /** Send-path tuning (lease, provider timeout, pacing); tests shorten them. */
-  sendPath?: Partial<Pick<RunOptions, "leaseMs" | "providerTimeoutMs" | "accountGapMs" | "defaultCooldownMs" | "busyWaitMs" | "errorBackoffMs" | "maxConsecutiveErrors" | "max">>;
+  sendPath?: Partial<
+    Pick<
+      RunOptions,
+      | "leaseMs"
+      | "providerTimeoutMs"
+      | "accountGapMs"
+      | "defaultCooldownMs"
+      | "busyWaitMs"
+      | "errorBackoffMs"
+      | "maxConsecutiveErrors"
+      | "max"
+    >
+  >;
   /**
    * Bounds of the reconcile job's pass (`reconcileUnknown`): at most `limit` (25) checks, `perAccount`
    * (5) per account, no new check after `budgetMs` (10 000 ms), so the tick keeps its time for
@@ -100,7 +117,8 @@ export interface TickOptions {
   classify?: ReplyClassifier;
 }
 
-export type JobResult = { status: "ok"; ms: number; result: unknown } | { status: "skipped"; reason: string } | { status: "failed"; ms: number; error: string };
+export type JobResult =
+  { status: "ok"; ms: number; result: unknown } | { status: "skipped"; reason: string } | { status: "failed"; ms: number; error: string };
 
 /** What one tick did: the send figures, and each job's result. */
 export interface TickSummary {
@@ -147,7 +165,20 @@ export async function runTick(options: TickOptions): Promise<TickSummary> {
   const wanted = new Set<JobName>(options.jobs ?? JOBS);
   const startedAt = now();
   const t0 = performance.now();
-  const summary: TickSummary = { startedAt: startedAt.toISOString(), durationMs: 0, claimed: 0, sent: 0, deferred: {}, skipped: 0, failed: 0, unknown: 0, errors: 0, aborted: false, unknownOutcomes: null, jobs: {} };
+  const summary: TickSummary = {
+    startedAt: startedAt.toISOString(),
+    durationMs: 0,
+    claimed: 0,
+    sent: 0,
+    deferred: {},
+    skipped: 0,
+    failed: 0,
+    unknown: 0,
+    errors: 0,
+    aborted: false,
+    unknownOutcomes: null,
+    jobs: {},
+  };
   const senders = providers.senders;
   const sendPathBase = {
     db,
@@ -184,21 +215,43 @@ export async function runTick(options: TickOptions): Promise<TickSummary> {
   await job("warming", () => advanceWarming(db, { now: now() }));
   await job(
     "inbox_sync",
-    () => syncInboxes({ db, inbox: providers.inbox!, now, lookbackMs: (config.inboxSyncLookbackHours ?? DEFAULT_INBOX_SYNC_LOOKBACK_HOURS) * HOUR }),
+    () =>
+      syncInboxes({
+        db,
+        inbox: providers.inbox!,
+        now,
+        lookbackMs: (config.inboxSyncLookbackHours ?? DEFAULT_INBOX_SYNC_LOOKBACK_HOURS) * HOUR,
+      }),
     providers.inbox ? undefined : "no inbox provider configured (set UNIPILE_API_KEY and UNIPILE_DSN)",
   );
   await job("inbox", () =>
-    processWebhookInbox({ db, decoders: inboxDecoders, now, ...(options.signal ? { signal: options.signal } : {}), ...(options.classify ? { classify: options.classify } : {}) }),
+    processWebhookInbox({
+      db,
+      decoders: inboxDecoders,
+      now,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.classify ? { classify: options.classify } : {}),
+    }),
   );
   await job(
     "withdraw_invitations",
-    () => withdrawStaleInvitations({ db, linkedin: providers.linkedin!, now, maxAgeMs: (config.withdrawInvitationsAfterDays ?? DEFAULT_WITHDRAW_AFTER_DAYS) * DAY }),
+    () =>
+      withdrawStaleInvitations({
+        db,
+        linkedin: providers.linkedin!,
+        now,
+        maxAgeMs: (config.withdrawInvitationsAfterDays ?? DEFAULT_WITHDRAW_AFTER_DAYS) * DAY,
+      }),
     providers.linkedin ? undefined : "no LinkedIn provider configured (set UNIPILE_API_KEY and UNIPILE_DSN)",
   );
   // Lapsed claims go back to the queue even without a provider: no call was ever started.
   await job("reap", () => reapExpired(sendPathBase));
   // One bounded pass per tick; the send job below does not reconcile again.
-  await job("reconcile", () => reconcileUnknown({ ...sendPathBase, ...options.reconcile }), senders?.reconciler ? undefined : "no reconciler configured (set UNIPILE_API_KEY and UNIPILE_DSN)");
+  await job(
+    "reconcile",
+    () => reconcileUnknown({ ...sendPathBase, ...options.reconcile }),
+    senders?.reconciler ? undefined : "no reconciler configured (set UNIPILE_API_KEY and UNIPILE_DSN)",
+  );
   await job("plan", () => planDue({ db, now, ...(options.random ? { random: options.random } : {}) }));
   await job(
     "send",

@@ -44,7 +44,8 @@ export function createWebhookApp(options: WebhookAppOptions): WebhookApp {
   const drainer =
     options.drainer === false
       ? null
-      : (options.drainer ?? createInboxDrainer({ db: options.db, logger, now, ...(options.classify ? { classify: options.classify } : {}) }));
+      : (options.drainer ??
+        createInboxDrainer({ db: options.db, logger, now, ...(options.classify ? { classify: options.classify } : {}) }));
   const app = new Hono();
   app.get("/healthz", (c) => c.json({ ok: true }));
   app.get("/readyz", async (c) => {

@@ -17,7 +17,11 @@ export function secretsEqual(received: string, expected: string): boolean {
  * Rejects a request whose `header` does not carry `secret` with 401, before its body is read:
  * nothing of an unauthenticated request is parsed or stored.
  */
-export function requireSecret(options: { header: string; secret: string; onReject?: (reason: "missing" | "wrong") => void }): MiddlewareHandler {
+export function requireSecret(options: {
+  header: string;
+  secret: string;
+  onReject?: (reason: "missing" | "wrong") => void;
+}): MiddlewareHandler {
   return async (c, next) => {
     const received = c.req.header(options.header);
     if (!received || !secretsEqual(received, options.secret)) {

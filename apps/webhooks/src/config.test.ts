@@ -20,9 +20,18 @@ describe("loadWebhookConfig", () => {
   });
 
   it("reads the header, port and body limit, and names a wrong value", () => {
-    const c = loadWebhookConfig({ OFFERLAB_WEBHOOK_SECRET: secret, OFFERLAB_WEBHOOK_SECRET_HEADER: "X-Hook-Key", PORT: "9000", OFFERLAB_WEBHOOK_MAX_BODY: "1024" });
+    const c = loadWebhookConfig({
+      OFFERLAB_WEBHOOK_SECRET: secret,
+      OFFERLAB_WEBHOOK_SECRET_HEADER: "X-Hook-Key",
+      PORT: "9000",
+      OFFERLAB_WEBHOOK_MAX_BODY: "1024",
+    });
     expect(c).toMatchObject({ secretHeader: "x-hook-key", port: 9000, maxBodyBytes: 1024 });
-    expect(() => loadWebhookConfig({ OFFERLAB_WEBHOOK_SECRET: secret, PORT: "80a" })).toThrow(/PORT must be a whole number between 1 and 65535, got "80a"/);
-    expect(() => loadWebhookConfig({ OFFERLAB_WEBHOOK_SECRET: secret, OFFERLAB_WEBHOOK_SECRET_HEADER: "bad header" })).toThrow(/OFFERLAB_WEBHOOK_SECRET_HEADER/);
+    expect(() => loadWebhookConfig({ OFFERLAB_WEBHOOK_SECRET: secret, PORT: "80a" })).toThrow(
+      /PORT must be a whole number between 1 and 65535, got "80a"/,
+    );
+    expect(() => loadWebhookConfig({ OFFERLAB_WEBHOOK_SECRET: secret, OFFERLAB_WEBHOOK_SECRET_HEADER: "bad header" })).toThrow(
+      /OFFERLAB_WEBHOOK_SECRET_HEADER/,
+    );
   });
 });

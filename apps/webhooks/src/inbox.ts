@@ -54,7 +54,11 @@ export function createInboxDrainer(options: InboxDrainerOptions): InboxDrainer {
           limit,
           ...(options.now ? { now: options.now } : {}),
           ...(options.classify ? { classify: options.classify } : {}),
-          onEvent: (e) => options.logger?.debug({ inboxId: e.id, provider: e.provider, eventType: e.eventType, status: e.status, outcome: e.outcome, attempts: e.attempts }, "event applied"),
+          onEvent: (e) =>
+            options.logger?.debug(
+              { inboxId: e.id, provider: e.provider, eventType: e.eventType, status: e.status, outcome: e.outcome, attempts: e.attempts },
+              "event applied",
+            ),
         });
         totals.drains++;
         for (const k of ["claimed", "processed", "ignored", "unmatched", "retried", "failed"] as const) totals[k] += s[k];
@@ -75,11 +79,9 @@ export function createInboxDrainer(options: InboxDrainerOptions): InboxDrainer {
         again = true;
         return;
       }
-      running = new Promise<void>((resolve) => setImmediate(resolve))
-        .then(drainLoop)
-        .finally(() => {
-          running = null;
-        });
+      running = new Promise<void>((resolve) => setImmediate(resolve)).then(drainLoop).finally(() => {
+        running = null;
+      });
     },
     async idle() {
       while (running) await running;

@@ -2,7 +2,14 @@
  * @offerlab/webhooks — the webhook server: Hono on Node, one route module per provider, events
  * stored in the inbox under the provider's ids and applied after the answer.
  */
-export { ConfigError, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, DEFAULT_SECRET_HEADER, loadWebhookConfig, MIN_SECRET_LENGTH } from "./config.js";
+export {
+  ConfigError,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_PORT,
+  DEFAULT_SECRET_HEADER,
+  loadWebhookConfig,
+  MIN_SECRET_LENGTH,
+} from "./config.js";
 export type { WebhookServerConfig } from "./config.js";
 export { createWebhookApp } from "./app.js";
 export type { WebhookApp, WebhookAppOptions } from "./app.js";

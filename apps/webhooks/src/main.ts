@@ -37,7 +37,9 @@ export async function serveWebhooks(options: ServeOptions = {}): Promise<void> {
   const env = options.env ?? process.env;
   const config = loadWebhookConfig(env);
   const logger = options.logger ?? createLogger({ pretty: options.pretty ?? env.OFFERLAB_LOG_PRETTY === "1", env });
-  const { db, target } = options.db ? { db: options.db, target: databaseTargetOf(options.db) } : await openDatabase({ env, sandbox: options.sandbox === true });
+  const { db, target } = options.db
+    ? { db: options.db, target: databaseTargetOf(options.db) }
+    : await openDatabase({ env, sandbox: options.sandbox === true });
   logger.info({ database: target?.description ?? "(given)" }, "database ready");
   let server: RunningWebhookServer | null = null;
   const controller = new AbortController();

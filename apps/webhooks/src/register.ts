@@ -59,7 +59,8 @@ export async function registerUnipileWebhooks(options: RegisterOptions): Promise
   const secretHeader = options.secretHeader ?? DEFAULT_SECRET_HEADER;
   const generated = !options.secret;
   const secret = options.secret ?? generateWebhookSecret();
-  if (secret.length < MIN_SECRET_LENGTH) throw new Error(`the webhook secret must be at least ${MIN_SECRET_LENGTH} characters (it is ${secret.length})`);
+  if (secret.length < MIN_SECRET_LENGTH)
+    throw new Error(`the webhook secret must be at least ${MIN_SECRET_LENGTH} characters (it is ${secret.length})`);
   const existing: string[] = [];
   let cursor: string | null = null;
   do {
@@ -68,7 +69,9 @@ export async function registerUnipileWebhooks(options: RegisterOptions): Promise
     cursor = page.cursor;
   } while (cursor);
   if (existing.length && !options.replace) {
-    throw new Error(`${existing.length} Unipile webhook(s) already point at ${requestUrl}: pass --replace to delete them and create new ones with a new secret`);
+    throw new Error(
+      `${existing.length} Unipile webhook(s) already point at ${requestUrl}: pass --replace to delete them and create new ones with a new secret`,
+    );
   }
   for (const id of existing) await options.unipile.deleteWebhook(id);
   const created: RegisterResult["created"] = [];
@@ -84,8 +87,12 @@ export async function registerUnipileWebhooks(options: RegisterOptions): Promise
       });
       created.push({ source: sub.source, webhookId: res.webhookId });
     } catch (error) {
-      const done = created.length ? ` (already created: ${created.map((c) => `${c.source} ${c.webhookId}`).join(", ")}; run again with --replace)` : "";
-      throw new Error(`creating the Unipile ${sub.source} webhook failed: ${error instanceof Error ? error.message : String(error)}${done}`);
+      const done = created.length
+        ? ` (already created: ${created.map((c) => `${c.source} ${c.webhookId}`).join(", ")}; run again with --replace)`
+        : "";
+      throw new Error(
+        `creating the Unipile ${sub.source} webhook failed: ${error instanceof Error ? error.message : String(error)}${done}`,
+      );
     }
   }
   return { requestUrl, secret, secretHeader, generated, created, replaced: existing };

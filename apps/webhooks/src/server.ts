@@ -27,12 +27,17 @@ export async function startWebhookServer(options: StartWebhookServerOptions): Pr
   const { app, drainer } = createWebhookApp({ ...options, logger });
   const hostname = options.hostname ?? "0.0.0.0";
   const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: options.config.port, hostname }, (info: AddressInfo) => resolve({ server: s, port: info.port }));
+    const s = serve({ fetch: app.fetch, port: options.config.port, hostname }, (info: AddressInfo) =>
+      resolve({ server: s, port: info.port }),
+    );
     s.once("error", reject);
   });
   const shown = hostname === "0.0.0.0" || hostname === "::" ? "127.0.0.1" : hostname;
   const url = `http://${shown}:${port}`;
-  logger.info({ port, hostname, header: options.config.secretHeader, maxBodyBytes: options.config.maxBodyBytes }, "webhook server listening");
+  logger.info(
+    { port, hostname, header: options.config.secretHeader, maxBodyBytes: options.config.maxBodyBytes },
+    "webhook server listening",
+  );
   let closing: Promise<void> | null = null;
   return {
     url,

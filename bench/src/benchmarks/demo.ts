@@ -45,9 +45,18 @@ export async function run(): Promise<void> {
     { measure: "offerlab demo, wall (fresh data dir)", "median s": w.median / 1000, "min s": w.min / 1000, "max s": w.max / 1000 },
     { measure: "inside the demo (copy → last tick)", "median s": i.median / 1000, "min s": i.min / 1000, "max s": i.max / 1000 },
   ];
-  printTable(`Demo: ${ROUNDS} runs of \`offerlab demo\` (3 simulated weeks, ${last.simulated?.ticks ?? "?"} ticks, ${last.facts?.sent?.total ?? "?"} sends)`, rows);
+  printTable(
+    `Demo: ${ROUNDS} runs of \`offerlab demo\` (3 simulated weeks, ${last.simulated?.ticks ?? "?"} ticks, ${last.facts?.sent?.total ?? "?"} sends)`,
+    rows,
+  );
   writeResult("demo", {
     parameters: { rounds: ROUNDS, weeks: 3 },
-    results: { wall_ms: w, inside_ms: i, startup_and_migration_ms_median: w.median - i.median, ticks: last.simulated?.ticks, sends: last.facts?.sent?.total },
+    results: {
+      wall_ms: w,
+      inside_ms: i,
+      startup_and_migration_ms_median: w.median - i.median,
+      ticks: last.simulated?.ticks,
+      sends: last.facts?.sent?.total,
+    },
   });
 }

@@ -11,7 +11,19 @@
  */
 import { planDue, runSendPath } from "@offerlab/scheduler";
 import { sql } from "kysely";
-import { countRoundTrips, freshDb, log, postgresVersion, printTable, roundsOr, scaled, stats, timed, writeResult, type Row } from "../lib.js";
+import {
+  countRoundTrips,
+  freshDb,
+  log,
+  postgresVersion,
+  printTable,
+  roundsOr,
+  scaled,
+  stats,
+  timed,
+  writeResult,
+  type Row,
+} from "../lib.js";
 import { seedBase, seedDueRows } from "../seed.js";
 
 const ROWS = scaled(5000, 50);
@@ -66,12 +78,17 @@ export async function run(): Promise<void> {
     const rows = [
       row("runSendPath (reap + reconcile + claim)", send, rts.send),
       row("planDue", plan, rts.plan),
-      row("tick (both)", both, rts.send.map((x, i) => x + rts.plan[i]!)),
+      row(
+        "tick (both)",
+        both,
+        rts.send.map((x, i) => x + rts.plan[i]!),
+      ),
     ];
     printTable(`Idle tick: ${TICKS} ticks, nothing due (${ROWS} rows sent, ${ROWS} due tomorrow, 50 accounts)`, rows);
     writeResult("idle-tick", {
       postgres: await postgresVersion(b),
-      method: "round trips counted by wrapping pg.Client.prototype.query (one call = one statement = one round trip, BEGIN/COMMIT included)",
+      method:
+        "round trips counted by wrapping pg.Client.prototype.query (one call = one statement = one round trip, BEGIN/COMMIT included)",
       parameters: { ticks: TICKS, rows_sent: ROWS, rows_due_tomorrow: ROWS, accounts: 50 },
       results: {
         send_path: { ms: stats(send), round_trips: stats(rts.send).median },

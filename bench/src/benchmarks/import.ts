@@ -66,7 +66,9 @@ async function offerlabImport(file: string) {
   }
 }
 
-const STAGE = sql.raw(`CREATE TABLE stage (first_name text, last_name text, email text, title text, linkedin_url text, company text, website text)`);
+const STAGE = sql.raw(
+  `CREATE TABLE stage (first_name text, last_name text, email text, title text, linkedin_url text, company text, website text)`,
+);
 
 async function copyOnly(file: string) {
   const b = await freshDb("import_copy");
@@ -121,7 +123,9 @@ export async function run(): Promise<void> {
       const o = await offerlabImport(file);
       summary = o;
       ours.push((ROWS / o.ms) * 1000);
-      log(`offerlab import round ${r + 1}: ${o.ms.toFixed(0)} ms, ${o.stored} contacts stored (${o.summary.duplicatesInFile} duplicates in the file)`);
+      log(
+        `offerlab import round ${r + 1}: ${o.ms.toFixed(0)} ms, ${o.stored} contacts stored (${o.summary.duplicatesInFile} duplicates in the file)`,
+      );
       const c = await copyOnly(file);
       copy.push((ROWS / c.ms) * 1000);
       log(`COPY round ${r + 1}: ${c.ms.toFixed(0)} ms`);
@@ -132,9 +136,27 @@ export async function run(): Promise<void> {
     }
     const s = { ours: stats(ours), copy: stats(copy), copySql: stats(copySql) };
     const rows: Row[] = [
-      { import: "offerlab importContacts (validated, deduped)", "rows/s (median)": s.ours.median, "min–max": `${s.ours.min.toFixed(0)}–${s.ours.max.toFixed(0)}`, "s per 100k": 100_000 / s.ours.median, "× COPY": s.ours.median / s.copy.median },
-      { import: "COPY + INSERT…SELECT with dedupe", "rows/s (median)": s.copySql.median, "min–max": `${s.copySql.min.toFixed(0)}–${s.copySql.max.toFixed(0)}`, "s per 100k": 100_000 / s.copySql.median, "× COPY": s.copySql.median / s.copy.median },
-      { import: "COPY into a staging table (no checks)", "rows/s (median)": s.copy.median, "min–max": `${s.copy.min.toFixed(0)}–${s.copy.max.toFixed(0)}`, "s per 100k": 100_000 / s.copy.median, "× COPY": 1 },
+      {
+        import: "offerlab importContacts (validated, deduped)",
+        "rows/s (median)": s.ours.median,
+        "min–max": `${s.ours.min.toFixed(0)}–${s.ours.max.toFixed(0)}`,
+        "s per 100k": 100_000 / s.ours.median,
+        "× COPY": s.ours.median / s.copy.median,
+      },
+      {
+        import: "COPY + INSERT…SELECT with dedupe",
+        "rows/s (median)": s.copySql.median,
+        "min–max": `${s.copySql.min.toFixed(0)}–${s.copySql.max.toFixed(0)}`,
+        "s per 100k": 100_000 / s.copySql.median,
+        "× COPY": s.copySql.median / s.copy.median,
+      },
+      {
+        import: "COPY into a staging table (no checks)",
+        "rows/s (median)": s.copy.median,
+        "min–max": `${s.copy.min.toFixed(0)}–${s.copy.max.toFixed(0)}`,
+        "s per 100k": 100_000 / s.copy.median,
+        "× COPY": 1,
+      },
     ];
     printTable(`Import: ${ROWS} contact rows from CSV (${unique} distinct), ${ROUNDS} rounds, a fresh database each`, rows);
     const b = await freshDb("import_version", { migrate: false });
@@ -144,8 +166,20 @@ export async function run(): Promise<void> {
       postgres: version,
       parameters: { rows: ROWS, distinct_people: unique, companies: COMPANIES, rounds: ROUNDS },
       stored: { offerlab: summary?.stored, copy_sql: copyStored },
-      offerlab_summary: summary && { created: summary.summary.created, merged: summary.summary.merged, duplicatesInFile: summary.summary.duplicatesInFile, companiesCreated: summary.summary.companiesCreated, invalid: summary.summary.invalid },
-      results: { offerlab_rows_per_s: s.ours, copy_rows_per_s: s.copy, copy_sql_rows_per_s: s.copySql, offerlab_vs_copy: s.ours.median / s.copy.median, offerlab_vs_copy_sql: s.ours.median / s.copySql.median },
+      offerlab_summary: summary && {
+        created: summary.summary.created,
+        merged: summary.summary.merged,
+        duplicatesInFile: summary.summary.duplicatesInFile,
+        companiesCreated: summary.summary.companiesCreated,
+        invalid: summary.summary.invalid,
+      },
+      results: {
+        offerlab_rows_per_s: s.ours,
+        copy_rows_per_s: s.copy,
+        copy_sql_rows_per_s: s.copySql,
+        offerlab_vs_copy: s.ours.median / s.copy.median,
+        offerlab_vs_copy_sql: s.ours.median / s.copySql.median,
+      },
     });
   } finally {
     fs.rmSync(file, { force: true });

@@ -8,7 +8,19 @@
  */
 import { planDue } from "@offerlab/scheduler";
 import { sql } from "kysely";
-import { countRoundTrips, freshDb, log, postgresVersion, printTable, roundsOr, scaled, stats, timed, writeResult, type Row } from "../lib.js";
+import {
+  countRoundTrips,
+  freshDb,
+  log,
+  postgresVersion,
+  printTable,
+  roundsOr,
+  scaled,
+  stats,
+  timed,
+  writeResult,
+  type Row,
+} from "../lib.js";
 
 const CONTACTS = scaled(100_000, 500);
 const CAMPAIGNS = 10;
@@ -31,7 +43,9 @@ export async function run(): Promise<void> {
     const db = b.db;
     const t0 = performance.now();
     const { rows: offer } = await sql<{ id: string }>`
-      INSERT INTO offers (name, type, ownership, description, status) VALUES ('Bench', 'product', 'internal', 'Cuts ramp time in half.', 'active') RETURNING id`.execute(db);
+      INSERT INTO offers (name, type, ownership, description, status) VALUES ('Bench', 'product', 'internal', 'Cuts ramp time in half.', 'active') RETURNING id`.execute(
+      db,
+    );
     const offerId = offer[0]!.id;
     await sql`INSERT INTO companies (offer_id, name, domain, source_tool)
       SELECT ${offerId}::uuid, 'Company ' || g, 'company' || g || '.example', 'bench' FROM generate_series(1, 100) g`.execute(db);
@@ -102,10 +116,29 @@ export async function run(): Promise<void> {
     const s2 = stats(double);
     const per = stats(singleCall);
     const rows: Row[] = [
-      { planners: 1, "contacts/s (median)": s1.median, "min–max": `${s1.min.toFixed(0)}–${s1.max.toFixed(0)}`, "ms/contact": per.median, "round trips/contact": stats(trips).median, "full pass of 100k (min)": 100_000 / s1.median / 60, "× 1 planner": 1 },
-      { planners: 2, "contacts/s (median)": s2.median, "min–max": `${s2.min.toFixed(0)}–${s2.max.toFixed(0)}`, "ms/contact": null, "round trips/contact": null, "full pass of 100k (min)": 100_000 / s2.median / 60, "× 1 planner": s2.median / s1.median },
+      {
+        planners: 1,
+        "contacts/s (median)": s1.median,
+        "min–max": `${s1.min.toFixed(0)}–${s1.max.toFixed(0)}`,
+        "ms/contact": per.median,
+        "round trips/contact": stats(trips).median,
+        "full pass of 100k (min)": 100_000 / s1.median / 60,
+        "× 1 planner": 1,
+      },
+      {
+        planners: 2,
+        "contacts/s (median)": s2.median,
+        "min–max": `${s2.min.toFixed(0)}–${s2.max.toFixed(0)}`,
+        "ms/contact": null,
+        "round trips/contact": null,
+        "full pass of 100k (min)": 100_000 / s2.median / 60,
+        "× 1 planner": s2.median / s1.median,
+      },
     ];
-    printTable(`Planning: ${CONTACTS} campaign contacts × 3 email steps, ${CAMPAIGNS} campaigns, ${ACCOUNTS} accounts; ${ROUNDS} rounds of ${BATCH} contacts`, rows);
+    printTable(
+      `Planning: ${CONTACTS} campaign contacts × 3 email steps, ${CAMPAIGNS} campaigns, ${ACCOUNTS} accounts; ${ROUNDS} rounds of ${BATCH} contacts`,
+      rows,
+    );
     console.log("\nEXPLAIN ANALYZE of the planner's pick (before planning):\n" + explainBefore.join("\n"));
     console.log(`\n… and after ${planned} queue rows exist:\n` + explainAfter.join("\n"));
     writeResult("planning", {
@@ -113,7 +146,12 @@ export async function run(): Promise<void> {
       parameters: { campaign_contacts: CONTACTS, steps: 3, campaigns: CAMPAIGNS, accounts: ACCOUNTS, batch: BATCH, rounds: ROUNDS },
       seed_ms: seedMs,
       results: {
-        one_planner: { contacts_per_s: s1, ms_per_contact: per, round_trips_per_contact: stats(trips).median, full_pass_minutes: 100_000 / s1.median / 60 },
+        one_planner: {
+          contacts_per_s: s1,
+          ms_per_contact: per,
+          round_trips_per_contact: stats(trips).median,
+          full_pass_minutes: 100_000 / s1.median / 60,
+        },
         two_planners: { contacts_per_s: s2, full_pass_minutes: 100_000 / s2.median / 60, vs_one: s2.median / s1.median },
       },
       explain_pick_before: explainBefore,

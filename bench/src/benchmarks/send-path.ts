@@ -11,7 +11,19 @@ import { runSendPath } from "@offerlab/scheduler";
 import { sql } from "kysely";
 import pg from "pg";
 import PgBoss from "pg-boss";
-import { countRoundTrips, freshDb, log, postgresVersion, printTable, roundsOr, scaled, stats, writeResult, type BenchDb, type Row } from "../lib.js";
+import {
+  countRoundTrips,
+  freshDb,
+  log,
+  postgresVersion,
+  printTable,
+  roundsOr,
+  scaled,
+  stats,
+  writeResult,
+  type BenchDb,
+  type Row,
+} from "../lib.js";
 import { resetQueue, seedBase, seedDueRows, type Base } from "../seed.js";
 
 const RUNNERS = [1, 4, 8];
@@ -99,14 +111,24 @@ async function rawSendOne(c: pg.Client, runnerId: string): Promise<"sent" | "idl
       await q("ROLLBACK");
       return "busy";
     }
-    await q(`UPDATE accounts SET status = 'active', limited_until = NULL WHERE id = $1 AND status = 'limited' AND limited_until <= $2`, [row.account_id, now]);
+    await q(`UPDATE accounts SET status = 'active', limited_until = NULL WHERE id = $1 AND status = 'limited' AND limited_until <= $2`, [
+      row.account_id,
+      now,
+    ]);
     campaign = (await q("SELECT * FROM campaigns WHERE id = $1", [row.campaign_id]))[0]!;
     await q("SELECT * FROM campaign_contacts WHERE id = $1", [row.campaign_contact_id]);
     contact = (await q("SELECT * FROM contacts WHERE id = $1", [row.contact_id]))[0]!;
     person = await q("SELECT * FROM contacts WHERE (id = $1 OR email = $2)", [contact.id, contact.email]);
-    await q("SELECT max(sent_at) AS last FROM outreach_history WHERE contact_id = $1::uuid OR contact_email = $2", [contact.id, contact.email]);
+    await q("SELECT max(sent_at) AS last FROM outreach_history WHERE contact_id = $1::uuid OR contact_email = $2", [
+      contact.id,
+      contact.email,
+    ]);
     await q("SELECT * FROM accounts WHERE id = $1", [row.account_id]);
-    await q(`UPDATE accounts SET next_send_at = $1 WHERE id = $2 AND (next_send_at IS NULL OR next_send_at <= $3) RETURNING id`, [now, row.account_id, now]);
+    await q(`UPDATE accounts SET next_send_at = $1 WHERE id = $2 AND (next_send_at IS NULL OR next_send_at <= $3) RETURNING id`, [
+      now,
+      row.account_id,
+      now,
+    ]);
     const day = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
     const hour = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), now.getUTCHours()));
     await q(
@@ -146,7 +168,10 @@ async function rawSendOne(c: pg.Client, runnerId: string): Promise<"sent" | "idl
     await q("ROLLBACK").catch(() => {});
     throw error;
   }
-  await q(`UPDATE send_attempts SET status = 'sending', lease_until = $1 WHERE id = $2 AND status = 'claimed' RETURNING id`, [new Date(now.getTime() + 120_000), attemptId]);
+  await q(`UPDATE send_attempts SET status = 'sending', lease_until = $1 WHERE id = $2 AND status = 'claimed' RETURNING id`, [
+    new Date(now.getTime() + 120_000),
+    attemptId,
+  ]);
   await q(
     `SELECT send_attempts.id, send_attempts.started_at, send_attempts.provider_ids, send_queue.subject FROM send_attempts
      INNER JOIN send_queue ON send_queue.id = send_attempts.send_queue_id
@@ -159,7 +184,10 @@ async function rawSendOne(c: pg.Client, runnerId: string): Promise<"sent" | "idl
   await q("BEGIN");
   try {
     await q("SELECT id FROM accounts WHERE id = $1::uuid FOR NO KEY UPDATE", [row.account_id]);
-    await q(`UPDATE send_attempts SET status = 'sent', finished_at = $1, provider_ids = $2::jsonb WHERE id = $3 AND status IN ('sending', 'unknown') RETURNING account_id`, [now, ids, attemptId]);
+    await q(
+      `UPDATE send_attempts SET status = 'sent', finished_at = $1, provider_ids = $2::jsonb WHERE id = $3 AND status IN ('sending', 'unknown') RETURNING account_id`,
+      [now, ids, attemptId],
+    );
     await q(
       `UPDATE send_queue SET status = 'sent', sent_at = $1, external_message_id = $2, defer_reason = NULL, last_error = NULL, current_attempt_id = $3 WHERE id = $4`,
       [now, "t", attemptId, row.id],
@@ -168,24 +196,25 @@ async function rawSendOne(c: pg.Client, runnerId: string): Promise<"sent" | "idl
       `UPDATE messages SET status = 'sent', sent_at = $1, external_id = $2, thread_id = NULL, account_id = $3, error_message = NULL WHERE send_queue_id = $4 RETURNING id`,
       [now, "t", row.account_id, row.id],
     );
-    await q(`INSERT INTO message_events (send_queue_id, contact_id, campaign_id, account_id, event_type, event_data) VALUES ($1, $2, $3, $4, 'sent', $5::jsonb)`, [
-      row.id,
-      row.contact_id,
-      row.campaign_id,
-      row.account_id,
-      JSON.stringify({ attempt_id: attemptId, tracking_id: "t", email_id: null }),
-    ]);
+    await q(
+      `INSERT INTO message_events (send_queue_id, contact_id, campaign_id, account_id, event_type, event_data) VALUES ($1, $2, $3, $4, 'sent', $5::jsonb)`,
+      [
+        row.id,
+        row.contact_id,
+        row.campaign_id,
+        row.account_id,
+        JSON.stringify({ attempt_id: attemptId, tracking_id: "t", email_id: null }),
+      ],
+    );
     await q(
       `INSERT INTO outreach_history (contact_email, contact_linkedin_url, contact_id, campaign_id, offer_id, account_id, send_queue_id, channel, message_subject, message_body, sent_at)
        VALUES ($1, NULL, $2, $3, $4, $5, $6, 'email', $7, $8, $9)`,
       [contact.email, contact.id, campaign.id, campaign.offer_id, row.account_id, row.id, row.subject, row.body, now],
     );
-    await q(`INSERT INTO account_activity (account_id, message_id, contact_id, action_type, status, created_at) VALUES ($1, $2, $3, 'email', 'success', $4)`, [
-      row.account_id,
-      msg[0]?.id ?? null,
-      contact.id,
-      now,
-    ]);
+    await q(
+      `INSERT INTO account_activity (account_id, message_id, contact_id, action_type, status, created_at) VALUES ($1, $2, $3, 'email', 'success', $4)`,
+      [row.account_id, msg[0]?.id ?? null, contact.id, now],
+    );
     await q(
       `UPDATE accounts SET today_emails = CASE WHEN (today_last_action_at IS NOT NULL AND date_trunc('day', today_last_action_at AT TIME ZONE 'UTC') = date_trunc('day', $1::timestamptz AT TIME ZONE 'UTC')) THEN today_emails + 1 ELSE 1 END,
        today_last_action_at = $1, total_sent = total_sent + 1 WHERE id = $2`,
@@ -207,7 +236,10 @@ async function rawSendOne(c: pg.Client, runnerId: string): Promise<"sent" | "idl
        email_account_id = COALESCE(email_account_id, $2::uuid), email_thread_ref = COALESCE(email_thread_ref, NULL) WHERE id = $3`,
       [now, row.account_id, row.campaign_contact_id],
     );
-    await q(`UPDATE campaigns SET total_sent = total_sent + 1, first_send_at = COALESCE(first_send_at, $1::timestamptz), last_send_at = $1 WHERE id = $2`, [now, campaign.id]);
+    await q(
+      `UPDATE campaigns SET total_sent = total_sent + 1, first_send_at = COALESCE(first_send_at, $1::timestamptz), last_send_at = $1 WHERE id = $2`,
+      [now, campaign.id],
+    );
     await q(`UPDATE offers SET total_sent = total_sent + 1 WHERE id = $1`, [campaign.offer_id]);
     await q("COMMIT");
   } catch (error) {
@@ -318,15 +350,20 @@ export async function run(): Promise<void> {
             rt.reset();
             r = system === "offerlab" ? await offerlabRound(b, k) : await rawRound(b, k);
             e0.roundTrips.push(rt.count / r.sent);
-            const sentRows = Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM send_queue WHERE status = 'sent'`.execute(b.db)).rows[0]!.n);
-            if (sentRows !== ROWS || r.sent !== ROWS) log(`${system} ${k} runners: ${r.sent} sends reported, ${sentRows}/${ROWS} rows sent`);
+            const sentRows = Number(
+              (await sql<{ n: number }>`SELECT count(*)::int AS n FROM send_queue WHERE status = 'sent'`.execute(b.db)).rows[0]!.n,
+            );
+            if (sentRows !== ROWS || r.sent !== ROWS)
+              log(`${system} ${k} runners: ${r.sent} sends reported, ${sentRows}/${ROWS} rows sent`);
           }
           const e = e0;
           e.rates.push((r.sent / r.ms) * 1000);
           e.cycles.push(...r.cycles);
           e.sent.push(r.sent);
           samples.set(key(system, k), e);
-          log(`round ${round + 1}/${ROUNDS} ${system} × ${k}: ${r.sent} sends in ${r.ms.toFixed(0)} ms = ${((r.sent / r.ms) * 1000).toFixed(0)}/s`);
+          log(
+            `round ${round + 1}/${ROUNDS} ${system} × ${k}: ${r.sent} sends in ${r.ms.toFixed(0)} ms = ${((r.sent / r.ms) * 1000).toFixed(0)}/s`,
+          );
         }
       }
     }
@@ -369,7 +406,10 @@ export async function run(): Promise<void> {
         });
       }
     }
-    printTable(`Send path: ${ROWS} due email rows per round over ${ACCOUNTS} accounts, ${ROUNDS} rounds (cycle = time between two sends of one runner)`, rows);
+    printTable(
+      `Send path: ${ROWS} due email rows per round over ${ACCOUNTS} accounts, ${ROUNDS} rounds (cycle = time between two sends of one runner)`,
+      rows,
+    );
     writeResult("send-path", {
       postgres: await postgresVersion(b),
       parameters: { rows_per_round: ROWS, rounds: ROUNDS, accounts: ACCOUNTS, runners: RUNNERS },

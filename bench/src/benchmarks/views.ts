@@ -8,7 +8,19 @@
 import { views, type Db } from "@offerlab/db";
 import { sql } from "kysely";
 import pg from "pg";
-import { countRoundTrips, freshDb, log, postgresVersion, printTable, roundsOr, scaled, stats, timed, writeResult, type Row } from "../lib.js";
+import {
+  countRoundTrips,
+  freshDb,
+  log,
+  postgresVersion,
+  printTable,
+  roundsOr,
+  scaled,
+  stats,
+  timed,
+  writeResult,
+  type Row,
+} from "../lib.js";
 
 const CONTACTS = scaled(200_000, 2000);
 const HISTORY = scaled(1_000_000, 10_000);
@@ -16,7 +28,9 @@ const RUNS = roundsOr(20);
 
 async function seed(db: Db): Promise<{ offerId: string; campaignId: string; accountId: string }> {
   const q = (s: ReturnType<typeof sql>) => s.execute(db);
-  await q(sql`INSERT INTO offers (name, type, ownership, description) SELECT 'Offer ' || g, 'product', 'internal', 'd' FROM generate_series(1, 5) g`);
+  await q(
+    sql`INSERT INTO offers (name, type, ownership, description) SELECT 'Offer ' || g, 'product', 'internal', 'd' FROM generate_series(1, 5) g`,
+  );
   await q(sql`INSERT INTO accounts (name, type, owner, email_address, today_emails)
     SELECT 'sender' || g || '@offerlab-demo.com', 'email', 'bench', 'sender' || g || '@offerlab-demo.com', g % 40 FROM generate_series(1, 50) g`);
   await q(sql`INSERT INTO companies (offer_id, name, domain, source_tool, fit_score)
@@ -64,9 +78,13 @@ export async function run(): Promise<void> {
     const t0 = performance.now();
     const ids = await seed(db);
     const seedMs = performance.now() - t0;
-    const counts = (await sql<{ t: string; n: number }>`
+    const counts = (
+      await sql<{ t: string; n: number }>`
       SELECT 'contacts' t, count(*)::int n FROM contacts UNION ALL SELECT 'outreach_history', count(*)::int FROM outreach_history
-      UNION ALL SELECT 'send_queue', count(*)::int FROM send_queue UNION ALL SELECT 'campaign_contacts', count(*)::int FROM campaign_contacts`.execute(db)).rows;
+      UNION ALL SELECT 'send_queue', count(*)::int FROM send_queue UNION ALL SELECT 'campaign_contacts', count(*)::int FROM campaign_contacts`.execute(
+        db,
+      )
+    ).rows;
     log(`seeded in ${(seedMs / 1000).toFixed(1)} s: ${counts.map((c) => `${c.t} ${c.n}`).join(", ")}`);
 
     const weekAgo = new Date(Date.now() - 7 * 86_400_000);
@@ -103,13 +121,28 @@ export async function run(): Promise<void> {
       await fn();
       const times: number[] = [];
       for (let i = 0; i < RUNS; i++) times.push((await timed(fn)).ms);
-      const plan = (await client.query<{ "QUERY PLAN": string }>(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${text}`, values)).rows.map((r) => r["QUERY PLAN"]);
+      const plan = (await client.query<{ "QUERY PLAN": string }>(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${text}`, values)).rows.map(
+        (r) => r["QUERY PLAN"],
+      );
       explains[name] = plan;
-      const idx = [...new Set(plan.flatMap((l) => [...l.matchAll(/(?:Index|Index Only|Bitmap Index) Scan (?:Backward )?(?:using|on) (\w+)/g)].map((m) => m[1]!)))];
+      const idx = [
+        ...new Set(
+          plan.flatMap((l) =>
+            [...l.matchAll(/(?:Index|Index Only|Bitmap Index) Scan (?:Backward )?(?:using|on) (\w+)/g)].map((m) => m[1]!),
+          ),
+        ),
+      ];
       const seq = [...new Set(plan.flatMap((l) => [...l.matchAll(/Seq Scan on (\w+)/g)].map((m) => m[1]!)))];
       const st = stats(times);
       results.push({ view: name, rows: first.length, ms: st, indexes: idx, seq_scans: seq, sql: text });
-      rows.push({ view: name, rows: first.length, "p50 ms": st.median, "p95 ms": st.p95, "index scans": idx.join(" ") || "-", "seq scans": seq.join(" ") || "-" });
+      rows.push({
+        view: name,
+        rows: first.length,
+        "p50 ms": st.median,
+        "p95 ms": st.p95,
+        "index scans": idx.join(" ") || "-",
+        "seq scans": seq.join(" ") || "-",
+      });
       log(`${name}: p50 ${st.median.toFixed(1)} ms`);
     }
     await client.end();

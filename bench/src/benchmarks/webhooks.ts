@@ -49,7 +49,13 @@ function freePort(): Promise<number> {
 async function startServer(databaseUrl: string, port: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", serverBin], {
     cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", DATABASE_URL: databaseUrl, OFFERLAB_WEBHOOK_SECRET: SECRET, PORT: String(port) },
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "",
+      DATABASE_URL: databaseUrl,
+      OFFERLAB_WEBHOOK_SECRET: SECRET,
+      PORT: String(port),
+    },
     stdio: ["ignore", "ignore", "pipe"],
   });
   let stderr = "";
@@ -79,8 +85,15 @@ function echo(n: number): string {
     message_id: `benchmsg${n}`,
     timestamp: new Date().toISOString(),
     message: "Thanks for connecting! Quick question about onboarding at Acme.",
-    sender: { attendee_id: "att_self", attendee_name: "Bench Sender", attendee_provider_id: SELF, attendee_profile_url: `https://www.linkedin.com/in/${SELF}/` },
-    attendees: [{ attendee_id: `att_${n}`, attendee_name: "Someone", attendee_provider_id: `ACoAAAprospect${n % 500}`, attendee_profile_url: null }],
+    sender: {
+      attendee_id: "att_self",
+      attendee_name: "Bench Sender",
+      attendee_provider_id: SELF,
+      attendee_profile_url: `https://www.linkedin.com/in/${SELF}/`,
+    },
+    attendees: [
+      { attendee_id: `att_${n}`, attendee_name: "Someone", attendee_provider_id: `ACoAAAprospect${n % 500}`, attendee_profile_url: null },
+    ],
   });
 }
 
@@ -181,13 +194,24 @@ export async function run(): Promise<void> {
         log(`${rate} req/s: ${ok} acked, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, ${after - before} new rows`);
       }
     }
-    const stored = await sql<{ status: string; n: number }>`SELECT status, count(*)::int AS n FROM webhook_inbox GROUP BY status ORDER BY status`.execute(b.db);
-    printTable(`Webhook receiver: ${SECONDS} s per rate, ${Math.round(DUPLICATE_SHARE * 100)} % repeated deliveries, one server process on local Postgres`, rows);
+    const stored = await sql<{
+      status: string;
+      n: number;
+    }>`SELECT status, count(*)::int AS n FROM webhook_inbox GROUP BY status ORDER BY status`.execute(b.db);
+    printTable(
+      `Webhook receiver: ${SECONDS} s per rate, ${Math.round(DUPLICATE_SHARE * 100)} % repeated deliveries, one server process on local Postgres`,
+      rows,
+    );
     writeResult("webhooks", {
       postgres: await postgresVersion(b),
       method:
         "apps/webhooks/src/bin.ts in its own process (tsx), JSON logs at info discarded; autocannon at a fixed overall rate (coordinated omission corrected); each rate measured after the previous one drained",
-      parameters: { rates: RATES, seconds_per_rate: SECONDS, duplicate_share: DUPLICATE_SHARE, event: "message_received echo of our own message (applied to `ignored`)" },
+      parameters: {
+        rates: RATES,
+        seconds_per_rate: SECONDS,
+        duplicate_share: DUPLICATE_SHARE,
+        event: "message_received echo of our own message (applied to `ignored`)",
+      },
       results,
       inbox_by_status: Object.fromEntries(stored.rows.map((r) => [r.status, r.n])),
       notes: [

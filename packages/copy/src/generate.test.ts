@@ -219,10 +219,7 @@ describe("generateTemplates", () => {
 
   it("repairs a sequence with the wrong length, unknown variables and links", async () => {
     const bad = {
-      sequence: [
-        { ...emailTemplates.sequence[0], body: "Hi {{firstname}}, see https://example.com" },
-        emailTemplates.sequence[1],
-      ],
+      sequence: [{ ...emailTemplates.sequence[0], body: "Hi {{firstname}}, see https://example.com" }, emailTemplates.sequence[1]],
     };
     llm.reply({ json: bad }, { json: emailTemplates });
     await generateTemplates(offer, canvas, icp, { channel: "email", steps: 3 }, { env: anthropicEnv });
@@ -236,10 +233,10 @@ describe("generateTemplates", () => {
     // 287 characters as written, about 321 once three variables are filled in.
     const long = { ...linkedInTemplates, connection_request: `${"x".repeat(260)} {{title}}{{title}}{{title}}` };
     llm.reply({ json: long }, { json: linkedInTemplates });
-    await expect(generateTemplates(offer, canvas, icp, { channel: "linkedin" }, { env: openaiEnv })).resolves.toEqual(
-      linkedInTemplates,
+    await expect(generateTemplates(offer, canvas, icp, { channel: "linkedin" }, { env: openaiEnv })).resolves.toEqual(linkedInTemplates);
+    expect(lastUserText(llm.requests[1]?.body ?? {})).toMatch(
+      /connection_request: with names filled in the note would be about \d+ characters/,
     );
-    expect(lastUserText(llm.requests[1]?.body ?? {})).toMatch(/connection_request: with names filled in the note would be about \d+ characters/);
   });
 
   it("fails with the schema's own error when the note stays over 300 characters", async () => {

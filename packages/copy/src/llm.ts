@@ -112,10 +112,7 @@ export function resolveModel(options: LlmOptions = {}): ResolvedModel {
   const { apiKeyEnv } = llmProviders[provider];
   const apiKey = options.apiKey ?? env[apiKeyEnv];
   if (apiKey === undefined || apiKey.trim() === "") {
-    throw new GenerationError(
-      "not_configured",
-      `[copy] missing apiKey for ${provider}:${modelId}: pass { apiKey } or set ${apiKeyEnv}`,
-    );
+    throw new GenerationError("not_configured", `[copy] missing apiKey for ${provider}:${modelId}: pass { apiKey } or set ${apiKeyEnv}`);
   }
   const settings = {
     apiKey,

@@ -48,7 +48,9 @@ export interface RenderMessageOptions {
 }
 
 function defaultSeed(template: MessageTemplate, data: RenderData): string {
-  const templateKey = [template.template_key, template.name, template.id].find((v): v is string => typeof v === "string" && v !== "") ?? `body:${stableHash53(template.body)}`;
+  const templateKey =
+    [template.template_key, template.name, template.id].find((v): v is string => typeof v === "string" && v !== "") ??
+    `body:${stableHash53(template.body)}`;
   const contact = data.contact ?? {};
   const contactKey = [contact.email, contact.linkedin_url, contact.full_name, contact.id].find(
     (v): v is string => typeof v === "string" && v !== "",
@@ -66,11 +68,12 @@ export function renderMessage(template: MessageTemplate, data: RenderData, optio
   const hasSubject = template.channel !== "linkedin_connect" && template.channel !== "linkedin_dm";
   const subject = hasSubject && template.subject ? renderTemplate(template.subject, data, { seed, field: "subject" }) : null;
   const requireSubject =
-    template.channel === "email" && (template.sequence_step === undefined || template.sequence_step === null || template.sequence_step <= 1);
-  const lint = lintMessage(
-    { channel: template.channel, subject: subject?.text ?? null, body: body.text, requireSubject },
-    [...(subject?.issues ?? []), ...body.issues],
-  );
+    template.channel === "email" &&
+    (template.sequence_step === undefined || template.sequence_step === null || template.sequence_step <= 1);
+  const lint = lintMessage({ channel: template.channel, subject: subject?.text ?? null, body: body.text, requireSubject }, [
+    ...(subject?.issues ?? []),
+    ...body.issues,
+  ]);
   return {
     channel: template.channel,
     subject: subject === null || subject.text === "" ? null : subject.text,

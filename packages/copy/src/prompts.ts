@@ -45,7 +45,9 @@ export function icpPrompt(positioning: PositioningCanvas): string {
 
 const VARIABLE_HELP = [
   "Personalisation syntax (use only these):",
-  `- contact: ${CONTACT_VARIABLES.filter((v) => v !== "email").map((v) => `{{${v}}}`).join(", ")}`,
+  `- contact: ${CONTACT_VARIABLES.filter((v) => v !== "email")
+    .map((v) => `{{${v}}}`)
+    .join(", ")}`,
   `- company: ${COMPANY_VARIABLES.map((v) => `{{company.${v}}}`).join(", ")}`,
   `- offer: ${OFFER_VARIABLES.map((v) => `{{offer.${v}}}`).join(", ")}`,
   "- signals: {{signals.<path>}}, e.g. {{signals.hiring.sales_reps}}, {{signals.funding.stage}}",

@@ -105,7 +105,10 @@ describe("renderMessage's default spintax seed", () => {
       body: "{Hi|Hello|Hey|Good morning} {{first_name}}, {we|our team|I} {help|work with|support} {sales|revenue|GTM} teams {ramp|onboard|coach} {faster|sooner|better}.",
     };
     const runs = ["1", "2", "3", "4", "5"].map((n) =>
-      renderMessage({ ...template, id: `00000000-0000-4000-8000-00000000000${n}` }, { ...data, contact: { ...data.contact, id: `10000000-0000-4000-8000-00000000000${n}` } }),
+      renderMessage(
+        { ...template, id: `00000000-0000-4000-8000-00000000000${n}` },
+        { ...data, contact: { ...data.contact, id: `10000000-0000-4000-8000-00000000000${n}` } },
+      ),
     );
     expect(new Set(runs.map((r) => `${r.subject}|${r.body}`)).size).toBe(1);
     expect(runs[0]!.seed).not.toContain("00000000-");
@@ -191,7 +194,10 @@ describe("lint", () => {
   it("lints templates before approval: syntax, impossible length, unknown variables, first-email subject", () => {
     const lint = lintTemplate({ channel: "linkedin_connect", body: `{{frist_name}} ${"x".repeat(300)}` });
     // An unknown variable is an error: every send of the template would fail to render.
-    expect(lint.errors.map((e) => [e.code, e.variable])).toEqual([["too_long", undefined], ["unknown_variable", "frist_name"]]);
+    expect(lint.errors.map((e) => [e.code, e.variable])).toEqual([
+      ["too_long", undefined],
+      ["unknown_variable", "frist_name"],
+    ]);
     expect(lint.warnings).toEqual([]);
     expect(lintTemplate({ channel: "email", body: "Hi", sequence_step: 1 }).errors.map((e) => e.code)).toEqual(["missing_subject"]);
     expect(lintTemplate({ channel: "email", body: "{oops", subject: "S" }).errors.map((e) => e.code)).toEqual(["template_syntax"]);
@@ -222,7 +228,11 @@ const companyArb = fc.record({
 
 const templates: MessageTemplate[] = [
   approved,
-  { ...approved, id: "tpl-2", body: "{Hi|Hey} {{first_name}} {{last_name|}}, {{company.name}} is hiring {{signals.hiring.sales_reps|reps}}." },
+  {
+    ...approved,
+    id: "tpl-2",
+    body: "{Hi|Hey} {{first_name}} {{last_name|}}, {{company.name}} is hiring {{signals.hiring.sales_reps|reps}}.",
+  },
   {
     id: "tpl-3",
     channel: "email",
@@ -230,7 +240,13 @@ const templates: MessageTemplate[] = [
     subject: "{Quick|Short} question, {{first_name|there}}",
     body: "{Hi|Hello} {{first_name|there}},\n{{company.name|Your team}} uses {{signals.tech_stack|a CRM}}. {A|B|{C|D}}\n{{title}}",
   },
-  { id: "tpl-4", channel: "linkedin_inmail", status: "approved", subject: "{{company.industry|Sales}} ramp", body: "{{full_name|Hi}} — {x|y}" },
+  {
+    id: "tpl-4",
+    channel: "linkedin_inmail",
+    status: "approved",
+    subject: "{{company.industry|Sales}} ramp",
+    body: "{{full_name|Hi}} — {x|y}",
+  },
 ];
 
 describe("rendering properties", () => {

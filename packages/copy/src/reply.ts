@@ -54,10 +54,16 @@ type Rule = readonly [name: string, pattern: RegExp];
 
 const OOO_RULES: readonly Rule[] = [
   ["ooo:out_of_office", /\b(out of (the )?office|ooo)\b/],
-  ["ooo:auto_reply", /\b(automatic reply|auto[- ]?reply|autoreply|auto[- ]?response|automatische antwort|r[ée]ponse automatique|respuesta autom[áa]tica)\b/],
+  [
+    "ooo:auto_reply",
+    /\b(automatic reply|auto[- ]?reply|autoreply|auto[- ]?response|automatische antwort|r[ée]ponse automatique|respuesta autom[áa]tica)\b/,
+  ],
   ["ooo:away", /\b(i am|i'm|i will be|i'll be) (currently )?(away|out|travell?ing|offline)\b(?! of (ideas|budget))/],
   ["ooo:away_from", /\baway from (the |my )?(office|desk|e-?mail|keyboard)\b/],
-  ["ooo:leave", /\bon (annual |parental |maternity |paternity |sick |medical |family |bereavement )?(leave|vacation|holidays?|pto|sabbatical)\b/],
+  [
+    "ooo:leave",
+    /\bon (annual |parental |maternity |paternity |sick |medical |family |bereavement )?(leave|vacation|holidays?|pto|sabbatical)\b/,
+  ],
   ["ooo:limited_access", /\b(limited|no|intermittent) access to (my )?e-?mails?\b/],
   ["ooo:returning", /\b(i will|i'll) (be )?(back|return(ing)?) (in the office |to the office |to work )?(on|from|after|by)\b/],
   ["ooo:back_in_office", /\bback in (the )?office\b/],
@@ -66,10 +72,16 @@ const OOO_RULES: readonly Rule[] = [
 
 const UNSUBSCRIBE_RULES: readonly Rule[] = [
   ["unsubscribe:word", /\b(unsubscribe|unsub|d[ée]sabonner|abmelden|darse de baja)\b/],
-  ["unsubscribe:remove_me", /\b(remove (me|us|my (e-?mail|address|details|name|info(rmation)?))|take (me|us) off|delete (me|my (data|details|information|e-?mail|contact)))\b/],
+  [
+    "unsubscribe:remove_me",
+    /\b(remove (me|us|my (e-?mail|address|details|name|info(rmation)?))|take (me|us) off|delete (me|my (data|details|information|e-?mail|contact)))\b/,
+  ],
   ["unsubscribe:off_list", /\boff (of )?(your|the|this) (mailing |e-?mail |contact |distribution )?list\b/],
   ["unsubscribe:opt_out", /\bopt(ed|ing)?[- ]?out\b/],
-  ["unsubscribe:stop_contacting", /\b(stop|quit|cease) (e-?mailing|contacting|messaging|writing( to)?|sending|spamming|reaching out|bothering)\b/],
+  [
+    "unsubscribe:stop_contacting",
+    /\b(stop|quit|cease) (e-?mailing|contacting|messaging|writing( to)?|sending|spamming|reaching out|bothering)\b/,
+  ],
   ["unsubscribe:do_not_contact", /\b(do not|don't|dont|never) (contact|e-?mail|message|write to|reach out to|call) (me|us|again)\b/],
   ["unsubscribe:no_more", /\bno (more|further) (e-?mails|messages|contact|outreach)\b/],
   ["unsubscribe:leave_alone", /\bleave (me|us) alone\b/],
@@ -80,11 +92,20 @@ const UNSUBSCRIBE_RULES: readonly Rule[] = [
 ];
 
 const NEGATIVE_RULES: readonly Rule[] = [
-  ["negative:not_interested", /\b(not|no longer|isn't|aren't|am not|are not) (really |at all |currently )?interested\b|\bno interest\b|\buninterested\b/],
+  [
+    "negative:not_interested",
+    /\b(not|no longer|isn't|aren't|am not|are not) (really |at all |currently )?interested\b|\bno interest\b|\buninterested\b/,
+  ],
   ["negative:no_thanks", /\bno,? thank(s| you)\b|\bno thx\b|\bnope\b|\bthanks,? but no\b|\bno,? we'?re (fine|good|ok)\b/],
-  ["negative:not_fit", /\bnot (a |the |really a )?(good |great )?fit\b|\bnot for us\b|\bnot relevant\b|\bdoesn't apply\b|\bnot applicable\b/],
+  [
+    "negative:not_fit",
+    /\bnot (a |the |really a )?(good |great )?fit\b|\bnot for us\b|\bnot relevant\b|\bdoesn't apply\b|\bnot applicable\b/,
+  ],
   ["negative:all_set", /\bwe('re| are) (all )?(set|covered|good)\b|\bwe('re| are) (very )?happy with\b/],
-  ["negative:already_have", /\b(already|currently) (use|using|have|work(ing)? with|partner(ed)? with|signed with)\b|\bwe (use|have) (an? )?(in-house|internal) (team|solution|tool)\b/],
+  [
+    "negative:already_have",
+    /\b(already|currently) (use|using|have|work(ing)? with|partner(ed)? with|signed with)\b|\bwe (use|have) (an? )?(in-house|internal) (team|solution|tool)\b/,
+  ],
   ["negative:no_need", /\b(no|don't have a|don't|do not) (need|budget)\b|\bnot looking\b|\bnot a priority\b|\bno bandwidth\b/],
   ["negative:pass", /\b(we'?ll|i'?ll|we will|i will|going to) pass\b|\bpass on this\b/],
   ["negative:not_now", /\bnot (at this|the right) time\b|\bnot right now\b|\bnot now\b|\bmaybe next year\b/],
@@ -92,26 +113,54 @@ const NEGATIVE_RULES: readonly Rule[] = [
 ];
 
 const POSITIVE_RULES: readonly Rule[] = [
-  ["positive:interested", /\b(i'?m|i am|we'?re|we are|we'd be|i'd be|would be|definitely|very|quite|could be|might be) (very |quite |definitely |potentially |possibly |really )?interested\b|^\s*interested\b/],
-  ["positive:sounds_good", /\bsounds (good|great|interesting|promising|intriguing|relevant)\b|\b(this|that) (sounds|looks) (interesting|relevant|great)\b/],
+  [
+    "positive:interested",
+    /\b(i'?m|i am|we'?re|we are|we'd be|i'd be|would be|definitely|very|quite|could be|might be) (very |quite |definitely |potentially |possibly |really )?interested\b|^\s*interested\b/,
+  ],
+  [
+    "positive:sounds_good",
+    /\bsounds (good|great|interesting|promising|intriguing|relevant)\b|\b(this|that) (sounds|looks) (interesting|relevant|great)\b/,
+  ],
   ["positive:lets_talk", /\blet'?s (talk|chat|connect|meet|do it|set (it|something|up)|schedule|find a time|jump on|hop on|book)\b/],
-  ["positive:happy_to", /\b(happy|glad|keen|open) to (chat|talk|connect|meet|learn|hear|hop|jump|take a look|explore)\b|\bopen to (a |an )?(chat|call|conversation|meeting|demo)\b/],
-  ["positive:would_like", /\b(i'?d|i would|we'?d|we would) (love|like|be happy|be glad) to (chat|talk|learn|hear|see|connect|meet|know|explore|try)\b/],
-  ["positive:more_info", /\btell me more\b|\b(send|share) (me |us |over )?(some )?(more )?(info|information|details|a deck|the deck|a one[- ]pager|case studies)\b|\blearn more\b/],
-  ["positive:meeting", /\b(book|set up|schedule|arrange|grab|find) (a |some )?(call|time|meeting|demo|slot|chat)\b|\bcalendar (link|invite)\b|\bcalendly\b/],
-  ["positive:availability", /\b(what|which) (times?|days?|slots?) (work|suit)|\bhow about (mon|tues|wednes|thurs|fri)day\b|\b(i'?m|i am) (free|available) (on|at|this|next|tomorrow)\b|\bworks for me\b/],
+  [
+    "positive:happy_to",
+    /\b(happy|glad|keen|open) to (chat|talk|connect|meet|learn|hear|hop|jump|take a look|explore)\b|\bopen to (a |an )?(chat|call|conversation|meeting|demo)\b/,
+  ],
+  [
+    "positive:would_like",
+    /\b(i'?d|i would|we'?d|we would) (love|like|be happy|be glad) to (chat|talk|learn|hear|see|connect|meet|know|explore|try)\b/,
+  ],
+  [
+    "positive:more_info",
+    /\btell me more\b|\b(send|share) (me |us |over )?(some )?(more )?(info|information|details|a deck|the deck|a one[- ]pager|case studies)\b|\blearn more\b/,
+  ],
+  [
+    "positive:meeting",
+    /\b(book|set up|schedule|arrange|grab|find) (a |some )?(call|time|meeting|demo|slot|chat)\b|\bcalendar (link|invite)\b|\bcalendly\b/,
+  ],
+  [
+    "positive:availability",
+    /\b(what|which) (times?|days?|slots?) (work|suit)|\bhow about (mon|tues|wednes|thurs|fri)day\b|\b(i'?m|i am) (free|available) (on|at|this|next|tomorrow)\b|\bworks for me\b/,
+  ],
   ["positive:yes", /^\W*(yes|yep|yeah|sure|absolutely|definitely|sounds good|ok,? let'?s|count me in|i'?m in)\b/],
   ["positive:worth", /\bworth a (chat|call|conversation|look)\b/],
 ];
 
 const NEUTRAL_RULES: readonly Rule[] = [
   ["neutral:wrong_person", /\b(wrong person|not the right person|not my (area|department|responsibility))\b/],
-  ["neutral:left_company", /\b(no longer (with|at|work(s|ing)? (at|for))|(has |have )?left (the company|[a-z]+ (inc|ltd|gmbh))|doesn't work here|does not work here)\b/],
-  ["neutral:referral", /\b(reach out to|contact|talk to|speak (to|with)|try|loop(ing)? in|cc'?ing|copying) .{0,60}\b(instead|who (handles|owns|runs|leads|is responsible))\b|\bforward(ed|ing)? (this|your (note|message|email))\b/],
+  [
+    "neutral:left_company",
+    /\b(no longer (with|at|work(s|ing)? (at|for))|(has |have )?left (the company|[a-z]+ (inc|ltd|gmbh))|doesn't work here|does not work here)\b/,
+  ],
+  [
+    "neutral:referral",
+    /\b(reach out to|contact|talk to|speak (to|with)|try|loop(ing)? in|cc'?ing|copying) .{0,60}\b(instead|who (handles|owns|runs|leads|is responsible))\b|\bforward(ed|ing)? (this|your (note|message|email))\b/,
+  ],
   ["neutral:ack", /^\W*(thanks|thank you|thx|got it|received|noted|ok|okay)\W*$/],
 ];
 
-const QUESTION_START = /^\W*(how|what|who|which|when|where|why|can you|could you|do you|does it|does this|is it|is this|are you|would it|will it)\b/;
+const QUESTION_START =
+  /^\W*(how|what|who|which|when|where|why|can you|could you|do you|does it|does this|is it|is this|are you|would it|will it)\b/;
 
 /**
  * The reply's own words: quoted history ("> …", "On … wrote:", "-----Original Message-----",
@@ -136,7 +185,12 @@ export function stripQuotedReply(text: string): string {
 }
 
 function normalise(text: string): string {
-  return text.toLowerCase().replace(/[’‘`´]/g, "'").replace(/[“”]/g, '"').replace(/\s+/g, " ").trim();
+  return text
+    .toLowerCase()
+    .replace(/[’‘`´]/g, "'")
+    .replace(/[“”]/g, '"')
+    .replace(/\s+/g, " ")
+    .trim();
 }
 
 function matching(rules: readonly Rule[], text: string): string[] {

@@ -18,11 +18,7 @@ function requireVariants(variants: readonly unknown[]): void {
  *
  * @param seed e.g. the campaign id plus the step, so separate tests are independent.
  */
-export function assignVariants<T>(
-  contactIds: readonly string[],
-  variants: readonly T[],
-  options: { seed: string },
-): Map<string, T> {
+export function assignVariants<T>(contactIds: readonly string[], variants: readonly T[], options: { seed: string }): Map<string, T> {
   requireVariants(variants);
   const ordered = [...new Set(contactIds)]
     .map((id) => ({ id, key: stableHash53(`${options.seed}\u0000${id}`) }))
@@ -40,11 +36,7 @@ export function assignVariants<T>(
  * stays balanced; the hash of seed and contact id breaks ties. Without `counts`, it is the hash
  * alone: deterministic and balanced on average.
  */
-export function pickVariant<T>(
-  contactId: string,
-  variants: readonly T[],
-  options: { seed: string; counts?: readonly number[] },
-): T {
+export function pickVariant<T>(contactId: string, variants: readonly T[], options: { seed: string; counts?: readonly number[] }): T {
   requireVariants(variants);
   const hash = stableHash53(`${options.seed}\u0000${contactId}`);
   let candidates = variants.map((_, index) => index);

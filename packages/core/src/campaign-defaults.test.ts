@@ -21,7 +21,12 @@ describe("defaultSchedulingConfig", () => {
     expect(defaultSchedulingConfig("linkedin").steps.map((s) => s.type)).toEqual(["connection_request", "linkedin_dm"]);
     const multi = defaultSchedulingConfig("multi");
     expect(multi).toMatchObject({ max_touches: 3, stop_on_reply: true });
-    expect(multi.steps.map((s) => [s.type, s.condition])).toEqual([["connection_request", undefined], ["linkedin_dm", "connected"], ["email", "no_reply"]]);
-    for (const channel of ["email", "linkedin", "multi"] as const) expect(SchedulingConfig.safeParse(defaultSchedulingConfig(channel)).success).toBe(true);
+    expect(multi.steps.map((s) => [s.type, s.condition])).toEqual([
+      ["connection_request", undefined],
+      ["linkedin_dm", "connected"],
+      ["email", "no_reply"],
+    ]);
+    for (const channel of ["email", "linkedin", "multi"] as const)
+      expect(SchedulingConfig.safeParse(defaultSchedulingConfig(channel)).success).toBe(true);
   });
 });

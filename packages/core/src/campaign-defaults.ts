@@ -41,7 +41,11 @@ export function defaultSchedulingConfig(channel: CampaignChannel, emailSequence?
   }
   const delays = emailSequence?.sequence.length ? emailSequence.sequence.map((s) => s.delay_days) : DEFAULT_EMAIL_DELAYS;
   return {
-    steps: delays.map((delay, i) => (i === 0 ? { step: 1, type: "email" as const, delay_days: delay } : { step: i + 1, type: "email" as const, delay_days: delay, condition: "no_reply" as const })),
+    steps: delays.map((delay, i) =>
+      i === 0
+        ? { step: 1, type: "email" as const, delay_days: delay }
+        : { step: i + 1, type: "email" as const, delay_days: delay, condition: "no_reply" as const },
+    ),
     stop_on_reply: true,
   };
 }

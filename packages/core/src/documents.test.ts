@@ -164,14 +164,11 @@ describe("PositioningCanvas", () => {
     expect(issue?.message).toContain('"pain_point"');
   });
 
-  it.each(["15-25%", "15–25%", "15% - 25%", "15 to 25%", "2.5-5%", "10%", " 0-100% "])(
-    "accepts the reply rate %j",
-    (rate) => {
-      const doc = clone(specPositioning);
-      doc.signal_stacks[0]!.expected_reply_rate = rate;
-      expect(PositioningCanvas.safeParse(doc).success).toBe(true);
-    },
-  );
+  it.each(["15-25%", "15–25%", "15% - 25%", "15 to 25%", "2.5-5%", "10%", " 0-100% "])("accepts the reply rate %j", (rate) => {
+    const doc = clone(specPositioning);
+    doc.signal_stacks[0]!.expected_reply_rate = rate;
+    expect(PositioningCanvas.safeParse(doc).success).toBe(true);
+  });
 
   it.each(["15-25", "25-15%", "high", "15-250%", "", "-5%"])("rejects the reply rate %j", (rate) => {
     const doc = clone(specPositioning);
@@ -344,9 +341,7 @@ describe("EmailTemplates", () => {
   });
 
   it("rejects an empty sequence, step 0, negative delays and empty bodies", () => {
-    expect(issues(EmailTemplates, { sequence: [] })).toEqual([
-      { path: "sequence", message: "a sequence needs at least one email" },
-    ]);
+    expect(issues(EmailTemplates, { sequence: [] })).toEqual([{ path: "sequence", message: "a sequence needs at least one email" }]);
     const doc = clone(specEmailTemplates);
     doc.sequence[1] = { step: 0, subject: "x", body: "", delay_days: -1 };
     expect(issues(EmailTemplates, doc).map((i) => i.path)).toEqual([
@@ -440,9 +435,7 @@ describe("TargetCriteria", () => {
         signals: [{ type: "HIRING", description: "x", priority: "urgent" }],
       }).map((i) => i.path),
     ).toEqual(["company_status.1", "contact_status.1", "min_fit_score", "connection_degrees.1", "signals.0.priority"]);
-    expect(issues(TargetCriteria, { connection_degrees: [0] })).toEqual([
-      { path: "connection_degrees.0", message: "must be 1, 2 or 3" },
-    ]);
+    expect(issues(TargetCriteria, { connection_degrees: [0] })).toEqual([{ path: "connection_degrees.0", message: "must be 1, 2 or 3" }]);
   });
 
   it("rejects listing 1st-degree connections while excluding them", () => {

@@ -118,8 +118,7 @@ export type PositioningAlternative = z.infer<typeof PositioningAlternative>;
  * A reply-rate range as written in a signal stack: `"15-25%"`, `"15–25%"`, `"15% - 25%"`,
  * `"15 to 25%"`, `"2.5-5%"`, or a single figure `"10%"`. The closing `%` is required.
  */
-export const REPLY_RATE_RANGE_PATTERN =
-  /^\s*(\d{1,3}(?:\.\d+)?)\s*%?\s*(?:(?:-|–|—|to)\s*(\d{1,3}(?:\.\d+)?)\s*)?%\s*$/;
+export const REPLY_RATE_RANGE_PATTERN = /^\s*(\d{1,3}(?:\.\d+)?)\s*%?\s*(?:(?:-|–|—|to)\s*(\d{1,3}(?:\.\d+)?)\s*)?%\s*$/;
 
 /**
  * Parses a reply-rate range ({@link REPLY_RATE_RANGE_PATTERN}) into percentages:
@@ -213,10 +212,7 @@ export type Icp = z.infer<typeof Icp>;
 // "Non-manager"), then "Vice President" before "President", "Managing Director" before
 // "Director", "Engineering Manager" before "Engineer".
 const SENIORITY_RULES: ReadonlyArray<readonly [RegExp, Seniority]> = [
-  [
-    /\b(executive|personal) assistants?\b|\bassistants? to\b|^assistants?$|\bproduct owners?\b|\bnon[ -]?managers?\b/,
-    "individual",
-  ],
+  [/\b(executive|personal) assistants?\b|\bassistants? to\b|^assistants?$|\bproduct owners?\b|\bnon[ -]?managers?\b/, "individual"],
   [/\b(vice[ -]?presidents?|vps?|svps?|evps?|avps?|v p)\b/, "vp"],
   [
     /\b(c[ -]?levels?|c[ -]?suite|cxos?|chief|ceos?|ctos?|cfos?|coos?|cmos?|cros?|cios?|cisos?|cpos?|csos?|ccos?|cdos?|chros?|founders?|co[ -]?founders?|owners?|presidents?|managing directors?|executive directors?|(managing|general|founding|senior|equity) partners?|^partners?$|^executives?$|^execs?$|geschaftsfuhrer(in)?|gerente general|directeur general|pdg)\b/,

@@ -19,16 +19,7 @@ export const offerStatuses = ["draft", "ready", "active", "paused", "completed",
 /** Employee-count buckets of `companies.size`. `size_exact` keeps the number when known. */
 export const companySizes = ["1-10", "11-50", "51-200", "201-500", "501-1000", "1000+"] as const;
 export const priorities = ["high", "medium", "low"] as const;
-export const companyStatuses = [
-  "new",
-  "qualified",
-  "disqualified",
-  "contacted",
-  "responded",
-  "meeting",
-  "converted",
-  "rejected",
-] as const;
+export const companyStatuses = ["new", "qualified", "disqualified", "contacted", "responded", "meeting", "converted", "rejected"] as const;
 
 export const seniorities = ["c_level", "vp", "director", "manager", "individual"] as const;
 /** `risky` covers catch-all domains: deliverability cannot be proven, so it is never `valid`. */
@@ -89,13 +80,7 @@ export const accountTypes = ["linkedin", "email"] as const;
 export const rotationSets = ["odd", "even", "burner"] as const;
 export const accountStatuses = ["active", "warming", "paused", "limited", "disconnected", "banned"] as const;
 
-export const accountActivityActionTypes = [
-  "connection_request",
-  "message",
-  "email",
-  "inmail",
-  "profile_view",
-] as const;
+export const accountActivityActionTypes = ["connection_request", "message", "email", "inmail", "profile_view"] as const;
 export const accountActivityStatuses = ["success", "failed", "rate_limited"] as const;
 
 export const toolTypes = [
@@ -150,7 +135,17 @@ export const pipelineStepStatuses = ["pending", "running", "completed", "failed"
  * | undetermined (the provider still could not tell after a day: never resent, quota kept);
  * claimed → expired (lease lapsed before any call) | cancelled (a reply or stop arrived first).
  */
-export const sendAttemptStatuses = ["claimed", "sending", "sent", "refused", "unknown", "not_sent", "expired", "cancelled", "undetermined"] as const;
+export const sendAttemptStatuses = [
+  "claimed",
+  "sending",
+  "sent",
+  "refused",
+  "unknown",
+  "not_sent",
+  "expired",
+  "cancelled",
+  "undetermined",
+] as const;
 /** Quota periods of `account_usage` (UTC days and hours). */
 export const usagePeriods = ["day", "hour"] as const;
 /** What an `account_usage` row counts: a daily action type, or `*` for the hourly limit. */

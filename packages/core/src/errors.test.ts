@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { errorCodeList, errorCodes, exitCodeByErrorCode, exitCodeForCode, httpStatusByErrorCode, httpStatusForCode, isErrorCode, type ErrorCode } from "./error-codes.js";
+import {
+  errorCodeList,
+  errorCodes,
+  exitCodeByErrorCode,
+  exitCodeForCode,
+  httpStatusByErrorCode,
+  httpStatusForCode,
+  isErrorCode,
+  type ErrorCode,
+} from "./error-codes.js";
 import { errorCodeOf, exitCodeOf, httpStatusOf, OFFERLAB_ERROR, OfferlabError } from "./errors.js";
 import { ValidationError } from "./validation.js";
 
@@ -90,7 +99,14 @@ describe("exitCodeOf and httpStatusOf", () => {
   });
 
   it("treat anything else as internal: exit 1, HTTP 500", () => {
-    for (const thrown of [new Error("boom"), "boom", null, { code: "not_found" }, fromAnotherCopy({ code: "a_code_of_a_newer_copy" }), fromAnotherCopy({})]) {
+    for (const thrown of [
+      new Error("boom"),
+      "boom",
+      null,
+      { code: "not_found" },
+      fromAnotherCopy({ code: "a_code_of_a_newer_copy" }),
+      fromAnotherCopy({}),
+    ]) {
       expect(errorCodeOf(thrown)).toBe("internal");
       expect(exitCodeOf(thrown)).toBe(1);
       expect(httpStatusOf(thrown)).toBe(500);

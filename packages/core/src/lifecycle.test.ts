@@ -18,7 +18,9 @@ describe("status lifecycles", () => {
     const path = ["draft", "ready", "active", "paused", "active", "completed"] as const;
     for (let i = 1; i < path.length; i++) expect(statusChangeProblem("offer", path[i - 1]!, path[i]!)).toBeNull();
     expect(statusChangeProblem("offer", "killed", "draft")).toBeNull();
-    expect(statusChangeProblem("offer", "killed", "active")).toBe("an offer cannot go from killed to active; from killed it may go to draft");
+    expect(statusChangeProblem("offer", "killed", "active")).toBe(
+      "an offer cannot go from killed to active; from killed it may go to draft",
+    );
     expect(statusChangeProblem("offer", "draft", "active")).toMatch(/from draft it may go to ready, killed/);
   });
 

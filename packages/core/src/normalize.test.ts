@@ -166,9 +166,7 @@ describe("normalizeLinkedInUrl", () => {
     expect(composed).toBe("https://www.linkedin.com/in/jos%c3%a9-garc%c3%ada");
     expect(normalizeLinkedInUrl("https://www.linkedin.com/in/JOS%C3%89-garc%C3%ADa/")).toBe(composed);
     expect(normalizeLinkedInUrl("https://www.linkedin.com/in/jose\u0301-garci\u0301a")).toBe(composed);
-    expect(normalizeLinkedInUrl("linkedin.com/in/%E5%BC%A0%E4%B8%89abc")).toBe(
-      "https://www.linkedin.com/in/%e5%bc%a0%e4%b8%89abc",
-    );
+    expect(normalizeLinkedInUrl("linkedin.com/in/%E5%BC%A0%E4%B8%89abc")).toBe("https://www.linkedin.com/in/%e5%bc%a0%e4%b8%89abc");
   });
 
   it("maps legacy /pub/ URLs onto LinkedIn's redirect target", () => {
@@ -178,9 +176,7 @@ describe("normalizeLinkedInUrl", () => {
     expect(normalizeLinkedInUrl("https://uk.linkedin.com/pub/abdi-ahmed/100/384/6b0")).toBe(
       "https://www.linkedin.com/in/abdi-ahmed-6b0384100",
     );
-    expect(normalizeLinkedInUrl("https://www.linkedin.com/pub/jane-doe/1/23/4")).toBe(
-      "https://www.linkedin.com/in/jane-doe-0040231",
-    );
+    expect(normalizeLinkedInUrl("https://www.linkedin.com/pub/jane-doe/1/23/4")).toBe("https://www.linkedin.com/in/jane-doe-0040231");
     expect(normalizeLinkedInUrl("https://www.linkedin.com/pub/dir/jane/doe")).toBeNull();
   });
 

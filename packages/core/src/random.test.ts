@@ -43,6 +43,8 @@ describe("stable hashes", () => {
     expect(stableHash53("hello", 7)).toBe(5198064567490728);
     expect(stableHash53("")).toBe(3338908027751811);
     expect(stableHash53("é✓")).toBe(1228184433410217);
-    fc.assert(fc.property(fc.string(), fc.integer(), (s, seed) => Number.isSafeInteger(stableHash53(s, seed)) && stableHash53(s, seed) >= 0));
+    fc.assert(
+      fc.property(fc.string(), fc.integer(), (s, seed) => Number.isSafeInteger(stableHash53(s, seed)) && stableHash53(s, seed) >= 0),
+    );
   });
 });

@@ -7,23 +7,44 @@ const COMPANY = "00000000-0000-4000-8000-000000000002";
 
 describe("text limits", () => {
   it("refuse a value over its field's size on every insert schema, naming the field, the limit and the length", () => {
-    const company = CompanyInsert.safeParse({ offer_id: OFFER, name: "x".repeat(300 * 1024), description: "d".repeat(5 * 1024 * 1024), source_tool: "import" });
+    const company = CompanyInsert.safeParse({
+      offer_id: OFFER,
+      name: "x".repeat(300 * 1024),
+      description: "d".repeat(5 * 1024 * 1024),
+      source_tool: "import",
+    });
     expect(company.success).toBe(false);
     expect(toFieldIssues(company.error!)).toEqual([
       { field: "name", message: "must be at most 300 characters (got 307200)" },
       { field: "description", message: "must be at most 10000 characters (got 5242880)" },
     ]);
-    const contact = ContactInsert.safeParse({ offer_id: OFFER, company_id: COMPANY, full_name: "Ann", notes: "n".repeat(10_001), source_tool: "import" });
+    const contact = ContactInsert.safeParse({
+      offer_id: OFFER,
+      company_id: COMPANY,
+      full_name: "Ann",
+      notes: "n".repeat(10_001),
+      source_tool: "import",
+    });
     expect(toFieldIssues(contact.error!)).toEqual([{ field: "notes", message: "must be at most 10000 characters (got 10001)" }]);
-    expect(() => parseOrThrow(OfferInsert, { name: "Coach", type: "product", ownership: "internal", description: "d".repeat(10_001) }, "offer")).toThrow(ValidationError);
+    expect(() =>
+      parseOrThrow(OfferInsert, { name: "Coach", type: "product", ownership: "internal", description: "d".repeat(10_001) }, "offer"),
+    ).toThrow(ValidationError);
     // At the limit is fine.
-    expect(CompanyInsert.safeParse({ offer_id: OFFER, name: "x".repeat(textLimits.companies.name), source_tool: "import" }).success).toBe(true);
+    expect(CompanyInsert.safeParse({ offer_id: OFFER, name: "x".repeat(textLimits.companies.name), source_tool: "import" }).success).toBe(
+      true,
+    );
   });
 
   it("cover the free-text fields of offers, companies and contacts", () => {
-    expect(Object.keys(textLimits.offers)).toEqual(expect.arrayContaining(["name", "description", "problem_solved", "value_proposition", "price_range", "client_name"]));
-    expect(Object.keys(textLimits.companies)).toEqual(expect.arrayContaining(["name", "description", "industry", "vertical", "disqualification_reason"]));
-    expect(Object.keys(textLimits.contacts)).toEqual(expect.arrayContaining(["first_name", "last_name", "full_name", "title", "department", "notes"]));
+    expect(Object.keys(textLimits.offers)).toEqual(
+      expect.arrayContaining(["name", "description", "problem_solved", "value_proposition", "price_range", "client_name"]),
+    );
+    expect(Object.keys(textLimits.companies)).toEqual(
+      expect.arrayContaining(["name", "description", "industry", "vertical", "disqualification_reason"]),
+    );
+    expect(Object.keys(textLimits.contacts)).toEqual(
+      expect.arrayContaining(["first_name", "last_name", "full_name", "title", "department", "notes"]),
+    );
   });
 
   it("clipToTextLimits cuts vendor prose to its limit and never cuts an identifier", () => {

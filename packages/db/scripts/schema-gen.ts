@@ -33,7 +33,10 @@ export interface MigrationFile {
 const FILE_RE = /^(\d{14})_([a-z0-9_]+)\.sql$/;
 
 export function readMigrationFiles(dir = migrationsDir): MigrationFile[] {
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith(".sql")).sort();
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".sql"))
+    .sort();
   return files.map((file) => {
     const m = FILE_RE.exec(file);
     if (!m) throw new Error(`supabase/migrations/${file}: name must be <YYYYMMDDHHMMSS>_<snake_name>.sql`);
@@ -43,7 +46,10 @@ export function readMigrationFiles(dir = migrationsDir): MigrationFile[] {
 
 export function renderMigrationsModule(files: MigrationFile[]): string {
   const body = files
-    .map((f) => `  {\n    version: ${JSON.stringify(f.version)},\n    name: ${JSON.stringify(f.name)},\n    sql: ${JSON.stringify(f.sql)},\n  },`)
+    .map(
+      (f) =>
+        `  {\n    version: ${JSON.stringify(f.version)},\n    name: ${JSON.stringify(f.name)},\n    sql: ${JSON.stringify(f.sql)},\n  },`,
+    )
     .join("\n");
   return `${HEADER}import type { Migration } from "./migration-types.js";\n\n/** Every migration of supabase/migrations, in order. */\nexport const bundledMigrations: readonly Migration[] = [\n${body}\n];\n`;
 }
@@ -252,7 +258,9 @@ function zodBase(intro: Introspection, col: ColumnInfo, mode: "row" | "insert"):
       return "z.uuid()";
     case "text":
       // Inserts and updates check core's field sizes; rows read back are taken as they are.
-      return mode === "insert" && textLimitOf(col.table, col.column) !== undefined ? `boundedText(textLimits.${col.table}.${col.column})` : "z.string()";
+      return mode === "insert" && textLimitOf(col.table, col.column) !== undefined
+        ? `boundedText(textLimits.${col.table}.${col.column})`
+        : "z.string()";
     case "int4":
     case "int8":
       return `z.int()${bounds}`;
@@ -279,7 +287,8 @@ export function renderCoreTables(intro: Introspection): string {
   for (const [table, limits] of Object.entries(textLimits)) {
     for (const column of Object.keys(limits)) {
       const col = intro.columns.find((c) => !c.isView && c.table === table && c.column === column);
-      if (col?.udt !== "text") throw new Error(`textLimits (packages/core/src/validation.ts) names ${table}.${column}, which is not a text column of the schema`);
+      if (col?.udt !== "text")
+        throw new Error(`textLimits (packages/core/src/validation.ts) names ${table}.${column}, which is not a text column of the schema`);
     }
   }
   const tables = groupBy(
@@ -321,7 +330,17 @@ export function renderCoreTables(intro: Introspection): string {
     `export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };\n` +
     `export const JsonValue: z.ZodType<JsonValue> = z.lazy(() =>\n  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(JsonValue), z.record(z.string(), JsonValue)]),\n);\n\n` +
     blocks.join("\n") +
-    `\n/** The JSONB columns of each table (they are written through \`jsonb()\` in @offerlab/db). */\nexport const jsonDocumentColumns = {\n${[...tables].map(([t, cols]) => `  ${t}: [${cols.filter((c) => c.udt === "jsonb").map((c) => JSON.stringify(c.column)).join(", ")}],`).join("\n")}\n} as const;\n` +
+    `\n/** The JSONB columns of each table (they are written through \`jsonb()\` in @offerlab/db). */\nexport const jsonDocumentColumns = {\n${[
+      ...tables,
+    ]
+      .map(
+        ([t, cols]) =>
+          `  ${t}: [${cols
+            .filter((c) => c.udt === "jsonb")
+            .map((c) => JSON.stringify(c.column))
+            .join(", ")}],`,
+      )
+      .join("\n")}\n} as const;\n` +
     `\n/** Row and insert schema of every table, by table name. */\nexport const tableSchemas = {\n${names.join("\n")}\n} as const;\nexport type TableName = keyof typeof tableSchemas;\n`
   );
 }

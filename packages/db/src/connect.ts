@@ -8,8 +8,7 @@ import { createPGlitePool } from "./pglite-pool.js";
 
 /** Where an offerlab database lives, as `offerlab db status` reports it. */
 export type DatabaseTarget =
-  | { kind: "pglite"; dataDir: string; description: string }
-  | { kind: "postgres"; url: string; description: string };
+  { kind: "pglite"; dataDir: string; description: string } | { kind: "postgres"; url: string; description: string };
 
 /** Where the embedded database lives by default, under the current directory. */
 export const DEFAULT_DATA_DIR = ".offerlab";

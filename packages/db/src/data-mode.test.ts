@@ -25,7 +25,9 @@ describe.each(testEngines())("which world a database belongs to, on %s", (engine
     const refused = await claimDataMode(t.db, "live", { description: "db X" }).catch((e: unknown) => e);
     expect(DataModeMismatchError.isInstance(refused)).toBe(true);
     expect(refused).toMatchObject({ run: "live", found: "sandbox" });
-    expect((refused as Error).message).toMatch(/^db X holds the sandbox's simulated data .*a live run never reads, reuses, counts or sends to it/);
+    expect((refused as Error).message).toMatch(
+      /^db X holds the sandbox's simulated data .*a live run never reads, reuses, counts or sends to it/,
+    );
     expect((await dataMode(t.db))!.mode).toBe("sandbox");
   });
 
@@ -42,7 +44,12 @@ describe.each(testEngines())("which world a database belongs to, on %s", (engine
 
   it("gives one mark when several runs claim an empty database at once", async () => {
     t = await createTestDb(engine);
-    const results = await Promise.allSettled([claimDataMode(t.db, "live"), claimDataMode(t.db, "sandbox"), claimDataMode(t.db, "live"), claimDataMode(t.db, "sandbox")]);
+    const results = await Promise.allSettled([
+      claimDataMode(t.db, "live"),
+      claimDataMode(t.db, "sandbox"),
+      claimDataMode(t.db, "live"),
+      claimDataMode(t.db, "sandbox"),
+    ]);
     const mark = (await dataMode(t.db))!.mode;
     for (const r of results) {
       if (r.status === "fulfilled") expect(r.value.mode).toBe(mark);

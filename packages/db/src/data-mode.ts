@@ -69,7 +69,11 @@ async function holdsData(db: DbOrTrx): Promise<boolean> {
  * {@link DataModeMismatchError}. Safe when several processes open one database at once: the first
  * mark wins and every process checks against it.
  */
-export async function claimDataMode(db: DbOrTrx, mode: DataMode, options: { description?: string; note?: string } = {}): Promise<DataModeMark> {
+export async function claimDataMode(
+  db: DbOrTrx,
+  mode: DataMode,
+  options: { description?: string; note?: string } = {},
+): Promise<DataModeMark> {
   const description = options.description ?? "this database";
   let mark = await dataMode(db);
   if (!mark) {

@@ -21,7 +21,9 @@ function holder(dataDir: string): Promise<ChildProcess> {
     process.stdout.write("ready\\n");
     setInterval(() => {}, 1000);
   `;
-  const child = spawn(process.execPath, ["--import", tsx, "--input-type=module", "--eval", script], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--import", tsx, "--input-type=module", "--eval", script], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   return new Promise((resolve, reject) => {
     child.stdout!.on("data", (d: Buffer) => d.toString().includes("ready") && resolve(child));
     child.once("exit", (code) => reject(new Error(`the holder exited with ${code}`)));

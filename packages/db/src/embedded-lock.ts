@@ -65,7 +65,13 @@ function readHolder(file: string): LockHolder | null {
   try {
     const parsed = JSON.parse(fs.readFileSync(file, "utf8")) as Partial<LockHolder>;
     if (typeof parsed.pid !== "number" || typeof parsed.token !== "string") return null;
-    return { pid: parsed.pid, host: String(parsed.host ?? ""), command: String(parsed.command ?? "?"), since: String(parsed.since ?? "?"), token: parsed.token };
+    return {
+      pid: parsed.pid,
+      host: String(parsed.host ?? ""),
+      command: String(parsed.command ?? "?"),
+      since: String(parsed.since ?? "?"),
+      token: parsed.token,
+    };
   } catch {
     return null;
   }
@@ -86,7 +92,13 @@ function commandLine(): string {
 export function lockEmbeddedDatabase(dataDir: string): () => void {
   fs.mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, LOCK_FILE);
-  const me: LockHolder = { pid: process.pid, host: os.hostname(), command: commandLine(), since: new Date().toISOString(), token: randomBytes(8).toString("hex") };
+  const me: LockHolder = {
+    pid: process.pid,
+    host: os.hostname(),
+    command: commandLine(),
+    since: new Date().toISOString(),
+    token: randomBytes(8).toString("hex"),
+  };
   for (let attempt = 0; ; attempt++) {
     try {
       fs.writeFileSync(file, JSON.stringify(me), { flag: "wx" });
@@ -98,7 +110,11 @@ export function lockEmbeddedDatabase(dataDir: string): () => void {
     // An unreadable lock is being written right now (or is garbage): look again before judging.
     if (!holder && attempt < 3) continue;
     const stale = holder ? holder.host === me.host && holder.pid !== process.pid && !alive(holder.pid) : attempt >= 3;
-    if (!stale || attempt >= 5) throw new EmbeddedDatabaseBusyError(dataDir, holder ?? { pid: -1, host: me.host, command: "unknown (unreadable lock)", since: "?", token: "" });
+    if (!stale || attempt >= 5)
+      throw new EmbeddedDatabaseBusyError(
+        dataDir,
+        holder ?? { pid: -1, host: me.host, command: "unknown (unreadable lock)", since: "?", token: "" },
+      );
     // Take the stale lock over without removing a fresh one another process just wrote: move it
     // aside, and put it back if it turns out not to be the one judged stale.
     const aside = `${file}.${me.token}`;

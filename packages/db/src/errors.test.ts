@@ -30,7 +30,8 @@ describe("the database's errors", () => {
       const foreign = Object.assign(new Error("x"), { name: cls.name, [OFFERLAB_ERROR]: true });
       expect(cls.isInstance(foreign), cls.name).toBe(true);
       expect(cls.isInstance(Object.assign(new Error("x"), { name: cls.name })), cls.name).toBe(false);
-      for (const other of classes) if (other !== cls) expect(cls.isInstance(Object.assign(new Error("x"), { name: other.name, [OFFERLAB_ERROR]: true }))).toBe(false);
+      for (const other of classes)
+        if (other !== cls) expect(cls.isInstance(Object.assign(new Error("x"), { name: other.name, [OFFERLAB_ERROR]: true }))).toBe(false);
     }
   });
 });

@@ -8,28 +8,77 @@ import { bundledMigrations, migrate, migrationStatus } from "./migrate.js";
 import { createTestDb, testEngines, type TestDb } from "./testing.js";
 
 const SPEC_TABLES = [
-  "offers", "companies", "contacts", "campaigns", "campaign_contacts", "messages", "accounts",
-  "account_activity", "tools", "tool_usage", "message_templates", "send_queue", "message_events",
-  "outreach_history", "pipeline_runs", "pipeline_steps",
+  "offers",
+  "companies",
+  "contacts",
+  "campaigns",
+  "campaign_contacts",
+  "messages",
+  "accounts",
+  "account_activity",
+  "tools",
+  "tool_usage",
+  "message_templates",
+  "send_queue",
+  "message_events",
+  "outreach_history",
+  "pipeline_runs",
+  "pipeline_steps",
 ];
 const LATER_TABLES = ["send_attempts", "account_usage", "pipeline_lookups", "webhook_inbox", "offerlab_instance"];
 const SPEC_VIEWS = [
-  "offer_dashboard", "contacts_ready", "account_health", "campaign_performance", "todays_queue",
-  "leads_for_review", "todays_schedule", "account_capacity", "activity_feed", "daily_account_message_volume",
+  "offer_dashboard",
+  "contacts_ready",
+  "account_health",
+  "campaign_performance",
+  "todays_queue",
+  "leads_for_review",
+  "todays_schedule",
+  "account_capacity",
+  "activity_feed",
+  "daily_account_message_volume",
 ];
 const SPEC_FUNCTIONS = ["reset_daily_counters", "can_account_send", "increment_account_counter", "update_campaign_metrics"];
 /** Every index the schema document names (the migrations add more). */
 const SPEC_INDEXES = [
-  "idx_offers_status", "idx_offers_type", "idx_offers_positioning_category", "idx_offers_positioning_problem",
-  "idx_companies_offer", "idx_companies_status", "idx_companies_source", "idx_companies_fit_score",
-  "idx_contacts_company", "idx_contacts_offer", "idx_contacts_status", "idx_contacts_email", "idx_contacts_linkedin",
-  "idx_contacts_global_status", "idx_contacts_global_last_contacted", "idx_contacts_eligible",
-  "idx_campaigns_offer", "idx_campaigns_status", "idx_campaigns_account", "idx_campaigns_slug",
-  "idx_campaign_contacts_campaign", "idx_campaign_contacts_contact", "idx_campaign_contacts_status",
-  "idx_campaign_contacts_next_step", "idx_messages_campaign_contact", "idx_messages_campaign", "idx_messages_contact",
-  "idx_messages_account", "idx_messages_send_queue", "idx_messages_status", "idx_messages_scheduled",
-  "idx_accounts_type", "idx_accounts_owner", "idx_accounts_status", "idx_activity_account_date", "idx_activity_daily",
-  "idx_tool_usage_tool", "idx_tool_usage_date",
+  "idx_offers_status",
+  "idx_offers_type",
+  "idx_offers_positioning_category",
+  "idx_offers_positioning_problem",
+  "idx_companies_offer",
+  "idx_companies_status",
+  "idx_companies_source",
+  "idx_companies_fit_score",
+  "idx_contacts_company",
+  "idx_contacts_offer",
+  "idx_contacts_status",
+  "idx_contacts_email",
+  "idx_contacts_linkedin",
+  "idx_contacts_global_status",
+  "idx_contacts_global_last_contacted",
+  "idx_contacts_eligible",
+  "idx_campaigns_offer",
+  "idx_campaigns_status",
+  "idx_campaigns_account",
+  "idx_campaigns_slug",
+  "idx_campaign_contacts_campaign",
+  "idx_campaign_contacts_contact",
+  "idx_campaign_contacts_status",
+  "idx_campaign_contacts_next_step",
+  "idx_messages_campaign_contact",
+  "idx_messages_campaign",
+  "idx_messages_contact",
+  "idx_messages_account",
+  "idx_messages_send_queue",
+  "idx_messages_status",
+  "idx_messages_scheduled",
+  "idx_accounts_type",
+  "idx_accounts_owner",
+  "idx_accounts_status",
+  "idx_activity_account_date",
+  "idx_activity_daily",
+  "idx_tool_usage_tool",
+  "idx_tool_usage_date",
 ];
 
 async function names(db: Kysely<unknown>, query: string): Promise<string[]> {
@@ -117,8 +166,12 @@ describe.each(testEngines())("migrate on %s", (engine) => {
   it("lets a role without policies read nothing, through tables or views", async () => {
     const db = t.db as unknown as Kysely<unknown>;
     const role = `anon_${Math.random().toString(36).slice(2, 8)}`;
-    await sql.raw(`INSERT INTO offers (name, type, ownership, description) VALUES ('Visible to owner', 'product', 'internal', 'x')`).execute(db);
-    await sql.raw(`CREATE ROLE ${role} NOLOGIN; GRANT USAGE ON SCHEMA public TO ${role}; GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${role};`).execute(db);
+    await sql
+      .raw(`INSERT INTO offers (name, type, ownership, description) VALUES ('Visible to owner', 'product', 'internal', 'x')`)
+      .execute(db);
+    await sql
+      .raw(`CREATE ROLE ${role} NOLOGIN; GRANT USAGE ON SCHEMA public TO ${role}; GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${role};`)
+      .execute(db);
     try {
       const rows = await db.transaction().execute(async (trx) => {
         await sql.raw(`SET LOCAL ROLE ${role}`).execute(trx);
@@ -130,7 +183,9 @@ describe.each(testEngines())("migrate on %s", (engine) => {
       const owner = await sql.raw<{ n: number }>("SELECT count(*)::int AS n FROM offers").execute(db);
       expect(owner.rows[0]?.n).toBeGreaterThan(0);
     } finally {
-      await sql.raw(`REVOKE ALL ON ALL TABLES IN SCHEMA public FROM ${role}; REVOKE USAGE ON SCHEMA public FROM ${role}; DROP ROLE ${role};`).execute(db);
+      await sql
+        .raw(`REVOKE ALL ON ALL TABLES IN SCHEMA public FROM ${role}; REVOKE USAGE ON SCHEMA public FROM ${role}; DROP ROLE ${role};`)
+        .execute(db);
       await sql.raw(`DELETE FROM offers WHERE name = 'Visible to owner'`).execute(db);
     }
   });
@@ -143,7 +198,12 @@ describe.each(testEngines())("migrate on %s", (engine) => {
       .returningAll()
       .executeTakeFirstOrThrow();
     expect(offer.updated_at.getUTCFullYear()).toBe(2020);
-    const updated = await db.updateTable("offers").set({ name: "Trigger 2" }).where("id", "=", offer.id).returningAll().executeTakeFirstOrThrow();
+    const updated = await db
+      .updateTable("offers")
+      .set({ name: "Trigger 2" })
+      .where("id", "=", offer.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
     expect(updated.updated_at.getTime()).toBeGreaterThan(Date.now() - 60_000);
     await db.deleteFrom("offers").where("id", "=", offer.id).execute();
   });
@@ -169,10 +229,7 @@ describe("apply-campaign-columns script", () => {
       await sql.raw("INSERT INTO campaigns (name) VALUES ('old one')").execute(db);
       await sql.raw(script).execute(db);
       await sql.raw(script).execute(db);
-      const cols = await names(
-        db,
-        "SELECT column_name AS name FROM information_schema.columns WHERE table_name = 'campaigns'",
-      );
+      const cols = await names(db, "SELECT column_name AS name FROM information_schema.columns WHERE table_name = 'campaigns'");
       expect(cols).toEqual(["account_ids", "campaign_slug", "id", "name", "target_criteria"]);
       await sql.raw("UPDATE campaigns SET campaign_slug = 'a'").execute(db);
       await expect(sql.raw("INSERT INTO campaigns (name, campaign_slug) VALUES ('dup', 'a')").execute(db)).rejects.toThrow(/unique/i);
@@ -198,7 +255,11 @@ describe("apply-campaign-columns script", () => {
 describe.runIf(process.env.TEST_DATABASE_URL)("concurrent migrate on postgres", () => {
   it("two processes migrating one empty database at once apply each migration once", async () => {
     const t = await createTestDb("postgres", { migrate: false });
-    const dbs = [createDb({ databaseUrl: t.url, env: {} }), createDb({ databaseUrl: t.url, env: {} }), createDb({ databaseUrl: t.url, env: {} })];
+    const dbs = [
+      createDb({ databaseUrl: t.url, env: {} }),
+      createDb({ databaseUrl: t.url, env: {} }),
+      createDb({ databaseUrl: t.url, env: {} }),
+    ];
     try {
       const results = await Promise.all(dbs.map((db) => migrate(db)));
       const appliedCounts = bundledMigrations.map((m) => results.filter((r) => r.applied.includes(m.version)).length);

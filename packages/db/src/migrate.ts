@@ -57,9 +57,7 @@ async function ensureMigrationsTable(db: AnyDb): Promise<void> {
 }
 
 async function tableExists(db: AnyDb): Promise<boolean> {
-  const { rows } = await sql<{ exists: boolean }>`SELECT to_regclass(${TABLE}) IS NOT NULL AS exists`.execute(
-    db as Kysely<unknown>,
-  );
+  const { rows } = await sql<{ exists: boolean }>`SELECT to_regclass(${TABLE}) IS NOT NULL AS exists`.execute(db as Kysely<unknown>);
   return rows[0]?.exists === true;
 }
 
@@ -88,10 +86,7 @@ function checkOrder(migrations: readonly Migration[]): void {
  * still pending. The lock lives and dies with the transaction, so this works through Supabase's
  * transaction pooler (no session-level advisory lock).
  */
-export async function migrate(
-  db: AnyDb,
-  options: { migrations?: readonly Migration[] } = {},
-): Promise<MigrateResult> {
+export async function migrate(db: AnyDb, options: { migrations?: readonly Migration[] } = {}): Promise<MigrateResult> {
   const migrations = options.migrations ?? bundledMigrations;
   checkOrder(migrations);
   await ensureMigrationsTable(db);
@@ -124,10 +119,7 @@ export async function migrate(
 }
 
 /** Which migrations the database has and which it still needs. Reads only. */
-export async function migrationStatus(
-  db: AnyDb,
-  options: { migrations?: readonly Migration[] } = {},
-): Promise<MigrationStatus> {
+export async function migrationStatus(db: AnyDb, options: { migrations?: readonly Migration[] } = {}): Promise<MigrationStatus> {
   const migrations = options.migrations ?? bundledMigrations;
   const applied = await appliedVersions(db);
   const done = new Set(applied.map((a) => a.version));

@@ -24,7 +24,10 @@ describe("openDatabase", () => {
   });
 
   it("PendingMigrationsError.isInstance knows the error from another copy of the package by its marker", () => {
-    const fromAnotherCopy = Object.assign(new Error("x has 1 pending migration(s)"), { name: "PendingMigrationsError", [Symbol.for("offerlab.error")]: true });
+    const fromAnotherCopy = Object.assign(new Error("x has 1 pending migration(s)"), {
+      name: "PendingMigrationsError",
+      [Symbol.for("offerlab.error")]: true,
+    });
     expect(PendingMigrationsError.isInstance(fromAnotherCopy)).toBe(true);
     expect(PendingMigrationsError.isInstance(new Error("x"))).toBe(false);
     expect(PendingMigrationsError.isInstance(null)).toBe(false);

@@ -5,7 +5,6 @@ import { migrate, migrationStatus } from "./migrate.js";
 
 /** A PostgreSQL database that still needs migrations: nothing was changed; run `offerlab db migrate`. */
 export class PendingMigrationsError extends OfferlabError {
-
   constructor(
     readonly description: string,
     readonly pending: readonly { version: string; name: string }[],
@@ -43,7 +42,10 @@ export async function openDatabase(
       const { pending } = await migrationStatus(db);
       if (pending.length > 0) throw new PendingMigrationsError(target.description, pending);
     }
-    const mark = await claimDataMode(db, options.sandbox ? "sandbox" : "live", { description: target.description, ...(note ? { note } : {}) });
+    const mark = await claimDataMode(db, options.sandbox ? "sandbox" : "live", {
+      description: target.description,
+      ...(note ? { note } : {}),
+    });
     return { db, target, mark };
   } catch (error) {
     await db.destroy().catch(() => undefined);

@@ -20,9 +20,15 @@ describe("PGlite through Kysely's PostgresDialect", () => {
   });
 
   it("reports affected rows of updates and deletes", async () => {
-    const u = await db.updateTable("t" as never).set({ n: 1 } as never).executeTakeFirst();
+    const u = await db
+      .updateTable("t" as never)
+      .set({ n: 1 } as never)
+      .executeTakeFirst();
     expect(u.numUpdatedRows).toBe(2n);
-    const d = await db.deleteFrom("t" as never).where("id" as never, "=", 99 as never).executeTakeFirst();
+    const d = await db
+      .deleteFrom("t" as never)
+      .where("id" as never, "=", 99 as never)
+      .executeTakeFirst();
     expect(d.numDeletedRows).toBe(0n);
   });
 

@@ -81,7 +81,16 @@ export const resolve = {
     if (UUID_RE.test(r)) return one("offer", ref, await db.selectFrom("offers").selectAll().where("id", "=", r).execute());
     const bySlug = await db.selectFrom("offers").selectAll().where("slug", "=", r).execute();
     if (bySlug.length > 0) return one("offer", ref, bySlug);
-    return one("offer", ref, await db.selectFrom("offers").selectAll().where(sql<string>`lower(name)`, "=", r.toLowerCase()).orderBy("created_at").execute());
+    return one(
+      "offer",
+      ref,
+      await db
+        .selectFrom("offers")
+        .selectAll()
+        .where(sql<string>`lower(name)`, "=", r.toLowerCase())
+        .orderBy("created_at")
+        .execute(),
+    );
   },
 
   /** A campaign by id, slug (`campaign_slug`), or name (any case). */
@@ -91,7 +100,16 @@ export const resolve = {
     if (UUID_RE.test(r)) return one("campaign", ref, await db.selectFrom("campaigns").selectAll().where("id", "=", r).execute());
     const bySlug = await db.selectFrom("campaigns").selectAll().where("campaign_slug", "=", r).execute();
     if (bySlug.length > 0) return one("campaign", ref, bySlug);
-    return one("campaign", ref, await db.selectFrom("campaigns").selectAll().where(sql<string>`lower(name)`, "=", r.toLowerCase()).orderBy("created_at").execute());
+    return one(
+      "campaign",
+      ref,
+      await db
+        .selectFrom("campaigns")
+        .selectAll()
+        .where(sql<string>`lower(name)`, "=", r.toLowerCase())
+        .orderBy("created_at")
+        .execute(),
+    );
   },
 
   /** An account by id, Unipile account id, exact name, or email address. */
@@ -125,9 +143,23 @@ export const resolve = {
     if (r === "") throw new NotFoundError("template", ref);
     if (UUID_RE.test(r)) return one("template", ref, await db.selectFrom("message_templates").selectAll().where("id", "=", r).execute());
     if (/^[0-9a-f-]{8,35}$/.test(r)) {
-      const byPrefix = await db.selectFrom("message_templates").selectAll().where(sql<string>`id::text`, "like", `${r}%`).limit(10).execute();
+      const byPrefix = await db
+        .selectFrom("message_templates")
+        .selectAll()
+        .where(sql<string>`id::text`, "like", `${r}%`)
+        .limit(10)
+        .execute();
       if (byPrefix.length > 0) return one("template", ref, byPrefix);
     }
-    return one("template", ref, await db.selectFrom("message_templates").selectAll().where(sql<string>`lower(name)`, "=", r).orderBy("created_at").execute());
+    return one(
+      "template",
+      ref,
+      await db
+        .selectFrom("message_templates")
+        .selectAll()
+        .where(sql<string>`lower(name)`, "=", r)
+        .orderBy("created_at")
+        .execute(),
+    );
   },
 };

@@ -21,7 +21,10 @@ export const runFacts = {
   async offerFunnel(db: DbOrTrx, offerId: string) {
     const companies = await db
       .selectFrom("companies")
-      .select((eb) => [eb.fn.countAll<number>().as("found"), eb.fn.sum<number>(eb.case().when("status", "=", "qualified").then(1).else(0).end()).as("qualified")])
+      .select((eb) => [
+        eb.fn.countAll<number>().as("found"),
+        eb.fn.sum<number>(eb.case().when("status", "=", "qualified").then(1).else(0).end()).as("qualified"),
+      ])
       .where("offer_id", "=", offerId)
       .executeTakeFirstOrThrow();
     const contacts = await db
@@ -37,7 +40,13 @@ export const runFacts = {
       .executeTakeFirstOrThrow();
     return {
       companies: { found: n(companies.found), qualified: n(companies.qualified) },
-      contacts: { found: n(contacts.found), validEmails: n(contacts.valid), riskyEmails: n(contacts.risky), linkedin: n(contacts.linkedin), doNotContact: n(contacts.dnc) },
+      contacts: {
+        found: n(contacts.found),
+        validEmails: n(contacts.valid),
+        riskyEmails: n(contacts.risky),
+        linkedin: n(contacts.linkedin),
+        doNotContact: n(contacts.dnc),
+      },
     };
   },
 
@@ -83,7 +92,10 @@ export const runFacts = {
 
   /** Credits spent on every provider call recorded in `tool_usage`. */
   async creditsSpent(db: DbOrTrx): Promise<number> {
-    const credits = await db.selectFrom("tool_usage").select((eb) => eb.fn.sum<number>("credits_used").as("credits")).executeTakeFirstOrThrow();
+    const credits = await db
+      .selectFrom("tool_usage")
+      .select((eb) => eb.fn.sum<number>("credits_used").as("credits"))
+      .executeTakeFirstOrThrow();
     return n(credits.credits);
   },
 
@@ -116,22 +128,55 @@ export const runFacts = {
     return db
       .selectFrom("account_usage as u")
       .innerJoin("accounts as a", "a.id", "u.account_id")
-      .select(["a.name", "u.period", "u.action", "u.used", "a.hourly_limit", "a.daily_limit_connections", "a.daily_limit_messages", "a.daily_limit_emails"])
+      .select([
+        "a.name",
+        "u.period",
+        "u.action",
+        "u.used",
+        "a.hourly_limit",
+        "a.daily_limit_connections",
+        "a.daily_limit_messages",
+        "a.daily_limit_emails",
+      ])
       .execute();
   },
 
   /** A campaign and when each of its messages left. */
   async sendTimes(db: DbOrTrx, campaignId: string): Promise<{ campaign: Campaign; sentAt: Date[] }> {
     const campaign = await db.selectFrom("campaigns").selectAll().where("id", "=", campaignId).executeTakeFirstOrThrow();
-    const rows = await db.selectFrom("messages").select("sent_at").where("campaign_id", "=", campaignId).where("sent_at", "is not", null).execute();
+    const rows = await db
+      .selectFrom("messages")
+      .select("sent_at")
+      .where("campaign_id", "=", campaignId)
+      .where("sent_at", "is not", null)
+      .execute();
     return { campaign, sentAt: rows.map((m) => m.sent_at!) };
   },
 
   /** A campaign's books (`campaign_performance`) beside what its rows say: bounced messages and contacts who replied. */
   async books(db: DbOrTrx, campaignId: string) {
-    const perf = await db.selectFrom("campaign_performance").select(["total_sent", "total_replied"]).where("id", "=", campaignId).executeTakeFirst();
-    const bounced = await db.selectFrom("messages").select((eb) => eb.fn.countAll<number>().as("n")).where("campaign_id", "=", campaignId).where("status", "=", "bounced").executeTakeFirstOrThrow();
-    const replied = await db.selectFrom("campaign_contacts").select((eb) => eb.fn.countAll<number>().as("n")).where("campaign_id", "=", campaignId).where("replied", "=", true).executeTakeFirstOrThrow();
-    return { totalSent: n(perf?.total_sent), totalReplied: n(perf?.total_replied), bouncedMessages: n(bounced.n), repliedContacts: n(replied.n) };
+    const perf = await db
+      .selectFrom("campaign_performance")
+      .select(["total_sent", "total_replied"])
+      .where("id", "=", campaignId)
+      .executeTakeFirst();
+    const bounced = await db
+      .selectFrom("messages")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("campaign_id", "=", campaignId)
+      .where("status", "=", "bounced")
+      .executeTakeFirstOrThrow();
+    const replied = await db
+      .selectFrom("campaign_contacts")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("campaign_id", "=", campaignId)
+      .where("replied", "=", true)
+      .executeTakeFirstOrThrow();
+    return {
+      totalSent: n(perf?.total_sent),
+      totalReplied: n(perf?.total_replied),
+      bouncedMessages: n(bounced.n),
+      repliedContacts: n(replied.n),
+    };
   },
 };

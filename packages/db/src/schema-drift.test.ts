@@ -44,7 +44,12 @@ describe("core enums and the database's CHECK constraints", () => {
   });
 
   it("every enum of core is enforced by at least one CHECK", () => {
-    const used = new Set(intro.checks.map((c) => parseInList(c.def)).filter(Boolean).map((v) => matchCoreEnum(v!)));
+    const used = new Set(
+      intro.checks
+        .map((c) => parseInList(c.def))
+        .filter(Boolean)
+        .map((v) => matchCoreEnum(v!)),
+    );
     const unused = Object.keys(checkEnums).filter((name) => !used.has(name));
     expect(unused).toEqual([]);
   });

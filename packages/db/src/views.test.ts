@@ -14,22 +14,53 @@ describe.each(testEngines())("views and functions on %s", (engine) => {
     const db = t.db;
     const offer = await offers.create(db, { name: "Coach", type: "product", ownership: "internal", description: "d" });
     ids.offer = offer.id;
-    const acme = (await companies.upsert(db, { offer_id: offer.id, name: "Acme", domain: "acme.com", source_tool: "exa", fit_score: 8 })).company;
-    const globex = (await companies.upsert(db, { offer_id: offer.id, name: "Globex", domain: "globex.io", source_tool: "exa", fit_score: 5 })).company;
+    const acme = (await companies.upsert(db, { offer_id: offer.id, name: "Acme", domain: "acme.com", source_tool: "exa", fit_score: 8 }))
+      .company;
+    const globex = (
+      await companies.upsert(db, { offer_id: offer.id, name: "Globex", domain: "globex.io", source_tool: "exa", fit_score: 5 })
+    ).company;
     ids.acme = acme.id;
     const base = { offer_id: offer.id, source_tool: "manual", status: "ready" as const };
-    ids.ready = (await contacts.upsert(db, { ...base, company_id: acme.id, full_name: "Ready Person", email: "ready@acme.com", connection_degree: 2 })).contact.id;
-    ids.first = (await contacts.upsert(db, { ...base, company_id: acme.id, full_name: "First Degree", email: "first@acme.com", connection_degree: 1 })).contact.id;
-    ids.contacted = (await contacts.upsert(db, { ...base, company_id: globex.id, full_name: "Already Contacted", email: "done@globex.io", already_contacted: true })).contact.id;
-    ids.dnc = (await contacts.upsert(db, { ...base, company_id: globex.id, full_name: "Do Not Contact", email: "dnc@globex.io", global_status: "do_not_contact" })).contact.id;
-    ids.skipped = (await contacts.upsert(db, { ...base, company_id: globex.id, full_name: "Skipped", email: "skip@globex.io", skip_reason: "no_email" })).contact.id;
+    ids.ready = (
+      await contacts.upsert(db, { ...base, company_id: acme.id, full_name: "Ready Person", email: "ready@acme.com", connection_degree: 2 })
+    ).contact.id;
+    ids.first = (
+      await contacts.upsert(db, { ...base, company_id: acme.id, full_name: "First Degree", email: "first@acme.com", connection_degree: 1 })
+    ).contact.id;
+    ids.contacted = (
+      await contacts.upsert(db, {
+        ...base,
+        company_id: globex.id,
+        full_name: "Already Contacted",
+        email: "done@globex.io",
+        already_contacted: true,
+      })
+    ).contact.id;
+    ids.dnc = (
+      await contacts.upsert(db, {
+        ...base,
+        company_id: globex.id,
+        full_name: "Do Not Contact",
+        email: "dnc@globex.io",
+        global_status: "do_not_contact",
+      })
+    ).contact.id;
+    ids.skipped = (
+      await contacts.upsert(db, { ...base, company_id: globex.id, full_name: "Skipped", email: "skip@globex.io", skip_reason: "no_email" })
+    ).contact.id;
 
     ids.li = (await accounts.create(db, { name: "li", type: "linkedin", owner: "mike", daily_limit_connections: 2 })).id;
-    ids.mail = (await accounts.create(db, { name: "mail", type: "email", owner: "mike", email_address: "m@x.com", daily_limit_emails: 1 })).id;
+    ids.mail = (
+      await accounts.create(db, { name: "mail", type: "email", owner: "mike", email_address: "m@x.com", daily_limit_emails: 1 })
+    ).id;
     ids.sick = (await accounts.create(db, { name: "sick", type: "email", owner: "eve", email_address: "s@x.com", health_score: 20 })).id;
 
-    ids.campA = (await campaigns.create(db, { name: "A", offer_id: offer.id, channel: "email", account_id: ids.mail, campaign_slug: "a" })).id;
-    ids.campB = (await campaigns.create(db, { name: "B", offer_id: offer.id, channel: "email", account_id: ids.mail, campaign_slug: "b" })).id;
+    ids.campA = (
+      await campaigns.create(db, { name: "A", offer_id: offer.id, channel: "email", account_id: ids.mail, campaign_slug: "a" })
+    ).id;
+    ids.campB = (
+      await campaigns.create(db, { name: "B", offer_id: offer.id, channel: "email", account_id: ids.mail, campaign_slug: "b" })
+    ).id;
   });
   afterAll(async () => {
     await t.drop();
@@ -45,8 +76,7 @@ describe.each(testEngines())("views and functions on %s", (engine) => {
   });
 
   it("account_health.can_send follows type, limits, status and the health floor", async () => {
-    const health = async () =>
-      Object.fromEntries((await views.accountHealth(t.db)).map((r) => [r.name, r.can_send]));
+    const health = async () => Object.fromEntries((await views.accountHealth(t.db)).map((r) => [r.name, r.can_send]));
     expect(await health()).toEqual({ li: true, mail: true, sick: false });
     await dbFunctions.incrementAccountCounter(t.db, ids.mail!, "email");
     expect((await health()).mail).toBe(false);
@@ -68,7 +98,11 @@ describe.each(testEngines())("views and functions on %s", (engine) => {
     expect(await dbFunctions.canAccountSend(t.db, ids.li!, "inmail")).toBe(true);
     await dbFunctions.incrementAccountCounter(t.db, ids.li!, "inmail");
     expect(await dbFunctions.canAccountSend(t.db, ids.li!, "message")).toBe(false);
-    const row = await t.db.selectFrom("accounts").select(["today_messages", "total_sent"]).where("id", "=", ids.li!).executeTakeFirstOrThrow();
+    const row = await t.db
+      .selectFrom("accounts")
+      .select(["today_messages", "total_sent"])
+      .where("id", "=", ids.li!)
+      .executeTakeFirstOrThrow();
     expect(row.today_messages).toBe(1);
     await expect(sql`SELECT can_account_send(${ids.li}::uuid, 'fax')`.execute(t.db)).rejects.toThrow(/unknown action type/);
     await expect(sql`SELECT increment_account_counter(${ids.li}::uuid, 'fax')`.execute(t.db)).rejects.toThrow(/unknown action type/);
@@ -78,19 +112,42 @@ describe.each(testEngines())("views and functions on %s", (engine) => {
   it("update_campaign_metrics and campaign_performance compute the rates", async () => {
     const cc1 = (await campaignContacts.add(t.db, { campaign_id: ids.campA!, contact_id: ids.ready! })).campaignContact;
     const cc2 = (await campaignContacts.add(t.db, { campaign_id: ids.campA!, contact_id: ids.first! })).campaignContact;
-    await t.db.updateTable("campaign_contacts").set({ status: "replied", replied: true, reply_sentiment: "positive", meeting_booked: true }).where("id", "=", cc1.id).execute();
+    await t.db
+      .updateTable("campaign_contacts")
+      .set({ status: "replied", replied: true, reply_sentiment: "positive", meeting_booked: true })
+      .where("id", "=", cc1.id)
+      .execute();
     await t.db.updateTable("campaign_contacts").set({ status: "waiting" }).where("id", "=", cc2.id).execute();
     for (const cc of [cc1, cc2]) {
-      await t.db.insertInto("messages").values({
-        campaign_contact_id: cc.id, campaign_id: ids.campA!, contact_id: cc.contact_id, account_id: ids.mail!,
-        channel: "email", action_type: "email", sequence_step: 1, body: "hello", status: "sent", sent_at: new Date(),
-      }).execute();
+      await t.db
+        .insertInto("messages")
+        .values({
+          campaign_contact_id: cc.id,
+          campaign_id: ids.campA!,
+          contact_id: cc.contact_id,
+          account_id: ids.mail!,
+          channel: "email",
+          action_type: "email",
+          sequence_step: 1,
+          body: "hello",
+          status: "sent",
+          sent_at: new Date(),
+        })
+        .execute();
     }
     await dbFunctions.updateCampaignMetrics(t.db, ids.campA!);
     const [perf] = await views.campaignPerformance(t.db, { offerId: ids.offer }).then((r) => r.filter((x) => x.id === ids.campA));
     expect(perf).toMatchObject({
-      total_contacts: 2, total_sent: 2, total_replied: 1, total_positive_replies: 1, total_meetings: 1,
-      reply_rate: 50, current_reply_rate: 50, positive_rate: 100, current_meeting_rate: 50, offer_name: "Coach",
+      total_contacts: 2,
+      total_sent: 2,
+      total_replied: 1,
+      total_positive_replies: 1,
+      total_meetings: 1,
+      reply_rate: 50,
+      current_reply_rate: 50,
+      positive_rate: 100,
+      current_meeting_rate: 50,
+      offer_name: "Coach",
     });
     // The spec's key query, with a real id.
     const { rows } = await sql<{ id: string }>`SELECT * FROM campaign_performance WHERE offer_id = ${ids.offer}`.execute(t.db);
@@ -99,14 +156,29 @@ describe.each(testEngines())("views and functions on %s", (engine) => {
 
   it("offer_dashboard counts without multiplying sums across joins", async () => {
     const [row] = await views.offerDashboard(t.db, { offerId: ids.offer });
-    expect(row).toMatchObject({ company_count: 2, contact_count: 5, campaign_count: 2, campaigns_total_sent: 2, campaigns_total_replies: 1 });
+    expect(row).toMatchObject({
+      company_count: 2,
+      contact_count: 5,
+      campaign_count: 2,
+      campaigns_total_sent: 2,
+      campaigns_total_replies: 1,
+    });
   });
 
   it("leads_for_review pairs a pending send with its own campaign only; todays_schedule and activity_feed list it", async () => {
     await campaignContacts.add(t.db, { campaign_id: ids.campB!, contact_id: ids.ready! });
-    const sq = await t.db.insertInto("send_queue").values({
-      campaign_id: ids.campB!, contact_id: ids.ready!, account_id: ids.mail!, channel: "email", body: "hi", scheduled_for: new Date(),
-    }).returning("id").executeTakeFirstOrThrow();
+    const sq = await t.db
+      .insertInto("send_queue")
+      .values({
+        campaign_id: ids.campB!,
+        contact_id: ids.ready!,
+        account_id: ids.mail!,
+        channel: "email",
+        body: "hi",
+        scheduled_for: new Date(),
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
     const rows = (await views.leadsForReview(t.db)).filter((r) => r.contact_id === ids.ready);
     expect(rows).toHaveLength(2);
     const byCampaign = Object.fromEntries(rows.map((r) => [r.campaign_name, r.queue_id]));
@@ -122,15 +194,41 @@ describe.each(testEngines())("views and functions on %s", (engine) => {
 
   it("activity_feed merges queue rows and history newest first, with the history's own address before the contact's", async () => {
     const at = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000);
-    const sq = await t.db.insertInto("send_queue").values({
-      campaign_id: ids.campA!, contact_id: ids.first!, account_id: ids.mail!, channel: "email", body: "q", scheduled_for: at(-30),
-    }).returning("id").executeTakeFirstOrThrow();
-    const own = await t.db.insertInto("outreach_history").values({
-      contact_email: "old-address@acme.com", contact_id: ids.first!, campaign_id: ids.campA!, account_id: ids.mail!, channel: "email", sent_at: at(5),
-    }).returning("id").executeTakeFirstOrThrow();
-    const fallback = await t.db.insertInto("outreach_history").values({
-      contact_id: ids.first!, campaign_id: ids.campA!, account_id: ids.mail!, channel: "linkedin_dm", sent_at: at(10),
-    }).returning("id").executeTakeFirstOrThrow();
+    const sq = await t.db
+      .insertInto("send_queue")
+      .values({
+        campaign_id: ids.campA!,
+        contact_id: ids.first!,
+        account_id: ids.mail!,
+        channel: "email",
+        body: "q",
+        scheduled_for: at(-30),
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    const own = await t.db
+      .insertInto("outreach_history")
+      .values({
+        contact_email: "old-address@acme.com",
+        contact_id: ids.first!,
+        campaign_id: ids.campA!,
+        account_id: ids.mail!,
+        channel: "email",
+        sent_at: at(5),
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    const fallback = await t.db
+      .insertInto("outreach_history")
+      .values({
+        contact_id: ids.first!,
+        campaign_id: ids.campA!,
+        account_id: ids.mail!,
+        channel: "linkedin_dm",
+        sent_at: at(10),
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
 
     const feed = await views.activityFeed(t.db, { since: at(60) });
     const mine = feed.filter((f) => [sq.id, own.id, fallback.id].includes(f.item_id!));
@@ -157,19 +255,51 @@ describe.each(testEngines())("views and functions on %s", (engine) => {
       ["c0000000-0000-4000-8000-000000000004", ids.dnc!, "dnc@globex.io"],
     ] as const;
     for (const [id, contactId, email] of people) {
-      await t.db.insertInto("outreach_history").values({ id, contact_email: email, contact_id: contactId, campaign_id: ids.campA!, account_id: ids.mail!, channel: "email", sent_at: at }).execute();
+      await t.db
+        .insertInto("outreach_history")
+        .values({
+          id,
+          contact_email: email,
+          contact_id: contactId,
+          campaign_id: ids.campA!,
+          account_id: ids.mail!,
+          channel: "email",
+          sent_at: at,
+        })
+        .execute();
     }
     const feed = await views.activityFeed(t.db, { since: new Date(at.getTime() - 1) });
-    expect(feed.filter((f) => f.item_id?.startsWith("c0000000-")).map((f) => f.contact_email)).toEqual(["dnc@globex.io", "done@globex.io", "first@acme.com", "ready@acme.com"]);
-    await t.db.deleteFrom("outreach_history").where("id", "in", people.map((p) => p[0])).execute();
+    expect(feed.filter((f) => f.item_id?.startsWith("c0000000-")).map((f) => f.contact_email)).toEqual([
+      "dnc@globex.io",
+      "done@globex.io",
+      "first@acme.com",
+      "ready@acme.com",
+    ]);
+    await t.db
+      .deleteFrom("outreach_history")
+      .where(
+        "id",
+        "in",
+        people.map((p) => p[0]),
+      )
+      .execute();
   });
 
   it("todays_queue and daily_account_message_volume read messages", async () => {
     const cc = (await campaignContacts.add(t.db, { campaign_id: ids.campB!, contact_id: ids.first! })).campaignContact;
-    await t.db.insertInto("messages").values({
-      campaign_contact_id: cc.id, campaign_id: ids.campB!, contact_id: ids.first!, account_id: ids.mail!,
-      channel: "email", sequence_step: 1, body: "pending", scheduled_at: new Date(Date.now() - 1000),
-    }).execute();
+    await t.db
+      .insertInto("messages")
+      .values({
+        campaign_contact_id: cc.id,
+        campaign_id: ids.campB!,
+        contact_id: ids.first!,
+        account_id: ids.mail!,
+        channel: "email",
+        sequence_step: 1,
+        body: "pending",
+        scheduled_at: new Date(Date.now() - 1000),
+      })
+      .execute();
     const q = await views.todaysQueue(t.db);
     expect(q.map((r) => r.body)).toEqual(["pending"]);
     expect(q[0]?.account_can_send).toBe(true);
@@ -194,21 +324,58 @@ describe.each(testEngines())("views and functions on %s", (engine) => {
   it("deleting an offer keeps the outreach history the 60-day rule needs", async () => {
     const offer = await offers.create(t.db, { name: "Doomed", type: "service", ownership: "internal", description: "d" });
     const company = (await companies.upsert(t.db, { offer_id: offer.id, name: "D", domain: "d.com", source_tool: "m" })).company;
-    const contact = (await contacts.upsert(t.db, { offer_id: offer.id, company_id: company.id, source_tool: "m", email: "p@d.com" })).contact;
+    const contact = (await contacts.upsert(t.db, { offer_id: offer.id, company_id: company.id, source_tool: "m", email: "p@d.com" }))
+      .contact;
     const campaign = await campaigns.create(t.db, { name: "D", offer_id: offer.id, channel: "email" });
     const cc = (await campaignContacts.add(t.db, { campaign_id: campaign.id, contact_id: contact.id })).campaignContact;
-    const sq = await t.db.insertInto("send_queue").values({
-      campaign_id: campaign.id, campaign_contact_id: cc.id, contact_id: contact.id, account_id: ids.mail!, channel: "email", body: "b", scheduled_for: new Date(),
-    }).returning("id").executeTakeFirstOrThrow();
-    const msg = await t.db.insertInto("messages").values({
-      campaign_contact_id: cc.id, campaign_id: campaign.id, contact_id: contact.id, account_id: ids.mail!, send_queue_id: sq.id,
-      channel: "email", sequence_step: 1, body: "b", status: "sent",
-    }).returning("id").executeTakeFirstOrThrow();
-    await t.db.insertInto("message_events").values({ send_queue_id: sq.id, contact_id: contact.id, campaign_id: campaign.id, event_type: "sent", event_data: jsonb({ a: 1 }) }).execute();
-    await t.db.insertInto("account_activity").values({ account_id: ids.mail!, message_id: msg.id, contact_id: contact.id, action_type: "email", status: "success" }).execute();
-    await t.db.insertInto("outreach_history").values({
-      contact_email: "p@d.com", contact_id: contact.id, campaign_id: campaign.id, offer_id: offer.id, account_id: ids.mail!, send_queue_id: sq.id, channel: "email",
-    }).execute();
+    const sq = await t.db
+      .insertInto("send_queue")
+      .values({
+        campaign_id: campaign.id,
+        campaign_contact_id: cc.id,
+        contact_id: contact.id,
+        account_id: ids.mail!,
+        channel: "email",
+        body: "b",
+        scheduled_for: new Date(),
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    const msg = await t.db
+      .insertInto("messages")
+      .values({
+        campaign_contact_id: cc.id,
+        campaign_id: campaign.id,
+        contact_id: contact.id,
+        account_id: ids.mail!,
+        send_queue_id: sq.id,
+        channel: "email",
+        sequence_step: 1,
+        body: "b",
+        status: "sent",
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    await t.db
+      .insertInto("message_events")
+      .values({ send_queue_id: sq.id, contact_id: contact.id, campaign_id: campaign.id, event_type: "sent", event_data: jsonb({ a: 1 }) })
+      .execute();
+    await t.db
+      .insertInto("account_activity")
+      .values({ account_id: ids.mail!, message_id: msg.id, contact_id: contact.id, action_type: "email", status: "success" })
+      .execute();
+    await t.db
+      .insertInto("outreach_history")
+      .values({
+        contact_email: "p@d.com",
+        contact_id: contact.id,
+        campaign_id: campaign.id,
+        offer_id: offer.id,
+        account_id: ids.mail!,
+        send_queue_id: sq.id,
+        channel: "email",
+      })
+      .execute();
     await toolUsage.record(t.db, { tool: "exa", action: "search", status: "success", offerId: offer.id, contactId: contact.id });
 
     await t.db.deleteFrom("offers").where("id", "=", offer.id).execute();
@@ -220,21 +387,48 @@ describe.each(testEngines())("views and functions on %s", (engine) => {
   });
 
   it("todays_queue lists what the planner queued and is due, by the queue row's time", async () => {
-    const box = (await accounts.create(t.db, { name: "queue box", type: "email", owner: "qa", email_address: "q@x.com", unipile_account_id: "u-q" })).id;
+    const box = (
+      await accounts.create(t.db, { name: "queue box", type: "email", owner: "qa", email_address: "q@x.com", unipile_account_id: "u-q" })
+    ).id;
     const cc = (await campaignContacts.add(t.db, { campaign_id: ids.campA!, contact_id: ids.ready! })).campaignContact;
     const minuteAgo = new Date(Date.now() - 60_000);
     // As the planner writes them (runtime/plan.ts): the queue row with its default status
     // ('pending') and the message 'queued'. Step 2's row was since deferred to tomorrow by the
     // send path, which moves only send_queue.scheduled_for.
     const plan = async (step: number, scheduledFor: Date, status: "queued" | "sending" | "sent") => {
-      const sq = await t.db.insertInto("send_queue").values({
-        campaign_id: ids.campA!, campaign_contact_id: cc.id, contact_id: ids.ready!, account_id: box, channel: "email", action_type: "email",
-        sequence_step: step, subject: "s", body: `step ${step}`, scheduled_for: scheduledFor,
-      }).returning("id").executeTakeFirstOrThrow();
-      await t.db.insertInto("messages").values({
-        campaign_contact_id: cc.id, campaign_id: ids.campA!, contact_id: ids.ready!, account_id: box, send_queue_id: sq.id,
-        channel: "email", action_type: "email", sequence_step: step, subject: "s", body: `step ${step}`, status, scheduled_at: minuteAgo,
-      }).execute();
+      const sq = await t.db
+        .insertInto("send_queue")
+        .values({
+          campaign_id: ids.campA!,
+          campaign_contact_id: cc.id,
+          contact_id: ids.ready!,
+          account_id: box,
+          channel: "email",
+          action_type: "email",
+          sequence_step: step,
+          subject: "s",
+          body: `step ${step}`,
+          scheduled_for: scheduledFor,
+        })
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      await t.db
+        .insertInto("messages")
+        .values({
+          campaign_contact_id: cc.id,
+          campaign_id: ids.campA!,
+          contact_id: ids.ready!,
+          account_id: box,
+          send_queue_id: sq.id,
+          channel: "email",
+          action_type: "email",
+          sequence_step: step,
+          subject: "s",
+          body: `step ${step}`,
+          status,
+          scheduled_at: minuteAgo,
+        })
+        .execute();
     };
     await plan(1, minuteAgo, "queued");
     await plan(2, new Date(Date.now() + 86_400_000), "queued");

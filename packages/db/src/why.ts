@@ -160,7 +160,10 @@ function firstWords(text: string | null, max = 80): string | null {
  * The person's history (see {@link PersonHistory}), or null when no contact row and no history
  * row matches. `email` and `linkedinUrl` are normalised here; pass either or both.
  */
-export async function personHistory(db: DbOrTrx, person: { email?: string | null; linkedinUrl?: string | null }): Promise<PersonHistory | null> {
+export async function personHistory(
+  db: DbOrTrx,
+  person: { email?: string | null; linkedinUrl?: string | null },
+): Promise<PersonHistory | null> {
   const email = person.email ? normalizeEmail(person.email) : null;
   const linkedinUrl = person.linkedinUrl ? normalizeLinkedInUrl(person.linkedinUrl) : null;
   if (!email && !linkedinUrl) return null;
@@ -183,7 +186,9 @@ export async function personHistory(db: DbOrTrx, person: { email?: string | null
       "ct.skip_reason",
       "ct.created_at",
     ])
-    .where((eb) => eb.or([...(email ? [eb("ct.email", "=", email)] : []), ...(linkedinUrl ? [eb("ct.linkedin_url", "=", linkedinUrl)] : [])]))
+    .where((eb) =>
+      eb.or([...(email ? [eb("ct.email", "=", email)] : []), ...(linkedinUrl ? [eb("ct.linkedin_url", "=", linkedinUrl)] : [])]),
+    )
     .orderBy("ct.created_at")
     .execute();
   const ids = contacts.map((c) => c.id);
@@ -321,7 +326,16 @@ export async function personHistory(db: DbOrTrx, person: { email?: string | null
   const eventRows = await db
     .selectFrom("message_events as e")
     .leftJoin("campaigns as c", "c.id", "e.campaign_id")
-    .select(["e.id", "e.send_queue_id", "c.name as campaign", "e.event_type", "e.event_data", "e.reply_text", "e.reply_sentiment", "e.created_at"])
+    .select([
+      "e.id",
+      "e.send_queue_id",
+      "c.name as campaign",
+      "e.event_type",
+      "e.event_data",
+      "e.reply_text",
+      "e.reply_sentiment",
+      "e.created_at",
+    ])
     .where((eb) => eb.or([eb("e.contact_id", "in", contactIds), eb("e.send_queue_id", "in", queueIds)]))
     .orderBy("e.created_at")
     .execute();
@@ -333,7 +347,13 @@ export async function personHistory(db: DbOrTrx, person: { email?: string | null
   const replies: PersonHistory["replies"] = [];
   for (const e of events.filter((x) => x.event_type === "replied")) {
     const send = sends.find((s) => s.id === e.send_queue_id);
-    replies.push({ at: e.created_at, campaign: e.campaign, channel: send?.channel ?? null, sentiment: e.reply_sentiment, text: e.reply_text });
+    replies.push({
+      at: e.created_at,
+      campaign: e.campaign,
+      channel: send?.channel ?? null,
+      sentiment: e.reply_sentiment,
+      text: e.reply_text,
+    });
   }
   for (const m of messages) {
     if (m.replied_at && !replies.some((r) => r.campaign === m.campaign && Math.abs(r.at.getTime() - m.replied_at!.getTime()) < 60_000)) {
@@ -348,18 +368,48 @@ export async function personHistory(db: DbOrTrx, person: { email?: string | null
   const push = (e: Omit<PersonEvent, "campaign" | "step" | "channel" | "status" | "reason" | "detail"> & Partial<PersonEvent>) =>
     timeline.push({ campaign: null, step: null, channel: null, status: null, reason: null, detail: null, ...e });
   for (const c of contacts) {
-    push({ at: c.created_at, kind: "contact_added", status: c.status, detail: `contact in offer ${c.offer}${c.company ? ` (${c.company})` : ""}` });
+    push({
+      at: c.created_at,
+      kind: "contact_added",
+      status: c.status,
+      detail: `contact in offer ${c.offer}${c.company ? ` (${c.company})` : ""}`,
+    });
   }
   for (const cc of campaigns) {
     push({ at: cc.added_at, kind: "enrolled", campaign: cc.campaign, status: cc.status });
     if (cc.completed_at || cc.stop_reason) {
-      push({ at: cc.completed_at ?? cc.added_at, kind: "sequence_ended", campaign: cc.campaign, status: cc.status, reason: cc.stop_reason, step: cc.current_step });
+      push({
+        at: cc.completed_at ?? cc.added_at,
+        kind: "sequence_ended",
+        campaign: cc.campaign,
+        status: cc.status,
+        reason: cc.stop_reason,
+        step: cc.current_step,
+      });
     }
   }
   for (const s of sends) {
-    push({ at: s.created_at, kind: "queued", campaign: s.campaign, step: s.step, channel: s.channel, status: "queued", detail: `for ${s.scheduled_for.toISOString()}${s.account ? ` from ${s.account}` : ""}` });
+    push({
+      at: s.created_at,
+      kind: "queued",
+      campaign: s.campaign,
+      step: s.step,
+      channel: s.channel,
+      status: "queued",
+      detail: `for ${s.scheduled_for.toISOString()}${s.account ? ` from ${s.account}` : ""}`,
+    });
     if (s.status === "pending" || s.status === "scheduled" || s.status === "processing") {
-      if (s.defer_reason) push({ at: s.updated_at, kind: "waiting", campaign: s.campaign, step: s.step, channel: s.channel, status: s.status, reason: s.defer_reason, detail: `next try ${s.scheduled_for.toISOString()}` });
+      if (s.defer_reason)
+        push({
+          at: s.updated_at,
+          kind: "waiting",
+          campaign: s.campaign,
+          step: s.step,
+          channel: s.channel,
+          status: s.status,
+          reason: s.defer_reason,
+          detail: `next try ${s.scheduled_for.toISOString()}`,
+        });
     }
   }
   for (const t of attempts) {
@@ -380,7 +430,16 @@ export async function personHistory(db: DbOrTrx, person: { email?: string | null
     });
   }
   for (const m of messages) {
-    if (m.sent_at) push({ at: m.sent_at, kind: "sent", campaign: m.campaign, step: m.step, channel: m.channel, status: m.status, detail: [m.subject, m.account ? `from ${m.account}` : null].filter(Boolean).join(" — ") || null });
+    if (m.sent_at)
+      push({
+        at: m.sent_at,
+        kind: "sent",
+        campaign: m.campaign,
+        step: m.step,
+        channel: m.channel,
+        status: m.status,
+        detail: [m.subject, m.account ? `from ${m.account}` : null].filter(Boolean).join(" — ") || null,
+      });
   }
   for (const e of events) {
     if (e.event_type === "sent" || e.event_type === "replied" || e.event_type === "queued" || e.event_type === "scheduled") continue;
@@ -393,15 +452,26 @@ export async function personHistory(db: DbOrTrx, person: { email?: string | null
       channel: send?.channel ?? null,
       status: e.event_type,
       reason: e.reason,
-      detail: typeof (e.event_data as Record<string, unknown> | null)?.message === "string" ? ((e.event_data as Record<string, string>).message ?? null) : null,
+      detail:
+        typeof (e.event_data as Record<string, unknown> | null)?.message === "string"
+          ? ((e.event_data as Record<string, string>).message ?? null)
+          : null,
     });
   }
   for (const h of outreach) {
     // Sends recorded in messages are already in the story; history also holds older touches (other offers, deleted rows).
     if (messages.some((m) => m.sent_at && Math.abs(m.sent_at.getTime() - h.sent_at.getTime()) < 1000 && m.channel === h.channel)) continue;
-    push({ at: h.sent_at, kind: "outreach", campaign: h.campaign, channel: h.channel, status: h.status, detail: [h.offer ? `offer ${h.offer}` : null, h.subject].filter(Boolean).join(" — ") || null });
+    push({
+      at: h.sent_at,
+      kind: "outreach",
+      campaign: h.campaign,
+      channel: h.channel,
+      status: h.status,
+      detail: [h.offer ? `offer ${h.offer}` : null, h.subject].filter(Boolean).join(" — ") || null,
+    });
   }
-  for (const r of replies) push({ at: r.at, kind: "replied", campaign: r.campaign, channel: r.channel, status: r.sentiment, detail: firstWords(r.text) });
+  for (const r of replies)
+    push({ at: r.at, kind: "replied", campaign: r.campaign, channel: r.channel, status: r.sentiment, detail: firstWords(r.text) });
   timeline.sort((a, b) => a.at.getTime() - b.at.getTime());
 
   return { email, linkedinUrl, contacts, campaigns, sends, attempts, messages, events, outreach, replies, lastTouchAt, timeline };

@@ -3,7 +3,11 @@ import { createLogger, prettyLine, REDACTED, redactPaths, scrubSecrets } from ".
 
 function memoryLog() {
   const lines: string[] = [];
-  return { lines, write: (line: string) => void lines.push(line), parsed: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
+  return {
+    lines,
+    write: (line: string) => void lines.push(line),
+    parsed: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>),
+  };
 }
 
 describe("createLogger", () => {
@@ -49,7 +53,15 @@ describe("helpers", () => {
   });
 
   it("prettyLine prints time, level, app, message and the other fields, and passes non-JSON through", () => {
-    const line = JSON.stringify({ level: 40, time: Date.UTC(2026, 0, 2, 3, 4, 5), pid: 1, hostname: "h", app: "webhooks", msg: "slow", ms: 12 });
+    const line = JSON.stringify({
+      level: 40,
+      time: Date.UTC(2026, 0, 2, 3, 4, 5),
+      pid: 1,
+      hostname: "h",
+      app: "webhooks",
+      msg: "slow",
+      ms: 12,
+    });
     expect(prettyLine(line)).toBe("03:04:05 WARN  [webhooks] slow  ms=12\n");
     expect(prettyLine("plain")).toBe("plain");
   });

@@ -14,7 +14,18 @@ import { pino, type Logger } from "pino";
 export type { Logger } from "pino";
 
 /** Keys whose values never reach a log line, at the top level or one object down. */
-const SECRET_KEYS = ["secret", "apiKey", "api_key", "password", "token", "authorization", "databaseUrl", "DATABASE_URL", "OFFERLAB_WEBHOOK_SECRET", "UNIPILE_API_KEY"];
+const SECRET_KEYS = [
+  "secret",
+  "apiKey",
+  "api_key",
+  "password",
+  "token",
+  "authorization",
+  "databaseUrl",
+  "DATABASE_URL",
+  "OFFERLAB_WEBHOOK_SECRET",
+  "UNIPILE_API_KEY",
+];
 
 export const REDACTED = "[redacted]";
 
@@ -47,7 +58,12 @@ export interface LoggerOptions {
 function serializeError(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return { message: scrubSecrets(String(error)) };
   const code = (error as { code?: unknown }).code;
-  return { type: error.name, message: scrubSecrets(error.message), ...(code !== undefined ? { code } : {}), ...(error.stack ? { stack: scrubSecrets(error.stack) } : {}) };
+  return {
+    type: error.name,
+    message: scrubSecrets(error.message),
+    ...(code !== undefined ? { code } : {}),
+    ...(error.stack ? { stack: scrubSecrets(error.stack) } : {}),
+  };
 }
 
 /** `HH:MM:SS LEVEL msg key=value …` from one JSON line. */

@@ -20,8 +20,16 @@ describe("nowOf and OperationError", () => {
     expect(OperationError.isInstance(new Error("m"))).toBe(false);
     expect(e.code).toBe("campaign_closed");
     expect(OfferlabError.isInstance(e)).toBe(true);
-    const table = Object.fromEntries(operationErrorCodes.map((c) => [c, [exitCodeOf(new OperationError(c, "m")), httpStatusOf(new OperationError(c, "m"))]]));
-    expect(table).toEqual({ campaign_closed: [2, 409], campaign_not_paused: [2, 409], campaign_schedule_invalid: [2, 422], nothing_to_approve: [2, 409], provider_failed: [1, 502] });
+    const table = Object.fromEntries(
+      operationErrorCodes.map((c) => [c, [exitCodeOf(new OperationError(c, "m")), httpStatusOf(new OperationError(c, "m"))]]),
+    );
+    expect(table).toEqual({
+      campaign_closed: [2, 409],
+      campaign_not_paused: [2, 409],
+      campaign_schedule_invalid: [2, 422],
+      nothing_to_approve: [2, 409],
+      provider_failed: [1, 502],
+    });
     expect(Object.keys(OPERATION_ERROR_CODES)).toEqual([...operationErrorCodes]);
     expect(OPERATION_ERROR_CODES.campaign_not_paused).toBe("Only a paused campaign can be resumed.");
   });

@@ -8,7 +8,13 @@
 import { errorCodes, OfferlabError, type OfferlabErrorOptions } from "@offerlab/core";
 
 /** The catalogue codes an `OperationError` can carry. */
-export const operationErrorCodes = ["campaign_closed", "campaign_not_paused", "campaign_schedule_invalid", "nothing_to_approve", "provider_failed"] as const;
+export const operationErrorCodes = [
+  "campaign_closed",
+  "campaign_not_paused",
+  "campaign_schedule_invalid",
+  "nothing_to_approve",
+  "provider_failed",
+] as const;
 
 export type OperationErrorCode = (typeof operationErrorCodes)[number];
 

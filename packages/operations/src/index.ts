@@ -14,7 +14,14 @@ export type { OperationErrorCode } from "./errors.js";
 export { checkCreateOffer, createOffer } from "./offers/create-offer.js";
 export type { CreateOfferInput, CreateOfferResult } from "./offers/create-offer.js";
 export { checkGenerateOffer, generateOffer } from "./offers/generate-offer.js";
-export type { CheckedGenerateOffer, GenerateOfferContext, GenerateOfferInput, GenerateOfferResult, OfferDraft, TemplatePreview } from "./offers/generate-offer.js";
+export type {
+  CheckedGenerateOffer,
+  GenerateOfferContext,
+  GenerateOfferInput,
+  GenerateOfferResult,
+  OfferDraft,
+  TemplatePreview,
+} from "./offers/generate-offer.js";
 export { editOffer } from "./offers/edit-offer.js";
 export type { EditOfferInput, EditOfferResult } from "./offers/edit-offer.js";
 export { setOfferStatus } from "./offers/set-offer-status.js";

@@ -9,7 +9,13 @@ describe("pipelineCapabilities", () => {
     const slots = Object.values(pipelineCapabilities);
     expect(new Set(slots).size).toBe(slots.length);
     // Every slot of PipelineProviders (a new one must be added to pipelineCapabilities too).
-    const all: { [K in keyof Required<PipelineProviders>]: true } = { companySearch: true, peopleSearch: true, emailFinders: true, emailVerifiers: true, pageScraper: true };
+    const all: { [K in keyof Required<PipelineProviders>]: true } = {
+      companySearch: true,
+      peopleSearch: true,
+      emailFinders: true,
+      emailVerifiers: true,
+      pageScraper: true,
+    };
     expect([...slots].sort()).toEqual(Object.keys(all).sort());
   });
 });

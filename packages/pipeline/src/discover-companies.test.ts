@@ -13,7 +13,21 @@ afterAll(() => server.close());
 const companiesOf = (w: World) =>
   w.db
     .selectFrom("companies")
-    .select(["id", "name", "domain", "status", "fit_score", "fit_reasoning", "priority", "source_tool", "source_query", "source_raw", "disqualification_reason", "signals", "size_exact"])
+    .select([
+      "id",
+      "name",
+      "domain",
+      "status",
+      "fit_score",
+      "fit_reasoning",
+      "priority",
+      "source_tool",
+      "source_query",
+      "source_raw",
+      "disqualification_reason",
+      "signals",
+      "size_exact",
+    ])
     .where("offer_id", "=", w.offerId)
     .orderBy("name")
     .execute();
@@ -27,7 +41,16 @@ describe.each(testEngines())("discover companies on %s", (engine) => {
   it("merges providers by normalised domain, scores fit, stores sources, and records the usage", async () => {
     w = await createWorld(engine, server);
     const res = await discoverCompanies(w.ctx(), w.offerId);
-    expect(res).toMatchObject({ status: "completed", found: 4, unique: 3, new: 3, duplicates: 1, qualified: 2, disqualified: 0, errorCount: 0 });
+    expect(res).toMatchObject({
+      status: "completed",
+      found: 4,
+      unique: 3,
+      new: 3,
+      duplicates: 1,
+      qualified: 2,
+      disqualified: 0,
+      errorCount: 0,
+    });
     // TheirStack bills 3 credits per company returned; Exa bills nothing per search here.
     expect(res.creditsSpent).toBe(6);
     expect(res.providers).toEqual({ theirstack: { found: 2, pages: 1, cachedPages: 0 }, exa: { found: 2, pages: 1, cachedPages: 0 } });
@@ -45,7 +68,9 @@ describe.each(testEngines())("discover companies on %s", (engine) => {
     expect(northwind.source_query).toMatch(/SaaS companies with 20-500 employees/);
     expect(northwind.fit_score).toBe(8);
     expect(northwind.priority).toBe("high");
-    expect(northwind.fit_reasoning).toMatch(/^Fit 8\/10: vertical SaaS matches "Software Development" \(3\/3\); 142 employees vs 20–500 \(3\/3\); signals 1\/2 \(using_crm: uses salesforce\)/);
+    expect(northwind.fit_reasoning).toMatch(
+      /^Fit 8\/10: vertical SaaS matches "Software Development" \(3\/3\); 142 employees vs 20–500 \(3\/3\); signals 1\/2 \(using_crm: uses salesforce\)/,
+    );
     expect((northwind.signals as { tech_stack?: string[] }).tech_stack).toEqual(expect.arrayContaining(["salesforce", "hubspot"]));
     const initech = rows.find((r) => r.domain === "initech.com")!;
     expect(initech).toMatchObject({ fit_score: 3, priority: "low" });
@@ -62,8 +87,15 @@ describe.each(testEngines())("discover companies on %s", (engine) => {
       ["theirstack", 6, "success"],
       ["exa", 0, "success"],
     ]);
-    expect(usage.every((u) => u.offer_id === w.offerId && (u.request_params as { pipeline_run_id?: string }).pipeline_run_id === res.runId)).toBe(true);
-    const tools = await w.db.selectFrom("tools").select(["name", "total_requests", "total_credits_used"]).where("name", "in", ["theirstack", "exa"]).orderBy("name").execute();
+    expect(
+      usage.every((u) => u.offer_id === w.offerId && (u.request_params as { pipeline_run_id?: string }).pipeline_run_id === res.runId),
+    ).toBe(true);
+    const tools = await w.db
+      .selectFrom("tools")
+      .select(["name", "total_requests", "total_credits_used"])
+      .where("name", "in", ["theirstack", "exa"])
+      .orderBy("name")
+      .execute();
     expect(tools.map((t) => [t.name, t.total_requests, Number(t.total_credits_used)])).toEqual([
       ["exa", 1, 0],
       ["theirstack", 1, 6],
@@ -88,7 +120,11 @@ describe.each(testEngines())("discover companies on %s", (engine) => {
     const before = await companiesOf(w);
     const credits = w.mocks.theirstack.credits;
     // A person moved a company on by hand: discovery must not undo it.
-    await w.db.updateTable("companies").set({ status: "disqualified", disqualification_reason: "customer already" }).where("domain", "=", "initech.com").execute();
+    await w.db
+      .updateTable("companies")
+      .set({ status: "disqualified", disqualification_reason: "customer already" })
+      .where("domain", "=", "initech.com")
+      .execute();
 
     const again = await discoverCompanies(w.ctx(), w.offerId);
     expect(again).toMatchObject({ status: "completed", found: 4, unique: 3, new: 0, duplicates: 4, creditsSpent: 0 });
@@ -96,7 +132,10 @@ describe.each(testEngines())("discover companies on %s", (engine) => {
     expect(w.mocks.theirstack.credits).toBe(credits);
     const after = await companiesOf(w);
     expect(after.map((r) => r.id)).toEqual(before.map((r) => r.id));
-    expect(after.find((r) => r.domain === "initech.com")).toMatchObject({ status: "disqualified", disqualification_reason: "customer already" });
+    expect(after.find((r) => r.domain === "initech.com")).toMatchObject({
+      status: "disqualified",
+      disqualification_reason: "customer already",
+    });
     expect(again.disqualified).toBe(1);
     // Only the first run's two calls reached a vendor.
     expect(w.events).toHaveLength(2);
@@ -144,7 +183,13 @@ describe.each(testEngines())("discover companies on %s", (engine) => {
     w = await createWorld(engine, server);
     const pages = [
       { companies: [{ name: "Acme Robotics Inc.", domain: null, size_exact: 80, industry: "Software", source_tool: "fake" }], cursor: "2" },
-      { companies: [{ name: "Acme Robotics", domain: null, size_exact: 80, source_tool: "fake" }, { name: "Beta", domain: "beta.io", source_tool: "fake" }], cursor: "3" },
+      {
+        companies: [
+          { name: "Acme Robotics", domain: null, size_exact: 80, source_tool: "fake" },
+          { name: "Beta", domain: "beta.io", source_tool: "fake" },
+        ],
+        cursor: "3",
+      },
       { companies: [{ name: "Gamma", domain: "gamma.io", source_tool: "fake" }], cursor: null },
     ];
     const calls: (string | null | undefined)[] = [];
@@ -196,13 +241,19 @@ describe.each(testEngines())("discover companies on %s", (engine) => {
     const fake: CompanySearch = {
       provider: "fake",
       searchCompanies: async () => ({
-        companies: [{ name: "Verbose", domain: "verbose.io", description: "word ".repeat(10_000), industry: "i".repeat(250), source_tool: "fake" }],
+        companies: [
+          { name: "Verbose", domain: "verbose.io", description: "word ".repeat(10_000), industry: "i".repeat(250), source_tool: "fake" },
+        ],
         cursor: null,
       }),
     };
     const res = await discoverCompanies(w.ctx({ companySearch: [fake] }), w.offerId);
     expect(res).toMatchObject({ found: 1, new: 1, rejected: 0 });
-    const row = await w.db.selectFrom("companies").select(["description", "industry"]).where("domain", "=", "verbose.io").executeTakeFirstOrThrow();
+    const row = await w.db
+      .selectFrom("companies")
+      .select(["description", "industry"])
+      .where("domain", "=", "verbose.io")
+      .executeTakeFirstOrThrow();
     expect(row.description).toHaveLength(10_000);
     expect(row.industry).toBe(`${"i".repeat(199)}…`);
   });
@@ -211,10 +262,15 @@ describe.each(testEngines())("discover companies on %s", (engine) => {
     w = await createWorld(engine, server, null);
     await expect(discoverCompanies(w.ctx(), w.offerId)).rejects.toThrow(PipelineInputError);
     await expect(discoverCompanies(w.ctx(), w.offerId)).rejects.toThrow(/has no usable ICP \(none yet\); generate or edit it first/);
-    await w.db.updateTable("offers").set({ icp: JSON.stringify({ company: { verticals: [] } }) as never }).execute();
+    await w.db
+      .updateTable("offers")
+      .set({ icp: JSON.stringify({ company: { verticals: [] } }) as never })
+      .execute();
     await expect(discoverCompanies(w.ctx(), w.offerId)).rejects.toThrow(/has no usable ICP \(company\.size_min/);
     await expect(discoverCompanies(w.ctx({}), w.offerId)).rejects.toThrow(/discover_companies needs at least one company search provider/);
-    await expect(discoverCompanies(w.ctx(), "00000000-0000-4000-8000-000000000000")).rejects.toThrow(/offer 00000000-0000-4000-8000-000000000000 does not exist/);
+    await expect(discoverCompanies(w.ctx(), "00000000-0000-4000-8000-000000000000")).rejects.toThrow(
+      /offer 00000000-0000-4000-8000-000000000000 does not exist/,
+    );
     expect(await w.db.selectFrom("pipeline_runs").select("id").execute()).toEqual([]);
     expect(await w.db.selectFrom("companies").select("id").execute()).toEqual([]);
     expect(w.events).toEqual([]);

@@ -44,7 +44,19 @@ export interface DiscoverCompaniesSummary {
 }
 
 export function emptyCompaniesSummary(): DiscoverCompaniesSummary {
-  return { found: 0, unique: 0, new: 0, duplicates: 0, qualified: 0, disqualified: 0, rejected: 0, providers: {}, creditsSpent: 0, errors: [], errorCount: 0 };
+  return {
+    found: 0,
+    unique: 0,
+    new: 0,
+    duplicates: 0,
+    qualified: 0,
+    disqualified: 0,
+    rejected: 0,
+    providers: {},
+    creditsSpent: 0,
+    errors: [],
+    errorCount: 0,
+  };
 }
 
 interface Candidate {
@@ -53,7 +65,13 @@ interface Candidate {
 }
 
 const nameKey = (name: string) => tokens(name.replace(/\b(inc|llc|ltd|gmbh|sas|corp|co)\b\.?/gi, "")).join(" ");
-const linkedinKey = (url: string | null | undefined) => (url ? url.toLowerCase().replace(/^https?:\/\/(www\.)?/, "").replace(/\/+$/, "") : null);
+const linkedinKey = (url: string | null | undefined) =>
+  url
+    ? url
+        .toLowerCase()
+        .replace(/^https?:\/\/(www\.)?/, "")
+        .replace(/\/+$/, "")
+    : null;
 
 function domainOf(r: CompanyRecord): string | null {
   const d = normalizeDomain(r.domain ?? null) ?? (r.url ? normalizeDomain(r.url) : null);

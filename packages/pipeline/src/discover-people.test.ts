@@ -13,7 +13,20 @@ const contactsOf = (w: World) =>
   w.db
     .selectFrom("contacts as c")
     .innerJoin("companies as co", "co.id", "c.company_id")
-    .select(["c.full_name", "c.title", "c.seniority", "c.linkedin_url", "c.email", "c.buyer_fit_score", "c.priority", "c.status", "c.skip_reason", "c.source_tool", "c.notes", "co.domain"])
+    .select([
+      "c.full_name",
+      "c.title",
+      "c.seniority",
+      "c.linkedin_url",
+      "c.email",
+      "c.buyer_fit_score",
+      "c.priority",
+      "c.status",
+      "c.skip_reason",
+      "c.source_tool",
+      "c.notes",
+      "co.domain",
+    ])
     .where("c.offer_id", "=", w.offerId)
     .orderBy("c.full_name")
     .execute();
@@ -51,7 +64,16 @@ describe.each(testEngines())("discover people on %s", (engine) => {
     w = await createWorld(engine, server);
     await discoverCompanies(w.ctx(), w.offerId);
     const res = await discoverPeople(w.ctx(), w.offerId);
-    expect(res).toMatchObject({ status: "completed", companies: 2, found: 4, new: 4, duplicates: 0, lowFit: 1, unusable: 0, errorCount: 0 });
+    expect(res).toMatchObject({
+      status: "completed",
+      companies: 2,
+      found: 4,
+      new: 4,
+      duplicates: 0,
+      lowFit: 1,
+      unusable: 0,
+      errorCount: 0,
+    });
     expect(res.providers).toEqual({ parallel: { found: 4, calls: 2, cachedCalls: 0 } });
     const people = await contactsOf(w);
     expect(people.map((p) => [p.full_name, p.domain, p.seniority, p.buyer_fit_score, p.status])).toEqual([
@@ -105,7 +127,11 @@ describe.each(testEngines())("discover people on %s", (engine) => {
       ["northwind-analytics.com", 2],
       ["pipelinepilot.ai", 2],
     ]);
-    expect(calls[0]).toMatchObject({ titles: ["VP of Sales", "Chief Revenue Officer", "Head of Sales"], departments: ["Sales"], seniorities: ["vp", "c_level"] });
+    expect(calls[0]).toMatchObject({
+      titles: ["VP of Sales", "Chief Revenue Officer", "Head of Sales"],
+      departments: ["Sales"],
+      seniorities: ["vp", "c_level"],
+    });
 
     // Northwind has its 2; Pipeline Pilot has 1 (No Keys): asked again with the same request,
     // so the stored answer is read back instead of paying, and the name-only person is not stored twice.

@@ -2,7 +2,14 @@
  * People: buyers at the offer's qualified companies, from the ICP's titles, departments and
  * seniorities, deduped per offer by email and LinkedIn URL, scored for buyer fit.
  */
-import { clipToTextLimits, normalizeEmail, normalizeLinkedInUrl, normalizeSeniority, ValidationError, type Seniority } from "@offerlab/core";
+import {
+  clipToTextLimits,
+  normalizeEmail,
+  normalizeLinkedInUrl,
+  normalizeSeniority,
+  ValidationError,
+  type Seniority,
+} from "@offerlab/core";
 import { contacts as contactRepo } from "@offerlab/db";
 import type { PeopleSearch, PeopleSearchResult, PersonRecord } from "@offerlab/provider-kit";
 import { sql } from "kysely";
@@ -39,7 +46,20 @@ export interface DiscoverPeopleSummary {
 }
 
 export function emptyPeopleSummary(): DiscoverPeopleSummary {
-  return { companies: 0, companiesSkipped: 0, found: 0, new: 0, duplicates: 0, lowFit: 0, unusable: 0, rejected: 0, providers: {}, creditsSpent: 0, errors: [], errorCount: 0 };
+  return {
+    companies: 0,
+    companiesSkipped: 0,
+    found: 0,
+    new: 0,
+    duplicates: 0,
+    lowFit: 0,
+    unusable: 0,
+    rejected: 0,
+    providers: {},
+    creditsSpent: 0,
+    errors: [],
+    errorCount: 0,
+  };
 }
 
 export async function runDiscoverPeople(rs: RunState, opts: DiscoverPeopleOptions, summary: DiscoverPeopleSummary): Promise<void> {
@@ -127,7 +147,12 @@ export async function runDiscoverPeople(rs: RunState, opts: DiscoverPeopleOption
             // One record the schema refuses (a malformed LinkedIn URL …) is reported, not fatal.
             if (!ValidationError.isInstance(error)) throw error;
             summary.rejected += 1;
-            pushError(summary, { provider: person.source_tool, kind: "invalid", message: error.message, item: person.full_name ?? person.email ?? company.name });
+            pushError(summary, {
+              provider: person.source_tool,
+              kind: "invalid",
+              message: error.message,
+              item: person.full_name ?? person.email ?? company.name,
+            });
             continue;
           }
           if (stored === "unusable") summary.unusable += 1;

@@ -97,21 +97,27 @@ async function skipReason(rs: RunState, c: Candidate, opts: EnrichEmailsOptions,
     ? await db
         .selectFrom("contacts")
         .select(["status", "global_status", "global_last_contacted_at", "eligible_for_outreach"])
-        .where((eb) => eb.or([...(c.email ? [eb("email", "=", c.email)] : []), ...(c.linkedin_url ? [eb("linkedin_url", "=", c.linkedin_url)] : [])]))
+        .where((eb) =>
+          eb.or([...(c.email ? [eb("email", "=", c.email)] : []), ...(c.linkedin_url ? [eb("linkedin_url", "=", c.linkedin_url)] : [])]),
+        )
         .execute()
     : [];
   const all = [c, ...rows];
   if (all.some((r) => r.global_status === "do_not_contact" || r.status === "unsubscribed" || r.status === "bounced")) return "suppressed";
   if (!c.eligible_for_outreach) return "suppressed";
   if (all.some((r) => r.global_status === "replied")) return "replied";
-  if (all.some((r) => r.global_status === "cooling_off" || (r.global_last_contacted_at && r.global_last_contacted_at >= coolingSince))) return "cooling_off";
+  if (all.some((r) => r.global_status === "cooling_off" || (r.global_last_contacted_at && r.global_last_contacted_at >= coolingSince)))
+    return "cooling_off";
   if (keys.length) {
     const touched = await db
       .selectFrom("outreach_history")
       .select("id")
       .where("sent_at", ">=", coolingSince)
       .where((eb) =>
-        eb.or([...(c.email ? [eb("contact_email", "=", c.email)] : []), ...(c.linkedin_url ? [eb("contact_linkedin_url", "=", c.linkedin_url)] : [])]),
+        eb.or([
+          ...(c.email ? [eb("contact_email", "=", c.email)] : []),
+          ...(c.linkedin_url ? [eb("contact_linkedin_url", "=", c.linkedin_url)] : []),
+        ]),
       )
       .limit(1)
       .executeTakeFirst();
@@ -126,7 +132,13 @@ async function skipReason(rs: RunState, c: Candidate, opts: EnrichEmailsOptions,
 }
 
 /** The first verifier's definitive answer (`unknown` passes to the next verifier). */
-async function verify(rs: RunState, c: Candidate, email: string, verifiers: EmailVerifier[], s: EnrichEmailsSummary): Promise<EmailVerification | null> {
+async function verify(
+  rs: RunState,
+  c: Candidate,
+  email: string,
+  verifiers: EmailVerifier[],
+  s: EnrichEmailsSummary,
+): Promise<EmailVerification | null> {
   let last: EmailVerification | null = null;
   for (const v of verifiers) {
     if (rs.disabled.has(v.provider)) continue;
@@ -190,7 +202,13 @@ async function waterfall(rs: RunState, c: Candidate, opts: EnrichEmailsOptions, 
     attempted = true;
     let found: EmailFinderResult;
     try {
-      const res = await paidLookup(rs, { provider: f.provider, action: "find_email", request: query, contactId: c.id, call: (o) => f.findEmail(query, o) });
+      const res = await paidLookup(rs, {
+        provider: f.provider,
+        action: "find_email",
+        request: query,
+        contactId: c.id,
+        call: (o) => f.findEmail(query, o),
+      });
       s.lookups.find += 1;
       if (res.cached) s.lookups.cached += 1;
       found = res.value;
@@ -298,6 +316,11 @@ async function record(rs: RunState, c: Candidate, o: Outcome, now: Date, s: Enri
   const result = await contacts.recordEmailCheck(rs.ctx.db, c, { status: o.status, email: o.email, source: o.source, at: now });
   if (result === "recorded") return true;
   // Another contact of this offer already has the address: the same person found twice.
-  pushError(s, { provider: o.source ?? "pipeline", kind: "invalid", message: `${o.email} already belongs to another contact of this offer`, item: c.id });
+  pushError(s, {
+    provider: o.source ?? "pipeline",
+    kind: "invalid",
+    message: `${o.email} already belongs to another contact of this offer`,
+    item: c.id,
+  });
   return false;
 }

@@ -28,23 +28,69 @@ describe.each(testEngines())("export on %s", (engine) => {
     db = t.db;
     offerId = (await offers.create(db, { name: "Main", type: "product", ownership: "internal", description: "x" })).id;
     otherId = (await offers.create(db, { name: "Other", type: "product", ownership: "internal", description: "x" })).id;
-    await importCompanies(db, [{ name: "Acme", domain: "acme.com", fit_score: "9", status: "qualified" }, { name: "Bad Co", domain: "bad.co", status: "disqualified" }], { offerId });
+    await importCompanies(
+      db,
+      [
+        { name: "Acme", domain: "acme.com", fit_score: "9", status: "qualified" },
+        { name: "Bad Co", domain: "bad.co", status: "disqualified" },
+      ],
+      { offerId },
+    );
     await db
       .updateTable("companies")
-      .set({ signals: sql`signals || ${JSON.stringify({ website: { headline: "We build rockets", hiring: "We're hiring" } })}::jsonb` as never })
+      .set({
+        signals: sql`signals || ${JSON.stringify({ website: { headline: "We build rockets", hiring: "We're hiring" } })}::jsonb` as never,
+      })
       .where("domain", "=", "acme.com")
       .execute();
     const people = [
-      { full_name: "Ann Ready", email: "ann@acme.com", email_status: "valid", status: "enriched", company_domain: "acme.com", buyer_fit_score: "9" },
+      {
+        full_name: "Ann Ready",
+        email: "ann@acme.com",
+        email_status: "valid",
+        status: "enriched",
+        company_domain: "acme.com",
+        buyer_fit_score: "9",
+      },
       { full_name: "Ben New", email: "ben@acme.com", email_status: "", status: "new", company_domain: "acme.com", buyer_fit_score: "" },
-      { full_name: "Cat Skip", email: "cat@acme.com", email_status: "valid", status: "skip", company_domain: "acme.com", buyer_fit_score: "2" },
-      { full_name: "Dan Dnc", email: "dan@acme.com", email_status: "valid", status: "enriched", company_domain: "acme.com", buyer_fit_score: "8" },
-      { full_name: "Eve Bad", email: "eve@bad.co", email_status: "valid", status: "enriched", company_domain: "bad.co", buyer_fit_score: "8" },
-      { full_name: "Fay Ready", email: "fay@acme.com", email_status: "risky", status: "ready", company_domain: "acme.com", buyer_fit_score: "6" },
+      {
+        full_name: "Cat Skip",
+        email: "cat@acme.com",
+        email_status: "valid",
+        status: "skip",
+        company_domain: "acme.com",
+        buyer_fit_score: "2",
+      },
+      {
+        full_name: "Dan Dnc",
+        email: "dan@acme.com",
+        email_status: "valid",
+        status: "enriched",
+        company_domain: "acme.com",
+        buyer_fit_score: "8",
+      },
+      {
+        full_name: "Eve Bad",
+        email: "eve@bad.co",
+        email_status: "valid",
+        status: "enriched",
+        company_domain: "bad.co",
+        buyer_fit_score: "8",
+      },
+      {
+        full_name: "Fay Ready",
+        email: "fay@acme.com",
+        email_status: "risky",
+        status: "ready",
+        company_domain: "acme.com",
+        buyer_fit_score: "6",
+      },
     ];
     await importContacts(db, people, { offerId });
     await db.updateTable("contacts").set({ global_status: "do_not_contact" }).where("email", "=", "dan@acme.com").execute();
-    await importContacts(db, [{ full_name: "Zed Other", email: "zed@other.io", company_domain: "other.io", status: "enriched" }], { offerId: otherId });
+    await importContacts(db, [{ full_name: "Zed Other", email: "zed@other.io", company_domain: "other.io", status: "enriched" }], {
+      offerId: otherId,
+    });
   });
   afterAll(async () => {
     await t?.drop();
@@ -54,7 +100,16 @@ describe.each(testEngines())("export on %s", (engine) => {
     const rows = await all(db, "contacts", { offerId, pageSize: 2 });
     expect(rows.map((r) => r.full_name)).toEqual(["Ann Ready", "Ben New", "Cat Skip", "Dan Dnc", "Eve Bad", "Fay Ready"]);
     expect(Object.keys(rows[0]!)).toEqual([...EXPORT_COLUMNS.contacts]);
-    expect(rows[0]).toMatchObject({ offer: "main", email: "ann@acme.com", email_status: "valid", buyer_fit_score: 9, priority: "high", company_name: "Acme", company_domain: "acme.com", status: "enriched" });
+    expect(rows[0]).toMatchObject({
+      offer: "main",
+      email: "ann@acme.com",
+      email_status: "valid",
+      buyer_fit_score: 9,
+      priority: "high",
+      company_name: "Acme",
+      company_domain: "acme.com",
+      status: "enriched",
+    });
     expect(rows[1]).toMatchObject({ email_status: null, buyer_fit_score: null });
     expect(typeof rows[0]!.created_at).toBe("string");
     expect((await all(db, "contacts", { pageSize: 3 })).map((r) => r.full_name)).toContain("Zed Other");
@@ -63,7 +118,13 @@ describe.each(testEngines())("export on %s", (engine) => {
   it("exports leads: only people we may contact now, with the personalisation of their company", async () => {
     const leads = await all(db, "leads", { offerId, pageSize: 1 });
     expect(leads.map((r) => r.full_name)).toEqual(["Ann Ready", "Fay Ready"]);
-    expect(leads[0]).toMatchObject({ company_fit_score: 9, company_priority: "high", website_headline: "We build rockets", website_hiring: "We're hiring", website_summary: null });
+    expect(leads[0]).toMatchObject({
+      company_fit_score: 9,
+      company_priority: "high",
+      website_headline: "We build rockets",
+      website_hiring: "We're hiring",
+      website_summary: null,
+    });
     expect(Object.keys(leads[0]!)).toEqual([...EXPORT_COLUMNS.leads]);
   });
 

@@ -213,7 +213,11 @@ export async function* exportRows(db: Db, kind: ExportKind, options: ExportOptio
     const created = sql.ref(`${t}.created_at`);
     const id = sql.ref(`${t}.id`);
     // The cursor keeps the timestamp as text: a JS Date would drop its microseconds and repeat rows.
-    let page = q.select(sql<string>`${created}::text`.as("_after")).orderBy(created).orderBy(id).limit(pageSize);
+    let page = q
+      .select(sql<string>`${created}::text`.as("_after"))
+      .orderBy(created)
+      .orderBy(id)
+      .limit(pageSize);
     if (after) page = page.where(sql<boolean>`(${created}, ${id}) > (${after.at}::timestamptz, ${after.id}::uuid)`);
     const rows = (await page.execute()) as Record<string, unknown>[];
     for (const r of rows) yield Object.fromEntries(columns.map((c) => [c, cell(r[c])]));

@@ -9,7 +9,32 @@ import type { CompanyRecord, CompanySignalsInput, PersonRecord } from "@offerlab
 // ---------------------------------------------------------------------------------------------
 // Text helpers
 
-const STOP = new Set(["a", "an", "and", "the", "of", "for", "to", "in", "on", "at", "with", "or", "is", "are", "be", "has", "have", "their", "its", "our", "company", "companies", "team", "teams"]);
+const STOP = new Set([
+  "a",
+  "an",
+  "and",
+  "the",
+  "of",
+  "for",
+  "to",
+  "in",
+  "on",
+  "at",
+  "with",
+  "or",
+  "is",
+  "are",
+  "be",
+  "has",
+  "have",
+  "their",
+  "its",
+  "our",
+  "company",
+  "companies",
+  "team",
+  "teams",
+]);
 
 /** Lower-case word tokens without accents; `hiring_sales` → `hiring`, `sales`. */
 export function tokens(text: string): string[] {
@@ -83,7 +108,10 @@ function hiringTitles(s: CompanySignalsInput): string[] {
  * technology name → the tech stack; `funding`/`funded`/`raised`/`series` → a funding round;
  * anything else → all its words appear in the company's description, industry or signals.
  */
-export function matchSignal(signal: string, c: Pick<CompanyRecord, "name" | "description" | "industry" | "vertical" | "signals">): SignalMatch {
+export function matchSignal(
+  signal: string,
+  c: Pick<CompanyRecord, "name" | "description" | "industry" | "vertical" | "signals">,
+): SignalMatch {
   const words = tokens(signal);
   const s = c.signals ?? {};
   const stack = (s.tech_stack ?? []).map((t) => t.toLowerCase());
@@ -123,7 +151,9 @@ export function matchSignal(signal: string, c: Pick<CompanyRecord, "name" | "des
   const growth = (s.growth_signals ?? []).find((g) => tokens(g).join(" ") === words.join(" "));
   if (growth) return { signal, matched: true, evidence: growth };
   const text = companyText(c);
-  return words.length > 0 && words.every((w) => text.has(w)) ? { signal, matched: true, evidence: "mentioned" } : { signal, matched: false };
+  return words.length > 0 && words.every((w) => text.has(w))
+    ? { signal, matched: true, evidence: "mentioned" }
+    : { signal, matched: false };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -152,7 +182,10 @@ function employeeRange(c: Pick<CompanyRecord, "size" | "size_exact">): { min: nu
  * disqualifier appearing in the company's name, description or industry (e.g. `agency`).
  * Returns the reason when it applies, else null; unknown data never disqualifies.
  */
-export function matchDisqualifier(text: string, c: Pick<CompanyRecord, "name" | "description" | "industry" | "vertical" | "signals" | "size" | "size_exact">): string | null {
+export function matchDisqualifier(
+  text: string,
+  c: Pick<CompanyRecord, "name" | "description" | "industry" | "vertical" | "signals" | "size" | "size_exact">,
+): string | null {
   const lower = text.toLowerCase().replace(/[,_]/g, (m) => (m === "_" ? " " : ""));
   const range = employeeRange(c);
   const below = /(?:<|under|fewer than|less than|below)\s*(\d+)/.exec(lower);
@@ -164,7 +197,9 @@ export function matchDisqualifier(text: string, c: Pick<CompanyRecord, "name" | 
   if (above) {
     const n = Number(above[1] ?? above[2]);
     const inclusive = above[2] !== undefined;
-    return range && (inclusive ? range.min >= n : range.min > n) ? `${text} (${range.min === range.max ? range.min : `${c.size}`} employees)` : null;
+    return range && (inclusive ? range.min >= n : range.min > n)
+      ? `${text} (${range.min === range.max ? range.min : `${c.size}`} employees)`
+      : null;
   }
   const words = tokens(lower);
   if (words.includes("enterprise")) {
@@ -174,7 +209,8 @@ export function matchDisqualifier(text: string, c: Pick<CompanyRecord, "name" | 
   if (neg >= 0) {
     const topic = words.slice(neg + 1);
     const h = c.signals?.hiring;
-    if (topic.some((t) => SALES_WORDS.includes(t)) && h && h.sales_reps === 0 && (h.bdrs ?? 0) === 0) return `${text} (no sales roles open)`;
+    if (topic.some((t) => SALES_WORDS.includes(t)) && h && h.sales_reps === 0 && (h.bdrs ?? 0) === 0)
+      return `${text} (no sales roles open)`;
     if (topic.includes("funding") && c.signals?.funding && c.signals.funding.amount === 0) return `${text}`;
     return null;
   }

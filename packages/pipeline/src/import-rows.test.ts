@@ -11,9 +11,22 @@ async function* stream<T>(rows: T[]): AsyncGenerator<T> {
 describe("resolveImportMapping", () => {
   it("maps common headers automatically and lets --map win", () => {
     const m = resolveImportMapping("companies", ["Company Name", "Website", "# Employees", "HQ Country", "Owner"]);
-    expect(m.columns).toEqual({ "Company Name": "name", Website: "domain", "# Employees": "size_exact", "HQ Country": "headquarters_country" });
+    expect(m.columns).toEqual({
+      "Company Name": "name",
+      Website: "domain",
+      "# Employees": "size_exact",
+      "HQ Country": "headquarters_country",
+    });
     expect(m.ignored).toEqual(["Owner"]);
-    const c = resolveImportMapping("contacts", ["First Name", "Last Name", "E-mail", "LinkedIn Profile URL", "Job Title", "Company", "Company Website"]);
+    const c = resolveImportMapping("contacts", [
+      "First Name",
+      "Last Name",
+      "E-mail",
+      "LinkedIn Profile URL",
+      "Job Title",
+      "Company",
+      "Company Website",
+    ]);
     expect(c.columns).toEqual({
       "First Name": "first_name",
       "Last Name": "last_name",
@@ -29,11 +42,19 @@ describe("resolveImportMapping", () => {
   });
 
   it("names every mapping problem", () => {
-    expect(() => resolveImportMapping("companies", ["Owner"])).toThrow(/no column maps to name or domain \(columns: "Owner"\); use --map "<column>=domain"/);
+    expect(() => resolveImportMapping("companies", ["Owner"])).toThrow(
+      /no column maps to name or domain \(columns: "Owner"\); use --map "<column>=domain"/,
+    );
     expect(() => resolveImportMapping("contacts", ["Email"])).toThrow(/no column maps to company_domain or company_name/);
-    expect(() => resolveImportMapping("companies", ["Name"], { Nom: "name" })).toThrow(/--map: the file has no column "Nom" \(columns: "Name"\)/);
-    expect(() => resolveImportMapping("companies", ["A", "B"], { A: "nmae" })).toThrow(/--map: "nmae" is not a companies field; fields are name, domain/);
-    expect(() => resolveImportMapping("companies", ["A", "B"], { A: "domain", B: "domain" })).toThrow(/columns "A" and "B" both map to domain/);
+    expect(() => resolveImportMapping("companies", ["Name"], { Nom: "name" })).toThrow(
+      /--map: the file has no column "Nom" \(columns: "Name"\)/,
+    );
+    expect(() => resolveImportMapping("companies", ["A", "B"], { A: "nmae" })).toThrow(
+      /--map: "nmae" is not a companies field; fields are name, domain/,
+    );
+    expect(() => resolveImportMapping("companies", ["A", "B"], { A: "domain", B: "domain" })).toThrow(
+      /columns "A" and "B" both map to domain/,
+    );
     expect(() => resolveImportMapping("companies", ["Owner"])).toThrow(PipelineInputError);
   });
 });
@@ -57,7 +78,14 @@ describe.each(testEngines())("import on %s", (engine) => {
   const contactRows = () => db.selectFrom("contacts").selectAll().where("offer_id", "=", offerId).orderBy("full_name").execute();
 
   it("imports companies: normalised, deduped in the file and across batches, merged into stored ones without blanking", async () => {
-    await companies.upsert(db, { offer_id: offerId, name: "Globex Corp", domain: "globex.io", description: "Stored description", source_tool: "theirstack", status: "qualified" });
+    await companies.upsert(db, {
+      offer_id: offerId,
+      name: "Globex Corp",
+      domain: "globex.io",
+      description: "Stored description",
+      source_tool: "theirstack",
+      status: "qualified",
+    });
     const rows = [
       { "Company Name": "Acme", Website: "https://www.acme.com/about", Employees: "1,200", Industry: "Software", Country: "US" },
       { "Company Name": "Globex", Website: "globex.io", Employees: "", Industry: "IT Services", Country: "" },
@@ -70,7 +98,19 @@ describe.each(testEngines())("import on %s", (engine) => {
     expect(s).toMatchObject({ rows: 5, invalid: 0, created: 2, merged: 3, duplicatesInFile: 2, written: true, errorCount: 0 });
     expect(progress).toEqual([2, 4, 5]);
     const stored = await companyRows();
-    expect(stored.map((c) => [c.name, c.domain, c.size_exact, c.size, c.industry, c.headquarters_country, c.description, c.status, c.source_tool])).toEqual([
+    expect(
+      stored.map((c) => [
+        c.name,
+        c.domain,
+        c.size_exact,
+        c.size,
+        c.industry,
+        c.headquarters_country,
+        c.description,
+        c.status,
+        c.source_tool,
+      ]),
+    ).toEqual([
       ["Acme", "acme.com", 1200, "1000+", "Software", "US", null, "new", "import"],
       ["Globex Corp", "globex.io", null, null, "IT Services", null, "Stored description", "qualified", "theirstack"],
       ["Nameless Ltd", null, 12, "11-50", "Retail", null, null, "new", "import"],
@@ -95,7 +135,13 @@ describe.each(testEngines())("import on %s", (engine) => {
     expect((error as Error).message).toBe("2 of 4 rows are invalid; nothing was imported");
     expect(s).toMatchObject({ rows: 4, invalid: 2, written: false, errorCount: 4 });
     expect(s.errors).toEqual([
-      { row: 3, column: "domain", field: "domain", message: 'is not a domain; write e.g. "acme.com" or "https://acme.com"', value: "not a domain" },
+      {
+        row: 3,
+        column: "domain",
+        field: "domain",
+        message: 'is not a domain; write e.g. "acme.com" or "https://acme.com"',
+        value: "not a domain",
+      },
       { row: 3, column: "fit_score", field: "fit_score", message: "must be a whole number from 1 to 10", value: "11" },
       { row: 3, column: "status", field: "status", message: expect.stringMatching(/^must be one of "new", "qualified"/), value: "hot" },
       { row: 4, column: "name", field: "name", message: "is required: give the company a name or a domain" },
@@ -177,11 +223,51 @@ describe.each(testEngines())("import on %s", (engine) => {
     ).contact;
     const rows = [
       // Matches Jane by LinkedIn URL: fills her email and phone, keeps her title and status.
-      { "First Name": "Jane", "Last Name": "Doe", Email: "JANE@acme.com", LinkedIn: "linkedin.com/in/jane-doe/", Title: "Sales", Company: "Acme", Website: "acme.com", Phone: "+1 555", Seniority: "" },
-      { "First Name": "Bob", "Last Name": "Roe", Email: "bob@globex.io", LinkedIn: "", Title: "Head of Revenue", Company: "Globex", Website: "https://globex.io", Phone: "", Seniority: "" },
+      {
+        "First Name": "Jane",
+        "Last Name": "Doe",
+        Email: "JANE@acme.com",
+        LinkedIn: "linkedin.com/in/jane-doe/",
+        Title: "Sales",
+        Company: "Acme",
+        Website: "acme.com",
+        Phone: "+1 555",
+        Seniority: "",
+      },
+      {
+        "First Name": "Bob",
+        "Last Name": "Roe",
+        Email: "bob@globex.io",
+        LinkedIn: "",
+        Title: "Head of Revenue",
+        Company: "Globex",
+        Website: "https://globex.io",
+        Phone: "",
+        Seniority: "",
+      },
       // Bob again by email, two batches later: merged, his LinkedIn URL filled in.
-      { "First Name": "", "Last Name": "", Email: "Bob@Globex.io", LinkedIn: "https://www.linkedin.com/in/bobroe", Title: "", Company: "", Website: "globex.io", Phone: "", Seniority: "VP" },
-      { "First Name": "Cy", "Last Name": "Diaz", Email: "", LinkedIn: "", Title: "Founder", Company: "Tiny Shop", Website: "", Phone: "", Seniority: "Founder" },
+      {
+        "First Name": "",
+        "Last Name": "",
+        Email: "Bob@Globex.io",
+        LinkedIn: "https://www.linkedin.com/in/bobroe",
+        Title: "",
+        Company: "",
+        Website: "globex.io",
+        Phone: "",
+        Seniority: "VP",
+      },
+      {
+        "First Name": "Cy",
+        "Last Name": "Diaz",
+        Email: "",
+        LinkedIn: "",
+        Title: "Founder",
+        Company: "Tiny Shop",
+        Website: "",
+        Phone: "",
+        Seniority: "Founder",
+      },
     ];
     const s = await importContacts(db, stream(rows), { offerId, batchSize: 1 });
     expect(s).toMatchObject({ rows: 4, invalid: 0, created: 2, merged: 2, duplicatesInFile: 1, companiesCreated: 2 });
@@ -225,20 +311,33 @@ describe.each(testEngines())("import on %s", (engine) => {
   });
 
   it("refuses an unknown offer and an unusable mapping before writing", async () => {
-    await expect(importCompanies(db, [{ name: "x" }], { offerId: "00000000-0000-4000-8000-000000000000" })).rejects.toThrow(/offer 00000000-0000-4000-8000-000000000000 does not exist/);
-    await expect(importContacts(db, [{ Email: "a@b.co" }], { offerId })).rejects.toThrow(/no column maps to company_domain or company_name/);
+    await expect(importCompanies(db, [{ name: "x" }], { offerId: "00000000-0000-4000-8000-000000000000" })).rejects.toThrow(
+      /offer 00000000-0000-4000-8000-000000000000 does not exist/,
+    );
+    await expect(importContacts(db, [{ Email: "a@b.co" }], { offerId })).rejects.toThrow(
+      /no column maps to company_domain or company_name/,
+    );
     expect(await companyRows()).toEqual([]);
   });
 
   it("streams a 5,000-row file in batches", async () => {
     async function* many() {
       for (let i = 0; i < 5000; i++) {
-        yield { email: `person${i}@company${i % 250}.com`, full_name: `Person ${i}`, company_domain: `company${i % 250}.com`, title: i % 2 ? "VP Sales" : "CEO" };
+        yield {
+          email: `person${i}@company${i % 250}.com`,
+          full_name: `Person ${i}`,
+          company_domain: `company${i % 250}.com`,
+          title: i % 2 ? "VP Sales" : "CEO",
+        };
       }
     }
     const s = await importContacts(db, many(), { offerId });
     expect(s).toMatchObject({ rows: 5000, created: 5000, companiesCreated: 250, merged: 0 });
-    const n = await db.selectFrom("contacts").select((eb) => eb.fn.countAll<string>().as("n")).where("offer_id", "=", offerId).executeTakeFirstOrThrow();
+    const n = await db
+      .selectFrom("contacts")
+      .select((eb) => eb.fn.countAll<string>().as("n"))
+      .where("offer_id", "=", offerId)
+      .executeTakeFirstOrThrow();
     expect(Number(n.n)).toBe(5000);
   });
 });

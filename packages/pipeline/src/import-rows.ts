@@ -46,15 +46,30 @@ export interface ImportField {
   type: FieldType;
 }
 
-const f = (field: string, description: string, headers: string[], type: FieldType = "text"): ImportField => ({ field, description, headers: [field.replace(/_/g, " "), ...headers], type });
+const f = (field: string, description: string, headers: string[], type: FieldType = "text"): ImportField => ({
+  field,
+  description,
+  headers: [field.replace(/_/g, " "), ...headers],
+  type,
+});
 
 /** The fields of a companies import, with the headers each is recognised by. */
 export const COMPANY_FIELDS: readonly ImportField[] = [
   f("name", "company name (default: the domain)", ["company", "company name", "organization", "organisation", "account", "account name"]),
-  f("domain", "website domain or URL; the dedupe key", ["website", "web", "site", "company domain", "company website", "url", "homepage"], "domain"),
+  f(
+    "domain",
+    "website domain or URL; the dedupe key",
+    ["website", "web", "site", "company domain", "company website", "url", "homepage"],
+    "domain",
+  ),
   f("description", "what the company does", ["about", "summary", "company description"]),
   f("size_exact", "number of employees", ["employees", "employee count", "headcount", "number of employees", "staff count"], "int"),
-  f("size", `size bucket (${companySizes.join(", ")}) or a range such as "51-200 employees"`, ["company size", "employee range", "employees range", "size range"], "size"),
+  f(
+    "size",
+    `size bucket (${companySizes.join(", ")}) or a range such as "51-200 employees"`,
+    ["company size", "employee range", "employees range", "size range"],
+    "size",
+  ),
   f("industry", "industry", ["sector"]),
   f("vertical", "vertical / market", ["market", "segment"]),
   f("headquarters_city", "HQ city", ["city", "hq city"]),
@@ -72,7 +87,12 @@ export const CONTACT_FIELDS: readonly ImportField[] = [
   f("last_name", "last name", ["lastname", "surname", "family name", "last"]),
   f("full_name", "full name (default: first and last name)", ["name", "contact name", "person", "contact"]),
   f("email", "email address; a dedupe key", ["email address", "e mail", "work email", "business email", "mail"], "email"),
-  f("linkedin_url", "LinkedIn profile URL; a dedupe key", ["linkedin", "linkedin profile", "linkedin profile url", "person linkedin url", "profile url", "li url"], "linkedin"),
+  f(
+    "linkedin_url",
+    "LinkedIn profile URL; a dedupe key",
+    ["linkedin", "linkedin profile", "linkedin profile url", "person linkedin url", "profile url", "li url"],
+    "linkedin",
+  ),
   f("title", "job title", ["job title", "position", "role", "headline"]),
   f("department", "department", ["team", "function"]),
   f("seniority", `one of ${seniorities.join(", ")} or words such as "VP", "Head of", "Founder"`, ["level", "seniority level"], "seniority"),
@@ -83,8 +103,21 @@ export const CONTACT_FIELDS: readonly ImportField[] = [
   f("priority", `one of ${priorities.join(", ")}`, [], { oneOf: priorities }),
   f("status", `one of ${contactStatuses.join(", ")} (default new)`, ["contact status", "lead status"], { oneOf: contactStatuses }),
   f("notes", "free text", ["note", "comments"]),
-  f("company_domain", "the employer's website domain or URL (finds or creates the company)", ["company domain", "company website", "website", "domain", "company url"], "domain"),
-  f("company_name", "the employer's name (finds or creates the company)", ["company", "company name", "organization", "organisation", "account", "account name", "employer"]),
+  f(
+    "company_domain",
+    "the employer's website domain or URL (finds or creates the company)",
+    ["company domain", "company website", "website", "domain", "company url"],
+    "domain",
+  ),
+  f("company_name", "the employer's name (finds or creates the company)", [
+    "company",
+    "company name",
+    "organization",
+    "organisation",
+    "account",
+    "account name",
+    "employer",
+  ]),
 ];
 
 const FIELDS: Record<ImportKind, readonly ImportField[]> = { companies: COMPANY_FIELDS, contacts: CONTACT_FIELDS };
@@ -149,10 +182,14 @@ export function resolveImportMapping(kind: ImportKind, headers: readonly string[
   }
   if (kind === "contacts") {
     if (!["email", "linkedin_url", "full_name", "first_name", "last_name"].some((x) => mapped.has(x))) {
-      problems.push(`no column maps to email, linkedin_url or a name (columns: ${headers.map((h) => `"${h}"`).join(", ")}); use --map "<column>=email"`);
+      problems.push(
+        `no column maps to email, linkedin_url or a name (columns: ${headers.map((h) => `"${h}"`).join(", ")}); use --map "<column>=email"`,
+      );
     }
     if (!mapped.has("company_domain") && !mapped.has("company_name")) {
-      problems.push(`no column maps to company_domain or company_name: every contact needs its company; use --map "<column>=company_domain"`);
+      problems.push(
+        `no column maps to company_domain or company_name: every contact needs its company; use --map "<column>=company_domain"`,
+      );
     }
   }
   if (problems.length) throw new PipelineInputError(problems.join("\n"));
@@ -283,11 +320,15 @@ function parseValue(spec: ImportField, raw: string): { value: string | number | 
       if ((companySizes as readonly string[]).includes(v)) return { value: v };
       const range = parseEmployeeRange(v);
       const bucket = range ? companySizeBucket(range.min) : null;
-      return bucket ? { value: bucket } : { error: `must be one of ${companySizes.map((x) => `"${x}"`).join(", ")} or an employee range such as "51-200"` };
+      return bucket
+        ? { value: bucket }
+        : { error: `must be one of ${companySizes.map((x) => `"${x}"`).join(", ")} or an employee range such as "51-200"` };
     }
     case "seniority": {
       const s = normalizeSeniority(v);
-      return s ? { value: s } : { error: `must be one of ${seniorities.map((x) => `"${x}"`).join(", ")} (or a word such as "VP", "Director", "Founder")` };
+      return s
+        ? { value: s }
+        : { error: `must be one of ${seniorities.map((x) => `"${x}"`).join(", ")} (or a word such as "VP", "Director", "Founder")` };
     }
   }
 }
@@ -297,7 +338,13 @@ interface ParsedRow {
   values: Values;
 }
 
-function parseRow(kind: ImportKind, row: number, record: Record<string, unknown>, mapping: ImportMapping, errors: RowError[]): ParsedRow | null {
+function parseRow(
+  kind: ImportKind,
+  row: number,
+  record: Record<string, unknown>,
+  mapping: ImportMapping,
+  errors: RowError[],
+): ParsedRow | null {
   const specs = new Map(FIELDS[kind].map((x) => [x.field, x]));
   const values: Values = {};
   const columnOf: Record<string, string> = {};
@@ -328,7 +375,8 @@ function parseRow(kind: ImportKind, row: number, record: Record<string, unknown>
     if (values.full_name == null && (values.first_name != null || values.last_name != null)) {
       values.full_name = [values.first_name, values.last_name].filter((x) => x != null).join(" ");
     }
-    if (none("email", "linkedin_url", "full_name", "first_name", "last_name")) need("email", "is required: give the contact an email, a LinkedIn URL or a name");
+    if (none("email", "linkedin_url", "full_name", "first_name", "last_name"))
+      need("email", "is required: give the contact an email, a LinkedIn URL or a name");
     if (none("company_domain", "company_name")) need("company_domain", "is required: give the contact's company domain or name");
   }
   return ok ? { row, values } : null;
@@ -355,9 +403,17 @@ const COMPANY_COLUMNS = [
   "disqualification_reason",
 ] as const;
 /** The column each mapped field came from, so a schema error (a value over its size) names the file's column. */
-const headerOfField = (mapping: ImportMapping): Record<string, string> => Object.fromEntries(Object.entries(mapping.columns).map(([h, f]) => [f, h]));
+const headerOfField = (mapping: ImportMapping): Record<string, string> =>
+  Object.fromEntries(Object.entries(mapping.columns).map(([h, f]) => [f, h]));
 
-function companyRow(values: Values, offerId: string, sourceTool: string, row: number, errors: RowError[], headerOf: Record<string, string>): Record<string, unknown> | null {
+function companyRow(
+  values: Values,
+  offerId: string,
+  sourceTool: string,
+  row: number,
+  errors: RowError[],
+  headerOf: Record<string, string>,
+): Record<string, unknown> | null {
   const domain = (values.domain as string | null) ?? null;
   const out: Record<string, unknown> = {
     offer_id: offerId,
@@ -369,10 +425,12 @@ function companyRow(values: Values, offerId: string, sourceTool: string, row: nu
   };
   // A blank cell is "not given": the column's default applies (a blank status is `new`, not NULL).
   for (const c of COMPANY_COLUMNS) if (!(c in out) && values[c] != null) out[c] = values[c];
-  if (out.priority == null && typeof out.fit_score === "number") out.priority = out.fit_score >= 8 ? "high" : out.fit_score >= 5 ? "medium" : "low";
+  if (out.priority == null && typeof out.fit_score === "number")
+    out.priority = out.fit_score >= 8 ? "high" : out.fit_score >= 5 ? "medium" : "low";
   const check = CompanyInsert.safeParse(out);
   if (!check.success) {
-    for (const i of toFieldIssues(check.error)) errors.push({ row, column: headerOf[i.field] ?? i.field, field: i.field, message: i.message });
+    for (const i of toFieldIssues(check.error))
+      errors.push({ row, column: headerOf[i.field] ?? i.field, field: i.field, message: i.message });
     return null;
   }
   return out;
@@ -418,25 +476,57 @@ interface ContactDraft {
   company: { domain: string | null; name: string | null };
 }
 
-function contactDraft(values: Values, offerId: string, sourceTool: string, row: number, errors: RowError[], headerOf: Record<string, string>): ContactDraft | null {
+function contactDraft(
+  values: Values,
+  offerId: string,
+  sourceTool: string,
+  row: number,
+  errors: RowError[],
+  headerOf: Record<string, string>,
+): ContactDraft | null {
   const out: Record<string, unknown> = { offer_id: offerId, source_tool: sourceTool };
   for (const c of CONTACT_COLUMNS) if (values[c] != null) out[c] = values[c];
-  if (out.priority == null && typeof out.buyer_fit_score === "number") out.priority = out.buyer_fit_score >= 8 ? "high" : out.buyer_fit_score >= 5 ? "medium" : "low";
+  if (out.priority == null && typeof out.buyer_fit_score === "number")
+    out.priority = out.buyer_fit_score >= 8 ? "high" : out.buyer_fit_score >= 5 ? "medium" : "low";
   // Validated with a placeholder company: the company is resolved per batch.
   const check = ContactInsert.safeParse({ ...out, company_id: "00000000-0000-4000-8000-000000000000" });
   // The company name may create a company: it is held to the company's name size.
   const companyName = CompanyInsert.shape.name.safeParse(values.company_name ?? "");
   if (!check.success || !companyName.success) {
-    if (!check.success) for (const i of toFieldIssues(check.error)) errors.push({ row, column: headerOf[i.field] ?? i.field, field: i.field, message: i.message });
-    if (!companyName.success) errors.push({ row, column: headerOf.company_name ?? "company_name", field: "company_name", message: toFieldIssues(companyName.error)[0]!.message });
+    if (!check.success)
+      for (const i of toFieldIssues(check.error))
+        errors.push({ row, column: headerOf[i.field] ?? i.field, field: i.field, message: i.message });
+    if (!companyName.success)
+      errors.push({
+        row,
+        column: headerOf.company_name ?? "company_name",
+        field: "company_name",
+        message: toFieldIssues(companyName.error)[0]!.message,
+      });
     return null;
   }
-  return { row, values: out, company: { domain: (values.company_domain as string | null) ?? null, name: (values.company_name as string | null) ?? null } };
+  return {
+    row,
+    values: out,
+    company: { domain: (values.company_domain as string | null) ?? null, name: (values.company_name as string | null) ?? null },
+  };
 }
 
-async function writeContacts(trx: DbOrTrx, offerId: string, drafts: ContactDraft[], sourceTool: string, s: ImportSummary, seen: Set<string>) {
+async function writeContacts(
+  trx: DbOrTrx,
+  offerId: string,
+  drafts: ContactDraft[],
+  sourceTool: string,
+  s: ImportSummary,
+  seen: Set<string>,
+) {
   // Each draft's company: found by domain (else by name) in the offer, created when missing.
-  const companyIds = await companies.findOrCreateMany(trx, offerId, drafts.map((d) => d.company), { sourceTool });
+  const companyIds = await companies.findOrCreateMany(
+    trx,
+    offerId,
+    drafts.map((d) => d.company),
+    { sourceTool },
+  );
   s.companiesCreated += companyIds.created;
   const rows = drafts.map((d, i) => {
     const v = d.values;
@@ -466,14 +556,10 @@ async function writeContacts(trx: DbOrTrx, offerId: string, drafts: ContactDraft
  * `ImportRejectedError` (nothing written, the report attached) when a row is invalid and
  * `skipInvalid` is off, and `PipelineInputError` for an unknown offer or an unusable mapping.
  */
-export async function importRows(
-  db: Db,
-  kind: ImportKind,
-  rows: ImportRowSource,
-  options: ImportOptions,
-): Promise<ImportSummary> {
+export async function importRows(db: Db, kind: ImportKind, rows: ImportRowSource, options: ImportOptions): Promise<ImportSummary> {
   const batchSize = options.batchSize ?? 1000;
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 2000) throw new PipelineInputError(`batchSize must be a whole number from 1 to 2000 (got ${batchSize})`);
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 2000)
+    throw new PipelineInputError(`batchSize must be a whole number from 1 to 2000 (got ${batchSize})`);
   const offer = await db.selectFrom("offers").select("id").where("id", "=", options.offerId).executeTakeFirst();
   if (!offer) throw new PipelineInputError(`offer ${options.offerId} does not exist`);
   const sourceTool = options.sourceTool ?? "import";

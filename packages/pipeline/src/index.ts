@@ -6,7 +6,16 @@
  * CSV-shaped import (streaming, mapped, validated, deduped, all or nothing) and export of
  * companies, contacts and leads.
  */
-export { runPipeline, resumePipeline, getPipelineRun, discoverCompanies, discoverPeople, enrichEmails, scrapeCompanies, PipelineRunFailed } from "./run.js";
+export {
+  runPipeline,
+  resumePipeline,
+  getPipelineRun,
+  discoverCompanies,
+  discoverPeople,
+  enrichEmails,
+  scrapeCompanies,
+  PipelineRunFailed,
+} from "./run.js";
 export type { RunOptions, RunSummary, StepSummaries, PipelineRunRecord } from "./run.js";
 export { stepNames, pipelineCapabilities } from "./context.js";
 export type { CapabilityMap, PipelineCapability, PipelineContext, PipelineProviders, ProgressEvent, StepName } from "./context.js";
@@ -22,7 +31,17 @@ export type { EnrichEmailsOptions, EnrichEmailsSummary, SkipReason } from "./enr
 export { websiteVariables } from "./scrape-companies.js";
 export type { ScrapeCompaniesOptions, ScrapeCompaniesSummary, WebsiteVariables } from "./scrape-companies.js";
 export type { StepError } from "./lookups.js";
-export { importRows, importCompanies, importContacts, importFields, resolveImportMapping, ImportRejectedError, UnreadableRow, COMPANY_FIELDS, CONTACT_FIELDS } from "./import-rows.js";
+export {
+  importRows,
+  importCompanies,
+  importContacts,
+  importFields,
+  resolveImportMapping,
+  ImportRejectedError,
+  UnreadableRow,
+  COMPANY_FIELDS,
+  CONTACT_FIELDS,
+} from "./import-rows.js";
 export type { ImportKind, ImportField, ImportMapping, ImportOptions, ImportRowSource, ImportSummary, RowError } from "./import-rows.js";
 export { exportRows, exportKinds, EXPORT_COLUMNS } from "./export-rows.js";
 export type { ExportKind, ExportOptions, ExportRow } from "./export-rows.js";

@@ -107,7 +107,12 @@ export async function paidLookup<T>(rs: RunState, spec: LookupSpec<T>): Promise<
 
   const disabled = rs.disabled.get(spec.provider);
   if (disabled !== undefined) {
-    throw new ProviderError({ kind: "credits", provider: spec.provider, message: `skipped for the rest of this run: ${disabled}`, reason: "disabled_for_run" });
+    throw new ProviderError({
+      kind: "credits",
+      provider: spec.provider,
+      message: `skipped for the rest of this run: ${disabled}`,
+      reason: "disabled_for_run",
+    });
   }
   if (rs.budget !== null && rs.spent >= rs.budget) throw new BudgetReached(rs.spent, rs.budget);
 

@@ -34,7 +34,9 @@ export async function loadOfferIcp(db: DbOrTrx, offerId: string): Promise<OfferI
     );
   }
   const positioning = offer.positioning as { disqualifying_signals?: unknown } | null;
-  const dq = Array.isArray(positioning?.disqualifying_signals) ? positioning.disqualifying_signals.filter((x): x is string => typeof x === "string") : [];
+  const dq = Array.isArray(positioning?.disqualifying_signals)
+    ? positioning.disqualifying_signals.filter((x): x is string => typeof x === "string")
+    : [];
   return { offerId: offer.id, offerName: offer.name, icp: parsed.data, positioningDisqualifiers: dq };
 }
 

@@ -17,9 +17,11 @@ const stepsOf = (w: World, runId: string) =>
     .where("pipeline_run_id", "=", runId)
     .execute();
 const runOf = (w: World, runId: string) => w.db.selectFrom("pipeline_runs").selectAll().where("id", "=", runId).executeTakeFirstOrThrow();
-const usageCount = async (w: World, action: string) => (await w.db.selectFrom("tool_usage").select("id").where("action", "=", action).execute()).length;
+const usageCount = async (w: World, action: string) =>
+  (await w.db.selectFrom("tool_usage").select("id").where("action", "=", action).execute()).length;
 const ORDER = ["discover_companies", "discover_people", "enrich_emails", "scrape_companies"];
-const byOrder = <T extends { step_name: string }>(rows: T[]) => [...rows].sort((a, b) => ORDER.indexOf(a.step_name) - ORDER.indexOf(b.step_name));
+const byOrder = <T extends { step_name: string }>(rows: T[]) =>
+  [...rows].sort((a, b) => ORDER.indexOf(a.step_name) - ORDER.indexOf(b.step_name));
 
 describe.each(testEngines())("pipeline runs on %s", (engine) => {
   let w: World;
@@ -32,16 +34,28 @@ describe.each(testEngines())("pipeline runs on %s", (engine) => {
     const res = await runPipeline(w.ctx(), w.offerId, { discoverPeople: { perCompany: 3 } });
     expect(res).toMatchObject({ status: "completed", stopReason: null, error: null, creditBudget: null });
     expect(res.creditsSpent).toBe(
-      [res.steps.discover_companies, res.steps.discover_people, res.steps.enrich_emails, res.steps.scrape_companies].reduce((a, s) => a + s!.creditsSpent, 0),
+      [res.steps.discover_companies, res.steps.discover_people, res.steps.enrich_emails, res.steps.scrape_companies].reduce(
+        (a, s) => a + s!.creditsSpent,
+        0,
+      ),
     );
     const run = await runOf(w, res.runId);
     expect(run).toMatchObject({ status: "completed", offer_id: w.offerId, steps: ORDER, error_message: null });
     expect(run.completed_at).toBeInstanceOf(Date);
     expect(run.input_params).toMatchObject({
       options: { steps: ORDER, discoverPeople: { perCompany: 3 } },
-      providers: { companySearch: ["theirstack", "exa"], peopleSearch: ["parallel"], emailFinders: ["leadmagic"], emailVerifiers: ["leadmagic"], pageScraper: "firecrawl" },
+      providers: {
+        companySearch: ["theirstack", "exa"],
+        peopleSearch: ["parallel"],
+        emailFinders: ["leadmagic"],
+        emailVerifiers: ["leadmagic"],
+        pageScraper: "firecrawl",
+      },
     });
-    expect(run.output_summary).toMatchObject({ creditsSpent: res.creditsSpent, steps: { discover_companies: { new: 3 }, enrich_emails: { valid: 2 } } });
+    expect(run.output_summary).toMatchObject({
+      creditsSpent: res.creditsSpent,
+      steps: { discover_companies: { new: 3 }, enrich_emails: { valid: 2 } },
+    });
     const steps = byOrder(await stepsOf(w, res.runId));
     expect(steps.map((s) => [s.step_name, s.status])).toEqual(ORDER.map((s) => [s, "completed"]));
     expect(steps[1]!.step_output).toMatchObject({ new: 4, lowFit: 1, companies: 2 });
@@ -115,12 +129,16 @@ describe.each(testEngines())("pipeline runs on %s", (engine) => {
       },
     };
     const ctx = w.ctx();
-    const thrown = await runPipeline({ ...ctx, providers: { ...ctx.providers, emailFinders: [crashing] } }, w.offerId).catch((e: unknown) => e);
+    const thrown = await runPipeline({ ...ctx, providers: { ...ctx.providers, emailFinders: [crashing] } }, w.offerId).catch(
+      (e: unknown) => e,
+    );
     expect(thrown).toBeInstanceOf(PipelineRunFailed);
     expect(thrown).toMatchObject({ message: "process killed", step: "enrich_emails" });
     const failed = await w.db.selectFrom("pipeline_runs").select(["id", "status", "error_message"]).executeTakeFirstOrThrow();
     expect((thrown as PipelineRunFailed).runId).toBe(failed.id);
-    await expect(resumePipeline(w.ctx(), failed.id, { step: "scrape_companies", offerId: "00000000-0000-4000-8000-000000000000" })).rejects.toThrow(/belongs to another offer/);
+    await expect(
+      resumePipeline(w.ctx(), failed.id, { step: "scrape_companies", offerId: "00000000-0000-4000-8000-000000000000" }),
+    ).rejects.toThrow(/belongs to another offer/);
     expect(failed).toMatchObject({ status: "failed", error_message: "enrich_emails: process killed" });
     expect(await usageCount(w, "find_email")).toBe(1);
 
@@ -142,7 +160,10 @@ describe.each(testEngines())("pipeline runs on %s", (engine) => {
     const ctx = w.ctx();
     const bad: [Parameters<typeof runPipeline>[2], RegExp][] = [
       [{ steps: [] }, /at least one step/],
-      [{ steps: ["discover_companies", "send_emails" as never] }, /unknown step "send_emails"; steps are discover_companies, discover_people, enrich_emails, scrape_companies/],
+      [
+        { steps: ["discover_companies", "send_emails" as never] },
+        /unknown step "send_emails"; steps are discover_companies, discover_people, enrich_emails, scrape_companies/,
+      ],
       [{ steps: ["enrich_emails", "enrich_emails"] }, /listed twice/],
       [{ creditBudget: -1 }, /creditBudget must be a number of credits ≥ 0 \(got -1\)/],
     ];

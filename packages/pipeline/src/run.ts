@@ -13,7 +13,12 @@ import { jsonb } from "@offerlab/db";
 const doc = (value: unknown) => jsonb(value as never);
 import { sql } from "kysely";
 import { stepNames, type PipelineContext, type StepName } from "./context.js";
-import { emptyCompaniesSummary, runDiscoverCompanies, type DiscoverCompaniesOptions, type DiscoverCompaniesSummary } from "./discover-companies.js";
+import {
+  emptyCompaniesSummary,
+  runDiscoverCompanies,
+  type DiscoverCompaniesOptions,
+  type DiscoverCompaniesSummary,
+} from "./discover-companies.js";
 import { emptyPeopleSummary, runDiscoverPeople, type DiscoverPeopleOptions, type DiscoverPeopleSummary } from "./discover-people.js";
 import { emptyEnrichSummary, runEnrichEmails, type EnrichEmailsOptions, type EnrichEmailsSummary } from "./enrich-emails.js";
 import { BudgetReached, round, type RunState } from "./lookups.js";
@@ -90,7 +95,10 @@ function defaultSteps(ctx: PipelineContext): StepName[] {
 
 /** What each step needs from the context, named the way a caller configures it. */
 const NEEDS: Record<StepName, { has: (ctx: PipelineContext) => boolean; what: string }> = {
-  discover_companies: { has: (c) => !!c.providers.companySearch?.length, what: "at least one company search provider (providers.companySearch)" },
+  discover_companies: {
+    has: (c) => !!c.providers.companySearch?.length,
+    what: "at least one company search provider (providers.companySearch)",
+  },
   discover_people: { has: (c) => !!c.providers.peopleSearch?.length, what: "at least one people search provider (providers.peopleSearch)" },
   enrich_emails: {
     has: (c) => !!(c.providers.emailFinders?.length || c.providers.emailVerifiers?.length),
@@ -164,11 +172,13 @@ export async function resumePipeline(
     step?: StepName;
   } = {},
 ): Promise<RunSummary> {
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(runId)) throw new PipelineInputError(`"${runId}" is not a pipeline run id (a UUID)`);
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(runId))
+    throw new PipelineInputError(`"${runId}" is not a pipeline run id (a UUID)`);
   const run = await ctx.db.selectFrom("pipeline_runs").selectAll().where("id", "=", runId).executeTakeFirst();
   if (!run) throw new PipelineInputError(`pipeline run ${runId} does not exist`);
   if (!run.offer_id) throw new PipelineInputError(`pipeline run ${runId} has no offer (deleted?)`);
-  if (overrides.offerId && run.offer_id !== overrides.offerId) throw new PipelineInputError(`pipeline run ${runId} belongs to another offer`);
+  if (overrides.offerId && run.offer_id !== overrides.offerId)
+    throw new PipelineInputError(`pipeline run ${runId} belongs to another offer`);
   if (run.sandbox !== (ctx.sandbox === true)) {
     throw new PipelineInputError(
       run.sandbox
@@ -183,7 +193,16 @@ export async function resumePipeline(
   const options: RunOptions = { ...input.options, ...("creditBudget" in overrides ? { creditBudget: overrides.creditBudget } : {}) };
   const previous = ((run.output_summary as { steps?: StepSummaries }).steps ?? {}) as StepSummaries;
   if (run.status === "completed") {
-    return summaryOf(runId, run.offer_id, "completed", null, null, Number((run.output_summary as { creditsSpent?: number }).creditsSpent ?? 0), options, previous);
+    return summaryOf(
+      runId,
+      run.offer_id,
+      "completed",
+      null,
+      null,
+      Number((run.output_summary as { creditsSpent?: number }).creditsSpent ?? 0),
+      options,
+      previous,
+    );
   }
   if (overrides.creditBudget != null && !(Number.isFinite(overrides.creditBudget) && overrides.creditBudget >= 0)) {
     throw new PipelineInputError(`creditBudget must be a number of credits ≥ 0 (got ${overrides.creditBudget})`);
@@ -203,7 +222,12 @@ export async function resumePipeline(
   await ctx.db.transaction().execute(async (trx) => {
     await trx
       .updateTable("pipeline_runs")
-      .set({ status: "running", error_message: null, completed_at: null, ...("creditBudget" in overrides ? { input_params: doc({ ...(run.input_params as object), options }) } : {}) })
+      .set({
+        status: "running",
+        error_message: null,
+        completed_at: null,
+        ...("creditBudget" in overrides ? { input_params: doc({ ...(run.input_params as object), options }) } : {}),
+      })
       .where("id", "=", runId)
       .execute();
     // Steps skipped by a budget stop, and the step that failed or was cut short, run again.
@@ -293,9 +317,20 @@ function summaryOf(
   return { runId, offerId, status, stopReason, error, creditsSpent: round(spent), creditBudget: options.creditBudget ?? null, steps };
 }
 
-async function execute(ctx: PipelineContext, runId: string, offerId: string, options: RunOptions, spent: number, previous: StepSummaries): Promise<RunSummary> {
+async function execute(
+  ctx: PipelineContext,
+  runId: string,
+  offerId: string,
+  options: RunOptions,
+  spent: number,
+  previous: StepSummaries,
+): Promise<RunSummary> {
   const { db } = ctx;
-  const stepRows = await db.selectFrom("pipeline_steps").select(["id", "step_name", "status"]).where("pipeline_run_id", "=", runId).execute();
+  const stepRows = await db
+    .selectFrom("pipeline_steps")
+    .select(["id", "step_name", "status"])
+    .where("pipeline_run_id", "=", runId)
+    .execute();
   const order = options.steps ?? [];
   const steps: StepSummaries = { ...previous };
   const rs: RunState = {
@@ -308,7 +343,15 @@ async function execute(ctx: PipelineContext, runId: string, offerId: string, opt
     disabled: new Map(),
     step: order[0] ?? "discover_companies",
     progress(done, total, message) {
-      ctx.onProgress?.({ runId, step: this.step, phase: "progress", done, total, creditsSpent: round(this.spent), ...(message ? { message } : {}) });
+      ctx.onProgress?.({
+        runId,
+        step: this.step,
+        phase: "progress",
+        done,
+        total,
+        creditsSpent: round(this.spent),
+        ...(message ? { message } : {}),
+      });
     },
   };
   const saveRun = (values: Record<string, unknown>) =>
@@ -326,7 +369,11 @@ async function execute(ctx: PipelineContext, runId: string, offerId: string, opt
     const summary = def.empty();
     steps[name] = summary as never;
     rs.step = name;
-    await db.updateTable("pipeline_steps").set({ status: "running", started_at: new Date(), error_message: null }).where("id", "=", row.id).execute();
+    await db
+      .updateTable("pipeline_steps")
+      .set({ status: "running", started_at: new Date(), error_message: null })
+      .where("id", "=", row.id)
+      .execute();
     ctx.onProgress?.({ runId, step: name, phase: "start", done: 0, total: null, creditsSpent: round(rs.spent) });
     try {
       await (def.run as (rs: RunState, o: unknown, s: unknown) => Promise<void>)(rs, def.opts(options), summary);
@@ -338,9 +385,15 @@ async function execute(ctx: PipelineContext, runId: string, offerId: string, opt
         .set({ status: "failed", step_output: doc({ ...summary, partial: true }), error_message: message, completed_at: new Date() })
         .where("id", "=", row.id)
         .execute();
-      const later = order.slice(i + 1).flatMap((n) => stepRows.filter((r) => r.step_name === n && r.status !== "completed").map((r) => r.id));
+      const later = order
+        .slice(i + 1)
+        .flatMap((n) => stepRows.filter((r) => r.step_name === n && r.status !== "completed").map((r) => r.id));
       if (budget && later.length) {
-        await db.updateTable("pipeline_steps").set({ status: "skipped", error_message: "credit budget reached" }).where("id", "in", later).execute();
+        await db
+          .updateTable("pipeline_steps")
+          .set({ status: "skipped", error_message: "credit budget reached" })
+          .where("id", "in", later)
+          .execute();
       }
       await saveRun({ status: budget ? "cancelled" : "failed", error_message: `${name}: ${message}`, completed_at: new Date() });
       ctx.onProgress?.({ runId, step: name, phase: "done", done: 0, total: null, creditsSpent: round(rs.spent), message });
@@ -365,7 +418,13 @@ async function execute(ctx: PipelineContext, runId: string, offerId: string, opt
 type OneStep<O> = O & Pick<RunOptions, "creditBudget" | "reuseLookupsWithinDays" | "campaignId">;
 type StepResult<S> = S & Pick<RunSummary, "runId" | "status" | "stopReason" | "error"> & { runCreditsSpent: number };
 
-async function oneStep<K extends StepName, O, S>(ctx: PipelineContext, offerId: string, step: K, key: keyof RunOptions, opts: OneStep<O>): Promise<StepResult<S>> {
+async function oneStep<K extends StepName, O, S>(
+  ctx: PipelineContext,
+  offerId: string,
+  step: K,
+  key: keyof RunOptions,
+  opts: OneStep<O>,
+): Promise<StepResult<S>> {
   const { creditBudget, reuseLookupsWithinDays, campaignId, ...stepOpts } = opts as OneStep<Record<string, unknown>>;
   const res = await runPipeline(ctx, offerId, {
     steps: [step],
@@ -380,7 +439,13 @@ async function oneStep<K extends StepName, O, S>(ctx: PipelineContext, offerId: 
 
 /** Discovery as its own run. */
 export function discoverCompanies(ctx: PipelineContext, offerId: string, opts: OneStep<DiscoverCompaniesOptions> = {}) {
-  return oneStep<"discover_companies", DiscoverCompaniesOptions, DiscoverCompaniesSummary>(ctx, offerId, "discover_companies", "discoverCompanies", opts);
+  return oneStep<"discover_companies", DiscoverCompaniesOptions, DiscoverCompaniesSummary>(
+    ctx,
+    offerId,
+    "discover_companies",
+    "discoverCompanies",
+    opts,
+  );
 }
 
 /** People search at the offer's qualified companies, as its own run. */
@@ -395,5 +460,11 @@ export function enrichEmails(ctx: PipelineContext, offerId: string, opts: OneSte
 
 /** Website scrape of the offer's qualified companies, as its own run. */
 export function scrapeCompanies(ctx: PipelineContext, offerId: string, opts: OneStep<ScrapeCompaniesOptions> = {}) {
-  return oneStep<"scrape_companies", ScrapeCompaniesOptions, ScrapeCompaniesSummary>(ctx, offerId, "scrape_companies", "scrapeCompanies", opts);
+  return oneStep<"scrape_companies", ScrapeCompaniesOptions, ScrapeCompaniesSummary>(
+    ctx,
+    offerId,
+    "scrape_companies",
+    "scrapeCompanies",
+    opts,
+  );
 }

@@ -10,7 +10,10 @@ beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
 afterAll(() => server.close());
 
 const signalsOf = async (w: World, domain: string) =>
-  (await w.db.selectFrom("companies").select("signals").where("domain", "=", domain).executeTakeFirstOrThrow()).signals as Record<string, unknown> & {
+  (await w.db.selectFrom("companies").select("signals").where("domain", "=", domain).executeTakeFirstOrThrow()).signals as Record<
+    string,
+    unknown
+  > & {
     website?: Record<string, string | null>;
   };
 
@@ -19,8 +22,16 @@ describe("websiteVariables", () => {
   it("reads the first heading, the meta description or first paragraph, and a hiring sentence", () => {
     const v = websiteVariables(
       [
-        { url: "https://a.io/", markdown: "[Skip](#main)\n\n# **Ship** faster\n\nAcme helps [teams](/teams) ship software twice as fast, every week.", source_tool: "firecrawl" },
-        { url: "https://a.io/careers", markdown: "## Careers\n\nJoin us. We're hiring 2 SDRs in Paris! Apply now.", source_tool: "firecrawl" },
+        {
+          url: "https://a.io/",
+          markdown: "[Skip](#main)\n\n# **Ship** faster\n\nAcme helps [teams](/teams) ship software twice as fast, every week.",
+          source_tool: "firecrawl",
+        },
+        {
+          url: "https://a.io/careers",
+          markdown: "## Careers\n\nJoin us. We're hiring 2 SDRs in Paris! Apply now.",
+          source_tool: "firecrawl",
+        },
       ],
       at,
     );
@@ -33,7 +44,10 @@ describe("websiteVariables", () => {
       scraped_at: "2026-02-01T00:00:00.000Z",
       source_tool: "firecrawl",
     });
-    const described = websiteVariables([{ url: "https://b.io/", markdown: "text", description: "x".repeat(300), title: "B", source_tool: "firecrawl" }], at)!;
+    const described = websiteVariables(
+      [{ url: "https://b.io/", markdown: "text", description: "x".repeat(300), title: "B", source_tool: "firecrawl" }],
+      at,
+    )!;
     expect(described.summary).toHaveLength(240);
     expect(described.summary!.endsWith("…")).toBe(true);
     expect(described).toMatchObject({ title: "B", headline: null, hiring: null });
@@ -52,7 +66,16 @@ describe.each(testEngines())("scrape companies on %s", (engine) => {
     const now = new Date("2026-02-01T09:00:00Z");
     await discoverCompanies(w.ctx(), w.offerId);
     const res = await scrapeCompanies(w.ctx(undefined, { now: () => now }), w.offerId);
-    expect(res).toMatchObject({ status: "completed", companies: 2, skipped: 0, pages: 2, cachedPages: 0, updated: 2, creditsSpent: 2, errorCount: 0 });
+    expect(res).toMatchObject({
+      status: "completed",
+      companies: 2,
+      skipped: 0,
+      pages: 2,
+      cachedPages: 0,
+      updated: 2,
+      creditsSpent: 2,
+      errorCount: 0,
+    });
     const northwind = await signalsOf(w, "northwind-analytics.com");
     expect(northwind.website).toEqual({
       url: "https://northwind-analytics.com/",
@@ -98,7 +121,12 @@ describe.each(testEngines())("scrape companies on %s", (engine) => {
     expect(res).toMatchObject({ companies: 3, pages: 2, updated: 1, errorCount: 2 });
     expect(res.errors[0]).toMatchObject({ provider: "firecrawl", kind: "transient", item: "https://northwind-analytics.com/" });
     // Initech's site has no such page: Firecrawl answers 200 with the site's 404, which is not used.
-    expect(res.errors[1]).toMatchObject({ provider: "firecrawl", kind: "not_found", message: "the site answered HTTP 404", item: "https://initech.com/" });
+    expect(res.errors[1]).toMatchObject({
+      provider: "firecrawl",
+      kind: "not_found",
+      message: "the site answered HTTP 404",
+      item: "https://initech.com/",
+    });
     expect((await signalsOf(w, "initech.com")).website).toBeUndefined();
     expect((await signalsOf(w, "northwind-analytics.com")).website).toBeUndefined();
     expect((await signalsOf(w, "pipelinepilot.ai")).website?.headline).toBe("Forecast with AI");

@@ -51,13 +51,21 @@ export interface WebsiteVariables {
 }
 
 const clip = (s: string, n: number) => (s.length <= n ? s : `${s.slice(0, n - 1).replace(/\s+\S*$/, "")}…`);
-const plain = (s: string) => s.replace(/!?\[([^\]]*)\]\([^)]*\)/g, "$1").replace(/[*_`>#]+/g, "").replace(/\s+/g, " ").trim();
+const plain = (s: string) =>
+  s
+    .replace(/!?\[([^\]]*)\]\([^)]*\)/g, "$1")
+    .replace(/[*_`>#]+/g, "")
+    .replace(/\s+/g, " ")
+    .trim();
 
 /** Extracts the variables from scraped pages (pure). */
 export function websiteVariables(pages: ScrapedPage[], at: Date): WebsiteVariables | null {
   const first = pages[0];
   if (!first) return null;
-  const lines = pages.flatMap((p) => p.markdown.split(/\n+/)).map((l) => l.trim()).filter(Boolean);
+  const lines = pages
+    .flatMap((p) => p.markdown.split(/\n+/))
+    .map((l) => l.trim())
+    .filter(Boolean);
   const heading = lines.find((l) => /^#{1,2}\s/.test(l));
   const paragraph = lines.find((l) => !/^#/.test(l) && !/^[-*|]/.test(l) && plain(l).length >= 20);
   const sentences = pages.flatMap((p) => plain(p.markdown).split(/(?<=[.!?])\s+/));
@@ -118,7 +126,8 @@ export async function runScrapeCompanies(rs: RunState, opts: ScrapeCompaniesOpti
           // Scrapers answer 200 for a site's own 404 page: its "Page not found" must never
           // become a personalisation variable.
           const status = res.value.statusCode ?? 200;
-          if (status >= 400) pushError(s, { provider: scraper.provider, kind: "not_found", message: `the site answered HTTP ${status}`, item: url });
+          if (status >= 400)
+            pushError(s, { provider: scraper.provider, kind: "not_found", message: `the site answered HTTP ${status}`, item: url });
           else pages.push(res.value);
         } catch (error) {
           pushError(s, asStepError(error, scraper.provider, url));

@@ -66,7 +66,9 @@ export function createUsageRecorder(db: DbOrTrx, options: UsageRecorderOptions =
   const onError =
     options.onError ??
     ((error: unknown, event: UsageEvent) => {
-      console.warn(`[pipeline] could not record usage of ${event.tool} ${event.action}: ${error instanceof Error ? error.message : String(error)}`);
+      console.warn(
+        `[pipeline] could not record usage of ${event.tool} ${event.action}: ${error instanceof Error ? error.message : String(error)}`,
+      );
     });
   return {
     async onUsage(event) {

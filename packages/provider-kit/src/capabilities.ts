@@ -349,7 +349,10 @@ export interface SentChatMessage {
 export interface LinkedInSender extends ProviderInfo {
   resolveProfile(accountId: string, profile: string, options?: CallOptions): Promise<LinkedInProfile>;
   sendInvitation(input: SendInvitationInput, options?: CallOptions): Promise<SendInvitationResult>;
-  listSentInvitations(params: { accountId: string; cursor?: string | null; limit?: number }, options?: CallOptions): Promise<Page<SentInvitation>>;
+  listSentInvitations(
+    params: { accountId: string; cursor?: string | null; limit?: number },
+    options?: CallOptions,
+  ): Promise<Page<SentInvitation>>;
   cancelInvitation(params: { accountId: string; invitationId: string }, options?: CallOptions): Promise<void>;
   /** First DM to a 1st-degree connection, or an InMail. */
   startChat(input: StartChatInput, options?: CallOptions): Promise<SentChatMessage>;
@@ -461,6 +464,14 @@ export type ProviderEvent =
   | { type: "invitation_accepted"; accountId: string; providerId: string; publicId: string | null; name: string | null; eventId: string }
   | { type: "email_received"; message: InboxMessage; eventId: string }
   | { type: "email_sent"; message: InboxMessage; eventId: string }
-  | { type: "email_opened" | "email_clicked"; accountId: string; trackingId: string | null; emailId: string | null; url?: string | null; at: string; eventId: string }
+  | {
+      type: "email_opened" | "email_clicked";
+      accountId: string;
+      trackingId: string | null;
+      emailId: string | null;
+      url?: string | null;
+      at: string;
+      eventId: string;
+    }
   | { type: "account_status"; accountId: string; status: SendingAccountStatus; vendorStatus: string; eventId: string }
   | { type: "ignored"; reason: string; eventId: string };

@@ -1,6 +1,15 @@
 import { describe, expect, it } from "vitest";
 import type { EmailFinder, EmailVerifier } from "./capabilities.js";
-import { capabilityLabels, capabilityMap, capabilityMethods, capabilityNames, defineVendor, implementsCapability, missingVendorEnv, vendorOptionsFromEnv } from "./descriptor.js";
+import {
+  capabilityLabels,
+  capabilityMap,
+  capabilityMethods,
+  capabilityNames,
+  defineVendor,
+  implementsCapability,
+  missingVendorEnv,
+  vendorOptionsFromEnv,
+} from "./descriptor.js";
 
 interface FakeAdapter extends EmailFinder, EmailVerifier {
   readonly provider: "fake";
@@ -61,7 +70,10 @@ describe("missingVendorEnv", () => {
 
 describe("vendorOptionsFromEnv", () => {
   it("maps set variables onto their factory options and leaves blank ones out", () => {
-    expect(vendorOptionsFromEnv(fake, { FAKE_API_KEY: " k ", FAKE_DSN: "", FAKE_BASE_URL: "https://x" })).toEqual({ apiKey: " k ", baseUrl: "https://x" });
+    expect(vendorOptionsFromEnv(fake, { FAKE_API_KEY: " k ", FAKE_DSN: "", FAKE_BASE_URL: "https://x" })).toEqual({
+      apiKey: " k ",
+      baseUrl: "https://x",
+    });
     expect(vendorOptionsFromEnv(fake, { FAKE_API_KEY: " k ", FAKE_DSN: " d " }, { trim: true })).toEqual({ apiKey: "k", dsn: "d" });
   });
 });
@@ -85,6 +97,10 @@ describe("capabilities", () => {
     const a = { name: "a", capabilities: ["companySearch", "peopleSearch"] } as const;
     const b = { name: "b", capabilities: ["peopleSearch"] } as const;
     const c = { name: "c", capabilities: ["companySearch"] } as const;
-    expect(capabilityMap([c, a, b], ["companySearch", "peopleSearch", "pageScraper"])).toEqual({ companySearch: ["c", "a"], peopleSearch: ["a", "b"], pageScraper: [] });
+    expect(capabilityMap([c, a, b], ["companySearch", "peopleSearch", "pageScraper"])).toEqual({
+      companySearch: ["c", "a"],
+      peopleSearch: ["a", "b"],
+      pageScraper: [],
+    });
   });
 });

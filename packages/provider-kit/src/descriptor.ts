@@ -158,9 +158,12 @@ export interface VendorDescriptor<
  * derive from their list which vendors serve a capability, and a capability the adapter does
  * not implement is a compile error.
  */
-export function defineVendor<const N extends string, A extends ProviderInfo, O extends VendorFactoryOptions, const C extends readonly CapabilitiesOf<A>[]>(
-  descriptor: VendorDescriptor<N, A, O, C>,
-): VendorDescriptor<N, A, O, C> {
+export function defineVendor<
+  const N extends string,
+  A extends ProviderInfo,
+  O extends VendorFactoryOptions,
+  const C extends readonly CapabilitiesOf<A>[],
+>(descriptor: VendorDescriptor<N, A, O, C>): VendorDescriptor<N, A, O, C> {
   return Object.freeze(descriptor);
 }
 
@@ -184,7 +187,11 @@ export function missingVendorEnv(descriptor: Pick<VendorDescriptor, "env">, env:
  * The factory options `env` sets for the vendor (`{ apiKey, baseUrl }`), blank variables left
  * out. Values are passed as written unless `trim` is true.
  */
-export function vendorOptionsFromEnv(descriptor: Pick<VendorDescriptor, "env">, env: Readonly<Record<string, string | undefined>>, options: { trim?: boolean } = {}): Record<string, string> {
+export function vendorOptionsFromEnv(
+  descriptor: Pick<VendorDescriptor, "env">,
+  env: Readonly<Record<string, string | undefined>>,
+  options: { trim?: boolean } = {},
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const v of descriptor.env) {
     const value = env[v.name];

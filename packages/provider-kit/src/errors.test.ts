@@ -36,7 +36,10 @@ describe("ProviderError", () => {
     }
     expect(httpStatusOf(new ProviderError({ kind: "rate_limited", provider: "acme", message: "x" }))).toBe(429);
     expect(httpStatusOf(new ProviderError({ kind: "auth", provider: "acme", message: "x" }))).toBe(502);
-    expect(new ProviderError({ kind: "auth", provider: "acme", message: "x" }).toJSON()).toMatchObject({ code: "provider_auth", vendorCode: undefined });
+    expect(new ProviderError({ kind: "auth", provider: "acme", message: "x" }).toJSON()).toMatchObject({
+      code: "provider_auth",
+      vendorCode: undefined,
+    });
   });
 
   it("truncates a huge raw body and leaves it out of toJSON", () => {

@@ -90,9 +90,13 @@ export class ProviderError extends OfferlabError {
   readonly retryable: boolean;
 
   constructor(options: ProviderErrorOptions) {
-    super(providerErrorCodes[options.kind], options.message.startsWith("[provider-") ? options.message : `[provider-${options.provider}] ${options.message}`, {
-      cause: options.cause,
-    });
+    super(
+      providerErrorCodes[options.kind],
+      options.message.startsWith("[provider-") ? options.message : `[provider-${options.provider}] ${options.message}`,
+      {
+        cause: options.cause,
+      },
+    );
     this.kind = options.kind;
     this.provider = options.provider;
     this.vendorCode = options.vendorCode;

@@ -37,7 +37,9 @@ describe("createHttpClient", () => {
       baseUrl: () => BASE,
       headers: () => ({ "x-api-key": readSetting({ provider: "acme", option: "apiKey", envVar: "ACME_TEST_KEY_UNSET" }) }),
     });
-    await expect(c.request({ method: "GET", path: "/x" })).rejects.toThrow("[provider-acme] missing apiKey: pass { apiKey } or set ACME_TEST_KEY_UNSET");
+    await expect(c.request({ method: "GET", path: "/x" })).rejects.toThrow(
+      "[provider-acme] missing apiKey: pass { apiKey } or set ACME_TEST_KEY_UNSET",
+    );
     expect(recorder.count()).toBe(0);
   });
 
@@ -59,7 +61,10 @@ describe("createHttpClient", () => {
   });
 
   it("encodes JSON and multipart bodies", async () => {
-    server.use(http.post(`${BASE}/json`, () => HttpResponse.json({ ok: true })), http.post(`${BASE}/form`, () => HttpResponse.json({ ok: true }, { status: 201 })));
+    server.use(
+      http.post(`${BASE}/json`, () => HttpResponse.json({ ok: true })),
+      http.post(`${BASE}/form`, () => HttpResponse.json({ ok: true }, { status: 201 })),
+    );
     await client().request({ method: "POST", path: "/json", json: { a: 1, b: ["x"] } });
     let req = await recorder.last();
     expect(req.headers["content-type"]).toBe("application/json");
@@ -81,7 +86,9 @@ describe("createHttpClient", () => {
     let calls = 0;
     server.use(
       http.get(`${BASE}/r`, () =>
-        ++calls === 1 ? HttpResponse.json({ error: "slow" }, { status: 429, headers: { "Retry-After": "1" } }) : HttpResponse.json({ ok: true }),
+        ++calls === 1
+          ? HttpResponse.json({ error: "slow" }, { status: 429, headers: { "Retry-After": "1" } })
+          : HttpResponse.json({ ok: true }),
       ),
     );
     const waits: number[] = [];
@@ -92,7 +99,9 @@ describe("createHttpClient", () => {
 
   it("surfaces a Retry-After above the cap instead of sleeping", async () => {
     server.use(http.get(`${BASE}/r`, () => HttpResponse.json({}, { status: 429, headers: { "Retry-After": "3600" } })));
-    const error = await client().request({ method: "GET", path: "/r" }).catch((e: ProviderError) => e);
+    const error = await client()
+      .request({ method: "GET", path: "/r" })
+      .catch((e: ProviderError) => e);
     expect(error).toMatchObject({ kind: "rate_limited", retryAfterMs: 3_600_000 });
     expect(recorder.count()).toBe(1);
   });
@@ -105,7 +114,9 @@ describe("createHttpClient", () => {
 
   it("never retries a send: 5xx becomes unknown_outcome after exactly one request", async () => {
     server.use(http.post(`${BASE}/send`, () => HttpResponse.json({ code: "server_error" }, { status: 500 })));
-    const error = await client({ retry: { maxAttempts: 5 } }).request({ method: "POST", path: "/send", json: {} }).catch((e: ProviderError) => e);
+    const error = await client({ retry: { maxAttempts: 5 } })
+      .request({ method: "POST", path: "/send", json: {} })
+      .catch((e: ProviderError) => e);
     expect(error).toMatchObject({ kind: "unknown_outcome", status: 500, vendorCode: "server_error", retryable: false });
     expect(recorder.count()).toBe(1);
   });
@@ -119,7 +130,10 @@ describe("createHttpClient", () => {
   });
 
   it("reports a lost response of a send as unknown_outcome and of a read as transient", async () => {
-    server.use(http.post(`${BASE}/send`, () => HttpResponse.error()), http.get(`${BASE}/read`, () => HttpResponse.error()));
+    server.use(
+      http.post(`${BASE}/send`, () => HttpResponse.error()),
+      http.get(`${BASE}/read`, () => HttpResponse.error()),
+    );
     expect(await kindOf(client().request({ method: "POST", path: "/send", json: {} }))).toBe("unknown_outcome");
     expect(await kindOf(client({ retry: { maxAttempts: 1 } }).request({ method: "GET", path: "/read" }))).toBe("transient");
   });
@@ -155,7 +169,9 @@ describe("createHttpClient", () => {
     );
     const controller = new AbortController();
     setTimeout(() => controller.abort(new Error("shutdown")), 20);
-    const error = await client().request({ method: "POST", path: "/send", json: {}, signal: controller.signal }).catch((e: ProviderError) => e);
+    const error = await client()
+      .request({ method: "POST", path: "/send", json: {}, signal: controller.signal })
+      .catch((e: ProviderError) => e);
     expect(error).toMatchObject({ kind: "unknown_outcome", reason: "aborted" });
   });
 
@@ -166,13 +182,19 @@ describe("createHttpClient", () => {
       http.post(`${BASE}/odd`, () => HttpResponse.json({ unexpected: true }, { status: 201 })),
     );
     const schema = z.object({ items: z.array(z.string()) });
-    const mismatch = await client().request({ method: "GET", path: "/odd", schema }).catch((e: ProviderError) => e);
+    const mismatch = await client()
+      .request({ method: "GET", path: "/odd", schema })
+      .catch((e: ProviderError) => e);
     expect(mismatch).toMatchObject({ kind: "transient", reason: "unexpected_response", retryable: false, rawBody: '{"items":"nope"}' });
     expect((mismatch as ProviderError).message).toContain("items");
     expect(recorder.count()).toBe(1);
-    const html = await client().request({ method: "GET", path: "/html", schema }).catch((e: ProviderError) => e);
+    const html = await client()
+      .request({ method: "GET", path: "/html", schema })
+      .catch((e: ProviderError) => e);
     expect(html).toMatchObject({ reason: "malformed_response", rawBody: "<html>gateway</html>" });
-    const send = await client().request({ method: "POST", path: "/odd", json: {}, schema }).catch((e: ProviderError) => e);
+    const send = await client()
+      .request({ method: "POST", path: "/odd", json: {}, schema })
+      .catch((e: ProviderError) => e);
     expect(send).toMatchObject({ kind: "unknown_outcome", reason: "unexpected_response" });
   });
 
@@ -181,7 +203,12 @@ describe("createHttpClient", () => {
     const c = client({
       retry: { maxAttempts: 1 },
       mapError: (ctx) =>
-        new ProviderError({ kind: (ctx.body as { type?: string }).type === "errors/limit" ? "rate_limited" : "invalid", provider: ctx.provider, message: "mapped", status: ctx.status }),
+        new ProviderError({
+          kind: (ctx.body as { type?: string }).type === "errors/limit" ? "rate_limited" : "invalid",
+          provider: ctx.provider,
+          message: "mapped",
+          status: ctx.status,
+        }),
     });
     const error = await c.request({ method: "GET", path: "/m" }).catch((e: ProviderError) => e);
     expect(error).toMatchObject({ kind: "rate_limited", retryAfterMs: 2000, status: 422 });

@@ -171,7 +171,16 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         .slice(0, 5)
         .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
         .join("; ");
-      throw badBody(provider, req, safe, response.status, rawBody, "unexpected_response", `response did not match: ${issues}`, parsed.error);
+      throw badBody(
+        provider,
+        req,
+        safe,
+        response.status,
+        rawBody,
+        "unexpected_response",
+        `response did not match: ${issues}`,
+        parsed.error,
+      );
     }
     return { data: parsed.data, status: response.status, headers: response.headers };
   }

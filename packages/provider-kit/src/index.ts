@@ -4,7 +4,15 @@
  * safe reads only, polling), settings read at call time, and usage reporting without secrets.
  * Test helpers (MSW server, request recorder, contract suites) live at `@offerlab/provider-kit/testing`.
  */
-export { ProviderError, providerErrorKinds, providerErrorCodes, isProviderError, kindForStatus, missingConfigError, MAX_RAW_BODY_CHARS } from "./errors.js";
+export {
+  ProviderError,
+  providerErrorKinds,
+  providerErrorCodes,
+  isProviderError,
+  kindForStatus,
+  missingConfigError,
+  MAX_RAW_BODY_CHARS,
+} from "./errors.js";
 export type { ProviderErrorCode, ProviderErrorKind, ProviderErrorOptions } from "./errors.js";
 
 export { readSetting, readOptionalSetting, joinUrl } from "./config.js";
@@ -94,4 +102,11 @@ export {
   vendorOptionsFromEnv,
   capabilityMap,
 } from "./descriptor.js";
-export type { CapabilityInterfaces, CapabilityName, CapabilitiesOf, VendorDescriptor, VendorEnvVar, VendorFactoryOptions } from "./descriptor.js";
+export type {
+  CapabilityInterfaces,
+  CapabilityName,
+  CapabilitiesOf,
+  VendorDescriptor,
+  VendorEnvVar,
+  VendorFactoryOptions,
+} from "./descriptor.js";

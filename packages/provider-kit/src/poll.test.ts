@@ -28,7 +28,16 @@ describe("poll", () => {
   it("gives up at the deadline with poll_deadline and abandons the job", async () => {
     const clock = fakeClock();
     const onAbandon = vi.fn();
-    const p = poll({ provider: "acme", what: "crawl 9", check: async () => "running", isDone: () => false, intervalMs: 1000, timeoutMs: 3500, onAbandon, ...clock });
+    const p = poll({
+      provider: "acme",
+      what: "crawl 9",
+      check: async () => "running",
+      isDone: () => false,
+      intervalMs: 1000,
+      timeoutMs: 3500,
+      onAbandon,
+      ...clock,
+    });
     const error = await p.catch((e: unknown) => e);
     expect(ProviderError.isInstance(error)).toBe(true);
     expect(error).toMatchObject({ kind: "transient", reason: "poll_deadline", retryable: false });
@@ -41,7 +50,15 @@ describe("poll", () => {
     const controller = new AbortController();
     const onAbandon = vi.fn();
     const check = vi.fn(async () => "running");
-    const p = poll({ provider: "acme", what: "task", check, isDone: () => false, intervalMs: 10_000, signal: controller.signal, onAbandon });
+    const p = poll({
+      provider: "acme",
+      what: "task",
+      check,
+      isDone: () => false,
+      intervalMs: 10_000,
+      signal: controller.signal,
+      onAbandon,
+    });
     setTimeout(() => controller.abort(new Error("user cancelled")), 20);
     await expect(p).rejects.toThrow("user cancelled");
     expect(check).toHaveBeenCalledTimes(1);

@@ -37,7 +37,10 @@ describe("withRetry", () => {
 
   it("waits exactly Retry-After when it is under the cap", async () => {
     const sleep = vi.fn(async () => {});
-    const fn = vi.fn().mockRejectedValueOnce(err("rate_limited", { retryAfterMs: 2000 })).mockResolvedValue("ok");
+    const fn = vi
+      .fn()
+      .mockRejectedValueOnce(err("rate_limited", { retryAfterMs: 2000 }))
+      .mockResolvedValue("ok");
     await withRetry(fn, { safe: true, sleep, maxDelayMs: 5000 });
     expect(sleep).toHaveBeenCalledWith(2000, undefined);
   });

@@ -13,7 +13,12 @@ import type { ContractFault } from "./testing.js";
 const BASE = "https://api.toy.test";
 const KEY = "toy_live_secret_123";
 
-function createToy(options: { apiKey?: string; onUsage?: OnUsage; retry?: RetryOptions; timeoutMs?: number }): EmailVerifier & CompanySearch {
+function createToy(options: {
+  apiKey?: string;
+  onUsage?: OnUsage;
+  retry?: RetryOptions;
+  timeoutMs?: number;
+}): EmailVerifier & CompanySearch {
   const apiKey = () => readSetting({ provider: "toy", option: "apiKey", value: options.apiKey, envVar: "TOY_API_KEY" });
   const client = createHttpClient({
     provider: "toy",
@@ -25,15 +30,30 @@ function createToy(options: { apiKey?: string; onUsage?: OnUsage; retry?: RetryO
   return {
     provider: "toy",
     verifyEmail(email) {
-      return trackUsage({ onUsage: options.onUsage, tool: "toy", action: "verify", request: { email }, secrets: [options.apiKey], credits: 1 }, async () => {
-        const { data } = await client.request({ method: "GET", path: "/verify", query: { email }, schema: z.object({ result: z.string() }) });
-        const status = data.result === "ok" ? "valid" : data.result === "catch_all" ? "risky" : "invalid";
-        return { email: email.toLowerCase(), email_status: status, vendor_status: data.result, source_tool: "toy" } as const;
-      });
+      return trackUsage(
+        { onUsage: options.onUsage, tool: "toy", action: "verify", request: { email }, secrets: [options.apiKey], credits: 1 },
+        async () => {
+          const { data } = await client.request({
+            method: "GET",
+            path: "/verify",
+            query: { email },
+            schema: z.object({ result: z.string() }),
+          });
+          const status = data.result === "ok" ? "valid" : data.result === "catch_all" ? "risky" : "invalid";
+          return { email: email.toLowerCase(), email_status: status, vendor_status: data.result, source_tool: "toy" } as const;
+        },
+      );
     },
     searchCompanies(query) {
       return trackUsage(
-        { onUsage: options.onUsage, tool: "toy", action: "search", request: { query: query.query }, secrets: [options.apiKey], resultsCount: (r) => r.companies.length },
+        {
+          onUsage: options.onUsage,
+          tool: "toy",
+          action: "search",
+          request: { query: query.query },
+          secrets: [options.apiKey],
+          resultsCount: (r) => r.companies.length,
+        },
         async () => {
           const { data } = await client.request({
             method: "POST",
@@ -43,7 +63,11 @@ function createToy(options: { apiKey?: string; onUsage?: OnUsage; retry?: RetryO
             schema: z.object({ results: z.array(z.object({ name: z.string(), website: z.string() })) }),
           });
           return {
-            companies: data.results.map((r) => ({ name: r.name, domain: new URL(r.website).hostname.replace(/^www\./, ""), source_tool: "toy" })),
+            companies: data.results.map((r) => ({
+              name: r.name,
+              domain: new URL(r.website).hostname.replace(/^www\./, ""),
+              source_tool: "toy",
+            })),
             cursor: null,
           };
         },
@@ -86,14 +110,27 @@ const { server } = setupMswServer(
     const email = (new URL(request.url).searchParams.get("email") ?? "").toLowerCase();
     return HttpResponse.json({ result: email.startsWith("good") ? "ok" : email.startsWith("all") ? "catch_all" : "bad" });
   }),
-  http.post(`${BASE}/search`, () => faultResponse() ?? HttpResponse.json({ results: [{ name: "Acme", website: "https://www.acme.com/about" }] })),
+  http.post(
+    `${BASE}/search`,
+    () => faultResponse() ?? HttpResponse.json({ results: [{ name: "Acme", website: "https://www.acme.com/about" }] }),
+  ),
 );
 
 const common = {
   name: "toy",
   server,
   secrets: [KEY],
-  faults: ["unauthorized", "out_of_credits", "invalid", "rate_limited", "rate_limited_retry_after", "server_error", "malformed_json", "timeout", "response_lost"] as const,
+  faults: [
+    "unauthorized",
+    "out_of_credits",
+    "invalid",
+    "rate_limited",
+    "rate_limited_retry_after",
+    "server_error",
+    "malformed_json",
+    "timeout",
+    "response_lost",
+  ] as const,
   fault: (f: ContractFault) => void (fault = f),
   reset: () => void (fault = null),
   create: ({ onUsage }: { onUsage: OnUsage }) => createToy({ apiKey: KEY, onUsage, retry: { maxAttempts: 1 }, timeoutMs: 50 }),

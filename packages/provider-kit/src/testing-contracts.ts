@@ -181,7 +181,10 @@ function expectCompany(company: CompanyRecord): void {
 }
 
 function expectPerson(person: PersonRecord): void {
-  expect(person.full_name ?? person.first_name ?? person.last_name ?? person.linkedin_url, "a person needs a name or a profile").toBeTruthy();
+  expect(
+    person.full_name ?? person.first_name ?? person.last_name ?? person.linkedin_url,
+    "a person needs a name or a profile",
+  ).toBeTruthy();
   if (person.seniority != null) expect(seniorities).toContain(person.seniority);
   if (person.email_status != null) expect(emailStatuses).toContain(person.email_status);
   if (person.email != null) expect(person.email).toBe(person.email.toLowerCase());
@@ -249,7 +252,9 @@ export function runEmailFinderContract(
   });
 }
 
-export function runEmailVerifierContract(setup: ContractSetup<EmailVerifier> & { valid: string; invalid: string; catchAll?: string }): void {
+export function runEmailVerifierContract(
+  setup: ContractSetup<EmailVerifier> & { valid: string; invalid: string; catchAll?: string },
+): void {
   describe(`EmailVerifier contract: ${setup.name}`, () => {
     const h = harness(setup);
     it("verifies a deliverable address as valid and reports usage", async () => {
@@ -338,11 +343,15 @@ export function runLinkedInSenderContract(
       expect(h.recorder.count()).toBe(before);
     });
     it("starts a chat with a connection", async () => {
-      const result = await h.adapter().startChat({ accountId: setup.accountId, recipientProviderIds: [setup.connectionProviderId], text: "Hello!" });
+      const result = await h
+        .adapter()
+        .startChat({ accountId: setup.accountId, recipientProviderIds: [setup.connectionProviderId], text: "Hello!" });
       expect(result.chatId === null || typeof result.chatId === "string").toBe(true);
       expectUsage(h as Harness<unknown>, setup.secrets, "success");
     });
-    faultCases(setup, h, "send", "sendInvitation", (a) => a.sendInvitation({ accountId: setup.accountId, providerId: setup.connectionProviderId }));
+    faultCases(setup, h, "send", "sendInvitation", (a) =>
+      a.sendInvitation({ accountId: setup.accountId, providerId: setup.connectionProviderId }),
+    );
     faultCases(setup, h, "send", "startChat", (a) =>
       a.startChat({ accountId: setup.accountId, recipientProviderIds: [setup.connectionProviderId], text: "Hello!" }),
     );

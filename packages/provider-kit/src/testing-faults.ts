@@ -69,7 +69,9 @@ interface Slot<F extends string, O extends FaultOptions> {
  * A fault switch (see the module's comment). A fault armed with `times: n` fails the next `n`
  * requests that match it and is then gone; without `times` it stays until `clearFaults()`.
  */
-export function createFaultSwitch<F extends string, O extends FaultOptions = FaultOptions>(options: FaultSwitchOptions<O> = {}): FaultSwitch<F, O> {
+export function createFaultSwitch<F extends string, O extends FaultOptions = FaultOptions>(
+  options: FaultSwitchOptions<O> = {},
+): FaultSwitch<F, O> {
   const mode = options.mode ?? "replace";
   const matches = options.matches ?? (() => true);
   let slots: Slot<F, O>[] = [];

@@ -93,7 +93,11 @@ async function readRequest(request: Request): Promise<RecordedRequest> {
   }
   let form: RecordedRequest["form"];
   if ((headers["content-type"] ?? "").startsWith("multipart/form-data")) {
-    const parsed = await new Request(request.url, { method: "POST", headers: { "content-type": headers["content-type"] ?? "" }, body }).formData();
+    const parsed = await new Request(request.url, {
+      method: "POST",
+      headers: { "content-type": headers["content-type"] ?? "" },
+      body,
+    }).formData();
     form = [];
     parsed.forEach((value, key) => {
       form?.push([key, typeof value === "string" ? value : { filename: value.name, type: value.type, size: value.size }]);

@@ -6,7 +6,13 @@ import type { UsageEvent } from "./usage.js";
 describe("redactSecrets", () => {
   it("removes secret-looking keys and any string containing a known secret", () => {
     const out = redactSecrets(
-      { apiKey: "k", headers: { "X-API-KEY": "sk_live_123", Authorization: "Bearer t" }, url: "https://x/?key=sk_live_123", q: "cto", nested: [{ password: "p" }] },
+      {
+        apiKey: "k",
+        headers: { "X-API-KEY": "sk_live_123", Authorization: "Bearer t" },
+        url: "https://x/?key=sk_live_123",
+        q: "cto",
+        nested: [{ password: "p" }],
+      },
       ["sk_live_123"],
     );
     expect(out).toEqual({
@@ -64,8 +70,15 @@ describe("trackUsage", () => {
     const secret = "sk_secret_2";
     const fail = (kind: ProviderError["kind"]) => () =>
       Promise.reject(new ProviderError({ kind, provider: "acme", message: `bad key ${secret}`, vendorCode: "E1" }));
-    await expect(trackUsage({ onUsage: (e) => void events.push(e), tool: "acme", action: "a", secrets: [secret] }, fail("auth"))).rejects.toMatchObject({ kind: "auth" });
-    await expect(trackUsage({ onUsage: (e) => void events.push(e), tool: "acme", action: "a", secrets: [secret], creditsOnError: 1 }, fail("rate_limited"))).rejects.toMatchObject({
+    await expect(
+      trackUsage({ onUsage: (e) => void events.push(e), tool: "acme", action: "a", secrets: [secret] }, fail("auth")),
+    ).rejects.toMatchObject({ kind: "auth" });
+    await expect(
+      trackUsage(
+        { onUsage: (e) => void events.push(e), tool: "acme", action: "a", secrets: [secret], creditsOnError: 1 },
+        fail("rate_limited"),
+      ),
+    ).rejects.toMatchObject({
       kind: "rate_limited",
     });
     expect(events.map((e) => e.status)).toEqual(["error", "rate_limited"]);
@@ -75,7 +88,20 @@ describe("trackUsage", () => {
   });
 
   it("never lets a failing callback change the outcome", async () => {
-    await expect(trackUsage({ onUsage: () => { throw new Error("db down"); }, tool: "t", action: "a" }, async () => 1)).resolves.toBe(1);
-    await expect(trackUsage({ onUsage: () => Promise.reject(new Error("db down")), tool: "t", action: "a" }, async () => 2)).resolves.toBe(2);
+    await expect(
+      trackUsage(
+        {
+          onUsage: () => {
+            throw new Error("db down");
+          },
+          tool: "t",
+          action: "a",
+        },
+        async () => 1,
+      ),
+    ).resolves.toBe(1);
+    await expect(trackUsage({ onUsage: () => Promise.reject(new Error("db down")), tool: "t", action: "a" }, async () => 2)).resolves.toBe(
+      2,
+    );
   });
 });

@@ -1,7 +1,7 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: ["src/index.ts","src/msw.ts"],
+  entry: ["src/index.ts", "src/msw.ts"],
   format: ["esm"],
   dts: true,
   clean: true,

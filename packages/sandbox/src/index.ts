@@ -25,4 +25,12 @@ export { createSandboxLlm } from "./sandbox-llm.js";
 export type { SandboxLanguageModel, SandboxLlm, SandboxLlmCall, SandboxLlmOptions } from "./sandbox-llm.js";
 export { createRandom } from "./sandbox-random.js";
 export type { Random } from "./sandbox-random.js";
-export type { SandboxAccount, SandboxCompany, SandboxEmailStatus, SandboxJob, SandboxPerson, SandboxWorld, WorldOptions } from "./sandbox-world.js";
+export type {
+  SandboxAccount,
+  SandboxCompany,
+  SandboxEmailStatus,
+  SandboxJob,
+  SandboxPerson,
+  SandboxWorld,
+  WorldOptions,
+} from "./sandbox-world.js";

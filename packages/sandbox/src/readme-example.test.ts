@@ -39,5 +39,9 @@ it("runs the README example", async () => {
   expect(accepted).toBeGreaterThan(0);
   expect(types.filter((t) => t === "invitation_accepted").length).toBeLessThanOrEqual(accepted);
   expect(types).toContain("invitation_accepted");
-  expect(JSON.parse(sandbox.journalJsonl().split("\n")[0] as string)).toMatchObject({ seq: 1, at: "2026-03-02T08:00:00.000Z", provider: "exa" });
+  expect(JSON.parse(sandbox.journalJsonl().split("\n")[0] as string)).toMatchObject({
+    seq: 1,
+    at: "2026-03-02T08:00:00.000Z",
+    provider: "exa",
+  });
 });

@@ -19,7 +19,13 @@ describe("sandbox.adapter(descriptor)", () => {
     const sandbox = createSandbox({ seed: "adapter-test", env: {} });
     for (const name of SANDBOX_PROVIDERS) expect(isSandboxProvider(name)).toBe(true);
     expect(isSandboxProvider("acme")).toBe(false);
-    const acme = defineVendor({ ...leadmagicVendor, name: "acme", simulated: "acme", create: createLeadMagic, capabilities: ["emailVerifier"] });
+    const acme = defineVendor({
+      ...leadmagicVendor,
+      name: "acme",
+      simulated: "acme",
+      create: createLeadMagic,
+      capabilities: ["emailVerifier"],
+    });
     expect(() => sandbox.adapter(acme)).toThrow(/vendor "acme" has no simulated counterpart "acme"/);
   });
 });

@@ -18,7 +18,11 @@ describe("the simulated clock", () => {
     const sandbox = createSandbox({ seed: "clock", world: { companies: 3 } });
     expect(sandbox.clock.now().toISOString()).toBe("2026-03-02T08:00:00.000Z");
     expect(sandbox.clock.now().getUTCDay()).toBe(1);
-    expect(createSandbox({ seed: "clock", startAt: "2027-01-04T09:30:00Z", world: { companies: 3 } }).clock.now().toISOString()).toBe("2027-01-04T09:30:00.000Z");
+    expect(
+      createSandbox({ seed: "clock", startAt: "2027-01-04T09:30:00Z", world: { companies: 3 } })
+        .clock.now()
+        .toISOString(),
+    ).toBe("2027-01-04T09:30:00.000Z");
     expect(sandbox.clock.advance(90_000).toISOString()).toBe("2026-03-02T08:01:30.000Z");
     expect(() => sandbox.clock.advance(-1)).toThrow(RangeError);
     expect(sandbox.clock.set("2026-01-01T00:00:00Z").toISOString()).toBe("2026-03-02T08:01:30.000Z");
@@ -67,7 +71,11 @@ describe("the simulated clock", () => {
 
     const later = await invitedWorld("clock-order");
     // Two overlapping advances run one after the other; the world ends where the later one says.
-    await Promise.all([later.sandbox.advanceTo("2026-03-20T00:00:00Z"), later.sandbox.advanceTo("2026-03-10T00:00:00Z"), later.sandbox.tick(3 * DAY)]);
+    await Promise.all([
+      later.sandbox.advanceTo("2026-03-20T00:00:00Z"),
+      later.sandbox.advanceTo("2026-03-10T00:00:00Z"),
+      later.sandbox.tick(3 * DAY),
+    ]);
     expect(later.sandbox.clock.now().toISOString()).toBe("2026-03-23T00:00:00.000Z");
     const laterTimes = later.sandbox.outcomes.map((o) => Date.parse(o.at));
     expect(laterTimes).toEqual([...laterTimes].sort((a, b) => a - b));

@@ -41,7 +41,9 @@ describe("sandbox.fetch", () => {
       "https://unipile.sandbox.offerlab.invalid/not-the-api/accounts",
       "http://127.0.0.1:5432/",
     ]) {
-      await expect(sandbox.fetch(url, { method: "POST", headers: { "X-API-KEY": "real-key" }, body: "{}" }), url).rejects.toThrow(/refused a request outside the sandbox/);
+      await expect(sandbox.fetch(url, { method: "POST", headers: { "X-API-KEY": "real-key" }, body: "{}" }), url).rejects.toThrow(
+        /refused a request outside the sandbox/,
+      );
     }
     expect(network).not.toHaveBeenCalled();
   });
@@ -56,12 +58,23 @@ describe("sandbox.fetch", () => {
     expect((await sandbox.fetch(`${SANDBOX_BASE_URLS.unipile}/accounts`, { headers: { "X-API-KEY": "real-key" } })).status).toBe(401);
     const controller = new AbortController();
     controller.abort(new Error("cancelled by caller"));
-    await expect(sandbox.fetch(`${SANDBOX_BASE_URLS.exa}/search`, { method: "POST", signal: controller.signal })).rejects.toThrow("cancelled by caller");
+    await expect(sandbox.fetch(`${SANDBOX_BASE_URLS.exa}/search`, { method: "POST", signal: controller.signal })).rejects.toThrow(
+      "cancelled by caller",
+    );
     expect(network).not.toHaveBeenCalled();
   });
 
   it("the adapters from providers() ignore real keys in the environment and never touch the network", async () => {
-    for (const name of ["UNIPILE_API_KEY", "LEADMAGIC_API_KEY", "THEIRSTACK_API_KEY", "EXA_API_KEY", "FIRECRAWL_API_KEY", "PARALLEL_API_KEY", "SUMBLE_API_KEY"]) vi.stubEnv(name, `real-${name}`);
+    for (const name of [
+      "UNIPILE_API_KEY",
+      "LEADMAGIC_API_KEY",
+      "THEIRSTACK_API_KEY",
+      "EXA_API_KEY",
+      "FIRECRAWL_API_KEY",
+      "PARALLEL_API_KEY",
+      "SUMBLE_API_KEY",
+    ])
+      vi.stubEnv(name, `real-${name}`);
     vi.stubEnv("UNIPILE_BASE_URL", "https://api8.unipile.com:13851/api/v1");
     vi.stubEnv("THEIRSTACK_BASE_URL", "https://api.theirstack.com");
     const network = vi.spyOn(globalThis, "fetch");
@@ -77,7 +90,9 @@ describe("sandbox.fetch", () => {
     await p.sumble.enrichCompany({ domain: company.domain });
     await p.firecrawl.scrapePage(`https://www.${company.domain}/`);
     await p.leadmagic.verifyEmail(`someone@${company.domain}`);
-    expect(new Set(sandbox.journal.map((e) => e.provider))).toEqual(new Set(["unipile", "theirstack", "exa", "parallel", "sumble", "firecrawl", "leadmagic"]));
+    expect(new Set(sandbox.journal.map((e) => e.provider))).toEqual(
+      new Set(["unipile", "theirstack", "exa", "parallel", "sumble", "firecrawl", "leadmagic"]),
+    );
     expect(sandbox.journalJsonl()).not.toMatch(/real-/);
     // Usage is reported as in a real run, one event per operation, every one a success.
     expect(usage).toHaveLength(7);

@@ -1,7 +1,8 @@
 /** How a run opts into the sandbox, and the banner every sandbox output shows. */
 
 /** The line every output of a sandbox run must show, so nobody mistakes simulated results for real ones. */
-export const SANDBOX_BANNER = "[SANDBOX] Simulated run: every provider (LinkedIn, email, data vendors, LLM) is simulated in-process; nothing was sent to anyone and no real API key was used.";
+export const SANDBOX_BANNER =
+  "[SANDBOX] Simulated run: every provider (LinkedIn, email, data vendors, LLM) is simulated in-process; nothing was sent to anyone and no real API key was used.";
 
 /** The env var that turns the sandbox on (`1` or `true`). */
 export const SANDBOX_ENV = "OFFERLAB_SANDBOX";

@@ -25,12 +25,53 @@ export interface JournalEntry {
 
 /** Body fields worth keeping as they are (identifiers, search parameters). */
 const KEPT = new Set([
-  "account_id", "provider_id", "attendees_ids", "chat_id", "subject", "reply_to", "inmail",
-  "query", "objective", "entity_type", "match_limit", "numResults", "category", "type", "includeDomains", "excludeDomains", "url",
-  "first_name", "last_name", "full_name", "domain", "company_name", "email", "linkedin_url",
-  "limit", "page", "offset", "cursor", "job_title_or", "company_technology_slug_or", "company_country_code_or", "company_domain_or",
-  "company_name_or", "company_linkedin_url_or", "min_employee_count", "max_employee_count", "funding_stage_or", "posted_at_max_age_days",
-  "request_id", "filter", "formats", "search", "request_url", "source", "events", "name", "generator",
+  "account_id",
+  "provider_id",
+  "attendees_ids",
+  "chat_id",
+  "subject",
+  "reply_to",
+  "inmail",
+  "query",
+  "objective",
+  "entity_type",
+  "match_limit",
+  "numResults",
+  "category",
+  "type",
+  "includeDomains",
+  "excludeDomains",
+  "url",
+  "first_name",
+  "last_name",
+  "full_name",
+  "domain",
+  "company_name",
+  "email",
+  "linkedin_url",
+  "limit",
+  "page",
+  "offset",
+  "cursor",
+  "job_title_or",
+  "company_technology_slug_or",
+  "company_country_code_or",
+  "company_domain_or",
+  "company_name_or",
+  "company_linkedin_url_or",
+  "min_employee_count",
+  "max_employee_count",
+  "funding_stage_or",
+  "posted_at_max_age_days",
+  "request_id",
+  "filter",
+  "formats",
+  "search",
+  "request_url",
+  "source",
+  "events",
+  "name",
+  "generator",
 ]);
 /** Free texts: only their length is journaled (the copy is in the caller's own records). */
 const LENGTH_ONLY = new Set(["message", "text", "body", "html"]);
@@ -47,7 +88,8 @@ function keyFieldsOf(entries: Iterable<[string, unknown]>): Record<string, unkno
       // Our send id travels in a custom header: the key that ties a provider action to a queue row.
       const sendId = parseJson(value);
       if (Array.isArray(sendId)) {
-        const found = sendId.find((h: { name?: string }) => /^x-offerlab-send-id$/i.test(String(h?.name ?? ""))) as { value?: unknown } | undefined;
+        const found = sendId.find((h: { name?: string }) => /^x-offerlab-send-id$/i.test(String(h?.name ?? ""))) as
+          { value?: unknown } | undefined;
         if (found) fields.send_id = found.value;
       }
     } else if (key === "organizations" && Array.isArray(value)) {
@@ -123,7 +165,8 @@ export function createJournal(path?: string): Journal {
     async record(provider, request, pathname, at) {
       const entry: JournalEntry = { seq: ++seq, at: at.toISOString(), provider, method: request.method, path: pathname, fields: {} };
       const params = new URL(request.url).searchParams;
-      if ([...params.keys()].length) entry.query = Object.fromEntries([...params.entries()].map(([k, v]) => [k, SECRET_PARAM.test(k) ? "[redacted]" : v]));
+      if ([...params.keys()].length)
+        entry.query = Object.fromEntries([...params.entries()].map(([k, v]) => [k, SECRET_PARAM.test(k) ? "[redacted]" : v]));
       entries.push(entry);
       try {
         entry.fields = await requestFields(request);
@@ -133,7 +176,11 @@ export function createJournal(path?: string): Journal {
       }
       return entry;
     },
-    toJsonl: () => [...entries].sort((a, b) => a.seq - b.seq).map((e) => JSON.stringify(e) + "\n").join(""),
+    toJsonl: () =>
+      [...entries]
+        .sort((a, b) => a.seq - b.seq)
+        .map((e) => JSON.stringify(e) + "\n")
+        .join(""),
   };
 }
 

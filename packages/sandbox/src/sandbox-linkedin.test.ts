@@ -15,7 +15,10 @@ async function linkedInWorld(seed: string, rates: Partial<SandboxRates> = {}) {
   const self = new Map(accounts.map((a) => [a.id, a]));
   const events: { at: number; event: ProviderEvent }[] = [];
   sandbox.setWebhookHandler((_provider, payload) => {
-    events.push({ at: sandbox.clock.now().getTime(), event: toProviderEvent(parseUnipileWebhook(payload), { selfProviderId: (id) => self.get(id)?.linkedinProviderId }) });
+    events.push({
+      at: sandbox.clock.now().getTime(),
+      event: toProviderEvent(parseUnipileWebhook(payload), { selfProviderId: (id) => self.get(id)?.linkedinProviderId }),
+    });
   });
   const linkedin = accounts.filter((a): a is SendingAccount => a.type === "linkedin");
   return { sandbox, p, linkedin, events };
@@ -30,7 +33,8 @@ async function invite(world: Awaited<ReturnType<typeof linkedInWorld>>, people: 
   }
 }
 
-const secondDegree = (sandbox: ReturnType<typeof createSandbox>, n: number) => sandbox.world.people.filter((p) => p.degree === 2).slice(0, n);
+const secondDegree = (sandbox: ReturnType<typeof createSandbox>, n: number) =>
+  sandbox.world.people.filter((p) => p.degree === 2).slice(0, n);
 
 describe("invitations", () => {
   it("with rate 0 nobody accepts; with rate 1 everybody does, within the late-acceptance window", async () => {
@@ -85,18 +89,24 @@ describe("invitations", () => {
     // new_relation for each acceptance, at most ~8 h after it (Unipile polls LinkedIn), for the person invited.
     const relations = w.events.filter((e) => e.event.type === "invitation_accepted");
     const byPerson = new Map(people.map((p) => [p.provider_id, p]));
-    expect(new Set(relations.map((e) => (e.event.type === "invitation_accepted" ? e.event.providerId : "")))).toEqual(new Set(byPerson.keys()));
+    expect(new Set(relations.map((e) => (e.event.type === "invitation_accepted" ? e.event.providerId : "")))).toEqual(
+      new Set(byPerson.keys()),
+    );
     for (const r of relations) {
       const e = r.event;
       if (e.type !== "invitation_accepted") continue;
-      const acceptedAt = Date.parse(w.sandbox.outcomes.find((o) => o.kind === "accepted" && o.personId === byPerson.get(e.providerId)?.id)?.at ?? "");
+      const acceptedAt = Date.parse(
+        w.sandbox.outcomes.find((o) => o.kind === "accepted" && o.personId === byPerson.get(e.providerId)?.id)?.at ?? "",
+      );
       expect(r.at - acceptedAt).toBeGreaterThanOrEqual(0);
       expect(r.at - acceptedAt).toBeLessThanOrEqual(8 * HOUR);
     }
     // The note comes back as our own message in the new chat: never a reply.
     const echoes = w.events.filter((e) => e.event.type === "message_received");
     expect(echoes.length).toBeGreaterThanOrEqual(150);
-    expect(echoes.every((e) => e.event.type === "message_received" && e.event.message.direction === "outbound" && !isReply(e.event))).toBe(true);
+    expect(echoes.every((e) => e.event.type === "message_received" && e.event.message.direction === "outbound" && !isReply(e.event))).toBe(
+      true,
+    );
   });
 
   it("an invitation withdrawn before the person acts is never accepted", async () => {
@@ -120,7 +130,11 @@ describe("LinkedIn messages", () => {
     await w.sandbox.tick(30 * DAY);
     for (const person of people) {
       const accepted = w.sandbox.outcomes.find((o) => o.kind === "accepted" && o.personId === person.id);
-      await w.p.unipile.startChat({ accountId: accepted?.accountId as string, recipientProviderIds: [person.provider_id], text: "Thanks for connecting. How do you ramp new reps?" });
+      await w.p.unipile.startChat({
+        accountId: accepted?.accountId as string,
+        recipientProviderIds: [person.provider_id],
+        text: "Thanks for connecting. How do you ramp new reps?",
+      });
     }
     await w.sandbox.tick(20 * DAY);
     const replies = w.sandbox.outcomes.filter((o) => o.kind === "replied" && o.channel === "linkedin");

@@ -8,8 +8,14 @@ import { REPLY_TEXTS_FOR_TESTS } from "./__tests__/fixtures.js";
 // The calls below are shaped like @offerlab/copy's (generate.ts, reply.ts): generateText with a
 // system prompt, the task in the first user message ("Offer: …\nDescription: …") and structured
 // output named after the document, validated here with core's schemas.
-const SALES = { name: "Quota Coach", description: "AI call coaching for sales teams at fintech companies. Ramps new sales reps in half the time." };
-const FINANCE = { name: "Ledgerlight", description: "Automated month-end close for finance teams at healthtech startups. Cuts close time from 10 days to 3." };
+const SALES = {
+  name: "Quota Coach",
+  description: "AI call coaching for sales teams at fintech companies. Ramps new sales reps in half the time.",
+};
+const FINANCE = {
+  name: "Ledgerlight",
+  description: "Automated month-end close for finance teams at healthtech startups. Cuts close time from 10 days to 3.",
+};
 const ReplyVerdict = z.object({ sentiment: z.enum(replySentiments), unsubscribe: z.boolean(), ooo_return_date: z.iso.date().nullable() });
 
 async function ask<T>(model: ReturnType<typeof createSandboxLlm>["model"], name: string, prompt: string, schema: z.ZodType<T>): Promise<T> {
@@ -28,8 +34,18 @@ const copyFor = async (model: ReturnType<typeof createSandboxLlm>["model"], offe
   const canvas = await ask(model, "positioning_canvas", `${offerText(offer)}\n\nWrite the positioning canvas.`, PositioningCanvas);
   const icp = await ask(model, "icp", `Positioning canvas:\n${JSON.stringify(canvas, null, 2)}\n\nDerive the ICP.`, Icp);
   const context = `${offerText(offer)}\n\nPositioning canvas:\n${JSON.stringify(canvas, null, 2)}\n\nICP:\n${JSON.stringify(icp, null, 2)}`;
-  const email = await ask(model, "email_templates", `${context}\n\nWrite an email sequence of exactly 4 step(s), numbered 1 to 4.`, EmailTemplates);
-  const linkedin = await ask(model, "linkedin_templates", `${context}\n\nWrite these LinkedIn templates (and only these keys):\n- connection_request: the note\n- inmail: an InMail`, LinkedInTemplates);
+  const email = await ask(
+    model,
+    "email_templates",
+    `${context}\n\nWrite an email sequence of exactly 4 step(s), numbered 1 to 4.`,
+    EmailTemplates,
+  );
+  const linkedin = await ask(
+    model,
+    "linkedin_templates",
+    `${context}\n\nWrite these LinkedIn templates (and only these keys):\n- connection_request: the note\n- inmail: an InMail`,
+    LinkedInTemplates,
+  );
   return { canvas, icp, email, linkedin };
 };
 
@@ -74,14 +90,20 @@ describe("the simulated LLM", () => {
     expect(finance.icp.buyer.departments).toEqual(["Finance"]);
     expect(finance.email.sequence[0]?.body).not.toBe(sales.email.sequence[0]?.body);
     expect(finance.email.sequence.some((s) => s.body.includes("Ledgerlight"))).toBe(true);
-    expect(calls.map((c) => c.task)).toEqual([...["positioning_canvas", "icp", "email_templates", "linkedin_templates"], ...["positioning_canvas", "icp", "email_templates", "linkedin_templates"]]);
+    expect(calls.map((c) => c.task)).toEqual([
+      ...["positioning_canvas", "icp", "email_templates", "linkedin_templates"],
+      ...["positioning_canvas", "icp", "email_templates", "linkedin_templates"],
+    ]);
     const again = await copyFor(createSandboxLlm().model, SALES);
     expect(again).toEqual(sales);
   });
 
   it("keeps spam words, links and stray braces of an offer's description out of the copy", async () => {
     const { model } = createSandboxLlm();
-    const { canvas, email } = await copyFor(model, { name: "Brandwave", description: "Content marketing for B2B martech brands {now}!!! FREE trial, click here https://brandwave.example" });
+    const { canvas, email } = await copyFor(model, {
+      name: "Brandwave",
+      description: "Content marketing for B2B martech brands {now}!!! FREE trial, click here https://brandwave.example",
+    });
     expect(canvas.category.name).toBe("Brandwave");
     const all = JSON.stringify(email);
     expect(all).not.toMatch(/free|click here|https?:|!!/i);
@@ -104,18 +126,34 @@ describe("the simulated LLM", () => {
   it("streams the same answer it generates", async () => {
     const { model } = createSandboxLlm();
     const prompt = `${offerText(SALES)}\n\nWrite the positioning canvas.`;
-    const generated = await generateText({ model, messages: [{ role: "user", content: prompt }], output: Output.object({ schema: PositioningCanvas, name: "positioning_canvas" }) });
-    const streamed = streamText({ model, messages: [{ role: "user", content: prompt }], output: Output.object({ schema: PositioningCanvas, name: "positioning_canvas" }) });
+    const generated = await generateText({
+      model,
+      messages: [{ role: "user", content: prompt }],
+      output: Output.object({ schema: PositioningCanvas, name: "positioning_canvas" }),
+    });
+    const streamed = streamText({
+      model,
+      messages: [{ role: "user", content: prompt }],
+      output: Output.object({ schema: PositioningCanvas, name: "positioning_canvas" }),
+    });
     expect(await streamed.output).toEqual(generated.output);
   });
 
   it("feeds the ICP it derives to the sandbox's fit scoring, unless one was set", async () => {
     const sandbox = createSandbox({ seed: "llm-icp", world: { companies: 5 } });
     expect(sandbox.icp()).toBeUndefined();
-    const canvas = await ask(sandbox.llm.model, "positioning_canvas", `${offerText(FINANCE)}\n\nWrite the positioning canvas.`, PositioningCanvas);
+    const canvas = await ask(
+      sandbox.llm.model,
+      "positioning_canvas",
+      `${offerText(FINANCE)}\n\nWrite the positioning canvas.`,
+      PositioningCanvas,
+    );
     const icp = await ask(sandbox.llm.model, "icp", `Positioning canvas:\n${JSON.stringify(canvas)}\n\nDerive the ICP.`, Icp);
     expect(sandbox.icp()).toEqual(icp);
-    const mine: Icp = { company: { verticals: ["logistics"], size_min: 1, size_max: 50, signals: [], disqualifiers: [] }, buyer: { titles: ["CEO"], departments: [], seniority: ["C-Level"] } };
+    const mine: Icp = {
+      company: { verticals: ["logistics"], size_min: 1, size_max: 50, signals: [], disqualifiers: [] },
+      buyer: { titles: ["CEO"], departments: [], seniority: ["C-Level"] },
+    };
     sandbox.setIcp(mine);
     await ask(sandbox.llm.model, "icp", `Positioning canvas:\n${JSON.stringify(canvas)}\n\nDerive the ICP.`, Icp);
     expect(sandbox.icp()).toEqual(mine);

@@ -31,8 +31,15 @@ export interface SandboxLlmOptions {
   onIcp?: (icp: Icp) => void;
 }
 
-const SPAM = /\b(free|guarantee[d]?|urgent|winner|congratulations|act now|limited time|click here|no obligation|risk[- ]free|increase sales|buy now)\b|\$\$\$|!{2,}/gi;
-const clean = (s: string) => s.replace(SPAM, "").replace(/https?:\/\/\S+|www\.\S+/g, "").replace(/[{}]/g, "").replace(/\s+/g, " ").trim();
+const SPAM =
+  /\b(free|guarantee[d]?|urgent|winner|congratulations|act now|limited time|click here|no obligation|risk[- ]free|increase sales|buy now)\b|\$\$\$|!{2,}/gi;
+const clean = (s: string) =>
+  s
+    .replace(SPAM, "")
+    .replace(/https?:\/\/\S+|www\.\S+/g, "")
+    .replace(/[{}]/g, "")
+    .replace(/\s+/g, " ")
+    .trim();
 
 interface OfferFacts {
   name: string;
@@ -99,7 +106,20 @@ const BUYERS: readonly Buyer[] = [
     hiringRoles: ["Demand Generation Manager", "Content Marketing Manager"],
   },
   {
-    words: ["engineering", "engineers", "developer", "developers", "devops", "deploy", "code", "infrastructure", "data", "security", "cybersecurity", "compliance"],
+    words: [
+      "engineering",
+      "engineers",
+      "developer",
+      "developers",
+      "devops",
+      "deploy",
+      "code",
+      "infrastructure",
+      "data",
+      "security",
+      "cybersecurity",
+      "compliance",
+    ],
     titles: ["Chief Technology Officer", "VP of Engineering"],
     departments: ["Engineering"],
     seniority: ["C-Level", "VP"],
@@ -148,7 +168,10 @@ function offerFacts(text: string): OfferFacts {
   const tokens = lower.split(/[^a-z0-9]+/);
   // Verticals named outright win; otherwise those sharing the most distinctive words with the offer.
   const GENERIC = new Set(["software", "b2b", "platform", "cloud", "api", "online", "services", "saas"]);
-  const scored = VERTICALS.map((v) => ({ slug: v.slug, score: (tokens.includes(v.slug) ? 10 : 0) + v.keywords.filter((k) => !GENERIC.has(k) && tokens.includes(k)).length }));
+  const scored = VERTICALS.map((v) => ({
+    slug: v.slug,
+    score: (tokens.includes(v.slug) ? 10 : 0) + v.keywords.filter((k) => !GENERIC.has(k) && tokens.includes(k)).length,
+  }));
   const top = Math.max(...scored.map((v) => v.score));
   const verticals = top > 0 ? scored.filter((v) => v.score === top).map((v) => v.slug) : [];
   // The buyer family sharing the most words with the offer; founders when none does.
@@ -159,7 +182,9 @@ function offerFacts(text: string): OfferFacts {
     if (hits > best) [buyer, best] = [family, hits];
   }
   const summary = clean(description.split(/(?<=[.!?])\s/)[0] ?? description).replace(/[.!?]+$/, "") || name;
-  const problem = stated ? clean(stated).replace(/[.!?]+$/, "") : `${buyer.area[0]?.toUpperCase() ?? ""}${buyer.area.slice(1)} does not keep up as the company grows`;
+  const problem = stated
+    ? clean(stated).replace(/[.!?]+$/, "")
+    : `${buyer.area[0]?.toUpperCase() ?? ""}${buyer.area.slice(1)} does not keep up as the company grows`;
   return {
     name,
     description,
@@ -173,7 +198,13 @@ function offerFacts(text: string): OfferFacts {
   };
 }
 
-const score = (d: number, r: number, t: number, s: number) => ({ detectable: d, relevant: r, timely: t, specific: s, total: d + r + t + s });
+const score = (d: number, r: number, t: number, s: number) => ({
+  detectable: d,
+  relevant: r,
+  timely: t,
+  specific: s,
+  total: d + r + t + s,
+});
 
 const lowerFirst = (text: string) => (/^[A-Z][a-z]/.test(text) ? `${text[0]?.toLowerCase() ?? ""}${text.slice(1)}` : text);
 
@@ -181,7 +212,11 @@ function positioning(f: OfferFacts): PositioningCanvas {
   const { area, team } = f;
   const verticals = f.verticals.join(", ");
   return {
-    category: { name: f.name, competing_with: `Manual ${area} work, agencies and in-house hires`, differentiator: `${f.name} is built for ${verticals} teams that need results within a quarter` },
+    category: {
+      name: f.name,
+      competing_with: `Manual ${area} work, agencies and in-house hires`,
+      differentiator: `${f.name} is built for ${verticals} teams that need results within a quarter`,
+    },
     problem: {
       core_problem: f.problem,
       who_feels_it: f.buyers.who,
@@ -190,11 +225,37 @@ function positioning(f: OfferFacts): PositioningCanvas {
       awareness_level: "pain_point",
     },
     symptoms: [
-      { type: "hiring", signal: `Hiring ${f.hiringRoles[0] ?? "new staff"} roles`, detection: "TheirStack", filter: "last_30_days", reasoning: `A growing ${team} team feels the problem ${f.name} solves`, score: score(5, 4, 5, 4) },
-      { type: "funding", signal: "Raised a round in the last 12 months", detection: "Exa", filter: "last_12_months", reasoning: "Fresh funding comes with growth targets and budget", score: score(4, 3, 4, 3) },
-      { type: "tech_stack", signal: "Uses a modern CRM such as HubSpot or Salesforce", detection: "Sumble", filter: "technology_in_use", reasoning: "A team with a CRM already measures the work and can adopt quickly", score: score(4, 3, 2, 3) },
+      {
+        type: "hiring",
+        signal: `Hiring ${f.hiringRoles[0] ?? "new staff"} roles`,
+        detection: "TheirStack",
+        filter: "last_30_days",
+        reasoning: `A growing ${team} team feels the problem ${f.name} solves`,
+        score: score(5, 4, 5, 4),
+      },
+      {
+        type: "funding",
+        signal: "Raised a round in the last 12 months",
+        detection: "Exa",
+        filter: "last_12_months",
+        reasoning: "Fresh funding comes with growth targets and budget",
+        score: score(4, 3, 4, 3),
+      },
+      {
+        type: "tech_stack",
+        signal: "Uses a modern CRM such as HubSpot or Salesforce",
+        detection: "Sumble",
+        filter: "technology_in_use",
+        reasoning: "A team with a CRM already measures the work and can adopt quickly",
+        score: score(4, 3, 2, 3),
+      },
     ],
-    outcomes: { immediate: `A clear view of where ${area} time goes`, short_term: "More done within 60 days without new hires", long_term: `A repeatable ${area} engine`, emotional: "Confidence in the quarter's number" },
+    outcomes: {
+      immediate: `A clear view of where ${area} time goes`,
+      short_term: "More done within 60 days without new hires",
+      long_term: `A repeatable ${area} engine`,
+      emotional: "Confidence in the quarter's number",
+    },
     alternatives: [
       { name: "Status quo", cons: "The problem grows with the team" },
       { name: "Hiring more people", cons: "Slow to ramp and expensive" },
@@ -202,8 +263,20 @@ function positioning(f: OfferFacts): PositioningCanvas {
     ],
     positioning_statement: `For ${verticals} companies whose ${f.buyers.who[0] ?? "leaders"} struggle because ${lowerFirst(f.problem)}, ${f.name} delivers ${lowerFirst(f.summary)} without adding headcount.`,
     signal_stacks: [
-      { name: "Scaling after funding", signals: ["funding", "hiring"], story: `Funded and growing the ${team} team: the pressure to deliver is on now`, priority: "high", expected_reply_rate: "8-15%" },
-      { name: "Stretched team", signals: ["hiring", "tech_stack"], story: `Hiring into a team that already runs a CRM: a fit for ${f.name}`, priority: "medium", expected_reply_rate: "4-8%" },
+      {
+        name: "Scaling after funding",
+        signals: ["funding", "hiring"],
+        story: `Funded and growing the ${team} team: the pressure to deliver is on now`,
+        priority: "high",
+        expected_reply_rate: "8-15%",
+      },
+      {
+        name: "Stretched team",
+        signals: ["hiring", "tech_stack"],
+        story: `Hiring into a team that already runs a CRM: a fit for ${f.name}`,
+        priority: "medium",
+        expected_reply_rate: "4-8%",
+      },
     ],
     disqualifying_signals: ["Fewer than 10 employees", `Already pays an agency for ${area}`],
   };
@@ -222,8 +295,12 @@ function icp(canvasText: string): Icp {
   // The canvas names its buyers: keep that family rather than guessing again from prose.
   const who = canvas?.problem.who_feels_it.join("|");
   const family = [...BUYERS, FOUNDERS].find((b) => b.who.join("|") === who);
-  const buyer = family ? { titles: [...family.titles], departments: [...family.departments], seniority: [...family.seniority] } : { titles: f.buyers.titles, departments: f.buyers.departments, seniority: f.buyers.seniority };
-  const verticals = canvas ? VERTICALS.filter((v) => new RegExp(`\\b${v.slug}\\b`).test(canvas.positioning_statement.toLowerCase())).map((v) => v.slug) : [];
+  const buyer = family
+    ? { titles: [...family.titles], departments: [...family.departments], seniority: [...family.seniority] }
+    : { titles: f.buyers.titles, departments: f.buyers.departments, seniority: f.buyers.seniority };
+  const verticals = canvas
+    ? VERTICALS.filter((v) => new RegExp(`\\b${v.slug}\\b`).test(canvas.positioning_statement.toLowerCase())).map((v) => v.slug)
+    : [];
   return {
     company: {
       verticals: verticals.length ? verticals : f.verticals,
@@ -269,8 +346,20 @@ function classify(text: string) {
   const unsubscribe = /\b(unsubscribe|remove me|take me off|stop emailing|do not contact|don't contact)\b/.test(reply);
   const ooo = /\b(out of (the )?office|vacation|on leave|parental leave|automatic reply|will be back)\b/.test(reply);
   // Asking for a call is interest even when phrased as a question ("could you send some times?").
-  const interest = /\b(interested|interesting|let's|happy to|glad to|sounds|tell me more|sure|call|what times|how about)\b/.test(reply) && !/\bnot interested\b/.test(reply);
-  const sentiment = unsubscribe ? "negative" : ooo ? "ooo" : interest ? "positive" : /\?/.test(reply) ? "question" : /\b(no|not|pass|already)\b/.test(reply) ? "negative" : "neutral";
+  const interest =
+    /\b(interested|interesting|let's|happy to|glad to|sounds|tell me more|sure|call|what times|how about)\b/.test(reply) &&
+    !/\bnot interested\b/.test(reply);
+  const sentiment = unsubscribe
+    ? "negative"
+    : ooo
+      ? "ooo"
+      : interest
+        ? "positive"
+        : /\?/.test(reply)
+          ? "question"
+          : /\b(no|not|pass|already)\b/.test(reply)
+            ? "negative"
+            : "neutral";
   return { sentiment, unsubscribe, ooo_return_date: ooo && received ? returnDateOf(reply, received) : null };
 }
 
@@ -338,7 +427,10 @@ export function createSandboxLlm(options: SandboxLlmOptions = {}): SandboxLlm {
       return {
         content: [{ type: "text", text }],
         finishReason: { unified: "stop", raw: "stop" },
-        usage: { inputTokens: { total: 500, noCache: 500, cacheRead: 0, cacheWrite: 0 }, outputTokens: { total: tokens, text: tokens, reasoning: 0 } },
+        usage: {
+          inputTokens: { total: 500, noCache: 500, cacheRead: 0, cacheWrite: 0 },
+          outputTokens: { total: tokens, text: tokens, reasoning: 0 },
+        },
         warnings: [],
         response: { id: `sandbox-${calls.length}`, modelId: "sandbox-llm", timestamp: new Date(0) },
       };

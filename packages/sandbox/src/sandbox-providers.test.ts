@@ -56,7 +56,8 @@ describe("company search answers depend on the query", () => {
 
   it("TheirStack finds companies by what they hire for, the stack they use and their funding stage", async () => {
     const titles = ["Sales Development Representative", "Business Development Representative", "Account Executive"];
-    const plaid = (await p.theirstack.searchCompanies({ query: FINTECH_SALES, filters: { hiringFor: titles, technologies: ["plaid"] } })).companies;
+    const plaid = (await p.theirstack.searchCompanies({ query: FINTECH_SALES, filters: { hiringFor: titles, technologies: ["plaid"] } }))
+      .companies;
     expect(plaid.length).toBeGreaterThan(0);
     const cutoff = "2026-01-31"; // 30 days before the sandbox's start: TheirStack's default window
     for (const record of plaid) {
@@ -67,12 +68,19 @@ describe("company search answers depend on the query", () => {
       expect(c.jobs.some((j) => titles.some((t) => j.title.includes(t)) && j.date_posted >= cutoff)).toBe(true);
       expect(record.signals?.hiring).toBeDefined();
     }
-    const shopify = (await p.theirstack.searchCompanies({ query: "stores hiring engineers", filters: { hiringFor: ["Engineer"], technologies: ["shopify"] } })).companies.map(companyOf);
+    const shopify = (
+      await p.theirstack.searchCompanies({
+        query: "stores hiring engineers",
+        filters: { hiringFor: ["Engineer"], technologies: ["shopify"] },
+      })
+    ).companies.map(companyOf);
     expect(shopify.length).toBeGreaterThan(0);
     expect(shopify.every((c) => c.technologies.includes("shopify") && c.jobs.some((j) => j.family === "engineering"))).toBe(true);
     expect(shopify.some((c) => plaid.some((r) => companyOf(r).domain === c.domain))).toBe(false);
 
-    const seriesA = (await p.theirstack.searchCompanies({ query: "series A", filters: { fundingStages: ["series_a"] }, limit: 50 })).companies.map(companyOf);
+    const seriesA = (
+      await p.theirstack.searchCompanies({ query: "series A", filters: { fundingStages: ["series_a"] }, limit: 50 })
+    ).companies.map(companyOf);
     expect(seriesA.length).toBe(world.companies.filter((c) => c.funding?.stage === "series_a").length);
     expect(seriesA.every((c) => c.funding?.stage === "series_a")).toBe(true);
   });
@@ -91,7 +99,12 @@ describe("enrichment, people and emails come from the world", () => {
     expect(sumble.signals.hiring?.total_jobs).toBe(company.jobs.length);
     expect(sumble.signals.funding?.stage).toBe(company.funding?.stage);
     const staff = (await p.sumble.searchPeople({ company: { domain: company.domain } })).people;
-    expect(staff.map((x) => x.full_name).sort()).toEqual(world.people.filter((x) => x.companyDomain === company.domain).map((x) => x.full_name).sort());
+    expect(staff.map((x) => x.full_name).sort()).toEqual(
+      world.people
+        .filter((x) => x.companyDomain === company.domain)
+        .map((x) => x.full_name)
+        .sort(),
+    );
   });
 
   it("Firecrawl scrapes the company's site: what it does, its leaders and its open roles", async () => {
@@ -112,7 +125,9 @@ describe("enrichment, people and emails come from the world", () => {
       expect(found.email).toBe(person.email.toLowerCase());
     }
     const hidden = world.people.find((x) => !x.findable) as (typeof world.people)[number];
-    expect((await p.leadmagic.findEmail({ firstName: hidden.first_name, lastName: hidden.last_name, domain: hidden.companyDomain })).email).toBeNull();
+    expect(
+      (await p.leadmagic.findEmail({ firstName: hidden.first_name, lastName: hidden.last_name, domain: hidden.companyDomain })).email,
+    ).toBeNull();
   });
 
   it("Unipile lists the sender's accounts and resolves profiles at their degree", async () => {

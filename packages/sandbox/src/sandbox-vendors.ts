@@ -66,24 +66,52 @@ export interface SandboxVendors {
   sumble: SumbleMock;
 }
 
-const LEADMAGIC_VALIDATION: Record<SandboxEmailStatus, string> = { valid: "valid", invalid: "invalid", catch_all: "catch_all", unknown: "unknown" };
-const LEADMAGIC_FINDER: Record<SandboxEmailStatus, string> = { valid: "valid", invalid: "valid", catch_all: "valid_catch_all", unknown: "unknown" };
+const LEADMAGIC_VALIDATION: Record<SandboxEmailStatus, string> = {
+  valid: "valid",
+  invalid: "invalid",
+  catch_all: "catch_all",
+  unknown: "unknown",
+};
+const LEADMAGIC_FINDER: Record<SandboxEmailStatus, string> = {
+  valid: "valid",
+  invalid: "valid",
+  catch_all: "valid_catch_all",
+  unknown: "unknown",
+};
 const DISTANCE = { 1: "FIRST_DEGREE", 2: "SECOND_DEGREE", 3: "THIRD_DEGREE" } as const;
 
 function pagesOf(world: SandboxWorld): FirecrawlMockPage[] {
   return world.companies.flatMap((c) => {
-    const people = world.people.filter((p) => p.companyDomain === c.domain && p.seniority === "c_level").map((p) => `${p.full_name}, ${p.title}`);
+    const people = world.people
+      .filter((p) => p.companyDomain === c.domain && p.seniority === "c_level")
+      .map((p) => `${p.full_name}, ${p.title}`);
     const home = `https://www.${c.domain}/`;
     return [
-      { url: home, title: c.name, markdown: `# ${c.name}\n\n${c.description}\n\nTrusted by teams across ${c.country}. Built on ${c.technologies.join(", ")}.` },
-      { url: `${home}about`, title: `About ${c.name}`, markdown: `# About ${c.name}\n\nWe are ${c.employees} people in ${c.city}, ${c.country}.\n\n## Leadership\n\n${people.map((p) => `- ${p}`).join("\n")}` },
+      {
+        url: home,
+        title: c.name,
+        markdown: `# ${c.name}\n\n${c.description}\n\nTrusted by teams across ${c.country}. Built on ${c.technologies.join(", ")}.`,
+      },
+      {
+        url: `${home}about`,
+        title: `About ${c.name}`,
+        markdown: `# About ${c.name}\n\nWe are ${c.employees} people in ${c.city}, ${c.country}.\n\n## Leadership\n\n${people.map((p) => `- ${p}`).join("\n")}`,
+      },
       {
         url: `${home}careers`,
         title: `Careers at ${c.name}`,
-        markdown: c.jobs.length ? `# Careers\n\nWe're hiring:\n\n${c.jobs.map((j) => `- ${j.title} (${c.city})`).join("\n")}` : "# Careers\n\nNo open positions right now.",
+        markdown: c.jobs.length
+          ? `# Careers\n\nWe're hiring:\n\n${c.jobs.map((j) => `- ${j.title} (${c.city})`).join("\n")}`
+          : "# Careers\n\nNo open positions right now.",
       },
       ...(c.funding
-        ? [{ url: `${home}blog/funding`, title: `${c.name} raises ${c.funding.round}`, markdown: `# ${c.name} raises a $${(c.funding.amount / 1e6).toFixed(1)}M ${c.funding.round}\n\nPublished ${c.funding.date}.` }]
+        ? [
+            {
+              url: `${home}blog/funding`,
+              title: `${c.name} raises ${c.funding.round}`,
+              markdown: `# ${c.name} raises a $${(c.funding.amount / 1e6).toFixed(1)}M ${c.funding.round}\n\nPublished ${c.funding.date}.`,
+            },
+          ]
         : []),
     ];
   });
@@ -117,7 +145,15 @@ export function createVendors(world: SandboxWorld, random: Random, now: () => Da
       baseUrl: SANDBOX_BASE_URLS.leadmagic,
       apiKey: SANDBOX_API_KEYS.leadmagic,
       credits: 100_000,
-      people: world.people.filter((p) => p.findable).map((p) => ({ first_name: p.first_name, last_name: p.last_name, domain: p.companyDomain, email: p.email, status: LEADMAGIC_FINDER[p.emailStatus] })),
+      people: world.people
+        .filter((p) => p.findable)
+        .map((p) => ({
+          first_name: p.first_name,
+          last_name: p.last_name,
+          domain: p.companyDomain,
+          email: p.email,
+          status: LEADMAGIC_FINDER[p.emailStatus],
+        })),
       validations: Object.fromEntries(world.people.map((p) => [p.email, LEADMAGIC_VALIDATION[p.emailStatus]])),
       randomUUID: uuid,
       now,
@@ -155,10 +191,19 @@ export function createVendors(world: SandboxWorld, random: Random, now: () => Da
         city: c.city,
         country: c.country,
         keywords: c.keywords,
-        ...(c.funding ? { funding: { total: c.funding.amount, round: c.funding.round, date: c.funding.date, amount: c.funding.amount } } : {}),
+        ...(c.funding
+          ? { funding: { total: c.funding.amount, round: c.funding.round, date: c.funding.date, amount: c.funding.amount } }
+          : {}),
       })),
     }),
-    firecrawl: createFirecrawlMock({ baseUrl: SANDBOX_BASE_URLS.firecrawl, apiKey: SANDBOX_API_KEYS.firecrawl, credits: 100_000, pages: pagesOf(world), randomUUID: uuid, now }),
+    firecrawl: createFirecrawlMock({
+      baseUrl: SANDBOX_BASE_URLS.firecrawl,
+      apiKey: SANDBOX_API_KEYS.firecrawl,
+      credits: 100_000,
+      pages: pagesOf(world),
+      randomUUID: uuid,
+      now,
+    }),
     parallel: createParallelMock({
       baseUrl: SANDBOX_BASE_URLS.parallel,
       apiKey: SANDBOX_API_KEYS.parallel,
@@ -169,7 +214,11 @@ export function createVendors(world: SandboxWorld, random: Random, now: () => Da
         url: `https://${c.domain}`,
         description: c.description,
         keywords: c.keywords,
-        people: (byDomain.get(c.domain) ?? []).map((p) => ({ name: p.full_name, url: p.linkedin_url, headline: `${p.title} at ${c.name}` })),
+        people: (byDomain.get(c.domain) ?? []).map((p) => ({
+          name: p.full_name,
+          url: p.linkedin_url,
+          headline: `${p.title} at ${c.name}`,
+        })),
       })),
     }),
     sumble: createSumbleMock({
@@ -187,7 +236,13 @@ export function createVendors(world: SandboxWorld, random: Random, now: () => Da
         headquarters_country: c.country_code,
         funding_last_round_type: c.funding?.round ?? null,
         technologies: Object.fromEntries(c.technologies.map((t, i) => [t, 1 + ((c.id + i) % 7)])),
-        people: (byDomain.get(c.domain) ?? []).map((p) => ({ name: p.full_name, linkedin_url: p.linkedin_url, job_title: p.title, job_function: p.fn, job_level: p.level })),
+        people: (byDomain.get(c.domain) ?? []).map((p) => ({
+          name: p.full_name,
+          linkedin_url: p.linkedin_url,
+          job_title: p.title,
+          job_function: p.fn,
+          job_level: p.level,
+        })),
       })),
     }),
   };

@@ -9,7 +9,11 @@ const SECRET = "a-webhook-secret-of-at-least-32-characters";
 
 /** A sandbox where `n` people get an invitation and an email, so webhooks of several sources follow. */
 async function busyWorld(seed: string, rates: Partial<SandboxRates>, n = 40) {
-  const sandbox = createSandbox({ seed, rates: { acceptRate: 1, lateAcceptanceShare: 0, emailReplyRate: 0.3, ...rates }, world: { companies: 60 } });
+  const sandbox = createSandbox({
+    seed,
+    rates: { acceptRate: 1, lateAcceptanceShare: 0, emailReplyRate: 0.3, ...rates },
+    world: { companies: 60 },
+  });
   const p = sandbox.providers();
   const accounts = (await p.unipile.listAccounts()).items;
   const li = accounts.filter((a): a is SendingAccount => a.type === "linkedin");
@@ -18,8 +22,18 @@ async function busyWorld(seed: string, rates: Partial<SandboxRates>, n = 40) {
   const send = async () => {
     let i = 0;
     for (const person of people) {
-      await p.unipile.sendInvitation({ accountId: (li[i % li.length] as SendingAccount).id, providerId: person.provider_id, note: "Glad to connect." });
-      await p.unipile.sendEmail({ accountId: (mail[i++ % mail.length] as SendingAccount).id, to: [{ email: person.email }], subject: "Hello", html: "<p>Hello</p>", tracking: { opens: true } });
+      await p.unipile.sendInvitation({
+        accountId: (li[i % li.length] as SendingAccount).id,
+        providerId: person.provider_id,
+        note: "Glad to connect.",
+      });
+      await p.unipile.sendEmail({
+        accountId: (mail[i++ % mail.length] as SendingAccount).id,
+        to: [{ email: person.email }],
+        subject: "Hello",
+        html: "<p>Hello</p>",
+        tracking: { opens: true },
+      });
     }
   };
   return { sandbox, p, li, mail, people, send };
@@ -68,7 +82,11 @@ describe("webhook delivery", () => {
     await sandbox.setAccountStatus(account?.id as string, "CREDENTIALS");
     expect(sources.has("account_status")).toBe(true);
     const last = sandbox.deliveries.at(-1);
-    expect(toProviderEvent(parseUnipileWebhook(last?.payload))).toMatchObject({ type: "account_status", accountId: account?.id, vendorStatus: "CREDENTIALS" });
+    expect(toProviderEvent(parseUnipileWebhook(last?.payload))).toMatchObject({
+      type: "account_status",
+      accountId: account?.id,
+      vendorStatus: "CREDENTIALS",
+    });
   });
 
   it("delivers duplicates at the configured rate, later and identical", async () => {
@@ -127,7 +145,8 @@ describe("webhook delivery", () => {
     await down.send();
     await down.sandbox.tick(5 * DAY);
     const byPayload = new Map<string, string[]>();
-    for (const d of down.sandbox.deliveries) byPayload.set(JSON.stringify(d.payload), [...(byPayload.get(JSON.stringify(d.payload)) ?? []), d.at]);
+    for (const d of down.sandbox.deliveries)
+      byPayload.set(JSON.stringify(d.payload), [...(byPayload.get(JSON.stringify(d.payload)) ?? []), d.at]);
     expect(byPayload.size).toBeGreaterThan(0);
     for (const times of byPayload.values()) {
       expect(times).toHaveLength(6);

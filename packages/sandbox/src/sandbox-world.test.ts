@@ -25,7 +25,14 @@ describe("the seeded world", () => {
     expect(new Set(world.companies.map((c) => c.domain)).size).toBe(400);
     expect(new Set(world.companies.map((c) => c.name.toLowerCase())).size).toBe(400);
     for (const c of world.companies) {
-      const [lo, hi] = { "1-10": [1, 10], "11-50": [11, 50], "51-200": [51, 200], "201-500": [201, 500], "501-1000": [501, 1000], "1000+": [1001, Infinity] }[c.size];
+      const [lo, hi] = {
+        "1-10": [1, 10],
+        "11-50": [11, 50],
+        "51-200": [51, 200],
+        "201-500": [201, 500],
+        "501-1000": [501, 1000],
+        "1000+": [1001, Infinity],
+      }[c.size];
       expect(c.employees).toBeGreaterThanOrEqual(lo as number);
       expect(c.employees).toBeLessThanOrEqual(hi as number);
     }
@@ -79,7 +86,9 @@ describe("the seeded world", () => {
     expect(status("unknown")).toBeLessThan(0.15);
     // A catch-all server accepts every address, so a company's people are catch-all together.
     for (const c of world.companies.filter((x) => x.catchAll)) {
-      expect(world.people.filter((p) => p.companyDomain === c.domain).every((p) => p.emailStatus === "catch_all" || p.emailStatus === "invalid")).toBe(true);
+      expect(
+        world.people.filter((p) => p.companyDomain === c.domain).every((p) => p.emailStatus === "catch_all" || p.emailStatus === "invalid"),
+      ).toBe(true);
     }
   });
 
@@ -96,7 +105,11 @@ describe("the seeded world", () => {
   });
 
   it("gives the sender LinkedIn and mailbox accounts, as many as asked", () => {
-    const small = generateWorld(createRandom("a").fork("world"), "a", START, { companies: 3, accounts: { linkedin: 3, email: 1 }, senderDomain: "acme-sends.com" });
+    const small = generateWorld(createRandom("a").fork("world"), "a", START, {
+      companies: 3,
+      accounts: { linkedin: 3, email: 1 },
+      senderDomain: "acme-sends.com",
+    });
     expect(small.accounts.filter((a) => a.type === "LINKEDIN")).toHaveLength(3);
     const mail = small.accounts.filter((a) => a.type !== "LINKEDIN");
     expect(mail).toHaveLength(1);

@@ -187,7 +187,9 @@ export function generateWorld(random: Random, seed: string, startAt: Date, optio
   for (let i = 0; i < count; i++) {
     const vertical = VERTICALS[i % VERTICALS.length] as Vertical;
     const { name, domain } = companyName(random, vertical, taken);
-    const size = random.weighted(Object.fromEntries(Object.entries(SIZE_BUCKETS).map(([k, v]) => [k, v.weight])) as Record<SizeBucket, number>);
+    const size = random.weighted(
+      Object.fromEntries(Object.entries(SIZE_BUCKETS).map(([k, v]) => [k, v.weight])) as Record<SizeBucket, number>,
+    );
     const bucket = SIZE_BUCKETS[size];
     const employees = random.int(bucket.min, bucket.max);
     const place = placeOf(random);
@@ -217,16 +219,31 @@ export function generateWorld(random: Random, seed: string, startAt: Date, optio
       for (let j = 0; j < openings; j++) {
         const pool = JOB_TITLES.filter((t) => (random.chance(salesLean) ? t.family === "sales" : t.family !== "sales"));
         const job = random.pick(pool.length ? pool : JOB_TITLES);
-        jobs.push({ title: job.title, seniority: job.seniority, family: job.family, country_code: place.country_code, date_posted: isoDay(start - random.int(1, 45) * DAY_MS) });
+        jobs.push({
+          title: job.title,
+          seniority: job.seniority,
+          family: job.family,
+          country_code: place.country_code,
+          date_posted: isoDay(start - random.int(1, 45) * DAY_MS),
+        });
       }
     }
     const recentFunding = funding !== null && start - Date.parse(funding.date) < 365 * DAY_MS;
     const salesJobs = jobs.filter((j) => j.family === "sales").length;
-    const signalStrength = Math.min(1, (jobs.length > 0 ? 0.15 : 0) + Math.min(0.4, salesJobs * 0.15) + (recentFunding ? 0.3 : funding ? 0.1 : 0) + (technologies.length >= 4 ? 0.1 : 0));
+    const signalStrength = Math.min(
+      1,
+      (jobs.length > 0 ? 0.15 : 0) +
+        Math.min(0.4, salesJobs * 0.15) +
+        (recentFunding ? 0.3 : funding ? 0.1 : 0) +
+        (technologies.length >= 4 ? 0.1 : 0),
+    );
 
     const keywords = new Set<string>([
       ...vertical.keywords,
-      ...`${object} ${vertical.industry} ${city} ${place.country}`.toLowerCase().split(/[^a-z0-9]+/).filter((w) => w.length > 1 && !["and", "for", "of", "the"].includes(w)),
+      ...`${object} ${vertical.industry} ${city} ${place.country}`
+        .toLowerCase()
+        .split(/[^a-z0-9]+/)
+        .filter((w) => w.length > 1 && !["and", "for", "of", "the"].includes(w)),
       ...technologies,
       ...(jobs.length ? ["hiring"] : []),
       ...(salesJobs ? ["sales", "hiring-sales"] : []),
@@ -272,7 +289,11 @@ export function generateWorld(random: Random, seed: string, startAt: Date, optio
       // Vanity ids carry a suffix drawn from the seed (as many real ones carry digits), so two
       // worlds do not share people by URL; derived by hashing, it leaves the world's stream as is.
       const publicId = `${base}-${createHash("sha256").update(`${seed}|${company.domain}|${n}`).digest("hex").slice(0, 6)}`;
-      const status: SandboxEmailStatus = company.catchAll ? (random.chance(0.1) ? "invalid" : "catch_all") : random.weighted({ valid: 77, invalid: 14, unknown: 9 });
+      const status: SandboxEmailStatus = company.catchAll
+        ? random.chance(0.1)
+          ? "invalid"
+          : "catch_all"
+        : random.weighted({ valid: 77, invalid: 14, unknown: 9 });
       const degree = random.weighted({ first: 6, second: 52, third: 34, out: 8 });
       people.push({
         id: `p${company.id}-${n}`,
@@ -304,12 +325,23 @@ export function generateWorld(random: Random, seed: string, startAt: Date, optio
   const accounts: SandboxAccount[] = [];
   const senders = ["Alex Morgan", "Sam Rivera", "Jordan Lee", "Casey Kim", "Taylor Brooks", "Robin Diaz"];
   for (let i = 0; i < (options.accounts?.linkedin ?? 2); i++) {
-    accounts.push({ id: `sbxLinkedIn${i + 1}${random.hex(10)}`, name: senders[i % senders.length] as string, type: "LINKEDIN", self: `ACoAASENDER${i + 1}${random.hex(10)}`, premiumFeatures: i === 0 ? ["premium", "sales_navigator"] : [] });
+    accounts.push({
+      id: `sbxLinkedIn${i + 1}${random.hex(10)}`,
+      name: senders[i % senders.length] as string,
+      type: "LINKEDIN",
+      self: `ACoAASENDER${i + 1}${random.hex(10)}`,
+      premiumFeatures: i === 0 ? ["premium", "sales_navigator"] : [],
+    });
   }
   for (let i = 0; i < (options.accounts?.email ?? 2); i++) {
     const owner = senders[i % senders.length] as string;
     const local = slug(owner.split(" ")[0] ?? "sender");
-    accounts.push({ id: `sbxMailbox${i + 1}${random.hex(10)}`, name: `${local}@${senderDomain}`, type: i % 2 === 0 ? "GOOGLE_OAUTH" : "OUTLOOK", self: `${local}@${senderDomain}` });
+    accounts.push({
+      id: `sbxMailbox${i + 1}${random.hex(10)}`,
+      name: `${local}@${senderDomain}`,
+      type: i % 2 === 0 ? "GOOGLE_OAUTH" : "OUTLOOK",
+      self: `${local}@${senderDomain}`,
+    });
   }
   return { seed, startAt: new Date(start), companies, people, accounts };
 }

@@ -33,7 +33,14 @@ import { createSandboxLlm } from "./sandbox-llm.js";
 import type { SandboxLlm } from "./sandbox-llm.js";
 import { createRandom } from "./sandbox-random.js";
 import type { Random } from "./sandbox-random.js";
-import { createVendors, isSandboxProvider, providerOfUrl, SANDBOX_API_KEYS, SANDBOX_BASE_URLS, SANDBOX_PROVIDERS } from "./sandbox-vendors.js";
+import {
+  createVendors,
+  isSandboxProvider,
+  providerOfUrl,
+  SANDBOX_API_KEYS,
+  SANDBOX_BASE_URLS,
+  SANDBOX_PROVIDERS,
+} from "./sandbox-vendors.js";
 import type { SandboxProvider, SandboxVendors } from "./sandbox-vendors.js";
 import { generateWorld } from "./sandbox-world.js";
 import type { SandboxCompany, SandboxPerson, SandboxWorld, WorldOptions } from "./sandbox-world.js";
@@ -199,7 +206,10 @@ export interface Sandbox {
    * counterpart (`descriptor.simulated`): sandbox base URL and key, `sandbox.fetch`, the simulated
    * clock. Throws when the sandbox has no counterpart of that name (see {@link SANDBOX_PROVIDERS}).
    */
-  adapter<A extends ProviderInfo, O extends VendorFactoryOptions>(descriptor: VendorDescriptor<string, A, O>, options?: SandboxProvidersOptions): A;
+  adapter<A extends ProviderInfo, O extends VendorFactoryOptions>(
+    descriptor: VendorDescriptor<string, A, O>,
+    options?: SandboxProvidersOptions,
+  ): A;
   /** Moves simulated time to `time`, letting the world act on everything due on the way. */
   advanceTo(time: Date | string | number): Promise<void>;
   /**
@@ -250,7 +260,11 @@ function replyMultiplier(score: number, responsiveness: number): number {
   return (0.2 + 2.4 * score) * (0.5 + responsiveness);
 }
 
-const words = (s: string) => s.toLowerCase().split(/[^a-z0-9]+/).filter((w) => w.length > 2);
+const words = (s: string) =>
+  s
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((w) => w.length > 2);
 
 /** 0–1: how well a person and their company match the ICP; 0.5 when no ICP is known. */
 export function fitOf(person: SandboxPerson, company: SandboxCompany, icp: Icp | undefined): number {
@@ -303,18 +317,22 @@ export function createSandbox(options: SandboxOptions): Sandbox {
 
   // -- HTTP ------------------------------------------------------------------------------------
 
-  const journalHandlers = Object.fromEntries(SANDBOX_PROVIDERS.map((provider) => {
-    const base = SANDBOX_BASE_URLS[provider].replace(/\/+$/, "");
-    const basePath = new URL(base).pathname.replace(/\/+$/, "");
-    // Records and falls through (returns nothing) to the vendor's own handlers.
-    const handler = http.all(`${base}/*`, async ({ request }) => {
-      await journal.record(provider, request, new URL(request.url).pathname.slice(basePath.length), clock.now());
-      return undefined;
-    });
-    return [provider, handler];
-  })) as Record<SandboxProvider, HttpHandler>;
+  const journalHandlers = Object.fromEntries(
+    SANDBOX_PROVIDERS.map((provider) => {
+      const base = SANDBOX_BASE_URLS[provider].replace(/\/+$/, "");
+      const basePath = new URL(base).pathname.replace(/\/+$/, "");
+      // Records and falls through (returns nothing) to the vendor's own handlers.
+      const handler = http.all(`${base}/*`, async ({ request }) => {
+        await journal.record(provider, request, new URL(request.url).pathname.slice(basePath.length), clock.now());
+        return undefined;
+      });
+      return [provider, handler];
+    }),
+  ) as Record<SandboxProvider, HttpHandler>;
   // Per vendor, so a request is matched against its own vendor's routes only.
-  const handlersOf = Object.fromEntries(SANDBOX_PROVIDERS.map((provider) => [provider, [journalHandlers[provider], ...vendors[provider].handlers]])) as Record<SandboxProvider, HttpHandler[]>;
+  const handlersOf = Object.fromEntries(
+    SANDBOX_PROVIDERS.map((provider) => [provider, [journalHandlers[provider], ...vendors[provider].handlers]]),
+  ) as Record<SandboxProvider, HttpHandler[]>;
   const handlers: HttpHandler[] = SANDBOX_PROVIDERS.flatMap((provider) => handlersOf[provider]);
 
   const fetch: FetchLike = async (input, init) => {
@@ -322,7 +340,9 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     const url = new URL(request.url);
     const provider = providerOfUrl(url);
     if (!provider) {
-      throw new TypeError(`[sandbox] refused a request outside the sandbox: ${request.method} ${url.origin}${url.pathname} (sandbox runs never reach the network)`);
+      throw new TypeError(
+        `[sandbox] refused a request outside the sandbox: ${request.method} ${url.origin}${url.pathname} (sandbox runs never reach the network)`,
+      );
     }
     request.signal.throwIfAborted();
     const pending = getResponse(handlersOf[provider], request);
@@ -349,10 +369,15 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     sumble: { pollIntervalMs: 5, today } satisfies SumbleOptions,
   };
 
-  function adapter<A extends ProviderInfo, O extends VendorFactoryOptions>(descriptor: VendorDescriptor<string, A, O>, extra: SandboxProvidersOptions = {}): A {
+  function adapter<A extends ProviderInfo, O extends VendorFactoryOptions>(
+    descriptor: VendorDescriptor<string, A, O>,
+    extra: SandboxProvidersOptions = {},
+  ): A {
     const provider = descriptor.simulated;
     if (!isSandboxProvider(provider)) {
-      throw new Error(`[sandbox] vendor "${descriptor.name}" has no simulated counterpart "${provider}": add its fake to @offerlab/sandbox (sandbox-vendors.ts; see docs/contributing/add-a-vendor.md)`);
+      throw new Error(
+        `[sandbox] vendor "${descriptor.name}" has no simulated counterpart "${provider}": add its fake to @offerlab/sandbox (sandbox-vendors.ts; see docs/contributing/add-a-vendor.md)`,
+      );
     }
     const options = {
       apiKey: SANDBOX_API_KEYS[provider],
@@ -397,7 +422,10 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     let bounces = bouncing.get(address);
     if (bounces === undefined) {
       const status = person?.emailStatus ?? "invalid";
-      bounces = status === "invalid" || (status === "catch_all" && behaviour.chance(rates.catchAllBounceRate)) || (status === "unknown" && behaviour.chance(rates.unknownBounceRate));
+      bounces =
+        status === "invalid" ||
+        (status === "catch_all" && behaviour.chance(rates.catchAllBounceRate)) ||
+        (status === "unknown" && behaviour.chance(rates.unknownBounceRate));
       bouncing.set(address, bounces);
     }
     return bounces;
@@ -406,7 +434,12 @@ export function createSandbox(options: SandboxOptions): Sandbox {
 
   const outcome = (o: Omit<SandboxOutcome, "at">) => outcomes.push({ at: clock.now().toISOString(), ...o });
 
-  const DEFAULT_EVENT: Record<string, string | undefined> = { messaging: "message_received", users: "new_relation", email: "mail_received", email_tracking: "mail_opened" };
+  const DEFAULT_EVENT: Record<string, string | undefined> = {
+    messaging: "message_received",
+    users: "new_relation",
+    email: "mail_received",
+    email_tracking: "mail_opened",
+  };
   const SOURCE: Record<string, string> = {
     message_received: "messaging",
     new_relation: "users",
@@ -439,20 +472,40 @@ export function createSandbox(options: SandboxOptions): Sandbox {
 
   function deliver(payload: Record<string, unknown>, at: number): void {
     const event = typeof payload.event === "string" ? payload.event : "AccountStatus";
-    const accountId = typeof payload.account_id === "string" ? payload.account_id : ((payload.AccountStatus as { account_id?: string } | undefined)?.account_id);
+    const accountId =
+      typeof payload.account_id === "string"
+        ? payload.account_id
+        : (payload.AccountStatus as { account_id?: string } | undefined)?.account_id;
     for (const headers of targets(event, accountId)) attempt(payload, headers, event, at, 1, false);
   }
 
   const RETRY_DELAYS = [1 * MINUTE, 5 * MINUTE, 30 * MINUTE, 2 * HOUR, 6 * HOUR];
-  function attempt(payload: Record<string, unknown>, headers: Record<string, string>, event: string, at: number, n: number, duplicate: boolean): void {
+  function attempt(
+    payload: Record<string, unknown>,
+    headers: Record<string, string>,
+    event: string,
+    at: number,
+    n: number,
+    duplicate: boolean,
+  ): void {
     schedule(at, async () => {
-      const record: SandboxDelivery = { at: clock.now().toISOString(), provider: "unipile", event, payload, headers, attempt: n, duplicate, outcome: "no_handler" };
+      const record: SandboxDelivery = {
+        at: clock.now().toISOString(),
+        provider: "unipile",
+        event,
+        payload,
+        headers,
+        attempt: n,
+        duplicate,
+        outcome: "no_handler",
+      };
       deliveries.push(record);
       if (!onWebhook) return;
       try {
         await onWebhook("unipile", structuredClone(payload), { ...headers });
         record.outcome = "delivered";
-        if (!duplicate && behaviour.chance(rates.duplicateRate)) attempt(payload, headers, event, nowMs + behaviour.int(20, 300) * 1000, 1, true);
+        if (!duplicate && behaviour.chance(rates.duplicateRate))
+          attempt(payload, headers, event, nowMs + behaviour.int(20, 300) * 1000, 1, true);
       } catch (error) {
         record.outcome = "failed";
         record.error = error instanceof Error ? error.message : String(error);
@@ -469,7 +522,13 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   };
 
   function replyKind(fit: number): ReplyKind {
-    return behaviour.weighted({ positive: 0.12 + 0.4 * fit, negative: 0.32 - 0.12 * fit, question: 0.18, ooo: 0.14, unsubscribe: 0.1 - 0.05 * fit });
+    return behaviour.weighted({
+      positive: 0.12 + 0.4 * fit,
+      negative: 0.32 - 0.12 * fit,
+      question: 0.18,
+      ooo: 0.14,
+      unsubscribe: 0.1 - 0.05 * fit,
+    });
   }
 
   function replyText(kind: ReplyKind): string {
@@ -520,7 +579,11 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     replied.add(key);
     const kind = replyKind(fit);
     schedule(at + Math.round(hoursLognormal(kind === "ooo" ? 0.3 : 10) * HOUR), async () => {
-      const payload = vendors.unipile.receiveMessage({ accountId: chat.account_id, fromProviderId: chat.attendee_provider_id, text: replyText(kind) });
+      const payload = vendors.unipile.receiveMessage({
+        accountId: chat.account_id,
+        fromProviderId: chat.attendee_provider_id,
+        text: replyText(kind),
+      });
       outcome({ kind: "replied", channel: "linkedin", personId: person?.id ?? null, accountId: chat.account_id, reply: kind });
       deliver(payload, nowMs);
     });
@@ -561,7 +624,10 @@ export function createSandbox(options: SandboxOptions): Sandbox {
       if (behaviour.chance(rates.clickRate)) {
         schedule(firstOpen + behaviour.int(1, 20) * MINUTE, async () => {
           outcome({ kind: "clicked", channel: "email", personId: person?.id ?? null, accountId: email.account_id });
-          deliver(vendors.unipile.trackingEvent(trackingId, "mail_link_clicked", `https://www.${person?.companyDomain ?? "example.com"}/`), nowMs);
+          deliver(
+            vendors.unipile.trackingEvent(trackingId, "mail_link_clicked", `https://www.${person?.companyDomain ?? "example.com"}/`),
+            nowMs,
+          );
         });
       }
     }

@@ -34,7 +34,13 @@ function describeAccount({ account: a, standing: s }: AccountCapacity) {
   const { connection_request: inv, message: msg, email } = s.actions;
   return {
     ...a,
-    effective_limits: { connection_request: inv?.limit ?? null, message: msg?.limit ?? null, inmail: msg?.limit ?? null, email: email?.limit ?? null, hourly: s.hour.limit },
+    effective_limits: {
+      connection_request: inv?.limit ?? null,
+      message: msg?.limit ?? null,
+      inmail: msg?.limit ?? null,
+      email: email?.limit ?? null,
+      hourly: s.hour.limit,
+    },
     used_today: { connection_request: inv?.used ?? null, message: msg?.used ?? null, email: email?.used ?? null, this_hour: s.hour.used },
     can_send: s.canSend,
     held_back: heldBackText(s),
@@ -73,7 +79,8 @@ export function registerAccountCommands(program: Command, io: Io): void {
     .option("--unipile-id <id>", "the account's id at Unipile (what sends through it); `accounts sync` fills it")
     .option("--provider <provider>", "gmail, outlook, imap or linkedin")
     .option("--rotation-set <set>", `${RotationSet.options.join(" | ")} (burner accounts are only used when a campaign asks)`);
-  for (const [flag, , what] of LIMIT_FLAGS) add.option(`--${flag} <n>`, `${what} (defaults: invitations 20, messages 40, emails 100, hourly 10)`);
+  for (const [flag, , what] of LIMIT_FLAGS)
+    add.option(`--${flag} <n>`, `${what} (defaults: invitations 20, messages 40, emails 100, hourly 10)`);
   add
     .option("--warm", "start warming: limits ramp 25% → 50% → 75% → 100% over four weeks")
     .option("--json", "print the account as JSON")
@@ -107,8 +114,13 @@ export function registerAccountCommands(program: Command, io: Io): void {
         io.stdout(json(account));
         return;
       }
-      io.stdout(`Added ${account.type} account ${account.name} (${account.id}): ${limitsText(account, effectiveLimits(account))} today${account.warming_week ? `, warming week ${account.warming_week}` : ""}.\n`);
-      if (!account.unipile_account_id) io.stdout("It cannot send until it is linked to Unipile: pass --unipile-id, or connect it at Unipile and run `offerlab accounts sync`.\n");
+      io.stdout(
+        `Added ${account.type} account ${account.name} (${account.id}): ${limitsText(account, effectiveLimits(account))} today${account.warming_week ? `, warming week ${account.warming_week}` : ""}.\n`,
+      );
+      if (!account.unipile_account_id)
+        io.stdout(
+          "It cannot send until it is linked to Unipile: pass --unipile-id, or connect it at Unipile and run `offerlab accounts sync`.\n",
+        );
     });
 
   cmd
@@ -122,7 +134,9 @@ export function registerAccountCommands(program: Command, io: Io): void {
       const type = enumFlag("--type", o.type, AccountType.options);
       const status = enumFlag("--status", o.status, AccountStatus.options);
       const now = new Date();
-      const rows = await withDb(io, async (db) => (await readAccountCapacity(db, { now, ...(type ? { type } : {}), ...(status ? { status } : {}) })).map(describeAccount));
+      const rows = await withDb(io, async (db) =>
+        (await readAccountCapacity(db, { now, ...(type ? { type } : {}), ...(status ? { status } : {}) })).map(describeAccount),
+      );
       if (o.json) {
         io.stdout(json(rows));
         return;
@@ -142,7 +156,8 @@ export function registerAccountCommands(program: Command, io: Io): void {
             health: r.health_score,
             warming: r.warming_week ? `week ${r.warming_week}/4` : "",
             limits: limitsText(r, r.effective_limits),
-            used: r.type === "linkedin" ? `${r.used_today.connection_request} inv, ${r.used_today.message} msg` : `${r.used_today.email} email`,
+            used:
+              r.type === "linkedin" ? `${r.used_today.connection_request} inv, ${r.used_today.message} msg` : `${r.used_today.email} email`,
             send: canSendText({ canSend: r.can_send, reason: r.reason, until: r.until }),
           })),
           [
@@ -163,7 +178,12 @@ export function registerAccountCommands(program: Command, io: Io): void {
 
   for (const [name, status, operation, description] of [
     ["pause", "paused", pauseAccount, "Pause an account: it sends nothing until resumed (its queued sends wait)"],
-    ["resume", "active", resumeAccount, "Resume a paused, limited or warming account; a disconnected or banned one must be re-connected at Unipile and synced"],
+    [
+      "resume",
+      "active",
+      resumeAccount,
+      "Resume a paused, limited or warming account; a disconnected or banned one must be re-connected at Unipile and synced",
+    ],
   ] as const) {
     cmd
       .command(name)
@@ -210,7 +230,12 @@ ${examples(["offerlab accounts limits jane_linkedin", "offerlab accounts limits 
             account: a.name,
             id: a.id,
             changed: result.changed,
-            configured: { daily_limit_connections: a.daily_limit_connections, daily_limit_messages: a.daily_limit_messages, daily_limit_emails: a.daily_limit_emails, hourly_limit: a.hourly_limit },
+            configured: {
+              daily_limit_connections: a.daily_limit_connections,
+              daily_limit_messages: a.daily_limit_messages,
+              daily_limit_emails: a.daily_limit_emails,
+              hourly_limit: a.hourly_limit,
+            },
             warming_week: a.warming_week,
             effective_today: a.effective_limits,
             used_today: a.used_today,
@@ -224,11 +249,20 @@ ${examples(["offerlab accounts limits jane_linkedin", "offerlab accounts limits 
         fields([
           ["account", `${a.name} (${a.type}, ${a.status})`],
           ...(a.type === "linkedin"
-            ? ([["invitations a day", show("daily_limit_connections")], ["messages a day", show("daily_limit_messages")]] as [string, string][])
+            ? ([
+                ["invitations a day", show("daily_limit_connections")],
+                ["messages a day", show("daily_limit_messages")],
+              ] as [string, string][])
             : ([["emails a day", show("daily_limit_emails")]] as [string, string][])),
           ["actions an hour", show("hourly_limit")],
-          ["today", `${limitsText(a, a.effective_limits)}${a.warming_week ? ` (warming week ${a.warming_week}: ${Math.round(warmingFactor(a.warming_week) * 100)}%)` : ""}`],
-          ["used today", a.type === "linkedin" ? `${a.used_today.connection_request} inv, ${a.used_today.message} msg` : `${a.used_today.email} email`],
+          [
+            "today",
+            `${limitsText(a, a.effective_limits)}${a.warming_week ? ` (warming week ${a.warming_week}: ${Math.round(warmingFactor(a.warming_week) * 100)}%)` : ""}`,
+          ],
+          [
+            "used today",
+            a.type === "linkedin" ? `${a.used_today.connection_request} inv, ${a.used_today.message} msg` : `${a.used_today.email} email`,
+          ],
         ]),
       );
     });
@@ -250,7 +284,9 @@ ${examples(["offerlab accounts warm jane_linkedin", "offerlab accounts warm jane
     .action(async (ref: string, o: { week?: string; stop?: boolean; json?: boolean }) => {
       if (o.stop && o.week !== undefined) throw new CliError("pass --week or --stop, not both", EXIT.usage);
       const week = intFlag("--week", o.week, 1, 4);
-      const account = await withOperation(io, (ctx) => warmAccount(ctx, { account: ref, ...(o.stop ? { stop: true } : { week: week ?? 1 }) }));
+      const account = await withOperation(io, (ctx) =>
+        warmAccount(ctx, { account: ref, ...(o.stop ? { stop: true } : { week: week ?? 1 }) }),
+      );
       if (o.json) {
         io.stdout(json(account));
         return;
@@ -266,7 +302,9 @@ ${examples(["offerlab accounts warm jane_linkedin", "offerlab accounts warm jane
   addSandboxOptions(
     cmd
       .command("sync")
-      .description("Bring accounts in line with Unipile: add new ones, link by email, mark disconnected ones, reconnect the ones that work again"),
+      .description(
+        "Bring accounts in line with Unipile: add new ones, link by email, mark disconnected ones, reconnect the ones that work again",
+      ),
   )
     .option("--dry-run", "show what would change, change nothing")
     .option("--no-warm", "do not start new accounts warming (they send at full limits at once)")
@@ -283,7 +321,10 @@ ${examples(["offerlab accounts sync --dry-run", "offerlab accounts sync", "offer
     .action(async (o: { sandbox?: boolean; sandboxSeed?: string; dryRun?: boolean; warm?: boolean; owner?: string; json?: boolean }) => {
       let sandbox = false;
       const { changes } = await withDb(io, async (db) => {
-        const usage = createUsageRecorder(db, { sandbox: io.sandbox === true, onError: (error) => io.stderr(`offerlab: could not record Unipile usage: ${(error as Error).message}\n`) });
+        const usage = createUsageRecorder(db, {
+          sandbox: io.sandbox === true,
+          onError: (error) => io.stderr(`offerlab: could not record Unipile usage: ${(error as Error).message}\n`),
+        });
         const providers = createCliProviders(io, { sandbox: o.sandbox, seed: o.sandboxSeed, onUsage: usage.onUsage });
         sandbox = providers.sandbox;
         // A sandbox run happens at its simulated time (--start): warming starts then.
@@ -301,7 +342,18 @@ ${examples(["offerlab accounts sync --dry-run", "offerlab accounts sync", "offer
         io.stdout("Unipile lists no account, and no local account is linked to Unipile.\n");
         return;
       }
-      io.stdout(table(changes.map((c) => ({ ...c })), [{ key: "action" }, { key: "name", max: 30 }, { key: "type" }, { key: "remoteId", title: "unipile id" }, { key: "detail", max: 70 }]));
+      io.stdout(
+        table(
+          changes.map((c) => ({ ...c })),
+          [
+            { key: "action" },
+            { key: "name", max: 30 },
+            { key: "type" },
+            { key: "remoteId", title: "unipile id" },
+            { key: "detail", max: 70 },
+          ],
+        ),
+      );
       const n = changes.filter((c) => c.action !== "unchanged").length;
       const tag = sandbox ? "[SANDBOX] simulated Unipile accounts. " : "";
       io.stdout(o.dryRun ? `\n${tag}Dry run: ${n} change(s) not applied.\n` : `\n${tag}${n} change(s) applied.\n`);

@@ -10,10 +10,27 @@ import {
   resumeCampaign,
   type LaunchCampaignResult,
 } from "@offerlab/operations";
-import { DEFAULT_ACCEPTANCE_RATE, DEFAULT_ACCEPTED_EMAIL_STATUSES, describeEnrolmentSkip, describeReason, isReasonCode } from "@offerlab/scheduler";
+import {
+  DEFAULT_ACCEPTANCE_RATE,
+  DEFAULT_ACCEPTED_EMAIL_STATUSES,
+  describeEnrolmentSkip,
+  describeReason,
+  isReasonCode,
+} from "@offerlab/scheduler";
 import type { Command } from "commander";
 import { CliError, EXIT, json, table, type Io } from "../output.js";
-import { enumFlag, examples, fields, intFlag, listFlag, numberFlag, onlyKeys, readObjectFile, withDb, withOperation } from "./product-helpers.js";
+import {
+  enumFlag,
+  examples,
+  fields,
+  intFlag,
+  listFlag,
+  numberFlag,
+  onlyKeys,
+  readObjectFile,
+  withDb,
+  withOperation,
+} from "./product-helpers.js";
 
 const FILE_KEYS = [
   "offer",
@@ -60,9 +77,16 @@ function parseWindow(value: string): { start: string; end: string } {
       throw new CliError(`--window: ${time(h, min)} is not a time of day: use 00:00 to 23:59, or 24:00 for the end of the day`, EXIT.usage);
     }
   }
-  if (h1 === 24) throw new CliError("--window: a window cannot start at 24:00, the end of the day; start it at 00:00 (e.g. 00:00-24:00 for the whole day)", EXIT.usage);
+  if (h1 === 24)
+    throw new CliError(
+      "--window: a window cannot start at 24:00, the end of the day; start it at 00:00 (e.g. 00:00-24:00 for the whole day)",
+      EXIT.usage,
+    );
   if (h2 * 60 + m2 <= h1 * 60 + m1) {
-    throw new CliError(`--window: the end ${time(h2, m2)} must be after the start ${time(h1, m1)} (a window does not wrap around midnight; 24:00 ends it at midnight)`, EXIT.usage);
+    throw new CliError(
+      `--window: the end ${time(h2, m2)} must be after the start ${time(h1, m1)} (a window does not wrap around midnight; 24:00 ends it at midnight)`,
+      EXIT.usage,
+    );
   }
   return { start: time(h1, m1), end: time(h2, m2) };
 }
@@ -74,7 +98,9 @@ function reasonText(reason: string): string {
 function stepsLine(config: unknown): string {
   const parsed = SchedulingConfig.safeParse(config);
   if (!parsed.success) return "invalid schedule";
-  return parsed.data.steps.map((s) => `${s.step}. ${s.type}${s.delay_days ? ` +${s.delay_days}d` : ""}${s.condition ? ` if ${s.condition}` : ""}`).join(", ");
+  return parsed.data.steps
+    .map((s) => `${s.step}. ${s.type}${s.delay_days ? ` +${s.delay_days}d` : ""}${s.condition ? ` if ${s.condition}` : ""}`)
+    .join(", ");
 }
 
 function showCampaign(c: Campaign & { offer_slug?: string | null }): string {
@@ -97,11 +123,15 @@ function showCampaign(c: Campaign & { offer_slug?: string | null }): string {
 
 /** `offerlab campaigns …`: create campaigns, enrol contacts, launch, pause, resume, cancel, forecast. */
 export function registerCampaignCommands(program: Command, io: Io): void {
-  const cmd = program.command("campaigns").description("Campaigns: an offer sent to targeted contacts from a pool of accounts on a schedule");
+  const cmd = program
+    .command("campaigns")
+    .description("Campaigns: an offer sent to targeted contacts from a pool of accounts on a schedule");
 
   cmd
     .command("create")
-    .description("Create a draft campaign: slug {type}-{offer}-{channel}-{signal}-{icp}-{account}, target criteria, schedule, window, accounts")
+    .description(
+      "Create a draft campaign: slug {type}-{offer}-{channel}-{signal}-{icp}-{account}, target criteria, schedule, window, accounts",
+    )
     .option("-f, --file <path>", `campaign.yaml or .json with any of: ${FILE_KEYS.join(", ")} (flags win)`)
     .option("--offer <offer>", "the offer's id, slug or name (required)")
     .option("--name <name>", "campaign name (required)")
@@ -116,7 +146,10 @@ export function registerCampaignCommands(program: Command, io: Io): void {
     .option("--contact-status <statuses>", `only contacts with these statuses: ${ContactStatus.options.join(", ")}`)
     .option("--degrees <degrees>", "only these LinkedIn connection degrees, e.g. 2,3")
     .option("--exclude-1st", "leave out 1st-degree connections")
-    .option("--schedule <path>", "YAML or JSON scheduling_config: {steps: [{step, type, delay_days, condition?}], stop_on_reply, max_touches} (default: by channel)")
+    .option(
+      "--schedule <path>",
+      "YAML or JSON scheduling_config: {steps: [{step, type, delay_days, condition?}], stop_on_reply, max_touches} (default: by channel)",
+    )
     .option("--window <hh:mm-hh:mm>", "send window in the campaign's time zone; 24:00 ends it at midnight (default 09:00-17:00)")
     .option("--days <days>", "send days, ISO weekdays: 1-5, or 1,2,3,4,5 (default 1-5)")
     .option("--timezone <zone>", "IANA time zone of the window (default America/New_York)")
@@ -157,7 +190,12 @@ ${examples([
         offer: s("offer") ?? (file.offer as string | undefined) ?? "",
         name: s("name") ?? (file.name as string | undefined) ?? "",
         channel: s("channel") ?? (file.channel as string | undefined) ?? "",
-        accounts: accountsFlag ? accountsFlag.split(",").map((a) => a.trim()).filter(Boolean) : ((fileAccounts as string[] | undefined) ?? []),
+        accounts: accountsFlag
+          ? accountsFlag
+              .split(",")
+              .map((a) => a.trim())
+              .filter(Boolean)
+          : ((fileAccounts as string[] | undefined) ?? []),
         target_criteria: criteria,
       };
       const type = s("type") ?? (file.campaign_type as string | undefined);
@@ -186,7 +224,9 @@ ${examples([
         return;
       }
       io.stdout(showCampaign({ ...campaign, offer_slug: offerSlug }));
-      io.stdout(`\nCreated draft campaign ${campaign.campaign_slug}. Next: \`offerlab campaigns add-contacts ${campaign.campaign_slug}\`, then \`offerlab campaigns launch ${campaign.campaign_slug}\`.\n`);
+      io.stdout(
+        `\nCreated draft campaign ${campaign.campaign_slug}. Next: \`offerlab campaigns add-contacts ${campaign.campaign_slug}\`, then \`offerlab campaigns launch ${campaign.campaign_slug}\`.\n`,
+      );
     });
 
   cmd
@@ -236,10 +276,15 @@ ${examples([
 
   cmd
     .command("add-contacts")
-    .description("Enrol the offer's contacts that match the campaign's target criteria, by the send path's own rules (60 days, do-not-contact …)")
+    .description(
+      "Enrol the offer's contacts that match the campaign's target criteria, by the send path's own rules (60 days, do-not-contact …)",
+    )
     .argument("<campaign>", "the campaign's id, slug or name")
     .option("--limit <n>", "add at most n contacts, best company fit first")
-    .option("--email-status <statuses>", `email statuses a first email may go to (default ${DEFAULT_ACCEPTED_EMAIL_STATUSES.join(",")}; also ${EmailStatus.options.filter((s) => s !== "valid").join(", ")})`)
+    .option(
+      "--email-status <statuses>",
+      `email statuses a first email may go to (default ${DEFAULT_ACCEPTED_EMAIL_STATUSES.join(",")}; also ${EmailStatus.options.filter((s) => s !== "valid").join(", ")})`,
+    )
     .option("--dry-run", "report who would be added and skipped, add nothing")
     .option("--show-skipped", "list each skipped contact and why")
     .option("--json", "print the result as JSON")
@@ -278,10 +323,13 @@ ${examples([
       const skipped = Object.entries(result.skipped);
       if (skipped.length) {
         io.stdout("Skipped:\n");
-        for (const [reason, n] of skipped.sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0))) io.stdout(`  ${String(n).padStart(5)}  ${reason}: ${reasonText(reason)}\n`);
+        for (const [reason, n] of skipped.sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0)))
+          io.stdout(`  ${String(n).padStart(5)}  ${reason}: ${reasonText(reason)}\n`);
       }
       for (const [what, n] of Object.entries(result.warnings)) {
-        io.stdout(`Warning: ${n} added contact(s) ${what === "no_email_for_later_steps" ? "have no email for the campaign's email steps" : "have no LinkedIn URL for its LinkedIn steps"}: those steps will fail for them.\n`);
+        io.stdout(
+          `Warning: ${n} added contact(s) ${what === "no_email_for_later_steps" ? "have no email for the campaign's email steps" : "have no LinkedIn URL for its LinkedIn steps"}: those steps will fail for them.\n`,
+        );
       }
       if (o.showSkipped && result.skippedContacts.length) {
         io.stdout("\n" + table(result.skippedContacts, [{ key: "contact", max: 50 }, { key: "reason" }]));
@@ -289,7 +337,9 @@ ${examples([
     });
 
   const launchOrResume = async (ref: string, o: { json?: boolean }, resume: boolean) => {
-    const result: LaunchCampaignResult = await withOperation(io, (ctx) => (resume ? resumeCampaign : launchCampaign)(ctx, { campaign: ref }));
+    const result: LaunchCampaignResult = await withOperation(io, (ctx) =>
+      (resume ? resumeCampaign : launchCampaign)(ctx, { campaign: ref }),
+    );
     if (o.json) {
       io.stdout(json(result));
       return;
@@ -300,9 +350,12 @@ ${examples([
         ? `Campaign ${c.campaign_slug} is already active.\n`
         : `Campaign ${c.campaign_slug}: ${result.previous} → active${result.offerActivated ? " (its offer is active too)" : ""}.\n`,
     );
-    for (const st of result.steps) io.stdout(`  step ${st.step} ${st.channel}: ${st.template}${st.bound ? " (offer template bound to this step)" : ""}\n`);
+    for (const st of result.steps)
+      io.stdout(`  step ${st.step} ${st.channel}: ${st.template}${st.bound ? " (offer template bound to this step)" : ""}\n`);
     for (const w of result.warnings) io.stdout(`Warning: ${w}\n`);
-    io.stdout(`${result.contacts} contact(s) in sequence. The cron runner plans and sends within the window (\`offerlab schedule\` shows today's sends).\n`);
+    io.stdout(
+      `${result.contacts} contact(s) in sequence. The cron runner plans and sends within the window (\`offerlab schedule\` shows today's sends).\n`,
+    );
   };
 
   cmd
@@ -328,7 +381,12 @@ ${examples(["offerlab campaigns launch cold-ai-sales-coach-email-hiring-saas-jan
     .action(async (ref: string, o: { json?: boolean }) => {
       const r = await withOperation(io, (ctx) => pauseCampaign(ctx, { campaign: ref }));
       if (o.json) io.stdout(json(r));
-      else io.stdout(r.previous === "paused" ? `Campaign ${r.campaign.campaign_slug} is already paused.\n` : `Campaign ${r.campaign.campaign_slug}: ${r.previous} → paused. Queued sends wait until it is resumed.\n`);
+      else
+        io.stdout(
+          r.previous === "paused"
+            ? `Campaign ${r.campaign.campaign_slug} is already paused.\n`
+            : `Campaign ${r.campaign.campaign_slug}: ${r.previous} → paused. Queued sends wait until it is resumed.\n`,
+        );
     });
 
   cmd
@@ -347,7 +405,11 @@ ${examples(["offerlab campaigns launch cold-ai-sales-coach-email-hiring-saas-jan
     .option("--json", "print the result as JSON")
     .addHelpText("after", examples(["offerlab campaigns cancel cold-ai-sales-coach-email-hiring-saas-jane --yes"]))
     .action(async (ref: string, o: { yes?: boolean; json?: boolean }) => {
-      if (!o.yes) throw new CliError("cancelling is final (the campaign cannot be restarted): pass --yes to confirm, or use `offerlab campaigns pause`", EXIT.usage);
+      if (!o.yes)
+        throw new CliError(
+          "cancelling is final (the campaign cannot be restarted): pass --yes to confirm, or use `offerlab campaigns pause`",
+          EXIT.usage,
+        );
       const r = await withOperation(io, (ctx) => cancelCampaign(ctx, { campaign: ref, confirm: true }));
       if (o.json) io.stdout(json(r));
       else
@@ -373,7 +435,9 @@ ${examples(["offerlab campaigns forecast cold-ai-sales-coach-email-hiring-saas-j
     )
     .action(async (ref: string, o: { acceptanceRate?: string; json?: boolean }) => {
       const acceptanceRate = numberFlag("--acceptance-rate", o.acceptanceRate, 0, 1);
-      const { forecast, campaign, paused } = await withOperation(io, (ctx) => forecastCampaign(ctx, { campaign: ref, ...(acceptanceRate !== undefined ? { acceptanceRate } : {}) }));
+      const { forecast, campaign, paused } = await withOperation(io, (ctx) =>
+        forecastCampaign(ctx, { campaign: ref, ...(acceptanceRate !== undefined ? { acceptanceRate } : {}) }),
+      );
       if (o.json) {
         io.stdout(json({ campaign: campaign.campaign_slug ?? campaign.id, status: campaign.status, pausedContacts: paused, ...forecast }));
         return;
@@ -391,10 +455,18 @@ ${examples(["offerlab campaigns forecast cold-ai-sales-coach-email-hiring-saas-j
               : "never with the current accounts (see below)",
         ],
       ];
-      for (const a of f.actions) lines.push([a.action, `${a.sends} send(s), up to ${a.capacityPerDay} a day today${a.daysLimited ? `; waited ${a.daysLimited} day(s)` : ""}`]);
+      for (const a of f.actions)
+        lines.push([
+          a.action,
+          `${a.sends} send(s), up to ${a.capacityPerDay} a day today${a.daysLimited ? `; waited ${a.daysLimited} day(s)` : ""}`,
+        ]);
       lines.push(["bottleneck", f.bottleneck ? f.bottleneck.reason : "none: every due send fits the day it is due"]);
-      lines.push(["assumes", `${Math.round(f.assumptions.acceptanceRate * 100)}% of invitations accepted, ${f.assumptions.gapSeconds} s between two sends of an account, time zone ${f.assumptions.timeZone}`]);
+      lines.push([
+        "assumes",
+        `${Math.round(f.assumptions.acceptanceRate * 100)}% of invitations accepted, ${f.assumptions.gapSeconds} s between two sends of an account, time zone ${f.assumptions.timeZone}`,
+      ]);
       io.stdout(fields(lines));
-      if (campaign.status !== "active") io.stdout(`Note: the campaign is ${campaign.status}; the forecast counts from today as if it were active.\n`);
+      if (campaign.status !== "active")
+        io.stdout(`Note: the campaign is ${campaign.status}; the forecast counts from today as if it were active.\n`);
     });
 }

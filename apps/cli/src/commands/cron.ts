@@ -27,7 +27,11 @@ export interface CronFlags {
  */
 export function mainOptions(io: Io, o: CronFlags, mode: { simulatedTime?: boolean } = {}): CronMainOptions {
   const pretty = Boolean(o.pretty) || io.env.OFFERLAB_LOG_PRETTY === "1";
-  const options: CronMainOptions = { env: io.env, pretty, logger: createLogger({ pretty, env: io.env, destination: { write: (line) => io.stdout(line) } }) };
+  const options: CronMainOptions = {
+    env: io.env,
+    pretty,
+    logger: createLogger({ pretty, env: io.env, destination: { write: (line) => io.stdout(line) } }),
+  };
   // Sandbox: the simulated world's Unipile sends (in this process only); real mode builds
   // Unipile from UNIPILE_API_KEY / UNIPILE_DSN inside the runner, which says when it is missing.
   if (io.sandbox === true || isSandboxEnabled(io.env, { sandbox: o.sandbox === true })) {
@@ -40,7 +44,10 @@ export function mainOptions(io: Io, o: CronFlags, mode: { simulatedTime?: boolea
     if (mode.simulatedTime) options.now = world.clock.now;
     options.providers = (db) => {
       io.stderr(`${SANDBOX_BANNER}\n`);
-      sink = createUsageRecorder(db, { sandbox: true, onError: (error) => io.stderr(`offerlab: could not record Unipile usage: ${(error as Error).message}\n`) }).onUsage;
+      sink = createUsageRecorder(db, {
+        sandbox: true,
+        onError: (error) => io.stderr(`offerlab: could not record Unipile usage: ${(error as Error).message}\n`),
+      }).onUsage;
       return providersFromUnipile(providers.get("unipile"));
     };
   }
@@ -70,7 +77,10 @@ ${examples(["offerlab cron once", "offerlab cron once --pretty", "offerlab cron 
       const tick = await cronOnce(mainOptions(io, o, { simulatedTime: true }));
       const failed = Object.entries(tick.jobs).filter(([, r]) => r?.status === "failed");
       if (failed.length) {
-        throw new CliError(`${failed.length} job(s) failed: ${failed.map(([name, r]) => `${name} (${r?.status === "failed" ? r.error : ""})`).join("; ")}`, EXIT.failure);
+        throw new CliError(
+          `${failed.length} job(s) failed: ${failed.map(([name, r]) => `${name} (${r?.status === "failed" ? r.error : ""})`).join("; ")}`,
+          EXIT.failure,
+        );
       }
     });
 

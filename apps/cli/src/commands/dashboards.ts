@@ -21,7 +21,13 @@ async function withDb<T>(io: Io, fn: (db: Db) => Promise<T>): Promise<T> {
   }
 }
 
-function print(io: Io, asJson: boolean | undefined, rows: Record<string, unknown>[], columns: { key: string; title?: string; max?: number }[], empty: string) {
+function print(
+  io: Io,
+  asJson: boolean | undefined,
+  rows: Record<string, unknown>[],
+  columns: { key: string; title?: string; max?: number }[],
+  empty: string,
+) {
   if (asJson) io.stdout(json(rows));
   else if (rows.length === 0) io.stdout(`${empty}\n`);
   else io.stdout(table(rows, columns));
@@ -78,23 +84,31 @@ export function registerDashboardCommands(program: Command, io: Io): void {
         const campaignId = o.campaign ? (await resolve.campaign(db, o.campaign)).id : undefined;
         return views.leadsForReview(db, { limit, ...(campaignId ? { campaignId } : {}), ...(minFitScore ? { minFitScore } : {}) });
       });
-      print(io, o.json, rows, [
-        { key: "full_name", title: "contact", max: 24 },
-        { key: "title", max: 22 },
-        { key: "company_name", title: "company", max: 22 },
-        { key: "fit_score", title: "fit" },
-        { key: "email_status", title: "email" },
-        { key: "connection_degree", title: "deg" },
-        { key: "global_status", title: "global" },
-        { key: "campaign_name", title: "campaign", max: 20 },
-        { key: "queue_status", title: "queue" },
-        { key: "scheduled_for", title: "next send" },
-      ], "No leads yet: discover companies and people first.");
+      print(
+        io,
+        o.json,
+        rows,
+        [
+          { key: "full_name", title: "contact", max: 24 },
+          { key: "title", max: 22 },
+          { key: "company_name", title: "company", max: 22 },
+          { key: "fit_score", title: "fit" },
+          { key: "email_status", title: "email" },
+          { key: "connection_degree", title: "deg" },
+          { key: "global_status", title: "global" },
+          { key: "campaign_name", title: "campaign", max: 20 },
+          { key: "queue_status", title: "queue" },
+          { key: "scheduled_for", title: "next send" },
+        ],
+        "No leads yet: discover companies and people first.",
+      );
     });
 
   program
     .command("schedule")
-    .description("Today's schedule: the sends queued for today (todays_schedule), each with when it will really go out within the caps, or why not today")
+    .description(
+      "Today's schedule: the sends queued for today (todays_schedule), each with when it will really go out within the caps, or why not today",
+    )
     .option("--limit <n>", "at most n rows (default 50)")
     .option("--json", "print rows as JSON")
     .addHelpText(
@@ -144,28 +158,38 @@ window and the order are as predicted.
               ? `after: ${r.waits_for.map(reasonLabel).join(", ")}`
               : "",
       }));
-      print(io, false, cells, [
-        { key: "scheduled_for", title: "at" },
-        { key: "expected" },
-        { key: "channel" },
-        { key: "contact_name", title: "contact", max: 24 },
-        { key: "company_name", title: "company", max: 22 },
-        { key: "campaign_name", title: "campaign", max: 20 },
-        { key: "account_name", title: "account", max: 20 },
-        { key: "status" },
-        { key: "defer_reason", title: "why waiting" },
-        { key: "outlook", max: 60 },
-      ], "Nothing scheduled today.");
+      print(
+        io,
+        false,
+        cells,
+        [
+          { key: "scheduled_for", title: "at" },
+          { key: "expected" },
+          { key: "channel" },
+          { key: "contact_name", title: "contact", max: 24 },
+          { key: "company_name", title: "company", max: 22 },
+          { key: "campaign_name", title: "campaign", max: 20 },
+          { key: "account_name", title: "account", max: 20 },
+          { key: "status" },
+          { key: "defer_reason", title: "why waiting" },
+          { key: "outlook", max: 60 },
+        ],
+        "Nothing scheduled today.",
+      );
       if (out.length > 0) {
         const today = out.filter((r) => r.goes_today).length;
         const skipped = out.filter((r) => r.will_skip).length;
-        io.stdout(`\n${today} of these go out today, ${out.length - today - skipped} not today${skipped ? `, ${skipped} will be skipped` : ""}.\n`);
+        io.stdout(
+          `\n${today} of these go out today, ${out.length - today - skipped} not today${skipped ? `, ${skipped} will be skipped` : ""}.\n`,
+        );
       }
     });
 
   program
     .command("capacity")
-    .description("Account capacity: what each account may still send today and this hour, and whether it can send now (the send path's own rules)")
+    .description(
+      "Account capacity: what each account may still send today and this hour, and whether it can send now (the send path's own rules)",
+    )
     .option("--json", "print rows as JSON")
     .addHelpText(
       "after",
@@ -230,7 +254,20 @@ gap kept between two sends. \`offerlab accounts list\` shows the same.
     .option("--days <n>", "window in days (default 7)")
     .option("--json", "print rows as JSON")
     .action(async (o: { days?: string; json?: boolean }) => {
-      const rows = await withDb(io, (db) => views.toolUsageStats(db, { days: positiveInt("--days", o.days, 7), sandbox: io.sandbox === true }));
-      print(io, o.json, rows, [{ key: "name", title: "tool" }, { key: "total_calls", title: "calls" }, { key: "total_credits", title: "credits" }, { key: "avg_duration", title: "avg ms" }], "No provider calls recorded in that window.");
+      const rows = await withDb(io, (db) =>
+        views.toolUsageStats(db, { days: positiveInt("--days", o.days, 7), sandbox: io.sandbox === true }),
+      );
+      print(
+        io,
+        o.json,
+        rows,
+        [
+          { key: "name", title: "tool" },
+          { key: "total_calls", title: "calls" },
+          { key: "total_credits", title: "credits" },
+          { key: "avg_duration", title: "avg ms" },
+        ],
+        "No provider calls recorded in that window.",
+      );
     });
 }

@@ -41,7 +41,11 @@ export function registerDbCommands(program: Command, io: Io): void {
           return;
         }
         const rows = [
-          ...status.applied.map((a) => ({ version: a.version, name: a.name ?? "", state: status.unknown.includes(a.version) ? "applied (unknown to this offerlab)" : "applied" })),
+          ...status.applied.map((a) => ({
+            version: a.version,
+            name: a.name ?? "",
+            state: status.unknown.includes(a.version) ? "applied (unknown to this offerlab)" : "applied",
+          })),
           ...status.pending.map((p) => ({ version: p.version, name: p.name, state: "pending" })),
         ];
         io.stdout(`Database: ${target.description}\n${world ? `World: ${world.text}\n` : ""}\n`);
@@ -68,5 +72,8 @@ async function worldOf(handle: Db): Promise<{ mode: string | null; text: string 
   const mark = await dataMode(handle).catch(() => undefined);
   if (mark === undefined) return null;
   if (!mark) return { mode: null, text: "not marked yet (the first command marks it live, or sandbox with --sandbox)" };
-  return { mode: mark.mode, text: `${mark.mode === "sandbox" ? "sandbox (simulated data; live commands refuse it)" : "live (sandbox commands refuse it)"}, since ${mark.markedAt.toISOString().slice(0, 16).replace("T", " ")}` };
+  return {
+    mode: mark.mode,
+    text: `${mark.mode === "sandbox" ? "sandbox (simulated data; live commands refuse it)" : "live (sandbox commands refuse it)"}, since ${mark.markedAt.toISOString().slice(0, 16).replace("T", " ")}`,
+  };
 }

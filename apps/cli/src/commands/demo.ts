@@ -13,7 +13,8 @@ import { examples } from "./product-helpers.js";
 function weeksFlag(value: string | undefined): number {
   if (value === undefined) return 3;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 12) throw new CliError(`--weeks: a whole number of weeks from 1 to 12 (got "${value}")`, EXIT.usage);
+  if (!Number.isInteger(n) || n < 1 || n > 12)
+    throw new CliError(`--weeks: a whole number of weeks from 1 to 12 (got "${value}")`, EXIT.usage);
   return n;
 }
 
@@ -51,10 +52,18 @@ export function whatHappened(r: DemoResult): string {
 export function registerDemoCommand(program: Command, io: Io): void {
   program
     .command("demo")
-    .description("Run the whole product on the sandbox: offer → copy → discovery → campaign → weeks of sends and replies, in under a minute")
+    .description(
+      "Run the whole product on the sandbox: offer → copy → discovery → campaign → weeks of sends and replies, in under a minute",
+    )
     .option("--weeks <n>", "simulated weeks of cron ticks and webhook events (default 3)")
-    .option("--seed <seed>", "seed of the simulated world and of every random draw (default offerlab-demo; a second run in the same database uses offerlab-demo-2, …)")
-    .option("--start <date>", "where simulated time starts: YYYY-MM-DD (08:00 UTC), an ISO time with its offset, or today (default 2026-03-02)")
+    .option(
+      "--seed <seed>",
+      "seed of the simulated world and of every random draw (default offerlab-demo; a second run in the same database uses offerlab-demo-2, …)",
+    )
+    .option(
+      "--start <date>",
+      "where simulated time starts: YYYY-MM-DD (08:00 UTC), an ISO time with its offset, or today (default 2026-03-02)",
+    )
     .option("--json", "print the run's summary as JSON")
     .addHelpText(
       "after",

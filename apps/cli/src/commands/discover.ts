@@ -6,7 +6,9 @@ import { adaptersOf, addRunOptions, CAPABLE, chooseVendors, intFlag, recordedLis
 
 const perProvider = (p: Record<string, { found: number; cachedPages?: number; cachedCalls?: number }>) =>
   Object.entries(p)
-    .map(([name, s]) => `${name} ${s.found}${(s.cachedPages ?? s.cachedCalls) ? ` (${s.cachedPages ?? s.cachedCalls} answers reused)` : ""}`)
+    .map(
+      ([name, s]) => `${name} ${s.found}${(s.cachedPages ?? s.cachedCalls) ? ` (${s.cachedPages ?? s.cachedCalls} answers reused)` : ""}`,
+    )
     .join(", ") || "none";
 
 export function registerDiscoverCommands(program: Command, io: Io): void {
@@ -19,19 +21,30 @@ export function registerDiscoverCommands(program: Command, io: Io): void {
         "Search companies matching the offer's ICP with each company search provider, merge and dedupe them by domain, " +
           "score their fit (1-10, with reasoning), apply disqualifiers and store them",
       )
-      .option("--providers <list>", `comma-separated, in merge order: ${CAPABLE.companySearch.vendors.join(", ")} (default: every configured one)`)
+      .option(
+        "--providers <list>",
+        `comma-separated, in merge order: ${CAPABLE.companySearch.vendors.join(", ")} (default: every configured one)`,
+      )
       .option("--limit <n>", "most companies per provider (default 25)")
       .option("--min-fit <score>", "fit score from which a company is qualified, 1-10 (default 5)")
       .option("--query <text>", "replace the search sentence built from the ICP")
-      .option("--disqualify <list>", "extra disqualifiers, comma-separated (e.g. \"agency,> 1000 employees\")"),
+      .option("--disqualify <list>", 'extra disqualifiers, comma-separated (e.g. "agency,> 1000 employees")'),
   ).action(async (o: RunFlags & { providers?: string; limit?: string; minFit?: string; query?: string; disqualify?: string }) => {
     const limit = intFlag("--limit", o.limit);
     const minFit = intFlag("--min-fit", o.minFit, 1, 10);
-    const disqualifiers = o.disqualify?.split(",").map((x) => x.trim()).filter(Boolean);
+    const disqualifiers = o.disqualify
+      ?.split(",")
+      .map((x) => x.trim())
+      .filter(Boolean);
     await runStepCommand<DiscoverCompaniesSummary>(io, o, {
       step: "discover_companies",
       title: "Discovered companies",
-      providers: (p, recorded) => ({ companySearch: adaptersOf(p, chooseVendors(p, "companySearch", "--providers", o.providers ?? recordedList(recorded?.companySearch))) }),
+      providers: (p, recorded) => ({
+        companySearch: adaptersOf(
+          p,
+          chooseVendors(p, "companySearch", "--providers", o.providers ?? recordedList(recorded?.companySearch)),
+        ),
+      }),
       run: (ctx, offerId, common) =>
         discoverCompanies(ctx, offerId, {
           ...common,
@@ -56,7 +69,10 @@ export function registerDiscoverCommands(program: Command, io: Io): void {
         "Find buyers (the ICP's titles, departments and seniorities) at the offer's qualified companies, best fit first; " +
           "dedupe them per offer by email and LinkedIn URL and score their buyer fit",
       )
-      .option("--providers <list>", `comma-separated, asked in order: ${CAPABLE.peopleSearch.vendors.join(", ")} (default: every configured one)`)
+      .option(
+        "--providers <list>",
+        `comma-separated, asked in order: ${CAPABLE.peopleSearch.vendors.join(", ")} (default: every configured one)`,
+      )
       .option("--per-company <n>", "buyers wanted per company (default 3)")
       .option("--max-companies <n>", "most companies to search (default 50)")
       .option("--min-buyer-fit <score>", "buyer fit below which a person is stored as skip, 1-10 (default 4)"),
@@ -67,7 +83,9 @@ export function registerDiscoverCommands(program: Command, io: Io): void {
     await runStepCommand<DiscoverPeopleSummary>(io, o, {
       step: "discover_people",
       title: "Discovered people",
-      providers: (p, recorded) => ({ peopleSearch: adaptersOf(p, chooseVendors(p, "peopleSearch", "--providers", o.providers ?? recordedList(recorded?.peopleSearch))) }),
+      providers: (p, recorded) => ({
+        peopleSearch: adaptersOf(p, chooseVendors(p, "peopleSearch", "--providers", o.providers ?? recordedList(recorded?.peopleSearch))),
+      }),
       run: (ctx, offerId, common) =>
         discoverPeople(ctx, offerId, {
           ...common,

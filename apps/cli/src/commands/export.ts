@@ -10,7 +10,8 @@ import { openDatabase } from "../database.js";
 import { CliError, EXIT, processIo, type Io } from "../output.js";
 
 const DESCRIPTIONS: Record<ExportKind, string> = {
-  leads: "People you may contact now (enriched or ready, eligible, not cooling off, not contacted, company not disqualified), with their company's fit and website variables",
+  leads:
+    "People you may contact now (enriched or ready, eligible, not cooling off, not contacted, company not disqualified), with their company's fit and website variables",
   companies: "Companies with their fit score, reasoning, status and website variables",
   contacts: "Every contact with their email status, buyer fit, status and company",
 };
@@ -40,7 +41,10 @@ function writable(stream: NodeJS.WritableStream): Promise<void> {
  * Writes text with backpressure: to a file, to the process's stdout, or to the command's stdout.
  * A reader that goes away (`export … | head`) ends the export quietly: `closed` turns true.
  */
-function writerFor(io: Io, file: fs.WriteStream | null): { readonly closed: boolean; write(text: string): Promise<void>; end(): Promise<void> } {
+function writerFor(
+  io: Io,
+  file: fs.WriteStream | null,
+): { readonly closed: boolean; write(text: string): Promise<void>; end(): Promise<void> } {
   const stream: NodeJS.WritableStream | null = file ?? (io.stdout === processIo.stdout ? process.stdout : null);
   let closed = false;
   let failure: unknown = null;
@@ -85,7 +89,8 @@ export function registerExportCommands(program: Command, io: Io): void {
       .addHelpText("after", `\nColumns: ${EXPORT_COLUMNS[kind].join(", ")}\n`)
       .action(async (o: { offer?: string; output?: string; json?: boolean }) => {
         const target = o.output ? path.resolve(io.cwd, o.output) : null;
-        if (target && !fs.existsSync(path.dirname(target))) throw new CliError(`--output: the folder ${path.dirname(target)} does not exist`, EXIT.usage);
+        if (target && !fs.existsSync(path.dirname(target)))
+          throw new CliError(`--output: the folder ${path.dirname(target)} does not exist`, EXIT.usage);
         const db = await openDatabase(io);
         try {
           const offer = o.offer ? await resolve.offer(db, o.offer) : undefined;

@@ -2,7 +2,16 @@
 import fs from "node:fs";
 import path from "node:path";
 import { resolve } from "@offerlab/db";
-import { ImportRejectedError, importFields, importRows, PipelineInputError, UnreadableRow, type ImportKind, type ImportSummary, type RowError } from "@offerlab/pipeline";
+import {
+  ImportRejectedError,
+  importFields,
+  importRows,
+  PipelineInputError,
+  UnreadableRow,
+  type ImportKind,
+  type ImportSummary,
+  type RowError,
+} from "@offerlab/pipeline";
 import type { Command } from "commander";
 import { CsvError } from "csv-parse";
 import { DuplicateHeaderError, readCsv } from "../csv.js";
@@ -17,7 +26,8 @@ export function parseMapFlag(values: readonly string[]): Record<string, string> 
     for (const pair of value.split(",")) {
       if (pair.trim() === "") continue;
       const at = pair.lastIndexOf("=");
-      if (at <= 0) throw new CliError(`--map: "${pair.trim()}" is not "<column>=<field>" (e.g. --map "Company Name=name,Website=domain")`, EXIT.usage);
+      if (at <= 0)
+        throw new CliError(`--map: "${pair.trim()}" is not "<column>=<field>" (e.g. --map "Company Name=name,Website=domain")`, EXIT.usage);
       out[pair.slice(0, at).trim()] = pair.slice(at + 1).trim();
     }
   }
@@ -25,7 +35,9 @@ export function parseMapFlag(values: readonly string[]): Record<string, string> 
 }
 
 function fieldsHelp(kind: ImportKind): string {
-  const lines = importFields(kind).map((f) => `  ${f.field.padEnd(26)} ${f.description}; auto-mapped from: ${f.headers.map((h) => `"${h}"`).join(", ")}`);
+  const lines = importFields(kind).map(
+    (f) => `  ${f.field.padEnd(26)} ${f.description}; auto-mapped from: ${f.headers.map((h) => `"${h}"`).join(", ")}`,
+  );
   return `\nFields (a column maps onto one; headers are compared ignoring case and punctuation):\n${lines.join("\n")}\n`;
 }
 
@@ -35,7 +47,8 @@ function describeError(e: RowError, lines: readonly number[]): string {
   return `  row ${e.row}${line ? ` (line ${line})` : ""}, column "${e.column}"${e.column !== e.field ? ` (${e.field})` : ""}: ${e.message}${e.value !== undefined ? ` (got "${e.value}")` : ""}`;
 }
 
-const isSystemError = (e: unknown): e is NodeJS.ErrnoException => e instanceof Error && typeof (e as NodeJS.ErrnoException).syscall === "string";
+const isSystemError = (e: unknown): e is NodeJS.ErrnoException =>
+  e instanceof Error && typeof (e as NodeJS.ErrnoException).syscall === "string";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -52,14 +65,20 @@ export function registerImportCommands(program: Command, io: Io): void {
       )
       .argument("<file>", "the CSV file: a header row, then one row per record (UTF-8, comma-separated unless --delimiter)")
       .requiredOption("--offer <offer>", "the offer to import into (id, slug or name)")
-      .option("--map <column=field,...>", 'map columns onto fields, e.g. "Company Name=name,Website=domain"; "<column>=-" ignores one (repeatable)', collect, [])
+      .option(
+        "--map <column=field,...>",
+        'map columns onto fields, e.g. "Company Name=name,Website=domain"; "<column>=-" ignores one (repeatable)',
+        collect,
+        [],
+      )
       .option("--skip-invalid", "import the valid rows and report the others (default: any invalid row means nothing is imported)")
       .option("--delimiter <char>", "field delimiter (default ,)")
       .option("--json", "print the summary as JSON")
       .addHelpText("after", fieldsHelp(kind))
       .action(async (file: string, o: { offer: string; map: string[]; skipInvalid?: boolean; delimiter?: string; json?: boolean }) => {
         const map = parseMapFlag(o.map);
-        if (o.delimiter !== undefined && o.delimiter.length !== 1) throw new CliError(`--delimiter: must be one character (got "${o.delimiter}")`, EXIT.usage);
+        if (o.delimiter !== undefined && o.delimiter.length !== 1)
+          throw new CliError(`--delimiter: must be one character (got "${o.delimiter}")`, EXIT.usage);
         const full = path.resolve(io.cwd, file);
         let stat: fs.Stats;
         try {
@@ -120,14 +139,18 @@ export function registerImportCommands(program: Command, io: Io): void {
               `Imported ${kind} from ${file} into ${offer.slug}:`,
               `  rows ${summary.rows}: new ${summary.created}, merged into existing ${summary.merged} (${summary.duplicatesInFile} repeated in the file)` +
                 (kind === "contacts" ? `, companies created ${summary.companiesCreated}` : ""),
-              `  columns: ${Object.entries(summary.mapping.columns).map(([h, f]) => (h === f ? f : `${h} → ${f}`)).join(", ")}`,
+              `  columns: ${Object.entries(summary.mapping.columns)
+                .map(([h, f]) => (h === f ? f : `${h} → ${f}`))
+                .join(", ")}`,
               ...(summary.mapping.ignored.length ? [`  ignored columns: ${summary.mapping.ignored.join(", ")}`] : []),
             ];
             io.stdout(`${out.join("\n")}\n`);
           }
           if (summary.invalid > 0) {
             const shown = summary.errors.map((e) => describeError(e, lines));
-            io.stderr(`offerlab: skipped ${summary.invalid} invalid row(s):\n${shown.join("\n")}${summary.errorCount > shown.length ? `\n  … and ${summary.errorCount - shown.length} more` : ""}\n`);
+            io.stderr(
+              `offerlab: skipped ${summary.invalid} invalid row(s):\n${shown.join("\n")}${summary.errorCount > shown.length ? `\n  … and ${summary.errorCount - shown.length} more` : ""}\n`,
+            );
           }
         } finally {
           progress.clear();

@@ -120,10 +120,14 @@ ${examples(["offerlab init", "offerlab init my-outbound && cd my-outbound && cp 
     )
     .action((dir: string | undefined, o: { force?: boolean; json?: boolean }) => {
       const target = path.resolve(io.cwd, dir ?? ".");
-      if (fs.existsSync(target) && !fs.statSync(target).isDirectory()) throw new CliError(`[dir]: ${target} exists and is not a directory`, EXIT.usage);
+      if (fs.existsSync(target) && !fs.statSync(target).isDirectory())
+        throw new CliError(`[dir]: ${target} exists and is not a directory`, EXIT.usage);
       const existing = INIT_FILES.filter((f) => fs.existsSync(path.join(target, f.file))).map((f) => f.file);
       if (existing.length && !o.force) {
-        throw new CliError(`${existing.join(", ")} already exist(s) in ${target}; nothing was written. Pass --force to overwrite.`, EXIT.usage);
+        throw new CliError(
+          `${existing.join(", ")} already exist(s) in ${target}; nothing was written. Pass --force to overwrite.`,
+          EXIT.usage,
+        );
       }
       try {
         fs.mkdirSync(target, { recursive: true });

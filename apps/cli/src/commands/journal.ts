@@ -12,7 +12,9 @@ import { CliError, EXIT, type Io } from "../output.js";
 import { examples } from "./product-helpers.js";
 
 export function registerJournalCommands(program: Command, io: Io): void {
-  const journal = program.command("journal").description(`The sandbox's journal of provider requests (written where ${SANDBOX_JOURNAL_ENV} says)`);
+  const journal = program
+    .command("journal")
+    .description(`The sandbox's journal of provider requests (written where ${SANDBOX_JOURNAL_ENV} says)`);
   journal
     .command("normalize <file>")
     .description("Print a journal with its database ids replaced by their order of first appearance, to compare two runs")
@@ -35,7 +37,10 @@ ${examples([
       try {
         text = readFileSync(at, "utf8");
       } catch (error) {
-        throw new CliError(`<file>: cannot read "${file}" (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, EXIT.usage);
+        throw new CliError(
+          `<file>: cannot read "${file}" (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+          EXIT.usage,
+        );
       }
       io.stdout(normalizeJournal(text));
     });

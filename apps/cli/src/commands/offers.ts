@@ -1,9 +1,24 @@
 import fs from "node:fs";
 import path from "node:path";
-import { formatLintResult, GenerationError, lintTemplate, linkedInTemplateKeys, type LinkedInTemplateKey, type LlmOptions } from "@offerlab/copy";
+import {
+  formatLintResult,
+  GenerationError,
+  lintTemplate,
+  linkedInTemplateKeys,
+  type LinkedInTemplateKey,
+  type LlmOptions,
+} from "@offerlab/copy";
 import { OfferStatus, type EmailTemplates, type Icp, type LinkedInTemplates, type PositioningCanvas } from "@offerlab/core";
 import { offers, resolve, type MessageTemplate, type Offer } from "@offerlab/db";
-import { checkCreateOffer, checkGenerateOffer, createOffer, editOffer, generateOffer, setOfferStatus, type GenerateOfferResult } from "@offerlab/operations";
+import {
+  checkCreateOffer,
+  checkGenerateOffer,
+  createOffer,
+  editOffer,
+  generateOffer,
+  setOfferStatus,
+  type GenerateOfferResult,
+} from "@offerlab/operations";
 import { createSandbox, isSandboxEnabled, SANDBOX_BANNER, SANDBOX_ENV } from "@offerlab/sandbox";
 import { Option, type Command } from "commander";
 import YAML from "yaml";
@@ -64,9 +79,15 @@ function showOffer(o: Record<string, unknown>): string {
     ["price range", o.price_range],
     ["positioning", (o.positioning as PositioningCanvas | null)?.positioning_statement ?? "not generated yet"],
     ["icp", o.icp ? icpLine(o.icp as Icp) : "not generated yet"],
-    ["email copy", (o.email_templates as EmailTemplates | null) ? `${(o.email_templates as EmailTemplates).sequence.length} email(s)` : "none"],
+    [
+      "email copy",
+      (o.email_templates as EmailTemplates | null) ? `${(o.email_templates as EmailTemplates).sequence.length} email(s)` : "none",
+    ],
     ["linkedin copy", (o.linkedin_templates as LinkedInTemplates | null) ? Object.keys(o.linkedin_templates as object).join(", ") : "none"],
-    ["totals", `${o.total_companies} companies, ${o.total_contacts} contacts, ${o.total_sent} sent, ${o.total_replies} replies, ${o.total_meetings} meetings`],
+    [
+      "totals",
+      `${o.total_companies} companies, ${o.total_contacts} contacts, ${o.total_sent} sent, ${o.total_replies} replies, ${o.total_meetings} meetings`,
+    ],
     ["created", (o.created_at as Date).toISOString()],
   ].filter(([, v]) => v !== null && v !== undefined);
   const w = Math.max(...lines.map(([k]) => String(k).length));
@@ -120,7 +141,9 @@ export function registerOfferCommands(program: Command, io: Io): void {
       }
       io.stdout(`Created offer ${offer.slug} (${offer.id}), status ${offer.status}.\n`);
       if (templates.length) {
-        io.stdout(`${templates.length} draft template(s) from its copy: review them with \`offerlab templates list --offer ${offer.slug}\`, approve with \`offerlab templates approve --offer ${offer.slug}\`.\n`);
+        io.stdout(
+          `${templates.length} draft template(s) from its copy: review them with \`offerlab templates list --offer ${offer.slug}\`, approve with \`offerlab templates approve --offer ${offer.slug}\`.\n`,
+        );
       }
     });
 
@@ -133,7 +156,8 @@ export function registerOfferCommands(program: Command, io: Io): void {
       let status: OfferStatus | undefined;
       if (opts.status !== undefined) {
         const parsed = OfferStatus.safeParse(opts.status);
-        if (!parsed.success) throw new CliError(`--status: must be one of ${OfferStatus.options.join(", ")} (got "${opts.status}")`, EXIT.usage);
+        if (!parsed.success)
+          throw new CliError(`--status: must be one of ${OfferStatus.options.join(", ")} (got "${opts.status}")`, EXIT.usage);
         status = parsed.data;
       }
       const db = await openDatabase(io);
@@ -214,23 +238,49 @@ function generationFailure(error: unknown): never {
   if (!GenerationError.isInstance(error)) throw error;
   const detail = error.issues.length ? `\n${error.issues.map((i) => `  - ${i.field}: ${i.message}`).join("\n")}` : "";
   if (error.kind === "not_configured") {
-    throw new CliError(`${error.message.replace(/^\[copy\] /, "")}; or run with --sandbox (or ${SANDBOX_ENV}=1) to use the simulated LLM. Nothing was written.`, EXIT.usage);
+    throw new CliError(
+      `${error.message.replace(/^\[copy\] /, "")}; or run with --sandbox (or ${SANDBOX_ENV}=1) to use the simulated LLM. Nothing was written.`,
+      EXIT.usage,
+    );
   }
-  throw new CliError(`generation failed (${error.kind}): ${error.message.replace(/^\[copy\] /, "")}${detail}\nNothing was written.`, EXIT.failure);
+  throw new CliError(
+    `generation failed (${error.kind}): ${error.message.replace(/^\[copy\] /, "")}${detail}\nNothing was written.`,
+    EXIT.failure,
+  );
 }
 
 /** The copy of an offer in words: positioning, ICP, and every template with its lint. */
-function describeCopy(offer: Offer, templates: readonly Pick<MessageTemplate, "id" | "name" | "channel" | "sequence_step" | "subject" | "body" | "status">[]): string {
+function describeCopy(
+  offer: Offer,
+  templates: readonly Pick<MessageTemplate, "id" | "name" | "channel" | "sequence_step" | "subject" | "body" | "status">[],
+): string {
   const out: string[] = [];
   const p = offer.positioning;
   if (p) {
-    out.push("Positioning", `  ${p.positioning_statement}`, `  category: ${p.category.name} (vs ${p.category.competing_with}); ${p.category.differentiator}`);
+    out.push(
+      "Positioning",
+      `  ${p.positioning_statement}`,
+      `  category: ${p.category.name} (vs ${p.category.competing_with}); ${p.category.differentiator}`,
+    );
     out.push(`  problem: ${p.problem.core_problem} — felt by ${p.problem.who_feels_it.join(", ")} (${p.problem.awareness_level})`);
-    out.push("  symptoms (score /20):", ...p.symptoms.map((s) => `    ${String(s.score.total).padStart(2)}  ${s.signal} — ${s.detection}, ${s.filter}`));
-    out.push("  signal stacks:", ...p.signal_stacks.map((s) => `    ${s.priority.padEnd(6)} ${s.name}: ${s.signals.join(" + ")} (expected ${s.expected_reply_rate})`));
+    out.push(
+      "  symptoms (score /20):",
+      ...p.symptoms.map((s) => `    ${String(s.score.total).padStart(2)}  ${s.signal} — ${s.detection}, ${s.filter}`),
+    );
+    out.push(
+      "  signal stacks:",
+      ...p.signal_stacks.map((s) => `    ${s.priority.padEnd(6)} ${s.name}: ${s.signals.join(" + ")} (expected ${s.expected_reply_rate})`),
+    );
     out.push(`  disqualifying: ${p.disqualifying_signals.join("; ")}`, "");
   }
-  if (offer.icp) out.push("ICP", `  ${icpLine(offer.icp)}`, `  signals: ${offer.icp.company.signals.join(", ")}`, `  seniority: ${offer.icp.buyer.seniority.join(", ")}`, "");
+  if (offer.icp)
+    out.push(
+      "ICP",
+      `  ${icpLine(offer.icp)}`,
+      `  signals: ${offer.icp.company.signals.join(", ")}`,
+      `  seniority: ${offer.icp.buyer.seniority.join(", ")}`,
+      "",
+    );
   if (templates.length) {
     out.push("Templates (drafts until approved)");
     for (const t of templates) {
@@ -238,7 +288,12 @@ function describeCopy(offer: Offer, templates: readonly Pick<MessageTemplate, "i
       out.push(`  [${t.id.slice(0, 8)}] ${t.name} (${t.channel}${t.sequence_step ? `, step ${t.sequence_step}` : ""}, ${t.status})`);
       if (t.subject) out.push(`    subject: ${t.subject}`);
       out.push(...t.body.split("\n").map((l) => `    ${l}`));
-      if (lint.errors.length || lint.warnings.length) out.push(...formatLintResult(lint).split("\n").map((l) => `    ${l}`));
+      if (lint.errors.length || lint.warnings.length)
+        out.push(
+          ...formatLintResult(lint)
+            .split("\n")
+            .map((l) => `    ${l}`),
+        );
     }
   }
   return out.join("\n") + "\n";
@@ -248,10 +303,15 @@ function registerOfferCopyCommands(cmd: Command, io: Io): void {
   addOfferFieldFlags(
     cmd
       .command("new")
-      .description("Create an offer from a description: generates its positioning canvas, ICP and email/LinkedIn copy, shows them, and saves it as a draft")
+      .description(
+        "Create an offer from a description: generates its positioning canvas, ICP and email/LinkedIn copy, shows them, and saves it as a draft",
+      )
       .option("-f, --file <path>", "offer.yaml or offer.json with the offer's fields (flags win)")
       .option("--email-steps <n>", "emails in the generated sequence, 0 for none (default 3)")
-      .option("--linkedin <templates>", `LinkedIn templates to write, comma-separated: ${linkedInTemplateKeys.join(", ")}, or none (default connection_request,follow_up_dm)`)
+      .option(
+        "--linkedin <templates>",
+        `LinkedIn templates to write, comma-separated: ${linkedInTemplateKeys.join(", ")}, or none (default connection_request,follow_up_dm)`,
+      )
       .option("--sandbox", `use the simulated LLM of @offerlab/sandbox (no API key needed; also ${SANDBOX_ENV}=1)`)
       .option("--seed <seed>", "with --sandbox: seed of the simulated LLM's world (default: OFFERLAB_SANDBOX_SEED, else offerlab)")
       .addOption(new Option("--sandbox-seed <seed>", "the older name of --seed").hideHelp())
@@ -276,8 +336,15 @@ ${examples([
       const linkedinRaw = opts.linkedin as string | undefined;
       const linkedin: LinkedInTemplateKey[] =
         linkedinRaw === "none" ? [] : (listFlag("--linkedin", linkedinRaw, linkedInTemplateKeys) ?? ["connection_request", "follow_up_dm"]);
-      if (emailSteps === 0 && linkedin.length === 0) throw new CliError("--email-steps 0 with --linkedin none leaves nothing to write: ask for some copy", EXIT.usage);
-      const request = { offer: input, emailSteps, linkedin, dryRun: opts.dryRun === true, onStep: (what: string) => (opts.json ? undefined : io.stderr(`${what}…\n`)) };
+      if (emailSteps === 0 && linkedin.length === 0)
+        throw new CliError("--email-steps 0 with --linkedin none leaves nothing to write: ask for some copy", EXIT.usage);
+      const request = {
+        offer: input,
+        emailSteps,
+        linkedin,
+        dryRun: opts.dryRun === true,
+        onStep: (what: string) => (opts.json ? undefined : io.stderr(`${what}…\n`)),
+      };
       // Validate before any model call or database write.
       checkGenerateOffer(request);
       const sandbox = io.sandbox === true || isSandboxEnabled(io.env, { sandbox: opts.sandbox === true });
@@ -318,7 +385,10 @@ ${examples([
       .command("edit")
       .description("Change an offer's fields or copy; templates whose text changed become new drafts (to approve again)")
       .argument("<offer>", "the offer's id, slug or name")
-      .option("-f, --file <path>", "YAML or JSON with the fields to change, including positioning, icp, email_templates, linkedin_templates"),
+      .option(
+        "-f, --file <path>",
+        "YAML or JSON with the fields to change, including positioning, icp, email_templates, linkedin_templates",
+      ),
   )
     .option("--json", "print the offer and what happened to its templates as JSON")
     .addHelpText(
@@ -329,7 +399,10 @@ ${examples([
       ]),
     )
     .action(async (ref: string, opts: Record<string, string | boolean | undefined>) => {
-      const patch: Record<string, unknown> = { ...(opts.file ? readObjectFile("--file", String(opts.file), io.cwd) : {}), ...flagValues(opts) };
+      const patch: Record<string, unknown> = {
+        ...(opts.file ? readObjectFile("--file", String(opts.file), io.cwd) : {}),
+        ...flagValues(opts),
+      };
       if (Object.keys(patch).length === 0) throw new CliError("nothing to change: pass a field flag (see --help) or --file", EXIT.usage);
       const { offer, templates, changed } = await withOperation(io, (ctx) => editOffer(ctx, { offer: ref, patch }));
       if (opts.json) {
@@ -376,7 +449,9 @@ ${examples(["offerlab offers status ai-sales-coach ready", "offerlab offers stat
             ]),
       );
       if (result.activeCampaigns > 0 && ["paused", "completed", "killed"].includes(parsed.data)) {
-        io.stdout(`Its ${result.activeCampaigns} active campaign(s) send nothing until the offer is active again (\`offerlab offers status ${result.offer.slug} active\`).\n`);
+        io.stdout(
+          `Its ${result.activeCampaigns} active campaign(s) send nothing until the offer is active again (\`offerlab offers status ${result.offer.slug} active\`).\n`,
+        );
       }
     });
 }

@@ -31,7 +31,12 @@ export { CAPABLE, type Capability };
  * have the capability and a key), else every configured one in the default order. Throws a
  * CliError with exit code 2 naming the env vars to set when none can be used.
  */
-export function chooseVendors<C extends Capability>(providers: CliProviders, capability: C, flagName: string, flag: string | undefined): (typeof CAPABLE)[C]["vendors"][number][] {
+export function chooseVendors<C extends Capability>(
+  providers: CliProviders,
+  capability: C,
+  flagName: string,
+  flag: string | undefined,
+): (typeof CAPABLE)[C]["vendors"][number][] {
   const spec = CAPABLE[capability];
   const allowed = spec.vendors as readonly Vendor[];
   if (flag !== undefined) {
@@ -83,7 +88,10 @@ export function addRunOptions(cmd: Command): Command {
   cmd
     .option("--offer <offer>", "the offer whose ICP drives the run: id, slug or name (required unless --resume)")
     .option("--budget <credits>", "stop cleanly once this many credits are spent (default: no limit)")
-    .option("--resume <run-id>", "continue a run that failed, crashed or stopped at its budget, with the providers it started with, without paying again for what it bought")
+    .option(
+      "--resume <run-id>",
+      "continue a run that failed, crashed or stopped at its budget, with the providers it started with, without paying again for what it bought",
+    )
     .option("--reuse-days <n>", "reuse a paid lookup's stored answer when it is at most n days old (default 30)")
     .option("--json", "print the summary as JSON (no progress display)");
   return addSandboxOptions(cmd);
@@ -94,7 +102,10 @@ export function intFlag(name: string, value: string | undefined, min = 1, max?: 
   if (value === undefined) return undefined;
   const n = Number(value);
   if (value.trim() === "" || !Number.isInteger(n) || n < min || (max !== undefined && n > max)) {
-    throw new CliError(`${name}: must be a whole number ${max !== undefined ? `from ${min} to ${max}` : `of at least ${min}`} (got "${value}")`, EXIT.usage);
+    throw new CliError(
+      `${name}: must be a whole number ${max !== undefined ? `from ${min} to ${max}` : `of at least ${min}`} (got "${value}")`,
+      EXIT.usage,
+    );
   }
   return n;
 }
@@ -102,7 +113,8 @@ export function intFlag(name: string, value: string | undefined, min = 1, max?: 
 function budgetFlag(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (value.trim() === "" || !Number.isFinite(n) || n < 0) throw new CliError(`--budget: must be a number of credits ≥ 0 (got "${value}")`, EXIT.usage);
+  if (value.trim() === "" || !Number.isFinite(n) || n < 0)
+    throw new CliError(`--budget: must be a number of credits ≥ 0 (got "${value}")`, EXIT.usage);
   return n;
 }
 
@@ -116,20 +128,30 @@ export interface StepCommand<S> {
    */
   providers: (p: CliProviders, recorded?: PipelineRunRecord["providers"]) => PipelineProviders;
   /** Runs the step as a new run. */
-  run: (ctx: PipelineContext, offerId: string, common: { creditBudget?: number; reuseLookupsWithinDays?: number }) => Promise<S & RunOutcome>;
+  run: (
+    ctx: PipelineContext,
+    offerId: string,
+    common: { creditBudget?: number; reuseLookupsWithinDays?: number },
+  ) => Promise<S & RunOutcome>;
   /** Summary lines for people (after the title line). */
   describe: (summary: S) => string[];
   /** True when nothing worked (every provider call failed): exit code 1. */
   nothingWorked: (summary: S) => boolean;
 }
 
-type RunOutcome = Pick<RunSummary, "runId" | "status" | "stopReason" | "error"> & { runCreditsSpent: number; creditsSpent: number; errors: { provider: string; kind: string; message: string; item?: string }[]; errorCount: number };
+type RunOutcome = Pick<RunSummary, "runId" | "status" | "stopReason" | "error"> & {
+  runCreditsSpent: number;
+  creditsSpent: number;
+  errors: { provider: string; kind: string; message: string; item?: string }[];
+  errorCount: number;
+};
 
 /** Runs one pipeline step as a command: flags checked first, then providers, database, run, summary. */
 export async function runStepCommand<S>(io: Io, flags: RunFlags, def: StepCommand<S>): Promise<void> {
   const creditBudget = budgetFlag(flags.budget);
   const reuseDays = intFlag("--reuse-days", flags.reuseDays, 0);
-  if (!flags.offer && !flags.resume) throw new CliError("--offer: required (the offer's id or slug, see `offerlab offers list`), or --resume <run-id>", EXIT.usage);
+  if (!flags.offer && !flags.resume)
+    throw new CliError("--offer: required (the offer's id or slug, see `offerlab offers list`), or --resume <run-id>", EXIT.usage);
 
   // Usage is recorded once the database is open; providers are built (and keys checked) before.
   let sink: OnUsage | undefined;
@@ -142,12 +164,16 @@ export async function runStepCommand<S>(io: Io, flags: RunFlags, def: StepComman
     const offer = flags.offer ? await resolve.offer(db, flags.offer) : undefined;
     if (flags.resume) {
       const record = await getPipelineRun(db, flags.resume);
-      if (!record) throw new CliError(`--resume: no pipeline run "${flags.resume}" (the id is printed by the command that started it)`, EXIT.usage);
+      if (!record)
+        throw new CliError(`--resume: no pipeline run "${flags.resume}" (the id is printed by the command that started it)`, EXIT.usage);
       pipelineProviders = def.providers(providers, record.providers);
     }
     const usage = createUsageRecorder(db, {
       sandbox: providers.sandbox,
-      onError: (error, event) => io.stderr(`offerlab: warning: could not record usage of ${event.tool} ${event.action}: ${error instanceof Error ? error.message : String(error)}\n`),
+      onError: (error, event) =>
+        io.stderr(
+          `offerlab: warning: could not record usage of ${event.tool} ${event.action}: ${error instanceof Error ? error.message : String(error)}\n`,
+        ),
     });
     sink = usage.onUsage;
     const ctx: PipelineContext = {
@@ -157,7 +183,14 @@ export async function runStepCommand<S>(io: Io, flags: RunFlags, def: StepComman
       // A sandbox run happens at its simulated time (--start): lookups, checks and dates are its.
       ...(providers.world ? { now: providers.world.clock.now, lookupScope: providers.world.seed } : {}),
       providers: pipelineProviders!,
-      onProgress: (e) => progress.update({ label: e.step.replace(/_/g, " "), done: e.done, total: e.total, credits: e.creditsSpent, ...(e.message ? { message: e.message } : {}) }),
+      onProgress: (e) =>
+        progress.update({
+          label: e.step.replace(/_/g, " "),
+          done: e.done,
+          total: e.total,
+          credits: e.creditsSpent,
+          ...(e.message ? { message: e.message } : {}),
+        }),
     };
     let result: S & RunOutcome;
     try {
@@ -170,7 +203,10 @@ export async function runStepCommand<S>(io: Io, flags: RunFlags, def: StepComman
     } catch (error) {
       progress.clear();
       if (error instanceof PipelineRunFailed) {
-        throw new CliError(`${def.step.replace(/_/g, " ")} failed: ${error.message}\nThe run is recorded (${error.runId}); continue it with --resume ${error.runId}`, EXIT.failure);
+        throw new CliError(
+          `${def.step.replace(/_/g, " ")} failed: ${error.message}\nThe run is recorded (${error.runId}); continue it with --resume ${error.runId}`,
+          EXIT.failure,
+        );
       }
       throw error;
     }
@@ -189,22 +225,45 @@ export async function runStepCommand<S>(io: Io, flags: RunFlags, def: StepComman
     }
     if (result.errorCount > 0) {
       const shown = result.errors.slice(0, 5).map((e) => `  - ${e.provider} (${e.kind})${e.item ? ` ${e.item}` : ""}: ${e.message}`);
-      io.stderr(`offerlab: ${result.errorCount} provider call(s) failed:\n${shown.join("\n")}${result.errorCount > shown.length ? `\n  … and ${result.errorCount - shown.length} more (see --json)` : ""}\n`);
+      io.stderr(
+        `offerlab: ${result.errorCount} provider call(s) failed:\n${shown.join("\n")}${result.errorCount > shown.length ? `\n  … and ${result.errorCount - shown.length} more (see --json)` : ""}\n`,
+      );
     }
     if (result.status === "cancelled" && result.stopReason === "budget") {
-      io.stderr(`offerlab: stopped at the credit budget (${result.error}). Continue with --resume ${result.runId} --budget <more credits>: what was bought is not bought again.\n`);
+      io.stderr(
+        `offerlab: stopped at the credit budget (${result.error}). Continue with --resume ${result.runId} --budget <more credits>: what was bought is not bought again.\n`,
+      );
     }
-    if (def.nothingWorked(result)) throw new CliError(`every provider call failed; nothing was ${def.step === "scrape_companies" ? "scraped" : "found"}`, EXIT.failure);
+    if (def.nothingWorked(result))
+      throw new CliError(`every provider call failed; nothing was ${def.step === "scrape_companies" ? "scraped" : "found"}`, EXIT.failure);
   } finally {
     progress.clear();
     await db.destroy();
   }
 }
 
-async function resumeStep<S>(ctx: PipelineContext, runId: string, step: StepName, offerId: string | undefined, creditBudget: number | undefined): Promise<S & RunOutcome> {
-  const res = await resumePipeline(ctx, runId, { step, ...(offerId ? { offerId } : {}), ...(creditBudget !== undefined ? { creditBudget } : {}) });
+async function resumeStep<S>(
+  ctx: PipelineContext,
+  runId: string,
+  step: StepName,
+  offerId: string | undefined,
+  creditBudget: number | undefined,
+): Promise<S & RunOutcome> {
+  const res = await resumePipeline(ctx, runId, {
+    step,
+    ...(offerId ? { offerId } : {}),
+    ...(creditBudget !== undefined ? { creditBudget } : {}),
+  });
   const s = (res.steps as StepSummaries)[step] as unknown as S & { creditsSpent: number };
-  return { ...s, runId: res.runId, status: res.status, stopReason: res.stopReason, error: res.error, runCreditsSpent: res.creditsSpent, offerId: res.offerId } as unknown as S & RunOutcome;
+  return {
+    ...s,
+    runId: res.runId,
+    status: res.status,
+    stopReason: res.stopReason,
+    error: res.error,
+    runCreditsSpent: res.creditsSpent,
+    offerId: res.offerId,
+  } as unknown as S & RunOutcome;
 }
 
 async function offerSlugOfRun(db: Db, result: { offerId?: string }): Promise<string> {

@@ -52,11 +52,15 @@ export function numberFlag(flag: string, value: string | undefined, min: number,
 /** A comma-separated flag, each item one of `allowed` (when given); undefined when absent. */
 export function listFlag<T extends string>(flag: string, value: string | undefined, allowed?: readonly T[]): T[] | undefined {
   if (value === undefined) return undefined;
-  const items = value.split(",").map((s) => s.trim()).filter(Boolean);
+  const items = value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (items.length === 0) throw new CliError(`${flag}: give at least one value${allowed ? ` (${allowed.join(", ")})` : ""}`, EXIT.usage);
   if (allowed) {
     const bad = items.filter((i) => !(allowed as readonly string[]).includes(i));
-    if (bad.length) throw new CliError(`${flag}: ${bad.map((b) => `"${b}"`).join(", ")} not allowed; use ${allowed.join(", ")}`, EXIT.usage);
+    if (bad.length)
+      throw new CliError(`${flag}: ${bad.map((b) => `"${b}"`).join(", ")} not allowed; use ${allowed.join(", ")}`, EXIT.usage);
   }
   return items as T[];
 }
@@ -64,7 +68,8 @@ export function listFlag<T extends string>(flag: string, value: string | undefin
 /** One value of `allowed`, or undefined when absent. */
 export function enumFlag<T extends string>(flag: string, value: string | undefined, allowed: readonly T[]): T | undefined {
   if (value === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(value)) throw new CliError(`${flag}: must be one of ${allowed.join(", ")} (got "${value}")`, EXIT.usage);
+  if (!(allowed as readonly string[]).includes(value))
+    throw new CliError(`${flag}: must be one of ${allowed.join(", ")} (got "${value}")`, EXIT.usage);
   return value as T;
 }
 

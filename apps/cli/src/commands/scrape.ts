@@ -18,7 +18,10 @@ export function registerScrapeCommand(program: Command, io: Io): void {
       .option("--refresh", "scrape again companies that already have website variables"),
   ).action(async (o: RunFlags & { paths?: string; max?: string; includeNew?: boolean; refresh?: boolean }) => {
     const max = intFlag("--max", o.max);
-    const paths = o.paths?.split(",").map((x) => x.trim()).filter(Boolean);
+    const paths = o.paths
+      ?.split(",")
+      .map((x) => x.trim())
+      .filter(Boolean);
     if (paths) {
       const bad = paths.find((x) => !x.startsWith("/"));
       if (bad || paths.length === 0) throw new CliError(`--paths: each path must start with "/" (got "${bad ?? o.paths}")`, EXIT.usage);

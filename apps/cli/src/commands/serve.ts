@@ -21,7 +21,10 @@ export function registerServeCommand(program: Command, io: Io): void {
     program
       .command("serve")
       .description("Run the cron daemon and the webhook server in one process, on one database (what the embedded database needs)")
-      .option("--schedule <cron>", "the runner's cron expression in UTC, seconds optional (default: OFFERLAB_CRON_SCHEDULE, else every minute)")
+      .option(
+        "--schedule <cron>",
+        "the runner's cron expression in UTC, seconds optional (default: OFFERLAB_CRON_SCHEDULE, else every minute)",
+      )
       .option("--port <n>", "the webhook server's port (default: PORT, else 8787)")
       .option("--pretty", "human-readable logs instead of JSON lines (also OFFERLAB_LOG_PRETTY=1)"),
     // Its ticks and requests follow the wall clock: no simulated start.
@@ -54,7 +57,10 @@ ${examples(["OFFERLAB_WEBHOOK_SECRET=… offerlab serve --pretty", 'offerlab ser
         grace = loadCronConfig(io.env).shutdownGraceSeconds;
       } catch (error) {
         if (error instanceof ConfigError) {
-          throw new CliError(`${error.message} (a runner without webhooks: \`offerlab cron daemon\`, which syncs inboxes instead)`, EXIT.usage);
+          throw new CliError(
+            `${error.message} (a runner without webhooks: \`offerlab cron daemon\`, which syncs inboxes instead)`,
+            EXIT.usage,
+          );
         }
         throw error;
       }
@@ -75,7 +81,9 @@ ${examples(["OFFERLAB_WEBHOOK_SECRET=… offerlab serve --pretty", 'offerlab ser
         const pretty = cron.pretty ?? false;
         // Either part failing (a port in use) stops the other: one process, one fate.
         const [runner, server] = await Promise.allSettled([
-          cronDaemon({ ...cron, db, signal: controller.signal, ...(o.schedule ? { schedule: o.schedule } : {}) }).finally(() => controller.abort()),
+          cronDaemon({ ...cron, db, signal: controller.signal, ...(o.schedule ? { schedule: o.schedule } : {}) }).finally(() =>
+            controller.abort(),
+          ),
           serveWebhooks({
             env: io.env,
             db,
@@ -85,7 +93,8 @@ ${examples(["OFFERLAB_WEBHOOK_SECRET=… offerlab serve --pretty", 'offerlab ser
             logger: createLogger({ pretty, env: io.env, destination: { write: (line) => io.stdout(line) } }),
           }).finally(() => controller.abort()),
         ]);
-        if (server.status === "rejected") throw new CliError(`the webhook server stopped: ${(server.reason as Error).message ?? String(server.reason)}`);
+        if (server.status === "rejected")
+          throw new CliError(`the webhook server stopped: ${(server.reason as Error).message ?? String(server.reason)}`);
         if (runner.status === "rejected") throw runner.reason;
       } finally {
         process.off("SIGTERM", onSignal);

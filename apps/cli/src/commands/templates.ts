@@ -30,14 +30,22 @@ export function registerTemplateCommands(program: Command, io: Io): void {
     .option("--json", "print the templates, with their lint, as JSON")
     .addHelpText(
       "after",
-      examples(["offerlab templates list --offer ai-sales-coach", "offerlab templates list --status draft --full", "offerlab templates list --channel email --json"]),
+      examples([
+        "offerlab templates list --offer ai-sales-coach",
+        "offerlab templates list --status draft --full",
+        "offerlab templates list --channel email --json",
+      ]),
     )
     .action(async (o: { offer?: string; status?: string; channel?: string; full?: boolean; json?: boolean }) => {
       const status = enumFlag("--status", o.status, MessageTemplateStatus.options);
       const channel = enumFlag("--channel", o.channel, MessageChannel.options);
       const rows = await withDb(io, async (db) => {
         const offerId = o.offer ? (await resolve.offer(db, o.offer)).id : undefined;
-        return messageTemplates.list(db, { ...(offerId ? { offerId } : {}), ...(status ? { status } : {}), ...(channel ? { channel } : {}) });
+        return messageTemplates.list(db, {
+          ...(offerId ? { offerId } : {}),
+          ...(status ? { status } : {}),
+          ...(channel ? { channel } : {}),
+        });
       });
       const withLint = rows.map((r) => ({ ...r, lint: lintOf(r) }));
       if (o.json) {
@@ -50,9 +58,16 @@ export function registerTemplateCommands(program: Command, io: Io): void {
       }
       if (o.full) {
         for (const r of withLint) {
-          io.stdout(`[${r.id.slice(0, 8)}] ${r.offer_slug} · ${r.name} · ${r.channel}${r.sequence_step ? ` step ${r.sequence_step}` : ""}${r.campaign_slug ? ` · campaign ${r.campaign_slug}` : ""} · ${r.status}\n`);
+          io.stdout(
+            `[${r.id.slice(0, 8)}] ${r.offer_slug} · ${r.name} · ${r.channel}${r.sequence_step ? ` step ${r.sequence_step}` : ""}${r.campaign_slug ? ` · campaign ${r.campaign_slug}` : ""} · ${r.status}\n`,
+          );
           if (r.subject) io.stdout(`  subject: ${r.subject}\n`);
-          io.stdout(`${r.body.split("\n").map((l) => `  ${l}`).join("\n")}\n`);
+          io.stdout(
+            `${r.body
+              .split("\n")
+              .map((l) => `  ${l}`)
+              .join("\n")}\n`,
+          );
           io.stdout(`  lint: ${formatLintResult(r.lint).split("\n").join("\n        ")}\n\n`);
         }
         return;
@@ -69,7 +84,16 @@ export function registerTemplateCommands(program: Command, io: Io): void {
             lint: r.lint.errors.length ? `✖ ${r.lint.errors.length}` : r.lint.warnings.length ? `⚠ ${r.lint.warnings.length}` : "ok",
             text: oneLine(r.subject ? `${r.subject} | ${r.body}` : r.body, 60),
           })),
-          [{ key: "id" }, { key: "offer", max: 20 }, { key: "campaign", max: 24 }, { key: "channel" }, { key: "step" }, { key: "status" }, { key: "lint" }, { key: "text" }],
+          [
+            { key: "id" },
+            { key: "offer", max: 20 },
+            { key: "campaign", max: 24 },
+            { key: "channel" },
+            { key: "step" },
+            { key: "status" },
+            { key: "lint" },
+            { key: "text" },
+          ],
         ),
       );
     });
@@ -90,14 +114,16 @@ be approved.
 ${examples(["offerlab templates approve 3f0c9a1b 77d2e4c0", "offerlab templates approve --offer ai-sales-coach"])}`,
     )
     .action(async (ids: string[], o: { offer?: string; json?: boolean }) => {
-      if (ids.length === 0 && !o.offer) throw new CliError("name templates to approve (ids or names from `offerlab templates list`) or pass --offer <offer>", EXIT.usage);
+      if (ids.length === 0 && !o.offer)
+        throw new CliError("name templates to approve (ids or names from `offerlab templates list`) or pass --offer <offer>", EXIT.usage);
       if (ids.length > 0 && o.offer) throw new CliError("pass template ids or --offer, not both", EXIT.usage);
       const result = await withOperation(io, (ctx) => approveTemplates(ctx, o.offer ? { offer: o.offer } : { templates: ids }));
       if (o.json) {
         io.stdout(json(result));
         return;
       }
-      for (const t of result.approved) io.stdout(`Approved [${t.id.slice(0, 8)}] ${t.name} (${t.channel}${t.sequence_step ? ` step ${t.sequence_step}` : ""}).\n`);
+      for (const t of result.approved)
+        io.stdout(`Approved [${t.id.slice(0, 8)}] ${t.name} (${t.channel}${t.sequence_step ? ` step ${t.sequence_step}` : ""}).\n`);
       if (result.unchanged) io.stdout(`${result.unchanged} already approved.\n`);
       for (const w of result.warnings) io.stdout(`⚠ [${w.id.slice(0, 8)}] ${w.name}: ${w.message}\n`);
     });

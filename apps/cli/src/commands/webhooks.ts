@@ -9,7 +9,9 @@ import { addSandboxOptions, createCliProviders } from "../providers.js";
 import { examples, intFlag } from "./product-helpers.js";
 
 export function registerWebhookCommands(program: Command, io: Io): void {
-  const hooks = program.command("webhooks").description("The webhook server: replies, accepted invitations, opens, bounces, account changes");
+  const hooks = program
+    .command("webhooks")
+    .description("The webhook server: replies, accepted invitations, opens, bounces, account changes");
 
   hooks
     .command("serve")
@@ -54,36 +56,55 @@ email tracking, account status), each sending the secret in ${DEFAULT_SECRET_HEA
 OFFERLAB_WEBHOOK_SECRET_HEADER). The secret is printed once: set it as OFFERLAB_WEBHOOK_SECRET on the server.
 ${examples(["offerlab webhooks register --url https://hooks.example.com", "offerlab webhooks register --url https://hooks.example.com --replace --secret-from-env"])}`,
     )
-    .action(async (o: { url: string; replace?: boolean; secretFromEnv?: boolean; json?: boolean; sandbox?: boolean; sandboxSeed?: string }) => {
-      const secretHeader = (io.env.OFFERLAB_WEBHOOK_SECRET_HEADER?.trim() || DEFAULT_SECRET_HEADER).toLowerCase();
-      if (!/^[a-z0-9-]+$/.test(secretHeader)) throw new CliError(`OFFERLAB_WEBHOOK_SECRET_HEADER must be a header name (letters, digits, dashes), got "${secretHeader}"`, EXIT.usage);
-      let secret: string | undefined;
-      if (o.secretFromEnv) {
-        secret = io.env.OFFERLAB_WEBHOOK_SECRET ?? "";
-        if (secret.length < MIN_SECRET_LENGTH) {
-          throw new CliError(`--secret-from-env: OFFERLAB_WEBHOOK_SECRET must be set and at least ${MIN_SECRET_LENGTH} characters (it is ${secret.length}); or leave the flag out to generate one`, EXIT.usage);
+    .action(
+      async (o: { url: string; replace?: boolean; secretFromEnv?: boolean; json?: boolean; sandbox?: boolean; sandboxSeed?: string }) => {
+        const secretHeader = (io.env.OFFERLAB_WEBHOOK_SECRET_HEADER?.trim() || DEFAULT_SECRET_HEADER).toLowerCase();
+        if (!/^[a-z0-9-]+$/.test(secretHeader))
+          throw new CliError(
+            `OFFERLAB_WEBHOOK_SECRET_HEADER must be a header name (letters, digits, dashes), got "${secretHeader}"`,
+            EXIT.usage,
+          );
+        let secret: string | undefined;
+        if (o.secretFromEnv) {
+          secret = io.env.OFFERLAB_WEBHOOK_SECRET ?? "";
+          if (secret.length < MIN_SECRET_LENGTH) {
+            throw new CliError(
+              `--secret-from-env: OFFERLAB_WEBHOOK_SECRET must be set and at least ${MIN_SECRET_LENGTH} characters (it is ${secret.length}); or leave the flag out to generate one`,
+              EXIT.usage,
+            );
+          }
         }
-      }
-      const unipile = createCliProviders(io, { sandbox: o.sandbox, seed: o.sandboxSeed }).get("unipile");
-      let result;
-      try {
-        result = await registerUnipileWebhooks({ unipile, url: o.url, secretHeader, replace: Boolean(o.replace), ...(secret ? { secret } : {}) });
-      } catch (error) {
-        const message = (error as Error).message;
-        throw new CliError(message, /^--url|already point at/.test(message) ? EXIT.usage : EXIT.failure);
-      }
-      if (o.json) {
-        io.stdout(json(result));
-        return;
-      }
-      io.stdout(`Created ${result.created.length} Unipile webhooks → ${result.requestUrl}${result.replaced.length ? ` (replaced ${result.replaced.length})` : ""}\n`);
-      for (const c of result.created) io.stdout(`  ${c.source.padEnd(15)} ${c.webhookId}\n`);
-      if (result.generated) {
-        io.stdout(`\nSet this secret on the webhook server (it is not stored anywhere else and is shown once):\n\n  OFFERLAB_WEBHOOK_SECRET=${result.secret}\n`);
-      } else {
-        io.stdout(`\nThe webhooks send the OFFERLAB_WEBHOOK_SECRET already set.\n`);
-      }
-      if (secretHeader !== DEFAULT_SECRET_HEADER) io.stdout(`  OFFERLAB_WEBHOOK_SECRET_HEADER=${secretHeader}\n`);
-      io.stdout(`\nThen restart \`offerlab webhooks serve\` and check https://…/readyz.\n`);
-    });
+        const unipile = createCliProviders(io, { sandbox: o.sandbox, seed: o.sandboxSeed }).get("unipile");
+        let result;
+        try {
+          result = await registerUnipileWebhooks({
+            unipile,
+            url: o.url,
+            secretHeader,
+            replace: Boolean(o.replace),
+            ...(secret ? { secret } : {}),
+          });
+        } catch (error) {
+          const message = (error as Error).message;
+          throw new CliError(message, /^--url|already point at/.test(message) ? EXIT.usage : EXIT.failure);
+        }
+        if (o.json) {
+          io.stdout(json(result));
+          return;
+        }
+        io.stdout(
+          `Created ${result.created.length} Unipile webhooks → ${result.requestUrl}${result.replaced.length ? ` (replaced ${result.replaced.length})` : ""}\n`,
+        );
+        for (const c of result.created) io.stdout(`  ${c.source.padEnd(15)} ${c.webhookId}\n`);
+        if (result.generated) {
+          io.stdout(
+            `\nSet this secret on the webhook server (it is not stored anywhere else and is shown once):\n\n  OFFERLAB_WEBHOOK_SECRET=${result.secret}\n`,
+          );
+        } else {
+          io.stdout(`\nThe webhooks send the OFFERLAB_WEBHOOK_SECRET already set.\n`);
+        }
+        if (secretHeader !== DEFAULT_SECRET_HEADER) io.stdout(`  OFFERLAB_WEBHOOK_SECRET_HEADER=${secretHeader}\n`);
+        io.stdout(`\nThen restart \`offerlab webhooks serve\` and check https://…/readyz.\n`);
+      },
+    );
 }

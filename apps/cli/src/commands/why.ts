@@ -71,7 +71,10 @@ ${examples(["offerlab why jane@acme.com", "offerlab why https://www.linkedin.com
       const email = normalizeEmail(person);
       const linkedinUrl = email ? null : normalizeLinkedInUrl(person);
       if (!email && !linkedinUrl) {
-        throw new CliError(`"${person}" is neither an email address nor a LinkedIn profile URL (https://www.linkedin.com/in/<id>)`, EXIT.usage);
+        throw new CliError(
+          `"${person}" is neither an email address nor a LinkedIn profile URL (https://www.linkedin.com/in/<id>)`,
+          EXIT.usage,
+        );
       }
       const now = new Date();
       const history = await withDb(io, async (db) => {
@@ -80,19 +83,30 @@ ${examples(["offerlab why jane@acme.com", "offerlab why https://www.linkedin.com
         // One key finds the rows; their other key (email ↔ LinkedIn URL) finds the rest of the person.
         const otherEmail = email ?? first.contacts.map((c) => c.email).find(Boolean) ?? null;
         const otherLinkedIn = linkedinUrl ?? first.contacts.map((c) => c.linkedin_url).find(Boolean) ?? null;
-        return otherEmail === email && otherLinkedIn === linkedinUrl ? first : personHistory(db, { email: otherEmail, linkedinUrl: otherLinkedIn });
+        return otherEmail === email && otherLinkedIn === linkedinUrl
+          ? first
+          : personHistory(db, { email: otherEmail, linkedinUrl: otherLinkedIn });
       });
       if (!history) throw new CliError(`no contact matches ${email ?? linkedinUrl} (nothing was ever done for this person)`, EXIT.failure);
 
       const eligibility = checkEligibility(
-        { rows: history.contacts.map((c) => ({ global_status: c.global_status, status: c.status, eligible_for_outreach: c.eligible_for_outreach, connection_degree: null })), lastTouchAt: history.lastTouchAt },
+        {
+          rows: history.contacts.map((c) => ({
+            global_status: c.global_status,
+            status: c.status,
+            eligible_for_outreach: c.eligible_for_outreach,
+            connection_degree: null,
+          })),
+          lastTouchAt: history.lastTouchAt,
+        },
         { isFirstTouch: true, action: "email", now },
       );
       const newCampaign = {
         allowed: eligibility.ok,
         reason: eligibility.ok ? null : eligibility.reason,
         why: eligibility.ok ? null : describeReason(eligibility.reason),
-        cooling_off_until: history.lastTouchAt && !eligibility.ok && eligibility.reason === "cooling_off" ? coolingOffEndsAt(history.lastTouchAt) : null,
+        cooling_off_until:
+          history.lastTouchAt && !eligibility.ok && eligibility.reason === "cooling_off" ? coolingOffEndsAt(history.lastTouchAt) : null,
       };
       const sends = history.sends.map((s) => ({ ...s, why: why(s.defer_reason) }));
       if (o.json) {
@@ -100,7 +114,9 @@ ${examples(["offerlab why jane@acme.com", "offerlab why https://www.linkedin.com
         return;
       }
       const key = [history.email, history.linkedinUrl].filter(Boolean).join(" / ");
-      io.stdout(`${key}: ${history.contacts.length} contact row(s) across ${new Set(history.contacts.map((c) => c.offer)).size} offer(s)\n`);
+      io.stdout(
+        `${key}: ${history.contacts.length} contact row(s) across ${new Set(history.contacts.map((c) => c.offer)).size} offer(s)\n`,
+      );
       io.stdout(
         newCampaign.allowed
           ? "A new campaign may start with this person now.\n"
@@ -108,14 +124,20 @@ ${examples(["offerlab why jane@acme.com", "offerlab why https://www.linkedin.com
       );
       if (history.lastTouchAt) io.stdout(`Our last touch: ${when(history.lastTouchAt)} UTC.\n`);
       if (history.contacts.length) {
-        io.stdout("\n" + table(history.contacts.map((c) => ({ ...c })), [
-          { key: "offer", max: 24 },
-          { key: "full_name", title: "name", max: 24 },
-          { key: "company", max: 20 },
-          { key: "status" },
-          { key: "global_status", title: "global" },
-          { key: "eligible_for_outreach", title: "eligible" },
-        ]));
+        io.stdout(
+          "\n" +
+            table(
+              history.contacts.map((c) => ({ ...c })),
+              [
+                { key: "offer", max: 24 },
+                { key: "full_name", title: "name", max: 24 },
+                { key: "company", max: 20 },
+                { key: "status" },
+                { key: "global_status", title: "global" },
+                { key: "eligible_for_outreach", title: "eligible" },
+              ],
+            ),
+        );
       }
       io.stdout("\nCampaigns\n");
       if (history.campaigns.length === 0) io.stdout("Not in any campaign.\n");

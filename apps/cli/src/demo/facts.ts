@@ -75,11 +75,18 @@ export async function invariantChecks(db: Db, campaignId: string, sandbox: Sandb
   const attempts = await runFacts.sendAttempts(db, campaignId);
   const rec = attempts.byAction;
   const ours = { invitations: rec.connection_request ?? 0, messages: (rec.message ?? 0) + (rec.inmail ?? 0), emails: rec.email ?? 0 };
-  const invitees = sandbox.journal.filter((e) => e.provider === "unipile" && e.method === "POST" && e.path === "/users/invite").map((e) => `${String(e.fields.account_id)}:${String(e.fields.provider_id)}`);
+  const invitees = sandbox.journal
+    .filter((e) => e.provider === "unipile" && e.method === "POST" && e.path === "/users/invite")
+    .map((e) => `${String(e.fields.account_id)}:${String(e.fields.provider_id)}`);
   const doubleInvites = invitees.length - new Set(invitees).size;
   checks.push({
     name: "no double send",
-    ok: attempts.queueRowsSentTwice === 0 && doubleInvites === 0 && reached.invitations === ours.invitations && reached.messages === ours.messages && reached.emails === ours.emails,
+    ok:
+      attempts.queueRowsSentTwice === 0 &&
+      doubleInvites === 0 &&
+      reached.invitations === ours.invitations &&
+      reached.messages === ours.messages &&
+      reached.emails === ours.emails,
     detail: `provider saw ${reached.invitations} invitations, ${reached.messages} messages, ${reached.emails} emails; we recorded ${ours.invitations}, ${ours.messages}, ${ours.emails}; ${attempts.queueRowsSentTwice} queue rows sent twice; ${doubleInvites} repeated invitations`,
   });
 
@@ -87,16 +94,25 @@ export async function invariantChecks(db: Db, campaignId: string, sandbox: Sandb
   const over = await runFacts.accountUsage(db);
   const overruns = over.filter((r) => {
     if (r.period === "hour") return r.used > r.hourly_limit;
-    const limit = r.action === "connection_request" ? r.daily_limit_connections : r.action === "email" ? r.daily_limit_emails : r.daily_limit_messages;
+    const limit =
+      r.action === "connection_request" ? r.daily_limit_connections : r.action === "email" ? r.daily_limit_emails : r.daily_limit_messages;
     return r.used > limit;
   });
-  checks.push({ name: "limits held", ok: overruns.length === 0, detail: overruns.length ? `${overruns.length} periods over a limit` : `${over.length} account periods, none over its limit` });
+  checks.push({
+    name: "limits held",
+    ok: overruns.length === 0,
+    detail: overruns.length ? `${overruns.length} periods over a limit` : `${over.length} account periods, none over its limit`,
+  });
 
   // 3. Nothing sent outside the campaign's window, in its time zone.
   const { campaign, sentAt } = await runFacts.sendTimes(db, campaignId);
   const window = windowFromCampaign(campaign);
   const outside = sentAt.filter((at) => !isInWindow(window, at)).length;
-  checks.push({ name: "send window", ok: outside === 0, detail: `${sentAt.length} sends, ${outside} outside ${campaign.send_window_start}–${campaign.send_window_end} ${campaign.timezone}` });
+  checks.push({
+    name: "send window",
+    ok: outside === 0,
+    detail: `${sentAt.length} sends, ${outside} outside ${campaign.send_window_start}–${campaign.send_window_end} ${campaign.timezone}`,
+  });
 
   // 4. The books match what actually left: the schema counts a bounced email apart from total_sent.
   const books = await runFacts.books(db, campaignId);

@@ -9,7 +9,16 @@ import type { LlmOptions } from "@offerlab/copy";
 import { slugify } from "@offerlab/core";
 import { createLogger as createCronLogger, providersFromUnipile, runTick, type TickSummary } from "@offerlab/cron";
 import { claimDataMode, offers, type Db } from "@offerlab/db";
-import { approveTemplates, createCampaign, enrolContacts, generateOffer, launchCampaign, syncAccounts, warmAccount, type OperationContext } from "@offerlab/operations";
+import {
+  approveTemplates,
+  createCampaign,
+  enrolContacts,
+  generateOffer,
+  launchCampaign,
+  syncAccounts,
+  warmAccount,
+  type OperationContext,
+} from "@offerlab/operations";
 import { createUsageRecorder, runPipeline, type RunSummary } from "@offerlab/pipeline";
 import { createSandbox, SANDBOX_START, type Sandbox, type SandboxRates } from "@offerlab/sandbox";
 import { isInWindow, nextWindowOpening, seededRandomSource, windowFromCampaign } from "@offerlab/scheduler";
@@ -128,7 +137,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   stage("Writing the positioning canvas, ICP and copy from the offer's description");
   const llm: LlmOptions = { model: sandbox.llm.model };
   const offerInput = { ...DEMO_OFFER, name: run === 1 ? DEMO_OFFER.name : `${DEMO_OFFER.name} (demo ${run})` };
-  const generated = await generateOffer({ ...ctx, llm }, { offer: { ...offerInput, slug }, emailSteps: 3, linkedin: ["connection_request", "follow_up_dm"] });
+  const generated = await generateOffer(
+    { ...ctx, llm },
+    { offer: { ...offerInput, slug }, emailSteps: 3, linkedin: ["connection_request", "follow_up_dm"] },
+  );
   if (!generated.saved) throw new Error("the demo offer was not saved");
   const { offer } = generated;
   const icp = offer.icp!;
@@ -139,9 +151,25 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   stage("Discovering companies and people, finding and verifying emails (TheirStack, Exa, Parallel, LeadMagic)");
   const pipeline = await runPipeline(
     // Lookups of this seed's world only: an earlier run's answers describe another world.
-    { db, usage, now, sandbox: true, lookupScope: seed, providers: { companySearch: [providers.theirstack, providers.exa, providers.parallel], peopleSearch: [providers.parallel], emailFinders: [providers.leadmagic], emailVerifiers: [providers.leadmagic] } },
+    {
+      db,
+      usage,
+      now,
+      sandbox: true,
+      lookupScope: seed,
+      providers: {
+        companySearch: [providers.theirstack, providers.exa, providers.parallel],
+        peopleSearch: [providers.parallel],
+        emailFinders: [providers.leadmagic],
+        emailVerifiers: [providers.leadmagic],
+      },
+    },
     offer.id,
-    { steps: ["discover_companies", "discover_people", "enrich_emails"], discoverCompanies: { limitPerProvider: 60 }, discoverPeople: { maxCompanies: 60, perCompany: 3 } },
+    {
+      steps: ["discover_companies", "discover_people", "enrich_emails"],
+      discoverCompanies: { limitPerProvider: 60 },
+      discoverPeople: { maxCompanies: 60, perCompany: 3 },
+    },
   );
 
   // 3. Two LinkedIn accounts and two mailboxes, synced from Unipile, warming up.
@@ -199,7 +227,15 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   let lastDay = "";
   for (let t = now().getTime(); t <= end; t = nextTick(window, t, tickMs)) {
     await sandbox.advanceTo(t);
-    const summary: TickSummary = await runTick({ db, providers: tickProviders, now, random, logger, sendPath: { providerTimeoutMs: 30_000 }, reconcile: WHOLE_PASS });
+    const summary: TickSummary = await runTick({
+      db,
+      providers: tickProviders,
+      now,
+      random,
+      logger,
+      sendPath: { providerTimeoutMs: 30_000 },
+      reconcile: WHOLE_PASS,
+    });
     ticks++;
     totals.sent += summary.sent;
     totals.failed += summary.failed;
@@ -214,7 +250,15 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   }
   // Let the last events land, then one more tick applies them and closes the books.
   await sandbox.advanceTo(Math.max(end, now().getTime()));
-  await runTick({ db, providers: tickProviders, now, random, logger, reconcile: WHOLE_PASS, jobs: ["inbox", "reap", "reconcile", "daily_counters", "books", "account_health"] });
+  await runTick({
+    db,
+    providers: tickProviders,
+    now,
+    random,
+    logger,
+    reconcile: WHOLE_PASS,
+    jobs: ["inbox", "reap", "reconcile", "daily_counters", "books", "account_health"],
+  });
 
   const facts = await demoFacts(db, { offerId: offer.id, campaignId: campaign.id, sandbox });
   return {

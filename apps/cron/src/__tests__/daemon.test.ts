@@ -97,7 +97,8 @@ describe("runDaemon", () => {
         proxy.close(() => r());
         for (const s of sockets) s.destroy();
       });
-      while (!log.parsed().some((l) => l.msg === "database unreachable; waiting before the next try")) await new Promise((r) => setTimeout(r, 50));
+      while (!log.parsed().some((l) => l.msg === "database unreachable; waiting before the next try"))
+        await new Promise((r) => setTimeout(r, 50));
       proxy = makeProxy();
       await new Promise<void>((r) => proxy.listen(port, "127.0.0.1", () => r()));
       phase = "back";
@@ -128,26 +129,47 @@ describe("the offerlab-cron bin", () => {
     const res = spawnSync(process.execPath, ["--import", "tsx", bin, "once"], { env, encoding: "utf8", timeout: 120_000 });
     expect(res.stderr).toBe("");
     expect(res.status).toBe(0);
-    const lines = res.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = res.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.map((l) => l.msg)).toEqual([expect.stringMatching(/Unipile is not configured/), "cron ready", "tick"]);
-    expect(lines.at(-1)).toMatchObject({ claimed: 0, sent: 0, errors: 0, jobs: { send: { skipped: expect.stringMatching(/UNIPILE_API_KEY/) } } });
+    expect(lines.at(-1)).toMatchObject({
+      claimed: 0,
+      sent: 0,
+      errors: 0,
+      jobs: { send: { skipped: expect.stringMatching(/UNIPILE_API_KEY/) } },
+    });
   });
 
-  it.runIf(process.env.TEST_DATABASE_URL)("on a PostgreSQL database with pending migrations: one line that says to run `offerlab db migrate`, exit 1, no stack", async () => {
-    const t = await createTestDb("postgres", { migrate: false });
-    try {
-      for (const mode of ["once", "daemon"]) {
-        const res = spawnSync(process.execPath, ["--import", "tsx", bin, mode], { env: { ...env, DATABASE_URL: t.url! }, encoding: "utf8", timeout: 60_000 });
-        expect(res.stderr, mode).toMatch(/^offerlab cron: PostgreSQL at \S+ has \d+ pending migration\(s\): run `offerlab db migrate` first\n$/);
-        expect(res.status, mode).toBe(1);
+  it.runIf(process.env.TEST_DATABASE_URL)(
+    "on a PostgreSQL database with pending migrations: one line that says to run `offerlab db migrate`, exit 1, no stack",
+    async () => {
+      const t = await createTestDb("postgres", { migrate: false });
+      try {
+        for (const mode of ["once", "daemon"]) {
+          const res = spawnSync(process.execPath, ["--import", "tsx", bin, mode], {
+            env: { ...env, DATABASE_URL: t.url! },
+            encoding: "utf8",
+            timeout: 60_000,
+          });
+          expect(res.stderr, mode).toMatch(
+            /^offerlab cron: PostgreSQL at \S+ has \d+ pending migration\(s\): run `offerlab db migrate` first\n$/,
+          );
+          expect(res.status, mode).toBe(1);
+        }
+      } finally {
+        await t.drop();
       }
-    } finally {
-      await t.drop();
-    }
-  });
+    },
+  );
 
   it("names a wrong schedule and exits 2; without a mode prints the usage", () => {
-    const bad = spawnSync(process.execPath, ["--import", "tsx", bin, "daemon"], { env: { ...env, OFFERLAB_CRON_SCHEDULE: "every minute" }, encoding: "utf8", timeout: 60_000 });
+    const bad = spawnSync(process.execPath, ["--import", "tsx", bin, "daemon"], {
+      env: { ...env, OFFERLAB_CRON_SCHEDULE: "every minute" },
+      encoding: "utf8",
+      timeout: 60_000,
+    });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/OFFERLAB_CRON_SCHEDULE is not a valid cron expression/);
     const none = spawnSync(process.execPath, ["--import", "tsx", bin], { env, encoding: "utf8", timeout: 60_000 });
@@ -156,7 +178,10 @@ describe("the offerlab-cron bin", () => {
   });
 
   it("`daemon` stops cleanly on SIGTERM after its running tick", async () => {
-    const child = spawn(process.execPath, ["--import", "tsx", bin, "daemon", "--schedule", "* * * * * *"], { env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--import", "tsx", bin, "daemon", "--schedule", "* * * * * *"], {
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     let err = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
@@ -168,7 +193,10 @@ describe("the offerlab-cron bin", () => {
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
     expect(err).toBe("");
-    const msgs = out.trim().split("\n").map((l) => (JSON.parse(l) as { msg: string }).msg);
+    const msgs = out
+      .trim()
+      .split("\n")
+      .map((l) => (JSON.parse(l) as { msg: string }).msg);
     expect(msgs).toContain("stopping: no new claims; finishing the send in flight");
     expect(msgs.at(-1)).toBe("daemon stopped");
   });

@@ -34,7 +34,14 @@ describe.each(testEngines())("a cron tick on %s", (engine) => {
   });
 
   const tick = (extra: Partial<TickOptions> = {}) =>
-    runTick({ db: w.db, providers: w.providers, now: () => w.clock.now, logger: createLogger({ destination: log }), sendPath: { accountGapMs: { min: 0, max: 0 } }, ...extra });
+    runTick({
+      db: w.db,
+      providers: w.providers,
+      now: () => w.clock.now,
+      logger: createLogger({ destination: log }),
+      sendPath: { accountGapMs: { min: 0, max: 0 } },
+      ...extra,
+    });
 
   it("plans the due steps, then sends them, keeps the books, and logs one line per tick", async () => {
     w = await seedWorld(engine, server, { extra: 3 });
@@ -48,16 +55,43 @@ describe.each(testEngines())("a cron tick on %s", (engine) => {
     expect(w.sentEmails()).toBe(4);
     const campaign = await w.db.selectFrom("campaigns").select(["total_sent"]).where("id", "=", w.campaignId).executeTakeFirstOrThrow();
     expect(campaign.total_sent).toBe(4);
-    const account = await w.db.selectFrom("accounts").select(["today_emails", "last_health_check"]).where("id", "=", w.emailAccountId).executeTakeFirstOrThrow();
+    const account = await w.db
+      .selectFrom("accounts")
+      .select(["today_emails", "last_health_check"])
+      .where("id", "=", w.emailAccountId)
+      .executeTakeFirstOrThrow();
     expect(account.today_emails).toBe(4);
     expect(account.last_health_check?.getTime()).toBe(w.clock.now.getTime());
 
     const lines = log.ticks();
     expect(lines).toHaveLength(2);
-    expect(lines[1]).toMatchObject({ level: 30, app: "cron", claimed: 4, sent: 4, deferred: {}, skipped: 0, failed: 0, unknown: 0, errors: 0 });
+    expect(lines[1]).toMatchObject({
+      level: 30,
+      app: "cron",
+      claimed: 4,
+      sent: 4,
+      deferred: {},
+      skipped: 0,
+      failed: 0,
+      unknown: 0,
+      errors: 0,
+    });
     expect(typeof lines[1]!.durationMs).toBe("number");
     const jobs = lines[1]!.jobs as Record<string, Record<string, unknown>>;
-    expect(Object.keys(jobs)).toEqual(["warming", "inbox_sync", "inbox", "withdraw_invitations", "reap", "reconcile", "plan", "send", "daily_counters", "books", "account_health", "credits"]);
+    expect(Object.keys(jobs)).toEqual([
+      "warming",
+      "inbox_sync",
+      "inbox",
+      "withdraw_invitations",
+      "reap",
+      "reconcile",
+      "plan",
+      "send",
+      "daily_counters",
+      "books",
+      "account_health",
+      "credits",
+    ]);
     expect(jobs.plan).toMatchObject({ planned: 0 });
     expect(jobs.inbox_sync).toMatchObject({ accounts: 2, errors: 0 });
     expect(jobs.credits).toMatchObject({ alerts: 0 });
@@ -71,7 +105,9 @@ describe.each(testEngines())("a cron tick on %s", (engine) => {
     await tick();
     w.advance(30 * 60_000);
     expect((await tick()).sent).toBe(3);
-    const janeEmail = w.mock.state.emails.find((e) => e.role === "sent" && e.to_attendees.some((a) => a.identifier === "jane.doe@acme.com"))!;
+    const janeEmail = w.mock.state.emails.find(
+      (e) => e.role === "sent" && e.to_attendees.some((a) => a.identifier === "jane.doe@acme.com"),
+    )!;
     w.mock.receiveEmailReply({ trackingOrEmailId: janeEmail.tracking_id!, text: "Interested, can we talk Thursday?" });
     w.advance(60 * 60_000);
     const third = await tick();
@@ -120,7 +156,11 @@ describe.each(testEngines())("a cron tick on %s", (engine) => {
   it("sends in the last minute of the day of a window that ends at 24:00", async () => {
     // Mondays 23:00 to midnight (UTC). Planned at 23:40, the sends are due before 23:59; sent at
     // 23:59:30, when a window that could only end at 23:59 would have closed.
-    w = await seedWorld(engine, server, { extra: 1, start: new Date("2026-03-02T23:40:00Z"), window: { start: "23:00", end: "24:00", days: [1] } });
+    w = await seedWorld(engine, server, {
+      extra: 1,
+      start: new Date("2026-03-02T23:40:00Z"),
+      window: { start: "23:00", end: "24:00", days: [1] },
+    });
     log = memoryLog();
     const stored = await w.db.selectFrom("campaigns").select(["send_window_end"]).where("id", "=", w.campaignId).executeTakeFirstOrThrow();
     expect(stored.send_window_end).toBe("24:00:00");
@@ -140,9 +180,13 @@ describe.each(testEngines())("a cron tick on %s", (engine) => {
     expect((await tick()).sent).toBe(1);
     expect(w.mock.state.invitations).toHaveLength(1);
     w.advance(10 * DAY);
-    expect((await tick({ config: { withdrawInvitationsAfterDays: 14 } })).jobs.withdraw_invitations).toMatchObject({ result: { withdrawn: 0 } });
+    expect((await tick({ config: { withdrawInvitationsAfterDays: 14 } })).jobs.withdraw_invitations).toMatchObject({
+      result: { withdrawn: 0 },
+    });
     w.advance(5 * DAY);
-    expect((await tick({ config: { withdrawInvitationsAfterDays: 14 } })).jobs.withdraw_invitations).toMatchObject({ result: { withdrawn: 1 } });
+    expect((await tick({ config: { withdrawInvitationsAfterDays: 14 } })).jobs.withdraw_invitations).toMatchObject({
+      result: { withdrawn: 1 },
+    });
     expect(w.mock.state.invitations).toHaveLength(0);
   });
 
@@ -175,9 +219,13 @@ describe.each(testEngines())("a cron tick on %s", (engine) => {
     expect(reads).toBeGreaterThanOrEqual(9);
     expect(reads).toBeLessThanOrEqual(15);
     expect(last.unknownOutcomes).toMatchObject({ unknown: 3, undetermined: 0 });
-    const alerts = log.parsed().filter((l) => l.level === 40 && typeof l.msg === "string" && l.msg.startsWith("3 sends with an unknown outcome, oldest "));
+    const alerts = log
+      .parsed()
+      .filter((l) => l.level === 40 && typeof l.msg === "string" && l.msg.startsWith("3 sends with an unknown outcome, oldest "));
     expect(alerts.length).toBeGreaterThan(100);
-    expect(alerts.at(-1)!.msg).toMatch(/^3 sends with an unknown outcome, oldest 8 min \(since 2026-03-02 09:3\d UTC\); the provider is asked again at 2026-03-02 \d\d:\d\d UTC$/);
+    expect(alerts.at(-1)!.msg).toMatch(
+      /^3 sends with an unknown outcome, oldest 8 min \(since 2026-03-02 09:3\d UTC\); the provider is asked again at 2026-03-02 \d\d:\d\d UTC$/,
+    );
     expect(w.sentEmails()).toBe(0);
 
     // Unipile answers again: at the next check each is proven not sent, then sent exactly once.
@@ -188,7 +236,12 @@ describe.each(testEngines())("a cron tick on %s", (engine) => {
     expect(settled).toMatchObject({ sent: 3, unknownOutcomes: { unknown: 0, undetermined: 0 } });
     expect(w.sentEmails()).toBe(3);
     expect(new Set(w.mock.state.emails.map((e) => e.to_attendees[0]!.identifier)).size).toBe(3);
-    const usage = await w.db.selectFrom("account_usage").select(["used"]).where("period", "=", "day").where("account_id", "=", w.emailAccountId).execute();
+    const usage = await w.db
+      .selectFrom("account_usage")
+      .select(["used"])
+      .where("period", "=", "day")
+      .where("account_id", "=", w.emailAccountId)
+      .execute();
     expect(usage.reduce((n, u) => n + u.used, 0)).toBe(3);
   }, 120_000);
 
@@ -202,11 +255,14 @@ describe.each(testEngines())("a cron tick on %s", (engine) => {
     for (const job of ["inbox_sync", "withdraw_invitations", "reconcile", "send"] as const) {
       expect(t.jobs[job]).toMatchObject({ status: "skipped", reason: expect.stringMatching(/UNIPILE_API_KEY/) });
     }
-    for (const job of ["warming", "inbox", "reap", "plan", "daily_counters", "books", "account_health", "credits"] as const) expect(t.jobs[job]!.status).toBe("ok");
+    for (const job of ["warming", "inbox", "reap", "plan", "daily_counters", "books", "account_health", "credits"] as const)
+      expect(t.jobs[job]!.status).toBe("ok");
     const queue = await w.db.selectFrom("send_queue").select("status").execute();
     expect(queue.map((q) => q.status)).toEqual(["pending", "pending"]);
     expect(w.sentEmails()).toBe(0);
-    expect((log.ticks()[1]!.jobs as Record<string, unknown>).send).toEqual({ skipped: "no sender configured (set UNIPILE_API_KEY and UNIPILE_DSN)" });
+    expect((log.ticks()[1]!.jobs as Record<string, unknown>).send).toEqual({
+      skipped: "no sender configured (set UNIPILE_API_KEY and UNIPILE_DSN)",
+    });
   });
 
   it("a failing job does not stop the others, and the tick says which failed", async () => {
@@ -217,7 +273,8 @@ describe.each(testEngines())("a cron tick on %s", (engine) => {
     const t = await tick();
     expect(t.errors).toBe(1);
     expect(t.jobs.credits).toMatchObject({ status: "failed", error: expect.stringMatching(/tools/) });
-    for (const job of ["warming", "inbox_sync", "inbox", "plan", "send", "books", "account_health"] as const) expect(t.jobs[job]!.status).toBe("ok");
+    for (const job of ["warming", "inbox_sync", "inbox", "plan", "send", "books", "account_health"] as const)
+      expect(t.jobs[job]!.status).toBe("ok");
     const warn = log.parsed().find((l) => l.msg === "job credits failed; the next tick tries again");
     expect(warn).toMatchObject({ level: 40, job: "credits" });
     expect(log.ticks()[0]).toMatchObject({ errors: 1, jobs: { credits: { failed: expect.stringMatching(/tools/) } } });
@@ -238,7 +295,8 @@ describe.each(testEngines())("a cron tick on %s", (engine) => {
     };
     const t = await tick({ providers: { ...w.providers, senders: { ...w.providers.senders, email } }, signal: controller.signal });
     expect(t).toMatchObject({ claimed: 1, sent: 1, aborted: true });
-    for (const job of ["daily_counters", "books", "account_health", "credits"] as const) expect(t.jobs[job]).toMatchObject({ status: "skipped", reason: "stopping (signal received)" });
+    for (const job of ["daily_counters", "books", "account_health", "credits"] as const)
+      expect(t.jobs[job]).toMatchObject({ status: "skipped", reason: "stopping (signal received)" });
     expect(w.sentEmails()).toBe(1);
     const attempts = await w.db.selectFrom("send_attempts").select("status").execute();
     expect(attempts.map((a) => a.status)).toEqual(["sent"]);
@@ -254,7 +312,12 @@ describe("cronOnce from the environment", () => {
     server.resetHandlers(...mock.handlers);
     const log = memoryLog();
     const t = await cronOnce({
-      env: { OFFERLAB_DATA_DIR: "memory://", UNIPILE_API_KEY: apiKey, UNIPILE_BASE_URL: mock.baseUrl, OFFERLAB_WEBHOOK_SECRET: "w".repeat(40) },
+      env: {
+        OFFERLAB_DATA_DIR: "memory://",
+        UNIPILE_API_KEY: apiKey,
+        UNIPILE_BASE_URL: mock.baseUrl,
+        OFFERLAB_WEBHOOK_SECRET: "w".repeat(40),
+      },
       logger: createLogger({ destination: log }),
       signal: new AbortController().signal,
     });
@@ -273,7 +336,11 @@ describe("cronOnce from the environment", () => {
     const log = memoryLog();
     // Trust authentication ignores the password; whether the database is migrated or not, the
     // logs and the error (pending migrations) show the URL with its password masked.
-    const t = await cronOnce({ env: { DATABASE_URL: url.toString() }, logger: createLogger({ destination: log }), signal: new AbortController().signal }).catch((e: Error) => e);
+    const t = await cronOnce({
+      env: { DATABASE_URL: url.toString() },
+      logger: createLogger({ destination: log }),
+      signal: new AbortController().signal,
+    }).catch((e: Error) => e);
     const all = log.lines.join("") + (t instanceof Error ? t.message : "");
     expect(all).not.toContain("Sup3rS3cretDbPassw0rd");
   });
@@ -293,7 +360,14 @@ describe.runIf(PG)("several runners at once on postgres", () => {
       const tickAll = () =>
         Promise.all(
           pools.map((db, i) =>
-            runTick({ db, providers: w.providers, now: () => w.clock.now, logger: createLogger({ destination: log }), config: { runnerId: `runner-${i}` }, sendPath: { accountGapMs: { min: 0, max: 0 }, busyWaitMs: 5_000 } }),
+            runTick({
+              db,
+              providers: w.providers,
+              now: () => w.clock.now,
+              logger: createLogger({ destination: log }),
+              config: { runnerId: `runner-${i}` },
+              sendPath: { accountGapMs: { min: 0, max: 0 }, busyWaitMs: 5_000 },
+            }),
           ),
         );
       const planned = await tickAll();
@@ -303,7 +377,8 @@ describe.runIf(PG)("several runners at once on postgres", () => {
       expect(sent.flatMap((t) => Object.entries(t.jobs).filter(([, r]) => r?.status === "failed"))).toEqual([]);
       expect(sent.reduce((n, t) => n + t.sent, 0)).toBe(12);
       const perRecipient = new Map<string, number>();
-      for (const e of w.mock.state.emails.filter((x) => x.role === "sent")) for (const a of e.to_attendees) perRecipient.set(a.identifier, (perRecipient.get(a.identifier) ?? 0) + 1);
+      for (const e of w.mock.state.emails.filter((x) => x.role === "sent"))
+        for (const a of e.to_attendees) perRecipient.set(a.identifier, (perRecipient.get(a.identifier) ?? 0) + 1);
       expect(perRecipient.size).toBe(12);
       expect([...perRecipient.values()].every((n) => n === 1)).toBe(true);
       const runners = await w.db.selectFrom("send_attempts").select("runner_id").distinct().execute();

@@ -56,10 +56,24 @@ export async function seedWorld(engine: TestEngine, server: ReturnType<typeof se
   });
   const vendorLinkedIn = mock.state.accounts[0]!.id;
   const vendorMailbox = mock.state.accounts[1]!.id;
-  const offer = await offers.create(db, { name: "AI Sales Coach", type: "product", ownership: "internal", description: "Cuts ramp time in half.", status: "active" });
+  const offer = await offers.create(db, {
+    name: "AI Sales Coach",
+    type: "product",
+    ownership: "internal",
+    description: "Cuts ramp time in half.",
+    status: "active",
+  });
   const company = (await companies.upsert(db, { offer_id: offer.id, name: "Acme", domain: "acme.com", source_tool: "manual" })).company;
   const li = await accounts.create(db, { name: "jane_linkedin", type: "linkedin", owner: "jane", unipile_account_id: vendorLinkedIn });
-  const mail = await accounts.create(db, { name: "jane@offerlab-demo.com", type: "email", owner: "jane", email_address: "jane@offerlab-demo.com", unipile_account_id: vendorMailbox, daily_limit_emails: 1000, hourly_limit: 1000 });
+  const mail = await accounts.create(db, {
+    name: "jane@offerlab-demo.com",
+    type: "email",
+    owner: "jane",
+    email_address: "jane@offerlab-demo.com",
+    unipile_account_id: vendorMailbox,
+    daily_limit_emails: 1000,
+    hourly_limit: 1000,
+  });
   const campaign = await campaigns.create(db, {
     name: "Cron",
     offer_id: offer.id,
@@ -84,20 +98,64 @@ export async function seedWorld(engine: TestEngine, server: ReturnType<typeof se
   await db
     .insertInto("message_templates")
     .values([
-      { offer_id: offer.id, name: "note", channel: "linkedin_connect", sequence_step: null, body: "Hi {{first_name}}, saw {{company.name}} is hiring reps.", status: "approved" },
-      { offer_id: offer.id, name: "dm", channel: "linkedin_dm", sequence_step: null, body: "Thanks for connecting, {{first_name}}!", status: "approved" },
-      { offer_id: offer.id, name: "email 1", channel: "email", sequence_step: 1, subject: "Ramp time at {{company.name}}", body: "Hi {{first_name|there}}, quick question about onboarding.", status: "approved" },
-      { offer_id: offer.id, name: "email 2", channel: "email", sequence_step: 2, subject: "", body: "Following up, {{first_name|there}}.", status: "approved" },
+      {
+        offer_id: offer.id,
+        name: "note",
+        channel: "linkedin_connect",
+        sequence_step: null,
+        body: "Hi {{first_name}}, saw {{company.name}} is hiring reps.",
+        status: "approved",
+      },
+      {
+        offer_id: offer.id,
+        name: "dm",
+        channel: "linkedin_dm",
+        sequence_step: null,
+        body: "Thanks for connecting, {{first_name}}!",
+        status: "approved",
+      },
+      {
+        offer_id: offer.id,
+        name: "email 1",
+        channel: "email",
+        sequence_step: 1,
+        subject: "Ramp time at {{company.name}}",
+        body: "Hi {{first_name|there}}, quick question about onboarding.",
+        status: "approved",
+      },
+      {
+        offer_id: offer.id,
+        name: "email 2",
+        channel: "email",
+        sequence_step: 2,
+        subject: "",
+        body: "Following up, {{first_name|there}}.",
+        status: "approved",
+      },
     ])
     .execute();
   const people = [
-    { first_name: "Jane", full_name: "Jane Doe", email: "jane.doe@acme.com", linkedin_url: "https://www.linkedin.com/in/jane-doe", connection_degree: 2 as const },
-    ...Array.from({ length: options.extra ?? 0 }, (_, i) => ({ first_name: `P${i}`, full_name: `Person ${i}`, email: `person${i}@acme.com` })),
+    {
+      first_name: "Jane",
+      full_name: "Jane Doe",
+      email: "jane.doe@acme.com",
+      linkedin_url: "https://www.linkedin.com/in/jane-doe",
+      connection_degree: 2 as const,
+    },
+    ...Array.from({ length: options.extra ?? 0 }, (_, i) => ({
+      first_name: `P${i}`,
+      full_name: `Person ${i}`,
+      email: `person${i}@acme.com`,
+    })),
   ];
   let janeCcId = "";
   for (const p of people) {
-    const contact = (await contacts.upsert(db, { offer_id: offer.id, company_id: company.id, source_tool: "manual", status: "ready", ...p })).contact;
-    const cc = (await campaignContacts.add(db, { campaign_id: campaign.id, contact_id: contact.id, added_at: new Date(clock.now.getTime() - 60_000) })).campaignContact;
+    const contact = (
+      await contacts.upsert(db, { offer_id: offer.id, company_id: company.id, source_tool: "manual", status: "ready", ...p })
+    ).contact;
+    const cc = (
+      await campaignContacts.add(db, { campaign_id: campaign.id, contact_id: contact.id, added_at: new Date(clock.now.getTime() - 60_000) })
+    ).campaignContact;
     if (!janeCcId) janeCcId = cc.id;
   }
   return {
@@ -120,7 +178,12 @@ export async function seedWorld(engine: TestEngine, server: ReturnType<typeof se
 }
 
 /** Captures log lines (JSON) in memory. */
-export function memoryLog(): { lines: string[]; write(line: string): void; parsed(): Record<string, unknown>[]; ticks(): Record<string, unknown>[] } {
+export function memoryLog(): {
+  lines: string[];
+  write(line: string): void;
+  parsed(): Record<string, unknown>[];
+  ticks(): Record<string, unknown>[];
+} {
   const lines: string[] = [];
   const parsed = () => lines.map((l) => JSON.parse(l) as Record<string, unknown>);
   return {

@@ -44,7 +44,9 @@ describe("the webhook server's errors", () => {
   });
 
   it("take every status from the catalogue", () => {
-    expect([statusFor("unauthorized"), statusFor("payload_too_large"), statusFor("invalid_input"), statusFor("not_found")]).toEqual([401, 413, 400, 404]);
+    expect([statusFor("unauthorized"), statusFor("payload_too_large"), statusFor("invalid_input"), statusFor("not_found")]).toEqual([
+      401, 413, 400, 404,
+    ]);
     expect(Object.keys(errorCodes)).toContain(new ConfigError("x").code);
   });
 });

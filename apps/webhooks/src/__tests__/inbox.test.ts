@@ -28,7 +28,14 @@ describe.each(testEngines())("inbox drainer on %s", (engine) => {
   it("drains a backlog larger than one batch from a single kick", async () => {
     t = await createTestDb(engine);
     const now = new Date("2026-03-02T09:00:00Z");
-    for (let i = 0; i < 12; i++) await storeWebhookEvent(t.db, { provider: "unipile", dedupeKey: `msg${i}`, eventType: "message_received", payload: ownEcho(i), receivedAt: now });
+    for (let i = 0; i < 12; i++)
+      await storeWebhookEvent(t.db, {
+        provider: "unipile",
+        dedupeKey: `msg${i}`,
+        eventType: "message_received",
+        payload: ownEcho(i),
+        receivedAt: now,
+      });
     const drainer = createInboxDrainer({ db: t.db, now: () => now, limit: 5 });
     drainer.kick();
     drainer.kick(); // coalesces with the first
@@ -42,7 +49,13 @@ describe.each(testEngines())("inbox drainer on %s", (engine) => {
   it("a drain that fails leaves the events pending and logs why; a stopped drainer ignores kicks", async () => {
     t = await createTestDb(engine);
     const now = new Date("2026-03-02T09:00:00Z");
-    await storeWebhookEvent(t.db, { provider: "unipile", dedupeKey: "msg1", eventType: "message_received", payload: ownEcho(1), receivedAt: now });
+    await storeWebhookEvent(t.db, {
+      provider: "unipile",
+      dedupeKey: "msg1",
+      eventType: "message_received",
+      payload: ownEcho(1),
+      receivedAt: now,
+    });
     const log = memoryLog();
     const drainer = createInboxDrainer({ db: t.db, now: () => new Date(Number.NaN), logger: createLogger({ destination: log }) });
     drainer.kick();

@@ -24,13 +24,22 @@ describe("logger", () => {
     const line = log.lines.join("");
     expect(line).not.toContain(secret);
     const o = log.parsed()[0]!;
-    expect(o).toMatchObject({ secret: REDACTED, apiKey: REDACTED, headers: REDACTED, env: REDACTED, databaseUrl: REDACTED, config: { secret: REDACTED, port: 8787 } });
+    expect(o).toMatchObject({
+      secret: REDACTED,
+      apiKey: REDACTED,
+      headers: REDACTED,
+      env: REDACTED,
+      databaseUrl: REDACTED,
+      config: { secret: REDACTED, port: 8787 },
+    });
     expect((o.unipile as Record<string, unknown>).baseUrl).toBe("https://api1.unipile.com:13111/api/v1");
     expect((o.err as { message: string }).message).toBe("connect failed for postgres://app:***@db:5432/offerlab");
   });
 
   it("scrubs passwords out of any text", () => {
-    expect(scrubSecrets("postgresql://u:p%40ss@h/db and https://user:pw@example.com/x")).toBe("postgresql://u:***@h/db and https://user:***@example.com/x");
+    expect(scrubSecrets("postgresql://u:p%40ss@h/db and https://user:pw@example.com/x")).toBe(
+      "postgresql://u:***@h/db and https://user:***@example.com/x",
+    );
     expect(scrubSecrets("no credentials in postgres://h/db")).toBe("no credentials in postgres://h/db");
   });
 

@@ -36,9 +36,17 @@ describe("registerUnipileWebhooks", () => {
 
   it("refuses to add a second set for the same URL unless told to replace it", async () => {
     const first = await registerUnipileWebhooks({ unipile, url: "https://hooks.example.com/webhooks/unipile" });
-    await expect(registerUnipileWebhooks({ unipile, url: "https://hooks.example.com/" })).rejects.toThrow(/5 Unipile webhook\(s\) already point at https:\/\/hooks.example.com\/webhooks\/unipile: pass --replace/);
+    await expect(registerUnipileWebhooks({ unipile, url: "https://hooks.example.com/" })).rejects.toThrow(
+      /5 Unipile webhook\(s\) already point at https:\/\/hooks.example.com\/webhooks\/unipile: pass --replace/,
+    );
     expect(mock.state.webhooks).toHaveLength(5);
-    const second = await registerUnipileWebhooks({ unipile, url: "https://hooks.example.com", replace: true, secret: "k".repeat(40), secretHeader: "x-hook-key" });
+    const second = await registerUnipileWebhooks({
+      unipile,
+      url: "https://hooks.example.com",
+      replace: true,
+      secret: "k".repeat(40),
+      secretHeader: "x-hook-key",
+    });
     expect(second.generated).toBe(false);
     expect(second.replaced.sort()).toEqual(first.created.map((c) => c.webhookId).sort());
     expect(mock.state.webhooks).toHaveLength(5);
@@ -47,8 +55,12 @@ describe("registerUnipileWebhooks", () => {
 
   it("names what was created when Unipile fails half-way, and checks its inputs", async () => {
     mock.fail("server_error", { match: "POST /webhooks", times: 1 });
-    await expect(registerUnipileWebhooks({ unipile, url: "https://hooks.example.com" })).rejects.toThrow(/creating the Unipile messaging webhook failed/);
-    await expect(registerUnipileWebhooks({ unipile, url: "https://hooks.example.com", secret: "short" })).rejects.toThrow(/at least 32 characters/);
+    await expect(registerUnipileWebhooks({ unipile, url: "https://hooks.example.com" })).rejects.toThrow(
+      /creating the Unipile messaging webhook failed/,
+    );
+    await expect(registerUnipileWebhooks({ unipile, url: "https://hooks.example.com", secret: "short" })).rejects.toThrow(
+      /at least 32 characters/,
+    );
     expect(() => unipileWebhookUrl("hooks.example.com")).toThrow(/absolute URL/);
     expect(() => unipileWebhookUrl("ftp://hooks.example.com")).toThrow(/http\(s\)/);
     expect(unipileWebhookUrl("https://example.com/base/")).toBe("https://example.com/base/webhooks/unipile");

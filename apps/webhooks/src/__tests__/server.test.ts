@@ -49,7 +49,11 @@ describe.each(testEngines())("webhook server on %s", (engine) => {
   });
 
   const post = (body: unknown, headers: Record<string, string> = { [HEADER]: SECRET }) =>
-    fetch(`${srv.url}/webhooks/unipile`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) });
+    fetch(`${srv.url}/webhooks/unipile`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+    });
 
   const inboxCount = async () => (await w.db.selectFrom("webhook_inbox").select("id").execute()).length;
   const jane = () => w.db.selectFrom("campaign_contacts").selectAll().where("id", "=", w.janeCcId).executeTakeFirstOrThrow();
@@ -67,7 +71,13 @@ describe.each(testEngines())("webhook server on %s", (engine) => {
     await start(await seedWorld(engine, vendor.server));
     await sendFirstStep(w);
     const reply = w.mock.receiveEmailReply({ trackingOrEmailId: w.lastTrackingId(), text: "Interested!" });
-    const variants: Record<string, string>[] = [{}, { [HEADER]: "wrong" }, { [HEADER]: SECRET.slice(0, -1) }, { [HEADER]: `${SECRET}x` }, { "x-unipile-secret": SECRET }];
+    const variants: Record<string, string>[] = [
+      {},
+      { [HEADER]: "wrong" },
+      { [HEADER]: SECRET.slice(0, -1) },
+      { [HEADER]: `${SECRET}x` },
+      { "x-unipile-secret": SECRET },
+    ];
     for (const headers of variants) {
       const res = await post(reply, headers);
       expect(res.status).toBe(401);
@@ -101,7 +111,12 @@ describe.each(testEngines())("webhook server on %s", (engine) => {
         controller.close();
       },
     });
-    const chunked = await fetch(`${srv.url}/webhooks/unipile`, { method: "POST", headers: { [HEADER]: SECRET, "content-type": "application/json" }, body: stream, duplex: "half" } as RequestInit);
+    const chunked = await fetch(`${srv.url}/webhooks/unipile`, {
+      method: "POST",
+      headers: { [HEADER]: SECRET, "content-type": "application/json" },
+      body: stream,
+      duplex: "half",
+    } as RequestInit);
     expect(chunked.status).toBe(413);
     expect(await inboxCount()).toBe(0);
   });
@@ -109,7 +124,7 @@ describe.each(testEngines())("webhook server on %s", (engine) => {
   it("rejects malformed JSON and unknown shapes with 400 naming the problem, and writes nothing", async () => {
     await start(await seedWorld(engine, vendor.server));
     const cases: [unknown, RegExp][] = [
-      ["{\"event\": \"message_received\"", /malformed JSON/],
+      ['{"event": "message_received"', /malformed JSON/],
       ["", /malformed JSON/],
       [[1, 2, 3], /expected a JSON object/],
       [{ hello: "world" }, /missing `event`/],
@@ -143,7 +158,10 @@ describe.each(testEngines())("webhook server on %s", (engine) => {
     expect(replied).toHaveLength(1);
     const followUp = await w.db.selectFrom("send_queue").select("status").where("sequence_step", "=", 2).executeTakeFirstOrThrow();
     expect(followUp.status).toBe("cancelled");
-    expect((await w.db.selectFrom("accounts").select("total_replies").where("id", "=", w.emailAccountId).executeTakeFirstOrThrow()).total_replies).toBe(1);
+    expect(
+      (await w.db.selectFrom("accounts").select("total_replies").where("id", "=", w.emailAccountId).executeTakeFirstOrThrow())
+        .total_replies,
+    ).toBe(1);
     // One structured line per delivery, none with the payload's text or the secret.
     const lines = log.parsed().filter((l) => String(l.msg).startsWith("webhook") && l.eventType === "email_received");
     expect(lines.map((l) => l.stored).sort()).toEqual([false, false, false, false, true]);
@@ -156,7 +174,13 @@ describe.each(testEngines())("webhook server on %s", (engine) => {
     w.advance(30 * 60_000);
     // The runner dies after the provider call: the email left, nothing recorded.
     const { RunnerCrash } = await import("@offerlab/scheduler");
-    await expect(w.send({ crashAt: (p) => { if (p === "after_call") throw new RunnerCrash(p); } })).rejects.toThrow(/simulated runner crash/);
+    await expect(
+      w.send({
+        crashAt: (p) => {
+          if (p === "after_call") throw new RunnerCrash(p);
+        },
+      }),
+    ).rejects.toThrow(/simulated runner crash/);
     const trackingId = w.lastTrackingId();
     w.advance(60_000);
     expect((await post(w.mock.receiveEmailReply({ trackingOrEmailId: trackingId, text: "Yes, interested." }))).status).toBe(200);
@@ -199,22 +223,51 @@ describe.each(testEngines())("webhook server on %s", (engine) => {
     await deliver(w.mock.trackingEvent(trackingId, "mail_link_clicked", "https://acme.example/pricing"));
     expect(await jane()).toMatchObject({ opened: true, clicked: true });
 
-    await deliver(w.mock.receiveEmailReply({ trackingOrEmailId: trackingId, text: "I'm out of the office until March 20, back then.", subject: "Out of office: Ramp time at Acme" }));
+    await deliver(
+      w.mock.receiveEmailReply({
+        trackingOrEmailId: trackingId,
+        text: "I'm out of the office until March 20, back then.",
+        subject: "Out of office: Ramp time at Acme",
+      }),
+    );
     const paused = await jane();
     expect(paused.replied).toBe(false);
     expect(paused.paused_until?.toISOString()).toBe("2026-03-20T00:00:00.000Z");
 
     await deliver(w.mock.receiveEmailReply({ trackingOrEmailId: trackingId, text: "Unsubscribe me please, stop emailing me." }));
     expect(await jane()).toMatchObject({ status: "unsubscribed" });
-    const person = await w.db.selectFrom("contacts").select(["global_status", "eligible_for_outreach"]).where("id", "=", w.janeId).executeTakeFirstOrThrow();
+    const person = await w.db
+      .selectFrom("contacts")
+      .select(["global_status", "eligible_for_outreach"])
+      .where("id", "=", w.janeId)
+      .executeTakeFirstOrThrow();
     expect(person).toEqual({ global_status: "do_not_contact", eligible_for_outreach: false });
 
-    await deliver(w.mock.receiveEmailReply({ trackingOrEmailId: trackingId, from: "mailer-daemon@googlemail.com", subject: "Delivery Status Notification (Failure)", text: "Address not found: jane.doe@acme.com" }));
-    const contact = await w.db.selectFrom("contacts").select(["status", "email_status"]).where("id", "=", w.janeId).executeTakeFirstOrThrow();
+    await deliver(
+      w.mock.receiveEmailReply({
+        trackingOrEmailId: trackingId,
+        from: "mailer-daemon@googlemail.com",
+        subject: "Delivery Status Notification (Failure)",
+        text: "Address not found: jane.doe@acme.com",
+      }),
+    );
+    const contact = await w.db
+      .selectFrom("contacts")
+      .select(["status", "email_status"])
+      .where("id", "=", w.janeId)
+      .executeTakeFirstOrThrow();
     expect(contact.email_status).toBe("invalid");
-    expect((await w.db.selectFrom("accounts").select("total_bounced").where("id", "=", w.emailAccountId).executeTakeFirstOrThrow()).total_bounced).toBe(1);
+    expect(
+      (await w.db.selectFrom("accounts").select("total_bounced").where("id", "=", w.emailAccountId).executeTakeFirstOrThrow())
+        .total_bounced,
+    ).toBe(1);
 
-    const types = await w.db.selectFrom("message_events").select("event_type").where("event_type", "<>", "sent").orderBy("created_at").execute();
+    const types = await w.db
+      .selectFrom("message_events")
+      .select("event_type")
+      .where("event_type", "<>", "sent")
+      .orderBy("created_at")
+      .execute();
     expect(types.map((t) => t.event_type).sort()).toEqual(["bounced", "clicked", "opened", "replied", "replied", "unsubscribed"]);
     const rows = await w.db.selectFrom("webhook_inbox").select("status").execute();
     expect(rows.every((r) => r.status === "processed")).toBe(true);
@@ -232,18 +285,35 @@ describe.each(testEngines())("webhook server on %s", (engine) => {
     expect(cc.connected_at?.getTime()).toBe(w.clock.now.getTime());
     expect(cc.next_step_at?.getTime()).toBe(w.clock.now.getTime());
     expect(cc.replied).toBe(false); // our note, echoed back, is not a reply
-    expect((await w.db.selectFrom("contacts").select("connection_degree").where("id", "=", w.janeId).executeTakeFirstOrThrow()).connection_degree).toBe(1);
+    expect(
+      (await w.db.selectFrom("contacts").select("connection_degree").where("id", "=", w.janeId).executeTakeFirstOrThrow())
+        .connection_degree,
+    ).toBe(1);
     expect((await w.plan()).planned).toBe(1); // the `connected` step is due now
 
     w.advance(60_000);
-    expect((await post(w.mock.receiveMessage({ accountId: w.vendorLinkedIn, fromProviderId: "ACoAAAEkwwAB9KEc2TrQgOLE", text: "Sure, tell me more about it." }))).status).toBe(200);
+    expect(
+      (
+        await post(
+          w.mock.receiveMessage({
+            accountId: w.vendorLinkedIn,
+            fromProviderId: "ACoAAAEkwwAB9KEc2TrQgOLE",
+            text: "Sure, tell me more about it.",
+          }),
+        )
+      ).status,
+    ).toBe(200);
     await drainer.idle();
     expect(await jane()).toMatchObject({ replied: true, status: "replied" });
-    expect((await w.db.selectFrom("send_queue").select("status").where("sequence_step", "=", 2).executeTakeFirstOrThrow()).status).toBe("cancelled");
+    expect((await w.db.selectFrom("send_queue").select("status").where("sequence_step", "=", 2).executeTakeFirstOrThrow()).status).toBe(
+      "cancelled",
+    );
 
     expect((await post(w.mock.setAccountStatus(w.vendorLinkedIn, "CREDENTIALS"))).status).toBe(200);
     await drainer.idle();
-    expect((await w.db.selectFrom("accounts").select("status").where("id", "=", w.linkedinAccountId).executeTakeFirstOrThrow()).status).toBe("disconnected");
+    expect(
+      (await w.db.selectFrom("accounts").select("status").where("id", "=", w.linkedinAccountId).executeTakeFirstOrThrow()).status,
+    ).toBe("disconnected");
   });
 
   it("answers 500 when the database is gone (Unipile retries) and /readyz says so", async () => {

@@ -57,10 +57,22 @@ export async function seedWorld(engine: TestEngine, server: ReturnType<typeof se
   const senders: Senders = { email: unipile, linkedin: unipile, reconciler: unipile };
   const vendorLinkedIn = mock.state.accounts[0]!.id;
   const vendorMailbox = mock.state.accounts[1]!.id;
-  const offer = await offers.create(db, { name: "AI Sales Coach", type: "product", ownership: "internal", description: "Cuts ramp time in half.", status: "active" });
+  const offer = await offers.create(db, {
+    name: "AI Sales Coach",
+    type: "product",
+    ownership: "internal",
+    description: "Cuts ramp time in half.",
+    status: "active",
+  });
   const company = (await companies.upsert(db, { offer_id: offer.id, name: "Acme", domain: "acme.com", source_tool: "manual" })).company;
   const li = await accounts.create(db, { name: "jane_linkedin", type: "linkedin", owner: "jane", unipile_account_id: vendorLinkedIn });
-  const mail = await accounts.create(db, { name: "jane@offerlab-demo.com", type: "email", owner: "jane", email_address: "jane@offerlab-demo.com", unipile_account_id: vendorMailbox });
+  const mail = await accounts.create(db, {
+    name: "jane@offerlab-demo.com",
+    type: "email",
+    owner: "jane",
+    email_address: "jane@offerlab-demo.com",
+    unipile_account_id: vendorMailbox,
+  });
   const campaign = await campaigns.create(db, {
     name: "Webhooks",
     offer_id: offer.id,
@@ -85,10 +97,40 @@ export async function seedWorld(engine: TestEngine, server: ReturnType<typeof se
   await db
     .insertInto("message_templates")
     .values([
-      { offer_id: offer.id, name: "note", channel: "linkedin_connect", sequence_step: null, body: "Hi {{first_name}}, saw {{company.name}} is hiring reps.", status: "approved" },
-      { offer_id: offer.id, name: "dm", channel: "linkedin_dm", sequence_step: null, body: "Thanks for connecting, {{first_name}}!", status: "approved" },
-      { offer_id: offer.id, name: "email 1", channel: "email", sequence_step: 1, subject: "Ramp time at {{company.name}}", body: "Hi {{first_name|there}}, quick question about onboarding.", status: "approved" },
-      { offer_id: offer.id, name: "email 2", channel: "email", sequence_step: 2, subject: "", body: "Following up, {{first_name|there}}.", status: "approved" },
+      {
+        offer_id: offer.id,
+        name: "note",
+        channel: "linkedin_connect",
+        sequence_step: null,
+        body: "Hi {{first_name}}, saw {{company.name}} is hiring reps.",
+        status: "approved",
+      },
+      {
+        offer_id: offer.id,
+        name: "dm",
+        channel: "linkedin_dm",
+        sequence_step: null,
+        body: "Thanks for connecting, {{first_name}}!",
+        status: "approved",
+      },
+      {
+        offer_id: offer.id,
+        name: "email 1",
+        channel: "email",
+        sequence_step: 1,
+        subject: "Ramp time at {{company.name}}",
+        body: "Hi {{first_name|there}}, quick question about onboarding.",
+        status: "approved",
+      },
+      {
+        offer_id: offer.id,
+        name: "email 2",
+        channel: "email",
+        sequence_step: 2,
+        subject: "",
+        body: "Following up, {{first_name|there}}.",
+        status: "approved",
+      },
     ])
     .execute();
   const jane = (
@@ -104,7 +146,9 @@ export async function seedWorld(engine: TestEngine, server: ReturnType<typeof se
       status: "ready",
     })
   ).contact;
-  const cc = (await campaignContacts.add(db, { campaign_id: campaign.id, contact_id: jane.id, added_at: new Date(clock.now.getTime() - 60_000) })).campaignContact;
+  const cc = (
+    await campaignContacts.add(db, { campaign_id: campaign.id, contact_id: jane.id, added_at: new Date(clock.now.getTime() - 60_000) })
+  ).campaignContact;
   return {
     t,
     db,

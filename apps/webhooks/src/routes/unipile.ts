@@ -31,13 +31,20 @@ export function unipileRoute(options: ProviderRouteOptions): Hono {
     requireSecret({
       header: config.secretHeader,
       secret: config.secret,
-      onReject: (reason) => logger.warn({ provider: "unipile", status: statusFor("unauthorized"), reason }, "webhook rejected: secret header missing or wrong"),
+      onReject: (reason) =>
+        logger.warn({ provider: "unipile", status: statusFor("unauthorized"), reason }, "webhook rejected: secret header missing or wrong"),
     }),
     bodyLimit({
       maxSize: config.maxBodyBytes,
       onError: (c) => {
-        logger.warn({ provider: "unipile", status: statusFor("payload_too_large"), maxBytes: config.maxBodyBytes }, "webhook rejected: body too large");
-        return c.json({ error: `body larger than ${config.maxBodyBytes} bytes (OFFERLAB_WEBHOOK_MAX_BODY)` }, statusFor("payload_too_large"));
+        logger.warn(
+          { provider: "unipile", status: statusFor("payload_too_large"), maxBytes: config.maxBodyBytes },
+          "webhook rejected: body too large",
+        );
+        return c.json(
+          { error: `body larger than ${config.maxBodyBytes} bytes (OFFERLAB_WEBHOOK_MAX_BODY)` },
+          statusFor("payload_too_large"),
+        );
       },
     }),
     async (c) => {
@@ -54,7 +61,10 @@ export function unipileRoute(options: ProviderRouteOptions): Hono {
         parsed = parseUnipileWebhook(body);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        logger.warn({ provider: "unipile", status: statusFor("invalid_input"), problem: message }, "webhook rejected: unknown or invalid shape");
+        logger.warn(
+          { provider: "unipile", status: statusFor("invalid_input"), problem: message },
+          "webhook rejected: unknown or invalid shape",
+        );
         return c.json({ error: message }, statusFor("invalid_input"));
       }
       // The key needs no context: for messages and emails it is the message's own id, the same
@@ -68,7 +78,16 @@ export function unipileRoute(options: ProviderRouteOptions): Hono {
         payload: body,
         receivedAt,
       });
-      logger.info({ provider: "unipile", event: parsed.source === "account_status" ? "account_status" : (body as { event: string }).event, eventType: event.type, stored: stored.stored, inboxId: stored.id }, stored.stored ? "webhook stored" : "webhook already stored (redelivery)");
+      logger.info(
+        {
+          provider: "unipile",
+          event: parsed.source === "account_status" ? "account_status" : (body as { event: string }).event,
+          eventType: event.type,
+          stored: stored.stored,
+          inboxId: stored.id,
+        },
+        stored.stored ? "webhook stored" : "webhook already stored (redelivery)",
+      );
       drainer?.kick();
       return c.json({ ok: true, stored: stored.stored, duplicate: !stored.stored }, 200);
     },

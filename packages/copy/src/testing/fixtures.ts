@@ -99,6 +99,5 @@ export const emailTemplates: EmailTemplates = {
 export const linkedInTemplates: LinkedInTemplates = {
   connection_request:
     "{Hi|Hello} {{first_name|there}}, I work with sales leaders at SaaS teams that are hiring reps fast. Would be good to connect.",
-  follow_up_dm:
-    "Thanks for connecting, {{first_name|there}}. How are you ramping the new reps at {{company.name|your team}} today?",
+  follow_up_dm: "Thanks for connecting, {{first_name|there}}. How are you ramping the new reps at {{company.name|your team}} today?",
 };

@@ -53,8 +53,16 @@ function anthropicError(status: number, retryAfter: string | undefined) {
 
 function openaiError(status: number, retryAfter: string | undefined) {
   const errors: Record<number, { message: string; type: string; code: string | null }> = {
-    401: { message: "Incorrect API key provided: sk-test. You can find your API key at https://platform.openai.com/account/api-keys.", type: "invalid_request_error", code: "invalid_api_key" },
-    429: { message: "Rate limit reached for gpt-4.1-mini in organization org-test on requests per min (RPM): Limit 3, Used 3, Requested 1.", type: "requests", code: "rate_limit_exceeded" },
+    401: {
+      message: "Incorrect API key provided: sk-test. You can find your API key at https://platform.openai.com/account/api-keys.",
+      type: "invalid_request_error",
+      code: "invalid_api_key",
+    },
+    429: {
+      message: "Rate limit reached for gpt-4.1-mini in organization org-test on requests per min (RPM): Limit 3, Used 3, Requested 1.",
+      type: "requests",
+      code: "rate_limit_exceeded",
+    },
     500: { message: "The server had an error while processing your request. Sorry about that!", type: "server_error", code: null },
   };
   const error = errors[status] ?? { message: "error", type: "server_error", code: null };
@@ -151,15 +159,17 @@ function openaiAnswer(body: Record<string, unknown>, reply: LlmReply) {
 export function createLlmMock() {
   const queue: LlmReply[] = [];
   const requests: RecordedRequest[] = [];
-  const serve = (provider: "anthropic" | "openai") => async ({ request }: { request: Request }) => {
-    const body = (await request.json()) as Record<string, unknown>;
-    requests.push({ provider, headers: request.headers, body });
-    const reply = queue.shift();
-    if (reply === undefined) {
-      return HttpResponse.json({ error: { message: "llm mock: no scripted reply left" } }, { status: 418 });
-    }
-    return provider === "anthropic" ? anthropicAnswer(body, reply) : openaiAnswer(body, reply);
-  };
+  const serve =
+    (provider: "anthropic" | "openai") =>
+    async ({ request }: { request: Request }) => {
+      const body = (await request.json()) as Record<string, unknown>;
+      requests.push({ provider, headers: request.headers, body });
+      const reply = queue.shift();
+      if (reply === undefined) {
+        return HttpResponse.json({ error: { message: "llm mock: no scripted reply left" } }, { status: 418 });
+      }
+      return provider === "anthropic" ? anthropicAnswer(body, reply) : openaiAnswer(body, reply);
+    };
   return {
     handlers: [http.post(ANTHROPIC_MESSAGES_URL, serve("anthropic")), http.post(OPENAI_RESPONSES_URL, serve("openai"))],
     requests,

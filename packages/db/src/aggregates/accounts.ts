@@ -47,13 +47,25 @@ export const accounts = {
     const taken = await sameRealAccount(db, data);
     if (taken) throw taken;
     try {
-      return await db.insertInto("accounts").values(data as never).returningAll().executeTakeFirstOrThrow();
+      return await db
+        .insertInto("accounts")
+        .values(data as never)
+        .returningAll()
+        .executeTakeFirstOrThrow();
     } catch (error) {
       // Two adds raced past the check above: the unique index decided; say it the same way (inside
       // a caller's transaction, which the violation aborted, without the other account's name).
       if ((error as { code?: string }).code !== "23505") throw error;
       const named = await sameRealAccount(db, data).catch(() => null);
-      throw named ?? new ValidationError("account", [{ field: "unipile_account_id", message: "another account has the same Unipile account id or mailbox: one real account has one set of limits" }]);
+      throw (
+        named ??
+        new ValidationError("account", [
+          {
+            field: "unipile_account_id",
+            message: "another account has the same Unipile account id or mailbox: one real account has one set of limits",
+          },
+        ])
+      );
     }
   },
 
@@ -69,9 +81,16 @@ export const accounts = {
 };
 
 /** The error for an account that would duplicate a real one we already have, or null. */
-async function sameRealAccount(db: DbOrTrx, data: { type?: string; email_address?: string | null; unipile_account_id?: string | null }): Promise<ValidationError | null> {
+async function sameRealAccount(
+  db: DbOrTrx,
+  data: { type?: string; email_address?: string | null; unipile_account_id?: string | null },
+): Promise<ValidationError | null> {
   if (data.unipile_account_id) {
-    const other = await db.selectFrom("accounts").select(["id", "name"]).where("unipile_account_id", "=", data.unipile_account_id).executeTakeFirst();
+    const other = await db
+      .selectFrom("accounts")
+      .select(["id", "name"])
+      .where("unipile_account_id", "=", data.unipile_account_id)
+      .executeTakeFirst();
     if (other) {
       return new ValidationError("account", [
         {
@@ -99,7 +118,6 @@ async function sameRealAccount(db: DbOrTrx, data: { type?: string; email_address
   }
   return null;
 }
-
 
 /** Daily and hourly limits of an account, as `accountAdmin.setLimits` accepts them. */
 export interface AccountLimitsPatch {
@@ -178,7 +196,10 @@ export const accountAdmin = {
       const current = await accountAdmin.find(trx, ref);
       const problem = statusChangeProblem("account", current.status, status);
       if (problem) {
-        const hint = current.status === "disconnected" || current.status === "banned" ? " (re-connect it at Unipile, then run `offerlab accounts sync`)" : "";
+        const hint =
+          current.status === "disconnected" || current.status === "banned"
+            ? " (re-connect it at Unipile, then run `offerlab accounts sync`)"
+            : "";
         throw new ValidationError("account", [{ field: "status", message: `${problem}${hint}` }]);
       }
       const account = await trx
@@ -198,11 +219,13 @@ export const accountAdmin = {
     for (const key of ["daily_limit_connections", "daily_limit_messages", "daily_limit_emails", "hourly_limit"] as const) {
       const v = limits[key];
       if (v === undefined) continue;
-      if (!Number.isInteger(v) || v < 0 || v > MAX_ACCOUNT_LIMIT) issues.push({ field: key, message: `must be a whole number from 0 to ${MAX_ACCOUNT_LIMIT} (got ${v})` });
+      if (!Number.isInteger(v) || v < 0 || v > MAX_ACCOUNT_LIMIT)
+        issues.push({ field: key, message: `must be a whole number from 0 to ${MAX_ACCOUNT_LIMIT} (got ${v})` });
       else set[key] = v;
     }
     if (issues.length) throw new ValidationError("account limits", issues);
-    if (Object.keys(set).length === 0) throw new ValidationError("account limits", [{ field: "(input)", message: "nothing to change: pass at least one limit" }]);
+    if (Object.keys(set).length === 0)
+      throw new ValidationError("account limits", [{ field: "(input)", message: "nothing to change: pass at least one limit" }]);
     return inTransaction(db, async (trx) => {
       const previous = await accountAdmin.find(trx, ref);
       const account = await trx.updateTable("accounts").set(set).where("id", "=", previous.id).returningAll().executeTakeFirstOrThrow();
@@ -225,7 +248,12 @@ export const accountAdmin = {
     return inTransaction(db, async (trx) => {
       const current = await accountAdmin.find(trx, ref);
       if (current.status === "disconnected" || current.status === "banned") {
-        throw new ValidationError("warming", [{ field: "status", message: `the account is ${current.status}; re-connect it at Unipile and run \`offerlab accounts sync\` first` }]);
+        throw new ValidationError("warming", [
+          {
+            field: "status",
+            message: `the account is ${current.status}; re-connect it at Unipile and run \`offerlab accounts sync\` first`,
+          },
+        ]);
       }
       return trx
         .updateTable("accounts")
@@ -243,7 +271,12 @@ export const accountAdmin = {
   /** Ends warming: full limits from now on. */
   async stopWarming(db: DbOrTrx, ref: string): Promise<Account> {
     const current = await accountAdmin.find(db, ref);
-    return db.updateTable("accounts").set({ warming_week: 0, warming_started_at: null }).where("id", "=", current.id).returningAll().executeTakeFirstOrThrow();
+    return db
+      .updateTable("accounts")
+      .set({ warming_week: 0, warming_started_at: null })
+      .where("id", "=", current.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
   },
 
   /**
@@ -296,7 +329,11 @@ export const accountAdmin = {
             mine = same;
             action = "link";
             set.unipile_account_id = r.id;
-            details.push(same.unipile_account_id ? `re-linked from ${same.unipile_account_id} (no longer listed) to the provider account ${r.id}` : `linked to the provider account ${r.id}`);
+            details.push(
+              same.unipile_account_id
+                ? `re-linked from ${same.unipile_account_id} (no longer listed) to the provider account ${r.id}`
+                : `linked to the provider account ${r.id}`,
+            );
             // Keep the local list in step, so the "no longer listed" pass below leaves it alone.
             same.unipile_account_id = r.id;
           }
@@ -343,9 +380,20 @@ export const accountAdmin = {
           details.push(`filled ${Object.keys(set).join(", ")}`);
         }
         if (Object.keys(set).length > 0 && !options.dryRun) {
-          await trx.updateTable("accounts").set(set as never).where("id", "=", mine.id).execute();
+          await trx
+            .updateTable("accounts")
+            .set(set as never)
+            .where("id", "=", mine.id)
+            .execute();
         }
-        changes.push({ action, name: mine.name, type: mine.type, remoteId: r.id, accountId: mine.id, detail: details.join("; ") || `unchanged (${mine.status})` });
+        changes.push({
+          action,
+          name: mine.name,
+          type: mine.type,
+          remoteId: r.id,
+          accountId: mine.id,
+          detail: details.join("; ") || `unchanged (${mine.status})`,
+        });
       }
       for (const a of local) {
         if (!a.unipile_account_id || seen.has(a.unipile_account_id)) continue;
@@ -357,7 +405,9 @@ export const accountAdmin = {
           type: a.type,
           remoteId: a.unipile_account_id,
           accountId: a.id,
-          detail: gone ? `no longer listed by the provider (was ${a.status}): disconnected` : `no longer listed by the provider (${a.status})`,
+          detail: gone
+            ? `no longer listed by the provider (was ${a.status}): disconnected`
+            : `no longer listed by the provider (${a.status})`,
         });
       }
       return changes;

@@ -50,7 +50,10 @@ export const campaigns = {
     const data = parseOrThrow(CampaignInsert, input, "campaign");
     if (data.send_window_start !== undefined && secondsOfDay(data.send_window_start) === DAY_SECONDS) {
       throw new ValidationError("campaign", [
-        { field: "send_window_start", message: "24:00 is the end of a day; a window starts at 23:59 at the latest (use 00:00 for midnight)" },
+        {
+          field: "send_window_start",
+          message: "24:00 is the end of a day; a window starts at 23:59 at the latest (use 00:00 for midnight)",
+        },
       ]);
     }
     // As times, not text: 09:00 and 09:00:00 are the same instant of the day.
@@ -67,7 +70,11 @@ export const campaigns = {
       ]);
     }
     try {
-      return await db.insertInto("campaigns").values(encode("campaigns", data) as never).returningAll().executeTakeFirstOrThrow();
+      return await db
+        .insertInto("campaigns")
+        .values(encode("campaigns", data) as never)
+        .returningAll()
+        .executeTakeFirstOrThrow();
     } catch (error) {
       if (isUniqueViolation(error, "campaigns_campaign_slug_key")) {
         throw new ValidationError("campaign", [
@@ -217,7 +224,11 @@ export const campaignAdmin = {
       .selectAll("c")
       .select((eb) => [
         "o.slug as offer_slug",
-        eb.selectFrom("campaign_contacts as cc").select(sql<number>`count(*)::int`.as("n")).whereRef("cc.campaign_id", "=", "c.id").as("enrolled"),
+        eb
+          .selectFrom("campaign_contacts as cc")
+          .select(sql<number>`count(*)::int`.as("n"))
+          .whereRef("cc.campaign_id", "=", "c.id")
+          .as("enrolled"),
         eb
           .selectFrom("campaign_contacts as cc")
           .select(sql<number>`count(*)::int`.as("n"))
@@ -247,14 +258,17 @@ export const campaignAdmin = {
       issues.push({ field: "offer", message: error.message });
     }
     const channel = CampaignChannel.safeParse(req.channel);
-    if (!channel.success) issues.push({ field: "channel", message: `must be one of ${CampaignChannel.options.join(", ")} (got "${req.channel}")` });
+    if (!channel.success)
+      issues.push({ field: "channel", message: `must be one of ${CampaignChannel.options.join(", ")} (got "${req.channel}")` });
     const type = CampaignType.safeParse(req.campaign_type ?? "cold_outreach");
-    if (!type.success) issues.push({ field: "campaign_type", message: `must be one of ${CampaignType.options.join(", ")} (got "${req.campaign_type}")` });
+    if (!type.success)
+      issues.push({ field: "campaign_type", message: `must be one of ${CampaignType.options.join(", ")} (got "${req.campaign_type}")` });
     if (!req.name || req.name.trim() === "") issues.push({ field: "name", message: "is required" });
 
     const refs: AccountRef[] = [];
     const found: Account[] = [];
-    if (req.accounts.length === 0) issues.push({ field: "accounts", message: "name at least one sending account (see `offerlab accounts list`)" });
+    if (req.accounts.length === 0)
+      issues.push({ field: "accounts", message: "name at least one sending account (see `offerlab accounts list`)" });
     for (const ref of req.accounts) {
       try {
         const a = await accountAdmin.find(db, ref);
@@ -270,8 +284,18 @@ export const campaignAdmin = {
 
     let criteria: TargetCriteria | undefined;
     const rawCriteria = { ...((req.target_criteria as Record<string, unknown> | undefined) ?? {}) };
-    const signal = slugPart("target_criteria.signal", req.signal ?? (rawCriteria.signal as string | undefined), issues, "the signal targeted");
-    const icp = slugPart("target_criteria.icp_target", req.icp_target ?? (rawCriteria.icp_target as string | undefined), issues, "the ICP segment");
+    const signal = slugPart(
+      "target_criteria.signal",
+      req.signal ?? (rawCriteria.signal as string | undefined),
+      issues,
+      "the signal targeted",
+    );
+    const icp = slugPart(
+      "target_criteria.icp_target",
+      req.icp_target ?? (rawCriteria.icp_target as string | undefined),
+      issues,
+      "the ICP segment",
+    );
     const parsedCriteria = TargetCriteria.safeParse({ ...rawCriteria, ...(signal ? { signal } : {}), ...(icp ? { icp_target: icp } : {}) });
     if (parsedCriteria.success) criteria = parsedCriteria.data;
     else issues.push(...toFieldIssues(parsedCriteria.error).map((i) => ({ field: `target_criteria.${i.field}`, message: i.message })));
@@ -288,7 +312,8 @@ export const campaignAdmin = {
       const stepTypes = new Set(schedule.steps.map((s) => (schedulingStepChannel[s.type] === "email" ? "email" : "linkedin")));
       if (channel.data !== "multi") {
         for (const t of stepTypes) {
-          if (t !== channel.data) issues.push({ field: "scheduling_config", message: `a ${channel.data} campaign cannot have ${t} steps; use channel multi` });
+          if (t !== channel.data)
+            issues.push({ field: "scheduling_config", message: `a ${channel.data} campaign cannot have ${t} steps; use channel multi` });
         }
       }
       for (const t of stepTypes) {
@@ -298,7 +323,8 @@ export const campaignAdmin = {
       }
     }
     const accountIds = AccountIds.safeParse(refs);
-    if (!accountIds.success) issues.push(...toFieldIssues(accountIds.error).map((i) => ({ field: `accounts.${i.field}`, message: i.message })));
+    if (!accountIds.success)
+      issues.push(...toFieldIssues(accountIds.error).map((i) => ({ field: `accounts.${i.field}`, message: i.message })));
 
     let slug = "";
     if (issues.length === 0 && offer && channel.success && type.success) {
@@ -351,7 +377,8 @@ export const campaignAdmin = {
     else q = q.where("ct.status", "<>", "skip");
     if (criteria.min_fit_score !== undefined) q = q.where("co.fit_score", ">=", criteria.min_fit_score);
     if (criteria.connection_degrees?.length) q = q.where("ct.connection_degree", "in", criteria.connection_degrees);
-    if (criteria.exclude_1st_degree) q = q.where((eb) => eb.or([eb("ct.connection_degree", "is", null), eb("ct.connection_degree", "<>", 1)]));
+    if (criteria.exclude_1st_degree)
+      q = q.where((eb) => eb.or([eb("ct.connection_degree", "is", null), eb("ct.connection_degree", "<>", 1)]));
     const matched = await q
       .orderBy(sql`co.fit_score DESC NULLS LAST`)
       .orderBy(sql`ct.buyer_fit_score DESC NULLS LAST`)
@@ -371,7 +398,15 @@ export const campaignAdmin = {
     const emails = [...new Set(keyed.map((k) => k.email).filter((e): e is string => e !== null))];
     const links = [...new Set(keyed.map((k) => k.linkedin).filter((l): l is string => l !== null))];
 
-    type PersonRow = { id: string; email: string | null; linkedin_url: string | null; global_status: GlobalContactStatus; status: string; eligible_for_outreach: boolean; connection_degree: number | null };
+    type PersonRow = {
+      id: string;
+      email: string | null;
+      linkedin_url: string | null;
+      global_status: GlobalContactStatus;
+      status: string;
+      eligible_for_outreach: boolean;
+      connection_degree: number | null;
+    };
     const personRows = new Map<string, PersonRow>();
     const load = async (column: "id" | "email" | "linkedin_url", values: string[]) => {
       for (const part of chunks(values)) {
@@ -386,7 +421,10 @@ export const campaignAdmin = {
     await load("email", emails);
     await load("linkedin_url", links);
     // People with neither key are only their own row.
-    await load("id", keyed.filter((k) => !personRows.has(k.id)).map((k) => k.id));
+    await load(
+      "id",
+      keyed.filter((k) => !personRows.has(k.id)).map((k) => k.id),
+    );
 
     // Our touches, by contact row, email and LinkedIn URL (history keeps the keys after a row is deleted).
     const touchByContact = new Map<string, Date>();
@@ -399,11 +437,21 @@ export const campaignAdmin = {
     };
     const rowIds = [...personRows.keys()];
     for (const part of chunks(rowIds)) {
-      const rows = await db.selectFrom("outreach_history").select(["contact_id", sql<Date>`max(sent_at)`.as("last")]).where("contact_id", "in", part).groupBy("contact_id").execute();
+      const rows = await db
+        .selectFrom("outreach_history")
+        .select(["contact_id", sql<Date>`max(sent_at)`.as("last")])
+        .where("contact_id", "in", part)
+        .groupBy("contact_id")
+        .execute();
       for (const r of rows) later(touchByContact, r.contact_id, r.last);
     }
     for (const part of chunks(emails)) {
-      const rows = await db.selectFrom("outreach_history").select(["contact_email", sql<Date>`max(sent_at)`.as("last")]).where("contact_email", "in", part).groupBy("contact_email").execute();
+      const rows = await db
+        .selectFrom("outreach_history")
+        .select(["contact_email", sql<Date>`max(sent_at)`.as("last")])
+        .where("contact_email", "in", part)
+        .groupBy("contact_email")
+        .execute();
       for (const r of rows) later(touchByEmail, r.contact_email, r.last);
     }
     for (const part of chunks(links)) {
@@ -416,7 +464,11 @@ export const campaignAdmin = {
       for (const r of rows) later(touchByLinkedIn, r.contact_linkedin_url, r.last);
     }
 
-    const enrolledHere = new Set((await db.selectFrom("campaign_contacts").select("contact_id").where("campaign_id", "=", campaign.id).execute()).map((r) => r.contact_id));
+    const enrolledHere = new Set(
+      (await db.selectFrom("campaign_contacts").select("contact_id").where("campaign_id", "=", campaign.id).execute()).map(
+        (r) => r.contact_id,
+      ),
+    );
     const elsewhere = new Map<string, string>();
     for (const part of chunks(rowIds)) {
       const rows = await db
@@ -433,7 +485,9 @@ export const campaignAdmin = {
 
     const all = [...personRows.values()];
     const candidates = keyed.map((k): CampaignCandidate => {
-      const rows = all.filter((r) => r.id === k.id || (k.email !== null && r.email === k.email) || (k.linkedin !== null && r.linkedin_url === k.linkedin));
+      const rows = all.filter(
+        (r) => r.id === k.id || (k.email !== null && r.email === k.email) || (k.linkedin !== null && r.linkedin_url === k.linkedin),
+      );
       let last: Date | null = null;
       const consider = (d: Date | undefined) => {
         if (d && (!last || d > last)) last = d;
@@ -450,7 +504,12 @@ export const campaignAdmin = {
         emailStatus: k.email_status,
         linkedinUrl: k.linkedin,
         person: {
-          rows: rows.map((r) => ({ global_status: r.global_status, status: r.status, eligible_for_outreach: r.eligible_for_outreach, connection_degree: r.connection_degree })),
+          rows: rows.map((r) => ({
+            global_status: r.global_status,
+            status: r.status,
+            eligible_for_outreach: r.eligible_for_outreach,
+            connection_degree: r.connection_degree,
+          })),
           lastTouchAt: last,
         },
         inCampaign: enrolledHere.has(k.id),
@@ -471,14 +530,24 @@ export const campaignAdmin = {
       const campaign = await trx.selectFrom("campaigns").selectAll().where("id", "=", campaignId).forUpdate().executeTakeFirst();
       if (!campaign) throw new ValidationError("campaign", [{ field: "campaign", message: `no campaign ${campaignId}` }]);
       if (campaign.status === "completed" || campaign.status === "cancelled") {
-        throw new ValidationError("campaign", [{ field: "status", message: `the campaign is ${campaign.status}: contacts cannot join it` }]);
+        throw new ValidationError("campaign", [
+          { field: "status", message: `the campaign is ${campaign.status}: contacts cannot join it` },
+        ]);
       }
       const steps = SchedulingConfig.safeParse(campaign.scheduling_config);
       let added = 0;
       for (const part of chunks(contactIds)) {
         const rows = await trx
           .insertInto("campaign_contacts")
-          .values(part.map((id) => ({ campaign_id: campaignId, contact_id: id, status: "queued" as const, added_at: now, max_step: steps.success ? steps.data.steps.length : null })))
+          .values(
+            part.map((id) => ({
+              campaign_id: campaignId,
+              contact_id: id,
+              status: "queued" as const,
+              added_at: now,
+              max_step: steps.success ? steps.data.steps.length : null,
+            })),
+          )
           .onConflict((oc) => oc.columns(["campaign_id", "contact_id"]).doNothing())
           .returning("id")
           .execute();
@@ -527,26 +596,44 @@ export const campaignAdmin = {
    * campaign `active` (by its lifecycle) and its offer `active` when it was `draft` or `ready`, in
    * one transaction. The caller checks readiness first (the scheduler's `checkLaunch`).
    */
-  async launch(db: DbOrTrx, campaignId: string, bindings: readonly { templateId: string; step: number }[] = []): Promise<{ campaign: Campaign; previous: CampaignStatus; offerActivated: boolean; bound: number }> {
+  async launch(
+    db: DbOrTrx,
+    campaignId: string,
+    bindings: readonly { templateId: string; step: number }[] = [],
+  ): Promise<{ campaign: Campaign; previous: CampaignStatus; offerActivated: boolean; bound: number }> {
     return inTransaction(db, async (trx) => {
       const current = await trx.selectFrom("campaigns").selectAll().where("id", "=", campaignId).forUpdate().executeTakeFirst();
       if (!current) throw new ValidationError("campaign", [{ field: "campaign", message: `no campaign ${campaignId}` }]);
       const problem = statusChangeProblem("campaign", current.status, "active");
       if (problem) throw new ValidationError("campaign", [{ field: "status", message: problem }]);
       for (const b of bindings) await messageTemplates.bindToCampaign(trx, { templateId: b.templateId, campaignId, step: b.step });
-      const campaign = await trx.updateTable("campaigns").set({ status: "active" }).where("id", "=", campaignId).returningAll().executeTakeFirstOrThrow();
+      const campaign = await trx
+        .updateTable("campaigns")
+        .set({ status: "active" })
+        .where("id", "=", campaignId)
+        .returningAll()
+        .executeTakeFirstOrThrow();
       const offerActivated = await offers.activateForLaunch(trx, current.offer_id);
       return { campaign, previous: current.status, offerActivated, bound: bindings.length };
     });
   },
 
   /** Pauses an active campaign or resumes a paused one (by the lifecycle); sends wait while paused. */
-  async setStatus(db: DbOrTrx, ref: string, status: "paused" | "active" | "completed"): Promise<{ campaign: Campaign; previous: CampaignStatus }> {
+  async setStatus(
+    db: DbOrTrx,
+    ref: string,
+    status: "paused" | "active" | "completed",
+  ): Promise<{ campaign: Campaign; previous: CampaignStatus }> {
     return inTransaction(db, async (trx) => {
       const current = await requireCampaign(trx, ref);
       const problem = statusChangeProblem("campaign", current.status, status);
       if (problem) throw new ValidationError("campaign", [{ field: "status", message: problem }]);
-      const campaign = await trx.updateTable("campaigns").set({ status }).where("id", "=", current.id).returningAll().executeTakeFirstOrThrow();
+      const campaign = await trx
+        .updateTable("campaigns")
+        .set({ status })
+        .where("id", "=", current.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
       return { campaign, previous: current.status };
     });
   },
@@ -558,14 +645,27 @@ export const campaignAdmin = {
    * (`stop_reason` `campaign_cancelled`). A send already in flight finishes (its attempt is fenced);
    * nothing new starts. Returns the counts.
    */
-  async cancel(db: DbOrTrx, ref: string, options: { now?: Date } = {}): Promise<{ campaign: Campaign; previous: CampaignStatus; queueCancelled: number; sequencesStopped: number }> {
+  async cancel(
+    db: DbOrTrx,
+    ref: string,
+    options: { now?: Date } = {},
+  ): Promise<{ campaign: Campaign; previous: CampaignStatus; queueCancelled: number; sequencesStopped: number }> {
     const now = options.now ?? new Date();
     return inTransaction(db, async (trx) => {
       const current = await requireCampaign(trx, ref);
       const problem = statusChangeProblem("campaign", current.status, "cancelled");
       if (problem) throw new ValidationError("campaign", [{ field: "status", message: problem }]);
-      const campaign = await trx.updateTable("campaigns").set({ status: "cancelled" }).where("id", "=", current.id).returningAll().executeTakeFirstOrThrow();
-      const queueCancelled = await sendQueue.cancelCampaign(trx, current.id, { reason: "campaign_not_active", detail: "campaign cancelled", at: now });
+      const campaign = await trx
+        .updateTable("campaigns")
+        .set({ status: "cancelled" })
+        .where("id", "=", current.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      const queueCancelled = await sendQueue.cancelCampaign(trx, current.id, {
+        reason: "campaign_not_active",
+        detail: "campaign cancelled",
+        at: now,
+      });
       const stopped = await trx
         .updateTable("campaign_contacts")
         .set({ next_step_at: null, stop_reason: "campaign_cancelled" })

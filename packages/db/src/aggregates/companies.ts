@@ -81,7 +81,11 @@ export const companies = {
     const data = parseCompany(input, "company");
     const values = encode("companies", data);
     if (data.domain === null) {
-      const company = await db.insertInto("companies").values(values as never).returningAll().executeTakeFirstOrThrow();
+      const company = await db
+        .insertInto("companies")
+        .values(values as never)
+        .returningAll()
+        .executeTakeFirstOrThrow();
       return { company, created: true };
     }
     const row = await db
@@ -105,7 +109,11 @@ export const companies = {
    * the company it went to and whether it created it (a row merged into an earlier row of the
    * batch gets `created: false`). A batch is for volume: the rows are not sent back.
    */
-  async upsertMany(db: DbOrTrx, inputs: readonly unknown[], options: CompanyUpsertManyOptions = {}): Promise<{ id: string; created: boolean }[]> {
+  async upsertMany(
+    db: DbOrTrx,
+    inputs: readonly unknown[],
+    options: CompanyUpsertManyOptions = {},
+  ): Promise<{ id: string; created: boolean }[]> {
     const issues: FieldIssue[] = [];
     const parsed: Parsed[] = [];
     for (const [i, input] of inputs.entries()) {
@@ -122,7 +130,11 @@ export const companies = {
     // One entry per key: the batch's rows folded together in order.
     const groups = new Map<string, { data: Parsed; inputs: number[] }>();
     const keyOf = (d: Parsed, i: number) =>
-      d.domain !== null ? `${d.offer_id}|d:${d.domain}` : options.matchNameWithoutDomain ? `${d.offer_id}|n:${d.name.toLowerCase()}` : `#${i}`;
+      d.domain !== null
+        ? `${d.offer_id}|d:${d.domain}`
+        : options.matchNameWithoutDomain
+          ? `${d.offer_id}|n:${d.name.toLowerCase()}`
+          : `#${i}`;
     for (const [i, d] of parsed.entries()) {
       const key = keyOf(d, i);
       const group = groups.get(key);
@@ -173,7 +185,11 @@ export const companies = {
         return encode("companies", { ...g.data, id });
       });
       const perFresh = rowsPerStatement(freshRows);
-      for (let at = 0; at < freshRows.length; at += perFresh) await trx.insertInto("companies").values(freshRows.slice(at, at + perFresh) as never).execute();
+      for (let at = 0; at < freshRows.length; at += perFresh)
+        await trx
+          .insertInto("companies")
+          .values(freshRows.slice(at, at + perFresh) as never)
+          .execute();
       const merges = withoutDomain.filter(([key]) => matched.has(key));
       if (merges.length) {
         // One statement: each stored company's nulls filled from its row, signals merged.
@@ -209,7 +225,11 @@ export const companies = {
       .orderBy("created_at")
       .executeTakeFirst();
     if (existing) return { company: existing, created: false };
-    const company = await db.insertInto("companies").values(encode("companies", data) as never).returningAll().executeTakeFirstOrThrow();
+    const company = await db
+      .insertInto("companies")
+      .values(encode("companies", data) as never)
+      .returningAll()
+      .executeTakeFirstOrThrow();
     return { company, created: true };
   },
 
@@ -247,7 +267,8 @@ export const companies = {
     const issues: FieldIssue[] = [];
     const keys = refs.map((r, i) => {
       const domain = r.domain == null || r.domain === "" ? null : normalizeDomain(r.domain);
-      if (r.domain != null && r.domain !== "" && domain === null) issues.push({ field: `${i + 1}.domain`, message: `"${r.domain}" is not a domain` });
+      if (r.domain != null && r.domain !== "" && domain === null)
+        issues.push({ field: `${i + 1}.domain`, message: `"${r.domain}" is not a domain` });
       const name = r.name?.trim() || null;
       if (!domain && !name) issues.push({ field: `${i + 1}.name`, message: "is required: give the company a domain or a name" });
       return { domain, name };
@@ -260,13 +281,23 @@ export const companies = {
       const domains = [...new Set(keys.map((k) => k.domain).filter((x): x is string => !!x))];
       const byDomain = new Map<string, string>();
       if (domains.length) {
-        const found = await trx.selectFrom("companies").select(["id", "domain"]).where("offer_id", "=", offerId).where("domain", "in", domains).execute();
+        const found = await trx
+          .selectFrom("companies")
+          .select(["id", "domain"])
+          .where("offer_id", "=", offerId)
+          .where("domain", "in", domains)
+          .execute();
         for (const c of found) byDomain.set(c.domain!, c.id);
         const missing = domains.filter((d) => !byDomain.has(d));
         if (missing.length) {
           const nameOf = new Map<string, string>();
           for (const k of keys) if (k.domain && k.name && !nameOf.has(k.domain)) nameOf.set(k.domain, k.name);
-          const rows = missing.map((d) => rowCheck({ offer_id: offerId, name: nameOf.get(d) ?? d, domain: d, url: `https://${d}`, source_tool: options.sourceTool }, "company"));
+          const rows = missing.map((d) =>
+            rowCheck(
+              { offer_id: offerId, name: nameOf.get(d) ?? d, domain: d, url: `https://${d}`, source_tool: options.sourceTool },
+              "company",
+            ),
+          );
           const per = rowsPerStatement(rows);
           for (let at = 0; at < rows.length; at += per) {
             const res = await trx
@@ -296,7 +327,9 @@ export const companies = {
         if (missing.length) {
           const display = new Map<string, string>();
           for (const k of keys) if (!k.domain && !display.has(k.name!.toLowerCase())) display.set(k.name!.toLowerCase(), k.name!);
-          const rows = missing.map((n) => rowCheck({ offer_id: offerId, name: display.get(n)!, source_tool: options.sourceTool }, "company"));
+          const rows = missing.map((n) =>
+            rowCheck({ offer_id: offerId, name: display.get(n)!, source_tool: options.sourceTool }, "company"),
+          );
           const per = rowsPerStatement(rows);
           for (let at = 0; at < rows.length; at += per) {
             const res = await trx

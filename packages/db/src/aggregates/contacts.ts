@@ -9,7 +9,15 @@
  * and the outreach columns keep their first value.
  */
 import { randomUUID } from "node:crypto";
-import { ContactInsert, ValidationError, normalizeEmail, normalizeLinkedInUrl, parseOrThrow, type EmailStatus, type FieldIssue } from "@offerlab/core";
+import {
+  ContactInsert,
+  ValidationError,
+  normalizeEmail,
+  normalizeLinkedInUrl,
+  parseOrThrow,
+  type EmailStatus,
+  type FieldIssue,
+} from "@offerlab/core";
 import { sql, type Selectable } from "kysely";
 import type { Database } from "../database.generated.js";
 import { jsonb } from "../jsonb.js";
@@ -125,7 +133,11 @@ export const contacts = {
           .execute();
         const existing = (values.email && matches.find((m) => m.email === values.email)) || matches[0];
         if (existing) {
-          const set = fillOf(existing, values, matches.find((m) => m.id !== existing.id));
+          const set = fillOf(
+            existing,
+            values,
+            matches.find((m) => m.id !== existing.id),
+          );
           if (Object.keys(set).length === 0) return { contact: existing, created: false };
           for (const col of Object.keys(set)) if (col === "source_raw") set[col] = jsonb(set[col]);
           const contact = await trx
@@ -158,7 +170,11 @@ export const contacts = {
    * the first input of a contact the batch created). A batch is for volume: the rows are not
    * sent back; read the ones you need.
    */
-  async upsertMany(db: DbOrTrx, inputs: readonly unknown[], options: ContactUpsertManyOptions = {}): Promise<{ id: string; created: boolean }[]> {
+  async upsertMany(
+    db: DbOrTrx,
+    inputs: readonly unknown[],
+    options: ContactUpsertManyOptions = {},
+  ): Promise<{ id: string; created: boolean }[]> {
     const issues: FieldIssue[] = [];
     const parsed: Values[] = [];
     for (const [i, input] of inputs.entries()) {
@@ -177,14 +193,18 @@ export const contacts = {
       const offerIds = [...new Set(parsed.map((v) => v.offer_id))];
       const emails = [...new Set(parsed.map((v) => v.email).filter((x): x is string => x !== null))];
       const links = [...new Set(parsed.map((v) => v.linkedin_url).filter((x): x is string => x !== null))];
-      const names = byName ? [...new Set(parsed.filter((v) => !v.email && !v.linkedin_url && v.full_name).map((v) => v.full_name!.toLowerCase()))] : [];
+      const names = byName
+        ? [...new Set(parsed.filter((v) => !v.email && !v.linkedin_url && v.full_name).map((v) => v.full_name!.toLowerCase()))]
+        : [];
       const stored = new Map<string, Contact>();
       if (emails.length || links.length) {
         const rows = await trx
           .selectFrom("contacts")
           .selectAll()
           .where("offer_id", "in", offerIds)
-          .where((eb) => eb.or([...(emails.length ? [eb("email", "in", emails)] : []), ...(links.length ? [eb("linkedin_url", "in", links)] : [])]))
+          .where((eb) =>
+            eb.or([...(emails.length ? [eb("email", "in", emails)] : []), ...(links.length ? [eb("linkedin_url", "in", links)] : [])]),
+          )
           .orderBy("created_at")
           .orderBy("id")
           .forUpdate()
@@ -225,7 +245,10 @@ export const contacts = {
       for (const [i, v] of parsed.entries()) {
         const byEmail = v.email ? emailIdx.get(`${v.offer_id}|${v.email}`) : undefined;
         const byLink = v.linkedin_url ? linkIdx.get(`${v.offer_id}|${v.linkedin_url}`) : undefined;
-        const byFullName = byName && !v.email && !v.linkedin_url && v.full_name ? nameIdx.get(`${v.offer_id}|${v.company_id}|${v.full_name.toLowerCase()}`) : undefined;
+        const byFullName =
+          byName && !v.email && !v.linkedin_url && v.full_name
+            ? nameIdx.get(`${v.offer_id}|${v.company_id}|${v.full_name.toLowerCase()}`)
+            : undefined;
         const existing = byEmail ?? byLink ?? byFullName;
         if (!existing) {
           const slot: Slot = { row: { ...v, id: v.id ?? randomUUID() }, stored: false, changed: new Set() };
@@ -247,7 +270,11 @@ export const contacts = {
 
       const fresh = created.map((s) => encode("contacts", s.row));
       const per = rowsPerStatement(fresh);
-      for (let at = 0; at < fresh.length; at += per) await trx.insertInto("contacts").values(fresh.slice(at, at + per) as never).execute();
+      for (let at = 0; at < fresh.length; at += per)
+        await trx
+          .insertInto("contacts")
+          .values(fresh.slice(at, at + per) as never)
+          .execute();
       const filled = new Set(slotOf.filter((s) => s.stored && s.changed.size > 0));
       if (filled.size) {
         // One statement: each stored contact's nulls filled from what the batch brought.
@@ -280,12 +307,7 @@ export const contacts = {
     return db
       .selectFrom("contacts")
       .selectAll()
-      .where((eb) =>
-        eb.or([
-          ...(email ? [eb("email", "=", email)] : []),
-          ...(linkedin ? [eb("linkedin_url", "=", linkedin)] : []),
-        ]),
-      )
+      .where((eb) => eb.or([...(email ? [eb("email", "=", email)] : []), ...(linkedin ? [eb("linkedin_url", "=", linkedin)] : [])]))
       .orderBy("created_at")
       .execute();
   },
@@ -315,7 +337,11 @@ export const contacts = {
       return "recorded";
     } catch (error) {
       if ((error as { code?: string }).code !== "23505") throw error;
-      await db.updateTable("contacts").set({ email_checked_at: check.at, status: "skip", skip_reason: "duplicate_email" }).where("id", "=", contact.id).execute();
+      await db
+        .updateTable("contacts")
+        .set({ email_checked_at: check.at, status: "skip", skip_reason: "duplicate_email" })
+        .where("id", "=", contact.id)
+        .execute();
       return "duplicate_email";
     }
   },
@@ -325,7 +351,11 @@ export const contacts = {
  * What merging `incoming` into `existing` writes: each fill column `existing` lacks and `incoming`
  * has, except a key that `other` (the contact the other key matched) holds.
  */
-function fillOf(existing: Record<string, unknown>, incoming: Record<string, unknown>, other: Record<string, unknown> | undefined): Record<string, unknown> {
+function fillOf(
+  existing: Record<string, unknown>,
+  incoming: Record<string, unknown>,
+  other: Record<string, unknown> | undefined,
+): Record<string, unknown> {
   const set: Record<string, unknown> = {};
   for (const col of CONTACT_FILL) {
     const value = incoming[col];

@@ -49,9 +49,7 @@ export const offers = {
   async create(db: DbOrTrx, input: unknown): Promise<Offer> {
     const data = parseOrThrow(OfferCreateInput, input, "offer");
     if (data.ownership === "client" && !data.client_name) {
-      throw new ValidationError("offer", [
-        { field: "client_name", message: "is required when ownership is \"client\" (name the client)" },
-      ]);
+      throw new ValidationError("offer", [{ field: "client_name", message: 'is required when ownership is "client" (name the client)' }]);
     }
     const slug = data.slug ?? slugify(data.name, 60);
     try {
@@ -93,7 +91,13 @@ export const offers = {
    * or `paused` (a completed or killed offer keeps its status). Returns whether it changed.
    */
   async activateForLaunch(db: DbOrTrx, id: string): Promise<boolean> {
-    const row = await db.updateTable("offers").set({ status: "active" }).where("id", "=", id).where("status", "in", ["draft", "ready", "paused"]).returning("id").executeTakeFirst();
+    const row = await db
+      .updateTable("offers")
+      .set({ status: "active" })
+      .where("id", "=", id)
+      .where("status", "in", ["draft", "ready", "paused"])
+      .returning("id")
+      .executeTakeFirst();
     return row !== undefined;
   },
 };
@@ -127,7 +131,10 @@ const LINKEDIN_KEYS = [
  * as `sequence_step`, so an email campaign's step N sends email N) and one per LinkedIn template
  * (any step).
  */
-export function templatesFromCopy(copy: { email_templates?: EmailTemplates | null; linkedin_templates?: LinkedInTemplates | null }): CopyTemplate[] {
+export function templatesFromCopy(copy: {
+  email_templates?: EmailTemplates | null;
+  linkedin_templates?: LinkedInTemplates | null;
+}): CopyTemplate[] {
   const out: CopyTemplate[] = [];
   for (const email of copy.email_templates?.sequence ?? []) {
     out.push({
@@ -170,14 +177,25 @@ async function syncTemplates(trx: DbOrTrx, offer: Offer): Promise<TemplateSync> 
   const keep = new Set<string>();
   for (const w of wanted) {
     const same = existing.find(
-      (e) => e.template_key === w.template_key && e.channel === w.channel && e.body === w.body && (e.subject ?? null) === w.subject && e.sequence_step === w.sequence_step,
+      (e) =>
+        e.template_key === w.template_key &&
+        e.channel === w.channel &&
+        e.body === w.body &&
+        (e.subject ?? null) === w.subject &&
+        e.sequence_step === w.sequence_step,
     );
     if (same) {
       keep.add(same.id);
       result.kept++;
       continue;
     }
-    result.created.push(await trx.insertInto("message_templates").values({ offer_id: offer.id, ...w, status: "draft" }).returningAll().executeTakeFirstOrThrow());
+    result.created.push(
+      await trx
+        .insertInto("message_templates")
+        .values({ offer_id: offer.id, ...w, status: "draft" })
+        .returningAll()
+        .executeTakeFirstOrThrow(),
+    );
   }
   const stale = existing.filter((e) => !keep.has(e.id)).map((e) => e.id);
   if (stale.length) {
@@ -224,14 +242,31 @@ function requireOffer(db: DbOrTrx, ref: string): Promise<Offer> {
  * Why an offer may not move from its status to `status` (by the lifecycle, and `ready`/`active`
  * need an ICP and an approved template); empty when it may.
  */
-async function statusIssues(trx: DbOrTrx, current: Pick<Offer, "id" | "status" | "icp">, status: OfferStatus): Promise<{ field: string; message: string }[]> {
+async function statusIssues(
+  trx: DbOrTrx,
+  current: Pick<Offer, "id" | "status" | "icp">,
+  status: OfferStatus,
+): Promise<{ field: string; message: string }[]> {
   const problem = statusChangeProblem("offer", current.status, status);
   if (problem) return [{ field: "status", message: problem }];
   const issues = [];
   if ((status === "ready" || status === "active") && current.status !== status) {
-    if (!current.icp) issues.push({ field: "icp", message: `is not set; an offer is ${status} once its ICP and copy are (generate them with \`offerlab offers new\` or set them with \`offerlab offers edit\`)` });
-    const approved = await trx.selectFrom("message_templates").select(sql<number>`count(*)::int`.as("n")).where("offer_id", "=", current.id).where("status", "=", "approved").executeTakeFirstOrThrow();
-    if (approved.n === 0) issues.push({ field: "templates", message: "none is approved: review them with `offerlab templates list` and approve with `offerlab templates approve`" });
+    if (!current.icp)
+      issues.push({
+        field: "icp",
+        message: `is not set; an offer is ${status} once its ICP and copy are (generate them with \`offerlab offers new\` or set them with \`offerlab offers edit\`)`,
+      });
+    const approved = await trx
+      .selectFrom("message_templates")
+      .select(sql<number>`count(*)::int`.as("n"))
+      .where("offer_id", "=", current.id)
+      .where("status", "=", "approved")
+      .executeTakeFirstOrThrow();
+    if (approved.n === 0)
+      issues.push({
+        field: "templates",
+        message: "none is approved: review them with `offerlab templates list` and approve with `offerlab templates approve`",
+      });
   }
   return issues;
 }
@@ -252,7 +287,11 @@ export const offerCopy = {
       const sync = await syncTemplates(trx, offer);
       if (status !== "draft") {
         const issues = await statusIssues(trx, offer, status);
-        if (issues.length) throw new ValidationError("offer", issues.map((i) => ({ ...i, message: `${i.message} (a new offer is created as a draft first)` })));
+        if (issues.length)
+          throw new ValidationError(
+            "offer",
+            issues.map((i) => ({ ...i, message: `${i.message} (a new offer is created as a draft first)` })),
+          );
         offer = await trx.updateTable("offers").set({ status }).where("id", "=", offer.id).returningAll().executeTakeFirstOrThrow();
       }
       return { offer, templates: sync.created };
@@ -283,10 +322,17 @@ export const offerCopy = {
       }
       let offer: Offer;
       try {
-        offer = await trx.updateTable("offers").set(encodeOffer(data) as never).where("id", "=", current.id).returningAll().executeTakeFirstOrThrow();
+        offer = await trx
+          .updateTable("offers")
+          .set(encodeOffer(data) as never)
+          .where("id", "=", current.id)
+          .returningAll()
+          .executeTakeFirstOrThrow();
       } catch (error) {
         if (isUniqueViolation(error, "offers_slug_key")) {
-          throw new ValidationError("offer", [{ field: "slug", message: `"${data.slug}" is already used by another offer; pass a different slug` }]);
+          throw new ValidationError("offer", [
+            { field: "slug", message: `"${data.slug}" is already used by another offer; pass a different slug` },
+          ]);
         }
         throw error;
       }
@@ -302,16 +348,27 @@ export const offerCopy = {
    * campaigns that are active (they keep their status, but send nothing while the offer is not
    * active, and go on when it is active again).
    */
-  async setStatus(db: DbOrTrx, idOrSlug: string, status: OfferStatus): Promise<{ offer: Offer; previous: OfferStatus; activeCampaigns: number }> {
+  async setStatus(
+    db: DbOrTrx,
+    idOrSlug: string,
+    status: OfferStatus,
+  ): Promise<{ offer: Offer; previous: OfferStatus; activeCampaigns: number }> {
     if (!(status in offerStatusTransitions)) {
-      throw new ValidationError("offer", [{ field: "status", message: `must be one of ${Object.keys(offerStatusTransitions).join(", ")}` }]);
+      throw new ValidationError("offer", [
+        { field: "status", message: `must be one of ${Object.keys(offerStatusTransitions).join(", ")}` },
+      ]);
     }
     return inTransaction(db, async (trx) => {
       const current = await requireOffer(trx, idOrSlug);
       const issues = await statusIssues(trx, current, status);
       if (issues.length) throw new ValidationError("offer", issues);
       const offer = await trx.updateTable("offers").set({ status }).where("id", "=", current.id).returningAll().executeTakeFirstOrThrow();
-      const active = await trx.selectFrom("campaigns").select(sql<number>`count(*)::int`.as("n")).where("offer_id", "=", current.id).where("status", "=", "active").executeTakeFirstOrThrow();
+      const active = await trx
+        .selectFrom("campaigns")
+        .select(sql<number>`count(*)::int`.as("n"))
+        .where("offer_id", "=", current.id)
+        .where("status", "=", "active")
+        .executeTakeFirstOrThrow();
       return { offer, previous: current.status, activeCampaigns: active.n };
     });
   },
@@ -328,7 +385,10 @@ export interface TemplateFilter {
 
 export const messageTemplates = {
   /** Templates with their offer's slug, by offer, channel, step and creation. */
-  list(db: DbOrTrx, filter: TemplateFilter = {}): Promise<(MessageTemplate & { offer_slug: string | null; campaign_slug: string | null })[]> {
+  list(
+    db: DbOrTrx,
+    filter: TemplateFilter = {},
+  ): Promise<(MessageTemplate & { offer_slug: string | null; campaign_slug: string | null })[]> {
     let q = db
       .selectFrom("message_templates as t")
       .innerJoin("offers as o", "o.id", "t.offer_id")
@@ -339,7 +399,13 @@ export const messageTemplates = {
     if (filter.channel) q = q.where("t.channel", "=", filter.channel);
     if (filter.status) q = q.where("t.status", "=", filter.status);
     else if (!filter.includeArchived) q = q.where("t.status", "<>", "archived");
-    return q.orderBy("o.slug").orderBy("t.campaign_id", "desc").orderBy("t.channel").orderBy("t.sequence_step").orderBy("t.created_at").execute();
+    return q
+      .orderBy("o.slug")
+      .orderBy("t.campaign_id", "desc")
+      .orderBy("t.channel")
+      .orderBy("t.sequence_step")
+      .orderBy("t.created_at")
+      .execute();
   },
 
   /**

@@ -27,7 +27,11 @@ export const sendQueue = {
     await db
       .updateTable("messages")
       .set({ status: "failed", error_message: `not sent: ${why.detail}` })
-      .where("send_queue_id", "in", rows.map((r) => r.id))
+      .where(
+        "send_queue_id",
+        "in",
+        rows.map((r) => r.id),
+      )
       .where("status", "in", ["pending", "queued"])
       .execute();
     for (const part of chunks(rows)) {
@@ -40,7 +44,8 @@ export const sendQueue = {
             campaign_id: campaignId,
             account_id: r.account_id,
             event_type: "skipped" as const,
-            event_data: sql`CAST(CAST(${JSON.stringify({ reason: why.reason, detail: why.detail, at: why.at.toISOString() })} AS text) AS jsonb)` as never,
+            event_data:
+              sql`CAST(CAST(${JSON.stringify({ reason: why.reason, detail: why.detail, at: why.at.toISOString() })} AS text) AS jsonb)` as never,
             created_at: why.at,
           })),
         )

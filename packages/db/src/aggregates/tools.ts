@@ -83,7 +83,11 @@ export const toolUsage = {
         },
         "tool usage",
       );
-      const row = await trx.insertInto("tool_usage").values(encode("tool_usage", data) as never).returningAll().executeTakeFirstOrThrow();
+      const row = await trx
+        .insertInto("tool_usage")
+        .values(encode("tool_usage", data) as never)
+        .returningAll()
+        .executeTakeFirstOrThrow();
       if (usage.sandbox) return row;
       const ok = usage.status === "success";
       await trx

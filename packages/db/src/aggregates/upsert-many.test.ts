@@ -13,7 +13,11 @@ function facts<T extends Record<string, unknown>>(row: T): Record<string, unknow
 }
 
 /** The stored rows of an offer in a stable order, and each result's row by position in it. */
-function outcome<T extends { id: string } & Record<string, unknown>>(rows: T[], results: { id: string; created: boolean }[], sortKey: (r: T) => string) {
+function outcome<T extends { id: string } & Record<string, unknown>>(
+  rows: T[],
+  results: { id: string; created: boolean }[],
+  sortKey: (r: T) => string,
+) {
   const sorted = [...rows].sort((a, b) => sortKey(a).localeCompare(sortKey(b)));
   return {
     rows: sorted.map(facts),
@@ -47,14 +51,46 @@ describe.each(testEngines())("upsertMany on %s", (engine) => {
 
   describe("companies", () => {
     const stored = (offerId: string) => [
-      { offer_id: offerId, name: "Acme", domain: "acme.com", size: "51-200", source_tool: "exa", status: "qualified", signals: { tech_stack: ["hubspot"] } },
+      {
+        offer_id: offerId,
+        name: "Acme",
+        domain: "acme.com",
+        size: "51-200",
+        source_tool: "exa",
+        status: "qualified",
+        signals: { tech_stack: ["hubspot"] },
+      },
       { offer_id: offerId, name: "Tiny Shop", source_tool: "manual" },
     ];
     const batch = (offerId: string) => [
-      { offer_id: offerId, name: "Acme Inc", domain: "https://www.ACME.com/about", size: "11-50", industry: "Software", source_tool: "b", status: "new", signals: { hiring: { sales_reps: 3 } } },
+      {
+        offer_id: offerId,
+        name: "Acme Inc",
+        domain: "https://www.ACME.com/about",
+        size: "11-50",
+        industry: "Software",
+        source_tool: "b",
+        status: "new",
+        signals: { hiring: { sales_reps: 3 } },
+      },
       { offer_id: offerId, name: "Globex", domain: "globex.io", source_tool: "a" },
-      { offer_id: offerId, name: "Globex Corp", domain: "GLOBEX.io", description: "Makes things", status: "qualified", source_tool: "b", signals: { tech_stack: ["salesforce"] } },
-      { offer_id: offerId, name: "Globex", domain: "globex.io", fit_score: 7, source_tool: "c", signals: { tech_stack: ["hubspot"], growth_signals: ["new_office"] } },
+      {
+        offer_id: offerId,
+        name: "Globex Corp",
+        domain: "GLOBEX.io",
+        description: "Makes things",
+        status: "qualified",
+        source_tool: "b",
+        signals: { tech_stack: ["salesforce"] },
+      },
+      {
+        offer_id: offerId,
+        name: "Globex",
+        domain: "globex.io",
+        fit_score: 7,
+        source_tool: "c",
+        signals: { tech_stack: ["hubspot"], growth_signals: ["new_office"] },
+      },
       { offer_id: offerId, name: "Nameless", source_tool: "a" },
       { offer_id: offerId, name: "nameless", industry: "Retail", source_tool: "a" },
       { offer_id: offerId, name: "TINY SHOP", industry: "Retail", source_tool: "a" },
@@ -72,17 +108,31 @@ describe.each(testEngines())("upsertMany on %s", (engine) => {
       for (const r of batch(one)) sequential.push(await companies.upsert(t.db, r));
       const batched = await companies.upsertMany(t.db, batch(many));
 
-      const a = outcome(await rowsOf(one), sequential.map((r) => ({ id: r.company.id, created: r.created })), key);
+      const a = outcome(
+        await rowsOf(one),
+        sequential.map((r) => ({ id: r.company.id, created: r.created })),
+        key,
+      );
       const b = outcome(await rowsOf(many), batched, key);
       expect(b).toEqual(a);
       // The rule itself, so that both forms cannot drift together unnoticed.
       const acme = (await rowsOf(many)).find((c) => c.domain === "acme.com")!;
       expect([acme.name, acme.size, acme.industry, acme.status, acme.source_tool, acme.signals]).toEqual([
-        "Acme", "51-200", "Software", "qualified", "exa", { tech_stack: ["hubspot"], hiring: { sales_reps: 3 } },
+        "Acme",
+        "51-200",
+        "Software",
+        "qualified",
+        "exa",
+        { tech_stack: ["hubspot"], hiring: { sales_reps: 3 } },
       ]);
       const globex = (await rowsOf(many)).find((c) => c.domain === "globex.io")!;
       expect([globex.name, globex.description, globex.fit_score, globex.status, globex.source_tool, globex.signals]).toEqual([
-        "Globex", "Makes things", 7, "new", "a", { tech_stack: ["hubspot"], growth_signals: ["new_office"] },
+        "Globex",
+        "Makes things",
+        7,
+        "new",
+        "a",
+        { tech_stack: ["hubspot"], growth_signals: ["new_office"] },
       ]);
       expect(b.results.map((r) => r.created)).toEqual([false, true, false, false, true, true, true, true]);
       // Without the option, a company without a domain is always new, as with upsert.
@@ -95,7 +145,12 @@ describe.each(testEngines())("upsertMany on %s", (engine) => {
       const res = await companies.upsertMany(t.db, batch(offerId), { matchNameWithoutDomain: true });
       expect(res.map((r) => r.created)).toEqual([false, true, false, false, true, false, false, true]);
       const rows = await rowsOf(offerId);
-      expect(rows.filter((c) => c.domain === null).map((c) => [c.name, c.industry]).sort()).toEqual([
+      expect(
+        rows
+          .filter((c) => c.domain === null)
+          .map((c) => [c.name, c.industry])
+          .sort(),
+      ).toEqual([
         ["Nameless", "Retail"],
         ["Tiny Shop", "Retail"],
       ]);
@@ -105,17 +160,28 @@ describe.each(testEngines())("upsertMany on %s", (engine) => {
     it("writes a batch in one statement, validates every row first and writes nothing when one is bad", async () => {
       const offerId = await newOffer();
       const c = counting(t.db);
-      const rows = Array.from({ length: 500 }, (_, i) => ({ offer_id: offerId, name: `Co ${i}`, domain: `co${i}.example`, source_tool: "a" }));
+      const rows = Array.from({ length: 500 }, (_, i) => ({
+        offer_id: offerId,
+        name: `Co ${i}`,
+        domain: `co${i}.example`,
+        source_tool: "a",
+      }));
       await companies.upsertMany(c.db, rows);
       expect(c.count()).toBe(1);
-      const again = await companies.upsertMany(c.db, rows.map((r) => ({ ...r, industry: "Software" })));
+      const again = await companies.upsertMany(
+        c.db,
+        rows.map((r) => ({ ...r, industry: "Software" })),
+      );
       expect(again.every((r) => !r.created)).toBe(true);
       expect((await rowsOf(offerId)).every((r) => r.industry === "Software")).toBe(true);
       expect(c.count()).toBe(2);
 
       const other = await newOffer();
       const error = await companies
-        .upsertMany(t.db, [{ offer_id: other, name: "Fine", domain: "fine.io", source_tool: "a" }, { offer_id: other, name: "Bad", domain: "not a domain", source_tool: "a" }])
+        .upsertMany(t.db, [
+          { offer_id: other, name: "Fine", domain: "fine.io", source_tool: "a" },
+          { offer_id: other, name: "Bad", domain: "not a domain", source_tool: "a" },
+        ])
         .catch((e: unknown) => e);
       expect(ValidationError.isInstance(error)).toBe(true);
       expect((error as ValidationError).issues.map((i) => i.field)).toEqual(["2.domain"]);
@@ -126,7 +192,8 @@ describe.each(testEngines())("upsertMany on %s", (engine) => {
   describe("contacts", () => {
     const setUp = async () => {
       const offerId = await newOffer();
-      const companyId = (await companies.upsert(t.db, { offer_id: offerId, name: "Acme", domain: "acme.com", source_tool: "a" })).company.id;
+      const companyId = (await companies.upsert(t.db, { offer_id: offerId, name: "Acme", domain: "acme.com", source_tool: "a" })).company
+        .id;
       const base = { offer_id: offerId, company_id: companyId, source_tool: "a" };
       await contacts.upsert(t.db, { ...base, full_name: "X Stored", email: "x@acme.com", status: "enriched" });
       await contacts.upsert(t.db, { ...base, full_name: "Y Stored", linkedin_url: "https://www.linkedin.com/in/y-link" });
@@ -138,7 +205,14 @@ describe.each(testEngines())("upsertMany on %s", (engine) => {
       // Email names X, LinkedIn URL names Y: merged into X, Y's URL not copied.
       { ...base, email: "x@acme.com", linkedin_url: "https://www.linkedin.com/in/y-link", phone: "+1 1" },
       { ...base, email: "n2@acme.com", full_name: "N Two" },
-      { ...base, email: "N2@acme.com", linkedin_url: "linkedin.com/in/nina-two", title: "VP", source_raw: { from: "file" }, status: "enriched" },
+      {
+        ...base,
+        email: "N2@acme.com",
+        linkedin_url: "linkedin.com/in/nina-two",
+        title: "VP",
+        source_raw: { from: "file" },
+        status: "enriched",
+      },
       { ...base, email: "n3@acme.com", linkedin_url: "https://www.linkedin.com/in/nina-two" },
       { ...base, email: "n4@acme.com", linkedin_url: "linkedin.com/in/nora-four" },
       // A stored contact's email, and the LinkedIn URL of a contact this batch created.
@@ -157,16 +231,32 @@ describe.each(testEngines())("upsertMany on %s", (engine) => {
       for (const r of batch(one.base)) sequential.push(await contacts.upsert(t.db, r));
       const batched = await contacts.upsertMany(t.db, batch(many.base));
 
-      const a = outcome(await rowsOf(one.offerId), sequential.map((r) => ({ id: r.contact.id, created: r.created })), key);
+      const a = outcome(
+        await rowsOf(one.offerId),
+        sequential.map((r) => ({ id: r.contact.id, created: r.created })),
+        key,
+      );
       const b = outcome(await rowsOf(many.offerId), batched, key);
       expect(b).toEqual(a);
       const rows = await rowsOf(many.offerId);
       const x = rows.find((c) => c.email === "x@acme.com")!;
-      expect([x.full_name, x.title, x.phone, x.linkedin_url, x.department, x.status]).toEqual(["X Stored", "CEO", "+1 1", null, "Sales", "enriched"]);
+      expect([x.full_name, x.title, x.phone, x.linkedin_url, x.department, x.status]).toEqual([
+        "X Stored",
+        "CEO",
+        "+1 1",
+        null,
+        "Sales",
+        "enriched",
+      ]);
       const y = rows.find((c) => c.full_name === "Y Stored")!;
       expect([y.email, y.buyer_fit_score, y.connection_degree]).toEqual(["new1@acme.com", 7, 2]);
       const n2 = rows.find((c) => c.email === "n2@acme.com")!;
-      expect([n2.linkedin_url, n2.title, n2.source_raw, n2.status]).toEqual(["https://www.linkedin.com/in/nina-two", "VP", { from: "file" }, "new"]);
+      expect([n2.linkedin_url, n2.title, n2.source_raw, n2.status]).toEqual([
+        "https://www.linkedin.com/in/nina-two",
+        "VP",
+        { from: "file" },
+        "new",
+      ]);
       expect(rows.filter((c) => c.full_name?.toLowerCase() === "solo person")).toHaveLength(2);
       expect(b.results.map((r) => r.created)).toEqual([false, false, false, true, false, false, true, false, true, true, false]);
       expect(batched.map((r) => r.id).filter((id) => id === n2.id)).toHaveLength(3);
@@ -196,12 +286,21 @@ describe.each(testEngines())("upsertMany on %s", (engine) => {
       const rows = Array.from({ length: 1000 }, (_, i) => ({ ...base, email: `p${i}@acme.com`, full_name: `P ${i}` }));
       await contacts.upsertMany(c.db, rows);
       expect(c.count()).toBe(2);
-      const res = await contacts.upsertMany(c.db, rows.map((r, i) => ({ ...r, title: i % 2 ? "VP" : null })));
+      const res = await contacts.upsertMany(
+        c.db,
+        rows.map((r, i) => ({ ...r, title: i % 2 ? "VP" : null })),
+      );
       expect(res.every((r) => !r.created)).toBe(true);
       expect((await rowsOf(offerId)).filter((r) => r.title === "VP")).toHaveLength(500);
       expect(c.count()).toBe(4);
 
-      const error = await contacts.upsertMany(t.db, [{ ...base, email: "fine@acme.com" }, { ...base, email: "nope" }, { ...base, linkedin_url: "https://x.com/a" }]).catch((e: unknown) => e);
+      const error = await contacts
+        .upsertMany(t.db, [
+          { ...base, email: "fine@acme.com" },
+          { ...base, email: "nope" },
+          { ...base, linkedin_url: "https://x.com/a" },
+        ])
+        .catch((e: unknown) => e);
       expect(ValidationError.isInstance(error)).toBe(true);
       expect((error as ValidationError).issues.map((i) => i.field)).toEqual(["2.email", "3.linkedin_url"]);
       expect((await rowsOf(offerId)).some((r) => r.email === "fine@acme.com")).toBe(false);

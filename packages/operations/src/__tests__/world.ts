@@ -19,7 +19,10 @@ export const copy = {
       { step: 2, subject: "", body: "Following up, {{first_name|there}}.", delay_days: 3 },
     ],
   },
-  linkedin_templates: { connection_request: "Hi {{first_name|there}}, saw {{company.name}} is hiring.", follow_up_dm: "Thanks for connecting!" },
+  linkedin_templates: {
+    connection_request: "Hi {{first_name|there}}, saw {{company.name}} is hiring.",
+    follow_up_dm: "Thanks for connecting!",
+  },
 };
 
 export const baseOffer = { type: "product", ownership: "internal", description: "Role-play for new reps." };
@@ -43,10 +46,27 @@ export function useTestDb(engine: Parameters<typeof createTestDb>[0]): { readonl
 
 /** Companies and contacts of an offer that a campaign can enrol: `n` people with verified emails at one company. */
 export async function addPeople(db: Db, offerId: string, prefix: string, n: number): Promise<string[]> {
-  const company = (await companies.upsert(db, { offer_id: offerId, name: `${prefix} Co`, domain: `${prefix}.co`, source_tool: "test", fit_score: 8, status: "qualified" })).company;
+  const company = (
+    await companies.upsert(db, {
+      offer_id: offerId,
+      name: `${prefix} Co`,
+      domain: `${prefix}.co`,
+      source_tool: "test",
+      fit_score: 8,
+      status: "qualified",
+    })
+  ).company;
   const ids: string[] = [];
   for (let i = 0; i < n; i++) {
-    const r = await contacts.upsert(db, { offer_id: offerId, company_id: company.id, source_tool: "test", status: "ready", full_name: `${prefix} Person ${i}`, email: `p${i}@${prefix}.co`, email_status: "valid" });
+    const r = await contacts.upsert(db, {
+      offer_id: offerId,
+      company_id: company.id,
+      source_tool: "test",
+      status: "ready",
+      full_name: `${prefix} Person ${i}`,
+      email: `p${i}@${prefix}.co`,
+      email_status: "valid",
+    });
     ids.push(r.contact.id);
   }
   return ids;

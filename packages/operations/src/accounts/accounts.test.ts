@@ -11,7 +11,16 @@ import { setAccountLimits } from "./set-account-limits.js";
 import { syncAccounts } from "./sync-accounts.js";
 import { warmAccount } from "./warm-account.js";
 
-const remote = (id: string, over: Partial<SendingAccount> = {}): SendingAccount => ({ id, type: "email", name: `${id}@team.io`, status: "active", vendorStatus: ["OK"], emailAddress: `${id}@team.io`, provider: "gmail", ...over });
+const remote = (id: string, over: Partial<SendingAccount> = {}): SendingAccount => ({
+  id,
+  type: "email",
+  name: `${id}@team.io`,
+  status: "active",
+  vendorStatus: ["OK"],
+  emailAddress: `${id}@team.io`,
+  provider: "gmail",
+  ...over,
+});
 
 /** A directory listing `pages` one after another; `failOn` makes that page's call fail. */
 function directory(pages: SendingAccount[][], failOn?: number) {
@@ -29,10 +38,21 @@ function directory(pages: SendingAccount[][], failOn?: number) {
 
 describe.each(testEngines())("account operations on %s", (engine) => {
   const t = useTestDb(engine);
-  const ctx = { get db() { return t.db; }, now: clock };
+  const ctx = {
+    get db() {
+      return t.db;
+    },
+    now: clock,
+  };
 
   it("adds an account: LinkedIn accounts default to the linkedin provider, warming starts on the context's clock, bad enums are named", async () => {
-    const li = await addAccount(ctx, { name: "jane_li", type: "linkedin", owner: "jane", warm: true, limits: { daily_limit_connections: 15 } });
+    const li = await addAccount(ctx, {
+      name: "jane_li",
+      type: "linkedin",
+      owner: "jane",
+      warm: true,
+      limits: { daily_limit_connections: 15 },
+    });
     expect(li).toMatchObject({ provider: "linkedin", warming_week: 1, daily_limit_connections: 15 });
     expect(li.warming_started_at!.toISOString()).toBe(NOW.toISOString());
     const bad = await addAccount(ctx, { name: "x", type: "fax", owner: "jane", rotation_set: "weird" }).catch((e: unknown) => e);
@@ -45,7 +65,9 @@ describe.each(testEngines())("account operations on %s", (engine) => {
     expect(await pauseAccount(ctx, { account: "ops_li" })).toMatchObject({ previous: "active", account: { status: "paused" } });
     expect((await resumeAccount(ctx, { account: a.id })).account.status).toBe("active");
 
-    await expect(setAccountLimits(ctx, { account: a.id, limits: { daily_limit_connections: 30, hourly_limit: -1 } })).rejects.toThrow(/hourly_limit/);
+    await expect(setAccountLimits(ctx, { account: a.id, limits: { daily_limit_connections: 30, hourly_limit: -1 } })).rejects.toThrow(
+      /hourly_limit/,
+    );
     expect((await accounts.get(t.db, a.id))!.daily_limit_connections).toBe(a.daily_limit_connections);
     const read = await setAccountLimits(ctx, { account: a.id });
     expect(read).toMatchObject({ changed: false, previous: null, capacity: { account: { id: a.id } } });
@@ -62,7 +84,10 @@ describe.each(testEngines())("account operations on %s", (engine) => {
   });
 
   it("syncs every page of the directory; a dry run writes nothing; a failing directory changes nothing", async () => {
-    const dir = directory([[remote("s1")], [remote("s2", { type: "linkedin", name: "Sam Two", emailAddress: null, provider: "linkedin" })]]);
+    const dir = directory([
+      [remote("s1")],
+      [remote("s2", { type: "linkedin", name: "Sam Two", emailAddress: null, provider: "linkedin" })],
+    ]);
     const dry = await syncAccounts({ ...ctx, directory: dir }, { dryRun: true });
     expect(dry.changes.map((c) => c.action)).toEqual(["create", "create"]);
     expect(dir.calls).toEqual([null, "1"]);
@@ -70,10 +95,22 @@ describe.each(testEngines())("account operations on %s", (engine) => {
 
     const failing = directory([[remote("s1")], [remote("s2")]], 1);
     const e = await syncAccounts({ ...ctx, directory: failing }).catch((err: unknown) => err);
-    expect(OperationError.isInstance(e) && [e.code, e.message]).toEqual(["provider_failed", "could not list Unipile accounts: 503 from the provider. Nothing was changed."]);
+    expect(OperationError.isInstance(e) && [e.code, e.message]).toEqual([
+      "provider_failed",
+      "could not list Unipile accounts: 503 from the provider. Nothing was changed.",
+    ]);
     expect(await accounts.list(t.db).then((rows) => rows.filter((r) => r.unipile_account_id?.startsWith("s")))).toEqual([]);
 
-    const done = await syncAccounts({ ...ctx, directory: directory([[remote("s1")], [remote("s2", { type: "linkedin", name: "Sam Two", emailAddress: null, provider: "linkedin" })]]) }, { owner: "team" });
+    const done = await syncAccounts(
+      {
+        ...ctx,
+        directory: directory([
+          [remote("s1")],
+          [remote("s2", { type: "linkedin", name: "Sam Two", emailAddress: null, provider: "linkedin" })],
+        ]),
+      },
+      { owner: "team" },
+    );
     expect(done.accounts.map((a) => [a.unipile_account_id, a.owner, a.warming_week]).sort()).toEqual([
       ["s1", "team", 1],
       ["s2", "team", 1],

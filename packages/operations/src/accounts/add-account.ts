@@ -23,8 +23,10 @@ export interface AddAccountInput {
 
 export async function addAccount(ctx: OperationContext, input: AddAccountInput): Promise<Account> {
   const issues: FieldIssue[] = [];
-  if (input.type !== undefined && !AccountType.safeParse(input.type).success) issues.push({ field: "type", message: `must be one of ${AccountType.options.join(", ")}` });
-  if (input.rotation_set != null && !RotationSet.safeParse(input.rotation_set).success) issues.push({ field: "rotation_set", message: `must be one of ${RotationSet.options.join(", ")}` });
+  if (input.type !== undefined && !AccountType.safeParse(input.type).success)
+    issues.push({ field: "type", message: `must be one of ${AccountType.options.join(", ")}` });
+  if (input.rotation_set != null && !RotationSet.safeParse(input.rotation_set).success)
+    issues.push({ field: "rotation_set", message: `must be one of ${RotationSet.options.join(", ")}` });
   if (issues.length) throw new ValidationError("account", issues);
   // One insert after a check: the unique indexes decide between two adds that race.
   return accounts.create(ctx.db, {

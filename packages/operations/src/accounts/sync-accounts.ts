@@ -40,17 +40,38 @@ export async function syncAccounts(ctx: SyncAccountsContext, input: SyncAccounts
     try {
       result = await ctx.directory.listAccounts({ cursor, limit: 100 });
     } catch (error) {
-      throw new OperationError("provider_failed", `could not list Unipile accounts: ${(error as Error).message}. Nothing was changed.`, { cause: error });
+      throw new OperationError("provider_failed", `could not list Unipile accounts: ${(error as Error).message}. Nothing was changed.`, {
+        cause: error,
+      });
     }
     for (const a of result.items) {
-      remote.push({ id: a.id, type: a.type, name: a.name, status: a.status, emailAddress: a.emailAddress ?? null, provider: a.provider ?? null });
+      remote.push({
+        id: a.id,
+        type: a.type,
+        name: a.name,
+        status: a.status,
+        emailAddress: a.emailAddress ?? null,
+        provider: a.provider ?? null,
+      });
     }
     cursor = result.cursor;
     if (!cursor) break;
   }
   const dryRun = input.dryRun === true;
   return inTransaction(ctx.db, async (trx) => {
-    const changes = await accountAdmin.sync(trx, remote, { dryRun, warmNew: input.warmNew !== false, now: nowOf(ctx), ...(input.owner ? { owner: input.owner } : {}) });
-    return { dryRun, changes, accounts: await accountsLinkedTo(trx, remote.map((r) => r.id)) };
+    const changes = await accountAdmin.sync(trx, remote, {
+      dryRun,
+      warmNew: input.warmNew !== false,
+      now: nowOf(ctx),
+      ...(input.owner ? { owner: input.owner } : {}),
+    });
+    return {
+      dryRun,
+      changes,
+      accounts: await accountsLinkedTo(
+        trx,
+        remote.map((r) => r.id),
+      ),
+    };
   });
 }

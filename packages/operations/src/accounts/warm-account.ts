@@ -13,7 +13,12 @@ export interface WarmAccountInput {
 }
 
 export async function warmAccount(ctx: OperationContext, input: WarmAccountInput): Promise<Account> {
-  if (input.stop && input.week !== undefined) throw new ValidationError("warming", [{ field: "week", message: "give a week or stop warming, not both" }]);
+  if (input.stop && input.week !== undefined)
+    throw new ValidationError("warming", [{ field: "week", message: "give a week or stop warming, not both" }]);
   const now = nowOf(ctx);
-  return inTransaction(ctx.db, (trx) => (input.stop ? accountAdmin.stopWarming(trx, input.account) : accountAdmin.startWarming(trx, input.account, { week: input.week ?? 1, now })));
+  return inTransaction(ctx.db, (trx) =>
+    input.stop
+      ? accountAdmin.stopWarming(trx, input.account)
+      : accountAdmin.startWarming(trx, input.account, { week: input.week ?? 1, now }),
+  );
 }

@@ -13,22 +13,42 @@ import { pauseCampaign } from "./pause-campaign.js";
 import { resumeCampaign } from "./resume-campaign.js";
 
 const codeOf = async (p: Promise<unknown>) => {
-  const e = await p.then(() => null, (err: unknown) => err);
+  const e = await p.then(
+    () => null,
+    (err: unknown) => err,
+  );
   if (!OperationError.isInstance(e)) throw new Error(`expected an OperationError, got ${String(e)}`);
   return e.code;
 };
 
 describe.each(testEngines())("campaign operations on %s", (engine) => {
   const t = useTestDb(engine);
-  const ctx = { get db() { return t.db; }, now: clock };
+  const ctx = {
+    get db() {
+      return t.db;
+    },
+    now: clock,
+  };
 
   /** An offer with copy (approved unless `approve: false`), a mailbox, people, and a draft email campaign. */
   async function setUp(name: string, options: { approve?: boolean; people?: number } = {}) {
     const { offer, templates } = await createOffer(ctx, { offer: { ...baseOffer, name, ...copy } });
-    if (options.approve !== false) await messageTemplates.setStatus(t.db, templates.map((x) => x.id), "approved");
+    if (options.approve !== false)
+      await messageTemplates.setStatus(
+        t.db,
+        templates.map((x) => x.id),
+        "approved",
+      );
     const mailbox = await addMailbox(t.db, offer.slug!);
     const people = await addPeople(t.db, offer.id, offer.slug!, options.people ?? 3);
-    const { campaign, offerSlug } = await createCampaign(ctx, { offer: offer.slug!, name: `${name} push`, channel: "email", accounts: [mailbox.name], signal: "hiring", icp_target: "saas" });
+    const { campaign, offerSlug } = await createCampaign(ctx, {
+      offer: offer.slug!,
+      name: `${name} push`,
+      channel: "email",
+      accounts: [mailbox.name],
+      signal: "hiring",
+      icp_target: "saas",
+    });
     return { offer, mailbox, people, campaign, offerSlug };
   }
 
@@ -64,7 +84,11 @@ describe.each(testEngines())("campaign operations on %s", (engine) => {
     expect((await offers.get(t.db, offer.id))!.status).toBe("draft");
     expect(await codeOf(resumeCampaign(ctx, { campaign: campaign.id }))).toBe("campaign_not_paused");
 
-    await messageTemplates.setStatus(t.db, (await messageTemplates.list(t.db, { offerId: offer.id })).map((x) => x.id), "approved");
+    await messageTemplates.setStatus(
+      t.db,
+      (await messageTemplates.list(t.db, { offerId: offer.id })).map((x) => x.id),
+      "approved",
+    );
     const launched = await launchCampaign(ctx, { campaign: campaign.id });
     expect(launched).toMatchObject({ previous: "draft", offerActivated: true, contacts: 3, campaign: { status: "active" } });
     expect(launched.steps.map((s) => s.step)).toEqual([1, 2]);
@@ -86,8 +110,14 @@ describe.each(testEngines())("campaign operations on %s", (engine) => {
     const { campaign } = await setUp("Forecast Co", { people: 5 });
     await enrolContacts(ctx, { campaign: campaign.id });
     const f = await forecastCampaign(ctx, { campaign: campaign.id, acceptanceRate: 0.5 });
-    expect(f).toMatchObject({ paused: 0, campaign: { id: campaign.id }, forecast: { contacts: 5, finishes: true, assumptions: { acceptanceRate: 0.5 } } });
-    await expect(forecastCampaign(ctx, { campaign: campaign.id, acceptanceRate: 2 })).rejects.toThrow(/acceptanceRate: must be a number from 0 to 1/);
+    expect(f).toMatchObject({
+      paused: 0,
+      campaign: { id: campaign.id },
+      forecast: { contacts: 5, finishes: true, assumptions: { acceptanceRate: 0.5 } },
+    });
+    await expect(forecastCampaign(ctx, { campaign: campaign.id, acceptanceRate: 2 })).rejects.toThrow(
+      /acceptanceRate: must be a number from 0 to 1/,
+    );
     await t.db.updateTable("campaigns").set({ scheduling_config: null }).where("id", "=", campaign.id).execute();
     expect(await codeOf(forecastCampaign(ctx, { campaign: campaign.id }))).toBe("campaign_schedule_invalid");
     expect(await codeOf(enrolContacts(ctx, { campaign: campaign.id }))).toBe("campaign_schedule_invalid");

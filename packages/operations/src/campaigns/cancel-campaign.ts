@@ -19,7 +19,9 @@ export interface CancelCampaignResult {
 
 export async function cancelCampaign(ctx: OperationContext, input: CancelCampaignInput): Promise<CancelCampaignResult> {
   if (input.confirm !== true) {
-    throw new ValidationError("cancellation", [{ field: "confirm", message: "cancelling is final (the campaign cannot be restarted): confirm it, or pause the campaign instead" }]);
+    throw new ValidationError("cancellation", [
+      { field: "confirm", message: "cancelling is final (the campaign cannot be restarted): confirm it, or pause the campaign instead" },
+    ]);
   }
   const now = nowOf(ctx);
   return inTransaction(ctx.db, (trx) => campaignAdmin.cancel(trx, input.campaign, { now }));

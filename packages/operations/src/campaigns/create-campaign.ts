@@ -16,7 +16,11 @@ export interface CreateCampaignResult {
 
 export async function createCampaign(ctx: OperationContext, input: CreateCampaignInput): Promise<CreateCampaignResult> {
   const missing = (["offer", "name", "channel"] as const).filter((k) => !input[k]);
-  if (missing.length) throw new ValidationError("campaign", missing.map((field) => ({ field, message: "is required" })));
+  if (missing.length)
+    throw new ValidationError(
+      "campaign",
+      missing.map((field) => ({ field, message: "is required" })),
+    );
   return inTransaction(ctx.db, async (trx) => {
     const campaign = await campaignAdmin.create(trx, input);
     return { campaign, offerSlug: (await offers.get(trx, campaign.offer_id))?.slug ?? null };

@@ -2,7 +2,14 @@
  * Enrol the offer's contacts that match a campaign's target criteria, by the send path's own rules
  * (60 days, do-not-contact, reachable on the first step's channel …), best company fit first.
  */
-import { channelActionType, EmailStatus, schedulingStepChannel, ValidationError, type FieldIssue, type MessageActionType } from "@offerlab/core";
+import {
+  channelActionType,
+  EmailStatus,
+  schedulingStepChannel,
+  ValidationError,
+  type FieldIssue,
+  type MessageActionType,
+} from "@offerlab/core";
 import { campaignAdmin } from "@offerlab/db";
 import { selectForEnrolment, type EnrolmentSelection } from "@offerlab/scheduler";
 import { inTransaction, nowOf, type OperationContext } from "../context.js";
@@ -35,16 +42,24 @@ export interface EnrolContactsResult {
 
 export async function enrolContacts(ctx: OperationContext, input: EnrolContactsInput): Promise<EnrolContactsResult> {
   const issues: FieldIssue[] = [];
-  if (input.limit !== undefined && (!Number.isInteger(input.limit) || input.limit < 1)) issues.push({ field: "limit", message: `must be a whole number of at least 1 (got ${input.limit})` });
+  if (input.limit !== undefined && (!Number.isInteger(input.limit) || input.limit < 1))
+    issues.push({ field: "limit", message: `must be a whole number of at least 1 (got ${input.limit})` });
   const badStatuses = (input.acceptedEmailStatuses ?? []).filter((s) => !EmailStatus.safeParse(s).success);
-  if (badStatuses.length) issues.push({ field: "acceptedEmailStatuses", message: `${badStatuses.join(", ")} not allowed; use ${EmailStatus.options.join(", ")}` });
+  if (badStatuses.length)
+    issues.push({
+      field: "acceptedEmailStatuses",
+      message: `${badStatuses.join(", ")} not allowed; use ${EmailStatus.options.join(", ")}`,
+    });
   if (issues.length) throw new ValidationError("enrolment", issues);
   const now = nowOf(ctx);
   const dryRun = input.dryRun === true;
   return inTransaction(ctx.db, async (trx) => {
     const { campaign, candidates } = await campaignAdmin.candidates(trx, input.campaign);
     if (campaign.status === "completed" || campaign.status === "cancelled") {
-      throw new OperationError("campaign_closed", `campaign ${campaign.campaign_slug ?? campaign.id} is ${campaign.status}: contacts cannot join it`);
+      throw new OperationError(
+        "campaign_closed",
+        `campaign ${campaign.campaign_slug ?? campaign.id} is ${campaign.status}: contacts cannot join it`,
+      );
     }
     const config = scheduleOf(campaign, "; recreate it");
     const actions: MessageActionType[] = config.steps.map((st) => channelActionType[schedulingStepChannel[st.type]]);
@@ -55,7 +70,9 @@ export async function enrolContacts(ctx: OperationContext, input: EnrolContactsI
       ...(input.limit !== undefined ? { limit: input.limit } : {}),
     });
     const added = dryRun ? 0 : (await campaignAdmin.enroll(trx, campaign.id, selection.add, { now })).added;
-    const names = new Map(candidates.map((c) => [c.contactId, `${c.fullName ?? c.email ?? c.linkedinUrl ?? c.contactId} (${c.companyName})`]));
+    const names = new Map(
+      candidates.map((c) => [c.contactId, `${c.fullName ?? c.email ?? c.linkedinUrl ?? c.contactId} (${c.companyName})`]),
+    );
     return {
       campaign: campaign.campaign_slug ?? campaign.id,
       dryRun,

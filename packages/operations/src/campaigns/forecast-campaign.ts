@@ -24,18 +24,30 @@ export interface ForecastCampaignResult {
 
 export async function forecastCampaign(ctx: OperationContext, input: ForecastCampaignInput): Promise<ForecastCampaignResult> {
   const rate = input.acceptanceRate;
-  if (rate !== undefined && !(rate >= 0 && rate <= 1)) throw new ValidationError("forecast", [{ field: "acceptanceRate", message: `must be a number from 0 to 1 (got ${rate})` }]);
+  if (rate !== undefined && !(rate >= 0 && rate <= 1))
+    throw new ValidationError("forecast", [{ field: "acceptanceRate", message: `must be a number from 0 to 1 (got ${rate})` }]);
   const now = nowOf(ctx);
   // One snapshot: the campaign, its contacts and its accounts' usage as of the same moment.
   return inTransaction(ctx.db, async (trx) => {
     const c = await campaignAdmin.forecastContext(trx, input.campaign);
     const config = scheduleOf(c.campaign);
-    const usage = await readUsageMany(trx, c.accounts.map((a) => a.id), now);
+    const usage = await readUsageMany(
+      trx,
+      c.accounts.map((a) => a.id),
+      now,
+    );
     const accounts = c.accounts.map((a) => ({ ...a, usage: usage.get(a.id)! }));
     return {
       campaign: c.campaign,
       paused: c.paused,
-      forecast: forecast({ config, window: windowFromCampaign(c.campaign), accounts, contacts: c.contacts, now, ...(rate !== undefined ? { acceptanceRate: rate } : {}) }),
+      forecast: forecast({
+        config,
+        window: windowFromCampaign(c.campaign),
+        accounts,
+        contacts: c.contacts,
+        now,
+        ...(rate !== undefined ? { acceptanceRate: rate } : {}),
+      }),
     };
   });
 }

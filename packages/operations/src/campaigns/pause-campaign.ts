@@ -3,6 +3,9 @@ import type { CampaignStatus } from "@offerlab/core";
 import { campaignAdmin, type Campaign } from "@offerlab/db";
 import { inTransaction, type OperationContext } from "../context.js";
 
-export function pauseCampaign(ctx: OperationContext, input: { campaign: string }): Promise<{ campaign: Campaign; previous: CampaignStatus }> {
+export function pauseCampaign(
+  ctx: OperationContext,
+  input: { campaign: string },
+): Promise<{ campaign: Campaign; previous: CampaignStatus }> {
   return inTransaction(ctx.db, (trx) => campaignAdmin.setStatus(trx, input.campaign, "paused"));
 }

@@ -16,8 +16,7 @@ export interface CreateOfferInput {
 }
 
 export type CreateOfferResult =
-  | { created: true; offer: Offer; templates: MessageTemplate[] }
-  | { created: false; offer: Offer; templates: [] };
+  { created: true; offer: Offer; templates: MessageTemplate[] } | { created: false; offer: Offer; templates: [] };
 
 /**
  * Checks an offer before anything is opened or written: its fields against the offers table, and

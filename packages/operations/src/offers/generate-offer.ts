@@ -3,9 +3,34 @@
  * copy with a model, and save it as a draft with a draft template per piece of copy (or, in a dry
  * run, return what would be saved).
  */
-import { deriveIcp, generatePositioning, generateTemplates, linkedInTemplateKeys, type LinkedInTemplateKey, type LlmOptions } from "@offerlab/copy";
-import { slugify, toFieldIssues, ValidationError, type EmailTemplates, type FieldIssue, type Icp, type LinkedInTemplates, type PositioningCanvas } from "@offerlab/core";
-import { OfferCreateInput, offerCopy, offers, templatesFromCopy, type CopyTemplate, type Db, type MessageTemplate, type Offer } from "@offerlab/db";
+import {
+  deriveIcp,
+  generatePositioning,
+  generateTemplates,
+  linkedInTemplateKeys,
+  type LinkedInTemplateKey,
+  type LlmOptions,
+} from "@offerlab/copy";
+import {
+  slugify,
+  toFieldIssues,
+  ValidationError,
+  type EmailTemplates,
+  type FieldIssue,
+  type Icp,
+  type LinkedInTemplates,
+  type PositioningCanvas,
+} from "@offerlab/core";
+import {
+  OfferCreateInput,
+  offerCopy,
+  offers,
+  templatesFromCopy,
+  type CopyTemplate,
+  type Db,
+  type MessageTemplate,
+  type Offer,
+} from "@offerlab/db";
 import type { z } from "zod";
 import type { OperationContext } from "../context.js";
 
@@ -44,7 +69,8 @@ export type OfferDraft = OfferFields & {
 /** A template a dry run would create, with a placeholder id (`draft-1…`). */
 export type TemplatePreview = CopyTemplate & { id: string; status: "draft" };
 
-export type GenerateOfferResult = { saved: true; offer: Offer; templates: MessageTemplate[] } | { saved: false; offer: OfferDraft; templates: TemplatePreview[] };
+export type GenerateOfferResult =
+  { saved: true; offer: Offer; templates: MessageTemplate[] } | { saved: false; offer: OfferDraft; templates: TemplatePreview[] };
 
 export interface CheckedGenerateOffer {
   offer: OfferFields;
@@ -58,10 +84,13 @@ export function checkGenerateOffer(input: GenerateOfferInput): CheckedGenerateOf
   const emailSteps = input.emailSteps ?? 3;
   const linkedin = [...(input.linkedin ?? (["connection_request", "follow_up_dm"] as const))];
   const issues: FieldIssue[] = [];
-  if (!Number.isInteger(emailSteps) || emailSteps < 0 || emailSteps > 10) issues.push({ field: "emailSteps", message: `must be a whole number from 0 to 10 (got ${emailSteps})` });
+  if (!Number.isInteger(emailSteps) || emailSteps < 0 || emailSteps > 10)
+    issues.push({ field: "emailSteps", message: `must be a whole number from 0 to 10 (got ${emailSteps})` });
   const unknown = linkedin.filter((k) => !linkedInTemplateKeys.includes(k));
-  if (unknown.length) issues.push({ field: "linkedin", message: `${unknown.join(", ")} not allowed; use ${linkedInTemplateKeys.join(", ")}` });
-  if (emailSteps === 0 && linkedin.length === 0) issues.push({ field: "emailSteps", message: "0 emails and no LinkedIn template leave nothing to write: ask for some copy" });
+  if (unknown.length)
+    issues.push({ field: "linkedin", message: `${unknown.join(", ")} not allowed; use ${linkedInTemplateKeys.join(", ")}` });
+  if (emailSteps === 0 && linkedin.length === 0)
+    issues.push({ field: "emailSteps", message: "0 emails and no LinkedIn template leave nothing to write: ask for some copy" });
   if (issues.length) throw new ValidationError("offer request", issues);
   const check = OfferCreateInput.safeParse({ type: "product", ownership: "internal", ...input.offer });
   if (!check.success) throw new ValidationError("offer", toFieldIssues(check.error));
@@ -78,7 +107,9 @@ export async function generateOffer(ctx: GenerateOfferContext, input: GenerateOf
     if (!db) throw new Error("generateOffer: pass ctx.db to save the offer (or ask for a dry run)");
     // Before paying for generation: a slug in use would refuse the save at the end.
     if (await offers.get(db, slug)) {
-      throw new ValidationError("offer", [{ field: "slug", message: `"${slug}" is already used by another offer; pass --slug or change --name` }]);
+      throw new ValidationError("offer", [
+        { field: "slug", message: `"${slug}" is already used by another offer; pass --slug or change --name` },
+      ]);
     }
   }
   const step = input.onStep ?? (() => undefined);

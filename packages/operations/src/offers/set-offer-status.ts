@@ -23,7 +23,9 @@ export interface SetOfferStatusResult {
 export async function setOfferStatus(ctx: OperationContext, input: SetOfferStatusInput): Promise<SetOfferStatusResult> {
   const status = OfferStatus.safeParse(input.status);
   if (!status.success) {
-    throw new ValidationError("offer", [{ field: "status", message: `must be one of ${OfferStatus.options.join(", ")} (got "${input.status}")` }]);
+    throw new ValidationError("offer", [
+      { field: "status", message: `must be one of ${OfferStatus.options.join(", ")} (got "${input.status}")` },
+    ]);
   }
   return inTransaction(ctx.db, (trx) => offerCopy.setStatus(trx, input.offer, status.data));
 }

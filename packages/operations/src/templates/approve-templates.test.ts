@@ -14,7 +14,12 @@ describe.each(testEngines())("approveTemplates on %s", (engine) => {
     const one = await approveTemplates(t, { templates: [templates[0]!.id.slice(0, 8)] });
     expect(one.approved.map((x) => x.id)).toEqual([templates[0]!.id]);
     const rest = await approveTemplates(t, { offer: offer.slug! });
-    expect(rest.approved.map((x) => x.id).sort()).toEqual(templates.slice(1).map((x) => x.id).sort());
+    expect(rest.approved.map((x) => x.id).sort()).toEqual(
+      templates
+        .slice(1)
+        .map((x) => x.id)
+        .sort(),
+    );
     expect(rest.unchanged).toBe(0);
     expect((await approveTemplates(t, { templates: [templates[0]!.id] })).unchanged).toBe(1);
     const none = await approveTemplates(t, { offer: offer.id }).catch((e: unknown) => e);

@@ -18,12 +18,15 @@ export interface ApproveTemplatesResult {
   warnings: { id: string; name: string; message: string }[];
 }
 
-const lintOf = (t: MessageTemplate) => lintTemplate({ channel: t.channel, subject: t.subject, body: t.body, sequence_step: t.sequence_step });
+const lintOf = (t: MessageTemplate) =>
+  lintTemplate({ channel: t.channel, subject: t.subject, body: t.body, sequence_step: t.sequence_step });
 
 export async function approveTemplates(ctx: OperationContext, input: ApproveTemplatesInput): Promise<ApproveTemplatesResult> {
   const refs = input.templates ?? [];
   if (input.offer === undefined && refs.length === 0) {
-    throw new ValidationError("templates", [{ field: "templates", message: "name templates to approve (ids or names), or an offer whose drafts to approve" }]);
+    throw new ValidationError("templates", [
+      { field: "templates", message: "name templates to approve (ids or names), or an offer whose drafts to approve" },
+    ]);
   }
   if (input.offer !== undefined && refs.length > 0) {
     throw new ValidationError("templates", [{ field: "templates", message: "name templates or an offer, not both" }]);
@@ -39,12 +42,20 @@ export async function approveTemplates(ctx: OperationContext, input: ApproveTemp
     }
     const issues: FieldIssue[] = [];
     for (const t of chosen) {
-      if (t.status === "archived") issues.push({ field: t.id.slice(0, 8), message: `"${t.name}" is archived (its copy was replaced); approve the newer draft instead` });
+      if (t.status === "archived")
+        issues.push({
+          field: t.id.slice(0, 8),
+          message: `"${t.name}" is archived (its copy was replaced); approve the newer draft instead`,
+        });
       for (const e of lintOf(t).errors) issues.push({ field: t.id.slice(0, 8), message: `"${t.name}": ${e.message}` });
     }
     if (issues.length) throw new ValidationError("template", issues);
     const toApprove = chosen.filter((t) => t.status !== "approved");
-    const approved = await messageTemplates.setStatus(trx, toApprove.map((t) => t.id), "approved");
+    const approved = await messageTemplates.setStatus(
+      trx,
+      toApprove.map((t) => t.id),
+      "approved",
+    );
     return {
       approved,
       unchanged: chosen.length - toApprove.length,

@@ -121,7 +121,11 @@ export const parallelCompanies: ParallelMockCompany[] = [
     keywords: ["b2b", "saas", "sales", "revenue", "software"],
     people: [
       { name: "Jane Doe", url: "https://www.linkedin.com/in/jane-doe-42", headline: "VP of Sales at Northwind Analytics" },
-      { name: "Sam Carter", url: "https://www.linkedin.com/in/samcarter", headline: "Sales Development Representative at Northwind Analytics" },
+      {
+        name: "Sam Carter",
+        url: "https://www.linkedin.com/in/samcarter",
+        headline: "Sales Development Representative at Northwind Analytics",
+      },
       { name: "Priya Raman", url: "https://www.linkedin.com/in/priya-raman", headline: "Chief Revenue Officer at Northwind Analytics" },
     ],
   },
@@ -150,9 +154,14 @@ export const firecrawlPages: FirecrawlMockPage[] = [
   {
     url: "https://northwind-analytics.com/",
     title: "Northwind Analytics",
-    markdown: "# Revenue intelligence for B2B sales teams\n\nNorthwind turns every sales call into a forecast you can trust.\n\nWe're hiring 3 Account Executives in Austin.",
+    markdown:
+      "# Revenue intelligence for B2B sales teams\n\nNorthwind turns every sales call into a forecast you can trust.\n\nWe're hiring 3 Account Executives in Austin.",
   },
-  { url: "https://pipelinepilot.ai/", title: "Pipeline Pilot", markdown: "# Forecast with AI\n\nPipeline Pilot predicts your quarter before it happens." },
+  {
+    url: "https://pipelinepilot.ai/",
+    title: "Pipeline Pilot",
+    markdown: "# Forecast with AI\n\nPipeline Pilot predicts your quarter before it happens.",
+  },
 ];
 
 export interface Mocks {
@@ -166,10 +175,21 @@ export interface Mocks {
 /** The fakes, recreated per test with `server.resetHandlers(...mocks.handlers)`. */
 export function createMocks(): Mocks & { handlers: Parameters<SetupServer["resetHandlers"]> } {
   const mocks: Mocks = {
-    theirstack: createTheirStackMock({ baseUrl: ORIGINS.theirstack, apiKey: KEYS.theirstack, companies: theirstackCompanies, credits: 10_000 }),
+    theirstack: createTheirStackMock({
+      baseUrl: ORIGINS.theirstack,
+      apiKey: KEYS.theirstack,
+      companies: theirstackCompanies,
+      credits: 10_000,
+    }),
     exa: createExaMock({ baseUrl: ORIGINS.exa, apiKey: KEYS.exa, companies: exaCompanies }),
     parallel: createParallelMock({ baseUrl: ORIGINS.parallel, apiKey: KEYS.parallel, companies: parallelCompanies }),
-    leadmagic: createLeadMagicMock({ baseUrl: ORIGINS.leadmagic, apiKey: KEYS.leadmagic, credits: 1000, people: leadmagicPeople, validations: leadmagicValidations }),
+    leadmagic: createLeadMagicMock({
+      baseUrl: ORIGINS.leadmagic,
+      apiKey: KEYS.leadmagic,
+      credits: 1000,
+      people: leadmagicPeople,
+      validations: leadmagicValidations,
+    }),
     firecrawl: createFirecrawlMock({ baseUrl: ORIGINS.firecrawl, apiKey: KEYS.firecrawl, pages: firecrawlPages }),
   };
   return { ...mocks, handlers: Object.values(mocks).flatMap((m) => m.handlers) };

@@ -6,7 +6,17 @@ import invalid from "./__fixtures__/exa-error-invalid.json" with { type: "json" 
 import unauthorized from "./__fixtures__/exa-error-unauthorized.json" with { type: "json" };
 
 function ctx(status: number, body: unknown, retryAfterMs?: number): HttpErrorContext {
-  return { provider: "exa", method: "POST", path: "/search", status, headers: new Headers(), body, rawBody: JSON.stringify(body), safe: true, retryAfterMs };
+  return {
+    provider: "exa",
+    method: "POST",
+    path: "/search",
+    status,
+    headers: new Headers(),
+    body,
+    rawBody: JSON.stringify(body),
+    safe: true,
+    retryAfterMs,
+  };
 }
 
 describe("mapExaError", () => {
@@ -25,7 +35,9 @@ describe("mapExaError", () => {
   });
 
   it("joins error and message as the SDK does", () => {
-    expect(mapExaError(ctx(400, { error: "Bad request", message: "numResults too large" })).vendorMessage).toBe("Bad request: numResults too large");
+    expect(mapExaError(ctx(400, { error: "Bad request", message: "numResults too large" })).vendorMessage).toBe(
+      "Bad request: numResults too large",
+    );
   });
 
   it("keeps Retry-After on a 429 and tolerates a non-JSON body", () => {

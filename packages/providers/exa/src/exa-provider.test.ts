@@ -72,7 +72,14 @@ describe("searchCompanies", () => {
     const { exa, usage } = create();
     const result = await exa.searchCompanies({ query: "revenue software", filters: { excludeDomains: ["www.pipelinepilot.ai"] } });
     expect(result.companies.map((c) => c.domain)).toEqual(["northwind-analytics.com", "initech.com"]);
-    expect(usage[0]).toMatchObject({ tool: "exa", action: "search_companies", status: "success", credits: 0, resultsCount: 2, response: { cost_usd: 0.007 } });
+    expect(usage[0]).toMatchObject({
+      tool: "exa",
+      action: "search_companies",
+      status: "success",
+      credits: 0,
+      resultsCount: 2,
+      response: { cost_usd: 0.007 },
+    });
     expect(JSON.stringify(usage)).not.toContain(KEY);
   });
 
@@ -113,7 +120,13 @@ describe("companyQueryText", () => {
     expect(
       companyQueryText({
         query: "Fintech",
-        filters: { industries: ["banking"], sizes: ["11-50", "51-200"], technologies: ["Salesforce"], hiringFor: ["SDR"], keywords: ["payments"] },
+        filters: {
+          industries: ["banking"],
+          sizes: ["11-50", "51-200"],
+          technologies: ["Salesforce"],
+          hiringFor: ["SDR"],
+          keywords: ["payments"],
+        },
       }),
     ).toBe("Fintech, in banking, with 11-50 or 51-200 employees, using Salesforce, hiring SDR, payments");
   });

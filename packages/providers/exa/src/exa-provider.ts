@@ -5,7 +5,16 @@
  */
 import { normalizeDomain } from "@offerlab/core";
 import { ProviderError, readSetting, trackUsage } from "@offerlab/provider-kit";
-import type { CallOptions, CompanyRecord, CompanySearch, CompanySearchQuery, CompanySearchResult, FetchLike, OnUsage, RetryOptions } from "@offerlab/provider-kit";
+import type {
+  CallOptions,
+  CompanyRecord,
+  CompanySearch,
+  CompanySearchQuery,
+  CompanySearchResult,
+  FetchLike,
+  OnUsage,
+  RetryOptions,
+} from "@offerlab/provider-kit";
 import { createExaApi, EXA_DEFAULT_BASE_URL } from "./exa-api.js";
 import type { ExaSearchResponse } from "./exa-api.js";
 import { companiesFromExa, EXA_SOURCE_TOOL } from "./exa-transform.js";
@@ -40,7 +49,8 @@ export interface ExaProvider extends CompanySearch {
   findSimilarCompanies(seed: string, options?: FindSimilarOptions): Promise<CompanySearchResult>;
 }
 
-const invalid = (message: string) => new ProviderError({ kind: "invalid", provider: "exa", message, reason: "invalid_input", retryable: false });
+const invalid = (message: string) =>
+  new ProviderError({ kind: "invalid", provider: "exa", message, reason: "invalid_input", retryable: false });
 
 /**
  * The query Exa sees. With `category: "company"` Exa refuses structured filters (dates,
@@ -55,7 +65,13 @@ export function companyQueryText(query: CompanySearchQuery): string {
   const min = f.minEmployees;
   const max = f.maxEmployees;
   if (min !== undefined || max !== undefined) {
-    parts.push(min !== undefined && max !== undefined ? `with ${min}-${max} employees` : min !== undefined ? `with more than ${min} employees` : `with fewer than ${max} employees`);
+    parts.push(
+      min !== undefined && max !== undefined
+        ? `with ${min}-${max} employees`
+        : min !== undefined
+          ? `with more than ${min} employees`
+          : `with fewer than ${max} employees`,
+    );
   } else if (f.sizes?.length) {
     parts.push(`with ${f.sizes.join(" or ")} employees`);
   }
@@ -75,7 +91,14 @@ export function createExa(options: ExaOptions = {}): ExaProvider {
   const apiKey = () => readSetting({ provider: "exa", option: "apiKey", value: options.apiKey, envVar: "EXA_API_KEY" });
   const api = createExaApi({
     apiKey,
-    baseUrl: () => readSetting({ provider: "exa", option: "baseUrl", value: options.baseUrl, envVar: "EXA_BASE_URL", defaultValue: EXA_DEFAULT_BASE_URL }),
+    baseUrl: () =>
+      readSetting({
+        provider: "exa",
+        option: "baseUrl",
+        value: options.baseUrl,
+        envVar: "EXA_BASE_URL",
+        defaultValue: EXA_DEFAULT_BASE_URL,
+      }),
     fetch: options.fetch,
     timeoutMs: options.timeoutMs,
     retry: options.retry,
@@ -113,7 +136,11 @@ export function createExa(options: ExaOptions = {}): ExaProvider {
       if (!text) throw invalid("searchCompanies needs a query");
       const n = numResults(query.limit, 10);
       const result = await trackUsage(usageOf("search_companies", { query: text, num_results: n }, call), async () =>
-        finish(await api.search({ query: text, type: "auto", category: "company", numResults: n }, call.signal), query.query, query.filters?.excludeDomains),
+        finish(
+          await api.search({ query: text, type: "auto", category: "company", numResults: n }, call.signal),
+          query.query,
+          query.filters?.excludeDomains,
+        ),
       );
       return strip(result);
     },

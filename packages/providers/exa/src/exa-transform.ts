@@ -20,7 +20,11 @@ export function trimExaRaw(raw: Record<string, unknown>): Record<string, unknown
 /** "Series B" → "series_b", "Seed" → "seed": the stage vocabulary of `signals.funding.stage`. */
 export function fundingStage(name: string | null | undefined): string | null {
   if (!name) return null;
-  const s = name.trim().toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_+|_+$/g, "");
+  const s = name
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "_")
+    .replace(/^_+|_+$/g, "");
   return s || null;
 }
 

@@ -13,7 +13,12 @@ export const exaVendor = defineVendor({
   summary: "company search and lookalike companies",
   env: [
     { name: "EXA_API_KEY", option: "apiKey", required: true, description: "API key: the real adapter runs only when it is set." },
-    { name: "EXA_BASE_URL", option: "baseUrl", required: false, description: `Where the API is (a proxy); default ${EXA_DEFAULT_BASE_URL}.` },
+    {
+      name: "EXA_BASE_URL",
+      option: "baseUrl",
+      required: false,
+      description: `Where the API is (a proxy); default ${EXA_DEFAULT_BASE_URL}.`,
+    },
   ],
   capabilities: ["companySearch"],
   tools: [EXA_SOURCE_TOOL],

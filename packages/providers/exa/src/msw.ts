@@ -134,7 +134,10 @@ export function createExaMock(options: ExaMockOptions = {}): ExaMock {
       case "server_error":
         return HttpResponse.json(errorBody("Service overloaded", "SERVICE_OVERLOADED"), { status: 503 });
       case "malformed_json":
-        return new HttpResponse('{"requestId":"x","results":[{"url":"https://glob', { status: 200, headers: { "Content-Type": "application/json" } });
+        return new HttpResponse('{"requestId":"x","results":[{"url":"https://glob', {
+          status: 200,
+          headers: { "Content-Type": "application/json" },
+        });
       case "timeout":
         await delay(slowMs);
         return null;
@@ -197,7 +200,11 @@ export function createExaMock(options: ExaMockOptions = {}): ExaMock {
             workforce: { total: c.employees },
             headquarters: { address: null, city: c.city, postalCode: null, country: c.country },
             financials: c.funding
-              ? { revenueAnnual: null, fundingTotal: c.funding.total, fundingLatestRound: { name: c.funding.round, date: c.funding.date, amount: c.funding.amount } }
+              ? {
+                  revenueAnnual: null,
+                  fundingTotal: c.funding.total,
+                  fundingLatestRound: { name: c.funding.round, date: c.funding.date, amount: c.funding.amount },
+                }
               : null,
             webTraffic: null,
           },
@@ -226,7 +233,13 @@ export function createExaMock(options: ExaMockOptions = {}): ExaMock {
         .sort((a, b) => b.hits - a.hits)
         .slice(0, numResults);
       const results = scored.map(({ c, hits }) => toResult(c, Math.round((hits / (words.length || 1)) * 1e4) / 1e4, body));
-      return HttpResponse.json({ requestId: requestId(), resolvedSearchType: "neural", searchTime: 412.7, results, costDollars: cost(results.length) });
+      return HttpResponse.json({
+        requestId: requestId(),
+        resolvedSearchType: "neural",
+        searchTime: 412.7,
+        results,
+        costDollars: cost(results.length),
+      });
     }),
 
     http.post(`${base}/findSimilar`, async ({ request }) => {

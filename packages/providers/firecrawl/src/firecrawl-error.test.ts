@@ -6,7 +6,17 @@ import rateLimited from "./__fixtures__/firecrawl-error-rate-limited.json" with 
 import unauthorized from "./__fixtures__/firecrawl-error-unauthorized.json" with { type: "json" };
 
 function ctx(status: number, body: unknown, retryAfterMs?: number): HttpErrorContext {
-  return { provider: "firecrawl", method: "POST", path: "/v2/scrape", status, headers: new Headers(), body, rawBody: JSON.stringify(body), safe: true, retryAfterMs };
+  return {
+    provider: "firecrawl",
+    method: "POST",
+    path: "/v2/scrape",
+    status,
+    headers: new Headers(),
+    body,
+    rawBody: JSON.stringify(body),
+    safe: true,
+    retryAfterMs,
+  };
 }
 
 describe("mapFirecrawlError", () => {
@@ -21,14 +31,23 @@ describe("mapFirecrawlError", () => {
   });
 
   it("a 403 is about the site, not the key: invalid, not auth", () => {
-    expect(mapFirecrawlError(ctx(403, { success: false, error: "This website is no longer supported", code: "UNSUPPORTED_SITE" }))).toMatchObject({
+    expect(
+      mapFirecrawlError(ctx(403, { success: false, error: "This website is no longer supported", code: "UNSUPPORTED_SITE" })),
+    ).toMatchObject({
       kind: "invalid",
       vendorCode: "UNSUPPORTED_SITE",
     });
   });
 
   it("a 408 SCRAPE_TIMEOUT is transient with the wait from details.retryAfterSeconds", () => {
-    const e = mapFirecrawlError(ctx(408, { success: false, error: "Request Timeout", code: "SCRAPE_TIMEOUT", details: { state: "processing_continues", retryAfterSeconds: 20 } }));
+    const e = mapFirecrawlError(
+      ctx(408, {
+        success: false,
+        error: "Request Timeout",
+        code: "SCRAPE_TIMEOUT",
+        details: { state: "processing_continues", retryAfterSeconds: 20 },
+      }),
+    );
     expect(e).toMatchObject({ kind: "transient", vendorCode: "SCRAPE_TIMEOUT", retryAfterMs: 20_000, retryable: true });
   });
 

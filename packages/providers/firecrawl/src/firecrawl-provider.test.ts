@@ -14,7 +14,14 @@ const { server, recorder } = setupMswServer(...mock.handlers);
 
 function create(extra: Partial<FirecrawlOptions> = {}) {
   const usage: UsageEvent[] = [];
-  const fc = createFirecrawl({ apiKey: KEY, timeoutMs: 200, retry: { maxAttempts: 1 }, pollIntervalMs: 1, onUsage: (e) => void usage.push(e), ...extra });
+  const fc = createFirecrawl({
+    apiKey: KEY,
+    timeoutMs: 200,
+    retry: { maxAttempts: 1 },
+    pollIntervalMs: 1,
+    onUsage: (e) => void usage.push(e),
+    ...extra,
+  });
   return { fc, usage };
 }
 
@@ -43,7 +50,13 @@ describe("scrapePage", () => {
     expect(req.path).toBe("/v2/scrape");
     expect(req.headers.authorization).toBe(`Bearer ${KEY}`);
     expect(req.json).toEqual({ url: "https://northwind-analytics.com/about", formats: ["markdown", "links"], onlyMainContent: true });
-    expect(page).toMatchObject({ url: "https://northwind-analytics.com/about", title: "About", statusCode: 200, source_tool: "firecrawl", creditsUsed: 1 });
+    expect(page).toMatchObject({
+      url: "https://northwind-analytics.com/about",
+      title: "About",
+      statusCode: 200,
+      source_tool: "firecrawl",
+      creditsUsed: 1,
+    });
     expect(page.markdown).toContain("Founded in 2015");
     expect(page.metadata).toMatchObject({ domain: "northwind-analytics.com" });
     expect(usage[0]).toMatchObject({ tool: "firecrawl", action: "scrape", status: "success", credits: 1, response: { status_code: 200 } });
@@ -77,7 +90,11 @@ describe("crawlSite", () => {
     const pages = await fc.crawlSite("https://www.northwind-analytics.com", { limit: 10 });
     const reqs = await recorder.requests();
     expect(reqs[0]).toMatchObject({ method: "POST", path: "/v2/crawl" });
-    expect(reqs[0]!.json).toEqual({ url: "https://www.northwind-analytics.com/", limit: 10, scrapeOptions: { formats: ["markdown"], onlyMainContent: true } });
+    expect(reqs[0]!.json).toEqual({
+      url: "https://www.northwind-analytics.com/",
+      limit: 10,
+      scrapeOptions: { formats: ["markdown"], onlyMainContent: true },
+    });
     const id = [...mock.crawls.keys()].at(-1)!;
     // scraping → completed, then the remaining pages through `next` (?skip=2).
     expect(reqs.slice(1).map((r) => `${r.method} ${r.path}${r.url.search}`)).toEqual([
@@ -126,7 +143,11 @@ describe("crawlSite", () => {
   });
 
   it("fails when the crawl ends failed", async () => {
-    server.use(http.get("https://api.firecrawl.dev/v2/crawl/:id", () => HttpResponse.json({ success: true, status: "failed", completed: 0, total: 0, creditsUsed: 0, data: [] })));
+    server.use(
+      http.get("https://api.firecrawl.dev/v2/crawl/:id", () =>
+        HttpResponse.json({ success: true, status: "failed", completed: 0, total: 0, creditsUsed: 0, data: [] }),
+      ),
+    );
     const { fc } = create();
     expect(await caught(fc.crawlSite("https://www.northwind-analytics.com"))).toMatchObject({ kind: "transient", reason: "crawl_failed" });
   });
@@ -141,11 +162,20 @@ describe("crawlSite", () => {
   it("refuses a next link that points elsewhere", async () => {
     server.use(
       http.get("https://api.firecrawl.dev/v2/crawl/:id", () =>
-        HttpResponse.json({ success: true, status: "completed", creditsUsed: 1, next: "https://evil.example/steal", data: [{ markdown: "x", metadata: { sourceURL: "https://a.com" } }] }),
+        HttpResponse.json({
+          success: true,
+          status: "completed",
+          creditsUsed: 1,
+          next: "https://evil.example/steal",
+          data: [{ markdown: "x", metadata: { sourceURL: "https://a.com" } }],
+        }),
       ),
     );
     const { fc } = create();
-    expect(await caught(fc.crawlSite("https://www.northwind-analytics.com"))).toMatchObject({ kind: "transient", reason: "unexpected_response" });
+    expect(await caught(fc.crawlSite("https://www.northwind-analytics.com"))).toMatchObject({
+      kind: "transient",
+      reason: "unexpected_response",
+    });
   });
 });
 

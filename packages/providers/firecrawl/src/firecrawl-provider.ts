@@ -5,7 +5,16 @@
  */
 import { normalizeDomain } from "@offerlab/core";
 import { poll, ProviderError, readSetting, trackUsage } from "@offerlab/provider-kit";
-import type { CallOptions, CrawlOptions, FetchLike, OnUsage, PageScraper, RetryOptions, ScrapedPage, ScrapeOptions } from "@offerlab/provider-kit";
+import type {
+  CallOptions,
+  CrawlOptions,
+  FetchLike,
+  OnUsage,
+  PageScraper,
+  RetryOptions,
+  ScrapedPage,
+  ScrapeOptions,
+} from "@offerlab/provider-kit";
 import { createFirecrawlApi, FIRECRAWL_DEFAULT_BASE_URL } from "./firecrawl-api.js";
 import type { FirecrawlCrawlStatusResponse, FirecrawlDocument } from "./firecrawl-api.js";
 import { FIRECRAWL_SOURCE_TOOL, mapLinks, pageFromFirecrawl } from "./firecrawl-transform.js";
@@ -48,7 +57,13 @@ function checkUrl(url: string, what: string): string {
     parsed = null;
   }
   if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:") || !normalizeDomain(parsed.hostname)) {
-    throw new ProviderError({ kind: "invalid", provider: "firecrawl", message: `${what} needs an http(s) URL, got "${url}"`, reason: "invalid_input", retryable: false });
+    throw new ProviderError({
+      kind: "invalid",
+      provider: "firecrawl",
+      message: `${what} needs an http(s) URL, got "${url}"`,
+      reason: "invalid_input",
+      retryable: false,
+    });
   }
   return parsed.toString();
 }
@@ -58,7 +73,13 @@ export function createFirecrawl(options: FirecrawlOptions = {}): FirecrawlProvid
   const api = createFirecrawlApi({
     apiKey,
     baseUrl: () =>
-      readSetting({ provider: "firecrawl", option: "baseUrl", value: options.baseUrl, envVar: "FIRECRAWL_BASE_URL", defaultValue: FIRECRAWL_DEFAULT_BASE_URL }),
+      readSetting({
+        provider: "firecrawl",
+        option: "baseUrl",
+        value: options.baseUrl,
+        envVar: "FIRECRAWL_BASE_URL",
+        defaultValue: FIRECRAWL_DEFAULT_BASE_URL,
+      }),
     fetch: options.fetch,
     timeoutMs: options.timeoutMs ?? 60_000,
     retry: options.retry,
@@ -96,7 +117,10 @@ export function createFirecrawl(options: FirecrawlOptions = {}): FirecrawlProvid
           response: (p) => ({ status_code: p.statusCode ?? null, markdown_chars: p.markdown.length }),
         },
         async () => {
-          const res = await api.scrape({ url: target, formats: ["markdown", "links"], onlyMainContent: call.onlyMainContent ?? true }, call.signal);
+          const res = await api.scrape(
+            { url: target, formats: ["markdown", "links"], onlyMainContent: call.onlyMainContent ?? true },
+            call.signal,
+          );
           return pageFromFirecrawl(res.data, target);
         },
       );
@@ -118,7 +142,10 @@ export function createFirecrawl(options: FirecrawlOptions = {}): FirecrawlProvid
           resultsCount: (pages) => pages.length,
         },
         async () => {
-          const { id } = await api.startCrawl({ url: target, limit, scrapeOptions: { formats: ["markdown"], onlyMainContent: true } }, call.signal);
+          const { id } = await api.startCrawl(
+            { url: target, limit, scrapeOptions: { formats: ["markdown"], onlyMainContent: true } },
+            call.signal,
+          );
           const done = await poll({
             provider: "firecrawl",
             what: `crawl ${id}`,

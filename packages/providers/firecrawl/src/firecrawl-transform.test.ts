@@ -55,7 +55,11 @@ describe("pageFromFirecrawl", () => {
 describe("mapLinks", () => {
   it("accepts v2 objects and v1 strings", () => {
     const links = mapLinks(MapResponse.parse(mapFixture).links);
-    expect(links[0]).toEqual({ url: "https://www.northwind-analytics.com/", title: "Northwind Analytics", description: "Revenue intelligence" });
+    expect(links[0]).toEqual({
+      url: "https://www.northwind-analytics.com/",
+      title: "Northwind Analytics",
+      description: "Revenue intelligence",
+    });
     expect(links[2]).toEqual({ url: "https://www.northwind-analytics.com/careers", title: null, description: null });
     expect(mapLinks(["https://a.com/x"])).toEqual([{ url: "https://a.com/x", title: null, description: null }]);
   });

@@ -48,8 +48,12 @@ export interface FirecrawlMapLink {
   description: string | null;
 }
 
-export function mapLinks(links: readonly (string | { url: string; title?: string | null; description?: string | null })[]): FirecrawlMapLink[] {
+export function mapLinks(
+  links: readonly (string | { url: string; title?: string | null; description?: string | null })[],
+): FirecrawlMapLink[] {
   return links.map((l) =>
-    typeof l === "string" ? { url: l, title: null, description: null } : { url: l.url, title: l.title ?? null, description: l.description ?? null },
+    typeof l === "string"
+      ? { url: l, title: null, description: null }
+      : { url: l.url, title: l.title ?? null, description: l.description ?? null },
   );
 }

@@ -13,7 +13,12 @@ export const firecrawlVendor = defineVendor({
   summary: "page scraping, site crawls and site maps",
   env: [
     { name: "FIRECRAWL_API_KEY", option: "apiKey", required: true, description: "API key: the real adapter runs only when it is set." },
-    { name: "FIRECRAWL_BASE_URL", option: "baseUrl", required: false, description: `Where the API is (a proxy); default ${FIRECRAWL_DEFAULT_BASE_URL}.` },
+    {
+      name: "FIRECRAWL_BASE_URL",
+      option: "baseUrl",
+      required: false,
+      description: `Where the API is (a proxy); default ${FIRECRAWL_DEFAULT_BASE_URL}.`,
+    },
   ],
   capabilities: ["pageScraper"],
   tools: [FIRECRAWL_SOURCE_TOOL],

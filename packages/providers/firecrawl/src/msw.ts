@@ -63,7 +63,11 @@ export interface FirecrawlMock extends FaultControls<FirecrawlFault> {
 }
 
 export const defaultFirecrawlPages: FirecrawlMockPage[] = [
-  { url: "https://www.northwind-analytics.com/", title: "Northwind Analytics", markdown: "# Northwind Analytics\n\nRevenue intelligence for B2B sales teams." },
+  {
+    url: "https://www.northwind-analytics.com/",
+    title: "Northwind Analytics",
+    markdown: "# Northwind Analytics\n\nRevenue intelligence for B2B sales teams.",
+  },
   { url: "https://www.northwind-analytics.com/about", title: "About", markdown: "# About us\n\nFounded in 2015 in Austin." },
   { url: "https://www.northwind-analytics.com/careers", title: "Careers", markdown: "# Careers\n\nWe're hiring 3 Account Executives." },
   { url: "https://www.northwind-analytics.com/blog/forecasting", title: "Forecasting", markdown: "# Forecasting in 2026" },
@@ -113,7 +117,10 @@ export function createFirecrawlMock(options: FirecrawlMockOptions = {}): Firecra
       case "server_error":
         return HttpResponse.json(errorBody("An unexpected error occurred. Please contact help@firecrawl.com"), { status: 500 });
       case "malformed_json":
-        return new HttpResponse('{"success":true,"data":{"markdown":"# Nor', { status: 200, headers: { "Content-Type": "application/json" } });
+        return new HttpResponse('{"success":true,"data":{"markdown":"# Nor', {
+          status: 200,
+          headers: { "Content-Type": "application/json" },
+        });
       case "timeout":
         await delay(slowMs);
         return null;
@@ -181,9 +188,12 @@ export function createFirecrawlMock(options: FirecrawlMockOptions = {}): Firecra
       if (body instanceof Response) return body;
       const url = validUrl(body);
       if (url instanceof Response) return url;
-      if (credits < 1) return HttpResponse.json(errorBody("Payment Required: Insufficient credits to perform this request."), { status: 402 });
+      if (credits < 1)
+        return HttpResponse.json(errorBody("Payment Required: Insufficient credits to perform this request."), { status: 402 });
       credits -= 1;
-      const formats = Array.isArray(body.formats) ? (body.formats as unknown[]).filter((f): f is string => typeof f === "string") : ["markdown"];
+      const formats = Array.isArray(body.formats)
+        ? (body.formats as unknown[]).filter((f): f is string => typeof f === "string")
+        : ["markdown"];
       return HttpResponse.json({ success: true, data: doc(find(url), url, formats) });
     }),
 
@@ -194,7 +204,8 @@ export function createFirecrawlMock(options: FirecrawlMockOptions = {}): Firecra
       if (body instanceof Response) return body;
       const url = validUrl(body);
       if (url instanceof Response) return url;
-      if (credits < 1) return HttpResponse.json(errorBody("Payment Required: Insufficient credits to perform this request."), { status: 402 });
+      if (credits < 1)
+        return HttpResponse.json(errorBody("Payment Required: Insufficient credits to perform this request."), { status: 402 });
       credits -= 1;
       const host = canonical(url)!.split("/")[2];
       const search = typeof body.search === "string" ? body.search.toLowerCase() : null;
@@ -218,7 +229,9 @@ export function createFirecrawlMock(options: FirecrawlMockOptions = {}): Firecra
       // Firecrawl checks the whole `limit` against the balance before starting.
       if (limit > credits) {
         return HttpResponse.json(
-          errorBody(`Payment Required: Insufficient credits to perform this request. Crawl limit ${limit} exceeds remaining credits ${credits}.`),
+          errorBody(
+            `Payment Required: Insufficient credits to perform this request. Crawl limit ${limit} exceeds remaining credits ${credits}.`,
+          ),
           { status: 402 },
         );
       }

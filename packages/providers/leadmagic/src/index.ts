@@ -5,7 +5,14 @@
 export { createLeadMagic, toFinderRequest } from "./leadmagic-provider.js";
 export type { LeadMagicOptions, LeadMagicProvider, LeadMagicCredits } from "./leadmagic-provider.js";
 export { mapLeadMagicError } from "./leadmagic-error.js";
-export { mapFinderStatus, mapValidationStatus, toEmailFinding, toEmailVerification, finderCompany, LEADMAGIC_SOURCE_TOOL } from "./leadmagic-transform.js";
+export {
+  mapFinderStatus,
+  mapValidationStatus,
+  toEmailFinding,
+  toEmailVerification,
+  finderCompany,
+  LEADMAGIC_SOURCE_TOOL,
+} from "./leadmagic-transform.js";
 export { LEADMAGIC_DEFAULT_BASE_URL } from "./leadmagic-api.js";
 
 export { leadmagicVendor } from "./leadmagic-vendor.js";

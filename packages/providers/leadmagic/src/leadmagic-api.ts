@@ -86,11 +86,25 @@ export function createLeadMagicApi(settings: LeadMagicApiSettings): LeadMagicApi
     // misses, so they are marked safe: retried on 429/5xx, and a timeout is `transient`, not
     // `unknown_outcome`. A retried timeout may bill a found email twice (1 credit).
     async emailFinder(body, signal) {
-      const res = await http.request({ method: "POST", path: "/v1/people/email-finder", json: body, schema: EmailFinderResponse, safe: true, signal });
+      const res = await http.request({
+        method: "POST",
+        path: "/v1/people/email-finder",
+        json: body,
+        schema: EmailFinderResponse,
+        safe: true,
+        signal,
+      });
       return res.data;
     },
     async emailValidation(body, signal) {
-      const res = await http.request({ method: "POST", path: "/v1/people/email-validation", json: body, schema: EmailValidationResponse, safe: true, signal });
+      const res = await http.request({
+        method: "POST",
+        path: "/v1/people/email-validation",
+        json: body,
+        schema: EmailValidationResponse,
+        safe: true,
+        signal,
+      });
       return res.data;
     },
     async credits(signal) {

@@ -43,7 +43,12 @@ describe("findEmail", () => {
     expect(req.headers["x-api-key"]).toBe(KEY);
     expect(req.headers["content-type"]).toBe("application/json");
     expect(req.json).toEqual({ first_name: "Jane", last_name: "Doe", domain: "northwind-analytics.com" });
-    expect(result).toMatchObject({ email: "jane.doe@northwind-analytics.com", email_status: "valid", source_tool: "leadmagic", creditsUsed: 1 });
+    expect(result).toMatchObject({
+      email: "jane.doe@northwind-analytics.com",
+      email_status: "valid",
+      source_tool: "leadmagic",
+      creditsUsed: 1,
+    });
     expect(result.source_raw).not.toHaveProperty("mx_record");
   });
 
@@ -107,7 +112,13 @@ describe("verifyEmail", () => {
     expect(req.path).toBe("/v1/people/email-validation");
     expect(req.headers["x-api-key"]).toBe(KEY);
     expect(req.json).toEqual({ email });
-    expect(result).toMatchObject({ email, email_status: status, vendor_status: vendorStatus, creditsUsed: credits, source_tool: "leadmagic" });
+    expect(result).toMatchObject({
+      email,
+      email_status: status,
+      vendor_status: vendorStatus,
+      creditsUsed: credits,
+      source_tool: "leadmagic",
+    });
     expect(usage[0]).toMatchObject({ action: "verify_email", credits, request: { domain: email.split("@")[1] } });
   });
 

@@ -73,7 +73,13 @@ export function createLeadMagic(options: LeadMagicOptions = {}): LeadMagicProvid
   const api = createLeadMagicApi({
     apiKey,
     baseUrl: () =>
-      readSetting({ provider: "leadmagic", option: "baseUrl", value: options.baseUrl, envVar: "LEADMAGIC_BASE_URL", defaultValue: LEADMAGIC_DEFAULT_BASE_URL }),
+      readSetting({
+        provider: "leadmagic",
+        option: "baseUrl",
+        value: options.baseUrl,
+        envVar: "LEADMAGIC_BASE_URL",
+        defaultValue: LEADMAGIC_DEFAULT_BASE_URL,
+      }),
     fetch: options.fetch,
     timeoutMs: options.timeoutMs,
     retry: options.retry,

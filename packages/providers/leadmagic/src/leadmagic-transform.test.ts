@@ -86,7 +86,14 @@ describe("toEmailFinding", () => {
 describe("toEmailVerification", () => {
   it("valid", () => {
     const v = toEmailVerification("Jane.Doe@northwind-analytics.com", EmailValidationResponse.parse(valValid));
-    expect(v).toMatchObject({ email: "jane.doe@northwind-analytics.com", email_status: "valid", vendor_status: "valid", creditsUsed: 0.25, catch_all: false, source_tool: "leadmagic" });
+    expect(v).toMatchObject({
+      email: "jane.doe@northwind-analytics.com",
+      email_status: "valid",
+      vendor_status: "valid",
+      creditsUsed: 0.25,
+      catch_all: false,
+      source_tool: "leadmagic",
+    });
   });
 
   it("catch-all is risky and keeps the vendor status", () => {

@@ -36,10 +36,7 @@ export function mapFinderStatus(status: string | null | undefined, isDomainCatch
  * LeadMagic's validation `email_status` (`valid | invalid | valid_catch_all | catch_all | unknown`)
  * → `contacts.email_status`, with the same fail-closed rules as {@link mapFinderStatus}.
  */
-export function mapValidationStatus(
-  status: string | null | undefined,
-  isDomainCatchAll: boolean | null | undefined,
-): EmailStatus {
+export function mapValidationStatus(status: string | null | undefined, isDomainCatchAll: boolean | null | undefined): EmailStatus {
   return mapFinderStatus(status, isDomainCatchAll);
 }
 
@@ -72,7 +69,11 @@ export function toEmailFinding(body: LeadMagicEmailFinderResponse): EmailFinderR
 }
 
 /** The employer LeadMagic reports next to a found address, normalised (for matching to a company row). */
-export function finderCompany(body: LeadMagicEmailFinderResponse): { name: string | null; domain: string | null; linkedin_url: string | null } {
+export function finderCompany(body: LeadMagicEmailFinderResponse): {
+  name: string | null;
+  domain: string | null;
+  linkedin_url: string | null;
+} {
   return {
     name: body.company_name ?? null,
     domain: body.domain ? normalizeDomain(body.domain) : null,

@@ -13,7 +13,12 @@ export const leadmagicVendor = defineVendor({
   summary: "email finder and email verifier",
   env: [
     { name: "LEADMAGIC_API_KEY", option: "apiKey", required: true, description: "API key: the real adapter runs only when it is set." },
-    { name: "LEADMAGIC_BASE_URL", option: "baseUrl", required: false, description: `Where the API is (a proxy); default ${LEADMAGIC_DEFAULT_BASE_URL}.` },
+    {
+      name: "LEADMAGIC_BASE_URL",
+      option: "baseUrl",
+      required: false,
+      description: `Where the API is (a proxy); default ${LEADMAGIC_DEFAULT_BASE_URL}.`,
+    },
   ],
   capabilities: ["emailFinder", "emailVerifier"],
   tools: [LEADMAGIC_SOURCE_TOOL],

@@ -75,7 +75,14 @@ const DEFAULT_VALIDATIONS: Record<string, string> = {
   "nobody@northwind-analytics.com": "invalid",
 };
 
-function errorEnvelope(meta: { request_id: string; timestamp: string }, status: number, code: string, title: string, detail: string, context: Record<string, unknown> = {}) {
+function errorEnvelope(
+  meta: { request_id: string; timestamp: string },
+  status: number,
+  code: string,
+  title: string,
+  detail: string,
+  context: Record<string, unknown> = {},
+) {
   return {
     success: false,
     errors: [
@@ -111,7 +118,9 @@ export function createLeadMagicMock(options: LeadMagicMockOptions = {}): LeadMag
   async function faultResponse(kind: LeadMagicFault): Promise<Response | null> {
     switch (kind) {
       case "unauthorized":
-        return HttpResponse.json(errorBody(401, "invalid_api_key", "Invalid API Key", "The API key provided is not valid."), { status: 401 });
+        return HttpResponse.json(errorBody(401, "invalid_api_key", "Invalid API Key", "The API key provided is not valid."), {
+          status: 401,
+        });
       case "out_of_credits":
         return HttpResponse.json(
           errorBody(402, "insufficient_credits", "Insufficient Credits", "Not enough credits.", {
@@ -225,7 +234,7 @@ export function createLeadMagicMock(options: LeadMagicMockOptions = {}): LeadMag
       const missing = [!first && "first_name", !last && "last_name"].filter(Boolean) as string[];
       if (missing.length) {
         return HttpResponse.json(
-          { ...errorBody(400, "missing_required_field", "Missing Required Field", `${missing.join(", ")} is required.`), },
+          { ...errorBody(400, "missing_required_field", "Missing Required Field", `${missing.join(", ")} is required.`) },
           { status: 400 },
         );
       }
@@ -287,7 +296,7 @@ export function createLeadMagicMock(options: LeadMagicMockOptions = {}): LeadMag
       const email = str(body.email);
       if (!email || !email.includes("@")) {
         return HttpResponse.json(
-          { ...errorBody(400, "validation_error", "Validation Error", "email must be a valid address."), },
+          { ...errorBody(400, "validation_error", "Validation Error", "email must be a valid address.") },
           { status: 400 },
         );
       }

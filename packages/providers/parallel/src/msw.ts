@@ -66,7 +66,11 @@ export const defaultParallelCompanies: ParallelMockCompany[] = [
     keywords: ["b2b", "saas", "sales", "revenue", "software", "austin"],
     people: [
       { name: "Jane Doe", url: "https://www.linkedin.com/in/jane-doe-42", headline: "VP of Sales at Northwind Analytics" },
-      { name: "Sam Carter", url: "https://www.linkedin.com/in/samcarter", headline: "Sales Development Representative at Northwind Analytics" },
+      {
+        name: "Sam Carter",
+        url: "https://www.linkedin.com/in/samcarter",
+        headline: "Sales Development Representative at Northwind Analytics",
+      },
       { name: "Priya Raman", url: "https://www.linkedin.com/in/priya-raman", headline: "Chief Revenue Officer at Northwind Analytics" },
     ],
   },
@@ -90,7 +94,11 @@ const errorBodyWith = (uuid: () => string) => (message: string, detail?: unknown
   type: "error",
   error: { ref_id: `ref_${uuid().slice(0, 8)}`, message, ...(detail !== undefined ? { detail } : {}) },
 });
-const words = (s: string) => s.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+const words = (s: string) =>
+  s
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
 
 const TITLE_STOP = new Set(["of", "and", "the", "at", "for", "in", "a", "an", "to"]);
 
@@ -135,7 +143,10 @@ export function createParallelMock(options: ParallelMockOptions = {}): ParallelM
       case "out_of_credits":
         return HttpResponse.json(errorBody("Insufficient credit. Add credit to your account to continue."), { status: 402 });
       case "invalid":
-        return HttpResponse.json(errorBody("Request validation error", { errors: [{ loc: ["body", "objective"], msg: "Field required" }] }), { status: 422 });
+        return HttpResponse.json(
+          errorBody("Request validation error", { errors: [{ loc: ["body", "objective"], msg: "Field required" }] }),
+          { status: 422 },
+        );
       case "rate_limited":
         // Parallel documents no Retry-After.
         return HttpResponse.json(errorBody("Rate limit exceeded"), { status: 429 });
@@ -144,7 +155,10 @@ export function createParallelMock(options: ParallelMockOptions = {}): ParallelM
       case "server_error":
         return HttpResponse.json(errorBody("Internal server error"), { status: 500 });
       case "malformed_json":
-        return new HttpResponse('{"entity_set_id":"entity_set_x","entities":[{"name":"Nor', { status: 200, headers: { "Content-Type": "application/json" } });
+        return new HttpResponse('{"entity_set_id":"entity_set_x","entities":[{"name":"Nor', {
+          status: 200,
+          headers: { "Content-Type": "application/json" },
+        });
       case "timeout":
         await delay(slowMs);
         return null;
@@ -160,7 +174,13 @@ export function createParallelMock(options: ParallelMockOptions = {}): ParallelM
       if (r) return r;
     }
     if (request.headers.get("x-api-key") !== apiKey) return HttpResponse.json(errorBody("Invalid or missing API key"), { status: 401 });
-    if (needsBeta && !(request.headers.get("parallel-beta") ?? "").split(",").map((s) => s.trim()).includes("findall-2025-09-15")) {
+    if (
+      needsBeta &&
+      !(request.headers.get("parallel-beta") ?? "")
+        .split(",")
+        .map((s) => s.trim())
+        .includes("findall-2025-09-15")
+    ) {
       return HttpResponse.json(errorBody("FindAll is in beta: send the header parallel-beta: findall-2025-09-15"), { status: 403 });
     }
     return null;
@@ -179,7 +199,10 @@ export function createParallelMock(options: ParallelMockOptions = {}): ParallelM
   function validLimit(v: unknown, fallback: number): number | Response {
     const limit = v === undefined ? fallback : v;
     if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 5 || limit > 1000) {
-      return HttpResponse.json(errorBody("Request validation error", { errors: [{ loc: ["body", "match_limit"], msg: "Input should be between 5 and 1000" }] }), { status: 422 });
+      return HttpResponse.json(
+        errorBody("Request validation error", { errors: [{ loc: ["body", "match_limit"], msg: "Input should be between 5 and 1000" }] }),
+        { status: 422 },
+      );
     }
     return limit;
   }
@@ -223,10 +246,18 @@ export function createParallelMock(options: ParallelMockOptions = {}): ParallelM
       const body = await jsonBody(request);
       if (body instanceof Response) return body;
       if (body.entity_type !== "companies" && body.entity_type !== "people") {
-        return HttpResponse.json(errorBody("Request validation error", { errors: [{ loc: ["body", "entity_type"], msg: "Input should be 'companies' or 'people'" }] }), { status: 422 });
+        return HttpResponse.json(
+          errorBody("Request validation error", {
+            errors: [{ loc: ["body", "entity_type"], msg: "Input should be 'companies' or 'people'" }],
+          }),
+          { status: 422 },
+        );
       }
       if (typeof body.objective !== "string" || !body.objective.trim()) {
-        return HttpResponse.json(errorBody("Request validation error", { errors: [{ loc: ["body", "objective"], msg: "Field required" }] }), { status: 422 });
+        return HttpResponse.json(
+          errorBody("Request validation error", { errors: [{ loc: ["body", "objective"], msg: "Field required" }] }),
+          { status: 422 },
+        );
       }
       const limit = validLimit(body.match_limit, 100);
       if (limit instanceof Response) return limit;
@@ -242,11 +273,20 @@ export function createParallelMock(options: ParallelMockOptions = {}): ParallelM
               .filter((c) => objective.includes(c.name.toLowerCase()) || objective.includes(new URL(c.url).hostname.replace(/^www\./, "")))
               .flatMap((c) =>
                 c.people
-                  .map((p, i) => ({ p, i, score: titleScore(p.headline.replace(new RegExp(`\\b(at|@)\\s+${c.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}.*$`, "i"), "")) }))
+                  .map((p, i) => ({
+                    p,
+                    i,
+                    score: titleScore(
+                      p.headline.replace(new RegExp(`\\b(at|@)\\s+${c.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}.*$`, "i"), ""),
+                    ),
+                  }))
                   .sort((a, b) => b.score - a.score || a.i - b.i)
                   .map(({ p }) => ({ name: p.name, url: p.url, description: p.headline })),
               );
-      return HttpResponse.json({ entity_set_id: `entity_set_${uuid().replace(/-/g, "").slice(0, 16)}`, entities: entities.slice(0, limit) });
+      return HttpResponse.json({
+        entity_set_id: `entity_set_${uuid().replace(/-/g, "").slice(0, 16)}`,
+        entities: entities.slice(0, limit),
+      });
     }),
 
     http.post(`${base}/v1beta/findall/runs`, async ({ request }) => {
@@ -256,7 +296,10 @@ export function createParallelMock(options: ParallelMockOptions = {}): ParallelM
       if (body instanceof Response) return body;
       const missing = ["objective", "entity_type", "match_conditions", "generator", "match_limit"].filter((k) => body[k] === undefined);
       if (missing.length || !Array.isArray(body.match_conditions) || body.match_conditions.length === 0) {
-        return HttpResponse.json(errorBody("Request validation error", { errors: missing.map((k) => ({ loc: ["body", k], msg: "Field required" })) }), { status: 422 });
+        return HttpResponse.json(
+          errorBody("Request validation error", { errors: missing.map((k) => ({ loc: ["body", k], msg: "Field required" })) }),
+          { status: 422 },
+        );
       }
       const limit = validLimit(body.match_limit, 0);
       if (limit instanceof Response) return limit;
@@ -293,7 +336,16 @@ export function createParallelMock(options: ParallelMockOptions = {}): ParallelM
           description: c.description,
           match_status: isMatch ? "matched" : run.status === "completed" ? "unmatched" : "generated",
           output: isMatch ? { relevant: { value: "yes" } } : {},
-          basis: isMatch ? [{ field: "relevant", reasoning: `${c.name}: ${c.description}`, confidence: "high", citations: [{ url: c.url, title: c.name, excerpts: [c.description] }] }] : [],
+          basis: isMatch
+            ? [
+                {
+                  field: "relevant",
+                  reasoning: `${c.name}: ${c.description}`,
+                  confidence: "high",
+                  citations: [{ url: c.url, title: c.name, excerpts: [c.description] }],
+                },
+              ]
+            : [],
         };
       });
       return HttpResponse.json({ run: runBody(id), last_event_id: "evt_1", candidates });

@@ -105,12 +105,22 @@ export function createParallelApi(settings: ParallelApiSettings): ParallelApi {
   return {
     // A search changes nothing but the bill: safe to retry on 429/5xx.
     async entitySearch(body, signal) {
-      return (await http.request({ method: "POST", path: "/v1beta/findall/entity-search", json: body, schema: EntitySearchResponse, safe: true, signal })).data;
+      return (
+        await http.request({
+          method: "POST",
+          path: "/v1beta/findall/entity-search",
+          json: body,
+          schema: EntitySearchResponse,
+          safe: true,
+          signal,
+        })
+      ).data;
     },
     // Creating a run is not safe: a repeat pays the run's fixed cost twice. Attempted once; a lost
     // answer is `unknown_outcome`.
     async createFindAll(body, signal) {
-      return (await http.request({ method: "POST", path: "/v1beta/findall/runs", json: body, schema: FindAllRun, safe: false, signal })).data;
+      return (await http.request({ method: "POST", path: "/v1beta/findall/runs", json: body, schema: FindAllRun, safe: false, signal }))
+        .data;
     },
     async getFindAll(id, signal) {
       return (await http.request({ method: "GET", path: run(id), schema: FindAllRun, signal })).data;

@@ -5,7 +5,17 @@ import credits from "./__fixtures__/parallel-error-credits.json" with { type: "j
 import validation from "./__fixtures__/parallel-error-validation.json" with { type: "json" };
 
 function ctx(status: number, body: unknown, retryAfterMs?: number): HttpErrorContext {
-  return { provider: "parallel", method: "POST", path: "/v1beta/findall/runs", status, headers: new Headers(), body, rawBody: JSON.stringify(body), safe: true, retryAfterMs };
+  return {
+    provider: "parallel",
+    method: "POST",
+    path: "/v1beta/findall/runs",
+    status,
+    headers: new Headers(),
+    body,
+    rawBody: JSON.stringify(body),
+    safe: true,
+    retryAfterMs,
+  };
 }
 
 describe("mapParallelError", () => {

@@ -14,7 +14,10 @@ const parallel = createParallel({ apiKey: "test-parallel-key", retry: { maxAttem
 
 describe("createParallelMock({ randomUUID, now })", () => {
   it("names FindAll runs from the injected ids and dates them with the injected clock", async () => {
-    await parallel.findAllCompanies("b2b saas sales software", { matchConditions: [{ name: "b2b", description: "Sells to businesses" }], matchLimit: 5 });
+    await parallel.findAllCompanies("b2b saas sales software", {
+      matchConditions: [{ name: "b2b", description: "Sells to businesses" }],
+      matchLimit: 5,
+    });
     const [id] = [...mock.runs.keys()];
     expect(id).toBe("findall_000000010000");
     const requests = await recorder.requests();
@@ -34,8 +37,20 @@ describe("createParallelMock: Entity Search relevance", () => {
       companies: [
         { name: "One Word Co", url: "https://oneword.example", description: "Shares one word.", keywords: ["hiring"], people: [] },
         { name: "Unrelated", url: "https://unrelated.example", description: "Shares nothing.", keywords: ["logistics"], people: [] },
-        { name: "Best Match", url: "https://best.example", description: "Shares three words.", keywords: ["fintech", "hiring", "sales"], people: [] },
-        { name: "Two Words", url: "https://two.example", description: "Shares two words.", keywords: ["fintech", "payments", "sales"], people: [] },
+        {
+          name: "Best Match",
+          url: "https://best.example",
+          description: "Shares three words.",
+          keywords: ["fintech", "hiring", "sales"],
+          people: [],
+        },
+        {
+          name: "Two Words",
+          url: "https://two.example",
+          description: "Shares two words.",
+          keywords: ["fintech", "payments", "sales"],
+          people: [],
+        },
       ],
     });
     server.use(...ranked.handlers);

@@ -13,7 +13,14 @@ const { server, recorder } = setupMswServer(...mock.handlers);
 
 function create(extra: Partial<ParallelOptions> = {}) {
   const usage: UsageEvent[] = [];
-  const par = createParallel({ apiKey: KEY, timeoutMs: 200, retry: { maxAttempts: 1 }, pollIntervalMs: 1, onUsage: (e) => void usage.push(e), ...extra });
+  const par = createParallel({
+    apiKey: KEY,
+    timeoutMs: 200,
+    retry: { maxAttempts: 1 },
+    pollIntervalMs: 1,
+    onUsage: (e) => void usage.push(e),
+    ...extra,
+  });
   return { par, usage };
 }
 
@@ -32,7 +39,11 @@ beforeEach(() => mock.clearFaults());
 describe("searchCompanies (Entity Search)", () => {
   it("posts an entity search with the filters in the objective, the key and the beta flag", async () => {
     const { par, usage } = create();
-    const result = await par.searchCompanies({ query: "B2B SaaS selling to sales teams", filters: { countries: ["US"], sizes: ["51-200"] }, limit: 3 });
+    const result = await par.searchCompanies({
+      query: "B2B SaaS selling to sales teams",
+      filters: { countries: ["US"], sizes: ["51-200"] },
+      limit: 3,
+    });
     const req = await recorder.last();
     expect(req.method).toBe("POST");
     expect(req.url.origin).toBe("https://api.parallel.ai");
@@ -40,10 +51,18 @@ describe("searchCompanies (Entity Search)", () => {
     expect(req.headers["x-api-key"]).toBe(KEY);
     expect(req.headers["parallel-beta"]).toBe("findall-2025-09-15");
     // match_limit is at least 5 (Parallel's minimum); the answer is trimmed to the 3 asked.
-    expect(req.json).toEqual({ entity_type: "companies", objective: "B2B SaaS selling to sales teams, headquartered in US, with 51-200 employees", match_limit: 5 });
+    expect(req.json).toEqual({
+      entity_type: "companies",
+      objective: "B2B SaaS selling to sales teams, headquartered in US, with 51-200 employees",
+      match_limit: 5,
+    });
     expect(result.cursor).toBeNull();
     expect(result.companies.map((c) => c.name)).toEqual(["Northwind Analytics", "Pipeline Pilot"]);
-    expect(result.companies[0]).toMatchObject({ domain: null, linkedin_url: "https://www.linkedin.com/company/northwind-analytics", source_tool: "parallel" });
+    expect(result.companies[0]).toMatchObject({
+      domain: null,
+      linkedin_url: "https://www.linkedin.com/company/northwind-analytics",
+      source_tool: "parallel",
+    });
     expect(result.companies[1]).toMatchObject({ domain: "pipelinepilot.ai" });
     expect(usage[0]).toMatchObject({ tool: "parallel_companies", action: "entity_search", status: "success", credits: 0, resultsCount: 2 });
     expect(JSON.stringify(usage)).not.toContain(KEY);
@@ -59,11 +78,16 @@ describe("searchCompanies (Entity Search)", () => {
 describe("searchPeople (Entity Search)", () => {
   it("asks for people at the company with the titles wanted and maps them", async () => {
     const { par, usage } = create();
-    const result = await par.searchPeople({ company: { name: "Northwind Analytics", domain: "northwind-analytics.com" }, titles: ["VP Sales", "CRO"], seniorities: ["vp", "c_level"] });
+    const result = await par.searchPeople({
+      company: { name: "Northwind Analytics", domain: "northwind-analytics.com" },
+      titles: ["VP Sales", "CRO"],
+      seniorities: ["vp", "c_level"],
+    });
     const req = await recorder.last();
     expect(req.json).toEqual({
       entity_type: "people",
-      objective: "People currently working at Northwind Analytics (northwind-analytics.com), with a title like VP Sales or CRO, at vp or c-level level",
+      objective:
+        "People currently working at Northwind Analytics (northwind-analytics.com), with a title like VP Sales or CRO, at vp or c-level level",
       match_limit: 25,
     });
     expect(result.people.map((p) => [p.full_name, p.seniority])).toEqual([
@@ -71,7 +95,11 @@ describe("searchPeople (Entity Search)", () => {
       ["Sam Carter", "individual"],
       ["Priya Raman", "c_level"],
     ]);
-    expect(result.people[0]).toMatchObject({ title: "VP of Sales", linkedin_url: "https://www.linkedin.com/in/jane-doe-42", company_domain: "northwind-analytics.com" });
+    expect(result.people[0]).toMatchObject({
+      title: "VP of Sales",
+      linkedin_url: "https://www.linkedin.com/in/jane-doe-42",
+      company_domain: "northwind-analytics.com",
+    });
     expect(usage[0]).toMatchObject({ tool: "parallel_people", resultsCount: 3 });
   });
 
@@ -103,9 +131,18 @@ describe("findAllCompanies (FindAll)", () => {
       `GET /v1beta/findall/runs/${id}/result`,
     ]);
     expect(reqs.every((r) => r.headers["parallel-beta"] === "findall-2025-09-15" && r.headers["x-api-key"] === KEY)).toBe(true);
-    expect(reqs[0]!.json).toEqual({ objective: "B2B sales software companies", entity_type: "companies", match_conditions: conditions, generator: "base", match_limit: 10 });
+    expect(reqs[0]!.json).toEqual({
+      objective: "B2B sales software companies",
+      entity_type: "companies",
+      match_conditions: conditions,
+      generator: "base",
+      match_limit: 10,
+    });
     expect(result.companies.map((c) => c.name)).toEqual(["Northwind Analytics", "Pipeline Pilot"]);
-    expect(result.companies[1]).toMatchObject({ domain: "pipelinepilot.ai", signals: { parallel_findall: { relevant: { value: "yes" } } } });
+    expect(result.companies[1]).toMatchObject({
+      domain: "pipelinepilot.ai",
+      signals: { parallel_findall: { relevant: { value: "yes" } } },
+    });
     expect(usage).toHaveLength(1);
     expect(usage[0]).toMatchObject({ action: "findall", resultsCount: 2, request: { conditions: ["sells_to_sales"], match_limit: 10 } });
   });
@@ -195,7 +232,13 @@ describe("faults", () => {
     const res = await fetch("https://api.parallel.ai/v1beta/findall/runs", {
       method: "POST",
       headers: { "x-api-key": KEY, "content-type": "application/json" },
-      body: JSON.stringify({ objective: "x", entity_type: "companies", match_conditions: [{ name: "a", description: "b" }], generator: "base", match_limit: 5 }),
+      body: JSON.stringify({
+        objective: "x",
+        entity_type: "companies",
+        match_conditions: [{ name: "a", description: "b" }],
+        generator: "base",
+        match_limit: 5,
+      }),
     });
     expect(res.status).toBe(403);
   });
@@ -207,7 +250,8 @@ const contract = {
   faults: contractFaults,
   fault: (f: (typeof contractFaults)[number]) => mock.fail(f),
   reset: () => mock.clearFaults(),
-  create: ({ onUsage }: { onUsage: ParallelOptions["onUsage"] }) => createParallel({ apiKey: KEY, timeoutMs: 200, retry: { maxAttempts: 1 }, ...(onUsage ? { onUsage } : {}) }),
+  create: ({ onUsage }: { onUsage: ParallelOptions["onUsage"] }) =>
+    createParallel({ apiKey: KEY, timeoutMs: 200, retry: { maxAttempts: 1 }, ...(onUsage ? { onUsage } : {}) }),
 };
 
 runCompanySearchContract({ ...contract, name: "parallel", query: { query: "B2B sales software" } });

@@ -65,7 +65,8 @@ export interface ParallelProvider extends CompanySearch, PeopleSearch {
   findAllCompanies(objective: string, options: FindAllOptions): Promise<CompanySearchResult>;
 }
 
-const invalid = (message: string) => new ProviderError({ kind: "invalid", provider: "parallel", message, reason: "invalid_input", retryable: false });
+const invalid = (message: string) =>
+  new ProviderError({ kind: "invalid", provider: "parallel", message, reason: "invalid_input", retryable: false });
 
 /** The natural-language objective Entity Search sees: the query with the ICP filters written in. */
 export function companyObjective(query: CompanySearchQuery): string {
@@ -105,7 +106,13 @@ export function createParallel(options: ParallelOptions = {}): ParallelProvider 
   const api = createParallelApi({
     apiKey,
     baseUrl: () =>
-      readSetting({ provider: "parallel", option: "baseUrl", value: options.baseUrl, envVar: "PARALLEL_BASE_URL", defaultValue: PARALLEL_DEFAULT_BASE_URL }),
+      readSetting({
+        provider: "parallel",
+        option: "baseUrl",
+        value: options.baseUrl,
+        envVar: "PARALLEL_BASE_URL",
+        defaultValue: PARALLEL_DEFAULT_BASE_URL,
+      }),
     fetch: options.fetch,
     timeoutMs: options.timeoutMs ?? 60_000,
     retry: options.retry,
@@ -137,7 +144,10 @@ export function createParallel(options: ParallelOptions = {}): ParallelProvider 
           resultsCount: (r) => r.companies.length,
         },
         async () => {
-          const res = await api.entitySearch({ entity_type: "companies", objective, match_limit: matchLimit(query.limit, 25) }, call.signal);
+          const res = await api.entitySearch(
+            { entity_type: "companies", objective, match_limit: matchLimit(query.limit, 25) },
+            call.signal,
+          );
           const companies = res.entities.map((e) => companyFromEntity(e, query.query)).filter((c): c is CompanyRecord => c !== null);
           return { companies: excludeDomains(companies, query.filters?.excludeDomains).slice(0, limit), cursor: null };
         },
@@ -147,7 +157,8 @@ export function createParallel(options: ParallelOptions = {}): ParallelProvider 
     async searchPeople(query, call = {}) {
       if (query.cursor) throw invalid("Parallel Entity Search has no pagination: a search has no next page");
       const c = query.company;
-      if (!c.name?.trim() && !c.domain?.trim() && !c.linkedinUrl?.trim()) throw invalid("searchPeople needs the company's name, domain or LinkedIn URL");
+      if (!c.name?.trim() && !c.domain?.trim() && !c.linkedinUrl?.trim())
+        throw invalid("searchPeople needs the company's name, domain or LinkedIn URL");
       const objective = peopleObjective(query);
       const limit = wanted(query.limit, 25);
       return trackUsage(
@@ -185,7 +196,12 @@ export function createParallel(options: ParallelOptions = {}): ParallelProvider 
           onUsage: options.onUsage,
           tool: PARALLEL_COMPANIES_TOOL,
           action: "findall",
-          request: { objective: body.objective, conditions: body.match_conditions.map((m) => m.name), generator: body.generator, match_limit: body.match_limit },
+          request: {
+            objective: body.objective,
+            conditions: body.match_conditions.map((m) => m.name),
+            generator: body.generator,
+            match_limit: body.match_limit,
+          },
           context: call.usageContext,
           secrets: secrets(),
           resultsCount: (r) => r.companies.length,
@@ -218,7 +234,9 @@ export function createParallel(options: ParallelOptions = {}): ParallelProvider 
             });
           }
           const result = await api.getFindAllResult(id, call.signal);
-          const companies = result.candidates.map((cand) => companyFromCandidate(cand, objective)).filter((c): c is CompanyRecord => c !== null);
+          const companies = result.candidates
+            .map((cand) => companyFromCandidate(cand, objective))
+            .filter((c): c is CompanyRecord => c !== null);
           return { companies, cursor: null };
         },
       );

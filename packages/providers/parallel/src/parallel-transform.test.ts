@@ -1,7 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { CompanySignals, seniorities } from "@offerlab/core";
 import { EntitySearchResponse, FindAllResult } from "./parallel-api.js";
-import { companyFromCandidate, companyFromEntity, departmentFromTitle, personFromEntity, seniorityFromTitle, splitHeadline, titleNormalized } from "./parallel-transform.js";
+import {
+  companyFromCandidate,
+  companyFromEntity,
+  departmentFromTitle,
+  personFromEntity,
+  seniorityFromTitle,
+  splitHeadline,
+  titleNormalized,
+} from "./parallel-transform.js";
 import companiesFixture from "./__fixtures__/parallel-entity-search-companies.json" with { type: "json" };
 import peopleFixture from "./__fixtures__/parallel-entity-search-people.json" with { type: "json" };
 import findAllResult from "./__fixtures__/parallel-findall-result.json" with { type: "json" };
@@ -23,7 +31,11 @@ describe("companyFromEntity", () => {
   });
 
   it("a website gives the normalised domain", () => {
-    expect(companyFromEntity(entities[1]!, null)).toMatchObject({ domain: "pipelinepilot.ai", url: "https://pipelinepilot.ai/", linkedin_url: null });
+    expect(companyFromEntity(entities[1]!, null)).toMatchObject({
+      domain: "pipelinepilot.ai",
+      url: "https://pipelinepilot.ai/",
+      linkedin_url: null,
+    });
     expect(companyFromEntity(entities[2]!, null)).toMatchObject({ domain: "globex.io", description: null });
   });
 
@@ -74,11 +86,21 @@ describe("personFromEntity", () => {
       company_domain: "northwind-analytics.com",
       source_tool: "parallel",
     });
-    expect(personFromEntity(people[1]!)).toMatchObject({ title: "Sales Development Representative", seniority: "individual", company_name: "Northwind Analytics", linkedin_url: "https://www.linkedin.com/in/samcarter" });
+    expect(personFromEntity(people[1]!)).toMatchObject({
+      title: "Sales Development Representative",
+      seniority: "individual",
+      company_name: "Northwind Analytics",
+      linkedin_url: "https://www.linkedin.com/in/samcarter",
+    });
   });
 
   it("a non-LinkedIn URL is not a profile", () => {
-    expect(personFromEntity(people[2]!)).toMatchObject({ title: "Chief Revenue Officer", seniority: "c_level", linkedin_url: null, title_normalized: "c_level_sales" });
+    expect(personFromEntity(people[2]!)).toMatchObject({
+      title: "Chief Revenue Officer",
+      seniority: "c_level",
+      linkedin_url: null,
+      title_normalized: "c_level_sales",
+    });
   });
 
   it("drops nameless entities", () => {

@@ -50,12 +50,24 @@ export function companyFromCandidate(candidate: ParallelFindAllCandidate, query:
   const basis = (candidate.basis ?? []).map((b) => {
     if (!b || typeof b !== "object") return b;
     const { citations, ...rest } = b as Record<string, unknown>;
-    return { ...rest, citations: Array.isArray(citations) ? citations.map((c) => (c && typeof c === "object" ? { url: (c as Record<string, unknown>).url } : c)) : [] };
+    return {
+      ...rest,
+      citations: Array.isArray(citations)
+        ? citations.map((c) => (c && typeof c === "object" ? { url: (c as Record<string, unknown>).url } : c))
+        : [],
+    };
   });
   return {
     ...base,
     signals: candidate.output && Object.keys(candidate.output).length ? { parallel_findall: candidate.output } : {},
-    source_raw: { candidate_id: candidate.candidate_id ?? null, name: candidate.name, url: candidate.url, description: candidate.description, match_status: candidate.match_status, basis },
+    source_raw: {
+      candidate_id: candidate.candidate_id ?? null,
+      name: candidate.name,
+      url: candidate.url,
+      description: candidate.description,
+      match_status: candidate.match_status,
+      basis,
+    },
   };
 }
 

@@ -12,7 +12,12 @@ export const parallelVendor = defineVendor({
   summary: "company and people discovery",
   env: [
     { name: "PARALLEL_API_KEY", option: "apiKey", required: true, description: "API key: the real adapter runs only when it is set." },
-    { name: "PARALLEL_BASE_URL", option: "baseUrl", required: false, description: `Where the API is (a proxy); default ${PARALLEL_DEFAULT_BASE_URL}.` },
+    {
+      name: "PARALLEL_BASE_URL",
+      option: "baseUrl",
+      required: false,
+      description: `Where the API is (a proxy); default ${PARALLEL_DEFAULT_BASE_URL}.`,
+    },
   ],
   capabilities: ["companySearch", "peopleSearch"],
   tools: [PARALLEL_COMPANIES_TOOL, PARALLEL_PEOPLE_TOOL],

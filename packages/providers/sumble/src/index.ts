@@ -6,7 +6,14 @@
 export { createSumble, SUMBLE_ORG_ATTRIBUTES, SUMBLE_PERSON_ATTRIBUTES } from "./sumble-provider.js";
 export type { SumbleOptions, SumbleProvider } from "./sumble-provider.js";
 export { mapSumbleError } from "./sumble-error.js";
-export { enrichmentFromOrganization, personFromSumble, seniorityOf, departmentOf, fundingStage, SUMBLE_SOURCE_TOOL } from "./sumble-transform.js";
+export {
+  enrichmentFromOrganization,
+  personFromSumble,
+  seniorityOf,
+  departmentOf,
+  fundingStage,
+  SUMBLE_SOURCE_TOOL,
+} from "./sumble-transform.js";
 export { SUMBLE_DEFAULT_BASE_URL } from "./sumble-api.js";
 
 export { sumbleVendor } from "./sumble-vendor.js";

@@ -74,9 +74,27 @@ export const defaultSumbleOrganizations: SumbleMockOrg[] = [
     funding_last_round_type: "Series B",
     technologies: { salesforce: 7, hubspot: 2 },
     people: [
-      { name: "Jane Doe", linkedin_url: "https://www.linkedin.com/in/jane-doe-42", job_title: "VP of Sales", job_function: "Sales", job_level: "VP" },
-      { name: "Priya Raman", linkedin_url: "https://www.linkedin.com/in/priya-raman", job_title: "Chief Revenue Officer", job_function: "Sales", job_level: "C-Level" },
-      { name: "Sam Carter", linkedin_url: "https://www.linkedin.com/in/samcarter", job_title: "Software Engineer", job_function: "Software Engineer", job_level: "Individual Contributor" },
+      {
+        name: "Jane Doe",
+        linkedin_url: "https://www.linkedin.com/in/jane-doe-42",
+        job_title: "VP of Sales",
+        job_function: "Sales",
+        job_level: "VP",
+      },
+      {
+        name: "Priya Raman",
+        linkedin_url: "https://www.linkedin.com/in/priya-raman",
+        job_title: "Chief Revenue Officer",
+        job_function: "Sales",
+        job_level: "C-Level",
+      },
+      {
+        name: "Sam Carter",
+        linkedin_url: "https://www.linkedin.com/in/samcarter",
+        job_title: "Software Engineer",
+        job_function: "Software Engineer",
+        job_level: "Individual Contributor",
+      },
     ],
   },
   {
@@ -109,7 +127,10 @@ export function createSumbleMock(options: SumbleMockOptions = {}): SumbleMock {
   const uuid = options.randomUUID ?? (() => crypto.randomUUID());
   let credits = options.credits ?? 10_000;
   const faults = createFaultSwitch<SumbleFault>();
-  const requests = new Map<string, { orgIds: number[]; attributes: string[]; limit: number; offset: number; polls: number; billed: boolean }>();
+  const requests = new Map<
+    string,
+    { orgIds: number[]; attributes: string[]; limit: number; offset: number; polls: number; billed: boolean }
+  >();
 
   const takeFault = (): SumbleFault | null => faults.take()?.fault ?? null;
 
@@ -124,11 +145,17 @@ export function createSumbleMock(options: SumbleMockOptions = {}): SumbleMock {
       case "rate_limited":
         return HttpResponse.json({ detail: "Rate limit exceeded: 10 requests per second" }, { status: 429 });
       case "rate_limited_retry_after":
-        return HttpResponse.json({ detail: "Rate limit exceeded: 10 requests per second" }, { status: 429, headers: { "Retry-After": "1" } });
+        return HttpResponse.json(
+          { detail: "Rate limit exceeded: 10 requests per second" },
+          { status: 429, headers: { "Retry-After": "1" } },
+        );
       case "server_error":
         return HttpResponse.json({ detail: "Internal Server Error" }, { status: 500 });
       case "malformed_json":
-        return new HttpResponse('{"id":"x","credits_used":1,"organizations":[{"attri', { status: 200, headers: { "Content-Type": "application/json" } });
+        return new HttpResponse('{"id":"x","credits_used":1,"organizations":[{"attri', {
+          status: 200,
+          headers: { "Content-Type": "application/json" },
+        });
       case "timeout":
         await delay(slowMs);
         return null;
@@ -143,7 +170,8 @@ export function createSumbleMock(options: SumbleMockOptions = {}): SumbleMock {
       const r = await faultResponse(kind);
       if (r) return r;
     }
-    if (request.headers.get("authorization") !== `Bearer ${apiKey}`) return HttpResponse.json({ detail: "Not authenticated" }, { status: 401 });
+    if (request.headers.get("authorization") !== `Bearer ${apiKey}`)
+      return HttpResponse.json({ detail: "Not authenticated" }, { status: 401 });
     try {
       const body: unknown = await request.json();
       if (body && typeof body === "object" && !Array.isArray(body)) return body as Record<string, unknown>;
@@ -154,12 +182,18 @@ export function createSumbleMock(options: SumbleMockOptions = {}): SumbleMock {
   }
 
   const billing = (used: number) => ({ id: uuid(), credits_used: used, credits_remaining: credits });
-  const host = (u: string) => u.toLowerCase().replace(/^https?:\/\//, "").replace(/^www\./, "").split("/")[0] ?? "";
+  const host = (u: string) =>
+    u
+      .toLowerCase()
+      .replace(/^https?:\/\//, "")
+      .replace(/^www\./, "")
+      .split("/")[0] ?? "";
 
   function find(input: Record<string, unknown>): SumbleMockOrg | undefined {
     if (typeof input.id === "number") return orgs.find((o) => o.id === input.id);
     if (typeof input.url === "string" && input.url) return orgs.find((o) => o.url === host(input.url as string));
-    if (typeof input.name === "string" && input.name) return orgs.find((o) => o.name.toLowerCase() === (input.name as string).toLowerCase());
+    if (typeof input.name === "string" && input.name)
+      return orgs.find((o) => o.name.toLowerCase() === (input.name as string).toLowerCase());
     return undefined;
   }
 
@@ -194,13 +228,18 @@ export function createSumbleMock(options: SumbleMockOptions = {}): SumbleMock {
         return HttpResponse.json(validation([], "Exactly one of organizations or filter is required"), { status: 422 });
       }
       const list = (body.organizations ?? []) as Record<string, unknown>[];
-      if (list.length < 1 || list.length > 1000) return HttpResponse.json(validation(["organizations"], "1 to 1000 organizations"), { status: 422 });
+      if (list.length < 1 || list.length > 1000)
+        return HttpResponse.json(validation(["organizations"], "1 to 1000 organizations"), { status: 422 });
       const attributes = Array.isArray(select.attributes) ? (select.attributes as string[]) : [];
       const entities = Array.isArray(select.entities) ? (select.entities as { type: string; term: string }[]) : [];
       const matched = list.map(find);
       const cost = matched.filter(Boolean).length * (attributes.length * ORG_ATTRIBUTE_COST + entities.length);
       // The balance is checked up front.
-      if (cost > credits) return HttpResponse.json({ detail: `Insufficient credits: this request needs ${cost} credits, ${credits} remaining.` }, { status: 402 });
+      if (cost > credits)
+        return HttpResponse.json(
+          { detail: `Insufficient credits: this request needs ${cost} credits, ${credits} remaining.` },
+          { status: 402 },
+        );
       credits -= cost;
       const organizations = list.map((input, i) => {
         const o = matched[i];
@@ -224,10 +263,22 @@ export function createSumbleMock(options: SumbleMockOptions = {}): SumbleMock {
           attributes: Object.fromEntries(attributes.filter((a) => a in all).map((a) => [a, all[a]])),
           entities: entities
             .filter((e) => e.type === "technology")
-            .map((e) => ({ type: "technology", term: e.term, job_post_count: o.technologies[e.term] ?? 0, people_count: o.technologies[e.term] ? 1 : 0, team_count: 0 })),
+            .map((e) => ({
+              type: "technology",
+              term: e.term,
+              job_post_count: o.technologies[e.term] ?? 0,
+              people_count: o.technologies[e.term] ? 1 : 0,
+              team_count: 0,
+            })),
         };
       });
-      return HttpResponse.json({ ...billing(cost), total: list.length, matched_count: matched.filter(Boolean).length, source_data_url: null, organizations });
+      return HttpResponse.json({
+        ...billing(cost),
+        total: list.length,
+        matched_count: matched.filter(Boolean).length,
+        source_data_url: null,
+        organizations,
+      });
     }),
 
     http.post(`${base}/v9/people`, async ({ request }) => {
@@ -245,16 +296,27 @@ export function createSumbleMock(options: SumbleMockOptions = {}): SumbleMock {
         const charge = req.billed ? 0 : people.length * PERSON_COST;
         req.billed = true;
         credits -= charge;
-        return HttpResponse.json({ ...billing(charge), request_id: body.request_id, status: "succeeded", total, matched_count: null, source_data_url: null, people });
+        return HttpResponse.json({
+          ...billing(charge),
+          request_id: body.request_id,
+          status: "succeeded",
+          total,
+          matched_count: null,
+          source_data_url: null,
+          people,
+        });
       }
       const filter = body.filter as { organization_ids?: unknown } | undefined;
       if (!filter || !Array.isArray(filter.organization_ids) || filter.organization_ids.length === 0) {
-        return HttpResponse.json(validation(["filter", "organization_ids"], "organization_ids or organization_list_id is required"), { status: 422 });
+        return HttpResponse.json(validation(["filter", "organization_ids"], "organization_ids or organization_list_id is required"), {
+          status: 422,
+        });
       }
       const limit = typeof body.limit === "number" ? body.limit : 10;
       if (limit < 1 || limit > 200) return HttpResponse.json(validation(["limit"], "Input should be between 1 and 200"), { status: 422 });
       const offset = typeof body.offset === "number" ? body.offset : 0;
-      if (offset < 0 || offset > 10_000) return HttpResponse.json(validation(["offset"], "Input should be between 0 and 10000"), { status: 422 });
+      if (offset < 0 || offset > 10_000)
+        return HttpResponse.json(validation(["offset"], "Input should be between 0 and 10000"), { status: 422 });
       // Pre-check: the balance must cover the page.
       if (limit * PERSON_COST > credits) return HttpResponse.json({ detail: "Insufficient credits" }, { status: 402 });
       const select = (body.select ?? {}) as { attributes?: unknown };

@@ -135,7 +135,9 @@ export function createSumbleApi(settings: SumbleApiSettings): SumbleApi {
   return {
     // A lookup that changes nothing but the bill: safe to retry on 429/5xx.
     async organizations(body, signal) {
-      return (await http.request({ method: "POST", path: "/v9/organizations", json: body, schema: OrganizationsResponse, safe: true, signal })).data;
+      return (
+        await http.request({ method: "POST", path: "/v9/organizations", json: body, schema: OrganizationsResponse, safe: true, signal })
+      ).data;
     },
     // Kicking off is free (credits are charged on the first `succeeded` poll) and an orphaned
     // request costs nothing, so a repeat is harmless: safe.
@@ -144,7 +146,16 @@ export function createSumbleApi(settings: SumbleApiSettings): SumbleApi {
     },
     // Polling is a read (a POST because that is Sumble's protocol); only the first `succeeded` bills.
     async pollPeople(requestId, signal) {
-      return (await http.request({ method: "POST", path: "/v9/people", json: { request_id: requestId }, schema: PeopleResponse, safe: true, signal })).data;
+      return (
+        await http.request({
+          method: "POST",
+          path: "/v9/people",
+          json: { request_id: requestId },
+          schema: PeopleResponse,
+          safe: true,
+          signal,
+        })
+      ).data;
     },
   };
 }

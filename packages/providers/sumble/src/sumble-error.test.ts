@@ -5,16 +5,33 @@ import credits from "./__fixtures__/sumble-error-credits.json" with { type: "jso
 import validation from "./__fixtures__/sumble-error-validation.json" with { type: "json" };
 
 function ctx(status: number, body: unknown, retryAfterMs?: number): HttpErrorContext {
-  return { provider: "sumble", method: "POST", path: "/v9/organizations", status, headers: new Headers(), body, rawBody: JSON.stringify(body), safe: true, retryAfterMs };
+  return {
+    provider: "sumble",
+    method: "POST",
+    path: "/v9/organizations",
+    status,
+    headers: new Headers(),
+    body,
+    rawBody: JSON.stringify(body),
+    safe: true,
+    retryAfterMs,
+  };
 }
 
 describe("mapSumbleError", () => {
   it("402 with a string detail → credits", () => {
-    expect(mapSumbleError(ctx(402, credits))).toMatchObject({ kind: "credits", vendorMessage: "Insufficient credits: this request needs 73 credits, 12 remaining." });
+    expect(mapSumbleError(ctx(402, credits))).toMatchObject({
+      kind: "credits",
+      vendorMessage: "Insufficient credits: this request needs 73 credits, 12 remaining.",
+    });
   });
 
   it("422 with a FastAPI detail list → invalid, with location and message", () => {
-    expect(mapSumbleError(ctx(422, validation))).toMatchObject({ kind: "invalid", vendorCode: "missing", vendorMessage: "select: Field required" });
+    expect(mapSumbleError(ctx(422, validation))).toMatchObject({
+      kind: "invalid",
+      vendorCode: "missing",
+      vendorMessage: "select: Field required",
+    });
   });
 
   it("other statuses", () => {

@@ -9,7 +9,10 @@ import { z } from "zod";
 
 export const ErrorBody = z.looseObject({
   detail: z
-    .union([z.string(), z.array(z.looseObject({ loc: z.array(z.unknown()).nullish(), msg: z.string().nullish(), type: z.string().nullish() }))])
+    .union([
+      z.string(),
+      z.array(z.looseObject({ loc: z.array(z.unknown()).nullish(), msg: z.string().nullish(), type: z.string().nullish() })),
+    ])
     .nullish(),
   message: z.string().nullish(),
 });
@@ -18,7 +21,9 @@ export function mapSumbleError(context: HttpErrorContext): ProviderError {
   const parsed = ErrorBody.safeParse(context.body);
   const detail = parsed.success ? parsed.data.detail : undefined;
   const vendorMessage =
-    (typeof detail === "string" ? detail : detail?.map((d) => [d.loc?.filter((l) => l !== "body").join("."), d.msg].filter(Boolean).join(": ")).join("; ")) ||
+    (typeof detail === "string"
+      ? detail
+      : detail?.map((d) => [d.loc?.filter((l) => l !== "body").join("."), d.msg].filter(Boolean).join(": ")).join("; ")) ||
     (parsed.success ? parsed.data.message : undefined) ||
     undefined;
   const code = Array.isArray(detail) ? (detail[0]?.type ?? undefined) : undefined;

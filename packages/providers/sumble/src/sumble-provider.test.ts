@@ -16,7 +16,15 @@ const { server, recorder } = setupMswServer(...mock.handlers);
 
 function create(extra: Partial<SumbleOptions> = {}) {
   const usage: UsageEvent[] = [];
-  const sumble = createSumble({ apiKey: KEY, timeoutMs: 200, retry: { maxAttempts: 1 }, pollIntervalMs: 1, today: () => TODAY, onUsage: (e) => void usage.push(e), ...extra });
+  const sumble = createSumble({
+    apiKey: KEY,
+    timeoutMs: 200,
+    retry: { maxAttempts: 1 },
+    pollIntervalMs: 1,
+    today: () => TODAY,
+    onUsage: (e) => void usage.push(e),
+    ...extra,
+  });
   return { sumble, usage };
 }
 
@@ -54,8 +62,18 @@ describe("enrichCompany", () => {
         ],
       },
     });
-    expect(result.company).toMatchObject({ name: "Northwind Analytics", domain: "northwind-analytics.com", size: "51-200", size_exact: 142, source_tool: "sumble" });
-    expect(result.signals).toMatchObject({ tech_stack: ["salesforce"], hiring: { total_jobs: 18, last_checked: TODAY }, funding: { stage: "series_b" } });
+    expect(result.company).toMatchObject({
+      name: "Northwind Analytics",
+      domain: "northwind-analytics.com",
+      size: "51-200",
+      size_exact: 142,
+      source_tool: "sumble",
+    });
+    expect(result.signals).toMatchObject({
+      tech_stack: ["salesforce"],
+      hiring: { total_jobs: 18, last_checked: TODAY },
+      funding: { stage: "series_b" },
+    });
     expect(CompanySignals.safeParse(result.signals).success).toBe(true);
     // 15 attributes + 2 technologies in the fake's illustrative prices, reported from credits_used.
     expect(result.creditsUsed).toBe(17);
@@ -93,7 +111,12 @@ describe("searchPeople (async people request)", () => {
     const { sumble, usage } = create();
     const result = await sumble.searchPeople({ company: { domain: "northwind-analytics.com" }, titles: ["Sales"], limit: 20 });
     const reqs = await recorder.requests();
-    expect(reqs.map((r) => `${r.method} ${r.path}`)).toEqual(["POST /v9/organizations", "POST /v9/people", "POST /v9/people", "POST /v9/people"]);
+    expect(reqs.map((r) => `${r.method} ${r.path}`)).toEqual([
+      "POST /v9/organizations",
+      "POST /v9/people",
+      "POST /v9/people",
+      "POST /v9/people",
+    ]);
     expect(reqs[0]!.json).toEqual({ organizations: [{ url: "northwind-analytics.com" }], select: { attributes: ["id", "name", "url"] } });
     expect(reqs[1]!.json).toEqual({
       filter: { organization_ids: [1726684] },
@@ -110,7 +133,11 @@ describe("searchPeople (async people request)", () => {
       ["Jane Doe", "vp", "vp_sales"],
       ["Priya Raman", "c_level", "c_level_sales"],
     ]);
-    expect(result.people[0]).toMatchObject({ linkedin_url: "https://www.linkedin.com/in/jane-doe-42", company_domain: "northwind-analytics.com", company_name: "Northwind Analytics" });
+    expect(result.people[0]).toMatchObject({
+      linkedin_url: "https://www.linkedin.com/in/jane-doe-42",
+      company_domain: "northwind-analytics.com",
+      company_name: "Northwind Analytics",
+    });
     expect(result.cursor).toBeNull();
     // 3 (org id lookup) + 3 people billed once on success.
     expect(result.creditsUsed).toBe(6);
@@ -139,7 +166,10 @@ describe("searchPeople (async people request)", () => {
     const slow = createSumbleMock({ apiKey: KEY, peoplePollsBeforeDone: 1_000 });
     server.use(...slow.handlers);
     const { sumble } = create({ peopleTimeoutMs: 20 });
-    expect(await caught(sumble.searchPeople({ company: { domain: "northwind-analytics.com" } }))).toMatchObject({ kind: "transient", reason: "poll_deadline" });
+    expect(await caught(sumble.searchPeople({ company: { domain: "northwind-analytics.com" } }))).toMatchObject({
+      kind: "transient",
+      reason: "poll_deadline",
+    });
   });
 
   it("is not_found when Sumble does not know the company", async () => {

@@ -6,7 +6,16 @@
  */
 import { normalizeDomain } from "@offerlab/core";
 import { poll, ProviderError, readSetting, trackUsage } from "@offerlab/provider-kit";
-import type { CompanyEnricher, CompanyEnrichment, FetchLike, OnUsage, PeopleSearch, PeopleSearchResult, PersonRecord, RetryOptions } from "@offerlab/provider-kit";
+import type {
+  CompanyEnricher,
+  CompanyEnrichment,
+  FetchLike,
+  OnUsage,
+  PeopleSearch,
+  PeopleSearchResult,
+  PersonRecord,
+  RetryOptions,
+} from "@offerlab/provider-kit";
 import { createSumbleApi, SUMBLE_DEFAULT_BASE_URL } from "./sumble-api.js";
 import type { OrganizationsRequest } from "./sumble-api.js";
 import { enrichmentFromOrganization, personFromSumble, SUMBLE_SOURCE_TOOL } from "./sumble-transform.js";
@@ -31,7 +40,16 @@ export const SUMBLE_ORG_ATTRIBUTES = [
 ] as const;
 
 /** Person attributes asked for. Never `email` or `phone`: reveals cost 10 and 80 credits each. */
-export const SUMBLE_PERSON_ATTRIBUTES = ["name", "linkedin_url", "job_title", "job_function", "job_level", "location", "country", "current_employer"] as const;
+export const SUMBLE_PERSON_ATTRIBUTES = [
+  "name",
+  "linkedin_url",
+  "job_title",
+  "job_function",
+  "job_level",
+  "location",
+  "country",
+  "current_employer",
+] as const;
 
 export interface SumbleOptions {
   /** API key. Default: the `SUMBLE_API_KEY` environment variable, read when a request is made. */
@@ -62,8 +80,16 @@ export interface SumbleProvider extends CompanyEnricher, PeopleSearch {
   readonly provider: "sumble";
 }
 
-const invalid = (message: string) => new ProviderError({ kind: "invalid", provider: "sumble", message, reason: "invalid_input", retryable: false });
-const notFound = (what: string) => new ProviderError({ kind: "not_found", provider: "sumble", message: `Sumble has no organisation for ${what}`, reason: "organization_not_found", retryable: false });
+const invalid = (message: string) =>
+  new ProviderError({ kind: "invalid", provider: "sumble", message, reason: "invalid_input", retryable: false });
+const notFound = (what: string) =>
+  new ProviderError({
+    kind: "not_found",
+    provider: "sumble",
+    message: `Sumble has no organisation for ${what}`,
+    reason: "organization_not_found",
+    retryable: false,
+  });
 
 /**
  * Does `person` match one of the wanted titles (every word of it in their title or Sumble job
@@ -74,7 +100,10 @@ function wanted(person: PersonRecord, titles: readonly string[], seniorities: re
   if (!titles.length) return true;
   const title = `${person.title ?? ""} ${person.department?.replace(/_/g, " ") ?? ""}`.toLowerCase();
   return titles.some((t) => {
-    const w = t.toLowerCase().split(/[^a-z0-9]+/).filter((x) => x.length > 1);
+    const w = t
+      .toLowerCase()
+      .split(/[^a-z0-9]+/)
+      .filter((x) => x.length > 1);
     return w.length > 0 && w.every((x) => title.includes(x));
   });
 }
@@ -83,7 +112,14 @@ export function createSumble(options: SumbleOptions = {}): SumbleProvider {
   const apiKey = () => readSetting({ provider: "sumble", option: "apiKey", value: options.apiKey, envVar: "SUMBLE_API_KEY" });
   const api = createSumbleApi({
     apiKey,
-    baseUrl: () => readSetting({ provider: "sumble", option: "baseUrl", value: options.baseUrl, envVar: "SUMBLE_BASE_URL", defaultValue: SUMBLE_DEFAULT_BASE_URL }),
+    baseUrl: () =>
+      readSetting({
+        provider: "sumble",
+        option: "baseUrl",
+        value: options.baseUrl,
+        envVar: "SUMBLE_BASE_URL",
+        defaultValue: SUMBLE_DEFAULT_BASE_URL,
+      }),
     fetch: options.fetch,
     timeoutMs: options.timeoutMs,
     retry: options.retry,
@@ -91,7 +127,11 @@ export function createSumble(options: SumbleOptions = {}): SumbleProvider {
   const secrets = () => [options.apiKey, process.env.SUMBLE_API_KEY];
   const today = options.today ?? (() => new Date().toISOString().slice(0, 10));
 
-  function orgInput(query: { domain?: string | undefined; name?: string | undefined; linkedinUrl?: string | undefined }): OrganizationsRequest["organizations"][number] {
+  function orgInput(query: {
+    domain?: string | undefined;
+    name?: string | undefined;
+    linkedinUrl?: string | undefined;
+  }): OrganizationsRequest["organizations"][number] {
     const domain = query.domain ? normalizeDomain(query.domain) : null;
     const name = query.name?.trim();
     // Sumble matches organisations on name and/or url; a LinkedIn URL is not among its documented inputs.
@@ -108,7 +148,15 @@ export function createSumble(options: SumbleOptions = {}): SumbleProvider {
         organizations: [input],
         select: {
           attributes: [...SUMBLE_ORG_ATTRIBUTES],
-          ...(options.technologies?.length ? { entities: options.technologies.map((term) => ({ type: "technology" as const, term, metrics: ["job_post_count", "people_count", "team_count", "job_post_count_growth_1y"] })) } : {}),
+          ...(options.technologies?.length
+            ? {
+                entities: options.technologies.map((term) => ({
+                  type: "technology" as const,
+                  term,
+                  metrics: ["job_post_count", "people_count", "team_count", "job_post_count_growth_1y"],
+                })),
+              }
+            : {}),
         },
       };
       let creditsUsed = 0;
@@ -189,7 +237,13 @@ export function createSumble(options: SumbleOptions = {}): SumbleProvider {
                 });
           creditsUsed += done === started ? 0 : (done.credits_used ?? 0);
           if (done.status !== "succeeded") {
-            throw new ProviderError({ kind: "transient", provider: "sumble", message: `people request ${started.request_id} failed`, reason: "people_request_failed", retryable: false });
+            throw new ProviderError({
+              kind: "transient",
+              provider: "sumble",
+              message: `people request ${started.request_id} failed`,
+              reason: "people_request_failed",
+              retryable: false,
+            });
           }
           const domain = normalizeDomain(org.url ?? input.url ?? "");
           const people = (done.people ?? [])

@@ -10,7 +10,11 @@ export const SUMBLE_SOURCE_TOOL = "sumble";
 
 /** "Series B" → "series_b": the stage vocabulary of `signals.funding.stage`. */
 export function fundingStage(type: string | null | undefined): string | null {
-  const s = type?.trim().toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_+|_+$/g, "");
+  const s = type
+    ?.trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "_")
+    .replace(/^_+|_+$/g, "");
   return s || null;
 }
 
@@ -31,7 +35,15 @@ export function enrichmentFromOrganization(org: SumbleOrganization, today: strin
   if (used.length) signals.tech_stack = used;
   if (techs.length) {
     signals.sumble_technologies = Object.fromEntries(
-      techs.map((e) => [e.term.toLowerCase(), { job_posts: e.job_post_count ?? 0, people: e.people_count ?? 0, teams: e.team_count ?? 0, job_posts_growth_1y: e.job_post_count_growth_1y ?? null }]),
+      techs.map((e) => [
+        e.term.toLowerCase(),
+        {
+          job_posts: e.job_post_count ?? 0,
+          people: e.people_count ?? 0,
+          teams: e.team_count ?? 0,
+          job_posts_growth_1y: e.job_post_count_growth_1y ?? null,
+        },
+      ]),
     );
   }
   if (a.funding_last_round_type || a.funding_last_round_raised != null || a.funding_total_raised != null) {
@@ -76,7 +88,11 @@ export function seniorityOf(jobLevel: string | null | undefined, title: string |
 
 /** `sales`, `software_engineer`…: Sumble's job function as a snake_case department. */
 export function departmentOf(jobFunction: string | null | undefined): string | null {
-  const s = jobFunction?.trim().toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_+|_+$/g, "");
+  const s = jobFunction
+    ?.trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "_")
+    .replace(/^_+|_+$/g, "");
   return s || null;
 }
 
@@ -104,6 +120,12 @@ export function personFromSumble(person: SumblePerson, companyDomain: string | n
     company_domain: companyDomain,
     source_tool: SUMBLE_SOURCE_TOOL,
     // Technologies and related people can be long; the person's id and score are what we re-use.
-    source_raw: { person_id: person.person_id ?? null, sumble_url: person.sumble_url ?? null, job_level: a.job_level ?? null, job_function: a.job_function ?? null, person_score: a.person_score ?? null },
+    source_raw: {
+      person_id: person.person_id ?? null,
+      sumble_url: person.sumble_url ?? null,
+      job_level: a.job_level ?? null,
+      job_function: a.job_function ?? null,
+      person_score: a.person_score ?? null,
+    },
   };
 }

@@ -13,7 +13,12 @@ export const sumbleVendor = defineVendor({
   summary: "organisation enrichment and people search",
   env: [
     { name: "SUMBLE_API_KEY", option: "apiKey", required: true, description: "API key: the real adapter runs only when it is set." },
-    { name: "SUMBLE_BASE_URL", option: "baseUrl", required: false, description: `Where the API is (a proxy); default ${SUMBLE_DEFAULT_BASE_URL}.` },
+    {
+      name: "SUMBLE_BASE_URL",
+      option: "baseUrl",
+      required: false,
+      description: `Where the API is (a proxy); default ${SUMBLE_DEFAULT_BASE_URL}.`,
+    },
   ],
   capabilities: ["companyEnricher", "peopleSearch"],
   tools: [SUMBLE_SOURCE_TOOL],

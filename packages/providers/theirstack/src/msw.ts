@@ -130,7 +130,13 @@ function errorEnvelope(uuid: string, code: string, title: string, description: s
   return { request_id: `req_${uuid.replace(/-/g, "").slice(0, 12)}`, error: { code, title, description } };
 }
 
-const rateHeaders = { RateLimit: '"api";r=3;t=1', "RateLimit-Policy": '"api";q=4;w=1', "RateLimit-Limit": "4", "RateLimit-Remaining": "3", "RateLimit-Reset": "1" };
+const rateHeaders = {
+  RateLimit: '"api";r=3;t=1',
+  "RateLimit-Policy": '"api";q=4;w=1',
+  "RateLimit-Limit": "4",
+  "RateLimit-Remaining": "3",
+  "RateLimit-Reset": "1",
+};
 
 const strs = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
 const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
@@ -154,7 +160,10 @@ export function createTheirStackMock(options: TheirStackMockOptions = {}): Their
       case "out_of_credits":
         return HttpResponse.json(err("E-005", "Not enough API credits", "You don't have enough API credits."), { status: 402 });
       case "invalid":
-        return HttpResponse.json({ detail: [{ type: "value_error", loc: ["body", "limit"], msg: "Input should be less than or equal to 500" }] }, { status: 422 });
+        return HttpResponse.json(
+          { detail: [{ type: "value_error", loc: ["body", "limit"], msg: "Input should be less than or equal to 500" }] },
+          { status: 422 },
+        );
       case "rate_limited_retry_after":
         return HttpResponse.json(err("E-429", "Too many requests", "Rate limit exceeded."), {
           status: 429,
@@ -169,7 +178,10 @@ export function createTheirStackMock(options: TheirStackMockOptions = {}): Their
       case "server_error":
         return HttpResponse.json(err("E-500", "Gateway timeout", "The query took too long."), { status: 504 });
       case "malformed_json":
-        return new HttpResponse('{"metadata": {"total_results": 3}, "data": [{"name": "Nor', { status: 200, headers: { "Content-Type": "application/json" } });
+        return new HttpResponse('{"metadata": {"total_results": 3}, "data": [{"name": "Nor', {
+          status: 200,
+          headers: { "Content-Type": "application/json" },
+        });
       case "timeout":
         await delay(slowMs);
         return null;
@@ -200,7 +212,10 @@ export function createTheirStackMock(options: TheirStackMockOptions = {}): Their
   function page(body: Record<string, unknown>): { start: number; limit: number } | Response {
     const limit = num(body.limit) ?? 25;
     if (limit < 1 || limit > 500) {
-      return HttpResponse.json({ detail: [{ type: "value_error", loc: ["body", "limit"], msg: "limit must be between 1 and 500" }] }, { status: 422 });
+      return HttpResponse.json(
+        { detail: [{ type: "value_error", loc: ["body", "limit"], msg: "limit must be between 1 and 500" }] },
+        { status: 422 },
+      );
     }
     const offset = num(body.offset);
     const p = num(body.page) ?? 0;
@@ -228,7 +243,9 @@ export function createTheirStackMock(options: TheirStackMockOptions = {}): Their
   function bill(records: number, perRecord: number, blurred: boolean): Response | null {
     const cost = blurred ? 0 : records * perRecord;
     if (cost > credits) {
-      return HttpResponse.json(err("E-005", "Not enough API credits", `This request needs ${cost} API credits; you have ${credits}.`), { status: 402 });
+      return HttpResponse.json(err("E-005", "Not enough API credits", `This request needs ${cost} API credits; you have ${credits}.`), {
+        status: 402,
+      });
     }
     credits -= cost;
     return null;
@@ -278,7 +295,11 @@ export function createTheirStackMock(options: TheirStackMockOptions = {}): Their
     http.post(`${base}/v1/jobs/search`, async ({ request }) => {
       const body = await preflight(request);
       if (body instanceof Response) return body;
-      if (!JOBS_REQUIRED.some((k) => body[k] !== undefined && body[k] !== null && !(Array.isArray(body[k]) && (body[k] as unknown[]).length === 0))) {
+      if (
+        !JOBS_REQUIRED.some(
+          (k) => body[k] !== undefined && body[k] !== null && !(Array.isArray(body[k]) && (body[k] as unknown[]).length === 0),
+        )
+      ) {
         return HttpResponse.json(
           { detail: [{ type: "missing", loc: ["body"], msg: `At least one of ${JOBS_REQUIRED.join(", ")} is required` }] },
           { status: 422 },
@@ -290,18 +311,21 @@ export function createTheirStackMock(options: TheirStackMockOptions = {}): Their
       const titles = strs(body.job_title_or).map((t) => t.toLowerCase());
       const jobCountries = strs(body.job_country_code_or);
       const maxAge = num(body.posted_at_max_age_days);
-      const oldest = maxAge !== null && options.now ? new Date(options.now().getTime() - maxAge * 86_400_000).toISOString().slice(0, 10) : null;
+      const oldest =
+        maxAge !== null && options.now ? new Date(options.now().getTime() - maxAge * 86_400_000).toISOString().slice(0, 10) : null;
       const inCompany = companyFilter(body);
-      const all = companies.filter(inCompany).flatMap((c, ci) =>
-        c.jobs
-          .filter(
-            (j) =>
-              (!titles.length || titles.some((t) => j.title.toLowerCase().includes(t))) &&
-              (!jobCountries.length || jobCountries.includes(j.country_code)) &&
-              (oldest === null || j.date_posted >= oldest),
-          )
-          .map((j, ji) => ({ c, j, id: 9_000_000 + ci * 100 + ji })),
-      );
+      const all = companies
+        .filter(inCompany)
+        .flatMap((c, ci) =>
+          c.jobs
+            .filter(
+              (j) =>
+                (!titles.length || titles.some((t) => j.title.toLowerCase().includes(t))) &&
+                (!jobCountries.length || jobCountries.includes(j.country_code)) &&
+                (oldest === null || j.date_posted >= oldest),
+            )
+            .map((j, ji) => ({ c, j, id: 9_000_000 + ci * 100 + ji })),
+        );
       const slice = all.slice(p.start, p.start + p.limit);
       const denied = bill(slice.length, 1, blurred);
       if (denied) return denied;

@@ -155,11 +155,25 @@ export function createTheirStackApi(settings: TheirStackApiSettings): TheirStack
   });
   return {
     async searchCompanies(body, signal) {
-      const res = await http.request({ method: "POST", path: "/v1/companies/search", json: body, schema: CompaniesSearchResponse, safe: true, signal });
+      const res = await http.request({
+        method: "POST",
+        path: "/v1/companies/search",
+        json: body,
+        schema: CompaniesSearchResponse,
+        safe: true,
+        signal,
+      });
       return res.data;
     },
     async searchJobs(body, signal) {
-      const res = await http.request({ method: "POST", path: "/v1/jobs/search", json: body, schema: JobsSearchResponse, safe: true, signal });
+      const res = await http.request({
+        method: "POST",
+        path: "/v1/jobs/search",
+        json: body,
+        schema: JobsSearchResponse,
+        safe: true,
+        signal,
+      });
       return res.data;
     },
   };

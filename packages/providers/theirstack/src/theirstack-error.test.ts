@@ -6,7 +6,17 @@ import credits from "./__fixtures__/theirstack-error-credits.json" with { type: 
 import validation from "./__fixtures__/theirstack-error-validation.json" with { type: "json" };
 
 function ctx(status: number, body: unknown, headers: Record<string, string> = {}, retryAfterMs?: number): HttpErrorContext {
-  return { provider: "theirstack", method: "POST", path: "/v1/jobs/search", status, headers: new Headers(headers), body, rawBody: JSON.stringify(body), safe: true, retryAfterMs };
+  return {
+    provider: "theirstack",
+    method: "POST",
+    path: "/v1/jobs/search",
+    status,
+    headers: new Headers(headers),
+    body,
+    rawBody: JSON.stringify(body),
+    safe: true,
+    retryAfterMs,
+  };
 }
 
 describe("mapTheirStackError", () => {

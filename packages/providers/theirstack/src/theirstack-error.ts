@@ -10,9 +10,7 @@ import { z } from "zod";
 
 export const ErrorBody = z.looseObject({
   request_id: z.string().nullish(),
-  error: z
-    .looseObject({ code: z.string().nullish(), title: z.string().nullish(), description: z.string().nullish() })
-    .nullish(),
+  error: z.looseObject({ code: z.string().nullish(), title: z.string().nullish(), description: z.string().nullish() }).nullish(),
   detail: z.union([z.string(), z.array(z.looseObject({ msg: z.string().nullish(), loc: z.array(z.unknown()).nullish() }))]).nullish(),
 });
 
@@ -33,7 +31,8 @@ export function mapTheirStackError(context: HttpErrorContext): ProviderError {
   const body = parsed.success ? parsed.data : undefined;
   const code = body?.error?.code ?? undefined;
   const detail = body?.detail;
-  const detailMessage = typeof detail === "string" ? detail : detail?.map((d) => [d.loc?.join("."), d.msg].filter(Boolean).join(": ")).join("; ");
+  const detailMessage =
+    typeof detail === "string" ? detail : detail?.map((d) => [d.loc?.join("."), d.msg].filter(Boolean).join(": ")).join("; ");
   const vendorMessage = body?.error?.description ?? body?.error?.title ?? (detailMessage || undefined);
   const kind = kindForStatus(context.status);
   const retryAfterMs = kind === "rate_limited" ? (context.retryAfterMs ?? rateLimitResetMs(context.headers)) : undefined;

@@ -25,7 +25,9 @@ const mock = createTheirStackMock({
   now: () => new Date("2026-03-02T08:00:00.000Z"),
   companies: [
     company("Seedco", "seed", [{ title: "Account Executive", seniority: "mid_level", country_code: "US", date_posted: "2026-02-25" }]),
-    company("Growthco", "series_b", [{ title: "Account Executive", seniority: "mid_level", country_code: "US", date_posted: "2026-01-05" }]),
+    company("Growthco", "series_b", [
+      { title: "Account Executive", seniority: "mid_level", country_code: "US", date_posted: "2026-01-05" },
+    ]),
     company("Bootco", null, []),
   ],
 });
@@ -50,8 +52,12 @@ describe("createTheirStackMock filters", () => {
 
 describe("createTheirStackMock ids", () => {
   it("draws its error bodies' request ids from the source it is given (the sandbox's seeded one), so runs replay", async () => {
-    const seeded = createTheirStackMock({ baseUrl: "https://theirstack.seeded.test", randomUUID: () => "0123abcd-4567-4890-8abc-def012345678" });
-    const ask = () => getResponse(seeded.handlers, new Request("https://theirstack.seeded.test/v1/companies/search", { method: "POST", body: "{}" }));
+    const seeded = createTheirStackMock({
+      baseUrl: "https://theirstack.seeded.test",
+      randomUUID: () => "0123abcd-4567-4890-8abc-def012345678",
+    });
+    const ask = () =>
+      getResponse(seeded.handlers, new Request("https://theirstack.seeded.test/v1/companies/search", { method: "POST", body: "{}" }));
     const first = (await (await ask())!.json()) as { request_id: string };
     const second = (await (await ask())!.json()) as { request_id: string };
     expect(first).toMatchObject({ request_id: "req_0123abcd4567", error: { code: "E-002" } });

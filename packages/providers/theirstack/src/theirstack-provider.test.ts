@@ -73,7 +73,11 @@ describe("searchCompanies (company search)", () => {
       headquarters_country: "US",
       source_tool: "theirstack",
       source_query: "US revenue teams on Salesforce",
-      signals: { tech_stack: ["salesforce", "hubspot", "snowflake"], hiring: { total_jobs: 2, last_checked: TODAY }, funding: { stage: "series_b" } },
+      signals: {
+        tech_stack: ["salesforce", "hubspot", "snowflake"],
+        hiring: { total_jobs: 2, last_checked: TODAY },
+        funding: { stage: "series_b" },
+      },
     });
     expect(CompanySignals.safeParse(result.companies[0]!.signals).success).toBe(true);
     expect(result.creditsUsed).toBe(3);
@@ -117,7 +121,10 @@ describe("searchCompanies (company search)", () => {
 describe("searchCompanies (hiring signal through job search)", () => {
   it("searches job postings and groups them into companies with hiring signals", async () => {
     const { ts, usage } = create();
-    const result = await ts.searchCompanies({ query: "companies hiring sellers", filters: { hiringFor: ["Account Executive", "Sales Development"], countries: ["US"] } });
+    const result = await ts.searchCompanies({
+      query: "companies hiring sellers",
+      filters: { hiringFor: ["Account Executive", "Sales Development"], countries: ["US"] },
+    });
     const req = await recorder.last();
     expect(req.path).toBe("/v1/jobs/search");
     expect(req.json).toEqual({
@@ -149,7 +156,13 @@ describe("enrichCompany", () => {
     const { ts, usage } = create();
     const result = await ts.enrichCompany({ domain: "https://www.Globex.io/en" });
     expect((await recorder.last()).json).toEqual({ page: 0, limit: 1, company_domain_or: ["globex.io"] });
-    expect(result.company).toMatchObject({ name: "Globex", domain: "globex.io", size: "1000+", size_exact: 1800, source_tool: "theirstack" });
+    expect(result.company).toMatchObject({
+      name: "Globex",
+      domain: "globex.io",
+      size: "1000+",
+      size_exact: 1800,
+      source_tool: "theirstack",
+    });
     expect(result.signals).toMatchObject({ tech_stack: ["salesforce"], hiring: { total_jobs: 1 } });
     expect(result.creditsUsed).toBe(3);
     expect(usage[0]).toMatchObject({ action: "enrich_company", credits: 3 });
@@ -279,5 +292,9 @@ const contract = {
 };
 
 runCompanySearchContract({ ...contract, query: { query: "CRM users", filters: { technologies: ["salesforce"] } } });
-runCompanySearchContract({ ...contract, name: "theirstack (hiring)", query: { query: "hiring sellers", filters: { hiringFor: ["Account Executive"] } } });
+runCompanySearchContract({
+  ...contract,
+  name: "theirstack (hiring)",
+  query: { query: "hiring sellers", filters: { hiringFor: ["Account Executive"] } },
+});
 runCompanyEnricherContract({ ...contract, query: { domain: "northwind-analytics.com" } });

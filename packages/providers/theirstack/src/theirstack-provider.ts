@@ -90,14 +90,24 @@ function companyFilters(filters: IcpFilters): Partial<CompaniesSearchRequest & J
 
 /** "Google Analytics" → "google-analytics": TheirStack's technology slugs are kebab-case. */
 export function techSlug(name: string): string {
-  return name.trim().toLowerCase().replace(/[^a-z0-9.+#]+/g, "-").replace(/^-+|-+$/g, "");
+  return name
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9.+#]+/g, "-")
+    .replace(/^-+|-+$/g, "");
 }
 
 function pageOf(cursor: string | null | undefined): number {
   if (cursor === undefined || cursor === null) return 0;
   const n = Number(cursor);
   if (!Number.isInteger(n) || n < 0) {
-    throw new ProviderError({ kind: "invalid", provider: "theirstack", message: `invalid cursor "${cursor}"`, reason: "invalid_cursor", retryable: false });
+    throw new ProviderError({
+      kind: "invalid",
+      provider: "theirstack",
+      message: `invalid cursor "${cursor}"`,
+      reason: "invalid_cursor",
+      retryable: false,
+    });
   }
   return n;
 }
@@ -107,7 +117,13 @@ export function createTheirStack(options: TheirStackOptions = {}): TheirStackPro
   const api = createTheirStackApi({
     apiKey,
     baseUrl: () =>
-      readSetting({ provider: "theirstack", option: "baseUrl", value: options.baseUrl, envVar: "THEIRSTACK_BASE_URL", defaultValue: THEIRSTACK_DEFAULT_BASE_URL }),
+      readSetting({
+        provider: "theirstack",
+        option: "baseUrl",
+        value: options.baseUrl,
+        envVar: "THEIRSTACK_BASE_URL",
+        defaultValue: THEIRSTACK_DEFAULT_BASE_URL,
+      }),
     fetch: options.fetch,
     timeoutMs: options.timeoutMs,
     retry: options.retry,
@@ -185,14 +201,24 @@ export function createTheirStack(options: TheirStackOptions = {}): TheirStackPro
       const linkedin = query.linkedinUrl ? normalizeLinkedInUrl(query.linkedinUrl) : null;
       const name = query.name?.trim();
       if (!domain && !linkedin && !name) {
-        throw new ProviderError({ kind: "invalid", provider: "theirstack", message: "enrichCompany needs a domain, linkedinUrl or name", reason: "invalid_input", retryable: false });
+        throw new ProviderError({
+          kind: "invalid",
+          provider: "theirstack",
+          message: "enrichCompany needs a domain, linkedinUrl or name",
+          reason: "invalid_input",
+          retryable: false,
+        });
       }
       // One identifier only, most precise first: the identifiers are OR'ed by TheirStack, so
       // sending several could return another company.
       const body: CompaniesSearchRequest = {
         page: 0,
         limit: 1,
-        ...(domain ? { company_domain_or: [domain] } : linkedin ? { company_linkedin_url_or: [linkedin] } : { company_name_or: [name as string] }),
+        ...(domain
+          ? { company_domain_or: [domain] }
+          : linkedin
+            ? { company_linkedin_url_or: [linkedin] }
+            : { company_name_or: [name as string] }),
       };
       return trackUsage<CompanyEnrichment>(
         {

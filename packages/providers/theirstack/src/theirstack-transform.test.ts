@@ -95,8 +95,18 @@ describe("companiesFromJobs", () => {
       signals: {
         hiring: { matching_jobs: 2, sales_reps: 1, bdrs: 1, last_checked: today },
         open_roles: [
-          { title: "Senior Account Executive, Mid-Market", seniority: "senior", posted_at: "2026-01-12", url: "https://boards.greenhouse.io/northwind/jobs/4410" },
-          { title: "Sales Development Representative", seniority: "junior", posted_at: "2026-01-10", url: "https://www.linkedin.com/jobs/view/9182745" },
+          {
+            title: "Senior Account Executive, Mid-Market",
+            seniority: "senior",
+            posted_at: "2026-01-12",
+            url: "https://boards.greenhouse.io/northwind/jobs/4410",
+          },
+          {
+            title: "Sales Development Representative",
+            seniority: "junior",
+            posted_at: "2026-01-10",
+            url: "https://www.linkedin.com/jobs/view/9182745",
+          },
         ],
       },
     });

@@ -24,7 +24,10 @@ export interface TheirStackRoleSignal {
  * range ("1001-5000") the bucket comes from the range and `size_exact` stays null: a range is not
  * an exact number.
  */
-export function sizeOf(count: number | null | undefined, range: string | null | undefined): { size: CompanySize | null; size_exact: number | null } {
+export function sizeOf(
+  count: number | null | undefined,
+  range: string | null | undefined,
+): { size: CompanySize | null; size_exact: number | null } {
   if (typeof count === "number" && Number.isFinite(count) && count > 0) {
     return { size: companySizeBucket(count), size_exact: Math.round(count) };
   }
@@ -37,7 +40,14 @@ export function sizeOf(count: number | null | undefined, range: string | null | 
 }
 
 /** Fields that are large and that we never read back: descriptions and per-technology details. */
-const BULKY_COMPANY_FIELDS = ["long_description", "technologies_found", "jobs_found", "logo", "seo_description", "publicly_traded_exchange"];
+const BULKY_COMPANY_FIELDS = [
+  "long_description",
+  "technologies_found",
+  "jobs_found",
+  "logo",
+  "seo_description",
+  "publicly_traded_exchange",
+];
 const BULKY_JOB_FIELDS = ["description", "company_object", "hiring_team", "locations"];
 
 function omit(raw: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
@@ -111,10 +121,7 @@ const BDR = /\b(sdr|bdr|sales development|business development (rep|representati
  * `signals.hiring.roles`. Companies are keyed by normalised domain (else by name) so several
  * postings of one employer become one company. Blurred and anonymous postings are skipped.
  */
-export function companiesFromJobs(
-  jobs: readonly TheirStackJob[],
-  today: string,
-): CompanyRecord[] {
+export function companiesFromJobs(jobs: readonly TheirStackJob[], today: string): CompanyRecord[] {
   const byKey = new Map<string, { record: CompanyRecord; roles: TheirStackRoleSignal[]; rawJobs: unknown[] }>();
   for (const job of jobs) {
     const co = job.company_object;

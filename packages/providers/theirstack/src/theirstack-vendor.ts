@@ -13,7 +13,12 @@ export const theirstackVendor = defineVendor({
   summary: "company search by hiring and technology signals, company enrichment",
   env: [
     { name: "THEIRSTACK_API_KEY", option: "apiKey", required: true, description: "API key: the real adapter runs only when it is set." },
-    { name: "THEIRSTACK_BASE_URL", option: "baseUrl", required: false, description: `Where the API is (a proxy); default ${THEIRSTACK_DEFAULT_BASE_URL}.` },
+    {
+      name: "THEIRSTACK_BASE_URL",
+      option: "baseUrl",
+      required: false,
+      description: `Where the API is (a proxy); default ${THEIRSTACK_DEFAULT_BASE_URL}.`,
+    },
   ],
   capabilities: ["companySearch", "companyEnricher"],
   tools: [THEIRSTACK_SOURCE_TOOL],

@@ -190,7 +190,13 @@ export interface UnipileMock extends FaultControls<UnipileFault, UnipileFaultOpt
    * The recipient answers an email we sent (by tracking id or email id); returns the `mail_received` payload.
    * `from`/`fromName`/`subject` override the sender and the `Re:` subject (a bounce comes from the mailer daemon).
    */
-  receiveEmailReply(input: { trackingOrEmailId: string; text: string; from?: string; fromName?: string; subject?: string }): Record<string, unknown>;
+  receiveEmailReply(input: {
+    trackingOrEmailId: string;
+    text: string;
+    from?: string;
+    fromName?: string;
+    subject?: string;
+  }): Record<string, unknown>;
   /** The `mail_sent` payload of an email we sent (by tracking id). */
   mailSentEvent(trackingId: string): Record<string, unknown>;
   /** A tracking event for an email we sent. */
@@ -200,13 +206,44 @@ export interface UnipileMock extends FaultControls<UnipileFault, UnipileFaultOpt
 }
 
 const defaultAccounts: MockAccount[] = [
-  { id: "kzAxdybMQ7ipVxK1U6kwZw", name: "Jane Sender", type: "LINKEDIN", self: "ACoAAAjaneSenderSelf00001", premiumFeatures: ["premium", "sales_navigator"] },
+  {
+    id: "kzAxdybMQ7ipVxK1U6kwZw",
+    name: "Jane Sender",
+    type: "LINKEDIN",
+    self: "ACoAAAjaneSenderSelf00001",
+    premiumFeatures: ["premium", "sales_navigator"],
+  },
   { id: "GxwlUMaZTHefegva16XcWw", name: "jane@offerlab-demo.com", type: "GOOGLE_OAUTH", self: "jane@offerlab-demo.com" },
 ];
 const defaultProfiles: MockProfile[] = [
-  { provider_id: "ACoAAAkimConnection00001", public_identifier: "kim-lee", first_name: "Kim", last_name: "Lee", headline: "Head of Ops at Initech", network_distance: "FIRST_DEGREE", can_send_inmail: true },
-  { provider_id: "ACoAAAEkwwAB9KEc2TrQgOLE", public_identifier: "jane-doe", first_name: "Jane", last_name: "Doe", headline: "VP Sales at Acme", network_distance: "SECOND_DEGREE", can_send_inmail: true, email: "jane.doe@acme.com" },
-  { provider_id: "ACoAAAfarAwayPerson00001", public_identifier: "sam-far", first_name: "Sam", last_name: "Far", headline: "CTO", network_distance: "OUT_OF_NETWORK", can_send_inmail: false },
+  {
+    provider_id: "ACoAAAkimConnection00001",
+    public_identifier: "kim-lee",
+    first_name: "Kim",
+    last_name: "Lee",
+    headline: "Head of Ops at Initech",
+    network_distance: "FIRST_DEGREE",
+    can_send_inmail: true,
+  },
+  {
+    provider_id: "ACoAAAEkwwAB9KEc2TrQgOLE",
+    public_identifier: "jane-doe",
+    first_name: "Jane",
+    last_name: "Doe",
+    headline: "VP Sales at Acme",
+    network_distance: "SECOND_DEGREE",
+    can_send_inmail: true,
+    email: "jane.doe@acme.com",
+  },
+  {
+    provider_id: "ACoAAAfarAwayPerson00001",
+    public_identifier: "sam-far",
+    first_name: "Sam",
+    last_name: "Far",
+    headline: "CTO",
+    network_distance: "OUT_OF_NETWORK",
+    can_send_inmail: false,
+  },
 ];
 
 export function createUnipileMock(options: UnipileMockOptions = {}): UnipileMock {
@@ -270,7 +307,9 @@ export function createUnipileMock(options: UnipileMockOptions = {}): UnipileMock
   }
 
   /** Wraps a handler: auth, faults, then the fake's behaviour. */
-  function guarded(fn: (ctx: { request: Request; params: Record<string, string | readonly string[] | undefined> }) => Promise<Response> | Response) {
+  function guarded(
+    fn: (ctx: { request: Request; params: Record<string, string | readonly string[] | undefined> }) => Promise<Response> | Response,
+  ) {
     return async ({ request, params }: { request: Request; params: Record<string, string | readonly string[] | undefined> }) => {
       const key = request.headers.get("x-api-key");
       const f = pickFault(request);
@@ -285,14 +324,19 @@ export function createUnipileMock(options: UnipileMockOptions = {}): UnipileMock
       // Unipile did the work (LinkedIn or the mail server acted), then failed to answer: a 5xx
       // whose body says nothing about what happened. The worst case besides a lost connection.
       if (f?.fault === "server_error_after_acting") return error(500, "errors/unexpected_error", "Unexpected error");
-      if (f?.fault === "malformed_json") return new HttpResponse("{\"object\": \"Chat", { status: response.ok ? response.status : 200, headers: { "content-type": "application/json" } });
+      if (f?.fault === "malformed_json")
+        return new HttpResponse('{"object": "Chat', {
+          status: response.ok ? response.status : 200,
+          headers: { "content-type": "application/json" },
+        });
       return response;
     };
   }
 
   const param = (p: string | readonly string[] | undefined) => (Array.isArray(p) ? String(p[0]) : String(p ?? ""));
   const account = (accountId: string | null) => state.accounts.find((a) => a.id === accountId);
-  const profileBy = (identifier: string) => state.profiles.find((p) => p.provider_id === identifier || p.public_identifier === identifier.toLowerCase());
+  const profileBy = (identifier: string) =>
+    state.profiles.find((p) => p.provider_id === identifier || p.public_identifier === identifier.toLowerCase());
   const sourcesOf = (a: MockAccount) => [{ id: `${a.id}_MESSAGING`, status: a.status ?? "OK" }];
 
   function paginate<T>(items: T[], request: Request): { items: T[]; cursor: string | null } {
@@ -307,7 +351,8 @@ export function createUnipileMock(options: UnipileMockOptions = {}): UnipileMock
     const after = new URL(request.url).searchParams.get("after");
     return (iso: string) => !after || iso > after;
   };
-  const newestFirst = <T extends { timestamp?: string; date?: string }>(xs: T[]) => [...xs].sort((a, b) => ((b.timestamp ?? b.date ?? "") > (a.timestamp ?? a.date ?? "") ? 1 : -1));
+  const newestFirst = <T extends { timestamp?: string; date?: string }>(xs: T[]) =>
+    [...xs].sort((a, b) => ((b.timestamp ?? b.date ?? "") > (a.timestamp ?? a.date ?? "") ? 1 : -1));
 
   function accountJson(a: MockAccount) {
     const isLinkedIn = a.type === "LINKEDIN";
@@ -362,7 +407,9 @@ export function createUnipileMock(options: UnipileMockOptions = {}): UnipileMock
   }
 
   function messagingPayload(m: Message, acc: MockAccount) {
-    const sender = m.is_sender ? { provider_id: acc.self, name: acc.name } : { provider_id: m.sender_id, name: profileBy(m.sender_id)?.first_name ?? "Someone" };
+    const sender = m.is_sender
+      ? { provider_id: acc.self, name: acc.name }
+      : { provider_id: m.sender_id, name: profileBy(m.sender_id)?.first_name ?? "Someone" };
     const other = state.chats.find((c) => c.id === m.chat_id)?.attendee_provider_id ?? "";
     return {
       event: "message_received",
@@ -380,7 +427,14 @@ export function createUnipileMock(options: UnipileMockOptions = {}): UnipileMock
         attendee_provider_id: sender.provider_id,
         attendee_profile_url: `https://www.linkedin.com/in/${sender.provider_id}/`,
       },
-      attendees: [{ attendee_id: `att_${other.slice(-6)}`, attendee_name: profileBy(other)?.first_name ?? "", attendee_provider_id: other, attendee_profile_url: `https://www.linkedin.com/in/${other}/` }],
+      attendees: [
+        {
+          attendee_id: `att_${other.slice(-6)}`,
+          attendee_name: profileBy(other)?.first_name ?? "",
+          attendee_provider_id: other,
+          attendee_profile_url: `https://www.linkedin.com/in/${other}/`,
+        },
+      ],
       attachments: [],
     };
   }
@@ -405,7 +459,10 @@ export function createUnipileMock(options: UnipileMockOptions = {}): UnipileMock
   const linkedInOpt = (form: FormData, key: string) => form.get(`linkedin[${key}]`) ?? form.get(`linkedin.${key}`);
 
   const handlers: HttpHandler[] = [
-    http.get(url("/accounts"), guarded(({ request }) => HttpResponse.json({ object: "AccountList", ...paginate(state.accounts.map(accountJson), request) }))),
+    http.get(
+      url("/accounts"),
+      guarded(({ request }) => HttpResponse.json({ object: "AccountList", ...paginate(state.accounts.map(accountJson), request) })),
+    ),
     http.get(
       url("/accounts/:id"),
       guarded(({ params }) => {
@@ -462,7 +519,13 @@ export function createUnipileMock(options: UnipileMockOptions = {}): UnipileMock
         if (state.invitations.some((i) => i.account_id === acc.id && i.provider_id === p.provider_id)) {
           return error(422, "errors/already_invited_recently", "Already invited recently");
         }
-        const inv: Invitation = { id: id("inv"), account_id: acc.id, provider_id: p.provider_id, message: body.message ?? null, date: now() };
+        const inv: Invitation = {
+          id: id("inv"),
+          account_id: acc.id,
+          provider_id: p.provider_id,
+          message: body.message ?? null,
+          date: now(),
+        };
         state.invitations.push(inv);
         state.actions.push({ kind: "invitation", id: inv.id, at: inv.date });
         return HttpResponse.json({ object: "UserInvitationSent", invitation_id: inv.id });
@@ -514,7 +577,8 @@ export function createUnipileMock(options: UnipileMockOptions = {}): UnipileMock
           const p = profileBy(a);
           if (!p) return error(422, "errors/invalid_recipient", "Invalid recipient");
           if (inmail && !p.can_send_inmail) return error(422, "errors/not_allowed_inmail", "InMail not allowed");
-          if (!inmail && p.network_distance !== "FIRST_DEGREE") return error(422, "errors/no_connection_with_recipient", "No connection with recipient");
+          if (!inmail && p.network_distance !== "FIRST_DEGREE")
+            return error(422, "errors/no_connection_with_recipient", "No connection with recipient");
         }
         const chat = chatWith(acc.id, attendees[0] as string);
         const m = pushMessage(chat, acc.self, text, true);
@@ -543,7 +607,10 @@ export function createUnipileMock(options: UnipileMockOptions = {}): UnipileMock
         const chat = state.chats.find((c) => c.id === param(params.chatId));
         if (!chat) return error(404, "errors/resource_not_found", "Chat not found");
         const keep = since(request);
-        return HttpResponse.json({ object: "MessageList", ...paginate(newestFirst(state.messages.filter((m) => m.chat_id === chat.id && keep(m.timestamp))), request) });
+        return HttpResponse.json({
+          object: "MessageList",
+          ...paginate(newestFirst(state.messages.filter((m) => m.chat_id === chat.id && keep(m.timestamp))), request),
+        });
       }),
     ),
     http.get(
@@ -551,7 +618,21 @@ export function createUnipileMock(options: UnipileMockOptions = {}): UnipileMock
       guarded(({ params }) => {
         const chat = state.chats.find((c) => c.id === param(params.chatId));
         if (!chat) return error(404, "errors/resource_not_found", "Chat not found");
-        return HttpResponse.json({ object: "Chat", id: chat.id, account_id: chat.account_id, account_type: "LINKEDIN", provider_id: `urn:li:chat:${chat.id}`, attendee_provider_id: chat.attendee_provider_id, name: null, type: 0, timestamp: now(), unread_count: 0, archived: 0, read_only: 0, folder: ["INBOX"] });
+        return HttpResponse.json({
+          object: "Chat",
+          id: chat.id,
+          account_id: chat.account_id,
+          account_type: "LINKEDIN",
+          provider_id: `urn:li:chat:${chat.id}`,
+          attendee_provider_id: chat.attendee_provider_id,
+          name: null,
+          type: 0,
+          timestamp: now(),
+          unread_count: 0,
+          archived: 0,
+          read_only: 0,
+          folder: ["INBOX"],
+        });
       }),
     ),
     http.get(
@@ -559,7 +640,10 @@ export function createUnipileMock(options: UnipileMockOptions = {}): UnipileMock
       guarded(({ request }) => {
         const accountId = new URL(request.url).searchParams.get("account_id");
         const keep = since(request);
-        return HttpResponse.json({ object: "MessageList", ...paginate(newestFirst(state.messages.filter((m) => (!accountId || m.account_id === accountId) && keep(m.timestamp))), request) });
+        return HttpResponse.json({
+          object: "MessageList",
+          ...paginate(newestFirst(state.messages.filter((m) => (!accountId || m.account_id === accountId) && keep(m.timestamp))), request),
+        });
       }),
     ),
     http.post(
@@ -630,7 +714,9 @@ export function createUnipileMock(options: UnipileMockOptions = {}): UnipileMock
         const role = q.get("role");
         const withHeaders = q.get("include_headers") === "true" && q.get("meta_only") !== "true";
         const keep = since(request);
-        const items = newestFirst(state.emails.filter((e) => (!accountId || e.account_id === accountId) && (!role || e.role === role) && keep(e.date))).map((e) => {
+        const items = newestFirst(
+          state.emails.filter((e) => (!accountId || e.account_id === accountId) && (!role || e.role === role) && keep(e.date)),
+        ).map((e) => {
           const { headers, ...rest } = e;
           return withHeaders ? { ...rest, headers } : rest;
         });
@@ -657,7 +743,18 @@ export function createUnipileMock(options: UnipileMockOptions = {}): UnipileMock
         return HttpResponse.json({ object: "WebhookCreated", webhook_id: hook.id }, { status: 201 });
       }),
     ),
-    http.get(url("/webhooks"), guarded(({ request }) => HttpResponse.json({ object: "WebhookList", ...paginate(state.webhooks.map((w) => ({ object: "Webhook", ...w })), request) }))),
+    http.get(
+      url("/webhooks"),
+      guarded(({ request }) =>
+        HttpResponse.json({
+          object: "WebhookList",
+          ...paginate(
+            state.webhooks.map((w) => ({ object: "Webhook", ...w })),
+            request,
+          ),
+        }),
+      ),
+    ),
     http.delete(
       url("/webhooks/:id"),
       guarded(({ params }) => {
@@ -724,7 +821,11 @@ export function createUnipileMock(options: UnipileMockOptions = {}): UnipileMock
         folders: ["INBOX"],
         message_id: `<${emailId}@${(from ?? recipient.identifier).split("@")[1] ?? "example.com"}>`,
         in_reply_to: { message_id: sent.message_id, id: sent.id },
-        from_attendee: { display_name: fromName ?? recipient.display_name ?? "", identifier: from ?? recipient.identifier, identifier_type: "EMAIL_ADDRESS" },
+        from_attendee: {
+          display_name: fromName ?? recipient.display_name ?? "",
+          identifier: from ?? recipient.identifier,
+          identifier_type: "EMAIL_ADDRESS",
+        },
         to_attendees: [sent.from_attendee],
         subject: subject ?? (sent.subject.startsWith("Re:") ? sent.subject : `Re: ${sent.subject}`),
         body: `<p>${text}</p>`,

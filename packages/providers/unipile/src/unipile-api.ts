@@ -6,9 +6,7 @@ import { z } from "zod";
 import type { HttpClient, QueryValue } from "@offerlab/provider-kit";
 
 // Flags come as 0|1 numbers in reads and sometimes as booleans or "true"/"false" in webhooks.
-export const flag = z
-  .union([z.boolean(), z.number(), z.string()])
-  .transform((v) => v === true || v === 1 || v === "1" || v === "true");
+export const flag = z.union([z.boolean(), z.number(), z.string()]).transform((v) => v === true || v === 1 || v === "1" || v === "true");
 
 const list = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), cursor: z.string().nullable().optional() });
 
@@ -19,7 +17,14 @@ export const AccountSchema = z.object({
   created_at: z.string().nullable().optional(),
   connection_params: z
     .object({
-      im: z.object({ id: z.string().nullable().optional(), username: z.string().nullable().optional(), premiumFeatures: z.array(z.string()).nullable().optional() }).nullable().optional(),
+      im: z
+        .object({
+          id: z.string().nullable().optional(),
+          username: z.string().nullable().optional(),
+          premiumFeatures: z.array(z.string()).nullable().optional(),
+        })
+        .nullable()
+        .optional(),
       mail: z.object({ id: z.string().nullable().optional(), username: z.string().nullable().optional() }).nullable().optional(),
     })
     .passthrough()
@@ -103,7 +108,10 @@ export const EmailSchema = z.object({
   body: z.string().nullable().optional(),
   origin: z.string().nullable().optional(),
   tracking_id: z.string().nullable().optional(),
-  headers: z.array(z.object({ name: z.string(), value: z.string() })).nullable().optional(),
+  headers: z
+    .array(z.object({ name: z.string(), value: z.string() }))
+    .nullable()
+    .optional(),
 });
 export type UnipileEmail = z.infer<typeof EmailSchema>;
 
@@ -171,7 +179,9 @@ export function createUnipileApi(http: HttpClient) {
     listSentInvitations: (q: { account_id: string; limit?: number; cursor?: string | null }, signal?: Signal) =>
       get("/users/invite/sent", list(SentInvitationItemSchema), q, signal),
     cancelInvitation: (invitationId: string, accountId: string, signal?: Signal) =>
-      http.request({ method: "DELETE", path: `/users/invite/sent/${seg(invitationId)}`, query: { account_id: accountId }, signal }).then(() => undefined),
+      http
+        .request({ method: "DELETE", path: `/users/invite/sent/${seg(invitationId)}`, query: { account_id: accountId }, signal })
+        .then(() => undefined),
     startChat: (form: StartChatForm, signal?: Signal) =>
       http
         .request({
@@ -191,7 +201,9 @@ export function createUnipileApi(http: HttpClient) {
         })
         .then((r) => r.data),
     sendChatMessage: (chatId: string, text: string, signal?: Signal) =>
-      http.request({ method: "POST", path: `/chats/${seg(chatId)}/messages`, form: { text }, schema: MessageSentSchema, signal }).then((r) => r.data),
+      http
+        .request({ method: "POST", path: `/chats/${seg(chatId)}/messages`, form: { text }, schema: MessageSentSchema, signal })
+        .then((r) => r.data),
     getChat: (chatId: string, signal?: Signal) => get(`/chats/${seg(chatId)}`, ChatSchema, {}, signal),
     listMessages: (q: { account_id: string; after?: string; before?: string; limit?: number; cursor?: string | null }, signal?: Signal) =>
       get("/messages", list(MessageSchema), q, signal),
@@ -219,12 +231,27 @@ export function createUnipileApi(http: HttpClient) {
         })
         .then((r) => r.data),
     listEmails: (
-      q: { account_id: string; after?: string; before?: string; limit?: number; cursor?: string | null; role?: string; include_headers?: boolean; meta_only?: boolean },
+      q: {
+        account_id: string;
+        after?: string;
+        before?: string;
+        limit?: number;
+        cursor?: string | null;
+        role?: string;
+        include_headers?: boolean;
+        meta_only?: boolean;
+      },
       signal?: Signal,
     ) => get("/emails", list(EmailSchema), q, signal),
     createWebhook: (body: CreateWebhookBody, signal?: Signal) =>
       http
-        .request({ method: "POST", path: "/webhooks", json: { ...body, enabled: true, format: "json" }, schema: WebhookCreatedSchema, signal })
+        .request({
+          method: "POST",
+          path: "/webhooks",
+          json: { ...body, enabled: true, format: "json" },
+          schema: WebhookCreatedSchema,
+          signal,
+        })
         .then((r) => r.data),
     listWebhooks: (q: { limit?: number; cursor?: string | null }, signal?: Signal) => get("/webhooks", list(WebhookItemSchema), q, signal),
     deleteWebhook: (webhookId: string, signal?: Signal) =>

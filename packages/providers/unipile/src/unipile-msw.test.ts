@@ -24,7 +24,12 @@ describe("createUnipileMock({ now })", () => {
   });
 
   it("lets a reply override its sender and subject (a bounce from the mailer daemon)", async () => {
-    const sent = await unipile.sendEmail({ accountId: gmail!.id, to: [{ email: "jane.doe@acme.com" }], subject: "Quick question", text: "Hi" });
+    const sent = await unipile.sendEmail({
+      accountId: gmail!.id,
+      to: [{ email: "jane.doe@acme.com" }],
+      subject: "Quick question",
+      text: "Hi",
+    });
     const bounce = mock.receiveEmailReply({
       trackingOrEmailId: sent.trackingId!,
       text: "Address not found",

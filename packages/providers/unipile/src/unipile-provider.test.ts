@@ -1,7 +1,13 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { ProviderError } from "@offerlab/provider-kit";
 import type { UsageEvent } from "@offerlab/provider-kit";
-import { formValues, runEmailSenderContract, runInboxContract, runLinkedInSenderContract, setupMswServer } from "@offerlab/provider-kit/testing";
+import {
+  formValues,
+  runEmailSenderContract,
+  runInboxContract,
+  runLinkedInSenderContract,
+  setupMswServer,
+} from "@offerlab/provider-kit/testing";
 import type { ContractFault } from "@offerlab/provider-kit/testing";
 import { createUnipileMock } from "./msw.js";
 import { createUnipile, UNIPILE_SEND_ID_HEADER } from "./unipile-provider.js";
@@ -19,7 +25,14 @@ const P = "/api/v1";
 
 const usage: UsageEvent[] = [];
 const unipile = (extra: Partial<UnipileOptions> = {}) =>
-  createUnipile({ apiKey: mock.apiKey, baseUrl: mock.baseUrl, onUsage: (e) => void usage.push(e), retry: { maxAttempts: 1 }, timeoutMs: 100, ...extra });
+  createUnipile({
+    apiKey: mock.apiKey,
+    baseUrl: mock.baseUrl,
+    onUsage: (e) => void usage.push(e),
+    retry: { maxAttempts: 1 },
+    timeoutMs: 100,
+    ...extra,
+  });
 
 function resetWorld() {
   mock.clearFaults();
@@ -113,7 +126,13 @@ describe("LinkedIn", () => {
     expect(req.method).toBe("GET");
     expect(req.path).toBe(`${P}/users/jane-doe`);
     expect(req.query).toEqual({ account_id: [LI], notify: ["false"] });
-    expect(profile).toMatchObject({ providerId: JANE, publicId: "jane-doe", connectionDegree: 2, isConnection: false, pendingInvitation: null });
+    expect(profile).toMatchObject({
+      providerId: JANE,
+      publicId: "jane-doe",
+      connectionDegree: 2,
+      isConnection: false,
+      pendingInvitation: null,
+    });
     expect(usage.at(-1)).toMatchObject({ tool: "unipile", action: "resolve_profile", status: "success" });
     expect((await rejection(unipile().resolveProfile(LI, "https://example.com/x"))).reason).toBe("invalid_profile");
   });
@@ -131,7 +150,12 @@ describe("LinkedIn", () => {
     const sent = await unipile().listSentInvitations({ accountId: LI, limit: 5 });
     expect((await recorder.last()).query).toEqual({ account_id: [LI], limit: ["5"] });
     expect(sent.items).toEqual([
-      expect.objectContaining({ invitationId: result.invitationId, providerId: JANE, publicId: "jane-doe", note: "Hi Jane — saw your post on SDR ramp time." }),
+      expect.objectContaining({
+        invitationId: result.invitationId,
+        providerId: JANE,
+        publicId: "jane-doe",
+        note: "Hi Jane — saw your post on SDR ramp time.",
+      }),
     ]);
     expect(JSON.stringify(usage)).not.toContain(mock.apiKey);
   });
@@ -147,14 +171,34 @@ describe("LinkedIn", () => {
 
   it("keeps LinkedIn's refusals precise", async () => {
     await unipile().sendInvitation({ accountId: LI, providerId: JANE });
-    expect(await rejection(unipile().sendInvitation({ accountId: LI, providerId: JANE }))).toMatchObject({ kind: "invalid", reason: "already_invited_recently", status: 422 });
-    expect(await rejection(unipile().sendInvitation({ accountId: LI, providerId: KIM }))).toMatchObject({ kind: "invalid", reason: "cannot_invite_attendee" });
-    expect(await rejection(unipile().startChat({ accountId: LI, recipientProviderIds: [JANE], text: "Hi" }))).toMatchObject({ kind: "invalid", reason: "no_connection_with_recipient" });
-    expect(await rejection(unipile().startChat({ accountId: LI, recipientProviderIds: [SAM], text: "Hi", inmail: true }))).toMatchObject({ kind: "invalid", reason: "not_allowed_inmail" });
+    expect(await rejection(unipile().sendInvitation({ accountId: LI, providerId: JANE }))).toMatchObject({
+      kind: "invalid",
+      reason: "already_invited_recently",
+      status: 422,
+    });
+    expect(await rejection(unipile().sendInvitation({ accountId: LI, providerId: KIM }))).toMatchObject({
+      kind: "invalid",
+      reason: "cannot_invite_attendee",
+    });
+    expect(await rejection(unipile().startChat({ accountId: LI, recipientProviderIds: [JANE], text: "Hi" }))).toMatchObject({
+      kind: "invalid",
+      reason: "no_connection_with_recipient",
+    });
+    expect(await rejection(unipile().startChat({ accountId: LI, recipientProviderIds: [SAM], text: "Hi", inmail: true }))).toMatchObject({
+      kind: "invalid",
+      reason: "not_allowed_inmail",
+    });
     mock.fail("refusal", { type: "errors/limit_exceeded", times: 1 });
-    expect(await rejection(unipile().sendInvitation({ accountId: LI, providerId: SAM }))).toMatchObject({ kind: "rate_limited", reason: "limit_exceeded", retryAfterMs: 86_400_000 });
+    expect(await rejection(unipile().sendInvitation({ accountId: LI, providerId: SAM }))).toMatchObject({
+      kind: "rate_limited",
+      reason: "limit_exceeded",
+      retryAfterMs: 86_400_000,
+    });
     mock.fail("disconnected", { times: 1 });
-    expect(await rejection(unipile().sendInvitation({ accountId: LI, providerId: SAM }))).toMatchObject({ kind: "auth", reason: "disconnected_account" });
+    expect(await rejection(unipile().sendInvitation({ accountId: LI, providerId: SAM }))).toMatchObject({
+      kind: "auth",
+      reason: "disconnected_account",
+    });
   });
 
   it("cancels a sent invitation", async () => {
@@ -185,7 +229,14 @@ describe("LinkedIn", () => {
     expect(req.form).toEqual([["text", "Following up"]]);
     expect(next.messageId).toMatch(/^msg/);
 
-    await unipile().startChat({ accountId: LI, recipientProviderIds: [JANE], text: "Hello Jane", inmail: true, subject: "SDR ramp", api: "sales_navigator" });
+    await unipile().startChat({
+      accountId: LI,
+      recipientProviderIds: [JANE],
+      text: "Hello Jane",
+      inmail: true,
+      subject: "SDR ramp",
+      api: "sales_navigator",
+    });
     req = await recorder.last();
     expect(formValues(req, "linkedin[inmail]")).toEqual(["true"]);
     expect(formValues(req, "linkedin[api]")).toEqual(["sales_navigator"]);
@@ -207,7 +258,10 @@ describe("LinkedIn", () => {
     expect(recorder.count()).toBe(3);
     recorder.clear();
     mock.fail("rate_limited_retry_after", { times: 1, retryAfterSeconds: 120 });
-    expect(await rejection(unipile({ retry: { maxAttempts: 3 } }).listAccounts())).toMatchObject({ kind: "rate_limited", retryAfterMs: 120_000 });
+    expect(await rejection(unipile({ retry: { maxAttempts: 3 } }).listAccounts())).toMatchObject({
+      kind: "rate_limited",
+      retryAfterMs: 120_000,
+    });
     expect(recorder.count()).toBe(1);
   });
 });
@@ -244,17 +298,29 @@ describe("email", () => {
     expect(first.trackingId).toMatch(/^trk/);
 
     const sentEmail = mock.state.emails[0];
-    await unipile().sendEmail({ accountId: MAIL, to: [{ email: "jane.doe@acme.com" }], subject: "Re: A pilot", text: "Bumping this", replyToEmailId: sentEmail?.id });
+    await unipile().sendEmail({
+      accountId: MAIL,
+      to: [{ email: "jane.doe@acme.com" }],
+      subject: "Re: A pilot",
+      text: "Bumping this",
+      replyToEmailId: sentEmail?.id,
+    });
     expect(formValues(await recorder.last(), "reply_to")).toEqual([sentEmail?.id]);
     expect(mock.state.emails[1]?.thread_id).toBe(sentEmail?.thread_id);
   });
 
   it("refuses locally what Unipile would refuse, and maps its refusals", async () => {
     const base = { accountId: MAIL, to: [{ email: "a@b.com" }], subject: "s", html: "<p>x</p>" };
-    expect(await rejection(unipile().sendEmail({ ...base, headers: { Bcc: "x" } }))).toMatchObject({ kind: "invalid", reason: "invalid_headers" });
+    expect(await rejection(unipile().sendEmail({ ...base, headers: { Bcc: "x" } }))).toMatchObject({
+      kind: "invalid",
+      reason: "invalid_headers",
+    });
     expect(await rejection(unipile().sendEmail({ ...base, html: " " }))).toMatchObject({ kind: "invalid", reason: "empty_body" });
     expect(recorder.count()).toBe(0);
-    expect(await rejection(unipile().sendEmail({ ...base, replyToEmailId: "missing" }))).toMatchObject({ kind: "invalid", reason: "parent_mail_not_found" });
+    expect(await rejection(unipile().sendEmail({ ...base, replyToEmailId: "missing" }))).toMatchObject({
+      kind: "invalid",
+      reason: "parent_mail_not_found",
+    });
   });
 });
 
@@ -262,10 +328,16 @@ describe("inbox and webhooks end to end", () => {
   it("an accepted invitation with a note yields new_relation and an outbound echo; a reply is inbound", async () => {
     await unipile().sendInvitation({ accountId: LI, providerId: JANE, note: "Hi Jane" });
     const { newRelation, noteEcho } = mock.acceptInvitation(JANE);
-    expect(toProviderEvent(parseUnipileWebhook(newRelation))).toMatchObject({ type: "invitation_accepted", providerId: JANE, publicId: "jane-doe" });
+    expect(toProviderEvent(parseUnipileWebhook(newRelation))).toMatchObject({
+      type: "invitation_accepted",
+      providerId: JANE,
+      publicId: "jane-doe",
+    });
     const echo = toProviderEvent(parseUnipileWebhook(noteEcho));
     expect(isReply(echo)).toBe(false);
-    const reply = toProviderEvent(parseUnipileWebhook(mock.receiveMessage({ accountId: LI, fromProviderId: JANE, text: "Hi! Sure, tell me more" })));
+    const reply = toProviderEvent(
+      parseUnipileWebhook(mock.receiveMessage({ accountId: LI, fromProviderId: JANE, text: "Hi! Sure, tell me more" })),
+    );
     expect(isReply(reply)).toBe(true);
 
     const since = new Date(Date.now() - 60_000);
@@ -283,11 +355,21 @@ describe("inbox and webhooks end to end", () => {
   });
 
   it("email replies, sent and tracking events round-trip; listEmails tells directions", async () => {
-    const { trackingId } = await unipile().sendEmail({ accountId: MAIL, to: [{ email: "jane.doe@acme.com" }], subject: "Hello", html: "<p>Hi</p>" });
+    const { trackingId } = await unipile().sendEmail({
+      accountId: MAIL,
+      to: [{ email: "jane.doe@acme.com" }],
+      subject: "Hello",
+      html: "<p>Hi</p>",
+    });
     const sent = toProviderEvent(parseUnipileWebhook(mock.mailSentEvent(trackingId as string)));
     expect(sent).toMatchObject({ type: "email_sent", message: { direction: "outbound", trackingId } });
-    expect(toProviderEvent(parseUnipileWebhook(mock.trackingEvent(trackingId as string, "mail_opened")))).toMatchObject({ type: "email_opened", trackingId });
-    const reply = toProviderEvent(parseUnipileWebhook(mock.receiveEmailReply({ trackingOrEmailId: trackingId as string, text: "Interested" })));
+    expect(toProviderEvent(parseUnipileWebhook(mock.trackingEvent(trackingId as string, "mail_opened")))).toMatchObject({
+      type: "email_opened",
+      trackingId,
+    });
+    const reply = toProviderEvent(
+      parseUnipileWebhook(mock.receiveEmailReply({ trackingOrEmailId: trackingId as string, text: "Interested" })),
+    );
     expect(isReply(reply)).toBe(true);
     const page = await unipile().listEmails({ accountId: MAIL, since: "2020-01-01T00:00:00Z" });
     expect((await recorder.last()).query).toEqual({ account_id: [MAIL], after: ["2020-01-01T00:00:00.000Z"] });
@@ -296,7 +378,13 @@ describe("inbox and webhooks end to end", () => {
 
   it("creates, lists and deletes webhooks with the secret in a custom header, never in usage", async () => {
     const secret = "whsec_0123456789abcdef0123456789abcdef";
-    const { webhookId } = await unipile().createWebhook({ requestUrl: "https://hooks.example.com/unipile", source: "messaging", name: "li-messages", events: ["message_received"], secret });
+    const { webhookId } = await unipile().createWebhook({
+      requestUrl: "https://hooks.example.com/unipile",
+      source: "messaging",
+      name: "li-messages",
+      events: ["message_received"],
+      secret,
+    });
     const req = await recorder.last();
     expect(req.method).toBe("POST");
     expect(req.path).toBe(`${P}/webhooks`);
@@ -315,7 +403,7 @@ describe("inbox and webhooks end to end", () => {
     const listed = await unipile().listWebhooks();
     expect(listed.items).toEqual([expect.objectContaining({ id: webhookId, source: "messaging", events: ["message_received"] })]);
     await unipile().deleteWebhook(webhookId);
-    expect((await recorder.last())).toMatchObject({ method: "DELETE", path: `${P}/webhooks/${webhookId}` });
+    expect(await recorder.last()).toMatchObject({ method: "DELETE", path: `${P}/webhooks/${webhookId}` });
     expect(JSON.stringify(usage)).not.toContain(secret);
   });
 });
@@ -328,19 +416,32 @@ describe("reconciliation (safe reads only)", () => {
     mock.fail("response_lost", { times: 1, match: "POST /users/invite" });
     await rejection(unipile().sendInvitation({ accountId: LI, providerId: JANE }));
     recorder.clear();
-    expect(await unipile().reconcile({ kind: "linkedin_invitation", accountId: LI, providerId: JANE, attemptedAt: old() })).toMatchObject({ outcome: "sent" });
+    expect(await unipile().reconcile({ kind: "linkedin_invitation", accountId: LI, providerId: JANE, attemptedAt: old() })).toMatchObject({
+      outcome: "sent",
+    });
     expect(await onlyReads()).toBe(true);
-    expect(await unipile().reconcile({ kind: "linkedin_invitation", accountId: LI, providerId: SAM, attemptedAt: old() })).toMatchObject({ outcome: "not_sent" });
-    expect(await unipile().reconcile({ kind: "linkedin_invitation", accountId: LI, providerId: SAM, attemptedAt: new Date() })).toMatchObject({ outcome: "cannot_tell" });
-    expect(await unipile().reconcile({ kind: "linkedin_invitation", accountId: LI, providerId: KIM, attemptedAt: old() })).toMatchObject({ outcome: "sent" });
+    expect(await unipile().reconcile({ kind: "linkedin_invitation", accountId: LI, providerId: SAM, attemptedAt: old() })).toMatchObject({
+      outcome: "not_sent",
+    });
+    expect(
+      await unipile().reconcile({ kind: "linkedin_invitation", accountId: LI, providerId: SAM, attemptedAt: new Date() }),
+    ).toMatchObject({ outcome: "cannot_tell" });
+    expect(await unipile().reconcile({ kind: "linkedin_invitation", accountId: LI, providerId: KIM, attemptedAt: old() })).toMatchObject({
+      outcome: "sent",
+    });
   });
 
   it("'acted, then 5xx': the fake sends, answers 500, and the send is an unknown outcome that reconciles as sent", async () => {
     mock.fail("server_error_after_acting", { times: 1, match: "POST /users/invite" });
-    expect(await rejection(unipile({ retry: { maxAttempts: 5 } }).sendInvitation({ accountId: LI, providerId: JANE }))).toMatchObject({ kind: "unknown_outcome", status: 500 });
+    expect(await rejection(unipile({ retry: { maxAttempts: 5 } }).sendInvitation({ accountId: LI, providerId: JANE }))).toMatchObject({
+      kind: "unknown_outcome",
+      status: 500,
+    });
     expect(recorder.count()).toBe(1);
     expect(mock.state.invitations).toHaveLength(1);
-    expect(await unipile().reconcile({ kind: "linkedin_invitation", accountId: LI, providerId: JANE, attemptedAt: new Date() })).toMatchObject({
+    expect(
+      await unipile().reconcile({ kind: "linkedin_invitation", accountId: LI, providerId: JANE, attemptedAt: new Date() }),
+    ).toMatchObject({
       outcome: "sent",
       providerIds: { invitationId: mock.state.invitations[0]!.id, providerId: JANE },
     });
@@ -349,7 +450,11 @@ describe("reconciliation (safe reads only)", () => {
   it("invitation: before the settle window ends, no profile view is spent and the answer says when to ask again", async () => {
     const simulated = new Date("2030-01-01T12:00:00Z");
     const send = { kind: "linkedin_invitation" as const, accountId: LI, providerId: SAM, attemptedAt: simulated };
-    const early = await createUnipile({ apiKey: mock.apiKey, baseUrl: mock.baseUrl, now: () => new Date(simulated.getTime() + 4 * 60_000) }).reconcile(send);
+    const early = await createUnipile({
+      apiKey: mock.apiKey,
+      baseUrl: mock.baseUrl,
+      now: () => new Date(simulated.getTime() + 4 * 60_000),
+    }).reconcile(send);
     expect(early).toEqual({ outcome: "cannot_tell", reason: expect.stringMatching(/settle window/), retryAfterMs: 6 * 60_000 });
     expect((await recorder.requests()).map((r) => r.path)).toEqual([`${P}/users/invite/sent`]);
   });
@@ -367,27 +472,65 @@ describe("reconciliation (safe reads only)", () => {
   it("message: finds our text in the chat, or in the recipient's chat when the chat id is unknown", async () => {
     const { chatId } = await unipile().startChat({ accountId: LI, recipientProviderIds: [KIM], text: "Hi Kim!" });
     mock.fail("timeout", { times: 1 });
-    await expect(unipile().sendChatMessage({ accountId: LI, chatId: chatId as string, text: "Follow  up" })).rejects.toMatchObject({ kind: "unknown_outcome", reason: "timeout" });
+    await expect(unipile().sendChatMessage({ accountId: LI, chatId: chatId as string, text: "Follow  up" })).rejects.toMatchObject({
+      kind: "unknown_outcome",
+      reason: "timeout",
+    });
     recorder.clear();
-    expect(await unipile().reconcile({ kind: "linkedin_message", accountId: LI, chatId: chatId as string, text: "Follow up", attemptedAt: old() })).toMatchObject({ outcome: "sent" });
-    expect(await unipile().reconcile({ kind: "linkedin_message", accountId: LI, recipientProviderId: KIM, text: "Hi Kim!", attemptedAt: old() })).toMatchObject({
+    expect(
+      await unipile().reconcile({
+        kind: "linkedin_message",
+        accountId: LI,
+        chatId: chatId as string,
+        text: "Follow up",
+        attemptedAt: old(),
+      }),
+    ).toMatchObject({ outcome: "sent" });
+    expect(
+      await unipile().reconcile({ kind: "linkedin_message", accountId: LI, recipientProviderId: KIM, text: "Hi Kim!", attemptedAt: old() }),
+    ).toMatchObject({
       outcome: "sent",
       providerIds: { chatId },
     });
-    expect(await unipile().reconcile({ kind: "linkedin_message", accountId: LI, recipientProviderId: JANE, text: "Hi Kim!", attemptedAt: old() })).toMatchObject({ outcome: "not_sent" });
-    expect(await unipile().reconcile({ kind: "linkedin_message", accountId: LI, chatId: chatId as string, text: "Never sent", attemptedAt: new Date() })).toMatchObject({ outcome: "cannot_tell" });
+    expect(
+      await unipile().reconcile({
+        kind: "linkedin_message",
+        accountId: LI,
+        recipientProviderId: JANE,
+        text: "Hi Kim!",
+        attemptedAt: old(),
+      }),
+    ).toMatchObject({ outcome: "not_sent" });
+    expect(
+      await unipile().reconcile({
+        kind: "linkedin_message",
+        accountId: LI,
+        chatId: chatId as string,
+        text: "Never sent",
+        attemptedAt: new Date(),
+      }),
+    ).toMatchObject({ outcome: "cannot_tell" });
     expect(await onlyReads()).toBe(true);
   });
 
   it("email: finds the send id header among sent emails", async () => {
     mock.fail("server_error", { times: 1 });
     // A 5xx before acting is still unknown to us.
-    expect(await rejection(unipile().sendEmail({ accountId: MAIL, to: [{ email: "a@b.com" }], subject: "s", html: "<p>x</p>", sendId: "att-1" }))).toMatchObject({ kind: "unknown_outcome" });
+    expect(
+      await rejection(
+        unipile().sendEmail({ accountId: MAIL, to: [{ email: "a@b.com" }], subject: "s", html: "<p>x</p>", sendId: "att-1" }),
+      ),
+    ).toMatchObject({ kind: "unknown_outcome" });
     mock.fail("response_lost", { times: 1 });
     await rejection(unipile().sendEmail({ accountId: MAIL, to: [{ email: "a@b.com" }], subject: "s", html: "<p>x</p>", sendId: "att-2" }));
     recorder.clear();
-    expect(await unipile().reconcile({ kind: "email", accountId: MAIL, sendId: "att-2", attemptedAt: old() })).toMatchObject({ outcome: "sent", providerIds: { trackingId: expect.stringMatching(/^trk/) } });
-    expect(await unipile().reconcile({ kind: "email", accountId: MAIL, sendId: "att-1", attemptedAt: old() })).toMatchObject({ outcome: "not_sent" });
+    expect(await unipile().reconcile({ kind: "email", accountId: MAIL, sendId: "att-2", attemptedAt: old() })).toMatchObject({
+      outcome: "sent",
+      providerIds: { trackingId: expect.stringMatching(/^trk/) },
+    });
+    expect(await unipile().reconcile({ kind: "email", accountId: MAIL, sendId: "att-1", attemptedAt: old() })).toMatchObject({
+      outcome: "not_sent",
+    });
     const req = (await recorder.requests())[0];
     expect(req?.query).toMatchObject({ account_id: [MAIL], role: ["sent"], include_headers: ["true"], meta_only: ["false"] });
     expect(await onlyReads()).toBe(true);
@@ -395,7 +538,17 @@ describe("reconciliation (safe reads only)", () => {
 });
 
 // ---- the kit's contract suites -------------------------------------------------------------
-const contractFaults: ContractFault[] = ["unauthorized", "out_of_credits", "invalid", "rate_limited", "rate_limited_retry_after", "server_error", "malformed_json", "timeout", "response_lost"];
+const contractFaults: ContractFault[] = [
+  "unauthorized",
+  "out_of_credits",
+  "invalid",
+  "rate_limited",
+  "rate_limited_retry_after",
+  "server_error",
+  "malformed_json",
+  "timeout",
+  "response_lost",
+];
 const common = {
   name: "unipile",
   server,
@@ -403,8 +556,17 @@ const common = {
   faults: contractFaults,
   fault: (f: ContractFault) => mock.fail(f),
   reset: resetWorld,
-  create: ({ onUsage }: { onUsage: UnipileOptions["onUsage"] }) => createUnipile({ apiKey: mock.apiKey, baseUrl: mock.baseUrl, onUsage, retry: { maxAttempts: 1 }, timeoutMs: 100 }),
+  create: ({ onUsage }: { onUsage: UnipileOptions["onUsage"] }) =>
+    createUnipile({ apiKey: mock.apiKey, baseUrl: mock.baseUrl, onUsage, retry: { maxAttempts: 1 }, timeoutMs: 100 }),
 };
 runLinkedInSenderContract({ ...common, accountId: LI, profile: "https://www.linkedin.com/in/jane-doe", connectionProviderId: KIM });
-runEmailSenderContract({ ...common, input: { accountId: MAIL, to: [{ email: "jane.doe@acme.com" }], subject: "Hello", html: "<p>Hi</p>", sendId: "c-1" } });
-runInboxContract({ ...common, faults: ["unauthorized", "rate_limited", "server_error", "malformed_json"], messages: { accountId: LI }, emails: { accountId: MAIL } });
+runEmailSenderContract({
+  ...common,
+  input: { accountId: MAIL, to: [{ email: "jane.doe@acme.com" }], subject: "Hello", html: "<p>Hi</p>", sendId: "c-1" },
+});
+runInboxContract({
+  ...common,
+  faults: ["unauthorized", "rate_limited", "server_error", "malformed_json"],
+  messages: { accountId: LI },
+  emails: { accountId: MAIL },
+});

@@ -6,7 +6,14 @@
  * lost connection or 5xx after the request left is a ProviderError of kind `unknown_outcome`. The
  * scheduler then calls `reconcile()`, which only reads.
  */
-import { createHttpClient, LINKEDIN_INVITATION_NOTE_MAX, ProviderError, readOptionalSetting, readSetting, trackUsage } from "@offerlab/provider-kit";
+import {
+  createHttpClient,
+  LINKEDIN_INVITATION_NOTE_MAX,
+  ProviderError,
+  readOptionalSetting,
+  readSetting,
+  trackUsage,
+} from "@offerlab/provider-kit";
 import type {
   AccountDirectory,
   CallOptions,
@@ -144,7 +151,11 @@ export function createUnipile(options: UnipileOptions = {}): UnipileProvider {
   const now = options.now ?? (() => new Date());
 
   // Secrets known at call time: the key (option or env) and any webhook secret being sent.
-  const secrets = (...extra: (string | undefined)[]) => [options.apiKey, readOptionalSetting({ provider: TOOL, option: "apiKey", envVar: "UNIPILE_API_KEY" }), ...extra];
+  const secrets = (...extra: (string | undefined)[]) => [
+    options.apiKey,
+    readOptionalSetting({ provider: TOOL, option: "apiKey", envVar: "UNIPILE_API_KEY" }),
+    ...extra,
+  ];
   const track = <T>(
     action: string,
     request: Record<string, unknown>,
@@ -171,15 +182,25 @@ export function createUnipile(options: UnipileOptions = {}): UnipileProvider {
 
     // ---- accounts --------------------------------------------------------------------------
     listAccounts(params = {}, call) {
-      return track("list_accounts", { limit: params.limit }, call, async () => {
-        const page = await api.listAccounts({ limit: params.limit, cursor: params.cursor ?? undefined }, call?.signal);
-        return { items: page.items.filter((a) => isSupportedAccountType(a.type)).map(toSendingAccount), cursor: page.cursor ?? null };
-      }, { resultsCount: pageCount });
+      return track(
+        "list_accounts",
+        { limit: params.limit },
+        call,
+        async () => {
+          const page = await api.listAccounts({ limit: params.limit, cursor: params.cursor ?? undefined }, call?.signal);
+          return { items: page.items.filter((a) => isSupportedAccountType(a.type)).map(toSendingAccount), cursor: page.cursor ?? null };
+        },
+        { resultsCount: pageCount },
+      );
     },
     getAccount(accountId, call) {
       return track("get_account", { account_id: accountId }, call, async () => {
         const account = await api.getAccount(accountId, call?.signal);
-        if (!isSupportedAccountType(account.type)) throw invalidInput(`account ${accountId} is a ${account.type} account, which offerlab does not send through`, "unsupported_account_type");
+        if (!isSupportedAccountType(account.type))
+          throw invalidInput(
+            `account ${accountId} is a ${account.type} account, which offerlab does not send through`,
+            "unsupported_account_type",
+          );
         return toSendingAccount(account);
       });
     },
@@ -194,21 +215,41 @@ export function createUnipile(options: UnipileOptions = {}): UnipileProvider {
     },
     sendInvitation(input, call) {
       const note = input.note?.trim() ? input.note : undefined;
-      return track("send_invitation", { account_id: input.accountId, provider_id: input.providerId, note_length: note?.length ?? 0 }, call, async () => {
-        // UTF-16 length is never below the character count LinkedIn applies: refusing on it fails closed.
-        if (note && note.length > LINKEDIN_INVITATION_NOTE_MAX) {
-          throw invalidInput(`invitation note is ${note.length} characters; LinkedIn allows ${LINKEDIN_INVITATION_NOTE_MAX}`, "note_too_long");
-        }
-        if (!input.providerId) throw invalidInput("providerId is required (resolve the profile first)", "missing_provider_id");
-        const res = await api.sendInvitation({ account_id: input.accountId, provider_id: input.providerId, ...(note ? { message: note } : {}) }, call?.signal);
-        return { invitationId: res.invitation_id ?? null, ...(typeof res.usage === "number" ? { quotaUsagePercent: res.usage } : {}) };
-      });
+      return track(
+        "send_invitation",
+        { account_id: input.accountId, provider_id: input.providerId, note_length: note?.length ?? 0 },
+        call,
+        async () => {
+          // UTF-16 length is never below the character count LinkedIn applies: refusing on it fails closed.
+          if (note && note.length > LINKEDIN_INVITATION_NOTE_MAX) {
+            throw invalidInput(
+              `invitation note is ${note.length} characters; LinkedIn allows ${LINKEDIN_INVITATION_NOTE_MAX}`,
+              "note_too_long",
+            );
+          }
+          if (!input.providerId) throw invalidInput("providerId is required (resolve the profile first)", "missing_provider_id");
+          const res = await api.sendInvitation(
+            { account_id: input.accountId, provider_id: input.providerId, ...(note ? { message: note } : {}) },
+            call?.signal,
+          );
+          return { invitationId: res.invitation_id ?? null, ...(typeof res.usage === "number" ? { quotaUsagePercent: res.usage } : {}) };
+        },
+      );
     },
     listSentInvitations(params, call) {
-      return track("list_sent_invitations", { account_id: params.accountId }, call, async () => {
-        const page = await api.listSentInvitations({ account_id: params.accountId, limit: params.limit, cursor: params.cursor ?? undefined }, call?.signal);
-        return { items: page.items.map(toSentInvitation), cursor: page.cursor ?? null };
-      }, { resultsCount: pageCount });
+      return track(
+        "list_sent_invitations",
+        { account_id: params.accountId },
+        call,
+        async () => {
+          const page = await api.listSentInvitations(
+            { account_id: params.accountId, limit: params.limit, cursor: params.cursor ?? undefined },
+            call?.signal,
+          );
+          return { items: page.items.map(toSentInvitation), cursor: page.cursor ?? null };
+        },
+        { resultsCount: pageCount },
+      );
     },
     cancelInvitation(params, call) {
       return track("cancel_invitation", { account_id: params.accountId, invitation_id: params.invitationId }, call, () =>
@@ -216,22 +257,27 @@ export function createUnipile(options: UnipileOptions = {}): UnipileProvider {
       );
     },
     startChat(input, call) {
-      return track("start_chat", { account_id: input.accountId, attendees: input.recipientProviderIds.length, inmail: !!input.inmail }, call, async () => {
-        if (input.recipientProviderIds.length === 0) throw invalidInput("at least one recipient is required", "missing_recipient");
-        if (!input.text.trim()) throw invalidInput("message text is empty", "empty_body");
-        const res = await api.startChat(
-          {
-            account_id: input.accountId,
-            attendees_ids: input.recipientProviderIds,
-            text: input.text,
-            ...(input.subject ? { subject: input.subject } : {}),
-            ...(input.api && input.api !== "classic" ? { api: input.api } : {}),
-            ...(input.inmail ? { inmail: true } : {}),
-          },
-          call?.signal,
-        );
-        return { chatId: res.chat_id ?? null, messageId: res.message_id ?? null };
-      });
+      return track(
+        "start_chat",
+        { account_id: input.accountId, attendees: input.recipientProviderIds.length, inmail: !!input.inmail },
+        call,
+        async () => {
+          if (input.recipientProviderIds.length === 0) throw invalidInput("at least one recipient is required", "missing_recipient");
+          if (!input.text.trim()) throw invalidInput("message text is empty", "empty_body");
+          const res = await api.startChat(
+            {
+              account_id: input.accountId,
+              attendees_ids: input.recipientProviderIds,
+              text: input.text,
+              ...(input.subject ? { subject: input.subject } : {}),
+              ...(input.api && input.api !== "classic" ? { api: input.api } : {}),
+              ...(input.inmail ? { inmail: true } : {}),
+            },
+            call?.signal,
+          );
+          return { chatId: res.chat_id ?? null, messageId: res.message_id ?? null };
+        },
+      );
     },
     sendChatMessage(input, call) {
       return track("send_message", { account_id: input.accountId, chat_id: input.chatId }, call, async () => {
@@ -243,79 +289,111 @@ export function createUnipile(options: UnipileOptions = {}): UnipileProvider {
 
     // ---- email -----------------------------------------------------------------------------
     sendEmail(input: SendEmailInput, call) {
-      return track("send_email", { account_id: input.accountId, to: input.to.length, reply: !!input.replyToEmailId, send_id: input.sendId }, call, async () => {
-        const body = input.html ?? input.text;
-        if (!body || !body.trim()) throw invalidInput("email body is empty: pass html or text", "empty_body");
-        if (input.to.length === 0) throw invalidInput("at least one recipient is required", "missing_recipient");
-        const headers = Object.entries(input.headers ?? {}).map(([name, value]) => ({ name, value }));
-        for (const h of headers) {
-          // Unipile accepts only X- names (plus a few fixed ones); refuse locally what it would refuse.
-          if (!/^x-/i.test(h.name)) throw invalidInput(`custom header ${h.name} must start with X-`, "invalid_headers");
-        }
-        if (input.sendId) headers.push({ name: UNIPILE_SEND_ID_HEADER, value: input.sendId });
-        const address = (a: { email: string; name?: string }) => ({ identifier: a.email, ...(a.name ? { display_name: a.name } : {}) });
-        const res = await api.sendEmail(
-          {
-            account_id: input.accountId,
-            to: input.to.map(address),
-            ...(input.cc?.length ? { cc: input.cc.map(address) } : {}),
-            ...(input.bcc?.length ? { bcc: input.bcc.map(address) } : {}),
-            subject: input.subject,
-            body,
-            ...(input.replyToEmailId ? { reply_to: input.replyToEmailId } : {}),
-            ...(headers.length ? { custom_headers: headers } : {}),
-            ...(input.tracking ? { tracking_options: input.tracking } : {}),
-          },
-          call?.signal,
-        );
-        return { trackingId: res.tracking_id ?? null, emailId: null };
-      });
+      return track(
+        "send_email",
+        { account_id: input.accountId, to: input.to.length, reply: !!input.replyToEmailId, send_id: input.sendId },
+        call,
+        async () => {
+          const body = input.html ?? input.text;
+          if (!body || !body.trim()) throw invalidInput("email body is empty: pass html or text", "empty_body");
+          if (input.to.length === 0) throw invalidInput("at least one recipient is required", "missing_recipient");
+          const headers = Object.entries(input.headers ?? {}).map(([name, value]) => ({ name, value }));
+          for (const h of headers) {
+            // Unipile accepts only X- names (plus a few fixed ones); refuse locally what it would refuse.
+            if (!/^x-/i.test(h.name)) throw invalidInput(`custom header ${h.name} must start with X-`, "invalid_headers");
+          }
+          if (input.sendId) headers.push({ name: UNIPILE_SEND_ID_HEADER, value: input.sendId });
+          const address = (a: { email: string; name?: string }) => ({ identifier: a.email, ...(a.name ? { display_name: a.name } : {}) });
+          const res = await api.sendEmail(
+            {
+              account_id: input.accountId,
+              to: input.to.map(address),
+              ...(input.cc?.length ? { cc: input.cc.map(address) } : {}),
+              ...(input.bcc?.length ? { bcc: input.bcc.map(address) } : {}),
+              subject: input.subject,
+              body,
+              ...(input.replyToEmailId ? { reply_to: input.replyToEmailId } : {}),
+              ...(headers.length ? { custom_headers: headers } : {}),
+              ...(input.tracking ? { tracking_options: input.tracking } : {}),
+            },
+            call?.signal,
+          );
+          return { trackingId: res.tracking_id ?? null, emailId: null };
+        },
+      );
     },
 
     // ---- inbox -----------------------------------------------------------------------------
     listMessages(query: InboxQuery, call) {
-      return track("list_messages", { account_id: query.accountId, chat_id: query.chatId }, call, async () => {
-        const q = { after: iso(query.since), limit: query.limit, cursor: query.cursor ?? undefined };
-        const page = query.chatId
-          ? await api.listChatMessages(query.chatId, q, call?.signal)
-          : await api.listMessages({ account_id: query.accountId, ...q }, call?.signal);
-        return { items: page.items.map((m) => toInboxMessageFromChat(m)), cursor: page.cursor ?? null };
-      }, { resultsCount: pageCount });
+      return track(
+        "list_messages",
+        { account_id: query.accountId, chat_id: query.chatId },
+        call,
+        async () => {
+          const q = { after: iso(query.since), limit: query.limit, cursor: query.cursor ?? undefined };
+          const page = query.chatId
+            ? await api.listChatMessages(query.chatId, q, call?.signal)
+            : await api.listMessages({ account_id: query.accountId, ...q }, call?.signal);
+          return { items: page.items.map((m) => toInboxMessageFromChat(m)), cursor: page.cursor ?? null };
+        },
+        { resultsCount: pageCount },
+      );
     },
     listEmails(query: InboxQuery, call) {
-      return track("list_emails", { account_id: query.accountId }, call, async () => {
-        const page = await api.listEmails({ account_id: query.accountId, after: iso(query.since), limit: query.limit, cursor: query.cursor ?? undefined }, call?.signal);
-        return { items: page.items.map((e) => toInboxMessageFromEmail(e)), cursor: page.cursor ?? null };
-      }, { resultsCount: pageCount });
+      return track(
+        "list_emails",
+        { account_id: query.accountId },
+        call,
+        async () => {
+          const page = await api.listEmails(
+            { account_id: query.accountId, after: iso(query.since), limit: query.limit, cursor: query.cursor ?? undefined },
+            call?.signal,
+          );
+          return { items: page.items.map((e) => toInboxMessageFromEmail(e)), cursor: page.cursor ?? null };
+        },
+        { resultsCount: pageCount },
+      );
     },
 
     // ---- webhooks --------------------------------------------------------------------------
     createWebhook(input, call) {
-      return track("create_webhook", { source: input.source, name: input.name, events: input.events }, call, async () => {
-        if (!input.secret) throw invalidInput("a webhook secret is required: Unipile v1 signs nothing", "missing_secret");
-        const res = await api.createWebhook(
-          {
-            request_url: input.requestUrl,
-            source: input.source,
-            ...(input.name ? { name: input.name } : {}),
-            ...(input.events ? { events: input.events } : {}),
-            ...(input.accountIds ? { account_ids: input.accountIds } : {}),
-            // API-created webhooks send no JSON content type unless told to.
-            headers: [
-              { key: "Content-Type", value: "application/json" },
-              { key: input.secretHeader ?? UNIPILE_WEBHOOK_SECRET_HEADER, value: input.secret },
-            ],
-          },
-          call?.signal,
-        );
-        return { webhookId: res.webhook_id };
-      }, { secrets: [input.secret] });
+      return track(
+        "create_webhook",
+        { source: input.source, name: input.name, events: input.events },
+        call,
+        async () => {
+          if (!input.secret) throw invalidInput("a webhook secret is required: Unipile v1 signs nothing", "missing_secret");
+          const res = await api.createWebhook(
+            {
+              request_url: input.requestUrl,
+              source: input.source,
+              ...(input.name ? { name: input.name } : {}),
+              ...(input.events ? { events: input.events } : {}),
+              ...(input.accountIds ? { account_ids: input.accountIds } : {}),
+              // API-created webhooks send no JSON content type unless told to.
+              headers: [
+                { key: "Content-Type", value: "application/json" },
+                { key: input.secretHeader ?? UNIPILE_WEBHOOK_SECRET_HEADER, value: input.secret },
+              ],
+            },
+            call?.signal,
+          );
+          return { webhookId: res.webhook_id };
+        },
+        { secrets: [input.secret] },
+      );
     },
     listWebhooks(params = {}, call) {
-      return track("list_webhooks", {}, call, async () => {
-        const page = await api.listWebhooks({ limit: params.limit, cursor: params.cursor ?? undefined }, call?.signal);
-        return { items: page.items.map(toWebhook), cursor: page.cursor ?? null };
-      }, { resultsCount: pageCount });
+      return track(
+        "list_webhooks",
+        {},
+        call,
+        async () => {
+          const page = await api.listWebhooks({ limit: params.limit, cursor: params.cursor ?? undefined }, call?.signal);
+          return { items: page.items.map(toWebhook), cursor: page.cursor ?? null };
+        },
+        { resultsCount: pageCount },
+      );
     },
     deleteWebhook(webhookId, call) {
       return track("delete_webhook", { webhook_id: webhookId }, call, () => api.deleteWebhook(webhookId, call?.signal));
@@ -345,14 +423,24 @@ export function createUnipile(options: UnipileOptions = {}): UnipileProvider {
     if (send.kind === "linkedin_invitation") {
       // 1) The pending list is the cheapest evidence and does not count as a profile view.
       for await (const item of pages((cursor) => api.listSentInvitations({ account_id: send.accountId, limit: 100, cursor }, signal), 10)) {
-        if (item.invited_user_id === send.providerId) return { outcome: "sent", evidence: "pending in sent invitations", providerIds: { invitationId: item.id, providerId: send.providerId } };
+        if (item.invited_user_id === send.providerId)
+          return {
+            outcome: "sent",
+            evidence: "pending in sent invitations",
+            providerIds: { invitationId: item.id, providerId: send.providerId },
+          };
       }
       // The profile could still show our invitation or a fresh connection, but before the window
       // ends no answer it gives can be "not sent": spare the profile view (~100/day) until then.
       if (!settled) return notYet;
       // 2) The profile (a real LinkedIn profile view, counted against ~100/day).
       const profile = toLinkedInProfile(await api.getUser(send.providerId, send.accountId, signal));
-      if (profile.pendingInvitation === "sent") return { outcome: "sent", evidence: "profile shows a pending invitation from this account", providerIds: { providerId: send.providerId } };
+      if (profile.pendingInvitation === "sent")
+        return {
+          outcome: "sent",
+          evidence: "profile shows a pending invitation from this account",
+          providerIds: { providerId: send.providerId },
+        };
       if (profile.isConnection) {
         // Connected now: either accepted already or connected some other way. Either way a new
         // invitation is pointless, so treat it as sent.
@@ -378,7 +466,11 @@ export function createUnipile(options: UnipileOptions = {}): UnipileProvider {
           const chat = await api.getChat(m.chat_id, signal);
           if (chat.attendee_provider_id !== send.recipientProviderId) continue;
         }
-        return { outcome: "sent", evidence: "a message with the same text was sent after the attempt", providerIds: { chatId: m.chat_id, messageId: m.id } };
+        return {
+          outcome: "sent",
+          evidence: "a message with the same text was sent after the attempt",
+          providerIds: { chatId: m.chat_id, messageId: m.id },
+        };
       }
       if (!complete) return { outcome: "cannot_tell", reason: `scanned ${scanned} messages without reaching the end of the window` };
       if (!settled) return notYet;
@@ -389,7 +481,11 @@ export function createUnipile(options: UnipileOptions = {}): UnipileProvider {
     let complete = true;
     let withoutHeaders = 0;
     for await (const e of pages(
-      (cursor) => api.listEmails({ account_id: send.accountId, after, role: "sent", include_headers: true, meta_only: false, limit: 100, cursor }, signal),
+      (cursor) =>
+        api.listEmails(
+          { account_id: send.accountId, after, role: "sent", include_headers: true, meta_only: false, limit: 100, cursor },
+          signal,
+        ),
       20,
       () => (complete = false),
     )) {
@@ -399,7 +495,12 @@ export function createUnipile(options: UnipileOptions = {}): UnipileProvider {
         continue;
       }
       const ours = headers.find((h) => h.name.toLowerCase() === UNIPILE_SEND_ID_HEADER.toLowerCase());
-      if (ours?.value === send.sendId) return { outcome: "sent", evidence: `sent email carries ${UNIPILE_SEND_ID_HEADER}`, providerIds: { emailId: e.id, trackingId: e.tracking_id ?? null, messageId: e.message_id ?? null } };
+      if (ours?.value === send.sendId)
+        return {
+          outcome: "sent",
+          evidence: `sent email carries ${UNIPILE_SEND_ID_HEADER}`,
+          providerIds: { emailId: e.id, trackingId: e.tracking_id ?? null, messageId: e.message_id ?? null },
+        };
     }
     // If Unipile did not return headers we cannot rule anything out.
     if (withoutHeaders > 0) return { outcome: "cannot_tell", reason: `${withoutHeaders} sent emails came back without headers` };
@@ -438,4 +539,3 @@ function toWebhook(item: UnipileWebhookItem): UnipileWebhook {
     accountIds: item.account_ids ?? [],
   };
 }
-

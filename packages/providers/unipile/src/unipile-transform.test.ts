@@ -3,9 +3,16 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { AccountSchema, UserProfileSchema } from "./unipile-api.js";
 import { mapUnipileError, UNIPILE_DEFAULT_RATE_LIMIT_COOLDOWN_MS, UNIPILE_LIMIT_EXCEEDED_COOLDOWN_MS } from "./unipile-error.js";
-import { accountStatusFromSources, isSupportedAccountType, profileIdentifier, toLinkedInProfile, toSendingAccount } from "./unipile-transform.js";
+import {
+  accountStatusFromSources,
+  isSupportedAccountType,
+  profileIdentifier,
+  toLinkedInProfile,
+  toSendingAccount,
+} from "./unipile-transform.js";
 
-const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`./__fixtures__/unipile-${name}.json`, import.meta.url), "utf8"));
+const fixture = (name: string): unknown =>
+  JSON.parse(readFileSync(new URL(`./__fixtures__/unipile-${name}.json`, import.meta.url), "utf8"));
 
 describe("transforms", () => {
   it("maps accounts and their health onto our status vocabulary", () => {
@@ -56,7 +63,9 @@ describe("transforms", () => {
       canSendInMail: true,
       isOpenProfile: false,
     });
-    expect(toLinkedInProfile({ provider_id: "ACoX", network_distance: "OUT_OF_NETWORK", invitation: { type: "SENT", status: "WITHDRAWN" } })).toMatchObject({
+    expect(
+      toLinkedInProfile({ provider_id: "ACoX", network_distance: "OUT_OF_NETWORK", invitation: { type: "SENT", status: "WITHDRAWN" } }),
+    ).toMatchObject({
       connectionDegree: null,
       pendingInvitation: null,
     });
@@ -86,22 +95,44 @@ describe("mapUnipileError", () => {
   });
 
   it("keeps LinkedIn refusals precise", () => {
-    expect(mapUnipileError(ctx(422, fixture("error-already-invited")))).toMatchObject({ kind: "invalid", vendorCode: "errors/already_invited_recently", reason: "already_invited_recently", status: 422 });
-    expect(mapUnipileError(ctx(422, fixture("error-no-connection")))).toMatchObject({ kind: "invalid", reason: "no_connection_with_recipient" });
-    expect(mapUnipileError(ctx(422, { status: 422, type: "errors/cannot_invite_attendee", title: "x" }))).toMatchObject({ kind: "invalid", reason: "cannot_invite_attendee" });
-    expect(mapUnipileError(ctx(400, { status: 400, type: "errors/too_many_characters", title: "x" }))).toMatchObject({ kind: "invalid", reason: "too_many_characters" });
+    expect(mapUnipileError(ctx(422, fixture("error-already-invited")))).toMatchObject({
+      kind: "invalid",
+      vendorCode: "errors/already_invited_recently",
+      reason: "already_invited_recently",
+      status: 422,
+    });
+    expect(mapUnipileError(ctx(422, fixture("error-no-connection")))).toMatchObject({
+      kind: "invalid",
+      reason: "no_connection_with_recipient",
+    });
+    expect(mapUnipileError(ctx(422, { status: 422, type: "errors/cannot_invite_attendee", title: "x" }))).toMatchObject({
+      kind: "invalid",
+      reason: "cannot_invite_attendee",
+    });
+    expect(mapUnipileError(ctx(400, { status: 400, type: "errors/too_many_characters", title: "x" }))).toMatchObject({
+      kind: "invalid",
+      reason: "too_many_characters",
+    });
   });
 
   it("maps limits and 429 to rate_limited with a cooldown", () => {
-    expect(mapUnipileError(ctx(422, fixture("error-limit-exceeded")))).toMatchObject({ kind: "rate_limited", retryAfterMs: UNIPILE_LIMIT_EXCEEDED_COOLDOWN_MS });
-    expect(mapUnipileError(ctx(429, { status: 429, type: "errors/too_many_requests", title: "x" }))).toMatchObject({ kind: "rate_limited", retryAfterMs: UNIPILE_DEFAULT_RATE_LIMIT_COOLDOWN_MS });
+    expect(mapUnipileError(ctx(422, fixture("error-limit-exceeded")))).toMatchObject({
+      kind: "rate_limited",
+      retryAfterMs: UNIPILE_LIMIT_EXCEEDED_COOLDOWN_MS,
+    });
+    expect(mapUnipileError(ctx(429, { status: 429, type: "errors/too_many_requests", title: "x" }))).toMatchObject({
+      kind: "rate_limited",
+      retryAfterMs: UNIPILE_DEFAULT_RATE_LIMIT_COOLDOWN_MS,
+    });
     expect(mapUnipileError(ctx(429, {}, 5000))).toMatchObject({ kind: "rate_limited", retryAfterMs: 5000 });
   });
 
   it("maps account trouble, credits, not found and server errors", () => {
     expect(mapUnipileError(ctx(401, fixture("error-disconnected")))).toMatchObject({ kind: "auth", reason: "disconnected_account" });
     expect(mapUnipileError(ctx(403, { status: 403, type: "errors/account_restricted", title: "x" }))).toMatchObject({ kind: "auth" });
-    expect(mapUnipileError(ctx(403, { status: 403, type: "errors/feature_not_subscribed", title: "x" }))).toMatchObject({ kind: "invalid" });
+    expect(mapUnipileError(ctx(403, { status: 403, type: "errors/feature_not_subscribed", title: "x" }))).toMatchObject({
+      kind: "invalid",
+    });
     expect(mapUnipileError(ctx(422, { status: 422, type: "errors/insufficient_credits", title: "x" }))).toMatchObject({ kind: "credits" });
     expect(mapUnipileError(ctx(404, { status: 404, type: "errors/resource_not_found", title: "x" }))).toMatchObject({ kind: "not_found" });
     expect(mapUnipileError(ctx(500, { status: 500, type: "errors/provider_error", title: "x" }))).toMatchObject({ kind: "transient" });

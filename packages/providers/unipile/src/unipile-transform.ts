@@ -46,14 +46,27 @@ export function toSendingAccount(account: UnipileAccount): SendingAccount {
   };
 }
 
-const degrees: Record<string, 1 | 2 | 3> = { FIRST_DEGREE: 1, SECOND_DEGREE: 2, THIRD_DEGREE: 3, DISTANCE_1: 1, DISTANCE_2: 2, DISTANCE_3: 3 };
+const degrees: Record<string, 1 | 2 | 3> = {
+  FIRST_DEGREE: 1,
+  SECOND_DEGREE: 2,
+  THIRD_DEGREE: 3,
+  DISTANCE_1: 1,
+  DISTANCE_2: 2,
+  DISTANCE_3: 3,
+};
 
 export function toLinkedInProfile(profile: UnipileUserProfile): LinkedInProfile {
   const publicId = linkedInPublicId(profile.public_identifier ?? profile.public_profile_url ?? null);
   const degree = profile.network_distance ? (degrees[profile.network_distance] ?? null) : null;
   const invitation = profile.invitation;
   const pending =
-    invitation && invitation.status === "PENDING" ? (invitation.type === "SENT" ? "sent" : invitation.type === "RECEIVED" ? "received" : null) : null;
+    invitation && invitation.status === "PENDING"
+      ? invitation.type === "SENT"
+        ? "sent"
+        : invitation.type === "RECEIVED"
+          ? "received"
+          : null
+      : null;
   return {
     providerId: profile.provider_id,
     publicId,
@@ -105,7 +118,10 @@ const sentFolders = /^(sent|\[gmail\]\/sent mail|sent items|sent messages)$/i;
  * An email. Outbound when sent through Unipile (`origin: "unipile"`), filed as sent (`role`,
  * folders), or from the mailbox's own address when known.
  */
-export function isOutboundEmail(email: Pick<UnipileEmail, "origin" | "role" | "folders" | "from_attendee">, selfAddress?: string | null): boolean {
+export function isOutboundEmail(
+  email: Pick<UnipileEmail, "origin" | "role" | "folders" | "from_attendee">,
+  selfAddress?: string | null,
+): boolean {
   if (email.origin === "unipile") return true;
   if (email.role === "sent") return true;
   if ((email.folders ?? []).some((f) => sentFolders.test(f))) return true;

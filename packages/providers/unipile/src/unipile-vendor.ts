@@ -11,8 +11,18 @@ export const unipileVendor = defineVendor({
   summary: "sending from LinkedIn and email accounts, inbox, reconciliation of uncertain sends",
   env: [
     { name: "UNIPILE_API_KEY", option: "apiKey", required: true, description: "Access token: the real adapter runs only when it is set." },
-    { name: "UNIPILE_DSN", option: "dsn", required: { or: "UNIPILE_BASE_URL" }, description: "Your DSN, e.g. api8.unipile.com:13851 (or UNIPILE_BASE_URL for a full base URL, which wins)." },
-    { name: "UNIPILE_BASE_URL", option: "baseUrl", required: false, description: "Full API base URL including /api/v1 (a proxy); wins over UNIPILE_DSN." },
+    {
+      name: "UNIPILE_DSN",
+      option: "dsn",
+      required: { or: "UNIPILE_BASE_URL" },
+      description: "Your DSN, e.g. api8.unipile.com:13851 (or UNIPILE_BASE_URL for a full base URL, which wins).",
+    },
+    {
+      name: "UNIPILE_BASE_URL",
+      option: "baseUrl",
+      required: false,
+      description: "Full API base URL including /api/v1 (a proxy); wins over UNIPILE_DSN.",
+    },
   ],
   capabilities: ["accountDirectory", "linkedInSender", "emailSender", "inbox", "sendReconciler"],
   tools: [UNIPILE_TOOL],

@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { ProviderError } from "@offerlab/provider-kit";
 import { isReply, parseUnipileWebhook, toProviderEvent, verifyUnipileWebhookSecret } from "./unipile-webhooks.js";
 
-const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`./__fixtures__/unipile-${name}.json`, import.meta.url), "utf8"));
+const fixture = (name: string): unknown =>
+  JSON.parse(readFileSync(new URL(`./__fixtures__/unipile-${name}.json`, import.meta.url), "utf8"));
 const normalize = (name: string, options = {}) => toProviderEvent(parseUnipileWebhook(fixture(name)), options);
 
 describe("Unipile webhook parsers", () => {
@@ -12,7 +13,14 @@ describe("Unipile webhook parsers", () => {
     expect(event).toMatchObject({
       type: "message_received",
       eventId: "ykmhfXlRW0W_cqReJYrfBw",
-      message: { channel: "linkedin", direction: "inbound", accountId: "dfXlh46vQYCsMbVarumWlg", threadId: "R8J-xM9WX7eoHLp6gSVtWQ", from: "ACoAAAkimConnection00001", text: "Thanks, tell me more about the pilot" },
+      message: {
+        channel: "linkedin",
+        direction: "inbound",
+        accountId: "dfXlh46vQYCsMbVarumWlg",
+        threadId: "R8J-xM9WX7eoHLp6gSVtWQ",
+        from: "ACoAAAkimConnection00001",
+        text: "Thanks, tell me more about the pilot",
+      },
     });
     expect(isReply(event)).toBe(true);
   });
@@ -50,12 +58,20 @@ describe("Unipile webhook parsers", () => {
     expect(received).toMatchObject({
       type: "email_received",
       eventId: "mail_received:--R9___qXQKIu80oAF0lJA",
-      message: { direction: "inbound", from: "jane.doe@acme.com", inReplyTo: { messageId: "<eml0001@offerlab-demo.com>", id: "Qk7PzWm2T0u2l3a9xYb1cA" }, text: "Sounds interesting, can we talk Thursday?" },
+      message: {
+        direction: "inbound",
+        from: "jane.doe@acme.com",
+        inReplyTo: { messageId: "<eml0001@offerlab-demo.com>", id: "Qk7PzWm2T0u2l3a9xYb1cA" },
+        text: "Sounds interesting, can we talk Thursday?",
+      },
     });
     expect(isReply(received)).toBe(true);
     expect(normalize("webhook-mail-received-legacy-id")).toMatchObject({ type: "email_received", message: { id: "legacyId_8sd7f6g5h4" } });
     const sent = normalize("webhook-mail-sent");
-    expect(sent).toMatchObject({ type: "email_sent", message: { direction: "outbound", trackingId: "Z-4Nx5bMR86b9NVCloU1gg", messageId: "<eml0001@offerlab-demo.com>" } });
+    expect(sent).toMatchObject({
+      type: "email_sent",
+      message: { direction: "outbound", trackingId: "Z-4Nx5bMR86b9NVCloU1gg", messageId: "<eml0001@offerlab-demo.com>" },
+    });
     expect(isReply(sent)).toBe(false);
     // A mail_received for a message we sent (origin unipile) is ours, not a reply.
     const echo = { ...(fixture("webhook-mail-received") as object), origin: "unipile", role: "sent", folders: ["SENT"] };
@@ -63,12 +79,25 @@ describe("Unipile webhook parsers", () => {
   });
 
   it("parses tracking events", () => {
-    expect(normalize("webhook-mail-opened")).toMatchObject({ type: "email_opened", trackingId: "Z-4Nx5bMR86b9NVCloU1gg", eventId: "o-9XTo49QZ-uGZFij4qQcB" });
-    expect(normalize("webhook-mail-link-clicked")).toMatchObject({ type: "email_clicked", url: "https://landing.example.com/pilot", eventId: "s-5DTo49QZ-uGZFij4qQcA" });
+    expect(normalize("webhook-mail-opened")).toMatchObject({
+      type: "email_opened",
+      trackingId: "Z-4Nx5bMR86b9NVCloU1gg",
+      eventId: "o-9XTo49QZ-uGZFij4qQcB",
+    });
+    expect(normalize("webhook-mail-link-clicked")).toMatchObject({
+      type: "email_clicked",
+      url: "https://landing.example.com/pilot",
+      eventId: "s-5DTo49QZ-uGZFij4qQcA",
+    });
   });
 
   it("parses account status into our vocabulary", () => {
-    expect(normalize("webhook-account-status-credentials")).toMatchObject({ type: "account_status", accountId: "kzAxdybMQ7ipVxK1U6kwZw", status: "disconnected", vendorStatus: "CREDENTIALS" });
+    expect(normalize("webhook-account-status-credentials")).toMatchObject({
+      type: "account_status",
+      accountId: "kzAxdybMQ7ipVxK1U6kwZw",
+      status: "disconnected",
+      vendorStatus: "CREDENTIALS",
+    });
     expect(normalize("webhook-account-status-ok")).toMatchObject({ status: "active", vendorStatus: "RECONNECTED" });
     expect(normalize("webhook-account-status-ok").eventId).not.toBe(normalize("webhook-account-status-credentials").eventId);
   });

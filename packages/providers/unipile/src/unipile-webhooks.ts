@@ -30,7 +30,15 @@ const Attendee = z.object({
 });
 
 export const MessagingEventSchema = z.object({
-  event: z.enum(["message_received", "message_read", "message_reaction", "message_edited", "message_deleted", "message_delivered", "message_failed"]),
+  event: z.enum([
+    "message_received",
+    "message_read",
+    "message_reaction",
+    "message_edited",
+    "message_deleted",
+    "message_delivered",
+    "message_failed",
+  ]),
   webhook_name: optStr,
   account_id: str,
   account_type: optStr,
@@ -146,7 +154,8 @@ export function parseUnipileWebhook(body: unknown): UnipileWebhookPayload {
   if (event.startsWith("message_")) return { source: "messaging", payload: parseWith(MessagingEventSchema, body, event) };
   if (event === "new_relation") return { source: "users", payload: parseWith(NewRelationEventSchema, body, event) };
   if (event === "mail_received" || event === "mail_sent") return { source: "email", payload: parseWith(MailEventSchema, body, event) };
-  if (event === "mail_opened" || event === "mail_link_clicked") return { source: "email_tracking", payload: parseWith(TrackingEventSchema, body, event) };
+  if (event === "mail_opened" || event === "mail_link_clicked")
+    return { source: "email_tracking", payload: parseWith(TrackingEventSchema, body, event) };
   throw invalid(`unknown event "${event}"`);
 }
 
@@ -177,7 +186,8 @@ export function toProviderEvent(parsed: UnipileWebhookPayload, options: Normaliz
   switch (parsed.source) {
     case "messaging": {
       const e = parsed.payload;
-      if (e.event !== "message_received") return { type: "ignored", reason: `${e.event} is not consumed`, eventId: `${e.event}:${e.message_id}` };
+      if (e.event !== "message_received")
+        return { type: "ignored", reason: `${e.event} is not consumed`, eventId: `${e.event}:${e.message_id}` };
       const direction = messagingDirection(e, options);
       if (direction === null) {
         return { type: "ignored", reason: "direction_unknown: no own member id to compare; the inbox sync decides", eventId: e.message_id };
@@ -243,8 +253,17 @@ export function toProviderEvent(parsed: UnipileWebhookPayload, options: Normaliz
     case "account_status": {
       const s = parsed.payload.AccountStatus;
       // No id or timestamp in this payload: the receiver should add its own time bucket to dedupe.
-      const digest = createHash("sha256").update(`${s.account_id}|${s.message}|${s.product ?? ""}`).digest("hex").slice(0, 16);
-      return { type: "account_status", accountId: s.account_id, status: accountStatusFromWebhook(s.message), vendorStatus: s.message, eventId: `account_status:${digest}` };
+      const digest = createHash("sha256")
+        .update(`${s.account_id}|${s.message}|${s.product ?? ""}`)
+        .digest("hex")
+        .slice(0, 16);
+      return {
+        type: "account_status",
+        accountId: s.account_id,
+        status: accountStatusFromWebhook(s.message),
+        vendorStatus: s.message,
+        eventId: `account_status:${digest}`,
+      };
     }
   }
 }

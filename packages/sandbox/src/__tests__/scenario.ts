@@ -33,7 +33,12 @@ export interface ScenarioResult {
 }
 
 export async function generate<T>(sandbox: Sandbox, name: string, prompt: string, schema: z.ZodType<T>): Promise<T> {
-  const result = await generateText({ model: sandbox.llm.model, system: `Answer with the ${name} as JSON.`, prompt, output: Output.object({ schema, name }) });
+  const result = await generateText({
+    model: sandbox.llm.model,
+    system: `Answer with the ${name} as JSON.`,
+    prompt,
+    output: Output.object({ schema, name }),
+  });
   return result.output as T;
 }
 
@@ -44,21 +49,40 @@ export async function runScenario(seed: string | number, extra: Partial<SandboxO
   const refused: string[] = [];
 
   // Copy: the canvas and ICP the way @offerlab/copy asks for them; the sandbox scores fit against this ICP.
-  const canvas = await generate(sandbox, "positioning_canvas", `Offer: ${OFFER.name}\nDescription: ${OFFER.description}\n\nWrite the positioning canvas.`, PositioningCanvas);
+  const canvas = await generate(
+    sandbox,
+    "positioning_canvas",
+    `Offer: ${OFFER.name}\nDescription: ${OFFER.description}\n\nWrite the positioning canvas.`,
+    PositioningCanvas,
+  );
   await generate(sandbox, "icp", `Positioning canvas:\n${JSON.stringify(canvas, null, 2)}\n\nDerive the ICP.`, Icp);
 
   // Webhooks, registered through the API with our secret, as the webhooks app does.
   const accounts = (await p.unipile.listAccounts()).items;
   const self = new Map(accounts.map((a) => [a.id, a]));
   for (const source of ["messaging", "users", "email", "email_tracking", "account_status"] as const) {
-    await p.unipile.createWebhook({ requestUrl: "https://hooks.example.test/unipile", source, secret: WEBHOOK_SECRET, ...(source === "email" ? { events: ["mail_received", "mail_sent"] } : source === "email_tracking" ? { events: ["mail_opened", "mail_link_clicked"] } : {}) });
+    await p.unipile.createWebhook({
+      requestUrl: "https://hooks.example.test/unipile",
+      source,
+      secret: WEBHOOK_SECRET,
+      ...(source === "email"
+        ? { events: ["mail_received", "mail_sent"] }
+        : source === "email_tracking"
+          ? { events: ["mail_opened", "mail_link_clicked"] }
+          : {}),
+    });
   }
   sandbox.setWebhookHandler((_provider, payload, headers) => {
     if (!verifyUnipileWebhookSecret(headers, WEBHOOK_SECRET)) {
       refused.push("bad secret");
       return;
     }
-    events.push(toProviderEvent(parseUnipileWebhook(payload), { selfProviderId: (id) => self.get(id)?.linkedinProviderId, selfEmail: (id) => self.get(id)?.emailAddress }));
+    events.push(
+      toProviderEvent(parseUnipileWebhook(payload), {
+        selfProviderId: (id) => self.get(id)?.linkedinProviderId,
+        selfEmail: (id) => self.get(id)?.emailAddress,
+      }),
+    );
   });
 
   // Discovery and enrichment.
@@ -66,7 +90,13 @@ export async function runScenario(seed: string | number, extra: Partial<SandboxO
   const found = [
     ...(await p.exa.searchCompanies({ query, limit: 5 })).companies,
     ...(await p.parallel.searchCompanies({ query, limit: 5 })).companies,
-    ...(await p.theirstack.searchCompanies({ query, filters: { hiringFor: ["Account Executive", "Sales Development Representative"] }, limit: 10 })).companies,
+    ...(
+      await p.theirstack.searchCompanies({
+        query,
+        filters: { hiringFor: ["Account Executive", "Sales Development Representative"] },
+        limit: 10,
+      })
+    ).companies,
   ];
   const byDomain = new Map<string, CompanyRecord>();
   for (const c of found) if (c.domain && !byDomain.has(c.domain)) byDomain.set(c.domain, c);
@@ -90,7 +120,11 @@ export async function runScenario(seed: string | number, extra: Partial<SandboxO
       if (sender && person.linkedin_url) {
         const profile = await p.unipile.resolveProfile(sender.id, person.linkedin_url);
         if (!profile.isConnection) {
-          await p.unipile.sendInvitation({ accountId: sender.id, providerId: profile.providerId, note: `Hi ${person.first_name ?? "there"}, glad to connect.` });
+          await p.unipile.sendInvitation({
+            accountId: sender.id,
+            providerId: profile.providerId,
+            note: `Hi ${person.first_name ?? "there"}, glad to connect.`,
+          });
           invitedBy.set(profile.providerId, sender.id);
           invited++;
         }
@@ -122,7 +156,11 @@ export async function runScenario(seed: string | number, extra: Partial<SandboxO
     for (; seen < events.length; seen++) {
       const e = events[seen];
       if (e?.type !== "invitation_accepted" || !invitedBy.has(e.providerId)) continue;
-      await p.unipile.startChat({ accountId: e.accountId, recipientProviderIds: [e.providerId], text: "Thanks for connecting. How do you ramp new reps today?" });
+      await p.unipile.startChat({
+        accountId: e.accountId,
+        recipientProviderIds: [e.providerId],
+        text: "Thanks for connecting. How do you ramp new reps today?",
+      });
       invitedBy.delete(e.providerId);
       dms++;
     }

@@ -27,7 +27,11 @@ const mail = (id: string, over: Partial<CandidateAccount> = {}): CandidateAccoun
 
 describe("chooseAccount", () => {
   it("picks the account of the action's type with the most room", () => {
-    const pool = [li("a", { usage: { day: { connection_request: 15 }, hour: 0 } }), li("b", { usage: { day: { connection_request: 3 }, hour: 0 } }), mail("m")];
+    const pool = [
+      li("a", { usage: { day: { connection_request: 15 }, hour: 0 } }),
+      li("b", { usage: { day: { connection_request: 3 }, hour: 0 } }),
+      mail("m"),
+    ];
     expect(chooseAccount(pool, { action: "connection_request", contactKey: "c1" })).toEqual({ ok: true, accountId: "b" });
     expect(chooseAccount(pool, { action: "email", contactKey: "c1" })).toEqual({ ok: true, accountId: "m" });
     expect(chooseAccount([mail("m")], { action: "message", contactKey: "c1" })).toEqual({ ok: false, reason: "no_account" });
@@ -36,18 +40,26 @@ describe("chooseAccount", () => {
   it("breaks ties deterministically and spreads contacts over equal accounts", () => {
     const pool = [li("a"), li("b"), li("c")];
     const picks = Array.from({ length: 300 }, (_, i) => chooseAccount(pool, { action: "message", contactKey: `c${i}` }));
-    expect(Array.from({ length: 300 }, (_, i) => chooseAccount([...pool].reverse(), { action: "message", contactKey: `c${i}` }))).toEqual(picks);
+    expect(Array.from({ length: 300 }, (_, i) => chooseAccount([...pool].reverse(), { action: "message", contactKey: `c${i}` }))).toEqual(
+      picks,
+    );
     const counts = new Map<string, number>();
     for (const p of picks) if (p.ok) counts.set(p.accountId, (counts.get(p.accountId) ?? 0) + 1);
     for (const id of ["a", "b", "c"]) expect(counts.get(id)).toBeGreaterThan(60);
   });
 
   it("breaks ties by the accounts' natural keys (Unipile ids), so the choice does not change with database ids", () => {
-    const pool = (ids: [string, string, string]) => [li(ids[0], { key: "UNIPILE-A" }), li(ids[1], { key: "UNIPILE-B" }), li(ids[2], { key: "UNIPILE-C" })];
-    const keyOf = (p: CandidateAccount[], choice: ReturnType<typeof chooseAccount>) => (choice.ok ? p.find((a) => a.id === choice.accountId)!.key : null);
+    const pool = (ids: [string, string, string]) => [
+      li(ids[0], { key: "UNIPILE-A" }),
+      li(ids[1], { key: "UNIPILE-B" }),
+      li(ids[2], { key: "UNIPILE-C" }),
+    ];
+    const keyOf = (p: CandidateAccount[], choice: ReturnType<typeof chooseAccount>) =>
+      choice.ok ? p.find((a) => a.id === choice.accountId)!.key : null;
     const one = pool(["0b1c", "7f00", "e3a2"]);
     const two = pool(["f9d1", "13aa", "5c07"]);
-    const picks = (p: CandidateAccount[]) => Array.from({ length: 60 }, (_, i) => keyOf(p, chooseAccount(p, { action: "message", contactKey: `person${i}@acme.example` })));
+    const picks = (p: CandidateAccount[]) =>
+      Array.from({ length: 60 }, (_, i) => keyOf(p, chooseAccount(p, { action: "message", contactKey: `person${i}@acme.example` })));
     expect(picks(two)).toEqual(picks(one));
     expect(new Set(picks(one)).size).toBe(3);
   });
@@ -58,25 +70,44 @@ describe("chooseAccount", () => {
     const full = [li("a", { usage: { day: { message: 40 }, hour: 0 } }), li("b")];
     expect(chooseAccount(full, { action: "message", contactKey: "c", stickyAccountId: "a" })).toEqual({ ok: false, reason: "daily_cap" });
     const paused = [li("a", { block: "account_paused" }), li("b")];
-    expect(chooseAccount(paused, { action: "message", contactKey: "c", stickyAccountId: "a" })).toEqual({ ok: false, reason: "account_paused" });
-    expect(chooseAccount([li("b")], { action: "message", contactKey: "c", stickyAccountId: "a" })).toEqual({ ok: false, reason: "sender_unavailable" });
+    expect(chooseAccount(paused, { action: "message", contactKey: "c", stickyAccountId: "a" })).toEqual({
+      ok: false,
+      reason: "account_paused",
+    });
+    expect(chooseAccount([li("b")], { action: "message", contactKey: "c", stickyAccountId: "a" })).toEqual({
+      ok: false,
+      reason: "sender_unavailable",
+    });
     // A LinkedIn sticky sender does not bind an email step.
-    expect(chooseAccount([li("a"), mail("m")], { action: "email", contactKey: "c", stickyAccountId: "a" })).toEqual({ ok: true, accountId: "m" });
+    expect(chooseAccount([li("a"), mail("m")], { action: "email", contactKey: "c", stickyAccountId: "a" })).toEqual({
+      ok: true,
+      accountId: "m",
+    });
   });
 
   it("skips blocked or full accounts and reports the most short-lived reason when none can send", () => {
-    const pool = [li("a", { block: "account_paused" }), li("b", { usage: { day: {}, hour: 10 } }), li("c", { usage: { day: { message: 40 }, hour: 0 } })];
+    const pool = [
+      li("a", { block: "account_paused" }),
+      li("b", { usage: { day: {}, hour: 10 } }),
+      li("c", { usage: { day: { message: 40 }, hour: 0 } }),
+    ];
     expect(chooseAccount(pool, { action: "message", contactKey: "c" })).toEqual({ ok: false, reason: "hourly_cap" });
     expect(chooseAccount([...pool, li("d")], { action: "message", contactKey: "c" })).toEqual({ ok: true, accountId: "d" });
     const now = new Date("2026-06-01T12:00:00Z");
     const gap = [li("a", { notBefore: new Date("2026-06-01T12:02:00Z") })];
     expect(chooseAccount(gap, { action: "message", contactKey: "c", now })).toEqual({ ok: false, reason: "min_gap" });
-    expect(chooseAccount(gap, { action: "message", contactKey: "c", now: new Date("2026-06-01T12:02:00Z") })).toEqual({ ok: true, accountId: "a" });
+    expect(chooseAccount(gap, { action: "message", contactKey: "c", now: new Date("2026-06-01T12:02:00Z") })).toEqual({
+      ok: true,
+      accountId: "a",
+    });
   });
 
   it("uses burner accounts only when asked, and then only them", () => {
     const pool = [li("burn", { rotation_set: "burner" }), li("main")];
-    expect(chooseAccount([li("burn", { rotation_set: "burner" })], { action: "message", contactKey: "c" })).toEqual({ ok: false, reason: "no_account" });
+    expect(chooseAccount([li("burn", { rotation_set: "burner" })], { action: "message", contactKey: "c" })).toEqual({
+      ok: false,
+      reason: "no_account",
+    });
     expect(chooseAccount(pool, { action: "message", contactKey: "c" })).toEqual({ ok: true, accountId: "main" });
     expect(chooseAccount(pool, { action: "message", contactKey: "c", rotation: "burner" })).toEqual({ ok: true, accountId: "burn" });
   });
@@ -103,15 +134,21 @@ describe("chooseAccount", () => {
       id: fc.constantFrom("a", "b", "c", "d", "e"),
       type: fc.constantFrom("linkedin" as const, "email" as const),
       rotation_set: fc.constantFrom(null, "odd" as const, "even" as const, "burner" as const),
-      limits: fc.record({
-        connection_request: fc.integer({ min: 0, max: 5 }),
-        message: fc.integer({ min: 0, max: 5 }),
-        inmail: fc.constant(0),
-        email: fc.integer({ min: 0, max: 5 }),
-        hourly: fc.integer({ min: 0, max: 3 }),
-      }).map((l) => ({ ...l, inmail: l.message })),
+      limits: fc
+        .record({
+          connection_request: fc.integer({ min: 0, max: 5 }),
+          message: fc.integer({ min: 0, max: 5 }),
+          inmail: fc.constant(0),
+          email: fc.integer({ min: 0, max: 5 }),
+          hourly: fc.integer({ min: 0, max: 3 }),
+        })
+        .map((l) => ({ ...l, inmail: l.message })),
       usage: fc.record({
-        day: fc.record({ connection_request: fc.integer({ min: 0, max: 6 }), message: fc.integer({ min: 0, max: 6 }), email: fc.integer({ min: 0, max: 6 }) }),
+        day: fc.record({
+          connection_request: fc.integer({ min: 0, max: 6 }),
+          message: fc.integer({ min: 0, max: 6 }),
+          email: fc.integer({ min: 0, max: 6 }),
+        }),
         hour: fc.integer({ min: 0, max: 4 }),
       }),
       block: fc.constantFrom(null, null, "account_paused" as const, "account_unhealthy" as const),

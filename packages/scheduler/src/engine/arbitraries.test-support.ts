@@ -43,4 +43,3 @@ export const arbInstant = fc.oneof(
     )
     .map(([base, s]) => new Date(base + s * 1000)),
 );
-

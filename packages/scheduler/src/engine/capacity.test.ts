@@ -36,9 +36,27 @@ describe("effectiveLimits", () => {
 
   it("ramps the limits over the four warming weeks (25/50/75/100 %), rounded down, at least 1", () => {
     expect(DEFAULT_WARMING_RAMP).toEqual([0.25, 0.5, 0.75, 1]);
-    expect(effectiveLimits({ ...linkedin, warming_week: 1 })).toEqual({ connection_request: 5, message: 10, inmail: 10, email: 0, hourly: 2 });
-    expect(effectiveLimits({ ...linkedin, warming_week: 2 })).toEqual({ connection_request: 10, message: 20, inmail: 20, email: 0, hourly: 5 });
-    expect(effectiveLimits({ ...linkedin, warming_week: 3 })).toEqual({ connection_request: 15, message: 30, inmail: 30, email: 0, hourly: 7 });
+    expect(effectiveLimits({ ...linkedin, warming_week: 1 })).toEqual({
+      connection_request: 5,
+      message: 10,
+      inmail: 10,
+      email: 0,
+      hourly: 2,
+    });
+    expect(effectiveLimits({ ...linkedin, warming_week: 2 })).toEqual({
+      connection_request: 10,
+      message: 20,
+      inmail: 20,
+      email: 0,
+      hourly: 5,
+    });
+    expect(effectiveLimits({ ...linkedin, warming_week: 3 })).toEqual({
+      connection_request: 15,
+      message: 30,
+      inmail: 30,
+      email: 0,
+      hourly: 7,
+    });
     expect(effectiveLimits({ ...linkedin, warming_week: 4 })).toEqual(effectiveLimits(linkedin));
     expect(effectiveLimits({ ...mailbox, daily_limit_emails: 3, hourly_limit: 1, warming_week: 1 }).email).toBe(1);
     expect(effectiveLimits({ ...mailbox, daily_limit_emails: 0, warming_week: 1 }).email).toBe(0);
@@ -72,8 +90,14 @@ describe("capacityCheck", () => {
   const limits = effectiveLimits(linkedin);
   it("checks the daily limit of the action, then the hourly limit", () => {
     expect(capacityCheck(limits, { day: { connection_request: 19 }, hour: 9 }, "connection_request")).toEqual({ ok: true });
-    expect(capacityCheck(limits, { day: { connection_request: 20 }, hour: 0 }, "connection_request")).toEqual({ ok: false, reason: "daily_cap" });
-    expect(capacityCheck(limits, { day: { connection_request: 20 }, hour: 10 }, "connection_request")).toEqual({ ok: false, reason: "daily_cap" });
+    expect(capacityCheck(limits, { day: { connection_request: 20 }, hour: 0 }, "connection_request")).toEqual({
+      ok: false,
+      reason: "daily_cap",
+    });
+    expect(capacityCheck(limits, { day: { connection_request: 20 }, hour: 10 }, "connection_request")).toEqual({
+      ok: false,
+      reason: "daily_cap",
+    });
     expect(capacityCheck(limits, { day: {}, hour: 10 }, "message")).toEqual({ ok: false, reason: "hourly_cap" });
   });
   it("counts messages and InMails against one limit", () => {
@@ -87,9 +111,18 @@ describe("capacityCheck", () => {
   });
   it("tells a warming cap apart from the configured cap", () => {
     const warm = { ...linkedin, warming_week: 1 };
-    expect(accountCanSend(warm, { day: { connection_request: 5 }, hour: 0 }, "connection_request")).toEqual({ ok: false, reason: "account_warming_cap" });
-    expect(accountCanSend(linkedin, { day: { connection_request: 20 }, hour: 0 }, "connection_request")).toEqual({ ok: false, reason: "daily_cap" });
-    expect(accountCanSend({ ...linkedin, status: "paused" }, { day: {}, hour: 0 }, "message")).toEqual({ ok: false, reason: "account_paused" });
+    expect(accountCanSend(warm, { day: { connection_request: 5 }, hour: 0 }, "connection_request")).toEqual({
+      ok: false,
+      reason: "account_warming_cap",
+    });
+    expect(accountCanSend(linkedin, { day: { connection_request: 20 }, hour: 0 }, "connection_request")).toEqual({
+      ok: false,
+      reason: "daily_cap",
+    });
+    expect(accountCanSend({ ...linkedin, status: "paused" }, { day: {}, hour: 0 }, "message")).toEqual({
+      ok: false,
+      reason: "account_paused",
+    });
     expect(accountCanSend(warm, { day: {}, hour: 0 }, "message")).toEqual({ ok: true });
   });
 
@@ -150,7 +183,10 @@ describe("sendBlock and accountStanding: what the send path would do with an acc
     expect(sendBlock(li, now)).toBeNull();
     expect(sendBlock({ ...li, status: "paused", unipile_account_id: null }, now)).toEqual({ reason: "account_paused", until: null });
     const later = new Date("2026-12-03T12:00:00Z");
-    expect(sendBlock({ ...li, status: "limited", limited_until: later, health_score: 10 }, now)).toEqual({ reason: "account_limited", until: later });
+    expect(sendBlock({ ...li, status: "limited", limited_until: later, health_score: 10 }, now)).toEqual({
+      reason: "account_limited",
+      until: later,
+    });
     // A cooldown that has ended, or that has no end, is an active account to the send path.
     expect(sendBlock({ ...li, status: "limited", limited_until: new Date("2026-12-03T09:00:00Z") }, now)).toBeNull();
     expect(sendBlock({ ...li, status: "limited" }, now)).toBeNull();
@@ -173,7 +209,11 @@ describe("sendBlock and accountStanding: what the send path would do with an acc
       until: null,
     });
     const mail = accountStanding(box, { day: { email: 30 }, hour: 3 }, now);
-    expect(mail.actions).toEqual({ connection_request: null, message: null, email: { limit: 100, used: 30, remaining: 70, refused: null } });
+    expect(mail.actions).toEqual({
+      connection_request: null,
+      message: null,
+      email: { limit: 100, used: 30, remaining: 70, refused: null },
+    });
     expect(mail.canSend).toBe(true);
   });
 
@@ -185,17 +225,37 @@ describe("sendBlock and accountStanding: what the send path would do with an acc
     expect(dayUsed.actions.connection_request).toMatchObject({ remaining: 0, refused: "account_warming_cap" });
     // Invitations used up, messages not: it still sends.
     expect(accountStanding(warm, { day: { connection_request: 5 }, hour: 0 }, now)).toMatchObject({ canSend: true, reason: null });
-    expect(accountStanding(warm, { day: { connection_request: 1 }, hour: 2 }, now)).toMatchObject({ canSend: false, reason: "account_warming_cap", until: nextHour });
-    expect(accountStanding(li, { day: { connection_request: 20, message: 40 }, hour: 0 }, now)).toMatchObject({ canSend: false, reason: "daily_cap", until: nextDay });
+    expect(accountStanding(warm, { day: { connection_request: 1 }, hour: 2 }, now)).toMatchObject({
+      canSend: false,
+      reason: "account_warming_cap",
+      until: nextHour,
+    });
+    expect(accountStanding(li, { day: { connection_request: 20, message: 40 }, hour: 0 }, now)).toMatchObject({
+      canSend: false,
+      reason: "daily_cap",
+      until: nextDay,
+    });
     expect(accountStanding(li, { day: {}, hour: 10 }, now)).toMatchObject({ canSend: false, reason: "hourly_cap", until: nextHour });
     // A limit of 0 is not renewed by the next day.
-    expect(accountStanding({ ...box, daily_limit_emails: 0 }, none, now)).toMatchObject({ canSend: false, reason: "daily_cap", until: null });
+    expect(accountStanding({ ...box, daily_limit_emails: 0 }, none, now)).toMatchObject({
+      canSend: false,
+      reason: "daily_cap",
+      until: null,
+    });
   });
 
   it("puts the account's own refusal first, then capacity, then the gap between two sends", () => {
-    expect(accountStanding({ ...li, unipile_account_id: null }, { day: {}, hour: 10 }, now)).toMatchObject({ canSend: false, reason: "account_unlinked", until: null });
+    expect(accountStanding({ ...li, unipile_account_id: null }, { day: {}, hour: 10 }, now)).toMatchObject({
+      canSend: false,
+      reason: "account_unlinked",
+      until: null,
+    });
     const gapEnds = new Date("2026-12-03T10:23:10Z");
-    expect(accountStanding({ ...li, next_send_at: gapEnds }, none, now)).toMatchObject({ canSend: false, reason: "min_gap", until: gapEnds });
+    expect(accountStanding({ ...li, next_send_at: gapEnds }, none, now)).toMatchObject({
+      canSend: false,
+      reason: "min_gap",
+      until: gapEnds,
+    });
     expect(accountStanding({ ...li, next_send_at: new Date("2026-12-03T10:00:00Z") }, none, now)).toMatchObject({ canSend: true });
   });
 });

@@ -266,7 +266,9 @@ export function accountStanding(
     const first = own.find((k) => hourly.has(k)) ?? own.find((k) => actions[k]!.refused === "daily_cap") ?? own[0]!;
     const reason = actions[first]!.refused!;
     const neverSends = own.every((k) => actions[k]!.limit === 0) || limits.hourly === 0;
-    const next = hourly.has(first) ? (Math.floor(now.getTime() / HOUR_MS) + 1) * HOUR_MS : (Math.floor(now.getTime() / DAY_MS) + 1) * DAY_MS;
+    const next = hourly.has(first)
+      ? (Math.floor(now.getTime() / HOUR_MS) + 1) * HOUR_MS
+      : (Math.floor(now.getTime() / DAY_MS) + 1) * DAY_MS;
     return { actions, hour, canSend: false, reason, until: neverSends ? null : new Date(next) };
   }
   if (a.next_send_at != null && a.next_send_at.getTime() > now.getTime()) {

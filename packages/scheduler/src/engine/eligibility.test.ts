@@ -24,9 +24,18 @@ describe("checkEligibility", () => {
 
   it("never touches do_not_contact, unsubscribed or bounced people, on any of their rows", () => {
     for (const ctx of [first, followUp]) {
-      expect(checkEligibility({ rows: [row(), row({ global_status: "do_not_contact" })], lastTouchAt: null }, ctx)).toEqual({ ok: false, reason: "do_not_contact" });
-      expect(checkEligibility({ rows: [row({ status: "unsubscribed" }), row()], lastTouchAt: null }, ctx)).toEqual({ ok: false, reason: "unsubscribed" });
-      expect(checkEligibility({ rows: [row(), row({ status: "bounced" })], lastTouchAt: null }, ctx)).toEqual({ ok: false, reason: "bounced" });
+      expect(checkEligibility({ rows: [row(), row({ global_status: "do_not_contact" })], lastTouchAt: null }, ctx)).toEqual({
+        ok: false,
+        reason: "do_not_contact",
+      });
+      expect(checkEligibility({ rows: [row({ status: "unsubscribed" }), row()], lastTouchAt: null }, ctx)).toEqual({
+        ok: false,
+        reason: "unsubscribed",
+      });
+      expect(checkEligibility({ rows: [row(), row({ status: "bounced" })], lastTouchAt: null }, ctx)).toEqual({
+        ok: false,
+        reason: "bounced",
+      });
     }
   });
 
@@ -40,13 +49,22 @@ describe("checkEligibility", () => {
   });
 
   it("trusts a cooling_off flag only when no last touch is known", () => {
-    expect(checkEligibility({ rows: [row({ global_status: "cooling_off" })], lastTouchAt: null }, first)).toEqual({ ok: false, reason: "cooling_off" });
+    expect(checkEligibility({ rows: [row({ global_status: "cooling_off" })], lastTouchAt: null }, first)).toEqual({
+      ok: false,
+      reason: "cooling_off",
+    });
     expect(checkEligibility({ rows: [row({ global_status: "cooling_off" })], lastTouchAt: daysAgo(90) }, first)).toEqual({ ok: true });
   });
 
   it("blocks first touches of people who replied or are marked not eligible", () => {
-    expect(checkEligibility({ rows: [row({ global_status: "replied" })], lastTouchAt: daysAgo(200) }, first)).toEqual({ ok: false, reason: "replied" });
-    expect(checkEligibility({ rows: [row({ eligible_for_outreach: false })], lastTouchAt: null }, first)).toEqual({ ok: false, reason: "not_eligible" });
+    expect(checkEligibility({ rows: [row({ global_status: "replied" })], lastTouchAt: daysAgo(200) }, first)).toEqual({
+      ok: false,
+      reason: "replied",
+    });
+    expect(checkEligibility({ rows: [row({ eligible_for_outreach: false })], lastTouchAt: null }, first)).toEqual({
+      ok: false,
+      reason: "not_eligible",
+    });
     expect(checkEligibility({ rows: [row({ eligible_for_outreach: false })], lastTouchAt: null }, followUp)).toEqual({ ok: true });
   });
 

@@ -4,7 +4,9 @@ import { selectForEnrolment, type EnrolmentCandidate } from "./enrolment.js";
 const now = new Date("2026-06-15T12:00:00Z");
 const daysAgo = (d: number) => new Date(now.getTime() - d * 86_400_000);
 let n = 0;
-function candidate(over: Partial<EnrolmentCandidate> & { rows?: Partial<EnrolmentCandidate["person"]["rows"][number]>[]; lastTouchAt?: Date | null } = {}): EnrolmentCandidate {
+function candidate(
+  over: Partial<EnrolmentCandidate> & { rows?: Partial<EnrolmentCandidate["person"]["rows"][number]>[]; lastTouchAt?: Date | null } = {},
+): EnrolmentCandidate {
   n++;
   const { rows, lastTouchAt, ...rest } = over;
   return {
@@ -13,7 +15,13 @@ function candidate(over: Partial<EnrolmentCandidate> & { rows?: Partial<Enrolmen
     emailStatus: "valid",
     linkedinUrl: `https://www.linkedin.com/in/p${n}`,
     person: {
-      rows: (rows ?? [{}]).map((r) => ({ global_status: "available", status: "ready", eligible_for_outreach: true, connection_degree: 2, ...r })),
+      rows: (rows ?? [{}]).map((r) => ({
+        global_status: "available",
+        status: "ready",
+        eligible_for_outreach: true,
+        connection_degree: 2,
+        ...r,
+      })),
       lastTouchAt: lastTouchAt ?? null,
     },
     inCampaign: false,
@@ -67,7 +75,11 @@ describe("selectForEnrolment", () => {
     const risky = candidate({ emailStatus: "risky" });
     const unknown = candidate({ emailStatus: null });
     const invalid = candidate({ emailStatus: "invalid" });
-    const r = selectForEnrolment([risky, unknown, invalid], { actions: ["email"], now, acceptedEmailStatuses: ["valid", "risky", "unknown"] });
+    const r = selectForEnrolment([risky, unknown, invalid], {
+      actions: ["email"],
+      now,
+      acceptedEmailStatuses: ["valid", "risky", "unknown"],
+    });
     expect(r.add).toEqual([risky.contactId, unknown.contactId]);
     expect(r.skipped).toEqual({ email_not_accepted: 1 });
   });

@@ -124,7 +124,12 @@ export function selectForEnrolment(candidates: readonly EnrolmentCandidate[], op
     const eligibility = checkEligibility(
       // Connection degree is left out on purpose: see the module note.
       { rows: c.person.rows.map((r) => ({ ...r, connection_degree: null })), lastTouchAt: c.person.lastTouchAt },
-      { isFirstTouch: true, action: firstAction, now: options.now, ...(options.coolingOffDays !== undefined ? { coolingOffDays: options.coolingOffDays } : {}) },
+      {
+        isFirstTouch: true,
+        action: firstAction,
+        now: options.now,
+        ...(options.coolingOffDays !== undefined ? { coolingOffDays: options.coolingOffDays } : {}),
+      },
     );
     if (!eligibility.ok) {
       skip(c.contactId, eligibility.reason);

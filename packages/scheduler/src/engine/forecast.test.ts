@@ -8,12 +8,28 @@ const monday = new Date("2026-03-02T08:00:00Z");
 const weekdays = { start: "09:00", end: "17:00", days: [1, 2, 3, 4, 5], timeZone: "UTC" };
 const everyDay = { ...weekdays, days: [1, 2, 3, 4, 5, 6, 7] };
 const mailbox = (over: Partial<ForecastAccount> = {}): ForecastAccount => ({
-  id: "m1", type: "email", status: "active", health_score: 100, daily_limit_connections: 0, daily_limit_messages: 0,
-  daily_limit_emails: 30, hourly_limit: 10, warming_week: 0, ...over,
+  id: "m1",
+  type: "email",
+  status: "active",
+  health_score: 100,
+  daily_limit_connections: 0,
+  daily_limit_messages: 0,
+  daily_limit_emails: 30,
+  hourly_limit: 10,
+  warming_week: 0,
+  ...over,
 });
 const linkedin = (over: Partial<ForecastAccount> = {}): ForecastAccount => ({
-  id: "l1", type: "linkedin", status: "active", health_score: 100, daily_limit_connections: 20, daily_limit_messages: 40,
-  daily_limit_emails: 0, hourly_limit: 10, warming_week: 0, ...over,
+  id: "l1",
+  type: "linkedin",
+  status: "active",
+  health_score: 100,
+  daily_limit_connections: 20,
+  daily_limit_messages: 40,
+  daily_limit_emails: 0,
+  hourly_limit: 10,
+  warming_week: 0,
+  ...over,
 });
 const enrolled = (n: number, at: Date = monday): ForecastContact[] =>
   Array.from({ length: n }, () => ({ currentStep: 0, touches: 0, lastStepAt: at, connected: false }));
@@ -63,7 +79,13 @@ describe("forecastCampaign", () => {
     expect(toMinuteBefore.actions[0]).toMatchObject({ capacityPerDay: 59 });
     // At 23:59:00 the last minute of today still counts: one send today, not none.
     const lastMinute = new Date("2026-03-02T23:59:00Z");
-    const today = run({ now: lastMinute, window: { ...weekdays, start: "00:00", end: "24:00" }, accounts, gapSeconds: 60, contacts: enrolled(1, lastMinute) });
+    const today = run({
+      now: lastMinute,
+      window: { ...weekdays, start: "00:00", end: "24:00" },
+      accounts,
+      gapSeconds: 60,
+      contacts: enrolled(1, lastMinute),
+    });
     expect(today).toMatchObject({ finishDate: "2026-03-02", calendarDays: 1 });
   });
 
@@ -87,20 +109,34 @@ describe("forecastCampaign", () => {
     // Not accepted: invitation day 0, DM due day 2, skipped after 14 days (day 16), email 3 days later.
     expect(f).toMatchObject({ finishDate: "2026-03-21", calendarDays: 20, bottleneck: null });
 
-    const stop = forecastCampaign({ ...base, config: { steps: [steps[0]!, { ...steps[1]!, on_condition_unmet: "stop" }, steps[2]!], stop_on_reply: true }, now: monday });
+    const stop = forecastCampaign({
+      ...base,
+      config: { steps: [steps[0]!, { ...steps[1]!, on_condition_unmet: "stop" }, steps[2]!], stop_on_reply: true },
+      now: monday,
+    });
     expect(Object.fromEntries(stop.actions.map((a) => [a.action, a.sends]))).toEqual({ connection_request: 10, message: 3, email: 3 });
     expect(stop.finishDate).toBe("2026-03-07");
 
     const capped = forecastCampaign({ ...base, config: { steps, stop_on_reply: true, max_touches: 1 }, now: monday });
     expect(capped.actions.map((a) => a.sends)).toEqual([10, 0, 0]);
     // Already connected people skip the invitation and get the DM.
-    const connected = forecastCampaign({ ...base, contacts: enrolled(4).map((c) => ({ ...c, connected: true })), config: { steps, stop_on_reply: true }, now: monday });
+    const connected = forecastCampaign({
+      ...base,
+      contacts: enrolled(4).map((c) => ({ ...c, connected: true })),
+      config: { steps, stop_on_reply: true },
+      now: monday,
+    });
     expect(Object.fromEntries(connected.actions.map((a) => [a.action, a.sends]))).toEqual({ connection_request: 0, message: 4, email: 4 });
   });
 
   it("never finishes when no account of the campaign can send a step, and says why", () => {
     const noMailbox = run({ accounts: [linkedin()] });
-    expect(noMailbox).toMatchObject({ finishes: false, finishDate: null, calendarDays: null, blocked: [{ action: "email", reason: "no_account" }] });
+    expect(noMailbox).toMatchObject({
+      finishes: false,
+      finishDate: null,
+      calendarDays: null,
+      blocked: [{ action: "email", reason: "no_account" }],
+    });
     expect(noMailbox.bottleneck).toMatchObject({ action: "email", limit: "no_account" });
     expect(run({ accounts: [mailbox({ status: "paused" })] }).blocked).toEqual([{ action: "email", reason: "account_paused" }]);
     expect(run({ accounts: [mailbox({ health_score: 10 })] }).blocked).toEqual([{ action: "email", reason: "account_unhealthy" }]);
@@ -116,7 +152,13 @@ describe("forecastCampaign", () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 400 }), fc.integer({ min: 1, max: 60 }), (contacts, limit) => {
         const one = run({ contacts: enrolled(contacts), accounts: [mailbox({ daily_limit_emails: limit, hourly_limit: 100 })] });
-        const two = run({ contacts: enrolled(contacts), accounts: [mailbox({ daily_limit_emails: limit, hourly_limit: 100 }), mailbox({ id: "m2", daily_limit_emails: 5, hourly_limit: 100 })] });
+        const two = run({
+          contacts: enrolled(contacts),
+          accounts: [
+            mailbox({ daily_limit_emails: limit, hourly_limit: 100 }),
+            mailbox({ id: "m2", daily_limit_emails: 5, hourly_limit: 100 }),
+          ],
+        });
         expect(one.sendDays).toBe(Math.ceil(contacts / limit));
         expect(two.calendarDays!).toBeLessThanOrEqual(one.calendarDays!);
         expect(one.actions[0]!.sends).toBe(contacts);

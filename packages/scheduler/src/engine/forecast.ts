@@ -178,7 +178,9 @@ export function forecastCampaign(options: ForecastOptions): CampaignForecast {
       continue;
     }
     // Limits can only grow while warming, so the full (unramped) limit tells whether it ever sends.
-    if (open.every((a) => effectiveLimits({ ...a, warming_week: 0 })[action] <= 0 || effectiveLimits({ ...a, warming_week: 0 }).hourly <= 0)) {
+    if (
+      open.every((a) => effectiveLimits({ ...a, warming_week: 0 })[action] <= 0 || effectiveLimits({ ...a, warming_week: 0 }).hourly <= 0)
+    ) {
       blocked.push({ action, reason: "daily_cap" });
     }
   }
@@ -361,7 +363,11 @@ export function forecastCampaign(options: ForecastOptions): CampaignForecast {
   } else {
     const worst = [...actions].filter((a) => a.daysLimited > 0).sort((a, b) => b.daysLimited - a.daysLimited || b.sends - a.sends)[0];
     if (worst && worst.limit) {
-      const words = { daily_cap: "daily limit", hourly_cap: "hourly limit over the send window", min_gap: "minimum gap between sends" } as const;
+      const words = {
+        daily_cap: "daily limit",
+        hourly_cap: "hourly limit over the send window",
+        min_gap: "minimum gap between sends",
+      } as const;
       bottleneck = {
         action: worst.action,
         limit: worst.limit,

@@ -33,7 +33,9 @@ describe("jitteredSendTime", () => {
     expect(t.getTime()).toBeLessThan(Date.parse("2026-03-09T13:17:00Z"));
     expect(t.getUTCSeconds()).not.toBe(0);
     expect(jitteredSendTime(office, new Date("2026-03-06T23:00:00Z"), "row-42").getTime()).toBe(t.getTime());
-    const others = new Set(Array.from({ length: 20 }, (_, i) => jitteredSendTime(office, new Date("2026-03-06T23:00:00Z"), `row-${i}`).getTime()));
+    const others = new Set(
+      Array.from({ length: 20 }, (_, i) => jitteredSendTime(office, new Date("2026-03-06T23:00:00Z"), `row-${i}`).getTime()),
+    );
     expect(others.size).toBeGreaterThan(15);
   });
 

@@ -34,12 +34,7 @@ const FULL_JITTER_TRIES = 3;
  * result is deterministic for (`w`, `earliest`, `seed`, `opts`); a stream is drawn from three
  * times per window tried.
  */
-export function jitteredSendTime(
-  w: SendWindow,
-  earliest: Date,
-  seed: JitterSeed,
-  opts: { maxJitterMinutes?: number } = {},
-): Date {
+export function jitteredSendTime(w: SendWindow, earliest: Date, seed: JitterSeed, opts: { maxJitterMinutes?: number } = {}): Date {
   const maxJitterMinutes = opts.maxJitterMinutes ?? DEFAULT_MAX_JITTER_MINUTES;
   if (!(Number.isFinite(maxJitterMinutes) && maxJitterMinutes >= 0)) {
     throw new RangeError(`maxJitterMinutes must be a number ≥ 0, got ${maxJitterMinutes}`);
@@ -126,7 +121,11 @@ export const RECONCILE_BACKOFF = { firstMs: MINUTE, maxMs: 60 * MINUTE, jitter: 
  * runtime seeds it with the send's natural keys and the attempt's start), or the next draw of a
  * stream.
  */
-export function reconcileDelayMs(checks: number, seed: JitterSeed, opts: { firstMs?: number; maxMs?: number; jitter?: number } = {}): number {
+export function reconcileDelayMs(
+  checks: number,
+  seed: JitterSeed,
+  opts: { firstMs?: number; maxMs?: number; jitter?: number } = {},
+): number {
   const first = opts.firstMs ?? RECONCILE_BACKOFF.firstMs;
   const max = opts.maxMs ?? RECONCILE_BACKOFF.maxMs;
   const jitter = opts.jitter ?? RECONCILE_BACKOFF.jitter;

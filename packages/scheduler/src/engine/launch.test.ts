@@ -6,7 +6,13 @@ const CAMPAIGN = "11111111-1111-4111-8111-111111111111";
 const OTHER = "22222222-2222-4222-8222-222222222222";
 let seq = 0;
 const tpl = (over: Partial<LaunchTemplate>): LaunchTemplate => ({
-  id: `t${++seq}`, name: `t${seq}`, channel: "email", sequence_step: null, campaign_id: null, created_at: new Date(2026, 0, seq), ...over,
+  id: `t${++seq}`,
+  name: `t${seq}`,
+  channel: "email",
+  sequence_step: null,
+  campaign_id: null,
+  created_at: new Date(2026, 0, seq),
+  ...over,
 });
 const multi: SchedulingConfig = {
   steps: [
@@ -63,22 +69,54 @@ describe("resolveStepTemplates", () => {
   it("binds nothing when email steps already line up with the offer's sequence", () => {
     const e1 = tpl({ sequence_step: 1 });
     const e2 = tpl({ sequence_step: 2 });
-    const config: SchedulingConfig = { steps: [{ step: 1, type: "email", delay_days: 0 }, { step: 2, type: "email", delay_days: 3 }], stop_on_reply: true };
-    expect(resolveStepTemplates(config, CAMPAIGN, [e1, e2]).map((s) => [s.template?.id, s.bind])).toEqual([[e1.id, false], [e2.id, false]]);
+    const config: SchedulingConfig = {
+      steps: [
+        { step: 1, type: "email", delay_days: 0 },
+        { step: 2, type: "email", delay_days: 3 },
+      ],
+      stop_on_reply: true,
+    };
+    expect(resolveStepTemplates(config, CAMPAIGN, [e1, e2]).map((s) => [s.template?.id, s.bind])).toEqual([
+      [e1.id, false],
+      [e2.id, false],
+    ]);
   });
 });
 
 describe("checkLaunch", () => {
   const account = (over: Partial<LaunchInput["accounts"][number]> = {}): LaunchInput["accounts"][number] => ({
-    id: "a1", name: "jane_linkedin", type: "linkedin", rotation_set: null, status: "active", health_score: 100,
-    daily_limit_connections: 20, daily_limit_messages: 40, daily_limit_emails: 0, hourly_limit: 10, warming_week: 0, ...over,
+    id: "a1",
+    name: "jane_linkedin",
+    type: "linkedin",
+    rotation_set: null,
+    status: "active",
+    health_score: 100,
+    daily_limit_connections: 20,
+    daily_limit_messages: 40,
+    daily_limit_emails: 0,
+    hourly_limit: 10,
+    warming_week: 0,
+    ...over,
   });
   const input = (over: Partial<LaunchInput> = {}): LaunchInput => ({
-    campaign: { id: CAMPAIGN, status: "draft", scheduling_config: multi, send_window_start: "09:00:00", send_window_end: "17:00:00", send_days: [1, 2, 3, 4, 5], timezone: "Europe/Paris" },
+    campaign: {
+      id: CAMPAIGN,
+      status: "draft",
+      scheduling_config: multi,
+      send_window_start: "09:00:00",
+      send_window_end: "17:00:00",
+      send_days: [1, 2, 3, 4, 5],
+      timezone: "Europe/Paris",
+    },
     offer: { status: "ready" },
     accounts: [account(), account({ id: "a2", name: "jane@x.com", type: "email" })],
     missingAccountIds: [],
-    templates: [tpl({ channel: "linkedin_connect" }), tpl({ channel: "linkedin_dm" }), tpl({ sequence_step: 1 }), tpl({ sequence_step: 2 })],
+    templates: [
+      tpl({ channel: "linkedin_connect" }),
+      tpl({ channel: "linkedin_dm" }),
+      tpl({ sequence_step: 1 }),
+      tpl({ sequence_step: 2 }),
+    ],
     contacts: 5,
     ...over,
   });
@@ -101,19 +139,36 @@ describe("checkLaunch", () => {
       }),
     );
     const fields = r.problems.map((p) => p.field);
-    expect(fields).toEqual(["status", "offer.status", "send_window", "account_ids", "scheduling_config.steps.1", "scheduling_config.steps.2", "scheduling_config.steps.3", "account_ids"]);
-    expect(r.problems.find((p) => p.field === "scheduling_config.steps.1")!.message).toMatch(/step 2 \(linkedin_dm\) has no approved template/);
+    expect(fields).toEqual([
+      "status",
+      "offer.status",
+      "send_window",
+      "account_ids",
+      "scheduling_config.steps.1",
+      "scheduling_config.steps.2",
+      "scheduling_config.steps.3",
+      "account_ids",
+    ]);
+    expect(r.problems.find((p) => p.field === "scheduling_config.steps.1")!.message).toMatch(
+      /step 2 \(linkedin_dm\) has no approved template/,
+    );
     expect(r.problems.at(-1)!.message).toMatch(/email steps but no email account/);
 
-    const bad = checkLaunch(input({ campaign: { ...input().campaign, scheduling_config: { steps: [{ step: 2, type: "email", delay_days: 0 }] } } }));
-    expect(bad.problems).toEqual([{ field: "scheduling_config.steps.0.step", message: "steps must be numbered 1..n in order: expected 1, got 2" }]);
+    const bad = checkLaunch(
+      input({ campaign: { ...input().campaign, scheduling_config: { steps: [{ step: 2, type: "email", delay_days: 0 }] } } }),
+    );
+    expect(bad.problems).toEqual([
+      { field: "scheduling_config.steps.0.step", message: "steps must be numbered 1..n in order: expected 1, got 2" },
+    ]);
     expect(checkLaunch(input({ campaign: { ...input().campaign, scheduling_config: null } })).problems).toEqual([
       { field: "scheduling_config", message: "is not set: the campaign has no steps" },
     ]);
   });
 
   it("warns, without refusing, when every account of a type is held back or there are no contacts", () => {
-    const r = checkLaunch(input({ accounts: [account({ status: "paused" }), account({ id: "a2", name: "jane@x.com", type: "email" })], contacts: 0 }));
+    const r = checkLaunch(
+      input({ accounts: [account({ status: "paused" }), account({ id: "a2", name: "jane@x.com", type: "email" })], contacts: 0 }),
+    );
     expect(r.problems).toEqual([]);
     expect(r.warnings).toEqual([
       expect.stringMatching(/every linkedin account of the campaign is held back.*jane_linkedin: The sending account is paused/),

@@ -38,9 +38,17 @@ export interface StepTemplate {
 }
 
 /** The planner's pick among `templates` for one step (see the module note). */
-export function plannerTemplate(templates: readonly LaunchTemplate[], campaignId: string, step: number, channel: MessageChannel): LaunchTemplate | null {
+export function plannerTemplate(
+  templates: readonly LaunchTemplate[],
+  campaignId: string,
+  step: number,
+  channel: MessageChannel,
+): LaunchTemplate | null {
   const fits = templates.filter(
-    (t) => t.channel === channel && (t.campaign_id === campaignId || t.campaign_id === null) && (t.sequence_step === step || t.sequence_step === null),
+    (t) =>
+      t.channel === channel &&
+      (t.campaign_id === campaignId || t.campaign_id === null) &&
+      (t.sequence_step === step || t.sequence_step === null),
   );
   fits.sort(
     (a, b) =>
@@ -62,7 +70,8 @@ export function resolveStepTemplates(config: SchedulingConfig, campaignId: strin
     const picked = plannerTemplate(templates, campaignId, s.step, channel);
     if (channel !== "email") return { step: s.step, channel, template: picked, bind: false };
     emailRank++;
-    if (emailRank === s.step || (picked && picked.campaign_id === campaignId)) return { step: s.step, channel, template: picked, bind: false };
+    if (emailRank === s.step || (picked && picked.campaign_id === campaignId))
+      return { step: s.step, channel, template: picked, bind: false };
     const ofRank = plannerTemplate(
       templates.filter((t) => t.campaign_id === null && t.sequence_step === emailRank),
       campaignId,
@@ -120,7 +129,10 @@ export function checkLaunch(input: LaunchInput): LaunchCheck {
     problems.push({ field: "status", message: `the campaign is ${campaign.status}, which is final; create a new campaign` });
   }
   if (input.offer.status === "killed" || input.offer.status === "completed") {
-    problems.push({ field: "offer.status", message: `the offer is ${input.offer.status}; set it back with \`offerlab offers status <offer> active\` first` });
+    problems.push({
+      field: "offer.status",
+      message: `the offer is ${input.offer.status}; set it back with \`offerlab offers status <offer> active\` first`,
+    });
   }
   try {
     windowFromCampaign(campaign);
@@ -153,7 +165,10 @@ export function checkLaunch(input: LaunchInput): LaunchCheck {
       for (const type of types) {
         const ofType = input.accounts.filter((a) => a.type === type && a.rotation_set !== "burner");
         if (ofType.length === 0) {
-          problems.push({ field: "account_ids", message: `the campaign has ${type} steps but no ${type} account (burner accounts are not used by campaigns)` });
+          problems.push({
+            field: "account_ids",
+            message: `the campaign has ${type} steps but no ${type} account (burner accounts are not used by campaigns)`,
+          });
           continue;
         }
         const blocks = ofType.map((a) => ({ a, block: launchBlock(a) }));
@@ -171,7 +186,9 @@ export function checkLaunch(input: LaunchInput): LaunchCheck {
               .join(" ")}`,
           );
         } else if (lasting.length > 0) {
-          warnings.push(`some ${type} accounts of the campaign cannot send, and the others do their work: ${lasting.map((b) => `${b.a.name}: ${describeReason(b.block!)}`).join(" ")}`);
+          warnings.push(
+            `some ${type} accounts of the campaign cannot send, and the others do their work: ${lasting.map((b) => `${b.a.name}: ${describeReason(b.block!)}`).join(" ")}`,
+          );
         }
       }
     }

@@ -7,9 +7,15 @@ const draws = (stream: () => number, n = 5) => Array.from({ length: n }, () => s
 
 describe("random sources", () => {
   it("a seeded source gives the same draws for one seed and key, in any process, and others for another seed or key", () => {
-    expect(draws(seededRandomSource("s").stream("send|campaign|ada@acme.example|1"))).toEqual(draws(seededRandomSource("s").stream("send|campaign|ada@acme.example|1")));
-    expect(draws(seededRandomSource("t").stream("send|campaign|ada@acme.example|1"))).not.toEqual(draws(seededRandomSource("s").stream("send|campaign|ada@acme.example|1")));
-    expect(draws(seededRandomSource("s").stream("send|campaign|zoe@acme.example|1"))).not.toEqual(draws(seededRandomSource("s").stream("send|campaign|ada@acme.example|1")));
+    expect(draws(seededRandomSource("s").stream("send|campaign|ada@acme.example|1"))).toEqual(
+      draws(seededRandomSource("s").stream("send|campaign|ada@acme.example|1")),
+    );
+    expect(draws(seededRandomSource("t").stream("send|campaign|ada@acme.example|1"))).not.toEqual(
+      draws(seededRandomSource("s").stream("send|campaign|ada@acme.example|1")),
+    );
+    expect(draws(seededRandomSource("s").stream("send|campaign|zoe@acme.example|1"))).not.toEqual(
+      draws(seededRandomSource("s").stream("send|campaign|ada@acme.example|1")),
+    );
     for (const d of draws(seededRandomSource("s").stream("k"), 200)) expect(d >= 0 && d < 1).toBe(true);
   });
 

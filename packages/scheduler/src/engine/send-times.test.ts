@@ -11,7 +11,12 @@ const allDay: SendWindow = { start: "00:00", end: "24:00", days: [1, 2, 3, 4, 5,
 
 /** Thirty-two invitations planned seconds apart, as the planner leaves them. */
 const invitations = (n = 32, account = "li"): QueuedSend[] =>
-  Array.from({ length: n }, (_, i) => ({ id: `q${String(i).padStart(2, "0")}`, accountId: account, priority: 5, scheduledFor: new Date(now.getTime() - 60_000 + i * 3000) }));
+  Array.from({ length: n }, (_, i) => ({
+    id: `q${String(i).padStart(2, "0")}`,
+    accountId: account,
+    priority: 5,
+    scheduledFor: new Date(now.getTime() - 60_000 + i * 3000),
+  }));
 
 /** The send path's decision for an invitation in `window` from an account allowed 5 a day and 2 an hour. */
 const decideIn =
@@ -21,11 +26,21 @@ const decideIn =
       ? { kind: "go", action: "connection_request", ...limits }
       : { kind: "defer", reason: "window_closed", until: jitteredSendTime(window, nextWindowOpening(window, at), rowId) };
 
-const sent = (p: Map<string, { at: Date | null }>) => [...p.values()].filter((x) => x.at !== null).map((x) => x.at!.getTime()).sort((a, b) => a - b);
+const sent = (p: Map<string, { at: Date | null }>) =>
+  [...p.values()]
+    .filter((x) => x.at !== null)
+    .map((x) => x.at!.getTime())
+    .sort((a, b) => a - b);
 
 describe("predictSendTimes", () => {
   it("spreads rows planned seconds apart over the daily cap, the hourly cap and the gap, and says why the rest wait", () => {
-    const p = predictSendTimes({ rows: invitations(), accounts: [{ id: "li", usage: { day: {}, hour: 0 }, nextSendAt: null }], now, until: endOfDay, decide: decideIn(allDay) });
+    const p = predictSendTimes({
+      rows: invitations(),
+      accounts: [{ id: "li", usage: { day: {}, hour: 0 }, nextSendAt: null }],
+      now,
+      until: endOfDay,
+      decide: decideIn(allDay),
+    });
     const times = sent(p);
     expect(times).toHaveLength(5);
     // At most two an hour, at least the minimum gap apart, on the cron's minute ticks, none before now.
@@ -44,12 +59,26 @@ describe("predictSendTimes", () => {
     expect(later.every((x) => x.reason === "daily_cap" && !x.skipped && x.waited.includes("hourly_cap"))).toBe(true);
     expect(p.get("q02")).toMatchObject({ reason: null, waited: ["min_gap", "hourly_cap"] });
     // Deterministic: the send path's own gap draws.
-    expect(predictSendTimes({ rows: invitations(), accounts: [{ id: "li", usage: { day: {}, hour: 0 }, nextSendAt: null }], now, until: endOfDay, decide: decideIn(allDay) })).toEqual(p);
+    expect(
+      predictSendTimes({
+        rows: invitations(),
+        accounts: [{ id: "li", usage: { day: {}, hour: 0 }, nextSendAt: null }],
+        now,
+        until: endOfDay,
+        decide: decideIn(allDay),
+      }),
+    ).toEqual(p);
   });
 
   it("stops at the window's end: what the hourly cap pushed past it waits for tomorrow's window", () => {
     const morning: SendWindow = { start: "09:00", end: "10:00", days: [1, 2, 3, 4, 5], timeZone: "UTC" };
-    const p = predictSendTimes({ rows: invitations(6), accounts: [{ id: "li", usage: { day: {}, hour: 0 }, nextSendAt: null }], now, until: endOfDay, decide: decideIn(morning) });
+    const p = predictSendTimes({
+      rows: invitations(6),
+      accounts: [{ id: "li", usage: { day: {}, hour: 0 }, nextSendAt: null }],
+      now,
+      until: endOfDay,
+      decide: decideIn(morning),
+    });
     expect(sent(p)).toHaveLength(2);
     const later = [...p.values()].filter((x) => x.at === null);
     expect(later.map((x) => x.reason)).toEqual(["window_closed", "window_closed", "window_closed", "window_closed"]);
@@ -57,31 +86,81 @@ describe("predictSendTimes", () => {
   });
 
   it("counts what the account already used today and this hour, and its gap after the last send", () => {
-    const used = predictSendTimes({ rows: invitations(3), accounts: [{ id: "li", usage: { day: { connection_request: 5 }, hour: 0 }, nextSendAt: null }], now, until: endOfDay, decide: decideIn(allDay) });
-    expect([...used.values()].map((x) => [x.at, x.reason])).toEqual([[null, "daily_cap"], [null, "daily_cap"], [null, "daily_cap"]]);
-    const hourFull = predictSendTimes({ rows: invitations(1), accounts: [{ id: "li", usage: { day: { connection_request: 2 }, hour: 2 }, nextSendAt: null }], now, until: endOfDay, decide: decideIn(allDay) });
+    const used = predictSendTimes({
+      rows: invitations(3),
+      accounts: [{ id: "li", usage: { day: { connection_request: 5 }, hour: 0 }, nextSendAt: null }],
+      now,
+      until: endOfDay,
+      decide: decideIn(allDay),
+    });
+    expect([...used.values()].map((x) => [x.at, x.reason])).toEqual([
+      [null, "daily_cap"],
+      [null, "daily_cap"],
+      [null, "daily_cap"],
+    ]);
+    const hourFull = predictSendTimes({
+      rows: invitations(1),
+      accounts: [{ id: "li", usage: { day: { connection_request: 2 }, hour: 2 }, nextSendAt: null }],
+      now,
+      until: endOfDay,
+      decide: decideIn(allDay),
+    });
     expect(hourFull.get("q00")).toMatchObject({ at: new Date("2026-12-03T10:00:00Z"), waited: ["hourly_cap"] });
     const gap = new Date("2026-12-03T09:03:20Z");
-    const paced = predictSendTimes({ rows: invitations(1), accounts: [{ id: "li", usage: { day: {}, hour: 0 }, nextSendAt: gap }], now, until: endOfDay, decide: decideIn(allDay) });
+    const paced = predictSendTimes({
+      rows: invitations(1),
+      accounts: [{ id: "li", usage: { day: {}, hour: 0 }, nextSendAt: gap }],
+      now,
+      until: endOfDay,
+      decide: decideIn(allDay),
+    });
     expect(paced.get("q00")).toMatchObject({ at: new Date("2026-12-03T09:04:00Z"), waited: ["min_gap"] });
   });
 
   it("tells a warming cap from the configured one, and keeps accounts apart", () => {
-    const warm = { id: "li", usage: { day: { connection_request: 5 }, hour: 0 }, nextSendAt: null, unrampedLimits: effectiveLimits({ type: "linkedin", status: "active", health_score: 100, daily_limit_connections: 20, daily_limit_messages: 40, daily_limit_emails: 0, hourly_limit: 8, warming_week: 0 }) };
+    const warm = {
+      id: "li",
+      usage: { day: { connection_request: 5 }, hour: 0 },
+      nextSendAt: null,
+      unrampedLimits: effectiveLimits({
+        type: "linkedin",
+        status: "active",
+        health_score: 100,
+        daily_limit_connections: 20,
+        daily_limit_messages: 40,
+        daily_limit_emails: 0,
+        hourly_limit: 8,
+        warming_week: 0,
+      }),
+    };
     const other = { id: "li2", usage: { day: {}, hour: 0 }, nextSendAt: null };
-    const p = predictSendTimes({ rows: [...invitations(1), ...invitations(1, "li2").map((r) => ({ ...r, id: "other" }))], accounts: [warm, other], now, until: endOfDay, decide: decideIn(allDay) });
+    const p = predictSendTimes({
+      rows: [...invitations(1), ...invitations(1, "li2").map((r) => ({ ...r, id: "other" }))],
+      accounts: [warm, other],
+      now,
+      until: endOfDay,
+      decide: decideIn(allDay),
+    });
     expect(p.get("q00")).toMatchObject({ at: null, reason: "account_warming_cap" });
     expect(p.get("other")).toMatchObject({ at: new Date("2026-12-03T09:01:00Z") });
   });
 
   it("sends by priority first, and reports what the send path would skip or keep deferring", () => {
     const rows = [...invitations(2), { id: "urgent", accountId: "li", priority: 1, scheduledFor: new Date(now.getTime() + 30_000) }];
-    const p = predictSendTimes({ rows, accounts: [{ id: "li", usage: { day: {}, hour: 0 }, nextSendAt: null }], now, until: endOfDay, decide: decideIn(allDay, { dailyLimit: 1, hourlyLimit: 10 }) });
+    const p = predictSendTimes({
+      rows,
+      accounts: [{ id: "li", usage: { day: {}, hour: 0 }, nextSendAt: null }],
+      now,
+      until: endOfDay,
+      decide: decideIn(allDay, { dailyLimit: 1, hourlyLimit: 10 }),
+    });
     // All three are due at the first tick: the priority-1 row goes before the older ones, then the day is full.
     expect(p.get("urgent")).toMatchObject({ at: new Date("2026-12-03T09:01:00Z"), reason: null });
     expect([p.get("q00")!.reason, p.get("q01")!.reason]).toEqual(["daily_cap", "daily_cap"]);
     const decide = (id: string, at: Date): SendDecision =>
-      id === "q00" ? { kind: "skip", reason: "do_not_contact" } : { kind: "defer", reason: "account_paused", until: new Date(at.getTime() + HOUR) };
+      id === "q00"
+        ? { kind: "skip", reason: "do_not_contact" }
+        : { kind: "defer", reason: "account_paused", until: new Date(at.getTime() + HOUR) };
     const q = predictSendTimes({ rows: invitations(2), accounts: [], now, until: endOfDay, decide });
     expect(q.get("q00")).toMatchObject({ at: null, skipped: true, reason: "do_not_contact" });
     expect(q.get("q01")).toMatchObject({ at: null, skipped: false, reason: "account_paused", waited: ["account_paused"] });

@@ -151,7 +151,12 @@ export function predictSendTimes(options: PredictSendTimesOptions): Map<string, 
       let pick: Pending | undefined;
       for (const p of pending) {
         if (p.sf > t) continue;
-        if (!pick || p.row.priority < pick.row.priority || (p.row.priority === pick.row.priority && (p.sf < pick.sf || (p.sf === pick.sf && claimTie(p.row, pick.row) < 0)))) pick = p;
+        if (
+          !pick ||
+          p.row.priority < pick.row.priority ||
+          (p.row.priority === pick.row.priority && (p.sf < pick.sf || (p.sf === pick.sf && claimTie(p.row, pick.row) < 0)))
+        )
+          pick = p;
       }
       if (!pick) break; // unreachable: the earliest row is due at t
       const d = options.decide(pick.row.id, new Date(t));
@@ -189,7 +194,13 @@ export function predictSendTimes(options: PredictSendTimesOptions): Map<string, 
       pick.out.at = new Date(t);
       pick.out.reason = null;
       pending.splice(pending.indexOf(pick), 1);
-      free = t + (gap.max <= 0 ? 0 : options.gap ? options.gap(pick.row.id) : accountGapMs(`${accountId}:${pick.row.id}`, { minSeconds: gap.min / 1000, maxSeconds: gap.max / 1000 }));
+      free =
+        t +
+        (gap.max <= 0
+          ? 0
+          : options.gap
+            ? options.gap(pick.row.id)
+            : accountGapMs(`${accountId}:${pick.row.id}`, { minSeconds: gap.min / 1000, maxSeconds: gap.max / 1000 }));
     }
     for (const p of pending) p.out.reason ??= "not_due";
   }

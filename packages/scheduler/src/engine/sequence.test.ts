@@ -110,18 +110,20 @@ describe("planNextStep", () => {
 
   it("property: a step is never due before its delay from the previous outcome, and touches never pass max_touches", () => {
     const arbStep = (n: number) =>
-      fc.record({
-        type: fc.constantFrom("connection_request" as const, "linkedin_dm" as const, "inmail" as const, "email" as const),
-        delay_days: fc.integer({ min: 0, max: 5 }),
-        cond: fc.option(
-          fc.record({
-            condition: fc.constantFrom("connected" as const, "not_connected" as const, "no_reply" as const),
-            on_condition_unmet: fc.constantFrom("skip" as const, "stop" as const),
-            wait_days_max: fc.integer({ min: 0, max: 5 }),
-          }),
-          { nil: undefined },
-        ),
-      }).map(({ cond, ...s }): SchedulingStep => ({ step: n, ...s, ...(cond ?? {}) }));
+      fc
+        .record({
+          type: fc.constantFrom("connection_request" as const, "linkedin_dm" as const, "inmail" as const, "email" as const),
+          delay_days: fc.integer({ min: 0, max: 5 }),
+          cond: fc.option(
+            fc.record({
+              condition: fc.constantFrom("connected" as const, "not_connected" as const, "no_reply" as const),
+              on_condition_unmet: fc.constantFrom("skip" as const, "stop" as const),
+              wait_days_max: fc.integer({ min: 0, max: 5 }),
+            }),
+            { nil: undefined },
+          ),
+        })
+        .map(({ cond, ...s }): SchedulingStep => ({ step: n, ...s, ...(cond ?? {}) }));
     const arbConfig = fc
       .integer({ min: 1, max: 5 })
       .chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => arbStep(i + 1))))

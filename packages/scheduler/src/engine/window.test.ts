@@ -132,7 +132,12 @@ describe("nextWindowOpening and currentWindowEnd", () => {
     expect(iso(currentWindowEnd(w, at("2026-01-14T22:59:30Z")))).toBe("2026-01-14T23:00:00.000Z");
     expect(iso(nextWindowOpening(w, at("2026-01-14T23:00:00Z")))).toBe("2026-01-21T22:00:00.000Z"); // next Wednesday 23:00
     // The day the clocks go back in New York has 25 hours: the window still ends at that day's midnight.
-    const sundays = windowFromCampaign({ send_window_start: "00:00", send_window_end: "24:00:00", send_days: [7], timezone: "America/New_York" });
+    const sundays = windowFromCampaign({
+      send_window_start: "00:00",
+      send_window_end: "24:00:00",
+      send_days: [7],
+      timezone: "America/New_York",
+    });
     expect(isInWindow(sundays, at("2026-11-02T04:59:59Z"))).toBe(true); // Sunday 23:59:59 EST
     expect(isInWindow(sundays, at("2026-11-02T05:00:00Z"))).toBe(false); // Monday 00:00 EST
     expect(iso(currentWindowEnd(sundays, at("2026-11-01T12:00:00Z")))).toBe("2026-11-02T05:00:00.000Z");

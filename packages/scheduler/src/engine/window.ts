@@ -216,9 +216,7 @@ function compile(w: SendWindow): CompiledWindow {
   const startSec = parseTime(w.start, "start");
   const endSec = parseTime(w.end, "end");
   if (endSec <= startSec) {
-    throw new SendWindowError(
-      `send window end ${w.end} must be after its start ${w.start} (windows do not wrap around midnight)`,
-    );
+    throw new SendWindowError(`send window end ${w.end} must be after its start ${w.start} (windows do not wrap around midnight)`);
   }
   if (!Array.isArray(w.days) || w.days.length === 0) {
     throw new SendWindowError("send window has no send days");

@@ -50,7 +50,12 @@ export async function commitAttempt(
     throw error;
   }
   await markProcessing(trx, queueId, attemptId, now);
-  await trx.updateTable("messages").set({ status: "sending" }).where("send_queue_id", "=", queueId).where("status", "in", ["pending", "queued"]).execute();
+  await trx
+    .updateTable("messages")
+    .set({ status: "sending" })
+    .where("send_queue_id", "=", queueId)
+    .where("status", "in", ["pending", "queued"])
+    .execute();
   return { kind: "claimed", ctx, attemptId, action, usageDay, usageHour };
 }
 

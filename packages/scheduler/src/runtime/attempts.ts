@@ -55,13 +55,23 @@ export const attemptSent = (at: Date, providerIds: ProviderIds, evidence?: strin
   ...(evidence ? { evidence } : {}),
 });
 /** The provider definitely did nothing (a refusal before acting, or nothing to do). */
-export const attemptRefused = (at: Date, errorKind: string | null, message: string | null): AttemptTransition => ({ to: "refused", at, errorKind, message });
+export const attemptRefused = (at: Date, errorKind: string | null, message: string | null): AttemptTransition => ({
+  to: "refused",
+  at,
+  errorKind,
+  message,
+});
 /** Nobody knows whether the provider acted: the reconciler must ask. Not terminal, so no end time. */
 export const attemptUnknown = (message: string): AttemptTransition => ({ to: "unknown", message });
 /** The claim's lease lapsed before any call. */
 export const attemptExpired = (at: Date, message = "lease lapsed before the call"): AttemptTransition => ({ to: "expired", at, message });
 /** A reply, an opt-out or a bounce arrived before the call. */
-export const attemptCancelled = (at: Date, reason: string, message: string): AttemptTransition => ({ to: "cancelled", at, errorKind: reason, message });
+export const attemptCancelled = (at: Date, reason: string, message: string): AttemptTransition => ({
+  to: "cancelled",
+  at,
+  errorKind: reason,
+  message,
+});
 /** The reconciler proved the send never happened. */
 export const attemptNotSent = (at: Date, evidence: string): AttemptTransition => ({ to: "not_sent", at, evidence });
 /** The provider still could not tell after the reconciler's last check: never resent. */
@@ -120,7 +130,16 @@ export async function moveAttempt(q: Q, attemptId: string, t: AttemptTransition)
  */
 export async function openAttempt(
   trx: Transaction<Database>,
-  input: { queueId: string; accountId: string; action: MessageActionType; runnerId: string; usageDay: Date; usageHour: Date; leaseUntil: Date; at: Date },
+  input: {
+    queueId: string;
+    accountId: string;
+    action: MessageActionType;
+    runnerId: string;
+    usageDay: Date;
+    usageHour: Date;
+    leaseUntil: Date;
+    at: Date;
+  },
 ): Promise<string> {
   const attempt = await trx
     .insertInto("send_attempts")

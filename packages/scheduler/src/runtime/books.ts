@@ -62,7 +62,8 @@ export async function recomputeAccountHealth(
     const bounce = pct(r.bounced);
     const spam = pct(r.spam);
     const reply = pct(r.replied);
-    const score = r.sent >= minSample ? Math.max(0, Math.min(100, Math.round(100 - (bounce ?? 0) * 8 - (spam ?? 0) * 20 + (reply ?? 0)))) : 100;
+    const score =
+      r.sent >= minSample ? Math.max(0, Math.min(100, Math.round(100 - (bounce ?? 0) * 8 - (spam ?? 0) * 20 + (reply ?? 0)))) : 100;
     const pause = r.type === "email" && r.status === "active" && r.sent >= minSample && (bounce ?? 0) > threshold;
     await db
       .updateTable("accounts")
@@ -92,7 +93,9 @@ export async function syncTodayCounters(db: Db, options: { now?: Date } = {}): P
     UPDATE accounts a SET
       today_connections = coalesce((SELECT used FROM account_usage u WHERE u.account_id = a.id AND u.period = 'day' AND u.period_start = ${day} AND u.action = 'connection_request'), 0),
       today_messages = coalesce((SELECT used FROM account_usage u WHERE u.account_id = a.id AND u.period = 'day' AND u.period_start = ${day} AND u.action = 'message'), 0),
-      today_emails = coalesce((SELECT used FROM account_usage u WHERE u.account_id = a.id AND u.period = 'day' AND u.period_start = ${day} AND u.action = 'email'), 0)`.execute(db);
+      today_emails = coalesce((SELECT used FROM account_usage u WHERE u.account_id = a.id AND u.period = 'day' AND u.period_start = ${day} AND u.action = 'email'), 0)`.execute(
+    db,
+  );
 }
 
 /**

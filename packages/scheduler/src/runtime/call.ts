@@ -40,7 +40,11 @@ function missing(what: string): ProviderError {
  * (stored when known; otherwise found with the reconciler's safe read by our send id header) and
  * its subject. No first email → a new thread.
  */
-async function emailThread(o: Resolved, ctx: SendContext, vendorAccount: string): Promise<{ replyTo: string | null; subject: string | null }> {
+async function emailThread(
+  o: Resolved,
+  ctx: SendContext,
+  vendorAccount: string,
+): Promise<{ replyTo: string | null; subject: string | null }> {
   const cc = ctx.campaignContact;
   if (!cc) return { replyTo: null, subject: null };
   const first = await o.db
@@ -63,7 +67,12 @@ async function emailThread(o: Resolved, ctx: SendContext, vendorAccount: string)
     const found = await reconciler.reconcile({ kind: "email", accountId: vendorAccount, sendId: first.id, attemptedAt: first.started_at });
     const emailId = found.outcome === "sent" ? (found.providerIds?.emailId ?? null) : null;
     if (emailId) {
-      await o.db.updateTable("campaign_contacts").set({ email_thread_ref: emailId }).where("id", "=", cc.id).where("email_thread_ref", "is", null).execute();
+      await o.db
+        .updateTable("campaign_contacts")
+        .set({ email_thread_ref: emailId })
+        .where("id", "=", cc.id)
+        .where("email_thread_ref", "is", null)
+        .execute();
       return { replyTo: emailId, subject: first.subject };
     }
   }
@@ -83,7 +92,10 @@ function noteCallTarget(o: Resolved, attemptId: string, ids: Record<string, stri
 }
 
 /** The answer when the attempt was taken from this runner before its call started: nothing was sent. */
-const takenBeforeCall: ProviderResult = { kind: "unknown", reason: "the attempt's lease lapsed before the call; nothing was sent (the reconciler settles it)" };
+const takenBeforeCall: ProviderResult = {
+  kind: "unknown",
+  reason: "the attempt's lease lapsed before the call; nothing was sent (the reconciler settles it)",
+};
 
 type CallInfo = { queueId: string; attemptId: string };
 type CallOptions = { signal: AbortSignal; usageContext: { offerId: string; campaignId: string; contactId: string } };
@@ -93,7 +105,10 @@ export async function callProvider(o: Resolved, ctx: SendContext, attemptId: str
   const vendorAccount = account?.unipile_account_id;
   if (!vendorAccount) throw missing(`account ${account?.name ?? row.account_id} has no unipile_account_id (run accounts sync)`);
   const signal = AbortSignal.timeout(o.providerTimeoutMs);
-  const call: CallOptions = { signal, usageContext: { offerId: ctx.campaign.offer_id, campaignId: ctx.campaign.id, contactId: contact.id } };
+  const call: CallOptions = {
+    signal,
+    usageContext: { offerId: ctx.campaign.offer_id, campaignId: ctx.campaign.id, contactId: contact.id },
+  };
   const channel: MessageChannel = row.channel;
   switch (channel) {
     case "email":
@@ -107,7 +122,14 @@ export async function callProvider(o: Resolved, ctx: SendContext, attemptId: str
   }
 }
 
-async function sendEmail(o: Resolved, ctx: SendContext, vendorAccount: string, attemptId: string, info: CallInfo, call: CallOptions): Promise<ProviderResult> {
+async function sendEmail(
+  o: Resolved,
+  ctx: SendContext,
+  vendorAccount: string,
+  attemptId: string,
+  info: CallInfo,
+  call: CallOptions,
+): Promise<ProviderResult> {
   const { row, contact } = ctx;
   const sender = o.senders.email;
   if (!sender) throw missing("no email sender configured");
@@ -181,7 +203,13 @@ async function sendLinkedIn(
     }
     case "linkedin_inmail": {
       const res = await sender.startChat(
-        { accountId: vendorAccount, recipientProviderIds: [providerId], text: row.body, inmail: true, ...(row.subject ? { subject: row.subject } : {}) },
+        {
+          accountId: vendorAccount,
+          recipientProviderIds: [providerId],
+          text: row.body,
+          inmail: true,
+          ...(row.subject ? { subject: row.subject } : {}),
+        },
         call,
       );
       return { kind: "sent", providerIds: { provider_id: providerId, chat_id: res.chatId, message_id: res.messageId } };
@@ -200,7 +228,13 @@ export function classifyError(error: unknown, o: Pick<Resolved, "defaultCooldown
   const reason = error.reason ?? error.vendorCode ?? error.kind;
   switch (error.kind) {
     case "rate_limited":
-      return { kind: "refused", reason, errorKind: error.kind, message: error.message, cooldownMs: error.retryAfterMs ?? o.defaultCooldownMs };
+      return {
+        kind: "refused",
+        reason,
+        errorKind: error.kind,
+        message: error.message,
+        cooldownMs: error.retryAfterMs ?? o.defaultCooldownMs,
+      };
     case "auth":
       return { kind: "refused", reason, errorKind: error.kind, message: error.message, accountProblem: true };
     case "invalid":

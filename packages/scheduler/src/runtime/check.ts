@@ -74,7 +74,8 @@ export function decide(ctx: SendContext, now: Date, random: RandomSource = syste
   }
   // A reply stops the sequence unless the campaign says `stop_on_reply: false`, and then still
   // when it was negative (an opt-out or a bounce stops the person through their own statuses).
-  if (cc?.replied && replyStops(campaign.scheduling_config, cc.reply_sentiment)) return { kind: "skip", reason: "replied", status: "cancelled" };
+  if (cc?.replied && replyStops(campaign.scheduling_config, cc.reply_sentiment))
+    return { kind: "skip", reason: "replied", status: "cancelled" };
   if (cc?.paused_until && cc.paused_until > now) return { kind: "defer", reason: "paused", until: cc.paused_until };
   if (cc?.status === "paused") return { kind: "defer", reason: "paused", until: new Date(now.getTime() + HOUR) };
 
@@ -100,7 +101,11 @@ export function decide(ctx: SendContext, now: Date, random: RandomSource = syste
 
   const window = windowFromCampaign(campaign);
   if (!isInWindow(window, now)) {
-    return { kind: "defer", reason: "window_closed", until: jitteredSendTime(window, nextWindowOpening(window, now), random.stream(`reopen|${rowKey(ctx)}`)) };
+    return {
+      kind: "defer",
+      reason: "window_closed",
+      until: jitteredSendTime(window, nextWindowOpening(window, now), random.stream(`reopen|${rowKey(ctx)}`)),
+    };
   }
 
   if (!account) return { kind: "defer", reason: "no_account", until: new Date(now.getTime() + HOUR) };

@@ -56,7 +56,11 @@ export function campaignKey(campaign: Pick<CampaignRow, "campaign_slug" | "name"
 }
 
 /** A send's natural key (`send_queue.natural_key`): campaign, person and step. */
-export function sendKey(campaign: Pick<CampaignRow, "campaign_slug" | "name">, contact: Parameters<typeof contactKey>[0], step: number | null): string {
+export function sendKey(
+  campaign: Pick<CampaignRow, "campaign_slug" | "name">,
+  contact: Parameters<typeof contactKey>[0],
+  step: number | null,
+): string {
   return `${campaignKey(campaign)}|${contactKey(contact)}|${step ?? 0}`;
 }
 
@@ -124,7 +128,9 @@ function chunked<T>(items: readonly T[], size = 500): T[][] {
   return out;
 }
 
-const distinct = <T>(items: readonly (T | null | undefined)[]): T[] => [...new Set(items.filter((x): x is T => x !== null && x !== undefined))];
+const distinct = <T>(items: readonly (T | null | undefined)[]): T[] => [
+  ...new Set(items.filter((x): x is T => x !== null && x !== undefined)),
+];
 
 /**
  * {@link loadContext} for many rows at once (what a dashboard replaying the send path reads): the
@@ -181,11 +187,21 @@ export async function loadContexts(db: Q, rows: readonly QueueRow[]): Promise<Ma
   const touchByEmail = new Map<string, Date>();
   const touchByLink = new Map<string, Date>();
   for (const part of chunked([...contacts.keys()])) {
-    const found = await db.selectFrom("outreach_history").select(["contact_id", sql<Date>`max(sent_at)`.as("last")]).where("contact_id", "in", part).groupBy("contact_id").execute();
+    const found = await db
+      .selectFrom("outreach_history")
+      .select(["contact_id", sql<Date>`max(sent_at)`.as("last")])
+      .where("contact_id", "in", part)
+      .groupBy("contact_id")
+      .execute();
     for (const r of found) if (r.contact_id) touchById.set(r.contact_id, r.last);
   }
   for (const part of chunked(emails)) {
-    const found = await db.selectFrom("outreach_history").select(["contact_email", sql<Date>`max(sent_at)`.as("last")]).where("contact_email", "in", part).groupBy("contact_email").execute();
+    const found = await db
+      .selectFrom("outreach_history")
+      .select(["contact_email", sql<Date>`max(sent_at)`.as("last")])
+      .where("contact_email", "in", part)
+      .groupBy("contact_email")
+      .execute();
     for (const r of found) if (r.contact_email) touchByEmail.set(r.contact_email, r.last);
   }
   for (const part of chunked(links)) {
@@ -205,8 +221,13 @@ export async function loadContexts(db: Q, rows: readonly QueueRow[]): Promise<Ma
     if (!campaign || !contact) continue;
     const k = keys.get(contact.id)!;
     const person = new Map<string, ContactRow>([[contact.id, contact]]);
-    for (const c of [...(k.email ? (byEmail.get(k.email) ?? []) : []), ...(k.linkedin ? (byLink.get(k.linkedin) ?? []) : [])]) person.set(c.id, c);
-    const touches = [touchById.get(contact.id), k.email ? touchByEmail.get(k.email) : undefined, k.linkedin ? touchByLink.get(k.linkedin) : undefined].filter((d): d is Date => d !== undefined);
+    for (const c of [...(k.email ? (byEmail.get(k.email) ?? []) : []), ...(k.linkedin ? (byLink.get(k.linkedin) ?? []) : [])])
+      person.set(c.id, c);
+    const touches = [
+      touchById.get(contact.id),
+      k.email ? touchByEmail.get(k.email) : undefined,
+      k.linkedin ? touchByLink.get(k.linkedin) : undefined,
+    ].filter((d): d is Date => d !== undefined);
     out.set(row.id, {
       row,
       campaign,

@@ -30,7 +30,8 @@ export async function dispatchOne(options: SendPathOptions): Promise<DispatchOut
   await o.crashAt?.("after_claim", info);
 
   // tx1b: from here on the provider may have acted.
-  if (!(await startAttempt(o, attemptId))) return { kind: "lost", queueId: ctx.row.id, attemptId, reason: "claim expired or cancelled before the call" };
+  if (!(await startAttempt(o, attemptId)))
+    return { kind: "lost", queueId: ctx.row.id, attemptId, reason: "claim expired or cancelled before the call" };
   await o.crashAt?.("after_mark_sending", info);
 
   // The call, outside any transaction.
@@ -94,7 +95,16 @@ function claimOne(o: Resolved, now: Date): Promise<Claimed | DispatchOutcome> {
 export async function dispatchDue(
   options: SendPathOptions & { max?: number },
 ): Promise<{ handled: number; outcomes: Record<DispatchOutcome["kind"], number>; deferred: Record<string, number> }> {
-  const outcomes: Record<DispatchOutcome["kind"], number> = { idle: 0, busy: 0, deferred: 0, skipped: 0, sent: 0, refused: 0, unknown: 0, lost: 0 };
+  const outcomes: Record<DispatchOutcome["kind"], number> = {
+    idle: 0,
+    busy: 0,
+    deferred: 0,
+    skipped: 0,
+    sent: 0,
+    refused: 0,
+    unknown: 0,
+    lost: 0,
+  };
   const deferred: Record<string, number> = {};
   let handled = 0;
   const max = options.max ?? Number.POSITIVE_INFINITY;

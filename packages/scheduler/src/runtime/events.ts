@@ -79,7 +79,13 @@ export async function storeWebhookEvent(
       input.supersedeUndecided
         ? oc
             .columns(["provider", "dedupe_key"])
-            .doUpdateSet((eb) => ({ payload: eb.ref("excluded.payload"), status: "pending", attempts: 0, processed_at: null, available_at: eb.ref("excluded.available_at") }))
+            .doUpdateSet((eb) => ({
+              payload: eb.ref("excluded.payload"),
+              status: "pending",
+              attempts: 0,
+              processed_at: null,
+              available_at: eb.ref("excluded.available_at"),
+            }))
             .where("webhook_inbox.status", "=", "ignored")
             .where("webhook_inbox.outcome", "like", "direction_unknown%")
         : oc.columns(["provider", "dedupe_key"]).doNothing(),
@@ -99,7 +105,10 @@ export type ApplyResult =
   | { status: "unmatched"; outcome: string }
   | { status: "retry"; outcome: string };
 
-export type ReplyClassifier = (text: string, context: { subject: string | null; receivedAt: Date }) => Promise<ReplyClassification> | ReplyClassification;
+export type ReplyClassifier = (
+  text: string,
+  context: { subject: string | null; receivedAt: Date },
+) => Promise<ReplyClassification> | ReplyClassification;
 
 export interface ApplyOptions {
   /** The clock. Default `() => new Date()`. */
@@ -132,7 +141,8 @@ function when(iso: string | null | undefined, fallback: Date): Date {
   return d && !Number.isNaN(d.getTime()) ? d : fallback;
 }
 
-const defaultClassify: ReplyClassifier = (text, context) => classifyReply(text, { receivedAt: context.receivedAt, subject: context.subject });
+const defaultClassify: ReplyClassifier = (text, context) =>
+  classifyReply(text, { receivedAt: context.receivedAt, subject: context.subject });
 
 async function accountOf(db: Q, vendorAccountId: string): Promise<Account | undefined> {
   return db.selectFrom("accounts").selectAll().where("unipile_account_id", "=", vendorAccountId).executeTakeFirst();
@@ -161,7 +171,12 @@ async function pickCc(db: Q, ids: string[], account: Account | undefined, channe
     .execute();
   const mine = (c: Cc) => (account ? (channel === "email" ? c.email_account_id : c.linkedin_account_id) === account.id : false);
   const key = (c: (typeof rows)[number]) => `${c.campaign_slug ?? ""}|${c.campaign_name}|${c.id}`;
-  rows.sort((a, b) => Number(mine(b)) - Number(mine(a)) || (b.last_step_at?.getTime() ?? 0) - (a.last_step_at?.getTime() ?? 0) || (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  rows.sort(
+    (a, b) =>
+      Number(mine(b)) - Number(mine(a)) ||
+      (b.last_step_at?.getTime() ?? 0) - (a.last_step_at?.getTime() ?? 0) ||
+      (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0),
+  );
   const best = rows[0];
   if (!best) return undefined;
   const { campaign_slug: _slug, campaign_name: _name, ...cc } = best;
@@ -225,7 +240,11 @@ async function findReplyTarget(db: Q, m: InboxMessage, account: Account | undefi
       const hits = await messagesByProviderId(db, id);
       if (hits[0]) return found([hits[0].campaign_contact_id], how, hits[0]);
       const byRef = await db.selectFrom("campaign_contacts").select("id").where("email_thread_ref", "=", id).execute();
-      if (byRef.length) return found(byRef.map((r) => r.id), `${how}_thread_ref`);
+      if (byRef.length)
+        return found(
+          byRef.map((r) => r.id),
+          `${how}_thread_ref`,
+        );
     }
     const from = normalizeEmail(m.from);
     if (from) {
@@ -235,13 +254,21 @@ async function findReplyTarget(db: Q, m: InboxMessage, account: Account | undefi
         .select("cc.id")
         .where("c.email", "=", from)
         .execute();
-      if (ccs.length) return found(ccs.map((r) => r.id), "from_address");
+      if (ccs.length)
+        return found(
+          ccs.map((r) => r.id),
+          "from_address",
+        );
     }
     return null;
   }
   if (m.threadId) {
     const byChat = await db.selectFrom("campaign_contacts").select("id").where("linkedin_chat_id", "=", m.threadId).execute();
-    if (byChat.length) return found(byChat.map((r) => r.id), "chat_id");
+    if (byChat.length)
+      return found(
+        byChat.map((r) => r.id),
+        "chat_id",
+      );
     const hits = await messagesByProviderId(db, m.threadId);
     if (hits[0]) return found([hits[0].campaign_contact_id], "chat_id", hits[0]);
   }
@@ -252,7 +279,11 @@ async function findReplyTarget(db: Q, m: InboxMessage, account: Account | undefi
       .select("cc.id")
       .where((eb) => eb.or([eb("cc.linkedin_provider_id", "=", m.from), eb("c.linkedin_id", "=", m.from)]))
       .execute();
-    if (ccs.length) return found(ccs.map((r) => r.id), "provider_id");
+    if (ccs.length)
+      return found(
+        ccs.map((r) => r.id),
+        "provider_id",
+      );
   }
   return null;
 }
@@ -309,7 +340,11 @@ export function isBounceNotice(m: Pick<InboxMessage, "channel" | "from" | "subje
   return BOUNCE_FROM.test(m.from ?? "") || BOUNCE_SUBJECT.test(m.subject ?? "");
 }
 
-async function applyReply(db: Db, event: Extract<ProviderEvent, { type: "message_received" | "email_received" }>, o: Required<Pick<ApplyOptions, "now" | "classify">> & ApplyOptions): Promise<ApplyResult> {
+async function applyReply(
+  db: Db,
+  event: Extract<ProviderEvent, { type: "message_received" | "email_received" }>,
+  o: Required<Pick<ApplyOptions, "now" | "classify">> & ApplyOptions,
+): Promise<ApplyResult> {
   const m = event.message;
   if (m.direction !== "inbound") return { status: "ignored", outcome: "our own message echoed back" };
   const account = await accountOf(db, m.accountId);
@@ -335,13 +370,22 @@ async function applyReply(db: Db, event: Extract<ProviderEvent, { type: "message
   const applied = await db.transaction().execute(async (trx): Promise<ApplyResult> => {
     // The send path's lock order: the accounts of open attempts (and of the answered message, whose
     // reply count changes), then the campaign contact(s), then their rows.
-    await lockStopScope(trx, { contactIds: stopIds, campaignId: optOut ? null : cc.campaign_id, alsoAccounts: [message?.account_id ?? null] });
+    await lockStopScope(trx, {
+      contactIds: stopIds,
+      campaignId: optOut ? null : cc.campaign_id,
+      alsoAccounts: [message?.account_id ?? null],
+    });
     // Checked again under the locks: a claim may have started its call since the first look.
     if (!message && !o.force && (await hasSendInFlight(trx, cc.id))) {
       return { status: "retry", outcome: "reply arrived before our send was recorded" };
     }
     if (m.channel === "linkedin" && m.threadId) {
-      await trx.updateTable("campaign_contacts").set({ linkedin_chat_id: m.threadId }).where("id", "=", cc.id).where("linkedin_chat_id", "is", null).execute();
+      await trx
+        .updateTable("campaign_contacts")
+        .set({ linkedin_chat_id: m.threadId })
+        .where("id", "=", cc.id)
+        .where("linkedin_chat_id", "is", null)
+        .execute();
     }
     const queueId = await eventQueueId(trx, cc, message);
     if (queueId && !(await eventExists(trx, cc.campaign_id, "replied", "provider_message_id", m.id))) {
@@ -353,7 +397,15 @@ async function applyReply(db: Db, event: Extract<ProviderEvent, { type: "message
           campaign_id: cc.campaign_id,
           account_id: account?.id ?? message?.account_id ?? null,
           event_type: "replied",
-          event_data: jsonb({ provider_message_id: m.id, channel: m.channel, thread_id: m.threadId, matched_by: target.how, auto_reply: ooo, classified_by: verdict.source, rules: verdict.matched }),
+          event_data: jsonb({
+            provider_message_id: m.id,
+            channel: m.channel,
+            thread_id: m.threadId,
+            matched_by: target.how,
+            auto_reply: ooo,
+            classified_by: verdict.source,
+            rules: verdict.matched,
+          }),
           reply_text: text,
           reply_sentiment: verdict.sentiment,
           created_at: at,
@@ -361,7 +413,9 @@ async function applyReply(db: Db, event: Extract<ProviderEvent, { type: "message
         .execute();
     }
     if (ooo) {
-      const until = verdict.oooReturnDate ? new Date(`${verdict.oooReturnDate}T00:00:00Z`) : new Date(at.getTime() + (o.oooDefaultPauseMs ?? 7 * DAY));
+      const until = verdict.oooReturnDate
+        ? new Date(`${verdict.oooReturnDate}T00:00:00Z`)
+        : new Date(at.getTime() + (o.oooDefaultPauseMs ?? 7 * DAY));
       const next = until > at ? until : new Date(at.getTime() + DAY);
       await trx
         .updateTable("campaign_contacts")
@@ -381,11 +435,19 @@ async function applyReply(db: Db, event: Extract<ProviderEvent, { type: "message
         .where("replied_at", "is", null)
         .returning("account_id")
         .executeTakeFirst();
-      if (first) await trx.updateTable("accounts").set({ total_replies: sql<number>`total_replies + 1` }).where("id", "=", first.account_id).execute();
+      if (first)
+        await trx
+          .updateTable("accounts")
+          .set({ total_replies: sql<number>`total_replies + 1` })
+          .where("id", "=", first.account_id)
+          .execute();
     }
     await recordReplyIn(trx, { campaignContactId: cc.id, text, sentiment: verdict.sentiment, at }, { locksHeld: true });
     if (optOut) await applyUnsubscribe(trx, cc, message, m.id, at);
-    return { status: "processed", outcome: `reply (${verdict.sentiment}${verdict.unsubscribe ? ", unsubscribe" : ""}) matched by ${target.how}` };
+    return {
+      status: "processed",
+      outcome: `reply (${verdict.sentiment}${verdict.unsubscribe ? ", unsubscribe" : ""}) matched by ${target.how}`,
+    };
   });
   return applied;
 }
@@ -402,30 +464,64 @@ async function personIds(db: Q, contactId: string): Promise<string[]> {
  * (invariant 4). A send already `sending` may have left and is recorded as the provider answers.
  * The caller holds `lockStopScope` over the whole person.
  */
-async function applyUnsubscribe(trx: Transaction<Database>, cc: Cc, message: Message | null, providerMessageId: string, at: Date): Promise<void> {
+async function applyUnsubscribe(
+  trx: Transaction<Database>,
+  cc: Cc,
+  message: Message | null,
+  providerMessageId: string,
+  at: Date,
+): Promise<void> {
   const contact = await trx.selectFrom("contacts").selectAll().where("id", "=", cc.contact_id).executeTakeFirstOrThrow();
   const person = (await loadPerson(trx, contact)).map((p) => p.id);
   await lockPersonRows(trx, person);
-  await trx.updateTable("contacts").set({ global_status: "do_not_contact", eligible_for_outreach: false }).where("id", "in", person).execute();
+  await trx
+    .updateTable("contacts")
+    .set({ global_status: "do_not_contact", eligible_for_outreach: false })
+    .where("id", "in", person)
+    .execute();
   await trx.updateTable("contacts").set({ status: "unsubscribed" }).where("id", "=", contact.id).execute();
   await trx
     .updateTable("campaign_contacts")
-    .set({ status: "unsubscribed", next_step_at: null, stop_reason: "unsubscribed", completed_at: sql<Date>`coalesce(completed_at, ${at}::timestamptz)` })
+    .set({
+      status: "unsubscribed",
+      next_step_at: null,
+      stop_reason: "unsubscribed",
+      completed_at: sql<Date>`coalesce(completed_at, ${at}::timestamptz)`,
+    })
     .where("contact_id", "in", person)
     .where("status", "not in", ["meeting"])
     .execute();
-  await cancelUnsentSends(trx, { contactIds: person, campaignId: null, reason: "unsubscribed", note: "the person opted out before the call", at });
+  await cancelUnsentSends(trx, {
+    contactIds: person,
+    campaignId: null,
+    reason: "unsubscribed",
+    note: "the person opted out before the call",
+    at,
+  });
   const queueId = await eventQueueId(trx, cc, message);
   if (queueId && !(await eventExists(trx, cc.campaign_id, "unsubscribed", "provider_message_id", providerMessageId))) {
     await trx
       .insertInto("message_events")
-      .values({ send_queue_id: queueId, contact_id: cc.contact_id, campaign_id: cc.campaign_id, account_id: message?.account_id ?? null, event_type: "unsubscribed", event_data: jsonb({ provider_message_id: providerMessageId }), created_at: at })
+      .values({
+        send_queue_id: queueId,
+        contact_id: cc.contact_id,
+        campaign_id: cc.campaign_id,
+        account_id: message?.account_id ?? null,
+        event_type: "unsubscribed",
+        event_data: jsonb({ provider_message_id: providerMessageId }),
+        created_at: at,
+      })
       .execute();
   }
 }
 
 /** Percent of bounces over the window above which an email account is paused (see ApplyOptions). */
-async function applyBounce(db: Db, m: InboxMessage, account: Account | undefined, o: ApplyOptions & { now: () => Date }): Promise<ApplyResult> {
+async function applyBounce(
+  db: Db,
+  m: InboxMessage,
+  account: Account | undefined,
+  o: ApplyOptions & { now: () => Date },
+): Promise<ApplyResult> {
   let message: Message | null = null;
   for (const id of [m.inReplyTo?.id, m.threadId, m.trackingId]) {
     if (!id) continue;
@@ -437,7 +533,9 @@ async function applyBounce(db: Db, m: InboxMessage, account: Account | undefined
   }
   if (!message && account) {
     // A DSN that does not thread: find the address it names among the emails this account sent.
-    const addresses = [...new Set((m.text ?? "").match(/[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}/gi) ?? [])].map((a) => normalizeEmail(a)).filter((a): a is string => Boolean(a));
+    const addresses = [...new Set((m.text ?? "").match(/[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}/gi) ?? [])]
+      .map((a) => normalizeEmail(a))
+      .filter((a): a is string => Boolean(a));
     if (addresses.length) {
       message =
         (await db
@@ -478,7 +576,15 @@ async function applyBounce(db: Db, m: InboxMessage, account: Account | undefined
       await trx.updateTable("outreach_history").set({ status: "bounced" }).where("send_queue_id", "=", found.send_queue_id).execute();
       await trx
         .insertInto("message_events")
-        .values({ send_queue_id: found.send_queue_id, contact_id: found.contact_id, campaign_id: found.campaign_id ?? "", account_id: found.account_id, event_type: "bounced", event_data: jsonb({ provider_message_id: m.id, from: m.from, subject: m.subject ?? null }), created_at: at })
+        .values({
+          send_queue_id: found.send_queue_id,
+          contact_id: found.contact_id,
+          campaign_id: found.campaign_id ?? "",
+          account_id: found.account_id,
+          event_type: "bounced",
+          event_data: jsonb({ provider_message_id: m.id, from: m.from, subject: m.subject ?? null }),
+          created_at: at,
+        })
         .execute();
     }
     const contact = await trx.selectFrom("contacts").selectAll().where("id", "=", found.contact_id).executeTakeFirstOrThrow();
@@ -488,13 +594,24 @@ async function applyBounce(db: Db, m: InboxMessage, account: Account | undefined
     if (contact.email) await trx.updateTable("contacts").set({ email_status: "invalid" }).where("email", "=", contact.email).execute();
     await trx
       .updateTable("campaign_contacts")
-      .set({ status: "bounced", next_step_at: null, stop_reason: "bounced", completed_at: sql<Date>`coalesce(completed_at, ${at}::timestamptz)` })
+      .set({
+        status: "bounced",
+        next_step_at: null,
+        stop_reason: "bounced",
+        completed_at: sql<Date>`coalesce(completed_at, ${at}::timestamptz)`,
+      })
       .where("id", "=", found.campaign_contact_id)
       .where("status", "in", ["queued", "in_progress", "waiting", "paused"])
       .execute();
     // Whatever has not reached the provider, in every campaign of the person, a claimed send
     // included; a send already `sending` may have left and is recorded as the provider answers.
-    await cancelUnsentSends(trx, { contactIds: person, campaignId: null, reason: "bounced", note: "the address bounced before the call", at });
+    await cancelUnsentSends(trx, {
+      contactIds: person,
+      campaignId: null,
+      reason: "bounced",
+      note: "the address bounced before the call",
+      at,
+    });
     const since = new Date(at.getTime() - windowDays * DAY);
     const { rows } = await sql<{ sent: number; bounced: number }>`
       SELECT count(*)::int AS sent, count(*) FILTER (WHERE status = 'bounced')::int AS bounced
@@ -504,7 +621,11 @@ async function applyBounce(db: Db, m: InboxMessage, account: Account | undefined
     const pause = stats.sent >= minSample && (rate ?? 0) > threshold;
     const acct = await trx
       .updateTable("accounts")
-      .set({ total_bounced: sql<number>`total_bounced + 1`, bounce_rate: rate, ...(pause ? { status: sql<AccountStatus>`CASE WHEN status = 'active' THEN 'paused' ELSE status END` } : {}) })
+      .set({
+        total_bounced: sql<number>`total_bounced + 1`,
+        bounce_rate: rate,
+        ...(pause ? { status: sql<AccountStatus>`CASE WHEN status = 'active' THEN 'paused' ELSE status END` } : {}),
+      })
       .where("id", "=", found.account_id)
       .returning(["status", "type"])
       .executeTakeFirst();
@@ -513,7 +634,11 @@ async function applyBounce(db: Db, m: InboxMessage, account: Account | undefined
   return { status: "processed", outcome: paused ? "bounce recorded; account auto-paused (bounce rate over threshold)" : "bounce recorded" };
 }
 
-async function applyInvitationAccepted(db: Db, event: Extract<ProviderEvent, { type: "invitation_accepted" }>, now: Date): Promise<ApplyResult> {
+async function applyInvitationAccepted(
+  db: Db,
+  event: Extract<ProviderEvent, { type: "invitation_accepted" }>,
+  now: Date,
+): Promise<ApplyResult> {
   const account = await accountOf(db, event.accountId);
   const url = event.publicId ? normalizeLinkedInUrl(`https://www.linkedin.com/in/${event.publicId}`) : null;
   const contacts = await db
@@ -545,7 +670,12 @@ async function applyInvitationAccepted(db: Db, event: Extract<ProviderEvent, { t
       .returning("id")
       .execute();
     await trx.updateTable("contacts").set({ connection_degree: 1 }).where("id", "in", ids).execute();
-    await trx.updateTable("contacts").set({ linkedin_id: event.providerId }).where("id", "in", ids).where("linkedin_id", "is", null).execute();
+    await trx
+      .updateTable("contacts")
+      .set({ linkedin_id: event.providerId })
+      .where("id", "in", ids)
+      .where("linkedin_id", "is", null)
+      .execute();
     return rows.length;
   });
   return { status: "processed", outcome: `connected: ${ids.length} contact row(s), ${updated} campaign contact(s)` };
@@ -602,10 +732,17 @@ async function applyEmailSent(db: Db, event: Extract<ProviderEvent, { type: "ema
   return { status: "processed", outcome: "tracking id reconciled with the email and thread ids" };
 }
 
-async function applyTracking(db: Db, event: Extract<ProviderEvent, { type: "email_opened" | "email_clicked" }>, now: Date): Promise<ApplyResult> {
+async function applyTracking(
+  db: Db,
+  event: Extract<ProviderEvent, { type: "email_opened" | "email_clicked" }>,
+  now: Date,
+): Promise<ApplyResult> {
   const id = event.trackingId ?? event.emailId;
   if (!id) return { status: "ignored", outcome: "tracking event without ids" };
-  const hits = [...(event.trackingId ? await messagesByProviderId(db, event.trackingId) : []), ...(event.emailId ? await messagesByProviderId(db, event.emailId) : [])];
+  const hits = [
+    ...(event.trackingId ? await messagesByProviderId(db, event.trackingId) : []),
+    ...(event.emailId ? await messagesByProviderId(db, event.emailId) : []),
+  ];
   const message = hits[0];
   if (!message?.send_queue_id) return { status: "unmatched", outcome: "no recorded email with this tracking id (yet)" };
   const opened = event.type === "email_opened";
@@ -617,13 +754,24 @@ async function applyTracking(db: Db, event: Extract<ProviderEvent, { type: "emai
     if (!(await eventExists(trx, message.campaign_id ?? "", type, "provider_event_id", event.eventId))) {
       await trx
         .insertInto("message_events")
-        .values({ send_queue_id: queueId, contact_id: message.contact_id, campaign_id: message.campaign_id ?? "", account_id: message.account_id, event_type: type, event_data: jsonb({ provider_event_id: event.eventId, tracking_id: event.trackingId, url: event.url ?? null }), created_at: at })
+        .values({
+          send_queue_id: queueId,
+          contact_id: message.contact_id,
+          campaign_id: message.campaign_id ?? "",
+          account_id: message.account_id,
+          event_type: type,
+          event_data: jsonb({ provider_event_id: event.eventId, tracking_id: event.trackingId, url: event.url ?? null }),
+          created_at: at,
+        })
         .execute();
     }
     // A click implies an open (images may be blocked).
     await trx
       .updateTable("messages")
-      .set({ opened_at: sql<Date>`coalesce(opened_at, ${at}::timestamptz)`, ...(opened ? {} : { clicked_at: sql<Date>`coalesce(clicked_at, ${at}::timestamptz)` }) })
+      .set({
+        opened_at: sql<Date>`coalesce(opened_at, ${at}::timestamptz)`,
+        ...(opened ? {} : { clicked_at: sql<Date>`coalesce(clicked_at, ${at}::timestamptz)` }),
+      })
       .where("id", "=", message.id)
       .execute();
     await trx
@@ -647,7 +795,10 @@ async function applyAccountStatus(db: Db, event: Extract<ProviderEvent, { type: 
     .execute();
   const known = rows.length > 0 || Boolean(await accountOf(db, event.accountId));
   if (!known) return { status: "ignored", outcome: `no account ${event.accountId}` };
-  return { status: "processed", outcome: rows.length ? `account status ${event.status} (${event.vendorStatus})` : `account status unchanged (${event.vendorStatus})` };
+  return {
+    status: "processed",
+    outcome: rows.length ? `account status ${event.status} (${event.vendorStatus})` : `account status unchanged (${event.vendorStatus})`,
+  };
 }
 
 /**
@@ -719,7 +870,11 @@ export interface InboxSummary {
 }
 
 async function decodeContext(db: Db): Promise<DecodeContext> {
-  const rows = await db.selectFrom("accounts").select(["unipile_account_id", "email_address", "type"]).where("unipile_account_id", "is not", null).execute();
+  const rows = await db
+    .selectFrom("accounts")
+    .select(["unipile_account_id", "email_address", "type"])
+    .where("unipile_account_id", "is not", null)
+    .execute();
   const emails = new Map(rows.filter((r) => r.type === "email").map((r) => [r.unipile_account_id!, r.email_address]));
   return { selfProviderId: () => null, selfEmail: (id) => emails.get(id) ?? null };
 }
@@ -743,7 +898,15 @@ export async function processWebhookInbox(options: ProcessInboxOptions): Promise
     const t = now();
     // Events that arrived at the same instant (the inbox sync stores a batch at its tick's time)
     // go by their key, made of the provider's ids: an order that does not depend on our row ids.
-    const claimed = await sql<{ id: string; provider: string; dedupe_key: string; event_type: string; payload: unknown; attempts: number; received_at: Date }>`
+    const claimed = await sql<{
+      id: string;
+      provider: string;
+      dedupe_key: string;
+      event_type: string;
+      payload: unknown;
+      attempts: number;
+      received_at: Date;
+    }>`
       UPDATE webhook_inbox SET locked_until = ${new Date(t.getTime() + leaseMs)}, attempts = attempts + 1
       WHERE id IN (
         SELECT id FROM webhook_inbox
@@ -756,7 +919,11 @@ export async function processWebhookInbox(options: ProcessInboxOptions): Promise
     // comes before the reply that threads on it and an open before the click.
     const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
     const rows = claimed.rows.sort(
-      (a, b) => new Date(a.received_at).getTime() - new Date(b.received_at).getTime() || cmp(a.provider, b.provider) || cmp(a.dedupe_key, b.dedupe_key) || cmp(a.id, b.id),
+      (a, b) =>
+        new Date(a.received_at).getTime() - new Date(b.received_at).getTime() ||
+        cmp(a.provider, b.provider) ||
+        cmp(a.dedupe_key, b.dedupe_key) ||
+        cmp(a.id, b.id),
     );
     if (rows.length === 0) break;
     for (const row of rows) {
@@ -799,7 +966,14 @@ export async function processWebhookInbox(options: ProcessInboxOptions): Promise
       else if (status === "unmatched") summary.unmatched++;
       else if (status === "failed") summary.failed++;
       else summary.retried++;
-      options.onEvent?.({ id: row.id, provider: row.provider, eventType: row.event_type, status, outcome: error ? `${result.outcome}: ${error}` : result.outcome, attempts: row.attempts });
+      options.onEvent?.({
+        id: row.id,
+        provider: row.provider,
+        eventType: row.event_type,
+        status,
+        outcome: error ? `${result.outcome}: ${error}` : result.outcome,
+        attempts: row.attempts,
+      });
     }
   }
   return summary;

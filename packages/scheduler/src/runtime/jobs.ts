@@ -4,7 +4,16 @@
  * Each is safe with any number of runners: the sync stores into the deduplicating inbox, and a
  * second withdrawal of the same invitation is a no-op.
  */
-import { ProviderError, type CallOptions, type Inbox, type InboxMessage, type InboxQuery, type LinkedInSender, type Page, type ProviderEvent } from "@offerlab/provider-kit";
+import {
+  ProviderError,
+  type CallOptions,
+  type Inbox,
+  type InboxMessage,
+  type InboxQuery,
+  type LinkedInSender,
+  type Page,
+  type ProviderEvent,
+} from "@offerlab/provider-kit";
 import { sql } from "kysely";
 import { providerEventKey, storeWebhookEvent } from "./events.js";
 import type { Db } from "./types.js";
@@ -37,7 +46,9 @@ export interface SyncSummary {
 
 function asEvent(m: InboxMessage): ProviderEvent {
   if (m.channel === "email") {
-    return m.direction === "outbound" ? { type: "email_sent", message: m, eventId: `mail_sent:${m.id}` } : { type: "email_received", message: m, eventId: `mail_received:${m.id}` };
+    return m.direction === "outbound"
+      ? { type: "email_sent", message: m, eventId: `mail_sent:${m.id}` }
+      : { type: "email_received", message: m, eventId: `mail_received:${m.id}` };
   }
   return { type: "message_received", message: m, eventId: m.id };
 }
@@ -68,7 +79,8 @@ export async function syncInboxes(options: SyncInboxesOptions): Promise<SyncSumm
       let cursor: string | null = null;
       for (let page = 0; page < maxPages; page++) {
         const query: InboxQuery = { accountId: vendorId, since, cursor, limit: 50 };
-        const res: Page<InboxMessage> = a.type === "email" ? await inbox.listEmails(query, options.call) : await inbox.listMessages(query, options.call);
+        const res: Page<InboxMessage> =
+          a.type === "email" ? await inbox.listEmails(query, options.call) : await inbox.listMessages(query, options.call);
         for (const m of res.items) {
           summary.read++;
           // Our own LinkedIn messages need nothing; our emails carry the tracking id to reconcile.
@@ -160,7 +172,11 @@ export async function withdrawStaleInvitations(options: WithdrawOptions): Promis
           await db
             .updateTable("campaign_contacts")
             .set({ stop_reason: "invitation_withdrawn" })
-            .where("id", "in", ours.map((o) => o.id))
+            .where(
+              "id",
+              "in",
+              ours.map((o) => o.id),
+            )
             .where("connected_at", "is", null)
             .execute();
           summary.withdrawn++;
@@ -191,7 +207,9 @@ export async function checkProviderCredits(db: Db, options: { threshold?: number
   const rows = await db
     .selectFrom("tools")
     .select(["name", "credits_remaining", "status", "last_error"])
-    .where((eb) => eb.or([eb("status", "=", "error"), eb.and([eb("credits_remaining", "is not", null), eb("credits_remaining", "<=", threshold)])]))
+    .where((eb) =>
+      eb.or([eb("status", "=", "error"), eb.and([eb("credits_remaining", "is not", null), eb("credits_remaining", "<=", threshold)])]),
+    )
     .orderBy("name")
     .execute();
   return rows.map((r) => ({ tool: r.name, creditsRemaining: r.credits_remaining, status: r.status, lastError: r.last_error }));

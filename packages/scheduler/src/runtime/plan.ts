@@ -81,7 +81,11 @@ function campaignAccountIds(c: Campaign): string[] {
 }
 
 async function pause(trx: Transaction<Database>, cc: Cc, reason: string): Promise<void> {
-  await trx.updateTable("campaign_contacts").set({ status: "paused", stop_reason: reason, next_step_at: null }).where("id", "=", cc.id).execute();
+  await trx
+    .updateTable("campaign_contacts")
+    .set({ status: "paused", stop_reason: reason, next_step_at: null })
+    .where("id", "=", cc.id)
+    .execute();
 }
 
 /**
@@ -183,7 +187,14 @@ async function planOne(
     const status = plan.reason === "replied" ? "replied" : "completed";
     await trx
       .updateTable("campaign_contacts")
-      .set({ status, completed_at: now, next_step_at: null, stop_reason: plan.reason, current_step: progress.currentStep, last_step_at: progress.lastStepAt })
+      .set({
+        status,
+        completed_at: now,
+        next_step_at: null,
+        stop_reason: plan.reason,
+        current_step: progress.currentStep,
+        last_step_at: progress.lastStepAt,
+      })
       .where("id", "=", cc.id)
       .execute();
     bump(summary.done, plan.reason);
@@ -192,7 +203,12 @@ async function planOne(
   if (plan.kind === "wait") {
     await trx
       .updateTable("campaign_contacts")
-      .set({ status: cc.status === "queued" ? "queued" : "waiting", next_step_at: plan.until ?? new Date(now.getTime() + DAY), current_step: progress.currentStep, last_step_at: progress.lastStepAt })
+      .set({
+        status: cc.status === "queued" ? "queued" : "waiting",
+        next_step_at: plan.until ?? new Date(now.getTime() + DAY),
+        current_step: progress.currentStep,
+        last_step_at: progress.lastStepAt,
+      })
       .where("id", "=", cc.id)
       .execute();
     bump(summary.waiting, plan.reason);
@@ -201,7 +217,12 @@ async function planOne(
   if (plan.kind === "skip") {
     await trx
       .updateTable("campaign_contacts")
-      .set({ current_step: plan.step.step, last_step_at: plan.at, next_step_at: now, status: cc.status === "queued" ? "in_progress" : cc.status })
+      .set({
+        current_step: plan.step.step,
+        last_step_at: plan.at,
+        next_step_at: now,
+        status: cc.status === "queued" ? "in_progress" : cc.status,
+      })
       .where("id", "=", cc.id)
       .execute();
     bump(summary.skipped, plan.reason);
@@ -215,7 +236,11 @@ async function planOne(
   const type = accountTypeFor(action);
   const ids = campaignAccountIds(campaign);
   const accounts = ids.length ? await trx.selectFrom("accounts").selectAll().where("id", "in", ids).execute() : [];
-  const usage = await readUsageMany(trx, accounts.map((a) => a.id), now);
+  const usage = await readUsageMany(
+    trx,
+    accounts.map((a) => a.id),
+    now,
+  );
   // In natural order: the capacity-only fallback below takes the first account that fits.
   accounts.sort((a, b) => (accountKey(a) < accountKey(b) ? -1 : accountKey(a) > accountKey(b) ? 1 : 0));
   const candidates: CandidateAccount[] = accounts.map((a) => ({
@@ -242,7 +267,11 @@ async function planOne(
   }
   if (!accountId) {
     const reason = choice.ok ? "no_account" : choice.reason;
-    await trx.updateTable("campaign_contacts").set({ next_step_at: new Date(now.getTime() + HOUR) }).where("id", "=", cc.id).execute();
+    await trx
+      .updateTable("campaign_contacts")
+      .set({ next_step_at: new Date(now.getTime() + HOUR) })
+      .where("id", "=", cc.id)
+      .execute();
     bump(summary.waiting, reason);
     return true;
   }
@@ -331,13 +360,22 @@ async function planOne(
     summary.planned++;
   } else {
     // The step is already enqueued (another planner won the race): look again later.
-    await trx.updateTable("campaign_contacts").set({ next_step_at: new Date(now.getTime() + HOUR) }).where("id", "=", cc.id).execute();
+    await trx
+      .updateTable("campaign_contacts")
+      .set({ next_step_at: new Date(now.getTime() + HOUR) })
+      .where("id", "=", cc.id)
+      .execute();
     bump(summary.waiting, "already_planned");
     return true;
   }
   await trx
     .updateTable("campaign_contacts")
-    .set({ status: "in_progress", next_step_at: null, started_at: sql<Date>`COALESCE(started_at, ${now}::timestamptz)`, max_step: config.steps.length })
+    .set({
+      status: "in_progress",
+      next_step_at: null,
+      started_at: sql<Date>`COALESCE(started_at, ${now}::timestamptz)`,
+      max_step: config.steps.length,
+    })
     .where("id", "=", cc.id)
     .execute();
   await trx

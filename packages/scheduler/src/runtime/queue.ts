@@ -45,7 +45,11 @@ export async function deferRow(trx: Transaction<Database>, queueId: string, reas
  * The person's waiting rows in a campaign wait at least until `until` (an out-of-office reply);
  * the window check runs again then.
  */
-export async function holdRowsOfCampaignContact(trx: Transaction<Database>, campaignContactId: string, hold: { until: Date; reason: ReasonCode }): Promise<void> {
+export async function holdRowsOfCampaignContact(
+  trx: Transaction<Database>,
+  campaignContactId: string,
+  hold: { until: Date; reason: ReasonCode },
+): Promise<void> {
   await trx
     .updateTable("send_queue")
     .set({ scheduled_for: sql<Date>`GREATEST(scheduled_for, ${hold.until}::timestamptz)`, defer_reason: hold.reason })
@@ -69,7 +73,13 @@ export async function skipRow(
 ): Promise<void> {
   await trx
     .updateTable("send_queue")
-    .set({ status, defer_reason: reason, last_error: reason, ended_at: now, ...(options.releaseAttempt ? { current_attempt_id: null } : {}) })
+    .set({
+      status,
+      defer_reason: reason,
+      last_error: reason,
+      ended_at: now,
+      ...(options.releaseAttempt ? { current_attempt_id: null } : {}),
+    })
     .where("id", "=", ctx.row.id)
     .execute();
   // `sending` too: a skip the provider call found (already connected) comes after the claim
@@ -98,27 +108,52 @@ export async function skipRow(
 export async function markProcessing(trx: Transaction<Database>, queueId: string, attemptId: string, now: Date): Promise<void> {
   await trx
     .updateTable("send_queue")
-    .set((eb) => ({ status: "processing", current_attempt_id: attemptId, attempts: eb("attempts", "+", 1), last_attempt_at: now, defer_reason: null }))
+    .set((eb) => ({
+      status: "processing",
+      current_attempt_id: attemptId,
+      attempts: eb("attempts", "+", 1),
+      last_attempt_at: now,
+      defer_reason: null,
+    }))
     .where("id", "=", queueId)
     .execute();
 }
 
 /** Sent, by the attempt `attemptId`, at `now`. */
-export async function markSent(trx: Transaction<Database>, queueId: string, input: { attemptId: string; externalId: string | null; now: Date }): Promise<void> {
+export async function markSent(
+  trx: Transaction<Database>,
+  queueId: string,
+  input: { attemptId: string; externalId: string | null; now: Date },
+): Promise<void> {
   await trx
     .updateTable("send_queue")
-    .set({ status: "sent", sent_at: input.now, external_message_id: input.externalId, defer_reason: null, last_error: null, current_attempt_id: input.attemptId })
+    .set({
+      status: "sent",
+      sent_at: input.now,
+      external_message_id: input.externalId,
+      defer_reason: null,
+      last_error: null,
+      current_attempt_id: input.attemptId,
+    })
     .where("id", "=", queueId)
     .execute();
 }
 
 /** The attempt's outcome is unknown: the row stays `processing` (never re-queued directly); its last error says why. */
 export async function noteUnknownOutcome(q: Q, queueId: string, reason: string): Promise<void> {
-  await q.updateTable("send_queue").set({ last_error: `unknown outcome: ${reason}` }).where("id", "=", queueId).execute();
+  await q
+    .updateTable("send_queue")
+    .set({ last_error: `unknown outcome: ${reason}` })
+    .where("id", "=", queueId)
+    .execute();
 }
 
 /** A passing refusal: the row is tried again at `at`. `reason` is the provider's. */
-export async function retryRow(trx: Transaction<Database>, queueId: string, input: { reason: string; error: string; at: Date }): Promise<void> {
+export async function retryRow(
+  trx: Transaction<Database>,
+  queueId: string,
+  input: { reason: string; error: string; at: Date },
+): Promise<void> {
   await trx
     .updateTable("send_queue")
     .set({ status: "pending", scheduled_for: input.at, last_error: input.error, defer_reason: input.reason, current_attempt_id: null })
@@ -130,10 +165,19 @@ export async function retryRow(trx: Transaction<Database>, queueId: string, inpu
  * Back to the queue with nothing sent (a claim whose lease lapsed before the call, a send the
  * reconciler proved never happened), only from `processing`.
  */
-export async function requeueRow(trx: Transaction<Database>, queueId: string, input: { reason: ReasonCode; error?: string }): Promise<void> {
+export async function requeueRow(
+  trx: Transaction<Database>,
+  queueId: string,
+  input: { reason: ReasonCode; error?: string },
+): Promise<void> {
   await trx
     .updateTable("send_queue")
-    .set({ status: "pending", current_attempt_id: null, defer_reason: input.reason, ...(input.error !== undefined ? { last_error: input.error, ended_at: null } : {}) })
+    .set({
+      status: "pending",
+      current_attempt_id: null,
+      defer_reason: input.reason,
+      ...(input.error !== undefined ? { last_error: input.error, ended_at: null } : {}),
+    })
     .where("id", "=", queueId)
     .where("status", "=", "processing")
     .execute();
@@ -175,10 +219,19 @@ export async function cancelWaitingRows(
 
 /** Cancels a claimed row whose attempt was cancelled before its call, for `reason`, at `at`. */
 export async function cancelClaimedRow(trx: Transaction<Database>, queueId: string, reason: ReasonCode, at: Date): Promise<void> {
-  await trx.updateTable("send_queue").set({ status: "cancelled", defer_reason: reason, current_attempt_id: null, ended_at: at }).where("id", "=", queueId).execute();
+  await trx
+    .updateTable("send_queue")
+    .set({ status: "cancelled", defer_reason: reason, current_attempt_id: null, ended_at: at })
+    .where("id", "=", queueId)
+    .execute();
 }
 
 /** A sent (or delivered) row whose email bounced. */
 export async function markBounced(trx: Transaction<Database>, queueId: string): Promise<void> {
-  await trx.updateTable("send_queue").set({ status: "bounced" }).where("id", "=", queueId).where("status", "in", ["sent", "delivered"]).execute();
+  await trx
+    .updateTable("send_queue")
+    .set({ status: "bounced" })
+    .where("id", "=", queueId)
+    .where("status", "in", ["sent", "delivered"])
+    .execute();
 }

@@ -82,7 +82,9 @@ export async function readUsage(
   const { rows } = await sql<{ period: string; action: string; used: number }>`
     SELECT period, action, used FROM account_usage
     WHERE account_id = ${accountId}::uuid
-      AND ((period = 'day' AND period_start = ${day}::timestamptz) OR (period = 'hour' AND period_start = ${hour}::timestamptz))`.execute(db);
+      AND ((period = 'day' AND period_start = ${day}::timestamptz) OR (period = 'hour' AND period_start = ${hour}::timestamptz))`.execute(
+    db,
+  );
   const out: { day: Partial<Record<MessageActionType, number>>; hour: number } = { day: {}, hour: 0 };
   for (const r of rows) {
     if (r.period === "hour") out.hour = r.used;
@@ -104,7 +106,9 @@ export async function readUsageMany(
   const { rows } = await sql<{ account_id: string; period: string; action: string; used: number }>`
     SELECT account_id, period, action, used FROM account_usage
     WHERE account_id IN (${sql.join(accountIds.map((id) => sql`${id}::uuid`))})
-      AND ((period = 'day' AND period_start = ${day}::timestamptz) OR (period = 'hour' AND period_start = ${hour}::timestamptz))`.execute(db);
+      AND ((period = 'day' AND period_start = ${day}::timestamptz) OR (period = 'hour' AND period_start = ${hour}::timestamptz))`.execute(
+    db,
+  );
   for (const r of rows) {
     const u = out.get(r.account_id);
     if (!u) continue;

@@ -40,9 +40,19 @@ export async function reapExpired(options: SendPathOptions): Promise<{ requeued:
     for (const a of lapsed) {
       if (a.status === "claimed") {
         await moveAttempt(trx, a.id, attemptExpired(now));
-        await releaseQuota(trx, { accountId: a.account_id, action: a.action_type as MessageActionType, usageDay: a.usage_day, usageHour: a.usage_hour });
+        await releaseQuota(trx, {
+          accountId: a.account_id,
+          action: a.action_type as MessageActionType,
+          usageDay: a.usage_day,
+          usageHour: a.usage_hour,
+        });
         await requeueRow(trx, a.send_queue_id, { reason: "claim_expired" });
-        await trx.updateTable("messages").set({ status: "queued" }).where("send_queue_id", "=", a.send_queue_id).where("status", "=", "sending").execute();
+        await trx
+          .updateTable("messages")
+          .set({ status: "queued" })
+          .where("send_queue_id", "=", a.send_queue_id)
+          .where("status", "=", "sending")
+          .execute();
         requeued++;
       } else {
         await moveAttempt(trx, a.id, attemptUnknown("lease lapsed during the call (runner died or hung)"));

@@ -7,7 +7,14 @@ import { ProviderError, type ReconcileResult, type SendReconciler, type Uncertai
 import { jsonb, type Database } from "@offerlab/db";
 import { sql, type Selectable } from "kysely";
 import { reconcileDelayMs } from "../engine/jitter.js";
-import { attemptNotSent, attemptUndetermined, moveAttempt, noteAttemptIds, postponeReconcileCheck, takeReconcileCheck } from "./attempts.js";
+import {
+  attemptNotSent,
+  attemptUndetermined,
+  moveAttempt,
+  noteAttemptIds,
+  postponeReconcileCheck,
+  takeReconcileCheck,
+} from "./attempts.js";
 import { rowKey } from "./check.js";
 import { loadContext, type QueueRow, type SendContext } from "./context.js";
 import { resolveOptions, type Resolved } from "./options.js";
@@ -25,12 +32,25 @@ interface LookupKeys {
   chatId: string | null;
 }
 
-function uncertainSendOf(channel: MessageChannel, keys: LookupKeys, input: { text: string; attemptId: string; at: Date; to: string | null; subject: string | null }): UncertainSend | null {
+function uncertainSendOf(
+  channel: MessageChannel,
+  keys: LookupKeys,
+  input: { text: string; attemptId: string; at: Date; to: string | null; subject: string | null },
+): UncertainSend | null {
   switch (channel) {
     case "email":
-      return { kind: "email", accountId: keys.vendorAccount, sendId: input.attemptId, attemptedAt: input.at, ...(input.to ? { to: input.to } : {}), ...(input.subject ? { subject: input.subject } : {}) };
+      return {
+        kind: "email",
+        accountId: keys.vendorAccount,
+        sendId: input.attemptId,
+        attemptedAt: input.at,
+        ...(input.to ? { to: input.to } : {}),
+        ...(input.subject ? { subject: input.subject } : {}),
+      };
     case "linkedin_connect":
-      return keys.providerId ? { kind: "linkedin_invitation", accountId: keys.vendorAccount, providerId: keys.providerId, attemptedAt: input.at } : null;
+      return keys.providerId
+        ? { kind: "linkedin_invitation", accountId: keys.vendorAccount, providerId: keys.providerId, attemptedAt: input.at }
+        : null;
     case "linkedin_dm":
     case "linkedin_inmail":
       if (!keys.chatId && !keys.providerId) return null;
@@ -175,7 +195,12 @@ export async function reconcileUnknown(options: SendPathOptions & ReconcileOptio
     const key = backoffKey(ctx, a);
     // Take the check: moving the due time forward first means another runner's pass skips this
     // attempt, and a runner that dies mid-check leaves it for the back-off instead of a hot loop.
-    const taken = await takeReconcileCheck(o.db, a.id, now, new Date(now.getTime() + reconcileDelayMs(checks, o.random.stream(`${key}|${checks}`))));
+    const taken = await takeReconcileCheck(
+      o.db,
+      a.id,
+      now,
+      new Date(now.getTime() + reconcileDelayMs(checks, o.random.stream(`${key}|${checks}`))),
+    );
     if (!taken) continue;
     asked++;
     const check = await checkOne(o, reconciler, a, ctx);
@@ -193,7 +218,11 @@ export async function reconcileUnknown(options: SendPathOptions & ReconcileOptio
         attemptId: a.id,
         action: a.action_type as MessageActionType,
         // What the call addressed (noted before it), completed by what the provider showed.
-        providerIds: { ...(a.provider_ids as Record<string, string | null>), ...check.noted, ...recordedProviderIds(row.channel, result.providerIds) },
+        providerIds: {
+          ...(a.provider_ids as Record<string, string | null>),
+          ...check.noted,
+          ...recordedProviderIds(row.channel, result.providerIds),
+        },
         now: at,
         info: { queueId: row.id, attemptId: a.id },
         evidence: result.evidence,
@@ -221,42 +250,72 @@ export async function reconcileUnknown(options: SendPathOptions & ReconcileOptio
 async function checkOne(o: Resolved, reconciler: SendReconciler, a: SendAttemptRow, ctx: SendContext): Promise<Check> {
   const { row, campaignContact: cc, contact } = ctx;
   const vendorAccount = ctx.account?.unipile_account_id;
-  if (!vendorAccount) return { kind: "unreachable", reason: `account ${ctx.account?.name ?? a.account_id} has no unipile_account_id (run accounts sync)` };
+  if (!vendorAccount)
+    return { kind: "unreachable", reason: `account ${ctx.account?.name ?? a.account_id} has no unipile_account_id (run accounts sync)` };
   const noted = a.provider_ids as Record<string, string | null>;
   let providerId = noted.provider_id ?? cc?.linkedin_provider_id ?? null;
   // A chat id only when this attempt's call addressed that chat. Before the note existed, the
   // campaign contact's chat was the one a DM used; an InMail or a first DM may have opened another,
   // and scanning the wrong chat would read as "not sent": without a noted chat the reconciler looks
   // through every chat for the recipient.
-  const chatId = noted.provider_id !== undefined ? (noted.chat_id ?? null) : row.channel === "linkedin_dm" ? (cc?.linkedin_chat_id ?? null) : null;
+  const chatId =
+    noted.provider_id !== undefined ? (noted.chat_id ?? null) : row.channel === "linkedin_dm" ? (cc?.linkedin_chat_id ?? null) : null;
   const fresh: Record<string, string | null> = {};
   const signal = AbortSignal.timeout(o.providerTimeoutMs);
   try {
     if (row.channel !== "email" && !providerId && (row.channel === "linkedin_connect" || !chatId)) {
       const linkedin = o.senders.linkedin;
       if (!linkedin || !contact.linkedin_url) {
-        return { kind: "answer", result: { outcome: "cannot_tell", reason: linkedin ? "the contact has no LinkedIn URL to look the send up by" : "no LinkedIn sender configured to resolve the recipient" } };
+        return {
+          kind: "answer",
+          result: {
+            outcome: "cannot_tell",
+            reason: linkedin
+              ? "the contact has no LinkedIn URL to look the send up by"
+              : "no LinkedIn sender configured to resolve the recipient",
+          },
+        };
       }
       // With the sending account, as the call did: member ids are reported to be viewer-scoped (a
       // secondary source, digest §3), so only the same viewer is sure to get the id the call used.
       // Since the id is noted before every call, an attempt without one never reached its call;
       // only attempts older than the note depend on this lookup. It is a LinkedIn profile view
       // (~100/day): the id is noted and never resolved twice.
-      const profile = await linkedin.resolveProfile(vendorAccount, contact.linkedin_url, { signal, usageContext: { offerId: ctx.campaign.offer_id, campaignId: ctx.campaign.id, contactId: contact.id } });
+      const profile = await linkedin.resolveProfile(vendorAccount, contact.linkedin_url, {
+        signal,
+        usageContext: { offerId: ctx.campaign.offer_id, campaignId: ctx.campaign.id, contactId: contact.id },
+      });
       providerId = profile.providerId;
       fresh.provider_id = providerId;
       await noteAttemptIds(o.db, a.id, fresh, "unknown");
     }
-    const send = uncertainSendOf(row.channel, { vendorAccount, providerId, chatId }, { text: row.body, attemptId: a.id, at: a.started_at, to: contact.email, subject: row.subject });
+    const send = uncertainSendOf(
+      row.channel,
+      { vendorAccount, providerId, chatId },
+      { text: row.body, attemptId: a.id, at: a.started_at, to: contact.email, subject: row.subject },
+    );
     if (!send) return { kind: "answer", result: { outcome: "cannot_tell", reason: "not enough identifiers to look the send up" } };
-    return { kind: "answer", result: await reconciler.reconcile(send, { signal, usageContext: { offerId: ctx.campaign.offer_id, campaignId: ctx.campaign.id, contactId: contact.id } }), noted: fresh };
+    return {
+      kind: "answer",
+      result: await reconciler.reconcile(send, {
+        signal,
+        usageContext: { offerId: ctx.campaign.offer_id, campaignId: ctx.campaign.id, contactId: contact.id },
+      }),
+      noted: fresh,
+    };
   } catch (error) {
     if (error instanceof RunnerCrash) throw error;
     const reason = error instanceof Error ? error.message : String(error);
     if (ProviderError.isInstance(error)) {
       // The profile is gone or the lookup was refused as asked: waiting will not change it.
       if (error.kind === "not_found" || error.kind === "invalid") return { kind: "answer", result: { outcome: "cannot_tell", reason } };
-      if (error.kind === "rate_limited") return { kind: "unreachable", reason, rateLimited: true, ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}) };
+      if (error.kind === "rate_limited")
+        return {
+          kind: "unreachable",
+          reason,
+          rateLimited: true,
+          ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
+        };
     }
     return { kind: "unreachable", reason };
   }
@@ -271,7 +330,15 @@ function backoffKey(ctx: SendContext, a: SendAttemptRow): string {
 }
 
 /** Counts a check that settled nothing and sets the next one on the back-off (or later, when the provider says so). */
-async function postpone(o: Resolved, a: SendAttemptRow, key: string, checks: number, now: Date, reason: string, retryAfterMs?: number): Promise<void> {
+async function postpone(
+  o: Resolved,
+  a: SendAttemptRow,
+  key: string,
+  checks: number,
+  now: Date,
+  reason: string,
+  retryAfterMs?: number,
+): Promise<void> {
   const delay = Math.max(reconcileDelayMs(checks, o.random.stream(`${key}|${checks}`)), Math.min(retryAfterMs ?? 0, MAX_HINT_MS));
   await postponeReconcileCheck(o.db, a.id, reason, new Date(now.getTime() + delay));
 }
@@ -281,12 +348,22 @@ async function settleNotSent(o: Resolved, a: SendAttemptRow, row: QueueRow, evid
   return o.db.transaction().execute(async (trx) => {
     await lockAccount(trx, a.account_id);
     if (!(await moveAttempt(trx, a.id, attemptNotSent(now, evidence)))) return false;
-    await releaseQuota(trx, { accountId: a.account_id, action: a.action_type as MessageActionType, usageDay: a.usage_day, usageHour: a.usage_hour });
+    await releaseQuota(trx, {
+      accountId: a.account_id,
+      action: a.action_type as MessageActionType,
+      usageDay: a.usage_day,
+      usageHour: a.usage_hour,
+    });
     const exhausted = row.attempts >= row.max_attempts;
     const error = `reconciled: not sent (${evidence})`;
     if (exhausted) await failRow(trx, row.id, { reason: "max_attempts", error, now, onlyIfProcessing: true });
     else await requeueRow(trx, row.id, { reason: "reconciled_not_sent", error });
-    await trx.updateTable("messages").set({ status: exhausted ? "failed" : "queued" }).where("send_queue_id", "=", row.id).where("status", "=", "sending").execute();
+    await trx
+      .updateTable("messages")
+      .set({ status: exhausted ? "failed" : "queued" })
+      .where("send_queue_id", "=", row.id)
+      .where("status", "=", "sending")
+      .execute();
     return true;
   });
 }
@@ -304,7 +381,12 @@ async function settleUndetermined(o: Resolved, a: SendAttemptRow, ctx: SendConte
     if (!(await moveAttempt(trx, a.id, attemptUndetermined(now, reason)))) return false;
     const message = `outcome unknown: the provider could not tell whether it was sent (${reason}); never resent`;
     await failRow(trx, row.id, { reason: "outcome_unknown", error: message, now, onlyIfProcessing: true });
-    await trx.updateTable("messages").set({ status: "failed", error_message: message }).where("send_queue_id", "=", row.id).where("status", "in", ["pending", "queued", "sending"]).execute();
+    await trx
+      .updateTable("messages")
+      .set({ status: "failed", error_message: message })
+      .where("send_queue_id", "=", row.id)
+      .where("status", "in", ["pending", "queued", "sending"])
+      .execute();
     await trx
       .insertInto("message_events")
       .values({

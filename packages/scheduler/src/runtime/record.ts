@@ -108,7 +108,14 @@ export async function recordSent(
 
     await trx
       .insertInto("account_activity")
-      .values({ account_id: accountId, message_id: messageId ?? null, contact_id: contact.id, action_type: action, status: "success", created_at: now })
+      .values({
+        account_id: accountId,
+        message_id: messageId ?? null,
+        contact_id: contact.id,
+        action_type: action,
+        status: "success",
+        created_at: now,
+      })
       .execute();
 
     // The document's today_* counters (for its views) restart at the first send of a new UTC day;
@@ -116,7 +123,9 @@ export async function recordSent(
     const counter = action === "inmail" ? "message" : action;
     const sameDay = sql<boolean>`(today_last_action_at IS NOT NULL AND date_trunc('day', today_last_action_at AT TIME ZONE 'UTC') = date_trunc('day', ${now}::timestamptz AT TIME ZONE 'UTC'))`;
     const bump = (col: "today_connections" | "today_messages" | "today_emails", mine: boolean) =>
-      mine ? sql<number>`CASE WHEN ${sameDay} THEN ${sql.ref(col)} + 1 ELSE 1 END` : sql<number>`CASE WHEN ${sameDay} THEN ${sql.ref(col)} ELSE 0 END`;
+      mine
+        ? sql<number>`CASE WHEN ${sameDay} THEN ${sql.ref(col)} + 1 ELSE 1 END`
+        : sql<number>`CASE WHEN ${sameDay} THEN ${sql.ref(col)} ELSE 0 END`;
     await trx
       .updateTable("accounts")
       .set({
@@ -162,7 +171,10 @@ export async function recordSent(
     }
 
     // Per-offer tracking on this contact row; global tracking on every row of the same person.
-    await lockPersonRows(trx, ctx.person.map((p) => p.id));
+    await lockPersonRows(
+      trx,
+      ctx.person.map((p) => p.id),
+    );
     await trx
       .updateTable("contacts")
       .set({
@@ -196,7 +208,11 @@ export async function recordSent(
       })
       .where("id", "=", campaign.id)
       .execute();
-    await trx.updateTable("offers").set({ total_sent: sql<number>`total_sent + 1` }).where("id", "=", campaign.offer_id).execute();
+    await trx
+      .updateTable("offers")
+      .set({ total_sent: sql<number>`total_sent + 1` })
+      .where("id", "=", campaign.offer_id)
+      .execute();
     return true;
   });
 }

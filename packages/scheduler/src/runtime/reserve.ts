@@ -28,7 +28,10 @@ export async function reserveCapacity(
   // Pacing: one guarded update claims the account's next slot.
   const gap =
     o.accountGapMs.max > 0
-      ? accountGapMs(o.random.stream(`gap|${accountKey(account)}|${rowKey(ctx)}`), { minSeconds: o.accountGapMs.min / 1000, maxSeconds: o.accountGapMs.max / 1000 })
+      ? accountGapMs(o.random.stream(`gap|${accountKey(account)}|${rowKey(ctx)}`), {
+          minSeconds: o.accountGapMs.min / 1000,
+          maxSeconds: o.accountGapMs.max / 1000,
+        })
       : 0;
   const paced = await trx
     .updateTable("accounts")
@@ -38,10 +41,20 @@ export async function reserveCapacity(
     .returning("id")
     .executeTakeFirst();
   if (!paced) {
-    return { ok: false, reason: "min_gap", until: account.next_send_at && account.next_send_at > now ? account.next_send_at : new Date(now.getTime() + 1000) };
+    return {
+      ok: false,
+      reason: "min_gap",
+      until: account.next_send_at && account.next_send_at > now ? account.next_send_at : new Date(now.getTime() + 1000),
+    };
   }
 
-  const refused = await reserveQuota(trx, { accountId: account.id, action: go.action, dailyLimit: go.dailyLimit, hourlyLimit: go.hourlyLimit, now });
+  const refused = await reserveQuota(trx, {
+    accountId: account.id,
+    action: go.action,
+    dailyLimit: go.dailyLimit,
+    hourlyLimit: go.hourlyLimit,
+    now,
+  });
   const { day, hour } = usagePeriods(now);
   if (refused) {
     // The slot was not used: the account's next send may come as soon as it could before.

@@ -42,10 +42,16 @@ export interface TodaysSends {
  * and hour, the daily and hourly caps (ramped while warming) and the windows. A row whose `at` is
  * null does not go out today; `reason` says why (`skipped` when it never will).
  */
-export async function predictTodaysSends(db: Kysely<Database> | Transaction<Database>, options: TodaysSendsOptions = {}): Promise<TodaysSends> {
+export async function predictTodaysSends(
+  db: Kysely<Database> | Transaction<Database>,
+  options: TodaysSendsOptions = {},
+): Promise<TodaysSends> {
   const now = options.now ?? new Date();
   // The same calendar day as todays_schedule's filter (CURRENT_DATE of the session).
-  const { rows: bounds } = await sql<{ start: Date; end: Date }>`SELECT CURRENT_DATE::timestamptz AS start, (CURRENT_DATE + 1)::timestamptz AS end`.execute(db);
+  const { rows: bounds } = await sql<{
+    start: Date;
+    end: Date;
+  }>`SELECT CURRENT_DATE::timestamptz AS start, (CURRENT_DATE + 1)::timestamptz AS end`.execute(db);
   const day = { start: new Date(bounds[0]!.start), end: options.until ?? new Date(bounds[0]!.end) };
   const rows = await db
     .selectFrom("send_queue")
@@ -59,8 +65,15 @@ export async function predictTodaysSends(db: Kysely<Database> | Transaction<Data
   const random = options.random ?? systemRandomSource();
   const gapMs = options.accountGapMs ?? { min: 90_000, max: 300_000 };
   const sends = predictSendTimes({
-    rows: rows.filter((r) => contexts.has(r.id)).map((r) => ({ id: r.id, accountId: r.account_id, priority: r.priority, scheduledFor: r.scheduled_for, naturalKey: r.natural_key })),
-    accounts: [...accounts.values()].map((a) => ({ id: a.id, usage: usage.get(a.id)!, nextSendAt: a.next_send_at, unrampedLimits: effectiveLimits({ ...a, warming_week: 0 }) })),
+    rows: rows
+      .filter((r) => contexts.has(r.id))
+      .map((r) => ({ id: r.id, accountId: r.account_id, priority: r.priority, scheduledFor: r.scheduled_for, naturalKey: r.natural_key })),
+    accounts: [...accounts.values()].map((a) => ({
+      id: a.id,
+      usage: usage.get(a.id)!,
+      nextSendAt: a.next_send_at,
+      unrampedLimits: effectiveLimits({ ...a, warming_week: 0 }),
+    })),
     now,
     until: day.end,
     decide: (rowId, at): SendDecision => {
@@ -71,7 +84,10 @@ export async function predictTodaysSends(db: Kysely<Database> | Transaction<Data
     // The claim's own draw: the same stream name (account and row by their natural keys).
     gap: (rowId) => {
       const ctx = contexts.get(rowId)!;
-      return accountGapMs(random.stream(`gap|${accountKey(ctx.account!)}|${rowKey(ctx)}`), { minSeconds: gapMs.min / 1000, maxSeconds: gapMs.max / 1000 });
+      return accountGapMs(random.stream(`gap|${accountKey(ctx.account!)}|${rowKey(ctx)}`), {
+        minSeconds: gapMs.min / 1000,
+        maxSeconds: gapMs.max / 1000,
+      });
     },
     ...(options.tickMs !== undefined ? { tickMs: options.tickMs } : {}),
   });

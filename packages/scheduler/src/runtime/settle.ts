@@ -29,11 +29,23 @@ export async function settle(o: Resolved, c: Claimed, result: ProviderResult): P
   }
 }
 
-const lost = (c: Claimed, reason = "attempt no longer open"): DispatchOutcome => ({ kind: "lost", queueId: c.ctx.row.id, attemptId: c.attemptId, reason });
+const lost = (c: Claimed, reason = "attempt no longer open"): DispatchOutcome => ({
+  kind: "lost",
+  queueId: c.ctx.row.id,
+  attemptId: c.attemptId,
+  reason,
+});
 
 async function settleSent(o: Resolved, c: Claimed, result: Extract<ProviderResult, { kind: "sent" }>): Promise<DispatchOutcome> {
   const queueId = c.ctx.row.id;
-  const recorded = await recordSent(o, { ctx: c.ctx, attemptId: c.attemptId, action: c.action, providerIds: result.providerIds, now: o.now(), info: { queueId, attemptId: c.attemptId } });
+  const recorded = await recordSent(o, {
+    ctx: c.ctx,
+    attemptId: c.attemptId,
+    action: c.action,
+    providerIds: result.providerIds,
+    now: o.now(),
+    info: { queueId, attemptId: c.attemptId },
+  });
   if (!recorded) return lost(c, "attempt no longer open (already recorded)");
   return { kind: "sent", queueId, attemptId: c.attemptId };
 }
@@ -87,11 +99,22 @@ async function settleRefused(o: Resolved, c: Claimed, result: Extract<ProviderRe
     }
     await trx
       .insertInto("account_activity")
-      .values({ account_id: accountId, contact_id: c.ctx.row.contact_id, action_type: c.action, status: policy.activity, error_message: policy.error, created_at: now })
+      .values({
+        account_id: accountId,
+        contact_id: c.ctx.row.contact_id,
+        action_type: c.action,
+        status: policy.activity,
+        error_message: policy.error,
+        created_at: now,
+      })
       .execute();
     if (policy.final) {
       await failRow(trx, queueId, { reason: result.reason, error: policy.error, now });
-      await trx.updateTable("messages").set({ status: "failed", error_message: policy.error }).where("send_queue_id", "=", queueId).execute();
+      await trx
+        .updateTable("messages")
+        .set({ status: "failed", error_message: policy.error })
+        .where("send_queue_id", "=", queueId)
+        .execute();
       await trx
         .insertInto("message_events")
         .values({
@@ -106,7 +129,12 @@ async function settleRefused(o: Resolved, c: Claimed, result: Extract<ProviderRe
         .execute();
     } else {
       await retryRow(trx, queueId, { reason: result.reason, error: policy.error, at: policy.retryAt! });
-      await trx.updateTable("messages").set({ status: "queued" }).where("send_queue_id", "=", queueId).where("status", "=", "sending").execute();
+      await trx
+        .updateTable("messages")
+        .set({ status: "queued" })
+        .where("send_queue_id", "=", queueId)
+        .where("status", "=", "sending")
+        .execute();
     }
     return policy.final;
   });

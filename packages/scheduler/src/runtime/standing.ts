@@ -40,6 +40,10 @@ export async function readAccountCapacity(
   if (options.type) q = q.where("type", "=", options.type);
   if (options.status) q = q.where("status", "=", options.status);
   const rows = await q.execute();
-  const usage = await readUsageMany(db, rows.map((a) => a.id), now);
+  const usage = await readUsageMany(
+    db,
+    rows.map((a) => a.id),
+    now,
+  );
   return rows.map((account) => ({ account, standing: accountStanding(account, usage.get(account.id)!, now) }));
 }

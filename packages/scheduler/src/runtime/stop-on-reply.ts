@@ -23,10 +23,7 @@ import type { SendPathOptions } from "./types.js";
  * path's order (see `lockStopScope`), so it waits for a send being recorded instead of
  * deadlocking with it.
  */
-export async function recordReply(
-  options: Pick<SendPathOptions, "db" | "now">,
-  input: ReplyInput,
-): Promise<{ cancelled: number }> {
+export async function recordReply(options: Pick<SendPathOptions, "db" | "now">, input: ReplyInput): Promise<{ cancelled: number }> {
   const now = input.at ?? options.now?.() ?? new Date();
   return options.db.transaction().execute((trx) => recordReplyIn(trx, { ...input, at: now }));
 }
@@ -62,7 +59,9 @@ export async function lockStopScope(
     .where("send_attempts.status", "in", ["claimed", "sending", "unknown"]);
   if (scope.campaignId) open = open.where("send_queue.campaign_id", "=", scope.campaignId);
   const accounts = await open.execute();
-  const ids = [...new Set([...accounts.map((a) => a.account_id), ...(scope.alsoAccounts ?? []).filter((a): a is string => Boolean(a))])].sort();
+  const ids = [
+    ...new Set([...accounts.map((a) => a.account_id), ...(scope.alsoAccounts ?? []).filter((a): a is string => Boolean(a))]),
+  ].sort();
   for (const id of ids) await lockAccount(trx, id);
   let ccs = trx.selectFrom("campaign_contacts").select("id").where("contact_id", "in", scope.contactIds);
   if (scope.campaignId) ccs = ccs.where("campaign_id", "=", scope.campaignId);
@@ -87,7 +86,14 @@ export async function cancelUnsentSends(
   let claimedQ = trx
     .selectFrom("send_attempts")
     .innerJoin("send_queue", "send_queue.id", "send_attempts.send_queue_id")
-    .select(["send_attempts.id", "send_attempts.send_queue_id", "send_attempts.account_id", "send_attempts.action_type", "send_attempts.usage_day", "send_attempts.usage_hour"])
+    .select([
+      "send_attempts.id",
+      "send_attempts.send_queue_id",
+      "send_attempts.account_id",
+      "send_attempts.action_type",
+      "send_attempts.usage_day",
+      "send_attempts.usage_hour",
+    ])
     .where("send_queue.contact_id", "in", scope.contactIds)
     .where("send_attempts.status", "=", "claimed");
   if (scope.campaignId) claimedQ = claimedQ.where("send_queue.campaign_id", "=", scope.campaignId);
@@ -98,7 +104,12 @@ export async function cancelUnsentSends(
     // flight and its runner holds nothing until its fenced "mark sending", so waiting here is safe.
     await lockAccount(trx, a.account_id);
     if (await moveAttempt(trx, a.id, attemptCancelled(scope.at, scope.reason, scope.note))) {
-      await releaseQuota(trx, { accountId: a.account_id, action: a.action_type as MessageActionType, usageDay: a.usage_day, usageHour: a.usage_hour });
+      await releaseQuota(trx, {
+        accountId: a.account_id,
+        action: a.action_type as MessageActionType,
+        usageDay: a.usage_day,
+        usageHour: a.usage_hour,
+      });
       await cancelClaimedRow(trx, a.send_queue_id, scope.reason, scope.at);
       cancelled.push(a.send_queue_id);
     }
@@ -137,24 +148,48 @@ export async function recordReplyIn(
   if (replyStops(campaign.scheduling_config, input.sentiment)) {
     await trx
       .updateTable("campaign_contacts")
-      .set({ replied: true, status: "replied", reply_sentiment: input.sentiment ?? null, completed_at: now, next_step_at: null, stop_reason: "replied" })
+      .set({
+        replied: true,
+        status: "replied",
+        reply_sentiment: input.sentiment ?? null,
+        completed_at: now,
+        next_step_at: null,
+        stop_reason: "replied",
+      })
       .where("id", "=", cc.id)
       .execute();
-    ({ cancelled } = await cancelUnsentSends(trx, { contactIds: [cc.contact_id], campaignId: cc.campaign_id, reason: "replied", note: "a reply arrived before the call", at: now }));
+    ({ cancelled } = await cancelUnsentSends(trx, {
+      contactIds: [cc.contact_id],
+      campaignId: cc.campaign_id,
+      reason: "replied",
+      note: "a reply arrived before the call",
+      at: now,
+    }));
   } else {
     // `stop_on_reply: false`: the reply is recorded everywhere, and the sequence goes on.
-    await trx.updateTable("campaign_contacts").set({ replied: true, reply_sentiment: input.sentiment ?? null }).where("id", "=", cc.id).execute();
+    await trx
+      .updateTable("campaign_contacts")
+      .set({ replied: true, reply_sentiment: input.sentiment ?? null })
+      .where("id", "=", cc.id)
+      .execute();
   }
   const contact = await trx.selectFrom("contacts").selectAll().where("id", "=", cc.contact_id).executeTakeFirstOrThrow();
   const person = await loadPerson(trx, contact);
-  await lockPersonRows(trx, person.map((p) => p.id));
+  await lockPersonRows(
+    trx,
+    person.map((p) => p.id),
+  );
   await trx
     .updateTable("contacts")
     .set({
       global_last_reply_at: now,
       global_status: sql<"replied">`CASE WHEN global_status = 'do_not_contact' THEN global_status ELSE 'replied' END`,
     })
-    .where("id", "in", person.map((p) => p.id))
+    .where(
+      "id",
+      "in",
+      person.map((p) => p.id),
+    )
     .execute();
   await trx
     .updateTable("contacts")
@@ -167,7 +202,11 @@ export async function recordReplyIn(
     .set({ status: "replied", replied_at: now, reply_sentiment: input.sentiment ?? null })
     .where("campaign_id", "=", cc.campaign_id)
     .where((eb) =>
-      eb.or([eb("contact_id", "=", contact.id), ...(keys.email ? [eb("contact_email", "=", keys.email)] : []), ...(keys.linkedin ? [eb("contact_linkedin_url", "=", keys.linkedin)] : [])]),
+      eb.or([
+        eb("contact_id", "=", contact.id),
+        ...(keys.email ? [eb("contact_email", "=", keys.email)] : []),
+        ...(keys.linkedin ? [eb("contact_linkedin_url", "=", keys.linkedin)] : []),
+      ]),
     )
     .where("replied_at", "is", null)
     .execute();

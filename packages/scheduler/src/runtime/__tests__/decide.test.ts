@@ -11,7 +11,15 @@ const now = new Date("2026-12-03T15:00:00Z");
 const HOUR = 3_600_000;
 
 function context(account: Partial<NonNullable<SendContext["account"]>>): SendContext {
-  const contact = { id: "c1", global_status: "available", status: "ready", eligible_for_outreach: true, connection_degree: 2, email: "p@x.io", linkedin_url: null };
+  const contact = {
+    id: "c1",
+    global_status: "available",
+    status: "ready",
+    eligible_for_outreach: true,
+    connection_degree: 2,
+    email: "p@x.io",
+    linkedin_url: null,
+  };
   return {
     row: { id: "q1", channel: "email", action_type: "email" },
     campaign: { status: "active", send_window_start: "00:00", send_window_end: "24:00", send_days: [1, 2, 3, 4, 5, 6, 7], timezone: "UTC" },
@@ -21,8 +29,18 @@ function context(account: Partial<NonNullable<SendContext["account"]>>): SendCon
     person: [contact],
     lastTouchAt: null,
     account: {
-      id: "a1", name: "box", type: "email", status: "active", health_score: 100, unipile_account_id: "u-box", limited_until: null,
-      daily_limit_connections: 20, daily_limit_messages: 40, daily_limit_emails: 50, hourly_limit: 10, warming_week: 0,
+      id: "a1",
+      name: "box",
+      type: "email",
+      status: "active",
+      health_score: 100,
+      unipile_account_id: "u-box",
+      limited_until: null,
+      daily_limit_connections: 20,
+      daily_limit_messages: 40,
+      daily_limit_emails: 50,
+      hourly_limit: 10,
+      warming_week: 0,
       ...account,
     },
   } as unknown as SendContext;
@@ -34,13 +52,21 @@ describe("decide: the account checks", () => {
   });
 
   it("defers a send from an account not linked to Unipile, with the reason, and looks again in an hour", () => {
-    expect(decide(context({ unipile_account_id: null }), now)).toEqual({ kind: "defer", reason: "account_unlinked", until: new Date(now.getTime() + HOUR) });
+    expect(decide(context({ unipile_account_id: null }), now)).toEqual({
+      kind: "defer",
+      reason: "account_unlinked",
+      until: new Date(now.getTime() + HOUR),
+    });
   });
 
   it("waits for a cooldown to end, and sends once it has", () => {
     const until = new Date(now.getTime() + 20 * 60_000);
     expect(decide(context({ status: "limited", limited_until: until }), now)).toEqual({ kind: "defer", reason: "account_limited", until });
     expect(decide(context({ status: "limited", limited_until: new Date(now.getTime() - 1) }), now)).toMatchObject({ kind: "go" });
-    expect(decide(context({ status: "paused" }), now)).toEqual({ kind: "defer", reason: "account_paused", until: new Date(now.getTime() + HOUR) });
+    expect(decide(context({ status: "paused" }), now)).toEqual({
+      kind: "defer",
+      reason: "account_paused",
+      until: new Date(now.getTime() + HOUR),
+    });
   });
 });

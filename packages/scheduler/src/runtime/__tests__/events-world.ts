@@ -10,7 +10,14 @@ import type { TestDb, TestEngine } from "@offerlab/db/testing";
 import { parseUnipileWebhook, toProviderEvent } from "@offerlab/provider-unipile";
 import type { UnipileMock } from "@offerlab/provider-unipile/msw";
 import type { setupServer } from "msw/node";
-import { providerEventKey, processWebhookInbox, storeWebhookEvent, type InboxSummary, type ProcessInboxOptions, type ProviderEventDecoder } from "../events.js";
+import {
+  providerEventKey,
+  processWebhookInbox,
+  storeWebhookEvent,
+  type InboxSummary,
+  type ProcessInboxOptions,
+  type ProviderEventDecoder,
+} from "../events.js";
 import { runSendPath } from "../loop.js";
 import { planDue } from "../plan.js";
 import type { Senders } from "../types.js";
@@ -120,5 +127,10 @@ export function lastTrackingId(w: EventWorld): string {
 }
 
 export async function inboxRows(w: EventWorld) {
-  return w.db.selectFrom("webhook_inbox").select(["event_type", "status", "outcome", "attempts", "dedupe_key"]).orderBy("received_at").orderBy("id").execute();
+  return w.db
+    .selectFrom("webhook_inbox")
+    .select(["event_type", "status", "outcome", "attempts", "dedupe_key"])
+    .orderBy("received_at")
+    .orderBy("id")
+    .execute();
 }

@@ -38,9 +38,23 @@ async function count(w: EventWorld, table: "message_events" | "webhook_inbox", w
  * there (one touch already), so its step 2 is due now from the same mailbox.
  */
 async function janeInSecondCampaign(w: EventWorld): Promise<{ campaignId: string; ccId: string; queueId: string; twinId: string }> {
-  const offer = await w.db.insertInto("offers").values({ name: "Other offer", slug: "other-offer", type: "service", ownership: "internal", description: "x", status: "active" }).returning("id").executeTakeFirstOrThrow();
+  const offer = await w.db
+    .insertInto("offers")
+    .values({ name: "Other offer", slug: "other-offer", type: "service", ownership: "internal", description: "x", status: "active" })
+    .returning("id")
+    .executeTakeFirstOrThrow();
   const company = (await companies.upsert(w.db, { offer_id: offer.id, name: "Acme", domain: "acme.com", source_tool: "manual" })).company;
-  const twin = (await contacts.upsert(w.db, { offer_id: offer.id, company_id: company.id, source_tool: "manual", first_name: "Jane", full_name: "Jane Doe", email: "jane.doe@acme.com", status: "contacted" })).contact;
+  const twin = (
+    await contacts.upsert(w.db, {
+      offer_id: offer.id,
+      company_id: company.id,
+      source_tool: "manual",
+      first_name: "Jane",
+      full_name: "Jane Doe",
+      email: "jane.doe@acme.com",
+      status: "contacted",
+    })
+  ).contact;
   const campaign = await campaigns.create(w.db, {
     name: "Campaign B",
     offer_id: offer.id,
@@ -53,16 +67,44 @@ async function janeInSecondCampaign(w: EventWorld): Promise<{ campaignId: string
     account_ids: [{ id: w.emailAccountId, name: "jane@offerlab-demo.com", type: "email" }],
   });
   const cc = (await campaignContacts.add(w.db, { campaign_id: campaign.id, contact_id: twin.id, status: "waiting" })).campaignContact;
-  await w.db.updateTable("campaign_contacts").set({ touches: 1, current_step: 1, email_account_id: w.emailAccountId }).where("id", "=", cc.id).execute();
+  await w.db
+    .updateTable("campaign_contacts")
+    .set({ touches: 1, current_step: 1, email_account_id: w.emailAccountId })
+    .where("id", "=", cc.id)
+    .execute();
   const due = new Date(w.clock.now.getTime() - 60_000);
   const q = await w.db
     .insertInto("send_queue")
-    .values({ campaign_id: campaign.id, campaign_contact_id: cc.id, contact_id: twin.id, account_id: w.emailAccountId, channel: "email", action_type: "email", sequence_step: 2, subject: "Another idea", body: "Hi Jane, another idea.", scheduled_for: due })
+    .values({
+      campaign_id: campaign.id,
+      campaign_contact_id: cc.id,
+      contact_id: twin.id,
+      account_id: w.emailAccountId,
+      channel: "email",
+      action_type: "email",
+      sequence_step: 2,
+      subject: "Another idea",
+      body: "Hi Jane, another idea.",
+      scheduled_for: due,
+    })
     .returning("id")
     .executeTakeFirstOrThrow();
   await w.db
     .insertInto("messages")
-    .values({ campaign_contact_id: cc.id, campaign_id: campaign.id, contact_id: twin.id, account_id: w.emailAccountId, send_queue_id: q.id, channel: "email", action_type: "email", sequence_step: 2, subject: "Another idea", body: "Hi Jane, another idea.", status: "queued", scheduled_at: due })
+    .values({
+      campaign_contact_id: cc.id,
+      campaign_id: campaign.id,
+      contact_id: twin.id,
+      account_id: w.emailAccountId,
+      send_queue_id: q.id,
+      channel: "email",
+      action_type: "email",
+      sequence_step: 2,
+      subject: "Another idea",
+      body: "Hi Jane, another idea.",
+      status: "queued",
+      scheduled_at: due,
+    })
     .execute();
   return { campaignId: campaign.id, ccId: cc.id, queueId: q.id, twinId: twin.id };
 }
@@ -94,7 +136,10 @@ describe.each(engines)("provider events on %s", (engine) => {
     // Unipile's mail_sent tells the email id our reply threads on.
     await w.deliver(w.mock.mailSentEvent(lastTrackingId(w)));
     w.advance(60_000);
-    const reply = w.mock.receiveEmailReply({ trackingOrEmailId: lastTrackingId(w), text: "Sounds interesting, let's talk next week. Can you send a calendar link?" });
+    const reply = w.mock.receiveEmailReply({
+      trackingOrEmailId: lastTrackingId(w),
+      text: "Sounds interesting, let's talk next week. Can you send a calendar link?",
+    });
     expect(await w.deliver(reply)).toBe(true);
     // Unipile retries: the same delivery again is not stored again.
     expect(await w.deliver(reply)).toBe(false);
@@ -103,18 +148,34 @@ describe.each(engines)("provider events on %s", (engine) => {
     const cc = await w.jane();
     expect(cc).toMatchObject({ replied: true, status: "replied", stop_reason: "replied", next_step_at: null });
     expect(cc.reply_sentiment).toBe("positive");
-    const queue = await w.db.selectFrom("send_queue").select(["sequence_step", "status", "defer_reason"]).orderBy("sequence_step").execute();
+    const queue = await w.db
+      .selectFrom("send_queue")
+      .select(["sequence_step", "status", "defer_reason"])
+      .orderBy("sequence_step")
+      .execute();
     expect(queue).toEqual([
       { sequence_step: 1, status: "sent", defer_reason: null },
       { sequence_step: 2, status: "cancelled", defer_reason: "replied" },
     ]);
-    const msg = await w.db.selectFrom("messages").select(["replied_at", "reply_sentiment", "reply_text"]).where("sequence_step", "=", 1).executeTakeFirstOrThrow();
+    const msg = await w.db
+      .selectFrom("messages")
+      .select(["replied_at", "reply_sentiment", "reply_text"])
+      .where("sequence_step", "=", 1)
+      .executeTakeFirstOrThrow();
     expect(msg.replied_at).not.toBeNull();
     expect(msg.reply_sentiment).toBe("positive");
-    const events = await w.db.selectFrom("message_events").select(["event_type", "reply_sentiment", "event_data"]).where("event_type", "=", "replied").execute();
+    const events = await w.db
+      .selectFrom("message_events")
+      .select(["event_type", "reply_sentiment", "event_data"])
+      .where("event_type", "=", "replied")
+      .execute();
     expect(events).toHaveLength(1);
     expect(events[0]!.event_data).toMatchObject({ matched_by: "in_reply_to", channel: "email" });
-    const person = await w.db.selectFrom("contacts").select(["global_status", "status"]).where("id", "=", w.janeId).executeTakeFirstOrThrow();
+    const person = await w.db
+      .selectFrom("contacts")
+      .select(["global_status", "status"])
+      .where("id", "=", w.janeId)
+      .executeTakeFirstOrThrow();
     expect(person).toEqual({ global_status: "replied", status: "replied" });
     const account = await w.db.selectFrom("accounts").select("total_replies").where("id", "=", w.emailAccountId).executeTakeFirstOrThrow();
     expect(account.total_replies).toBe(1);
@@ -124,10 +185,15 @@ describe.each(engines)("provider events on %s", (engine) => {
     expect(w.mock.state.emails.filter((e) => e.role === "sent")).toHaveLength(1);
 
     // Applying the same event again (a worker that lost its lease, the inbox sync's copy) changes nothing.
-    const again = await applyProviderEvent(w.db, unipileDecoder(reply, { selfEmail: () => null, selfProviderId: () => null }), { now: () => w.clock.now });
+    const again = await applyProviderEvent(w.db, unipileDecoder(reply, { selfEmail: () => null, selfProviderId: () => null }), {
+      now: () => w.clock.now,
+    });
     expect(again.status).toBe("processed");
     expect(await count(w, "message_events", "event_type = 'replied'")).toBe(1);
-    expect((await w.db.selectFrom("accounts").select("total_replies").where("id", "=", w.emailAccountId).executeTakeFirstOrThrow()).total_replies).toBe(1);
+    expect(
+      (await w.db.selectFrom("accounts").select("total_replies").where("id", "=", w.emailAccountId).executeTakeFirstOrThrow())
+        .total_replies,
+    ).toBe(1);
   });
 
   it("never takes our own messages echoed back for a reply", async () => {
@@ -167,7 +233,11 @@ describe.each(engines)("provider events on %s", (engine) => {
     await sendFirstStep(w);
     w.advance(3 * DAY);
     await w.plan();
-    const reply = w.mock.receiveEmailReply({ trackingOrEmailId: lastTrackingId(w), text: "I am out of the office until March 16 with limited access to email.", subject: "Automatic reply: Ramp time at Acme" });
+    const reply = w.mock.receiveEmailReply({
+      trackingOrEmailId: lastTrackingId(w),
+      text: "I am out of the office until March 16 with limited access to email.",
+      subject: "Automatic reply: Ramp time at Acme",
+    });
     await w.deliver(reply);
     expect(await w.process()).toMatchObject({ processed: 1 });
     const cc = await w.jane();
@@ -175,12 +245,20 @@ describe.each(engines)("provider events on %s", (engine) => {
     expect(cc.status).toBe("in_progress");
     expect(cc.paused_until?.toISOString()).toBe("2026-03-16T00:00:00.000Z");
     expect(cc.next_step_at!.getTime()).toBeGreaterThanOrEqual(new Date("2026-03-16T00:00:00Z").getTime());
-    const q = await w.db.selectFrom("send_queue").select(["scheduled_for", "status", "defer_reason"]).where("sequence_step", "=", 2).executeTakeFirstOrThrow();
+    const q = await w.db
+      .selectFrom("send_queue")
+      .select(["scheduled_for", "status", "defer_reason"])
+      .where("sequence_step", "=", 2)
+      .executeTakeFirstOrThrow();
     expect(q.status).toBe("pending");
     expect(q.defer_reason).toBe("out_of_office");
     expect(q.scheduled_for.getTime()).toBeGreaterThanOrEqual(new Date("2026-03-16T00:00:00Z").getTime());
     // The auto-reply is recorded as such, and nothing goes out before the return date.
-    const ev = await w.db.selectFrom("message_events").select(["reply_sentiment", "event_data"]).where("event_type", "=", "replied").executeTakeFirstOrThrow();
+    const ev = await w.db
+      .selectFrom("message_events")
+      .select(["reply_sentiment", "event_data"])
+      .where("event_type", "=", "replied")
+      .executeTakeFirstOrThrow();
     expect(ev.reply_sentiment).toBe("ooo");
     expect(ev.event_data).toMatchObject({ auto_reply: true });
     w.advance(2 * DAY);
@@ -191,14 +269,35 @@ describe.each(engines)("provider events on %s", (engine) => {
   it("unsubscribe language puts the person on do_not_contact everywhere and stops every campaign of theirs", async () => {
     w = await eventWorld({ engine, server });
     // The same person in another offer (matched by email).
-    const other = await w.db.insertInto("offers").values({ name: "Other", slug: "other", type: "service", ownership: "internal", description: "x" }).returning("id").executeTakeFirstOrThrow();
-    const otherCompany = (await companies.upsert(w.db, { offer_id: other.id, name: "Acme", domain: "acme.com", source_tool: "manual" })).company;
-    const twin = (await contacts.upsert(w.db, { offer_id: other.id, company_id: otherCompany.id, source_tool: "manual", full_name: "Jane Doe", email: "Jane.Doe@acme.com", status: "ready" })).contact;
+    const other = await w.db
+      .insertInto("offers")
+      .values({ name: "Other", slug: "other", type: "service", ownership: "internal", description: "x" })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    const otherCompany = (await companies.upsert(w.db, { offer_id: other.id, name: "Acme", domain: "acme.com", source_tool: "manual" }))
+      .company;
+    const twin = (
+      await contacts.upsert(w.db, {
+        offer_id: other.id,
+        company_id: otherCompany.id,
+        source_tool: "manual",
+        full_name: "Jane Doe",
+        email: "Jane.Doe@acme.com",
+        status: "ready",
+      })
+    ).contact;
     await sendFirstStep(w);
-    const reply = w.mock.receiveEmailReply({ trackingOrEmailId: lastTrackingId(w), text: "Please remove me from your mailing list and do not contact me again." });
+    const reply = w.mock.receiveEmailReply({
+      trackingOrEmailId: lastTrackingId(w),
+      text: "Please remove me from your mailing list and do not contact me again.",
+    });
     await w.deliver(reply);
     expect(await w.process()).toMatchObject({ processed: 1 });
-    const rows = await w.db.selectFrom("contacts").select(["id", "global_status", "eligible_for_outreach", "status"]).orderBy("created_at").execute();
+    const rows = await w.db
+      .selectFrom("contacts")
+      .select(["id", "global_status", "eligible_for_outreach", "status"])
+      .orderBy("created_at")
+      .execute();
     expect(rows.map((r) => r.global_status)).toEqual(["do_not_contact", "do_not_contact"]);
     expect(rows.every((r) => r.eligible_for_outreach === false)).toBe(true);
     expect(rows.find((r) => r.id === w.janeId)!.status).toBe("unsubscribed");
@@ -216,7 +315,11 @@ describe.each(engines)("provider events on %s", (engine) => {
     const { newRelation } = w.mock.acceptInvitation(w.mock.state.invitations[0]!.id);
     await w.deliver(newRelation);
     expect(await w.process()).toMatchObject({ processed: 1 });
-    const person = await w.db.selectFrom("contacts").select(["connection_degree", "linkedin_id"]).where("id", "=", w.janeId).executeTakeFirstOrThrow();
+    const person = await w.db
+      .selectFrom("contacts")
+      .select(["connection_degree", "linkedin_id"])
+      .where("id", "=", w.janeId)
+      .executeTakeFirstOrThrow();
     expect(person).toEqual({ connection_degree: 1, linkedin_id: "ACoAAAEkwwAB9KEc2TrQgOLE" });
     const cc = await w.jane();
     expect(cc.connected_at?.getTime()).toBe(w.clock.now.getTime());
@@ -230,7 +333,9 @@ describe.each(engines)("provider events on %s", (engine) => {
     // A redelivery a day later is a no-op: the connection time stays the first one.
     const connectedAt = cc.connected_at!.getTime();
     w.advance(DAY);
-    await applyProviderEvent(w.db, unipileDecoder(newRelation, { selfEmail: () => null, selfProviderId: () => null }), { now: () => w.clock.now });
+    await applyProviderEvent(w.db, unipileDecoder(newRelation, { selfEmail: () => null, selfProviderId: () => null }), {
+      now: () => w.clock.now,
+    });
     expect((await w.jane()).connected_at!.getTime()).toBe(connectedAt);
   });
 
@@ -245,7 +350,11 @@ describe.each(engines)("provider events on %s", (engine) => {
     w.advance(30 * 60_000);
     expect((await w.send()).outcomes.sent).toBe(1); // the DM
     w.advance(DAY);
-    const payload = w.mock.receiveMessage({ accountId: w.vendorLinkedIn, fromProviderId: "ACoAAAEkwwAB9KEc2TrQgOLE", text: "Not interested, thanks." });
+    const payload = w.mock.receiveMessage({
+      accountId: w.vendorLinkedIn,
+      fromProviderId: "ACoAAAEkwwAB9KEc2TrQgOLE",
+      text: "Not interested, thanks.",
+    });
     await w.deliver(payload);
     expect(await w.process()).toMatchObject({ processed: 1 });
     const cc = await w.jane();
@@ -264,7 +373,12 @@ describe.each(engines)("provider events on %s", (engine) => {
     await w.deliver(w.mock.mailSentEvent(trackingId));
     expect(await w.process()).toMatchObject({ processed: 1 });
     const attempt = await w.db.selectFrom("send_attempts").select("provider_ids").where("status", "=", "sent").executeTakeFirstOrThrow();
-    expect(attempt.provider_ids).toMatchObject({ tracking_id: trackingId, email_id: email.id, thread_id: email.thread_id, rfc_message_id: email.message_id });
+    expect(attempt.provider_ids).toMatchObject({
+      tracking_id: trackingId,
+      email_id: email.id,
+      thread_id: email.thread_id,
+      rfc_message_id: email.message_id,
+    });
     const msg = await w.db.selectFrom("messages").select("thread_id").where("sequence_step", "=", 1).executeTakeFirstOrThrow();
     expect(msg.thread_id).toBe(email.thread_id);
     expect((await w.jane()).email_thread_ref).toBe(email.id);
@@ -283,10 +397,19 @@ describe.each(engines)("provider events on %s", (engine) => {
     expect(await w.process()).toMatchObject({ processed: 2 });
     // Applied again directly (a second worker): still one event each.
     await applyProviderEvent(w.db, unipileDecoder(open, { selfEmail: () => null, selfProviderId: () => null }), { now: () => w.clock.now });
-    const events = await w.db.selectFrom("message_events").select(["event_type", "event_data"]).where("event_type", "in", ["opened", "clicked"]).orderBy("event_type").execute();
+    const events = await w.db
+      .selectFrom("message_events")
+      .select(["event_type", "event_data"])
+      .where("event_type", "in", ["opened", "clicked"])
+      .orderBy("event_type")
+      .execute();
     expect(events.map((e) => e.event_type)).toEqual(["clicked", "opened"]);
     expect(events[0]!.event_data).toMatchObject({ url: "https://acme.example/demo", tracking_id: trackingId });
-    const msg = await w.db.selectFrom("messages").select(["opened_at", "clicked_at"]).where("sequence_step", "=", 1).executeTakeFirstOrThrow();
+    const msg = await w.db
+      .selectFrom("messages")
+      .select(["opened_at", "clicked_at"])
+      .where("sequence_step", "=", 1)
+      .executeTakeFirstOrThrow();
     expect(msg.opened_at?.toISOString()).toBe(String(open.date));
     expect(msg.clicked_at?.toISOString()).toBe(String(click.date));
     expect(await w.jane()).toMatchObject({ opened: true, clicked: true, replied: false });
@@ -304,19 +427,33 @@ describe.each(engines)("provider events on %s", (engine) => {
       subject: "Delivery Status Notification (Failure)",
       text: "Address not found. Your message wasn't delivered to jane.doe@acme.com because the address couldn't be found.",
     });
-    expect(isBounceNotice({ channel: "email", from: "mailer-daemon@googlemail.com", subject: "Delivery Status Notification (Failure)" })).toBe(true);
+    expect(
+      isBounceNotice({ channel: "email", from: "mailer-daemon@googlemail.com", subject: "Delivery Status Notification (Failure)" }),
+    ).toBe(true);
     await w.deliver(dsn);
     // One send and one bounce: 100 % over a sample of 1 (the test lowers the sample to 1).
     expect(await w.process({ autoPause: { minSample: 1 } })).toMatchObject({ processed: 1 });
-    const contact = await w.db.selectFrom("contacts").select(["status", "email_status"]).where("id", "=", w.janeId).executeTakeFirstOrThrow();
+    const contact = await w.db
+      .selectFrom("contacts")
+      .select(["status", "email_status"])
+      .where("id", "=", w.janeId)
+      .executeTakeFirstOrThrow();
     expect(contact).toEqual({ status: "bounced", email_status: "invalid" });
     expect(await w.jane()).toMatchObject({ status: "bounced", stop_reason: "bounced", replied: false });
-    const queue = await w.db.selectFrom("send_queue").select(["sequence_step", "status", "defer_reason"]).orderBy("sequence_step").execute();
+    const queue = await w.db
+      .selectFrom("send_queue")
+      .select(["sequence_step", "status", "defer_reason"])
+      .orderBy("sequence_step")
+      .execute();
     expect(queue).toEqual([
       { sequence_step: 1, status: "bounced", defer_reason: null },
       { sequence_step: 2, status: "cancelled", defer_reason: "bounced" },
     ]);
-    const account = await w.db.selectFrom("accounts").select(["status", "total_bounced", "bounce_rate"]).where("id", "=", w.emailAccountId).executeTakeFirstOrThrow();
+    const account = await w.db
+      .selectFrom("accounts")
+      .select(["status", "total_bounced", "bounce_rate"])
+      .where("id", "=", w.emailAccountId)
+      .executeTakeFirstOrThrow();
     expect(account).toEqual({ status: "paused", total_bounced: 1, bounce_rate: 100 });
     expect((await inboxRows(w))[0]!.outcome).toMatch(/auto-paused/);
     expect(await count(w, "message_events", "event_type = 'bounced'")).toBe(1);
@@ -328,9 +465,20 @@ describe.each(engines)("provider events on %s", (engine) => {
     await sendFirstStep(w);
     await w.deliver(w.mock.mailSentEvent(lastTrackingId(w)));
     w.advance(60_000);
-    await w.deliver(w.mock.receiveEmailReply({ trackingOrEmailId: lastTrackingId(w), from: "postmaster@acme.com", subject: "Undeliverable: Ramp time at Acme", text: "Delivery has failed." }));
+    await w.deliver(
+      w.mock.receiveEmailReply({
+        trackingOrEmailId: lastTrackingId(w),
+        from: "postmaster@acme.com",
+        subject: "Undeliverable: Ramp time at Acme",
+        text: "Delivery has failed.",
+      }),
+    );
     expect(await w.process()).toMatchObject({ processed: 2 });
-    const account = await w.db.selectFrom("accounts").select(["status", "total_bounced"]).where("id", "=", w.emailAccountId).executeTakeFirstOrThrow();
+    const account = await w.db
+      .selectFrom("accounts")
+      .select(["status", "total_bounced"])
+      .where("id", "=", w.emailAccountId)
+      .executeTakeFirstOrThrow();
     expect(account).toEqual({ status: "active", total_bounced: 1 });
   });
 
@@ -338,7 +486,8 @@ describe.each(engines)("provider events on %s", (engine) => {
     w = await eventWorld({ engine, server });
     await w.deliver(w.mock.setAccountStatus(w.vendorLinkedIn, "CREDENTIALS"));
     expect(await w.process()).toMatchObject({ processed: 1 });
-    const status = async () => (await w.db.selectFrom("accounts").select("status").where("id", "=", w.linkedinAccountId).executeTakeFirstOrThrow()).status;
+    const status = async () =>
+      (await w.db.selectFrom("accounts").select("status").where("id", "=", w.linkedinAccountId).executeTakeFirstOrThrow()).status;
     expect(await status()).toBe("disconnected");
     w.advance(5 * 60_000);
     await w.deliver(w.mock.setAccountStatus(w.vendorLinkedIn, "OK"));
@@ -392,10 +541,18 @@ describe.each(engines)("provider events on %s", (engine) => {
     expect(await w.process()).toMatchObject({ claimed: 2, processed: 2 });
     // The reconciled send carries the provider's ids under the keys a send records.
     const attempt = await w.db.selectFrom("send_attempts").select("provider_ids").executeTakeFirstOrThrow();
-    expect(attempt.provider_ids).toMatchObject({ tracking_id: trackingId, email_id: expect.any(String), rfc_message_id: expect.any(String) });
+    expect(attempt.provider_ids).toMatchObject({
+      tracking_id: trackingId,
+      email_id: expect.any(String),
+      rfc_message_id: expect.any(String),
+    });
     expect((await inboxRows(w)).find((r) => r.event_type === "email_received")!.outcome).toMatch(/matched by in_reply_to/);
     expect(await w.jane()).toMatchObject({ replied: true, status: "replied", opened: true });
-    const msg = await w.db.selectFrom("messages").select(["replied_at", "opened_at"]).where("sequence_step", "=", 1).executeTakeFirstOrThrow();
+    const msg = await w.db
+      .selectFrom("messages")
+      .select(["replied_at", "opened_at"])
+      .where("sequence_step", "=", 1)
+      .executeTakeFirstOrThrow();
     expect(msg.replied_at).not.toBeNull();
     expect(msg.opened_at).not.toBeNull();
     // Exactly one email went out.
@@ -407,7 +564,15 @@ describe.each(engines)("provider events on %s", (engine) => {
     await w.plan();
     w.advance(30 * 60_000);
     await expect(
-      runSendPath({ db: w.db, senders: w.senders, now: () => w.clock.now, accountGapMs: { min: 0, max: 0 }, crashAt: (p) => { if (p === "after_claim") throw new RunnerCrash(p); } }),
+      runSendPath({
+        db: w.db,
+        senders: w.senders,
+        now: () => w.clock.now,
+        accountGapMs: { min: 0, max: 0 },
+        crashAt: (p) => {
+          if (p === "after_claim") throw new RunnerCrash(p);
+        },
+      }),
     ).rejects.toThrow(RunnerCrash);
     // Jane writes first (e.g. she saw our LinkedIn profile view), from her address.
     await w.deliver({
@@ -445,7 +610,10 @@ describe.each(engines)("provider events on %s", (engine) => {
       const trackingId = lastTrackingId(w);
       const optOut =
         reason === "unsubscribed"
-          ? w.mock.receiveEmailReply({ trackingOrEmailId: trackingId, text: "Please remove me from your list and do not contact me again." })
+          ? w.mock.receiveEmailReply({
+              trackingOrEmailId: trackingId,
+              text: "Please remove me from your list and do not contact me again.",
+            })
           : w.mock.receiveEmailReply({
               trackingOrEmailId: trackingId,
               from: "mailer-daemon@googlemail.com",
@@ -475,25 +643,47 @@ describe.each(engines)("provider events on %s", (engine) => {
       expect(out).toMatchObject({ kind: "lost", queueId: b.queueId, reason: "claim expired or cancelled before the call" });
       // Nothing reached the fake for campaign B.
       expect(w.mock.state.emails.filter((e) => e.role === "sent").map((e) => e.subject)).toEqual(["Ramp time at Acme"]);
-      const row = await w.db.selectFrom("send_queue").select(["status", "defer_reason", "current_attempt_id"]).where("id", "=", b.queueId).executeTakeFirstOrThrow();
+      const row = await w.db
+        .selectFrom("send_queue")
+        .select(["status", "defer_reason", "current_attempt_id"])
+        .where("id", "=", b.queueId)
+        .executeTakeFirstOrThrow();
       expect(row).toEqual({ status: "cancelled", defer_reason: reason, current_attempt_id: null });
-      const attempt = await w.db.selectFrom("send_attempts").select(["status", "error_kind", "error_message"]).where("send_queue_id", "=", b.queueId).executeTakeFirstOrThrow();
+      const attempt = await w.db
+        .selectFrom("send_attempts")
+        .select(["status", "error_kind", "error_message"])
+        .where("send_queue_id", "=", b.queueId)
+        .executeTakeFirstOrThrow();
       expect(attempt).toEqual({
         status: "cancelled",
         error_kind: reason,
         error_message: reason === "unsubscribed" ? "the person opted out before the call" : "the address bounced before the call",
       });
-      const msg = await w.db.selectFrom("messages").select(["status", "error_message", "sent_at"]).where("send_queue_id", "=", b.queueId).executeTakeFirstOrThrow();
+      const msg = await w.db
+        .selectFrom("messages")
+        .select(["status", "error_message", "sent_at"])
+        .where("send_queue_id", "=", b.queueId)
+        .executeTakeFirstOrThrow();
       expect(msg).toEqual({ status: "failed", error_message: `not sent: ${reason}`, sent_at: null });
       // The claim's quota was given back: the books hold A's one send, as before.
       expect(await sentBooks(w)).toEqual(before);
-      const twin = await w.db.selectFrom("contacts").select(["global_status", "status"]).where("id", "=", b.twinId).executeTakeFirstOrThrow();
+      const twin = await w.db
+        .selectFrom("contacts")
+        .select(["global_status", "status"])
+        .where("id", "=", b.twinId)
+        .executeTakeFirstOrThrow();
       if (reason === "unsubscribed") {
         expect(twin.global_status).toBe("do_not_contact");
-        const bCc = await w.db.selectFrom("campaign_contacts").select(["status", "stop_reason"]).where("id", "=", b.ccId).executeTakeFirstOrThrow();
+        const bCc = await w.db
+          .selectFrom("campaign_contacts")
+          .select(["status", "stop_reason"])
+          .where("id", "=", b.ccId)
+          .executeTakeFirstOrThrow();
         expect(bCc).toEqual({ status: "unsubscribed", stop_reason: "unsubscribed" });
       } else {
-        expect((await w.db.selectFrom("contacts").select("status").where("id", "=", w.janeId).executeTakeFirstOrThrow()).status).toBe("bounced");
+        expect((await w.db.selectFrom("contacts").select("status").where("id", "=", w.janeId).executeTakeFirstOrThrow()).status).toBe(
+          "bounced",
+        );
       }
       // Later runs (reaper, reconciler, dispatch) send nothing more to Jane.
       w.advance(10 * 60_000);
@@ -507,7 +697,10 @@ describe.each(engines)("provider events on %s", (engine) => {
     w = await eventWorld({ engine, server });
     await sendFirstStep(w);
     const b = await janeInSecondCampaign(w);
-    const optOut = w.mock.receiveEmailReply({ trackingOrEmailId: lastTrackingId(w), text: "Please remove me from your list and do not contact me again." });
+    const optOut = w.mock.receiveEmailReply({
+      trackingOrEmailId: lastTrackingId(w),
+      text: "Please remove me from your list and do not contact me again.",
+    });
     w.advance(60_000);
     const out = await dispatchOne({
       db: w.db,
@@ -533,14 +726,26 @@ describe.each(engines)("provider events on %s", (engine) => {
 
   it("gives up on an event that never matches: unmatched after the retries, failed when it cannot be decoded", async () => {
     w = await eventWorld({ engine, server });
-    await w.deliver(w.mock.receiveMessage({ accountId: w.vendorLinkedIn, fromProviderId: "ACoAAAfarAwayPerson00001", text: "Who are you?" }));
-    await storeWebhookEvent(w.db, { provider: "unipile", dedupeKey: "broken-1", eventType: "message_received", payload: { event: "message_received" }, receivedAt: w.clock.now });
+    await w.deliver(
+      w.mock.receiveMessage({ accountId: w.vendorLinkedIn, fromProviderId: "ACoAAAfarAwayPerson00001", text: "Who are you?" }),
+    );
+    await storeWebhookEvent(w.db, {
+      provider: "unipile",
+      dedupeKey: "broken-1",
+      eventType: "message_received",
+      payload: { event: "message_received" },
+      receivedAt: w.clock.now,
+    });
     await storeWebhookEvent(w.db, { provider: "nobody", dedupeKey: "x", eventType: "x", payload: {}, receivedAt: w.clock.now });
     for (let i = 0; i < 3; i++) {
       await w.process({ maxAttempts: 3, retryBaseMs: 1_000 });
       w.advance(10_000);
     }
-    const rows = await w.db.selectFrom("webhook_inbox").select(["dedupe_key", "status", "attempts", "outcome", "error"]).orderBy("dedupe_key").execute();
+    const rows = await w.db
+      .selectFrom("webhook_inbox")
+      .select(["dedupe_key", "status", "attempts", "outcome", "error"])
+      .orderBy("dedupe_key")
+      .execute();
     const byKey = Object.fromEntries(rows.map((r) => [r.dedupe_key, r]));
     expect(byKey["broken-1"]).toMatchObject({ status: "failed", attempts: 3 });
     expect(byKey["broken-1"]!.error).toMatch(/malformed webhook payload/);
@@ -552,7 +757,13 @@ describe.each(engines)("provider events on %s", (engine) => {
   });
 
   it("keys an account status change by its minute: a later change back to the same status is not dropped", () => {
-    const e = { type: "account_status" as const, accountId: "a", status: "disconnected" as const, vendorStatus: "CREDENTIALS", eventId: "account_status:abc" };
+    const e = {
+      type: "account_status" as const,
+      accountId: "a",
+      status: "disconnected" as const,
+      vendorStatus: "CREDENTIALS",
+      eventId: "account_status:abc",
+    };
     expect(providerEventKey(e, new Date("2026-03-02T09:00:10Z"))).toBe(providerEventKey(e, new Date("2026-03-02T09:00:50Z")));
     expect(providerEventKey(e, new Date("2026-03-02T09:00:10Z"))).not.toBe(providerEventKey(e, new Date("2026-03-02T09:01:10Z")));
   });
@@ -578,12 +789,24 @@ describe.runIf(PG)("provider events with concurrent workers on postgres", () => 
     ];
     const stored = await Promise.all(payloads.flatMap((p) => Array.from({ length: 5 }, () => w.deliver(p))));
     expect(stored.filter(Boolean)).toHaveLength(4);
-    const summaries = await Promise.all(Array.from({ length: 5 }, () => processWebhookInbox({ db: w.db, decoders: { unipile: unipileDecoder }, now: () => w.clock.now, batchSize: 1 })));
+    const summaries = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        processWebhookInbox({ db: w.db, decoders: { unipile: unipileDecoder }, now: () => w.clock.now, batchSize: 1 }),
+      ),
+    );
     expect(summaries.reduce((n, s) => n + s.processed, 0)).toBe(4);
-    const events = await w.db.selectFrom("message_events").select("event_type").where("event_type", "in", ["opened", "clicked", "replied"]).orderBy("event_type").execute();
+    const events = await w.db
+      .selectFrom("message_events")
+      .select("event_type")
+      .where("event_type", "in", ["opened", "clicked", "replied"])
+      .orderBy("event_type")
+      .execute();
     expect(events.map((e) => e.event_type)).toEqual(["clicked", "opened", "replied"]);
     expect(await w.jane()).toMatchObject({ replied: true, opened: true, clicked: true });
-    expect((await w.db.selectFrom("accounts").select("total_replies").where("id", "=", w.emailAccountId).executeTakeFirstOrThrow()).total_replies).toBe(1);
+    expect(
+      (await w.db.selectFrom("accounts").select("total_replies").where("id", "=", w.emailAccountId).executeTakeFirstOrThrow())
+        .total_replies,
+    ).toBe(1);
     const queue = await w.db.selectFrom("send_queue").select("status").where("sequence_step", "=", 2).executeTakeFirstOrThrow();
     expect(queue.status).toBe("cancelled");
   });

@@ -76,7 +76,11 @@ describe.each(engines)("cron provider jobs on %s", (engine) => {
     const { newRelation } = w.mock.acceptInvitation(w.mock.state.invitations[0]!.id);
     await w.deliver(newRelation);
     await w.process();
-    const payload = w.mock.receiveMessage({ accountId: w.vendorLinkedIn, fromProviderId: "ACoAAAEkwwAB9KEc2TrQgOLE", text: "Happy to chat, what's this about?" });
+    const payload = w.mock.receiveMessage({
+      accountId: w.vendorLinkedIn,
+      fromProviderId: "ACoAAAEkwwAB9KEc2TrQgOLE",
+      text: "Happy to chat, what's this about?",
+    });
     // Some webhook payloads lack the account's own member id: the receiver cannot tell direction.
     const { account_info: _drop, ...bare } = payload;
     await w.deliver(bare);
@@ -121,7 +125,13 @@ describe.each(engines)("cron provider jobs on %s", (engine) => {
     w = await eventWorld({ engine, server, steps: linkedinSteps });
     await sendFirstStep(w);
     // An invitation the account owner sent by hand to someone outside our campaigns.
-    w.mock.state.invitations.push({ id: "inv-by-hand", account_id: w.vendorLinkedIn, provider_id: "ACoAAAfarAwayPerson00001", message: null, date: w.clock.now.toISOString() });
+    w.mock.state.invitations.push({
+      id: "inv-by-hand",
+      account_id: w.vendorLinkedIn,
+      provider_id: "ACoAAAfarAwayPerson00001",
+      message: null,
+      date: w.clock.now.toISOString(),
+    });
     const linkedin = unipileOf(w);
     w.advance(10 * DAY);
     const young = await withdrawStaleInvitations({ db: w.db, linkedin, now: () => w.clock.now, maxAgeMs: 21 * DAY });
@@ -134,7 +144,9 @@ describe.each(engines)("cron provider jobs on %s", (engine) => {
     expect(cc.stop_reason).toBe("invitation_withdrawn");
     expect(cc.connected_at).toBeNull();
     // Nothing left to withdraw.
-    expect(await withdrawStaleInvitations({ db: w.db, linkedin, now: () => w.clock.now, maxAgeMs: 21 * DAY })).toMatchObject({ withdrawn: 0 });
+    expect(await withdrawStaleInvitations({ db: w.db, linkedin, now: () => w.clock.now, maxAgeMs: 21 * DAY })).toMatchObject({
+      withdrawn: 0,
+    });
   });
 
   it("does not withdraw an invitation whose person is already connected, and honours the limit", async () => {
@@ -145,7 +157,9 @@ describe.each(engines)("cron provider jobs on %s", (engine) => {
     const res = await withdrawStaleInvitations({ db: w.db, linkedin: unipileOf(w), now: () => w.clock.now });
     expect(res).toMatchObject({ checked: 1, withdrawn: 0 });
     await w.db.updateTable("campaign_contacts").set({ connected_at: null }).execute();
-    expect(await withdrawStaleInvitations({ db: w.db, linkedin: unipileOf(w), now: () => w.clock.now, limit: 0 })).toMatchObject({ withdrawn: 0 });
+    expect(await withdrawStaleInvitations({ db: w.db, linkedin: unipileOf(w), now: () => w.clock.now, limit: 0 })).toMatchObject({
+      withdrawn: 0,
+    });
     expect(w.mock.state.invitations).toHaveLength(1);
     expect(await withdrawStaleInvitations({ db: w.db, linkedin: unipileOf(w), now: () => w.clock.now })).toMatchObject({ withdrawn: 1 });
   });
@@ -184,7 +198,9 @@ describe.runIf(PG)("cron provider jobs with several runners on postgres", () => 
     w = await eventWorld({ engine: "postgres", server, steps: linkedinSteps });
     await sendFirstStep(w);
     w.advance(30 * DAY);
-    const results = await Promise.all([1, 2, 3].map(() => withdrawStaleInvitations({ db: w.db, linkedin: unipileOf(w), now: () => w.clock.now })));
+    const results = await Promise.all(
+      [1, 2, 3].map(() => withdrawStaleInvitations({ db: w.db, linkedin: unipileOf(w), now: () => w.clock.now })),
+    );
     expect(results.flatMap((r) => r.errors)).toEqual([]);
     expect(w.mock.state.invitations).toHaveLength(0);
     expect((await w.jane()).stop_reason).toBe("invitation_withdrawn");
@@ -194,7 +210,9 @@ describe.runIf(PG)("cron provider jobs with several runners on postgres", () => 
     w = await eventWorld({ engine: "postgres", server });
     await sendFirstStep(w);
     w.mock.receiveEmailReply({ trackingOrEmailId: lastTrackingId(w), text: "Interested." });
-    const results = await Promise.all([1, 2, 3].map(() => syncInboxes({ db: w.db, inbox: unipileOf(w), now: () => w.clock.now, lookbackMs: DAY })));
+    const results = await Promise.all(
+      [1, 2, 3].map(() => syncInboxes({ db: w.db, inbox: unipileOf(w), now: () => w.clock.now, lookbackMs: DAY })),
+    );
     expect(results.reduce((n, r) => n + r.stored, 0)).toBe(2);
     expect(await inboxRows(w)).toHaveLength(2);
   });

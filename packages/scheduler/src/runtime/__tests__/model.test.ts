@@ -47,7 +47,16 @@ const OPEN = ["claimed", "sending", "unknown"];
 const ROW_STATES = new Set(["pending", "scheduled", "processing", "sent", "failed", "cancelled", "skipped"]);
 const TERMINAL = new Set(["sent", "failed", "cancelled", "skipped"]);
 const CRASH_POINTS: CrashPoint[] = ["after_claim", "after_mark_sending", "during_call", "after_call", "during_record"];
-const SEND_FAULTS = ["response_lost", "timeout", "server_error", "rate_limited", "rate_limited_retry_after", "refusal", "unauthorized", "invalid"] as const;
+const SEND_FAULTS = [
+  "response_lost",
+  "timeout",
+  "server_error",
+  "rate_limited",
+  "rate_limited_retry_after",
+  "refusal",
+  "unauthorized",
+  "invalid",
+] as const;
 
 // ---------------------------------------------------------------------------------------------
 // Operations
@@ -72,19 +81,44 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 30, arbitrary: fc.constant({ k: "tick" } as const) },
   {
     weight: 10,
-    arbitrary: fc.record({ k: fc.constant("enqueue" as const), n: fc.integer({ min: 1, max: 3 }), account: fc.nat(2), dueInS: fc.oneof({ weight: 3, arbitrary: fc.integer({ min: -120, max: 0 }) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 900 }) }), dnc: fc.integer({ min: 0, max: 9 }).map((n) => n === 0) }),
+    arbitrary: fc.record({
+      k: fc.constant("enqueue" as const),
+      n: fc.integer({ min: 1, max: 3 }),
+      account: fc.nat(2),
+      dueInS: fc.oneof(
+        { weight: 3, arbitrary: fc.integer({ min: -120, max: 0 }) },
+        { weight: 1, arbitrary: fc.integer({ min: 1, max: 900 }) },
+      ),
+      dnc: fc.integer({ min: 0, max: 9 }).map((n) => n === 0),
+    }),
   },
-  { weight: 4, arbitrary: fc.record({ k: fc.constant("followUp" as const), cc: fc.nat(), dueInS: fc.integer({ min: -60, max: 1800 }), subject: fc.boolean() }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      k: fc.constant("followUp" as const),
+      cc: fc.nat(),
+      dueInS: fc.integer({ min: -60, max: 1800 }),
+      subject: fc.boolean(),
+    }),
+  },
   { weight: 9, arbitrary: fc.record({ k: fc.constant("crash" as const), point: fc.constantFrom(...CRASH_POINTS) }) },
-  { weight: 2, arbitrary: fc.record({ k: fc.constant("replyInTick" as const), point: fc.constantFrom("after_claim" as const, "after_mark_sending" as const) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      k: fc.constant("replyInTick" as const),
+      point: fc.constantFrom("after_claim" as const, "after_mark_sending" as const),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ k: fc.constant("zombie" as const), reconcile: fc.boolean() }) },
   {
     weight: 12,
-    arbitrary: fc.oneof(
-      { weight: 5, arbitrary: fc.integer({ min: 1_000, max: 180_000 }) },
-      { weight: 4, arbitrary: fc.integer({ min: LEASE_MS + 1_000, max: 3 * LEASE_MS }) },
-      { weight: 1, arbitrary: fc.integer({ min: 3_600_000, max: 30 * 3_600_000 }) },
-    ).map((ms) => ({ k: "advance" as const, ms })),
+    arbitrary: fc
+      .oneof(
+        { weight: 5, arbitrary: fc.integer({ min: 1_000, max: 180_000 }) },
+        { weight: 4, arbitrary: fc.integer({ min: LEASE_MS + 1_000, max: 3 * LEASE_MS }) },
+        { weight: 1, arbitrary: fc.integer({ min: 3_600_000, max: 30 * 3_600_000 }) },
+      )
+      .map((ms) => ({ k: "advance" as const, ms })),
   },
   { weight: 5, arbitrary: fc.constant({ k: "reap" } as const) },
   { weight: 5, arbitrary: fc.constant({ k: "reconcile" } as const) },
@@ -92,7 +126,12 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ k: fc.constant("dnc" as const), cc: fc.nat() }) },
   {
     weight: 6,
-    arbitrary: fc.record({ k: fc.constant("fault" as const), fault: fc.constantFrom(...SEND_FAULTS), times: fc.integer({ min: 1, max: 2 }), retryAfterS: fc.integer({ min: 5, max: 900 }) }),
+    arbitrary: fc.record({
+      k: fc.constant("fault" as const),
+      fault: fc.constantFrom(...SEND_FAULTS),
+      times: fc.integer({ min: 1, max: 2 }),
+      retryAfterS: fc.integer({ min: 5, max: 900 }),
+    }),
   },
   { weight: 1, arbitrary: fc.record({ k: fc.constant("readFault" as const), times: fc.integer({ min: 1, max: 2 }) }) },
   {
@@ -160,10 +199,19 @@ class ModelRun {
     // with our attempts' times: one clock for both.
     vi.setSystemTime(w.clock.now);
     // Reads are never retried in the model (a retry would only sleep in real time).
-    const unipile = createUnipile({ apiKey: w.mock.apiKey, baseUrl: w.mock.baseUrl, reconcileSettleMs: 0, timeoutMs: 5_000, retry: { maxAttempts: 1 } });
+    const unipile = createUnipile({
+      apiKey: w.mock.apiKey,
+      baseUrl: w.mock.baseUrl,
+      reconcileSettleMs: 0,
+      timeoutMs: 5_000,
+      retry: { maxAttempts: 1 },
+    });
     w.senders = { email: unipile, linkedin: unipile, reconciler: unipile };
     if (businessHours) {
-      await w.db.updateTable("campaigns").set({ send_window_start: "08:00", send_window_end: "18:00", send_days: [1, 2, 3, 4, 5], timezone: "Europe/Paris" }).execute();
+      await w.db
+        .updateTable("campaigns")
+        .set({ send_window_start: "08:00", send_window_end: "18:00", send_days: [1, 2, 3, 4, 5], timezone: "Europe/Paris" })
+        .execute();
     }
     const campaign = await w.db.selectFrom("campaigns").selectAll().where("id", "=", w.campaignId).executeTakeFirstOrThrow();
     this.window = windowFromCampaign(campaign);
@@ -195,7 +243,18 @@ class ModelRun {
     this.snap = new Map(
       rows.map((a) => {
         const limits = effectiveLimits(a);
-        return [a.id, { id: a.id, unipile: a.unipile_account_id ?? "", status: a.status, limited_until: a.limited_until, health_score: a.health_score, daily: limits.email, hourly: limits.hourly }];
+        return [
+          a.id,
+          {
+            id: a.id,
+            unipile: a.unipile_account_id ?? "",
+            status: a.status,
+            limited_until: a.limited_until,
+            health_score: a.health_score,
+            daily: limits.email,
+            hourly: limits.hourly,
+          },
+        ];
       }),
     );
   }
@@ -204,7 +263,12 @@ class ModelRun {
   private async inFlight(where: { ccId?: string; email?: string }): Promise<Set<string>> {
     const ids = [...this.rows].filter(([, r]) => (where.ccId ? r.ccId === where.ccId : r.email === where.email)).map(([id]) => id);
     if (!ids.length) return new Set();
-    const rows = await this.w.db.selectFrom("send_attempts").select("id").where("send_queue_id", "in", ids).where("status", "in", ["sending", "unknown"]).execute();
+    const rows = await this.w.db
+      .selectFrom("send_attempts")
+      .select("id")
+      .where("send_queue_id", "in", ids)
+      .where("status", "in", ["sending", "unknown"])
+      .execute();
     return new Set(rows.map((r) => r.id));
   }
 
@@ -220,13 +284,21 @@ class ModelRun {
       const k = this.next++;
       const email = `p${k}@acme.example`;
       const contact = (
-        await contacts.upsert(w.db, { offer_id: w.offerId, company_id: company.id, source_tool: "manual", full_name: `Person ${k}`, email, status: "ready" })
+        await contacts.upsert(w.db, {
+          offer_id: w.offerId,
+          company_id: company.id,
+          source_tool: "manual",
+          full_name: `Person ${k}`,
+          email,
+          status: "ready",
+        })
       ).contact;
       if (op.dnc) {
         await w.db.updateTable("contacts").set({ global_status: "do_not_contact" }).where("id", "=", contact.id).execute();
         this.dnc.set(email, new Set());
       }
-      const cc = (await campaignContacts.add(w.db, { campaign_id: w.campaignId, contact_id: contact.id, status: "in_progress" })).campaignContact;
+      const cc = (await campaignContacts.add(w.db, { campaign_id: w.campaignId, contact_id: contact.id, status: "in_progress" }))
+        .campaignContact;
       const subject = `Hello ${k}`;
       this.ccs.push({ id: cc.id, contactId: contact.id, email, accountId, subject, followUp: false });
       const q = await this.insertRow(cc.id, contact.id, accountId, 1, subject, `Hi Person ${k}, a short note.`, due);
@@ -236,16 +308,48 @@ class ModelRun {
     return `${made.join(",")} due ${op.dueInS}s${op.dnc ? " (do_not_contact)" : ""}`;
   }
 
-  private async insertRow(ccId: string, contactId: string, accountId: string, step: number, subject: string | null, body: string, due: Date): Promise<string> {
+  private async insertRow(
+    ccId: string,
+    contactId: string,
+    accountId: string,
+    step: number,
+    subject: string | null,
+    body: string,
+    due: Date,
+  ): Promise<string> {
     const w = this.w;
     const q = await w.db
       .insertInto("send_queue")
-      .values({ campaign_id: w.campaignId, campaign_contact_id: ccId, contact_id: contactId, account_id: accountId, channel: "email", action_type: "email", sequence_step: step, subject, body, scheduled_for: due })
+      .values({
+        campaign_id: w.campaignId,
+        campaign_contact_id: ccId,
+        contact_id: contactId,
+        account_id: accountId,
+        channel: "email",
+        action_type: "email",
+        sequence_step: step,
+        subject,
+        body,
+        scheduled_for: due,
+      })
       .returning("id")
       .executeTakeFirstOrThrow();
     await w.db
       .insertInto("messages")
-      .values({ campaign_contact_id: ccId, campaign_id: w.campaignId, contact_id: contactId, account_id: accountId, send_queue_id: q.id, channel: "email", action_type: "email", sequence_step: step, subject, body, status: "queued", scheduled_at: due })
+      .values({
+        campaign_contact_id: ccId,
+        campaign_id: w.campaignId,
+        contact_id: contactId,
+        account_id: accountId,
+        send_queue_id: q.id,
+        channel: "email",
+        action_type: "email",
+        sequence_step: step,
+        subject,
+        body,
+        status: "queued",
+        scheduled_at: due,
+      })
       .execute();
     return q.id;
   }
@@ -256,7 +360,15 @@ class ModelRun {
     cc.followUp = true;
     const due = new Date(this.w.clock.now.getTime() + op.dueInS * 1000);
     // Without a subject the step continues the first email's thread ("Re: …").
-    const q = await this.insertRow(cc.id, cc.contactId, cc.accountId, 2, op.subject ? `Following up, ${cc.subject}` : null, `Just bumping this, ${cc.email}.`, due);
+    const q = await this.insertRow(
+      cc.id,
+      cc.contactId,
+      cc.accountId,
+      2,
+      op.subject ? `Following up, ${cc.subject}` : null,
+      `Just bumping this, ${cc.email}.`,
+      due,
+    );
     this.rows.set(q, { ccId: cc.id, email: cc.email, step: 2 });
     return `${cc.email} step 2 due ${op.dueInS}s${op.subject ? "" : " (in thread)"}`;
   }
@@ -274,7 +386,10 @@ class ModelRun {
   async reply(ccId: string): Promise<string> {
     const allowed = await this.inFlight({ ccId });
     const prior = this.replied.get(ccId);
-    const res = await recordReply({ db: this.w.db, now: () => this.w.clock.now }, { campaignContactId: ccId, text: "Thanks, not now", sentiment: "negative" });
+    const res = await recordReply(
+      { db: this.w.db, now: () => this.w.clock.now },
+      { campaignContactId: ccId, text: "Thanks, not now", sentiment: "negative" },
+    );
     if (!prior) this.replied.set(ccId, allowed);
     return `cancelled ${res.cancelled}, in flight ${allowed.size}`;
   }
@@ -315,7 +430,9 @@ class ModelRun {
           this.advance(LEASE_MS + 5_000);
           const reaped = await reapExpired(this.opts);
           const rec = op.reconcile ? await reconcileUnknown(this.opts) : null;
-          this.trace.push(`    zombie stalls past its lease: reaped ${JSON.stringify(reaped)}${rec ? `, reconciled ${JSON.stringify(rec)}` : ""}`);
+          this.trace.push(
+            `    zombie stalls past its lease: reaped ${JSON.stringify(reaped)}${rec ? `, reconciled ${JSON.stringify(rec)}` : ""}`,
+          );
         });
       case "advance":
         this.advance(op.ms);
@@ -333,7 +450,12 @@ class ModelRun {
         return cc ? `${cc.email}: ${await this.markDnc(cc.email)}` : "nobody";
       }
       case "fault":
-        w.mock.fail(op.fault, { times: op.times, match: "POST /emails", retryAfterSeconds: op.retryAfterS, ...(op.fault === "refusal" ? { type: "errors/recipient_rejected" } : {}) });
+        w.mock.fail(op.fault, {
+          times: op.times,
+          match: "POST /emails",
+          retryAfterSeconds: op.retryAfterS,
+          ...(op.fault === "refusal" ? { type: "errors/recipient_rejected" } : {}),
+        });
         return "armed";
       case "readFault":
         w.mock.fail("server_error", { times: op.times, match: "GET /emails" });
@@ -378,14 +500,21 @@ class ModelRun {
       const at = new Date(e.date);
       // Invariant 7: only an active, healthy account sends (a lapsed cooldown counts as active).
       const usable = acct.status === "active" || (acct.status === "limited" && (!acct.limited_until || acct.limited_until <= at));
-      if (!usable || acct.health_score < 30) this.fail(`account ${acct.unipile} (status ${acct.status}, health ${acct.health_score}) sent to ${row.email}`);
+      if (!usable || acct.health_score < 30)
+        this.fail(`account ${acct.unipile} (status ${acct.status}, health ${acct.health_score}) sent to ${row.email}`);
       // Invariant 2: the daily and hourly limits hold for real sends.
       const day = `${acct.id}|${e.date.slice(0, 10)}`;
       const hour = `${acct.id}|${e.date.slice(0, 13)}`;
       this.perDay.set(day, (this.perDay.get(day) ?? 0) + 1);
       this.perHour.set(hour, (this.perHour.get(hour) ?? 0) + 1);
-      if (this.perDay.get(day)! > acct.daily) this.fail(`account ${acct.unipile} really sent ${this.perDay.get(day)} emails on ${day.split("|")[1]}, over its daily limit ${acct.daily}`);
-      if (this.perHour.get(hour)! > acct.hourly) this.fail(`account ${acct.unipile} really sent ${this.perHour.get(hour)} emails in hour ${hour.split("|")[1]}, over its hourly limit ${acct.hourly}`);
+      if (this.perDay.get(day)! > acct.daily)
+        this.fail(
+          `account ${acct.unipile} really sent ${this.perDay.get(day)} emails on ${day.split("|")[1]}, over its daily limit ${acct.daily}`,
+        );
+      if (this.perHour.get(hour)! > acct.hourly)
+        this.fail(
+          `account ${acct.unipile} really sent ${this.perHour.get(hour)} emails in hour ${hour.split("|")[1]}, over its hourly limit ${acct.hourly}`,
+        );
       // Invariant 3: inside the campaign's window.
       if (!isInWindow(this.window, at)) this.fail(`email to ${row.email} left at ${e.date}, outside the send window`);
       // Invariant 5: nothing after a recorded reply, except what was already in flight then.
@@ -398,7 +527,8 @@ class ModelRun {
 
     // Attempts agree with reality: a recorded send happened; a real send is never written off.
     for (const a of attempts) {
-      if (a.status === "sent" && !this.emailAttempts.has(a.id)) this.fail(`attempt ${a.id} is recorded sent but the provider never sent it`);
+      if (a.status === "sent" && !this.emailAttempts.has(a.id))
+        this.fail(`attempt ${a.id} is recorded sent but the provider never sent it`);
       if (this.emailAttempts.has(a.id) && !["sent", "unknown", "sending"].includes(a.status)) {
         this.fail(`attempt ${a.id} really sent an email but is recorded ${a.status} (row ${a.send_queue_id})`);
       }
@@ -441,7 +571,8 @@ class ModelRun {
       if (!ROW_STATES.has(r.status)) this.fail(`${who} is in an illegal state`);
       if (r.status === "processing") {
         if (r.n_open !== 1) this.fail(`${who} is processing with ${r.n_open} open attempts`);
-        if (r.current_attempt_id !== r.open_ids) this.fail(`${who}: current attempt ${r.current_attempt_id} is not its open attempt ${r.open_ids}`);
+        if (r.current_attempt_id !== r.open_ids)
+          this.fail(`${who}: current attempt ${r.current_attempt_id} is not its open attempt ${r.open_ids}`);
       } else if (r.n_open !== 0) {
         this.fail(`${who} has open attempts (${r.open_status})`);
       }
@@ -451,7 +582,8 @@ class ModelRun {
       // A message stays `sending` only while its row has an attempt open (claimed, in flight or unknown).
       if (r.n_msgs_sending > 0 && r.n_open === 0) this.fail(`${who}: its message is still sending, but no attempt is open`);
       if (r.status === "sent") {
-        if (r.n_sent !== 1 || r.n_msgs_sent !== 1 || r.n_history !== 1) this.fail(`${who}: ${r.n_sent} sent attempts, ${r.n_msgs_sent} sent messages, ${r.n_history} history rows (want 1 each)`);
+        if (r.n_sent !== 1 || r.n_msgs_sent !== 1 || r.n_history !== 1)
+          this.fail(`${who}: ${r.n_sent} sent attempts, ${r.n_msgs_sent} sent messages, ${r.n_history} history rows (want 1 each)`);
       } else if (r.n_sent !== 0 || r.n_msgs_sent !== 0 || r.n_history !== 0) {
         this.fail(`${who}: not sent, yet ${r.n_sent} sent attempts, ${r.n_msgs_sent} sent messages, ${r.n_history} history rows`);
       }
@@ -474,7 +606,10 @@ class ModelRun {
       FULL OUTER JOIN held h ON u.account_id = h.account_id AND u.period = h.period AND u.period_start = h.period_start AND u.action = h.action
       WHERE coalesce(u.used, 0) <> coalesce(h.n, 0)`.execute(w.db);
     const bad = usage.rows[0];
-    if (bad) this.fail(`account_usage ${bad.period} ${new Date(bad.period_start).toISOString()} ${bad.action}: used ${bad.used}, attempts holding quota ${bad.held}`);
+    if (bad)
+      this.fail(
+        `account_usage ${bad.period} ${new Date(bad.period_start).toISOString()} ${bad.action}: used ${bad.used}, attempts holding quota ${bad.held}`,
+      );
   }
 
   /** Faults cleared, accounts fixed, then reap / reconcile / tick until every row is terminal. */
@@ -482,7 +617,10 @@ class ModelRun {
     const w = this.w;
     await step("drain: clear faults, resume accounts, raise limits", async () => {
       w.mock.clearFaults();
-      await w.db.updateTable("accounts").set({ status: "active", limited_until: null, health_score: 100, daily_limit_emails: 50, hourly_limit: 20 }).execute();
+      await w.db
+        .updateTable("accounts")
+        .set({ status: "active", limited_until: null, health_score: 100, daily_limit_emails: 50, hourly_limit: 20 })
+        .execute();
       return "ok";
     });
     // The drain runs without pacing gaps so that it ends in few rounds.
@@ -495,12 +633,18 @@ class ModelRun {
         await step("drain: tick", async () => (kind = await this.tick()));
         if (kind === "idle" || kind === "busy") break;
       }
-      const open = await w.db.selectFrom("send_queue").select(["status", "scheduled_for"]).where("status", "not in", [...TERMINAL] as never[]).execute();
+      const open = await w.db
+        .selectFrom("send_queue")
+        .select(["status", "scheduled_for"])
+        .where("status", "not in", [...TERMINAL] as never[])
+        .execute();
       if (!open.length) return;
       // Next instant something can change: a pending row falling due, or (with a row in flight, or
       // due rows whose accounts are all mid-send) the open attempts' leases lapsing for the reaper.
       const nowMs = w.clock.now.getTime();
-      const future = open.filter((r) => r.status !== "processing" && r.scheduled_for.getTime() > nowMs).map((r) => r.scheduled_for.getTime());
+      const future = open
+        .filter((r) => r.status !== "processing" && r.scheduled_for.getTime() > nowMs)
+        .map((r) => r.scheduled_for.getTime());
       const waitsForLease = kind === "busy" || open.some((r) => r.status === "processing");
       const target = Math.min(...future, waitsForLease ? nowMs + LEASE_MS + 1_000 : Number.POSITIVE_INFINITY);
       await step("drain: advance", async () => {
@@ -508,7 +652,11 @@ class ModelRun {
         return `now ${w.clock.now.toISOString()}`;
       });
     }
-    const left = await w.db.selectFrom("send_queue").select(["id", "status", "defer_reason", "scheduled_for"]).where("status", "not in", [...TERMINAL] as never[]).execute();
+    const left = await w.db
+      .selectFrom("send_queue")
+      .select(["id", "status", "defer_reason", "scheduled_for"])
+      .where("status", "not in", [...TERMINAL] as never[])
+      .execute();
     this.fail(`rows never reached a terminal state: ${JSON.stringify(left)}`);
   }
 
@@ -590,43 +738,43 @@ const SEED = process.env.MODEL_SEED ? Number(process.env.MODEL_SEED) : (Date.now
 const FIXED_OPS = process.env.MODEL_OPS ? (JSON.parse(process.env.MODEL_OPS) as Op[]) : null;
 
 function modelSuite(engine: TestEngine, runs: number, steps: number) {
-  it(
-    `random walks of ${steps} operations × ${runs} runs keep every invariant after every step, and lose nothing (${engine})`,
-    async () => {
-      const started = performance.now();
-      const stats: WalkStats[] = [];
-      if (FIXED_OPS) {
-        stats.push(await runWalk(engine, FIXED_OPS, process.env.MODEL_BUSINESS_HOURS === "1"));
-      } else {
-        console.info(`[model ${engine}] seed=${SEED} runs=${runs} steps=${steps} (MODEL_SEED=${SEED} reproduces)`);
-        await fc.assert(
-          fc.asyncProperty(fc.array(opArb, { minLength: steps, maxLength: steps }), fc.boolean(), async (ops, businessHours) => {
-            stats.push(await runWalk(engine, ops, businessHours));
-          }),
-          {
-            seed: SEED,
-            numRuns: runs,
-            ...(process.env.MODEL_PATH ? { path: process.env.MODEL_PATH } : {}),
-            endOnFailure: process.env.MODEL_SHRINK !== "1",
-          },
-        );
-      }
-      const total = stats.reduce((s, x) => s + x.steps, 0);
-      const outcomes: Record<string, number> = {};
-      for (const s of stats) for (const [k, v] of Object.entries(s.outcomes)) outcomes[k] = (outcomes[k] ?? 0) + v;
-      const interesting = Object.fromEntries(Object.entries(outcomes).filter(([k]) => !k.startsWith("drain")).sort(([a], [b]) => a.localeCompare(b)));
-      console.info(
-        `[model ${engine}] ${stats.length} walks, ${total} checked steps, ${stats.reduce((s, x) => s + x.sent, 0)} real sends, final rows ${JSON.stringify(
-          stats.reduce<Record<string, number>>((acc, s) => {
-            for (const [k, v] of Object.entries(s.byStatus)) acc[k] = (acc[k] ?? 0) + v;
-            return acc;
-          }, {}),
-        )} in ${Math.round(performance.now() - started)} ms\n  outcomes ${JSON.stringify(interesting)}`,
+  it(`random walks of ${steps} operations × ${runs} runs keep every invariant after every step, and lose nothing (${engine})`, async () => {
+    const started = performance.now();
+    const stats: WalkStats[] = [];
+    if (FIXED_OPS) {
+      stats.push(await runWalk(engine, FIXED_OPS, process.env.MODEL_BUSINESS_HOURS === "1"));
+    } else {
+      console.info(`[model ${engine}] seed=${SEED} runs=${runs} steps=${steps} (MODEL_SEED=${SEED} reproduces)`);
+      await fc.assert(
+        fc.asyncProperty(fc.array(opArb, { minLength: steps, maxLength: steps }), fc.boolean(), async (ops, businessHours) => {
+          stats.push(await runWalk(engine, ops, businessHours));
+        }),
+        {
+          seed: SEED,
+          numRuns: runs,
+          ...(process.env.MODEL_PATH ? { path: process.env.MODEL_PATH } : {}),
+          endOnFailure: process.env.MODEL_SHRINK !== "1",
+        },
       );
-      if (!FIXED_OPS) expect(stats.reduce((s, x) => s + x.steps, 0)).toBeGreaterThanOrEqual(runs * steps);
-    },
-    600_000,
-  );
+    }
+    const total = stats.reduce((s, x) => s + x.steps, 0);
+    const outcomes: Record<string, number> = {};
+    for (const s of stats) for (const [k, v] of Object.entries(s.outcomes)) outcomes[k] = (outcomes[k] ?? 0) + v;
+    const interesting = Object.fromEntries(
+      Object.entries(outcomes)
+        .filter(([k]) => !k.startsWith("drain"))
+        .sort(([a], [b]) => a.localeCompare(b)),
+    );
+    console.info(
+      `[model ${engine}] ${stats.length} walks, ${total} checked steps, ${stats.reduce((s, x) => s + x.sent, 0)} real sends, final rows ${JSON.stringify(
+        stats.reduce<Record<string, number>>((acc, s) => {
+          for (const [k, v] of Object.entries(s.byStatus)) acc[k] = (acc[k] ?? 0) + v;
+          return acc;
+        }, {}),
+      )} in ${Math.round(performance.now() - started)} ms\n  outcomes ${JSON.stringify(interesting)}`,
+    );
+    if (!FIXED_OPS) expect(stats.reduce((s, x) => s + x.steps, 0)).toBeGreaterThanOrEqual(runs * steps);
+  }, 600_000);
 }
 
 describe("send path model (randomised interleavings)", () => {

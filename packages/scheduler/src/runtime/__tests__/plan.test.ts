@@ -48,19 +48,34 @@ async function setup(engine: "pglite" | "postgres", steps: unknown[], opts: { te
     steps,
     templates: opts.templates === false ? [] : PLANNER_TEMPLATES,
   });
-  return { t: w.t, db: w.db, mock: w.mock, senders: w.senders, clock, campaignId: w.campaignId, offerId: w.offerId, linkedinAccountId: w.linkedinAccountId, emailAccountId: w.emailAccountId };
+  return {
+    t: w.t,
+    db: w.db,
+    mock: w.mock,
+    senders: w.senders,
+    clock,
+    campaignId: w.campaignId,
+    offerId: w.offerId,
+    linkedinAccountId: w.linkedinAccountId,
+    emailAccountId: w.emailAccountId,
+  };
 }
 
 /** Jane's templates with a spintax note, a third email and a draft that must never be used. */
 const PLANNER_TEMPLATES: Parameters<typeof seedJaneWorld>[0]["templates"] = [
-  { name: "note", channel: "linkedin_connect", sequence_step: null, body: "Hi {{first_name}}, {saw|noticed} {{company.name}} is hiring reps.", status: "approved" },
+  {
+    name: "note",
+    channel: "linkedin_connect",
+    sequence_step: null,
+    body: "Hi {{first_name}}, {saw|noticed} {{company.name}} is hiring reps.",
+    status: "approved",
+  },
   ...JANE_TEMPLATES.slice(1),
   { name: "email 3", channel: "email", sequence_step: 3, subject: "", body: "Last note, {{first_name|there}}.", status: "approved" },
   { name: "draft", channel: "email", sequence_step: 1, subject: "DRAFT", body: "never used", status: "draft" },
 ];
 
-const send = (s: Setup) =>
-  runSendPath({ db: s.db, senders: s.senders, now: () => s.clock.now, accountGapMs: { min: 0, max: 0 } });
+const send = (s: Setup) => runSendPath({ db: s.db, senders: s.senders, now: () => s.clock.now, accountGapMs: { min: 0, max: 0 } });
 const plan = (s: Setup) => planDue({ db: s.db, now: () => s.clock.now });
 const advance = (s: Setup, ms: number) => (s.clock.now = new Date(s.clock.now.getTime() + ms));
 
@@ -78,7 +93,12 @@ describe.each(testEngines())("planner on %s", (engine) => {
     expect(await plan(s)).toMatchObject({ planned: 1 });
     expect(await plan(s)).toMatchObject({ planned: 0 }); // nothing twice
     const q1 = await s.db.selectFrom("send_queue").selectAll().executeTakeFirstOrThrow();
-    expect(q1).toMatchObject({ sequence_step: 1, channel: "email", subject: "Ramp time at Acme", body: "Hi Jane, quick question about onboarding." });
+    expect(q1).toMatchObject({
+      sequence_step: 1,
+      channel: "email",
+      subject: "Ramp time at Acme",
+      body: "Hi Jane, quick question about onboarding.",
+    });
     expect(q1.scheduled_for.getUTCSeconds()).not.toBe(0); // jittered off the round minute
     advance(s, 30 * 60_000);
     expect((await send(s)).outcomes.sent).toBe(1);
@@ -103,7 +123,12 @@ describe.each(testEngines())("planner on %s", (engine) => {
   it("gives a new contact the mailbox that still has capacity today (usage read for every account at once)", async () => {
     s = await setup(engine, [{ step: 1, type: "email", delay_days: 0 }]);
     const second = await accounts.create(s.db, {
-      name: "joe@offerlab-demo.com", type: "email", owner: "joe", email_address: "joe@offerlab-demo.com", unipile_account_id: "JoeMailbox00000000000", daily_limit_emails: 40,
+      name: "joe@offerlab-demo.com",
+      type: "email",
+      owner: "joe",
+      email_address: "joe@offerlab-demo.com",
+      unipile_account_id: "JoeMailbox00000000000",
+      daily_limit_emails: 40,
     });
     const campaign = await s.db.selectFrom("campaigns").select("account_ids").where("id", "=", s.campaignId).executeTakeFirstOrThrow();
     await s.db
@@ -112,9 +137,16 @@ describe.each(testEngines())("planner on %s", (engine) => {
       .where("id", "=", s.campaignId)
       .execute();
     // The first mailbox has used its whole day already.
-    const first = await s.db.selectFrom("accounts").select(["daily_limit_emails"]).where("id", "=", s.emailAccountId).executeTakeFirstOrThrow();
+    const first = await s.db
+      .selectFrom("accounts")
+      .select(["daily_limit_emails"])
+      .where("id", "=", s.emailAccountId)
+      .executeTakeFirstOrThrow();
     const day = new Date(Date.UTC(s.clock.now.getUTCFullYear(), s.clock.now.getUTCMonth(), s.clock.now.getUTCDate()));
-    await s.db.insertInto("account_usage").values({ account_id: s.emailAccountId, period: "day", period_start: day, action: "email", used: first.daily_limit_emails }).execute();
+    await s.db
+      .insertInto("account_usage")
+      .values({ account_id: s.emailAccountId, period: "day", period_start: day, action: "email", used: first.daily_limit_emails })
+      .execute();
     expect(await plan(s)).toMatchObject({ planned: 1 });
     const q = await s.db.selectFrom("send_queue").select(["account_id"]).executeTakeFirstOrThrow();
     expect(q.account_id).toBe(second.id);
@@ -163,7 +195,11 @@ describe.each(testEngines())("planner on %s", (engine) => {
     expect(skipped.planned).toBe(0); // step 3 waits its own 2 days from the skip
     advance(s, 2 * DAY + 60_000);
     expect(await plan(s)).toMatchObject({ planned: 1 });
-    const last = await s.db.selectFrom("send_queue").select(["sequence_step", "channel"]).orderBy("sequence_step", "desc").executeTakeFirstOrThrow();
+    const last = await s.db
+      .selectFrom("send_queue")
+      .select(["sequence_step", "channel"])
+      .orderBy("sequence_step", "desc")
+      .executeTakeFirstOrThrow();
     expect(last).toEqual({ sequence_step: 3, channel: "email" });
   });
 
@@ -181,7 +217,10 @@ describe.each(testEngines())("planner on %s", (engine) => {
     expect(await plan(s)).toMatchObject({ planned: 0 });
     expect((await send(s)).outcomes.sent).toBe(0);
     await recomputeBooks(s.db);
-    const camp = await s.db.selectFrom("campaigns").select(["total_sent", "total_replied", "total_positive_replies", "reply_rate"]).executeTakeFirstOrThrow();
+    const camp = await s.db
+      .selectFrom("campaigns")
+      .select(["total_sent", "total_replied", "total_positive_replies", "reply_rate"])
+      .executeTakeFirstOrThrow();
     expect(camp).toEqual({ total_sent: 1, total_replied: 1, total_positive_replies: 1, reply_rate: 100 });
     const offer = await s.db.selectFrom("offers").select(["total_sent", "total_replies", "total_contacts"]).executeTakeFirstOrThrow();
     expect(offer).toEqual({ total_sent: 1, total_replies: 1, total_contacts: 1 });
@@ -193,13 +232,23 @@ describe.each(testEngines())("planner on %s", (engine) => {
       { step: 2, type: "email", delay_days: 2 },
       { step: 3, type: "email", delay_days: 2 },
     ]);
-    await s.db.updateTable("campaigns").set({ scheduling_config: sql<never>`jsonb_set(scheduling_config, '{stop_on_reply}', 'false')` }).execute();
+    await s.db
+      .updateTable("campaigns")
+      .set({ scheduling_config: sql<never>`jsonb_set(scheduling_config, '{stop_on_reply}', 'false')` })
+      .execute();
     await plan(s);
     advance(s, 30 * 60_000);
     expect((await send(s)).outcomes.sent).toBe(1);
     const cc = await s.db.selectFrom("campaign_contacts").select("id").executeTakeFirstOrThrow();
-    await recordReply({ db: s.db, now: () => s.clock.now }, { campaignContactId: cc.id, text: "Interesting, tell me more later", sentiment: "positive" });
-    expect(await s.db.selectFrom("campaign_contacts").select(["replied", "status", "reply_sentiment"]).executeTakeFirstOrThrow()).toEqual({ replied: true, status: "waiting", reply_sentiment: "positive" });
+    await recordReply(
+      { db: s.db, now: () => s.clock.now },
+      { campaignContactId: cc.id, text: "Interesting, tell me more later", sentiment: "positive" },
+    );
+    expect(await s.db.selectFrom("campaign_contacts").select(["replied", "status", "reply_sentiment"]).executeTakeFirstOrThrow()).toEqual({
+      replied: true,
+      status: "waiting",
+      reply_sentiment: "positive",
+    });
     advance(s, 2 * DAY + 60_000);
     expect(await plan(s)).toMatchObject({ planned: 1 });
     advance(s, 30 * 60_000);
@@ -215,7 +264,10 @@ describe.each(testEngines())("planner on %s", (engine) => {
       { sequence_step: 2, status: "sent" },
       { sequence_step: 3, status: "cancelled" },
     ]);
-    expect(await s.db.selectFrom("campaign_contacts").select(["status", "stop_reason"]).executeTakeFirstOrThrow()).toEqual({ status: "replied", stop_reason: "replied" });
+    expect(await s.db.selectFrom("campaign_contacts").select(["status", "stop_reason"]).executeTakeFirstOrThrow()).toEqual({
+      status: "replied",
+      stop_reason: "replied",
+    });
     expect(s.mock.state.emails.filter((e) => e.role === "sent")).toHaveLength(2);
   });
 
@@ -225,14 +277,18 @@ describe.each(testEngines())("planner on %s", (engine) => {
       { step: 2, type: "email", delay_days: 2 },
     ]);
     await plan(s);
-    const setOffer = (status: "active" | "paused" | "completed" | "killed") => s.db.updateTable("offers").set({ status }).where("id", "=", s.offerId).execute();
+    const setOffer = (status: "active" | "paused" | "completed" | "killed") =>
+      s.db.updateTable("offers").set({ status }).where("id", "=", s.offerId).execute();
     for (const status of ["paused", "completed", "killed"] as const) {
       await setOffer(status);
       advance(s, 30 * 60_000);
       const held = await send(s);
       expect(held.outcomes.sent, status).toBe(0);
       expect(held.deferred, status).toEqual({ offer_not_active: 1 });
-      expect(await s.db.selectFrom("send_queue").select(["status", "defer_reason"]).executeTakeFirstOrThrow()).toEqual({ status: "pending", defer_reason: "offer_not_active" });
+      expect(await s.db.selectFrom("send_queue").select(["status", "defer_reason"]).executeTakeFirstOrThrow()).toEqual({
+        status: "pending",
+        defer_reason: "offer_not_active",
+      });
       advance(s, 61 * 60_000);
     }
     expect(s.mock.state.emails.filter((e) => e.role === "sent")).toHaveLength(0);
@@ -249,7 +305,10 @@ describe.each(testEngines())("planner on %s", (engine) => {
   it("pauses a contact for a human when no approved template exists or the copy does not render", async () => {
     s = await setup(engine, [{ step: 1, type: "email", delay_days: 0 }], { templates: false });
     expect(await plan(s)).toMatchObject({ paused: { no_template: 1 } });
-    await s.db.insertInto("message_templates").values({ offer_id: s.offerId, name: "bad", channel: "email", subject: "Hi", body: "Hi {{nickname}}", status: "approved" }).execute();
+    await s.db
+      .insertInto("message_templates")
+      .values({ offer_id: s.offerId, name: "bad", channel: "email", subject: "Hi", body: "Hi {{nickname}}", status: "approved" })
+      .execute();
     await s.db.updateTable("campaign_contacts").set({ status: "queued", stop_reason: null }).execute();
     expect(await plan(s)).toMatchObject({ paused: { lint_failed: 1 } });
     const cc = await s.db.selectFrom("campaign_contacts").select(["status", "stop_reason"]).executeTakeFirstOrThrow();
@@ -265,23 +324,43 @@ describe.each(testEngines())("planner on %s", (engine) => {
     await send(s);
     await s.db.updateTable("accounts").set({ today_emails: 0 }).execute();
     await syncTodayCounters(s.db, { now: s.clock.now });
-    expect((await s.db.selectFrom("accounts").select("today_emails").where("id", "=", s.emailAccountId).executeTakeFirstOrThrow()).today_emails).toBe(1);
+    expect(
+      (await s.db.selectFrom("accounts").select("today_emails").where("id", "=", s.emailAccountId).executeTakeFirstOrThrow()).today_emails,
+    ).toBe(1);
 
     const history = Array.from({ length: 20 }, (_, i) => ({
-      account_id: s.emailAccountId, channel: "email" as const, contact_email: `b${i}@x.com`, sent_at: s.clock.now, status: (i < 3 ? "bounced" : "sent") as "bounced" | "sent",
+      account_id: s.emailAccountId,
+      channel: "email" as const,
+      contact_email: `b${i}@x.com`,
+      sent_at: s.clock.now,
+      status: (i < 3 ? "bounced" : "sent") as "bounced" | "sent",
     }));
     await s.db.insertInto("outreach_history").values(history).execute();
     const health = await recomputeAccountHealth(s.db, { now: s.clock.now });
     expect(health.paused).toEqual([s.emailAccountId]);
-    const acct = await s.db.selectFrom("accounts").select(["status", "bounce_rate", "health_score"]).where("id", "=", s.emailAccountId).executeTakeFirstOrThrow();
+    const acct = await s.db
+      .selectFrom("accounts")
+      .select(["status", "bounce_rate", "health_score"])
+      .where("id", "=", s.emailAccountId)
+      .executeTakeFirstOrThrow();
     expect(acct.status).toBe("paused");
     expect(acct.bounce_rate).toBeCloseTo(14.29, 1);
     expect(acct.health_score).toBeLessThan(30);
 
-    await s.db.updateTable("accounts").set({ warming_started_at: new Date(s.clock.now.getTime() - 9 * DAY), warming_week: 1 }).where("id", "=", s.linkedinAccountId).execute();
+    await s.db
+      .updateTable("accounts")
+      .set({ warming_started_at: new Date(s.clock.now.getTime() - 9 * DAY), warming_week: 1 })
+      .where("id", "=", s.linkedinAccountId)
+      .execute();
     expect(await advanceWarming(s.db, { now: s.clock.now })).toEqual({ updated: 1 });
-    expect((await s.db.selectFrom("accounts").select("warming_week").where("id", "=", s.linkedinAccountId).executeTakeFirstOrThrow()).warming_week).toBe(2);
+    expect(
+      (await s.db.selectFrom("accounts").select("warming_week").where("id", "=", s.linkedinAccountId).executeTakeFirstOrThrow())
+        .warming_week,
+    ).toBe(2);
     await advanceWarming(s.db, { now: new Date(s.clock.now.getTime() + 30 * DAY) });
-    expect((await s.db.selectFrom("accounts").select("warming_week").where("id", "=", s.linkedinAccountId).executeTakeFirstOrThrow()).warming_week).toBe(0);
+    expect(
+      (await s.db.selectFrom("accounts").select("warming_week").where("id", "=", s.linkedinAccountId).executeTakeFirstOrThrow())
+        .warming_week,
+    ).toBe(0);
   });
 });

@@ -17,14 +17,31 @@ describe.each(testEngines())("quota reads on %s", (engine) => {
 
   it("counts each DM and InMail once against the shared message limit", async () => {
     t = await createTestDb(engine);
-    const li = await accounts.create(t.db, { name: "jane_li", type: "linkedin", owner: "jane", daily_limit_messages: 10, hourly_limit: 100 });
-    const other = await accounts.create(t.db, { name: "joe_li", type: "linkedin", owner: "joe", daily_limit_messages: 10, hourly_limit: 100 });
+    const li = await accounts.create(t.db, {
+      name: "jane_li",
+      type: "linkedin",
+      owner: "jane",
+      daily_limit_messages: 10,
+      hourly_limit: 100,
+    });
+    const other = await accounts.create(t.db, {
+      name: "joe_li",
+      type: "linkedin",
+      owner: "joe",
+      daily_limit_messages: 10,
+      hourly_limit: 100,
+    });
     const now = new Date("2026-11-30T15:00:00Z");
     const row = await t.db.selectFrom("accounts").selectAll().where("id", "=", li.id).executeTakeFirstOrThrow();
     const limits = effectiveLimits(row);
     await t.db.transaction().execute(async (trx) => {
-      for (let i = 0; i < 3; i++) expect(await reserveQuota(trx, { accountId: li.id, action: "message", dailyLimit: limits.message, hourlyLimit: limits.hourly, now })).toBeNull();
-      expect(await reserveQuota(trx, { accountId: li.id, action: "inmail", dailyLimit: limits.inmail, hourlyLimit: limits.hourly, now })).toBeNull();
+      for (let i = 0; i < 3; i++)
+        expect(
+          await reserveQuota(trx, { accountId: li.id, action: "message", dailyLimit: limits.message, hourlyLimit: limits.hourly, now }),
+        ).toBeNull();
+      expect(
+        await reserveQuota(trx, { accountId: li.id, action: "inmail", dailyLimit: limits.inmail, hourlyLimit: limits.hourly, now }),
+      ).toBeNull();
     });
     const usage = await readUsage(t.db, li.id, now);
     expect(usage.hour).toBe(4);
@@ -42,11 +59,19 @@ describe.each(testEngines())("quota reads on %s", (engine) => {
     // The document's today_* counters say the invitations are used up; the send path counts
     // account_usage (here two invitations this hour), and that is what the dashboards must show.
     const li = await accounts.create(t.db, {
-      name: "jane_li", type: "linkedin", owner: "jane", unipile_account_id: "u-jane", daily_limit_connections: 20, hourly_limit: 8, warming_week: 1, today_connections: 20,
+      name: "jane_li",
+      type: "linkedin",
+      owner: "jane",
+      unipile_account_id: "u-jane",
+      daily_limit_connections: 20,
+      hourly_limit: 8,
+      warming_week: 1,
+      today_connections: 20,
     });
     const box = await accounts.create(t.db, { name: "sales box", type: "email", owner: "jane", email_address: "sales@acme.io" });
     await t.db.transaction().execute(async (trx) => {
-      for (let i = 0; i < 2; i++) expect(await reserveQuota(trx, { accountId: li.id, action: "connection_request", dailyLimit: 5, hourlyLimit: 2, now })).toBeNull();
+      for (let i = 0; i < 2; i++)
+        expect(await reserveQuota(trx, { accountId: li.id, action: "connection_request", dailyLimit: 5, hourlyLimit: 2, now })).toBeNull();
     });
     const [jane, sales] = await readAccountCapacity(t.db, { now });
     expect(jane!.account.id).toBe(li.id);
@@ -62,9 +87,17 @@ describe.each(testEngines())("quota reads on %s", (engine) => {
       until: new Date("2026-11-30T16:00:00Z"),
     });
     expect(sales!.account.id).toBe(box.id);
-    expect(sales!.standing).toMatchObject({ canSend: false, reason: "account_unlinked", until: null, actions: { connection_request: null, message: null, email: { limit: 100, used: 0 } } });
+    expect(sales!.standing).toMatchObject({
+      canSend: false,
+      reason: "account_unlinked",
+      until: null,
+      actions: { connection_request: null, message: null, email: { limit: 100, used: 0 } },
+    });
     // An hour later the hourly room is back.
-    expect((await readAccountCapacity(t.db, { now: new Date("2026-11-30T16:05:00Z"), ids: [li.id] }))[0]!.standing).toMatchObject({ canSend: true, hour: { used: 0, remaining: 2 } });
+    expect((await readAccountCapacity(t.db, { now: new Date("2026-11-30T16:05:00Z"), ids: [li.id] }))[0]!.standing).toMatchObject({
+      canSend: true,
+      hour: { used: 0, remaining: 2 },
+    });
     expect((await readAccountCapacity(t.db, { now, type: "email" })).map((c) => c.account.name)).toEqual(["sales box"]);
   });
 });

@@ -30,7 +30,17 @@ describe("the reason catalogue", () => {
     const found = new Map<string, string>();
     for (const { file, text } of sources) for (const r of writtenReasons(text)) found.set(r, file);
     // The scan sees the send path's own codes (a sanity check that it reads what it should).
-    for (const code of ["claim_expired", "reconciled_not_sent", "max_attempts", "out_of_office", "paused", "min_gap", "already_connected", "missing_data", "invitation_withdrawn"]) {
+    for (const code of [
+      "claim_expired",
+      "reconciled_not_sent",
+      "max_attempts",
+      "out_of_office",
+      "paused",
+      "min_gap",
+      "already_connected",
+      "missing_data",
+      "invitation_withdrawn",
+    ]) {
       expect(found.has(code), code).toBe(true);
     }
     const missing = [...found].filter(([code]) => !isReasonCode(code)).map(([code, file]) => `${code} (${file})`);
@@ -39,6 +49,7 @@ describe("the reason catalogue", () => {
   });
 
   it("has the campaign-contact statuses that stop a sequence, which the check writes as the skip's reason", () => {
-    for (const status of ["replied", "meeting", "bounced", "unsubscribed", "completed", "failed"]) expect(isReasonCode(status), status).toBe(true);
+    for (const status of ["replied", "meeting", "bounced", "unsubscribed", "completed", "failed"])
+      expect(isReasonCode(status), status).toBe(true);
   });
 });

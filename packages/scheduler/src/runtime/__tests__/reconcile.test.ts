@@ -58,7 +58,15 @@ function requestLog() {
 
 /** A Unipile client on the world's fake and clock, reads not retried (a retry only sleeps in real time). */
 function unipileFor(mock: EventWorld["mock"], clock: { now: Date }, extra: Partial<UnipileOptions> = {}): Senders {
-  const unipile = createUnipile({ apiKey: mock.apiKey, baseUrl: mock.baseUrl, reconcileSettleMs: 0, timeoutMs: 5_000, retry: { maxAttempts: 1 }, now: () => clock.now, ...extra });
+  const unipile = createUnipile({
+    apiKey: mock.apiKey,
+    baseUrl: mock.baseUrl,
+    reconcileSettleMs: 0,
+    timeoutMs: 5_000,
+    retry: { maxAttempts: 1 },
+    now: () => clock.now,
+    ...extra,
+  });
   return { email: unipile, linkedin: unipile, reconciler: unipile };
 }
 
@@ -86,7 +94,9 @@ async function expectNoStuckMessages(w: { db: EventWorld["db"] }) {
   const stuck = await sql<{ id: string; status: string }>`
     SELECT m.id, q.status FROM messages m JOIN send_queue q ON q.id = m.send_queue_id
     WHERE m.status = 'sending'
-      AND NOT EXISTS (SELECT 1 FROM send_attempts a WHERE a.send_queue_id = q.id AND a.status IN ('claimed', 'sending', 'unknown'))`.execute(w.db);
+      AND NOT EXISTS (SELECT 1 FROM send_attempts a WHERE a.send_queue_id = q.id AND a.status IN ('claimed', 'sending', 'unknown'))`.execute(
+    w.db,
+  );
   expect(stuck.rows).toEqual([]);
 }
 
@@ -102,84 +112,107 @@ describe.each(engines)("unknown outcomes on %s", (engine) => {
     await w?.t.drop();
   });
 
-  it.each(ACTED)("an invitation whose outcome is lost (%s) is found in the sent invitations: recorded once, counted once, the sequence goes on", async (fault) => {
-    w = await eventWorld({ engine, server, steps: linkedinSteps });
-    const senders = unipileFor(w.mock, w.clock);
-    expect(await w.plan()).toMatchObject({ planned: 1 });
-    w.advance(30 * MINUTE);
-    w.mock.fail(fault, { times: 1, match: "POST /users/invite" });
-    const first = await runSendPath(optsOf(w, senders));
-    expect(first.outcomes).toMatchObject({ unknown: 1, sent: 0 });
-    expect(w.mock.state.invitations).toHaveLength(1);
-    // The member id resolved for the call was kept on the attempt before the call.
-    const [unknown] = await attempts(w);
-    expect(unknown).toMatchObject({ status: "unknown", provider_ids: { provider_id: JANE } });
-    expect(await w.db.selectFrom("send_queue").select("status").executeTakeFirstOrThrow()).toEqual({ status: "processing" });
+  it.each(ACTED)(
+    "an invitation whose outcome is lost (%s) is found in the sent invitations: recorded once, counted once, the sequence goes on",
+    async (fault) => {
+      w = await eventWorld({ engine, server, steps: linkedinSteps });
+      const senders = unipileFor(w.mock, w.clock);
+      expect(await w.plan()).toMatchObject({ planned: 1 });
+      w.advance(30 * MINUTE);
+      w.mock.fail(fault, { times: 1, match: "POST /users/invite" });
+      const first = await runSendPath(optsOf(w, senders));
+      expect(first.outcomes).toMatchObject({ unknown: 1, sent: 0 });
+      expect(w.mock.state.invitations).toHaveLength(1);
+      // The member id resolved for the call was kept on the attempt before the call.
+      const [unknown] = await attempts(w);
+      expect(unknown).toMatchObject({ status: "unknown", provider_ids: { provider_id: JANE } });
+      expect(await w.db.selectFrom("send_queue").select("status").executeTakeFirstOrThrow()).toEqual({ status: "processing" });
 
-    w.advance(MINUTE);
-    expect(await reconcileUnknown(optsOf(w, senders))).toEqual({ sent: 1, notSent: 0, cannotTell: 0, undetermined: 0, postponed: 0 });
-    const [attempt] = await attempts(w);
-    expect(attempt).toMatchObject({ status: "sent", provider_ids: { provider_id: JANE, invitation_id: w.mock.state.invitations[0]!.id } });
-    expect(await w.db.selectFrom("send_queue").select(["status", "external_message_id"]).executeTakeFirstOrThrow()).toEqual({ status: "sent", external_message_id: w.mock.state.invitations[0]!.id });
-    expect(await w.db.selectFrom("messages").select("status").executeTakeFirstOrThrow()).toEqual({ status: "sent" });
-    expect(await one(w, "SELECT count(*)::int AS n FROM outreach_history WHERE channel = 'linkedin_connect'")).toBe(1);
-    expect(await quota(w)).toEqual({ "day:connection_request": 1, "hour:*": 1 });
-    expect(await w.db.selectFrom("accounts").select(["today_connections", "total_sent"]).where("id", "=", w.linkedinAccountId).executeTakeFirstOrThrow()).toEqual({ today_connections: 1, total_sent: 1 });
-    const cc = await w.jane();
-    expect(cc).toMatchObject({ touches: 1, current_step: 1, linkedin_provider_id: JANE, linkedin_account_id: w.linkedinAccountId });
-    expect(cc.invitation_sent_at).not.toBeNull();
-    await expectNoStuckMessages(w);
+      w.advance(MINUTE);
+      expect(await reconcileUnknown(optsOf(w, senders))).toEqual({ sent: 1, notSent: 0, cannotTell: 0, undetermined: 0, postponed: 0 });
+      const [attempt] = await attempts(w);
+      expect(attempt).toMatchObject({
+        status: "sent",
+        provider_ids: { provider_id: JANE, invitation_id: w.mock.state.invitations[0]!.id },
+      });
+      expect(await w.db.selectFrom("send_queue").select(["status", "external_message_id"]).executeTakeFirstOrThrow()).toEqual({
+        status: "sent",
+        external_message_id: w.mock.state.invitations[0]!.id,
+      });
+      expect(await w.db.selectFrom("messages").select("status").executeTakeFirstOrThrow()).toEqual({ status: "sent" });
+      expect(await one(w, "SELECT count(*)::int AS n FROM outreach_history WHERE channel = 'linkedin_connect'")).toBe(1);
+      expect(await quota(w)).toEqual({ "day:connection_request": 1, "hour:*": 1 });
+      expect(
+        await w.db
+          .selectFrom("accounts")
+          .select(["today_connections", "total_sent"])
+          .where("id", "=", w.linkedinAccountId)
+          .executeTakeFirstOrThrow(),
+      ).toEqual({ today_connections: 1, total_sent: 1 });
+      const cc = await w.jane();
+      expect(cc).toMatchObject({ touches: 1, current_step: 1, linkedin_provider_id: JANE, linkedin_account_id: w.linkedinAccountId });
+      expect(cc.invitation_sent_at).not.toBeNull();
+      await expectNoStuckMessages(w);
 
-    // Nothing sends it again; the sequence waits for the acceptance, then the DM goes.
-    w.advance(DAY);
-    expect((await runSendPath(optsOf(w, senders))).outcomes.sent).toBe(0);
-    expect(await w.plan()).toMatchObject({ planned: 0, waiting: { awaiting_connection: 1 } });
-    await w.deliver(w.mock.acceptInvitation(JANE).newRelation);
-    await w.process();
-    expect(await w.plan()).toMatchObject({ planned: 1 });
-    w.advance(30 * MINUTE);
-    expect((await runSendPath(optsOf(w, senders))).outcomes.sent).toBe(1);
-    expect(w.mock.state.actions.filter((a) => a.kind === "invitation")).toHaveLength(1);
-    expect(w.mock.state.actions.filter((a) => a.kind === "chat")).toHaveLength(1);
-    expect(await quota(w)).toEqual({ "day:connection_request": 1, "day:message": 1, "hour:*": 2 });
-  });
+      // Nothing sends it again; the sequence waits for the acceptance, then the DM goes.
+      w.advance(DAY);
+      expect((await runSendPath(optsOf(w, senders))).outcomes.sent).toBe(0);
+      expect(await w.plan()).toMatchObject({ planned: 0, waiting: { awaiting_connection: 1 } });
+      await w.deliver(w.mock.acceptInvitation(JANE).newRelation);
+      await w.process();
+      expect(await w.plan()).toMatchObject({ planned: 1 });
+      w.advance(30 * MINUTE);
+      expect((await runSendPath(optsOf(w, senders))).outcomes.sent).toBe(1);
+      expect(w.mock.state.actions.filter((a) => a.kind === "invitation")).toHaveLength(1);
+      expect(w.mock.state.actions.filter((a) => a.kind === "chat")).toHaveLength(1);
+      expect(await quota(w)).toEqual({ "day:connection_request": 1, "day:message": 1, "hour:*": 2 });
+    },
+  );
 
-  it.each(ACTED)("a first DM to a 1st-degree connection (startChat) and a chat message whose outcomes are lost (%s) are found in the chats: each recorded and counted once", async (fault) => {
-    w = await eventWorld({ engine, server, steps: dmSteps });
-    w.mock.state.profiles.find((p) => p.provider_id === JANE)!.network_distance = "FIRST_DEGREE";
-    await w.db.updateTable("contacts").set({ connection_degree: 1 }).where("id", "=", w.janeId).execute();
-    const senders = unipileFor(w.mock, w.clock);
-    expect(await w.plan()).toMatchObject({ planned: 1 });
-    w.advance(30 * MINUTE);
-    w.mock.fail(fault, { times: 1, match: "POST /chats" });
-    expect((await runSendPath(optsOf(w, senders))).outcomes).toMatchObject({ unknown: 1 });
-    expect(w.mock.state.actions.map((a) => a.kind)).toEqual(["chat"]);
-    expect((await attempts(w))[0]).toMatchObject({ status: "unknown", provider_ids: { provider_id: JANE } });
+  it.each(ACTED)(
+    "a first DM to a 1st-degree connection (startChat) and a chat message whose outcomes are lost (%s) are found in the chats: each recorded and counted once",
+    async (fault) => {
+      w = await eventWorld({ engine, server, steps: dmSteps });
+      w.mock.state.profiles.find((p) => p.provider_id === JANE)!.network_distance = "FIRST_DEGREE";
+      await w.db.updateTable("contacts").set({ connection_degree: 1 }).where("id", "=", w.janeId).execute();
+      const senders = unipileFor(w.mock, w.clock);
+      expect(await w.plan()).toMatchObject({ planned: 1 });
+      w.advance(30 * MINUTE);
+      w.mock.fail(fault, { times: 1, match: "POST /chats" });
+      expect((await runSendPath(optsOf(w, senders))).outcomes).toMatchObject({ unknown: 1 });
+      expect(w.mock.state.actions.map((a) => a.kind)).toEqual(["chat"]);
+      expect((await attempts(w))[0]).toMatchObject({ status: "unknown", provider_ids: { provider_id: JANE } });
 
-    expect(await reconcileUnknown(optsOf(w, senders))).toMatchObject({ sent: 1, cannotTell: 0 });
-    const chatId = w.mock.state.chats[0]!.id;
-    expect(await w.jane()).toMatchObject({ touches: 1, linkedin_chat_id: chatId, linkedin_provider_id: JANE });
-    expect(await w.db.selectFrom("messages").select(["status", "thread_id"]).where("sequence_step", "=", 1).executeTakeFirstOrThrow()).toEqual({ status: "sent", thread_id: chatId });
+      expect(await reconcileUnknown(optsOf(w, senders))).toMatchObject({ sent: 1, cannotTell: 0 });
+      const chatId = w.mock.state.chats[0]!.id;
+      expect(await w.jane()).toMatchObject({ touches: 1, linkedin_chat_id: chatId, linkedin_provider_id: JANE });
+      expect(
+        await w.db.selectFrom("messages").select(["status", "thread_id"]).where("sequence_step", "=", 1).executeTakeFirstOrThrow(),
+      ).toEqual({ status: "sent", thread_id: chatId });
 
-    // Step 2 goes into the chat (POST /chats/{id}/messages) and is lost the same way.
-    w.advance(4 * DAY + MINUTE);
-    expect(await w.plan()).toMatchObject({ planned: 1 });
-    w.advance(30 * MINUTE);
-    w.mock.fail(fault, { times: 1, match: `POST /chats/${chatId}/messages` });
-    expect((await runSendPath(optsOf(w, senders))).outcomes).toMatchObject({ unknown: 1 });
-    expect((await attempts(w))[1]).toMatchObject({ status: "unknown", provider_ids: { provider_id: JANE, chat_id: chatId } });
-    expect(await reconcileUnknown(optsOf(w, senders))).toMatchObject({ sent: 1, cannotTell: 0 });
+      // Step 2 goes into the chat (POST /chats/{id}/messages) and is lost the same way.
+      w.advance(4 * DAY + MINUTE);
+      expect(await w.plan()).toMatchObject({ planned: 1 });
+      w.advance(30 * MINUTE);
+      w.mock.fail(fault, { times: 1, match: `POST /chats/${chatId}/messages` });
+      expect((await runSendPath(optsOf(w, senders))).outcomes).toMatchObject({ unknown: 1 });
+      expect((await attempts(w))[1]).toMatchObject({ status: "unknown", provider_ids: { provider_id: JANE, chat_id: chatId } });
+      expect(await reconcileUnknown(optsOf(w, senders))).toMatchObject({ sent: 1, cannotTell: 0 });
 
-    expect(w.mock.state.actions.map((a) => a.kind)).toEqual(["chat", "message"]);
-    expect(await w.db.selectFrom("send_queue").select("status").orderBy("sequence_step").execute()).toEqual([{ status: "sent" }, { status: "sent" }]);
-    expect(await one(w, "SELECT count(*)::int AS n FROM outreach_history")).toBe(2);
-    expect(await quota(w)).toEqual({ "day:message": 2, "hour:*": 2 });
-    expect(await w.jane()).toMatchObject({ touches: 2, current_step: 2 });
-    await expectNoStuckMessages(w);
-    w.advance(DAY);
-    expect((await runSendPath(optsOf(w, senders))).outcomes.sent).toBe(0);
-    expect(w.mock.state.actions).toHaveLength(2);
-  });
+      expect(w.mock.state.actions.map((a) => a.kind)).toEqual(["chat", "message"]);
+      expect(await w.db.selectFrom("send_queue").select("status").orderBy("sequence_step").execute()).toEqual([
+        { status: "sent" },
+        { status: "sent" },
+      ]);
+      expect(await one(w, "SELECT count(*)::int AS n FROM outreach_history")).toBe(2);
+      expect(await quota(w)).toEqual({ "day:message": 2, "hour:*": 2 });
+      expect(await w.jane()).toMatchObject({ touches: 2, current_step: 2 });
+      await expectNoStuckMessages(w);
+      w.advance(DAY);
+      expect((await runSendPath(optsOf(w, senders))).outcomes.sent).toBe(0);
+      expect(w.mock.state.actions).toHaveLength(2);
+    },
+  );
 
   it("an invitation that never left (5xx before acting) is not_sent only once the settle window has passed, spending no profile view before, then sent exactly once", async () => {
     w = await eventWorld({ engine, server, steps: linkedinSteps });
@@ -204,7 +237,10 @@ describe.each(engines)("unknown outcomes on %s", (engine) => {
     expect(await reconcileUnknown(optsOf(w, senders))).toMatchObject({ notSent: 1 });
     expect(log.seen).toEqual(["GET /users/invite/sent", "GET /users/invite/sent", `GET /users/${JANE}`]);
     log.stop();
-    expect(await w.db.selectFrom("send_queue").select(["status", "defer_reason"]).executeTakeFirstOrThrow()).toEqual({ status: "pending", defer_reason: "reconciled_not_sent" });
+    expect(await w.db.selectFrom("send_queue").select(["status", "defer_reason"]).executeTakeFirstOrThrow()).toEqual({
+      status: "pending",
+      defer_reason: "reconciled_not_sent",
+    });
     expect(await w.db.selectFrom("messages").select("status").executeTakeFirstOrThrow()).toEqual({ status: "queued" });
     expect(await quota(w)).toEqual({ "day:connection_request": 0, "hour:*": 0 });
 
@@ -292,7 +328,10 @@ describe.each(engines)("unknown outcomes on %s", (engine) => {
       ),
     ).rejects.toBeInstanceOf(RunnerCrash);
     // The person's profile is gone: the recipient can no longer be resolved, so nothing can be looked up.
-    w.mock.state.profiles.splice(w.mock.state.profiles.findIndex((p) => p.provider_id === JANE), 1);
+    w.mock.state.profiles.splice(
+      w.mock.state.profiles.findIndex((p) => p.provider_id === JANE),
+      1,
+    );
     w.advance(3 * MINUTE);
     await reapExpired(optsOf(w, senders));
 
@@ -306,7 +345,9 @@ describe.each(engines)("unknown outcomes on %s", (engine) => {
       if (t === 12 * 60) {
         const open = await unknownOutcomes(w.db, { now: w.clock.now });
         expect(open).toMatchObject({ unknown: 1, undetermined: 0, oldestUnknownAt: startedAt });
-        expect(describeUnknownOutcomes(open, w.clock.now)).toMatch(/^1 send with an unknown outcome, oldest 12 h 3 min \(since 2026-03-02 09:3\d UTC\); the provider is asked again at 2026-03-02 2\d:\d\d UTC$/);
+        expect(describeUnknownOutcomes(open, w.clock.now)).toMatch(
+          /^1 send with an unknown outcome, oldest 12 h 3 min \(since 2026-03-02 09:3\d UTC\); the provider is asked again at 2026-03-02 2\d:\d\d UTC$/,
+        );
       }
       w.advance(5 * MINUTE);
     }
@@ -318,14 +359,27 @@ describe.each(engines)("unknown outcomes on %s", (engine) => {
     const [attempt] = await attempts(w);
     expect(attempt).toMatchObject({ status: "undetermined", next_check_at: null, reconcile_checks: checks });
     expect(attempt!.reconcile_note).toMatch(/not found/i);
-    expect(await w.db.selectFrom("send_queue").select(["status", "defer_reason", "current_attempt_id"]).executeTakeFirstOrThrow()).toEqual({ status: "failed", defer_reason: "outcome_unknown", current_attempt_id: null });
+    expect(await w.db.selectFrom("send_queue").select(["status", "defer_reason", "current_attempt_id"]).executeTakeFirstOrThrow()).toEqual({
+      status: "failed",
+      defer_reason: "outcome_unknown",
+      current_attempt_id: null,
+    });
     const message = await w.db.selectFrom("messages").select(["status", "error_message"]).executeTakeFirstOrThrow();
     expect(message.status).toBe("failed");
     expect(message.error_message).toMatch(/^outcome unknown: the provider could not tell whether it was sent/);
-    expect(await one(w, "SELECT count(*)::int AS n FROM message_events WHERE event_type = 'failed' AND event_data->>'reason' = 'outcome_unknown'")).toBe(1);
+    expect(
+      await one(
+        w,
+        "SELECT count(*)::int AS n FROM message_events WHERE event_type = 'failed' AND event_data->>'reason' = 'outcome_unknown'",
+      ),
+    ).toBe(1);
     // It may have gone out: the limits keep counting it.
     expect(await quota(w)).toEqual({ "day:connection_request": 1, "hour:*": 1 });
-    expect(await unknownOutcomes(w.db, { now: w.clock.now })).toMatchObject({ unknown: 0, undetermined: 1, latestUndeterminedAt: startedAt });
+    expect(await unknownOutcomes(w.db, { now: w.clock.now })).toMatchObject({
+      unknown: 0,
+      undetermined: 1,
+      latestUndeterminedAt: startedAt,
+    });
     expect(describeUnknownOutcomes(await unknownOutcomes(w.db, { now: w.clock.now }), w.clock.now)).toMatch(
       /^1 send whose outcome the provider could not tell \(never resent; see offerlab why\), the latest attempted 2026-03-02 09:30 UTC$/,
     );
@@ -346,8 +400,15 @@ describe.each(engines)("unknown outcomes on %s", (engine) => {
     await w.plan();
     w.advance(30 * MINUTE);
     expect(await dispatchOne(optsOf(w, senders))).toMatchObject({ kind: "skipped", reason: "already_connected" });
-    expect(await w.db.selectFrom("send_queue").select(["status", "defer_reason", "current_attempt_id"]).executeTakeFirstOrThrow()).toEqual({ status: "skipped", defer_reason: "already_connected", current_attempt_id: null });
-    expect(await w.db.selectFrom("messages").select(["status", "error_message"]).executeTakeFirstOrThrow()).toEqual({ status: "failed", error_message: "not sent: already_connected" });
+    expect(await w.db.selectFrom("send_queue").select(["status", "defer_reason", "current_attempt_id"]).executeTakeFirstOrThrow()).toEqual({
+      status: "skipped",
+      defer_reason: "already_connected",
+      current_attempt_id: null,
+    });
+    expect(await w.db.selectFrom("messages").select(["status", "error_message"]).executeTakeFirstOrThrow()).toEqual({
+      status: "failed",
+      error_message: "not sent: already_connected",
+    });
     expect((await attempts(w)).map((a) => a.status)).toEqual(["refused"]);
     expect(await quota(w)).toEqual({ "day:connection_request": 0, "hour:*": 0 });
     expect(w.mock.state.actions).toHaveLength(0);
@@ -407,7 +468,8 @@ describe.each(engines)("reconciliation back-off and bounds on %s", (engine) => {
     expect(after.reconciled).toMatchObject({ notSent: 3 });
     expect(after.outcomes.sent).toBe(3);
     const perRecipient = new Map<string, number>();
-    for (const e of w.mock.state.emails) for (const t of e.to_attendees) perRecipient.set(t.identifier, (perRecipient.get(t.identifier) ?? 0) + 1);
+    for (const e of w.mock.state.emails)
+      for (const t of e.to_attendees) perRecipient.set(t.identifier, (perRecipient.get(t.identifier) ?? 0) + 1);
     expect([...perRecipient.values()]).toEqual([1, 1, 1]);
     expect(await quota(w)).toEqual({ "day:email": 3, "hour:*": 3 });
     await expectNoStuckMessages(w);
@@ -420,19 +482,47 @@ describe.each(engines)("reconciliation back-off and bounds on %s", (engine) => {
     await unknownEmails(w, senders, 16);
 
     const log = requestLog();
-    expect(await reconcileUnknown({ ...optsOf(w, senders), perAccount: 3, limit: 25 })).toEqual({ sent: 0, notSent: 0, cannotTell: 6, undetermined: 0, postponed: 10 });
-    expect(await reconcileUnknown({ ...optsOf(w, senders), perAccount: 5, limit: 4 })).toEqual({ sent: 0, notSent: 0, cannotTell: 4, undetermined: 0, postponed: 6 });
-    expect(await reconcileUnknown({ ...optsOf(w, senders), budgetMs: 0 })).toEqual({ sent: 0, notSent: 0, cannotTell: 1, undetermined: 0, postponed: 5 });
+    expect(await reconcileUnknown({ ...optsOf(w, senders), perAccount: 3, limit: 25 })).toEqual({
+      sent: 0,
+      notSent: 0,
+      cannotTell: 6,
+      undetermined: 0,
+      postponed: 10,
+    });
+    expect(await reconcileUnknown({ ...optsOf(w, senders), perAccount: 5, limit: 4 })).toEqual({
+      sent: 0,
+      notSent: 0,
+      cannotTell: 4,
+      undetermined: 0,
+      postponed: 6,
+    });
+    expect(await reconcileUnknown({ ...optsOf(w, senders), budgetMs: 0 })).toEqual({
+      sent: 0,
+      notSent: 0,
+      cannotTell: 1,
+      undetermined: 0,
+      postponed: 5,
+    });
     expect(log.count("GET /emails")).toBe(6 + 4 + 1);
 
     // Two hours on, all 16 are due again. The first read is rate-limited: that account's other
     // attempts wait for a later pass; the other account's five are asked.
     w.clock.advance(2 * 60 * MINUTE);
     w.mock.fail("rate_limited_retry_after", { times: 1, match: "GET /emails", retryAfterSeconds: 900 });
-    expect(await reconcileUnknown({ ...optsOf(w, senders), perAccount: 5 })).toEqual({ sent: 0, notSent: 0, cannotTell: 6, undetermined: 0, postponed: 10 });
+    expect(await reconcileUnknown({ ...optsOf(w, senders), perAccount: 5 })).toEqual({
+      sent: 0,
+      notSent: 0,
+      cannotTell: 6,
+      undetermined: 0,
+      postponed: 10,
+    });
     expect(log.count("GET /emails")).toBe(6 + 4 + 1 + 6);
     log.stop();
-    const throttled = await w.db.selectFrom("send_attempts").select(["next_check_at", "reconcile_note"]).where("reconcile_note", "like", "%429%").execute();
+    const throttled = await w.db
+      .selectFrom("send_attempts")
+      .select(["next_check_at", "reconcile_note"])
+      .where("reconcile_note", "like", "%429%")
+      .execute();
     expect(throttled).toHaveLength(1);
     // No sooner than Unipile's Retry-After.
     expect(throttled[0]!.next_check_at!.getTime() - w.clock.now.getTime()).toBeGreaterThanOrEqual(15 * MINUTE);

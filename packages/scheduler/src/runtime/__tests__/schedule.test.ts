@@ -33,7 +33,11 @@ describe.each(testEngines())("today's sends predicted on %s", (engine) => {
     // planned for the same minute, as the planner leaves them.
     w = await seedWorld({ engine, server, accounts: 1, contacts: 12, dailyLimitEmails: 5, hourlyLimit: 2, start });
     const db = w.db;
-    await db.updateTable("campaigns").set({ send_window_start: "09:00", send_window_end: "10:30" }).where("id", "=", w.campaignId).execute();
+    await db
+      .updateTable("campaigns")
+      .set({ send_window_start: "09:00", send_window_end: "10:30" })
+      .where("id", "=", w.campaignId)
+      .execute();
     // One person may not be contacted: the send path will skip that row.
     const dnc = await db.selectFrom("send_queue").select(["id", "contact_id"]).where("id", "=", w.queueIds[3]!).executeTakeFirstOrThrow();
     await db.updateTable("contacts").set({ global_status: "do_not_contact" }).where("id", "=", dnc.contact_id).execute();
@@ -56,7 +60,11 @@ describe.each(testEngines())("today's sends predicted on %s", (engine) => {
     while (now < endOfDay) {
       w.clock.set(now);
       await dispatchDue({ db, senders: w.senders, now: () => w!.clock.now, random });
-      const next = await db.selectFrom("send_queue").select(sql<Date | null>`min(scheduled_for)`.as("at")).where("status", "in", ["pending", "scheduled"]).executeTakeFirstOrThrow();
+      const next = await db
+        .selectFrom("send_queue")
+        .select(sql<Date | null>`min(scheduled_for)`.as("at"))
+        .where("status", "in", ["pending", "scheduled"])
+        .executeTakeFirstOrThrow();
       if (!next.at) break;
       // Ticks with nothing due change nothing: go to the next one that has work.
       now = new Date(Math.max(now.getTime() + MINUTE, Math.ceil(new Date(next.at).getTime() / MINUTE) * MINUTE));
@@ -85,10 +93,24 @@ describe.each(testEngines())("today's sends predicted on %s", (engine) => {
     // The same person in another offer, touched there: the person's rows and the last touch must follow.
     const row = await db.selectFrom("send_queue").selectAll().where("id", "=", w.queueIds[1]!).executeTakeFirstOrThrow();
     const contact = await db.selectFrom("contacts").selectAll().where("id", "=", row.contact_id).executeTakeFirstOrThrow();
-    const other = await db.insertInto("offers").values({ name: "Other", slug: "other", type: "service", ownership: "internal", description: "o" }).returning("id").executeTakeFirstOrThrow();
-    const company = await db.insertInto("companies").values({ offer_id: other.id, name: "Acme", domain: "acme.example", source_tool: "manual" }).returning("id").executeTakeFirstOrThrow();
-    await db.insertInto("contacts").values({ offer_id: other.id, company_id: company.id, source_tool: "manual", email: contact.email, global_status: "replied" }).execute();
-    await db.insertInto("outreach_history").values({ contact_email: contact.email, channel: "email", sent_at: new Date("2026-11-20T10:00:00Z") }).execute();
+    const other = await db
+      .insertInto("offers")
+      .values({ name: "Other", slug: "other", type: "service", ownership: "internal", description: "o" })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    const company = await db
+      .insertInto("companies")
+      .values({ offer_id: other.id, name: "Acme", domain: "acme.example", source_tool: "manual" })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    await db
+      .insertInto("contacts")
+      .values({ offer_id: other.id, company_id: company.id, source_tool: "manual", email: contact.email, global_status: "replied" })
+      .execute();
+    await db
+      .insertInto("outreach_history")
+      .values({ contact_email: contact.email, channel: "email", sent_at: new Date("2026-11-20T10:00:00Z") })
+      .execute();
 
     const rows = await db.selectFrom("send_queue").selectAll().execute();
     const many = await loadContexts(db, rows);
@@ -96,7 +118,10 @@ describe.each(testEngines())("today's sends predicted on %s", (engine) => {
     for (const r of rows) {
       const one = await loadContext(db, r);
       const got = many.get(r.id)!;
-      expect({ ...got, person: [...got.person].sort((a, b) => a.id.localeCompare(b.id)) }).toEqual({ ...one, person: [...one.person].sort((a, b) => a.id.localeCompare(b.id)) });
+      expect({ ...got, person: [...got.person].sort((a, b) => a.id.localeCompare(b.id)) }).toEqual({
+        ...one,
+        person: [...one.person].sort((a, b) => a.id.localeCompare(b.id)),
+      });
     }
     expect(many.get(row.id)!.person).toHaveLength(2);
     expect(many.get(row.id)!.lastTouchAt).toEqual(new Date("2026-11-20T10:00:00Z"));

@@ -49,16 +49,43 @@ async function tell(engine: TestEngine, random: RandomSource, hours = 8): Promis
     const { offerId, companyId } = await seedOffer(db, { name: "Seeded" });
     const mailboxes = await seedMailboxes(db, mockAccounts(2), { hourly_limit: 2 });
     const campaign = await campaigns.create(db, {
-      name: "Seeded", offer_id: offerId, channel: "email", status: "active", ...ALWAYS_OPEN, campaign_slug: "seeded",
+      name: "Seeded",
+      offer_id: offerId,
+      channel: "email",
+      status: "active",
+      ...ALWAYS_OPEN,
+      campaign_slug: "seeded",
       account_ids: mailboxes.map((m) => ({ id: m.id, name: m.name, type: "email" as const })),
-      scheduling_config: { steps: [{ step: 1, type: "email", delay_days: 0 }, { step: 2, type: "email", delay_days: 0, condition: "no_reply" }], stop_on_reply: true },
+      scheduling_config: {
+        steps: [
+          { step: 1, type: "email", delay_days: 0 },
+          { step: 2, type: "email", delay_days: 0, condition: "no_reply" },
+        ],
+        stop_on_reply: true,
+      },
     });
     await seedTemplates(db, offerId, [
-      { name: "email 1", channel: "email", sequence_step: 1, subject: "{Hello|Hi|Hey} from Acme", body: "{Hi|Hello} {{first_name|there}}, a {short|quick} note.", status: "approved" },
+      {
+        name: "email 1",
+        channel: "email",
+        sequence_step: 1,
+        subject: "{Hello|Hi|Hey} from Acme",
+        body: "{Hi|Hello} {{first_name|there}}, a {short|quick} note.",
+        status: "approved",
+      },
       { name: "email 2", channel: "email", sequence_step: 2, subject: "", body: "Following up, {{first_name|there}}.", status: "approved" },
     ]);
     for (const email of PEOPLE) {
-      const contact = (await contacts.upsert(db, { offer_id: offerId, company_id: companyId, source_tool: "manual", first_name: email.split("@")[0], email, status: "ready" })).contact;
+      const contact = (
+        await contacts.upsert(db, {
+          offer_id: offerId,
+          company_id: companyId,
+          source_tool: "manual",
+          first_name: email.split("@")[0],
+          email,
+          status: "ready",
+        })
+      ).contact;
       await campaignContacts.add(db, { campaign_id: campaign.id, contact_id: contact.id, added_at: START });
     }
     const options = { db, senders, now: () => clock.now, random };
@@ -119,7 +146,12 @@ describe.each(testEngines())("one seed, one story on %s", (engine) => {
       w = await seedWorld({ engine, server, accounts: 1, contacts: 3 });
       // Natural keys in the reverse order of the ids.
       const byId = [...w.queueIds].sort();
-      for (const [i, id] of byId.entries()) await w.db.updateTable("send_queue").set({ natural_key: `seeded|person-${3 - i}|1` }).where("id", "=", id).execute();
+      for (const [i, id] of byId.entries())
+        await w.db
+          .updateTable("send_queue")
+          .set({ natural_key: `seeded|person-${3 - i}|1` })
+          .where("id", "=", id)
+          .execute();
       const out = await dispatchOne({ db: w.db, senders: w.senders, now: () => w!.clock.now, accountGapMs: { min: 0, max: 0 } });
       expect(out).toMatchObject({ kind: "sent", queueId: byId[2] });
     });
@@ -128,25 +160,50 @@ describe.each(testEngines())("one seed, one story on %s", (engine) => {
       t = await createTestDb(engine);
       const db: Db = t.db;
       const { offerId, companyId } = await seedOffer(db, { name: "Order" });
-      const mail = await accounts.create(db, { name: "m", type: "email", owner: "o", email_address: "m@offerlab.test", unipile_account_id: "MAILBOX0" });
+      const mail = await accounts.create(db, {
+        name: "m",
+        type: "email",
+        owner: "o",
+        email_address: "m@offerlab.test",
+        unipile_account_id: "MAILBOX0",
+      });
       const campaign = await campaigns.create(db, {
-        name: "Order", offer_id: offerId, channel: "email", status: "active", ...ALWAYS_OPEN, account_id: mail.id, campaign_slug: "order",
+        name: "Order",
+        offer_id: offerId,
+        channel: "email",
+        status: "active",
+        ...ALWAYS_OPEN,
+        account_id: mail.id,
+        campaign_slug: "order",
         scheduling_config: { steps: [{ step: 1, type: "email", delay_days: 0 }], stop_on_reply: true },
       });
-      await seedTemplates(db, offerId, [{ name: "email", channel: "email", sequence_step: 1, subject: "Hi", body: "Hello.", status: "approved" }]);
+      await seedTemplates(db, offerId, [
+        { name: "email", channel: "email", sequence_step: 1, subject: "Hi", body: "Hello.", status: "approved" },
+      ]);
       // Enrolled in the reverse order of their addresses.
       for (const email of ["zoe@acme.example", "mia@acme.example", "ada@acme.example"]) {
-        const contact = (await contacts.upsert(db, { offer_id: offerId, company_id: companyId, source_tool: "manual", email, status: "ready" })).contact;
+        const contact = (
+          await contacts.upsert(db, { offer_id: offerId, company_id: companyId, source_tool: "manual", email, status: "ready" })
+        ).contact;
         await campaignContacts.add(db, { campaign_id: campaign.id, contact_id: contact.id, added_at: START });
       }
       const random = seededRandomSource("order");
       const planned = async () =>
-        (await db.selectFrom("send_queue as q").innerJoin("contacts as c", "c.id", "q.contact_id").select("c.email").orderBy("c.email").execute()).map((r) => r.email);
+        (
+          await db
+            .selectFrom("send_queue as q")
+            .innerJoin("contacts as c", "c.id", "q.contact_id")
+            .select("c.email")
+            .orderBy("c.email")
+            .execute()
+        ).map((r) => r.email);
       expect(await planDue({ db, now: () => START, limit: 1, random })).toMatchObject({ planned: 1 });
       expect(await planned()).toEqual(["ada@acme.example"]);
       expect(await planDue({ db, now: () => START, limit: 1, random })).toMatchObject({ planned: 1 });
       expect(await planned()).toEqual(["ada@acme.example", "mia@acme.example"]);
-      expect(await db.selectFrom("send_queue").select("natural_key").where("natural_key", "=", "order|ada@acme.example|1").execute()).toHaveLength(1);
+      expect(
+        await db.selectFrom("send_queue").select("natural_key").where("natural_key", "=", "order|ada@acme.example|1").execute(),
+      ).toHaveLength(1);
     });
 
     it("the inbox applies events that arrived at the same instant by their key, not by row id", async () => {
@@ -160,7 +217,15 @@ describe.each(testEngines())("one seed, one story on %s", (engine) => {
       for (const [id, key] of rows) {
         await t.db
           .insertInto("webhook_inbox")
-          .values({ id, provider: "unipile", dedupe_key: key, event_type: "ignored", payload: jsonb({ offerlab_event: { type: "ignored", reason: key } }), received_at: at, available_at: at })
+          .values({
+            id,
+            provider: "unipile",
+            dedupe_key: key,
+            event_type: "ignored",
+            payload: jsonb({ offerlab_event: { type: "ignored", reason: key } }),
+            received_at: at,
+            available_at: at,
+          })
           .execute();
       }
       const order: string[] = [];
@@ -174,7 +239,14 @@ describe.each(testEngines())("one seed, one story on %s", (engine) => {
       for (const [i, vendor] of vendorIds.entries()) {
         await t.db
           .insertInto("accounts")
-          .values({ id: `a0000000-0000-4000-8000-00000000000${i + 1}`, name: vendor, type: "email", owner: "o", email_address: `${vendor.toLowerCase()}@offerlab.test`, unipile_account_id: vendor })
+          .values({
+            id: `a0000000-0000-4000-8000-00000000000${i + 1}`,
+            name: vendor,
+            type: "email",
+            owner: "o",
+            email_address: `${vendor.toLowerCase()}@offerlab.test`,
+            unipile_account_id: vendor,
+          })
           .execute();
       }
       const read: string[] = [];

@@ -28,7 +28,12 @@ function opts(w: World, extra: Partial<RunOptions> = {}): RunOptions {
 }
 
 async function statusCounts(w: World): Promise<Record<string, number>> {
-  const rows = await w.db.selectFrom("send_queue").select(["status"]).select((eb) => eb.fn.countAll<number>().as("n")).groupBy("status").execute();
+  const rows = await w.db
+    .selectFrom("send_queue")
+    .select(["status"])
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .groupBy("status")
+    .execute();
   return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
 }
 
@@ -43,7 +48,8 @@ async function expectConsistentBooks(w: World) {
   const attempts = (await sql<{ n: number }>`SELECT count(*)::int AS n FROM send_attempts WHERE status = 'sent'`.execute(w.db)).rows[0]!.n;
   expect([msgs, history, attempts]).toEqual([sent, sent, sent]);
   // Reserved quota equals sends: nothing leaked, nothing double-counted.
-  const used = (await sql<{ n: number }>`SELECT coalesce(sum(used), 0)::int AS n FROM account_usage WHERE period = 'day'`.execute(w.db)).rows[0]!.n;
+  const used = (await sql<{ n: number }>`SELECT coalesce(sum(used), 0)::int AS n FROM account_usage WHERE period = 'day'`.execute(w.db))
+    .rows[0]!.n;
   expect(used).toBe(sent);
 }
 
@@ -77,7 +83,10 @@ describe.each(engines)("send path basics on %s", (engine) => {
 
   it("defers outside the window, on a paused campaign, and over the daily cap — with the reason", async () => {
     w = await seedWorld({ engine, server, accounts: 1, contacts: 4, dailyLimitEmails: 2, start: new Date("2026-11-25T23:30:00Z") }); // 18:30 in New York
-    await w.db.updateTable("campaigns").set({ send_window_start: "09:00", send_window_end: "17:00", timezone: "America/New_York" }).execute();
+    await w.db
+      .updateTable("campaigns")
+      .set({ send_window_start: "09:00", send_window_end: "17:00", timezone: "America/New_York" })
+      .execute();
     const closed = await dispatchOne(opts(w));
     expect(closed).toMatchObject({ kind: "deferred", reason: "window_closed" });
     if (closed.kind === "deferred") {
@@ -85,7 +94,10 @@ describe.each(engines)("send path basics on %s", (engine) => {
       expect(closed.until.getTime()).toBeLessThan(new Date("2026-11-26T22:00:00Z").getTime());
     }
     w.clock.set(new Date("2026-11-26T15:00:00Z")); // 10:00 in New York
-    await w.db.updateTable("send_queue").set({ scheduled_for: new Date("2026-11-26T14:00:00Z") }).execute();
+    await w.db
+      .updateTable("send_queue")
+      .set({ scheduled_for: new Date("2026-11-26T14:00:00Z") })
+      .execute();
     const summary = await runSendPath(opts(w));
     expect(summary.outcomes.sent).toBe(2);
     expect(summary.deferred.daily_cap).toBe(2);
@@ -111,13 +123,26 @@ describe.each(engines)("send path basics on %s", (engine) => {
   it("never sends to someone marked do_not_contact, and stops a sequence on reply", async () => {
     w = await seedWorld({ engine, server, accounts: 1, contacts: 3 });
     await w.db.updateTable("contacts").set({ global_status: "do_not_contact" }).where("email", "=", "person0@acme.example").execute();
-    const cc1 = await w.db.selectFrom("campaign_contacts").innerJoin("contacts", "contacts.id", "campaign_contacts.contact_id").select("campaign_contacts.id").where("contacts.email", "=", "person1@acme.example").executeTakeFirstOrThrow();
-    const res = await recordReply({ db: w.db, now: () => w.clock.now }, { campaignContactId: cc1.id, text: "Interested!", sentiment: "positive" });
+    const cc1 = await w.db
+      .selectFrom("campaign_contacts")
+      .innerJoin("contacts", "contacts.id", "campaign_contacts.contact_id")
+      .select("campaign_contacts.id")
+      .where("contacts.email", "=", "person1@acme.example")
+      .executeTakeFirstOrThrow();
+    const res = await recordReply(
+      { db: w.db, now: () => w.clock.now },
+      { campaignContactId: cc1.id, text: "Interested!", sentiment: "positive" },
+    );
     expect(res.cancelled).toBe(1);
     const summary = await runSendPath(opts(w));
     expect(summary.outcomes).toMatchObject({ sent: 1, skipped: 1 });
     expect([...emailsPerRecipient(w.mock).keys()]).toEqual(["person2@acme.example"]);
-    const skipped = await w.db.selectFrom("send_queue").select(["status", "defer_reason"]).where("status", "in", ["skipped", "cancelled"]).orderBy("status").execute();
+    const skipped = await w.db
+      .selectFrom("send_queue")
+      .select(["status", "defer_reason"])
+      .where("status", "in", ["skipped", "cancelled"])
+      .orderBy("status")
+      .execute();
     expect(skipped).toEqual([
       { status: "cancelled", defer_reason: "replied" },
       { status: "skipped", defer_reason: "do_not_contact" },
@@ -127,13 +152,38 @@ describe.each(engines)("send path basics on %s", (engine) => {
   it("the claim re-checks the whole person: a twin row in another offer unsubscribed, bounced or do_not_contact (matched by LinkedIn URL) stops the send", async () => {
     w = await seedWorld({ engine, server, accounts: 1, contacts: 4 });
     // The rows were queued while everyone was eligible; the other offer's rows change afterwards.
-    const other = await offers.create(w.db, { name: "Other offer", type: "service", ownership: "internal", description: "d", status: "active" });
-    const company = (await companies.upsert(w.db, { offer_id: other.id, name: "Acme", domain: "acme.example", source_tool: "manual" })).company;
+    const other = await offers.create(w.db, {
+      name: "Other offer",
+      type: "service",
+      ownership: "internal",
+      description: "d",
+      status: "active",
+    });
+    const company = (await companies.upsert(w.db, { offer_id: other.id, name: "Acme", domain: "acme.example", source_tool: "manual" }))
+      .company;
     const twin = (fields: Parameters<typeof contacts.upsert>[1]) => contacts.upsert(w.db, fields);
-    await twin({ offer_id: other.id, company_id: company.id, source_tool: "manual", email: "Person0@acme.example", status: "unsubscribed" });
+    await twin({
+      offer_id: other.id,
+      company_id: company.id,
+      source_tool: "manual",
+      email: "Person0@acme.example",
+      status: "unsubscribed",
+    });
     await twin({ offer_id: other.id, company_id: company.id, source_tool: "manual", email: "person1@acme.example", status: "bounced" });
-    await w.db.updateTable("contacts").set({ linkedin_url: "https://www.linkedin.com/in/person-two" }).where("email", "=", "person2@acme.example").execute();
-    const dnc = (await twin({ offer_id: other.id, company_id: company.id, source_tool: "manual", linkedin_url: "linkedin.com/in/Person-Two/", status: "ready" })).contact;
+    await w.db
+      .updateTable("contacts")
+      .set({ linkedin_url: "https://www.linkedin.com/in/person-two" })
+      .where("email", "=", "person2@acme.example")
+      .execute();
+    const dnc = (
+      await twin({
+        offer_id: other.id,
+        company_id: company.id,
+        source_tool: "manual",
+        linkedin_url: "linkedin.com/in/Person-Two/",
+        status: "ready",
+      })
+    ).contact;
     await w.db.updateTable("contacts").set({ global_status: "do_not_contact" }).where("id", "=", dnc.id).execute();
     const summary = await runSendPath(opts(w));
     expect(summary.outcomes).toMatchObject({ sent: 1, skipped: 3 });
@@ -257,7 +307,10 @@ describe.each(engines)("send path basics on %s", (engine) => {
 
   it("follows the campaign's zone across the daylight-saving change", async () => {
     w = await seedWorld({ engine, server, accounts: 1, contacts: 1, start: new Date("2026-03-07T13:30:00Z") });
-    await w.db.updateTable("campaigns").set({ send_window_start: "09:00", send_window_end: "17:00", timezone: "America/New_York" }).execute();
+    await w.db
+      .updateTable("campaigns")
+      .set({ send_window_start: "09:00", send_window_end: "17:00", timezone: "America/New_York" })
+      .execute();
     // Saturday 08:30 EST: closed; it opens at 09:00 EST = 14:00Z (plus jitter, within the window).
     const sat = await dispatchOne(opts(w));
     expect(sat).toMatchObject({ kind: "deferred", reason: "window_closed" });
@@ -267,7 +320,10 @@ describe.each(engines)("send path basics on %s", (engine) => {
     }
     // Sunday after the change, 13:30Z is 09:30 EDT: open (under EST it would still be 08:30).
     w.clock.set(new Date("2026-03-08T13:30:00Z"));
-    await w.db.updateTable("send_queue").set({ scheduled_for: new Date("2026-03-08T13:00:00Z") }).execute();
+    await w.db
+      .updateTable("send_queue")
+      .set({ scheduled_for: new Date("2026-03-08T13:00:00Z") })
+      .execute();
     expect(await dispatchOne(opts(w))).toMatchObject({ kind: "sent" });
   });
 
@@ -319,7 +375,9 @@ describe.runIf(PG)("send path races on postgres", () => {
     const perAccount = await sql<{ account_id: string; n: number }>`
       SELECT account_id, count(*)::int AS n FROM send_attempts WHERE status = 'sent' GROUP BY account_id`.execute(w.db);
     expect(perAccount.rows.map((r) => r.n)).toEqual([25, 25]);
-    const usage = await sql<{ account_id: string; used: number }>`SELECT account_id, used FROM account_usage WHERE period = 'day'`.execute(w.db);
+    const usage = await sql<{ account_id: string; used: number }>`SELECT account_id, used FROM account_usage WHERE period = 'day'`.execute(
+      w.db,
+    );
     for (const r of perAccount.rows) expect(usage.rows.find((u) => u.account_id === r.account_id)?.used).toBe(r.n);
     expect(w.mock.state.emails.filter((e) => e.role === "sent")).toHaveLength(50);
     await expectConsistentBooks(w);
@@ -350,7 +408,10 @@ describe.runIf(PG)("send path races on postgres", () => {
             if (point !== "during_record") return;
             const pause = n++ % 4;
             replies.push(
-              recordReply({ db: replyDb, now: () => w.clock.now }, { campaignContactId: ccOf.get(info.queueId)!, text: "Not now, thanks", sentiment: "negative" }).catch((e) => {
+              recordReply(
+                { db: replyDb, now: () => w.clock.now },
+                { campaignContactId: ccOf.get(info.queueId)!, text: "Not now, thanks", sentiment: "negative" },
+              ).catch((e) => {
                 errors.push(e);
               }),
             );
@@ -388,22 +449,67 @@ describe.runIf(PG)("send path races on postgres", () => {
     // the runs (events.test.ts has the deterministic case).
     const people = 24;
     w = await seedWorld({ engine: "postgres", server, accounts: 4, contacts: people });
-    const other = await offers.create(w.db, { name: "Other offer", type: "service", ownership: "internal", description: "d", status: "active" });
-    const company = (await companies.upsert(w.db, { offer_id: other.id, name: "Acme", domain: "acme.example", source_tool: "manual" })).company;
+    const other = await offers.create(w.db, {
+      name: "Other offer",
+      type: "service",
+      ownership: "internal",
+      description: "d",
+      status: "active",
+    });
+    const company = (await companies.upsert(w.db, { offer_id: other.id, name: "Acme", domain: "acme.example", source_tool: "manual" }))
+      .company;
     const b = await w.db
       .insertInto("campaigns")
-      .values({ name: "B", offer_id: other.id, channel: "email", status: "active", send_window_start: "00:00", send_window_end: "23:59:59", send_days: [1, 2, 3, 4, 5, 6, 7], timezone: "UTC" })
+      .values({
+        name: "B",
+        offer_id: other.id,
+        channel: "email",
+        status: "active",
+        send_window_start: "00:00",
+        send_window_end: "23:59:59",
+        send_days: [1, 2, 3, 4, 5, 6, 7],
+        timezone: "UTC",
+      })
       .returning("id")
       .executeTakeFirstOrThrow();
     const emailOf = new Map<string, string>();
-    for (const r of await w.db.selectFrom("send_queue").innerJoin("contacts", "contacts.id", "send_queue.contact_id").select(["send_queue.id", "contacts.email"]).execute()) emailOf.set(r.id, r.email!);
+    for (const r of await w.db
+      .selectFrom("send_queue")
+      .innerJoin("contacts", "contacts.id", "send_queue.contact_id")
+      .select(["send_queue.id", "contacts.email"])
+      .execute())
+      emailOf.set(r.id, r.email!);
     for (let i = 0; i < people; i++) {
       const email = `person${i}@acme.example`;
-      const twin = (await contacts.upsert(w.db, { offer_id: other.id, company_id: company.id, source_tool: "manual", full_name: `Person ${i}`, email, status: "contacted" })).contact;
-      const cc = await w.db.insertInto("campaign_contacts").values({ campaign_id: b.id, contact_id: twin.id, status: "waiting", touches: 1, current_step: 1 }).returning("id").executeTakeFirstOrThrow();
+      const twin = (
+        await contacts.upsert(w.db, {
+          offer_id: other.id,
+          company_id: company.id,
+          source_tool: "manual",
+          full_name: `Person ${i}`,
+          email,
+          status: "contacted",
+        })
+      ).contact;
+      const cc = await w.db
+        .insertInto("campaign_contacts")
+        .values({ campaign_id: b.id, contact_id: twin.id, status: "waiting", touches: 1, current_step: 1 })
+        .returning("id")
+        .executeTakeFirstOrThrow();
       const q = await w.db
         .insertInto("send_queue")
-        .values({ campaign_id: b.id, campaign_contact_id: cc.id, contact_id: twin.id, account_id: w.accountIds[(i + 1) % 4]!, channel: "email", action_type: "email", sequence_step: 2, subject: `Another idea ${i}`, body: `Hi Person ${i}, another idea.`, scheduled_for: new Date(w.clock.now.getTime() - 60_000) })
+        .values({
+          campaign_id: b.id,
+          campaign_contact_id: cc.id,
+          contact_id: twin.id,
+          account_id: w.accountIds[(i + 1) % 4]!,
+          channel: "email",
+          action_type: "email",
+          sequence_step: 2,
+          subject: `Another idea ${i}`,
+          body: `Hi Person ${i}, another idea.`,
+          scheduled_for: new Date(w.clock.now.getTime() - 60_000),
+        })
         .returning("id")
         .executeTakeFirstOrThrow();
       emailOf.set(q.id, email);
@@ -419,7 +525,17 @@ describe.runIf(PG)("send path races on postgres", () => {
         const event = {
           type: "email_received" as const,
           eventId: `optout-${i}`,
-          message: { channel: "email" as const, direction: "inbound" as const, accountId: "MAILBOX000000000000000", id: `optout-${i}`, threadId: null, from: email, subject: "Re: Hello", text: "Please remove me from your list and do not contact me again.", sentAt: w.clock.now.toISOString() },
+          message: {
+            channel: "email" as const,
+            direction: "inbound" as const,
+            accountId: "MAILBOX000000000000000",
+            id: `optout-${i}`,
+            threadId: null,
+            from: email,
+            subject: "Re: Hello",
+            text: "Please remove me from your list and do not contact me again.",
+            sentAt: w.clock.now.toISOString(),
+          },
         };
         for (let tries = 0; ; tries++) {
           // A reply that finds a send of the person in flight and nothing recorded yet waits for it.
@@ -498,18 +614,38 @@ describe.runIf(PG)("send path races on postgres", () => {
       try {
         for (;;) {
           const row = await db.transaction().execute(async (trx) => {
-            const r = await trx.selectFrom("send_queue").selectAll().where("status", "=", "pending").limit(1).forUpdate().skipLocked().executeTakeFirst();
+            const r = await trx
+              .selectFrom("send_queue")
+              .selectAll()
+              .where("status", "=", "pending")
+              .limit(1)
+              .forUpdate()
+              .skipLocked()
+              .executeTakeFirst();
             if (r) await trx.updateTable("send_queue").set({ status: "processing" }).where("id", "=", r.id).execute();
             return r;
           });
           if (!row) return;
-          const account = await db.selectFrom("accounts").select(["today_emails", "daily_limit_emails", "unipile_account_id"]).where("id", "=", row.account_id!).executeTakeFirstOrThrow();
+          const account = await db
+            .selectFrom("accounts")
+            .select(["today_emails", "daily_limit_emails", "unipile_account_id"])
+            .where("id", "=", row.account_id!)
+            .executeTakeFirstOrThrow();
           if (account.today_emails >= account.daily_limit_emails) {
             await db.updateTable("send_queue").set({ status: "skipped" }).where("id", "=", row.id).execute();
             continue;
           }
-          await w.senders.email!.sendEmail({ accountId: account.unipile_account_id!, to: [{ email: `naive${i}-${row.id}@acme.example` }], subject: "x", text: "x" });
-          await db.updateTable("accounts").set({ today_emails: account.today_emails + 1 }).where("id", "=", row.account_id!).execute();
+          await w.senders.email!.sendEmail({
+            accountId: account.unipile_account_id!,
+            to: [{ email: `naive${i}-${row.id}@acme.example` }],
+            subject: "x",
+            text: "x",
+          });
+          await db
+            .updateTable("accounts")
+            .set({ today_emails: account.today_emails + 1 })
+            .where("id", "=", row.account_id!)
+            .execute();
           await db.updateTable("send_queue").set({ status: "sent" }).where("id", "=", row.id).execute();
         }
       } finally {

@@ -31,14 +31,21 @@ describe("send_attempts", () => {
   });
 
   it("the pattern catches the ways a write is spelled", () => {
-    for (const text of ['.updateTable("send_attempts")', "insertInto('send_attempts')", "UPDATE send_attempts SET status = 'sent'", "delete from send_attempts"]) expect(WRITES.test(text), text).toBe(true);
+    for (const text of [
+      '.updateTable("send_attempts")',
+      "insertInto('send_attempts')",
+      "UPDATE send_attempts SET status = 'sent'",
+      "delete from send_attempts",
+    ])
+      expect(WRITES.test(text), text).toBe(true);
     expect(WRITES.test('.selectFrom("send_attempts")')).toBe(false);
   });
 });
 
 describe("send_queue", () => {
   const QUEUE_OWNER = path.join("packages", "scheduler", "src", "runtime", "queue.ts");
-  const QUEUE_WRITES = /(?:updateTable|insertInto|deleteFrom)\(\s*["'`]send_queue\b|\b(?:UPDATE|INSERT\s+INTO|DELETE\s+FROM)\s+send_queue\b/i;
+  const QUEUE_WRITES =
+    /(?:updateTable|insertInto|deleteFrom)\(\s*["'`]send_queue\b|\b(?:UPDATE|INSERT\s+INTO|DELETE\s+FROM)\s+send_queue\b/i;
 
   it("is written by queue.ts only, in the scheduler", () => {
     const files = sources(path.join(repo, "packages", "scheduler"));

@@ -56,10 +56,19 @@ export function unipileFake(
   server: SetupServerApi,
   options: { accounts?: MockAccount[]; now?: () => Date; timeoutMs?: number; linkedin?: boolean } = {},
 ): { mock: UnipileMock; senders: Senders } {
-  const mock = createUnipileMock({ ...(options.accounts ? { accounts: options.accounts } : {}), ...(options.now ? { now: options.now } : {}) });
+  const mock = createUnipileMock({
+    ...(options.accounts ? { accounts: options.accounts } : {}),
+    ...(options.now ? { now: options.now } : {}),
+  });
   server.resetHandlers(...mock.handlers);
-  const unipile = createUnipile({ apiKey: mock.apiKey, baseUrl: mock.baseUrl, reconcileSettleMs: 0, ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}) });
-  const senders: Senders = options.linkedin === false ? { email: unipile, reconciler: unipile } : { email: unipile, linkedin: unipile, reconciler: unipile };
+  const unipile = createUnipile({
+    apiKey: mock.apiKey,
+    baseUrl: mock.baseUrl,
+    reconcileSettleMs: 0,
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+  });
+  const senders: Senders =
+    options.linkedin === false ? { email: unipile, reconciler: unipile } : { email: unipile, linkedin: unipile, reconciler: unipile };
   return { mock, senders };
 }
 
@@ -68,8 +77,16 @@ export async function seedOffer(
   db: Db,
   o: { name: string; description?: string; domain?: string },
 ): Promise<{ offerId: string; companyId: string }> {
-  const offer = await offers.create(db, { name: o.name, type: "product", ownership: "internal", description: o.description ?? "d", status: "active" });
-  const company = (await companies.upsert(db, { offer_id: offer.id, name: "Acme", domain: o.domain ?? "acme.example", source_tool: "manual" })).company;
+  const offer = await offers.create(db, {
+    name: o.name,
+    type: "product",
+    ownership: "internal",
+    description: o.description ?? "d",
+    status: "active",
+  });
+  const company = (
+    await companies.upsert(db, { offer_id: offer.id, name: "Acme", domain: o.domain ?? "acme.example", source_tool: "manual" })
+  ).company;
   return { offerId: offer.id, companyId: company.id };
 }
 
@@ -81,7 +98,14 @@ export async function seedMailboxes(
 ): Promise<{ id: string; name: string }[]> {
   const out: { id: string; name: string }[] = [];
   for (const a of mailboxes) {
-    const row = await accounts.create(db, { name: a.name, type: "email", owner: "tests", email_address: a.self, unipile_account_id: a.id, ...limits });
+    const row = await accounts.create(db, {
+      name: a.name,
+      type: "email",
+      owner: "tests",
+      email_address: a.self,
+      unipile_account_id: a.id,
+      ...limits,
+    });
     out.push({ id: row.id, name: row.name });
   }
   return out;
@@ -90,18 +114,42 @@ export async function seedMailboxes(
 /** Open every day, all day, in UTC: a campaign whose window never gets in a test's way. */
 export const ALWAYS_OPEN = { timezone: "UTC", send_window_start: "00:00", send_window_end: "23:59:59", send_days: [1, 2, 3, 4, 5, 6, 7] };
 
-type TemplateRow = { name: string; channel: "email" | "linkedin_connect" | "linkedin_dm"; sequence_step: number | null; subject?: string; body: string; status: "approved" | "draft" };
+type TemplateRow = {
+  name: string;
+  channel: "email" | "linkedin_connect" | "linkedin_dm";
+  sequence_step: number | null;
+  subject?: string;
+  body: string;
+  status: "approved" | "draft";
+};
 
 /** The approved templates of Jane's campaign (the planner's tests add the spintax and a third email). */
 export const JANE_TEMPLATES: TemplateRow[] = [
-  { name: "note", channel: "linkedin_connect", sequence_step: null, body: "Hi {{first_name}}, saw {{company.name}} is hiring reps.", status: "approved" },
+  {
+    name: "note",
+    channel: "linkedin_connect",
+    sequence_step: null,
+    body: "Hi {{first_name}}, saw {{company.name}} is hiring reps.",
+    status: "approved",
+  },
   { name: "dm", channel: "linkedin_dm", sequence_step: null, body: "Thanks for connecting, {{first_name}}!", status: "approved" },
-  { name: "email 1", channel: "email", sequence_step: 1, subject: "Ramp time at {{company.name}}", body: "Hi {{first_name|there}}, quick question about onboarding.", status: "approved" },
+  {
+    name: "email 1",
+    channel: "email",
+    sequence_step: 1,
+    subject: "Ramp time at {{company.name}}",
+    body: "Hi {{first_name|there}}, quick question about onboarding.",
+    status: "approved",
+  },
   { name: "email 2", channel: "email", sequence_step: 2, subject: "", body: "Following up, {{first_name|there}}.", status: "approved" },
 ];
 
 export async function seedTemplates(db: Db, offerId: string, rows: TemplateRow[]): Promise<void> {
-  if (rows.length) await db.insertInto("message_templates").values(rows.map((r) => ({ offer_id: offerId, ...r }))).execute();
+  if (rows.length)
+    await db
+      .insertInto("message_templates")
+      .values(rows.map((r) => ({ offer_id: offerId, ...r })))
+      .execute();
 }
 
 export interface JaneWorld {
@@ -137,12 +185,25 @@ export async function seedJaneWorld(opts: {
 }): Promise<JaneWorld> {
   const t = await createTestDb(opts.engine);
   const db = t.db;
-  const { mock, senders } = unipileFake(opts.server, { ...(opts.fakeFollowsClock ? { now: () => opts.clock.now } : {}), ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}) });
+  const { mock, senders } = unipileFake(opts.server, {
+    ...(opts.fakeFollowsClock ? { now: () => opts.clock.now } : {}),
+    ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+  });
   const vendorLinkedIn = mock.state.accounts[0]!.id;
   const vendorMailbox = mock.state.accounts[1]!.id;
-  const { offerId, companyId } = await seedOffer(db, { name: "AI Sales Coach", description: "Cuts ramp time in half.", domain: "acme.com" });
+  const { offerId, companyId } = await seedOffer(db, {
+    name: "AI Sales Coach",
+    description: "Cuts ramp time in half.",
+    domain: "acme.com",
+  });
   const li = await accounts.create(db, { name: "jane_linkedin", type: "linkedin", owner: "jane", unipile_account_id: vendorLinkedIn });
-  const mail = await accounts.create(db, { name: "jane@offerlab-demo.com", type: "email", owner: "jane", email_address: "jane@offerlab-demo.com", unipile_account_id: vendorMailbox });
+  const mail = await accounts.create(db, {
+    name: "jane@offerlab-demo.com",
+    type: "email",
+    owner: "jane",
+    email_address: "jane@offerlab-demo.com",
+    unipile_account_id: vendorMailbox,
+  });
   const campaign = await campaigns.create(db, {
     name: opts.campaignName,
     offer_id: offerId,
@@ -169,6 +230,21 @@ export async function seedJaneWorld(opts: {
       status: "ready",
     })
   ).contact;
-  const cc = (await campaignContacts.add(db, { campaign_id: campaign.id, contact_id: jane.id, added_at: new Date(opts.clock.now.getTime() - 60_000) })).campaignContact;
-  return { t, db, mock, senders, offerId, campaignId: campaign.id, linkedinAccountId: li.id, emailAccountId: mail.id, janeId: jane.id, janeCcId: cc.id, vendorLinkedIn, vendorMailbox };
+  const cc = (
+    await campaignContacts.add(db, { campaign_id: campaign.id, contact_id: jane.id, added_at: new Date(opts.clock.now.getTime() - 60_000) })
+  ).campaignContact;
+  return {
+    t,
+    db,
+    mock,
+    senders,
+    offerId,
+    campaignId: campaign.id,
+    linkedinAccountId: li.id,
+    emailAccountId: mail.id,
+    janeId: jane.id,
+    janeCcId: cc.id,
+    vendorLinkedIn,
+    vendorMailbox,
+  };
 }

@@ -7,7 +7,16 @@ import { createTestDb, type TestEngine, type TestDb } from "@offerlab/db/testing
 import type { UnipileMock } from "@offerlab/provider-unipile/msw";
 import { setupServer } from "msw/node";
 import type { Senders } from "../types.js";
-import { ALWAYS_OPEN, mockAccounts, seedMailboxes, seedOffer, testClock, unipileFake, type SetupServerApi, type TestClock } from "./support.js";
+import {
+  ALWAYS_OPEN,
+  mockAccounts,
+  seedMailboxes,
+  seedOffer,
+  testClock,
+  unipileFake,
+  type SetupServerApi,
+  type TestClock,
+} from "./support.js";
 
 export { mockAccounts, type SetupServerApi } from "./support.js";
 
@@ -51,7 +60,12 @@ export async function seedWorld(opts: SeedOptions): Promise<World> {
   const { mock, senders } = unipileFake(opts.server, { accounts: mockAccounts(nAccounts), now: () => clock.now, timeoutMs: 5_000 });
 
   const { offerId, companyId } = await seedOffer(db, { name: "Send path" });
-  const accountIds = (await seedMailboxes(db, mockAccounts(nAccounts), { daily_limit_emails: opts.dailyLimitEmails ?? 10_000, hourly_limit: opts.hourlyLimit ?? 10_000 })).map((a) => a.id);
+  const accountIds = (
+    await seedMailboxes(db, mockAccounts(nAccounts), {
+      daily_limit_emails: opts.dailyLimitEmails ?? 10_000,
+      hourly_limit: opts.hourlyLimit ?? 10_000,
+    })
+  ).map((a) => a.id);
   const campaign = await campaigns.create(db, { name: "Race", offer_id: offerId, channel: "email", status: "active", ...ALWAYS_OPEN });
   const queueIds: string[] = [];
   const due = new Date(start.getTime() - 60_000);
@@ -66,7 +80,8 @@ export async function seedWorld(opts: SeedOptions): Promise<World> {
         status: "ready",
       })
     ).contact;
-    const cc = (await campaignContacts.add(db, { campaign_id: campaign.id, contact_id: contact.id, status: "in_progress" })).campaignContact;
+    const cc = (await campaignContacts.add(db, { campaign_id: campaign.id, contact_id: contact.id, status: "in_progress" }))
+      .campaignContact;
     const accountId = accountIds[i % nAccounts]!;
     const q = await db
       .insertInto("send_queue")
