@@ -115,11 +115,9 @@ export type TextLimitedTable = keyof typeof textLimits;
  * the limit and the length given: `must be at most 300 characters (got 307200)`.
  */
 export function boundedText(max: number) {
-  return z
-    .string()
-    .max(max, {
-      error: (issue) => `must be at most ${max} characters (got ${typeof issue.input === "string" ? issue.input.length : "more"})`,
-    });
+  return z.string().max(max, {
+    error: (issue) => `must be at most ${max} characters (got ${typeof issue.input === "string" ? issue.input.length : "more"})`,
+  });
 }
 
 /** Columns that identify or reach something: cut, they would name something else. */

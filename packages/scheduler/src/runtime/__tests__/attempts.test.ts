@@ -41,20 +41,18 @@ describe.each(testEngines())("attempt transitions on %s", (engine) => {
   async function open(i: number): Promise<string> {
     const { day, hour } = usagePeriods(T0);
     const row = await w.db.selectFrom("send_queue").select(["id", "account_id"]).where("id", "=", w.queueIds[i]!).executeTakeFirstOrThrow();
-    return w.db
-      .transaction()
-      .execute((trx) =>
-        openAttempt(trx, {
-          queueId: row.id,
-          accountId: row.account_id!,
-          action: "email",
-          runnerId: "r1",
-          usageDay: day,
-          usageHour: hour,
-          leaseUntil: later(60_000),
-          at: T0,
-        }),
-      );
+    return w.db.transaction().execute((trx) =>
+      openAttempt(trx, {
+        queueId: row.id,
+        accountId: row.account_id!,
+        action: "email",
+        runnerId: "r1",
+        usageDay: day,
+        usageHour: hour,
+        leaseUntil: later(60_000),
+        at: T0,
+      }),
+    );
   }
   const read = (id: string) => w.db.selectFrom("send_attempts").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
   const move = (id: string, t: AttemptTransition) => moveAttempt(w.db, id, t);
