@@ -1,6 +1,6 @@
 /**
  * `offerlab demo` end to end: the whole product on the sandbox, on PGlite and on Postgres, with
- * the database checked afterwards against DESIGN.md's invariants and against what the simulated
+ * the database checked afterwards against the invariants of docs/architecture.md and against what the simulated
  * providers saw; and the command as a user runs it (spawned process, --json, exit codes), twice on
  * fresh folders — the second time with the wall clock on another day — to prove that one seed and
  * one start tell one story: the same summary, and the same journal once database ids are
@@ -26,8 +26,8 @@ const repoRoot = path.resolve(here, "../../..");
 const START = new Date("2026-03-02T08:00:00Z"); // a Monday
 
 /**
- * What a finished demo's database must satisfy, read from the database itself: DESIGN.md's
- * invariants and books equal to the messages that actually left.
+ * What a finished demo's database must satisfy, read from the database itself: the send path's
+ * invariants (docs/architecture.md) and books equal to the messages that actually left.
  */
 async function expectInvariantsAndBooks(
   db: Kysely<Database>,

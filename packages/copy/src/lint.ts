@@ -1,5 +1,5 @@
 /**
- * The lint that stands between rendering and the send queue (DESIGN invariant 6): no message
+ * The lint that stands between rendering and the send queue (invariant 6, docs/architecture.md): no message
  * leaves with an unrendered placeholder, an empty body, or over its channel's limit. Links and
  * spam-trigger words are warnings: they hurt deliverability but are sometimes wanted.
  */

@@ -1,5 +1,5 @@
 /**
- * What a demo run did, read back from the database, and the checks of DESIGN.md's invariants that
+ * What a demo run did, read back from the database, and the checks of the send path's invariants (docs/architecture.md) that
  * can be made after the fact — against the database and against the provider's own record (the
  * sandbox's journal of requests and the Unipile fake's state).
  */

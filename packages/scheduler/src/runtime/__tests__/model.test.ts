@@ -6,7 +6,7 @@
  * advance, reaper, reconciler, do_not_contact, provider faults, account pause/resume/limits/health}.
  * One sequential runner and the Unipile MSW fake, whose own record of what it sent (each email
  * carries our `X-Offerlab-Send-Id` header = attempt id) is the ground truth. After EVERY step the
- * invariants of DESIGN.md are checked against the database and the fake; at the end everything is
+ * invariants of docs/architecture.md are checked against the database and the fake; at the end everything is
  * drained (faults cleared, accounts fixed, clock advanced, reap, reconcile, tick until idle) and no
  * row may be lost.
  *
