@@ -3,7 +3,7 @@
  * tests): one route module per provider under `/webhooks/<provider>`, `GET /healthz` (the process
  * answers) and `GET /readyz` (the database answers).
  */
-import { OfferlabError } from "@offerlab/core";
+import { errorCodeOf, OfferlabError } from "@offerlab/core";
 import type { Db } from "@offerlab/db";
 import { databaseReachable, type ReplyClassifier } from "@offerlab/scheduler";
 import { Hono } from "hono";
@@ -11,7 +11,7 @@ import type { WebhookServerConfig } from "./config.js";
 import { createInboxDrainer, type InboxDrainer } from "./inbox.js";
 import { createLogger, type Logger } from "./logger.js";
 import { unipileRoute } from "./routes/unipile.js";
-import { statusFor, statusOfError } from "./status.js";
+import { errorBody, statusFor, statusOfError } from "./status.js";
 
 export interface WebhookAppOptions {
   /** The offerlab database the inbox lives in. */
@@ -60,9 +60,9 @@ export function createWebhookApp(options: WebhookAppOptions): WebhookApp {
     // retries, so nothing is lost.
     const status = statusOfError(error);
     logger.error({ err: error, path: c.req.path, status }, "request failed");
-    if (status < 500 && OfferlabError.isInstance(error)) return c.json({ error: error.message }, status);
-    return c.json({ error: "internal error; the delivery will be retried" }, status);
+    if (status < 500 && OfferlabError.isInstance(error)) return c.json(errorBody(errorCodeOf(error), error.message), status);
+    return c.json(errorBody(errorCodeOf(error), "internal error; the delivery will be retried"), status);
   });
-  app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, statusFor("not_found")));
+  app.notFound((c) => c.json(errorBody("not_found", `no route ${c.req.method} ${c.req.path}`), statusFor("not_found")));
   return { app, drainer };
 }

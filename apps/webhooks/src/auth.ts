@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
-import { statusFor } from "./status.js";
+import { errorBody, statusFor } from "./status.js";
 
 /**
  * Constant-time equality of two secrets of any lengths: both are hashed first, so neither the
@@ -26,7 +26,7 @@ export function requireSecret(options: {
     const received = c.req.header(options.header);
     if (!received || !secretsEqual(received, options.secret)) {
       options.onReject?.(received ? "wrong" : "missing");
-      return c.json({ error: `unauthorized: missing or wrong ${options.header} header` }, statusFor("unauthorized"));
+      return c.json(errorBody("unauthorized", `unauthorized: missing or wrong ${options.header} header`), statusFor("unauthorized"));
     }
     await next();
   };

@@ -14,3 +14,8 @@ export function statusFor(code: ErrorCode): ContentfulStatusCode {
 export function statusOfError(error: unknown): ContentfulStatusCode {
   return httpStatusOf(error) as ContentfulStatusCode;
 }
+
+/** The JSON body of every error the server answers: what went wrong in words and its catalogue code. */
+export function errorBody(code: ErrorCode, message: string): { error: string; code: ErrorCode } {
+  return { error: message, code };
+}

@@ -26,19 +26,19 @@ describe("the webhook server's errors", () => {
     const { app } = appThrowing(new NotFoundError("campaign", "spring"));
     const res = await app.request("/boom");
     expect(res.status).toBe(404);
-    expect(await res.json()).toEqual({ error: 'campaign "spring" not found: see offerlab campaigns list' });
+    expect(await res.json()).toEqual({ error: 'campaign "spring" not found: see offerlab campaigns list', code: "not_found" });
   });
 
   it("answer anything else, and a server-side offerlab error, with a 5xx that Unipile retries and no detail", async () => {
-    for (const [error, status] of [
-      [new Error("connection terminated"), 500],
-      [new ConfigError("OFFERLAB_WEBHOOK_SECRET is missing"), 500],
-      [new OfferlabError("database_busy", "held by pid 1"), 503],
+    for (const [error, status, code] of [
+      [new Error("connection terminated"), 500, "internal"],
+      [new ConfigError("OFFERLAB_WEBHOOK_SECRET is missing"), 500, "config_invalid"],
+      [new OfferlabError("database_busy", "held by pid 1"), 503, "database_busy"],
     ] as const) {
       const { app, lines } = appThrowing(error);
       const res = await app.request("/boom");
       expect(res.status, error.message).toBe(status);
-      expect(await res.json()).toEqual({ error: "internal error; the delivery will be retried" });
+      expect(await res.json()).toEqual({ error: "internal error; the delivery will be retried", code });
       expect(lines.some((l) => (JSON.parse(l) as { msg?: string }).msg === "request failed")).toBe(true);
     }
   });

@@ -13,7 +13,7 @@ import { requireSecret } from "../auth.js";
 import type { WebhookServerConfig } from "../config.js";
 import type { InboxDrainer } from "../inbox.js";
 import type { Logger } from "../logger.js";
-import { statusFor } from "../status.js";
+import { errorBody, statusFor } from "../status.js";
 
 export interface ProviderRouteOptions {
   db: Db;
@@ -42,7 +42,7 @@ export function unipileRoute(options: ProviderRouteOptions): Hono {
           "webhook rejected: body too large",
         );
         return c.json(
-          { error: `body larger than ${config.maxBodyBytes} bytes (OFFERLAB_WEBHOOK_MAX_BODY)` },
+          errorBody("payload_too_large", `body larger than ${config.maxBodyBytes} bytes (OFFERLAB_WEBHOOK_MAX_BODY)`),
           statusFor("payload_too_large"),
         );
       },
@@ -54,7 +54,10 @@ export function unipileRoute(options: ProviderRouteOptions): Hono {
         body = JSON.parse(text);
       } catch (error) {
         logger.warn({ provider: "unipile", status: statusFor("invalid_input"), bytes: text.length }, "webhook rejected: malformed JSON");
-        return c.json({ error: `malformed JSON: ${error instanceof Error ? error.message : String(error)}` }, statusFor("invalid_input"));
+        return c.json(
+          errorBody("invalid_input", `malformed JSON: ${error instanceof Error ? error.message : String(error)}`),
+          statusFor("invalid_input"),
+        );
       }
       let parsed: UnipileWebhookPayload;
       try {
@@ -65,7 +68,7 @@ export function unipileRoute(options: ProviderRouteOptions): Hono {
           { provider: "unipile", status: statusFor("invalid_input"), problem: message },
           "webhook rejected: unknown or invalid shape",
         );
-        return c.json({ error: message }, statusFor("invalid_input"));
+        return c.json(errorBody("invalid_input", message), statusFor("invalid_input"));
       }
       // The key needs no context: for messages and emails it is the message's own id, the same
       // the inbox sync stores, whichever direction the worker later decides.
