@@ -28,6 +28,25 @@ export default tseslint.config(
     },
   },
   {
+    // Apps parse input, call packages and present results: no SQL of their own (docs/architecture.md).
+    // A query an app needs is a function of @offerlab/db; a write is an operation.
+    files: ["apps/*/src/**/*.ts"],
+    ignores: ["**/*.test.ts", "**/__tests__/**", "**/test-support/**"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "CallExpression[callee.property.name=/^(selectFrom|insertInto|updateTable|deleteFrom|replaceInto|mergeInto)$/]",
+          message: "No SQL in apps/: add a query to @offerlab/db or an operation to @offerlab/operations and call it.",
+        },
+        {
+          selector: "TaggedTemplateExpression[tag.name='sql']",
+          message: "No SQL in apps/: add a query to @offerlab/db or an operation to @offerlab/operations and call it.",
+        },
+      ],
+    },
+  },
+  {
     files: ["**/*.js", "**/*.mjs"],
     languageOptions: { globals: { process: "readonly", console: "readonly", URL: "readonly" } },
   },
