@@ -5,7 +5,7 @@
  * back once the window from our last touch has passed. PGlite always; PostgreSQL too with
  * TEST_DATABASE_URL.
  */
-import { campaignAdmin, campaigns, companies, contacts, offers } from "@offerlab/db";
+import { campaignAdmin, campaigns, companies, contacts, offers, personHistory, settings } from "@offerlab/db";
 import { createTestDb, testEngines, type TestDb } from "@offerlab/db/testing";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -58,11 +58,14 @@ describe.each(testEngines())("contact availability on %s", (engine) => {
 
   async function verdicts() {
     const now = new Date();
+    const { coolingOffDays } = await settings.get(t.db);
     const { rows } = await sql<{ id: string }>`SELECT id FROM contacts_ready`.execute(t.db);
     const inView = new Set(rows.map((r) => r.id));
     const { candidates } = await campaignAdmin.candidates(t.db, campaignId);
     const enrolable = new Map(
-      candidates.map((c) => [c.contactId, checkEligibility(c.person, { isFirstTouch: true, action: "email", now }).ok] as const),
+      candidates.map(
+        (c) => [c.contactId, checkEligibility(c.person, { isFirstTouch: true, action: "email", now, coolingOffDays }).ok] as const,
+      ),
     );
     return { inView, enrolable };
   }
@@ -92,6 +95,31 @@ describe.each(testEngines())("contact availability on %s", (engine) => {
     for (const age of ages) {
       expect(verdict("replied", age)).toEqual({ view: false, enrol: false });
       expect(verdict("do_not_contact", age)).toEqual({ view: false, enrol: false });
+    }
+  });
+
+  it("a changed window moves the views, enrolment and why together", async () => {
+    await settings.setCoolingOffDays(t.db, 45);
+    try {
+      const { inView, enrolable } = await verdicts();
+      for (const c of cases) expect({ ...c, view: inView.has(c.id) }).toEqual({ ...c, view: enrolable.get(c.id) });
+      const back = cases.find((x) => x.status === "cooling_off" && x.age === 59.99)!;
+      expect(inView.has(back.id)).toBe(true);
+      const still = cases.find((x) => x.status === "cooling_off" && x.age === 30)!;
+      expect(inView.has(still.id)).toBe(false);
+      const history = await personHistory(t.db, { email: (await contacts.get(t.db, still.id))!.email });
+      expect(history!.coolingOffDays).toBe(45);
+      const verdict = checkEligibility(
+        { rows: history!.contacts.map((c) => ({ ...c, connection_degree: null })), lastTouchAt: history!.lastTouchAt },
+        { isFirstTouch: true, action: "email", now: new Date(), coolingOffDays: history!.coolingOffDays },
+      );
+      expect(verdict).toEqual({ ok: false, reason: "cooling_off" });
+      expect(coolingOffEndsAt(history!.lastTouchAt!, history!.coolingOffDays).getTime()).toBeCloseTo(
+        history!.lastTouchAt!.getTime() + 45 * DAY,
+        -3,
+      );
+    } finally {
+      await settings.setCoolingOffDays(t.db, 60);
     }
   });
 
