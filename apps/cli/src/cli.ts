@@ -11,6 +11,7 @@ import { registerCampaignCommands } from "./commands/campaigns.js";
 import { registerInitCommand } from "./commands/init.js";
 import { registerJournalCommands } from "./commands/journal.js";
 import { registerTemplateCommands } from "./commands/templates.js";
+import { registerSettingsCommands } from "./commands/settings.js";
 import { registerWhyCommand } from "./commands/why.js";
 import { registerDiscoverCommands } from "./commands/discover.js";
 import { registerEnrichCommands } from "./commands/enrich.js";
@@ -46,6 +47,7 @@ export function buildProgram(parentIo: Io): Command {
   registerAccountCommands(program, io);
   registerCampaignCommands(program, io);
   registerWhyCommand(program, io);
+  registerSettingsCommands(program, io);
   registerDashboardCommands(program, io);
   registerDiscoverCommands(program, io);
   registerEnrichCommands(program, io);

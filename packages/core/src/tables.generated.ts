@@ -555,6 +555,22 @@ export const OfferlabInstanceInsert = z.object({
 });
 export type OfferlabInstanceInsert = z.input<typeof OfferlabInstanceInsert>;
 
+/** A row of `offerlab_settings` as read from the database. */
+export const OfferlabSettingRow = z.object({
+  singleton: z.boolean(),
+  cooling_off_days: z.int().min(1).max(3650),
+  updated_at: z.date(),
+});
+export type OfferlabSettingRow = z.infer<typeof OfferlabSettingRow>;
+
+/** What inserting into `offerlab_settings` accepts: columns with a default or NULL allowed are optional. */
+export const OfferlabSettingInsert = z.object({
+  singleton: z.boolean().optional(),
+  cooling_off_days: z.int().min(1).max(3650).optional(),
+  updated_at: z.coerce.date().optional(),
+});
+export type OfferlabSettingInsert = z.input<typeof OfferlabSettingInsert>;
+
 /** A row of `offers` as read from the database. */
 export const OfferRow = z.object({
   id: z.uuid(),
@@ -978,6 +994,7 @@ export const jsonDocumentColumns = {
   message_templates: [],
   messages: ["personalization_used"],
   offerlab_instance: [],
+  offerlab_settings: [],
   offers: ["positioning", "icp", "email_templates", "linkedin_templates"],
   outreach_history: [],
   pipeline_lookups: ["result"],
@@ -1003,6 +1020,7 @@ export const tableSchemas = {
   message_templates: { row: MessageTemplateRow, insert: MessageTemplateInsert },
   messages: { row: MessageRow, insert: MessageInsert },
   offerlab_instance: { row: OfferlabInstanceRow, insert: OfferlabInstanceInsert },
+  offerlab_settings: { row: OfferlabSettingRow, insert: OfferlabSettingInsert },
   offers: { row: OfferRow, insert: OfferInsert },
   outreach_history: { row: OutreachHistoryRow, insert: OutreachHistoryInsert },
   pipeline_lookups: { row: PipelineLookupRow, insert: PipelineLookupInsert },

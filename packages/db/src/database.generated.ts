@@ -491,6 +491,12 @@ export interface OfferlabInstanceTable {
   note: string | null;
 }
 
+export interface OfferlabSettingTable {
+  singleton: Generated<boolean>;
+  cooling_off_days: Generated<number>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface OfferTable {
   id: Generated<string>;
   name: string;
@@ -766,6 +772,7 @@ export interface Database {
   messages: MessageTable;
   offer_dashboard: OfferDashboardView;
   offerlab_instance: OfferlabInstanceTable;
+  offerlab_settings: OfferlabSettingTable;
   offers: OfferTable;
   outreach_history: OutreachHistoryTable;
   pipeline_lookups: PipelineLookupTable;

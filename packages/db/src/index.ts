@@ -36,6 +36,8 @@ export { accountAdmin, accounts, MAX_ACCOUNT_LIMIT } from "./aggregates/accounts
 export type { Account, AccountLimitsPatch, AccountSyncChange, AccountSyncOptions, RemoteAccount } from "./aggregates/accounts.js";
 export { sendQueue } from "./aggregates/queue.js";
 export { toolUsage, tools } from "./aggregates/tools.js";
+export { COOLING_OFF_DAYS_RANGE, DEFAULT_COOLING_OFF_DAYS, settings } from "./aggregates/settings.js";
+export type { Settings } from "./aggregates/settings.js";
 export type { Tool, ToolUsage, UsageRecord } from "./aggregates/tools.js";
 export { dbFunctions, views } from "./views.js";
 export type { ViewName, ViewRow } from "./views.js";

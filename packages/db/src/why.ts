@@ -5,6 +5,7 @@
  * are found by the email and LinkedIn URL they copied.
  */
 import { normalizeEmail, normalizeLinkedInUrl, type GlobalContactStatus } from "@offerlab/core";
+import { settings } from "./aggregates/settings.js";
 import type { DbOrTrx } from "./transaction.js";
 
 /** One thing that happened to the person, for the time-ordered story. */
@@ -146,6 +147,8 @@ export interface PersonHistory {
   replies: { at: Date; campaign: string | null; channel: string | null; sentiment: string | null; text: string | null }[];
   /** Our last touch of the person across every offer (what the 60-day rule reads), or null. */
   lastTouchAt: Date | null;
+  /** The cooling-off window in days the 60-day rule uses (`offerlab_settings`, default 60). */
+  coolingOffDays: number;
   /** Everything above as one story, oldest first. */
   timeline: PersonEvent[];
 }
@@ -474,5 +477,20 @@ export async function personHistory(
     push({ at: r.at, kind: "replied", campaign: r.campaign, channel: r.channel, status: r.sentiment, detail: firstWords(r.text) });
   timeline.sort((a, b) => a.at.getTime() - b.at.getTime());
 
-  return { email, linkedinUrl, contacts, campaigns, sends, attempts, messages, events, outreach, replies, lastTouchAt, timeline };
+  const { coolingOffDays } = await settings.get(db);
+  return {
+    email,
+    linkedinUrl,
+    contacts,
+    campaigns,
+    sends,
+    attempts,
+    messages,
+    events,
+    outreach,
+    replies,
+    lastTouchAt,
+    coolingOffDays,
+    timeline,
+  };
 }

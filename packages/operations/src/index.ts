@@ -40,6 +40,8 @@ export type { SetAccountLimitsInput, SetAccountLimitsResult } from "./accounts/s
 export { warmAccount } from "./accounts/warm-account.js";
 export type { WarmAccountInput } from "./accounts/warm-account.js";
 export { syncAccounts } from "./accounts/sync-accounts.js";
+export { setCoolingOff } from "./settings/set-cooling-off.js";
+export type { SetCoolingOffResult } from "./settings/set-cooling-off.js";
 export type { SyncAccountsContext, SyncAccountsInput, SyncAccountsResult } from "./accounts/sync-accounts.js";
 
 export { createCampaign } from "./campaigns/create-campaign.js";

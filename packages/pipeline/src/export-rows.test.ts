@@ -128,6 +128,36 @@ describe.each(testEngines())("export on %s", (engine) => {
     expect(Object.keys(leads[0]!)).toEqual([...EXPORT_COLUMNS.leads]);
   });
 
+  it("exports leads: a person cooling off is left out until the window from our last touch has passed, like contacts_ready", async () => {
+    const day = 24 * 60 * 60 * 1000;
+    const fay = (
+      await db
+        .selectFrom("contacts")
+        .select("id")
+        .where("full_name", "=", "Fay Ready")
+        .where("offer_id", "=", offerId)
+        .executeTakeFirstOrThrow()
+    ).id;
+    const setTouch = (status: "available" | "cooling_off", at: Date | null) =>
+      db.updateTable("contacts").set({ global_status: status, global_last_contacted_at: at }).where("id", "=", fay).execute();
+    const names = async () => (await all(db, "leads", { offerId })).map((r) => r.full_name);
+    const ready = async () =>
+      (
+        await sql<{ full_name: string }>`SELECT full_name FROM contacts_ready WHERE offer_id = ${offerId} ORDER BY full_name`.execute(db)
+      ).rows.map((r) => r.full_name);
+    try {
+      await setTouch("cooling_off", new Date(Date.now() - 10 * day));
+      expect(await names()).toEqual(["Ann Ready"]);
+      // contacts_ready also lists people of disqualified companies (Eve Bad); only Fay matters here.
+      expect(await ready()).not.toContain("Fay Ready");
+      await setTouch("cooling_off", new Date(Date.now() - 61 * day));
+      expect(await names()).toEqual(["Ann Ready", "Fay Ready"]);
+      expect(await ready()).toContain("Fay Ready");
+    } finally {
+      await setTouch("available", null);
+    }
+  });
+
   it("exports companies, and an exported contacts file imports back into another offer unchanged", async () => {
     const cos = await all(db, "companies", { offerId });
     expect(cos.map((c) => [c.name, c.domain, c.status, c.fit_score, c.website_headline])).toEqual([

@@ -193,7 +193,9 @@ function query(db: Db, kind: ExportKind, offerId: string | undefined): { q: Page
       .where((eb) => eb.or([eb("c.connection_degree", "is", null), eb("c.connection_degree", ">", 1)]))
       .where("c.already_contacted", "=", false)
       .where("c.eligible_for_outreach", "=", true)
-      .where("c.global_status", "=", "available")
+      // One definition with contacts_ready and the send path: cooling off ends when the window has passed.
+      .where("c.global_status", "in", ["available", "cooling_off"])
+      .where(sql<boolean>`contact_globally_available(c.global_status, c.global_last_contacted_at, NOW())`)
       .where("co.status", "!=", "disqualified");
   }
   return { q: q as unknown as Pageable, t: "c" };

@@ -99,14 +99,16 @@ ${examples(["offerlab why jane@acme.com", "offerlab why https://www.linkedin.com
           })),
           lastTouchAt: history.lastTouchAt,
         },
-        { isFirstTouch: true, action: "email", now },
+        { isFirstTouch: true, action: "email", now, coolingOffDays: history.coolingOffDays },
       );
       const newCampaign = {
         allowed: eligibility.ok,
         reason: eligibility.ok ? null : eligibility.reason,
         why: eligibility.ok ? null : describeReason(eligibility.reason),
         cooling_off_until:
-          history.lastTouchAt && !eligibility.ok && eligibility.reason === "cooling_off" ? coolingOffEndsAt(history.lastTouchAt) : null,
+          history.lastTouchAt && !eligibility.ok && eligibility.reason === "cooling_off"
+            ? coolingOffEndsAt(history.lastTouchAt, history.coolingOffDays)
+            : null,
       };
       const sends = history.sends.map((s) => ({ ...s, why: why(s.defer_reason) }));
       if (o.json) {

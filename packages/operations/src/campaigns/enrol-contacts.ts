@@ -10,7 +10,7 @@ import {
   type FieldIssue,
   type MessageActionType,
 } from "@offerlab/core";
-import { campaignAdmin } from "@offerlab/db";
+import { campaignAdmin, settings } from "@offerlab/db";
 import { selectForEnrolment, type EnrolmentSelection } from "@offerlab/scheduler";
 import { inTransaction, nowOf, type OperationContext } from "../context.js";
 import { OperationError } from "../errors.js";
@@ -63,9 +63,11 @@ export async function enrolContacts(ctx: OperationContext, input: EnrolContactsI
     }
     const config = scheduleOf(campaign, "; recreate it");
     const actions: MessageActionType[] = config.steps.map((st) => channelActionType[schedulingStepChannel[st.type]]);
+    const { coolingOffDays } = await settings.get(trx);
     const selection = selectForEnrolment(candidates, {
       actions,
       now,
+      coolingOffDays,
       ...(input.acceptedEmailStatuses ? { acceptedEmailStatuses: [...input.acceptedEmailStatuses] } : {}),
       ...(input.limit !== undefined ? { limit: input.limit } : {}),
     });

@@ -7,6 +7,7 @@ import { channelActionType, type MessageActionType, type MessageChannel } from "
 import {
   checkEligibility,
   COOLING_OFF_DAYS,
+  coolingOffEndsAt,
   effectiveLimits,
   isInWindow,
   nextWindowOpening,
@@ -90,11 +91,11 @@ export function decide(ctx: SendContext, now: Date, random: RandomSource = syste
       })),
       lastTouchAt: ctx.lastTouchAt,
     },
-    { isFirstTouch, action, now },
+    { isFirstTouch, action, now, coolingOffDays: ctx.coolingOffDays ?? COOLING_OFF_DAYS },
   );
   if (!eligibility.ok) {
     if (eligibility.reason === "cooling_off" && ctx.lastTouchAt) {
-      return { kind: "defer", reason: "cooling_off", until: new Date(ctx.lastTouchAt.getTime() + COOLING_OFF_DAYS * DAY) };
+      return { kind: "defer", reason: "cooling_off", until: coolingOffEndsAt(ctx.lastTouchAt, ctx.coolingOffDays ?? COOLING_OFF_DAYS) };
     }
     return { kind: "skip", reason: eligibility.reason, status: "skipped" };
   }

@@ -1,5 +1,5 @@
 import { normalizeEmail, normalizeLinkedInUrl } from "@offerlab/core";
-import type { Database } from "@offerlab/db";
+import { settings, type Database } from "@offerlab/db";
 import { sql, type Kysely, type Selectable, type Transaction } from "kysely";
 
 type Q = Transaction<Database> | Kysely<Database>;
@@ -23,6 +23,8 @@ export interface SendContext {
   /** Our last touch of this person, across every offer and campaign. */
   lastTouchAt: Date | null;
   account: AccountRow | undefined;
+  /** The cooling-off window in days (`offerlab_settings`; default 60 when absent). */
+  coolingOffDays?: number;
 }
 
 /** The person's matching keys: normalised email and LinkedIn URL. */
@@ -119,7 +121,8 @@ export async function loadContext(db: Q, row: QueueRow): Promise<SendContext> {
   const account = row.account_id
     ? await db.selectFrom("accounts").selectAll().where("id", "=", row.account_id).executeTakeFirst()
     : undefined;
-  return { row, campaign, offerStatus, campaignContact, contact, person, lastTouchAt, account };
+  const { coolingOffDays } = await settings.get(db);
+  return { row, campaign, offerStatus, campaignContact, contact, person, lastTouchAt, account, coolingOffDays };
 }
 
 function chunked<T>(items: readonly T[], size = 500): T[][] {
@@ -138,6 +141,7 @@ const distinct = <T>(items: readonly (T | null | undefined)[]): T[] => [
  * campaign or contact is gone are left out.
  */
 export async function loadContexts(db: Q, rows: readonly QueueRow[]): Promise<Map<string, SendContext>> {
+  const { coolingOffDays } = await settings.get(db);
   const campaigns = new Map<string, CampaignRow>();
   const offerStatuses = new Map<string, string>();
   for (const part of chunked(distinct(rows.map((r) => r.campaign_id)))) {
@@ -237,6 +241,7 @@ export async function loadContexts(db: Q, rows: readonly QueueRow[]): Promise<Ma
       person: [...person.values()],
       lastTouchAt: touches.length ? new Date(Math.max(...touches.map((d) => d.getTime()))) : null,
       account: row.account_id ? accounts.get(row.account_id) : undefined,
+      coolingOffDays,
     });
   }
   return out;
