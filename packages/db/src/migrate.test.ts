@@ -25,7 +25,7 @@ const SPEC_TABLES = [
   "pipeline_runs",
   "pipeline_steps",
 ];
-const LATER_TABLES = ["send_attempts", "account_usage", "pipeline_lookups", "webhook_inbox", "offerlab_instance"];
+const LATER_TABLES = ["send_attempts", "account_usage", "pipeline_lookups", "webhook_inbox", "offerlab_instance", "outcomes"];
 const SPEC_VIEWS = [
   "offer_dashboard",
   "contacts_ready",
