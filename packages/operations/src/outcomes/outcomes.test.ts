@@ -122,6 +122,8 @@ describe.each(testEngines())("recordOutcome on %s", (engine) => {
     // the same email in the other offer, touched there more recently
     const { contact } = await contacts.upsert(t.db, {
       offer_id: other.offer.id,
+      company_id: (await t.db.selectFrom("contacts").select("company_id").where("id", "=", other.people[0]!).executeTakeFirstOrThrow())
+        .company_id,
       source_tool: "test",
       email: w.email(1),
       status: "contacted",
