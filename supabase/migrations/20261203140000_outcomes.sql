@@ -36,3 +36,6 @@ CREATE TABLE outcomes (
 CREATE UNIQUE INDEX idx_outcomes_external ON outcomes(source, external_id) WHERE external_id IS NOT NULL;
 CREATE INDEX idx_outcomes_contact ON outcomes(contact_id, occurred_at DESC);
 CREATE INDEX idx_outcomes_campaign ON outcomes(campaign_id, kind);
+
+-- Like every table: no access through Supabase's anon/authenticated roles; offerlab connects as the owner.
+ALTER TABLE outcomes ENABLE ROW LEVEL SECURITY;

@@ -57,3 +57,5 @@ export type { ForecastCampaignInput, ForecastCampaignResult } from "./campaigns/
 
 export { checkOutcome, recordOutcome } from "./outcomes/record-outcome.js";
 export type { CheckedOutcome, RecordOutcomeInput, RecordOutcomeResult } from "./outcomes/record-outcome.js";
+export { importOutcomes, ImportOutcomesRejected, outcomeInputOfRow } from "./outcomes/import-outcomes.js";
+export type { ImportOutcomeRowError, ImportOutcomesInput, ImportOutcomesResult, OutcomeRow } from "./outcomes/import-outcomes.js";
