@@ -36,7 +36,7 @@ export { accountAdmin, accounts, MAX_ACCOUNT_LIMIT } from "./aggregates/accounts
 export type { Account, AccountLimitsPatch, AccountSyncChange, AccountSyncOptions, RemoteAccount } from "./aggregates/accounts.js";
 export { sendQueue } from "./aggregates/queue.js";
 export { outcomes } from "./aggregates/outcomes.js";
-export type { Outcome, OutcomeFilter, OutcomeRecordInput, PersonContact } from "./aggregates/outcomes.js";
+export type { Outcome, OutcomeFilter, OutcomeListRow, OutcomeRecordInput, PersonContact } from "./aggregates/outcomes.js";
 export { toolUsage, tools } from "./aggregates/tools.js";
 export type { Tool, ToolUsage, UsageRecord } from "./aggregates/tools.js";
 export { dbFunctions, views } from "./views.js";

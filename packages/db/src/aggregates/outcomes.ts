@@ -33,6 +33,13 @@ export interface OutcomeRecordInput {
   note?: string | null;
 }
 
+/** An outcome as listed: the row, its campaign's slug and the person's email / LinkedIn URL. */
+export type OutcomeListRow = Outcome & {
+  campaign_slug: string | null;
+  contact_email: string | null;
+  contact_linkedin_url: string | null;
+};
+
 export interface OutcomeFilter {
   campaignId?: string;
   kind?: OutcomeKind;
@@ -107,18 +114,23 @@ export const outcomes = {
     return { outcome: winner, created: false };
   },
 
-  /** Outcomes, most recent first, filtered by campaign, kind or contacts. */
-  async list(db: DbOrTrx, filter: OutcomeFilter = {}): Promise<Outcome[]> {
-    let q = db.selectFrom("outcomes").selectAll();
-    if (filter.campaignId) q = q.where("campaign_id", "=", filter.campaignId);
-    if (filter.kind) q = q.where("kind", "=", filter.kind);
+  /** Outcomes, most recent first, filtered by campaign, kind or contacts, with the campaign's slug. */
+  async list(db: DbOrTrx, filter: OutcomeFilter = {}): Promise<OutcomeListRow[]> {
+    let q = db
+      .selectFrom("outcomes as o")
+      .leftJoin("campaigns as c", "c.id", "o.campaign_id")
+      .leftJoin("contacts as ct", "ct.id", "o.contact_id")
+      .selectAll("o")
+      .select(["c.campaign_slug", "ct.email as contact_email", "ct.linkedin_url as contact_linkedin_url"]);
+    if (filter.campaignId) q = q.where("o.campaign_id", "=", filter.campaignId);
+    if (filter.kind) q = q.where("o.kind", "=", filter.kind);
     if (filter.contactIds) {
       if (filter.contactIds.length === 0) return [];
-      q = q.where("contact_id", "in", filter.contactIds);
+      q = q.where("o.contact_id", "in", filter.contactIds);
     }
     return q
-      .orderBy("occurred_at", "desc")
-      .orderBy("created_at", "desc")
+      .orderBy("o.occurred_at", "desc")
+      .orderBy("o.created_at", "desc")
       .limit(filter.limit ?? 1000)
       .execute();
   },
