@@ -6,7 +6,8 @@
  * `companyStatusAfterOutcome`); these functions read and write. `record` is idempotent on
  * `(source, external_id)`: a redelivery returns the row already recorded and writes nothing.
  */
-import { OutcomeKind, OutcomeSource, ValidationError, type CompanyStatus, type ContactStatus, type Touch } from "@offerlab/core";
+import type { OutcomeKind, OutcomeSource } from "@offerlab/core";
+import { ValidationError, type CompanyStatus, type ContactStatus, type Touch } from "@offerlab/core";
 import { sql, type Selectable } from "kysely";
 import type { Database } from "../database.generated.js";
 import type { DbOrTrx } from "../transaction.js";
