@@ -116,7 +116,7 @@ ${examples([
           r.created
             ? `Recorded ${r.outcome.kind} for ${person} at ${when(new Date(r.outcome.occurred_at))} UTC.`
             : `Already recorded (external id ${r.outcome.external_id}): nothing changed.`,
-          `  campaign: ${attributionText(r.outcome)}`,
+          `  campaign: ${attributionText({ ...r.outcome, campaign_slug: r.campaignSlug })}`,
           ...(r.countedMeeting ? ["  counted as a meeting for the campaign and its offer"] : []),
           ...(r.contactStatus ? [`  person: ${r.contactStatus.from} → ${r.contactStatus.to}`] : []),
           ...(r.companyStatus ? [`  company: ${r.companyStatus.from} → ${r.companyStatus.to}`] : []),

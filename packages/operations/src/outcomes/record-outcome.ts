@@ -54,6 +54,8 @@ export interface RecordOutcomeResult {
   outcome: Outcome;
   /** False when the external id had been recorded before (nothing changed). */
   created: boolean;
+  /** The attributed campaign's slug (null when unattributed). */
+  campaignSlug: string | null;
   /** How the campaign was chosen. */
   attribution: "last_touch" | "explicit" | "unattributed";
   /** Whether the campaign's and offer's meeting counters moved. */
@@ -190,10 +192,11 @@ export async function recordChecked(trx: DbOrTrx, c: CheckedOutcome, personRef: 
     attributed_touch_at: attribution === "last_touch" ? touch!.sentAt : null,
     note: c.note,
   });
+  const campaignSlug = outcome.campaign_id ? ((await resolve.campaign(trx, outcome.campaign_id)).campaign_slug ?? null) : null;
   if (!created) {
     // The first delivery decided the attribution; report that one.
     attribution = outcome.campaign_id ? (outcome.attributed_touch_at ? "last_touch" : "explicit") : "unattributed";
-    return { outcome, created, attribution, countedMeeting: false, contactStatus: null, companyStatus: null };
+    return { outcome, created, campaignSlug, attribution, countedMeeting: false, contactStatus: null, companyStatus: null };
   }
 
   const countedMeeting = await outcomes.countMeeting(trx, outcome);
@@ -209,5 +212,5 @@ export async function recordChecked(trx: DbOrTrx, c: CheckedOutcome, personRef: 
     await outcomes.setCompanyStatus(trx, contact.company_id, contact.company_status, nextCompany);
     companyStatus = { from: contact.company_status, to: nextCompany };
   }
-  return { outcome, created, attribution, countedMeeting, contactStatus, companyStatus };
+  return { outcome, created, campaignSlug, attribution, countedMeeting, contactStatus, companyStatus };
 }
