@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { addMailbox, addPeople, baseOffer, clock, copy, NOW, testEngines, useTestDb } from "../__tests__/world.js";
 import { createCampaign } from "../campaigns/create-campaign.js";
 import { createOffer } from "../offers/create-offer.js";
+import { outcomeInputOfRow } from "./import-outcomes.js";
 import { checkOutcome, recordOutcome } from "./record-outcome.js";
 
 const DAY = 86_400_000;
@@ -30,6 +31,30 @@ describe("checkOutcome", () => {
       occurredAt: NOW,
       source: "manual",
       windowDays: 30,
+    });
+  });
+});
+
+describe("outcomeInputOfRow", () => {
+  it("reads the person from person, contact_id, email or linkedin_url, and every optional column", () => {
+    expect(outcomeInputOfRow({ email: " a@b.co ", kind: "rejected", occurred_at: "2026-01-01", external_id: "x", value: "" }, 10)).toEqual({
+      person: "a@b.co",
+      kind: "rejected",
+      source: "csv",
+      at: "2026-01-01",
+      externalId: "x",
+      windowDays: 10,
+    });
+    expect(
+      outcomeInputOfRow({ person: "p", linkedin_url: "l", kind: "converted", value: "5", currency: "EUR", campaign: "c", note: "n" }),
+    ).toEqual({
+      person: "p",
+      kind: "converted",
+      source: "csv",
+      campaign: "c",
+      value: "5",
+      currency: "EUR",
+      note: "n",
     });
   });
 });
