@@ -13,6 +13,7 @@ import { registerJournalCommands } from "./commands/journal.js";
 import { registerTemplateCommands } from "./commands/templates.js";
 import { registerSettingsCommands } from "./commands/settings.js";
 import { registerWhyCommand } from "./commands/why.js";
+import { registerOutcomeCommands } from "./commands/outcomes.js";
 import { registerDiscoverCommands } from "./commands/discover.js";
 import { registerEnrichCommands } from "./commands/enrich.js";
 import { registerExportCommands } from "./commands/export.js";
@@ -48,6 +49,7 @@ export function buildProgram(parentIo: Io): Command {
   registerCampaignCommands(program, io);
   registerWhyCommand(program, io);
   registerSettingsCommands(program, io);
+  registerOutcomeCommands(program, io);
   registerDashboardCommands(program, io);
   registerDiscoverCommands(program, io);
   registerEnrichCommands(program, io);

@@ -162,6 +162,22 @@ export const webhookInboxStatuses = ["pending", "processed", "ignored", "unmatch
  */
 export const dataModes = ["live", "sandbox"] as const;
 
+/**
+ * What an `outcomes` row records: a meeting booked (`meeting_at` says when it takes place), held
+ * or missed, a conversion (optional value and currency), or a refusal.
+ */
+export const outcomeKinds = [
+  "meeting_booked",
+  "meeting_held",
+  "no_show",
+  "converted",
+  "rejected",
+  "not_interested",
+  "wrong_person",
+] as const;
+/** Where an outcome came from: by hand, a CSV import, a booking webhook, or the sandbox. */
+export const outcomeSources = ["manual", "csv", "cal_com", "calendly", "sandbox"] as const;
+
 /** ISO weekday numbers used by `campaigns.send_days`: 1 = Monday … 7 = Sunday. */
 export const isoWeekdays = [1, 2, 3, 4, 5, 6, 7] as const;
 
@@ -198,6 +214,8 @@ export const OutreachStatus = enumOf(outreachStatuses).schema;
 export const PipelineRunStatus = enumOf(pipelineRunStatuses).schema;
 export const PipelineStepStatus = enumOf(pipelineStepStatuses).schema;
 export const SendAttemptStatus = enumOf(sendAttemptStatuses).schema;
+export const OutcomeKind = enumOf(outcomeKinds).schema;
+export const OutcomeSource = enumOf(outcomeSources).schema;
 export const UsagePeriod = enumOf(usagePeriods).schema;
 export const UsageAction = enumOf(usageActions).schema;
 export const WebhookInboxStatus = enumOf(webhookInboxStatuses).schema;
@@ -239,6 +257,8 @@ export type PipelineRunStatus = z.infer<typeof PipelineRunStatus>;
 export type PipelineStepStatus = z.infer<typeof PipelineStepStatus>;
 export type ConnectionDegree = z.infer<typeof ConnectionDegree>;
 export type SendAttemptStatus = z.infer<typeof SendAttemptStatus>;
+export type OutcomeKind = z.infer<typeof OutcomeKind>;
+export type OutcomeSource = z.infer<typeof OutcomeSource>;
 export type UsagePeriod = z.infer<typeof UsagePeriod>;
 export type UsageAction = z.infer<typeof UsageAction>;
 export type WebhookInboxStatus = z.infer<typeof WebhookInboxStatus>;
@@ -287,6 +307,8 @@ export const checkEnums = {
   usageActions,
   webhookInboxStatuses,
   dataModes,
+  outcomeKinds,
+  outcomeSources,
 } as const;
 export type CheckEnumName = keyof typeof checkEnums;
 

@@ -12,5 +12,6 @@ export * from "./random.js";
 export * from "./slug.js";
 export * from "./documents.js";
 export * from "./lifecycle.js";
+export * from "./outcomes.js";
 export * from "./campaign-defaults.js";
 export * from "./assert-never.js";

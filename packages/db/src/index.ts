@@ -35,6 +35,8 @@ export type { Campaign, CampaignCandidate, CampaignContact, CampaignCreateReques
 export { accountAdmin, accounts, MAX_ACCOUNT_LIMIT } from "./aggregates/accounts.js";
 export type { Account, AccountLimitsPatch, AccountSyncChange, AccountSyncOptions, RemoteAccount } from "./aggregates/accounts.js";
 export { sendQueue } from "./aggregates/queue.js";
+export { outcomes } from "./aggregates/outcomes.js";
+export type { Outcome, OutcomeFilter, OutcomeListRow, OutcomeRecordInput, PersonContact } from "./aggregates/outcomes.js";
 export { toolUsage, tools } from "./aggregates/tools.js";
 export { COOLING_OFF_DAYS_RANGE, DEFAULT_COOLING_OFF_DAYS, settings } from "./aggregates/settings.js";
 export type { Settings } from "./aggregates/settings.js";

@@ -25,7 +25,15 @@ const SPEC_TABLES = [
   "pipeline_runs",
   "pipeline_steps",
 ];
-const LATER_TABLES = ["send_attempts", "account_usage", "pipeline_lookups", "webhook_inbox", "offerlab_instance", "offerlab_settings"];
+const LATER_TABLES = [
+  "send_attempts",
+  "account_usage",
+  "pipeline_lookups",
+  "webhook_inbox",
+  "offerlab_instance",
+  "offerlab_settings",
+  "outcomes",
+];
 const SPEC_VIEWS = [
   "offer_dashboard",
   "contacts_ready",

@@ -56,3 +56,8 @@ export { cancelCampaign } from "./campaigns/cancel-campaign.js";
 export type { CancelCampaignInput, CancelCampaignResult } from "./campaigns/cancel-campaign.js";
 export { forecastCampaign } from "./campaigns/forecast-campaign.js";
 export type { ForecastCampaignInput, ForecastCampaignResult } from "./campaigns/forecast-campaign.js";
+
+export { checkOutcome, recordOutcome } from "./outcomes/record-outcome.js";
+export type { CheckedOutcome, RecordOutcomeInput, RecordOutcomeResult } from "./outcomes/record-outcome.js";
+export { importOutcomes, ImportOutcomesRejected, outcomeInputOfRow } from "./outcomes/import-outcomes.js";
+export type { ImportOutcomeRowError, ImportOutcomesInput, ImportOutcomesResult, OutcomeRow } from "./outcomes/import-outcomes.js";

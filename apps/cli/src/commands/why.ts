@@ -1,8 +1,9 @@
 import { normalizeEmail, normalizeLinkedInUrl } from "@offerlab/core";
-import { personHistory, type PersonEvent } from "@offerlab/db";
+import { outcomes, personHistory, type PersonEvent } from "@offerlab/db";
 import { checkEligibility, coolingOffEndsAt, describeReason, isReasonCode } from "@offerlab/scheduler";
 import type { Command } from "commander";
 import { CliError, EXIT, json, table, type Io } from "../output.js";
+import { outcomesTable } from "./outcomes.js";
 import { examples, when, withDb } from "./product-helpers.js";
 
 function why(reason: string | null): string | null {
@@ -77,17 +78,22 @@ ${examples(["offerlab why jane@acme.com", "offerlab why https://www.linkedin.com
         );
       }
       const now = new Date();
-      const history = await withDb(io, async (db) => {
+      const found = await withDb(io, async (db) => {
         const first = await personHistory(db, { email, linkedinUrl });
         if (!first) return null;
         // One key finds the rows; their other key (email ↔ LinkedIn URL) finds the rest of the person.
         const otherEmail = email ?? first.contacts.map((c) => c.email).find(Boolean) ?? null;
         const otherLinkedIn = linkedinUrl ?? first.contacts.map((c) => c.linkedin_url).find(Boolean) ?? null;
-        return otherEmail === email && otherLinkedIn === linkedinUrl
-          ? first
-          : personHistory(db, { email: otherEmail, linkedinUrl: otherLinkedIn });
+        const history =
+          otherEmail === email && otherLinkedIn === linkedinUrl
+            ? first
+            : await personHistory(db, { email: otherEmail, linkedinUrl: otherLinkedIn });
+        if (!history) return null;
+        return { history, outcomes: await outcomes.list(db, { contactIds: history.contacts.map((c) => c.id) }) };
       });
-      if (!history) throw new CliError(`no contact matches ${email ?? linkedinUrl} (nothing was ever done for this person)`, EXIT.failure);
+      const history = found?.history;
+      if (!found || !history)
+        throw new CliError(`no contact matches ${email ?? linkedinUrl} (nothing was ever done for this person)`, EXIT.failure);
 
       const eligibility = checkEligibility(
         {
@@ -112,7 +118,7 @@ ${examples(["offerlab why jane@acme.com", "offerlab why https://www.linkedin.com
       };
       const sends = history.sends.map((s) => ({ ...s, why: why(s.defer_reason) }));
       if (o.json) {
-        io.stdout(json({ ...history, sends, newCampaign }));
+        io.stdout(json({ ...history, sends, newCampaign, outcomes: found.outcomes }));
         return;
       }
       const key = [history.email, history.linkedinUrl].filter(Boolean).join(" / ");
@@ -158,6 +164,8 @@ ${examples(["offerlab why jane@acme.com", "offerlab why https://www.linkedin.com
             ],
           ),
         );
+      io.stdout("\nOutcomes\n");
+      io.stdout(found.outcomes.length === 0 ? "None recorded.\n" : outcomesTable(found.outcomes));
       io.stdout("\nWhat happened\n");
       if (history.timeline.length === 0) io.stdout("Nothing yet.\n");
       for (const e of history.timeline) io.stdout(`${when(e.at)}  ${sentence(e)}\n`);
