@@ -35,6 +35,8 @@ export type { Campaign, CampaignCandidate, CampaignContact, CampaignCreateReques
 export { accountAdmin, accounts, MAX_ACCOUNT_LIMIT } from "./aggregates/accounts.js";
 export type { Account, AccountLimitsPatch, AccountSyncChange, AccountSyncOptions, RemoteAccount } from "./aggregates/accounts.js";
 export { sendQueue } from "./aggregates/queue.js";
+export { normalizeSuppressionValue, suppressions } from "./aggregates/suppressions.js";
+export type { Suppression, SuppressionAddInput } from "./aggregates/suppressions.js";
 export { toolUsage, tools } from "./aggregates/tools.js";
 export type { Tool, ToolUsage, UsageRecord } from "./aggregates/tools.js";
 export { dbFunctions, views } from "./views.js";

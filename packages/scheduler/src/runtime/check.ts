@@ -89,6 +89,7 @@ export function decide(ctx: SendContext, now: Date, random: RandomSource = syste
         connection_degree: p.id === ctx.contact.id ? p.connection_degree : null,
       })),
       lastTouchAt: ctx.lastTouchAt,
+      suppressed: Boolean(ctx.suppression),
     },
     { isFirstTouch, action, now },
   );
@@ -96,7 +97,8 @@ export function decide(ctx: SendContext, now: Date, random: RandomSource = syste
     if (eligibility.reason === "cooling_off" && ctx.lastTouchAt) {
       return { kind: "defer", reason: "cooling_off", until: new Date(ctx.lastTouchAt.getTime() + COOLING_OFF_DAYS * DAY) };
     }
-    return { kind: "skip", reason: eligibility.reason, status: "skipped" };
+    // A suppressed person's row is cancelled: it was never meant to go, and nothing re-plans it.
+    return { kind: "skip", reason: eligibility.reason, status: eligibility.reason === "suppressed" ? "cancelled" : "skipped" };
   }
 
   const window = windowFromCampaign(campaign);

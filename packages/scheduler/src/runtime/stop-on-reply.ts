@@ -212,3 +212,18 @@ export async function recordReplyIn(
     .execute();
   return { cancelled: cancelled.length };
 }
+
+/**
+ * Stops every send of the people in `contactIds` that has not reached the provider, in every
+ * campaign, because they were put on the suppression list: the same transition as an opt-out
+ * (`lockStopScope` then `cancelUnsentSends`), with reason `suppressed`. Call it first in the
+ * caller's transaction (before other writes), for the lock order of `lockStopScope`.
+ */
+export async function cancelSuppressedSends(
+  trx: Transaction<Database>,
+  input: { contactIds: string[]; note: string; at: Date },
+): Promise<{ cancelled: string[] }> {
+  const contactIds = [...new Set(input.contactIds)].sort();
+  await lockStopScope(trx, { contactIds, campaignId: null });
+  return cancelUnsentSends(trx, { contactIds, campaignId: null, reason: "suppressed", note: input.note, at: input.at });
+}
