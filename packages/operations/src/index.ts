@@ -54,3 +54,10 @@ export { cancelCampaign } from "./campaigns/cancel-campaign.js";
 export type { CancelCampaignInput, CancelCampaignResult } from "./campaigns/cancel-campaign.js";
 export { forecastCampaign } from "./campaigns/forecast-campaign.js";
 export type { ForecastCampaignInput, ForecastCampaignResult } from "./campaigns/forecast-campaign.js";
+
+export { addSuppression, parseSuppression } from "./suppressions/add-suppression.js";
+export type { AddSuppressionInput, AddSuppressionResult } from "./suppressions/add-suppression.js";
+export { removeSuppression } from "./suppressions/remove-suppression.js";
+export type { RemoveSuppressionInput, RemoveSuppressionResult } from "./suppressions/remove-suppression.js";
+export { importSuppressions } from "./suppressions/import-suppressions.js";
+export type { ImportSuppressionRow, ImportSuppressionsInput, ImportSuppressionsResult } from "./suppressions/import-suppressions.js";

@@ -4,7 +4,7 @@
  */
 import type { MessageActionType } from "@offerlab/core";
 import type { Database } from "@offerlab/db";
-import { sql, type Transaction } from "kysely";
+import { sql, type Kysely, type Transaction } from "kysely";
 import type { ReasonCode } from "../engine/reasons.js";
 import { attemptCancelled, moveAttempt } from "./attempts.js";
 import { replyStops } from "./check.js";
@@ -220,9 +220,11 @@ export async function recordReplyIn(
  * caller's transaction (before other writes), for the lock order of `lockStopScope`.
  */
 export async function cancelSuppressedSends(
-  trx: Transaction<Database>,
+  db: Transaction<Database> | Kysely<Database>,
   input: { contactIds: string[]; note: string; at: Date },
 ): Promise<{ cancelled: string[] }> {
+  // The caller's transaction (an operation's `inTransaction`), typed as db's `DbOrTrx`.
+  const trx = db as Transaction<Database>;
   const contactIds = [...new Set(input.contactIds)].sort();
   await lockStopScope(trx, { contactIds, campaignId: null });
   return cancelUnsentSends(trx, { contactIds, campaignId: null, reason: "suppressed", note: input.note, at: input.at });
