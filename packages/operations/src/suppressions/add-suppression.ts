@@ -61,7 +61,7 @@ export async function addParsedSuppression(
   return { suppression, created, contacts: contactIds.length, cancelled: cancelled.length };
 }
 
-export function addSuppression(ctx: OperationContext, input: AddSuppressionInput): Promise<AddSuppressionResult> {
+export async function addSuppression(ctx: OperationContext, input: AddSuppressionInput): Promise<AddSuppressionResult> {
   const entry = parseSuppression(input);
   const at = nowOf(ctx);
   return inTransaction(ctx.db, (trx) => addParsedSuppression(trx, { ...entry, source: input.source ?? "manual" }, at));

@@ -15,7 +15,7 @@ export interface RemoveSuppressionResult {
   removed: Suppression | null;
 }
 
-export function removeSuppression(ctx: OperationContext, input: RemoveSuppressionInput): Promise<RemoveSuppressionResult> {
+export async function removeSuppression(ctx: OperationContext, input: RemoveSuppressionInput): Promise<RemoveSuppressionResult> {
   const raw = typeof input.value === "string" ? input.value.trim() : "";
   if (raw === "") throw new ValidationError("suppression", [{ field: "value", message: "is required" }]);
   const parsed = input.kind === undefined ? null : SuppressionKind.safeParse(input.kind);
