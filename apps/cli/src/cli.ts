@@ -12,6 +12,7 @@ import { registerInitCommand } from "./commands/init.js";
 import { registerJournalCommands } from "./commands/journal.js";
 import { registerTemplateCommands } from "./commands/templates.js";
 import { registerWhyCommand } from "./commands/why.js";
+import { registerSuppressCommands } from "./commands/suppress.js";
 import { registerDiscoverCommands } from "./commands/discover.js";
 import { registerEnrichCommands } from "./commands/enrich.js";
 import { registerExportCommands } from "./commands/export.js";
@@ -46,6 +47,7 @@ export function buildProgram(parentIo: Io): Command {
   registerAccountCommands(program, io);
   registerCampaignCommands(program, io);
   registerWhyCommand(program, io);
+  registerSuppressCommands(program, io);
   registerDashboardCommands(program, io);
   registerDiscoverCommands(program, io);
   registerEnrichCommands(program, io);

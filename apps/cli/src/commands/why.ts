@@ -1,5 +1,5 @@
 import { normalizeEmail, normalizeLinkedInUrl } from "@offerlab/core";
-import { personHistory, type PersonEvent } from "@offerlab/db";
+import { personHistory, suppressions, type PersonEvent } from "@offerlab/db";
 import { checkEligibility, coolingOffEndsAt, describeReason, isReasonCode } from "@offerlab/scheduler";
 import type { Command } from "commander";
 import { CliError, EXIT, json, table, type Io } from "../output.js";
@@ -83,9 +83,18 @@ ${examples(["offerlab why jane@acme.com", "offerlab why https://www.linkedin.com
         // One key finds the rows; their other key (email ↔ LinkedIn URL) finds the rest of the person.
         const otherEmail = email ?? first.contacts.map((c) => c.email).find(Boolean) ?? null;
         const otherLinkedIn = linkedinUrl ?? first.contacts.map((c) => c.linkedin_url).find(Boolean) ?? null;
-        return otherEmail === email && otherLinkedIn === linkedinUrl
-          ? first
-          : personHistory(db, { email: otherEmail, linkedinUrl: otherLinkedIn });
+        const whole =
+          otherEmail === email && otherLinkedIn === linkedinUrl
+            ? first
+            : await personHistory(db, { email: otherEmail, linkedinUrl: otherLinkedIn });
+        if (!whole) return null;
+        // The suppression-list entry that matches any row of the person, if one does.
+        const found = await suppressions.forContacts(
+          db,
+          whole.contacts.map((c) => c.id),
+        );
+        const suppression = whole.contacts.map((c) => found.get(c.id)).find(Boolean) ?? null;
+        return { ...whole, suppression };
       });
       if (!history) throw new CliError(`no contact matches ${email ?? linkedinUrl} (nothing was ever done for this person)`, EXIT.failure);
 
@@ -98,6 +107,7 @@ ${examples(["offerlab why jane@acme.com", "offerlab why https://www.linkedin.com
             connection_degree: null,
           })),
           lastTouchAt: history.lastTouchAt,
+          suppressed: history.suppression !== null,
         },
         { isFirstTouch: true, action: "email", now },
       );
@@ -122,6 +132,10 @@ ${examples(["offerlab why jane@acme.com", "offerlab why https://www.linkedin.com
           ? "A new campaign may start with this person now.\n"
           : `A new campaign may not start with this person now: ${newCampaign.why}${newCampaign.cooling_off_until ? ` (possible from ${when(newCampaign.cooling_off_until)} UTC)` : ""}\n`,
       );
+      if (history.suppression) {
+        const s = history.suppression;
+        io.stdout(`Suppressed by the entry ${s.kind} ${s.value} (${s.reason}; ${s.source}, added ${when(s.created_at)} UTC).\n`);
+      }
       if (history.lastTouchAt) io.stdout(`Our last touch: ${when(history.lastTouchAt)} UTC.\n`);
       if (history.contacts.length) {
         io.stdout(
