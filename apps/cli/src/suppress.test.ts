@@ -16,7 +16,7 @@ async function runCli(args: string[], env: Record<string, string | undefined>, c
   return { code, stdout, stderr };
 }
 
-describe("offerlab suppress", () => {
+describe("offerlab suppress", { timeout: 120_000 }, () => {
   const dir = tempDir();
   const env = { OFFERLAB_DATA_DIR: path.join(dir, "data") };
 
