@@ -14,6 +14,7 @@ import { registerTemplateCommands } from "./commands/templates.js";
 import { registerSettingsCommands } from "./commands/settings.js";
 import { registerWhyCommand } from "./commands/why.js";
 import { registerOutcomeCommands } from "./commands/outcomes.js";
+import { registerSuppressCommands } from "./commands/suppress.js";
 import { registerDiscoverCommands } from "./commands/discover.js";
 import { registerEnrichCommands } from "./commands/enrich.js";
 import { registerExportCommands } from "./commands/export.js";
@@ -50,6 +51,7 @@ export function buildProgram(parentIo: Io): Command {
   registerWhyCommand(program, io);
   registerSettingsCommands(program, io);
   registerOutcomeCommands(program, io);
+  registerSuppressCommands(program, io);
   registerDashboardCommands(program, io);
   registerDiscoverCommands(program, io);
   registerEnrichCommands(program, io);

@@ -177,6 +177,10 @@ export const outcomeKinds = [
 ] as const;
 /** Where an outcome came from: by hand, a CSV import, a booking webhook, or the sandbox. */
 export const outcomeSources = ["manual", "csv", "cal_com", "calendly", "sandbox"] as const;
+/** What a `suppressions` entry matches: a normalised email, LinkedIn URL, or a whole domain. */
+export const suppressionKinds = ["email", "linkedin", "domain"] as const;
+/** Where a `suppressions` entry came from: added by hand, or imported from a CSV file. */
+export const suppressionSources = ["manual", "csv"] as const;
 
 /** ISO weekday numbers used by `campaigns.send_days`: 1 = Monday … 7 = Sunday. */
 export const isoWeekdays = [1, 2, 3, 4, 5, 6, 7] as const;
@@ -220,6 +224,8 @@ export const UsagePeriod = enumOf(usagePeriods).schema;
 export const UsageAction = enumOf(usageActions).schema;
 export const WebhookInboxStatus = enumOf(webhookInboxStatuses).schema;
 export const DataMode = enumOf(dataModes).schema;
+export const SuppressionKind = enumOf(suppressionKinds).schema;
+export const SuppressionSource = enumOf(suppressionSources).schema;
 export const ConnectionDegree = z.union([z.literal(1), z.literal(2), z.literal(3)]);
 export const IsoWeekday = z.int().min(1).max(7);
 
@@ -263,6 +269,8 @@ export type UsagePeriod = z.infer<typeof UsagePeriod>;
 export type UsageAction = z.infer<typeof UsageAction>;
 export type WebhookInboxStatus = z.infer<typeof WebhookInboxStatus>;
 export type DataMode = z.infer<typeof DataMode>;
+export type SuppressionKind = z.infer<typeof SuppressionKind>;
+export type SuppressionSource = z.infer<typeof SuppressionSource>;
 
 /**
  * Every CHECK-constrained value set by name, for the schema drift test and for the type
@@ -309,6 +317,8 @@ export const checkEnums = {
   dataModes,
   outcomeKinds,
   outcomeSources,
+  suppressionKinds,
+  suppressionSources,
 } as const;
 export type CheckEnumName = keyof typeof checkEnums;
 

@@ -326,3 +326,13 @@ export function parseEmployeeRange(text: string): { min: number; max: number | n
   const single = parseCount(value);
   return single === null ? null : { min: single, max: single };
 }
+
+/**
+ * What a suppression-list value names, when the person did not say: a LinkedIn URL (it mentions
+ * linkedin.com), an email address (it has an `@`), else a domain (a bare domain or a website URL).
+ */
+export function inferSuppressionKind(value: string): "email" | "linkedin" | "domain" {
+  if (/(^|[./])linkedin\.com(\/|$)/i.test(value.trim())) return "linkedin";
+  if (value.includes("@") && !/^[a-z][a-z0-9+.-]*:\/\//i.test(value.trim())) return "email";
+  return "domain";
+}

@@ -37,6 +37,8 @@ export type { Account, AccountLimitsPatch, AccountSyncChange, AccountSyncOptions
 export { sendQueue } from "./aggregates/queue.js";
 export { outcomes } from "./aggregates/outcomes.js";
 export type { Outcome, OutcomeFilter, OutcomeListRow, OutcomeRecordInput, PersonContact } from "./aggregates/outcomes.js";
+export { normalizeSuppressionValue, suppressions } from "./aggregates/suppressions.js";
+export type { Suppression, SuppressionAddInput } from "./aggregates/suppressions.js";
 export { toolUsage, tools } from "./aggregates/tools.js";
 export { COOLING_OFF_DAYS_RANGE, DEFAULT_COOLING_OFF_DAYS, settings } from "./aggregates/settings.js";
 export type { Settings } from "./aggregates/settings.js";

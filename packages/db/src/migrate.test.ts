@@ -33,6 +33,7 @@ const LATER_TABLES = [
   "offerlab_instance",
   "offerlab_settings",
   "outcomes",
+  "suppressions",
 ];
 const SPEC_VIEWS = [
   "offer_dashboard",

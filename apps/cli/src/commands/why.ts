@@ -1,5 +1,5 @@
 import { normalizeEmail, normalizeLinkedInUrl } from "@offerlab/core";
-import { outcomes, personHistory, type PersonEvent } from "@offerlab/db";
+import { outcomes, personHistory, suppressions, type PersonEvent } from "@offerlab/db";
 import { checkEligibility, coolingOffEndsAt, describeReason, isReasonCode } from "@offerlab/scheduler";
 import type { Command } from "commander";
 import { CliError, EXIT, json, table, type Io } from "../output.js";
@@ -84,12 +84,16 @@ ${examples(["offerlab why jane@acme.com", "offerlab why https://www.linkedin.com
         // One key finds the rows; their other key (email ↔ LinkedIn URL) finds the rest of the person.
         const otherEmail = email ?? first.contacts.map((c) => c.email).find(Boolean) ?? null;
         const otherLinkedIn = linkedinUrl ?? first.contacts.map((c) => c.linkedin_url).find(Boolean) ?? null;
-        const history =
+        const whole =
           otherEmail === email && otherLinkedIn === linkedinUrl
             ? first
             : await personHistory(db, { email: otherEmail, linkedinUrl: otherLinkedIn });
-        if (!history) return null;
-        return { history, outcomes: await outcomes.list(db, { contactIds: history.contacts.map((c) => c.id) }) };
+        if (!whole) return null;
+        const contactIds = whole.contacts.map((c) => c.id);
+        // The suppression-list entry that matches any row of the person, if one does.
+        const found = await suppressions.forContacts(db, contactIds);
+        const suppression = whole.contacts.map((c) => found.get(c.id)).find(Boolean) ?? null;
+        return { history: { ...whole, suppression }, outcomes: await outcomes.list(db, { contactIds }) };
       });
       const history = found?.history;
       if (!found || !history)
@@ -104,6 +108,7 @@ ${examples(["offerlab why jane@acme.com", "offerlab why https://www.linkedin.com
             connection_degree: null,
           })),
           lastTouchAt: history.lastTouchAt,
+          suppressed: history.suppression !== null,
         },
         { isFirstTouch: true, action: "email", now, coolingOffDays: history.coolingOffDays },
       );
@@ -130,6 +135,10 @@ ${examples(["offerlab why jane@acme.com", "offerlab why https://www.linkedin.com
           ? "A new campaign may start with this person now.\n"
           : `A new campaign may not start with this person now: ${newCampaign.why}${newCampaign.cooling_off_until ? ` (possible from ${when(newCampaign.cooling_off_until)} UTC)` : ""}\n`,
       );
+      if (history.suppression) {
+        const s = history.suppression;
+        io.stdout(`Suppressed by the entry ${s.kind} ${s.value} (${s.reason}; ${s.source}, added ${when(s.created_at)} UTC).\n`);
+      }
       if (history.lastTouchAt) io.stdout(`Our last touch: ${when(history.lastTouchAt)} UTC.\n`);
       if (history.contacts.length) {
         io.stdout(

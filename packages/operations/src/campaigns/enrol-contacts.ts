@@ -10,7 +10,7 @@ import {
   type FieldIssue,
   type MessageActionType,
 } from "@offerlab/core";
-import { campaignAdmin, settings } from "@offerlab/db";
+import { campaignAdmin, settings, suppressions } from "@offerlab/db";
 import { selectForEnrolment, type EnrolmentSelection } from "@offerlab/scheduler";
 import { inTransaction, nowOf, type OperationContext } from "../context.js";
 import { OperationError } from "../errors.js";
@@ -54,7 +54,13 @@ export async function enrolContacts(ctx: OperationContext, input: EnrolContactsI
   const now = nowOf(ctx);
   const dryRun = input.dryRun === true;
   return inTransaction(ctx.db, async (trx) => {
-    const { campaign, candidates } = await campaignAdmin.candidates(trx, input.campaign);
+    const { campaign, candidates: matched } = await campaignAdmin.candidates(trx, input.campaign);
+    // The suppression list (invariant 4): a suppressed person is skipped with reason `suppressed`.
+    const suppressed = await suppressions.forContacts(
+      trx,
+      matched.map((c) => c.contactId),
+    );
+    const candidates = matched.map((c) => (suppressed.has(c.contactId) ? { ...c, person: { ...c.person, suppressed: true } } : c));
     if (campaign.status === "completed" || campaign.status === "cancelled") {
       throw new OperationError(
         "campaign_closed",

@@ -22,6 +22,13 @@ describe("checkEligibility", () => {
     expect(checkEligibility({ rows: [row()], lastTouchAt: daysAgo(61) }, first)).toEqual({ ok: true });
   });
 
+  it("never touches a suppressed person, first touch or follow-up, before any other reason", () => {
+    const person = { rows: [row({ global_status: "do_not_contact" })], lastTouchAt: daysAgo(1), suppressed: true };
+    expect(checkEligibility(person, first)).toEqual({ ok: false, reason: "suppressed" });
+    expect(checkEligibility({ rows: [row()], lastTouchAt: null, suppressed: true }, followUp)).toEqual({ ok: false, reason: "suppressed" });
+    expect(checkEligibility({ rows: [row()], lastTouchAt: null, suppressed: false }, followUp)).toEqual({ ok: true });
+  });
+
   it("never touches do_not_contact, unsubscribed or bounced people, on any of their rows", () => {
     for (const ctx of [first, followUp]) {
       expect(checkEligibility({ rows: [row(), row({ global_status: "do_not_contact" })], lastTouchAt: null }, ctx)).toEqual({

@@ -4,6 +4,7 @@
  * them (from `outreach_history`) into a {@link PersonState}.
  *
  * Rules, in order:
+ * 0. on the suppression list (`suppressed`: the runtime looked the person up) → never.
  * 1. `do_not_contact` (global status), `unsubscribed` or `bounced` (contact status) on ANY row of
  *    the person → never, first touch or follow-up.
  * 2. First touch of a new campaign only:
@@ -29,6 +30,8 @@ export interface PersonState {
     connection_degree: number | null;
   }[];
   lastTouchAt: Date | null;
+  /** An entry of the suppression list matches the person (their email, LinkedIn URL or domain). */
+  suppressed?: boolean;
 }
 
 /** The global rule: no first touch from a new campaign within this many days of our last touch. */
@@ -47,6 +50,7 @@ export function checkEligibility(
   ctx: { isFirstTouch: boolean; action: MessageActionType; now: Date; coolingOffDays?: number },
 ): { ok: true } | { ok: false; reason: ReasonCode } {
   const rows = person.rows;
+  if (person.suppressed) return { ok: false, reason: "suppressed" };
   if (rows.some((r) => r.global_status === "do_not_contact")) return { ok: false, reason: "do_not_contact" };
   if (rows.some((r) => r.status === "unsubscribed")) return { ok: false, reason: "unsubscribed" };
   if (rows.some((r) => r.status === "bounced")) return { ok: false, reason: "bounced" };

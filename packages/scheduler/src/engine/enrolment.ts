@@ -123,7 +123,11 @@ export function selectForEnrolment(candidates: readonly EnrolmentCandidate[], op
     }
     const eligibility = checkEligibility(
       // Connection degree is left out on purpose: see the module note.
-      { rows: c.person.rows.map((r) => ({ ...r, connection_degree: null })), lastTouchAt: c.person.lastTouchAt },
+      {
+        rows: c.person.rows.map((r) => ({ ...r, connection_degree: null })),
+        lastTouchAt: c.person.lastTouchAt,
+        ...(c.person.suppressed ? { suppressed: true } : {}),
+      },
       {
         isFirstTouch: true,
         action: firstAction,

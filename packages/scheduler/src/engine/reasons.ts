@@ -26,6 +26,7 @@ export const reasonCodes = [
   "condition_unmet",
   "already_connected",
   "do_not_contact",
+  "suppressed",
   "unsubscribed",
   "bounced",
   "replied",
@@ -75,6 +76,8 @@ const descriptions: Readonly<Record<ReasonCode, string>> = {
   condition_unmet: "The step's condition did not come true in time, so the step was skipped or the sequence stopped.",
   already_connected: "This person is already a 1st-degree connection, so no invitation is sent.",
   do_not_contact: "This person is marked do-not-contact.",
+  suppressed:
+    "This person is on the suppression list (their email, LinkedIn URL, email domain or company domain): `offerlab why` names the entry.",
   unsubscribed: "This person unsubscribed.",
   bounced: "An email to this person bounced.",
   replied: "This person replied, so the sequence stops.",

@@ -90,6 +90,7 @@ export function decide(ctx: SendContext, now: Date, random: RandomSource = syste
         connection_degree: p.id === ctx.contact.id ? p.connection_degree : null,
       })),
       lastTouchAt: ctx.lastTouchAt,
+      suppressed: Boolean(ctx.suppression),
     },
     { isFirstTouch, action, now, coolingOffDays: ctx.coolingOffDays ?? COOLING_OFF_DAYS },
   );
@@ -97,7 +98,8 @@ export function decide(ctx: SendContext, now: Date, random: RandomSource = syste
     if (eligibility.reason === "cooling_off" && ctx.lastTouchAt) {
       return { kind: "defer", reason: "cooling_off", until: coolingOffEndsAt(ctx.lastTouchAt, ctx.coolingOffDays ?? COOLING_OFF_DAYS) };
     }
-    return { kind: "skip", reason: eligibility.reason, status: "skipped" };
+    // A suppressed person's row is cancelled: it was never meant to go, and nothing re-plans it.
+    return { kind: "skip", reason: eligibility.reason, status: eligibility.reason === "suppressed" ? "cancelled" : "skipped" };
   }
 
   const window = windowFromCampaign(campaign);

@@ -1,5 +1,5 @@
 import { normalizeEmail, normalizeLinkedInUrl } from "@offerlab/core";
-import { settings, type Database } from "@offerlab/db";
+import { settings, suppressions, type Database, type Suppression } from "@offerlab/db";
 import { sql, type Kysely, type Selectable, type Transaction } from "kysely";
 
 type Q = Transaction<Database> | Kysely<Database>;
@@ -25,6 +25,8 @@ export interface SendContext {
   account: AccountRow | undefined;
   /** The cooling-off window in days (`offerlab_settings`; default 60 when absent). */
   coolingOffDays?: number;
+  /** The suppression-list entry that matches any row of the person, or null (absent: not looked up). */
+  suppression?: Suppression | null;
 }
 
 /** The person's matching keys: normalised email and LinkedIn URL. */
@@ -121,8 +123,25 @@ export async function loadContext(db: Q, row: QueueRow): Promise<SendContext> {
   const account = row.account_id
     ? await db.selectFrom("accounts").selectAll().where("id", "=", row.account_id).executeTakeFirst()
     : undefined;
+  // The claim's one extra lookup: is any row of the person on the suppression list?
+  const suppression = firstOf(
+    await suppressions.forContacts(
+      db,
+      person.map((p) => p.id),
+    ),
+    person,
+  );
   const { coolingOffDays } = await settings.get(db);
-  return { row, campaign, offerStatus, campaignContact, contact, person, lastTouchAt, account, coolingOffDays };
+  return { row, campaign, offerStatus, campaignContact, contact, person, lastTouchAt, account, suppression, coolingOffDays };
+}
+
+/** The suppression entry of the first of `person`'s rows that has one, or null. */
+function firstOf(found: Map<string, Suppression>, person: readonly ContactRow[]): Suppression | null {
+  for (const p of person) {
+    const s = found.get(p.id);
+    if (s) return s;
+  }
+  return null;
 }
 
 function chunked<T>(items: readonly T[], size = 500): T[][] {
@@ -218,6 +237,10 @@ export async function loadContexts(db: Q, rows: readonly QueueRow[]): Promise<Ma
     for (const r of found) if (r.contact_linkedin_url) touchByLink.set(r.contact_linkedin_url, r.last);
   }
 
+  const everyone = new Set<string>(contacts.keys());
+  for (const list of [...byEmail.values(), ...byLink.values()]) for (const c of list) everyone.add(c.id);
+  const suppressed = await suppressions.forContacts(db, [...everyone]);
+
   const out = new Map<string, SendContext>();
   for (const row of rows) {
     const campaign = campaigns.get(row.campaign_id);
@@ -242,6 +265,7 @@ export async function loadContexts(db: Q, rows: readonly QueueRow[]): Promise<Ma
       lastTouchAt: touches.length ? new Date(Math.max(...touches.map((d) => d.getTime()))) : null,
       account: row.account_id ? accounts.get(row.account_id) : undefined,
       coolingOffDays,
+      suppression: firstOf(suppressed, [...person.values()]),
     });
   }
   return out;

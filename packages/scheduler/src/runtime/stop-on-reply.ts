@@ -4,7 +4,7 @@
  */
 import type { MessageActionType } from "@offerlab/core";
 import type { Database } from "@offerlab/db";
-import { sql, type Transaction } from "kysely";
+import { sql, type Kysely, type Transaction } from "kysely";
 import type { ReasonCode } from "../engine/reasons.js";
 import { attemptCancelled, moveAttempt } from "./attempts.js";
 import { replyStops } from "./check.js";
@@ -211,4 +211,21 @@ export async function recordReplyIn(
     .where("replied_at", "is", null)
     .execute();
   return { cancelled: cancelled.length };
+}
+
+/**
+ * Stops every send of the people in `contactIds` that has not reached the provider, in every
+ * campaign, because they were put on the suppression list: the same transition as an opt-out
+ * (`lockStopScope` then `cancelUnsentSends`), with reason `suppressed`. Call it first in the
+ * caller's transaction (before other writes), for the lock order of `lockStopScope`.
+ */
+export async function cancelSuppressedSends(
+  db: Transaction<Database> | Kysely<Database>,
+  input: { contactIds: string[]; note: string; at: Date },
+): Promise<{ cancelled: string[] }> {
+  // The caller's transaction (an operation's `inTransaction`), typed as db's `DbOrTrx`.
+  const trx = db as Transaction<Database>;
+  const contactIds = [...new Set(input.contactIds)].sort();
+  await lockStopScope(trx, { contactIds, campaignId: null });
+  return cancelUnsentSends(trx, { contactIds, campaignId: null, reason: "suppressed", note: input.note, at: input.at });
 }

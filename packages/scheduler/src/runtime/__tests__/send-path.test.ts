@@ -4,7 +4,7 @@
  * on one connection, so races there would pass vacuously. The sequential behaviour also runs on
  * PGlite.
  */
-import { companies, contacts, createDb, offers } from "@offerlab/db";
+import { companies, contacts, createDb, offers, suppressions } from "@offerlab/db";
 import { sql } from "kysely";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { dispatchOne } from "../dispatch.js";
@@ -147,6 +147,40 @@ describe.each(engines)("send path basics on %s", (engine) => {
       { status: "cancelled", defer_reason: "replied" },
       { status: "skipped", defer_reason: "do_not_contact" },
     ]);
+  });
+
+  it("a person suppressed after their row was planned is never sent: the claim cancels it (by email, or a twin's LinkedIn URL)", async () => {
+    w = await seedWorld({ engine, server, accounts: 1, contacts: 3 });
+    // Added straight to the list (not through the operation, which would cancel the rows itself).
+    await suppressions.add(w.db, { kind: "email", value: "Person0@acme.example", reason: "asked by mail" });
+    await w.db
+      .updateTable("contacts")
+      .set({ linkedin_url: "https://www.linkedin.com/in/person-one" })
+      .where("email", "=", "person1@acme.example")
+      .execute();
+    await suppressions.add(w.db, { kind: "linkedin", value: "linkedin.com/in/person-one", reason: "customer" });
+    await runSendPath(opts(w));
+    expect([...emailsPerRecipient(w.mock).keys()]).toEqual(["person2@acme.example"]);
+    const rows = await w.db
+      .selectFrom("send_queue")
+      .innerJoin("contacts", "contacts.id", "send_queue.contact_id")
+      .select(["contacts.email", "send_queue.status", "send_queue.defer_reason"])
+      .orderBy("contacts.email")
+      .execute();
+    expect(rows).toEqual([
+      { email: "person0@acme.example", status: "cancelled", defer_reason: "suppressed" },
+      { email: "person1@acme.example", status: "cancelled", defer_reason: "suppressed" },
+      { email: "person2@acme.example", status: "sent", defer_reason: null },
+    ]);
+    await expectConsistentBooks(w);
+  });
+
+  it("a suppressed domain stops everyone at it at the claim", async () => {
+    w = await seedWorld({ engine, server, accounts: 1, contacts: 3 });
+    await suppressions.add(w.db, { kind: "domain", value: "acme.example", reason: "competitor" });
+    await runSendPath(opts(w));
+    expect(emailsPerRecipient(w.mock).size).toBe(0);
+    expect(await statusCounts(w)).toEqual({ cancelled: 3 });
   });
 
   it("the claim re-checks the whole person: a twin row in another offer unsubscribed, bounced or do_not_contact (matched by LinkedIn URL) stops the send", async () => {

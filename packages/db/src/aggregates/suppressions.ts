@@ -1,0 +1,146 @@
+/**
+ * The suppression aggregate: every write of `suppressions`, and the one question the rest of the
+ * system asks it — is this contact suppressed? — by its email, its LinkedIn URL, its email's
+ * domain or its company's domain. Values are stored normalised (core's normalize.ts), so a lookup
+ * compares like with like; contacts' emails and LinkedIn URLs are stored normalised too.
+ */
+import {
+  normalizeDomain,
+  normalizeEmail,
+  normalizeLinkedInUrl,
+  ValidationError,
+  type SuppressionKind,
+  type SuppressionSource,
+} from "@offerlab/core";
+import { sql, type Selectable } from "kysely";
+import type { Database } from "../database.generated.js";
+import type { DbOrTrx } from "../transaction.js";
+import { chunks } from "./shared.js";
+
+export type Suppression = Selectable<Database["suppressions"]>;
+
+/** What `suppressions.add` accepts. `value` is normalised for its kind. */
+export interface SuppressionAddInput {
+  kind: SuppressionKind;
+  value: string;
+  reason: string;
+  /** Default `manual`. */
+  source?: SuppressionSource;
+}
+
+/** The normalised value of `value` as a `kind` entry, or null when it is not one. */
+export function normalizeSuppressionValue(kind: SuppressionKind, value: string): string | null {
+  switch (kind) {
+    case "email":
+      return normalizeEmail(value);
+    case "linkedin":
+      return normalizeLinkedInUrl(value);
+    case "domain":
+      return normalizeDomain(value);
+  }
+}
+
+function parseAdd(input: SuppressionAddInput): { kind: SuppressionKind; value: string; reason: string; source: SuppressionSource } {
+  const value = normalizeSuppressionValue(input.kind, input.value);
+  const issues = [];
+  if (value === null) issues.push({ field: "value", message: `"${input.value}" is not a valid ${input.kind}` });
+  if (!input.reason || input.reason.trim() === "") issues.push({ field: "reason", message: "is required (say why)" });
+  if (issues.length || value === null) throw new ValidationError("suppression", issues);
+  return { kind: input.kind, value, reason: input.reason.trim(), source: input.source ?? "manual" };
+}
+
+/** The SQL condition "suppression `s` matches the contact `ct` (joined with its company `co`)". */
+const matches = sql<boolean>`(
+  (s.kind = 'email' AND s.value = ct.email)
+  OR (s.kind = 'linkedin' AND s.value = ct.linkedin_url)
+  OR (s.kind = 'domain' AND (s.value = split_part(ct.email, '@', 2) OR s.value = co.domain))
+)`;
+
+export const suppressions = {
+  /**
+   * Adds an entry, idempotently: an entry already there for the same kind and normalised value is
+   * kept as it was (its reason and source too). `created` says whether this call added it.
+   */
+  async add(db: DbOrTrx, input: SuppressionAddInput): Promise<{ suppression: Suppression; created: boolean }> {
+    const data = parseAdd(input);
+    const inserted = await db
+      .insertInto("suppressions")
+      .values(data)
+      .onConflict((oc) => oc.columns(["kind", "value"]).doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    if (inserted) return { suppression: inserted, created: true };
+    const existing = await db
+      .selectFrom("suppressions")
+      .selectAll()
+      .where("kind", "=", data.kind)
+      .where("value", "=", data.value)
+      .executeTakeFirstOrThrow();
+    return { suppression: existing, created: false };
+  },
+
+  /** Removes the entry of `kind` and `value` (normalised), or null when there was none. */
+  async remove(db: DbOrTrx, kind: SuppressionKind, value: string): Promise<Suppression | null> {
+    const normalised = normalizeSuppressionValue(kind, value);
+    if (normalised === null) return null;
+    return (
+      (await db.deleteFrom("suppressions").where("kind", "=", kind).where("value", "=", normalised).returningAll().executeTakeFirst()) ??
+      null
+    );
+  },
+
+  /** Every entry, by kind then value. */
+  async list(db: DbOrTrx, filter: { kind?: SuppressionKind } = {}): Promise<Suppression[]> {
+    let q = db.selectFrom("suppressions").selectAll().orderBy("kind").orderBy("value");
+    if (filter.kind) q = q.where("kind", "=", filter.kind);
+    return q.execute();
+  },
+
+  /** The first entry (by kind, value) that suppresses this contact, or null. */
+  async forContact(db: DbOrTrx, contactId: string): Promise<Suppression | null> {
+    return (await suppressions.forContacts(db, [contactId])).get(contactId) ?? null;
+  },
+
+  /**
+   * The entry that suppresses each of `contactIds` (one per contact, the first by kind and value);
+   * contacts not suppressed are absent from the map. One statement per 500 contacts.
+   */
+  async forContacts(db: DbOrTrx, contactIds: readonly string[]): Promise<Map<string, Suppression>> {
+    const found = new Map<string, Suppression>();
+    for (const part of chunks([...new Set(contactIds)])) {
+      const rows = await db
+        .selectFrom("contacts as ct")
+        .leftJoin("companies as co", "co.id", "ct.company_id")
+        .innerJoin("suppressions as s", (join) => join.on(matches))
+        .select(["ct.id as contact_id", "s.id", "s.kind", "s.value", "s.reason", "s.source", "s.created_at"])
+        .where("ct.id", "in", part)
+        .orderBy("ct.id")
+        .orderBy("s.kind")
+        .orderBy("s.value")
+        .execute();
+      for (const { contact_id, ...s } of rows) if (!found.has(contact_id)) found.set(contact_id, s);
+    }
+    return found;
+  },
+
+  /** Ids of every contact row (of any offer) that `entry` suppresses. */
+  async contactsMatching(db: DbOrTrx, entry: Pick<Suppression, "kind" | "value">): Promise<string[]> {
+    const rows = await db
+      .selectFrom("contacts as ct")
+      .leftJoin("companies as co", "co.id", "ct.company_id")
+      .select("ct.id")
+      .where((eb) => {
+        switch (entry.kind) {
+          case "email":
+            return eb("ct.email", "=", entry.value);
+          case "linkedin":
+            return eb("ct.linkedin_url", "=", entry.value);
+          case "domain":
+            return eb.or([eb(sql`split_part(ct.email, '@', 2)`, "=", entry.value), eb("co.domain", "=", entry.value)]);
+        }
+      })
+      .orderBy("ct.id")
+      .execute();
+    return rows.map((r) => r.id);
+  },
+};

@@ -1,0 +1,28 @@
+/** Take an entry off the suppression list. Sends it cancelled stay cancelled. */
+import { inferSuppressionKind, SuppressionKind, ValidationError } from "@offerlab/core";
+import { suppressions, type Suppression } from "@offerlab/db";
+import { inTransaction, type OperationContext } from "../context.js";
+
+export interface RemoveSuppressionInput {
+  /** The entry's value, as it was added (it is normalised again). */
+  value: string;
+  /** Default: inferred from the value. */
+  kind?: SuppressionKind;
+}
+
+export interface RemoveSuppressionResult {
+  /** The entry removed, or null when no entry had that value. */
+  removed: Suppression | null;
+}
+
+export async function removeSuppression(ctx: OperationContext, input: RemoveSuppressionInput): Promise<RemoveSuppressionResult> {
+  const raw = typeof input.value === "string" ? input.value.trim() : "";
+  if (raw === "") throw new ValidationError("suppression", [{ field: "value", message: "is required" }]);
+  const parsed = input.kind === undefined ? null : SuppressionKind.safeParse(input.kind);
+  if (parsed && !parsed.success)
+    throw new ValidationError("suppression", [
+      { field: "kind", message: `"${String(input.kind)}" is not one of ${SuppressionKind.options.join(", ")}` },
+    ]);
+  const kind = parsed?.success ? parsed.data : inferSuppressionKind(raw);
+  return inTransaction(ctx.db, async (trx) => ({ removed: await suppressions.remove(trx, kind, raw) }));
+}
