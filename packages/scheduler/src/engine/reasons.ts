@@ -77,7 +77,7 @@ const descriptions: Readonly<Record<ReasonCode, string>> = {
   already_connected: "This person is already a 1st-degree connection, so no invitation is sent.",
   do_not_contact: "This person is marked do-not-contact.",
   suppressed:
-    "This person is on the suppression list (their email, LinkedIn URL, email domain or company domain): `offerlab why` names the entry.",
+    "This person is on the suppression list (their email, LinkedIn URL, email domain or company domain); `offerlab suppress list` shows every entry.",
   unsubscribed: "This person unsubscribed.",
   bounced: "An email to this person bounced.",
   replied: "This person replied, so the sequence stops.",
