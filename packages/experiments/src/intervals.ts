@@ -41,7 +41,10 @@ export function wilsonInterval(successes: number, n: number, level = 0.95): Rate
   const z2 = z * z;
   const centre = (p + z2 / (2 * n)) / (1 + z2 / n);
   const half = (z / (1 + z2 / n)) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
-  return { method: "wilson", low: Math.max(0, centre - half), high: Math.min(1, centre + half), level };
+  // At 0 (or n) successes the bound is exactly 0 (or 1); the formula leaves a rounding crumb there.
+  const low = successes === 0 ? 0 : Math.max(0, centre - half);
+  const high = successes === n ? 1 : Math.min(1, centre + half);
+  return { method: "wilson", low, high, level };
 }
 
 /** The interval of `method` for `successes` out of `n`. */
