@@ -4,6 +4,7 @@ import {
   allocationPhase,
   assignWithProbabilities,
   balancedAssignment,
+  stratumKey,
   thompsonProbabilities,
   weightedArmRates,
   type AllocationDesign,
@@ -34,6 +35,11 @@ describe("balanced, stratified allocation", () => {
     expect(sequence(three, "s1")).toBe(sequence(three, "s1"));
     expect(sequence(three, "s1")).not.toBe(sequence(three, "s2"));
     expect(sequence(three, "s1")).not.toBe(sequence({ ...three, seed: "other" }, "s1"));
+  });
+
+  it("keys a stratum by its parts in any order", () => {
+    expect(stratumKey({ icp: "smb", account: "acc-1" })).toBe("account=acc-1|icp=smb");
+    expect(stratumKey({ account: "acc-1", icp: "smb" })).toBe(stratumKey({ icp: "smb", account: "acc-1" }));
   });
 
   it("turns adaptive only when every arm has the matured contacts asked", () => {

@@ -63,6 +63,17 @@ function checkAllocationDesign(design: AllocationDesign): { arms: string[]; floo
 }
 
 /**
+ * One stratum's key from its parts, the same whatever order they come in:
+ * `stratumKey({ icp: "smb", account: "acc-1" })` is `"account=acc-1|icp=smb"`.
+ */
+export function stratumKey(parts: Record<string, string>): string {
+  return Object.keys(parts)
+    .sort()
+    .map((key) => `${key}=${parts[key]}`)
+    .join("|");
+}
+
+/**
  * The arm of the `index`-th contact (from 0) of `stratum` in the balanced phase: blocks of one
  * contact per arm, each block a seeded permutation of the arms. After every whole block each arm
  * has the same count in the stratum, and never more than one apart. Each arm's probability is

@@ -42,6 +42,7 @@ export {
 export { analyzeExperiment, dataSeed, guaranteeSentence, type AnalyzeOptions, type ArmReport, type ExperimentReport } from "./analyze.js";
 export {
   balancedAssignment,
+  stratumKey,
   allocationPhase,
   thompsonProbabilities,
   assignWithProbabilities,
@@ -52,3 +53,14 @@ export {
   type AssignmentRecord,
   type WeightedRate,
 } from "./allocation.js";
+export {
+  simulateWorld,
+  runCalibration,
+  type WorldArm,
+  type WorldOptions,
+  type World,
+  type CountingRule,
+  type CalibratedRule,
+  type CalibrationInput,
+  type CalibrationResult,
+} from "./calibration.js";
