@@ -8,10 +8,11 @@
  *   core  <-  provider-kit  <-  providers/*  <-  sandbox, apps
  *   core  <-  copy  <-  scheduler, pipeline, apps
  *   core, db, provider-kit, copy  <-  pipeline  <-  apps
- *   core, db, scheduler, pipeline, copy, provider-kit  <-  operations  <-  apps
+ *   core, db, scheduler, pipeline, copy, provider-kit, experiments  <-  operations  <-  apps
+ *   core  <-  experiments  <-  db, operations, apps
  */
 
-/** @typedef {"core"|"logger"|"db"|"provider-kit"|"provider"|"scheduler"|"copy"|"pipeline"|"operations"|"sandbox"|"app"|"tooling"} Layer */
+/** @typedef {"core"|"logger"|"db"|"provider-kit"|"provider"|"scheduler"|"copy"|"pipeline"|"operations"|"sandbox"|"experiments"|"app"|"tooling"} Layer */
 
 /** @type {Record<Layer, Layer[]>} */
 export const allowedImports = {
@@ -19,16 +20,18 @@ export const allowedImports = {
   // The apps' structured logs: a package (not one app exporting it to the others) so that the
   // webhook server and the runner share it without depending on each other.
   logger: [],
-  db: ["core"],
+  // The statistics of offer experiments: pure functions, no I/O.
+  experiments: ["core"],
+  db: ["core", "experiments"],
   "provider-kit": ["core"],
   provider: ["core", "provider-kit"],
   copy: ["core"],
   scheduler: ["core", "db", "copy", "provider-kit"],
   pipeline: ["core", "db", "provider-kit", "copy"],
   // One function per thing a person does; the only entry point for the apps' writes.
-  operations: ["core", "db", "scheduler", "pipeline", "copy", "provider-kit"],
+  operations: ["core", "db", "scheduler", "pipeline", "copy", "provider-kit", "experiments"],
   sandbox: ["core", "provider-kit", "provider"],
-  app: ["core", "logger", "db", "provider-kit", "provider", "copy", "scheduler", "pipeline", "operations", "sandbox", "app"],
+  app: ["core", "logger", "db", "provider-kit", "provider", "copy", "scheduler", "pipeline", "operations", "sandbox", "experiments", "app"],
   tooling: [],
 };
 

@@ -50,6 +50,15 @@ describe("import directions (docs/architecture.md)", () => {
     expect(good).toEqual([]);
   });
 
+  it("lets db, operations and apps import experiments, which imports only core", () => {
+    expect(violation("packages/db/src/x.ts", "@offerlab/experiments")).toBeUndefined();
+    expect(violation("packages/operations/src/x.ts", "@offerlab/experiments")).toBeUndefined();
+    expect(violation("apps/cli/src/x.ts", "@offerlab/experiments")).toBeUndefined();
+    expect(violation("packages/experiments/src/x.ts", "@offerlab/core")).toBeUndefined();
+    expect(violation("packages/experiments/src/x.ts", "@offerlab/db")).toMatch(/experiments may not import db/);
+    expect(violation("packages/scheduler/src/x.ts", "@offerlab/experiments")).toMatch(/scheduler may not import experiments/);
+  });
+
   it("lets only apps import the logger, which imports nothing of ours", () => {
     expect(violation("apps/cron/src/x.ts", "@offerlab/logger")).toBeUndefined();
     expect(violation("apps/webhooks/src/x.ts", "@offerlab/logger")).toBeUndefined();
