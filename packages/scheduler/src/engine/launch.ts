@@ -163,11 +163,15 @@ export function checkLaunch(input: LaunchInput): LaunchCheck {
       }
       const types = new Set(parsed.data.steps.map((s) => (s.type === "email" ? "email" : "linkedin")));
       for (const type of types) {
-        const ofType = input.accounts.filter((a) => a.type === type && a.rotation_set !== "burner");
+        const burners = parsed.data.use_burner_accounts === true;
+        const ofType = input.accounts.filter((a) => a.type === type && (burners || a.rotation_set !== "burner"));
         if (ofType.length === 0) {
+          const hasBurner = input.accounts.some((a) => a.type === type && a.rotation_set === "burner");
           problems.push({
             field: "account_ids",
-            message: `the campaign has ${type} steps but no ${type} account (burner accounts are not used by campaigns)`,
+            message: hasBurner
+              ? `the campaign has ${type} steps and only burner ${type} accounts, which it does not use: opt in with scheduling_config.use_burner_accounts (\`offerlab campaigns create --use-burner-accounts\`) or add a non-burner account`
+              : `the campaign has ${type} steps but no ${type} account`,
           });
           continue;
         }
