@@ -375,6 +375,7 @@ describe("parseConnectionDegree", () => {
   });
 
   it("is null for anything it is not sure of", () => {
-    for (const raw of ["", "0", "4", "3rd+", "OUT_OF_NETWORK", "out of network", "1.5", "first-ish"]) expect(parseConnectionDegree(raw)).toBeNull();
+    for (const raw of ["", "0", "4", "3rd+", "OUT_OF_NETWORK", "out of network", "1.5", "first-ish"])
+      expect(parseConnectionDegree(raw)).toBeNull();
   });
 });

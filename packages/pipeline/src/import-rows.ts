@@ -36,17 +36,7 @@ import { PipelineInputError } from "./offer.js";
 export type ImportKind = "companies" | "contacts";
 
 type FieldType =
-  | "text"
-  | "int"
-  | "score"
-  | "domain"
-  | "url"
-  | "email"
-  | "linkedin"
-  | "size"
-  | "seniority"
-  | "degree"
-  | { oneOf: readonly string[] };
+  "text" | "int" | "score" | "domain" | "url" | "email" | "linkedin" | "size" | "seniority" | "degree" | { oneOf: readonly string[] };
 
 /** One field a column can be mapped onto. */
 export interface ImportField {

@@ -483,4 +483,3 @@ export const profileViews = {
       .execute();
   },
 };
-

@@ -389,7 +389,15 @@ export const campaignAdmin = {
     let q = db
       .selectFrom("contacts as ct")
       .innerJoin("companies as co", "co.id", "ct.company_id")
-      .select(["ct.id", "ct.full_name", "ct.email", "ct.email_status", "ct.linkedin_url", "ct.connection_degree", "co.name as company_name"])
+      .select([
+        "ct.id",
+        "ct.full_name",
+        "ct.email",
+        "ct.email_status",
+        "ct.linkedin_url",
+        "ct.connection_degree",
+        "co.name as company_name",
+      ])
       .where("ct.offer_id", "=", campaign.offer_id);
     if (criteria.company_status?.length) q = q.where("co.status", "in", criteria.company_status);
     // People the pipeline parked (`skip`: low buyer fit, no usable address …) are left out unless

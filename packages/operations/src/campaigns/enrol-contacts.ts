@@ -84,7 +84,10 @@ export async function enrolContacts(ctx: EnrolContactsContext, input: EnrolConta
       message: `${badStatuses.join(", ")} not allowed; use ${EmailStatus.options.join(", ")}`,
     });
   if (input.lookupDegrees === true && !ctx.linkedin)
-    issues.push({ field: "lookupDegrees", message: "needs a LinkedIn provider (Unipile): set UNIPILE_API_KEY and UNIPILE_DSN, or use --sandbox" });
+    issues.push({
+      field: "lookupDegrees",
+      message: "needs a LinkedIn provider (Unipile): set UNIPILE_API_KEY and UNIPILE_DSN, or use --sandbox",
+    });
   if (input.maxLookups !== undefined && (!Number.isInteger(input.maxLookups) || input.maxLookups < 1))
     issues.push({ field: "maxLookups", message: `must be a whole number of at least 1 (got ${input.maxLookups})` });
   if (issues.length) throw new ValidationError("enrolment", issues);

@@ -25,7 +25,11 @@ function fakeLinkedIn(degrees: Record<string, Distance>) {
     calls,
     resolveProfile(account: string, profile: string): Promise<LinkedInProfile> {
       calls.push({ account, profile });
-      const slug = profile.replace(/\/$/, "").split("/").pop()!.replace(/^member-/, "");
+      const slug = profile
+        .replace(/\/$/, "")
+        .split("/")
+        .pop()!
+        .replace(/^member-/, "");
       const d = degrees[slug];
       if (d === "not_found" || d === "rate_limited")
         return Promise.reject(
@@ -102,7 +106,8 @@ describe.each(testEngines())("connection degrees, campaign types and burner acco
     return ids;
   }
 
-  const skipReason = async (id: string) => (await t.db.selectFrom("contacts").select("skip_reason").where("id", "=", id).executeTakeFirstOrThrow()).skip_reason;
+  const skipReason = async (id: string) =>
+    (await t.db.selectFrom("contacts").select("skip_reason").where("id", "=", id).executeTakeFirstOrThrow()).skip_reason;
   const degreeOf = async (id: string) =>
     (await t.db.selectFrom("contacts").select("connection_degree").where("id", "=", id).executeTakeFirstOrThrow()).connection_degree;
 
@@ -284,7 +289,11 @@ describe.each(testEngines())("connection degrees, campaign types and burner acco
     await enrolContacts(ctx, { campaign: campaign.id });
     expect(await skipReason(ids.s1!)).toBe("low_buyer_fit");
     // Once the person can join, the stored reason goes.
-    await t.db.updateTable("contacts").set({ global_status: "available", global_last_contacted_at: null }).where("id", "=", ids.s2!).execute();
+    await t.db
+      .updateTable("contacts")
+      .set({ global_status: "available", global_last_contacted_at: null })
+      .where("id", "=", ids.s2!)
+      .execute();
     expect((await enrolContacts(ctx, { campaign: campaign.id })).added).toBe(1);
     expect(await skipReason(ids.s2!)).toBeNull();
   });
