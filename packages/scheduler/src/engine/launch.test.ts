@@ -165,6 +165,14 @@ describe("checkLaunch", () => {
     ]);
   });
 
+  it("refuses a networking campaign whose schedule invites (its people are connections already)", () => {
+    const r = checkLaunch(input({ campaign: { ...input().campaign, campaign_type: "networking" } }));
+    expect(r.problems).toEqual([
+      { field: "scheduling_config.steps.0", message: expect.stringMatching(/networking campaign .* sends no invitation/) },
+    ]);
+    expect(checkLaunch(input({ campaign: { ...input().campaign, campaign_type: "cold_outreach" } })).problems).toEqual([]);
+  });
+
   it("refuses burner-only accounts unless the campaign opts in with use_burner_accounts, and says how", () => {
     const burners = [account({ rotation_set: "burner" }), account({ id: "a2", name: "jane@x.com", type: "email" })];
     const refused = checkLaunch(input({ accounts: burners }));

@@ -92,6 +92,8 @@ export interface LaunchInput {
     send_window_end: string;
     send_days: number[];
     timezone: string;
+    /** `networking` campaigns may not invite (their people are connections already). Default `cold_outreach`. */
+    campaign_type?: string | null;
   };
   offer: { status: string };
   /** The campaign's accounts that exist (from `account_id` and `account_ids`). */
@@ -153,6 +155,15 @@ export function checkLaunch(input: LaunchInput): LaunchCheck {
       for (const issue of toFieldIssues(parsed.error)) problems.push({ field: `scheduling_config.${issue.field}`, message: issue.message });
     } else {
       steps = resolveStepTemplates(parsed.data, campaign.id, input.templates);
+      if (campaign.campaign_type === "networking") {
+        const invite = parsed.data.steps.find((s) => s.type === "connection_request");
+        if (invite)
+          problems.push({
+            field: `scheduling_config.steps.${invite.step - 1}`,
+            message:
+              "a networking campaign messages people who are already 1st-degree connections: it sends no invitation (connection_request); remove the step or make it a cold_outreach campaign",
+          });
+      }
       for (const s of steps) {
         if (!s.template) {
           problems.push({
