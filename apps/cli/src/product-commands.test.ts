@@ -1059,7 +1059,8 @@ describe("launch and the planner agree on templates", () => {
         unipile_account_id: "u-mail",
       });
       const co = (await companies.upsert(db, { offer_id: offer.id, name: "Good Co", domain: "good.co", source_tool: "m" })).company;
-      // Already a connection: the invitation step is skipped and the email (campaign step 2) comes next.
+      // Becomes a connection after enrolment (a cold_outreach campaign does not enrol 1st-degree
+      // connections): the invitation step is skipped and the email (campaign step 2) comes next.
       await contacts.upsert(db, {
         offer_id: offer.id,
         company_id: co.id,
@@ -1069,7 +1070,6 @@ describe("launch and the planner agree on templates", () => {
         email: "kim@good.co",
         email_status: "valid",
         linkedin_url: "https://www.linkedin.com/in/kim-lee",
-        connection_degree: 1,
         status: "ready",
       });
     });
@@ -1114,6 +1114,7 @@ describe("launch and the planner agree on templates", () => {
       { step: 2, channel: "email", template: "Email 1", bound: true },
     ]);
     const queued = await withDb(dataDir, async (db) => {
+      await db.updateTable("contacts").set({ connection_degree: 1 }).where("email", "=", "kim@good.co").execute();
       await planDue({ db }); // skips the invitation (already connected)
       await planDue({ db }); // plans the email
       return db.selectFrom("send_queue").select(["sequence_step", "channel", "subject", "body"]).execute();

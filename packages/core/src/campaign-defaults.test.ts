@@ -29,4 +29,19 @@ describe("defaultSchedulingConfig", () => {
     for (const channel of ["email", "linkedin", "multi"] as const)
       expect(SchedulingConfig.safeParse(defaultSchedulingConfig(channel)).success).toBe(true);
   });
+
+  it("starts a networking campaign with a DM, never an invitation", () => {
+    expect(defaultSchedulingConfig("linkedin", null, "networking").steps).toEqual([{ step: 1, type: "linkedin_dm", delay_days: 0 }]);
+    const multi = defaultSchedulingConfig("multi", null, "networking");
+    expect(multi.steps.map((s) => [s.type, s.condition])).toEqual([
+      ["linkedin_dm", undefined],
+      ["email", "no_reply"],
+    ]);
+    expect(defaultSchedulingConfig("linkedin", null, "cold_outreach").steps[0]!.type).toBe("connection_request");
+    for (const channel of ["email", "linkedin", "multi"] as const) {
+      const config = defaultSchedulingConfig(channel, null, "networking");
+      expect(SchedulingConfig.safeParse(config).success).toBe(true);
+      expect(config.steps.some((s) => s.type === "connection_request")).toBe(false);
+    }
+  });
 });

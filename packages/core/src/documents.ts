@@ -513,8 +513,10 @@ export type SchedulingStep = z.infer<typeof SchedulingStep>;
 
 /**
  * `campaigns.scheduling_config`: the steps of a campaign, numbered 1..n in order, plus
- * `stop_on_reply` (default `true`: a reply ends the sequence for that contact) and `max_touches`
- * (at least 1; absent means no cap beyond the number of steps).
+ * `stop_on_reply` (default `true`: a reply ends the sequence for that contact), `max_touches`
+ * (at least 1; absent means no cap beyond the number of steps) and `use_burner_accounts`
+ * (default `false`: the campaign's accounts whose `rotation_set` is `burner` send nothing for it;
+ * `true`: they send like accounts without a set).
  */
 export const SchedulingConfig = z.object({
   steps: z
@@ -534,6 +536,7 @@ export const SchedulingConfig = z.object({
     }),
   stop_on_reply: z.boolean().default(true),
   max_touches: z.int().min(1, "max_touches must be at least 1").optional(),
+  use_burner_accounts: z.boolean().optional(),
 });
 export type SchedulingConfig = z.infer<typeof SchedulingConfig>;
 

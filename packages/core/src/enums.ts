@@ -148,8 +148,8 @@ export const sendAttemptStatuses = [
 ] as const;
 /** Quota periods of `account_usage` (UTC days and hours). */
 export const usagePeriods = ["day", "hour"] as const;
-/** What an `account_usage` row counts: a daily action type, or `*` for the hourly limit. */
-export const usageActions = ["connection_request", "message", "email", "*"] as const;
+/** What an `account_usage` row counts: a daily action type, LinkedIn profile views (lookups before enrolment), or `*` for the hourly limit. */
+export const usageActions = ["connection_request", "message", "email", "profile_view", "*"] as const;
 /**
  * States of a `webhook_inbox` row: waiting (or waiting for a retry), applied, nothing to do,
  * nothing in our database it refers to (after the retries), or given up after repeated errors.

@@ -6,6 +6,7 @@ import {
   normalizeDomain,
   normalizeEmail,
   normalizeLinkedInUrl,
+  parseConnectionDegree,
   parseEmployeeRange,
 } from "./normalize.js";
 
@@ -353,5 +354,28 @@ describe("parseEmployeeRange", () => {
         expect(parseEmployeeRange(`${fmt(a)}+`)).toEqual({ min: a, max: null });
       }),
     );
+  });
+});
+
+describe("parseConnectionDegree", () => {
+  it("reads the ways people and LinkedIn write a degree", () => {
+    for (const [raw, degree] of [
+      ["1", 1],
+      [2, 2],
+      [" 3 ", 3],
+      ["1st", 1],
+      ["2ND", 2],
+      ["3rd degree", 3],
+      ["second", 2],
+      ["FIRST_DEGREE", 1],
+      ["THIRD_DEGREE", 3],
+      ["DISTANCE_2", 2],
+    ] as const)
+      expect(parseConnectionDegree(raw)).toBe(degree);
+  });
+
+  it("is null for anything it is not sure of", () => {
+    for (const raw of ["", "0", "4", "3rd+", "OUT_OF_NETWORK", "out of network", "1.5", "first-ish"])
+      expect(parseConnectionDegree(raw)).toBeNull();
   });
 });

@@ -336,3 +336,32 @@ export function inferSuppressionKind(value: string): "email" | "linkedin" | "dom
   if (value.includes("@") && !/^[a-z][a-z0-9+.-]*:\/\//i.test(value.trim())) return "email";
   return "domain";
 }
+
+/**
+ * A LinkedIn connection degree as people write it: `1`, `2`, `3`, `1st`, `2nd`, `3rd` (any case,
+ * surrounding spaces, an optional trailing "degree"), also LinkedIn's own `FIRST_DEGREE`,
+ * `SECOND_DEGREE`, `THIRD_DEGREE` and `DISTANCE_1..3`. Anything else (including "3rd+",
+ * "out of network" and "0") is null: a degree we are not sure of is no degree.
+ */
+export function parseConnectionDegree(raw: string | number): 1 | 2 | 3 | null {
+  const value = String(raw)
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_-]*degree$/u, "")
+    .trim();
+  const table: Record<string, 1 | 2 | 3> = {
+    "1": 1,
+    "2": 2,
+    "3": 3,
+    "1st": 1,
+    "2nd": 2,
+    "3rd": 3,
+    first: 1,
+    second: 2,
+    third: 3,
+    distance_1: 1,
+    distance_2: 2,
+    distance_3: 3,
+  };
+  return table[value] ?? null;
+}

@@ -357,9 +357,8 @@ describe.each(testEngines())("accounts and campaigns on %s", (engine) => {
         accounts: [liId, mailId],
         signal: "hiring",
         icp_target: "saas",
-        campaign_type: "networking",
       });
-      expect(multi).toMatchObject({ campaign_slug: "networking-ramp-coach-multi-hiring-saas-ann", account_id: null });
+      expect(multi).toMatchObject({ campaign_slug: "cold-ramp-coach-multi-hiring-saas-ann", account_id: null });
       expect(multi.scheduling_config!.steps.map((s) => s.type)).toEqual(["connection_request", "linkedin_dm", "email"]);
       ids.campaign = c.id;
       ids.multi = multi.id;

@@ -47,7 +47,9 @@ export type { SyncAccountsContext, SyncAccountsInput, SyncAccountsResult } from 
 export { createCampaign } from "./campaigns/create-campaign.js";
 export type { CreateCampaignInput, CreateCampaignResult } from "./campaigns/create-campaign.js";
 export { enrolContacts } from "./campaigns/enrol-contacts.js";
-export type { EnrolContactsInput, EnrolContactsResult } from "./campaigns/enrol-contacts.js";
+export type { EnrolContactsContext, EnrolContactsInput, EnrolContactsResult } from "./campaigns/enrol-contacts.js";
+export { lookupConnectionDegrees } from "./campaigns/lookup-degrees.js";
+export type { LookupDegreesContext, LookupDegreesInput, LookupDegreesResult } from "./campaigns/lookup-degrees.js";
 export { launchCampaign } from "./campaigns/launch-campaign.js";
 export type { LaunchCampaignResult } from "./campaigns/launch-campaign.js";
 export { resumeCampaign } from "./campaigns/resume-campaign.js";

@@ -310,6 +310,37 @@ describe.each(testEngines())("import on %s", (engine) => {
     expect(await companyRows()).toEqual([]);
   });
 
+  it("imports a connection degree column (1/2/3, 1st/2nd/3rd) and refuses any other value with a row error", async () => {
+    const rows = [
+      { Email: "a@acme.com", Company: "Acme", Degree: "1st" },
+      { Email: "b@acme.com", Company: "Acme", Degree: "2" },
+      { Email: "c@acme.com", Company: "Acme", Degree: "3rd" },
+      { Email: "d@acme.com", Company: "Acme", Degree: "" },
+    ];
+    const summary = await importContacts(db, rows, { offerId });
+    expect(summary.created).toBe(4);
+    expect((await contactRows()).map((c) => [c.email, c.connection_degree]).sort()).toEqual([
+      ["a@acme.com", 1],
+      ["b@acme.com", 2],
+      ["c@acme.com", 3],
+      ["d@acme.com", null],
+    ]);
+    const bad = (await importContacts(db, [{ Email: "e@acme.com", Company: "Acme", "Connection level": "4th" }], { offerId }).catch(
+      (e: unknown) => e,
+    )) as ImportRejectedError;
+    expect(bad).toBeInstanceOf(ImportRejectedError);
+    expect(bad.summary.errors).toEqual([
+      {
+        row: 1,
+        column: "Connection level",
+        field: "connection_degree",
+        message: 'must be a LinkedIn connection degree: 1, 2 or 3 (or "1st", "2nd", "3rd")',
+        value: "4th",
+      },
+    ]);
+    expect((await contactRows()).map((c) => c.email)).not.toContain("e@acme.com");
+  });
+
   it("refuses an unknown offer and an unusable mapping before writing", async () => {
     await expect(importCompanies(db, [{ name: "x" }], { offerId: "00000000-0000-4000-8000-000000000000" })).rejects.toThrow(
       /offer 00000000-0000-4000-8000-000000000000 does not exist/,

@@ -23,6 +23,7 @@ import {
   normalizeEmail,
   normalizeLinkedInUrl,
   normalizeSeniority,
+  parseConnectionDegree,
   parseEmployeeRange,
   priorities,
   seniorities,
@@ -34,7 +35,8 @@ import { PipelineInputError } from "./offer.js";
 
 export type ImportKind = "companies" | "contacts";
 
-type FieldType = "text" | "int" | "score" | "domain" | "url" | "email" | "linkedin" | "size" | "seniority" | { oneOf: readonly string[] };
+type FieldType =
+  "text" | "int" | "score" | "domain" | "url" | "email" | "linkedin" | "size" | "seniority" | "degree" | { oneOf: readonly string[] };
 
 /** One field a column can be mapped onto. */
 export interface ImportField {
@@ -92,6 +94,12 @@ export const CONTACT_FIELDS: readonly ImportField[] = [
     "LinkedIn profile URL; a dedupe key",
     ["linkedin", "linkedin profile", "linkedin profile url", "person linkedin url", "profile url", "li url"],
     "linkedin",
+  ),
+  f(
+    "connection_degree",
+    'LinkedIn connection degree: 1, 2 or 3 (also "1st", "2nd", "3rd")',
+    ["degree", "connection level", "linkedin degree", "network distance"],
+    "degree",
   ),
   f("title", "job title", ["job title", "position", "role", "headline"]),
   f("department", "department", ["team", "function"]),
@@ -324,6 +332,10 @@ function parseValue(spec: ImportField, raw: string): { value: string | number | 
         ? { value: bucket }
         : { error: `must be one of ${companySizes.map((x) => `"${x}"`).join(", ")} or an employee range such as "51-200"` };
     }
+    case "degree": {
+      const d = parseConnectionDegree(v);
+      return d !== null ? { value: d } : { error: 'must be a LinkedIn connection degree: 1, 2 or 3 (or "1st", "2nd", "3rd")' };
+    }
     case "seniority": {
       const s = normalizeSeniority(v);
       return s
@@ -465,6 +477,7 @@ const CONTACT_COLUMNS = [
   "email_verification_source",
   "phone",
   "linkedin_url",
+  "connection_degree",
   "buyer_fit_score",
   "priority",
   "status",

@@ -17,8 +17,10 @@ import {
   describeReason,
   isReasonCode,
 } from "@offerlab/scheduler";
+import { createUsageRecorder } from "@offerlab/pipeline";
 import type { Command } from "commander";
 import { CliError, EXIT, json, table, type Io } from "../output.js";
+import { addSandboxOptions, createCliProviders } from "../providers.js";
 import {
   enumFlag,
   examples,
@@ -43,6 +45,7 @@ const FILE_KEYS = [
   "account_label",
   "target_criteria",
   "scheduling_config",
+  "use_burner_accounts",
   "send_window_start",
   "send_window_end",
   "send_days",
@@ -114,6 +117,7 @@ function showCampaign(c: Campaign & { offer_slug?: string | null }): string {
     ["status", c.status],
     ["accounts", (c.account_ids ?? []).map((a) => `${a.name} (${a.type})`).join(", ")],
     ["steps", stepsLine(c.scheduling_config)],
+    ["burner accounts", c.scheduling_config?.use_burner_accounts === true ? "used" : "not used"],
     ["window", `${c.send_window_start.slice(0, 5)}-${c.send_window_end.slice(0, 5)} on days ${c.send_days.join(",")} (${c.timezone})`],
     ["targets", c.target_criteria ? JSON.stringify(c.target_criteria) : ""],
     ["contacts", `${c.total_contacts} enrolled, ${c.contacts_remaining} waiting to start`],
@@ -136,7 +140,10 @@ export function registerCampaignCommands(program: Command, io: Io): void {
     .option("--offer <offer>", "the offer's id, slug or name (required)")
     .option("--name <name>", "campaign name (required)")
     .option("--channel <channel>", `${CampaignChannel.options.join(" | ")} (required)`)
-    .option("--type <type>", `${CampaignType.options.join(" | ")} (default cold_outreach, written "cold" in the slug)`)
+    .option(
+      "--type <type>",
+      `${CampaignType.options.join(" | ")} (default cold_outreach, written "cold" in the slug): cold_outreach invites people who are not connections and skips 1st-degree ones; networking messages 1st-degree connections, with no invitation`,
+    )
     .option("--accounts <accounts>", "sending accounts by id, name, email or Unipile id, comma-separated (required)")
     .option("--signal <signal>", "the primary signal targeted, e.g. hiring (required: part of the slug)")
     .option("--icp <segment>", "the ICP segment targeted, e.g. saas-20-200 (required: part of the slug)")
@@ -146,6 +153,10 @@ export function registerCampaignCommands(program: Command, io: Io): void {
     .option("--contact-status <statuses>", `only contacts with these statuses: ${ContactStatus.options.join(", ")}`)
     .option("--degrees <degrees>", "only these LinkedIn connection degrees, e.g. 2,3")
     .option("--exclude-1st", "leave out 1st-degree connections")
+    .option(
+      "--use-burner-accounts",
+      "let the burner accounts (rotation set burner) among --accounts send for this campaign (default: they send nothing)",
+    )
     .option(
       "--schedule <path>",
       "YAML or JSON scheduling_config: {steps: [{step, type, delay_days, condition?}], stop_on_reply, max_touches} (default: by channel)",
@@ -159,7 +170,12 @@ export function registerCampaignCommands(program: Command, io: Io): void {
       `
 Default schedules: email follows the offer's email sequence (follow-ups only without a reply);
 linkedin is an invitation then a DM 3 days after it is accepted; multi adds an email 5 days later
-without a reply (at most 3 touches). The campaign starts as a draft: add contacts, then launch.
+without a reply (at most 3 touches). A networking campaign sends no invitation: linkedin is one DM,
+multi a DM then an email 5 days later without a reply. The campaign starts as a draft: add
+contacts, then launch.
+Accounts: odd and even accounts split the contacts in two halves by a stable hash (two personas or
+domains, A/B); burner accounts are throwaway ones and send only for a campaign created with
+--use-burner-accounts.
 ${examples([
   "offerlab campaigns create --offer ai-sales-coach --name 'Hiring SDRs' --channel email --accounts sales@acme.com --signal hiring --icp saas-20-200 --min-fit 7 --contact-status ready",
   "offerlab campaigns create --offer ai-sales-coach --name 'LinkedIn + email' --channel multi --accounts jane_linkedin,sales@acme.com --signal funding --icp series-a --timezone Europe/Paris --window 08:30-17:30 --days 1-5",
@@ -200,6 +216,10 @@ ${examples([
       };
       const type = s("type") ?? (file.campaign_type as string | undefined);
       if (type !== undefined) req.campaign_type = type;
+      const burners = o.useBurnerAccounts === true ? true : file.use_burner_accounts;
+      if (burners !== undefined && typeof burners !== "boolean")
+        throw new CliError("--file: use_burner_accounts must be true or false", EXIT.usage);
+      if (burners !== undefined) req.use_burner_accounts = burners;
       const signal = s("signal") ?? (file.signal as string | undefined);
       if (signal !== undefined) req.signal = signal;
       const icp = s("icp") ?? (file.icp_target as string | undefined);
@@ -274,11 +294,13 @@ ${examples([
       io.stdout(o.json ? json(campaign) : showCampaign(campaign));
     });
 
-  cmd
-    .command("add-contacts")
-    .description(
-      "Enrol the offer's contacts that match the campaign's target criteria, by the send path's own rules (60 days, do-not-contact …)",
-    )
+  addSandboxOptions(
+    cmd
+      .command("add-contacts")
+      .description(
+        "Enrol the offer's contacts that match the campaign's target criteria, by the send path's own rules (60 days, do-not-contact …)",
+      ),
+  )
     .argument("<campaign>", "the campaign's id, slug or name")
     .option("--limit <n>", "add at most n contacts, best company fit first")
     .option(
@@ -286,6 +308,11 @@ ${examples([
       `email statuses a first email may go to (default ${DEFAULT_ACCEPTED_EMAIL_STATUSES.join(",")}; also ${EmailStatus.options.filter((s) => s !== "valid").join(", ")})`,
     )
     .option("--dry-run", "report who would be added and skipped, add nothing")
+    .option(
+      "--lookup-degrees",
+      "first ask LinkedIn (Unipile profile lookup, through the campaign's LinkedIn accounts) the connection degree of contacts whose degree is unknown; each lookup is a profile view, at most 80 per account per day",
+    )
+    .option("--max-lookups <n>", "with --lookup-degrees: look up at most n contacts (default 200)")
     .option("--show-skipped", "list each skipped contact and why")
     .option("--json", "print the result as JSON")
     .addHelpText(
@@ -295,46 +322,96 @@ Contacts the pipeline parked (status skip, e.g. low buyer fit) are not candidate
 campaign's target_criteria.contact_status names "skip".
 Skipped, with the reason counted: already in this campaign; do-not-contact, unsubscribed or
 bounced on any of the person's rows in any offer; contacted by us less than 60 days ago (any
-offer); replied elsewhere; not eligible; still in another unfinished campaign; not reachable on
-the first step's channel (no email, email not verified, no LinkedIn URL).
+offer); replied elsewhere; not eligible; the LinkedIn connection degree does not fit (1st_degree
+in a cold_outreach campaign or one that excludes them, not_1st_degree in a networking campaign,
+degree_not_targeted by --degrees, degree_unknown when the campaign needs a degree: look it up with
+--lookup-degrees or import a connection_degree column); still in another unfinished campaign; not
+reachable on the first step's channel (no email, email not verified, no LinkedIn URL).
+The reasons 1st_degree, already_contacted (cooling off, replied) and no_email are also stored on
+the contact (contacts.skip_reason, not on a dry run) and cleared when a campaign takes it.
+--lookup-degrees reads UNIPILE_API_KEY and UNIPILE_DSN (or UNIPILE_BASE_URL), or runs in the
+sandbox with --sandbox.
 ${examples([
   "offerlab campaigns add-contacts cold-ai-sales-coach-email-hiring-saas-jane --dry-run",
   "offerlab campaigns add-contacts cold-ai-sales-coach-email-hiring-saas-jane --limit 200 --email-status valid,risky",
+  "offerlab campaigns add-contacts cold-ai-sales-coach-linkedin-hiring-saas-jane --lookup-degrees --max-lookups 80",
 ])}`,
     )
-    .action(async (ref: string, o: { limit?: string; emailStatus?: string; dryRun?: boolean; showSkipped?: boolean; json?: boolean }) => {
-      const limit = intFlag("--limit", o.limit, 1, 1_000_000);
-      const emailStatuses = listFlag("--email-status", o.emailStatus, EmailStatus.options);
-      const result = await withOperation(io, (ctx) =>
-        enrolContacts(ctx, {
+    .action(
+      async (
+        ref: string,
+        o: {
+          limit?: string;
+          emailStatus?: string;
+          dryRun?: boolean;
+          lookupDegrees?: boolean;
+          maxLookups?: string;
+          showSkipped?: boolean;
+          json?: boolean;
+          sandbox?: boolean;
+          seed?: string;
+          sandboxSeed?: string;
+        },
+      ) => {
+        const limit = intFlag("--limit", o.limit, 1, 1_000_000);
+        const emailStatuses = listFlag("--email-status", o.emailStatus, EmailStatus.options);
+        const maxLookups = intFlag("--max-lookups", o.maxLookups, 1, 100_000);
+        if (maxLookups !== undefined && o.lookupDegrees !== true) throw new CliError("--max-lookups needs --lookup-degrees", EXIT.usage);
+        const input = {
           campaign: ref,
           dryRun: o.dryRun === true,
           ...(emailStatuses ? { acceptedEmailStatuses: emailStatuses } : {}),
           ...(limit !== undefined ? { limit } : {}),
-        }),
-      );
-      if (o.json) {
-        io.stdout(json(result));
-        return;
-      }
-      io.stdout(
-        `${result.matched} contact(s) match the campaign's target criteria; ${o.dryRun ? `${result.wouldAdd} would be added (dry run: nothing written)` : `${result.added} added`}.\n`,
-      );
-      const skipped = Object.entries(result.skipped);
-      if (skipped.length) {
-        io.stdout("Skipped:\n");
-        for (const [reason, n] of skipped.sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0)))
-          io.stdout(`  ${String(n).padStart(5)}  ${reason}: ${reasonText(reason)}\n`);
-      }
-      for (const [what, n] of Object.entries(result.warnings)) {
+          ...(maxLookups !== undefined ? { maxLookups } : {}),
+        };
+        const result =
+          o.lookupDegrees === true
+            ? await withDb(io, async (db) => {
+                const usage = createUsageRecorder(db, {
+                  sandbox: io.sandbox === true,
+                  onError: (error) => io.stderr(`offerlab: could not record Unipile usage: ${(error as Error).message}\n`),
+                });
+                const seed = o.seed ?? o.sandboxSeed;
+                const providers = createCliProviders(io, { sandbox: o.sandbox, ...(seed ? { seed } : {}), onUsage: usage.onUsage });
+                // A sandbox run happens at its simulated time: the profile-view budget is that day's.
+                const at = providers.world?.clock.now();
+                return enrolContacts(
+                  { db, linkedin: providers.get("unipile"), ...(at ? { now: () => at } : {}) },
+                  { ...input, lookupDegrees: true },
+                );
+              })
+            : await withOperation(io, (ctx) => enrolContacts(ctx, input));
+        if (o.json) {
+          io.stdout(json(result));
+          return;
+        }
+        if (result.lookup) {
+          const f = result.lookup.found;
+          io.stdout(
+            `LinkedIn lookups: ${f["1"]} 1st-degree, ${f["2"]} 2nd, ${f["3"]} 3rd, ${f.unknown} without a known degree (left unknown), ${result.lookup.failed} failed${result.lookup.notLookedUp ? `, ${result.lookup.notLookedUp} not looked up (no profile views left today, or no LinkedIn account of the campaign can look)` : ""}.\n`,
+          );
+          for (const a of result.lookup.accounts)
+            io.stdout(`  ${a.name}: ${a.viewsToday} profile views today${a.stopped ? ` (stopped: ${a.stopped})` : ""}\n`);
+        }
         io.stdout(
-          `Warning: ${n} added contact(s) ${what === "no_email_for_later_steps" ? "have no email for the campaign's email steps" : "have no LinkedIn URL for its LinkedIn steps"}: those steps will fail for them.\n`,
+          `${result.matched} contact(s) match the campaign's target criteria; ${o.dryRun ? `${result.wouldAdd} would be added (dry run: nothing written)` : `${result.added} added`}.\n`,
         );
-      }
-      if (o.showSkipped && result.skippedContacts.length) {
-        io.stdout("\n" + table(result.skippedContacts, [{ key: "contact", max: 50 }, { key: "reason" }]));
-      }
-    });
+        const skipped = Object.entries(result.skipped);
+        if (skipped.length) {
+          io.stdout("Skipped:\n");
+          for (const [reason, n] of skipped.sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0)))
+            io.stdout(`  ${String(n).padStart(5)}  ${reason}: ${reasonText(reason)}\n`);
+        }
+        for (const [what, n] of Object.entries(result.warnings)) {
+          io.stdout(
+            `Warning: ${n} added contact(s) ${what === "no_email_for_later_steps" ? "have no email for the campaign's email steps" : "have no LinkedIn URL for its LinkedIn steps"}: those steps will fail for them.\n`,
+          );
+        }
+        if (o.showSkipped && result.skippedContacts.length) {
+          io.stdout("\n" + table(result.skippedContacts, [{ key: "contact", max: 50 }, { key: "reason" }]));
+        }
+      },
+    );
 
   const launchOrResume = async (ref: string, o: { json?: boolean }, resume: boolean) => {
     const result: LaunchCampaignResult = await withOperation(io, (ctx) =>

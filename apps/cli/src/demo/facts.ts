@@ -3,7 +3,7 @@
  * can be made after the fact — against the database and against the provider's own record (the
  * sandbox's journal of requests and the Unipile fake's state).
  */
-import { runFacts, type Db } from "@offerlab/db";
+import { PROFILE_VIEWS_PER_DAY, runFacts, type Db } from "@offerlab/db";
 import type { Sandbox } from "@offerlab/sandbox";
 import { isInWindow, windowFromCampaign } from "@offerlab/scheduler";
 
@@ -95,7 +95,13 @@ export async function invariantChecks(db: Db, campaignId: string, sandbox: Sandb
   const overruns = over.filter((r) => {
     if (r.period === "hour") return r.used > r.hourly_limit;
     const limit =
-      r.action === "connection_request" ? r.daily_limit_connections : r.action === "email" ? r.daily_limit_emails : r.daily_limit_messages;
+      r.action === "profile_view"
+        ? PROFILE_VIEWS_PER_DAY
+        : r.action === "connection_request"
+          ? r.daily_limit_connections
+          : r.action === "email"
+            ? r.daily_limit_emails
+            : r.daily_limit_messages;
     return r.used > limit;
   });
   checks.push({

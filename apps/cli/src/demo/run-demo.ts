@@ -79,7 +79,11 @@ export interface DemoResult {
   campaign: { id: string; slug: string };
   simulated: { from: string; to: string; ticks: number };
   pipeline: RunSummary;
-  enrolment: { added: number; skipped: Record<string, number> };
+  enrolment: {
+    added: number;
+    skipped: Record<string, number>;
+    lookedUp: { "1": number; "2": number; "3": number; unknown: number } | null;
+  };
   ticks: { sent: number; deferred: Record<string, number>; failed: number; unknown: number; jobErrors: number };
   webhooks: { delivered: number; rejected: number };
   facts: DemoFacts;
@@ -211,7 +215,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     account_label: "demo pool",
     timezone: "America/New_York",
   });
-  const enrolled = await enrolContacts(ctx, { campaign: campaign.id });
+  // LinkedIn says who is already a connection (the sandbox's world has 1st, 2nd and 3rd degrees):
+  // a cold outreach campaign leaves 1st-degree connections out (`1st_degree`).
+  const enrolled = await enrolContacts({ ...ctx, linkedin: providers.unipile }, { campaign: campaign.id, lookupDegrees: true });
   const launched = await launchCampaign(ctx, { campaign: campaign.id });
 
   // 6. Weeks of cron ticks; between them the world acts (acceptances, replies, bounces, opens)
@@ -267,7 +273,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     campaign: { id: campaign.id, slug: campaign.campaign_slug ?? campaign.id },
     simulated: { from: startAt.toISOString(), to: now().toISOString(), ticks },
     pipeline,
-    enrolment: { added: enrolled.added, skipped: enrolled.skipped },
+    enrolment: { added: enrolled.added, skipped: enrolled.skipped, lookedUp: enrolled.lookup?.found ?? null },
     ticks: totals,
     webhooks,
     facts,

@@ -421,3 +421,65 @@ export async function accountsLinkedTo(db: DbOrTrx, providerIds: readonly string
   if (providerIds.length === 0) return [];
   return db.selectFrom("accounts").selectAll().where("unipile_account_id", "in", providerIds).execute();
 }
+
+/**
+ * LinkedIn profile views one account may spend per UTC day on connection-degree lookups.
+ * Unipile's guidance for profile retrievals (`GET /users/{id}`) is about 80–100 a day per account
+ * (shared/providers/unipile.md §6, a secondary source); we take the low end.
+ */
+export const PROFILE_VIEWS_PER_DAY = 80;
+
+/** The profile-view budget: one guarded upsert per view on `account_usage` (action `profile_view`). */
+export const profileViews = {
+  /**
+   * Reserves one profile view of the account's budget for the UTC day of `now`: the row is created
+   * at 1 or incremented only while below `limit`, in one statement, so concurrent lookups cannot
+   * overspend. False when the day's budget is spent.
+   */
+  async reserve(db: DbOrTrx, accountId: string, now: Date, limit: number = PROFILE_VIEWS_PER_DAY): Promise<boolean> {
+    const day = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+    const res = await sql<{ used: number }>`
+      INSERT INTO account_usage AS u (account_id, period, period_start, action, used)
+      SELECT ${accountId}::uuid, 'day', ${day}::timestamptz, 'profile_view', 1
+      WHERE ${limit}::int > 0
+      ON CONFLICT (account_id, period, period_start, action)
+      DO UPDATE SET used = u.used + 1 WHERE u.used < ${limit}::int
+      RETURNING used`.execute(db);
+    return res.rows.length > 0;
+  },
+
+  /** Profile views each account has spent on the UTC day of `now`. */
+  async usedToday(db: DbOrTrx, accountIds: readonly string[], now: Date): Promise<Map<string, number>> {
+    const out = new Map(accountIds.map((id) => [id, 0]));
+    if (accountIds.length === 0) return out;
+    const day = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+    const rows = await db
+      .selectFrom("account_usage")
+      .select(["account_id", "used"])
+      .where("account_id", "in", [...accountIds])
+      .where("period", "=", "day")
+      .where("period_start", "=", day)
+      .where("action", "=", "profile_view")
+      .execute();
+    for (const r of rows) out.set(r.account_id, r.used);
+    return out;
+  },
+
+  /** Logs one lookup in `account_activity` (`profile_view`: success, failed or rate_limited). */
+  async record(
+    db: DbOrTrx,
+    view: { accountId: string; contactId: string; status: "success" | "failed" | "rate_limited"; error?: string | null; at: Date },
+  ): Promise<void> {
+    await db
+      .insertInto("account_activity")
+      .values({
+        account_id: view.accountId,
+        contact_id: view.contactId,
+        action_type: "profile_view",
+        status: view.status,
+        error_message: view.error ?? null,
+        created_at: view.at,
+      })
+      .execute();
+  },
+};

@@ -145,8 +145,17 @@ export interface CampaignCreateRequest {
   name: string;
   /** `email`, `linkedin` or `multi`. */
   channel: string;
-  /** Default `cold_outreach`. */
+  /**
+   * Default `cold_outreach`: people who are not connections yet (invitation first; 1st-degree
+   * connections are skipped at enrolment). `networking`: 1st-degree connections only, messaged
+   * first (its schedule may not have a `connection_request` step).
+   */
   campaign_type?: string;
+  /**
+   * Let the burner accounts among `accounts` send for this campaign
+   * (`scheduling_config.use_burner_accounts`). Default false: burner accounts send nothing.
+   */
+  use_burner_accounts?: boolean;
   /** Accounts by id, name or email; at least one. */
   accounts: readonly string[];
   /** The primary signal targeted (`target_criteria.signal`); required, it is part of the slug. */
@@ -186,6 +195,8 @@ export interface CampaignCandidate {
   };
   inCampaign: boolean;
   activeElsewhere: string | null;
+  /** The contact's LinkedIn connection degree, else the lowest known on another row of the person; null when unknown. */
+  connectionDegree: number | null;
 }
 
 /** Campaign-contact statuses still in a sequence. */
@@ -306,7 +317,17 @@ export const campaignAdmin = {
       if (parsed.success) schedule = parsed.data;
       else issues.push(...toFieldIssues(parsed.error).map((i) => ({ field: `scheduling_config.${i.field}`, message: i.message })));
     } else if (channel.success) {
-      schedule = defaultSchedulingConfig(channel.data, offer?.email_templates);
+      schedule = defaultSchedulingConfig(channel.data, offer?.email_templates, type.success ? type.data : undefined);
+    }
+    if (schedule && req.use_burner_accounts !== undefined) schedule = { ...schedule, use_burner_accounts: req.use_burner_accounts };
+    if (schedule && type.success && type.data === "networking") {
+      const invite = schedule.steps.find((s) => s.type === "connection_request");
+      if (invite)
+        issues.push({
+          field: `scheduling_config.steps.${invite.step - 1}`,
+          message:
+            "a networking campaign messages people who are already 1st-degree connections: it sends no invitation (connection_request); remove the step or use campaign_type cold_outreach",
+        });
     }
     if (schedule && channel.success) {
       const stepTypes = new Set(schedule.steps.map((s) => (schedulingStepChannel[s.type] === "email" ? "email" : "linkedin")));
@@ -368,7 +389,15 @@ export const campaignAdmin = {
     let q = db
       .selectFrom("contacts as ct")
       .innerJoin("companies as co", "co.id", "ct.company_id")
-      .select(["ct.id", "ct.full_name", "ct.email", "ct.email_status", "ct.linkedin_url", "co.name as company_name"])
+      .select([
+        "ct.id",
+        "ct.full_name",
+        "ct.email",
+        "ct.email_status",
+        "ct.linkedin_url",
+        "ct.connection_degree",
+        "co.name as company_name",
+      ])
       .where("ct.offer_id", "=", campaign.offer_id);
     if (criteria.company_status?.length) q = q.where("co.status", "in", criteria.company_status);
     // People the pipeline parked (`skip`: low buyer fit, no usable address …) are left out unless
@@ -376,9 +405,8 @@ export const campaignAdmin = {
     if (criteria.contact_status?.length) q = q.where("ct.status", "in", criteria.contact_status);
     else q = q.where("ct.status", "<>", "skip");
     if (criteria.min_fit_score !== undefined) q = q.where("co.fit_score", ">=", criteria.min_fit_score);
-    if (criteria.connection_degrees?.length) q = q.where("ct.connection_degree", "in", criteria.connection_degrees);
-    if (criteria.exclude_1st_degree)
-      q = q.where((eb) => eb.or([eb("ct.connection_degree", "is", null), eb("ct.connection_degree", "<>", 1)]));
+    // `connection_degrees` and `exclude_1st_degree` are applied by enrolment (the scheduler's
+    // `selectForEnrolment`), so that each contact they keep out is reported with its reason.
     const matched = await q
       .orderBy(sql`co.fit_score DESC NULLS LAST`)
       .orderBy(sql`ct.buyer_fit_score DESC NULLS LAST`)
@@ -496,6 +524,8 @@ export const campaignAdmin = {
       if (k.email) consider(touchByEmail.get(k.email));
       if (k.linkedin) consider(touchByLinkedIn.get(k.linkedin));
       const other = rows.map((r) => elsewhere.get(r.id)).find((n) => n !== undefined) ?? null;
+      const known = rows.map((r) => r.connection_degree).filter((d): d is number => d !== null);
+      const degree = k.connection_degree ?? (known.length ? Math.min(...known) : null);
       return {
         contactId: k.id,
         fullName: k.full_name,
@@ -514,6 +544,7 @@ export const campaignAdmin = {
         },
         inCampaign: enrolledHere.has(k.id),
         activeElsewhere: other,
+        connectionDegree: degree,
       };
     });
     return { campaign, candidates };

@@ -345,7 +345,85 @@ export const contacts = {
       return "duplicate_email";
     }
   },
+
+  /**
+   * Contacts of an offer whose LinkedIn connection degree is unknown and was never looked up (no
+   * successful `profile_view` in `account_activity`), that have a LinkedIn URL and are not parked
+   * (`skip`) nor do-not-contact: best company fit first, as enrolment orders them.
+   */
+  awaitingDegreeLookup(db: DbOrTrx, offerId: string, limit: number): Promise<{ id: string; linkedin_url: string }[]> {
+    return db
+      .selectFrom("contacts as ct")
+      .innerJoin("companies as co", "co.id", "ct.company_id")
+      .select(["ct.id", "ct.linkedin_url"])
+      .where("ct.offer_id", "=", offerId)
+      .where("ct.connection_degree", "is", null)
+      .where("ct.linkedin_url", "is not", null)
+      .where("ct.status", "<>", "skip")
+      .where("ct.global_status", "<>", "do_not_contact")
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom("account_activity as aa")
+              .select("aa.id")
+              .whereRef("aa.contact_id", "=", "ct.id")
+              .where("aa.action_type", "=", "profile_view")
+              .where("aa.status", "=", "success"),
+          ),
+        ),
+      )
+      .orderBy(sql`co.fit_score DESC NULLS LAST`)
+      .orderBy(sql`ct.buyer_fit_score DESC NULLS LAST`)
+      .orderBy("ct.linkedin_url")
+      .orderBy("ct.id")
+      .limit(limit)
+      .execute() as Promise<{ id: string; linkedin_url: string }[]>;
+  },
+
+  /**
+   * Records the connection degree LinkedIn reported for a contact (1, 2 or 3). A lookup that gave
+   * no degree (out of network, or a value we do not know) changes nothing: the degree stays NULL.
+   */
+  async recordConnectionDegree(db: DbOrTrx, contactId: string, degree: 1 | 2 | 3 | null): Promise<void> {
+    if (degree === null) return;
+    await db.updateTable("contacts").set({ connection_degree: degree }).where("id", "=", contactId).execute();
+  },
+
+  /**
+   * Stores on each contact why a campaign's enrolment skipped it, in the seed's vocabulary
+   * (`1st_degree`, `already_contacted`, `no_email`). A reason the pipeline set (`low_buyer_fit`,
+   * `duplicate_email` …) is kept: only an empty reason or an earlier enrolment reason is replaced.
+   */
+  async markSkippedAtEnrolment(db: DbOrTrx, skips: readonly { contactId: string; reason: EnrolmentSkipReasonStored }[]): Promise<void> {
+    for (const reason of ENROLMENT_SKIP_REASONS) {
+      const ids = skips.filter((s) => s.reason === reason).map((s) => s.contactId);
+      for (let i = 0; i < ids.length; i += 1000) {
+        await db
+          .updateTable("contacts")
+          .set({ skip_reason: reason })
+          .where("id", "in", ids.slice(i, i + 1000))
+          .where((eb) => eb.or([eb("skip_reason", "is", null), eb("skip_reason", "in", [...ENROLMENT_SKIP_REASONS])]))
+          .execute();
+      }
+    }
+  },
+
+  /** Clears an enrolment skip reason from contacts a campaign has just enrolled (the pipeline's reasons stay). */
+  async clearEnrolmentSkip(db: DbOrTrx, contactIds: readonly string[]): Promise<void> {
+    for (let i = 0; i < contactIds.length; i += 1000) {
+      await db
+        .updateTable("contacts")
+        .set({ skip_reason: null })
+        .where("id", "in", contactIds.slice(i, i + 1000))
+        .where("skip_reason", "in", [...ENROLMENT_SKIP_REASONS])
+        .execute();
+    }
+  },
 };
+
+/** The skip reasons enrolment stores on a contact: the schema document's seed vocabulary. */
+export const ENROLMENT_SKIP_REASONS = ["1st_degree", "already_contacted", "no_email"] as const;
+export type EnrolmentSkipReasonStored = (typeof ENROLMENT_SKIP_REASONS)[number];
 
 /**
  * What merging `incoming` into `existing` writes: each fill column `existing` lacks and `incoming`

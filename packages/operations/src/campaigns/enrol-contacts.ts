@@ -10,11 +10,23 @@ import {
   type FieldIssue,
   type MessageActionType,
 } from "@offerlab/core";
-import { campaignAdmin, settings, suppressions } from "@offerlab/db";
-import { selectForEnrolment, type EnrolmentSelection } from "@offerlab/scheduler";
+import { campaignAdmin, contacts, settings, suppressions, type EnrolmentSkipReasonStored } from "@offerlab/db";
+import { selectForEnrolment, type EnrolmentSelection, type EnrolmentSkipReason } from "@offerlab/scheduler";
 import { inTransaction, nowOf, type OperationContext } from "../context.js";
 import { OperationError } from "../errors.js";
 import { scheduleOf } from "./campaign-schedule.js";
+import { lookupConnectionDegrees, type LookupDegreesContext, type LookupDegreesResult } from "./lookup-degrees.js";
+
+/**
+ * The skip reasons stored on the contact (`contacts.skip_reason`), in the schema document's seed
+ * vocabulary; the other reasons are reported only (they pass: another campaign finishes, a limit).
+ */
+const STORED_SKIP: Partial<Record<EnrolmentSkipReason, EnrolmentSkipReasonStored>> = {
+  "1st_degree": "1st_degree",
+  cooling_off: "already_contacted",
+  replied: "already_contacted",
+  no_email: "no_email",
+};
 
 export interface EnrolContactsInput {
   /** The campaign's id, slug or name. */
@@ -25,6 +37,19 @@ export interface EnrolContactsInput {
   acceptedEmailStatuses?: readonly EmailStatus[];
   /** Report who would be enrolled and skipped; enrol nothing. Default false. */
   dryRun?: boolean;
+  /**
+   * First look up, on LinkedIn, the connection degree of contacts whose degree is unknown (see
+   * {@link lookupConnectionDegrees}); needs `linkedin` in the context. Default false. A dry run
+   * looks up too (it spends profile views, and stores the degrees).
+   */
+  lookupDegrees?: boolean;
+  /** At most this many lookups. Default: the lookup's (200). */
+  maxLookups?: number;
+}
+
+/** The context of {@link enrolContacts}: `linkedin` is needed only with `lookupDegrees`. */
+export interface EnrolContactsContext extends OperationContext {
+  linkedin?: LookupDegreesContext["linkedin"];
 }
 
 export interface EnrolContactsResult {
@@ -38,9 +63,17 @@ export interface EnrolContactsResult {
   skipped: EnrolmentSelection["skipped"];
   warnings: EnrolmentSelection["warnings"];
   skippedContacts: (EnrolmentSelection["skippedContacts"][number] & { contact: string })[];
+  /** What the degree lookup did, when it ran. */
+  lookup: LookupDegreesResult | null;
 }
 
-export async function enrolContacts(ctx: OperationContext, input: EnrolContactsInput): Promise<EnrolContactsResult> {
+/**
+ * Enrols the matching contacts. Contacts skipped for a reason of the seed's vocabulary get it in
+ * `contacts.skip_reason` (`1st_degree`; `already_contacted` for cooling off or replied; `no_email`),
+ * unless the pipeline had set another reason; contacts enrolled lose an earlier such reason. A dry
+ * run stores nothing (but the degrees it looked up).
+ */
+export async function enrolContacts(ctx: EnrolContactsContext, input: EnrolContactsInput): Promise<EnrolContactsResult> {
   const issues: FieldIssue[] = [];
   if (input.limit !== undefined && (!Number.isInteger(input.limit) || input.limit < 1))
     issues.push({ field: "limit", message: `must be a whole number of at least 1 (got ${input.limit})` });
@@ -50,9 +83,24 @@ export async function enrolContacts(ctx: OperationContext, input: EnrolContactsI
       field: "acceptedEmailStatuses",
       message: `${badStatuses.join(", ")} not allowed; use ${EmailStatus.options.join(", ")}`,
     });
+  if (input.lookupDegrees === true && !ctx.linkedin)
+    issues.push({
+      field: "lookupDegrees",
+      message: "needs a LinkedIn provider (Unipile): set UNIPILE_API_KEY and UNIPILE_DSN, or use --sandbox",
+    });
+  if (input.maxLookups !== undefined && (!Number.isInteger(input.maxLookups) || input.maxLookups < 1))
+    issues.push({ field: "maxLookups", message: `must be a whole number of at least 1 (got ${input.maxLookups})` });
   if (issues.length) throw new ValidationError("enrolment", issues);
   const now = nowOf(ctx);
   const dryRun = input.dryRun === true;
+  // Outside the enrolment's transaction: the lookups are provider calls.
+  const lookup =
+    input.lookupDegrees === true
+      ? await lookupConnectionDegrees(
+          { db: ctx.db, linkedin: ctx.linkedin!, ...(ctx.now ? { now: ctx.now } : {}) },
+          { campaign: input.campaign, ...(input.maxLookups !== undefined ? { limit: input.maxLookups } : {}) },
+        )
+      : null;
   return inTransaction(ctx.db, async (trx) => {
     const { campaign, candidates: matched } = await campaignAdmin.candidates(trx, input.campaign);
     // The suppression list (invariant 4): a suppressed person is skipped with reason `suppressed`.
@@ -70,14 +118,26 @@ export async function enrolContacts(ctx: OperationContext, input: EnrolContactsI
     const config = scheduleOf(campaign, "; recreate it");
     const actions: MessageActionType[] = config.steps.map((st) => channelActionType[schedulingStepChannel[st.type]]);
     const { coolingOffDays } = await settings.get(trx);
+    const criteria = campaign.target_criteria ?? {};
     const selection = selectForEnrolment(candidates, {
       actions,
       now,
       coolingOffDays,
+      campaignType: campaign.campaign_type,
+      ...(criteria.connection_degrees ? { connectionDegrees: criteria.connection_degrees } : {}),
+      ...(criteria.exclude_1st_degree !== undefined ? { exclude1stDegree: criteria.exclude_1st_degree } : {}),
       ...(input.acceptedEmailStatuses ? { acceptedEmailStatuses: [...input.acceptedEmailStatuses] } : {}),
       ...(input.limit !== undefined ? { limit: input.limit } : {}),
     });
     const added = dryRun ? 0 : (await campaignAdmin.enroll(trx, campaign.id, selection.add, { now })).added;
+    if (!dryRun) {
+      const stored = selection.skippedContacts.flatMap((s) => {
+        const reason = STORED_SKIP[s.reason];
+        return reason ? [{ contactId: s.contactId, reason }] : [];
+      });
+      await contacts.markSkippedAtEnrolment(trx, stored);
+      await contacts.clearEnrolmentSkip(trx, selection.add);
+    }
     const names = new Map(
       candidates.map((c) => [c.contactId, `${c.fullName ?? c.email ?? c.linkedinUrl ?? c.contactId} (${c.companyName})`]),
     );
@@ -90,6 +150,7 @@ export async function enrolContacts(ctx: OperationContext, input: EnrolContactsI
       skipped: selection.skipped,
       warnings: selection.warnings,
       skippedContacts: selection.skippedContacts.map((x) => ({ ...x, contact: names.get(x.contactId) ?? x.contactId })),
+      lookup,
     };
   });
 }

@@ -137,6 +137,12 @@ describe("LinkedIn", () => {
     expect((await rejection(unipile().resolveProfile(LI, "https://example.com/x"))).reason).toBe("invalid_profile");
   });
 
+  it("reads the connection degree from network_distance: 1st-degree, and out of network as unknown", async () => {
+    expect(await unipile().resolveProfile(LI, "kim-lee")).toMatchObject({ connectionDegree: 1, isConnection: true });
+    expect(await unipile().resolveProfile(LI, "https://www.linkedin.com/in/sam-far")).toMatchObject({ connectionDegree: null });
+    expect((await rejection(unipile().resolveProfile(LI, "nobody-here"))).kind).toBe("not_found");
+  });
+
   it("sends an invitation as JSON with the note, then it shows as pending everywhere", async () => {
     const result = await unipile().sendInvitation({ accountId: LI, providerId: JANE, note: "Hi Jane — saw your post on SDR ramp time." });
     const req = await recorder.last();

@@ -71,6 +71,13 @@ describe("transforms", () => {
     });
   });
 
+  it("fails closed on a network distance it does not know: no degree rather than a guess", () => {
+    const degree = (network_distance: string | null | undefined) =>
+      toLinkedInProfile({ provider_id: "ACoX", ...(network_distance !== undefined ? { network_distance } : {}) }).connectionDegree;
+    expect([degree("FIRST_DEGREE"), degree("SECOND_DEGREE"), degree("THIRD_DEGREE")]).toEqual([1, 2, 3]);
+    for (const unknown of ["OUT_OF_NETWORK", "FOURTH_DEGREE", "second_degree", "", null, undefined]) expect(degree(unknown)).toBeNull();
+  });
+
   it("turns profile inputs into the identifier Unipile takes", () => {
     expect(profileIdentifier("https://www.linkedin.com/in/Jane-Doe/?trk=x")).toBe("jane-doe");
     expect(profileIdentifier("linkedin.com/in/jane-doe")).toBe("jane-doe");

@@ -46,6 +46,11 @@ export function toSendingAccount(account: UnipileAccount): SendingAccount {
   };
 }
 
+/**
+ * `network_distance` of a profile (FIRST_DEGREE | SECOND_DEGREE | THIRD_DEGREE | OUT_OF_NETWORK,
+ * verified in Unipile's OpenAPI; search results use DISTANCE_1..3, a secondary source). Any other
+ * value, and OUT_OF_NETWORK, give no degree (null): callers must treat it as unknown, not guess.
+ */
 const degrees: Record<string, 1 | 2 | 3> = {
   FIRST_DEGREE: 1,
   SECOND_DEGREE: 2,

@@ -112,6 +112,19 @@ describe("chooseAccount", () => {
     expect(chooseAccount(pool, { action: "message", contactKey: "c", rotation: "burner" })).toEqual({ ok: true, accountId: "burn" });
   });
 
+  it("lets a campaign that opts in (allowBurner) send from its burner accounts like accounts without a set", () => {
+    const burnerOnly = [li("burn", { rotation_set: "burner" })];
+    expect(chooseAccount(burnerOnly, { action: "message", contactKey: "c", allowBurner: true })).toEqual({ ok: true, accountId: "burn" });
+    // Beside odd/even accounts, a burner serves contacts of both parities.
+    const split = [li("burn", { rotation_set: "burner" }), li("o", { rotation_set: "odd" }), li("e", { rotation_set: "even" })];
+    for (const key of ["a", "b", "c", "d", "e", "f"]) {
+      const pool = rotationPool(split, { action: "message", contactKey: key, allowBurner: true }).map((a) => a.id);
+      expect(pool).toContain("burn");
+      expect(pool).toHaveLength(2);
+      expect(rotationPool(split, { action: "message", contactKey: key }).map((a) => a.id)).not.toContain("burn");
+    }
+  });
+
   it("splits contacts between odd and even accounts by a stable parity, or uses one set when asked", () => {
     const pool = [li("o", { rotation_set: "odd" }), li("e", { rotation_set: "even" })];
     for (let i = 0; i < 50; i++) {

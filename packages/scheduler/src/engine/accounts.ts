@@ -10,8 +10,10 @@
  * account, for an email step) does not bind the choice.
  *
  * Rotation sets (`accounts.rotation_set`):
- * - `burner`: throwaway accounts. Used only when the campaign asks for them (`rotation: "burner"`),
- *   and then exclusively; never otherwise.
+ * - `burner`: throwaway accounts, whose loss (a LinkedIn restriction, a burnt mailbox domain) costs
+ *   little. Never used unless the campaign opts in: with `allowBurner` (the campaign's
+ *   `scheduling_config.use_burner_accounts`) they count as accounts without a set, serving every
+ *   contact of either parity; with `rotation: "burner"` they are used exclusively.
  * - `odd` / `even`: two halves of the pool, to A/B accounts (two personas, two domains) on random
  *   halves of the contacts. With `rotation: "odd"` or `"even"` the campaign uses only that set.
  *   With no rotation, each contact gets a parity from a stable hash of `contactKey`: an odd contact
@@ -54,6 +56,8 @@ export interface ChooseAccountContext {
   /** A stable natural key of the person (email, LinkedIn URL), for rotation parity and tie-breaks. */
   contactKey: string;
   rotation?: "odd" | "even" | "burner" | null;
+  /** The campaign opted into its burner accounts (`scheduling_config.use_burner_accounts`). Default false. */
+  allowBurner?: boolean;
   /** Needed only to apply candidates' `notBefore`. */
   now?: Date;
 }
@@ -97,16 +101,17 @@ function whyNot(a: CandidateAccount, ctx: ChooseAccountContext): ReasonCode | nu
 /** The accounts a contact may use under the rotation rules (see the module note), before capacity. */
 export function rotationPool(
   candidates: readonly CandidateAccount[],
-  ctx: Pick<ChooseAccountContext, "action" | "contactKey" | "rotation">,
+  ctx: Pick<ChooseAccountContext, "action" | "contactKey" | "rotation" | "allowBurner">,
 ): CandidateAccount[] {
   const type = accountTypeFor(ctx.action);
   const ofType = candidates.filter((a) => a.type === type);
   const rotation = ctx.rotation ?? null;
   if (rotation !== null) return ofType.filter((a) => a.rotation_set === rotation);
-  const general = ofType.filter((a) => a.rotation_set !== "burner");
+  const allowBurner = ctx.allowBurner === true;
+  const general = ofType.filter((a) => a.rotation_set !== "burner" || allowBurner);
   if (!general.some((a) => a.rotation_set === "odd" || a.rotation_set === "even")) return general;
   const parity = contactParity(ctx.contactKey);
-  const half = general.filter((a) => a.rotation_set === null || a.rotation_set === parity);
+  const half = general.filter((a) => a.rotation_set === null || a.rotation_set === "burner" || a.rotation_set === parity);
   return half.length > 0 ? half : general;
 }
 

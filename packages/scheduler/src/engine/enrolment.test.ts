@@ -84,9 +84,44 @@ describe("selectForEnrolment", () => {
     expect(r.skipped).toEqual({ email_not_accepted: 1 });
   });
 
-  it("does not skip a 1st-degree connection (the sequence skips the invitation instead)", () => {
-    const connected = candidate({ rows: [{ connection_degree: 1 }] });
-    expect(selectForEnrolment([connected], { actions: ["connection_request", "message"], now }).add).toEqual([connected.contactId]);
+  it("keeps 1st-degree connections out of cold outreach and takes only them into networking", () => {
+    const first = candidate({ connectionDegree: 1 });
+    const second = candidate({ connectionDegree: 2 });
+    const third = candidate({ connectionDegree: 3 });
+    const unknown = candidate({ connectionDegree: null });
+    const all = [first, second, third, unknown];
+    const cold = selectForEnrolment(all, { actions: ["connection_request", "message"], now, campaignType: "cold_outreach" });
+    // Cold outreach without degree targets enrols unknown degrees, as before (the send path re-checks at the invitation).
+    expect(cold.add).toEqual([second.contactId, third.contactId, unknown.contactId]);
+    expect(cold.skippedContacts).toEqual([{ contactId: first.contactId, reason: "1st_degree" }]);
+    const networking = selectForEnrolment(all, { actions: ["message"], now, campaignType: "networking" });
+    expect(networking.add).toEqual([first.contactId]);
+    expect(networking.skipped).toEqual({ not_1st_degree: 2, degree_unknown: 1 });
+  });
+
+  it("targets connection_degrees, failing closed on an unknown degree", () => {
+    const first = candidate({ connectionDegree: 1 });
+    const second = candidate({ connectionDegree: 2 });
+    const third = candidate({ connectionDegree: 3 });
+    const unknown = candidate();
+    const r = selectForEnrolment([first, second, third, unknown], {
+      actions: ["connection_request", "message"],
+      now,
+      connectionDegrees: [2],
+    });
+    expect(r.add).toEqual([second.contactId]);
+    expect(r.skippedContacts.map((s) => s.reason)).toEqual(["1st_degree", "degree_not_targeted", "degree_unknown"]);
+    // The seed's targeting: [2, 3] with exclude_1st_degree.
+    const seed = selectForEnrolment([first, second, third, unknown], {
+      actions: ["connection_request"],
+      now,
+      connectionDegrees: [2, 3],
+      exclude1stDegree: true,
+    });
+    expect(seed.add).toEqual([second.contactId, third.contactId]);
+    // Do-not-contact still wins over the degree: the first rule that applies names the skip.
+    const dnc = candidate({ connectionDegree: 1, rows: [{ global_status: "do_not_contact" }] });
+    expect(selectForEnrolment([dnc], { actions: ["message"], now }).skipped).toEqual({ do_not_contact: 1 });
   });
 
   it("enrols one contact per person, stops at the limit, and honours a shorter cooling-off period", () => {

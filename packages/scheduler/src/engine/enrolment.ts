@@ -9,17 +9,23 @@
  * 2. {@link checkEligibility} as a first touch of the campaign's first action: do-not-contact,
  *    unsubscribed, bounced, cooling off (60 days since our last touch, across every offer),
  *    replied elsewhere, not eligible;
- * 3. enrolled and not finished in another campaign, of any offer → `in_other_campaign` (two
+ * 3. the connection degree (LinkedIn's network distance between our accounts and the person) does
+ *    not fit the campaign:
+ *    - a 1st-degree connection in a `cold_outreach` campaign, or one excluded by the target
+ *      criteria (`exclude_1st_degree`, or `connection_degrees` without 1) → `1st_degree`;
+ *    - a 2nd- or 3rd-degree person in a `networking` campaign (it messages connections) →
+ *      `not_1st_degree`;
+ *    - a degree outside `connection_degrees` → `degree_not_targeted`;
+ *    - an unknown degree (never looked up, or LinkedIn gave none) when the campaign needs one
+ *      (`networking`, or `connection_degrees` given) → `degree_unknown`: we fail closed rather than
+ *      guess;
+ * 4. enrolled and not finished in another campaign, of any offer → `in_other_campaign` (two
  *    campaigns would race for their first touch; the 60-day rule would stop the second only after
  *    the first had sent);
- * 4. not reachable on the first step's channel: `no_email`, `email_not_accepted` (the email status
+ * 5. not reachable on the first step's channel: `no_email`, `email_not_accepted` (the email status
  *    is not one of `acceptedEmailStatuses`), `no_linkedin`;
- * 5. the same person twice in the batch (matched by email or LinkedIn URL) → `duplicate_person`;
- * 6. over `limit` → `over_limit`.
- *
- * A 1st-degree connection is not skipped here even when the first step is an invitation: the
- * sequence skips the invitation and goes on with the next step; a campaign that wants no
- * connections says so in its target criteria (`exclude_1st_degree`, `connection_degrees`).
+ * 6. the same person twice in the batch (matched by email or LinkedIn URL) → `duplicate_person`;
+ * 7. over `limit` → `over_limit`.
  */
 import type { EmailStatus, MessageActionType } from "@offerlab/core";
 import { checkEligibility, type PersonState } from "./eligibility.js";
@@ -39,6 +45,8 @@ export interface EnrolmentCandidate {
   inCampaign: boolean;
   /** Name of another campaign the person is enrolled in and not finished with, or null. */
   activeElsewhere: string | null;
+  /** LinkedIn connection degree (1, 2, 3), or null when unknown. Default null. */
+  connectionDegree?: number | null;
 }
 
 /** Options of {@link selectForEnrolment}. */
@@ -52,6 +60,12 @@ export interface EnrolmentOptions {
   limit?: number;
   /** The cooling-off period in days. Default 60 ({@link COOLING_OFF_DAYS}). */
   coolingOffDays?: number;
+  /** `networking` (1st-degree connections only) or `cold_outreach` (no 1st-degree). Default `cold_outreach`. */
+  campaignType?: "networking" | "cold_outreach";
+  /** The target criteria's `connection_degrees`: only these degrees join. Default: any. */
+  connectionDegrees?: readonly number[];
+  /** The target criteria's `exclude_1st_degree`. Default false. */
+  exclude1stDegree?: boolean;
 }
 
 /** Why a matched contact was not enrolled. */
@@ -59,6 +73,10 @@ export type EnrolmentSkipReason =
   | ReasonCode
   | "already_in_campaign"
   | "in_other_campaign"
+  | "1st_degree"
+  | "not_1st_degree"
+  | "degree_not_targeted"
+  | "degree_unknown"
   | "no_email"
   | "email_not_accepted"
   | "no_linkedin"
@@ -86,6 +104,11 @@ export const DEFAULT_ACCEPTED_EMAIL_STATUSES: readonly EmailStatus[] = Object.fr
 const ENROLMENT_DESCRIPTIONS: Readonly<Record<Exclude<EnrolmentSkipReason, ReasonCode>, string>> = {
   already_in_campaign: "already enrolled in this campaign",
   in_other_campaign: "enrolled in another campaign that has not finished with them",
+  "1st_degree": "already a 1st-degree LinkedIn connection, and the campaign is cold outreach or excludes 1st-degree",
+  not_1st_degree: "not a 1st-degree LinkedIn connection, and a networking campaign only messages connections",
+  degree_not_targeted: "the LinkedIn connection degree is not one of the campaign's connection_degrees",
+  degree_unknown:
+    "the LinkedIn connection degree is unknown and the campaign targets degrees (look it up with --lookup-degrees, or import a connection_degree column)",
   no_email: "no email address, and the first step is an email",
   email_not_accepted: "the email address is not verified (see --email-status)",
   no_linkedin: "no LinkedIn profile URL, and the first step is on LinkedIn",
@@ -139,6 +162,11 @@ export function selectForEnrolment(candidates: readonly EnrolmentCandidate[], op
       skip(c.contactId, eligibility.reason);
       continue;
     }
+    const degreeSkip = degreeRule(c.connectionDegree ?? null, options);
+    if (degreeSkip !== null) {
+      skip(c.contactId, degreeSkip);
+      continue;
+    }
     if (c.activeElsewhere !== null) {
       skip(c.contactId, "in_other_campaign");
       continue;
@@ -171,4 +199,21 @@ export function selectForEnrolment(candidates: readonly EnrolmentCandidate[], op
     if (laterLinkedIn && c.linkedinUrl === null) warn("no_linkedin_for_later_steps");
   }
   return result;
+}
+
+/** Rule 3 of the module note: why the connection degree keeps a contact out, or null. Pure. */
+export function degreeRule(
+  degree: number | null,
+  options: Pick<EnrolmentOptions, "campaignType" | "connectionDegrees" | "exclude1stDegree">,
+): "1st_degree" | "not_1st_degree" | "degree_not_targeted" | "degree_unknown" | null {
+  const networking = options.campaignType === "networking";
+  const targets = options.connectionDegrees?.length ? options.connectionDegrees : null;
+  if (degree === null) return networking || targets !== null ? "degree_unknown" : null;
+  if (degree === 1) {
+    if (!networking || options.exclude1stDegree === true || (targets !== null && !targets.includes(1))) return "1st_degree";
+    return null;
+  }
+  if (networking) return "not_1st_degree";
+  if (targets !== null && !targets.includes(degree)) return "degree_not_targeted";
+  return null;
 }

@@ -141,6 +141,10 @@ describe("forecastCampaign", () => {
     expect(run({ accounts: [mailbox({ status: "paused" })] }).blocked).toEqual([{ action: "email", reason: "account_paused" }]);
     expect(run({ accounts: [mailbox({ health_score: 10 })] }).blocked).toEqual([{ action: "email", reason: "account_unhealthy" }]);
     expect(run({ accounts: [mailbox({ rotation_set: "burner" })] }).blocked).toEqual([{ action: "email", reason: "no_account" }]);
+    // A campaign that opts into its burner accounts counts them.
+    expect(run({ config: { ...oneEmail, use_burner_accounts: true }, accounts: [mailbox({ rotation_set: "burner" })] }).blocked).toEqual(
+      [],
+    );
   });
 
   it("has nothing to do for finished contacts", () => {

@@ -10,7 +10,8 @@
  *   warming: the warming week moves on every 7 days from `warming_started_at`, as the cron's
  *   `advanceWarming` does, and ends after week 4;
  * - an account that may not send ({@link accountBlock}: paused, disconnected, health below 30 …)
- *   contributes nothing, and burner accounts are never used (a campaign uses them only when asked);
+ *   contributes nothing, and burner accounts only count when the campaign opts in
+ *   (`scheduling_config.use_burner_accounts`);
  * - step delays, and conditions: an invitation is accepted by `acceptanceRate` of the people it goes
  *   to; a step that needs the connection goes to those, the others skip it after `wait_days_max`
  *   (or stop, per `on_condition_unmet`); `max_touches` ends a sequence.
@@ -161,7 +162,7 @@ export function forecastCampaign(options: ForecastOptions): CampaignForecast {
   const days = new Set(window.days);
   const startSec = seconds(window.start.length === 5 ? `${window.start}:00` : window.start);
   const endSec = window.end.startsWith("24") ? 86_400 : seconds(window.end.length === 5 ? `${window.end}:00` : window.end);
-  const usable = options.accounts.filter((a) => a.rotation_set !== "burner");
+  const usable = options.accounts.filter((a) => a.rotation_set !== "burner" || config.use_burner_accounts === true);
 
   const needed = [...new Set(actionOf)];
   const blocked: CampaignForecast["blocked"] = [];

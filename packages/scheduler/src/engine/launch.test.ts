@@ -165,6 +165,26 @@ describe("checkLaunch", () => {
     ]);
   });
 
+  it("refuses a networking campaign whose schedule invites (its people are connections already)", () => {
+    const r = checkLaunch(input({ campaign: { ...input().campaign, campaign_type: "networking" } }));
+    expect(r.problems).toEqual([
+      { field: "scheduling_config.steps.0", message: expect.stringMatching(/networking campaign .* sends no invitation/) },
+    ]);
+    expect(checkLaunch(input({ campaign: { ...input().campaign, campaign_type: "cold_outreach" } })).problems).toEqual([]);
+  });
+
+  it("refuses burner-only accounts unless the campaign opts in with use_burner_accounts, and says how", () => {
+    const burners = [account({ rotation_set: "burner" }), account({ id: "a2", name: "jane@x.com", type: "email" })];
+    const refused = checkLaunch(input({ accounts: burners }));
+    expect(refused.problems).toEqual([
+      { field: "account_ids", message: expect.stringMatching(/only burner linkedin accounts.*use_burner_accounts/) },
+    ]);
+    const optedIn = checkLaunch(
+      input({ accounts: burners, campaign: { ...input().campaign, scheduling_config: { ...multi, use_burner_accounts: true } } }),
+    );
+    expect(optedIn.problems).toEqual([]);
+  });
+
   it("warns, without refusing, when every account of a type is held back or there are no contacts", () => {
     const r = checkLaunch(
       input({ accounts: [account({ status: "paused" }), account({ id: "a2", name: "jane@x.com", type: "email" })], contacts: 0 }),

@@ -92,6 +92,8 @@ export interface LaunchInput {
     send_window_end: string;
     send_days: number[];
     timezone: string;
+    /** `networking` campaigns may not invite (their people are connections already). Default `cold_outreach`. */
+    campaign_type?: string | null;
   };
   offer: { status: string };
   /** The campaign's accounts that exist (from `account_id` and `account_ids`). */
@@ -153,6 +155,15 @@ export function checkLaunch(input: LaunchInput): LaunchCheck {
       for (const issue of toFieldIssues(parsed.error)) problems.push({ field: `scheduling_config.${issue.field}`, message: issue.message });
     } else {
       steps = resolveStepTemplates(parsed.data, campaign.id, input.templates);
+      if (campaign.campaign_type === "networking") {
+        const invite = parsed.data.steps.find((s) => s.type === "connection_request");
+        if (invite)
+          problems.push({
+            field: `scheduling_config.steps.${invite.step - 1}`,
+            message:
+              "a networking campaign messages people who are already 1st-degree connections: it sends no invitation (connection_request); remove the step or make it a cold_outreach campaign",
+          });
+      }
       for (const s of steps) {
         if (!s.template) {
           problems.push({
@@ -163,11 +174,15 @@ export function checkLaunch(input: LaunchInput): LaunchCheck {
       }
       const types = new Set(parsed.data.steps.map((s) => (s.type === "email" ? "email" : "linkedin")));
       for (const type of types) {
-        const ofType = input.accounts.filter((a) => a.type === type && a.rotation_set !== "burner");
+        const burners = parsed.data.use_burner_accounts === true;
+        const ofType = input.accounts.filter((a) => a.type === type && (burners || a.rotation_set !== "burner"));
         if (ofType.length === 0) {
+          const hasBurner = input.accounts.some((a) => a.type === type && a.rotation_set === "burner");
           problems.push({
             field: "account_ids",
-            message: `the campaign has ${type} steps but no ${type} account (burner accounts are not used by campaigns)`,
+            message: hasBurner
+              ? `the campaign has ${type} steps and only burner ${type} accounts, which it does not use: opt in with scheduling_config.use_burner_accounts (\`offerlab campaigns create --use-burner-accounts\`) or add a non-burner account`
+              : `the campaign has ${type} steps but no ${type} account`,
           });
           continue;
         }

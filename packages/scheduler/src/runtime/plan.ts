@@ -256,14 +256,22 @@ async function planOne(
     notBefore: a.next_send_at,
   }));
   const sticky = type === "email" ? cc.email_account_id : cc.linkedin_account_id;
-  const choice = chooseAccount(candidates, { action, stickyAccountId: sticky, contactKey: contactKey(contact), now });
+  const choice = chooseAccount(candidates, {
+    action,
+    stickyAccountId: sticky,
+    contactKey: contactKey(contact),
+    allowBurner: config.use_burner_accounts === true,
+    now,
+  });
   let accountId: string | undefined;
   if (choice.ok) {
     accountId = choice.accountId;
   } else if (["daily_cap", "hourly_cap", "min_gap", "account_warming_cap"].includes(choice.reason)) {
     // Only capacity stands in the way: plan now with the sender it will be; the send path defers
     // the row until the capacity is there (and records why).
-    accountId = sticky ?? candidates.find((c) => c.type === type && !c.block)?.id;
+    accountId =
+      sticky ??
+      candidates.find((c) => c.type === type && !c.block && (c.rotation_set !== "burner" || config.use_burner_accounts === true))?.id;
   }
   if (!accountId) {
     const reason = choice.ok ? "no_account" : choice.reason;
