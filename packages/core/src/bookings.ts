@@ -20,7 +20,7 @@
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
-import type { BookingSource } from "./enums.js";
+import type { BookingEvent, BookingSource } from "./enums.js";
 import { OfferlabError } from "./errors.js";
 import { normalizeEmail } from "./normalize.js";
 
@@ -31,9 +31,6 @@ export const DEFAULT_BOOKING_REPLAY_WINDOW_SECONDS = 300;
 export const CALCOM_SIGNATURE_HEADER = "x-cal-signature-256";
 /** The header Calendly signs with (lower case). */
 export const CALENDLY_SIGNATURE_HEADER = "calendly-webhook-signature";
-
-/** What happened to the booking: made, moved to another time, or cancelled. */
-export type BookingEvent = "created" | "rescheduled" | "cancelled";
 
 export interface BookingAttendee {
   /** Normalised (`normalizeEmail`), or null when the vendor's value is not an address. */

@@ -181,6 +181,8 @@ export const outcomeKinds = [
 export const outcomeSources = ["manual", "csv", "cal_com", "calendly", "sandbox"] as const;
 /** The booking tools whose webhooks offerlab hears (`unmatched_bookings.source`). */
 export const bookingSources = ["cal_com", "calendly"] as const;
+/** What happened to a booking (`unmatched_bookings.event`): made, moved to another time, or cancelled. */
+export const bookingEvents = ["created", "rescheduled", "cancelled"] as const;
 /** What a `suppressions` entry matches: a normalised email, LinkedIn URL, or a whole domain. */
 export const suppressionKinds = ["email", "linkedin", "domain"] as const;
 /** Where a `suppressions` entry came from: added by hand, or imported from a CSV file. */
@@ -225,6 +227,7 @@ export const SendAttemptStatus = enumOf(sendAttemptStatuses).schema;
 export const OutcomeKind = enumOf(outcomeKinds).schema;
 export const OutcomeSource = enumOf(outcomeSources).schema;
 export const BookingSource = enumOf(bookingSources).schema;
+export const BookingEvent = enumOf(bookingEvents).schema;
 export const UsagePeriod = enumOf(usagePeriods).schema;
 export const UsageAction = enumOf(usageActions).schema;
 export const WebhookInboxStatus = enumOf(webhookInboxStatuses).schema;
@@ -271,6 +274,7 @@ export type SendAttemptStatus = z.infer<typeof SendAttemptStatus>;
 export type OutcomeKind = z.infer<typeof OutcomeKind>;
 export type OutcomeSource = z.infer<typeof OutcomeSource>;
 export type BookingSource = z.infer<typeof BookingSource>;
+export type BookingEvent = z.infer<typeof BookingEvent>;
 export type UsagePeriod = z.infer<typeof UsagePeriod>;
 export type UsageAction = z.infer<typeof UsageAction>;
 export type WebhookInboxStatus = z.infer<typeof WebhookInboxStatus>;
@@ -324,6 +328,7 @@ export const checkEnums = {
   outcomeKinds,
   outcomeSources,
   bookingSources,
+  bookingEvents,
   suppressionKinds,
   suppressionSources,
 } as const;
