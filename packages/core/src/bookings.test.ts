@@ -75,14 +75,14 @@ describe("Calendly signatures (t=<unix>,v1=<hex HMAC-SHA256 of t.body>)", () => 
       const e = thrown(() => verifyCalendlySignature({ rawBody: body, header: h, secret: SECRET, now }));
       expect(BookingSignatureError.isInstance(e)).toBe(true);
     }
-    expect(BookingSignatureError.isInstance(thrown(() => verifyCalendlySignature({ rawBody: `${body} `, header, secret: SECRET, now })))).toBe(
-      true,
-    );
+    expect(
+      BookingSignatureError.isInstance(thrown(() => verifyCalendlySignature({ rawBody: `${body} `, header, secret: SECRET, now }))),
+    ).toBe(true);
     // The timestamp is signed: moving it breaks the signature.
     const moved = header.replace(`t=${t}`, `t=${t + 1}`);
-    expect(BookingSignatureError.isInstance(thrown(() => verifyCalendlySignature({ rawBody: body, header: moved, secret: SECRET, now })))).toBe(
-      true,
-    );
+    expect(
+      BookingSignatureError.isInstance(thrown(() => verifyCalendlySignature({ rawBody: body, header: moved, secret: SECRET, now }))),
+    ).toBe(true);
   });
 
   it("refuses a correctly signed delivery outside the replay window (either side)", () => {
@@ -91,9 +91,7 @@ describe("Calendly signatures (t=<unix>,v1=<hex HMAC-SHA256 of t.body>)", () => 
     expect(BookingSignatureError.isInstance(e) && e.message).toContain("outside the replay window of 300 s");
     const future = signCalendlyBody(body, SECRET, new Date(now.getTime() + 301_000));
     expect(thrown(() => verifyCalendlySignature({ rawBody: body, header: future, secret: SECRET, now }))).toBeInstanceOf(Error);
-    expect(() =>
-      verifyCalendlySignature({ rawBody: body, header: old, secret: SECRET, now, toleranceSeconds: 600 }),
-    ).not.toThrow();
+    expect(() => verifyCalendlySignature({ rawBody: body, header: old, secret: SECRET, now, toleranceSeconds: 600 })).not.toThrow();
   });
 });
 
@@ -168,8 +166,8 @@ describe("parseCalendlyWebhook (fixtures from Calendly's documentation)", () => 
       reason: "Found another time",
     });
     expect(isIgnoredBooking(parseCalendlyWebhook(JSON.parse(fixture("calendly-invitee-canceled-rescheduled"))))).toBe(true);
-    expect(isIgnoredBooking(parseCalendlyWebhook({ event: "routing_form_submission.created", created_at: "2026-03-10T00:00:00Z", payload: {} }))).toBe(
-      true,
-    );
+    expect(
+      isIgnoredBooking(parseCalendlyWebhook({ event: "routing_form_submission.created", created_at: "2026-03-10T00:00:00Z", payload: {} })),
+    ).toBe(true);
   });
 });

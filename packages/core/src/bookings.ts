@@ -162,7 +162,8 @@ export function verifyCalendlySignature(input: {
   const expected = hmacHex(input.secret, `${t}.${input.rawBody}`);
   // Every candidate is compared, so the time taken does not say which one matched.
   const matched = v1.map((candidate) => sameDigest(candidate, expected)).includes(true);
-  if (!matched) throw new BookingSignatureError(`${CALENDLY_SIGNATURE_HEADER} does not match the body (wrong signing key, or the body was changed)`);
+  if (!matched)
+    throw new BookingSignatureError(`${CALENDLY_SIGNATURE_HEADER} does not match the body (wrong signing key, or the body was changed)`);
   checkReplayWindow(new Date(Number(t) * 1000), input.now, input.toleranceSeconds, "the signature's timestamp t");
 }
 

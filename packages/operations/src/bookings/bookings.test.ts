@@ -56,7 +56,15 @@ describe.each(testEngines())("bookings from Cal.com and Calendly on %s", (engine
     const touch = (contactId: string, sentAt: Date, email: string) =>
       t.db
         .insertInto("outreach_history")
-        .values({ contact_id: contactId, contact_email: email, campaign_id: campaign.id, offer_id: offer.id, account_id: mailbox.id, channel: "email", sent_at: sentAt })
+        .values({
+          contact_id: contactId,
+          contact_email: email,
+          campaign_id: campaign.id,
+          offer_id: offer.id,
+          account_id: mailbox.id,
+          channel: "email",
+          sent_at: sentAt,
+        })
         .execute();
     return { offer, people, campaign, touch, email: (i: number) => `p${i}@${offer.slug}.co` };
   }
@@ -123,7 +131,13 @@ describe.each(testEngines())("bookings from Cal.com and Calendly on %s", (engine
     const b = await setUp("Across B");
     const shared = a.email(1);
     const company = await t.db.selectFrom("contacts").select("company_id").where("id", "=", b.people[0]!).executeTakeFirstOrThrow();
-    const { contact } = await contacts.upsert(t.db, { offer_id: b.offer.id, company_id: company.company_id, source_tool: "test", email: shared, status: "contacted" });
+    const { contact } = await contacts.upsert(t.db, {
+      offer_id: b.offer.id,
+      company_id: company.company_id,
+      source_tool: "test",
+      email: shared,
+      status: "contacted",
+    });
     await a.touch(a.people[1]!, new Date(NOW.getTime() - 9 * DAY), shared);
     await b.touch(contact.id, new Date(NOW.getTime() - 1 * DAY), shared);
     const r = await receive("cal_com", calcom(shared, { uid: "across-1" }));
@@ -155,13 +169,23 @@ describe.each(testEngines())("bookings from Cal.com and Calendly on %s", (engine
     expect(await receive("cal_com", d)).toMatchObject({ status: "unmatched", created: false });
     const open = await bookings.listUnmatched(t.db);
     const row = open.find((b) => b.external_id === "stranger-1:BOOKING_CREATED");
-    expect(row).toMatchObject({ source: "cal_com", attendee_email: "stranger@elsewhere.example", event: "created", matched_outcome_id: null });
+    expect(row).toMatchObject({
+      source: "cal_com",
+      attendee_email: "stranger@elsewhere.example",
+      event: "created",
+      matched_outcome_id: null,
+    });
     expect(open.filter((b) => b.external_id === "stranger-1:BOOKING_CREATED")).toHaveLength(1);
     expect((row!.payload as { triggerEvent: string }).triggerEvent).toBe("BOOKING_CREATED");
 
     // Imported later, with a touch before the booking: matching records the meeting.
     const company = await t.db.selectFrom("contacts").select("company_id").where("id", "=", w.people[0]!).executeTakeFirstOrThrow();
-    const { contact } = await contacts.upsert(t.db, { offer_id: w.offer.id, company_id: company.company_id, source_tool: "test", email: "stranger@elsewhere.example" });
+    const { contact } = await contacts.upsert(t.db, {
+      offer_id: w.offer.id,
+      company_id: company.company_id,
+      source_tool: "test",
+      email: "stranger@elsewhere.example",
+    });
     await w.touch(contact.id, new Date(NOW.getTime() - 2 * DAY), "stranger@elsewhere.example");
     const m = await matchBookings(ctx);
     expect(m.matched.map((x) => x.attendee)).toEqual(["stranger@elsewhere.example"]);

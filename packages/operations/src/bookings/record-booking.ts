@@ -56,13 +56,22 @@ function noteOf(booking: Booking): string {
   }
 }
 
-export async function recordBooking(ctx: OperationContext, booking: Booking, options: RecordBookingOptions = {}): Promise<RecordBookingResult> {
+export async function recordBooking(
+  ctx: OperationContext,
+  booking: Booking,
+  options: RecordBookingOptions = {},
+): Promise<RecordBookingResult> {
   const now = nowOf(ctx);
   return inTransaction(ctx.db, (trx) => recordBookingIn(trx, booking, now, options));
 }
 
 /** `recordBooking` inside the caller's transaction. */
-export async function recordBookingIn(trx: DbOrTrx, booking: Booking, now: Date, options: RecordBookingOptions = {}): Promise<RecordBookingResult> {
+export async function recordBookingIn(
+  trx: DbOrTrx,
+  booking: Booking,
+  now: Date,
+  options: RecordBookingOptions = {},
+): Promise<RecordBookingResult> {
   let attendee: string | null = null;
   for (const a of booking.attendees) {
     if (a.email && (await outcomes.findPerson(trx, { email: a.email })).length > 0) {
