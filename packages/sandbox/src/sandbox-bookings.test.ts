@@ -33,14 +33,14 @@ async function run(seed: string, rates: Partial<SandboxRates>) {
 
 describe("the sandbox's Cal.com", () => {
   it("books meetings for some positive replies, signed and shaped as Cal.com's BOOKING_CREATED", async () => {
-    const { sandbox, received } = await run("bookings", {});
-    const positives = sandbox.outcomes.filter((o) => o.kind === "replied" && o.reply === "positive");
+    const { sandbox, received } = await run("bookings", { directBookingRate: 0 });
+    const replies = sandbox.outcomes.filter((o) => o.kind === "replied" && (o.reply === "positive" || o.reply === "question"));
     const booked = sandbox.outcomes.filter((o) => o.kind === "booked");
-    expect(positives.length).toBeGreaterThan(3);
+    expect(replies.length).toBeGreaterThan(3);
     expect(booked.length).toBeGreaterThan(0);
-    expect(booked.length).toBeLessThanOrEqual(positives.length);
-    // Every booked person replied positively first.
-    for (const b of booked) expect(positives.some((r) => r.personId === b.personId && r.at <= b.at)).toBe(true);
+    expect(booked.length).toBeLessThanOrEqual(replies.length);
+    // Without direct bookings, every booked person replied positively (or asked) first.
+    for (const b of booked) expect(replies.some((r) => r.personId === b.personId && r.at <= b.at)).toBe(true);
     expect(received.length).toBe(sandbox.bookings.filter((d) => d.outcome === "delivered").length);
     for (const { rawBody, headers } of received) {
       expect(() =>
@@ -55,11 +55,22 @@ describe("the sandbox's Cal.com", () => {
     }
   });
 
+  it("books straight from the link in a message, once per person, when directBookingRate says so", async () => {
+    const { sandbox } = await run("bookings-direct", { meetingRate: 0, emailReplyRate: 0, directBookingRate: 1 });
+    const delivered = new Set(sandbox.outcomes.filter((o) => o.kind === "sent").map((o) => o.personId));
+    const bounced = new Set(sandbox.outcomes.filter((o) => o.kind === "bounced").map((o) => o.personId));
+    const booked = sandbox.outcomes.filter((o) => o.kind === "booked").map((o) => o.personId);
+    expect(new Set(booked).size).toBe(booked.length);
+    expect(booked.length).toBeGreaterThan(10);
+    for (const id of booked) expect(delivered.has(id) && !bounced.has(id)).toBe(true);
+    expect(sandbox.bookings.filter((d) => !d.duplicate)).toHaveLength(booked.length);
+  });
+
   it("is deterministic per seed, and meetings draw nothing from the rest of the story", async () => {
     const a = await run("bookings-det", {});
     const b = await run("bookings-det", {});
     expect(b.received.map((r) => r.rawBody)).toEqual(a.received.map((r) => r.rawBody));
-    const none = await run("bookings-det", { meetingRate: 0 });
+    const none = await run("bookings-det", { meetingRate: 0, directBookingRate: 0 });
     expect(none.received).toEqual([]);
     const withoutBooked = (s: typeof a) => JSON.stringify(s.sandbox.outcomes.filter((o) => o.kind !== "booked"));
     expect(withoutBooked(none)).toBe(withoutBooked(a));

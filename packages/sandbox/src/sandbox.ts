@@ -95,9 +95,16 @@ export interface SandboxRates {
   unknownBounceRate: number;
   /**
    * Probability that a person who replied positively books a meeting through the sender's Cal.com
-   * page (a signed `BOOKING_CREATED` webhook, 2–30 hours after the reply). Default 0.6.
+   * page (a signed `BOOKING_CREATED` webhook, 2–30 hours after the reply). A question books at
+   * half this rate. Default 0.6.
    */
   meetingRate: number;
+  /**
+   * Probability that an average person who got a LinkedIn message or a delivered email books a
+   * meeting through the booking link in it without replying (1–72 hours later); raised by ICP fit
+   * and company signals like replies. At most one booking per person. Default 0.1.
+   */
+  directBookingRate: number;
 }
 
 export const DEFAULT_SANDBOX_RATES: Readonly<SandboxRates> = {
@@ -112,6 +119,7 @@ export const DEFAULT_SANDBOX_RATES: Readonly<SandboxRates> = {
   catchAllBounceRate: 0.25,
   unknownBounceRate: 0.35,
   meetingRate: 0.6,
+  directBookingRate: 0.1,
 };
 
 /** Receives a webhook the way Unipile would POST it. Throwing makes the sandbox retry later (5 times). */
@@ -481,9 +489,17 @@ export function createSandbox(options: SandboxOptions): Sandbox {
    * `BOOKING_CREATED` webhook with Cal.com's documented shape, signed as Cal.com signs
    * (`X-Cal-Signature-256`, hex HMAC-SHA256 of the raw body), sometimes delivered twice.
    */
-  function maybeBook(person: SandboxPerson | undefined, channel: "linkedin" | "email", accountId: string, at: number): void {
-    if (!person || !booking.chance(rates.meetingRate)) return;
-    const bookedAt = at + booking.int(2 * 60, 30 * 60) * MINUTE;
+  const bookedPeople = new Set<string>();
+  function maybeBook(
+    person: SandboxPerson | undefined,
+    channel: "linkedin" | "email",
+    accountId: string,
+    at: number,
+    how: { rate: number; minHours: number; maxHours: number },
+  ): void {
+    if (!person || bookedPeople.has(person.id) || !booking.chance(how.rate)) return;
+    bookedPeople.add(person.id);
+    const bookedAt = at + booking.int(how.minHours * 60, how.maxHours * 60) * MINUTE;
     const day = new Date(bookedAt + booking.int(1, 6) * DAY);
     day.setUTCHours(booking.pick([14, 15, 16, 17, 18]), booking.pick([0, 30]), 0, 0);
     const uid = `sbx${booking.int(1e8, 1e9 - 1).toString(36)}${booking.int(1e8, 1e9 - 1).toString(36)}`;
@@ -627,6 +643,19 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     return { fit, score: 0.5 * fit + 0.5 * (company?.signalStrength ?? 0), responsiveness: person?.responsiveness ?? 0.3 };
   };
 
+  /** How a reply of `kind` leads to a booking: most positive replies do, some questions. */
+  const afterReply = (kind: "positive" | "question") => ({
+    rate: kind === "positive" ? rates.meetingRate : rates.meetingRate / 2,
+    minHours: 2,
+    maxHours: 30,
+  });
+  /** A booking straight from the link in a message, without a reply. */
+  const direct = (score: number, responsiveness: number) => ({
+    rate: scaled(rates.directBookingRate, replyMultiplier(score, responsiveness)),
+    minHours: 1,
+    maxHours: 72,
+  });
+
   function replyKind(fit: number): ReplyKind {
     return behaviour.weighted({
       positive: 0.12 + 0.4 * fit,
@@ -679,8 +708,9 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     if (!message || !chat) return;
     const person = personByProviderId.get(chat.attendee_provider_id);
     const key = `linkedin:${chat.attendee_provider_id}`;
-    if (replied.has(key)) return;
     const { fit, score, responsiveness } = signalAndFit(person);
+    maybeBook(person, "linkedin", chat.account_id, at, direct(score, responsiveness));
+    if (replied.has(key)) return;
     if (!behaviour.chance(scaled(rates.dmReplyRate, replyMultiplier(score, responsiveness)))) return;
     replied.add(key);
     const kind = replyKind(fit);
@@ -692,7 +722,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
       });
       outcome({ kind: "replied", channel: "linkedin", personId: person?.id ?? null, accountId: chat.account_id, reply: kind });
       deliver(payload, nowMs);
-      if (kind === "positive") maybeBook(person, "linkedin", chat.account_id, nowMs);
+      if (kind === "positive" || kind === "question") maybeBook(person, "linkedin", chat.account_id, nowMs, afterReply(kind));
     });
   }
 
@@ -719,6 +749,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
       return;
     }
     const { fit, score, responsiveness } = signalAndFit(person);
+    maybeBook(person, "email", email.account_id, at, direct(score, responsiveness));
     if (behaviour.chance(scaled(rates.openRate, 0.6 + 0.8 * responsiveness))) {
       const firstOpen = at + Math.round(hoursLognormal(3) * HOUR);
       const opens = behaviour.int(1, 3);
@@ -746,7 +777,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
       const payload = vendors.unipile.receiveEmailReply({ trackingOrEmailId: trackingId, text: replyText(kind) });
       outcome({ kind: "replied", channel: "email", personId: person?.id ?? null, accountId: email.account_id, reply: kind });
       deliver(payload, nowMs);
-      if (kind === "positive") maybeBook(person, "email", email.account_id, nowMs);
+      if (kind === "positive" || kind === "question") maybeBook(person, "email", email.account_id, nowMs, afterReply(kind));
     });
   }
 
