@@ -67,6 +67,11 @@ async function expectInvariantsAndBooks(
   expect(books.total_sent).toBe(left.rows[0]!.sent);
   expect(books.total_replied).toBe(facts.repliedContacts);
   expect(facts.sent.total).toBe(left.rows[0]!.sent);
+  // Meetings (booked through the Cal.com route) count each person once, whatever the redeliveries.
+  const meetings = await sql<{ people: number; total: number }>`
+    SELECT (SELECT count(DISTINCT contact_id)::int FROM outcomes WHERE campaign_id = ${campaignId}::uuid AND kind = 'meeting_booked') AS people,
+      (SELECT total_meetings FROM campaign_performance WHERE id = ${campaignId}::uuid) AS total`.execute(db);
+  expect(meetings.rows[0]!.total).toBe(meetings.rows[0]!.people);
   // Every provider call was recorded in tool_usage.
   const usage = await sql<{ n: number }>`SELECT count(*)::int AS n FROM tool_usage`.execute(db);
   expect(usage.rows[0]!.n).toBeGreaterThan(0);
@@ -106,7 +111,27 @@ describe.each(inProcess)("the demo on %s", (engine) => {
 
     // The checks the demo prints, each recomputed here against the database and the provider.
     expect(f.checks.filter((c) => !c.ok)).toEqual([]);
-    expect(f.checks.map((c) => c.name)).toEqual(["no double send", "limits held", "send window", "books match sends"]);
+    expect(f.checks.map((c) => c.name)).toEqual([
+      "no double send",
+      "limits held",
+      "send window",
+      "books match sends",
+      "books match meetings",
+    ]);
+
+    // Meetings were booked on the simulated Cal.com and came in through the signed webhook route;
+    // the performance view counts them.
+    expect(r.bookings.recorded).toBeGreaterThan(0);
+    expect(r.bookings.rejected).toBe(0);
+    expect(f.meetings.booked).toBeGreaterThan(0);
+    expect(f.meetings.fromCalcom).toBeGreaterThanOrEqual(f.meetings.booked);
+    const perf = await t.db
+      .selectFrom("campaign_performance")
+      .select(["total_meetings", "current_meeting_rate"])
+      .where("id", "=", r.campaign.id)
+      .executeTakeFirstOrThrow();
+    expect(perf.total_meetings).toBe(f.meetings.booked);
+    expect(Number(perf.current_meeting_rate)).toBeGreaterThan(0);
 
     await expectInvariantsAndBooks(t.db, r.campaign.id, f);
     const db = t.db;

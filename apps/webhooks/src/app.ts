@@ -1,6 +1,6 @@
 /**
  * The webhook server as a Hono app, usable in-process (the CLI, the demo on a simulated clock,
- * tests): one route module per provider under `/webhooks/<provider>`, `GET /healthz` (the process
+ * tests): one route module per provider under `/webhooks/<provider>` (unipile, calcom, calendly), `GET /healthz` (the process
  * answers) and `GET /readyz` (the database answers).
  */
 import { errorCodeOf, OfferlabError } from "@offerlab/core";
@@ -10,14 +10,20 @@ import { Hono } from "hono";
 import type { WebhookServerConfig } from "./config.js";
 import { createInboxDrainer, type InboxDrainer } from "./inbox.js";
 import { createLogger, type Logger } from "./logger.js";
+import { calcomRoute } from "./routes/calcom.js";
+import { calendlyRoute } from "./routes/calendly.js";
 import { unipileRoute } from "./routes/unipile.js";
 import { errorBody, statusFor, statusOfError } from "./status.js";
 
 export interface WebhookAppOptions {
   /** The offerlab database the inbox lives in. */
   db: Db;
-  /** From `loadWebhookConfig()`; only the secret, its header and the body limit are used here. */
-  config: Pick<WebhookServerConfig, "secret" | "secretHeader" | "maxBodyBytes">;
+  /**
+   * From `loadWebhookConfig()`; the Unipile secret, its header and the body limit, and the
+   * booking tools' secrets (a route whose secret is absent answers 404).
+   */
+  config: Pick<WebhookServerConfig, "secret" | "secretHeader" | "maxBodyBytes"> &
+    Partial<Pick<WebhookServerConfig, "calcomSecret" | "calendlySigningKey" | "bookingReplayWindowSeconds">>;
   /** Default: JSON lines on standard output. */
   logger?: Logger;
   /** The clock stamping received events. Default `() => new Date()`. */
@@ -54,6 +60,9 @@ export function createWebhookApp(options: WebhookAppOptions): WebhookApp {
     return c.json({ ready, database: ready ? "reachable" : "unreachable" }, ready ? 200 : 503);
   });
   app.route("/webhooks/unipile", unipileRoute({ db: options.db, config: options.config, logger, now, drainer }));
+  // Booking tools: the meeting is recorded in the request (a small transaction), not via the inbox.
+  app.route("/webhooks/calcom", calcomRoute({ db: options.db, config: options.config, logger, now }));
+  app.route("/webhooks/calendly", calendlyRoute({ db: options.db, config: options.config, logger, now }));
   app.onError((error, c) => {
     // The status of the error's code (core's one table): an offerlab error the sender can fix says
     // what is wrong; anything else (a database error while storing) is a 5xx, which Unipile

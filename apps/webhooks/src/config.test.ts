@@ -16,6 +16,9 @@ describe("loadWebhookConfig", () => {
       secretHeader: "x-offerlab-webhook-secret",
       port: 8787,
       maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+      calcomSecret: null,
+      calendlySigningKey: null,
+      bookingReplayWindowSeconds: 300,
     });
   });
 
@@ -32,6 +35,26 @@ describe("loadWebhookConfig", () => {
     );
     expect(() => loadWebhookConfig({ OFFERLAB_WEBHOOK_SECRET: secret, OFFERLAB_WEBHOOK_SECRET_HEADER: "bad header" })).toThrow(
       /OFFERLAB_WEBHOOK_SECRET_HEADER/,
+    );
+  });
+
+  it("reads the booking tools' secrets and replay window; a short secret is refused, naming the variable", () => {
+    const c = loadWebhookConfig({
+      OFFERLAB_WEBHOOK_SECRET: secret,
+      OFFERLAB_CALCOM_WEBHOOK_SECRET: " calcom-secret-1234567890 ",
+      OFFERLAB_CALENDLY_SIGNING_KEY: "calendly-key-1234567890",
+      OFFERLAB_BOOKING_REPLAY_WINDOW: "600",
+    });
+    expect(c).toMatchObject({
+      calcomSecret: "calcom-secret-1234567890",
+      calendlySigningKey: "calendly-key-1234567890",
+      bookingReplayWindowSeconds: 600,
+    });
+    expect(() => loadWebhookConfig({ OFFERLAB_WEBHOOK_SECRET: secret, OFFERLAB_CALCOM_WEBHOOK_SECRET: "short" })).toThrow(
+      /OFFERLAB_CALCOM_WEBHOOK_SECRET is 5 characters long; it must be at least 16/,
+    );
+    expect(() => loadWebhookConfig({ OFFERLAB_WEBHOOK_SECRET: secret, OFFERLAB_BOOKING_REPLAY_WINDOW: "0" })).toThrow(
+      /OFFERLAB_BOOKING_REPLAY_WINDOW must be a whole number/,
     );
   });
 });

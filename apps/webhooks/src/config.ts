@@ -1,4 +1,4 @@
-import { OfferlabError, type OfferlabErrorOptions } from "@offerlab/core";
+import { DEFAULT_BOOKING_REPLAY_WINDOW_SECONDS, OfferlabError, type OfferlabErrorOptions } from "@offerlab/core";
 
 /** The webhook server's configuration, read from the environment once at start-up. */
 export interface WebhookServerConfig {
@@ -10,12 +10,29 @@ export interface WebhookServerConfig {
   port: number;
   /** Largest accepted body in bytes (`OFFERLAB_WEBHOOK_MAX_BODY`). Default 256 KiB. */
   maxBodyBytes: number;
+  /**
+   * The secret set on the Cal.com webhook (`OFFERLAB_CALCOM_WEBHOOK_SECRET`); it keys the
+   * `X-Cal-Signature-256` HMAC. Null: `/webhooks/calcom` answers 404 and writes nothing.
+   */
+  calcomSecret: string | null;
+  /**
+   * The `signing_key` of the Calendly webhook subscription (`OFFERLAB_CALENDLY_SIGNING_KEY`). Null:
+   * `/webhooks/calendly` answers 404 and writes nothing.
+   */
+  calendlySigningKey: string | null;
+  /**
+   * How far a booking's signed time (Calendly's `t`, Cal.com's `createdAt`) may lie from now, in
+   * seconds (`OFFERLAB_BOOKING_REPLAY_WINDOW`). Default 300.
+   */
+  bookingReplayWindowSeconds: number;
 }
 
 export const DEFAULT_SECRET_HEADER = "x-offerlab-webhook-secret";
 export const DEFAULT_PORT = 8787;
 export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
 export const MIN_SECRET_LENGTH = 32;
+/** Shortest accepted Cal.com secret or Calendly signing key. */
+export const MIN_BOOKING_SECRET_LENGTH = 16;
 
 /** A configuration problem: the message names the variable and what to set. */
 export class ConfigError extends OfferlabError {
@@ -65,5 +82,23 @@ export function loadWebhookConfig(env: Record<string, string | undefined> = proc
     secretHeader,
     port: positiveInt(env, "PORT", DEFAULT_PORT, 65535),
     maxBodyBytes: positiveInt(env, "OFFERLAB_WEBHOOK_MAX_BODY", DEFAULT_MAX_BODY_BYTES, 16 * 1024 * 1024),
+    calcomSecret: bookingSecret(env, "OFFERLAB_CALCOM_WEBHOOK_SECRET"),
+    calendlySigningKey: bookingSecret(env, "OFFERLAB_CALENDLY_SIGNING_KEY"),
+    bookingReplayWindowSeconds: positiveInt(env, "OFFERLAB_BOOKING_REPLAY_WINDOW", DEFAULT_BOOKING_REPLAY_WINDOW_SECONDS, 86_400),
   };
+}
+
+/**
+ * A booking tool's secret: optional (its route stays off without it), but when set it must be
+ * long enough that nobody can guess it and forge meetings.
+ */
+function bookingSecret(env: Record<string, string | undefined>, name: string): string | null {
+  const value = env[name]?.trim() ?? "";
+  if (!value) return null;
+  if (value.length < MIN_BOOKING_SECRET_LENGTH) {
+    throw new ConfigError(
+      `${name} is ${value.length} characters long; it must be at least ${MIN_BOOKING_SECRET_LENGTH} (generate one with \`openssl rand -hex 32\` and set the same value in the booking tool)`,
+    );
+  }
+  return value;
 }

@@ -9,7 +9,8 @@ import type { WebhookServerConfig } from "./config.js";
 import { createLogger } from "./logger.js";
 
 export interface StartWebhookServerOptions extends Omit<WebhookAppOptions, "config"> {
-  config: Pick<WebhookServerConfig, "secret" | "secretHeader" | "maxBodyBytes" | "port">;
+  config: Pick<WebhookServerConfig, "secret" | "secretHeader" | "maxBodyBytes" | "port"> &
+    Partial<Pick<WebhookServerConfig, "calcomSecret" | "calendlySigningKey" | "bookingReplayWindowSeconds">>;
   /** Interface to listen on. Default `0.0.0.0` (every interface, as platforms expect). */
   hostname?: string;
 }
@@ -35,7 +36,15 @@ export async function startWebhookServer(options: StartWebhookServerOptions): Pr
   const shown = hostname === "0.0.0.0" || hostname === "::" ? "127.0.0.1" : hostname;
   const url = `http://${shown}:${port}`;
   logger.info(
-    { port, hostname, header: options.config.secretHeader, maxBodyBytes: options.config.maxBodyBytes },
+    {
+      port,
+      hostname,
+      header: options.config.secretHeader,
+      maxBodyBytes: options.config.maxBodyBytes,
+      // Which booking routes are on (never the secrets themselves).
+      calcom: Boolean(options.config.calcomSecret),
+      calendly: Boolean(options.config.calendlySigningKey),
+    },
     "webhook server listening",
   );
   let closing: Promise<void> | null = null;

@@ -163,11 +163,13 @@ export const webhookInboxStatuses = ["pending", "processed", "ignored", "unmatch
 export const dataModes = ["live", "sandbox"] as const;
 
 /**
- * What an `outcomes` row records: a meeting booked (`meeting_at` says when it takes place), held
- * or missed, a conversion (optional value and currency), or a refusal.
+ * What an `outcomes` row records: a meeting booked (`meeting_at` says when it takes place), held,
+ * missed or cancelled (a booking tool's cancellation), a conversion (optional value and
+ * currency), or a refusal.
  */
 export const outcomeKinds = [
   "meeting_booked",
+  "meeting_cancelled",
   "meeting_held",
   "no_show",
   "converted",
@@ -177,6 +179,10 @@ export const outcomeKinds = [
 ] as const;
 /** Where an outcome came from: by hand, a CSV import, a booking webhook, or the sandbox. */
 export const outcomeSources = ["manual", "csv", "cal_com", "calendly", "sandbox"] as const;
+/** The booking tools whose webhooks offerlab hears (`unmatched_bookings.source`). */
+export const bookingSources = ["cal_com", "calendly"] as const;
+/** What happened to a booking (`unmatched_bookings.event`): made, moved to another time, or cancelled. */
+export const bookingEvents = ["created", "rescheduled", "cancelled"] as const;
 /** What a `suppressions` entry matches: a normalised email, LinkedIn URL, or a whole domain. */
 export const suppressionKinds = ["email", "linkedin", "domain"] as const;
 /** Where a `suppressions` entry came from: added by hand, or imported from a CSV file. */
@@ -220,6 +226,8 @@ export const PipelineStepStatus = enumOf(pipelineStepStatuses).schema;
 export const SendAttemptStatus = enumOf(sendAttemptStatuses).schema;
 export const OutcomeKind = enumOf(outcomeKinds).schema;
 export const OutcomeSource = enumOf(outcomeSources).schema;
+export const BookingSource = enumOf(bookingSources).schema;
+export const BookingEvent = enumOf(bookingEvents).schema;
 export const UsagePeriod = enumOf(usagePeriods).schema;
 export const UsageAction = enumOf(usageActions).schema;
 export const WebhookInboxStatus = enumOf(webhookInboxStatuses).schema;
@@ -265,6 +273,8 @@ export type ConnectionDegree = z.infer<typeof ConnectionDegree>;
 export type SendAttemptStatus = z.infer<typeof SendAttemptStatus>;
 export type OutcomeKind = z.infer<typeof OutcomeKind>;
 export type OutcomeSource = z.infer<typeof OutcomeSource>;
+export type BookingSource = z.infer<typeof BookingSource>;
+export type BookingEvent = z.infer<typeof BookingEvent>;
 export type UsagePeriod = z.infer<typeof UsagePeriod>;
 export type UsageAction = z.infer<typeof UsageAction>;
 export type WebhookInboxStatus = z.infer<typeof WebhookInboxStatus>;
@@ -317,6 +327,8 @@ export const checkEnums = {
   dataModes,
   outcomeKinds,
   outcomeSources,
+  bookingSources,
+  bookingEvents,
   suppressionKinds,
   suppressionSources,
 } as const;

@@ -15,3 +15,4 @@ export * from "./lifecycle.js";
 export * from "./outcomes.js";
 export * from "./campaign-defaults.js";
 export * from "./assert-never.js";
+export * from "./bookings.js";

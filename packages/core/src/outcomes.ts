@@ -48,6 +48,7 @@ function target(kind: OutcomeKind): "meeting" | "converted" | null {
     case "converted":
       return "converted";
     case "no_show":
+    case "meeting_cancelled":
     case "rejected":
     case "not_interested":
     case "wrong_person":

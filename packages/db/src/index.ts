@@ -35,6 +35,8 @@ export type { Campaign, CampaignCandidate, CampaignContact, CampaignCreateReques
 export { accountAdmin, accounts, MAX_ACCOUNT_LIMIT, PROFILE_VIEWS_PER_DAY, profileViews } from "./aggregates/accounts.js";
 export type { Account, AccountLimitsPatch, AccountSyncChange, AccountSyncOptions, RemoteAccount } from "./aggregates/accounts.js";
 export { sendQueue } from "./aggregates/queue.js";
+export { bookings } from "./aggregates/bookings.js";
+export type { UnmatchedBooking, UnmatchedBookingInput } from "./aggregates/bookings.js";
 export { outcomes } from "./aggregates/outcomes.js";
 export type { Outcome, OutcomeFilter, OutcomeListRow, OutcomeRecordInput, PersonContact } from "./aggregates/outcomes.js";
 export { normalizeSuppressionValue, suppressions } from "./aggregates/suppressions.js";

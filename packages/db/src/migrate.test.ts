@@ -34,6 +34,7 @@ const LATER_TABLES = [
   "offerlab_settings",
   "outcomes",
   "suppressions",
+  "unmatched_bookings",
 ];
 const SPEC_VIEWS = [
   "offer_dashboard",

@@ -179,4 +179,35 @@ export const runFacts = {
       repliedContacts: n(replied.n),
     };
   },
+
+  /**
+   * A campaign's meetings: the books (`campaign_performance.total_meetings` and its meeting rate)
+   * beside the outcomes log (meeting_booked outcomes, the distinct people they are for, and how
+   * many came from Cal.com), so a caller can check the counter counts each person once.
+   */
+  async meetings(db: DbOrTrx, campaignId: string) {
+    const perf = await db
+      .selectFrom("campaign_performance")
+      .select(["total_meetings", "current_meeting_rate"])
+      .where("id", "=", campaignId)
+      .executeTakeFirst();
+    const booked = await db
+      .selectFrom("outcomes")
+      .select((eb) => [
+        eb.fn.countAll<number>().as("outcomes"),
+        eb.fn.count<number>("contact_id").distinct().as("people"),
+        eb.fn.sum<number>(eb.case().when("source", "=", "cal_com").then(1).else(0).end()).as("calcom"),
+      ])
+      .where("campaign_id", "=", campaignId)
+      .where("kind", "=", "meeting_booked")
+      .executeTakeFirstOrThrow();
+    return {
+      totalMeetings: n(perf?.total_meetings),
+      meetingRate:
+        perf?.current_meeting_rate === null || perf?.current_meeting_rate === undefined ? null : Number(perf.current_meeting_rate),
+      bookedOutcomes: n(booked.outcomes),
+      bookedPeople: n(booked.people),
+      fromCalcom: n(booked.calcom),
+    };
+  },
 };

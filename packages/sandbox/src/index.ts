@@ -7,6 +7,8 @@
 export { createSandbox, DEFAULT_SANDBOX_RATES, fitOf, SANDBOX_START, SANDBOX_WEBHOOK_HEADER } from "./sandbox.js";
 export type {
   Sandbox,
+  SandboxBookingDelivery,
+  SandboxBookingHandler,
   SandboxClock,
   SandboxDelivery,
   SandboxOptions,

@@ -6,7 +6,7 @@
  * replies, bounces, opens and clicks, delivered as Unipile webhooks.
  */
 import type { Icp } from "@offerlab/core";
-import { normalizeSeniority } from "@offerlab/core";
+import { normalizeSeniority, signCalComBody } from "@offerlab/core";
 import type { FetchLike, OnUsage, ProviderInfo, VendorDescriptor, VendorFactoryOptions } from "@offerlab/provider-kit";
 import { exaVendor } from "@offerlab/provider-exa";
 import type { ExaProvider } from "@offerlab/provider-exa";
@@ -93,6 +93,18 @@ export interface SandboxRates {
   catchAllBounceRate: number;
   /** Probability that an address the verifier calls unknown bounces (decided once per address). Default 0.35. */
   unknownBounceRate: number;
+  /**
+   * Probability that a person who replied positively books a meeting through the sender's Cal.com
+   * page (a signed `BOOKING_CREATED` webhook, 2–30 hours after the reply). A question books at
+   * half this rate. Default 0.6.
+   */
+  meetingRate: number;
+  /**
+   * Probability that an average person who got a LinkedIn message or a delivered email books a
+   * meeting through the booking link in it without replying (1–72 hours later); raised by ICP fit
+   * and company signals like replies. At most one booking per person. Default 0.1.
+   */
+  directBookingRate: number;
 }
 
 export const DEFAULT_SANDBOX_RATES: Readonly<SandboxRates> = {
@@ -106,10 +118,32 @@ export const DEFAULT_SANDBOX_RATES: Readonly<SandboxRates> = {
   duplicateRate: 0.05,
   catchAllBounceRate: 0.25,
   unknownBounceRate: 0.35,
+  meetingRate: 0.6,
+  directBookingRate: 0.1,
 };
 
 /** Receives a webhook the way Unipile would POST it. Throwing makes the sandbox retry later (5 times). */
 export type SandboxWebhookHandler = (provider: "unipile", payload: Record<string, unknown>, headers: Record<string, string>) => unknown;
+
+/**
+ * Receives a Cal.com booking webhook as Cal.com would POST it: the raw body and its headers
+ * (`X-Cal-Signature-256` signed with the sandbox's `calcomSecret`). Throwing is recorded as a
+ * failed delivery; the sandbox does not retry (Cal.com's retry policy is not documented).
+ */
+export type SandboxBookingHandler = (tool: "cal_com", rawBody: string, headers: Record<string, string>) => unknown;
+
+/** One Cal.com booking delivery. */
+export interface SandboxBookingDelivery {
+  at: string;
+  /** The booking's uid (the same in a redelivery). */
+  uid: string;
+  email: string;
+  meetingAt: string;
+  /** A second delivery of the same booking (at-least-once delivery). */
+  duplicate: boolean;
+  outcome: "delivered" | "failed" | "no_handler";
+  error?: string;
+}
 
 /** One webhook delivery attempt. */
 export interface SandboxDelivery {
@@ -130,7 +164,7 @@ export interface SandboxDelivery {
 /** What the world did for one person, for tests and the demo's "what happened" summary. */
 export interface SandboxOutcome {
   at: string;
-  kind: "accepted" | "replied" | "bounced" | "opened" | "clicked" | "sent";
+  kind: "accepted" | "replied" | "bounced" | "opened" | "clicked" | "sent" | "booked";
   channel: "linkedin" | "email";
   personId: string | null;
   accountId: string;
@@ -157,6 +191,10 @@ export interface SandboxOptions {
   onWebhook?: SandboxWebhookHandler;
   /** Headers sent with webhooks when no webhook was registered through the Unipile API. Default `{ "content-type": "application/json" }`. */
   webhookHeaders?: Record<string, string>;
+  /** Receives Cal.com booking webhooks. Can be set later with `setBookingHandler`. */
+  onBooking?: SandboxBookingHandler;
+  /** The secret the simulated Cal.com signs its webhooks with. Default: derived from the seed. */
+  calcomSecret?: string;
 }
 
 export interface SandboxProvidersOptions {
@@ -193,6 +231,10 @@ export interface Sandbox {
   readonly deliveries: readonly SandboxDelivery[];
   /** What the world did, in order. */
   readonly outcomes: readonly SandboxOutcome[];
+  /** Every Cal.com booking delivery, in order. */
+  readonly bookings: readonly SandboxBookingDelivery[];
+  /** The secret the simulated Cal.com signs with (configure the receiver with it). */
+  readonly calcomSecret: string;
   /** Sandbox base URLs and keys per vendor (for adapters built by hand). */
   readonly baseUrls: Readonly<Record<SandboxProvider, string>>;
   readonly apiKeys: Readonly<Record<SandboxProvider, string>>;
@@ -220,6 +262,8 @@ export interface Sandbox {
   /** When the world will next act, or null when nothing is scheduled. */
   nextEventAt(): Date | null;
   setWebhookHandler(handler: SandboxWebhookHandler | undefined): void;
+  /** Sets who receives the simulated Cal.com's booking webhooks. */
+  setBookingHandler(handler: SandboxBookingHandler | undefined): void;
   /** Sets the ICP fit is scored against (`undefined`: back to the latest one the simulated LLM derived). */
   setIcp(icp: Icp | undefined): void;
   /** The ICP fit is scored against: the one given, else the latest the simulated LLM derived, else none (every fit 0.5). */
@@ -301,6 +345,11 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   const world = generateWorld(root.fork("world"), seed, new Date(startAt), options.world);
   const vendors = createVendors(world, root.fork("ids"), clock.now);
   const behaviour: Random = root.fork("behaviour");
+  // Its own stream: booking meetings draws nothing from the behaviour stream, so the rest of a
+  // seed's story is the same with or without meetings.
+  const booking: Random = root.fork("bookings");
+  const calcomSecret = options.calcomSecret ?? `sbx-calcom-${createRandom(`${seed}/calcom-secret`).int(1e8, 1e9 - 1)}-${seed}`;
+  let onBooking = options.onBooking;
   const rates: SandboxRates = { ...DEFAULT_SANDBOX_RATES, ...options.rates };
   const env = options.env ?? process.env;
   const journal = createJournal(options.journalPath ?? (env[SANDBOX_JOURNAL_ENV]?.trim() || undefined));
@@ -433,6 +482,79 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   let actionsSeen = 0;
 
   const outcome = (o: Omit<SandboxOutcome, "at">) => outcomes.push({ at: clock.now().toISOString(), ...o });
+  const bookingDeliveries: SandboxBookingDelivery[] = [];
+
+  /**
+   * Some people who replied positively book a meeting on the sender's Cal.com page: a
+   * `BOOKING_CREATED` webhook with Cal.com's documented shape, signed as Cal.com signs
+   * (`X-Cal-Signature-256`, hex HMAC-SHA256 of the raw body), sometimes delivered twice.
+   */
+  const bookedPeople = new Set<string>();
+  function maybeBook(
+    person: SandboxPerson | undefined,
+    channel: "linkedin" | "email",
+    accountId: string,
+    at: number,
+    how: { rate: number; minHours: number; maxHours: number },
+  ): void {
+    if (!person || bookedPeople.has(person.id) || !booking.chance(how.rate)) return;
+    bookedPeople.add(person.id);
+    const bookedAt = at + booking.int(how.minHours * 60, how.maxHours * 60) * MINUTE;
+    const day = new Date(bookedAt + booking.int(1, 6) * DAY);
+    day.setUTCHours(booking.pick([14, 15, 16, 17, 18]), booking.pick([0, 30]), 0, 0);
+    const uid = `sbx${booking.int(1e8, 1e9 - 1).toString(36)}${booking.int(1e8, 1e9 - 1).toString(36)}`;
+    const duplicate = booking.chance(rates.duplicateRate);
+    const host = world.accounts.find((a) => a.id === accountId);
+    const organizerEmail = host?.self.includes("@")
+      ? host.self
+      : (world.accounts.find((a) => a.self.includes("@"))?.self ?? "sales@offerlab-demo.com");
+    schedule(bookedAt, async () => {
+      const created = clock.now().toISOString();
+      const body = {
+        triggerEvent: "BOOKING_CREATED",
+        createdAt: created,
+        payload: {
+          type: "30min",
+          title: `30 Min Meeting between ${host?.name ?? "Sales"} and ${person.full_name}`,
+          startTime: day.toISOString(),
+          endTime: new Date(day.getTime() + 30 * MINUTE).toISOString(),
+          organizer: { name: host?.name ?? "Sales", email: organizerEmail, timeZone: "America/New_York" },
+          attendees: [{ email: person.email, name: person.full_name, timeZone: "America/New_York" }],
+          uid,
+          status: "ACCEPTED",
+        },
+      };
+      const rawBody = JSON.stringify(body);
+      const headers = {
+        "content-type": "application/json",
+        "x-cal-signature-256": signCalComBody(rawBody, calcomSecret),
+        [SANDBOX_WEBHOOK_HEADER]: "1",
+      };
+      outcome({ kind: "booked", channel, personId: person.id, accountId });
+      const send = async (again: boolean) => {
+        const record: SandboxBookingDelivery = {
+          at: clock.now().toISOString(),
+          uid,
+          email: person.email,
+          meetingAt: day.toISOString(),
+          duplicate: again,
+          outcome: "no_handler",
+        };
+        bookingDeliveries.push(record);
+        if (!onBooking) return;
+        try {
+          await onBooking("cal_com", rawBody, { ...headers });
+          record.outcome = "delivered";
+        } catch (error) {
+          record.outcome = "failed";
+          record.error = error instanceof Error ? error.message : String(error);
+        }
+      };
+      await send(false);
+      // A redelivery a moment later (the signature still fresh): it must have no second effect.
+      if (duplicate) schedule(nowMs + 30_000, () => send(true));
+    });
+  }
 
   const DEFAULT_EVENT: Record<string, string | undefined> = {
     messaging: "message_received",
@@ -521,6 +643,19 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     return { fit, score: 0.5 * fit + 0.5 * (company?.signalStrength ?? 0), responsiveness: person?.responsiveness ?? 0.3 };
   };
 
+  /** How a reply of `kind` leads to a booking: most positive replies do, some questions. */
+  const afterReply = (kind: "positive" | "question") => ({
+    rate: kind === "positive" ? rates.meetingRate : rates.meetingRate / 2,
+    minHours: 2,
+    maxHours: 30,
+  });
+  /** A booking straight from the link in a message, without a reply. */
+  const direct = (score: number, responsiveness: number) => ({
+    rate: scaled(rates.directBookingRate, replyMultiplier(score, responsiveness)),
+    minHours: 1,
+    maxHours: 72,
+  });
+
   function replyKind(fit: number): ReplyKind {
     return behaviour.weighted({
       positive: 0.12 + 0.4 * fit,
@@ -573,8 +708,9 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     if (!message || !chat) return;
     const person = personByProviderId.get(chat.attendee_provider_id);
     const key = `linkedin:${chat.attendee_provider_id}`;
-    if (replied.has(key)) return;
     const { fit, score, responsiveness } = signalAndFit(person);
+    maybeBook(person, "linkedin", chat.account_id, at, direct(score, responsiveness));
+    if (replied.has(key)) return;
     if (!behaviour.chance(scaled(rates.dmReplyRate, replyMultiplier(score, responsiveness)))) return;
     replied.add(key);
     const kind = replyKind(fit);
@@ -586,6 +722,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
       });
       outcome({ kind: "replied", channel: "linkedin", personId: person?.id ?? null, accountId: chat.account_id, reply: kind });
       deliver(payload, nowMs);
+      if (kind === "positive" || kind === "question") maybeBook(person, "linkedin", chat.account_id, nowMs, afterReply(kind));
     });
   }
 
@@ -612,6 +749,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
       return;
     }
     const { fit, score, responsiveness } = signalAndFit(person);
+    maybeBook(person, "email", email.account_id, at, direct(score, responsiveness));
     if (behaviour.chance(scaled(rates.openRate, 0.6 + 0.8 * responsiveness))) {
       const firstOpen = at + Math.round(hoursLognormal(3) * HOUR);
       const opens = behaviour.int(1, 3);
@@ -639,6 +777,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
       const payload = vendors.unipile.receiveEmailReply({ trackingOrEmailId: trackingId, text: replyText(kind) });
       outcome({ kind: "replied", channel: "email", personId: person?.id ?? null, accountId: email.account_id, reply: kind });
       deliver(payload, nowMs);
+      if (kind === "positive" || kind === "question") maybeBook(person, "email", email.account_id, nowMs, afterReply(kind));
     });
   }
 
@@ -691,6 +830,8 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     journal: journal.entries,
     deliveries,
     outcomes,
+    bookings: bookingDeliveries,
+    calcomSecret,
     baseUrls: SANDBOX_BASE_URLS,
     apiKeys: SANDBOX_API_KEYS,
     providers,
@@ -716,6 +857,9 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     },
     setWebhookHandler(handler) {
       onWebhook = handler;
+    },
+    setBookingHandler(handler) {
+      onBooking = handler;
     },
     setIcp(next) {
       explicitIcp = next;

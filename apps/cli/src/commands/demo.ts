@@ -41,6 +41,7 @@ export function whatHappened(r: DemoResult): string {
     `- Campaign ${r.campaign.slug}: ${r.enrolment.added} enrolled over 2 LinkedIn accounts and 2 mailboxes, warming (week 2)${r.enrolment.lookedUp ? `; LinkedIn degrees looked up: ${r.enrolment.lookedUp["1"]} 1st (left out of cold outreach), ${r.enrolment.lookedUp["2"]} 2nd, ${r.enrolment.lookedUp["3"]} 3rd, ${r.enrolment.lookedUp.unknown} out of network` : ""}.`,
     `- Sent: ${plural(f.sent.invitations, "invitation")}, ${plural(f.sent.dms, "LinkedIn message")}, ${plural(f.sent.emails, "email")}. ${f.accepted} accepted the invitation; ${f.opened} opened an email.`,
     `- Replies: ${f.repliedContacts}${replies ? ` (${replies})` : ""}; each stopped that person's sequence at once. Bounced: ${f.bounced}. Unsubscribed: ${f.unsubscribed}.`,
+    `- Meetings: ${f.meetings.booked} booked through Cal.com (signed webhooks to /webhooks/calcom: ${r.bookings.recorded} recorded, ${r.bookings.duplicates} redelivered without effect, ${r.bookings.unmatched} for nobody we know, kept unmatched); meeting rate ${f.meetings.meetingRate ?? 0}%.`,
     `- ${r.webhooks.delivered} webhook deliveries accepted (duplicates included, each applied once)${deferred ? `; sends held back and rescheduled: ${deferred}` : ""}.`,
     "",
     "Checks:",

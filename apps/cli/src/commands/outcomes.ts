@@ -1,8 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { DEFAULT_ATTRIBUTION_WINDOW_DAYS, outcomeKinds, type OutcomeKind } from "@offerlab/core";
-import { outcomes, resolve, type OutcomeListRow } from "@offerlab/db";
-import { ImportOutcomesRejected, importOutcomes, recordOutcome, type OutcomeRow } from "@offerlab/operations";
+import { bookings, outcomes, resolve, type OutcomeListRow, type UnmatchedBooking } from "@offerlab/db";
+import { ImportOutcomesRejected, importOutcomes, matchBookings, recordOutcome, type OutcomeRow } from "@offerlab/operations";
 import type { Command } from "commander";
 import { CsvError } from "csv-parse";
 import { DuplicateHeaderError, readCsv } from "../csv.js";
@@ -45,7 +45,33 @@ export function outcomesTable(rows: readonly OutcomeListRow[]): string {
   );
 }
 
-/** `offerlab outcomes record|list|import`: what happened after the outreach. */
+const TOOL_NAMES: Record<string, string> = { cal_com: "Cal.com", calendly: "Calendly" };
+
+/** The rows of `outcomes unmatched`: bookings whose attendee matched no contact. */
+export function unmatchedTable(rows: readonly UnmatchedBooking[]): string {
+  return table(
+    rows.map((b) => ({
+      received: when(new Date(b.received_at)),
+      tool: TOOL_NAMES[b.source] ?? b.source,
+      event: b.event,
+      attendee: b.attendee_email ?? b.attendee_name ?? "",
+      meeting: when(new Date(b.meeting_at)),
+      title: b.title ?? "",
+      matched: b.matched_outcome_id ? `yes (${b.matched_outcome_id})` : "no",
+    })),
+    [
+      { key: "received" },
+      { key: "tool" },
+      { key: "event" },
+      { key: "attendee", max: 36 },
+      { key: "meeting" },
+      { key: "title", max: 40 },
+      { key: "matched", max: 44 },
+    ],
+  );
+}
+
+/** `offerlab outcomes record|list|import|unmatched|match`: what happened after the outreach. */
 export function registerOutcomeCommands(program: Command, io: Io): void {
   const cmd = program
     .command("outcomes")
@@ -205,5 +231,44 @@ ${examples(["offerlab outcomes import meetings.csv", "offerlab outcomes import c
           EXIT.usage,
         );
       }
+    });
+  registerUnmatchedBookingCommands(cmd, io);
+}
+
+export function registerUnmatchedBookingCommands(cmd: Command, io: Io): void {
+  cmd
+    .command("unmatched")
+    .description("List meetings booked through Cal.com or Calendly whose attendee matched no contact (kept, never dropped)")
+    .option("--all", "also list those matched since (default: only the open ones)")
+    .option("--json", "print the bookings as JSON, raw payload included")
+    .addHelpText(
+      "after",
+      `
+The webhook server keeps a booking whose attendees match no contact (by normalised email, across
+offers) in unmatched_bookings, once per booking and event. Import the person, then run
+offerlab outcomes match to record the meeting for them.
+${examples(["offerlab outcomes unmatched", "offerlab outcomes unmatched --all --json"])}`,
+    )
+    .action(async (o: { all?: boolean; json?: boolean }) => {
+      const rows = await withDb(io, (db) => bookings.listUnmatched(db, { open: !o.all }));
+      if (o.json) io.stdout(json(rows));
+      else if (rows.length === 0) io.stdout(o.all ? "No unmatched bookings.\n" : "No open unmatched bookings.\n");
+      else io.stdout(unmatchedTable(rows));
+    });
+
+  cmd
+    .command("match")
+    .description("Record the unmatched bookings whose attendee is a contact now (after an import), attributed as of the booking")
+    .option("--window-days <days>", WINDOW_HELP)
+    .option("--json", "print the result as JSON")
+    .addHelpText("after", examples(["offerlab outcomes match", "offerlab outcomes match --json"]))
+    .action(async (o: { windowDays?: string; json?: boolean }) => {
+      const windowDays = intFlag("--window-days", o.windowDays, 0, 3650);
+      const r = await withOperation(io, (ctx) => matchBookings(ctx, windowDays !== undefined ? { windowDays } : {}));
+      if (o.json) io.stdout(json(r));
+      else
+        io.stdout(
+          `Matched ${r.matched.length} of ${r.checked} unmatched booking(s)${r.matched.length ? `: ${r.matched.map((m) => m.attendee).join(", ")}` : ""}; ${r.stillUnmatched} still unmatched.\n`,
+        );
     });
 }

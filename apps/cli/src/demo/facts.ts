@@ -3,7 +3,7 @@
  * can be made after the fact — against the database and against the provider's own record (the
  * sandbox's journal of requests and the Unipile fake's state).
  */
-import { PROFILE_VIEWS_PER_DAY, runFacts, type Db } from "@offerlab/db";
+import { bookings, PROFILE_VIEWS_PER_DAY, runFacts, type Db } from "@offerlab/db";
 import type { Sandbox } from "@offerlab/sandbox";
 import { isInWindow, windowFromCampaign } from "@offerlab/scheduler";
 
@@ -25,6 +25,8 @@ export interface DemoFacts {
   unsubscribed: number;
   bounced: number;
   outOfOffice: number;
+  /** Meetings booked through Cal.com and counted in `campaign_performance` (once per person). */
+  meetings: { booked: number; people: number; fromCalcom: number; meetingRate: number | null; unmatched: number };
   creditsSpent: number;
   providerRequests: number;
   checks: DemoCheck[];
@@ -54,10 +56,18 @@ export async function demoFacts(db: Db, input: { offerId: string; campaignId: st
     unsubscribed: Math.max(cc.unsubscribed, contacts.doNotContact),
     bounced: cc.bounced,
     outOfOffice: replies.ooo ?? 0,
+    meetings: await meetingsOf(db, campaignId, sandbox),
     creditsSpent: Math.round((await runFacts.creditsSpent(db)) * 100) / 100,
     providerRequests: sandbox.journal.length,
     checks: await invariantChecks(db, campaignId, sandbox),
   };
+}
+
+async function meetingsOf(db: Db, campaignId: string, sandbox: Sandbox): Promise<DemoFacts["meetings"]> {
+  const m = await runFacts.meetings(db, campaignId);
+  const uids = new Set(sandbox.bookings.map((b) => `${b.uid}:BOOKING_CREATED`));
+  const unmatched = (await bookings.listUnmatched(db, { open: false })).filter((b) => uids.has(b.external_id)).length;
+  return { booked: m.totalMeetings, people: m.bookedPeople, fromCalcom: m.fromCalcom, meetingRate: m.meetingRate, unmatched };
 }
 
 /** Checks that hold after any run: each against what the provider itself saw. */
@@ -126,6 +136,15 @@ export async function invariantChecks(db: Db, campaignId: string, sandbox: Sandb
     name: "books match sends",
     ok: books.totalSent + books.bouncedMessages === sentAt.length && books.totalReplied === books.repliedContacts,
     detail: `campaign_performance: ${books.totalSent} sent + ${books.bouncedMessages} bounced = ${sentAt.length} messages that left; ${books.totalReplied} replied`,
+  });
+
+  // 5. Meetings: the books count each person who booked once, whatever the redeliveries.
+  const meetings = await runFacts.meetings(db, campaignId);
+  const delivered = sandbox.bookings.filter((b) => b.outcome === "delivered").length;
+  checks.push({
+    name: "books match meetings",
+    ok: meetings.totalMeetings === meetings.bookedPeople && sandbox.bookings.every((b) => b.outcome !== "failed"),
+    detail: `campaign_performance: ${meetings.totalMeetings} meetings; outcomes log: ${meetings.bookedOutcomes} booked by ${meetings.bookedPeople} people (${meetings.fromCalcom} via Cal.com, ${delivered} deliveries)`,
   });
   return checks;
 }

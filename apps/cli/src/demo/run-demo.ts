@@ -2,7 +2,7 @@
  * `offerlab demo`: the whole product on the sandbox, end to end, in one process. Every step is
  * the code a real run uses — copy generation, the discovery and enrichment pipeline, account sync,
  * campaign creation, enrolment and launch, the cron tick (plan, send, inbox, books) and the
- * webhook server's route — with only the network simulated (@offerlab/sandbox) and time moved by
+ * webhook server's routes (Unipile's events, and Cal.com's bookings for some positive replies) — with only the network simulated (@offerlab/sandbox) and time moved by
  * the sandbox's clock. Nothing here is demo-only logic but the order of the steps.
  */
 import type { LlmOptions } from "@offerlab/copy";
@@ -86,6 +86,8 @@ export interface DemoResult {
   };
   ticks: { sent: number; deferred: Record<string, number>; failed: number; unknown: number; jobErrors: number };
   webhooks: { delivered: number; rejected: number };
+  /** Cal.com booking deliveries through the webhook route: recorded, redelivered (no effect), kept unmatched, refused. */
+  bookings: { recorded: number; duplicates: number; unmatched: number; rejected: number };
   facts: DemoFacts;
   wallMs: number;
 }
@@ -186,7 +188,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const secret = generateWebhookSecret();
   const { app } = createWebhookApp({
     db,
-    config: { secret, secretHeader: "x-offerlab-webhook-secret", maxBodyBytes: 256 * 1024 },
+    // The Cal.com route is on, with the secret the simulated Cal.com signs with.
+    config: { secret, secretHeader: "x-offerlab-webhook-secret", maxBodyBytes: 256 * 1024, calcomSecret: sandbox.calcomSecret },
     logger: createWebhookLogger({ level: "silent" }),
     now,
     // The cron tick's inbox job applies stored events, in order, on the simulated clock.
@@ -201,6 +204,19 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       throw new Error(`webhook answered ${res.status}`); // the sandbox retries, as Unipile would
     }
     webhooks.delivered++;
+  });
+  // Meetings booked on Cal.com reach /webhooks/calcom, signed, as a real deployment's would.
+  const booked = { recorded: 0, duplicates: 0, unmatched: 0, rejected: 0 };
+  sandbox.setBookingHandler(async (_tool, rawBody, headers) => {
+    const res = await app.request("/webhooks/calcom", { method: "POST", headers, body: rawBody });
+    const body = (await res.json()) as { status?: string; error?: string };
+    if (res.status !== 200) {
+      booked.rejected++;
+      throw new Error(`Cal.com webhook answered ${res.status}: ${body.error ?? ""}`);
+    }
+    if (body.status === "recorded") booked.recorded++;
+    else if (body.status === "duplicate") booked.duplicates++;
+    else if (body.status === "unmatched") booked.unmatched++;
   });
 
   // 5. A multichannel campaign: invitation, DM once connected, email if no reply.
@@ -267,6 +283,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   });
 
   const facts = await demoFacts(db, { offerId: offer.id, campaignId: campaign.id, sandbox });
+  // The books close after the last tick: meetings recorded by then are in them.
   return {
     seed,
     offer: { id: offer.id, slug: offer.slug ?? slugify(offer.name), name: offer.name },
@@ -276,6 +293,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     enrolment: { added: enrolled.added, skipped: enrolled.skipped, lookedUp: enrolled.lookup?.found ?? null },
     ticks: totals,
     webhooks,
+    bookings: booked,
     facts,
     wallMs: performance.now() - t0,
   };
