@@ -13,5 +13,6 @@ export * from "./slug.js";
 export * from "./documents.js";
 export * from "./lifecycle.js";
 export * from "./outcomes.js";
+export * from "./company-lifecycle.js";
 export * from "./campaign-defaults.js";
 export * from "./assert-never.js";

@@ -90,6 +90,27 @@ export const campaigns = {
     return (UUID_RE.test(idOrSlug) ? q.where("id", "=", idOrSlug) : q.where("campaign_slug", "=", idOrSlug)).executeTakeFirst();
   },
 
+  /**
+   * A campaign is `completed` by itself once every campaign contact is finished (none is `queued`,
+   * `in_progress`, `waiting` or `paused`; it has at least one). Call it in the transaction that
+   * finished a campaign contact, after that write. Only an `active` campaign completes (a paused
+   * one waits for its resume; the sweep then completes it). It does not wait for a campaign row
+   * another transaction holds (`SKIP LOCKED`: the send path must not wait for, or deadlock with, a
+   * cancel or a send being recorded): a campaign skipped so, or whose last two contacts finished in
+   * two transactions at once (neither sees the other's), is completed by `completeFinished`, the
+   * cron's sweep. Returns the ids completed.
+   */
+  async completeIfFinished(db: DbOrTrx, campaignIds: readonly (string | null)[]): Promise<string[]> {
+    const ids = [...new Set(campaignIds.filter((id): id is string => id !== null))];
+    if (ids.length === 0) return [];
+    return completeFinishedWhere(db, ids);
+  },
+
+  /** The sweep of `completeIfFinished` over every active campaign (the cron's `lifecycles` job). Returns the ids completed. */
+  completeFinished(db: DbOrTrx): Promise<string[]> {
+    return completeFinishedWhere(db, null);
+  },
+
   listByOffer(db: DbOrTrx, offerId: string): Promise<Campaign[]> {
     return db.selectFrom("campaigns").selectAll().where("offer_id", "=", offerId).orderBy("created_at").execute();
   },
@@ -190,6 +211,23 @@ export interface CampaignCandidate {
 
 /** Campaign-contact statuses still in a sequence. */
 const RUNNING_CC = ["queued", "in_progress", "waiting", "paused"] as const;
+
+async function completeFinishedWhere(db: DbOrTrx, ids: string[] | null): Promise<string[]> {
+  const running = sql.join([...RUNNING_CC].map((st) => sql`${st}`));
+  const rows = await sql<{ id: string }>`
+    UPDATE campaigns SET status = 'completed'
+    WHERE id IN (
+      SELECT c.id FROM campaigns c
+      WHERE c.status = 'active'
+        ${ids ? sql`AND c.id IN (${sql.join(ids.map((id) => sql`${id}::uuid`))})` : sql``}
+        AND EXISTS (SELECT 1 FROM campaign_contacts cc WHERE cc.campaign_id = c.id)
+        AND NOT EXISTS (SELECT 1 FROM campaign_contacts cc WHERE cc.campaign_id = c.id AND cc.status IN (${running}))
+      FOR UPDATE SKIP LOCKED
+    )
+    AND status = 'active'
+    RETURNING id`.execute(db);
+  return rows.rows.map((r) => r.id);
+}
 
 function campaignAccountIds(c: Pick<Campaign, "account_id" | "account_ids">): string[] {
   const ids = new Set<string>();

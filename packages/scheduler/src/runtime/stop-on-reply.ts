@@ -3,7 +3,7 @@
  * person's sends in the same transaction that records it. Locks are taken in the send path's order.
  */
 import type { MessageActionType } from "@offerlab/core";
-import type { Database } from "@offerlab/db";
+import { campaigns, companies, type Database } from "@offerlab/db";
 import { sql, type Kysely, type Transaction } from "kysely";
 import type { ReasonCode } from "../engine/reasons.js";
 import { attemptCancelled, moveAttempt } from "./attempts.js";
@@ -165,6 +165,7 @@ export async function recordReplyIn(
       note: "a reply arrived before the call",
       at: now,
     }));
+    await campaigns.completeIfFinished(trx, [cc.campaign_id]);
   } else {
     // `stop_on_reply: false`: the reply is recorded everywhere, and the sequence goes on.
     await trx
@@ -196,6 +197,8 @@ export async function recordReplyIn(
     .set({ status: sql<"replied">`CASE WHEN status IN ('unsubscribed', 'bounced', 'meeting', 'converted') THEN status ELSE 'replied' END` })
     .where("id", "=", contact.id)
     .execute();
+  // The company's lifecycle: someone there answered. An out-of-office is a machine, not an answer.
+  if (contact.company_id && input.sentiment !== "ooo") await companies.markResponded(trx, contact.company_id);
   const keys = personKeys(contact);
   await trx
     .updateTable("outreach_history")

@@ -1,0 +1,149 @@
+/**
+ * Lifecycles the system keeps: a company's forward-only status (`companies.advanceStatus`) and a
+ * campaign completing by itself when its last campaign contact finishes (`campaigns.completeIfFinished`
+ * and the cron's sweep, `campaigns.completeFinished`). On PGlite, and on PostgreSQL when
+ * TEST_DATABASE_URL is set.
+ */
+import { companyStatuses, companyStatusAdvance, type CompanyStatus } from "@offerlab/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { campaignContacts, campaigns, companies, contacts, offers } from "./index.js";
+import { createTestDb, testEngines, type TestDb } from "./testing.js";
+
+describe.each(testEngines())("lifecycles on %s", (engine) => {
+  let t: TestDb;
+  let offerId: string;
+  beforeAll(async () => {
+    t = await createTestDb(engine);
+    offerId = (await offers.create(t.db, { name: "Lifecycles", type: "product", ownership: "internal", description: "d" })).id;
+  }, 60_000);
+  afterAll(() => t?.drop());
+
+  const company = async (status: CompanyStatus, n: string) =>
+    (await companies.upsert(t.db, { offer_id: offerId, name: n, domain: `${n}.example`, source_tool: "m", status })).company.id;
+  const statusOf = async (id: string) =>
+    (await t.db.selectFrom("companies").select("status").where("id", "=", id).executeTakeFirstOrThrow()).status;
+
+  describe("companies.advanceStatus", () => {
+    it("writes exactly the moves the rule allows, for every pair of statuses", async () => {
+      let n = 0;
+      for (const from of companyStatuses)
+        for (const to of companyStatuses) {
+          const id = await company(from, `pair${n++}`);
+          const moved = await companies.advanceStatus(t.db, id, to);
+          const allowed = companyStatusAdvance(from, to);
+          expect(moved, `${from} → ${to}`).toEqual(allowed ? { from, to } : null);
+          expect(await statusOf(id), `${from} → ${to}`).toBe(allowed ?? from);
+        }
+    });
+
+    it("markContacted and markResponded never move a company back", async () => {
+      const id = await company("qualified", "fwd");
+      expect(await companies.markContacted(t.db, id)).toEqual({ from: "qualified", to: "contacted" });
+      expect(await companies.markContacted(t.db, id)).toBeNull();
+      expect(await companies.markResponded(t.db, id)).toEqual({ from: "contacted", to: "responded" });
+      await companies.advanceStatus(t.db, id, "meeting");
+      // A later send or reply (another person there) leaves the meeting alone.
+      expect(await companies.markContacted(t.db, id)).toBeNull();
+      expect(await companies.markResponded(t.db, id)).toBeNull();
+      expect(await statusOf(id)).toBe("meeting");
+      const no = await company("responded", "said-no");
+      await companies.advanceStatus(t.db, no, "rejected");
+      expect(await companies.markResponded(t.db, no)).toBeNull();
+      expect(await statusOf(no)).toBe("rejected");
+    });
+
+    it("two writers racing cannot move a company backwards", async () => {
+      const id = await company("contacted", "race");
+      await Promise.all([
+        t.db.transaction().execute((trx) => companies.advanceStatus(trx, id, "meeting")),
+        t.db.transaction().execute((trx) => companies.markResponded(trx, id)),
+      ]);
+      // Whichever ran first, the company ends at the furthest status asked for.
+      expect(await statusOf(id)).toBe("meeting");
+    });
+  });
+
+  describe("campaigns complete by themselves", () => {
+    let n = 0;
+    const setUp = async (status: "active" | "paused" | "draft", people: number) => {
+      const k = n++;
+      const co = await company("qualified", `camp${k}`);
+      const campaign = await campaigns.create(t.db, {
+        name: `Camp ${k}`,
+        offer_id: offerId,
+        channel: "email",
+        status,
+        campaign_slug: `camp-${k}`,
+      });
+      const ccs: string[] = [];
+      for (let i = 0; i < people; i++) {
+        const { contact } = await contacts.upsert(t.db, { offer_id: offerId, company_id: co, source_tool: "m", email: `p${i}@camp${k}.example` });
+        ccs.push((await campaignContacts.add(t.db, { campaign_id: campaign.id, contact_id: contact.id })).campaignContact.id);
+      }
+      return { campaign, ccs };
+    };
+    const finish = (ccId: string, status: "completed" | "replied" | "bounced" = "completed") =>
+      t.db.updateTable("campaign_contacts").set({ status }).where("id", "=", ccId).execute();
+    const campaignStatus = async (id: string) =>
+      (await t.db.selectFrom("campaigns").select("status").where("id", "=", id).executeTakeFirstOrThrow()).status;
+
+    it("completes an active campaign when its last campaign contact finishes, not before", async () => {
+      const { campaign, ccs } = await setUp("active", 3);
+      await finish(ccs[0]!);
+      await finish(ccs[1]!, "replied");
+      expect(await campaigns.completeIfFinished(t.db, [campaign.id])).toEqual([]);
+      expect(await campaignStatus(campaign.id)).toBe("active");
+      await t.db.transaction().execute(async (trx) => {
+        await trx.updateTable("campaign_contacts").set({ status: "bounced" }).where("id", "=", ccs[2]!).execute();
+        expect(await campaigns.completeIfFinished(trx, [campaign.id, null])).toEqual([campaign.id]);
+      });
+      expect(await campaignStatus(campaign.id)).toBe("completed");
+    });
+
+    it("leaves a campaign with a paused contact, an empty campaign, and a paused or draft campaign alone", async () => {
+      const waiting = await setUp("active", 2);
+      await finish(waiting.ccs[0]!);
+      await t.db.updateTable("campaign_contacts").set({ status: "paused" }).where("id", "=", waiting.ccs[1]!).execute();
+      const empty = await setUp("active", 0);
+      const paused = await setUp("paused", 1);
+      await finish(paused.ccs[0]!);
+      const draft = await setUp("draft", 1);
+      await finish(draft.ccs[0]!);
+      const ids = [waiting, empty, paused, draft].map((x) => x.campaign.id);
+      expect(await campaigns.completeIfFinished(t.db, ids)).toEqual([]);
+      expect(await campaigns.completeFinished(t.db)).toEqual([]);
+      for (const id of ids) expect(await campaignStatus(id)).not.toBe("completed");
+    });
+
+    it("the sweep completes what two transactions finishing at once left active", async () => {
+      const { campaign, ccs } = await setUp("active", 2);
+      // Both finish with the other still running in their snapshot: neither completes.
+      await finish(ccs[0]!);
+      await finish(ccs[1]!);
+      expect(await campaignStatus(campaign.id)).toBe("active");
+      expect(await campaigns.completeFinished(t.db)).toEqual([campaign.id]);
+      expect(await campaignStatus(campaign.id)).toBe("completed");
+      expect(await campaigns.completeFinished(t.db)).toEqual([]);
+    });
+
+    it("does not wait for a campaign row another transaction holds", async () => {
+      if (engine === "pglite") return; // one connection: no second transaction to hold the row
+      const { campaign, ccs } = await setUp("active", 1);
+      await finish(ccs[0]!);
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      let locked!: () => void;
+      const isLocked = new Promise<void>((r) => (locked = r));
+      const holder = t.db.transaction().execute(async (trx) => {
+        await trx.selectFrom("campaigns").select("id").where("id", "=", campaign.id).forUpdate().execute();
+        locked();
+        await held;
+      });
+      await isLocked;
+      expect(await campaigns.completeIfFinished(t.db, [campaign.id])).toEqual([]);
+      release();
+      await holder;
+      expect(await campaigns.completeFinished(t.db)).toEqual([campaign.id]);
+    });
+  });
+});
