@@ -129,7 +129,15 @@ describe.each(testEngines())("enrich emails on %s", (engine) => {
       .insertInto("outreach_history")
       .values({ contact_email: "cal@northwind-analytics.com", channel: "email", sent_at: new Date(Date.now() - 20 * DAY) })
       .execute();
-    const oldTouch = await mk("Olga", { email: "olga@northwind-analytics.com", email_status: "unknown" });
+    // Still marked cooling_off, but our last touch is past the window: available again.
+    const oldTouch = await mk("Olga", {
+      email: "olga@northwind-analytics.com",
+      email_status: "unknown",
+      global_status: "cooling_off",
+      global_last_contacted_at: new Date(Date.now() - 70 * DAY),
+    });
+    // Marked cooling_off with no touch date to check: trusted, held.
+    const undated = await mk("Cleo", { global_status: "cooling_off" });
     await w.db
       .insertInto("outreach_history")
       .values({ contact_email: "olga@northwind-analytics.com", channel: "email", sent_at: new Date(Date.now() - 70 * DAY) })
@@ -146,12 +154,12 @@ describe.each(testEngines())("enrich emails on %s", (engine) => {
 
     const finder = fakeFinder("fake_finder", {});
     const res = await enrichEmails(w.ctx({ emailFinders: [finder.finder], emailVerifiers: [w.adapters.leadmagic] }), w.offerId);
-    expect(res.skipped).toEqual({ suppressed: 3, cooling_off: 1, replied: 1, recently_enriched: 1, not_a_buyer: 1, no_lookup_input: 1 });
+    expect(res.skipped).toEqual({ suppressed: 3, cooling_off: 2, replied: 1, recently_enriched: 1, not_a_buyer: 1, no_lookup_input: 1 });
     // Only Olga (touched 70 days ago) reached a vendor: her address was verified, then the finder asked.
-    expect(res.contacts).toBe(9);
+    expect(res.contacts).toBe(10);
     expect(w.events.map((e) => `${e.tool}:${e.action}`)).toEqual(["leadmagic:verify_email"]);
     expect(finder.calls.map((c) => c.firstName)).toEqual(["Olga"]);
-    for (const c of [dnc, unsub, cooling, replied, ineligible, notBuyer, imported, noName]) {
+    for (const c of [dnc, unsub, cooling, undated, replied, ineligible, notBuyer, imported, noName]) {
       expect((await get(w, c.id)).email_checked_at).toBeNull();
     }
     expect(res).toMatchObject({ unknown: 1, notFound: 0 });
