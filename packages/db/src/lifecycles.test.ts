@@ -77,7 +77,12 @@ describe.each(testEngines())("lifecycles on %s", (engine) => {
       });
       const ccs: string[] = [];
       for (let i = 0; i < people; i++) {
-        const { contact } = await contacts.upsert(t.db, { offer_id: offerId, company_id: co, source_tool: "m", email: `p${i}@camp${k}.example` });
+        const { contact } = await contacts.upsert(t.db, {
+          offer_id: offerId,
+          company_id: co,
+          source_tool: "m",
+          email: `p${i}@camp${k}.example`,
+        });
         ccs.push((await campaignContacts.add(t.db, { campaign_id: campaign.id, contact_id: contact.id })).campaignContact.id);
       }
       return { campaign, ccs };

@@ -92,7 +92,13 @@ interface Candidate {
 const DAY = 86_400_000;
 
 /** Why a person must be skipped before paying, or null. Reads every offer's row of the person. */
-async function skipReason(rs: RunState, c: Candidate, opts: EnrichEmailsOptions, coolingOffDays: number, now: Date): Promise<SkipReason | null> {
+async function skipReason(
+  rs: RunState,
+  c: Candidate,
+  opts: EnrichEmailsOptions,
+  coolingOffDays: number,
+  now: Date,
+): Promise<SkipReason | null> {
   const { db } = rs.ctx;
   const coolingSince = new Date(now.getTime() - coolingOffDays * DAY);
   const keys = [c.email, c.linkedin_url].filter((k): k is string => !!k);

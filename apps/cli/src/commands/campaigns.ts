@@ -91,8 +91,11 @@ function parseWindow(value: string): { start: string; end: string } {
   return { start: time(h1, m1), end: time(h2, m2) };
 }
 
-function reasonText(reason: string): string {
-  return describeEnrolmentSkip(reason) ?? (isReasonCode(reason) ? describeReason(reason) : reason);
+function reasonText(reason: string, coolingOffDays?: number): string {
+  return (
+    describeEnrolmentSkip(reason) ??
+    (isReasonCode(reason) ? describeReason(reason, coolingOffDays === undefined ? {} : { coolingOffDays }) : reason)
+  );
 }
 
 function stepsLine(config: unknown): string {
@@ -324,7 +327,7 @@ ${examples([
       if (skipped.length) {
         io.stdout("Skipped:\n");
         for (const [reason, n] of skipped.sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0)))
-          io.stdout(`  ${String(n).padStart(5)}  ${reason}: ${reasonText(reason)}\n`);
+          io.stdout(`  ${String(n).padStart(5)}  ${reason}: ${reasonText(reason, result.coolingOffDays)}\n`);
       }
       for (const [what, n] of Object.entries(result.warnings)) {
         io.stdout(

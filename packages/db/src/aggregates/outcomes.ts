@@ -226,7 +226,6 @@ export const outcomes = {
       .where("status", "=", from)
       .execute();
   },
-
 };
 
 function findExternal(db: DbOrTrx, source: OutcomeSource, externalId: string): Promise<Outcome | undefined> {

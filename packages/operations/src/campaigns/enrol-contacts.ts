@@ -38,6 +38,8 @@ export interface EnrolContactsResult {
   skipped: EnrolmentSelection["skipped"];
   warnings: EnrolmentSelection["warnings"];
   skippedContacts: (EnrolmentSelection["skippedContacts"][number] & { contact: string })[];
+  /** The cooling-off window the selection used, in days (`offerlab settings show`): `cooling_off` skips are within it. */
+  coolingOffDays: number;
 }
 
 export async function enrolContacts(ctx: OperationContext, input: EnrolContactsInput): Promise<EnrolContactsResult> {
@@ -90,6 +92,7 @@ export async function enrolContacts(ctx: OperationContext, input: EnrolContactsI
       skipped: selection.skipped,
       warnings: selection.warnings,
       skippedContacts: selection.skippedContacts.map((x) => ({ ...x, contact: names.get(x.contactId) ?? x.contactId })),
+      coolingOffDays,
     };
   });
 }
