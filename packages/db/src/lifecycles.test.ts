@@ -6,7 +6,7 @@
  */
 import { companyStatuses, companyStatusAdvance, type CompanyStatus } from "@offerlab/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { campaignContacts, campaigns, companies, contacts, offers } from "./index.js";
+import { campaignContacts, campaigns, companies, contacts, offers, settings, views } from "./index.js";
 import { createTestDb, testEngines, type TestDb } from "./testing.js";
 
 describe.each(testEngines())("lifecycles on %s", (engine) => {
@@ -61,6 +61,45 @@ describe.each(testEngines())("lifecycles on %s", (engine) => {
       // Whichever ran first, the company ends at the furthest status asked for.
       expect(await statusOf(id)).toBe("meeting");
     });
+  });
+
+  it("leads shows the global status the send path reads now, with the configured window", async () => {
+    const co = await company("qualified", "leads");
+    const DAY = 86_400_000;
+    const mk = async (email: string, global_status: string, daysAgo: number | null) =>
+      (
+        await contacts.upsert(t.db, {
+          offer_id: offerId,
+          company_id: co,
+          source_tool: "m",
+          email,
+          global_status,
+          global_last_contacted_at: daysAgo === null ? null : new Date(Date.now() - daysAgo * DAY),
+        })
+      ).contact.id;
+    const ids = {
+      passed: await mk("passed@leads.example", "cooling_off", 70),
+      inside: await mk("inside@leads.example", "cooling_off", 10),
+      staleAvailable: await mk("touched@leads.example", "available", 10),
+      undated: await mk("undated@leads.example", "cooling_off", null),
+      replied: await mk("replied@leads.example", "replied", 70),
+    };
+    const effective = async () => {
+      const rows = await views.leadsForReview(t.db, { limit: 500 });
+      return Object.fromEntries(
+        Object.entries(ids).map(([k, id]) => [k, rows.find((r) => r.contact_id === id)?.effective_global_status]),
+      );
+    };
+    expect(await effective()).toEqual({
+      passed: "available",
+      inside: "cooling_off",
+      staleAvailable: "cooling_off",
+      undated: "cooling_off",
+      replied: "replied",
+    });
+    await settings.setCoolingOffDays(t.db, 5);
+    expect(await effective()).toMatchObject({ inside: "available", staleAvailable: "available" });
+    await settings.setCoolingOffDays(t.db, 60);
   });
 
   describe("campaigns complete by themselves", () => {
