@@ -4,9 +4,9 @@
  * and the cron's sweep, `campaigns.completeFinished`). On PGlite, and on PostgreSQL when
  * TEST_DATABASE_URL is set.
  */
-import { companyStatuses, companyStatusAdvance, type CompanyStatus } from "@offerlab/core";
+import { DRAFT_ENROLMENT_HOLD_DAYS, companyStatuses, companyStatusAdvance, type CompanyStatus } from "@offerlab/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { campaignContacts, campaigns, companies, contacts, offers, settings, views } from "./index.js";
+import { campaignAdmin, campaignContacts, campaigns, companies, contacts, offers, settings, views } from "./index.js";
 import { createTestDb, testEngines, type TestDb } from "./testing.js";
 
 describe.each(testEngines())("lifecycles on %s", (engine) => {
@@ -86,9 +86,7 @@ describe.each(testEngines())("lifecycles on %s", (engine) => {
     };
     const effective = async () => {
       const rows = await views.leadsForReview(t.db, { limit: 500 });
-      return Object.fromEntries(
-        Object.entries(ids).map(([k, id]) => [k, rows.find((r) => r.contact_id === id)?.effective_global_status]),
-      );
+      return Object.fromEntries(Object.entries(ids).map(([k, id]) => [k, rows.find((r) => r.contact_id === id)?.effective_global_status]));
     };
     expect(await effective()).toEqual({
       passed: "available",
@@ -100,6 +98,50 @@ describe.each(testEngines())("lifecycles on %s", (engine) => {
     await settings.setCoolingOffDays(t.db, 5);
     expect(await effective()).toMatchObject({ inside: "available", staleAvailable: "available" });
     await settings.setCoolingOffDays(t.db, 60);
+  });
+
+  it("a campaign never launched holds its people from other campaigns for DRAFT_ENROLMENT_HOLD_DAYS only; a cancelled one not at all", async () => {
+    const DAY = 86_400_000;
+    const now = new Date();
+    const co = await company("qualified", "holds");
+    const target = await campaigns.create(t.db, {
+      name: "Target",
+      offer_id: offerId,
+      channel: "email",
+      status: "active",
+      campaign_slug: "holds-target",
+    });
+    const holder = async (status: "draft" | "ready" | "active" | "paused" | "cancelled", daysAgo: number, slug: string) => {
+      const { contact } = await contacts.upsert(t.db, {
+        offer_id: offerId,
+        company_id: co,
+        source_tool: "m",
+        email: `${slug}@holds.example`,
+      });
+      const c = await campaigns.create(t.db, { name: slug, offer_id: offerId, channel: "email", status, campaign_slug: slug });
+      await campaignContacts.add(t.db, { campaign_id: c.id, contact_id: contact.id, added_at: new Date(now.getTime() - daysAgo * DAY) });
+      return contact.id;
+    };
+    const ids = {
+      freshDraft: await holder("draft", 3, "fresh-draft"),
+      staleDraft: await holder("draft", DRAFT_ENROLMENT_HOLD_DAYS + 1, "stale-draft"),
+      staleReady: await holder("ready", DRAFT_ENROLMENT_HOLD_DAYS + 1, "stale-ready"),
+      oldActive: await holder("active", 100, "old-active"),
+      oldPaused: await holder("paused", 100, "old-paused"),
+      cancelled: await holder("cancelled", 1, "cancelled-one"),
+    };
+    const { candidates } = await campaignAdmin.candidates(t.db, target.id, { now });
+    const elsewhere = Object.fromEntries(
+      Object.entries(ids).map(([k, id]) => [k, candidates.find((c) => c.contactId === id)?.activeElsewhere]),
+    );
+    expect(elsewhere).toEqual({
+      freshDraft: "fresh-draft",
+      staleDraft: null,
+      staleReady: null,
+      oldActive: "old-active",
+      oldPaused: "old-paused",
+      cancelled: null,
+    });
   });
 
   describe("campaigns complete by themselves", () => {

@@ -16,6 +16,7 @@ import {
   CampaignContactInsert,
   CampaignInsert,
   CampaignType,
+  DRAFT_ENROLMENT_HOLD_DAYS,
   SchedulingConfig,
   TargetCriteria,
   ValidationError,
@@ -398,10 +399,17 @@ export const campaignAdmin = {
   /**
    * The contacts of the campaign's offer its target criteria match, best fit first, each with the
    * person's rows across every offer, our last touch of the person (outreach_history, across
-   * every offer), whether they are already enrolled here and in which unfinished campaign elsewhere.
+   * every offer), whether they are already enrolled here and in which unfinished campaign elsewhere
+   * holds them (a running one, or one never launched whose enrolment is under
+   * `DRAFT_ENROLMENT_HOLD_DAYS` old at `options.now`, default now).
    */
-  async candidates(db: DbOrTrx, campaignRef: string): Promise<{ campaign: Campaign; candidates: CampaignCandidate[] }> {
+  async candidates(
+    db: DbOrTrx,
+    campaignRef: string,
+    options: { now?: Date } = {},
+  ): Promise<{ campaign: Campaign; candidates: CampaignCandidate[] }> {
     const campaign = await requireCampaign(db, campaignRef);
+    const draftHoldSince = new Date((options.now ?? new Date()).getTime() - DRAFT_ENROLMENT_HOLD_DAYS * 86_400_000);
     const criteria = campaign.target_criteria ?? {};
     let q = db
       .selectFrom("contacts as ct")
@@ -516,7 +524,14 @@ export const campaignAdmin = {
         .where("cc.contact_id", "in", part)
         .where("cc.campaign_id", "<>", campaign.id)
         .where("cc.status", "in", [...RUNNING_CC])
-        .where("c.status", "in", ["draft", "ready", "active", "paused"])
+        // A campaign that runs holds its people; one never launched holds them for a while only
+        // (DRAFT_ENROLMENT_HOLD_DAYS from the enrolment), so a forgotten draft does not hold them forever.
+        .where((eb) =>
+          eb.or([
+            eb("c.status", "in", ["active", "paused"]),
+            eb.and([eb("c.status", "in", ["draft", "ready"]), eb("cc.added_at", ">", draftHoldSince)]),
+          ]),
+        )
         .execute();
       for (const r of rows) elsewhere.set(r.contact_id, r.name);
     }

@@ -56,7 +56,7 @@ export async function enrolContacts(ctx: OperationContext, input: EnrolContactsI
   const now = nowOf(ctx);
   const dryRun = input.dryRun === true;
   return inTransaction(ctx.db, async (trx) => {
-    const { campaign, candidates: matched } = await campaignAdmin.candidates(trx, input.campaign);
+    const { campaign, candidates: matched } = await campaignAdmin.candidates(trx, input.campaign, { now });
     // The suppression list (invariant 4): a suppressed person is skipped with reason `suppressed`.
     const suppressed = await suppressions.forContacts(
       trx,

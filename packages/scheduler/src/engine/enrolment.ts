@@ -9,7 +9,8 @@
  * 2. {@link checkEligibility} as a first touch of the campaign's first action: do-not-contact,
  *    unsubscribed, bounced, cooling off (60 days since our last touch, across every offer),
  *    replied elsewhere, not eligible;
- * 3. enrolled and not finished in another campaign, of any offer → `in_other_campaign` (two
+ * 3. enrolled and not finished in another campaign, of any offer → `in_other_campaign` (a campaign
+ *    never launched holds them for `DRAFT_ENROLMENT_HOLD_DAYS` after their enrolment only; two
  *    campaigns would race for their first touch; the 60-day rule would stop the second only after
  *    the first had sent);
  * 4. not reachable on the first step's channel: `no_email`, `email_not_accepted` (the email status

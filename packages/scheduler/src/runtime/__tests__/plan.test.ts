@@ -237,6 +237,36 @@ describe.each(testEngines())("planner on %s", (engine) => {
     expect(offer).toEqual({ total_sent: 1, total_replies: 1, total_contacts: 1 });
   });
 
+  it("an out-of-office pauses the sequence and marks nobody replied; the campaign and company stay where they were", async () => {
+    s = await setup(engine, [
+      { step: 1, type: "email", delay_days: 0 },
+      { step: 2, type: "email", delay_days: 2 },
+    ]);
+    await plan(s);
+    advance(s, 30 * 60_000);
+    await send(s);
+    const cc = await s.db.selectFrom("campaign_contacts").select(["id", "contact_id"]).executeTakeFirstOrThrow();
+    await recordReply({ db: s.db, now: () => s.clock.now }, { campaignContactId: cc.id, text: "I am away", sentiment: "ooo" });
+    const after = await s.db.selectFrom("campaign_contacts").selectAll().where("id", "=", cc.id).executeTakeFirstOrThrow();
+    expect(after).toMatchObject({ status: "waiting", replied: false });
+    expect(after.paused_until!.getTime()).toBe(s.clock.now.getTime() + 7 * DAY);
+    const person = await s.db
+      .selectFrom("contacts")
+      .select(["status", "global_status"])
+      .where("id", "=", cc.contact_id)
+      .executeTakeFirstOrThrow();
+    expect(person).toEqual({ status: "contacted", global_status: "cooling_off" });
+    expect((await s.db.selectFrom("companies").select("status").executeTakeFirstOrThrow()).status).toBe("contacted");
+    expect((await s.db.selectFrom("campaigns").select("status").where("id", "=", s.campaignId).executeTakeFirstOrThrow()).status).toBe(
+      "active",
+    );
+    // Step 2 (due after 2 days) waits for the end of the pause, then goes.
+    advance(s, 3 * DAY);
+    expect(await plan(s)).toMatchObject({ planned: 0 });
+    advance(s, 5 * DAY);
+    expect(await plan(s)).toMatchObject({ planned: 1 });
+  });
+
   it("with stop_on_reply false goes on after a reply, and still stops on a negative one", async () => {
     s = await setup(engine, [
       { step: 1, type: "email", delay_days: 0 },
