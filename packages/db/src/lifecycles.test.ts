@@ -6,7 +6,7 @@
  */
 import { DRAFT_ENROLMENT_HOLD_DAYS, companyStatuses, companyStatusAdvance, type CompanyStatus } from "@offerlab/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { campaignAdmin, campaignContacts, campaigns, companies, contacts, offers, settings, views } from "./index.js";
+import { campaignAdmin, campaignContacts, campaigns, companies, contacts, offers, settings, suppressions, views } from "./index.js";
 import { createTestDb, testEngines, type TestDb } from "./testing.js";
 
 describe.each(testEngines())("lifecycles on %s", (engine) => {
@@ -142,6 +142,61 @@ describe.each(testEngines())("lifecycles on %s", (engine) => {
       oldPaused: "old-paused",
       cancelled: null,
     });
+  });
+
+  it("contacts: ready when enriched, reachable and eligible; back to enriched when that stops; other statuses never move", async () => {
+    const co = await company("qualified", "ready-co");
+    const mk = async (slug: string, over: Record<string, unknown>) =>
+      (await contacts.upsert(t.db, { offer_id: offerId, company_id: co, source_tool: "m", full_name: slug, ...over })).contact.id;
+    const ids = {
+      validEmail: await mk("valid", { email: "valid@ready.example", email_status: "valid", status: "enriched" }),
+      riskyEmail: await mk("risky", { email: "risky@ready.example", email_status: "risky", status: "enriched" }),
+      linkedinOnly: await mk("li", { linkedin_url: "https://linkedin.com/in/ready-li", status: "enriched" }),
+      unreachable: await mk("bad", { email: "bad@ready.example", email_status: "invalid", status: "enriched" }),
+      ineligible: await mk("inel", {
+        email: "inel@ready.example",
+        email_status: "valid",
+        status: "enriched",
+        eligible_for_outreach: false,
+      }),
+      dnc: await mk("dnc", { email: "dnc@ready.example", email_status: "valid", status: "enriched", global_status: "do_not_contact" }),
+      replied: await mk("rep", { email: "rep@ready.example", email_status: "valid", status: "enriched", global_status: "replied" }),
+      cooling: await mk("cool", { email: "cool@ready.example", email_status: "valid", status: "enriched", global_status: "cooling_off" }),
+      contacted: await mk("done", { email: "done@ready.example", email_status: "valid", status: "contacted" }),
+      fresh: await mk("new", { email: "new@ready.example", email_status: "valid", status: "new" }),
+    };
+    const statuses = async () => {
+      const rows = await t.db.selectFrom("contacts").select(["id", "status"]).where("id", "in", Object.values(ids)).execute();
+      return Object.fromEntries(Object.entries(ids).map(([k, id]) => [k, rows.find((r) => r.id === id)!.status]));
+    };
+    expect(await contacts.refreshReadiness(t.db, Object.values(ids))).toEqual({ ready: 4, unready: 0 });
+    expect(await statuses()).toEqual({
+      validEmail: "ready",
+      riskyEmail: "ready",
+      linkedinOnly: "ready",
+      unreachable: "enriched",
+      ineligible: "enriched",
+      dnc: "enriched",
+      replied: "enriched",
+      cooling: "ready",
+      contacted: "contacted",
+      fresh: "new",
+    });
+    // Eligibility changes: a suppression entry, a reply held elsewhere.
+    await suppressions.add(t.db, { kind: "email", value: "valid@ready.example", reason: "asked" });
+    await t.db.updateTable("contacts").set({ global_status: "replied" }).where("id", "=", ids.riskyEmail).execute();
+    expect(await contacts.refreshReadiness(t.db, Object.values(ids))).toEqual({ ready: 0, unready: 2 });
+    expect(await statuses()).toMatchObject({ validEmail: "enriched", riskyEmail: "enriched", linkedinOnly: "ready" });
+    await suppressions.remove(t.db, "email", "valid@ready.example");
+    expect(await contacts.refreshReadiness(t.db, [ids.validEmail])).toEqual({ ready: 1, unready: 0 });
+    // Enrichment completing makes a new contact ready in the same call.
+    const found = await mk("found", { linkedin_url: "https://linkedin.com/in/found", status: "new" });
+    await contacts.recordEmailCheck(
+      t.db,
+      { id: found, status: "new" },
+      { status: "valid", email: "found@ready.example", source: "x", at: new Date() },
+    );
+    expect((await t.db.selectFrom("contacts").select("status").where("id", "=", found).executeTakeFirstOrThrow()).status).toBe("ready");
   });
 
   describe("campaigns complete by themselves", () => {

@@ -66,10 +66,10 @@ describe.each(testEngines())("enrich emails on %s", (engine) => {
       .orderBy("full_name")
       .execute();
     expect(rows.map((r) => [r.full_name, r.email, r.email_status, r.email_verification_source, r.status])).toEqual([
-      ["Jane Doe", "jane.doe@northwind-analytics.com", "valid", "leadmagic", "enriched"],
-      ["Priya Raman", "priya@northwind-analytics.com", "valid", "leadmagic", "enriched"],
+      ["Jane Doe", "jane.doe@northwind-analytics.com", "valid", "leadmagic", "ready"],
+      ["Priya Raman", "priya@northwind-analytics.com", "valid", "leadmagic", "ready"],
       ["Sam Carter", null, null, null, "skip"],
-      ["Tom Baker", "tom@pipelinepilot.ai", "risky", "leadmagic", "enriched"],
+      ["Tom Baker", "tom@pipelinepilot.ai", "risky", "leadmagic", "ready"],
     ]);
     expect(rows.filter((r) => r.email).every((r) => r.email_checked_at?.getTime() === now.getTime())).toBe(true);
     const usage = await w.db
@@ -201,7 +201,7 @@ describe.each(testEngines())("enrich emails on %s", (engine) => {
       email: "jane.doe@northwind-analytics.com",
       email_status: "valid",
       email_verification_source: "leadmagic",
-      status: "enriched",
+      status: "ready",
     });
   });
 
@@ -269,7 +269,7 @@ describe.each(testEngines())("enrich emails on %s", (engine) => {
     const res = await enrichEmails(w.ctx(), w.offerId);
     expect(res).toMatchObject({ reused: 1, valid: 0, duplicates: 1, errorCount: 1 });
     expect(res.errors[0]!.message).toMatch(/jane\.doe@northwind-analytics\.com already belongs to another contact of this offer/);
-    expect(await get(w, jane.id)).toMatchObject({ email: "jane.doe@northwind-analytics.com", email_status: "valid", status: "enriched" });
+    expect(await get(w, jane.id)).toMatchObject({ email: "jane.doe@northwind-analytics.com", email_status: "valid", status: "ready" });
     expect(await get(w, twin.id)).toMatchObject({ email: null, status: "skip", skip_reason: "duplicate_email" });
     // Jane cost nothing; only the twin's lookups reached LeadMagic.
     expect(w.events.every((e) => e.context?.contactId === twin.id)).toBe(true);

@@ -7,7 +7,7 @@
  */
 import { classifyReply, type ReplyClassification } from "@offerlab/copy";
 import { normalizeEmail, normalizeLinkedInUrl, type AccountStatus } from "@offerlab/core";
-import { campaigns, jsonb, type Database } from "@offerlab/db";
+import { campaigns, contacts, jsonb, type Database } from "@offerlab/db";
 import type { InboxMessage, ProviderEvent } from "@offerlab/provider-kit";
 import { sql, type Kysely, type Selectable, type Transaction } from "kysely";
 import { HEALTH_DEFAULTS } from "./books.js";
@@ -480,6 +480,8 @@ async function applyUnsubscribe(
     .where("id", "in", person)
     .execute();
   await trx.updateTable("contacts").set({ status: "unsubscribed" }).where("id", "=", contact.id).execute();
+  // Their rows in other offers are not ready any more (do_not_contact).
+  await contacts.refreshReadiness(trx, person);
   const ended = await trx
     .updateTable("campaign_contacts")
     .set({

@@ -3,7 +3,7 @@
  * person's sends in the same transaction that records it. Locks are taken in the send path's order.
  */
 import type { MessageActionType } from "@offerlab/core";
-import { campaigns, companies, type Database } from "@offerlab/db";
+import { campaigns, companies, contacts, type Database } from "@offerlab/db";
 import { sql, type Kysely, type Transaction } from "kysely";
 import type { ReasonCode } from "../engine/reasons.js";
 import { attemptCancelled, moveAttempt } from "./attempts.js";
@@ -215,6 +215,11 @@ export async function recordReplyIn(
     .set({ status: sql<"replied">`CASE WHEN status IN ('unsubscribed', 'bounced', 'meeting', 'converted') THEN status ELSE 'replied' END` })
     .where("id", "=", contact.id)
     .execute();
+  // The person's rows in other offers that were ready are held now (`replied`): back to enriched.
+  await contacts.refreshReadiness(
+    trx,
+    person.map((p) => p.id),
+  );
   // The company's lifecycle: someone there answered (an out-of-office returned above).
   if (contact.company_id) await companies.markResponded(trx, contact.company_id);
   const keys = personKeys(contact);
