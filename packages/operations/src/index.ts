@@ -48,6 +48,8 @@ export { createCampaign } from "./campaigns/create-campaign.js";
 export type { CreateCampaignInput, CreateCampaignResult } from "./campaigns/create-campaign.js";
 export { enrolContacts } from "./campaigns/enrol-contacts.js";
 export type { EnrolContactsInput, EnrolContactsResult } from "./campaigns/enrol-contacts.js";
+export { checkCampaign } from "./campaigns/check-campaign.js";
+export type { CheckCampaignResult } from "./campaigns/check-campaign.js";
 export { launchCampaign } from "./campaigns/launch-campaign.js";
 export type { LaunchCampaignResult } from "./campaigns/launch-campaign.js";
 export { resumeCampaign } from "./campaigns/resume-campaign.js";

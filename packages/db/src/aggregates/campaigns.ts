@@ -671,6 +671,23 @@ export const campaignAdmin = {
     });
   },
 
+  /**
+   * The `ready` transition: a campaign never launched is `ready` exactly when its launch checks
+   * pass (the caller ran them, `checkLaunch`): `draft → ready` when `passes`, `ready → draft` when
+   * not. Any other status is left alone. Returns the status before and after.
+   */
+  async markReadiness(db: DbOrTrx, campaignId: string, passes: boolean): Promise<{ previous: CampaignStatus; status: CampaignStatus }> {
+    return inTransaction(db, async (trx) => {
+      const current = await trx.selectFrom("campaigns").select("status").where("id", "=", campaignId).forUpdate().executeTakeFirst();
+      if (!current) throw new ValidationError("campaign", [{ field: "campaign", message: `no campaign ${campaignId}` }]);
+      const from = passes ? "draft" : "ready";
+      if (current.status !== from) return { previous: current.status, status: current.status };
+      const to = passes ? "ready" : "draft";
+      await trx.updateTable("campaigns").set({ status: to }).where("id", "=", campaignId).where("status", "=", from).execute();
+      return { previous: current.status, status: to };
+    });
+  },
+
   /** Pauses an active campaign or resumes a paused one (by the lifecycle); sends wait while paused. */
   async setStatus(
     db: DbOrTrx,
