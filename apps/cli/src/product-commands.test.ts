@@ -1149,6 +1149,7 @@ describe("help", () => {
       ["accounts", "sync"],
       ["campaigns", "create"],
       ["campaigns", "add-contacts"],
+      ["campaigns", "check"],
       ["campaigns", "launch"],
       ["campaigns", "pause"],
       ["campaigns", "resume"],
