@@ -755,6 +755,11 @@ describe("campaigns", () => {
     expect(blocked.stderr).toMatch(/it was not launched/);
     expect(blocked.stderr).toMatch(/scheduling_config\.steps\.2: step 3 \(email\) has no approved template/);
     expect(JSON.parse((await runCli(["campaigns", "show", ids.email!, "--json"], env)).stdout).status).toBe("draft");
+    // The same checks without launching: a failing draft stays draft, exit 1, the problem named.
+    const failing = await runCli(["campaigns", "check", ids.email!], env);
+    expect(failing.code).toBe(1);
+    expect(failing.stdout).toMatch(/launch checks fail \(status draft\)/);
+    expect(failing.stdout).toMatch(/scheduling_config\.steps\.2: step 3 \(email\) has no approved template/);
 
     await withDb(dataDir, (db) =>
       db
@@ -762,10 +767,14 @@ describe("campaigns", () => {
         .values({ offer_id: ids.offer!, name: "Email 3", channel: "email", sequence_step: 3, body: "Last one.", status: "approved" })
         .execute(),
     );
+    // `ready` means the launch checks pass.
+    const passing = await runCli(["campaigns", "check", ids.email!, "--json"], env);
+    expect(passing.code).toBe(0);
+    expect(JSON.parse(passing.stdout)).toMatchObject({ ok: true, previous: "draft", status: "ready", problems: [], contacts: 6 });
     const launched = await runCli(["campaigns", "launch", ids.email!, "--json"], env);
     expect(launched.code).toBe(0);
     expect(JSON.parse(launched.stdout)).toMatchObject({
-      previous: "draft",
+      previous: "ready",
       campaign: { status: "active" },
       offerActivated: true,
       contacts: 6,
@@ -1141,6 +1150,7 @@ describe("help", () => {
       ["accounts", "sync"],
       ["campaigns", "create"],
       ["campaigns", "add-contacts"],
+      ["campaigns", "check"],
       ["campaigns", "launch"],
       ["campaigns", "pause"],
       ["campaigns", "resume"],

@@ -3,7 +3,7 @@
  * safe with any number of runners at once (row locks and unique keys, no leader). A job that
  * fails is logged and the others still run; the tick ends with one structured log line.
  */
-import type { Db } from "@offerlab/db";
+import { campaigns, type Db } from "@offerlab/db";
 import type { Inbox, LinkedInSender } from "@offerlab/provider-kit";
 import { parseUnipileWebhook, toProviderEvent } from "@offerlab/provider-unipile";
 import {
@@ -50,6 +50,7 @@ export const JOBS = [
   "reconcile",
   "plan",
   "send",
+  "lifecycles",
   "daily_counters",
   "books",
   "account_health",
@@ -273,6 +274,9 @@ export async function runTick(options: TickOptions): Promise<TickSummary> {
     // Without a sender a claim could only fail: nothing is claimed, the queue waits.
     senders?.email || senders?.linkedin ? undefined : noSenders,
   );
+  // The sweep behind the send path's own completion (a campaign whose last two contacts finished at
+  // once, or whose row was busy then): active campaigns with every contact finished are completed.
+  await job("lifecycles", async () => ({ campaignsCompleted: (await campaigns.completeFinished(db)).length }));
   await job("daily_counters", async () => {
     await syncTodayCounters(db, { now: now() });
     return { ok: true };

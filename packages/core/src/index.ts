@@ -13,6 +13,7 @@ export * from "./slug.js";
 export * from "./documents.js";
 export * from "./lifecycle.js";
 export * from "./outcomes.js";
+export * from "./company-lifecycle.js";
 export * from "./campaign-defaults.js";
 export * from "./assert-never.js";
 export * from "./bookings.js";

@@ -37,6 +37,15 @@ export const campaignStatusTransitions: Readonly<Record<CampaignStatus, readonly
 };
 
 /**
+ * How long an enrolment in a campaign that was never launched (`draft` or `ready`) keeps its people
+ * from other campaigns, in days from the enrolment. After that a draft stops holding them: another
+ * campaign may take them, and if the draft is launched later, its first touch still waits for the
+ * cooling-off window after the other campaign's (invariant 4, checked at every claim).
+ * Cancelling the draft releases them at once (a cancelled campaign holds no one).
+ */
+export const DRAFT_ENROLMENT_HOLD_DAYS = 14;
+
+/**
  * Account statuses a person may set by hand (`offerlab accounts pause|resume`). `warming` (an
  * account warmed outside offerlab) may be put to work; warming inside offerlab is an `active`
  * account with a warming week (`offerlab accounts warm`), not a status. `limited` is set

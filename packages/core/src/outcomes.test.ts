@@ -49,10 +49,19 @@ describe("contactStatusAfterOutcome", () => {
 });
 
 describe("companyStatusAfterOutcome", () => {
-  it("moves forward, never out of disqualified or rejected", () => {
+  it("moves forward; only a meeting or a conversion leaves disqualified or rejected", () => {
     expect(companyStatusAfterOutcome("contacted", "meeting_booked")).toBe("meeting");
     expect(companyStatusAfterOutcome("meeting", "converted")).toBe("converted");
     expect(companyStatusAfterOutcome("converted", "meeting_held")).toBeNull();
-    expect(companyStatusAfterOutcome("rejected", "converted")).toBeNull();
+    expect(companyStatusAfterOutcome("rejected", "converted")).toBe("converted");
+    expect(companyStatusAfterOutcome("disqualified", "meeting_booked")).toBe("meeting");
+  });
+  it("a rejection or not-interested rejects the company, except a customer; a no-show or wrong person moves nothing", () => {
+    expect(companyStatusAfterOutcome("responded", "rejected")).toBe("rejected");
+    expect(companyStatusAfterOutcome("meeting", "not_interested")).toBe("rejected");
+    expect(companyStatusAfterOutcome("converted", "rejected")).toBeNull();
+    expect(companyStatusAfterOutcome("rejected", "not_interested")).toBeNull();
+    expect(companyStatusAfterOutcome("contacted", "no_show")).toBeNull();
+    expect(companyStatusAfterOutcome("contacted", "wrong_person")).toBeNull();
   });
 });

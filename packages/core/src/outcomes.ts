@@ -2,6 +2,7 @@
  * Outcomes after the outreach, the pure parts: which touch an outcome is attributed to, and how
  * it moves the person's and the company's status. The database module records; these decide.
  */
+import { companyStatusAdvance } from "./company-lifecycle.js";
 import type { CompanyStatus, ContactStatus, OutcomeKind } from "./enums.js";
 
 /** Default attribution window: an outcome counts for the last touch at most this many days before it. */
@@ -37,7 +38,6 @@ export function attributeOutcome(touches: readonly Touch[], occurredAt: Date, wi
 // Forward order of a contact's progress; statuses outside it (skip, unsubscribed, bounced) are
 // never changed by an outcome: a meeting does not undo an unsubscribe.
 const contactOrder: readonly ContactStatus[] = ["new", "enriched", "ready", "queued", "contacted", "replied", "meeting", "converted"];
-const companyOrder: readonly CompanyStatus[] = ["new", "qualified", "contacted", "responded", "meeting", "converted"];
 
 /** The status an outcome of `kind` moves a person or company towards, or null when it moves none. */
 function target(kind: OutcomeKind): "meeting" | "converted" | null {
@@ -72,7 +72,13 @@ export function contactStatusAfterOutcome(current: ContactStatus, kind: OutcomeK
   return forward(contactOrder, current, target(kind));
 }
 
-/** The company status after an outcome, or null: like contacts; never out of disqualified or rejected. */
+/**
+ * The company status after an outcome, or null to leave it, by `companyStatusAdvance`: a meeting →
+ * `meeting`, a conversion → `converted` (also out of `rejected` or `disqualified`: a fact that
+ * overrides an earlier verdict), `rejected` / `not_interested` → `rejected` (never out of
+ * `converted`). A no-show or a wrong person says nothing about the company.
+ */
 export function companyStatusAfterOutcome(current: CompanyStatus, kind: OutcomeKind): CompanyStatus | null {
-  return forward(companyOrder, current, target(kind));
+  const to = kind === "rejected" || kind === "not_interested" ? "rejected" : target(kind);
+  return to === null ? null : companyStatusAdvance(current, to);
 }

@@ -3,7 +3,7 @@
  * query takes an optional filter on the column people filter by and a limit; they read through
  * `security_invoker` views, so Row Level Security applies as for the tables.
  */
-import type { MessageActionType } from "@offerlab/core";
+import type { GlobalContactStatus, MessageActionType } from "@offerlab/core";
 import { sql, type Selectable } from "kysely";
 import type { Database } from "./database.generated.js";
 import type { DbOrTrx } from "./transaction.js";
@@ -65,9 +65,24 @@ export const views = {
     return db.selectFrom("todays_queue").selectAll().orderBy("due_at").limit(limitOf(opts)).execute();
   },
 
-  /** leads_for_review: the Clay-style table of contacts, companies, campaigns and pending sends. */
+  /**
+   * leads_for_review: the Clay-style table of contacts, companies, campaigns and pending sends, plus
+   * `effective_global_status`: the row's `global_status` as the send path reads it now
+   * (`contact_globally_available`, docs/contact-status.md): `cooling_off` whose window has passed
+   * is `available`, `available` touched within the window is `cooling_off`; others as stored.
+   */
   leadsForReview(db: DbOrTrx, opts: Page & { campaignId?: string; minFitScore?: number } = {}) {
-    let q = db.selectFrom("leads_for_review").selectAll().orderBy("fit_score", "desc").orderBy("full_name").limit(limitOf(opts));
+    let q = db
+      .selectFrom("leads_for_review")
+      .selectAll()
+      .select(
+        sql<GlobalContactStatus>`CASE WHEN global_status IN ('available', 'cooling_off') THEN
+          CASE WHEN contact_globally_available(global_status, global_last_contacted_at, NOW()) THEN 'available' ELSE 'cooling_off' END
+          ELSE global_status END`.as("effective_global_status"),
+      )
+      .orderBy("fit_score", "desc")
+      .orderBy("full_name")
+      .limit(limitOf(opts));
     if (opts.campaignId) q = q.where("campaign_id", "=", opts.campaignId);
     if (opts.minFitScore !== undefined) q = q.where("fit_score", ">=", opts.minFitScore);
     return q.execute();

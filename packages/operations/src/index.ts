@@ -50,6 +50,8 @@ export { enrolContacts } from "./campaigns/enrol-contacts.js";
 export type { EnrolContactsContext, EnrolContactsInput, EnrolContactsResult } from "./campaigns/enrol-contacts.js";
 export { lookupConnectionDegrees } from "./campaigns/lookup-degrees.js";
 export type { LookupDegreesContext, LookupDegreesInput, LookupDegreesResult } from "./campaigns/lookup-degrees.js";
+export { checkCampaign } from "./campaigns/check-campaign.js";
+export type { CheckCampaignResult } from "./campaigns/check-campaign.js";
 export { launchCampaign } from "./campaigns/launch-campaign.js";
 export type { LaunchCampaignResult } from "./campaigns/launch-campaign.js";
 export { resumeCampaign } from "./campaigns/resume-campaign.js";

@@ -66,10 +66,10 @@ describe.each(testEngines())("enrich emails on %s", (engine) => {
       .orderBy("full_name")
       .execute();
     expect(rows.map((r) => [r.full_name, r.email, r.email_status, r.email_verification_source, r.status])).toEqual([
-      ["Jane Doe", "jane.doe@northwind-analytics.com", "valid", "leadmagic", "enriched"],
-      ["Priya Raman", "priya@northwind-analytics.com", "valid", "leadmagic", "enriched"],
+      ["Jane Doe", "jane.doe@northwind-analytics.com", "valid", "leadmagic", "ready"],
+      ["Priya Raman", "priya@northwind-analytics.com", "valid", "leadmagic", "ready"],
       ["Sam Carter", null, null, null, "skip"],
-      ["Tom Baker", "tom@pipelinepilot.ai", "risky", "leadmagic", "enriched"],
+      ["Tom Baker", "tom@pipelinepilot.ai", "risky", "leadmagic", "ready"],
     ]);
     expect(rows.filter((r) => r.email).every((r) => r.email_checked_at?.getTime() === now.getTime())).toBe(true);
     const usage = await w.db
@@ -129,7 +129,15 @@ describe.each(testEngines())("enrich emails on %s", (engine) => {
       .insertInto("outreach_history")
       .values({ contact_email: "cal@northwind-analytics.com", channel: "email", sent_at: new Date(Date.now() - 20 * DAY) })
       .execute();
-    const oldTouch = await mk("Olga", { email: "olga@northwind-analytics.com", email_status: "unknown" });
+    // Still marked cooling_off, but our last touch is past the window: available again.
+    const oldTouch = await mk("Olga", {
+      email: "olga@northwind-analytics.com",
+      email_status: "unknown",
+      global_status: "cooling_off",
+      global_last_contacted_at: new Date(Date.now() - 70 * DAY),
+    });
+    // Marked cooling_off with no touch date to check: trusted, held.
+    const undated = await mk("Cleo", { global_status: "cooling_off" });
     await w.db
       .insertInto("outreach_history")
       .values({ contact_email: "olga@northwind-analytics.com", channel: "email", sent_at: new Date(Date.now() - 70 * DAY) })
@@ -146,12 +154,12 @@ describe.each(testEngines())("enrich emails on %s", (engine) => {
 
     const finder = fakeFinder("fake_finder", {});
     const res = await enrichEmails(w.ctx({ emailFinders: [finder.finder], emailVerifiers: [w.adapters.leadmagic] }), w.offerId);
-    expect(res.skipped).toEqual({ suppressed: 3, cooling_off: 1, replied: 1, recently_enriched: 1, not_a_buyer: 1, no_lookup_input: 1 });
+    expect(res.skipped).toEqual({ suppressed: 3, cooling_off: 2, replied: 1, recently_enriched: 1, not_a_buyer: 1, no_lookup_input: 1 });
     // Only Olga (touched 70 days ago) reached a vendor: her address was verified, then the finder asked.
-    expect(res.contacts).toBe(9);
+    expect(res.contacts).toBe(10);
     expect(w.events.map((e) => `${e.tool}:${e.action}`)).toEqual(["leadmagic:verify_email"]);
     expect(finder.calls.map((c) => c.firstName)).toEqual(["Olga"]);
-    for (const c of [dnc, unsub, cooling, replied, ineligible, notBuyer, imported, noName]) {
+    for (const c of [dnc, unsub, cooling, undated, replied, ineligible, notBuyer, imported, noName]) {
       expect((await get(w, c.id)).email_checked_at).toBeNull();
     }
     expect(res).toMatchObject({ unknown: 1, notFound: 0 });
@@ -193,7 +201,7 @@ describe.each(testEngines())("enrich emails on %s", (engine) => {
       email: "jane.doe@northwind-analytics.com",
       email_status: "valid",
       email_verification_source: "leadmagic",
-      status: "enriched",
+      status: "ready",
     });
   });
 
@@ -261,7 +269,7 @@ describe.each(testEngines())("enrich emails on %s", (engine) => {
     const res = await enrichEmails(w.ctx(), w.offerId);
     expect(res).toMatchObject({ reused: 1, valid: 0, duplicates: 1, errorCount: 1 });
     expect(res.errors[0]!.message).toMatch(/jane\.doe@northwind-analytics\.com already belongs to another contact of this offer/);
-    expect(await get(w, jane.id)).toMatchObject({ email: "jane.doe@northwind-analytics.com", email_status: "valid", status: "enriched" });
+    expect(await get(w, jane.id)).toMatchObject({ email: "jane.doe@northwind-analytics.com", email_status: "valid", status: "ready" });
     expect(await get(w, twin.id)).toMatchObject({ email: null, status: "skip", skip_reason: "duplicate_email" });
     // Jane cost nothing; only the twin's lookups reached LeadMagic.
     expect(w.events.every((e) => e.context?.contactId === twin.id)).toBe(true);

@@ -8,7 +8,7 @@
  * guesses on the same accept-all domain), unless `continueOnRisky`.
  */
 import type { EmailStatus } from "@offerlab/core";
-import { contacts } from "@offerlab/db";
+import { contacts, settings } from "@offerlab/db";
 import type { EmailFinder, EmailFinderResult, EmailVerification, EmailVerifier } from "@offerlab/provider-kit";
 import { sql } from "kysely";
 import { asStepError, paidLookup, pushError, round, type RunState, type StepError } from "./lookups.js";
@@ -18,7 +18,10 @@ export interface EnrichEmailsOptions {
   maxContacts?: number;
   /** People whose email was decided fewer than this many days ago are skipped. Default 90. */
   reenrichAfterDays?: number;
-  /** The 60-day rule: people touched by any campaign within this many days are skipped. Default 60. */
+  /**
+   * The cooling-off window: people touched by any campaign within this many days of now are
+   * skipped. Default: the database's setting (`offerlab settings cooling-off`; 60 when unset).
+   */
   coolingOffDays?: number;
   /** Keep trying finders after a catch-all (`risky`) result. Default false. */
   continueOnRisky?: boolean;
@@ -89,9 +92,15 @@ interface Candidate {
 const DAY = 86_400_000;
 
 /** Why a person must be skipped before paying, or null. Reads every offer's row of the person. */
-async function skipReason(rs: RunState, c: Candidate, opts: EnrichEmailsOptions, now: Date): Promise<SkipReason | null> {
+async function skipReason(
+  rs: RunState,
+  c: Candidate,
+  opts: EnrichEmailsOptions,
+  coolingOffDays: number,
+  now: Date,
+): Promise<SkipReason | null> {
   const { db } = rs.ctx;
-  const coolingSince = new Date(now.getTime() - (opts.coolingOffDays ?? 60) * DAY);
+  const coolingSince = new Date(now.getTime() - coolingOffDays * DAY);
   const keys = [c.email, c.linkedin_url].filter((k): k is string => !!k);
   const rows = keys.length
     ? await db
@@ -106,7 +115,15 @@ async function skipReason(rs: RunState, c: Candidate, opts: EnrichEmailsOptions,
   if (all.some((r) => r.global_status === "do_not_contact" || r.status === "unsubscribed" || r.status === "bounced")) return "suppressed";
   if (!c.eligible_for_outreach) return "suppressed";
   if (all.some((r) => r.global_status === "replied")) return "replied";
-  if (all.some((r) => r.global_status === "cooling_off" || (r.global_last_contacted_at && r.global_last_contacted_at >= coolingSince)))
+  // Cooling off is a date, not a state (docs/contact-status.md, `contact_globally_available`): a
+  // touch inside the window holds the person; a `cooling_off` row only when it has no date to check.
+  if (
+    all.some(
+      (r) =>
+        (r.global_status === "cooling_off" && r.global_last_contacted_at === null) ||
+        (r.global_last_contacted_at && r.global_last_contacted_at >= coolingSince),
+    )
+  )
     return "cooling_off";
   if (keys.length) {
     const touched = await db
@@ -228,6 +245,7 @@ async function waterfall(rs: RunState, c: Candidate, opts: EnrichEmailsOptions, 
 export async function runEnrichEmails(rs: RunState, opts: EnrichEmailsOptions, s: EnrichEmailsSummary): Promise<void> {
   const { db } = rs.ctx;
   const now = rs.ctx.now?.() ?? new Date();
+  const coolingOffDays = opts.coolingOffDays ?? (await settings.get(db)).coolingOffDays;
   const startSpent = rs.spent;
   if (!(rs.ctx.providers.emailFinders?.length || rs.ctx.providers.emailVerifiers?.length)) {
     throw new Error("enrich_emails needs at least one email finder or verifier (providers.emailFinders / emailVerifiers)");
@@ -269,7 +287,7 @@ export async function runEnrichEmails(rs: RunState, opts: EnrichEmailsOptions, s
   try {
     for (const c of candidates) {
       s.contacts += 1;
-      const reason = await skipReason(rs, c, opts, now);
+      const reason = await skipReason(rs, c, opts, coolingOffDays, now);
       if (reason) {
         s.skipped[reason] += 1;
         rs.progress(++done, candidates.length, `${c.full_name ?? c.id}: ${reason}`);

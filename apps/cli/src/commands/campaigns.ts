@@ -5,6 +5,7 @@ import {
   createCampaign,
   enrolContacts,
   forecastCampaign,
+  checkCampaign,
   launchCampaign,
   pauseCampaign,
   resumeCampaign,
@@ -94,8 +95,11 @@ function parseWindow(value: string): { start: string; end: string } {
   return { start: time(h1, m1), end: time(h2, m2) };
 }
 
-function reasonText(reason: string): string {
-  return describeEnrolmentSkip(reason) ?? (isReasonCode(reason) ? describeReason(reason) : reason);
+function reasonText(reason: string, coolingOffDays?: number): string {
+  return (
+    describeEnrolmentSkip(reason) ??
+    (isReasonCode(reason) ? describeReason(reason, coolingOffDays === undefined ? {} : { coolingOffDays }) : reason)
+  );
 }
 
 function stepsLine(config: unknown): string {
@@ -400,7 +404,7 @@ ${examples([
         if (skipped.length) {
           io.stdout("Skipped:\n");
           for (const [reason, n] of skipped.sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0)))
-            io.stdout(`  ${String(n).padStart(5)}  ${reason}: ${reasonText(reason)}\n`);
+            io.stdout(`  ${String(n).padStart(5)}  ${reason}: ${reasonText(reason, result.coolingOffDays)}\n`);
         }
         for (const [what, n] of Object.entries(result.warnings)) {
           io.stdout(
@@ -434,6 +438,33 @@ ${examples([
       `${result.contacts} contact(s) in sequence. The cron runner plans and sends within the window (\`offerlab schedule\` shows today's sends).\n`,
     );
   };
+
+  cmd
+    .command("check")
+    .description("Run the launch checks without launching: a draft that passes becomes ready, a ready one that fails goes back to draft")
+    .argument("<campaign>", "the campaign's id, slug or name")
+    .option("--json", "print the result as JSON")
+    .addHelpText(
+      "after",
+      `
+The same checks as launch (schedule, window, accounts per step, an approved template per step, its
+offer). \`ready\` means they pass; other statuses are reported and not changed. Exits 1 when a
+check fails, each problem naming what to fix.
+${examples(["offerlab campaigns check cold-ai-sales-coach-email-hiring-saas-jane", "offerlab campaigns check my-campaign --json"])}`,
+    )
+    .action(async (ref: string, o: { json?: boolean }) => {
+      const r = await withOperation(io, (ctx) => checkCampaign(ctx, { campaign: ref }));
+      if (o.json) io.stdout(json(r));
+      else {
+        const moved = r.previous === r.status ? `status ${r.status}` : `${r.previous} → ${r.status}`;
+        io.stdout(`Campaign ${r.campaign}: ${r.ok ? "every launch check passes" : "launch checks fail"} (${moved}).\n`);
+        for (const p of r.problems) io.stdout(`  ${p.field}: ${p.message}\n`);
+        for (const w of r.warnings) io.stdout(`Warning: ${w}\n`);
+        if (r.ok) io.stdout(`${r.contacts} contact(s) enrolled. Next: \`offerlab campaigns launch ${r.campaign}\`.\n`);
+      }
+      if (!r.ok)
+        throw new CliError(`campaign ${r.campaign} does not pass its launch checks (${r.problems.length} problem(s))`, EXIT.failure);
+    });
 
   cmd
     .command("launch")

@@ -19,7 +19,7 @@ const SHORT: Partial<Record<ReasonCode, string>> = {
   hourly_cap: "hourly limit used",
   min_gap: "keeping the gap between sends",
   window_closed: "window closed",
-  cooling_off: "60-day rule",
+  cooling_off: "cooling-off window",
   campaign_not_active: "campaign not active",
   no_account: "no account",
 };

@@ -95,7 +95,8 @@ export function registerDashboardCommands(program: Command, io: Io): void {
           { key: "fit_score", title: "fit" },
           { key: "email_status", title: "email" },
           { key: "connection_degree", title: "deg" },
-          { key: "global_status", title: "global" },
+          // As the send path reads it now: a cooling-off window that has passed shows `available`.
+          { key: "effective_global_status", title: "global" },
           { key: "campaign_name", title: "campaign", max: 20 },
           { key: "queue_status", title: "queue" },
           { key: "scheduled_for", title: "next send" },

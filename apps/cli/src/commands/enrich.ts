@@ -12,7 +12,7 @@ export function registerEnrichCommands(program: Command, io: Io): void {
       .command("emails")
       .description(
         "Find and verify work emails, best buyers first. Before paying for anyone it skips people who are suppressed " +
-          "(do-not-contact, unsubscribed, bounced: in any offer), cooling off under the 60-day rule, who replied, who are not buyers, " +
+          "(do-not-contact, unsubscribed, bounced: in any offer), touched by us within the cooling-off window (offerlab settings show), who replied, who are not buyers, " +
           "or whose email was checked recently; then verifies the address already known, else asks each finder in order and " +
           "verifies what it finds, stopping at the first valid address. Records email_status and email_verification_source.",
       )

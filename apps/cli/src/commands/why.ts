@@ -6,18 +6,18 @@ import { CliError, EXIT, json, table, type Io } from "../output.js";
 import { outcomesTable } from "./outcomes.js";
 import { examples, when, withDb } from "./product-helpers.js";
 
-function why(reason: string | null): string | null {
+function why(reason: string | null, coolingOffDays?: number): string | null {
   if (!reason) return null;
   if (reason === "campaign_cancelled") return "The campaign was cancelled.";
   if (reason === "completed") return "Every step of the sequence was done.";
-  return isReasonCode(reason) ? describeReason(reason) : reason;
+  return isReasonCode(reason) ? describeReason(reason, coolingOffDays === undefined ? {} : { coolingOffDays }) : reason;
 }
 
 /** One timeline entry as a sentence. */
-function sentence(e: PersonEvent): string {
+function sentence(e: PersonEvent, coolingOffDays: number): string {
   const where = [e.campaign, e.step !== null ? `step ${e.step}` : null, e.channel].filter(Boolean).join(" · ");
   const prefix = where ? `${where}: ` : "";
-  const reason = why(e.reason);
+  const reason = why(e.reason, coolingOffDays);
   switch (e.kind) {
     case "contact_added":
       return `added as a ${e.detail} (status ${e.status})`;
@@ -62,7 +62,7 @@ export function registerWhyCommand(program: Command, io: Io): void {
       "after",
       `
 The person is every contact row with the same email or LinkedIn URL, in any offer. Shows whether a
-new campaign may start with them now (the 60-day rule, do-not-contact …), their campaigns, and a
+new campaign may start with them now (the cooling-off window, do-not-contact …), their campaigns, and a
 time-ordered story: planned, waiting (and why), attempts, sent, skipped (and why), replies. A send
 whose outcome is unknown shows how often the provider was asked and when it is asked next; one
 the provider could not tell ("undetermined") is never sent again.
@@ -115,13 +115,13 @@ ${examples(["offerlab why jane@acme.com", "offerlab why https://www.linkedin.com
       const newCampaign = {
         allowed: eligibility.ok,
         reason: eligibility.ok ? null : eligibility.reason,
-        why: eligibility.ok ? null : describeReason(eligibility.reason),
+        why: eligibility.ok ? null : describeReason(eligibility.reason, { coolingOffDays: history.coolingOffDays }),
         cooling_off_until:
           history.lastTouchAt && !eligibility.ok && eligibility.reason === "cooling_off"
             ? coolingOffEndsAt(history.lastTouchAt, history.coolingOffDays)
             : null,
       };
-      const sends = history.sends.map((s) => ({ ...s, why: why(s.defer_reason) }));
+      const sends = history.sends.map((s) => ({ ...s, why: why(s.defer_reason, history.coolingOffDays) }));
       if (o.json) {
         io.stdout(json({ ...history, sends, newCampaign, outcomes: found.outcomes }));
         return;
@@ -161,7 +161,11 @@ ${examples(["offerlab why jane@acme.com", "offerlab why https://www.linkedin.com
       else
         io.stdout(
           table(
-            history.campaigns.map((c) => ({ ...c, stopped: why(c.stop_reason) ?? "", progress: `${c.current_step}/${c.max_step ?? "?"}` })),
+            history.campaigns.map((c) => ({
+              ...c,
+              stopped: why(c.stop_reason, history.coolingOffDays) ?? "",
+              progress: `${c.current_step}/${c.max_step ?? "?"}`,
+            })),
             [
               { key: "campaign", max: 28 },
               { key: "campaign_status", title: "campaign is" },
@@ -177,6 +181,6 @@ ${examples(["offerlab why jane@acme.com", "offerlab why https://www.linkedin.com
       io.stdout(found.outcomes.length === 0 ? "None recorded.\n" : outcomesTable(found.outcomes));
       io.stdout("\nWhat happened\n");
       if (history.timeline.length === 0) io.stdout("Nothing yet.\n");
-      for (const e of history.timeline) io.stdout(`${when(e.at)}  ${sentence(e)}\n`);
+      for (const e of history.timeline) io.stdout(`${when(e.at)}  ${sentence(e, history.coolingOffDays)}\n`);
     });
 }

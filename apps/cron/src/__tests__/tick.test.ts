@@ -87,6 +87,7 @@ describe.each(testEngines())("a cron tick on %s", (engine) => {
       "reconcile",
       "plan",
       "send",
+      "lifecycles",
       "daily_counters",
       "books",
       "account_health",
@@ -255,7 +256,7 @@ describe.each(testEngines())("a cron tick on %s", (engine) => {
     for (const job of ["inbox_sync", "withdraw_invitations", "reconcile", "send"] as const) {
       expect(t.jobs[job]).toMatchObject({ status: "skipped", reason: expect.stringMatching(/UNIPILE_API_KEY/) });
     }
-    for (const job of ["warming", "inbox", "reap", "plan", "daily_counters", "books", "account_health", "credits"] as const)
+    for (const job of ["warming", "inbox", "reap", "plan", "lifecycles", "daily_counters", "books", "account_health", "credits"] as const)
       expect(t.jobs[job]!.status).toBe("ok");
     const queue = await w.db.selectFrom("send_queue").select("status").execute();
     expect(queue.map((q) => q.status)).toEqual(["pending", "pending"]);

@@ -16,6 +16,7 @@ import {
   CampaignContactInsert,
   CampaignInsert,
   CampaignType,
+  DRAFT_ENROLMENT_HOLD_DAYS,
   SchedulingConfig,
   TargetCriteria,
   ValidationError,
@@ -88,6 +89,27 @@ export const campaigns = {
   get(db: DbOrTrx, idOrSlug: string): Promise<Campaign | undefined> {
     const q = db.selectFrom("campaigns").selectAll();
     return (UUID_RE.test(idOrSlug) ? q.where("id", "=", idOrSlug) : q.where("campaign_slug", "=", idOrSlug)).executeTakeFirst();
+  },
+
+  /**
+   * A campaign is `completed` by itself once every campaign contact is finished (none is `queued`,
+   * `in_progress`, `waiting` or `paused`; it has at least one). Call it in the transaction that
+   * finished a campaign contact, after that write. Only an `active` campaign completes (a paused
+   * one waits for its resume; the sweep then completes it). It does not wait for a campaign row
+   * another transaction holds (`SKIP LOCKED`: the send path must not wait for, or deadlock with, a
+   * cancel or a send being recorded): a campaign skipped so, or whose last two contacts finished in
+   * two transactions at once (neither sees the other's), is completed by `completeFinished`, the
+   * cron's sweep. Returns the ids completed.
+   */
+  async completeIfFinished(db: DbOrTrx, campaignIds: readonly (string | null)[]): Promise<string[]> {
+    const ids = [...new Set(campaignIds.filter((id): id is string => id !== null))];
+    if (ids.length === 0) return [];
+    return completeFinishedWhere(db, ids);
+  },
+
+  /** The sweep of `completeIfFinished` over every active campaign (the cron's `lifecycles` job). Returns the ids completed. */
+  completeFinished(db: DbOrTrx): Promise<string[]> {
+    return completeFinishedWhere(db, null);
   },
 
   listByOffer(db: DbOrTrx, offerId: string): Promise<Campaign[]> {
@@ -201,6 +223,23 @@ export interface CampaignCandidate {
 
 /** Campaign-contact statuses still in a sequence. */
 const RUNNING_CC = ["queued", "in_progress", "waiting", "paused"] as const;
+
+async function completeFinishedWhere(db: DbOrTrx, ids: string[] | null): Promise<string[]> {
+  const running = sql.join([...RUNNING_CC].map((st) => sql`${st}`));
+  const rows = await sql<{ id: string }>`
+    UPDATE campaigns SET status = 'completed'
+    WHERE id IN (
+      SELECT c.id FROM campaigns c
+      WHERE c.status = 'active'
+        ${ids ? sql`AND c.id IN (${sql.join(ids.map((id) => sql`${id}::uuid`))})` : sql``}
+        AND EXISTS (SELECT 1 FROM campaign_contacts cc WHERE cc.campaign_id = c.id)
+        AND NOT EXISTS (SELECT 1 FROM campaign_contacts cc WHERE cc.campaign_id = c.id AND cc.status IN (${running}))
+      FOR UPDATE SKIP LOCKED
+    )
+    AND status = 'active'
+    RETURNING id`.execute(db);
+  return rows.rows.map((r) => r.id);
+}
 
 function campaignAccountIds(c: Pick<Campaign, "account_id" | "account_ids">): string[] {
   const ids = new Set<string>();
@@ -381,10 +420,17 @@ export const campaignAdmin = {
   /**
    * The contacts of the campaign's offer its target criteria match, best fit first, each with the
    * person's rows across every offer, our last touch of the person (outreach_history, across
-   * every offer), whether they are already enrolled here and in which unfinished campaign elsewhere.
+   * every offer), whether they are already enrolled here and in which unfinished campaign elsewhere
+   * holds them (a running one, or one never launched whose enrolment is under
+   * `DRAFT_ENROLMENT_HOLD_DAYS` old at `options.now`, default now).
    */
-  async candidates(db: DbOrTrx, campaignRef: string): Promise<{ campaign: Campaign; candidates: CampaignCandidate[] }> {
+  async candidates(
+    db: DbOrTrx,
+    campaignRef: string,
+    options: { now?: Date } = {},
+  ): Promise<{ campaign: Campaign; candidates: CampaignCandidate[] }> {
     const campaign = await requireCampaign(db, campaignRef);
+    const draftHoldSince = new Date((options.now ?? new Date()).getTime() - DRAFT_ENROLMENT_HOLD_DAYS * 86_400_000);
     const criteria = campaign.target_criteria ?? {};
     let q = db
       .selectFrom("contacts as ct")
@@ -506,7 +552,14 @@ export const campaignAdmin = {
         .where("cc.contact_id", "in", part)
         .where("cc.campaign_id", "<>", campaign.id)
         .where("cc.status", "in", [...RUNNING_CC])
-        .where("c.status", "in", ["draft", "ready", "active", "paused"])
+        // A campaign that runs holds its people; one never launched holds them for a while only
+        // (DRAFT_ENROLMENT_HOLD_DAYS from the enrolment), so a forgotten draft does not hold them forever.
+        .where((eb) =>
+          eb.or([
+            eb("c.status", "in", ["active", "paused"]),
+            eb.and([eb("c.status", "in", ["draft", "ready"]), eb("cc.added_at", ">", draftHoldSince)]),
+          ]),
+        )
         .execute();
       for (const r of rows) elsewhere.set(r.contact_id, r.name);
     }
@@ -646,6 +699,23 @@ export const campaignAdmin = {
         .executeTakeFirstOrThrow();
       const offerActivated = await offers.activateForLaunch(trx, current.offer_id);
       return { campaign, previous: current.status, offerActivated, bound: bindings.length };
+    });
+  },
+
+  /**
+   * The `ready` transition: a campaign never launched is `ready` exactly when its launch checks
+   * pass (the caller ran them, `checkLaunch`): `draft → ready` when `passes`, `ready → draft` when
+   * not. Any other status is left alone. Returns the status before and after.
+   */
+  async markReadiness(db: DbOrTrx, campaignId: string, passes: boolean): Promise<{ previous: CampaignStatus; status: CampaignStatus }> {
+    return inTransaction(db, async (trx) => {
+      const current = await trx.selectFrom("campaigns").select("status").where("id", "=", campaignId).forUpdate().executeTakeFirst();
+      if (!current) throw new ValidationError("campaign", [{ field: "campaign", message: `no campaign ${campaignId}` }]);
+      const from = passes ? "draft" : "ready";
+      if (current.status !== from) return { previous: current.status, status: current.status };
+      const to = passes ? "ready" : "draft";
+      await trx.updateTable("campaigns").set({ status: to }).where("id", "=", campaignId).where("status", "=", from).execute();
+      return { previous: current.status, status: to };
     });
   },
 

@@ -5,9 +5,21 @@
  * normalised domain; a new non-null value fills a null, an existing value is never blanked or
  * replaced; `signals` are merged key by key, newer keys winning (signals are dated facts);
  * `status` and `source_tool` keep their first value.
+ *
+ * Status after that moves by one named transition, `advanceStatus` (and its names for the send
+ * path's facts, `markContacted`, `markResponded`): forward only, by core's `companyStatusAdvance`.
  */
 import { randomUUID } from "node:crypto";
-import { CompanyInsert, ValidationError, normalizeDomain, parseOrThrow, type FieldIssue } from "@offerlab/core";
+import {
+  CompanyInsert,
+  ValidationError,
+  companyStatusAdvance,
+  companyStatusesBefore,
+  normalizeDomain,
+  parseOrThrow,
+  type CompanyStatus,
+  type FieldIssue,
+} from "@offerlab/core";
 import { sql, type Selectable } from "kysely";
 import type { Database } from "../database.generated.js";
 import { jsonb } from "../jsonb.js";
@@ -240,6 +252,31 @@ export const companies = {
       .set({ signals: sql`signals || ${jsonb(signals)}` as never })
       .where("id", "=", id)
       .execute();
+  },
+
+  /**
+   * Moves a company's status towards `to` when the lifecycle allows it (core's
+   * `companyStatusAdvance`: forward only, `rejected` and `disqualified` left only for a meeting or
+   * a conversion). The row is locked first, so a racing writer cannot move it back. Returns the move,
+   * or null when the company was already there or beyond (or does not exist).
+   */
+  async advanceStatus(db: DbOrTrx, id: string, to: CompanyStatus): Promise<{ from: CompanyStatus; to: CompanyStatus } | null> {
+    // Locked, then moved with the rule as the statement's guard as well: a writer racing us waits
+    // for the lock and then sees our status.
+    const current = await db.selectFrom("companies").select("status").where("id", "=", id).forUpdate().executeTakeFirst();
+    if (!current || companyStatusAdvance(current.status, to) !== to) return null;
+    await db.updateTable("companies").set({ status: to }).where("id", "=", id).where("status", "in", companyStatusesBefore(to)).execute();
+    return { from: current.status, to };
+  },
+
+  /** The send path's fact "we sent to someone at this company": `contacted`, from `new` or `qualified` only. */
+  markContacted(db: DbOrTrx, id: string): Promise<{ from: CompanyStatus; to: CompanyStatus } | null> {
+    return companies.advanceStatus(db, id, "contacted");
+  },
+
+  /** A reply from someone at this company: `responded`, from `new`, `qualified` or `contacted` only. */
+  markResponded(db: DbOrTrx, id: string): Promise<{ from: CompanyStatus; to: CompanyStatus } | null> {
+    return companies.advanceStatus(db, id, "responded");
   },
 
   listByOffer(db: DbOrTrx, offerId: string): Promise<Company[]> {

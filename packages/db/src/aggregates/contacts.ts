@@ -23,6 +23,7 @@ import type { Database } from "../database.generated.js";
 import { jsonb } from "../jsonb.js";
 import { inTransaction, isInTransaction, type DbOrTrx } from "../transaction.js";
 import { encode, isUniqueViolation, rowsPerStatement } from "./shared.js";
+import { suppressionMatchesContact } from "./suppressions.js";
 
 export type Contact = Selectable<Database["contacts"]>;
 
@@ -313,9 +314,38 @@ export const contacts = {
   },
 
   /**
+   * The `ready` transition (docs/contact-status.md): an `enriched` contact becomes `ready` when it
+   * is reachable (an email whose status is `valid` or `risky`, or a LinkedIn URL), eligible
+   * (`eligible_for_outreach`), not held for good across offers (`global_status` not
+   * `do_not_contact` or `replied`) and matched by no suppression entry; a `ready` contact that no
+   * longer is goes back to `enriched`. No other status moves (a contacted person is past both).
+   * Cooling off is not part of it: it ends by itself on a date, and enrolment and the send path
+   * check it at their own time. One statement; returns how many rows became ready and unready.
+   */
+  async refreshReadiness(db: DbOrTrx, contactIds: readonly string[]): Promise<{ ready: number; unready: number }> {
+    const ids = [...new Set(contactIds)];
+    if (ids.length === 0) return { ready: 0, unready: 0 };
+    const { rows } = await sql<{ status: "ready" | "enriched" }>`
+      UPDATE contacts AS u SET status = v.next
+      FROM (
+        SELECT ct.id, CASE WHEN ct.eligible_for_outreach
+            AND ct.global_status NOT IN ('do_not_contact', 'replied')
+            AND ((ct.email IS NOT NULL AND ct.email_status IN ('valid', 'risky')) OR ct.linkedin_url IS NOT NULL)
+            AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE ${suppressionMatchesContact})
+          THEN 'ready' ELSE 'enriched' END AS next
+        FROM contacts ct LEFT JOIN companies co ON co.id = ct.company_id
+        WHERE ct.id IN (${sql.join(ids.map((id) => sql`${id}::uuid`))}) AND ct.status IN ('enriched', 'ready')
+      ) AS v
+      WHERE u.id = v.id AND u.status IN ('enriched', 'ready') AND u.status <> v.next
+      RETURNING u.status`.execute(db);
+    return { ready: rows.filter((r) => r.status === "ready").length, unready: rows.filter((r) => r.status === "enriched").length };
+  },
+
+  /**
    * Records what an email finder and verifier found for a contact: the status (`failed` when
    * nothing was found), who said so, when, the address when one was found, and `enriched` for a
-   * `new` contact with a valid or risky address. When the address already belongs to another
+   * `new` contact with a valid or risky address, then `ready` when it is also eligible
+   * (`refreshReadiness`). When the address already belongs to another
    * contact of the offer (the same person found twice), the contact is set aside instead
    * (`skip`, `duplicate_email`) and `duplicate_email` is returned. Run it outside a transaction
    * (the refused write would abort the caller's).
@@ -334,6 +364,8 @@ export const contacts = {
     };
     try {
       await db.updateTable("contacts").set(set).where("id", "=", contact.id).execute();
+      // Enrichment done: ready when reachable and eligible (or back to enriched when no longer).
+      await contacts.refreshReadiness(db, [contact.id]);
       return "recorded";
     } catch (error) {
       if ((error as { code?: string }).code !== "23505") throw error;

@@ -226,16 +226,6 @@ export const outcomes = {
       .where("status", "=", from)
       .execute();
   },
-
-  /** Moves the company's status (guarded like `setContactStatus`). */
-  async setCompanyStatus(db: DbOrTrx, companyId: string, from: CompanyStatus, to: CompanyStatus): Promise<void> {
-    await db
-      .updateTable("companies")
-      .set({ status: to } as never)
-      .where("id", "=", companyId)
-      .where("status", "=", from)
-      .execute();
-  },
 };
 
 function findExternal(db: DbOrTrx, source: OutcomeSource, externalId: string): Promise<Outcome | undefined> {

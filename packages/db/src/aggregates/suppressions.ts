@@ -50,7 +50,7 @@ function parseAdd(input: SuppressionAddInput): { kind: SuppressionKind; value: s
 }
 
 /** The SQL condition "suppression `s` matches the contact `ct` (joined with its company `co`)". */
-const matches = sql<boolean>`(
+export const suppressionMatchesContact = sql<boolean>`(
   (s.kind = 'email' AND s.value = ct.email)
   OR (s.kind = 'linkedin' AND s.value = ct.linkedin_url)
   OR (s.kind = 'domain' AND (s.value = split_part(ct.email, '@', 2) OR s.value = co.domain))
@@ -111,7 +111,7 @@ export const suppressions = {
       const rows = await db
         .selectFrom("contacts as ct")
         .leftJoin("companies as co", "co.id", "ct.company_id")
-        .innerJoin("suppressions as s", (join) => join.on(matches))
+        .innerJoin("suppressions as s", (join) => join.on(suppressionMatchesContact))
         .select(["ct.id as contact_id", "s.id", "s.kind", "s.value", "s.reason", "s.source", "s.created_at"])
         .where("ct.id", "in", part)
         .orderBy("ct.id")

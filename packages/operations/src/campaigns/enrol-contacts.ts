@@ -65,6 +65,8 @@ export interface EnrolContactsResult {
   skippedContacts: (EnrolmentSelection["skippedContacts"][number] & { contact: string })[];
   /** What the degree lookup did, when it ran. */
   lookup: LookupDegreesResult | null;
+  /** The cooling-off window the selection used, in days (`offerlab settings show`): `cooling_off` skips are within it. */
+  coolingOffDays: number;
 }
 
 /**
@@ -102,7 +104,7 @@ export async function enrolContacts(ctx: EnrolContactsContext, input: EnrolConta
         )
       : null;
   return inTransaction(ctx.db, async (trx) => {
-    const { campaign, candidates: matched } = await campaignAdmin.candidates(trx, input.campaign);
+    const { campaign, candidates: matched } = await campaignAdmin.candidates(trx, input.campaign, { now });
     // The suppression list (invariant 4): a suppressed person is skipped with reason `suppressed`.
     const suppressed = await suppressions.forContacts(
       trx,
@@ -151,6 +153,7 @@ export async function enrolContacts(ctx: EnrolContactsContext, input: EnrolConta
       warnings: selection.warnings,
       skippedContacts: selection.skippedContacts.map((x) => ({ ...x, contact: names.get(x.contactId) ?? x.contactId })),
       lookup,
+      coolingOffDays,
     };
   });
 }

@@ -2,8 +2,8 @@
  * Record what happened after the outreach: a meeting booked, held or missed, a conversion, a
  * refusal. The outcome is attributed to the last touch of the person (any offer) before it, within
  * a window (30 days by default), unless a campaign is named; a booked meeting counts once for
- * that campaign and its offer, and the person and their company move to `meeting` / `converted`
- * where their lifecycle allows. A redelivery (same source and external id) returns the outcome
+ * that campaign and its offer, and the person moves to `meeting` / `converted` and their company to
+ * `meeting` / `converted` / `rejected` where their lifecycle allows (`companyStatusAdvance`). A redelivery (same source and external id) returns the outcome
  * already recorded and changes nothing.
  */
 import {
@@ -20,7 +20,7 @@ import {
   type FieldIssue,
   type Touch,
 } from "@offerlab/core";
-import { outcomes, resolve, type DbOrTrx, type Outcome, type PersonContact } from "@offerlab/db";
+import { companies, outcomes, resolve, type DbOrTrx, type Outcome, type PersonContact } from "@offerlab/db";
 import { inTransaction, nowOf, type OperationContext } from "../context.js";
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -208,9 +208,7 @@ export async function recordChecked(trx: DbOrTrx, c: CheckedOutcome, personRef: 
   }
   let companyStatus: RecordOutcomeResult["companyStatus"] = null;
   const nextCompany = contact.company_id && contact.company_status ? companyStatusAfterOutcome(contact.company_status, c.kind) : null;
-  if (nextCompany && contact.company_id && contact.company_status) {
-    await outcomes.setCompanyStatus(trx, contact.company_id, contact.company_status, nextCompany);
-    companyStatus = { from: contact.company_status, to: nextCompany };
-  }
+  // The company's one forward-only transition decides again under its row lock.
+  if (nextCompany && contact.company_id) companyStatus = await companies.advanceStatus(trx, contact.company_id, nextCompany);
   return { outcome, created, campaignSlug, attribution, countedMeeting, contactStatus, companyStatus };
 }

@@ -4,7 +4,7 @@
  * transaction, the way an opt-out cancels them (the scheduler's `cancelSuppressedSends`).
  */
 import { inferSuppressionKind, SuppressionKind, ValidationError, type SuppressionSource } from "@offerlab/core";
-import { normalizeSuppressionValue, suppressions, type DbOrTrx, type Suppression } from "@offerlab/db";
+import { contacts, normalizeSuppressionValue, suppressions, type DbOrTrx, type Suppression } from "@offerlab/db";
 import { cancelSuppressedSends } from "@offerlab/scheduler";
 import { inTransaction, nowOf, type OperationContext } from "../context.js";
 
@@ -58,6 +58,8 @@ export async function addParsedSuppression(
   const contactIds = await suppressions.contactsMatching(trx, entry);
   const { cancelled } = await cancelSuppressedSends(trx, { contactIds, note: `suppressed: ${entry.kind} ${entry.value}`, at });
   const { suppression, created } = await suppressions.add(trx, entry);
+  // Suppressed people are no longer ready for outreach (docs/contact-status.md).
+  await contacts.refreshReadiness(trx, contactIds);
   return { suppression, created, contacts: contactIds.length, cancelled: cancelled.length };
 }
 

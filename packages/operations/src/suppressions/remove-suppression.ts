@@ -1,6 +1,9 @@
-/** Take an entry off the suppression list. Sends it cancelled stay cancelled. */
+/**
+ * Take an entry off the suppression list. Sends it cancelled stay cancelled; its people who are
+ * enriched and otherwise eligible become `ready` again (docs/contact-status.md).
+ */
 import { inferSuppressionKind, SuppressionKind, ValidationError } from "@offerlab/core";
-import { suppressions, type Suppression } from "@offerlab/db";
+import { contacts, suppressions, type Suppression } from "@offerlab/db";
 import { inTransaction, type OperationContext } from "../context.js";
 
 export interface RemoveSuppressionInput {
@@ -24,5 +27,9 @@ export async function removeSuppression(ctx: OperationContext, input: RemoveSupp
       { field: "kind", message: `"${String(input.kind)}" is not one of ${SuppressionKind.options.join(", ")}` },
     ]);
   const kind = parsed?.success ? parsed.data : inferSuppressionKind(raw);
-  return inTransaction(ctx.db, async (trx) => ({ removed: await suppressions.remove(trx, kind, raw) }));
+  return inTransaction(ctx.db, async (trx) => {
+    const removed = await suppressions.remove(trx, kind, raw);
+    if (removed) await contacts.refreshReadiness(trx, await suppressions.contactsMatching(trx, removed));
+    return { removed };
+  });
 }

@@ -19,7 +19,8 @@
  *    - an unknown degree (never looked up, or LinkedIn gave none) when the campaign needs one
  *      (`networking`, or `connection_degrees` given) → `degree_unknown`: we fail closed rather than
  *      guess;
- * 4. enrolled and not finished in another campaign, of any offer → `in_other_campaign` (two
+ * 4. enrolled and not finished in another campaign, of any offer → `in_other_campaign` (a campaign
+ *    never launched holds them for `DRAFT_ENROLMENT_HOLD_DAYS` after their enrolment only; two
  *    campaigns would race for their first touch; the 60-day rule would stop the second only after
  *    the first had sent);
  * 5. not reachable on the first step's channel: `no_email`, `email_not_accepted` (the email status

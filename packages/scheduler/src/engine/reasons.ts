@@ -59,7 +59,8 @@ const descriptions: Readonly<Record<ReasonCode, string>> = {
   hourly_cap: "The sending account has reached its hourly limit.",
   min_gap: "The sending account sent too recently: it keeps a randomised minimum gap between two sends.",
   account_busy: "The sending account is busy with another send right now.",
-  cooling_off: "This person was contacted by us less than 60 days ago, so a new campaign may not start with them yet.",
+  cooling_off:
+    "This person was contacted by us within the cooling-off window (60 days unless set otherwise: offerlab settings show), so a new campaign may not start with them yet.",
   account_paused: "The sending account is paused.",
   account_limited: "The sending account was rate-limited by the provider and is cooling down.",
   account_disconnected: "The sending account is disconnected or banned and must be reconnected.",
@@ -104,8 +105,18 @@ const descriptions: Readonly<Record<ReasonCode, string>> = {
     "The send lacks what its channel needs (the person's email address or LinkedIn URL, a configured sender, a subject), so it failed without reaching the provider.",
 };
 
+/** What a reason's sentence may name exactly when the caller knows it. */
+export interface ReasonContext {
+  /** The cooling-off window in force (`settings.get`); without it `cooling_off` names the setting, not a number. */
+  coolingOffDays?: number;
+}
+
 /** One human sentence explaining a reason code, for the CLI's "why". */
-export function describeReason(code: ReasonCode): string {
+export function describeReason(code: ReasonCode, context: ReasonContext = {}): string {
+  if (code === "cooling_off" && context.coolingOffDays !== undefined) {
+    const days = context.coolingOffDays;
+    return `This person was contacted by us less than ${days} day${days === 1 ? "" : "s"} ago (the cooling-off window), so a new campaign may not start with them yet.`;
+  }
   return descriptions[code];
 }
 

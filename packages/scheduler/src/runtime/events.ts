@@ -7,7 +7,7 @@
  */
 import { classifyReply, type ReplyClassification } from "@offerlab/copy";
 import { normalizeEmail, normalizeLinkedInUrl, type AccountStatus } from "@offerlab/core";
-import { jsonb, type Database } from "@offerlab/db";
+import { campaigns, contacts, jsonb, type Database } from "@offerlab/db";
 import type { InboxMessage, ProviderEvent } from "@offerlab/provider-kit";
 import { sql, type Kysely, type Selectable, type Transaction } from "kysely";
 import { HEALTH_DEFAULTS } from "./books.js";
@@ -480,7 +480,9 @@ async function applyUnsubscribe(
     .where("id", "in", person)
     .execute();
   await trx.updateTable("contacts").set({ status: "unsubscribed" }).where("id", "=", contact.id).execute();
-  await trx
+  // Their rows in other offers are not ready any more (do_not_contact).
+  await contacts.refreshReadiness(trx, person);
+  const ended = await trx
     .updateTable("campaign_contacts")
     .set({
       status: "unsubscribed",
@@ -490,6 +492,7 @@ async function applyUnsubscribe(
     })
     .where("contact_id", "in", person)
     .where("status", "not in", ["meeting"])
+    .returning("campaign_id")
     .execute();
   await cancelUnsentSends(trx, {
     contactIds: person,
@@ -498,6 +501,10 @@ async function applyUnsubscribe(
     note: "the person opted out before the call",
     at,
   });
+  await campaigns.completeIfFinished(
+    trx,
+    ended.map((e) => e.campaign_id),
+  );
   const queueId = await eventQueueId(trx, cc, message);
   if (queueId && !(await eventExists(trx, cc.campaign_id, "unsubscribed", "provider_message_id", providerMessageId))) {
     await trx
@@ -592,7 +599,7 @@ async function applyBounce(
     await trx.updateTable("contacts").set({ status: "bounced", email_status: "invalid" }).where("id", "=", contact.id).execute();
     // The address is invalid wherever it appears.
     if (contact.email) await trx.updateTable("contacts").set({ email_status: "invalid" }).where("email", "=", contact.email).execute();
-    await trx
+    const ended = await trx
       .updateTable("campaign_contacts")
       .set({
         status: "bounced",
@@ -602,6 +609,7 @@ async function applyBounce(
       })
       .where("id", "=", found.campaign_contact_id)
       .where("status", "in", ["queued", "in_progress", "waiting", "paused"])
+      .returning("campaign_id")
       .execute();
     // Whatever has not reached the provider, in every campaign of the person, a claimed send
     // included; a send already `sending` may have left and is recorded as the provider answers.
@@ -612,6 +620,10 @@ async function applyBounce(
       note: "the address bounced before the call",
       at,
     });
+    await campaigns.completeIfFinished(
+      trx,
+      ended.map((e) => e.campaign_id),
+    );
     const since = new Date(at.getTime() - windowDays * DAY);
     const { rows } = await sql<{ sent: number; bounced: number }>`
       SELECT count(*)::int AS sent, count(*) FILTER (WHERE status = 'bounced')::int AS bounced

@@ -6,7 +6,7 @@
  */
 import { renderForSend, type MessageTemplate } from "@offerlab/copy";
 import { channelActionType, SchedulingConfig, schedulingStepChannel, type MessageActionType, type MessageChannel } from "@offerlab/core";
-import type { Database } from "@offerlab/db";
+import { campaigns, type Database } from "@offerlab/db";
 import { sql, type Selectable, type Transaction } from "kysely";
 import {
   accountTypeFor,
@@ -197,6 +197,8 @@ async function planOne(
       })
       .where("id", "=", cc.id)
       .execute();
+    // The last campaign contact to finish completes its campaign, in this transaction.
+    await campaigns.completeIfFinished(trx, [cc.campaign_id]);
     bump(summary.done, plan.reason);
     return true;
   }

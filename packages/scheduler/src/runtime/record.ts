@@ -4,7 +4,7 @@
  * provider confirms a send.
  */
 import type { MessageActionType } from "@offerlab/core";
-import { jsonb } from "@offerlab/db";
+import { companies, jsonb } from "@offerlab/db";
 import { sql } from "kysely";
 import { lockPersonRows, personKeys, type SendContext } from "./context.js";
 import { attemptSent, moveAttempt } from "./attempts.js";
@@ -198,6 +198,8 @@ export async function recordSent(
         ctx.person.map((p) => p.id),
       )
       .execute();
+    // The company's lifecycle: contacted on the first send to anyone there (forward only).
+    if (contact.company_id) await companies.markContacted(trx, contact.company_id);
 
     await trx
       .updateTable("campaigns")

@@ -3,14 +3,17 @@
  * person's sends in the same transaction that records it. Locks are taken in the send path's order.
  */
 import type { MessageActionType } from "@offerlab/core";
-import type { Database } from "@offerlab/db";
+import { campaigns, companies, contacts, type Database } from "@offerlab/db";
 import { sql, type Kysely, type Transaction } from "kysely";
 import type { ReasonCode } from "../engine/reasons.js";
 import { attemptCancelled, moveAttempt } from "./attempts.js";
 import { replyStops } from "./check.js";
 import { loadPerson, lockPersonRows, personKeys } from "./context.js";
 import { lockAccount, releaseQuota } from "./quota.js";
-import { cancelClaimedRow, cancelWaitingRows } from "./queue.js";
+import { cancelClaimedRow, cancelWaitingRows, holdRowsOfCampaignContact } from "./queue.js";
+
+/** How long an out-of-office without a return date pauses a sequence (as the inbox job does by default). */
+const OOO_PAUSE_MS = 7 * 86_400_000;
 import type { SendPathOptions } from "./types.js";
 
 /**
@@ -19,7 +22,8 @@ import type { SendPathOptions } from "./types.js";
  * has not started its call is cancelled (its fence then stops the runner), the person's rows are
  * marked replied everywhere, and outreach history notes the reply. With the campaign's
  * `stop_on_reply: false` a reply that is not negative is recorded the same way but stops nothing:
- * the sequence goes on (`replyStops`). Locks are taken in the send
+ * the sequence goes on (`replyStops`). An out-of-office (`sentiment: "ooo"`) is not a reply: it
+ * pauses the sequence for a week and marks nothing replied. Locks are taken in the send
  * path's order (see `lockStopScope`), so it waits for a send being recorded instead of
  * deadlocking with it.
  */
@@ -143,6 +147,20 @@ export async function recordReplyIn(
   const now = input.at;
   const cc = await trx.selectFrom("campaign_contacts").selectAll().where("id", "=", input.campaignContactId).executeTakeFirstOrThrow();
   if (!options.locksHeld) await lockStopScope(trx, { contactIds: [cc.contact_id], campaignId: cc.campaign_id });
+  if (input.sentiment === "ooo") {
+    // An out-of-office is not an answer (docs/contact-status.md): it pauses the sequence, it does not
+    // end it, and the person stays as they were (cooling off from our touch, not `replied`). The
+    // inbox's classifier pauses until the return date it read; here there is none, so a week.
+    const until = new Date(now.getTime() + OOO_PAUSE_MS);
+    await trx
+      .updateTable("campaign_contacts")
+      .set({ paused_until: until, next_step_at: sql<Date>`GREATEST(coalesce(next_step_at, ${until}::timestamptz), ${until}::timestamptz)` })
+      .where("id", "=", cc.id)
+      .where("replied", "=", false)
+      .execute();
+    await holdRowsOfCampaignContact(trx, cc.id, { until, reason: "out_of_office" });
+    return { cancelled: 0 };
+  }
   const campaign = await trx.selectFrom("campaigns").select("scheduling_config").where("id", "=", cc.campaign_id).executeTakeFirstOrThrow();
   let cancelled: string[] = [];
   if (replyStops(campaign.scheduling_config, input.sentiment)) {
@@ -165,6 +183,7 @@ export async function recordReplyIn(
       note: "a reply arrived before the call",
       at: now,
     }));
+    await campaigns.completeIfFinished(trx, [cc.campaign_id]);
   } else {
     // `stop_on_reply: false`: the reply is recorded everywhere, and the sequence goes on.
     await trx
@@ -196,6 +215,13 @@ export async function recordReplyIn(
     .set({ status: sql<"replied">`CASE WHEN status IN ('unsubscribed', 'bounced', 'meeting', 'converted') THEN status ELSE 'replied' END` })
     .where("id", "=", contact.id)
     .execute();
+  // The person's rows in other offers that were ready are held now (`replied`): back to enriched.
+  await contacts.refreshReadiness(
+    trx,
+    person.map((p) => p.id),
+  );
+  // The company's lifecycle: someone there answered (an out-of-office returned above).
+  if (contact.company_id) await companies.markResponded(trx, contact.company_id);
   const keys = personKeys(contact);
   await trx
     .updateTable("outreach_history")

@@ -102,6 +102,8 @@ describe.each(testEngines())("planner on %s", (engine) => {
     expect(q1.scheduled_for.getUTCSeconds()).not.toBe(0); // jittered off the round minute
     advance(s, 30 * 60_000);
     expect((await send(s)).outcomes.sent).toBe(1);
+    // The first send to someone at the company marks it contacted, in the send's transaction.
+    expect((await s.db.selectFrom("companies").select("status").executeTakeFirstOrThrow()).status).toBe("contacted");
 
     expect(await plan(s)).toMatchObject({ planned: 0, waiting: { not_due: 1 } });
     advance(s, 3 * DAY);
@@ -118,6 +120,10 @@ describe.each(testEngines())("planner on %s", (engine) => {
     expect(await plan(s)).toMatchObject({ done: { completed: 1 } });
     const cc = await s.db.selectFrom("campaign_contacts").selectAll().executeTakeFirstOrThrow();
     expect(cc).toMatchObject({ status: "completed", touches: 2, current_step: 2, email_account_id: s.emailAccountId });
+    // Its last (only) campaign contact finished: the campaign completed in the same transaction.
+    expect((await s.db.selectFrom("campaigns").select("status").where("id", "=", s.campaignId).executeTakeFirstOrThrow()).status).toBe(
+      "completed",
+    );
   });
 
   it("gives a new contact the mailbox that still has capacity today (usage read for every account at once)", async () => {
@@ -213,6 +219,11 @@ describe.each(testEngines())("planner on %s", (engine) => {
     await send(s);
     const cc = await s.db.selectFrom("campaign_contacts").select("id").executeTakeFirstOrThrow();
     await recordReply({ db: s.db, now: () => s.clock.now }, { campaignContactId: cc.id, text: "Yes, let's talk", sentiment: "positive" });
+    // The reply finished the campaign's only contact: completed with it; the company responded.
+    expect((await s.db.selectFrom("campaigns").select("status").where("id", "=", s.campaignId).executeTakeFirstOrThrow()).status).toBe(
+      "completed",
+    );
+    expect((await s.db.selectFrom("companies").select("status").executeTakeFirstOrThrow()).status).toBe("responded");
     advance(s, 5 * DAY);
     expect(await plan(s)).toMatchObject({ planned: 0 });
     expect((await send(s)).outcomes.sent).toBe(0);
@@ -224,6 +235,36 @@ describe.each(testEngines())("planner on %s", (engine) => {
     expect(camp).toEqual({ total_sent: 1, total_replied: 1, total_positive_replies: 1, reply_rate: 100 });
     const offer = await s.db.selectFrom("offers").select(["total_sent", "total_replies", "total_contacts"]).executeTakeFirstOrThrow();
     expect(offer).toEqual({ total_sent: 1, total_replies: 1, total_contacts: 1 });
+  });
+
+  it("an out-of-office pauses the sequence and marks nobody replied; the campaign and company stay where they were", async () => {
+    s = await setup(engine, [
+      { step: 1, type: "email", delay_days: 0 },
+      { step: 2, type: "email", delay_days: 2 },
+    ]);
+    await plan(s);
+    advance(s, 30 * 60_000);
+    await send(s);
+    const cc = await s.db.selectFrom("campaign_contacts").select(["id", "contact_id"]).executeTakeFirstOrThrow();
+    await recordReply({ db: s.db, now: () => s.clock.now }, { campaignContactId: cc.id, text: "I am away", sentiment: "ooo" });
+    const after = await s.db.selectFrom("campaign_contacts").selectAll().where("id", "=", cc.id).executeTakeFirstOrThrow();
+    expect(after).toMatchObject({ status: "waiting", replied: false });
+    expect(after.paused_until!.getTime()).toBe(s.clock.now.getTime() + 7 * DAY);
+    const person = await s.db
+      .selectFrom("contacts")
+      .select(["status", "global_status"])
+      .where("id", "=", cc.contact_id)
+      .executeTakeFirstOrThrow();
+    expect(person).toEqual({ status: "contacted", global_status: "cooling_off" });
+    expect((await s.db.selectFrom("companies").select("status").executeTakeFirstOrThrow()).status).toBe("contacted");
+    expect((await s.db.selectFrom("campaigns").select("status").where("id", "=", s.campaignId).executeTakeFirstOrThrow()).status).toBe(
+      "active",
+    );
+    // Step 2 (due after 2 days) waits for the end of the pause, then goes.
+    advance(s, 3 * DAY);
+    expect(await plan(s)).toMatchObject({ planned: 0 });
+    advance(s, 5 * DAY);
+    expect(await plan(s)).toMatchObject({ planned: 1 });
   });
 
   it("with stop_on_reply false goes on after a reply, and still stops on a negative one", async () => {
