@@ -76,4 +76,10 @@ export { enrichOfferEmails } from "./pipeline/enrich-emails.js";
 export type { EnrichOfferEmailsInput, EnrichOfferEmailsResult } from "./pipeline/enrich-emails.js";
 export { scrapeOfferSites } from "./pipeline/scrape-sites.js";
 export type { ScrapeOfferSitesInput, ScrapeOfferSitesResult } from "./pipeline/scrape-sites.js";
-export type { PipelineOperationContext, PipelineStepInput, PipelineStepOutcome, PipelineStepResult } from "./pipeline/run-step.js";
+export type {
+  PipelineOperationContext,
+  PipelineOperationInput,
+  PipelineStepInput,
+  PipelineStepOutcome,
+  PipelineStepResult,
+} from "./pipeline/run-step.js";

@@ -4,31 +4,18 @@
  * as one recorded, resumable pipeline run.
  */
 import type { DiscoverCompaniesOptions, DiscoverCompaniesSummary } from "@offerlab/pipeline";
-import {
-  checkStepInput,
-  runPipelineStep,
-  wholeNumberIssue,
-  type PipelineOperationContext,
-  type PipelineStepInput,
-  type PipelineStepResult,
-} from "./run-step.js";
+import { pipelineOperation, wholeNumberIssue, type PipelineOperationInput, type PipelineStepResult } from "./run-step.js";
 
-export interface DiscoverOfferCompaniesInput extends PipelineStepInput {
-  /** The step's options (new runs; a resume reuses the run's): limits, fit threshold, query, disqualifiers. */
-  options?: DiscoverCompaniesOptions;
-}
-
+/** The offer or the run to resume, and the step's options: limits, fit threshold, query, disqualifiers. */
+export type DiscoverOfferCompaniesInput = PipelineOperationInput<DiscoverCompaniesOptions>;
 export type DiscoverOfferCompaniesResult = PipelineStepResult<DiscoverCompaniesSummary>;
 
-export async function discoverOfferCompanies(
-  ctx: PipelineOperationContext,
-  input: DiscoverOfferCompaniesInput,
-): Promise<DiscoverOfferCompaniesResult> {
-  const o = input.options ?? {};
-  checkStepInput(input, [
+export const discoverOfferCompanies = pipelineOperation<DiscoverCompaniesOptions, DiscoverCompaniesSummary>(
+  "discover_companies",
+  "discoverCompanies",
+  (o) => [
     ...wholeNumberIssue("limitPerProvider", o.limitPerProvider, 1),
     ...wholeNumberIssue("minFitScore", o.minFitScore, 1, 10),
     ...(o.disqualifiers?.some((d) => d.trim() === "") ? [{ field: "disqualifiers", message: "must not hold an empty disqualifier" }] : []),
-  ]);
-  return runPipelineStep<DiscoverCompaniesSummary>(ctx, "discover_companies", input, { discoverCompanies: o });
-}
+  ],
+);

@@ -4,31 +4,18 @@
  * pipeline run.
  */
 import type { DiscoverPeopleOptions, DiscoverPeopleSummary } from "@offerlab/pipeline";
-import {
-  checkStepInput,
-  runPipelineStep,
-  wholeNumberIssue,
-  type PipelineOperationContext,
-  type PipelineStepInput,
-  type PipelineStepResult,
-} from "./run-step.js";
+import { pipelineOperation, wholeNumberIssue, type PipelineOperationInput, type PipelineStepResult } from "./run-step.js";
 
-export interface DiscoverOfferPeopleInput extends PipelineStepInput {
-  /** The step's options (new runs; a resume reuses the run's). */
-  options?: DiscoverPeopleOptions;
-}
-
+/** The offer or the run to resume, and the step's options: buyers per company, companies, buyer fit. */
+export type DiscoverOfferPeopleInput = PipelineOperationInput<DiscoverPeopleOptions>;
 export type DiscoverOfferPeopleResult = PipelineStepResult<DiscoverPeopleSummary>;
 
-export async function discoverOfferPeople(
-  ctx: PipelineOperationContext,
-  input: DiscoverOfferPeopleInput,
-): Promise<DiscoverOfferPeopleResult> {
-  const o = input.options ?? {};
-  checkStepInput(input, [
+export const discoverOfferPeople = pipelineOperation<DiscoverPeopleOptions, DiscoverPeopleSummary>(
+  "discover_people",
+  "discoverPeople",
+  (o) => [
     ...wholeNumberIssue("perCompany", o.perCompany, 1),
     ...wholeNumberIssue("maxCompanies", o.maxCompanies, 1),
     ...wholeNumberIssue("minBuyerFitScore", o.minBuyerFitScore, 1, 10),
-  ]);
-  return runPipelineStep<DiscoverPeopleSummary>(ctx, "discover_people", input, { discoverPeople: o });
-}
+  ],
+);

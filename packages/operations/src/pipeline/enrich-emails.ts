@@ -4,28 +4,14 @@
  * recorded, resumable pipeline run.
  */
 import type { EnrichEmailsOptions, EnrichEmailsSummary } from "@offerlab/pipeline";
-import {
-  checkStepInput,
-  runPipelineStep,
-  wholeNumberIssue,
-  type PipelineOperationContext,
-  type PipelineStepInput,
-  type PipelineStepResult,
-} from "./run-step.js";
+import { pipelineOperation, wholeNumberIssue, type PipelineOperationInput, type PipelineStepResult } from "./run-step.js";
 
-export interface EnrichOfferEmailsInput extends PipelineStepInput {
-  /** The step's options (new runs; a resume reuses the run's). */
-  options?: EnrichEmailsOptions;
-}
-
+/** The offer or the run to resume, and the step's options: most contacts, re-check age, risky addresses. */
+export type EnrichOfferEmailsInput = PipelineOperationInput<EnrichEmailsOptions>;
 export type EnrichOfferEmailsResult = PipelineStepResult<EnrichEmailsSummary>;
 
-export async function enrichOfferEmails(ctx: PipelineOperationContext, input: EnrichOfferEmailsInput): Promise<EnrichOfferEmailsResult> {
-  const o = input.options ?? {};
-  checkStepInput(input, [
-    ...wholeNumberIssue("maxContacts", o.maxContacts, 1),
-    ...wholeNumberIssue("reenrichAfterDays", o.reenrichAfterDays, 0),
-    ...wholeNumberIssue("coolingOffDays", o.coolingOffDays, 0),
-  ]);
-  return runPipelineStep<EnrichEmailsSummary>(ctx, "enrich_emails", input, { enrichEmails: o });
-}
+export const enrichOfferEmails = pipelineOperation<EnrichEmailsOptions, EnrichEmailsSummary>("enrich_emails", "enrichEmails", (o) => [
+  ...wholeNumberIssue("maxContacts", o.maxContacts, 1),
+  ...wholeNumberIssue("reenrichAfterDays", o.reenrichAfterDays, 0),
+  ...wholeNumberIssue("coolingOffDays", o.coolingOffDays, 0),
+]);

@@ -129,30 +129,18 @@ export async function runPipelineStep<S>(
     ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
   };
 
-  if (input.resume) {
-    const res = await resumePipeline(pipeline, input.resume, {
-      step,
-      ...(offer ? { offerId: offer.id } : {}),
-      ...(input.creditBudget !== undefined ? { creditBudget: input.creditBudget } : {}),
-    });
-    const summary = {
-      ...((res.steps as StepSummaries)[step] as unknown as S),
-      runId: res.runId,
-      status: res.status,
-      stopReason: res.stopReason,
-      error: res.error,
-      runCreditsSpent: res.creditsSpent,
-      offerId: res.offerId,
-    } as unknown as S & PipelineStepOutcome;
-    return { offer: offer ?? (await offers.get(ctx.db, res.offerId)) ?? null, summary };
-  }
-
-  const res = await runPipeline(pipeline, offer!.id, {
-    steps: [step],
-    ...(input.creditBudget !== undefined ? { creditBudget: input.creditBudget } : {}),
-    ...(input.reuseLookupsWithinDays !== undefined ? { reuseLookupsWithinDays: input.reuseLookupsWithinDays } : {}),
-    ...options,
-  });
+  const res = input.resume
+    ? await resumePipeline(pipeline, input.resume, {
+        step,
+        ...(offer ? { offerId: offer.id } : {}),
+        ...(input.creditBudget !== undefined ? { creditBudget: input.creditBudget } : {}),
+      })
+    : await runPipeline(pipeline, offer!.id, {
+        steps: [step],
+        ...(input.creditBudget !== undefined ? { creditBudget: input.creditBudget } : {}),
+        ...(input.reuseLookupsWithinDays !== undefined ? { reuseLookupsWithinDays: input.reuseLookupsWithinDays } : {}),
+        ...options,
+      });
   const summary = {
     ...((res.steps as StepSummaries)[step] as unknown as S),
     runId: res.runId,
@@ -160,6 +148,30 @@ export async function runPipelineStep<S>(
     stopReason: res.stopReason,
     error: res.error,
     runCreditsSpent: res.creditsSpent,
+    // A resume also says whose run it was (the offer may not have been named).
+    ...(input.resume ? { offerId: res.offerId } : {}),
   } as unknown as S & PipelineStepOutcome;
-  return { offer: offer!, summary };
+  return { offer: offer ?? (await offers.get(ctx.db, res.offerId)) ?? null, summary };
+}
+
+/** The input of a pipeline operation: the shared fields and the step's own options. */
+export interface PipelineOperationInput<O> extends PipelineStepInput {
+  /** The step's options (new runs; a resume reuses the run's). */
+  options?: O;
+}
+
+/**
+ * One pipeline operation: checks the shared input and the step's options (`issuesOf`), then runs
+ * (or resumes) `step` with the options under `key` of the run's options.
+ */
+export function pipelineOperation<O, S>(
+  step: StepName,
+  key: "discoverCompanies" | "discoverPeople" | "enrichEmails" | "scrapeCompanies",
+  issuesOf: (options: O) => FieldIssue[],
+): (ctx: PipelineOperationContext, input: PipelineOperationInput<O>) => Promise<PipelineStepResult<S>> {
+  return async (ctx, input) => {
+    const options = input.options ?? ({} as O);
+    checkStepInput(input, issuesOf(options));
+    return runPipelineStep<S>(ctx, step, input, { [key]: options });
+  };
 }
