@@ -1,31 +1,12 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { accounts, campaigns, companies, contacts, createDb, migrate, offers, type Db } from "@offerlab/db";
-import { createTestDb, testEngines, type TestDb } from "@offerlab/db/testing";
+import { accounts, campaigns, companies, contacts, offers, type Db } from "@offerlab/db";
+import { testEngines } from "@offerlab/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { run } from "./cli.js";
-import type { Io } from "./output.js";
+import { cliDatabase, runCli, type CliDatabase } from "./test-support/cli-db.js";
 
 const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), "offerlab-outcomes-"));
-
-async function runCli(args: string[], env: Record<string, string | undefined>, cwd = process.cwd()) {
-  let stdout = "";
-  let stderr = "";
-  const io: Io = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), env, cwd };
-  const code = await run(["node", "offerlab", ...args], io);
-  return { code, stdout, stderr };
-}
-
-async function withDb<T>(dataDir: string, fn: (db: Db) => Promise<T>): Promise<T> {
-  const db = createDb({ dataDir, env: {} });
-  try {
-    await migrate(db);
-    return await fn(db);
-  } finally {
-    await db.destroy();
-  }
-}
 
 describe("outcomes --help", () => {
   it("shows examples for record, list and import", async () => {
@@ -40,20 +21,14 @@ describe("outcomes --help", () => {
 });
 
 describe.each(testEngines())("outcomes commands on %s", (engine) => {
+  let d: CliDatabase | undefined;
   let env: Record<string, string>;
-  let t: TestDb | undefined;
-  let dataDir = "";
   let campaignSlug = "";
-  const inDb = <T>(fn: (db: Db) => Promise<T>) => (t ? fn(t.db) : withDb(dataDir, fn));
+  const inDb = <T>(fn: (db: Db) => Promise<T>) => d!.seed(fn);
 
   beforeAll(async () => {
-    if (engine === "postgres") {
-      t = await createTestDb("postgres");
-      env = { DATABASE_URL: t.url! };
-    } else {
-      dataDir = path.join(tempDir(), "data");
-      env = { OFFERLAB_DATA_DIR: dataDir };
-    }
+    d = await cliDatabase(engine);
+    env = d.env;
     campaignSlug = await inDb(async (db) => {
       const offer = await offers.create(db, { name: "Meet", type: "product", ownership: "internal", description: "d" });
       const mailbox = await accounts.create(db, {
@@ -95,7 +70,7 @@ describe.each(testEngines())("outcomes commands on %s", (engine) => {
     });
   });
   afterAll(async () => {
-    await t?.drop();
+    await d?.drop();
   });
 
   it("record --json attributes to the last touch and is idempotent on --external-id", async () => {

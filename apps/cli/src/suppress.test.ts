@@ -1,24 +1,22 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { companies, contacts, createDb, migrate, offers } from "@offerlab/db";
-import { describe, expect, it } from "vitest";
-import { run } from "./cli.js";
-import type { Io } from "./output.js";
-
-const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), "offerlab-suppress-"));
-
-async function runCli(args: string[], env: Record<string, string | undefined>, cwd: string) {
-  let stdout = "";
-  let stderr = "";
-  const io: Io = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), env, cwd };
-  const code = await run(["node", "offerlab", ...args], io);
-  return { code, stdout, stderr };
-}
+import { companies, contacts, offers } from "@offerlab/db";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cliDatabase, runCli, type CliDatabase } from "./test-support/cli-db.js";
 
 describe("offerlab suppress", { timeout: 120_000 }, () => {
-  const dir = tempDir();
-  const env = { OFFERLAB_DATA_DIR: path.join(dir, "data") };
+  // The files the commands read are in `dir`; the database is an embedded one of its own.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "offerlab-suppress-"));
+  let d: CliDatabase | undefined;
+  let env: Record<string, string> = {};
+  beforeAll(async () => {
+    d = await cliDatabase("pglite");
+    env = d.env;
+  });
+  afterAll(async () => {
+    await d?.drop();
+  });
 
   it("--help shows examples", async () => {
     const help = await runCli(["suppress", "add", "--help"], env, dir);
@@ -58,15 +56,11 @@ describe("offerlab suppress", { timeout: 120_000 }, () => {
     expect(JSON.parse(done.stdout)).toMatchObject({ added: 2, invalid: [{ row: 2 }] });
     expect((await runCli(["suppress", "import", "missing.csv"], env, dir)).code).toBe(2);
 
-    const db = createDb({ dataDir: env.OFFERLAB_DATA_DIR, env: {} });
-    try {
-      await migrate(db);
+    await d!.seed(async (db) => {
       const offer = await offers.create(db, { name: "Why Co", type: "product", ownership: "internal", description: "d" });
       const co = (await companies.upsert(db, { offer_id: offer.id, name: "Delta", domain: "delta.io", source_tool: "m" })).company;
       await contacts.upsert(db, { offer_id: offer.id, company_id: co.id, source_tool: "m", full_name: "Dee", email: "dee@delta.io" });
-    } finally {
-      await db.destroy();
-    }
+    });
     const why = await runCli(["why", "dee@delta.io"], env, dir);
     expect(why.code).toBe(0);
     expect(why.stdout).toMatch(/Suppressed by the entry domain delta.io \(competitor; csv/);

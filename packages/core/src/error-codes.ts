@@ -9,6 +9,25 @@
  * `Record<ErrorCode, …>`, so a missing entry does not compile).
  */
 
+/**
+ * The catalogue's operation codes: what a person asked for cannot be done as things stand. They
+ * are the codes of `@offerlab/operations`' `OperationError`, derived from this section, so adding
+ * one here is all it takes (and the only way) to give an operation a new code.
+ */
+export const operationErrors = {
+  campaign_closed: "The campaign is completed or cancelled: nothing can join or restart it.",
+  campaign_not_paused: "Only a paused campaign can be resumed.",
+  campaign_schedule_invalid: "The campaign's scheduling_config does not parse: recreate the campaign.",
+  nothing_to_approve: "The offer has no draft template to approve.",
+  provider_failed: "A provider call the operation needed failed; nothing was changed.",
+} as const satisfies Record<string, string>;
+
+/** A code of the catalogue's operations section. */
+export type OperationErrorCode = keyof typeof operationErrors;
+
+/** Every operation code, in catalogue order. */
+export const operationErrorCodeList = Object.keys(operationErrors) as OperationErrorCode[];
+
 /** Each code with the one sentence that says what it means. */
 export const errorCodes = {
   // Input and references
@@ -49,12 +68,8 @@ export const errorCodes = {
   generation_auth: "The language model provider rejected the API key.",
   generation_api: "The language model call failed (provider or network error).",
 
-  // Operations (what a person asked for cannot be done as things stand)
-  campaign_closed: "The campaign is completed or cancelled: nothing can join or restart it.",
-  campaign_not_paused: "Only a paused campaign can be resumed.",
-  campaign_schedule_invalid: "The campaign's scheduling_config does not parse: recreate the campaign.",
-  nothing_to_approve: "The offer has no draft template to approve.",
-  provider_failed: "A provider call the operation needed failed; nothing was changed.",
+  // Operations (what a person asked for cannot be done as things stand): `operationErrors` above.
+  ...operationErrors,
 
   // Anything else
   internal: "An unexpected error (a bug, or a dependency such as the database going away).",

@@ -64,6 +64,36 @@ describe.each(testEngines())("suppressions on %s", (engine) => {
     await suppressions.remove(t.db, "domain", "beta.io");
   });
 
+  it("reads a person's rows (any offer) with the entry that stops them, as forContacts says, in one read", async () => {
+    const janeRow = await t.db.selectFrom("contacts").selectAll().where("id", "=", jane).executeTakeFirstOrThrow();
+    // Jane's twin in another offer, matched by her LinkedIn URL only.
+    const b = await offers.create(t.db, { name: "Other", type: "service", ownership: "internal", description: "d" });
+    const bCo = (await companies.upsert(t.db, { offer_id: b.id, name: "Acme", domain: "acme.com", source_tool: "m" })).company;
+    const twin = (
+      await contacts.upsert(t.db, {
+        offer_id: b.id,
+        company_id: bCo.id,
+        source_tool: "m",
+        full_name: "Jane D",
+        linkedin_url: "https://www.linkedin.com/in/jane-doe/",
+      })
+    ).contact.id;
+    const clean = await suppressions.ofPerson(t.db, janeRow);
+    expect(clean.person.map((p) => p.id).sort()).toEqual([jane, twin].sort());
+    expect(clean.suppression).toBeNull();
+
+    // The twin's entry stops Jane too; with two entries, the first by kind then value, as forContacts picks.
+    await suppressions.add(t.db, { kind: "linkedin", value: "linkedin.com/in/jane-doe", reason: "customer" });
+    await suppressions.add(t.db, { kind: "domain", value: "acme.com", reason: "competitor" });
+    const stopped = await suppressions.ofPerson(t.db, { ...janeRow, email: "JANE@acme.com" });
+    expect(stopped.person.map((p) => p.id).sort()).toEqual([jane, twin].sort());
+    expect(stopped.suppression).toEqual((await suppressions.forContacts(t.db, [jane])).get(jane));
+    expect(stopped.suppression).toMatchObject({ kind: "domain", value: "acme.com" });
+    await suppressions.remove(t.db, "domain", "acme.com");
+    expect((await suppressions.ofPerson(t.db, janeRow)).suppression).toMatchObject({ kind: "linkedin", reason: "customer" });
+    await suppressions.remove(t.db, "linkedin", "linkedin.com/in/jane-doe");
+  });
+
   it("the CHECK constraints hold", async () => {
     await expect(
       t.db

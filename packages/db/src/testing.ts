@@ -11,6 +11,7 @@ import { createDb } from "./connect.js";
 import { createPGlitePool } from "./pglite-pool.js";
 import type { Database } from "./database.generated.js";
 import { migrate } from "./migrate.js";
+import { accounts, campaignContacts, campaigns, companies, contacts, offers } from "./index.js";
 
 export type TestEngine = "pglite" | "postgres";
 
@@ -96,5 +97,130 @@ export async function createTestDb(engine: TestEngine, options: { migrate?: bool
         await c.end();
       }
     },
+  };
+}
+
+/** What {@link seedOutreachWorld} builds. */
+export interface OutreachWorldOptions {
+  /** The campaign's name. */
+  name: string;
+  /** The Unipile ids of the LinkedIn account and of the mailbox (the vendor fake's). */
+  vendorLinkedIn: string;
+  vendorMailbox: string;
+  /** When Jane (and the others) joined the campaign. */
+  addedAt: Date;
+  /** The mailbox's limits. Default: the table's. */
+  mailboxLimits?: { daily_limit_emails?: number; hourly_limit?: number };
+  /** The campaign's steps. Default: an email, and a second one 3 days later without a reply. */
+  steps?: unknown[];
+  /** The campaign's send window (UTC). Default 00:00–23:59:59 every day. */
+  window?: { start: string; end: string; days: number[] };
+  /** People besides Jane, email only (`person<i>@acme.com`). Default 0. */
+  extra?: number;
+}
+
+export interface OutreachWorld {
+  offerId: string;
+  campaignId: string;
+  linkedinAccountId: string;
+  emailAccountId: string;
+  /** Jane Doe: the vendor fake's 2nd-degree profile, reachable by email and LinkedIn. */
+  janeId: string;
+  janeCcId: string;
+}
+
+/**
+ * The world the apps' tests send in (the runner's and the webhook server's): an active offer with
+ * approved templates for every channel, one company, a LinkedIn account and a mailbox, and an
+ * active multi-channel campaign with Jane Doe (and `extra` more people) enrolled, written through
+ * the repositories.
+ */
+export async function seedOutreachWorld(db: Kysely<Database>, o: OutreachWorldOptions): Promise<OutreachWorld> {
+  const offer = await offers.create(db, {
+    name: "AI Sales Coach",
+    type: "product",
+    ownership: "internal",
+    description: "Cuts ramp time in half.",
+    status: "active",
+  });
+  const company = (await companies.upsert(db, { offer_id: offer.id, name: "Acme", domain: "acme.com", source_tool: "manual" })).company;
+  const li = await accounts.create(db, { name: "jane_linkedin", type: "linkedin", owner: "jane", unipile_account_id: o.vendorLinkedIn });
+  const mail = await accounts.create(db, {
+    name: "jane@offerlab-demo.com",
+    type: "email",
+    owner: "jane",
+    email_address: "jane@offerlab-demo.com",
+    unipile_account_id: o.vendorMailbox,
+    ...o.mailboxLimits,
+  });
+  const campaign = await campaigns.create(db, {
+    name: o.name,
+    offer_id: offer.id,
+    channel: "multi",
+    status: "active",
+    timezone: "UTC",
+    send_window_start: o.window?.start ?? "00:00",
+    send_window_end: o.window?.end ?? "23:59:59",
+    send_days: o.window?.days ?? [1, 2, 3, 4, 5, 6, 7],
+    account_ids: [
+      { id: li.id, name: li.name, type: "linkedin" },
+      { id: mail.id, name: mail.name, type: "email" },
+    ],
+    scheduling_config: {
+      steps: o.steps ?? [
+        { step: 1, type: "email", delay_days: 0 },
+        { step: 2, type: "email", delay_days: 3, condition: "no_reply" },
+      ],
+      stop_on_reply: true,
+    },
+  });
+  const template = { offer_id: offer.id, status: "approved" as const };
+  await db
+    .insertInto("message_templates")
+    .values([
+      {
+        ...template,
+        name: "note",
+        channel: "linkedin_connect",
+        sequence_step: null,
+        body: "Hi {{first_name}}, saw {{company.name}} is hiring reps.",
+      },
+      { ...template, name: "dm", channel: "linkedin_dm", sequence_step: null, body: "Thanks for connecting, {{first_name}}!" },
+      {
+        ...template,
+        name: "email 1",
+        channel: "email",
+        sequence_step: 1,
+        subject: "Ramp time at {{company.name}}",
+        body: "Hi {{first_name|there}}, quick question about onboarding.",
+      },
+      { ...template, name: "email 2", channel: "email", sequence_step: 2, subject: "", body: "Following up, {{first_name|there}}." },
+    ])
+    .execute();
+  const people = [
+    {
+      first_name: "Jane",
+      full_name: "Jane Doe",
+      email: "jane.doe@acme.com",
+      linkedin_url: "https://www.linkedin.com/in/jane-doe",
+      connection_degree: 2 as const,
+    },
+    ...Array.from({ length: o.extra ?? 0 }, (_, i) => ({ first_name: `P${i}`, full_name: `Person ${i}`, email: `person${i}@acme.com` })),
+  ];
+  const enrolled: { contactId: string; ccId: string }[] = [];
+  for (const p of people) {
+    const contact = (
+      await contacts.upsert(db, { offer_id: offer.id, company_id: company.id, source_tool: "manual", status: "ready", ...p })
+    ).contact;
+    const cc = (await campaignContacts.add(db, { campaign_id: campaign.id, contact_id: contact.id, added_at: o.addedAt })).campaignContact;
+    enrolled.push({ contactId: contact.id, ccId: cc.id });
+  }
+  return {
+    offerId: offer.id,
+    campaignId: campaign.id,
+    linkedinAccountId: li.id,
+    emailAccountId: mail.id,
+    janeId: enrolled[0]!.contactId,
+    janeCcId: enrolled[0]!.ccId,
   };
 }

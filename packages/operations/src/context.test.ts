@@ -2,7 +2,10 @@ import { offers } from "@offerlab/db";
 import { describe, expect, it } from "vitest";
 import { baseOffer, testEngines, useTestDb } from "./__tests__/world.js";
 import { inTransaction, nowOf } from "./context.js";
-import { exitCodeOf, httpStatusOf, OfferlabError } from "@offerlab/core";
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { errorCodeList, errorCodes, exitCodeOf, httpStatusOf, OfferlabError, operationErrors } from "@offerlab/core";
 import { OPERATION_ERROR_CODES, OperationError, operationErrorCodes } from "./errors.js";
 
 describe("nowOf and OperationError", () => {
@@ -32,6 +35,42 @@ describe("nowOf and OperationError", () => {
     });
     expect(Object.keys(OPERATION_ERROR_CODES)).toEqual([...operationErrorCodes]);
     expect(OPERATION_ERROR_CODES.campaign_not_paused).toBe("Only a paused campaign can be resumed.");
+  });
+});
+
+describe("operation codes come from the catalogue", () => {
+  const src = path.dirname(fileURLToPath(import.meta.url));
+  const sources = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory()
+        ? sources(path.join(dir, e.name))
+        : e.name.endsWith(".ts") && !e.name.endsWith(".test.ts")
+          ? [path.join(dir, e.name)]
+          : [],
+    );
+
+  it("lists exactly the catalogue's operations section, each code with the catalogue's sentence", () => {
+    expect([...operationErrorCodes]).toEqual(Object.keys(operationErrors));
+    for (const code of operationErrorCodes) {
+      expect(errorCodeList).toContain(code);
+      expect(OPERATION_ERROR_CODES[code]).toBe(errorCodes[code]);
+    }
+  });
+
+  it("knows every code an operation throws, and every code it knows is thrown by some operation", () => {
+    const thrown = new Set<string>();
+    for (const file of sources(src)) {
+      for (const m of readFileSync(file, "utf8").matchAll(/new OperationError\(\s*"([a-z_]+)"/g)) thrown.add(m[1]!);
+    }
+    expect(thrown.size).toBeGreaterThan(0);
+    expect(
+      [...thrown].filter((c) => !(operationErrorCodes as readonly string[]).includes(c)),
+      "thrown but not in the catalogue",
+    ).toEqual([]);
+    expect(
+      operationErrorCodes.filter((c) => !thrown.has(c)),
+      "in the catalogue but thrown by no operation",
+    ).toEqual([]);
   });
 });
 

@@ -5,23 +5,18 @@
  * catalogue's operation codes (`@offerlab/core`'s `errorCodes`), so every app turns it into an
  * exit code or an HTTP status through core's one table, like any other offerlab error.
  */
-import { errorCodes, OfferlabError, type OfferlabErrorOptions } from "@offerlab/core";
+import { OfferlabError, operationErrorCodeList, operationErrors, type OfferlabErrorOptions, type OperationErrorCode } from "@offerlab/core";
 
-/** The catalogue codes an `OperationError` can carry. */
-export const operationErrorCodes = [
-  "campaign_closed",
-  "campaign_not_paused",
-  "campaign_schedule_invalid",
-  "nothing_to_approve",
-  "provider_failed",
-] as const;
+/**
+ * The catalogue codes an `OperationError` can carry: core's operations section, so the list
+ * cannot drift from the catalogue (a code is added there, nowhere else).
+ */
+export const operationErrorCodes: readonly OperationErrorCode[] = operationErrorCodeList;
 
-export type OperationErrorCode = (typeof operationErrorCodes)[number];
+export type { OperationErrorCode };
 
 /** Each operation code with its sentence, from the catalogue. */
-export const OPERATION_ERROR_CODES: Readonly<Record<OperationErrorCode, string>> = Object.fromEntries(
-  operationErrorCodes.map((code) => [code, errorCodes[code]]),
-) as Record<OperationErrorCode, string>;
+export const OPERATION_ERROR_CODES: Readonly<Record<OperationErrorCode, string>> = operationErrors;
 
 /** A request the operation refused or could not carry out; nothing was written. */
 export class OperationError extends OfferlabError {

@@ -77,3 +77,19 @@ export { removeSuppression } from "./suppressions/remove-suppression.js";
 export type { RemoveSuppressionInput, RemoveSuppressionResult } from "./suppressions/remove-suppression.js";
 export { importSuppressions } from "./suppressions/import-suppressions.js";
 export type { ImportSuppressionRow, ImportSuppressionsInput, ImportSuppressionsResult } from "./suppressions/import-suppressions.js";
+
+export { discoverOfferCompanies } from "./pipeline/discover-companies.js";
+export type { DiscoverOfferCompaniesInput, DiscoverOfferCompaniesResult } from "./pipeline/discover-companies.js";
+export { discoverOfferPeople } from "./pipeline/discover-people.js";
+export type { DiscoverOfferPeopleInput, DiscoverOfferPeopleResult } from "./pipeline/discover-people.js";
+export { enrichOfferEmails } from "./pipeline/enrich-emails.js";
+export type { EnrichOfferEmailsInput, EnrichOfferEmailsResult } from "./pipeline/enrich-emails.js";
+export { scrapeOfferSites } from "./pipeline/scrape-sites.js";
+export type { ScrapeOfferSitesInput, ScrapeOfferSitesResult } from "./pipeline/scrape-sites.js";
+export type {
+  PipelineOperationContext,
+  PipelineOperationInput,
+  PipelineStepInput,
+  PipelineStepOutcome,
+  PipelineStepResult,
+} from "./pipeline/run-step.js";

@@ -1,5 +1,6 @@
 /** `offerlab discover companies` and `offerlab discover people`. */
-import { discoverCompanies, discoverPeople, type DiscoverCompaniesSummary, type DiscoverPeopleSummary } from "@offerlab/pipeline";
+import { discoverOfferCompanies, discoverOfferPeople } from "@offerlab/operations";
+import type { DiscoverCompaniesSummary, DiscoverPeopleSummary } from "@offerlab/pipeline";
 import type { Command } from "commander";
 import type { Io } from "../output.js";
 import { adaptersOf, addRunOptions, CAPABLE, chooseVendors, intFlag, recordedList, runStepCommand, type RunFlags } from "./pipeline-run.js";
@@ -45,13 +46,15 @@ export function registerDiscoverCommands(program: Command, io: Io): void {
           chooseVendors(p, "companySearch", "--providers", o.providers ?? recordedList(recorded?.companySearch)),
         ),
       }),
-      run: (ctx, offerId, common) =>
-        discoverCompanies(ctx, offerId, {
-          ...common,
-          ...(limit !== undefined ? { limitPerProvider: limit } : {}),
-          ...(minFit !== undefined ? { minFitScore: minFit } : {}),
-          ...(o.query ? { query: o.query } : {}),
-          ...(disqualifiers?.length ? { disqualifiers } : {}),
+      run: (ctx, input) =>
+        discoverOfferCompanies(ctx, {
+          ...input,
+          options: {
+            ...(limit !== undefined ? { limitPerProvider: limit } : {}),
+            ...(minFit !== undefined ? { minFitScore: minFit } : {}),
+            ...(o.query ? { query: o.query } : {}),
+            ...(disqualifiers?.length ? { disqualifiers } : {}),
+          },
         }),
       describe: (s) => [
         `found ${s.found}, new ${s.new}, duplicates ${s.duplicates} (${s.unique} distinct companies)${s.rejected ? `, rejected as invalid ${s.rejected}` : ""}`,
@@ -86,12 +89,14 @@ export function registerDiscoverCommands(program: Command, io: Io): void {
       providers: (p, recorded) => ({
         peopleSearch: adaptersOf(p, chooseVendors(p, "peopleSearch", "--providers", o.providers ?? recordedList(recorded?.peopleSearch))),
       }),
-      run: (ctx, offerId, common) =>
-        discoverPeople(ctx, offerId, {
-          ...common,
-          ...(perCompany !== undefined ? { perCompany } : {}),
-          ...(maxCompanies !== undefined ? { maxCompanies } : {}),
-          ...(minBuyerFit !== undefined ? { minBuyerFitScore: minBuyerFit } : {}),
+      run: (ctx, input) =>
+        discoverOfferPeople(ctx, {
+          ...input,
+          options: {
+            ...(perCompany !== undefined ? { perCompany } : {}),
+            ...(maxCompanies !== undefined ? { maxCompanies } : {}),
+            ...(minBuyerFit !== undefined ? { minBuyerFitScore: minBuyerFit } : {}),
+          },
         }),
       describe: (s) => [
         `companies searched ${s.companies}, skipped ${s.companiesSkipped} (already enough buyers)`,

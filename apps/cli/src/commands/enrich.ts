@@ -1,5 +1,6 @@
 /** `offerlab enrich emails`: the email waterfall over an offer's contacts. */
-import { enrichEmails, type EnrichEmailsSummary } from "@offerlab/pipeline";
+import { enrichOfferEmails } from "@offerlab/operations";
+import type { EnrichEmailsSummary } from "@offerlab/pipeline";
 import type { Command } from "commander";
 import type { Io } from "../output.js";
 import { adaptersOf, addRunOptions, CAPABLE, chooseVendors, intFlag, recordedList, runStepCommand, type RunFlags } from "./pipeline-run.js";
@@ -41,12 +42,14 @@ export function registerEnrichCommands(program: Command, io: Io): void {
             chooseVendors(p, "emailVerifier", "--verifiers", o.verifiers ?? recordedList(recorded?.emailVerifiers)),
           ),
         }),
-        run: (ctx, offerId, common) =>
-          enrichEmails(ctx, offerId, {
-            ...common,
-            ...(max !== undefined ? { maxContacts: max } : {}),
-            ...(reenrich !== undefined ? { reenrichAfterDays: reenrich } : {}),
-            ...(o.continueOnRisky ? { continueOnRisky: true } : {}),
+        run: (ctx, input) =>
+          enrichOfferEmails(ctx, {
+            ...input,
+            options: {
+              ...(max !== undefined ? { maxContacts: max } : {}),
+              ...(reenrich !== undefined ? { reenrichAfterDays: reenrich } : {}),
+              ...(o.continueOnRisky ? { continueOnRisky: true } : {}),
+            },
           }),
         describe: (s) => {
           const skipped = Object.entries(s.skipped).filter(([, n]) => n > 0);

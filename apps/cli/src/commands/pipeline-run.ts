@@ -1,21 +1,12 @@
 /**
  * What `discover companies`, `discover people`, `enrich emails` and `scrape` share: the flags
  * (offer, budget, resume, providers, sandbox, json), choosing the vendors of a capability, and
- * running one pipeline step with a progress display, a summary and clear exit codes.
+ * running one pipeline operation (`@offerlab/operations`) with a progress display, a summary and
+ * clear exit codes. The commands parse their flags, call the operation and present its result.
  */
-import { offers, resolve, type Db } from "@offerlab/db";
-import {
-  createUsageRecorder,
-  getPipelineRun,
-  PipelineRunFailed,
-  resumePipeline,
-  type PipelineContext,
-  type PipelineProviders,
-  type PipelineRunRecord,
-  type RunSummary,
-  type StepName,
-  type StepSummaries,
-} from "@offerlab/pipeline";
+import { ValidationError } from "@offerlab/core";
+import type { PipelineOperationContext, PipelineStepInput, PipelineStepResult } from "@offerlab/operations";
+import { createUsageRecorder, PipelineRunFailed, type PipelineProviders, type PipelineRunRecord, type StepName } from "@offerlab/pipeline";
 import type { OnUsage, UsageEvent } from "@offerlab/provider-kit";
 import type { Command } from "commander";
 import { openDatabase } from "../database.js";
@@ -127,26 +118,23 @@ export interface StepCommand<S> {
    * database is opened; a resume gets the vendors the run was started with, as the defaults.
    */
   providers: (p: CliProviders, recorded?: PipelineRunRecord["providers"]) => PipelineProviders;
-  /** Runs the step as a new run. */
-  run: (
-    ctx: PipelineContext,
-    offerId: string,
-    common: { creditBudget?: number; reuseLookupsWithinDays?: number },
-  ) => Promise<S & RunOutcome>;
+  /** The step's operation, called with the shared input (offer or resume, budget, reuse window). */
+  run: (ctx: PipelineOperationContext, input: PipelineStepInput) => Promise<PipelineStepResult<S>>;
   /** Summary lines for people (after the title line). */
   describe: (summary: S) => string[];
   /** True when nothing worked (every provider call failed): exit code 1. */
   nothingWorked: (summary: S) => boolean;
 }
 
-type RunOutcome = Pick<RunSummary, "runId" | "status" | "stopReason" | "error"> & {
-  runCreditsSpent: number;
-  creditsSpent: number;
-  errors: { provider: string; kind: string; message: string; item?: string }[];
-  errorCount: number;
+/** The flag each field of the shared input comes from, to say the operation's refusals in the CLI's terms. */
+const FLAG_OF: Record<string, string> = {
+  offer: "--offer",
+  resume: "--resume",
+  creditBudget: "--budget",
+  reuseLookupsWithinDays: "--reuse-days",
 };
 
-/** Runs one pipeline step as a command: flags checked first, then providers, database, run, summary. */
+/** Runs one pipeline step as a command: flags checked first, then providers, database, operation, summary. */
 export async function runStepCommand<S>(io: Io, flags: RunFlags, def: StepCommand<S>): Promise<void> {
   const creditBudget = budgetFlag(flags.budget);
   const reuseDays = intFlag("--reuse-days", flags.reuseDays, 0);
@@ -156,18 +144,11 @@ export async function runStepCommand<S>(io: Io, flags: RunFlags, def: StepComman
   // Usage is recorded once the database is open; providers are built (and keys checked) before.
   let sink: OnUsage | undefined;
   const providers = createCliProviders(io, { sandbox: flags.sandbox, seed: flags.sandboxSeed, onUsage: (e: UsageEvent) => sink?.(e) });
-  let pipelineProviders = flags.resume ? null : def.providers(providers);
+  const fresh = flags.resume ? null : def.providers(providers);
 
   const db = await openDatabase(io);
   const progress = createProgress(io, { json: flags.json });
   try {
-    const offer = flags.offer ? await resolve.offer(db, flags.offer) : undefined;
-    if (flags.resume) {
-      const record = await getPipelineRun(db, flags.resume);
-      if (!record)
-        throw new CliError(`--resume: no pipeline run "${flags.resume}" (the id is printed by the command that started it)`, EXIT.usage);
-      pipelineProviders = def.providers(providers, record.providers);
-    }
     const usage = createUsageRecorder(db, {
       sandbox: providers.sandbox,
       onError: (error, event) =>
@@ -176,13 +157,13 @@ export async function runStepCommand<S>(io: Io, flags: RunFlags, def: StepComman
         ),
     });
     sink = usage.onUsage;
-    const ctx: PipelineContext = {
+    const ctx: PipelineOperationContext = {
       db,
       usage,
       sandbox: providers.sandbox,
       // A sandbox run happens at its simulated time (--start): lookups, checks and dates are its.
       ...(providers.world ? { now: providers.world.clock.now, lookupScope: providers.world.seed } : {}),
-      providers: pipelineProviders!,
+      providers: (recorded) => (recorded ? def.providers(providers, recorded) : fresh!),
       onProgress: (e) =>
         progress.update({
           label: e.step.replace(/_/g, " "),
@@ -192,14 +173,14 @@ export async function runStepCommand<S>(io: Io, flags: RunFlags, def: StepComman
           ...(e.message ? { message: e.message } : {}),
         }),
     };
-    let result: S & RunOutcome;
+    let outcome: PipelineStepResult<S>;
     try {
-      result = flags.resume
-        ? await resumeStep(ctx, flags.resume, def.step, offer?.id, creditBudget)
-        : await def.run(ctx, offer!.id, {
-            ...(creditBudget !== undefined ? { creditBudget } : {}),
-            ...(reuseDays !== undefined ? { reuseLookupsWithinDays: reuseDays } : {}),
-          });
+      outcome = await def.run(ctx, {
+        ...(flags.offer ? { offer: flags.offer } : {}),
+        ...(flags.resume ? { resume: flags.resume } : {}),
+        ...(creditBudget !== undefined ? { creditBudget } : {}),
+        ...(reuseDays !== undefined && !flags.resume ? { reuseLookupsWithinDays: reuseDays } : {}),
+      });
     } catch (error) {
       progress.clear();
       if (error instanceof PipelineRunFailed) {
@@ -208,10 +189,14 @@ export async function runStepCommand<S>(io: Io, flags: RunFlags, def: StepComman
           EXIT.failure,
         );
       }
+      // A refusal of one shared field reads as the flag it came from (`--resume: no pipeline run …`).
+      const issue = ValidationError.isInstance(error) && error.issues.length === 1 ? error.issues[0]! : undefined;
+      if (issue && FLAG_OF[issue.field]) throw new CliError(`${FLAG_OF[issue.field]}: ${issue.message}`, EXIT.usage);
       throw error;
     }
     progress.clear();
-    const offerLabel = offer?.slug ?? (await offerSlugOfRun(db, result as { offerId?: string }));
+    const result = outcome.summary;
+    const offerLabel = outcome.offer?.slug ?? "(deleted offer)";
     if (flags.json) {
       io.stdout(json({ sandbox: providers.sandbox, offer: offerLabel, step: def.step, ...result }));
     } else {
@@ -240,33 +225,4 @@ export async function runStepCommand<S>(io: Io, flags: RunFlags, def: StepComman
     progress.clear();
     await db.destroy();
   }
-}
-
-async function resumeStep<S>(
-  ctx: PipelineContext,
-  runId: string,
-  step: StepName,
-  offerId: string | undefined,
-  creditBudget: number | undefined,
-): Promise<S & RunOutcome> {
-  const res = await resumePipeline(ctx, runId, {
-    step,
-    ...(offerId ? { offerId } : {}),
-    ...(creditBudget !== undefined ? { creditBudget } : {}),
-  });
-  const s = (res.steps as StepSummaries)[step] as unknown as S & { creditsSpent: number };
-  return {
-    ...s,
-    runId: res.runId,
-    status: res.status,
-    stopReason: res.stopReason,
-    error: res.error,
-    runCreditsSpent: res.creditsSpent,
-    offerId: res.offerId,
-  } as unknown as S & RunOutcome;
-}
-
-async function offerSlugOfRun(db: Db, result: { offerId?: string }): Promise<string> {
-  const offer = result.offerId ? await offers.get(db, result.offerId) : undefined;
-  return offer?.slug ?? "(deleted offer)";
 }

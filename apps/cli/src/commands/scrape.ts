@@ -1,5 +1,6 @@
 /** `offerlab scrape`: company websites into personalisation variables. */
-import { scrapeCompanies, type ScrapeCompaniesSummary } from "@offerlab/pipeline";
+import { scrapeOfferSites } from "@offerlab/operations";
+import type { ScrapeCompaniesSummary } from "@offerlab/pipeline";
 import type { Command } from "commander";
 import { CliError, EXIT, type Io } from "../output.js";
 import { addRunOptions, chooseVendors, intFlag, recordedList, runStepCommand, type RunFlags } from "./pipeline-run.js";
@@ -33,13 +34,15 @@ export function registerScrapeCommand(program: Command, io: Io): void {
         const [scraper] = chooseVendors(p, "pageScraper", "--provider", recordedList(recorded?.pageScraper));
         return { pageScraper: p.get(scraper!) };
       },
-      run: (ctx, offerId, common) =>
-        scrapeCompanies(ctx, offerId, {
-          ...common,
-          ...(max !== undefined ? { maxCompanies: max } : {}),
-          ...(paths ? { paths } : {}),
-          ...(o.includeNew ? { statuses: ["qualified", "new"] as ("qualified" | "new")[] } : {}),
-          ...(o.refresh ? { refresh: true } : {}),
+      run: (ctx, input) =>
+        scrapeOfferSites(ctx, {
+          ...input,
+          options: {
+            ...(max !== undefined ? { maxCompanies: max } : {}),
+            ...(paths ? { paths } : {}),
+            ...(o.includeNew ? { statuses: ["qualified", "new"] as ("qualified" | "new")[] } : {}),
+            ...(o.refresh ? { refresh: true } : {}),
+          },
         }),
       describe: (s) => [
         `companies ${s.companies}: updated ${s.updated}, skipped ${s.skipped} (already scraped; --refresh to redo)`,

@@ -25,6 +25,19 @@ export interface CliDatabase {
   drop(): Promise<void>;
 }
 
+/** Runs the CLI in-process with `env` and `cwd` (default: the repository's root), capturing its output. */
+export async function runCli(
+  args: string[],
+  env: Record<string, string | undefined>,
+  cwd: string = repoRoot,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const io: Io = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), env, cwd };
+  const code = await run(["node", "offerlab", ...args], io);
+  return { code, stdout, stderr };
+}
+
 /** A migrated, empty database on `engine` for CLI tests. */
 export async function cliDatabase(engine: TestEngine): Promise<CliDatabase> {
   let env: Record<string, string>;
@@ -55,12 +68,6 @@ export async function cliDatabase(engine: TestEngine): Promise<CliDatabase> {
     env,
     seed,
     drop,
-    async run(args, options = {}) {
-      let stdout = "";
-      let stderr = "";
-      const io: Io = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), env, cwd: options.cwd ?? repoRoot };
-      const code = await run(["node", "offerlab", ...args], io);
-      return { code, stdout, stderr };
-    },
+    run: (args, options = {}) => runCli(args, env, options.cwd),
   };
 }

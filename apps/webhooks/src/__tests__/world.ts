@@ -4,8 +4,8 @@
  * account, and Jane Doe in an active campaign whose first email is sent through the real send
  * path. The server runs on a real port; the fake answers the vendor's calls.
  */
-import { accounts, campaignContacts, campaigns, companies, contacts, offers, type Db } from "@offerlab/db";
-import { createTestDb, type TestDb, type TestEngine } from "@offerlab/db/testing";
+import type { Db } from "@offerlab/db";
+import { createTestDb, seedOutreachWorld, type TestDb, type TestEngine } from "@offerlab/db/testing";
 import { createUnipile } from "@offerlab/provider-unipile";
 import { createUnipileMock, type UnipileMock } from "@offerlab/provider-unipile/msw";
 import { planDue, runSendPath, type Senders } from "@offerlab/scheduler";
@@ -57,108 +57,23 @@ export async function seedWorld(engine: TestEngine, server: ReturnType<typeof se
   const senders: Senders = { email: unipile, linkedin: unipile, reconciler: unipile };
   const vendorLinkedIn = mock.state.accounts[0]!.id;
   const vendorMailbox = mock.state.accounts[1]!.id;
-  const offer = await offers.create(db, {
-    name: "AI Sales Coach",
-    type: "product",
-    ownership: "internal",
-    description: "Cuts ramp time in half.",
-    status: "active",
-  });
-  const company = (await companies.upsert(db, { offer_id: offer.id, name: "Acme", domain: "acme.com", source_tool: "manual" })).company;
-  const li = await accounts.create(db, { name: "jane_linkedin", type: "linkedin", owner: "jane", unipile_account_id: vendorLinkedIn });
-  const mail = await accounts.create(db, {
-    name: "jane@offerlab-demo.com",
-    type: "email",
-    owner: "jane",
-    email_address: "jane@offerlab-demo.com",
-    unipile_account_id: vendorMailbox,
-  });
-  const campaign = await campaigns.create(db, {
+  const seeded = await seedOutreachWorld(db, {
     name: "Webhooks",
-    offer_id: offer.id,
-    channel: "multi",
-    status: "active",
-    timezone: "UTC",
-    send_window_start: "00:00",
-    send_window_end: "23:59:59",
-    send_days: [1, 2, 3, 4, 5, 6, 7],
-    account_ids: [
-      { id: li.id, name: li.name, type: "linkedin" },
-      { id: mail.id, name: mail.name, type: "email" },
-    ],
-    scheduling_config: {
-      steps: steps ?? [
-        { step: 1, type: "email", delay_days: 0 },
-        { step: 2, type: "email", delay_days: 3, condition: "no_reply" },
-      ],
-      stop_on_reply: true,
-    },
+    vendorLinkedIn,
+    vendorMailbox,
+    addedAt: new Date(clock.now.getTime() - 60_000),
+    ...(steps ? { steps } : {}),
   });
-  await db
-    .insertInto("message_templates")
-    .values([
-      {
-        offer_id: offer.id,
-        name: "note",
-        channel: "linkedin_connect",
-        sequence_step: null,
-        body: "Hi {{first_name}}, saw {{company.name}} is hiring reps.",
-        status: "approved",
-      },
-      {
-        offer_id: offer.id,
-        name: "dm",
-        channel: "linkedin_dm",
-        sequence_step: null,
-        body: "Thanks for connecting, {{first_name}}!",
-        status: "approved",
-      },
-      {
-        offer_id: offer.id,
-        name: "email 1",
-        channel: "email",
-        sequence_step: 1,
-        subject: "Ramp time at {{company.name}}",
-        body: "Hi {{first_name|there}}, quick question about onboarding.",
-        status: "approved",
-      },
-      {
-        offer_id: offer.id,
-        name: "email 2",
-        channel: "email",
-        sequence_step: 2,
-        subject: "",
-        body: "Following up, {{first_name|there}}.",
-        status: "approved",
-      },
-    ])
-    .execute();
-  const jane = (
-    await contacts.upsert(db, {
-      offer_id: offer.id,
-      company_id: company.id,
-      source_tool: "manual",
-      first_name: "Jane",
-      full_name: "Jane Doe",
-      email: "jane.doe@acme.com",
-      linkedin_url: "https://www.linkedin.com/in/jane-doe",
-      connection_degree: 2,
-      status: "ready",
-    })
-  ).contact;
-  const cc = (
-    await campaignContacts.add(db, { campaign_id: campaign.id, contact_id: jane.id, added_at: new Date(clock.now.getTime() - 60_000) })
-  ).campaignContact;
   return {
     t,
     db,
     mock,
     senders,
     clock,
-    janeId: jane.id,
-    janeCcId: cc.id,
-    emailAccountId: mail.id,
-    linkedinAccountId: li.id,
+    janeId: seeded.janeId,
+    janeCcId: seeded.janeCcId,
+    emailAccountId: seeded.emailAccountId,
+    linkedinAccountId: seeded.linkedinAccountId,
     vendorLinkedIn,
     vendorMailbox,
     advance(ms) {

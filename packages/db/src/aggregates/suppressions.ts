@@ -18,6 +18,7 @@ import type { DbOrTrx } from "../transaction.js";
 import { chunks } from "./shared.js";
 
 export type Suppression = Selectable<Database["suppressions"]>;
+type Contact = Selectable<Database["contacts"]>;
 
 /** What `suppressions.add` accepts. `value` is normalised for its kind. */
 export interface SuppressionAddInput {
@@ -121,6 +122,61 @@ export const suppressions = {
       for (const { contact_id, ...s } of rows) if (!found.has(contact_id)) found.set(contact_id, s);
     }
     return found;
+  },
+
+  /**
+   * Every contact row of one person (any offer: the same id, normalised email or LinkedIn URL as
+   * `contact`) and the suppression entry that stops them — the first (by kind, value) of the first
+   * row that has one — or null, read in one statement: the send path's claim asks both at once.
+   */
+  async ofPerson(
+    db: DbOrTrx,
+    contact: { id: string; email: string | null; linkedin_url: string | null },
+  ): Promise<{ person: Contact[]; suppression: Suppression | null }> {
+    const email = contact.email ? normalizeEmail(contact.email) : null;
+    const linkedin = contact.linkedin_url ? normalizeLinkedInUrl(contact.linkedin_url) : null;
+    const rows = await db
+      .selectFrom("contacts as ct")
+      .leftJoin("companies as co", "co.id", "ct.company_id")
+      .leftJoinLateral(
+        (eb) => eb.selectFrom("suppressions as s").selectAll("s").where(matches).orderBy("s.kind").orderBy("s.value").limit(1).as("sup"),
+        (join) => join.onTrue(),
+      )
+      .selectAll("ct")
+      .select([
+        "sup.id as sup_id",
+        "sup.kind as sup_kind",
+        "sup.value as sup_value",
+        "sup.reason as sup_reason",
+        "sup.source as sup_source",
+        "sup.created_at as sup_created_at",
+      ])
+      .where((eb) =>
+        eb.or([
+          eb("ct.id", "=", contact.id),
+          ...(email ? [eb("ct.email", "=", email)] : []),
+          ...(linkedin ? [eb("ct.linkedin_url", "=", linkedin)] : []),
+        ]),
+      )
+      .execute();
+    let suppression: Suppression | null = null;
+    const person: Contact[] = [];
+    for (const { sup_id, sup_kind, sup_value, sup_reason, sup_source, sup_created_at, ...row } of rows) {
+      person.push(row);
+      // A left join: the entry's columns are all null, or all set (each is NOT NULL in the table).
+      if (
+        !suppression &&
+        sup_id !== null &&
+        sup_kind !== null &&
+        sup_value !== null &&
+        sup_reason !== null &&
+        sup_source !== null &&
+        sup_created_at !== null
+      ) {
+        suppression = { id: sup_id, kind: sup_kind, value: sup_value, reason: sup_reason, source: sup_source, created_at: sup_created_at };
+      }
+    }
+    return { person, suppression };
   },
 
   /** Ids of every contact row (of any offer) that `entry` suppresses. */

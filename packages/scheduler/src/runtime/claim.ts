@@ -5,7 +5,7 @@
  */
 import type { Database } from "@offerlab/db";
 import { sql, type Transaction } from "kysely";
-import { loadContext, type QueueRow, type SendContext } from "./context.js";
+import { loadContext, type QueueRow, type SendContext, type TickSettings } from "./context.js";
 
 /**
  * The row's account is mid-send in another runner, or another claim won the race for it: this
@@ -59,9 +59,10 @@ export async function claimDueRow(trx: Transaction<Database>, now: Date): Promis
 
 /**
  * Locks the claimed row's account (throws {@link AccountBusy} when another transaction holds it),
- * ends a cooldown that is over, and loads the row's context under those locks.
+ * ends a cooldown that is over, and loads the row's context under those locks (with the tick's
+ * settings when the caller read them; else they are read here).
  */
-export async function loadClaimed(trx: Transaction<Database>, row: QueueRow, now: Date): Promise<SendContext> {
+export async function loadClaimed(trx: Transaction<Database>, row: QueueRow, now: Date, tick?: TickSettings): Promise<SendContext> {
   // The account row is locked before anything else of the account, without waiting: a claim
   // that waited here while holding its queue row could deadlock with a recording transaction
   // (which locks the account first). A busy account means: claim something else.
@@ -77,5 +78,5 @@ export async function loadClaimed(trx: Transaction<Database>, row: QueueRow, now
       .where("limited_until", "<=", now)
       .execute();
   }
-  return loadContext(trx, row);
+  return loadContext(trx, row, tick);
 }

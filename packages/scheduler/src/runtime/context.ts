@@ -29,6 +29,18 @@ export interface SendContext {
   suppression?: Suppression | null;
 }
 
+/** What the send path reads once per tick rather than once per claimed row. */
+export interface TickSettings {
+  /** The cooling-off window in days (`offerlab_settings`). */
+  coolingOffDays: number;
+}
+
+/** The settings a tick runs with (one statement). */
+export async function readTickSettings(db: Q): Promise<TickSettings> {
+  const { coolingOffDays } = await settings.get(db);
+  return { coolingOffDays };
+}
+
 /** The person's matching keys: normalised email and LinkedIn URL. */
 export function personKeys(contact: Pick<ContactRow, "email" | "linkedin_url">): { email: string | null; linkedin: string | null } {
   return {
@@ -106,7 +118,11 @@ export async function lastTouch(db: Q, contact: ContactRow): Promise<Date | null
   return rows[0]?.last ?? null;
 }
 
-export async function loadContext(db: Q, row: QueueRow): Promise<SendContext> {
+/**
+ * Loads the row's context. `settings` are what the caller read once for its whole tick (the
+ * cooling-off window); without them they are read here.
+ */
+export async function loadContext(db: Q, row: QueueRow, tick?: TickSettings): Promise<SendContext> {
   const { offer_status: offerStatus, ...campaign } = await db
     .selectFrom("campaigns")
     .innerJoin("offers", "offers.id", "campaigns.offer_id")
@@ -118,20 +134,13 @@ export async function loadContext(db: Q, row: QueueRow): Promise<SendContext> {
     ? await db.selectFrom("campaign_contacts").selectAll().where("id", "=", row.campaign_contact_id).executeTakeFirst()
     : undefined;
   const contact = await db.selectFrom("contacts").selectAll().where("id", "=", row.contact_id).executeTakeFirstOrThrow();
-  const person = await loadPerson(db, contact);
+  // The person's rows and whether any of them is on the suppression list: one statement.
+  const { person, suppression } = await suppressions.ofPerson(db, contact);
   const lastTouchAt = await lastTouch(db, contact);
   const account = row.account_id
     ? await db.selectFrom("accounts").selectAll().where("id", "=", row.account_id).executeTakeFirst()
     : undefined;
-  // The claim's one extra lookup: is any row of the person on the suppression list?
-  const suppression = firstOf(
-    await suppressions.forContacts(
-      db,
-      person.map((p) => p.id),
-    ),
-    person,
-  );
-  const { coolingOffDays } = await settings.get(db);
+  const { coolingOffDays } = tick ?? (await readTickSettings(db));
   return { row, campaign, offerStatus, campaignContact, contact, person, lastTouchAt, account, suppression, coolingOffDays };
 }
 

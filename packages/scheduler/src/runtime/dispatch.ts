@@ -8,6 +8,7 @@ import { commitAttempt, startAttempt, type Claimed } from "./attempt.js";
 import { classifyError, callProvider, type ProviderResult } from "./call.js";
 import { decide } from "./check.js";
 import { AccountBusy, claimDueRow, loadClaimed } from "./claim.js";
+import { readTickSettings, type TickSettings } from "./context.js";
 import { resolveOptions, type Resolved } from "./options.js";
 import { deferRow, skipRow } from "./queue.js";
 import { reserveCapacity } from "./reserve.js";
@@ -17,13 +18,14 @@ import { RunnerCrash, type DispatchOutcome, type SendPathOptions } from "./types
 /**
  * Sends at most one due queue row. Safe with any number of runners at once: rows are claimed with
  * `FOR UPDATE SKIP LOCKED`, limits are reserved with guarded statements, the attempt is committed
- * before the provider call and its outcome is recorded only through the attempt id.
+ * before the provider call and its outcome is recorded only through the attempt id. `tick`: the
+ * settings the caller read once for its tick (`runSendPath`, `dispatchDue`); else read per claim.
  */
-export async function dispatchOne(options: SendPathOptions): Promise<DispatchOutcome> {
+export async function dispatchOne(options: SendPathOptions, tick?: TickSettings): Promise<DispatchOutcome> {
   const o = resolveOptions(options);
   const now = o.now();
   // tx1: claim → check → reserve → attempt.
-  const claimed = await claimWithRetries(o, now);
+  const claimed = await claimWithRetries(o, now, tick);
   if (claimed.kind !== "claimed") return claimed;
   const { ctx, attemptId } = claimed;
   const info = { queueId: ctx.row.id, attemptId };
@@ -53,10 +55,10 @@ export async function dispatchOne(options: SendPathOptions): Promise<DispatchOut
  * one-in-flight-per-account index and rolls back. It simply claims again (that account is now
  * filtered out as busy).
  */
-async function claimWithRetries(o: Resolved, now: Date): Promise<Claimed | DispatchOutcome> {
+async function claimWithRetries(o: Resolved, now: Date, tick: TickSettings | undefined): Promise<Claimed | DispatchOutcome> {
   for (let tries = 0; ; tries++) {
     try {
-      return await claimOne(o, now);
+      return await claimOne(o, now, tick);
     } catch (error) {
       if (!(error instanceof AccountBusy)) throw error;
       if (tries >= 5) return { kind: "busy" };
@@ -65,11 +67,11 @@ async function claimWithRetries(o: Resolved, now: Date): Promise<Claimed | Dispa
 }
 
 /** tx1: claim one due row and commit an attempt, or defer / skip it with its reason. */
-function claimOne(o: Resolved, now: Date): Promise<Claimed | DispatchOutcome> {
+function claimOne(o: Resolved, now: Date, tick: TickSettings | undefined): Promise<Claimed | DispatchOutcome> {
   return o.db.transaction().execute(async (trx): Promise<Claimed | DispatchOutcome> => {
     const row = await claimDueRow(trx, now);
     if ("kind" in row) return row;
-    const ctx = await loadClaimed(trx, row, now);
+    const ctx = await loadClaimed(trx, row, now, tick);
 
     const d = decide(ctx, now, o.random);
     if (d.kind === "defer") {
@@ -108,8 +110,9 @@ export async function dispatchDue(
   const deferred: Record<string, number> = {};
   let handled = 0;
   const max = options.max ?? Number.POSITIVE_INFINITY;
+  const tick = await readTickSettings(options.db);
   while (handled < max) {
-    const out = await dispatchOne(options);
+    const out = await dispatchOne(options, tick);
     if (out.kind === "idle" || out.kind === "busy") break;
     handled++;
     outcomes[out.kind]++;

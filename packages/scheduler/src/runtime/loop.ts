@@ -1,4 +1,5 @@
 import { systemRandomSource } from "../engine/random.js";
+import { readTickSettings, type TickSettings } from "./context.js";
 import { dispatchOne } from "./dispatch.js";
 import { reapExpired } from "./reaper.js";
 import { reconcileUnknown, type ReconcileOptions, type ReconcileSummary } from "./reconciler.js";
@@ -80,8 +81,10 @@ export async function runSendPath(options: RunOptions): Promise<RunSummary> {
   // every draw of the scheduler).
   const waits = (options.random ?? systemRandomSource()).stream(`busy-wait|${options.runnerId ?? "runner"}`);
   let busySince: number | null = null;
+  // The settings (the cooling-off window) are read once for the tick, not once per claimed row.
+  let tick: TickSettings | undefined;
   while (summary.handled < max && !options.signal?.aborted) {
-    const out = await guard(() => dispatchOne(options));
+    const out = await guard(async () => dispatchOne(options, (tick ??= await readTickSettings(options.db))));
     if (!out) continue;
     if (out.kind === "idle") break;
     if (out.kind === "busy") {
