@@ -26,6 +26,8 @@ export interface SuppressionAddInput {
   reason: string;
   /** Default `manual`. */
   source?: SuppressionSource;
+  /** When the entry is added (`created_at`): the caller's clock (simulated in a sandbox run). Default: the database's `now()`. */
+  at?: Date;
 }
 
 /** The normalised value of `value` as a `kind` entry, or null when it is not one. */
@@ -65,7 +67,7 @@ export const suppressions = {
     const data = parseAdd(input);
     const inserted = await db
       .insertInto("suppressions")
-      .values(data)
+      .values({ ...data, ...(input.at ? { created_at: input.at } : {}) })
       .onConflict((oc) => oc.columns(["kind", "value"]).doNothing())
       .returningAll()
       .executeTakeFirst();

@@ -1,6 +1,9 @@
-/** Take an entry off the suppression list. Sends it cancelled stay cancelled. */
+/**
+ * Take an entry off the suppression list. Sends it cancelled stay cancelled. A value that names no
+ * entry is a NotFoundError (code `not_found`), like any other reference that names nothing.
+ */
 import { inferSuppressionKind, SuppressionKind, ValidationError } from "@offerlab/core";
-import { suppressions, type Suppression } from "@offerlab/db";
+import { NotFoundError, suppressions, type Suppression } from "@offerlab/db";
 import { inTransaction, type OperationContext } from "../context.js";
 
 export interface RemoveSuppressionInput {
@@ -11,8 +14,8 @@ export interface RemoveSuppressionInput {
 }
 
 export interface RemoveSuppressionResult {
-  /** The entry removed, or null when no entry had that value. */
-  removed: Suppression | null;
+  /** The entry removed. */
+  removed: Suppression;
 }
 
 export async function removeSuppression(ctx: OperationContext, input: RemoveSuppressionInput): Promise<RemoveSuppressionResult> {
@@ -24,5 +27,9 @@ export async function removeSuppression(ctx: OperationContext, input: RemoveSupp
       { field: "kind", message: `"${String(input.kind)}" is not one of ${SuppressionKind.options.join(", ")}` },
     ]);
   const kind = parsed?.success ? parsed.data : inferSuppressionKind(raw);
-  return inTransaction(ctx.db, async (trx) => ({ removed: await suppressions.remove(trx, kind, raw) }));
+  return inTransaction(ctx.db, async (trx) => {
+    const removed = await suppressions.remove(trx, kind, raw);
+    if (!removed) throw new NotFoundError("suppression", `${kind} ${raw}`);
+    return { removed };
+  });
 }
