@@ -54,6 +54,8 @@ export { resumeCampaign } from "./campaigns/resume-campaign.js";
 export { pauseCampaign } from "./campaigns/pause-campaign.js";
 export { cancelCampaign } from "./campaigns/cancel-campaign.js";
 export type { CancelCampaignInput, CancelCampaignResult } from "./campaigns/cancel-campaign.js";
+export { editCampaign } from "./campaigns/edit-campaign.js";
+export type { EditCampaignInput, EditCampaignResult } from "./campaigns/edit-campaign.js";
 export { forecastCampaign } from "./campaigns/forecast-campaign.js";
 export type { ForecastCampaignInput, ForecastCampaignResult } from "./campaigns/forecast-campaign.js";
 
