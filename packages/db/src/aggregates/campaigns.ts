@@ -145,19 +145,21 @@ const WindowColumns = CampaignInsert.pick({ send_window_start: true, send_window
  */
 export function sendWindowIssues(w: CampaignWindowFields): FieldIssue[] {
   const parsed = WindowColumns.safeParse(w);
-  if (!parsed.success) return toFieldIssues(parsed.error);
-  const data = parsed.data;
-  const issues: FieldIssue[] = [];
-  if (data.send_window_start !== undefined && secondsOfDay(data.send_window_start) === DAY_SECONDS) {
-    issues.push({
-      field: "send_window_start",
-      message: "24:00 is the end of a day; a window starts at 23:59 at the latest (use 00:00 for midnight)",
-    });
-  } else if (secondsOfDay(data.send_window_start ?? "09:00") >= secondsOfDay(data.send_window_end ?? "17:00")) {
-    issues.push({ field: "send_window_end", message: `must be after send_window_start (${data.send_window_start ?? "09:00"})` });
+  const issues: FieldIssue[] = parsed.success ? [] : toFieldIssues(parsed.error);
+  // The times are compared only when they parsed.
+  if (parsed.success) {
+    const { send_window_start: start, send_window_end: end } = parsed.data;
+    if (start !== undefined && secondsOfDay(start) === DAY_SECONDS) {
+      issues.push({
+        field: "send_window_start",
+        message: "24:00 is the end of a day; a window starts at 23:59 at the latest (use 00:00 for midnight)",
+      });
+    } else if (secondsOfDay(start ?? "09:00") >= secondsOfDay(end ?? "17:00")) {
+      issues.push({ field: "send_window_end", message: `must be after send_window_start (${start ?? "09:00"})` });
+    }
   }
-  if (data.timezone !== undefined && !isValidTimeZone(data.timezone)) {
-    issues.push({ field: "timezone", message: `"${data.timezone}" is not an IANA time zone (e.g. "Europe/Paris")` });
+  if (typeof w.timezone === "string" && !isValidTimeZone(w.timezone)) {
+    issues.push({ field: "timezone", message: `"${w.timezone}" is not an IANA time zone (e.g. "Europe/Paris")` });
   }
   return issues;
 }
