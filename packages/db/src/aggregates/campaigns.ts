@@ -28,6 +28,7 @@ import {
   statusChangeProblem,
   toFieldIssues,
   type AccountRef,
+  type CampaignContactStatus as CampaignContactStatusT,
   type CampaignStatus,
   type EmailStatus,
   type FieldIssue,
@@ -95,6 +96,80 @@ export const campaignContacts = {
       .where("contact_id", "=", data.contact_id)
       .executeTakeFirstOrThrow();
     return { campaignContact: existing, created: false };
+  },
+
+  /**
+   * The sequences of these contacts (in every campaign) end by a person's decision: contacts still
+   * in a sequence get `status` (a `meeting` is left as it is) with `stopReason`, no next step, and
+   * `completed_at`. The caller cancels their unsent sends in the same transaction (after taking the
+   * send path's locks). Returns how many sequences ended.
+   */
+  async stopByHand(
+    db: DbOrTrx,
+    contactIds: readonly string[],
+    stop: { status: "unsubscribed" | "completed"; stopReason: "unsubscribed" | "do_not_contact" | "company_disqualified"; at: Date },
+  ): Promise<number> {
+    if (contactIds.length === 0) return 0;
+    let n = 0;
+    for (const part of chunks(contactIds)) {
+      const rows = await db
+        .updateTable("campaign_contacts")
+        .set({
+          status: stop.status,
+          stop_reason: stop.stopReason,
+          next_step_at: null,
+          paused_until: null,
+          completed_at: sql<Date>`coalesce(completed_at, ${stop.at}::timestamptz)`,
+        })
+        .where("contact_id", "in", part)
+        .where("status", "in", [...RUNNING_CC])
+        .returning("id")
+        .execute();
+      n += rows.length;
+    }
+    return n;
+  },
+
+  /**
+   * The contact's sequences paused for a human: `status` `paused` (a missing template, a lint
+   * failure, a bad schedule) or held until a time still to come (`paused_until`, an out-of-office
+   * reply), in campaigns not completed or cancelled; with the campaign's slug and name.
+   */
+  pausedOf(db: DbOrTrx, contactId: string, now: Date) {
+    return db
+      .selectFrom("campaign_contacts as cc")
+      .innerJoin("campaigns as c", "c.id", "cc.campaign_id")
+      .selectAll("cc")
+      .select(["c.campaign_slug", "c.name as campaign_name", "c.status as campaign_status"])
+      .where("cc.contact_id", "=", contactId)
+      .where("c.status", "not in", ["completed", "cancelled"])
+      .where((eb) =>
+        eb.or([
+          eb("cc.status", "=", "paused"),
+          eb.and([eb("cc.status", "in", ["queued", "in_progress", "waiting"]), eb("cc.paused_until", ">", now)]),
+        ]),
+      )
+      .orderBy("cc.added_at")
+      .execute();
+  },
+
+  /**
+   * A sequence paused for a human goes on (a person un-paused it): `queued` when it has not
+   * started, else `in_progress`; the hold and the pause reason are cleared and its next step is due
+   * at `now` (the planner plans it on its next pass). Returns the row.
+   */
+  async resumeByHand(db: DbOrTrx, campaignContactId: string, now: Date): Promise<CampaignContact> {
+    return db
+      .updateTable("campaign_contacts")
+      .set({
+        status: sql<CampaignContactStatusT>`CASE WHEN status = 'paused' THEN (CASE WHEN current_step = 0 AND touches = 0 THEN 'queued' ELSE 'in_progress' END) ELSE status END`,
+        paused_until: null,
+        stop_reason: sql<string | null>`CASE WHEN status = 'paused' THEN NULL ELSE stop_reason END`,
+        next_step_at: now,
+      })
+      .where("id", "=", campaignContactId)
+      .returningAll()
+      .executeTakeFirstOrThrow();
   },
 
   listByCampaign(db: DbOrTrx, campaignId: string): Promise<CampaignContact[]> {
@@ -440,7 +515,9 @@ export const campaignAdmin = {
       .innerJoin("companies as co", "co.id", "ct.company_id")
       .select(["ct.id", "ct.full_name", "ct.email", "ct.email_status", "ct.linkedin_url", "co.name as company_name"])
       .where("ct.offer_id", "=", campaign.offer_id);
+    // Disqualified companies (by hand or by the pipeline) are left out unless the criteria ask for that status by name.
     if (criteria.company_status?.length) q = q.where("co.status", "in", criteria.company_status);
+    else q = q.where("co.status", "<>", "disqualified");
     // People the pipeline parked (`skip`: low buyer fit, no usable address …) are left out unless
     // the criteria ask for that status by name.
     if (criteria.contact_status?.length) q = q.where("ct.status", "in", criteria.contact_status);

@@ -37,6 +37,23 @@ export const sendQueue = {
   },
 
   /**
+   * The rows of a campaign contact held for a human (`defer_reason` `out_of_office` or `paused`,
+   * not yet claimed) are due at `now` again: the person un-paused the sequence. The claim judges
+   * them as any other row (window, caps, eligibility). Returns how many rows moved.
+   */
+  async releaseHeldRows(db: DbOrTrx, campaignContactId: string, now: Date): Promise<number> {
+    const rows = await db
+      .updateTable("send_queue")
+      .set({ scheduled_for: now, defer_reason: null })
+      .where("campaign_contact_id", "=", campaignContactId)
+      .where("status", "in", ["pending", "scheduled"])
+      .where("defer_reason", "in", ["out_of_office", "paused"])
+      .returning("id")
+      .execute();
+    return rows.length;
+  },
+
+  /**
    * Rows of a campaign waiting for its window to open (`defer_reason` `window_closed`, not yet
    * claimed) are due at `now` again, so the claim judges them by the campaign's current window
    * (and defers them to its next opening, jittered, when it is still closed). Run it in the

@@ -29,7 +29,10 @@ export async function editCampaign(ctx: OperationContext, input: EditCampaignInp
   return inTransaction(ctx.db, async (trx) => {
     const campaign = await campaignAdmin.get(trx, ref);
     if (campaign.status === "completed" || campaign.status === "cancelled") {
-      throw new OperationError("campaign_closed", `campaign ${campaign.campaign_slug ?? campaign.id} is ${campaign.status}: it cannot be edited`);
+      throw new OperationError(
+        "campaign_closed",
+        `campaign ${campaign.campaign_slug ?? campaign.id} is ${campaign.status}: it cannot be edited`,
+      );
     }
     return campaignAdmin.changeSettings(trx, campaign.id, patch, { now });
   });
