@@ -8,6 +8,8 @@ import { registerDemoCommand } from "./commands/demo.js";
 import { registerOfferCommands } from "./commands/offers.js";
 import { registerAccountCommands } from "./commands/accounts.js";
 import { registerCampaignCommands } from "./commands/campaigns.js";
+import { registerCompanyCommands } from "./commands/companies.js";
+import { registerContactCommands } from "./commands/contacts.js";
 import { registerInitCommand } from "./commands/init.js";
 import { registerJournalCommands } from "./commands/journal.js";
 import { registerTemplateCommands } from "./commands/templates.js";
@@ -48,6 +50,8 @@ export function buildProgram(parentIo: Io): Command {
   registerTemplateCommands(program, io);
   registerAccountCommands(program, io);
   registerCampaignCommands(program, io);
+  registerContactCommands(program, io);
+  registerCompanyCommands(program, io);
   registerWhyCommand(program, io);
   registerSettingsCommands(program, io);
   registerOutcomeCommands(program, io);

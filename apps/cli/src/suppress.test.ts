@@ -42,7 +42,13 @@ describe("offerlab suppress", { timeout: 120_000 }, () => {
 
     const removed = await runCli(["suppress", "remove", "beta.io"], env, dir);
     expect(removed).toMatchObject({ code: 0, stdout: "Removed: domain beta.io.\n" });
-    expect((await runCli(["suppress", "remove", "beta.io"], env, dir)).code).toBe(1);
+    // Nothing matches: the not-found exit code (2) and a clear message, with or without --json.
+    const missing = await runCli(["suppress", "remove", "beta.io"], env, dir);
+    expect(missing).toMatchObject({ code: 2, stdout: "" });
+    expect(missing.stderr).toMatch(/suppression "domain beta.io" not found: see offerlab suppress list/);
+    const missingJson = await runCli(["suppress", "remove", "beta.io", "--json"], env, dir);
+    expect(missingJson).toMatchObject({ code: 2, stdout: "" });
+    expect(missingJson.stderr).toMatch(/not found/);
   });
 
   it("imports a CSV: nothing unless --skip-invalid; why names the entry", async () => {

@@ -30,8 +30,17 @@ export { companies } from "./aggregates/companies.js";
 export type { Company, CompanyUpsertManyOptions } from "./aggregates/companies.js";
 export { contacts, ENROLMENT_SKIP_REASONS } from "./aggregates/contacts.js";
 export type { Contact, ContactUpsertManyOptions, EnrolmentSkipReasonStored } from "./aggregates/contacts.js";
-export { campaignAdmin, campaignContacts, campaigns } from "./aggregates/campaigns.js";
-export type { Campaign, CampaignCandidate, CampaignContact, CampaignCreateRequest, CampaignListRow } from "./aggregates/campaigns.js";
+export { campaignAdmin, campaignContacts, campaigns, sendWindowIssues } from "./aggregates/campaigns.js";
+export type {
+  Campaign,
+  CampaignCandidate,
+  CampaignContact,
+  CampaignCreateRequest,
+  CampaignListRow,
+  CampaignSettingsChange,
+  CampaignSettingsPatch,
+  CampaignWindowFields,
+} from "./aggregates/campaigns.js";
 export { accountAdmin, accounts, MAX_ACCOUNT_LIMIT, PROFILE_VIEWS_PER_DAY, profileViews } from "./aggregates/accounts.js";
 export type { Account, AccountLimitsPatch, AccountSyncChange, AccountSyncOptions, RemoteAccount } from "./aggregates/accounts.js";
 export { sendQueue } from "./aggregates/queue.js";

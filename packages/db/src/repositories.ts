@@ -5,7 +5,7 @@
  * The repositories that lived here are one module per aggregate now (`aggregates/`, see
  * `index.ts`); this file keeps the references and their error.
  */
-import { normalizeEmail, OfferlabError } from "@offerlab/core";
+import { normalizeDomain, normalizeEmail, normalizeLinkedInUrl, OfferlabError } from "@offerlab/core";
 import { sql, type Selectable } from "kysely";
 import { UUID_RE } from "./aggregates/shared.js";
 import type { Database } from "./database.generated.js";
@@ -15,6 +15,8 @@ import type { DbOrTrx } from "./transaction.js";
 // `resolve` from this file), so references and aggregates do not import each other.
 type Account = Selectable<Database["accounts"]>;
 type Campaign = Selectable<Database["campaigns"]>;
+type Company = Selectable<Database["companies"]>;
+type Contact = Selectable<Database["contacts"]>;
 type Offer = Selectable<Database["offers"]>;
 type Template = Selectable<Database["message_templates"]>;
 
@@ -23,7 +25,7 @@ type Template = Selectable<Database["message_templates"]>;
 // ---------------------------------------------------------------------------------------------
 
 /** The kinds of rows a person names by reference (a CLI argument or flag). */
-export type RefKind = "offer" | "campaign" | "account" | "template";
+export type RefKind = "offer" | "campaign" | "account" | "template" | "contact" | "company" | "suppression";
 
 /** Where the candidates of each kind are listed, for the not-found message. */
 export const REF_LIST_COMMANDS: Readonly<Record<RefKind, string>> = {
@@ -31,6 +33,9 @@ export const REF_LIST_COMMANDS: Readonly<Record<RefKind, string>> = {
   campaign: "offerlab campaigns list",
   account: "offerlab accounts list",
   template: "offerlab templates list",
+  contact: "offerlab export contacts --offer <offer>",
+  company: "offerlab export companies --offer <offer>",
+  suppression: "offerlab suppress list",
 };
 
 /**
@@ -132,6 +137,54 @@ export const resolve = {
       .execute();
     const exact = rows.find((a) => a.id === r.toLowerCase()) ?? rows.find((a) => a.unipile_account_id === r);
     return exact ?? one("account", ref, rows);
+  },
+
+  /**
+   * A contact row by id, email address or LinkedIn profile URL (normalised). A person has one row
+   * per offer: when the email or URL names rows of several offers, pass `offerId` (or the id).
+   */
+  async contact(db: DbOrTrx, ref: string, options: { offerId?: string } = {}): Promise<Contact> {
+    const r = ref.trim();
+    if (r === "") throw new NotFoundError("contact", ref);
+    let q = db.selectFrom("contacts").selectAll();
+    if (UUID_RE.test(r)) q = q.where("id", "=", r.toLowerCase());
+    else {
+      const email = r.includes("@") ? normalizeEmail(r) : null;
+      const linkedin = email ? null : normalizeLinkedInUrl(r);
+      if (email) q = q.where("email", "=", email);
+      else if (linkedin) q = q.where("linkedin_url", "=", linkedin);
+      else throw new NotFoundError("contact", ref);
+    }
+    if (options.offerId) q = q.where("offer_id", "=", options.offerId);
+    return one("contact", ref, await q.orderBy("created_at").orderBy("id").execute());
+  },
+
+  /**
+   * A company row by id, domain (or a website URL, normalised), or name (any case). A company has
+   * one row per offer: when the reference names rows of several offers, pass `offerId` (or the id).
+   */
+  async company(db: DbOrTrx, ref: string, options: { offerId?: string } = {}): Promise<Company> {
+    const r = ref.trim();
+    if (r === "") throw new NotFoundError("company", ref);
+    const scoped = () => {
+      const q = db.selectFrom("companies").selectAll();
+      return options.offerId ? q.where("offer_id", "=", options.offerId) : q;
+    };
+    if (UUID_RE.test(r)) return one("company", ref, await scoped().where("id", "=", r.toLowerCase()).execute());
+    const domain = normalizeDomain(r);
+    if (domain) {
+      const byDomain = await scoped().where("domain", "=", domain).orderBy("created_at").orderBy("id").execute();
+      if (byDomain.length > 0) return one("company", ref, byDomain);
+    }
+    return one(
+      "company",
+      ref,
+      await scoped()
+        .where(sql<string>`lower(name)`, "=", r.toLowerCase())
+        .orderBy("created_at")
+        .orderBy("id")
+        .execute(),
+    );
   },
 
   /**

@@ -58,8 +58,17 @@ export { resumeCampaign } from "./campaigns/resume-campaign.js";
 export { pauseCampaign } from "./campaigns/pause-campaign.js";
 export { cancelCampaign } from "./campaigns/cancel-campaign.js";
 export type { CancelCampaignInput, CancelCampaignResult } from "./campaigns/cancel-campaign.js";
+export { editCampaign } from "./campaigns/edit-campaign.js";
+export type { EditCampaignInput, EditCampaignResult } from "./campaigns/edit-campaign.js";
 export { forecastCampaign } from "./campaigns/forecast-campaign.js";
 export type { ForecastCampaignInput, ForecastCampaignResult } from "./campaigns/forecast-campaign.js";
+
+export { editContact } from "./contacts/edit-contact.js";
+export type { EditContactInput, EditContactResult } from "./contacts/edit-contact.js";
+export { unpauseContact } from "./contacts/unpause-contact.js";
+export type { UnpauseContactInput, UnpauseContactResult } from "./contacts/unpause-contact.js";
+export { editCompany } from "./companies/edit-company.js";
+export type { EditCompanyInput, EditCompanyResult } from "./companies/edit-company.js";
 
 export { checkOutcome, recordOutcome } from "./outcomes/record-outcome.js";
 export type { CheckedOutcome, RecordOutcomeInput, RecordOutcomeResult } from "./outcomes/record-outcome.js";

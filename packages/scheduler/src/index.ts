@@ -12,7 +12,7 @@ export type { Refusal, RefusalPolicy } from "./runtime/refusal.js";
 export { reapExpired } from "./runtime/reaper.js";
 export { reconcileUnknown } from "./runtime/reconciler.js";
 export type { ReconcileOptions, ReconcileSummary } from "./runtime/reconciler.js";
-export { cancelSuppressedSends, recordReply, recordReplyIn } from "./runtime/stop-on-reply.js";
+export { cancelPersonSends, cancelSuppressedSends, recordReply, recordReplyIn } from "./runtime/stop-on-reply.js";
 export type { ReplyInput } from "./runtime/stop-on-reply.js";
 export { describeUnknownOutcomes, unknownOutcomes } from "./runtime/unknown-outcomes.js";
 export type { UnknownOutcomes } from "./runtime/unknown-outcomes.js";

@@ -3,6 +3,7 @@ import { campaignAdmin, offers, resolve, type Campaign, type CampaignCreateReque
 import {
   cancelCampaign,
   createCampaign,
+  editCampaign,
   enrolContacts,
   forecastCampaign,
   checkCampaign,
@@ -53,14 +54,27 @@ const FILE_KEYS = [
   "timezone",
 ] as const;
 
-/** `1-5`, `1,3,5` or `1-3,6` → ISO weekdays. */
+const DAY_NAMES = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
+
+/** An ISO weekday from `1`…`7` or a day name (`mon`, `monday`, any case), or null. */
+function isoDay(token: string): number | null {
+  if (/^[1-7]$/.test(token)) return Number(token);
+  const i = DAY_NAMES.indexOf(token.toLowerCase().slice(0, 3) as (typeof DAY_NAMES)[number]);
+  return i >= 0 && /^[a-z]{3,9}$/i.test(token) ? i + 1 : null;
+}
+
+/** `1-5`, `1,3,5`, `1-3,6`, `mon-fri` or `mon,wed,fri` → ISO weekdays. */
 function parseDays(value: string): number[] {
   const days = new Set<number>();
   for (const part of value.split(",").map((s) => s.trim())) {
-    const m = /^([1-7])(?:-([1-7]))?$/.exec(part);
-    if (!m) throw new CliError(`--days: "${part}" is not an ISO weekday (1 = Monday … 7 = Sunday) or a range such as 1-5`, EXIT.usage);
-    const from = Number(m[1]);
-    const to = m[2] ? Number(m[2]) : from;
+    const m = /^([^-\s]+)(?:-([^-\s]+))?$/.exec(part);
+    const from = m ? isoDay(m[1]!) : null;
+    const to = m?.[2] !== undefined ? isoDay(m[2]) : from;
+    if (from === null || to === null)
+      throw new CliError(
+        `--days: "${part}" is not an ISO weekday (1 = Monday … 7 = Sunday), a day name (mon … sun) or a range such as 1-5 or mon-fri`,
+        EXIT.usage,
+      );
     if (to < from) throw new CliError(`--days: the range ${part} goes backwards`, EXIT.usage);
     for (let d = from; d <= to; d++) days.add(d);
   }
@@ -166,7 +180,7 @@ export function registerCampaignCommands(program: Command, io: Io): void {
       "YAML or JSON scheduling_config: {steps: [{step, type, delay_days, condition?}], stop_on_reply, max_touches} (default: by channel)",
     )
     .option("--window <hh:mm-hh:mm>", "send window in the campaign's time zone; 24:00 ends it at midnight (default 09:00-17:00)")
-    .option("--days <days>", "send days, ISO weekdays: 1-5, or 1,2,3,4,5 (default 1-5)")
+    .option("--days <days>", "send days, ISO weekdays or names: 1-5, 1,2,3,4,5 or mon-fri (default 1-5)")
     .option("--timezone <zone>", "IANA time zone of the window (default America/New_York)")
     .option("--json", "print the campaign as JSON")
     .addHelpText(
@@ -495,6 +509,67 @@ ${examples(["offerlab campaigns launch cold-ai-sales-coach-email-hiring-saas-jan
             ? `Campaign ${r.campaign.campaign_slug} is already paused.\n`
             : `Campaign ${r.campaign.campaign_slug}: ${r.previous} → paused. Queued sends wait until it is resumed.\n`,
         );
+    });
+
+  cmd
+    .command("edit")
+    .description("Change a campaign's send window, days, time zone or accounts, live or not (the checks of create)")
+    .argument("<campaign>", "the campaign's id, slug or name")
+    .option("--window <hh:mm-hh:mm>", "send window in the campaign's time zone; 24:00 ends it at midnight")
+    .option("--days <days>", "send days, ISO weekdays or names: 1-5, 1,3,5 or mon-fri")
+    .option("--timezone <zone>", "IANA time zone of the window, e.g. Europe/Paris")
+    .option("--accounts <accounts>", "the campaign's accounts, all of them (they replace the list), comma-separated")
+    .option("--json", "print the result as JSON")
+    .addHelpText(
+      "after",
+      `
+The change reaches every send not yet claimed, at once: the send path judges each send by the
+campaign's window and accounts when it claims it. Sends planned for an account taken off the
+campaign are cancelled (their text was written for that sender); people whose conversation runs
+through that account wait for it (see \`offerlab why\`). A send already claimed finishes. A
+completed or cancelled campaign cannot be edited. Exit code 2: bad input (nothing is changed) or an
+unknown campaign. Daily caps are the accounts' own: \`offerlab accounts limits\`.
+${examples([
+  "offerlab campaigns edit cold-ai-sales-coach-email-hiring-saas-jane --window 08:30-17:30 --days mon-fri --timezone Europe/Paris",
+  "offerlab campaigns edit cold-ai-sales-coach-email-hiring-saas-jane --accounts sales@acme.com,jane_linkedin --json",
+])}`,
+    )
+    .action(async (ref: string, o: { window?: string; days?: string; timezone?: string; accounts?: string; json?: boolean }) => {
+      const window = o.window !== undefined ? parseWindow(o.window) : undefined;
+      const days = o.days !== undefined ? parseDays(o.days) : undefined;
+      const accounts =
+        o.accounts !== undefined
+          ? o.accounts
+              .split(",")
+              .map((a) => a.trim())
+              .filter(Boolean)
+          : undefined;
+      if (!window && !days && o.timezone === undefined && !accounts) {
+        throw new CliError("nothing to change: give --window, --days, --timezone or --accounts", EXIT.usage);
+      }
+      const r = await withOperation(io, (ctx) =>
+        editCampaign(ctx, {
+          campaign: ref,
+          ...(window ? { send_window_start: window.start, send_window_end: window.end } : {}),
+          ...(days ? { send_days: days } : {}),
+          ...(o.timezone !== undefined ? { timezone: o.timezone } : {}),
+          ...(accounts ? { accounts } : {}),
+        }),
+      );
+      if (o.json) return io.stdout(json(r));
+      io.stdout(showCampaign(r.campaign));
+      io.stdout(
+        r.changed.length === 0
+          ? `\nCampaign ${r.campaign.campaign_slug}: nothing changed (the values were already these).\n`
+          : `\nCampaign ${r.campaign.campaign_slug}: changed ${r.changed.join(", ")}.\n`,
+      );
+      if (r.removedAccounts.length) {
+        io.stdout(
+          `Taken off: ${r.removedAccounts.map((a) => a.name).join(", ")}; ${r.queueCancelled} planned send(s) from it cancelled` +
+            (r.contactsStranded ? `; ${r.contactsStranded} contact(s) whose conversation runs through it wait for it.\n` : ".\n"),
+        );
+      }
+      if (r.queueRetimed) io.stdout(`${r.queueRetimed} send(s) waiting for the old window are judged again by the new one.\n`);
     });
 
   cmd

@@ -58,12 +58,17 @@ ${examples([
     .argument("<value>", "the entry's email, LinkedIn URL or domain")
     .option("--kind <kind>", SuppressionKind.options.join(" | "))
     .option("--json", "print the result as JSON")
-    .addHelpText("after", examples(["offerlab suppress remove acme.com"]))
+    .addHelpText(
+      "after",
+      `
+Exit code 2 when no entry has that value (nothing is removed).
+${examples(["offerlab suppress remove acme.com", "offerlab suppress remove jane@acme.com --json"])}`,
+    )
     .action(async (value: string, o: { kind?: string; json?: boolean }) => {
       const kind = enumFlag("--kind", o.kind, SuppressionKind.options);
       const r = await withOperation(io, (ctx) => removeSuppression(ctx, { value, ...(kind ? { kind } : {}) }));
+      // A value that names no entry exits 2 (not_found), with or without --json.
       if (o.json) return io.stdout(json(r));
-      if (!r.removed) throw new CliError(`no suppression entry matches ${value}`, EXIT.failure);
       io.stdout(`Removed: ${r.removed.kind} ${r.removed.value}.\n`);
     });
 

@@ -29,6 +29,7 @@ import {
   statusChangeProblem,
   toFieldIssues,
   type AccountRef,
+  type CampaignContactStatus as CampaignContactStatusT,
   type CampaignStatus,
   type EmailStatus,
   type FieldIssue,
@@ -36,6 +37,7 @@ import {
 } from "@offerlab/core";
 import { sql, type Selectable } from "kysely";
 import type { Database } from "../database.generated.js";
+import { jsonb } from "../jsonb.js";
 import { NotFoundError, resolve } from "../repositories.js";
 import { inTransaction, type DbOrTrx } from "../transaction.js";
 import { accountAdmin, type Account } from "./accounts.js";
@@ -49,27 +51,8 @@ export type CampaignContact = Selectable<Database["campaign_contacts"]>;
 export const campaigns = {
   async create(db: DbOrTrx, input: unknown): Promise<Campaign> {
     const data = parseOrThrow(CampaignInsert, input, "campaign");
-    if (data.send_window_start !== undefined && secondsOfDay(data.send_window_start) === DAY_SECONDS) {
-      throw new ValidationError("campaign", [
-        {
-          field: "send_window_start",
-          message: "24:00 is the end of a day; a window starts at 23:59 at the latest (use 00:00 for midnight)",
-        },
-      ]);
-    }
-    // As times, not text: 09:00 and 09:00:00 are the same instant of the day.
-    const start = secondsOfDay(data.send_window_start ?? "09:00");
-    const end = secondsOfDay(data.send_window_end ?? "17:00");
-    if (start >= end) {
-      throw new ValidationError("campaign", [
-        { field: "send_window_end", message: `must be after send_window_start (${data.send_window_start ?? "09:00"})` },
-      ]);
-    }
-    if (data.timezone && !isValidTimeZone(data.timezone)) {
-      throw new ValidationError("campaign", [
-        { field: "timezone", message: `"${data.timezone}" is not an IANA time zone (e.g. "Europe/Paris")` },
-      ]);
-    }
+    const windowProblems = sendWindowIssues(data);
+    if (windowProblems.length) throw new ValidationError("campaign", windowProblems);
     try {
       return await db
         .insertInto("campaigns")
@@ -137,12 +120,91 @@ export const campaignContacts = {
     return { campaignContact: existing, created: false };
   },
 
+  /**
+   * The sequences of these contacts (in every campaign) end by a person's decision: contacts still
+   * in a sequence get `status` (a `meeting` is left as it is) with `stopReason`, no next step, and
+   * `completed_at`. The caller cancels their unsent sends in the same transaction (after taking the
+   * send path's locks). Returns how many sequences ended.
+   */
+  async stopByHand(
+    db: DbOrTrx,
+    contactIds: readonly string[],
+    stop: { status: "unsubscribed" | "completed"; stopReason: "unsubscribed" | "do_not_contact" | "company_disqualified"; at: Date },
+  ): Promise<number> {
+    if (contactIds.length === 0) return 0;
+    let n = 0;
+    for (const part of chunks(contactIds)) {
+      const rows = await db
+        .updateTable("campaign_contacts")
+        .set({
+          status: stop.status,
+          stop_reason: stop.stopReason,
+          next_step_at: null,
+          paused_until: null,
+          completed_at: sql<Date>`coalesce(completed_at, ${stop.at}::timestamptz)`,
+        })
+        .where("contact_id", "in", part)
+        .where("status", "in", [...RUNNING_CC])
+        .returning("id")
+        .execute();
+      n += rows.length;
+    }
+    return n;
+  },
+
+  /**
+   * The contact's sequences paused for a human: `status` `paused` (a missing template, a lint
+   * failure, a bad schedule) or held until a time still to come (`paused_until`, an out-of-office
+   * reply), in campaigns not completed or cancelled; with the campaign's slug and name.
+   */
+  pausedOf(db: DbOrTrx, contactId: string, now: Date) {
+    return db
+      .selectFrom("campaign_contacts as cc")
+      .innerJoin("campaigns as c", "c.id", "cc.campaign_id")
+      .selectAll("cc")
+      .select(["c.campaign_slug", "c.name as campaign_name", "c.status as campaign_status"])
+      .where("cc.contact_id", "=", contactId)
+      .where("c.status", "not in", ["completed", "cancelled"])
+      .where((eb) =>
+        eb.or([
+          eb("cc.status", "=", "paused"),
+          eb.and([eb("cc.status", "in", ["queued", "in_progress", "waiting"]), eb("cc.paused_until", ">", now)]),
+        ]),
+      )
+      .orderBy("cc.added_at")
+      .execute();
+  },
+
+  /**
+   * A sequence paused for a human goes on (a person un-paused it): `queued` when it has not
+   * started, else `in_progress`; the hold and the pause reason are cleared and its next step is due
+   * at `now` (the planner plans it on its next pass). Returns the row.
+   */
+  async resumeByHand(db: DbOrTrx, campaignContactId: string, now: Date): Promise<CampaignContact> {
+    return db
+      .updateTable("campaign_contacts")
+      .set({
+        status: sql<CampaignContactStatusT>`CASE WHEN status = 'paused' THEN (CASE WHEN current_step = 0 AND touches = 0 THEN 'queued' ELSE 'in_progress' END) ELSE status END`,
+        paused_until: null,
+        stop_reason: sql<string | null>`CASE WHEN status = 'paused' THEN NULL ELSE stop_reason END`,
+        next_step_at: now,
+      })
+      .where("id", "=", campaignContactId)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  },
+
   listByCampaign(db: DbOrTrx, campaignId: string): Promise<CampaignContact[]> {
     return db.selectFrom("campaign_contacts").selectAll().where("campaign_id", "=", campaignId).orderBy("added_at").execute();
   },
 };
 
 const DAY_SECONDS = 86_400;
+
+/** A time of day as seconds (so 09:00 and 09:00:00 compare equal), or the text itself when it is not one. */
+function secondsOrText(v: string): string {
+  return /^\d{1,2}:\d{2}(:\d{2})?$/.test(v) ? String(secondsOfDay(v)) : v;
+}
 
 /** Seconds since midnight of a valid `HH:MM[:SS]` (24:00 is 86,400: the end of the day). */
 function secondsOfDay(time: string): number {
@@ -157,6 +219,121 @@ function isValidTimeZone(tz: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** A campaign's send window: the columns `campaigns.create` and `campaignAdmin.changeSettings` check alike. */
+export interface CampaignWindowFields {
+  /** `HH:MM[:SS]` in the campaign's time zone. Absent: `09:00` (the column default). */
+  send_window_start?: string;
+  /** `HH:MM[:SS]`, after the start; `24:00` is the end of the day. Absent: `17:00`. */
+  send_window_end?: string;
+  /** ISO weekdays (1 = Monday). */
+  send_days?: number[];
+  /** IANA time zone. */
+  timezone?: string;
+}
+
+const WindowColumns = CampaignInsert.pick({ send_window_start: true, send_window_end: true, send_days: true, timezone: true });
+
+/**
+ * Every problem of a send window, each naming its field and the fix (empty when it is valid): the
+ * one check of a window, at creation and at every later edit. Times are compared as times, not
+ * text: 09:00 and 09:00:00 are the same instant of the day.
+ */
+export function sendWindowIssues(w: CampaignWindowFields): FieldIssue[] {
+  const parsed = WindowColumns.safeParse(w);
+  const issues: FieldIssue[] = parsed.success ? [] : toFieldIssues(parsed.error);
+  // The times are compared only when they parsed.
+  if (parsed.success) {
+    const { send_window_start: start, send_window_end: end } = parsed.data;
+    if (start !== undefined && secondsOfDay(start) === DAY_SECONDS) {
+      issues.push({
+        field: "send_window_start",
+        message: "24:00 is the end of a day; a window starts at 23:59 at the latest (use 00:00 for midnight)",
+      });
+    } else if (secondsOfDay(start ?? "09:00") >= secondsOfDay(end ?? "17:00")) {
+      issues.push({ field: "send_window_end", message: `must be after send_window_start (${start ?? "09:00"})` });
+    }
+  }
+  if (typeof w.timezone === "string" && !isValidTimeZone(w.timezone)) {
+    issues.push({ field: "timezone", message: `"${w.timezone}" is not an IANA time zone (e.g. "Europe/Paris")` });
+  }
+  return issues;
+}
+
+/**
+ * Resolves a campaign's sending accounts (id, name, email or Unipile id; duplicates once): at
+ * least one, each found. Pushes each problem to `issues`. With {@link checkCampaignAccounts}, the
+ * one check of accounts, at creation and at every later edit.
+ */
+async function resolveCampaignAccounts(db: DbOrTrx, accountRefs: readonly string[], issues: FieldIssue[]): Promise<Account[]> {
+  const found: Account[] = [];
+  if (accountRefs.length === 0)
+    issues.push({ field: "accounts", message: "name at least one sending account (see `offerlab accounts list`)" });
+  for (const ref of accountRefs) {
+    try {
+      const a = await accountAdmin.find(db, ref);
+      if (!found.some((f) => f.id === a.id)) found.push(a);
+    } catch (error) {
+      if (!NotFoundError.isInstance(error)) throw error;
+      issues.push({ field: "accounts", message: error.message });
+    }
+  }
+  return found;
+}
+
+/**
+ * Checks resolved accounts against the campaign's channel and schedule (the channel allows the
+ * schedule's steps, and there is an account of each type the steps send from) and returns them as
+ * `account_ids` (null when invalid). Pushes each problem to `issues`.
+ */
+function checkCampaignAccounts(
+  found: readonly Account[],
+  channel: CampaignChannel | null,
+  schedule: SchedulingConfig | null,
+  issues: FieldIssue[],
+): AccountIds | null {
+  if (schedule && channel) {
+    const stepTypes = new Set(schedule.steps.map((s) => (schedulingStepChannel[s.type] === "email" ? "email" : "linkedin")));
+    if (channel !== "multi") {
+      for (const t of stepTypes) {
+        if (t !== channel)
+          issues.push({ field: "scheduling_config", message: `a ${channel} campaign cannot have ${t} steps; use channel multi` });
+      }
+    }
+    for (const t of stepTypes) {
+      if (found.length > 0 && !found.some((a) => a.type === t)) {
+        issues.push({ field: "accounts", message: `the schedule has ${t} steps but no ${t} account is given` });
+      }
+    }
+  }
+  const refs: AccountRef[] = found.map((a) => ({ id: a.id, name: a.name, type: a.type }));
+  const accountIds = AccountIds.safeParse(refs);
+  if (!accountIds.success)
+    issues.push(...toFieldIssues(accountIds.error).map((i) => ({ field: `accounts.${i.field}`, message: i.message })));
+  return accountIds.success ? accountIds.data : null;
+}
+
+/** What `campaignAdmin.changeSettings` changes; absent fields keep their value. */
+export interface CampaignSettingsPatch extends CampaignWindowFields {
+  /** The campaign's accounts, all of them (by id, name, email or Unipile id): they replace the list. */
+  accounts?: readonly string[];
+}
+
+/** What `campaignAdmin.changeSettings` did. */
+export interface CampaignSettingsChange {
+  campaign: Campaign;
+  previous: Campaign;
+  /** The fields whose value changed (`send_window_start`, `send_window_end`, `send_days`, `timezone`, `accounts`). */
+  changed: string[];
+  /** Accounts taken off the campaign. */
+  removedAccounts: AccountRef[];
+  /** Queue rows of removed accounts not yet claimed, cancelled (`sender_unavailable`). */
+  queueCancelled: number;
+  /** Queue rows waiting for the old window to open, brought forward to be judged again by the new one. */
+  queueRetimed: number;
+  /** Contacts still in a sequence whose sticky sender (their thread or connection) was removed. */
+  contactsStranded: number;
 }
 
 /** What `campaignAdmin.create` accepts. */
@@ -314,23 +491,7 @@ export const campaignAdmin = {
     if (!type.success)
       issues.push({ field: "campaign_type", message: `must be one of ${CampaignType.options.join(", ")} (got "${req.campaign_type}")` });
     if (!req.name || req.name.trim() === "") issues.push({ field: "name", message: "is required" });
-
-    const refs: AccountRef[] = [];
-    const found: Account[] = [];
-    if (req.accounts.length === 0)
-      issues.push({ field: "accounts", message: "name at least one sending account (see `offerlab accounts list`)" });
-    for (const ref of req.accounts) {
-      try {
-        const a = await accountAdmin.find(db, ref);
-        if (!found.some((f) => f.id === a.id)) {
-          found.push(a);
-          refs.push({ id: a.id, name: a.name, type: a.type });
-        }
-      } catch (error) {
-        if (!NotFoundError.isInstance(error)) throw error;
-        issues.push({ field: "accounts", message: error.message });
-      }
-    }
+    const found = await resolveCampaignAccounts(db, req.accounts, issues);
 
     let criteria: TargetCriteria | undefined;
     const rawCriteria = { ...((req.target_criteria as Record<string, unknown> | undefined) ?? {}) };
@@ -368,23 +529,7 @@ export const campaignAdmin = {
             "a networking campaign messages people who are already 1st-degree connections: it sends no invitation (connection_request); remove the step or use campaign_type cold_outreach",
         });
     }
-    if (schedule && channel.success) {
-      const stepTypes = new Set(schedule.steps.map((s) => (schedulingStepChannel[s.type] === "email" ? "email" : "linkedin")));
-      if (channel.data !== "multi") {
-        for (const t of stepTypes) {
-          if (t !== channel.data)
-            issues.push({ field: "scheduling_config", message: `a ${channel.data} campaign cannot have ${t} steps; use channel multi` });
-        }
-      }
-      for (const t of stepTypes) {
-        if (found.length > 0 && !found.some((a) => a.type === t)) {
-          issues.push({ field: "accounts", message: `the schedule has ${t} steps but no ${t} account is given` });
-        }
-      }
-    }
-    const accountIds = AccountIds.safeParse(refs);
-    if (!accountIds.success)
-      issues.push(...toFieldIssues(accountIds.error).map((i) => ({ field: `accounts.${i.field}`, message: i.message })));
+    const accountIds = checkCampaignAccounts(found, channel.success ? channel.data : null, schedule ?? null, issues);
 
     let slug = "";
     if (issues.length === 0 && offer && channel.success && type.success) {
@@ -405,7 +550,7 @@ export const campaignAdmin = {
       channel: channel.data,
       campaign_type: type.data,
       account_id: single,
-      account_ids: accountIds.data,
+      account_ids: accountIds,
       campaign_slug: slug,
       target_criteria: criteria,
       scheduling_config: schedule,
@@ -445,7 +590,9 @@ export const campaignAdmin = {
         "co.name as company_name",
       ])
       .where("ct.offer_id", "=", campaign.offer_id);
+    // Disqualified companies (by hand or by the pipeline) are left out unless the criteria ask for that status by name.
     if (criteria.company_status?.length) q = q.where("co.status", "in", criteria.company_status);
+    else q = q.where("co.status", "<>", "disqualified");
     // People the pipeline parked (`skip`: low buyer fit, no usable address …) are left out unless
     // the criteria ask for that status by name.
     if (criteria.contact_status?.length) q = q.where("ct.status", "in", criteria.contact_status);
@@ -736,6 +883,106 @@ export const campaignAdmin = {
         .returningAll()
         .executeTakeFirstOrThrow();
       return { campaign, previous: current.status };
+    });
+  },
+
+  /**
+   * Changes a campaign's send window, days, time zone or accounts, live or not, with the checks of
+   * `create` (`sendWindowIssues`, the accounts against the channel and the schedule); every
+   * problem is reported at once and nothing is written then. In the same transaction, so it takes
+   * effect for every send not yet claimed: queue rows of an account taken off the campaign that
+   * are not yet claimed are cancelled (`sender_unavailable`: their copy was rendered for that
+   * sender, and another account is not connected to the person), and rows waiting for the old
+   * window to open are brought forward to `now`, for the claim to judge them by the new window
+   * (the claim checks the window and the campaign's accounts again). A send already claimed
+   * finishes (its attempt is fenced). Refuses a completed or cancelled campaign.
+   */
+  async changeSettings(
+    db: DbOrTrx,
+    ref: string,
+    patch: CampaignSettingsPatch,
+    options: { now?: Date } = {},
+  ): Promise<CampaignSettingsChange> {
+    const now = options.now ?? new Date();
+    return inTransaction(db, async (trx) => {
+      const found = await requireCampaign(trx, ref);
+      const current = await trx.selectFrom("campaigns").selectAll().where("id", "=", found.id).forUpdate().executeTakeFirstOrThrow();
+      if (current.status === "completed" || current.status === "cancelled") {
+        throw new ValidationError("campaign", [{ field: "status", message: `the campaign is ${current.status}: it cannot be edited` }]);
+      }
+      const keys = (["send_window_start", "send_window_end", "send_days", "timezone", "accounts"] as const).filter(
+        (k) => patch[k] !== undefined,
+      );
+      if (keys.length === 0) {
+        throw new ValidationError("campaign", [
+          { field: "(input)", message: "nothing to change: give a window, days, a time zone or accounts" },
+        ]);
+      }
+      const window: CampaignWindowFields = {
+        send_window_start: patch.send_window_start ?? current.send_window_start,
+        send_window_end: patch.send_window_end ?? current.send_window_end,
+        send_days: patch.send_days ?? current.send_days,
+        timezone: patch.timezone ?? current.timezone,
+      };
+      const issues = sendWindowIssues(window);
+      let accountsSet: { account_id: string | null; account_ids: AccountIds } | null = null;
+      if (patch.accounts !== undefined) {
+        const schedule = SchedulingConfig.safeParse(current.scheduling_config);
+        const accountRows = await resolveCampaignAccounts(trx, patch.accounts, issues);
+        const accountIds = checkCampaignAccounts(accountRows, current.channel, schedule.success ? schedule.data : null, issues);
+        if (accountIds) {
+          const single = current.channel !== "multi" && accountRows.length === 1 ? accountRows[0]!.id : null;
+          accountsSet = { account_id: single, account_ids: accountIds };
+        }
+      }
+      if (issues.length) throw new ValidationError(`campaign ${current.campaign_slug ?? current.id}`, issues);
+
+      const campaign = await trx
+        .updateTable("campaigns")
+        .set({
+          ...(patch.send_window_start !== undefined ? { send_window_start: window.send_window_start! } : {}),
+          ...(patch.send_window_end !== undefined ? { send_window_end: window.send_window_end! } : {}),
+          ...(patch.send_days !== undefined ? { send_days: window.send_days! } : {}),
+          ...(patch.timezone !== undefined ? { timezone: window.timezone! } : {}),
+          ...(accountsSet ? { account_id: accountsSet.account_id, account_ids: jsonb(accountsSet.account_ids) } : {}),
+        })
+        .where("id", "=", current.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+
+      const changed: string[] = [];
+      for (const k of ["send_window_start", "send_window_end", "send_days", "timezone"] as const) {
+        const a = current[k];
+        const b = campaign[k];
+        if (Array.isArray(a) && Array.isArray(b) ? a.join(",") !== b.join(",") : secondsOrText(String(a)) !== secondsOrText(String(b)))
+          changed.push(k);
+      }
+      const before = campaignAccountIds(current);
+      const after = new Set(campaignAccountIds(campaign));
+      const removedIds = before.filter((id) => !after.has(id));
+      if (removedIds.length || before.length !== after.size) changed.push("accounts");
+      const removedAccounts = (current.account_ids ?? []).filter((a) => removedIds.includes(a.id));
+      for (const id of removedIds) if (!removedAccounts.some((a) => a.id === id)) removedAccounts.push({ id, name: id, type: "email" });
+
+      const queueCancelled = await sendQueue.cancelRowsOfAccounts(trx, current.id, removedIds, {
+        reason: "sender_unavailable",
+        detail: "its account was taken off the campaign",
+        at: now,
+      });
+      const windowChanged = changed.some((k) => k !== "accounts");
+      const queueRetimed = windowChanged ? await sendQueue.rejudgeWindow(trx, current.id, now) : 0;
+      let contactsStranded = 0;
+      if (removedIds.length) {
+        const stranded = await trx
+          .selectFrom("campaign_contacts")
+          .select(sql<number>`count(*)::int`.as("n"))
+          .where("campaign_id", "=", current.id)
+          .where("status", "in", [...RUNNING_CC])
+          .where((eb) => eb.or([eb("email_account_id", "in", removedIds), eb("linkedin_account_id", "in", removedIds)]))
+          .executeTakeFirstOrThrow();
+        contactsStranded = stranded.n;
+      }
+      return { campaign, previous: current, changed, removedAccounts, queueCancelled, queueRetimed, contactsStranded };
     });
   },
 

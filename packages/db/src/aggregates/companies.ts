@@ -279,6 +279,34 @@ export const companies = {
     return companies.advanceStatus(db, id, "responded");
   },
 
+  /**
+   * A company disqualified by hand, with why. The caller stops the sequences of its contacts and
+   * cancels their unsent sends in the same transaction (operations' `editCompany`).
+   */
+  async disqualify(db: DbOrTrx, id: string, reason: string): Promise<Company> {
+    return db
+      .updateTable("companies")
+      .set({ status: "disqualified", disqualification_reason: reason })
+      .where("id", "=", id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  },
+
+  /** A company put back to `new` or `qualified` by hand; a disqualification reason is cleared. */
+  async setStatusByHand(db: DbOrTrx, id: string, status: "new" | "qualified"): Promise<Company> {
+    return db
+      .updateTable("companies")
+      .set({ status, disqualification_reason: null })
+      .where("id", "=", id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  },
+
+  /** Ids of the company's contacts. */
+  async contactIds(db: DbOrTrx, id: string): Promise<string[]> {
+    return (await db.selectFrom("contacts").select("id").where("company_id", "=", id).orderBy("id").execute()).map((r) => r.id);
+  },
+
   listByOffer(db: DbOrTrx, offerId: string): Promise<Company[]> {
     return db.selectFrom("companies").selectAll().where("offer_id", "=", offerId).orderBy("name").execute();
   },

@@ -313,6 +313,70 @@ export const contacts = {
       .execute();
   },
 
+  // Edits by hand (`offerlab contacts edit`): one transition per fact. The operation checks what
+  // a person may change (operations' `editContact`); these write it.
+
+  /** A person's notes on the contact, replacing the old ones (null clears them). */
+  async writeNotes(db: DbOrTrx, id: string, notes: string | null): Promise<Contact> {
+    return db.updateTable("contacts").set({ notes }).where("id", "=", id).returningAll().executeTakeFirstOrThrow();
+  },
+
+  /** The LinkedIn connection degree a person saw (1, 2, 3), or null when unknown. */
+  async setConnectionDegree(db: DbOrTrx, id: string, degree: 1 | 2 | 3 | null): Promise<Contact> {
+    return db.updateTable("contacts").set({ connection_degree: degree }).where("id", "=", id).returningAll().executeTakeFirstOrThrow();
+  },
+
+  /**
+   * A pipeline status set by hand (`new`, `enriched`, `ready`, or `skip` with why); leaving `skip`
+   * clears the skip reason.
+   */
+  async setPipelineStatus(
+    db: DbOrTrx,
+    id: string,
+    status: "new" | "enriched" | "ready" | "skip",
+    skipReason: string | null = null,
+  ): Promise<Contact> {
+    return db
+      .updateTable("contacts")
+      .set({ status, skip_reason: status === "skip" ? skipReason : null })
+      .where("id", "=", id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  },
+
+  /**
+   * The person must never be contacted again, by any offer: `do_not_contact` and not eligible on
+   * every row of the person (`personIds`), and, for an opt-out (`unsubscribed`), that status on
+   * the row it was said to. The caller stops their sequences and cancels their unsent sends in the
+   * same transaction.
+   */
+  async markDoNotContact(db: DbOrTrx, personIds: readonly string[], optOut?: { contactId: string }): Promise<void> {
+    if (personIds.length === 0) return;
+    await db
+      .updateTable("contacts")
+      .set({ global_status: "do_not_contact", eligible_for_outreach: false })
+      .where("id", "in", [...personIds])
+      .execute();
+    if (optOut) await db.updateTable("contacts").set({ status: "unsubscribed" }).where("id", "=", optOut.contactId).execute();
+  },
+
+  /**
+   * A person who replied is released by hand: `replied` → `available` on every row of the person,
+   * so new campaigns may start with them again (after the cooling-off window from our last touch,
+   * which still applies). Rows with another global status are left alone. Returns how many moved.
+   */
+  async releaseReplied(db: DbOrTrx, personIds: readonly string[]): Promise<number> {
+    if (personIds.length === 0) return 0;
+    const rows = await db
+      .updateTable("contacts")
+      .set({ global_status: "available" })
+      .where("id", "in", [...personIds])
+      .where("global_status", "=", "replied")
+      .returning("id")
+      .execute();
+    return rows.length;
+  },
+
   /**
    * The `ready` transition (docs/contact-status.md): an `enriched` contact becomes `ready` when it
    * is reachable (an email whose status is `valid` or `risky`, or a LinkedIn URL), eligible

@@ -27,6 +27,8 @@ export interface SuppressionAddInput {
   reason: string;
   /** Default `manual`. */
   source?: SuppressionSource;
+  /** When the entry is added (`created_at`): the caller's clock (simulated in a sandbox run). Default: the database's `now()`. */
+  at?: Date;
 }
 
 /** The normalised value of `value` as a `kind` entry, or null when it is not one. */
@@ -66,7 +68,7 @@ export const suppressions = {
     const data = parseAdd(input);
     const inserted = await db
       .insertInto("suppressions")
-      .values(data)
+      .values({ ...data, ...(input.at ? { created_at: input.at } : {}) })
       .onConflict((oc) => oc.columns(["kind", "value"]).doNothing())
       .returningAll()
       .executeTakeFirst();
@@ -139,7 +141,7 @@ export const suppressions = {
       .selectFrom("contacts as ct")
       .leftJoin("companies as co", "co.id", "ct.company_id")
       .leftJoinLateral(
-        (eb) => eb.selectFrom("suppressions as s").selectAll("s").where(matches).orderBy("s.kind").orderBy("s.value").limit(1).as("sup"),
+        (eb) => eb.selectFrom("suppressions as s").selectAll("s").where(suppressionMatchesContact).orderBy("s.kind").orderBy("s.value").limit(1).as("sup"),
         (join) => join.onTrue(),
       )
       .selectAll("ct")

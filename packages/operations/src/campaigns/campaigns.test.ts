@@ -1,11 +1,12 @@
 import { ValidationError } from "@offerlab/core";
-import { campaigns, messageTemplates, offers } from "@offerlab/db";
+import { campaigns, messageTemplates, NotFoundError, offers } from "@offerlab/db";
 import { describe, expect, it } from "vitest";
 import { addMailbox, addPeople, baseOffer, clock, copy, testEngines, useTestDb } from "../__tests__/world.js";
 import { OperationError } from "../errors.js";
 import { createOffer } from "../offers/create-offer.js";
 import { cancelCampaign } from "./cancel-campaign.js";
 import { createCampaign } from "./create-campaign.js";
+import { editCampaign } from "./edit-campaign.js";
 import { enrolContacts } from "./enrol-contacts.js";
 import { forecastCampaign } from "./forecast-campaign.js";
 import { launchCampaign } from "./launch-campaign.js";
@@ -121,5 +122,53 @@ describe.each(testEngines())("campaign operations on %s", (engine) => {
     await t.db.updateTable("campaigns").set({ scheduling_config: null }).where("id", "=", campaign.id).execute();
     expect(await codeOf(forecastCampaign(ctx, { campaign: campaign.id }))).toBe("campaign_schedule_invalid");
     expect(await codeOf(enrolContacts(ctx, { campaign: campaign.id }))).toBe("campaign_schedule_invalid");
+  });
+
+  it("edits a live campaign's window, days, time zone and accounts with create's checks; bad input changes nothing", async () => {
+    const { campaign, mailbox, offer } = await setUp("Edit Co");
+    await enrolContacts(ctx, { campaign: campaign.id });
+    await launchCampaign(ctx, { campaign: campaign.id });
+    const second = await addMailbox(t.db, `${offer.slug!}-2`);
+    const r = await editCampaign(ctx, {
+      campaign: campaign.campaign_slug!,
+      send_window_start: "08:30",
+      send_window_end: "24:00",
+      send_days: [1, 2, 3],
+      timezone: "Europe/Paris",
+      accounts: [mailbox.name, second.email_address!],
+    });
+    expect(r.changed).toEqual(["send_window_start", "send_window_end", "send_days", "timezone", "accounts"]);
+    expect(r.campaign).toMatchObject({ status: "active", send_days: [1, 2, 3], timezone: "Europe/Paris", account_id: null });
+    expect(r.campaign.send_window_start.slice(0, 5)).toBe("08:30");
+    expect(r.campaign.account_ids?.map((a) => a.id)).toEqual([mailbox.id, second.id]);
+    expect(r.removedAccounts).toEqual([]);
+
+    const before = await campaigns.get(t.db, campaign.id);
+    const bad = await editCampaign(ctx, {
+      campaign: campaign.id,
+      send_window_start: "25:00",
+      send_days: [0],
+      timezone: "Nowhere/City",
+      accounts: [],
+    }).catch((e: unknown) => e);
+    expect(ValidationError.isInstance(bad) && bad.issues.map((i) => i.field)).toEqual([
+      "send_window_start",
+      "send_days.0",
+      "timezone",
+      "accounts",
+    ]);
+    const late = await editCampaign(ctx, { campaign: campaign.id, send_window_start: "17:00", send_window_end: "09:00" }).catch(
+      (e: unknown) => e,
+    );
+    expect(ValidationError.isInstance(late) && late.issues).toEqual([
+      { field: "send_window_end", message: "must be after send_window_start (17:00)" },
+    ]);
+    await expect(editCampaign(ctx, { campaign: campaign.id })).rejects.toThrow(/nothing to change/);
+    expect(await campaigns.get(t.db, campaign.id)).toEqual(before);
+
+    const unknown = await editCampaign(ctx, { campaign: "no-such-campaign", timezone: "UTC" }).catch((e: unknown) => e);
+    expect(NotFoundError.isInstance(unknown)).toBe(true);
+    await cancelCampaign(ctx, { campaign: campaign.id, confirm: true });
+    expect(await codeOf(editCampaign(ctx, { campaign: campaign.id, timezone: "UTC" }))).toBe("campaign_closed");
   });
 });

@@ -57,7 +57,8 @@ export async function addParsedSuppression(
   // Read the people first, then cancel (its locks come before any write), then write the entry.
   const contactIds = await suppressions.contactsMatching(trx, entry);
   const { cancelled } = await cancelSuppressedSends(trx, { contactIds, note: `suppressed: ${entry.kind} ${entry.value}`, at });
-  const { suppression, created } = await suppressions.add(trx, entry);
+  // Stamped with the operation's clock (simulated in a sandbox run), not the database's.
+  const { suppression, created } = await suppressions.add(trx, { ...entry, at });
   // Suppressed people are no longer ready for outreach (docs/contact-status.md).
   await contacts.refreshReadiness(trx, contactIds);
   return { suppression, created, contacts: contactIds.length, cancelled: cancelled.length };

@@ -1,9 +1,10 @@
 /**
  * Take an entry off the suppression list. Sends it cancelled stay cancelled; its people who are
- * enriched and otherwise eligible become `ready` again (docs/contact-status.md).
+ * enriched and otherwise eligible become `ready` again (docs/contact-status.md). A value that names
+ * no entry is a NotFoundError (code `not_found`), like any other reference that names nothing.
  */
 import { inferSuppressionKind, SuppressionKind, ValidationError } from "@offerlab/core";
-import { contacts, suppressions, type Suppression } from "@offerlab/db";
+import { contacts, NotFoundError, suppressions, type Suppression } from "@offerlab/db";
 import { inTransaction, type OperationContext } from "../context.js";
 
 export interface RemoveSuppressionInput {
@@ -14,8 +15,8 @@ export interface RemoveSuppressionInput {
 }
 
 export interface RemoveSuppressionResult {
-  /** The entry removed, or null when no entry had that value. */
-  removed: Suppression | null;
+  /** The entry removed. */
+  removed: Suppression;
 }
 
 export async function removeSuppression(ctx: OperationContext, input: RemoveSuppressionInput): Promise<RemoveSuppressionResult> {
@@ -29,7 +30,8 @@ export async function removeSuppression(ctx: OperationContext, input: RemoveSupp
   const kind = parsed?.success ? parsed.data : inferSuppressionKind(raw);
   return inTransaction(ctx.db, async (trx) => {
     const removed = await suppressions.remove(trx, kind, raw);
-    if (removed) await contacts.refreshReadiness(trx, await suppressions.contactsMatching(trx, removed));
+    if (!removed) throw new NotFoundError("suppression", `${kind} ${raw}`);
+    await contacts.refreshReadiness(trx, await suppressions.contactsMatching(trx, removed));
     return { removed };
   });
 }

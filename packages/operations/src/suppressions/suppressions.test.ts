@@ -1,5 +1,5 @@
 import { ValidationError } from "@offerlab/core";
-import { suppressions } from "@offerlab/db";
+import { NotFoundError, suppressions } from "@offerlab/db";
 import { describe, expect, it } from "vitest";
 import { addMailbox, addPeople, baseOffer, clock, copy, NOW, testEngines, useTestDb } from "../__tests__/world.js";
 import { createCampaign } from "../campaigns/create-campaign.js";
@@ -35,6 +35,8 @@ describe.each(testEngines())("suppression operations on %s", (engine) => {
 
   it("adds with the kind inferred, idempotently; refuses bad input; removes", async () => {
     const added = await addSuppression(ctx, { value: "Someone@Example.com", reason: "asked by mail" });
+    // Stamped with the operation's clock (a sandbox's simulated one), not the wall clock.
+    expect(added.suppression.created_at).toEqual(NOW);
     expect(added).toMatchObject({ created: true, suppression: { kind: "email", value: "someone@example.com", source: "manual" } });
     expect((await addSuppression(ctx, { value: "someone@example.com", reason: "again" })).created).toBe(false);
     expect((await addSuppression(ctx, { value: "https://www.linkedin.com/in/jo-smith/", reason: "r" })).suppression.kind).toBe("linkedin");
@@ -46,7 +48,11 @@ describe.each(testEngines())("suppression operations on %s", (engine) => {
     expect(ValidationError.isInstance(bad) && bad.issues.map((i) => i.field)).toEqual(["value", "reason"]);
     await expect(addSuppression(ctx, { value: "x.com", reason: "r", kind: "phone" as never })).rejects.toThrow(/kind/);
     expect((await removeSuppression(ctx, { value: "SOMEONE@example.com" })).removed?.value).toBe("someone@example.com");
-    expect((await removeSuppression(ctx, { value: "someone@example.com" })).removed).toBeNull();
+    const missing = await removeSuppression(ctx, { value: "someone@example.com" }).catch((e: unknown) => e);
+    expect(NotFoundError.isInstance(missing) && [missing.code, missing.message]).toEqual([
+      "not_found",
+      'suppression "email someone@example.com" not found: see offerlab suppress list',
+    ]);
     await removeSuppression(ctx, { value: "https://www.linkedin.com/in/jo-smith" });
     await removeSuppression(ctx, { value: "competitor.io" });
   });

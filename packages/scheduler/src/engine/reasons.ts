@@ -27,6 +27,7 @@ export const reasonCodes = [
   "already_connected",
   "do_not_contact",
   "suppressed",
+  "company_disqualified",
   "unsubscribed",
   "bounced",
   "replied",
@@ -79,6 +80,7 @@ const descriptions: Readonly<Record<ReasonCode, string>> = {
   do_not_contact: "This person is marked do-not-contact.",
   suppressed:
     "This person is on the suppression list (their email, LinkedIn URL, email domain or company domain); `offerlab suppress list` shows every entry.",
+  company_disqualified: "This person's company was disqualified by hand, so nothing more is sent to its people.",
   unsubscribed: "This person unsubscribed.",
   bounced: "An email to this person bounced.",
   replied: "This person replied, so the sequence stops.",

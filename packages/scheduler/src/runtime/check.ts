@@ -54,6 +54,12 @@ export function nextUtcDay(now: Date): Date {
   return new Date(usagePeriods(now).day.getTime() + DAY);
 }
 
+/** Whether the account is one of the campaign's (`account_id` or `account_ids`); true for a campaign that lists none. */
+function isCampaignAccount(campaign: Pick<SendContext["campaign"], "account_id" | "account_ids">, accountId: string): boolean {
+  const ids = [...(campaign.account_id ? [campaign.account_id] : []), ...(campaign.account_ids ?? []).map((a) => a.id)];
+  return ids.length === 0 || ids.includes(accountId);
+}
+
 /**
  * Decides, from state read inside the claim, whether this row may be sent now. Pure but for
  * `random`, whose draws (the jitter of a reopening window) are named by the row's natural key.
@@ -112,6 +118,10 @@ export function decide(ctx: SendContext, now: Date, random: RandomSource = syste
   }
 
   if (!account) return { kind: "defer", reason: "no_account", until: new Date(now.getTime() + HOUR) };
+  // An account taken off the campaign (`offerlab campaigns edit --accounts`) gets no new claim: the
+  // edit cancels its rows, and a row planned while the edit committed is cancelled here. Its copy
+  // was rendered for that sender, so it is not handed to another account.
+  if (!isCampaignAccount(campaign, account.id)) return { kind: "skip", reason: "sender_unavailable", status: "cancelled" };
   // The same rule the capacity dashboards show (accountStanding): a cooldown waits until it ends;
   // paused, disconnected, unhealthy or unlinked accounts are looked at again in an hour.
   const block = sendBlock(account, now);

@@ -249,9 +249,29 @@ export async function cancelSuppressedSends(
   db: Transaction<Database> | Kysely<Database>,
   input: { contactIds: string[]; note: string; at: Date },
 ): Promise<{ cancelled: string[] }> {
+  return cancelPersonSends(db, { ...input, reason: "suppressed" });
+}
+
+/**
+ * Stops every send of the contacts in `contactIds` that has not reached the provider, in every
+ * campaign, because a person decided so by hand (do-not-contact, an opt-out heard elsewhere, a
+ * disqualified company) or put them on the suppression list: `lockStopScope` then
+ * `cancelUnsentSends`, with `reason`. A `sending` attempt cannot be stopped (its call may have
+ * left). Call it first in the caller's transaction (before other writes), for the lock order of
+ * `lockStopScope`.
+ */
+export async function cancelPersonSends(
+  db: Transaction<Database> | Kysely<Database>,
+  input: {
+    contactIds: string[];
+    reason: Extract<ReasonCode, "suppressed" | "do_not_contact" | "unsubscribed" | "company_disqualified">;
+    note: string;
+    at: Date;
+  },
+): Promise<{ cancelled: string[] }> {
   // The caller's transaction (an operation's `inTransaction`), typed as db's `DbOrTrx`.
   const trx = db as Transaction<Database>;
   const contactIds = [...new Set(input.contactIds)].sort();
   await lockStopScope(trx, { contactIds, campaignId: null });
-  return cancelUnsentSends(trx, { contactIds, campaignId: null, reason: "suppressed", note: input.note, at: input.at });
+  return cancelUnsentSends(trx, { contactIds, campaignId: null, reason: input.reason, note: input.note, at: input.at });
 }

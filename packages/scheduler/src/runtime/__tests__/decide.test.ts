@@ -70,3 +70,19 @@ describe("decide: the account checks", () => {
     });
   });
 });
+
+describe("decide: the campaign's accounts", () => {
+  const withAccounts = (ctx: SendContext, ids: string[]): SendContext =>
+    ({
+      ...ctx,
+      campaign: { ...ctx.campaign, account_id: null, account_ids: ids.map((id) => ({ id, name: id, type: "email" })) },
+    }) as SendContext;
+
+  it("sends from an account the campaign lists", () => {
+    expect(decide(withAccounts(context({}), ["a0", "a1"]), now)).toMatchObject({ kind: "go" });
+  });
+
+  it("cancels a row whose account was taken off the campaign (no new claim for it)", () => {
+    expect(decide(withAccounts(context({}), ["a2"]), now)).toEqual({ kind: "skip", reason: "sender_unavailable", status: "cancelled" });
+  });
+});

@@ -1,0 +1,39 @@
+/**
+ * Change a campaign's send window, send days, time zone or accounts, draft or live, with the
+ * checks of `createCampaign` (db's `sendWindowIssues` and the accounts against the channel and the
+ * schedule: one validation, not a copy). In the same transaction the change reaches every send not
+ * yet claimed: rows of an account taken off the campaign are cancelled (`sender_unavailable`; the
+ * claim refuses them too), rows waiting for the old window are judged again by the new one. A send
+ * already claimed finishes. Nothing is written when a check fails.
+ */
+import { ValidationError } from "@offerlab/core";
+import { campaignAdmin, type CampaignSettingsChange, type CampaignSettingsPatch } from "@offerlab/db";
+import { inTransaction, nowOf, type OperationContext } from "../context.js";
+import { OperationError } from "../errors.js";
+
+export interface EditCampaignInput extends CampaignSettingsPatch {
+  /** The campaign's id, slug or name. */
+  campaign: string;
+}
+
+export type EditCampaignResult = CampaignSettingsChange;
+
+export async function editCampaign(ctx: OperationContext, input: EditCampaignInput): Promise<EditCampaignResult> {
+  const { campaign: ref, ...patch } = input;
+  if (Object.values(patch).every((v) => v === undefined)) {
+    throw new ValidationError("campaign", [
+      { field: "(input)", message: "nothing to change: give a window, send days, a time zone or accounts" },
+    ]);
+  }
+  const now = nowOf(ctx);
+  return inTransaction(ctx.db, async (trx) => {
+    const campaign = await campaignAdmin.get(trx, ref);
+    if (campaign.status === "completed" || campaign.status === "cancelled") {
+      throw new OperationError(
+        "campaign_closed",
+        `campaign ${campaign.campaign_slug ?? campaign.id} is ${campaign.status}: it cannot be edited`,
+      );
+    }
+    return campaignAdmin.changeSettings(trx, campaign.id, patch, { now });
+  });
+}
