@@ -141,7 +141,15 @@ export const suppressions = {
       .selectFrom("contacts as ct")
       .leftJoin("companies as co", "co.id", "ct.company_id")
       .leftJoinLateral(
-        (eb) => eb.selectFrom("suppressions as s").selectAll("s").where(suppressionMatchesContact).orderBy("s.kind").orderBy("s.value").limit(1).as("sup"),
+        (eb) =>
+          eb
+            .selectFrom("suppressions as s")
+            .selectAll("s")
+            .where(suppressionMatchesContact)
+            .orderBy("s.kind")
+            .orderBy("s.value")
+            .limit(1)
+            .as("sup"),
         (join) => join.onTrue(),
       )
       .selectAll("ct")
