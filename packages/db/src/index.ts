@@ -36,6 +36,8 @@ export { accountAdmin, accounts, MAX_ACCOUNT_LIMIT } from "./aggregates/accounts
 export type { Account, AccountLimitsPatch, AccountSyncChange, AccountSyncOptions, RemoteAccount } from "./aggregates/accounts.js";
 export { sendQueue } from "./aggregates/queue.js";
 export { outcomes } from "./aggregates/outcomes.js";
+export { accountMetrics, campaignMetrics } from "./aggregates/metrics.js";
+export type { AccountSendFacts } from "./aggregates/metrics.js";
 export type { Outcome, OutcomeFilter, OutcomeListRow, OutcomeRecordInput, PersonContact } from "./aggregates/outcomes.js";
 export { normalizeSuppressionValue, suppressions } from "./aggregates/suppressions.js";
 export type { Suppression, SuppressionAddInput } from "./aggregates/suppressions.js";
