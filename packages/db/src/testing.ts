@@ -98,3 +98,5 @@ export async function createTestDb(engine: TestEngine, options: { migrate?: bool
     },
   };
 }
+export { counterMismatches, countersFromFacts, runTotals, storedCounters } from "./counter-audit.js";
+export type { CounterTable, Counters, RunTotals } from "./counter-audit.js";
