@@ -24,7 +24,8 @@ export interface Counters {
   views: CounterTable;
 }
 
-const rate = (num: string, den: string) => sql.raw(`CASE WHEN (${den}) > 0 THEN LEAST(ROUND((${num})::numeric / (${den}) * 100, 2), 999.99)::float8 END`);
+const rate = (num: string, den: string) =>
+  sql.raw(`CASE WHEN (${den}) > 0 THEN LEAST(ROUND((${num})::numeric / (${den}) * 100, 2), 999.99)::float8 END`);
 const iso = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string).toISOString());
 
 async function table(db: DbOrTrx, query: ReturnType<typeof sql<Record<string, unknown>>>): Promise<CounterTable> {
@@ -32,7 +33,8 @@ async function table(db: DbOrTrx, query: ReturnType<typeof sql<Record<string, un
   const out: CounterTable = {};
   for (const { key, ...figures } of rows) {
     const row: Record<string, Figure> = {};
-    for (const [k, v] of Object.entries(figures)) row[k] = k.endsWith("_at") ? iso(v) : v === null ? null : typeof v === "string" ? v : Number(v);
+    for (const [k, v] of Object.entries(figures))
+      row[k] = k.endsWith("_at") ? iso(v) : v === null ? null : typeof v === "string" ? v : Number(v);
     out[String(key)] = row;
   }
   return out;

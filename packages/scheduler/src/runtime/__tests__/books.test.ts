@@ -23,7 +23,13 @@ describe.each(testEngines())("books on %s", (engine) => {
     const offer = await offers.create(db, { name: "Coach", type: "product", ownership: "internal", description: "d" });
     const company = (await companies.upsert(db, { offer_id: offer.id, name: "Acme", domain: "acme.com", source_tool: "exa" })).company;
     const mail = await accounts.create(db, { name: "mail", type: "email", owner: "mike", email_address: "m@x.com" });
-    const campaign = await campaigns.create(db, { name: "A", offer_id: offer.id, channel: "email", account_id: mail.id, campaign_slug: "a" });
+    const campaign = await campaigns.create(db, {
+      name: "A",
+      offer_id: offer.id,
+      channel: "email",
+      account_id: mail.id,
+      campaign_slug: "a",
+    });
     // Two people who got three emails each and replied to the third; four who got one and did not.
     const people = [
       { name: "p0", emails: 3, replied: true },

@@ -475,7 +475,11 @@ describe.each(engines)("provider events on %s", (engine) => {
     await recomputeBooks(w.db, { campaignId: w.campaignId });
     expect(await books()).toEqual({ total_sent: 1, total_delivered: 0 });
     expect(
-      await w.db.selectFrom("accounts").select(["total_sent", "total_delivered"]).where("id", "=", w.emailAccountId).executeTakeFirstOrThrow(),
+      await w.db
+        .selectFrom("accounts")
+        .select(["total_sent", "total_delivered"])
+        .where("id", "=", w.emailAccountId)
+        .executeTakeFirstOrThrow(),
     ).toEqual({ total_sent: 1, total_delivered: 0 });
     expect((await inboxRows(w))[0]!.outcome).toMatch(/auto-paused/);
     expect(await count(w, "message_events", "event_type = 'bounced'")).toBe(1);
