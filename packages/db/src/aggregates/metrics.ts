@@ -1,7 +1,7 @@
 /**
  * The counters aggregate: the denormalised totals and rates of `campaigns` and `offers` (and the
  * per-person engagement flags of `campaign_contacts` that feed them). What each counter counts is
- * defined once, in SQL, by `update_campaign_metrics` (migration `20261203171500_true_counters.sql`,
+ * defined once, in SQL, by `update_campaign_metrics` (migration `20261203174500_true_counters.sql`,
  * docs/schema-notes.md K2); every rate is per person, never per message.
  *
  * Two kinds of writes, both named for the fact:
