@@ -92,7 +92,14 @@ describe("dashboards and why", () => {
     const activity = await runCli(["activity", "--json"], env);
     expect(JSON.parse(activity.stdout)).toEqual([expect.objectContaining({ activity_type: "scheduled", contact_name: "Jane Doe" })]);
     const perf = await runCli(["performance", "--json"], env);
-    expect(JSON.parse(perf.stdout)).toMatchObject({ offers: [{ name: "Coach", contact_count: 1 }], campaigns: [{ name: "Hiring" }] });
+    expect(JSON.parse(perf.stdout)).toMatchObject({
+      offers: [{ name: "Coach", contact_count: 1 }],
+      // Every output says what its rates divide by.
+      campaigns: [{ name: "Hiring", rate_denominator: expect.stringContaining("per person contacted (contacts_sent)") }],
+    });
+    const perfText = await runCli(["performance"], env);
+    expect(perfText.stdout).toMatch(/messages\s+people\s+opened\s+replied\s+reply %/);
+    expect(perfText.stdout).toContain("Rates are per person, not per message: reply % and meeting % of the people contacted");
     const usage = await runCli(["tools", "usage"], env);
     expect(usage.stdout).toMatch(/No provider calls/);
   });

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { accounts, campaigns, companies, contacts, offers, type Db } from "@offerlab/db";
+import { accounts, campaignContacts, campaigns, companies, contacts, offers, type Db } from "@offerlab/db";
 import { testEngines } from "@offerlab/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cliDatabase, runCli, type CliDatabase } from "./test-support/cli-db.js";
@@ -54,6 +54,8 @@ describe.each(testEngines())("outcomes commands on %s", (engine) => {
         status: "contacted",
       });
       const campaign = await campaigns.create(db, { offer_id: offer.id, name: "Meet push", campaign_slug: "meet-push", channel: "email" });
+      // Jane was sent to in the campaign: she is one of its people, and history has the send.
+      await campaignContacts.add(db, { campaign_id: campaign.id, contact_id: contact.id });
       await db
         .insertInto("outreach_history")
         .values({

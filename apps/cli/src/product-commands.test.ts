@@ -715,7 +715,11 @@ describe("campaigns", () => {
     });
     ids.multi = multi.campaign_slug;
     const listed = await runCli(["campaigns", "list", "--offer", "ramp-coach"], env);
-    expect((await runCli(["campaigns", "show", ids.multi!], env)).stdout).toMatch(/offer\s+ramp-coach\n/);
+    const shownMulti = (await runCli(["campaigns", "show", ids.multi!], env)).stdout;
+    expect(shownMulti).toMatch(/offer\s+ramp-coach\n/);
+    // Counts say what they count, rates what they divide by.
+    expect(shownMulti).toMatch(/sent\s+0 messages to 0 people \(0 delivered, no bounce\), 0 people opened an email\n/);
+    expect(shownMulti).toMatch(/outcomes\s+0 replied \(n\/a of people contacted\), 0 meetings \(n\/a of people contacted\)/);
     expect(listed.stdout).toMatch(
       /cold-ramp-coach-multi-hiring-saas-20-200-ann\s+Hiring SDRs, SaaS 20-200\s+ramp-coach\s+multi\s+draft\s+0/,
     );

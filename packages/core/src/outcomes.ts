@@ -15,6 +15,8 @@ export interface Touch {
   offerId: string | null;
   accountId: string | null;
   sequenceStep: number | null;
+  /** The copy variant the send used (its template's name); null when unknown. */
+  variant?: string | null;
 }
 
 /**

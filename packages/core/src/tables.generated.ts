@@ -505,6 +505,8 @@ export const MessageRow = z.object({
   scheduled_at: z.date().nullable(),
   sent_at: z.date().nullable(),
   created_at: z.date(),
+  template_id: z.uuid().nullable(),
+  variant: z.string().nullable(),
 });
 export type MessageRow = z.infer<typeof MessageRow>;
 
@@ -534,6 +536,8 @@ export const MessageInsert = z.object({
   scheduled_at: z.coerce.date().nullable().optional(),
   sent_at: z.coerce.date().nullable().optional(),
   created_at: z.coerce.date().optional(),
+  template_id: z.uuid().nullable().optional(),
+  variant: z.string().nullable().optional(),
 });
 export type MessageInsert = z.input<typeof MessageInsert>;
 
@@ -689,6 +693,7 @@ export const OutreachHistoryRow = z.object({
   replied_at: z.date().nullable(),
   reply_sentiment: ReplySentiment.nullable(),
   created_at: z.date(),
+  variant: z.string().nullable(),
 });
 export type OutreachHistoryRow = z.infer<typeof OutreachHistoryRow>;
 
@@ -710,6 +715,7 @@ export const OutreachHistoryInsert = z.object({
   replied_at: z.coerce.date().nullable().optional(),
   reply_sentiment: ReplySentiment.nullable().optional(),
   created_at: z.coerce.date().optional(),
+  variant: z.string().nullable().optional(),
 });
 export type OutreachHistoryInsert = z.input<typeof OutreachHistoryInsert>;
 

@@ -201,6 +201,7 @@ export interface CampaignPerformanceView {
   current_reply_rate: number | null;
   positive_rate: number | null;
   current_meeting_rate: number | null;
+  rate_denominator: string | null;
 }
 
 export interface CampaignTable {
@@ -451,6 +452,8 @@ export interface MessageTable {
   scheduled_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
   sent_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
   created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  template_id: string | null;
+  variant: string | null;
 }
 
 export interface OfferDashboardView {
@@ -560,6 +563,7 @@ export interface OutreachHistoryTable {
   replied_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
   reply_sentiment: ReplySentiment | null;
   created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  variant: string | null;
 }
 
 export interface PipelineLookupTable {
@@ -683,6 +687,8 @@ export interface TodaysQueueView {
   scheduled_at: Date | null;
   sent_at: Date | null;
   created_at: Date | null;
+  template_id: string | null;
+  variant: string | null;
   contact_name: string | null;
   contact_email: string | null;
   contact_linkedin: string | null;

@@ -47,6 +47,8 @@ export { sendQueue } from "./aggregates/queue.js";
 export { bookings } from "./aggregates/bookings.js";
 export type { UnmatchedBooking, UnmatchedBookingInput } from "./aggregates/bookings.js";
 export { outcomes } from "./aggregates/outcomes.js";
+export { accountMetrics, campaignMetrics } from "./aggregates/metrics.js";
+export type { AccountSendFacts } from "./aggregates/metrics.js";
 export type { Outcome, OutcomeFilter, OutcomeListRow, OutcomeRecordInput, PersonContact } from "./aggregates/outcomes.js";
 export { normalizeSuppressionValue, suppressions } from "./aggregates/suppressions.js";
 export type { Suppression, SuppressionAddInput } from "./aggregates/suppressions.js";

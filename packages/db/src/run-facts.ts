@@ -153,11 +153,14 @@ export const runFacts = {
     return { campaign, sentAt: rows.map((m) => m.sent_at!) };
   },
 
-  /** A campaign's books (`campaign_performance`) beside what its rows say: bounced messages and contacts who replied. */
+  /**
+   * A campaign's books (`campaign_performance`: messages sent, of which delivered, people who
+   * replied) beside what its rows say: bounced messages and contacts who replied.
+   */
   async books(db: DbOrTrx, campaignId: string) {
     const perf = await db
       .selectFrom("campaign_performance")
-      .select(["total_sent", "total_replied"])
+      .select(["total_sent", "total_delivered", "total_replied"])
       .where("id", "=", campaignId)
       .executeTakeFirst();
     const bounced = await db
@@ -174,6 +177,7 @@ export const runFacts = {
       .executeTakeFirstOrThrow();
     return {
       totalSent: n(perf?.total_sent),
+      totalDelivered: n(perf?.total_delivered),
       totalReplied: n(perf?.total_replied),
       bouncedMessages: n(bounced.n),
       repliedContacts: n(replied.n),

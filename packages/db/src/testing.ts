@@ -224,3 +224,6 @@ export async function seedOutreachWorld(db: Kysely<Database>, o: OutreachWorldOp
     janeCcId: enrolled[0]!.ccId,
   };
 }
+
+export { counterMismatches, countersFromFacts, runTotals, storedCounters } from "./counter-audit.js";
+export type { CounterTable, Counters, RunTotals } from "./counter-audit.js";

@@ -109,46 +109,66 @@ describe.each(testEngines())("views and functions on %s", (engine) => {
     await dbFunctions.resetDailyCounters(t.db);
   });
 
-  it("update_campaign_metrics and campaign_performance compute the rates", async () => {
+  it("update_campaign_metrics and campaign_performance compute the rates per person, not per message", async () => {
     const cc1 = (await campaignContacts.add(t.db, { campaign_id: ids.campA!, contact_id: ids.ready! })).campaignContact;
     const cc2 = (await campaignContacts.add(t.db, { campaign_id: ids.campA!, contact_id: ids.first! })).campaignContact;
+    // Planned, then stopped before anything left: not a person contacted.
+    const cc3 = (await campaignContacts.add(t.db, { campaign_id: ids.campA!, contact_id: ids.contacted! })).campaignContact;
     await t.db
       .updateTable("campaign_contacts")
-      .set({ status: "replied", replied: true, reply_sentiment: "positive", meeting_booked: true })
+      .set({ status: "replied", replied: true, reply_sentiment: "positive", meeting_booked: true, opened: true, clicked: true })
       .where("id", "=", cc1.id)
       .execute();
-    await t.db.updateTable("campaign_contacts").set({ status: "waiting" }).where("id", "=", cc2.id).execute();
-    for (const cc of [cc1, cc2]) {
+    await t.db.updateTable("campaign_contacts").set({ status: "bounced" }).where("id", "=", cc2.id).execute();
+    await t.db.updateTable("campaign_contacts").set({ status: "failed" }).where("id", "=", cc3.id).execute();
+    // Two steps to cc1, one email to cc2 that bounced; cc3's planned email never left.
+    const sends: { cc: typeof cc1; step: number; status: "sent" | "bounced" | "failed"; sent: boolean }[] = [
+      { cc: cc1, step: 1, status: "sent", sent: true },
+      { cc: cc1, step: 2, status: "sent", sent: true },
+      { cc: cc2, step: 1, status: "bounced", sent: true },
+      { cc: cc3, step: 1, status: "failed", sent: false },
+    ];
+    for (const m of sends) {
       await t.db
         .insertInto("messages")
         .values({
-          campaign_contact_id: cc.id,
+          campaign_contact_id: m.cc.id,
           campaign_id: ids.campA!,
-          contact_id: cc.contact_id,
+          contact_id: m.cc.contact_id,
           account_id: ids.mail!,
           channel: "email",
           action_type: "email",
-          sequence_step: 1,
+          sequence_step: m.step,
           body: "hello",
-          status: "sent",
-          sent_at: new Date(),
+          status: m.status,
+          sent_at: m.sent ? new Date() : null,
         })
         .execute();
     }
     await dbFunctions.updateCampaignMetrics(t.db, ids.campA!);
     const [perf] = await views.campaignPerformance(t.db, { offerId: ids.offer }).then((r) => r.filter((x) => x.id === ids.campA));
     expect(perf).toMatchObject({
-      total_contacts: 2,
-      total_sent: 2,
+      total_contacts: 3,
+      contacts_sent: 2,
+      total_sent: 3,
+      total_delivered: 2,
+      total_opened: 1,
+      total_clicked: 1,
       total_replied: 1,
       total_positive_replies: 1,
       total_meetings: 1,
       reply_rate: 50,
+      // Per message this was 1 reply / 3 messages = 33.33.
       current_reply_rate: 50,
       positive_rate: 100,
+      positive_reply_rate: 100,
+      meeting_rate: 50,
       current_meeting_rate: 50,
+      // 1 of the 2 people emailed opened.
+      open_rate: 50,
       offer_name: "Coach",
     });
+    expect(perf?.rate_denominator).toContain("per person contacted (contacts_sent)");
     // The spec's key query, with a real id.
     const { rows } = await sql<{ id: string }>`SELECT * FROM campaign_performance WHERE offer_id = ${ids.offer}`.execute(t.db);
     expect(rows).toHaveLength(2);
@@ -160,7 +180,7 @@ describe.each(testEngines())("views and functions on %s", (engine) => {
       company_count: 2,
       contact_count: 5,
       campaign_count: 2,
-      campaigns_total_sent: 2,
+      campaigns_total_sent: 3,
       campaigns_total_replies: 1,
     });
   });

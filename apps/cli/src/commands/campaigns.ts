@@ -124,6 +124,11 @@ function stepsLine(config: unknown): string {
     .join(", ");
 }
 
+/** A stored rate, or "n/a" while nobody has been contacted. */
+function pct(rate: number | string | null): string {
+  return rate === null ? "n/a" : `${Number(rate)} %`;
+}
+
 function showCampaign(c: Campaign & { offer_slug?: string | null }): string {
   return fields([
     ["id", c.id],
@@ -139,7 +144,14 @@ function showCampaign(c: Campaign & { offer_slug?: string | null }): string {
     ["window", `${c.send_window_start.slice(0, 5)}-${c.send_window_end.slice(0, 5)} on days ${c.send_days.join(",")} (${c.timezone})`],
     ["targets", c.target_criteria ? JSON.stringify(c.target_criteria) : ""],
     ["contacts", `${c.total_contacts} enrolled, ${c.contacts_remaining} waiting to start`],
-    ["sent", `${c.total_sent} sent, ${c.total_replied} replied, ${c.total_meetings} meetings`],
+    [
+      "sent",
+      `${c.total_sent} messages to ${c.contacts_sent} people (${c.total_delivered} delivered, no bounce), ${c.total_opened} people opened an email`,
+    ],
+    [
+      "outcomes",
+      `${c.total_replied} replied (${pct(c.reply_rate)} of people contacted), ${c.total_meetings} meetings (${pct(c.meeting_rate)} of people contacted)`,
+    ],
   ]);
 }
 

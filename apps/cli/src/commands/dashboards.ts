@@ -60,13 +60,22 @@ export const DASHBOARD_COLUMNS = {
     { key: "name", title: "campaign", max: 28 },
     { key: "offer_name", title: "offer", max: 20 },
     { key: "status" },
-    { key: "total_sent", title: "sent" },
-    { key: "total_replied", title: "replies" },
+    { key: "total_sent", title: "messages" },
+    { key: "contacts_sent", title: "people" },
+    { key: "total_opened", title: "opened" },
+    { key: "total_replied", title: "replied" },
     { key: "current_reply_rate", title: "reply %" },
     { key: "positive_rate", title: "positive %" },
     { key: "current_meeting_rate", title: "meeting %" },
   ],
 } satisfies Record<string, { key: string; title?: string; max?: number }[]>;
+
+/**
+ * What the campaign table's rates divide by, printed under it (the JSON rows carry the view's
+ * `rate_denominator`).
+ */
+export const RATES_NOTE =
+  'Rates are per person, not per message: reply % and meeting % of the people contacted ("people": at least one message sent), positive % of the people who replied; "opened" and "replied" count people, "messages" counts messages.';
 
 /** Dashboards: terminal tables over the schema's views. */
 export function registerDashboardCommands(program: Command, io: Io): void {
@@ -229,7 +238,7 @@ gap kept between two sends. \`offerlab accounts list\` shows the same.
 
   program
     .command("performance")
-    .description("Campaign and offer performance (campaign_performance, offer_dashboard)")
+    .description("Campaign and offer performance (campaign_performance, offer_dashboard); rates are per person contacted")
     .option("--offer <offer>", "only this offer (id, slug or name)")
     .option("--json", "print both tables as JSON")
     .action(async (o: { offer?: string; json?: boolean }) => {
@@ -245,6 +254,7 @@ gap kept between two sends. \`offerlab accounts list\` shows the same.
       print(io, false, offers, DASHBOARD_COLUMNS.offers, "No offers yet.");
       io.stdout("\nCampaigns\n");
       print(io, false, campaigns, DASHBOARD_COLUMNS.campaigns, "No campaigns yet.");
+      if (campaigns.length) io.stdout(`${RATES_NOTE}\n`);
     });
 
   program

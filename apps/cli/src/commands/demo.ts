@@ -6,7 +6,7 @@ import { openDatabase } from "../database.js";
 import { runDemo, type DemoResult } from "../demo/run-demo.js";
 import { CliError, EXIT, json, table, type Io } from "../output.js";
 import { capacityCells } from "./capacity-text.js";
-import { DASHBOARD_COLUMNS } from "./dashboards.js";
+import { DASHBOARD_COLUMNS, RATES_NOTE } from "./dashboards.js";
 import { sandboxStart } from "../providers.js";
 import { examples } from "./product-helpers.js";
 
@@ -113,7 +113,9 @@ ${examples(["offerlab demo", "offerlab performance --sandbox", "offerlab demo --
           views.activityFeed(db, { limit: 12 }),
         ]);
         io.stdout(`\nThis was a SANDBOX run: simulated companies, people, LinkedIn and email. Nothing was sent to anyone.\n\n`);
-        io.stdout(`Performance\n${table(offers, DASHBOARD_COLUMNS.offers)}\n${table(campaigns, DASHBOARD_COLUMNS.campaigns)}\n`);
+        io.stdout(
+          `Performance\n${table(offers, DASHBOARD_COLUMNS.offers)}\n${table(campaigns, DASHBOARD_COLUMNS.campaigns)}${RATES_NOTE}\n\n`,
+        );
         io.stdout(`Capacity (today)\n${table(capacity.map(capacityCells), DASHBOARD_COLUMNS.capacity)}\n`);
         io.stdout(`Activity (latest)\n${table(activity, DASHBOARD_COLUMNS.activity)}\n`);
         io.stdout(whatHappened(result));

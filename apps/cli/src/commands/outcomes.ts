@@ -94,8 +94,8 @@ export function registerOutcomeCommands(program: Command, io: Io): void {
     .addHelpText(
       "after",
       `
-A booked meeting counts once per person for the attributed campaign (total_meetings; meeting_rate
-is meetings per contact contacted) and its offer. The person and their company move to meeting or
+A booked meeting counts once per person for the attributed campaign, when the person is one of its
+people (total_meetings; meeting_rate is meetings per person contacted), and for its offer. The person and their company move to meeting or
 converted when their lifecycle allows it (never backwards). Exit code 2: bad input or an unknown person.
 ${examples([
   "offerlab outcomes record jane@acme.com --kind meeting_booked --at 2026-12-03T14:00:00Z --meeting-at 2026-12-08T15:00:00Z",

@@ -130,12 +130,16 @@ export async function invariantChecks(db: Db, campaignId: string, sandbox: Sandb
     detail: `${sentAt.length} sends, ${outside} outside ${campaign.send_window_start}–${campaign.send_window_end} ${campaign.timezone}`,
   });
 
-  // 4. The books match what actually left: the schema counts a bounced email apart from total_sent.
+  // 4. The books match what actually left: every message with a send time is sent, and delivered
+  // unless it bounced.
   const books = await runFacts.books(db, campaignId);
   checks.push({
     name: "books match sends",
-    ok: books.totalSent + books.bouncedMessages === sentAt.length && books.totalReplied === books.repliedContacts,
-    detail: `campaign_performance: ${books.totalSent} sent + ${books.bouncedMessages} bounced = ${sentAt.length} messages that left; ${books.totalReplied} replied`,
+    ok:
+      books.totalSent === sentAt.length &&
+      books.totalDelivered + books.bouncedMessages === books.totalSent &&
+      books.totalReplied === books.repliedContacts,
+    detail: `campaign_performance: ${books.totalSent} sent = ${sentAt.length} messages that left (${books.totalDelivered} delivered + ${books.bouncedMessages} bounced); ${books.totalReplied} replied`,
   });
 
   // 5. Meetings: the books count each person who booked once, whatever the redeliveries.

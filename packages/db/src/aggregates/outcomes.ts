@@ -8,9 +8,10 @@
  */
 import type { OutcomeKind, OutcomeSource } from "@offerlab/core";
 import { ValidationError, type CompanyStatus, type ContactStatus, type Touch } from "@offerlab/core";
-import { sql, type Selectable } from "kysely";
+import type { Selectable } from "kysely";
 import type { Database } from "../database.generated.js";
 import type { DbOrTrx } from "../transaction.js";
+import { campaignMetrics } from "./metrics.js";
 
 export type Outcome = Selectable<Database["outcomes"]>;
 
@@ -139,7 +140,8 @@ export const outcomes = {
   /**
    * The person's touches (`outreach_history`) between `since` and `until`, oldest first: every
    * row of the contact, and of any contact sharing its normalised email or LinkedIn URL, across
-   * offers. The step comes from the send's queue row.
+   * offers. The step comes from the send's queue row, the variant from the history row (the copy
+   * the send used; NULL for sends recorded before sends recorded it).
    */
   async touches(db: DbOrTrx, contactId: string, since: Date, until: Date): Promise<Touch[]> {
     const rows = await db
@@ -163,7 +165,7 @@ export const outcomes = {
           ),
         ]),
       )
-      .select(["oh.sent_at", "oh.campaign_id", "oh.offer_id", "oh.account_id", "sq.sequence_step"])
+      .select(["oh.sent_at", "oh.campaign_id", "oh.offer_id", "oh.account_id", "oh.variant", "sq.sequence_step"])
       .orderBy("oh.sent_at", "asc")
       .orderBy("oh.id", "asc")
       .execute();
@@ -173,48 +175,20 @@ export const outcomes = {
       offerId: r.offer_id,
       accountId: r.account_id,
       sequenceStep: r.sequence_step,
+      variant: r.variant,
     }));
   },
 
   /**
-   * Counts a booked meeting for its campaign and offer: `total_meetings` counts people (a second
-   * meeting of the same person in the campaign does not count again), and `meeting_rate` is
-   * meetings per contact contacted (`contacts_sent`), in percent. Marks the person's campaign
-   * row `meeting_booked`. Returns whether the counters moved.
+   * Counts a booked meeting for its campaign and offer (`campaignMetrics.countMeeting`):
+   * `total_meetings` counts people (the person's campaign row is marked `meeting_booked` once; a
+   * second meeting of the same person in the campaign does not count again), and `meeting_rate`
+   * is meetings per person contacted (`contacts_sent`), in percent. Returns whether the counters
+   * moved (false also when the person is not in the attributed campaign).
    */
   async countMeeting(db: DbOrTrx, outcome: Outcome): Promise<boolean> {
     if (outcome.kind !== "meeting_booked" || !outcome.campaign_id || !outcome.contact_id) return false;
-    const earlier = await db
-      .selectFrom("outcomes")
-      .select("id")
-      .where("campaign_id", "=", outcome.campaign_id)
-      .where("contact_id", "=", outcome.contact_id)
-      .where("kind", "=", "meeting_booked")
-      .where("id", "!=", outcome.id)
-      .executeTakeFirst();
-    if (earlier) return false;
-    await db
-      .updateTable("campaigns")
-      .set({
-        total_meetings: sql`total_meetings + 1`,
-        meeting_rate: sql`CASE WHEN contacts_sent > 0 THEN LEAST(ROUND((total_meetings + 1)::numeric / contacts_sent * 100, 2), 999.99) END`,
-      } as never)
-      .where("id", "=", outcome.campaign_id)
-      .execute();
-    if (outcome.offer_id) {
-      await db
-        .updateTable("offers")
-        .set({ total_meetings: sql`total_meetings + 1` } as never)
-        .where("id", "=", outcome.offer_id)
-        .execute();
-    }
-    await db
-      .updateTable("campaign_contacts")
-      .set({ meeting_booked: true } as never)
-      .where("campaign_id", "=", outcome.campaign_id)
-      .where("contact_id", "=", outcome.contact_id)
-      .execute();
-    return true;
+    return campaignMetrics.countMeeting(db, { campaignId: outcome.campaign_id, contactId: outcome.contact_id, offerId: outcome.offer_id });
   },
 
   /** Moves the contact's status (guarded: only from the status the caller decided on). */

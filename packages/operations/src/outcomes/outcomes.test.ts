@@ -1,5 +1,5 @@
 import { OfferlabError, ValidationError } from "@offerlab/core";
-import { contacts, outcomes, resolve, type Db } from "@offerlab/db";
+import { campaignContacts, contacts, outcomes, resolve, type Db } from "@offerlab/db";
 import { describe, expect, it } from "vitest";
 import { addMailbox, addPeople, baseOffer, clock, copy, NOW, testEngines, useTestDb } from "../__tests__/world.js";
 import { createCampaign } from "../campaigns/create-campaign.js";
@@ -86,8 +86,10 @@ describe.each(testEngines())("recordOutcome on %s", (engine) => {
     const campA = await make("a");
     const campB = await make("b");
     await t.db.updateTable("campaigns").set({ contacts_sent: 4 }).where("id", "in", [campA.id, campB.id]).execute();
-    const touch = (contactId: string, campaignId: string, sentAt: Date, email: string | null = null) =>
-      t.db
+    // A touch is a send: the person is in the campaign, and history records the copy's variant.
+    const touch = async (contactId: string, campaignId: string, sentAt: Date, email: string | null = null) => {
+      await campaignContacts.add(t.db, { campaign_id: campaignId, contact_id: contactId });
+      await t.db
         .insertInto("outreach_history")
         .values({
           contact_id: contactId,
@@ -97,8 +99,10 @@ describe.each(testEngines())("recordOutcome on %s", (engine) => {
           account_id: mailbox.id,
           channel: "email",
           sent_at: sentAt,
+          variant: `Email ${sentAt.toISOString().slice(0, 10)}`,
         })
         .execute();
+    };
     return { offer, mailbox, people, campA, campB, touch, email: (i: number) => `p${i}@${offer.slug}.co` };
   }
 
@@ -120,7 +124,14 @@ describe.each(testEngines())("recordOutcome on %s", (engine) => {
       contactStatus: { from: "ready", to: "meeting" },
       companyStatus: { from: "qualified", to: "meeting" },
     });
-    expect(r.outcome).toMatchObject({ campaign_id: w.campB.id, offer_id: w.offer.id, account_id: w.mailbox.id, contact_id: w.people[0] });
+    expect(r.outcome).toMatchObject({
+      campaign_id: w.campB.id,
+      offer_id: w.offer.id,
+      account_id: w.mailbox.id,
+      contact_id: w.people[0],
+      // The variant of the copy the attributed send used.
+      variant: `Email ${daysBefore(3).toISOString().slice(0, 10)}`,
+    });
     expect(new Date(r.outcome.attributed_touch_at!).getTime()).toBe(daysBefore(3).getTime());
     const b = await resolve.campaign(t.db, w.campB.id);
     expect(b).toMatchObject({ total_meetings: 1 });

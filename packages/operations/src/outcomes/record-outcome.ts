@@ -188,6 +188,7 @@ export async function recordChecked(trx: DbOrTrx, c: CheckedOutcome, personRef: 
     campaign_id: touch?.campaignId ?? null,
     offer_id: touch?.offerId ?? null,
     sequence_step: touch?.sequenceStep ?? null,
+    variant: touch?.variant ?? null,
     account_id: touch?.accountId ?? null,
     attributed_touch_at: attribution === "last_touch" ? touch!.sentAt : null,
     note: c.note,

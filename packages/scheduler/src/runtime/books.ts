@@ -3,6 +3,7 @@
  * bounces), the document's today_* counters, and warming weeks. Each function is idempotent and
  * safe to run from several runners at once (they recompute from facts, never increment).
  */
+import { accountMetrics, campaignMetrics } from "@offerlab/db";
 import { sql } from "kysely";
 import type { Db } from "./types.js";
 
@@ -17,26 +18,24 @@ export const HEALTH_DEFAULTS = {
   /** Health score = 100 − bounce rate × 8 − spam rate × 20 + reply rate (clamped 0–100). */
 } as const;
 
-/** Recomputes campaign metrics (the schema's update_campaign_metrics) and offers' totals. */
+/**
+ * Recomputes campaign metrics (the schema's update_campaign_metrics, every rate per person) and
+ * offers' totals, from the facts (`campaignMetrics` in @offerlab/db).
+ */
 export async function recomputeBooks(db: Db, options: { campaignId?: string } = {}): Promise<{ campaigns: number }> {
   const campaigns = await db
     .selectFrom("campaigns")
     .select("id")
     .$if(Boolean(options.campaignId), (q) => q.where("id", "=", options.campaignId!))
     .execute();
-  for (const c of campaigns) await sql`SELECT update_campaign_metrics(${c.id}::uuid)`.execute(db);
-  await sql`
-    UPDATE offers o SET
-      total_companies = (SELECT count(*) FROM companies WHERE offer_id = o.id),
-      total_contacts = (SELECT count(*) FROM contacts WHERE offer_id = o.id),
-      total_sent = (SELECT coalesce(sum(total_sent), 0) FROM campaigns WHERE offer_id = o.id),
-      total_replies = (SELECT coalesce(sum(total_replied), 0) FROM campaigns WHERE offer_id = o.id),
-      total_meetings = (SELECT coalesce(sum(total_meetings), 0) FROM campaigns WHERE offer_id = o.id)`.execute(db);
+  for (const c of campaigns) await campaignMetrics.recomputeCampaign(db, c.id);
+  await campaignMetrics.recomputeOffers(db);
   return { campaigns: campaigns.length };
 }
 
 /**
- * Account health from the last `windowDays` of sends: bounce, spam and reply rates, a 0–100
+ * Account health from the last `windowDays` of sends: bounce and spam rates per message sent, the
+ * reply rate per person contacted (a person who replied counts once), a 0–100
  * score, and auto-pause of an account whose bounce rate is above the threshold once the sample is
  * large enough. Returns the accounts it paused.
  */
@@ -49,19 +48,14 @@ export async function recomputeAccountHealth(
   const minSample = options.minSample ?? HEALTH_DEFAULTS.minSample;
   const threshold = options.autoPauseBounceRate ?? HEALTH_DEFAULTS.autoPauseBounceRate;
   const since = new Date(now.getTime() - windowDays * 86_400_000);
-  const { rows } = await sql<{ id: string; type: string; status: string; sent: number; bounced: number; spam: number; replied: number }>`
-    SELECT a.id, a.type, a.status,
-      (SELECT count(*) FROM outreach_history h WHERE h.account_id = a.id AND h.sent_at >= ${since})::int AS sent,
-      (SELECT count(*) FROM outreach_history h WHERE h.account_id = a.id AND h.sent_at >= ${since} AND h.status = 'bounced')::int AS bounced,
-      (SELECT count(*) FROM outreach_history h WHERE h.account_id = a.id AND h.sent_at >= ${since} AND h.status = 'spam')::int AS spam,
-      (SELECT count(*) FROM outreach_history h WHERE h.account_id = a.id AND h.sent_at >= ${since} AND h.replied_at IS NOT NULL)::int AS replied
-    FROM accounts a`.execute(db);
+  const rows = await accountMetrics.sendFacts(db, since);
   const paused: string[] = [];
   for (const r of rows) {
     const pct = (n: number) => (r.sent > 0 ? Math.round((n / r.sent) * 10_000) / 100 : null);
     const bounce = pct(r.bounced);
     const spam = pct(r.spam);
-    const reply = pct(r.replied);
+    // Per person: each person who answered this account counts once, over the people it contacted.
+    const reply = r.people > 0 ? Math.round((r.repliedPeople / r.people) * 10_000) / 100 : null;
     const score =
       r.sent >= minSample ? Math.max(0, Math.min(100, Math.round(100 - (bounce ?? 0) * 8 - (spam ?? 0) * 20 + (reply ?? 0)))) : 100;
     const pause = r.type === "email" && r.status === "active" && r.sent >= minSample && (bounce ?? 0) > threshold;

@@ -7,7 +7,7 @@
  */
 import { classifyReply, type ReplyClassification } from "@offerlab/copy";
 import { normalizeEmail, normalizeLinkedInUrl, type AccountStatus } from "@offerlab/core";
-import { campaigns, contacts, jsonb, type Database } from "@offerlab/db";
+import { campaignMetrics, campaigns, contacts, jsonb, type Database } from "@offerlab/db";
 import type { InboxMessage, ProviderEvent } from "@offerlab/provider-kit";
 import { sql, type Kysely, type Selectable, type Transaction } from "kysely";
 import { HEALTH_DEFAULTS } from "./books.js";
@@ -578,6 +578,8 @@ async function applyBounce(
       .returning("id")
       .executeTakeFirst();
     if (!changed) return false;
+    // A bounced message was sent but not delivered.
+    if (found.sent_at && found.campaign_id) await campaignMetrics.countBounce(trx, found.campaign_id);
     if (found.send_queue_id) {
       await markBounced(trx, found.send_queue_id);
       await trx.updateTable("outreach_history").set({ status: "bounced" }).where("send_queue_id", "=", found.send_queue_id).execute();
@@ -635,6 +637,7 @@ async function applyBounce(
       .updateTable("accounts")
       .set({
         total_bounced: sql<number>`total_bounced + 1`,
+        ...(found.sent_at ? { total_delivered: sql<number>`GREATEST(total_delivered - 1, 0)` } : {}),
         bounce_rate: rate,
         ...(pause ? { status: sql<AccountStatus>`CASE WHEN status = 'active' THEN 'paused' ELSE status END` } : {}),
       })
@@ -786,11 +789,8 @@ async function applyTracking(
       })
       .where("id", "=", message.id)
       .execute();
-    await trx
-      .updateTable("campaign_contacts")
-      .set({ opened: true, ...(opened ? {} : { clicked: true }) })
-      .where("id", "=", message.campaign_contact_id)
-      .execute();
+    // The person's first open / click moves the campaign's counters (once, however many events).
+    await campaignMetrics.countEmailEngagement(trx, { campaignContactId: message.campaign_contact_id, clicked: !opened });
   });
   return { status: "processed", outcome: `${opened ? "open" : "click"} recorded` };
 }

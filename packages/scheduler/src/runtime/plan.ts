@@ -363,6 +363,9 @@ async function planOne(
         subject: rendered.message.subject,
         body: rendered.message.body,
         personalization_used: sql`CAST(CAST(${JSON.stringify(rendered.message.personalization_used)} AS text) AS jsonb)` as never,
+        // The copy this send uses: outcomes are attributed to it (outreach_history.variant).
+        template_id: template.id,
+        variant: template.name,
         status: "queued",
         scheduled_at: scheduledFor,
       })

@@ -4,7 +4,7 @@
  * provider confirms a send.
  */
 import type { MessageActionType } from "@offerlab/core";
-import { companies, jsonb } from "@offerlab/db";
+import { campaignMetrics, companies, jsonb } from "@offerlab/db";
 import { sql } from "kysely";
 import { lockPersonRows, personKeys, type SendContext } from "./context.js";
 import { attemptSent, moveAttempt } from "./attempts.js";
@@ -48,7 +48,7 @@ export async function recordSent(
       .updateTable("messages")
       .set({ status: "sent", sent_at: now, external_id: externalId, thread_id: threadId, account_id: accountId, error_message: null })
       .where("send_queue_id", "=", row.id)
-      .returning("id")
+      .returning(["id", "variant"])
       .executeTakeFirst();
     let messageId = message?.id;
     if (!messageId && row.campaign_contact_id) {
@@ -103,6 +103,7 @@ export async function recordSent(
         message_subject: row.subject,
         message_body: row.body,
         sent_at: now,
+        variant: message?.variant ?? null,
       })
       .execute();
 
@@ -134,15 +135,18 @@ export async function recordSent(
         today_emails: bump("today_emails", counter === "email"),
         today_last_action_at: now,
         total_sent: sql<number>`total_sent + 1`,
+        // Until a bounce says otherwise (events.ts takes it back).
+        total_delivered: sql<number>`total_delivered + 1`,
       })
       .where("id", "=", accountId)
       .execute();
 
     // The campaign contact before the person's contact rows: the order of every writer (a reply,
     // an opt-out, a bounce, the planner), so none of them deadlocks with this transaction.
+    let firstOfPerson = false;
     if (row.campaign_contact_id) {
       const step = row.sequence_step ?? 1;
-      await trx
+      const progressed = await trx
         .updateTable("campaign_contacts")
         .set((eb) => ({
           current_step: sql<number>`GREATEST(current_step, ${step})`,
@@ -167,7 +171,9 @@ export async function recordSent(
               }),
         }))
         .where("id", "=", row.campaign_contact_id)
-        .execute();
+        .returning("touches")
+        .executeTakeFirst();
+      firstOfPerson = progressed?.touches === 1;
     }
 
     // Per-offer tracking on this contact row; global tracking on every row of the same person.
@@ -201,20 +207,7 @@ export async function recordSent(
     // The company's lifecycle: contacted on the first send to anyone there (forward only).
     if (contact.company_id) await companies.markContacted(trx, contact.company_id);
 
-    await trx
-      .updateTable("campaigns")
-      .set({
-        total_sent: sql<number>`total_sent + 1`,
-        first_send_at: sql<Date>`COALESCE(first_send_at, ${now}::timestamptz)`,
-        last_send_at: now,
-      })
-      .where("id", "=", campaign.id)
-      .execute();
-    await trx
-      .updateTable("offers")
-      .set({ total_sent: sql<number>`total_sent + 1` })
-      .where("id", "=", campaign.offer_id)
-      .execute();
+    await campaignMetrics.countSend(trx, { campaignId: campaign.id, offerId: campaign.offer_id, firstOfPerson, at: now });
     return true;
   });
 }

@@ -12,6 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { applyProviderEvent, isBounceNotice, processWebhookInbox, providerEventKey, storeWebhookEvent } from "../events.js";
 import { dispatchOne } from "../dispatch.js";
 import { runSendPath } from "../loop.js";
+import { recomputeBooks } from "../books.js";
 import { RunnerCrash } from "../types.js";
 import { DAY, eventWorld, inboxRows, lastTrackingId, sendFirstStep, unipileDecoder, type EventWorld } from "./events-world.js";
 
@@ -413,6 +414,18 @@ describe.each(engines)("provider events on %s", (engine) => {
     expect(msg.opened_at?.toISOString()).toBe(String(open.date));
     expect(msg.clicked_at?.toISOString()).toBe(String(click.date));
     expect(await w.jane()).toMatchObject({ opened: true, clicked: true, replied: false });
+    // The person's first open and first click reach the campaign's counters, once each, without
+    // waiting for the books job; the books job's recomputation from the facts agrees.
+    const counters = () =>
+      w.db
+        .selectFrom("campaigns")
+        .select(["total_sent", "total_delivered", "contacts_sent", "total_opened", "total_clicked", "open_rate"])
+        .where("id", "=", w.campaignId)
+        .executeTakeFirstOrThrow();
+    const live = await counters();
+    expect(live).toEqual({ total_sent: 1, total_delivered: 1, contacts_sent: 1, total_opened: 1, total_clicked: 1, open_rate: 100 });
+    await recomputeBooks(w.db, { campaignId: w.campaignId });
+    expect(await counters()).toEqual(live);
   });
 
   it("a bounce marks the contact bounced and the address invalid, counts against the account and pauses it over the threshold", async () => {
@@ -455,6 +468,19 @@ describe.each(engines)("provider events on %s", (engine) => {
       .where("id", "=", w.emailAccountId)
       .executeTakeFirstOrThrow();
     expect(account).toEqual({ status: "paused", total_bounced: 1, bounce_rate: 100 });
+    // Sent, but not delivered: the bounce takes the delivery back, on the campaign and the account.
+    const books = () =>
+      w.db.selectFrom("campaigns").select(["total_sent", "total_delivered"]).where("id", "=", w.campaignId).executeTakeFirstOrThrow();
+    expect(await books()).toEqual({ total_sent: 1, total_delivered: 0 });
+    await recomputeBooks(w.db, { campaignId: w.campaignId });
+    expect(await books()).toEqual({ total_sent: 1, total_delivered: 0 });
+    expect(
+      await w.db
+        .selectFrom("accounts")
+        .select(["total_sent", "total_delivered"])
+        .where("id", "=", w.emailAccountId)
+        .executeTakeFirstOrThrow(),
+    ).toEqual({ total_sent: 1, total_delivered: 0 });
     expect((await inboxRows(w))[0]!.outcome).toMatch(/auto-paused/);
     expect(await count(w, "message_events", "event_type = 'bounced'")).toBe(1);
     expect(await count(w, "message_events", "event_type = 'replied'")).toBe(0);

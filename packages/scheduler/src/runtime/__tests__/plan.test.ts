@@ -124,6 +124,20 @@ describe.each(testEngines())("planner on %s", (engine) => {
     expect((await s.db.selectFrom("campaigns").select("status").where("id", "=", s.campaignId).executeTakeFirstOrThrow()).status).toBe(
       "completed",
     );
+    // Each send records the copy it used, on the message and in history (outcomes read it there).
+    const templates = await s.db.selectFrom("message_templates").select(["id", "name"]).where("status", "=", "approved").execute();
+    const templateId = (name: string) => templates.find((x) => x.name === name)!.id;
+    const messages = await s.db
+      .selectFrom("messages")
+      .select(["sequence_step", "template_id", "variant"])
+      .orderBy("sequence_step")
+      .execute();
+    expect(messages).toEqual([
+      { sequence_step: 1, template_id: templateId("email 1"), variant: "email 1" },
+      { sequence_step: 2, template_id: templateId("email 2"), variant: "email 2" },
+    ]);
+    const history = await s.db.selectFrom("outreach_history").select("variant").orderBy("sent_at").execute();
+    expect(history.map((h) => h.variant)).toEqual(["email 1", "email 2"]);
   });
 
   it("gives a new contact the mailbox that still has capacity today (usage read for every account at once)", async () => {
