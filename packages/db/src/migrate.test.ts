@@ -34,6 +34,7 @@ const LATER_TABLES = [
   "offerlab_settings",
   "outcomes",
   "suppressions",
+  "tool_rate_windows",
 ];
 const SPEC_VIEWS = [
   "offer_dashboard",
