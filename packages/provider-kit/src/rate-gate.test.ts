@@ -112,3 +112,19 @@ describe("trackUsage with a gate and a balance", () => {
     expect(events.map((e) => e.balance)).toEqual([{ remaining: 980, resetAt: "2026-04-01T00:00:00Z" }, undefined, { remaining: 5 }]);
   });
 });
+
+describe("createRateGate with a clock that does not move", () => {
+  it("gives up after three asks instead of waiting for ever", async () => {
+    let asks = 0;
+    const gate = createRateGate({
+      consume: async () => {
+        asks++;
+        return { ok: false, window: "minute", limit: 1, retryAt: new Date("2026-03-02T10:01:00Z") };
+      },
+      now: () => Date.parse("2026-03-02T10:00:30Z"),
+      sleep: async () => undefined,
+    });
+    await expect(gate({ tool: "exa", action: "search" })).rejects.toMatchObject({ kind: "rate_limited" });
+    expect(asks).toBe(3);
+  });
+});

@@ -34,19 +34,22 @@ export const DEFAULT_RATE_GATE_MAX_WAIT_MS = 65_000;
 /** Reason of the error a full window raises. */
 export const LOCAL_RATE_LIMIT_REASON = "local_rate_limit";
 
+const MAX_ASKS = 3;
+
 export function createRateGate(options: RateGateOptions): CallGate {
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? defaultSleep;
   const maxWaitMs = options.maxWaitMs ?? DEFAULT_RATE_GATE_MAX_WAIT_MS;
   return async ({ tool, action, signal }) => {
     const started = now();
-    for (;;) {
+    for (let asked = 1; ; asked++) {
       const at = now();
       const verdict = await options.consume(tool, new Date(at));
       if (verdict.ok) return;
       const waitMs = Math.max(0, verdict.retryAt.getTime() - at);
-      // Waited long enough already (another runner took the new window too), or too long to wait.
-      if (at + waitMs - started > maxWaitMs || signal?.aborted) {
+      // Too long to wait, waited long enough already (other runners took the new window too), or
+      // asked thrice (a clock that does not move, such as a paused simulated one, never rolls).
+      if (at + waitMs - started > maxWaitMs || asked >= MAX_ASKS || signal?.aborted) {
         throw new ProviderError({
           kind: "rate_limited",
           provider: tool,

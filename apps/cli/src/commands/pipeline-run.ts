@@ -16,7 +16,7 @@ import {
   type StepName,
   type StepSummaries,
 } from "@offerlab/pipeline";
-import type { OnUsage, UsageEvent } from "@offerlab/provider-kit";
+import type { CallGate, OnUsage, UsageEvent } from "@offerlab/provider-kit";
 import type { Command } from "commander";
 import { openDatabase } from "../database.js";
 import { CliError, EXIT, json, type Io } from "../output.js";
@@ -155,7 +155,14 @@ export async function runStepCommand<S>(io: Io, flags: RunFlags, def: StepComman
 
   // Usage is recorded once the database is open; providers are built (and keys checked) before.
   let sink: OnUsage | undefined;
-  const providers = createCliProviders(io, { sandbox: flags.sandbox, seed: flags.sandboxSeed, onUsage: (e: UsageEvent) => sink?.(e) });
+  let gate: CallGate | undefined;
+  const providers = createCliProviders(io, {
+    sandbox: flags.sandbox,
+    seed: flags.sandboxSeed,
+    onUsage: (e: UsageEvent) => sink?.(e),
+    // No call leaves before the database is open, so the gate is always set when asked.
+    gate: (call) => (gate ? gate(call) : Promise.resolve()),
+  });
   let pipelineProviders = flags.resume ? null : def.providers(providers);
 
   const db = await openDatabase(io);
@@ -176,6 +183,7 @@ export async function runStepCommand<S>(io: Io, flags: RunFlags, def: StepComman
         ),
     });
     sink = usage.onUsage;
+    gate = usage.gate;
     const ctx: PipelineContext = {
       db,
       usage,

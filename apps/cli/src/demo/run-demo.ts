@@ -129,7 +129,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   });
   const now = sandbox.clock.now;
   const usage = createUsageRecorder(db, { sandbox: true, onError: () => undefined });
-  const providers = sandbox.providers({ onUsage: usage.onUsage });
+  const providers = sandbox.providers({ onUsage: usage.onUsage, gate: usage.gate });
   // Every step a person would take goes through the same operation the CLI calls, on simulated time.
   const ctx: OperationContext = { db, now };
 
