@@ -38,6 +38,7 @@ export function whatHappened(r: DemoResult): string {
     `- Seed ${r.seed}, simulated ${day(r.simulated.from)} to ${day(r.simulated.to)}: the same seed and start tell the same story (--seed, --start).`,
     `- Offer "${r.offer.name}": positioning canvas, ICP, 3 emails and 2 LinkedIn messages written from its description, and approved.`,
     `- Discovery: ${plural(f.companies.found, "company", "companies")} found, ${f.companies.qualified} qualified by fit; ${plural(f.contacts.found, "person", "people")} found, ${f.contacts.validEmails} with a verified email (${f.contacts.riskyEmails} risky); ${f.creditsSpent} credits spent.`,
+    `- Credits left as the vendors report them (offerlab tools list): ${f.creditsLeft.length ? f.creditsLeft.map((c) => `${c.tool} ${c.remaining}`).join(", ") : "none reported"}; Exa and Parallel expose no balance (unknown).`,
     `- Campaign ${r.campaign.slug}: ${r.enrolment.added} enrolled over 2 LinkedIn accounts and 2 mailboxes, warming (week 2).`,
     `- Sent: ${plural(f.sent.invitations, "invitation")}, ${plural(f.sent.dms, "LinkedIn message")}, ${plural(f.sent.emails, "email")}. ${f.accepted} accepted the invitation; ${f.opened} opened an email.`,
     `- Replies: ${f.repliedContacts}${replies ? ` (${replies})` : ""}; each stopped that person's sequence at once. Bounced: ${f.bounced}. Unsubscribed: ${f.unsubscribed}.`,

@@ -3,7 +3,7 @@
  * can be made after the fact — against the database and against the provider's own record (the
  * sandbox's journal of requests and the Unipile fake's state).
  */
-import { runFacts, type Db } from "@offerlab/db";
+import { runFacts, tools, type Db } from "@offerlab/db";
 import type { Sandbox } from "@offerlab/sandbox";
 import { isInWindow, windowFromCampaign } from "@offerlab/scheduler";
 
@@ -26,6 +26,8 @@ export interface DemoFacts {
   bounced: number;
   outOfOffice: number;
   creditsSpent: number;
+  /** Credits left per tool, as the vendors reported them (`offerlab tools list`); tools without a known balance are left out. */
+  creditsLeft: { tool: string; remaining: number }[];
   providerRequests: number;
   checks: DemoCheck[];
 }
@@ -55,6 +57,9 @@ export async function demoFacts(db: Db, input: { offerId: string; campaignId: st
     bounced: cc.bounced,
     outOfOffice: replies.ooo ?? 0,
     creditsSpent: Math.round((await runFacts.creditsSpent(db)) * 100) / 100,
+    creditsLeft: (await tools.list(db))
+      .filter((t) => t.credits_remaining !== null)
+      .map((t) => ({ tool: t.name, remaining: t.credits_remaining as number })),
     providerRequests: sandbox.journal.length,
     checks: await invariantChecks(db, campaignId, sandbox),
   };
