@@ -25,6 +25,7 @@ import { registerScrapeCommand } from "./commands/scrape.js";
 import { registerCronCommands } from "./commands/cron.js";
 import { registerWebhookCommands } from "./commands/webhooks.js";
 import { registerServeCommand } from "./commands/serve.js";
+import { registerToolsCommands } from "./commands/tools.js";
 import { databaseError } from "./database.js";
 import { CliError, EXIT, processIo, type Io } from "./output.js";
 import { sandboxStart } from "./providers.js";
@@ -57,6 +58,7 @@ export function buildProgram(parentIo: Io): Command {
   registerOutcomeCommands(program, io);
   registerSuppressCommands(program, io);
   registerDashboardCommands(program, io);
+  registerToolsCommands(program, io);
   registerDiscoverCommands(program, io);
   registerEnrichCommands(program, io);
   registerScrapeCommand(program, io);

@@ -108,6 +108,12 @@ describe.each(inProcess)("the demo on %s", (engine) => {
     expect(f.repliedContacts).toBeGreaterThan(0);
     expect(r.webhooks.delivered).toBeGreaterThan(0);
     expect(r.ticks.jobErrors).toBe(0);
+    // The sandbox's vendors report their balances, as the real ones do (offerlab tools list).
+    const left = Object.fromEntries(f.creditsLeft.map((c) => [c.tool, c.remaining]));
+    expect(left.leadmagic).toBeGreaterThan(0);
+    expect(left.theirstack).toBeGreaterThan(0);
+    expect(left.firecrawl).toBeGreaterThan(0);
+    expect(left.exa).toBeUndefined();
     expect(r.simulated).toMatchObject({ from: START.toISOString(), to: new Date(START.getTime() + 14 * 86_400_000).toISOString() });
 
     // The checks the demo prints, each recomputed here against the database and the provider.

@@ -10,13 +10,14 @@
  *   sandbox banner is printed to stderr so no output can be mistaken for a real run.
  *
  * ```ts
- * const providers = createCliProviders(io, { sandbox: opts.sandbox, onUsage: usage.onUsage });
+ * const providers = createCliProviders(io, { sandbox: opts.sandbox, onUsage: usage.onUsage, gate: usage.gate });
  * const leadmagic = providers.get("leadmagic"); // CliError (exit 2) when LEADMAGIC_API_KEY is unset
  * ```
  */
 import {
   missingVendorEnv as missingEnvOf,
   vendorOptionsFromEnv,
+  type CallGate,
   type FetchLike,
   type OnUsage,
   type VendorDescriptor,
@@ -81,6 +82,8 @@ export interface CliProviderOptions {
   start?: string | undefined;
   /** Receives one usage event per provider call (wire it to `tool_usage`). Default: none. */
   onUsage?: OnUsage | undefined;
+  /** Asked before every provider call: the tools' rate limits (a usage recorder's `gate`). Default: none. */
+  gate?: CallGate | undefined;
   /** Print the sandbox banner to stderr when sandboxed. Default true. */
   banner?: boolean | undefined;
   /** The `fetch` real adapters use (tests, proxies). Default: the global `fetch`. Ignored in sandbox mode. */
@@ -121,6 +124,7 @@ function realAdapter<V extends Vendor>(vendor: V, env: Record<string, string | u
   const factoryOptions = {
     ...vendorOptionsFromEnv(descriptor, env),
     ...(options.onUsage ? { onUsage: options.onUsage } : {}),
+    ...(options.gate ? { gate: options.gate } : {}),
     ...(options.fetch ? { fetch: options.fetch } : {}),
   };
   // Each descriptor's factory takes its own options; those from the env are the ones it declares.
@@ -160,7 +164,7 @@ export function createCliProviders(io: Io, options: CliProviderOptions = {}): Cl
       : sandboxStart(set(io.env[SANDBOX_START_ENV]) ? io.env[SANDBOX_START_ENV] : undefined, SANDBOX_START_ENV);
   // The journal path is read from the command's environment, not the process's.
   const world = createSandbox({ seed, startAt, env: io.env });
-  const usage = options.onUsage ? { onUsage: options.onUsage } : {};
+  const usage = { ...(options.onUsage ? { onUsage: options.onUsage } : {}), ...(options.gate ? { gate: options.gate } : {}) };
   // Every vendor of the list, served by its simulated counterpart (built once, then reused).
   const simulated = new Map<Vendor, unknown>();
   if (options.banner !== false) io.stderr(`${SANDBOX_BANNER}\n`);

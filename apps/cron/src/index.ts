@@ -19,6 +19,6 @@ export { runDaemon } from "./daemon.js";
 export type { DaemonOptions, DaemonSummary } from "./daemon.js";
 export { cronDaemon, cronOnce } from "./main.js";
 export type { CronMainOptions } from "./main.js";
-export { providersFromUnipile, unipileFromEnv, usageToDatabase } from "./providers.js";
+export { providersFromUnipile, rateGateOnDatabase, unipileFromEnv, usageToDatabase } from "./providers.js";
 export { createLogger, prettyLine, REDACTED, redactPaths, scrubSecrets } from "./logger.js";
 export type { Logger, LoggerOptions } from "./logger.js";

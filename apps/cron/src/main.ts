@@ -9,7 +9,7 @@ import type { RandomSource } from "@offerlab/scheduler";
 import { loadCronConfig, type CronConfig } from "./config.js";
 import { runDaemon, type DaemonSummary } from "./daemon.js";
 import { createLogger, type Logger } from "./logger.js";
-import { providersFromUnipile, unipileFromEnv, usageToDatabase } from "./providers.js";
+import { providersFromUnipile, rateGateOnDatabase, unipileFromEnv, usageToDatabase } from "./providers.js";
 import { runTick, type TickProviders, type TickSummary } from "./tick.js";
 
 export interface CronMainOptions {
@@ -74,7 +74,7 @@ async function prepare(options: CronMainOptions): Promise<Prepared> {
   let providers: TickProviders;
   if (options.providers) providers = options.providers(db);
   else {
-    const { unipile, missing } = unipileFromEnv(env, usageToDatabase(db, logger));
+    const { unipile, missing } = unipileFromEnv(env, usageToDatabase(db, logger), rateGateOnDatabase(db));
     if (!unipile)
       logger.warn(
         { missing },

@@ -3,8 +3,8 @@
  * `UNIPILE_API_KEY` is set (with `UNIPILE_DSN` or `UNIPILE_BASE_URL`), nothing otherwise (the jobs
  * that need it are skipped and say why). Every call is recorded in `tool_usage`.
  */
-import { toolUsage, type Db } from "@offerlab/db";
-import { missingVendorEnv, vendorOptionsFromEnv, type OnUsage } from "@offerlab/provider-kit";
+import { toolRateLimits, toolUsage, type Db } from "@offerlab/db";
+import { createRateGate, missingVendorEnv, vendorOptionsFromEnv, type CallGate, type OnUsage } from "@offerlab/provider-kit";
 import { unipileVendor, type UnipileProvider } from "@offerlab/provider-unipile";
 import type { Logger } from "./logger.js";
 import type { TickProviders } from "./tick.js";
@@ -28,6 +28,7 @@ export function usageToDatabase(db: Db, logger?: Logger): OnUsage {
         ...(e.request ? { request: e.request } : {}),
         ...(e.response ? { response: e.response } : {}),
         ...(e.error ? { error: `${e.error.kind}: ${e.error.message}` } : {}),
+        ...(e.balance ? { balance: e.balance } : {}),
         offerId: e.context?.offerId ?? null,
         companyId: e.context?.companyId ?? null,
         contactId: e.context?.contactId ?? null,
@@ -38,15 +39,25 @@ export function usageToDatabase(db: Db, logger?: Logger): OnUsage {
   };
 }
 
+/** The tools' rate limits (`tools.rate_limit_per_minute` / `_per_day`), counted in the database shared with every other runner. */
+export function rateGateOnDatabase(db: Db): CallGate {
+  return createRateGate({ consume: (tool, at) => toolRateLimits.consume(db, tool, at) });
+}
+
 /** Unipile from the environment (the variables its descriptor names, trimmed), or null with the reason. */
 export function unipileFromEnv(
   env: Record<string, string | undefined>,
   onUsage?: OnUsage,
+  gate?: CallGate,
 ): { unipile: UnipileProvider | null; missing: string[] } {
   const missing = missingVendorEnv(unipileVendor, env);
   if (missing.length) return { unipile: null, missing };
   return {
-    unipile: unipileVendor.create({ ...vendorOptionsFromEnv(unipileVendor, env, { trim: true }), ...(onUsage ? { onUsage } : {}) }),
+    unipile: unipileVendor.create({
+      ...vendorOptionsFromEnv(unipileVendor, env, { trim: true }),
+      ...(onUsage ? { onUsage } : {}),
+      ...(gate ? { gate } : {}),
+    }),
     missing,
   };
 }

@@ -187,6 +187,8 @@ export const bookingEvents = ["created", "rescheduled", "cancelled"] as const;
 export const suppressionKinds = ["email", "linkedin", "domain"] as const;
 /** Where a `suppressions` entry came from: added by hand, or imported from a CSV file. */
 export const suppressionSources = ["manual", "csv"] as const;
+/** The windows a tool's own rate limits are counted in (`tool_rate_windows.window_kind`): a UTC minute and a UTC day. */
+export const toolRateWindowKinds = ["minute", "day"] as const;
 
 /** ISO weekday numbers used by `campaigns.send_days`: 1 = Monday … 7 = Sunday. */
 export const isoWeekdays = [1, 2, 3, 4, 5, 6, 7] as const;
@@ -234,6 +236,7 @@ export const WebhookInboxStatus = enumOf(webhookInboxStatuses).schema;
 export const DataMode = enumOf(dataModes).schema;
 export const SuppressionKind = enumOf(suppressionKinds).schema;
 export const SuppressionSource = enumOf(suppressionSources).schema;
+export const ToolRateWindowKind = enumOf(toolRateWindowKinds).schema;
 export const ConnectionDegree = z.union([z.literal(1), z.literal(2), z.literal(3)]);
 export const IsoWeekday = z.int().min(1).max(7);
 
@@ -280,6 +283,7 @@ export type UsageAction = z.infer<typeof UsageAction>;
 export type WebhookInboxStatus = z.infer<typeof WebhookInboxStatus>;
 export type DataMode = z.infer<typeof DataMode>;
 export type SuppressionKind = z.infer<typeof SuppressionKind>;
+export type ToolRateWindowKind = z.infer<typeof ToolRateWindowKind>;
 export type SuppressionSource = z.infer<typeof SuppressionSource>;
 
 /**
@@ -331,6 +335,7 @@ export const checkEnums = {
   bookingEvents,
   suppressionKinds,
   suppressionSources,
+  toolRateWindowKinds,
 } as const;
 export type CheckEnumName = keyof typeof checkEnums;
 

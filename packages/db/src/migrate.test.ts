@@ -35,6 +35,7 @@ const LATER_TABLES = [
   "outcomes",
   "suppressions",
   "unmatched_bookings",
+  "tool_rate_windows",
 ];
 const SPEC_VIEWS = [
   "offer_dashboard",

@@ -42,6 +42,8 @@ export type { WarmAccountInput } from "./accounts/warm-account.js";
 export { syncAccounts } from "./accounts/sync-accounts.js";
 export { setCoolingOff } from "./settings/set-cooling-off.js";
 export type { SetCoolingOffResult } from "./settings/set-cooling-off.js";
+export { setToolRateLimits } from "./tools/set-tool-rate-limits.js";
+export type { SetToolRateLimitsInput, SetToolRateLimitsResult } from "./tools/set-tool-rate-limits.js";
 export type { SyncAccountsContext, SyncAccountsInput, SyncAccountsResult } from "./accounts/sync-accounts.js";
 
 export { createCampaign } from "./campaigns/create-campaign.js";

@@ -1,11 +1,13 @@
 /**
  * Usage wiring: the `onUsage` callback the apps pass to every provider adapter. It records each
- * call in `tool_usage` (and the tool's totals) with the ids the caller attached, and tells a
- * running pipeline what each of its calls cost, so the run's credit budget counts exactly what
- * the vendors reported (billed failures included).
+ * call in `tool_usage` (and the tool's totals, and its credit balance when the vendor reported
+ * one) with the ids the caller attached, and tells a running pipeline what each of its calls
+ * cost, so the run's credit budget counts exactly what the vendors reported (billed failures
+ * included). Its `gate` is the rate-limit gate the apps pass to the same adapters: every call
+ * takes one unit from the tool's `rate_limit_per_minute` / `_per_day` windows in the database.
  */
-import { toolUsage, type DbOrTrx, type UsageRecord } from "@offerlab/db";
-import type { OnUsage, UsageEvent } from "@offerlab/provider-kit";
+import { toolRateLimits, toolUsage, type DbOrTrx, type UsageRecord } from "@offerlab/db";
+import { createRateGate, type CallGate, type OnUsage, type RateGateOptions, type UsageEvent } from "@offerlab/provider-kit";
 
 /** Context key the pipeline sets on each call so the recorder can hand the event back to it. */
 export const PIPELINE_CALL_ID = "pipelineCallId";
@@ -25,11 +27,18 @@ export interface UsageRecorderOptions {
    * running totals (real spend) are left alone. Default false.
    */
   sandbox?: boolean;
+  /**
+   * How the rate-limit gate waits: `maxWaitMs` (default 65 000: a full minute window is waited
+   * out, a full day fails at once), and an injected `now` / `sleep` for tests.
+   */
+  rateGate?: Omit<RateGateOptions, "consume">;
 }
 
 export interface UsageRecorder {
   /** Pass this to every adapter: `createLeadMagic({ onUsage: recorder.onUsage })`. */
   readonly onUsage: OnUsage;
+  /** Pass this to every adapter too: `createLeadMagic({ onUsage, gate: recorder.gate })`. */
+  readonly gate: CallGate;
   /**
    * Subscribes to the events of one call (matched by the `pipelineCallId` context key).
    * Returns the unsubscribe function. Used by the pipeline; apps do not need it.
@@ -51,6 +60,7 @@ export function usageRecordOf(event: UsageEvent): UsageRecord {
     ...(event.request || runId ? { request: { ...event.request, ...(runId ? { pipeline_run_id: runId } : {}) } } : {}),
     ...(event.response ? { response: event.response } : {}),
     ...(event.error ? { error: `${event.error.kind}: ${event.error.message}` } : {}),
+    ...(event.balance ? { balance: event.balance } : {}),
     offerId: ctx.offerId ?? null,
     companyId: ctx.companyId ?? null,
     contactId: ctx.contactId ?? null,
@@ -70,7 +80,9 @@ export function createUsageRecorder(db: DbOrTrx, options: UsageRecorderOptions =
         `[pipeline] could not record usage of ${event.tool} ${event.action}: ${error instanceof Error ? error.message : String(error)}`,
       );
     });
+  const gate = createRateGate({ ...options.rateGate, consume: (tool, at) => toolRateLimits.consume(db, tool, at) });
   return {
+    gate,
     async onUsage(event) {
       // The listener first: the budget must see the cost even if the bookkeeping row fails.
       const callId = event.context?.[PIPELINE_CALL_ID];

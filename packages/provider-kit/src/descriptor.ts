@@ -32,7 +32,7 @@ import type {
   SendReconciler,
 } from "./capabilities.js";
 import type { FetchLike } from "./http.js";
-import type { OnUsage } from "./usage.js";
+import type { CallGate, OnUsage } from "./usage.js";
 
 /** Each capability's name and the kit interface it stands for. */
 export interface CapabilityInterfaces {
@@ -123,6 +123,8 @@ export interface VendorFactoryOptions {
   fetch?: FetchLike;
   /** Receives one usage event per call. Default: none. */
   onUsage?: OnUsage;
+  /** Asked before every call: the tool's rate limits (see `createRateGate`). Default: none. */
+  gate?: CallGate;
 }
 
 /** A vendor, as data. Build one with {@link defineVendor}. */

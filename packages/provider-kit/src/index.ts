@@ -38,8 +38,11 @@ export type {
   FormValue,
 } from "./http.js";
 
-export { trackUsage, redactSecrets, REDACTED } from "./usage.js";
-export type { OnUsage, UsageEvent, UsageStatus, UsageContext, TrackUsage } from "./usage.js";
+export { trackUsage, redactSecrets, readsCreditBalance, REDACTED } from "./usage.js";
+export type { CallGate, CreditBalance, CreditBalanceReader, OnUsage, UsageEvent, UsageStatus, UsageContext, TrackUsage } from "./usage.js";
+
+export { createRateGate, DEFAULT_RATE_GATE_MAX_WAIT_MS, LOCAL_RATE_LIMIT_REASON } from "./rate-gate.js";
+export type { RateGateOptions, RateGateVerdict } from "./rate-gate.js";
 
 export { LINKEDIN_INVITATION_NOTE_MAX } from "./capabilities.js";
 export type {

@@ -17,6 +17,38 @@ export interface UsageContext {
   [key: string]: string | undefined;
 }
 
+/**
+ * A vendor's credit balance, as its API reported it: from a free balance endpoint (LeadMagic
+ * `GET /v1/credits`, Firecrawl `GET /v2/team/credit-usage`, TheirStack
+ * `GET /v0/billing/credit-balance`) or on every response (Sumble's `credits_remaining`). Vendors
+ * that expose none (Exa with a plain API key, Parallel, Unipile) never report one: their balance
+ * stays unknown rather than guessed.
+ */
+export interface CreditBalance {
+  /** Credits left, in the vendor's own unit. */
+  remaining: number;
+  /** When the balance resets (end of the billing period, ISO-8601), when the vendor says. */
+  resetAt?: string | null;
+}
+
+/** An adapter that can read its vendor's balance with a free call (`offerlab tools refresh`). */
+export interface CreditBalanceReader {
+  /** Reads the balance; the call reports a usage event carrying it (`UsageEvent.balance`). */
+  getCreditBalance(options?: { signal?: AbortSignal }): Promise<CreditBalance>;
+}
+
+/** Whether `adapter` can read its vendor's balance. */
+export function readsCreditBalance(adapter: unknown): adapter is CreditBalanceReader {
+  return typeof adapter === "object" && adapter !== null && typeof (adapter as CreditBalanceReader).getCreditBalance === "function";
+}
+
+/**
+ * Asked before every vendor call, with the tool the call is filed under. Resolves to let the call
+ * go, or throws (a `rate_limited` ProviderError from {@link createRateGate}) to stop it before it
+ * reaches the vendor. The apps back it with a database counter shared by every process.
+ */
+export type CallGate = (call: { tool: string; action: string; signal?: AbortSignal | undefined }) => Promise<void>;
+
 export interface UsageEvent {
   /** Tool name as in the `tools` table, e.g. `unipile`, `leadmagic`, `parallel_companies`. */
   tool: string;
@@ -36,6 +68,8 @@ export interface UsageEvent {
   context?: UsageContext;
   /** When the operation started (ISO-8601). */
   startedAt: string;
+  /** The vendor's credit balance, when this call's answer carried it. */
+  balance?: CreditBalance;
 }
 
 export type OnUsage = (event: UsageEvent) => void | Promise<void>;
@@ -68,6 +102,13 @@ export function redactSecrets<T>(value: T, secrets: readonly (string | undefined
 
 export interface TrackUsage<T> {
   onUsage?: OnUsage | undefined;
+  /**
+   * Asked before the call (the tool's rate limits). When it throws, the call does not happen and
+   * no usage event is reported: the vendor was never asked. Default: none.
+   */
+  gate?: CallGate | undefined;
+  /** Cancels a wait in the gate. */
+  signal?: AbortSignal | undefined;
   tool: string;
   action: string;
   /** Request summary; redacted before reporting. */
@@ -81,6 +122,8 @@ export interface TrackUsage<T> {
   creditsOnError?: number;
   resultsCount?: (result: T) => number | undefined;
   response?: (result: T) => Record<string, unknown> | undefined;
+  /** The vendor's balance, when the result carries it. */
+  balance?: (result: T) => CreditBalance | undefined;
   /** Injected for tests. */
   now?: () => number;
 }
@@ -90,6 +133,7 @@ export interface TrackUsage<T> {
  * after the result is known; a throwing or rejecting `onUsage` is swallowed.
  */
 export async function trackUsage<T>(track: TrackUsage<T>, fn: () => Promise<T>): Promise<T> {
+  if (track.gate) await track.gate({ tool: track.tool, action: track.action, signal: track.signal });
   const now = track.now ?? Date.now;
   const started = now();
   const base = {
@@ -118,6 +162,7 @@ export async function trackUsage<T>(track: TrackUsage<T>, fn: () => Promise<T>):
   const credits = typeof track.credits === "function" ? track.credits(result) : (track.credits ?? 0);
   const resultsCount = track.resultsCount?.(result);
   const response = track.response?.(result);
+  const balance = validBalance(track.balance?.(result));
   await emit(track.onUsage, {
     ...base,
     status: "success",
@@ -125,8 +170,16 @@ export async function trackUsage<T>(track: TrackUsage<T>, fn: () => Promise<T>):
     durationMs: Math.max(0, now() - started),
     ...(resultsCount !== undefined ? { resultsCount } : {}),
     ...(response ? { response: redactSecrets(response, track.secrets) } : {}),
+    ...(balance ? { balance } : {}),
   });
   return result;
+}
+
+// A balance that is not a finite number is no balance: unknown beats a wrong figure.
+function validBalance(balance: CreditBalance | undefined): CreditBalance | undefined {
+  if (!balance || typeof balance.remaining !== "number" || !Number.isFinite(balance.remaining)) return undefined;
+  const resetAt = typeof balance.resetAt === "string" && Number.isFinite(Date.parse(balance.resetAt)) ? balance.resetAt : undefined;
+  return { remaining: balance.remaining, ...(resetAt ? { resetAt } : {}) };
 }
 
 async function emit(onUsage: OnUsage | undefined, event: UsageEvent): Promise<void> {

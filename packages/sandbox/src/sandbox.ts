@@ -7,7 +7,7 @@
  */
 import type { Icp } from "@offerlab/core";
 import { normalizeSeniority, signCalComBody } from "@offerlab/core";
-import type { FetchLike, OnUsage, ProviderInfo, VendorDescriptor, VendorFactoryOptions } from "@offerlab/provider-kit";
+import type { CallGate, FetchLike, OnUsage, ProviderInfo, VendorDescriptor, VendorFactoryOptions } from "@offerlab/provider-kit";
 import { exaVendor } from "@offerlab/provider-exa";
 import type { ExaProvider } from "@offerlab/provider-exa";
 import { firecrawlVendor } from "@offerlab/provider-firecrawl";
@@ -200,6 +200,8 @@ export interface SandboxOptions {
 export interface SandboxProvidersOptions {
   /** Receives every adapter's usage events, as in a real run (wire it to `tool_usage`). Default: none. */
   onUsage?: OnUsage;
+  /** Asked before every call (the tools' rate limits), as in a real run. Default: none. */
+  gate?: CallGate;
 }
 
 /** The real adapters, configured for the sandbox. */
@@ -433,6 +435,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
       baseUrl: SANDBOX_BASE_URLS[provider],
       fetch,
       ...(extra.onUsage ? { onUsage: extra.onUsage } : {}),
+      ...(extra.gate ? { gate: extra.gate } : {}),
       ...extraOptions[provider],
     };
     // The extras are the vendor's own factory options (typed where they are listed above).

@@ -4,7 +4,7 @@
  */
 import { createLogger, cronDaemon, cronOnce, providersFromUnipile, validateSchedule, type CronMainOptions } from "@offerlab/cron";
 import { createUsageRecorder } from "@offerlab/pipeline";
-import type { OnUsage } from "@offerlab/provider-kit";
+import type { CallGate, OnUsage } from "@offerlab/provider-kit";
 import { isSandboxEnabled, SANDBOX_BANNER } from "@offerlab/sandbox";
 import { seededRandomSource } from "@offerlab/scheduler";
 import type { Command } from "commander";
@@ -38,16 +38,25 @@ export function mainOptions(io: Io, o: CronFlags, mode: { simulatedTime?: boolea
     options.sandbox = true;
     // Usage is recorded once the runner has opened the database.
     let sink: OnUsage | undefined;
-    const providers = createCliProviders(io, { sandbox: true, seed: o.sandboxSeed, onUsage: (event) => sink?.(event), banner: false });
+    let gate: CallGate | undefined;
+    const providers = createCliProviders(io, {
+      sandbox: true,
+      seed: o.sandboxSeed,
+      onUsage: (event) => sink?.(event),
+      gate: (call) => (gate ? gate(call) : Promise.resolve()),
+      banner: false,
+    });
     const world = providers.world!;
     options.random = seededRandomSource(world.seed);
     if (mode.simulatedTime) options.now = world.clock.now;
     options.providers = (db) => {
       io.stderr(`${SANDBOX_BANNER}\n`);
-      sink = createUsageRecorder(db, {
+      const recorder = createUsageRecorder(db, {
         sandbox: true,
         onError: (error) => io.stderr(`offerlab: could not record Unipile usage: ${(error as Error).message}\n`),
-      }).onUsage;
+      });
+      sink = recorder.onUsage;
+      gate = recorder.gate;
       return providersFromUnipile(providers.get("unipile"));
     };
   }

@@ -7,7 +7,7 @@
 import { ValidationError } from "@offerlab/core";
 import type { PipelineOperationContext, PipelineStepInput, PipelineStepResult } from "@offerlab/operations";
 import { createUsageRecorder, PipelineRunFailed, type PipelineProviders, type PipelineRunRecord, type StepName } from "@offerlab/pipeline";
-import type { OnUsage, UsageEvent } from "@offerlab/provider-kit";
+import type { CallGate, OnUsage, UsageEvent } from "@offerlab/provider-kit";
 import type { Command } from "commander";
 import { openDatabase } from "../database.js";
 import { CliError, EXIT, json, type Io } from "../output.js";
@@ -143,7 +143,14 @@ export async function runStepCommand<S>(io: Io, flags: RunFlags, def: StepComman
 
   // Usage is recorded once the database is open; providers are built (and keys checked) before.
   let sink: OnUsage | undefined;
-  const providers = createCliProviders(io, { sandbox: flags.sandbox, seed: flags.sandboxSeed, onUsage: (e: UsageEvent) => sink?.(e) });
+  let gate: CallGate | undefined;
+  const providers = createCliProviders(io, {
+    sandbox: flags.sandbox,
+    seed: flags.sandboxSeed,
+    onUsage: (e: UsageEvent) => sink?.(e),
+    // No call leaves before the database is open, so the gate is always set when asked.
+    gate: (call) => (gate ? gate(call) : Promise.resolve()),
+  });
   const fresh = flags.resume ? null : def.providers(providers);
 
   const db = await openDatabase(io);
@@ -157,6 +164,7 @@ export async function runStepCommand<S>(io: Io, flags: RunFlags, def: StepComman
         ),
     });
     sink = usage.onUsage;
+    gate = usage.gate;
     const ctx: PipelineOperationContext = {
       db,
       usage,

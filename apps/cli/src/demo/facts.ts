@@ -3,7 +3,7 @@
  * can be made after the fact — against the database and against the provider's own record (the
  * sandbox's journal of requests and the Unipile fake's state).
  */
-import { bookings, PROFILE_VIEWS_PER_DAY, runFacts, type Db } from "@offerlab/db";
+import { bookings, PROFILE_VIEWS_PER_DAY, runFacts, tools, type Db } from "@offerlab/db";
 import type { Sandbox } from "@offerlab/sandbox";
 import { isInWindow, windowFromCampaign } from "@offerlab/scheduler";
 
@@ -28,6 +28,8 @@ export interface DemoFacts {
   /** Meetings booked through Cal.com and counted in `campaign_performance` (once per person). */
   meetings: { booked: number; people: number; fromCalcom: number; meetingRate: number | null; unmatched: number };
   creditsSpent: number;
+  /** Credits left per tool, as the vendors reported them (`offerlab tools list`); tools without a known balance are left out. */
+  creditsLeft: { tool: string; remaining: number }[];
   providerRequests: number;
   checks: DemoCheck[];
 }
@@ -58,6 +60,9 @@ export async function demoFacts(db: Db, input: { offerId: string; campaignId: st
     outOfOffice: replies.ooo ?? 0,
     meetings: await meetingsOf(db, campaignId, sandbox),
     creditsSpent: Math.round((await runFacts.creditsSpent(db)) * 100) / 100,
+    creditsLeft: (await tools.list(db))
+      .filter((t) => t.credits_remaining !== null)
+      .map((t) => ({ tool: t.name, remaining: t.credits_remaining as number })),
     providerRequests: sandbox.journal.length,
     checks: await invariantChecks(db, campaignId, sandbox),
   };

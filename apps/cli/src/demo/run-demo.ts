@@ -20,6 +20,7 @@ import {
   type OperationContext,
 } from "@offerlab/operations";
 import { createUsageRecorder, runPipeline, type RunSummary } from "@offerlab/pipeline";
+import { readsCreditBalance } from "@offerlab/provider-kit";
 import { createSandbox, SANDBOX_START, type Sandbox, type SandboxRates } from "@offerlab/sandbox";
 import { isInWindow, nextWindowOpening, seededRandomSource, windowFromCampaign } from "@offerlab/scheduler";
 import { createLogger as createWebhookLogger, createWebhookApp, generateWebhookSecret, registerUnipileWebhooks } from "@offerlab/webhooks";
@@ -135,7 +136,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   });
   const now = sandbox.clock.now;
   const usage = createUsageRecorder(db, { sandbox: true, onError: () => undefined });
-  const providers = sandbox.providers({ onUsage: usage.onUsage });
+  const providers = sandbox.providers({ onUsage: usage.onUsage, gate: usage.gate });
   // Every step a person would take goes through the same operation the CLI calls, on simulated time.
   const ctx: OperationContext = { db, now };
 
@@ -281,6 +282,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     reconcile: WHOLE_PASS,
     jobs: ["inbox", "reap", "reconcile", "daily_counters", "books", "account_health"],
   });
+
+  // The vendors' balances, as `offerlab tools list` and the low-credit alert see them: the ones
+  // with a free balance endpoint are read once (Sumble's came with its answers; Exa, Parallel and
+  // Unipile expose none). A failed read leaves that balance as it was.
+  for (const adapter of Object.values(providers)) {
+    if (readsCreditBalance(adapter)) await adapter.getCreditBalance().catch(() => undefined);
+  }
 
   const facts = await demoFacts(db, { offerId: offer.id, campaignId: campaign.id, sandbox });
   // The books close after the last tick: meetings recorded by then are in them.

@@ -12,6 +12,7 @@ import type {
   CompanySearchQuery,
   CompanySearchResult,
   FetchLike,
+  CallGate,
   OnUsage,
   RetryOptions,
 } from "@offerlab/provider-kit";
@@ -28,6 +29,8 @@ export interface ExaOptions {
   fetch?: FetchLike;
   /** Receives one usage event per operation (duration, status, cost in USD); never sees the key. Default: none. */
   onUsage?: OnUsage;
+  /** Asked before every call: the tool's rate limits, shared across processes (`createRateGate`). Default: none. */
+  gate?: CallGate;
   /** Per-request timeout in ms. Default 30 000. */
   timeoutMs?: number;
   /** Retries of searches on 429/5xx/timeouts. Default: the kit's (3 attempts, backoff with jitter, `Retry-After` up to 30 s). */
@@ -111,6 +114,7 @@ export function createExa(options: ExaOptions = {}): ExaProvider {
   // cost in `response.cost_usd` (the kit's UsageEvent has no money field).
   const usageOf = (action: string, request: Record<string, unknown>, call: CallOptions) => ({
     onUsage: options.onUsage,
+    gate: options.gate,
     tool: EXA_SOURCE_TOOL,
     action,
     request,

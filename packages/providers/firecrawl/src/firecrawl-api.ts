@@ -113,6 +113,21 @@ export interface FirecrawlApiSettings {
   retry?: RetryOptions | undefined;
 }
 
+/**
+ * `GET /v2/team/credit-usage` (free): docs.firecrawl.dev/api-reference/endpoint/credit-usage.
+ * `remainingCredits` is what is left; `billingPeriodEnd` (nullable) is when it resets.
+ */
+export const CreditUsageResponse = z.looseObject({
+  success: z.boolean().optional(),
+  data: z.looseObject({
+    remainingCredits: z.number(),
+    planCredits: z.number().nullish(),
+    billingPeriodStart: z.string().nullish(),
+    billingPeriodEnd: z.string().nullish(),
+  }),
+});
+export type FirecrawlCreditUsage = z.infer<typeof CreditUsageResponse>;
+
 export interface FirecrawlApi {
   scrape(body: ScrapeRequest, signal?: AbortSignal): Promise<FirecrawlScrapeResponse>;
   map(body: MapRequest, signal?: AbortSignal): Promise<FirecrawlMapResponse>;
@@ -120,6 +135,7 @@ export interface FirecrawlApi {
   /** One status page. `next` is the absolute URL Firecrawl returned for the following page, if any. */
   crawlStatus(id: string, next?: string | null, signal?: AbortSignal): Promise<FirecrawlCrawlStatusResponse>;
   cancelCrawl(id: string, signal?: AbortSignal): Promise<void>;
+  creditUsage(signal?: AbortSignal): Promise<FirecrawlCreditUsage>;
 }
 
 export function createFirecrawlApi(settings: FirecrawlApiSettings): FirecrawlApi {
@@ -176,6 +192,9 @@ export function createFirecrawlApi(settings: FirecrawlApiSettings): FirecrawlApi
     async cancelCrawl(id, signal) {
       // Cancelling twice is harmless, so it may be retried.
       await http.request({ method: "DELETE", path: `/v2/crawl/${encodeURIComponent(id)}`, safe: true, signal });
+    },
+    async creditUsage(signal) {
+      return (await http.request({ method: "GET", path: "/v2/team/credit-usage", schema: CreditUsageResponse, signal })).data;
     },
   };
 }

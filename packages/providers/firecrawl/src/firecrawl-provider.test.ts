@@ -263,3 +263,29 @@ runPageScraperContract({
   create: ({ onUsage }) => createFirecrawl({ apiKey: KEY, timeoutMs: 200, retry: { maxAttempts: 1 }, onUsage }),
   url: "https://www.northwind-analytics.com/",
 });
+
+describe("getCreditBalance", () => {
+  it("reads GET /v2/team/credit-usage (free): remainingCredits, and billingPeriodEnd as the reset date", async () => {
+    const { fc, usage } = create();
+    mock.setCredits(321);
+    const balance = await fc.getCreditBalance();
+    expect(balance.remaining).toBe(321);
+    expect(balance.resetAt).toMatch(/^\d{4}-\d{2}-\d{2}T23:59:59\.000Z$/);
+    const req = await recorder.last();
+    expect(`${req.method} ${req.path}`).toBe("GET /v2/team/credit-usage");
+    expect(usage.at(-1)).toMatchObject({
+      tool: "firecrawl",
+      action: "get_credit_balance",
+      balance: { remaining: 321, resetAt: balance.resetAt },
+    });
+  });
+
+  it("a 402 or a body without remainingCredits reports no balance", async () => {
+    const { fc, usage } = create();
+    mock.fail("out_of_credits", { times: 1 });
+    expect((await caught(fc.getCreditBalance())).kind).toBe("credits");
+    server.use(http.get("https://api.firecrawl.dev/v2/team/credit-usage", () => HttpResponse.json({ success: true, data: {} })));
+    expect((await caught(fc.getCreditBalance())).reason).toBe("unexpected_response");
+    expect(usage.map((e) => e.balance)).toEqual([undefined, undefined]);
+  });
+});

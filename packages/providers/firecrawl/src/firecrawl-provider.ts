@@ -9,6 +9,9 @@ import type {
   CallOptions,
   CrawlOptions,
   FetchLike,
+  CallGate,
+  CreditBalance,
+  CreditBalanceReader,
   OnUsage,
   PageScraper,
   RetryOptions,
@@ -28,6 +31,8 @@ export interface FirecrawlOptions {
   fetch?: FetchLike;
   /** Receives one usage event per operation (credits, duration, status); never sees the key. Default: none. */
   onUsage?: OnUsage;
+  /** Asked before every call: the tool's rate limits, shared across processes (`createRateGate`). Default: none. */
+  gate?: CallGate;
   /** Per-request timeout in ms. Default 60 000 (a scrape renders the page before answering). */
   timeoutMs?: number;
   /** Retries of scrape, map and status reads on 429/5xx/timeouts. Never applies to starting a crawl. Default: the kit's (3 attempts). */
@@ -40,7 +45,7 @@ export interface FirecrawlOptions {
   crawlTimeoutMs?: number;
 }
 
-export interface FirecrawlProvider extends PageScraper {
+export interface FirecrawlProvider extends PageScraper, CreditBalanceReader {
   readonly provider: "firecrawl";
   crawlSite(url: string, options?: CrawlOptions): Promise<ScrapedPage[]>;
   mapSite(url: string, options?: CallOptions & { limit?: number; search?: string }): Promise<string[]>;
@@ -107,6 +112,7 @@ export function createFirecrawl(options: FirecrawlOptions = {}): FirecrawlProvid
       return trackUsage<ScrapedPage>(
         {
           onUsage: options.onUsage,
+          gate: options.gate,
           tool: FIRECRAWL_SOURCE_TOOL,
           action: "scrape",
           request: { url: target },
@@ -133,6 +139,7 @@ export function createFirecrawl(options: FirecrawlOptions = {}): FirecrawlProvid
       return trackUsage<ScrapedPage[]>(
         {
           onUsage: options.onUsage,
+          gate: options.gate,
           tool: FIRECRAWL_SOURCE_TOOL,
           action: "crawl",
           request: { url: target, limit },
@@ -178,6 +185,7 @@ export function createFirecrawl(options: FirecrawlOptions = {}): FirecrawlProvid
       return trackUsage<string[]>(
         {
           onUsage: options.onUsage,
+          gate: options.gate,
           tool: FIRECRAWL_SOURCE_TOOL,
           action: "map",
           request: { url: target, limit: call.limit ?? null, search: call.search ?? null },
@@ -193,6 +201,24 @@ export function createFirecrawl(options: FirecrawlOptions = {}): FirecrawlProvid
             call.signal,
           );
           return mapLinks(res.links).map((l) => l.url);
+        },
+      );
+    },
+
+    async getCreditBalance(call = {}) {
+      return trackUsage<CreditBalance>(
+        {
+          onUsage: options.onUsage,
+          gate: options.gate,
+          tool: FIRECRAWL_SOURCE_TOOL,
+          action: "get_credit_balance",
+          secrets: secrets(),
+          response: (r) => ({ credits_remaining: r.remaining, reset_at: r.resetAt ?? null }),
+          balance: (r) => r,
+        },
+        async () => {
+          const { data } = await api.creditUsage(call.signal);
+          return { remaining: data.remainingCredits, resetAt: data.billingPeriodEnd ?? null };
         },
       );
     },

@@ -2,7 +2,8 @@
  * MSW handlers that behave like Firecrawl's v2 API: Bearer `fc-` auth, `POST /v2/scrape`,
  * `POST /v2/map`, and the crawl job (`POST /v2/crawl` → id; `GET /v2/crawl/{id}` is `scraping` with
  * partial data and a `next` page link, then `completed`; `?skip=` pages; `DELETE` cancels), the
- * 402 pre-flight when a crawl's `limit` exceeds the balance, and switchable faults. Used by this
+ * 402 pre-flight when a crawl's `limit` exceeds the balance, the free balance read
+ * (`GET /v2/team/credit-usage`, the billing period being the clock's calendar month), and switchable faults. Used by this
  * package's tests and by `@offerlab/sandbox`.
  */
 import { delay, http, HttpResponse } from "msw";
@@ -141,6 +142,12 @@ export function createFirecrawlMock(options: FirecrawlMockOptions = {}): Firecra
     return null;
   }
 
+  // The billing period is the clock's calendar month (UTC): it ends at the next month's start.
+  const periodOf = (at: Date) => ({
+    start: new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), 1)).toISOString(),
+    end: new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + 1, 1) - 1000).toISOString(),
+  });
+
   async function jsonBody(request: Request): Promise<Record<string, unknown> | Response> {
     try {
       const body: unknown = await request.json();
@@ -181,6 +188,20 @@ export function createFirecrawlMock(options: FirecrawlMockOptions = {}): Firecra
   const find = (url: string) => pages.find((p) => canonical(p.url) === canonical(url));
 
   const handlers: HttpHandler[] = [
+    http.get(`${base}/v2/team/credit-usage`, async ({ request }) => {
+      const refused = await guard(request);
+      if (refused) return refused;
+      const period = periodOf(clock());
+      return HttpResponse.json({
+        success: true,
+        data: {
+          remainingCredits: credits,
+          planCredits: options.credits ?? 500,
+          billingPeriodStart: period.start,
+          billingPeriodEnd: period.end,
+        },
+      });
+    }),
     http.post(`${base}/v2/scrape`, async ({ request }) => {
       const stop = await guard(request);
       if (stop) return stop;

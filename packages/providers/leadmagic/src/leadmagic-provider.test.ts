@@ -268,3 +268,12 @@ runEmailVerifierContract({
   invalid: "nobody@northwind-analytics.com",
   catchAll: "tom.baker@globex.io",
 });
+
+describe("getCreditBalance", () => {
+  it("is GET /v1/credits, and the usage event carries the balance", async () => {
+    const { lm, usage } = create();
+    mock.setCredits(17.5);
+    expect(await lm.getCreditBalance()).toEqual({ remaining: 17.5 });
+    expect(usage.at(-1)).toMatchObject({ tool: "leadmagic", action: "get_credits", credits: 0, balance: { remaining: 17.5 } });
+  });
+});

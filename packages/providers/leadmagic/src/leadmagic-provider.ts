@@ -12,6 +12,9 @@ import type {
   EmailVerification,
   EmailVerifier,
   FetchLike,
+  CallGate,
+  CreditBalance,
+  CreditBalanceReader,
   OnUsage,
   RetryOptions,
 } from "@offerlab/provider-kit";
@@ -28,6 +31,8 @@ export interface LeadMagicOptions {
   fetch?: FetchLike;
   /** Receives one usage event per operation (credits, duration, status); never sees the key. Default: none. */
   onUsage?: OnUsage;
+  /** Asked before every call: the tool's rate limits, shared across processes (`createRateGate`). Default: none. */
+  gate?: CallGate;
   /** Per-request timeout in ms. Default 30 000. */
   timeoutMs?: number;
   /** Retries of lookups on 429/5xx/timeouts. Default: the kit's (3 attempts, backoff with jitter, `Retry-After` up to 30 s). */
@@ -40,7 +45,7 @@ export interface LeadMagicCredits {
   frozen: boolean;
 }
 
-export interface LeadMagicProvider extends EmailFinder, EmailVerifier {
+export interface LeadMagicProvider extends EmailFinder, EmailVerifier, CreditBalanceReader {
   readonly provider: "leadmagic";
   getCredits(options?: CallOptions): Promise<LeadMagicCredits>;
 }
@@ -87,7 +92,7 @@ export function createLeadMagic(options: LeadMagicOptions = {}): LeadMagicProvid
   // The key is looked up lazily for redaction too: a missing key must fail the call, not this.
   const secrets = () => [options.apiKey, process.env.LEADMAGIC_API_KEY];
 
-  return {
+  const provider: LeadMagicProvider = {
     provider: "leadmagic",
 
     async findEmail(query, callOptions = {}) {
@@ -95,6 +100,7 @@ export function createLeadMagic(options: LeadMagicOptions = {}): LeadMagicProvid
       return trackUsage<EmailFinderResult>(
         {
           onUsage: options.onUsage,
+          gate: options.gate,
           tool: LEADMAGIC_SOURCE_TOOL,
           action: "find_email",
           // Names are personal data: the summary keeps only the company side.
@@ -115,6 +121,7 @@ export function createLeadMagic(options: LeadMagicOptions = {}): LeadMagicProvid
       return trackUsage<EmailVerification>(
         {
           onUsage: options.onUsage,
+          gate: options.gate,
           tool: LEADMAGIC_SOURCE_TOOL,
           action: "verify_email",
           request: { domain: normalizeDomain(address) },
@@ -132,11 +139,14 @@ export function createLeadMagic(options: LeadMagicOptions = {}): LeadMagicProvid
       return trackUsage<LeadMagicCredits>(
         {
           onUsage: options.onUsage,
+          gate: options.gate,
           tool: LEADMAGIC_SOURCE_TOOL,
           action: "get_credits",
           context: callOptions.usageContext,
           secrets: secrets(),
           response: (r) => ({ credits: r.credits, frozen: r.frozen }),
+          // LeadMagic has no reset date in the answer: left unknown.
+          balance: (r) => ({ remaining: r.credits }),
         },
         async () => {
           const body = await api.credits(callOptions.signal);
@@ -144,5 +154,11 @@ export function createLeadMagic(options: LeadMagicOptions = {}): LeadMagicProvid
         },
       );
     },
+
+    async getCreditBalance(call = {}): Promise<CreditBalance> {
+      const credits = await provider.getCredits(call);
+      return { remaining: credits.credits };
+    },
   };
+  return provider;
 }

@@ -13,6 +13,7 @@ import type {
   CompanySearchQuery,
   CompanySearchResult,
   FetchLike,
+  CallGate,
   OnUsage,
   PeopleSearch,
   PeopleSearchQuery,
@@ -36,6 +37,8 @@ export interface ParallelOptions {
   fetch?: FetchLike;
   /** Receives one usage event per operation (duration, status); never sees the key. Default: none. */
   onUsage?: OnUsage;
+  /** Asked before every call: the tool's rate limits, shared across processes (`createRateGate`). Default: none. */
+  gate?: CallGate;
   /** Per-request timeout in ms. Default 60 000 (Entity Search is synchronous research). */
   timeoutMs?: number;
   /** Retries of searches and status reads on 429/5xx/timeouts; never of run creation. Default: the kit's (3 attempts). */
@@ -136,6 +139,7 @@ export function createParallel(options: ParallelOptions = {}): ParallelProvider 
       return trackUsage<CompanySearchResult>(
         {
           onUsage: options.onUsage,
+          gate: options.gate,
           tool: PARALLEL_COMPANIES_TOOL,
           action: "entity_search",
           request: { objective, limit },
@@ -164,6 +168,7 @@ export function createParallel(options: ParallelOptions = {}): ParallelProvider 
       return trackUsage(
         {
           onUsage: options.onUsage,
+          gate: options.gate,
           tool: PARALLEL_PEOPLE_TOOL,
           action: "entity_search",
           request: { objective, limit },
@@ -194,6 +199,7 @@ export function createParallel(options: ParallelOptions = {}): ParallelProvider 
       return trackUsage<CompanySearchResult>(
         {
           onUsage: options.onUsage,
+          gate: options.gate,
           tool: PARALLEL_COMPANIES_TOOL,
           action: "findall",
           request: {

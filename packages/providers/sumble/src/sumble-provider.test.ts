@@ -274,3 +274,25 @@ const contract = {
 
 runCompanyEnricherContract({ ...contract, name: "sumble", query: { domain: "northwind-analytics.com" } });
 runPeopleSearchContract({ ...contract, name: "sumble", query: { company: { domain: "northwind-analytics.com" }, titles: ["Sales"] } });
+
+describe("credit balance", () => {
+  it("reports Sumble's credits_remaining of the call's last answer with the usage event", async () => {
+    const { sumble, usage } = create();
+    await sumble.enrichCompany({ domain: "northwind-analytics.com" });
+    expect(usage.at(-1)?.balance).toEqual({ remaining: mock.credits });
+    await sumble.searchPeople({ company: { domain: "northwind-analytics.com" }, limit: 20 });
+    expect(usage.at(-1)?.balance).toEqual({ remaining: mock.credits });
+    expect(mock.credits).toBeLessThan(10_000);
+  });
+
+  it("a call the gate refuses never reaches Sumble and reports nothing", async () => {
+    const { sumble, usage } = create({
+      gate: async ({ tool }) => {
+        throw new ProviderError({ kind: "rate_limited", provider: tool, message: "full", reason: "local_rate_limit" });
+      },
+    });
+    expect(await caught(sumble.enrichCompany({ domain: "northwind-analytics.com" }))).toMatchObject({ reason: "local_rate_limit" });
+    expect(await recorder.requests()).toEqual([]);
+    expect(usage).toEqual([]);
+  });
+});

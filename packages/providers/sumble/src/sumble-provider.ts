@@ -10,6 +10,7 @@ import type {
   CompanyEnricher,
   CompanyEnrichment,
   FetchLike,
+  CallGate,
   OnUsage,
   PeopleSearch,
   PeopleSearchResult,
@@ -60,6 +61,8 @@ export interface SumbleOptions {
   fetch?: FetchLike;
   /** Receives one usage event per operation (credits from Sumble's `credits_used`); never sees the key. Default: none. */
   onUsage?: OnUsage;
+  /** Asked before every call: the tool's rate limits, shared across processes (`createRateGate`). Default: none. */
+  gate?: CallGate;
   /** Per-request timeout in ms. Default 30 000. */
   timeoutMs?: number;
   /** Retries on 429/5xx/timeouts. Default: the kit's (3 attempts, backoff with jitter). */
@@ -160,9 +163,13 @@ export function createSumble(options: SumbleOptions = {}): SumbleProvider {
         },
       };
       let creditsUsed = 0;
+      // Sumble answers every data call with the balance left (`credits_remaining`); its reset
+      // date is not in the API, so only the figure is reported.
+      let remaining: number | null = null;
       return trackUsage<CompanyEnrichment>(
         {
           onUsage: options.onUsage,
+          gate: options.gate,
           tool: SUMBLE_SOURCE_TOOL,
           action: "enrich_company",
           request: { ...input, technologies: options.technologies ?? [] },
@@ -171,10 +178,12 @@ export function createSumble(options: SumbleOptions = {}): SumbleProvider {
           credits: () => creditsUsed,
           creditsOnError: 0,
           resultsCount: () => 1,
+          balance: () => (remaining === null ? undefined : { remaining }),
         },
         async () => {
           const res = await api.organizations(body, call.signal);
           creditsUsed = res.credits_used ?? 0;
+          remaining = res.credits_remaining ?? null;
           const org = res.organizations[0];
           const enrichment = org ? enrichmentFromOrganization(org, today()) : null;
           if (!enrichment) throw notFound(input.url ?? input.name ?? "");
@@ -189,9 +198,11 @@ export function createSumble(options: SumbleOptions = {}): SumbleProvider {
       const input = orgInput(query.company);
       const limit = Math.max(1, Math.min(200, query.limit ?? options.defaultPeopleLimit ?? 50));
       let creditsUsed = 0;
+      let remaining: number | null = null;
       const result = await trackUsage<PeopleSearchResult>(
         {
           onUsage: options.onUsage,
+          gate: options.gate,
           tool: SUMBLE_SOURCE_TOOL,
           action: "search_people",
           request: { ...input, titles: query.titles ?? [], seniorities: query.seniorities ?? [], limit, offset },
@@ -199,11 +210,14 @@ export function createSumble(options: SumbleOptions = {}): SumbleProvider {
           secrets: secrets(),
           credits: () => creditsUsed,
           resultsCount: (r) => r.people.length,
+          // The last answer's `credits_remaining`: the balance after everything this call spent.
+          balance: () => (remaining === null ? undefined : { remaining }),
         },
         async () => {
           // 1. The organisation's Sumble id (people search is organisation-scoped).
           const orgs = await api.organizations({ organizations: [input], select: { attributes: ["id", "name", "url"] } }, call.signal);
           creditsUsed += orgs.credits_used ?? 0;
+          remaining = orgs.credits_remaining ?? remaining;
           const org = orgs.organizations[0]?.attributes;
           if (!org || org.id == null) throw notFound(input.url ?? input.name ?? "");
           // 2. Kick off. Titles and seniorities are filtered here, not in Sumble's advanced query:
@@ -221,6 +235,7 @@ export function createSumble(options: SumbleOptions = {}): SumbleProvider {
             call.signal,
           );
           creditsUsed += started.credits_used ?? 0;
+          remaining = started.credits_remaining ?? remaining;
           // 3. Poll with the request id until succeeded or failed. Credits are charged once, on the
           //    first `succeeded` answer.
           const done =
@@ -236,6 +251,7 @@ export function createSumble(options: SumbleOptions = {}): SumbleProvider {
                   signal: call.signal,
                 });
           creditsUsed += done === started ? 0 : (done.credits_used ?? 0);
+          remaining = done.credits_remaining ?? remaining;
           if (done.status !== "succeeded") {
             throw new ProviderError({
               kind: "transient",

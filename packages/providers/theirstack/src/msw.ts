@@ -1,6 +1,6 @@
 /**
  * MSW handlers that behave like TheirStack's API: Bearer auth, `POST /v1/companies/search` and
- * `POST /v1/jobs/search` with page/limit pagination, per-record credit metering (1 per job,
+ * `POST /v1/jobs/search` with page/limit pagination, the free `GET /v0/billing/credit-balance`, per-record credit metering (1 per job,
  * 3 per company, free when blurred), the jobs-search required-filter rule, `RateLimit*` headers,
  * and switchable faults. Used by this package's tests and by `@offerlab/sandbox`.
  *
@@ -149,6 +149,9 @@ export function createTheirStackMock(options: TheirStackMockOptions = {}): Their
   const uuid = options.randomUUID ?? (() => crypto.randomUUID());
   const err = (code: string, title: string, description: string) => errorEnvelope(uuid(), code, title, description);
   let credits = options.credits ?? 1000;
+  // What the searches billed: the balance endpoint answers `api_credits` (read as the grant) and
+  // `used_api_credits`, whose difference is `credits`.
+  let used = 0;
   const faults = createFaultSwitch<TheirStackFault>();
 
   const takeFault = (): TheirStackFault | null => faults.take()?.fault ?? null;
@@ -248,10 +251,25 @@ export function createTheirStackMock(options: TheirStackMockOptions = {}): Their
       });
     }
     credits -= cost;
+    used += cost;
     return null;
   }
 
   const handlers: HttpHandler[] = [
+    http.get(`${base}/v0/billing/credit-balance`, async ({ request }) => {
+      const kind = takeFault();
+      if (kind) {
+        const r = await faultResponse(kind);
+        if (r) return r;
+      }
+      if (request.headers.get("authorization") !== `Bearer ${apiKey}`) {
+        return HttpResponse.json(err("E-002", "Invalid API key", "Missing or invalid Authorization header."), { status: 401 });
+      }
+      return HttpResponse.json(
+        { ui_credits: 0, used_ui_credits: 0, api_credits: credits + used, used_api_credits: used },
+        { headers: rateHeaders },
+      );
+    }),
     http.post(`${base}/v1/companies/search`, async ({ request }) => {
       const body = await preflight(request);
       if (body instanceof Response) return body;

@@ -124,6 +124,18 @@ export interface JobsSearchRequest {
   max_employee_count?: number;
 }
 
+/**
+ * `GET /v0/billing/credit-balance` (free). The docs show the four fields without saying whether
+ * `api_credits` is the period's grant or what is left; we read it as the grant, so what is left
+ * is `api_credits - used_api_credits`. If it were already the remainder, that reading shows less
+ * than there is: the low-credit alert fires early, never late.
+ */
+export const CreditBalanceResponse = z.looseObject({
+  api_credits: z.number(),
+  used_api_credits: z.number(),
+});
+export type TheirStackCreditBalance = z.infer<typeof CreditBalanceResponse>;
+
 export interface TheirStackApiSettings {
   apiKey: () => string;
   baseUrl: () => string;
@@ -141,6 +153,7 @@ export interface TheirStackApiSettings {
 export interface TheirStackApi {
   searchCompanies(body: CompaniesSearchRequest, signal?: AbortSignal): Promise<TheirStackCompaniesSearchResponse>;
   searchJobs(body: JobsSearchRequest, signal?: AbortSignal): Promise<TheirStackJobsSearchResponse>;
+  creditBalance(signal?: AbortSignal): Promise<TheirStackCreditBalance>;
 }
 
 export function createTheirStackApi(settings: TheirStackApiSettings): TheirStackApi {
@@ -175,6 +188,9 @@ export function createTheirStackApi(settings: TheirStackApiSettings): TheirStack
         signal,
       });
       return res.data;
+    },
+    async creditBalance(signal) {
+      return (await http.request({ method: "GET", path: "/v0/billing/credit-balance", schema: CreditBalanceResponse, signal })).data;
     },
   };
 }

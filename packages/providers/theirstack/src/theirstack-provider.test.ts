@@ -298,3 +298,28 @@ runCompanySearchContract({
   query: { query: "hiring sellers", filters: { hiringFor: ["Account Executive"] } },
 });
 runCompanyEnricherContract({ ...contract, query: { domain: "northwind-analytics.com" } });
+
+describe("getCreditBalance", () => {
+  it("reads GET /v0/billing/credit-balance (free) and reports api_credits - used_api_credits", async () => {
+    const { ts, usage } = create();
+    await ts.searchCompanies({ query: "x", filters: { technologies: ["snowflake"] }, limit: 1 });
+    const balance = await ts.getCreditBalance();
+    expect(balance).toEqual({ remaining: mock.credits });
+    expect(mock.credits).toBeLessThan(1000);
+    const req = await recorder.last();
+    expect(`${req.method} ${req.path}`).toBe("GET /v0/billing/credit-balance");
+    expect(req.headers.authorization).toBe(`Bearer ${KEY}`);
+    expect(usage.at(-1)).toMatchObject({
+      tool: "theirstack",
+      action: "get_credit_balance",
+      credits: 0,
+      balance: { remaining: mock.credits },
+    });
+  });
+
+  it("a refused key is an auth error, and no balance is reported", async () => {
+    const { ts, usage } = create({ apiKey: "wrong" });
+    expect((await caught(ts.getCreditBalance())).kind).toBe("auth");
+    expect(usage.at(-1)?.balance).toBeUndefined();
+  });
+});

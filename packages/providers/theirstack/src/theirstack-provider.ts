@@ -14,8 +14,11 @@ import type {
   CompanySearch,
   CompanySearchQuery,
   CompanySearchResult,
+  CreditBalance,
+  CreditBalanceReader,
   FetchLike,
   IcpFilters,
+  CallGate,
   OnUsage,
   RetryOptions,
 } from "@offerlab/provider-kit";
@@ -36,6 +39,8 @@ export interface TheirStackOptions {
   fetch?: FetchLike;
   /** Receives one usage event per operation (credits, duration, status); never sees the key. Default: none. */
   onUsage?: OnUsage;
+  /** Asked before every call: the tool's rate limits, shared across processes (`createRateGate`). Default: none. */
+  gate?: CallGate;
   /** Per-request timeout in ms. Default 30 000 (TheirStack's slow queries answer 504 on their own). */
   timeoutMs?: number;
   /** Retries of searches on 429/5xx/timeouts. Default: the kit's (3 attempts, backoff with jitter, `Retry-After` up to 30 s). */
@@ -51,7 +56,7 @@ export interface TheirStackOptions {
   today?: () => string;
 }
 
-export interface TheirStackProvider extends CompanySearch, CompanyEnricher {
+export interface TheirStackProvider extends CompanySearch, CompanyEnricher, CreditBalanceReader {
   readonly provider: "theirstack";
 }
 
@@ -181,6 +186,7 @@ export function createTheirStack(options: TheirStackOptions = {}): TheirStackPro
       const result = await trackUsage(
         {
           onUsage: options.onUsage,
+          gate: options.gate,
           tool: THEIRSTACK_SOURCE_TOOL,
           action: query.filters?.hiringFor?.length ? "search_jobs" : "search_companies",
           request: { query: query.query, filters: query.filters ?? {}, limit: query.limit ?? null, cursor: query.cursor ?? null },
@@ -223,6 +229,7 @@ export function createTheirStack(options: TheirStackOptions = {}): TheirStackPro
       return trackUsage<CompanyEnrichment>(
         {
           onUsage: options.onUsage,
+          gate: options.gate,
           tool: THEIRSTACK_SOURCE_TOOL,
           action: "enrich_company",
           request: { domain, linkedin_url: linkedin, name: name ?? null },
@@ -246,6 +253,25 @@ export function createTheirStack(options: TheirStackOptions = {}): TheirStackPro
           }
           const { signals = {}, source_raw, ...company } = record;
           return { company, signals, source_raw, creditsUsed: THEIRSTACK_CREDITS_PER_COMPANY };
+        },
+      );
+    },
+
+    async getCreditBalance(call = {}) {
+      return trackUsage<CreditBalance>(
+        {
+          onUsage: options.onUsage,
+          gate: options.gate,
+          tool: THEIRSTACK_SOURCE_TOOL,
+          action: "get_credit_balance",
+          secrets: secrets(),
+          response: (r) => ({ credits_remaining: r.remaining }),
+          balance: (r) => r,
+        },
+        async () => {
+          const b = await api.creditBalance(call.signal);
+          // No reset date in the answer: left unknown.
+          return { remaining: Math.max(0, b.api_credits - b.used_api_credits) };
         },
       );
     },

@@ -22,6 +22,7 @@ import type {
   Inbox,
   InboxQuery,
   LinkedInSender,
+  CallGate,
   OnUsage,
   Page,
   ReconcileResult,
@@ -68,6 +69,8 @@ export interface UnipileOptions {
   fetch?: FetchLike;
   /** Receives one usage event per operation (tool `unipile`). Secrets never appear in it. */
   onUsage?: OnUsage;
+  /** Asked before every call: the tool's rate limits, shared across processes (`createRateGate`). Default: none. */
+  gate?: CallGate;
   /** Per-request timeout in ms. Default 30 000 (keep well under the send lease). */
   timeoutMs?: number;
   /** Retry policy for safe reads. Default: 3 attempts, backoff from 500 ms, cap 30 s. Sends never retry. */
@@ -166,6 +169,7 @@ export function createUnipile(options: UnipileOptions = {}): UnipileProvider {
     trackUsage<T>(
       {
         onUsage: options.onUsage,
+        gate: options.gate,
         tool: TOOL,
         action,
         request,
