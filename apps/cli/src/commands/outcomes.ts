@@ -146,6 +146,11 @@ ${examples([
           ...(r.countedMeeting ? ["  counted as a meeting for the campaign and its offer"] : []),
           ...(r.contactStatus ? [`  person: ${r.contactStatus.from} → ${r.contactStatus.to}`] : []),
           ...(r.companyStatus ? [`  company: ${r.companyStatus.from} → ${r.companyStatus.to}`] : []),
+          ...(r.sequencesStopped
+            ? [
+                `  sequence stopped: ${r.sequencesStopped} running sequence(s) of the person ended, ${r.sendsCancelled} unsent send(s) cancelled`,
+              ]
+            : []),
         ];
         io.stdout(`${out.join("\n")}\n`);
       },

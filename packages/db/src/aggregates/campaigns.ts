@@ -121,6 +121,24 @@ export const campaignContacts = {
   },
 
   /**
+   * Of these contacts, those still in a sequence (queued, in progress, waiting or paused) that they
+   * joined at or before `joinedBy`: the sequences an outcome of that time may stop.
+   */
+  async runningContactIds(db: DbOrTrx, contactIds: readonly string[], joinedBy: Date): Promise<string[]> {
+    if (contactIds.length === 0) return [];
+    const rows = await db
+      .selectFrom("campaign_contacts")
+      .select("contact_id")
+      .distinct()
+      .where("contact_id", "in", [...contactIds])
+      .where("status", "in", [...RUNNING_CC])
+      .where("added_at", "<=", joinedBy)
+      .orderBy("contact_id")
+      .execute();
+    return rows.map((r) => r.contact_id);
+  },
+
+  /**
    * The sequences of these contacts (in every campaign) end by a person's decision: contacts still
    * in a sequence get `status` (a `meeting` is left as it is) with `stopReason`, no next step, and
    * `completed_at`. The caller cancels their unsent sends in the same transaction (after taking the
@@ -129,7 +147,11 @@ export const campaignContacts = {
   async stopByHand(
     db: DbOrTrx,
     contactIds: readonly string[],
-    stop: { status: "unsubscribed" | "completed"; stopReason: "unsubscribed" | "do_not_contact" | "company_disqualified"; at: Date },
+    stop: {
+      status: "unsubscribed" | "completed" | "meeting";
+      stopReason: "unsubscribed" | "do_not_contact" | "company_disqualified" | "meeting" | "outcome_recorded";
+      at: Date;
+    },
   ): Promise<number> {
     if (contactIds.length === 0) return 0;
     let n = 0;

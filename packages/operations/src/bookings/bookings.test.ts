@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { OfferlabError, signCalComBody, signCalendlyBody } from "@offerlab/core";
-import { bookings, contacts, outcomes, resolve, type Db } from "@offerlab/db";
+import { bookings, campaignContacts, contacts, outcomes, resolve, type Db } from "@offerlab/db";
 import { describe, expect, it } from "vitest";
 import { addMailbox, addPeople, baseOffer, clock, copy, NOW, testEngines, useTestDb } from "../__tests__/world.js";
 import { createCampaign } from "../campaigns/create-campaign.js";
@@ -60,8 +60,10 @@ describe.each(testEngines())("bookings from Cal.com and Calendly on %s", (engine
       icp_target: "saas",
     });
     await t.db.updateTable("campaigns").set({ contacts_sent: 4 }).where("id", "=", campaign.id).execute();
-    const touch = (contactId: string, sentAt: Date, email: string) =>
-      t.db
+    // A touch is a send: the person is in the campaign (joined before it), and history records it.
+    const touch = async (contactId: string, sentAt: Date, email: string) => {
+      await campaignContacts.add(t.db, { campaign_id: campaign.id, contact_id: contactId, added_at: sentAt });
+      await t.db
         .insertInto("outreach_history")
         .values({
           contact_id: contactId,
@@ -73,6 +75,7 @@ describe.each(testEngines())("bookings from Cal.com and Calendly on %s", (engine
           sent_at: sentAt,
         })
         .execute();
+    };
     return { offer, people, campaign, touch, email: (i: number) => `p${i}@${offer.slug}.co` };
   }
 

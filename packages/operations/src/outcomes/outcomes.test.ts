@@ -3,6 +3,10 @@ import { campaignContacts, contacts, outcomes, resolve, type Db } from "@offerla
 import { describe, expect, it } from "vitest";
 import { addMailbox, addPeople, baseOffer, clock, copy, NOW, testEngines, useTestDb } from "../__tests__/world.js";
 import { createCampaign } from "../campaigns/create-campaign.js";
+import { enrolContacts } from "../campaigns/enrol-contacts.js";
+import { launchCampaign } from "../campaigns/launch-campaign.js";
+import { approveTemplates } from "../templates/approve-templates.js";
+import { planDue } from "@offerlab/scheduler";
 import { createOffer } from "../offers/create-offer.js";
 import { outcomeInputOfRow } from "./import-outcomes.js";
 import { checkOutcome, recordOutcome } from "./record-outcome.js";
@@ -210,5 +214,84 @@ describe.each(testEngines())("recordOutcome on %s", (engine) => {
     const e = await recordOutcome(ctx, { person: "ghost@nowhere.io", kind: "meeting_booked" }).catch((err: unknown) => err);
     expect(OfferlabError.isInstance(e) && e.code).toBe("not_found");
     expect((e as Error).message).toContain("ghost@nowhere.io");
+  });
+});
+
+describe.each(testEngines())("an outcome ends the person's running sequence, on %s", (engine) => {
+  const t = useTestDb(engine);
+  const ctx = {
+    get db(): Db {
+      return t.db;
+    },
+    now: clock,
+  };
+
+  async function liveCampaign(name: string) {
+    const { offer } = await createOffer(ctx, { offer: { ...baseOffer, name, ...copy } });
+    await approveTemplates(ctx, { offer: offer.slug! });
+    const mailbox = await addMailbox(t.db, offer.slug!);
+    const ids = await addPeople(t.db, offer.id, offer.slug!, 3);
+    const { campaign } = await createCampaign(ctx, {
+      offer: offer.slug!,
+      name: `${name} push`,
+      channel: "email",
+      accounts: [mailbox.name],
+      signal: "hiring",
+      icp_target: "saas",
+      send_window_start: "00:00",
+      send_window_end: "24:00",
+      send_days: [1, 2, 3, 4, 5, 6, 7],
+      timezone: "UTC",
+    });
+    await enrolContacts(ctx, { campaign: campaign.id });
+    await launchCampaign(ctx, { campaign: campaign.id });
+    expect((await planDue({ db: t.db, now: () => NOW, campaignId: campaign.id })).planned).toBe(3);
+    const state = async (contactId: string) => ({
+      cc: await t.db
+        .selectFrom("campaign_contacts")
+        .select(["status", "stop_reason"])
+        .where("campaign_id", "=", campaign.id)
+        .where("contact_id", "=", contactId)
+        .executeTakeFirstOrThrow(),
+      queue: await t.db
+        .selectFrom("send_queue")
+        .select(["status", "defer_reason"])
+        .where("campaign_id", "=", campaign.id)
+        .where("contact_id", "=", contactId)
+        .execute(),
+    });
+    return { offer, ids, campaign, state, email: (i: number) => `p${i}@${offer.slug}.co` };
+  }
+
+  it("a booked meeting stops the sequence as `meeting` and cancels its unsent send; a redelivery changes nothing", async () => {
+    const s = await liveCampaign("Stop Meet");
+    const input = { person: s.email(0), kind: "meeting_booked", at: NOW, externalId: "cal-1", source: "cal_com" };
+    const r = await recordOutcome(ctx, input);
+    expect(r).toMatchObject({ created: true, sequencesStopped: 1, sendsCancelled: 1 });
+    expect(await s.state(s.ids[0]!)).toEqual({
+      cc: { status: "meeting", stop_reason: "meeting" },
+      queue: [{ status: "cancelled", defer_reason: "meeting" }],
+    });
+    // the others go on
+    expect((await s.state(s.ids[1]!)).cc.status).not.toBe("meeting");
+    expect((await s.state(s.ids[1]!)).queue.map((q) => q.status)).not.toContain("cancelled");
+    const again = await recordOutcome(ctx, input);
+    expect(again).toMatchObject({ created: false, sequencesStopped: 0, sendsCancelled: 0 });
+  });
+
+  it("a refusal stops it as `completed`; a no-show stops nothing; an outcome dated before the enrolment stops nothing", async () => {
+    const s = await liveCampaign("Stop Refuse");
+    const refused = await recordOutcome(ctx, { person: s.email(0), kind: "not_interested", at: NOW });
+    expect(refused).toMatchObject({ sequencesStopped: 1, sendsCancelled: 1 });
+    expect((await s.state(s.ids[0]!)).cc).toEqual({ status: "completed", stop_reason: "outcome_recorded" });
+
+    const noShow = await recordOutcome(ctx, { person: s.email(1), kind: "no_show", at: NOW });
+    expect(noShow).toMatchObject({ sequencesStopped: 0, sendsCancelled: 0 });
+    expect((await s.state(s.ids[1]!)).queue.map((q) => q.status)).not.toContain("cancelled");
+
+    // a meeting from before this campaign took the person is history, not a reason to stop it
+    const old = await recordOutcome(ctx, { person: s.email(2), kind: "meeting_held", at: daysBefore(30) });
+    expect(old).toMatchObject({ created: true, sequencesStopped: 0, sendsCancelled: 0 });
+    expect((await s.state(s.ids[2]!)).queue.map((q) => q.status)).not.toContain("cancelled");
   });
 });

@@ -7,6 +7,7 @@
  * already recorded and changes nothing.
  */
 import {
+  assertNever,
   attributeOutcome,
   companyStatusAfterOutcome,
   contactStatusAfterOutcome,
@@ -20,7 +21,8 @@ import {
   type FieldIssue,
   type Touch,
 } from "@offerlab/core";
-import { companies, outcomes, resolve, type DbOrTrx, type Outcome, type PersonContact } from "@offerlab/db";
+import { campaignContacts, companies, outcomes, resolve, type DbOrTrx, type Outcome, type PersonContact } from "@offerlab/db";
+import { cancelPersonSends } from "@offerlab/scheduler";
 import { inTransaction, nowOf, type OperationContext } from "../context.js";
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -60,6 +62,9 @@ export interface RecordOutcomeResult {
   attribution: "last_touch" | "explicit" | "unattributed";
   /** Whether the campaign's and offer's meeting counters moved. */
   countedMeeting: boolean;
+  /** Sequences of the person this outcome stopped ({@link sequenceStopAfterOutcome}), and their sends cancelled. */
+  sequencesStopped: number;
+  sendsCancelled: number;
   /** The contact's status change, if any. */
   contactStatus: { from: string; to: string } | null;
   companyStatus: { from: string; to: string } | null;
@@ -78,6 +83,33 @@ export interface CheckedOutcome {
   source: OutcomeSource;
   campaign: string | null;
   windowDays: number;
+  /** When it is recorded (the operation's clock): the time sequences it stops end at. */
+  recordedAt: Date;
+}
+
+/**
+ * How an outcome ends the person's running sequences (joined at or before it): a meeting or a
+ * conversion stops them as `meeting`, a rejection, "not interested" or "wrong person" as
+ * `completed`; a no-show or a cancelled meeting stops nothing (a follow-up may still be right).
+ */
+export function sequenceStopAfterOutcome(
+  kind: OutcomeKind,
+): { status: "meeting" | "completed"; reason: "meeting" | "outcome_recorded" } | null {
+  switch (kind) {
+    case "meeting_booked":
+    case "meeting_held":
+    case "converted":
+      return { status: "meeting", reason: "meeting" };
+    case "rejected":
+    case "not_interested":
+    case "wrong_person":
+      return { status: "completed", reason: "outcome_recorded" };
+    case "no_show":
+    case "meeting_cancelled":
+      return null;
+    default:
+      return assertNever(kind);
+  }
 }
 
 function toDate(v: Date | string | undefined, field: string, issues: FieldIssue[]): Date | null {
@@ -141,6 +173,7 @@ export function checkOutcome(input: RecordOutcomeInput, now: Date): CheckedOutco
     source: source.data!,
     campaign: input.campaign?.trim() || null,
     windowDays,
+    recordedAt: now,
   };
 }
 
@@ -175,6 +208,35 @@ export async function recordChecked(trx: DbOrTrx, c: CheckedOutcome, personRef: 
     contact = (touch?.offerId && people.find((p) => p.offer_id === touch!.offerId)) || people[people.length - 1]!;
   }
 
+  // A meeting, a conversion or a refusal ends the person's running sequences (every row of the
+  // person, any offer, joined at or before the outcome), in this transaction. The send path's
+  // locks come first, before this transaction writes anything (as an opt-out takes them); a
+  // redelivery finds nothing running and changes nothing.
+  const stop = sequenceStopAfterOutcome(c.kind);
+  let sequencesStopped = 0;
+  let sendsCancelled = 0;
+  if (stop) {
+    const running = await campaignContacts.runningContactIds(
+      trx,
+      people.map((p) => p.id),
+      c.occurredAt,
+    );
+    if (running.length > 0) {
+      const { cancelled } = await cancelPersonSends(trx, {
+        contactIds: running,
+        reason: stop.reason,
+        note: `outcome ${c.kind} recorded`,
+        at: c.recordedAt,
+      });
+      sendsCancelled = cancelled.length;
+      sequencesStopped = await campaignContacts.stopByHand(trx, running, {
+        status: stop.status,
+        stopReason: stop.reason,
+        at: c.recordedAt,
+      });
+    }
+  }
+
   const { outcome, created } = await outcomes.record(trx, {
     contact_id: contact.id,
     company_id: contact.company_id,
@@ -197,7 +259,17 @@ export async function recordChecked(trx: DbOrTrx, c: CheckedOutcome, personRef: 
   if (!created) {
     // The first delivery decided the attribution; report that one.
     attribution = outcome.campaign_id ? (outcome.attributed_touch_at ? "last_touch" : "explicit") : "unattributed";
-    return { outcome, created, campaignSlug, attribution, countedMeeting: false, contactStatus: null, companyStatus: null };
+    return {
+      outcome,
+      created,
+      campaignSlug,
+      attribution,
+      countedMeeting: false,
+      sequencesStopped,
+      sendsCancelled,
+      contactStatus: null,
+      companyStatus: null,
+    };
   }
 
   const countedMeeting = await outcomes.countMeeting(trx, outcome);
@@ -211,5 +283,5 @@ export async function recordChecked(trx: DbOrTrx, c: CheckedOutcome, personRef: 
   const nextCompany = contact.company_id && contact.company_status ? companyStatusAfterOutcome(contact.company_status, c.kind) : null;
   // The company's one forward-only transition decides again under its row lock.
   if (nextCompany && contact.company_id) companyStatus = await companies.advanceStatus(trx, contact.company_id, nextCompany);
-  return { outcome, created, campaignSlug, attribution, countedMeeting, contactStatus, companyStatus };
+  return { outcome, created, campaignSlug, attribution, countedMeeting, sequencesStopped, sendsCancelled, contactStatus, companyStatus };
 }

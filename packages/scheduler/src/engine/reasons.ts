@@ -28,6 +28,7 @@ export const reasonCodes = [
   "do_not_contact",
   "suppressed",
   "company_disqualified",
+  "outcome_recorded",
   "unsubscribed",
   "bounced",
   "replied",
@@ -81,6 +82,8 @@ const descriptions: Readonly<Record<ReasonCode, string>> = {
   suppressed:
     "This person is on the suppression list (their email, LinkedIn URL, email domain or company domain); `offerlab suppress list` shows every entry.",
   company_disqualified: "This person's company was disqualified by hand, so nothing more is sent to its people.",
+  outcome_recorded:
+    "An outcome was recorded for this person (rejected, not interested or the wrong person: see offerlab outcomes list), so the sequence stopped.",
   unsubscribed: "This person unsubscribed.",
   bounced: "An email to this person bounced.",
   replied: "This person replied, so the sequence stops.",

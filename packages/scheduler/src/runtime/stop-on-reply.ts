@@ -264,7 +264,7 @@ export async function cancelPersonSends(
   db: Transaction<Database> | Kysely<Database>,
   input: {
     contactIds: string[];
-    reason: Extract<ReasonCode, "suppressed" | "do_not_contact" | "unsubscribed" | "company_disqualified">;
+    reason: Extract<ReasonCode, "suppressed" | "do_not_contact" | "unsubscribed" | "company_disqualified" | "meeting" | "outcome_recorded">;
     note: string;
     at: Date;
   },
