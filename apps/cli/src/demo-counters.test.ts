@@ -23,8 +23,9 @@ describe(`the demo's counters on ${engine}`, () => {
   it("are the ones the raw rows give, with opens from the tracking events; a wrong counter is caught", async () => {
     t = await createTestDb(engine);
     const db = t.db;
-    // Livelier people than the defaults (demo.test.ts's rates), so that two weeks reach the emails.
-    const r = await runDemo({ db, weeks: 2, startAt: START, rates: { acceptRate: 0.6, dmReplyRate: 0.5, emailReplyRate: 0.3 } });
+    // The default demo (three weeks): LinkedIn first, then email to those who did not answer, so
+    // there are opens, replies, Cal.com meetings and companies past `qualified` to recount.
+    const r = await runDemo({ db, weeks: 3, startAt: START });
     expect(r.ticks.jobErrors).toBe(0);
 
     // What happened is there at all: emails went out and people opened them.
@@ -47,6 +48,30 @@ describe(`the demo's counters on ${engine}`, () => {
              (SELECT count(*) FROM outreach_history)::int AS history,
              (SELECT count(*) FROM message_events WHERE event_type = 'sent')::int AS sent_events`.execute(db);
     expect(raw.rows[0]).toEqual({ messages: campaign.total_sent, history: campaign.total_sent, sent_events: campaign.total_sent });
+
+    // Meetings came through the Cal.com path, and the counters count each person once.
+    expect(totals.meetings).toBeGreaterThan(0);
+    const booked = await sql<{ n: number }>`
+      SELECT count(DISTINCT (campaign_id, contact_id))::int AS n FROM outcomes WHERE kind = 'meeting_booked' AND source = 'cal_com'`.execute(
+      db,
+    );
+    expect(booked.rows[0]!.n).toBeGreaterThan(0);
+
+    // Companies moved past `qualified`, consistently with the facts: none with a send is still
+    // before `contacted`, none with a reply before `responded`, none with a meeting before `meeting`.
+    expect(totals.companiesBeyondQualified).toBeGreaterThan(0);
+    const behind = await sql<{ before_contacted: number; before_responded: number; before_meeting: number }>`
+      SELECT
+        (SELECT count(*) FROM companies co WHERE co.status IN ('new', 'qualified')
+           AND EXISTS (SELECT 1 FROM outreach_history h JOIN contacts ct ON ct.id = h.contact_id WHERE ct.company_id = co.id))::int AS before_contacted,
+        (SELECT count(*) FROM companies co WHERE co.status IN ('new', 'qualified', 'contacted')
+           AND EXISTS (SELECT 1 FROM campaign_contacts cc JOIN contacts ct ON ct.id = cc.contact_id
+                       WHERE ct.company_id = co.id AND cc.replied AND cc.reply_sentiment IS DISTINCT FROM 'ooo'))::int AS before_responded,
+        (SELECT count(*) FROM companies co WHERE co.status IN ('new', 'qualified', 'contacted', 'responded')
+           AND EXISTS (SELECT 1 FROM outcomes o WHERE o.company_id = co.id AND o.kind = 'meeting_booked'))::int AS before_meeting`.execute(
+      db,
+    );
+    expect(behind.rows[0]).toEqual({ before_contacted: 0, before_responded: 0, before_meeting: 0 });
 
     // Every stored counter and view rate equals its recount from the raw rows.
     expect(await counterMismatches(db)).toEqual([]);
