@@ -257,16 +257,27 @@ export const companies = {
   /**
    * Moves a company's status towards `to` when the lifecycle allows it (core's
    * `companyStatusAdvance`: forward only, `rejected` and `disqualified` left only for a meeting or
-   * a conversion). The row is locked first, so a racing writer cannot move it back. Returns the move,
-   * or null when the company was already there or beyond (or does not exist).
+   * a conversion). One guarded statement decides: the update applies only while the row's latest
+   * status is one the rule lets reach `to`, so a racing writer cannot move it back. Returns the
+   * move, or null when the company was already there or beyond (or does not exist).
+   *
+   * No `SELECT … FOR UPDATE` first: the send path calls this while its inserts (messages, history)
+   * hold KEY SHARE locks on the same company row through their foreign keys, and two runners each
+   * upgrading to FOR UPDATE deadlock. The update's own lock (FOR NO KEY UPDATE) does not conflict
+   * with KEY SHARE, and once the company is past `to` the statement matches nothing and locks
+   * nothing. `from` is read just before, without a lock: a report, never the guard.
    */
   async advanceStatus(db: DbOrTrx, id: string, to: CompanyStatus): Promise<{ from: CompanyStatus; to: CompanyStatus } | null> {
-    // Locked, then moved with the rule as the statement's guard as well: a writer racing us waits
-    // for the lock and then sees our status.
-    const current = await db.selectFrom("companies").select("status").where("id", "=", id).forUpdate().executeTakeFirst();
+    const current = await db.selectFrom("companies").select("status").where("id", "=", id).executeTakeFirst();
     if (!current || companyStatusAdvance(current.status, to) !== to) return null;
-    await db.updateTable("companies").set({ status: to }).where("id", "=", id).where("status", "in", companyStatusesBefore(to)).execute();
-    return { from: current.status, to };
+    const moved = await db
+      .updateTable("companies")
+      .set({ status: to })
+      .where("id", "=", id)
+      .where("status", "in", companyStatusesBefore(to))
+      .returning("id")
+      .executeTakeFirst();
+    return moved ? { from: current.status, to } : null;
   },
 
   /** The send path's fact "we sent to someone at this company": `contacted`, from `new` or `qualified` only. */
