@@ -23,7 +23,18 @@ export const runFacts = {
       .selectFrom("companies")
       .select((eb) => [
         eb.fn.countAll<number>().as("found"),
-        eb.fn.sum<number>(eb.case().when("status", "=", "qualified").then(1).else(0).end()).as("qualified"),
+        // Qualified by fit: `qualified`, or any status the lifecycle moves a qualified company on to
+        // (contacted, responded, meeting, converted, rejected); not `new` or `disqualified`.
+        eb.fn
+          .sum<number>(
+            eb
+              .case()
+              .when("status", "in", ["qualified", "contacted", "responded", "meeting", "converted", "rejected"])
+              .then(1)
+              .else(0)
+              .end(),
+          )
+          .as("qualified"),
       ])
       .where("offer_id", "=", offerId)
       .executeTakeFirstOrThrow();
