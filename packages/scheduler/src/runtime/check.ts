@@ -60,6 +60,11 @@ function isCampaignAccount(campaign: Pick<SendContext["campaign"], "account_id" 
   return ids.length === 0 || ids.includes(accountId);
 }
 
+/** Whether the campaign opted in to its burner accounts (core's `SchedulingConfig.use_burner_accounts`). */
+function usesBurnerAccounts(campaign: Pick<SendContext["campaign"], "scheduling_config">): boolean {
+  return campaign.scheduling_config?.use_burner_accounts === true;
+}
+
 /**
  * Decides, from state read inside the claim, whether this row may be sent now. Pure but for
  * `random`, whose draws (the jitter of a reopening window) are named by the row's natural key.
@@ -122,6 +127,10 @@ export function decide(ctx: SendContext, now: Date, random: RandomSource = syste
   // edit cancels its rows, and a row planned while the edit committed is cancelled here. Its copy
   // was rendered for that sender, so it is not handed to another account.
   if (!isCampaignAccount(campaign, account.id)) return { kind: "skip", reason: "sender_unavailable", status: "cancelled" };
+  // A burner account sends only for a campaign that opts in (scheduling_config.use_burner_accounts):
+  // a row planned on a burner before the campaign turned the option off gets no claim either.
+  if (account.rotation_set === "burner" && !usesBurnerAccounts(campaign))
+    return { kind: "skip", reason: "sender_unavailable", status: "cancelled" };
   // The same rule the capacity dashboards show (accountStanding): a cooldown waits until it ends;
   // paused, disconnected, unhealthy or unlinked accounts are looked at again in an hour.
   const block = sendBlock(account, now);

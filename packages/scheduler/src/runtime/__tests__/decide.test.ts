@@ -82,6 +82,17 @@ describe("decide: the campaign's accounts", () => {
     expect(decide(withAccounts(context({}), ["a0", "a1"]), now)).toMatchObject({ kind: "go" });
   });
 
+  it("cancels a row on a burner account unless the campaign opts in to burners", () => {
+    const burner = context({ rotation_set: "burner" });
+    expect(decide(burner, now)).toEqual({ kind: "skip", reason: "sender_unavailable", status: "cancelled" });
+    const optedIn = {
+      ...burner,
+      campaign: { ...burner.campaign, scheduling_config: { steps: [], stop_on_reply: true, use_burner_accounts: true } },
+    } as SendContext;
+    expect(decide(optedIn, now)).toMatchObject({ kind: "go" });
+    expect(decide(context({ rotation_set: "odd" }), now)).toMatchObject({ kind: "go" });
+  });
+
   it("cancels a row whose account was taken off the campaign (no new claim for it)", () => {
     expect(decide(withAccounts(context({}), ["a2"]), now)).toEqual({ kind: "skip", reason: "sender_unavailable", status: "cancelled" });
   });
