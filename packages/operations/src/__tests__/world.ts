@@ -1,7 +1,13 @@
 /** A small world for the operations' tests: an offer with copy, accounts, companies and contacts. */
 import { accounts, companies, contacts, type Db } from "@offerlab/db";
 import { createTestDb, testEngines, type TestDb } from "@offerlab/db/testing";
+import { planDue } from "@offerlab/scheduler";
 import { afterAll, beforeAll } from "vitest";
+import { createCampaign } from "../campaigns/create-campaign.js";
+import { enrolContacts } from "../campaigns/enrol-contacts.js";
+import { launchCampaign } from "../campaigns/launch-campaign.js";
+import { createOffer } from "../offers/create-offer.js";
+import { approveTemplates } from "../templates/approve-templates.js";
 
 export { testEngines };
 
@@ -75,4 +81,33 @@ export async function addPeople(db: Db, offerId: string, prefix: string, n: numb
 /** An email account that can send (linked to Unipile). */
 export function addMailbox(db: Db, name: string) {
   return accounts.create(db, { name, type: "email", owner: "ann", email_address: `${name}@ramp.io`, unipile_account_id: `uni-${name}` });
+}
+
+/**
+ * A launched email campaign (always open) of a new offer with approved copy, one mailbox and
+ * `people` people, whose first step is planned for every person: pending queue rows. Returns the
+ * number of rows planned, for the caller to check.
+ */
+export async function liveCampaign(db: Db, name: string, people = 2) {
+  const ctx = { db, now: clock };
+  const { offer } = await createOffer(ctx, { offer: { ...baseOffer, name, ...copy } });
+  await approveTemplates(ctx, { offer: offer.slug! });
+  const mailbox = await addMailbox(db, offer.slug!);
+  const ids = await addPeople(db, offer.id, offer.slug!, people);
+  const { campaign } = await createCampaign(ctx, {
+    offer: offer.slug!,
+    name: `${name} push`,
+    channel: "email",
+    accounts: [mailbox.name],
+    signal: "hiring",
+    icp_target: "saas",
+    send_window_start: "00:00",
+    send_window_end: "24:00",
+    send_days: [1, 2, 3, 4, 5, 6, 7],
+    timezone: "UTC",
+  });
+  await enrolContacts(ctx, { campaign: campaign.id });
+  await launchCampaign(ctx, { campaign: campaign.id });
+  const { planned } = await planDue({ db, now: () => NOW, campaignId: campaign.id });
+  return { offer, mailbox, ids, campaign, planned, domain: `${offer.slug!}.co` };
 }

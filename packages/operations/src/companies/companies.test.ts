@@ -2,12 +2,20 @@ import { ValidationError } from "@offerlab/core";
 import { companies, NotFoundError } from "@offerlab/db";
 import { planDue } from "@offerlab/scheduler";
 import { describe, expect, it } from "vitest";
-import { addMailbox, addPeople, baseOffer, clock, copy, NOW, testEngines, useTestDb } from "../__tests__/world.js";
+import {
+  addMailbox,
+  addPeople,
+  baseOffer,
+  clock,
+  copy,
+  liveCampaign as sharedLiveCampaign,
+  NOW,
+  testEngines,
+  useTestDb,
+} from "../__tests__/world.js";
 import { createCampaign } from "../campaigns/create-campaign.js";
 import { enrolContacts } from "../campaigns/enrol-contacts.js";
-import { launchCampaign } from "../campaigns/launch-campaign.js";
 import { createOffer } from "../offers/create-offer.js";
-import { approveTemplates } from "../templates/approve-templates.js";
 import { editCompany } from "./edit-company.js";
 
 const issuesOf = async (p: Promise<unknown>) => {
@@ -29,26 +37,9 @@ describe.each(testEngines())("company edits on %s", (engine) => {
   };
 
   async function liveCampaign(name: string) {
-    const { offer } = await createOffer(ctx, { offer: { ...baseOffer, name, ...copy } });
-    await approveTemplates(ctx, { offer: offer.slug! });
-    const mailbox = await addMailbox(t.db, offer.slug!);
-    const ids = await addPeople(t.db, offer.id, offer.slug!, 2);
-    const { campaign } = await createCampaign(ctx, {
-      offer: offer.slug!,
-      name: `${name} push`,
-      channel: "email",
-      accounts: [mailbox.name],
-      signal: "hiring",
-      icp_target: "saas",
-      send_window_start: "00:00",
-      send_window_end: "24:00",
-      send_days: [1, 2, 3, 4, 5, 6, 7],
-      timezone: "UTC",
-    });
-    await enrolContacts(ctx, { campaign: campaign.id });
-    await launchCampaign(ctx, { campaign: campaign.id });
-    expect((await planDue({ db: t.db, now: () => NOW, campaignId: campaign.id })).planned).toBe(2);
-    return { offer, ids, campaign, domain: `${offer.slug!}.co` };
+    const w = await sharedLiveCampaign(t.db, name);
+    expect(w.planned).toBe(2);
+    return w;
   }
 
   it("disqualifying a company (with a reason) stops its people's sequences and cancels their unsent sends", async () => {

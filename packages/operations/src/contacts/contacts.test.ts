@@ -2,12 +2,8 @@ import { ValidationError } from "@offerlab/core";
 import { contacts, NotFoundError, type Db } from "@offerlab/db";
 import { planDue } from "@offerlab/scheduler";
 import { describe, expect, it } from "vitest";
-import { addMailbox, addPeople, baseOffer, clock, copy, NOW, testEngines, useTestDb } from "../__tests__/world.js";
-import { createCampaign } from "../campaigns/create-campaign.js";
-import { enrolContacts } from "../campaigns/enrol-contacts.js";
-import { launchCampaign } from "../campaigns/launch-campaign.js";
+import { addPeople, baseOffer, clock, copy, liveCampaign as sharedLiveCampaign, NOW, testEngines, useTestDb } from "../__tests__/world.js";
 import { createOffer } from "../offers/create-offer.js";
-import { approveTemplates } from "../templates/approve-templates.js";
 import { editContact } from "./edit-contact.js";
 import { unpauseContact } from "./unpause-contact.js";
 
@@ -42,26 +38,9 @@ describe.each(testEngines())("contact edits on %s", (engine) => {
 
   /** A launched email campaign (always open) whose first step is planned for every person: pending queue rows. */
   async function liveCampaign(name: string, people = 2) {
-    const { offer } = await createOffer(ctx, { offer: { ...baseOffer, name, ...copy } });
-    await approveTemplates(ctx, { offer: offer.slug! });
-    const mailbox = await addMailbox(t.db, offer.slug!);
-    const ids = await addPeople(t.db, offer.id, offer.slug!, people);
-    const { campaign } = await createCampaign(ctx, {
-      offer: offer.slug!,
-      name: `${name} push`,
-      channel: "email",
-      accounts: [mailbox.name],
-      signal: "hiring",
-      icp_target: "saas",
-      send_window_start: "00:00",
-      send_window_end: "24:00",
-      send_days: [1, 2, 3, 4, 5, 6, 7],
-      timezone: "UTC",
-    });
-    await enrolContacts(ctx, { campaign: campaign.id });
-    await launchCampaign(ctx, { campaign: campaign.id });
-    expect((await planDue({ db: t.db, now: () => NOW, campaignId: campaign.id })).planned).toBe(people);
-    return { offer, mailbox, ids, campaign, domain: `${offer.slug!}.co` };
+    const w = await sharedLiveCampaign(t.db, name, people);
+    expect(w.planned).toBe(people);
+    return w;
   }
 
   const queueOf = (contactId: string) =>

@@ -1,12 +1,18 @@
 import { OfferlabError, ValidationError } from "@offerlab/core";
 import { campaignContacts, contacts, outcomes, resolve, type Db } from "@offerlab/db";
 import { describe, expect, it } from "vitest";
-import { addMailbox, addPeople, baseOffer, clock, copy, NOW, testEngines, useTestDb } from "../__tests__/world.js";
+import {
+  addMailbox,
+  addPeople,
+  baseOffer,
+  clock,
+  copy,
+  liveCampaign as sharedLiveCampaign,
+  NOW,
+  testEngines,
+  useTestDb,
+} from "../__tests__/world.js";
 import { createCampaign } from "../campaigns/create-campaign.js";
-import { enrolContacts } from "../campaigns/enrol-contacts.js";
-import { launchCampaign } from "../campaigns/launch-campaign.js";
-import { approveTemplates } from "../templates/approve-templates.js";
-import { planDue } from "@offerlab/scheduler";
 import { createOffer } from "../offers/create-offer.js";
 import { outcomeInputOfRow } from "./import-outcomes.js";
 import { checkOutcome, recordOutcome } from "./record-outcome.js";
@@ -227,25 +233,8 @@ describe.each(testEngines())("an outcome ends the person's running sequence, on 
   };
 
   async function liveCampaign(name: string) {
-    const { offer } = await createOffer(ctx, { offer: { ...baseOffer, name, ...copy } });
-    await approveTemplates(ctx, { offer: offer.slug! });
-    const mailbox = await addMailbox(t.db, offer.slug!);
-    const ids = await addPeople(t.db, offer.id, offer.slug!, 3);
-    const { campaign } = await createCampaign(ctx, {
-      offer: offer.slug!,
-      name: `${name} push`,
-      channel: "email",
-      accounts: [mailbox.name],
-      signal: "hiring",
-      icp_target: "saas",
-      send_window_start: "00:00",
-      send_window_end: "24:00",
-      send_days: [1, 2, 3, 4, 5, 6, 7],
-      timezone: "UTC",
-    });
-    await enrolContacts(ctx, { campaign: campaign.id });
-    await launchCampaign(ctx, { campaign: campaign.id });
-    expect((await planDue({ db: t.db, now: () => NOW, campaignId: campaign.id })).planned).toBe(3);
+    const { offer, ids, campaign, planned } = await sharedLiveCampaign(t.db, name, 3);
+    expect(planned).toBe(3);
     const state = async (contactId: string) => ({
       cc: await t.db
         .selectFrom("campaign_contacts")
