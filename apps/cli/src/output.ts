@@ -1,4 +1,5 @@
 import { exitCodeForCode, exitCodes, OfferlabError, type ErrorExitCode, type OfferlabErrorOptions } from "@offerlab/core";
+import { enterUserWorkingDirectory } from "./working-directory.js";
 
 /** Where the CLI writes; injectable so tests and embedding programs can capture output. */
 export interface Io {
@@ -29,7 +30,8 @@ export const processIo: Io = {
   stdout: (t) => void (stdoutClosed || process.stdout.write(t)),
   stderr: (t) => process.stderr.write(t),
   env: process.env,
-  cwd: process.cwd(),
+  // `pnpm offerlab …` runs in the repository's root: go back to where the user typed it.
+  cwd: enterUserWorkingDirectory(process.env),
 };
 
 /**

@@ -1,5 +1,15 @@
-import { createDb, databaseTargetOf, dataMode, EmbeddedDatabaseBusyError, migrate, migrationStatus, type Db } from "@offerlab/db";
+import {
+  createDb,
+  databaseTargetOf,
+  dataMode,
+  EmbeddedDatabaseBusyError,
+  migrate,
+  migrationStatus,
+  resolveDatabaseTarget,
+  type Db,
+} from "@offerlab/db";
 import type { Command } from "commander";
+import { noteNewDatabase } from "../database.js";
 import { CliError, EXIT, json, table, type Io } from "../output.js";
 
 export function registerDbCommands(program: Command, io: Io): void {
@@ -59,7 +69,11 @@ export function registerDbCommands(program: Command, io: Io): void {
 
 function open(io: Io) {
   try {
-    return createDb({ env: io.env, sandbox: io.sandbox === true });
+    const options = { env: io.env, sandbox: io.sandbox === true, cwd: io.cwd };
+    const target = resolveDatabaseTarget(options);
+    const handle = createDb(options);
+    if (target.kind === "pglite" && target.isNew && !target.dataDir.startsWith("memory://")) noteNewDatabase(io, target.dataDir);
+    return handle;
   } catch (error) {
     // Held by another process: its own message and code (exit 1).
     if (EmbeddedDatabaseBusyError.isInstance(error)) throw error;
