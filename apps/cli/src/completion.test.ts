@@ -53,9 +53,7 @@ describe("offerlab completion", () => {
 
     expect(bashComplete(script, "offerlab camp")).toEqual(["campaigns"]);
     const campaigns = program.commands.find((c) => c.name() === "campaigns")!;
-    expect(bashComplete(script, "offerlab campaigns ").sort()).toEqual(
-      [...campaigns.commands.map((c) => c.name()), "--help"].sort(),
-    );
+    expect(bashComplete(script, "offerlab campaigns ").sort()).toEqual([...campaigns.commands.map((c) => c.name()), "--help"].sort());
     expect(bashComplete(script, "offerlab db migrate --").sort()).toEqual(["--help", "--json", "--sandbox"]);
     // An option's value is skipped when finding the command: `--offer coach` is not a command word.
     const people = bashComplete(script, "offerlab discover people --offer coach --max");

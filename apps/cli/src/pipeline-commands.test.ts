@@ -148,11 +148,15 @@ describe("discover, enrich and scrape with --sandbox", () => {
     const s = json(stopped.stdout);
     expect(s).toMatchObject({ status: "cancelled", stopReason: "budget", creditsSpent: reference.creditsSpent });
     expect(s.found as number).toBeLessThan(reference.found as number);
-    expect(stopped.stderr).toContain(`offerlab: stopped at the credit budget: the run has spent ${reference.creditsSpent as number} credits of its 1-credit budget.`);
+    expect(stopped.stderr).toContain(
+      `offerlab: stopped at the credit budget: the run has spent ${reference.creditsSpent as number} credits of its 1-credit budget.`,
+    );
     expect(stopped.stderr).toContain("The budget is the run's total, counting every credit it spent since it started (resumes included)");
 
     // The hint works exactly as printed.
-    const printed = new RegExp(`\\n  offerlab (discover companies --resume ${s.runId as string} --budget \\d+ --sandbox)\\n`).exec(stopped.stderr);
+    const printed = new RegExp(`\\n  offerlab (discover companies --resume ${s.runId as string} --budget \\d+ --sandbox)\\n`).exec(
+      stopped.stderr,
+    );
     expect(printed, stopped.stderr).not.toBeNull();
     const resumed = spawnCli([...printed![1]!.split(" "), "--json"], budgetEnv);
     expect(resumed.code).toBe(0);

@@ -68,7 +68,10 @@ describe("resolveDatabaseTarget finds the nearest .offerlab upwards", () => {
 
   it("OFFERLAB_DATA_DIR wins, relative to the user's directory", () => {
     const deep = path.join(root, "project/a/b/c");
-    expect(resolveDatabaseTarget({ env: { OFFERLAB_DATA_DIR: "data" }, cwd: deep })).toMatchObject({ dataDir: path.join(deep, "data"), isNew: true });
+    expect(resolveDatabaseTarget({ env: { OFFERLAB_DATA_DIR: "data" }, cwd: deep })).toMatchObject({
+      dataDir: path.join(deep, "data"),
+      isNew: true,
+    });
     expect(resolveDatabaseTarget({ env: { OFFERLAB_DATA_DIR: "memory://" }, cwd: deep })).toMatchObject({ dataDir: "memory://" });
   });
 });

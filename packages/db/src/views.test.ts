@@ -285,7 +285,14 @@ describe.each(testEngines())("views and functions on %s", (engine) => {
     const waiting = await queued("pending", -20);
     const history = await t.db
       .insertInto("outreach_history")
-      .values({ send_queue_id: sentRow.id, contact_id: ids.first!, campaign_id: ids.campA!, account_id: ids.mail!, channel: "email", sent_at: at(2) })
+      .values({
+        send_queue_id: sentRow.id,
+        contact_id: ids.first!,
+        campaign_id: ids.campA!,
+        account_id: ids.mail!,
+        channel: "email",
+        sent_at: at(2),
+      })
       .returning("id")
       .executeTakeFirstOrThrow();
     const mine = (feed: { item_id: string | null; activity_type: string | null }[]) =>

@@ -113,9 +113,7 @@ export const views = {
       .selectFrom("activity_feed")
       .selectAll()
       .$if(opts.everyQueueRow !== true, (qb) =>
-        qb.where((eb) =>
-          eb.not(eb.and([eb("activity_type", "=", "scheduled"), eb("status", "in", ["sent", "delivered", "bounced"])])),
-        ),
+        qb.where((eb) => eb.not(eb.and([eb("activity_type", "=", "scheduled"), eb("status", "in", ["sent", "delivered", "bounced"])]))),
       )
       .orderBy("occurred_at", "desc")
       .orderBy("activity_type")

@@ -132,9 +132,10 @@ function fish(root: CompletionNode): string {
     const here =
       node.path.length === 0
         ? "__fish_use_subcommand"
-        : [...seen, ...(node.subcommands.length ? [`not __fish_seen_subcommand_from ${node.subcommands.map((s) => s.name).join(" ")}`] : [])].join(
-            "; and ",
-          );
+        : [
+            ...seen,
+            ...(node.subcommands.length ? [`not __fish_seen_subcommand_from ${node.subcommands.map((s) => s.name).join(" ")}`] : []),
+          ].join("; and ");
     for (const sub of node.subcommands) {
       lines.push(`complete -c offerlab -n ${fishSq(here)} -a ${fishSq(sub.name)} -d ${fishSq(firstLine(sub.description))}`);
     }

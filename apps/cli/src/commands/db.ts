@@ -59,7 +59,7 @@ export function registerDbCommands(program: Command, io: Io): void {
           ...status.pending.map((p) => ({ version: p.version, name: p.name, state: "pending" })),
         ];
         io.stdout(`Database: ${target.description}\n${world ? `World: ${world.text}\n` : ""}\n`);
-        io.stdout(table(rows, [{ key: "version" }, { key: "name" }, { key: "state" }]));
+        io.stdout(table(rows, [{ key: "version" }, { key: "name" }, { key: "state" }], io));
         io.stdout(status.pending.length ? `\n${status.pending.length} pending: run \`offerlab db migrate\`.\n` : "\nUp to date.\n");
       } finally {
         await handle.destroy();

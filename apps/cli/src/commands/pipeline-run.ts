@@ -78,7 +78,10 @@ export interface RunFlags {
 export function addRunOptions(cmd: Command): Command {
   cmd
     .option("--offer <offer>", "the offer whose ICP drives the run: id, slug or name (required unless --resume)")
-    .option("--budget <credits>", "stop cleanly (exit code 3) once the run has spent this many credits in total, resumes included (default: no limit)")
+    .option(
+      "--budget <credits>",
+      "stop cleanly (exit code 3) once the run has spent this many credits in total, resumes included (default: no limit)",
+    )
     .option(
       "--resume <run-id>",
       "continue a run that failed, crashed or stopped at its budget, with the providers it started with, without paying again for what it bought",
@@ -259,7 +262,10 @@ export async function runStepCommand<S>(io: Io, flags: RunFlags, def: StepComman
     if (result.status === "cancelled" && result.stopReason === "budget") {
       // Exit code 3 (core's `budget_reached`), after the summary: a script can tell "resume with
       // more credits" from a failure.
-      throw new OfferlabError("budget_reached", budgetStopHint(def.step, result.runId, result.runCreditsSpent, creditBudget, result.error, providers.sandbox));
+      throw new OfferlabError(
+        "budget_reached",
+        budgetStopHint(def.step, result.runId, result.runCreditsSpent, creditBudget, result.error, providers.sandbox),
+      );
     }
     if (def.nothingWorked(result))
       throw new CliError(`every provider call failed; nothing was ${def.step === "scrape_companies" ? "scraped" : "found"}`, EXIT.failure);

@@ -54,7 +54,15 @@ function ignoredBy(patterns: string[], file: string): boolean {
       `^${pattern
         .split(/(\*\*\/|\*\*|\*|\?)/)
         .map((part) =>
-          part === "**/" ? "(.*/)?" : part === "**" ? ".*" : part === "*" ? "[^/]*" : part === "?" ? "[^/]" : part.replace(/[.+^${}()|[\]\\]/g, "\\$&"),
+          part === "**/"
+            ? "(.*/)?"
+            : part === "**"
+              ? ".*"
+              : part === "*"
+                ? "[^/]*"
+                : part === "?"
+                  ? "[^/]"
+                  : part.replace(/[.+^${}()|[\]\\]/g, "\\$&"),
         )
         .join("")}(/.*)?$`,
     );
@@ -106,7 +114,10 @@ describe("apps/cron/Dockerfile", () => {
     expect(steps.slice(0, runtimeStart).some((s) => s.op === "RUN" && s.args.includes("docker-healthcheck.mjs /out/"))).toBe(true);
     expect(runtime.find((s) => s.op === "ENTRYPOINT")?.args).toBe('["node", "bin/offerlab.js"]');
     // The entrypoint exists in what `pnpm deploy` copies (the package's `files`).
-    const cliPkg = JSON.parse(fs.readFileSync(path.join(repoRoot, "apps/cli/package.json"), "utf8")) as { files: string[]; bin: Record<string, string> };
+    const cliPkg = JSON.parse(fs.readFileSync(path.join(repoRoot, "apps/cli/package.json"), "utf8")) as {
+      files: string[];
+      bin: Record<string, string>;
+    };
     expect(cliPkg.files).toContain("bin");
     expect(cliPkg.bin.offerlab).toBe("./bin/offerlab.js");
   });
@@ -136,12 +147,16 @@ describe("the build context (.dockerignore)", () => {
     expect(ignoredBy(buildkit, file)).toBe(true);
   });
 
-  it.each([".env.example", "pnpm-lock.yaml", "package.json", "apps/cli/src/bin.ts", "apps/cron/docker-healthcheck.mjs", "supabase/migrations/x.sql"])(
-    "keeps %s",
-    (file) => {
-      expect(ignoredBy(buildkit, file)).toBe(false);
-    },
-  );
+  it.each([
+    ".env.example",
+    "pnpm-lock.yaml",
+    "package.json",
+    "apps/cli/src/bin.ts",
+    "apps/cron/docker-healthcheck.mjs",
+    "supabase/migrations/x.sql",
+  ])("keeps %s", (file) => {
+    expect(ignoredBy(buildkit, file)).toBe(false);
+  });
 });
 
 function runHealthcheck(args: string[], env: Record<string, string>) {
@@ -160,8 +175,11 @@ describe("docker-healthcheck.mjs", () => {
       const up = await new Promise<{ code: number | null; out: string }>((resolve) => {
         // Async spawn: the server answers from this process's event loop.
         import("node:child_process").then(({ execFile }) =>
-          execFile(process.execPath, [healthcheck, "node", "bin/offerlab.js", "webhooks", "serve"], { env: { PORT: String(port) } }, (err, stdout) =>
-            resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout.trim() }),
+          execFile(
+            process.execPath,
+            [healthcheck, "node", "bin/offerlab.js", "webhooks", "serve"],
+            { env: { PORT: String(port) } },
+            (err, stdout) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout.trim() }),
           ),
         );
       });
