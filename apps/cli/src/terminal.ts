@@ -6,17 +6,24 @@
  *   (any value but `0`), else only on a terminal whose `TERM` is not `dumb`;
  * - times: in the campaign's time zone, with its label, else UTC.
  */
-import type { Io } from "./output.js";
+/** What the terminal rules read from a command's Io (a structural slice, so this module imports nothing of the CLI). */
+export interface TerminalInfo {
+  env: Record<string, string | undefined>;
+  /** Standard output is a terminal. */
+  isTTY?: boolean;
+  /** The terminal's width in columns. */
+  columns?: number;
+}
 
 /** The columns tables may use, or undefined for no limit (not a terminal). */
-export function terminalWidth(io: Pick<Io, "env" | "columns">): number | undefined {
+export function terminalWidth(io: Pick<TerminalInfo, "env" | "columns">): number | undefined {
   const fromEnv = Number(io.env.COLUMNS);
   if (io.env.COLUMNS && Number.isInteger(fromEnv) && fromEnv > 0) return fromEnv;
   return io.columns && io.columns > 0 ? io.columns : undefined;
 }
 
 /** True when output may carry ANSI colours. */
-export function colorEnabled(io: Pick<Io, "env" | "isTTY">): boolean {
+export function colorEnabled(io: Pick<TerminalInfo, "env" | "isTTY">): boolean {
   if (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== "") return false;
   if (io.env.FORCE_COLOR !== undefined && io.env.FORCE_COLOR !== "" && io.env.FORCE_COLOR !== "0") return true;
   return io.isTTY === true && io.env.TERM !== "dumb";

@@ -57,11 +57,11 @@ describe("the Supabase Database type (compile-time checks)", () => {
 
   it("makes createClient<Database>() typed: results, filters and inserts", () => {
     const supabase = client();
-    const select = () => supabase.from("companies").select("id, name, status").eq("status", "qualified");
-    type Data = NonNullable<Awaited<ReturnType<typeof select>>["data"]>;
+    const _select = () => supabase.from("companies").select("id, name, status").eq("status", "qualified");
+    type Data = NonNullable<Awaited<ReturnType<typeof _select>>["data"]>;
     expectTypeOf<Data>().toEqualTypeOf<{ id: string; name: string; status: Tables<"companies">["status"] }[]>();
-    const view = () => supabase.from("campaign_performance").select("name, reply_rate");
-    expectTypeOf<NonNullable<Awaited<ReturnType<typeof view>>["data"]>[number]>().toEqualTypeOf<{
+    const _view = () => supabase.from("campaign_performance").select("name, reply_rate");
+    expectTypeOf<NonNullable<Awaited<ReturnType<typeof _view>>["data"]>[number]>().toEqualTypeOf<{
       name: string | null;
       reply_rate: number | null;
     }>();
