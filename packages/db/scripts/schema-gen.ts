@@ -466,7 +466,14 @@ export async function introspectSupabase(query: <T>(sql: string) => Promise<T[]>
     JOIN pg_namespace n ON n.oid = cl.relnamespace AND n.nspname = 'public'
     WHERE i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL
     ORDER BY cl.relname`);
-  const fns = await query<{ name: string; arg_names: string[] | null; arg_types: string[] | null; defaults: number; returns: string; returns_set: boolean }>(`
+  const fns = await query<{
+    name: string;
+    arg_names: string[] | null;
+    arg_types: string[] | null;
+    defaults: number;
+    returns: string;
+    returns_set: boolean;
+  }>(`
     SELECT p.proname AS name, p.proargnames::text[] AS arg_names,
       ARRAY(SELECT t.typname::text FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY a(oid, ord)
             JOIN pg_type t ON t.oid = a.oid ORDER BY a.ord) AS arg_types,
@@ -477,7 +484,13 @@ export async function introspectSupabase(query: <T>(sql: string) => Promise<T[]>
     WHERE p.prokind = 'f' AND rt.typname <> 'trigger'
     ORDER BY p.proname, p.oid`);
   return {
-    foreignKeys: fks.map((f) => ({ name: f.name, table: f.table_name, columns: f.columns, refTable: f.ref_table, refColumns: f.ref_columns })),
+    foreignKeys: fks.map((f) => ({
+      name: f.name,
+      table: f.table_name,
+      columns: f.columns,
+      refTable: f.ref_table,
+      refColumns: f.ref_columns,
+    })),
     uniqueKeys: uniques.map((u) => ({ table: u.table_name, columns: u.columns })),
     functions: fns.map((f) => ({
       name: f.name,
@@ -589,9 +602,13 @@ ${ind(8)}};
 ${update.join("\n")}
 ${ind(8)}};
 ` +
-        `${ind(8)}Relationships: [${rels.length ? `
+        `${ind(8)}Relationships: [${
+          rels.length
+            ? `
 ${rels.join("\n")}
-${ind(8)}` : ""}];
+${ind(8)}`
+            : ""
+        }];
 ${ind(6)}};`,
     );
   }
@@ -608,9 +625,12 @@ ${ind(6)}};`,
     });
     return `${ind(6)}${name}: ${variants.join(" | ")};`;
   });
-  const section = (items: string[]) => (items.length ? `{
+  const section = (items: string[]) =>
+    items.length
+      ? `{
 ${items.join("\n")}
-${ind(4)}}` : "{ [_ in never]: never }");
+${ind(4)}}`
+      : "{ [_ in never]: never }";
   return (
     HEADER +
     `/**
