@@ -6,6 +6,7 @@ import {
   openDatabase as open,
   resolveDatabaseTarget,
   SANDBOX_DATA_DIR,
+  type DatabaseTarget,
   type Db,
 } from "@offerlab/db";
 import { SANDBOX_ENV } from "@offerlab/sandbox";
@@ -56,7 +57,7 @@ export async function openDatabase(io: Io, options: { migrateEmbedded?: boolean;
   try {
     const target = resolveDatabaseTarget({ env: io.env, sandbox, cwd: io.cwd });
     description = target.description;
-    if (target.kind === "pglite") isNew = target.isNew && !target.dataDir.startsWith("memory://") ? target.dataDir : null;
+    isNew = newDefaultDatabase(io, target);
   } catch (error) {
     throw new CliError(error instanceof Error ? error.message : String(error), EXIT.usage);
   }
@@ -81,6 +82,15 @@ export async function openDatabase(io: Io, options: { migrateEmbedded?: boolean;
     io.stderr(`[SANDBOX] data: ${description} (the sandbox's own database; live data is never read or written)\n`);
   }
   return db;
+}
+
+/**
+ * The directory of a new embedded database the defaults chose (no `.offerlab` found upwards), or
+ * null: a directory the user named with OFFERLAB_DATA_DIR is theirs to know about.
+ */
+export function newDefaultDatabase(io: Io, target: DatabaseTarget): string | null {
+  if (target.kind !== "pglite" || !target.isNew || target.dataDir.startsWith("memory://")) return null;
+  return set(io.env.OFFERLAB_DATA_DIR) ? null : target.dataDir;
 }
 
 /**

@@ -102,6 +102,11 @@ describe("the CLI in a project directory", () => {
     expect(fromSub.stderr).toBe("");
     expect(JSON.parse(fromSub.stdout).database).toBe(`embedded PGlite at ${path.join(project, ".offerlab")}`);
     expect(fs.existsSync(path.join(sub, ".offerlab"))).toBe(false);
+
+    // A directory the user names (OFFERLAB_DATA_DIR) is theirs to know about: no note.
+    const named = await runCli(["offers", "list", "--json"], { OFFERLAB_DATA_DIR: "named-data" }, sub);
+    expect(named).toMatchObject({ code: 0, stderr: "" });
+    expect(fs.existsSync(path.join(sub, "named-data/PG_VERSION"))).toBe(true);
   });
 
   it("through `pnpm offerlab` (run in the repository's root), file arguments resolve against the user's directory", async () => {

@@ -9,7 +9,7 @@ import {
   type Db,
 } from "@offerlab/db";
 import type { Command } from "commander";
-import { noteNewDatabase } from "../database.js";
+import { newDefaultDatabase, noteNewDatabase } from "../database.js";
 import { CliError, EXIT, json, table, type Io } from "../output.js";
 
 export function registerDbCommands(program: Command, io: Io): void {
@@ -72,7 +72,8 @@ function open(io: Io) {
     const options = { env: io.env, sandbox: io.sandbox === true, cwd: io.cwd };
     const target = resolveDatabaseTarget(options);
     const handle = createDb(options);
-    if (target.kind === "pglite" && target.isNew && !target.dataDir.startsWith("memory://")) noteNewDatabase(io, target.dataDir);
+    const fresh = newDefaultDatabase(io, target);
+    if (fresh) noteNewDatabase(io, fresh);
     return handle;
   } catch (error) {
     // Held by another process: its own message and code (exit 1).
