@@ -26,6 +26,7 @@ import { registerCronCommands } from "./commands/cron.js";
 import { registerWebhookCommands } from "./commands/webhooks.js";
 import { registerServeCommand } from "./commands/serve.js";
 import { registerToolsCommands } from "./commands/tools.js";
+import { registerCompletionCommand } from "./commands/completion.js";
 import { databaseError } from "./database.js";
 import { CliError, EXIT, processIo, type Io } from "./output.js";
 import { sandboxStart } from "./providers.js";
@@ -69,6 +70,7 @@ export function buildProgram(parentIo: Io): Command {
   registerServeCommand(program, io);
   registerDemoCommand(program, io);
   registerJournalCommands(program, io);
+  registerCompletionCommand(program, io);
   const leaves: Command[] = [];
   for (const cmd of program.commands) {
     cmd.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });

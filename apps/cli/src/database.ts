@@ -1,3 +1,4 @@
+import path from "node:path";
 import { OfferlabError } from "@offerlab/core";
 import {
   DataModeMismatchError,
@@ -5,6 +6,7 @@ import {
   openDatabase as open,
   resolveDatabaseTarget,
   SANDBOX_DATA_DIR,
+  type DatabaseTarget,
   type Db,
 } from "@offerlab/db";
 import { SANDBOX_ENV } from "@offerlab/sandbox";
@@ -51,8 +53,11 @@ export function databaseError(io: Io, error: unknown): unknown {
 export async function openDatabase(io: Io, options: { migrateEmbedded?: boolean; sandbox?: boolean } = {}): Promise<Db> {
   const sandbox = options.sandbox ?? io.sandbox === true;
   let description: string;
+  let isNew: string | null = null;
   try {
-    description = resolveDatabaseTarget({ env: io.env, sandbox }).description;
+    const target = resolveDatabaseTarget({ env: io.env, sandbox, cwd: io.cwd });
+    description = target.description;
+    isNew = newDefaultDatabase(io, target);
   } catch (error) {
     throw new CliError(error instanceof Error ? error.message : String(error), EXIT.usage);
   }
@@ -61,6 +66,7 @@ export async function openDatabase(io: Io, options: { migrateEmbedded?: boolean;
     ({ db } = await open({
       env: io.env,
       sandbox,
+      cwd: io.cwd,
       checkMigrations: options.migrateEmbedded !== false,
       note: `offerlab ${sandbox ? "sandbox" : "live"} command`,
     }));
@@ -70,11 +76,33 @@ export async function openDatabase(io: Io, options: { migrateEmbedded?: boolean;
     if (OfferlabError.isInstance(error)) throw databaseError(io, error);
     throw new CliError(`cannot use ${description}: ${error instanceof Error ? error.message : String(error)}`);
   }
+  if (isNew) noteNewDatabase(io, isNew);
   if (sandbox && !noted.has(io)) {
     noted.add(io);
     io.stderr(`[SANDBOX] data: ${description} (the sandbox's own database; live data is never read or written)\n`);
   }
   return db;
+}
+
+/**
+ * The directory of a new embedded database the defaults chose (no `.offerlab` found upwards), or
+ * null: a directory the user named with OFFERLAB_DATA_DIR is theirs to know about.
+ */
+export function newDefaultDatabase(io: Io, target: DatabaseTarget): string | null {
+  if (target.kind !== "pglite" || !target.isNew || target.dataDir.startsWith("memory://")) return null;
+  return set(io.env.OFFERLAB_DATA_DIR) ? null : target.dataDir;
+}
+
+/**
+ * Says once, on stderr, that a command created a new embedded database, and where: no `.offerlab`
+ * was found in the user's directory or its parents (as git looks for `.git`).
+ */
+export function noteNewDatabase(io: Io, dataDir: string): void {
+  const name = path.basename(dataDir);
+  io.stderr(
+    `Created a new embedded database at ${dataDir} (no ${name} in ${io.cwd} or its parents). ` +
+      `Commands run in ${path.dirname(dataDir)} or below use it; set OFFERLAB_DATA_DIR or DATABASE_URL to use another.\n`,
+  );
 }
 
 /** Runs whose sandbox database was already named (a command may open the database twice). */

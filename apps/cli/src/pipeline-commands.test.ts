@@ -143,17 +143,22 @@ describe("discover, enrich and scrape with --sandbox", () => {
     const budgetEnv = freshData("budget");
     // TheirStack's page is bought (its cost passes the budget of 1), then no further call starts.
     const stopped = spawnCli([...args, "--budget", "1"], budgetEnv);
-    expect(stopped.code).toBe(0);
+    // A budget stop has its own exit code (3, core's `budget_reached`), after the summary.
+    expect(stopped.code).toBe(3);
     const s = json(stopped.stdout);
     expect(s).toMatchObject({ status: "cancelled", stopReason: "budget", creditsSpent: reference.creditsSpent });
     expect(s.found as number).toBeLessThan(reference.found as number);
-    expect(stopped.stderr).toContain(`stopped at the credit budget`);
-    expect(stopped.stderr).toContain(`--resume ${s.runId as string}`);
-
-    const resumed = spawnCli(
-      ["discover", "companies", "--resume", s.runId as string, "--sandbox", "--budget", "1000", "--json"],
-      budgetEnv,
+    expect(stopped.stderr).toContain(
+      `offerlab: stopped at the credit budget: the run has spent ${reference.creditsSpent as number} credits of its 1-credit budget.`,
     );
+    expect(stopped.stderr).toContain("The budget is the run's total, counting every credit it spent since it started (resumes included)");
+
+    // The hint works exactly as printed.
+    const printed = new RegExp(`\\n  offerlab (discover companies --resume ${s.runId as string} --budget \\d+ --sandbox)\\n`).exec(
+      stopped.stderr,
+    );
+    expect(printed, stopped.stderr).not.toBeNull();
+    const resumed = spawnCli([...printed![1]!.split(" "), "--json"], budgetEnv);
     expect(resumed.code).toBe(0);
     const r = json(resumed.stdout);
     expect(r).toMatchObject({ runId: s.runId, status: "completed", offer: "coach", new: reference.new, found: reference.found });

@@ -20,6 +20,11 @@ export interface CronConfig {
   shutdownGraceSeconds: number;
   /** Names this runner in send attempts (`OFFERLAB_RUNNER_ID`). Default `<hostname>:<pid>`. */
   runnerId: string;
+  /**
+   * Where `daemon` writes its heartbeat (`OFFERLAB_HEARTBEAT_FILE`): when it last ticked and when
+   * it expects the next tick, read by the Docker image's HEALTHCHECK. Default: none written.
+   */
+  heartbeatFile?: string;
 }
 
 export const DEFAULT_SCHEDULE = "* * * * *";
@@ -78,5 +83,6 @@ export function loadCronConfig(env: Record<string, string | undefined> = process
     creditAlertThreshold: wholeNumber(env, "OFFERLAB_CREDIT_ALERT_THRESHOLD", DEFAULT_CREDIT_ALERT_THRESHOLD, 0, 1_000_000_000, "credits"),
     shutdownGraceSeconds: wholeNumber(env, "OFFERLAB_CRON_SHUTDOWN_GRACE_SECONDS", DEFAULT_SHUTDOWN_GRACE_SECONDS, 1, 3600, "seconds"),
     runnerId: env.OFFERLAB_RUNNER_ID?.trim() || `${hostname()}:${process.pid}`,
+    ...(env.OFFERLAB_HEARTBEAT_FILE?.trim() ? { heartbeatFile: env.OFFERLAB_HEARTBEAT_FILE.trim() } : {}),
   };
 }

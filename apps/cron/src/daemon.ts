@@ -4,6 +4,7 @@
  * database that stops answering (a Postgres restart, a failover) makes it wait with back-off and
  * carry on, never exit.
  */
+import fs from "node:fs";
 import { databaseReachable } from "@offerlab/scheduler";
 import { Cron } from "croner";
 import { DEFAULT_SCHEDULE } from "./config.js";
@@ -19,6 +20,12 @@ export interface DaemonOptions extends TickOptions {
   backoffMs?: number;
   /** Longest wait between two reachability checks. Default 30 000 ms. */
   maxBackoffMs?: number;
+  /**
+   * A file rewritten at start and after each tick with `{ "at", "next" }` (ISO times): the last
+   * sign of life and the next tick due. The Docker HEALTHCHECK reads it. Default:
+   * `config.heartbeatFile` (`OFFERLAB_HEARTBEAT_FILE`), else none.
+   */
+  heartbeatFile?: string;
   /** Called after each tick (tests, the demo). */
   onTick?: (summary: TickSummary) => void;
   /** Waits `ms` unless the signal aborts first (tests inject a faster one). Default: a timer. */
@@ -44,6 +51,20 @@ function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** Heartbeat content: when the daemon last showed life and when its next tick is due. */
+export interface Heartbeat {
+  at: string;
+  next: string | null;
+}
+
+function writeHeartbeat(file: string | undefined, next: Date | null): void {
+  if (!file) return;
+  const beat: Heartbeat = { at: new Date().toISOString(), next: next?.toISOString() ?? null };
+  // Written beside and renamed, so a health check never reads half a file.
+  fs.writeFileSync(`${file}.tmp`, `${JSON.stringify(beat)}\n`);
+  fs.renameSync(`${file}.tmp`, file);
+}
+
 /** Runs ticks on the schedule until the signal aborts; resolves after the last tick has ended. */
 export async function runDaemon(options: DaemonOptions): Promise<DaemonSummary> {
   const logger = options.logger ?? createLogger();
@@ -51,7 +72,9 @@ export async function runDaemon(options: DaemonOptions): Promise<DaemonSummary> 
   const sleep = options.sleep ?? abortableSleep;
   const cron = new Cron(schedule, { paused: true, timezone: "UTC" });
   const result: DaemonSummary = { ticks: 0, unreachable: 0 };
+  const heartbeatFile = options.heartbeatFile ?? options.config?.heartbeatFile;
   logger.info({ schedule, runnerId: options.config?.runnerId }, "daemon started");
+  writeHeartbeat(heartbeatFile, cron.nextRun());
   try {
     while (!options.signal?.aborted) {
       const next = cron.nextRun();
@@ -71,6 +94,7 @@ export async function runDaemon(options: DaemonOptions): Promise<DaemonSummary> 
       if (down) logger.info({ attempts: down }, "database reachable again");
       const summary = await runTick({ ...options, logger });
       result.ticks++;
+      writeHeartbeat(heartbeatFile, cron.nextRun());
       options.onTick?.(summary);
     }
   } finally {

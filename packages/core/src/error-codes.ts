@@ -48,6 +48,8 @@ export const errorCodes = {
   command_failed: "The command failed while working.",
   pipeline_input: "The pipeline cannot run as asked (a missing offer, an unusable ICP, a bad step or option); nothing was run.",
   pipeline_run_failed: "A pipeline run stopped on an unexpected error; the run is recorded and can be resumed.",
+  budget_reached:
+    "A pipeline run stopped at its credit budget, which counts every credit the run spent (its resumes included); what it bought is kept, and a resume with a larger total continues it.",
   import_rejected: "Some rows of the import are invalid; nothing was imported.",
   send_window_invalid: "A send window (time zone, hours or days) is invalid or never opens.",
 
@@ -86,18 +88,22 @@ export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === "string" && Object.hasOwn(errorCodes, value);
 }
 
-/** The CLI's exit codes: 0 success, 1 a failure while working, 2 bad input (nothing was written). */
-export const exitCodes = { ok: 0, failure: 1, usage: 2 } as const;
+/**
+ * The CLI's exit codes: 0 success, 1 a failure while working, 2 bad input (nothing was written),
+ * 3 a pipeline run stopped at its credit budget (what it bought is kept; a script can tell "resume
+ * with more credits" from a failure).
+ */
+export const exitCodes = { ok: 0, failure: 1, usage: 2, budget: 3 } as const;
 
 /** An exit code an error can end a command with. */
-export type ErrorExitCode = typeof exitCodes.failure | typeof exitCodes.usage;
+export type ErrorExitCode = typeof exitCodes.failure | typeof exitCodes.usage | typeof exitCodes.budget;
 
-const { failure, usage } = exitCodes;
+const { failure, usage, budget } = exitCodes;
 
 /**
  * Code → CLI exit code: 2 when the person can fix it by changing what they asked for or where
  * (input, references, configuration, the other world's database), 1 when the work failed
- * (vendors, the model, a bug). A PostgreSQL database with pending migrations and an embedded
+ * (vendors, the model, a bug), 3 when a pipeline run stopped at its credit budget. A PostgreSQL database with pending migrations and an embedded
  * database held by another process exit 1, as they always have.
  */
 export const exitCodeByErrorCode: Readonly<Record<ErrorCode, ErrorExitCode>> = {
@@ -114,6 +120,7 @@ export const exitCodeByErrorCode: Readonly<Record<ErrorCode, ErrorExitCode>> = {
   command_failed: failure,
   pipeline_input: usage,
   pipeline_run_failed: failure,
+  budget_reached: budget,
   import_rejected: usage,
   send_window_invalid: usage,
   provider_auth: failure,
@@ -157,6 +164,7 @@ export const httpStatusByErrorCode: Readonly<Record<ErrorCode, number>> = {
   command_failed: 500,
   pipeline_input: 400,
   pipeline_run_failed: 500,
+  budget_reached: 402,
   import_rejected: 422,
   send_window_invalid: 400,
   provider_auth: 502,

@@ -4,6 +4,7 @@ import {
   errorCodes,
   exitCodeByErrorCode,
   exitCodeForCode,
+  exitCodes,
   httpStatusByErrorCode,
   httpStatusForCode,
   isErrorCode,
@@ -22,7 +23,7 @@ describe("the error catalogue", () => {
     expect(errorCodeList.length).toBeGreaterThan(0);
     for (const code of errorCodeList) {
       expect(errorCodes[code], code).toMatch(/^[A-Z].*\.$/);
-      expect([1, 2], code).toContain(exitCodeByErrorCode[code]);
+      expect([1, 2, 3], code).toContain(exitCodeByErrorCode[code]);
       expect(Number.isInteger(httpStatusByErrorCode[code]), code).toBe(true);
       expect(httpStatusByErrorCode[code], code).toBeGreaterThanOrEqual(400);
       expect(httpStatusByErrorCode[code], code).toBeLessThan(600);
@@ -44,12 +45,19 @@ describe("the error catalogue", () => {
       ["command_failed", 1, 500],
       ["provider_rate_limited", 1, 429],
       ["generation_not_configured", 2, 503],
+      ["budget_reached", 3, 402],
       ["internal", 1, 500],
     ];
     for (const [code, exit, status] of expected) {
       expect(exitCodeForCode(code), code).toBe(exit);
       expect(httpStatusForCode(code), code).toBe(status);
     }
+  });
+
+  it("a budget stop has an exit code of its own, and only it", () => {
+    expect(exitCodes.budget).toBe(3);
+    expect(errorCodeList.filter((code) => exitCodeForCode(code) === exitCodes.budget)).toEqual(["budget_reached"]);
+    expect(errorCodes.budget_reached).toMatch(/every credit the run spent/);
   });
 
   it("isErrorCode knows the catalogue's codes only", () => {

@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { Kysely, PostgresDialect } from "kysely";
@@ -8,11 +9,26 @@ import { createPGlitePool } from "./pglite-pool.js";
 
 /** Where an offerlab database lives, as `offerlab db status` reports it. */
 export type DatabaseTarget =
-  { kind: "pglite"; dataDir: string; description: string } | { kind: "postgres"; url: string; description: string };
+  | {
+      kind: "pglite";
+      dataDir: string;
+      description: string;
+      /**
+       * The directory does not exist yet: opening it creates a new, empty database there (no
+       * `.offerlab` was found in the working directory or its parents, or the configured
+       * directory is new). The CLI says so once.
+       */
+      isNew: boolean;
+    }
+  | { kind: "postgres"; url: string; description: string };
 
-/** Where the embedded database lives by default, under the current directory. */
+/**
+ * The directory name of the embedded database. Without `OFFERLAB_DATA_DIR`, the nearest
+ * `.offerlab` in the working directory or one of its parents is used, as git finds `.git`; a new
+ * one is made in the working directory only when there is none.
+ */
 export const DEFAULT_DATA_DIR = ".offerlab";
-/** Where the sandbox's embedded database lives by default (`offerlab demo`, `--sandbox`). */
+/** Where the sandbox's embedded database lives by default (`offerlab demo`, `--sandbox`), found the same way. */
 export const SANDBOX_DATA_DIR = ".offerlab-sandbox";
 
 export interface CreateDbOptions {
@@ -23,10 +39,12 @@ export interface CreateDbOptions {
   databaseUrl?: string;
   /**
    * Directory of the embedded PGlite database, or `memory://` for a throwaway one.
-   * Default: `process.env.OFFERLAB_DATA_DIR`, else `./.offerlab` under the current directory
-   * (`./.offerlab-sandbox` for a sandbox run).
+   * Default: `process.env.OFFERLAB_DATA_DIR` (relative to `cwd`), else the nearest `.offerlab`
+   * in `cwd` or one of its parents, else `.offerlab` in `cwd` (`.offerlab-sandbox` for a sandbox run).
    */
   dataDir?: string;
+  /** The directory the user works in: where the search for `.offerlab` starts. Default: `process.cwd()`. */
+  cwd?: string;
   /**
    * A sandbox run: with neither `databaseUrl`/`DATABASE_URL` nor `dataDir`/`OFFERLAB_DATA_DIR`,
    * the embedded database is `./.offerlab-sandbox`, apart from live data. `openDatabase` also
@@ -66,6 +84,22 @@ export function redactUrl(url: string): string {
   }
 }
 
+/** The nearest directory called `name` in `from` or one of its parents (as git finds `.git`), or undefined. */
+export function findUpwards(name: string, from: string): string | undefined {
+  let dir = path.resolve(from);
+  for (;;) {
+    const candidate = path.join(dir, name);
+    try {
+      if (fs.statSync(candidate).isDirectory()) return candidate;
+    } catch {
+      // not here: look in the parent
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
 /** Which database `createDb` would open with these options, without opening it. */
 export function resolveDatabaseTarget(options: CreateDbOptions = {}): DatabaseTarget {
   const env = options.env ?? process.env;
@@ -78,9 +112,18 @@ export function resolveDatabaseTarget(options: CreateDbOptions = {}): DatabaseTa
     }
     return { kind: "postgres", url, description: `PostgreSQL at ${redactUrl(url)}` };
   }
-  const raw = options.dataDir ?? (env.OFFERLAB_DATA_DIR?.trim() || (options.sandbox ? SANDBOX_DATA_DIR : DEFAULT_DATA_DIR));
-  const dataDir = raw.startsWith("memory://") ? raw : path.resolve(raw);
-  return { kind: "pglite", dataDir, description: `embedded PGlite at ${dataDir}` };
+  const cwd = options.cwd ?? process.cwd();
+  const configured = options.dataDir ?? (env.OFFERLAB_DATA_DIR?.trim() || undefined);
+  let dataDir: string;
+  if (configured?.startsWith("memory://")) {
+    return { kind: "pglite", dataDir: configured, description: `embedded PGlite at ${configured}`, isNew: true };
+  } else if (configured) {
+    dataDir = path.resolve(cwd, configured);
+  } else {
+    const name = options.sandbox ? SANDBOX_DATA_DIR : DEFAULT_DATA_DIR;
+    dataDir = findUpwards(name, cwd) ?? path.resolve(cwd, name);
+  }
+  return { kind: "pglite", dataDir, description: `embedded PGlite at ${dataDir}`, isNew: !fs.existsSync(dataDir) };
 }
 
 export type Db = Kysely<Database>;

@@ -2,7 +2,15 @@
  * @offerlab/db — the database: connect (embedded PGlite or PostgreSQL / Supabase), migrate,
  * the generated `Database` type, repositories, view queries and function wrappers.
  */
-export { createDb, databaseTargetOf, DEFAULT_DATA_DIR, redactUrl, resolveDatabaseTarget, SANDBOX_DATA_DIR } from "./connect.js";
+export {
+  createDb,
+  databaseTargetOf,
+  DEFAULT_DATA_DIR,
+  findUpwards,
+  redactUrl,
+  resolveDatabaseTarget,
+  SANDBOX_DATA_DIR,
+} from "./connect.js";
 export type { CreateDbOptions, DatabaseTarget, Db } from "./connect.js";
 export { migrate, migrationStatus, bundledMigrations } from "./migrate.js";
 export type { MigrateResult, Migration, MigrationStatus } from "./migrate.js";

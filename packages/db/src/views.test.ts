@@ -265,6 +265,52 @@ describe.each(testEngines())("views and functions on %s", (engine) => {
     await t.db.deleteFrom("send_queue").where("id", "=", sq.id).execute();
   });
 
+  it("activity_feed lists a send once: the queue row of a sent message gives way to its history row", async () => {
+    const at = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000);
+    const queued = (status: "sent" | "pending", minutesAgo: number) =>
+      t.db
+        .insertInto("send_queue")
+        .values({
+          campaign_id: ids.campA!,
+          contact_id: ids.first!,
+          account_id: ids.mail!,
+          channel: "email",
+          body: "q",
+          status,
+          scheduled_for: at(minutesAgo),
+        })
+        .returning("id")
+        .executeTakeFirstOrThrow();
+    const sentRow = await queued("sent", 3);
+    const waiting = await queued("pending", -20);
+    const history = await t.db
+      .insertInto("outreach_history")
+      .values({
+        send_queue_id: sentRow.id,
+        contact_id: ids.first!,
+        campaign_id: ids.campA!,
+        account_id: ids.mail!,
+        channel: "email",
+        sent_at: at(2),
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    const mine = (feed: { item_id: string | null; activity_type: string | null }[]) =>
+      feed.filter((f) => [sentRow.id, waiting.id, history.id].includes(f.item_id!)).map((f) => [f.activity_type, f.item_id]);
+    expect(mine(await views.activityFeed(t.db, { since: at(60) }))).toEqual([
+      ["scheduled", waiting.id],
+      ["sent", history.id],
+    ]);
+    // The view itself still has both rows of the send.
+    expect(mine(await views.activityFeed(t.db, { since: at(60), everyQueueRow: true }))).toEqual([
+      ["scheduled", waiting.id],
+      ["sent", history.id],
+      ["scheduled", sentRow.id],
+    ]);
+    await t.db.deleteFrom("outreach_history").where("id", "=", history.id).execute();
+    await t.db.deleteFrom("send_queue").where("id", "in", [sentRow.id, waiting.id]).execute();
+  });
+
   it("activity_feed orders what happened at one instant by natural keys, not row ids (two runs of one sandbox seed read the same)", async () => {
     const at = new Date(Date.now() - 7 * 60_000);
     // Written in reverse order of the people's addresses, with ids in that same reverse order.

@@ -102,11 +102,19 @@ export const views = {
    * activity_feed: scheduled and sent outreach, newest first; what happened at the same instant
    * (several accounts send in one cron tick) by kind, campaign and person, so the feed reads the
    * same in two runs of one sandbox seed (row ids differ between them).
+   *
+   * A send is one row: the view lists a queue row and, once it went out, its outreach_history
+   * row too. The queue row of a send (status sent, delivered or bounced: the send path writes the
+   * history row in the same transaction) is left out, so the feed shows what is scheduled and what
+   * was sent, each once. `everyQueueRow: true` keeps the view's rows as they are.
    */
-  activityFeed(db: DbOrTrx, opts: Page & { since?: Date } = {}) {
+  activityFeed(db: DbOrTrx, opts: Page & { since?: Date; everyQueueRow?: boolean } = {}) {
     let q = db
       .selectFrom("activity_feed")
       .selectAll()
+      .$if(opts.everyQueueRow !== true, (qb) =>
+        qb.where((eb) => eb.not(eb.and([eb("activity_type", "=", "scheduled"), eb("status", "in", ["sent", "delivered", "bounced"])]))),
+      )
       .orderBy("occurred_at", "desc")
       .orderBy("activity_type")
       .orderBy("campaign_name")

@@ -172,6 +172,7 @@ export function registerAccountCommands(program: Command, io: Io): void {
             { key: "used", title: "used today" },
             { key: "send", title: "can send", max: 50 },
           ],
+          io,
         ),
       );
     });
@@ -352,6 +353,7 @@ ${examples(["offerlab accounts sync --dry-run", "offerlab accounts sync", "offer
             { key: "remoteId", title: "unipile id" },
             { key: "detail", max: 70 },
           ],
+          io,
         ),
       );
       const n = changes.filter((c) => c.action !== "unchanged").length;

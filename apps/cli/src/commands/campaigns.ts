@@ -296,17 +296,21 @@ ${examples([
       else if (rows.length === 0) io.stdout("No campaigns yet. Create one with `offerlab campaigns create`.\n");
       else
         io.stdout(
-          table(rows, [
-            { key: "campaign_slug", title: "slug", max: 48 },
-            { key: "name", max: 28 },
-            { key: "offer_slug", title: "offer", max: 20 },
-            { key: "channel" },
-            { key: "status" },
-            { key: "enrolled" },
-            { key: "in_sequence", title: "in sequence" },
-            { key: "total_sent", title: "sent" },
-            { key: "total_replied", title: "replies" },
-          ]),
+          table(
+            rows,
+            [
+              { key: "campaign_slug", title: "slug", max: 48 },
+              { key: "name", max: 28 },
+              { key: "offer_slug", title: "offer", max: 20 },
+              { key: "channel" },
+              { key: "status" },
+              { key: "enrolled" },
+              { key: "in_sequence", title: "in sequence" },
+              { key: "total_sent", title: "sent" },
+              { key: "total_replied", title: "replies" },
+            ],
+            io,
+          ),
         );
     });
 
@@ -438,7 +442,7 @@ ${examples([
           );
         }
         if (o.showSkipped && result.skippedContacts.length) {
-          io.stdout("\n" + table(result.skippedContacts, [{ key: "contact", max: 50 }, { key: "reason" }]));
+          io.stdout("\n" + table(result.skippedContacts, [{ key: "contact", max: 50 }, { key: "reason" }], io));
         }
       },
     );

@@ -1,8 +1,9 @@
-import { resolve, views, type Db } from "@offerlab/db";
+import { campaignAdmin, resolve, views, type Db } from "@offerlab/db";
 import { describeUnknownOutcomes, predictTodaysSends, readAccountCapacity, unknownOutcomes } from "@offerlab/scheduler";
 import type { Command } from "commander";
 import { openDatabase } from "../database.js";
-import { CliError, EXIT, json, table, type Io } from "../output.js";
+import { CliError, EXIT, json, table, type Io, type TableColumn } from "../output.js";
+import { withLocalTimes } from "../terminal.js";
 import { capacityCells, capacityRow, CAPACITY_COLUMNS, reasonLabel } from "./capacity-text.js";
 
 function positiveInt(flag: string, value: string | undefined, fallback: number): number {
@@ -10,6 +11,21 @@ function positiveInt(flag: string, value: string | undefined, fallback: number):
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new CliError(`${flag}: must be a whole number of at least 1 (got "${value}")`, EXIT.usage);
   return n;
+}
+
+/**
+ * Each campaign's time zone, by id and by name (views that name the campaign only): tables show
+ * times where the campaign sends, with the zone's label. A name two campaigns share in different
+ * zones has none (UTC is shown, and labelled).
+ */
+async function campaignZones(db: Db): Promise<{ byId: Map<string, string>; byName: Map<string, string | null> }> {
+  const byId = new Map<string, string>();
+  const byName = new Map<string, string | null>();
+  for (const c of await campaignAdmin.list(db)) {
+    byId.set(c.id, c.timezone);
+    byName.set(c.name, byName.has(c.name) && byName.get(c.name) !== c.timezone ? null : c.timezone);
+  }
+  return { byId, byName };
 }
 
 async function withDb<T>(io: Io, fn: (db: Db) => Promise<T>): Promise<T> {
@@ -21,16 +37,10 @@ async function withDb<T>(io: Io, fn: (db: Db) => Promise<T>): Promise<T> {
   }
 }
 
-function print(
-  io: Io,
-  asJson: boolean | undefined,
-  rows: Record<string, unknown>[],
-  columns: { key: string; title?: string; max?: number }[],
-  empty: string,
-) {
+function print(io: Io, asJson: boolean | undefined, rows: Record<string, unknown>[], columns: TableColumn[], empty: string) {
   if (asJson) io.stdout(json(rows));
   else if (rows.length === 0) io.stdout(`${empty}\n`);
-  else io.stdout(table(rows, columns));
+  else io.stdout(table(rows, columns, io));
 }
 
 /** The columns each dashboard shows in its terminal table (the demo prints the same tables). */
@@ -43,8 +53,8 @@ export const DASHBOARD_COLUMNS = {
     { key: "status" },
     { key: "channel" },
     { key: "contact_name", title: "contact", max: 24 },
-    { key: "company_name", title: "company", max: 22 },
-    { key: "account_name", title: "account", max: 20 },
+    { key: "company_name", title: "company", max: 22, drop: 2 },
+    { key: "account_name", title: "account", max: 20, drop: 1 },
   ],
   offers: [
     { key: "name", title: "offer", max: 28 },
@@ -68,7 +78,7 @@ export const DASHBOARD_COLUMNS = {
     { key: "positive_rate", title: "positive %" },
     { key: "current_meeting_rate", title: "meeting %" },
   ],
-} satisfies Record<string, { key: string; title?: string; max?: number }[]>;
+} satisfies Record<string, TableColumn[]>;
 
 /**
  * What the campaign table's rates divide by, printed under it (the JSON rows carry the view's
@@ -89,14 +99,19 @@ export function registerDashboardCommands(program: Command, io: Io): void {
     .action(async (o: { campaign?: string; minFit?: string; limit?: string; json?: boolean }) => {
       const limit = positiveInt("--limit", o.limit, 50);
       const minFitScore = o.minFit === undefined ? undefined : positiveInt("--min-fit", o.minFit, 1);
-      const rows = await withDb(io, async (db) => {
+      const { rows, zones } = await withDb(io, async (db) => {
         const campaignId = o.campaign ? (await resolve.campaign(db, o.campaign)).id : undefined;
-        return views.leadsForReview(db, { limit, ...(campaignId ? { campaignId } : {}), ...(minFitScore ? { minFitScore } : {}) });
+        const rows = await views.leadsForReview(db, {
+          limit,
+          ...(campaignId ? { campaignId } : {}),
+          ...(minFitScore ? { minFitScore } : {}),
+        });
+        return { rows, zones: await campaignZones(db) };
       });
       print(
         io,
         o.json,
-        rows,
+        o.json ? rows : withLocalTimes(rows, ["scheduled_for"], (r) => (r.campaign_name ? zones.byName.get(r.campaign_name) : undefined)),
         [
           { key: "full_name", title: "contact", max: 24 },
           { key: "title", max: 22 },
@@ -138,9 +153,9 @@ window and the order are as predicted.
     )
     .action(async (o: { limit?: string; json?: boolean }) => {
       const limit = positiveInt("--limit", o.limit, 50);
-      const { rows, sends } = await withDb(io, async (db) => {
+      const { rows, sends, zones } = await withDb(io, async (db) => {
         const { sends } = await predictTodaysSends(db, { now: new Date() });
-        return { rows: await views.todaysSchedule(db, { limit }), sends };
+        return { rows: await views.todaysSchedule(db, { limit }), sends, zones: await campaignZones(db) };
       });
       const out = rows.map((r) => {
         const s = r.id ? sends.get(r.id) : undefined;
@@ -157,7 +172,10 @@ window and the order are as predicted.
         io.stdout(json(out));
         return;
       }
-      const cells = out.map((r) => ({
+      const localOut = withLocalTimes(out, ["scheduled_for", "expected_at"], (r) =>
+        r.campaign_id ? zones.byId.get(r.campaign_id) : undefined,
+      ) as typeof out;
+      const cells = localOut.map((r) => ({
         ...r,
         expected: r.expected_at ?? (r.will_skip ? "never" : "not today"),
         outlook: r.will_skip
@@ -232,8 +250,14 @@ gap kept between two sends. \`offerlab accounts list\` shows the same.
     .option("--limit <n>", "at most n rows (default 50)")
     .option("--json", "print rows as JSON")
     .action(async (o: { limit?: string; json?: boolean }) => {
-      const rows = await withDb(io, (db) => views.activityFeed(db, { limit: positiveInt("--limit", o.limit, 50) }));
-      print(io, o.json, rows, DASHBOARD_COLUMNS.activity, "No activity yet.");
+      const limit = positiveInt("--limit", o.limit, 50);
+      const { rows, zones } = await withDb(io, async (db) => ({
+        rows: await views.activityFeed(db, { limit }),
+        zones: await campaignZones(db),
+      }));
+      if (o.json) return print(io, true, rows, DASHBOARD_COLUMNS.activity, "");
+      const local = withLocalTimes(rows, ["occurred_at"], (r) => (r.campaign_name ? zones.byName.get(r.campaign_name) : undefined));
+      print(io, false, local, DASHBOARD_COLUMNS.activity, "No activity yet.");
     });
 
   program

@@ -1,5 +1,15 @@
-import { createDb, databaseTargetOf, dataMode, EmbeddedDatabaseBusyError, migrate, migrationStatus, type Db } from "@offerlab/db";
+import {
+  createDb,
+  databaseTargetOf,
+  dataMode,
+  EmbeddedDatabaseBusyError,
+  migrate,
+  migrationStatus,
+  resolveDatabaseTarget,
+  type Db,
+} from "@offerlab/db";
 import type { Command } from "commander";
+import { newDefaultDatabase, noteNewDatabase } from "../database.js";
 import { CliError, EXIT, json, table, type Io } from "../output.js";
 
 export function registerDbCommands(program: Command, io: Io): void {
@@ -49,7 +59,7 @@ export function registerDbCommands(program: Command, io: Io): void {
           ...status.pending.map((p) => ({ version: p.version, name: p.name, state: "pending" })),
         ];
         io.stdout(`Database: ${target.description}\n${world ? `World: ${world.text}\n` : ""}\n`);
-        io.stdout(table(rows, [{ key: "version" }, { key: "name" }, { key: "state" }]));
+        io.stdout(table(rows, [{ key: "version" }, { key: "name" }, { key: "state" }], io));
         io.stdout(status.pending.length ? `\n${status.pending.length} pending: run \`offerlab db migrate\`.\n` : "\nUp to date.\n");
       } finally {
         await handle.destroy();
@@ -59,7 +69,12 @@ export function registerDbCommands(program: Command, io: Io): void {
 
 function open(io: Io) {
   try {
-    return createDb({ env: io.env, sandbox: io.sandbox === true });
+    const options = { env: io.env, sandbox: io.sandbox === true, cwd: io.cwd };
+    const target = resolveDatabaseTarget(options);
+    const handle = createDb(options);
+    const fresh = newDefaultDatabase(io, target);
+    if (fresh) noteNewDatabase(io, fresh);
+    return handle;
   } catch (error) {
     // Held by another process: its own message and code (exit 1).
     if (EmbeddedDatabaseBusyError.isInstance(error)) throw error;

@@ -115,10 +115,10 @@ ${examples(["offerlab demo", "offerlab performance --sandbox", "offerlab demo --
         ]);
         io.stdout(`\nThis was a SANDBOX run: simulated companies, people, LinkedIn and email. Nothing was sent to anyone.\n\n`);
         io.stdout(
-          `Performance\n${table(offers, DASHBOARD_COLUMNS.offers)}\n${table(campaigns, DASHBOARD_COLUMNS.campaigns)}${RATES_NOTE}\n\n`,
+          `Performance\n${table(offers, DASHBOARD_COLUMNS.offers, io)}\n${table(campaigns, DASHBOARD_COLUMNS.campaigns, io)}${RATES_NOTE}\n\n`,
         );
-        io.stdout(`Capacity (today)\n${table(capacity.map(capacityCells), DASHBOARD_COLUMNS.capacity)}\n`);
-        io.stdout(`Activity (latest)\n${table(activity, DASHBOARD_COLUMNS.activity)}\n`);
+        io.stdout(`Capacity (today)\n${table(capacity.map(capacityCells), DASHBOARD_COLUMNS.capacity, io)}\n`);
+        io.stdout(`Activity (latest)\n${table(activity, DASHBOARD_COLUMNS.activity, io)}\n`);
         io.stdout(whatHappened(result));
         io.stdout(
           `\nExplore it (add --sandbox: the demo's data is in the sandbox's own database): offerlab performance --sandbox · offerlab leads --campaign ${result.campaign.slug} --sandbox · offerlab campaigns show ${result.campaign.slug} --sandbox · offerlab why <email> --sandbox · offerlab tools usage --sandbox\n`,

@@ -169,14 +169,18 @@ export function registerOfferCommands(program: Command, io: Io): void {
           io.stdout("No offers yet. Create one with `offerlab offers create --file offer.yaml`.\n");
         } else {
           io.stdout(
-            table(rows, [
-              { key: "slug", max: 32 },
-              { key: "name", max: 40 },
-              { key: "type" },
-              { key: "ownership" },
-              { key: "status" },
-              { key: "created_at", title: "created" },
-            ]),
+            table(
+              rows,
+              [
+                { key: "slug", max: 32 },
+                { key: "name", max: 40 },
+                { key: "type" },
+                { key: "ownership" },
+                { key: "status" },
+                { key: "created_at", title: "created" },
+              ],
+              io,
+            ),
           );
         }
       } finally {

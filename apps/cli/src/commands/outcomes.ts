@@ -20,7 +20,7 @@ function attributionText(
 }
 
 /** The rows of an outcomes table, for `outcomes list` and `why`. */
-export function outcomesTable(rows: readonly OutcomeListRow[]): string {
+export function outcomesTable(rows: readonly OutcomeListRow[], io?: Io): string {
   return table(
     rows.map((o) => ({
       at: when(new Date(o.occurred_at)),
@@ -35,20 +35,21 @@ export function outcomesTable(rows: readonly OutcomeListRow[]): string {
     [
       { key: "at" },
       { key: "kind" },
-      { key: "person", max: 32 },
+      { key: "person", keep: true },
       { key: "attributed", title: "campaign", max: 60 },
       { key: "step" },
       { key: "value" },
       { key: "source" },
       { key: "note", max: 40 },
     ],
+    io,
   );
 }
 
 const TOOL_NAMES: Record<string, string> = { cal_com: "Cal.com", calendly: "Calendly" };
 
 /** The rows of `outcomes unmatched`: bookings whose attendee matched no contact. */
-export function unmatchedTable(rows: readonly UnmatchedBooking[]): string {
+export function unmatchedTable(rows: readonly UnmatchedBooking[], io?: Io): string {
   return table(
     rows.map((b) => ({
       received: when(new Date(b.received_at)),
@@ -63,11 +64,12 @@ export function unmatchedTable(rows: readonly UnmatchedBooking[]): string {
       { key: "received" },
       { key: "tool" },
       { key: "event" },
-      { key: "attendee", max: 36 },
+      { key: "attendee", keep: true },
       { key: "meeting" },
       { key: "title", max: 40 },
       { key: "matched", max: 44 },
     ],
+    io,
   );
 }
 
@@ -177,7 +179,7 @@ ${examples([
       });
       if (o.json) io.stdout(json(rows));
       else if (rows.length === 0) io.stdout("No outcomes yet. Record one with offerlab outcomes record.\n");
-      else io.stdout(outcomesTable(rows));
+      else io.stdout(outcomesTable(rows, io));
     });
 
   cmd
@@ -258,7 +260,7 @@ ${examples(["offerlab outcomes unmatched", "offerlab outcomes unmatched --all --
       const rows = await withDb(io, (db) => bookings.listUnmatched(db, { open: !o.all }));
       if (o.json) io.stdout(json(rows));
       else if (rows.length === 0) io.stdout(o.all ? "No unmatched bookings.\n" : "No open unmatched bookings.\n");
-      else io.stdout(unmatchedTable(rows));
+      else io.stdout(unmatchedTable(rows, io));
     });
 
   cmd

@@ -4,7 +4,7 @@
  * running one pipeline operation (`@offerlab/operations`) with a progress display, a summary and
  * clear exit codes. The commands parse their flags, call the operation and present its result.
  */
-import { ValidationError } from "@offerlab/core";
+import { OfferlabError, ValidationError } from "@offerlab/core";
 import type { PipelineOperationContext, PipelineStepInput, PipelineStepResult } from "@offerlab/operations";
 import { createUsageRecorder, PipelineRunFailed, type PipelineProviders, type PipelineRunRecord, type StepName } from "@offerlab/pipeline";
 import type { CallGate, OnUsage, UsageEvent } from "@offerlab/provider-kit";
@@ -78,7 +78,10 @@ export interface RunFlags {
 export function addRunOptions(cmd: Command): Command {
   cmd
     .option("--offer <offer>", "the offer whose ICP drives the run: id, slug or name (required unless --resume)")
-    .option("--budget <credits>", "stop cleanly once this many credits are spent (default: no limit)")
+    .option(
+      "--budget <credits>",
+      "stop cleanly (exit code 3) once the run has spent this many credits in total, resumes included (default: no limit)",
+    )
     .option(
       "--resume <run-id>",
       "continue a run that failed, crashed or stopped at its budget, with the providers it started with, without paying again for what it bought",
@@ -133,6 +136,40 @@ const FLAG_OF: Record<string, string> = {
   creditBudget: "--budget",
   reuseLookupsWithinDays: "--reuse-days",
 };
+
+/** The command that runs each step, for hints that must work as printed. */
+const STEP_COMMAND: Record<StepName, string> = {
+  discover_companies: "discover companies",
+  discover_people: "discover people",
+  enrich_emails: "enrich emails",
+  scrape_companies: "scrape companies",
+};
+
+/**
+ * What a budget stop says: the budget is the run's total (every credit the run spent, its
+ * resumes included), so continuing needs a larger total, not "a few more credits".
+ */
+export function budgetStopHint(
+  step: StepName,
+  runId: string,
+  runSpent: number,
+  flagBudget: number | undefined,
+  error: string | null,
+  sandbox = false,
+): string {
+  // The budget in force: this command's --budget, else the run's stored one (in the stop message).
+  const stored = /of ([\d.]+) credits/.exec(error ?? "")?.[1];
+  const budget = flagBudget ?? (stored !== undefined ? Number(stored) : undefined);
+  const spent = Math.round(runSpent * 100) / 100;
+  const suggested = Math.max(Math.ceil(spent) + Math.max(Math.ceil(budget ?? 0), 1), Math.ceil((budget ?? 0) * 2));
+  return [
+    `stopped at the credit budget: the run has spent ${spent} credits${budget !== undefined ? ` of its ${budget}-credit budget` : ""}.`,
+    `The budget is the run's total, counting every credit it spent since it started (resumes included), not this command's share:`,
+    `to continue, resume with a larger total, e.g.`,
+    `  offerlab ${STEP_COMMAND[step]} --resume ${runId} --budget ${suggested}${sandbox ? " --sandbox" : ""}`,
+    `What the run bought is kept and not bought again.`,
+  ].join("\n");
+}
 
 /** Runs one pipeline step as a command: flags checked first, then providers, database, operation, summary. */
 export async function runStepCommand<S>(io: Io, flags: RunFlags, def: StepCommand<S>): Promise<void> {
@@ -223,8 +260,11 @@ export async function runStepCommand<S>(io: Io, flags: RunFlags, def: StepComman
       );
     }
     if (result.status === "cancelled" && result.stopReason === "budget") {
-      io.stderr(
-        `offerlab: stopped at the credit budget (${result.error}). Continue with --resume ${result.runId} --budget <more credits>: what was bought is not bought again.\n`,
+      // Exit code 3 (core's `budget_reached`), after the summary: a script can tell "resume with
+      // more credits" from a failure.
+      throw new OfferlabError(
+        "budget_reached",
+        budgetStopHint(def.step, result.runId, result.runCreditsSpent, creditBudget, result.error, providers.sandbox),
       );
     }
     if (def.nothingWorked(result))

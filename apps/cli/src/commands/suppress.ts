@@ -85,6 +85,7 @@ ${examples(["offerlab suppress remove acme.com", "offerlab suppress remove jane@
         table(
           rows.map((r) => ({ ...r, added: when(r.created_at) })),
           [{ key: "kind" }, { key: "value", max: 48 }, { key: "reason", max: 40 }, { key: "source" }, { key: "added" }],
+          io,
         ),
       );
     });

@@ -94,6 +94,7 @@ export function registerTemplateCommands(program: Command, io: Io): void {
             { key: "lint" },
             { key: "text" },
           ],
+          io,
         ),
       );
     });

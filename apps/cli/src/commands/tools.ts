@@ -124,6 +124,7 @@ export function registerToolsCommands(program: Command, io: Io): void {
             { key: "day", title: "today (UTC)" },
             { key: "alert" },
           ],
+          io,
         ),
       );
       const low = rows.filter((r) => r.alert === "low_credits").map((r) => r.tool);
@@ -181,6 +182,7 @@ export function registerToolsCommands(program: Command, io: Io): void {
             resets: r.credits_reset_at ?? "",
           })),
           [{ key: "vendor" }, { key: "result", max: 80 }, { key: "credits" }, { key: "resets" }],
+          io,
         ),
       );
     const failed = rows.filter((r) => r.result.startsWith("failed")).map((r) => r.vendor);

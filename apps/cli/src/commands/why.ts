@@ -153,6 +153,7 @@ ${examples(["offerlab why jane@acme.com", "offerlab why https://www.linkedin.com
                 { key: "global_status", title: "global" },
                 { key: "eligible_for_outreach", title: "eligible" },
               ],
+              io,
             ),
         );
       }
@@ -175,10 +176,11 @@ ${examples(["offerlab why jane@acme.com", "offerlab why https://www.linkedin.com
               { key: "next_step_at", title: "next step" },
               { key: "stopped", title: "stopped because", max: 60 },
             ],
+            io,
           ),
         );
       io.stdout("\nOutcomes\n");
-      io.stdout(found.outcomes.length === 0 ? "None recorded.\n" : outcomesTable(found.outcomes));
+      io.stdout(found.outcomes.length === 0 ? "None recorded.\n" : outcomesTable(found.outcomes, io));
       io.stdout("\nWhat happened\n");
       if (history.timeline.length === 0) io.stdout("Nothing yet.\n");
       for (const e of history.timeline) io.stdout(`${when(e.at)}  ${sentence(e, history.coolingOffDays)}\n`);
