@@ -1,6 +1,6 @@
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
-  // hono/jsx, also under esbuild (each .tsx file carries the same pragmas for tsx and tsup).
-  esbuild: { jsx: "automatic", jsxImportSource: "hono/jsx" },
+  // hono/jsx (each .tsx file also carries the pragmas, for tsx and tsup).
+  oxc: { jsx: { runtime: "automatic", importSource: "hono/jsx" } },
 });
