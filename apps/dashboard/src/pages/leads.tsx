@@ -178,8 +178,10 @@ export function registerLeadsPages(app: Hono<DashboardEnv>, deps: Deps) {
             Clear
           </a>
         </form>
+        <div id="bulk-result"></div>
         <div
           id="leads-area"
+          hx-disinherit="*"
           hx-get={urlOf(current, { after: params.after })}
           hx-trigger="offerlab-changed from:body"
           hx-select="#leads-area"
@@ -212,7 +214,6 @@ export function registerLeadsPages(app: Hono<DashboardEnv>, deps: Deps) {
                 Export CSV
               </button>
             </div>
-            <div id="bulk-result"></div>
             <table id="leads">
               <thead>
                 <tr>
