@@ -3,6 +3,7 @@
  * server (`startDashboardServer`), which `offerlab dashboard` and `offerlab serve` run.
  */
 export { createDashboardApp } from "./app.js";
+export type { DashboardEnv } from "./http.js";
 export type { DashboardAppOptions } from "./app.js";
 export { dashboardConfigProblem, DEFAULT_DASHBOARD_HOST, DEFAULT_DASHBOARD_PORT, startDashboardServer } from "./server.js";
 export type { RunningDashboard, StartDashboardOptions } from "./server.js";

@@ -39,7 +39,9 @@ export const allowedImports = {
 export function layerOfPackage(name) {
   if (
     name === "offerlab" ||
-    name === "@offerlab/cli" || name === "@offerlab/cron" || name === "@offerlab/webhooks" ||
+    name === "@offerlab/cli" ||
+    name === "@offerlab/cron" ||
+    name === "@offerlab/webhooks" ||
     name === "@offerlab/dashboard"
   ) {
     return "app";

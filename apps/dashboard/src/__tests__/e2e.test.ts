@@ -77,7 +77,7 @@ describe.skipIf(!haveBrowser)("dashboard in Chromium", () => {
     ]) {
       await page.goto(server.url + path);
       expect(await page.title(), path).toMatch(/ · offerlab$/);
-      expect(await page.evaluate(() => typeof (window as unknown as { htmx?: unknown }).htmx), path).toBe("object");
+      expect(await page.evaluate("typeof window.htmx"), path).toBe("object");
     }
     await page.close();
     expect(problems).toEqual([]);

@@ -5,7 +5,7 @@ import { OfferlabError } from "@offerlab/core";
 import { campaigns, dashboard, views } from "@offerlab/db";
 import { cancelCampaign, pauseCampaign, resumeCampaign } from "@offerlab/operations";
 import type { Hono } from "hono";
-import { page, type Ctx, type DashboardEnv, type Deps } from "../app.js";
+import { page, type Ctx, type DashboardEnv, type Deps } from "../http.js";
 import { DailyChart } from "../chart.js";
 import { Badge, Flash, Rate, when } from "../layout.js";
 

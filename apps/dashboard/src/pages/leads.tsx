@@ -9,7 +9,7 @@ import { ContactStatus, EmailStatus, GlobalContactStatus } from "@offerlab/core"
 import { dashboard, LEADS_SORTS, type LeadRow, type LeadsFilter, type LeadsSort } from "@offerlab/db";
 import { suppressContacts } from "@offerlab/operations";
 import type { Hono } from "hono";
-import { act, field, formOf, page, type Ctx, type DashboardEnv, type Deps } from "../app.js";
+import { act, field, formOf, page, type Ctx, type DashboardEnv, type Deps } from "../http.js";
 import { Badge } from "../layout.js";
 import { CSRF_FIELD } from "../security.js";
 

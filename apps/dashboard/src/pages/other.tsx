@@ -6,7 +6,7 @@ import { dashboard, tools, views, type ViewRow } from "@offerlab/db";
 import { pauseAccount, resumeAccount } from "@offerlab/operations";
 import type { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
-import { act, page, type DashboardEnv, type Deps } from "../app.js";
+import { act, page, type DashboardEnv, type Deps } from "../http.js";
 import { Badge, when } from "../layout.js";
 
 type ActivityRow = ViewRow<"activity_feed">;

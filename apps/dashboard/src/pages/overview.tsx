@@ -4,7 +4,7 @@
 import { campaignAdmin, dashboard, views } from "@offerlab/db";
 import { checkLaunch, describeUnknownOutcomes, unknownOutcomes } from "@offerlab/scheduler";
 import type { Hono } from "hono";
-import { page, type DashboardEnv, type Deps } from "../app.js";
+import { page, type DashboardEnv, type Deps } from "../http.js";
 import { DailyChart } from "../chart.js";
 import { Rate, when } from "../layout.js";
 

@@ -10,7 +10,7 @@ import { dashboard, outcomes, personHistory, suppressions, type PersonEvent } fr
 import { addSuppression, editContact, recordOutcome, unpauseContact } from "@offerlab/operations";
 import { checkEligibility, describeReason, isReasonCode } from "@offerlab/scheduler";
 import type { Hono } from "hono";
-import { act, field, formOf, page, type DashboardEnv, type Deps } from "../app.js";
+import { act, field, formOf, page, type DashboardEnv, type Deps } from "../http.js";
 import { Badge, when } from "../layout.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
