@@ -227,7 +227,8 @@ export const dashboard = {
     const cursor = input.after ? decodeCursor(input.after) : null;
     const keyset = cursor
       ? sort === "created"
-        ? sql`AND (ct.created_at, ct.id) ${cmp} (${String(cursor[0])}::timestamptz, ${cursor[1]}::uuid)`
+        ? // The cursor keeps the timestamp as the database's text (microseconds: a Date keeps milliseconds only).
+          sql`AND (ct.created_at, ct.id) ${cmp} (${String(cursor[0])}::timestamptz, ${cursor[1]}::uuid)`
         : sql`AND (${key}, ct.id) ${cmp} (${cursor[0]}, ${cursor[1]}::uuid)`
       : sql``;
     const { rows } = await sql<LeadRow & { sort_key: unknown }>`
@@ -235,7 +236,7 @@ export const dashboard = {
         ct.status, ct.global_status, ct.eligible_for_outreach, ct.created_at,
         o.id AS offer_id, o.name AS offer_name, co.id AS company_id, co.name AS company_name, co.domain, co.fit_score,
         last_cc.campaign_id, last_cc.campaign_name, last_cc.status AS campaign_contact_status,
-        ${key} AS sort_key
+        ${sort === "created" ? sql`ct.created_at::text` : key} AS sort_key
       FROM contacts ct
       JOIN companies co ON co.id = ct.company_id
       JOIN offers o ON o.id = ct.offer_id
