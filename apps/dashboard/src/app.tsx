@@ -14,6 +14,7 @@ import { field, formOf, isHtmx, page, type Ctx, type DashboardEnv, type Deps } f
 import { Flash } from "./layout.js";
 import { registerCampaignPages } from "./pages/campaigns.js";
 import { registerLeadsPages } from "./pages/leads.js";
+import { registerOfferPages } from "./pages/offers.js";
 import { registerOtherPages } from "./pages/other.js";
 import { registerOverview } from "./pages/overview.js";
 import { registerPersonPages } from "./pages/person.js";
@@ -138,6 +139,7 @@ export function createDashboardApp(options: DashboardAppOptions): Hono<Dashboard
   registerLeadsPages(app, deps);
   registerPersonPages(app, deps);
   registerOtherPages(app, deps);
+  registerOfferPages(app, deps);
 
   app.notFound((c) =>
     c.get("page")

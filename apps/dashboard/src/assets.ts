@@ -95,4 +95,5 @@ button.danger { background:var(--bad); border-color:var(--bad); }
 .login { max-width:360px; margin:10vh auto; background:#fff; padding:1.5rem; border:1px solid var(--line); border-radius:8px; }
 .login form { display:flex; flex-direction:column; gap:.6rem; }
 .pager { margin:.6rem 0; display:flex; gap:.6rem; align-items:center; }
+pre.doc { background:#fff; border:1px solid var(--line); border-radius:6px; padding:.6rem; overflow:auto; max-height:420px; font-size:12px; }
 `;

@@ -6,9 +6,11 @@ import { CSRF_HEADER } from "./security.js";
 
 export const NAV = [
   ["/", "Overview"],
+  ["/offers", "Offers"],
   ["/campaigns", "Campaigns"],
   ["/leads", "Leads"],
   ["/replies", "Replies"],
+  ["/schedule", "Schedule"],
   ["/accounts", "Accounts"],
   ["/activity", "Activity"],
   ["/tools", "Tools"],

@@ -66,6 +66,9 @@ describe.skipIf(!haveBrowser)("dashboard in Chromium", () => {
     const page = await open("/");
     for (const path of [
       "/",
+      "/offers",
+      `/offers/${w.offerId}`,
+      "/schedule",
       "/campaigns",
       `/campaigns/${w.campaignId}`,
       "/leads",

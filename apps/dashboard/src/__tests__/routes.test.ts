@@ -10,7 +10,7 @@ import { CONTENT_SECURITY_POLICY, CSRF_HEADER, SESSION_COOKIE } from "../securit
 import { dashboardConfigProblem, startDashboardServer } from "../server.js";
 import { HOSTILE, seedWorld, type World } from "./world.js";
 
-const PAGES = ["/", "/campaigns", "/leads", "/replies", "/accounts", "/activity", "/tools"];
+const PAGES = ["/", "/offers", "/campaigns", "/leads", "/replies", "/schedule", "/accounts", "/activity", "/tools"];
 
 function form(fields: Record<string, string | string[]>): URLSearchParams {
   const body = new URLSearchParams();
@@ -36,7 +36,7 @@ describe.each(testEngines())("dashboard routes on %s", (engine) => {
 
   it("renders every page with the CSP, the security headers, no inline script and the CSRF header for htmx", async () => {
     const app = w.app();
-    for (const path of [...PAGES, `/campaigns/${w.campaignId}`, `/people/${w.janeId}`]) {
+    for (const path of [...PAGES, `/offers/${w.offerId}`, `/campaigns/${w.campaignId}`, `/people/${w.janeId}`]) {
       const res = await app.request(path);
       expect(res.status, path).toBe(200);
       expect(res.headers.get("Content-Security-Policy")).toBe(CONTENT_SECURITY_POLICY);
@@ -218,6 +218,19 @@ describe.each(testEngines())("dashboard routes on %s", (engine) => {
     expect(html).toContain("Interested, let&#39;s talk");
     const none = await (await w.app().request("/replies?sentiment=negative")).text();
     expect(none).toContain("No replies labelled negative.");
+  });
+
+  it("shows an offer with its templates and campaigns; approving with no draft says so", async () => {
+    const html = await (await w.app().request(`/offers/${w.offerId}`)).text();
+    expect(html).toContain("Ramp time at {{company.name}}");
+    expect(html).toContain("Spring push");
+    expect(html).not.toContain("Approve the");
+    const res = await post(`/offers/${w.offerId}/approve`, {}, { [CSRF_HEADER]: w.csrf, "HX-Request": "true" });
+    expect(await res.text()).toMatch(/flash error.*has no draft template to approve/);
+  });
+
+  it("shows today's schedule", async () => {
+    expect(await (await w.app().request("/schedule")).text()).toContain("0 of 0 sends queued for today go out today");
   });
 
   it("pauses and resumes an account", async () => {
