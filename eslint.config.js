@@ -30,7 +30,7 @@ export default tseslint.config(
   {
     // Apps parse input, call packages and present results: no SQL of their own (docs/architecture.md).
     // A query an app needs is a function of @offerlab/db; a write is an operation.
-    files: ["apps/*/src/**/*.ts"],
+    files: ["apps/*/src/**/*.ts", "apps/*/src/**/*.tsx"],
     ignores: ["**/*.test.ts", "**/__tests__/**", "**/test-support/**"],
     rules: {
       "no-restricted-syntax": [

@@ -3,6 +3,7 @@ import { SANDBOX_DATA_DIR } from "@offerlab/db";
 import { isSandboxEnabled, SANDBOX_ENV } from "@offerlab/sandbox";
 import { Command, CommanderError } from "commander";
 import { registerDashboardCommands } from "./commands/dashboards.js";
+import { registerDashboardWebCommand } from "./commands/dashboard-web.js";
 import { registerDbCommands } from "./commands/db.js";
 import { registerDemoCommand } from "./commands/demo.js";
 import { registerOfferCommands } from "./commands/offers.js";
@@ -59,6 +60,7 @@ export function buildProgram(parentIo: Io): Command {
   registerOutcomeCommands(program, io);
   registerSuppressCommands(program, io);
   registerDashboardCommands(program, io);
+  registerDashboardWebCommand(program, io);
   registerToolsCommands(program, io);
   registerDiscoverCommands(program, io);
   registerEnrichCommands(program, io);

@@ -125,7 +125,7 @@ describe("offerlab cron", () => {
 });
 
 describe("offerlab serve", () => {
-  it("runs the runner and the webhook server in one process that owns the embedded database; a second process is told who holds it", async () => {
+  it("runs the runner, the webhook server and the dashboard in one process that owns the embedded database; a second process is told who holds it", async () => {
     const dir = dataDir();
     const env = {
       PATH: process.env.PATH ?? "",
@@ -133,7 +133,7 @@ describe("offerlab serve", () => {
       OFFERLAB_DATA_DIR: dir,
       OFFERLAB_WEBHOOK_SECRET: "s".repeat(40),
     };
-    const serve = spawn(process.execPath, [...cliEntry(), "serve", "--port", "0", "--schedule", "*/2 * * * * *"], {
+    const serve = spawn(process.execPath, [...cliEntry(), "serve", "--port", "0", "--dashboard-port", "0", "--schedule", "*/2 * * * * *"], {
       env,
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -154,6 +154,12 @@ describe("offerlab serve", () => {
       });
       expect(await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()).toEqual({ ok: true });
       expect((await fetch(`http://127.0.0.1:${port}/webhooks/unipile`, { method: "POST", body: "{}" })).status).toBe(401);
+      // The dashboard on loopback, on the same database.
+      const dashboard = /offerlab dashboard: (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
+      expect(dashboard).toBeTruthy();
+      const overview = await fetch(`${dashboard}/`);
+      expect(overview.status).toBe(200);
+      expect(await overview.text()).toContain("<title>Overview · offerlab</title>");
       await expect.poll(() => out, { timeout: 20_000 }).toMatch(/"msg":"tick"/);
       const second = spawnSync(process.execPath, [...cliEntry(), "cron", "once"], { env, encoding: "utf8", timeout: 60_000 });
       expect(second.status).toBe(1);
@@ -169,6 +175,15 @@ describe("offerlab serve", () => {
     expect(out).toMatch(/"msg":"webhook server stopped"/);
     expect(fs.existsSync(path.join(dir, LOCK_FILE))).toBe(false);
   }, 120_000);
+
+  it("refuses a dashboard beyond loopback without a token before starting anything", async () => {
+    const res = await cli(["serve", "--dashboard-host", "0.0.0.0"], {
+      OFFERLAB_DATA_DIR: dataDir(),
+      OFFERLAB_WEBHOOK_SECRET: "s".repeat(40),
+    });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/refusing to listen on 0\.0\.0\.0 without a login: set OFFERLAB_DASHBOARD_TOKEN/);
+  });
 
   it("needs the webhook secret, and says what runs without webhooks", async () => {
     const res = await cli(["serve"], { OFFERLAB_DATA_DIR: dataDir() });

@@ -70,3 +70,5 @@ export { personHistory } from "./why.js";
 export type { PersonEvent, PersonHistory } from "./why.js";
 export { accountsLinkedTo } from "./aggregates/accounts.js";
 export { runFacts } from "./run-facts.js";
+export { dashboard, LEADS_SORTS } from "./dashboard.js";
+export type { DailyPoint, LeadRow, LeadsFilter, LeadsPage, LeadsPageInput, LeadsSort, OfferKpis } from "./dashboard.js";

@@ -37,7 +37,13 @@ export const allowedImports = {
 
 /** Layer of a workspace package name (`@offerlab/provider-exa` → `provider`). */
 export function layerOfPackage(name) {
-  if (name === "offerlab" || name === "@offerlab/cli" || name === "@offerlab/cron" || name === "@offerlab/webhooks") {
+  if (
+    name === "offerlab" ||
+    name === "@offerlab/cli" ||
+    name === "@offerlab/cron" ||
+    name === "@offerlab/webhooks" ||
+    name === "@offerlab/dashboard"
+  ) {
     return "app";
   }
   if (!name.startsWith("@offerlab/")) return undefined;

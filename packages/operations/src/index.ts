@@ -84,6 +84,8 @@ export { matchBookings } from "./bookings/match-bookings.js";
 export type { MatchBookingsResult } from "./bookings/match-bookings.js";
 export { addSuppression, parseSuppression } from "./suppressions/add-suppression.js";
 export type { AddSuppressionInput, AddSuppressionResult } from "./suppressions/add-suppression.js";
+export { suppressContacts } from "./suppressions/suppress-contacts.js";
+export type { SuppressContactsInput, SuppressContactsResult } from "./suppressions/suppress-contacts.js";
 export { removeSuppression } from "./suppressions/remove-suppression.js";
 export type { RemoveSuppressionInput, RemoveSuppressionResult } from "./suppressions/remove-suppression.js";
 export { importSuppressions } from "./suppressions/import-suppressions.js";

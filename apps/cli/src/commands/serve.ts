@@ -1,40 +1,53 @@
 /**
- * `offerlab serve`: the cron daemon and the webhook server in one process, sharing one database.
+ * `offerlab serve`: the cron daemon, the webhook server and the web dashboard in one process,
+ * sharing one database.
  * The embedded database belongs to one process at a time, so this is how embedded users run both;
  * on PostgreSQL it is simply one process instead of two.
  */
 import { cronDaemon, loadCronConfig, validateSchedule } from "@offerlab/cron";
+import { startDashboardServer, TOKEN_ENV } from "@offerlab/dashboard";
+import { dataMode } from "@offerlab/db";
 import { ConfigError, createLogger, DEFAULT_SECRET_HEADER, loadWebhookConfig, serveWebhooks } from "@offerlab/webhooks";
 import type { Command } from "commander";
 import { openDatabase } from "../database.js";
 import { CliError, EXIT, type Io } from "../output.js";
 import { addSandboxOptions } from "../providers.js";
 import { mainOptions, type CronFlags } from "./cron.js";
+import { dashboardOptions } from "./dashboard-web.js";
 import { examples, intFlag } from "./product-helpers.js";
 
 interface ServeFlags extends CronFlags {
   port?: string;
+  dashboard?: boolean;
+  dashboardPort?: string;
+  dashboardHost?: string;
 }
 
 export function registerServeCommand(program: Command, io: Io): void {
   addSandboxOptions(
     program
       .command("serve")
-      .description("Run the cron daemon and the webhook server in one process, on one database (what the embedded database needs)")
+      .description(
+        "Run the cron daemon, the webhook server and the web dashboard in one process, on one database (what the embedded database needs)",
+      )
       .option(
         "--schedule <cron>",
         "the runner's cron expression in UTC, seconds optional (default: OFFERLAB_CRON_SCHEDULE, else every minute)",
       )
       .option("--port <n>", "the webhook server's port (default: PORT, else 8787)")
-      .option("--pretty", "human-readable logs instead of JSON lines (also OFFERLAB_LOG_PRETTY=1)"),
+      .option("--pretty", "human-readable logs instead of JSON lines (also OFFERLAB_LOG_PRETTY=1)")
+      .option("--dashboard-port <n>", "the web dashboard's port (default: OFFERLAB_DASHBOARD_PORT, else 4317)")
+      .option("--dashboard-host <address>", `the web dashboard's address (default 127.0.0.1; any other needs ${TOKEN_ENV})`)
+      .option("--no-dashboard", "run without the web dashboard"),
     // Its ticks and requests follow the wall clock: no simulated start.
     { start: false },
   )
     .addHelpText(
       "after",
       `
-The embedded database (PGlite) can be open in one process only, so \`offerlab cron daemon\` and
-\`offerlab webhooks serve\` cannot run side by side on it: \`serve\` runs both, with one database.
+The embedded database (PGlite) can be open in one process only, so \`offerlab cron daemon\`,
+\`offerlab webhooks serve\` and \`offerlab dashboard\` cannot run side by side on it: \`serve\` runs
+all three, with one database (the dashboard on 127.0.0.1 unless --dashboard-host and ${TOKEN_ENV}).
 Needs what both need: OFFERLAB_WEBHOOK_SECRET (32 characters or more; \`offerlab webhooks register\`
 generates one; header ${DEFAULT_SECRET_HEADER}), UNIPILE_API_KEY and UNIPILE_DSN, and the OFFERLAB_*
 variables of apps/cron/README.md and apps/webhooks/README.md. SIGTERM/SIGINT: no new claims or
@@ -50,7 +63,14 @@ ${examples(["OFFERLAB_WEBHOOK_SECRET=… offerlab serve --pretty", 'offerlab ser
           throw new CliError((error as Error).message, EXIT.usage);
         }
       }
-      // Both configurations are checked before anything starts.
+      const dashboard =
+        o.dashboard === false
+          ? null
+          : dashboardOptions(io, {
+              ...(o.dashboardPort ? { port: o.dashboardPort } : {}),
+              ...(o.dashboardHost ? { host: o.dashboardHost } : {}),
+            });
+      // Every configuration is checked before anything starts.
       let grace: number;
       try {
         loadWebhookConfig(io.env);
@@ -76,7 +96,18 @@ ${examples(["OFFERLAB_WEBHOOK_SECRET=… offerlab serve --pretty", 'offerlab ser
       };
       process.on("SIGTERM", onSignal);
       process.on("SIGINT", onSignal);
+      let web: Awaited<ReturnType<typeof startDashboardServer>> | null = null;
       try {
+        if (dashboard) {
+          const mark = await dataMode(db);
+          web = await startDashboardServer({ db, ...dashboard, mode: mark?.mode === "sandbox" ? "sandbox data" : "live data" }).catch(
+            (error: Error) => {
+              throw new CliError(`the dashboard cannot listen on ${dashboard.host}:${dashboard.port}: ${error.message}`);
+            },
+          );
+          io.stderr(`offerlab dashboard: ${web.url}${dashboard.token ? ` (sign in with ${TOKEN_ENV})` : ""}\n`);
+          controller.signal.addEventListener("abort", () => void web?.close(), { once: true });
+        }
         const cron = mainOptions(io, o);
         const pretty = cron.pretty ?? false;
         // Either part failing (a port in use) stops the other: one process, one fate.
@@ -99,6 +130,7 @@ ${examples(["OFFERLAB_WEBHOOK_SECRET=… offerlab serve --pretty", 'offerlab ser
       } finally {
         process.off("SIGTERM", onSignal);
         process.off("SIGINT", onSignal);
+        await web?.close();
         await db.destroy();
       }
     });

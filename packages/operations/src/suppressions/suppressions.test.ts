@@ -8,6 +8,7 @@ import { createOffer } from "../offers/create-offer.js";
 import { addSuppression } from "./add-suppression.js";
 import { importSuppressions } from "./import-suppressions.js";
 import { removeSuppression } from "./remove-suppression.js";
+import { suppressContacts } from "./suppress-contacts.js";
 
 describe.each(testEngines())("suppression operations on %s", (engine) => {
   const t = useTestDb(engine);
@@ -104,6 +105,64 @@ describe.each(testEngines())("suppression operations on %s", (engine) => {
       .execute();
     expect(after.find((x) => x.id === rows[0]!.id)).toMatchObject({ status: "cancelled", defer_reason: "suppressed" });
     expect(after.find((x) => x.id === rows[1]!.id)).toMatchObject({ status: "pending" });
+  });
+
+  it("suppresses the people behind a set of contacts in one transaction, cancelling their pending sends", async () => {
+    const s = await setUp("Bulk Co", 3);
+    await enrolContacts(ctx, { campaign: s.campaign.id });
+    const ccs = await t.db.selectFrom("campaign_contacts").select(["id", "contact_id"]).where("campaign_id", "=", s.campaign.id).execute();
+    const queued = await t.db
+      .insertInto("send_queue")
+      .values(
+        s.ids.map((contactId) => ({
+          campaign_id: s.campaign.id,
+          campaign_contact_id: ccs.find((c) => c.contact_id === contactId)!.id,
+          contact_id: contactId,
+          account_id: s.mailbox.id,
+          channel: "email" as const,
+          action_type: "email" as const,
+          sequence_step: 1,
+          scheduled_for: NOW,
+          status: "pending" as const,
+          body: "Hi",
+        })),
+      )
+      .returning(["id", "contact_id"])
+      .execute();
+    // A LinkedIn URL is suppressed too; an id given twice counts once.
+    await t.db.updateTable("contacts").set({ linkedin_url: "https://www.linkedin.com/in/bulk-one" }).where("id", "=", s.ids[1]!).execute();
+    const r = await suppressContacts(ctx, { contactIds: [s.ids[0]!, s.ids[1]!, s.ids[1]!], reason: "bulk from the dashboard" });
+    expect(r).toEqual({ contacts: 2, added: 3, cancelled: 2, skipped: 0 });
+    const list = (await suppressions.list(t.db)).filter((x) => x.reason === "bulk from the dashboard").map((x) => `${x.kind}:${x.value}`);
+    expect(list.sort()).toEqual([`email:p0@${s.domain}`, `email:p1@${s.domain}`, "linkedin:https://www.linkedin.com/in/bulk-one"].sort());
+    const after = await t.db.selectFrom("send_queue").select(["id", "status"]).where("campaign_id", "=", s.campaign.id).execute();
+    const statusOf = (contactId: string) => after.find((x) => x.id === queued.find((q) => q.contact_id === contactId)!.id)!.status;
+    expect(statusOf(s.ids[0]!)).toBe("cancelled");
+    expect(statusOf(s.ids[1]!)).toBe("cancelled");
+    expect(statusOf(s.ids[2]!)).toBe("pending");
+    // Again: nothing new, nothing more cancelled.
+    expect(await suppressContacts(ctx, { contactIds: [s.ids[0]!], reason: "again" })).toEqual({
+      contacts: 1,
+      added: 0,
+      cancelled: 0,
+      skipped: 0,
+    });
+  });
+
+  it("refuses a bulk suppression without a reason, without contacts or with ids that are not contact ids, writing nothing", async () => {
+    const before = (await suppressions.list(t.db)).length;
+    for (const input of [
+      { contactIds: ["00000000-0000-0000-0000-000000000001"], reason: " " },
+      { contactIds: [], reason: "why" },
+      { contactIds: ["1; DROP TABLE contacts"], reason: "why" },
+    ]) {
+      const error = await suppressContacts(ctx, input).catch((e: unknown) => e);
+      expect(ValidationError.isInstance(error), JSON.stringify(input)).toBe(true);
+    }
+    await expect(suppressContacts(ctx, { contactIds: [], reason: "" })).rejects.toThrow(
+      /contactIds: select at least one contact; reason: is required/,
+    );
+    expect(await suppressions.list(t.db)).toHaveLength(before);
   });
 
   it("imports rows: invalid rows block everything unless skipInvalid", async () => {

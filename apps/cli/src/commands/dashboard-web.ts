@@ -1,0 +1,83 @@
+/**
+ * `offerlab dashboard`: the web dashboard of `@offerlab/dashboard` on this machine's database,
+ * until SIGTERM/SIGINT. Loopback by default; another address needs OFFERLAB_DASHBOARD_TOKEN.
+ */
+import { dataMode } from "@offerlab/db";
+import {
+  dashboardConfigProblem,
+  DEFAULT_DASHBOARD_HOST,
+  DEFAULT_DASHBOARD_PORT,
+  startDashboardServer,
+  TOKEN_ENV,
+} from "@offerlab/dashboard";
+import type { Command } from "commander";
+import { openDatabase } from "../database.js";
+import { CliError, EXIT, json, type Io } from "../output.js";
+import { addSandboxOptions } from "../providers.js";
+import { examples, intFlag } from "./product-helpers.js";
+
+export interface DashboardFlags {
+  port?: string;
+  host?: string;
+  json?: boolean;
+}
+
+/** The dashboard's options from flags and environment, checked before anything starts. */
+export function dashboardOptions(io: Io, o: DashboardFlags): { port: number; host: string; token?: string } {
+  const port =
+    intFlag("--port", o.port, 0, 65535) ??
+    (io.env.OFFERLAB_DASHBOARD_PORT ? intFlag("OFFERLAB_DASHBOARD_PORT", io.env.OFFERLAB_DASHBOARD_PORT, 0, 65535) : undefined) ??
+    DEFAULT_DASHBOARD_PORT;
+  const host = (o.host ?? io.env.OFFERLAB_DASHBOARD_HOST ?? DEFAULT_DASHBOARD_HOST).trim();
+  const raw = io.env[TOKEN_ENV];
+  const token = raw !== undefined && raw.trim() !== "" ? raw.trim() : undefined;
+  const problem = dashboardConfigProblem({ host, ...(token ? { token } : {}) });
+  if (problem) throw new CliError(problem, EXIT.usage);
+  return { port, host, ...(token ? { token } : {}) };
+}
+
+export function registerDashboardWebCommand(program: Command, io: Io): void {
+  addSandboxOptions(
+    program
+      .command("dashboard")
+      .description("Open the web dashboard (overview, campaigns, leads, people, replies, accounts, live activity) on this database")
+      .option("--port <n>", `port (default: OFFERLAB_DASHBOARD_PORT, else ${DEFAULT_DASHBOARD_PORT}; 0 picks a free one)`)
+      .option("--host <address>", `address to listen on (default ${DEFAULT_DASHBOARD_HOST}; any other needs ${TOKEN_ENV})`)
+      .option("--json", "print the URL as JSON ({ url, host, port, protected }) once listening"),
+    { start: false },
+  )
+    .addHelpText(
+      "after",
+      `
+Listens on ${DEFAULT_DASHBOARD_HOST} (this machine only) unless --host says otherwise; on any other
+address it refuses to start unless ${TOKEN_ENV} is set (16 characters or more), and then every
+page asks for that token once (a signed, HttpOnly session cookie). Every write carries a CSRF token.
+The embedded database belongs to one process: stop \`offerlab serve\` first, or use the dashboard
+it runs. SIGTERM/SIGINT stop it.
+${examples(["offerlab dashboard --sandbox", "offerlab dashboard --port 8080", `${TOKEN_ENV}=$(openssl rand -hex 24) offerlab dashboard --host 0.0.0.0`])}`,
+    )
+    .action(async (o: DashboardFlags) => {
+      const options = dashboardOptions(io, o);
+      const db = await openDatabase(io);
+      const controller = new AbortController();
+      const stop = () => controller.abort();
+      process.once("SIGTERM", stop);
+      process.once("SIGINT", stop);
+      try {
+        const mark = await dataMode(db);
+        const server = await startDashboardServer({ db, ...options, mode: mark?.mode === "sandbox" ? "sandbox data" : "live data" }).catch(
+          (error: Error) => {
+            throw new CliError(`the dashboard cannot listen on ${options.host}:${options.port}: ${error.message}`);
+          },
+        );
+        if (o.json) io.stdout(json({ url: server.url, host: options.host, port: server.port, protected: options.token !== undefined }));
+        else io.stdout(`offerlab dashboard: ${server.url}${options.token ? ` (sign in with ${TOKEN_ENV})` : ""} — Ctrl-C stops it\n`);
+        await new Promise<void>((resolve) => controller.signal.addEventListener("abort", () => resolve(), { once: true }));
+        await server.close();
+      } finally {
+        process.off("SIGTERM", stop);
+        process.off("SIGINT", stop);
+        await db.destroy();
+      }
+    });
+}

@@ -1,0 +1,318 @@
+/**
+ * The dashboard's routes through `app.request()` on a real database (PGlite, and PostgreSQL when
+ * TEST_DATABASE_URL is set): every page renders, escapes what people typed, carries the CSP and
+ * no inline script; writes need the CSRF token and go through the operations; the token login.
+ */
+import { campaigns, dashboard, suppressions } from "@offerlab/db";
+import { testEngines } from "@offerlab/db/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CONTENT_SECURITY_POLICY, CSRF_HEADER, SESSION_COOKIE } from "../security.js";
+import { dashboardConfigProblem, startDashboardServer } from "../server.js";
+import { HOSTILE, seedWorld, type World } from "./world.js";
+
+const PAGES = ["/", "/offers", "/campaigns", "/leads", "/replies", "/schedule", "/accounts", "/activity", "/tools"];
+
+function form(fields: Record<string, string | string[]>): URLSearchParams {
+  const body = new URLSearchParams();
+  for (const [k, v] of Object.entries(fields)) for (const x of Array.isArray(v) ? v : [v]) body.append(k, x);
+  return body;
+}
+
+describe.each(testEngines())("dashboard routes on %s", (engine) => {
+  let w: World;
+  beforeAll(async () => {
+    w = await seedWorld(engine, 60);
+  });
+  afterAll(async () => {
+    await w?.t.drop();
+  });
+
+  const post = (path: string, fields: Record<string, string | string[]>, headers: Record<string, string> = {}) =>
+    w.app().request(path, {
+      method: "POST",
+      body: form(fields),
+      headers: { "Content-Type": "application/x-www-form-urlencoded", ...headers },
+    });
+
+  it("renders every page with the CSP, the security headers, no inline script and the CSRF header for htmx", async () => {
+    const app = w.app();
+    for (const path of [...PAGES, `/offers/${w.offerId}`, `/campaigns/${w.campaignId}`, `/people/${w.janeId}`]) {
+      const res = await app.request(path);
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get("Content-Security-Policy")).toBe(CONTENT_SECURITY_POLICY);
+      expect(res.headers.get("X-Frame-Options")).toBe("DENY");
+      const html = await res.text();
+      expect(html.startsWith("<!doctype html>")).toBe(true);
+      // Every script comes from this origin: no inline script, no inline handler, no CDN.
+      for (const tag of html.match(/<script[^>]*>/g) ?? []) expect(tag, path).toMatch(/src="\/assets\//);
+      expect(html).not.toMatch(/\son[a-z]+="/);
+      expect(html).not.toMatch(/<(script|link)[^>]*(src|href)="(https?:)?\/\//);
+      expect(html).toContain(`hx-headers="{&quot;${CSRF_HEADER}&quot;:&quot;${w.csrf}&quot;}"`);
+    }
+    expect(CONTENT_SECURITY_POLICY).toContain("script-src 'self'");
+    expect(CONTENT_SECURITY_POLICY).not.toContain("unsafe-inline");
+  });
+
+  it("serves htmx from the installed package and its own script and styles", async () => {
+    const app = w.app();
+    const htmx = await app.request("/assets/htmx.min.js");
+    expect(htmx.status).toBe(200);
+    expect(htmx.headers.get("Content-Type")).toContain("javascript");
+    expect(await htmx.text()).toContain("htmx");
+    expect((await app.request("/assets/app.js")).status).toBe(200);
+    expect((await app.request("/assets/app.css")).status).toBe(200);
+  });
+
+  it("escapes what people typed on every page that shows it", async () => {
+    const app = w.app();
+    for (const path of ["/leads", `/people/${w.hostileId}`, `/campaigns/${w.campaignId}`]) {
+      const html = await (await app.request(path + (path === "/leads" ? "?q=Mallory" : ""))).text();
+      expect(html, path).not.toContain("<script>alert");
+      expect(html, path).not.toContain("<img src=x");
+      expect(html, path).not.toContain("<b>bold</b>");
+    }
+    const leads = await (await app.request("/leads?q=Mallory")).text();
+    expect(leads).toContain("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;");
+    // A search term is echoed escaped too.
+    const q = await (await app.request(`/leads?q=${encodeURIComponent(HOSTILE)}`)).text();
+    expect(q).not.toContain("<script>alert");
+  });
+
+  it("shows the overview: the offer's tile with denominators, the daily chart, no alert on a healthy world", async () => {
+    const html = await (await w.app().request("/")).text();
+    expect(html).toContain("AI Sales Coach");
+    // Jane was contacted and replied positively: 1/1 contacted replied, 1/1 replies positive.
+    expect(html).toMatch(/reply rate<\/dt><dd><span>100\.0% <span class="muted small">\(1\/1\)/);
+    expect(html).toContain('data-chart="daily"');
+    expect(html).toContain("2026-03-09: 1 sent");
+    expect(html).toContain("2026-03-10: 1 replies");
+    expect(html).toContain('id="no-alerts"');
+  });
+
+  it("raises an alert for a paused account and for low credits", async () => {
+    await w.db.updateTable("accounts").set({ status: "paused" }).where("id", "=", w.linkedinAccountId).execute();
+    const html = await (await w.app({ lowCredits: 10_000_000 }).request("/")).text();
+    expect(html).toMatch(/data-alert="account">Account <a href="\/accounts">jane_linkedin<\/a> is paused/);
+    await w.db.updateTable("accounts").set({ status: "active" }).where("id", "=", w.linkedinAccountId).execute();
+    expect(await (await w.app().request("/")).text()).toContain('id="no-alerts"');
+  });
+
+  it("filters, searches, sorts and pages the leads table with keyset cursors", async () => {
+    const app = w.app();
+    const all = await (await app.request("/leads")).text();
+    expect(all).toContain('id="leads-total">62 contacts');
+    const first = [...all.matchAll(/data-contact="([^"]+)"/g)].map((m) => m[1]);
+    expect(first).toHaveLength(50);
+    const next = /href="([^"]*after=[^"]+)" data-page="next"/.exec(all)?.[1]?.replaceAll("&amp;", "&");
+    expect(next).toBeTruthy();
+    const second = await (await app.request(next!)).text();
+    const rest = [...second.matchAll(/data-contact="([^"]+)"/g)].map((m) => m[1]);
+    expect(rest).toHaveLength(12);
+    expect(new Set([...first, ...rest]).size).toBe(62);
+    expect(second).toContain("end of the list");
+
+    const byName = await (await app.request("/leads?sort=name&dir=asc")).text();
+    const names = [...byName.matchAll(/<a href="\/people\/[^"]+">([^<]+)<\/a>/g)].map((m) => m[1]!);
+    expect(names.slice(0, 3)).toEqual([...names].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase())).slice(0, 3));
+
+    const jane = await (await app.request("/leads?q=jane.doe")).text();
+    expect(jane).toContain('id="leads-total">1 contacts');
+    const degree = await (await app.request("/leads?degree=2")).text();
+    expect(degree).toContain('id="leads-total">1 contacts');
+    const campaign = await (await app.request(`/leads?campaign=${w.campaignId}`)).text();
+    expect(campaign).toContain('id="leads-total">61 contacts');
+    const bad = await (await app.request("/leads?status=bogus&fit=99")).text();
+    expect(bad).toContain("status: &quot;bogus&quot; is not one of");
+    expect(bad).toContain("fit: &quot;99&quot; must be a whole number from 1 to 10");
+    expect(bad).toContain('id="leads-total">62 contacts');
+    expect((await dashboard.leads(w.db, { signal: "hiring" })).rows).toHaveLength(0);
+  });
+
+  it("refuses writes without the CSRF token or from another origin, and changes nothing", async () => {
+    const res = await post(`/campaigns/${w.campaignId}/pause`, {});
+    expect(res.status).toBe(403);
+    const forged = await post(`/campaigns/${w.campaignId}/pause`, {}, { [CSRF_HEADER]: "forged" });
+    expect(forged.status).toBe(403);
+    const cross = await post(`/campaigns/${w.campaignId}/pause`, {}, { [CSRF_HEADER]: w.csrf, Origin: "https://evil.example" });
+    expect(cross.status).toBe(403);
+    expect((await campaigns.get(w.db, w.campaignId))!.status).toBe("active");
+  });
+
+  it("pauses and resumes a campaign through the operations (htmx header or form field)", async () => {
+    const paused = await post(`/campaigns/${w.campaignId}/pause`, {}, { [CSRF_HEADER]: w.csrf, "HX-Request": "true" });
+    expect(paused.status).toBe(200);
+    const html = await paused.text();
+    expect(html).toContain('<span class="badge paused">paused</span>');
+    expect(html).toContain('data-action="resume"');
+    expect((await campaigns.get(w.db, w.campaignId))!.status).toBe("paused");
+    // Without htmx: the form's _csrf field, then back to the campaign's page.
+    const resumed = await post(`/campaigns/${w.campaignId}/resume`, { _csrf: w.csrf });
+    expect(resumed.status).toBe(303);
+    expect(resumed.headers.get("Location")).toBe(`/campaigns/${w.campaignId}`);
+    expect((await campaigns.get(w.db, w.campaignId))!.status).toBe("active");
+  });
+
+  it("shows an operation's refusal and leaves the data as it was", async () => {
+    const res = await post(
+      `/leads/suppress`,
+      { scope: "selected", ids: [w.janeId], reason: "" },
+      { [CSRF_HEADER]: w.csrf, "HX-Request": "true" },
+    );
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain("reason: is required (say why)");
+    expect(await suppressions.list(w.db)).toHaveLength(0);
+  });
+
+  it("exports the selection and a whole filter as CSV", async () => {
+    const sel = await post(`/leads/export.csv`, { _csrf: w.csrf, scope: "selected", ids: [w.janeId, w.hostileId] });
+    expect(sel.status).toBe(200);
+    expect(sel.headers.get("Content-Type")).toContain("text/csv");
+    const lines = (await sel.text()).trim().split("\n");
+    expect(lines[0]).toBe(
+      "id,full_name,title,email,email_status,linkedin_url,connection_degree,status,global_status,offer_name,company_name,domain,fit_score",
+    );
+    expect(lines).toHaveLength(3);
+    expect(lines.some((l) => l.includes("jane.doe@acme.com"))).toBe(true);
+    const filter = await w.app().request(`/leads/export.csv?q=person1`);
+    // person1, person10 … person19
+    expect((await filter.text()).trim().split("\n")).toHaveLength(12);
+  });
+
+  it("bulk-suppresses the selection and then a whole filter, cancelling nothing twice", async () => {
+    const res = await post(
+      `/leads/suppress`,
+      { scope: "selected", ids: [w.hostileId], reason: "asked us" },
+      { [CSRF_HEADER]: w.csrf, "HX-Request": "true" },
+    );
+    expect(await res.text()).toContain("Suppressed 1 contact: 1 new entry on the list");
+    expect(res.headers.get("HX-Trigger")).toBe("offerlab-changed");
+    const byFilter = await post(
+      `/leads/suppress`,
+      { scope: "filter", f_q: "person5@", reason: "bulk test" },
+      { [CSRF_HEADER]: w.csrf, "HX-Request": "true" },
+    );
+    expect(await byFilter.text()).toContain("Suppressed 1 contact");
+    const list = (await suppressions.list(w.db)).map((s) => s.value).sort();
+    expect(list).toEqual(["mallory@acme.com", "person5@acme.com"]);
+  });
+
+  it("shows a person's story and records an outcome from the page", async () => {
+    const page = await (await w.app().request(`/people/${w.janeId}`)).text();
+    expect(page).toContain("jane.doe@acme.com");
+    expect(page).toContain("Spring push");
+    expect(page).toContain('id="no-outcomes"');
+    const res = await post(
+      `/people/${w.janeId}/outcome`,
+      { kind: "meeting_booked", note: "call Tue" },
+      { [CSRF_HEADER]: w.csrf, "HX-Request": "true" },
+    );
+    expect(await res.text()).toContain("Recorded meeting_booked.");
+    const after = await (await w.app().request(`/people/${w.janeId}`)).text();
+    expect(after).toMatch(/<strong>meeting_booked<\/strong> · manual · call Tue/);
+    const bad = await post(`/people/${w.janeId}/outcome`, { kind: "party" }, { [CSRF_HEADER]: w.csrf, "HX-Request": "true" });
+    expect(await bad.text()).toContain("flash error");
+  });
+
+  it("lists replies with their sentiment and filters them", async () => {
+    const html = await (await w.app().request("/replies?sentiment=positive")).text();
+    expect(html).toContain("Interested, let&#39;s talk");
+    const none = await (await w.app().request("/replies?sentiment=negative")).text();
+    expect(none).toContain("No replies labelled negative.");
+  });
+
+  it("shows an offer with its templates and campaigns; approving with no draft says so", async () => {
+    const html = await (await w.app().request(`/offers/${w.offerId}`)).text();
+    expect(html).toContain("Ramp time at {{company.name}}");
+    expect(html).toContain("Spring push");
+    expect(html).not.toContain("Approve the");
+    const res = await post(`/offers/${w.offerId}/approve`, {}, { [CSRF_HEADER]: w.csrf, "HX-Request": "true" });
+    expect(await res.text()).toMatch(/flash error.*has no draft template to approve/);
+  });
+
+  it("shows today's schedule", async () => {
+    expect(await (await w.app().request("/schedule")).text()).toContain("0 of 0 sends queued for today go out today");
+  });
+
+  it("pauses and resumes an account", async () => {
+    const res = await post(`/accounts/${w.emailAccountId}/pause`, {}, { [CSRF_HEADER]: w.csrf, "HX-Request": "true" });
+    expect(await res.text()).toContain("active → paused");
+    await post(`/accounts/${w.emailAccountId}/resume`, {}, { [CSRF_HEADER]: w.csrf, "HX-Request": "true" });
+    const accounts = await (await w.app().request("/accounts")).text();
+    expect(accounts).not.toContain('<span class="badge paused">');
+  });
+
+  it("answers an unknown campaign or person with 404", async () => {
+    expect((await w.app().request("/campaigns/not-a-campaign")).status).toBe(404);
+    expect((await w.app().request("/people/00000000-0000-0000-0000-000000000000")).status).toBe(404);
+    expect((await w.app().request("/nowhere")).status).toBe(404);
+  });
+
+  describe("with a token", () => {
+    const TOKEN = "s3cret-dashboard-token-0123";
+    it("sends every page to the login, signs in with the token only, and keeps a signed HttpOnly session", async () => {
+      const app = w.app({ token: TOKEN });
+      const anon = await app.request("/leads");
+      expect(anon.status).toBe(303);
+      expect(anon.headers.get("Location")).toBe("/login");
+      expect((await app.request("/leads", { headers: { "HX-Request": "true" } })).status).toBe(401);
+      expect((await app.request("/assets/app.css")).status).toBe(200);
+
+      const login = await (await app.request("/login")).text();
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(login)![1]!;
+      const loginPost = (token: string, c = csrf) =>
+        app.request("/login", {
+          method: "POST",
+          body: form({ _csrf: c, token }),
+          headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        });
+      expect((await loginPost("wrong")).status).toBe(401);
+      expect((await loginPost(TOKEN, "forged")).status).toBe(403);
+      const ok = await loginPost(TOKEN);
+      expect(ok.status).toBe(303);
+      const cookie = ok.headers.get("Set-Cookie")!;
+      expect(cookie).toMatch(new RegExp(`^${SESSION_COOKIE}=[^;]+`));
+      expect(cookie).toContain("HttpOnly");
+      expect(cookie).toContain("SameSite=Strict");
+      const session = cookie.split(";")[0]!;
+      const page = await app.request("/leads", { headers: { Cookie: session } });
+      expect(page.status).toBe(200);
+      // A forged cookie is no session.
+      const forged = session.replace(/.$/, (c) => (c === "A" ? "B" : "A"));
+      expect((await app.request("/leads", { headers: { Cookie: forged } })).status).toBe(303);
+      // The session's CSRF token is its own: the loopback one does not work.
+      const html = await page.text();
+      const token = /X-CSRF-Token&quot;:&quot;([^&]+)&quot;/.exec(html)![1]!;
+      expect(token).not.toBe(w.csrf);
+      const write = (t: string) =>
+        app.request(`/campaigns/${w.campaignId}/pause`, {
+          method: "POST",
+          headers: { Cookie: session, [CSRF_HEADER]: t, "HX-Request": "true" },
+        });
+      expect((await write(w.csrf)).status).toBe(403);
+      expect((await write(token)).status).toBe(200);
+      expect((await campaigns.get(w.db, w.campaignId))!.status).toBe("paused");
+      await app.request(`/campaigns/${w.campaignId}/resume`, {
+        method: "POST",
+        headers: { Cookie: session, [CSRF_HEADER]: token, "HX-Request": "true" },
+      });
+    });
+  });
+
+  it("refuses to listen beyond loopback without a token", async () => {
+    expect(dashboardConfigProblem({ host: "127.0.0.1" })).toBeNull();
+    expect(dashboardConfigProblem({ host: "::1" })).toBeNull();
+    expect(dashboardConfigProblem({ host: "0.0.0.0" })).toMatch(
+      /refusing to listen on 0\.0\.0\.0 without a login: set OFFERLAB_DASHBOARD_TOKEN/,
+    );
+    expect(dashboardConfigProblem({ host: "0.0.0.0", token: "short" })).toMatch(/at least 16 characters/);
+    expect(dashboardConfigProblem({ host: "0.0.0.0", token: "0123456789abcdef" })).toBeNull();
+    await expect(startDashboardServer({ db: w.db, host: "0.0.0.0", port: 0 })).rejects.toThrow(/refusing to listen/);
+    const running = await startDashboardServer({ db: w.db, port: 0 });
+    try {
+      expect(running.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect((await fetch(`${running.url}/healthz`)).status).toBe(200);
+    } finally {
+      await running.close();
+    }
+  });
+});

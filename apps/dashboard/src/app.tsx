@@ -1,0 +1,158 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource hono/jsx */
+/**
+ * The dashboard as a Hono app (mountable; `startDashboardServer` serves it): security headers on
+ * every answer, the token login when one is configured, CSRF on every write, the assets, and the
+ * pages. Reads go through `@offerlab/db`'s dashboard queries and views; writes through
+ * `@offerlab/operations`.
+ */
+import type { Db } from "@offerlab/db";
+import { Hono } from "hono";
+import { getCookie, setCookie, deleteCookie } from "hono/cookie";
+import { APP_CSS, APP_JS, htmxSource } from "./assets.js";
+import { field, formOf, isHtmx, page, type Ctx, type DashboardEnv, type Deps } from "./http.js";
+import { Flash } from "./layout.js";
+import { registerCampaignPages } from "./pages/campaigns.js";
+import { registerLeadsPages } from "./pages/leads.js";
+import { registerOfferPages } from "./pages/offers.js";
+import { registerOtherPages } from "./pages/other.js";
+import { registerOverview } from "./pages/overview.js";
+import { registerPersonPages } from "./pages/person.js";
+import { CSRF_FIELD, CSRF_HEADER, SECURITY_HEADERS, SESSION_COOKIE, Sessions } from "./security.js";
+
+export interface DashboardAppOptions {
+  db: Db;
+  /** The clock (a sandbox passes its simulated one). Default: the wall clock. */
+  now?: () => Date;
+  /** The login token (`OFFERLAB_DASHBOARD_TOKEN`). Default: none (loopback only). */
+  token?: string;
+  /** The key that signs session cookies and CSRF tokens. Default: 32 random bytes per process. */
+  secret?: Buffer;
+  /** Shown in the header, e.g. "sandbox data". Default "live data". */
+  mode?: string;
+  /** How often the activity stream looks for new rows. Default 2000 ms. */
+  pollMs?: number;
+  /** Below this many credits a tool is an alert. Default 100. */
+  lowCredits?: number;
+}
+
+export function createDashboardApp(options: DashboardAppOptions): Hono<DashboardEnv> {
+  const sessions = new Sessions({
+    ...(options.token ? { token: options.token } : {}),
+    ...(options.secret ? { secret: options.secret } : {}),
+  });
+  const deps: Deps = {
+    db: options.db,
+    now: options.now ?? (() => new Date()),
+    pollMs: options.pollMs ?? 2000,
+    lowCredits: options.lowCredits ?? 100,
+  };
+  const mode = options.mode ?? "live data";
+  const app = new Hono<DashboardEnv>();
+
+  app.use("*", async (c, next) => {
+    await next();
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) c.res.headers.set(k, v);
+  });
+
+  app.get("/assets/htmx.min.js", (c) =>
+    c.body(htmxSource(), 200, { "Content-Type": "text/javascript; charset=utf-8", "Cache-Control": "max-age=3600" }),
+  );
+  app.get("/assets/app.js", (c) =>
+    c.body(APP_JS, 200, { "Content-Type": "text/javascript; charset=utf-8", "Cache-Control": "max-age=300" }),
+  );
+  app.get("/assets/app.css", (c) => c.body(APP_CSS, 200, { "Content-Type": "text/css; charset=utf-8", "Cache-Control": "max-age=300" }));
+  app.get("/healthz", (c) => c.json({ ok: true }));
+  app.get("/favicon.ico", (c) => c.body(null, 204));
+
+  const loginPage = (c: Ctx, error?: string, status: 200 | 401 = 200) =>
+    c.html(
+      "<!doctype html>" +
+        String(
+          <html lang="en">
+            <head>
+              <meta charset="utf-8" />
+              <title>Sign in · offerlab</title>
+              <link rel="stylesheet" href="/assets/app.css" />
+            </head>
+            <body>
+              <div class="login">
+                <h1>offerlab dashboard</h1>
+                {error ? <Flash error>{error}</Flash> : null}
+                <form method="post" action="/login">
+                  <input type="hidden" name={CSRF_FIELD} value={sessions.csrfOf("login")} />
+                  <label>
+                    Dashboard token (OFFERLAB_DASHBOARD_TOKEN)
+                    <input type="password" name="token" autocomplete="current-password" required autofocus />
+                  </label>
+                  <button type="submit">Sign in</button>
+                </form>
+              </div>
+            </body>
+          </html>,
+        ),
+      status,
+    );
+
+  app.get("/login", (c) => (sessions.protected ? loginPage(c) : c.redirect("/", 303)));
+  app.post("/login", async (c) => {
+    if (!sessions.protected) return c.redirect("/", 303);
+    const form = await formOf(c);
+    if (!sessions.checkCsrf("login", field(form, CSRF_FIELD))) return c.text("invalid CSRF token: reload the login page", 403);
+    if (!sessions.checkToken(field(form, "token")))
+      return loginPage(c, "That token is not the dashboard's (OFFERLAB_DASHBOARD_TOKEN).", 401);
+    setCookie(c, SESSION_COOKIE, sessions.newSession(), {
+      httpOnly: true,
+      sameSite: "Strict",
+      path: "/",
+      secure: new URL(c.req.url).protocol === "https:",
+    });
+    return c.redirect("/", 303);
+  });
+
+  // Every other route: a session when a token protects the dashboard, a CSRF token on writes.
+  app.use("*", async (c, next) => {
+    const session = sessions.sessionOf(getCookie(c, SESSION_COOKIE));
+    if (session === null) {
+      if (c.req.method === "GET" && !isHtmx(c)) return c.redirect("/login", 303);
+      return c.text("sign in first (/login)", 401);
+    }
+    if (c.req.method !== "GET" && c.req.method !== "HEAD") {
+      const origin = c.req.header("Origin");
+      if (origin && origin !== new URL(c.req.url).origin) return c.text("cross-origin write refused", 403);
+      let token = c.req.header(CSRF_HEADER);
+      if (!token && (c.req.header("Content-Type") ?? "").includes("form")) token = field(await formOf(c), CSRF_FIELD);
+      if (!sessions.checkCsrf(session, token)) return c.text("invalid or missing CSRF token: reload the page", 403);
+    }
+    c.set("session", session);
+    c.set("page", { csrf: sessions.csrfOf(session), mode, protected: sessions.protected });
+    await next();
+  });
+
+  app.post("/logout", (c) => {
+    deleteCookie(c, SESSION_COOKIE, { path: "/" });
+    return c.redirect(sessions.protected ? "/login" : "/", 303);
+  });
+
+  registerOverview(app, deps);
+  registerCampaignPages(app, deps);
+  registerLeadsPages(app, deps);
+  registerPersonPages(app, deps);
+  registerOtherPages(app, deps);
+  registerOfferPages(app, deps);
+
+  app.notFound((c) =>
+    c.get("page")
+      ? page(
+          c,
+          "Not found",
+          "",
+          <p>
+            Nothing here. <a href="/">Overview</a>
+          </p>,
+          404,
+        )
+      : c.text("not found", 404),
+  );
+  return app;
+}
