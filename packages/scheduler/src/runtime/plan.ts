@@ -160,23 +160,54 @@ interface Planned {
 }
 
 /**
+ * Where a `planDue` call is in the contacts due since they were added (`next_step_at` NULL): the
+ * natural key and id of the last one it picked. A contact it planned stays in that part of the
+ * order (its `next_step_at` stays NULL while its step is on its way), so without the cursor every
+ * pick would walk past all the contacts planned before it, and a pass would cost the square of
+ * its size.
+ */
+interface PickCursor {
+  naturalKey: string;
+  id: string;
+}
+
+/**
  * The due campaign contacts, taken in the planner's order: the longest due first; ties (new
  * contacts all have a NULL `next_step_at`) by the campaign contact's natural key (campaign, then
  * the person's email and LinkedIn URL, set on insert) and only then the id, so which contacts a
- * limited call plans does not depend on row ids. The due-step index holds that order, so the pick
- * stops after `limit` free rows instead of sorting every due contact. `SKIP LOCKED`: rows another
- * planner holds are left to it.
+ * limited call plans does not depend on row ids. The due-step index holds that order. `SKIP
+ * LOCKED`: rows another planner holds are left to it. In up to three statements: those with a due
+ * time (they come first); those never planned after the call's cursor, an index range; and, only
+ * when that range is used up, the same without the cursor, so a contact the cursor passed (held
+ * by another planner then released, or without a natural key) is still planned.
  */
-function pickDue(trx: Transaction<Database>, now: Date, limit: number, campaignId?: string) {
-  return dueContacts(trx, now, campaignId)
-    .selectAll("cc")
-    .orderBy("cc.next_step_at")
-    .orderBy("cc.natural_key")
-    .orderBy("cc.id")
-    .limit(limit)
-    .forUpdate("cc")
-    .skipLocked()
-    .execute();
+async function pickDue(trx: Transaction<Database>, now: Date, limit: number, cursor: { at: PickCursor | null }, campaignId?: string) {
+  const base = () =>
+    dueContacts(trx, now, campaignId).selectAll("cc").orderBy("cc.next_step_at").orderBy("cc.natural_key").orderBy("cc.id").forUpdate("cc").skipLocked();
+  const picked = await base().where("cc.next_step_at", "is not", null).limit(limit).execute();
+  const fresh = (rows: Cc[]) => {
+    for (const r of rows) picked.push(r);
+    const last = rows.at(-1);
+    if (last?.natural_key) cursor.at = { naturalKey: last.natural_key, id: last.id };
+    return rows.length;
+  };
+  const at = cursor.at;
+  if (picked.length < limit && at) {
+    fresh(
+      await base()
+        .where("cc.next_step_at", "is", null)
+        .where(sql<boolean>`(cc.natural_key, cc.id) > (${at.naturalKey}, ${at.id}::uuid)`)
+        .limit(limit - picked.length)
+        .execute(),
+    );
+  }
+  if (picked.length < limit) {
+    const taken = picked.map((r) => r.id);
+    let q = base().where("cc.next_step_at", "is", null);
+    if (taken.length) q = q.where("cc.id", "not in", taken);
+    fresh(await q.limit(limit - picked.length).execute());
+  }
+  return picked;
 }
 
 /** The conditions that make a campaign contact due for planning (its campaign and offer active, no step on its way). */
@@ -307,9 +338,10 @@ async function planBatch(
   summary: PlanSummary,
   cache: PlanCache,
   random: RandomSource,
+  cursor: { at: PickCursor | null },
   campaignId?: string,
 ): Promise<number> {
-  const ccs = await pickDue(trx, now, size, campaignId);
+  const ccs = await pickDue(trx, now, size, cursor, campaignId);
   if (ccs.length === 0) return 0;
   await fillCache(trx, ccs, cache);
   const ccIds = ccs.map((cc) => cc.id);
@@ -580,9 +612,10 @@ export async function planDue(options: PlanOptions): Promise<PlanSummary> {
   const limit = options.limit ?? 500;
   const random = options.random ?? systemRandomSource();
   const cache = newCache();
+  const cursor: { at: PickCursor | null } = { at: null };
   for (let picked = 0; picked < limit; ) {
     const size = Math.min(BATCH, limit - picked);
-    const n = await options.db.transaction().execute((trx) => planBatch(trx, now, size, summary, cache, random, options.campaignId));
+    const n = await options.db.transaction().execute((trx) => planBatch(trx, now, size, summary, cache, random, cursor, options.campaignId));
     if (n === 0) break;
     picked += n;
   }
