@@ -108,13 +108,13 @@ describe("delimiters", () => {
   });
 
   it("--delimiter names: comma, semicolon, tab, or one character; anything else is refused", () => {
-    expect([parseDelimiter("comma"), parseDelimiter("Semicolon"), parseDelimiter("tab"), parseDelimiter("\\t"), parseDelimiter("|")]).toEqual([
-      ",",
-      ";",
-      "\t",
-      "\t",
-      "|",
-    ]);
+    expect([
+      parseDelimiter("comma"),
+      parseDelimiter("Semicolon"),
+      parseDelimiter("tab"),
+      parseDelimiter("\\t"),
+      parseDelimiter("|"),
+    ]).toEqual([",", ";", "\t", "\t", "|"]);
     expect(parseDelimiter("pipe")).toBeNull();
     expect(parseDelimiter("toString")).toBeNull();
   });
@@ -261,7 +261,10 @@ describe.each(testEngines())("offerlab import of a messy CSV on %s", (engine) =>
     expect(await companyCount()).toBe(before + 9_999);
   }, 300_000);
   it("a tab-separated file imports with --delimiter tab and without it (sniffed); an unknown delimiter is exit 2 naming the choices", async () => {
-    const file = write(`tabs-${engine}.tsv`, "name\tdomain\tindustry\nTab One, Inc.\ttab1.example.com\tsaas\nTab Two\ttab2.example.com\tsaas\n");
+    const file = write(
+      `tabs-${engine}.tsv`,
+      "name\tdomain\tindustry\nTab One, Inc.\ttab1.example.com\tsaas\nTab Two\ttab2.example.com\tsaas\n",
+    );
     const before = await companyCount();
     const named = spawnCli(["import", "companies", file, "--offer", "coach", "--delimiter", "tab", "--json"], env);
     expect(named.code, named.stderr).toBe(0);

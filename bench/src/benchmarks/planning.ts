@@ -161,7 +161,10 @@ export async function run(): Promise<void> {
         "× 1 planner": s2.median / s1.median,
       },
     ];
-    printTable(`Planning: full passes over ${CONTACTS} campaign contacts × 3 email steps, ${CAMPAIGNS} campaigns, ${ACCOUNTS} accounts; ${ROUNDS} rounds`, rows);
+    printTable(
+      `Planning: full passes over ${CONTACTS} campaign contacts × 3 email steps, ${CAMPAIGNS} campaigns, ${ACCOUNTS} accounts; ${ROUNDS} rounds`,
+      rows,
+    );
     console.log("\nEXPLAIN ANALYZE of the planner's pick (before planning):\n" + explainBefore.join("\n"));
     console.log(`\n… and after ${planned} queue rows exist:\n` + explainAfter.join("\n"));
     writeResult("planning", {

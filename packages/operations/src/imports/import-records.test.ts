@@ -48,7 +48,12 @@ describe.each(testEngines())("importRecords on %s", (engine) => {
     expect(summary).toMatchObject({ rows: 4, invalid: 0, created: 3, merged: 1, duplicatesInFile: 1, companiesCreated: 2, written: true });
     expect(await count("contacts", offer.id)).toBe(3);
     expect(await count("companies", offer.id)).toBe(2);
-    const ada = await t.db.selectFrom("contacts").selectAll().where("offer_id", "=", offer.id).where("email", "=", "ada@acme.com").executeTakeFirstOrThrow();
+    const ada = await t.db
+      .selectFrom("contacts")
+      .selectAll()
+      .where("offer_id", "=", offer.id)
+      .where("email", "=", "ada@acme.com")
+      .executeTakeFirstOrThrow();
     expect(ada).toMatchObject({ full_name: "Ada One", title: "VP Sales" });
 
     // Again: everything merges, nothing new.

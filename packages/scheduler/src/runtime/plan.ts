@@ -183,7 +183,13 @@ interface PickCursor {
  */
 async function pickDue(trx: Transaction<Database>, now: Date, limit: number, cursor: { at: PickCursor | null }, campaignId?: string) {
   const base = () =>
-    dueContacts(trx, now, campaignId).selectAll("cc").orderBy("cc.next_step_at").orderBy("cc.natural_key").orderBy("cc.id").forUpdate("cc").skipLocked();
+    dueContacts(trx, now, campaignId)
+      .selectAll("cc")
+      .orderBy("cc.next_step_at")
+      .orderBy("cc.natural_key")
+      .orderBy("cc.id")
+      .forUpdate("cc")
+      .skipLocked();
   const picked = await base().where("cc.next_step_at", "is not", null).limit(limit).execute();
   const fresh = (rows: Cc[]) => {
     for (const r of rows) picked.push(r);
@@ -250,7 +256,11 @@ async function fillCache(trx: Transaction<Database>, ccs: readonly Cc[], cache: 
   );
   if (offerIds.length === 0) return;
   const offers = await trx.selectFrom("offers").selectAll().where("id", "in", offerIds).execute();
-  for (const id of offerIds) cache.offers.set(id, offers.find((o) => o.id === id));
+  for (const id of offerIds)
+    cache.offers.set(
+      id,
+      offers.find((o) => o.id === id),
+    );
   const templates = await trx
     .selectFrom("message_templates")
     .selectAll()
@@ -356,7 +366,13 @@ async function planBatch(
 
   const updates: CcUpdate[] = [];
   const doneCampaigns: string[] = [];
-  const due: { cc: Cc; campaign: Campaign; config: SchedulingConfig; contact: Contact; plan: Extract<ReturnType<typeof planNextStep>, { kind: "due" }> }[] = [];
+  const due: {
+    cc: Cc;
+    campaign: Campaign;
+    config: SchedulingConfig;
+    contact: Contact;
+    plan: Extract<ReturnType<typeof planNextStep>, { kind: "due" }>;
+  }[] = [];
   for (const cc of ccs) {
     const { campaign, config: parsed } = cache.campaigns.get(cc.campaign_id)!;
     if (!parsed.success) {
@@ -415,7 +431,9 @@ async function planBatch(
     // What the due steps need: the campaigns' accounts with their usage, the contacts' companies.
     const accountIds = [...new Set(due.flatMap((d) => campaignAccountIds(d.campaign)))];
     const companyIds = [...new Set(due.map((d) => d.contact.company_id))];
-    const accountRows: Account[] = accountIds.length ? await trx.selectFrom("accounts").selectAll().where("id", "in", accountIds).execute() : [];
+    const accountRows: Account[] = accountIds.length
+      ? await trx.selectFrom("accounts").selectAll().where("id", "in", accountIds).execute()
+      : [];
     const companyRows = await trx.selectFrom("companies").selectAll().where("id", "in", companyIds).execute();
     const usage = await readUsageMany(
       trx,
@@ -492,7 +510,13 @@ async function planBatch(
  * drawn; or the write that holds the contact (waiting for an account, paused for a human).
  */
 function planStep(
-  d: { cc: Cc; campaign: Campaign; config: SchedulingConfig; contact: Contact; plan: Extract<ReturnType<typeof planNextStep>, { kind: "due" }> },
+  d: {
+    cc: Cc;
+    campaign: Campaign;
+    config: SchedulingConfig;
+    contact: Contact;
+    plan: Extract<ReturnType<typeof planNextStep>, { kind: "due" }>;
+  },
   ctx: {
     accountsById: Map<string, Account>;
     usage: Awaited<ReturnType<typeof readUsageMany>>;
@@ -613,9 +637,11 @@ export async function planDue(options: PlanOptions): Promise<PlanSummary> {
   const random = options.random ?? systemRandomSource();
   const cache = newCache();
   const cursor: { at: PickCursor | null } = { at: null };
-  for (let picked = 0; picked < limit; ) {
+  for (let picked = 0; picked < limit;) {
     const size = Math.min(BATCH, limit - picked);
-    const n = await options.db.transaction().execute((trx) => planBatch(trx, now, size, summary, cache, random, cursor, options.campaignId));
+    const n = await options.db
+      .transaction()
+      .execute((trx) => planBatch(trx, now, size, summary, cache, random, cursor, options.campaignId));
     if (n === 0) break;
     picked += n;
   }
