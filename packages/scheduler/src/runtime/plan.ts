@@ -228,14 +228,19 @@ function dueContacts(db: Transaction<Database> | SendPathOptions["db"], now: Dat
     .where("cc.status", "in", ["queued", "in_progress", "waiting"])
     .where((eb) => eb.or([eb("cc.next_step_at", "is", null), eb("cc.next_step_at", "<=", now)]))
     .where((eb) => eb.or([eb("cc.paused_until", "is", null), eb("cc.paused_until", "<=", now)]))
-    // A step still on its way (queued or in flight) is never followed by the next one.
+    // A step still on its way (queued or in flight) is never followed by the next one. OFFSET 0
+    // keeps the check a per-row lookup in the queue's (campaign_contact_id, sequence_step) index:
+    // as a join, its plan followed the queue's statistics (a scan of the whole queue per pick
+    // when they were those of an empty queue, a hash of it and a sort of every contact when they
+    // were those of a full one), and the pick stopped being an index range.
     .where(({ not, exists, selectFrom }) =>
       not(
         exists(
           selectFrom("send_queue as sq")
             .select("sq.id")
             .whereRef("sq.campaign_contact_id", "=", "cc.id")
-            .where("sq.status", "in", ["pending", "scheduled", "processing"]),
+            .where("sq.status", "in", ["pending", "scheduled", "processing"])
+            .offset(0),
         ),
       ),
     );
