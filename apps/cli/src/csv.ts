@@ -22,8 +22,50 @@ export interface CsvRow {
 }
 
 export interface ReadCsvOptions {
-  /** Field delimiter, one character. Default `,`. */
+  /** Field delimiter, one character. Default: sniffed from the header line (see {@link sniffDelimiter}). */
   delimiter?: string;
+}
+
+/** The delimiters `--delimiter` names, and the characters they stand for. */
+export const DELIMITERS = { comma: ",", semicolon: ";", tab: "\t" } as const;
+export type DelimiterName = keyof typeof DELIMITERS;
+
+/**
+ * `--delimiter`: `comma`, `semicolon` or `tab` (or the character itself: `,`, `;`, a tab, `|`, any
+ * single character). Returns the character, or null when the value is neither.
+ */
+export function parseDelimiter(value: string): string | null {
+  const name = value.trim().toLowerCase();
+  if (Object.hasOwn(DELIMITERS, name)) return DELIMITERS[name as DelimiterName];
+  if (value === "\\t") return "\t";
+  return value.length === 1 ? value : null;
+}
+
+/**
+ * The delimiter of a file written without saying which: the one of comma, semicolon and tab that
+ * its header line holds most often outside quotes (Excel in many locales writes `;`, exports from
+ * databases and spreadsheets often a tab); a comma when the header holds none of them (a
+ * one-column file). Reads the first 64 kB only.
+ */
+export function sniffDelimiter(file: string): string {
+  const fd = fs.openSync(file, "r");
+  let head: string;
+  try {
+    const buffer = Buffer.alloc(65_536);
+    head = buffer.subarray(0, fs.readSync(fd, buffer, 0, buffer.length, 0)).toString("utf8");
+  } finally {
+    fs.closeSync(fd);
+  }
+  const counts = new Map<string, number>(Object.values(DELIMITERS).map((d) => [d, 0]));
+  let quoted = false;
+  for (const ch of head) {
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted && (ch === "\n" || ch === "\r")) break;
+    else if (!quoted && counts.has(ch)) counts.set(ch, counts.get(ch)! + 1);
+  }
+  let best = ",";
+  for (const [d, n] of counts) if (n > counts.get(best)!) best = d;
+  return best;
 }
 
 /**
@@ -71,6 +113,7 @@ interface ParseInfo {
  * the file.
  */
 export async function* readCsv(file: string, options: ReadCsvOptions = {}): AsyncGenerator<CsvRow> {
+  const delimiter = options.delimiter ?? sniffDelimiter(file);
   const parser = parse({
     columns: headerOf,
     bom: true,
@@ -79,7 +122,7 @@ export async function* readCsv(file: string, options: ReadCsvOptions = {}): Asyn
     // A row with a field too many or too few is one bad row, reported with the others, not a
     // file that cannot be read (which would stop an import even with --skip-invalid).
     relax_column_count: true,
-    ...(options.delimiter ? { delimiter: options.delimiter } : {}),
+    delimiter,
   });
   // The iteration below reports the error; the callback only keeps pipeline from rethrowing it.
   pipeline(fs.createReadStream(file), parser, () => undefined);

@@ -13,7 +13,7 @@ import { createDb, offers } from "@offerlab/db";
 import { createTestDb, testEngines, type TestDb } from "@offerlab/db/testing";
 import { CsvError } from "csv-parse";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DuplicateHeaderError, readCsv } from "./csv.js";
+import { DuplicateHeaderError, parseDelimiter, readCsv, sniffDelimiter } from "./csv.js";
 import { cliEntry } from "./test-support/cli-process.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -92,6 +92,31 @@ describe("readCsv headers", () => {
     const rows: unknown[] = [];
     for await (const row of readCsv(write("blanks.csv", "name,domain,,\nA,a.com,,\n"))) rows.push(row);
     expect(rows).toEqual([{ record: { name: "A", domain: "a.com", "": "" }, line: 2 }]);
+  });
+});
+
+describe("delimiters", () => {
+  it("reads the delimiter from the header line: semicolon (Excel in many locales), tab, else comma", async () => {
+    expect(sniffDelimiter(write("semi.csv", "name;domain;industry\nAcme, Inc.;acme.com;saas\n"))).toBe(";");
+    expect(sniffDelimiter(write("tab.tsv", "name\tdomain\tindustry\nAcme; Inc.\tacme.com\tsaas\n"))).toBe("\t");
+    // Delimiters inside quotes do not count; a one-column file is comma-separated.
+    expect(sniffDelimiter(write("quoted.csv", '"a;b;c;d",domain,industry\nx,y,z\n'))).toBe(",");
+    expect(sniffDelimiter(write("one.csv", "domain\nacme.com\n"))).toBe(",");
+    const rows: unknown[] = [];
+    for await (const row of readCsv(write("semi2.csv", "name;domain\nAcme, Inc.;acme.com\n"))) rows.push(row);
+    expect(rows).toEqual([{ record: { name: "Acme, Inc.", domain: "acme.com" }, line: 2 }]);
+  });
+
+  it("--delimiter names: comma, semicolon, tab, or one character; anything else is refused", () => {
+    expect([
+      parseDelimiter("comma"),
+      parseDelimiter("Semicolon"),
+      parseDelimiter("tab"),
+      parseDelimiter("\\t"),
+      parseDelimiter("|"),
+    ]).toEqual([",", ";", "\t", "\t", "|"]);
+    expect(parseDelimiter("pipe")).toBeNull();
+    expect(parseDelimiter("toString")).toBeNull();
   });
 });
 
@@ -234,5 +259,22 @@ describe.each(testEngines())("offerlab import of a messy CSV on %s", (engine) =>
         `  row 9000 (line 9001): has 4 fields where the header has 3 (quote a value that contains the delimiter, e.g. "Acme, Inc.")\n`,
     );
     expect(await companyCount()).toBe(before + 9_999);
+  }, 300_000);
+  it("a tab-separated file imports with --delimiter tab and without it (sniffed); an unknown delimiter is exit 2 naming the choices", async () => {
+    const file = write(
+      `tabs-${engine}.tsv`,
+      "name\tdomain\tindustry\nTab One, Inc.\ttab1.example.com\tsaas\nTab Two\ttab2.example.com\tsaas\n",
+    );
+    const before = await companyCount();
+    const named = spawnCli(["import", "companies", file, "--offer", "coach", "--delimiter", "tab", "--json"], env);
+    expect(named.code, named.stderr).toBe(0);
+    expect(JSON.parse(named.stdout)).toMatchObject({ offer: "coach", rows: 2, created: 2, invalid: 0, written: true });
+    const sniffed = spawnCli(["import", "companies", file, "--offer", "coach", "--json"], env);
+    expect(sniffed.code, sniffed.stderr).toBe(0);
+    expect(JSON.parse(sniffed.stdout)).toMatchObject({ rows: 2, created: 0, merged: 2 });
+    expect(await companyCount()).toBe(before + 2);
+    const bad = spawnCli(["import", "companies", file, "--offer", "coach", "--delimiter", "pipe"], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe('offerlab: --delimiter: must be comma, semicolon, tab or a single character (got "pipe")\n');
   }, 300_000);
 });

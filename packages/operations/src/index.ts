@@ -106,3 +106,6 @@ export type {
   PipelineStepOutcome,
   PipelineStepResult,
 } from "./pipeline/run-step.js";
+
+export { importRecords } from "./imports/import-records.js";
+export type { ImportRecordsInput, ImportRecordsResult } from "./imports/import-records.js";

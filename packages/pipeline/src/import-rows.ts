@@ -30,7 +30,7 @@ import {
   toFieldIssues,
   OfferlabError,
 } from "@offerlab/core";
-import { companies, contacts, type Db, type DbOrTrx } from "@offerlab/db";
+import { companies, contacts, inTransaction, type DbOrTrx } from "@offerlab/db";
 import { PipelineInputError } from "./offer.js";
 
 export type ImportKind = "companies" | "contacts";
@@ -278,6 +278,8 @@ export type ImportRowSource = AsyncIterable<Record<string, unknown> | Unreadable
 /** Thrown when rows are invalid and `skipInvalid` is off: nothing was written. Carries the report. */
 export class ImportRejectedError extends OfferlabError {
   override readonly name = "ImportRejectedError";
+  /** The offer the rows were for, when the caller named it by reference (operations' `importRecords` sets it). */
+  offer?: { id: string; slug: string | null };
   constructor(readonly summary: ImportSummary) {
     super("import_rejected", `${summary.invalid} of ${summary.rows} rows are invalid; nothing was imported`);
   }
@@ -569,7 +571,7 @@ async function writeContacts(
  * `ImportRejectedError` (nothing written, the report attached) when a row is invalid and
  * `skipInvalid` is off, and `PipelineInputError` for an unknown offer or an unusable mapping.
  */
-export async function importRows(db: Db, kind: ImportKind, rows: ImportRowSource, options: ImportOptions): Promise<ImportSummary> {
+export async function importRows(db: DbOrTrx, kind: ImportKind, rows: ImportRowSource, options: ImportOptions): Promise<ImportSummary> {
   const batchSize = options.batchSize ?? 1000;
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 2000)
     throw new PipelineInputError(`batchSize must be a whole number from 1 to 2000 (got ${batchSize})`);
@@ -637,18 +639,19 @@ export async function importRows(db: Db, kind: ImportKind, rows: ImportRowSource
     await flush();
     if (s.invalid > 0 && !options.skipInvalid) throw new ImportRejectedError(s);
   };
-  await db.transaction().execute(run);
+  // One transaction: the caller's when `db` is one (an operation's), else a new one.
+  await inTransaction(db, run);
   s.written = true;
   return s;
 }
 
 /** Imports companies (see {@link importRows}). */
-export function importCompanies(db: Db, rows: ImportRowSource, options: ImportOptions) {
+export function importCompanies(db: DbOrTrx, rows: ImportRowSource, options: ImportOptions) {
   return importRows(db, "companies", rows, options);
 }
 
 /** Imports contacts, creating their companies when missing (see {@link importRows}). */
-export function importContacts(db: Db, rows: ImportRowSource, options: ImportOptions) {
+export function importContacts(db: DbOrTrx, rows: ImportRowSource, options: ImportOptions) {
   return importRows(db, "contacts", rows, options);
 }
 

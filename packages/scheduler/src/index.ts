@@ -25,8 +25,8 @@ export type { TodaysSends, TodaysSendsOptions } from "./runtime/schedule.js";
 export type { AccountCapacity, AccountCapacityOptions } from "./runtime/standing.js";
 export { RunnerCrash } from "./runtime/types.js";
 export type { CrashPoint, DispatchOutcome, SendPathOptions, Senders } from "./runtime/types.js";
-export { planDue } from "./runtime/plan.js";
-export type { PlanOptions, PlanSummary } from "./runtime/plan.js";
+export { chooseTemplate, planDue } from "./runtime/plan.js";
+export type { CopyAssignment, PlanOptions, PlanSummary } from "./runtime/plan.js";
 export { advanceWarming, HEALTH_DEFAULTS, recomputeAccountHealth, recomputeBooks, syncTodayCounters } from "./runtime/books.js";
 export { applyProviderEvent, isBounceNotice, processWebhookInbox, providerEventKey, storeWebhookEvent } from "./runtime/events.js";
 export type {

@@ -1,11 +1,10 @@
 /** `offerlab import companies|contacts <file.csv>`: a CSV into an offer, streamed, all or nothing. */
 import fs from "node:fs";
 import path from "node:path";
-import { resolve } from "@offerlab/db";
+import { importRecords } from "@offerlab/operations";
 import {
   ImportRejectedError,
   importFields,
-  importRows,
   PipelineInputError,
   UnreadableRow,
   type ImportKind,
@@ -14,7 +13,7 @@ import {
 } from "@offerlab/pipeline";
 import type { Command } from "commander";
 import { CsvError } from "csv-parse";
-import { DuplicateHeaderError, readCsv } from "../csv.js";
+import { DuplicateHeaderError, parseDelimiter, readCsv } from "../csv.js";
 import { openDatabase } from "../database.js";
 import { CliError, EXIT, json, type Io } from "../output.js";
 import { createProgress } from "../progress.js";
@@ -63,7 +62,10 @@ export function registerImportCommands(program: Command, io: Io): void {
           ? "Import companies; deduped by normalised domain (then name), merged into the ones stored (a value fills an empty field, never replaces one)"
           : "Import contacts; their companies are found by domain or name (created when missing); deduped by normalised email and LinkedIn URL, merged into the ones stored",
       )
-      .argument("<file>", "the CSV file: a header row, then one row per record (UTF-8, comma-separated unless --delimiter)")
+      .argument(
+        "<file>",
+        "the CSV file: a header row, then one row per record (UTF-8; comma-, semicolon- or tab-separated, read from the header line unless --delimiter)",
+      )
       .requiredOption("--offer <offer>", "the offer to import into (id, slug or name)")
       .option(
         "--map <column=field,...>",
@@ -72,13 +74,17 @@ export function registerImportCommands(program: Command, io: Io): void {
         [],
       )
       .option("--skip-invalid", "import the valid rows and report the others (default: any invalid row means nothing is imported)")
-      .option("--delimiter <char>", "field delimiter (default ,)")
+      .option(
+        "--delimiter <delimiter>",
+        "field delimiter: comma, semicolon, tab, or any single character (default: the one of the three the header line uses)",
+      )
       .option("--json", "print the summary as JSON")
       .addHelpText("after", fieldsHelp(kind))
       .action(async (file: string, o: { offer: string; map: string[]; skipInvalid?: boolean; delimiter?: string; json?: boolean }) => {
         const map = parseMapFlag(o.map);
-        if (o.delimiter !== undefined && o.delimiter.length !== 1)
-          throw new CliError(`--delimiter: must be one character (got "${o.delimiter}")`, EXIT.usage);
+        const delimiter = o.delimiter === undefined ? undefined : parseDelimiter(o.delimiter);
+        if (delimiter === null)
+          throw new CliError(`--delimiter: must be comma, semicolon, tab or a single character (got "${o.delimiter}")`, EXIT.usage);
         const full = path.resolve(io.cwd, file);
         let stat: fs.Stats;
         try {
@@ -93,27 +99,32 @@ export function registerImportCommands(program: Command, io: Io): void {
         // The file line each data row ended on, for error reports (a number per row, not the row).
         const lines: number[] = [];
         try {
-          const offer = await resolve.offer(db, o.offer);
           async function* records() {
-            for await (const row of readCsv(full, o.delimiter ? { delimiter: o.delimiter } : {})) {
+            for await (const row of readCsv(full, delimiter ? { delimiter } : {})) {
               lines.push(row.line);
               yield row.problem ? new UnreadableRow(row.problem) : row.record;
             }
           }
           let summary: ImportSummary;
+          let offer: { slug: string | null };
           try {
-            summary = await importRows(db, kind, records(), {
-              offerId: offer.id,
-              map,
-              ...(o.skipInvalid ? { skipInvalid: true } : {}),
-              onProgress: (p) => progress.update({ label: `import ${kind}`, done: p.rows, total: null, message: `${p.invalid} invalid` }),
-            });
+            ({ summary, offer } = await importRecords(
+              { db },
+              {
+                kind,
+                offer: o.offer,
+                rows: records(),
+                map,
+                ...(o.skipInvalid ? { skipInvalid: true } : {}),
+                onProgress: (p) => progress.update({ label: `import ${kind}`, done: p.rows, total: null, message: `${p.invalid} invalid` }),
+              },
+            ));
           } catch (error) {
             progress.clear();
             if (error instanceof ImportRejectedError) {
               const s = error.summary;
               const shown = s.errors.map((e) => describeError(e, lines));
-              if (o.json) io.stdout(json({ file, offer: offer.slug, ...s }));
+              if (o.json) io.stdout(json({ file, offer: error.offer?.slug ?? o.offer, ...s }));
               throw new CliError(
                 `${file}: ${s.invalid} of ${s.rows} rows are invalid; nothing was imported. Fix them, or use --skip-invalid to import the others:\n` +
                   `${shown.join("\n")}${s.errorCount > shown.length ? `\n  … and ${s.errorCount - shown.length} more` : ""}`,

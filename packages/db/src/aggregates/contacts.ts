@@ -22,7 +22,7 @@ import { sql, type Selectable } from "kysely";
 import type { Database } from "../database.generated.js";
 import { jsonb } from "../jsonb.js";
 import { inTransaction, isInTransaction, type DbOrTrx } from "../transaction.js";
-import { encode, isUniqueViolation, rowsPerStatement } from "./shared.js";
+import { encode, insertStaged, isUniqueViolation } from "./shared.js";
 import { suppressionMatchesContact } from "./suppressions.js";
 
 export type Contact = Selectable<Database["contacts"]>;
@@ -269,13 +269,12 @@ export const contacts = {
         slotOf.push(existing);
       }
 
-      const fresh = created.map((s) => encode("contacts", s.row));
-      const per = rowsPerStatement(fresh);
-      for (let at = 0; at < fresh.length; at += per)
-        await trx
-          .insertInto("contacts")
-          .values(fresh.slice(at, at + per) as never)
-          .execute();
+      // The new contacts, staged in one statement (their ids are ours, chosen above).
+      await insertStaged(
+        trx,
+        "contacts",
+        created.map((s) => s.row),
+      );
       const filled = new Set(slotOf.filter((s) => s.stored && s.changed.size > 0));
       if (filled.size) {
         // One statement: each stored contact's nulls filled from what the batch brought.

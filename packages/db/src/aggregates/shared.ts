@@ -1,6 +1,8 @@
 /** Helpers the aggregate modules share (not exported from the package). */
 import { jsonDocumentColumns } from "@offerlab/core";
+import { sql } from "kysely";
 import { jsonb } from "../jsonb.js";
+import type { DbOrTrx } from "../transaction.js";
 
 export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -40,4 +42,32 @@ export function rowsPerStatement(rows: readonly Record<string, unknown>[]): numb
   const columns = new Set<string>();
   for (const r of rows) for (const k of Object.keys(r)) columns.add(k);
   return Math.max(1, Math.floor(MAX_PARAMS / Math.max(1, columns.size)));
+}
+
+/**
+ * Inserts many new rows through one staged statement per shape: the rows travel as one JSON
+ * document (one bind parameter, whatever the batch's size) and are turned into rows of the table by
+ * `jsonb_populate_recordset`, so the database parses one value instead of a parameter per cell.
+ * Rows are grouped by the columns they set, so a column a row leaves out keeps its default. The
+ * values are the validated row's own (JSON columns as plain objects, not `encode`d). Use it for
+ * rows known to be new (the caller merged the batch first); it does not handle conflicts.
+ */
+export async function insertStaged(db: DbOrTrx, table: "contacts" | "companies", rows: readonly Record<string, unknown>[]): Promise<void> {
+  const groups = new Map<string, Record<string, unknown>[]>();
+  for (const row of rows) {
+    const key = Object.keys(row)
+      .filter((k) => row[k] !== undefined)
+      .sort()
+      .join(",");
+    const group = groups.get(key);
+    if (group) group.push(row);
+    else groups.set(key, [row]);
+  }
+  for (const [key, group] of groups) {
+    const columns = sql.join(key.split(",").map((c) => sql.ref(c)));
+    for (const part of chunks(group, 5000)) {
+      await sql`INSERT INTO ${sql.table(table)} (${columns})
+        SELECT ${columns} FROM jsonb_populate_recordset(NULL::${sql.table(table)}, ${jsonb(part)})`.execute(db);
+    }
+  }
 }

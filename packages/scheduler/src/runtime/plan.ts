@@ -1,13 +1,13 @@
 /**
- * The planner: turns due campaign contacts into rendered `messages` + `send_queue` rows, one step
- * at a time. The engine decides what comes next (conditions, delays, stop rules); copy renders and
+ * The planner: turns due campaign contacts into rendered `messages` + `send_queue` rows, a batch
+ * of contacts per transaction (a fixed set of statements per batch, not a dozen per contact). The engine decides what comes next (conditions, delays, stop rules); copy renders and
  * lints (only approved templates, invariant 6); the unique key (campaign_contact_id,
  * sequence_step) makes planning the same step twice impossible, whoever runs the planner.
  */
 import { renderForSend, type MessageTemplate } from "@offerlab/copy";
 import { channelActionType, SchedulingConfig, schedulingStepChannel, type MessageActionType, type MessageChannel } from "@offerlab/core";
 import { campaigns, type Database } from "@offerlab/db";
-import { sql, type Selectable, type Transaction } from "kysely";
+import { sql, type Insertable, type Selectable, type Transaction } from "kysely";
 import {
   accountTypeFor,
   chooseAccount,
@@ -21,7 +21,7 @@ import {
 import { jitteredSendTime } from "../engine/jitter.js";
 import { systemRandomSource, type RandomSource } from "../engine/random.js";
 import { accountKey, contactKey, sendKey } from "./context.js";
-import { enqueue } from "./queue.js";
+import { enqueueMany } from "./queue.js";
 import { readUsageMany } from "./quota.js";
 import type { SendPathOptions } from "./types.js";
 
@@ -52,15 +52,22 @@ type Cc = Selectable<Database["campaign_contacts"]>;
 type Campaign = Selectable<Database["campaigns"]>;
 type Template = Selectable<Database["message_templates"]>;
 type Offer = Selectable<Database["offers"]>;
+type Contact = Selectable<Database["contacts"]>;
+type Company = Selectable<Database["companies"]>;
+type Account = Selectable<Database["accounts"]>;
+
+/** Campaign contacts planned per transaction (one statement set). */
+const BATCH = 250;
 
 /**
- * What one `planDue` call reads once instead of once per contact: campaigns (with their parsed
- * scheduling_config), offers and approved templates. A change made while a call runs is seen by
- * the next call (the pick itself still reads the campaign's live status).
+ * What one `planDue` call reads once instead of once per batch: campaigns (with their parsed
+ * scheduling_config), offers and the approved templates of each offer. A change made while a call
+ * runs is seen by the next call (the pick itself still reads the campaign's live status).
  */
 interface PlanCache {
   campaigns: Map<string, { campaign: Campaign; config: ReturnType<typeof SchedulingConfig.safeParse> }>;
   offers: Map<string, Offer | undefined>;
+  /** An offer's approved templates, in the order of precedence (see {@link templatesFor}). */
   templates: Map<string, Template[]>;
 }
 
@@ -80,35 +87,133 @@ function campaignAccountIds(c: Campaign): string[] {
   return [...ids];
 }
 
-async function pause(trx: Transaction<Database>, cc: Cc, reason: string): Promise<void> {
-  await trx
-    .updateTable("campaign_contacts")
-    .set({ status: "paused", stop_reason: reason, next_step_at: null })
-    .where("id", "=", cc.id)
-    .execute();
+/**
+ * Which copy a step sends, among the approved templates that may send it (`candidates`, in the
+ * order of precedence: the campaign's own before the offer's, a template of this step before one
+ * for any step, then the oldest, then by name). Only approved templates are ever candidates
+ * (invariant 6). Without an assignment it is the first; with one (an experiment's copy arm) it is
+ * the candidate of that variant (`message_templates.name`, recorded as `messages.variant`), else
+ * the first.
+ */
+export function chooseTemplate(candidates: readonly Template[], assignment?: CopyAssignment): Template | undefined {
+  if (assignment) {
+    const chosen = candidates.find((t) => t.name === assignment.variant);
+    if (chosen) return chosen;
+  }
+  return candidates[0];
+}
+
+/** The copy variant a campaign contact is assigned to (an experiment's arm). */
+export interface CopyAssignment {
+  /** The template name (`messages.variant`) to send. */
+  variant: string;
+}
+
+/** The templates that may send `step` on `channel` in `campaign`, in the order of precedence. */
+function templatesFor(all: readonly Template[], campaign: Campaign, channel: MessageChannel, step: number): Template[] {
+  // `all` is in the order of precedence already (see loadTemplates): filtering keeps it.
+  return all.filter(
+    (t) =>
+      t.channel === channel &&
+      (t.campaign_id === campaign.id || t.campaign_id === null) &&
+      (t.sequence_step === step || t.sequence_step === null),
+  );
+}
+
+/** One write to a campaign contact; an absent field is left as it is. */
+interface CcUpdate {
+  id: string;
+  status?: string;
+  stop_reason?: string | null;
+  next_step_at?: Date | null;
+  current_step?: number;
+  last_step_at?: Date | null;
+  completed_at?: Date;
+  /** Sets `started_at` to this when it is not set yet. */
+  started_at?: Date;
+  max_step?: number;
+}
+
+/** A queue row to insert (its message repeats these fields). */
+interface QueueDraft {
+  campaign_id: string;
+  campaign_contact_id: string;
+  contact_id: string;
+  account_id: string;
+  channel: MessageChannel;
+  action_type: MessageActionType;
+  sequence_step: number;
+  subject: string | null;
+  body: string;
+  scheduled_for: Date;
+  natural_key: string;
+}
+
+/** A step ready to enqueue, with its message. */
+interface Planned {
+  cc: Cc;
+  contactId: string;
+  maxStep: number;
+  queue: QueueDraft;
+  template: Template;
+  personalization: unknown;
 }
 
 /**
- * Progress of a campaign contact. A step whose queue row ended without a send (failed, skipped)
- * counts as done at the moment it ended, so the next step waits its full delay from then.
+ * Where a `planDue` call is in the contacts due since they were added (`next_step_at` NULL): the
+ * natural key and id of the last one it picked. A contact it planned stays in that part of the
+ * order (its `next_step_at` stays NULL while its step is on its way), so without the cursor every
+ * pick would walk past all the contacts planned before it, and a pass would cost the square of
+ * its size.
  */
-async function progressOf(trx: Transaction<Database>, cc: Cc, connected: boolean): Promise<SequenceProgress> {
-  const last = await trx
-    .selectFrom("send_queue")
-    .select(["sequence_step", "status", "ended_at", "updated_at"])
-    .where("campaign_contact_id", "=", cc.id)
-    .orderBy("sequence_step", "desc")
-    .limit(1)
-    .executeTakeFirst();
-  let currentStep = cc.current_step;
-  let lastStepAt = cc.last_step_at ?? cc.added_at;
-  if (last && (last.sequence_step ?? 0) > currentStep && ["failed", "skipped", "cancelled"].includes(last.status)) {
-    currentStep = last.sequence_step ?? currentStep;
-    // When the send path ended it, on the runner's clock (simulated in a sandbox run); `updated_at`,
-    // the database's wall clock, only for rows ended before `ended_at` existed.
-    lastStepAt = last.ended_at ?? last.updated_at;
+interface PickCursor {
+  naturalKey: string;
+  id: string;
+}
+
+/**
+ * The due campaign contacts, taken in the planner's order: the longest due first; ties (new
+ * contacts all have a NULL `next_step_at`) by the campaign contact's natural key (campaign, then
+ * the person's email and LinkedIn URL, set on insert) and only then the id, so which contacts a
+ * limited call plans does not depend on row ids. The due-step index holds that order. `SKIP
+ * LOCKED`: rows another planner holds are left to it. In up to three statements: those with a due
+ * time (they come first); those never planned after the call's cursor, an index range; and, only
+ * when that range is used up, the same without the cursor, so a contact the cursor passed (held
+ * by another planner then released, or without a natural key) is still planned.
+ */
+async function pickDue(trx: Transaction<Database>, now: Date, limit: number, cursor: { at: PickCursor | null }, campaignId?: string) {
+  const base = () =>
+    dueContacts(trx, now, campaignId)
+      .selectAll("cc")
+      .orderBy("cc.next_step_at")
+      .orderBy("cc.natural_key")
+      .orderBy("cc.id")
+      .forUpdate("cc")
+      .skipLocked();
+  const picked = await base().where("cc.next_step_at", "is not", null).limit(limit).execute();
+  const fresh = (rows: Cc[]) => {
+    for (const r of rows) picked.push(r);
+    const last = rows.at(-1);
+    if (last?.natural_key) cursor.at = { naturalKey: last.natural_key, id: last.id };
+    return rows.length;
+  };
+  const at = cursor.at;
+  if (picked.length < limit && at) {
+    fresh(
+      await base()
+        .where("cc.next_step_at", "is", null)
+        .where(sql<boolean>`(cc.natural_key, cc.id) > (${at.naturalKey}, ${at.id}::uuid)`)
+        .limit(limit - picked.length)
+        .execute(),
+    );
   }
-  return { currentStep, touches: cc.touches, replied: cc.replied, connected, lastStepAt };
+  if (picked.length < limit) {
+    const taken = picked.map((r) => r.id);
+    let q = base().where("cc.next_step_at", "is", null);
+    if (taken.length) q = q.where("cc.id", "not in", taken);
+    fresh(await q.limit(limit - picked.length).execute());
+  }
+  return picked;
 }
 
 /** The conditions that make a campaign contact due for planning (its campaign and offer active, no step on its way). */
@@ -123,14 +228,19 @@ function dueContacts(db: Transaction<Database> | SendPathOptions["db"], now: Dat
     .where("cc.status", "in", ["queued", "in_progress", "waiting"])
     .where((eb) => eb.or([eb("cc.next_step_at", "is", null), eb("cc.next_step_at", "<=", now)]))
     .where((eb) => eb.or([eb("cc.paused_until", "is", null), eb("cc.paused_until", "<=", now)]))
-    // A step still on its way (queued or in flight) is never followed by the next one.
+    // A step still on its way (queued or in flight) is never followed by the next one. OFFSET 0
+    // keeps the check a per-row lookup in the queue's (campaign_contact_id, sequence_step) index:
+    // as a join, its plan followed the queue's statistics (a scan of the whole queue per pick
+    // when they were those of an empty queue, a hash of it and a sort of every contact when they
+    // were those of a full one), and the pick stopped being an index range.
     .where(({ not, exists, selectFrom }) =>
       not(
         exists(
           selectFrom("send_queue as sq")
             .select("sq.id")
             .whereRef("sq.campaign_contact_id", "=", "cc.id")
-            .where("sq.status", "in", ["pending", "scheduled", "processing"]),
+            .where("sq.status", "in", ["pending", "scheduled", "processing"])
+            .offset(0),
         ),
       ),
     );
@@ -138,111 +248,299 @@ function dueContacts(db: Transaction<Database> | SendPathOptions["db"], now: Dat
   return q;
 }
 
+/** Reads into the cache the campaigns, offers and approved templates of `ccs` not read yet (a statement each at most). */
+async function fillCache(trx: Transaction<Database>, ccs: readonly Cc[], cache: PlanCache): Promise<void> {
+  const campaignIds = [...new Set(ccs.map((cc) => cc.campaign_id))].filter((id) => !cache.campaigns.has(id));
+  if (campaignIds.length) {
+    for (const row of await trx.selectFrom("campaigns").selectAll().where("id", "in", campaignIds).execute()) {
+      cache.campaigns.set(row.id, { campaign: row, config: SchedulingConfig.safeParse(row.scheduling_config) });
+    }
+  }
+  const offerIds = [...new Set(ccs.map((cc) => cache.campaigns.get(cc.campaign_id)!.campaign.offer_id))].filter(
+    (id) => !cache.offers.has(id),
+  );
+  if (offerIds.length === 0) return;
+  const offers = await trx.selectFrom("offers").selectAll().where("id", "in", offerIds).execute();
+  for (const id of offerIds)
+    cache.offers.set(
+      id,
+      offers.find((o) => o.id === id),
+    );
+  const templates = await trx
+    .selectFrom("message_templates")
+    .selectAll()
+    .where("offer_id", "in", offerIds)
+    .where("status", "=", "approved")
+    .orderBy(sql`campaign_id IS NULL`)
+    .orderBy(sql`sequence_step IS NULL`)
+    .orderBy("created_at")
+    // Templates written together share created_at (one transaction): then by name, as launch
+    // (`plannerTemplate`) picks.
+    .orderBy("name")
+    .orderBy("id")
+    .execute();
+  for (const id of offerIds)
+    cache.templates.set(
+      id,
+      templates.filter((t) => t.offer_id === id),
+    );
+}
+
 /**
- * Plans the next due campaign contact inside its own transaction; returns false when none is due
- * (or every due one is held by another planner). The longest due goes first; ties (new contacts
- * all have a NULL `next_step_at`) by the campaign contact's natural key (campaign, then the
- * person's email and LinkedIn URL, set on insert) and only then the id, so which contacts a
- * limited call plans does not depend on row ids. The due-step index holds that order, so the
- * pick stops at the first free row instead of sorting every due contact.
+ * Progress of each campaign contact. A step whose queue row ended without a send (failed,
+ * skipped) counts as done at the moment it ended, so the next step waits its full delay from then.
  */
-async function planOne(
+async function lastQueueRows(trx: Transaction<Database>, ccIds: readonly string[]) {
+  const rows = await trx
+    .selectFrom("send_queue")
+    .distinctOn("campaign_contact_id")
+    .select(["campaign_contact_id", "sequence_step", "status", "ended_at", "updated_at"])
+    .where("campaign_contact_id", "in", [...ccIds])
+    .orderBy("campaign_contact_id")
+    .orderBy("sequence_step", "desc")
+    .execute();
+  return new Map(rows.map((r) => [r.campaign_contact_id!, r]));
+}
+
+function progressOf(
+  cc: Cc,
+  connected: boolean,
+  last: { sequence_step: number | null; status: string; ended_at: Date | null; updated_at: Date } | undefined,
+): SequenceProgress {
+  let currentStep = cc.current_step;
+  let lastStepAt = cc.last_step_at ?? cc.added_at;
+  if (last && (last.sequence_step ?? 0) > currentStep && ["failed", "skipped", "cancelled"].includes(last.status)) {
+    currentStep = last.sequence_step ?? currentStep;
+    // When the send path ended it, on the runner's clock (simulated in a sandbox run); `updated_at`,
+    // the database's wall clock, only for rows ended before `ended_at` existed.
+    lastStepAt = last.ended_at ?? last.updated_at;
+  }
+  return { currentStep, touches: cc.touches, replied: cc.replied, connected, lastStepAt };
+}
+
+/** Writes every campaign contact update of a batch in one statement. */
+async function writeCcUpdates(trx: Transaction<Database>, updates: readonly CcUpdate[]): Promise<void> {
+  if (updates.length === 0) return;
+  const has = (col: string) => sql.raw(`e ? '${col}'`);
+  const ts = (col: string) => sql.raw(`(e->>'${col}')::timestamptz`);
+  await sql`
+    UPDATE campaign_contacts cc SET
+      status = CASE WHEN ${has("status")} THEN e->>'status' ELSE cc.status END,
+      stop_reason = CASE WHEN ${has("stop_reason")} THEN e->>'stop_reason' ELSE cc.stop_reason END,
+      next_step_at = CASE WHEN ${has("next_step_at")} THEN ${ts("next_step_at")} ELSE cc.next_step_at END,
+      current_step = CASE WHEN ${has("current_step")} THEN (e->>'current_step')::int ELSE cc.current_step END,
+      last_step_at = CASE WHEN ${has("last_step_at")} THEN ${ts("last_step_at")} ELSE cc.last_step_at END,
+      completed_at = CASE WHEN ${has("completed_at")} THEN ${ts("completed_at")} ELSE cc.completed_at END,
+      started_at = CASE WHEN ${has("started_at")} THEN COALESCE(cc.started_at, ${ts("started_at")}) ELSE cc.started_at END,
+      max_step = CASE WHEN ${has("max_step")} THEN (e->>'max_step')::int ELSE cc.max_step END
+    FROM jsonb_array_elements(CAST(CAST(${JSON.stringify(updates)} AS text) AS jsonb)) AS e
+    WHERE cc.id = (e->>'id')::uuid`.execute(trx);
+}
+
+/**
+ * Plans one batch of due campaign contacts inside one transaction; returns how many were picked
+ * (0 when none is due, or every due one is held by another planner). The batch costs a fixed set
+ * of statements whatever its size: the pick, the reads of what the batch needs (contacts, their
+ * companies, the last queue row of each, the campaigns' accounts and their usage), the queue rows
+ * and messages as multi-row inserts, and one update of the campaign contacts. Each contact is
+ * decided as if planned alone: nothing a decision reads is written by another decision of the
+ * batch (account usage moves only when a send is made).
+ */
+async function planBatch(
   trx: Transaction<Database>,
   now: Date,
+  size: number,
   summary: PlanSummary,
   cache: PlanCache,
   random: RandomSource,
+  cursor: { at: PickCursor | null },
   campaignId?: string,
-): Promise<boolean> {
-  const cc = await dueContacts(trx, now, campaignId)
-    .selectAll("cc")
-    .orderBy("cc.next_step_at")
-    .orderBy("cc.natural_key")
-    .orderBy("cc.id")
-    .limit(1)
-    .forUpdate("cc")
-    .skipLocked()
-    .executeTakeFirst();
-  if (!cc) return false;
+): Promise<number> {
+  const ccs = await pickDue(trx, now, size, cursor, campaignId);
+  if (ccs.length === 0) return 0;
+  await fillCache(trx, ccs, cache);
+  const ccIds = ccs.map((cc) => cc.id);
+  // One statement at a time: a transaction holds one connection.
+  const contactRows = await trx
+    .selectFrom("contacts")
+    .selectAll()
+    .where("id", "in", [...new Set(ccs.map((cc) => cc.contact_id))])
+    .execute();
+  const lastRows = await lastQueueRows(trx, ccIds);
+  const contactsById = new Map(contactRows.map((c) => [c.id, c]));
 
-  let cached = cache.campaigns.get(cc.campaign_id);
-  if (!cached) {
-    const row = await trx.selectFrom("campaigns").selectAll().where("id", "=", cc.campaign_id).executeTakeFirstOrThrow();
-    cached = { campaign: row, config: SchedulingConfig.safeParse(row.scheduling_config) };
-    cache.campaigns.set(cc.campaign_id, cached);
-  }
-  const { campaign, config: parsed } = cached;
-  if (!parsed.success) {
-    await pause(trx, cc, `invalid scheduling_config: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
-    bump(summary.paused, "invalid_scheduling_config");
-    return true;
-  }
-  const config = parsed.data;
-  const contact = await trx.selectFrom("contacts").selectAll().where("id", "=", cc.contact_id).executeTakeFirstOrThrow();
-  const connected = cc.connected_at !== null || contact.connection_degree === 1;
-  const progress = await progressOf(trx, cc, connected);
-  const plan = planNextStep(config, progress, now);
-
-  if (plan.kind === "done") {
-    const status = plan.reason === "replied" ? "replied" : "completed";
-    await trx
-      .updateTable("campaign_contacts")
-      .set({
-        status,
+  const updates: CcUpdate[] = [];
+  const doneCampaigns: string[] = [];
+  const due: {
+    cc: Cc;
+    campaign: Campaign;
+    config: SchedulingConfig;
+    contact: Contact;
+    plan: Extract<ReturnType<typeof planNextStep>, { kind: "due" }>;
+  }[] = [];
+  for (const cc of ccs) {
+    const { campaign, config: parsed } = cache.campaigns.get(cc.campaign_id)!;
+    if (!parsed.success) {
+      updates.push({
+        id: cc.id,
+        status: "paused",
+        stop_reason: `invalid scheduling_config: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+        next_step_at: null,
+      });
+      bump(summary.paused, "invalid_scheduling_config");
+      continue;
+    }
+    const config = parsed.data;
+    const contact = contactsById.get(cc.contact_id)!;
+    const connected = cc.connected_at !== null || contact.connection_degree === 1;
+    const progress = progressOf(cc, connected, lastRows.get(cc.id));
+    const plan = planNextStep(config, progress, now);
+    if (plan.kind === "done") {
+      updates.push({
+        id: cc.id,
+        status: plan.reason === "replied" ? "replied" : "completed",
         completed_at: now,
         next_step_at: null,
         stop_reason: plan.reason,
         current_step: progress.currentStep,
         last_step_at: progress.lastStepAt,
-      })
-      .where("id", "=", cc.id)
-      .execute();
-    // The last campaign contact to finish completes its campaign, in this transaction.
-    await campaigns.completeIfFinished(trx, [cc.campaign_id]);
-    bump(summary.done, plan.reason);
-    return true;
-  }
-  if (plan.kind === "wait") {
-    await trx
-      .updateTable("campaign_contacts")
-      .set({
+      });
+      // The last campaign contact to finish completes its campaign, in this transaction.
+      doneCampaigns.push(cc.campaign_id);
+      bump(summary.done, plan.reason);
+    } else if (plan.kind === "wait") {
+      updates.push({
+        id: cc.id,
         status: cc.status === "queued" ? "queued" : "waiting",
         next_step_at: plan.until ?? new Date(now.getTime() + DAY),
         current_step: progress.currentStep,
         last_step_at: progress.lastStepAt,
-      })
-      .where("id", "=", cc.id)
-      .execute();
-    bump(summary.waiting, plan.reason);
-    return true;
-  }
-  if (plan.kind === "skip") {
-    await trx
-      .updateTable("campaign_contacts")
-      .set({
+      });
+      bump(summary.waiting, plan.reason);
+    } else if (plan.kind === "skip") {
+      updates.push({
+        id: cc.id,
         current_step: plan.step.step,
         last_step_at: plan.at,
         next_step_at: now,
         status: cc.status === "queued" ? "in_progress" : cc.status,
-      })
-      .where("id", "=", cc.id)
-      .execute();
-    bump(summary.skipped, plan.reason);
-    return true;
+      });
+      bump(summary.skipped, plan.reason);
+    } else {
+      due.push({ cc, campaign, config, contact, plan });
+    }
   }
 
-  // Due: choose the sender, render, enqueue.
+  const planned: Planned[] = [];
+  if (due.length) {
+    // What the due steps need: the campaigns' accounts with their usage, the contacts' companies.
+    const accountIds = [...new Set(due.flatMap((d) => campaignAccountIds(d.campaign)))];
+    const companyIds = [...new Set(due.map((d) => d.contact.company_id))];
+    const accountRows: Account[] = accountIds.length
+      ? await trx.selectFrom("accounts").selectAll().where("id", "in", accountIds).execute()
+      : [];
+    const companyRows = await trx.selectFrom("companies").selectAll().where("id", "in", companyIds).execute();
+    const usage = await readUsageMany(
+      trx,
+      accountRows.map((a) => a.id),
+      now,
+    );
+    const accountsById = new Map(accountRows.map((a) => [a.id, a]));
+    const companiesById = new Map<string, Company>(companyRows.map((c) => [c.id, c]));
+    for (const d of due) {
+      const outcome = planStep(d, { accountsById, usage, companiesById, cache, now, random });
+      if ("update" in outcome) {
+        updates.push(outcome.update);
+        bump(outcome.bucket === "paused" ? summary.paused : summary.waiting, outcome.reason);
+      } else {
+        planned.push(outcome);
+      }
+    }
+  }
+
+  // The queue rows, then the messages of those inserted; a step already queued (another planner
+  // won the race) is looked at again later.
+  const queued = await enqueueMany(
+    trx,
+    planned.map((p) => p.queue),
+  );
+  const messages: Insertable<Database["messages"]>[] = [];
+  const queuedContacts: string[] = [];
+  for (const p of planned) {
+    const queueId = queued.get(`${p.cc.id}|${p.queue.sequence_step ?? 0}`);
+    if (!queueId) {
+      updates.push({ id: p.cc.id, next_step_at: new Date(now.getTime() + HOUR) });
+      bump(summary.waiting, "already_planned");
+      continue;
+    }
+    const q = p.queue;
+    messages.push({
+      campaign_contact_id: p.cc.id,
+      campaign_id: q.campaign_id,
+      contact_id: q.contact_id,
+      account_id: q.account_id,
+      send_queue_id: queueId,
+      channel: q.channel,
+      action_type: q.action_type,
+      sequence_step: q.sequence_step,
+      subject: q.subject,
+      body: q.body,
+      personalization_used: sql`CAST(CAST(${JSON.stringify(p.personalization)} AS text) AS jsonb)` as never,
+      // The copy this send uses: outcomes are attributed to it (outreach_history.variant).
+      template_id: p.template.id,
+      variant: p.template.name,
+      status: "queued",
+      scheduled_at: q.scheduled_for,
+    });
+    summary.planned++;
+    updates.push({ id: p.cc.id, status: "in_progress", next_step_at: null, started_at: now, max_step: p.maxStep });
+    queuedContacts.push(p.contactId);
+  }
+  if (messages.length) await trx.insertInto("messages").values(messages).execute();
+  await writeCcUpdates(trx, updates);
+  if (doneCampaigns.length) await campaigns.completeIfFinished(trx, doneCampaigns);
+  if (queuedContacts.length) {
+    await trx
+      .updateTable("contacts")
+      .set({ status: "queued" })
+      .where("id", "in", [...new Set(queuedContacts)])
+      .where("status", "in", ["new", "enriched", "ready"])
+      .execute();
+  }
+  return ccs.length;
+}
+
+/**
+ * A due step, decided in memory: the sender chosen, the copy rendered and linted, the send time
+ * drawn; or the write that holds the contact (waiting for an account, paused for a human).
+ */
+function planStep(
+  d: {
+    cc: Cc;
+    campaign: Campaign;
+    config: SchedulingConfig;
+    contact: Contact;
+    plan: Extract<ReturnType<typeof planNextStep>, { kind: "due" }>;
+  },
+  ctx: {
+    accountsById: Map<string, Account>;
+    usage: Awaited<ReturnType<typeof readUsageMany>>;
+    companiesById: Map<string, Company>;
+    cache: PlanCache;
+    now: Date;
+    random: RandomSource;
+  },
+): Planned | { update: CcUpdate; bucket: "waiting" | "paused"; reason: string } {
+  const { cc, campaign, config, contact, plan } = d;
+  const { now } = ctx;
   const step = plan.step;
   const channel = schedulingStepChannel[step.type] as MessageChannel;
   const action: MessageActionType = channelActionType[channel];
   const type = accountTypeFor(action);
-  const ids = campaignAccountIds(campaign);
-  const accounts = ids.length ? await trx.selectFrom("accounts").selectAll().where("id", "in", ids).execute() : [];
-  const usage = await readUsageMany(
-    trx,
-    accounts.map((a) => a.id),
-    now,
-  );
+  const accounts = campaignAccountIds(campaign).flatMap((id) => {
+    const a = ctx.accountsById.get(id);
+    return a ? [a] : [];
+  });
   // In natural order: the capacity-only fallback below takes the first account that fits.
   accounts.sort((a, b) => (accountKey(a) < accountKey(b) ? -1 : accountKey(a) > accountKey(b) ? 1 : 0));
   const candidates: CandidateAccount[] = accounts.map((a) => ({
@@ -251,7 +549,7 @@ async function planOne(
     type: a.type,
     rotation_set: a.rotation_set,
     limits: effectiveLimits(a),
-    usage: usage.get(a.id)!,
+    usage: ctx.usage.get(a.id)!,
     // What the send path would refuse (sendBlock): an unlinked account or a lapsed cooldown is
     // judged here as the claim will judge it.
     block: sendBlock(a, now)?.reason ?? null,
@@ -276,134 +574,66 @@ async function planOne(
       candidates.find((c) => c.type === type && !c.block && (c.rotation_set !== "burner" || config.use_burner_accounts === true))?.id;
   }
   if (!accountId) {
-    const reason = choice.ok ? "no_account" : choice.reason;
-    await trx
-      .updateTable("campaign_contacts")
-      .set({ next_step_at: new Date(now.getTime() + HOUR) })
-      .where("id", "=", cc.id)
-      .execute();
-    bump(summary.waiting, reason);
-    return true;
+    return {
+      update: { id: cc.id, next_step_at: new Date(now.getTime() + HOUR) },
+      bucket: "waiting",
+      reason: choice.ok ? "no_account" : choice.reason,
+    };
   }
-  const account = accounts.find((a) => a.id === accountId)!;
+  const account = ctx.accountsById.get(accountId)!;
 
-  const templateKey = `${campaign.id}|${channel}|${step.step}`;
-  let templates = cache.templates.get(templateKey);
-  if (!templates) {
-    templates = await trx
-      .selectFrom("message_templates")
-      .selectAll()
-      .where("offer_id", "=", campaign.offer_id)
-      .where("status", "=", "approved")
-      .where("channel", "=", channel)
-      .where((eb) => eb.or([eb("campaign_id", "=", campaign.id), eb("campaign_id", "is", null)]))
-      .where((eb) => eb.or([eb("sequence_step", "=", step.step), eb("sequence_step", "is", null)]))
-      .orderBy(sql`campaign_id IS NULL`)
-      .orderBy(sql`sequence_step IS NULL`)
-      .orderBy("created_at")
-      // Templates written together share created_at (one transaction): then by name, as launch
-      // (`plannerTemplate`) picks.
-      .orderBy("name")
-      .orderBy("id")
-      .execute();
-    cache.templates.set(templateKey, templates);
-  }
-  const template = templates[0];
+  const template = chooseTemplate(templatesFor(ctx.cache.templates.get(campaign.offer_id) ?? [], campaign, channel, step.step));
   if (!template) {
-    await pause(trx, cc, `no approved ${channel} template for step ${step.step}`);
-    bump(summary.paused, "no_template");
-    return true;
+    return {
+      update: { id: cc.id, status: "paused", stop_reason: `no approved ${channel} template for step ${step.step}`, next_step_at: null },
+      bucket: "paused",
+      reason: "no_template",
+    };
   }
-  const company = await trx.selectFrom("companies").selectAll().where("id", "=", contact.company_id).executeTakeFirst();
-  if (!cache.offers.has(campaign.offer_id)) {
-    cache.offers.set(campaign.offer_id, await trx.selectFrom("offers").selectAll().where("id", "=", campaign.offer_id).executeTakeFirst());
-  }
-  const offer = cache.offers.get(campaign.offer_id);
   const rendered = renderForSend(template as MessageTemplate, {
     contact,
-    company: company ?? null,
-    offer: offer ?? null,
+    company: ctx.companiesById.get(contact.company_id) ?? null,
+    offer: ctx.cache.offers.get(campaign.offer_id) ?? null,
     sender: { name: account.name, owner: account.owner, email: account.email_address },
   });
   if (!rendered.ok) {
-    await pause(trx, cc, `lint_failed: ${rendered.reason}`);
-    bump(summary.paused, rendered.code);
-    return true;
+    return {
+      update: { id: cc.id, status: "paused", stop_reason: `lint_failed: ${rendered.reason}`, next_step_at: null },
+      bucket: "paused",
+      reason: rendered.code,
+    };
   }
 
   const window = windowFromCampaign(campaign);
   const earliest = plan.dueAt > now ? plan.dueAt : now;
   const naturalKey = sendKey(campaign, contact, step.step);
-  const scheduledFor = jitteredSendTime(window, earliest, random.stream(`send|${naturalKey}`));
-  const queuedId = await enqueue(trx, {
-    campaign_id: campaign.id,
-    campaign_contact_id: cc.id,
-    contact_id: contact.id,
-    account_id: accountId,
-    channel,
-    action_type: action,
-    sequence_step: step.step,
-    subject: rendered.message.subject,
-    body: rendered.message.body,
-    scheduled_for: scheduledFor,
-    natural_key: naturalKey,
-  });
-  if (queuedId) {
-    await trx
-      .insertInto("messages")
-      .values({
-        campaign_contact_id: cc.id,
-        campaign_id: campaign.id,
-        contact_id: contact.id,
-        account_id: accountId,
-        send_queue_id: queuedId,
-        channel,
-        action_type: action,
-        sequence_step: step.step,
-        subject: rendered.message.subject,
-        body: rendered.message.body,
-        personalization_used: sql`CAST(CAST(${JSON.stringify(rendered.message.personalization_used)} AS text) AS jsonb)` as never,
-        // The copy this send uses: outcomes are attributed to it (outreach_history.variant).
-        template_id: template.id,
-        variant: template.name,
-        status: "queued",
-        scheduled_at: scheduledFor,
-      })
-      .execute();
-    summary.planned++;
-  } else {
-    // The step is already enqueued (another planner won the race): look again later.
-    await trx
-      .updateTable("campaign_contacts")
-      .set({ next_step_at: new Date(now.getTime() + HOUR) })
-      .where("id", "=", cc.id)
-      .execute();
-    bump(summary.waiting, "already_planned");
-    return true;
-  }
-  await trx
-    .updateTable("campaign_contacts")
-    .set({
-      status: "in_progress",
-      next_step_at: null,
-      started_at: sql<Date>`COALESCE(started_at, ${now}::timestamptz)`,
-      max_step: config.steps.length,
-    })
-    .where("id", "=", cc.id)
-    .execute();
-  await trx
-    .updateTable("contacts")
-    .set({ status: "queued" })
-    .where("id", "=", contact.id)
-    .where("status", "in", ["new", "enriched", "ready"])
-    .execute();
-  return true;
+  const scheduledFor = jitteredSendTime(window, earliest, ctx.random.stream(`send|${naturalKey}`));
+  return {
+    cc,
+    contactId: contact.id,
+    maxStep: config.steps.length,
+    template,
+    personalization: rendered.message.personalization_used,
+    queue: {
+      campaign_id: campaign.id,
+      campaign_contact_id: cc.id,
+      contact_id: contact.id,
+      account_id: accountId,
+      channel,
+      action_type: action,
+      sequence_step: step.step,
+      subject: rendered.message.subject,
+      body: rendered.message.body,
+      scheduled_for: scheduledFor,
+      natural_key: naturalKey,
+    },
+  };
 }
 
 /**
- * Plans the next step of every due campaign contact of active campaigns (up to `limit`). Safe with
- * any number of planners at once: contacts are taken with `FOR UPDATE SKIP LOCKED` and each step
- * can be enqueued only once.
+ * Plans the next step of every due campaign contact of active campaigns (up to `limit`), a batch
+ * per transaction. Safe with any number of planners at once: contacts are taken with
+ * `FOR UPDATE SKIP LOCKED` and each step can be enqueued only once.
  */
 export async function planDue(options: PlanOptions): Promise<PlanSummary> {
   const now = (options.now ?? (() => new Date()))();
@@ -411,9 +641,14 @@ export async function planDue(options: PlanOptions): Promise<PlanSummary> {
   const limit = options.limit ?? 500;
   const random = options.random ?? systemRandomSource();
   const cache = newCache();
-  for (let i = 0; i < limit; i++) {
-    const more = await options.db.transaction().execute((trx) => planOne(trx, now, summary, cache, random, options.campaignId));
-    if (!more) break;
+  const cursor: { at: PickCursor | null } = { at: null };
+  for (let picked = 0; picked < limit;) {
+    const size = Math.min(BATCH, limit - picked);
+    const n = await options.db
+      .transaction()
+      .execute((trx) => planBatch(trx, now, size, summary, cache, random, cursor, options.campaignId));
+    if (n === 0) break;
+    picked += n;
   }
   return summary;
 }

@@ -31,6 +31,27 @@ export async function enqueue(trx: Transaction<Database>, values: Insertable<Dat
   return queued?.id;
 }
 
+/**
+ * Plans many sends at once (the planner's batch): one multi-row INSERT with the same unique key
+ * and `ON CONFLICT DO NOTHING` as {@link enqueue}. Returns the ids of the rows inserted by
+ * `campaign_contact_id|sequence_step`; a step already queued is absent.
+ */
+export async function enqueueMany(
+  trx: Transaction<Database>,
+  rows: readonly Insertable<Database["send_queue"]>[],
+): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (rows.length === 0) return out;
+  const inserted = await trx
+    .insertInto("send_queue")
+    .values([...rows])
+    .onConflict((oc) => oc.columns(["campaign_contact_id", "sequence_step"]).doNothing())
+    .returning(["id", "campaign_contact_id", "sequence_step"])
+    .execute();
+  for (const r of inserted) out.set(`${r.campaign_contact_id}|${r.sequence_step ?? 0}`, r.id);
+  return out;
+}
+
 /** The row waits until `until`, for `reason`. Only a row still waiting to be claimed moves. */
 export async function deferRow(trx: Transaction<Database>, queueId: string, reason: ReasonCode, until: Date): Promise<void> {
   await trx
