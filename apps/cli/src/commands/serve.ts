@@ -77,7 +77,7 @@ ${examples(["OFFERLAB_WEBHOOK_SECRET=… offerlab serve --pretty", 'offerlab ser
       process.on("SIGTERM", onSignal);
       process.on("SIGINT", onSignal);
       try {
-        const cron = mainOptions(io, o);
+        const cron = await mainOptions(io, o);
         const pretty = cron.pretty ?? false;
         // Either part failing (a port in use) stops the other: one process, one fate.
         const [runner, server] = await Promise.allSettled([
