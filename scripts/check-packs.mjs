@@ -36,6 +36,12 @@ if (!fs.existsSync(path.join(root, "apps/cli/dist/bin.js"))) {
   process.exit(1);
 }
 
+// npm would publish the repository's manifests as they are: every package's prepack refuses it.
+const npmPack = spawnSync("npm", ["pack", "--dry-run"], { cwd: path.join(root, "packages/core"), encoding: "utf8" });
+if (npmPack.status === 0 || !npmPack.stderr.includes("pack and publish with pnpm")) {
+  problems.push(`npm pack was not refused in packages/core (exit ${npmPack.status}): the prepack guard is missing`);
+}
+
 step(`packing ${dirs.length} packages with pnpm pack into ${packs}`);
 const tarballs = [];
 for (const { dir, name } of dirs) {
