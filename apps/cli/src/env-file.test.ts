@@ -1,6 +1,8 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { execFileSync } from "node:child_process";
+import { parseEnv } from "node:util";
 import { describe, expect, it } from "vitest";
 import { run } from "./cli.js";
 import { takeEnvFileFlag } from "./env-file.js";
@@ -57,6 +59,20 @@ describe("the CLI loads .env", () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain(`--env-file: cannot read ${path.join(dir, "nope.env")} (ENOENT)`);
     expect(fs.readdirSync(dir).sort()).toEqual(["data"]);
+  });
+
+  it("reads init's .env.example once copied to .env, as a shell does (the cron schedule is quoted)", async () => {
+    const dir = project({});
+    const out = { stdout: "", stderr: "" };
+    const io: Io = { stdout: (t) => void (out.stdout += t), stderr: (t) => void (out.stderr += t), env: {}, cwd: dir };
+    expect(await run(["node", "offerlab", "init", dir], io), out.stderr).toBe(0);
+    fs.copyFileSync(path.join(dir, ".env.example"), path.join(dir, ".env"));
+    const text = fs.readFileSync(path.join(dir, ".env"), "utf8");
+    expect(text).toContain('OFFERLAB_CRON_SCHEDULE="* * * * *"');
+    expect(parseEnv(text).OFFERLAB_CRON_SCHEDULE).toBe("* * * * *");
+    // `set -a; . ./.env` (how many deploy scripts load it): unquoted, `* * * * *` ran a command.
+    const shell = execFileSync("sh", ["-c", 'set -a; . ./.env; printf %s "$OFFERLAB_CRON_SCHEDULE"'], { cwd: dir, encoding: "utf8" });
+    expect(shell).toBe("* * * * *");
   });
 
   it("takes the flag out of the arguments, but not after --", () => {
