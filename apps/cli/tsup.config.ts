@@ -3,7 +3,8 @@ import { defineConfig } from "tsup";
 export default defineConfig({
   entry: ["src/bin.ts", "src/index.ts"],
   format: ["esm"],
-  dts: false,
+  // Types for the library entry (`run`, `buildProgram`); the bin needs none.
+  dts: { entry: { index: "src/index.ts" } },
   clean: true,
   sourcemap: true,
   target: "node20",

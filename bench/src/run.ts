@@ -13,6 +13,7 @@ const benchmarks: Record<string, () => Promise<{ run: () => Promise<void> }>> = 
   webhooks: () => import("./benchmarks/webhooks.js"),
   import: () => import("./benchmarks/import.js"),
   demo: () => import("./benchmarks/demo.js"),
+  startup: () => import("./benchmarks/startup.js"),
 };
 
 const asked = process.argv.slice(2).filter((a) => a !== "--");

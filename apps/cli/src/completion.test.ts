@@ -43,8 +43,8 @@ describe("offerlab completion", () => {
     expect(help.stdout).not.toContain("--sandbox");
   });
 
-  it("bash completes every top-level command, subcommands and options of the command typed so far", () => {
-    const program = buildProgram(io);
+  it("bash completes every top-level command, subcommands and options of the command typed so far", async () => {
+    const program = await buildProgram(io, [], { load: "all" });
     const script = completionScript("bash", program);
     const top = bashComplete(script, "offerlab ");
     expect(top).toEqual(expect.arrayContaining(program.commands.map((c) => c.name())));
@@ -60,8 +60,8 @@ describe("offerlab completion", () => {
     expect(people).toEqual(["--max-companies"]);
   });
 
-  it("is generated from the tree: a new command completes at once", () => {
-    const program = buildProgram(io);
+  it("is generated from the tree: a new command completes at once", async () => {
+    const program = await buildProgram(io, [], { load: "all" });
     program.command("zz-new").description("a command added later").option("--shiny", "a new option");
     expect(bashComplete(completionScript("bash", program), "offerlab zz")).toEqual(["zz-new"]);
     expect(bashComplete(completionScript("bash", program), "offerlab zz-new --sh")).toEqual(["--shiny"]);
@@ -69,8 +69,8 @@ describe("offerlab completion", () => {
     expect(completionScript("fish", program)).toContain("-n '__fish_seen_subcommand_from zz-new' -l shiny -d 'a new option'");
   });
 
-  it("zsh: a #compdef function with each command's subcommands and options, described", () => {
-    const program = buildProgram(io);
+  it("zsh: a #compdef function with each command's subcommands and options, described", async () => {
+    const program = await buildProgram(io, [], { load: "all" });
     const script = completionScript("zsh", program);
     expect(script.startsWith("#compdef offerlab\n")).toBe(true);
     expect(script).toContain("compdef _offerlab offerlab");
@@ -85,8 +85,8 @@ describe("offerlab completion", () => {
     expect(script).not.toMatch(/local path\b/);
   });
 
-  it("fish: one `complete` line per subcommand and option, each under the condition of its command", () => {
-    const program = buildProgram(io);
+  it("fish: one `complete` line per subcommand and option, each under the condition of its command", async () => {
+    const program = await buildProgram(io, [], { load: "all" });
     const script = completionScript("fish", program);
     const tree = completionTree(program);
     const db = tree.subcommands.find((s) => s.name === "db")!;

@@ -9,7 +9,7 @@ import {
   type DatabaseTarget,
   type Db,
 } from "@offerlab/db";
-import { SANDBOX_ENV } from "@offerlab/sandbox";
+import { SANDBOX_ENV } from "@offerlab/sandbox/env";
 import { CliError, EXIT, type Io } from "./output.js";
 
 const set = (v: string | undefined) => typeof v === "string" && v.trim() !== "";

@@ -12,9 +12,9 @@ function io(env: Record<string, string | undefined>) {
 }
 
 describe("createCliProviders in real mode", () => {
-  it("refuses a vendor without its key: exit 2, the env var named, --sandbox suggested", () => {
+  it("refuses a vendor without its key: exit 2, the env var named, --sandbox suggested", async () => {
     const { io: x, stderr } = io({ EXA_API_KEY: "k" });
-    const p = createCliProviders(x);
+    const p = await createCliProviders(x);
     expect(p.sandbox).toBe(false);
     expect(p.has("exa")).toBe(true);
     expect(p.has("leadmagic")).toBe(false);
@@ -42,7 +42,7 @@ describe("createCliProviders in real mode", () => {
     // The sandbox's fetch serves LeadMagic's MSW fake, which accepts only the sandbox key.
     const world = createSandbox({ seed: "providers-test", env: {} });
     const events: UsageEvent[] = [];
-    const good = createCliProviders(
+    const good = await createCliProviders(
       io({ LEADMAGIC_API_KEY: SANDBOX_API_KEYS.leadmagic, LEADMAGIC_BASE_URL: SANDBOX_BASE_URLS.leadmagic }).io,
       {
         fetch: world.fetch,
@@ -55,7 +55,7 @@ describe("createCliProviders in real mode", () => {
     expect(credits.credits).toBeGreaterThan(0);
     expect(events.map((e) => e.tool)).toEqual(["leadmagic"]);
 
-    const bad = createCliProviders(io({ LEADMAGIC_API_KEY: "wrong-key", LEADMAGIC_BASE_URL: SANDBOX_BASE_URLS.leadmagic }).io, {
+    const bad = await createCliProviders(io({ LEADMAGIC_API_KEY: "wrong-key", LEADMAGIC_BASE_URL: SANDBOX_BASE_URLS.leadmagic }).io, {
       fetch: world.fetch,
     });
     const failure = await bad
@@ -69,7 +69,7 @@ describe("createCliProviders in real mode", () => {
 describe("createCliProviders in sandbox mode", () => {
   it("ignores real keys, serves every vendor from the sandbox and prints the banner once", async () => {
     const { io: x, stderr } = io({ LEADMAGIC_API_KEY: "a-real-looking-key" });
-    const p = createCliProviders(x, { sandbox: true, seed: "s1" });
+    const p = await createCliProviders(x, { sandbox: true, seed: "s1" });
     expect(p.sandbox).toBe(true);
     expect(p.world).not.toBeNull();
     expect(p.available()).toEqual([...VENDORS]);
@@ -79,13 +79,13 @@ describe("createCliProviders in sandbox mode", () => {
     expect(p.world!.journal.length).toBe(1);
   });
 
-  it("turns on with OFFERLAB_SANDBOX=1, takes its seed from OFFERLAB_SANDBOX_SEED, and can stay quiet", () => {
-    const a = createCliProviders(io({ OFFERLAB_SANDBOX: "1", OFFERLAB_SANDBOX_SEED: "same" }).io, { banner: false });
-    const b = createCliProviders(io({ OFFERLAB_SANDBOX: "true" }).io, { seed: "same", banner: false });
+  it("turns on with OFFERLAB_SANDBOX=1, takes its seed from OFFERLAB_SANDBOX_SEED, and can stay quiet", async () => {
+    const a = await createCliProviders(io({ OFFERLAB_SANDBOX: "1", OFFERLAB_SANDBOX_SEED: "same" }).io, { banner: false });
+    const b = await createCliProviders(io({ OFFERLAB_SANDBOX: "true" }).io, { seed: "same", banner: false });
     expect(a.sandbox && b.sandbox).toBe(true);
     expect(a.world!.seed).toBe("same");
     expect(a.world!.world.companies.map((c) => c.domain)).toEqual(b.world!.world.companies.map((c) => c.domain));
-    const off = createCliProviders(io({ OFFERLAB_SANDBOX: "0" }).io);
+    const off = await createCliProviders(io({ OFFERLAB_SANDBOX: "0" }).io);
     expect(off.sandbox).toBe(false);
   });
 });
@@ -109,21 +109,17 @@ describe("the sandbox's start (--start, OFFERLAB_SANDBOX_START)", () => {
     }
   });
 
-  it("sets the sandbox's clock: from the option, else the command's --start, else OFFERLAB_SANDBOX_START, else the fixed date", () => {
+  it("sets the sandbox's clock: from the option, else the command's --start, else OFFERLAB_SANDBOX_START, else the fixed date", async () => {
     const quiet = { sandbox: true, banner: false } as const;
-    expect(createCliProviders(io({}).io, quiet).world!.clock.now().toISOString()).toBe("2026-03-02T08:00:00.000Z");
-    expect(
-      createCliProviders(io({ OFFERLAB_SANDBOX_START: "2026-05-04" }).io, quiet)
-        .world!.clock.now()
-        .toISOString(),
-    ).toBe("2026-05-04T08:00:00.000Z");
+    expect((await createCliProviders(io({}).io, quiet)).world!.clock.now().toISOString()).toBe("2026-03-02T08:00:00.000Z");
+    expect((await createCliProviders(io({ OFFERLAB_SANDBOX_START: "2026-05-04" }).io, quiet)).world!.clock.now().toISOString()).toBe(
+      "2026-05-04T08:00:00.000Z",
+    );
     const withFlag = { ...io({ OFFERLAB_SANDBOX_START: "2026-05-04" }).io, sandboxStart: "2026-07-01" };
-    expect(createCliProviders(withFlag, quiet).world!.clock.now().toISOString()).toBe("2026-07-01T08:00:00.000Z");
-    expect(
-      createCliProviders(withFlag, { ...quiet, start: "2026-08-03" })
-        .world!.clock.now()
-        .toISOString(),
-    ).toBe("2026-08-03T08:00:00.000Z");
-    expect(() => createCliProviders(io({ OFFERLAB_SANDBOX_START: "soon" }).io, quiet)).toThrow(/^OFFERLAB_SANDBOX_START: a date/);
+    expect((await createCliProviders(withFlag, quiet)).world!.clock.now().toISOString()).toBe("2026-07-01T08:00:00.000Z");
+    expect((await createCliProviders(withFlag, { ...quiet, start: "2026-08-03" })).world!.clock.now().toISOString()).toBe(
+      "2026-08-03T08:00:00.000Z",
+    );
+    await expect(createCliProviders(io({ OFFERLAB_SANDBOX_START: "soon" }).io, quiet)).rejects.toThrow(/^OFFERLAB_SANDBOX_START: a date/);
   });
 });

@@ -10,7 +10,7 @@
  *   sandbox banner is printed to stderr so no output can be mistaken for a real run.
  *
  * ```ts
- * const providers = createCliProviders(io, { sandbox: opts.sandbox, onUsage: usage.onUsage, gate: usage.gate });
+ * const providers = await createCliProviders(io, { sandbox: opts.sandbox, onUsage: usage.onUsage, gate: usage.gate });
  * const leadmagic = providers.get("leadmagic"); // CliError (exit 2) when LEADMAGIC_API_KEY is unset
  * ```
  */
@@ -22,7 +22,8 @@ import {
   type OnUsage,
   type VendorDescriptor,
 } from "@offerlab/provider-kit";
-import { createSandbox, isSandboxEnabled, SANDBOX_BANNER, SANDBOX_ENV, SANDBOX_START, type Sandbox } from "@offerlab/sandbox";
+import type { Sandbox } from "@offerlab/sandbox";
+import { isSandboxEnabled, SANDBOX_BANNER, SANDBOX_ENV, SANDBOX_START } from "@offerlab/sandbox/env";
 import { SANDBOX_DATA_DIR } from "@offerlab/db";
 import { Option, type Command } from "commander";
 import { CliError, EXIT, type Io } from "./output.js";
@@ -135,7 +136,7 @@ function realAdapter<V extends Vendor>(vendor: V, env: Record<string, string | u
  * Builds the providers of one command run. In sandbox mode the banner goes to stderr at once
  * (before any output), so every sandbox run says so whatever it prints later.
  */
-export function createCliProviders(io: Io, options: CliProviderOptions = {}): CliProviders {
+export async function createCliProviders(io: Io, options: CliProviderOptions = {}): Promise<CliProviders> {
   // The run's mode (io.sandbox, from the command's --sandbox or OFFERLAB_SANDBOX) decides, so the
   // providers and the database of one command always belong to the same world.
   const sandboxed = io.sandbox === true || isSandboxEnabled(io.env, { sandbox: options.sandbox === true });
@@ -163,6 +164,8 @@ export function createCliProviders(io: Io, options: CliProviderOptions = {}): Cl
       ? sandboxStart(flagStart)
       : sandboxStart(set(io.env[SANDBOX_START_ENV]) ? io.env[SANDBOX_START_ENV] : undefined, SANDBOX_START_ENV);
   // The journal path is read from the command's environment, not the process's.
+  // The sandbox (MSW, GraphQL, the simulated world) loads only when a sandbox run asks for it.
+  const { createSandbox } = await import("@offerlab/sandbox");
   const world = createSandbox({ seed, startAt, env: io.env });
   const usage = { ...(options.onUsage ? { onUsage: options.onUsage } : {}), ...(options.gate ? { gate: options.gate } : {}) };
   // Every vendor of the list, served by its simulated counterpart (built once, then reused).

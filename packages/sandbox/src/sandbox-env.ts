@@ -1,4 +1,15 @@
-/** How a run opts into the sandbox, and the banner every sandbox output shows. */
+/**
+ * How a run opts into the sandbox, and the banner every sandbox output shows. Also the package's
+ * `@offerlab/sandbox/env` entry: nothing here imports MSW or the simulated world, so a program can
+ * decide whether a run is a sandbox run without loading the sandbox (the CLI imports the rest only
+ * when a sandbox run asks for it).
+ */
+
+/**
+ * Where simulated time starts unless told otherwise: Monday 2 March 2026, 08:00 UTC. Fixed, so a
+ * run's dates (and everything that depends on them) do not move with the day it is run.
+ */
+export const SANDBOX_START = "2026-03-02T08:00:00.000Z";
 
 /** The line every output of a sandbox run must show, so nobody mistakes simulated results for real ones. */
 export const SANDBOX_BANNER =

@@ -26,7 +26,9 @@ import { getResponse, http } from "msw";
 import type { HttpHandler } from "msw";
 import { BOUNCE_TEXT, REPLY_TEXTS } from "./sandbox-data.js";
 import type { ReplyKind } from "./sandbox-data.js";
-import { SANDBOX_JOURNAL_ENV } from "./sandbox-env.js";
+import { SANDBOX_JOURNAL_ENV, SANDBOX_START } from "./sandbox-env.js";
+
+export { SANDBOX_START };
 import { createJournal } from "./sandbox-journal.js";
 import type { JournalEntry } from "./sandbox-journal.js";
 import { createSandboxLlm } from "./sandbox-llm.js";
@@ -44,12 +46,6 @@ import {
 import type { SandboxProvider, SandboxVendors } from "./sandbox-vendors.js";
 import { generateWorld } from "./sandbox-world.js";
 import type { SandboxCompany, SandboxPerson, SandboxWorld, WorldOptions } from "./sandbox-world.js";
-
-/**
- * Where simulated time starts unless told otherwise: Monday 2 March 2026, 08:00 UTC. Fixed, so a
- * run's dates (and everything that depends on them) do not move with the day it is run.
- */
-export const SANDBOX_START = "2026-03-02T08:00:00.000Z";
 
 /** Header on every webhook the sandbox delivers, so a receiver can tell simulated events from real ones. */
 export const SANDBOX_WEBHOOK_HEADER = "X-Offerlab-Sandbox";

@@ -326,7 +326,12 @@ ${examples(["offerlab accounts sync --dry-run", "offerlab accounts sync", "offer
           sandbox: io.sandbox === true,
           onError: (error) => io.stderr(`offerlab: could not record Unipile usage: ${(error as Error).message}\n`),
         });
-        const providers = createCliProviders(io, { sandbox: o.sandbox, seed: o.sandboxSeed, onUsage: usage.onUsage, gate: usage.gate });
+        const providers = await createCliProviders(io, {
+          sandbox: o.sandbox,
+          seed: o.sandboxSeed,
+          onUsage: usage.onUsage,
+          gate: usage.gate,
+        });
         sandbox = providers.sandbox;
         // A sandbox run happens at its simulated time (--start): warming starts then.
         const at = providers.world?.clock.now();

@@ -406,7 +406,7 @@ ${examples([
                   onError: (error) => io.stderr(`offerlab: could not record Unipile usage: ${(error as Error).message}\n`),
                 });
                 const seed = o.seed ?? o.sandboxSeed;
-                const providers = createCliProviders(io, { sandbox: o.sandbox, ...(seed ? { seed } : {}), onUsage: usage.onUsage });
+                const providers = await createCliProviders(io, { sandbox: o.sandbox, ...(seed ? { seed } : {}), onUsage: usage.onUsage });
                 // A sandbox run happens at its simulated time: the profile-view budget is that day's.
                 const at = providers.world?.clock.now();
                 return enrolContacts(

@@ -5,7 +5,7 @@
 import { createLogger, cronDaemon, cronOnce, providersFromUnipile, validateSchedule, type CronMainOptions } from "@offerlab/cron";
 import { createUsageRecorder } from "@offerlab/pipeline";
 import type { CallGate, OnUsage } from "@offerlab/provider-kit";
-import { isSandboxEnabled, SANDBOX_BANNER } from "@offerlab/sandbox";
+import { isSandboxEnabled, SANDBOX_BANNER } from "@offerlab/sandbox/env";
 import { seededRandomSource } from "@offerlab/scheduler";
 import type { Command } from "commander";
 import { CliError, EXIT, type Io } from "../output.js";
@@ -25,7 +25,7 @@ export interface CronFlags {
  * once`) its tick also runs at the sandbox's simulated time (`--start`), so one seed, one start
  * and one database give one outcome. A daemon's ticks follow the wall clock.
  */
-export function mainOptions(io: Io, o: CronFlags, mode: { simulatedTime?: boolean } = {}): CronMainOptions {
+export async function mainOptions(io: Io, o: CronFlags, mode: { simulatedTime?: boolean } = {}): Promise<CronMainOptions> {
   const pretty = Boolean(o.pretty) || io.env.OFFERLAB_LOG_PRETTY === "1";
   const options: CronMainOptions = {
     env: io.env,
@@ -39,7 +39,7 @@ export function mainOptions(io: Io, o: CronFlags, mode: { simulatedTime?: boolea
     // Usage is recorded once the runner has opened the database.
     let sink: OnUsage | undefined;
     let gate: CallGate | undefined;
-    const providers = createCliProviders(io, {
+    const providers = await createCliProviders(io, {
       sandbox: true,
       seed: o.sandboxSeed,
       onUsage: (event) => sink?.(event),
@@ -83,7 +83,7 @@ ${examples(["offerlab cron once", "offerlab cron once --pretty", "offerlab cron 
     )
     .action(async (o: CronFlags) => {
       // A configuration error (CronConfigError, exit 2) or a database one ends the command in `run`.
-      const tick = await cronOnce(mainOptions(io, o, { simulatedTime: true }));
+      const tick = await cronOnce(await mainOptions(io, o, { simulatedTime: true }));
       const failed = Object.entries(tick.jobs).filter(([, r]) => r?.status === "failed");
       if (failed.length) {
         throw new CliError(
@@ -117,6 +117,6 @@ ${examples(["offerlab cron daemon", 'offerlab cron daemon --schedule "*/30 * * *
           throw new CliError((error as Error).message, EXIT.usage);
         }
       }
-      await cronDaemon({ ...mainOptions(io, o), ...(o.schedule ? { schedule: o.schedule } : {}) });
+      await cronDaemon({ ...(await mainOptions(io, o)), ...(o.schedule ? { schedule: o.schedule } : {}) });
     });
 }

@@ -1,5 +1,5 @@
 import { SANDBOX_DATA_DIR, views } from "@offerlab/db";
-import { SANDBOX_BANNER } from "@offerlab/sandbox";
+import { SANDBOX_BANNER } from "@offerlab/sandbox/env";
 import { readAccountCapacity } from "@offerlab/scheduler";
 import type { Command } from "commander";
 import { openDatabase } from "../database.js";

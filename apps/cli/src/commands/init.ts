@@ -38,7 +38,7 @@ OFFERLAB_SANDBOX_JOURNAL=
 
 # --- Cron runner (offerlab-cron) ----------------------------------------------------------------
 # When the daemon ticks: a cron expression (default every minute).
-OFFERLAB_CRON_SCHEDULE=* * * * *
+OFFERLAB_CRON_SCHEDULE="* * * * *"
 # Pending LinkedIn invitations older than this many days are withdrawn (default 21).
 OFFERLAB_WITHDRAW_INVITATIONS_AFTER_DAYS=21
 

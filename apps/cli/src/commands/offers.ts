@@ -19,7 +19,7 @@ import {
   setOfferStatus,
   type GenerateOfferResult,
 } from "@offerlab/operations";
-import { createSandbox, isSandboxEnabled, SANDBOX_BANNER, SANDBOX_ENV } from "@offerlab/sandbox";
+import { isSandboxEnabled, SANDBOX_BANNER, SANDBOX_ENV } from "@offerlab/sandbox/env";
 import { Option, type Command } from "commander";
 import YAML from "yaml";
 import { openDatabase } from "../database.js";
@@ -357,6 +357,8 @@ ${examples([
         io.stderr(`${SANDBOX_BANNER}\n`);
         // --seed or --sandbox-seed, checked by the program before the action.
         const seed = io.sandboxSeed ?? (io.env.OFFERLAB_SANDBOX_SEED?.trim() || "offerlab");
+        // The sandbox (MSW, the simulated world) loads only for a sandbox run.
+        const { createSandbox } = await import("@offerlab/sandbox");
         llm.model = createSandbox({ seed, env: io.env }).llm.model;
       }
       let result: GenerateOfferResult;

@@ -181,7 +181,7 @@ export async function runStepCommand<S>(io: Io, flags: RunFlags, def: StepComman
   // Usage is recorded once the database is open; providers are built (and keys checked) before.
   let sink: OnUsage | undefined;
   let gate: CallGate | undefined;
-  const providers = createCliProviders(io, {
+  const providers = await createCliProviders(io, {
     sandbox: flags.sandbox,
     seed: flags.sandboxSeed,
     onUsage: (e: UsageEvent) => sink?.(e),

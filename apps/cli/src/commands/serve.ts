@@ -108,7 +108,7 @@ ${examples(["OFFERLAB_WEBHOOK_SECRET=… offerlab serve --pretty", 'offerlab ser
           io.stderr(`offerlab dashboard: ${web.url}${dashboard.token ? ` (sign in with ${TOKEN_ENV})` : ""}\n`);
           controller.signal.addEventListener("abort", () => void web?.close(), { once: true });
         }
-        const cron = mainOptions(io, o);
+        const cron = await mainOptions(io, o);
         const pretty = cron.pretty ?? false;
         // Either part failing (a port in use) stops the other: one process, one fate.
         const [runner, server] = await Promise.allSettled([

@@ -150,7 +150,7 @@ export function registerToolsCommands(program: Command, io: Io): void {
             `offerlab: warning: could not record the balance of ${event.tool}: ${error instanceof Error ? error.message : String(error)}\n`,
           ),
       });
-      const providers = createCliProviders(io, { sandbox: o.sandbox, seed: o.sandboxSeed, onUsage: usage.onUsage, gate: usage.gate });
+      const providers = await createCliProviders(io, { sandbox: o.sandbox, seed: o.sandboxSeed, onUsage: usage.onUsage, gate: usage.gate });
       const out: { vendor: string; result: string; credits_remaining: number | null; credits_reset_at: string | null }[] = [];
       for (const d of VENDOR_LIST) {
         const row = { vendor: d.name, credits_remaining: null, credits_reset_at: null };

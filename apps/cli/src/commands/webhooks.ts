@@ -74,7 +74,7 @@ ${examples(["offerlab webhooks register --url https://hooks.example.com", "offer
             );
           }
         }
-        const unipile = createCliProviders(io, { sandbox: o.sandbox, seed: o.sandboxSeed }).get("unipile");
+        const unipile = (await createCliProviders(io, { sandbox: o.sandbox, seed: o.sandboxSeed })).get("unipile");
         let result;
         try {
           result = await registerUnipileWebhooks({
