@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { countFacts, experiments, messageTemplates } from "./index.js";
+import { countContacts as countFacts } from "@offerlab/experiments";
+import { experiments, messageTemplates } from "./index.js";
 import { createTestDb, seedOutreachWorld, testEngines, type OutreachWorld, type TestDb } from "./testing.js";
 
 const DAY = 86_400_000;

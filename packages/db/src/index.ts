@@ -62,15 +62,13 @@ export { personHistory } from "./why.js";
 export type { PersonEvent, PersonHistory } from "./why.js";
 export { accountsLinkedTo } from "./aggregates/accounts.js";
 export { runFacts } from "./run-facts.js";
-export { BREAKDOWNS, countFacts, experiments } from "./aggregates/experiments.js";
+export { BREAKDOWNS, experiments } from "./aggregates/experiments.js";
 export type {
   AssignmentInput,
   Breakdown,
-  ContactFacts,
   Experiment,
   ExperimentArm,
   ExperimentAssignment,
   ExperimentCreateInput,
   ExperimentWithArms,
-  GroupCounts,
 } from "./aggregates/experiments.js";
