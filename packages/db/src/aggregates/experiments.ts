@@ -258,6 +258,24 @@ export const experiments = {
     return out;
   },
 
+  /** The campaign contacts of `contactIds` in a campaign (what allocation assigns after an enrolment). */
+  async campaignContactsOf(db: DbOrTrx, campaignId: string, contactIds: readonly string[]): Promise<{ contactId: string; campaignContactId: string }[]> {
+    const out: { contactId: string; campaignContactId: string }[] = [];
+    for (const part of chunks(contactIds)) {
+      if (part.length === 0) continue;
+      const rows = await db
+        .selectFrom("campaign_contacts")
+        .select(["contact_id", "id"])
+        .where("campaign_id", "=", campaignId)
+        .where("contact_id", "in", part)
+        .execute();
+      const byContact = new Map(rows.map((r) => [r.contact_id, r.id]));
+      // In the order given: the enrolment's order (best fit first) is the allocation's.
+      for (const id of part) if (byContact.has(id)) out.push({ contactId: id, campaignContactId: byContact.get(id)! });
+    }
+    return out;
+  },
+
   /** Records assignments; a contact assigned already keeps its first arm (the insert does nothing). */
   async assign(db: DbOrTrx, rows: readonly AssignmentInput[]): Promise<number> {
     let written = 0;

@@ -6,7 +6,7 @@
  */
 import { renderForSend, type MessageTemplate } from "@offerlab/copy";
 import { channelActionType, SchedulingConfig, schedulingStepChannel, type MessageActionType, type MessageChannel } from "@offerlab/core";
-import { campaigns, type Database } from "@offerlab/db";
+import { campaigns, experiments, type Database } from "@offerlab/db";
 import { sql, type Selectable, type Transaction } from "kysely";
 import {
   accountTypeFor,
@@ -308,7 +308,12 @@ async function planOne(
       .execute();
     cache.templates.set(templateKey, templates);
   }
-  const template = templates[0];
+  let template = templates[0];
+  // --- experiments (issue 17): a copy-variant assignment names the step's template to send. ---
+  // Only an approved template of this step and channel (one of `templates`); otherwise the usual pick.
+  const assigned = template ? await experiments.variantTemplateFor(trx, cc.id, step.step) : null;
+  if (assigned) template = templates.find((t) => t.id === assigned) ?? template;
+  // --- end experiments ---
   if (!template) {
     await pause(trx, cc, `no approved ${channel} template for step ${step.step}`);
     bump(summary.paused, "no_template");
