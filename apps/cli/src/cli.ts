@@ -16,6 +16,7 @@ import { registerTemplateCommands } from "./commands/templates.js";
 import { registerSettingsCommands } from "./commands/settings.js";
 import { registerWhyCommand } from "./commands/why.js";
 import { registerOutcomeCommands } from "./commands/outcomes.js";
+import { registerExperimentCommands, registerReportCommand } from "./commands/experiments.js";
 import { registerSuppressCommands } from "./commands/suppress.js";
 import { registerDiscoverCommands } from "./commands/discover.js";
 import { registerEnrichCommands } from "./commands/enrich.js";
@@ -57,6 +58,8 @@ export function buildProgram(parentIo: Io): Command {
   registerSettingsCommands(program, io);
   registerOutcomeCommands(program, io);
   registerSuppressCommands(program, io);
+  registerExperimentCommands(program, io);
+  registerReportCommand(program, io);
   registerDashboardCommands(program, io);
   registerToolsCommands(program, io);
   registerDiscoverCommands(program, io);

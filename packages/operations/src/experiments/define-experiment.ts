@@ -125,7 +125,7 @@ export async function defineExperiment(ctx: OperationContext, input: DefineExper
     } else {
       issues.push({
         field: "plannedMaturedPerArm",
-        message: "is required: the matured contacts per arm before any winner, fixed now (e.g. 600), or give baselineRate and targetRate to size it",
+        message: "is required: the matured contacts per arm before any winner, fixed now (e.g. 600), or give baselineRate and targetRate to size it (CLI: --planned, or --baseline and --target)",
       });
     }
   }
