@@ -26,8 +26,11 @@ describe.each(testEngines())("experiments aggregate on %s", (engine) => {
     expect(source).toMatchObject({ id: templateA, variant: "A", status: "approved" });
     expect(template).toMatchObject({ variant: "B", status: "draft", channel: "email", sequence_step: 1, campaign_id: null, name: "email 1 (B)" });
     await expect(messageTemplates.addVariant(t.db, { templateId: templateA, variant: "B", body: "x" })).rejects.toThrow(/already has a variant "B"/);
-    const dm = (await t.db.selectFrom("message_templates").select("id").where("name", "=", "dm").executeTakeFirstOrThrow()).id;
-    await expect(messageTemplates.addVariant(t.db, { templateId: dm, variant: "B", body: "x" })).rejects.toThrow(/one step/);
+    // A template of every step of its channel (the LinkedIn note) has variants of every step too.
+    const note = (await t.db.selectFrom("message_templates").select("id").where("name", "=", "note").executeTakeFirstOrThrow()).id;
+    const noteB = await messageTemplates.addVariant(t.db, { templateId: note, variant: "B", body: "Hi {{first_name}}, B note." });
+    expect(noteB.template).toMatchObject({ sequence_step: null, channel: "linkedin_connect", variant: "B" });
+    await expect(messageTemplates.addVariant(t.db, { templateId: note, variant: "B", body: "x" })).rejects.toThrow(/linkedin_connect template already has a variant "B"/);
     await messageTemplates.setStatus(t.db, [templateB], "approved");
   });
 

@@ -433,7 +433,8 @@ export const messageTemplates = {
 
   /**
    * Adds a copy variant of an offer template's step: a new draft `message_templates` row on the
-   * same offer, channel and step, labelled `variant` (the source gets label `A` if it had none).
+   * same offer, channel and step (or, for a template of every step of its channel, such as the
+   * LinkedIn note, of every step too), labelled `variant` (the source gets label `A` if it had none).
    * Each variant is linted and approved on its own. A label taken on that step is a field error.
    */
   async addVariant(
@@ -442,9 +443,9 @@ export const messageTemplates = {
   ): Promise<{ template: MessageTemplate; source: MessageTemplate }> {
     return inTransaction(db, async (trx) => {
       let source = await trx.selectFrom("message_templates").selectAll().where("id", "=", input.templateId).executeTakeFirstOrThrow();
-      if (source.campaign_id !== null || source.sequence_step === null) {
+      if (source.campaign_id !== null) {
         throw new ValidationError("template", [
-          { field: "template", message: "variants belong to an offer template of one step (no campaign, a sequence_step); pick one in offerlab templates list" },
+          { field: "template", message: "variants belong to an offer template, not a campaign's copy; pick one in offerlab templates list" },
         ]);
       }
       if (source.variant === null) {
@@ -455,14 +456,14 @@ export const messageTemplates = {
         .select("id")
         .where("offer_id", "=", source.offer_id)
         .where("channel", "=", source.channel)
-        .where("sequence_step", "=", source.sequence_step)
+        .where((eb) => (source.sequence_step === null ? eb("sequence_step", "is", null) : eb("sequence_step", "=", source.sequence_step)))
         .where("campaign_id", "is", null)
         .where("status", "<>", "archived")
         .where("variant", "=", input.variant)
         .executeTakeFirst();
       if (taken) {
         throw new ValidationError("template", [
-          { field: "variant", message: `step ${source.sequence_step} already has a variant "${input.variant}"; pass another label` },
+          { field: "variant", message: `${source.sequence_step === null ? `the ${source.channel} template` : `step ${source.sequence_step}`} already has a variant "${input.variant}"; pass another label` },
         ]);
       }
       const template = await trx

@@ -191,7 +191,8 @@ export async function defineExperiment(ctx: OperationContext, input: DefineExper
             const problems: string[] = [];
             if (offer && t.offer_id !== offer.id) problems.push(`belongs to another offer`);
             if (t.campaign_id !== null) problems.push("is a campaign's copy; name the offer template it came from");
-            if (t.sequence_step !== input.step) problems.push(`is for step ${t.sequence_step ?? "any"}, not step ${input.step}`);
+            // A template of every step of its channel (sequence_step NULL, e.g. the LinkedIn note) serves step `step` too.
+            if (t.sequence_step !== null && t.sequence_step !== input.step) problems.push(`is for step ${t.sequence_step}, not step ${input.step}`);
             if (t.status !== "approved") problems.push(`is ${t.status}: approve it first (offerlab templates approve ${t.id.slice(0, 8)})`);
             if (channel !== null && t.channel !== channel) problems.push(`is on ${t.channel} while the other arms are on ${channel}`);
             channel ??= t.channel;
