@@ -17,7 +17,7 @@ describe.each(testEngines())("experiments aggregate on %s", (engine) => {
     w = await seedOutreachWorld(t.db, { name: "Exp", vendorLinkedIn: "li", vendorMailbox: "mb", addedAt: new Date(now.getTime() - 40 * DAY), extra: 5 });
     ccs = await t.db.selectFrom("campaign_contacts").select(["id", "contact_id"]).where("campaign_id", "=", w.campaignId).orderBy("added_at").orderBy("id").execute();
     templateA = (await t.db.selectFrom("message_templates").select("id").where("name", "=", "email 1").executeTakeFirstOrThrow()).id;
-  }, 60_000);
+  }, 180_000);
   afterAll(() => t?.drop());
 
   it("adds a copy variant of a step as a draft, labelling the source A; a label taken is a field error", async () => {
