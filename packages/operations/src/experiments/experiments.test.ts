@@ -72,7 +72,11 @@ describe.each(testEngines())("experiments operations on %s", (engine) => {
       metric: "opens" as never,
       maturityDays: 0,
       arms: [{ ref: "x" }],
-    }).catch((e: unknown) => e as Error & { code: string; issues: { field: string }[] });
+    }).then(
+      () => null,
+      (e: unknown) => e as Error & { code: string; issues: { field: string }[] },
+    );
+    if (!err) throw new Error("defineExperiment accepted a bad definition");
     expect(err.code).toBe("invalid_input");
     expect(err.issues.map((i) => i.field)).toEqual(["name", "hypothesis", "metric", "maturityDays", "offer", "step", "arms", "plannedMaturedPerArm"]);
     await expect(
