@@ -23,7 +23,9 @@ describe("offerlab experiments and offerlab report", { timeout: 180_000 }, () =>
             type: "product",
             ownership: "internal",
             description: "Role-play for new reps.",
-            email_templates: { sequence: [{ step: 1, subject: "Ramp at {{company.name}}", body: "Hi {{first_name|there}}, quick question.", delay_days: 0 }] },
+            email_templates: {
+              sequence: [{ step: 1, subject: "Ramp at {{company.name}}", body: "Hi {{first_name|there}}, quick question.", delay_days: 0 }],
+            },
           },
         },
       );
@@ -36,7 +38,15 @@ describe("offerlab experiments and offerlab report", { timeout: 180_000 }, () =>
   });
 
   it("--help of every command shows what it does and examples", async () => {
-    for (const args of [["experiments"], ["experiments", "new"], ["experiments", "list"], ["experiments", "show"], ["experiments", "stop"], ["report"], ["templates", "variant"]]) {
+    for (const args of [
+      ["experiments"],
+      ["experiments", "new"],
+      ["experiments", "list"],
+      ["experiments", "show"],
+      ["experiments", "stop"],
+      ["report"],
+      ["templates", "variant"],
+    ]) {
       const help = await runCli([...args, "--help"], env, dir);
       expect(help.code).toBe(0);
       expect(help.stdout).toMatch(/offerlab (experiments|report|templates variant)/);
@@ -45,14 +55,31 @@ describe("offerlab experiments and offerlab report", { timeout: 180_000 }, () =>
   });
 
   it("adds a variant, defines, lists, shows, reports and stops an experiment, with --json and exit codes", async () => {
-    const variant = await runCli(["templates", "variant", step1.slice(0, 8), "--label", "B", "--body", "Hi {{first_name|there}}, one question.", "--json"], env, dir);
+    const variant = await runCli(
+      ["templates", "variant", step1.slice(0, 8), "--label", "B", "--body", "Hi {{first_name|there}}, one question.", "--json"],
+      env,
+      dir,
+    );
     expect(variant.stderr).toBe("");
     expect(variant.code).toBe(0);
     const b = JSON.parse(variant.stdout).template as { id: string; variant: string; status: string };
     expect(b).toMatchObject({ variant: "B", status: "draft" });
     expect((await runCli(["templates", "variant", step1, "--label", "B", "--body", "again"], env, dir)).code).toBe(2);
 
-    const args = ["experiments", "new", "--offer", "coach", "--kind", "copy_variants", "--step", "1", "--name", "Email 1 copy", "--hypothesis", "Shorter wins"];
+    const args = [
+      "experiments",
+      "new",
+      "--offer",
+      "coach",
+      "--kind",
+      "copy_variants",
+      "--step",
+      "1",
+      "--name",
+      "Email 1 copy",
+      "--hypothesis",
+      "Shorter wins",
+    ];
     // A draft arm: exit 2, the field and the fix named, nothing written.
     const draft = await runCli([...args, "--arm", `a=${step1}`, "--arm", `b=${b.id}`, "--planned", "300"], env, dir);
     expect(draft.code).toBe(2);
@@ -61,11 +88,17 @@ describe("offerlab experiments and offerlab report", { timeout: 180_000 }, () =>
     const missing = await runCli([...args, "--arm", step1], env, dir);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/arms: an experiment compares at least two arms[\s\S]*plannedMaturedPerArm: is required.*--planned/);
-    expect((await runCli([...args, "--arm", `a=${step1}`, "--arm", `b=${b.id}`, "--planned", "300", "--control", "z"], env, dir)).code).toBe(2);
+    expect(
+      (await runCli([...args, "--arm", `a=${step1}`, "--arm", `b=${b.id}`, "--planned", "300", "--control", "z"], env, dir)).code,
+    ).toBe(2);
     expect((await runCli([...args, "--kind", "colours"], env, dir)).code).toBe(2);
     expect(JSON.parse((await runCli(["experiments", "list", "--json"], env, dir)).stdout)).toEqual([]);
 
-    const created = await runCli([...args, "--arm", `long=${step1}`, "--arm", `short=${b.id}`, "--control", "short", "--baseline", "0.03", "--target", "0.06"], env, dir);
+    const created = await runCli(
+      [...args, "--arm", `long=${step1}`, "--arm", `short=${b.id}`, "--control", "short", "--baseline", "0.03", "--target", "0.06"],
+      env,
+      dir,
+    );
     expect(created.stderr).toBe("");
     expect(created.code).toBe(0);
     expect(created.stdout).toMatch(/Experiment email-1-copy defined \(copy_variants, causal/);

@@ -14,23 +14,50 @@ describe.each(testEngines())("experiments aggregate on %s", (engine) => {
   let templateB: string;
   beforeAll(async () => {
     t = await createTestDb(engine);
-    w = await seedOutreachWorld(t.db, { name: "Exp", vendorLinkedIn: "li", vendorMailbox: "mb", addedAt: new Date(now.getTime() - 40 * DAY), extra: 5 });
-    ccs = await t.db.selectFrom("campaign_contacts").select(["id", "contact_id"]).where("campaign_id", "=", w.campaignId).orderBy("added_at").orderBy("id").execute();
+    w = await seedOutreachWorld(t.db, {
+      name: "Exp",
+      vendorLinkedIn: "li",
+      vendorMailbox: "mb",
+      addedAt: new Date(now.getTime() - 40 * DAY),
+      extra: 5,
+    });
+    ccs = await t.db
+      .selectFrom("campaign_contacts")
+      .select(["id", "contact_id"])
+      .where("campaign_id", "=", w.campaignId)
+      .orderBy("added_at")
+      .orderBy("id")
+      .execute();
     templateA = (await t.db.selectFrom("message_templates").select("id").where("name", "=", "email 1").executeTakeFirstOrThrow()).id;
   }, 180_000);
   afterAll(() => t?.drop());
 
   it("adds a copy variant of a step as a draft, labelling the source A; a label taken is a field error", async () => {
-    const { template, source } = await messageTemplates.addVariant(t.db, { templateId: templateA, variant: "B", body: "Hi {{first_name|there}}, B copy." });
+    const { template, source } = await messageTemplates.addVariant(t.db, {
+      templateId: templateA,
+      variant: "B",
+      body: "Hi {{first_name|there}}, B copy.",
+    });
     templateB = template.id;
     expect(source).toMatchObject({ id: templateA, variant: "A", status: "approved" });
-    expect(template).toMatchObject({ variant: "B", status: "draft", channel: "email", sequence_step: 1, campaign_id: null, name: "email 1 (B)" });
-    await expect(messageTemplates.addVariant(t.db, { templateId: templateA, variant: "B", body: "x" })).rejects.toThrow(/already has a variant "B"/);
+    expect(template).toMatchObject({
+      variant: "B",
+      status: "draft",
+      channel: "email",
+      sequence_step: 1,
+      campaign_id: null,
+      name: "email 1 (B)",
+    });
+    await expect(messageTemplates.addVariant(t.db, { templateId: templateA, variant: "B", body: "x" })).rejects.toThrow(
+      /already has a variant "B"/,
+    );
     // A template of every step of its channel (the LinkedIn note) has variants of every step too.
     const note = (await t.db.selectFrom("message_templates").select("id").where("name", "=", "note").executeTakeFirstOrThrow()).id;
     const noteB = await messageTemplates.addVariant(t.db, { templateId: note, variant: "B", body: "Hi {{first_name}}, B note." });
     expect(noteB.template).toMatchObject({ sequence_step: null, channel: "linkedin_connect", variant: "B" });
-    await expect(messageTemplates.addVariant(t.db, { templateId: note, variant: "B", body: "x" })).rejects.toThrow(/linkedin_connect template already has a variant "B"/);
+    await expect(messageTemplates.addVariant(t.db, { templateId: note, variant: "B", body: "x" })).rejects.toThrow(
+      /linkedin_connect template already has a variant "B"/,
+    );
     await messageTemplates.setStatus(t.db, [templateB], "approved");
   });
 
@@ -49,27 +76,41 @@ describe.each(testEngines())("experiments aggregate on %s", (engine) => {
         { arm_key: "b", label: "B", template_id: templateB },
       ],
     });
-    expect(created.experiment).toMatchObject({ status: "running", primary_metric: "positive_reply", maturity_days: 14, min_matured_per_arm: 100 });
+    expect(created.experiment).toMatchObject({
+      status: "running",
+      primary_metric: "positive_reply",
+      maturity_days: 14,
+      min_matured_per_arm: 100,
+    });
     expect(created.arms.map((a) => [a.arm_key, a.position, a.is_control])).toEqual([
       ["a", 0, true],
       ["b", 1, false],
     ]);
-    await expect(
-      experiments.create(t.db, { ...created.experiment, slug: "email-1-copy", arms: [] } as never),
-    ).rejects.toMatchObject({ code: "invalid_input" });
+    await expect(experiments.create(t.db, { ...created.experiment, slug: "email-1-copy", arms: [] } as never)).rejects.toMatchObject({
+      code: "invalid_input",
+    });
     expect((await experiments.get(t.db, "email-1-copy")).experiment.id).toBe(created.experiment.id);
     expect((await experiments.get(t.db, created.experiment.id)).arms).toHaveLength(2);
-    await expect(experiments.get(t.db, "nope")).rejects.toMatchObject({ code: "not_found", message: expect.stringContaining("offerlab experiments list") });
+    await expect(experiments.get(t.db, "nope")).rejects.toMatchObject({
+      code: "not_found",
+      message: expect.stringContaining("offerlab experiments list"),
+    });
     expect((await experiments.runningForOffer(t.db, w.offerId)).map((e) => e.experiment.slug)).toEqual(["email-1-copy"]);
   });
 
   it("the database refuses an arm naming two things, and a second control", async () => {
     const { experiment, arms } = await experiments.get(t.db, "email-1-copy");
     await expect(
-      t.db.insertInto("experiment_arms").values({ experiment_id: experiment.id, arm_key: "c", label: "C", position: 2, template_id: templateA, signal_stack: "hiring" }).execute(),
+      t.db
+        .insertInto("experiment_arms")
+        .values({ experiment_id: experiment.id, arm_key: "c", label: "C", position: 2, template_id: templateA, signal_stack: "hiring" })
+        .execute(),
     ).rejects.toThrow(/experiment_arms_one_reference/);
     await expect(
-      t.db.insertInto("experiment_arms").values({ experiment_id: experiment.id, arm_key: "d", label: "D", position: 3, template_id: templateA, is_control: true }).execute(),
+      t.db
+        .insertInto("experiment_arms")
+        .values({ experiment_id: experiment.id, arm_key: "d", label: "D", position: 3, template_id: templateA, is_control: true })
+        .execute(),
     ).rejects.toThrow(/idx_experiment_arms_one_control/);
     expect((await experiments.get(t.db, "email-1-copy")).arms).toEqual(arms);
   });
@@ -89,7 +130,12 @@ describe.each(testEngines())("experiments aggregate on %s", (engine) => {
       assigned_at: new Date(now.getTime() - 40 * DAY),
     }));
     expect(await experiments.assign(t.db, rows)).toBe(6);
-    expect(await experiments.assign(t.db, rows.map((r) => ({ ...r, arm_id: armB.id })))).toBe(0);
+    expect(
+      await experiments.assign(
+        t.db,
+        rows.map((r) => ({ ...r, arm_id: armB.id })),
+      ),
+    ).toBe(0);
     expect(await experiments.stratumCounts(t.db, experiment.id)).toEqual(new Map([["account=x|icp=y", 6]]));
     expect(await experiments.assignedContacts(t.db, experiment.id, [ccs[0]!.contact_id, "00000000-0000-0000-0000-000000000000"])).toEqual(
       new Set([ccs[0]!.contact_id]),
@@ -129,8 +175,27 @@ describe.each(testEngines())("experiments aggregate on %s", (engine) => {
     const facts = await experiments.armFacts(t.db, experiment.id);
     expect(facts).toHaveLength(6);
     const counts = countFacts(facts, [armA.id, armB.id], { metric: "positive_reply", maturityDays: 14, now });
-    expect(counts[0]).toMatchObject({ group: armA.id, enrolled: 3, contacted: 3, matured: 2, maturing: 1, successes: 1, maturingSuccesses: 1, replies: 1, positiveReplies: 1 });
-    expect(counts[1]).toMatchObject({ group: armB.id, enrolled: 3, contacted: 2, matured: 1, maturing: 1, successes: 0, replies: 1, positiveReplies: 0 });
+    expect(counts[0]).toMatchObject({
+      group: armA.id,
+      enrolled: 3,
+      contacted: 3,
+      matured: 2,
+      maturing: 1,
+      successes: 1,
+      maturingSuccesses: 1,
+      replies: 1,
+      positiveReplies: 1,
+    });
+    expect(counts[1]).toMatchObject({
+      group: armB.id,
+      enrolled: 3,
+      contacted: 2,
+      matured: 1,
+      maturing: 1,
+      successes: 0,
+      replies: 1,
+      positiveReplies: 0,
+    });
     const byReply = countFacts(facts, [armA.id, armB.id], { metric: "reply", maturityDays: 14, now });
     expect(byReply.map((c) => c.successes)).toEqual([1, 1]);
     // A longer window: cc2's late reply counts, and cc1 (20 days) is still maturing.
@@ -140,7 +205,11 @@ describe.each(testEngines())("experiments aggregate on %s", (engine) => {
       [0, 0, 2],
     ]);
 
-    const byVariant = countFacts(await experiments.offerFacts(t.db, w.offerId, "variant"), [], { metric: "positive_reply", maturityDays: 14, now });
+    const byVariant = countFacts(await experiments.offerFacts(t.db, w.offerId, "variant"), [], {
+      metric: "positive_reply",
+      maturityDays: 14,
+      now,
+    });
     expect(Object.fromEntries(byVariant.map((c) => [c.group, [c.enrolled, c.matured, c.successes]]))).toEqual({
       "email 1": [3, 2, 1],
       "email 1 (B)": [2, 1, 0],
@@ -159,6 +228,8 @@ describe.each(testEngines())("experiments aggregate on %s", (engine) => {
     expect(stopped).toMatchObject({ status: "stopped", stop_reason: "enough" });
     expect(await experiments.stop(t.db, experiment.id, { now })).toBeNull();
     expect(await experiments.runningForOffer(t.db, w.offerId)).toEqual([]);
-    expect((await experiments.list(t.db, { status: "stopped" })).map((e) => [e.experiment.slug, e.assigned])).toEqual([["email-1-copy", 6]]);
+    expect((await experiments.list(t.db, { status: "stopped" })).map((e) => [e.experiment.slug, e.assigned])).toEqual([
+      ["email-1-copy", 6],
+    ]);
   });
 });

@@ -64,13 +64,35 @@ export function countContacts(
   const out = new Map<string, GroupCounts>(
     groups.map((g) => [
       g,
-      { group: g, enrolled: 0, contacted: 0, matured: 0, maturing: 0, successes: 0, maturingSuccesses: 0, replies: 0, positiveReplies: 0, meetings: 0 },
+      {
+        group: g,
+        enrolled: 0,
+        contacted: 0,
+        matured: 0,
+        maturing: 0,
+        successes: 0,
+        maturingSuccesses: 0,
+        replies: 0,
+        positiveReplies: 0,
+        meetings: 0,
+      },
     ]),
   );
   for (const f of facts) {
     let c = out.get(f.group);
     if (!c) {
-      c = { group: f.group, enrolled: 0, contacted: 0, matured: 0, maturing: 0, successes: 0, maturingSuccesses: 0, replies: 0, positiveReplies: 0, meetings: 0 };
+      c = {
+        group: f.group,
+        enrolled: 0,
+        contacted: 0,
+        matured: 0,
+        maturing: 0,
+        successes: 0,
+        maturingSuccesses: 0,
+        replies: 0,
+        positiveReplies: 0,
+        meetings: 0,
+      };
       out.set(f.group, c);
     }
     c.enrolled++;
@@ -92,4 +114,3 @@ export function countContacts(
   }
   return [...out.values()];
 }
-

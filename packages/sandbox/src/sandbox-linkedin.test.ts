@@ -167,8 +167,14 @@ describe("known copy effects (copyEffects)", () => {
       }
       await sandbox.tick(40 * DAY);
       const accepted = new Set(sandbox.outcomes.filter((o) => o.kind === "accepted").map((o) => o.personId));
-      const marked = people.filter((_, i) => i % 2 === 1).filter((x) => accepted.has(x.id)).map((x) => x.id);
-      const plain = people.filter((_, i) => i % 2 === 0).filter((x) => accepted.has(x.id)).map((x) => x.id);
+      const marked = people
+        .filter((_, i) => i % 2 === 1)
+        .filter((x) => accepted.has(x.id))
+        .map((x) => x.id);
+      const plain = people
+        .filter((_, i) => i % 2 === 0)
+        .filter((x) => accepted.has(x.id))
+        .map((x) => x.id);
       return { marked, plain };
     };
     const without = await run([]);
@@ -178,7 +184,9 @@ describe("known copy effects (copyEffects)", () => {
     expect(Math.abs(without.marked.length - without.plain.length)).toBeLessThanOrEqual(8);
     expect(Math.abs(withEffect.plain.length - without.plain.length)).toBeLessThanOrEqual(6);
     expect(withEffect.marked.length).toBeGreaterThan(1.5 * withEffect.plain.length);
-    console.log(`copyEffects x3: marked ${withEffect.marked.length}/80 accepted, plain ${withEffect.plain.length}/80 (without: ${without.marked.length}, ${without.plain.length})`);
+    console.log(
+      `copyEffects x3: marked ${withEffect.marked.length}/80 accepted, plain ${withEffect.plain.length}/80 (without: ${without.marked.length}, ${without.plain.length})`,
+    );
     expect(() => createSandbox({ seed: "x", copyEffects: [{ contains: "", multiplier: 2 }] })).toThrow(/copyEffects/);
   }, 60_000);
 });

@@ -658,7 +658,8 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   // Known copy effects (options.copyEffects): the multiplier each person's copy earned so far.
   const copyEffects = options.copyEffects ?? [];
   for (const e of copyEffects) {
-    if (!e.contains || !(e.multiplier > 0)) throw new RangeError(`[sandbox] copyEffects: each needs a non-empty "contains" and a multiplier > 0`);
+    if (!e.contains || !(e.multiplier > 0))
+      throw new RangeError(`[sandbox] copyEffects: each needs a non-empty "contains" and a multiplier > 0`);
   }
   const copyBoost = new Map<string, number>();
   const noteCopy = (person: SandboxPerson | undefined, text: string | null | undefined): void => {
@@ -805,7 +806,8 @@ export function createSandbox(options: SandboxOptions): Sandbox {
       }
     }
     const key = `email:${address}`;
-    if (replied.has(key) || !behaviour.chance(scaled(rates.emailReplyRate, replyMultiplier(score, responsiveness) * boostOf(person)))) return;
+    if (replied.has(key) || !behaviour.chance(scaled(rates.emailReplyRate, replyMultiplier(score, responsiveness) * boostOf(person))))
+      return;
     replied.add(key);
     const kind = replyKind(fit);
     schedule(at + Math.round(hoursLognormal(kind === "ooo" ? 0.05 : 14) * HOUR), async () => {

@@ -29,7 +29,9 @@ const prob = (x: number | null) => (x === null ? "–" : x.toFixed(3));
 export function reportText(r: ReportResult): string {
   const lines: string[] = [];
   if (r.subject.type === "experiment") {
-    lines.push(`Experiment ${r.subject.slug}: ${r.subject.name} (${r.subject.kind}, ${r.subject.status}${r.offer ? `, offer ${r.offer}` : ""})`);
+    lines.push(
+      `Experiment ${r.subject.slug}: ${r.subject.name} (${r.subject.kind}, ${r.subject.status}${r.offer ? `, offer ${r.offer}` : ""})`,
+    );
     lines.push(`Hypothesis: ${r.subject.hypothesis}`);
   } else {
     lines.push(`Offer ${r.subject.slug} by ${r.subject.by}`);
@@ -88,7 +90,8 @@ export function reportText(r: ReportResult): string {
     );
   }
   if (r.guarantee) lines.push(`Guarantee: ${r.guarantee}`);
-  if (r.subject.type === "offer") lines.push("A breakdown compares audiences: a lead here is worth an experiment (offerlab experiments new), not a conclusion.");
+  if (r.subject.type === "offer")
+    lines.push("A breakdown compares audiences: a lead here is worth an experiment (offerlab experiments new), not a conclusion.");
   return lines.join("\n") + "\n";
 }
 
@@ -177,7 +180,8 @@ ${examples([
         const arms = (o.arm ?? []).map(armOf);
         if (o.control !== undefined) {
           const i = arms.findIndex((a) => a.key === o.control);
-          if (i === -1) throw new CliError(`--control: "${o.control}" is not the key of an --arm (write --arm ${o.control}=<ref>)`, EXIT.usage);
+          if (i === -1)
+            throw new CliError(`--control: "${o.control}" is not the key of an --arm (write --arm ${o.control}=<ref>)`, EXIT.usage);
           arms[i] = { ...arms[i]!, control: true };
         }
         const opt = <T>(key: string, v: T | undefined) => (v === undefined ? {} : { [key]: v });
@@ -221,10 +225,15 @@ ${examples([
     .option("--offer <offer>", "only this offer's (id, slug or name)")
     .option("--status <status>", ExperimentStatus.options.join(" | "))
     .option("--json", "print the experiments as JSON")
-    .addHelpText("after", examples(["offerlab experiments list", "offerlab experiments list --offer ai-sales-coach --status running --json"]))
+    .addHelpText(
+      "after",
+      examples(["offerlab experiments list", "offerlab experiments list --offer ai-sales-coach --status running --json"]),
+    )
     .action(async (o: { offer?: string; status?: string; json?: boolean }) => {
       const status = enumFlag("--status", o.status, ExperimentStatus.options);
-      const rows = await withOperation(io, (ctx) => listExperiments(ctx, { ...(o.offer ? { offer: o.offer } : {}), ...(status ? { status } : {}) }));
+      const rows = await withOperation(io, (ctx) =>
+        listExperiments(ctx, { ...(o.offer ? { offer: o.offer } : {}), ...(status ? { status } : {}) }),
+      );
       if (o.json) return io.stdout(json(rows));
       if (rows.length === 0) return io.stdout("No experiments. Define one: offerlab experiments new --help\n");
       io.stdout(
@@ -238,7 +247,15 @@ ${examples([
             assigned: r.assigned,
             started: when(r.experiment.started_at),
           })),
-          [{ key: "slug" }, { key: "kind" }, { key: "offer" }, { key: "status" }, { key: "arms", max: 30 }, { key: "assigned" }, { key: "started" }],
+          [
+            { key: "slug" },
+            { key: "kind" },
+            { key: "offer" },
+            { key: "status" },
+            { key: "arms", max: 30 },
+            { key: "assigned" },
+            { key: "started" },
+          ],
         ),
       );
     });
@@ -262,8 +279,18 @@ ${examples([
           ["status", `${e.status}${e.stopped_at ? ` since ${when(e.stopped_at)}${e.stop_reason ? ` (${e.stop_reason})` : ""}` : ""}`],
           ["metric", `${e.primary_metric} within ${e.maturity_days} days`],
           ["plan", `${e.planned_matured_per_arm} matured per arm (budget ${e.budget_matured_per_arm ?? e.planned_matured_per_arm * 2})`],
-          ["thresholds", `false winners <= ${Number(e.false_winner_rate)}, min ${e.min_matured_per_arm} matured per arm, loss <= ${Number(e.max_expected_loss_points)} pts`],
-          ["allocation", `floor ${Number(e.allocation_floor)}, adaptive after ${e.min_matured_for_adaptive} matured per arm; ${Object.entries(r.byPolicy).map(([k, v]) => `${v} ${k}`).join(", ") || "none yet"}`],
+          [
+            "thresholds",
+            `false winners <= ${Number(e.false_winner_rate)}, min ${e.min_matured_per_arm} matured per arm, loss <= ${Number(e.max_expected_loss_points)} pts`,
+          ],
+          [
+            "allocation",
+            `floor ${Number(e.allocation_floor)}, adaptive after ${e.min_matured_for_adaptive} matured per arm; ${
+              Object.entries(r.byPolicy)
+                .map(([k, v]) => `${v} ${k}`)
+                .join(", ") || "none yet"
+            }`,
+          ],
         ]) +
           "\n" +
           table(
@@ -279,7 +306,10 @@ ${examples([
     .argument("<experiment>", "the experiment's id or slug")
     .option("--reason <text>", "why")
     .option("--json", "print the experiment as JSON")
-    .addHelpText("after", `\nExit code 2 when it is stopped already or does not exist.\n${examples(['offerlab experiments stop email-1-copy --reason "winner found"'])}`)
+    .addHelpText(
+      "after",
+      `\nExit code 2 when it is stopped already or does not exist.\n${examples(['offerlab experiments stop email-1-copy --reason "winner found"'])}`,
+    )
     .action(async (ref: string, o: { reason?: string; json?: boolean }) => {
       const r = await withOperation(io, (ctx) => stopExperiment(ctx, { experiment: ref, ...(o.reason ? { reason: o.reason } : {}) }));
       if (o.json) return io.stdout(json(r));
@@ -311,10 +341,14 @@ ${examples(["offerlab report --experiment email-1-copy", "offerlab report --offe
     )
     .action(async (o: { experiment?: string; offer?: string; by?: string; metric?: string; maturityDays?: string; json?: boolean }) => {
       if ((o.experiment === undefined) === (o.offer === undefined))
-        throw new CliError("report: pass --experiment <slug>, or --offer <offer> with --by <dimension> (see offerlab report --help)", EXIT.usage);
+        throw new CliError(
+          "report: pass --experiment <slug>, or --offer <offer> with --by <dimension> (see offerlab report --help)",
+          EXIT.usage,
+        );
       if (o.experiment !== undefined && (o.by || o.metric || o.maturityDays))
         throw new CliError("--by, --metric and --maturity-days go with --offer; an experiment has its own metric and window", EXIT.usage);
-      if (o.offer !== undefined && o.by === undefined) throw new CliError(`--by: required with --offer (${BREAKDOWNS.join(", ")})`, EXIT.usage);
+      if (o.offer !== undefined && o.by === undefined)
+        throw new CliError(`--by: required with --offer (${BREAKDOWNS.join(", ")})`, EXIT.usage);
       const by = o.by === undefined ? undefined : enumFlag("--by", o.by, BREAKDOWNS);
       const metric = enumFlag("--metric", o.metric, ExperimentMetric.options);
       const maturityDays = intFlag("--maturity-days", o.maturityDays, 1, 180);

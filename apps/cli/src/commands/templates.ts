@@ -146,7 +146,12 @@ ${examples(['offerlab templates variant 3f0c9a1b --label B --body "Hi {{first_na
     )
     .action(async (ref: string, o: { label: string; body: string; subject?: string; json?: boolean }) => {
       const r = await withOperation(io, (ctx) =>
-        addTemplateVariant(ctx, { template: ref, variant: o.label, body: o.body, ...(o.subject !== undefined ? { subject: o.subject } : {}) }),
+        addTemplateVariant(ctx, {
+          template: ref,
+          variant: o.label,
+          body: o.body,
+          ...(o.subject !== undefined ? { subject: o.subject } : {}),
+        }),
       );
       if (o.json) return io.stdout(json(r));
       const t = r.template;

@@ -147,7 +147,12 @@ export const experiments = {
   /** The experiment an id or slug names, with its arms; `NotFoundError` otherwise. */
   async get(db: DbOrTrx, ref: string): Promise<ExperimentWithArms> {
     const experiment = await requireExperiment(db, ref);
-    const arms = await db.selectFrom("experiment_arms").selectAll().where("experiment_id", "=", experiment.id).orderBy("position").execute();
+    const arms = await db
+      .selectFrom("experiment_arms")
+      .selectAll()
+      .where("experiment_id", "=", experiment.id)
+      .orderBy("position")
+      .execute();
     return { experiment, arms };
   },
 
@@ -160,7 +165,10 @@ export const experiments = {
       .selectFrom("experiments as e")
       .leftJoin("offers as o", "o.id", "e.offer_id")
       .selectAll("e")
-      .select(["o.slug as offer_slug", sql<number>`(SELECT COUNT(*)::int FROM experiment_assignments a WHERE a.experiment_id = e.id)`.as("assigned")])
+      .select([
+        "o.slug as offer_slug",
+        sql<number>`(SELECT COUNT(*)::int FROM experiment_assignments a WHERE a.experiment_id = e.id)`.as("assigned"),
+      ])
       .orderBy("e.created_at", "desc")
       .orderBy("e.slug");
     if (filter.offerId) q = q.where("e.offer_id", "=", filter.offerId);
@@ -210,11 +218,7 @@ export const experiments = {
         eb.or([
           eb("e.offer_id", "=", offerId),
           eb.exists(
-            eb
-              .selectFrom("experiment_arms as a")
-              .select("a.id")
-              .whereRef("a.experiment_id", "=", "e.id")
-              .where("a.offer_id", "=", offerId),
+            eb.selectFrom("experiment_arms as a").select("a.id").whereRef("a.experiment_id", "=", "e.id").where("a.offer_id", "=", offerId),
           ),
         ]),
       )
@@ -225,7 +229,12 @@ export const experiments = {
       .execute();
     const out: ExperimentWithArms[] = [];
     for (const experiment of rows) {
-      const arms = await db.selectFrom("experiment_arms").selectAll().where("experiment_id", "=", experiment.id).orderBy("position").execute();
+      const arms = await db
+        .selectFrom("experiment_arms")
+        .selectAll()
+        .where("experiment_id", "=", experiment.id)
+        .orderBy("position")
+        .execute();
       out.push({ experiment, arms });
     }
     return out;
@@ -259,7 +268,11 @@ export const experiments = {
   },
 
   /** The campaign contacts of `contactIds` in a campaign (what allocation assigns after an enrolment). */
-  async campaignContactsOf(db: DbOrTrx, campaignId: string, contactIds: readonly string[]): Promise<{ contactId: string; campaignContactId: string }[]> {
+  async campaignContactsOf(
+    db: DbOrTrx,
+    campaignId: string,
+    contactIds: readonly string[],
+  ): Promise<{ contactId: string; campaignContactId: string }[]> {
     const out: { contactId: string; campaignContactId: string }[] = [];
     for (const part of chunks(contactIds)) {
       if (part.length === 0) continue;
@@ -294,7 +307,13 @@ export const experiments = {
 
   /** The experiment's assignments (for `show` and the weighting of adaptive allocation). */
   async assignments(db: DbOrTrx, experimentId: string): Promise<ExperimentAssignment[]> {
-    return db.selectFrom("experiment_assignments").selectAll().where("experiment_id", "=", experimentId).orderBy("assigned_at").orderBy("id").execute();
+    return db
+      .selectFrom("experiment_assignments")
+      .selectAll()
+      .where("experiment_id", "=", experimentId)
+      .orderBy("assigned_at")
+      .orderBy("id")
+      .execute();
   },
 
   /** Each assigned contact's facts, grouped by arm id (contacts assigned before enrolment count as enrolled, not contacted). */
@@ -328,8 +347,18 @@ export const experiments = {
   async offerFacts(db: DbOrTrx, offerId: string, by: Breakdown): Promise<ContactFacts[]> {
     const base = factsQuery(db).where("c.offer_id", "=", offerId);
     const first = (column: string) =>
-      sql<string | null>`(SELECT ${sql.ref(`m.${column}`)}::text FROM messages m WHERE m.campaign_contact_id = cc.id AND m.sent_at IS NOT NULL ORDER BY m.sent_at, m.id LIMIT 1)`;
-    let rows: { group: string | null; campaignContactId: string; contactId: string; firstTouchAt: unknown; repliedAt: unknown; positiveAt: unknown; meetingAt: unknown }[];
+      sql<
+        string | null
+      >`(SELECT ${sql.ref(`m.${column}`)}::text FROM messages m WHERE m.campaign_contact_id = cc.id AND m.sent_at IS NOT NULL ORDER BY m.sent_at, m.id LIMIT 1)`;
+    let rows: {
+      group: string | null;
+      campaignContactId: string;
+      contactId: string;
+      firstTouchAt: unknown;
+      repliedAt: unknown;
+      positiveAt: unknown;
+      meetingAt: unknown;
+    }[];
     switch (by) {
       case "signal":
         rows = await base.select(sql<string | null>`c.target_criteria->>'signal'`.as("group")).execute();
@@ -367,7 +396,9 @@ export const experiments = {
             // A reply is credited to the latest step sent before it.
             sql<Date | null>`CASE WHEN m.replied_at IS NOT NULL THEN m.replied_at ELSE (SELECT MIN(r.replied_at) FROM messages r
                 WHERE r.campaign_contact_id = cc.id AND r.replied_at >= m.sent_at AND NOT EXISTS (SELECT 1 FROM messages later
-                WHERE later.campaign_contact_id = cc.id AND later.sent_at > m.sent_at AND later.sent_at <= r.replied_at)) END`.as("repliedAt"),
+                WHERE later.campaign_contact_id = cc.id AND later.sent_at > m.sent_at AND later.sent_at <= r.replied_at)) END`.as(
+              "repliedAt",
+            ),
             sql<Date | null>`(SELECT MIN(r.replied_at) FROM messages r WHERE r.campaign_contact_id = cc.id AND r.replied_at >= m.sent_at
                 AND (r.reply_sentiment = 'positive' OR (r.reply_sentiment IS NULL AND cc.reply_sentiment = 'positive'))
                 AND NOT EXISTS (SELECT 1 FROM messages later WHERE later.campaign_contact_id = cc.id AND later.sent_at > m.sent_at

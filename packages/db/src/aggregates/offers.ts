@@ -445,11 +445,19 @@ export const messageTemplates = {
       let source = await trx.selectFrom("message_templates").selectAll().where("id", "=", input.templateId).executeTakeFirstOrThrow();
       if (source.campaign_id !== null) {
         throw new ValidationError("template", [
-          { field: "template", message: "variants belong to an offer template, not a campaign's copy; pick one in offerlab templates list" },
+          {
+            field: "template",
+            message: "variants belong to an offer template, not a campaign's copy; pick one in offerlab templates list",
+          },
         ]);
       }
       if (source.variant === null) {
-        source = await trx.updateTable("message_templates").set({ variant: "A" }).where("id", "=", source.id).returningAll().executeTakeFirstOrThrow();
+        source = await trx
+          .updateTable("message_templates")
+          .set({ variant: "A" })
+          .where("id", "=", source.id)
+          .returningAll()
+          .executeTakeFirstOrThrow();
       }
       const taken = await trx
         .selectFrom("message_templates")
@@ -463,7 +471,10 @@ export const messageTemplates = {
         .executeTakeFirst();
       if (taken) {
         throw new ValidationError("template", [
-          { field: "variant", message: `${source.sequence_step === null ? `the ${source.channel} template` : `step ${source.sequence_step}`} already has a variant "${input.variant}"; pass another label` },
+          {
+            field: "variant",
+            message: `${source.sequence_step === null ? `the ${source.channel} template` : `step ${source.sequence_step}`} already has a variant "${input.variant}"; pass another label`,
+          },
         ]);
       }
       const template = await trx

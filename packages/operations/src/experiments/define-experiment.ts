@@ -79,21 +79,28 @@ export function isCausal(kind: ExperimentKind): boolean {
 export async function defineExperiment(ctx: OperationContext, input: DefineExperimentInput): Promise<DefineExperimentResult> {
   const issues: FieldIssue[] = [];
   const name = typeof input.name === "string" ? input.name.trim() : "";
-  if (name === "") issues.push({ field: "name", message: "is required (e.g. --name \"Email 1 copy\")" });
+  if (name === "") issues.push({ field: "name", message: 'is required (e.g. --name "Email 1 copy")' });
   const slug = input.slug !== undefined ? String(input.slug).trim() : name === "" ? "" : slugify(name, 60);
   if (name !== "" && !KEY_RE.test(slug)) issues.push({ field: "slug", message: `"${slug}" must be lowercase letters, digits, - or _` });
   const hypothesis = typeof input.hypothesis === "string" ? input.hypothesis.trim() : "";
   if (hypothesis === "") issues.push({ field: "hypothesis", message: "is required: say what you expect and why" });
   const kind = ExperimentKind.safeParse(input.kind);
-  if (!kind.success) issues.push({ field: "kind", message: `must be one of ${ExperimentKind.options.join(", ")} (got ${JSON.stringify(input.kind)})` });
+  if (!kind.success)
+    issues.push({ field: "kind", message: `must be one of ${ExperimentKind.options.join(", ")} (got ${JSON.stringify(input.kind)})` });
   const metric = ExperimentMetric.safeParse(input.metric ?? "positive_reply");
-  if (!metric.success) issues.push({ field: "metric", message: `must be one of ${ExperimentMetric.options.join(", ")} (got ${JSON.stringify(input.metric)})` });
+  if (!metric.success)
+    issues.push({
+      field: "metric",
+      message: `must be one of ${ExperimentMetric.options.join(", ")} (got ${JSON.stringify(input.metric)})`,
+    });
   const maturityDays = input.maturityDays ?? 14;
   if (!Number.isInteger(maturityDays) || maturityDays < 1 || maturityDays > 180)
     issues.push({ field: "maturityDays", message: `must be a whole number of days in [1, 180] (got ${input.maturityDays})` });
-  if (kind.success && kind.data !== "offers" && !input.offer) issues.push({ field: "offer", message: `is required for ${kind.data} (the offer whose campaigns run it)` });
+  if (kind.success && kind.data !== "offers" && !input.offer)
+    issues.push({ field: "offer", message: `is required for ${kind.data} (the offer whose campaigns run it)` });
   if (kind.success && kind.data === "copy_variants") {
-    if (!Number.isInteger(input.step) || (input.step ?? 0) < 1) issues.push({ field: "step", message: "is required for copy_variants: the sequence step whose copy varies (1 for the first)" });
+    if (!Number.isInteger(input.step) || (input.step ?? 0) < 1)
+      issues.push({ field: "step", message: "is required for copy_variants: the sequence step whose copy varies (1 for the first)" });
   } else if (input.step !== undefined) {
     issues.push({ field: "step", message: "only copy_variants experiments vary one step; leave it out" });
   }
@@ -101,8 +108,10 @@ export async function defineExperiment(ctx: OperationContext, input: DefineExper
   if (arms.length < 2) issues.push({ field: "arms", message: `an experiment compares at least two arms (got ${arms.length})` });
   if (arms.length > 10) issues.push({ field: "arms", message: `at most 10 arms (got ${arms.length})` });
   arms.forEach((a, i) => {
-    if (typeof a?.ref !== "string" || a.ref.trim() === "") issues.push({ field: `arms[${i}].ref`, message: "is required: what the arm is" });
-    if (a?.key !== undefined && !KEY_RE.test(a.key)) issues.push({ field: `arms[${i}].key`, message: `"${a.key}" must be lowercase letters, digits, - or _` });
+    if (typeof a?.ref !== "string" || a.ref.trim() === "")
+      issues.push({ field: `arms[${i}].ref`, message: "is required: what the arm is" });
+    if (a?.key !== undefined && !KEY_RE.test(a.key))
+      issues.push({ field: `arms[${i}].key`, message: `"${a.key}" must be lowercase letters, digits, - or _` });
   });
   if (arms.filter((a) => a?.control === true).length > 1) issues.push({ field: "arms", message: "at most one arm is the control" });
 
@@ -125,7 +134,8 @@ export async function defineExperiment(ctx: OperationContext, input: DefineExper
     } else {
       issues.push({
         field: "plannedMaturedPerArm",
-        message: "is required: the matured contacts per arm before any winner, fixed now (e.g. 600), or give baselineRate and targetRate to size it (CLI: --planned, or --baseline and --target)",
+        message:
+          "is required: the matured contacts per arm before any winner, fixed now (e.g. 600), or give baselineRate and targetRate to size it (CLI: --planned, or --baseline and --target)",
       });
     }
   }
@@ -144,7 +154,10 @@ export async function defineExperiment(ctx: OperationContext, input: DefineExper
   }
   const floor = input.floor ?? 0.1;
   if (!isNum(floor) || floor < 0 || floor > 1 / Math.max(2, arms.length) || floor >= 0.5)
-    issues.push({ field: "floor", message: `must be between 0 and 1/${Math.max(2, arms.length)}, below 0.5 (got ${input.floor}); e.g. 0.1` });
+    issues.push({
+      field: "floor",
+      message: `must be between 0 and 1/${Math.max(2, arms.length)}, below 0.5 (got ${input.floor}); e.g. 0.1`,
+    });
   const minAdaptive = input.minMaturedForAdaptive ?? 50;
   if (!Number.isInteger(minAdaptive) || minAdaptive < 1)
     issues.push({ field: "minMaturedForAdaptive", message: `must be a whole number of at least 1 (got ${input.minMaturedForAdaptive})` });
@@ -192,7 +205,8 @@ export async function defineExperiment(ctx: OperationContext, input: DefineExper
             if (offer && t.offer_id !== offer.id) problems.push(`belongs to another offer`);
             if (t.campaign_id !== null) problems.push("is a campaign's copy; name the offer template it came from");
             // A template of every step of its channel (sequence_step NULL, e.g. the LinkedIn note) serves step `step` too.
-            if (t.sequence_step !== null && t.sequence_step !== input.step) problems.push(`is for step ${t.sequence_step}, not step ${input.step}`);
+            if (t.sequence_step !== null && t.sequence_step !== input.step)
+              problems.push(`is for step ${t.sequence_step}, not step ${input.step}`);
             if (t.status !== "approved") problems.push(`is ${t.status}: approve it first (offerlab templates approve ${t.id.slice(0, 8)})`);
             if (channel !== null && t.channel !== channel) problems.push(`is on ${t.channel} while the other arms are on ${channel}`);
             channel ??= t.channel;
@@ -208,11 +222,16 @@ export async function defineExperiment(ctx: OperationContext, input: DefineExper
     }
     const seen = new Map<string, number>();
     rows.forEach((r, i) => {
-      if (seen.has(r.arm_key)) refIssues.push({ field: `arms[${i}].key`, message: `"${r.arm_key}" repeats arms[${seen.get(r.arm_key)}]; give each arm its own key` });
+      if (seen.has(r.arm_key))
+        refIssues.push({
+          field: `arms[${i}].key`,
+          message: `"${r.arm_key}" repeats arms[${seen.get(r.arm_key)}]; give each arm its own key`,
+        });
       seen.set(r.arm_key, i);
     });
     const refs = rows.map((r) => r.offer_id ?? r.signal_stack ?? r.icp_segment ?? r.template_id);
-    if (new Set(refs).size !== refs.length) refIssues.push({ field: "arms", message: "two arms name the same thing; each arm must differ" });
+    if (new Set(refs).size !== refs.length)
+      refIssues.push({ field: "arms", message: "two arms name the same thing; each arm must differ" });
     if (refIssues.length) throw new ValidationError("experiment", refIssues);
     if (!rows.some((r) => r.is_control)) rows[0]!.is_control = true;
     const created = await experiments.create(trx, {

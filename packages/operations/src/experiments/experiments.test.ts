@@ -48,7 +48,9 @@ describe.each(testEngines())("experiments operations on %s", (engine) => {
     expect(w.b.template).toMatchObject({ status: "draft", variant: "B", sequence_step: 1 });
     expect(w.b.source.variant).toBe("A");
     expect(w.b.lint.ok).toBe(true);
-    await expect(addTemplateVariant(ctx(), { template: w.step1.id, variant: "b c", body: "" })).rejects.toThrow(/variant: "b c" must be.*body: is required/);
+    await expect(addTemplateVariant(ctx(), { template: w.step1.id, variant: "b c", body: "" })).rejects.toThrow(
+      /variant: "b c" must be.*body: is required/,
+    );
     await expect(
       defineExperiment(ctx(), {
         name: "Draft arm",
@@ -78,12 +80,36 @@ describe.each(testEngines())("experiments operations on %s", (engine) => {
     );
     if (!err) throw new Error("defineExperiment accepted a bad definition");
     expect(err.code).toBe("invalid_input");
-    expect(err.issues.map((i) => i.field)).toEqual(["name", "hypothesis", "metric", "maturityDays", "offer", "step", "arms", "plannedMaturedPerArm"]);
+    expect(err.issues.map((i) => i.field)).toEqual([
+      "name",
+      "hypothesis",
+      "metric",
+      "maturityDays",
+      "offer",
+      "step",
+      "arms",
+      "plannedMaturedPerArm",
+    ]);
     await expect(
-      defineExperiment(ctx(), { name: "n", hypothesis: "h", kind: "signal_stacks", offer: "x", arms: [{ ref: "a" }, { ref: "b" }], plannedMaturedPerArm: 10, budgetMaturedPerArm: 5 }),
+      defineExperiment(ctx(), {
+        name: "n",
+        hypothesis: "h",
+        kind: "signal_stacks",
+        offer: "x",
+        arms: [{ ref: "a" }, { ref: "b" }],
+        plannedMaturedPerArm: 10,
+        budgetMaturedPerArm: 5,
+      }),
     ).rejects.toThrow(/budgetMaturedPerArm \(5\) is below the plan \(10\)/);
     await expect(
-      defineExperiment(ctx(), { name: "n", hypothesis: "h", kind: "signal_stacks", offer: "no-such-offer", arms: [{ ref: "a" }, { ref: "a" }], plannedMaturedPerArm: 10 }),
+      defineExperiment(ctx(), {
+        name: "n",
+        hypothesis: "h",
+        kind: "signal_stacks",
+        offer: "no-such-offer",
+        arms: [{ ref: "a" }, { ref: "a" }],
+        plannedMaturedPerArm: 10,
+      }),
     ).rejects.toThrow(/offer: offer "no-such-offer" not found/);
     expect(await listExperiments(ctx())).toEqual([]);
   });
@@ -142,15 +168,31 @@ describe.each(testEngines())("experiments operations on %s", (engine) => {
 
     // The sends leave: 12 twenty days ago (matured), 8 three days ago (maturing). Of the matured, the
     // short arm's replies are positive, one long reply is negative; one maturing contact replied already.
-    const rows = await t.db.selectFrom("messages as m").innerJoin("experiment_assignments as ea", "ea.campaign_contact_id", "m.campaign_contact_id").innerJoin("experiment_arms as a", "a.id", "ea.arm_id").select(["m.id", "a.arm_key"]).orderBy("m.id").execute();
+    const rows = await t.db
+      .selectFrom("messages as m")
+      .innerJoin("experiment_assignments as ea", "ea.campaign_contact_id", "m.campaign_contact_id")
+      .innerJoin("experiment_arms as a", "a.id", "ea.arm_id")
+      .select(["m.id", "a.arm_key"])
+      .orderBy("m.id")
+      .execute();
     for (const [i, r] of rows.entries()) {
       const sentAt = new Date(NOW.getTime() - (i < 12 ? 20 : 3) * DAY);
-      const reply = i < 12 && i % 3 === 0 ? { at: new Date(sentAt.getTime() + DAY), sentiment: r.arm_key === "short" ? "positive" : "negative" } : i === 12 ? { at: new Date(sentAt.getTime() + DAY), sentiment: "positive" } : null;
-      await sql`UPDATE messages SET status = 'sent', sent_at = ${sentAt}, replied_at = ${reply?.at ?? null}, reply_sentiment = ${reply?.sentiment ?? null} WHERE id = ${r.id}`.execute(t.db);
+      const reply =
+        i < 12 && i % 3 === 0
+          ? { at: new Date(sentAt.getTime() + DAY), sentiment: r.arm_key === "short" ? "positive" : "negative" }
+          : i === 12
+            ? { at: new Date(sentAt.getTime() + DAY), sentiment: "positive" }
+            : null;
+      await sql`UPDATE messages SET status = 'sent', sent_at = ${sentAt}, replied_at = ${reply?.at ?? null}, reply_sentiment = ${reply?.sentiment ?? null} WHERE id = ${r.id}`.execute(
+        t.db,
+      );
     }
     const report = await experimentReport(ctx(), { experiment: "email-1-copy" });
     expect(report.comparison).toBe("causal");
-    const total = report.arms.reduce((s, a) => ({ matured: s.matured + a.matured, maturing: s.maturing + a.maturing, contacted: s.contacted + a.contacted }), { matured: 0, maturing: 0, contacted: 0 });
+    const total = report.arms.reduce(
+      (s, a) => ({ matured: s.matured + a.matured, maturing: s.maturing + a.maturing, contacted: s.contacted + a.contacted }),
+      { matured: 0, maturing: 0, contacted: 0 },
+    );
     expect(total).toEqual({ matured: 12, maturing: 8, contacted: 20 });
     expect(report.maturing).toBe(8);
     const matured = rows.slice(0, 12);
@@ -171,7 +213,9 @@ describe.each(testEngines())("experiments operations on %s", (engine) => {
     expect(byVariant.comparison).toBe("observational");
     expect(byVariant.arms.map((a) => a.enrolled).reduce((s, n) => s + n, 0)).toBe(20);
     expect(byVariant.arms.map((a) => a.key).sort()).toEqual([w.step1.name, w.b.template.name].sort());
-    await expect(offerReport(ctx(), { offer: w.offer.slug!, by: "colour" as never })).rejects.toThrow(/by: must be one of signal, icp, variant, step, account/);
+    await expect(offerReport(ctx(), { offer: w.offer.slug!, by: "colour" as never })).rejects.toThrow(
+      /by: must be one of signal, icp, variant, step, account/,
+    );
 
     const stopped = await stopExperiment(ctx(), { experiment: "email-1-copy", reason: "enough" });
     expect(stopped.experiment.status).toBe("stopped");
@@ -194,10 +238,15 @@ describe.each(testEngines())("experiments operations on %s", (engine) => {
       floor: 0.1,
       arms: [{ ref: w.step1.id }, { ref: w.b.template.id }],
     });
-    expect((await enrolContacts(ctx(), { campaign: w.campaign.id, limit: 6 })).experiments[0]).toMatchObject({ policy: "balanced", assigned: 6 });
+    expect((await enrolContacts(ctx(), { campaign: w.campaign.id, limit: 6 })).experiments[0]).toMatchObject({
+      policy: "balanced",
+      assigned: 6,
+    });
     await launchCampaign(ctx(), { campaign: w.campaign.id });
     await planDue({ db: t.db, now: () => NOW, campaignId: w.campaign.id });
-    await sql`UPDATE messages SET status = 'sent', sent_at = ${new Date(NOW.getTime() - 30 * DAY)} WHERE campaign_id = ${w.campaign.id}`.execute(t.db);
+    await sql`UPDATE messages SET status = 'sent', sent_at = ${new Date(NOW.getTime() - 30 * DAY)} WHERE campaign_id = ${w.campaign.id}`.execute(
+      t.db,
+    );
     const next = await enrolContacts(ctx(), { campaign: w.campaign.id });
     expect(next.experiments[0]).toMatchObject({ policy: "thompson", assigned: 6 });
     const shown = await showExperiment(ctx(), { experiment: "adaptive-copy" });

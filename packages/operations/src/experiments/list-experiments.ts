@@ -12,10 +12,15 @@ export interface ExperimentListRow {
   causal: boolean;
 }
 
-export async function listExperiments(ctx: OperationContext, input: { offer?: string; status?: string } = {}): Promise<ExperimentListRow[]> {
+export async function listExperiments(
+  ctx: OperationContext,
+  input: { offer?: string; status?: string } = {},
+): Promise<ExperimentListRow[]> {
   const status = input.status === undefined ? null : ExperimentStatus.safeParse(input.status);
   if (status && !status.success) {
-    throw new ValidationError("experiments", [{ field: "status", message: `must be one of ${ExperimentStatus.options.join(", ")} (got "${input.status}")` }]);
+    throw new ValidationError("experiments", [
+      { field: "status", message: `must be one of ${ExperimentStatus.options.join(", ")} (got "${input.status}")` },
+    ]);
   }
   const offerId = input.offer ? (await resolve.offer(ctx.db, input.offer)).id : undefined;
   const rows = await experiments.list(ctx.db, { ...(offerId ? { offerId } : {}), ...(status?.success ? { status: status.data } : {}) });

@@ -51,7 +51,9 @@ export interface ReportArm {
 
 export interface ReportResult {
   /** What is reported: an experiment, or an offer by a dimension. */
-  subject: { type: "experiment"; slug: string; name: string; hypothesis: string; kind: ExperimentKind; status: string } | { type: "offer"; slug: string; by: Breakdown };
+  subject:
+    | { type: "experiment"; slug: string; name: string; hypothesis: string; kind: ExperimentKind; status: string }
+    | { type: "offer"; slug: string; by: Breakdown };
   offer: string | null;
   metric: ExperimentMetric;
   maturityDays: number;
@@ -73,7 +75,14 @@ const CAUSAL_NOTE = "causal: contacts were randomised between the arms over one 
 const OBSERVATIONAL_NOTE =
   "observational: the arms are different audiences (or moments of one sequence), so a difference may come from who was contacted, not from the arm";
 
-function armOf(c: GroupCounts, label: string, control: boolean, r: ExperimentReport["arms"][number] | null, weighted: number | null, interval: RateInterval): ReportArm {
+function armOf(
+  c: GroupCounts,
+  label: string,
+  control: boolean,
+  r: ExperimentReport["arms"][number] | null,
+  weighted: number | null,
+  interval: RateInterval,
+): ReportArm {
   return {
     key: c.group,
     label,
@@ -190,9 +199,11 @@ export interface OfferReportInput {
  */
 export async function offerReport(ctx: OperationContext, input: OfferReportInput): Promise<ReportResult> {
   const issues: { field: string; message: string }[] = [];
-  if (!(BREAKDOWNS as readonly string[]).includes(input.by)) issues.push({ field: "by", message: `must be one of ${BREAKDOWNS.join(", ")} (got "${input.by}")` });
+  if (!(BREAKDOWNS as readonly string[]).includes(input.by))
+    issues.push({ field: "by", message: `must be one of ${BREAKDOWNS.join(", ")} (got "${input.by}")` });
   const metric = ExperimentMetric.safeParse(input.metric ?? "positive_reply");
-  if (!metric.success) issues.push({ field: "metric", message: `must be one of ${ExperimentMetric.options.join(", ")} (got "${input.metric}")` });
+  if (!metric.success)
+    issues.push({ field: "metric", message: `must be one of ${ExperimentMetric.options.join(", ")} (got "${input.metric}")` });
   const maturityDays = input.maturityDays ?? 14;
   if (!Number.isInteger(maturityDays) || maturityDays < 1 || maturityDays > 180)
     issues.push({ field: "maturityDays", message: `must be a whole number of days in [1, 180] (got ${input.maturityDays})` });
@@ -200,7 +211,9 @@ export async function offerReport(ctx: OperationContext, input: OfferReportInput
   const now = nowOf(ctx);
   const offer = await resolve.offer(ctx.db, input.offer);
   const facts = await experiments.offerFacts(ctx.db, offer.id, input.by);
-  const counts = countContacts(facts, [], { metric: metric.data, maturityDays, now }).sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : 0));
+  const counts = countContacts(facts, [], { metric: metric.data, maturityDays, now }).sort((a, b) =>
+    a.group < b.group ? -1 : a.group > b.group ? 1 : 0,
+  );
   const report = counts.length >= 2 ? analyze(counts, { plannedMaturedPerArm: 100 }, counts[0]!.group) : null;
   return {
     subject: { type: "offer", slug: offer.slug ?? offer.id, by: input.by },
