@@ -51,7 +51,7 @@ CREATE TABLE experiment_arms (
     offer_id UUID REFERENCES offers(id) ON DELETE CASCADE,
     signal_stack TEXT,
     icp_segment TEXT,
-    template_id UUID REFERENCES message_templates(id) ON DELETE RESTRICT,
+    template_id UUID REFERENCES message_templates(id),
     created_at TIMESTAMPTZ NOT NULL DEFAULT NOW(),
     UNIQUE (experiment_id, arm_key),
     UNIQUE (experiment_id, position),
