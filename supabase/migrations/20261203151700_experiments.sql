@@ -51,7 +51,9 @@ CREATE TABLE experiment_arms (
     offer_id UUID REFERENCES offers(id) ON DELETE CASCADE,
     signal_stack TEXT,
     icp_segment TEXT,
-    template_id UUID REFERENCES message_templates(id),
+    -- Deferred: deleting the offer cascades to its templates and its experiments in one statement;
+    -- the check runs at commit, once both are gone. A template deleted on its own is refused.
+    template_id UUID REFERENCES message_templates(id) DEFERRABLE INITIALLY DEFERRED,
     created_at TIMESTAMPTZ NOT NULL DEFAULT NOW(),
     UNIQUE (experiment_id, arm_key),
     UNIQUE (experiment_id, position),

@@ -231,5 +231,9 @@ describe.each(testEngines())("experiments aggregate on %s", (engine) => {
     expect((await experiments.list(t.db, { status: "stopped" })).map((e) => [e.experiment.slug, e.assigned])).toEqual([
       ["email-1-copy", 6],
     ]);
+    // An arm's template cannot be deleted on its own, but deleting the offer takes its experiment along.
+    await expect(t.db.deleteFrom("message_templates").where("id", "=", templateB).execute()).rejects.toThrow(/experiment_arms/);
+    await t.db.deleteFrom("offers").where("id", "=", w.offerId).execute();
+    expect(await experiments.list(t.db)).toEqual([]);
   });
 });
