@@ -32,8 +32,9 @@ function files(dir, out = []) {
 }
 
 const SPEC =
-  /(?:^|[^\w.])(?:import|export)\s[^'"`;]*?from\s*["']([^"']+)["']|(?:^|[^\w.])import\s*\(\s*["']([^"']+)["']\s*\)|(?:^|\s)import\s+["']([^"']+)["']/g;
+  /(?:^|[^\w.])(?:import|export)\s[^'"`;]*?from\s*["']([^"']+)["']|(?:^|[^\w.])import\s*\(\s*["']([^"']+)["']\s*\)|(?:^|\s)import\s+["']([^"']+)["']|\)\.resolve\(\s*["']([^"']+)["']\s*\)/g;
 function importsOf(file) {
+  // A file read at run time counts as an import: `createRequire(import.meta.url).resolve("htmx.org/…")`.
   // Comments may quote code (`import { x } from "y"` in a JSDoc example): drop them first.
   const text = fs
     .readFileSync(file, "utf8")
@@ -41,7 +42,7 @@ function importsOf(file) {
     .replace(/(^|[^:"'])\/\/.*$/gm, "$1");
   const out = new Set();
   for (const m of text.matchAll(SPEC)) {
-    const spec = m[1] ?? m[2] ?? m[3];
+    const spec = m[1] ?? m[2] ?? m[3] ?? m[4];
     if (!spec || spec.startsWith(".") || spec.startsWith("/") || builtins.has(spec) || spec.startsWith("node:")) continue;
     const parts = spec.split("/");
     out.add(spec.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0]);

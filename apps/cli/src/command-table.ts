@@ -43,6 +43,8 @@ export const MODULES = {
   serve: () => import("./commands/serve.js").then((m) => m.registerServeCommand),
   demo: () => import("./commands/demo.js").then((m) => m.registerDemoCommand),
   journal: () => import("./commands/journal.js").then((m) => m.registerJournalCommands),
+  experiments: () => import("./commands/experiments.js").then((m) => m.registerExperimentCommands),
+  report: () => import("./commands/experiments.js").then((m) => m.registerReportCommand),
   dashboard: () => import("./commands/dashboard-web.js").then((m) => m.registerDashboardWebCommand),
   completion: () => import("./commands/completion.js").then((m) => m.registerCompletionCommand),
 } satisfies Record<string, () => Promise<Register>>;
@@ -166,6 +168,18 @@ export const COMMANDS: readonly CommandEntry[] = [
     term: "performance [options]",
     description: "Campaign and offer performance (campaign_performance, offer_dashboard); rates are per person contacted",
     modules: ["dashboards"],
+  },
+  {
+    name: "experiments",
+    term: "experiments",
+    description: "Experiments: which offer, signal stack, ICP segment or copy variant wins, and how sure we are",
+    modules: ["experiments"],
+  },
+  {
+    name: "report",
+    term: "report [options]",
+    description: "Which arm wins and how sure we are: per experiment, or an offer by signal, ICP, variant, step or account",
+    modules: ["report"],
   },
   {
     name: "dashboard",

@@ -189,6 +189,14 @@ export const suppressionKinds = ["email", "linkedin", "domain"] as const;
 export const suppressionSources = ["manual", "csv"] as const;
 /** The windows a tool's own rate limits are counted in (`tool_rate_windows.window_kind`): a UTC minute and a UTC day. */
 export const toolRateWindowKinds = ["minute", "day"] as const;
+/** What an experiment's arms are (`experiments.kind`). Copy variants are randomised over one audience; the others compare audiences. */
+export const experimentKinds = ["offers", "signal_stacks", "icp_segments", "copy_variants"] as const;
+/** The outcome an experiment counts (`experiments.primary_metric`). */
+export const experimentMetrics = ["positive_reply", "reply", "meeting"] as const;
+/** `experiments.status`: running until stopped. */
+export const experimentStatuses = ["running", "stopped"] as const;
+/** How an assignment was made (`experiment_assignments.policy`). */
+export const experimentPolicies = ["balanced", "thompson", "observed"] as const;
 
 /** ISO weekday numbers used by `campaigns.send_days`: 1 = Monday … 7 = Sunday. */
 export const isoWeekdays = [1, 2, 3, 4, 5, 6, 7] as const;
@@ -237,6 +245,10 @@ export const DataMode = enumOf(dataModes).schema;
 export const SuppressionKind = enumOf(suppressionKinds).schema;
 export const SuppressionSource = enumOf(suppressionSources).schema;
 export const ToolRateWindowKind = enumOf(toolRateWindowKinds).schema;
+export const ExperimentKind = enumOf(experimentKinds).schema;
+export const ExperimentMetric = enumOf(experimentMetrics).schema;
+export const ExperimentStatus = enumOf(experimentStatuses).schema;
+export const ExperimentPolicy = enumOf(experimentPolicies).schema;
 export const ConnectionDegree = z.union([z.literal(1), z.literal(2), z.literal(3)]);
 export const IsoWeekday = z.int().min(1).max(7);
 
@@ -285,6 +297,10 @@ export type DataMode = z.infer<typeof DataMode>;
 export type SuppressionKind = z.infer<typeof SuppressionKind>;
 export type ToolRateWindowKind = z.infer<typeof ToolRateWindowKind>;
 export type SuppressionSource = z.infer<typeof SuppressionSource>;
+export type ExperimentKind = z.infer<typeof ExperimentKind>;
+export type ExperimentMetric = z.infer<typeof ExperimentMetric>;
+export type ExperimentStatus = z.infer<typeof ExperimentStatus>;
+export type ExperimentPolicy = z.infer<typeof ExperimentPolicy>;
 
 /**
  * Every CHECK-constrained value set by name, for the schema drift test and for the type
@@ -336,6 +352,10 @@ export const checkEnums = {
   suppressionKinds,
   suppressionSources,
   toolRateWindowKinds,
+  experimentKinds,
+  experimentMetrics,
+  experimentStatuses,
+  experimentPolicies,
 } as const;
 export type CheckEnumName = keyof typeof checkEnums;
 

@@ -20,6 +20,7 @@ export const operationErrors = {
   campaign_schedule_invalid: "The campaign's scheduling_config does not parse: recreate the campaign.",
   nothing_to_approve: "The offer has no draft template to approve.",
   provider_failed: "A provider call the operation needed failed; nothing was changed.",
+  experiment_stopped: "The experiment is stopped: it allocates no more contacts and cannot be stopped again.",
 } as const satisfies Record<string, string>;
 
 /** A code of the catalogue's operations section. */
@@ -141,6 +142,7 @@ export const exitCodeByErrorCode: Readonly<Record<ErrorCode, ErrorExitCode>> = {
   campaign_schedule_invalid: usage,
   nothing_to_approve: usage,
   provider_failed: failure,
+  experiment_stopped: usage,
   internal: failure,
 };
 
@@ -185,6 +187,7 @@ export const httpStatusByErrorCode: Readonly<Record<ErrorCode, number>> = {
   campaign_schedule_invalid: 422,
   nothing_to_approve: 409,
   provider_failed: 502,
+  experiment_stopped: 409,
   internal: 500,
 };
 

@@ -72,3 +72,13 @@ export { accountsLinkedTo } from "./aggregates/accounts.js";
 export { runFacts } from "./run-facts.js";
 export { dashboard, LEADS_SORTS } from "./dashboard.js";
 export type { DailyPoint, LeadRow, LeadsFilter, LeadsPage, LeadsPageInput, LeadsSort, OfferKpis } from "./dashboard.js";
+export { BREAKDOWNS, experiments } from "./aggregates/experiments.js";
+export type {
+  AssignmentInput,
+  Breakdown,
+  Experiment,
+  ExperimentArm,
+  ExperimentAssignment,
+  ExperimentCreateInput,
+  ExperimentWithArms,
+} from "./aggregates/experiments.js";

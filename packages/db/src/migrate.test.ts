@@ -36,6 +36,9 @@ const LATER_TABLES = [
   "suppressions",
   "unmatched_bookings",
   "tool_rate_windows",
+  "experiments",
+  "experiment_arms",
+  "experiment_assignments",
 ];
 const SPEC_VIEWS = [
   "offer_dashboard",

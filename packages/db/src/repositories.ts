@@ -25,7 +25,7 @@ type Template = Selectable<Database["message_templates"]>;
 // ---------------------------------------------------------------------------------------------
 
 /** The kinds of rows a person names by reference (a CLI argument or flag). */
-export type RefKind = "offer" | "campaign" | "account" | "template" | "contact" | "company" | "suppression";
+export type RefKind = "offer" | "campaign" | "account" | "template" | "contact" | "company" | "suppression" | "experiment";
 
 /** Where the candidates of each kind are listed, for the not-found message. */
 export const REF_LIST_COMMANDS: Readonly<Record<RefKind, string>> = {
@@ -36,6 +36,7 @@ export const REF_LIST_COMMANDS: Readonly<Record<RefKind, string>> = {
   contact: "offerlab export contacts --offer <offer>",
   company: "offerlab export companies --offer <offer>",
   suppression: "offerlab suppress list",
+  experiment: "offerlab experiments list",
 };
 
 /**

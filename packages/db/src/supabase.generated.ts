@@ -681,6 +681,221 @@ export type Database = {
           },
         ];
       };
+      experiment_arms: {
+        Row: {
+          id: string;
+          experiment_id: string;
+          arm_key: string;
+          label: string;
+          position: number;
+          is_control: boolean;
+          offer_id: string | null;
+          signal_stack: string | null;
+          icp_segment: string | null;
+          template_id: string | null;
+          created_at: string;
+        };
+        Insert: {
+          id?: string;
+          experiment_id: string;
+          arm_key: string;
+          label: string;
+          position: number;
+          is_control?: boolean;
+          offer_id?: string | null;
+          signal_stack?: string | null;
+          icp_segment?: string | null;
+          template_id?: string | null;
+          created_at?: string;
+        };
+        Update: {
+          id?: string;
+          experiment_id?: string;
+          arm_key?: string;
+          label?: string;
+          position?: number;
+          is_control?: boolean;
+          offer_id?: string | null;
+          signal_stack?: string | null;
+          icp_segment?: string | null;
+          template_id?: string | null;
+          created_at?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "experiment_arms_experiment_id_fkey";
+            columns: ["experiment_id"];
+            isOneToOne: false;
+            referencedRelation: "experiments";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "experiment_arms_offer_id_fkey";
+            columns: ["offer_id"];
+            isOneToOne: false;
+            referencedRelation: "offers";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "experiment_arms_template_id_fkey";
+            columns: ["template_id"];
+            isOneToOne: false;
+            referencedRelation: "message_templates";
+            referencedColumns: ["id"];
+          },
+        ];
+      };
+      experiment_assignments: {
+        Row: {
+          id: string;
+          experiment_id: string;
+          arm_id: string;
+          contact_id: string;
+          campaign_contact_id: string | null;
+          probability: number;
+          probabilities: Json;
+          stratum: string;
+          policy: "balanced" | "thompson" | "observed";
+          assigned_at: string;
+        };
+        Insert: {
+          id?: string;
+          experiment_id: string;
+          arm_id: string;
+          contact_id: string;
+          campaign_contact_id?: string | null;
+          probability: number;
+          probabilities: Json;
+          stratum: string;
+          policy: "balanced" | "thompson" | "observed";
+          assigned_at?: string;
+        };
+        Update: {
+          id?: string;
+          experiment_id?: string;
+          arm_id?: string;
+          contact_id?: string;
+          campaign_contact_id?: string | null;
+          probability?: number;
+          probabilities?: Json;
+          stratum?: string;
+          policy?: "balanced" | "thompson" | "observed";
+          assigned_at?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "experiment_assignments_arm_id_fkey";
+            columns: ["arm_id"];
+            isOneToOne: false;
+            referencedRelation: "experiment_arms";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "experiment_assignments_campaign_contact_id_fkey";
+            columns: ["campaign_contact_id"];
+            isOneToOne: false;
+            referencedRelation: "campaign_contacts";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "experiment_assignments_contact_id_fkey";
+            columns: ["contact_id"];
+            isOneToOne: false;
+            referencedRelation: "contacts";
+            referencedColumns: ["id"];
+          },
+          {
+            foreignKeyName: "experiment_assignments_experiment_id_fkey";
+            columns: ["experiment_id"];
+            isOneToOne: false;
+            referencedRelation: "experiments";
+            referencedColumns: ["id"];
+          },
+        ];
+      };
+      experiments: {
+        Row: {
+          id: string;
+          slug: string;
+          name: string;
+          hypothesis: string;
+          kind: "offers" | "signal_stacks" | "icp_segments" | "copy_variants";
+          offer_id: string | null;
+          sequence_step: number | null;
+          primary_metric: "positive_reply" | "reply" | "meeting";
+          maturity_days: number;
+          planned_matured_per_arm: number;
+          budget_matured_per_arm: number | null;
+          false_winner_rate: number;
+          min_matured_per_arm: number;
+          max_expected_loss_points: number;
+          allocation_floor: number;
+          min_matured_for_adaptive: number;
+          status: "running" | "stopped";
+          started_at: string;
+          stopped_at: string | null;
+          stop_reason: string | null;
+          created_at: string;
+          updated_at: string;
+        };
+        Insert: {
+          id?: string;
+          slug: string;
+          name: string;
+          hypothesis: string;
+          kind: "offers" | "signal_stacks" | "icp_segments" | "copy_variants";
+          offer_id?: string | null;
+          sequence_step?: number | null;
+          primary_metric?: "positive_reply" | "reply" | "meeting";
+          maturity_days?: number;
+          planned_matured_per_arm: number;
+          budget_matured_per_arm?: number | null;
+          false_winner_rate?: number;
+          min_matured_per_arm?: number;
+          max_expected_loss_points?: number;
+          allocation_floor?: number;
+          min_matured_for_adaptive?: number;
+          status?: "running" | "stopped";
+          started_at?: string;
+          stopped_at?: string | null;
+          stop_reason?: string | null;
+          created_at?: string;
+          updated_at?: string;
+        };
+        Update: {
+          id?: string;
+          slug?: string;
+          name?: string;
+          hypothesis?: string;
+          kind?: "offers" | "signal_stacks" | "icp_segments" | "copy_variants";
+          offer_id?: string | null;
+          sequence_step?: number | null;
+          primary_metric?: "positive_reply" | "reply" | "meeting";
+          maturity_days?: number;
+          planned_matured_per_arm?: number;
+          budget_matured_per_arm?: number | null;
+          false_winner_rate?: number;
+          min_matured_per_arm?: number;
+          max_expected_loss_points?: number;
+          allocation_floor?: number;
+          min_matured_for_adaptive?: number;
+          status?: "running" | "stopped";
+          started_at?: string;
+          stopped_at?: string | null;
+          stop_reason?: string | null;
+          created_at?: string;
+          updated_at?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "experiments_offer_id_fkey";
+            columns: ["offer_id"];
+            isOneToOne: false;
+            referencedRelation: "offers";
+            referencedColumns: ["id"];
+          },
+        ];
+      };
       message_events: {
         Row: {
           id: string;
@@ -763,6 +978,7 @@ export type Database = {
           status: "draft" | "approved" | "archived";
           created_at: string;
           updated_at: string;
+          variant: string | null;
         };
         Insert: {
           id?: string;
@@ -777,6 +993,7 @@ export type Database = {
           status?: "draft" | "approved" | "archived";
           created_at?: string;
           updated_at?: string;
+          variant?: string | null;
         };
         Update: {
           id?: string;
@@ -791,6 +1008,7 @@ export type Database = {
           status?: "draft" | "approved" | "archived";
           created_at?: string;
           updated_at?: string;
+          variant?: string | null;
         };
         Relationships: [
           {

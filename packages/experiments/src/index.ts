@@ -64,3 +64,4 @@ export {
   type CalibrationInput,
   type CalibrationResult,
 } from "./calibration.js";
+export { countContacts, type ContactFacts, type ContactMetric, type GroupCounts } from "./counting.js";

@@ -32,6 +32,7 @@ describe("nowOf and OperationError", () => {
       campaign_schedule_invalid: [2, 422],
       nothing_to_approve: [2, 409],
       provider_failed: [1, 502],
+      experiment_stopped: [2, 409],
     });
     expect(Object.keys(OPERATION_ERROR_CODES)).toEqual([...operationErrorCodes]);
     expect(OPERATION_ERROR_CODES.campaign_not_paused).toBe("Only a paused campaign can be resumed.");

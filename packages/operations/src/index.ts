@@ -109,3 +109,14 @@ export type {
 
 export { importRecords } from "./imports/import-records.js";
 export type { ImportRecordsInput, ImportRecordsResult } from "./imports/import-records.js";
+export { defineExperiment, isCausal } from "./experiments/define-experiment.js";
+export type { DefineExperimentArm, DefineExperimentInput, DefineExperimentResult } from "./experiments/define-experiment.js";
+export { listExperiments, showExperiment } from "./experiments/list-experiments.js";
+export type { ExperimentListRow, ShowExperimentResult } from "./experiments/list-experiments.js";
+export { stopExperiment } from "./experiments/stop-experiment.js";
+export type { StopExperimentInput } from "./experiments/stop-experiment.js";
+export { experimentReport, offerReport } from "./experiments/report.js";
+export type { OfferReportInput, ReportArm, ReportResult } from "./experiments/report.js";
+export type { AllocationSummary } from "./experiments/allocate.js";
+export { addTemplateVariant } from "./templates/add-template-variant.js";
+export type { AddTemplateVariantInput, AddTemplateVariantResult } from "./templates/add-template-variant.js";

@@ -10,6 +10,7 @@ export type {
   SandboxBookingDelivery,
   SandboxBookingHandler,
   SandboxClock,
+  SandboxCopyEffect,
   SandboxDelivery,
   SandboxOptions,
   SandboxOutcome,

@@ -153,3 +153,40 @@ describe("LinkedIn messages", () => {
     }
   });
 });
+
+describe("known copy effects (copyEffects)", () => {
+  it("people whose note carries the marked copy accept more often; the others about as often as without it", async () => {
+    const run = async (copyEffects: { contains: string; multiplier: number }[]) => {
+      const sandbox = createSandbox({ seed: "copy-effects", rates: { acceptRate: 0.2 }, world: { companies: 120 }, copyEffects });
+      const p = sandbox.providers();
+      const linkedin = (await p.unipile.listAccounts()).items.filter((a): a is SendingAccount => a.type === "linkedin");
+      const people = secondDegree(sandbox, 160);
+      for (const [i, person] of people.entries()) {
+        const note = i % 2 === 0 ? "Hi, plain note." : "Hi, the MARKED note.";
+        await p.unipile.sendInvitation({ accountId: linkedin[i % linkedin.length]!.id, providerId: person.provider_id, note });
+      }
+      await sandbox.tick(40 * DAY);
+      const accepted = new Set(sandbox.outcomes.filter((o) => o.kind === "accepted").map((o) => o.personId));
+      const marked = people
+        .filter((_, i) => i % 2 === 1)
+        .filter((x) => accepted.has(x.id))
+        .map((x) => x.id);
+      const plain = people
+        .filter((_, i) => i % 2 === 0)
+        .filter((x) => accepted.has(x.id))
+        .map((x) => x.id);
+      return { marked, plain };
+    };
+    const without = await run([]);
+    const withEffect = await run([{ contains: "MARKED", multiplier: 3 }]);
+    // Without the effect both halves accept alike; with it the marked half clearly more. (The draws
+    // are shared, so the plain half's acceptances move a little, not its rate.)
+    expect(Math.abs(without.marked.length - without.plain.length)).toBeLessThanOrEqual(8);
+    expect(Math.abs(withEffect.plain.length - without.plain.length)).toBeLessThanOrEqual(6);
+    expect(withEffect.marked.length).toBeGreaterThan(1.5 * withEffect.plain.length);
+    console.log(
+      `copyEffects x3: marked ${withEffect.marked.length}/80 accepted, plain ${withEffect.plain.length}/80 (without: ${without.marked.length}, ${without.plain.length})`,
+    );
+    expect(() => createSandbox({ seed: "x", copyEffects: [{ contains: "", multiplier: 2 }] })).toThrow(/copyEffects/);
+  }, 60_000);
+});

@@ -191,6 +191,21 @@ export interface SandboxOptions {
   onBooking?: SandboxBookingHandler;
   /** The secret the simulated Cal.com signs its webhooks with. Default: derived from the seed. */
   calcomSecret?: string;
+  /**
+   * Copy that works better (or worse), known in advance: a person whose invitation note, LinkedIn
+   * message or email contains `contains` is `multiplier` times as likely to accept and to reply
+   * from then on (the same scaling as fit and signals; the largest multiplier met wins). For
+   * experiments whose answer is known: the demo's two variants of its first step. Default none.
+   */
+  copyEffects?: readonly SandboxCopyEffect[];
+}
+
+/** One {@link SandboxOptions.copyEffects} entry. */
+export interface SandboxCopyEffect {
+  /** Text whose presence in a message marks the copy (case-sensitive). */
+  contains: string;
+  /** How much more likely the person is to accept and to reply, e.g. 2. Must be > 0. */
+  multiplier: number;
 }
 
 export interface SandboxProvidersOptions {
@@ -636,6 +651,21 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     });
   }
 
+  // Known copy effects (options.copyEffects): the multiplier each person's copy earned so far.
+  const copyEffects = options.copyEffects ?? [];
+  for (const e of copyEffects) {
+    if (!e.contains || !(e.multiplier > 0))
+      throw new RangeError(`[sandbox] copyEffects: each needs a non-empty "contains" and a multiplier > 0`);
+  }
+  const copyBoost = new Map<string, number>();
+  const noteCopy = (person: SandboxPerson | undefined, text: string | null | undefined): void => {
+    if (!person || !text) return;
+    for (const e of copyEffects) {
+      if (text.includes(e.contains)) copyBoost.set(person.id, Math.max(copyBoost.get(person.id) ?? 0, e.multiplier));
+    }
+  };
+  const boostOf = (person: SandboxPerson | undefined) => (person ? (copyBoost.get(person.id) ?? 1) : 1);
+
   const signalAndFit = (person: SandboxPerson | undefined) => {
     const company = person ? companyByDomain.get(person.companyDomain) : undefined;
     const fit = person && company ? fitOf(person, company, currentIcp()) : 0.3;
@@ -683,10 +713,11 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     const inv = vendors.unipile.state.invitations.find((i) => i.id === id);
     if (!inv) return;
     const person = personByProviderId.get(inv.provider_id);
+    noteCopy(person, inv.message);
     const { score, responsiveness } = signalAndFit(person);
     // Second-degree people accept at about the configured rate; strangers less often.
     const degree = person?.degree === 2 ? 1 : person?.degree === 3 ? 0.6 : 0.35;
-    if (!behaviour.chance(scaled(rates.acceptRate, degree * (0.5 + responsiveness) * (0.7 + 0.9 * score)))) return;
+    if (!behaviour.chance(scaled(rates.acceptRate, degree * (0.5 + responsiveness) * (0.7 + 0.9 * score) * boostOf(person)))) return;
     const late = behaviour.chance(rates.lateAcceptanceShare);
     const delay = late ? behaviour.int(10 * 24, 25 * 24) * HOUR : hoursLognormal(rates.acceptMedianHours) * HOUR;
     schedule(at + Math.round(delay), async () => {
@@ -706,11 +737,12 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     const chat = message && vendors.unipile.state.chats.find((c) => c.id === message.chat_id);
     if (!message || !chat) return;
     const person = personByProviderId.get(chat.attendee_provider_id);
+    noteCopy(person, message.text);
     const key = `linkedin:${chat.attendee_provider_id}`;
     const { fit, score, responsiveness } = signalAndFit(person);
     maybeBook(person, "linkedin", chat.account_id, at, direct(score, responsiveness));
     if (replied.has(key)) return;
-    if (!behaviour.chance(scaled(rates.dmReplyRate, replyMultiplier(score, responsiveness)))) return;
+    if (!behaviour.chance(scaled(rates.dmReplyRate, replyMultiplier(score, responsiveness) * boostOf(person)))) return;
     replied.add(key);
     const kind = replyKind(fit);
     schedule(at + Math.round(hoursLognormal(kind === "ooo" ? 0.3 : 10) * HOUR), async () => {
@@ -731,6 +763,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     const trackingId = email.tracking_id;
     const address = (email.to_attendees[0]?.identifier ?? "").toLowerCase();
     const person = personByEmail.get(address);
+    noteCopy(person, email.body);
     deliver(vendors.unipile.mailSentEvent(trackingId), at + behaviour.int(1, 10) * 1000);
     outcome({ kind: "sent", channel: "email", personId: person?.id ?? null, accountId: email.account_id });
     if (bouncesTo(address, person)) {
@@ -769,7 +802,8 @@ export function createSandbox(options: SandboxOptions): Sandbox {
       }
     }
     const key = `email:${address}`;
-    if (replied.has(key) || !behaviour.chance(scaled(rates.emailReplyRate, replyMultiplier(score, responsiveness)))) return;
+    if (replied.has(key) || !behaviour.chance(scaled(rates.emailReplyRate, replyMultiplier(score, responsiveness) * boostOf(person))))
+      return;
     replied.add(key);
     const kind = replyKind(fit);
     schedule(at + Math.round(hoursLognormal(kind === "ooo" ? 0.05 : 14) * HOUR), async () => {

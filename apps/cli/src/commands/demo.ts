@@ -3,7 +3,8 @@ import { SANDBOX_BANNER } from "@offerlab/sandbox/env";
 import { readAccountCapacity } from "@offerlab/scheduler";
 import type { Command } from "commander";
 import { openDatabase } from "../database.js";
-import { runDemo, type DemoResult } from "../demo/run-demo.js";
+import { DEMO_VARIANT_B_LIFT, runDemo, type DemoResult } from "../demo/run-demo.js";
+import { reportText } from "./experiments.js";
 import { CliError, EXIT, json, table, type Io } from "../output.js";
 import { capacityCells } from "./capacity-text.js";
 import { DASHBOARD_COLUMNS, RATES_NOTE } from "./dashboards.js";
@@ -121,7 +122,10 @@ ${examples(["offerlab demo", "offerlab performance --sandbox", "offerlab demo --
         io.stdout(`Activity (latest)\n${table(activity, DASHBOARD_COLUMNS.activity, io)}\n`);
         io.stdout(whatHappened(result));
         io.stdout(
-          `\nExplore it (add --sandbox: the demo's data is in the sandbox's own database): offerlab performance --sandbox · offerlab leads --campaign ${result.campaign.slug} --sandbox · offerlab campaigns show ${result.campaign.slug} --sandbox · offerlab why <email> --sandbox · offerlab tools usage --sandbox\n`,
+          `\nThe experiment (two invitation notes on one audience; the simulated people answer B ${DEMO_VARIANT_B_LIFT}x as often as A)\n${reportText(result.experiment)}`,
+        );
+        io.stdout(
+          `\nExplore it (add --sandbox: the demo's data is in the sandbox's own database): offerlab report --experiment ${result.experiment.subject.slug} --sandbox · offerlab performance --sandbox · offerlab leads --campaign ${result.campaign.slug} --sandbox · offerlab campaigns show ${result.campaign.slug} --sandbox · offerlab why <email> --sandbox · offerlab tools usage --sandbox\n`,
         );
         if (failed.length) throw new CliError(`demo check failed: ${failed.map((c) => `${c.name} (${c.detail})`).join("; ")}`);
       } finally {

@@ -1,7 +1,7 @@
 import { formatLintResult, lintTemplate, type LintResult } from "@offerlab/copy";
 import { MessageChannel, MessageTemplateStatus } from "@offerlab/core";
 import { messageTemplates, resolve, type MessageTemplate } from "@offerlab/db";
-import { approveTemplates } from "@offerlab/operations";
+import { addTemplateVariant, approveTemplates } from "@offerlab/operations";
 import type { Command } from "commander";
 import { CliError, EXIT, json, table, type Io } from "../output.js";
 import { enumFlag, examples, withDb, withOperation } from "./product-helpers.js";
@@ -127,5 +127,36 @@ ${examples(["offerlab templates approve 3f0c9a1b 77d2e4c0", "offerlab templates 
         io.stdout(`Approved [${t.id.slice(0, 8)}] ${t.name} (${t.channel}${t.sequence_step ? ` step ${t.sequence_step}` : ""}).\n`);
       if (result.unchanged) io.stdout(`${result.unchanged} already approved.\n`);
       for (const w of result.warnings) io.stdout(`⚠ [${w.id.slice(0, 8)}] ${w.name}: ${w.message}\n`);
+    });
+
+  cmd
+    .command("variant")
+    .description("Add a copy variant to a step: a new draft beside the step's template (the first becomes A)")
+    .argument("<template>", "the step's offer template: id, its first 8 characters, or name")
+    .requiredOption("--label <label>", "the variant's label, e.g. B")
+    .requiredOption("--body <text>", "the variant's copy (same variables as templates)")
+    .option("--subject <text>", "email: the subject (default the template's)")
+    .option("--json", "print the variant and its lint as JSON")
+    .addHelpText(
+      "after",
+      `
+Each variant is linted and approved on its own (offerlab templates approve <id>); an experiment of
+kind copy_variants then compares them (offerlab experiments new --kind copy_variants --step <n>).
+Exit code 2 on invalid input or a label the step has already.
+${examples(['offerlab templates variant 3f0c9a1b --label B --body "Hi {{first_name|there}}, one question."'])}`,
+    )
+    .action(async (ref: string, o: { label: string; body: string; subject?: string; json?: boolean }) => {
+      const r = await withOperation(io, (ctx) =>
+        addTemplateVariant(ctx, {
+          template: ref,
+          variant: o.label,
+          body: o.body,
+          ...(o.subject !== undefined ? { subject: o.subject } : {}),
+        }),
+      );
+      if (o.json) return io.stdout(json(r));
+      const t = r.template;
+      io.stdout(`Added variant ${t.variant} [${t.id.slice(0, 8)}] ${t.name} (draft; step ${t.sequence_step}).\n`);
+      io.stdout(r.lint.ok ? `Approve it: offerlab templates approve ${t.id.slice(0, 8)}\n` : formatLintResult(r.lint) + "\n");
     });
 }

@@ -8,16 +8,20 @@
 import type { LlmOptions } from "@offerlab/copy";
 import { slugify } from "@offerlab/core";
 import { createLogger as createCronLogger, providersFromUnipile, runTick, type TickSummary } from "@offerlab/cron";
-import { claimDataMode, offers, type Db } from "@offerlab/db";
+import { claimDataMode, messageTemplates, offers, type Db } from "@offerlab/db";
 import {
+  addTemplateVariant,
   approveTemplates,
   createCampaign,
+  defineExperiment,
   enrolContacts,
+  experimentReport,
   generateOffer,
   launchCampaign,
   syncAccounts,
   warmAccount,
   type OperationContext,
+  type ReportResult,
 } from "@offerlab/operations";
 import { createUsageRecorder, runPipeline, type RunSummary } from "@offerlab/pipeline";
 import { readsCreditBalance } from "@offerlab/provider-kit";
@@ -47,6 +51,16 @@ export const DEMO_OFFER = {
   value_proposition: "Cut ramp time in half without taking managers off the floor.",
   price_range: "$500-$2,000 per month",
 } as const;
+
+/**
+ * The demo's experiment: two copy variants of the first step (the LinkedIn invitation note) on one
+ * audience. The simulated people who get variant B's note are {@link DEMO_VARIANT_B_LIFT} times as
+ * likely to accept and to reply (the sandbox's `copyEffects`, keyed by this phrase), so the
+ * experiment has a known answer: B is better.
+ */
+export const DEMO_VARIANT_B_MARKER = "rehearse their first calls with AI";
+export const DEMO_VARIANT_B_LIFT = 2;
+const DEMO_VARIANT_B_NOTE = `Hi {{first_name|there}}, your new reps could ${DEMO_VARIANT_B_MARKER} before talking to buyers. Worth connecting?`;
 
 export interface DemoOptions {
   db: Db;
@@ -90,6 +104,8 @@ export interface DemoResult {
   /** Cal.com booking deliveries through the webhook route: recorded, redelivered (no effect), kept unmatched, refused. */
   bookings: { recorded: number; duplicates: number; unmatched: number; rejected: number };
   facts: DemoFacts;
+  /** The experiment's report at the end (two variants of the first step, B known to be better). */
+  experiment: ReportResult;
   wallMs: number;
 }
 
@@ -133,6 +149,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     // same addresses would be the first run's accounts, linked again, sending its campaign).
     world: { companies: options.worldCompanies ?? 150, ...(run === 1 ? {} : { senderDomain: `demo${run}.offerlab-demo.com` }) },
     ...(options.rates ? { rates: options.rates } : {}),
+    copyEffects: [{ contains: DEMO_VARIANT_B_MARKER, multiplier: DEMO_VARIANT_B_LIFT }],
   });
   const now = sandbox.clock.now;
   const usage = createUsageRecorder(db, { sandbox: true, onError: () => undefined });
@@ -153,6 +170,30 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const icp = offer.icp!;
   // A person would read them first (`offerlab templates approve`); the demo approves them all.
   await approveTemplates(ctx, { offer: offer.id });
+  // A second variant of the first step's copy (the invitation note), linted and approved like any
+  // template, and an experiment comparing the two over one audience: each contact enrolled is
+  // randomised to A or B (stratified by sender and ICP segment), and the planner sends its variant.
+  stage("Adding a second variant of the invitation note and an experiment comparing the two");
+  const note = (await messageTemplates.list(db, { offerId: offer.id, channel: "linkedin_connect", status: "approved" }))[0];
+  if (!note) throw new Error("the demo offer has no invitation note");
+  const variantB = await addTemplateVariant(ctx, { template: note.id, variant: "B", body: DEMO_VARIANT_B_NOTE });
+  await approveTemplates(ctx, { templates: [variantB.template.id] });
+  const experiment = await defineExperiment(ctx, {
+    name: `${offer.name}: invitation note A vs B`,
+    slug: `${offer.slug ?? slugify(offer.name)}-note`,
+    hypothesis: "A note about what the reps rehearse gets more people talking than the generated one",
+    kind: "copy_variants",
+    offer: offer.id,
+    step: 1,
+    metric: "reply",
+    // Short enough for a three-week demo to mature its first contacts; the default is 14 days.
+    maturityDays: 7,
+    plannedMaturedPerArm: 200,
+    arms: [
+      { ref: note.id, key: "a" },
+      { ref: variantB.template.id, key: "b" },
+    ],
+  });
 
   // 2. Companies and people from the ICP, emails found and verified.
   stage("Discovering companies and people, finding and verifying emails (TheirStack, Exa, Parallel, LeadMagic)");
@@ -291,6 +332,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   }
 
   const facts = await demoFacts(db, { offerId: offer.id, campaignId: campaign.id, sandbox });
+  const report = await experimentReport(ctx, { experiment: experiment.experiment.id });
   // The books close after the last tick: meetings recorded by then are in them.
   return {
     seed,
@@ -303,6 +345,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     webhooks,
     bookings: booked,
     facts,
+    experiment: report,
     wallMs: performance.now() - t0,
   };
 }

@@ -432,6 +432,72 @@ export const messageTemplates = {
   },
 
   /**
+   * Adds a copy variant of an offer template's step: a new draft `message_templates` row on the
+   * same offer, channel and step (or, for a template of every step of its channel, such as the
+   * LinkedIn note, of every step too), labelled `variant` (the source gets label `A` if it had none).
+   * Each variant is linted and approved on its own. A label taken on that step is a field error.
+   */
+  async addVariant(
+    db: DbOrTrx,
+    input: { templateId: string; variant: string; body: string; subject?: string | null; name?: string },
+  ): Promise<{ template: MessageTemplate; source: MessageTemplate }> {
+    return inTransaction(db, async (trx) => {
+      let source = await trx.selectFrom("message_templates").selectAll().where("id", "=", input.templateId).executeTakeFirstOrThrow();
+      if (source.campaign_id !== null) {
+        throw new ValidationError("template", [
+          {
+            field: "template",
+            message: "variants belong to an offer template, not a campaign's copy; pick one in offerlab templates list",
+          },
+        ]);
+      }
+      if (source.variant === null) {
+        source = await trx
+          .updateTable("message_templates")
+          .set({ variant: "A" })
+          .where("id", "=", source.id)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+      }
+      const taken = await trx
+        .selectFrom("message_templates")
+        .select("id")
+        .where("offer_id", "=", source.offer_id)
+        .where("channel", "=", source.channel)
+        .where((eb) => (source.sequence_step === null ? eb("sequence_step", "is", null) : eb("sequence_step", "=", source.sequence_step)))
+        .where("campaign_id", "is", null)
+        .where("status", "<>", "archived")
+        .where("variant", "=", input.variant)
+        .executeTakeFirst();
+      if (taken) {
+        throw new ValidationError("template", [
+          {
+            field: "variant",
+            message: `${source.sequence_step === null ? `the ${source.channel} template` : `step ${source.sequence_step}`} already has a variant "${input.variant}"; pass another label`,
+          },
+        ]);
+      }
+      const template = await trx
+        .insertInto("message_templates")
+        .values({
+          offer_id: source.offer_id,
+          campaign_id: null,
+          name: input.name ?? `${source.name} (${input.variant})`,
+          channel: source.channel,
+          sequence_step: source.sequence_step,
+          template_key: source.template_key,
+          subject: input.subject === undefined ? source.subject : input.subject,
+          body: input.body,
+          status: "draft",
+          variant: input.variant,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return { template, source };
+    });
+  },
+
+  /**
    * Binds an offer template to a campaign step: an approved copy of it for that campaign and step
    * (what a launch does for each binding). Throws when there is no template `templateId`.
    */

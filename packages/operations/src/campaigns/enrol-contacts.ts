@@ -10,10 +10,11 @@ import {
   type FieldIssue,
   type MessageActionType,
 } from "@offerlab/core";
-import { campaignAdmin, contacts, settings, suppressions, type EnrolmentSkipReasonStored } from "@offerlab/db";
+import { campaignAdmin, contacts, experiments, settings, suppressions, type EnrolmentSkipReasonStored } from "@offerlab/db";
 import { selectForEnrolment, type EnrolmentSelection, type EnrolmentSkipReason } from "@offerlab/scheduler";
 import { inTransaction, nowOf, type OperationContext } from "../context.js";
 import { OperationError } from "../errors.js";
+import { allocateEnrolled, type AllocationSummary } from "../experiments/allocate.js";
 import { scheduleOf } from "./campaign-schedule.js";
 import { lookupConnectionDegrees, type LookupDegreesContext, type LookupDegreesResult } from "./lookup-degrees.js";
 
@@ -67,6 +68,8 @@ export interface EnrolContactsResult {
   lookup: LookupDegreesResult | null;
   /** The cooling-off window the selection used, in days (`offerlab settings show`): `cooling_off` skips are within it. */
   coolingOffDays: number;
+  /** The running experiments of the offer the enrolled contacts were allocated in (none on a dry run). */
+  experiments: AllocationSummary[];
 }
 
 /**
@@ -140,6 +143,10 @@ export async function enrolContacts(ctx: EnrolContactsContext, input: EnrolConta
       await contacts.markSkippedAtEnrolment(trx, stored);
       await contacts.clearEnrolmentSkip(trx, selection.add);
     }
+    // Every contact enrolled joins an arm of each running experiment of the offer, in this transaction.
+    const allocated = dryRun
+      ? []
+      : await allocateEnrolled(trx, campaign, await experiments.campaignContactsOf(trx, campaign.id, selection.add), now);
     const names = new Map(
       candidates.map((c) => [c.contactId, `${c.fullName ?? c.email ?? c.linkedinUrl ?? c.contactId} (${c.companyName})`]),
     );
@@ -154,6 +161,7 @@ export async function enrolContacts(ctx: EnrolContactsContext, input: EnrolConta
       skippedContacts: selection.skippedContacts.map((x) => ({ ...x, contact: names.get(x.contactId) ?? x.contactId })),
       lookup,
       coolingOffDays,
+      experiments: allocated,
     };
   });
 }

@@ -6,7 +6,7 @@
  */
 import { renderForSend, type MessageTemplate } from "@offerlab/copy";
 import { channelActionType, SchedulingConfig, schedulingStepChannel, type MessageActionType, type MessageChannel } from "@offerlab/core";
-import { campaigns, type Database } from "@offerlab/db";
+import { campaigns, experiments, type Database } from "@offerlab/db";
 import { sql, type Insertable, type Selectable, type Transaction } from "kysely";
 import {
   accountTypeFor,
@@ -92,21 +92,21 @@ function campaignAccountIds(c: Campaign): string[] {
  * order of precedence: the campaign's own before the offer's, a template of this step before one
  * for any step, then the oldest, then by name). Only approved templates are ever candidates
  * (invariant 6). Without an assignment it is the first; with one (an experiment's copy arm) it is
- * the candidate of that variant (`message_templates.name`, recorded as `messages.variant`), else
+ * the assigned template when it is one of the candidates (approved, this step and channel), else
  * the first.
  */
 export function chooseTemplate(candidates: readonly Template[], assignment?: CopyAssignment): Template | undefined {
   if (assignment) {
-    const chosen = candidates.find((t) => t.name === assignment.variant);
+    const chosen = candidates.find((t) => t.id === assignment.templateId);
     if (chosen) return chosen;
   }
   return candidates[0];
 }
 
-/** The copy variant a campaign contact is assigned to (an experiment's arm). */
+/** The copy variant a campaign contact is assigned to for one step (an experiment's arm). */
 export interface CopyAssignment {
-  /** The template name (`messages.variant`) to send. */
-  variant: string;
+  /** The assigned template (`experiment_arms.template_id`); its name is recorded as `messages.variant`. */
+  templateId: string;
 }
 
 /** The templates that may send `step` on `channel` in `campaign`, in the order of precedence. */
@@ -447,8 +447,13 @@ async function planBatch(
     );
     const accountsById = new Map(accountRows.map((a) => [a.id, a]));
     const companiesById = new Map<string, Company>(companyRows.map((c) => [c.id, c]));
+    // Experiments (issue 17): the copy variant each contact is assigned to, per step, in one read.
+    const assignments = await experiments.variantTemplatesFor(
+      trx,
+      due.map((d) => d.cc.id),
+    );
     for (const d of due) {
-      const outcome = planStep(d, { accountsById, usage, companiesById, cache, now, random });
+      const outcome = planStep(d, { accountsById, usage, companiesById, assignments, cache, now, random });
       if ("update" in outcome) {
         updates.push(outcome.update);
         bump(outcome.bucket === "paused" ? summary.paused : summary.waiting, outcome.reason);
@@ -526,6 +531,8 @@ function planStep(
     accountsById: Map<string, Account>;
     usage: Awaited<ReturnType<typeof readUsageMany>>;
     companiesById: Map<string, Company>;
+    /** `"<campaign contact id>|<step>"` → the assigned copy variant's template id. */
+    assignments: Map<string, string>;
     cache: PlanCache;
     now: Date;
     random: RandomSource;
@@ -582,7 +589,11 @@ function planStep(
   }
   const account = ctx.accountsById.get(accountId)!;
 
-  const template = chooseTemplate(templatesFor(ctx.cache.templates.get(campaign.offer_id) ?? [], campaign, channel, step.step));
+  const assigned = ctx.assignments.get(`${cc.id}|${step.step}`);
+  const template = chooseTemplate(
+    templatesFor(ctx.cache.templates.get(campaign.offer_id) ?? [], campaign, channel, step.step),
+    assigned ? { templateId: assigned } : undefined,
+  );
   if (!template) {
     return {
       update: { id: cc.id, status: "paused", stop_reason: `no approved ${channel} template for step ${step.step}`, next_step_at: null },

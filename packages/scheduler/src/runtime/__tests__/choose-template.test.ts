@@ -14,7 +14,7 @@ describe("chooseTemplate", () => {
   });
 
   it("takes the assigned variant among the candidates, else the first", () => {
-    expect(chooseTemplate(candidates, { variant: "email 1 b" })?.name).toBe("email 1 b");
-    expect(chooseTemplate(candidates, { variant: "not a candidate" })?.name).toBe("email 1");
+    expect(chooseTemplate(candidates, { templateId: "id-email 1 b" })?.name).toBe("email 1 b");
+    expect(chooseTemplate(candidates, { templateId: "id-not a candidate" })?.name).toBe("email 1");
   });
 });

@@ -1,0 +1,150 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { messageTemplates } from "@offerlab/db";
+import { approveTemplates, createOffer } from "@offerlab/operations";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cliDatabase, runCli, type CliDatabase } from "./test-support/cli-db.js";
+
+describe("offerlab experiments and offerlab report", { timeout: 180_000 }, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "offerlab-experiments-"));
+  let d: CliDatabase | undefined;
+  let env: Record<string, string> = {};
+  let step1 = "";
+  beforeAll(async () => {
+    d = await cliDatabase("pglite");
+    env = d.env;
+    step1 = await d.seed(async (db) => {
+      const { offer } = await createOffer(
+        { db },
+        {
+          offer: {
+            name: "Coach",
+            type: "product",
+            ownership: "internal",
+            description: "Role-play for new reps.",
+            email_templates: {
+              sequence: [{ step: 1, subject: "Ramp at {{company.name}}", body: "Hi {{first_name|there}}, quick question.", delay_days: 0 }],
+            },
+          },
+        },
+      );
+      await approveTemplates({ db }, { offer: offer.slug! });
+      return (await messageTemplates.list(db, { offerId: offer.id })).find((t) => t.sequence_step === 1)!.id;
+    });
+  });
+  afterAll(async () => {
+    await d?.drop();
+  });
+
+  it("--help of every command shows what it does and examples", async () => {
+    for (const args of [
+      ["experiments"],
+      ["experiments", "new"],
+      ["experiments", "list"],
+      ["experiments", "show"],
+      ["experiments", "stop"],
+      ["report"],
+      ["templates", "variant"],
+    ]) {
+      const help = await runCli([...args, "--help"], env, dir);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toMatch(/offerlab (experiments|report|templates variant)/);
+    }
+    expect((await runCli(["report", "--help"], env, dir)).stdout).toMatch(/still maturing|never\s+counted as failures/);
+  });
+
+  it("adds a variant, defines, lists, shows, reports and stops an experiment, with --json and exit codes", async () => {
+    const variant = await runCli(
+      ["templates", "variant", step1.slice(0, 8), "--label", "B", "--body", "Hi {{first_name|there}}, one question.", "--json"],
+      env,
+      dir,
+    );
+    expect(variant.stderr).toBe("");
+    expect(variant.code).toBe(0);
+    const b = JSON.parse(variant.stdout).template as { id: string; variant: string; status: string };
+    expect(b).toMatchObject({ variant: "B", status: "draft" });
+    expect((await runCli(["templates", "variant", step1, "--label", "B", "--body", "again"], env, dir)).code).toBe(2);
+
+    const args = [
+      "experiments",
+      "new",
+      "--offer",
+      "coach",
+      "--kind",
+      "copy_variants",
+      "--step",
+      "1",
+      "--name",
+      "Email 1 copy",
+      "--hypothesis",
+      "Shorter wins",
+    ];
+    // A draft arm: exit 2, the field and the fix named, nothing written.
+    const draft = await runCli([...args, "--arm", `a=${step1}`, "--arm", `b=${b.id}`, "--planned", "300"], env, dir);
+    expect(draft.code).toBe(2);
+    expect(draft.stderr).toMatch(/arms\[1\]\.ref: .*approve it first \(offerlab templates approve/);
+    expect((await runCli(["templates", "approve", b.id.slice(0, 8)], env, dir)).code).toBe(0);
+    const missing = await runCli([...args, "--arm", step1], env, dir);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/arms: an experiment compares at least two arms[\s\S]*plannedMaturedPerArm: is required.*--planned/);
+    expect(
+      (await runCli([...args, "--arm", `a=${step1}`, "--arm", `b=${b.id}`, "--planned", "300", "--control", "z"], env, dir)).code,
+    ).toBe(2);
+    expect((await runCli([...args, "--kind", "colours"], env, dir)).code).toBe(2);
+    expect(JSON.parse((await runCli(["experiments", "list", "--json"], env, dir)).stdout)).toEqual([]);
+
+    const created = await runCli(
+      [...args, "--arm", `long=${step1}`, "--arm", `short=${b.id}`, "--control", "short", "--baseline", "0.03", "--target", "0.06"],
+      env,
+      dir,
+    );
+    expect(created.stderr).toBe("");
+    expect(created.code).toBe(0);
+    expect(created.stdout).toMatch(/Experiment email-1-copy defined \(copy_variants, causal/);
+    expect(created.stdout).toMatch(/short \(control\) = B/);
+    expect(created.stdout).toMatch(/offerlab report --experiment email-1-copy/);
+
+    const list = JSON.parse((await runCli(["experiments", "list", "--json"], env, dir)).stdout);
+    expect(list.map((e: { experiment: { slug: string } }) => e.experiment.slug)).toEqual(["email-1-copy"]);
+    expect((await runCli(["experiments", "list"], env, dir)).stdout).toMatch(/email-1-copy\s+copy_variants\s+coach\s+running/);
+    const shown = await runCli(["experiments", "show", "email-1-copy"], env, dir);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(/plan\s+903 matured per arm \(budget 1806\)/);
+    const nope = await runCli(["experiments", "show", "nope"], env, dir);
+    expect(nope.code).toBe(2);
+    expect(nope.stderr).toMatch(/experiment "nope" not found: see offerlab experiments list/);
+
+    const report = await runCli(["report", "--experiment", "email-1-copy", "--json"], env, dir);
+    expect(report.code).toBe(0);
+    const r = JSON.parse(report.stdout);
+    expect(r).toMatchObject({ comparison: "causal", maturing: 0, verdict: { kind: "no-winner-yet" } });
+    expect(r.arms.map((a: { key: string; control: boolean }) => [a.key, a.control])).toEqual([
+      ["long", false],
+      ["short", true],
+    ]);
+    const text = await runCli(["report", "--experiment", "email-1-copy"], env, dir);
+    expect(text.stdout).toMatch(/Verdict: no winner yet/);
+    expect(text.stdout).toMatch(/Still maturing: 0 contact/);
+    expect(text.stdout).toMatch(/P\(beats short\)/);
+    // Same data, same numbers (seeded Monte Carlo): everything but the clock.
+    const again = JSON.parse((await runCli(["report", "--experiment", "email-1-copy", "--json"], env, dir)).stdout);
+    expect({ ...again, asOf: null }).toEqual({ ...r, asOf: null });
+
+    const byVariant = await runCli(["report", "--offer", "coach", "--by", "variant", "--json"], env, dir);
+    expect(byVariant.code).toBe(0);
+    expect(JSON.parse(byVariant.stdout)).toMatchObject({ comparison: "observational", arms: [], verdict: null });
+    expect((await runCli(["report"], env, dir)).code).toBe(2);
+    expect((await runCli(["report", "--offer", "coach"], env, dir)).stderr).toMatch(/--by: required with --offer/);
+    expect((await runCli(["report", "--offer", "coach", "--by", "colour"], env, dir)).code).toBe(2);
+    expect((await runCli(["report", "--experiment", "email-1-copy", "--by", "step"], env, dir)).code).toBe(2);
+    expect((await runCli(["report", "--offer", "nope", "--by", "step"], env, dir)).code).toBe(2);
+
+    const stop = await runCli(["experiments", "stop", "email-1-copy", "--reason", "done", "--json"], env, dir);
+    expect(stop.code).toBe(0);
+    expect(JSON.parse(stop.stdout).experiment).toMatchObject({ status: "stopped", stop_reason: "done" });
+    const twice = await runCli(["experiments", "stop", "email-1-copy"], env, dir);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toMatch(/stopped already/);
+  });
+});

@@ -1,0 +1,261 @@
+import { experiments as experimentRows, messageTemplates } from "@offerlab/db";
+import { planDue } from "@offerlab/scheduler";
+import { sql } from "kysely";
+import { describe, expect, it } from "vitest";
+import { addMailbox, addPeople, baseOffer, clock, copy, NOW, testEngines, useTestDb } from "../__tests__/world.js";
+import { createCampaign } from "../campaigns/create-campaign.js";
+import { enrolContacts } from "../campaigns/enrol-contacts.js";
+import { launchCampaign } from "../campaigns/launch-campaign.js";
+import { OperationError } from "../errors.js";
+import { createOffer } from "../offers/create-offer.js";
+import { addTemplateVariant } from "../templates/add-template-variant.js";
+import { approveTemplates } from "../templates/approve-templates.js";
+import { defineExperiment } from "./define-experiment.js";
+import { listExperiments, showExperiment } from "./list-experiments.js";
+import { experimentReport, offerReport } from "./report.js";
+import { stopExperiment } from "./stop-experiment.js";
+
+const DAY = 86_400_000;
+
+describe.each(testEngines())("experiments operations on %s", (engine) => {
+  const t = useTestDb(engine);
+  const ctx = () => ({ db: t.db, now: clock });
+
+  async function world(name: string, people: number) {
+    const { offer } = await createOffer(ctx(), { offer: { ...baseOffer, name, ...copy } });
+    await approveTemplates(ctx(), { offer: offer.slug! });
+    const step1 = (await messageTemplates.list(t.db, { offerId: offer.id, channel: "email" })).find((x) => x.sequence_step === 1)!;
+    const b = await addTemplateVariant(ctx(), { template: step1.id, variant: "B", body: "Hi {{first_name|there}}, a shorter question." });
+    const mailbox = await addMailbox(t.db, offer.slug!);
+    await addPeople(t.db, offer.id, offer.slug!, people);
+    const { campaign } = await createCampaign(ctx(), {
+      offer: offer.slug!,
+      name: `${name} push`,
+      channel: "email",
+      accounts: [mailbox.name],
+      signal: "hiring",
+      icp_target: "saas",
+      send_window_start: "00:00",
+      send_window_end: "24:00",
+      send_days: [1, 2, 3, 4, 5, 6, 7],
+      timezone: "UTC",
+    });
+    return { offer, step1, b, campaign, mailbox };
+  }
+
+  it("adds a copy variant as a linted draft; define refuses a draft arm, naming the field and the fix", async () => {
+    const w = await world("Variant Check", 0);
+    expect(w.b.template).toMatchObject({ status: "draft", variant: "B", sequence_step: 1 });
+    expect(w.b.source.variant).toBe("A");
+    expect(w.b.lint.ok).toBe(true);
+    await expect(addTemplateVariant(ctx(), { template: w.step1.id, variant: "b c", body: "" })).rejects.toThrow(
+      /variant: "b c" must be.*body: is required/,
+    );
+    await expect(
+      defineExperiment(ctx(), {
+        name: "Draft arm",
+        hypothesis: "h",
+        kind: "copy_variants",
+        offer: w.offer.slug!,
+        step: 1,
+        plannedMaturedPerArm: 100,
+        arms: [{ ref: w.step1.id }, { ref: w.b.template.id }],
+      }),
+    ).rejects.toThrow(/arms\[1\]\.ref: template ".*" is draft: approve it first \(offerlab templates approve [0-9a-f]{8}\)/);
+    expect(await listExperiments(ctx())).toEqual([]);
+  });
+
+  it("refuses a bad definition with every field named, and writes nothing", async () => {
+    const err = await defineExperiment(ctx(), {
+      name: "",
+      hypothesis: " ",
+      kind: "copy_variants",
+      step: 0,
+      metric: "opens" as never,
+      maturityDays: 0,
+      arms: [{ ref: "x" }],
+    }).then(
+      () => null,
+      (e: unknown) => e as Error & { code: string; issues: { field: string }[] },
+    );
+    if (!err) throw new Error("defineExperiment accepted a bad definition");
+    expect(err.code).toBe("invalid_input");
+    expect(err.issues.map((i) => i.field)).toEqual([
+      "name",
+      "hypothesis",
+      "metric",
+      "maturityDays",
+      "offer",
+      "step",
+      "arms",
+      "plannedMaturedPerArm",
+    ]);
+    await expect(
+      defineExperiment(ctx(), {
+        name: "n",
+        hypothesis: "h",
+        kind: "signal_stacks",
+        offer: "x",
+        arms: [{ ref: "a" }, { ref: "b" }],
+        plannedMaturedPerArm: 10,
+        budgetMaturedPerArm: 5,
+      }),
+    ).rejects.toThrow(/budgetMaturedPerArm \(5\) is below the plan \(10\)/);
+    await expect(
+      defineExperiment(ctx(), {
+        name: "n",
+        hypothesis: "h",
+        kind: "signal_stacks",
+        offer: "no-such-offer",
+        arms: [{ ref: "a" }, { ref: "a" }],
+        plannedMaturedPerArm: 10,
+      }),
+    ).rejects.toThrow(/offer: offer "no-such-offer" not found/);
+    expect(await listExperiments(ctx())).toEqual([]);
+  });
+
+  it("allocates at enrolment (balanced per stratum), the planner sends each contact its variant, and the report counts matured contacts only", async () => {
+    const w = await world("Copy Test", 20);
+    await approveTemplates(ctx(), { templates: [w.b.template.id] });
+    const defined = await defineExperiment(ctx(), {
+      name: "Email 1 copy",
+      hypothesis: "A shorter first email gets more positive replies",
+      kind: "copy_variants",
+      offer: w.offer.slug!,
+      step: 1,
+      baselineRate: 0.03,
+      targetRate: 0.06,
+      arms: [
+        { ref: w.step1.id, key: "long" },
+        { ref: w.b.template.id, key: "short" },
+      ],
+    });
+    expect(defined.causal).toBe(true);
+    expect(defined.plan?.plannedMaturedPerArm).toBe(defined.experiment.planned_matured_per_arm);
+    expect(defined.arms.map((a) => [a.arm_key, a.label, a.is_control])).toEqual([
+      ["long", "A", true],
+      ["short", "B", false],
+    ]);
+
+    const enrolled = await enrolContacts(ctx(), { campaign: w.campaign.id, limit: 15 });
+    expect(enrolled.experiments).toEqual([{ experiment: "email-1-copy", assigned: 15, byArm: expect.any(Object), policy: "balanced" }]);
+    const byArm = enrolled.experiments[0]!.byArm;
+    expect(Math.abs(byArm.long! - byArm.short!)).toBe(1);
+    // A second enrolment continues the stratum's blocks: 20 in all, 10 and 10.
+    const rest = await enrolContacts(ctx(), { campaign: w.campaign.id });
+    expect(rest.experiments[0]!.assigned).toBe(5);
+    const shown = await showExperiment(ctx(), { experiment: "email-1-copy" });
+    expect(shown.arms.map((a) => a.assigned)).toEqual([10, 10]);
+    expect(shown.byPolicy).toEqual({ balanced: 20 });
+    expect(shown.strata).toEqual([{ stratum: `account=${w.mailbox.id}|icp=saas`, byArm: { long: 10, short: 10 } }]);
+    const assignments = await experimentRows.assignments(t.db, defined.experiment.id);
+    expect(assignments.every((a) => Number(a.probability) === 0.5 && a.policy === "balanced")).toBe(true);
+    expect(assignments[0]!.probabilities).toEqual({ long: 0.5, short: 0.5 });
+
+    await launchCampaign(ctx(), { campaign: w.campaign.id });
+    const { planned } = await planDue({ db: t.db, now: () => NOW, campaignId: w.campaign.id });
+    expect(planned).toBe(20);
+    // Every planned first email is the template of the contact's arm.
+    const sent = await t.db
+      .selectFrom("messages as m")
+      .innerJoin("experiment_assignments as ea", "ea.campaign_contact_id", "m.campaign_contact_id")
+      .innerJoin("experiment_arms as a", "a.id", "ea.arm_id")
+      .select(["m.template_id", "a.template_id as armTemplate", "a.arm_key", "m.variant", "m.body"])
+      .execute();
+    expect(sent).toHaveLength(20);
+    expect(sent.every((s) => s.template_id === s.armTemplate)).toBe(true);
+    expect(sent.filter((s) => s.arm_key === "short").every((s) => s.body.includes("shorter question"))).toBe(true);
+
+    // The sends leave: 12 twenty days ago (matured), 8 three days ago (maturing). Of the matured, the
+    // short arm's replies are positive, one long reply is negative; one maturing contact replied already.
+    const rows = await t.db
+      .selectFrom("messages as m")
+      .innerJoin("experiment_assignments as ea", "ea.campaign_contact_id", "m.campaign_contact_id")
+      .innerJoin("experiment_arms as a", "a.id", "ea.arm_id")
+      .select(["m.id", "a.arm_key"])
+      .orderBy("m.id")
+      .execute();
+    for (const [i, r] of rows.entries()) {
+      const sentAt = new Date(NOW.getTime() - (i < 12 ? 20 : 3) * DAY);
+      const reply =
+        i < 12 && i % 3 === 0
+          ? { at: new Date(sentAt.getTime() + DAY), sentiment: r.arm_key === "short" ? "positive" : "negative" }
+          : i === 12
+            ? { at: new Date(sentAt.getTime() + DAY), sentiment: "positive" }
+            : null;
+      await sql`UPDATE messages SET status = 'sent', sent_at = ${sentAt}, replied_at = ${reply?.at ?? null}, reply_sentiment = ${reply?.sentiment ?? null} WHERE id = ${r.id}`.execute(
+        t.db,
+      );
+    }
+    const report = await experimentReport(ctx(), { experiment: "email-1-copy" });
+    expect(report.comparison).toBe("causal");
+    const total = report.arms.reduce(
+      (s, a) => ({ matured: s.matured + a.matured, maturing: s.maturing + a.maturing, contacted: s.contacted + a.contacted }),
+      { matured: 0, maturing: 0, contacted: 0 },
+    );
+    expect(total).toEqual({ matured: 12, maturing: 8, contacted: 20 });
+    expect(report.maturing).toBe(8);
+    const matured = rows.slice(0, 12);
+    const expectedReplies = (key: string) => matured.filter((r, i) => r.arm_key === key && i % 3 === 0).length;
+    for (const arm of report.arms) {
+      expect(arm.replies).toBe(expectedReplies(arm.key));
+      expect(arm.successes).toBe(arm.key === "short" ? expectedReplies("short") : 0);
+      expect(arm.rate).toBe(arm.matured === 0 ? null : arm.successes / arm.matured);
+      expect(arm.interval.low).toBeLessThanOrEqual(arm.rate ?? 0);
+    }
+    expect(report.arms.reduce((s, a) => s + a.maturingSuccesses, 0)).toBe(1);
+    expect(report.verdict).toMatchObject({ kind: "no-winner-yet", reason: "before-plan" });
+    expect(report.arms[1]!.pBeatsControl).toBeGreaterThan(0.5);
+    // Reproducible: the same data prints the same numbers.
+    expect(await experimentReport(ctx(), { experiment: defined.experiment.id })).toEqual(report);
+
+    const byVariant = await offerReport(ctx(), { offer: w.offer.slug!, by: "variant", metric: "reply" });
+    expect(byVariant.comparison).toBe("observational");
+    expect(byVariant.arms.map((a) => a.enrolled).reduce((s, n) => s + n, 0)).toBe(20);
+    expect(byVariant.arms.map((a) => a.key).sort()).toEqual([w.step1.name, w.b.template.name].sort());
+    await expect(offerReport(ctx(), { offer: w.offer.slug!, by: "colour" as never })).rejects.toThrow(
+      /by: must be one of signal, icp, variant, step, account/,
+    );
+
+    const stopped = await stopExperiment(ctx(), { experiment: "email-1-copy", reason: "enough" });
+    expect(stopped.experiment.status).toBe("stopped");
+    const again = await stopExperiment(ctx(), { experiment: "email-1-copy" }).catch((e: unknown) => e);
+    expect(OperationError.isInstance(again) && again.code).toBe("experiment_stopped");
+    expect((await listExperiments(ctx(), { status: "running" })).map((e) => e.experiment.slug)).not.toContain("email-1-copy");
+  });
+
+  it("turns adaptive (top-two Thompson with a floor) once every arm has enough matured contacts, recording the batch's probabilities", async () => {
+    const w = await world("Adaptive", 12);
+    await approveTemplates(ctx(), { templates: [w.b.template.id] });
+    await defineExperiment(ctx(), {
+      name: "Adaptive copy",
+      hypothesis: "h",
+      kind: "copy_variants",
+      offer: w.offer.slug!,
+      step: 1,
+      plannedMaturedPerArm: 100,
+      minMaturedForAdaptive: 2,
+      floor: 0.1,
+      arms: [{ ref: w.step1.id }, { ref: w.b.template.id }],
+    });
+    expect((await enrolContacts(ctx(), { campaign: w.campaign.id, limit: 6 })).experiments[0]).toMatchObject({
+      policy: "balanced",
+      assigned: 6,
+    });
+    await launchCampaign(ctx(), { campaign: w.campaign.id });
+    await planDue({ db: t.db, now: () => NOW, campaignId: w.campaign.id });
+    await sql`UPDATE messages SET status = 'sent', sent_at = ${new Date(NOW.getTime() - 30 * DAY)} WHERE campaign_id = ${w.campaign.id}`.execute(
+      t.db,
+    );
+    const next = await enrolContacts(ctx(), { campaign: w.campaign.id });
+    expect(next.experiments[0]).toMatchObject({ policy: "thompson", assigned: 6 });
+    const shown = await showExperiment(ctx(), { experiment: "adaptive-copy" });
+    expect(shown.byPolicy).toEqual({ balanced: 6, thompson: 6 });
+    const thompson = (await experimentRows.assignments(t.db, shown.experiment.id)).filter((a) => a.policy === "thompson");
+    for (const a of thompson) {
+      const probs = a.probabilities as Record<string, number>;
+      expect(Object.values(probs).reduce((s, p) => s + p, 0)).toBeCloseTo(1, 9);
+      expect(Math.min(...Object.values(probs))).toBeGreaterThanOrEqual(0.1);
+    }
+  });
+});

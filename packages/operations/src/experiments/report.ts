@@ -1,0 +1,237 @@
+/**
+ * The report: per experiment (`experimentReport`), or for any offer broken down by signal, ICP,
+ * variant, step or sender account (`offerReport`). Reads come from `@offerlab/db`, every number
+ * from `@offerlab/experiments` (counting matured contacts, intervals, the seeded posterior, the
+ * verdict); this only puts them together. The same data always gives the same numbers: the Monte
+ * Carlo seed is derived from the counts.
+ */
+import { ExperimentMetric, ValidationError, type ExperimentKind } from "@offerlab/core";
+import { BREAKDOWNS, experiments, resolve, type Breakdown, type Experiment } from "@offerlab/db";
+import {
+  analyzeExperiment,
+  countContacts,
+  rateInterval,
+  weightedArmRates,
+  type ExperimentDesign,
+  type ExperimentReport,
+  type GroupCounts,
+  type RateInterval,
+  type Verdict,
+} from "@offerlab/experiments";
+import { nowOf, type OperationContext } from "../context.js";
+import { isCausal } from "./define-experiment.js";
+
+export interface ReportArm {
+  /** The arm's key, or the breakdown's group. */
+  key: string;
+  label: string;
+  control: boolean;
+  enrolled: number;
+  contacted: number;
+  matured: number;
+  /** Contacted, still inside the maturity window: never counted as failures. */
+  maturing: number;
+  /** Of the matured, within the window. */
+  replies: number;
+  positiveReplies: number;
+  meetings: number;
+  /** Of the matured: the primary metric. */
+  successes: number;
+  /** Early outcomes of maturing contacts: shown, not counted. */
+  maturingSuccesses: number;
+  /** successes / matured; null with none matured. */
+  rate: number | null;
+  interval: RateInterval;
+  pBest: number | null;
+  pBeatsControl: number | null;
+  expectedLossPoints: number | null;
+  /** Rate weighted by 1 / assignment probability, when any assignment was adaptive; else null. */
+  weightedRate: number | null;
+}
+
+export interface ReportResult {
+  /** What is reported: an experiment, or an offer by a dimension. */
+  subject:
+    | { type: "experiment"; slug: string; name: string; hypothesis: string; kind: ExperimentKind; status: string }
+    | { type: "offer"; slug: string; by: Breakdown };
+  offer: string | null;
+  metric: ExperimentMetric;
+  maturityDays: number;
+  /** `causal`: arms randomised over one audience; `observational`: different audiences. */
+  comparison: "causal" | "observational";
+  comparisonNote: string;
+  arms: ReportArm[];
+  /** Null when fewer than two groups have contacts. */
+  verdict: Verdict | null;
+  /** Contacts still maturing, over all arms. */
+  maturing: number;
+  plan: { plannedMaturedPerArm: number; budgetMaturedPerArm: number; informationFraction: number; pBestThreshold: number | null } | null;
+  guarantee: string | null;
+  seed: string | null;
+  asOf: string;
+}
+
+const CAUSAL_NOTE = "causal: contacts were randomised between the arms over one audience, so a difference is the arms' effect";
+const OBSERVATIONAL_NOTE =
+  "observational: the arms are different audiences (or moments of one sequence), so a difference may come from who was contacted, not from the arm";
+
+function armOf(
+  c: GroupCounts,
+  label: string,
+  control: boolean,
+  r: ExperimentReport["arms"][number] | null,
+  weighted: number | null,
+  interval: RateInterval,
+): ReportArm {
+  return {
+    key: c.group,
+    label,
+    control,
+    enrolled: c.enrolled,
+    contacted: c.contacted,
+    matured: c.matured,
+    maturing: c.maturing,
+    replies: c.replies,
+    positiveReplies: c.positiveReplies,
+    meetings: c.meetings,
+    successes: c.successes,
+    maturingSuccesses: c.maturingSuccesses,
+    rate: c.matured === 0 ? null : c.successes / c.matured,
+    interval,
+    pBest: r?.pBest ?? null,
+    pBeatsControl: r?.pBeatsControl ?? null,
+    expectedLossPoints: r?.expectedLossPoints ?? null,
+    weightedRate: weighted,
+  };
+}
+
+function analyze(counts: readonly GroupCounts[], design: ExperimentDesign, controlKey: string): ExperimentReport {
+  return analyzeExperiment(
+    counts.map((c) => ({
+      armId: c.group,
+      enrolled: c.enrolled,
+      contacted: c.contacted,
+      matured: c.matured,
+      successes: c.successes,
+      maturing: c.maturing,
+      maturingSuccesses: c.maturingSuccesses,
+    })),
+    { design, controlArmId: controlKey },
+  );
+}
+
+function designOf(e: Experiment): ExperimentDesign {
+  return {
+    plannedMaturedPerArm: e.planned_matured_per_arm,
+    ...(e.budget_matured_per_arm !== null ? { budgetMaturedPerArm: e.budget_matured_per_arm } : {}),
+    falseWinnerRate: Number(e.false_winner_rate),
+    minMaturedPerArm: e.min_matured_per_arm,
+    maxExpectedLossPoints: Number(e.max_expected_loss_points),
+  };
+}
+
+/** The report of one experiment (id or slug). */
+export async function experimentReport(ctx: OperationContext, input: { experiment: string }): Promise<ReportResult> {
+  const now = nowOf(ctx);
+  const { experiment: e, arms } = await experiments.get(ctx.db, input.experiment);
+  const facts = await experiments.armFacts(ctx.db, e.id);
+  const keyOf = new Map(arms.map((a) => [a.id, a.arm_key]));
+  const keyed = facts.map((f) => ({ ...f, group: keyOf.get(f.group)! }));
+  const counts = countContacts(
+    keyed,
+    arms.map((a) => a.arm_key),
+    { metric: e.primary_metric, maturityDays: e.maturity_days, now },
+  );
+  const control = arms.find((a) => a.is_control) ?? arms[0]!;
+  const report = analyze(counts, designOf(e), control.arm_key);
+  const adaptive = keyed.some((f) => f.policy === "thompson");
+  const weighted = adaptive
+    ? weightedArmRates(
+        arms.map((a) => a.arm_key),
+        keyed.map((f) => {
+          const c = countContacts([f], [], { metric: e.primary_metric, maturityDays: e.maturity_days, now })[0]!;
+          return { armId: f.group, probability: f.probability, matured: c.matured === 1, success: c.successes === 1 };
+        }),
+      )
+    : null;
+  const offer = e.offer_id ? await resolve.offer(ctx.db, e.offer_id) : null;
+  const causal = isCausal(e.kind);
+  return {
+    subject: { type: "experiment", slug: e.slug, name: e.name, hypothesis: e.hypothesis, kind: e.kind, status: e.status },
+    offer: offer?.slug ?? null,
+    metric: e.primary_metric,
+    maturityDays: e.maturity_days,
+    comparison: causal ? "causal" : "observational",
+    comparisonNote: causal ? CAUSAL_NOTE : OBSERVATIONAL_NOTE,
+    arms: counts.map((c, i) => {
+      const arm = arms[i]!;
+      const r = report.arms[i]!;
+      return armOf(c, arm.label, arm.is_control, r, weighted?.find((w) => w.armId === arm.arm_key)?.rate ?? null, r.interval);
+    }),
+    verdict: report.verdict,
+    maturing: report.maturing,
+    plan: {
+      plannedMaturedPerArm: report.design.plannedMaturedPerArm,
+      budgetMaturedPerArm: report.design.budgetMaturedPerArm,
+      informationFraction: report.informationFraction,
+      pBestThreshold: report.pBestThreshold,
+    },
+    guarantee: report.guarantee,
+    seed: report.seed,
+    asOf: now.toISOString(),
+  };
+}
+
+export interface OfferReportInput {
+  /** The offer (id, slug or name). */
+  offer: string;
+  by: Breakdown;
+  /** Default `positive_reply`. */
+  metric?: ExperimentMetric;
+  /** Default 14. */
+  maturityDays?: number;
+}
+
+/**
+ * An offer's contacts broken down by one dimension. Always observational. The verdict uses the
+ * default design with the plan at the minimum (100 matured per group): a lead worth an experiment,
+ * not a conclusion.
+ */
+export async function offerReport(ctx: OperationContext, input: OfferReportInput): Promise<ReportResult> {
+  const issues: { field: string; message: string }[] = [];
+  if (!(BREAKDOWNS as readonly string[]).includes(input.by))
+    issues.push({ field: "by", message: `must be one of ${BREAKDOWNS.join(", ")} (got "${input.by}")` });
+  const metric = ExperimentMetric.safeParse(input.metric ?? "positive_reply");
+  if (!metric.success)
+    issues.push({ field: "metric", message: `must be one of ${ExperimentMetric.options.join(", ")} (got "${input.metric}")` });
+  const maturityDays = input.maturityDays ?? 14;
+  if (!Number.isInteger(maturityDays) || maturityDays < 1 || maturityDays > 180)
+    issues.push({ field: "maturityDays", message: `must be a whole number of days in [1, 180] (got ${input.maturityDays})` });
+  if (issues.length || !metric.success) throw new ValidationError("report", issues);
+  const now = nowOf(ctx);
+  const offer = await resolve.offer(ctx.db, input.offer);
+  const facts = await experiments.offerFacts(ctx.db, offer.id, input.by);
+  const counts = countContacts(facts, [], { metric: metric.data, maturityDays, now }).sort((a, b) =>
+    a.group < b.group ? -1 : a.group > b.group ? 1 : 0,
+  );
+  const report = counts.length >= 2 ? analyze(counts, { plannedMaturedPerArm: 100 }, counts[0]!.group) : null;
+  return {
+    subject: { type: "offer", slug: offer.slug ?? offer.id, by: input.by },
+    offer: offer.slug ?? offer.id,
+    metric: metric.data,
+    maturityDays,
+    comparison: "observational",
+    comparisonNote: OBSERVATIONAL_NOTE,
+    arms: counts.map((c, i) => {
+      const r = report?.arms[i] ?? null;
+      const interval = r?.interval ?? rateInterval(c.successes, c.matured, "jeffreys");
+      return armOf(c, c.group, false, r, null, interval);
+    }),
+    verdict: report?.verdict ?? null,
+    maturing: counts.reduce((s, c) => s + c.maturing, 0),
+    plan: null,
+    guarantee: null,
+    seed: report?.seed ?? null,
+    asOf: now.toISOString(),
+  };
+}
