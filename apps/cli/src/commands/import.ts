@@ -2,6 +2,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { resolve } from "@offerlab/db";
+import { matchBookingsForEmails } from "@offerlab/operations";
 import {
   ImportRejectedError,
   importFields,
@@ -106,6 +107,9 @@ export function registerImportCommands(program: Command, io: Io): void {
               offerId: offer.id,
               map,
               ...(o.skipInvalid ? { skipInvalid: true } : {}),
+              // A booking kept for nobody (offerlab outcomes unmatched) whose attendee a row names
+              // becomes a meeting in the import's transaction.
+              ...(kind === "contacts" ? { onContactEmails: (trx, emails) => matchBookingsForEmails(trx, emails, new Date()) } : {}),
               onProgress: (p) => progress.update({ label: `import ${kind}`, done: p.rows, total: null, message: `${p.invalid} invalid` }),
             });
           } catch (error) {

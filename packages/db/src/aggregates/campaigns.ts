@@ -284,6 +284,20 @@ export function sendWindowIssues(w: CampaignWindowFields): FieldIssue[] {
 }
 
 /**
+ * The problem of a campaign's daily cap (`daily_send_cap`), or null when it is valid: a positive
+ * whole number of sends per calendar day in the campaign's time zone, or null for no cap of the
+ * campaign's own. The one check, at creation and at every later edit.
+ */
+export function dailySendCapIssue(value: unknown): FieldIssue | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === "number" && Number.isInteger(value) && value > 0 && value <= 2_147_483_647) return null;
+  return {
+    field: "daily_send_cap",
+    message: `must be a positive whole number of sends a day, or none to clear it (got ${JSON.stringify(value)})`,
+  };
+}
+
+/**
  * Resolves a campaign's sending accounts (id, name, email or Unipile id; duplicates once): at
  * least one, each found. Pushes each problem to `issues`. With {@link checkCampaignAccounts}, the
  * one check of accounts, at creation and at every later edit.
@@ -340,19 +354,24 @@ function checkCampaignAccounts(
 export interface CampaignSettingsPatch extends CampaignWindowFields {
   /** The campaign's accounts, all of them (by id, name, email or Unipile id): they replace the list. */
   accounts?: readonly string[];
+  /**
+   * The campaign's own cap on sends (invitations, messages and emails together) per calendar day
+   * in its time zone; null clears it. Checked by `dailySendCapIssue`.
+   */
+  daily_send_cap?: number | null;
 }
 
 /** What `campaignAdmin.changeSettings` did. */
 export interface CampaignSettingsChange {
   campaign: Campaign;
   previous: Campaign;
-  /** The fields whose value changed (`send_window_start`, `send_window_end`, `send_days`, `timezone`, `accounts`). */
+  /** The fields whose value changed (`send_window_start`, `send_window_end`, `send_days`, `timezone`, `accounts`, `daily_send_cap`). */
   changed: string[];
   /** Accounts taken off the campaign. */
   removedAccounts: AccountRef[];
   /** Queue rows of removed accounts not yet claimed, cancelled (`sender_unavailable`). */
   queueCancelled: number;
-  /** Queue rows waiting for the old window to open, brought forward to be judged again by the new one. */
+  /** Queue rows waiting for the old window to open (or for the old daily cap's next day), brought forward to be judged again. */
   queueRetimed: number;
   /** Contacts still in a sequence whose sticky sender (their thread or connection) was removed. */
   contactsStranded: number;
@@ -397,6 +416,11 @@ export interface CampaignCreateRequest {
   send_days?: number[];
   /** IANA time zone of the window. Default `America/New_York` (the column default). */
   timezone?: string;
+  /**
+   * The campaign's own cap on sends (all actions together) per calendar day in its time zone.
+   * Default null: no cap but the accounts' limits.
+   */
+  daily_send_cap?: number | null;
 }
 
 /** A campaign with its offer's slug and its enrolment counts, for lists. */
@@ -552,6 +576,8 @@ export const campaignAdmin = {
         });
     }
     const accountIds = checkCampaignAccounts(found, channel.success ? channel.data : null, schedule ?? null, issues);
+    const capIssue = dailySendCapIssue(req.daily_send_cap);
+    if (capIssue) issues.push(capIssue);
 
     let slug = "";
     if (issues.length === 0 && offer && channel.success && type.success) {
@@ -581,6 +607,7 @@ export const campaignAdmin = {
       ...(req.send_window_end !== undefined ? { send_window_end: req.send_window_end } : {}),
       ...(req.send_days !== undefined ? { send_days: req.send_days } : {}),
       ...(req.timezone !== undefined ? { timezone: req.timezone } : {}),
+      ...(req.daily_send_cap != null ? { daily_send_cap: req.daily_send_cap } : {}),
     });
   },
 
@@ -932,12 +959,12 @@ export const campaignAdmin = {
       if (current.status === "completed" || current.status === "cancelled") {
         throw new ValidationError("campaign", [{ field: "status", message: `the campaign is ${current.status}: it cannot be edited` }]);
       }
-      const keys = (["send_window_start", "send_window_end", "send_days", "timezone", "accounts"] as const).filter(
+      const keys = (["send_window_start", "send_window_end", "send_days", "timezone", "accounts", "daily_send_cap"] as const).filter(
         (k) => patch[k] !== undefined,
       );
       if (keys.length === 0) {
         throw new ValidationError("campaign", [
-          { field: "(input)", message: "nothing to change: give a window, days, a time zone or accounts" },
+          { field: "(input)", message: "nothing to change: give a window, days, a time zone, accounts or a daily cap" },
         ]);
       }
       const window: CampaignWindowFields = {
@@ -947,6 +974,8 @@ export const campaignAdmin = {
         timezone: patch.timezone ?? current.timezone,
       };
       const issues = sendWindowIssues(window);
+      const capIssue = dailySendCapIssue(patch.daily_send_cap);
+      if (capIssue) issues.push(capIssue);
       let accountsSet: { account_id: string | null; account_ids: AccountIds } | null = null;
       if (patch.accounts !== undefined) {
         const schedule = SchedulingConfig.safeParse(current.scheduling_config);
@@ -967,6 +996,7 @@ export const campaignAdmin = {
           ...(patch.send_days !== undefined ? { send_days: window.send_days! } : {}),
           ...(patch.timezone !== undefined ? { timezone: window.timezone! } : {}),
           ...(accountsSet ? { account_id: accountsSet.account_id, account_ids: jsonb(accountsSet.account_ids) } : {}),
+          ...(patch.daily_send_cap !== undefined ? { daily_send_cap: patch.daily_send_cap } : {}),
         })
         .where("id", "=", current.id)
         .returningAll()
@@ -983,6 +1013,7 @@ export const campaignAdmin = {
       const after = new Set(campaignAccountIds(campaign));
       const removedIds = before.filter((id) => !after.has(id));
       if (removedIds.length || before.length !== after.size) changed.push("accounts");
+      if (current.daily_send_cap !== campaign.daily_send_cap) changed.push("daily_send_cap");
       const removedAccounts = (current.account_ids ?? []).filter((a) => removedIds.includes(a.id));
       for (const id of removedIds) if (!removedAccounts.some((a) => a.id === id)) removedAccounts.push({ id, name: id, type: "email" });
 
@@ -991,8 +1022,12 @@ export const campaignAdmin = {
         detail: "its account was taken off the campaign",
         at: now,
       });
-      const windowChanged = changed.some((k) => k !== "accounts");
-      const queueRetimed = windowChanged ? await sendQueue.rejudgeWindow(trx, current.id, now) : 0;
+      // A new window (or zone) judges the rows waiting for the old one again; a new cap (or zone,
+      // which moves the campaign's day) those waiting for the cap's next day.
+      const rejudge: ("window_closed" | "campaign_daily_cap")[] = [];
+      if (changed.some((k) => k !== "accounts" && k !== "daily_send_cap")) rejudge.push("window_closed");
+      if (changed.includes("daily_send_cap") || changed.includes("timezone")) rejudge.push("campaign_daily_cap");
+      const queueRetimed = await sendQueue.rejudgeWindow(trx, current.id, now, rejudge);
       let contactsStranded = 0;
       if (removedIds.length) {
         const stranded = await trx

@@ -57,15 +57,22 @@ export const sendQueue = {
    * Rows of a campaign waiting for its window to open (`defer_reason` `window_closed`, not yet
    * claimed) are due at `now` again, so the claim judges them by the campaign's current window
    * (and defers them to its next opening, jittered, when it is still closed). Run it in the
-   * transaction that changes the window. Returns how many rows moved.
+   * transaction that changes the window. `reasons`: the deferrals to judge again (default the
+   * window's; a changed daily cap adds `campaign_daily_cap`). Returns how many rows moved.
    */
-  async rejudgeWindow(db: DbOrTrx, campaignId: string, now: Date): Promise<number> {
+  async rejudgeWindow(
+    db: DbOrTrx,
+    campaignId: string,
+    now: Date,
+    reasons: readonly ("window_closed" | "campaign_daily_cap")[] = ["window_closed"],
+  ): Promise<number> {
+    if (reasons.length === 0) return 0;
     const rows = await db
       .updateTable("send_queue")
       .set({ scheduled_for: now })
       .where("campaign_id", "=", campaignId)
       .where("status", "in", ["pending", "scheduled"])
-      .where("defer_reason", "=", "window_closed")
+      .where("defer_reason", "in", [...reasons])
       .where("scheduled_for", ">", now)
       .returning("id")
       .execute();

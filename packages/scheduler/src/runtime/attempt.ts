@@ -21,15 +21,17 @@ export interface Claimed {
   action: MessageActionType;
   usageDay: Date;
   usageHour: Date;
+  /** The campaign's local day the send counted against (`campaign_usage`). */
+  campaignDay: string;
 }
 
 /** Opens the attempt and marks the row and its message in flight, inside the claim's transaction. */
 export async function commitAttempt(
   trx: Transaction<Database>,
   o: Pick<Resolved, "runnerId" | "leaseMs">,
-  input: { ctx: SendContext; action: MessageActionType; usageDay: Date; usageHour: Date; now: Date },
+  input: { ctx: SendContext; action: MessageActionType; usageDay: Date; usageHour: Date; campaignDay: string; now: Date },
 ): Promise<Claimed> {
-  const { ctx, action, usageDay, usageHour, now } = input;
+  const { ctx, action, usageDay, usageHour, campaignDay, now } = input;
   const queueId = ctx.row.id;
   let attemptId: string;
   try {
@@ -40,6 +42,7 @@ export async function commitAttempt(
       runnerId: o.runnerId,
       usageDay,
       usageHour,
+      campaignDay,
       leaseUntil: new Date(now.getTime() + o.leaseMs),
       at: now,
     });
@@ -56,7 +59,7 @@ export async function commitAttempt(
     .where("send_queue_id", "=", queueId)
     .where("status", "in", ["pending", "queued"])
     .execute();
-  return { kind: "claimed", ctx, attemptId, action, usageDay, usageHour };
+  return { kind: "claimed", ctx, attemptId, action, usageDay, usageHour, campaignDay };
 }
 
 /**

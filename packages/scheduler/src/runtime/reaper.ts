@@ -29,7 +29,7 @@ export async function reapExpired(options: SendPathOptions): Promise<{ requeued:
     for (const c of candidates) await lockAccount(trx, c.account_id);
     const lapsed = await trx
       .selectFrom("send_attempts")
-      .select(["id", "send_queue_id", "account_id", "action_type", "status", "usage_day", "usage_hour"])
+      .select(["id", "send_queue_id", "account_id", "action_type", "status", "usage_day", "usage_hour", "campaign_day"])
       .where("status", "in", ["claimed", "sending"])
       .where("lease_until", "<", now)
       .forUpdate()
@@ -45,6 +45,8 @@ export async function reapExpired(options: SendPathOptions): Promise<{ requeued:
           action: a.action_type as MessageActionType,
           usageDay: a.usage_day,
           usageHour: a.usage_hour,
+          queueId: a.send_queue_id,
+          campaignDay: a.campaign_day,
         });
         await requeueRow(trx, a.send_queue_id, { reason: "claim_expired" });
         await trx

@@ -353,6 +353,8 @@ async function settleNotSent(o: Resolved, a: SendAttemptRow, row: QueueRow, evid
       action: a.action_type as MessageActionType,
       usageDay: a.usage_day,
       usageHour: a.usage_hour,
+      queueId: a.send_queue_id,
+      campaignDay: a.campaign_day,
     });
     const exhausted = row.attempts >= row.max_attempts;
     const error = `reconciled: not sent (${evidence})`;

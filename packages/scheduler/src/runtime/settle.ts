@@ -57,7 +57,14 @@ async function settleNothingToDo(o: Resolved, c: Claimed, result: Extract<Provid
   const done = await o.db.transaction().execute(async (trx) => {
     await lockAccount(trx, c.ctx.account!.id);
     if (!(await moveAttempt(trx, c.attemptId, attemptRefused(now, result.reason, result.reason)))) return false;
-    await releaseQuota(trx, { accountId: c.ctx.account!.id, action: c.action, usageDay: c.usageDay, usageHour: c.usageHour });
+    await releaseQuota(trx, {
+      accountId: c.ctx.account!.id,
+      action: c.action,
+      usageDay: c.usageDay,
+      usageHour: c.usageHour,
+      queueId,
+      campaignDay: c.campaignDay,
+    });
     await skipRow(trx, c.ctx, result.reason, "skipped", now, { releaseAttempt: true });
     if (result.reason === "already_connected" && c.ctx.row.contact_id) {
       await trx.updateTable("contacts").set({ connection_degree: 1 }).where("id", "=", c.ctx.row.contact_id).execute();
@@ -83,7 +90,7 @@ async function settleRefused(o: Resolved, c: Claimed, result: Extract<ProviderRe
   const final = await o.db.transaction().execute(async (trx) => {
     await lockAccount(trx, accountId);
     if (!(await moveAttempt(trx, c.attemptId, attemptRefused(now, result.errorKind, result.message)))) return null;
-    await releaseQuota(trx, { accountId, action: c.action, usageDay: c.usageDay, usageHour: c.usageHour });
+    await releaseQuota(trx, { accountId, action: c.action, usageDay: c.usageDay, usageHour: c.usageHour, queueId, campaignDay: c.campaignDay });
     const row = await trx.selectFrom("send_queue").select(["attempts", "max_attempts"]).where("id", "=", queueId).executeTakeFirstOrThrow();
     const policy = refusalPolicy(result, { attempts: row.attempts, maxAttempts: row.max_attempts }, now);
     if (policy.cooldownUntil) {

@@ -97,6 +97,7 @@ export async function cancelUnsentSends(
       "send_attempts.action_type",
       "send_attempts.usage_day",
       "send_attempts.usage_hour",
+      "send_attempts.campaign_day",
     ])
     .where("send_queue.contact_id", "in", scope.contactIds)
     .where("send_attempts.status", "=", "claimed");
@@ -113,6 +114,8 @@ export async function cancelUnsentSends(
         action: a.action_type as MessageActionType,
         usageDay: a.usage_day,
         usageHour: a.usage_hour,
+        queueId: a.send_queue_id,
+        campaignDay: a.campaign_day,
       });
       await cancelClaimedRow(trx, a.send_queue_id, scope.reason, scope.at);
       cancelled.push(a.send_queue_id);
