@@ -1028,6 +1028,20 @@ export const campaignAdmin = {
       if (changed.some((k) => k !== "accounts" && k !== "daily_send_cap")) rejudge.push("window_closed");
       if (changed.includes("daily_send_cap") || changed.includes("timezone")) rejudge.push("campaign_daily_cap");
       const queueRetimed = await sendQueue.rejudgeWindow(trx, current.id, now, rejudge);
+      // The send path counts a campaign's sends only while it has a cap: a cap set (or a zone
+      // changed) mid-day starts from the day's sends so far, every attempt that may have reached
+      // the provider (claimed, sending, sent, unknown, undetermined) since the local midnight.
+      if (campaign.daily_send_cap !== null && (changed.includes("daily_send_cap") || changed.includes("timezone"))) {
+        await sql`
+          INSERT INTO campaign_usage AS u (campaign_id, day, sent)
+          SELECT ${campaign.id}::uuid, d.day, (
+            SELECT count(*)::int FROM send_attempts a JOIN send_queue q ON q.id = a.send_queue_id
+            WHERE q.campaign_id = ${campaign.id}::uuid
+              AND a.status IN ('claimed', 'sending', 'sent', 'unknown', 'undetermined')
+              AND a.created_at >= (d.day::timestamp AT TIME ZONE ${campaign.timezone}))
+          FROM (SELECT (${now}::timestamptz AT TIME ZONE ${campaign.timezone})::date AS day) d
+          ON CONFLICT (campaign_id, day) DO UPDATE SET sent = GREATEST(u.sent, EXCLUDED.sent)`.execute(trx);
+      }
       let contactsStranded = 0;
       if (removedIds.length) {
         const stranded = await trx

@@ -67,9 +67,10 @@ export function nextCampaignDay(timeZone: string, now: Date): Date {
 
 /**
  * Reserves one unit of the campaign's send count for its local `day` with one guarded upsert
- * (`sent < cap`), as `reserveQuota` does for an account: every send of the campaign is counted,
- * capped or not, so a cap set in the middle of a day counts that day's earlier sends. False when
- * the campaign's `daily_send_cap` is reached (nothing is reserved then).
+ * (`sent < cap`), as `reserveQuota` does for an account. Only a capped campaign is counted (the
+ * claim skips this for the others); a cap set in the middle of a day starts from that day's sends
+ * so far (`campaignAdmin.changeSettings` seeds the row). False when the cap is reached (nothing
+ * is reserved then).
  */
 export async function reserveCampaignQuota(
   trx: Transaction<Database>,

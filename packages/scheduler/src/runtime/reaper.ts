@@ -2,6 +2,7 @@
  * The reaper: lapsed leases, at the start of every runner's tick. Safe with any number of runners.
  */
 import type { MessageActionType } from "@offerlab/core";
+import { sendQueue } from "@offerlab/db";
 import { attemptExpired, attemptUnknown, moveAttempt } from "./attempts.js";
 import { resolveOptions } from "./options.js";
 import { lockAccount, releaseQuota } from "./quota.js";
@@ -49,12 +50,7 @@ export async function reapExpired(options: SendPathOptions): Promise<{ requeued:
           campaignDay: a.campaign_day,
         });
         await requeueRow(trx, a.send_queue_id, { reason: "claim_expired" });
-        await trx
-          .updateTable("messages")
-          .set({ status: "queued" })
-          .where("send_queue_id", "=", a.send_queue_id)
-          .where("status", "=", "sending")
-          .execute();
+        await sendQueue.messageRequeued(trx, a.send_queue_id);
         requeued++;
       } else {
         await moveAttempt(trx, a.id, attemptUnknown("lease lapsed during the call (runner died or hung)"));

@@ -17,7 +17,7 @@ import { campaignDay, nextCampaignDay, releaseQuota, reserveCampaignQuota, reser
 const HOUR = 3_600_000;
 
 export type Reservation =
-  | { ok: true; usageDay: Date; usageHour: Date; campaignDay: string }
+  | { ok: true; usageDay: Date; usageHour: Date; campaignDay: string | null }
   | { ok: false; reason: ReasonCode; until: Date };
 
 export async function reserveCapacity(
@@ -66,8 +66,10 @@ export async function reserveCapacity(
   }
 
   // The campaign's own cap comes last: its row is shared by every account of the campaign, so it
-  // is held for the shortest time (the rest of this transaction).
+  // is held for the shortest time (the rest of this transaction). A campaign without a cap is not
+  // counted: its sends take no shared row at all.
   const { campaign } = ctx;
+  if (campaign.daily_send_cap === null) return { ok: true, usageDay: day, usageHour: hour, campaignDay: null };
   const localDay = campaignDay(campaign.timezone, now);
   if (!(await reserveCampaignQuota(trx, { campaignId: campaign.id, day: localDay, cap: campaign.daily_send_cap }))) {
     await releaseQuota(trx, { accountId: account.id, action: go.action, usageDay: day, usageHour: hour });

@@ -3,7 +3,7 @@
  * that nothing is written twice and no runner settles another's attempt. One case per outcome.
  */
 import { assertNever } from "@offerlab/core";
-import { jsonb } from "@offerlab/db";
+import { jsonb, sendQueue } from "@offerlab/db";
 import type { DispatchOutcome } from "./types.js";
 import type { Claimed } from "./attempt.js";
 import { attemptRefused, attemptUnknown, moveAttempt } from "./attempts.js";
@@ -117,11 +117,7 @@ async function settleRefused(o: Resolved, c: Claimed, result: Extract<ProviderRe
       .execute();
     if (policy.final) {
       await failRow(trx, queueId, { reason: result.reason, error: policy.error, now });
-      await trx
-        .updateTable("messages")
-        .set({ status: "failed", error_message: policy.error })
-        .where("send_queue_id", "=", queueId)
-        .execute();
+      await sendQueue.messagesFailed(trx, [queueId], { error: policy.error });
       await trx
         .insertInto("message_events")
         .values({
@@ -136,12 +132,7 @@ async function settleRefused(o: Resolved, c: Claimed, result: Extract<ProviderRe
         .execute();
     } else {
       await retryRow(trx, queueId, { reason: result.reason, error: policy.error, at: policy.retryAt! });
-      await trx
-        .updateTable("messages")
-        .set({ status: "queued" })
-        .where("send_queue_id", "=", queueId)
-        .where("status", "=", "sending")
-        .execute();
+      await sendQueue.messageRequeued(trx, queueId);
     }
     return policy.final;
   });

@@ -3,7 +3,7 @@
  * person's sends in the same transaction that records it. Locks are taken in the send path's order.
  */
 import type { MessageActionType } from "@offerlab/core";
-import { campaigns, companies, contacts, type Database } from "@offerlab/db";
+import { campaigns, companies, contacts, sendQueue, type Database } from "@offerlab/db";
 import { sql, type Kysely, type Transaction } from "kysely";
 import type { ReasonCode } from "../engine/reasons.js";
 import { attemptCancelled, moveAttempt } from "./attempts.js";
@@ -121,14 +121,7 @@ export async function cancelUnsentSends(
       cancelled.push(a.send_queue_id);
     }
   }
-  if (cancelled.length) {
-    await trx
-      .updateTable("messages")
-      .set({ status: "failed", error_message: `not sent: ${scope.reason}` })
-      .where("send_queue_id", "in", cancelled)
-      .where("status", "in", ["pending", "queued", "sending"])
-      .execute();
-  }
+  await sendQueue.messagesFailed(trx, cancelled, { error: `not sent: ${scope.reason}`, from: ["pending", "queued", "sending"] });
   return { cancelled };
 }
 

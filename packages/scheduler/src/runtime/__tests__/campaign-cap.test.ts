@@ -151,7 +151,24 @@ describe.each(engines)("the campaign's daily cap on %s", (engine) => {
     await campaignAdmin.changeSettings(w.db, w.campaignId, { daily_send_cap: null }, { now: w.clock.now });
     expect((await runSendPath(opts(w))).outcomes.sent).toBe(1);
     expect(await sentCount(w)).toBe(4);
-    expect((await usage(w))[0]!.sent).toBe(4);
+    // Without a cap the campaign's sends are not counted (they take no shared row).
+    expect((await usage(w))[0]!.sent).toBe(3);
+    expect((await w.db.selectFrom("send_attempts").select("campaign_day").orderBy("created_at").execute()).at(-1)).toEqual({
+      campaign_day: null,
+    });
+  });
+
+  it("a cap set in the middle of the day counts the day's sends so far", async () => {
+    w = await seedWorld({ engine, server, accounts: 2, contacts: 6 });
+    expect((await runSendPath(opts(w, { max: 2 }))).outcomes.sent).toBe(2);
+    expect(await usage(w)).toEqual([]);
+    const { campaignAdmin } = await import("@offerlab/db");
+    await campaignAdmin.changeSettings(w.db, w.campaignId, { daily_send_cap: 3 }, { now: w.clock.now });
+    expect((await usage(w))[0]!.sent).toBe(2);
+    const rest = await runSendPath(opts(w));
+    expect(rest.outcomes.sent).toBe(1);
+    expect(rest.deferred).toEqual({ campaign_daily_cap: 3 });
+    expect(await sentCount(w)).toBe(3);
   });
 });
 
