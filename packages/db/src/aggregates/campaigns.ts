@@ -101,6 +101,115 @@ export const campaigns = {
 };
 
 export const campaignContacts = {
+  /**
+   * An out-of-office: the sequence waits until `until` (its next step no earlier), unless the
+   * person has replied. The person stays as they were: it is not a reply.
+   */
+  async pauseForOutOfOffice(db: DbOrTrx, campaignContactId: string, until: Date): Promise<void> {
+    await db
+      .updateTable("campaign_contacts")
+      .set({ paused_until: until, next_step_at: sql<Date>`GREATEST(coalesce(next_step_at, ${until}::timestamptz), ${until}::timestamptz)` })
+      .where("id", "=", campaignContactId)
+      .where("replied", "=", false)
+      .execute();
+  },
+
+  /**
+   * A reply, at `at`. With `stops` (stop-on-reply) the sequence ends `replied` (`stop_reason`
+   * `replied`, nothing more planned); without it (`stop_on_reply: false` and not negative) the
+   * reply is noted and the sequence goes on.
+   */
+  async markReplied(
+    db: DbOrTrx,
+    campaignContactId: string,
+    reply: { sentiment: CampaignContact["reply_sentiment"]; at: Date; stops: boolean },
+  ): Promise<void> {
+    await db
+      .updateTable("campaign_contacts")
+      .set(
+        reply.stops
+          ? {
+              replied: true,
+              status: "replied",
+              reply_sentiment: reply.sentiment,
+              completed_at: reply.at,
+              next_step_at: null,
+              stop_reason: "replied",
+            }
+          : { replied: true, reply_sentiment: reply.sentiment },
+      )
+      .where("id", "=", campaignContactId)
+      .execute();
+  },
+
+  /**
+   * A step of the sequence was sent (the send path's record, at `at`): the campaign contact moves
+   * on (step, touches, `waiting` for the planner, who decides the next step from `next_step_at`)
+   * and keeps the sender and the provider's ids of the thread or connection (first ones win).
+   * Returns the touches so far (1: the first send to the person in this campaign).
+   */
+  async recordStepSent(
+    db: DbOrTrx,
+    campaignContactId: string,
+    sent: {
+      step: number;
+      action: "connection_request" | "message" | "inmail" | "email";
+      accountId: string;
+      providerIds: { email_id?: string | null; provider_id?: string | null; chat_id?: string | null };
+      at: Date;
+    },
+  ): Promise<{ touches: number } | undefined> {
+    const { step, action, accountId, providerIds, at: now } = sent;
+    return db
+      .updateTable("campaign_contacts")
+      .set((eb) => ({
+        current_step: sql<number>`GREATEST(current_step, ${step})`,
+        touches: eb("touches", "+", 1),
+        last_step_at: now,
+        started_at: sql<Date>`COALESCE(started_at, ${now}::timestamptz)`,
+        status: sql<"waiting">`CASE WHEN status IN ('queued', 'in_progress', 'waiting') THEN 'waiting' ELSE status END`,
+        // The planner decides the next step from here (conditions, delays, max touches).
+        next_step_at: now,
+        ...(action === "email"
+          ? {
+              email_account_id: sql<string>`COALESCE(email_account_id, ${accountId}::uuid)`,
+              // The vendor's email id of the first email, when the send returned it (Unipile
+              // returns a tracking id only; the id comes with the mail_sent webhook or a lookup).
+              email_thread_ref: sql<string>`COALESCE(email_thread_ref, ${providerIds.email_id ?? null})`,
+            }
+          : {
+              linkedin_account_id: sql<string>`COALESCE(linkedin_account_id, ${accountId}::uuid)`,
+              linkedin_provider_id: sql<string>`COALESCE(linkedin_provider_id, ${providerIds.provider_id ?? null})`,
+              ...(providerIds.chat_id ? { linkedin_chat_id: providerIds.chat_id } : {}),
+              ...(action === "connection_request" ? { invitation_sent_at: now } : {}),
+            }),
+      }))
+      .where("id", "=", campaignContactId)
+      .returning("touches")
+      .executeTakeFirst();
+  },
+
+  /** The provider id of the first email of the person's thread, found later (only when none was noted). */
+  async noteEmailThread(db: DbOrTrx, campaignContactId: string, emailId: string): Promise<void> {
+    await db
+      .updateTable("campaign_contacts")
+      .set({ email_thread_ref: emailId })
+      .where("id", "=", campaignContactId)
+      .where("email_thread_ref", "is", null)
+      .execute();
+  },
+
+  /** The invitation of these campaign contacts was withdrawn unanswered (only those not connected since). */
+  async markInvitationWithdrawn(db: DbOrTrx, campaignContactIds: readonly string[]): Promise<void> {
+    if (campaignContactIds.length === 0) return;
+    await db
+      .updateTable("campaign_contacts")
+      .set({ stop_reason: "invitation_withdrawn" })
+      .where("id", "in", [...campaignContactIds])
+      .where("connected_at", "is", null)
+      .execute();
+  },
+
   /** Adds a contact to a campaign; adding it twice returns the existing row. */
   async add(db: DbOrTrx, input: unknown): Promise<{ campaignContact: CampaignContact; created: boolean }> {
     const data = parseOrThrow(CampaignContactInsert, input, "campaign contact");

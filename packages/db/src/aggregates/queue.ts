@@ -16,7 +16,7 @@
  *      │  ├──skip / cancel (never to be sent, with its reason) ──▶ skipped | cancelled
  *      └──┘
  */
-import { sql, type Insertable } from "kysely";
+import { sql, type Insertable, type Selectable } from "kysely";
 import type { Database } from "../database.generated.js";
 import { jsonb } from "../jsonb.js";
 import type { DbOrTrx } from "../transaction.js";
@@ -227,6 +227,51 @@ export const sendQueue = {
       .where("id", "=", queueId)
       .where("status", "in", ["sent", "delivered"])
       .execute();
+  },
+
+  /**
+   * The row's message was sent (the send path's record): its planned message becomes `sent` with
+   * the provider's ids and the sending account; a row planned without a message (an older row)
+   * gets one written now from the row itself. Returns the message's id and variant (none for a
+   * row of no campaign contact without a message).
+   */
+  async messageSent(
+    db: DbOrTrx,
+    row: Pick<
+      Selectable<Database["send_queue"]>,
+      "id" | "campaign_contact_id" | "campaign_id" | "contact_id" | "channel" | "sequence_step" | "subject" | "body" | "scheduled_for"
+    >,
+    sent: { accountId: string; action: Insertable<Database["messages"]>["action_type"]; externalId: string | null; threadId: string | null; at: Date },
+  ): Promise<{ id: string; variant: string | null } | undefined> {
+    const message = await db
+      .updateTable("messages")
+      .set({ status: "sent", sent_at: sent.at, external_id: sent.externalId, thread_id: sent.threadId, account_id: sent.accountId, error_message: null })
+      .where("send_queue_id", "=", row.id)
+      .returning(["id", "variant"])
+      .executeTakeFirst();
+    if (message || !row.campaign_contact_id) return message;
+    const inserted = await db
+      .insertInto("messages")
+      .values({
+        campaign_contact_id: row.campaign_contact_id,
+        campaign_id: row.campaign_id,
+        contact_id: row.contact_id,
+        account_id: sent.accountId,
+        send_queue_id: row.id,
+        channel: row.channel,
+        action_type: sent.action,
+        sequence_step: row.sequence_step ?? 1,
+        subject: row.subject,
+        body: row.body,
+        external_id: sent.externalId,
+        thread_id: sent.threadId,
+        status: "sent",
+        scheduled_at: row.scheduled_for,
+        sent_at: sent.at,
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    return { id: inserted.id, variant: null };
   },
 
   /** The row's planned message is in flight (the claim): `pending` or `queued` → `sending`. */

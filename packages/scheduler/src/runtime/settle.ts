@@ -3,7 +3,7 @@
  * that nothing is written twice and no runner settles another's attempt. One case per outcome.
  */
 import { assertNever } from "@offerlab/core";
-import { jsonb, sendQueue } from "@offerlab/db";
+import { contacts, jsonb, sendQueue } from "@offerlab/db";
 import type { DispatchOutcome } from "./types.js";
 import type { Claimed } from "./attempt.js";
 import { attemptRefused, attemptUnknown, moveAttempt } from "./attempts.js";
@@ -67,7 +67,7 @@ async function settleNothingToDo(o: Resolved, c: Claimed, result: Extract<Provid
     });
     await skipRow(trx, c.ctx, result.reason, "skipped", now, { releaseAttempt: true });
     if (result.reason === "already_connected" && c.ctx.row.contact_id) {
-      await trx.updateTable("contacts").set({ connection_degree: 1 }).where("id", "=", c.ctx.row.contact_id).execute();
+      await contacts.markConnected(trx, [c.ctx.row.contact_id]);
     }
     return true;
   });
