@@ -578,45 +578,48 @@ ${examples([
 ])}`,
     )
     .action(
-      async (ref: string, o: { window?: string; days?: string; timezone?: string; accounts?: string; dailyCap?: string; json?: boolean }) => {
-      const window = o.window !== undefined ? parseWindow(o.window) : undefined;
-      const days = o.days !== undefined ? parseDays(o.days) : undefined;
-      const accounts =
-        o.accounts !== undefined
-          ? o.accounts
-              .split(",")
-              .map((a) => a.trim())
-              .filter(Boolean)
-          : undefined;
-      const dailyCap = o.dailyCap !== undefined ? parseDailyCap(o.dailyCap) : undefined;
-      if (!window && !days && o.timezone === undefined && !accounts && dailyCap === undefined) {
-        throw new CliError("nothing to change: give --window, --days, --timezone, --accounts or --daily-cap", EXIT.usage);
-      }
-      const r = await withOperation(io, (ctx) =>
-        editCampaign(ctx, {
-          campaign: ref,
-          ...(window ? { send_window_start: window.start, send_window_end: window.end } : {}),
-          ...(days ? { send_days: days } : {}),
-          ...(o.timezone !== undefined ? { timezone: o.timezone } : {}),
-          ...(accounts ? { accounts } : {}),
-          ...(dailyCap !== undefined ? { daily_send_cap: dailyCap } : {}),
-        }),
-      );
-      if (o.json) return io.stdout(json(r));
-      io.stdout(showCampaign(r.campaign));
-      io.stdout(
-        r.changed.length === 0
-          ? `\nCampaign ${r.campaign.campaign_slug}: nothing changed (the values were already these).\n`
-          : `\nCampaign ${r.campaign.campaign_slug}: changed ${r.changed.join(", ")}.\n`,
-      );
-      if (r.removedAccounts.length) {
-        io.stdout(
-          `Taken off: ${r.removedAccounts.map((a) => a.name).join(", ")}; ${r.queueCancelled} planned send(s) from it cancelled` +
-            (r.contactsStranded ? `; ${r.contactsStranded} contact(s) whose conversation runs through it wait for it.\n` : ".\n"),
+      async (
+        ref: string,
+        o: { window?: string; days?: string; timezone?: string; accounts?: string; dailyCap?: string; json?: boolean },
+      ) => {
+        const window = o.window !== undefined ? parseWindow(o.window) : undefined;
+        const days = o.days !== undefined ? parseDays(o.days) : undefined;
+        const accounts =
+          o.accounts !== undefined
+            ? o.accounts
+                .split(",")
+                .map((a) => a.trim())
+                .filter(Boolean)
+            : undefined;
+        const dailyCap = o.dailyCap !== undefined ? parseDailyCap(o.dailyCap) : undefined;
+        if (!window && !days && o.timezone === undefined && !accounts && dailyCap === undefined) {
+          throw new CliError("nothing to change: give --window, --days, --timezone, --accounts or --daily-cap", EXIT.usage);
+        }
+        const r = await withOperation(io, (ctx) =>
+          editCampaign(ctx, {
+            campaign: ref,
+            ...(window ? { send_window_start: window.start, send_window_end: window.end } : {}),
+            ...(days ? { send_days: days } : {}),
+            ...(o.timezone !== undefined ? { timezone: o.timezone } : {}),
+            ...(accounts ? { accounts } : {}),
+            ...(dailyCap !== undefined ? { daily_send_cap: dailyCap } : {}),
+          }),
         );
-      }
-      if (r.queueRetimed) io.stdout(`${r.queueRetimed} send(s) waiting for the old window or cap are judged again by the new one.\n`);
-    },
+        if (o.json) return io.stdout(json(r));
+        io.stdout(showCampaign(r.campaign));
+        io.stdout(
+          r.changed.length === 0
+            ? `\nCampaign ${r.campaign.campaign_slug}: nothing changed (the values were already these).\n`
+            : `\nCampaign ${r.campaign.campaign_slug}: changed ${r.changed.join(", ")}.\n`,
+        );
+        if (r.removedAccounts.length) {
+          io.stdout(
+            `Taken off: ${r.removedAccounts.map((a) => a.name).join(", ")}; ${r.queueCancelled} planned send(s) from it cancelled` +
+              (r.contactsStranded ? `; ${r.contactsStranded} contact(s) whose conversation runs through it wait for it.\n` : ".\n"),
+          );
+        }
+        if (r.queueRetimed) io.stdout(`${r.queueRetimed} send(s) waiting for the old window or cap are judged again by the new one.\n`);
+      },
     );
 
   cmd

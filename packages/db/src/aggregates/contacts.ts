@@ -126,7 +126,9 @@ export const contacts = {
       .execute();
     await db
       .updateTable("contacts")
-      .set({ status: sql<"replied">`CASE WHEN status IN ('unsubscribed', 'bounced', 'meeting', 'converted') THEN status ELSE 'replied' END` })
+      .set({
+        status: sql<"replied">`CASE WHEN status IN ('unsubscribed', 'bounced', 'meeting', 'converted') THEN status ELSE 'replied' END`,
+      })
       .where("id", "=", input.contactId)
       .execute();
   },

@@ -241,11 +241,24 @@ export const sendQueue = {
       Selectable<Database["send_queue"]>,
       "id" | "campaign_contact_id" | "campaign_id" | "contact_id" | "channel" | "sequence_step" | "subject" | "body" | "scheduled_for"
     >,
-    sent: { accountId: string; action: Insertable<Database["messages"]>["action_type"]; externalId: string | null; threadId: string | null; at: Date },
+    sent: {
+      accountId: string;
+      action: Insertable<Database["messages"]>["action_type"];
+      externalId: string | null;
+      threadId: string | null;
+      at: Date;
+    },
   ): Promise<{ id: string; variant: string | null } | undefined> {
     const message = await db
       .updateTable("messages")
-      .set({ status: "sent", sent_at: sent.at, external_id: sent.externalId, thread_id: sent.threadId, account_id: sent.accountId, error_message: null })
+      .set({
+        status: "sent",
+        sent_at: sent.at,
+        external_id: sent.externalId,
+        thread_id: sent.threadId,
+        account_id: sent.accountId,
+        error_message: null,
+      })
       .where("send_queue_id", "=", row.id)
       .returning(["id", "variant"])
       .executeTakeFirst();
@@ -286,14 +299,23 @@ export const sendQueue = {
 
   /** The row's message back to `queued` after nothing was sent (a retry, an expired claim, a reconciled "not sent"): only from `sending`. */
   async messageRequeued(db: DbOrTrx, queueId: string): Promise<void> {
-    await db.updateTable("messages").set({ status: "queued" }).where("send_queue_id", "=", queueId).where("status", "=", "sending").execute();
+    await db
+      .updateTable("messages")
+      .set({ status: "queued" })
+      .where("send_queue_id", "=", queueId)
+      .where("status", "=", "sending")
+      .execute();
   },
 
   /**
    * The messages of these rows failed: with `error` (absent: the message keeps its error), from
    * the statuses in `from` (absent: whatever their status).
    */
-  async messagesFailed(db: DbOrTrx, queueIds: readonly string[], input: { error?: string; from?: readonly MessageStatus[] } = {}): Promise<void> {
+  async messagesFailed(
+    db: DbOrTrx,
+    queueIds: readonly string[],
+    input: { error?: string; from?: readonly MessageStatus[] } = {},
+  ): Promise<void> {
     if (queueIds.length === 0) return;
     let update = db
       .updateTable("messages")

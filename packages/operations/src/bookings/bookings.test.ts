@@ -215,8 +215,7 @@ describe.each(testEngines())("bookings from Cal.com and Calendly on %s", (engine
     const other = calcom("nobody@else.example", { uid: "other-1" });
     expect(await receive("cal_com", other)).toMatchObject({ status: "unmatched" });
 
-    const hook = (trx: Parameters<typeof matchBookingsForEmails>[0], emails: readonly string[]) =>
-      matchBookingsForEmails(trx, emails, NOW);
+    const hook = (trx: Parameters<typeof matchBookingsForEmails>[0], emails: readonly string[]) => matchBookingsForEmails(trx, emails, NOW);
     // An import refused for an invalid row writes nothing, and matches nothing.
     await expect(
       importRows(t.db, "contacts", [{ email: "later@imported.example", company_domain: "imported.example", linkedin_url: "not a url" }], {

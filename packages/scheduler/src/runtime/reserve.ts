@@ -17,8 +17,7 @@ import { campaignDay, nextCampaignDay, releaseQuota, reserveCampaignQuota, reser
 const HOUR = 3_600_000;
 
 export type Reservation =
-  | { ok: true; usageDay: Date; usageHour: Date; campaignDay: string | null }
-  | { ok: false; reason: ReasonCode; until: Date };
+  { ok: true; usageDay: Date; usageHour: Date; campaignDay: string | null } | { ok: false; reason: ReasonCode; until: Date };
 
 export async function reserveCapacity(
   trx: Transaction<Database>,

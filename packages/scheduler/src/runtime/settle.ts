@@ -90,7 +90,14 @@ async function settleRefused(o: Resolved, c: Claimed, result: Extract<ProviderRe
   const final = await o.db.transaction().execute(async (trx) => {
     await lockAccount(trx, accountId);
     if (!(await moveAttempt(trx, c.attemptId, attemptRefused(now, result.errorKind, result.message)))) return null;
-    await releaseQuota(trx, { accountId, action: c.action, usageDay: c.usageDay, usageHour: c.usageHour, queueId, campaignDay: c.campaignDay });
+    await releaseQuota(trx, {
+      accountId,
+      action: c.action,
+      usageDay: c.usageDay,
+      usageHour: c.usageHour,
+      queueId,
+      campaignDay: c.campaignDay,
+    });
     const row = await trx.selectFrom("send_queue").select(["attempts", "max_attempts"]).where("id", "=", queueId).executeTakeFirstOrThrow();
     const policy = refusalPolicy(result, { attempts: row.attempts, maxAttempts: row.max_attempts }, now);
     if (policy.cooldownUntil) {

@@ -122,7 +122,11 @@ describe.each(engines)("the campaign's daily cap on %s", (engine) => {
         crashAt: async (p, info) => {
           if (p !== "after_claim") return;
           claimedQueueId = info.queueId;
-          const cc = await w.db.selectFrom("send_queue").select("campaign_contact_id").where("id", "=", info.queueId).executeTakeFirstOrThrow();
+          const cc = await w.db
+            .selectFrom("send_queue")
+            .select("campaign_contact_id")
+            .where("id", "=", info.queueId)
+            .executeTakeFirstOrThrow();
           await recordReply({ db: w.db, now: () => w.clock.now }, { campaignContactId: cc.campaign_contact_id!, sentiment: "negative" });
         },
       }),
