@@ -133,6 +133,39 @@ describe.each(testEngines())("edit commands on %s", { timeout: 120_000 }, (engin
     expect(unknown).toMatchObject({ code: 2, stderr: 'offerlab: campaign "no-such-campaign" not found: see offerlab campaigns list\n' });
   });
 
+  it("campaigns edit --daily-cap: sets, shows and clears the cap (per day in the campaign's time zone); bad values exit 2 and change nothing", async () => {
+    const help = await d.run(["campaigns", "edit", "--help"]);
+    expect(help.stdout).toMatch(/--daily-cap <n\|none>/);
+    expect(help.stdout.replace(/\s+/g, " ")).toMatch(/per calendar day in the campaign's time zone/);
+    expect(help.stdout).toMatch(/offerlab campaigns edit .* --daily-cap 40/);
+    const createHelp = await d.run(["campaigns", "create", "--help"]);
+    expect(createHelp.stdout).toMatch(/--daily-cap <n>/);
+
+    const set = await d.run(["campaigns", "edit", slug, "--daily-cap", "40", "--json"]);
+    expect(set).toMatchObject({ code: 0, stderr: "" });
+    expect(JSON.parse(set.stdout)).toMatchObject({ changed: ["daily_send_cap"], campaign: { daily_send_cap: 40 } });
+    const shown = await d.run(["campaigns", "show", slug]);
+    expect(shown.stdout).toMatch(/daily cap +40 sends a day, every action together \(calendar day in [A-Za-z/_]+\)/);
+    expect(JSON.parse((await d.run(["campaigns", "show", slug, "--json"])).stdout)).toMatchObject({ daily_send_cap: 40 });
+
+    const before = await campaignRow();
+    for (const bad of ["0", "-2", "2.5"]) {
+      const r = await d.run(["campaigns", "edit", slug, "--daily-cap", bad]);
+      expect(r.code, bad).toBe(2);
+      expect(r.stderr).toMatch(/daily_send_cap: must be a positive whole number of sends a day, or none to clear it/);
+    }
+    const words = await d.run(["campaigns", "edit", slug, "--daily-cap", "lots"]);
+    expect(words).toMatchObject({ code: 2 });
+    expect(words.stderr).toMatch(/--daily-cap: must be a positive whole number of sends a day, or none to clear it \(got "lots"\)/);
+    expect(await campaignRow()).toEqual(before);
+
+    const cleared = await d.run(["campaigns", "edit", slug, "--daily-cap", "none"]);
+    expect(cleared.code).toBe(0);
+    expect(cleared.stdout).toMatch(/daily cap +none \(only the accounts' limits\)/);
+    expect(cleared.stdout).toMatch(/changed daily_send_cap\./);
+    expect((await campaignRow()).daily_send_cap).toBeNull();
+  });
+
   it("contacts edit: notes, degree and status by email or LinkedIn URL; refused changes exit 2 and write nothing", async () => {
     const r = await d.run(["contacts", "edit", "Jane@Acme.io", "--notes", "met at SaaStr", "--connection-degree", "1", "--json"]);
     expect(r.code).toBe(0);

@@ -198,6 +198,22 @@ export const CampaignContactInsert = z.object({
 });
 export type CampaignContactInsert = z.input<typeof CampaignContactInsert>;
 
+/** A row of `campaign_usage` as read from the database. */
+export const CampaignUsageRow = z.object({
+  campaign_id: z.uuid(),
+  day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  sent: z.int().min(0),
+});
+export type CampaignUsageRow = z.infer<typeof CampaignUsageRow>;
+
+/** What inserting into `campaign_usage` accepts: columns with a default or NULL allowed are optional. */
+export const CampaignUsageInsert = z.object({
+  campaign_id: z.uuid(),
+  day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  sent: z.int().min(0).optional(),
+});
+export type CampaignUsageInsert = z.input<typeof CampaignUsageInsert>;
+
 /** A row of `campaigns` as read from the database. */
 export const CampaignRow = z.object({
   id: z.uuid(),
@@ -234,6 +250,7 @@ export const CampaignRow = z.object({
   last_send_at: z.date().nullable(),
   created_at: z.date(),
   updated_at: z.date(),
+  daily_send_cap: z.int().nullable(),
 });
 export type CampaignRow = z.infer<typeof CampaignRow>;
 
@@ -273,6 +290,7 @@ export const CampaignInsert = z.object({
   last_send_at: z.coerce.date().nullable().optional(),
   created_at: z.coerce.date().optional(),
   updated_at: z.coerce.date().optional(),
+  daily_send_cap: z.int().nullable().optional(),
 });
 export type CampaignInsert = z.input<typeof CampaignInsert>;
 
@@ -945,6 +963,7 @@ export const SendAttemptRow = z.object({
   reconcile_note: z.string().nullable(),
   created_at: z.date(),
   next_check_at: z.date().nullable(),
+  campaign_day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).nullable(),
 });
 export type SendAttemptRow = z.infer<typeof SendAttemptRow>;
 
@@ -968,6 +987,7 @@ export const SendAttemptInsert = z.object({
   reconcile_note: z.string().nullable().optional(),
   created_at: z.coerce.date().optional(),
   next_check_at: z.coerce.date().nullable().optional(),
+  campaign_day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).nullable().optional(),
 });
 export type SendAttemptInsert = z.input<typeof SendAttemptInsert>;
 
@@ -1235,6 +1255,7 @@ export const jsonDocumentColumns = {
   account_usage: [],
   accounts: [],
   campaign_contacts: [],
+  campaign_usage: [],
   campaigns: ["account_ids", "target_criteria", "sequence_config", "scheduling_config"],
   companies: ["signals", "source_raw"],
   contacts: ["source_raw"],
@@ -1268,6 +1289,7 @@ export const tableSchemas = {
   account_usage: { row: AccountUsageRow, insert: AccountUsageInsert },
   accounts: { row: AccountRow, insert: AccountInsert },
   campaign_contacts: { row: CampaignContactRow, insert: CampaignContactInsert },
+  campaign_usage: { row: CampaignUsageRow, insert: CampaignUsageInsert },
   campaigns: { row: CampaignRow, insert: CampaignInsert },
   companies: { row: CompanyRow, insert: CompanyInsert },
   contacts: { row: ContactRow, insert: ContactInsert },

@@ -204,6 +204,12 @@ export interface CampaignPerformanceView {
   rate_denominator: string | null;
 }
 
+export interface CampaignUsageTable {
+  campaign_id: string;
+  day: string;
+  sent: Generated<number>;
+}
+
 export interface CampaignTable {
   id: Generated<string>;
   name: string;
@@ -239,6 +245,7 @@ export interface CampaignTable {
   last_send_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
   created_at: ColumnType<Date, Date | string | undefined, Date | string>;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  daily_send_cap: number | null;
 }
 
 export interface CompanyTable {
@@ -676,6 +683,7 @@ export interface SendAttemptTable {
   reconcile_note: string | null;
   created_at: ColumnType<Date, Date | string | undefined, Date | string>;
   next_check_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  campaign_day: string | null;
 }
 
 export interface SendQueueTable {
@@ -874,6 +882,7 @@ export interface Database {
   activity_feed: ActivityFeedView;
   campaign_contacts: CampaignContactTable;
   campaign_performance: CampaignPerformanceView;
+  campaign_usage: CampaignUsageTable;
   campaigns: CampaignTable;
   companies: CompanyTable;
   contacts: ContactTable;

@@ -327,6 +327,32 @@ export type Database = {
           },
         ];
       };
+      campaign_usage: {
+        Row: {
+          campaign_id: string;
+          day: string;
+          sent: number;
+        };
+        Insert: {
+          campaign_id: string;
+          day: string;
+          sent?: number;
+        };
+        Update: {
+          campaign_id?: string;
+          day?: string;
+          sent?: number;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "campaign_usage_campaign_id_fkey";
+            columns: ["campaign_id"];
+            isOneToOne: false;
+            referencedRelation: "campaigns";
+            referencedColumns: ["id"];
+          },
+        ];
+      };
       campaigns: {
         Row: {
           id: string;
@@ -363,6 +389,7 @@ export type Database = {
           last_send_at: string | null;
           created_at: string;
           updated_at: string;
+          daily_send_cap: number | null;
         };
         Insert: {
           id?: string;
@@ -399,6 +426,7 @@ export type Database = {
           last_send_at?: string | null;
           created_at?: string;
           updated_at?: string;
+          daily_send_cap?: number | null;
         };
         Update: {
           id?: string;
@@ -435,6 +463,7 @@ export type Database = {
           last_send_at?: string | null;
           created_at?: string;
           updated_at?: string;
+          daily_send_cap?: number | null;
         };
         Relationships: [
           {
@@ -1638,6 +1667,7 @@ export type Database = {
           reconcile_note: string | null;
           created_at: string;
           next_check_at: string | null;
+          campaign_day: string | null;
         };
         Insert: {
           id?: string;
@@ -1658,6 +1688,7 @@ export type Database = {
           reconcile_note?: string | null;
           created_at?: string;
           next_check_at?: string | null;
+          campaign_day?: string | null;
         };
         Update: {
           id?: string;
@@ -1678,6 +1709,7 @@ export type Database = {
           reconcile_note?: string | null;
           created_at?: string;
           next_check_at?: string | null;
+          campaign_day?: string | null;
         };
         Relationships: [
           {

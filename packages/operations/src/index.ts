@@ -80,7 +80,7 @@ export { recordBooking, recordBookingIn } from "./bookings/record-booking.js";
 export type { RecordBookingOptions, RecordBookingResult } from "./bookings/record-booking.js";
 export { receiveBooking } from "./bookings/receive-booking.js";
 export type { ReceiveBookingInput, ReceiveBookingResult } from "./bookings/receive-booking.js";
-export { matchBookings } from "./bookings/match-bookings.js";
+export { matchBookings, matchBookingsForEmails } from "./bookings/match-bookings.js";
 export type { MatchBookingsResult } from "./bookings/match-bookings.js";
 export { addSuppression, parseSuppression } from "./suppressions/add-suppression.js";
 export type { AddSuppressionInput, AddSuppressionResult } from "./suppressions/add-suppression.js";

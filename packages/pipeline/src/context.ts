@@ -2,7 +2,7 @@
  * What every pipeline function receives: the database, the providers (capability interfaces
  * only, never a vendor package), the usage recorder and the progress callback.
  */
-import type { Db } from "@offerlab/db";
+import type { Db, DbOrTrx } from "@offerlab/db";
 import type { CapabilityName, CompanySearch, EmailFinder, EmailVerifier, PageScraper, PeopleSearch } from "@offerlab/provider-kit";
 import type { UsageRecorder } from "./usage.js";
 
@@ -53,6 +53,13 @@ export interface ProgressEvent {
   message?: string;
 }
 
+/**
+ * Called inside the transaction that gave contacts these email addresses (a CSV import, an
+ * address found by enrichment), so that what waited for the person (a booking kept for nobody,
+ * `@offerlab/operations`' `matchBookingsForEmails`) is settled in the same transaction.
+ */
+export type ContactEmailsHook = (trx: DbOrTrx, emails: readonly string[]) => Promise<unknown>;
+
 export interface PipelineContext {
   db: Db;
   providers: PipelineProviders;
@@ -80,4 +87,6 @@ export interface PipelineContext {
    * world shares them).
    */
   lookupScope?: string;
+  /** Called in the transaction that records an address found for a contact. Default: none. */
+  onContactEmails?: ContactEmailsHook;
 }

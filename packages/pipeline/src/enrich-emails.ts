@@ -331,7 +331,25 @@ export async function runEnrichEmails(rs: RunState, opts: EnrichEmailsOptions, s
 
 /** Writes the outcome. Returns false when the address belongs to another contact of the offer. */
 async function record(rs: RunState, c: Candidate, o: Outcome, now: Date, s: EnrichEmailsSummary): Promise<boolean> {
-  const result = await contacts.recordEmailCheck(rs.ctx.db, c, { status: o.status, email: o.email, source: o.source, at: now });
+  const check = { status: o.status, email: o.email, source: o.source, at: now };
+  const hook = rs.ctx.onContactEmails;
+  let result: "recorded" | "duplicate_email" | null = null;
+  if (hook && o.email) {
+    // The address and what waited for it (a booking kept for nobody) commit together.
+    const email = o.email;
+    try {
+      result = await rs.ctx.db.transaction().execute(async (trx) => {
+        const r = await contacts.recordEmailCheck(trx, c, check);
+        if (r === "recorded") await hook(trx, [email]);
+        return r;
+      });
+    } catch (error) {
+      // The address is another contact's (a unique violation aborts the transaction on
+      // PostgreSQL): nothing was written; the plain write below records the duplicate.
+      if (!["23505", "25P02"].includes((error as { code?: string }).code ?? "")) throw error;
+    }
+  }
+  result ??= await contacts.recordEmailCheck(rs.ctx.db, c, check);
   if (result === "recorded") return true;
   // Another contact of this offer already has the address: the same person found twice.
   pushError(s, {

@@ -31,6 +31,7 @@ import {
   OfferlabError,
 } from "@offerlab/core";
 import { companies, contacts, inTransaction, type DbOrTrx } from "@offerlab/db";
+import type { ContactEmailsHook } from "./context.js";
 import { PipelineInputError } from "./offer.js";
 
 export type ImportKind = "companies" | "contacts";
@@ -233,6 +234,8 @@ export interface ImportOptions {
   maxErrors?: number;
   /** Called after each batch with the rows read so far. Default none. */
   onProgress?: (progress: { rows: number; invalid: number; written: number }) => void;
+  /** Contacts: called at the end of the import's transaction with the email addresses of the rows written. Default none. */
+  onContactEmails?: ContactEmailsHook;
 }
 
 export interface ImportSummary {
@@ -596,13 +599,18 @@ export async function importRows(db: DbOrTrx, kind: ImportKind, rows: ImportRowS
   let headerOf: Record<string, string> = {};
   const seen = new Set<string>();
 
+  const emails = new Set<string>();
+
   const run = async (trx: DbOrTrx) => {
     let batch: unknown[] = [];
     const flush = async () => {
       // Once a row is invalid and nothing may be written, keep validating to report every error.
       if (batch.length && (options.skipInvalid || s.invalid === 0)) {
         if (kind === "companies") await writeCompanies(trx, batch as Record<string, unknown>[], s, seen);
-        else await writeContacts(trx, options.offerId, batch as ContactDraft[], sourceTool, s, seen);
+        else {
+          await writeContacts(trx, options.offerId, batch as ContactDraft[], sourceTool, s, seen);
+          for (const d of batch as ContactDraft[]) if (typeof d.values.email === "string") emails.add(d.values.email);
+        }
       }
       batch = [];
       options.onProgress?.({ rows: s.rows, invalid: s.invalid, written: s.created + s.merged });
@@ -638,6 +646,7 @@ export async function importRows(db: DbOrTrx, kind: ImportKind, rows: ImportRowS
     }
     await flush();
     if (s.invalid > 0 && !options.skipInvalid) throw new ImportRejectedError(s);
+    if (options.onContactEmails && emails.size > 0) await options.onContactEmails(trx, [...emails]);
   };
   // One transaction: the caller's when `db` is one (an operation's), else a new one.
   await inTransaction(db, run);

@@ -18,7 +18,15 @@ export {
 } from "./run.js";
 export type { RunOptions, RunSummary, StepSummaries, PipelineRunRecord } from "./run.js";
 export { stepNames, pipelineCapabilities } from "./context.js";
-export type { CapabilityMap, PipelineCapability, PipelineContext, PipelineProviders, ProgressEvent, StepName } from "./context.js";
+export type {
+  CapabilityMap,
+  ContactEmailsHook,
+  PipelineCapability,
+  PipelineContext,
+  PipelineProviders,
+  ProgressEvent,
+  StepName,
+} from "./context.js";
 export { createUsageRecorder, usageRecordOf } from "./usage.js";
 export type { UsageRecorder, UsageRecorderOptions } from "./usage.js";
 export { scoreCompany, scoreBuyer, matchSignal, matchDisqualifier, priorityOf } from "./fit.js";

@@ -18,7 +18,16 @@ export { describeUnknownOutcomes, unknownOutcomes } from "./runtime/unknown-outc
 export type { UnknownOutcomes } from "./runtime/unknown-outcomes.js";
 export { runSendPath } from "./runtime/loop.js";
 export type { RunOptions, RunSummary } from "./runtime/loop.js";
-export { reserveQuota, releaseQuota, readUsage, readUsageMany, usagePeriods } from "./runtime/quota.js";
+export {
+  campaignDay,
+  nextCampaignDay,
+  readCampaignUsage,
+  reserveQuota,
+  releaseQuota,
+  readUsage,
+  readUsageMany,
+  usagePeriods,
+} from "./runtime/quota.js";
 export { readAccountCapacity } from "./runtime/standing.js";
 export { predictTodaysSends } from "./runtime/schedule.js";
 export type { TodaysSends, TodaysSendsOptions } from "./runtime/schedule.js";

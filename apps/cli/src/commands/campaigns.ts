@@ -52,6 +52,7 @@ const FILE_KEYS = [
   "send_window_end",
   "send_days",
   "timezone",
+  "daily_send_cap",
 ] as const;
 
 const DAY_NAMES = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
@@ -79,6 +80,19 @@ function parseDays(value: string): number[] {
     for (let d = from; d <= to; d++) days.add(d);
   }
   return [...days].sort((a, b) => a - b);
+}
+
+const DAILY_CAP_HELP =
+  "the campaign's own cap on sends a day (invitations, messages and emails together), per calendar day in the campaign's time zone; the accounts' limits still apply";
+
+/**
+ * `--daily-cap`: `none` clears the cap (null); a number goes to the operation, which checks it
+ * (a positive whole number) with the one validation of create and edit.
+ */
+function parseDailyCap(value: string): number | null {
+  if (/^\s*none\s*$/i.test(value)) return null;
+  if (/^\s*[-+]?\d+(\.\d+)?\s*$/.test(value)) return Number(value);
+  throw new CliError(`--daily-cap: must be a positive whole number of sends a day, or none to clear it (got "${value}")`, EXIT.usage);
 }
 
 /** `09:00-17:00` → start and end; the end may be `24:00`, the end of the day (`00:00-24:00` is the whole day). */
@@ -142,6 +156,12 @@ function showCampaign(c: Campaign & { offer_slug?: string | null }): string {
     ["steps", stepsLine(c.scheduling_config)],
     ["burner accounts", c.scheduling_config?.use_burner_accounts === true ? "used" : "not used"],
     ["window", `${c.send_window_start.slice(0, 5)}-${c.send_window_end.slice(0, 5)} on days ${c.send_days.join(",")} (${c.timezone})`],
+    [
+      "daily cap",
+      c.daily_send_cap === null
+        ? "none (only the accounts' limits)"
+        : `${c.daily_send_cap} sends a day, every action together (calendar day in ${c.timezone})`,
+    ],
     ["targets", c.target_criteria ? JSON.stringify(c.target_criteria) : ""],
     ["contacts", `${c.total_contacts} enrolled, ${c.contacts_remaining} waiting to start`],
     [
@@ -194,6 +214,7 @@ export function registerCampaignCommands(program: Command, io: Io): void {
     .option("--window <hh:mm-hh:mm>", "send window in the campaign's time zone; 24:00 ends it at midnight (default 09:00-17:00)")
     .option("--days <days>", "send days, ISO weekdays or names: 1-5, 1,2,3,4,5 or mon-fri (default 1-5)")
     .option("--timezone <zone>", "IANA time zone of the window (default America/New_York)")
+    .option("--daily-cap <n>", `${DAILY_CAP_HELP} (default none)`)
     .option("--json", "print the campaign as JSON")
     .addHelpText(
       "after",
@@ -266,6 +287,8 @@ ${examples([
       if (days !== undefined) req.send_days = days;
       const tz = s("timezone") ?? (file.timezone as string | undefined);
       if (tz !== undefined) req.timezone = tz;
+      const cap = s("dailyCap") !== undefined ? parseDailyCap(s("dailyCap")!) : (file.daily_send_cap as number | null | undefined);
+      if (cap !== undefined) req.daily_send_cap = cap;
       const missing = (["offer", "name", "channel"] as const).filter((k) => req[k] === "");
       if (missing.length) throw new CliError(`missing ${missing.map((k) => `--${k}`).join(", ")} (or the same keys in --file)`, EXIT.usage);
       const { campaign, offerSlug } = await withOperation(io, (ctx) => createCampaign(ctx, req));
@@ -529,12 +552,13 @@ ${examples(["offerlab campaigns launch cold-ai-sales-coach-email-hiring-saas-jan
 
   cmd
     .command("edit")
-    .description("Change a campaign's send window, days, time zone or accounts, live or not (the checks of create)")
+    .description("Change a campaign's send window, days, time zone, accounts or daily cap, live or not (the checks of create)")
     .argument("<campaign>", "the campaign's id, slug or name")
     .option("--window <hh:mm-hh:mm>", "send window in the campaign's time zone; 24:00 ends it at midnight")
     .option("--days <days>", "send days, ISO weekdays or names: 1-5, 1,3,5 or mon-fri")
     .option("--timezone <zone>", "IANA time zone of the window, e.g. Europe/Paris")
     .option("--accounts <accounts>", "the campaign's accounts, all of them (they replace the list), comma-separated")
+    .option("--daily-cap <n|none>", `${DAILY_CAP_HELP}; none clears it`)
     .option("--json", "print the result as JSON")
     .addHelpText(
       "after",
@@ -544,49 +568,63 @@ campaign's window and accounts when it claims it. Sends planned for an account t
 campaign are cancelled (their text was written for that sender); people whose conversation runs
 through that account wait for it (see \`offerlab why\`). A send already claimed finishes. A
 completed or cancelled campaign cannot be edited. Exit code 2: bad input (nothing is changed) or an
-unknown campaign. Daily caps are the accounts' own: \`offerlab accounts limits\`.
+unknown campaign.
+Daily cap: at most n sends of the campaign (every action together) per calendar day in the
+campaign's time zone, counted at the claim whatever the number of runners; a send over it waits for
+the next day (reason campaign_daily_cap, see \`offerlab why\`). A send the provider refused gives its
+unit back. Raising or clearing the cap lets the sends it held go at once. The accounts' own limits
+still apply: \`offerlab accounts limits\`.
 ${examples([
   "offerlab campaigns edit cold-ai-sales-coach-email-hiring-saas-jane --window 08:30-17:30 --days mon-fri --timezone Europe/Paris",
   "offerlab campaigns edit cold-ai-sales-coach-email-hiring-saas-jane --accounts sales@acme.com,jane_linkedin --json",
+  "offerlab campaigns edit cold-ai-sales-coach-email-hiring-saas-jane --daily-cap 40",
+  "offerlab campaigns edit cold-ai-sales-coach-email-hiring-saas-jane --daily-cap none",
 ])}`,
     )
-    .action(async (ref: string, o: { window?: string; days?: string; timezone?: string; accounts?: string; json?: boolean }) => {
-      const window = o.window !== undefined ? parseWindow(o.window) : undefined;
-      const days = o.days !== undefined ? parseDays(o.days) : undefined;
-      const accounts =
-        o.accounts !== undefined
-          ? o.accounts
-              .split(",")
-              .map((a) => a.trim())
-              .filter(Boolean)
-          : undefined;
-      if (!window && !days && o.timezone === undefined && !accounts) {
-        throw new CliError("nothing to change: give --window, --days, --timezone or --accounts", EXIT.usage);
-      }
-      const r = await withOperation(io, (ctx) =>
-        editCampaign(ctx, {
-          campaign: ref,
-          ...(window ? { send_window_start: window.start, send_window_end: window.end } : {}),
-          ...(days ? { send_days: days } : {}),
-          ...(o.timezone !== undefined ? { timezone: o.timezone } : {}),
-          ...(accounts ? { accounts } : {}),
-        }),
-      );
-      if (o.json) return io.stdout(json(r));
-      io.stdout(showCampaign(r.campaign));
-      io.stdout(
-        r.changed.length === 0
-          ? `\nCampaign ${r.campaign.campaign_slug}: nothing changed (the values were already these).\n`
-          : `\nCampaign ${r.campaign.campaign_slug}: changed ${r.changed.join(", ")}.\n`,
-      );
-      if (r.removedAccounts.length) {
-        io.stdout(
-          `Taken off: ${r.removedAccounts.map((a) => a.name).join(", ")}; ${r.queueCancelled} planned send(s) from it cancelled` +
-            (r.contactsStranded ? `; ${r.contactsStranded} contact(s) whose conversation runs through it wait for it.\n` : ".\n"),
+    .action(
+      async (
+        ref: string,
+        o: { window?: string; days?: string; timezone?: string; accounts?: string; dailyCap?: string; json?: boolean },
+      ) => {
+        const window = o.window !== undefined ? parseWindow(o.window) : undefined;
+        const days = o.days !== undefined ? parseDays(o.days) : undefined;
+        const accounts =
+          o.accounts !== undefined
+            ? o.accounts
+                .split(",")
+                .map((a) => a.trim())
+                .filter(Boolean)
+            : undefined;
+        const dailyCap = o.dailyCap !== undefined ? parseDailyCap(o.dailyCap) : undefined;
+        if (!window && !days && o.timezone === undefined && !accounts && dailyCap === undefined) {
+          throw new CliError("nothing to change: give --window, --days, --timezone, --accounts or --daily-cap", EXIT.usage);
+        }
+        const r = await withOperation(io, (ctx) =>
+          editCampaign(ctx, {
+            campaign: ref,
+            ...(window ? { send_window_start: window.start, send_window_end: window.end } : {}),
+            ...(days ? { send_days: days } : {}),
+            ...(o.timezone !== undefined ? { timezone: o.timezone } : {}),
+            ...(accounts ? { accounts } : {}),
+            ...(dailyCap !== undefined ? { daily_send_cap: dailyCap } : {}),
+          }),
         );
-      }
-      if (r.queueRetimed) io.stdout(`${r.queueRetimed} send(s) waiting for the old window are judged again by the new one.\n`);
-    });
+        if (o.json) return io.stdout(json(r));
+        io.stdout(showCampaign(r.campaign));
+        io.stdout(
+          r.changed.length === 0
+            ? `\nCampaign ${r.campaign.campaign_slug}: nothing changed (the values were already these).\n`
+            : `\nCampaign ${r.campaign.campaign_slug}: changed ${r.changed.join(", ")}.\n`,
+        );
+        if (r.removedAccounts.length) {
+          io.stdout(
+            `Taken off: ${r.removedAccounts.map((a) => a.name).join(", ")}; ${r.queueCancelled} planned send(s) from it cancelled` +
+              (r.contactsStranded ? `; ${r.contactsStranded} contact(s) whose conversation runs through it wait for it.\n` : ".\n"),
+          );
+        }
+        if (r.queueRetimed) io.stdout(`${r.queueRetimed} send(s) waiting for the old window or cap are judged again by the new one.\n`);
+      },
+    );
 
   cmd
     .command("resume")

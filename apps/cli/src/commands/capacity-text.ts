@@ -17,6 +17,7 @@ const SHORT: Partial<Record<ReasonCode, string>> = {
   daily_cap: "daily limit used",
   account_warming_cap: "warming limit used",
   hourly_cap: "hourly limit used",
+  campaign_daily_cap: "campaign's daily cap used",
   min_gap: "keeping the gap between sends",
   window_closed: "window closed",
   cooling_off: "cooling-off window",

@@ -59,6 +59,23 @@ export const bookings = {
       .execute();
   },
 
+  /**
+   * Open kept bookings whose kept attendee's email is one of `emails` (compared trimmed and in
+   * lower case), oldest first: those a contact just given one of these addresses can now match.
+   */
+  async openUnmatchedFor(db: DbOrTrx, emails: readonly string[]): Promise<UnmatchedBooking[]> {
+    const keys = [...new Set(emails.map((e) => e.trim().toLowerCase()).filter(Boolean))];
+    if (keys.length === 0) return [];
+    return db
+      .selectFrom("unmatched_bookings")
+      .selectAll()
+      .where("matched_outcome_id", "is", null)
+      .where((eb) => eb(eb.fn("lower", [eb.fn("trim", ["attendee_email"])]), "in", keys))
+      .orderBy("received_at")
+      .orderBy("id")
+      .execute();
+  },
+
   /** The kept booking of a source and external id, if any. */
   async findUnmatched(db: DbOrTrx, source: BookingSource, externalId: string): Promise<UnmatchedBooking | undefined> {
     return db

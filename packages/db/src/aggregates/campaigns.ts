@@ -101,6 +101,115 @@ export const campaigns = {
 };
 
 export const campaignContacts = {
+  /**
+   * An out-of-office: the sequence waits until `until` (its next step no earlier), unless the
+   * person has replied. The person stays as they were: it is not a reply.
+   */
+  async pauseForOutOfOffice(db: DbOrTrx, campaignContactId: string, until: Date): Promise<void> {
+    await db
+      .updateTable("campaign_contacts")
+      .set({ paused_until: until, next_step_at: sql<Date>`GREATEST(coalesce(next_step_at, ${until}::timestamptz), ${until}::timestamptz)` })
+      .where("id", "=", campaignContactId)
+      .where("replied", "=", false)
+      .execute();
+  },
+
+  /**
+   * A reply, at `at`. With `stops` (stop-on-reply) the sequence ends `replied` (`stop_reason`
+   * `replied`, nothing more planned); without it (`stop_on_reply: false` and not negative) the
+   * reply is noted and the sequence goes on.
+   */
+  async markReplied(
+    db: DbOrTrx,
+    campaignContactId: string,
+    reply: { sentiment: CampaignContact["reply_sentiment"]; at: Date; stops: boolean },
+  ): Promise<void> {
+    await db
+      .updateTable("campaign_contacts")
+      .set(
+        reply.stops
+          ? {
+              replied: true,
+              status: "replied",
+              reply_sentiment: reply.sentiment,
+              completed_at: reply.at,
+              next_step_at: null,
+              stop_reason: "replied",
+            }
+          : { replied: true, reply_sentiment: reply.sentiment },
+      )
+      .where("id", "=", campaignContactId)
+      .execute();
+  },
+
+  /**
+   * A step of the sequence was sent (the send path's record, at `at`): the campaign contact moves
+   * on (step, touches, `waiting` for the planner, who decides the next step from `next_step_at`)
+   * and keeps the sender and the provider's ids of the thread or connection (first ones win).
+   * Returns the touches so far (1: the first send to the person in this campaign).
+   */
+  async recordStepSent(
+    db: DbOrTrx,
+    campaignContactId: string,
+    sent: {
+      step: number;
+      action: "connection_request" | "message" | "inmail" | "email";
+      accountId: string;
+      providerIds: { email_id?: string | null; provider_id?: string | null; chat_id?: string | null };
+      at: Date;
+    },
+  ): Promise<{ touches: number } | undefined> {
+    const { step, action, accountId, providerIds, at: now } = sent;
+    return db
+      .updateTable("campaign_contacts")
+      .set((eb) => ({
+        current_step: sql<number>`GREATEST(current_step, ${step})`,
+        touches: eb("touches", "+", 1),
+        last_step_at: now,
+        started_at: sql<Date>`COALESCE(started_at, ${now}::timestamptz)`,
+        status: sql<"waiting">`CASE WHEN status IN ('queued', 'in_progress', 'waiting') THEN 'waiting' ELSE status END`,
+        // The planner decides the next step from here (conditions, delays, max touches).
+        next_step_at: now,
+        ...(action === "email"
+          ? {
+              email_account_id: sql<string>`COALESCE(email_account_id, ${accountId}::uuid)`,
+              // The vendor's email id of the first email, when the send returned it (Unipile
+              // returns a tracking id only; the id comes with the mail_sent webhook or a lookup).
+              email_thread_ref: sql<string>`COALESCE(email_thread_ref, ${providerIds.email_id ?? null})`,
+            }
+          : {
+              linkedin_account_id: sql<string>`COALESCE(linkedin_account_id, ${accountId}::uuid)`,
+              linkedin_provider_id: sql<string>`COALESCE(linkedin_provider_id, ${providerIds.provider_id ?? null})`,
+              ...(providerIds.chat_id ? { linkedin_chat_id: providerIds.chat_id } : {}),
+              ...(action === "connection_request" ? { invitation_sent_at: now } : {}),
+            }),
+      }))
+      .where("id", "=", campaignContactId)
+      .returning("touches")
+      .executeTakeFirst();
+  },
+
+  /** The provider id of the first email of the person's thread, found later (only when none was noted). */
+  async noteEmailThread(db: DbOrTrx, campaignContactId: string, emailId: string): Promise<void> {
+    await db
+      .updateTable("campaign_contacts")
+      .set({ email_thread_ref: emailId })
+      .where("id", "=", campaignContactId)
+      .where("email_thread_ref", "is", null)
+      .execute();
+  },
+
+  /** The invitation of these campaign contacts was withdrawn unanswered (only those not connected since). */
+  async markInvitationWithdrawn(db: DbOrTrx, campaignContactIds: readonly string[]): Promise<void> {
+    if (campaignContactIds.length === 0) return;
+    await db
+      .updateTable("campaign_contacts")
+      .set({ stop_reason: "invitation_withdrawn" })
+      .where("id", "in", [...campaignContactIds])
+      .where("connected_at", "is", null)
+      .execute();
+  },
+
   /** Adds a contact to a campaign; adding it twice returns the existing row. */
   async add(db: DbOrTrx, input: unknown): Promise<{ campaignContact: CampaignContact; created: boolean }> {
     const data = parseOrThrow(CampaignContactInsert, input, "campaign contact");
@@ -284,6 +393,20 @@ export function sendWindowIssues(w: CampaignWindowFields): FieldIssue[] {
 }
 
 /**
+ * The problem of a campaign's daily cap (`daily_send_cap`), or null when it is valid: a positive
+ * whole number of sends per calendar day in the campaign's time zone, or null for no cap of the
+ * campaign's own. The one check, at creation and at every later edit.
+ */
+export function dailySendCapIssue(value: unknown): FieldIssue | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === "number" && Number.isInteger(value) && value > 0 && value <= 2_147_483_647) return null;
+  return {
+    field: "daily_send_cap",
+    message: `must be a positive whole number of sends a day, or none to clear it (got ${JSON.stringify(value)})`,
+  };
+}
+
+/**
  * Resolves a campaign's sending accounts (id, name, email or Unipile id; duplicates once): at
  * least one, each found. Pushes each problem to `issues`. With {@link checkCampaignAccounts}, the
  * one check of accounts, at creation and at every later edit.
@@ -340,19 +463,24 @@ function checkCampaignAccounts(
 export interface CampaignSettingsPatch extends CampaignWindowFields {
   /** The campaign's accounts, all of them (by id, name, email or Unipile id): they replace the list. */
   accounts?: readonly string[];
+  /**
+   * The campaign's own cap on sends (invitations, messages and emails together) per calendar day
+   * in its time zone; null clears it. Checked by `dailySendCapIssue`.
+   */
+  daily_send_cap?: number | null;
 }
 
 /** What `campaignAdmin.changeSettings` did. */
 export interface CampaignSettingsChange {
   campaign: Campaign;
   previous: Campaign;
-  /** The fields whose value changed (`send_window_start`, `send_window_end`, `send_days`, `timezone`, `accounts`). */
+  /** The fields whose value changed (`send_window_start`, `send_window_end`, `send_days`, `timezone`, `accounts`, `daily_send_cap`). */
   changed: string[];
   /** Accounts taken off the campaign. */
   removedAccounts: AccountRef[];
   /** Queue rows of removed accounts not yet claimed, cancelled (`sender_unavailable`). */
   queueCancelled: number;
-  /** Queue rows waiting for the old window to open, brought forward to be judged again by the new one. */
+  /** Queue rows waiting for the old window to open (or for the old daily cap's next day), brought forward to be judged again. */
   queueRetimed: number;
   /** Contacts still in a sequence whose sticky sender (their thread or connection) was removed. */
   contactsStranded: number;
@@ -397,6 +525,11 @@ export interface CampaignCreateRequest {
   send_days?: number[];
   /** IANA time zone of the window. Default `America/New_York` (the column default). */
   timezone?: string;
+  /**
+   * The campaign's own cap on sends (all actions together) per calendar day in its time zone.
+   * Default null: no cap but the accounts' limits.
+   */
+  daily_send_cap?: number | null;
 }
 
 /** A campaign with its offer's slug and its enrolment counts, for lists. */
@@ -552,6 +685,8 @@ export const campaignAdmin = {
         });
     }
     const accountIds = checkCampaignAccounts(found, channel.success ? channel.data : null, schedule ?? null, issues);
+    const capIssue = dailySendCapIssue(req.daily_send_cap);
+    if (capIssue) issues.push(capIssue);
 
     let slug = "";
     if (issues.length === 0 && offer && channel.success && type.success) {
@@ -581,6 +716,7 @@ export const campaignAdmin = {
       ...(req.send_window_end !== undefined ? { send_window_end: req.send_window_end } : {}),
       ...(req.send_days !== undefined ? { send_days: req.send_days } : {}),
       ...(req.timezone !== undefined ? { timezone: req.timezone } : {}),
+      ...(req.daily_send_cap != null ? { daily_send_cap: req.daily_send_cap } : {}),
     });
   },
 
@@ -932,12 +1068,12 @@ export const campaignAdmin = {
       if (current.status === "completed" || current.status === "cancelled") {
         throw new ValidationError("campaign", [{ field: "status", message: `the campaign is ${current.status}: it cannot be edited` }]);
       }
-      const keys = (["send_window_start", "send_window_end", "send_days", "timezone", "accounts"] as const).filter(
+      const keys = (["send_window_start", "send_window_end", "send_days", "timezone", "accounts", "daily_send_cap"] as const).filter(
         (k) => patch[k] !== undefined,
       );
       if (keys.length === 0) {
         throw new ValidationError("campaign", [
-          { field: "(input)", message: "nothing to change: give a window, days, a time zone or accounts" },
+          { field: "(input)", message: "nothing to change: give a window, days, a time zone, accounts or a daily cap" },
         ]);
       }
       const window: CampaignWindowFields = {
@@ -947,6 +1083,8 @@ export const campaignAdmin = {
         timezone: patch.timezone ?? current.timezone,
       };
       const issues = sendWindowIssues(window);
+      const capIssue = dailySendCapIssue(patch.daily_send_cap);
+      if (capIssue) issues.push(capIssue);
       let accountsSet: { account_id: string | null; account_ids: AccountIds } | null = null;
       if (patch.accounts !== undefined) {
         const schedule = SchedulingConfig.safeParse(current.scheduling_config);
@@ -967,6 +1105,7 @@ export const campaignAdmin = {
           ...(patch.send_days !== undefined ? { send_days: window.send_days! } : {}),
           ...(patch.timezone !== undefined ? { timezone: window.timezone! } : {}),
           ...(accountsSet ? { account_id: accountsSet.account_id, account_ids: jsonb(accountsSet.account_ids) } : {}),
+          ...(patch.daily_send_cap !== undefined ? { daily_send_cap: patch.daily_send_cap } : {}),
         })
         .where("id", "=", current.id)
         .returningAll()
@@ -983,6 +1122,7 @@ export const campaignAdmin = {
       const after = new Set(campaignAccountIds(campaign));
       const removedIds = before.filter((id) => !after.has(id));
       if (removedIds.length || before.length !== after.size) changed.push("accounts");
+      if (current.daily_send_cap !== campaign.daily_send_cap) changed.push("daily_send_cap");
       const removedAccounts = (current.account_ids ?? []).filter((a) => removedIds.includes(a.id));
       for (const id of removedIds) if (!removedAccounts.some((a) => a.id === id)) removedAccounts.push({ id, name: id, type: "email" });
 
@@ -991,8 +1131,26 @@ export const campaignAdmin = {
         detail: "its account was taken off the campaign",
         at: now,
       });
-      const windowChanged = changed.some((k) => k !== "accounts");
-      const queueRetimed = windowChanged ? await sendQueue.rejudgeWindow(trx, current.id, now) : 0;
+      // A new window (or zone) judges the rows waiting for the old one again; a new cap (or zone,
+      // which moves the campaign's day) those waiting for the cap's next day.
+      const rejudge: ("window_closed" | "campaign_daily_cap")[] = [];
+      if (changed.some((k) => k !== "accounts" && k !== "daily_send_cap")) rejudge.push("window_closed");
+      if (changed.includes("daily_send_cap") || changed.includes("timezone")) rejudge.push("campaign_daily_cap");
+      const queueRetimed = await sendQueue.rejudgeWindow(trx, current.id, now, rejudge);
+      // The send path counts a campaign's sends only while it has a cap: a cap set (or a zone
+      // changed) mid-day starts from the day's sends so far, every attempt that may have reached
+      // the provider (claimed, sending, sent, unknown, undetermined) since the local midnight.
+      if (campaign.daily_send_cap !== null && (changed.includes("daily_send_cap") || changed.includes("timezone"))) {
+        await sql`
+          INSERT INTO campaign_usage AS u (campaign_id, day, sent)
+          SELECT ${campaign.id}::uuid, d.day, (
+            SELECT count(*)::int FROM send_attempts a JOIN send_queue q ON q.id = a.send_queue_id
+            WHERE q.campaign_id = ${campaign.id}::uuid
+              AND a.status IN ('claimed', 'sending', 'sent', 'unknown', 'undetermined')
+              AND a.created_at >= (d.day::timestamp AT TIME ZONE ${campaign.timezone}))
+          FROM (SELECT (${now}::timestamptz AT TIME ZONE ${campaign.timezone})::date AS day) d
+          ON CONFLICT (campaign_id, day) DO UPDATE SET sent = GREATEST(u.sent, EXCLUDED.sent)`.execute(trx);
+      }
       let contactsStranded = 0;
       if (removedIds.length) {
         const stranded = await trx

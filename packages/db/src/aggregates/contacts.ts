@@ -110,6 +110,68 @@ interface Slot {
 
 export const contacts = {
   /**
+   * A reply from the person at `at`: every row of the person (`personIds`, across offers) gets
+   * `global_last_reply_at` and `global_status` `replied` (do-not-contact stays); the row replied
+   * through (`contactId`) becomes `replied` unless it is already further on (unsubscribed,
+   * bounced, meeting, converted). The caller refreshes readiness.
+   */
+  async markReplied(db: DbOrTrx, input: { contactId: string; personIds: readonly string[]; at: Date }): Promise<void> {
+    await db
+      .updateTable("contacts")
+      .set({
+        global_last_reply_at: input.at,
+        global_status: sql<"replied">`CASE WHEN global_status = 'do_not_contact' THEN global_status ELSE 'replied' END`,
+      })
+      .where("id", "in", [...input.personIds])
+      .execute();
+    await db
+      .updateTable("contacts")
+      .set({
+        status: sql<"replied">`CASE WHEN status IN ('unsubscribed', 'bounced', 'meeting', 'converted') THEN status ELSE 'replied' END`,
+      })
+      .where("id", "=", input.contactId)
+      .execute();
+  },
+
+  /**
+   * A send to the person at `at`: the row sent to (`contactId`) is contacted (its own count and
+   * date; `contacted` unless already further on); every row of the person (`personIds`, across
+   * offers) gets the global date and count, and `cooling_off` when it was `available`. The caller
+   * holds the person's rows' locks.
+   */
+  async markContacted(db: DbOrTrx, input: { contactId: string; personIds: readonly string[]; at: Date }): Promise<void> {
+    await db
+      .updateTable("contacts")
+      .set({
+        already_contacted: true,
+        last_contacted_at: input.at,
+        contact_count: sql<number>`contact_count + 1`,
+        status: sql<"contacted">`CASE WHEN status IN ('new', 'enriched', 'ready', 'queued') THEN 'contacted' ELSE status END`,
+      })
+      .where("id", "=", input.contactId)
+      .execute();
+    await db
+      .updateTable("contacts")
+      .set({
+        global_last_contacted_at: input.at,
+        global_contact_count: sql<number>`global_contact_count + 1`,
+        global_status: sql<"cooling_off">`CASE WHEN global_status = 'available' THEN 'cooling_off' ELSE global_status END`,
+      })
+      .where("id", "in", [...input.personIds])
+      .execute();
+  },
+
+  /** These contacts are 1st-degree LinkedIn connections of ours (an invitation accepted, or found already connected). */
+  async markConnected(db: DbOrTrx, contactIds: readonly string[]): Promise<void> {
+    if (contactIds.length === 0) return;
+    await db
+      .updateTable("contacts")
+      .set({ connection_degree: 1 })
+      .where("id", "in", [...contactIds])
+      .execute();
+  },
+
+  /**
    * Inserts a contact or merges it into the one of the same offer with the same normalised
    * email or LinkedIn URL (see the module note for the merge rule). When the email matches one
    * contact and the LinkedIn URL another, the email match is kept and the LinkedIn URL is not

@@ -1,14 +1,330 @@
 /**
- * The queue aggregate: writes of `send_queue` rows outside the send path (a cancelled campaign, an
- * account taken off a campaign, a window changed), with the `messages` and
- * `message_events` rows that belong to them. The send path's transitions (claim, attempt, record,
- * reconcile, plan) live in the scheduler's runtime (`packages/scheduler/src/runtime`) for now.
+ * The queue aggregate: the only module that writes `send_queue` (a test greps packages and apps
+ * for any other writer), with the `messages` and `message_events` rows that belong to a queue
+ * row. Callers name the transition; they never write the column. The send path's transitions
+ * (plan, defer, claim, settle, reconcile, stop) are called by the scheduler's runtime; a
+ * person's admin actions (a cancelled campaign, an account taken off a campaign, a window
+ * changed) are called by the campaigns aggregate. Every time a transition writes is passed in.
+ *
+ *   pending ──claim──▶ processing ──sent──▶ sent ──bounced──▶ bounced
+ *      ▲  │                 ├──retry (a passing refusal) ──▶ pending
+ *      │  │                 ├──requeue (claim expired, reconciled "not sent") ──▶ pending
+ *      │  │                 ├──fail (final refusal, max attempts, outcome undetermined) ──▶ failed
+ *      │  │                 ├──skip (nothing to do: already connected) ──▶ skipped
+ *      │  │                 └──cancel (a reply, an opt-out, a bounce before the call) ──▶ cancelled
+ *      │  ├──defer (waits, with its reason) ──▶ pending
+ *      │  ├──skip / cancel (never to be sent, with its reason) ──▶ skipped | cancelled
+ *      └──┘
  */
-import { sql } from "kysely";
+import { sql, type Insertable, type Selectable } from "kysely";
+import type { Database } from "../database.generated.js";
+import { jsonb } from "../jsonb.js";
 import type { DbOrTrx } from "../transaction.js";
 import { chunks } from "./shared.js";
 
+/** The columns of a queue row a skip writes its event with. */
+export interface QueueRowRef {
+  id: string;
+  contact_id: string;
+  campaign_id: string;
+  account_id: string | null;
+}
+
+type MessageStatus = "pending" | "queued" | "sending" | "sent" | "failed";
+
 export const sendQueue = {
+  /** Plans a send (the planner): a new `pending` row, unless the step is already queued. Returns its id, or undefined. */
+  async enqueue(db: DbOrTrx, values: Insertable<Database["send_queue"]>): Promise<string | undefined> {
+    const queued = await db
+      .insertInto("send_queue")
+      .values(values)
+      .onConflict((oc) => oc.columns(["campaign_contact_id", "sequence_step"]).doNothing())
+      .returning("id")
+      .executeTakeFirst();
+    return queued?.id;
+  },
+
+  /** The row waits until `until`, for `reason`. Only a row still waiting to be claimed moves. */
+  async defer(db: DbOrTrx, queueId: string, reason: string, until: Date): Promise<void> {
+    await db
+      .updateTable("send_queue")
+      .set({ scheduled_for: until, defer_reason: reason })
+      .where("id", "=", queueId)
+      .where("status", "in", ["pending", "scheduled"])
+      .execute();
+  },
+
+  /**
+   * The person's waiting rows in a campaign wait at least until `until` (an out-of-office reply);
+   * the window check runs again then.
+   */
+  async holdRowsOfCampaignContact(db: DbOrTrx, campaignContactId: string, hold: { until: Date; reason: string }): Promise<void> {
+    await db
+      .updateTable("send_queue")
+      .set({ scheduled_for: sql<Date>`GREATEST(scheduled_for, ${hold.until}::timestamptz)`, defer_reason: hold.reason })
+      .where("campaign_contact_id", "=", campaignContactId)
+      .where("status", "in", ["pending", "scheduled"])
+      .execute();
+  },
+
+  /**
+   * The row will never be sent: it ends `skipped` or `cancelled` with its reason, at `now`, its
+   * planned message failed and a `skipped` event written. With `releaseAttempt`, it also lets go
+   * of its attempt (a skip found by the provider call, after the claim).
+   */
+  async skip(
+    db: DbOrTrx,
+    row: QueueRowRef,
+    reason: string,
+    status: "skipped" | "cancelled",
+    now: Date,
+    options: { releaseAttempt?: boolean } = {},
+  ): Promise<void> {
+    await db
+      .updateTable("send_queue")
+      .set({
+        status,
+        defer_reason: reason,
+        last_error: reason,
+        ended_at: now,
+        ...(options.releaseAttempt ? { current_attempt_id: null } : {}),
+      })
+      .where("id", "=", row.id)
+      .execute();
+    // `sending` too: a skip the provider call found (already connected) comes after the claim
+    // marked the message sending, and must not leave it there.
+    await db
+      .updateTable("messages")
+      .set({ status: "failed", error_message: `not sent: ${reason}` })
+      .where("send_queue_id", "=", row.id)
+      .where("status", "in", ["pending", "queued", "sending"])
+      .execute();
+    await db
+      .insertInto("message_events")
+      .values({
+        send_queue_id: row.id,
+        contact_id: row.contact_id,
+        campaign_id: row.campaign_id,
+        account_id: row.account_id,
+        event_type: "skipped",
+        event_data: jsonb({ reason, at: now.toISOString() }),
+        created_at: now,
+      })
+      .execute();
+  },
+
+  /** Claimed: an attempt is open for the row (`processing`), counted, at `now`. */
+  async markProcessing(db: DbOrTrx, queueId: string, attemptId: string, now: Date): Promise<void> {
+    await db
+      .updateTable("send_queue")
+      .set((eb) => ({
+        status: "processing",
+        current_attempt_id: attemptId,
+        attempts: eb("attempts", "+", 1),
+        last_attempt_at: now,
+        defer_reason: null,
+      }))
+      .where("id", "=", queueId)
+      .execute();
+  },
+
+  /** Sent, by the attempt `attemptId`, at `now`. */
+  async markSent(db: DbOrTrx, queueId: string, input: { attemptId: string; externalId: string | null; now: Date }): Promise<void> {
+    await db
+      .updateTable("send_queue")
+      .set({
+        status: "sent",
+        sent_at: input.now,
+        external_message_id: input.externalId,
+        defer_reason: null,
+        last_error: null,
+        current_attempt_id: input.attemptId,
+      })
+      .where("id", "=", queueId)
+      .execute();
+  },
+
+  /** The attempt's outcome is unknown: the row stays `processing` (never re-queued directly); its last error says why. */
+  async noteUnknownOutcome(db: DbOrTrx, queueId: string, reason: string): Promise<void> {
+    await db
+      .updateTable("send_queue")
+      .set({ last_error: `unknown outcome: ${reason}` })
+      .where("id", "=", queueId)
+      .execute();
+  },
+
+  /** A passing refusal: the row is tried again at `at`. `reason` is the provider's. */
+  async retry(db: DbOrTrx, queueId: string, input: { reason: string; error: string; at: Date }): Promise<void> {
+    await db
+      .updateTable("send_queue")
+      .set({ status: "pending", scheduled_for: input.at, last_error: input.error, defer_reason: input.reason, current_attempt_id: null })
+      .where("id", "=", queueId)
+      .execute();
+  },
+
+  /**
+   * Back to the queue with nothing sent (a claim whose lease lapsed before the call, a send the
+   * reconciler proved never happened), only from `processing`.
+   */
+  async requeue(db: DbOrTrx, queueId: string, input: { reason: string; error?: string }): Promise<void> {
+    await db
+      .updateTable("send_queue")
+      .set({
+        status: "pending",
+        current_attempt_id: null,
+        defer_reason: input.reason,
+        ...(input.error !== undefined ? { last_error: input.error, ended_at: null } : {}),
+      })
+      .where("id", "=", queueId)
+      .where("status", "=", "processing")
+      .execute();
+  },
+
+  /**
+   * Failed for good at `now`: a final refusal (`reason` is then the provider's), every attempt
+   * used, or an outcome the provider could not tell. With `onlyIfProcessing`, only from `processing`.
+   */
+  async fail(db: DbOrTrx, queueId: string, input: { reason: string; error: string; now: Date; onlyIfProcessing?: boolean }): Promise<void> {
+    let update = db
+      .updateTable("send_queue")
+      .set({ status: "failed", defer_reason: input.reason, last_error: input.error, current_attempt_id: null, ended_at: input.now })
+      .where("id", "=", queueId);
+    if (input.onlyIfProcessing) update = update.where("status", "=", "processing");
+    await update.execute();
+  },
+
+  /**
+   * Cancels the person's rows not yet claimed (`pending`, `scheduled`), in one campaign or (null)
+   * every campaign, for `reason`, at `at`. Returns their ids.
+   */
+  async cancelWaitingRows(
+    db: DbOrTrx,
+    scope: { contactIds: readonly string[]; campaignId: string | null; reason: string; at: Date },
+  ): Promise<string[]> {
+    let update = db
+      .updateTable("send_queue")
+      .set({ status: "cancelled", defer_reason: scope.reason, ended_at: scope.at })
+      .where("contact_id", "in", [...scope.contactIds])
+      .where("status", "in", ["pending", "scheduled"]);
+    if (scope.campaignId) update = update.where("campaign_id", "=", scope.campaignId);
+    return (await update.returning("id").execute()).map((r) => r.id);
+  },
+
+  /** Cancels a claimed row whose attempt was cancelled before its call, for `reason`, at `at`. */
+  async cancelClaimedRow(db: DbOrTrx, queueId: string, reason: string, at: Date): Promise<void> {
+    await db
+      .updateTable("send_queue")
+      .set({ status: "cancelled", defer_reason: reason, current_attempt_id: null, ended_at: at })
+      .where("id", "=", queueId)
+      .execute();
+  },
+
+  /** A sent (or delivered) row whose email bounced. */
+  async markBounced(db: DbOrTrx, queueId: string): Promise<void> {
+    await db
+      .updateTable("send_queue")
+      .set({ status: "bounced" })
+      .where("id", "=", queueId)
+      .where("status", "in", ["sent", "delivered"])
+      .execute();
+  },
+
+  /**
+   * The row's message was sent (the send path's record): its planned message becomes `sent` with
+   * the provider's ids and the sending account; a row planned without a message (an older row)
+   * gets one written now from the row itself. Returns the message's id and variant (none for a
+   * row of no campaign contact without a message).
+   */
+  async messageSent(
+    db: DbOrTrx,
+    row: Pick<
+      Selectable<Database["send_queue"]>,
+      "id" | "campaign_contact_id" | "campaign_id" | "contact_id" | "channel" | "sequence_step" | "subject" | "body" | "scheduled_for"
+    >,
+    sent: {
+      accountId: string;
+      action: Insertable<Database["messages"]>["action_type"];
+      externalId: string | null;
+      threadId: string | null;
+      at: Date;
+    },
+  ): Promise<{ id: string; variant: string | null } | undefined> {
+    const message = await db
+      .updateTable("messages")
+      .set({
+        status: "sent",
+        sent_at: sent.at,
+        external_id: sent.externalId,
+        thread_id: sent.threadId,
+        account_id: sent.accountId,
+        error_message: null,
+      })
+      .where("send_queue_id", "=", row.id)
+      .returning(["id", "variant"])
+      .executeTakeFirst();
+    if (message || !row.campaign_contact_id) return message;
+    const inserted = await db
+      .insertInto("messages")
+      .values({
+        campaign_contact_id: row.campaign_contact_id,
+        campaign_id: row.campaign_id,
+        contact_id: row.contact_id,
+        account_id: sent.accountId,
+        send_queue_id: row.id,
+        channel: row.channel,
+        action_type: sent.action,
+        sequence_step: row.sequence_step ?? 1,
+        subject: row.subject,
+        body: row.body,
+        external_id: sent.externalId,
+        thread_id: sent.threadId,
+        status: "sent",
+        scheduled_at: row.scheduled_for,
+        sent_at: sent.at,
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    return { id: inserted.id, variant: null };
+  },
+
+  /** The row's planned message is in flight (the claim): `pending` or `queued` → `sending`. */
+  async messageSending(db: DbOrTrx, queueId: string): Promise<void> {
+    await db
+      .updateTable("messages")
+      .set({ status: "sending" })
+      .where("send_queue_id", "=", queueId)
+      .where("status", "in", ["pending", "queued"])
+      .execute();
+  },
+
+  /** The row's message back to `queued` after nothing was sent (a retry, an expired claim, a reconciled "not sent"): only from `sending`. */
+  async messageRequeued(db: DbOrTrx, queueId: string): Promise<void> {
+    await db
+      .updateTable("messages")
+      .set({ status: "queued" })
+      .where("send_queue_id", "=", queueId)
+      .where("status", "=", "sending")
+      .execute();
+  },
+
+  /**
+   * The messages of these rows failed: with `error` (absent: the message keeps its error), from
+   * the statuses in `from` (absent: whatever their status).
+   */
+  async messagesFailed(
+    db: DbOrTrx,
+    queueIds: readonly string[],
+    input: { error?: string; from?: readonly MessageStatus[] } = {},
+  ): Promise<void> {
+    if (queueIds.length === 0) return;
+    let update = db
+      .updateTable("messages")
+      .set({ status: "failed", ...(input.error !== undefined ? { error_message: input.error } : {}) })
+      .where("send_queue_id", "in", [...queueIds]);
+    if (input.from) update = update.where("status", "in", [...input.from]);
+    await update.execute();
+  },
+
   /**
    * Cancels a campaign's queue rows not yet claimed (`pending`, `scheduled`): status `cancelled`
    * with `reason` as `defer_reason` and `detail` as `last_error`, ended at `at`; their planned
@@ -57,15 +373,22 @@ export const sendQueue = {
    * Rows of a campaign waiting for its window to open (`defer_reason` `window_closed`, not yet
    * claimed) are due at `now` again, so the claim judges them by the campaign's current window
    * (and defers them to its next opening, jittered, when it is still closed). Run it in the
-   * transaction that changes the window. Returns how many rows moved.
+   * transaction that changes the window. `reasons`: the deferrals to judge again (default the
+   * window's; a changed daily cap adds `campaign_daily_cap`). Returns how many rows moved.
    */
-  async rejudgeWindow(db: DbOrTrx, campaignId: string, now: Date): Promise<number> {
+  async rejudgeWindow(
+    db: DbOrTrx,
+    campaignId: string,
+    now: Date,
+    reasons: readonly ("window_closed" | "campaign_daily_cap")[] = ["window_closed"],
+  ): Promise<number> {
+    if (reasons.length === 0) return 0;
     const rows = await db
       .updateTable("send_queue")
       .set({ scheduled_for: now })
       .where("campaign_id", "=", campaignId)
       .where("status", "in", ["pending", "scheduled"])
-      .where("defer_reason", "=", "window_closed")
+      .where("defer_reason", "in", [...reasons])
       .where("scheduled_for", ">", now)
       .returning("id")
       .execute();

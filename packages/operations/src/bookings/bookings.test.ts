@@ -5,7 +5,8 @@ import { describe, expect, it } from "vitest";
 import { addMailbox, addPeople, baseOffer, clock, copy, NOW, testEngines, useTestDb } from "../__tests__/world.js";
 import { createCampaign } from "../campaigns/create-campaign.js";
 import { createOffer } from "../offers/create-offer.js";
-import { matchBookings } from "./match-bookings.js";
+import { importRows } from "@offerlab/pipeline";
+import { matchBookings, matchBookingsForEmails } from "./match-bookings.js";
 import { receiveBooking } from "./receive-booking.js";
 
 const DAY = 86_400_000;
@@ -205,6 +206,80 @@ describe.each(testEngines())("bookings from Cal.com and Calendly on %s", (engine
     expect((await bookings.findUnmatched(t.db, "cal_com", "stranger-1:BOOKING_CREATED"))?.matched_outcome_id).toBe(outcome.id);
     // Matching again changes nothing.
     expect((await matchBookings(ctx)).matched).toEqual([]);
+  });
+
+  it("a CSV import that gives a contact the attendee's address matches the kept booking in the import's transaction", async () => {
+    const w = await setUp("Import Match");
+    const d = calcom("Later@Imported.example", { uid: "later-1" });
+    expect(await receive("cal_com", d)).toMatchObject({ status: "unmatched", created: true });
+    const other = calcom("nobody@else.example", { uid: "other-1" });
+    expect(await receive("cal_com", other)).toMatchObject({ status: "unmatched" });
+
+    const hook = (trx: Parameters<typeof matchBookingsForEmails>[0], emails: readonly string[]) => matchBookingsForEmails(trx, emails, NOW);
+    // An import refused for an invalid row writes nothing, and matches nothing.
+    await expect(
+      importRows(t.db, "contacts", [{ email: "later@imported.example", company_domain: "imported.example", linkedin_url: "not a url" }], {
+        offerId: w.offer.id,
+        onContactEmails: hook,
+      }),
+    ).rejects.toThrow();
+    expect((await bookings.listUnmatched(t.db)).map((b) => b.external_id).sort()).toEqual([
+      "later-1:BOOKING_CREATED",
+      "other-1:BOOKING_CREATED",
+    ]);
+
+    const summary = await importRows(
+      t.db,
+      "contacts",
+      [{ email: "LATER@imported.example", full_name: "Lee Later", company_domain: "imported.example" }],
+      { offerId: w.offer.id, onContactEmails: hook },
+    );
+    expect(summary).toMatchObject({ created: 1, written: true });
+    const contact = (await outcomes.findPerson(t.db, { email: "later@imported.example" }))[0]!;
+    const recorded = await outcomes.list(t.db, { contactIds: [contact.id] });
+    expect(recorded).toHaveLength(1);
+    expect(recorded[0]).toMatchObject({ kind: "meeting_booked", source: "cal_com", external_id: "later-1:BOOKING_CREATED" });
+    const kept = await bookings.findUnmatched(t.db, "cal_com", "later-1:BOOKING_CREATED");
+    expect(kept?.matched_outcome_id).toBe(recorded[0]!.id);
+    // The other booking's attendee is still unknown: it stays open.
+    expect((await bookings.listUnmatched(t.db)).map((b) => b.external_id)).toEqual(["other-1:BOOKING_CREATED"]);
+    // Importing the same person again records nothing twice.
+    await importRows(t.db, "contacts", [{ email: "later@imported.example", company_domain: "imported.example" }], {
+      offerId: w.offer.id,
+      onContactEmails: hook,
+    });
+    expect(await outcomes.list(t.db, { contactIds: [contact.id] })).toHaveLength(1);
+  });
+
+  it("an address found for a contact (the enrichment hook) matches the kept booking in the same transaction; a failed write matches nothing", async () => {
+    const w = await setUp("Enrich Match");
+    expect(await receive("cal_com", calcom("found@enriched.example", { uid: "found-1" }))).toMatchObject({ status: "unmatched" });
+    const company = await t.db.selectFrom("contacts").select("company_id").where("id", "=", w.people[0]!).executeTakeFirstOrThrow();
+    const { contact } = await contacts.upsert(t.db, {
+      offer_id: w.offer.id,
+      company_id: company.company_id,
+      source_tool: "test",
+      full_name: "Fay Found",
+      linkedin_url: "https://www.linkedin.com/in/fay-found",
+    });
+    // The write and the match roll back together.
+    await expect(
+      t.db.transaction().execute(async (trx) => {
+        await contacts.recordEmailCheck(trx, contact, { status: "valid", email: "found@enriched.example", source: "test", at: NOW });
+        await matchBookingsForEmails(trx, ["found@enriched.example"], NOW);
+        throw new Error("the step failed after the match");
+      }),
+    ).rejects.toThrow(/after the match/);
+    expect((await bookings.findUnmatched(t.db, "cal_com", "found-1:BOOKING_CREATED"))?.matched_outcome_id).toBeNull();
+    expect(await outcomes.list(t.db, { contactIds: [contact.id] })).toEqual([]);
+
+    const r = await t.db.transaction().execute(async (trx) => {
+      await contacts.recordEmailCheck(trx, contact, { status: "valid", email: "found@enriched.example", source: "test", at: NOW });
+      return matchBookingsForEmails(trx, ["Found@Enriched.example"], NOW);
+    });
+    expect(r.matched.map((m) => m.attendee)).toEqual(["found@enriched.example"]);
+    expect(await outcomes.list(t.db, { contactIds: [contact.id] })).toMatchObject([{ kind: "meeting_booked" }]);
+    expect(await matchBookingsForEmails(t.db, ["found@enriched.example"], NOW)).toEqual({ checked: 0, matched: [], stillUnmatched: 0 });
   });
 
   it("Calendly: a fresh signature records the invitee's meeting once; a stale one is refused", async () => {

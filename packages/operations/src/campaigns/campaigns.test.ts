@@ -171,4 +171,61 @@ describe.each(testEngines())("campaign operations on %s", (engine) => {
     await cancelCampaign(ctx, { campaign: campaign.id, confirm: true });
     expect(await codeOf(editCampaign(ctx, { campaign: campaign.id, timezone: "UTC" }))).toBe("campaign_closed");
   });
+
+  it("sets a daily cap at creation and on a live campaign, clears it with null, and refuses anything but a positive whole number", async () => {
+    const { offer, mailbox, campaign } = await setUp("Cap Co");
+    expect(campaign.daily_send_cap).toBeNull();
+    const capped = await createCampaign(ctx, {
+      offer: offer.slug!,
+      name: "Capped push",
+      channel: "email",
+      accounts: [mailbox.name],
+      signal: "funding",
+      icp_target: "saas",
+      daily_send_cap: 25,
+    });
+    expect(capped.campaign.daily_send_cap).toBe(25);
+    for (const bad of [0, -3, 2.5]) {
+      const e = await createCampaign(ctx, {
+        offer: offer.slug!,
+        name: "Bad cap",
+        channel: "email",
+        accounts: [mailbox.name],
+        signal: "intent",
+        icp_target: "saas",
+        daily_send_cap: bad,
+      }).catch((err: unknown) => err);
+      expect(ValidationError.isInstance(e) && e.issues).toEqual([
+        { field: "daily_send_cap", message: `must be a positive whole number of sends a day, or none to clear it (got ${bad})` },
+      ]);
+    }
+    expect((await campaigns.listByOffer(t.db, offer.id)).map((c) => c.name).sort()).toEqual(["Cap Co push", "Capped push"]);
+
+    await enrolContacts(ctx, { campaign: campaign.id });
+    await launchCampaign(ctx, { campaign: campaign.id });
+    const set = await editCampaign(ctx, { campaign: campaign.campaign_slug!, daily_send_cap: 40 });
+    expect(set.changed).toEqual(["daily_send_cap"]);
+    expect(set.campaign).toMatchObject({ status: "active", daily_send_cap: 40 });
+    const before = await campaigns.get(t.db, campaign.id);
+    const bad = await editCampaign(ctx, { campaign: campaign.id, daily_send_cap: 0, timezone: "Nowhere/City" }).catch((e: unknown) => e);
+    expect(ValidationError.isInstance(bad) && bad.issues.map((i) => i.field)).toEqual(["timezone", "daily_send_cap"]);
+    expect(await campaigns.get(t.db, campaign.id)).toEqual(before);
+    const same = await editCampaign(ctx, { campaign: campaign.id, daily_send_cap: 40 });
+    expect(same.changed).toEqual([]);
+    const cleared = await editCampaign(ctx, { campaign: campaign.id, daily_send_cap: null });
+    expect(cleared.changed).toEqual(["daily_send_cap"]);
+    expect(cleared.campaign.daily_send_cap).toBeNull();
+  });
+
+  it("the forecast counts the campaign's own daily cap", async () => {
+    const { campaign } = await setUp("Forecast Cap", { people: 6 });
+    await enrolContacts(ctx, { campaign: campaign.id });
+    const free = await forecastCampaign(ctx, { campaign: campaign.id });
+    await editCampaign(ctx, { campaign: campaign.id, daily_send_cap: 1 });
+    const capped = await forecastCampaign(ctx, { campaign: campaign.id });
+    expect(capped.forecast.sendDays).toBeGreaterThan(free.forecast.sendDays);
+    expect(capped.forecast.actions.every((a) => a.capacityPerDay <= 1)).toBe(true);
+    expect(capped.forecast.bottleneck).toMatchObject({ limit: "campaign_daily_cap" });
+    expect(capped.forecast.bottleneck!.reason).toMatch(/the campaign's own daily cap/);
+  });
 });

@@ -1,7 +1,9 @@
 /**
- * Change a campaign's send window, send days, time zone or accounts, draft or live, with the
- * checks of `createCampaign` (db's `sendWindowIssues` and the accounts against the channel and the
- * schedule: one validation, not a copy). In the same transaction the change reaches every send not
+ * Change a campaign's send window, send days, time zone, accounts or daily cap, draft or live, with
+ * the checks of `createCampaign` (db's `sendWindowIssues`, `dailySendCapIssue` and the accounts
+ * against the channel and the schedule: one validation, not a copy). The daily cap
+ * (`daily_send_cap`, null clears it) counts the campaign's sends per calendar day in its time
+ * zone; the send path enforces it at the claim, and rows it deferred are judged again at once. In the same transaction the change reaches every send not
  * yet claimed: rows of an account taken off the campaign are cancelled (`sender_unavailable`; the
  * claim refuses them too), rows waiting for the old window are judged again by the new one. A send
  * already claimed finishes. Nothing is written when a check fails.
@@ -22,7 +24,7 @@ export async function editCampaign(ctx: OperationContext, input: EditCampaignInp
   const { campaign: ref, ...patch } = input;
   if (Object.values(patch).every((v) => v === undefined)) {
     throw new ValidationError("campaign", [
-      { field: "(input)", message: "nothing to change: give a window, send days, a time zone or accounts" },
+      { field: "(input)", message: "nothing to change: give a window, send days, a time zone, accounts or a daily cap" },
     ]);
   }
   const now = nowOf(ctx);

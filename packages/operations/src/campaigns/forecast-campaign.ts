@@ -4,7 +4,13 @@
  */
 import { ValidationError } from "@offerlab/core";
 import { campaignAdmin, type Campaign } from "@offerlab/db";
-import { forecastCampaign as forecast, readUsageMany, windowFromCampaign, type CampaignForecast } from "@offerlab/scheduler";
+import {
+  forecastCampaign as forecast,
+  readCampaignUsage,
+  readUsageMany,
+  windowFromCampaign,
+  type CampaignForecast,
+} from "@offerlab/scheduler";
 import { inTransaction, nowOf, type OperationContext } from "../context.js";
 import { scheduleOf } from "./campaign-schedule.js";
 
@@ -37,6 +43,7 @@ export async function forecastCampaign(ctx: OperationContext, input: ForecastCam
       now,
     );
     const accounts = c.accounts.map((a) => ({ ...a, usage: usage.get(a.id)! }));
+    const campaignSentToday = c.campaign.daily_send_cap === null ? 0 : await readCampaignUsage(trx, c.campaign, now);
     return {
       campaign: c.campaign,
       paused: c.paused,
@@ -46,6 +53,8 @@ export async function forecastCampaign(ctx: OperationContext, input: ForecastCam
         accounts,
         contacts: c.contacts,
         now,
+        campaignDailyCap: c.campaign.daily_send_cap,
+        campaignSentToday,
         ...(rate !== undefined ? { acceptanceRate: rate } : {}),
       }),
     };

@@ -2,7 +2,7 @@
  * Import companies or contacts into an offer from records (a CSV file's rows, read by the caller):
  * the offer named as a person names it, the columns mapped onto fields, every row validated and
  * reported, the rows deduped and merged into what is stored with the companies' and contacts'
- * merge rule, all in one transaction. The CLI parses its flags, reads the file and prints; this
+ * merge rule, all in one transaction. Imported contacts' emails match the bookings kept unmatched. The CLI parses its flags, reads the file and prints; this
  * is the use case.
  *
  * The rows are streamed: one batch in memory at a time. Each batch is staged as one multi-row
@@ -11,7 +11,8 @@
  */
 import { resolve, type Offer } from "@offerlab/db";
 import { ImportRejectedError, importRows, type ImportKind, type ImportRowSource, type ImportSummary } from "@offerlab/pipeline";
-import { inTransaction, type OperationContext } from "../context.js";
+import { matchBookingsForEmails } from "../bookings/match-bookings.js";
+import { inTransaction, nowOf, type OperationContext } from "../context.js";
 
 export interface ImportRecordsInput {
   kind: ImportKind;
@@ -48,6 +49,9 @@ export async function importRecords(ctx: OperationContext, input: ImportRecordsI
       ...(input.skipInvalid ? { skipInvalid: true } : {}),
       ...(input.batchSize !== undefined ? { batchSize: input.batchSize } : {}),
       ...(input.onProgress ? { onProgress: input.onProgress } : {}),
+      // A booking kept for nobody (`offerlab outcomes unmatched`) whose attendee a row names
+      // becomes a meeting in the import's transaction.
+      ...(input.kind === "contacts" ? { onContactEmails: (t, emails) => matchBookingsForEmails(t, emails, nowOf(ctx)) } : {}),
     }).catch((error: unknown) => {
       // The report names the offer as it is stored, for the caller's output.
       if (ImportRejectedError.isInstance(error)) error.offer = { id: offer.id, slug: offer.slug };

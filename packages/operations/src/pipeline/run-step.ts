@@ -24,7 +24,8 @@ import {
   type StepSummaries,
   type UsageRecorder,
 } from "@offerlab/pipeline";
-import type { OperationContext } from "../context.js";
+import { matchBookingsForEmails } from "../bookings/match-bookings.js";
+import { nowOf, type OperationContext } from "../context.js";
 
 /** The context of a pipeline operation: the database and clock, plus what the run talks to. */
 export interface PipelineOperationContext extends OperationContext {
@@ -127,6 +128,8 @@ export async function runPipelineStep<S>(
     ...(ctx.now ? { now: ctx.now } : {}),
     ...(ctx.lookupScope !== undefined ? { lookupScope: ctx.lookupScope } : {}),
     ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
+    // A booking kept for nobody is matched in the transaction that gives its attendee an address.
+    onContactEmails: (trx, emails) => matchBookingsForEmails(trx, emails, nowOf(ctx)),
   };
 
   const res = input.resume

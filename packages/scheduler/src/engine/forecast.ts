@@ -12,6 +12,8 @@
  * - an account that may not send ({@link accountBlock}: paused, disconnected, health below 30 …)
  *   contributes nothing, and burner accounts only count when the campaign opts in
  *   (`scheduling_config.use_burner_accounts`);
+ * - the campaign's own daily cap (`daily_send_cap`, every action together, per calendar day in its
+ *   time zone) bounds each day's sends across all its accounts;
  * - step delays, and conditions: an invitation is accepted by `acceptanceRate` of the people it goes
  *   to; a step that needs the connection goes to those, the others skip it after `wait_days_max`
  *   (or stop, per `on_condition_unmet`); `max_touches` ends a sequence.
@@ -64,10 +66,14 @@ export interface ForecastOptions {
   gapSeconds?: number;
   /** Days simulated before giving up. Default 3650. */
   horizonDays?: number;
+  /** The campaign's own cap on sends a day (`campaigns.daily_send_cap`); null or absent: none. */
+  campaignDailyCap?: number | null;
+  /** What the campaign has sent today (its local day, `campaign_usage`), counted against the cap. Default 0. */
+  campaignSentToday?: number;
 }
 
 /** What limited a day's sends of an action. */
-export type ForecastLimit = "daily_cap" | "hourly_cap" | "min_gap";
+export type ForecastLimit = "daily_cap" | "hourly_cap" | "min_gap" | "campaign_daily_cap";
 
 export interface ForecastAction {
   action: MessageActionType;
@@ -285,6 +291,11 @@ export function forecastCampaign(options: ForecastOptions): CampaignForecast {
     due.sort((a, b) => a.ready - b.ready || b.step - a.step);
     const next: Cohort[] = cohorts.filter((c) => !(c.ready <= day && !blockedActions.has(actionOf[c.step]!)));
     let sentToday = 0;
+    // The campaign's own cap, shared by every action and account.
+    let campaignRoom =
+      options.campaignDailyCap == null
+        ? Number.POSITIVE_INFINITY
+        : Math.max(0, options.campaignDailyCap - (day === 0 ? (options.campaignSentToday ?? 0) : 0));
     const limitedToday = new Map<MessageActionType, ForecastLimit>();
     for (const c of due) {
       const action = actionOf[c.step]!;
@@ -293,8 +304,12 @@ export function forecastCampaign(options: ForecastOptions): CampaignForecast {
       let lastLimit: ForecastLimit = "daily_cap";
       for (const r of room) {
         if (!r || r.type !== type || need <= EPS) continue;
+        if (campaignRoom <= EPS) {
+          lastLimit = "campaign_daily_cap";
+          break;
+        }
         const key = dailyKey(action);
-        const take = Math.min(need, r.daily[key], r.hourly, r.gap);
+        const take = Math.min(need, r.daily[key], r.hourly, r.gap, campaignRoom);
         if (take <= EPS) {
           lastLimit = r.daily[key] <= EPS ? "daily_cap" : r.hourly <= r.gap ? "hourly_cap" : "min_gap";
           continue;
@@ -302,8 +317,11 @@ export function forecastCampaign(options: ForecastOptions): CampaignForecast {
         r.daily[key] -= take;
         r.hourly -= take;
         r.gap -= take;
+        campaignRoom -= take;
         need -= take;
-        if (need > EPS) lastLimit = r.daily[key] <= EPS ? "daily_cap" : r.hourly <= r.gap ? "hourly_cap" : "min_gap";
+        if (need > EPS)
+          lastLimit =
+            campaignRoom <= EPS ? "campaign_daily_cap" : r.daily[key] <= EPS ? "daily_cap" : r.hourly <= r.gap ? "hourly_cap" : "min_gap";
       }
       const sent = c.count - need;
       if (sent > EPS) {
@@ -325,7 +343,7 @@ export function forecastCampaign(options: ForecastOptions): CampaignForecast {
     }
     for (const [action, limit] of limitedToday) {
       daysLimited[action] = (daysLimited[action] ?? 0) + 1;
-      const counts = (limitCounts[action] ??= { daily_cap: 0, hourly_cap: 0, min_gap: 0 });
+      const counts = (limitCounts[action] ??= { daily_cap: 0, hourly_cap: 0, min_gap: 0, campaign_daily_cap: 0 });
       counts[limit]++;
     }
     if (sentToday > EPS) {
@@ -343,12 +361,13 @@ export function forecastCampaign(options: ForecastOptions): CampaignForecast {
     const counts = limitCounts[action];
     const limit = counts ? (Object.entries(counts).sort((a, b) => b[1] - a[1])[0]![0] as ForecastLimit) : null;
     const fullWindow = Math.max(0, endSec - startSec);
-    const capacityPerDay = usable
+    const ofAccounts = usable
       .filter((a) => a.type === (action === "email" ? "email" : "linkedin") && accountBlock(a) === null)
       .reduce((sum, a) => {
         const limits = effectiveLimits({ ...a, warming_week: warmingWeekOn(a, todayStart) });
         return sum + Math.min(limits[action], Math.floor((fullWindow / 3600) * limits.hourly), Math.floor(fullWindow / gapSeconds));
       }, 0);
+    const capacityPerDay = options.campaignDailyCap == null ? ofAccounts : Math.min(ofAccounts, options.campaignDailyCap);
     return { action, sends: Math.round(sends[action] ?? 0), capacityPerDay, daysLimited: daysLimited[action] ?? 0, limit };
   });
 
@@ -365,15 +384,16 @@ export function forecastCampaign(options: ForecastOptions): CampaignForecast {
     const worst = [...actions].filter((a) => a.daysLimited > 0).sort((a, b) => b.daysLimited - a.daysLimited || b.sends - a.sends)[0];
     if (worst && worst.limit) {
       const words = {
-        daily_cap: "daily limit",
-        hourly_cap: "hourly limit over the send window",
-        min_gap: "minimum gap between sends",
+        daily_cap: "the accounts' daily limit",
+        hourly_cap: "the accounts' hourly limit over the send window",
+        min_gap: "the accounts' minimum gap between sends",
+        campaign_daily_cap: "the campaign's own daily cap (every action together)",
       } as const;
       bottleneck = {
         action: worst.action,
         limit: worst.limit,
         daysLimited: worst.daysLimited,
-        reason: `${worst.action} sends waited for the next day on ${worst.daysLimited} send day(s): the accounts' ${words[worst.limit]} (${worst.capacityPerDay} a day in all)`,
+        reason: `${worst.action} sends waited for the next day on ${worst.daysLimited} send day(s): ${words[worst.limit]} (${worst.capacityPerDay} a day in all)`,
       };
     }
   }

@@ -10,6 +10,7 @@ export const reasonCodes = [
   "window_closed",
   "daily_cap",
   "hourly_cap",
+  "campaign_daily_cap",
   "min_gap",
   "account_busy",
   "cooling_off",
@@ -59,6 +60,8 @@ const descriptions: Readonly<Record<ReasonCode, string>> = {
   window_closed: "The campaign's send window is closed now (outside its hours or days, in the campaign's time zone).",
   daily_cap: "The sending account has reached its daily limit for this kind of action.",
   hourly_cap: "The sending account has reached its hourly limit.",
+  campaign_daily_cap:
+    "The campaign has reached its own daily cap on sends (per calendar day in the campaign's time zone: offerlab campaigns show), so the send waits for the next day.",
   min_gap: "The sending account sent too recently: it keeps a randomised minimum gap between two sends.",
   account_busy: "The sending account is busy with another send right now.",
   cooling_off:

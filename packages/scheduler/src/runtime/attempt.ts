@@ -5,7 +5,7 @@
  * provider may have acted".
  */
 import type { MessageActionType } from "@offerlab/core";
-import type { Database } from "@offerlab/db";
+import { sendQueue, type Database } from "@offerlab/db";
 import type { Transaction } from "kysely";
 import { attemptStarted, moveAttempt, openAttempt } from "./attempts.js";
 import { AccountBusy } from "./claim.js";
@@ -21,15 +21,17 @@ export interface Claimed {
   action: MessageActionType;
   usageDay: Date;
   usageHour: Date;
+  /** The campaign's local day the send counted against (`campaign_usage`); null when the campaign has no cap. */
+  campaignDay: string | null;
 }
 
 /** Opens the attempt and marks the row and its message in flight, inside the claim's transaction. */
 export async function commitAttempt(
   trx: Transaction<Database>,
   o: Pick<Resolved, "runnerId" | "leaseMs">,
-  input: { ctx: SendContext; action: MessageActionType; usageDay: Date; usageHour: Date; now: Date },
+  input: { ctx: SendContext; action: MessageActionType; usageDay: Date; usageHour: Date; campaignDay: string | null; now: Date },
 ): Promise<Claimed> {
-  const { ctx, action, usageDay, usageHour, now } = input;
+  const { ctx, action, usageDay, usageHour, campaignDay, now } = input;
   const queueId = ctx.row.id;
   let attemptId: string;
   try {
@@ -40,6 +42,7 @@ export async function commitAttempt(
       runnerId: o.runnerId,
       usageDay,
       usageHour,
+      campaignDay,
       leaseUntil: new Date(now.getTime() + o.leaseMs),
       at: now,
     });
@@ -50,13 +53,8 @@ export async function commitAttempt(
     throw error;
   }
   await markProcessing(trx, queueId, attemptId, now);
-  await trx
-    .updateTable("messages")
-    .set({ status: "sending" })
-    .where("send_queue_id", "=", queueId)
-    .where("status", "in", ["pending", "queued"])
-    .execute();
-  return { kind: "claimed", ctx, attemptId, action, usageDay, usageHour };
+  await sendQueue.messageSending(trx, queueId);
+  return { kind: "claimed", ctx, attemptId, action, usageDay, usageHour, campaignDay };
 }
 
 /**

@@ -137,6 +137,8 @@ export async function openAttempt(
     runnerId: string;
     usageDay: Date;
     usageHour: Date;
+    /** The campaign's local day the send counted against (`campaign_usage`); null: not counted. */
+    campaignDay?: string | null;
     leaseUntil: Date;
     at: Date;
   },
@@ -151,6 +153,7 @@ export async function openAttempt(
       status: "claimed",
       usage_day: input.usageDay,
       usage_hour: input.usageHour,
+      campaign_day: input.campaignDay ?? null,
       lease_until: input.leaseUntil,
       started_at: input.at,
       created_at: input.at,

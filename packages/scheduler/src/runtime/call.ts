@@ -6,6 +6,7 @@
  */
 import { assertNever, type MessageChannel } from "@offerlab/core";
 import type { LinkedInSender } from "@offerlab/provider-kit";
+import { campaignContacts } from "@offerlab/db";
 import { ProviderError } from "@offerlab/provider-kit";
 import type { ReasonCode } from "../engine/reasons.js";
 import { noteAttemptIds } from "./attempts.js";
@@ -67,12 +68,7 @@ async function emailThread(
     const found = await reconciler.reconcile({ kind: "email", accountId: vendorAccount, sendId: first.id, attemptedAt: first.started_at });
     const emailId = found.outcome === "sent" ? (found.providerIds?.emailId ?? null) : null;
     if (emailId) {
-      await o.db
-        .updateTable("campaign_contacts")
-        .set({ email_thread_ref: emailId })
-        .where("id", "=", cc.id)
-        .where("email_thread_ref", "is", null)
-        .execute();
+      await campaignContacts.noteEmailThread(o.db, cc.id, emailId);
       return { replyTo: emailId, subject: first.subject };
     }
   }

@@ -89,7 +89,14 @@ function claimOne(o: Resolved, now: Date, tick: TickSettings | undefined): Promi
       return { kind: "deferred", queueId: row.id, reason: reserved.reason, until: reserved.until };
     }
 
-    return commitAttempt(trx, o, { ctx, action: d.action, usageDay: reserved.usageDay, usageHour: reserved.usageHour, now });
+    return commitAttempt(trx, o, {
+      ctx,
+      action: d.action,
+      usageDay: reserved.usageDay,
+      usageHour: reserved.usageHour,
+      campaignDay: reserved.campaignDay,
+      now,
+    });
   });
 }
 

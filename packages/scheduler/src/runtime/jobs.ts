@@ -14,6 +14,7 @@ import {
   type Page,
   type ProviderEvent,
 } from "@offerlab/provider-kit";
+import { campaignContacts } from "@offerlab/db";
 import { sql } from "kysely";
 import { providerEventKey, storeWebhookEvent } from "./events.js";
 import type { Db } from "./types.js";
@@ -169,16 +170,10 @@ export async function withdrawStaleInvitations(options: WithdrawOptions): Promis
             // Another runner withdrew it first, or it was accepted meanwhile: nothing left to do.
             if (!(ProviderError.isInstance(error) && (error.kind === "invalid" || error.kind === "not_found"))) throw error;
           }
-          await db
-            .updateTable("campaign_contacts")
-            .set({ stop_reason: "invitation_withdrawn" })
-            .where(
-              "id",
-              "in",
-              ours.map((o) => o.id),
-            )
-            .where("connected_at", "is", null)
-            .execute();
+          await campaignContacts.markInvitationWithdrawn(
+            db,
+            ours.map((o) => o.id),
+          );
           summary.withdrawn++;
         }
         cursor = page.cursor;

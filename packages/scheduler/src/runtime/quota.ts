@@ -2,6 +2,7 @@ import type { MessageActionType } from "@offerlab/core";
 import { sql } from "kysely";
 import type { Kysely, Transaction } from "kysely";
 import type { Database } from "@offerlab/db";
+import { wallClock, zonedTime } from "../engine/window.js";
 
 /** The UTC day and hour an instant falls in: the quota periods of `account_usage`. */
 export function usagePeriods(now: Date): { day: Date; hour: Date } {
@@ -53,19 +54,72 @@ export async function reserveQuota(
   return null;
 }
 
+/** The calendar day (`YYYY-MM-DD`) an instant falls in, in the campaign's time zone: the period of `campaign_usage`. */
+export function campaignDay(timeZone: string, now: Date): string {
+  return wallClock(timeZone, now).date;
+}
+
+/** The start of the campaign's next local day (midnight in its time zone): when its daily cap gives capacity again. */
+export function nextCampaignDay(timeZone: string, now: Date): Date {
+  const [y, m, d] = campaignDay(timeZone, now).split("-").map(Number) as [number, number, number];
+  return zonedTime(timeZone, new Date(Date.UTC(y, m - 1, d + 1)).toISOString().slice(0, 10), "00:00");
+}
+
+/**
+ * Reserves one unit of the campaign's send count for its local `day` with one guarded upsert
+ * (`sent < cap`), as `reserveQuota` does for an account. Only a capped campaign is counted (the
+ * claim skips this for the others); a cap set in the middle of a day starts from that day's sends
+ * so far (`campaignAdmin.changeSettings` seeds the row). False when the cap is reached (nothing
+ * is reserved then).
+ */
+export async function reserveCampaignQuota(
+  trx: Transaction<Database>,
+  input: { campaignId: string; day: string; cap: number | null },
+): Promise<boolean> {
+  const res = await sql<{ sent: number }>`
+    INSERT INTO campaign_usage AS u (campaign_id, day, sent)
+    SELECT ${input.campaignId}::uuid, ${input.day}::date, 1
+    WHERE ${input.cap}::int IS NULL OR ${input.cap}::int > 0
+    ON CONFLICT (campaign_id, day)
+    DO UPDATE SET sent = u.sent + 1 WHERE ${input.cap}::int IS NULL OR u.sent < ${input.cap}::int
+    RETURNING sent`.execute(trx);
+  return res.rows.length > 0;
+}
+
 /**
  * Gives back what an attempt reserved, when the provider definitely did nothing (a refusal, an
- * expired claim, a reconciled "not sent"). The periods are the attempt's own, not today's.
+ * expired claim, a reconciled "not sent"). The periods are the attempt's own, not today's: the
+ * account's UTC day and hour, and the campaign's local day (`campaignDay`, with the attempt's
+ * `queueId` to find its campaign; absent for attempts made before campaigns were counted), in
+ * one statement.
  */
 export async function releaseQuota(
   trx: Transaction<Database>,
-  input: { accountId: string; action: MessageActionType; usageDay: Date; usageHour: Date },
+  input: {
+    accountId: string;
+    action: MessageActionType;
+    usageDay: Date;
+    usageHour: Date;
+    queueId?: string;
+    campaignDay?: string | null;
+  },
 ): Promise<void> {
-  await sql`
+  const account = sql`
     UPDATE account_usage SET used = used - 1
     WHERE account_id = ${input.accountId}::uuid AND used > 0
       AND ((period = 'day' AND period_start = ${input.usageDay}::timestamptz AND action = ${counterOf(input.action)})
-        OR (period = 'hour' AND period_start = ${input.usageHour}::timestamptz AND action = '*'))`.execute(trx);
+        OR (period = 'hour' AND period_start = ${input.usageHour}::timestamptz AND action = '*'))`;
+  if (!input.campaignDay || !input.queueId) {
+    await account.execute(trx);
+    return;
+  }
+  await sql`
+    WITH account AS (${account} RETURNING 1)
+    UPDATE campaign_usage AS u SET sent = u.sent - 1
+    FROM send_queue q
+    WHERE q.id = ${input.queueId}::uuid AND u.campaign_id = q.campaign_id AND u.day = ${input.campaignDay}::date AND u.sent > 0`.execute(
+    trx,
+  );
 }
 
 /**
@@ -125,4 +179,19 @@ export async function readUsageMany(
  */
 export async function lockAccount(trx: Transaction<Database>, accountId: string): Promise<void> {
   await sql`SELECT id FROM accounts WHERE id = ${accountId}::uuid FOR NO KEY UPDATE`.execute(trx);
+}
+
+/** What a campaign has sent on its local day containing `now` (`campaign_usage`; 0 when nothing). */
+export async function readCampaignUsage(
+  db: Transaction<Database> | Kysely<Database>,
+  campaign: { id: string; timezone: string },
+  now: Date,
+): Promise<number> {
+  const row = await db
+    .selectFrom("campaign_usage")
+    .select("sent")
+    .where("campaign_id", "=", campaign.id)
+    .where("day", "=", campaignDay(campaign.timezone, now))
+    .executeTakeFirst();
+  return row?.sent ?? 0;
 }

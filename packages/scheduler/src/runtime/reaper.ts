@@ -2,6 +2,7 @@
  * The reaper: lapsed leases, at the start of every runner's tick. Safe with any number of runners.
  */
 import type { MessageActionType } from "@offerlab/core";
+import { sendQueue } from "@offerlab/db";
 import { attemptExpired, attemptUnknown, moveAttempt } from "./attempts.js";
 import { resolveOptions } from "./options.js";
 import { lockAccount, releaseQuota } from "./quota.js";
@@ -29,7 +30,7 @@ export async function reapExpired(options: SendPathOptions): Promise<{ requeued:
     for (const c of candidates) await lockAccount(trx, c.account_id);
     const lapsed = await trx
       .selectFrom("send_attempts")
-      .select(["id", "send_queue_id", "account_id", "action_type", "status", "usage_day", "usage_hour"])
+      .select(["id", "send_queue_id", "account_id", "action_type", "status", "usage_day", "usage_hour", "campaign_day"])
       .where("status", "in", ["claimed", "sending"])
       .where("lease_until", "<", now)
       .forUpdate()
@@ -45,14 +46,11 @@ export async function reapExpired(options: SendPathOptions): Promise<{ requeued:
           action: a.action_type as MessageActionType,
           usageDay: a.usage_day,
           usageHour: a.usage_hour,
+          queueId: a.send_queue_id,
+          campaignDay: a.campaign_day,
         });
         await requeueRow(trx, a.send_queue_id, { reason: "claim_expired" });
-        await trx
-          .updateTable("messages")
-          .set({ status: "queued" })
-          .where("send_queue_id", "=", a.send_queue_id)
-          .where("status", "=", "sending")
-          .execute();
+        await sendQueue.messageRequeued(trx, a.send_queue_id);
         requeued++;
       } else {
         await moveAttempt(trx, a.id, attemptUnknown("lease lapsed during the call (runner died or hung)"));

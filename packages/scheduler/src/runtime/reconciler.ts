@@ -4,7 +4,7 @@
  */
 import { assertNever, type MessageActionType, type MessageChannel } from "@offerlab/core";
 import { ProviderError, type ReconcileResult, type SendReconciler, type UncertainSend } from "@offerlab/provider-kit";
-import { jsonb, type Database } from "@offerlab/db";
+import { jsonb, sendQueue, type Database } from "@offerlab/db";
 import { sql, type Selectable } from "kysely";
 import { reconcileDelayMs } from "../engine/jitter.js";
 import {
@@ -353,17 +353,15 @@ async function settleNotSent(o: Resolved, a: SendAttemptRow, row: QueueRow, evid
       action: a.action_type as MessageActionType,
       usageDay: a.usage_day,
       usageHour: a.usage_hour,
+      queueId: a.send_queue_id,
+      campaignDay: a.campaign_day,
     });
     const exhausted = row.attempts >= row.max_attempts;
     const error = `reconciled: not sent (${evidence})`;
     if (exhausted) await failRow(trx, row.id, { reason: "max_attempts", error, now, onlyIfProcessing: true });
     else await requeueRow(trx, row.id, { reason: "reconciled_not_sent", error });
-    await trx
-      .updateTable("messages")
-      .set({ status: exhausted ? "failed" : "queued" })
-      .where("send_queue_id", "=", row.id)
-      .where("status", "=", "sending")
-      .execute();
+    if (exhausted) await sendQueue.messagesFailed(trx, [row.id], { from: ["sending"] });
+    else await sendQueue.messageRequeued(trx, row.id);
     return true;
   });
 }
@@ -381,12 +379,7 @@ async function settleUndetermined(o: Resolved, a: SendAttemptRow, ctx: SendConte
     if (!(await moveAttempt(trx, a.id, attemptUndetermined(now, reason)))) return false;
     const message = `outcome unknown: the provider could not tell whether it was sent (${reason}); never resent`;
     await failRow(trx, row.id, { reason: "outcome_unknown", error: message, now, onlyIfProcessing: true });
-    await trx
-      .updateTable("messages")
-      .set({ status: "failed", error_message: message })
-      .where("send_queue_id", "=", row.id)
-      .where("status", "in", ["pending", "queued", "sending"])
-      .execute();
+    await sendQueue.messagesFailed(trx, [row.id], { error: message, from: ["pending", "queued", "sending"] });
     await trx
       .insertInto("message_events")
       .values({

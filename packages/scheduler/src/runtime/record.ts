@@ -4,7 +4,7 @@
  * provider confirms a send.
  */
 import type { MessageActionType } from "@offerlab/core";
-import { campaignMetrics, companies, jsonb } from "@offerlab/db";
+import { campaignContacts, campaignMetrics, companies, contacts, jsonb, sendQueue } from "@offerlab/db";
 import { sql } from "kysely";
 import { lockPersonRows, personKeys, type SendContext } from "./context.js";
 import { attemptSent, moveAttempt } from "./attempts.js";
@@ -44,37 +44,8 @@ export async function recordSent(
 
     await markSent(trx, row.id, { attemptId, externalId, now });
 
-    const message = await trx
-      .updateTable("messages")
-      .set({ status: "sent", sent_at: now, external_id: externalId, thread_id: threadId, account_id: accountId, error_message: null })
-      .where("send_queue_id", "=", row.id)
-      .returning(["id", "variant"])
-      .executeTakeFirst();
-    let messageId = message?.id;
-    if (!messageId && row.campaign_contact_id) {
-      const inserted = await trx
-        .insertInto("messages")
-        .values({
-          campaign_contact_id: row.campaign_contact_id,
-          campaign_id: row.campaign_id,
-          contact_id: row.contact_id,
-          account_id: accountId,
-          send_queue_id: row.id,
-          channel: row.channel,
-          action_type: action,
-          sequence_step: row.sequence_step ?? 1,
-          subject: row.subject,
-          body: row.body,
-          external_id: externalId,
-          thread_id: threadId,
-          status: "sent",
-          scheduled_at: row.scheduled_for,
-          sent_at: now,
-        })
-        .returning("id")
-        .executeTakeFirstOrThrow();
-      messageId = inserted.id;
-    }
+    const message = await sendQueue.messageSent(trx, row, { accountId, action, externalId, threadId, at: now });
+    const messageId = message?.id;
 
     await trx
       .insertInto("message_events")
@@ -146,33 +117,13 @@ export async function recordSent(
     let firstOfPerson = false;
     if (row.campaign_contact_id) {
       const step = row.sequence_step ?? 1;
-      const progressed = await trx
-        .updateTable("campaign_contacts")
-        .set((eb) => ({
-          current_step: sql<number>`GREATEST(current_step, ${step})`,
-          touches: eb("touches", "+", 1),
-          last_step_at: now,
-          started_at: sql<Date>`COALESCE(started_at, ${now}::timestamptz)`,
-          status: sql<"waiting">`CASE WHEN status IN ('queued', 'in_progress', 'waiting') THEN 'waiting' ELSE status END`,
-          // The planner decides the next step from here (conditions, delays, max touches).
-          next_step_at: now,
-          ...(action === "email"
-            ? {
-                email_account_id: sql<string>`COALESCE(email_account_id, ${accountId}::uuid)`,
-                // The vendor's email id of the first email, when the send returned it (Unipile
-                // returns a tracking id only; the id comes with the mail_sent webhook or a lookup).
-                email_thread_ref: sql<string>`COALESCE(email_thread_ref, ${providerIds.email_id ?? null})`,
-              }
-            : {
-                linkedin_account_id: sql<string>`COALESCE(linkedin_account_id, ${accountId}::uuid)`,
-                linkedin_provider_id: sql<string>`COALESCE(linkedin_provider_id, ${providerIds.provider_id ?? null})`,
-                ...(providerIds.chat_id ? { linkedin_chat_id: providerIds.chat_id } : {}),
-                ...(action === "connection_request" ? { invitation_sent_at: now } : {}),
-              }),
-        }))
-        .where("id", "=", row.campaign_contact_id)
-        .returning("touches")
-        .executeTakeFirst();
+      const progressed = await campaignContacts.recordStepSent(trx, row.campaign_contact_id, {
+        step,
+        action,
+        accountId,
+        providerIds,
+        at: now,
+      });
       firstOfPerson = progressed?.touches === 1;
     }
 
@@ -181,29 +132,11 @@ export async function recordSent(
       trx,
       ctx.person.map((p) => p.id),
     );
-    await trx
-      .updateTable("contacts")
-      .set({
-        already_contacted: true,
-        last_contacted_at: now,
-        contact_count: sql<number>`contact_count + 1`,
-        status: sql<"contacted">`CASE WHEN status IN ('new', 'enriched', 'ready', 'queued') THEN 'contacted' ELSE status END`,
-      })
-      .where("id", "=", contact.id)
-      .execute();
-    await trx
-      .updateTable("contacts")
-      .set({
-        global_last_contacted_at: now,
-        global_contact_count: sql<number>`global_contact_count + 1`,
-        global_status: sql<"cooling_off">`CASE WHEN global_status = 'available' THEN 'cooling_off' ELSE global_status END`,
-      })
-      .where(
-        "id",
-        "in",
-        ctx.person.map((p) => p.id),
-      )
-      .execute();
+    await contacts.markContacted(trx, {
+      contactId: contact.id,
+      personIds: ctx.person.map((p) => p.id),
+      at: now,
+    });
     // The company's lifecycle: contacted on the first send to anyone there (forward only).
     if (contact.company_id) await companies.markContacted(trx, contact.company_id);
 

@@ -2,7 +2,8 @@
  * Step 3 of the send path, inside the claim's transaction: reserve the account's capacity for this
  * send with guarded statements only (no read-then-write), so no limit is exceeded however many
  * runners race: the account's next slot (the randomised gap between two sends), then one unit of
- * its daily limit for the action and one of its hourly limit.
+ * its daily limit for the action and one of its hourly limit, then one unit of the campaign's day
+ * (its `daily_send_cap`, per calendar day in the campaign's time zone).
  */
 import type { Database } from "@offerlab/db";
 import type { Transaction } from "kysely";
@@ -11,11 +12,12 @@ import { accountGapMs } from "../engine/jitter.js";
 import { nextUtcDay, rowKey, type Decision } from "./check.js";
 import { accountKey, type SendContext } from "./context.js";
 import type { Resolved } from "./options.js";
-import { reserveQuota, usagePeriods } from "./quota.js";
+import { campaignDay, nextCampaignDay, releaseQuota, reserveCampaignQuota, reserveQuota, usagePeriods } from "./quota.js";
 
 const HOUR = 3_600_000;
 
-export type Reservation = { ok: true; usageDay: Date; usageHour: Date } | { ok: false; reason: ReasonCode; until: Date };
+export type Reservation =
+  { ok: true; usageDay: Date; usageHour: Date; campaignDay: string | null } | { ok: false; reason: ReasonCode; until: Date };
 
 export async function reserveCapacity(
   trx: Transaction<Database>,
@@ -61,5 +63,17 @@ export async function reserveCapacity(
     await trx.updateTable("accounts").set({ next_send_at: account.next_send_at }).where("id", "=", account.id).execute();
     return { ok: false, reason: refused, until: refused === "daily_cap" ? nextUtcDay(now) : new Date(hour.getTime() + HOUR) };
   }
-  return { ok: true, usageDay: day, usageHour: hour };
+
+  // The campaign's own cap comes last: its row is shared by every account of the campaign, so it
+  // is held for the shortest time (the rest of this transaction). A campaign without a cap is not
+  // counted: its sends take no shared row at all.
+  const { campaign } = ctx;
+  if (campaign.daily_send_cap === null) return { ok: true, usageDay: day, usageHour: hour, campaignDay: null };
+  const localDay = campaignDay(campaign.timezone, now);
+  if (!(await reserveCampaignQuota(trx, { campaignId: campaign.id, day: localDay, cap: campaign.daily_send_cap }))) {
+    await releaseQuota(trx, { accountId: account.id, action: go.action, usageDay: day, usageHour: hour });
+    await trx.updateTable("accounts").set({ next_send_at: account.next_send_at }).where("id", "=", account.id).execute();
+    return { ok: false, reason: "campaign_daily_cap", until: nextCampaignDay(campaign.timezone, now) };
+  }
+  return { ok: true, usageDay: day, usageHour: hour, campaignDay: localDay };
 }

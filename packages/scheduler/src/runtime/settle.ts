@@ -3,7 +3,7 @@
  * that nothing is written twice and no runner settles another's attempt. One case per outcome.
  */
 import { assertNever } from "@offerlab/core";
-import { jsonb } from "@offerlab/db";
+import { contacts, jsonb, sendQueue } from "@offerlab/db";
 import type { DispatchOutcome } from "./types.js";
 import type { Claimed } from "./attempt.js";
 import { attemptRefused, attemptUnknown, moveAttempt } from "./attempts.js";
@@ -57,10 +57,17 @@ async function settleNothingToDo(o: Resolved, c: Claimed, result: Extract<Provid
   const done = await o.db.transaction().execute(async (trx) => {
     await lockAccount(trx, c.ctx.account!.id);
     if (!(await moveAttempt(trx, c.attemptId, attemptRefused(now, result.reason, result.reason)))) return false;
-    await releaseQuota(trx, { accountId: c.ctx.account!.id, action: c.action, usageDay: c.usageDay, usageHour: c.usageHour });
+    await releaseQuota(trx, {
+      accountId: c.ctx.account!.id,
+      action: c.action,
+      usageDay: c.usageDay,
+      usageHour: c.usageHour,
+      queueId,
+      campaignDay: c.campaignDay,
+    });
     await skipRow(trx, c.ctx, result.reason, "skipped", now, { releaseAttempt: true });
     if (result.reason === "already_connected" && c.ctx.row.contact_id) {
-      await trx.updateTable("contacts").set({ connection_degree: 1 }).where("id", "=", c.ctx.row.contact_id).execute();
+      await contacts.markConnected(trx, [c.ctx.row.contact_id]);
     }
     return true;
   });
@@ -83,7 +90,14 @@ async function settleRefused(o: Resolved, c: Claimed, result: Extract<ProviderRe
   const final = await o.db.transaction().execute(async (trx) => {
     await lockAccount(trx, accountId);
     if (!(await moveAttempt(trx, c.attemptId, attemptRefused(now, result.errorKind, result.message)))) return null;
-    await releaseQuota(trx, { accountId, action: c.action, usageDay: c.usageDay, usageHour: c.usageHour });
+    await releaseQuota(trx, {
+      accountId,
+      action: c.action,
+      usageDay: c.usageDay,
+      usageHour: c.usageHour,
+      queueId,
+      campaignDay: c.campaignDay,
+    });
     const row = await trx.selectFrom("send_queue").select(["attempts", "max_attempts"]).where("id", "=", queueId).executeTakeFirstOrThrow();
     const policy = refusalPolicy(result, { attempts: row.attempts, maxAttempts: row.max_attempts }, now);
     if (policy.cooldownUntil) {
@@ -110,11 +124,7 @@ async function settleRefused(o: Resolved, c: Claimed, result: Extract<ProviderRe
       .execute();
     if (policy.final) {
       await failRow(trx, queueId, { reason: result.reason, error: policy.error, now });
-      await trx
-        .updateTable("messages")
-        .set({ status: "failed", error_message: policy.error })
-        .where("send_queue_id", "=", queueId)
-        .execute();
+      await sendQueue.messagesFailed(trx, [queueId], { error: policy.error });
       await trx
         .insertInto("message_events")
         .values({
@@ -129,12 +139,7 @@ async function settleRefused(o: Resolved, c: Claimed, result: Extract<ProviderRe
         .execute();
     } else {
       await retryRow(trx, queueId, { reason: result.reason, error: policy.error, at: policy.retryAt! });
-      await trx
-        .updateTable("messages")
-        .set({ status: "queued" })
-        .where("send_queue_id", "=", queueId)
-        .where("status", "=", "sending")
-        .execute();
+      await sendQueue.messageRequeued(trx, queueId);
     }
     return policy.final;
   });

@@ -3,8 +3,8 @@
  * person's sends in the same transaction that records it. Locks are taken in the send path's order.
  */
 import type { MessageActionType } from "@offerlab/core";
-import { campaigns, companies, contacts, type Database } from "@offerlab/db";
-import { sql, type Kysely, type Transaction } from "kysely";
+import { campaignContacts, campaigns, companies, contacts, sendQueue, type Database } from "@offerlab/db";
+import type { Kysely, Transaction } from "kysely";
 import type { ReasonCode } from "../engine/reasons.js";
 import { attemptCancelled, moveAttempt } from "./attempts.js";
 import { replyStops } from "./check.js";
@@ -97,6 +97,7 @@ export async function cancelUnsentSends(
       "send_attempts.action_type",
       "send_attempts.usage_day",
       "send_attempts.usage_hour",
+      "send_attempts.campaign_day",
     ])
     .where("send_queue.contact_id", "in", scope.contactIds)
     .where("send_attempts.status", "=", "claimed");
@@ -113,19 +114,14 @@ export async function cancelUnsentSends(
         action: a.action_type as MessageActionType,
         usageDay: a.usage_day,
         usageHour: a.usage_hour,
+        queueId: a.send_queue_id,
+        campaignDay: a.campaign_day,
       });
       await cancelClaimedRow(trx, a.send_queue_id, scope.reason, scope.at);
       cancelled.push(a.send_queue_id);
     }
   }
-  if (cancelled.length) {
-    await trx
-      .updateTable("messages")
-      .set({ status: "failed", error_message: `not sent: ${scope.reason}` })
-      .where("send_queue_id", "in", cancelled)
-      .where("status", "in", ["pending", "queued", "sending"])
-      .execute();
-  }
+  await sendQueue.messagesFailed(trx, cancelled, { error: `not sent: ${scope.reason}`, from: ["pending", "queued", "sending"] });
   return { cancelled };
 }
 
@@ -152,30 +148,14 @@ export async function recordReplyIn(
     // end it, and the person stays as they were (cooling off from our touch, not `replied`). The
     // inbox's classifier pauses until the return date it read; here there is none, so a week.
     const until = new Date(now.getTime() + OOO_PAUSE_MS);
-    await trx
-      .updateTable("campaign_contacts")
-      .set({ paused_until: until, next_step_at: sql<Date>`GREATEST(coalesce(next_step_at, ${until}::timestamptz), ${until}::timestamptz)` })
-      .where("id", "=", cc.id)
-      .where("replied", "=", false)
-      .execute();
+    await campaignContacts.pauseForOutOfOffice(trx, cc.id, until);
     await holdRowsOfCampaignContact(trx, cc.id, { until, reason: "out_of_office" });
     return { cancelled: 0 };
   }
   const campaign = await trx.selectFrom("campaigns").select("scheduling_config").where("id", "=", cc.campaign_id).executeTakeFirstOrThrow();
   let cancelled: string[] = [];
   if (replyStops(campaign.scheduling_config, input.sentiment)) {
-    await trx
-      .updateTable("campaign_contacts")
-      .set({
-        replied: true,
-        status: "replied",
-        reply_sentiment: input.sentiment ?? null,
-        completed_at: now,
-        next_step_at: null,
-        stop_reason: "replied",
-      })
-      .where("id", "=", cc.id)
-      .execute();
+    await campaignContacts.markReplied(trx, cc.id, { sentiment: input.sentiment ?? null, at: now, stops: true });
     ({ cancelled } = await cancelUnsentSends(trx, {
       contactIds: [cc.contact_id],
       campaignId: cc.campaign_id,
@@ -186,11 +166,7 @@ export async function recordReplyIn(
     await campaigns.completeIfFinished(trx, [cc.campaign_id]);
   } else {
     // `stop_on_reply: false`: the reply is recorded everywhere, and the sequence goes on.
-    await trx
-      .updateTable("campaign_contacts")
-      .set({ replied: true, reply_sentiment: input.sentiment ?? null })
-      .where("id", "=", cc.id)
-      .execute();
+    await campaignContacts.markReplied(trx, cc.id, { sentiment: input.sentiment ?? null, at: now, stops: false });
   }
   const contact = await trx.selectFrom("contacts").selectAll().where("id", "=", cc.contact_id).executeTakeFirstOrThrow();
   const person = await loadPerson(trx, contact);
@@ -198,23 +174,7 @@ export async function recordReplyIn(
     trx,
     person.map((p) => p.id),
   );
-  await trx
-    .updateTable("contacts")
-    .set({
-      global_last_reply_at: now,
-      global_status: sql<"replied">`CASE WHEN global_status = 'do_not_contact' THEN global_status ELSE 'replied' END`,
-    })
-    .where(
-      "id",
-      "in",
-      person.map((p) => p.id),
-    )
-    .execute();
-  await trx
-    .updateTable("contacts")
-    .set({ status: sql<"replied">`CASE WHEN status IN ('unsubscribed', 'bounced', 'meeting', 'converted') THEN status ELSE 'replied' END` })
-    .where("id", "=", contact.id)
-    .execute();
+  await contacts.markReplied(trx, { contactId: contact.id, personIds: person.map((p) => p.id), at: now });
   // The person's rows in other offers that were ready are held now (`replied`): back to enriched.
   await contacts.refreshReadiness(
     trx,

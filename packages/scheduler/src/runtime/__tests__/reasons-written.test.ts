@@ -37,6 +37,7 @@ describe("the reason catalogue", () => {
       "out_of_office",
       "paused",
       "min_gap",
+      "campaign_daily_cap",
       "already_connected",
       "missing_data",
       "invitation_withdrawn",

@@ -1,8 +1,8 @@
 /**
  * `send_attempts` has one writer: attempts.ts, whose typed transitions are the attempt's state
  * machine. Any other module of the repository that inserts, updates or deletes attempts fails here.
- * Likewise, in the scheduler, `send_queue` is written by queue.ts only (packages/db writes it too,
- * for a person's admin actions such as cancelling a campaign: that is the db package's own module).
+ * Likewise `send_queue` is written by the db queue aggregate only (`sendQueue`): the send path and a
+ * person's admin actions (cancelling a campaign) call its named transitions.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -43,12 +43,13 @@ describe("send_attempts", () => {
 });
 
 describe("send_queue", () => {
-  const QUEUE_OWNER = path.join("packages", "scheduler", "src", "runtime", "queue.ts");
+  const QUEUE_OWNER = path.join("packages", "db", "src", "aggregates", "queue.ts");
   const QUEUE_WRITES =
     /(?:updateTable|insertInto|deleteFrom)\(\s*["'`]send_queue\b|\b(?:UPDATE|INSERT\s+INTO|DELETE\s+FROM)\s+send_queue\b/i;
 
-  it("is written by queue.ts only, in the scheduler", () => {
-    const files = sources(path.join(repo, "packages", "scheduler"));
+  it("is written by the db queue aggregate only (packages and apps; the send path names its transitions)", () => {
+    const files = [...sources(path.join(repo, "packages")), ...sources(path.join(repo, "apps"))];
+    expect(files.some((f) => f.endsWith(QUEUE_OWNER))).toBe(true);
     const writers = files.filter((f) => QUEUE_WRITES.test(fs.readFileSync(f, "utf8"))).map((f) => path.relative(repo, f));
     expect(writers).toEqual([QUEUE_OWNER]);
   });
