@@ -44,6 +44,24 @@ export const sendQueue = {
     return queued?.id;
   },
 
+  /**
+   * Plans many sends at once (the planner's batch): one multi-row INSERT with the same unique key
+   * and `ON CONFLICT DO NOTHING` as `enqueue`. Returns the ids of the rows inserted by
+   * `campaign_contact_id|sequence_step`; a step already queued is absent.
+   */
+  async enqueueMany(db: DbOrTrx, rows: readonly Insertable<Database["send_queue"]>[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    if (rows.length === 0) return out;
+    const inserted = await db
+      .insertInto("send_queue")
+      .values([...rows])
+      .onConflict((oc) => oc.columns(["campaign_contact_id", "sequence_step"]).doNothing())
+      .returning(["id", "campaign_contact_id", "sequence_step"])
+      .execute();
+    for (const r of inserted) out.set(`${r.campaign_contact_id}|${r.sequence_step ?? 0}`, r.id);
+    return out;
+  },
+
   /** The row waits until `until`, for `reason`. Only a row still waiting to be claimed moves. */
   async defer(db: DbOrTrx, queueId: string, reason: string, until: Date): Promise<void> {
     await db

@@ -21,20 +21,11 @@ export function enqueue(trx: Transaction<Database>, values: Insertable<Database[
  * and `ON CONFLICT DO NOTHING` as {@link enqueue}. Returns the ids of the rows inserted by
  * `campaign_contact_id|sequence_step`; a step already queued is absent.
  */
-export async function enqueueMany(
+export function enqueueMany(
   trx: Transaction<Database>,
   rows: readonly Insertable<Database["send_queue"]>[],
 ): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  if (rows.length === 0) return out;
-  const inserted = await trx
-    .insertInto("send_queue")
-    .values([...rows])
-    .onConflict((oc) => oc.columns(["campaign_contact_id", "sequence_step"]).doNothing())
-    .returning(["id", "campaign_contact_id", "sequence_step"])
-    .execute();
-  for (const r of inserted) out.set(`${r.campaign_contact_id}|${r.sequence_step ?? 0}`, r.id);
-  return out;
+  return sendQueue.enqueueMany(trx, rows);
 }
 
 /** The row waits until `until`, for `reason`. Only a row still waiting to be claimed moves. */
