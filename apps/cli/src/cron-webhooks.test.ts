@@ -155,7 +155,7 @@ describe("offerlab serve", () => {
       expect(await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()).toEqual({ ok: true });
       expect((await fetch(`http://127.0.0.1:${port}/webhooks/unipile`, { method: "POST", body: "{}" })).status).toBe(401);
       // The dashboard on loopback, on the same database.
-      const dashboard = /offerlab dashboard: (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
+      const dashboard = /Dashboard: (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
       expect(dashboard).toBeTruthy();
       const overview = await fetch(`${dashboard}/`);
       expect(overview.status).toBe(200);

@@ -71,7 +71,7 @@ ${examples(["offerlab dashboard --sandbox", "offerlab dashboard --port 8080", `$
           },
         );
         if (o.json) io.stdout(json({ url: server.url, host: options.host, port: server.port, protected: options.token !== undefined }));
-        else io.stdout(`offerlab dashboard: ${server.url}${options.token ? ` (sign in with ${TOKEN_ENV})` : ""} — Ctrl-C stops it\n`);
+        else io.stdout(`Dashboard: ${server.url}${options.token ? ` (sign in with ${TOKEN_ENV})` : ""} — Ctrl-C stops it\n`);
         await new Promise<void>((resolve) => controller.signal.addEventListener("abort", () => resolve(), { once: true }));
         await server.close();
       } finally {

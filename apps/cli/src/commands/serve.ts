@@ -105,7 +105,7 @@ ${examples(["OFFERLAB_WEBHOOK_SECRET=… offerlab serve --pretty", 'offerlab ser
               throw new CliError(`the dashboard cannot listen on ${dashboard.host}:${dashboard.port}: ${error.message}`);
             },
           );
-          io.stderr(`offerlab dashboard: ${web.url}${dashboard.token ? ` (sign in with ${TOKEN_ENV})` : ""}\n`);
+          io.stderr(`Dashboard: ${web.url}${dashboard.token ? ` (sign in with ${TOKEN_ENV})` : ""}\n`);
           controller.signal.addEventListener("abort", () => void web?.close(), { once: true });
         }
         const cron = await mainOptions(io, o);
