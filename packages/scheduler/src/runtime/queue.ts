@@ -21,10 +21,7 @@ export function enqueue(trx: Transaction<Database>, values: Insertable<Database[
  * and `ON CONFLICT DO NOTHING` as {@link enqueue}. Returns the ids of the rows inserted by
  * `campaign_contact_id|sequence_step`; a step already queued is absent.
  */
-export function enqueueMany(
-  trx: Transaction<Database>,
-  rows: readonly Insertable<Database["send_queue"]>[],
-): Promise<Map<string, string>> {
+export function enqueueMany(trx: Transaction<Database>, rows: readonly Insertable<Database["send_queue"]>[]): Promise<Map<string, string>> {
   return sendQueue.enqueueMany(trx, rows);
 }
 
