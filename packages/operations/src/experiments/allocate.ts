@@ -35,11 +35,15 @@ export interface AllocationSummary {
   policy: "balanced" | "thompson" | "observed";
 }
 
-/** The allocation design of an experiment row: arms by key, seeded by the experiment's id. */
+/**
+ * The allocation design of an experiment row: arms by key, seeded by the experiment's slug — a
+ * natural key, never the database-generated id, so one story (the sandbox's seed and start) always
+ * allocates the same contacts to the same arms.
+ */
 export function allocationDesignOf(e: ExperimentWithArms): AllocationDesign {
   return {
     arms: e.arms.map((a) => a.arm_key),
-    seed: e.experiment.id,
+    seed: e.experiment.slug,
     floor: Number(e.experiment.allocation_floor),
     minMaturedForAdaptive: e.experiment.min_matured_for_adaptive,
   };
@@ -114,7 +118,9 @@ export async function allocateEnrolled(
       let index = positions.get(stratum) ?? 0;
       for (const x of fresh) {
         const a: Assignment = probabilities
-          ? assignWithProbabilities(design, probabilities, batch, x.contactId)
+          ? // Keyed by the stratum and the contact's position in it (the enrolment's order), not a
+            // database-generated id: the same story draws the same arms.
+            assignWithProbabilities(design, probabilities, batch, `${stratum}:${index++}`)
           : balancedAssignment(design, stratum, index++);
         rows.push({
           experiment_id: e.experiment.id,
