@@ -199,6 +199,94 @@ export const campaignContacts = {
       .execute();
   },
 
+  /** The thread of the campaign contact's first email, learnt after its send (`mail_sent`): noted only when none was and no email of theirs went before `sentAt`. */
+  async noteFirstEmailThread(db: DbOrTrx, campaignContactId: string, emailId: string, sentAt: Date | null): Promise<void> {
+    await db
+      .updateTable("campaign_contacts")
+      .set({ email_thread_ref: emailId })
+      .where("id", "=", campaignContactId)
+      .where("email_thread_ref", "is", null)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom("messages")
+              .select("id")
+              .where("campaign_contact_id", "=", campaignContactId)
+              .where("channel", "=", "email")
+              .where("sent_at", "<", sentAt ?? new Date(0)),
+          ),
+        ),
+      )
+      .execute();
+  },
+
+  /** The LinkedIn chat a reply came in, noted on the campaign contact (only when none was). */
+  async noteLinkedInChat(db: DbOrTrx, campaignContactId: string, chatId: string): Promise<void> {
+    await db
+      .updateTable("campaign_contacts")
+      .set({ linkedin_chat_id: chatId })
+      .where("id", "=", campaignContactId)
+      .where("linkedin_chat_id", "is", null)
+      .execute();
+  },
+
+  /** An invitation was accepted at `at`: the contacts' campaign contacts of `accountId` (any when null) are connected and, still running, due now; returns how many. */
+  async markConnected(
+    db: DbOrTrx,
+    input: { contactIds: readonly string[]; providerId: string; accountId: string | null; at: Date },
+  ): Promise<number> {
+    if (input.contactIds.length === 0) return 0;
+    const { accountId, at } = input;
+    const rows = await db
+      .updateTable("campaign_contacts")
+      .set({
+        connected_at: sql<Date>`coalesce(connected_at, ${at}::timestamptz)`,
+        linkedin_provider_id: sql<string>`coalesce(linkedin_provider_id, ${input.providerId})`,
+        next_step_at: sql<Date>`CASE WHEN connected_at IS NULL AND status IN ('queued', 'in_progress', 'waiting') THEN ${at}::timestamptz ELSE next_step_at END`,
+        ...(accountId ? { linkedin_account_id: sql<string>`coalesce(linkedin_account_id, ${accountId}::uuid)` } : {}),
+      })
+      .where("contact_id", "in", [...input.contactIds])
+      .where((eb) => (accountId ? eb.or([eb("linkedin_account_id", "=", accountId), eb("linkedin_account_id", "is", null)]) : eb.val(true)))
+      .returning("id")
+      .execute();
+    return rows.length;
+  },
+
+  /** The person opted out at `at`: every sequence of theirs (`contactIds`) but a `meeting` ends `unsubscribed`; returns the campaign of each one ended. */
+  async markUnsubscribed(db: DbOrTrx, contactIds: readonly string[], at: Date): Promise<string[]> {
+    if (contactIds.length === 0) return [];
+    const rows = await db
+      .updateTable("campaign_contacts")
+      .set({
+        status: "unsubscribed",
+        next_step_at: null,
+        stop_reason: "unsubscribed",
+        completed_at: sql<Date>`coalesce(completed_at, ${at}::timestamptz)`,
+      })
+      .where("contact_id", "in", [...contactIds])
+      .where("status", "not in", ["meeting"])
+      .returning("campaign_id")
+      .execute();
+    return rows.map((r) => r.campaign_id);
+  },
+
+  /** An email of the sequence bounced at `at`: the campaign contact, when still in its sequence, ends `bounced`; returns its campaign when it ended. */
+  async markBounced(db: DbOrTrx, campaignContactId: string, at: Date): Promise<string[]> {
+    const rows = await db
+      .updateTable("campaign_contacts")
+      .set({
+        status: "bounced",
+        next_step_at: null,
+        stop_reason: "bounced",
+        completed_at: sql<Date>`coalesce(completed_at, ${at}::timestamptz)`,
+      })
+      .where("id", "=", campaignContactId)
+      .where("status", "in", ["queued", "in_progress", "waiting", "paused"])
+      .returning("campaign_id")
+      .execute();
+    return rows.map((r) => r.campaign_id);
+  },
+
   /** The invitation of these campaign contacts was withdrawn unanswered (only those not connected since). */
   async markInvitationWithdrawn(db: DbOrTrx, campaignContactIds: readonly string[]): Promise<void> {
     if (campaignContactIds.length === 0) return;

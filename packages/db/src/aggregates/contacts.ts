@@ -1,6 +1,7 @@
 /**
- * The contact aggregate: every write of `contacts` in this package and the pipeline (the send
- * path's own writes in the scheduler's runtime aside).
+ * The contact aggregate: every write of `contacts` in this package, the pipeline and the
+ * scheduler's runtime (its event handlers and send path name the transitions below; the planner's
+ * batch update in `runtime/plan.ts` aside for now).
  *
  * Merge rule (one rule, for one row and for a batch): a contact is keyed by its offer and its
  * normalised email or LinkedIn URL (the spec's two unique keys), the email winning when they name
@@ -169,6 +170,24 @@ export const contacts = {
       .set({ connection_degree: 1 })
       .where("id", "in", [...contactIds])
       .execute();
+  },
+
+  /** The LinkedIn member id of these contacts, learnt from an accepted invitation (only where none was noted). */
+  async noteLinkedInId(db: DbOrTrx, contactIds: readonly string[], providerId: string): Promise<void> {
+    if (contactIds.length === 0) return;
+    await db
+      .updateTable("contacts")
+      .set({ linkedin_id: providerId })
+      .where("id", "in", [...contactIds])
+      .where("linkedin_id", "is", null)
+      .execute();
+  },
+
+  /** An email to the contact bounced: the row is `bounced`, and its address `invalid` on every row that has it (the caller holds the person's locks). */
+  async markBounced(db: DbOrTrx, contact: { id: string; email: string | null }): Promise<void> {
+    await db.updateTable("contacts").set({ status: "bounced", email_status: "invalid" }).where("id", "=", contact.id).execute();
+    // The address is invalid wherever it appears.
+    if (contact.email) await db.updateTable("contacts").set({ email_status: "invalid" }).where("email", "=", contact.email).execute();
   },
 
   /**

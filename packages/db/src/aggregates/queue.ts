@@ -305,6 +305,59 @@ export const sendQueue = {
     return { id: inserted.id, variant: null };
   },
 
+  /** The provider's thread of the row's message, learnt after the send (`mail_sent`); returns its campaign contact and send time (none without a message). */
+  async messageThreaded(
+    db: DbOrTrx,
+    queueId: string,
+    threadId: string,
+  ): Promise<Pick<Selectable<Database["messages"]>, "campaign_contact_id" | "sent_at"> | undefined> {
+    return db
+      .updateTable("messages")
+      .set({ thread_id: threadId })
+      .where("send_queue_id", "=", queueId)
+      .returning(["campaign_contact_id", "sent_at"])
+      .executeTakeFirst();
+  },
+
+  /** The message was opened (or clicked, which implies an open) at `at`: the first time of each is kept. */
+  async messageEngaged(db: DbOrTrx, messageId: string, input: { at: Date; clicked: boolean }): Promise<void> {
+    await db
+      .updateTable("messages")
+      .set({
+        opened_at: sql<Date>`coalesce(opened_at, ${input.at}::timestamptz)`,
+        ...(input.clicked ? { clicked_at: sql<Date>`coalesce(clicked_at, ${input.at}::timestamptz)` } : {}),
+      })
+      .where("id", "=", messageId)
+      .execute();
+  },
+
+  /** The person answered the message at `at` (the first reply only); returns its account when this was the first reply. */
+  async messageReplied(
+    db: DbOrTrx,
+    messageId: string,
+    reply: { at: Date; text: string; sentiment: Selectable<Database["messages"]>["reply_sentiment"] },
+  ): Promise<{ account_id: string } | undefined> {
+    return db
+      .updateTable("messages")
+      .set({ replied_at: reply.at, reply_text: reply.text, reply_sentiment: reply.sentiment })
+      .where("id", "=", messageId)
+      .where("replied_at", "is", null)
+      .returning("account_id")
+      .executeTakeFirst();
+  },
+
+  /** The message bounced (a delivery failure notice with `subject`). Returns false when it was already bounced. */
+  async messageBounced(db: DbOrTrx, messageId: string, subject: string): Promise<boolean> {
+    const changed = await db
+      .updateTable("messages")
+      .set({ status: "bounced", error_message: `bounced: ${subject.slice(0, 200)}` })
+      .where("id", "=", messageId)
+      .where("status", "<>", "bounced")
+      .returning("id")
+      .executeTakeFirst();
+    return Boolean(changed);
+  },
+
   /** The row's planned message is in flight (the claim): `pending` or `queued` → `sending`. */
   async messageSending(db: DbOrTrx, queueId: string): Promise<void> {
     await db

@@ -7,7 +7,7 @@
  */
 import { classifyReply, type ReplyClassification } from "@offerlab/copy";
 import { normalizeEmail, normalizeLinkedInUrl, type AccountStatus } from "@offerlab/core";
-import { campaignMetrics, campaigns, contacts, jsonb, type Database } from "@offerlab/db";
+import { campaignContacts, campaignMetrics, campaigns, contacts, jsonb, sendQueue, type Database } from "@offerlab/db";
 import type { InboxMessage, ProviderEvent } from "@offerlab/provider-kit";
 import { sql, type Kysely, type Selectable, type Transaction } from "kysely";
 import { HEALTH_DEFAULTS } from "./books.js";
@@ -380,12 +380,7 @@ async function applyReply(
       return { status: "retry", outcome: "reply arrived before our send was recorded" };
     }
     if (m.channel === "linkedin" && m.threadId) {
-      await trx
-        .updateTable("campaign_contacts")
-        .set({ linkedin_chat_id: m.threadId })
-        .where("id", "=", cc.id)
-        .where("linkedin_chat_id", "is", null)
-        .execute();
+      await campaignContacts.noteLinkedInChat(trx, cc.id, m.threadId);
     }
     const queueId = await eventQueueId(trx, cc, message);
     if (queueId && !(await eventExists(trx, cc.campaign_id, "replied", "provider_message_id", m.id))) {
@@ -417,24 +412,13 @@ async function applyReply(
         ? new Date(`${verdict.oooReturnDate}T00:00:00Z`)
         : new Date(at.getTime() + (o.oooDefaultPauseMs ?? 7 * DAY));
       const next = until > at ? until : new Date(at.getTime() + DAY);
-      await trx
-        .updateTable("campaign_contacts")
-        .set({ paused_until: next, next_step_at: sql<Date>`GREATEST(coalesce(next_step_at, ${next}::timestamptz), ${next}::timestamptz)` })
-        .where("id", "=", cc.id)
-        .where("replied", "=", false)
-        .execute();
+      await campaignContacts.pauseForOutOfOffice(trx, cc.id, next);
       // Sends already queued wait too (the window check runs again at the new time).
       await holdRowsOfCampaignContact(trx, cc.id, { until: next, reason: "out_of_office" });
       return { status: "processed", outcome: `out of office: paused${verdict.oooReturnDate ? ` until ${verdict.oooReturnDate}` : ""}` };
     }
     if (message) {
-      const first = await trx
-        .updateTable("messages")
-        .set({ replied_at: at, reply_text: text, reply_sentiment: verdict.sentiment })
-        .where("id", "=", message.id)
-        .where("replied_at", "is", null)
-        .returning("account_id")
-        .executeTakeFirst();
+      const first = await sendQueue.messageReplied(trx, message.id, { at, text, sentiment: verdict.sentiment });
       if (first)
         await trx
           .updateTable("accounts")
@@ -474,26 +458,10 @@ async function applyUnsubscribe(
   const contact = await trx.selectFrom("contacts").selectAll().where("id", "=", cc.contact_id).executeTakeFirstOrThrow();
   const person = (await loadPerson(trx, contact)).map((p) => p.id);
   await lockPersonRows(trx, person);
-  await trx
-    .updateTable("contacts")
-    .set({ global_status: "do_not_contact", eligible_for_outreach: false })
-    .where("id", "in", person)
-    .execute();
-  await trx.updateTable("contacts").set({ status: "unsubscribed" }).where("id", "=", contact.id).execute();
+  await contacts.markDoNotContact(trx, person, { contactId: contact.id });
   // Their rows in other offers are not ready any more (do_not_contact).
   await contacts.refreshReadiness(trx, person);
-  const ended = await trx
-    .updateTable("campaign_contacts")
-    .set({
-      status: "unsubscribed",
-      next_step_at: null,
-      stop_reason: "unsubscribed",
-      completed_at: sql<Date>`coalesce(completed_at, ${at}::timestamptz)`,
-    })
-    .where("contact_id", "in", person)
-    .where("status", "not in", ["meeting"])
-    .returning("campaign_id")
-    .execute();
+  const ended = await campaignContacts.markUnsubscribed(trx, person, at);
   await cancelUnsentSends(trx, {
     contactIds: person,
     campaignId: null,
@@ -501,10 +469,7 @@ async function applyUnsubscribe(
     note: "the person opted out before the call",
     at,
   });
-  await campaigns.completeIfFinished(
-    trx,
-    ended.map((e) => e.campaign_id),
-  );
+  await campaigns.completeIfFinished(trx, ended);
   const queueId = await eventQueueId(trx, cc, message);
   if (queueId && !(await eventExists(trx, cc.campaign_id, "unsubscribed", "provider_message_id", providerMessageId))) {
     await trx
@@ -570,14 +535,7 @@ async function applyBounce(
   const paused = await db.transaction().execute(async (trx) => {
     // The send path's lock order: the accounts, then the campaign contacts, then their rows.
     await lockStopScope(trx, { contactIds: person, campaignId: null, alsoAccounts: [found.account_id] });
-    const changed = await trx
-      .updateTable("messages")
-      .set({ status: "bounced", error_message: `bounced: ${(m.subject ?? "").slice(0, 200)}` })
-      .where("id", "=", found.id)
-      .where("status", "<>", "bounced")
-      .returning("id")
-      .executeTakeFirst();
-    if (!changed) return false;
+    if (!(await sendQueue.messageBounced(trx, found.id, m.subject ?? ""))) return false;
     // A bounced message was sent but not delivered.
     if (found.sent_at && found.campaign_id) await campaignMetrics.countBounce(trx, found.campaign_id);
     if (found.send_queue_id) {
@@ -598,21 +556,8 @@ async function applyBounce(
     }
     const contact = await trx.selectFrom("contacts").selectAll().where("id", "=", found.contact_id).executeTakeFirstOrThrow();
     await lockPersonRows(trx, person);
-    await trx.updateTable("contacts").set({ status: "bounced", email_status: "invalid" }).where("id", "=", contact.id).execute();
-    // The address is invalid wherever it appears.
-    if (contact.email) await trx.updateTable("contacts").set({ email_status: "invalid" }).where("email", "=", contact.email).execute();
-    const ended = await trx
-      .updateTable("campaign_contacts")
-      .set({
-        status: "bounced",
-        next_step_at: null,
-        stop_reason: "bounced",
-        completed_at: sql<Date>`coalesce(completed_at, ${at}::timestamptz)`,
-      })
-      .where("id", "=", found.campaign_contact_id)
-      .where("status", "in", ["queued", "in_progress", "waiting", "paused"])
-      .returning("campaign_id")
-      .execute();
+    await contacts.markBounced(trx, contact);
+    const ended = await campaignContacts.markBounced(trx, found.campaign_contact_id, at);
     // Whatever has not reached the provider, in every campaign of the person, a claimed send
     // included; a send already `sending` may have left and is recorded as the provider answers.
     await cancelUnsentSends(trx, {
@@ -622,10 +567,7 @@ async function applyBounce(
       note: "the address bounced before the call",
       at,
     });
-    await campaigns.completeIfFinished(
-      trx,
-      ended.map((e) => e.campaign_id),
-    );
+    await campaigns.completeIfFinished(trx, ended);
     const since = new Date(at.getTime() - windowDays * DAY);
     const { rows } = await sql<{ sent: number; bounced: number }>`
       SELECT count(*)::int AS sent, count(*) FILTER (WHERE status = 'bounced')::int AS bounced
@@ -656,7 +598,7 @@ async function applyInvitationAccepted(
 ): Promise<ApplyResult> {
   const account = await accountOf(db, event.accountId);
   const url = event.publicId ? normalizeLinkedInUrl(`https://www.linkedin.com/in/${event.publicId}`) : null;
-  const contacts = await db
+  const matched = await db
     .selectFrom("contacts")
     .select("id")
     .where((eb) =>
@@ -667,31 +609,20 @@ async function applyInvitationAccepted(
       ]),
     )
     .execute();
-  if (contacts.length === 0) return { status: "unmatched", outcome: "no contact with this LinkedIn member" };
-  const ids = contacts.map((c) => c.id);
+  if (matched.length === 0) return { status: "unmatched", outcome: "no contact with this LinkedIn member" };
+  const ids = matched.map((c) => c.id);
   const updated = await db.transaction().execute(async (trx) => {
     // Campaign contacts before contacts, the order a reply takes them in.
     // The DM comes from the account whose invitation was accepted; the `connected` step is due now.
-    const rows = await trx
-      .updateTable("campaign_contacts")
-      .set({
-        connected_at: sql<Date>`coalesce(connected_at, ${now}::timestamptz)`,
-        linkedin_provider_id: sql<string>`coalesce(linkedin_provider_id, ${event.providerId})`,
-        next_step_at: sql<Date>`CASE WHEN connected_at IS NULL AND status IN ('queued', 'in_progress', 'waiting') THEN ${now}::timestamptz ELSE next_step_at END`,
-        ...(account ? { linkedin_account_id: sql<string>`coalesce(linkedin_account_id, ${account.id}::uuid)` } : {}),
-      })
-      .where("contact_id", "in", ids)
-      .where((eb) => (account ? eb.or([eb("linkedin_account_id", "=", account.id), eb("linkedin_account_id", "is", null)]) : eb.val(true)))
-      .returning("id")
-      .execute();
-    await trx.updateTable("contacts").set({ connection_degree: 1 }).where("id", "in", ids).execute();
-    await trx
-      .updateTable("contacts")
-      .set({ linkedin_id: event.providerId })
-      .where("id", "in", ids)
-      .where("linkedin_id", "is", null)
-      .execute();
-    return rows.length;
+    const moved = await campaignContacts.markConnected(trx, {
+      contactIds: ids,
+      providerId: event.providerId,
+      accountId: account?.id ?? null,
+      at: now,
+    });
+    await contacts.markConnected(trx, ids);
+    await contacts.noteLinkedInId(trx, ids, event.providerId);
+    return moved;
   });
   return { status: "processed", outcome: `connected: ${ids.length} contact row(s), ${updated} campaign contact(s)` };
 }
@@ -717,32 +648,9 @@ async function applyEmailSent(db: Db, event: Extract<ProviderEvent, { type: "ema
       .execute();
     const ids = { email_id: m.id, thread_id: m.threadId, rfc_message_id: m.messageId ?? null };
     await noteAttemptIds(trx, attempt.id, ids);
-    const msg = await trx
-      .updateTable("messages")
-      .set({ thread_id: m.threadId ?? m.id })
-      .where("send_queue_id", "=", attempt.send_queue_id)
-      .returning(["campaign_contact_id", "sent_at"])
-      .executeTakeFirst();
-    if (msg) {
-      // The thread a follow-up continues is the campaign contact's first email.
-      await trx
-        .updateTable("campaign_contacts")
-        .set({ email_thread_ref: m.id })
-        .where("id", "=", msg.campaign_contact_id)
-        .where("email_thread_ref", "is", null)
-        .where(({ not, exists, selectFrom }) =>
-          not(
-            exists(
-              selectFrom("messages")
-                .select("id")
-                .where("campaign_contact_id", "=", msg.campaign_contact_id)
-                .where("channel", "=", "email")
-                .where("sent_at", "<", msg.sent_at ?? new Date(0)),
-            ),
-          ),
-        )
-        .execute();
-    }
+    const msg = await sendQueue.messageThreaded(trx, attempt.send_queue_id, m.threadId ?? m.id);
+    // The thread a follow-up continues is the campaign contact's first email.
+    if (msg) await campaignContacts.noteFirstEmailThread(trx, msg.campaign_contact_id, m.id, msg.sent_at);
   });
   return { status: "processed", outcome: "tracking id reconciled with the email and thread ids" };
 }
@@ -781,14 +689,7 @@ async function applyTracking(
         .execute();
     }
     // A click implies an open (images may be blocked).
-    await trx
-      .updateTable("messages")
-      .set({
-        opened_at: sql<Date>`coalesce(opened_at, ${at}::timestamptz)`,
-        ...(opened ? {} : { clicked_at: sql<Date>`coalesce(clicked_at, ${at}::timestamptz)` }),
-      })
-      .where("id", "=", message.id)
-      .execute();
+    await sendQueue.messageEngaged(trx, message.id, { at, clicked: !opened });
     // The person's first open / click moves the campaign's counters (once, however many events).
     await campaignMetrics.countEmailEngagement(trx, { campaignContactId: message.campaign_contact_id, clicked: !opened });
   });
