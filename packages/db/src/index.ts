@@ -43,6 +43,7 @@ export type {
   Campaign,
   CampaignCandidate,
   CampaignContact,
+  CampaignContactPlanUpdate,
   CampaignCreateRequest,
   CampaignListRow,
   CampaignSettingsChange,

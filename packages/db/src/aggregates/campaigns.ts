@@ -100,7 +100,43 @@ export const campaigns = {
   },
 };
 
+/** One campaign contact's planner decision: only the fields present are written. */
+export interface CampaignContactPlanUpdate {
+  id: string;
+  status?: string;
+  stop_reason?: string | null;
+  next_step_at?: Date | null;
+  current_step?: number;
+  last_step_at?: Date | null;
+  completed_at?: Date;
+  /** Sets `started_at` to this when it is not set yet. */
+  started_at?: Date;
+  max_step?: number;
+}
+
 export const campaignContacts = {
+  /**
+   * The planner's batch: every campaign contact's decision in one statement (a JSON array joined on
+   * the id); a field absent from an update keeps its value.
+   */
+  async applyPlanned(db: DbOrTrx, updates: readonly CampaignContactPlanUpdate[]): Promise<void> {
+    if (updates.length === 0) return;
+    const has = (col: string) => sql.raw(`e ? '${col}'`);
+    const ts = (col: string) => sql.raw(`(e->>'${col}')::timestamptz`);
+    await sql`
+    UPDATE campaign_contacts cc SET
+      status = CASE WHEN ${has("status")} THEN e->>'status' ELSE cc.status END,
+      stop_reason = CASE WHEN ${has("stop_reason")} THEN e->>'stop_reason' ELSE cc.stop_reason END,
+      next_step_at = CASE WHEN ${has("next_step_at")} THEN ${ts("next_step_at")} ELSE cc.next_step_at END,
+      current_step = CASE WHEN ${has("current_step")} THEN (e->>'current_step')::int ELSE cc.current_step END,
+      last_step_at = CASE WHEN ${has("last_step_at")} THEN ${ts("last_step_at")} ELSE cc.last_step_at END,
+      completed_at = CASE WHEN ${has("completed_at")} THEN ${ts("completed_at")} ELSE cc.completed_at END,
+      started_at = CASE WHEN ${has("started_at")} THEN COALESCE(cc.started_at, ${ts("started_at")}) ELSE cc.started_at END,
+      max_step = CASE WHEN ${has("max_step")} THEN (e->>'max_step')::int ELSE cc.max_step END
+    FROM jsonb_array_elements(CAST(CAST(${JSON.stringify(updates)} AS text) AS jsonb)) AS e
+    WHERE cc.id = (e->>'id')::uuid`.execute(db);
+  },
+
   /**
    * An out-of-office: the sequence waits until `until` (its next step no earlier), unless the
    * person has replied. The person stays as they were: it is not a reply.

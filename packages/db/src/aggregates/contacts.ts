@@ -110,6 +110,17 @@ interface Slot {
 }
 
 export const contacts = {
+  /** The planner queued a first send: a contact not yet contacted becomes `queued` (never backwards). */
+  async markQueued(db: DbOrTrx, contactIds: readonly string[]): Promise<void> {
+    if (contactIds.length === 0) return;
+    await db
+      .updateTable("contacts")
+      .set({ status: "queued" })
+      .where("id", "in", [...new Set(contactIds)])
+      .where("status", "in", ["new", "enriched", "ready"])
+      .execute();
+  },
+
   /**
    * A reply from the person at `at`: every row of the person (`personIds`, across offers) gets
    * `global_last_reply_at` and `global_status` `replied` (do-not-contact stays); the row replied

@@ -62,6 +62,15 @@ export const sendQueue = {
     return out;
   },
 
+  /** The planner's batch: the messages of the queue rows it just inserted, in one multi-row insert. */
+  async insertPlannedMessages(db: DbOrTrx, messages: readonly Insertable<Database["messages"]>[]): Promise<void> {
+    if (messages.length)
+      await db
+        .insertInto("messages")
+        .values([...messages])
+        .execute();
+  },
+
   /** The row waits until `until`, for `reason`. Only a row still waiting to be claimed moves. */
   async defer(db: DbOrTrx, queueId: string, reason: string, until: Date): Promise<void> {
     await db

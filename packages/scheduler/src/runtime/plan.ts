@@ -6,7 +6,7 @@
  */
 import { renderForSend, type MessageTemplate } from "@offerlab/copy";
 import { channelActionType, SchedulingConfig, schedulingStepChannel, type MessageActionType, type MessageChannel } from "@offerlab/core";
-import { campaigns, experiments, type Database } from "@offerlab/db";
+import { campaignContacts, campaigns, contacts, experiments, sendQueue, type CampaignContactPlanUpdate, type Database } from "@offerlab/db";
 import { sql, type Insertable, type Selectable, type Transaction } from "kysely";
 import {
   accountTypeFor,
@@ -121,18 +121,7 @@ function templatesFor(all: readonly Template[], campaign: Campaign, channel: Mes
 }
 
 /** One write to a campaign contact; an absent field is left as it is. */
-interface CcUpdate {
-  id: string;
-  status?: string;
-  stop_reason?: string | null;
-  next_step_at?: Date | null;
-  current_step?: number;
-  last_step_at?: Date | null;
-  completed_at?: Date;
-  /** Sets `started_at` to this when it is not set yet. */
-  started_at?: Date;
-  max_step?: number;
-}
+type CcUpdate = CampaignContactPlanUpdate;
 
 /** A queue row to insert (its message repeats these fields). */
 interface QueueDraft {
@@ -318,25 +307,6 @@ function progressOf(
   return { currentStep, touches: cc.touches, replied: cc.replied, connected, lastStepAt };
 }
 
-/** Writes every campaign contact update of a batch in one statement. */
-async function writeCcUpdates(trx: Transaction<Database>, updates: readonly CcUpdate[]): Promise<void> {
-  if (updates.length === 0) return;
-  const has = (col: string) => sql.raw(`e ? '${col}'`);
-  const ts = (col: string) => sql.raw(`(e->>'${col}')::timestamptz`);
-  await sql`
-    UPDATE campaign_contacts cc SET
-      status = CASE WHEN ${has("status")} THEN e->>'status' ELSE cc.status END,
-      stop_reason = CASE WHEN ${has("stop_reason")} THEN e->>'stop_reason' ELSE cc.stop_reason END,
-      next_step_at = CASE WHEN ${has("next_step_at")} THEN ${ts("next_step_at")} ELSE cc.next_step_at END,
-      current_step = CASE WHEN ${has("current_step")} THEN (e->>'current_step')::int ELSE cc.current_step END,
-      last_step_at = CASE WHEN ${has("last_step_at")} THEN ${ts("last_step_at")} ELSE cc.last_step_at END,
-      completed_at = CASE WHEN ${has("completed_at")} THEN ${ts("completed_at")} ELSE cc.completed_at END,
-      started_at = CASE WHEN ${has("started_at")} THEN COALESCE(cc.started_at, ${ts("started_at")}) ELSE cc.started_at END,
-      max_step = CASE WHEN ${has("max_step")} THEN (e->>'max_step')::int ELSE cc.max_step END
-    FROM jsonb_array_elements(CAST(CAST(${JSON.stringify(updates)} AS text) AS jsonb)) AS e
-    WHERE cc.id = (e->>'id')::uuid`.execute(trx);
-}
-
 /**
  * Plans one batch of due campaign contacts inside one transaction; returns how many were picked
  * (0 when none is due, or every due one is held by another planner). The batch costs a fixed set
@@ -501,17 +471,10 @@ async function planBatch(
     updates.push({ id: p.cc.id, status: "in_progress", next_step_at: null, started_at: now, max_step: p.maxStep });
     queuedContacts.push(p.contactId);
   }
-  if (messages.length) await trx.insertInto("messages").values(messages).execute();
-  await writeCcUpdates(trx, updates);
+  await sendQueue.insertPlannedMessages(trx, messages);
+  await campaignContacts.applyPlanned(trx, updates);
   if (doneCampaigns.length) await campaigns.completeIfFinished(trx, doneCampaigns);
-  if (queuedContacts.length) {
-    await trx
-      .updateTable("contacts")
-      .set({ status: "queued" })
-      .where("id", "in", [...new Set(queuedContacts)])
-      .where("status", "in", ["new", "enriched", "ready"])
-      .execute();
-  }
+  await contacts.markQueued(trx, queuedContacts);
   return ccs.length;
 }
 
