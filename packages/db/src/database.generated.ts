@@ -197,6 +197,7 @@ export interface CampaignPerformanceView {
   last_send_at: Date | null;
   created_at: Date | null;
   updated_at: Date | null;
+  daily_send_cap: number | null;
   offer_name: string | null;
   current_reply_rate: number | null;
   positive_rate: number | null;

@@ -35,6 +35,7 @@ const LATER_TABLES = [
   "outcomes",
   "suppressions",
   "unmatched_bookings",
+  "campaign_usage",
   "tool_rate_windows",
   "experiments",
   "experiment_arms",

@@ -2271,6 +2271,7 @@ export type Database = {
           last_send_at: string | null;
           created_at: string | null;
           updated_at: string | null;
+          daily_send_cap: number | null;
           offer_name: string | null;
           current_reply_rate: number | null;
           positive_rate: number | null;
