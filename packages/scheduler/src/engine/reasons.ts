@@ -51,6 +51,7 @@ export const reasonCodes = [
   "invitation_withdrawn",
   "campaign_cancelled",
   "missing_data",
+  "no_template",
 ] as const;
 
 /** One of {@link reasonCodes}. */
@@ -109,6 +110,7 @@ const descriptions: Readonly<Record<ReasonCode, string>> = {
   max_attempts: "Every allowed attempt of this send ended without sending it, so it is not tried again.",
   invitation_withdrawn: "The LinkedIn invitation was not accepted in time and was withdrawn.",
   campaign_cancelled: "The campaign was cancelled, so its remaining sends were cancelled.",
+  no_template: "No approved template for this step and channel: the contact is paused until one is approved.",
   missing_data:
     "The send lacks what its channel needs (the person's email address or LinkedIn URL, a configured sender, a subject), so it failed without reaching the provider.",
 };

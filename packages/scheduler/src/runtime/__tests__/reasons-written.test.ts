@@ -10,11 +10,15 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { describeReason, isReasonCode } from "../../engine/reasons.js";
 
+// The runtime's own files and the db aggregates whose transitions it calls (the writes live there).
 const runtime = path.resolve(__dirname, "..");
-const sources = fs
-  .readdirSync(runtime)
-  .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))
-  .map((f) => ({ file: f, text: fs.readFileSync(path.join(runtime, f), "utf8") }));
+const aggregates = path.resolve(__dirname, "../../../../db/src/aggregates");
+const sources = [runtime, aggregates].flatMap((dir) =>
+  fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))
+    .map((f) => ({ file: f, text: fs.readFileSync(path.join(dir, f), "utf8") })),
+);
 
 /** Snake-case literals in the value written to a reason field (`reason: "x"`, `defer_reason: a ? "x" : "y"`). */
 function writtenReasons(text: string): string[] {
