@@ -433,7 +433,7 @@ export const experiments = {
   /**
    * The copy-variant templates assigned to a batch of campaign contacts, per step (the planner's
    * one read for a batch): `"<campaign contact id>|<step>"` → template id. The earliest
-   * assignment wins, as in `variantTemplateFor`.
+   * assignment wins.
    */
   async variantTemplatesFor(db: DbOrTrx, campaignContactIds: readonly string[]): Promise<Map<string, string>> {
     const out = new Map<string, string>();
@@ -453,20 +453,5 @@ export const experiments = {
       if (r.template_id && !out.has(key)) out.set(key, r.template_id);
     }
     return out;
-  },
-
-  async variantTemplateFor(db: DbOrTrx, campaignContactId: string, step: number): Promise<string | null> {
-    const row = await db
-      .selectFrom("experiment_assignments as ea")
-      .innerJoin("experiments as e", "e.id", "ea.experiment_id")
-      .innerJoin("experiment_arms as a", "a.id", "ea.arm_id")
-      .select("a.template_id")
-      .where("ea.campaign_contact_id", "=", campaignContactId)
-      .where("e.kind", "=", "copy_variants")
-      .where("e.sequence_step", "=", step)
-      .where("a.template_id", "is not", null)
-      .orderBy("ea.assigned_at")
-      .executeTakeFirst();
-    return row?.template_id ?? null;
   },
 };

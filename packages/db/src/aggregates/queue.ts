@@ -33,20 +33,9 @@ export interface QueueRowRef {
 type MessageStatus = "pending" | "queued" | "sending" | "sent" | "failed";
 
 export const sendQueue = {
-  /** Plans a send (the planner): a new `pending` row, unless the step is already queued. Returns its id, or undefined. */
-  async enqueue(db: DbOrTrx, values: Insertable<Database["send_queue"]>): Promise<string | undefined> {
-    const queued = await db
-      .insertInto("send_queue")
-      .values(values)
-      .onConflict((oc) => oc.columns(["campaign_contact_id", "sequence_step"]).doNothing())
-      .returning("id")
-      .executeTakeFirst();
-    return queued?.id;
-  },
-
   /**
-   * Plans many sends at once (the planner's batch): one multi-row INSERT with the same unique key
-   * and `ON CONFLICT DO NOTHING` as `enqueue`. Returns the ids of the rows inserted by
+   * Plans many sends at once (the planner's batch): one multi-row INSERT with `ON CONFLICT DO NOTHING` on
+   * the unique key (campaign_contact_id, sequence_step): a step is queued once. Returns the ids of the rows inserted by
    * `campaign_contact_id|sequence_step`; a step already queued is absent.
    */
   async enqueueMany(db: DbOrTrx, rows: readonly Insertable<Database["send_queue"]>[]): Promise<Map<string, string>> {

@@ -11,14 +11,9 @@ import type { SendContext } from "./context.js";
 
 type Q = Kysely<Database> | Transaction<Database>;
 
-/** Plans a send (the planner): a new `pending` row, unless the step is already queued. Returns its id, or undefined. */
-export function enqueue(trx: Transaction<Database>, values: Insertable<Database["send_queue"]>): Promise<string | undefined> {
-  return sendQueue.enqueue(trx, values);
-}
-
 /**
  * Plans many sends at once (the planner's batch): one multi-row INSERT with the same unique key
- * and `ON CONFLICT DO NOTHING` as {@link enqueue}. Returns the ids of the rows inserted by
+ * and `ON CONFLICT DO NOTHING` on the unique key (campaign_contact_id, sequence_step). Returns the ids of the rows inserted by
  * `campaign_contact_id|sequence_step`; a step already queued is absent.
  */
 export function enqueueMany(trx: Transaction<Database>, rows: readonly Insertable<Database["send_queue"]>[]): Promise<Map<string, string>> {
