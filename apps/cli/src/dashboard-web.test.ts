@@ -7,8 +7,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { run } from "./cli.js";
-import type { Io } from "./output.js";
+import { runCli } from "./test-support/cli-db.js";
 import { cliEntry } from "./test-support/cli-process.js";
 
 const dirs: string[] = [];
@@ -21,13 +20,8 @@ function dataDir(): string {
   return path.join(d, "data");
 }
 
-async function cli(args: string[], env: Record<string, string | undefined>) {
-  let stdout = "";
-  let stderr = "";
-  const io: Io = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), env, cwd: process.cwd() };
-  const code = await run(["node", "offerlab", ...args], io);
-  return { code, stdout, stderr };
-}
+/** The CLI in-process, from the test's own directory (as the other CLI tests run it). */
+const cli = (args: string[], env: Record<string, string | undefined>) => runCli(args, env, process.cwd());
 
 describe("offerlab dashboard", () => {
   it("has help that names the default address, the token and an example", async () => {
