@@ -83,6 +83,26 @@ export function addMailbox(db: Db, name: string) {
   return accounts.create(db, { name, type: "email", owner: "ann", email_address: `${name}@ramp.io`, unipile_account_id: `uni-${name}` });
 }
 
+/** A draft email campaign of `offerSlug` from one mailbox, sending around the clock every day (UTC). */
+export async function emailCampaign(db: Db, offerSlug: string, mailbox: string, name: string) {
+  const { campaign } = await createCampaign(
+    { db, now: clock },
+    {
+      offer: offerSlug,
+      name,
+      channel: "email",
+      accounts: [mailbox],
+      signal: "hiring",
+      icp_target: "saas",
+      send_window_start: "00:00",
+      send_window_end: "24:00",
+      send_days: [1, 2, 3, 4, 5, 6, 7],
+      timezone: "UTC",
+    },
+  );
+  return campaign;
+}
+
 /**
  * A launched email campaign (always open) of a new offer with approved copy, one mailbox and
  * `people` people, whose first step is planned for every person: pending queue rows. Returns the
@@ -94,18 +114,7 @@ export async function liveCampaign(db: Db, name: string, people = 2) {
   await approveTemplates(ctx, { offer: offer.slug! });
   const mailbox = await addMailbox(db, offer.slug!);
   const ids = await addPeople(db, offer.id, offer.slug!, people);
-  const { campaign } = await createCampaign(ctx, {
-    offer: offer.slug!,
-    name: `${name} push`,
-    channel: "email",
-    accounts: [mailbox.name],
-    signal: "hiring",
-    icp_target: "saas",
-    send_window_start: "00:00",
-    send_window_end: "24:00",
-    send_days: [1, 2, 3, 4, 5, 6, 7],
-    timezone: "UTC",
-  });
+  const campaign = await emailCampaign(db, offer.slug!, mailbox.name, `${name} push`);
   await enrolContacts(ctx, { campaign: campaign.id });
   await launchCampaign(ctx, { campaign: campaign.id });
   const { planned } = await planDue({ db, now: () => NOW, campaignId: campaign.id });

@@ -2,8 +2,7 @@ import { experiments as experimentRows, messageTemplates } from "@offerlab/db";
 import { planDue } from "@offerlab/scheduler";
 import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
-import { addMailbox, addPeople, baseOffer, clock, copy, NOW, testEngines, useTestDb } from "../__tests__/world.js";
-import { createCampaign } from "../campaigns/create-campaign.js";
+import { addMailbox, addPeople, baseOffer, clock, copy, emailCampaign, NOW, testEngines, useTestDb } from "../__tests__/world.js";
 import { enrolContacts } from "../campaigns/enrol-contacts.js";
 import { launchCampaign } from "../campaigns/launch-campaign.js";
 import { OperationError } from "../errors.js";
@@ -28,18 +27,7 @@ describe.each(testEngines())("experiments operations on %s", (engine) => {
     const b = await addTemplateVariant(ctx(), { template: step1.id, variant: "B", body: "Hi {{first_name|there}}, a shorter question." });
     const mailbox = await addMailbox(t.db, offer.slug!);
     await addPeople(t.db, offer.id, offer.slug!, people);
-    const { campaign } = await createCampaign(ctx(), {
-      offer: offer.slug!,
-      name: `${name} push`,
-      channel: "email",
-      accounts: [mailbox.name],
-      signal: "hiring",
-      icp_target: "saas",
-      send_window_start: "00:00",
-      send_window_end: "24:00",
-      send_days: [1, 2, 3, 4, 5, 6, 7],
-      timezone: "UTC",
-    });
+    const campaign = await emailCampaign(t.db, offer.slug!, mailbox.name, `${name} push`);
     return { offer, step1, b, campaign, mailbox };
   }
 
