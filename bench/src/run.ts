@@ -10,6 +10,7 @@ const benchmarks: Record<string, () => Promise<{ run: () => Promise<void> }>> = 
   "idle-tick": () => import("./benchmarks/idle-tick.js"),
   planning: () => import("./benchmarks/planning.js"),
   views: () => import("./benchmarks/views.js"),
+  dashboard: () => import("./benchmarks/dashboard.js"),
   webhooks: () => import("./benchmarks/webhooks.js"),
   import: () => import("./benchmarks/import.js"),
   demo: () => import("./benchmarks/demo.js"),

@@ -18,7 +18,9 @@ import { registerOfferPages } from "./pages/offers.js";
 import { registerOtherPages } from "./pages/other.js";
 import { registerOverview } from "./pages/overview.js";
 import { registerPersonPages } from "./pages/person.js";
-import { CSRF_FIELD, CSRF_HEADER, SECURITY_HEADERS, SESSION_COOKIE, Sessions } from "./security.js";
+import { LOGIN_JS, supabaseJsSource } from "./login-assets.js";
+import { contentSecurityPolicy, CSRF_FIELD, CSRF_HEADER, SECURITY_HEADERS, SESSION_COOKIE, Sessions } from "./security.js";
+import { createSupabaseVerifier, type SupabaseAuthOptions } from "./supabase-auth.js";
 
 export interface DashboardAppOptions {
   db: Db;
@@ -26,8 +28,20 @@ export interface DashboardAppOptions {
   now?: () => Date;
   /** The login token (`OFFERLAB_DASHBOARD_TOKEN`). Default: none (loopback only). */
   token?: string;
-  /** The key that signs session cookies and CSRF tokens. Default: 32 random bytes per process. */
+  /**
+   * Sign-in with Supabase Auth (the project, its anon key and the allow-list); with it the
+   * dashboard is protected even without a token. Default: none.
+   */
+  supabaseAuth?: SupabaseAuthOptions;
+  /**
+   * The key that signs session cookies and CSRF tokens. Default: 32 random bytes per process
+   * (`startDashboardServer` derives it from OFFERLAB_DASHBOARD_SECRET or keeps it in the data folder).
+   */
   secret?: Buffer;
+  /** How long a session lasts from sign-in. Default 12 hours. */
+  sessionTtlMs?: number;
+  /** The clock of session expiry and token checks (not the simulated one of `now`). Default: the wall clock. */
+  authClock?: () => Date;
   /** Shown in the header, e.g. "sandbox data". Default "live data". */
   mode?: string;
   /** How often the activity stream looks for new rows. Default 2000 ms. */
@@ -37,10 +51,16 @@ export interface DashboardAppOptions {
 }
 
 export function createDashboardApp(options: DashboardAppOptions): Hono<DashboardEnv> {
+  const authClock = options.authClock ?? (() => new Date());
+  const supabase = options.supabaseAuth ? createSupabaseVerifier(options.supabaseAuth, authClock) : null;
   const sessions = new Sessions({
     ...(options.token ? { token: options.token } : {}),
     ...(options.secret ? { secret: options.secret } : {}),
+    ...(options.sessionTtlMs ? { ttlMs: options.sessionTtlMs } : {}),
+    otherLogin: supabase !== null,
+    now: authClock,
   });
+  const headers = { ...SECURITY_HEADERS, "Content-Security-Policy": contentSecurityPolicy(supabase ? [supabase.origin] : []) };
   const deps: Deps = {
     db: options.db,
     now: options.now ?? (() => new Date()),
@@ -52,7 +72,7 @@ export function createDashboardApp(options: DashboardAppOptions): Hono<Dashboard
 
   app.use("*", async (c, next) => {
     await next();
-    for (const [k, v] of Object.entries(SECURITY_HEADERS)) c.res.headers.set(k, v);
+    for (const [k, v] of Object.entries(headers)) c.res.headers.set(k, v);
   });
 
   app.get("/assets/htmx.min.js", (c) =>
@@ -60,6 +80,14 @@ export function createDashboardApp(options: DashboardAppOptions): Hono<Dashboard
   );
   app.get("/assets/app.js", (c) =>
     c.body(APP_JS, 200, { "Content-Type": "text/javascript; charset=utf-8", "Cache-Control": "max-age=300" }),
+  );
+  app.get("/assets/supabase.js", (c) =>
+    supabase
+      ? c.body(supabaseJsSource(), 200, { "Content-Type": "text/javascript; charset=utf-8", "Cache-Control": "max-age=3600" })
+      : c.text("not found", 404),
+  );
+  app.get("/assets/login.js", (c) =>
+    c.body(LOGIN_JS, 200, { "Content-Type": "text/javascript; charset=utf-8", "Cache-Control": "max-age=300" }),
   );
   app.get("/assets/app.css", (c) => c.body(APP_CSS, 200, { "Content-Type": "text/css; charset=utf-8", "Cache-Control": "max-age=300" }));
   app.get("/healthz", (c) => c.json({ ok: true }));
@@ -74,19 +102,49 @@ export function createDashboardApp(options: DashboardAppOptions): Hono<Dashboard
               <meta charset="utf-8" />
               <title>Sign in · offerlab</title>
               <link rel="stylesheet" href="/assets/app.css" />
+              {supabase ? <script src="/assets/supabase.js" defer></script> : null}
+              {supabase ? <script src="/assets/login.js" defer></script> : null}
             </head>
             <body>
               <div class="login">
                 <h1>offerlab dashboard</h1>
                 {error ? <Flash error>{error}</Flash> : null}
-                <form method="post" action="/login">
-                  <input type="hidden" name={CSRF_FIELD} value={sessions.csrfOf("login")} />
-                  <label>
-                    Dashboard token (OFFERLAB_DASHBOARD_TOKEN)
-                    <input type="password" name="token" autocomplete="current-password" required autofocus />
-                  </label>
-                  <button type="submit">Sign in</button>
-                </form>
+                {supabase && options.supabaseAuth ? (
+                  <form
+                    id="supabase-login"
+                    method="post"
+                    action="/login"
+                    data-supabase-url={options.supabaseAuth.url}
+                    data-supabase-key={options.supabaseAuth.anonKey}
+                    data-csrf={sessions.csrfOf("login")}
+                  >
+                    <p class="flash" id="supabase-status" hidden></p>
+                    <label>
+                      Email
+                      <input type="email" name="email" autocomplete="username" required />
+                    </label>
+                    <label>
+                      Password
+                      <input type="password" name="password" autocomplete="current-password" />
+                    </label>
+                    <button type="submit" value="password">
+                      Sign in with Supabase
+                    </button>
+                    <button type="submit" value="link" class="secondary" formnovalidate>
+                      Email me a sign-in link
+                    </button>
+                  </form>
+                ) : null}
+                {sessions.tokenLogin ? (
+                  <form method="post" action="/login">
+                    <input type="hidden" name={CSRF_FIELD} value={sessions.csrfOf("login")} />
+                    <label>
+                      Dashboard token (OFFERLAB_DASHBOARD_TOKEN)
+                      <input type="password" name="token" autocomplete="current-password" required autofocus={!supabase} />
+                    </label>
+                    <button type="submit">Sign in</button>
+                  </form>
+                ) : null}
               </div>
             </body>
           </html>,
@@ -94,20 +152,42 @@ export function createDashboardApp(options: DashboardAppOptions): Hono<Dashboard
       status,
     );
 
+  const startSession = (c: Ctx) =>
+    setCookie(c, SESSION_COOKIE, sessions.newSession(), {
+      httpOnly: true,
+      sameSite: "Strict",
+      path: "/",
+      secure: new URL(c.req.url).protocol === "https:",
+      maxAge: Math.floor(sessions.ttlMs / 1000),
+    });
+
   app.get("/login", (c) => (sessions.protected ? loginPage(c) : c.redirect("/", 303)));
   app.post("/login", async (c) => {
     if (!sessions.protected) return c.redirect("/", 303);
     const form = await formOf(c);
     if (!sessions.checkCsrf("login", field(form, CSRF_FIELD))) return c.text("invalid CSRF token: reload the login page", 403);
     if (!sessions.checkToken(field(form, "token")))
-      return loginPage(c, "That token is not the dashboard's (OFFERLAB_DASHBOARD_TOKEN).", 401);
-    setCookie(c, SESSION_COOKIE, sessions.newSession(), {
-      httpOnly: true,
-      sameSite: "Strict",
-      path: "/",
-      secure: new URL(c.req.url).protocol === "https:",
-    });
+      return loginPage(
+        c,
+        sessions.tokenLogin ? "That token is not the dashboard's (OFFERLAB_DASHBOARD_TOKEN)." : "Sign in with Supabase.",
+        401,
+      );
+    startSession(c);
     return c.redirect("/", 303);
+  });
+  // The Supabase login page's script posts the access token here (JSON, the login CSRF token in the header).
+  app.post("/login/supabase", async (c) => {
+    if (!supabase) return c.json({ error: "Supabase Auth is not configured for this dashboard" }, 404);
+    if (!sessions.checkCsrf("login", c.req.header(CSRF_HEADER))) return c.json({ error: "invalid CSRF token: reload the login page" }, 403);
+    const origin = c.req.header("Origin");
+    if (origin && origin !== new URL(c.req.url).origin) return c.json({ error: "cross-origin sign-in refused" }, 403);
+    const body = (await c.req.json().catch(() => null)) as { access_token?: unknown } | null;
+    const token = typeof body?.access_token === "string" ? body.access_token : "";
+    if (!token) return c.json({ error: "access_token: is required (the Supabase session's access token)" }, 400);
+    const checked = await supabase.check(token);
+    if (!checked.ok) return c.json({ error: `Sign-in refused: ${checked.reason}.` }, 401);
+    startSession(c);
+    return c.json({ ok: true, next: "/" });
   });
 
   // Every other route: a session when a token protects the dashboard, a CSRF token on writes.
@@ -130,6 +210,7 @@ export function createDashboardApp(options: DashboardAppOptions): Hono<Dashboard
   });
 
   app.post("/logout", (c) => {
+    sessions.revoke(getCookie(c, SESSION_COOKIE));
     deleteCookie(c, SESSION_COOKIE, { path: "/" });
     return c.redirect(sessions.protected ? "/login" : "/", 303);
   });

@@ -26,7 +26,11 @@ const CONTACTS = scaled(200_000, 2000);
 const HISTORY = scaled(1_000_000, 10_000);
 const RUNS = roundsOr(20);
 
-async function seed(db: Db): Promise<{ offerId: string; campaignId: string; accountId: string }> {
+/**
+ * The views dataset (also the dashboard benchmark's): CONTACTS contacts and HISTORY history rows
+ * as described above, analysed; returns the first offer, campaign and account by name.
+ */
+export async function seed(db: Db): Promise<{ offerId: string; campaignId: string; accountId: string }> {
   const q = (s: ReturnType<typeof sql>) => s.execute(db);
   await q(
     sql`INSERT INTO offers (name, type, ownership, description) SELECT 'Offer ' || g, 'product', 'internal', 'd' FROM generate_series(1, 5) g`,

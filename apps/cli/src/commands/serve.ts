@@ -13,7 +13,7 @@ import { openDatabase } from "../database.js";
 import { CliError, EXIT, type Io } from "../output.js";
 import { addSandboxOptions } from "../providers.js";
 import { mainOptions, type CronFlags } from "./cron.js";
-import { dashboardOptions } from "./dashboard-web.js";
+import { dashboardOptions, embeddedDataDir, signInHint } from "./dashboard-web.js";
 import { examples, intFlag } from "./product-helpers.js";
 
 interface ServeFlags extends CronFlags {
@@ -100,12 +100,15 @@ ${examples(["OFFERLAB_WEBHOOK_SECRET=… offerlab serve --pretty", 'offerlab ser
       try {
         if (dashboard) {
           const mark = await dataMode(db);
-          web = await startDashboardServer({ db, ...dashboard, mode: mark?.mode === "sandbox" ? "sandbox data" : "live data" }).catch(
-            (error: Error) => {
-              throw new CliError(`the dashboard cannot listen on ${dashboard.host}:${dashboard.port}: ${error.message}`);
-            },
-          );
-          io.stderr(`Dashboard: ${web.url}${dashboard.token ? ` (sign in with ${TOKEN_ENV})` : ""}\n`);
+          web = await startDashboardServer({
+            db,
+            ...dashboard,
+            ...embeddedDataDir(db),
+            mode: mark?.mode === "sandbox" ? "sandbox data" : "live data",
+          }).catch((error: Error) => {
+            throw new CliError(`the dashboard cannot listen on ${dashboard.host}:${dashboard.port}: ${error.message}`);
+          });
+          io.stderr(`Dashboard: ${web.url}${signInHint(dashboard)}\n`);
           controller.signal.addEventListener("abort", () => void web?.close(), { once: true });
         }
         const cron = await mainOptions(io, o);

@@ -1,6 +1,7 @@
 /**
  * End to end in a real headless Chromium (Debian's `chromium`, driven by playwright-core) against
- * the dashboard's server on a seeded PGlite database: every page loads without a script error or
+ * the dashboard's server on a seeded database — PGlite, and PostgreSQL too when TEST_DATABASE_URL
+ * is set (the same tests, one browser for both): every page loads without a script error or
  * a CSP violation, the leads table filters and pages, a bulk suppress, a campaign paused and
  * resumed, the activity feed updating live, and the token login.
  *
@@ -9,9 +10,11 @@
  */
 import fs from "node:fs";
 import { campaigns, suppressions } from "@offerlab/db";
+import { testEngines } from "@offerlab/db/testing";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDashboardServer, type RunningDashboard } from "../server.js";
+import { fakeSupabase, type FakeSupabase } from "./fake-supabase.js";
 import { seedWorld, type World } from "./world.js";
 
 const CHROMIUM = process.env.OFFERLAB_CHROMIUM ?? "/usr/bin/chromium";
@@ -31,11 +34,23 @@ const ARGS = [
 ];
 const TOKEN = "e2e-dashboard-token-0123456789";
 
-describe.skipIf(!haveBrowser)("dashboard in Chromium", () => {
+// One browser for every engine: launching Chromium is the slow part.
+let browser: Browser;
+if (haveBrowser) {
+  beforeAll(async () => {
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+}
+
+describe.skipIf(!haveBrowser).each(testEngines())("dashboard in Chromium on %s", (engine) => {
   let w: World;
   let server: RunningDashboard;
   let locked: RunningDashboard;
-  let browser: Browser;
+  let project: FakeSupabase;
+  let viaSupabase: RunningDashboard;
   const problems: string[] = [];
 
   async function open(path: string, base = server.url): Promise<Page> {
@@ -50,13 +65,19 @@ describe.skipIf(!haveBrowser)("dashboard in Chromium", () => {
   }
 
   beforeAll(async () => {
-    w = await seedWorld("pglite", 60);
+    w = await seedWorld(engine, 60);
     server = await startDashboardServer({ db: w.db, port: 0, pollMs: 200 });
     locked = await startDashboardServer({ db: w.db, port: 0, token: TOKEN });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    project = await fakeSupabase({ "jane@acme.com": "jane-password", "eve@evil.example": "eve-password" });
+    viaSupabase = await startDashboardServer({
+      db: w.db,
+      port: 0,
+      supabaseAuth: { url: project.url, anonKey: "anon-key", allowedDomains: ["acme.com"] },
+    });
   });
   afterAll(async () => {
-    await browser?.close();
+    await viaSupabase?.close();
+    await project?.close();
     await server?.close();
     await locked?.close();
     await w?.t.drop();
@@ -183,5 +204,31 @@ describe.skipIf(!haveBrowser)("dashboard in Chromium", () => {
     await page.close();
     // A 401 on the wrong token is the login page's answer, not a script error.
     expect(problems.filter((p) => !p.includes("401"))).toEqual([]);
+  });
+
+  it("signs in with Supabase Auth through supabase-js on the login page, and refuses an email off the allow-list", async () => {
+    const page = await open("/leads", viaSupabase.url);
+    expect(new URL(page.url()).pathname).toBe("/login");
+    await page.fill('#supabase-login input[name="email"]', "jane@acme.com");
+    await page.fill('#supabase-login input[name="password"]', "wrong");
+    await page.click('#supabase-login button[value="password"]');
+    await expect.poll(() => page.locator("#supabase-status").textContent()).toContain("Invalid login credentials");
+    await page.fill('#supabase-login input[name="email"]', "eve@evil.example");
+    await page.fill('#supabase-login input[name="password"]', "eve-password");
+    await page.click('#supabase-login button[value="password"]');
+    await expect.poll(() => page.locator("#supabase-status").textContent()).toContain("eve@evil.example is not allowed in");
+    expect((await page.context().cookies()).find((c) => c.name === "offerlab_dashboard")).toBeUndefined();
+    await page.fill('#supabase-login input[name="email"]', "jane@acme.com");
+    await page.fill('#supabase-login input[name="password"]', "jane-password");
+    await page.click('#supabase-login button[value="password"]');
+    await page.waitForURL(viaSupabase.url + "/");
+    expect(await page.title()).toBe("Overview · offerlab");
+    const cookie = (await page.context().cookies()).find((c) => c.name === "offerlab_dashboard");
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Strict" });
+    // Nothing of Supabase's session stays in the browser's storage.
+    expect(await page.evaluate("window.localStorage.length")).toBe(0);
+    await page.close();
+    // The refused sign-ins answer 401/400 (shown on the page), not script errors.
+    expect(problems.filter((p) => !/40[01]/.test(p))).toEqual([]);
   });
 });
