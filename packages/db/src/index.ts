@@ -39,6 +39,7 @@ export type { Company, CompanyUpsertManyOptions } from "./aggregates/companies.j
 export { contacts, ENROLMENT_SKIP_REASONS } from "./aggregates/contacts.js";
 export type { Contact, ContactUpsertManyOptions, EnrolmentSkipReasonStored } from "./aggregates/contacts.js";
 export { campaignAdmin, campaignContacts, campaigns, dailySendCapIssue, sendWindowIssues } from "./aggregates/campaigns.js";
+export type { LaunchContext } from "./aggregates/campaigns.js";
 export type {
   Campaign,
   CampaignCandidate,
