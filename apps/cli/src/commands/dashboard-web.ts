@@ -65,11 +65,14 @@ ${examples(["offerlab dashboard --sandbox", "offerlab dashboard --port 8080", `$
       process.once("SIGINT", stop);
       try {
         const mark = await dataMode(db);
-        const server = await startDashboardServer({ db, ...options, mode: mark?.mode === "sandbox" ? "sandbox data" : "live data" }).catch(
-          (error: Error) => {
-            throw new CliError(`the dashboard cannot listen on ${options.host}:${options.port}: ${error.message}`);
-          },
-        );
+        const server = await startDashboardServer({
+          db,
+          ...options,
+          mode: mark?.mode === "sandbox" ? "sandbox data" : "live data",
+          dataClock: mark?.mode === "sandbox",
+        }).catch((error: Error) => {
+          throw new CliError(`the dashboard cannot listen on ${options.host}:${options.port}: ${error.message}`);
+        });
         if (o.json) io.stdout(json({ url: server.url, host: options.host, port: server.port, protected: options.token !== undefined }));
         else io.stdout(`Dashboard: ${server.url}${options.token ? ` (sign in with ${TOKEN_ENV})` : ""} — Ctrl-C stops it\n`);
         await new Promise<void>((resolve) => controller.signal.addEventListener("abort", () => resolve(), { once: true }));

@@ -100,11 +100,14 @@ ${examples(["OFFERLAB_WEBHOOK_SECRET=… offerlab serve --pretty", 'offerlab ser
       try {
         if (dashboard) {
           const mark = await dataMode(db);
-          web = await startDashboardServer({ db, ...dashboard, mode: mark?.mode === "sandbox" ? "sandbox data" : "live data" }).catch(
-            (error: Error) => {
-              throw new CliError(`the dashboard cannot listen on ${dashboard.host}:${dashboard.port}: ${error.message}`);
-            },
-          );
+          web = await startDashboardServer({
+            db,
+            ...dashboard,
+            mode: mark?.mode === "sandbox" ? "sandbox data" : "live data",
+            dataClock: mark?.mode === "sandbox",
+          }).catch((error: Error) => {
+            throw new CliError(`the dashboard cannot listen on ${dashboard.host}:${dashboard.port}: ${error.message}`);
+          });
           io.stderr(`Dashboard: ${web.url}${dashboard.token ? ` (sign in with ${TOKEN_ENV})` : ""}\n`);
           controller.signal.addEventListener("abort", () => void web?.close(), { once: true });
         }
