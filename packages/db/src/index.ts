@@ -73,7 +73,7 @@ export type { PersonEvent, PersonHistory } from "./why.js";
 export { accountsLinkedTo } from "./aggregates/accounts.js";
 export { runFacts } from "./run-facts.js";
 export { dashboard, LEADS_SORTS } from "./dashboard.js";
-export type { DailyPoint, LeadRow, LeadsFilter, LeadsPage, LeadsPageInput, LeadsSort, OfferKpis } from "./dashboard.js";
+export type { DailyPoint, PipelineRunRow, LeadRow, LeadsFilter, LeadsPage, LeadsPageInput, LeadsSort, OfferKpis } from "./dashboard.js";
 export { BREAKDOWNS, experiments } from "./aggregates/experiments.js";
 export type {
   AssignmentInput,

@@ -3,7 +3,7 @@
  * TEST_DATABASE_URL is set): every page renders, escapes what people typed, carries the CSP and
  * no inline script; writes need the CSRF token and go through the operations; the token login.
  */
-import { accountAdmin, campaigns, dashboard, suppressions } from "@offerlab/db";
+import { accountAdmin, campaigns, dashboard, jsonb, suppressions } from "@offerlab/db";
 import { testEngines } from "@offerlab/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CONTENT_SECURITY_POLICY, CSRF_HEADER, SESSION_COOKIE } from "../security.js";
@@ -331,6 +331,40 @@ describe.each(testEngines())("dashboard routes on %s", (engine) => {
     }
     // The leads table says what its date is.
     expect(await (await w.app().request("/leads")).text()).toContain("added to database");
+  });
+
+  it("lists pipeline runs with their progress on the tools page", async () => {
+    expect(await (await w.app().request("/tools")).text()).toContain('id="no-runs"');
+    const run = await w.db
+      .insertInto("pipeline_runs")
+      .values({
+        offer_id: w.offerId,
+        steps: jsonb(["discover_companies", "discover_people", "enrich_emails"]),
+        status: "running",
+        started_at: new Date("2026-03-10T11:00:00Z"),
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    await w.db
+      .insertInto("pipeline_steps")
+      .values([
+        { pipeline_run_id: run.id, step_name: "discover_companies", status: "completed" },
+        { pipeline_run_id: run.id, step_name: "discover_people", status: "running" },
+        { pipeline_run_id: run.id, step_name: "enrich_emails", status: "pending" },
+      ])
+      .execute();
+    try {
+      const html = await (await w.app().request("/tools")).text();
+      const row = new RegExp(`<tr data-run="${run.id}">([\\s\\S]*?)</tr>`).exec(html)![1]!;
+      expect(row).toContain("AI Sales Coach");
+      expect(row).toContain('<span class="badge running">running</span>');
+      expect(row).toContain('<progress max="3" value="1"></progress>');
+      expect(row).toContain("1/3 steps");
+      expect(row).toContain("<td>discover_people</td>");
+    } finally {
+      await w.db.deleteFrom("pipeline_steps").where("pipeline_run_id", "=", run.id).execute();
+      await w.db.deleteFrom("pipeline_runs").where("id", "=", run.id).execute();
+    }
   });
 
   it("answers an unknown campaign or person with 404", async () => {

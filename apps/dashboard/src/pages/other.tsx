@@ -363,49 +363,94 @@ export function registerOtherPages(app: Hono<DashboardEnv>, deps: Deps) {
   );
 
   app.get("/tools", async (c) => {
-    const [list, usage, sandboxUsage] = await Promise.all([
+    const [list, usage, sandboxUsage, runs] = await Promise.all([
       tools.list(deps.db),
       views.toolUsageStats(deps.db, { days: 7 }),
       views.toolUsageStats(deps.db, { days: 7, sandbox: true }),
+      dashboard.pipelineRuns(deps.db, { limit: 20 }),
     ]);
     const usageOf = (name: string) => usage.find((u) => u.name === name) ?? sandboxUsage.find((u) => u.name === name);
     return page(
       c,
       "Tools",
       "/tools",
-      <table id="tools">
-        <thead>
-          <tr>
-            <th>tool</th>
-            <th>type</th>
-            <th>status</th>
-            <th class="num">calls (7 days)</th>
-            <th class="num">credits (7 days)</th>
-            <th class="num">mean ms</th>
-            <th class="num">credits left</th>
-            <th>last error</th>
-          </tr>
-        </thead>
-        <tbody>
-          {list.map((t) => {
-            const u = usageOf(t.name);
-            return (
+      <>
+        <table id="tools">
+          <thead>
+            <tr>
+              <th>tool</th>
+              <th>type</th>
+              <th>status</th>
+              <th class="num">calls (7 days)</th>
+              <th class="num">credits (7 days)</th>
+              <th class="num">mean ms</th>
+              <th class="num">credits left</th>
+              <th>last error</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.map((t) => {
+              const u = usageOf(t.name);
+              return (
+                <tr>
+                  <td>{t.name}</td>
+                  <td>{t.type}</td>
+                  <td>
+                    <Badge value={t.status} />
+                  </td>
+                  <td class="num">{u?.total_calls ?? 0}</td>
+                  <td class="num">{u?.total_credits ?? 0}</td>
+                  <td class="num">{u?.avg_duration ? Math.round(u.avg_duration) : "—"}</td>
+                  <td class="num">{t.credits_remaining ?? "—"}</td>
+                  <td class="small">{t.last_error ? `${when(t.last_error_at)}: ${t.last_error}` : ""}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+        <h2>Pipeline runs</h2>
+        {runs.length === 0 ? (
+          <p class="muted" id="no-runs">
+            No pipeline run yet (`offerlab discover`, `offerlab enrich`, `offerlab pipeline run`).
+          </p>
+        ) : (
+          <table id="pipeline-runs">
+            <thead>
               <tr>
-                <td>{t.name}</td>
-                <td>{t.type}</td>
-                <td>
-                  <Badge value={t.status} />
-                </td>
-                <td class="num">{u?.total_calls ?? 0}</td>
-                <td class="num">{u?.total_credits ?? 0}</td>
-                <td class="num">{u?.avg_duration ? Math.round(u.avg_duration) : "—"}</td>
-                <td class="num">{t.credits_remaining ?? "—"}</td>
-                <td class="small">{t.last_error ? `${when(t.last_error_at)}: ${t.last_error}` : ""}</td>
+                <th>started (UTC)</th>
+                <th>offer</th>
+                <th>status</th>
+                <th>progress</th>
+                <th>step now</th>
+                <th>finished (UTC)</th>
+                <th>error</th>
               </tr>
-            );
-          })}
-        </tbody>
-      </table>,
+            </thead>
+            <tbody>
+              {runs.map((r) => (
+                <tr data-run={r.id}>
+                  <td class="small">{when(r.started_at)}</td>
+                  <td>
+                    {r.offer_name ?? "—"}
+                    {r.sandbox ? <span class="muted small"> sandbox</span> : null}
+                  </td>
+                  <td>
+                    <Badge value={r.status} />
+                  </td>
+                  <td>
+                    <progress max={Math.max(1, r.steps_total)} value={r.steps_done}></progress>{" "}
+                    <span class="small">{`${r.steps_done}/${r.steps_total} steps`}</span>
+                  </td>
+                  <td>{r.current_step ?? "—"}</td>
+                  <td class="small">{when(r.completed_at)}</td>
+                  <td class="small">{r.error_message ?? ""}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        <p class="muted small">Progress as of this page's load: reload to follow a running pipeline.</p>
+      </>,
     );
   });
 }
