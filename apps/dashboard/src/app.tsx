@@ -26,6 +26,12 @@ export interface DashboardAppOptions {
   db: Db;
   /** The clock (a sandbox passes its simulated one). Default: the wall clock. */
   now?: () => Date;
+  /**
+   * Judge a person's eligibility on the data's clock (the last send the database records) rather
+   * than the wall clock: a sandbox's simulated weeks are in the past, and its stored statuses
+   * (cooling_off …) were set on its own clock. `offerlab dashboard` sets it on a sandbox database.
+   */
+  dataClock?: boolean;
   /** The login token (`OFFERLAB_DASHBOARD_TOKEN`). Default: none (loopback only). */
   token?: string;
   /**
@@ -64,6 +70,7 @@ export function createDashboardApp(options: DashboardAppOptions): Hono<Dashboard
   const deps: Deps = {
     db: options.db,
     now: options.now ?? (() => new Date()),
+    dataClock: options.dataClock ?? false,
     pollMs: options.pollMs ?? 2000,
     lowCredits: options.lowCredits ?? 100,
   };

@@ -95,5 +95,11 @@ button.danger { background:var(--bad); border-color:var(--bad); }
 .login { max-width:360px; margin:10vh auto; background:#fff; padding:1.5rem; border:1px solid var(--line); border-radius:8px; }
 .login form { display:flex; flex-direction:column; gap:.6rem; }
 .pager { margin:.6rem 0; display:flex; gap:.6rem; align-items:center; }
+form.limits { display:flex; gap:.4rem; flex-wrap:wrap; align-items:flex-end; }
+form.limits label { display:flex; flex-direction:column; font-size:11px; color:var(--muted); }
+form.limits label.invalid input { border-color:var(--bad); }
+.field-error { color:var(--bad); font-size:11px; max-width:14rem; }
+.chart .ci { stroke:#2f5bea; stroke-width:2; } .chart .point { fill:#1d2330; } .chart .best { fill:#067647; }
+.bottleneck { background:#fffaeb; border:1px solid #fedf89; border-radius:6px; padding:.5rem .8rem; }
 pre.doc { background:#fff; border:1px solid var(--line); border-radius:6px; padding:.6rem; overflow:auto; max-height:420px; font-size:12px; }
 `;

@@ -10,6 +10,8 @@ import { Flash, Layout, type PageContext } from "./layout.js";
 export interface Deps {
   db: Db;
   now: () => Date;
+  /** Eligibility on the data's clock (its last send) instead of `now`; see DashboardAppOptions. */
+  dataClock: boolean;
   pollMs: number;
   lowCredits: number;
 }

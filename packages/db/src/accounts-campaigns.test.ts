@@ -460,6 +460,22 @@ describe.each(testEngines())("accounts and campaigns on %s", (engine) => {
       expect(candidates.find((x) => x.fullName === "Fresh")!.inCampaign).toBe(true);
     });
 
+    it("reads many campaigns' launch contexts in one batch, each as launchContext reads it", async () => {
+      const many = await campaignAdmin.launchContexts(t.db, [ids.multi!, ids.campaign!, "00000000-0000-0000-0000-000000000000", "nope"]);
+      expect([...many.keys()].sort()).toEqual([ids.multi!, ids.campaign!].sort());
+      for (const id of [ids.multi!, ids.campaign!]) {
+        const one = await campaignAdmin.launchContext(t.db, id);
+        const batch = many.get(id)!;
+        expect(batch.campaign.id).toBe(one.campaign.id);
+        expect(batch.offer.id).toBe(one.offer.id);
+        expect(batch.accounts.map((a) => a.id).sort()).toEqual(one.accounts.map((a) => a.id).sort());
+        expect(batch.missingAccountIds).toEqual(one.missingAccountIds);
+        expect(batch.templates.map((x) => x.id)).toEqual(one.templates.map((x) => x.id));
+        expect(batch.contacts).toBe(one.contacts);
+      }
+      expect((await campaignAdmin.launchContexts(t.db, [])).size).toBe(0);
+    });
+
     it("gives launch what it reads, launches with bindings, pauses, resumes and cancels", async () => {
       const ctx = await campaignAdmin.launchContext(t.db, ids.multi!);
       expect(ctx).toMatchObject({ offer: { id: offerId }, missingAccountIds: [], contacts: 0 });

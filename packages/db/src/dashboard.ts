@@ -23,6 +23,20 @@ export interface OfferKpis {
   meetings: number;
 }
 
+export interface PipelineRunRow {
+  id: string;
+  status: string;
+  started_at: Date;
+  completed_at: Date | null;
+  error_message: string | null;
+  sandbox: boolean;
+  offer_name: string | null;
+  steps_total: number;
+  steps_done: number;
+  /** The step running, or the first not completed; null when every step is done. */
+  current_step: string | null;
+}
+
 export interface DailyPoint {
   /** `YYYY-MM-DD` (UTC). */
   day: string;
@@ -193,6 +207,61 @@ export const dashboard = {
       .select((eb) => eb.fn.max("sent_at").as("at"))
       .executeTakeFirst();
     return row?.at ? new Date(row.at as unknown as string) : null;
+  },
+
+  /**
+   * The latest pipeline runs with their progress: steps done of steps planned, the step running
+   * now (or the first not done), the offer's name. Newest first.
+   */
+  async pipelineRuns(db: DbOrTrx, opts: { limit?: number } = {}): Promise<PipelineRunRow[]> {
+    const rows = await db
+      .selectFrom("pipeline_runs as r")
+      .leftJoin("offers as o", "o.id", "r.offer_id")
+      .select([
+        "r.id",
+        "r.status",
+        "r.started_at",
+        "r.completed_at",
+        "r.error_message",
+        "r.sandbox",
+        "o.name as offer_name",
+        (eb) =>
+          eb
+            .selectFrom("pipeline_steps as s")
+            .select(sql<number>`count(*)::int`.as("n"))
+            .whereRef("s.pipeline_run_id", "=", "r.id")
+            .as("steps_total"),
+        (eb) =>
+          eb
+            .selectFrom("pipeline_steps as s")
+            .select(sql<number>`count(*)::int`.as("n"))
+            .whereRef("s.pipeline_run_id", "=", "r.id")
+            .where("s.status", "=", "completed")
+            .as("steps_done"),
+        (eb) =>
+          eb
+            .selectFrom("pipeline_steps as s")
+            .select("s.step_name")
+            .whereRef("s.pipeline_run_id", "=", "r.id")
+            .where("s.status", "!=", "completed")
+            .orderBy(sql`CASE WHEN s.status = 'running' THEN 0 ELSE 1 END`)
+            // Then in the run's order of steps.
+            .orderBy(
+              sql`(SELECT e.ord FROM jsonb_array_elements_text(r.steps) WITH ORDINALITY AS e(name, ord) WHERE e.name = s.step_name LIMIT 1)`,
+            )
+            .limit(1)
+            .as("current_step"),
+      ])
+      .orderBy("r.started_at", "desc")
+      .orderBy("r.id", "desc")
+      .limit(opts.limit ?? 20)
+      .execute();
+    return rows.map((r) => ({
+      ...r,
+      steps_total: num(r.steps_total),
+      steps_done: num(r.steps_done),
+      current_step: r.current_step ?? null,
+    }));
   },
 
   /** Accounts that cannot send for a reason a person must see: not active/warming, or limited now. */

@@ -39,6 +39,7 @@ export type { Company, CompanyUpsertManyOptions } from "./aggregates/companies.j
 export { contacts, ENROLMENT_SKIP_REASONS } from "./aggregates/contacts.js";
 export type { Contact, ContactUpsertManyOptions, EnrolmentSkipReasonStored } from "./aggregates/contacts.js";
 export { campaignAdmin, campaignContacts, campaigns, dailySendCapIssue, sendWindowIssues } from "./aggregates/campaigns.js";
+export type { LaunchContext } from "./aggregates/campaigns.js";
 export type {
   Campaign,
   CampaignCandidate,
@@ -72,7 +73,7 @@ export type { PersonEvent, PersonHistory } from "./why.js";
 export { accountsLinkedTo } from "./aggregates/accounts.js";
 export { runFacts } from "./run-facts.js";
 export { dashboard, LEADS_SORTS } from "./dashboard.js";
-export type { DailyPoint, LeadRow, LeadsFilter, LeadsPage, LeadsPageInput, LeadsSort, OfferKpis } from "./dashboard.js";
+export type { DailyPoint, PipelineRunRow, LeadRow, LeadsFilter, LeadsPage, LeadsPageInput, LeadsSort, OfferKpis } from "./dashboard.js";
 export { BREAKDOWNS, experiments } from "./aggregates/experiments.js";
 export type {
   AssignmentInput,

@@ -100,6 +100,7 @@ ${examples(["offerlab dashboard --sandbox", "offerlab dashboard --port 8080", `$
           ...options,
           ...embeddedDataDir(db),
           mode: mark?.mode === "sandbox" ? "sandbox data" : "live data",
+          dataClock: mark?.mode === "sandbox",
         }).catch((error: Error) => {
           throw new CliError(`the dashboard cannot listen on ${options.host}:${options.port}: ${error.message}`);
         });

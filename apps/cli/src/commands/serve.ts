@@ -105,6 +105,7 @@ ${examples(["OFFERLAB_WEBHOOK_SECRET=… offerlab serve --pretty", 'offerlab ser
             ...dashboard,
             ...embeddedDataDir(db),
             mode: mark?.mode === "sandbox" ? "sandbox data" : "live data",
+            dataClock: mark?.mode === "sandbox",
           }).catch((error: Error) => {
             throw new CliError(`the dashboard cannot listen on ${dashboard.host}:${dashboard.port}: ${error.message}`);
           });

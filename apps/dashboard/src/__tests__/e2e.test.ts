@@ -9,7 +9,7 @@
  * CI never passes without running it (`.ci/run` installs the package).
  */
 import fs from "node:fs";
-import { campaigns, suppressions } from "@offerlab/db";
+import { accountAdmin, campaigns, suppressions } from "@offerlab/db";
 import { testEngines } from "@offerlab/db/testing";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -152,6 +152,28 @@ describe.skipIf(!haveBrowser).each(testEngines())("dashboard in Chromium on %s",
     await page.click('button[data-action="resume"]');
     await expect.poll(() => page.locator(".campaign-actions .badge").textContent()).toBe("active");
     expect((await campaigns.get(w.db, w.campaignId))!.status).toBe("active");
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+
+  it("edits an account's limits: a refused value is shown next to its field, a good one is saved", async () => {
+    const before = await accountAdmin.find(w.db, w.emailAccountId);
+    const page = await open("/accounts");
+    const form = page.locator(`form[data-limits="${w.emailAccountId}"]`);
+    await form.locator('input[name="hourly_limit"]').fill("many");
+    await form.locator('button[type="submit"]').click();
+    const error = page.locator(`form[data-limits="${w.emailAccountId}"] [data-error="hourly_limit"]`);
+    await expect.poll(() => error.count()).toBe(1);
+    expect(await error.textContent()).toContain('must be a whole number from 0 to 10000 (got "many")');
+    expect((await accountAdmin.find(w.db, w.emailAccountId)).hourly_limit).toBe(before.hourly_limit);
+    await page.locator(`form[data-limits="${w.emailAccountId}"] input[name="hourly_limit"]`).fill("7");
+    await page.locator(`form[data-limits="${w.emailAccountId}"] button[type="submit"]`).click();
+    await expect.poll(() => page.locator(`form[data-limits="${w.emailAccountId}"]`).textContent()).toContain("Saved.");
+    expect((await accountAdmin.find(w.db, w.emailAccountId)).hourly_limit).toBe(7);
+    await accountAdmin.setLimits(w.db, w.emailAccountId, { hourly_limit: before.hourly_limit });
+    // The campaign page shows the forecast with its bottleneck.
+    await page.goto(server.url + `/campaigns/${w.campaignId}`);
+    expect(await page.locator("#bottleneck").textContent()).toMatch(/^Bottleneck: /);
     await page.close();
     expect(problems).toEqual([]);
   });

@@ -3,7 +3,7 @@
  * TEST_DATABASE_URL is set): every page renders, escapes what people typed, carries the CSP and
  * no inline script; writes need the CSRF token and go through the operations; the token login.
  */
-import { campaigns, dashboard, suppressions } from "@offerlab/db";
+import { accountAdmin, campaigns, dashboard, jsonb, suppressions } from "@offerlab/db";
 import { testEngines } from "@offerlab/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CONTENT_SECURITY_POLICY, CSRF_HEADER, SESSION_COOKIE } from "../security.js";
@@ -239,6 +239,132 @@ describe.each(testEngines())("dashboard routes on %s", (engine) => {
     await post(`/accounts/${w.emailAccountId}/resume`, {}, { [CSRF_HEADER]: w.csrf, "HX-Request": "true" });
     const accounts = await (await w.app().request("/accounts")).text();
     expect(accounts).not.toContain('<span class="badge paused">');
+  });
+
+  it("edits an account's limits through the operation, each refusal shown next to its field, data unchanged", async () => {
+    const before = await accountAdmin.find(w.db, w.emailAccountId);
+    const page = await (await w.app().request("/accounts")).text();
+    expect(page).toContain(`data-limits="${w.emailAccountId}"`);
+    expect(page).toMatch(new RegExp(`name="daily_limit_emails" value="${before.daily_limit_emails}"`));
+    const htmx = { [CSRF_HEADER]: w.csrf, "HX-Request": "true" };
+    const bad = await post(
+      `/accounts/${w.emailAccountId}/limits`,
+      { daily_limit_emails: "lots", hourly_limit: "-3", daily_limit_messages: "" },
+      htmx,
+    );
+    expect(bad.status).toBe(200);
+    const badHtml = await bad.text();
+    expect(badHtml).toMatch(/data-error="daily_limit_emails">must be a whole number from 0 to 10000 \(got &quot;lots&quot;\)/);
+    expect(badHtml).toMatch(/data-error="hourly_limit">must be a whole number from 0 to 10000 \(got -3\)/);
+    expect(badHtml).not.toContain('data-error="daily_limit_messages"');
+    // What was typed stays in the fields to fix.
+    expect(badHtml).toContain('name="daily_limit_emails" value="lots"');
+    expect(bad.headers.get("HX-Trigger")).toBeNull();
+    const unchanged = await accountAdmin.find(w.db, w.emailAccountId);
+    expect([unchanged.daily_limit_emails, unchanged.hourly_limit]).toEqual([before.daily_limit_emails, before.hourly_limit]);
+    // Nothing given: the operation's own word.
+    expect(await (await post(`/accounts/${w.emailAccountId}/limits`, {}, htmx)).text()).toContain("Nothing to change.");
+    // Without htmx: a 422 page with the form.
+    expect((await post(`/accounts/${w.emailAccountId}/limits`, { _csrf: w.csrf, hourly_limit: "x" })).status).toBe(422);
+
+    const ok = await post(`/accounts/${w.emailAccountId}/limits`, { daily_limit_emails: "37", hourly_limit: "6" }, htmx);
+    expect(await ok.text()).toContain("Saved.");
+    expect(ok.headers.get("HX-Trigger")).toBe("offerlab-changed");
+    const after = await accountAdmin.find(w.db, w.emailAccountId);
+    expect([after.daily_limit_emails, after.hourly_limit]).toEqual([37, 6]);
+    expect(await (await w.app().request("/accounts")).text()).toContain('name="daily_limit_emails" value="37"');
+    await accountAdmin.setLimits(w.db, w.emailAccountId, {
+      daily_limit_emails: before.daily_limit_emails,
+      hourly_limit: before.hourly_limit,
+    });
+    // An unknown account is refused as such.
+    const missing = await post(`/accounts/00000000-0000-0000-0000-000000000000/limits`, { hourly_limit: "5" }, htmx);
+    expect(await missing.text()).toContain("field-error");
+  });
+
+  it("shows the campaign's forecast and its bottleneck from the forecast operation", async () => {
+    const html = await (await w.app().request(`/campaigns/${w.campaignId}`)).text();
+    expect(html).toContain('id="forecast"');
+    expect(html).toContain('id="bottleneck"');
+    const { forecastCampaign } = await import("@offerlab/operations");
+    const r = await forecastCampaign({ db: w.db, now: () => new Date("2026-03-10T12:00:00Z") }, { campaign: w.campaignId });
+    const f = r.forecast;
+    expect(f.contacts).toBeGreaterThan(0);
+    const headline = f.finishes ? `Finishes ${f.finishDate}: ${f.calendarDays} calendar day` : "Never finishes with the current accounts";
+    expect(html).toContain(headline);
+    const bottleneck = (f.bottleneck?.reason ?? "none: every due send fits the day it is due.")
+      .replaceAll("'", "&#39;")
+      .replaceAll('"', "&quot;");
+    expect(html).toContain(`Bottleneck: ${bottleneck}`);
+    for (const a of f.actions) expect(html).toContain(`<td>${a.action}</td><td class="num">${Math.round(a.sends)}</td>`);
+  });
+
+  it("judges a person's eligibility on the data's clock when told to, and says which clock", async () => {
+    // Jane was touched on 2026-03-09 (the send the world records, in the outreach history too).
+    const touch = await w.db
+      .insertInto("outreach_history")
+      .values({
+        contact_id: w.janeId,
+        contact_email: "jane.doe@acme.com",
+        campaign_id: w.campaignId,
+        offer_id: w.offerId,
+        account_id: w.emailAccountId,
+        channel: "email",
+        message_subject: "Ramp time at Acme",
+        sent_at: new Date("2026-03-09T10:00:00Z"),
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    try {
+      const later = new Date("2026-09-01T12:00:00Z");
+      const line = (html: string) => /<p id="eligibility">([\s\S]*?)<\/p>/.exec(html)![1]!;
+      // On a wall clock months after the data, the cooling-off window looks long over …
+      const wall = line(await (await w.app({ now: () => later }).request(`/people/${w.janeId}`)).text());
+      expect(wall).toContain("A new campaign may start with this person now.");
+      expect(wall).toContain("(judged at 2026-09-01 12:00 UTC)");
+      // … on the data's clock (its last send) she was touched a day ago, as the data says.
+      const data = line(await (await w.app({ now: () => later, dataClock: true }).request(`/people/${w.janeId}`)).text());
+      expect(data).toContain("A new campaign may not start with this person");
+      expect(data).toContain("(judged at 2026-03-09 10:00 UTC, the data&#39;s last send)");
+    } finally {
+      await w.db.deleteFrom("outreach_history").where("id", "=", touch.id).execute();
+    }
+    // The leads table says what its date is.
+    expect(await (await w.app().request("/leads")).text()).toContain("added to database");
+  });
+
+  it("lists pipeline runs with their progress on the tools page", async () => {
+    expect(await (await w.app().request("/tools")).text()).toContain('id="no-runs"');
+    const run = await w.db
+      .insertInto("pipeline_runs")
+      .values({
+        offer_id: w.offerId,
+        steps: jsonb(["discover_companies", "discover_people", "enrich_emails"]),
+        status: "running",
+        started_at: new Date("2026-03-10T11:00:00Z"),
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    await w.db
+      .insertInto("pipeline_steps")
+      .values([
+        { pipeline_run_id: run.id, step_name: "discover_companies", status: "completed" },
+        { pipeline_run_id: run.id, step_name: "discover_people", status: "running" },
+        { pipeline_run_id: run.id, step_name: "enrich_emails", status: "pending" },
+      ])
+      .execute();
+    try {
+      const html = await (await w.app().request("/tools")).text();
+      const row = new RegExp(`<tr data-run="${run.id}">([\\s\\S]*?)</tr>`).exec(html)![1]!;
+      expect(row).toContain("AI Sales Coach");
+      expect(row).toContain('<span class="badge running">running</span>');
+      expect(row).toContain('<progress max="3" value="1"></progress>');
+      expect(row).toContain("1/3 steps");
+      expect(row).toContain("<td>discover_people</td>");
+    } finally {
+      await w.db.deleteFrom("pipeline_steps").where("pipeline_run_id", "=", run.id).execute();
+      await w.db.deleteFrom("pipeline_runs").where("id", "=", run.id).execute();
+    }
   });
 
   it("answers an unknown campaign or person with 404", async () => {

@@ -3,7 +3,7 @@
 /** Campaigns: the list with status and pause/resume/cancel; a campaign's funnel, steps, variants, chart, contacts. */
 import { OfferlabError } from "@offerlab/core";
 import { campaigns, dashboard, views } from "@offerlab/db";
-import { cancelCampaign, pauseCampaign, resumeCampaign } from "@offerlab/operations";
+import { cancelCampaign, forecastCampaign, pauseCampaign, resumeCampaign, type ForecastCampaignResult } from "@offerlab/operations";
 import type { Hono } from "hono";
 import { page, type Ctx, type DashboardEnv, type Deps } from "../http.js";
 import { DailyChart } from "../chart.js";
@@ -34,6 +34,72 @@ export function CampaignActions(props: { id: string; status: string; message?: s
         ? post("cancel", "Cancel", "danger", "Cancel this campaign? It cannot be restarted.")
         : null}
       {props.message ? <Flash error={props.error}>{props.message}</Flash> : null}
+    </div>
+  );
+}
+
+/** The forecast `offerlab campaigns forecast` prints (the same operation): when it finishes, per action, and its bottleneck. */
+export function CampaignForecastView(props: { result: ForecastCampaignResult | null; error?: string }) {
+  if (!props.result)
+    return (
+      <p class="muted" id="forecast">
+        No forecast: {props.error}
+      </p>
+    );
+  const { forecast: f, campaign, paused } = props.result;
+  return (
+    <div id="forecast">
+      <p>
+        <strong>
+          {f.contacts === 0
+            ? "Nothing left to send."
+            : f.finishes
+              ? `Finishes ${f.finishDate}: ${f.calendarDays} calendar day${f.calendarDays === 1 ? "" : "s"}, ${f.sendDays} send day${f.sendDays === 1 ? "" : "s"}.`
+              : "Never finishes with the current accounts (see the bottleneck)."}
+        </strong>{" "}
+        <span class="muted small">
+          {`${f.contacts} contact${f.contacts === 1 ? "" : "s"} still in sequence`}
+          {paused ? `, ${paused} paused for a human (not counted)` : ""}
+        </span>
+      </p>
+      <p class="bottleneck" id="bottleneck">
+        Bottleneck: {f.bottleneck ? f.bottleneck.reason : "none: every due send fits the day it is due."}
+      </p>
+      {f.blocked.length ? (
+        <ul class="alerts">
+          {f.blocked.map((b) => (
+            <li class="bad">{`${b.action}: no account of this campaign can send it (${b.reason})`}</li>
+          ))}
+        </ul>
+      ) : null}
+      {f.actions.length ? (
+        <table id="forecast-actions">
+          <thead>
+            <tr>
+              <th>action</th>
+              <th class="num">sends left</th>
+              <th class="num">a full day holds</th>
+              <th class="num">days it waited</th>
+              <th>limit that ran out</th>
+            </tr>
+          </thead>
+          <tbody>
+            {f.actions.map((a) => (
+              <tr>
+                <td>{a.action}</td>
+                <td class="num">{Math.round(a.sends)}</td>
+                <td class="num">{a.capacityPerDay}</td>
+                <td class="num">{a.daysLimited}</td>
+                <td>{a.limit ?? "—"}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      <p class="muted small">
+        {`Assumes ${Math.round(f.assumptions.acceptanceRate * 100)}% of invitations accepted, ${f.assumptions.gapSeconds} s between two sends of an account, time zone ${f.assumptions.timeZone}, from ${f.assumptions.today}.`}
+        {campaign.status !== "active" ? ` The campaign is ${campaign.status}: the forecast counts from today as if it were active.` : ""}
+      </p>
     </div>
   );
 }
@@ -133,12 +199,21 @@ export function registerCampaignPages(app: Hono<DashboardEnv>, deps: Deps) {
     const now = deps.now();
     const last = await dashboard.lastSendAt(deps.db);
     const chartEnd = last && last.getTime() < now.getTime() - 13 * 86_400_000 ? last : now;
-    const [funnel, steps, variants, daily, people] = await Promise.all([
+    const forecastOf = async (): Promise<{ result: ForecastCampaignResult | null; error?: string }> => {
+      try {
+        return { result: await forecastCampaign({ db: deps.db, now: deps.now }, { campaign: campaign.id }) };
+      } catch (e) {
+        if (!OfferlabError.isInstance(e)) throw e;
+        return { result: null, error: (e as Error).message };
+      }
+    };
+    const [funnel, steps, variants, daily, people, forecast] = await Promise.all([
       dashboard.campaignFunnel(deps.db, campaign.id),
       dashboard.campaignBreakdown(deps.db, campaign.id, "step"),
       dashboard.campaignBreakdown(deps.db, campaign.id, "variant"),
       dashboard.daily(deps.db, { now: chartEnd, days: 14, campaignId: campaign.id }),
       dashboard.campaignContacts(deps.db, campaign.id),
+      forecastOf(),
     ]);
     const stages: [string, number, number][] = [
       ["enrolled", funnel.enrolled, funnel.enrolled],
@@ -209,6 +284,8 @@ export function registerCampaignPages(app: Hono<DashboardEnv>, deps: Deps) {
             ))}
           </tbody>
         </table>
+        <h2>Forecast</h2>
+        <CampaignForecastView result={forecast.result} {...(forecast.error ? { error: forecast.error } : {})} />
         <h2>Daily</h2>
         <DailyChart points={daily} />
         <div class="grid2">

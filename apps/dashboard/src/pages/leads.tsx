@@ -230,7 +230,9 @@ export function registerLeadsPages(app: Hono<DashboardEnv>, deps: Deps) {
                   <th>{sortLink("status", "status")}</th>
                   <th>global</th>
                   <th>campaign</th>
-                  <th>{sortLink("created", "added")}</th>
+                  <th title="when the row was added to this database (not when the person was found or contacted)">
+                    {sortLink("created", "added to database")}
+                  </th>
                 </tr>
               </thead>
               <tbody>
@@ -269,7 +271,7 @@ export function registerLeadsPages(app: Hono<DashboardEnv>, deps: Deps) {
                         {r.campaign_id ? <a href={`/campaigns/${r.campaign_id}`}>{r.campaign_name}</a> : <span class="muted">—</span>}
                         {r.campaign_contact_status ? <span class="muted small"> {r.campaign_contact_status}</span> : null}
                       </td>
-                      <td class="small">
+                      <td class="small" data-col="added">
                         {r.created_at instanceof Date ? r.created_at.toISOString().slice(0, 10) : String(r.created_at).slice(0, 10)}
                       </td>
                     </tr>

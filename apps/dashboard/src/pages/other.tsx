@@ -1,13 +1,13 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource hono/jsx */
 /** Replies (inbox with one-click outcomes), Accounts (limits, usage, health; pause/resume), Activity (live), Tools. */
-import { ReplySentiment } from "@offerlab/core";
+import { OfferlabError, ReplySentiment, ValidationError } from "@offerlab/core";
 import { dashboard, tools, views, type ViewRow } from "@offerlab/db";
-import { pauseAccount, resumeAccount } from "@offerlab/operations";
+import { pauseAccount, resumeAccount, setAccountLimits } from "@offerlab/operations";
 import type { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
-import { act, page, type DashboardEnv, type Deps } from "../http.js";
-import { Badge, when } from "../layout.js";
+import { act, field, formOf, isHtmx, page, type DashboardEnv, type Deps } from "../http.js";
+import { Badge, Flash, when } from "../layout.js";
 
 type ActivityRow = ViewRow<"activity_feed">;
 
@@ -26,6 +26,55 @@ export function ActivityRowView(props: { r: ActivityRow }) {
       <td>{r.campaign_name}</td>
       <td>{r.account_name}</td>
     </tr>
+  );
+}
+
+const LIMIT_FIELDS = [
+  ["daily_limit_connections", "invitations a day"],
+  ["daily_limit_messages", "messages a day"],
+  ["daily_limit_emails", "emails a day"],
+  ["hourly_limit", "sends an hour"],
+] as const;
+type LimitField = (typeof LIMIT_FIELDS)[number][0];
+
+/**
+ * An account's limits as a form (`setAccountLimits`, what `offerlab accounts limits` runs): each
+ * field's value, and its error next to it when the operation refused it.
+ */
+export function AccountLimitsForm(props: {
+  id: string;
+  values: Partial<Record<LimitField, string | number | null>>;
+  errors?: Partial<Record<LimitField | "(input)", string>>;
+  message?: string;
+}) {
+  const errors = props.errors ?? {};
+  return (
+    <form
+      class="limits"
+      method="post"
+      action={`/accounts/${props.id}/limits`}
+      hx-post={`/accounts/${props.id}/limits`}
+      hx-target="this"
+      hx-swap="outerHTML"
+      data-limits={props.id}
+    >
+      {LIMIT_FIELDS.map(([name, label]) => (
+        <label class={errors[name] ? "invalid" : ""}>
+          {label}
+          <input type="text" inputmode="numeric" name={name} value={String(props.values[name] ?? "")} size={5} />
+          {errors[name] ? (
+            <span class="field-error" data-error={name}>
+              {errors[name]}
+            </span>
+          ) : null}
+        </label>
+      ))}
+      <button type="submit" class="secondary small">
+        Save limits
+      </button>
+      {errors["(input)"] ? <span class="field-error">{errors["(input)"]}</span> : null}
+      {props.message ? <span class="ok small">{props.message}</span> : null}
+    </form>
   );
 }
 
@@ -135,6 +184,7 @@ export function registerOtherPages(app: Hono<DashboardEnv>, deps: Deps) {
               <th>hourly limit</th>
               <th>can send</th>
               <th></th>
+              <th>limits (per day; hourly)</th>
             </tr>
           </thead>
           <tbody>
@@ -171,6 +221,17 @@ export function registerOtherPages(app: Hono<DashboardEnv>, deps: Deps) {
                     </form>
                   ) : null}
                 </td>
+                <td>
+                  <AccountLimitsForm
+                    id={a.id ?? ""}
+                    values={{
+                      daily_limit_connections: a.daily_limit_connections,
+                      daily_limit_messages: a.daily_limit_messages,
+                      daily_limit_emails: a.daily_limit_emails,
+                      hourly_limit: a.hourly_limit,
+                    }}
+                  />
+                </td>
               </tr>
             ))}
           </tbody>
@@ -195,6 +256,55 @@ export function registerOtherPages(app: Hono<DashboardEnv>, deps: Deps) {
       ),
     );
   }
+
+  app.post("/accounts/:id/limits", async (c) => {
+    const id = c.req.param("id");
+    const form = await formOf(c);
+    const values: Partial<Record<LimitField, string>> = {};
+    const limits: Partial<Record<LimitField, number>> = {};
+    for (const [name] of LIMIT_FIELDS) {
+      const raw = field(form, name);
+      values[name] = raw;
+      if (raw !== "") limits[name] = /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : Number.NaN;
+    }
+    let errors: Partial<Record<LimitField | "(input)", string>> = {};
+    let message: string | undefined;
+    let status: 200 | 422 = 200;
+    try {
+      const r = await setAccountLimits({ db: deps.db, now: deps.now }, { account: id, limits });
+      message = r.changed ? "Saved." : "Nothing to change.";
+    } catch (error) {
+      if (!OfferlabError.isInstance(error)) throw error;
+      status = 422;
+      if (ValidationError.isInstance(error))
+        errors = Object.fromEntries(
+          (error as ValidationError).issues.map((i) => [
+            i.field,
+            i.field === "(input)" ? i.message : i.message.replace(/\(got NaN\)/, `(got "${values[i.field as LimitField] ?? ""}")`),
+          ]),
+        );
+      else errors = { "(input)": (error as Error).message };
+    }
+    const body = <AccountLimitsForm id={id} values={values} errors={errors} {...(message ? { message } : {})} />;
+    if (isHtmx(c)) {
+      // htmx swaps 2xx only: the form with its errors comes back as 200, the data unchanged.
+      if (status === 200) c.header("HX-Trigger", "offerlab-changed");
+      return c.html(String(body));
+    }
+    return page(
+      c,
+      status === 200 ? "Limits saved" : "Limits not saved",
+      "/accounts",
+      <>
+        {status === 200 ? <Flash>{message}</Flash> : <Flash error>Not saved: see the fields.</Flash>}
+        {body}
+        <p>
+          <a href="/accounts">Back</a>
+        </p>
+      </>,
+      status,
+    );
+  });
 
   app.get("/activity", async (c) => {
     const rows = await views.activityFeed(deps.db, { limit: 100 });
@@ -253,49 +363,94 @@ export function registerOtherPages(app: Hono<DashboardEnv>, deps: Deps) {
   );
 
   app.get("/tools", async (c) => {
-    const [list, usage, sandboxUsage] = await Promise.all([
+    const [list, usage, sandboxUsage, runs] = await Promise.all([
       tools.list(deps.db),
       views.toolUsageStats(deps.db, { days: 7 }),
       views.toolUsageStats(deps.db, { days: 7, sandbox: true }),
+      dashboard.pipelineRuns(deps.db, { limit: 20 }),
     ]);
     const usageOf = (name: string) => usage.find((u) => u.name === name) ?? sandboxUsage.find((u) => u.name === name);
     return page(
       c,
       "Tools",
       "/tools",
-      <table id="tools">
-        <thead>
-          <tr>
-            <th>tool</th>
-            <th>type</th>
-            <th>status</th>
-            <th class="num">calls (7 days)</th>
-            <th class="num">credits (7 days)</th>
-            <th class="num">mean ms</th>
-            <th class="num">credits left</th>
-            <th>last error</th>
-          </tr>
-        </thead>
-        <tbody>
-          {list.map((t) => {
-            const u = usageOf(t.name);
-            return (
+      <>
+        <table id="tools">
+          <thead>
+            <tr>
+              <th>tool</th>
+              <th>type</th>
+              <th>status</th>
+              <th class="num">calls (7 days)</th>
+              <th class="num">credits (7 days)</th>
+              <th class="num">mean ms</th>
+              <th class="num">credits left</th>
+              <th>last error</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.map((t) => {
+              const u = usageOf(t.name);
+              return (
+                <tr>
+                  <td>{t.name}</td>
+                  <td>{t.type}</td>
+                  <td>
+                    <Badge value={t.status} />
+                  </td>
+                  <td class="num">{u?.total_calls ?? 0}</td>
+                  <td class="num">{u?.total_credits ?? 0}</td>
+                  <td class="num">{u?.avg_duration ? Math.round(u.avg_duration) : "—"}</td>
+                  <td class="num">{t.credits_remaining ?? "—"}</td>
+                  <td class="small">{t.last_error ? `${when(t.last_error_at)}: ${t.last_error}` : ""}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+        <h2>Pipeline runs</h2>
+        {runs.length === 0 ? (
+          <p class="muted" id="no-runs">
+            No pipeline run yet (`offerlab discover`, `offerlab enrich`, `offerlab pipeline run`).
+          </p>
+        ) : (
+          <table id="pipeline-runs">
+            <thead>
               <tr>
-                <td>{t.name}</td>
-                <td>{t.type}</td>
-                <td>
-                  <Badge value={t.status} />
-                </td>
-                <td class="num">{u?.total_calls ?? 0}</td>
-                <td class="num">{u?.total_credits ?? 0}</td>
-                <td class="num">{u?.avg_duration ? Math.round(u.avg_duration) : "—"}</td>
-                <td class="num">{t.credits_remaining ?? "—"}</td>
-                <td class="small">{t.last_error ? `${when(t.last_error_at)}: ${t.last_error}` : ""}</td>
+                <th>started (UTC)</th>
+                <th>offer</th>
+                <th>status</th>
+                <th>progress</th>
+                <th>step now</th>
+                <th>finished (UTC)</th>
+                <th>error</th>
               </tr>
-            );
-          })}
-        </tbody>
-      </table>,
+            </thead>
+            <tbody>
+              {runs.map((r) => (
+                <tr data-run={r.id}>
+                  <td class="small">{when(r.started_at)}</td>
+                  <td>
+                    {r.offer_name ?? "—"}
+                    {r.sandbox ? <span class="muted small"> sandbox</span> : null}
+                  </td>
+                  <td>
+                    <Badge value={r.status} />
+                  </td>
+                  <td>
+                    <progress max={Math.max(1, r.steps_total)} value={r.steps_done}></progress>{" "}
+                    <span class="small">{`${r.steps_done}/${r.steps_total} steps`}</span>
+                  </td>
+                  <td>{r.current_step ?? "—"}</td>
+                  <td class="small">{when(r.completed_at)}</td>
+                  <td class="small">{r.error_message ?? ""}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        <p class="muted small">Progress as of this page's load: reload to follow a running pipeline.</p>
+      </>,
     );
   });
 }

@@ -8,12 +8,17 @@ import { page, type DashboardEnv, type Deps } from "../http.js";
 import { DailyChart } from "../chart.js";
 import { Rate, when } from "../layout.js";
 
-/** Active campaigns whose launch checks no longer pass: they cannot send. */
+/** Active campaigns whose launch checks no longer pass: they cannot send (their contexts read in one batch). */
 async function campaignsThatCannotSend(deps: Deps) {
-  const active = await views.campaignPerformance(deps.db);
+  const active = (await views.campaignPerformance(deps.db)).filter((r) => r.status === "active" && r.id);
+  const contexts = await campaignAdmin.launchContexts(
+    deps.db,
+    active.map((c) => c.id!),
+  );
   const out: { id: string; name: string; problems: string[] }[] = [];
-  for (const c of active.filter((r) => r.status === "active" && r.id)) {
-    const launch = await campaignAdmin.launchContext(deps.db, c.id!);
+  for (const c of active) {
+    const launch = contexts.get(c.id!);
+    if (!launch) continue;
     const check = checkLaunch({ ...launch, offer: { status: launch.offer.status } });
     if (check.problems.length)
       out.push({ id: c.id!, name: c.name ?? c.id!, problems: check.problems.map((p) => `${p.field}: ${p.message}`) });

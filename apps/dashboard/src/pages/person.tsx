@@ -36,6 +36,9 @@ async function loadPerson(deps: Deps, id: string) {
   const found = await suppressions.forContacts(deps.db, contactIds);
   const suppression = history.contacts.map((c) => found.get(c.id)).find(Boolean) ?? null;
   const personOutcomes = await outcomes.list(deps.db, { contactIds });
+  // The stored statuses were set on the data's clock; judged on another, the line and the badge disagree.
+  const lastSend = deps.dataClock ? await dashboard.lastSendAt(deps.db) : null;
+  const clock = lastSend ?? deps.now();
   const eligibility = checkEligibility(
     {
       rows: history.contacts.map((c) => ({
@@ -47,9 +50,9 @@ async function loadPerson(deps: Deps, id: string) {
       lastTouchAt: history.lastTouchAt,
       suppressed: suppression !== null,
     },
-    { isFirstTouch: true, action: "email", now: deps.now(), coolingOffDays: history.coolingOffDays },
+    { isFirstTouch: true, action: "email", now: clock, coolingOffDays: history.coolingOffDays },
   );
-  return { keys, history, suppression, outcomes: personOutcomes, eligibility };
+  return { keys, history, suppression, outcomes: personOutcomes, eligibility, clock, dataClock: lastSend !== null };
 }
 
 export function registerPersonPages(app: Hono<DashboardEnv>, deps: Deps) {
@@ -100,7 +103,10 @@ export function registerPersonPages(app: Hono<DashboardEnv>, deps: Deps) {
               A new campaign may not start with this person: {describeReason(eligibility.reason, { coolingOffDays: h.coolingOffDays })}
             </span>
           )}
-          {p.suppression ? <span class="badge do_not_contact"> suppressed: {p.suppression.reason}</span> : null}
+          {p.suppression ? <span class="badge do_not_contact"> suppressed: {p.suppression.reason}</span> : null}{" "}
+          <span class="muted small" id="eligibility-clock">
+            {p.dataClock ? `(judged at ${when(p.clock)} UTC, the data's last send)` : `(judged at ${when(p.clock)} UTC)`}
+          </span>
         </p>
         <h2>Actions</h2>
         <div id="person-result"></div>
