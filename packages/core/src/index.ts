@@ -15,5 +15,6 @@ export * from "./lifecycle.js";
 export * from "./outcomes.js";
 export * from "./company-lifecycle.js";
 export * from "./campaign-defaults.js";
+export * from "./cooling-off.js";
 export * from "./assert-never.js";
 export * from "./bookings.js";

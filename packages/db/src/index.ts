@@ -23,8 +23,8 @@ export type * from "./database.generated.js";
 export { jsonb } from "./jsonb.js";
 export type { Jsonb, JsonbParam } from "./jsonb.js";
 // The repositories: one module per aggregate in `aggregates/` (offers with their templates,
-// companies, contacts, campaigns with their campaign contacts, accounts, the queue, tools with
-// their usage). Each module owns every write of its tables in this package, validates before it
+// companies, contacts, campaigns with their campaign contacts, accounts, the queue with its messages
+// and message events, outreach history, the webhook inbox, tools with their usage). Each module owns every write of its tables in this package, validates before it
 // writes, and takes the database or a transaction (`inTransaction` joins the caller's). The
 // batched forms (`companies.upsertMany`, `contacts.upsertMany`) apply the single-row merge rule
 // in one statement per batch. `repositories.ts` keeps the references people type (`resolve`).
@@ -54,6 +54,11 @@ export type {
 export { accountAdmin, accounts, MAX_ACCOUNT_LIMIT, PROFILE_VIEWS_PER_DAY, profileViews } from "./aggregates/accounts.js";
 export type { Account, AccountLimitsPatch, AccountSyncChange, AccountSyncOptions, RemoteAccount } from "./aggregates/accounts.js";
 export { sendQueue } from "./aggregates/queue.js";
+export type { MessageEventInput } from "./aggregates/queue.js";
+export { outreachHistory } from "./aggregates/outreach.js";
+export type { OutreachSendInput } from "./aggregates/outreach.js";
+export { webhookInbox } from "./aggregates/inbox.js";
+export type { InboxClaim, InboxStoreInput } from "./aggregates/inbox.js";
 export { bookings } from "./aggregates/bookings.js";
 export type { UnmatchedBooking, UnmatchedBookingInput } from "./aggregates/bookings.js";
 export { outcomes } from "./aggregates/outcomes.js";

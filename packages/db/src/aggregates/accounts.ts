@@ -1,7 +1,9 @@
 /**
- * The account aggregate: every write of `accounts` in this package (the send path's counters and
- * cooldowns in the scheduler's runtime aside): adding an account, status by the lifecycle, limits,
- * warming and sync from the provider.
+ * The account aggregate: the only module that writes `accounts` (a test greps packages and apps for
+ * any other writer): adding an account, status by the lifecycle, limits, warming and sync from the
+ * provider (`accountAdmin`), and the transitions the scheduler's runtime names (`accounts`): the
+ * send path's pacing slot, counters and cooldowns, the event handlers' reply and bounce books and
+ * provider status, and the cron's health, today counters and warming weeks.
  *
  * Rules live in `@offerlab/core` (lifecycles); these functions read and write, and validate input
  * before writing anything (a ValidationError names each wrong field).
@@ -14,6 +16,7 @@ import {
   statusChangeProblem,
   type AccountStatus,
   type FieldIssue,
+  type MessageActionType,
 } from "@offerlab/core";
 import { sql, type Selectable } from "kysely";
 import type { Database } from "../database.generated.js";
@@ -77,6 +80,178 @@ export const accounts = {
 
   get(db: DbOrTrx, id: string): Promise<Account | undefined> {
     return db.selectFrom("accounts").selectAll().where("id", "=", id).executeTakeFirst();
+  },
+
+  // -------------------------------------------------------------------------------------------
+  // The runtime's transitions (send path, event handlers, cron books). Each takes the time it
+  // writes; the caller holds the account's lock where the send path's lock order needs it.
+
+  /** A cooldown that has ended gives the account back (`limited` → `active`) before anything reads its status. */
+  async endCooldownIfOver(db: DbOrTrx, accountId: string, now: Date): Promise<void> {
+    await db
+      .updateTable("accounts")
+      .set({ status: "active", limited_until: null })
+      .where("id", "=", accountId)
+      .where("status", "=", "limited")
+      .where("limited_until", "<=", now)
+      .execute();
+  },
+
+  /**
+   * Pacing: takes the account's next send slot with one guarded update (only when the slot is free
+   * at `now`), moving it to `nextAt`. False when another send holds it.
+   */
+  async takeSendSlot(db: DbOrTrx, accountId: string, slot: { now: Date; nextAt: Date }): Promise<boolean> {
+    const paced = await db
+      .updateTable("accounts")
+      .set({ next_send_at: slot.nextAt })
+      .where("id", "=", accountId)
+      .where((eb) => eb.or([eb("next_send_at", "is", null), eb("next_send_at", "<=", slot.now)]))
+      .returning("id")
+      .executeTakeFirst();
+    return Boolean(paced);
+  },
+
+  /** Gives back a slot `takeSendSlot` took and the send did not use: the next send may come as soon as before. */
+  async restoreSendSlot(db: DbOrTrx, accountId: string, previous: Date | null): Promise<void> {
+    await db.updateTable("accounts").set({ next_send_at: previous }).where("id", "=", accountId).execute();
+  },
+
+  /**
+   * A send recorded: the document's today_* counters (restarting at the first send of a new UTC
+   * day; the limits themselves are enforced on account_usage), total_sent, and total_delivered
+   * until a bounce says otherwise (`countBounce` takes it back).
+   */
+  async countSent(db: DbOrTrx, accountId: string, send: { action: MessageActionType; at: Date }): Promise<void> {
+    const counter = send.action === "inmail" ? "message" : send.action;
+    const sameDay = sql<boolean>`(today_last_action_at IS NOT NULL AND date_trunc('day', today_last_action_at AT TIME ZONE 'UTC') = date_trunc('day', ${send.at}::timestamptz AT TIME ZONE 'UTC'))`;
+    const bump = (col: "today_connections" | "today_messages" | "today_emails", mine: boolean) =>
+      mine
+        ? sql<number>`CASE WHEN ${sameDay} THEN ${sql.ref(col)} + 1 ELSE 1 END`
+        : sql<number>`CASE WHEN ${sameDay} THEN ${sql.ref(col)} ELSE 0 END`;
+    await db
+      .updateTable("accounts")
+      .set({
+        today_connections: bump("today_connections", counter === "connection_request"),
+        today_messages: bump("today_messages", counter === "message"),
+        today_emails: bump("today_emails", counter === "email"),
+        today_last_action_at: send.at,
+        total_sent: sql<number>`total_sent + 1`,
+        total_delivered: sql<number>`total_delivered + 1`,
+      })
+      .where("id", "=", accountId)
+      .execute();
+  },
+
+  /** A rate-limit refusal: the account rests (`limited`) until `until`; a paused or disconnected account stays as it is. */
+  async coolDown(db: DbOrTrx, accountId: string, until: Date): Promise<void> {
+    await db
+      .updateTable("accounts")
+      .set({ status: "limited", limited_until: until })
+      .where("id", "=", accountId)
+      .where("status", "in", ["active", "limited"])
+      .execute();
+  },
+
+  /** The provider refused because the account is not connected any more. */
+  async markDisconnected(db: DbOrTrx, accountId: string): Promise<void> {
+    await db.updateTable("accounts").set({ status: "disconnected" }).where("id", "=", accountId).execute();
+  },
+
+  /** The first reply to a message this account sent. */
+  async countReply(db: DbOrTrx, accountId: string): Promise<void> {
+    await db
+      .updateTable("accounts")
+      .set({ total_replies: sql<number>`total_replies + 1` })
+      .where("id", "=", accountId)
+      .execute();
+  },
+
+  /**
+   * A bounce of a message this account sent: counted, taken off the delivered total when it had
+   * been counted sent, the window's bounce rate stored, and with `pause` an active account paused.
+   * Returns the account's status after it (undefined for an unknown account).
+   */
+  async countBounce(
+    db: DbOrTrx,
+    accountId: string,
+    bounce: { wasSent: boolean; bounceRate: number | null; pause: boolean },
+  ): Promise<AccountStatus | undefined> {
+    const acct = await db
+      .updateTable("accounts")
+      .set({
+        total_bounced: sql<number>`total_bounced + 1`,
+        ...(bounce.wasSent ? { total_delivered: sql<number>`GREATEST(total_delivered - 1, 0)` } : {}),
+        bounce_rate: bounce.bounceRate,
+        ...(bounce.pause ? { status: sql<AccountStatus>`CASE WHEN status = 'active' THEN 'paused' ELSE status END` } : {}),
+      })
+      .where("id", "=", accountId)
+      .returning(["status", "type"])
+      .executeTakeFirst();
+    return acct?.status;
+  },
+
+  /**
+   * The provider's word on an account (by its provider account id). "OK" (`active`) ends only a
+   * provider-side problem (`disconnected`, `banned`); a pause of ours (bounces, a human) and a
+   * rate-limit cooldown stay as they are. Returns the ids of the accounts it changed.
+   */
+  async applyProviderStatus(db: DbOrTrx, providerAccountId: string, status: AccountStatus): Promise<string[]> {
+    const rows = await db
+      .updateTable("accounts")
+      .set({ status })
+      .where("unipile_account_id", "=", providerAccountId)
+      .where("status", status === "active" ? "in" : "not in", status === "active" ? ["disconnected", "banned"] : [status])
+      .returning("id")
+      .execute();
+    return rows.map((r) => r.id);
+  },
+
+  /** The cron's health figures of one account at `at`, and with `pause` the account paused (auto-pause on bounces). */
+  async recordHealth(
+    db: DbOrTrx,
+    accountId: string,
+    health: { bounceRate: number | null; spamRate: number | null; replyRate: number | null; score: number; at: Date; pause: boolean },
+  ): Promise<void> {
+    await db
+      .updateTable("accounts")
+      .set({
+        bounce_rate: health.bounceRate,
+        spam_rate: health.spamRate,
+        reply_rate: health.replyRate,
+        health_score: health.score,
+        last_health_check: health.at,
+        ...(health.pause ? { status: "paused" as const } : {}),
+      })
+      .where("id", "=", accountId)
+      .execute();
+  },
+
+  /** Sets every account's `today_*` counters from `account_usage` for the UTC day starting at `day`. */
+  async syncTodayCounters(db: DbOrTrx, day: Date): Promise<void> {
+    await sql`
+    UPDATE accounts a SET
+      today_connections = coalesce((SELECT used FROM account_usage u WHERE u.account_id = a.id AND u.period = 'day' AND u.period_start = ${day} AND u.action = 'connection_request'), 0),
+      today_messages = coalesce((SELECT used FROM account_usage u WHERE u.account_id = a.id AND u.period = 'day' AND u.period_start = ${day} AND u.action = 'message'), 0),
+      today_emails = coalesce((SELECT used FROM account_usage u WHERE u.account_id = a.id AND u.period = 'day' AND u.period_start = ${day} AND u.action = 'email'), 0)`.execute(
+      db,
+    );
+  },
+
+  /**
+   * Advances warming: an account with `warming_started_at` is in week ⌊days / 7⌋ + 1 (1–4); after
+   * four weeks `warming_week` returns to 0 (fully warmed, full limits). Returns the rows changed.
+   */
+  async advanceWarming(db: DbOrTrx, now: Date): Promise<number> {
+    const res = await sql`
+    UPDATE accounts SET warming_week = CASE
+        WHEN floor(extract(epoch FROM (${now}::timestamptz - warming_started_at)) / 604800) >= 4 THEN 0
+        ELSE floor(extract(epoch FROM (${now}::timestamptz - warming_started_at)) / 604800)::int + 1 END
+    WHERE warming_started_at IS NOT NULL AND warming_started_at <= ${now}::timestamptz
+      AND warming_week <> CASE
+        WHEN floor(extract(epoch FROM (${now}::timestamptz - warming_started_at)) / 604800) >= 4 THEN 0
+        ELSE floor(extract(epoch FROM (${now}::timestamptz - warming_started_at)) / 604800)::int + 1 END`.execute(db);
+    return Number(res.numAffectedRows ?? 0);
   },
 };
 

@@ -1,7 +1,8 @@
 /**
  * The queue aggregate: the only module that writes `send_queue` (a test greps packages and apps
  * for any other writer), with the `messages` and `message_events` rows that belong to a queue
- * row. Callers name the transition; they never write the column. The send path's transitions
+ * row (the only writer of `message_events` too: the runtime adds an event with `recordEvent`).
+ * Callers name the transition; they never write the column. The send path's transitions
  * (plan, defer, claim, settle, reconcile, stop) are called by the scheduler's runtime; a
  * person's admin actions (a cancelled campaign, an account taken off a campaign, a window
  * changed) are called by the campaigns aggregate. Every time a transition writes is passed in.
@@ -16,11 +17,27 @@
  *      │  ├──skip / cancel (never to be sent, with its reason) ──▶ skipped | cancelled
  *      └──┘
  */
+import type { MessageEventType, ReplySentiment } from "@offerlab/core";
 import { sql, type Insertable, type Selectable } from "kysely";
 import type { Database } from "../database.generated.js";
 import { jsonb } from "../jsonb.js";
 import type { DbOrTrx } from "../transaction.js";
 import { chunks } from "./shared.js";
+
+/** One `message_events` row, as `sendQueue.recordEvent` writes it. */
+export interface MessageEventInput {
+  queueId: string;
+  contactId: string;
+  campaignId: string;
+  accountId: string | null;
+  type: MessageEventType;
+  /** The event's facts (provider ids, reason, …), stored as JSONB. */
+  data: Record<string, unknown>;
+  /** A reply's text and sentiment (`replied` events). */
+  reply?: { text: string | null; sentiment: ReplySentiment | null };
+  /** When it happened. Omitted: the database's time. */
+  at?: Date;
+}
 
 /** The columns of a queue row a skip writes its event with. */
 export interface QueueRowRef {
@@ -462,6 +479,48 @@ export const sendQueue = {
       .returning("id")
       .execute();
     return rows.length;
+  },
+
+  // -------------------------------------------------------------------------------------------
+  // The row's events (`message_events`): what happened to a queued send, one row per fact.
+
+  /**
+   * Records one event of a queue row: sent, failed (a final refusal, an undetermined outcome),
+   * replied, unsubscribed, bounced, opened, clicked. `at` omitted: the database's time.
+   */
+  async recordEvent(db: DbOrTrx, event: MessageEventInput): Promise<void> {
+    await db
+      .insertInto("message_events")
+      .values({
+        send_queue_id: event.queueId,
+        contact_id: event.contactId,
+        campaign_id: event.campaignId,
+        account_id: event.accountId,
+        event_type: event.type,
+        event_data: jsonb(event.data as never),
+        ...(event.reply ? { reply_text: event.reply.text, reply_sentiment: event.reply.sentiment } : {}),
+        ...(event.at ? { created_at: event.at } : {}),
+      })
+      .execute();
+  },
+
+  /**
+   * Records an event once per provider fact: nothing when the campaign already has an event of
+   * this type whose data holds `once.key = once.value` (a webhook delivered twice, the inbox sync's
+   * copy of it). Returns whether it wrote. The caller holds the campaign contact's lock.
+   */
+  async recordEventOnce(db: DbOrTrx, event: MessageEventInput, once: { key: string; value: string }): Promise<boolean> {
+    const seen = await db
+      .selectFrom("message_events")
+      .select("id")
+      .where("campaign_id", "=", event.campaignId)
+      .where("event_type", "=", event.type)
+      .where(sql<boolean>`event_data->>${once.key} = ${once.value}`)
+      .limit(1)
+      .executeTakeFirst();
+    if (seen) return false;
+    await sendQueue.recordEvent(db, event);
+    return true;
   },
 };
 

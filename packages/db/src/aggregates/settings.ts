@@ -4,14 +4,12 @@
  * function `offerlab_cooling_off_days()` and the TypeScript paths (send path, enrolment, `why`)
  * through {@link settings.get}, so both use the same number.
  */
-import { ValidationError } from "@offerlab/core";
+import { COOLING_OFF_DAYS_RANGE, DEFAULT_COOLING_OFF_DAYS, ValidationError } from "@offerlab/core";
 import { sql } from "kysely";
 import type { DbOrTrx } from "../transaction.js";
 
-/** The default cooling-off window, in days (invariant 4). */
-export const DEFAULT_COOLING_OFF_DAYS = 60;
-/** The bounds the table's CHECK enforces. */
-export const COOLING_OFF_DAYS_RANGE = { min: 1, max: 3650 } as const;
+// The rule's parameters live in core (cooling-off.ts); re-exported here, where callers found them.
+export { COOLING_OFF_DAYS_RANGE, DEFAULT_COOLING_OFF_DAYS };
 
 export interface Settings {
   /** No first touch from a new campaign within this many days of our last touch. Default 60. */

@@ -17,7 +17,7 @@
  *    - a row with `eligible_for_outreach = false` → `not_eligible`.
  * 3. A `connection_request` to someone who is a 1st-degree connection on any row → `already_connected`.
  */
-import type { MessageActionType } from "@offerlab/core";
+import { DEFAULT_COOLING_OFF_DAYS, type MessageActionType } from "@offerlab/core";
 import type { ReasonCode } from "./reasons.js";
 
 /** Every contact row of one person, and our last touch of that person across every offer. */
@@ -34,8 +34,12 @@ export interface PersonState {
   suppressed?: boolean;
 }
 
-/** The global rule: no first touch from a new campaign within this many days of our last touch. */
-export const COOLING_OFF_DAYS = 60;
+/**
+ * The global rule: no first touch from a new campaign within this many days of our last touch
+ * (the default; the setting may change it). Core's `DEFAULT_COOLING_OFF_DAYS`, the one number the
+ * SQL side is tested against (contact-availability.test.ts).
+ */
+export const COOLING_OFF_DAYS = DEFAULT_COOLING_OFF_DAYS;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

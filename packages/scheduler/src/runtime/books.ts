@@ -3,8 +3,7 @@
  * bounces), the document's today_* counters, and warming weeks. Each function is idempotent and
  * safe to run from several runners at once (they recompute from facts, never increment).
  */
-import { accountMetrics, campaignMetrics } from "@offerlab/db";
-import { sql } from "kysely";
+import { accountMetrics, accounts, campaignMetrics } from "@offerlab/db";
 import type { Db } from "./types.js";
 
 /** Defaults of account health: documented in the scheduler README. */
@@ -59,18 +58,7 @@ export async function recomputeAccountHealth(
     const score =
       r.sent >= minSample ? Math.max(0, Math.min(100, Math.round(100 - (bounce ?? 0) * 8 - (spam ?? 0) * 20 + (reply ?? 0)))) : 100;
     const pause = r.type === "email" && r.status === "active" && r.sent >= minSample && (bounce ?? 0) > threshold;
-    await db
-      .updateTable("accounts")
-      .set({
-        bounce_rate: bounce,
-        spam_rate: spam,
-        reply_rate: reply,
-        health_score: score,
-        last_health_check: now,
-        ...(pause ? { status: "paused" as const } : {}),
-      })
-      .where("id", "=", r.id)
-      .execute();
+    await accounts.recordHealth(db, r.id, { bounceRate: bounce, spamRate: spam, replyRate: reply, score, at: now, pause });
     if (pause) paused.push(r.id);
   }
   return { updated: rows.length, paused };
@@ -83,13 +71,7 @@ export async function recomputeAccountHealth(
 export async function syncTodayCounters(db: Db, options: { now?: Date } = {}): Promise<void> {
   const now = options.now ?? new Date();
   const day = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
-  await sql`
-    UPDATE accounts a SET
-      today_connections = coalesce((SELECT used FROM account_usage u WHERE u.account_id = a.id AND u.period = 'day' AND u.period_start = ${day} AND u.action = 'connection_request'), 0),
-      today_messages = coalesce((SELECT used FROM account_usage u WHERE u.account_id = a.id AND u.period = 'day' AND u.period_start = ${day} AND u.action = 'message'), 0),
-      today_emails = coalesce((SELECT used FROM account_usage u WHERE u.account_id = a.id AND u.period = 'day' AND u.period_start = ${day} AND u.action = 'email'), 0)`.execute(
-    db,
-  );
+  await accounts.syncTodayCounters(db, day);
 }
 
 /**
@@ -98,13 +80,5 @@ export async function syncTodayCounters(db: Db, options: { now?: Date } = {}): P
  */
 export async function advanceWarming(db: Db, options: { now?: Date } = {}): Promise<{ updated: number }> {
   const now = options.now ?? new Date();
-  const res = await sql`
-    UPDATE accounts SET warming_week = CASE
-        WHEN floor(extract(epoch FROM (${now}::timestamptz - warming_started_at)) / 604800) >= 4 THEN 0
-        ELSE floor(extract(epoch FROM (${now}::timestamptz - warming_started_at)) / 604800)::int + 1 END
-    WHERE warming_started_at IS NOT NULL AND warming_started_at <= ${now}::timestamptz
-      AND warming_week <> CASE
-        WHEN floor(extract(epoch FROM (${now}::timestamptz - warming_started_at)) / 604800) >= 4 THEN 0
-        ELSE floor(extract(epoch FROM (${now}::timestamptz - warming_started_at)) / 604800)::int + 1 END`.execute(db);
-  return { updated: Number(res.numAffectedRows ?? 0) };
+  return { updated: await accounts.advanceWarming(db, now) };
 }

@@ -3,7 +3,7 @@
  * LOCKED`, take its account's lock without waiting, give back an account whose cooldown has
  * ended, and read everything the check needs under those locks.
  */
-import type { Database } from "@offerlab/db";
+import { accounts, type Database } from "@offerlab/db";
 import { sql, type Transaction } from "kysely";
 import { loadContext, type QueueRow, type SendContext, type TickSettings } from "./context.js";
 
@@ -70,13 +70,7 @@ export async function loadClaimed(trx: Transaction<Database>, row: QueueRow, now
     const got = await sql`SELECT id FROM accounts WHERE id = ${row.account_id}::uuid FOR NO KEY UPDATE SKIP LOCKED`.execute(trx);
     if (got.rows.length === 0) throw new AccountBusy();
     // A cooldown that has ended gives the account back before anything reads its status.
-    await trx
-      .updateTable("accounts")
-      .set({ status: "active", limited_until: null })
-      .where("id", "=", row.account_id)
-      .where("status", "=", "limited")
-      .where("limited_until", "<=", now)
-      .execute();
+    await accounts.endCooldownIfOver(trx, row.account_id, now);
   }
   return loadContext(trx, row, tick);
 }

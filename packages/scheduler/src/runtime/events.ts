@@ -6,8 +6,18 @@
  * reply that arrives before our own `sent`) goes back to the inbox with a delay and is retried.
  */
 import { classifyReply, type ReplyClassification } from "@offerlab/copy";
-import { normalizeEmail, normalizeLinkedInUrl, type AccountStatus } from "@offerlab/core";
-import { campaignContacts, campaignMetrics, campaigns, contacts, jsonb, sendQueue, type Database } from "@offerlab/db";
+import { normalizeEmail, normalizeLinkedInUrl } from "@offerlab/core";
+import {
+  accounts,
+  campaignContacts,
+  campaignMetrics,
+  campaigns,
+  contacts,
+  outreachHistory,
+  sendQueue,
+  webhookInbox,
+  type Database,
+} from "@offerlab/db";
 import type { InboxMessage, ProviderEvent } from "@offerlab/provider-kit";
 import { sql, type Kysely, type Selectable, type Transaction } from "kysely";
 import { HEALTH_DEFAULTS } from "./books.js";
@@ -66,33 +76,7 @@ export async function storeWebhookEvent(
   db: Db,
   input: StoreWebhookEventInput & { supersedeUndecided?: boolean },
 ): Promise<{ stored: boolean; id: string | null }> {
-  const row = await db
-    .insertInto("webhook_inbox")
-    .values({
-      provider: input.provider,
-      dedupe_key: input.dedupeKey,
-      event_type: input.eventType,
-      payload: jsonb(input.payload as never),
-      ...(input.receivedAt ? { received_at: input.receivedAt, available_at: input.receivedAt } : {}),
-    })
-    .onConflict((oc) =>
-      input.supersedeUndecided
-        ? oc
-            .columns(["provider", "dedupe_key"])
-            .doUpdateSet((eb) => ({
-              payload: eb.ref("excluded.payload"),
-              status: "pending",
-              attempts: 0,
-              processed_at: null,
-              available_at: eb.ref("excluded.available_at"),
-            }))
-            .where("webhook_inbox.status", "=", "ignored")
-            .where("webhook_inbox.outcome", "like", "direction_unknown%")
-        : oc.columns(["provider", "dedupe_key"]).doNothing(),
-    )
-    .returning("id")
-    .executeTakeFirst();
-  return { stored: Boolean(row), id: row?.id ?? null };
+  return webhookInbox.store(db, input);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -318,18 +302,6 @@ async function eventQueueId(db: Q, cc: Cc, message: Message | null): Promise<str
   return row?.id ?? null;
 }
 
-async function eventExists(db: Q, campaignId: string, type: string, key: string, value: string): Promise<boolean> {
-  const row = await db
-    .selectFrom("message_events")
-    .select("id")
-    .where("campaign_id", "=", campaignId)
-    .where("event_type", "=", type as never)
-    .where(sql<boolean>`event_data->>${key} = ${value}`)
-    .limit(1)
-    .executeTakeFirst();
-  return Boolean(row);
-}
-
 const BOUNCE_FROM = /^(mailer-daemon|postmaster|mail-daemon|mailerdaemon|bounces?)@/i;
 const BOUNCE_SUBJECT =
   /\b(undeliverable|undelivered mail|delivery status notification \(failure\)|delivery (has )?failed|delivery failure|mail delivery (failed|subsystem)|returned mail|failure notice|message not delivered|address not found)\b/i;
@@ -383,16 +355,16 @@ async function applyReply(
       await campaignContacts.noteLinkedInChat(trx, cc.id, m.threadId);
     }
     const queueId = await eventQueueId(trx, cc, message);
-    if (queueId && !(await eventExists(trx, cc.campaign_id, "replied", "provider_message_id", m.id))) {
-      await trx
-        .insertInto("message_events")
-        .values({
-          send_queue_id: queueId,
-          contact_id: cc.contact_id,
-          campaign_id: cc.campaign_id,
-          account_id: account?.id ?? message?.account_id ?? null,
-          event_type: "replied",
-          event_data: jsonb({
+    if (queueId) {
+      await sendQueue.recordEventOnce(
+        trx,
+        {
+          queueId,
+          contactId: cc.contact_id,
+          campaignId: cc.campaign_id,
+          accountId: account?.id ?? message?.account_id ?? null,
+          type: "replied",
+          data: {
             provider_message_id: m.id,
             channel: m.channel,
             thread_id: m.threadId,
@@ -400,12 +372,12 @@ async function applyReply(
             auto_reply: ooo,
             classified_by: verdict.source,
             rules: verdict.matched,
-          }),
-          reply_text: text,
-          reply_sentiment: verdict.sentiment,
-          created_at: at,
-        })
-        .execute();
+          },
+          reply: { text, sentiment: verdict.sentiment },
+          at,
+        },
+        { key: "provider_message_id", value: m.id },
+      );
     }
     if (ooo) {
       const until = verdict.oooReturnDate
@@ -419,12 +391,7 @@ async function applyReply(
     }
     if (message) {
       const first = await sendQueue.messageReplied(trx, message.id, { at, text, sentiment: verdict.sentiment });
-      if (first)
-        await trx
-          .updateTable("accounts")
-          .set({ total_replies: sql<number>`total_replies + 1` })
-          .where("id", "=", first.account_id)
-          .execute();
+      if (first) await accounts.countReply(trx, first.account_id);
     }
     await recordReplyIn(trx, { campaignContactId: cc.id, text, sentiment: verdict.sentiment, at }, { locksHeld: true });
     if (optOut) await applyUnsubscribe(trx, cc, message, m.id, at);
@@ -471,19 +438,20 @@ async function applyUnsubscribe(
   });
   await campaigns.completeIfFinished(trx, ended);
   const queueId = await eventQueueId(trx, cc, message);
-  if (queueId && !(await eventExists(trx, cc.campaign_id, "unsubscribed", "provider_message_id", providerMessageId))) {
-    await trx
-      .insertInto("message_events")
-      .values({
-        send_queue_id: queueId,
-        contact_id: cc.contact_id,
-        campaign_id: cc.campaign_id,
-        account_id: message?.account_id ?? null,
-        event_type: "unsubscribed",
-        event_data: jsonb({ provider_message_id: providerMessageId }),
-        created_at: at,
-      })
-      .execute();
+  if (queueId) {
+    await sendQueue.recordEventOnce(
+      trx,
+      {
+        queueId,
+        contactId: cc.contact_id,
+        campaignId: cc.campaign_id,
+        accountId: message?.account_id ?? null,
+        type: "unsubscribed",
+        data: { provider_message_id: providerMessageId },
+        at,
+      },
+      { key: "provider_message_id", value: providerMessageId },
+    );
   }
 }
 
@@ -540,19 +508,16 @@ async function applyBounce(
     if (found.sent_at && found.campaign_id) await campaignMetrics.countBounce(trx, found.campaign_id);
     if (found.send_queue_id) {
       await markBounced(trx, found.send_queue_id);
-      await trx.updateTable("outreach_history").set({ status: "bounced" }).where("send_queue_id", "=", found.send_queue_id).execute();
-      await trx
-        .insertInto("message_events")
-        .values({
-          send_queue_id: found.send_queue_id,
-          contact_id: found.contact_id,
-          campaign_id: found.campaign_id ?? "",
-          account_id: found.account_id,
-          event_type: "bounced",
-          event_data: jsonb({ provider_message_id: m.id, from: m.from, subject: m.subject ?? null }),
-          created_at: at,
-        })
-        .execute();
+      await outreachHistory.markBounced(trx, found.send_queue_id);
+      await sendQueue.recordEvent(trx, {
+        queueId: found.send_queue_id,
+        contactId: found.contact_id,
+        campaignId: found.campaign_id ?? "",
+        accountId: found.account_id,
+        type: "bounced",
+        data: { provider_message_id: m.id, from: m.from, subject: m.subject ?? null },
+        at,
+      });
     }
     const contact = await trx.selectFrom("contacts").selectAll().where("id", "=", found.contact_id).executeTakeFirstOrThrow();
     await lockPersonRows(trx, person);
@@ -575,18 +540,8 @@ async function applyBounce(
     const stats = rows[0] ?? { sent: 0, bounced: 0 };
     const rate = stats.sent > 0 ? Math.round((stats.bounced / stats.sent) * 10_000) / 100 : null;
     const pause = stats.sent >= minSample && (rate ?? 0) > threshold;
-    const acct = await trx
-      .updateTable("accounts")
-      .set({
-        total_bounced: sql<number>`total_bounced + 1`,
-        ...(found.sent_at ? { total_delivered: sql<number>`GREATEST(total_delivered - 1, 0)` } : {}),
-        bounce_rate: rate,
-        ...(pause ? { status: sql<AccountStatus>`CASE WHEN status = 'active' THEN 'paused' ELSE status END` } : {}),
-      })
-      .where("id", "=", found.account_id)
-      .returning(["status", "type"])
-      .executeTakeFirst();
-    return pause && acct?.status === "paused";
+    const status = await accounts.countBounce(trx, found.account_id, { wasSent: Boolean(found.sent_at), bounceRate: rate, pause });
+    return pause && status === "paused";
   });
   return { status: "processed", outcome: paused ? "bounce recorded; account auto-paused (bounce rate over threshold)" : "bounce recorded" };
 }
@@ -674,20 +629,19 @@ async function applyTracking(
   await db.transaction().execute(async (trx) => {
     await trx.selectFrom("campaign_contacts").select("id").where("id", "=", message.campaign_contact_id).forUpdate().execute();
     const type = opened ? "opened" : "clicked";
-    if (!(await eventExists(trx, message.campaign_id ?? "", type, "provider_event_id", event.eventId))) {
-      await trx
-        .insertInto("message_events")
-        .values({
-          send_queue_id: queueId,
-          contact_id: message.contact_id,
-          campaign_id: message.campaign_id ?? "",
-          account_id: message.account_id,
-          event_type: type,
-          event_data: jsonb({ provider_event_id: event.eventId, tracking_id: event.trackingId, url: event.url ?? null }),
-          created_at: at,
-        })
-        .execute();
-    }
+    await sendQueue.recordEventOnce(
+      trx,
+      {
+        queueId,
+        contactId: message.contact_id,
+        campaignId: message.campaign_id ?? "",
+        accountId: message.account_id,
+        type,
+        data: { provider_event_id: event.eventId, tracking_id: event.trackingId, url: event.url ?? null },
+        at,
+      },
+      { key: "provider_event_id", value: event.eventId },
+    );
     // A click implies an open (images may be blocked).
     await sendQueue.messageEngaged(trx, message.id, { at, clicked: !opened });
     // The person's first open / click moves the campaign's counters (once, however many events).
@@ -699,13 +653,7 @@ async function applyTracking(
 async function applyAccountStatus(db: Db, event: Extract<ProviderEvent, { type: "account_status" }>): Promise<ApplyResult> {
   // "OK" from the provider ends only a provider-side problem; a pause of ours (bounces, a human)
   // and a rate-limit cooldown stay as they are.
-  const rows = await db
-    .updateTable("accounts")
-    .set({ status: event.status })
-    .where("unipile_account_id", "=", event.accountId)
-    .where("status", event.status === "active" ? "in" : "not in", event.status === "active" ? ["disconnected", "banned"] : [event.status])
-    .returning("id")
-    .execute();
+  const rows = await accounts.applyProviderStatus(db, event.accountId, event.status);
   const known = rows.length > 0 || Boolean(await accountOf(db, event.accountId));
   if (!known) return { status: "ignored", outcome: `no account ${event.accountId}` };
   return {
@@ -808,36 +756,9 @@ export async function processWebhookInbox(options: ProcessInboxOptions): Promise
   const summary: InboxSummary = { claimed: 0, processed: 0, ignored: 0, unmatched: 0, retried: 0, failed: 0 };
   const context = await decodeContext(db);
   while (summary.claimed < limit && !options.signal?.aborted) {
-    const t = now();
     // Events that arrived at the same instant (the inbox sync stores a batch at its tick's time)
     // go by their key, made of the provider's ids: an order that does not depend on our row ids.
-    const claimed = await sql<{
-      id: string;
-      provider: string;
-      dedupe_key: string;
-      event_type: string;
-      payload: unknown;
-      attempts: number;
-      received_at: Date;
-    }>`
-      UPDATE webhook_inbox SET locked_until = ${new Date(t.getTime() + leaseMs)}, attempts = attempts + 1
-      WHERE id IN (
-        SELECT id FROM webhook_inbox
-        WHERE status = 'pending' AND available_at <= ${t} AND (locked_until IS NULL OR locked_until < ${t})
-        ORDER BY received_at, provider, dedupe_key, id
-        LIMIT ${Math.min(batchSize, limit - summary.claimed)}
-        FOR UPDATE SKIP LOCKED)
-      RETURNING id, provider, dedupe_key, event_type, payload, attempts, received_at`.execute(db);
-    // UPDATE … RETURNING does not keep the subquery's order: applied in arrival order, a mail_sent
-    // comes before the reply that threads on it and an open before the click.
-    const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-    const rows = claimed.rows.sort(
-      (a, b) =>
-        new Date(a.received_at).getTime() - new Date(b.received_at).getTime() ||
-        cmp(a.provider, b.provider) ||
-        cmp(a.dedupe_key, b.dedupe_key) ||
-        cmp(a.id, b.id),
-    );
+    const rows = await webhookInbox.claimDue(db, { now: now(), leaseMs, limit: Math.min(batchSize, limit - summary.claimed) });
     if (rows.length === 0) break;
     for (const row of rows) {
       summary.claimed++;
@@ -862,18 +783,10 @@ export async function processWebhookInbox(options: ProcessInboxOptions): Promise
       if (result.status === "processed" || result.status === "ignored") status = result.status;
       else if (last) status = result.status === "retry" ? "unmatched" : result.status;
       else status = "pending";
-      await db
-        .updateTable("webhook_inbox")
-        .set({
-          status,
-          outcome: result.outcome,
-          error,
-          locked_until: null,
-          ...(status === "pending" ? { available_at: retryAt } : { processed_at: now() }),
-        })
-        .where("id", "=", row.id)
-        .where("status", "=", "pending")
-        .execute();
+      await webhookInbox.close(db, row.id, status === "pending" ? { status, retryAt } : { status, at: now() }, {
+        outcome: result.outcome,
+        error,
+      });
       if (status === "processed") summary.processed++;
       else if (status === "ignored") summary.ignored++;
       else if (status === "unmatched") summary.unmatched++;

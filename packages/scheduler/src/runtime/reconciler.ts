@@ -4,7 +4,7 @@
  */
 import { assertNever, type MessageActionType, type MessageChannel } from "@offerlab/core";
 import { ProviderError, type ReconcileResult, type SendReconciler, type UncertainSend } from "@offerlab/provider-kit";
-import { jsonb, sendQueue, type Database } from "@offerlab/db";
+import { sendQueue, type Database } from "@offerlab/db";
 import { sql, type Selectable } from "kysely";
 import { reconcileDelayMs } from "../engine/jitter.js";
 import {
@@ -380,18 +380,15 @@ async function settleUndetermined(o: Resolved, a: SendAttemptRow, ctx: SendConte
     const message = `outcome unknown: the provider could not tell whether it was sent (${reason}); never resent`;
     await failRow(trx, row.id, { reason: "outcome_unknown", error: message, now, onlyIfProcessing: true });
     await sendQueue.messagesFailed(trx, [row.id], { error: message, from: ["pending", "queued", "sending"] });
-    await trx
-      .insertInto("message_events")
-      .values({
-        send_queue_id: row.id,
-        contact_id: row.contact_id,
-        campaign_id: row.campaign_id,
-        account_id: a.account_id,
-        event_type: "failed",
-        event_data: jsonb({ reason: "outcome_unknown", attempt_id: a.id, message, at: now.toISOString() }),
-        created_at: now,
-      })
-      .execute();
+    await sendQueue.recordEvent(trx, {
+      queueId: row.id,
+      contactId: row.contact_id,
+      campaignId: row.campaign_id,
+      accountId: a.account_id,
+      type: "failed",
+      data: { reason: "outcome_unknown", attempt_id: a.id, message, at: now.toISOString() },
+      at: now,
+    });
     return true;
   });
 }

@@ -4,8 +4,7 @@
  * provider confirms a send.
  */
 import type { MessageActionType } from "@offerlab/core";
-import { campaignContacts, campaignMetrics, companies, contacts, jsonb, sendQueue } from "@offerlab/db";
-import { sql } from "kysely";
+import { accounts, campaignContacts, campaignMetrics, companies, contacts, outreachHistory, sendQueue } from "@offerlab/db";
 import { lockPersonRows, personKeys, type SendContext } from "./context.js";
 import { attemptSent, moveAttempt } from "./attempts.js";
 import type { Resolved } from "./options.js";
@@ -47,36 +46,30 @@ export async function recordSent(
     const message = await sendQueue.messageSent(trx, row, { accountId, action, externalId, threadId, at: now });
     const messageId = message?.id;
 
-    await trx
-      .insertInto("message_events")
-      .values({
-        send_queue_id: row.id,
-        contact_id: row.contact_id,
-        campaign_id: row.campaign_id,
-        account_id: accountId,
-        event_type: "sent",
-        event_data: jsonb({ attempt_id: attemptId, ...providerIds }),
-      })
-      .execute();
+    await sendQueue.recordEvent(trx, {
+      queueId: row.id,
+      contactId: row.contact_id,
+      campaignId: row.campaign_id,
+      accountId,
+      type: "sent",
+      data: { attempt_id: attemptId, ...providerIds },
+    });
 
     const keys = personKeys(contact);
-    await trx
-      .insertInto("outreach_history")
-      .values({
-        contact_email: keys.email,
-        contact_linkedin_url: keys.linkedin,
-        contact_id: contact.id,
-        campaign_id: campaign.id,
-        offer_id: campaign.offer_id,
-        account_id: accountId,
-        send_queue_id: row.id,
-        channel: row.channel,
-        message_subject: row.subject,
-        message_body: row.body,
-        sent_at: now,
-        variant: message?.variant ?? null,
-      })
-      .execute();
+    await outreachHistory.recordSend(trx, {
+      email: keys.email,
+      linkedin: keys.linkedin,
+      contactId: contact.id,
+      campaignId: campaign.id,
+      offerId: campaign.offer_id,
+      accountId,
+      queueId: row.id,
+      channel: row.channel,
+      subject: row.subject,
+      body: row.body,
+      variant: message?.variant ?? null,
+      at: now,
+    });
 
     await trx
       .insertInto("account_activity")
@@ -91,26 +84,8 @@ export async function recordSent(
       .execute();
 
     // The document's today_* counters (for its views) restart at the first send of a new UTC day;
-    // the limits themselves are enforced on account_usage.
-    const counter = action === "inmail" ? "message" : action;
-    const sameDay = sql<boolean>`(today_last_action_at IS NOT NULL AND date_trunc('day', today_last_action_at AT TIME ZONE 'UTC') = date_trunc('day', ${now}::timestamptz AT TIME ZONE 'UTC'))`;
-    const bump = (col: "today_connections" | "today_messages" | "today_emails", mine: boolean) =>
-      mine
-        ? sql<number>`CASE WHEN ${sameDay} THEN ${sql.ref(col)} + 1 ELSE 1 END`
-        : sql<number>`CASE WHEN ${sameDay} THEN ${sql.ref(col)} ELSE 0 END`;
-    await trx
-      .updateTable("accounts")
-      .set({
-        today_connections: bump("today_connections", counter === "connection_request"),
-        today_messages: bump("today_messages", counter === "message"),
-        today_emails: bump("today_emails", counter === "email"),
-        today_last_action_at: now,
-        total_sent: sql<number>`total_sent + 1`,
-        // Until a bounce says otherwise (events.ts takes it back).
-        total_delivered: sql<number>`total_delivered + 1`,
-      })
-      .where("id", "=", accountId)
-      .execute();
+    // the limits themselves are enforced on account_usage. Delivered until a bounce says otherwise.
+    await accounts.countSent(trx, accountId, { action, at: now });
 
     // The campaign contact before the person's contact rows: the order of every writer (a reply,
     // an opt-out, a bounce, the planner), so none of them deadlocks with this transaction.

@@ -5,7 +5,7 @@
  * its daily limit for the action and one of its hourly limit, then one unit of the campaign's day
  * (its `daily_send_cap`, per calendar day in the campaign's time zone).
  */
-import type { Database } from "@offerlab/db";
+import { accounts, type Database } from "@offerlab/db";
 import type { Transaction } from "kysely";
 import type { ReasonCode } from "../engine/reasons.js";
 import { accountGapMs } from "../engine/jitter.js";
@@ -35,13 +35,7 @@ export async function reserveCapacity(
           maxSeconds: o.accountGapMs.max / 1000,
         })
       : 0;
-  const paced = await trx
-    .updateTable("accounts")
-    .set({ next_send_at: new Date(now.getTime() + gap) })
-    .where("id", "=", account.id)
-    .where((eb) => eb.or([eb("next_send_at", "is", null), eb("next_send_at", "<=", now)]))
-    .returning("id")
-    .executeTakeFirst();
+  const paced = await accounts.takeSendSlot(trx, account.id, { now, nextAt: new Date(now.getTime() + gap) });
   if (!paced) {
     return {
       ok: false,
@@ -60,7 +54,7 @@ export async function reserveCapacity(
   const { day, hour } = usagePeriods(now);
   if (refused) {
     // The slot was not used: the account's next send may come as soon as it could before.
-    await trx.updateTable("accounts").set({ next_send_at: account.next_send_at }).where("id", "=", account.id).execute();
+    await accounts.restoreSendSlot(trx, account.id, account.next_send_at);
     return { ok: false, reason: refused, until: refused === "daily_cap" ? nextUtcDay(now) : new Date(hour.getTime() + HOUR) };
   }
 
@@ -72,7 +66,7 @@ export async function reserveCapacity(
   const localDay = campaignDay(campaign.timezone, now);
   if (!(await reserveCampaignQuota(trx, { campaignId: campaign.id, day: localDay, cap: campaign.daily_send_cap }))) {
     await releaseQuota(trx, { accountId: account.id, action: go.action, usageDay: day, usageHour: hour });
-    await trx.updateTable("accounts").set({ next_send_at: account.next_send_at }).where("id", "=", account.id).execute();
+    await accounts.restoreSendSlot(trx, account.id, account.next_send_at);
     return { ok: false, reason: "campaign_daily_cap", until: nextCampaignDay(campaign.timezone, now) };
   }
   return { ok: true, usageDay: day, usageHour: hour, campaignDay: localDay };

@@ -3,7 +3,7 @@
  * that nothing is written twice and no runner settles another's attempt. One case per outcome.
  */
 import { assertNever } from "@offerlab/core";
-import { contacts, jsonb, sendQueue } from "@offerlab/db";
+import { accounts, contacts, sendQueue } from "@offerlab/db";
 import type { DispatchOutcome } from "./types.js";
 import type { Claimed } from "./attempt.js";
 import { attemptRefused, attemptUnknown, moveAttempt } from "./attempts.js";
@@ -100,17 +100,8 @@ async function settleRefused(o: Resolved, c: Claimed, result: Extract<ProviderRe
     });
     const row = await trx.selectFrom("send_queue").select(["attempts", "max_attempts"]).where("id", "=", queueId).executeTakeFirstOrThrow();
     const policy = refusalPolicy(result, { attempts: row.attempts, maxAttempts: row.max_attempts }, now);
-    if (policy.cooldownUntil) {
-      await trx
-        .updateTable("accounts")
-        .set({ status: "limited", limited_until: policy.cooldownUntil })
-        .where("id", "=", accountId)
-        .where("status", "in", ["active", "limited"])
-        .execute();
-    }
-    if (policy.disconnect) {
-      await trx.updateTable("accounts").set({ status: "disconnected" }).where("id", "=", accountId).execute();
-    }
+    if (policy.cooldownUntil) await accounts.coolDown(trx, accountId, policy.cooldownUntil);
+    if (policy.disconnect) await accounts.markDisconnected(trx, accountId);
     await trx
       .insertInto("account_activity")
       .values({
@@ -125,18 +116,15 @@ async function settleRefused(o: Resolved, c: Claimed, result: Extract<ProviderRe
     if (policy.final) {
       await failRow(trx, queueId, { reason: result.reason, error: policy.error, now });
       await sendQueue.messagesFailed(trx, [queueId], { error: policy.error });
-      await trx
-        .insertInto("message_events")
-        .values({
-          send_queue_id: queueId,
-          contact_id: c.ctx.row.contact_id,
-          campaign_id: c.ctx.row.campaign_id,
-          account_id: accountId,
-          event_type: "failed",
-          event_data: jsonb({ reason: result.reason, kind: result.errorKind, message: result.message }),
-          created_at: now,
-        })
-        .execute();
+      await sendQueue.recordEvent(trx, {
+        queueId,
+        contactId: c.ctx.row.contact_id,
+        campaignId: c.ctx.row.campaign_id,
+        accountId,
+        type: "failed",
+        data: { reason: result.reason, kind: result.errorKind, message: result.message },
+        at: now,
+      });
     } else {
       await retryRow(trx, queueId, { reason: result.reason, error: policy.error, at: policy.retryAt! });
       await sendQueue.messageRequeued(trx, queueId);

@@ -3,7 +3,7 @@
  * person's sends in the same transaction that records it. Locks are taken in the send path's order.
  */
 import type { MessageActionType } from "@offerlab/core";
-import { campaignContacts, campaigns, companies, contacts, sendQueue, type Database } from "@offerlab/db";
+import { campaignContacts, campaigns, companies, contacts, outreachHistory, sendQueue, type Database } from "@offerlab/db";
 import type { Kysely, Transaction } from "kysely";
 import type { ReasonCode } from "../engine/reasons.js";
 import { attemptCancelled, moveAttempt } from "./attempts.js";
@@ -183,19 +183,14 @@ export async function recordReplyIn(
   // The company's lifecycle: someone there answered (an out-of-office returned above).
   if (contact.company_id) await companies.markResponded(trx, contact.company_id);
   const keys = personKeys(contact);
-  await trx
-    .updateTable("outreach_history")
-    .set({ status: "replied", replied_at: now, reply_sentiment: input.sentiment ?? null })
-    .where("campaign_id", "=", cc.campaign_id)
-    .where((eb) =>
-      eb.or([
-        eb("contact_id", "=", contact.id),
-        ...(keys.email ? [eb("contact_email", "=", keys.email)] : []),
-        ...(keys.linkedin ? [eb("contact_linkedin_url", "=", keys.linkedin)] : []),
-      ]),
-    )
-    .where("replied_at", "is", null)
-    .execute();
+  await outreachHistory.markReplied(trx, {
+    campaignId: cc.campaign_id,
+    contactId: contact.id,
+    email: keys.email,
+    linkedin: keys.linkedin,
+    sentiment: input.sentiment ?? null,
+    at: now,
+  });
   return { cancelled: cancelled.length };
 }
 

@@ -5,11 +5,18 @@
  * back once the window from our last touch has passed. PGlite always; PostgreSQL too with
  * TEST_DATABASE_URL.
  */
+import {
+  COOLING_OFF_DAYS_RANGE,
+  DEFAULT_COOLING_OFF_DAYS,
+  GLOBAL_STATUSES_THAT_COOL_OFF,
+  globalContactStatuses,
+  type GlobalContactStatus,
+} from "@offerlab/core";
 import { campaignAdmin, campaigns, companies, contacts, offers, personHistory, settings } from "@offerlab/db";
 import { createTestDb, testEngines, type TestDb } from "@offerlab/db/testing";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkEligibility, coolingOffEndsAt } from "../../engine/eligibility.js";
+import { checkEligibility, COOLING_OFF_DAYS, coolingOffEndsAt } from "../../engine/eligibility.js";
 
 const DAY = 24 * 60 * 60 * 1000;
 const statuses = ["available", "cooling_off", "replied", "do_not_contact"] as const;
@@ -131,5 +138,49 @@ describe.each(testEngines())("contact availability on %s", (engine) => {
       t.db,
     );
     expect(rows[0]).toEqual({ ok: true, endsOk: false });
+  });
+  it("the SQL side has core's parameters: default window, bounds, and which statuses cool off", async () => {
+    const db = t.db;
+    // The engine's default is core's number.
+    expect(COOLING_OFF_DAYS).toBe(DEFAULT_COOLING_OFF_DAYS);
+    // No settings row: the SQL function's default is core's, and so is the table's column default.
+    await sql`DELETE FROM offerlab_settings`.execute(db);
+    const fn = await sql<{ days: number }>`SELECT offerlab_cooling_off_days() AS days`.execute(db);
+    expect(fn.rows[0]!.days).toBe(DEFAULT_COOLING_OFF_DAYS);
+    const row = await sql<{
+      days: number;
+    }>`INSERT INTO offerlab_settings (singleton) VALUES (TRUE) RETURNING cooling_off_days AS days`.execute(db);
+    expect(row.rows[0]!.days).toBe(DEFAULT_COOLING_OFF_DAYS);
+    expect((await settings.get(db)).coolingOffDays).toBe(DEFAULT_COOLING_OFF_DAYS);
+    // The table's CHECK holds the same bounds as core's range (which setCoolingOffDays validates).
+    const accepts = async (days: number) =>
+      sql`UPDATE offerlab_settings SET cooling_off_days = ${days}`.execute(db).then(
+        () => true,
+        () => false,
+      );
+    const { min, max } = COOLING_OFF_DAYS_RANGE;
+    expect([await accepts(min - 1), await accepts(min), await accepts(max), await accepts(max + 1)]).toEqual([false, true, true, false]);
+    await sql`DELETE FROM offerlab_settings`.execute(db);
+
+    // Which statuses come back once the window has passed: the SQL function, core's list and
+    // checkEligibility agree on every global status, on both sides of the default window.
+    const now = new Date();
+    for (const status of globalContactStatuses) {
+      for (const ageDays of [DEFAULT_COOLING_OFF_DAYS - 1, DEFAULT_COOLING_OFF_DAYS + 1]) {
+        const touched = new Date(now.getTime() - ageDays * DAY);
+        const { rows } = await sql<{ ok: boolean }>`
+          SELECT contact_globally_available(${status}, ${touched}::timestamptz, ${now}::timestamptz) AS ok`.execute(db);
+        const engine = checkEligibility(
+          {
+            rows: [{ global_status: status, status: "ready", eligible_for_outreach: true, connection_degree: null }],
+            lastTouchAt: touched,
+          },
+          { isFirstTouch: true, action: "email", now, coolingOffDays: DEFAULT_COOLING_OFF_DAYS },
+        ).ok;
+        const expected =
+          ageDays > DEFAULT_COOLING_OFF_DAYS && (GLOBAL_STATUSES_THAT_COOL_OFF as readonly GlobalContactStatus[]).includes(status);
+        expect({ status, ageDays, sql: rows[0]!.ok, engine }).toEqual({ status, ageDays, sql: expected, engine: expected });
+      }
+    }
   });
 });

@@ -4,7 +4,9 @@
  * Likewise `send_queue` is written by the db queue aggregate only (`sendQueue`): the send path and a
  * person's admin actions (cancelling a campaign) call its named transitions. And the runtime writes
  * `contacts`, `campaign_contacts` and `messages` only through the transitions of their db aggregates
- * (`contacts`, `campaignContacts`, `sendQueue`).
+ * (`contacts`, `campaignContacts`, `sendQueue`). `accounts`, `message_events`, `outreach_history`
+ * and `webhook_inbox` each have one writer in packages and apps: their db aggregate module, whose
+ * named transitions the runtime (send path, event handlers, inbox, books) calls.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -85,5 +87,40 @@ describe("contacts, campaign_contacts and messages", () => {
     expect(writes("campaign_contacts").test("update campaign_contacts cc set")).toBe(true);
     expect(writes("contacts").test('.updateTable("campaign_contacts")')).toBe(false);
     expect(writes("contacts").test('.selectFrom("contacts")')).toBe(false);
+  });
+});
+
+describe("accounts, message_events, outreach_history and webhook_inbox", () => {
+  const aggregate = (file: string) => path.join("packages", "db", "src", "aggregates", file);
+  const OWNERS: Record<string, string> = {
+    accounts: aggregate("accounts.ts"),
+    message_events: aggregate("queue.ts"),
+    outreach_history: aggregate("outreach.ts"),
+    webhook_inbox: aggregate("inbox.ts"),
+  };
+  const writes = (table: string) =>
+    new RegExp(
+      `(?:updateTable|insertInto|deleteFrom)\\(\\s*["'\`]${table}\\b|\\b(?:UPDATE|INSERT\\s+INTO|DELETE\\s+FROM)\\s+${table}\\b`,
+      "i",
+    );
+
+  for (const [table, owner] of Object.entries(OWNERS)) {
+    it(`${table} is written by ${path.basename(owner)} only (packages and apps; no exceptions)`, () => {
+      const files = [...sources(path.join(repo, "packages")), ...sources(path.join(repo, "apps"))];
+      expect(files.some((f) => f.endsWith(owner))).toBe(true);
+      const writers = files.filter((f) => writes(table).test(fs.readFileSync(f, "utf8"))).map((f) => path.relative(repo, f));
+      expect(writers).toEqual([owner]);
+    });
+  }
+
+  it("the pattern catches the ways a write is spelled, and tells the tables apart", () => {
+    expect(writes("accounts").test('.updateTable("accounts")')).toBe(true);
+    expect(writes("accounts").test("UPDATE accounts a SET today_emails = 0")).toBe(true);
+    expect(writes("accounts").test("SELECT id FROM accounts WHERE id = $1 FOR NO KEY UPDATE SKIP LOCKED")).toBe(false);
+    expect(writes("accounts").test('.updateTable("accounts_ready")')).toBe(false);
+    expect(writes("message_events").test("insertInto('message_events')")).toBe(true);
+    expect(writes("outreach_history").test('.updateTable("outreach_history")')).toBe(true);
+    expect(writes("webhook_inbox").test("UPDATE webhook_inbox SET locked_until = now()")).toBe(true);
+    expect(writes("webhook_inbox").test('.selectFrom("webhook_inbox")')).toBe(false);
   });
 });

@@ -1,0 +1,83 @@
+/**
+ * Outreach history: one row per touch of a person (`outreach_history`), kept by person keys
+ * (normalised email, LinkedIn URL) as well as by contact row, so the cooling-off rule and `why`
+ * see our last touch across every offer. The only module that writes it (a test greps packages and
+ * apps for any other writer): the send path records a send, a reply and a bounce mark it.
+ */
+import type { MessageChannel, ReplySentiment } from "@offerlab/core";
+import type { DbOrTrx } from "../transaction.js";
+
+export interface OutreachSendInput {
+  /** The person's keys (normalised), so the touch counts for every row of the person. */
+  email: string | null;
+  linkedin: string | null;
+  contactId: string;
+  campaignId: string;
+  offerId: string;
+  accountId: string;
+  queueId: string;
+  channel: MessageChannel;
+  subject: string | null;
+  body: string | null;
+  /** The template variant sent (experiments), when any. */
+  variant: string | null;
+  at: Date;
+}
+
+export const outreachHistory = {
+  /** A send recorded (the send path's record step, in its transaction). */
+  async recordSend(db: DbOrTrx, input: OutreachSendInput): Promise<void> {
+    await db
+      .insertInto("outreach_history")
+      .values({
+        contact_email: input.email,
+        contact_linkedin_url: input.linkedin,
+        contact_id: input.contactId,
+        campaign_id: input.campaignId,
+        offer_id: input.offerId,
+        account_id: input.accountId,
+        send_queue_id: input.queueId,
+        channel: input.channel,
+        message_subject: input.subject,
+        message_body: input.body,
+        sent_at: input.at,
+        variant: input.variant,
+      })
+      .execute();
+  },
+
+  /**
+   * The person answered in this campaign: every touch of theirs in it (by contact row or by their
+   * keys) not yet marked replied is marked so, with the time and sentiment.
+   */
+  async markReplied(
+    db: DbOrTrx,
+    input: {
+      campaignId: string;
+      contactId: string;
+      email: string | null;
+      linkedin: string | null;
+      sentiment: ReplySentiment | null;
+      at: Date;
+    },
+  ): Promise<void> {
+    await db
+      .updateTable("outreach_history")
+      .set({ status: "replied", replied_at: input.at, reply_sentiment: input.sentiment })
+      .where("campaign_id", "=", input.campaignId)
+      .where((eb) =>
+        eb.or([
+          eb("contact_id", "=", input.contactId),
+          ...(input.email ? [eb("contact_email", "=", input.email)] : []),
+          ...(input.linkedin ? [eb("contact_linkedin_url", "=", input.linkedin)] : []),
+        ]),
+      )
+      .where("replied_at", "is", null)
+      .execute();
+  },
+
+  /** The send of queue row `queueId` bounced. */
+  async markBounced(db: DbOrTrx, queueId: string): Promise<void> {
+    await db.updateTable("outreach_history").set({ status: "bounced" }).where("send_queue_id", "=", queueId).execute();
+  },
+};
