@@ -306,5 +306,10 @@ describe.each(testEngines())("experiments operations on %s", (engine) => {
       expect(Object.values(probs).reduce((s, p) => s + p, 0)).toBeCloseTo(1, 9);
       expect(Math.min(...Object.values(probs))).toBeGreaterThanOrEqual(0.1);
     }
+    // The report now judges on weighted effective counts; the matured contacts were all assigned
+    // at 1/2 (equal weights), so they equal the raw counts.
+    const report = await experimentReport(ctx(), { experiment: "adaptive-copy" });
+    expect(report.arms.map((a) => a.effective?.matured)).toEqual(report.arms.map((a) => a.matured));
+    expect(report.arms.every((a) => a.weightedRate !== null)).toBe(true);
   });
 });
