@@ -225,6 +225,18 @@ describe("offerlab demo as a user runs it", () => {
     expect(first.stdout).toMatch(/ok {3}no double send/);
     // The seed is printed, and the dates are the fixed start's, not today's.
     expect(first.stdout).toContain("- Seed offerlab-demo, simulated 2026-03-02 to 2026-03-09:");
+    // The experiment's printout says the truth, what the data can say, and what would settle it.
+    expect(first.stdout).toContain("The truth, known only to the sandbox: its simulated people answer B 2x as often as A.");
+    expect(first.stdout).toMatch(/What the data says so far \(matured contacts with a reply within 7 days\): A \d+ of \d+, B \d+ of \d+/);
+    // `offerlab report --sandbox` afterwards reads the demo's data as of its own clock: the same counts.
+    const slug = /offerlab report --experiment (\S+) --sandbox/.exec(first.stdout)![1]!;
+    const report = spawn(["report", "--experiment", slug, "--sandbox", "--json"]);
+    expect(report.code, report.stderr).toBe(0);
+    const shown = JSON.parse(report.stdout) as { arms: { label: string; matured: number; maturing: number; successes: number }[] };
+    for (const a of shown.arms) {
+      expect(first.stdout).toContain(`${a.label} ${a.successes} of ${a.matured}`);
+    }
+    expect(first.stdout).toContain(`${shown.arms.reduce((n, a) => n + a.maturing, 0)} contact(s) still maturing`);
 
     // A fresh folder, another day on the wall clock (400 days on, the database's clock too).
     const second = spawn(

@@ -2,17 +2,18 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { messageTemplates } from "@offerlab/db";
+import { testEngines } from "@offerlab/db/testing";
 import { approveTemplates, createOffer } from "@offerlab/operations";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cliDatabase, runCli, type CliDatabase } from "./test-support/cli-db.js";
 
-describe("offerlab experiments and offerlab report", { timeout: 180_000 }, () => {
+describe.each(testEngines())("offerlab experiments and offerlab report on %s", { timeout: 180_000 }, (engine) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "offerlab-experiments-"));
   let d: CliDatabase | undefined;
   let env: Record<string, string> = {};
   let step1 = "";
   beforeAll(async () => {
-    d = await cliDatabase("pglite");
+    d = await cliDatabase(engine);
     env = d.env;
     step1 = await d.seed(async (db) => {
       const { offer } = await createOffer(
@@ -65,6 +66,21 @@ describe("offerlab experiments and offerlab report", { timeout: 180_000 }, () =>
     const b = JSON.parse(variant.stdout).template as { id: string; variant: string; status: string };
     expect(b).toMatchObject({ variant: "B", status: "draft" });
     expect((await runCli(["templates", "variant", step1, "--label", "B", "--body", "again"], env, dir)).code).toBe(2);
+    // templates list shows the variant labels, in the table and in --json.
+    const listed = await runCli(["templates", "list", "--offer", "coach"], env, dir);
+    expect(listed.stdout).toMatch(/variant/);
+    expect(listed.stdout).toMatch(new RegExp(`${b.id.slice(0, 8)}.*\\bB\\b.*draft`));
+    expect(listed.stdout).toMatch(new RegExp(`${step1.slice(0, 8)}.*\\bA\\b.*approved`));
+    const listedJson = JSON.parse((await runCli(["templates", "list", "--offer", "coach", "--json"], env, dir)).stdout) as {
+      id: string;
+      variant: string;
+    }[];
+    expect(listedJson.map((x) => [x.id, x.variant]).sort()).toEqual(
+      [
+        [step1, "A"],
+        [b.id, "B"],
+      ].sort(),
+    );
 
     const args = [
       "experiments",

@@ -201,3 +201,28 @@ export function weightedArmRates(arms: readonly string[], records: readonly Assi
     return { armId, rate: s.w === 0 ? null : s.wy / s.w, effectiveN: s.w2 === 0 ? 0 : (s.w * s.w) / s.w2 };
   });
 }
+
+/** Trials and successes an arm's posterior uses once allocation was adaptive (see {@link effectiveCounts}). */
+export interface EffectiveCounts {
+  armId: string;
+  /** Kish's effective sample size of the matured contacts' weights, rounded down. */
+  n: number;
+  /** The weighted (Hájek) rate times `n`: not a whole number in general. */
+  successes: number;
+}
+
+/**
+ * The counts the verdict uses after an adaptive phase: per arm the effective sample size of the
+ * matured contacts' inverse-probability weights and the weighted rate's share of it. Under balanced
+ * allocation every weight is equal and these are the raw counts; when an arm got most of its
+ * contacts in one period, its rate is that of the whole audience (not of the period it was
+ * favoured in) and its evidence counts for no more than the weights support. Pass them to
+ * `analyzeExperiment` as `effective`.
+ */
+export function effectiveCounts(arms: readonly string[], records: readonly AssignmentRecord[]): EffectiveCounts[] {
+  return weightedArmRates(arms, records).map((w) => {
+    // Equal weights give an effective size that is the count up to rounding error: keep it whole.
+    const n = Math.floor(w.effectiveN + 1e-9);
+    return { armId: w.armId, n, successes: w.rate === null ? 0 : Math.min(n, w.rate * n) };
+  });
+}

@@ -1,5 +1,6 @@
 import { OfferlabError } from "@offerlab/core";
 import { describe, expect, it } from "vitest";
+import { effectiveCounts, type AssignmentRecord } from "./allocation.js";
 import { analyzeExperiment } from "./analyze.js";
 import type { ArmSummary } from "./arms.js";
 
@@ -108,5 +109,32 @@ describe("analyzeExperiment: the report of one look", () => {
   it("offers the Wilson interval as an option", () => {
     const report = analyzeExperiment([arm("a", 100, 3), arm("b", 100, 5)], { design, interval: "wilson", projectionSimulations: 0 });
     expect(report.arms.every((a) => a.interval.method === "wilson")).toBe(true);
+  });
+  it("after adaptive allocation, judges on the inverse-probability-weighted effective counts", () => {
+    // Arm b got most of its contacts while it was favoured (probability 0.9), a few at 0.1: its
+    // weighted rate and effective size differ from the raw ones, and the verdict uses them.
+    const records: AssignmentRecord[] = [];
+    for (let i = 0; i < 300; i++) records.push({ armId: "a", probability: 0.5, matured: true, success: i % 25 === 0 });
+    for (let i = 0; i < 270; i++) records.push({ armId: "b", probability: 0.9, matured: true, success: i % 10 === 0 });
+    for (let i = 0; i < 30; i++) records.push({ armId: "b", probability: 0.1, matured: true, success: false });
+    const effective = effectiveCounts(["a", "b"], records);
+    expect(effective[0]).toEqual({ armId: "a", n: 300, successes: 12 });
+    expect(effective[1]!.n).toBeLessThan(300);
+    const raw = analyzeExperiment([arm("a", 300, 12), arm("b", 300, 27)], { design, projectionSimulations: 0 });
+    const weighted = analyzeExperiment([arm("a", 300, 12), arm("b", 300, 27)], { design, projectionSimulations: 0, effective });
+    expect(weighted.arms[1]!.evidence.n).toBe(effective[1]!.n);
+    expect(weighted.arms[1]!.posterior.mean).toBeLessThan(raw.arms[1]!.posterior.mean);
+    expect(weighted.arms[1]!.pBest).toBeLessThan(raw.arms[1]!.pBest);
+    // Balanced (equal weights): the effective counts are the raw ones.
+    expect(effectiveCounts(["a", "b"], records.slice(0, 300))).toEqual([
+      { armId: "a", n: 300, successes: 12 },
+      { armId: "b", n: 0, successes: 0 },
+    ]);
+    expect(() =>
+      analyzeExperiment([arm("a", 300, 12), arm("b", 300, 27)], {
+        design,
+        effective: [{ armId: "a", n: 301, successes: 1 }, effective[1]!],
+      }),
+    ).toThrow(/effective\.a\.n must be a whole number in \[0, 300\]/);
   });
 });

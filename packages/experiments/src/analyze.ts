@@ -26,6 +26,14 @@ export interface AnalyzeOptions {
   projectionSimulations?: number;
   /** Rates the plan was sized for, to show the power it buys. */
   assumed?: { baselineRate: number; targetRate: number };
+  /**
+   * After any adaptive allocation: per arm the inverse-probability-weighted effective trials and
+   * successes (`effectiveCounts` of the recorded assignments). The posterior, P(best), P(beats
+   * control), expected loss, the verdict (its minimum and the plan's information fraction) and the
+   * projection then use them in place of the raw matured counts, so a period when an arm got most
+   * contacts does not pass for its effect. Leave it out under balanced allocation.
+   */
+  effective?: readonly { armId: string; n: number; successes: number }[];
 }
 
 export interface ArmReport extends Required<ArmSummary> {
@@ -33,6 +41,8 @@ export interface ArmReport extends Required<ArmSummary> {
   rate: number | null;
   interval: RateInterval;
   posterior: { alpha: number; beta: number; mean: number };
+  /** The effective matured contacts and successes the posterior used (the raw counts without `effective`). */
+  evidence: { n: number; successes: number };
   pBest: number;
   /** Null for the control. */
   pBeatsControl: number | null;
@@ -85,10 +95,12 @@ export function analyzeExperiment(summaries: readonly ArmSummary[], options: Ana
       `leave it out for ${defaultProjectionSimulations}, or 0 to skip`,
     );
   }
-  const inputs = arms.map((a) => ({ armId: a.armId, n: a.matured, successes: a.successes }));
+  const inputs = options.effective
+    ? checkEffective(arms, options.effective)
+    : arms.map((a) => ({ armId: a.armId, n: a.matured, successes: a.successes }));
   const posteriors = posteriorSummary(inputs, { prior, draws, seed, controlArmId: options.controlArmId });
   const controlArmId = options.controlArmId ?? arms[0]!.armId;
-  const matured = arms.map((a) => a.matured);
+  const matured = inputs.map((a) => a.n);
   const projection = simulations === 0 ? null : projectSettlement(inputs, design, prior, seed, simulations);
   const verdict = decide({ posteriors, matured, design, projection });
   const minMatured = Math.min(...matured);
@@ -102,6 +114,7 @@ export function analyzeExperiment(summaries: readonly ArmSummary[], options: Ana
         rate: arm.matured === 0 ? null : arm.successes / arm.matured,
         interval: rateInterval(arm.successes, arm.matured, method),
         posterior: { alpha: p.alpha, beta: p.beta, mean: p.mean },
+        evidence: { n: inputs[i]!.n, successes: inputs[i]!.successes },
         pBest: p.pBest,
         pBeatsControl: p.pBeatsControl,
         expectedLossPoints: p.expectedLossPoints,
@@ -121,6 +134,32 @@ export function analyzeExperiment(summaries: readonly ArmSummary[], options: Ana
     seed,
     draws,
   };
+}
+
+function checkEffective(
+  arms: readonly Required<ArmSummary>[],
+  effective: readonly { armId: string; n: number; successes: number }[],
+): { armId: string; n: number; successes: number }[] {
+  if (!Array.isArray(effective)) invalid("effective", "must be a list, one entry per arm", "pass effectiveCounts(...) or leave it out");
+  return arms.map((arm) => {
+    const e = effective.find((x) => x?.armId === arm.armId);
+    if (!e) invalid("effective", `has no entry for arm "${arm.armId}"`, "pass effectiveCounts over every arm");
+    if (!Number.isInteger(e.n) || e.n < 0 || e.n > arm.matured) {
+      invalid(
+        `effective.${arm.armId}.n`,
+        `must be a whole number in [0, ${arm.matured}] (got ${JSON.stringify(e.n)})`,
+        "use the effective sample size of the matured contacts",
+      );
+    }
+    if (typeof e.successes !== "number" || !(e.successes >= 0) || e.successes > e.n) {
+      invalid(
+        `effective.${arm.armId}.successes`,
+        `must be in [0, n = ${e.n}] (got ${JSON.stringify(e.successes)})`,
+        "use the weighted rate times n",
+      );
+    }
+    return { armId: arm.armId, n: e.n, successes: e.successes };
+  });
 }
 
 /** The guarantee the verdict gives, for the report and the README. */

@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { analyzeExperiment } from "./analyze.js";
 import {
   leaderZ,
+  runAdaptiveCalibration,
   runCalibration,
   screenMargin,
   simulateWorld,
@@ -140,6 +141,43 @@ describe("an arm started later is not penalised by unmatured contacts", () => {
       (r) => pct(r.rightWinner),
     );
     expect(r.rightWinner).toBeGreaterThan(0.6);
+  });
+});
+
+describe("after an adaptive phase (top-two Thompson, floor 10 %), the verdict on weighted counts", () => {
+  /** Three arms, 90 new contacts a day over them for 60 days; Thompson from 50 matured per arm. */
+  const adaptive = (rates: number[], experiments: number, seed: string) =>
+    runAdaptiveCalibration({
+      arms: rates.map((rate, i) => ({ armId: String.fromCharCode(97 + i), rate })),
+      contactsPerDay: 90,
+      enrolDays: 60,
+      maturityDays: 14,
+      // 300 draws per daily batch: the probabilities are noisier, but they are the ones recorded and weighted by.
+      allocation: { minMaturedForAdaptive: 50, floor: 0.1, topTwo: 0.5, draws: 300 },
+      design: plan,
+      counting: "weighted",
+      experiments,
+      looks,
+      seed,
+    });
+  const slower = { timeout: 400_000 };
+
+  it("names a false winner in at most 5 % of equal-rate experiments (three arms at 3 %)", slower, () => {
+    const r = adaptive([0.03, 0.03, 0.03], 200, "adaptive-null");
+    measured.push({
+      scenario: "adaptive, three equal arms: false winner",
+      result: r,
+      figure: `${pct(r.wrongWinner)} (${pct(r.adaptiveShare)} adaptive)`,
+    });
+    expect(r.adaptiveShare).toBeGreaterThan(0.5);
+    expect(r.wrongWinner).toBeLessThanOrEqual(0.05);
+  });
+
+  it("finds a 2x lift (3 %, 3 %, 6 %) in most experiments, never the wrong arm", slower, () => {
+    const r = adaptive([0.03, 0.03, 0.06], 100, "adaptive-lift");
+    measured.push({ scenario: "adaptive, 3 % / 3 % / 6 %: right winner found", result: r, figure: pct(r.rightWinner) });
+    expect(r.rightWinner).toBeGreaterThan(0.6);
+    expect(r.wrongWinner).toBeLessThanOrEqual(0.01);
   });
 });
 

@@ -10,6 +10,7 @@ import type { ArmSummary } from "./arms.js";
 import { analyzeExperiment } from "./analyze.js";
 import { boundaryZ, resolveDesign, type ExperimentDesign } from "./design.js";
 import { defaultPrior } from "./posterior.js";
+import { allocationPhase, effectiveCounts, thompsonProbabilities, type AllocationDesign, type AssignmentRecord } from "./allocation.js";
 
 export interface WorldArm {
   armId: string;
@@ -209,5 +210,152 @@ export function runCalibration(input: CalibrationInput): CalibrationResult {
     rightWinner: right / input.experiments,
     wrongWinner: wrong / input.experiments,
     analysedLooks: analysed,
+  };
+}
+
+export interface AdaptiveCalibrationInput {
+  arms: readonly { armId: string; rate: number }[];
+  /** New contacts a day, over all arms: each is allocated as enrolment allocates. */
+  contactsPerDay: number;
+  enrolDays: number;
+  maturityDays: number;
+  /** The allocation: balanced until every arm has `minMaturedForAdaptive` matured, then Thompson per day. */
+  allocation: Omit<AllocationDesign, "arms" | "seed">;
+  design: ExperimentDesign;
+  /** `weighted` (the report: inverse-probability-weighted effective counts) or `raw` (plain matured counts). */
+  counting: "weighted" | "raw";
+  experiments: number;
+  looks: readonly number[];
+  draws?: number;
+  seed: string;
+}
+
+/**
+ * Experiments allocated as enrolment allocates them — balanced per day, then batched top-two
+ * Thompson sampling with a floor once every arm has enough matured contacts — and read at every
+ * look with the report's verdict: on the inverse-probability-weighted effective counts
+ * (`counting: "weighted"`), or on the raw counts for comparison. Same screen as `runCalibration`.
+ */
+export function runAdaptiveCalibration(input: AdaptiveCalibrationInput): CalibrationResult & { adaptiveShare: number } {
+  const ids = input.arms.map((a) => a.armId);
+  const k = ids.length;
+  const rateOf = new Map(input.arms.map((a) => [a.armId, a.rate]));
+  const bestRate = Math.max(...input.arms.map((a) => a.rate));
+  const equal = input.arms.every((a) => a.rate === bestRate);
+  const resolved = resolveDesign(input.design);
+  const c = boundaryZ(k, resolved.falseWinnerRate);
+  const draws = input.draws ?? 2000;
+  let right = 0;
+  let wrong = 0;
+  let analysed = 0;
+  let adaptive = 0;
+  let total = 0;
+  const lastLook = Math.max(...input.looks);
+  for (let e = 0; e < input.experiments; e++) {
+    const random = seededRandom(`${input.seed}:${e}`);
+    const allocation: AllocationDesign = {
+      ...input.allocation,
+      arms: ids,
+      seed: `${input.seed}:${e}`,
+      draws: input.allocation.draws ?? 1000,
+    };
+    const arm: number[] = [];
+    const day: number[] = [];
+    const probability: number[] = [];
+    const outcomeDay: number[] = [];
+    const countsAt = (now: number) => {
+      const n = new Array<number>(k).fill(0);
+      const s = new Array<number>(k).fill(0);
+      const records: AssignmentRecord[] = [];
+      for (let i = 0; i < arm.length; i++) {
+        if (day[i]! > now) continue;
+        const matured = day[i]! + input.maturityDays <= now;
+        const success = matured && outcomeDay[i]! <= now;
+        records.push({ armId: ids[arm[i]!]!, probability: probability[i]!, matured, success });
+        if (matured) {
+          n[arm[i]!]!++;
+          if (success) s[arm[i]!]!++;
+        }
+      }
+      return { n, s, records };
+    };
+    const looks = [...input.looks].sort((a, b) => a - b);
+    let look = 0;
+    let winner: string | null = null;
+    for (let d = 0; d <= lastLook && winner === null; d++) {
+      if (d < input.enrolDays) {
+        const { n, s } = countsAt(d);
+        const matured = ids.map((armId, i) => ({ armId, n: n[i]!, successes: s[i]! }));
+        const phase = allocationPhase(allocation, matured);
+        const batch = phase === "thompson" ? thompsonProbabilities(allocation, matured, String(d)) : null;
+        const probs = batch ? ids.map((id) => batch[id]!) : null;
+        for (let j = 0; j < input.contactsPerDay; j++) {
+          let a: number;
+          let p: number;
+          if (probs) {
+            const u = random();
+            let acc = 0;
+            a = k - 1;
+            for (let i = 0; i < k; i++) {
+              acc += probs[i]!;
+              if (u < acc) {
+                a = i;
+                break;
+              }
+            }
+            p = probs[a]!;
+            adaptive++;
+          } else {
+            a = Math.floor(random() * k);
+            p = 1 / k;
+          }
+          total++;
+          arm.push(a);
+          day.push(d);
+          probability.push(p);
+          outcomeDay.push(random() < rateOf.get(ids[a]!)! ? d + input.maturityDays * random() ** 2 : Infinity);
+        }
+      }
+      while (look < looks.length && looks[look]! === d) {
+        look++;
+        const { n, s, records } = countsAt(d);
+        const effective = input.counting === "weighted" ? effectiveCounts(ids, records) : null;
+        const used = effective ?? ids.map((armId, i) => ({ armId, n: n[i]!, successes: s[i]! }));
+        const minN = Math.min(...used.map((u) => u.n));
+        const t = minN / resolved.plannedMaturedPerArm;
+        const screen = used.map((u) => ({ armId: u.armId, enrolled: 0, contacted: 0, matured: u.n, successes: u.successes, maturing: 0 }));
+        if (t < 1 || minN < resolved.minMaturedPerArm || leaderZ(screen) < c * Math.sqrt(t) - screenMargin) continue;
+        analysed++;
+        const summaries = ids.map((armId, i) => ({
+          armId,
+          enrolled: n[i]!,
+          contacted: n[i]!,
+          matured: n[i]!,
+          successes: s[i]!,
+          maturing: 0,
+        }));
+        const report = analyzeExperiment(summaries, {
+          design: resolved,
+          draws,
+          projectionSimulations: 0,
+          ...(effective ? { effective } : {}),
+        });
+        if (report.verdict.kind === "winner") winner = report.verdict.armId;
+        break;
+      }
+    }
+    if (winner !== null) {
+      if (!equal && rateOf.get(winner) === bestRate) right++;
+      else wrong++;
+    }
+  }
+  return {
+    experiments: input.experiments,
+    looks: input.looks.length,
+    anyWinner: (right + wrong) / input.experiments,
+    rightWinner: right / input.experiments,
+    wrongWinner: wrong / input.experiments,
+    analysedLooks: analysed,
+    adaptiveShare: total === 0 ? 0 : adaptive / total,
   };
 }

@@ -47,6 +47,8 @@ export {
   thompsonProbabilities,
   assignWithProbabilities,
   weightedArmRates,
+  effectiveCounts,
+  type EffectiveCounts,
   type AllocationDesign,
   type AllocationPhase,
   type Assignment,
@@ -56,6 +58,8 @@ export {
 export {
   simulateWorld,
   runCalibration,
+  runAdaptiveCalibration,
+  type AdaptiveCalibrationInput,
   type WorldArm,
   type WorldOptions,
   type World,

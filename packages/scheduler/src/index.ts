@@ -35,6 +35,7 @@ export type { AccountCapacity, AccountCapacityOptions } from "./runtime/standing
 export { RunnerCrash } from "./runtime/types.js";
 export type { CrashPoint, DispatchOutcome, SendPathOptions, Senders } from "./runtime/types.js";
 export { chooseTemplate, planDue } from "./runtime/plan.js";
+export { accountKey, contactKey } from "./runtime/context.js";
 export type { CopyAssignment, PlanOptions, PlanSummary } from "./runtime/plan.js";
 export { advanceWarming, HEALTH_DEFAULTS, recomputeAccountHealth, recomputeBooks, syncTodayCounters } from "./runtime/books.js";
 export { applyProviderEvent, isBounceNotice, processWebhookInbox, providerEventKey, storeWebhookEvent } from "./runtime/events.js";

@@ -121,9 +121,7 @@ ${examples(["offerlab demo", "offerlab performance --sandbox", "offerlab demo --
         io.stdout(`Capacity (today)\n${table(capacity.map(capacityCells), DASHBOARD_COLUMNS.capacity, io)}\n`);
         io.stdout(`Activity (latest)\n${table(activity, DASHBOARD_COLUMNS.activity, io)}\n`);
         io.stdout(whatHappened(result));
-        io.stdout(
-          `\nThe experiment (two invitation notes on one audience; the simulated people answer B ${DEMO_VARIANT_B_LIFT}x as often as A)\n${reportText(result.experiment)}`,
-        );
+        io.stdout(`\n${experimentStory(result.experiment)}\n${reportText(result.experiment)}`);
         io.stdout(
           `\nExplore it (add --sandbox: the demo's data is in the sandbox's own database): offerlab report --experiment ${result.experiment.subject.slug} --sandbox · offerlab performance --sandbox · offerlab leads --campaign ${result.campaign.slug} --sandbox · offerlab campaigns show ${result.campaign.slug} --sandbox · offerlab why <email> --sandbox · offerlab tools usage --sandbox\n`,
         );
@@ -132,4 +130,29 @@ ${examples(["offerlab demo", "offerlab performance --sandbox", "offerlab demo --
         await db.destroy();
       }
     });
+}
+
+/**
+ * What the demo's experiment shows, in plain words before the report: the truth the sandbox knows
+ * (B answered twice as often), what the data so far can and cannot say about it, and what would
+ * settle it — so "no winner yet" reads as the honest answer at this size, not as a failure.
+ */
+export function experimentStory(r: DemoResult["experiment"]): string {
+  const arms = r.arms.map((a) => `${a.label} ${a.successes} of ${a.matured}`).join(", ");
+  const lines = [
+    `The experiment: two invitation notes (A and B) on one audience, each contact randomised to one.`,
+    `The truth, known only to the sandbox: its simulated people answer B ${DEMO_VARIANT_B_LIFT}x as often as A.`,
+    `What the data says so far (matured contacts with a ${r.metric.replace("_", " ")} within ${r.maturityDays} days): ${arms}; ${r.maturing} contact(s) still maturing.`,
+  ];
+  const v = r.verdict;
+  if (v?.kind === "winner") lines.push(`That is enough to name a winner: ${v.message.replace(/^winner: /, "")}.`);
+  else if (v?.kind === "no-winner-yet")
+    lines.push(
+      `At this size a ${DEMO_VARIANT_B_LIFT}x lift cannot be told from chance yet, so the report does not name a winner` +
+        (v.moreMaturedPerArm !== null
+          ? `: about ${v.moreMaturedPerArm} more matured contacts per arm would settle it (a chance of ${Math.round((v.chanceToSettle ?? 0) * 100)} %).`
+          : "."),
+    );
+  else if (v?.kind === "cannot-tell-apart") lines.push(`Within the experiment's budget the two cannot be told apart: ${v.message}.`);
+  return lines.join("\n") + "\n";
 }

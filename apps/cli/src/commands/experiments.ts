@@ -1,5 +1,5 @@
 import { ExperimentKind, ExperimentMetric, ExperimentStatus } from "@offerlab/core";
-import { BREAKDOWNS } from "@offerlab/db";
+import { BREAKDOWNS, experiments } from "@offerlab/db";
 import {
   defineExperiment,
   experimentReport,
@@ -58,6 +58,7 @@ export function reportText(r: ReportResult): string {
         pControl: a.control ? "" : prob(a.pBeatsControl),
         loss: a.expectedLossPoints === null ? "–" : a.expectedLossPoints.toFixed(2),
         ...(a.weightedRate !== null ? { weighted: pct(a.weightedRate) } : {}),
+        ...(a.effective ? { effective: `${a.effective.successes.toFixed(1)} / ${a.effective.matured}` } : {}),
       })),
       [
         { key: "arm" },
@@ -75,11 +76,16 @@ export function reportText(r: ReportResult): string {
         ...(control ? [{ key: "pControl", title: `P(beats ${control})` }] : []),
         { key: "loss", title: "exp. loss (pts)" },
         ...(r.arms.some((a) => a.weightedRate !== null) ? [{ key: "weighted", title: "weighted rate" }] : []),
+        ...(r.arms.some((a) => a.effective !== null) ? [{ key: "effective", title: "weighted successes / n" }] : []),
       ],
     ).trimEnd(),
   );
   lines.push("");
   lines.push(`Verdict: ${r.verdict ? r.verdict.message : "needs at least two groups with contacts"}`);
+  if (r.arms.some((a) => a.effective !== null))
+    lines.push(
+      "Allocation turned adaptive: P(best), P(beats control), the loss and the verdict use the weighted successes / n (each contact weighs 1 / its recorded probability).",
+    );
   lines.push(`Still maturing: ${r.maturing} contact(s), not counted as failures until their ${r.maturityDays} days have passed.`);
   if (r.plan) {
     lines.push(
@@ -352,11 +358,14 @@ ${examples(["offerlab report --experiment email-1-copy", "offerlab report --offe
       const by = o.by === undefined ? undefined : enumFlag("--by", o.by, BREAKDOWNS);
       const metric = enumFlag("--metric", o.metric, ExperimentMetric.options);
       const maturityDays = intFlag("--maturity-days", o.maturityDays, 1, 180);
-      const r = await withOperation(io, (ctx) =>
-        o.experiment !== undefined
+      const r = await withOperation(io, async (ctx) => {
+        // The sandbox's data lives on its simulated clock: read it as of the latest recorded time, as the demo does.
+        const at = io.sandbox ? await experiments.latestRecordedAt(ctx.db) : null;
+        if (at) ctx = { ...ctx, now: () => at };
+        return o.experiment !== undefined
           ? experimentReport(ctx, { experiment: o.experiment })
-          : offerReport(ctx, { offer: o.offer!, by: by!, ...(metric ? { metric } : {}), ...(maturityDays ? { maturityDays } : {}) }),
-      );
+          : offerReport(ctx, { offer: o.offer!, by: by!, ...(metric ? { metric } : {}), ...(maturityDays ? { maturityDays } : {}) });
+      });
       io.stdout(o.json ? json(r) : reportText(r));
     });
 }

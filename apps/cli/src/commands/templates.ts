@@ -59,7 +59,7 @@ export function registerTemplateCommands(program: Command, io: Io): void {
       if (o.full) {
         for (const r of withLint) {
           io.stdout(
-            `[${r.id.slice(0, 8)}] ${r.offer_slug} · ${r.name} · ${r.channel}${r.sequence_step ? ` step ${r.sequence_step}` : ""}${r.campaign_slug ? ` · campaign ${r.campaign_slug}` : ""} · ${r.status}\n`,
+            `[${r.id.slice(0, 8)}] ${r.offer_slug} · ${r.name} · ${r.channel}${r.sequence_step ? ` step ${r.sequence_step}` : ""}${r.variant ? ` variant ${r.variant}` : ""}${r.campaign_slug ? ` · campaign ${r.campaign_slug}` : ""} · ${r.status}\n`,
           );
           if (r.subject) io.stdout(`  subject: ${r.subject}\n`);
           io.stdout(
@@ -80,6 +80,7 @@ export function registerTemplateCommands(program: Command, io: Io): void {
             campaign: r.campaign_slug ?? "",
             channel: r.channel,
             step: r.sequence_step ?? "any",
+            variant: r.variant ?? "",
             status: r.status,
             lint: r.lint.errors.length ? `✖ ${r.lint.errors.length}` : r.lint.warnings.length ? `⚠ ${r.lint.warnings.length}` : "ok",
             text: oneLine(r.subject ? `${r.subject} | ${r.body}` : r.body, 60),
@@ -90,6 +91,7 @@ export function registerTemplateCommands(program: Command, io: Io): void {
             { key: "campaign", max: 24 },
             { key: "channel" },
             { key: "step" },
+            { key: "variant" },
             { key: "status" },
             { key: "lint" },
             { key: "text" },

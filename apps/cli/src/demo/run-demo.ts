@@ -8,7 +8,7 @@
 import type { LlmOptions } from "@offerlab/copy";
 import { slugify } from "@offerlab/core";
 import { createLogger as createCronLogger, providersFromUnipile, runTick, type TickSummary } from "@offerlab/cron";
-import { claimDataMode, messageTemplates, offers, type Db } from "@offerlab/db";
+import { claimDataMode, experiments as experimentRows, messageTemplates, offers, type Db } from "@offerlab/db";
 import {
   addTemplateVariant,
   approveTemplates,
@@ -332,7 +332,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   }
 
   const facts = await demoFacts(db, { offerId: offer.id, campaignId: campaign.id, sandbox });
-  const report = await experimentReport(ctx, { experiment: experiment.experiment.id });
+  // As of the latest recorded time, as `offerlab report --sandbox` reads the same data afterwards.
+  const asOf = (await experimentRows.latestRecordedAt(db)) ?? now();
+  const report = await experimentReport({ ...ctx, now: () => asOf }, { experiment: experiment.experiment.id });
   // The books close after the last tick: meetings recorded by then are in them.
   return {
     seed,

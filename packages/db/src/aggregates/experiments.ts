@@ -289,6 +289,70 @@ export const experiments = {
     return out;
   },
 
+  /**
+   * The latest time the data records for experiments: the last send, reply or assignment. The
+   * sandbox's data lives on its simulated clock, not the wall clock, so a report over it is read
+   * as of this time (the demo's own report and `offerlab report --sandbox` agree). Null when empty.
+   */
+  async latestRecordedAt(db: DbOrTrx): Promise<Date | null> {
+    const row = await sql<{ at: Date | string | null }>`
+      SELECT GREATEST(
+        (SELECT MAX(sent_at) FROM messages),
+        (SELECT MAX(replied_at) FROM messages),
+        (SELECT MAX(assigned_at) FROM experiment_assignments)
+      ) AS at`.execute(db);
+    const at = row.rows[0]?.at ?? null;
+    return at === null ? null : new Date(at);
+  },
+
+  /** The sender already pinned (sticky) for `channel` of each campaign contact that has one. */
+  async pinnedSenders(db: DbOrTrx, channel: "linkedin" | "email", campaignContactIds: readonly string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const part of chunks(campaignContactIds)) {
+      if (part.length === 0) continue;
+      const rows = await db
+        .selectFrom("campaign_contacts")
+        .select(["id", "linkedin_account_id", "email_account_id"])
+        .where("id", "in", part)
+        .execute();
+      for (const r of rows) {
+        const account = channel === "email" ? r.email_account_id : r.linkedin_account_id;
+        if (account) out.set(r.id, account);
+      }
+    }
+    return out;
+  },
+
+  /**
+   * Pins the sender of experiment contacts at enrolment (the sticky `linkedin_account_id` or
+   * `email_account_id` the planner keeps to), so the account they are stratified by is the one
+   * that sends. A contact that has a sender already keeps it. Returns the rows pinned.
+   */
+  async pinSenders(
+    db: DbOrTrx,
+    channel: "linkedin" | "email",
+    pins: readonly { campaignContactId: string; accountId: string }[],
+  ): Promise<number> {
+    const column = channel === "email" ? "email_account_id" : "linkedin_account_id";
+    const byAccount = new Map<string, string[]>();
+    for (const p of pins) byAccount.set(p.accountId, [...(byAccount.get(p.accountId) ?? []), p.campaignContactId]);
+    let pinned = 0;
+    for (const [accountId, ids] of byAccount) {
+      for (const part of chunks(ids)) {
+        if (part.length === 0) continue;
+        const out = await db
+          .updateTable("campaign_contacts")
+          .set({ [column]: accountId })
+          .where("id", "in", part)
+          .where(column, "is", null)
+          .returning("id")
+          .execute();
+        pinned += out.length;
+      }
+    }
+    return pinned;
+  },
+
   /** Records assignments; a contact assigned already keeps its first arm (the insert does nothing). */
   async assign(db: DbOrTrx, rows: readonly AssignmentInput[]): Promise<number> {
     let written = 0;

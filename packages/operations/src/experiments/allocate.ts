@@ -10,12 +10,26 @@
  *   contact came from (the campaign's offer, `target_criteria.signal` or `icp_target`), policy
  *   `observed`, probability 1; a campaign that matches no arm assigns nothing.
  *
- * The account stratum is the campaign's sender for the first step's channel when it has exactly
- * one; with a pool the planner picks the sender later, so the stratum is the pool (the report's
- * `--by account` shows the senders).
+ * The account stratum is the account that will send the experiment's step. With one account of
+ * that channel it is that account. With a pool, the sender is chosen here, at enrolment, and pinned
+ * (the sticky `linkedin_account_id` / `email_account_id` the planner keeps to, as it does for every
+ * contact after a first send): for each contact the account of its rotation pool with the fewest
+ * contacts in the experiment so far, preferring accounts that can send now. So every account gets
+ * its share and, within each account, the arms stay balanced: sender reputation is not confounded
+ * with the arm. Limits are untouched: a pinned contact waits for its account's capacity like any
+ * contact already under way.
  */
-import { schedulingStepChannel, SchedulingConfig, type TargetCriteria } from "@offerlab/core";
-import { experiments, type AssignmentInput, type Campaign, type DbOrTrx, type ExperimentWithArms } from "@offerlab/db";
+import { channelActionType, schedulingStepChannel, SchedulingConfig, type MessageActionType, type TargetCriteria } from "@offerlab/core";
+import {
+  accounts as accountRows,
+  contacts as contactRows,
+  experiments,
+  type Account,
+  type AssignmentInput,
+  type Campaign,
+  type DbOrTrx,
+  type ExperimentWithArms,
+} from "@offerlab/db";
 import {
   allocationPhase,
   assignWithProbabilities,
@@ -26,6 +40,7 @@ import {
   type AllocationDesign,
   type Assignment,
 } from "@offerlab/experiments";
+import { accountKey, accountTypeFor, contactKey, rotationPool, sendBlock } from "@offerlab/scheduler";
 
 export interface AllocationSummary {
   experiment: string;
@@ -49,14 +64,77 @@ export function allocationDesignOf(e: ExperimentWithArms): AllocationDesign {
   };
 }
 
-function accountStratum(campaign: Campaign): string {
+/** The campaign's accounts that may send `action` (account_id and account_ids), in natural-key order. */
+async function senderAccounts(trx: DbOrTrx, campaign: Campaign, type: "linkedin" | "email"): Promise<Account[]> {
+  const ids = new Set<string>();
+  if (campaign.account_id) ids.add(campaign.account_id);
+  for (const a of campaign.account_ids ?? []) ids.add(a.id);
+  const rows = (await accountRows.list(trx, { type })).filter((a) => ids.has(a.id));
+  return rows.sort((a, b) => (accountKey(a) < accountKey(b) ? -1 : accountKey(a) > accountKey(b) ? 1 : 0));
+}
+
+/** The action of the step an experiment tests (its step, else the sequence's first). */
+function stepAction(campaign: Campaign, step: number | null): MessageActionType | null {
   const config = SchedulingConfig.safeParse(campaign.scheduling_config);
-  const first = config.success ? config.data.steps[0] : undefined;
-  const channel = first ? schedulingStepChannel[first.type] : null;
-  const type = channel === "email" ? "email" : "linkedin";
-  const pool = (campaign.account_ids ?? []).filter((a) => a.type === type).map((a) => a.id);
-  if (pool.length === 0 && campaign.account_id) return campaign.account_id;
-  return pool.length === 1 ? pool[0]! : `pool:${pool.length}`;
+  if (!config.success) return null;
+  const s = config.data.steps.find((x) => x.step === step) ?? config.data.steps[0];
+  return s ? channelActionType[schedulingStepChannel[s.type]] : null;
+}
+
+/**
+ * Each fresh contact's sender stratum: with one account of the channel, that account; with a pool,
+ * the account chosen and pinned now (see the module note). Returns the strata by contact id and the
+ * pins to write.
+ */
+async function senderStrata(
+  trx: DbOrTrx,
+  campaign: Campaign,
+  e: ExperimentWithArms,
+  fresh: readonly { contactId: string; campaignContactId: string }[],
+  icp: string,
+  now: Date,
+): Promise<{ strata: Map<string, string>; pins: { campaignContactId: string; accountId: string }[]; channel: "linkedin" | "email" }> {
+  const action = stepAction(campaign, e.experiment.sequence_step) ?? "connection_request";
+  const channel = accountTypeFor(action);
+  const accounts = await senderAccounts(trx, campaign, channel);
+  const strata = new Map<string, string>();
+  const pins: { campaignContactId: string; accountId: string }[] = [];
+  if (accounts.length <= 1) {
+    const account = accounts[0] ? accountKey(accounts[0]) : "none";
+    for (const x of fresh) strata.set(x.contactId, stratumKey({ account, icp }));
+    return { strata, pins, channel };
+  }
+  const config = SchedulingConfig.safeParse(campaign.scheduling_config);
+  const allowBurner = config.success && config.data.use_burner_accounts === true;
+  const needKeys = accounts.some((a) => a.rotation_set === "odd" || a.rotation_set === "even");
+  const keys = needKeys
+    ? new Map((await contactRows.listByOffer(trx, campaign.offer_id)).map((c) => [c.id, contactKey(c)]))
+    : new Map<string, string>();
+  const pinned = await experiments.pinnedSenders(
+    trx,
+    channel,
+    fresh.map((x) => x.campaignContactId),
+  );
+  const counts = await experiments.stratumCounts(trx, e.experiment.id);
+  const countOf = (key: string) => counts.get(stratumKey({ account: key, icp })) ?? 0;
+  for (const x of fresh) {
+    const already = pinned.get(x.campaignContactId);
+    const own = already ? accounts.find((a) => a.id === already) : undefined;
+    let chosen: Account | undefined = own;
+    if (!chosen) {
+      const pool = rotationPool(accounts, { action, contactKey: keys.get(x.contactId) ?? x.contactId, allowBurner });
+      const ready = pool.filter((a) => sendBlock(a, now) === null);
+      for (const a of ready.length > 0 ? ready : pool) {
+        if (!chosen || countOf(accountKey(a)) < countOf(accountKey(chosen))) chosen = a;
+      }
+      if (chosen) pins.push({ campaignContactId: x.campaignContactId, accountId: chosen.id });
+    }
+    const key = chosen ? accountKey(chosen) : `pool:${accounts.length}`;
+    const stratum = stratumKey({ account: key, icp });
+    counts.set(stratum, (counts.get(stratum) ?? 0) + 1);
+    strata.set(x.contactId, stratum);
+  }
+  return { strata, pins, channel };
 }
 
 /** The arm an audience experiment gives this campaign's contacts, or null. */
@@ -88,7 +166,7 @@ export async function allocateEnrolled(
   const running = await experiments.runningForOffer(trx, campaign.offer_id);
   const out: AllocationSummary[] = [];
   const criteria = (campaign.target_criteria ?? {}) as TargetCriteria;
-  const stratum = stratumKey({ account: accountStratum(campaign), icp: criteria.icp_target ?? "any" });
+  const icp = criteria.icp_target ?? "any";
   for (const e of running) {
     const already = await experiments.assignedContacts(
       trx,
@@ -114,14 +192,18 @@ export async function allocateEnrolled(
       policy = phase;
       const batch = now.toISOString().slice(0, 10);
       const probabilities = phase === "thompson" ? thompsonProbabilities(design, matured, batch) : null;
+      const senders = await senderStrata(trx, campaign, e, fresh, icp, now);
+      await experiments.pinSenders(trx, senders.channel, senders.pins);
       const positions = await experiments.stratumCounts(trx, e.experiment.id);
-      let index = positions.get(stratum) ?? 0;
       for (const x of fresh) {
+        const stratum = senders.strata.get(x.contactId)!;
+        const index = positions.get(stratum) ?? 0;
+        positions.set(stratum, index + 1);
         const a: Assignment = probabilities
           ? // Keyed by the stratum and the contact's position in it (the enrolment's order), not a
             // database-generated id: the same story draws the same arms.
-            assignWithProbabilities(design, probabilities, batch, `${stratum}:${index++}`)
-          : balancedAssignment(design, stratum, index++);
+            assignWithProbabilities(design, probabilities, batch, `${stratum}:${index}`)
+          : balancedAssignment(design, stratum, index);
         rows.push({
           experiment_id: e.experiment.id,
           arm_id: byKey.get(a.armId)!.id,
@@ -137,6 +219,8 @@ export async function allocateEnrolled(
     } else {
       const arm = observedArm(e, campaign);
       if (!arm) continue;
+      const first = await senderAccounts(trx, campaign, accountTypeFor(stepAction(campaign, null) ?? "connection_request"));
+      const stratum = stratumKey({ account: first.length === 1 ? accountKey(first[0]!) : `pool:${first.length}`, icp });
       for (const x of fresh) {
         rows.push({
           experiment_id: e.experiment.id,

@@ -3,6 +3,7 @@ import { planDue } from "@offerlab/scheduler";
 import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import { addMailbox, addPeople, baseOffer, clock, copy, emailCampaign, NOW, testEngines, useTestDb } from "../__tests__/world.js";
+import { createCampaign } from "../campaigns/create-campaign.js";
 import { enrolContacts } from "../campaigns/enrol-contacts.js";
 import { launchCampaign } from "../campaigns/launch-campaign.js";
 import { OperationError } from "../errors.js";
@@ -135,7 +136,7 @@ describe.each(testEngines())("experiments operations on %s", (engine) => {
     const shown = await showExperiment(ctx(), { experiment: "email-1-copy" });
     expect(shown.arms.map((a) => a.assigned)).toEqual([10, 10]);
     expect(shown.byPolicy).toEqual({ balanced: 20 });
-    expect(shown.strata).toEqual([{ stratum: `account=${w.mailbox.id}|icp=saas`, byArm: { long: 10, short: 10 } }]);
+    expect(shown.strata).toEqual([{ stratum: `account=${w.mailbox.unipile_account_id}|icp=saas`, byArm: { long: 10, short: 10 } }]);
     const assignments = await experimentRows.assignments(t.db, defined.experiment.id);
     expect(assignments.every((a) => Number(a.probability) === 0.5 && a.policy === "balanced")).toBe(true);
     expect(assignments[0]!.probabilities).toEqual({ long: 0.5, short: 0.5 });
@@ -212,6 +213,66 @@ describe.each(testEngines())("experiments operations on %s", (engine) => {
     expect((await listExperiments(ctx(), { status: "running" })).map((e) => e.experiment.slug)).not.toContain("email-1-copy");
   });
 
+  it("with a pool of senders, pins each experiment contact's sender at enrolment and balances the arms within every account", async () => {
+    const w = await world("Pooled", 0);
+    await approveTemplates(ctx(), { templates: [w.b.template.id] });
+    const second = await addMailbox(t.db, "pooled-two");
+    await addPeople(t.db, w.offer.id, "pooledpeople", 26);
+    const { campaign } = await createCampaign(ctx(), {
+      offer: w.offer.slug!,
+      name: "Pooled push",
+      channel: "email",
+      accounts: [w.mailbox.name, second.name],
+      signal: "hiring",
+      icp_target: "saas",
+      send_window_start: "00:00",
+      send_window_end: "24:00",
+      send_days: [1, 2, 3, 4, 5, 6, 7],
+      timezone: "UTC",
+    });
+    await defineExperiment(ctx(), {
+      name: "Pooled copy",
+      hypothesis: "h",
+      kind: "copy_variants",
+      offer: w.offer.slug!,
+      step: 1,
+      plannedMaturedPerArm: 100,
+      arms: [{ ref: w.step1.id }, { ref: w.b.template.id }],
+    });
+    // Two enrolments: the second continues each account's blocks.
+    await enrolContacts(ctx(), { campaign: campaign.id, limit: 11 });
+    await enrolContacts(ctx(), { campaign: campaign.id });
+    const shown = await showExperiment(ctx(), { experiment: "pooled-copy" });
+    const keys = [w.mailbox.unipile_account_id, second.unipile_account_id];
+    expect(shown.strata.map((s) => s.stratum)).toEqual(keys.map((k) => `account=${k}|icp=saas`).sort());
+    for (const s of shown.strata) {
+      const [a, b] = Object.values(s.byArm);
+      expect(a! + b!).toBe(13);
+      expect(Math.abs(a! - b!)).toBeLessThanOrEqual(1);
+    }
+    // Every contact's sender is pinned to its stratum's account, and the planner sends from it.
+    const rows = await t.db
+      .selectFrom("experiment_assignments as ea")
+      .innerJoin("campaign_contacts as cc", "cc.id", "ea.campaign_contact_id")
+      .innerJoin("accounts as a", "a.id", "cc.email_account_id")
+      .select(["ea.stratum", "a.unipile_account_id", "cc.id"])
+      .where("cc.campaign_id", "=", campaign.id)
+      .execute();
+    expect(rows).toHaveLength(26);
+    expect(rows.every((r) => r.stratum === `account=${r.unipile_account_id}|icp=saas`)).toBe(true);
+    await launchCampaign(ctx(), { campaign: campaign.id });
+    const { planned } = await planDue({ db: t.db, now: () => NOW, campaignId: campaign.id });
+    expect(planned).toBe(26);
+    const sent = await t.db
+      .selectFrom("messages as m")
+      .innerJoin("campaign_contacts as cc", "cc.id", "m.campaign_contact_id")
+      .select(["m.account_id", "cc.email_account_id"])
+      .where("m.campaign_id", "=", campaign.id)
+      .execute();
+    expect(sent).toHaveLength(26);
+    expect(sent.every((m) => m.account_id === m.email_account_id)).toBe(true);
+  });
+
   it("turns adaptive (top-two Thompson with a floor) once every arm has enough matured contacts, recording the batch's probabilities", async () => {
     const w = await world("Adaptive", 12);
     await approveTemplates(ctx(), { templates: [w.b.template.id] });
@@ -245,5 +306,10 @@ describe.each(testEngines())("experiments operations on %s", (engine) => {
       expect(Object.values(probs).reduce((s, p) => s + p, 0)).toBeCloseTo(1, 9);
       expect(Math.min(...Object.values(probs))).toBeGreaterThanOrEqual(0.1);
     }
+    // The report now judges on weighted effective counts; the matured contacts were all assigned
+    // at 1/2 (equal weights), so they equal the raw counts.
+    const report = await experimentReport(ctx(), { experiment: "adaptive-copy" });
+    expect(report.arms.map((a) => a.effective?.matured)).toEqual(report.arms.map((a) => a.matured));
+    expect(report.arms.every((a) => a.weightedRate !== null)).toBe(true);
   });
 });

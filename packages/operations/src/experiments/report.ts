@@ -10,6 +10,7 @@ import { BREAKDOWNS, experiments, resolve, type Breakdown, type Experiment } fro
 import {
   analyzeExperiment,
   countContacts,
+  effectiveCounts,
   rateInterval,
   weightedArmRates,
   type ExperimentDesign,
@@ -47,6 +48,11 @@ export interface ReportArm {
   expectedLossPoints: number | null;
   /** Rate weighted by 1 / assignment probability, when any assignment was adaptive; else null. */
   weightedRate: number | null;
+  /**
+   * When any assignment was adaptive: the effective matured contacts and successes behind P(best),
+   * P(beats control), expected loss and the verdict (inverse-probability weighted); else null.
+   */
+  effective: { matured: number; successes: number } | null;
 }
 
 export interface ReportResult {
@@ -102,10 +108,16 @@ function armOf(
     pBeatsControl: r?.pBeatsControl ?? null,
     expectedLossPoints: r?.expectedLossPoints ?? null,
     weightedRate: weighted,
+    effective: weighted === null || !r ? null : { matured: r.evidence.n, successes: r.evidence.successes },
   };
 }
 
-function analyze(counts: readonly GroupCounts[], design: ExperimentDesign, controlKey: string): ExperimentReport {
+function analyze(
+  counts: readonly GroupCounts[],
+  design: ExperimentDesign,
+  controlKey: string,
+  effective?: readonly { armId: string; n: number; successes: number }[],
+): ExperimentReport {
   return analyzeExperiment(
     counts.map((c) => ({
       armId: c.group,
@@ -116,7 +128,7 @@ function analyze(counts: readonly GroupCounts[], design: ExperimentDesign, contr
       maturing: c.maturing,
       maturingSuccesses: c.maturingSuccesses,
     })),
-    { design, controlArmId: controlKey },
+    { design, controlArmId: controlKey, ...(effective ? { effective } : {}) },
   );
 }
 
@@ -143,17 +155,18 @@ export async function experimentReport(ctx: OperationContext, input: { experimen
     { metric: e.primary_metric, maturityDays: e.maturity_days, now },
   );
   const control = arms.find((a) => a.is_control) ?? arms[0]!;
-  const report = analyze(counts, designOf(e), control.arm_key);
+  // After any adaptive assignment the verdict is computed on inverse-probability-weighted effective
+  // counts (the recorded probabilities), so a period when an arm got most contacts does not pass for its effect.
   const adaptive = keyed.some((f) => f.policy === "thompson");
-  const weighted = adaptive
-    ? weightedArmRates(
-        arms.map((a) => a.arm_key),
-        keyed.map((f) => {
-          const c = countContacts([f], [], { metric: e.primary_metric, maturityDays: e.maturity_days, now })[0]!;
-          return { armId: f.group, probability: f.probability, matured: c.matured === 1, success: c.successes === 1 };
-        }),
-      )
+  const records = adaptive
+    ? keyed.map((f) => {
+        const c = countContacts([f], [], { metric: e.primary_metric, maturityDays: e.maturity_days, now })[0]!;
+        return { armId: f.group, probability: f.probability, matured: c.matured === 1, success: c.successes === 1 };
+      })
     : null;
+  const keys = arms.map((a) => a.arm_key);
+  const weighted = records ? weightedArmRates(keys, records) : null;
+  const report = analyze(counts, designOf(e), control.arm_key, records ? effectiveCounts(keys, records) : undefined);
   const offer = e.offer_id ? await resolve.offer(ctx.db, e.offer_id) : null;
   const causal = isCausal(e.kind);
   return {

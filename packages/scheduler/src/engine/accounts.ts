@@ -99,10 +99,10 @@ function whyNot(a: CandidateAccount, ctx: ChooseAccountContext): ReasonCode | nu
 }
 
 /** The accounts a contact may use under the rotation rules (see the module note), before capacity. */
-export function rotationPool(
-  candidates: readonly CandidateAccount[],
+export function rotationPool<A extends Pick<CandidateAccount, "type" | "rotation_set">>(
+  candidates: readonly A[],
   ctx: Pick<ChooseAccountContext, "action" | "contactKey" | "rotation" | "allowBurner">,
-): CandidateAccount[] {
+): A[] {
   const type = accountTypeFor(ctx.action);
   const ofType = candidates.filter((a) => a.type === type);
   const rotation = ctx.rotation ?? null;
