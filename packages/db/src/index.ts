@@ -15,6 +15,7 @@ export type { CreateDbOptions, DatabaseTarget, Db } from "./connect.js";
 export { migrate, migrationStatus, bundledMigrations } from "./migrate.js";
 export type { MigrateResult, Migration, MigrationStatus } from "./migrate.js";
 export { openDatabase, PendingMigrationsError } from "./open.js";
+export { shippedSnapshot } from "./snapshot.js";
 export { claimDataMode, databaseContents, dataMode, DataModeMismatchError } from "./data-mode.js";
 export type { DataModeMark } from "./data-mode.js";
 export { EmbeddedDatabaseBusyError, LOCK_FILE } from "./embedded-lock.js";
