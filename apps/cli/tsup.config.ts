@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import path from "node:path";
 import { defineConfig } from "tsup";
 
 export default defineConfig({
@@ -19,9 +20,10 @@ export default defineConfig({
   // The embedded database's pre-migrated snapshot (@offerlab/db's build writes it) goes next to the
   // bundle, where the bundled @offerlab/db looks for it: a first run skips initdb and migrations.
   onSuccess: async () => {
+    // tsup runs in this package's directory.
     for (const file of ["pglite-snapshot.tar.gz", "pglite-snapshot.json"]) {
-      const from = new URL(`../../packages/db/dist/${file}`, import.meta.url);
-      if (fs.existsSync(from)) fs.copyFileSync(from, new URL(`./dist/${file}`, import.meta.url));
+      const from = path.resolve("../../packages/db/dist", file);
+      if (fs.existsSync(from)) fs.copyFileSync(from, path.resolve("dist", file));
     }
   },
   banner: {
