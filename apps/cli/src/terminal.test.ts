@@ -244,7 +244,7 @@ describe("offerlab activity", () => {
     expect(campaignsList.stdout).toMatch(/Paris hiring\s+coach\s+email\s+active/);
     const accountsList = await runCli(["accounts", "list"], { ...env, COLUMNS: "80" });
     expect(accountsList.stdout).toMatch(/\(owner[^)]* left out to fit the terminal/);
-    expect(accountsList.stdout).toContain("sales-team-mailbox@offerlab.dev");
+    expect(accountsList.stdout).toMatch(/^id\s+name\s+type\s+status\s+limits today\s+used today\s+can send$/m);
     const performance = await runCli(["performance"], { ...env, COLUMNS: "60" });
     expect(performance.stdout).toMatch(/\(campaigns[^)]* left out to fit the terminal/);
     expect(performance.stdout).toMatch(/\(offer[^)]* left out to fit the terminal/);
