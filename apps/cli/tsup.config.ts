@@ -1,3 +1,5 @@
+import fs from "node:fs";
+import path from "node:path";
 import { defineConfig } from "tsup";
 
 export default defineConfig({
@@ -15,6 +17,15 @@ export default defineConfig({
   noExternal: [/^(?!@electric-sql\/pglite|pg$|pg\/|kysely|zod|commander|yaml|csv-parse|csv-stringify)/],
   external: ["@electric-sql/pglite", "pg", "kysely", "zod", "commander", "yaml", "csv-parse", "csv-stringify"],
   // Bundled CommonJS dependencies call require() for Node's built-ins; ESM has none, so give them one.
+  // The embedded database's pre-migrated snapshot (@offerlab/db's build writes it) goes next to the
+  // bundle, where the bundled @offerlab/db looks for it: a first run skips initdb and migrations.
+  onSuccess: async () => {
+    // tsup runs in this package's directory.
+    for (const file of ["pglite-snapshot.tar.gz", "pglite-snapshot.json"]) {
+      const from = path.resolve("../../packages/db/dist", file);
+      if (fs.existsSync(from)) fs.copyFileSync(from, path.resolve("dist", file));
+    }
+  },
   banner: {
     js: 'import { createRequire as __offerlabCreateRequire } from "node:module"; const require = __offerlabCreateRequire(import.meta.url);',
   },

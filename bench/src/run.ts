@@ -15,6 +15,7 @@ const benchmarks: Record<string, () => Promise<{ run: () => Promise<void> }>> = 
   import: () => import("./benchmarks/import.js"),
   demo: () => import("./benchmarks/demo.js"),
   startup: () => import("./benchmarks/startup.js"),
+  "cold-start": () => import("./benchmarks/cold-start.js"),
 };
 
 const asked = process.argv.slice(2).filter((a) => a !== "--");

@@ -1,9 +1,15 @@
 /**
- * `offerlab completion bash|zsh|fish`: generated from the program tree. The bash script is run in
- * bash (completing real command lines); zsh and fish are not installed here, so their scripts are
- * checked for what the shells read (their documented `_describe` and `complete` forms).
+ * `offerlab completion bash|zsh|fish`: generated from the program tree. Each script is run in its
+ * shell where the shell is installed (CI and this machine have bash; zsh and fish come from
+ * Debian's packages `zsh` and `fish`): bash and fish complete real command lines (fish's own
+ * `complete -C`); zsh runs the function with `_describe` standing in for its completion system,
+ * which needs a terminal. Without zsh or fish their tests are skipped and the structural checks
+ * below (the documented `_describe` and `complete` forms) still run.
  */
 import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildProgram } from "./cli.js";
 import { completionScript, completionTree } from "./commands/completion.js";
@@ -22,6 +28,45 @@ printf '%s\\n' "\${COMPREPLY[@]}"`;
   const r = spawnSync("bash", ["--norc", "--noprofile", "-c", program], { encoding: "utf8" });
   expect(r.stderr).toBe("");
   return r.stdout.split("\n").filter(Boolean);
+}
+
+const has = (shell: string) => spawnSync(shell, ["-c", "exit 0"]).status === 0;
+
+/** What zsh's `_offerlab` hands to `_describe` (subcommands, or options after `-`) for `line`. */
+function zshComplete(script: string, line: string): string[] {
+  const words = line.split(" ");
+  const program = `compdef() { : }
+_files() { print -r -- _files }
+_describe() { local name=\${@[-1]}; print -rl -- "\${(@P)name}"; return 0 }
+${script}
+words=(${words.map((w) => `'${w}'`).join(" ")})
+CURRENT=${words.length}
+_offerlab`;
+  const r = spawnSync("zsh", ["-f", "-c", program], { encoding: "utf8" });
+  expect(r.stderr).toBe("");
+  return r.stdout
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => l.replace(/(?<!\\):.*$/, "").replaceAll("\\:", ":"));
+}
+
+/** The script in a file (fish reads a script from a file: given on a pipe by Node, it refuses it). */
+function fishFile(script: string): string {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "offerlab-fish-")), "offerlab.fish");
+  fs.writeFileSync(file, script);
+  return file;
+}
+
+/** What fish offers for `line` (its own `complete -C`, after loading the script). */
+function fishComplete(script: string, line: string): string[] {
+  const r = spawnSync("fish", ["--no-config", "-c", `source ${fishFile(script)}; complete -C ${JSON.stringify(line)}`], {
+    encoding: "utf8",
+  });
+  expect(r.stderr).toBe("");
+  return r.stdout
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => l.split("\t")[0]!);
 }
 
 describe("offerlab completion", () => {
@@ -98,5 +143,26 @@ describe("offerlab completion", () => {
     // Every visible command of the tree has its line.
     const count = (n: typeof tree): number => n.subcommands.length + n.subcommands.reduce((a, s) => a + count(s), 0);
     expect(script.split("\n").filter((l) => / -a '[^']+' -d /.test(l) && !l.includes(" -l ")).length).toBe(count(tree));
+  });
+
+  it.skipIf(!has("zsh"))("zsh runs the script: the command path walked past options, each command's subcommands and options", async () => {
+    const program = await buildProgram(io, [], { load: "all" });
+    const script = completionScript("zsh", program);
+    expect(spawnSync("zsh", ["-n", "-f"], { input: script, encoding: "utf8" }).status).toBe(0);
+    expect(zshComplete(script, "offerlab ")).toEqual(expect.arrayContaining(program.commands.map((c) => c.name())));
+    const campaigns = program.commands.find((c) => c.name() === "campaigns")!;
+    expect(zshComplete(script, "offerlab campaigns ").sort()).toEqual(campaigns.commands.map((c) => c.name()).sort());
+    expect(zshComplete(script, "offerlab db migrate --").sort()).toEqual(["--help", "--json", "--sandbox"]);
+    expect(zshComplete(script, "offerlab discover people --offer coach --")).toContain("--max-companies");
+  });
+
+  it.skipIf(!has("fish"))("fish completes real command lines with the script loaded", async () => {
+    const program = await buildProgram(io, [], { load: "all" });
+    const script = completionScript("fish", program);
+    expect(spawnSync("fish", ["--no-config", "-n", fishFile(script)], { encoding: "utf8" }).status).toBe(0);
+    expect(fishComplete(script, "offerlab camp")).toEqual(["campaigns"]);
+    const campaigns = program.commands.find((c) => c.name() === "campaigns")!;
+    expect(fishComplete(script, "offerlab campaigns ").sort()).toEqual(campaigns.commands.map((c) => c.name()).sort());
+    expect(fishComplete(script, "offerlab db migrate --").sort()).toEqual(["--help", "--json", "--sandbox"]);
   });
 });

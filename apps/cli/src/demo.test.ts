@@ -17,6 +17,7 @@ import { normalizeJournal } from "@offerlab/sandbox";
 import { sql, type Kysely } from "kysely";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { run } from "./cli.js";
+import { whatHappened } from "./commands/demo.js";
 import { runDemo } from "./demo/run-demo.js";
 import type { Io } from "./output.js";
 import { cliEntry } from "./test-support/cli-process.js";
@@ -145,20 +146,17 @@ describe.each(inProcess)("the demo on %s", (engine) => {
     // The demo's database belongs to the sandbox from now on: live runs refuse it.
     expect((await dataMode(db))?.mode).toBe("sandbox");
 
-    // The command run a second time on the same database tests a second offer, in another
-    // simulated world, and prints its checks. (On PGlite this is checked by the spawned runs.)
+    // The command refuses to tell its story on a PostgreSQL database that holds data (it never
+    // empties a database it did not create), and leaves it as it was.
     if (t.url) {
       let stdout = "";
       let stderr = "";
       const io: Io = { stdout: (s) => void (stdout += s), stderr: (s) => void (stderr += s), env: { DATABASE_URL: t.url }, cwd: repoRoot };
-      expect(await run(["node", "offerlab", "demo", "--weeks", "1"], io), stderr).toBe(0);
-      expect(stderr).toMatch(/SANDBOX/);
-      expect(stdout).toContain("This was a SANDBOX run");
-      expect(stdout).toContain("(demo 2)");
-      expect(stdout).toMatch(/ok {3}no double send/);
-      const offers = await db.selectFrom("offers").select("name").orderBy("created_at").execute();
-      expect(offers).toHaveLength(2);
-      expect(offers[1]!.name).toBe(`${offers[0]!.name} (demo 2)`);
+      expect(await run(["node", "offerlab", "demo", "--weeks", "1"], io), stderr).toBe(2);
+      expect(stderr).toContain("already holds data (an earlier demo's): the demo tells its story on an empty database");
+      expect(stderr).toContain("Point DATABASE_URL at an empty database, or unset it");
+      expect(stdout).toBe("");
+      expect(await db.selectFrom("offers").select("name").execute()).toHaveLength(1);
     }
   }, 300_000);
 });
@@ -196,6 +194,7 @@ describe("offerlab demo as a user runs it", () => {
   // The summary with its one figure that may differ, the seconds the run took.
   const story = (stdout: string) => stdout.replace(/cron ticks, [\d.]+ s\)/, "cron ticks, … s)");
   const journal = (file: string) => normalizeJournal(fs.readFileSync(file, "utf8"));
+  let firstStdout = "";
 
   it("refuses bad flags before anything is written", () => {
     const bad = spawn(["demo", "--weeks", "0"]);
@@ -214,9 +213,36 @@ describe("offerlab demo as a user runs it", () => {
     expect(fs.existsSync(dataDir)).toBe(false);
   });
 
+  it("refuses, and leaves as they were, a folder that is not a database and one with sandbox data it did not make", () => {
+    const notes = folder("notes");
+    fs.writeFileSync(path.join(notes, "todo.txt"), "keep me");
+    const notDb = spawn(["demo", "--weeks", "1"], { OFFERLAB_DATA_DIR: "notes" }, { cwd: root });
+    expect(notDb.code).toBe(2);
+    expect(notDb.stderr).toContain(
+      `offerlab: ${notes} is not a database folder (it holds files but no PG_VERSION); the demo left it as it was.`,
+    );
+    expect(fs.readdirSync(notes)).toEqual(["todo.txt"]);
+
+    const own = { OFFERLAB_DATA_DIR: path.join(root, "own-sandbox") };
+    expect(spawn(["offers", "create", "--sandbox", "--file", path.join(repoRoot, "examples/offer.yaml")], own).code).toBe(0);
+    const refused = spawn(["demo", "--weeks", "1"], own);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(
+      `offerlab: ${own.OFFERLAB_DATA_DIR} holds sandbox data the demo did not make (offer ai-sales-coach); the demo starts afresh and would delete it, so it left it as it was. Run it on another folder: OFFERLAB_DATA_DIR=demo-data offerlab demo`,
+    );
+    const kept = spawn(["offers", "list", "--sandbox", "--json"], own);
+    expect(JSON.parse(kept.stdout).map((o: { slug: string }) => o.slug)).toEqual(["ai-sales-coach"]);
+  }, 240_000);
+
   it("tells one story per seed and start, whatever the day it runs on: the same summary and the same journal once ids are normalised", () => {
     const first = spawn(["demo", "--weeks", "1"], { OFFERLAB_SANDBOX_JOURNAL: path.join(root, "first.jsonl") });
     expect(first.code, first.stderr).toBe(0);
+    firstStdout = first.stdout;
+    // The activity table shows each time where the campaign sends (New York), with the zone's label.
+    const activity = first.stdout.slice(first.stdout.indexOf("Activity (latest)\n"), first.stdout.indexOf("What happened"));
+    const activityRows = activity.trimEnd().split("\n").slice(3);
+    expect(activityRows.length).toBeGreaterThan(0);
+    for (const row of activityRows) expect(row).toMatch(/^2026-03-\d\d \d\d:\d\d E[SD]T\s/);
     expect(first.stderr).toMatch(/SANDBOX/);
     // It says where its data is, and that is not where live data lives.
     expect(first.stderr).toContain(`[SANDBOX] data: embedded PGlite at ${dataDir}`);
@@ -257,7 +283,7 @@ describe("offerlab demo as a user runs it", () => {
     expect(spawn(["journal", "normalize", path.join(root, "missing.jsonl")]).code).toBe(2);
   }, 600_000);
 
-  it("leaves data the other commands read, and a second run in the same database tells another story, as JSON", async () => {
+  it("leaves data the other commands read, and a second run in the same folder starts afresh and tells the same story, as JSON", async () => {
     const perf = spawn(["performance", "--json", "--sandbox"]);
     expect(perf.code).toBe(0);
     const { campaigns } = JSON.parse(perf.stdout);
@@ -268,21 +294,23 @@ describe("offerlab demo as a user runs it", () => {
     expect(runner.code).toBe(2);
     expect(runner.stderr).toContain("holds the sandbox's simulated data");
 
-    // A second run in the same database tests a second offer, in another simulated world (the
-    // next seed): another story.
+    // A second run in the same folder removes the first run's data, says so, and tells the
+    // first run's story again: the same summary, the same journal.
     const again = spawn(["demo", "--weeks", "1", "--json"], { OFFERLAB_SANDBOX_JOURNAL: path.join(root, "again.jsonl") });
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toMatch(/SANDBOX/);
+    expect(again.stderr).toContain(`Starting afresh: removed the previous demo's data in ${dataDir}`);
     const out = JSON.parse(again.stdout);
     expect(out).toMatchObject({
       sandbox: true,
-      seed: "offerlab-demo-2",
-      offer: { name: "AI Sales Coach (demo 2)" },
+      seed: "offerlab-demo",
+      offer: { name: "AI Sales Coach", slug: "ai-sales-coach-demo" },
       simulated: { from: "2026-03-02T08:00:00.000Z" },
     });
     expect(out.facts.checks.every((c: { ok: boolean }) => c.ok)).toBe(true);
     expect(out.facts.sent.total).toBeGreaterThan(0);
-    expect(journal(path.join(root, "again.jsonl"))).not.toBe(journal(path.join(root, "first.jsonl")));
+    expect(story(firstStdout)).toContain(story(whatHappened(out)));
+    expect(journal(path.join(root, "again.jsonl"))).toBe(journal(path.join(root, "first.jsonl")));
     // The embedded database it leaves, opened here: the same invariants and books as above.
     const db = createDb({ dataDir, env: {} });
     try {
@@ -290,9 +318,9 @@ describe("offerlab demo as a user runs it", () => {
     } finally {
       await db.destroy();
     }
-    const both = JSON.parse(spawn(["performance", "--json", "--sandbox"]).stdout).campaigns as { id: string; total_delivered: number }[];
-    expect(both.map((c) => c.id)).toContain(out.campaign.id);
+    const only = JSON.parse(spawn(["performance", "--json", "--sandbox"]).stdout).campaigns as { id: string; total_delivered: number }[];
+    expect(only.map((c) => c.id)).toEqual([out.campaign.id]);
     // The facts' sends are the messages that left and did not bounce: delivered.
-    expect(both.find((c) => c.id === out.campaign.id)!.total_delivered).toBe(out.facts.sent.total);
+    expect(only[0]!.total_delivered).toBe(out.facts.sent.total);
   }, 600_000);
 });

@@ -233,4 +233,20 @@ describe("offerlab activity", () => {
     const no = await runCli(["activity"], { ...env, FORCE_COLOR: "1", NO_COLOR: "1" });
     expect(no.stdout).not.toContain(ESC);
   });
+
+  it("other tables drop their less important columns on a narrow terminal too, and say which", async () => {
+    const wide = await runCli(["campaigns", "list"], { ...env, COLUMNS: "200" });
+    expect(wide.stdout).toContain("in sequence");
+    expect(wide.stdout).not.toContain("left out");
+    const campaignsList = await runCli(["campaigns", "list"], { ...env, COLUMNS: "60" });
+    expect(campaignsList.code).toBe(0);
+    expect(campaignsList.stdout).toMatch(/\((in sequence, enrolled[^)]*) left out to fit the terminal: widen it, or use --json\)/);
+    expect(campaignsList.stdout).toMatch(/Paris hiring\s+coach\s+email\s+active/);
+    const accountsList = await runCli(["accounts", "list"], { ...env, COLUMNS: "80" });
+    expect(accountsList.stdout).toMatch(/\(owner[^)]* left out to fit the terminal/);
+    expect(accountsList.stdout).toMatch(/^id\s+name\s+type\s+status\s+limits today\s+used today\s+can send$/m);
+    const performance = await runCli(["performance"], { ...env, COLUMNS: "60" });
+    expect(performance.stdout).toMatch(/\(campaigns[^)]* left out to fit the terminal/);
+    expect(performance.stdout).toMatch(/\(offer[^)]* left out to fit the terminal/);
+  });
 });

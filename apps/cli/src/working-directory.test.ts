@@ -133,4 +133,25 @@ describe("the CLI in a project directory", () => {
     const listed = await runCli(["offers", "list", "--json"], {}, project);
     expect(JSON.parse(listed.stdout).map((o: { slug: string }) => o.slug)).toEqual(["ai-sales-coach"]);
   });
+
+  it("through `pnpm offerlab`, a relative OFFERLAB_DATA_DIR resolves against the user's directory, not the repository's", () => {
+    const sub = path.join(project, "notes/2026");
+    const res = spawnSync(process.execPath, [...cliEntry(), "db", "status", "--json"], {
+      cwd: repoRoot,
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: process.env.HOME ?? "",
+        INIT_CWD: sub,
+        npm_lifecycle_event: "offerlab",
+        npm_package_name: "offerlab-monorepo",
+        OFFERLAB_DATA_DIR: "relative-data",
+      },
+      encoding: "utf8",
+      timeout: 120_000,
+    });
+    expect(res.stderr).toBe("");
+    expect(res.status).toBe(0);
+    expect(JSON.parse(res.stdout).database).toBe(`embedded PGlite at ${path.join(sub, "relative-data")}`);
+    expect(fs.existsSync(path.join(repoRoot, "relative-data"))).toBe(false);
+  });
 });

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { resolveDatabaseTarget, SANDBOX_DATA_DIR } from "./connect.js";
-import { claimDataMode, dataMode, DataModeMismatchError } from "./data-mode.js";
+import { claimDataMode, databaseContents, dataMode, DataModeMismatchError } from "./data-mode.js";
 import { bundledMigrations, migrate } from "./migrate.js";
 import { openDatabase } from "./open.js";
 import { accounts, offers } from "./index.js";
@@ -29,6 +29,16 @@ describe.each(testEngines())("which world a database belongs to, on %s", (engine
       /^db X holds the sandbox's simulated data .*a live run never reads, reuses, counts or sends to it/,
     );
     expect((await dataMode(t.db))!.mode).toBe("sandbox");
+  });
+
+  it("says what a database holds: anything at all, and its offers' slugs", async () => {
+    t = await createTestDb(engine);
+    expect(await databaseContents(t.db)).toEqual({ holdsData: false, offerSlugs: [] });
+    await accounts.create(t.db, { name: "jane", type: "linkedin", owner: "jane", unipile_account_id: "real-1" });
+    expect(await databaseContents(t.db)).toEqual({ holdsData: true, offerSlugs: [] });
+    await offers.create(t.db, { name: "Zeta", type: "product", ownership: "internal", description: "x" });
+    await offers.create(t.db, { name: "Alpha", type: "product", ownership: "internal", description: "x" });
+    expect(await databaseContents(t.db)).toEqual({ holdsData: true, offerSlugs: ["alpha", "zeta"] });
   });
 
   it("takes an unmarked database that holds data for live data: a sandbox run is refused, a live run marks it", async () => {

@@ -63,6 +63,15 @@ async function holdsData(db: DbOrTrx): Promise<boolean> {
 }
 
 /**
+ * What a database holds, for a command that may start it afresh (`offerlab demo` on its own
+ * folder): whether it holds anything a person or a run made, and the slugs of its offers.
+ */
+export async function databaseContents(db: DbOrTrx): Promise<{ holdsData: boolean; offerSlugs: string[] }> {
+  const slugs = await db.selectFrom("offers").select("slug").orderBy("slug").execute();
+  return { holdsData: slugs.length > 0 || (await holdsData(db)), offerSlugs: slugs.map((o) => o.slug ?? "(no slug)") };
+}
+
+/**
  * Makes sure the database belongs to the world of this run and returns its mark. An unmarked
  * database is marked with `mode` — unless the run is a sandbox run and the database already holds
  * data, which is then taken for live data and refused. A database of the other world throws

@@ -1,7 +1,8 @@
 import { OfferlabError } from "@offerlab/core";
-import { createDb, databaseTargetOf, type CreateDbOptions, type DatabaseTarget, type Db } from "./connect.js";
+import { createDb, databaseTargetOf, resolveDatabaseTarget, type CreateDbOptions, type DatabaseTarget, type Db } from "./connect.js";
 import { claimDataMode, type DataModeMark } from "./data-mode.js";
 import { migrate, migrationStatus } from "./migrate.js";
+import { shippedSnapshot } from "./snapshot.js";
 
 /** A PostgreSQL database that still needs migrations: nothing was changed; run `offerlab db migrate`. */
 export class PendingMigrationsError extends OfferlabError {
@@ -27,13 +28,18 @@ export class PendingMigrationsError extends OfferlabError {
  * (`claimDataMode`): a live run (the default) refuses a database the sandbox filled, a sandbox run
  * (`sandbox: true`, whose embedded default is `./.offerlab-sandbox`) refuses a live one, with
  * `DataModeMismatchError`; an unmarked database is marked. Any failure closes the pool and is
- * rethrown. `checkMigrations: false` skips all of this (for `offerlab db migrate|status`).
+ * rethrown. `checkMigrations: false` skips all of this (for `offerlab db migrate|status`). A new
+ * embedded database starts from the package's pre-migrated snapshot when it fits (src/snapshot.ts).
  */
 export async function openDatabase(
   options: CreateDbOptions & { checkMigrations?: boolean; note?: string } = {},
 ): Promise<{ db: Db; target: DatabaseTarget; mark: DataModeMark | null }> {
   const { checkMigrations = true, note, ...createOptions } = options;
-  const db = createDb(createOptions);
+  // A new embedded database starts from the shipped, pre-migrated snapshot when one fits these
+  // migrations (no initdb, no migrations to run); `migrate` below applies any newer ones.
+  const fresh = checkMigrations && !createOptions.pgliteLoadDataDir ? resolveDatabaseTarget(createOptions) : undefined;
+  const snapshot = fresh?.kind === "pglite" && fresh.isNew ? shippedSnapshot() : undefined;
+  const db = createDb(snapshot ? { ...createOptions, pgliteLoadDataDir: snapshot } : createOptions);
   const target = databaseTargetOf(db)!;
   if (!checkMigrations) return { db, target, mark: null };
   try {

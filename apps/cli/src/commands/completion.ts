@@ -49,9 +49,26 @@ const firstLine = (s: string) => s.split("\n")[0]!.trim();
 const sq = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 const fishSq = (s: string) => `'${s.replaceAll("\\", "\\\\").replaceAll("'", "\\'")}'`;
 
+/**
+ * The loop bash and zsh share (their syntax is the same here): walks the words typed before the
+ * cursor, skipping options, and leaves in `cmdpath` the longest command path they name
+ * (`campaigns list`). The shells differ only in where the words are and where the first one is
+ * (bash counts from 0, zsh from 1, the program's name first in both).
+ */
+function commandPathWalk(nodes: CompletionNode[], at: { first: number; before: string; word: string }): string {
+  const paths = nodes.filter((n) => n.path.length).map((n) => n.path.join(" "));
+  return `  for (( i = ${at.first}; i < ${at.before}; i++ )); do
+    w="\${${at.word}}"
+    [[ "$w" == -* ]] && continue
+    next="\${cmdpath:+$cmdpath }$w"
+    case "$next" in
+${paths.map((p) => `      ${sq(p)}) cmdpath="$next" ;;`).join("\n")}
+    esac
+  done`;
+}
+
 function bash(root: CompletionNode): string {
   const nodes = walk(root);
-  const paths = nodes.filter((n) => n.path.length).map((n) => n.path.join(" "));
   const cases = nodes
     .map((n) => {
       const words = [...n.subcommands.map((s) => s.name), ...n.options.flatMap((o) => o.flags.filter((f) => f.startsWith("--")))];
@@ -63,14 +80,7 @@ function bash(root: CompletionNode): string {
 # Load it always:    offerlab completion bash > ~/.local/share/bash-completion/completions/offerlab
 _offerlab_completion() {
   local cur="\${COMP_WORDS[COMP_CWORD]}" cmdpath="" next w i opts=""
-  for (( i = 1; i < COMP_CWORD; i++ )); do
-    w="\${COMP_WORDS[i]}"
-    [[ "$w" == -* ]] && continue
-    next="\${cmdpath:+$cmdpath }$w"
-    case "$next" in
-${paths.map((p) => `      ${sq(p)}) cmdpath="$next" ;;`).join("\n")}
-    esac
-  done
+${commandPathWalk(nodes, { first: 1, before: "COMP_CWORD", word: "COMP_WORDS[i]" })}
   case "$cmdpath" in
 ${cases}
   esac
@@ -82,7 +92,6 @@ complete -o default -F _offerlab_completion offerlab
 
 function zsh(root: CompletionNode): string {
   const nodes = walk(root);
-  const paths = nodes.filter((n) => n.path.length).map((n) => n.path.join(" "));
   const zdesc = (name: string, desc: string) => sq(`${name.replaceAll(":", "\\:")}:${firstLine(desc)}`);
   const cases = nodes
     .map((n) => {
@@ -98,14 +107,7 @@ function zsh(root: CompletionNode): string {
 _offerlab() {
   local cmdpath="" next w i
   local -a subs opts
-  for (( i = 2; i < CURRENT; i++ )); do
-    w="\${words[i]}"
-    [[ "$w" == -* ]] && continue
-    next="\${cmdpath:+$cmdpath }$w"
-    case "$next" in
-${paths.map((p) => `      ${sq(p)}) cmdpath="$next" ;;`).join("\n")}
-    esac
-  done
+${commandPathWalk(nodes, { first: 2, before: "CURRENT", word: "words[i]" })}
   case "$cmdpath" in
 ${cases}
   esac

@@ -28,6 +28,18 @@ async function campaignZones(db: Db): Promise<{ byId: Map<string, string>; byNam
   return { byId, byName };
 }
 
+/**
+ * The newest activity (`activity_feed`), as JSON gives it (`rows`) and as the terminal table shows
+ * it (`local`: each time where its campaign sends, with the zone's label). The activity command
+ * and the demo print the same table.
+ */
+export async function readActivity(db: Db, limit: number): Promise<{ rows: Record<string, unknown>[]; local: Record<string, unknown>[] }> {
+  const rows = await views.activityFeed(db, { limit });
+  const zones = await campaignZones(db);
+  const local = withLocalTimes(rows, ["occurred_at"], (r) => (r.campaign_name ? zones.byName.get(r.campaign_name) : undefined));
+  return { rows, local };
+}
+
 async function withDb<T>(io: Io, fn: (db: Db) => Promise<T>): Promise<T> {
   const db = await openDatabase(io);
   try {
@@ -59,20 +71,20 @@ export const DASHBOARD_COLUMNS = {
   offers: [
     { key: "name", title: "offer", max: 28 },
     { key: "status" },
-    { key: "company_count", title: "companies" },
-    { key: "contact_count", title: "contacts" },
-    { key: "campaign_count", title: "campaigns" },
+    { key: "company_count", title: "companies", drop: 2 },
+    { key: "contact_count", title: "contacts", drop: 3 },
+    { key: "campaign_count", title: "campaigns", drop: 1 },
     { key: "campaigns_total_sent", title: "sent" },
     { key: "campaigns_total_replies", title: "replies" },
     { key: "campaigns_total_meetings", title: "meetings" },
   ],
   campaigns: [
     { key: "name", title: "campaign", max: 28 },
-    { key: "offer_name", title: "offer", max: 20 },
+    { key: "offer_name", title: "offer", max: 20, drop: 1 },
     { key: "status" },
-    { key: "total_sent", title: "messages" },
+    { key: "total_sent", title: "messages", drop: 3 },
     { key: "contacts_sent", title: "people" },
-    { key: "total_opened", title: "opened" },
+    { key: "total_opened", title: "opened", drop: 2 },
     { key: "total_replied", title: "replied" },
     { key: "current_reply_rate", title: "reply %" },
     { key: "positive_rate", title: "positive %" },
@@ -114,13 +126,13 @@ export function registerDashboardCommands(program: Command, io: Io): void {
         o.json ? rows : withLocalTimes(rows, ["scheduled_for"], (r) => (r.campaign_name ? zones.byName.get(r.campaign_name) : undefined)),
         [
           { key: "full_name", title: "contact", max: 24 },
-          { key: "title", max: 22 },
+          { key: "title", max: 22, drop: 1 },
           { key: "company_name", title: "company", max: 22 },
           { key: "fit_score", title: "fit" },
-          { key: "email_status", title: "email" },
-          { key: "connection_degree", title: "deg" },
+          { key: "email_status", title: "email", drop: 3 },
+          { key: "connection_degree", title: "deg", drop: 2 },
           // As the send path reads it now: a cooling-off window that has passed shows `available`.
-          { key: "effective_global_status", title: "global" },
+          { key: "effective_global_status", title: "global", drop: 4 },
           { key: "campaign_name", title: "campaign", max: 20 },
           { key: "queue_status", title: "queue" },
           { key: "scheduled_for", title: "next send" },
@@ -251,12 +263,8 @@ gap kept between two sends. \`offerlab accounts list\` shows the same.
     .option("--json", "print rows as JSON")
     .action(async (o: { limit?: string; json?: boolean }) => {
       const limit = positiveInt("--limit", o.limit, 50);
-      const { rows, zones } = await withDb(io, async (db) => ({
-        rows: await views.activityFeed(db, { limit }),
-        zones: await campaignZones(db),
-      }));
+      const { rows, local } = await withDb(io, (db) => readActivity(db, limit));
       if (o.json) return print(io, true, rows, DASHBOARD_COLUMNS.activity, "");
-      const local = withLocalTimes(rows, ["occurred_at"], (r) => (r.campaign_name ? zones.byName.get(r.campaign_name) : undefined));
       print(io, false, local, DASHBOARD_COLUMNS.activity, "No activity yet.");
     });
 

@@ -3,11 +3,12 @@ import { SANDBOX_BANNER } from "@offerlab/sandbox/env";
 import { readAccountCapacity } from "@offerlab/scheduler";
 import type { Command } from "commander";
 import { openDatabase } from "../database.js";
+import { startDemoAfresh } from "../demo/data-folder.js";
 import { DEMO_VARIANT_B_LIFT, runDemo, type DemoResult } from "../demo/run-demo.js";
 import { reportText } from "./experiments.js";
 import { CliError, EXIT, json, table, type Io } from "../output.js";
 import { capacityCells } from "./capacity-text.js";
-import { DASHBOARD_COLUMNS, RATES_NOTE } from "./dashboards.js";
+import { DASHBOARD_COLUMNS, RATES_NOTE, readActivity } from "./dashboards.js";
 import { sandboxStart } from "../providers.js";
 import { examples } from "./product-helpers.js";
 
@@ -59,10 +60,7 @@ export function registerDemoCommand(program: Command, io: Io): void {
       "Run the whole product on the sandbox: offer → copy → discovery → campaign → weeks of sends and replies, in under a minute",
     )
     .option("--weeks <n>", "simulated weeks of cron ticks and webhook events (default 3)")
-    .option(
-      "--seed <seed>",
-      "seed of the simulated world and of every random draw (default offerlab-demo; a second run in the same database uses offerlab-demo-2, …)",
-    )
+    .option("--seed <seed>", "seed of the simulated world and of every random draw (default offerlab-demo)")
     .option(
       "--start <date>",
       "where simulated time starts: YYYY-MM-DD (08:00 UTC), an ISO time with its offset, or today (default 2026-03-02)",
@@ -81,7 +79,10 @@ one start tell one story: two runs on fresh data folders print the same summary 
 seconds it took) and, with OFFERLAB_SANDBOX_JOURNAL=<file>, write the same journal of provider
 requests once database ids are normalised (offerlab journal normalize). The data stays in the
 sandbox's own database (./${SANDBOX_DATA_DIR} unless OFFERLAB_DATA_DIR or DATABASE_URL says
-otherwise; a database with live data is refused) for the other commands to explore with --sandbox.
+otherwise) for the other commands to explore with --sandbox. The demo always starts afresh, so a
+rerun tells the same story: it removes its own earlier data folder (and says so on stderr), and
+refuses, leaving them as they were, a folder with data it did not make, a PostgreSQL database that
+holds data, and a database with live data.
 ${examples(["offerlab demo", "offerlab performance --sandbox", "offerlab demo --weeks 4 --json", "offerlab demo --seed another-world --start today", "OFFERLAB_DATA_DIR=memory:// offerlab demo"])}`,
     )
     .action(async (o: { weeks?: string; seed?: string; start?: string; json?: boolean }) => {
@@ -91,6 +92,7 @@ ${examples(["offerlab demo", "offerlab performance --sandbox", "offerlab demo --
       io.stderr(`${SANDBOX_BANNER}\n`);
       // The demo is a sandbox run whatever the flags say: its own database, never a live one.
       io.sandbox = true;
+      await startDemoAfresh(io);
       const db = await openDatabase(io);
       try {
         const started = Date.now();
@@ -112,14 +114,14 @@ ${examples(["offerlab demo", "offerlab performance --sandbox", "offerlab demo --
           views.campaignPerformance(db, { offerId: result.offer.id }),
           views.offerDashboard(db, { offerId: result.offer.id }),
           readAccountCapacity(db),
-          views.activityFeed(db, { limit: 12 }),
+          readActivity(db, 12),
         ]);
         io.stdout(`\nThis was a SANDBOX run: simulated companies, people, LinkedIn and email. Nothing was sent to anyone.\n\n`);
         io.stdout(
           `Performance\n${table(offers, DASHBOARD_COLUMNS.offers, io)}\n${table(campaigns, DASHBOARD_COLUMNS.campaigns, io)}${RATES_NOTE}\n\n`,
         );
         io.stdout(`Capacity (today)\n${table(capacity.map(capacityCells), DASHBOARD_COLUMNS.capacity, io)}\n`);
-        io.stdout(`Activity (latest)\n${table(activity, DASHBOARD_COLUMNS.activity, io)}\n`);
+        io.stdout(`Activity (latest)\n${table(activity.local, DASHBOARD_COLUMNS.activity, io)}\n`);
         io.stdout(whatHappened(result));
         io.stdout(`\n${experimentStory(result.experiment)}\n${reportText(result.experiment)}`);
         io.stdout(

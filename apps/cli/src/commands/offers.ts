@@ -174,10 +174,10 @@ export function registerOfferCommands(program: Command, io: Io): void {
               [
                 { key: "slug", max: 32 },
                 { key: "name", max: 40 },
-                { key: "type" },
-                { key: "ownership" },
+                { key: "type", drop: 2 },
+                { key: "ownership", drop: 1 },
                 { key: "status" },
-                { key: "created_at", title: "created" },
+                { key: "created_at", title: "created", drop: 3 },
               ],
               io,
             ),

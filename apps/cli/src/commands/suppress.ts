@@ -84,7 +84,7 @@ ${examples(["offerlab suppress remove acme.com", "offerlab suppress remove jane@
       io.stdout(
         table(
           rows.map((r) => ({ ...r, added: when(r.created_at) })),
-          [{ key: "kind" }, { key: "value", max: 48 }, { key: "reason", max: 40 }, { key: "source" }, { key: "added" }],
+          [{ key: "kind" }, { key: "value", max: 48 }, { key: "reason", max: 40 }, { key: "source", drop: 1 }, { key: "added", drop: 2 }],
           io,
         ),
       );

@@ -87,8 +87,8 @@ export function registerTemplateCommands(program: Command, io: Io): void {
           })),
           [
             { key: "id" },
-            { key: "offer", max: 20 },
-            { key: "campaign", max: 24 },
+            { key: "offer", max: 20, drop: 1 },
+            { key: "campaign", max: 24, drop: 2 },
             { key: "channel" },
             { key: "step" },
             { key: "variant" },

@@ -40,6 +40,9 @@ const DAY = 24 * HOUR;
  */
 const WHOLE_PASS = { budgetMs: Number.POSITIVE_INFINITY };
 
+/** The slug of the demo's offer (`<slug>-2`, … for further runs on one database). */
+export const DEMO_OFFER_SLUG = "ai-sales-coach-demo";
+
 /** The offer the demo tests: the README's example, written the way a user would describe it. */
 export const DEMO_OFFER = {
   name: "AI Sales Coach",
@@ -134,9 +137,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const weeks = options.weeks ?? 3;
   const tickMs = (options.tickMinutes ?? 30) * MINUTE;
 
-  // A second run in the same database gets its own offer and its own world (another seed), so
-  // the first run's people are not simply contacted again (the 60-day rule would refuse them).
-  const { slug, run } = await freeSlug(db, "ai-sales-coach-demo");
+  // \`offerlab demo\` always starts on an empty database (demo/data-folder.ts); a caller that runs it
+  // again on one database gets another offer and another world (another seed), so the first run's
+  // people are not simply contacted again (the 60-day rule would refuse them).
+  const { slug, run } = await freeSlug(db, DEMO_OFFER_SLUG);
   const seed = options.seed ?? (run === 1 ? "offerlab-demo" : `offerlab-demo-${run}`);
   const startAt = options.startAt ?? new Date(SANDBOX_START);
   // Every random draw of the planner and the send path comes from the seed and natural keys.
