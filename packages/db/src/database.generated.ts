@@ -116,6 +116,8 @@ export interface AccountTable {
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
   next_send_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
   limited_until: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  send_gap_min_seconds: number | null;
+  send_gap_variance_seconds: number | null;
 }
 
 export interface ActivityFeedView {
