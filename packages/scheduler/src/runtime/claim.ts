@@ -90,7 +90,13 @@ export async function loadClaimed(trx: Transaction<Database>, row: QueueRow, now
   // that waited here while holding its queue row could deadlock with a recording transaction
   // (which locks the account first). A busy account means: claim something else.
   if (row.account_id) {
-    const got = await sql`SELECT id FROM accounts WHERE id = ${row.account_id}::uuid FOR NO KEY UPDATE SKIP LOCKED`.execute(trx);
+    // A claim that raced another one for this account sees, once it holds the lock, the rest that
+    // claim committed (Postgres re-checks the condition on the locked row): it claims something
+    // else rather than deferring this row.
+    const got =
+      await sql`SELECT id FROM accounts WHERE id = ${row.account_id}::uuid AND (next_send_at IS NULL OR next_send_at <= ${now}::timestamptz) FOR NO KEY UPDATE SKIP LOCKED`.execute(
+        trx,
+      );
     if (got.rows.length === 0) throw new AccountBusy();
     // A cooldown that has ended gives the account back before anything reads its status.
     await trx
