@@ -7,6 +7,7 @@ import { log } from "./lib.js";
 
 const benchmarks: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   "send-path": () => import("./benchmarks/send-path.js"),
+  "send-concurrency": () => import("./benchmarks/send-concurrency.js"),
   "idle-tick": () => import("./benchmarks/idle-tick.js"),
   planning: () => import("./benchmarks/planning.js"),
   views: () => import("./benchmarks/views.js"),

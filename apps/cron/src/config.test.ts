@@ -11,6 +11,7 @@ describe("loadCronConfig", () => {
       creditAlertThreshold: 100,
       shutdownGraceSeconds: 45,
       runnerId: `${hostname()}:${process.pid}`,
+      sendConcurrency: 4,
     });
   });
 
@@ -29,8 +30,10 @@ describe("loadCronConfig", () => {
       OFFERLAB_CREDIT_ALERT_THRESHOLD: "0",
       OFFERLAB_CRON_SHUTDOWN_GRACE_SECONDS: "90",
       OFFERLAB_RUNNER_ID: "railway-cron-1",
+      OFFERLAB_SEND_CONCURRENCY: "16",
     });
     expect(c).toMatchObject({
+      sendConcurrency: 16,
       withdrawInvitationsAfterDays: 30,
       inboxSyncLookbackHours: 12,
       creditAlertThreshold: 0,
@@ -42,5 +45,9 @@ describe("loadCronConfig", () => {
     );
     expect(() => loadCronConfig({ OFFERLAB_INBOX_SYNC_LOOKBACK_HOURS: "1.5" })).toThrow(/OFFERLAB_INBOX_SYNC_LOOKBACK_HOURS/);
     expect(() => loadCronConfig({ OFFERLAB_CRON_SHUTDOWN_GRACE_SECONDS: "-1" })).toThrow(/OFFERLAB_CRON_SHUTDOWN_GRACE_SECONDS/);
+    expect(loadCronConfig({}).sendConcurrency).toBe(4);
+    expect(() => loadCronConfig({ OFFERLAB_SEND_CONCURRENCY: "0" })).toThrow(
+      /OFFERLAB_SEND_CONCURRENCY must be a whole number of sends in flight between 1 and 256, got "0"/,
+    );
   });
 });

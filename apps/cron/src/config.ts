@@ -13,13 +13,18 @@ export interface CronConfig {
   /** A tool with this many credits left or fewer is reported (`OFFERLAB_CREDIT_ALERT_THRESHOLD`). Default 100. */
   creditAlertThreshold: number;
   /**
-   * After SIGTERM, how long the in-flight send may take to finish before the process exits anyway
+   * After SIGTERM, how long the sends in flight may take to finish before the process exits anyway
    * (`OFFERLAB_CRON_SHUTDOWN_GRACE_SECONDS`). Default 45: longer than the provider timeout (30 s),
    * and an attempt cut short is fenced by its lease and settled by the reconciler.
    */
   shutdownGraceSeconds: number;
   /** Names this runner in send attempts (`OFFERLAB_RUNNER_ID`). Default `<hostname>:<pid>`. */
   runnerId: string;
+  /**
+   * Sends in flight at once in this runner, each to a different account (`OFFERLAB_SEND_CONCURRENCY`,
+   * 1–256). Default 4. Every lane holds a database connection only while it claims or records.
+   */
+  sendConcurrency: number;
   /**
    * Where `daemon` writes its heartbeat (`OFFERLAB_HEARTBEAT_FILE`): when it last ticked and when
    * it expects the next tick, read by the Docker image's HEALTHCHECK. Default: none written.
@@ -32,6 +37,7 @@ export const DEFAULT_WITHDRAW_AFTER_DAYS = 21;
 export const DEFAULT_INBOX_SYNC_LOOKBACK_HOURS = 6;
 export const DEFAULT_CREDIT_ALERT_THRESHOLD = 100;
 export const DEFAULT_SHUTDOWN_GRACE_SECONDS = 45;
+export const DEFAULT_SEND_CONCURRENCY = 4;
 
 /** A configuration problem: the message names the variable and what to set. */
 export class CronConfigError extends OfferlabError {
@@ -83,6 +89,7 @@ export function loadCronConfig(env: Record<string, string | undefined> = process
     creditAlertThreshold: wholeNumber(env, "OFFERLAB_CREDIT_ALERT_THRESHOLD", DEFAULT_CREDIT_ALERT_THRESHOLD, 0, 1_000_000_000, "credits"),
     shutdownGraceSeconds: wholeNumber(env, "OFFERLAB_CRON_SHUTDOWN_GRACE_SECONDS", DEFAULT_SHUTDOWN_GRACE_SECONDS, 1, 3600, "seconds"),
     runnerId: env.OFFERLAB_RUNNER_ID?.trim() || `${hostname()}:${process.pid}`,
+    sendConcurrency: wholeNumber(env, "OFFERLAB_SEND_CONCURRENCY", DEFAULT_SEND_CONCURRENCY, 1, 256, "sends in flight"),
     ...(env.OFFERLAB_HEARTBEAT_FILE?.trim() ? { heartbeatFile: env.OFFERLAB_HEARTBEAT_FILE.trim() } : {}),
   };
 }

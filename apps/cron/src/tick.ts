@@ -90,7 +90,7 @@ export interface TickOptions {
   logger?: Logger;
   /** From `loadCronConfig()`; the defaults apply to what is left out. */
   config?: Partial<CronConfig>;
-  /** When aborted (SIGTERM), no new job and no new claim starts; an in-flight send finishes. */
+  /** When aborted (SIGTERM), no new job and no new claim starts; every in-flight send finishes. */
   signal?: AbortSignal;
   /** Only these jobs (in the standard order). Default: all of them. */
   jobs?: readonly JobName[];
@@ -106,6 +106,7 @@ export interface TickOptions {
       | "errorBackoffMs"
       | "maxConsecutiveErrors"
       | "max"
+      | "concurrency"
     >
   >;
   /**
@@ -187,6 +188,7 @@ export async function runTick(options: TickOptions): Promise<TickSummary> {
     now,
     ...(options.random ? { random: options.random } : {}),
     ...(config.runnerId ? { runnerId: config.runnerId } : {}),
+    ...(config.sendConcurrency ? { concurrency: config.sendConcurrency } : {}),
     ...options.sendPath,
   };
 

@@ -92,6 +92,8 @@ export const AccountRow = z.object({
   updated_at: z.date(),
   next_send_at: z.date().nullable(),
   limited_until: z.date().nullable(),
+  send_gap_min_seconds: z.int().min(0).max(86400).nullable(),
+  send_gap_variance_seconds: z.int().min(0).max(86400).nullable(),
 });
 export type AccountRow = z.infer<typeof AccountRow>;
 
@@ -131,6 +133,8 @@ export const AccountInsert = z.object({
   updated_at: z.coerce.date().optional(),
   next_send_at: z.coerce.date().nullable().optional(),
   limited_until: z.coerce.date().nullable().optional(),
+  send_gap_min_seconds: z.int().min(0).max(86400).nullable().optional(),
+  send_gap_variance_seconds: z.int().min(0).max(86400).nullable().optional(),
 });
 export type AccountInsert = z.input<typeof AccountInsert>;
 

@@ -67,6 +67,8 @@ export interface AccountHealthView {
   updated_at: Date | null;
   next_send_at: Date | null;
   limited_until: Date | null;
+  send_gap_min_seconds: number | null;
+  send_gap_variance_seconds: number | null;
   connections_remaining: number | null;
   messages_remaining: number | null;
   emails_remaining: number | null;
@@ -116,6 +118,8 @@ export interface AccountTable {
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
   next_send_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
   limited_until: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  send_gap_min_seconds: number | null;
+  send_gap_variance_seconds: number | null;
 }
 
 export interface ActivityFeedView {

@@ -52,7 +52,14 @@ export type {
   CampaignSettingsPatch,
   CampaignWindowFields,
 } from "./aggregates/campaigns.js";
-export { accountAdmin, accounts, MAX_ACCOUNT_LIMIT, PROFILE_VIEWS_PER_DAY, profileViews } from "./aggregates/accounts.js";
+export {
+  accountAdmin,
+  accounts,
+  MAX_ACCOUNT_GAP_SECONDS,
+  MAX_ACCOUNT_LIMIT,
+  PROFILE_VIEWS_PER_DAY,
+  profileViews,
+} from "./aggregates/accounts.js";
 export type { Account, AccountLimitsPatch, AccountSyncChange, AccountSyncOptions, RemoteAccount } from "./aggregates/accounts.js";
 export { sendQueue } from "./aggregates/queue.js";
 export type { MessageEventInput } from "./aggregates/queue.js";

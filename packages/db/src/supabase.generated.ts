@@ -133,6 +133,8 @@ export type Database = {
           updated_at: string;
           next_send_at: string | null;
           limited_until: string | null;
+          send_gap_min_seconds: number | null;
+          send_gap_variance_seconds: number | null;
         };
         Insert: {
           id?: string;
@@ -169,6 +171,8 @@ export type Database = {
           updated_at?: string;
           next_send_at?: string | null;
           limited_until?: string | null;
+          send_gap_min_seconds?: number | null;
+          send_gap_variance_seconds?: number | null;
         };
         Update: {
           id?: string;
@@ -205,6 +209,8 @@ export type Database = {
           updated_at?: string;
           next_send_at?: string | null;
           limited_until?: string | null;
+          send_gap_min_seconds?: number | null;
+          send_gap_variance_seconds?: number | null;
         };
         Relationships: [];
       };
@@ -2212,6 +2218,8 @@ export type Database = {
           updated_at: string | null;
           next_send_at: string | null;
           limited_until: string | null;
+          send_gap_min_seconds: number | null;
+          send_gap_variance_seconds: number | null;
           connections_remaining: number | null;
           messages_remaining: number | null;
           emails_remaining: number | null;

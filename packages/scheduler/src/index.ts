@@ -16,7 +16,7 @@ export { cancelPersonSends, cancelSuppressedSends, recordReply, recordReplyIn } 
 export type { ReplyInput } from "./runtime/stop-on-reply.js";
 export { describeUnknownOutcomes, unknownOutcomes } from "./runtime/unknown-outcomes.js";
 export type { UnknownOutcomes } from "./runtime/unknown-outcomes.js";
-export { runSendPath } from "./runtime/loop.js";
+export { DEFAULT_SEND_CONCURRENCY, MAX_SEND_CONCURRENCY, resolveConcurrency, runSendPath } from "./runtime/loop.js";
 export type { RunOptions, RunSummary } from "./runtime/loop.js";
 export {
   campaignDay,

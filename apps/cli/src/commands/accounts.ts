@@ -16,6 +16,12 @@ const LIMIT_FLAGS = [
   ["hourly", "hourly_limit", "actions an hour, every kind together"],
 ] as const;
 
+/** The account's rest between two sends, as `accounts limits` prints it. */
+function gapText(a: { send_gap_min_seconds: number | null; send_gap_variance_seconds: number | null }): string {
+  const text = `${a.send_gap_min_seconds ?? 90} s + up to ${a.send_gap_variance_seconds ?? 210} s`;
+  return a.send_gap_min_seconds === null && a.send_gap_variance_seconds === null ? `${text} (default)` : text;
+}
+
 function limitsFromFlags(o: Record<string, string | undefined>): AccountLimitsPatch {
   const out: AccountLimitsPatch = {};
   for (const [flag, column] of LIMIT_FLAGS) {
@@ -212,16 +218,30 @@ export function registerAccountCommands(program: Command, io: Io): void {
     .argument("<account>", "the account's id, name, email address or Unipile id");
   for (const [flag, , what] of LIMIT_FLAGS) limits.option(`--${flag} <n>`, `${what} (0–10000)`);
   limits
+    .option("--gap <seconds>", "rest after each send, in seconds (0–86400), or `default` (the runner's 90 s)")
+    .option("--gap-variance <seconds>", "random extra rest after each send, up to this many seconds (0–86400), or `default` (210 s)")
     .option("--json", "print the account's limits as JSON")
     .addHelpText(
       "after",
       `
 Unipile's guidance for a paid LinkedIn account is 80–100 invitations a day (about 200 a week) and
 about 100 messages a day; new accounts should start low and ramp up (\`offerlab accounts warm\`).
-${examples(["offerlab accounts limits jane_linkedin", "offerlab accounts limits sales@acme.com --emails 60 --hourly 8"])}`,
+After each send the account rests --gap seconds plus a random draw up to --gap-variance seconds
+(default 90 s + up to 210 s); the runner does not claim its sends while it rests.
+${examples([
+  "offerlab accounts limits jane_linkedin",
+  "offerlab accounts limits sales@acme.com --emails 60 --hourly 8",
+  "offerlab accounts limits jane_linkedin --gap 120 --gap-variance 180",
+])}`,
     )
     .action(async (ref: string, o: Record<string, string | boolean | undefined>) => {
       const patch = limitsFromFlags(o as Record<string, string | undefined>);
+      const gapFlag = (flag: string, v: string | boolean | undefined) =>
+        v === "default" ? null : intFlag(flag, typeof v === "string" ? v : undefined, 0, 86_400);
+      const gap = gapFlag("--gap", o.gap);
+      const variance = gapFlag("--gap-variance", o.gapVariance);
+      if (gap !== undefined) patch.send_gap_min_seconds = gap;
+      if (variance !== undefined) patch.send_gap_variance_seconds = variance;
       const limited = await withOperation(io, (ctx) => setAccountLimits(ctx, { account: ref, limits: patch }));
       const result = { changed: limited.changed, previous: limited.previous, account: describeAccount(limited.capacity) };
       const a = result.account;
@@ -236,6 +256,8 @@ ${examples(["offerlab accounts limits jane_linkedin", "offerlab accounts limits 
               daily_limit_messages: a.daily_limit_messages,
               daily_limit_emails: a.daily_limit_emails,
               hourly_limit: a.hourly_limit,
+              send_gap_min_seconds: a.send_gap_min_seconds,
+              send_gap_variance_seconds: a.send_gap_variance_seconds,
             },
             warming_week: a.warming_week,
             effective_today: a.effective_limits,
@@ -256,6 +278,10 @@ ${examples(["offerlab accounts limits jane_linkedin", "offerlab accounts limits 
               ] as [string, string][])
             : ([["emails a day", show("daily_limit_emails")]] as [string, string][])),
           ["actions an hour", show("hourly_limit")],
+          [
+            "rest after a send",
+            `${p && (p.send_gap_min_seconds !== a.send_gap_min_seconds || p.send_gap_variance_seconds !== a.send_gap_variance_seconds) ? `${gapText(p)} → ` : ""}${gapText(a)}`,
+          ],
           [
             "today",
             `${limitsText(a, a.effective_limits)}${a.warming_week ? ` (warming week ${a.warming_week}: ${Math.round(warmingFactor(a.warming_week) * 100)}%)` : ""}`,

@@ -78,7 +78,8 @@ export function registerCronCommands(program: Command, io: Io): void {
 Jobs, in order: warming, inbox sync, inbox, withdraw stale invitations, reap, reconcile, plan,
 send, daily counters, books, account health, credits. One JSON line per tick on stdout. Exit code
 1 when a job failed (the next run tries again). Reads DATABASE_URL, UNIPILE_API_KEY, UNIPILE_DSN
-and the OFFERLAB_* variables of apps/cron/README.md.
+and the OFFERLAB_* variables of apps/cron/README.md; OFFERLAB_SEND_CONCURRENCY (default 4, 1–256)
+is how many sends are in flight at once, each from a different account.
 ${examples(["offerlab cron once", "offerlab cron once --pretty", "offerlab cron once --sandbox --pretty"])}`,
     )
     .action(async (o: CronFlags) => {
@@ -96,7 +97,7 @@ ${examples(["offerlab cron once", "offerlab cron once --pretty", "offerlab cron 
   addSandboxOptions(
     cron
       .command("daemon")
-      .description("Run ticks on a schedule until SIGTERM/SIGINT (the send in flight finishes first)")
+      .description("Run ticks on a schedule until SIGTERM/SIGINT (the sends in flight finish first)")
       .option("--schedule <cron>", "cron expression in UTC, seconds optional (default: OFFERLAB_CRON_SCHEDULE, else every minute)")
       .option("--pretty", "human-readable logs instead of JSON lines (also OFFERLAB_LOG_PRETTY=1)"),
     // A daemon's ticks follow the wall clock: no simulated start.
@@ -106,7 +107,8 @@ ${examples(["offerlab cron once", "offerlab cron once --pretty", "offerlab cron 
       "after",
       `
 Never two ticks at once in one process; any number of daemons (and \`once\` runs) may share a
-database. A database that stops answering is waited out with back-off.
+database. A database that stops answering is waited out with back-off. OFFERLAB_SEND_CONCURRENCY
+(default 4, 1–256): sends in flight at once, each from a different account; SIGTERM waits for all.
 ${examples(["offerlab cron daemon", 'offerlab cron daemon --schedule "*/30 * * * * *" --pretty'])}`,
     )
     .action(async (o: CronFlags) => {

@@ -50,8 +50,9 @@ The embedded database (PGlite) can be open in one process only, so \`offerlab cr
 all three, with one database (the dashboard on 127.0.0.1 unless --dashboard-host and ${TOKEN_ENV}).
 Needs what both need: OFFERLAB_WEBHOOK_SECRET (32 characters or more; \`offerlab webhooks register\`
 generates one; header ${DEFAULT_SECRET_HEADER}), UNIPILE_API_KEY and UNIPILE_DSN, and the OFFERLAB_*
-variables of apps/cron/README.md and apps/webhooks/README.md. SIGTERM/SIGINT: no new claims or
-connections, the send and requests in flight finish, then a clean exit; a second signal exits at once.
+variables of apps/cron/README.md and apps/webhooks/README.md (OFFERLAB_SEND_CONCURRENCY, default 4:
+sends in flight at once, each from a different account). SIGTERM/SIGINT: no new claims or
+connections, the sends and requests in flight finish, then a clean exit; a second signal exits at once.
 ${examples(["OFFERLAB_WEBHOOK_SECRET=… offerlab serve --pretty", 'offerlab serve --schedule "*/30 * * * * *" --port 8080'])}`,
     )
     .action(async (o: ServeFlags) => {

@@ -301,7 +301,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       now,
       random,
       logger,
-      sendPath: { providerTimeoutMs: 30_000 },
+      // One send in flight: the sandbox's people answer on one simulated clock, and the story a
+      // seed tells must not depend on which of several lanes reached the database first.
+      sendPath: { providerTimeoutMs: 30_000, concurrency: 1 },
       reconcile: WHOLE_PASS,
     });
     ticks++;

@@ -300,7 +300,14 @@ export interface AccountLimitsPatch {
   daily_limit_messages?: number;
   daily_limit_emails?: number;
   hourly_limit?: number;
+  /** The rest after each send, in seconds (0–86400); null: the runner's default (90 s). */
+  send_gap_min_seconds?: number | null;
+  /** The random extra rest drawn after each send, up to this many seconds (0–86400); null: the runner's default (210 s). */
+  send_gap_variance_seconds?: number | null;
 }
+
+/** Longest rest (or variance) accepted between two sends of one account: a day. */
+export const MAX_ACCOUNT_GAP_SECONDS = 86_400;
 
 /** Highest limit accepted, a guard against typos (a real account sends far less). */
 export const MAX_ACCOUNT_LIMIT = 10_000;
@@ -398,9 +405,19 @@ export const accountAdmin = {
         issues.push({ field: key, message: `must be a whole number from 0 to ${MAX_ACCOUNT_LIMIT} (got ${v})` });
       else set[key] = v;
     }
+    for (const key of ["send_gap_min_seconds", "send_gap_variance_seconds"] as const) {
+      const v = limits[key];
+      if (v === undefined) continue;
+      if (v !== null && (!Number.isInteger(v) || v < 0 || v > MAX_ACCOUNT_GAP_SECONDS))
+        issues.push({
+          field: key,
+          message: `must be a whole number of seconds from 0 to ${MAX_ACCOUNT_GAP_SECONDS}, or null for the default (got ${v})`,
+        });
+      else set[key] = v;
+    }
     if (issues.length) throw new ValidationError("account limits", issues);
     if (Object.keys(set).length === 0)
-      throw new ValidationError("account limits", [{ field: "(input)", message: "nothing to change: pass at least one limit" }]);
+      throw new ValidationError("account limits", [{ field: "(input)", message: "nothing to change: pass at least one limit or gap" }]);
     return inTransaction(db, async (trx) => {
       const previous = await accountAdmin.find(trx, ref);
       const account = await trx.updateTable("accounts").set(set).where("id", "=", previous.id).returningAll().executeTakeFirstOrThrow();

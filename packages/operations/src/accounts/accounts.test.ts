@@ -76,6 +76,16 @@ describe.each(testEngines())("account operations on %s", (engine) => {
     expect(changed.previous!.daily_limit_connections).toBe(a.daily_limit_connections);
     expect(changed.capacity.account.daily_limit_connections).toBe(30);
 
+    // The rest between two sends: whole seconds up to a day, or null for the runner's default.
+    await expect(
+      setAccountLimits(ctx, { account: a.id, limits: { send_gap_min_seconds: 120, send_gap_variance_seconds: 90_000 } }),
+    ).rejects.toThrow(/send_gap_variance_seconds: must be a whole number of seconds from 0 to 86400/);
+    expect((await accounts.get(t.db, a.id))!.send_gap_min_seconds).toBeNull();
+    const paced = await setAccountLimits(ctx, { account: a.id, limits: { send_gap_min_seconds: 120, send_gap_variance_seconds: 60 } });
+    expect(paced.capacity.account).toMatchObject({ send_gap_min_seconds: 120, send_gap_variance_seconds: 60 });
+    const reset = await setAccountLimits(ctx, { account: a.id, limits: { send_gap_min_seconds: null } });
+    expect(reset.capacity.account).toMatchObject({ send_gap_min_seconds: null, send_gap_variance_seconds: 60 });
+
     await expect(warmAccount(ctx, { account: a.id, week: 2, stop: true })).rejects.toThrow(/not both/);
     const warming = await warmAccount(ctx, { account: a.id, week: 3 });
     expect(warming.warming_week).toBe(3);

@@ -20,13 +20,19 @@ import { RunnerCrash, type DispatchOutcome, type SendPathOptions } from "./types
  * `FOR UPDATE SKIP LOCKED`, limits are reserved with guarded statements, the attempt is committed
  * before the provider call and its outcome is recorded only through the attempt id. `tick`: the
  * settings the caller read once for its tick (`runSendPath`, `dispatchDue`); else read per claim.
+ * `hooks.onClaimed`: told when the attempt is committed (the runner counts its sends in flight).
  */
-export async function dispatchOne(options: SendPathOptions, tick?: TickSettings): Promise<DispatchOutcome> {
+export async function dispatchOne(
+  options: SendPathOptions,
+  tick?: TickSettings,
+  hooks: { onClaimed?: () => void } = {},
+): Promise<DispatchOutcome> {
   const o = resolveOptions(options);
   const now = o.now();
   // tx1: claim → check → reserve → attempt.
   const claimed = await claimWithRetries(o, now, tick);
   if (claimed.kind !== "claimed") return claimed;
+  hooks.onClaimed?.();
   const { ctx, attemptId } = claimed;
   const info = { queueId: ctx.row.id, attemptId };
   await o.crashAt?.("after_claim", info);

@@ -14,7 +14,7 @@ export interface RunOptions extends SendPathOptions {
   reconcile?: ReconcileOptions | false;
   /** Stop after this many handled rows. Default: until nothing is due. */
   max?: number;
-  /** Stop when this signal aborts (SIGTERM): no new claim starts; an in-flight send finishes. */
+  /** Stop when this signal aborts (SIGTERM): no new claim starts; every in-flight send finishes and is recorded before the run returns. */
   signal?: AbortSignal;
   /** Called on a database or unexpected error before the loop backs off and goes on. */
   onError?: (error: unknown) => void;
@@ -24,6 +24,30 @@ export interface RunOptions extends SendPathOptions {
   busyWaitMs?: number;
   /** Give up after this many consecutive errors (then rethrow). Default 20. */
   maxConsecutiveErrors?: number;
+  /**
+   * Sends in flight at once in this runner, each to a different account (never two for one
+   * account, never over a limit: the same guards as between runners). A whole number from 1 to
+   * 256. Default {@link DEFAULT_SEND_CONCURRENCY} (4); the cron runner and `offerlab serve` read
+   * `OFFERLAB_SEND_CONCURRENCY`. Size the database pool to match: each lane holds a connection
+   * only while it claims or records, never during the provider call.
+   */
+  concurrency?: number;
+}
+
+/** Sends in flight at once per runner when `concurrency` is not given. */
+export const DEFAULT_SEND_CONCURRENCY = 4;
+/** The highest `concurrency` accepted. */
+export const MAX_SEND_CONCURRENCY = 256;
+
+/** The concurrency to run with; a value that is not a whole number from 1 to 256 is refused, naming the option. */
+export function resolveConcurrency(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_SEND_CONCURRENCY;
+  if (!Number.isInteger(value) || value < 1 || value > MAX_SEND_CONCURRENCY) {
+    throw new RangeError(
+      `runSendPath: concurrency must be a whole number from 1 to ${MAX_SEND_CONCURRENCY} (sends in flight at once), got ${String(value)}`,
+    );
+  }
+  return value;
 }
 
 export interface RunSummary {
@@ -37,10 +61,30 @@ export interface RunSummary {
 
 /**
  * One runner's tick: reap lapsed leases, reconcile the unknown outcomes whose check is due (a
- * bounded pass, see `reconcileUnknown`), then send due rows until none is due. A database error (a killed connection, a Postgres restart) does not end it: it
- * backs off and carries on, because every step is safe to repeat.
+ * bounded pass, see `reconcileUnknown`), then send due rows until none is due, with up to
+ * `concurrency` sends in flight at once (each lane claims, calls and records on its own; see
+ * `RunOptions.concurrency`). A database error (a killed connection, a Postgres restart) does not
+ * end it: it backs off and carries on, because every step is safe to repeat.
  */
-export async function runSendPath(options: RunOptions): Promise<RunSummary> {
+export async function runSendPath(input: RunOptions): Promise<RunSummary> {
+  const concurrency = resolveConcurrency(input.concurrency);
+  // A simulated crash (the tests' RunnerCrash) kills the whole process, not one lane: once one
+  // lane died, every other lane dies at its next crash point, leaving what SIGKILL would.
+  let crashed = false;
+  const options: RunOptions = input.crashAt
+    ? {
+        ...input,
+        crashAt: async (point, info) => {
+          if (crashed) throw new RunnerCrash(point);
+          try {
+            await input.crashAt!(point, info);
+          } catch (error) {
+            if (error instanceof RunnerCrash) crashed = true;
+            throw error;
+          }
+        },
+      }
+    : input;
   const summary: RunSummary = {
     handled: 0,
     outcomes: { idle: 0, busy: 0, deferred: 0, skipped: 0, sent: 0, refused: 0, unknown: 0, lost: 0 },
@@ -77,28 +121,61 @@ export async function runSendPath(options: RunOptions): Promise<RunSummary> {
   }
   const max = options.max ?? Number.POSITIVE_INFINITY;
   const busyWaitMs = options.busyWaitMs ?? 2_000;
-  // Spreads the waits of runners that found each other busy (through the injected source, like
-  // every draw of the scheduler).
-  const waits = (options.random ?? systemRandomSource()).stream(`busy-wait|${options.runnerId ?? "runner"}`);
-  let busySince: number | null = null;
   // The settings (the cooling-off window) are read once for the tick, not once per claimed row.
-  let tick: TickSettings | undefined;
-  while (summary.handled < max && !options.signal?.aborted) {
-    const out = await guard(async () => dispatchOne(options, (tick ??= await readTickSettings(options.db))));
-    if (!out) continue;
-    if (out.kind === "idle") break;
-    if (out.kind === "busy") {
-      // Other runners are sending from every account with due rows: wait for one to finish,
-      // but not forever (a hung runner's account frees only when the reaper takes its lease).
-      busySince ??= Date.now();
-      if (Date.now() - busySince > busyWaitMs) break;
-      await new Promise((r) => setTimeout(r, 5 + waits() * 20));
-      continue;
+  let tick: Promise<TickSettings> | undefined;
+  // Rows a lane has started on (claimed or about to claim) and not yet handed back: with `max`, no
+  // lane starts a claim that could take the run past it.
+  let started = 0;
+  // Lanes with a send in flight (claimed, past the claim): a lane that finds only busy accounts
+  // keeps waiting while a sibling is sending, since that sibling's account frees soon.
+  let sending = 0;
+  const lane = async (n: number) => {
+    // Spreads the waits of lanes and runners that found each other busy (through the injected
+    // source, like every draw of the scheduler).
+    const waits = (options.random ?? systemRandomSource()).stream(`busy-wait|${options.runnerId ?? "runner"}|${n}`);
+    let busySince: number | null = null;
+    while (started < max && !options.signal?.aborted && !crashed) {
+      started++;
+      let counted = false;
+      const out = await guard(async () => {
+        tick ??= readTickSettings(options.db);
+        const settings = await tick.catch((error: unknown) => {
+          tick = undefined;
+          throw error;
+        });
+        return dispatchOne(options, settings, {
+          onClaimed: () => {
+            counted = true;
+            sending++;
+          },
+        });
+      });
+      if (counted) sending--;
+      if (!out || out.kind === "idle" || out.kind === "busy") started--;
+      if (!out) continue;
+      if (out.kind === "idle") break;
+      if (out.kind === "busy") {
+        // Other runners (or this runner's other lanes) are sending from every account with due
+        // rows: wait for one to finish, but not forever (a hung runner's account frees only when
+        // the reaper takes its lease); never give up while a lane of this runner is mid-send.
+        busySince ??= Date.now();
+        if (sending === 0 && Date.now() - busySince > busyWaitMs) break;
+        await new Promise((r) => setTimeout(r, 5 + waits() * 20));
+        continue;
+      }
+      busySince = null;
+      summary.handled++;
+      summary.outcomes[out.kind]++;
+      if (out.kind === "deferred") summary.deferred[out.reason] = (summary.deferred[out.reason] ?? 0) + 1;
     }
-    busySince = null;
-    summary.handled++;
-    summary.outcomes[out.kind]++;
-    if (out.kind === "deferred") summary.deferred[out.reason] = (summary.deferred[out.reason] ?? 0) + 1;
-  }
+  };
+  // Each lane is a runner of its own over this runner's pool: the claim's SKIP LOCKED, the account
+  // lock and the one-attempt-in-flight-per-account index keep lanes apart exactly as they keep
+  // runners apart. A crash (RunnerCrash in tests) in one lane rejects the run, as a dead process
+  // would; the others are left where they were, as SIGKILL leaves them.
+  const lanes = Array.from({ length: concurrency }, (_, n) => lane(n));
+  const settled = await Promise.allSettled(lanes);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) throw failed.reason;
   return summary;
 }

@@ -19,6 +19,20 @@ const HOUR = 3_600_000;
 export type Reservation =
   { ok: true; usageDay: Date; usageHour: Date; campaignDay: string | null } | { ok: false; reason: ReasonCode; until: Date };
 
+/**
+ * The rest after a send of this account, in seconds: its `send_gap_min_seconds` plus up to its
+ * `send_gap_variance_seconds`; each one left unset (null) comes from the runner's `accountGapMs`
+ * (minimum `min`, variance `max - min`).
+ */
+export function accountGapSeconds(
+  account: { send_gap_min_seconds: number | null; send_gap_variance_seconds: number | null },
+  fallback: { min: number; max: number },
+): { minSeconds: number; maxSeconds: number } {
+  const minSeconds = account.send_gap_min_seconds ?? fallback.min / 1000;
+  const variance = account.send_gap_variance_seconds ?? Math.max(0, fallback.max - fallback.min) / 1000;
+  return { minSeconds, maxSeconds: minSeconds + variance };
+}
+
 export async function reserveCapacity(
   trx: Transaction<Database>,
   o: Pick<Resolved, "accountGapMs" | "random">,
@@ -27,14 +41,10 @@ export async function reserveCapacity(
   now: Date,
 ): Promise<Reservation> {
   const account = ctx.account!;
-  // Pacing: one guarded update claims the account's next slot.
-  const gap =
-    o.accountGapMs.max > 0
-      ? accountGapMs(o.random.stream(`gap|${accountKey(account)}|${rowKey(ctx)}`), {
-          minSeconds: o.accountGapMs.min / 1000,
-          maxSeconds: o.accountGapMs.max / 1000,
-        })
-      : 0;
+  // Pacing: one guarded update claims the account's next slot, its rest drawn from the account's
+  // own gap and variance (`accounts limits --gap --gap-variance`), else the runner's default.
+  const { minSeconds, maxSeconds } = accountGapSeconds(account, o.accountGapMs);
+  const gap = maxSeconds > 0 ? accountGapMs(o.random.stream(`gap|${accountKey(account)}|${rowKey(ctx)}`), { minSeconds, maxSeconds }) : 0;
   const paced = await accounts.takeSendSlot(trx, account.id, { now, nextAt: new Date(now.getTime() + gap) });
   if (!paced) {
     return {

@@ -7,6 +7,7 @@ import type { Database } from "@offerlab/db";
 import { sql, type Kysely, type Transaction } from "kysely";
 import { effectiveLimits, predictSendTimes, type PredictedSend, type SendDecision } from "../engine/index.js";
 import { accountGapMs } from "../engine/jitter.js";
+import { accountGapSeconds } from "./reserve.js";
 import { systemRandomSource, type RandomSource } from "../engine/random.js";
 import { accountKey, loadContexts } from "./context.js";
 import { decide, rowKey } from "./check.js";
@@ -84,10 +85,9 @@ export async function predictTodaysSends(
     // The claim's own draw: the same stream name (account and row by their natural keys).
     gap: (rowId) => {
       const ctx = contexts.get(rowId)!;
-      return accountGapMs(random.stream(`gap|${accountKey(ctx.account!)}|${rowKey(ctx)}`), {
-        minSeconds: gapMs.min / 1000,
-        maxSeconds: gapMs.max / 1000,
-      });
+      // (And the claim's own bounds: the account's gap and variance, else the default.)
+      const { minSeconds, maxSeconds } = accountGapSeconds(ctx.account!, gapMs);
+      return maxSeconds > 0 ? accountGapMs(random.stream(`gap|${accountKey(ctx.account!)}|${rowKey(ctx)}`), { minSeconds, maxSeconds }) : 0;
     },
     ...(options.tickMs !== undefined ? { tickMs: options.tickMs } : {}),
   });

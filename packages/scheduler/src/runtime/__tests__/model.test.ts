@@ -191,7 +191,11 @@ class ModelRun {
   opts!: SendPathOptions;
   steps = 0;
 
-  constructor(readonly w: World) {}
+  /** Sends in flight at once per tick: 1 is one `dispatchOne`; more run that many side by side, like the lanes of `runSendPath`. */
+  constructor(
+    readonly w: World,
+    readonly concurrency = 1,
+  ) {}
 
   async init(businessHours: boolean): Promise<void> {
     const w = this.w;
@@ -374,13 +378,33 @@ class ModelRun {
   }
 
   async tick(crashAt?: SendPathOptions["crashAt"]): Promise<string> {
-    try {
-      const out = await dispatchOne({ ...this.opts, ...(crashAt ? { crashAt } : {}) });
-      return `${out.kind}${"reason" in out ? ` ${out.reason}` : ""}`;
-    } catch (error) {
-      if (error instanceof RunnerCrash) return `crashed ${error.point}`;
-      throw error;
-    }
+    const one = async (hook?: SendPathOptions["crashAt"]): Promise<string> => {
+      try {
+        const out = await dispatchOne({ ...this.opts, ...(hook ? { crashAt: hook } : {}) });
+        return `${out.kind}${"reason" in out ? ` ${out.reason}` : ""}`;
+      } catch (error) {
+        if (error instanceof RunnerCrash) return `crashed ${error.point}`;
+        throw error;
+      }
+    };
+    if (this.concurrency === 1) return one(crashAt);
+    // Several sends side by side in one runner. A crash kills the process: once one lane died,
+    // the others die at their next crash point (as `runSendPath` does with its lanes).
+    let crashed = false;
+    const hook: SendPathOptions["crashAt"] = async (point, info) => {
+      if (crashed) throw new RunnerCrash(point);
+      try {
+        await crashAt?.(point, info);
+      } catch (error) {
+        if (error instanceof RunnerCrash) crashed = true;
+        throw error;
+      }
+    };
+    const outs = await Promise.all(Array.from({ length: this.concurrency }, () => one(hook)));
+    // The first word stays the tick's kind (the drain stops on idle/busy): idle or busy only when every lane was.
+    const quiet = outs.every((o) => o === "idle" || o === "busy");
+    const lead = quiet ? outs[0]! : (outs.find((o) => o.startsWith("crashed")) ?? outs.find((o) => o !== "idle" && o !== "busy")!);
+    return [lead, ...outs.filter((o) => o !== lead)].join(" | ");
   }
 
   async reply(ccId: string): Promise<string> {
@@ -631,7 +655,9 @@ class ModelRun {
       let kind = "";
       for (let i = 0; i < 200; i++) {
         await step("drain: tick", async () => (kind = await this.tick()));
-        if (kind === "idle" || kind === "busy") break;
+        // With several lanes the tick reads "idle | busy": its first word is idle or busy only when every lane was.
+        const first = kind.split(" ")[0];
+        if (first === "idle" || first === "busy") break;
       }
       const open = await w.db
         .selectFrom("send_queue")
@@ -685,9 +711,9 @@ interface WalkStats {
   outcomes: Record<string, number>;
 }
 
-async function runWalk(engine: TestEngine, ops: Op[], businessHours: boolean): Promise<WalkStats> {
+async function runWalk(engine: TestEngine, ops: Op[], businessHours: boolean, concurrency = 1): Promise<WalkStats> {
   const w = await seedWorld({ engine, server, accounts: 3, contacts: 0, start: new Date("2026-11-23T09:00:00Z") });
-  const m = new ModelRun(w);
+  const m = new ModelRun(w, concurrency);
   const outcomes: Record<string, number> = {};
   const timing = { op: 0, check: 0 };
   let index = -1;
@@ -737,17 +763,17 @@ async function runWalk(engine: TestEngine, ops: Op[], businessHours: boolean): P
 const SEED = process.env.MODEL_SEED ? Number(process.env.MODEL_SEED) : (Date.now() ^ (Math.random() * 0x7fffffff)) >>> 0;
 const FIXED_OPS = process.env.MODEL_OPS ? (JSON.parse(process.env.MODEL_OPS) as Op[]) : null;
 
-function modelSuite(engine: TestEngine, runs: number, steps: number) {
-  it(`random walks of ${steps} operations × ${runs} runs keep every invariant after every step, and lose nothing (${engine})`, async () => {
+function modelSuite(engine: TestEngine, runs: number, steps: number, concurrency = 1) {
+  it(`random walks of ${steps} operations × ${runs} runs keep every invariant after every step, and lose nothing (${engine}, ${concurrency} in flight per tick)`, async () => {
     const started = performance.now();
     const stats: WalkStats[] = [];
     if (FIXED_OPS) {
-      stats.push(await runWalk(engine, FIXED_OPS, process.env.MODEL_BUSINESS_HOURS === "1"));
+      stats.push(await runWalk(engine, FIXED_OPS, process.env.MODEL_BUSINESS_HOURS === "1", concurrency));
     } else {
-      console.info(`[model ${engine}] seed=${SEED} runs=${runs} steps=${steps} (MODEL_SEED=${SEED} reproduces)`);
+      console.info(`[model ${engine} ×${concurrency}] seed=${SEED} runs=${runs} steps=${steps} (MODEL_SEED=${SEED} reproduces)`);
       await fc.assert(
         fc.asyncProperty(fc.array(opArb, { minLength: steps, maxLength: steps }), fc.boolean(), async (ops, businessHours) => {
-          stats.push(await runWalk(engine, ops, businessHours));
+          stats.push(await runWalk(engine, ops, businessHours, concurrency));
         }),
         {
           seed: SEED,
@@ -790,4 +816,8 @@ describe("send path model (randomised interleavings)", () => {
   // (400 steps) on PGlite.
   modelSuite("pglite", Number(process.env.MODEL_RUNS ?? (PG ? 1 : 2)), Number(process.env.MODEL_STEPS ?? 200));
   if (PG) modelSuite("postgres", Number(process.env.MODEL_PG_RUNS ?? 5), Number(process.env.MODEL_STEPS ?? 250));
+  // The same walks with three sends in flight per tick (one per account of the world): on
+  // Postgres they race for real; PGlite serialises them but still checks the bookkeeping.
+  modelSuite("pglite", Number(process.env.MODEL_RUNS ?? 1), Number(process.env.MODEL_STEPS ?? 200), 3);
+  if (PG) modelSuite("postgres", Number(process.env.MODEL_PG_RUNS ?? 5), Number(process.env.MODEL_STEPS ?? 250), 3);
 });

@@ -6,7 +6,7 @@
  */
 import { companies, contacts, createDb, offers, suppressions } from "@offerlab/db";
 import { sql } from "kysely";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { dispatchOne } from "../dispatch.js";
 import { applyProviderEvent } from "../events.js";
 import { runSendPath, type RunOptions } from "../loop.js";
@@ -23,8 +23,19 @@ afterAll(() => server.close());
 const PG = Boolean(process.env.TEST_DATABASE_URL);
 const engines = PG ? (["pglite", "postgres"] as const) : (["pglite"] as const);
 
+/** Sends in flight per runner in the suite being run (each suite that races or crashes runs at 1 and at 4). */
+let concurrency = 1;
+
 function opts(w: World, extra: Partial<RunOptions> = {}): RunOptions {
-  return { db: w.db, senders: w.senders, now: () => w.clock.now, accountGapMs: { min: 0, max: 0 }, leaseMs: 60_000, ...extra };
+  return {
+    db: w.db,
+    senders: w.senders,
+    now: () => w.clock.now,
+    accountGapMs: { min: 0, max: 0 },
+    leaseMs: 60_000,
+    concurrency,
+    ...extra,
+  };
 }
 
 async function statusCounts(w: World): Promise<Record<string, number>> {
@@ -53,335 +64,403 @@ async function expectConsistentBooks(w: World) {
   expect(used).toBe(sent);
 }
 
-describe.each(engines)("send path basics on %s", (engine) => {
-  let w: World;
-  afterEach(async () => {
-    await w?.t.drop();
-  });
-
-  it("sends each due row once and records it everywhere", async () => {
-    w = await seedWorld({ engine, server, accounts: 2, contacts: 6 });
-    const summary = await runSendPath(opts(w));
-    expect(summary.outcomes.sent).toBe(6);
-    expect(await statusCounts(w)).toEqual({ sent: 6 });
-    await expectConsistentBooks(w);
-    const cc = await w.db.selectFrom("campaign_contacts").selectAll().execute();
-    expect(cc.every((c) => c.touches === 1 && c.current_step === 1 && c.email_account_id !== null)).toBe(true);
-    const people = await w.db.selectFrom("contacts").select(["already_contacted", "global_status", "global_contact_count"]).execute();
-    expect(people.every((p) => p.already_contacted && p.global_status === "cooling_off" && p.global_contact_count === 1)).toBe(true);
-    const acct = await w.db.selectFrom("accounts").select(["today_emails", "total_sent"]).orderBy("name").execute();
-    expect(acct).toEqual([
-      { today_emails: 3, total_sent: 3 },
-      { today_emails: 3, total_sent: 3 },
-    ]);
-    // The email carried our attempt id in the custom header (what reconciliation looks for).
-    const attempts = await w.db.selectFrom("send_attempts").select("id").execute();
-    const headers = w.mock.state.emails.flatMap((e) => e.headers.map((h) => h.value));
-    for (const a of attempts) expect(headers).toContain(a.id);
-    expect(await runSendPath(opts(w))).toMatchObject({ handled: 0 });
-  });
-
-  it("defers outside the window, on a paused campaign, and over the daily cap — with the reason", async () => {
-    w = await seedWorld({ engine, server, accounts: 1, contacts: 4, dailyLimitEmails: 2, start: new Date("2026-11-25T23:30:00Z") }); // 18:30 in New York
-    await w.db
-      .updateTable("campaigns")
-      .set({ send_window_start: "09:00", send_window_end: "17:00", timezone: "America/New_York" })
-      .execute();
-    const closed = await dispatchOne(opts(w));
-    expect(closed).toMatchObject({ kind: "deferred", reason: "window_closed" });
-    if (closed.kind === "deferred") {
-      expect(closed.until.getTime()).toBeGreaterThanOrEqual(new Date("2026-11-26T14:00:00Z").getTime());
-      expect(closed.until.getTime()).toBeLessThan(new Date("2026-11-26T22:00:00Z").getTime());
-    }
-    w.clock.set(new Date("2026-11-26T15:00:00Z")); // 10:00 in New York
-    await w.db
-      .updateTable("send_queue")
-      .set({ scheduled_for: new Date("2026-11-26T14:00:00Z") })
-      .execute();
-    const summary = await runSendPath(opts(w));
-    expect(summary.outcomes.sent).toBe(2);
-    expect(summary.deferred.daily_cap).toBe(2);
-    const why = await w.db.selectFrom("send_queue").select(["defer_reason"]).where("status", "=", "pending").execute();
-    expect(why.map((r) => r.defer_reason)).toEqual(["daily_cap", "daily_cap"]);
-    await expectConsistentBooks(w);
-  });
-
-  it("holds the sends of an account not linked to Unipile instead of failing them, and sends once it is linked", async () => {
-    w = await seedWorld({ engine, server, accounts: 1, contacts: 2 });
-    const id = (await w.db.selectFrom("accounts").select("unipile_account_id").executeTakeFirstOrThrow()).unipile_account_id;
-    await w.db.updateTable("accounts").set({ unipile_account_id: null }).execute();
-    const held = await runSendPath(opts(w));
-    expect(held.outcomes).toMatchObject({ sent: 0, refused: 0 });
-    expect(held.deferred).toEqual({ account_unlinked: 2 });
-    expect(await statusCounts(w)).toEqual({ pending: 2 });
-    await w.db.updateTable("accounts").set({ unipile_account_id: id }).execute();
-    w.clock.advance(61 * 60_000);
-    expect((await runSendPath(opts(w))).outcomes.sent).toBe(2);
-    await expectConsistentBooks(w);
-  });
-
-  it("never sends to someone marked do_not_contact, and stops a sequence on reply", async () => {
-    w = await seedWorld({ engine, server, accounts: 1, contacts: 3 });
-    await w.db.updateTable("contacts").set({ global_status: "do_not_contact" }).where("email", "=", "person0@acme.example").execute();
-    const cc1 = await w.db
-      .selectFrom("campaign_contacts")
-      .innerJoin("contacts", "contacts.id", "campaign_contacts.contact_id")
-      .select("campaign_contacts.id")
-      .where("contacts.email", "=", "person1@acme.example")
-      .executeTakeFirstOrThrow();
-    const res = await recordReply(
-      { db: w.db, now: () => w.clock.now },
-      { campaignContactId: cc1.id, text: "Interested!", sentiment: "positive" },
-    );
-    expect(res.cancelled).toBe(1);
-    const summary = await runSendPath(opts(w));
-    expect(summary.outcomes).toMatchObject({ sent: 1, skipped: 1 });
-    expect([...emailsPerRecipient(w.mock).keys()]).toEqual(["person2@acme.example"]);
-    const skipped = await w.db
-      .selectFrom("send_queue")
-      .select(["status", "defer_reason"])
-      .where("status", "in", ["skipped", "cancelled"])
-      .orderBy("status")
-      .execute();
-    expect(skipped).toEqual([
-      { status: "cancelled", defer_reason: "replied" },
-      { status: "skipped", defer_reason: "do_not_contact" },
-    ]);
-  });
-
-  it("a person suppressed after their row was planned is never sent: the claim cancels it (by email, or a twin's LinkedIn URL)", async () => {
-    w = await seedWorld({ engine, server, accounts: 1, contacts: 3 });
-    // Added straight to the list (not through the operation, which would cancel the rows itself).
-    await suppressions.add(w.db, { kind: "email", value: "Person0@acme.example", reason: "asked by mail" });
-    await w.db
-      .updateTable("contacts")
-      .set({ linkedin_url: "https://www.linkedin.com/in/person-one" })
-      .where("email", "=", "person1@acme.example")
-      .execute();
-    await suppressions.add(w.db, { kind: "linkedin", value: "linkedin.com/in/person-one", reason: "customer" });
-    await runSendPath(opts(w));
-    expect([...emailsPerRecipient(w.mock).keys()]).toEqual(["person2@acme.example"]);
-    const rows = await w.db
-      .selectFrom("send_queue")
-      .innerJoin("contacts", "contacts.id", "send_queue.contact_id")
-      .select(["contacts.email", "send_queue.status", "send_queue.defer_reason"])
-      .orderBy("contacts.email")
-      .execute();
-    expect(rows).toEqual([
-      { email: "person0@acme.example", status: "cancelled", defer_reason: "suppressed" },
-      { email: "person1@acme.example", status: "cancelled", defer_reason: "suppressed" },
-      { email: "person2@acme.example", status: "sent", defer_reason: null },
-    ]);
-    await expectConsistentBooks(w);
-  });
-
-  it("a suppressed domain stops everyone at it at the claim", async () => {
-    w = await seedWorld({ engine, server, accounts: 1, contacts: 3 });
-    await suppressions.add(w.db, { kind: "domain", value: "acme.example", reason: "competitor" });
-    await runSendPath(opts(w));
-    expect(emailsPerRecipient(w.mock).size).toBe(0);
-    expect(await statusCounts(w)).toEqual({ cancelled: 3 });
-  });
-
-  it("the claim re-checks the whole person: a twin row in another offer unsubscribed, bounced or do_not_contact (matched by LinkedIn URL) stops the send", async () => {
-    w = await seedWorld({ engine, server, accounts: 1, contacts: 4 });
-    // The rows were queued while everyone was eligible; the other offer's rows change afterwards.
-    const other = await offers.create(w.db, {
-      name: "Other offer",
-      type: "service",
-      ownership: "internal",
-      description: "d",
-      status: "active",
+describe.each(engines.flatMap((e) => [1, 4].map((c) => [e, c] as const)))(
+  "send path basics on %s, %i in flight per runner",
+  (engine, conc) => {
+    let w: World;
+    beforeEach(() => {
+      concurrency = conc;
     });
-    const company = (await companies.upsert(w.db, { offer_id: other.id, name: "Acme", domain: "acme.example", source_tool: "manual" }))
-      .company;
-    const twin = (fields: Parameters<typeof contacts.upsert>[1]) => contacts.upsert(w.db, fields);
-    await twin({
-      offer_id: other.id,
-      company_id: company.id,
-      source_tool: "manual",
-      email: "Person0@acme.example",
-      status: "unsubscribed",
+    afterEach(async () => {
+      await w?.t.drop();
     });
-    await twin({ offer_id: other.id, company_id: company.id, source_tool: "manual", email: "person1@acme.example", status: "bounced" });
-    await w.db
-      .updateTable("contacts")
-      .set({ linkedin_url: "https://www.linkedin.com/in/person-two" })
-      .where("email", "=", "person2@acme.example")
-      .execute();
-    const dnc = (
+
+    it("sends each due row once and records it everywhere", async () => {
+      w = await seedWorld({ engine, server, accounts: 2, contacts: 6 });
+      const summary = await runSendPath(opts(w));
+      expect(summary.outcomes.sent).toBe(6);
+      expect(await statusCounts(w)).toEqual({ sent: 6 });
+      await expectConsistentBooks(w);
+      const cc = await w.db.selectFrom("campaign_contacts").selectAll().execute();
+      expect(cc.every((c) => c.touches === 1 && c.current_step === 1 && c.email_account_id !== null)).toBe(true);
+      const people = await w.db.selectFrom("contacts").select(["already_contacted", "global_status", "global_contact_count"]).execute();
+      expect(people.every((p) => p.already_contacted && p.global_status === "cooling_off" && p.global_contact_count === 1)).toBe(true);
+      const acct = await w.db.selectFrom("accounts").select(["today_emails", "total_sent"]).orderBy("name").execute();
+      expect(acct).toEqual([
+        { today_emails: 3, total_sent: 3 },
+        { today_emails: 3, total_sent: 3 },
+      ]);
+      // The email carried our attempt id in the custom header (what reconciliation looks for).
+      const attempts = await w.db.selectFrom("send_attempts").select("id").execute();
+      const headers = w.mock.state.emails.flatMap((e) => e.headers.map((h) => h.value));
+      for (const a of attempts) expect(headers).toContain(a.id);
+      expect(await runSendPath(opts(w))).toMatchObject({ handled: 0 });
+    });
+
+    it("defers outside the window, on a paused campaign, and over the daily cap — with the reason", async () => {
+      w = await seedWorld({ engine, server, accounts: 1, contacts: 4, dailyLimitEmails: 2, start: new Date("2026-11-25T23:30:00Z") }); // 18:30 in New York
+      await w.db
+        .updateTable("campaigns")
+        .set({ send_window_start: "09:00", send_window_end: "17:00", timezone: "America/New_York" })
+        .execute();
+      const closed = await dispatchOne(opts(w));
+      expect(closed).toMatchObject({ kind: "deferred", reason: "window_closed" });
+      if (closed.kind === "deferred") {
+        expect(closed.until.getTime()).toBeGreaterThanOrEqual(new Date("2026-11-26T14:00:00Z").getTime());
+        expect(closed.until.getTime()).toBeLessThan(new Date("2026-11-26T22:00:00Z").getTime());
+      }
+      w.clock.set(new Date("2026-11-26T15:00:00Z")); // 10:00 in New York
+      await w.db
+        .updateTable("send_queue")
+        .set({ scheduled_for: new Date("2026-11-26T14:00:00Z") })
+        .execute();
+      const summary = await runSendPath(opts(w));
+      expect(summary.outcomes.sent).toBe(2);
+      expect(summary.deferred.daily_cap).toBe(2);
+      const why = await w.db.selectFrom("send_queue").select(["defer_reason"]).where("status", "=", "pending").execute();
+      expect(why.map((r) => r.defer_reason)).toEqual(["daily_cap", "daily_cap"]);
+      await expectConsistentBooks(w);
+    });
+
+    it("holds the sends of an account not linked to Unipile instead of failing them, and sends once it is linked", async () => {
+      w = await seedWorld({ engine, server, accounts: 1, contacts: 2 });
+      const id = (await w.db.selectFrom("accounts").select("unipile_account_id").executeTakeFirstOrThrow()).unipile_account_id;
+      await w.db.updateTable("accounts").set({ unipile_account_id: null }).execute();
+      const held = await runSendPath(opts(w));
+      expect(held.outcomes).toMatchObject({ sent: 0, refused: 0 });
+      expect(held.deferred).toEqual({ account_unlinked: 2 });
+      expect(await statusCounts(w)).toEqual({ pending: 2 });
+      await w.db.updateTable("accounts").set({ unipile_account_id: id }).execute();
+      w.clock.advance(61 * 60_000);
+      expect((await runSendPath(opts(w))).outcomes.sent).toBe(2);
+      await expectConsistentBooks(w);
+    });
+
+    it("never sends to someone marked do_not_contact, and stops a sequence on reply", async () => {
+      w = await seedWorld({ engine, server, accounts: 1, contacts: 3 });
+      await w.db.updateTable("contacts").set({ global_status: "do_not_contact" }).where("email", "=", "person0@acme.example").execute();
+      const cc1 = await w.db
+        .selectFrom("campaign_contacts")
+        .innerJoin("contacts", "contacts.id", "campaign_contacts.contact_id")
+        .select("campaign_contacts.id")
+        .where("contacts.email", "=", "person1@acme.example")
+        .executeTakeFirstOrThrow();
+      const res = await recordReply(
+        { db: w.db, now: () => w.clock.now },
+        { campaignContactId: cc1.id, text: "Interested!", sentiment: "positive" },
+      );
+      expect(res.cancelled).toBe(1);
+      const summary = await runSendPath(opts(w));
+      expect(summary.outcomes).toMatchObject({ sent: 1, skipped: 1 });
+      expect([...emailsPerRecipient(w.mock).keys()]).toEqual(["person2@acme.example"]);
+      const skipped = await w.db
+        .selectFrom("send_queue")
+        .select(["status", "defer_reason"])
+        .where("status", "in", ["skipped", "cancelled"])
+        .orderBy("status")
+        .execute();
+      expect(skipped).toEqual([
+        { status: "cancelled", defer_reason: "replied" },
+        { status: "skipped", defer_reason: "do_not_contact" },
+      ]);
+    });
+
+    it("a person suppressed after their row was planned is never sent: the claim cancels it (by email, or a twin's LinkedIn URL)", async () => {
+      w = await seedWorld({ engine, server, accounts: 1, contacts: 3 });
+      // Added straight to the list (not through the operation, which would cancel the rows itself).
+      await suppressions.add(w.db, { kind: "email", value: "Person0@acme.example", reason: "asked by mail" });
+      await w.db
+        .updateTable("contacts")
+        .set({ linkedin_url: "https://www.linkedin.com/in/person-one" })
+        .where("email", "=", "person1@acme.example")
+        .execute();
+      await suppressions.add(w.db, { kind: "linkedin", value: "linkedin.com/in/person-one", reason: "customer" });
+      await runSendPath(opts(w));
+      expect([...emailsPerRecipient(w.mock).keys()]).toEqual(["person2@acme.example"]);
+      const rows = await w.db
+        .selectFrom("send_queue")
+        .innerJoin("contacts", "contacts.id", "send_queue.contact_id")
+        .select(["contacts.email", "send_queue.status", "send_queue.defer_reason"])
+        .orderBy("contacts.email")
+        .execute();
+      expect(rows).toEqual([
+        { email: "person0@acme.example", status: "cancelled", defer_reason: "suppressed" },
+        { email: "person1@acme.example", status: "cancelled", defer_reason: "suppressed" },
+        { email: "person2@acme.example", status: "sent", defer_reason: null },
+      ]);
+      await expectConsistentBooks(w);
+    });
+
+    it("a suppressed domain stops everyone at it at the claim", async () => {
+      w = await seedWorld({ engine, server, accounts: 1, contacts: 3 });
+      await suppressions.add(w.db, { kind: "domain", value: "acme.example", reason: "competitor" });
+      await runSendPath(opts(w));
+      expect(emailsPerRecipient(w.mock).size).toBe(0);
+      expect(await statusCounts(w)).toEqual({ cancelled: 3 });
+    });
+
+    it("the claim re-checks the whole person: a twin row in another offer unsubscribed, bounced or do_not_contact (matched by LinkedIn URL) stops the send", async () => {
+      w = await seedWorld({ engine, server, accounts: 1, contacts: 4 });
+      // The rows were queued while everyone was eligible; the other offer's rows change afterwards.
+      const other = await offers.create(w.db, {
+        name: "Other offer",
+        type: "service",
+        ownership: "internal",
+        description: "d",
+        status: "active",
+      });
+      const company = (await companies.upsert(w.db, { offer_id: other.id, name: "Acme", domain: "acme.example", source_tool: "manual" }))
+        .company;
+      const twin = (fields: Parameters<typeof contacts.upsert>[1]) => contacts.upsert(w.db, fields);
       await twin({
         offer_id: other.id,
         company_id: company.id,
         source_tool: "manual",
-        linkedin_url: "linkedin.com/in/Person-Two/",
-        status: "ready",
-      })
-    ).contact;
-    await w.db.updateTable("contacts").set({ global_status: "do_not_contact" }).where("id", "=", dnc.id).execute();
-    const summary = await runSendPath(opts(w));
-    expect(summary.outcomes).toMatchObject({ sent: 1, skipped: 3 });
-    expect([...emailsPerRecipient(w.mock).keys()]).toEqual(["person3@acme.example"]);
-    const rows = await w.db
-      .selectFrom("send_queue")
-      .innerJoin("contacts", "contacts.id", "send_queue.contact_id")
-      .select(["contacts.email", "send_queue.status", "send_queue.defer_reason"])
-      .orderBy("contacts.email")
-      .execute();
-    expect(rows).toEqual([
-      { email: "person0@acme.example", status: "skipped", defer_reason: "unsubscribed" },
-      { email: "person1@acme.example", status: "skipped", defer_reason: "bounced" },
-      { email: "person2@acme.example", status: "skipped", defer_reason: "do_not_contact" },
-      { email: "person3@acme.example", status: "sent", defer_reason: null },
-    ]);
-    await expectConsistentBooks(w);
-  });
-
-  it("maps refusals: a 422 fails the row and gives the quota back; a 429 cools the account down", async () => {
-    w = await seedWorld({ engine, server, accounts: 1, contacts: 2 });
-    w.mock.fail("refusal", { times: 1, match: "POST /emails", type: "errors/recipient_rejected" });
-    const refused = await dispatchOne(opts(w));
-    expect(refused).toMatchObject({ kind: "refused", final: true });
-    w.mock.fail("rate_limited_retry_after", { times: 1, match: "POST /emails", retryAfterSeconds: 600 });
-    const limited = await dispatchOne(opts(w));
-    expect(limited).toMatchObject({ kind: "refused", final: false });
-    const account = await w.db.selectFrom("accounts").select(["status", "limited_until"]).executeTakeFirstOrThrow();
-    expect(account.status).toBe("limited");
-    expect(account.limited_until!.getTime()).toBe(w.clock.now.getTime() + 600_000);
-    expect(await dispatchOne(opts(w))).toMatchObject({ kind: "idle" });
-    w.clock.advance(601_000);
-    expect(await dispatchOne(opts(w))).toMatchObject({ kind: "sent" });
-    expect(await statusCounts(w)).toEqual({ failed: 1, sent: 1 });
-    await expectConsistentBooks(w);
-  });
-
-  it("an unknown outcome ('acted but the response was lost') ends sent after reconciliation, never sent twice", async () => {
-    w = await seedWorld({ engine, server, accounts: 1, contacts: 1 });
-    w.mock.fail("response_lost", { times: 1, match: "POST /emails" });
-    expect(await dispatchOne(opts(w))).toMatchObject({ kind: "unknown" });
-    expect(w.mock.state.emails.filter((e) => e.role === "sent")).toHaveLength(1);
-    // While unknown, nothing resends it.
-    w.clock.advance(10 * 60_000);
-    expect(await dispatchOne(opts(w))).toMatchObject({ kind: "idle" });
-    expect(await reconcileUnknown(opts(w))).toEqual({ sent: 1, notSent: 0, cannotTell: 0, undetermined: 0, postponed: 0 });
-    expect(await statusCounts(w)).toEqual({ sent: 1 });
-    await expectConsistentBooks(w);
-  });
-
-  it("a runner that outlives its lease records once; the reconciler cannot record it again", async () => {
-    w = await seedWorld({ engine, server, accounts: 1, contacts: 1 });
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    const slow = {
-      ...w.senders,
-      email: {
-        ...w.senders.email!,
-        sendEmail: async (...args: Parameters<NonNullable<World["senders"]["email"]>["sendEmail"]>) => {
-          const res = await w.senders.email!.sendEmail(...args);
-          await gate; // the provider acted; the runner is frozen past its lease
-          return res;
-        },
-      },
-    };
-    const zombie = dispatchOne(opts(w, { senders: slow }));
-    await new Promise((r) => setTimeout(r, 200));
-    w.clock.advance(5 * 60_000);
-    expect(await reapExpired(opts(w))).toEqual({ requeued: 0, unknown: 1 });
-    expect(await reconcileUnknown(opts(w))).toMatchObject({ sent: 1 });
-    release();
-    expect(await zombie).toMatchObject({ kind: "lost" });
-    expect(await statusCounts(w)).toEqual({ sent: 1 });
-    await expectConsistentBooks(w);
-  });
-
-  it.each<CrashPoint>(["after_claim", "after_mark_sending", "during_call", "after_call", "during_record"])(
-    "a runner killed %s leaves no double send, and recovery ends the row sent",
-    async (point) => {
-      w = await seedWorld({ engine, server, accounts: 1, contacts: 2 });
-      const crash = opts(w, {
-        crashAt: (p) => {
-          if (p === point) throw new RunnerCrash(p);
-        },
+        email: "Person0@acme.example",
+        status: "unsubscribed",
       });
-      await expect(dispatchOne(crash)).rejects.toBeInstanceOf(RunnerCrash);
-      // Nothing more happens until the lease lapses: the row is neither resent nor lost.
-      expect(await statusCounts(w)).toMatchObject({ processing: 1, pending: 1 });
-      // (The other row's account is held by the dead runner's lease: "busy". Waiting the default
-      // 2 s of real time for it to free would prove nothing more than 50 ms does.)
-      await runSendPath(opts(w, { max: 1, busyWaitMs: 50 }));
-      expect(await statusCounts(w)).toMatchObject({ processing: 1, pending: 1 });
-      w.clock.advance(2 * 60_000);
-      const first = await runSendPath(opts(w));
-      const second = await runSendPath(opts(w));
-      expect(first.errors + second.errors).toBe(0);
-      expect(await statusCounts(w)).toEqual({ sent: 2 });
+      await twin({ offer_id: other.id, company_id: company.id, source_tool: "manual", email: "person1@acme.example", status: "bounced" });
+      await w.db
+        .updateTable("contacts")
+        .set({ linkedin_url: "https://www.linkedin.com/in/person-two" })
+        .where("email", "=", "person2@acme.example")
+        .execute();
+      const dnc = (
+        await twin({
+          offer_id: other.id,
+          company_id: company.id,
+          source_tool: "manual",
+          linkedin_url: "linkedin.com/in/Person-Two/",
+          status: "ready",
+        })
+      ).contact;
+      await w.db.updateTable("contacts").set({ global_status: "do_not_contact" }).where("id", "=", dnc.id).execute();
+      const summary = await runSendPath(opts(w));
+      expect(summary.outcomes).toMatchObject({ sent: 1, skipped: 3 });
+      expect([...emailsPerRecipient(w.mock).keys()]).toEqual(["person3@acme.example"]);
+      const rows = await w.db
+        .selectFrom("send_queue")
+        .innerJoin("contacts", "contacts.id", "send_queue.contact_id")
+        .select(["contacts.email", "send_queue.status", "send_queue.defer_reason"])
+        .orderBy("contacts.email")
+        .execute();
+      expect(rows).toEqual([
+        { email: "person0@acme.example", status: "skipped", defer_reason: "unsubscribed" },
+        { email: "person1@acme.example", status: "skipped", defer_reason: "bounced" },
+        { email: "person2@acme.example", status: "skipped", defer_reason: "do_not_contact" },
+        { email: "person3@acme.example", status: "sent", defer_reason: null },
+      ]);
       await expectConsistentBooks(w);
-      const attempts = await w.db.selectFrom("send_attempts").select(["status"]).orderBy("created_at").execute();
-      expect(attempts.filter((a) => a.status === "sent")).toHaveLength(2);
-      expect(attempts.every((a) => ["sent", "expired", "not_sent"].includes(a.status))).toBe(true);
-    },
-  );
+    });
 
-  it("a reply that arrives between claim and call cancels the claimed attempt: no message goes out", async () => {
-    w = await seedWorld({ engine, server, accounts: 1, contacts: 1 });
-    const cc = await w.db.selectFrom("campaign_contacts").select("id").executeTakeFirstOrThrow();
-    const out = await dispatchOne(
-      opts(w, {
-        crashAt: async (p) => {
-          if (p === "after_claim") await recordReply({ db: w.db, now: () => w.clock.now }, { campaignContactId: cc.id, text: "stop" });
+    it("maps refusals: a 422 fails the row and gives the quota back; a 429 cools the account down", async () => {
+      w = await seedWorld({ engine, server, accounts: 1, contacts: 2 });
+      w.mock.fail("refusal", { times: 1, match: "POST /emails", type: "errors/recipient_rejected" });
+      const refused = await dispatchOne(opts(w));
+      expect(refused).toMatchObject({ kind: "refused", final: true });
+      w.mock.fail("rate_limited_retry_after", { times: 1, match: "POST /emails", retryAfterSeconds: 600 });
+      const limited = await dispatchOne(opts(w));
+      expect(limited).toMatchObject({ kind: "refused", final: false });
+      const account = await w.db.selectFrom("accounts").select(["status", "limited_until"]).executeTakeFirstOrThrow();
+      expect(account.status).toBe("limited");
+      expect(account.limited_until!.getTime()).toBe(w.clock.now.getTime() + 600_000);
+      expect(await dispatchOne(opts(w))).toMatchObject({ kind: "idle" });
+      w.clock.advance(601_000);
+      expect(await dispatchOne(opts(w))).toMatchObject({ kind: "sent" });
+      expect(await statusCounts(w)).toEqual({ failed: 1, sent: 1 });
+      await expectConsistentBooks(w);
+    });
+
+    it("an unknown outcome ('acted but the response was lost') ends sent after reconciliation, never sent twice", async () => {
+      w = await seedWorld({ engine, server, accounts: 1, contacts: 1 });
+      w.mock.fail("response_lost", { times: 1, match: "POST /emails" });
+      expect(await dispatchOne(opts(w))).toMatchObject({ kind: "unknown" });
+      expect(w.mock.state.emails.filter((e) => e.role === "sent")).toHaveLength(1);
+      // While unknown, nothing resends it.
+      w.clock.advance(10 * 60_000);
+      expect(await dispatchOne(opts(w))).toMatchObject({ kind: "idle" });
+      expect(await reconcileUnknown(opts(w))).toEqual({ sent: 1, notSent: 0, cannotTell: 0, undetermined: 0, postponed: 0 });
+      expect(await statusCounts(w)).toEqual({ sent: 1 });
+      await expectConsistentBooks(w);
+    });
+
+    it("a runner that outlives its lease records once; the reconciler cannot record it again", async () => {
+      w = await seedWorld({ engine, server, accounts: 1, contacts: 1 });
+      let release!: () => void;
+      let acted!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const reached = new Promise<void>((r) => (acted = r));
+      const slow = {
+        ...w.senders,
+        email: {
+          ...w.senders.email!,
+          sendEmail: async (...args: Parameters<NonNullable<World["senders"]["email"]>["sendEmail"]>) => {
+            const res = await w.senders.email!.sendEmail(...args);
+            acted();
+            await gate; // the provider acted; the runner is frozen past its lease
+            return res;
+          },
         },
-      }),
+      };
+      const zombie = dispatchOne(opts(w, { senders: slow }));
+      // (Wait for the provider to have acted, not a fixed time: on a loaded machine 200 ms may not reach it.)
+      await reached;
+      w.clock.advance(5 * 60_000);
+      expect(await reapExpired(opts(w))).toEqual({ requeued: 0, unknown: 1 });
+      expect(await reconcileUnknown(opts(w))).toMatchObject({ sent: 1 });
+      release();
+      expect(await zombie).toMatchObject({ kind: "lost" });
+      expect(await statusCounts(w)).toEqual({ sent: 1 });
+      await expectConsistentBooks(w);
+    });
+
+    it.each<CrashPoint>(["after_claim", "after_mark_sending", "during_call", "after_call", "during_record"])(
+      "a runner killed %s leaves no double send, and recovery ends the row sent",
+      async (point) => {
+        w = await seedWorld({ engine, server, accounts: 1, contacts: 2 });
+        const crash = opts(w, {
+          crashAt: (p) => {
+            if (p === point) throw new RunnerCrash(p);
+          },
+        });
+        await expect(dispatchOne(crash)).rejects.toBeInstanceOf(RunnerCrash);
+        // Nothing more happens until the lease lapses: the row is neither resent nor lost.
+        expect(await statusCounts(w)).toMatchObject({ processing: 1, pending: 1 });
+        // (The other row's account is held by the dead runner's lease: "busy". Waiting the default
+        // 2 s of real time for it to free would prove nothing more than 50 ms does.)
+        await runSendPath(opts(w, { max: 1, busyWaitMs: 50 }));
+        expect(await statusCounts(w)).toMatchObject({ processing: 1, pending: 1 });
+        w.clock.advance(2 * 60_000);
+        const first = await runSendPath(opts(w));
+        const second = await runSendPath(opts(w));
+        expect(first.errors + second.errors).toBe(0);
+        expect(await statusCounts(w)).toEqual({ sent: 2 });
+        await expectConsistentBooks(w);
+        const attempts = await w.db.selectFrom("send_attempts").select(["status"]).orderBy("created_at").execute();
+        expect(attempts.filter((a) => a.status === "sent")).toHaveLength(2);
+        expect(attempts.every((a) => ["sent", "expired", "not_sent"].includes(a.status))).toBe(true);
+      },
     );
-    expect(out).toMatchObject({ kind: "lost" });
-    expect(w.mock.state.emails).toHaveLength(0);
-    expect(await statusCounts(w)).toEqual({ cancelled: 1 });
-    const used = (await sql<{ n: number }>`SELECT coalesce(sum(used), 0)::int AS n FROM account_usage`.execute(w.db)).rows[0]!.n;
-    expect(used).toBe(0);
-  });
 
-  it("follows the campaign's zone across the daylight-saving change", async () => {
-    w = await seedWorld({ engine, server, accounts: 1, contacts: 1, start: new Date("2026-03-07T13:30:00Z") });
-    await w.db
-      .updateTable("campaigns")
-      .set({ send_window_start: "09:00", send_window_end: "17:00", timezone: "America/New_York" })
-      .execute();
-    // Saturday 08:30 EST: closed; it opens at 09:00 EST = 14:00Z (plus jitter, within the window).
-    const sat = await dispatchOne(opts(w));
-    expect(sat).toMatchObject({ kind: "deferred", reason: "window_closed" });
-    if (sat.kind === "deferred") {
-      expect(sat.until.getTime()).toBeGreaterThanOrEqual(Date.parse("2026-03-07T14:00:00Z"));
-      expect(sat.until.getTime()).toBeLessThan(Date.parse("2026-03-07T22:00:00Z"));
-    }
-    // Sunday after the change, 13:30Z is 09:30 EDT: open (under EST it would still be 08:30).
-    w.clock.set(new Date("2026-03-08T13:30:00Z"));
-    await w.db
-      .updateTable("send_queue")
-      .set({ scheduled_for: new Date("2026-03-08T13:00:00Z") })
-      .execute();
-    expect(await dispatchOne(opts(w))).toMatchObject({ kind: "sent" });
-  });
+    it.each<CrashPoint>(["after_claim", "after_mark_sending", "during_call", "after_call", "during_record"])(
+      "a runner killed %s with its other sends in flight leaves every attempt reconcilable, and recovery sends each row once",
+      async (point) => {
+        w = await seedWorld({ engine, server, accounts: 4, contacts: 12 });
+        let reached = 0;
+        // The third time any lane reaches the point the process dies; the lanes mid-send die at
+        // their next crash point (runSendPath's model of SIGKILL).
+        const crash = opts(w, {
+          crashAt: (p) => {
+            if (p === point && ++reached === 3) throw new RunnerCrash(p);
+          },
+        });
+        await expect(runSendPath(crash)).rejects.toBeInstanceOf(RunnerCrash);
+        // Every row is waiting, sent, or held by an open attempt of the dead runner (never re-sent
+        // before its lease lapses); every open attempt is claimed, sending or unknown.
+        const open = await w.db
+          .selectFrom("send_attempts")
+          .select(["status", "send_queue_id"])
+          .where("status", "in", ["claimed", "sending"])
+          .execute();
+        const counts = await statusCounts(w);
+        expect(Object.keys(counts).every((k) => ["pending", "processing", "sent"].includes(k))).toBe(true);
+        expect(counts.processing ?? 0).toBe(open.length);
+        expect(open.length).toBeGreaterThanOrEqual(1);
+        expect(open.length).toBeLessThanOrEqual(concurrency);
+        w.clock.advance(2 * 60_000);
+        for (let i = 0; i < 3; i++) await runSendPath(opts(w));
+        expect(await statusCounts(w)).toEqual({ sent: 12 });
+        await expectConsistentBooks(w);
+        const attempts = await w.db.selectFrom("send_attempts").select(["status"]).execute();
+        expect(attempts.filter((a) => a.status === "sent")).toHaveLength(12);
+        expect(attempts.every((a) => ["sent", "expired", "not_sent"].includes(a.status))).toBe(true);
+      },
+    );
 
-  it("the daily quota restarts with the UTC day, without any reset job", async () => {
-    w = await seedWorld({ engine, server, accounts: 1, contacts: 4, dailyLimitEmails: 2, start: new Date("2026-11-25T23:59:00Z") });
-    const before = await runSendPath(opts(w));
-    expect(before.outcomes.sent).toBe(2);
-    w.clock.set(new Date("2026-11-26T00:00:30Z"));
-    const after = await runSendPath(opts(w));
-    expect(after.outcomes.sent).toBe(2);
-    const acct = await w.db.selectFrom("accounts").select(["today_emails", "total_sent"]).executeTakeFirstOrThrow();
-    expect(acct).toEqual({ today_emails: 2, total_sent: 4 });
-    await expectConsistentBooks(w);
-  });
-});
+    it("an account rests its own gap after each send, and the claim does not claim (nor defer) its rows meanwhile", async () => {
+      w = await seedWorld({ engine, server, accounts: 1, contacts: 3 });
+      await w.db.updateTable("accounts").set({ send_gap_min_seconds: 60, send_gap_variance_seconds: 0 }).execute();
+      const first = await runSendPath(opts(w));
+      expect(first.outcomes).toMatchObject({ sent: 1, deferred: 0 });
+      const acct = await w.db.selectFrom("accounts").select("next_send_at").executeTakeFirstOrThrow();
+      expect(acct.next_send_at?.getTime()).toBe(w.clock.now.getTime() + 60_000);
+      // Resting: nothing is claimed, nothing deferred, and the run ends at once (idle, not busy).
+      const resting = await runSendPath(opts(w));
+      expect(resting).toMatchObject({ handled: 0, deferred: {} });
+      expect(await statusCounts(w)).toEqual({ sent: 1, pending: 2 });
+      w.clock.advance(59_000);
+      expect((await runSendPath(opts(w))).handled).toBe(0);
+      w.clock.advance(1_000);
+      expect((await runSendPath(opts(w))).outcomes).toMatchObject({ sent: 1, deferred: 0 });
+      w.clock.advance(60_000);
+      expect((await runSendPath(opts(w))).outcomes).toMatchObject({ sent: 1, deferred: 0 });
+      await expectConsistentBooks(w);
+    });
 
-describe.runIf(PG)("send path races on postgres", () => {
+    it("a reply that arrives between claim and call cancels the claimed attempt: no message goes out", async () => {
+      w = await seedWorld({ engine, server, accounts: 1, contacts: 1 });
+      const cc = await w.db.selectFrom("campaign_contacts").select("id").executeTakeFirstOrThrow();
+      const out = await dispatchOne(
+        opts(w, {
+          crashAt: async (p) => {
+            if (p === "after_claim") await recordReply({ db: w.db, now: () => w.clock.now }, { campaignContactId: cc.id, text: "stop" });
+          },
+        }),
+      );
+      expect(out).toMatchObject({ kind: "lost" });
+      expect(w.mock.state.emails).toHaveLength(0);
+      expect(await statusCounts(w)).toEqual({ cancelled: 1 });
+      const used = (await sql<{ n: number }>`SELECT coalesce(sum(used), 0)::int AS n FROM account_usage`.execute(w.db)).rows[0]!.n;
+      expect(used).toBe(0);
+    });
+
+    it("follows the campaign's zone across the daylight-saving change", async () => {
+      w = await seedWorld({ engine, server, accounts: 1, contacts: 1, start: new Date("2026-03-07T13:30:00Z") });
+      await w.db
+        .updateTable("campaigns")
+        .set({ send_window_start: "09:00", send_window_end: "17:00", timezone: "America/New_York" })
+        .execute();
+      // Saturday 08:30 EST: closed; it opens at 09:00 EST = 14:00Z (plus jitter, within the window).
+      const sat = await dispatchOne(opts(w));
+      expect(sat).toMatchObject({ kind: "deferred", reason: "window_closed" });
+      if (sat.kind === "deferred") {
+        expect(sat.until.getTime()).toBeGreaterThanOrEqual(Date.parse("2026-03-07T14:00:00Z"));
+        expect(sat.until.getTime()).toBeLessThan(Date.parse("2026-03-07T22:00:00Z"));
+      }
+      // Sunday after the change, 13:30Z is 09:30 EDT: open (under EST it would still be 08:30).
+      w.clock.set(new Date("2026-03-08T13:30:00Z"));
+      await w.db
+        .updateTable("send_queue")
+        .set({ scheduled_for: new Date("2026-03-08T13:00:00Z") })
+        .execute();
+      expect(await dispatchOne(opts(w))).toMatchObject({ kind: "sent" });
+    });
+
+    it("the daily quota restarts with the UTC day, without any reset job", async () => {
+      w = await seedWorld({ engine, server, accounts: 1, contacts: 4, dailyLimitEmails: 2, start: new Date("2026-11-25T23:59:00Z") });
+      const before = await runSendPath(opts(w));
+      expect(before.outcomes.sent).toBe(2);
+      w.clock.set(new Date("2026-11-26T00:00:30Z"));
+      const after = await runSendPath(opts(w));
+      expect(after.outcomes.sent).toBe(2);
+      const acct = await w.db.selectFrom("accounts").select(["today_emails", "total_sent"]).executeTakeFirstOrThrow();
+      expect(acct).toEqual({ today_emails: 2, total_sent: 4 });
+      await expectConsistentBooks(w);
+    });
+  },
+);
+
+describe.runIf(PG).each([1, 4])("send path races on postgres, %i in flight per runner", (conc) => {
   let w: World;
+  beforeEach(() => {
+    concurrency = conc;
+  });
   afterEach(async () => {
     await w?.t.drop();
   });
 
   async function runners(k: number, make: (i: number) => SendPathOptions) {
-    const dbs = Array.from({ length: k }, () => createDb({ databaseUrl: w.t.url!, env: {}, maxConnections: 2 }));
+    const dbs = Array.from({ length: k }, () => createDb({ databaseUrl: w.t.url!, env: {}, maxConnections: concurrency + 1 }));
     try {
       return await Promise.all(dbs.map((db, i) => runSendPath({ ...make(i), db, runnerId: `r${i}` })));
     } finally {
