@@ -27,15 +27,20 @@ export interface RunOptions extends SendPathOptions {
   /**
    * Sends in flight at once in this runner, each to a different account (never two for one
    * account, never over a limit: the same guards as between runners). A whole number from 1 to
-   * 256. Default {@link DEFAULT_SEND_CONCURRENCY} (4); the cron runner and `offerlab serve` read
-   * `OFFERLAB_SEND_CONCURRENCY`. Size the database pool to match: each lane holds a connection
+   * 256. Default {@link DEFAULT_SEND_CONCURRENCY} (1: one lane, so a seeded run claims and sends in
+   * the same order on any database); the cron runner and `offerlab serve` read
+   * `OFFERLAB_SEND_CONCURRENCY` (default 4 there). Size the database pool to match: each lane holds a connection
    * only while it claims or records, never during the provider call.
    */
   concurrency?: number;
 }
 
-/** Sends in flight at once per runner when `concurrency` is not given. */
-export const DEFAULT_SEND_CONCURRENCY = 4;
+/**
+ * Sends in flight at once when `concurrency` is not given: one, so a library caller's seeded run is
+ * reproducible (with several lanes the order of claims depends on timing). The cron runner's own
+ * default is 4 (apps/cron `DEFAULT_SEND_CONCURRENCY`).
+ */
+export const DEFAULT_SEND_CONCURRENCY = 1;
 /** The highest `concurrency` accepted. */
 export const MAX_SEND_CONCURRENCY = 256;
 
