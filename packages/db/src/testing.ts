@@ -4,18 +4,15 @@
  * per call that `drop()` removes.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
-import { PGlite } from "@electric-sql/pglite";
-import { Kysely, PostgresDialect } from "kysely";
+import type { Kysely } from "kysely";
 import pg from "pg";
 import { createDb } from "./connect.js";
-import { createPGlitePool } from "./pglite-pool.js";
 import type { Database } from "./database.generated.js";
 import { bundledMigrations, migrate } from "./migrate.js";
+import { buildSnapshot, manifestOf } from "./snapshot.js";
 import { accounts, campaignContacts, campaigns, companies, contacts, offers } from "./index.js";
 
 export type TestEngine = "pglite" | "postgres";
@@ -43,44 +40,20 @@ function withDatabase(url: string, name: string): string {
 let migratedPglite: Promise<Blob> | undefined;
 
 /**
- * What a migrated test database depends on: every bundled migration and the PGlite release (its
- * data directory format). A change of either makes a new cached dump and a new template database.
+ * What a migrated test database depends on: every bundled migration and the PGlite release, the
+ * same manifest the shipped snapshot is checked against (snapshot.ts). A change of either makes a
+ * new cached dump and a new template database.
  */
 function migratedSchemaKey(): string {
-  const hash = createHash("sha256");
-  for (const m of bundledMigrations) hash.update(`${m.version}\0${m.sql}\0`);
-  hash.update(`pglite ${pgliteVersion()}`);
-  return hash.digest("hex").slice(0, 16);
-}
-
-function pgliteVersion(): string {
-  // The package exports no package.json: walk up from its entry point to find it.
-  let dir = path.dirname(createRequire(import.meta.url).resolve("@electric-sql/pglite"));
-  for (let i = 0; i < 5; i++, dir = path.dirname(dir)) {
-    try {
-      const manifest = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as { name?: string; version?: string };
-      if (manifest.name === "@electric-sql/pglite" && manifest.version) return manifest.version;
-    } catch {
-      // not this directory
-    }
-  }
-  return "unknown";
+  return createHash("sha256")
+    .update(JSON.stringify(manifestOf(bundledMigrations)))
+    .digest("hex")
+    .slice(0, 16);
 }
 
 /** Where migrated PGlite dumps are kept between test processes (one file per schema key). */
 function dumpCacheDir(): string {
   return process.env.OFFERLAB_TEST_CACHE_DIR ?? path.join(os.tmpdir(), "offerlab-test-cache");
-}
-
-async function buildMigratedDump(): Promise<Blob> {
-  const pglite = new PGlite({ dataDir: "memory://" });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: createPGlitePool(pglite) }) });
-  try {
-    await migrate(db);
-    return (await pglite.dumpDataDir("none")) as Blob;
-  } finally {
-    await db.destroy();
-  }
 }
 
 /**
@@ -92,17 +65,18 @@ async function buildMigratedDump(): Promise<Blob> {
  */
 function migratedPgliteDump(): Promise<Blob> {
   migratedPglite ??= (async () => {
-    const file = path.join(dumpCacheDir(), `pglite-${migratedSchemaKey()}.tar`);
+    const file = path.join(dumpCacheDir(), `pglite-${migratedSchemaKey()}.tar.gz`);
     try {
       return new Blob([await readFile(file)]);
     } catch {
       // not built yet (or unreadable): build it below
     }
-    const dump = await buildMigratedDump();
+    const { data } = await buildSnapshot();
+    const dump = new Blob([data]);
     try {
       await mkdir(path.dirname(file), { recursive: true });
       const partial = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.partial`;
-      await writeFile(partial, Buffer.from(await dump.arrayBuffer()));
+      await writeFile(partial, data);
       await rename(partial, file);
     } catch {
       // A cache that cannot be written only costs time.
