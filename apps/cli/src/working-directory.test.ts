@@ -76,6 +76,23 @@ describe("resolveDatabaseTarget finds the nearest .offerlab upwards", () => {
   });
 });
 
+/** What pnpm does for the root `offerlab` script: the CLI runs in the repository, INIT_CWD is the user's. */
+function throughPnpmRootScript(args: string[], userDir: string, env: Record<string, string> = {}) {
+  return spawnSync(process.execPath, [...cliEntry(), ...args], {
+    cwd: repoRoot,
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "",
+      INIT_CWD: userDir,
+      npm_lifecycle_event: "offerlab",
+      npm_package_name: "offerlab-monorepo",
+      ...env,
+    },
+    encoding: "utf8",
+    timeout: 120_000,
+  });
+}
+
 describe("the CLI in a project directory", () => {
   let project: string;
   beforeAll(() => {
@@ -112,19 +129,7 @@ describe("the CLI in a project directory", () => {
   it("through `pnpm offerlab` (run in the repository's root), file arguments resolve against the user's directory", async () => {
     const sub = path.join(project, "notes/2026");
     fs.copyFileSync(path.join(repoRoot, "examples/offer.yaml"), path.join(sub, "my-offer.yaml"));
-    // What pnpm does for the root script: the process runs in the repository, INIT_CWD is the user's.
-    const res = spawnSync(process.execPath, [...cliEntry(), "offers", "create", "--file", "my-offer.yaml", "--json"], {
-      cwd: repoRoot,
-      env: {
-        PATH: process.env.PATH ?? "",
-        HOME: process.env.HOME ?? "",
-        INIT_CWD: sub,
-        npm_lifecycle_event: "offerlab",
-        npm_package_name: "offerlab-monorepo",
-      },
-      encoding: "utf8",
-      timeout: 120_000,
-    });
+    const res = throughPnpmRootScript(["offers", "create", "--file", "my-offer.yaml", "--json"], sub);
     expect(res.stderr).toBe("");
     expect(res.status).toBe(0);
     expect(JSON.parse(res.stdout)).toMatchObject({ slug: "ai-sales-coach" });
@@ -136,19 +141,7 @@ describe("the CLI in a project directory", () => {
 
   it("through `pnpm offerlab`, a relative OFFERLAB_DATA_DIR resolves against the user's directory, not the repository's", () => {
     const sub = path.join(project, "notes/2026");
-    const res = spawnSync(process.execPath, [...cliEntry(), "db", "status", "--json"], {
-      cwd: repoRoot,
-      env: {
-        PATH: process.env.PATH ?? "",
-        HOME: process.env.HOME ?? "",
-        INIT_CWD: sub,
-        npm_lifecycle_event: "offerlab",
-        npm_package_name: "offerlab-monorepo",
-        OFFERLAB_DATA_DIR: "relative-data",
-      },
-      encoding: "utf8",
-      timeout: 120_000,
-    });
+    const res = throughPnpmRootScript(["db", "status", "--json"], sub, { OFFERLAB_DATA_DIR: "relative-data" });
     expect(res.stderr).toBe("");
     expect(res.status).toBe(0);
     expect(JSON.parse(res.stdout).database).toBe(`embedded PGlite at ${path.join(sub, "relative-data")}`);
