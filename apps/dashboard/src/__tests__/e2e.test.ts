@@ -15,7 +15,7 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDashboardServer, type RunningDashboard } from "../server.js";
 import { fakeSupabase, type FakeSupabase } from "./fake-supabase.js";
-import { seedWorld, type World } from "./world.js";
+import { seedWorld, touchJane, type World } from "./world.js";
 
 const CHROMIUM = process.env.OFFERLAB_CHROMIUM ?? "/usr/bin/chromium";
 const haveBrowser = fs.existsSync(CHROMIUM);
@@ -183,19 +183,7 @@ describe.skipIf(!haveBrowser).each(testEngines())("dashboard in Chromium on %s",
     await expect.poll(() => page.locator("#stream-state").textContent()).toBe("live");
     const before = await page.locator("#activity tbody tr").count();
     // Something happens: a send is recorded (tests may write rows directly).
-    await w.db
-      .insertInto("outreach_history")
-      .values({
-        contact_id: w.janeId,
-        contact_email: "jane.doe@acme.com",
-        campaign_id: w.campaignId,
-        offer_id: w.offerId,
-        account_id: w.emailAccountId,
-        channel: "email",
-        message_subject: "Live one",
-        sent_at: new Date(),
-      })
-      .execute();
+    await touchJane(w, { subject: "Live one", sentAt: new Date() });
     await expect.poll(() => page.locator("#activity tbody tr").count(), { timeout: 10_000 }).toBe(before + 1);
     expect(await page.locator("#activity tbody tr").first().textContent()).toContain("Jane Doe");
     expect(await page.locator("#stream-state").textContent()).toMatch(/^live · updated/);

@@ -8,7 +8,7 @@ import { testEngines } from "@offerlab/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CONTENT_SECURITY_POLICY, CSRF_HEADER, SESSION_COOKIE } from "../security.js";
 import { dashboardConfigProblem, startDashboardServer } from "../server.js";
-import { HOSTILE, seedWorld, type World } from "./world.js";
+import { HOSTILE, seedWorld, touchJane, type World } from "./world.js";
 
 const PAGES = ["/", "/offers", "/campaigns", "/leads", "/replies", "/schedule", "/accounts", "/activity", "/tools"];
 
@@ -301,20 +301,7 @@ describe.each(testEngines())("dashboard routes on %s", (engine) => {
 
   it("judges a person's eligibility on the data's clock when told to, and says which clock", async () => {
     // Jane was touched on 2026-03-09 (the send the world records, in the outreach history too).
-    const touch = await w.db
-      .insertInto("outreach_history")
-      .values({
-        contact_id: w.janeId,
-        contact_email: "jane.doe@acme.com",
-        campaign_id: w.campaignId,
-        offer_id: w.offerId,
-        account_id: w.emailAccountId,
-        channel: "email",
-        message_subject: "Ramp time at Acme",
-        sent_at: new Date("2026-03-09T10:00:00Z"),
-      })
-      .returning("id")
-      .executeTakeFirstOrThrow();
+    const touch = await touchJane(w, { subject: "Ramp time at Acme", sentAt: new Date("2026-03-09T10:00:00Z") });
     try {
       const later = new Date("2026-09-01T12:00:00Z");
       const line = (html: string) => /<p id="eligibility">([\s\S]*?)<\/p>/.exec(html)![1]!;

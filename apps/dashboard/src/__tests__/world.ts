@@ -90,3 +90,21 @@ export async function seedWorld(engine: TestEngine, extra = 0): Promise<World> {
     csrf: new Sessions({ secret: SECRET }).csrfOf("local"),
   };
 }
+
+/** A touch of Jane by email written straight into the outreach history (as a recorded send leaves one). */
+export async function touchJane(w: World, touch: { subject: string; sentAt: Date }): Promise<{ id: string }> {
+  return w.db
+    .insertInto("outreach_history")
+    .values({
+      contact_id: w.janeId,
+      contact_email: "jane.doe@acme.com",
+      campaign_id: w.campaignId,
+      offer_id: w.offerId,
+      account_id: w.emailAccountId,
+      channel: "email",
+      message_subject: touch.subject,
+      sent_at: touch.sentAt,
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+}
