@@ -299,7 +299,7 @@ describe.each(testEngines())("dashboard routes on %s", (engine) => {
     for (const a of f.actions) expect(html).toContain(`<td>${a.action}</td><td class="num">${Math.round(a.sends)}</td>`);
   });
 
-  it("judges a person's eligibility on the data's clock when told to, and says which clock", async () => {
+  it("judges a person's eligibility and the campaign's forecast on the data's clock when told to, and says which clock", async () => {
     // Jane was touched on 2026-03-09 (the send the world records, in the outreach history too).
     const touch = await touchJane(w, { subject: "Ramp time at Acme", sentAt: new Date("2026-03-09T10:00:00Z") });
     try {
@@ -313,6 +313,13 @@ describe.each(testEngines())("dashboard routes on %s", (engine) => {
       const data = line(await (await w.app({ now: () => later, dataClock: true }).request(`/people/${w.janeId}`)).text());
       expect(data).toContain("A new campaign may not start with this person");
       expect(data).toContain("(judged at 2026-03-09 10:00 UTC, the data&#39;s last send)");
+      // The campaign's forecast counts from the same clock.
+      const forecastFrom = async (dataClock: boolean) =>
+        / from (\d{4}-\d{2}-\d{2})\.</.exec(
+          await (await w.app({ now: () => later, dataClock }).request(`/campaigns/${w.campaignId}`)).text(),
+        )?.[1];
+      expect(await forecastFrom(false)).toBe("2026-09-01");
+      expect(await forecastFrom(true)).toBe("2026-03-09");
     } finally {
       await w.db.deleteFrom("outreach_history").where("id", "=", touch.id).execute();
     }

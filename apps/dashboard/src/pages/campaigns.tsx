@@ -5,7 +5,7 @@ import { OfferlabError } from "@offerlab/core";
 import { campaigns, dashboard, views } from "@offerlab/db";
 import { cancelCampaign, forecastCampaign, pauseCampaign, resumeCampaign, type ForecastCampaignResult } from "@offerlab/operations";
 import type { Hono } from "hono";
-import { page, type Ctx, type DashboardEnv, type Deps } from "../http.js";
+import { judgingClock, page, type Ctx, type DashboardEnv, type Deps } from "../http.js";
 import { DailyChart } from "../chart.js";
 import { Badge, Flash, Rate, when } from "../layout.js";
 
@@ -201,7 +201,8 @@ export function registerCampaignPages(app: Hono<DashboardEnv>, deps: Deps) {
     const chartEnd = last && last.getTime() < now.getTime() - 13 * 86_400_000 ? last : now;
     const forecastOf = async (): Promise<{ result: ForecastCampaignResult | null; error?: string }> => {
       try {
-        return { result: await forecastCampaign({ db: deps.db, now: deps.now }, { campaign: campaign.id }) };
+        const judged = await judgingClock(deps);
+        return { result: await forecastCampaign({ db: deps.db, now: () => judged.at }, { campaign: campaign.id }) };
       } catch (e) {
         if (!OfferlabError.isInstance(e)) throw e;
         return { result: null, error: (e as Error).message };

@@ -10,7 +10,7 @@ import { dashboard, outcomes, personHistory, suppressions, type PersonEvent } fr
 import { addSuppression, editContact, recordOutcome, unpauseContact } from "@offerlab/operations";
 import { checkEligibility, describeReason, isReasonCode } from "@offerlab/scheduler";
 import type { Hono } from "hono";
-import { act, field, formOf, page, type DashboardEnv, type Deps } from "../http.js";
+import { act, field, formOf, judgingClock, page, type DashboardEnv, type Deps } from "../http.js";
 import { Badge, when } from "../layout.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -36,9 +36,8 @@ async function loadPerson(deps: Deps, id: string) {
   const found = await suppressions.forContacts(deps.db, contactIds);
   const suppression = history.contacts.map((c) => found.get(c.id)).find(Boolean) ?? null;
   const personOutcomes = await outcomes.list(deps.db, { contactIds });
-  // The stored statuses were set on the data's clock; judged on another, the line and the badge disagree.
-  const lastSend = deps.dataClock ? await dashboard.lastSendAt(deps.db) : null;
-  const clock = lastSend ?? deps.now();
+  const judged = await judgingClock(deps);
+  const clock = judged.at;
   const eligibility = checkEligibility(
     {
       rows: history.contacts.map((c) => ({
@@ -52,7 +51,7 @@ async function loadPerson(deps: Deps, id: string) {
     },
     { isFirstTouch: true, action: "email", now: clock, coolingOffDays: history.coolingOffDays },
   );
-  return { keys, history, suppression, outcomes: personOutcomes, eligibility, clock, dataClock: lastSend !== null };
+  return { keys, history, suppression, outcomes: personOutcomes, eligibility, clock, dataClock: judged.data };
 }
 
 export function registerPersonPages(app: Hono<DashboardEnv>, deps: Deps) {
