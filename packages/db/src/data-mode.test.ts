@@ -109,8 +109,15 @@ describe("the sandbox's own embedded database", () => {
   });
 
   it("is ./.offerlab-sandbox unless OFFERLAB_DATA_DIR or DATABASE_URL says otherwise", () => {
-    expect(resolveDatabaseTarget({ env: {}, sandbox: true })).toMatchObject({ kind: "pglite", dataDir: path.resolve(SANDBOX_DATA_DIR) });
-    expect(resolveDatabaseTarget({ env: {} })).toMatchObject({ kind: "pglite", dataDir: path.resolve(".offerlab") });
+    // In a directory of its own: the checkout may hold the demo's .offerlab-sandbox, which a
+    // folder below it would find upwards.
+    const cwd = fs.mkdtempSync(path.join(os.tmpdir(), "offerlab-mode-"));
+    dirs.push(cwd);
+    expect(resolveDatabaseTarget({ env: {}, sandbox: true, cwd })).toMatchObject({
+      kind: "pglite",
+      dataDir: path.join(cwd, SANDBOX_DATA_DIR),
+    });
+    expect(resolveDatabaseTarget({ env: {}, cwd })).toMatchObject({ kind: "pglite", dataDir: path.join(cwd, ".offerlab") });
     expect(resolveDatabaseTarget({ env: { OFFERLAB_DATA_DIR: "/x/y" }, sandbox: true })).toMatchObject({ dataDir: "/x/y" });
     expect(resolveDatabaseTarget({ env: { DATABASE_URL: "postgres://h/db" }, sandbox: true })).toMatchObject({ kind: "postgres" });
   });
