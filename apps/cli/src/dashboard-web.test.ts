@@ -46,6 +46,18 @@ describe("offerlab dashboard", () => {
     expect(port.stderr).toMatch(/--port: must be a whole number from 0 to 65535 \(got "http"\)/);
   });
 
+  it("says a corrupt session key file is a setting to fix (exit 2), not an address it cannot listen on", async () => {
+    const dir = dataDir();
+    // A first command makes the embedded database; then the key file beside it is damaged.
+    expect((await cli(["offers", "list"], { OFFERLAB_DATA_DIR: dir })).code).toBe(0);
+    fs.writeFileSync(path.join(dir, "dashboard-session.key"), "not a key\n");
+    // The key signs sign-ins, so it is read when a login is set.
+    const res = await cli(["dashboard", "--port", "0"], { OFFERLAB_DATA_DIR: dir, OFFERLAB_DASHBOARD_TOKEN: "t".repeat(24) });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/dashboard-session\.key does not hold a 32-byte key: delete it .* or set OFFERLAB_DASHBOARD_SECRET/);
+    expect(res.stderr).not.toMatch(/cannot listen on/);
+  });
+
   it("serves the dashboard on loopback, prints its URL as JSON, and stops on SIGTERM", async () => {
     const child = spawn(process.execPath, [...cliEntry(), "dashboard", "--port", "0", "--json"], {
       env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", OFFERLAB_DATA_DIR: dataDir() },

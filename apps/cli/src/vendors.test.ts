@@ -13,7 +13,8 @@ import { createLeadMagic } from "@offerlab/provider-leadmagic";
 import { createSandbox, isSandboxProvider, SANDBOX_PROVIDERS, type Sandbox } from "@offerlab/sandbox";
 import { describe, expect, it } from "vitest";
 import { INIT_FILES } from "./commands/init.js";
-import { CAPABLE, VENDOR_ENV, VENDOR_LIST, VENDORS, vendorEnvExample } from "./vendors.js";
+import { errorCodeOf } from "@offerlab/core";
+import { CAPABLE, VENDOR_ENV, VENDOR_LIST, VENDORS, vendorDescriptor, vendorEnvExample } from "./vendors.js";
 
 const world = createSandbox({ seed: "vendors-test", env: {} });
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -38,6 +39,18 @@ describe("the vendor list", () => {
       devDependencies: Record<string, string>;
     };
     for (const v of VENDORS) expect(cli.devDependencies).toHaveProperty(`@offerlab/provider-${v}`);
+  });
+
+  it("refuses a name that is no vendor with a usage error listing the vendors", () => {
+    const error = (() => {
+      try {
+        vendorDescriptor("clearbit" as never);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(errorCodeOf(error)).toBe("invalid_usage");
+    expect((error as Error).message).toBe(`unknown vendor "clearbit": choose one of ${VENDORS.join(", ")}`);
   });
 
   it("derives the capability map the pipeline commands choose from, in the list's order", () => {

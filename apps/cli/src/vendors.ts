@@ -9,6 +9,7 @@
  * It lives in the app because only apps (and the sandbox) may import vendor packages; the
  * pipeline gets the capability map and the adapters as data.
  */
+import { OfferlabError } from "@offerlab/core";
 import type { CapabilityMap, PipelineCapability } from "@offerlab/pipeline";
 import { pipelineCapabilities } from "@offerlab/pipeline";
 import { capabilityLabels, capabilityMap, type CapabilityName } from "@offerlab/provider-kit";
@@ -50,7 +51,8 @@ export type VendorsWith<C extends CapabilityName> = AnyVendor extends infer D
 /** A vendor's descriptor, by name. */
 export function vendorDescriptor<V extends Vendor>(vendor: V): Extract<AnyVendor, { name: V }> {
   const d = VENDOR_LIST.find((x) => x.name === vendor);
-  if (!d) throw new Error(`unknown vendor "${vendor}"`);
+  if (!d)
+    throw new OfferlabError("invalid_usage", `unknown vendor "${vendor}": choose one of ${VENDOR_LIST.map((x) => x.name).join(", ")}`);
   return d as Extract<AnyVendor, { name: V }>;
 }
 

@@ -8,6 +8,7 @@
 import { createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { OfferlabError } from "@offerlab/core";
 
 export const SESSION_COOKIE = "offerlab_dashboard";
 export const CSRF_HEADER = "X-CSRF-Token";
@@ -74,7 +75,10 @@ export function sessionKeyFromFile(dir: string): Buffer {
   try {
     const key = Buffer.from(fs.readFileSync(file, "utf8").trim(), "base64url");
     if (key.length === 32) return key;
-    throw new Error(`${file} does not hold a 32-byte key: delete it (everyone signs in again) or set ${SECRET_ENV}`);
+    throw new OfferlabError(
+      "config_invalid",
+      `${file} does not hold a 32-byte key: delete it (everyone signs in again) or set ${SECRET_ENV}`,
+    );
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
   }

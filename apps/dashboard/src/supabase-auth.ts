@@ -6,6 +6,7 @@
  * dashboard's own session. Needs the project's asymmetric JWT signing keys (RS256/ES256; a project
  * still on the legacy shared HS256 secret publishes no key to check against).
  */
+import { OfferlabError } from "@offerlab/core";
 import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from "jose";
 
 export const SUPABASE_URL_ENV = "SUPABASE_URL";
@@ -42,7 +43,8 @@ export function supabaseAuthFromEnv(env: Record<string, string | undefined>): Su
   const url = env[SUPABASE_URL_ENV]?.trim();
   const anonKey = env[SUPABASE_ANON_KEY_ENV]?.trim();
   if (!url || !anonKey)
-    throw new Error(
+    throw new OfferlabError(
+      "config_invalid",
       `Supabase Auth for the dashboard (${allowedEmails.length ? ALLOWED_EMAILS_ENV : ALLOWED_DOMAINS_ENV} is set) needs ${SUPABASE_URL_ENV} and ${SUPABASE_ANON_KEY_ENV} (the project's URL and anon key, Project Settings → API)`,
     );
   return { url, anonKey, allowedEmails, allowedDomains };

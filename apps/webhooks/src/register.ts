@@ -3,6 +3,7 @@
  * secret in our header. Goes through the Unipile adapter (`createWebhook`), never raw HTTP.
  */
 import { randomBytes } from "node:crypto";
+import { errorCodeOf, OfferlabError } from "@offerlab/core";
 import type { UnipileProvider } from "@offerlab/provider-unipile";
 import { DEFAULT_SECRET_HEADER, MIN_SECRET_LENGTH } from "./config.js";
 
@@ -26,9 +27,10 @@ export function unipileWebhookUrl(url: string): string {
   try {
     u = new URL(url);
   } catch {
-    throw new Error(`--url must be an absolute URL such as https://hooks.example.com, got "${url}"`);
+    throw new OfferlabError("invalid_usage", `--url must be an absolute URL such as https://hooks.example.com, got "${url}"`);
   }
-  if (u.protocol !== "https:" && u.protocol !== "http:") throw new Error(`--url must be an http(s) URL, got "${url}"`);
+  if (u.protocol !== "https:" && u.protocol !== "http:")
+    throw new OfferlabError("invalid_usage", `--url must be an http(s) URL such as https://hooks.example.com, got "${url}"`);
   if (!/\/webhooks\/unipile\/?$/.test(u.pathname)) u.pathname = `${u.pathname.replace(/\/+$/, "")}/webhooks/unipile`;
   return u.toString();
 }
@@ -60,7 +62,10 @@ export async function registerUnipileWebhooks(options: RegisterOptions): Promise
   const generated = !options.secret;
   const secret = options.secret ?? generateWebhookSecret();
   if (secret.length < MIN_SECRET_LENGTH)
-    throw new Error(`the webhook secret must be at least ${MIN_SECRET_LENGTH} characters (it is ${secret.length})`);
+    throw new OfferlabError(
+      "invalid_usage",
+      `the webhook secret must be at least ${MIN_SECRET_LENGTH} characters (it is ${secret.length}): leave it out to generate one`,
+    );
   const existing: string[] = [];
   let cursor: string | null = null;
   do {
@@ -69,7 +74,8 @@ export async function registerUnipileWebhooks(options: RegisterOptions): Promise
     cursor = page.cursor;
   } while (cursor);
   if (existing.length && !options.replace) {
-    throw new Error(
+    throw new OfferlabError(
+      "invalid_usage",
       `${existing.length} Unipile webhook(s) already point at ${requestUrl}: pass --replace to delete them and create new ones with a new secret`,
     );
   }
@@ -90,8 +96,13 @@ export async function registerUnipileWebhooks(options: RegisterOptions): Promise
       const done = created.length
         ? ` (already created: ${created.map((c) => `${c.source} ${c.webhookId}`).join(", ")}; run again with --replace)`
         : "";
-      throw new Error(
+      // The provider's own code (auth, credits, rate limit…) decides the exit code and status;
+      // anything that is not an offerlab error is reported as a failed command, not a bug.
+      const code = OfferlabError.isInstance(error) ? errorCodeOf(error) : "command_failed";
+      throw new OfferlabError(
+        code,
         `creating the Unipile ${sub.source} webhook failed: ${error instanceof Error ? error.message : String(error)}${done}`,
+        { cause: error },
       );
     }
   }

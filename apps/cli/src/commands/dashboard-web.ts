@@ -2,6 +2,7 @@
  * `offerlab dashboard`: the web dashboard of `@offerlab/dashboard` on this machine's database,
  * until SIGTERM/SIGINT. Loopback by default; another address needs OFFERLAB_DASHBOARD_TOKEN or Supabase Auth.
  */
+import { OfferlabError } from "@offerlab/core";
 import { databaseTargetOf, dataMode, type Db } from "@offerlab/db";
 import {
   dashboardAuthFromEnv,
@@ -102,6 +103,9 @@ ${examples(["offerlab dashboard --sandbox", "offerlab dashboard --port 8080", `$
           mode: mark?.mode === "sandbox" ? "sandbox data" : "live data",
           dataClock: mark?.mode === "sandbox",
         }).catch((error: Error) => {
+          // A bad setting (a corrupt session key file, Supabase Auth half set) says so itself; only
+          // a failure to bind is about the address.
+          if (OfferlabError.isInstance(error)) throw error;
           throw new CliError(`the dashboard cannot listen on ${options.host}:${options.port}: ${error.message}`);
         });
         if (o.json)

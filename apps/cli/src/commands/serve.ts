@@ -4,6 +4,7 @@
  * The embedded database belongs to one process at a time, so this is how embedded users run both;
  * on PostgreSQL it is simply one process instead of two.
  */
+import { OfferlabError } from "@offerlab/core";
 import { cronDaemon, loadCronConfig, validateSchedule } from "@offerlab/cron";
 import { startDashboardServer, TOKEN_ENV } from "@offerlab/dashboard";
 import { dataMode } from "@offerlab/db";
@@ -108,6 +109,9 @@ ${examples(["OFFERLAB_WEBHOOK_SECRET=… offerlab serve --pretty", 'offerlab ser
             mode: mark?.mode === "sandbox" ? "sandbox data" : "live data",
             dataClock: mark?.mode === "sandbox",
           }).catch((error: Error) => {
+            // A bad setting (a corrupt session key file, Supabase Auth half set) says so itself; only
+            // a failure to bind is about the address.
+            if (OfferlabError.isInstance(error)) throw error;
             throw new CliError(`the dashboard cannot listen on ${dashboard.host}:${dashboard.port}: ${error.message}`);
           });
           io.stderr(`Dashboard: ${web.url}${signInHint(dashboard)}\n`);

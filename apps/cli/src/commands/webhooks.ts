@@ -75,19 +75,15 @@ ${examples(["offerlab webhooks register --url https://hooks.example.com", "offer
           }
         }
         const unipile = (await createCliProviders(io, { sandbox: o.sandbox, seed: o.sandboxSeed })).get("unipile");
-        let result;
-        try {
-          result = await registerUnipileWebhooks({
-            unipile,
-            url: o.url,
-            secretHeader,
-            replace: Boolean(o.replace),
-            ...(secret ? { secret } : {}),
-          });
-        } catch (error) {
-          const message = (error as Error).message;
-          throw new CliError(message, /^--url|already point at/.test(message) ? EXIT.usage : EXIT.failure);
-        }
+        // Its errors carry catalogue codes (invalid_usage for --url and an existing webhook, the
+        // provider's own code for a failed creation): the CLI's error handler maps them to exit codes.
+        const result = await registerUnipileWebhooks({
+          unipile,
+          url: o.url,
+          secretHeader,
+          replace: Boolean(o.replace),
+          ...(secret ? { secret } : {}),
+        });
         if (o.json) {
           io.stdout(json(result));
           return;

@@ -5,6 +5,7 @@
  * cookie, and the session key kept across restarts (key file in the data folder, or derived from
  * OFFERLAB_DASHBOARD_SECRET). PGlite, and PostgreSQL when TEST_DATABASE_URL is set.
  */
+import { errorCodeOf } from "@offerlab/core";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -157,6 +158,7 @@ describe.each(testEngines())("dashboard sign-in and sessions on %s", (engine) =>
       expect(() => resolveSessionKey({ dataDir: dir })).toThrow(
         /does not hold a 32-byte key: delete it .* or set OFFERLAB_DASHBOARD_SECRET/,
       );
+      expect(codeOfThrown(() => resolveSessionKey({ dataDir: dir }))).toBe("config_invalid");
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -172,6 +174,7 @@ describe.each(testEngines())("dashboard sign-in and sessions on %s", (engine) =>
     expect(() => dashboardAuthFromEnv({ OFFERLAB_DASHBOARD_ALLOWED_DOMAINS: "acme.com" })).toThrow(
       /OFFERLAB_DASHBOARD_ALLOWED_DOMAINS is set\) needs SUPABASE_URL and SUPABASE_ANON_KEY/,
     );
+    expect(codeOfThrown(() => dashboardAuthFromEnv({ OFFERLAB_DASHBOARD_ALLOWED_DOMAINS: "acme.com" }))).toBe("config_invalid");
     const env = dashboardAuthFromEnv({
       SUPABASE_URL: project.url,
       SUPABASE_ANON_KEY: "anon-key",
@@ -207,3 +210,13 @@ describe.each(testEngines())("dashboard sign-in and sessions on %s", (engine) =>
     }
   });
 });
+
+/** The catalogue code of what `f` throws. */
+function codeOfThrown(f: () => unknown): string {
+  try {
+    f();
+  } catch (error) {
+    return errorCodeOf(error);
+  }
+  throw new Error("expected a throw");
+}

@@ -1,4 +1,5 @@
 /** `registerUnipileWebhooks` against the Unipile fake: what it creates, and when it refuses. */
+import { errorCodeOf, exitCodeOf } from "@offerlab/core";
 import { createUnipile } from "@offerlab/provider-unipile";
 import { createUnipileMock } from "@offerlab/provider-unipile/msw";
 import { setupServer } from "msw/node";
@@ -40,6 +41,9 @@ describe("registerUnipileWebhooks", () => {
       /5 Unipile webhook\(s\) already point at https:\/\/hooks.example.com\/webhooks\/unipile: pass --replace/,
     );
     expect(mock.state.webhooks).toHaveLength(5);
+    const refused = await registerUnipileWebhooks({ unipile, url: "https://hooks.example.com" }).catch((e: unknown) => e);
+    expect(errorCodeOf(refused)).toBe("invalid_usage");
+    expect(exitCodeOf(refused)).toBe(2);
     const second = await registerUnipileWebhooks({
       unipile,
       url: "https://hooks.example.com",
@@ -55,14 +59,28 @@ describe("registerUnipileWebhooks", () => {
 
   it("names what was created when Unipile fails half-way, and checks its inputs", async () => {
     mock.fail("server_error", { match: "POST /webhooks", times: 1 });
-    await expect(registerUnipileWebhooks({ unipile, url: "https://hooks.example.com" })).rejects.toThrow(
-      /creating the Unipile messaging webhook failed/,
-    );
-    await expect(registerUnipileWebhooks({ unipile, url: "https://hooks.example.com", secret: "short" })).rejects.toThrow(
-      /at least 32 characters/,
-    );
-    expect(() => unipileWebhookUrl("hooks.example.com")).toThrow(/absolute URL/);
-    expect(() => unipileWebhookUrl("ftp://hooks.example.com")).toThrow(/http\(s\)/);
+    const failed = await registerUnipileWebhooks({ unipile, url: "https://hooks.example.com" }).catch((e: unknown) => e);
+    expect((failed as Error).message).toMatch(/creating the Unipile messaging webhook failed/);
+    // The provider's own code travels with it, never `internal`: a create answered with a 5xx may
+    // or may not have happened (hence "run again with --replace" once one exists).
+    expect(errorCodeOf(failed)).toBe("provider_unknown_outcome");
+    const short = await registerUnipileWebhooks({ unipile, url: "https://hooks.example.com", secret: "short" }).catch((e: unknown) => e);
+    expect((short as Error).message).toMatch(/at least 32 characters/);
+    expect(errorCodeOf(short)).toBe("invalid_usage");
+    for (const [url, message] of [
+      ["hooks.example.com", /absolute URL/],
+      ["ftp://hooks.example.com", /http\(s\)/],
+    ] as const) {
+      const error = (() => {
+        try {
+          unipileWebhookUrl(url);
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect((error as Error).message).toMatch(message);
+      expect(errorCodeOf(error)).toBe("invalid_usage");
+    }
     expect(unipileWebhookUrl("https://example.com/base/")).toBe("https://example.com/base/webhooks/unipile");
     expect(generateWebhookSecret()).not.toBe(generateWebhookSecret());
   });

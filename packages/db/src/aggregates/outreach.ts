@@ -5,6 +5,7 @@
  * apps for any other writer): the send path records a send, a reply and a bounce mark it.
  */
 import type { MessageChannel, ReplySentiment } from "@offerlab/core";
+import { sql } from "kysely";
 import type { DbOrTrx } from "../transaction.js";
 
 export interface OutreachSendInput {
@@ -79,5 +80,21 @@ export const outreachHistory = {
   /** The send of queue row `queueId` bounced. */
   async markBounced(db: DbOrTrx, queueId: string): Promise<void> {
     await db.updateTable("outreach_history").set({ status: "bounced" }).where("send_queue_id", "=", queueId).execute();
+  },
+
+  /**
+   * An account's sends since `since` and how many of them bounced (the bounce auto-pause reads it):
+   * `rate` in percent rounded to two decimals, null when nothing was sent.
+   */
+  async bounceStats(db: DbOrTrx, accountId: string, since: Date): Promise<{ sent: number; bounced: number; rate: number | null }> {
+    const row = await db
+      .selectFrom("outreach_history")
+      .select([sql<number>`count(*)::int`.as("sent"), sql<number>`count(*) FILTER (WHERE status = 'bounced')::int`.as("bounced")])
+      .where("account_id", "=", accountId)
+      .where("sent_at", ">=", since)
+      .executeTakeFirst();
+    const sent = row?.sent ?? 0;
+    const bounced = row?.bounced ?? 0;
+    return { sent, bounced, rate: sent > 0 ? Math.round((bounced / sent) * 10_000) / 100 : null };
   },
 };

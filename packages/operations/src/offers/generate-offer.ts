@@ -12,6 +12,7 @@ import {
   type LlmOptions,
 } from "@offerlab/copy";
 import {
+  OfferlabError,
   slugify,
   toFieldIssues,
   ValidationError,
@@ -104,7 +105,7 @@ export async function generateOffer(ctx: GenerateOfferContext, input: GenerateOf
   const { offer: fields, slug, emailSteps, linkedin } = checkGenerateOffer(input);
   const db = ctx.db;
   if (!input.dryRun) {
-    if (!db) throw new Error("generateOffer: pass ctx.db to save the offer (or ask for a dry run)");
+    if (!db) throw new OfferlabError("invalid_usage", "generateOffer: pass ctx.db to save the offer (or ask for a dry run)");
     // Before paying for generation: a slug in use would refuse the save at the end.
     if (await offers.get(db, slug)) {
       throw new ValidationError("offer", [

@@ -1,4 +1,4 @@
-import { ValidationError } from "@offerlab/core";
+import { errorCodeOf, ValidationError } from "@offerlab/core";
 import { GenerationError } from "@offerlab/copy";
 import { messageTemplates, offers } from "@offerlab/db";
 import { describe, expect, it } from "vitest";
@@ -129,6 +129,8 @@ describe.each(testEngines())("offer operations on %s", (engine) => {
     expect(GenerationError.isInstance(failed) && failed.kind).toBe("not_configured");
     expect(steps).toEqual(["Generating the positioning canvas"]);
     expect(await offers.get(t.db, "fresh")).toBeUndefined();
-    await expect(generateOffer({ llm: { env: {} } }, { offer: { name: "No db", description: "d" } })).rejects.toThrow(/pass ctx.db/);
+    const noDb = await generateOffer({ llm: { env: {} } }, { offer: { name: "No db", description: "d" } }).catch((e: unknown) => e);
+    expect((noDb as Error).message).toMatch(/pass ctx.db/);
+    expect(errorCodeOf(noDb)).toBe("invalid_usage");
   });
 });

@@ -17,15 +17,19 @@
  *    - a row with `eligible_for_outreach = false` → `not_eligible`.
  * 3. A `connection_request` to someone who is a 1st-degree connection on any row → `already_connected`.
  */
-import { DEFAULT_COOLING_OFF_DAYS, type MessageActionType } from "@offerlab/core";
+import { DEFAULT_COOLING_OFF_DAYS, type ContactStatus, type GlobalContactStatus, type MessageActionType } from "@offerlab/core";
 import type { ReasonCode } from "./reasons.js";
 
 /** Every contact row of one person, and our last touch of that person across every offer. */
 export interface PersonState {
   rows: {
-    global_status: "available" | "cooling_off" | "do_not_contact" | "replied";
-    /** `contacts.status`. */
-    status: string;
+    /** `contacts.global_status` (core's one list of global statuses). */
+    global_status: GlobalContactStatus;
+    /**
+     * `contacts.status` (one of core's `ContactStatus`; the column is text with a CHECK, so reads
+     * type it as a string, and only `unsubscribed` and `bounced` decide anything here).
+     */
+    status: ContactStatus | (string & {});
     eligible_for_outreach: boolean;
     connection_degree: number | null;
   }[];

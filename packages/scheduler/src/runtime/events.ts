@@ -534,12 +534,8 @@ async function applyBounce(
     });
     await campaigns.completeIfFinished(trx, ended);
     const since = new Date(at.getTime() - windowDays * DAY);
-    const { rows } = await sql<{ sent: number; bounced: number }>`
-      SELECT count(*)::int AS sent, count(*) FILTER (WHERE status = 'bounced')::int AS bounced
-      FROM outreach_history WHERE account_id = ${found.account_id}::uuid AND sent_at >= ${since}`.execute(trx);
-    const stats = rows[0] ?? { sent: 0, bounced: 0 };
-    const rate = stats.sent > 0 ? Math.round((stats.bounced / stats.sent) * 10_000) / 100 : null;
-    const pause = stats.sent >= minSample && (rate ?? 0) > threshold;
+    const { sent, rate } = await outreachHistory.bounceStats(trx, found.account_id, since);
+    const pause = sent >= minSample && (rate ?? 0) > threshold;
     const status = await accounts.countBounce(trx, found.account_id, { wasSent: Boolean(found.sent_at), bounceRate: rate, pause });
     return pause && status === "paused";
   });
