@@ -1,6 +1,16 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { errorCodeOf } from "./errors.js";
 import { campaignSlug, slugify } from "./slug.js";
+
+function thrown(f: () => unknown): unknown {
+  try {
+    f();
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected a throw");
+}
 
 const SLUG = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 
@@ -34,6 +44,8 @@ describe("slugify", () => {
 
   it.each([[""], ["   "], ["!!!"], ["日本語"], ["—"]])("throws naming the input for %j", (text) => {
     expect(() => slugify(text)).toThrow(`slugify: ${JSON.stringify(text)} has no letters or digits`);
+    // A person's input (an offer's name): a catalogue code, so the CLI answers with exit 2.
+    expect(errorCodeOf(thrown(() => slugify(text)))).toBe("invalid_input");
   });
 
   it("always returns a well-formed slug, or throws", () => {

@@ -1,6 +1,7 @@
 /**
  * Slugs: `offers.slug` and the structured `campaigns.campaign_slug`. Pure functions, no I/O.
  */
+import { OfferlabError } from "./errors.js";
 import type { CampaignType } from "./enums.js";
 
 // Letters that NFKD does not decompose into an ASCII base letter plus marks.
@@ -46,7 +47,7 @@ export function slugify(text: string, maxLength?: number): string {
     slug = slug.slice(0, maxLength).replace(/-+$/, "");
   }
   if (slug === "") {
-    throw new Error(`slugify: ${JSON.stringify(text)} has no letters or digits to build a slug from`);
+    throw new OfferlabError("invalid_input", `slugify: ${JSON.stringify(text)} has no letters or digits to build a slug from`);
   }
   return slug;
 }
@@ -98,7 +99,7 @@ export function campaignSlug(parts: CampaignSlugParts): string {
     // Typed as strings, but callers in plain JS or with casts can pass anything.
     const value: unknown = parts[name];
     if (typeof value !== "string" || value.trim() === "") {
-      throw new Error(`campaignSlug: part "${name}" is missing or empty`);
+      throw new OfferlabError("invalid_input", `campaignSlug: part "${name}" is missing or empty`);
     }
     if (name === "type") {
       // A Map, not an object literal: a type named "constructor" must not find Object.prototype's.
@@ -108,7 +109,7 @@ export function campaignSlug(parts: CampaignSlugParts): string {
     try {
       return slugify(value);
     } catch {
-      throw new Error(`campaignSlug: part "${name}" (${JSON.stringify(value)}) has no letters or digits`);
+      throw new OfferlabError("invalid_input", `campaignSlug: part "${name}" (${JSON.stringify(value)}) has no letters or digits`);
     }
   }).join("-");
 }

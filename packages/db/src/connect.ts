@@ -1,3 +1,4 @@
+import { OfferlabError } from "@offerlab/core";
 import fs from "node:fs";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
@@ -106,7 +107,8 @@ export function resolveDatabaseTarget(options: CreateDbOptions = {}): DatabaseTa
   const url = options.databaseUrl ?? (env.DATABASE_URL?.trim() || undefined);
   if (url) {
     if (!/^postgres(ql)?:\/\//i.test(url)) {
-      throw new Error(
+      throw new OfferlabError(
+        "config_invalid",
         `DATABASE_URL must be a postgres:// or postgresql:// URL (got "${redactUrl(url)}"); unset it to use the embedded database`,
       );
     }

@@ -1,3 +1,4 @@
+import { OfferlabError } from "@offerlab/core";
 import { sql, type Kysely } from "kysely";
 import type { Database } from "./database.generated.js";
 import type { Migration } from "./migration-types.js";
@@ -106,7 +107,7 @@ export async function migrate(db: AnyDb, options: { migrations?: readonly Migrat
         await sql.raw(m.sql).execute(trx);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        throw new Error(`migration ${m.version}_${m.name} failed: ${message}`, { cause: error });
+        throw new OfferlabError("command_failed", `migration ${m.version}_${m.name} failed: ${message}`, { cause: error });
       }
       await sql`
         INSERT INTO supabase_migrations.schema_migrations (version, name, statements)

@@ -1,3 +1,4 @@
+import { errorCodeOf } from "@offerlab/core";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, resolveDatabaseTarget } from "./connect.js";
@@ -71,5 +72,10 @@ describe("resolveDatabaseTarget", () => {
     expect(pgTarget.kind).toBe("postgres");
     expect(pgTarget.description).not.toContain("secret");
     expect(() => resolveDatabaseTarget({ env: { DATABASE_URL: "mysql://x" } })).toThrow(/DATABASE_URL must be a postgres/);
+    try {
+      resolveDatabaseTarget({ env: { DATABASE_URL: "mysql://x" } });
+    } catch (error) {
+      expect(errorCodeOf(error)).toBe("config_invalid");
+    }
   });
 });

@@ -267,7 +267,9 @@ describe.each(testEngines())("discover companies on %s", (engine) => {
       .set({ icp: JSON.stringify({ company: { verticals: [] } }) as never })
       .execute();
     await expect(discoverCompanies(w.ctx(), w.offerId)).rejects.toThrow(/has no usable ICP \(company\.size_min/);
-    await expect(discoverCompanies(w.ctx({}), w.offerId)).rejects.toThrow(/discover_companies needs at least one company search provider/);
+    const none = await discoverCompanies(w.ctx({}), w.offerId).catch((e: unknown) => e);
+    expect((none as Error).message).toMatch(/discover_companies needs at least one company search provider/);
+    expect(PipelineInputError.isInstance(none)).toBe(true);
     await expect(discoverCompanies(w.ctx(), "00000000-0000-4000-8000-000000000000")).rejects.toThrow(
       /offer 00000000-0000-4000-8000-000000000000 does not exist/,
     );

@@ -3,6 +3,7 @@
  * by normalised domain (then LinkedIn page, then name when a record has no domain), scored
  * against the ICP, disqualifiers applied, stored with their sources.
  */
+import { PipelineInputError } from "./offer.js";
 import { clipToTextLimits, normalizeDomain, ValidationError } from "@offerlab/core";
 import { companies as companyRepo } from "@offerlab/db";
 import type { CompanyRecord, CompanySearch, CompanySearchResult, IcpFilters } from "@offerlab/provider-kit";
@@ -130,7 +131,8 @@ export function mergeCompanyRecords(records: CompanyRecord[]): Candidate[] {
 export async function runDiscoverCompanies(rs: RunState, opts: DiscoverCompaniesOptions, summary: DiscoverCompaniesSummary): Promise<void> {
   const { db } = rs.ctx;
   const providers: CompanySearch[] = rs.ctx.providers.companySearch ?? [];
-  if (providers.length === 0) throw new Error("discover_companies needs at least one company search provider (providers.companySearch)");
+  if (providers.length === 0)
+    throw new PipelineInputError("discover_companies needs at least one company search provider (providers.companySearch)");
   const { icp, positioningDisqualifiers } = await loadOfferIcp(db, rs.offerId);
   const base = companyQueryOf(icp, opts.filters);
   const query = { ...base, ...(opts.query ? { query: opts.query } : {}) };

@@ -2,6 +2,7 @@
  * People: buyers at the offer's qualified companies, from the ICP's titles, departments and
  * seniorities, deduped per offer by email and LinkedIn URL, scored for buyer fit.
  */
+import { PipelineInputError } from "./offer.js";
 import {
   clipToTextLimits,
   normalizeEmail,
@@ -65,7 +66,8 @@ export function emptyPeopleSummary(): DiscoverPeopleSummary {
 export async function runDiscoverPeople(rs: RunState, opts: DiscoverPeopleOptions, summary: DiscoverPeopleSummary): Promise<void> {
   const { db } = rs.ctx;
   const providers: PeopleSearch[] = rs.ctx.providers.peopleSearch ?? [];
-  if (providers.length === 0) throw new Error("discover_people needs at least one people search provider (providers.peopleSearch)");
+  if (providers.length === 0)
+    throw new PipelineInputError("discover_people needs at least one people search provider (providers.peopleSearch)");
   const { icp } = await loadOfferIcp(db, rs.offerId);
   const perCompany = opts.perCompany ?? 3;
   const minFit = opts.minBuyerFitScore ?? 4;

@@ -7,6 +7,7 @@
  * stopping at the first `valid`. Catch-all is `risky` and stops the waterfall too (every finder
  * guesses on the same accept-all domain), unless `continueOnRisky`.
  */
+import { PipelineInputError } from "./offer.js";
 import type { EmailStatus } from "@offerlab/core";
 import { contacts, settings } from "@offerlab/db";
 import type { EmailFinder, EmailFinderResult, EmailVerification, EmailVerifier } from "@offerlab/provider-kit";
@@ -248,7 +249,7 @@ export async function runEnrichEmails(rs: RunState, opts: EnrichEmailsOptions, s
   const coolingOffDays = opts.coolingOffDays ?? (await settings.get(db)).coolingOffDays;
   const startSpent = rs.spent;
   if (!(rs.ctx.providers.emailFinders?.length || rs.ctx.providers.emailVerifiers?.length)) {
-    throw new Error("enrich_emails needs at least one email finder or verifier (providers.emailFinders / emailVerifiers)");
+    throw new PipelineInputError("enrich_emails needs at least one email finder or verifier (providers.emailFinders / emailVerifiers)");
   }
   let q = db
     .selectFrom("contacts as c")

@@ -3,6 +3,7 @@
  * variables under `companies.signals.website`, readable by templates as
  * `{{signals.website.headline}}`, `{{signals.website.summary}}`, `{{signals.website.hiring}}`.
  */
+import { PipelineInputError } from "./offer.js";
 import { companies } from "@offerlab/db";
 import type { ScrapedPage } from "@offerlab/provider-kit";
 import { sql } from "kysely";
@@ -85,7 +86,7 @@ export function websiteVariables(pages: ScrapedPage[], at: Date): WebsiteVariabl
 export async function runScrapeCompanies(rs: RunState, opts: ScrapeCompaniesOptions, s: ScrapeCompaniesSummary): Promise<void> {
   const { db } = rs.ctx;
   const scraper = rs.ctx.providers.pageScraper;
-  if (!scraper) throw new Error("scrape_companies needs a page scraper (providers.pageScraper)");
+  if (!scraper) throw new PipelineInputError("scrape_companies needs a page scraper (providers.pageScraper)");
   const now = rs.ctx.now?.() ?? new Date();
   const startSpent = rs.spent;
   const targets = await db
