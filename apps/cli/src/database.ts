@@ -50,7 +50,15 @@ export function databaseError(io: Io, error: unknown): unknown {
  * `./.offerlab-sandbox`), turning its failures into the CLI's errors: a bad configuration or a
  * database of the other world exits 2, anything else 1. A sandbox run says on stderr where its data is.
  */
-export async function openDatabase(io: Io, options: { migrateEmbedded?: boolean; sandbox?: boolean } = {}): Promise<Db> {
+export async function openDatabase(
+  io: Io,
+  options: {
+    migrateEmbedded?: boolean;
+    sandbox?: boolean;
+    /** Say on stderr when a new default embedded database is created (default true). */
+    announceNew?: boolean;
+  } = {},
+): Promise<Db> {
   const sandbox = options.sandbox ?? io.sandbox === true;
   let description: string;
   let isNew: string | null = null;
@@ -76,7 +84,7 @@ export async function openDatabase(io: Io, options: { migrateEmbedded?: boolean;
     if (OfferlabError.isInstance(error)) throw databaseError(io, error);
     throw new CliError(`cannot use ${description}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  if (isNew) noteNewDatabase(io, isNew);
+  if (isNew && options.announceNew !== false) noteNewDatabase(io, isNew);
   if (sandbox && !noted.has(io)) {
     noted.add(io);
     io.stderr(`[SANDBOX] data: ${description} (the sandbox's own database; live data is never read or written)\n`);

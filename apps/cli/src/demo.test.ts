@@ -300,6 +300,8 @@ describe("offerlab demo as a user runs it", () => {
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toMatch(/SANDBOX/);
     expect(again.stderr).toContain(`Starting afresh: removed the previous demo's data in ${dataDir}`);
+    // …and does not then announce the database it made in its place as news.
+    expect(again.stderr).not.toContain("Created a new embedded database");
     const out = JSON.parse(again.stdout);
     expect(out).toMatchObject({
       sandbox: true,

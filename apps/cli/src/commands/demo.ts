@@ -92,8 +92,9 @@ ${examples(["offerlab demo", "offerlab performance --sandbox", "offerlab demo --
       io.stderr(`${SANDBOX_BANNER}\n`);
       // The demo is a sandbox run whatever the flags say: its own database, never a live one.
       io.sandbox = true;
-      await startDemoAfresh(io);
-      const db = await openDatabase(io);
+      // After "Starting afresh" the new database is no news: that line already said where it is.
+      const removed = await startDemoAfresh(io);
+      const db = await openDatabase(io, { announceNew: removed === null });
       try {
         const started = Date.now();
         const result = await runDemo({
