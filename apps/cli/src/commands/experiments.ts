@@ -38,6 +38,8 @@ export function reportText(r: ReportResult): string {
   }
   lines.push(`Metric: ${r.metric.replace("_", " ")} within ${r.maturityDays} days of the first touch, over matured contacts.`);
   lines.push(`Comparison: ${r.comparisonNote}.`);
+  // The clock maturity is judged on: now, or the data's own (the sandbox's simulated clock).
+  lines.push(`As of ${r.asOf.slice(0, 16).replace("T", " ")} UTC.`);
   lines.push("");
   const control = r.arms.find((a) => a.control)?.key;
   lines.push(
