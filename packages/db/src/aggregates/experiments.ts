@@ -356,6 +356,85 @@ export const experiments = {
     return pinned;
   },
 
+  /**
+   * The experiment contacts of a campaign whose pinned sender for `channel` is one of `accountIds`
+   * and who are still in their sequence (what a removal of those accounts would strand), each
+   * with its running experiment's assignment and whether anything went to it (or is in flight)
+   * from that account: a queue row of the account neither cancelled nor skipped, or a message of
+   * the account with a send time. Those have a thread or an invitation there and keep their sender.
+   */
+  async pinnedToAccounts(
+    db: DbOrTrx,
+    campaignId: string,
+    channel: "linkedin" | "email",
+    accountIds: readonly string[],
+  ): Promise<
+    {
+      campaignContactId: string;
+      contactId: string;
+      accountId: string;
+      assignmentId: string;
+      experimentId: string;
+      armId: string;
+      stratum: string;
+      underWay: boolean;
+    }[]
+  > {
+    if (accountIds.length === 0) return [];
+    const column = channel === "email" ? "cc.email_account_id" : "cc.linkedin_account_id";
+    const rows = await db
+      .selectFrom("experiment_assignments as ea")
+      .innerJoin("experiments as e", "e.id", "ea.experiment_id")
+      .innerJoin("campaign_contacts as cc", "cc.id", "ea.campaign_contact_id")
+      .where("cc.campaign_id", "=", campaignId)
+      .where("e.status", "=", "running")
+      .where("cc.status", "in", ["queued", "in_progress", "waiting", "paused"])
+      .where(column, "in", [...accountIds])
+      .select([
+        "cc.id as campaignContactId",
+        "cc.contact_id as contactId",
+        sql<string>`${sql.ref(column)}`.as("accountId"),
+        "ea.id as assignmentId",
+        "ea.experiment_id as experimentId",
+        "ea.arm_id as armId",
+        "ea.stratum",
+        sql<boolean>`(EXISTS (SELECT 1 FROM send_queue q WHERE q.campaign_contact_id = cc.id AND q.account_id = ${sql.ref(column)}
+            AND q.status NOT IN ('cancelled', 'skipped'))
+          OR EXISTS (SELECT 1 FROM messages m WHERE m.campaign_contact_id = cc.id AND m.account_id = ${sql.ref(column)}
+            AND m.sent_at IS NOT NULL))`.as("underWay"),
+      ])
+      .orderBy("ea.assigned_at")
+      .orderBy("ea.stratum")
+      .orderBy("cc.added_at")
+      .orderBy("cc.id")
+      .execute();
+    return rows.map((r) => ({ ...r, underWay: Boolean(r.underWay) }));
+  },
+
+  /**
+   * Moves experiment contacts to another pinned sender (`channel`'s sticky account) and their
+   * assignment to the stratum of that account, in the caller's transaction. Returns the rows moved.
+   */
+  async repin(
+    db: DbOrTrx,
+    channel: "linkedin" | "email",
+    moves: readonly { campaignContactId: string; accountId: string; assignmentId: string; stratum: string }[],
+  ): Promise<number> {
+    const column = channel === "email" ? "email_account_id" : "linkedin_account_id";
+    let moved = 0;
+    for (const m of moves) {
+      const out = await db
+        .updateTable("campaign_contacts")
+        .set({ [column]: m.accountId })
+        .where("id", "=", m.campaignContactId)
+        .returning("id")
+        .execute();
+      await db.updateTable("experiment_assignments").set({ stratum: m.stratum }).where("id", "=", m.assignmentId).execute();
+      moved += out.length;
+    }
+    return moved;
+  },
+
   /** Records assignments; a contact assigned already keeps its first arm (the insert does nothing). */
   async assign(db: DbOrTrx, rows: readonly AssignmentInput[]): Promise<number> {
     let written = 0;

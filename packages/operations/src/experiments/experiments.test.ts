@@ -4,6 +4,7 @@ import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import { addMailbox, addPeople, baseOffer, clock, copy, emailCampaign, NOW, testEngines, useTestDb } from "../__tests__/world.js";
 import { createCampaign } from "../campaigns/create-campaign.js";
+import { editCampaign } from "../campaigns/edit-campaign.js";
 import { enrolContacts } from "../campaigns/enrol-contacts.js";
 import { launchCampaign } from "../campaigns/launch-campaign.js";
 import { OperationError } from "../errors.js";
@@ -271,6 +272,80 @@ describe.each(testEngines())("experiments operations on %s", (engine) => {
       .execute();
     expect(sent).toHaveLength(26);
     expect(sent.every((m) => m.account_id === m.email_account_id)).toBe(true);
+  });
+
+  it("taking an account off the campaign re-pins its experiment contacts not yet written to, keeping the strata balanced", async () => {
+    const w = await world("Repin", 0);
+    await approveTemplates(ctx(), { templates: [w.b.template.id] });
+    const second = await addMailbox(t.db, "repin-two");
+    const third = await addMailbox(t.db, "repin-three");
+    await addPeople(t.db, w.offer.id, "repinpeople", 30);
+    const { campaign } = await createCampaign(ctx(), {
+      offer: w.offer.slug!,
+      name: "Repin push",
+      channel: "email",
+      accounts: [w.mailbox.name, second.name, third.name],
+      signal: "hiring",
+      icp_target: "saas",
+      send_window_start: "00:00",
+      send_window_end: "24:00",
+      send_days: [1, 2, 3, 4, 5, 6, 7],
+      timezone: "UTC",
+    });
+    await defineExperiment(ctx(), {
+      name: "Repin copy",
+      hypothesis: "h",
+      kind: "copy_variants",
+      offer: w.offer.slug!,
+      step: 1,
+      plannedMaturedPerArm: 100,
+      arms: [{ ref: w.step1.id }, { ref: w.b.template.id }],
+    });
+    await enrolContacts(ctx(), { campaign: campaign.id });
+    await launchCampaign(ctx(), { campaign: campaign.id });
+    expect((await planDue({ db: t.db, now: () => NOW, campaignId: campaign.id })).planned).toBe(30);
+    const pinnedTo = async (accountId: string) =>
+      (
+        await t.db
+          .selectFrom("campaign_contacts")
+          .select("id")
+          .where("campaign_id", "=", campaign.id)
+          .where("email_account_id", "=", accountId)
+          .orderBy("id")
+          .execute()
+      ).map((r) => r.id);
+    const onThird = await pinnedTo(third.id);
+    expect(onThird).toHaveLength(10);
+    // One of them was written to from the third mailbox already: its thread lives there.
+    const written = onThird[0]!;
+    await t.db.updateTable("send_queue").set({ status: "sent" }).where("campaign_contact_id", "=", written).execute();
+    await t.db.updateTable("messages").set({ status: "sent", sent_at: NOW }).where("campaign_contact_id", "=", written).execute();
+
+    const r = await editCampaign(ctx(), { campaign: campaign.id, accounts: [w.mailbox.name, second.name] });
+    expect(r.removedAccounts.map((a) => a.id)).toEqual([third.id]);
+    expect(r.experimentContacts).toEqual({ repinned: 9, kept: 1 });
+    expect(r.contactsStranded).toBe(1);
+    expect(await pinnedTo(third.id)).toEqual([written]);
+    // Every contact's stratum is still the account that sends it, and each stratum stays balanced.
+    const rows = await t.db
+      .selectFrom("experiment_assignments as ea")
+      .innerJoin("campaign_contacts as cc", "cc.id", "ea.campaign_contact_id")
+      .innerJoin("accounts as a", "a.id", "cc.email_account_id")
+      .select(["ea.stratum", "a.unipile_account_id"])
+      .where("cc.campaign_id", "=", campaign.id)
+      .execute();
+    expect(rows.every((x) => x.stratum === `account=${x.unipile_account_id}|icp=saas`)).toBe(true);
+    const shown = await showExperiment(ctx(), { experiment: "repin-copy" });
+    const sizes = Object.fromEntries(shown.strata.map((s) => [s.stratum, Object.values(s.byArm).reduce((x, y) => x + y, 0)]));
+    expect(sizes[`account=${third.unipile_account_id}|icp=saas`]).toBe(1);
+    expect(sizes[`account=${w.mailbox.unipile_account_id}|icp=saas`]! + sizes[`account=${second.unipile_account_id}|icp=saas`]!).toBe(29);
+    for (const s of shown.strata) {
+      const [a, b] = Object.values(s.byArm);
+      expect(Math.abs(a! - b!), s.stratum).toBeLessThanOrEqual(1);
+    }
+    // Nothing moves when the removal strands no experiment contact.
+    const again = await editCampaign(ctx(), { campaign: campaign.id, accounts: [w.mailbox.name, second.name] });
+    expect(again.experimentContacts).toEqual({ repinned: 0, kept: 0 });
   });
 
   it("turns adaptive (top-two Thompson with a floor) once every arm has enough matured contacts, recording the batch's probabilities", async () => {
