@@ -156,6 +156,23 @@ export const experiments = {
     return { experiment, arms };
   },
 
+  /**
+   * The experiment an id or slug names, with its arms, its row locked for the transaction: an
+   * enrolment of the experiment's own (`enrolExperiment`) and enrolments racing on it take turns,
+   * each reading the stratum counts it extends. `NotFoundError` otherwise.
+   */
+  async getForUpdate(db: DbOrTrx, ref: string): Promise<ExperimentWithArms> {
+    const found = await requireExperiment(db, ref);
+    const experiment = await db.selectFrom("experiments").selectAll().where("id", "=", found.id).forUpdate().executeTakeFirstOrThrow();
+    const arms = await db
+      .selectFrom("experiment_arms")
+      .selectAll()
+      .where("experiment_id", "=", experiment.id)
+      .orderBy("position")
+      .execute();
+    return { experiment, arms };
+  },
+
   /** Experiments, newest first, optionally of one offer or status, with their arms and assignment counts. */
   async list(
     db: DbOrTrx,

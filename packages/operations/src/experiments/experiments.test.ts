@@ -12,6 +12,7 @@ import { createOffer } from "../offers/create-offer.js";
 import { addTemplateVariant } from "../templates/add-template-variant.js";
 import { approveTemplates } from "../templates/approve-templates.js";
 import { defineExperiment } from "./define-experiment.js";
+import { enrolExperiment } from "./enrol-experiment.js";
 import { listExperiments, showExperiment } from "./list-experiments.js";
 import { experimentReport, offerReport } from "./report.js";
 import { stopExperiment } from "./stop-experiment.js";
@@ -274,6 +275,80 @@ describe.each(testEngines())("experiments operations on %s", (engine) => {
     expect(sent.every((m) => m.account_id === m.email_account_id)).toBe(true);
   });
 
+  it("randomises one audience between offers' campaigns (experiments enrol): causal, probabilities recorded; contacts an arm's campaign enrols itself stay observational and out", async () => {
+    const alpha = await world("Alpha offer", 20);
+    const beta = await world("Beta offer", 0);
+    await defineExperiment(ctx(), {
+      name: "Which offer",
+      hypothesis: "Beta's offer gets more positive replies than Alpha's on the same people",
+      kind: "offers",
+      plannedMaturedPerArm: 100,
+      arms: [{ ref: alpha.offer.slug! }, { ref: beta.offer.slug! }],
+    });
+    // Before any randomised enrolment, the arms are audiences: observational.
+    expect((await experimentReport(ctx(), { experiment: "which-offer" })).comparison).toBe("observational");
+
+    const r = await enrolExperiment(ctx(), { experiment: "which-offer", from: alpha.campaign.id, limit: 16 });
+    expect(r).toMatchObject({ assigned: 16, policy: "balanced", stratum: "audience=" + alpha.campaign.campaign_slug + "|icp=saas" });
+    expect(r.arms.map((a) => [a.key, a.campaign, a.assigned])).toEqual([
+      ["a", alpha.campaign.campaign_slug, 8],
+      ["b", beta.campaign.campaign_slug, 8],
+    ]);
+    // Each contact is in exactly one arm's campaign, recorded with its probability.
+    const rows = await t.db
+      .selectFrom("experiment_assignments as ea")
+      .innerJoin("experiment_arms as a", "a.id", "ea.arm_id")
+      .innerJoin("campaign_contacts as cc", "cc.id", "ea.campaign_contact_id")
+      .innerJoin("campaigns as c", "c.id", "cc.campaign_id")
+      .select(["a.arm_key", "c.offer_id", "ea.probability", "ea.probabilities", "ea.policy", "ea.contact_id"])
+      .where("a.experiment_id", "=", (await experimentRows.get(t.db, "which-offer")).experiment.id)
+      .execute();
+    expect(rows).toHaveLength(16);
+    expect(new Set(rows.map((x) => x.contact_id)).size).toBe(16);
+    for (const x of rows) {
+      expect(x.offer_id).toBe(x.arm_key === "a" ? alpha.offer.id : beta.offer.id);
+      expect(Number(x.probability)).toBe(0.5);
+      expect(x.probabilities).toEqual({ a: 0.5, b: 0.5 });
+      expect(x.policy).toBe("balanced");
+    }
+    // A second enrolment takes the rest of the audience and no one twice.
+    const rest = await enrolExperiment(ctx(), { experiment: "which-offer", from: alpha.campaign.id });
+    expect(rest.assigned).toBe(4);
+    const assigned = await experimentRows.assignments(t.db, (await experimentRows.get(t.db, "which-offer")).experiment.id);
+    expect(new Set(assigned.map((x) => x.contact_id)).size).toBe(20);
+    expect((await enrolExperiment(ctx(), { experiment: "which-offer", from: alpha.campaign.id })).assigned).toBe(0);
+
+    // The arm's own campaign enrols its own people: observed, left out of the causal comparison.
+    await addPeople(t.db, beta.offer.id, "betaown", 5);
+    const own = await enrolContacts(ctx(), { campaign: beta.campaign.id });
+    expect(own.experiments).toEqual([{ experiment: "which-offer", assigned: 5, byArm: { a: 0, b: 5 }, policy: "observed" }]);
+    const report = await experimentReport(ctx(), { experiment: "which-offer" });
+    expect(report.comparison).toBe("causal");
+    expect(report.comparisonNote).toContain("5 contact(s) the arms' campaigns enrolled by themselves are observational and left out");
+    expect(report.arms.map((a) => a.enrolled)).toEqual([10, 10]);
+
+    // Bad input names the field and the fix; nothing is written.
+    const signals = await defineExperiment(ctx(), {
+      name: "Which signal",
+      hypothesis: "h",
+      kind: "signal_stacks",
+      offer: alpha.offer.slug!,
+      plannedMaturedPerArm: 100,
+      arms: [{ ref: "hiring" }, { ref: "funding" }],
+    });
+    const refused = await enrolExperiment(ctx(), { experiment: signals.experiment.slug, from: alpha.campaign.id }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ issues: [{ field: "experiment" }] });
+    expect((refused as Error).message).toMatch(/define who is contacted/);
+    await createCampaign(ctx(), { ...secondCampaign(beta.offer.slug!, beta.mailbox.name) });
+    const two = await enrolExperiment(ctx(), { experiment: "which-offer", from: alpha.campaign.id }).catch((e: unknown) => e);
+    expect((two as Error).message).toMatch(/campaigns\.b.*2 open campaigns.*--campaign b=<campaign>/);
+    expect(
+      await enrolExperiment(ctx(), { experiment: "which-offer", from: alpha.campaign.id, limit: 0 }).catch((e: unknown) => e),
+    ).toMatchObject({
+      issues: [{ field: "limit" }],
+    });
+  });
+
   it("taking an account off the campaign re-pins its experiment contacts not yet written to, keeping the strata balanced", async () => {
     const w = await world("Repin", 0);
     await approveTemplates(ctx(), { templates: [w.b.template.id] });
@@ -388,3 +463,19 @@ describe.each(testEngines())("experiments operations on %s", (engine) => {
     expect(report.arms.every((a) => a.weightedRate !== null)).toBe(true);
   });
 });
+
+/** A second open campaign of an offer (another name), for the "which campaign" error. */
+function secondCampaign(offer: string, mailbox: string) {
+  return {
+    offer,
+    name: "Second push",
+    channel: "email",
+    accounts: [mailbox],
+    signal: "funding",
+    icp_target: "saas",
+    send_window_start: "00:00",
+    send_window_end: "24:00",
+    send_days: [1, 2, 3, 4, 5, 6, 7],
+    timezone: "UTC",
+  };
+}
