@@ -311,6 +311,9 @@ describe.each(testEngines())("experiments operations on %s", (engine) => {
       expect(x.probabilities).toEqual({ a: 0.5, b: 0.5 });
       expect(x.policy).toBe("balanced");
     }
+    // The planner writes to them from the arm's campaign, with its offer's copy.
+    await launchCampaign(ctx(), { campaign: beta.campaign.id });
+    expect((await planDue({ db: t.db, now: () => NOW, campaignId: beta.campaign.id })).planned).toBe(8);
     // A second enrolment takes the rest of the audience and no one twice.
     const rest = await enrolExperiment(ctx(), { experiment: "which-offer", from: alpha.campaign.id });
     expect(rest.assigned).toBe(4);
