@@ -116,6 +116,8 @@ describe.each(inProcess)("the demo on %s", (engine) => {
     expect(left.firecrawl).toBeGreaterThan(0);
     expect(left.exa).toBeUndefined();
     expect(r.simulated).toMatchObject({ from: START.toISOString(), to: new Date(START.getTime() + 14 * 86_400_000).toISOString() });
+    // The report reads the data on the clock the run simulated to (a Monday), not at its last send (a Friday).
+    expect(r.experiment.asOf).toBe(r.simulated.to);
 
     // The checks the demo prints, each recomputed here against the database and the provider.
     expect(f.checks.filter((c) => !c.ok)).toEqual([]);
@@ -263,6 +265,10 @@ describe("offerlab demo as a user runs it", () => {
       expect(first.stdout).toContain(`${a.label} ${a.successes} of ${a.matured}`);
     }
     expect(first.stdout).toContain(`${shown.arms.reduce((n, a) => n + a.maturing, 0)} contact(s) still maturing`);
+    // Both read the data on the clock the demo says it simulated to (03-09, a Monday), not at its
+    // last send (Friday 03-06): the weekend's maturity counts.
+    expect(first.stdout).toContain("As of 2026-03-09 ");
+    expect((JSON.parse(report.stdout) as { asOf: string }).asOf.slice(0, 10)).toBe("2026-03-09");
 
     // A fresh folder, another day on the wall clock (400 days on, the database's clock too).
     const second = spawn(
@@ -310,6 +316,8 @@ describe("offerlab demo as a user runs it", () => {
       simulated: { from: "2026-03-02T08:00:00.000Z" },
     });
     expect(out.facts.checks.every((c: { ok: boolean }) => c.ok)).toBe(true);
+    // The report is read on the clock the run says it simulated to.
+    expect(out.experiment.asOf).toBe(out.simulated.to);
     expect(out.facts.sent.total).toBeGreaterThan(0);
     expect(story(firstStdout)).toContain(story(whatHappened(out)));
     expect(journal(path.join(root, "again.jsonl"))).toBe(journal(path.join(root, "first.jsonl")));

@@ -45,6 +45,7 @@ describe.each(testEngines())("offerlab experiments and offerlab report on %s", {
       ["experiments", "list"],
       ["experiments", "show"],
       ["experiments", "stop"],
+      ["experiments", "enrol"],
       ["report"],
       ["templates", "variant"],
     ]) {
@@ -155,6 +156,15 @@ describe.each(testEngines())("offerlab experiments and offerlab report on %s", {
     expect((await runCli(["report", "--offer", "coach", "--by", "colour"], env, dir)).code).toBe(2);
     expect((await runCli(["report", "--experiment", "email-1-copy", "--by", "step"], env, dir)).code).toBe(2);
     expect((await runCli(["report", "--offer", "nope", "--by", "step"], env, dir)).code).toBe(2);
+
+    // `experiments enrol` randomises offers' audiences; a copy-variant experiment is refused with the fix.
+    const enrol = await runCli(["experiments", "enrol", "email-1-copy", "--from", "nope"], env, dir);
+    expect(enrol.code).toBe(2);
+    expect(enrol.stderr).toMatch(/experiment: email-1-copy compares copy variants: .*campaigns add-contacts/);
+    expect((await runCli(["experiments", "enrol", "email-1-copy"], env, dir)).stderr).toMatch(/--from/);
+    const badArm = await runCli(["experiments", "enrol", "email-1-copy", "--from", "x", "--campaign", "nonsense"], env, dir);
+    expect(badArm.code).toBe(2);
+    expect(badArm.stderr).toMatch(/--campaign: <arm>=<campaign>/);
 
     const stop = await runCli(["experiments", "stop", "email-1-copy", "--reason", "done", "--json"], env, dir);
     expect(stop.code).toBe(0);

@@ -687,6 +687,7 @@ export const OfferlabInstanceRow = z.object({
   mode: DataMode,
   marked_at: z.date(),
   note: z.string().nullable(),
+  simulated_clock_at: z.date().nullable(),
 });
 export type OfferlabInstanceRow = z.infer<typeof OfferlabInstanceRow>;
 
@@ -696,6 +697,7 @@ export const OfferlabInstanceInsert = z.object({
   mode: DataMode,
   marked_at: z.coerce.date().optional(),
   note: z.string().nullable().optional(),
+  simulated_clock_at: z.coerce.date().nullable().optional(),
 });
 export type OfferlabInstanceInsert = z.input<typeof OfferlabInstanceInsert>;
 

@@ -3,10 +3,10 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { resolveDatabaseTarget, SANDBOX_DATA_DIR } from "./connect.js";
-import { claimDataMode, databaseContents, dataMode, DataModeMismatchError } from "./data-mode.js";
+import { claimDataMode, databaseContents, dataMode, DataModeMismatchError, recordSimulatedClock } from "./data-mode.js";
 import { bundledMigrations, migrate } from "./migrate.js";
 import { openDatabase } from "./open.js";
-import { accounts, offers } from "./index.js";
+import { accounts, experiments, offers } from "./index.js";
 import { createTestDb, testEngines, type TestDb } from "./testing.js";
 
 describe.each(testEngines())("which world a database belongs to, on %s", (engine) => {
@@ -29,6 +29,20 @@ describe.each(testEngines())("which world a database belongs to, on %s", (engine
       /^db X holds the sandbox's simulated data .*a live run never reads, reuses, counts or sends to it/,
     );
     expect((await dataMode(t.db))!.mode).toBe("sandbox");
+  });
+
+  it("keeps a sandbox run's simulated clock (forward only, sandbox only) as the data's clock", async () => {
+    t = await createTestDb(engine);
+    const monday = new Date("2026-03-09T08:00:00Z");
+    // Unmarked or live: the wall clock is the data's; nothing is recorded.
+    expect(await recordSimulatedClock(t.db, monday)).toBe(false);
+    await claimDataMode(t.db, "sandbox");
+    expect(await experiments.latestRecordedAt(t.db)).toBeNull();
+    expect(await recordSimulatedClock(t.db, monday)).toBe(true);
+    expect((await experiments.latestRecordedAt(t.db))?.toISOString()).toBe(monday.toISOString());
+    // Never backwards.
+    expect(await recordSimulatedClock(t.db, new Date("2026-03-06T17:00:00Z"))).toBe(false);
+    expect((await experiments.latestRecordedAt(t.db))?.toISOString()).toBe(monday.toISOString());
   });
 
   it("says what a database holds: anything at all, and its offers' slugs", async () => {

@@ -97,3 +97,20 @@ export async function claimDataMode(
   if (mark.mode !== mode) throw new DataModeMismatchError(description, mode, mark.mode);
   return mark;
 }
+
+/**
+ * Records where a sandbox run's simulated clock stopped (`offerlab demo`): the data's clock, which
+ * a report over the data reads from (with the last send, reply or assignment; db's
+ * `experiments.latestRecordedAt`). Only moves forward; only on a database marked `sandbox` (a live
+ * database has the wall clock). Returns whether it was recorded.
+ */
+export async function recordSimulatedClock(db: DbOrTrx, at: Date): Promise<boolean> {
+  const out = await db
+    .updateTable("offerlab_instance")
+    .set({ simulated_clock_at: at })
+    .where("mode", "=", "sandbox")
+    .where((eb) => eb.or([eb("simulated_clock_at", "is", null), eb("simulated_clock_at", "<", at)]))
+    .returning("singleton")
+    .execute();
+  return out.length > 0;
+}

@@ -557,6 +557,7 @@ export interface OfferlabInstanceTable {
   mode: DataMode;
   marked_at: ColumnType<Date, Date | string | undefined, Date | string>;
   note: string | null;
+  simulated_clock_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
 }
 
 export interface OfferlabSettingTable {

@@ -16,7 +16,7 @@ export { migrate, migrationStatus, bundledMigrations } from "./migrate.js";
 export type { MigrateResult, Migration, MigrationStatus } from "./migrate.js";
 export { openDatabase, PendingMigrationsError } from "./open.js";
 export { shippedSnapshot } from "./snapshot.js";
-export { claimDataMode, databaseContents, dataMode, DataModeMismatchError } from "./data-mode.js";
+export { claimDataMode, databaseContents, dataMode, DataModeMismatchError, recordSimulatedClock } from "./data-mode.js";
 export type { DataModeMark } from "./data-mode.js";
 export { EmbeddedDatabaseBusyError, LOCK_FILE } from "./embedded-lock.js";
 export type { LockHolder } from "./embedded-lock.js";

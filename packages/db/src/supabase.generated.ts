@@ -1198,18 +1198,21 @@ export type Database = {
           mode: "live" | "sandbox";
           marked_at: string;
           note: string | null;
+          simulated_clock_at: string | null;
         };
         Insert: {
           singleton?: boolean;
           mode: "live" | "sandbox";
           marked_at?: string;
           note?: string | null;
+          simulated_clock_at?: string | null;
         };
         Update: {
           singleton?: boolean;
           mode?: "live" | "sandbox";
           marked_at?: string;
           note?: string | null;
+          simulated_clock_at?: string | null;
         };
         Relationships: [];
       };

@@ -11,6 +11,7 @@ import {
   leaderZ,
   runAdaptiveCalibration,
   runCalibration,
+  runSettlementCalibration,
   screenMargin,
   simulateWorld,
   type CalibrationInput,
@@ -178,6 +179,52 @@ describe("after an adaptive phase (top-two Thompson, floor 10 %), the verdict on
     measured.push({ scenario: "adaptive, 3 % / 3 % / 6 %: right winner found", result: r, figure: pct(r.rightWinner) });
     expect(r.rightWinner).toBeGreaterThan(0.6);
     expect(r.wrongWinner).toBeLessThanOrEqual(0.01);
+  });
+});
+
+describe('"about N more matured contacts per arm would settle it"', () => {
+  // Each experiment draws its truth, is read at some count before its plan, and — when the report
+  // says "no winner yet, about N more per arm would settle it with a chance of P" — gets exactly
+  // N more matured contacts per arm at the same true rates and is read again.
+  const settled: string[] = [];
+  afterAll(() => console.log(`\n"N more would settle it" (seeded; plan 600, budget 1,200 per arm):\n${settled.join("\n")}`));
+  const line = (scenario: string, r: ReturnType<typeof runSettlementCalibration>) =>
+    `  ${scenario.padEnd(58)} stated ${pct(r.statedChance)}, winner after N more ${pct(r.winnerAfter)}, settled (winner or cannot tell apart) ${pct(r.settledAfter)}, mean N ${Math.round(r.meanMore)} (${r.stated} of ${r.experiments} said N more)`;
+
+  it("a spread of truths (base 2-8 %, half equal, half a 1.3-2.5x lift), read at 100-600 matured per arm", slow, () => {
+    const r = runSettlementCalibration({
+      rates: (random) => {
+        const base = 0.02 + random() * 0.06;
+        return [base, random() < 0.5 ? base : base * (1.3 + random() * 1.2)];
+      },
+      maturedNow: (random) => 100 + Math.floor(random() * 500),
+      design: plan,
+      experiments: 200,
+      seed: "settle",
+    });
+    settled.push(line("spread of truths", r));
+    expect(r.stated).toBeGreaterThan(100);
+    // The stated chance is about what happens: within 12 points, and "likely" means more often than not.
+    expect(Math.abs(r.winnerAfter - r.statedChance)).toBeLessThanOrEqual(0.12);
+    expect(r.winnerAfter).toBeGreaterThanOrEqual(0.5);
+    expect(r.settledAfter).toBeGreaterThanOrEqual(0.85);
+    expect(r.wrongWinnerAfter).toBeLessThanOrEqual(0.02);
+  });
+
+  it("a 2x lift, 3 % vs 6 %, read at 200 matured per arm", slow, () => {
+    const r = runSettlementCalibration({
+      rates: () => [0.03, 0.06],
+      maturedNow: () => 200,
+      design: plan,
+      experiments: 150,
+      seed: "settle-2x",
+    });
+    settled.push(line("3 % vs 6 % from 200 matured", r));
+    expect(r.stated).toBeGreaterThan(100);
+    expect(Math.abs(r.winnerAfter - r.statedChance)).toBeLessThanOrEqual(0.12);
+    expect(r.winnerAfter).toBeGreaterThanOrEqual(0.5);
+    expect(r.settledAfter).toBeGreaterThanOrEqual(0.85);
+    expect(r.wrongWinnerAfter).toBeLessThanOrEqual(0.02);
   });
 });
 

@@ -359,3 +359,98 @@ export function runAdaptiveCalibration(input: AdaptiveCalibrationInput): Calibra
     adaptiveShare: total === 0 ? 0 : adaptive / total,
   };
 }
+
+export interface SettlementCalibrationInput {
+  /** Arms per experiment. Default 2. */
+  arms?: number;
+  /**
+   * The true rates of one simulated experiment, drawn with its seeded `random` (e.g. a base rate
+   * and a lift). Each experiment draws its own, so the statement is checked over a spread of
+   * truths as a person meets them, not at one.
+   */
+  rates: (random: () => number) => number[];
+  /** Matured contacts per arm when the report is read (the look whose "N more" is checked). */
+  maturedNow: (random: () => number) => number;
+  design: ExperimentDesign;
+  experiments: number;
+  /** Monte Carlo draws per arm per analysis. Default 2,000. */
+  draws?: number;
+  seed: string;
+}
+
+export interface SettlementCalibrationResult {
+  experiments: number;
+  /** Experiments whose first report said "no winner yet, about N more per arm would settle it". */
+  stated: number;
+  /** Mean of the chances those reports gave. */
+  statedChance: number;
+  /** Share of them in which the report read after N more matured contacts per arm named a winner. */
+  winnerAfter: number;
+  /** Share in which it named a winner or said "cannot be told apart" (settled either way). */
+  settledAfter: number;
+  /** Share in which the winner named was not the arm with the highest true rate. */
+  wrongWinnerAfter: number;
+  /** Mean N stated. */
+  meanMore: number;
+}
+
+/**
+ * Checks "about N more matured contacts per arm would settle it with a chance of P": each
+ * experiment draws its true rates, fills every arm to `maturedNow` matured contacts with outcomes
+ * at those rates, and reads the report (the projection included). When it says "no winner yet"
+ * with N more, every arm is filled up to the target it named (the arm with the fewest plus N) with
+ * outcomes at the same true rates, and the report is read again. Calibrated when the share of
+ * those second reads that name a winner is about the mean chance stated (and at least `likelyAt`).
+ */
+export function runSettlementCalibration(input: SettlementCalibrationInput): SettlementCalibrationResult {
+  const k = input.arms ?? 2;
+  const ids = Array.from({ length: k }, (_, i) => String.fromCharCode(97 + i));
+  const resolved = resolveDesign(input.design);
+  const draws = input.draws ?? 2000;
+  let stated = 0;
+  let chanceSum = 0;
+  let more = 0;
+  let winners = 0;
+  let settled = 0;
+  let wrong = 0;
+  for (let e = 0; e < input.experiments; e++) {
+    const random = seededRandom(`${input.seed}:${e}`);
+    const rates = input.rates(random);
+    const best = Math.max(...rates);
+    const n = new Array<number>(k).fill(0);
+    const s = new Array<number>(k).fill(0);
+    const fill = (target: number) => {
+      for (let i = 0; i < k; i++)
+        while (n[i]! < target) {
+          n[i]!++;
+          if (random() < rates[i]!) s[i]!++;
+        }
+    };
+    const summaries = (): ArmSummary[] =>
+      ids.map((armId, i) => ({ armId, enrolled: n[i]!, contacted: n[i]!, matured: n[i]!, successes: s[i]!, maturing: 0 }));
+    fill(input.maturedNow(random));
+    const first = analyzeExperiment(summaries(), { design: resolved, draws });
+    const v = first.verdict;
+    if (v.kind !== "no-winner-yet" || v.maturedPerArmNeeded === null || v.chanceToSettle === null) continue;
+    stated++;
+    chanceSum += v.chanceToSettle;
+    more += v.moreMaturedPerArm ?? 0;
+    fill(v.maturedPerArmNeeded);
+    const after = analyzeExperiment(summaries(), { design: resolved, draws });
+    if (after.verdict.kind === "winner") {
+      winners++;
+      if (rates[ids.indexOf(after.verdict.armId)]! !== best) wrong++;
+    }
+    if (after.verdict.kind !== "no-winner-yet") settled++;
+  }
+  const share = (x: number) => (stated === 0 ? 0 : x / stated);
+  return {
+    experiments: input.experiments,
+    stated,
+    statedChance: share(chanceSum),
+    winnerAfter: share(winners),
+    settledAfter: share(settled),
+    wrongWinnerAfter: share(wrong),
+    meanMore: share(more),
+  };
+}

@@ -621,6 +621,10 @@ ${examples([
             `Taken off: ${r.removedAccounts.map((a) => a.name).join(", ")}; ${r.queueCancelled} planned send(s) from it cancelled` +
               (r.contactsStranded ? `; ${r.contactsStranded} contact(s) whose conversation runs through it wait for it.\n` : ".\n"),
           );
+          if (r.experimentContacts.repinned)
+            io.stdout(
+              `${r.experimentContacts.repinned} experiment contact(s) pinned to it at enrolment, not yet written to, now send from a remaining account (their arm kept, the strata balanced).\n`,
+            );
         }
         if (r.queueRetimed) io.stdout(`${r.queueRetimed} send(s) waiting for the old window or cap are judged again by the new one.\n`);
       },

@@ -2,6 +2,7 @@ import { ExperimentKind, ExperimentMetric, ExperimentStatus } from "@offerlab/co
 import { BREAKDOWNS, experiments } from "@offerlab/db";
 import {
   defineExperiment,
+  enrolExperiment,
   experimentReport,
   listExperiments,
   offerReport,
@@ -38,6 +39,8 @@ export function reportText(r: ReportResult): string {
   }
   lines.push(`Metric: ${r.metric.replace("_", " ")} within ${r.maturityDays} days of the first touch, over matured contacts.`);
   lines.push(`Comparison: ${r.comparisonNote}.`);
+  // The clock maturity is judged on: now, or the data's own (the sandbox's simulated clock).
+  lines.push(`As of ${r.asOf.slice(0, 16).replace("T", " ")} UTC.`);
   lines.push("");
   const control = r.arms.find((a) => a.control)?.key;
   lines.push(
@@ -303,6 +306,62 @@ ${examples([
             r.arms.map((a) => ({ arm: `${a.arm_key}${a.is_control ? " (control)" : ""}`, label: a.label, assigned: a.assigned })),
             [{ key: "arm" }, { key: "label", max: 40 }, { key: "assigned" }],
           ),
+      );
+    });
+
+  cmd
+    .command("enrol")
+    .description("Randomise one audience between an offers experiment's arms: each contact joins one arm's campaign (causal)")
+    .argument("<experiment>", "the experiment's id or slug (kind offers, running)")
+    .requiredOption(
+      "--from <campaign>",
+      "the audience: the contacts this campaign would enrol (its target criteria, by the send path's rules)",
+    )
+    .option(
+      "--campaign <arm=campaign>",
+      "the campaign an arm enrols into (repeatable); default the one open campaign of the arm's offer",
+      collect,
+    )
+    .option("--limit <n>", "at most this many contacts")
+    .option("--json", "print the result as JSON")
+    .addHelpText(
+      "after",
+      `
+Each contact is allocated as copy variants are: balanced in permuted blocks per stratum (the
+audience and its ICP segment), then by top-two Thompson sampling with the floor once every arm has
+enough matured randomised contacts; every assignment is recorded with its probabilities, and
+enrolled in the arm's campaign, in one transaction. The report then says "causal" and counts only
+these contacts; contacts an arm's campaign enrols by itself (campaigns add-contacts) stay
+observational and are left out of it. Signal stacks and ICP segments define who is contacted, so
+they are not randomised (docs/experiments.md). Exit code 2 on a bad flag, an experiment of another
+kind, or an arm without one open campaign (name it with --campaign <arm>=<campaign>).
+${examples(["offerlab experiments enrol which-offer --from cold-coach-email-hiring-saas-jane", "offerlab experiments enrol which-offer --from cold-coach-email-hiring-saas-jane --campaign b=cold-audit-email-hiring-saas-jane --limit 200 --json"])}`,
+    )
+    .action(async (ref: string, o: { from: string; campaign?: string[]; limit?: string; json?: boolean }) => {
+      const campaigns: Record<string, string> = {};
+      for (const spec of o.campaign ?? []) {
+        const m = /^([a-z0-9][a-z0-9_-]*)=(.+)$/.exec(spec);
+        if (!m) throw new CliError(`--campaign: <arm>=<campaign>, e.g. b=cold-audit-email (got "${spec}")`, EXIT.usage);
+        campaigns[m[1]!] = m[2]!;
+      }
+      const limit = intFlag("--limit", o.limit, 1, 1_000_000);
+      const r = await withOperation(io, (ctx) =>
+        enrolExperiment(ctx, {
+          experiment: ref,
+          from: o.from,
+          ...(Object.keys(campaigns).length ? { campaigns } : {}),
+          ...(limit !== undefined ? { limit } : {}),
+        }),
+      );
+      if (o.json) return io.stdout(json(r));
+      io.stdout(
+        `Experiment ${r.experiment}: ${r.assigned} contact(s) of ${r.from}'s audience randomised (${r.policy}, stratum ${r.stratum}); ` +
+          `${r.matched} matched its criteria.\n` +
+          table(
+            r.arms.map((a) => ({ arm: a.key, label: a.label, campaign: a.campaign, assigned: a.assigned })),
+            [{ key: "arm" }, { key: "label", max: 30 }, { key: "campaign", max: 50 }, { key: "assigned" }],
+          ) +
+          `Report: offerlab report --experiment ${r.experiment}\n`,
       );
     });
 

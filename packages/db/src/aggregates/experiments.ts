@@ -156,6 +156,23 @@ export const experiments = {
     return { experiment, arms };
   },
 
+  /**
+   * The experiment an id or slug names, with its arms, its row locked for the transaction: an
+   * enrolment of the experiment's own (`enrolExperiment`) and enrolments racing on it take turns,
+   * each reading the stratum counts it extends. `NotFoundError` otherwise.
+   */
+  async getForUpdate(db: DbOrTrx, ref: string): Promise<ExperimentWithArms> {
+    const found = await requireExperiment(db, ref);
+    const experiment = await db.selectFrom("experiments").selectAll().where("id", "=", found.id).forUpdate().executeTakeFirstOrThrow();
+    const arms = await db
+      .selectFrom("experiment_arms")
+      .selectAll()
+      .where("experiment_id", "=", experiment.id)
+      .orderBy("position")
+      .execute();
+    return { experiment, arms };
+  },
+
   /** Experiments, newest first, optionally of one offer or status, with their arms and assignment counts. */
   async list(
     db: DbOrTrx,
@@ -290,16 +307,19 @@ export const experiments = {
   },
 
   /**
-   * The latest time the data records for experiments: the last send, reply or assignment. The
-   * sandbox's data lives on its simulated clock, not the wall clock, so a report over it is read
-   * as of this time (the demo's own report and `offerlab report --sandbox` agree). Null when empty.
+   * The latest time the data records for experiments: the last send, reply or assignment, or where
+   * a sandbox run's simulated clock stopped (`recordSimulatedClock`: the demo simulates past its
+   * last send, e.g. over a weekend). The sandbox's data lives on its simulated clock, not the wall
+   * clock, so a report over it is read as of this time (the demo's own report and `offerlab report
+   * --sandbox` agree with the demo's "simulated … to …"). Null when empty.
    */
   async latestRecordedAt(db: DbOrTrx): Promise<Date | null> {
     const row = await sql<{ at: Date | string | null }>`
       SELECT GREATEST(
         (SELECT MAX(sent_at) FROM messages),
         (SELECT MAX(replied_at) FROM messages),
-        (SELECT MAX(assigned_at) FROM experiment_assignments)
+        (SELECT MAX(assigned_at) FROM experiment_assignments),
+        (SELECT MAX(simulated_clock_at) FROM offerlab_instance)
       ) AS at`.execute(db);
     const at = row.rows[0]?.at ?? null;
     return at === null ? null : new Date(at);
@@ -351,6 +371,85 @@ export const experiments = {
       }
     }
     return pinned;
+  },
+
+  /**
+   * The experiment contacts of a campaign whose pinned sender for `channel` is one of `accountIds`
+   * and who are still in their sequence (what a removal of those accounts would strand), each
+   * with its running experiment's assignment and whether anything went to it (or is in flight)
+   * from that account: a queue row of the account neither cancelled nor skipped, or a message of
+   * the account with a send time. Those have a thread or an invitation there and keep their sender.
+   */
+  async pinnedToAccounts(
+    db: DbOrTrx,
+    campaignId: string,
+    channel: "linkedin" | "email",
+    accountIds: readonly string[],
+  ): Promise<
+    {
+      campaignContactId: string;
+      contactId: string;
+      accountId: string;
+      assignmentId: string;
+      experimentId: string;
+      armId: string;
+      stratum: string;
+      underWay: boolean;
+    }[]
+  > {
+    if (accountIds.length === 0) return [];
+    const column = channel === "email" ? "cc.email_account_id" : "cc.linkedin_account_id";
+    const rows = await db
+      .selectFrom("experiment_assignments as ea")
+      .innerJoin("experiments as e", "e.id", "ea.experiment_id")
+      .innerJoin("campaign_contacts as cc", "cc.id", "ea.campaign_contact_id")
+      .where("cc.campaign_id", "=", campaignId)
+      .where("e.status", "=", "running")
+      .where("cc.status", "in", ["queued", "in_progress", "waiting", "paused"])
+      .where(column, "in", [...accountIds])
+      .select([
+        "cc.id as campaignContactId",
+        "cc.contact_id as contactId",
+        sql<string>`${sql.ref(column)}`.as("accountId"),
+        "ea.id as assignmentId",
+        "ea.experiment_id as experimentId",
+        "ea.arm_id as armId",
+        "ea.stratum",
+        sql<boolean>`(EXISTS (SELECT 1 FROM send_queue q WHERE q.campaign_contact_id = cc.id AND q.account_id = ${sql.ref(column)}
+            AND q.status NOT IN ('cancelled', 'skipped'))
+          OR EXISTS (SELECT 1 FROM messages m WHERE m.campaign_contact_id = cc.id AND m.account_id = ${sql.ref(column)}
+            AND m.sent_at IS NOT NULL))`.as("underWay"),
+      ])
+      .orderBy("ea.assigned_at")
+      .orderBy("ea.stratum")
+      .orderBy("cc.added_at")
+      .orderBy("cc.id")
+      .execute();
+    return rows.map((r) => ({ ...r, underWay: Boolean(r.underWay) }));
+  },
+
+  /**
+   * Moves experiment contacts to another pinned sender (`channel`'s sticky account) and their
+   * assignment to the stratum of that account, in the caller's transaction. Returns the rows moved.
+   */
+  async repin(
+    db: DbOrTrx,
+    channel: "linkedin" | "email",
+    moves: readonly { campaignContactId: string; accountId: string; assignmentId: string; stratum: string }[],
+  ): Promise<number> {
+    const column = channel === "email" ? "email_account_id" : "linkedin_account_id";
+    let moved = 0;
+    for (const m of moves) {
+      const out = await db
+        .updateTable("campaign_contacts")
+        .set({ [column]: m.accountId })
+        .where("id", "=", m.campaignContactId)
+        .returning("id")
+        .execute();
+      await db.updateTable("experiment_assignments").set({ stratum: m.stratum }).where("id", "=", m.assignmentId).execute();
+      moved += out.length;
+    }
+    return moved;
   },
 
   /** Records assignments; a contact assigned already keeps its first arm (the insert does nothing). */

@@ -6,19 +6,29 @@
  * zone; the send path enforces it at the claim, and rows it deferred are judged again at once. In the same transaction the change reaches every send not
  * yet claimed: rows of an account taken off the campaign are cancelled (`sender_unavailable`; the
  * claim refuses them too), rows waiting for the old window are judged again by the new one. A send
- * already claimed finishes. Nothing is written when a check fails.
+ * already claimed finishes. Experiment contacts whose sender was pinned at enrolment to a removed
+ * account, and to whom nothing has gone from it, get a remaining account instead (keeping the
+ * strata balanced: `repinExperimentContacts`), in the same transaction. Nothing is written when a
+ * check fails.
  */
 import { ValidationError } from "@offerlab/core";
 import { campaignAdmin, type CampaignSettingsChange, type CampaignSettingsPatch } from "@offerlab/db";
 import { inTransaction, nowOf, type OperationContext } from "../context.js";
 import { OperationError } from "../errors.js";
+import { repinExperimentContacts, type RepinSummary } from "../experiments/allocate.js";
 
 export interface EditCampaignInput extends CampaignSettingsPatch {
   /** The campaign's id, slug or name. */
   campaign: string;
 }
 
-export type EditCampaignResult = CampaignSettingsChange;
+export interface EditCampaignResult extends CampaignSettingsChange {
+  /**
+   * Experiment contacts pinned to a removed account: moved to a remaining one (`repinned`, no longer
+   * counted in `contactsStranded`), or kept (something went to them from it already).
+   */
+  experimentContacts: RepinSummary;
+}
 
 export async function editCampaign(ctx: OperationContext, input: EditCampaignInput): Promise<EditCampaignResult> {
   const { campaign: ref, ...patch } = input;
@@ -36,6 +46,12 @@ export async function editCampaign(ctx: OperationContext, input: EditCampaignInp
         `campaign ${campaign.campaign_slug ?? campaign.id} is ${campaign.status}: it cannot be edited`,
       );
     }
-    return campaignAdmin.changeSettings(trx, campaign.id, patch, { now });
+    const change = await campaignAdmin.changeSettings(trx, campaign.id, patch, { now });
+    const experimentContacts = await repinExperimentContacts(
+      trx,
+      change.campaign,
+      change.removedAccounts.map((a) => a.id),
+    );
+    return { ...change, contactsStranded: Math.max(0, change.contactsStranded - experimentContacts.repinned), experimentContacts };
   });
 }

@@ -243,3 +243,84 @@ export async function allocateEnrolled(
   }
   return out;
 }
+
+/** What {@link repinExperimentContacts} did. */
+export interface RepinSummary {
+  /** Experiment contacts moved to a remaining account of the campaign (nothing had gone to them from the removed one). */
+  repinned: number;
+  /** Experiment contacts left with the removed account: something went to them from it (a thread, an invitation), or no remaining account of their pool can send the step. */
+  kept: number;
+}
+
+/**
+ * Accounts taken off a campaign (`editCampaign`), in its transaction: the experiment contacts
+ * whose sender was pinned at enrolment to one of them, and to whom nothing has gone from it yet,
+ * get a remaining account of their rotation pool instead, so they are not stranded. Their arm
+ * stays (it was drawn at enrolment, with its probability); their stratum becomes the new
+ * account's. Each goes to the account whose stratum has the fewest contacts of its arm (then the
+ * fewest contacts, then the key), so the strata stay balanced where the remaining accounts allow.
+ * Contacts with something sent or in flight from the removed account keep it (their thread lives
+ * there), as every contact under way does.
+ */
+export async function repinExperimentContacts(trx: DbOrTrx, campaign: Campaign, removedIds: readonly string[]): Promise<RepinSummary> {
+  const out: RepinSummary = { repinned: 0, kept: 0 };
+  if (removedIds.length === 0) return out;
+  const config = SchedulingConfig.safeParse(campaign.scheduling_config);
+  const allowBurner = config.success && config.data.use_burner_accounts === true;
+  for (const channel of ["linkedin", "email"] as const) {
+    const pinned = await experiments.pinnedToAccounts(trx, campaign.id, channel, removedIds);
+    if (pinned.length === 0) continue;
+    const remaining = (await senderAccounts(trx, campaign, channel)).filter((a) => !removedIds.includes(a.id));
+    const needKeys = remaining.some((a) => a.rotation_set === "odd" || a.rotation_set === "even");
+    const keys = needKeys
+      ? new Map((await contactRows.listByOffer(trx, campaign.offer_id)).map((c) => [c.id, contactKey(c)]))
+      : new Map<string, string>();
+    const action: MessageActionType = channel === "email" ? "email" : "connection_request";
+    // Per experiment: contacts per stratum and per (stratum, arm), from its assignments.
+    const tallies = new Map<string, { total: Map<string, number>; byArm: Map<string, number> }>();
+    const tallyOf = async (experimentId: string) => {
+      let t = tallies.get(experimentId);
+      if (!t) {
+        const rows = await experiments.assignments(trx, experimentId);
+        t = { total: new Map(), byArm: new Map() };
+        for (const r of rows) {
+          t.total.set(r.stratum, (t.total.get(r.stratum) ?? 0) + 1);
+          t.byArm.set(`${r.stratum}#${r.arm_id}`, (t.byArm.get(`${r.stratum}#${r.arm_id}`) ?? 0) + 1);
+        }
+        tallies.set(experimentId, t);
+      }
+      return t;
+    };
+    const moves: { campaignContactId: string; accountId: string; assignmentId: string; stratum: string }[] = [];
+    for (const p of pinned) {
+      const pool = rotationPool(remaining, { action, contactKey: keys.get(p.contactId) ?? p.contactId, allowBurner });
+      if (p.underWay || pool.length === 0) {
+        out.kept++;
+        continue;
+      }
+      const t = await tallyOf(p.experimentId);
+      const icp = /(?:^|\|)icp=([^|]*)/.exec(p.stratum)?.[1] ?? "any";
+      const strataOf = (a: Account) => stratumKey({ account: accountKey(a), icp });
+      let chosen: Account | undefined;
+      const score = (a: Account) => [t.byArm.get(`${strataOf(a)}#${p.armId}`) ?? 0, t.total.get(strataOf(a)) ?? 0] as const;
+      for (const a of pool) {
+        if (!chosen) chosen = a;
+        else {
+          const [x1, y1] = score(a);
+          const [x0, y0] = score(chosen);
+          if (x1 < x0 || (x1 === x0 && y1 < y0)) chosen = a;
+        }
+      }
+      const stratum = strataOf(chosen!);
+      const dec = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 1) - 1);
+      const inc = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
+      dec(t.total, p.stratum);
+      dec(t.byArm, `${p.stratum}#${p.armId}`);
+      inc(t.total, stratum);
+      inc(t.byArm, `${stratum}#${p.armId}`);
+      moves.push({ campaignContactId: p.campaignContactId, accountId: chosen!.id, assignmentId: p.assignmentId, stratum });
+    }
+    out.repinned += await experiments.repin(trx, channel, moves);
+  }
+  return out;
+}

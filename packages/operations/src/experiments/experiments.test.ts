@@ -4,6 +4,7 @@ import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import { addMailbox, addPeople, baseOffer, clock, copy, emailCampaign, NOW, testEngines, useTestDb } from "../__tests__/world.js";
 import { createCampaign } from "../campaigns/create-campaign.js";
+import { editCampaign } from "../campaigns/edit-campaign.js";
 import { enrolContacts } from "../campaigns/enrol-contacts.js";
 import { launchCampaign } from "../campaigns/launch-campaign.js";
 import { OperationError } from "../errors.js";
@@ -11,6 +12,7 @@ import { createOffer } from "../offers/create-offer.js";
 import { addTemplateVariant } from "../templates/add-template-variant.js";
 import { approveTemplates } from "../templates/approve-templates.js";
 import { defineExperiment } from "./define-experiment.js";
+import { enrolExperiment } from "./enrol-experiment.js";
 import { listExperiments, showExperiment } from "./list-experiments.js";
 import { experimentReport, offerReport } from "./report.js";
 import { stopExperiment } from "./stop-experiment.js";
@@ -273,6 +275,157 @@ describe.each(testEngines())("experiments operations on %s", (engine) => {
     expect(sent.every((m) => m.account_id === m.email_account_id)).toBe(true);
   });
 
+  it("randomises one audience between offers' campaigns (experiments enrol): causal, probabilities recorded; contacts an arm's campaign enrols itself stay observational and out", async () => {
+    const alpha = await world("Alpha offer", 20);
+    const beta = await world("Beta offer", 0);
+    await defineExperiment(ctx(), {
+      name: "Which offer",
+      hypothesis: "Beta's offer gets more positive replies than Alpha's on the same people",
+      kind: "offers",
+      plannedMaturedPerArm: 100,
+      arms: [{ ref: alpha.offer.slug! }, { ref: beta.offer.slug! }],
+    });
+    // Before any randomised enrolment, the arms are audiences: observational.
+    expect((await experimentReport(ctx(), { experiment: "which-offer" })).comparison).toBe("observational");
+
+    const r = await enrolExperiment(ctx(), { experiment: "which-offer", from: alpha.campaign.id, limit: 16 });
+    expect(r).toMatchObject({ assigned: 16, policy: "balanced", stratum: "audience=" + alpha.campaign.campaign_slug + "|icp=saas" });
+    expect(r.arms.map((a) => [a.key, a.campaign, a.assigned])).toEqual([
+      ["a", alpha.campaign.campaign_slug, 8],
+      ["b", beta.campaign.campaign_slug, 8],
+    ]);
+    // Each contact is in exactly one arm's campaign, recorded with its probability.
+    const rows = await t.db
+      .selectFrom("experiment_assignments as ea")
+      .innerJoin("experiment_arms as a", "a.id", "ea.arm_id")
+      .innerJoin("campaign_contacts as cc", "cc.id", "ea.campaign_contact_id")
+      .innerJoin("campaigns as c", "c.id", "cc.campaign_id")
+      .select(["a.arm_key", "c.offer_id", "ea.probability", "ea.probabilities", "ea.policy", "ea.contact_id"])
+      .where("a.experiment_id", "=", (await experimentRows.get(t.db, "which-offer")).experiment.id)
+      .execute();
+    expect(rows).toHaveLength(16);
+    expect(new Set(rows.map((x) => x.contact_id)).size).toBe(16);
+    for (const x of rows) {
+      expect(x.offer_id).toBe(x.arm_key === "a" ? alpha.offer.id : beta.offer.id);
+      expect(Number(x.probability)).toBe(0.5);
+      expect(x.probabilities).toEqual({ a: 0.5, b: 0.5 });
+      expect(x.policy).toBe("balanced");
+    }
+    // The planner writes to them from the arm's campaign, with its offer's copy.
+    await launchCampaign(ctx(), { campaign: beta.campaign.id });
+    expect((await planDue({ db: t.db, now: () => NOW, campaignId: beta.campaign.id })).planned).toBe(8);
+    // A second enrolment takes the rest of the audience and no one twice.
+    const rest = await enrolExperiment(ctx(), { experiment: "which-offer", from: alpha.campaign.id });
+    expect(rest.assigned).toBe(4);
+    const assigned = await experimentRows.assignments(t.db, (await experimentRows.get(t.db, "which-offer")).experiment.id);
+    expect(new Set(assigned.map((x) => x.contact_id)).size).toBe(20);
+    expect((await enrolExperiment(ctx(), { experiment: "which-offer", from: alpha.campaign.id })).assigned).toBe(0);
+
+    // The arm's own campaign enrols its own people: observed, left out of the causal comparison.
+    await addPeople(t.db, beta.offer.id, "betaown", 5);
+    const own = await enrolContacts(ctx(), { campaign: beta.campaign.id });
+    expect(own.experiments).toEqual([{ experiment: "which-offer", assigned: 5, byArm: { a: 0, b: 5 }, policy: "observed" }]);
+    const report = await experimentReport(ctx(), { experiment: "which-offer" });
+    expect(report.comparison).toBe("causal");
+    expect(report.comparisonNote).toContain("5 contact(s) the arms' campaigns enrolled by themselves are observational and left out");
+    expect(report.arms.map((a) => a.enrolled)).toEqual([10, 10]);
+
+    // Bad input names the field and the fix; nothing is written.
+    const signals = await defineExperiment(ctx(), {
+      name: "Which signal",
+      hypothesis: "h",
+      kind: "signal_stacks",
+      offer: alpha.offer.slug!,
+      plannedMaturedPerArm: 100,
+      arms: [{ ref: "hiring" }, { ref: "funding" }],
+    });
+    const refused = await enrolExperiment(ctx(), { experiment: signals.experiment.slug, from: alpha.campaign.id }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ issues: [{ field: "experiment" }] });
+    expect((refused as Error).message).toMatch(/define who is contacted/);
+    await createCampaign(ctx(), { ...secondCampaign(beta.offer.slug!, beta.mailbox.name) });
+    const two = await enrolExperiment(ctx(), { experiment: "which-offer", from: alpha.campaign.id }).catch((e: unknown) => e);
+    expect((two as Error).message).toMatch(/campaigns\.b.*2 open campaigns.*--campaign b=<campaign>/);
+    expect(
+      await enrolExperiment(ctx(), { experiment: "which-offer", from: alpha.campaign.id, limit: 0 }).catch((e: unknown) => e),
+    ).toMatchObject({
+      issues: [{ field: "limit" }],
+    });
+  });
+
+  it("taking an account off the campaign re-pins its experiment contacts not yet written to, keeping the strata balanced", async () => {
+    const w = await world("Repin", 0);
+    await approveTemplates(ctx(), { templates: [w.b.template.id] });
+    const second = await addMailbox(t.db, "repin-two");
+    const third = await addMailbox(t.db, "repin-three");
+    await addPeople(t.db, w.offer.id, "repinpeople", 30);
+    const { campaign } = await createCampaign(ctx(), {
+      offer: w.offer.slug!,
+      name: "Repin push",
+      channel: "email",
+      accounts: [w.mailbox.name, second.name, third.name],
+      signal: "hiring",
+      icp_target: "saas",
+      send_window_start: "00:00",
+      send_window_end: "24:00",
+      send_days: [1, 2, 3, 4, 5, 6, 7],
+      timezone: "UTC",
+    });
+    await defineExperiment(ctx(), {
+      name: "Repin copy",
+      hypothesis: "h",
+      kind: "copy_variants",
+      offer: w.offer.slug!,
+      step: 1,
+      plannedMaturedPerArm: 100,
+      arms: [{ ref: w.step1.id }, { ref: w.b.template.id }],
+    });
+    await enrolContacts(ctx(), { campaign: campaign.id });
+    await launchCampaign(ctx(), { campaign: campaign.id });
+    expect((await planDue({ db: t.db, now: () => NOW, campaignId: campaign.id })).planned).toBe(30);
+    const pinnedTo = async (accountId: string) =>
+      (
+        await t.db
+          .selectFrom("campaign_contacts")
+          .select("id")
+          .where("campaign_id", "=", campaign.id)
+          .where("email_account_id", "=", accountId)
+          .orderBy("id")
+          .execute()
+      ).map((r) => r.id);
+    const onThird = await pinnedTo(third.id);
+    expect(onThird).toHaveLength(10);
+    // One of them was written to from the third mailbox already: its thread lives there.
+    const written = onThird[0]!;
+    await t.db.updateTable("send_queue").set({ status: "sent" }).where("campaign_contact_id", "=", written).execute();
+    await t.db.updateTable("messages").set({ status: "sent", sent_at: NOW }).where("campaign_contact_id", "=", written).execute();
+
+    const r = await editCampaign(ctx(), { campaign: campaign.id, accounts: [w.mailbox.name, second.name] });
+    expect(r.removedAccounts.map((a) => a.id)).toEqual([third.id]);
+    expect(r.experimentContacts).toEqual({ repinned: 9, kept: 1 });
+    expect(r.contactsStranded).toBe(1);
+    expect(await pinnedTo(third.id)).toEqual([written]);
+    // Every contact's stratum is still the account that sends it, and each stratum stays balanced.
+    const rows = await t.db
+      .selectFrom("experiment_assignments as ea")
+      .innerJoin("campaign_contacts as cc", "cc.id", "ea.campaign_contact_id")
+      .innerJoin("accounts as a", "a.id", "cc.email_account_id")
+      .select(["ea.stratum", "a.unipile_account_id"])
+      .where("cc.campaign_id", "=", campaign.id)
+      .execute();
+    expect(rows.every((x) => x.stratum === `account=${x.unipile_account_id}|icp=saas`)).toBe(true);
+    const shown = await showExperiment(ctx(), { experiment: "repin-copy" });
+    const sizes = Object.fromEntries(shown.strata.map((s) => [s.stratum, Object.values(s.byArm).reduce((x, y) => x + y, 0)]));
+    expect(sizes[`account=${third.unipile_account_id}|icp=saas`]).toBe(1);
+    expect(sizes[`account=${w.mailbox.unipile_account_id}|icp=saas`]! + sizes[`account=${second.unipile_account_id}|icp=saas`]!).toBe(29);
+    for (const s of shown.strata) {
+      const [a, b] = Object.values(s.byArm);
+      expect(Math.abs(a! - b!), s.stratum).toBeLessThanOrEqual(1);
+    }
+    // Nothing moves when the removal strands no experiment contact.
+    const again = await editCampaign(ctx(), { campaign: campaign.id, accounts: [w.mailbox.name, second.name] });
+    expect(again.experimentContacts).toEqual({ repinned: 0, kept: 0 });
+  });
+
   it("turns adaptive (top-two Thompson with a floor) once every arm has enough matured contacts, recording the batch's probabilities", async () => {
     const w = await world("Adaptive", 12);
     await approveTemplates(ctx(), { templates: [w.b.template.id] });
@@ -313,3 +466,19 @@ describe.each(testEngines())("experiments operations on %s", (engine) => {
     expect(report.arms.every((a) => a.weightedRate !== null)).toBe(true);
   });
 });
+
+/** A second open campaign of an offer (another name), for the "which campaign" error. */
+function secondCampaign(offer: string, mailbox: string) {
+  return {
+    offer,
+    name: "Second push",
+    channel: "email",
+    accounts: [mailbox],
+    signal: "funding",
+    icp_target: "saas",
+    send_window_start: "00:00",
+    send_window_end: "24:00",
+    send_days: [1, 2, 3, 4, 5, 6, 7],
+    timezone: "UTC",
+  };
+}

@@ -146,7 +146,14 @@ function designOf(e: Experiment): ExperimentDesign {
 export async function experimentReport(ctx: OperationContext, input: { experiment: string }): Promise<ReportResult> {
   const now = nowOf(ctx);
   const { experiment: e, arms } = await experiments.get(ctx.db, input.experiment);
-  const facts = await experiments.armFacts(ctx.db, e.id);
+  const all = await experiments.armFacts(ctx.db, e.id);
+  // An audience experiment (offers) some of whose contacts the experiment randomised itself
+  // (`experiments enrol`): the comparison is causal over those, and the contacts the arms' own
+  // campaigns enrolled (observed) are left out of it.
+  const randomised = isCausal(e.kind) ? all : all.filter((f) => f.policy !== "observed");
+  const causal = isCausal(e.kind) || randomised.length > 0;
+  const facts = causal ? randomised : all;
+  const leftOut = all.length - facts.length;
   const keyOf = new Map(arms.map((a) => [a.id, a.arm_key]));
   const keyed = facts.map((f) => ({ ...f, group: keyOf.get(f.group)! }));
   const counts = countContacts(
@@ -168,14 +175,18 @@ export async function experimentReport(ctx: OperationContext, input: { experimen
   const weighted = records ? weightedArmRates(keys, records) : null;
   const report = analyze(counts, designOf(e), control.arm_key, records ? effectiveCounts(keys, records) : undefined);
   const offer = e.offer_id ? await resolve.offer(ctx.db, e.offer_id) : null;
-  const causal = isCausal(e.kind);
   return {
     subject: { type: "experiment", slug: e.slug, name: e.name, hypothesis: e.hypothesis, kind: e.kind, status: e.status },
     offer: offer?.slug ?? null,
     metric: e.primary_metric,
     maturityDays: e.maturity_days,
     comparison: causal ? "causal" : "observational",
-    comparisonNote: causal ? CAUSAL_NOTE : OBSERVATIONAL_NOTE,
+    comparisonNote: !causal
+      ? OBSERVATIONAL_NOTE
+      : isCausal(e.kind)
+        ? CAUSAL_NOTE
+        : `${CAUSAL_NOTE} (offerlab experiments enrol)` +
+          (leftOut > 0 ? `; ${leftOut} contact(s) the arms' campaigns enrolled by themselves are observational and left out` : ""),
     arms: counts.map((c, i) => {
       const arm = arms[i]!;
       const r = report.arms[i]!;
