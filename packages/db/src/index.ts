@@ -56,6 +56,7 @@ export {
   accountAdmin,
   accounts,
   MAX_ACCOUNT_GAP_SECONDS,
+  MAX_ACCOUNT_JITTER_MINUTES,
   MAX_ACCOUNT_LIMIT,
   PROFILE_VIEWS_PER_DAY,
   profileViews,

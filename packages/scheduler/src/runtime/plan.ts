@@ -18,7 +18,7 @@ import {
   type CandidateAccount,
   type SequenceProgress,
 } from "../engine/index.js";
-import { jitteredSendTime } from "../engine/jitter.js";
+import { DEFAULT_MAX_JITTER_MINUTES, jitteredSendTime } from "../engine/jitter.js";
 import { systemRandomSource, type RandomSource } from "../engine/random.js";
 import { accountKey, contactKey, sendKey } from "./context.js";
 import { enqueueMany } from "./queue.js";
@@ -581,7 +581,10 @@ function planStep(
   const window = windowFromCampaign(campaign);
   const earliest = plan.dueAt > now ? plan.dueAt : now;
   const naturalKey = sendKey(campaign, contact, step.step);
-  const scheduledFor = jitteredSendTime(window, earliest, ctx.random.stream(`send|${naturalKey}`));
+  // The sender's own jitter (`accounts limits --jitter`), else the default (17 minutes).
+  const scheduledFor = jitteredSendTime(window, earliest, ctx.random.stream(`send|${naturalKey}`), {
+    maxJitterMinutes: account.send_jitter_minutes ?? DEFAULT_MAX_JITTER_MINUTES,
+  });
   return {
     cc,
     contactId: contact.id,
