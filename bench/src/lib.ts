@@ -88,6 +88,23 @@ async function adminQuery(text: string): Promise<void> {
  */
 const roundTripState = { count: 0, texts: [] as string[], values: [] as unknown[][], keep: false };
 
+/**
+ * With `BENCH_PROFILE=1`, the time each statement took (from the call to its answer), summed by the
+ * statement's first 100 characters and printed at exit, longest total first: which statements
+ * dominate a benchmark.
+ */
+const profile = process.env.BENCH_PROFILE === "1" ? new Map<string, { n: number; ms: number }>() : null;
+if (profile) {
+  process.on("exit", () => {
+    const top = [...profile.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25);
+    console.log("\nStatements by total time (BENCH_PROFILE=1):");
+    for (const [text, { n, ms }] of top) console.log(`${ms.toFixed(0).padStart(9)} ms ${String(n).padStart(8)}×  ${text}`);
+  });
+}
+
+// Installed at once when profiling, so that benchmarks that do not count round trips are profiled too.
+if (profile) countRoundTrips();
+
 export function countRoundTrips(): {
   reset(): void;
   readonly count: number;
@@ -108,7 +125,20 @@ export function countRoundTrips(): {
         state.texts.push(typeof a === "string" ? a : (a?.text ?? "?"));
         state.values.push(Array.isArray(args[1]) ? (args[1] as unknown[]) : []);
       }
-      return original.apply(this, args);
+      const result = original.apply(this, args);
+      if (profile && result instanceof Promise) {
+        const a = args[0] as string | { text?: string };
+        const key = (typeof a === "string" ? a : (a?.text ?? "?")).replace(/\s+/g, " ").slice(0, 100);
+        const t0 = performance.now();
+        const add = () => {
+          const e = profile.get(key) ?? { n: 0, ms: 0 };
+          e.n++;
+          e.ms += performance.now() - t0;
+          profile.set(key, e);
+        };
+        result.then(add, add);
+      }
+      return result;
     };
     proto.__benchWrapped = true;
   }

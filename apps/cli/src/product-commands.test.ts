@@ -448,6 +448,40 @@ describe("accounts", () => {
     });
   });
 
+  it("sets an account's rest between sends and its planner jitter (spawned CLI), refusing bad input with data unchanged", async () => {
+    const pacing = () =>
+      withDb(dataDir, (db) =>
+        db
+          .selectFrom("accounts")
+          .select(["send_gap_min_seconds", "send_gap_variance_seconds", "send_jitter_minutes"])
+          .where("name", "=", "jane_linkedin")
+          .executeTakeFirstOrThrow(),
+      );
+    expect(await pacing()).toEqual({ send_gap_min_seconds: null, send_gap_variance_seconds: null, send_jitter_minutes: null });
+    const set = spawnCli(["accounts", "limits", "jane_linkedin", "--gap", "120", "--gap-variance", "180", "--jitter", "45"], env);
+    expect(set.code).toBe(0);
+    expect(set.stdout).toMatch(/rest after a send\s+90 s \+ up to 210 s \(default\) → 120 s \+ up to 180 s/);
+    expect(set.stdout).toMatch(/send-time jitter\s+up to 17 min \(default\) → up to 45 min/);
+    expect(await pacing()).toEqual({ send_gap_min_seconds: 120, send_gap_variance_seconds: 180, send_jitter_minutes: 45 });
+
+    // A bad value, even beside good ones, names the flag and its range and writes nothing.
+    const bad = spawnCli(["accounts", "limits", "jane_linkedin", "--gap", "60", "--gap-variance", "90000"], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--gap-variance: must be a whole number from 0 to 86400 \(got "90000"\)/);
+    const badJitter = await runCli(["accounts", "limits", "jane_linkedin", "--gap", "60", "--jitter", "-5"], env);
+    expect(badJitter.code).toBe(2);
+    expect(badJitter.stderr).toMatch(/--jitter: must be a whole number from 0 to 1440 \(got "-5"\)/);
+    expect(await pacing()).toEqual({ send_gap_min_seconds: 120, send_gap_variance_seconds: 180, send_jitter_minutes: 45 });
+
+    const reset = await runCli(["accounts", "limits", "jane_linkedin", "--gap", "default", "--jitter", "default", "--json"], env);
+    expect(JSON.parse(reset.stdout).configured).toMatchObject({
+      send_gap_min_seconds: null,
+      send_gap_variance_seconds: 180,
+      send_jitter_minutes: null,
+    });
+    expect(await pacing()).toEqual({ send_gap_min_seconds: null, send_gap_variance_seconds: 180, send_jitter_minutes: null });
+  });
+
   it("syncs from Unipile (here the sandbox's Unipile fake): a dry run changes nothing; without keys it exits 2", async () => {
     const noKeys = await runCli(["accounts", "sync"], { OFFERLAB_DATA_DIR: path.join(tempDir(), "live") });
     expect(noKeys.code).toBe(2);

@@ -5,7 +5,8 @@
  * pass, one `planDue` call allowed to plan every contact (batches of due contacts picked with SKIP
  * LOCKED, engine, account choice, render + lint in memory, multi-row queue and message inserts),
  * timed end to end; then the planned state is reset (queue rows and messages deleted, campaign
- * contacts due again) for the next round. Measured with one planner and with two at once. The
+ * contacts due again) for the next round. Measured with one planner (its default two batches in
+ * flight, and one batch at a time) and with two planners at once. The
  * pick query's plan is printed (EXPLAIN ANALYZE).
  */
 import { planDue } from "@offerlab/scheduler";
@@ -110,6 +111,15 @@ export async function run(): Promise<void> {
       passMs.push(ms);
       log(`1 planner round ${r + 1}: ${value.planned} planned in ${(ms / 1000).toFixed(1)} s`);
     }
+    // The same pass with one batch at a time (concurrency 1), to show what the batches in flight give.
+    const serialMs: number[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      await reset(db);
+      const { ms, value } = await timed(() => planDue({ db, limit: CONTACTS, concurrency: 1 }));
+      if (value.planned !== CONTACTS) log(`planned ${value.planned} of ${CONTACTS} one batch at a time`);
+      serialMs.push(ms);
+      log(`1 planner, 1 batch at a time, round ${r + 1}: ${value.planned} planned in ${(ms / 1000).toFixed(1)} s`);
+    }
     const explainAfter = (await sql.raw<{ "QUERY PLAN": string }>(PICK).execute(db)).rows.map((r) => r["QUERY PLAN"]);
     const planned = Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM send_queue`.execute(db)).rows[0]!.n);
     const dbs = [b.open(2), b.open(2)];
@@ -129,7 +139,16 @@ export async function run(): Promise<void> {
     const s2 = stats(double);
     const p1 = stats(passMs);
     const p2 = stats(doublePassMs);
+    const p0 = stats(serialMs);
     const rows: Row[] = [
+      {
+        planners: "1, 1 batch at a time",
+        "full pass (s, median)": p0.median / 1000,
+        "min–max (s)": `${(p0.min / 1000).toFixed(1)}–${(p0.max / 1000).toFixed(1)}`,
+        "contacts/s": (CONTACTS / p0.median) * 1000,
+        "round trips/contact": null,
+        "× 1 planner": ((CONTACTS / p0.median) * 1000) / s1.median,
+      },
       {
         planners: 1,
         "full pass (s, median)": p1.median / 1000,
@@ -158,6 +177,7 @@ export async function run(): Promise<void> {
       parameters: { campaign_contacts: CONTACTS, steps: 3, campaigns: CAMPAIGNS, accounts: ACCOUNTS, rounds: ROUNDS },
       seed_ms: seedMs,
       results: {
+        one_planner_one_batch_at_a_time: { full_pass_ms: p0 },
         one_planner: { full_pass_ms: p1, contacts_per_s: s1, round_trips_per_contact: stats(trips).median },
         two_planners: { full_pass_ms: p2, contacts_per_s: s2, vs_one: s2.median / s1.median },
       },

@@ -94,6 +94,7 @@ export const AccountRow = z.object({
   limited_until: z.date().nullable(),
   send_gap_min_seconds: z.int().min(0).max(86400).nullable(),
   send_gap_variance_seconds: z.int().min(0).max(86400).nullable(),
+  send_jitter_minutes: z.int().min(0).max(1440).nullable(),
 });
 export type AccountRow = z.infer<typeof AccountRow>;
 
@@ -135,6 +136,7 @@ export const AccountInsert = z.object({
   limited_until: z.coerce.date().nullable().optional(),
   send_gap_min_seconds: z.int().min(0).max(86400).nullable().optional(),
   send_gap_variance_seconds: z.int().min(0).max(86400).nullable().optional(),
+  send_jitter_minutes: z.int().min(0).max(1440).nullable().optional(),
 });
 export type AccountInsert = z.input<typeof AccountInsert>;
 

@@ -69,6 +69,7 @@ export interface AccountHealthView {
   limited_until: Date | null;
   send_gap_min_seconds: number | null;
   send_gap_variance_seconds: number | null;
+  send_jitter_minutes: number | null;
   connections_remaining: number | null;
   messages_remaining: number | null;
   emails_remaining: number | null;
@@ -120,6 +121,7 @@ export interface AccountTable {
   limited_until: ColumnType<Date | null, Date | string | null, Date | string | null>;
   send_gap_min_seconds: number | null;
   send_gap_variance_seconds: number | null;
+  send_jitter_minutes: number | null;
 }
 
 export interface ActivityFeedView {

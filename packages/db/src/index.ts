@@ -38,7 +38,7 @@ export type { CopyTemplate, MessageTemplate, Offer, Template, TemplateFilter, Te
 export { companies } from "./aggregates/companies.js";
 export type { Company, CompanyUpsertManyOptions } from "./aggregates/companies.js";
 export { contacts, ENROLMENT_SKIP_REASONS } from "./aggregates/contacts.js";
-export type { Contact, ContactUpsertManyOptions, EnrolmentSkipReasonStored } from "./aggregates/contacts.js";
+export type { Contact, ContactUpsertManyOptions, EnrolmentSkipReasonStored, PreparedContact } from "./aggregates/contacts.js";
 export { campaignAdmin, campaignContacts, campaigns, dailySendCapIssue, sendWindowIssues } from "./aggregates/campaigns.js";
 export type { LaunchContext } from "./aggregates/campaigns.js";
 export type {
@@ -56,6 +56,7 @@ export {
   accountAdmin,
   accounts,
   MAX_ACCOUNT_GAP_SECONDS,
+  MAX_ACCOUNT_JITTER_MINUTES,
   MAX_ACCOUNT_LIMIT,
   PROFILE_VIEWS_PER_DAY,
   profileViews,

@@ -135,6 +135,7 @@ export type Database = {
           limited_until: string | null;
           send_gap_min_seconds: number | null;
           send_gap_variance_seconds: number | null;
+          send_jitter_minutes: number | null;
         };
         Insert: {
           id?: string;
@@ -173,6 +174,7 @@ export type Database = {
           limited_until?: string | null;
           send_gap_min_seconds?: number | null;
           send_gap_variance_seconds?: number | null;
+          send_jitter_minutes?: number | null;
         };
         Update: {
           id?: string;
@@ -211,6 +213,7 @@ export type Database = {
           limited_until?: string | null;
           send_gap_min_seconds?: number | null;
           send_gap_variance_seconds?: number | null;
+          send_jitter_minutes?: number | null;
         };
         Relationships: [];
       };
@@ -2223,6 +2226,7 @@ export type Database = {
           limited_until: string | null;
           send_gap_min_seconds: number | null;
           send_gap_variance_seconds: number | null;
+          send_jitter_minutes: number | null;
           connections_remaining: number | null;
           messages_remaining: number | null;
           emails_remaining: number | null;

@@ -13,7 +13,6 @@
  */
 import {
   CompanyInsert,
-  ContactInsert,
   companySizeBucket,
   companySizes,
   companyStatuses,
@@ -30,7 +29,7 @@ import {
   toFieldIssues,
   OfferlabError,
 } from "@offerlab/core";
-import { companies, contacts, inTransaction, type DbOrTrx } from "@offerlab/db";
+import { companies, contacts, inTransaction, type DbOrTrx, type PreparedContact } from "@offerlab/db";
 import type { ContactEmailsHook } from "./context.js";
 import { PipelineInputError } from "./offer.js";
 
@@ -491,6 +490,8 @@ const CONTACT_COLUMNS = [
 interface ContactDraft {
   row: number;
   values: Record<string, unknown>;
+  /** The row as the contacts aggregate checked it (`contacts.prepare`). */
+  contact: PreparedContact;
   company: { domain: string | null; name: string | null };
 }
 
@@ -506,14 +507,14 @@ function contactDraft(
   for (const c of CONTACT_COLUMNS) if (values[c] != null) out[c] = values[c];
   if (out.priority == null && typeof out.buyer_fit_score === "number")
     out.priority = out.buyer_fit_score >= 8 ? "high" : out.buyer_fit_score >= 5 ? "medium" : "low";
-  // Validated with a placeholder company: the company is resolved per batch.
-  const check = ContactInsert.safeParse({ ...out, company_id: "00000000-0000-4000-8000-000000000000" });
+  // Checked once, by the contacts aggregate's own rule, before the company is resolved (per batch);
+  // `upsertMany` takes the prepared contact without checking it again.
+  const check = contacts.prepare(out);
   // The company name may create a company: it is held to the company's name size.
   const companyName = CompanyInsert.shape.name.safeParse(values.company_name ?? "");
-  if (!check.success || !companyName.success) {
-    if (!check.success)
-      for (const i of toFieldIssues(check.error))
-        errors.push({ row, column: headerOf[i.field] ?? i.field, field: i.field, message: i.message });
+  if (!check.ok || !companyName.success) {
+    if (!check.ok)
+      for (const i of check.issues) errors.push({ row, column: headerOf[i.field] ?? i.field, field: i.field, message: i.message });
     if (!companyName.success)
       errors.push({
         row,
@@ -526,6 +527,7 @@ function contactDraft(
   return {
     row,
     values: out,
+    contact: check.contact,
     company: { domain: (values.company_domain as string | null) ?? null, name: (values.company_name as string | null) ?? null },
   };
 }
@@ -554,7 +556,7 @@ async function writeContacts(
     const keys = [email && `e:${email}`, li && `l:${li}`, nameKey && `n:${nameKey}`].filter((k): k is string => !!k);
     if (keys.some((k) => seen.has(k))) s.duplicatesInFile += 1;
     for (const k of keys) seen.add(k);
-    return { ...v, company_id: companyIds.ids[i]! };
+    return contacts.atCompany(d.contact, companyIds.ids[i]!);
   });
   // The repository's merge rule, in one read and at most two writes per batch; a person with
   // neither email nor LinkedIn URL is the same person as the one of that name at that company.
@@ -603,48 +605,68 @@ export async function importRows(db: DbOrTrx, kind: ImportKind, rows: ImportRowS
 
   const run = async (trx: DbOrTrx) => {
     let batch: unknown[] = [];
-    const flush = async () => {
-      // Once a row is invalid and nothing may be written, keep validating to report every error.
-      if (batch.length && (options.skipInvalid || s.invalid === 0)) {
-        if (kind === "companies") await writeCompanies(trx, batch as Record<string, unknown>[], s, seen);
-        else {
-          await writeContacts(trx, options.offerId, batch as ContactDraft[], sourceTool, s, seen);
-          for (const d of batch as ContactDraft[]) if (typeof d.values.email === "string") emails.add(d.values.email);
-        }
+    // The batch being written: the next one is read and checked meanwhile (one write at a time on
+    // the transaction's connection; a failed write stops the import at the next flush at the latest).
+    let writing: Promise<void> | null = null;
+    const write = async (items: unknown[], rowsSoFar: number, invalidSoFar: number) => {
+      if (kind === "companies") await writeCompanies(trx, items as Record<string, unknown>[], s, seen);
+      else {
+        await writeContacts(trx, options.offerId, items as ContactDraft[], sourceTool, s, seen);
+        for (const d of items as ContactDraft[]) if (typeof d.values.email === "string") emails.add(d.values.email);
       }
+      options.onProgress?.({ rows: rowsSoFar, invalid: invalidSoFar, written: s.created + s.merged });
+    };
+    const flush = async () => {
+      const items = batch;
       batch = [];
-      options.onProgress?.({ rows: s.rows, invalid: s.invalid, written: s.created + s.merged });
+      if (writing) await writing;
+      writing = null;
+      // Once a row is invalid and nothing may be written, keep validating to report every error.
+      if (items.length && (options.skipInvalid || s.invalid === 0)) {
+        writing = write(items, s.rows, s.invalid);
+        // Awaited at the next flush or at the end; until then a failure must not go unhandled.
+        writing.catch(() => undefined);
+      } else options.onProgress?.({ rows: s.rows, invalid: s.invalid, written: s.created + s.merged });
     };
     const reject = (errors: RowError[]) => {
       s.invalid += 1;
       s.errorCount += errors.length;
       for (const e of errors) if (s.errors.length < maxErrors) s.errors.push(e);
     };
-    for await (const record of rows as AsyncIterable<Record<string, unknown> | UnreadableRow>) {
-      s.rows += 1;
-      if (UnreadableRow.isInstance(record)) {
-        reject([{ row: s.rows, column: "(row)", field: "(row)", message: record.message }]);
-        continue;
+    const readAll = async () => {
+      for await (const record of rows as AsyncIterable<Record<string, unknown> | UnreadableRow>) {
+        s.rows += 1;
+        if (UnreadableRow.isInstance(record)) {
+          reject([{ row: s.rows, column: "(row)", field: "(row)", message: record.message }]);
+          continue;
+        }
+        if (!mapping) {
+          mapping = s.mapping = resolveImportMapping(kind, Object.keys(record), options.map);
+          headerOf = headerOfField(mapping);
+        }
+        const errors: RowError[] = [];
+        const parsed = parseRow(kind, s.rows, record, mapping, errors);
+        const item = parsed
+          ? kind === "companies"
+            ? companyRow(parsed.values, options.offerId, sourceTool, s.rows, errors, headerOf)
+            : contactDraft(parsed.values, options.offerId, sourceTool, s.rows, errors, headerOf)
+          : null;
+        if (!item) {
+          reject(errors);
+          continue;
+        }
+        batch.push(item);
+        if (batch.length >= batchSize) await flush();
       }
-      if (!mapping) {
-        mapping = s.mapping = resolveImportMapping(kind, Object.keys(record), options.map);
-        headerOf = headerOfField(mapping);
-      }
-      const errors: RowError[] = [];
-      const parsed = parseRow(kind, s.rows, record, mapping, errors);
-      const item = parsed
-        ? kind === "companies"
-          ? companyRow(parsed.values, options.offerId, sourceTool, s.rows, errors, headerOf)
-          : contactDraft(parsed.values, options.offerId, sourceTool, s.rows, errors, headerOf)
-        : null;
-      if (!item) {
-        reject(errors);
-        continue;
-      }
-      batch.push(item);
-      if (batch.length >= batchSize) await flush();
+      await flush();
+    };
+    try {
+      await readAll();
+    } finally {
+      // Never leave a write running past the transaction (its error, if any, is the one thrown).
+      const last = writing as Promise<void> | null;
+      if (last) await last;
     }
-    await flush();
     if (s.invalid > 0 && !options.skipInvalid) throw new ImportRejectedError(s);
     if (options.onContactEmails && emails.size > 0) await options.onContactEmails(trx, [...emails]);
   };

@@ -1,8 +1,15 @@
 import { AccountStatus, AccountType, RotationSet } from "@offerlab/core";
-import type { Account, AccountLimitsPatch } from "@offerlab/db";
+import { MAX_ACCOUNT_JITTER_MINUTES, type Account, type AccountLimitsPatch } from "@offerlab/db";
 import { addAccount, pauseAccount, resumeAccount, setAccountLimits, syncAccounts, warmAccount } from "@offerlab/operations";
 import { createUsageRecorder } from "@offerlab/pipeline";
-import { DEFAULT_WARMING_RAMP, effectiveLimits, readAccountCapacity, warmingFactor, type AccountCapacity } from "@offerlab/scheduler";
+import {
+  DEFAULT_MAX_JITTER_MINUTES,
+  DEFAULT_WARMING_RAMP,
+  effectiveLimits,
+  readAccountCapacity,
+  warmingFactor,
+  type AccountCapacity,
+} from "@offerlab/scheduler";
 import type { Command } from "commander";
 import { CliError, EXIT, json, table, type Io } from "../output.js";
 import { canSendText, heldBackText } from "./capacity-text.js";
@@ -20,6 +27,11 @@ const LIMIT_FLAGS = [
 function gapText(a: { send_gap_min_seconds: number | null; send_gap_variance_seconds: number | null }): string {
   const text = `${a.send_gap_min_seconds ?? 90} s + up to ${a.send_gap_variance_seconds ?? 210} s`;
   return a.send_gap_min_seconds === null && a.send_gap_variance_seconds === null ? `${text} (default)` : text;
+}
+
+/** The planner's largest random delay added to the account's send times, as `accounts limits` prints it. */
+function jitterText(a: { send_jitter_minutes: number | null }): string {
+  return a.send_jitter_minutes === null ? `up to ${DEFAULT_MAX_JITTER_MINUTES} min (default)` : `up to ${a.send_jitter_minutes} min`;
 }
 
 function limitsFromFlags(o: Record<string, string | undefined>): AccountLimitsPatch {
@@ -220,6 +232,10 @@ export function registerAccountCommands(program: Command, io: Io): void {
   limits
     .option("--gap <seconds>", "rest after each send, in seconds (0–86400), or `default` (the runner's 90 s)")
     .option("--gap-variance <seconds>", "random extra rest after each send, up to this many seconds (0–86400), or `default` (210 s)")
+    .option(
+      "--jitter <minutes>",
+      "random delay the planner adds to each send time, up to this many minutes (0–1440), or `default` (17 min)",
+    )
     .option("--json", "print the account's limits as JSON")
     .addHelpText(
       "after",
@@ -227,11 +243,14 @@ export function registerAccountCommands(program: Command, io: Io): void {
 Unipile's guidance for a paid LinkedIn account is 80–100 invitations a day (about 200 a week) and
 about 100 messages a day; new accounts should start low and ramp up (\`offerlab accounts warm\`).
 After each send the account rests --gap seconds plus a random draw up to --gap-variance seconds
-(default 90 s + up to 210 s); the runner does not claim its sends while it rests.
+(default 90 s + up to 210 s); the runner does not claim its sends while it rests. The planner
+queues each step at its due time plus a random delay up to --jitter minutes (default 17), so sends
+do not go out in lock-step.
 ${examples([
   "offerlab accounts limits jane_linkedin",
   "offerlab accounts limits sales@acme.com --emails 60 --hourly 8",
   "offerlab accounts limits jane_linkedin --gap 120 --gap-variance 180",
+  "offerlab accounts limits sales@acme.com --jitter 45",
 ])}`,
     )
     .action(async (ref: string, o: Record<string, string | boolean | undefined>) => {
@@ -242,6 +261,11 @@ ${examples([
       const variance = gapFlag("--gap-variance", o.gapVariance);
       if (gap !== undefined) patch.send_gap_min_seconds = gap;
       if (variance !== undefined) patch.send_gap_variance_seconds = variance;
+      const jitter =
+        o.jitter === "default"
+          ? null
+          : intFlag("--jitter", typeof o.jitter === "string" ? o.jitter : undefined, 0, MAX_ACCOUNT_JITTER_MINUTES);
+      if (jitter !== undefined) patch.send_jitter_minutes = jitter;
       const limited = await withOperation(io, (ctx) => setAccountLimits(ctx, { account: ref, limits: patch }));
       const result = { changed: limited.changed, previous: limited.previous, account: describeAccount(limited.capacity) };
       const a = result.account;
@@ -258,6 +282,7 @@ ${examples([
               hourly_limit: a.hourly_limit,
               send_gap_min_seconds: a.send_gap_min_seconds,
               send_gap_variance_seconds: a.send_gap_variance_seconds,
+              send_jitter_minutes: a.send_jitter_minutes,
             },
             warming_week: a.warming_week,
             effective_today: a.effective_limits,
@@ -282,6 +307,7 @@ ${examples([
             "rest after a send",
             `${p && (p.send_gap_min_seconds !== a.send_gap_min_seconds || p.send_gap_variance_seconds !== a.send_gap_variance_seconds) ? `${gapText(p)} → ` : ""}${gapText(a)}`,
           ],
+          ["send-time jitter", `${p && p.send_jitter_minutes !== a.send_jitter_minutes ? `${jitterText(p)} → ` : ""}${jitterText(a)}`],
           [
             "today",
             `${limitsText(a, a.effective_limits)}${a.warming_week ? ` (warming week ${a.warming_week}: ${Math.round(warmingFactor(a.warming_week) * 100)}%)` : ""}`,

@@ -304,7 +304,12 @@ export interface AccountLimitsPatch {
   send_gap_min_seconds?: number | null;
   /** The random extra rest drawn after each send, up to this many seconds (0–86400); null: the runner's default (210 s). */
   send_gap_variance_seconds?: number | null;
+  /** The planner's largest random delay added to a send time, in whole minutes (0–1440); null: the planner's default (17). */
+  send_jitter_minutes?: number | null;
 }
+
+/** Largest planner jitter accepted for an account, in minutes: a day. */
+export const MAX_ACCOUNT_JITTER_MINUTES = 1440;
 
 /** Longest rest (or variance) accepted between two sends of one account: a day. */
 export const MAX_ACCOUNT_GAP_SECONDS = 86_400;
@@ -394,7 +399,10 @@ export const accountAdmin = {
     });
   },
 
-  /** Sets any of an account's daily and hourly limits (whole numbers from 0 to 10 000). */
+  /**
+   * Sets any of an account's daily and hourly limits (whole numbers from 0 to 10 000), its rest
+   * between sends and its planner jitter (null: the default).
+   */
   async setLimits(db: DbOrTrx, ref: string, limits: AccountLimitsPatch): Promise<{ account: Account; previous: Account }> {
     const issues: FieldIssue[] = [];
     const set: AccountLimitsPatch = {};
@@ -415,9 +423,20 @@ export const accountAdmin = {
         });
       else set[key] = v;
     }
+    const jitter = limits.send_jitter_minutes;
+    if (jitter !== undefined) {
+      if (jitter !== null && (!Number.isInteger(jitter) || jitter < 0 || jitter > MAX_ACCOUNT_JITTER_MINUTES))
+        issues.push({
+          field: "send_jitter_minutes",
+          message: `must be a whole number of minutes from 0 to ${MAX_ACCOUNT_JITTER_MINUTES}, or null for the default (got ${jitter})`,
+        });
+      else set.send_jitter_minutes = jitter;
+    }
     if (issues.length) throw new ValidationError("account limits", issues);
     if (Object.keys(set).length === 0)
-      throw new ValidationError("account limits", [{ field: "(input)", message: "nothing to change: pass at least one limit or gap" }]);
+      throw new ValidationError("account limits", [
+        { field: "(input)", message: "nothing to change: pass at least one limit, gap or jitter" },
+      ]);
     return inTransaction(db, async (trx) => {
       const previous = await accountAdmin.find(trx, ref);
       const account = await trx.updateTable("accounts").set(set).where("id", "=", previous.id).returningAll().executeTakeFirstOrThrow();

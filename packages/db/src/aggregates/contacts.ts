@@ -91,6 +91,25 @@ async function withMergeRetry<T>(db: DbOrTrx, work: (trx: DbOrTrx) => Promise<T>
   }
 }
 
+/**
+ * A contact already checked by {@link contacts.prepare} (and placed at its company by
+ * {@link contacts.atCompany}): `upsertMany` takes it as it is instead of validating it again. Only
+ * objects this module made are recognised (a copy or a look-alike is validated like any input).
+ */
+export interface PreparedContact {
+  readonly __preparedContact: true;
+}
+
+const prepared = new WeakSet<object>();
+
+function asPrepared(v: Values): PreparedContact {
+  prepared.add(v);
+  return v as unknown as PreparedContact;
+}
+
+/** A placeholder company id: `prepare` checks a contact before its company is known. */
+const NO_COMPANY_YET = "00000000-0000-4000-8000-000000000000";
+
 /** Options of {@link contacts.upsertMany}. */
 export interface ContactUpsertManyOptions {
   /**
@@ -263,6 +282,29 @@ export const contacts = {
    * the first input of a contact the batch created). A batch is for volume: the rows are not
    * sent back; read the ones you need.
    */
+  /**
+   * Checks one contact as `upsertMany` does (the schema, then the email and LinkedIn URL
+   * normalised), before its company is known: the issues, or the contact to place at its company
+   * with {@link contacts.atCompany} and hand to `upsertMany`, which then does not check it again.
+   * An import reports each row's issues this way and validates each row once.
+   */
+  prepare(input: Record<string, unknown>): { ok: true; contact: PreparedContact } | { ok: false; issues: FieldIssue[] } {
+    try {
+      return { ok: true, contact: asPrepared(parseContact({ ...input, company_id: NO_COMPANY_YET }, "contact")) };
+    } catch (error) {
+      if (!ValidationError.isInstance(error)) throw error;
+      return { ok: false, issues: error.issues };
+    }
+  },
+
+  /** A prepared contact at its company (an unknown company id is refused by `upsertMany`'s foreign key). */
+  atCompany(contact: PreparedContact, companyId: string): PreparedContact {
+    if (!prepared.has(contact)) throw new TypeError("contacts.atCompany takes a contact from contacts.prepare");
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(companyId))
+      throw new ValidationError("contact", [{ field: "company_id", message: `must be a company id (got "${companyId}")` }]);
+    return asPrepared({ ...(contact as unknown as Values), company_id: companyId });
+  },
+
   async upsertMany(
     db: DbOrTrx,
     inputs: readonly unknown[],
@@ -271,6 +313,10 @@ export const contacts = {
     const issues: FieldIssue[] = [];
     const parsed: Values[] = [];
     for (const [i, input] of inputs.entries()) {
+      if (typeof input === "object" && input !== null && prepared.has(input)) {
+        parsed.push(input as Values);
+        continue;
+      }
       try {
         parsed.push(parseContact(input, `contact ${i + 1}`));
       } catch (error) {

@@ -190,6 +190,29 @@ describe.each(testEngines())("upsertMany on %s", (engine) => {
   });
 
   describe("contacts", () => {
+    it("prepare checks a contact once (issues, or one upsertMany takes as it is and merges like any row)", async () => {
+      const offerId = await newOffer();
+      const companyId = (await companies.upsert(t.db, { offer_id: offerId, name: "Prep", domain: "prep.com", source_tool: "a" })).company
+        .id;
+      const bad = contacts.prepare({ offer_id: offerId, source_tool: "a", email: "not an email" });
+      expect(bad).toMatchObject({ ok: false, issues: [{ field: "email" }] });
+      const good = contacts.prepare({ offer_id: offerId, source_tool: "a", full_name: "Pat Prep", email: " Pat@Prep.com " });
+      if (!good.ok) throw new Error("expected a prepared contact");
+      expect(() => contacts.atCompany(good.contact, "acme")).toThrow(/company_id: must be a company id/);
+      const placed = contacts.atCompany(good.contact, companyId);
+      const [first] = await contacts.upsertMany(t.db, [placed]);
+      expect(first!.created).toBe(true);
+      const stored = await t.db.selectFrom("contacts").selectAll().where("id", "=", first!.id).executeTakeFirstOrThrow();
+      expect(stored).toMatchObject({ email: "pat@prep.com", company_id: companyId, full_name: "Pat Prep" });
+      // The same person again, prepared: merged into the stored row by the aggregate's rule.
+      const again = contacts.prepare({ offer_id: offerId, source_tool: "a", email: "pat@prep.com", title: "CTO" });
+      if (!again.ok) throw new Error("expected a prepared contact");
+      expect(await contacts.upsertMany(t.db, [contacts.atCompany(again.contact, companyId)])).toEqual([{ id: first!.id, created: false }]);
+      // A copy is not a prepared contact: it is checked like any input.
+      const copy = { ...(contacts.atCompany(good.contact, companyId) as object), email: "still not an email" };
+      await expect(contacts.upsertMany(t.db, [copy])).rejects.toThrow(ValidationError);
+    });
+
     const setUp = async () => {
       const offerId = await newOffer();
       const companyId = (await companies.upsert(t.db, { offer_id: offerId, name: "Acme", domain: "acme.com", source_tool: "a" })).company

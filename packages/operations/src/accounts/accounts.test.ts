@@ -86,6 +86,18 @@ describe.each(testEngines())("account operations on %s", (engine) => {
     const reset = await setAccountLimits(ctx, { account: a.id, limits: { send_gap_min_seconds: null } });
     expect(reset.capacity.account).toMatchObject({ send_gap_min_seconds: null, send_gap_variance_seconds: 60 });
 
+    // The planner's jitter: whole minutes up to a day, or null for the default (17 minutes).
+    await expect(setAccountLimits(ctx, { account: a.id, limits: { send_gap_min_seconds: 30, send_jitter_minutes: 1441 } })).rejects.toThrow(
+      /send_jitter_minutes: must be a whole number of minutes from 0 to 1440/,
+    );
+    await expect(setAccountLimits(ctx, { account: a.id, limits: { send_jitter_minutes: 2.5 } })).rejects.toThrow(/send_jitter_minutes/);
+    expect(await accounts.get(t.db, a.id)).toMatchObject({ send_gap_min_seconds: null, send_jitter_minutes: null });
+    const jittered = await setAccountLimits(ctx, { account: a.id, limits: { send_jitter_minutes: 0 } });
+    expect(jittered.capacity.account.send_jitter_minutes).toBe(0);
+    expect(
+      (await setAccountLimits(ctx, { account: a.id, limits: { send_jitter_minutes: null } })).capacity.account.send_jitter_minutes,
+    ).toBeNull();
+
     await expect(warmAccount(ctx, { account: a.id, week: 2, stop: true })).rejects.toThrow(/not both/);
     const warming = await warmAccount(ctx, { account: a.id, week: 3 });
     expect(warming.warming_week).toBe(3);

@@ -18,7 +18,7 @@ import {
   type CandidateAccount,
   type SequenceProgress,
 } from "../engine/index.js";
-import { jitteredSendTime } from "../engine/jitter.js";
+import { DEFAULT_MAX_JITTER_MINUTES, jitteredSendTime } from "../engine/jitter.js";
 import { systemRandomSource, type RandomSource } from "../engine/random.js";
 import { accountKey, contactKey, sendKey } from "./context.js";
 import { enqueueMany } from "./queue.js";
@@ -33,6 +33,10 @@ export interface PlanOptions extends Pick<SendPathOptions, "db" | "now" | "rando
   limit?: number;
   /** Only this campaign. */
   campaignId?: string;
+  /** Campaign contacts per batch (one transaction). Default 250. */
+  batchSize?: number;
+  /** Batches in flight at once, each on its own connection. Default 2. */
+  concurrency?: number;
 }
 
 export interface PlanSummary {
@@ -58,6 +62,8 @@ type Account = Selectable<Database["accounts"]>;
 
 /** Campaign contacts planned per transaction (one statement set). */
 const BATCH = 250;
+/** Batches a `planDue` call keeps in flight at once (see {@link planDue}). */
+const PLAN_CONCURRENCY = 2;
 
 /**
  * What one `planDue` call reads once instead of once per batch: campaigns (with their parsed
@@ -581,7 +587,10 @@ function planStep(
   const window = windowFromCampaign(campaign);
   const earliest = plan.dueAt > now ? plan.dueAt : now;
   const naturalKey = sendKey(campaign, contact, step.step);
-  const scheduledFor = jitteredSendTime(window, earliest, ctx.random.stream(`send|${naturalKey}`));
+  // The sender's own jitter (`accounts limits --jitter`), else the default (17 minutes).
+  const scheduledFor = jitteredSendTime(window, earliest, ctx.random.stream(`send|${naturalKey}`), {
+    maxJitterMinutes: account.send_jitter_minutes ?? DEFAULT_MAX_JITTER_MINUTES,
+  });
   return {
     cc,
     contactId: contact.id,
@@ -607,22 +616,42 @@ function planStep(
 /**
  * Plans the next step of every due campaign contact of active campaigns (up to `limit`), a batch
  * per transaction. Safe with any number of planners at once: contacts are taken with
- * `FOR UPDATE SKIP LOCKED` and each step can be enqueued only once.
+ * `FOR UPDATE SKIP LOCKED` and each step can be enqueued only once. One call keeps `concurrency`
+ * batches in flight (default 2), each in its own transaction on its own connection: while one
+ * batch's writes run in the database, the next one is decided, rendered and linted in Node. On an
+ * engine with one connection (PGlite) the batches simply run one after the other.
  */
 export async function planDue(options: PlanOptions): Promise<PlanSummary> {
   const now = (options.now ?? (() => new Date()))();
   const summary: PlanSummary = { planned: 0, waiting: {}, skipped: {}, done: {}, paused: {} };
   const limit = options.limit ?? 500;
   const random = options.random ?? systemRandomSource();
+  const batchSize = options.batchSize ?? BATCH;
+  const concurrency = options.concurrency ?? PLAN_CONCURRENCY;
+  if (!(Number.isInteger(batchSize) && batchSize >= 1 && Number.isInteger(concurrency) && concurrency >= 1)) {
+    throw new RangeError(`planDue needs a whole batchSize ≥ 1 and concurrency ≥ 1, got ${batchSize} and ${concurrency}`);
+  }
   const cache = newCache();
   const cursor: { at: PickCursor | null } = { at: null };
-  for (let picked = 0; picked < limit;) {
-    const size = Math.min(BATCH, limit - picked);
-    const n = await options.db
-      .transaction()
-      .execute((trx) => planBatch(trx, now, size, summary, cache, random, cursor, options.campaignId));
-    if (n === 0) break;
-    picked += n;
-  }
+  // Contacts taken or being taken by the batches in flight; a batch that finds fewer gives the rest back.
+  let reserved = 0;
+  let exhausted = false;
+  const worker = async () => {
+    while (!exhausted && reserved < limit) {
+      const size = Math.min(batchSize, limit - reserved);
+      reserved += size;
+      let n: number;
+      try {
+        n = await options.db.transaction().execute((trx) => planBatch(trx, now, size, summary, cache, random, cursor, options.campaignId));
+      } catch (e) {
+        exhausted = true; // the other batches in flight stop after theirs
+        throw e;
+      }
+      reserved -= size - n;
+      // Nothing due (or all of it held by another planner): the other batches in flight finish theirs.
+      if (n === 0) exhausted = true;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
   return summary;
 }

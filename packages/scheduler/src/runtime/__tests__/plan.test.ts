@@ -11,6 +11,9 @@ import { sql } from "kysely";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { advanceWarming, recomputeAccountHealth, recomputeBooks, syncTodayCounters } from "../books.js";
 import { runSendPath } from "../loop.js";
+import { DEFAULT_MAX_JITTER_MINUTES, jitteredSendTime } from "../../engine/jitter.js";
+import { seededRandomSource } from "../../engine/random.js";
+import { windowFromCampaign } from "../../engine/index.js";
 import { planDue } from "../plan.js";
 import { recordReply } from "../stop-on-reply.js";
 import type { Senders } from "../types.js";
@@ -170,6 +173,22 @@ describe.each(testEngines())("planner on %s", (engine) => {
     expect(await plan(s)).toMatchObject({ planned: 1 });
     const q = await s.db.selectFrom("send_queue").select(["account_id"]).executeTakeFirstOrThrow();
     expect(q.account_id).toBe(second.id);
+  });
+
+  it("draws the send time with the sender's own jitter (accounts.send_jitter_minutes), else the default 17 minutes", async () => {
+    s = await setup(engine, [{ step: 1, type: "email", delay_days: 0 }]);
+    await s.db.updateTable("accounts").set({ send_jitter_minutes: 600 }).where("id", "=", s.emailAccountId).execute();
+    expect(await planDue({ db: s.db, now: () => s.clock.now, random: seededRandomSource("jitter") })).toMatchObject({ planned: 1 });
+    const q = await s.db.selectFrom("send_queue").select(["scheduled_for", "natural_key"]).executeTakeFirstOrThrow();
+    const campaign = await s.db.selectFrom("campaigns").selectAll().where("id", "=", s.campaignId).executeTakeFirstOrThrow();
+    // The same draws (the seeded source's stream for this send) with 600 minutes, not with 17.
+    const at = (maxJitterMinutes: number) =>
+      jitteredSendTime(windowFromCampaign(campaign), s.clock.now, seededRandomSource("jitter").stream(`send|${q.natural_key}`), {
+        maxJitterMinutes,
+      });
+    expect(q.scheduled_for).toEqual(at(600));
+    expect(q.scheduled_for).not.toEqual(at(DEFAULT_MAX_JITTER_MINUTES));
+    expect(q.scheduled_for.getTime() - s.clock.now.getTime()).toBeLessThan(601 * 60_000);
   });
 
   it("waits for the invitation to be accepted before the DM, which comes from the inviting account", async () => {
