@@ -249,6 +249,8 @@ function statementPhase(text: string): SendPhase | null {
   // The merged claim (SEND-PATH.md "one statement per phase"): tagged by a leading comment.
   const tag = /^\/\* send-path:([a-z-]+) \*\//.exec(t);
   if (tag) return (SEND_PHASES as readonly string[]).includes(tag[1]!) ? (tag[1] as SendPhase) : "other";
+  // The claim's reservation and attempt in one statement (scheduler reserve.ts `reserveAndOpen`).
+  if (has(/insert into "?send_attempts"? /i) && has(/account_usage/i)) return "attempt";
   if (has(/offerlab_settings|lease_until" < |"status" in \(\$1, \$2\) and "lease_until"|from "send_attempts" where "status" in \(\$1\)/i))
     return "other";
   if (has(/^insert into "send_attempts"/i) || has(/^update "send_queue" set "status" = \$1, "current_attempt_id"/i)) return "attempt";
