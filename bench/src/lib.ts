@@ -258,3 +258,65 @@ export function writeResult(name: string, result: Record<string, unknown>): void
 export function log(msg: string): void {
   console.error(`[${new Date().toISOString().slice(11, 19)}] ${msg}`);
 }
+
+// --------------------------------------------------------------------------------------------
+// Statements per phase of the send path
+// --------------------------------------------------------------------------------------------
+
+/** The send path's phases, in the order one send goes through them (SEND-PATH.md 2.2). */
+export const SEND_PHASES = ["claim", "check", "reserve", "attempt", "call-mark", "record", "other"] as const;
+export type SendPhase = (typeof SEND_PHASES)[number];
+
+/**
+ * What a single statement of the send path does, from its text (null: BEGIN / COMMIT / ROLLBACK,
+ * which belong to the transaction around them). Merged statements are named by the latest phase
+ * they reach (a claim that also reserves and opens the attempt counts as `attempt`).
+ */
+function statementPhase(text: string): SendPhase | null {
+  const t = text.replace(/\s+/g, " ").trim();
+  if (/^(begin|commit|rollback)\b/i.test(t)) return null;
+  const has = (re: RegExp) => re.test(t);
+  // The merged claim (SEND-PATH.md "one statement per phase"): tagged by a leading comment.
+  const tag = /^\/\* send-path:([a-z-]+) \*\//.exec(t);
+  if (tag) return (SEND_PHASES as readonly string[]).includes(tag[1]!) ? (tag[1] as SendPhase) : "other";
+  // The claim's reservation and attempt in one statement (scheduler reserve.ts `reserveAndOpen`).
+  if (has(/insert into "?send_attempts"? /i) && has(/account_usage/i)) return "attempt";
+  if (has(/offerlab_settings|lease_until" < |"status" in \(\$1, \$2\) and "lease_until"|from "send_attempts" where "status" in \(\$1\)/i))
+    return "other";
+  if (has(/^insert into "send_attempts"/i) || has(/^update "send_queue" set "status" = \$1, "current_attempt_id"/i)) return "attempt";
+  if (has(/^update "messages" set "status" = \$1 where "send_queue_id" = \$2 and "status" in/i)) return "attempt";
+  if (has(/from "send_queue" .*for update|^select "id" from "send_queue"/i)) return "claim";
+  if (has(/FOR NO KEY UPDATE SKIP LOCKED/i) || has(/^update "accounts" set "status" = \$1, "limited_until"/i)) return "claim";
+  if (has(/account_usage|campaign_usage|^update "accounts" set "next_send_at"/i)) return "reserve";
+  if (
+    has(
+      /^update "send_attempts" set "status" = \$1, "lease_until"|^update "send_attempts" set "provider_ids"|"send_attempts"\."provider_ids"/i,
+    )
+  )
+    return "call-mark";
+  if (has(/^select .*from "(campaigns|campaign_contacts|contacts|accounts)"|"ct"\.\*|FROM outreach_history/i) && !has(/for no key update/i))
+    return "check";
+  return "record";
+}
+
+/**
+ * Statements per phase of a recorded statement sequence (`countRoundTrips().texts` of a
+ * single-lane run): BEGIN takes the phase of the statement after it, COMMIT and ROLLBACK the
+ * phase of the one before. Statements of the recording transaction (the account lock, the fenced
+ * attempt update and everything after it) count as `record`.
+ */
+export function statementsByPhase(texts: string[]): Record<SendPhase, number> {
+  const out = Object.fromEntries(SEND_PHASES.map((p) => [p, 0])) as Record<SendPhase, number>;
+  const phases = texts.map(statementPhase);
+  let last: SendPhase = "other";
+  for (let i = 0; i < phases.length; i++) {
+    let p = phases[i] ?? null;
+    if (p === null) {
+      if (/^\s*begin/i.test(texts[i]!)) p = phases.slice(i + 1).find((x): x is SendPhase => x !== null) ?? last;
+      else p = last;
+    }
+    out[p]++;
+    last = p;
+  }
+  return out;
+}

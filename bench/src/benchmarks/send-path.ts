@@ -19,6 +19,8 @@ import {
   printTable,
   roundsOr,
   scaled,
+  SEND_PHASES,
+  statementsByPhase,
   stats,
   writeResult,
   type BenchDb,
@@ -54,6 +56,39 @@ interface RoundResult {
 }
 
 const rt = countRoundTrips();
+
+/** Rows of the statements-per-phase pass (one runner, one lane: a sequence that can be attributed). */
+const PHASE_ROWS = scaled(200, 10);
+
+/**
+ * Statements per send, by phase: one runner at concurrency 1 sends PHASE_ROWS rows with every
+ * statement's text kept, then each statement is put in its phase (lib.ts `statementsByPhase`).
+ */
+async function phaseCounts(b: BenchDb, base: Base): Promise<{ sent: number; perSend: Record<string, number>; total: number }> {
+  await resetQueue(b.db);
+  await seedDueRows(b.db, base, PHASE_ROWS, "phases", new Date(Date.now() - 60_000));
+  const db = b.open(2);
+  rt.reset();
+  rt.keepTexts(true);
+  let out;
+  try {
+    out = await runSendPath({
+      db,
+      senders: { email: new InstantSender() },
+      runnerId: "bench-phases",
+      accountGapMs: { min: 0, max: 0 },
+      busyWaitMs: 500,
+      concurrency: 1,
+    });
+  } finally {
+    rt.keepTexts(false);
+  }
+  const counts = statementsByPhase(rt.texts);
+  await db.destroy();
+  const sent = out.outcomes.sent;
+  const perSend = Object.fromEntries(SEND_PHASES.map((p) => [p, counts[p] / sent]));
+  return { sent, perSend, total: rt.count / sent };
+}
 
 async function offerlabRound(b: BenchDb, runners: number): Promise<RoundResult> {
   const dbs = Array.from({ length: runners }, () => b.open(2));
@@ -329,6 +364,13 @@ export async function run(): Promise<void> {
   const b = await freshDb("send_path");
   try {
     const base: Base = await seedBase(b.db, ACCOUNTS);
+    const phases = await phaseCounts(b, base);
+    printTable(`Send path: statements per send by phase (1 runner, concurrency 1, ${phases.sent} sends)`, [
+      Object.fromEntries([
+        ...SEND_PHASES.map((p) => [p, Math.round(phases.perSend[p]! * 100) / 100]),
+        ["total", Math.round(phases.total * 100) / 100],
+      ]),
+    ]);
     const samples = new Map<string, { rates: number[]; cycles: number[]; sent: number[]; roundTrips: number[] }>();
     const key = (s: System, k: number) => `${s}|${k}`;
     let tag = 0;
@@ -412,7 +454,8 @@ export async function run(): Promise<void> {
     );
     writeResult("send-path", {
       postgres: await postgresVersion(b),
-      parameters: { rows_per_round: ROWS, rounds: ROUNDS, accounts: ACCOUNTS, runners: RUNNERS },
+      parameters: { rows_per_round: ROWS, rounds: ROUNDS, accounts: ACCOUNTS, runners: RUNNERS, phase_rows: PHASE_ROWS },
+      statements_per_send_by_phase: { ...phases.perSend, total: phases.total, sends: phases.sent },
       results,
     });
   } finally {

@@ -98,6 +98,35 @@ export const accounts = {
   },
 
   /**
+   * The send path's claim (issue 19: one statement): locks the account without waiting, only when
+   * it is not resting (`next_send_at` past), ends a cooldown that is over (before anything reads
+   * its status), and returns the row as it is then. Undefined when another transaction holds the
+   * account or it rests: the caller claims something else.
+   */
+  async lockForSend(db: DbOrTrx, accountId: string, now: Date): Promise<Account | undefined> {
+    const got = await sql<Account>`
+      WITH locked AS (
+        SELECT * FROM accounts WHERE id = ${accountId}::uuid AND (next_send_at IS NULL OR next_send_at <= ${now}::timestamptz)
+        FOR NO KEY UPDATE SKIP LOCKED),
+      ended AS (
+        UPDATE accounts SET status = 'active', limited_until = NULL FROM locked
+        WHERE accounts.id = locked.id AND accounts.status = 'limited' AND accounts.limited_until <= ${now}::timestamptz
+        RETURNING accounts.*)
+      SELECT * FROM ended UNION ALL SELECT * FROM locked WHERE NOT EXISTS (SELECT 1 FROM ended)`.execute(db);
+    return got.rows[0];
+  },
+
+  /**
+   * `takeSendSlot` as a fragment (`UPDATE … RETURNING id`), for a statement that goes on only when
+   * the slot was taken (the send path's `reserveAndOpen`, one CTE of it).
+   */
+  sendSlotUpdate(accountId: string, slot: { now: Date; nextAt: Date }) {
+    return sql`UPDATE accounts SET next_send_at = ${slot.nextAt}::timestamptz
+      WHERE id = ${accountId}::uuid AND (next_send_at IS NULL OR next_send_at <= ${slot.now}::timestamptz)
+      RETURNING id`;
+  },
+
+  /**
    * Pacing: takes the account's next send slot with one guarded update (only when the slot is free
    * at `now`), moving it to `nextAt`. False when another send holds it.
    */

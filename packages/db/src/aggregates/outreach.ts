@@ -28,23 +28,25 @@ export interface OutreachSendInput {
 export const outreachHistory = {
   /** A send recorded (the send path's record step, in its transaction). */
   async recordSend(db: DbOrTrx, input: OutreachSendInput): Promise<void> {
-    await db
-      .insertInto("outreach_history")
-      .values({
-        contact_email: input.email,
-        contact_linkedin_url: input.linkedin,
-        contact_id: input.contactId,
-        campaign_id: input.campaignId,
-        offer_id: input.offerId,
-        account_id: input.accountId,
-        send_queue_id: input.queueId,
-        channel: input.channel,
-        message_subject: input.subject,
-        message_body: input.body,
-        sent_at: input.at,
-        variant: input.variant,
-      })
-      .execute();
+    await outreachHistory.sendInsert(db, input).execute();
+  },
+
+  /** `recordSend`'s insert, unexecuted: for a CTE of a larger statement (`db.with(…, (qc) => …)`). */
+  sendInsert(qc: Pick<DbOrTrx, "insertInto">, input: OutreachSendInput) {
+    return qc.insertInto("outreach_history").values({
+      contact_email: input.email,
+      contact_linkedin_url: input.linkedin,
+      contact_id: input.contactId,
+      campaign_id: input.campaignId,
+      offer_id: input.offerId,
+      account_id: input.accountId,
+      send_queue_id: input.queueId,
+      channel: input.channel,
+      message_subject: input.subject,
+      message_body: input.body,
+      sent_at: input.at,
+      variant: input.variant,
+    });
   },
 
   /**

@@ -161,6 +161,24 @@ export const sendQueue = {
       .execute();
   },
 
+  /**
+   * `markProcessing` and `messageSending` as fragments for one statement (the send path's
+   * `reserveAndOpen`): the row is marked with the attempt the CTE `attempt` (columns `id`) opened,
+   * and only when it opened one; `messages` the same way.
+   */
+  processingFragments(queueId: string, attempt: string, now: Date) {
+    const att = sql.table(attempt);
+    return {
+      queue: sql`UPDATE send_queue SET status = 'processing', current_attempt_id = a.id, attempts = attempts + 1,
+          last_attempt_at = ${now}::timestamptz, defer_reason = NULL
+        FROM ${att} AS a WHERE send_queue.id = ${queueId}::uuid
+        RETURNING send_queue.id`,
+      message: sql`UPDATE messages SET status = 'sending'
+        WHERE send_queue_id = ${queueId}::uuid AND status IN ('pending', 'queued') AND EXISTS (SELECT 1 FROM ${att})
+        RETURNING id`,
+    };
+  },
+
   /** Sent, by the attempt `attemptId`, at `now`. */
   async markSent(db: DbOrTrx, queueId: string, input: { attemptId: string; externalId: string | null; now: Date }): Promise<void> {
     await db
@@ -489,19 +507,21 @@ export const sendQueue = {
    * replied, unsubscribed, bounced, opened, clicked. `at` omitted: the database's time.
    */
   async recordEvent(db: DbOrTrx, event: MessageEventInput): Promise<void> {
-    await db
-      .insertInto("message_events")
-      .values({
-        send_queue_id: event.queueId,
-        contact_id: event.contactId,
-        campaign_id: event.campaignId,
-        account_id: event.accountId,
-        event_type: event.type,
-        event_data: jsonb(event.data as never),
-        ...(event.reply ? { reply_text: event.reply.text, reply_sentiment: event.reply.sentiment } : {}),
-        ...(event.at ? { created_at: event.at } : {}),
-      })
-      .execute();
+    await sendQueue.eventInsert(db, event).execute();
+  },
+
+  /** `recordEvent`'s insert, unexecuted: for a CTE of a larger statement (`db.with(…, (qc) => …)`). */
+  eventInsert(qc: Pick<DbOrTrx, "insertInto">, event: MessageEventInput) {
+    return qc.insertInto("message_events").values({
+      send_queue_id: event.queueId,
+      contact_id: event.contactId,
+      campaign_id: event.campaignId,
+      account_id: event.accountId,
+      event_type: event.type,
+      event_data: jsonb(event.data as never),
+      ...(event.reply ? { reply_text: event.reply.text, reply_sentiment: event.reply.sentiment } : {}),
+      ...(event.at ? { created_at: event.at } : {}),
+    });
   },
 
   /**

@@ -164,6 +164,33 @@ export async function openAttempt(
 }
 
 /**
+ * `openAttempt` as a fragment (`INSERT … SELECT … FROM source RETURNING id`): opens the attempt only
+ * when the CTE `source` returned a row (the send path's `reserveAndOpen`: when every reservation
+ * before it succeeded).
+ */
+export function openAttemptFrom(
+  source: string,
+  input: {
+    queueId: string;
+    accountId: string;
+    action: MessageActionType;
+    runnerId: string;
+    usageDay: Date;
+    usageHour: Date;
+    campaignDay: string | null;
+    leaseUntil: Date;
+    at: Date;
+  },
+) {
+  return sql`INSERT INTO send_attempts (send_queue_id, account_id, action_type, runner_id, status, usage_day, usage_hour, campaign_day,
+      lease_until, started_at, created_at)
+    SELECT ${input.queueId}::uuid, ${input.accountId}::uuid, ${input.action}, ${input.runnerId}, 'claimed', ${input.usageDay}::timestamptz,
+      ${input.usageHour}::timestamptz, ${input.campaignDay}::date, ${input.leaseUntil}::timestamptz, ${input.at}::timestamptz, ${input.at}::timestamptz
+    FROM ${sql.table(source)}
+    RETURNING id`;
+}
+
+/**
  * Adds ids to what the attempt records (`provider_ids`), leaving its state alone. With `whileIn`,
  * only while the attempt is in that state: noting a call's target on a `sending` attempt that the
  * reaper has meanwhile taken returns false, and then the call must not start.

@@ -4,8 +4,8 @@
  * ended, and read everything the check needs under those locks.
  */
 import { accounts, type Database } from "@offerlab/db";
-import { sql, type ExpressionBuilder, type Transaction } from "kysely";
-import { loadContext, type QueueRow, type SendContext, type TickSettings } from "./context.js";
+import type { ExpressionBuilder, Transaction } from "kysely";
+import { loadContext, type AccountRow, type QueueRow, type SendContext, type TickSettings } from "./context.js";
 
 /**
  * The row's account is mid-send in another runner, or another claim won the race for it: this
@@ -82,24 +82,21 @@ export async function claimDueRow(trx: Transaction<Database>, now: Date): Promis
 
 /**
  * Locks the claimed row's account (throws {@link AccountBusy} when another transaction holds it),
- * ends a cooldown that is over, and loads the row's context under those locks (with the tick's
+ * ends a cooldown that is over and reads the account, in one statement, and loads the row's context under those locks (with the tick's
  * settings when the caller read them; else they are read here).
  */
 export async function loadClaimed(trx: Transaction<Database>, row: QueueRow, now: Date, tick?: TickSettings): Promise<SendContext> {
   // The account row is locked before anything else of the account, without waiting: a claim
   // that waited here while holding its queue row could deadlock with a recording transaction
   // (which locks the account first). A busy account means: claim something else.
+  let account: AccountRow | undefined;
   if (row.account_id) {
     // A claim that raced another one for this account sees, once it holds the lock, the rest that
     // claim committed (Postgres re-checks the condition on the locked row): it claims something
-    // else rather than deferring this row.
-    const got =
-      await sql`SELECT id FROM accounts WHERE id = ${row.account_id}::uuid AND (next_send_at IS NULL OR next_send_at <= ${now}::timestamptz) FOR NO KEY UPDATE SKIP LOCKED`.execute(
-        trx,
-      );
-    if (got.rows.length === 0) throw new AccountBusy();
-    // A cooldown that has ended gives the account back before anything reads its status.
-    await accounts.endCooldownIfOver(trx, row.account_id, now);
+    // else rather than deferring this row. One statement locks the account, gives back an account
+    // whose cooldown has ended (before anything reads its status) and reads it for the check.
+    account = await accounts.lockForSend(trx, row.account_id, now);
+    if (!account) throw new AccountBusy();
   }
-  return loadContext(trx, row, tick);
+  return loadContext(trx, row, tick, account ? { account } : {});
 }

@@ -120,9 +120,10 @@ export async function lastTouch(db: Q, contact: ContactRow): Promise<Date | null
 
 /**
  * Loads the row's context. `settings` are what the caller read once for its whole tick (the
- * cooling-off window); without them they are read here.
+ * cooling-off window); without them they are read here. `known.account`: the row's account, when
+ * the caller has just read it (under its lock).
  */
-export async function loadContext(db: Q, row: QueueRow, tick?: TickSettings): Promise<SendContext> {
+export async function loadContext(db: Q, row: QueueRow, tick?: TickSettings, known: { account?: AccountRow } = {}): Promise<SendContext> {
   const { offer_status: offerStatus, ...campaign } = await db
     .selectFrom("campaigns")
     .innerJoin("offers", "offers.id", "campaigns.offer_id")
@@ -137,9 +138,10 @@ export async function loadContext(db: Q, row: QueueRow, tick?: TickSettings): Pr
   // The person's rows and whether any of them is on the suppression list: one statement.
   const { person, suppression } = await suppressions.ofPerson(db, contact);
   const lastTouchAt = await lastTouch(db, contact);
-  const account = row.account_id
-    ? await db.selectFrom("accounts").selectAll().where("id", "=", row.account_id).executeTakeFirst()
-    : undefined;
+  // The claim reads the account with its lock (claim.ts `loadClaimed`); other callers read it here.
+  const account =
+    known.account ??
+    (row.account_id ? await db.selectFrom("accounts").selectAll().where("id", "=", row.account_id).executeTakeFirst() : undefined);
   const { coolingOffDays } = tick ?? (await readTickSettings(db));
   return { row, campaign, offerStatus, campaignContact, contact, person, lastTouchAt, account, suppression, coolingOffDays };
 }

@@ -4,14 +4,14 @@
  * the provider outside any transaction, then settle the outcome fenced by the attempt id. Each
  * step has its own module; the attempt's states are written by `attempts.ts` only.
  */
-import { commitAttempt, startAttempt, type Claimed } from "./attempt.js";
+import { startAttempt, type Claimed } from "./attempt.js";
 import { classifyError, callProvider, type ProviderResult } from "./call.js";
 import { decide } from "./check.js";
 import { AccountBusy, claimDueRow, loadClaimed } from "./claim.js";
 import { readTickSettings, type TickSettings } from "./context.js";
 import { resolveOptions, type Resolved } from "./options.js";
 import { deferRow, skipRow } from "./queue.js";
-import { reserveCapacity } from "./reserve.js";
+import { reserveAndOpen } from "./reserve.js";
 import { settle } from "./settle.js";
 import { RunnerCrash, type DispatchOutcome, type SendPathOptions } from "./types.js";
 
@@ -89,20 +89,22 @@ function claimOne(o: Resolved, now: Date, tick: TickSettings | undefined): Promi
       return { kind: "skipped", queueId: row.id, reason: d.reason };
     }
 
-    const reserved = await reserveCapacity(trx, o, ctx, d, now);
+    // Reserve and open the attempt in one statement (reserve.ts `reserveAndOpen`).
+    let reserved: Awaited<ReturnType<typeof reserveAndOpen>>;
+    try {
+      reserved = await reserveAndOpen(trx, o, ctx, d, now);
+    } catch (error) {
+      // Another attempt of this account (or of this row) is still open: this transaction is
+      // aborted; the runner claims again.
+      if ((error as { code?: string }).code === "23505") throw new AccountBusy();
+      throw error;
+    }
     if (!reserved.ok) {
       await deferRow(trx, row.id, reserved.reason, reserved.until);
       return { kind: "deferred", queueId: row.id, reason: reserved.reason, until: reserved.until };
     }
-
-    return commitAttempt(trx, o, {
-      ctx,
-      action: d.action,
-      usageDay: reserved.usageDay,
-      usageHour: reserved.usageHour,
-      campaignDay: reserved.campaignDay,
-      now,
-    });
+    const { attemptId, usageDay, usageHour, campaignDay } = reserved;
+    return { kind: "claimed", ctx, attemptId, action: d.action, usageDay, usageHour, campaignDay } satisfies Claimed;
   });
 }
 

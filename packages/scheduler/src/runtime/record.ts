@@ -46,32 +46,40 @@ export async function recordSent(
     const message = await sendQueue.messageSent(trx, row, { accountId, action, externalId, threadId, at: now });
     const messageId = message?.id;
 
-    await sendQueue.recordEvent(trx, {
-      queueId: row.id,
-      contactId: row.contact_id,
-      campaignId: row.campaign_id,
-      accountId,
-      type: "sent",
-      data: { attempt_id: attemptId, ...providerIds },
-    });
-
+    // The event, the person's history and the account's activity: one statement (issue 19: fewer
+    // round trips per send), three inserts that depend on nothing but the fence above.
     const keys = personKeys(contact);
-    await outreachHistory.recordSend(trx, {
-      email: keys.email,
-      linkedin: keys.linkedin,
-      contactId: contact.id,
-      campaignId: campaign.id,
-      offerId: campaign.offer_id,
-      accountId,
-      queueId: row.id,
-      channel: row.channel,
-      subject: row.subject,
-      body: row.body,
-      variant: message?.variant ?? null,
-      at: now,
-    });
-
     await trx
+      .with("event", (qc) =>
+        sendQueue
+          .eventInsert(qc, {
+            queueId: row.id,
+            contactId: row.contact_id,
+            campaignId: row.campaign_id,
+            accountId,
+            type: "sent",
+            data: { attempt_id: attemptId, ...providerIds },
+          })
+          .returning("id"),
+      )
+      .with("history", (qc) =>
+        outreachHistory
+          .sendInsert(qc, {
+            email: keys.email,
+            linkedin: keys.linkedin,
+            contactId: contact.id,
+            campaignId: campaign.id,
+            offerId: campaign.offer_id,
+            accountId,
+            queueId: row.id,
+            channel: row.channel,
+            subject: row.subject,
+            body: row.body,
+            variant: message?.variant ?? null,
+            at: now,
+          })
+          .returning("id"),
+      )
       .insertInto("account_activity")
       .values({
         account_id: accountId,
