@@ -7,6 +7,7 @@
 import type { ContactStatus, EmailStatus, GlobalContactStatus, ReplySentiment } from "@offerlab/core";
 import { sql, type Expression, type SqlBool } from "kysely";
 import type { DbOrTrx } from "./transaction.js";
+import { lastSendAt } from "./judging-clock.js";
 
 /** One offer's tile: people contacted, replied, positive, meetings, with their denominators. */
 export interface OfferKpis {
@@ -202,11 +203,7 @@ export const dashboard = {
 
   /** When the last message was sent, or null (a chart of a quiet or simulated past ends there). */
   async lastSendAt(db: DbOrTrx): Promise<Date | null> {
-    const row = await db
-      .selectFrom("messages")
-      .select((eb) => eb.fn.max("sent_at").as("at"))
-      .executeTakeFirst();
-    return row?.at ? new Date(row.at as unknown as string) : null;
+    return lastSendAt(db);
   },
 
   /**
