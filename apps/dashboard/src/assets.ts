@@ -100,6 +100,8 @@ form.limits label { display:flex; flex-direction:column; font-size:11px; color:v
 form.limits label.invalid input { border-color:var(--bad); }
 .field-error { color:var(--bad); font-size:11px; max-width:14rem; }
 .chart .ci { stroke:#2f5bea; stroke-width:2; } .chart .point { fill:#1d2330; } .chart .best { fill:#067647; }
+.experiment { background:#fff; border:1px solid var(--line); border-radius:8px; padding:.6rem 1rem; margin-bottom:1rem; }
+.experiment h3 { margin:.2rem 0 .4rem; font-size:15px; } .verdict { margin:.6rem 0 .2rem; } .verdict.winner strong { color:var(--ok); }
 .bottleneck { background:#fffaeb; border:1px solid #fedf89; border-radius:6px; padding:.5rem .8rem; }
 pre.doc { background:#fff; border:1px solid var(--line); border-radius:6px; padding:.6rem; overflow:auto; max-height:420px; font-size:12px; }
 `;
