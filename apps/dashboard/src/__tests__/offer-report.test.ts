@@ -4,7 +4,7 @@
  * (what `offerlab report --experiment` prints), judged on the app's clock.
  */
 import { experimentReport, defineExperiment } from "@offerlab/operations";
-import { offers } from "@offerlab/db";
+import { jsonb, offers } from "@offerlab/db";
 import { testEngines } from "@offerlab/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NOW, seedWorld, type World } from "./world.js";
@@ -38,7 +38,7 @@ describe.each(testEngines())("offer page experiment report on %s", (engine) => {
           contact_id: cc.contact_id,
           campaign_contact_id: cc.id,
           probability: 0.5,
-          probabilities: JSON.stringify({ a: 0.5, b: 0.5 }),
+          probabilities: jsonb({ a: 0.5, b: 0.5 }),
           stratum: "all",
           policy: "balanced",
           assigned_at: new Date("2026-02-01T09:00:00Z"),
