@@ -94,6 +94,13 @@ button.danger { background:var(--bad); border-color:var(--bad); }
 .grid2 { display:grid; grid-template-columns:1fr 1fr; gap:1rem; }
 .login { max-width:360px; margin:10vh auto; background:#fff; padding:1.5rem; border:1px solid var(--line); border-radius:8px; }
 .login form { display:flex; flex-direction:column; gap:.6rem; }
+.saved-views { display:flex; flex-wrap:wrap; gap:.4rem 1rem; align-items:center; margin-bottom:.4rem; }
+ul.views { list-style:none; display:flex; flex-wrap:wrap; gap:.3rem .8rem; padding:0; margin:0; align-items:center; }
+ul.views li { display:flex; align-items:center; gap:.15rem; } ul.views form { display:inline; }
+button.link { background:none; border:none; color:var(--muted); padding:0 .2rem; }
+details.columns { position:relative; align-self:end; } details.columns summary { cursor:pointer; font-size:12px; color:var(--muted); padding:.3rem 0; }
+details.columns[open] { background:#fff; border:1px solid var(--line); border-radius:6px; padding:.3rem .6rem; }
+details.columns label { flex-direction:row !important; gap:.3rem; align-items:center; color:var(--fg) !important; }
 .pager { margin:.6rem 0; display:flex; gap:.6rem; align-items:center; }
 form.limits { display:flex; gap:.4rem; flex-wrap:wrap; align-items:flex-end; }
 form.limits label { display:flex; flex-direction:column; font-size:11px; color:var(--muted); }

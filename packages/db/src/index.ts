@@ -75,6 +75,8 @@ export { outcomes } from "./aggregates/outcomes.js";
 export { accountMetrics, campaignMetrics } from "./aggregates/metrics.js";
 export type { AccountSendFacts } from "./aggregates/metrics.js";
 export type { Outcome, OutcomeFilter, OutcomeListRow, OutcomeRecordInput, PersonContact } from "./aggregates/outcomes.js";
+export { parseSavedView, SAVED_VIEW_NAME_MAX, SAVED_VIEW_PAGES, savedViews } from "./aggregates/saved-views.js";
+export type { SavedView, SavedViewInput, SavedViewPage } from "./aggregates/saved-views.js";
 export { normalizeSuppressionValue, suppressions } from "./aggregates/suppressions.js";
 export type { Suppression, SuppressionAddInput } from "./aggregates/suppressions.js";
 export { rateWindow, toolRateLimits, toolUsage, tools } from "./aggregates/tools.js";

@@ -120,3 +120,4 @@ export type { OfferReportInput, ReportArm, ReportResult } from "./experiments/re
 export type { AllocationSummary } from "./experiments/allocate.js";
 export { addTemplateVariant } from "./templates/add-template-variant.js";
 export type { AddTemplateVariantInput, AddTemplateVariantResult } from "./templates/add-template-variant.js";
+export { deleteView, saveView, viewQuery } from "./views/saved-views.js";
