@@ -44,6 +44,11 @@ export const APP_JS = `"use strict";
       document.querySelectorAll("input[name=ids]").forEach(function (box) { box.checked = t.checked; });
     }
   });
+  document.addEventListener("click", function (e) {
+    var t = e.target;
+    var id = t && t.getAttribute && t.getAttribute("data-dismiss");
+    if (id) { var el = document.getElementById(id); if (el) el.remove(); }
+  });
   document.addEventListener("DOMContentLoaded", connect);
   document.addEventListener("htmx:load", connect);
 })();
@@ -101,6 +106,7 @@ button.link { background:none; border:none; color:var(--muted); padding:0 .2rem;
 details.columns { position:relative; align-self:end; } details.columns summary { cursor:pointer; font-size:12px; color:var(--muted); padding:.3rem 0; }
 details.columns[open] { background:#fff; border:1px solid var(--line); border-radius:6px; padding:.3rem .6rem; }
 details.columns label { flex-direction:row !important; gap:.3rem; align-items:center; color:var(--fg) !important; }
+.confirm { background:#fffaeb; border:1px solid #fedf89; border-radius:6px; padding:.2rem .8rem; margin:.5rem 0; }
 .pager { margin:.6rem 0; display:flex; gap:.6rem; align-items:center; }
 form.limits { display:flex; gap:.4rem; flex-wrap:wrap; align-items:flex-end; }
 form.limits label { display:flex; flex-direction:column; font-size:11px; color:var(--muted); }

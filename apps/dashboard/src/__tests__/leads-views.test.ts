@@ -2,7 +2,7 @@
  * The leads table's column chooser (the columns live in the URL) and saved views (a name for the
  * URL's query, stored through operations' saveView / deleteView), through `app.request()` on each engine.
  */
-import { savedViews } from "@offerlab/db";
+import { campaignContacts, campaigns, contacts, outcomes, savedViews } from "@offerlab/db";
 import { testEngines } from "@offerlab/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CSRF_HEADER } from "../security.js";
@@ -87,5 +87,74 @@ describe.each(testEngines())("leads columns and saved views on %s", (engine) => 
     expect(await deleted.text()).toContain("Deleted the view &quot;Acme emails&quot;.");
     expect(await savedViews.list(w.db)).toHaveLength(0);
     expect(await (await post(`/leads/views/${view!.id}/delete`, {})).text()).toContain("not found");
+  });
+
+  it("bulk-enrols the selection in a campaign after a confirmation that says how many, through enrolContacts", async () => {
+    const autumn = await campaigns.create(w.db, {
+      name: "Autumn push",
+      offer_id: w.offerId,
+      channel: "email",
+      status: "active",
+      account_id: w.emailAccountId,
+      scheduling_config: { steps: [{ step: 1, type: "email", delay_days: 0 }], stop_on_reply: true },
+    });
+    const jane = (await contacts.get(w.db, w.janeId))!;
+    const fresh = [];
+    for (const i of [1, 2]) {
+      fresh.push(
+        (
+          await contacts.upsert(w.db, {
+            offer_id: w.offerId,
+            company_id: jane.company_id,
+            source_tool: "manual",
+            status: "ready",
+            full_name: `Fresh ${i}`,
+            email: `fresh${i}@acme.com`,
+            email_status: "valid",
+          })
+        ).contact.id,
+      );
+    }
+    const fields = { scope: "selected", ids: [...fresh, w.janeId], enrol_campaign: autumn.id };
+    const ask = await post("/leads/enrol", fields);
+    const question = await ask.text();
+    expect(question).toContain("Enrol 3 contacts in Autumn push?");
+    expect(question).toContain('<input type="hidden" name="confirm" value="yes"');
+    // Asking wrote nothing.
+    expect(await campaignContacts.listByCampaign(w.db, autumn.id)).toHaveLength(0);
+
+    const done = await post("/leads/enrol", { ...fields, confirm: "yes" });
+    const text = await done.text();
+    expect(text).toMatch(/Enrolled 2 contacts of 3 contacts in Autumn push; skipped: 1 /);
+    expect(done.headers.get("HX-Trigger")).toBe("offerlab-changed");
+    const enrolled = (await campaignContacts.listByCampaign(w.db, autumn.id)).map((cc) => cc.contact_id).sort();
+    expect(enrolled).toEqual([...fresh].sort());
+
+    // The whole filter: the count comes from the filter; without a campaign the operation names the field.
+    const byFilter = await post("/leads/enrol", { scope: "filter", f_q: "fresh", enrol_campaign: autumn.id });
+    expect(await byFilter.text()).toContain("Enrol 2 contacts in Autumn push?");
+    const noCampaign = await post("/leads/enrol", { scope: "selected", ids: fresh, enrol_campaign: "", confirm: "yes" });
+    expect(await noCampaign.text()).toContain("campaign: is required");
+    const none = await post("/leads/enrol", { scope: "selected", enrol_campaign: autumn.id, confirm: "yes" });
+    expect(await none.text()).toContain("contactIds: is empty: select at least one contact");
+    // Without the CSRF token: refused, nothing enrolled.
+    expect((await post("/leads/enrol", { ...fields, confirm: "yes" }, false)).status).toBe(403);
+    expect(await campaignContacts.listByCampaign(w.db, autumn.id)).toHaveLength(2);
+  });
+
+  it("records one outcome for the whole filter after a confirmation, through recordOutcomes; a bad kind records nothing", async () => {
+    const fields = { scope: "filter", f_q: "person1", kind: "not_interested", note: "bulk" };
+    const ask = await post("/leads/outcome", fields);
+    // person1 (the 10 extra people are person0 … person9)
+    expect(await ask.text()).toContain("Record not_interested for 1 contact?");
+    expect(await outcomes.list(w.db, {})).toHaveLength(0);
+    const done = await post("/leads/outcome", { ...fields, confirm: "yes" });
+    const recorded = await done.text();
+    expect(recorded, recorded).toContain("Recorded not_interested for 1 contact (");
+    const list = await outcomes.list(w.db, {});
+    expect(list.map((o) => [o.kind, o.note])).toEqual([["not_interested", "bulk"]]);
+    const bad = await post("/leads/outcome", { scope: "filter", f_q: "person2", kind: "maybe", confirm: "yes" });
+    expect(await bad.text()).toContain("kind:");
+    expect(await outcomes.list(w.db, {})).toHaveLength(1);
   });
 });

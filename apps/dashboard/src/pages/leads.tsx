@@ -5,14 +5,17 @@
  * filters, search, sort and keyset paging, all in the URL; bulk suppress and CSV export on the
  * selection or the whole filter.
  */
-import { ContactStatus, EmailStatus, GlobalContactStatus } from "@offerlab/core";
+import { ContactStatus, EmailStatus, GlobalContactStatus, OutcomeKind } from "@offerlab/core";
 import { dashboard, LEADS_SORTS, savedViews, type LeadRow, type LeadsFilter, type LeadsSort } from "@offerlab/db";
-import { deleteView, saveView, suppressContacts, viewQuery } from "@offerlab/operations";
+import { deleteView, enrolContacts, recordOutcomes, saveView, suppressContacts, viewQuery } from "@offerlab/operations";
 import type { Hono } from "hono";
 import type { Child } from "hono/jsx";
-import { act, field, formOf, page, type Ctx, type DashboardEnv, type Deps } from "../http.js";
-import { Badge } from "../layout.js";
+import { act, field, formOf, isHtmx, page, type Ctx, type DashboardEnv, type Deps } from "../http.js";
+import { Badge, Flash } from "../layout.js";
 import { CSRF_FIELD } from "../security.js";
+
+/** The leads count stops here ("10,000+"): a bulk action on a whole filter takes at most this many too. */
+const LEADS_COUNT_CAP = 10_000;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -195,7 +198,7 @@ export function registerLeadsPages(app: Hono<DashboardEnv>, deps: Deps) {
     else delete params.cols;
     const { filter, sort, dir, problems: filterProblems } = parseLeadsQuery(params);
     const problems = [...filterProblems, ...chosen.problems];
-    const [pageRows, total, offers, campaigns, views] = await Promise.all([
+    const [pageRows, counted, offers, campaigns, views] = await Promise.all([
       dashboard.leads(deps.db, { ...filter, sort, ...(dir ? { dir } : {}), ...(params.after ? { after: params.after } : {}), limit: 50 }),
       dashboard.leadsCount(deps.db, filter),
       dashboard.offerOptions(deps.db),
@@ -210,6 +213,7 @@ export function registerLeadsPages(app: Hono<DashboardEnv>, deps: Deps) {
       ...(params.cols ? { cols: params.cols } : {}),
     };
     const shown = new Set(chosen.columns.map((col) => col.key));
+    const total = String(counted);
     const sortLink = (key: LeadsSort, label: string) => {
       const active = sort === key;
       const nextDir = active && (dir ?? (key === "created" || key === "fit" ? "desc" : "asc")) === "asc" ? "desc" : "asc";
@@ -339,6 +343,43 @@ export function registerLeadsPages(app: Hono<DashboardEnv>, deps: Deps) {
                 Export CSV
               </button>
             </div>
+            <div class="actions">
+              <select name="enrol_campaign" aria-label="campaign to enrol in">
+                <option value="">campaign…</option>
+                {campaigns
+                  .filter((x) => x.status !== "completed" && x.status !== "cancelled")
+                  .map((x) => (
+                    <option value={x.id}>{`${x.name} (${x.status})`}</option>
+                  ))}
+              </select>
+              <button
+                type="submit"
+                class="secondary"
+                formaction="/leads/enrol"
+                hx-post="/leads/enrol"
+                hx-target="#bulk-result"
+                data-action="enrol"
+              >
+                Enrol…
+              </button>
+              <select name="kind" aria-label="outcome to record">
+                <option value="">outcome…</option>
+                {OutcomeKind.options.map((k) => (
+                  <option value={k}>{k}</option>
+                ))}
+              </select>
+              <input type="text" name="note" placeholder="note (optional)" aria-label="outcome note" />
+              <button
+                type="submit"
+                class="secondary"
+                formaction="/leads/outcome"
+                hx-post="/leads/outcome"
+                hx-target="#bulk-result"
+                data-action="outcome"
+              >
+                Record outcome…
+              </button>
+            </div>
             <table id="leads">
               <thead>
                 <tr>
@@ -407,7 +448,7 @@ export function registerLeadsPages(app: Hono<DashboardEnv>, deps: Deps) {
         const v = field(form, `f_${k}`);
         if (v) params[k] = v;
       }
-      return dashboard.leadIds(deps.db, parseLeadsQuery(params).filter);
+      return dashboard.leadIds(deps.db, parseLeadsQuery(params).filter, LEADS_COUNT_CAP);
     }
     const ids = form.ids;
     return (Array.isArray(ids) ? ids : ids ? [ids] : []).filter((id) => UUID.test(id));
@@ -421,6 +462,75 @@ export function registerLeadsPages(app: Hono<DashboardEnv>, deps: Deps) {
       async () => {
         const r = await suppressContacts({ db: deps.db, now: deps.now }, { contactIds: ids, reason: field(form, "reason") });
         return `Suppressed ${r.contacts} contact${r.contacts === 1 ? "" : "s"}: ${r.added} new entr${r.added === 1 ? "y" : "ies"} on the list, ${r.cancelled} pending send${r.cancelled === 1 ? "" : "s"} cancelled${r.skipped ? `, ${r.skipped} without email or LinkedIn URL skipped` : ""}.`;
+      },
+      "/leads",
+    );
+  });
+
+  /**
+   * A bulk action's confirmation: how many contacts it would touch, and a form that posts the same
+   * fields again with `confirm=yes`. Nothing is written until then.
+   */
+  const confirmation = (c: Ctx, form: Record<string, string | string[]>, action: string, question: string) => {
+    const body = (
+      <div class="confirm" id="bulk-confirm">
+        <form method="post" action={action} hx-post={action} hx-target="#bulk-result" class="actions">
+          {Object.entries(form)
+            .filter(([k]) => k !== "confirm")
+            .flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x) => <input type="hidden" name={k} value={x} />))}
+          <input type="hidden" name="confirm" value="yes" />
+          <strong>{question}</strong>
+          <button type="submit" data-action="confirm">
+            Confirm
+          </button>
+          <button type="button" class="secondary" data-dismiss="bulk-confirm">
+            Cancel
+          </button>
+        </form>
+      </div>
+    );
+    return isHtmx(c) ? c.html(String(body)) : page(c, "Confirm", "/leads", body);
+  };
+  const people = (n: number) => `${n} contact${n === 1 ? "" : "s"}`;
+
+  app.post("/leads/enrol", async (c) => {
+    const form = await formOf(c);
+    const ids = await idsOf(form);
+    const campaignId = field(form, "enrol_campaign");
+    const campaign = UUID.test(campaignId) ? (await dashboard.campaignOptions(deps.db)).find((x) => x.id === campaignId) : undefined;
+    if (ids.length > 0 && campaign && field(form, "confirm") !== "yes")
+      return confirmation(
+        c,
+        form,
+        "/leads/enrol",
+        `Enrol ${people(ids.length)} in ${campaign.name}? Only those of its offer that its criteria and the send rules allow join it.`,
+      );
+    return act(
+      c,
+      async () => {
+        const r = await enrolContacts({ db: deps.db, now: deps.now }, { campaign: campaign ? campaign.id : campaignId, contactIds: ids });
+        const skipped = Object.entries(r.skipped)
+          .filter(([, n]) => n > 0)
+          .map(([why, n]) => `${n} ${why.replaceAll("_", " ")}`);
+        const outside = (r.selected ?? 0) - r.matched;
+        return `Enrolled ${people(r.added)} of ${people(r.selected ?? 0)} in ${campaign?.name ?? r.campaign}${skipped.length ? `; skipped: ${skipped.join(", ")}` : ""}${outside > 0 ? `; ${outside} not of its offer or outside its criteria` : ""}.`;
+      },
+      "/leads",
+    );
+  });
+
+  app.post("/leads/outcome", async (c) => {
+    const form = await formOf(c);
+    const ids = await idsOf(form);
+    const kind = field(form, "kind");
+    if (ids.length > 0 && (OutcomeKind.options as readonly string[]).includes(kind) && field(form, "confirm") !== "yes")
+      return confirmation(c, form, "/leads/outcome", `Record ${kind} for ${people(ids.length)}?`);
+    return act(
+      c,
+      async () => {
+        const note = field(form, "note");
+        const r = await recordOutcomes({ db: deps.db, now: deps.now }, { contactIds: ids, kind, ...(note ? { note } : {}) });
+        return `Recorded ${kind} for ${people(r.recorded)} (${r.attributed} attributed to a campaign${r.sequencesStopped ? `, ${r.sequencesStopped} sequence${r.sequencesStopped === 1 ? "" : "s"} stopped` : ""}).`;
       },
       "/leads",
     );
