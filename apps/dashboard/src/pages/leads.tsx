@@ -11,7 +11,7 @@ import { deleteView, enrolContacts, recordOutcomes, saveView, suppressContacts, 
 import type { Hono } from "hono";
 import type { Child } from "hono/jsx";
 import { act, field, formOf, isHtmx, page, type Ctx, type DashboardEnv, type Deps } from "../http.js";
-import { Badge, Flash } from "../layout.js";
+import { Badge } from "../layout.js";
 import { CSRF_FIELD } from "../security.js";
 
 /** The leads count stops here ("10,000+"): a bulk action on a whole filter takes at most this many too. */
@@ -200,7 +200,7 @@ export function registerLeadsPages(app: Hono<DashboardEnv>, deps: Deps) {
     const problems = [...filterProblems, ...chosen.problems];
     const [pageRows, counted, offers, campaigns, views] = await Promise.all([
       dashboard.leads(deps.db, { ...filter, sort, ...(dir ? { dir } : {}), ...(params.after ? { after: params.after } : {}), limit: 50 }),
-      dashboard.leadsCount(deps.db, filter),
+      dashboard.leadsCountUpTo(deps.db, filter, LEADS_COUNT_CAP),
       dashboard.offerOptions(deps.db),
       dashboard.campaignOptions(deps.db),
       savedViews.list(deps.db),
@@ -213,7 +213,7 @@ export function registerLeadsPages(app: Hono<DashboardEnv>, deps: Deps) {
       ...(params.cols ? { cols: params.cols } : {}),
     };
     const shown = new Set(chosen.columns.map((col) => col.key));
-    const total = String(counted);
+    const total = counted.capped ? `${counted.count.toLocaleString("en-US")}+` : String(counted.count);
     const sortLink = (key: LeadsSort, label: string) => {
       const active = sort === key;
       const nextDir = active && (dir ?? (key === "created" || key === "fit" ? "desc" : "asc")) === "asc" ? "desc" : "asc";
