@@ -32,6 +32,9 @@ try {
   await page.goto(base + "/campaigns");
   const campaign = await page.locator("#campaigns a").first().getAttribute("href");
   if (campaign) shots.push(["campaign", campaign]);
+  await page.goto(base + "/offers");
+  const offer = await page.locator('#offers a[href^="/offers/"]').first().getAttribute("href");
+  if (offer) shots.push(["offer", offer]);
   await page.goto(base + "/leads");
   const person = await page.locator('#leads a[href^="/people/"]').nth(1).getAttribute("href");
   if (person) shots.push(["person", person]);

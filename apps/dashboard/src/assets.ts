@@ -44,6 +44,11 @@ export const APP_JS = `"use strict";
       document.querySelectorAll("input[name=ids]").forEach(function (box) { box.checked = t.checked; });
     }
   });
+  document.addEventListener("click", function (e) {
+    var t = e.target;
+    var id = t && t.getAttribute && t.getAttribute("data-dismiss");
+    if (id) { var el = document.getElementById(id); if (el) el.remove(); }
+  });
   document.addEventListener("DOMContentLoaded", connect);
   document.addEventListener("htmx:load", connect);
 })();
@@ -94,12 +99,22 @@ button.danger { background:var(--bad); border-color:var(--bad); }
 .grid2 { display:grid; grid-template-columns:1fr 1fr; gap:1rem; }
 .login { max-width:360px; margin:10vh auto; background:#fff; padding:1.5rem; border:1px solid var(--line); border-radius:8px; }
 .login form { display:flex; flex-direction:column; gap:.6rem; }
+.saved-views { display:flex; flex-wrap:wrap; gap:.4rem 1rem; align-items:center; margin-bottom:.4rem; }
+ul.views { list-style:none; display:flex; flex-wrap:wrap; gap:.3rem .8rem; padding:0; margin:0; align-items:center; }
+ul.views li { display:flex; align-items:center; gap:.15rem; } ul.views form { display:inline; }
+button.link { background:none; border:none; color:var(--muted); padding:0 .2rem; }
+details.columns { position:relative; align-self:end; } details.columns summary { cursor:pointer; font-size:12px; color:var(--muted); padding:.3rem 0; }
+details.columns[open] { background:#fff; border:1px solid var(--line); border-radius:6px; padding:.3rem .6rem; }
+details.columns label { flex-direction:row !important; gap:.3rem; align-items:center; color:var(--fg) !important; }
+.confirm { background:#fffaeb; border:1px solid #fedf89; border-radius:6px; padding:.2rem .8rem; margin:.5rem 0; }
 .pager { margin:.6rem 0; display:flex; gap:.6rem; align-items:center; }
 form.limits { display:flex; gap:.4rem; flex-wrap:wrap; align-items:flex-end; }
 form.limits label { display:flex; flex-direction:column; font-size:11px; color:var(--muted); }
 form.limits label.invalid input { border-color:var(--bad); }
 .field-error { color:var(--bad); font-size:11px; max-width:14rem; }
 .chart .ci { stroke:#2f5bea; stroke-width:2; } .chart .point { fill:#1d2330; } .chart .best { fill:#067647; }
+.experiment { background:#fff; border:1px solid var(--line); border-radius:8px; padding:.6rem 1rem; margin-bottom:1rem; }
+.experiment h3 { margin:.2rem 0 .4rem; font-size:15px; } .verdict { margin:.6rem 0 .2rem; } .verdict.winner strong { color:var(--ok); }
 .bottleneck { background:#fffaeb; border:1px solid #fedf89; border-radius:6px; padding:.5rem .8rem; }
 pre.doc { background:#fff; border:1px solid var(--line); border-radius:6px; padding:.6rem; overflow:auto; max-height:420px; font-size:12px; }
 `;

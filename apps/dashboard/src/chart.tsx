@@ -57,3 +57,71 @@ export function DailyChart(props: { points: DailyPoint[]; title?: string }) {
     </figure>
   );
 }
+
+/** One arm of an interval plot: its rate and 95 % interval (null rate: nothing matured yet). */
+export interface IntervalArm {
+  key: string;
+  label: string;
+  rate: number | null;
+  low: number;
+  high: number;
+  /** Drawn in the "best" colour (the verdict's winner or leader). */
+  best?: boolean;
+}
+
+const pctLabel = (x: number) => `${(x * 100).toFixed(x < 0.1 ? 1 : 0)} %`;
+
+/**
+ * Per arm its rate (a dot) and 95 % interval (a line) on one shared axis from 0 to the highest
+ * interval end, server-drawn SVG: arms whose lines overlap a lot cannot be told apart yet.
+ */
+export function IntervalPlot(props: { arms: IntervalArm[]; title: string }) {
+  const width = 560;
+  const row = 26;
+  const pad = { left: 120, right: 16, top: 8, bottom: 22 };
+  const height = pad.top + pad.bottom + row * Math.max(1, props.arms.length);
+  const max = Math.max(0.01, ...props.arms.filter((a) => a.rate !== null).map((a) => a.high));
+  const x = (v: number) => pad.left + (width - pad.left - pad.right) * Math.min(1, v / max);
+  const ticks = [0, max / 2, max];
+  return (
+    <figure class="chart" data-chart="intervals">
+      <svg viewBox={`0 0 ${width} ${height}`} width="100%" role="img" aria-label={props.title}>
+        {ticks.map((t) => (
+          <g>
+            <line x1={x(t)} x2={x(t)} y1={pad.top} y2={height - pad.bottom} stroke="#eef0f3" />
+            <text x={x(t)} y={height - 6} text-anchor="middle">
+              {pctLabel(t)}
+            </text>
+          </g>
+        ))}
+        {props.arms.map((a, i) => {
+          const y = pad.top + row * i + row / 2;
+          return (
+            <g data-arm={a.key}>
+              <text x={pad.left - 6} y={y + 3} text-anchor="end">
+                {a.label.length > 22 ? `${a.label.slice(0, 21)}…` : a.label}
+              </text>
+              {a.rate === null ? (
+                <text x={pad.left + 4} y={y + 3}>
+                  nothing matured yet
+                </text>
+              ) : (
+                <>
+                  <line class="ci" x1={x(a.low)} x2={x(a.high)} y1={y} y2={y}>
+                    <title>{`${a.label}: 95 % interval ${pctLabel(a.low)} – ${pctLabel(a.high)}`}</title>
+                  </line>
+                  <circle class={a.best ? "best" : "point"} cx={x(a.rate)} cy={y} r="4">
+                    <title>{`${a.label}: ${pctLabel(a.rate)}`}</title>
+                  </circle>
+                </>
+              )}
+            </g>
+          );
+        })}
+      </svg>
+      <figcaption class="legend small">
+        <span class="muted">dot: the rate over matured contacts; line: its 95 % interval</span>
+      </figcaption>
+    </figure>
+  );
+}

@@ -2,7 +2,7 @@
 /** @jsxImportSource hono/jsx */
 /** What the pages share: the app's types, the page frame, form parsing, and running one write. */
 import { OfferlabError } from "@offerlab/core";
-import { dashboard, type Db } from "@offerlab/db";
+import { judgingClock as judgeAt, type Db, type JudgingClock } from "@offerlab/db";
 import type { Context } from "hono";
 import type { Child } from "hono/jsx";
 import { Flash, Layout, type PageContext } from "./layout.js";
@@ -17,13 +17,12 @@ export interface Deps {
 }
 
 /**
- * The time a page judges the data at (eligibility, forecasts): the data's last send when the app
- * runs on the data's clock (sandbox data is simulated in the past: its stored statuses and queue
- * were set on that clock, and judged on the wall clock they disagree), otherwise `now`.
+ * The time a page judges the data at (eligibility, forecasts): `@offerlab/db`'s judgingClock — the
+ * data's last send when the app runs on the data's clock (sandbox data is simulated in the past),
+ * otherwise `now`. `offerlab why --sandbox` judges through the same function.
  */
-export async function judgingClock(deps: Deps): Promise<{ at: Date; data: boolean }> {
-  const last = deps.dataClock ? await dashboard.lastSendAt(deps.db) : null;
-  return last ? { at: last, data: true } : { at: deps.now(), data: false };
+export function judgingClock(deps: Deps): Promise<JudgingClock> {
+  return judgeAt(deps.db, { now: deps.now(), dataClock: deps.dataClock });
 }
 
 export type DashboardEnv = { Variables: { session: string; page: PageContext } };

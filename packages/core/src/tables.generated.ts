@@ -951,6 +951,26 @@ export const PipelineStepInsert = z.object({
 });
 export type PipelineStepInsert = z.input<typeof PipelineStepInsert>;
 
+/** A row of `saved_views` as read from the database. */
+export const SavedViewRow = z.object({
+  id: z.uuid(),
+  page: z.string(),
+  name: z.string(),
+  query: z.string(),
+  created_at: z.date(),
+});
+export type SavedViewRow = z.infer<typeof SavedViewRow>;
+
+/** What inserting into `saved_views` accepts: columns with a default or NULL allowed are optional. */
+export const SavedViewInsert = z.object({
+  id: z.uuid().optional(),
+  page: z.string().optional(),
+  name: z.string(),
+  query: z.string().optional(),
+  created_at: z.coerce.date().optional(),
+});
+export type SavedViewInsert = z.input<typeof SavedViewInsert>;
+
 /** A row of `send_attempts` as read from the database. */
 export const SendAttemptRow = z.object({
   id: z.uuid(),
@@ -1281,6 +1301,7 @@ export const jsonDocumentColumns = {
   pipeline_lookups: ["result"],
   pipeline_runs: ["steps", "input_params", "output_summary"],
   pipeline_steps: ["step_output"],
+  saved_views: [],
   send_attempts: ["provider_ids"],
   send_queue: [],
   suppressions: [],
@@ -1315,6 +1336,7 @@ export const tableSchemas = {
   pipeline_lookups: { row: PipelineLookupRow, insert: PipelineLookupInsert },
   pipeline_runs: { row: PipelineRunRow, insert: PipelineRunInsert },
   pipeline_steps: { row: PipelineStepRow, insert: PipelineStepInsert },
+  saved_views: { row: SavedViewRow, insert: SavedViewInsert },
   send_attempts: { row: SendAttemptRow, insert: SendAttemptInsert },
   send_queue: { row: SendQueueRow, insert: SendQueueInsert },
   suppressions: { row: SuppressionRow, insert: SuppressionInsert },

@@ -13,6 +13,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
+import { PGLITE_EXTENSIONS } from "../src/connect.js";
 import { checkEnums, textLimits } from "@offerlab/core";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -686,7 +687,7 @@ ${ind(4)}}`
 /** Migrates a throwaway PGlite from the migration files and renders all generated files. */
 export async function generateAll(): Promise<Record<keyof typeof outputs, string>> {
   const files = readMigrationFiles();
-  const pg = new PGlite("memory://");
+  const pg = new PGlite("memory://", { extensions: PGLITE_EXTENSIONS });
   try {
     for (const f of files) await pg.exec(f.sql);
     const query = async <T>(sql: string) => (await pg.query<T>(sql)).rows;

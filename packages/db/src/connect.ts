@@ -2,11 +2,19 @@ import { OfferlabError } from "@offerlab/core";
 import fs from "node:fs";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
+import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import type { Database } from "./database.generated.js";
 import { lockEmbeddedDatabase } from "./embedded-lock.js";
 import { createPGlitePool } from "./pglite-pool.js";
+
+/**
+ * The extensions an embedded database starts with: those the migrations create (pg_trgm, the
+ * leads search's trigram indexes). PGlite loads an extension only when it is started with it, so
+ * every PGlite that runs the migrations is created with these.
+ */
+export const PGLITE_EXTENSIONS = { pg_trgm };
 
 /** Where an offerlab database lives, as `offerlab db status` reports it. */
 export type DatabaseTarget =
@@ -179,6 +187,7 @@ export function createDb(options: CreateDbOptions = {}): Kysely<Database> {
         dataDir: target.dataDir,
         ...(options.pgliteLoadDataDir ? { loadDataDir: options.pgliteLoadDataDir } : {}),
         parsers: { [OID.INT8]: toNumber, [OID.NUMERIC]: toNumber, [OID.DATE]: keepString },
+        extensions: PGLITE_EXTENSIONS,
       });
     } catch (error) {
       unlock?.();

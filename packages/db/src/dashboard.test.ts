@@ -67,6 +67,9 @@ describe.each(testEngines())("dashboard queries on %s", (engine) => {
       expect((await dashboard.leads(t.db, { ...filter, limit: 500 })).rows, JSON.stringify(filter)).toHaveLength(n);
       expect(await dashboard.leadsCount(t.db, filter)).toBe(n);
       expect(await dashboard.leadIds(t.db, filter)).toHaveLength(n);
+      // The bounded count: exact up to its cap, then "more than the cap".
+      expect(await dashboard.leadsCountUpTo(t.db, filter ?? {}, n)).toEqual({ count: n, capped: false });
+      if (n > 0) expect(await dashboard.leadsCountUpTo(t.db, filter ?? {}, n - 1)).toEqual({ count: n - 1, capped: true });
     };
     await check({ offerId }, 23);
     await check({ status: "ready" }, 6);

@@ -7,6 +7,7 @@
 import type { ContactStatus, EmailStatus, GlobalContactStatus, ReplySentiment } from "@offerlab/core";
 import { sql, type Expression, type SqlBool } from "kysely";
 import type { DbOrTrx } from "./transaction.js";
+import { lastSendAt } from "./judging-clock.js";
 
 /** One offer's tile: people contacted, replied, positive, meetings, with their denominators. */
 export interface OfferKpis {
@@ -145,8 +146,15 @@ function leadsWhere(f: LeadsFilter): Expression<SqlBool> {
     );
   if (f.q) {
     const like = `%${f.q.replace(/[\\%_]/g, (c) => "\\" + c)}%`;
+    // The matching contacts' ids, planned on their own (OFFSET 0 keeps the planner from merging
+    // them into the page's query): a bitmap scan of the trigram indexes (migration 20261204003100),
+    // the matching companies as an array their company_id index takes. Merged, the planner walked
+    // the sort's index or scanned every contact, filtering 200k rows one by one.
     parts.push(
-      sql`(ct.full_name ILIKE ${like} OR ct.email ILIKE ${like} OR ct.title ILIKE ${like} OR co.name ILIKE ${like} OR co.domain ILIKE ${like})`,
+      sql`ct.id IN (SELECT s_ct.id FROM contacts s_ct
+        WHERE s_ct.full_name ILIKE ${like} OR s_ct.email ILIKE ${like} OR s_ct.title ILIKE ${like}
+          OR s_ct.company_id = ANY(ARRAY(SELECT q_co.id FROM companies q_co WHERE q_co.name ILIKE ${like} OR q_co.domain ILIKE ${like}))
+        OFFSET 0)`,
     );
   }
   return sql<SqlBool>`${sql.join(parts, sql` AND `)}`;
@@ -202,11 +210,7 @@ export const dashboard = {
 
   /** When the last message was sent, or null (a chart of a quiet or simulated past ends there). */
   async lastSendAt(db: DbOrTrx): Promise<Date | null> {
-    const row = await db
-      .selectFrom("messages")
-      .select((eb) => eb.fn.max("sent_at").as("at"))
-      .executeTakeFirst();
-    return row?.at ? new Date(row.at as unknown as string) : null;
+    return lastSendAt(db);
   },
 
   /**
@@ -331,6 +335,20 @@ export const dashboard = {
     const { rows } = await sql<{ n: number }>`
       SELECT count(*)::int AS n FROM contacts ct JOIN companies co ON co.id = ct.company_id WHERE ${leadsWhere(filter)}`.execute(db);
     return num(rows[0]?.n);
+  },
+
+  /**
+   * How many contacts a leads filter matches, counting no further than `cap` (a broad filter over
+   * 200k contacts is "10,000+", not a count of every row on each page view): `capped` says the
+   * filter matches more than `cap`.
+   */
+  async leadsCountUpTo(db: DbOrTrx, filter: LeadsFilter, cap: number): Promise<{ count: number; capped: boolean }> {
+    const { rows } = await sql<{ n: number }>`
+      SELECT count(*)::int AS n FROM (
+        SELECT 1 FROM contacts ct JOIN companies co ON co.id = ct.company_id WHERE ${leadsWhere(filter)} LIMIT ${cap + 1}
+      ) m`.execute(db);
+    const n = num(rows[0]?.n);
+    return n > cap ? { count: cap, capped: true } : { count: n, capped: false };
   },
 
   /** The ids a leads filter matches (a bulk action "on the whole filter"), at most `limit`. */

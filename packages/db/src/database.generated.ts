@@ -672,6 +672,14 @@ export interface PipelineStepTable {
   completed_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
 }
 
+export interface SavedViewTable {
+  id: Generated<string>;
+  page: Generated<string>;
+  name: string;
+  query: Generated<string>;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface SendAttemptTable {
   id: Generated<string>;
   send_queue_id: string;
@@ -912,6 +920,7 @@ export interface Database {
   pipeline_lookups: PipelineLookupTable;
   pipeline_runs: PipelineRunTable;
   pipeline_steps: PipelineStepTable;
+  saved_views: SavedViewTable;
   send_attempts: SendAttemptTable;
   send_queue: SendQueueTable;
   suppressions: SuppressionTable;

@@ -40,6 +40,7 @@ const LATER_TABLES = [
   "experiments",
   "experiment_arms",
   "experiment_assignments",
+  "saved_views",
 ];
 const SPEC_VIEWS = [
   "offer_dashboard",

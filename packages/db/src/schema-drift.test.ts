@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
+import { PGLITE_EXTENSIONS } from "./connect.js";
 import { checkEnums } from "@offerlab/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -29,7 +30,7 @@ describe("generated files agree with supabase/migrations", () => {
 describe("core enums and the database's CHECK constraints", () => {
   let intro: Introspection;
   beforeAll(async () => {
-    const pg = new PGlite("memory://");
+    const pg = new PGlite("memory://", { extensions: PGLITE_EXTENSIONS });
     for (const f of readMigrationFiles()) await pg.exec(f.sql);
     intro = await introspect(async <T>(q: string) => (await pg.query<T>(q)).rows);
     await pg.close();

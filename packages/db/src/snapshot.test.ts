@@ -8,6 +8,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
+import { PGLITE_EXTENSIONS } from "./connect.js";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, type Db } from "./connect.js";
@@ -109,7 +110,7 @@ describe("the pre-migrated PGlite snapshot", () => {
       await db.destroy();
     }
     // It is an ordinary data directory from then on.
-    const pg = new PGlite(dataDir);
+    const pg = new PGlite(dataDir, { extensions: PGLITE_EXTENSIONS });
     expect((await pg.query<{ n: number }>("SELECT count(*)::int AS n FROM supabase_migrations.schema_migrations")).rows[0]!.n).toBe(
       bundledMigrations.length,
     );

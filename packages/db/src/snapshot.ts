@@ -16,6 +16,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
+import { PGLITE_EXTENSIONS } from "./connect.js";
 import { Kysely, PostgresDialect } from "kysely";
 import type { Database } from "./database.generated.js";
 import { bundledMigrations, migrate, type Migration } from "./migrate.js";
@@ -70,7 +71,7 @@ export function snapshotFits(manifest: SnapshotManifest, migrations: readonly Mi
 export async function buildSnapshot(
   migrations: readonly Migration[] = bundledMigrations,
 ): Promise<{ data: Buffer; manifest: SnapshotManifest }> {
-  const pglite = new PGlite("memory://");
+  const pglite = new PGlite("memory://", { extensions: PGLITE_EXTENSIONS });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: createPGlitePool(pglite) }) });
   try {
     await migrate(db, { migrations });

@@ -1659,6 +1659,30 @@ export type Database = {
           },
         ];
       };
+      saved_views: {
+        Row: {
+          id: string;
+          page: string;
+          name: string;
+          query: string;
+          created_at: string;
+        };
+        Insert: {
+          id?: string;
+          page?: string;
+          name: string;
+          query?: string;
+          created_at?: string;
+        };
+        Update: {
+          id?: string;
+          page?: string;
+          name?: string;
+          query?: string;
+          created_at?: string;
+        };
+        Relationships: [];
+      };
       send_attempts: {
         Row: {
           id: string;

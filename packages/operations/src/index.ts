@@ -48,7 +48,7 @@ export type { SyncAccountsContext, SyncAccountsInput, SyncAccountsResult } from 
 
 export { createCampaign } from "./campaigns/create-campaign.js";
 export type { CreateCampaignInput, CreateCampaignResult } from "./campaigns/create-campaign.js";
-export { enrolContacts } from "./campaigns/enrol-contacts.js";
+export { enrolContacts, MAX_ENROL_SELECTION } from "./campaigns/enrol-contacts.js";
 export type { EnrolContactsContext, EnrolContactsInput, EnrolContactsResult } from "./campaigns/enrol-contacts.js";
 export { lookupConnectionDegrees } from "./campaigns/lookup-degrees.js";
 export type { LookupDegreesContext, LookupDegreesInput, LookupDegreesResult } from "./campaigns/lookup-degrees.js";
@@ -72,8 +72,14 @@ export type { UnpauseContactInput, UnpauseContactResult } from "./contacts/unpau
 export { editCompany } from "./companies/edit-company.js";
 export type { EditCompanyInput, EditCompanyResult } from "./companies/edit-company.js";
 
-export { checkOutcome, recordOutcome } from "./outcomes/record-outcome.js";
-export type { CheckedOutcome, RecordOutcomeInput, RecordOutcomeResult } from "./outcomes/record-outcome.js";
+export { checkOutcome, MAX_OUTCOME_SELECTION, recordOutcome, recordOutcomes } from "./outcomes/record-outcome.js";
+export type {
+  CheckedOutcome,
+  RecordOutcomeInput,
+  RecordOutcomeResult,
+  RecordOutcomesInput,
+  RecordOutcomesResult,
+} from "./outcomes/record-outcome.js";
 export { importOutcomes, ImportOutcomesRejected, outcomeInputOfRow } from "./outcomes/import-outcomes.js";
 export type { ImportOutcomeRowError, ImportOutcomesInput, ImportOutcomesResult, OutcomeRow } from "./outcomes/import-outcomes.js";
 export { recordBooking, recordBookingIn } from "./bookings/record-booking.js";
@@ -122,3 +128,4 @@ export { enrolExperiment } from "./experiments/enrol-experiment.js";
 export type { EnrolExperimentInput, EnrolExperimentResult } from "./experiments/enrol-experiment.js";
 export { addTemplateVariant } from "./templates/add-template-variant.js";
 export type { AddTemplateVariantInput, AddTemplateVariantResult } from "./templates/add-template-variant.js";
+export { deleteView, saveView, viewQuery } from "./views/saved-views.js";

@@ -1,5 +1,5 @@
 import { normalizeEmail, normalizeLinkedInUrl } from "@offerlab/core";
-import { outcomes, personHistory, suppressions, type PersonEvent } from "@offerlab/db";
+import { judgingClock, outcomes, personHistory, suppressions, type PersonEvent } from "@offerlab/db";
 import { checkEligibility, coolingOffEndsAt, describeReason, isReasonCode } from "@offerlab/scheduler";
 import type { Command } from "commander";
 import { CliError, EXIT, json, table, type Io } from "../output.js";
@@ -65,7 +65,8 @@ The person is every contact row with the same email or LinkedIn URL, in any offe
 new campaign may start with them now (the cooling-off window, do-not-contact …), their campaigns, and a
 time-ordered story: planned, waiting (and why), attempts, sent, skipped (and why), replies. A send
 whose outcome is unknown shows how often the provider was asked and when it is asked next; one
-the provider could not tell ("undetermined") is never sent again.
+the provider could not tell ("undetermined") is never sent again. On the sandbox's data (--sandbox)
+"now" is the data's last send (its simulated weeks are in the past), as on the dashboard's person page.
 ${examples(["offerlab why jane@acme.com", "offerlab why https://www.linkedin.com/in/jane-doe --json"])}`,
     )
     .action(async (person: string, o: { json?: boolean }) => {
@@ -77,7 +78,6 @@ ${examples(["offerlab why jane@acme.com", "offerlab why https://www.linkedin.com
           EXIT.usage,
         );
       }
-      const now = new Date();
       const found = await withDb(io, async (db) => {
         const first = await personHistory(db, { email, linkedinUrl });
         if (!first) return null;
@@ -93,11 +93,14 @@ ${examples(["offerlab why jane@acme.com", "offerlab why https://www.linkedin.com
         // The suppression-list entry that matches any row of the person, if one does.
         const found = await suppressions.forContacts(db, contactIds);
         const suppression = whole.contacts.map((c) => found.get(c.id)).find(Boolean) ?? null;
-        return { history: { ...whole, suppression }, outcomes: await outcomes.list(db, { contactIds }) };
+        // Sandbox data is judged on its own clock (its last send), as the dashboard's person page does.
+        const judged = await judgingClock(db, { now: new Date(), dataClock: "sandbox" });
+        return { history: { ...whole, suppression }, outcomes: await outcomes.list(db, { contactIds }), judged };
       });
       const history = found?.history;
       if (!found || !history)
         throw new CliError(`no contact matches ${email ?? linkedinUrl} (nothing was ever done for this person)`, EXIT.failure);
+      const now = found.judged.at;
 
       const eligibility = checkEligibility(
         {
@@ -123,17 +126,18 @@ ${examples(["offerlab why jane@acme.com", "offerlab why https://www.linkedin.com
       };
       const sends = history.sends.map((s) => ({ ...s, why: why(s.defer_reason, history.coolingOffDays) }));
       if (o.json) {
-        io.stdout(json({ ...history, sends, newCampaign, outcomes: found.outcomes }));
+        io.stdout(json({ ...history, sends, newCampaign, outcomes: found.outcomes, judgedAt: now, dataClock: found.judged.data }));
         return;
       }
       const key = [history.email, history.linkedinUrl].filter(Boolean).join(" / ");
       io.stdout(
         `${key}: ${history.contacts.length} contact row(s) across ${new Set(history.contacts.map((c) => c.offer)).size} offer(s)\n`,
       );
+      const at = found.judged.data ? ` (judged at ${when(now)} UTC, the sandbox data's last send)` : "";
       io.stdout(
         newCampaign.allowed
-          ? "A new campaign may start with this person now.\n"
-          : `A new campaign may not start with this person now: ${newCampaign.why}${newCampaign.cooling_off_until ? ` (possible from ${when(newCampaign.cooling_off_until)} UTC)` : ""}\n`,
+          ? `A new campaign may start with this person now${at}.\n`
+          : `A new campaign may not start with this person now${at}: ${newCampaign.why}${newCampaign.cooling_off_until ? ` (possible from ${when(newCampaign.cooling_off_until)} UTC)` : ""}\n`,
       );
       if (history.suppression) {
         const s = history.suppression;

@@ -2,14 +2,14 @@
  * End to end in a real headless Chromium (Debian's `chromium`, driven by playwright-core) against
  * the dashboard's server on a seeded database — PGlite, and PostgreSQL too when TEST_DATABASE_URL
  * is set (the same tests, one browser for both): every page loads without a script error or
- * a CSP violation, the leads table filters and pages, a bulk suppress, a campaign paused and
+ * a CSP violation, the leads table filters and pages, a bulk suppress and a bulk enrol, a campaign paused and
  * resumed, the activity feed updating live, and the token login.
  *
  * Without the browser the suite is skipped on a workstation; with CI=true it fails instead, so
  * CI never passes without running it (`.ci/run` installs the package).
  */
 import fs from "node:fs";
-import { accountAdmin, campaigns, suppressions } from "@offerlab/db";
+import { accountAdmin, campaignContacts, campaigns, contacts, suppressions } from "@offerlab/db";
 import { testEngines } from "@offerlab/db/testing";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -140,6 +140,39 @@ describe.skipIf(!haveBrowser).each(testEngines())("dashboard in Chromium on %s",
     await expect.poll(() => page.locator("#bulk-result").textContent()).toContain("2 new entries");
     const list = await suppressions.list(w.db);
     expect(list.filter((s) => s.reason === "asked to stop")).toHaveLength(2);
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+
+  it("bulk-enrols the selected rows in a campaign after a confirmation naming how many", async () => {
+    const autumn = await campaigns.create(w.db, {
+      name: "Autumn push",
+      offer_id: w.offerId,
+      channel: "email",
+      status: "active",
+      account_id: w.emailAccountId,
+      scheduling_config: { steps: [{ step: 1, type: "email", delay_days: 0 }], stop_on_reply: true },
+    });
+    const jane = (await contacts.get(w.db, w.janeId))!;
+    for (const i of [1, 2])
+      await contacts.upsert(w.db, {
+        offer_id: w.offerId,
+        company_id: jane.company_id,
+        source_tool: "manual",
+        status: "ready",
+        full_name: `Fresh ${i}`,
+        email: `fresh${i}@acme.com`,
+        email_status: "valid",
+      });
+    const page = await open("/leads?q=fresh");
+    await page.check("#select-all");
+    await page.selectOption('#bulk select[name="enrol_campaign"]', autumn.id);
+    await page.click('button[data-action="enrol"]');
+    await expect.poll(() => page.locator("#bulk-confirm").textContent()).toContain("Enrol 2 contacts in Autumn push?");
+    expect(await campaignContacts.listByCampaign(w.db, autumn.id)).toHaveLength(0);
+    await page.click('#bulk-confirm button[data-action="confirm"]');
+    await expect.poll(() => page.locator("#bulk-result").textContent()).toContain("Enrolled 2 contacts of 2 contacts in Autumn push");
+    expect(await campaignContacts.listByCampaign(w.db, autumn.id)).toHaveLength(2);
     await page.close();
     expect(problems).toEqual([]);
   });

@@ -5,19 +5,83 @@
  * filters, search, sort and keyset paging, all in the URL; bulk suppress and CSV export on the
  * selection or the whole filter.
  */
-import { ContactStatus, EmailStatus, GlobalContactStatus } from "@offerlab/core";
-import { dashboard, LEADS_SORTS, type LeadRow, type LeadsFilter, type LeadsSort } from "@offerlab/db";
-import { suppressContacts } from "@offerlab/operations";
+import { ContactStatus, EmailStatus, GlobalContactStatus, OutcomeKind } from "@offerlab/core";
+import { dashboard, LEADS_SORTS, savedViews, type LeadRow, type LeadsFilter, type LeadsSort } from "@offerlab/db";
+import { deleteView, enrolContacts, recordOutcomes, saveView, suppressContacts, viewQuery } from "@offerlab/operations";
 import type { Hono } from "hono";
-import { act, field, formOf, page, type Ctx, type DashboardEnv, type Deps } from "../http.js";
+import type { Child } from "hono/jsx";
+import { act, field, formOf, isHtmx, page, type Ctx, type DashboardEnv, type Deps } from "../http.js";
 import { Badge } from "../layout.js";
 import { CSRF_FIELD } from "../security.js";
+
+/** The leads count stops here ("10,000+"): a bulk action on a whole filter takes at most this many too. */
+const LEADS_COUNT_CAP = 10_000;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The URL's filter keys (the names people share in links). */
 const KEYS = ["offer", "campaign", "status", "global", "fit", "email", "degree", "signal", "q"] as const;
-type Params = Partial<Record<(typeof KEYS)[number] | "sort" | "dir" | "after", string>>;
+type Params = Partial<Record<(typeof KEYS)[number] | "sort" | "dir" | "after" | "cols", string>>;
+
+/** A column of the table: its key in the URL's `cols`, its heading and its cell. */
+interface Column {
+  key: string;
+  label: string;
+  sort?: LeadsSort;
+  title?: string;
+  cell: (r: LeadRow) => Child;
+}
+
+/** The columns one can choose (the name and the selection box always show), in table order. */
+export const LEAD_COLUMNS: readonly Column[] = [
+  { key: "title", label: "title", cell: (r) => r.title },
+  {
+    key: "company",
+    label: "company",
+    sort: "company",
+    cell: (r) => (
+      <>
+        {r.company_name} {r.domain ? <span class="muted small">{r.domain}</span> : null}
+      </>
+    ),
+  },
+  { key: "email", label: "email", cell: (r) => r.email },
+  { key: "email_status", label: "email status", cell: (r) => <Badge value={r.email_status} /> },
+  { key: "degree", label: "deg", cell: (r) => r.connection_degree ?? "—" },
+  { key: "fit", label: "fit", sort: "fit", cell: (r) => r.fit_score ?? "—" },
+  { key: "status", label: "status", sort: "status", cell: (r) => <Badge value={r.status} /> },
+  { key: "global", label: "global", cell: (r) => <Badge value={r.global_status} /> },
+  {
+    key: "campaign",
+    label: "campaign",
+    cell: (r) => (
+      <>
+        {r.campaign_id ? <a href={`/campaigns/${r.campaign_id}`}>{r.campaign_name}</a> : <span class="muted">—</span>}
+        {r.campaign_contact_status ? <span class="muted small"> {r.campaign_contact_status}</span> : null}
+      </>
+    ),
+  },
+  {
+    key: "added",
+    label: "added to database",
+    sort: "created",
+    title: "when the row was added to this database (not when the person was found or contacted)",
+    cell: (r) => (r.created_at instanceof Date ? r.created_at.toISOString().slice(0, 10) : String(r.created_at).slice(0, 10)),
+  },
+];
+const COLUMN_KEYS = LEAD_COLUMNS.map((c) => c.key);
+
+/** The columns of a URL's `cols` (comma-separated keys, in any order; none or every one: all), and what was wrong. */
+export function parseColumns(cols: string | undefined): { columns: Column[]; cols: string | undefined; problems: string[] } {
+  const keys = (cols ?? "")
+    .split(",")
+    .map((k) => k.trim())
+    .filter(Boolean);
+  const problems = keys.filter((k) => !COLUMN_KEYS.includes(k)).map((k) => `cols: "${k}" is not one of ${COLUMN_KEYS.join(", ")}`);
+  const chosen = LEAD_COLUMNS.filter((c) => keys.includes(c.key));
+  if (chosen.length === 0 || chosen.length === LEAD_COLUMNS.length) return { columns: [...LEAD_COLUMNS], cols: undefined, problems };
+  return { columns: chosen, cols: chosen.map((c) => c.key).join(","), problems };
+}
 
 /** The filter of a URL's parameters, and what was wrong with them (each named). */
 export function parseLeadsQuery(p: Params): { filter: LeadsFilter; sort: LeadsSort; dir?: "asc" | "desc"; problems: string[] } {
@@ -96,23 +160,65 @@ export function leadsCsv(rows: LeadRow[]): string {
   return [CSV_COLUMNS.join(","), ...rows.map((r) => CSV_COLUMNS.map((k) => csvCell(r[k])).join(","))].join("\n") + "\n";
 }
 
+/** The saved views: each a link to its query, with a delete button. */
+function SavedViewsList(props: { views: { id: string; name: string; query: string }[]; csrf: string }) {
+  return (
+    <ul class="views" id="saved-views">
+      <li class="muted small">Saved views:</li>
+      {props.views.length === 0 ? <li class="muted small">none yet</li> : null}
+      {props.views.map((v) => (
+        <li data-view={v.name}>
+          <a href={v.query ? `/leads?${v.query}` : "/leads"}>{v.name}</a>
+          <form
+            method="post"
+            action={`/leads/views/${v.id}/delete`}
+            hx-post={`/leads/views/${v.id}/delete`}
+            hx-target="#views-result"
+            hx-confirm={`Delete the view "${v.name}"?`}
+          >
+            <input type="hidden" name={CSRF_FIELD} value={props.csrf} />
+            <button type="submit" class="link" aria-label={`delete the view ${v.name}`} data-action="delete-view">
+              ×
+            </button>
+          </form>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 export function registerLeadsPages(app: Hono<DashboardEnv>, deps: Deps) {
+  app.get("/leads/views", async (c) => c.html(String(<SavedViewsList views={await savedViews.list(deps.db)} csrf={c.get("page").csrf} />)));
+
   app.get("/leads", async (c) => {
     const params = c.req.query() as Params;
-    const { filter, sort, dir, problems } = parseLeadsQuery(params);
-    const [pageRows, total, offers, campaigns] = await Promise.all([
+    // The column chooser's boxes send `cols` once per column; a shared link has them comma-separated.
+    const chosen = parseColumns((c.req.queries("cols") ?? []).join(","));
+    if (chosen.cols) params.cols = chosen.cols;
+    else delete params.cols;
+    const { filter, sort, dir, problems: filterProblems } = parseLeadsQuery(params);
+    const problems = [...filterProblems, ...chosen.problems];
+    const [pageRows, counted, offers, campaigns, views] = await Promise.all([
       dashboard.leads(deps.db, { ...filter, sort, ...(dir ? { dir } : {}), ...(params.after ? { after: params.after } : {}), limit: 50 }),
-      dashboard.leadsCount(deps.db, filter),
+      dashboard.leadsCountUpTo(deps.db, filter, LEADS_COUNT_CAP),
       dashboard.offerOptions(deps.db),
       dashboard.campaignOptions(deps.db),
+      savedViews.list(deps.db),
     ]);
     const view = filterParams(params);
-    const current: Params = { ...view, ...(params.sort ? { sort: params.sort } : {}), ...(params.dir ? { dir: params.dir } : {}) };
+    const current: Params = {
+      ...view,
+      ...(params.sort ? { sort: params.sort } : {}),
+      ...(params.dir ? { dir: params.dir } : {}),
+      ...(params.cols ? { cols: params.cols } : {}),
+    };
+    const shown = new Set(chosen.columns.map((col) => col.key));
+    const total = counted.capped ? `${counted.count.toLocaleString("en-US")}+` : String(counted.count);
     const sortLink = (key: LeadsSort, label: string) => {
       const active = sort === key;
       const nextDir = active && (dir ?? (key === "created" || key === "fit" ? "desc" : "asc")) === "asc" ? "desc" : "asc";
       return (
-        <a href={urlOf(view, { sort: key, dir: active ? nextDir : undefined })} data-sort={key}>
+        <a href={urlOf({ ...view, cols: params.cols }, { sort: key, dir: active ? nextDir : undefined })} data-sort={key}>
           {label}
           {active ? ((dir ?? (key === "created" || key === "fit" ? "desc" : "asc")) === "asc" ? " ↑" : " ↓") : ""}
         </a>
@@ -144,6 +250,20 @@ export function registerLeadsPages(app: Hono<DashboardEnv>, deps: Deps) {
             Ignored: {problems.join("; ")}
           </div>
         ) : null}
+        <div class="saved-views">
+          <div id="views-list" hx-get="/leads/views" hx-trigger="offerlab-changed from:body" hx-swap="innerHTML">
+            <SavedViewsList views={views} csrf={c.get("page").csrf} />
+          </div>
+          <form id="save-view" class="actions" method="post" action="/leads/views" hx-post="/leads/views" hx-target="#views-result">
+            <input type="hidden" name={CSRF_FIELD} value={c.get("page").csrf} />
+            <input type="hidden" name="query" value={viewQuery(urlOf(current).replace(/^\/leads\??/, ""))} />
+            <input type="text" name="name" placeholder="name this view" maxlength={60} aria-label="view name" />
+            <button type="submit" class="secondary" data-action="save-view">
+              Save view
+            </button>
+          </form>
+          <div id="views-result"></div>
+        </div>
         <form class="filters" method="get" action="/leads" id="filters">
           <label>
             search
@@ -171,6 +291,15 @@ export function registerLeadsPages(app: Hono<DashboardEnv>, deps: Deps) {
             signal
             <input type="text" name="signal" value={params.signal ?? ""} placeholder="hiring, funding…" />
           </label>
+          <details class="columns" id="columns">
+            <summary>columns</summary>
+            {LEAD_COLUMNS.map((col) => (
+              <label>
+                <input type="checkbox" name="cols" value={col.key} checked={shown.has(col.key)} />
+                {col.label}
+              </label>
+            ))}
+          </details>
           {params.sort ? <input type="hidden" name="sort" value={params.sort} /> : null}
           {params.dir ? <input type="hidden" name="dir" value={params.dir} /> : null}
           <button type="submit">Filter</button>
@@ -214,6 +343,43 @@ export function registerLeadsPages(app: Hono<DashboardEnv>, deps: Deps) {
                 Export CSV
               </button>
             </div>
+            <div class="actions">
+              <select name="enrol_campaign" aria-label="campaign to enrol in">
+                <option value="">campaign…</option>
+                {campaigns
+                  .filter((x) => x.status !== "completed" && x.status !== "cancelled")
+                  .map((x) => (
+                    <option value={x.id}>{`${x.name} (${x.status})`}</option>
+                  ))}
+              </select>
+              <button
+                type="submit"
+                class="secondary"
+                formaction="/leads/enrol"
+                hx-post="/leads/enrol"
+                hx-target="#bulk-result"
+                data-action="enrol"
+              >
+                Enrol…
+              </button>
+              <select name="kind" aria-label="outcome to record">
+                <option value="">outcome…</option>
+                {OutcomeKind.options.map((k) => (
+                  <option value={k}>{k}</option>
+                ))}
+              </select>
+              <input type="text" name="note" placeholder="note (optional)" aria-label="outcome note" />
+              <button
+                type="submit"
+                class="secondary"
+                formaction="/leads/outcome"
+                hx-post="/leads/outcome"
+                hx-target="#bulk-result"
+                data-action="outcome"
+              >
+                Record outcome…
+              </button>
+            </div>
             <table id="leads">
               <thead>
                 <tr>
@@ -221,24 +387,17 @@ export function registerLeadsPages(app: Hono<DashboardEnv>, deps: Deps) {
                     <input type="checkbox" id="select-all" aria-label="select all on this page" />
                   </th>
                   <th>{sortLink("name", "name")}</th>
-                  <th>title</th>
-                  <th>{sortLink("company", "company")}</th>
-                  <th>email</th>
-                  <th>email status</th>
-                  <th>deg</th>
-                  <th>{sortLink("fit", "fit")}</th>
-                  <th>{sortLink("status", "status")}</th>
-                  <th>global</th>
-                  <th>campaign</th>
-                  <th title="when the row was added to this database (not when the person was found or contacted)">
-                    {sortLink("created", "added to database")}
-                  </th>
+                  {chosen.columns.map((col) => (
+                    <th data-col={col.key} title={col.title}>
+                      {col.sort ? sortLink(col.sort, col.label) : col.label}
+                    </th>
+                  ))}
                 </tr>
               </thead>
               <tbody>
                 {pageRows.rows.length === 0 ? (
                   <tr>
-                    <td colspan={12} class="muted">
+                    <td colspan={2 + chosen.columns.length} class="muted">
                       No contacts match.
                     </td>
                   </tr>
@@ -251,29 +410,11 @@ export function registerLeadsPages(app: Hono<DashboardEnv>, deps: Deps) {
                       <td>
                         <a href={`/people/${r.id}`}>{r.full_name ?? "(no name)"}</a>
                       </td>
-                      <td>{r.title}</td>
-                      <td>
-                        {r.company_name} {r.domain ? <span class="muted small">{r.domain}</span> : null}
-                      </td>
-                      <td>{r.email}</td>
-                      <td>
-                        <Badge value={r.email_status} />
-                      </td>
-                      <td>{r.connection_degree ?? "—"}</td>
-                      <td class="num">{r.fit_score ?? "—"}</td>
-                      <td>
-                        <Badge value={r.status} />
-                      </td>
-                      <td>
-                        <Badge value={r.global_status} />
-                      </td>
-                      <td>
-                        {r.campaign_id ? <a href={`/campaigns/${r.campaign_id}`}>{r.campaign_name}</a> : <span class="muted">—</span>}
-                        {r.campaign_contact_status ? <span class="muted small"> {r.campaign_contact_status}</span> : null}
-                      </td>
-                      <td class="small" data-col="added">
-                        {r.created_at instanceof Date ? r.created_at.toISOString().slice(0, 10) : String(r.created_at).slice(0, 10)}
-                      </td>
+                      {chosen.columns.map((col) => (
+                        <td data-col={col.key} class={col.key === "fit" ? "num" : col.key === "added" ? "small" : undefined}>
+                          {col.cell(r)}
+                        </td>
+                      ))}
                     </tr>
                   ))
                 )}
@@ -307,7 +448,7 @@ export function registerLeadsPages(app: Hono<DashboardEnv>, deps: Deps) {
         const v = field(form, `f_${k}`);
         if (v) params[k] = v;
       }
-      return dashboard.leadIds(deps.db, parseLeadsQuery(params).filter);
+      return dashboard.leadIds(deps.db, parseLeadsQuery(params).filter, LEADS_COUNT_CAP);
     }
     const ids = form.ids;
     return (Array.isArray(ids) ? ids : ids ? [ids] : []).filter((id) => UUID.test(id));
@@ -321,6 +462,102 @@ export function registerLeadsPages(app: Hono<DashboardEnv>, deps: Deps) {
       async () => {
         const r = await suppressContacts({ db: deps.db, now: deps.now }, { contactIds: ids, reason: field(form, "reason") });
         return `Suppressed ${r.contacts} contact${r.contacts === 1 ? "" : "s"}: ${r.added} new entr${r.added === 1 ? "y" : "ies"} on the list, ${r.cancelled} pending send${r.cancelled === 1 ? "" : "s"} cancelled${r.skipped ? `, ${r.skipped} without email or LinkedIn URL skipped` : ""}.`;
+      },
+      "/leads",
+    );
+  });
+
+  /**
+   * A bulk action's confirmation: how many contacts it would touch, and a form that posts the same
+   * fields again with `confirm=yes`. Nothing is written until then.
+   */
+  const confirmation = (c: Ctx, form: Record<string, string | string[]>, action: string, question: string) => {
+    const body = (
+      <div class="confirm" id="bulk-confirm">
+        <form method="post" action={action} hx-post={action} hx-target="#bulk-result" class="actions">
+          {Object.entries(form)
+            .filter(([k]) => k !== "confirm")
+            .flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x) => <input type="hidden" name={k} value={x} />))}
+          <input type="hidden" name="confirm" value="yes" />
+          <strong>{question}</strong>
+          <button type="submit" data-action="confirm">
+            Confirm
+          </button>
+          <button type="button" class="secondary" data-dismiss="bulk-confirm">
+            Cancel
+          </button>
+        </form>
+      </div>
+    );
+    return isHtmx(c) ? c.html(String(body)) : page(c, "Confirm", "/leads", body);
+  };
+  const people = (n: number) => `${n} contact${n === 1 ? "" : "s"}`;
+
+  app.post("/leads/enrol", async (c) => {
+    const form = await formOf(c);
+    const ids = await idsOf(form);
+    const campaignId = field(form, "enrol_campaign");
+    const campaign = UUID.test(campaignId) ? (await dashboard.campaignOptions(deps.db)).find((x) => x.id === campaignId) : undefined;
+    if (ids.length > 0 && campaign && field(form, "confirm") !== "yes")
+      return confirmation(
+        c,
+        form,
+        "/leads/enrol",
+        `Enrol ${people(ids.length)} in ${campaign.name}? Only those of its offer that its criteria and the send rules allow join it.`,
+      );
+    return act(
+      c,
+      async () => {
+        const r = await enrolContacts({ db: deps.db, now: deps.now }, { campaign: campaign ? campaign.id : campaignId, contactIds: ids });
+        const skipped = Object.entries(r.skipped)
+          .filter(([, n]) => n > 0)
+          .map(([why, n]) => `${n} ${why.replaceAll("_", " ")}`);
+        const outside = (r.selected ?? 0) - r.matched;
+        return `Enrolled ${people(r.added)} of ${people(r.selected ?? 0)} in ${campaign?.name ?? r.campaign}${skipped.length ? `; skipped: ${skipped.join(", ")}` : ""}${outside > 0 ? `; ${outside} not of its offer or outside its criteria` : ""}.`;
+      },
+      "/leads",
+    );
+  });
+
+  app.post("/leads/outcome", async (c) => {
+    const form = await formOf(c);
+    const ids = await idsOf(form);
+    const kind = field(form, "kind");
+    if (ids.length > 0 && (OutcomeKind.options as readonly string[]).includes(kind) && field(form, "confirm") !== "yes")
+      return confirmation(c, form, "/leads/outcome", `Record ${kind} for ${people(ids.length)}?`);
+    return act(
+      c,
+      async () => {
+        const note = field(form, "note");
+        const r = await recordOutcomes({ db: deps.db, now: deps.now }, { contactIds: ids, kind, ...(note ? { note } : {}) });
+        return `Recorded ${kind} for ${people(r.recorded)} (${r.attributed} attributed to a campaign${r.sequencesStopped ? `, ${r.sequencesStopped} sequence${r.sequencesStopped === 1 ? "" : "s"} stopped` : ""}).`;
+      },
+      "/leads",
+    );
+  });
+
+  app.post("/leads/views", async (c) => {
+    const form = await formOf(c);
+    return act(
+      c,
+      async () => {
+        const v = await saveView({ db: deps.db, now: deps.now }, { name: field(form, "name"), query: field(form, "query") });
+        return (
+          <>
+            Saved the view <a href={v.query ? `/leads?${v.query}` : "/leads"}>{v.name}</a>.
+          </>
+        );
+      },
+      "/leads",
+    );
+  });
+
+  app.post("/leads/views/:id/delete", (c) => {
+    return act(
+      c,
+      async () => {
+        const { deleted } = await deleteView({ db: deps.db, now: deps.now }, { id: c.req.param("id") });
+        return `Deleted the view "${deleted.name}".`;
       },
       "/leads",
     );

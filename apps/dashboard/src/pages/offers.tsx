@@ -2,16 +2,102 @@
 /** @jsxImportSource hono/jsx */
 /** Offers (list; detail with positioning, ICP, templates with approve, campaigns) and Schedule (today, within the caps). */
 import { campaigns, messageTemplates, offers, views } from "@offerlab/db";
-import { approveTemplates } from "@offerlab/operations";
+import { approveTemplates, experimentReport, listExperiments, type ReportResult } from "@offerlab/operations";
 import { describeReason, isReasonCode, predictTodaysSends } from "@offerlab/scheduler";
 import type { Hono } from "hono";
-import { act, page, type DashboardEnv, type Deps } from "../http.js";
+import { IntervalPlot } from "../chart.js";
+import { act, judgingClock, page, type DashboardEnv, type Deps } from "../http.js";
 import { Badge, when } from "../layout.js";
 
 /** A JSONB document as an indented, escaped block. */
 function Doc(props: { value: unknown }) {
   if (props.value === null || props.value === undefined) return <p class="muted">None yet.</p>;
   return <pre class="doc">{JSON.stringify(props.value, null, 2)}</pre>;
+}
+
+const pct = (x: number | null) => (x === null ? "–" : `${(x * 100).toFixed(1)} %`);
+const prob = (x: number | null) => (x === null ? "–" : x.toFixed(3));
+
+/** The arm the verdict names: the winner, or the leader while there is none yet. */
+function verdictArm(r: ReportResult): string | null {
+  if (r.verdict?.kind === "winner") return r.verdict.armId;
+  if (r.verdict?.kind === "no-winner-yet") return r.verdict.leaderArmId;
+  return null;
+}
+
+/** One experiment's report (`offerlab report --experiment`): per arm rate, 95 % interval, P(best); the verdict; what is maturing. */
+export function ExperimentReportView(props: { report: ReportResult }) {
+  const r = props.report;
+  if (r.subject.type !== "experiment") return null;
+  const lead = verdictArm(r);
+  // The verdict names arms by their key.
+  const isLead = (a: ReportResult["arms"][number]) => a.key === lead;
+  return (
+    <section class="experiment" data-experiment={r.subject.slug}>
+      <h3>
+        {r.subject.name} <Badge value={r.subject.status} /> <span class="muted small">{r.subject.slug}</span>
+      </h3>
+      <p class="small">
+        {r.subject.hypothesis}
+        <br />
+        <span class="muted">
+          {`${r.metric.replace("_", " ")} within ${r.maturityDays} days of the first touch, over matured contacts; ${r.comparisonNote}.`}
+        </span>
+      </p>
+      <IntervalPlot
+        title={`${r.subject.name}: rate per arm with its 95 % interval`}
+        arms={r.arms.map((a) => ({
+          key: a.key,
+          label: `${a.key}${a.control ? " (control)" : ""}`,
+          rate: a.matured === 0 ? null : a.rate,
+          low: a.interval.low,
+          high: a.interval.high,
+          best: r.verdict?.kind === "winner" && isLead(a),
+        }))}
+      />
+      <table class="report">
+        <thead>
+          <tr>
+            <th>arm</th>
+            <th class="num">enrolled</th>
+            <th class="num">matured</th>
+            <th class="num">maturing</th>
+            <th class="num">successes</th>
+            <th class="num">rate</th>
+            <th>95 % interval</th>
+            <th class="num">P(best)</th>
+          </tr>
+        </thead>
+        <tbody>
+          {r.arms.map((a) => (
+            <tr data-arm={a.key}>
+              <td>
+                {a.key}
+                {a.control ? <span class="muted small"> control</span> : null}
+                {a.label !== a.key ? <span class="muted small"> {a.label}</span> : null}
+              </td>
+              <td class="num">{a.enrolled}</td>
+              <td class="num">{a.matured}</td>
+              <td class="num">{a.maturing}</td>
+              <td class="num">{a.successes}</td>
+              <td class="num">{pct(a.rate)}</td>
+              <td>{a.matured === 0 ? "–" : `${pct(a.interval.low)} – ${pct(a.interval.high)}`}</td>
+              <td class="num" data-col="pbest">
+                {prob(a.pBest)}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p class={`verdict ${r.verdict?.kind ?? "none"}`} data-verdict={r.verdict?.kind ?? "none"}>
+        <strong>Verdict:</strong> {r.verdict ? r.verdict.message : "needs at least two arms with contacts"}
+      </p>
+      <p class="small" data-maturing={String(r.maturing)}>
+        {`Still maturing: ${r.maturing} contact${r.maturing === 1 ? "" : "s"}, not counted as failures until their ${r.maturityDays} days have passed.`}
+        {r.guarantee ? <span class="muted"> {r.guarantee}</span> : null}
+      </p>
+    </section>
+  );
 }
 
 const reason = (code: string | null | undefined) => (code ? (isReasonCode(code) ? describeReason(code) : code) : "");
@@ -72,10 +158,16 @@ export function registerOfferPages(app: Hono<DashboardEnv>, deps: Deps) {
         </p>,
         404,
       );
-    const [templates, list] = await Promise.all([
+    const [templates, list, experimentRows, judged] = await Promise.all([
       messageTemplates.list(deps.db, { offerId: offer.id }),
       campaigns.listByOffer(deps.db, offer.id),
+      listExperiments({ db: deps.db }, { offer: offer.id }),
+      judgingClock(deps),
     ]);
+    // Each experiment's report as `offerlab report --experiment` prints it, on the page's judging clock.
+    const reports: ReportResult[] = [];
+    for (const row of experimentRows.slice(0, 5))
+      reports.push(await experimentReport({ db: deps.db, now: () => judged.at }, { experiment: row.experiment.id }));
     const drafts = templates.filter((t) => t.status === "draft").length;
     return page(
       c,
@@ -93,6 +185,22 @@ export function registerOfferPages(app: Hono<DashboardEnv>, deps: Deps) {
             </li>
           ))}
         </ul>
+        <h2>Experiments</h2>
+        {reports.length === 0 ? (
+          <p class="muted" id="no-experiments">
+            No experiment on this offer yet (offerlab experiments new).
+          </p>
+        ) : (
+          <div id="experiments">
+            {reports.map((r) => (
+              <ExperimentReportView report={r} />
+            ))}
+            {experimentRows.length > reports.length ? (
+              <p class="muted small">{`${experimentRows.length - reports.length} older experiment(s): offerlab experiments list`}</p>
+            ) : null}
+            {judged.data ? <p class="muted small">{`Maturity judged at ${when(judged.at)} UTC, the data's last send.`}</p> : null}
+          </div>
+        )}
         <h2>Templates</h2>
         <div id="template-result"></div>
         {drafts ? (

@@ -859,12 +859,13 @@ export const campaignAdmin = {
    * person's rows across every offer, our last touch of the person (outreach_history, across
    * every offer), whether they are already enrolled here and in which unfinished campaign elsewhere
    * holds them (a running one, or one never launched whose enrolment is under
-   * `DRAFT_ENROLMENT_HOLD_DAYS` old at `options.now`, default now).
+   * `DRAFT_ENROLMENT_HOLD_DAYS` old at `options.now`, default now). With `options.contactIds`,
+   * only those of them (a hand-made selection: the criteria still apply).
    */
   async candidates(
     db: DbOrTrx,
     campaignRef: string,
-    options: { now?: Date } = {},
+    options: { now?: Date; contactIds?: readonly string[] } = {},
   ): Promise<{ campaign: Campaign; candidates: CampaignCandidate[] }> {
     const campaign = await requireCampaign(db, campaignRef);
     const draftHoldSince = new Date((options.now ?? new Date()).getTime() - DRAFT_ENROLMENT_HOLD_DAYS * 86_400_000);
@@ -890,6 +891,11 @@ export const campaignAdmin = {
     if (criteria.contact_status?.length) q = q.where("ct.status", "in", criteria.contact_status);
     else q = q.where("ct.status", "<>", "skip");
     if (criteria.min_fit_score !== undefined) q = q.where("co.fit_score", ">=", criteria.min_fit_score);
+    // Only these contacts (a selection made by hand), when given.
+    if (options.contactIds) {
+      if (options.contactIds.length === 0) return { campaign, candidates: [] };
+      q = q.where("ct.id", "in", [...options.contactIds]);
+    }
     // `connection_degrees` and `exclude_1st_degree` are applied by enrolment (the scheduler's
     // `selectForEnrolment`), so that each contact they keep out is reported with its reason.
     const matched = await q

@@ -32,6 +32,12 @@ const STORED_SKIP: Partial<Record<EnrolmentSkipReason, EnrolmentSkipReasonStored
 export interface EnrolContactsInput {
   /** The campaign's id, slug or name. */
   campaign: string;
+  /**
+   * Only these contacts (ids; e.g. a selection in the dashboard's leads table), at most
+   * {@link MAX_ENROL_SELECTION}; the campaign's offer, criteria and the send path's rules still
+   * apply. Default: every contact of the offer.
+   */
+  contactIds?: readonly string[];
   /** Enrol at most this many. Default: every eligible contact. */
   limit?: number;
   /** Email statuses a first email may go to. Default: the scheduler's (`valid`). */
@@ -53,10 +59,15 @@ export interface EnrolContactsContext extends OperationContext {
   linkedin?: LookupDegreesContext["linkedin"];
 }
 
+/** The most contacts one selection may name (`contactIds`). */
+export const MAX_ENROL_SELECTION = 10_000;
+
 export interface EnrolContactsResult {
   /** The campaign's slug (or id). */
   campaign: string;
   dryRun: boolean;
+  /** With `contactIds`: how many were named; the others than `matched` are not of the campaign's offer or outside its criteria. */
+  selected: number | null;
   /** Contacts matching the target criteria. */
   matched: number;
   wouldAdd: number;
@@ -80,6 +91,8 @@ export interface EnrolContactsResult {
  */
 export async function enrolContacts(ctx: EnrolContactsContext, input: EnrolContactsInput): Promise<EnrolContactsResult> {
   const issues: FieldIssue[] = [];
+  if (typeof input.campaign !== "string" || input.campaign.trim() === "")
+    issues.push({ field: "campaign", message: "is required (the campaign's id, slug or name)" });
   if (input.limit !== undefined && (!Number.isInteger(input.limit) || input.limit < 1))
     issues.push({ field: "limit", message: `must be a whole number of at least 1 (got ${input.limit})` });
   const badStatuses = (input.acceptedEmailStatuses ?? []).filter((s) => !EmailStatus.safeParse(s).success);
@@ -95,7 +108,19 @@ export async function enrolContacts(ctx: EnrolContactsContext, input: EnrolConta
     });
   if (input.maxLookups !== undefined && (!Number.isInteger(input.maxLookups) || input.maxLookups < 1))
     issues.push({ field: "maxLookups", message: `must be a whole number of at least 1 (got ${input.maxLookups})` });
+  const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+  if (input.contactIds !== undefined) {
+    if (input.contactIds.length === 0) issues.push({ field: "contactIds", message: "is empty: select at least one contact" });
+    else if (input.contactIds.length > MAX_ENROL_SELECTION)
+      issues.push({
+        field: "contactIds",
+        message: `names ${input.contactIds.length} contacts; enrol at most ${MAX_ENROL_SELECTION} at once (narrow the filter)`,
+      });
+    const bad = input.contactIds.find((id) => !UUID.test(id));
+    if (bad !== undefined) issues.push({ field: "contactIds", message: `"${bad}" is not a contact id` });
+  }
   if (issues.length) throw new ValidationError("enrolment", issues);
+  const contactIds = input.contactIds ? [...new Set(input.contactIds)] : undefined;
   const now = nowOf(ctx);
   const dryRun = input.dryRun === true;
   // Outside the enrolment's transaction: the lookups are provider calls.
@@ -107,7 +132,10 @@ export async function enrolContacts(ctx: EnrolContactsContext, input: EnrolConta
         )
       : null;
   return inTransaction(ctx.db, async (trx) => {
-    const { campaign, candidates: matched } = await campaignAdmin.candidates(trx, input.campaign, { now });
+    const { campaign, candidates: matched } = await campaignAdmin.candidates(trx, input.campaign, {
+      now,
+      ...(contactIds ? { contactIds } : {}),
+    });
     // The suppression list (invariant 4): a suppressed person is skipped with reason `suppressed`.
     const suppressed = await suppressions.forContacts(
       trx,
@@ -153,6 +181,7 @@ export async function enrolContacts(ctx: EnrolContactsContext, input: EnrolConta
     return {
       campaign: campaign.campaign_slug ?? campaign.id,
       dryRun,
+      selected: contactIds ? contactIds.length : null,
       matched: candidates.length,
       wouldAdd: selection.add.length,
       added,

@@ -285,3 +285,55 @@ export async function recordChecked(trx: DbOrTrx, c: CheckedOutcome, personRef: 
   if (nextCompany && contact.company_id) companyStatus = await companies.advanceStatus(trx, contact.company_id, nextCompany);
   return { outcome, created, campaignSlug, attribution, countedMeeting, sequencesStopped, sendsCancelled, contactStatus, companyStatus };
 }
+
+/** The most contacts one {@link recordOutcomes} call may name. */
+export const MAX_OUTCOME_SELECTION = 1000;
+
+export interface RecordOutcomesInput {
+  /** The contacts (ids), each one person. */
+  contactIds: readonly string[];
+  /** One of `OutcomeKind`, the same for each. */
+  kind: string;
+  note?: string;
+}
+
+export interface RecordOutcomesResult {
+  /** Outcomes recorded (one per distinct contact id). */
+  recorded: number;
+  /** Of them, attributed to a campaign (its last touch). */
+  attributed: number;
+  sequencesStopped: number;
+  sendsCancelled: number;
+}
+
+/**
+ * Records the same outcome for several contacts (a selection in the dashboard's leads table), each
+ * as {@link recordOutcome} would, in one transaction: every one is checked first, and when one is
+ * refused nothing is recorded.
+ */
+export async function recordOutcomes(ctx: OperationContext, input: RecordOutcomesInput): Promise<RecordOutcomesResult> {
+  const ids = [...new Set(input.contactIds)];
+  if (ids.length === 0) throw new ValidationError("outcomes", [{ field: "contactIds", message: "is empty: select at least one contact" }]);
+  if (ids.length > MAX_OUTCOME_SELECTION)
+    throw new ValidationError("outcomes", [
+      {
+        field: "contactIds",
+        message: `names ${ids.length} contacts; record one outcome for at most ${MAX_OUTCOME_SELECTION} at once (narrow the filter)`,
+      },
+    ]);
+  const bad = ids.find((id) => !UUID_RE.test(id));
+  if (bad !== undefined) throw new ValidationError("outcomes", [{ field: "contactIds", message: `"${bad}" is not a contact id` }]);
+  const now = nowOf(ctx);
+  const checked = ids.map((id) => checkOutcome({ person: id, kind: input.kind, ...(input.note ? { note: input.note } : {}) }, now));
+  return inTransaction(ctx.db, async (trx) => {
+    const out: RecordOutcomesResult = { recorded: 0, attributed: 0, sequencesStopped: 0, sendsCancelled: 0 };
+    for (const [i, c] of checked.entries()) {
+      const r = await recordChecked(trx, c, ids[i]!);
+      out.recorded += r.created ? 1 : 0;
+      out.attributed += r.attribution === "unattributed" ? 0 : 1;
+      out.sequencesStopped += r.sequencesStopped;
+      out.sendsCancelled += r.sendsCancelled;
+    }
+    return out;
+  });
+}

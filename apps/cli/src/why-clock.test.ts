@@ -1,0 +1,67 @@
+import { claimDataMode, type Db } from "@offerlab/db";
+import { seedOutreachWorld, testEngines } from "@offerlab/db/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cliDatabase, type CliDatabase } from "./test-support/cli-db.js";
+
+// Sandbox data is simulated in the past: Jane was touched on 2026-03-09, the data's last send. On
+// the wall clock (months later) her 60-day cooling-off is long over; on the data's clock it is not,
+// and that is what `why --sandbox` says, as the dashboard's person page does.
+describe.each(testEngines())("offerlab why --sandbox judges on the data's clock (%s)", { timeout: 120_000 }, (engine) => {
+  let d: CliDatabase;
+  const touched = new Date("2026-03-09T10:00:00Z");
+  beforeAll(async () => {
+    d = await cliDatabase(engine);
+    await d.seed(async (db: Db) => {
+      await claimDataMode(db, "sandbox", { note: "test" });
+      const w = await seedOutreachWorld(db, {
+        name: "Spring push",
+        vendorLinkedIn: "li",
+        vendorMailbox: "mb",
+        addedAt: new Date("2026-03-01T09:00:00Z"),
+      });
+      await db
+        .insertInto("messages")
+        .values({
+          campaign_contact_id: w.janeCcId,
+          campaign_id: w.campaignId,
+          contact_id: w.janeId,
+          account_id: w.emailAccountId,
+          channel: "email",
+          action_type: "email",
+          sequence_step: 1,
+          subject: "Ramp time",
+          body: "Hi Jane",
+          status: "sent",
+          sent_at: touched,
+        })
+        .execute();
+      await db
+        .insertInto("outreach_history")
+        .values({
+          contact_id: w.janeId,
+          contact_email: "jane.doe@acme.com",
+          campaign_id: w.campaignId,
+          offer_id: w.offerId,
+          account_id: w.emailAccountId,
+          channel: "email",
+          message_subject: "Ramp time",
+          sent_at: touched,
+        })
+        .execute();
+    });
+  });
+  afterAll(async () => {
+    await d?.drop();
+  });
+
+  it("cooling off at the data's last send, not free on the wall clock", async () => {
+    const res = await d.run(["why", "jane.doe@acme.com", "--sandbox", "--json"]);
+    expect(res.code).toBe(0);
+    const out = JSON.parse(res.stdout);
+    expect(out.dataClock).toBe(true);
+    expect(out.judgedAt).toBe(touched.toISOString());
+    expect(out.newCampaign).toMatchObject({ allowed: false, reason: "cooling_off" });
+    const text = await d.run(["why", "jane.doe@acme.com", "--sandbox"]);
+    expect(text.stdout).toMatch(/may not start with this person now \(judged at 2026-03-09 10:00 UTC, the sandbox data's last send\): /);
+  });
+});
