@@ -1,4 +1,4 @@
-import { claimDataMode, type Db } from "@offerlab/db";
+import { claimDataMode, toolRateLimits, type Db } from "@offerlab/db";
 import { seedOutreachWorld, testEngines } from "@offerlab/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cliDatabase, type CliDatabase } from "./test-support/cli-db.js";
@@ -48,6 +48,9 @@ describe.each(testEngines())("offerlab why --sandbox judges on the data's clock 
           sent_at: touched,
         })
         .execute();
+      // One LeadMagic call on the data's day, under a daily limit of the tool's own.
+      await db.updateTable("tools").set({ rate_limit_per_day: 100 }).where("name", "=", "leadmagic").execute();
+      await toolRateLimits.consume(db, "leadmagic", touched);
     });
   });
   afterAll(async () => {
@@ -63,5 +66,15 @@ describe.each(testEngines())("offerlab why --sandbox judges on the data's clock 
     expect(out.newCampaign).toMatchObject({ allowed: false, reason: "cooling_off" });
     const text = await d.run(["why", "jane.doe@acme.com", "--sandbox"]);
     expect(text.stdout).toMatch(/may not start with this person now \(judged at 2026-03-09 10:00 UTC, the sandbox data's last send\): /);
+  });
+
+  it("tools list reads sandbox usage windows on the data's clock: the data's day's calls count as today", async () => {
+    const res = await d.run(["tools", "list", "--sandbox", "--json"]);
+    expect(res.code).toBe(0);
+    const leadmagic = (JSON.parse(res.stdout) as { tool: string; calls_today: number; rate_limit_per_day: number | null }[]).find(
+      (t) => t.tool === "leadmagic",
+    );
+    // On the wall clock (months after 2026-03-09) today's window is empty.
+    expect(leadmagic).toMatchObject({ rate_limit_per_day: 100, calls_today: 1 });
   });
 });
