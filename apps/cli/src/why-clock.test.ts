@@ -3,7 +3,7 @@ import { seedOutreachWorld, testEngines } from "@offerlab/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cliDatabase, type CliDatabase } from "./test-support/cli-db.js";
 
-// Sandbox data is simulated in the past: Jane was touched on 2026-03-09, the data's last send. On
+// Sandbox data is simulated in the past: Jane was touched on 2026-03-09, the data's last send and so its clock. On
 // the wall clock (months later) her 60-day cooling-off is long over; on the data's clock it is not,
 // and that is what `why --sandbox` says, as the dashboard's person page does.
 describe.each(testEngines())("offerlab why --sandbox judges on the data's clock (%s)", { timeout: 120_000 }, (engine) => {
@@ -57,7 +57,7 @@ describe.each(testEngines())("offerlab why --sandbox judges on the data's clock 
     await d?.drop();
   });
 
-  it("cooling off at the data's last send, not free on the wall clock", async () => {
+  it("cooling off on the data's clock, not free on the wall clock", async () => {
     const res = await d.run(["why", "jane.doe@acme.com", "--sandbox", "--json"]);
     expect(res.code).toBe(0);
     const out = JSON.parse(res.stdout);
@@ -65,7 +65,7 @@ describe.each(testEngines())("offerlab why --sandbox judges on the data's clock 
     expect(out.judgedAt).toBe(touched.toISOString());
     expect(out.newCampaign).toMatchObject({ allowed: false, reason: "cooling_off" });
     const text = await d.run(["why", "jane.doe@acme.com", "--sandbox"]);
-    expect(text.stdout).toMatch(/may not start with this person now \(judged at 2026-03-09 10:00 UTC, the sandbox data's last send\): /);
+    expect(text.stdout).toMatch(/may not start with this person now \(judged at 2026-03-09 10:00 UTC, the sandbox data's clock\): /);
   });
 
   it("tools list reads sandbox usage windows on the data's clock: the data's day's calls count as today", async () => {
