@@ -27,7 +27,7 @@ export interface DashboardAppOptions {
   /** The clock (a sandbox passes its simulated one). Default: the wall clock. */
   now?: () => Date;
   /**
-   * Judge a person's eligibility on the data's clock (the last send the database records) rather
+   * Judge a person's eligibility on the data's clock (db's dataClockAt: where a sandbox run stopped, or its last send, reply or assignment) rather
    * than the wall clock: a sandbox's simulated weeks are in the past, and its stored statuses
    * (cooling_off …) were set on its own clock. `offerlab dashboard` sets it on a sandbox database.
    */

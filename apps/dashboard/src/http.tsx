@@ -10,7 +10,7 @@ import { Flash, Layout, type PageContext } from "./layout.js";
 export interface Deps {
   db: Db;
   now: () => Date;
-  /** Eligibility on the data's clock (its last send) instead of `now`; see DashboardAppOptions. */
+  /** Eligibility on the data's clock (db's dataClockAt) instead of `now`; see DashboardAppOptions. */
   dataClock: boolean;
   pollMs: number;
   lowCredits: number;
@@ -18,7 +18,7 @@ export interface Deps {
 
 /**
  * The time a page judges the data at (eligibility, forecasts): `@offerlab/db`'s judgingClock — the
- * data's last send when the app runs on the data's clock (sandbox data is simulated in the past),
+ * data's own clock (db's dataClockAt) when the app runs on it (sandbox data is simulated in the past),
  * otherwise `now`. `offerlab why --sandbox` judges through the same function.
  */
 export function judgingClock(deps: Deps): Promise<JudgingClock> {

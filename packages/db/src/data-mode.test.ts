@@ -6,7 +6,7 @@ import { resolveDatabaseTarget, SANDBOX_DATA_DIR } from "./connect.js";
 import { claimDataMode, databaseContents, dataMode, DataModeMismatchError, recordSimulatedClock } from "./data-mode.js";
 import { bundledMigrations, migrate } from "./migrate.js";
 import { openDatabase } from "./open.js";
-import { accounts, experiments, offers } from "./index.js";
+import { accounts, dataClockAt, offers } from "./index.js";
 import { createTestDb, testEngines, type TestDb } from "./testing.js";
 
 describe.each(testEngines())("which world a database belongs to, on %s", (engine) => {
@@ -37,12 +37,12 @@ describe.each(testEngines())("which world a database belongs to, on %s", (engine
     // Unmarked or live: the wall clock is the data's; nothing is recorded.
     expect(await recordSimulatedClock(t.db, monday)).toBe(false);
     await claimDataMode(t.db, "sandbox");
-    expect(await experiments.latestRecordedAt(t.db)).toBeNull();
+    expect(await dataClockAt(t.db)).toBeNull();
     expect(await recordSimulatedClock(t.db, monday)).toBe(true);
-    expect((await experiments.latestRecordedAt(t.db))?.toISOString()).toBe(monday.toISOString());
+    expect((await dataClockAt(t.db))?.toISOString()).toBe(monday.toISOString());
     // Never backwards.
     expect(await recordSimulatedClock(t.db, new Date("2026-03-06T17:00:00Z"))).toBe(false);
-    expect((await experiments.latestRecordedAt(t.db))?.toISOString()).toBe(monday.toISOString());
+    expect((await dataClockAt(t.db))?.toISOString()).toBe(monday.toISOString());
   });
 
   it("says what a database holds: anything at all, and its offers' slugs", async () => {

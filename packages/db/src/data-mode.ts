@@ -100,8 +100,8 @@ export async function claimDataMode(
 
 /**
  * Records where a sandbox run's simulated clock stopped (`offerlab demo`): the data's clock, which
- * a report over the data reads from (with the last send, reply or assignment; db's
- * `experiments.latestRecordedAt`). Only moves forward; only on a database marked `sandbox` (a live
+ * sandbox data is judged on (with the last send, reply or assignment; db's
+ * `dataClockAt`). Only moves forward; only on a database marked `sandbox` (a live
  * database has the wall clock). Returns whether it was recorded.
  */
 export async function recordSimulatedClock(db: DbOrTrx, at: Date): Promise<boolean> {

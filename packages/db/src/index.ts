@@ -18,7 +18,7 @@ export { openDatabase, PendingMigrationsError } from "./open.js";
 export { shippedSnapshot } from "./snapshot.js";
 export { claimDataMode, databaseContents, dataMode, DataModeMismatchError, recordSimulatedClock } from "./data-mode.js";
 export type { DataModeMark } from "./data-mode.js";
-export { judgingClock, lastSendAt } from "./judging-clock.js";
+export { dataClockAt, judgingClock, lastSendAt } from "./judging-clock.js";
 export type { JudgingClock } from "./judging-clock.js";
 export { EmbeddedDatabaseBusyError, LOCK_FILE } from "./embedded-lock.js";
 export type { LockHolder } from "./embedded-lock.js";

@@ -1,5 +1,5 @@
 import { AccountStatus, AccountType, RotationSet } from "@offerlab/core";
-import { MAX_ACCOUNT_JITTER_MINUTES, type Account, type AccountLimitsPatch } from "@offerlab/db";
+import { judgingClock, MAX_ACCOUNT_JITTER_MINUTES, type Account, type AccountLimitsPatch } from "@offerlab/db";
 import { addAccount, pauseAccount, resumeAccount, setAccountLimits, syncAccounts, warmAccount } from "@offerlab/operations";
 import { createUsageRecorder } from "@offerlab/pipeline";
 import {
@@ -151,10 +151,11 @@ export function registerAccountCommands(program: Command, io: Io): void {
     .action(async (o: { type?: string; status?: string; json?: boolean }) => {
       const type = enumFlag("--type", o.type, AccountType.options);
       const status = enumFlag("--status", o.status, AccountStatus.options);
-      const now = new Date();
-      const rows = await withDb(io, async (db) =>
-        (await readAccountCapacity(db, { now, ...(type ? { type } : {}), ...(status ? { status } : {}) })).map(describeAccount),
-      );
+      const rows = await withDb(io, async (db) => {
+        // Sandbox data's usage and rests were recorded on its simulated clock: judged on that clock.
+        const now = (await judgingClock(db, { now: new Date(), dataClock: "sandbox" })).at;
+        return (await readAccountCapacity(db, { now, ...(type ? { type } : {}), ...(status ? { status } : {}) })).map(describeAccount);
+      });
       if (o.json) {
         io.stdout(json(rows));
         return;

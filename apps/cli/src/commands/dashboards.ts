@@ -1,4 +1,4 @@
-import { campaignAdmin, resolve, views, type Db } from "@offerlab/db";
+import { campaignAdmin, judgingClock, resolve, views, type Db } from "@offerlab/db";
 import { describeUnknownOutcomes, predictTodaysSends, readAccountCapacity, unknownOutcomes } from "@offerlab/scheduler";
 import type { Command } from "commander";
 import { openDatabase } from "../database.js";
@@ -244,12 +244,15 @@ gap kept between two sends. \`offerlab accounts list\` shows the same.
 `,
     )
     .action(async (o: { json?: boolean }) => {
-      const now = new Date();
-      const { caps, alert } = await withDb(io, async (db) => ({
-        caps: await readAccountCapacity(db, { now }),
-        // Sends that may or may not have gone out also hold capacity: say so under the table.
-        alert: describeUnknownOutcomes(await unknownOutcomes(db, { now }), now),
-      }));
+      const { caps, alert } = await withDb(io, async (db) => {
+        // Sandbox data is judged on its simulated clock, as `accounts list` and the dashboard do.
+        const now = (await judgingClock(db, { now: new Date(), dataClock: "sandbox" })).at;
+        return {
+          caps: await readAccountCapacity(db, { now }),
+          // Sends that may or may not have gone out also hold capacity: say so under the table.
+          alert: describeUnknownOutcomes(await unknownOutcomes(db, { now }), now),
+        };
+      });
       if (o.json) io.stdout(json(caps.map(capacityRow)));
       else print(io, false, caps.map(capacityCells), DASHBOARD_COLUMNS.capacity, "No accounts yet.");
       // With --json the rows stay the whole of stdout; the alert goes to stderr.

@@ -1,5 +1,5 @@
 import { ExperimentKind, ExperimentMetric, ExperimentStatus } from "@offerlab/core";
-import { BREAKDOWNS, experiments } from "@offerlab/db";
+import { BREAKDOWNS, judgingClock } from "@offerlab/db";
 import {
   defineExperiment,
   enrolExperiment,
@@ -418,9 +418,10 @@ ${examples(["offerlab report --experiment email-1-copy", "offerlab report --offe
       const metric = enumFlag("--metric", o.metric, ExperimentMetric.options);
       const maturityDays = intFlag("--maturity-days", o.maturityDays, 1, 180);
       const r = await withOperation(io, async (ctx) => {
-        // The sandbox's data lives on its simulated clock: read it as of the latest recorded time, as the demo does.
-        const at = io.sandbox ? await experiments.latestRecordedAt(ctx.db) : null;
-        if (at) ctx = { ...ctx, now: () => at };
+        // The sandbox's data lives on its simulated clock: read it as of the data's clock, as the demo
+        // and the dashboard's offer page do.
+        const judged = await judgingClock(ctx.db, { now: ctx.now?.() ?? new Date(), dataClock: io.sandbox === true });
+        if (judged.data) ctx = { ...ctx, now: () => judged.at };
         return o.experiment !== undefined
           ? experimentReport(ctx, { experiment: o.experiment })
           : offerReport(ctx, { offer: o.offer!, by: by!, ...(metric ? { metric } : {}), ...(maturityDays ? { maturityDays } : {}) });

@@ -11,7 +11,7 @@
  *   (no endpoint of its own); Exa, Parallel and Unipile expose none, so theirs stays unknown.
  * - `limits` sets a tool's own rate limits (operation `setToolRateLimits`).
  */
-import { toolRateLimits, tools, type Db } from "@offerlab/db";
+import { judgingClock, toolRateLimits, tools, type Db } from "@offerlab/db";
 import { DEFAULT_CREDIT_ALERT_THRESHOLD } from "@offerlab/cron";
 import { setToolRateLimits } from "@offerlab/operations";
 import { createUsageRecorder } from "@offerlab/pipeline";
@@ -99,7 +99,10 @@ export function registerToolsCommands(program: Command, io: Io): void {
     .addHelpText("after", examples(["offerlab tools list", "offerlab tools list --threshold 500 --json"]))
     .action(async (o: { threshold?: string; json?: boolean }) => {
       const threshold = thresholdOf(io, o.threshold);
-      const rows = await withDb(io, (db) => toolRows(db, { threshold, now: new Date() }));
+      // Sandbox data's usage was recorded on its simulated clock: its windows are read on that clock.
+      const rows = await withDb(io, async (db) =>
+        toolRows(db, { threshold, now: (await judgingClock(db, { now: new Date(), dataClock: "sandbox" })).at }),
+      );
       if (o.json) {
         io.stdout(json(rows));
         return;

@@ -66,7 +66,7 @@ new campaign may start with them now (the cooling-off window, do-not-contact …
 time-ordered story: planned, waiting (and why), attempts, sent, skipped (and why), replies. A send
 whose outcome is unknown shows how often the provider was asked and when it is asked next; one
 the provider could not tell ("undetermined") is never sent again. On the sandbox's data (--sandbox)
-"now" is the data's last send (its simulated weeks are in the past), as on the dashboard's person page.
+"now" is the data's clock (where its simulated weeks stopped), as on the dashboard's person page.
 ${examples(["offerlab why jane@acme.com", "offerlab why https://www.linkedin.com/in/jane-doe --json"])}`,
     )
     .action(async (person: string, o: { json?: boolean }) => {
@@ -93,7 +93,7 @@ ${examples(["offerlab why jane@acme.com", "offerlab why https://www.linkedin.com
         // The suppression-list entry that matches any row of the person, if one does.
         const found = await suppressions.forContacts(db, contactIds);
         const suppression = whole.contacts.map((c) => found.get(c.id)).find(Boolean) ?? null;
-        // Sandbox data is judged on its own clock (its last send), as the dashboard's person page does.
+        // Sandbox data is judged on its own clock (db's dataClockAt), as the dashboard's person page does.
         const judged = await judgingClock(db, { now: new Date(), dataClock: "sandbox" });
         return { history: { ...whole, suppression }, outcomes: await outcomes.list(db, { contactIds }), judged };
       });
@@ -133,7 +133,7 @@ ${examples(["offerlab why jane@acme.com", "offerlab why https://www.linkedin.com
       io.stdout(
         `${key}: ${history.contacts.length} contact row(s) across ${new Set(history.contacts.map((c) => c.offer)).size} offer(s)\n`,
       );
-      const at = found.judged.data ? ` (judged at ${when(now)} UTC, the sandbox data's last send)` : "";
+      const at = found.judged.data ? ` (judged at ${when(now)} UTC, the sandbox data's clock)` : "";
       io.stdout(
         newCampaign.allowed
           ? `A new campaign may start with this person now${at}.\n`

@@ -8,7 +8,7 @@
 import type { LlmOptions } from "@offerlab/copy";
 import { slugify } from "@offerlab/core";
 import { createLogger as createCronLogger, providersFromUnipile, runTick, type TickSummary } from "@offerlab/cron";
-import { claimDataMode, experiments as experimentRows, messageTemplates, offers, recordSimulatedClock, type Db } from "@offerlab/db";
+import { claimDataMode, dataClockAt, messageTemplates, offers, recordSimulatedClock, type Db } from "@offerlab/db";
 import {
   addTemplateVariant,
   approveTemplates,
@@ -342,7 +342,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   // weekend): recorded, so that this report and `offerlab report --sandbox` afterwards read the data
   // as of the time the summary says it was simulated to.
   await recordSimulatedClock(db, now());
-  const asOf = (await experimentRows.latestRecordedAt(db)) ?? now();
+  const asOf = (await dataClockAt(db)) ?? now();
   const report = await experimentReport({ ...ctx, now: () => asOf }, { experiment: experiment.experiment.id });
   // The books close after the last tick: meetings recorded by then are in them.
   return {

@@ -3,7 +3,7 @@
  * TEST_DATABASE_URL is set): every page renders, escapes what people typed, carries the CSP and
  * no inline script; writes need the CSRF token and go through the operations; the token login.
  */
-import { accountAdmin, campaigns, dashboard, jsonb, suppressions } from "@offerlab/db";
+import { accountAdmin, campaigns, dashboard, dataClockAt, jsonb, suppressions } from "@offerlab/db";
 import { testEngines } from "@offerlab/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CONTENT_SECURITY_POLICY, CSRF_HEADER, SESSION_COOKIE } from "../security.js";
@@ -309,17 +309,20 @@ describe.each(testEngines())("dashboard routes on %s", (engine) => {
       const wall = line(await (await w.app({ now: () => later }).request(`/people/${w.janeId}`)).text());
       expect(wall).toContain("A new campaign may start with this person now.");
       expect(wall).toContain("(judged at 2026-09-01 12:00 UTC)");
-      // … on the data's clock (its last send) she was touched a day ago, as the data says.
+      // … on the data's clock (the world's latest send, reply or assignment: a day after her touch)
+      // she was touched a day ago, as the data says.
+      const clock = (await dataClockAt(w.db))!;
+      expect(clock.toISOString().slice(0, 10)).toBe("2026-03-10");
       const data = line(await (await w.app({ now: () => later, dataClock: true }).request(`/people/${w.janeId}`)).text());
       expect(data).toContain("A new campaign may not start with this person");
-      expect(data).toContain("(judged at 2026-03-09 10:00 UTC, the data&#39;s last send)");
+      expect(data).toContain(`(judged at ${clock.toISOString().slice(0, 16).replace("T", " ")} UTC, the data&#39;s clock)`);
       // The campaign's forecast counts from the same clock.
       const forecastFrom = async (dataClock: boolean) =>
         / from (\d{4}-\d{2}-\d{2})\.</.exec(
           await (await w.app({ now: () => later, dataClock }).request(`/campaigns/${w.campaignId}`)).text(),
         )?.[1];
       expect(await forecastFrom(false)).toBe("2026-09-01");
-      expect(await forecastFrom(true)).toBe("2026-03-09");
+      expect(await forecastFrom(true)).toBe("2026-03-10");
     } finally {
       await w.db.deleteFrom("outreach_history").where("id", "=", touch.id).execute();
     }

@@ -198,7 +198,7 @@ export function registerOfferPages(app: Hono<DashboardEnv>, deps: Deps) {
             {experimentRows.length > reports.length ? (
               <p class="muted small">{`${experimentRows.length - reports.length} older experiment(s): offerlab experiments list`}</p>
             ) : null}
-            {judged.data ? <p class="muted small">{`Maturity judged at ${when(judged.at)} UTC, the data's last send.`}</p> : null}
+            {judged.data ? <p class="muted small">{`Maturity judged at ${when(judged.at)} UTC, the data's clock.`}</p> : null}
           </div>
         )}
         <h2>Templates</h2>

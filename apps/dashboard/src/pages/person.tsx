@@ -104,7 +104,7 @@ export function registerPersonPages(app: Hono<DashboardEnv>, deps: Deps) {
           )}
           {p.suppression ? <span class="badge do_not_contact"> suppressed: {p.suppression.reason}</span> : null}{" "}
           <span class="muted small" id="eligibility-clock">
-            {p.dataClock ? `(judged at ${when(p.clock)} UTC, the data's last send)` : `(judged at ${when(p.clock)} UTC)`}
+            {p.dataClock ? `(judged at ${when(p.clock)} UTC, the data's clock)` : `(judged at ${when(p.clock)} UTC)`}
           </span>
         </p>
         <h2>Actions</h2>

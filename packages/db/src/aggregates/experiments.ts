@@ -306,25 +306,6 @@ export const experiments = {
     return out;
   },
 
-  /**
-   * The latest time the data records for experiments: the last send, reply or assignment, or where
-   * a sandbox run's simulated clock stopped (`recordSimulatedClock`: the demo simulates past its
-   * last send, e.g. over a weekend). The sandbox's data lives on its simulated clock, not the wall
-   * clock, so a report over it is read as of this time (the demo's own report and `offerlab report
-   * --sandbox` agree with the demo's "simulated … to …"). Null when empty.
-   */
-  async latestRecordedAt(db: DbOrTrx): Promise<Date | null> {
-    const row = await sql<{ at: Date | string | null }>`
-      SELECT GREATEST(
-        (SELECT MAX(sent_at) FROM messages),
-        (SELECT MAX(replied_at) FROM messages),
-        (SELECT MAX(assigned_at) FROM experiment_assignments),
-        (SELECT MAX(simulated_clock_at) FROM offerlab_instance)
-      ) AS at`.execute(db);
-    const at = row.rows[0]?.at ?? null;
-    return at === null ? null : new Date(at);
-  },
-
   /** The sender already pinned (sticky) for `channel` of each campaign contact that has one. */
   async pinnedSenders(db: DbOrTrx, channel: "linkedin" | "email", campaignContactIds: readonly string[]): Promise<Map<string, string>> {
     const out = new Map<string, string>();
