@@ -1,5 +1,6 @@
 import { claimDataMode, toolRateLimits, type Db } from "@offerlab/db";
 import { seedOutreachWorld, testEngines } from "@offerlab/db/testing";
+import { reserveQuota } from "@offerlab/scheduler";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cliDatabase, type CliDatabase } from "./test-support/cli-db.js";
 
@@ -48,6 +49,12 @@ describe.each(testEngines())("offerlab why --sandbox judges on the data's clock 
           sent_at: touched,
         })
         .execute();
+      // The mailbox's send on the data's day, counted against its daily quota as the send path does.
+      await db
+        .transaction()
+        .execute((trx) =>
+          reserveQuota(trx, { accountId: w.emailAccountId, action: "email", dailyLimit: 50, hourlyLimit: 50, now: touched }),
+        );
       // One LeadMagic call on the data's day, under a daily limit of the tool's own.
       await db.updateTable("tools").set({ rate_limit_per_day: 100 }).where("name", "=", "leadmagic").execute();
       await toolRateLimits.consume(db, "leadmagic", touched);
@@ -76,5 +83,13 @@ describe.each(testEngines())("offerlab why --sandbox judges on the data's clock 
     );
     // On the wall clock (months after 2026-03-09) today's window is empty.
     expect(leadmagic).toMatchObject({ rate_limit_per_day: 100, calls_today: 1 });
+  });
+
+  it("accounts list counts sandbox usage on the data's clock: the data's day's send is today's", async () => {
+    const res = await d.run(["accounts", "list", "--type", "email", "--sandbox", "--json"]);
+    expect(res.code).toBe(0);
+    const rows = JSON.parse(res.stdout) as { used_today: { email: number | null } }[];
+    // On the wall clock (months after 2026-03-09) today's count is 0.
+    expect(rows.map((r) => r.used_today.email)).toContain(1);
   });
 });
