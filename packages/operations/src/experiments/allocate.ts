@@ -55,12 +55,43 @@ export interface AllocationSummary {
  * natural key, never the database-generated id, so one story (the sandbox's seed and start) always
  * allocates the same contacts to the same arms.
  */
-export function allocationDesignOf(e: ExperimentWithArms): AllocationDesign {
+function allocationDesignOf(e: ExperimentWithArms): AllocationDesign {
   return {
     arms: e.arms.map((a) => a.arm_key),
     seed: e.experiment.slug,
     floor: Number(e.experiment.allocation_floor),
     minMaturedForAdaptive: e.experiment.min_matured_for_adaptive,
+  };
+}
+
+/**
+ * Where an experiment's allocation stands now, on the matured outcomes of `facts`: the phase
+ * (balanced until every arm has enough matured contacts, then Thompson), and `draw`, which gives the
+ * arm of the contact at position `index` of `stratum` — keyed by the stratum and the position, never
+ * a database-generated id, so the same story draws the same arms. Both allocation paths (a campaign's
+ * own enrolment and `enrolExperiment`) draw through it.
+ */
+export function allocationState(
+  e: ExperimentWithArms,
+  facts: Parameters<typeof countContacts>[0],
+  now: Date,
+): { phase: "balanced" | "thompson"; draw(stratum: string, index: number): Assignment } {
+  const design = allocationDesignOf(e);
+  const counts = countContacts(
+    facts,
+    e.arms.map((a) => a.id),
+    { metric: e.experiment.primary_metric, maturityDays: e.experiment.maturity_days, now },
+  );
+  const matured = counts.map((c) => ({ armId: e.arms.find((a) => a.id === c.group)!.arm_key, n: c.matured, successes: c.successes }));
+  const phase = allocationPhase(design, matured);
+  const batch = now.toISOString().slice(0, 10);
+  const probabilities = phase === "thompson" ? thompsonProbabilities(design, matured, batch) : null;
+  return {
+    phase,
+    draw: (stratum, index) =>
+      probabilities
+        ? assignWithProbabilities(design, probabilities, batch, `${stratum}:${index}`)
+        : balancedAssignment(design, stratum, index),
   };
 }
 
@@ -180,18 +211,8 @@ export async function allocateEnrolled(
     let policy: AllocationSummary["policy"] = "observed";
     if (e.experiment.kind === "copy_variants") {
       if (e.experiment.offer_id !== campaign.offer_id) continue;
-      const design = allocationDesignOf(e);
-      const facts = await experiments.armFacts(trx, e.experiment.id);
-      const counts = countContacts(
-        facts,
-        e.arms.map((a) => a.id),
-        { metric: e.experiment.primary_metric, maturityDays: e.experiment.maturity_days, now },
-      );
-      const matured = counts.map((c) => ({ armId: e.arms.find((a) => a.id === c.group)!.arm_key, n: c.matured, successes: c.successes }));
-      const phase = allocationPhase(design, matured);
-      policy = phase;
-      const batch = now.toISOString().slice(0, 10);
-      const probabilities = phase === "thompson" ? thompsonProbabilities(design, matured, batch) : null;
+      const state = allocationState(e, await experiments.armFacts(trx, e.experiment.id), now);
+      policy = state.phase;
       const senders = await senderStrata(trx, campaign, e, fresh, icp, now);
       await experiments.pinSenders(trx, senders.channel, senders.pins);
       const positions = await experiments.stratumCounts(trx, e.experiment.id);
@@ -199,11 +220,7 @@ export async function allocateEnrolled(
         const stratum = senders.strata.get(x.contactId)!;
         const index = positions.get(stratum) ?? 0;
         positions.set(stratum, index + 1);
-        const a: Assignment = probabilities
-          ? // Keyed by the stratum and the contact's position in it (the enrolment's order), not a
-            // database-generated id: the same story draws the same arms.
-            assignWithProbabilities(design, probabilities, batch, `${stratum}:${index}`)
-          : balancedAssignment(design, stratum, index);
+        const a = state.draw(stratum, index);
         rows.push({
           experiment_id: e.experiment.id,
           arm_id: byKey.get(a.armId)!.id,

@@ -16,19 +16,11 @@
  */
 import { channelActionType, schedulingStepChannel, ValidationError, type FieldIssue, type MessageActionType } from "@offerlab/core";
 import { campaignAdmin, experiments, settings, suppressions, type Campaign } from "@offerlab/db";
-import {
-  allocationPhase,
-  assignWithProbabilities,
-  balancedAssignment,
-  countContacts,
-  stratumKey,
-  thompsonProbabilities,
-  type Assignment,
-} from "@offerlab/experiments";
+import { stratumKey, type Assignment } from "@offerlab/experiments";
 import { selectForEnrolment } from "@offerlab/scheduler";
 import { scheduleOf } from "../campaigns/campaign-schedule.js";
 import { inTransaction, nowOf, type OperationContext } from "../context.js";
-import { allocateEnrolled, allocationDesignOf } from "./allocate.js";
+import { allocateEnrolled, allocationState } from "./allocate.js";
 
 export interface EnrolExperimentInput {
   /** The experiment (id or slug): a running `offers` experiment. */
@@ -145,26 +137,14 @@ export async function enrolExperiment(ctx: OperationContext, input: EnrolExperim
     const chosen = input.limit !== undefined ? fresh.slice(0, input.limit) : fresh;
 
     // The phase, on the randomised contacts' matured outcomes.
-    const design = allocationDesignOf(e);
     const facts = (await experiments.armFacts(trx, e.experiment.id)).filter((f) => f.policy !== "observed");
-    const counts = countContacts(
-      facts,
-      e.arms.map((a) => a.id),
-      { metric: e.experiment.primary_metric, maturityDays: e.experiment.maturity_days, now },
-    );
-    const matured = counts.map((c) => ({ armId: e.arms.find((a) => a.id === c.group)!.arm_key, n: c.matured, successes: c.successes }));
-    const phase = allocationPhase(design, matured);
-    const batch = now.toISOString().slice(0, 10);
-    const probabilities = phase === "thompson" ? thompsonProbabilities(design, matured, batch) : null;
+    const state = allocationState(e, facts, now);
     const stratum = stratumKey({ audience: from.campaign_slug ?? from.id, icp: criteria.icp_target ?? "any" });
     let index = (await experiments.stratumCounts(trx, e.experiment.id)).get(stratum) ?? 0;
     const byArm = new Map<string, { contactId: string; a: Assignment }[]>(e.arms.map((a) => [a.arm_key, []]));
     for (const contactId of chosen) {
-      // Keyed by the stratum and the contact's position in it (the selection's order, best fit
-      // first), never a database id: the same story draws the same arms.
-      const a = probabilities
-        ? assignWithProbabilities(design, probabilities, batch, `${stratum}:${index}`)
-        : balancedAssignment(design, stratum, index);
+      // The position in the stratum follows the selection's order (best fit first).
+      const a = state.draw(stratum, index);
       index++;
       byArm.get(a.armId)!.push({ contactId, a });
     }
@@ -203,7 +183,7 @@ export async function enrolExperiment(ctx: OperationContext, input: EnrolExperim
       assigned: chosen.length,
       alreadyIn: selection.add.length - fresh.length,
       skipped: selection.skipped,
-      policy: phase,
+      policy: state.phase,
       stratum,
       arms,
     };
