@@ -107,6 +107,11 @@ async function requireExperiment(db: DbOrTrx, ref: string): Promise<Experiment> 
   return row;
 }
 
+/** An experiment's arms, in their order. */
+function armsOf(db: DbOrTrx, experimentId: string) {
+  return db.selectFrom("experiment_arms").selectAll().where("experiment_id", "=", experimentId).orderBy("position").execute();
+}
+
 export const experiments = {
   /** Writes the experiment and its arms in one transaction; a slug already taken is a field error. */
   async create(db: DbOrTrx, input: ExperimentCreateInput): Promise<ExperimentWithArms> {
@@ -147,13 +152,7 @@ export const experiments = {
   /** The experiment an id or slug names, with its arms; `NotFoundError` otherwise. */
   async get(db: DbOrTrx, ref: string): Promise<ExperimentWithArms> {
     const experiment = await requireExperiment(db, ref);
-    const arms = await db
-      .selectFrom("experiment_arms")
-      .selectAll()
-      .where("experiment_id", "=", experiment.id)
-      .orderBy("position")
-      .execute();
-    return { experiment, arms };
+    return { experiment, arms: await armsOf(db, experiment.id) };
   },
 
   /**
@@ -164,13 +163,7 @@ export const experiments = {
   async getForUpdate(db: DbOrTrx, ref: string): Promise<ExperimentWithArms> {
     const found = await requireExperiment(db, ref);
     const experiment = await db.selectFrom("experiments").selectAll().where("id", "=", found.id).forUpdate().executeTakeFirstOrThrow();
-    const arms = await db
-      .selectFrom("experiment_arms")
-      .selectAll()
-      .where("experiment_id", "=", experiment.id)
-      .orderBy("position")
-      .execute();
-    return { experiment, arms };
+    return { experiment, arms: await armsOf(db, experiment.id) };
   },
 
   /** Experiments, newest first, optionally of one offer or status, with their arms and assignment counts. */

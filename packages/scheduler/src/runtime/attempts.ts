@@ -124,68 +124,40 @@ export async function moveAttempt(q: Q, attemptId: string, t: AttemptTransition)
   return moved ? { accountId: moved.account_id } : undefined;
 }
 
-/**
- * Opens an attempt (`claimed`) inside the claim's transaction, fenced by the unique indexes (one
- * open attempt per account and per queue row): a concurrent claim fails with 23505.
- */
-export async function openAttempt(
-  trx: Transaction<Database>,
-  input: {
-    queueId: string;
-    accountId: string;
-    action: MessageActionType;
-    runnerId: string;
-    usageDay: Date;
-    usageHour: Date;
-    /** The campaign's local day the send counted against (`campaign_usage`); null: not counted. */
-    campaignDay?: string | null;
-    leaseUntil: Date;
-    at: Date;
-  },
-): Promise<string> {
-  const attempt = await trx
-    .insertInto("send_attempts")
-    .values({
-      send_queue_id: input.queueId,
-      account_id: input.accountId,
-      action_type: input.action,
-      runner_id: input.runnerId,
-      status: "claimed",
-      usage_day: input.usageDay,
-      usage_hour: input.usageHour,
-      campaign_day: input.campaignDay ?? null,
-      lease_until: input.leaseUntil,
-      started_at: input.at,
-      created_at: input.at,
-    })
-    .returning("id")
-    .executeTakeFirstOrThrow();
-  return attempt.id;
+/** What opening an attempt records. */
+export interface OpenAttemptInput {
+  queueId: string;
+  accountId: string;
+  action: MessageActionType;
+  runnerId: string;
+  usageDay: Date;
+  usageHour: Date;
+  /** The campaign's local day the send counted against (`campaign_usage`); null: not counted. */
+  campaignDay?: string | null;
+  leaseUntil: Date;
+  at: Date;
 }
 
 /**
- * `openAttempt` as a fragment (`INSERT … SELECT … FROM source RETURNING id`): opens the attempt only
- * when the CTE `source` returned a row (the send path's `reserveAndOpen`: when every reservation
- * before it succeeded).
+ * Opens an attempt (`claimed`) inside the claim's transaction, fenced by the unique indexes (one
+ * open attempt per account and per queue row): a concurrent claim fails with 23505. The send path
+ * opens it inside `reserveAndOpen` through {@link openAttemptFrom}; this is that statement alone.
  */
-export function openAttemptFrom(
-  source: string,
-  input: {
-    queueId: string;
-    accountId: string;
-    action: MessageActionType;
-    runnerId: string;
-    usageDay: Date;
-    usageHour: Date;
-    campaignDay: string | null;
-    leaseUntil: Date;
-    at: Date;
-  },
-) {
+export async function openAttempt(trx: Transaction<Database>, input: OpenAttemptInput): Promise<string> {
+  const { rows } = await sql<{ id: string }>`WITH one AS (SELECT 1) ${openAttemptFrom("one", input)}`.execute(trx);
+  return rows[0]!.id;
+}
+
+/**
+ * The attempt's insert as a fragment (`INSERT … SELECT … FROM source RETURNING id`): opens the
+ * attempt only when the CTE `source` returned a row (the send path's `reserveAndOpen`: when every
+ * reservation before it succeeded).
+ */
+export function openAttemptFrom(source: string, input: OpenAttemptInput) {
   return sql`INSERT INTO send_attempts (send_queue_id, account_id, action_type, runner_id, status, usage_day, usage_hour, campaign_day,
       lease_until, started_at, created_at)
     SELECT ${input.queueId}::uuid, ${input.accountId}::uuid, ${input.action}, ${input.runnerId}, 'claimed', ${input.usageDay}::timestamptz,
-      ${input.usageHour}::timestamptz, ${input.campaignDay}::date, ${input.leaseUntil}::timestamptz, ${input.at}::timestamptz, ${input.at}::timestamptz
+      ${input.usageHour}::timestamptz, ${input.campaignDay ?? null}::date, ${input.leaseUntil}::timestamptz, ${input.at}::timestamptz, ${input.at}::timestamptz
     FROM ${sql.table(source)}
     RETURNING id`;
 }
