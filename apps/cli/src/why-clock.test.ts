@@ -1,5 +1,5 @@
 import { claimDataMode, toolRateLimits, type Db } from "@offerlab/db";
-import { seedOutreachWorld, testEngines } from "@offerlab/db/testing";
+import { emailSent, seedOutreachWorld, testEngines, touchJane } from "@offerlab/db/testing";
 import { reserveQuota } from "@offerlab/scheduler";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cliDatabase, type CliDatabase } from "./test-support/cli-db.js";
@@ -20,35 +20,8 @@ describe.each(testEngines())("offerlab why --sandbox judges on the data's clock 
         vendorMailbox: "mb",
         addedAt: new Date("2026-03-01T09:00:00Z"),
       });
-      await db
-        .insertInto("messages")
-        .values({
-          campaign_contact_id: w.janeCcId,
-          campaign_id: w.campaignId,
-          contact_id: w.janeId,
-          account_id: w.emailAccountId,
-          channel: "email",
-          action_type: "email",
-          sequence_step: 1,
-          subject: "Ramp time",
-          body: "Hi Jane",
-          status: "sent",
-          sent_at: touched,
-        })
-        .execute();
-      await db
-        .insertInto("outreach_history")
-        .values({
-          contact_id: w.janeId,
-          contact_email: "jane.doe@acme.com",
-          campaign_id: w.campaignId,
-          offer_id: w.offerId,
-          account_id: w.emailAccountId,
-          channel: "email",
-          message_subject: "Ramp time",
-          sent_at: touched,
-        })
-        .execute();
+      await emailSent(db, w, { subject: "Ramp time", body: "Hi Jane", sentAt: touched });
+      await touchJane(db, w, { subject: "Ramp time", sentAt: touched });
       // The mailbox's send on the data's day, counted against its daily quota as the send path does.
       await db
         .transaction()

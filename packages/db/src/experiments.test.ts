@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { countContacts as countFacts } from "@offerlab/experiments";
 import { experiments, messageTemplates } from "./index.js";
-import { createTestDb, seedOutreachWorld, testEngines, type OutreachWorld, type TestDb } from "./testing.js";
+import { createTestDb, emailSent, seedOutreachWorld, testEngines, type OutreachWorld, type TestDb } from "./testing.js";
 
 const DAY = 86_400_000;
 const now = new Date("2026-06-30T12:00:00Z");
@@ -147,24 +147,13 @@ describe.each(testEngines())("experiments aggregate on %s", (engine) => {
     const send = async (i: number, daysAgo: number, reply?: { afterDays: number; sentiment: "positive" | "negative" }) => {
       const cc = ccs[i]!;
       const sentAt = new Date(now.getTime() - daysAgo * DAY);
-      await t.db
-        .insertInto("messages")
-        .values({
-          campaign_contact_id: cc.id,
-          campaign_id: w.campaignId,
-          contact_id: cc.contact_id,
-          account_id: w.emailAccountId,
-          channel: "email",
-          action_type: "email",
-          sequence_step: 1,
-          body: "x",
-          status: reply ? "replied" : "sent",
-          sent_at: sentAt,
-          variant: i % 2 === 0 ? "email 1" : "email 1 (B)",
-          replied_at: reply ? new Date(sentAt.getTime() + reply.afterDays * DAY) : null,
-          reply_sentiment: reply?.sentiment ?? null,
-        })
-        .execute();
+      await emailSent(t.db, w, {
+        to: { campaignContactId: cc.id, contactId: cc.contact_id },
+        body: "x",
+        sentAt,
+        variant: i % 2 === 0 ? "email 1" : "email 1 (B)",
+        ...(reply ? { reply: { at: new Date(sentAt.getTime() + reply.afterDays * DAY), sentiment: reply.sentiment } } : {}),
+      });
     };
     await send(0, 30, { afterDays: 2, sentiment: "positive" });
     await send(2, 30, { afterDays: 20, sentiment: "positive" });

@@ -295,5 +295,65 @@ export async function seedOutreachWorld(db: Kysely<Database>, o: OutreachWorldOp
   };
 }
 
+/**
+ * An email from the world's mailbox in its campaign, to Jane unless `to` names another campaign
+ * contact, written as the send path leaves it (tests may write rows directly): sent at `sentAt`,
+ * and with `reply` answered then.
+ */
+export async function emailSent(
+  db: Kysely<Database>,
+  w: Pick<OutreachWorld, "campaignId" | "emailAccountId"> & Partial<Pick<OutreachWorld, "janeId" | "janeCcId">>,
+  m: {
+    to?: { campaignContactId: string; contactId: string };
+    subject?: string;
+    body: string;
+    sentAt: Date;
+    reply?: { at: Date; text?: string; sentiment: "positive" | "neutral" | "negative" };
+    variant?: string;
+  },
+): Promise<void> {
+  const to = m.to ?? { campaignContactId: w.janeCcId!, contactId: w.janeId! };
+  await db
+    .insertInto("messages")
+    .values({
+      campaign_contact_id: to.campaignContactId,
+      campaign_id: w.campaignId,
+      contact_id: to.contactId,
+      account_id: w.emailAccountId,
+      channel: "email",
+      action_type: "email",
+      sequence_step: 1,
+      subject: m.subject ?? null,
+      body: m.body,
+      status: m.reply ? "replied" : "sent",
+      sent_at: m.sentAt,
+      ...(m.reply ? { replied_at: m.reply.at, reply_text: m.reply.text ?? null, reply_sentiment: m.reply.sentiment } : {}),
+      ...(m.variant ? { variant: m.variant } : {}),
+    })
+    .execute();
+}
+
+/** A touch of Jane by email written straight into the outreach history (as a recorded send leaves one). */
+export async function touchJane(
+  db: Kysely<Database>,
+  w: Pick<OutreachWorld, "janeId" | "campaignId" | "offerId" | "emailAccountId">,
+  touch: { subject: string; sentAt: Date },
+): Promise<{ id: string }> {
+  return db
+    .insertInto("outreach_history")
+    .values({
+      contact_id: w.janeId,
+      contact_email: "jane.doe@acme.com",
+      campaign_id: w.campaignId,
+      offer_id: w.offerId,
+      account_id: w.emailAccountId,
+      channel: "email",
+      message_subject: touch.subject,
+      sent_at: touch.sentAt,
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+}
+
 export { counterMismatches, countersFromFacts, runTotals, storedCounters } from "./counter-audit.js";
 export type { CounterTable, Counters, RunTotals } from "./counter-audit.js";

@@ -9,13 +9,13 @@
  * CI never passes without running it (`.ci/run` installs the package).
  */
 import fs from "node:fs";
-import { accountAdmin, campaignContacts, campaigns, contacts, suppressions } from "@offerlab/db";
+import { accountAdmin, campaignContacts, campaigns, suppressions } from "@offerlab/db";
 import { testEngines } from "@offerlab/db/testing";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDashboardServer, type RunningDashboard } from "../server.js";
 import { fakeSupabase, type FakeSupabase } from "./fake-supabase.js";
-import { seedWorld, touchJane, type World } from "./world.js";
+import { autumnCampaignAndTwoLeads, seedWorld, touchJane, type World } from "./world.js";
 
 const CHROMIUM = process.env.OFFERLAB_CHROMIUM ?? "/usr/bin/chromium";
 const haveBrowser = fs.existsSync(CHROMIUM);
@@ -145,25 +145,7 @@ describe.skipIf(!haveBrowser).each(testEngines())("dashboard in Chromium on %s",
   });
 
   it("bulk-enrols the selected rows in a campaign after a confirmation naming how many", async () => {
-    const autumn = await campaigns.create(w.db, {
-      name: "Autumn push",
-      offer_id: w.offerId,
-      channel: "email",
-      status: "active",
-      account_id: w.emailAccountId,
-      scheduling_config: { steps: [{ step: 1, type: "email", delay_days: 0 }], stop_on_reply: true },
-    });
-    const jane = (await contacts.get(w.db, w.janeId))!;
-    for (const i of [1, 2])
-      await contacts.upsert(w.db, {
-        offer_id: w.offerId,
-        company_id: jane.company_id,
-        source_tool: "manual",
-        status: "ready",
-        full_name: `Fresh ${i}`,
-        email: `fresh${i}@acme.com`,
-        email_status: "valid",
-      });
+    const { campaign: autumn } = await autumnCampaignAndTwoLeads(w);
     const page = await open("/leads?q=fresh");
     await page.check("#select-all");
     await page.selectOption('#bulk select[name="enrol_campaign"]', autumn.id);

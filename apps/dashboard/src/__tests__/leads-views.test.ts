@@ -2,11 +2,11 @@
  * The leads table's column chooser (the columns live in the URL) and saved views (a name for the
  * URL's query, stored through operations' saveView / deleteView), through `app.request()` on each engine.
  */
-import { campaignContacts, campaigns, contacts, outcomes, savedViews } from "@offerlab/db";
+import { campaignContacts, outcomes, savedViews } from "@offerlab/db";
 import { testEngines } from "@offerlab/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CSRF_HEADER } from "../security.js";
-import { seedWorld, type World } from "./world.js";
+import { autumnCampaignAndTwoLeads, seedWorld, type World } from "./world.js";
 
 function form(fields: Record<string, string | string[]>): URLSearchParams {
   const body = new URLSearchParams();
@@ -90,31 +90,7 @@ describe.each(testEngines())("leads columns and saved views on %s", (engine) => 
   });
 
   it("bulk-enrols the selection in a campaign after a confirmation that says how many, through enrolContacts", async () => {
-    const autumn = await campaigns.create(w.db, {
-      name: "Autumn push",
-      offer_id: w.offerId,
-      channel: "email",
-      status: "active",
-      account_id: w.emailAccountId,
-      scheduling_config: { steps: [{ step: 1, type: "email", delay_days: 0 }], stop_on_reply: true },
-    });
-    const jane = (await contacts.get(w.db, w.janeId))!;
-    const fresh = [];
-    for (const i of [1, 2]) {
-      fresh.push(
-        (
-          await contacts.upsert(w.db, {
-            offer_id: w.offerId,
-            company_id: jane.company_id,
-            source_tool: "manual",
-            status: "ready",
-            full_name: `Fresh ${i}`,
-            email: `fresh${i}@acme.com`,
-            email_status: "valid",
-          })
-        ).contact.id,
-      );
-    }
+    const { campaign: autumn, fresh } = await autumnCampaignAndTwoLeads(w);
     const fields = { scope: "selected", ids: [...fresh, w.janeId], enrol_campaign: autumn.id };
     const ask = await post("/leads/enrol", fields);
     const question = await ask.text();

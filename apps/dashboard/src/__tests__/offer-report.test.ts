@@ -5,7 +5,7 @@
  */
 import { experimentReport, defineExperiment } from "@offerlab/operations";
 import { jsonb, offers } from "@offerlab/db";
-import { testEngines } from "@offerlab/db/testing";
+import { emailSent, testEngines } from "@offerlab/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NOW, seedWorld, type World } from "./world.js";
 
@@ -50,24 +50,13 @@ describe.each(testEngines())("offer page experiment report on %s", (engine) => {
       const armA = ccs.indexOf(cc) % 2 === 0;
       const replied = armA && positive < 3;
       if (replied) positive++;
-      await w.db
-        .insertInto("messages")
-        .values({
-          campaign_contact_id: cc.id,
-          campaign_id: w.campaignId,
-          contact_id: cc.contact_id,
-          account_id: w.emailAccountId,
-          channel: "email",
-          action_type: "email",
-          sequence_step: 1,
-          subject: "Hi",
-          body: "Hi",
-          status: replied ? "replied" : "sent",
-          sent_at: new Date("2026-02-02T10:00:00Z"),
-          replied_at: replied ? new Date("2026-02-03T10:00:00Z") : null,
-          reply_sentiment: replied ? "positive" : null,
-        })
-        .execute();
+      await emailSent(w.db, w, {
+        to: { campaignContactId: cc.id, contactId: cc.contact_id },
+        subject: "Hi",
+        body: "Hi",
+        sentAt: new Date("2026-02-02T10:00:00Z"),
+        ...(replied ? { reply: { at: new Date("2026-02-03T10:00:00Z"), sentiment: "positive" as const } } : {}),
+      });
     }
   });
   afterAll(async () => {

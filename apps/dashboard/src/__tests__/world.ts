@@ -4,8 +4,8 @@
  * positive reply, and a contact whose name is markup (every page must escape it).
  */
 import type { Db } from "@offerlab/db";
-import { contacts } from "@offerlab/db";
-import { createTestDb, seedOutreachWorld, type TestDb, type TestEngine } from "@offerlab/db/testing";
+import { campaigns, contacts } from "@offerlab/db";
+import { createTestDb, emailSent, seedOutreachWorld, touchJane as touchJaneIn, type TestDb, type TestEngine } from "@offerlab/db/testing";
 import { createDashboardApp, type DashboardAppOptions } from "../app.js";
 import { Sessions } from "../security.js";
 
@@ -52,26 +52,13 @@ export async function seedWorld(engine: TestEngine, extra = 0): Promise<World> {
   ).contact;
   // One email sent to Jane on 2026-03-09 and her positive reply the next morning (written as the
   // send path would leave it; tests may write rows directly).
-  await db
-    .insertInto("messages")
-    .values({
-      campaign_contact_id: w.janeCcId,
-      campaign_id: w.campaignId,
-      contact_id: w.janeId,
-      account_id: w.emailAccountId,
-      channel: "email",
-      action_type: "email",
-      sequence_step: 1,
-      subject: "Ramp time at Acme",
-      body: "Hi Jane",
-      status: "replied",
-      sent_at: new Date("2026-03-09T10:00:00Z"),
-      replied_at: new Date("2026-03-10T08:00:00Z"),
-      reply_text: "Interested, let's talk",
-      reply_sentiment: "positive",
-      variant: "A",
-    })
-    .execute();
+  await emailSent(db, w, {
+    subject: "Ramp time at Acme",
+    body: "Hi Jane",
+    sentAt: new Date("2026-03-09T10:00:00Z"),
+    reply: { at: new Date("2026-03-10T08:00:00Z"), text: "Interested, let's talk", sentiment: "positive" },
+    variant: "A",
+  });
   await db
     .updateTable("campaign_contacts")
     .set({ touches: 1, replied: true, reply_sentiment: "positive", status: "replied" })
@@ -91,20 +78,37 @@ export async function seedWorld(engine: TestEngine, extra = 0): Promise<World> {
   };
 }
 
-/** A touch of Jane by email written straight into the outreach history (as a recorded send leaves one). */
-export async function touchJane(w: World, touch: { subject: string; sentAt: Date }): Promise<{ id: string }> {
-  return w.db
-    .insertInto("outreach_history")
-    .values({
-      contact_id: w.janeId,
-      contact_email: "jane.doe@acme.com",
-      campaign_id: w.campaignId,
+/** A touch of Jane by email in the outreach history (`@offerlab/db/testing`'s `touchJane`, on the world's database). */
+export function touchJane(w: World, touch: { subject: string; sentAt: Date }): Promise<{ id: string }> {
+  return touchJaneIn(w.db, w, touch);
+}
+
+/**
+ * A second campaign ("Autumn push", email, one step) and two new ready contacts at Jane's company
+ * (Fresh 1 and Fresh 2, fresh1@acme.com …): what the bulk-enrol tests enrol.
+ */
+export async function autumnCampaignAndTwoLeads(w: World): Promise<{ campaign: { id: string }; fresh: string[] }> {
+  const campaign = await campaigns.create(w.db, {
+    name: "Autumn push",
+    offer_id: w.offerId,
+    channel: "email",
+    status: "active",
+    account_id: w.emailAccountId,
+    scheduling_config: { steps: [{ step: 1, type: "email", delay_days: 0 }], stop_on_reply: true },
+  });
+  const jane = (await contacts.get(w.db, w.janeId))!;
+  const fresh: string[] = [];
+  for (const i of [1, 2]) {
+    const { contact } = await contacts.upsert(w.db, {
       offer_id: w.offerId,
-      account_id: w.emailAccountId,
-      channel: "email",
-      message_subject: touch.subject,
-      sent_at: touch.sentAt,
-    })
-    .returning("id")
-    .executeTakeFirstOrThrow();
+      company_id: jane.company_id,
+      source_tool: "manual",
+      status: "ready",
+      full_name: `Fresh ${i}`,
+      email: `fresh${i}@acme.com`,
+      email_status: "valid",
+    });
+    fresh.push(contact.id);
+  }
+  return { campaign, fresh };
 }
