@@ -7,6 +7,7 @@ import { ValidationError } from "@offerlab/core";
 import type { Selectable } from "kysely";
 import type { Database } from "../database.generated.js";
 import type { DbOrTrx } from "../transaction.js";
+import { UUID_RE } from "./shared.js";
 
 export type SavedView = Selectable<Database["saved_views"]>;
 export const SAVED_VIEW_PAGES = ["leads"] as const;
@@ -51,10 +52,6 @@ export const savedViews = {
       .execute();
   },
 
-  async get(db: DbOrTrx, id: string): Promise<SavedView | undefined> {
-    return db.selectFrom("saved_views").selectAll().where("id", "=", id).executeTakeFirst();
-  },
-
   /**
    * Saves a view; a view of the same page and name (any case) already there is refused with a
    * ValidationError on `name`, and nothing is written.
@@ -74,9 +71,9 @@ export const savedViews = {
     return row;
   },
 
-  /** Deletes a view; false when there was none with that id. */
-  async delete(db: DbOrTrx, id: string): Promise<boolean> {
-    const r = await db.deleteFrom("saved_views").where("id", "=", id).executeTakeFirst();
-    return Number(r.numDeletedRows) > 0;
+  /** Deletes a view and returns it; undefined when there was none with that id (or it is no id). */
+  async delete(db: DbOrTrx, id: string): Promise<SavedView | undefined> {
+    if (!UUID_RE.test(id)) return undefined;
+    return db.deleteFrom("saved_views").where("id", "=", id).returningAll().executeTakeFirst();
   },
 };

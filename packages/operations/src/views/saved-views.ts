@@ -23,8 +23,8 @@ export async function saveView(ctx: OperationContext, input: SavedViewInput): Pr
 }
 
 export async function deleteView(ctx: OperationContext, input: { id: string }): Promise<{ deleted: SavedView }> {
-  const view = /^[0-9a-f-]{36}$/i.test(input.id) ? await savedViews.get(ctx.db, input.id) : undefined;
-  if (!view || !(await savedViews.delete(ctx.db, view.id)))
+  const view = await savedViews.delete(ctx.db, input.id);
+  if (!view)
     throw new OfferlabError("not_found", `saved view "${input.id}" not found: it may have been deleted already (reload the leads page)`);
   return { deleted: view };
 }
