@@ -6,7 +6,7 @@
  * selection or the whole filter.
  */
 import { ContactStatus, EmailStatus, GlobalContactStatus, OutcomeKind } from "@offerlab/core";
-import { dashboard, LEADS_SORTS, savedViews, type LeadRow, type LeadsFilter, type LeadsSort } from "@offerlab/db";
+import { dashboard, LEADS_SORTS, SAVED_VIEW_NAME_MAX, savedViews, type LeadRow, type LeadsFilter, type LeadsSort } from "@offerlab/db";
 import { deleteView, enrolContacts, recordOutcomes, saveView, suppressContacts, viewQuery } from "@offerlab/operations";
 import type { Hono } from "hono";
 import type { Child } from "hono/jsx";
@@ -257,7 +257,7 @@ export function registerLeadsPages(app: Hono<DashboardEnv>, deps: Deps) {
           <form id="save-view" class="actions" method="post" action="/leads/views" hx-post="/leads/views" hx-target="#views-result">
             <input type="hidden" name={CSRF_FIELD} value={c.get("page").csrf} />
             <input type="hidden" name="query" value={viewQuery(urlOf(current).replace(/^\/leads\??/, ""))} />
-            <input type="text" name="name" placeholder="name this view" maxlength={60} aria-label="view name" />
+            <input type="text" name="name" placeholder="name this view" maxlength={SAVED_VIEW_NAME_MAX} aria-label="view name" />
             <button type="submit" class="secondary" data-action="save-view">
               Save view
             </button>
