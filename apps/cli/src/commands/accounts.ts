@@ -147,7 +147,12 @@ export function registerAccountCommands(program: Command, io: Io): void {
     .option("--type <type>", `only ${AccountType.options.join(" or ")} accounts`)
     .option("--status <status>", `only accounts with this status (${AccountStatus.options.join(", ")})`)
     .option("--json", "print the accounts as JSON")
-    .addHelpText("after", examples(["offerlab accounts list", "offerlab accounts list --type email --json"]))
+    .addHelpText(
+      "after",
+      `\nUsage and rests are counted at "now"; on sandbox data (--sandbox) that is the data's clock (where its
+simulation stopped), as in \`offerlab why\`.
+${examples(["offerlab accounts list", "offerlab accounts list --type email --json"])}`,
+    )
     .action(async (o: { type?: string; status?: string; json?: boolean }) => {
       const type = enumFlag("--type", o.type, AccountType.options);
       const status = enumFlag("--status", o.status, AccountStatus.options);

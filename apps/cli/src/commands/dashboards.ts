@@ -240,7 +240,8 @@ counters the send path reserves). n/a: the account's type cannot do it (a Linked
 no email, a mailbox no invitation). "can send" is no, with the reason and until when, whenever a
 send from the account would be refused now: paused, rate-limited, disconnected, status warming,
 health below 30, not linked to Unipile, every action at its daily, warming or hourly limit, or the
-gap kept between two sends. \`offerlab accounts list\` shows the same.
+gap kept between two sends. \`offerlab accounts list\` shows the same. On sandbox data (--sandbox) "now" is
+the data's clock (where its simulation stopped), as in \`offerlab why\`.
 `,
     )
     .action(async (o: { json?: boolean }) => {

@@ -96,7 +96,12 @@ export function registerToolsCommands(program: Command, io: Io): void {
       `alert at or below this many credits (default: ${CREDIT_ALERT_THRESHOLD_ENV}, else ${DEFAULT_CREDIT_ALERT_THRESHOLD})`,
     )
     .option("--json", "print rows as JSON")
-    .addHelpText("after", examples(["offerlab tools list", "offerlab tools list --threshold 500 --json"]))
+    .addHelpText(
+      "after",
+      `\nThis minute's and today's calls are counted at "now"; on sandbox data (--sandbox) that is the data's clock
+(where its simulation stopped), as in \`offerlab why\`.
+${examples(["offerlab tools list", "offerlab tools list --threshold 500 --json"])}`,
+    )
     .action(async (o: { threshold?: string; json?: boolean }) => {
       const threshold = thresholdOf(io, o.threshold);
       // Sandbox data's usage was recorded on its simulated clock: its windows are read on that clock.
