@@ -13,7 +13,7 @@ import { createDb } from "./connect.js";
 import type { Database } from "./database.generated.js";
 import { bundledMigrations, migrate } from "./migrate.js";
 import { buildSnapshot, manifestOf } from "./snapshot.js";
-import { accounts, campaignContacts, campaigns, companies, contacts, offers } from "./index.js";
+import { accounts, campaignContacts, campaigns, companies, contacts, offers, outreachHistory } from "./index.js";
 
 export type TestEngine = "pglite" | "postgres";
 
@@ -333,23 +333,26 @@ export async function emailSent(
     .execute();
 }
 
-/** A touch of Jane by email written straight into the outreach history (as a recorded send leaves one). */
+/** A touch of Jane by email written into the outreach history through its one writer (as a recorded send leaves one). */
 export async function touchJane(
   db: Kysely<Database>,
   w: Pick<OutreachWorld, "janeId" | "campaignId" | "offerId" | "emailAccountId">,
   touch: { subject: string; sentAt: Date },
 ): Promise<{ id: string }> {
-  return db
-    .insertInto("outreach_history")
-    .values({
-      contact_id: w.janeId,
-      contact_email: "jane.doe@acme.com",
-      campaign_id: w.campaignId,
-      offer_id: w.offerId,
-      account_id: w.emailAccountId,
+  return outreachHistory
+    .sendInsert(db, {
+      email: "jane.doe@acme.com",
+      linkedin: null,
+      contactId: w.janeId,
+      campaignId: w.campaignId,
+      offerId: w.offerId,
+      accountId: w.emailAccountId,
+      queueId: null,
       channel: "email",
-      message_subject: touch.subject,
-      sent_at: touch.sentAt,
+      subject: touch.subject,
+      body: null,
+      variant: null,
+      at: touch.sentAt,
     })
     .returning("id")
     .executeTakeFirstOrThrow();

@@ -16,7 +16,8 @@ export interface OutreachSendInput {
   campaignId: string;
   offerId: string;
   accountId: string;
-  queueId: string;
+  /** The send-queue row sent; null only for a touch written outside the send path (test worlds). */
+  queueId: string | null;
   channel: MessageChannel;
   subject: string | null;
   body: string | null;
