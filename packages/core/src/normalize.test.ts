@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   companySizeBucket,
+  isUuid,
   linkedInPublicId,
   normalizeDomain,
   normalizeEmail,
@@ -377,5 +378,15 @@ describe("parseConnectionDegree", () => {
   it("is null for anything it is not sure of", () => {
     for (const raw of ["", "0", "4", "3rd+", "OUT_OF_NETWORK", "out of network", "1.5", "first-ish"])
       expect(parseConnectionDegree(raw)).toBeNull();
+  });
+});
+
+describe("isUuid", () => {
+  it("tells a row id (either case) from a slug, a name or a near-miss", () => {
+    expect(isUuid("0b5e2b1c-4f3a-4c1d-9e8f-123456789abc")).toBe(true);
+    expect(isUuid("0B5E2B1C-4F3A-4C1D-9E8F-123456789ABC")).toBe(true);
+    expect(isUuid("autumn-ops")).toBe(false);
+    expect(isUuid("0b5e2b1c-4f3a-4c1d-9e8f-123456789abcd")).toBe(false);
+    expect(isUuid(" 0b5e2b1c-4f3a-4c1d-9e8f-123456789abc")).toBe(false);
   });
 });

@@ -365,3 +365,10 @@ export function parseConnectionDegree(raw: string | number): 1 | 2 | 3 | null {
   };
   return table[value] ?? null;
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Whether a reference a person typed is a row id (a UUID, either case) rather than a slug or a name. */
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}

@@ -5,9 +5,8 @@
  * The repositories that lived here are one module per aggregate now (`aggregates/`, see
  * `index.ts`); this file keeps the references and their error.
  */
-import { normalizeDomain, normalizeEmail, normalizeLinkedInUrl, OfferlabError } from "@offerlab/core";
+import { isUuid, normalizeDomain, normalizeEmail, normalizeLinkedInUrl, OfferlabError } from "@offerlab/core";
 import { sql, type Selectable } from "kysely";
-import { UUID_RE } from "./aggregates/shared.js";
 import type { Database } from "./database.generated.js";
 import type { DbOrTrx } from "./transaction.js";
 
@@ -84,7 +83,7 @@ export const resolve = {
   async offer(db: DbOrTrx, ref: string): Promise<Offer> {
     const r = ref.trim();
     if (r === "") throw new NotFoundError("offer", ref);
-    if (UUID_RE.test(r)) return one("offer", ref, await db.selectFrom("offers").selectAll().where("id", "=", r).execute());
+    if (isUuid(r)) return one("offer", ref, await db.selectFrom("offers").selectAll().where("id", "=", r).execute());
     const bySlug = await db.selectFrom("offers").selectAll().where("slug", "=", r).execute();
     if (bySlug.length > 0) return one("offer", ref, bySlug);
     return one(
@@ -103,7 +102,7 @@ export const resolve = {
   async campaign(db: DbOrTrx, ref: string): Promise<Campaign> {
     const r = ref.trim();
     if (r === "") throw new NotFoundError("campaign", ref);
-    if (UUID_RE.test(r)) return one("campaign", ref, await db.selectFrom("campaigns").selectAll().where("id", "=", r).execute());
+    if (isUuid(r)) return one("campaign", ref, await db.selectFrom("campaigns").selectAll().where("id", "=", r).execute());
     const bySlug = await db.selectFrom("campaigns").selectAll().where("campaign_slug", "=", r).execute();
     if (bySlug.length > 0) return one("campaign", ref, bySlug);
     return one(
@@ -128,7 +127,7 @@ export const resolve = {
       .selectAll()
       .where((eb) =>
         eb.or([
-          ...(UUID_RE.test(r) ? [eb("id", "=", r)] : []),
+          ...(isUuid(r) ? [eb("id", "=", r)] : []),
           eb("name", "=", r),
           eb("unipile_account_id", "=", r),
           ...(email ? [eb("email_address", "=", email)] : []),
@@ -148,7 +147,7 @@ export const resolve = {
     const r = ref.trim();
     if (r === "") throw new NotFoundError("contact", ref);
     let q = db.selectFrom("contacts").selectAll();
-    if (UUID_RE.test(r)) q = q.where("id", "=", r.toLowerCase());
+    if (isUuid(r)) q = q.where("id", "=", r.toLowerCase());
     else {
       const email = r.includes("@") ? normalizeEmail(r) : null;
       const linkedin = email ? null : normalizeLinkedInUrl(r);
@@ -171,7 +170,7 @@ export const resolve = {
       const q = db.selectFrom("companies").selectAll();
       return options.offerId ? q.where("offer_id", "=", options.offerId) : q;
     };
-    if (UUID_RE.test(r)) return one("company", ref, await scoped().where("id", "=", r.toLowerCase()).execute());
+    if (isUuid(r)) return one("company", ref, await scoped().where("id", "=", r.toLowerCase()).execute());
     const domain = normalizeDomain(r);
     if (domain) {
       const byDomain = await scoped().where("domain", "=", domain).orderBy("created_at").orderBy("id").execute();
@@ -195,7 +194,7 @@ export const resolve = {
   async template(db: DbOrTrx, ref: string): Promise<Template> {
     const r = ref.trim().toLowerCase();
     if (r === "") throw new NotFoundError("template", ref);
-    if (UUID_RE.test(r)) return one("template", ref, await db.selectFrom("message_templates").selectAll().where("id", "=", r).execute());
+    if (isUuid(r)) return one("template", ref, await db.selectFrom("message_templates").selectAll().where("id", "=", r).execute());
     if (/^[0-9a-f-]{8,35}$/.test(r)) {
       const byPrefix = await db
         .selectFrom("message_templates")

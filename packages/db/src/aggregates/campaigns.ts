@@ -22,6 +22,7 @@ import {
   ValidationError,
   campaignSlug,
   defaultSchedulingConfig,
+  isUuid,
   normalizeEmail,
   normalizeLinkedInUrl,
   parseOrThrow,
@@ -43,7 +44,7 @@ import { inTransaction, type DbOrTrx } from "../transaction.js";
 import { accountAdmin, type Account } from "./accounts.js";
 import { messageTemplates, offers, type Offer } from "./offers.js";
 import { sendQueue } from "./queue.js";
-import { chunks, encode, isUniqueViolation, UUID_RE } from "./shared.js";
+import { chunks, encode, isUniqueViolation } from "./shared.js";
 
 export type Campaign = Selectable<Database["campaigns"]>;
 export type CampaignContact = Selectable<Database["campaign_contacts"]>;
@@ -71,7 +72,7 @@ export const campaigns = {
 
   get(db: DbOrTrx, idOrSlug: string): Promise<Campaign | undefined> {
     const q = db.selectFrom("campaigns").selectAll();
-    return (UUID_RE.test(idOrSlug) ? q.where("id", "=", idOrSlug) : q.where("campaign_slug", "=", idOrSlug)).executeTakeFirst();
+    return (isUuid(idOrSlug) ? q.where("id", "=", idOrSlug) : q.where("campaign_slug", "=", idOrSlug)).executeTakeFirst();
   },
 
   /**
@@ -1127,7 +1128,7 @@ export const campaignAdmin = {
    */
   async launchContexts(db: DbOrTrx, campaignIds: readonly string[]): Promise<Map<string, LaunchContext>> {
     const out = new Map<string, LaunchContext>();
-    const valid = campaignIds.filter((id) => UUID_RE.test(id));
+    const valid = campaignIds.filter((id) => isUuid(id));
     if (valid.length === 0) return out;
     const rows = await db.selectFrom("campaigns").selectAll().where("id", "in", valid).execute();
     if (rows.length === 0) return out;

@@ -12,12 +12,12 @@
  */
 import type { ExperimentKind, ExperimentMetric, ExperimentPolicy } from "@offerlab/core";
 import type { ContactFacts } from "@offerlab/experiments";
-import { ValidationError } from "@offerlab/core";
+import { ValidationError, isUuid } from "@offerlab/core";
 import { sql, type Selectable } from "kysely";
 import type { Database } from "../database.generated.js";
 import { NotFoundError } from "../repositories.js";
 import { inTransaction, type DbOrTrx } from "../transaction.js";
-import { chunks, UUID_RE } from "./shared.js";
+import { chunks } from "./shared.js";
 
 export type Experiment = Selectable<Database["experiments"]>;
 export type ExperimentArm = Selectable<Database["experiment_arms"]>;
@@ -101,7 +101,7 @@ async function requireExperiment(db: DbOrTrx, ref: string): Promise<Experiment> 
   const row = await db
     .selectFrom("experiments")
     .selectAll()
-    .where((eb) => (UUID_RE.test(trimmed) ? eb.or([eb("id", "=", trimmed), eb("slug", "=", trimmed)]) : eb("slug", "=", trimmed)))
+    .where((eb) => (isUuid(trimmed) ? eb.or([eb("id", "=", trimmed), eb("slug", "=", trimmed)]) : eb("slug", "=", trimmed)))
     .executeTakeFirst();
   if (!row) throw new NotFoundError("experiment", ref);
   return row;

@@ -14,6 +14,7 @@
 import {
   OfferInsert,
   ValidationError,
+  isUuid,
   offerStatusTransitions,
   parseOrThrow,
   slugify,
@@ -29,7 +30,7 @@ import type { Database } from "../database.generated.js";
 import { jsonb } from "../jsonb.js";
 import { resolve } from "../repositories.js";
 import { inTransaction, type DbOrTrx } from "../transaction.js";
-import { encode, isUniqueViolation, UUID_RE } from "./shared.js";
+import { encode, isUniqueViolation } from "./shared.js";
 
 export type Offer = Selectable<Database["offers"]>;
 export type Template = Selectable<Database["message_templates"]>;
@@ -78,7 +79,7 @@ export const offers = {
   /** An offer by id or slug, or undefined. */
   get(db: DbOrTrx, idOrSlug: string): Promise<Offer | undefined> {
     const q = db.selectFrom("offers").selectAll();
-    return (UUID_RE.test(idOrSlug) ? q.where("id", "=", idOrSlug) : q.where("slug", "=", idOrSlug)).executeTakeFirst();
+    return (isUuid(idOrSlug) ? q.where("id", "=", idOrSlug) : q.where("slug", "=", idOrSlug)).executeTakeFirst();
   },
 
   /** Sets an offer's status; returns the updated row, or undefined when there is no such offer. */

@@ -3,11 +3,10 @@
  * page's query string (the leads table's filters, search, sort and columns); names are unique per
  * page without regard to case, and a second view of the same name is refused naming the field.
  */
-import { ValidationError } from "@offerlab/core";
+import { ValidationError, isUuid } from "@offerlab/core";
 import type { Selectable } from "kysely";
 import type { Database } from "../database.generated.js";
 import type { DbOrTrx } from "../transaction.js";
-import { UUID_RE } from "./shared.js";
 
 export type SavedView = Selectable<Database["saved_views"]>;
 export const SAVED_VIEW_PAGES = ["leads"] as const;
@@ -73,7 +72,7 @@ export const savedViews = {
 
   /** Deletes a view and returns it; undefined when there was none with that id (or it is no id). */
   async delete(db: DbOrTrx, id: string): Promise<SavedView | undefined> {
-    if (!UUID_RE.test(id)) return undefined;
+    if (!isUuid(id)) return undefined;
     return db.deleteFrom("saved_views").where("id", "=", id).returningAll().executeTakeFirst();
   },
 };

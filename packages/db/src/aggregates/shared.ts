@@ -4,8 +4,6 @@ import { sql } from "kysely";
 import { jsonb } from "../jsonb.js";
 import type { DbOrTrx } from "../transaction.js";
 
-export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** Encodes the JSONB columns of a validated row for Kysely (see `jsonb`); drops undefined values. */
 export function encode<T extends Record<string, unknown>>(table: string, values: T): Record<string, unknown> {
   const out: Record<string, unknown> = {};

@@ -5,6 +5,7 @@
 import {
   channelActionType,
   EmailStatus,
+  isUuid,
   schedulingStepChannel,
   ValidationError,
   type FieldIssue,
@@ -108,7 +109,6 @@ export async function enrolContacts(ctx: EnrolContactsContext, input: EnrolConta
     });
   if (input.maxLookups !== undefined && (!Number.isInteger(input.maxLookups) || input.maxLookups < 1))
     issues.push({ field: "maxLookups", message: `must be a whole number of at least 1 (got ${input.maxLookups})` });
-  const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
   if (input.contactIds !== undefined) {
     if (input.contactIds.length === 0) issues.push({ field: "contactIds", message: "is empty: select at least one contact" });
     else if (input.contactIds.length > MAX_ENROL_SELECTION)
@@ -116,7 +116,7 @@ export async function enrolContacts(ctx: EnrolContactsContext, input: EnrolConta
         field: "contactIds",
         message: `names ${input.contactIds.length} contacts; enrol at most ${MAX_ENROL_SELECTION} at once (narrow the filter)`,
       });
-    const bad = input.contactIds.find((id) => !UUID.test(id));
+    const bad = input.contactIds.find((id) => !isUuid(id));
     if (bad !== undefined) issues.push({ field: "contactIds", message: `"${bad}" is not a contact id` });
   }
   if (issues.length) throw new ValidationError("enrolment", issues);

@@ -12,6 +12,7 @@ import {
   companyStatusAfterOutcome,
   contactStatusAfterOutcome,
   DEFAULT_ATTRIBUTION_WINDOW_DAYS,
+  isUuid,
   normalizeEmail,
   normalizeLinkedInUrl,
   OfferlabError,
@@ -25,7 +26,6 @@ import { campaignContacts, companies, outcomes, resolve, type DbOrTrx, type Outc
 import { cancelPersonSends } from "@offerlab/scheduler";
 import { inTransaction, nowOf, type OperationContext } from "../context.js";
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DAY_MS = 86_400_000;
 
 export interface RecordOutcomeInput {
@@ -127,7 +127,7 @@ export function checkOutcome(input: RecordOutcomeInput, now: Date): CheckedOutco
   const issues: FieldIssue[] = [];
   const ref = input.person.trim();
   let person: CheckedOutcome["person"] = {};
-  if (UUID_RE.test(ref)) person = { contactId: ref.toLowerCase() };
+  if (isUuid(ref)) person = { contactId: ref.toLowerCase() };
   else if (ref.includes("@")) {
     const email = normalizeEmail(ref);
     if (email) person = { email };
@@ -321,7 +321,7 @@ export async function recordOutcomes(ctx: OperationContext, input: RecordOutcome
         message: `names ${ids.length} contacts; record one outcome for at most ${MAX_OUTCOME_SELECTION} at once (narrow the filter)`,
       },
     ]);
-  const bad = ids.find((id) => !UUID_RE.test(id));
+  const bad = ids.find((id) => !isUuid(id));
   if (bad !== undefined) throw new ValidationError("outcomes", [{ field: "contactIds", message: `"${bad}" is not a contact id` }]);
   const now = nowOf(ctx);
   const checked = ids.map((id) => checkOutcome({ person: id, kind: input.kind, ...(input.note ? { note: input.note } : {}) }, now));
