@@ -351,6 +351,58 @@ describe.each(testEngines())("import on %s", (engine) => {
     expect(await companyRows()).toEqual([]);
   });
 
+  it("resolves each company once per import: later batches reuse it, however the row writes its domain or name", async () => {
+    const acme = (await companies.upsert(db, { offer_id: offerId, name: "Acme", domain: "acme.com", source_tool: "exa" })).company;
+    // Counts the statements that read or write companies, through the same connection the import uses.
+    const companyStatements: string[] = [];
+    const counted = db.withPlugin({
+      transformQuery(args) {
+        const node = args.node as {
+          kind: string;
+          from?: { froms: { table?: { identifier?: { name?: string } } }[] };
+          into?: { table: { identifier: { name: string } } };
+        };
+        const table = node.kind === "InsertQueryNode" ? node.into?.table.identifier.name : node.from?.froms[0]?.table?.identifier?.name;
+        if (table === "companies") companyStatements.push(node.kind);
+        return args.node;
+      },
+      transformResult: (args) => Promise.resolve(args.result),
+    });
+    const rows = [
+      { email: "a1@acme.com", company_domain: "acme.com", company_name: "" },
+      { email: "g1@globex.io", company_domain: "globex.io", company_name: "Globex" },
+      { email: "a2@acme.com", company_domain: "acme.com", company_name: "" },
+      { email: "t1@tiny.shop", company_domain: "", company_name: "Tiny Shop" },
+      { email: "g2@globex.io", company_domain: "globex.io", company_name: "Globex" },
+      { email: "t2@tiny.shop", company_domain: "", company_name: "  TINY SHOP " },
+      { email: "a3@acme.com", company_domain: "https://www.acme.com/", company_name: "" },
+    ];
+    const s = await importContacts(counted, stream(rows), { offerId, batchSize: 2 });
+    expect(s).toMatchObject({ rows: 7, created: 7, companiesCreated: 2 });
+    const cos = await companyRows();
+    expect(cos.map((c) => [c.name, c.domain])).toEqual([
+      ["Acme", "acme.com"],
+      ["Globex", "globex.io"],
+      ["Tiny Shop", null],
+    ]);
+    const companyOf = new Map((await contactRows()).map((p) => [p.email, cos.find((c) => c.id === p.company_id)?.name]));
+    expect(Object.fromEntries(companyOf)).toEqual({
+      "a1@acme.com": "Acme",
+      "a2@acme.com": "Acme",
+      "a3@acme.com": "Acme",
+      "g1@globex.io": "Globex",
+      "g2@globex.io": "Globex",
+      "t1@tiny.shop": "Tiny Shop",
+      "t2@tiny.shop": "Tiny Shop",
+    });
+    expect(cos.find((c) => c.name === "Acme")!.id).toBe(acme.id);
+    // Batches of 2 over 7 rows: acme + globex (a read, a create), acme again and tiny shop by name
+    // (a read, a create: acme is resolved), globex and tiny shop in other case (nothing), acme's
+    // domain as a URL (nothing: the row's domain is normalised when the row is read). Without the
+    // import's cache every batch would read.
+    expect(companyStatements).toEqual(["SelectQueryNode", "InsertQueryNode", "SelectQueryNode", "InsertQueryNode"]);
+  });
+
   it("streams a 5,000-row file in batches", async () => {
     async function* many() {
       for (let i = 0; i < 5000; i++) {

@@ -532,6 +532,17 @@ function contactDraft(
   };
 }
 
+/**
+ * The company a contact row names, as a key of the import's company cache: the domain as written
+ * (`findOrCreateMany` normalises it the same way every time), else the name as it is matched
+ * (trimmed, lower case); null when the row names neither (left to `findOrCreateMany` to report).
+ */
+function companyKey(company: ContactDraft["company"]): string | null {
+  if (company.domain != null && company.domain !== "") return `d:${company.domain}`;
+  const name = company.name?.trim().toLowerCase();
+  return name ? `n:${name}` : null;
+}
+
 async function writeContacts(
   trx: DbOrTrx,
   offerId: string,
@@ -539,15 +550,32 @@ async function writeContacts(
   sourceTool: string,
   s: ImportSummary,
   seen: Set<string>,
+  companyIdOf: Map<string, string>,
 ) {
-  // Each draft's company: found by domain (else by name) in the offer, created when missing.
-  const companyIds = await companies.findOrCreateMany(
-    trx,
-    offerId,
-    drafts.map((d) => d.company),
-    { sourceTool },
-  );
-  s.companiesCreated += companyIds.created;
+  // Each draft's company: found by domain (else by name) in the offer, created when missing. A
+  // company already resolved by an earlier batch of this import (its transaction) is not looked
+  // up again: a file names the same few companies on many rows.
+  const keys = drafts.map((d) => companyKey(d.company));
+  const unresolved = drafts.flatMap((d, i) => {
+    const key = keys[i]!;
+    return key !== null && companyIdOf.has(key) ? [] : [i];
+  });
+  const found = unresolved.length
+    ? await companies.findOrCreateMany(
+        trx,
+        offerId,
+        unresolved.map((i) => drafts[i]!.company),
+        { sourceTool },
+      )
+    : { ids: [], created: 0 };
+  const companyIdAt = keys.map((key) => (key === null ? undefined : companyIdOf.get(key)));
+  for (const [n, i] of unresolved.entries()) {
+    companyIdAt[i] = found.ids[n]!;
+    const key = keys[i]!;
+    if (key !== null) companyIdOf.set(key, found.ids[n]!);
+  }
+  const companyIds = { ids: companyIdAt as string[] };
+  s.companiesCreated += found.created;
   const rows = drafts.map((d, i) => {
     const v = d.values;
     const email = v.email as string | null | undefined;
@@ -600,6 +628,8 @@ export async function importRows(db: DbOrTrx, kind: ImportKind, rows: ImportRowS
   let mapping: ImportMapping | null = null;
   let headerOf: Record<string, string> = {};
   const seen = new Set<string>();
+  // Company ids resolved by earlier batches, by the reference rows give (see `companyKey`).
+  const companyIdOf = new Map<string, string>();
 
   const emails = new Set<string>();
 
@@ -611,7 +641,7 @@ export async function importRows(db: DbOrTrx, kind: ImportKind, rows: ImportRowS
     const write = async (items: unknown[], rowsSoFar: number, invalidSoFar: number) => {
       if (kind === "companies") await writeCompanies(trx, items as Record<string, unknown>[], s, seen);
       else {
-        await writeContacts(trx, options.offerId, items as ContactDraft[], sourceTool, s, seen);
+        await writeContacts(trx, options.offerId, items as ContactDraft[], sourceTool, s, seen, companyIdOf);
         for (const d of items as ContactDraft[]) if (typeof d.values.email === "string") emails.add(d.values.email);
       }
       options.onProgress?.({ rows: rowsSoFar, invalid: invalidSoFar, written: s.created + s.merged });
