@@ -351,8 +351,10 @@ export const experiments = {
    * The experiment contacts of a campaign whose pinned sender for `channel` is one of `accountIds`
    * and who are still in their sequence (what a removal of those accounts would strand), each
    * with its running experiment's assignment and whether anything went to it (or is in flight)
-   * from that account: a queue row of the account neither cancelled nor skipped, or a message of
-   * the account with a send time. Those have a thread or an invitation there and keep their sender.
+   * from that account: a queue row of the account claimed or past the claim (not one still
+   * waiting, cancelled or skipped), or a message of the account with a send time. Those have a
+   * thread or an invitation there and keep their sender; a row still waiting is the caller's to
+   * move or cancel.
    */
   async pinnedToAccounts(
     db: DbOrTrx,
@@ -390,7 +392,7 @@ export const experiments = {
         "ea.arm_id as armId",
         "ea.stratum",
         sql<boolean>`(EXISTS (SELECT 1 FROM send_queue q WHERE q.campaign_contact_id = cc.id AND q.account_id = ${sql.ref(column)}
-            AND q.status NOT IN ('cancelled', 'skipped'))
+            AND q.status NOT IN ('pending', 'scheduled', 'cancelled', 'skipped'))
           OR EXISTS (SELECT 1 FROM messages m WHERE m.campaign_contact_id = cc.id AND m.account_id = ${sql.ref(column)}
             AND m.sent_at IS NOT NULL))`.as("underWay"),
       ])
