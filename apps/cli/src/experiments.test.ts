@@ -54,6 +54,7 @@ describe.each(testEngines())("offerlab experiments and offerlab report on %s", {
       expect(help.stdout).toMatch(/offerlab (experiments|report|templates variant)/);
     }
     expect((await runCli(["report", "--help"], env, dir)).stdout).toMatch(/still maturing|never\s+counted as failures/);
+    expect((await runCli(["experiments", "enrol", "--help"], env, dir)).stdout).toMatch(/--dry-run\s+show what would be enrolled/);
   });
 
   it("adds a variant, defines, lists, shows, reports and stops an experiment, with --json and exit codes", async () => {

@@ -428,6 +428,36 @@ export const experiments = {
     return moved;
   },
 
+  /**
+   * Per assignment group (arm, policy, stratum, campaign) of an experiment: the sender accounts of
+   * the campaign its contacts are in (`account_id` and `account_ids`). The report reads from it
+   * whether arms whose contacts are in different campaigns (offers) share their senders.
+   */
+  async armSenders(
+    db: DbOrTrx,
+    experimentId: string,
+  ): Promise<{ armId: string; policy: string; stratum: string; campaignId: string; accountIds: string[] }[]> {
+    const rows = await db
+      .selectFrom("experiment_assignments as ea")
+      .innerJoin("campaign_contacts as cc", "cc.id", "ea.campaign_contact_id")
+      .innerJoin("campaigns as c", "c.id", "cc.campaign_id")
+      .select(["ea.arm_id", "ea.policy", "ea.stratum", "c.id as campaignId", "c.account_id", "c.account_ids"])
+      .where("ea.experiment_id", "=", experimentId)
+      // One row per group: the campaign's columns depend on its key.
+      .groupBy(["ea.arm_id", "ea.policy", "ea.stratum", "c.id"])
+      .execute();
+    const out = new Map<string, { armId: string; policy: string; stratum: string; campaignId: string; accountIds: string[] }>();
+    for (const r of rows) {
+      const k = `${r.arm_id}|${r.policy}|${r.stratum}|${r.campaignId}`;
+      if (out.has(k)) continue;
+      const ids = new Set<string>();
+      if (r.account_id) ids.add(r.account_id);
+      for (const a of r.account_ids ?? []) ids.add(a.id);
+      out.set(k, { armId: r.arm_id, policy: r.policy, stratum: r.stratum, campaignId: r.campaignId, accountIds: [...ids].sort() });
+    }
+    return [...out.values()];
+  },
+
   /** Records assignments; a contact assigned already keeps its first arm (the insert does nothing). */
   async assign(db: DbOrTrx, rows: readonly AssignmentInput[]): Promise<number> {
     let written = 0;
