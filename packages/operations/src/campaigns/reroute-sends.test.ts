@@ -4,8 +4,8 @@
  * (`dispatchDue`); follow-ups that need the same sender (a thread) stay cancelled with their
  * reason. Both for contacts of no experiment and for experiment contacts pinned at enrolment.
  */
-import { messageTemplates } from "@offerlab/db";
-import type { EmailSender, SendEmailInput } from "@offerlab/provider-kit";
+import { accounts, companies, contacts, messageTemplates } from "@offerlab/db";
+import type { EmailSender, LinkedInSender, SendEmailInput, SendInvitationInput } from "@offerlab/provider-kit";
 import { dispatchDue, planDue } from "@offerlab/scheduler";
 import { describe, expect, it } from "vitest";
 import { addMailbox, addPeople, baseOffer, copy, NOW, testEngines, useTestDb } from "../__tests__/world.js";
@@ -31,6 +31,40 @@ function recordingSender() {
     },
   };
   return { calls, senders: { email: sender } };
+}
+
+/** A LinkedIn sender that records invitations (profiles resolve to a member id seen by the account). */
+function recordingLinkedIn() {
+  const invitations: SendInvitationInput[] = [];
+  const resolved: string[] = [];
+  const linkedin: LinkedInSender = {
+    provider: "test",
+    resolveProfile: async (accountId, profile) => {
+      resolved.push(accountId);
+      return {
+        providerId: `${accountId}:${profile}`,
+        publicId: null,
+        linkedinUrl: profile,
+        firstName: null,
+        lastName: null,
+        headline: null,
+        connectionDegree: 2,
+        isConnection: false,
+        pendingInvitation: null,
+        canSendInMail: null,
+        isOpenProfile: null,
+      };
+    },
+    sendInvitation: async (input) => {
+      invitations.push(input);
+      return { invitationId: `inv-${invitations.length}` };
+    },
+    listSentInvitations: async () => ({ items: [], cursor: null }),
+    cancelInvitation: async () => undefined,
+    startChat: async () => ({ chatId: "c", messageId: "m" }),
+    sendChatMessage: async () => ({ chatId: "c", messageId: "m" }),
+  };
+  return { invitations, resolved, linkedin };
 }
 
 describe.each(testEngines())("sends of an account taken off a campaign on %s", (engine) => {
@@ -119,6 +153,69 @@ describe.each(testEngines())("sends of an account taken off a campaign on %s", (
     await planDue({ db: t.db, now: () => at, campaignId: campaign.id });
     expect((await run(provider.senders)).outcomes.sent).toBe(0);
     expect((await firstTouches(campaign.id)).get("p0@late.co")).toEqual([fresh.id]);
+  });
+
+  it("a LinkedIn invitation planned from the removed account goes out once from a remaining one", async () => {
+    at = NOW;
+    const { offer } = await createOffer(ctx(), { offer: { ...baseOffer, name: "Reroute Li", ...copy } });
+    await approveTemplates(ctx(), { offer: offer.slug! });
+    const li = (name: string) => accounts.create(t.db, { name, type: "linkedin", owner: "ann", unipile_account_id: `uni-${name}` });
+    const old = await li("rl-old");
+    const fresh = await li("rl-new");
+    const { company } = await companies.upsert(t.db, {
+      offer_id: offer.id,
+      name: "Li Co",
+      domain: "li.co",
+      source_tool: "test",
+      fit_score: 8,
+      status: "qualified",
+    });
+    for (const slug of ["ann", "bob"])
+      await contacts.upsert(t.db, {
+        offer_id: offer.id,
+        company_id: company.id,
+        source_tool: "test",
+        status: "ready",
+        full_name: slug,
+        linkedin_url: `https://www.linkedin.com/in/member-${slug}`,
+      });
+    const { campaign } = await createCampaign(ctx(), {
+      offer: offer.slug!,
+      name: "Reroute li push",
+      channel: "linkedin",
+      accounts: [old.name],
+      signal: "hiring",
+      icp_target: "saas",
+      send_window_start: "00:00",
+      send_window_end: "24:00",
+      send_days: [1, 2, 3, 4, 5, 6, 7],
+      timezone: "UTC",
+    });
+    await enrolContacts(ctx(), { campaign: campaign.id });
+    await launchCampaign(ctx(), { campaign: campaign.id });
+    expect((await planDue({ db: t.db, now: () => at, campaignId: campaign.id })).planned).toBe(2);
+
+    const r = await editCampaign(ctx(), { campaign: campaign.id, accounts: [fresh.name] });
+    expect(r).toMatchObject({ queueMoved: 2, queueCancelled: 0, contactsStranded: 0 });
+    const provider = recordingLinkedIn();
+    const sent = await dispatchDue({
+      db: t.db,
+      senders: { linkedin: provider.linkedin },
+      now: () => new Date(at.getTime() + 30 * 60_000),
+      accountGapMs: { min: 0, max: 0 },
+    });
+    expect(sent.outcomes.sent).toBe(2);
+    expect(provider.invitations.map((i) => i.accountId)).toEqual([fresh.unipile_account_id, fresh.unipile_account_id]);
+    expect(new Set(provider.resolved)).toEqual(new Set([fresh.unipile_account_id]));
+    const rows = await t.db
+      .selectFrom("send_queue")
+      .select(["account_id", "status", "action_type"])
+      .where("campaign_id", "=", campaign.id)
+      .execute();
+    expect(rows).toEqual([
+      { account_id: fresh.id, status: "sent", action_type: "connection_request" },
+      { account_id: fresh.id, status: "sent", action_type: "connection_request" },
+    ]);
   });
 
   it("an experiment contact re-pinned to a remaining account gets its arm's first email from it, once", async () => {
