@@ -3,9 +3,42 @@ import os from "node:os";
 import path from "node:path";
 import { messageTemplates } from "@offerlab/db";
 import { testEngines } from "@offerlab/db/testing";
-import { approveTemplates, createOffer } from "@offerlab/operations";
+import { approveTemplates, createOffer, type ReportResult } from "@offerlab/operations";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { reportText } from "./commands/experiments.js";
 import { cliDatabase, runCli, type CliDatabase } from "./test-support/cli-db.js";
+
+describe("the report's text says how the arms' senders compare (offers)", () => {
+  const base: Omit<ReportResult, "comparisonNote" | "senders"> = {
+    subject: { type: "experiment", slug: "which-offer", name: "Which offer", hypothesis: "h", kind: "offers", status: "running" },
+    offer: null,
+    metric: "positive_reply",
+    maturityDays: 14,
+    comparison: "causal",
+    arms: [],
+    verdict: null,
+    maturing: 0,
+    plan: null,
+    guarantee: null,
+    seed: null,
+    asOf: "2026-03-02T10:00:00.000Z",
+  };
+  it("prints the 'senders differ' statement in the comparison line, and the stratified one on its own line", () => {
+    const differ = reportText({
+      ...base,
+      comparisonNote: "causal: …; sender accounts differ between arms: the comparison also compares senders",
+      senders: { kind: "differ", note: "sender accounts differ between arms: the comparison also compares senders" },
+    });
+    expect(differ).toMatch(/^Comparison: causal: …; sender accounts differ between arms: the comparison also compares senders\.$/m);
+    expect(differ).not.toMatch(/^Senders:/m);
+    const stratified = reportText({
+      ...base,
+      comparisonNote: "causal: …",
+      senders: { kind: "stratified", note: "the arms share their senders" },
+    });
+    expect(stratified).toMatch(/^Comparison: causal: …\.\nSenders: the arms share their senders\.$/m);
+  });
+});
 
 describe.each(testEngines())("offerlab experiments and offerlab report on %s", { timeout: 180_000 }, (engine) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "offerlab-experiments-"));
@@ -54,6 +87,7 @@ describe.each(testEngines())("offerlab experiments and offerlab report on %s", {
       expect(help.stdout).toMatch(/offerlab (experiments|report|templates variant)/);
     }
     expect((await runCli(["report", "--help"], env, dir)).stdout).toMatch(/still maturing|never\s+counted as failures/);
+    expect((await runCli(["experiments", "enrol", "--help"], env, dir)).stdout).toMatch(/--dry-run\s+show what would be enrolled/);
   });
 
   it("adds a variant, defines, lists, shows, reports and stops an experiment, with --json and exit codes", async () => {

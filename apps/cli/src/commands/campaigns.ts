@@ -564,9 +564,11 @@ ${examples(["offerlab campaigns launch cold-ai-sales-coach-email-hiring-saas-jan
       "after",
       `
 The change reaches every send not yet claimed, at once: the send path judges each send by the
-campaign's window and accounts when it claims it. Sends planned for an account taken off the
-campaign are cancelled (their text was written for that sender); people whose conversation runs
-through that account wait for it (see \`offerlab why\`). A send already claimed finishes. A
+campaign's window and accounts when it claims it. A first touch planned for an account taken off
+the campaign (an email or an invitation to someone nothing went to from it) goes out from a
+remaining account instead, its text written again for that sender; its other planned sends (a
+follow-up in its thread, a message to its connection) are cancelled, and people whose conversation
+runs through that account wait for it (see \`offerlab why\`). A send already claimed finishes. A
 completed or cancelled campaign cannot be edited. Exit code 2: bad input (nothing is changed) or an
 unknown campaign.
 Daily cap: at most n sends of the campaign (every action together) per calendar day in the
@@ -618,7 +620,14 @@ ${examples([
         );
         if (r.removedAccounts.length) {
           io.stdout(
-            `Taken off: ${r.removedAccounts.map((a) => a.name).join(", ")}; ${r.queueCancelled} planned send(s) from it cancelled` +
+            `Taken off: ${r.removedAccounts.map((a) => a.name).join(", ")}; ` +
+              (r.queueMoved
+                ? `${r.queueMoved} planned first touch(es) from it (an email, an invitation) now go out from a remaining account; `
+                : "") +
+              `${r.queueCancelled} planned send(s) from it cancelled` +
+              (r.queueCancelled
+                ? " (sender_unavailable: a follow-up in its thread or a message to its connection needs that sender)"
+                : "") +
               (r.contactsStranded ? `; ${r.contactsStranded} contact(s) whose conversation runs through it wait for it.\n` : ".\n"),
           );
           if (r.experimentContacts.repinned)

@@ -39,6 +39,7 @@ export function reportText(r: ReportResult): string {
   }
   lines.push(`Metric: ${r.metric.replace("_", " ")} within ${r.maturityDays} days of the first touch, over matured contacts.`);
   lines.push(`Comparison: ${r.comparisonNote}.`);
+  if (r.senders && r.senders.kind !== "differ") lines.push(`Senders: ${r.senders.note}.`);
   // The clock maturity is judged on: now, or the data's own (the sandbox's simulated clock).
   lines.push(`As of ${r.asOf.slice(0, 16).replace("T", " ")} UTC.`);
   lines.push("");
@@ -323,6 +324,7 @@ ${examples([
       collect,
     )
     .option("--limit <n>", "at most this many contacts")
+    .option("--dry-run", "show what would be enrolled (per arm and stratum, who is left out and why); write nothing")
     .option("--json", "print the result as JSON")
     .addHelpText(
       "after",
@@ -330,14 +332,17 @@ ${examples([
 Each contact is allocated as copy variants are: balanced in permuted blocks per stratum (the
 audience and its ICP segment), then by top-two Thompson sampling with the floor once every arm has
 enough matured randomised contacts; every assignment is recorded with its probabilities, and
-enrolled in the arm's campaign, in one transaction. The report then says "causal" and counts only
+enrolled in the arm's campaign, in one transaction. When the arms' campaigns share sender accounts,
+each contact's sender is fixed now among them and is part of its stratum, so the arms are balanced
+within every account; when they share none, the output and the report say that the comparison also
+compares senders. --dry-run draws the same and writes nothing. The report then says "causal" and counts only
 these contacts; contacts an arm's campaign enrols by itself (campaigns add-contacts) stay
 observational and are left out of it. Signal stacks and ICP segments define who is contacted, so
 they are not randomised (docs/experiments.md). Exit code 2 on a bad flag, an experiment of another
 kind, or an arm without one open campaign (name it with --campaign <arm>=<campaign>).
-${examples(["offerlab experiments enrol which-offer --from cold-coach-email-hiring-saas-jane", "offerlab experiments enrol which-offer --from cold-coach-email-hiring-saas-jane --campaign b=cold-audit-email-hiring-saas-jane --limit 200 --json"])}`,
+${examples(["offerlab experiments enrol which-offer --from cold-coach-email-hiring-saas-jane --dry-run", "offerlab experiments enrol which-offer --from cold-coach-email-hiring-saas-jane", "offerlab experiments enrol which-offer --from cold-coach-email-hiring-saas-jane --campaign b=cold-audit-email-hiring-saas-jane --limit 200 --json"])}`,
     )
-    .action(async (ref: string, o: { from: string; campaign?: string[]; limit?: string; json?: boolean }) => {
+    .action(async (ref: string, o: { from: string; campaign?: string[]; limit?: string; dryRun?: boolean; json?: boolean }) => {
       const campaigns: Record<string, string> = {};
       for (const spec of o.campaign ?? []) {
         const m = /^([a-z0-9][a-z0-9_-]*)=(.+)$/.exec(spec);
@@ -351,17 +356,36 @@ ${examples(["offerlab experiments enrol which-offer --from cold-coach-email-hiri
           from: o.from,
           ...(Object.keys(campaigns).length ? { campaigns } : {}),
           ...(limit !== undefined ? { limit } : {}),
+          ...(o.dryRun ? { dryRun: true } : {}),
         }),
       );
       if (o.json) return io.stdout(json(r));
+      const skipped = Object.entries(r.skipped).filter(([, n]) => (n ?? 0) > 0);
       io.stdout(
-        `Experiment ${r.experiment}: ${r.assigned} contact(s) of ${r.from}'s audience randomised (${r.policy}, stratum ${r.stratum}); ` +
+        (r.dryRun ? "Dry run: nothing was written.\n" : "") +
+          `Experiment ${r.experiment}: ${r.assigned} contact(s) of ${r.from}'s audience ${r.dryRun ? "would be randomised" : "randomised"} (${r.policy}, stratum ${r.stratum}); ` +
           `${r.matched} matched its criteria.\n` +
           table(
             r.arms.map((a) => ({ arm: a.key, label: a.label, campaign: a.campaign, assigned: a.assigned })),
             [{ key: "arm" }, { key: "label", max: 30 }, { key: "campaign", max: 50 }, { key: "assigned" }],
           ) +
-          `Report: offerlab report --experiment ${r.experiment}\n`,
+          (r.strata.length
+            ? "Per stratum:\n" +
+              table(
+                r.strata.map((x) => ({ stratum: x.stratum, ...x.byArm })),
+                [{ key: "stratum", max: 80 }, ...r.arms.map((a) => ({ key: a.key }))],
+              )
+            : "") +
+          (r.alreadyIn || skipped.length
+            ? `Left out: ${[
+                ...(r.alreadyIn ? [`${r.alreadyIn} already in the experiment or an arm's campaign`] : []),
+                ...skipped.map(([reason, n]) => `${n} ${reason}`),
+              ].join(", ")}.\n`
+            : "") +
+          (r.senders.kind === "shared"
+            ? `Senders: fixed at enrolment among the accounts the arms' campaigns share (${r.senders.accounts.join(", ")}), the arms balanced within each.\n`
+            : `Senders: ${r.senders.note}.\n`) +
+          (r.dryRun ? "" : `Report: offerlab report --experiment ${r.experiment}\n`),
       );
     });
 

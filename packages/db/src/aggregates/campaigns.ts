@@ -605,6 +605,8 @@ export interface CampaignSettingsChange {
   removedAccounts: AccountRef[];
   /** Queue rows of removed accounts not yet claimed, cancelled (`sender_unavailable`). */
   queueCancelled: number;
+  /** Queue rows of removed accounts not yet claimed, moved to a remaining account by `options.reroute` (not cancelled). */
+  queueMoved: number;
   /** Queue rows waiting for the old window to open (or for the old daily cap's next day), brought forward to be judged again. */
   queueRetimed: number;
   /** Contacts still in a sequence whose sticky sender (their thread or connection) was removed. */
@@ -1241,6 +1243,7 @@ export const campaignAdmin = {
    * are not yet claimed are cancelled (`sender_unavailable`: their copy was rendered for that
    * sender, and another account is not connected to the person), and rows waiting for the old
    * window to open are brought forward to `now`, for the claim to judge them by the new window
+   * (rows `options.reroute` moves to a remaining account first are not cancelled)
    * (the claim checks the window and the campaign's accounts again). A send already claimed
    * finishes (its attempt is fenced). Refuses a completed or cancelled campaign.
    */
@@ -1248,7 +1251,17 @@ export const campaignAdmin = {
     db: DbOrTrx,
     ref: string,
     patch: CampaignSettingsPatch,
-    options: { now?: Date } = {},
+    options: {
+      now?: Date;
+      /**
+       * Called in the transaction, after the campaign's accounts changed and before the rows of
+       * the removed accounts are cancelled, with those accounts: it may move rows (and re-pin
+       * contacts) to a remaining account; it returns how many rows it moved. The rows it leaves
+       * are cancelled. (The operations layer passes it: choosing a sender and rendering the copy
+       * again are not the database's.)
+       */
+      reroute?: (trx: DbOrTrx, campaign: Campaign, removedIds: readonly string[]) => Promise<number>;
+    } = {},
   ): Promise<CampaignSettingsChange> {
     const now = options.now ?? new Date();
     return inTransaction(db, async (trx) => {
@@ -1315,6 +1328,7 @@ export const campaignAdmin = {
       const removedAccounts = (current.account_ids ?? []).filter((a) => removedIds.includes(a.id));
       for (const id of removedIds) if (!removedAccounts.some((a) => a.id === id)) removedAccounts.push({ id, name: id, type: "email" });
 
+      const queueMoved = removedIds.length && options.reroute ? await options.reroute(trx, campaign, removedIds) : 0;
       const queueCancelled = await sendQueue.cancelRowsOfAccounts(trx, current.id, removedIds, {
         reason: "sender_unavailable",
         detail: "its account was taken off the campaign",
@@ -1351,7 +1365,7 @@ export const campaignAdmin = {
           .executeTakeFirstOrThrow();
         contactsStranded = stranded.n;
       }
-      return { campaign, previous: current, changed, removedAccounts, queueCancelled, queueRetimed, contactsStranded };
+      return { campaign, previous: current, changed, removedAccounts, queueCancelled, queueMoved, queueRetimed, contactsStranded };
     });
   },
 

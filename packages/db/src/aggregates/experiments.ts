@@ -351,8 +351,10 @@ export const experiments = {
    * The experiment contacts of a campaign whose pinned sender for `channel` is one of `accountIds`
    * and who are still in their sequence (what a removal of those accounts would strand), each
    * with its running experiment's assignment and whether anything went to it (or is in flight)
-   * from that account: a queue row of the account neither cancelled nor skipped, or a message of
-   * the account with a send time. Those have a thread or an invitation there and keep their sender.
+   * from that account: a queue row of the account claimed or past the claim (not one still
+   * waiting, cancelled or skipped), or a message of the account with a send time. Those have a
+   * thread or an invitation there and keep their sender; a row still waiting is the caller's to
+   * move or cancel.
    */
   async pinnedToAccounts(
     db: DbOrTrx,
@@ -390,7 +392,7 @@ export const experiments = {
         "ea.arm_id as armId",
         "ea.stratum",
         sql<boolean>`(EXISTS (SELECT 1 FROM send_queue q WHERE q.campaign_contact_id = cc.id AND q.account_id = ${sql.ref(column)}
-            AND q.status NOT IN ('cancelled', 'skipped'))
+            AND q.status NOT IN ('pending', 'scheduled', 'cancelled', 'skipped'))
           OR EXISTS (SELECT 1 FROM messages m WHERE m.campaign_contact_id = cc.id AND m.account_id = ${sql.ref(column)}
             AND m.sent_at IS NOT NULL))`.as("underWay"),
       ])
@@ -424,6 +426,36 @@ export const experiments = {
       moved += out.length;
     }
     return moved;
+  },
+
+  /**
+   * Per assignment group (arm, policy, stratum, campaign) of an experiment: the sender accounts of
+   * the campaign its contacts are in (`account_id` and `account_ids`). The report reads from it
+   * whether arms whose contacts are in different campaigns (offers) share their senders.
+   */
+  async armSenders(
+    db: DbOrTrx,
+    experimentId: string,
+  ): Promise<{ armId: string; policy: string; stratum: string; campaignId: string; accountIds: string[] }[]> {
+    const rows = await db
+      .selectFrom("experiment_assignments as ea")
+      .innerJoin("campaign_contacts as cc", "cc.id", "ea.campaign_contact_id")
+      .innerJoin("campaigns as c", "c.id", "cc.campaign_id")
+      .select(["ea.arm_id", "ea.policy", "ea.stratum", "c.id as campaignId", "c.account_id", "c.account_ids"])
+      .where("ea.experiment_id", "=", experimentId)
+      // One row per group: the campaign's columns depend on its key.
+      .groupBy(["ea.arm_id", "ea.policy", "ea.stratum", "c.id"])
+      .execute();
+    const out = new Map<string, { armId: string; policy: string; stratum: string; campaignId: string; accountIds: string[] }>();
+    for (const r of rows) {
+      const k = `${r.arm_id}|${r.policy}|${r.stratum}|${r.campaignId}`;
+      if (out.has(k)) continue;
+      const ids = new Set<string>();
+      if (r.account_id) ids.add(r.account_id);
+      for (const a of r.account_ids ?? []) ids.add(a.id);
+      out.set(k, { armId: r.arm_id, policy: r.policy, stratum: r.stratum, campaignId: r.campaignId, accountIds: [...ids].sort() });
+    }
+    return [...out.values()];
   },
 
   /** Records assignments; a contact assigned already keeps its first arm (the insert does nothing). */

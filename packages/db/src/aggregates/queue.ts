@@ -457,6 +457,165 @@ export const sendQueue = {
   },
 
   /**
+   * The rows of a campaign not yet claimed whose sender is one of `accountIds` (accounts being taken
+   * off the campaign, `campaignAdmin.changeSettings`), each with what a move to another account
+   * needs: the contact's sticky senders and whether anything went to the person from that account
+   * already (a message of it with a send time, or another row of it claimed or past the claim).
+   */
+  async unclaimedRowsOfAccounts(
+    db: DbOrTrx,
+    campaignId: string,
+    accountIds: readonly string[],
+  ): Promise<
+    {
+      id: string;
+      campaign_contact_id: string | null;
+      contact_id: string;
+      account_id: string;
+      action_type: string | null;
+      sequence_step: number | null;
+      defer_reason: string | null;
+      template_id: string | null;
+      email_account_id: string | null;
+      linkedin_account_id: string | null;
+      wentFromAccount: boolean;
+    }[]
+  > {
+    if (accountIds.length === 0) return [];
+    const rows = await db
+      .selectFrom("send_queue as q")
+      .leftJoin("messages as m", "m.send_queue_id", "q.id")
+      .leftJoin("campaign_contacts as cc", "cc.id", "q.campaign_contact_id")
+      .where("q.campaign_id", "=", campaignId)
+      .where("q.status", "in", ["pending", "scheduled"])
+      .where("q.account_id", "in", [...accountIds])
+      .select([
+        "q.id",
+        "q.campaign_contact_id",
+        "q.contact_id",
+        sql<string>`q.account_id`.as("account_id"),
+        "q.action_type",
+        "q.sequence_step",
+        "q.defer_reason",
+        "m.template_id",
+        "cc.email_account_id",
+        "cc.linkedin_account_id",
+        sql<boolean>`(EXISTS (SELECT 1 FROM messages x WHERE x.campaign_contact_id = q.campaign_contact_id
+            AND x.account_id = q.account_id AND x.sent_at IS NOT NULL)
+          OR EXISTS (SELECT 1 FROM send_queue y WHERE y.campaign_contact_id = q.campaign_contact_id AND y.id <> q.id
+            AND y.account_id = q.account_id AND y.status NOT IN ('pending', 'scheduled', 'cancelled', 'skipped')))`.as("wentFromAccount"),
+      ])
+      .orderBy("q.scheduled_for")
+      .orderBy("q.id")
+      .execute();
+    return rows.map((r) => ({ ...r, wentFromAccount: Boolean(r.wentFromAccount) }));
+  },
+
+  /**
+   * What rendering the copy of queue rows again needs (a row moved to another sender): per row,
+   * its planned message's template, the person, their company and the campaign's offer.
+   */
+  async renderInputs(
+    db: DbOrTrx,
+    queueIds: readonly string[],
+  ): Promise<
+    Map<
+      string,
+      {
+        template: Selectable<Database["message_templates"]> | null;
+        contact: Selectable<Database["contacts"]>;
+        company: Selectable<Database["companies"]> | null;
+        offer: Selectable<Database["offers"]> | null;
+      }
+    >
+  > {
+    const out = new Map<
+      string,
+      {
+        template: Selectable<Database["message_templates"]> | null;
+        contact: Selectable<Database["contacts"]>;
+        company: Selectable<Database["companies"]> | null;
+        offer: Selectable<Database["offers"]> | null;
+      }
+    >();
+    if (queueIds.length === 0) return out;
+    const rows = await db
+      .selectFrom("send_queue as q")
+      .innerJoin("campaigns as c", "c.id", "q.campaign_id")
+      .leftJoin("messages as m", "m.send_queue_id", "q.id")
+      .select(["q.id", "q.contact_id", "m.template_id", "c.offer_id"])
+      .where("q.id", "in", [...queueIds])
+      .execute();
+    const ids = <T>(xs: (T | null)[]) => [...new Set(xs.filter((x): x is T => x !== null))];
+    const templateIds = ids(rows.map((r) => r.template_id));
+    const templates = templateIds.length
+      ? await db.selectFrom("message_templates").selectAll().where("id", "in", templateIds).execute()
+      : [];
+    const people = await db
+      .selectFrom("contacts")
+      .selectAll()
+      .where("id", "in", ids(rows.map((r) => r.contact_id)))
+      .execute();
+    const companyIds = ids(people.map((p) => p.company_id));
+    const firms = companyIds.length ? await db.selectFrom("companies").selectAll().where("id", "in", companyIds).execute() : [];
+    const offers = await db
+      .selectFrom("offers")
+      .selectAll()
+      .where("id", "in", ids(rows.map((r) => r.offer_id)))
+      .execute();
+    for (const r of rows) {
+      const contact = people.find((p) => p.id === r.contact_id);
+      if (!contact) continue;
+      out.set(r.id, {
+        template: templates.find((t) => t.id === r.template_id) ?? null,
+        contact,
+        company: firms.find((f) => f.id === contact.company_id) ?? null,
+        offer: offers.find((o) => o.id === r.offer_id) ?? null,
+      });
+    }
+    return out;
+  },
+
+  /**
+   * A row not yet claimed goes out from another account (its own was taken off the campaign): the
+   * sender, and the copy rendered again for that sender, on the row and its planned message. A row
+   * deferred for its old account (a cap, a gap, a paused account) is due at `now`, for the claim to
+   * judge it afresh. Returns false when the row was claimed meanwhile (nothing moves).
+   */
+  async moveToAccount(
+    db: DbOrTrx,
+    queueId: string,
+    input: { accountId: string; subject: string | null; body: string; personalization: unknown; now: Date },
+  ): Promise<boolean> {
+    const moved = await db
+      .updateTable("send_queue")
+      .set({
+        account_id: input.accountId,
+        subject: input.subject,
+        body: input.body,
+        scheduled_for: sql<Date>`CASE WHEN defer_reason IS NULL THEN scheduled_for ELSE ${input.now}::timestamptz END`,
+        defer_reason: null,
+      })
+      .where("id", "=", queueId)
+      .where("status", "in", ["pending", "scheduled"])
+      .returning("id")
+      .executeTakeFirst();
+    if (!moved) return false;
+    await db
+      .updateTable("messages")
+      .set({
+        account_id: input.accountId,
+        subject: input.subject,
+        body: input.body,
+        personalization_used: sql`CAST(CAST(${JSON.stringify(input.personalization ?? {})} AS text) AS jsonb)` as never,
+      })
+      .where("send_queue_id", "=", queueId)
+      .where("status", "in", ["pending", "queued"])
+      .execute();
+    return true;
+  },
+
+  /**
    * The rows of a campaign contact held for a human (`defer_reason` `out_of_office` or `paused`,
    * not yet claimed) are due at `now` again: the person un-paused the sequence. The claim judges
    * them as any other row (window, caps, eligibility). Returns how many rows moved.

@@ -96,7 +96,7 @@ export function allocationState(
 }
 
 /** The campaign's accounts that may send `action` (account_id and account_ids), in natural-key order. */
-async function senderAccounts(trx: DbOrTrx, campaign: Campaign, type: "linkedin" | "email"): Promise<Account[]> {
+export async function senderAccounts(trx: DbOrTrx, campaign: Campaign, type: "linkedin" | "email"): Promise<Account[]> {
   const ids = new Set<string>();
   if (campaign.account_id) ids.add(campaign.account_id);
   for (const a of campaign.account_ids ?? []) ids.add(a.id);

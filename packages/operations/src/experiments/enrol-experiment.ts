@@ -10,17 +10,37 @@
  * contacts an arm's campaign enrolled by itself (`campaigns add-contacts`) stay observational and
  * are left out of it.
  *
+ * Senders: when the arms' campaigns share sender accounts (for their first step's channel), each
+ * contact's sender is chosen at enrolment among the shared accounts (the one with the fewest
+ * contacts in the experiment so far, preferring accounts that can send now), pinned in the arm's
+ * campaign (its sticky sender), and the stratum includes that account: within every account the
+ * arms stay balanced, so the sender is not confounded with the arm. When they share none, the
+ * stratum is the audience alone and the result (and the report) says the comparison also compares
+ * senders.
+ *
+ * `dryRun`: the same selection and the same draws, and nothing is written: what would be enrolled,
+ * per arm and per stratum, and who would be left out and why.
+ *
  * Signal stacks and ICP segments are not randomised: they define who is contacted (a contact has
  * the signal or the segment, or not), so their arms are different audiences by nature and stay
  * observational (docs/experiments.md).
  */
 import { channelActionType, schedulingStepChannel, ValidationError, type FieldIssue, type MessageActionType } from "@offerlab/core";
-import { campaignAdmin, experiments, settings, suppressions, type Campaign } from "@offerlab/db";
+import {
+  campaignAdmin,
+  contacts as contactRows,
+  experiments,
+  settings,
+  suppressions,
+  type Account,
+  type Campaign,
+  type DbOrTrx,
+} from "@offerlab/db";
 import { stratumKey, type Assignment } from "@offerlab/experiments";
-import { selectForEnrolment } from "@offerlab/scheduler";
+import { accountKey, accountTypeFor, contactKey, rotationPool, selectForEnrolment, sendBlock } from "@offerlab/scheduler";
 import { scheduleOf } from "../campaigns/campaign-schedule.js";
 import { inTransaction, nowOf, type OperationContext } from "../context.js";
-import { allocateEnrolled, allocationState } from "./allocate.js";
+import { allocateEnrolled, allocationState, senderAccounts } from "./allocate.js";
 
 export interface EnrolExperimentInput {
   /** The experiment (id or slug): a running `offers` experiment. */
@@ -34,6 +54,8 @@ export interface EnrolExperimentInput {
   campaigns?: Record<string, string>;
   /** At most this many contacts. Default: every eligible one. */
   limit?: number;
+  /** Show what would be enrolled (per arm and stratum, and who is left out and why); write nothing. */
+  dryRun?: boolean;
 }
 
 export interface EnrolExperimentResult {
@@ -47,12 +69,48 @@ export interface EnrolExperimentResult {
   alreadyIn: number;
   skipped: Partial<Record<string, number>>;
   policy: "balanced" | "thompson";
+  /** The audience's stratum (without the sender account). */
   stratum: string;
   arms: { key: string; label: string; campaign: string; assigned: number }[];
+  /** Contacts allocated (or, on a dry run, that would be) per stratum and arm key. */
+  strata: { stratum: string; byArm: Record<string, number> }[];
+  /**
+   * `shared`: the arms' campaigns share these sender accounts (names), and each contact was pinned
+   * to one of them and stratified by it. `differ`: they share none; `note` says what that means.
+   */
+  senders: { kind: "shared"; accounts: string[] } | { kind: "differ"; note: string };
+  /** True when nothing was written. */
+  dryRun: boolean;
 }
+
+/** What the report and enrolment say when the arms' campaigns share no sender account. */
+export const SENDERS_DIFFER_NOTE = "sender accounts differ between arms: the comparison also compares senders";
 
 function stepActions(campaign: Campaign): MessageActionType[] {
   return scheduleOf(campaign, "; recreate it").steps.map((st) => channelActionType[schedulingStepChannel[st.type]]);
+}
+
+/**
+ * The sender accounts every arm's campaign has for its first step's channel (in natural-key order),
+ * with that action; none when the arms' first steps use different channels or share no account.
+ */
+async function sharedSenders(
+  trx: DbOrTrx,
+  campaigns: readonly Campaign[],
+): Promise<{ accounts: Account[]; action: MessageActionType; channel: "linkedin" | "email" | null; allowBurner: boolean }> {
+  const actions = campaigns.map((c) => stepActions(c)[0] ?? "connection_request");
+  const action = actions[0] ?? "connection_request";
+  const none = { accounts: [], action, channel: null, allowBurner: false };
+  if (campaigns.length === 0 || actions.some((a) => accountTypeFor(a) !== accountTypeFor(action))) return none;
+  const channel = accountTypeFor(action);
+  let shared: Account[] | null = null;
+  for (const c of campaigns) {
+    const own = await senderAccounts(trx, c, channel);
+    shared = shared === null ? own : shared.filter((a) => own.some((b) => b.id === a.id));
+  }
+  // A burner account sends only for campaigns that opt in: shared only when every arm's does.
+  const allowBurner = campaigns.every((c) => scheduleOf(c, "; recreate it").use_burner_accounts === true);
+  return shared && shared.length > 0 ? { accounts: shared, action, channel, allowBurner } : none;
 }
 
 export async function enrolExperiment(ctx: OperationContext, input: EnrolExperimentInput): Promise<EnrolExperimentResult> {
@@ -139,24 +197,58 @@ export async function enrolExperiment(ctx: OperationContext, input: EnrolExperim
     // The phase, on the randomised contacts' matured outcomes.
     const facts = (await experiments.armFacts(trx, e.experiment.id)).filter((f) => f.policy !== "observed");
     const state = allocationState(e, facts, now);
-    const stratum = stratumKey({ audience: from.campaign_slug ?? from.id, icp: criteria.icp_target ?? "any" });
-    let index = (await experiments.stratumCounts(trx, e.experiment.id)).get(stratum) ?? 0;
-    const byArm = new Map<string, { contactId: string; a: Assignment }[]>(e.arms.map((a) => [a.arm_key, []]));
+    const audience = { audience: from.campaign_slug ?? from.id, icp: criteria.icp_target ?? "any" };
+    const stratum = stratumKey(audience);
+    const senders = await sharedSenders(trx, armCampaigns);
+    const counts = await experiments.stratumCounts(trx, e.experiment.id);
+    const byArm = new Map<string, { contactId: string; a: Assignment; stratum: string; account: Account | null }[]>(
+      e.arms.map((a) => [a.arm_key, []]),
+    );
+    const strata = new Map<string, Record<string, number>>();
+    const keys = senders.accounts.some((a) => a.rotation_set === "odd" || a.rotation_set === "even")
+      ? new Map((await contactRows.listByOffer(trx, from.offer_id)).map((c) => [c.id, contactKey(c)]))
+      : new Map<string, string>();
     for (const contactId of chosen) {
-      // The position in the stratum follows the selection's order (best fit first).
-      const a = state.draw(stratum, index);
-      index++;
-      byArm.get(a.armId)!.push({ contactId, a });
+      // The sender first (shared accounts: the one with the fewest contacts in the experiment so
+      // far), then the arm, drawn at the contact's position in its stratum (the selection's order,
+      // best fit first).
+      let account: Account | null = null;
+      if (senders.accounts.length > 0) {
+        const pool = rotationPool(senders.accounts, {
+          action: senders.action,
+          contactKey: keys.get(contactId) ?? contactId,
+          allowBurner: senders.allowBurner,
+        });
+        const ready = pool.filter((a) => sendBlock(a, now) === null);
+        const countOf = (a: Account) => counts.get(stratumKey({ ...audience, account: accountKey(a) })) ?? 0;
+        for (const a of ready.length > 0 ? ready : pool) if (!account || countOf(a) < countOf(account)) account = a;
+      }
+      const key = account ? stratumKey({ ...audience, account: accountKey(account) }) : stratum;
+      const index = counts.get(key) ?? 0;
+      counts.set(key, index + 1);
+      const a = state.draw(key, index);
+      byArm.get(a.armId)!.push({ contactId, a, stratum: key, account });
+      const tally = strata.get(key) ?? Object.fromEntries(e.arms.map((x) => [x.arm_key, 0]));
+      tally[a.armId] = (tally[a.armId] ?? 0) + 1;
+      strata.set(key, tally);
     }
+    const dryRun = input.dryRun === true;
     const arms: EnrolExperimentResult["arms"] = [];
     for (const [i, arm] of e.arms.entries()) {
       const campaign = armCampaigns[i]!;
       const picked = byArm.get(arm.arm_key)!;
-      if (picked.length > 0) {
+      if (picked.length > 0 && !dryRun) {
         const ids = picked.map((p) => p.contactId);
         await campaignAdmin.enroll(trx, campaign.id, ids, { now });
         const ccs = await experiments.campaignContactsOf(trx, campaign.id, ids);
         const ccOf = new Map(ccs.map((x) => [x.contactId, x.campaignContactId]));
+        if (senders.channel) {
+          const pins = picked.flatMap((p) => {
+            const cc = ccOf.get(p.contactId);
+            return cc && p.account ? [{ campaignContactId: cc, accountId: p.account.id }] : [];
+          });
+          await experiments.pinSenders(trx, senders.channel, pins);
+        }
         await experiments.assign(
           trx,
           picked.map((p) => ({
@@ -166,7 +258,7 @@ export async function enrolExperiment(ctx: OperationContext, input: EnrolExperim
             campaign_contact_id: ccOf.get(p.contactId) ?? null,
             probability: p.a.probability,
             probabilities: p.a.probabilities,
-            stratum,
+            stratum: p.stratum,
             policy: p.a.phase,
             assigned_at: now,
           })),
@@ -186,6 +278,12 @@ export async function enrolExperiment(ctx: OperationContext, input: EnrolExperim
       policy: state.phase,
       stratum,
       arms,
+      strata: [...strata.entries()].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)).map(([k, v]) => ({ stratum: k, byArm: v })),
+      senders:
+        senders.accounts.length > 0
+          ? { kind: "shared", accounts: senders.accounts.map((a) => a.name) }
+          : { kind: "differ", note: SENDERS_DIFFER_NOTE },
+      dryRun,
     };
   });
 }

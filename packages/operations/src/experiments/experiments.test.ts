@@ -1,4 +1,4 @@
-import { experiments as experimentRows, messageTemplates } from "@offerlab/db";
+import { contacts as contactRows, experiments as experimentRows, messageTemplates } from "@offerlab/db";
 import { planDue } from "@offerlab/scheduler";
 import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
@@ -290,6 +290,9 @@ describe.each(testEngines())("experiments operations on %s", (engine) => {
 
     const r = await enrolExperiment(ctx(), { experiment: "which-offer", from: alpha.campaign.id, limit: 16 });
     expect(r).toMatchObject({ assigned: 16, policy: "balanced", stratum: "audience=" + alpha.campaign.campaign_slug + "|icp=saas" });
+    // Each arm's campaign sends from its own mailbox: nothing to stratify by, and it is said plainly.
+    expect(r.senders).toEqual({ kind: "differ", note: "sender accounts differ between arms: the comparison also compares senders" });
+    expect(r.strata).toEqual([{ stratum: r.stratum, byArm: { a: 8, b: 8 } }]);
     expect(r.arms.map((a) => [a.key, a.campaign, a.assigned])).toEqual([
       ["a", alpha.campaign.campaign_slug, 8],
       ["b", beta.campaign.campaign_slug, 8],
@@ -328,6 +331,8 @@ describe.each(testEngines())("experiments operations on %s", (engine) => {
     const report = await experimentReport(ctx(), { experiment: "which-offer" });
     expect(report.comparison).toBe("causal");
     expect(report.comparisonNote).toContain("5 contact(s) the arms' campaigns enrolled by themselves are observational and left out");
+    expect(report.comparisonNote).toContain("; sender accounts differ between arms: the comparison also compares senders");
+    expect(report.senders).toMatchObject({ kind: "differ" });
     expect(report.arms.map((a) => a.enrolled)).toEqual([10, 10]);
 
     // Bad input names the field and the fix; nothing is written.
@@ -350,6 +355,93 @@ describe.each(testEngines())("experiments operations on %s", (engine) => {
     ).toMatchObject({
       issues: [{ field: "limit" }],
     });
+  });
+
+  it("experiments enrol: a dry run shows the draw per arm and stratum and who is left out, and writes nothing; arms' campaigns sharing senders are stratified by account", async () => {
+    const gamma = await world("Gamma offer", 12);
+    const delta = await world("Delta offer", 0);
+    // One person the audience matches but the send path would not email: left out, with the reason.
+    await contactRows.upsert(t.db, {
+      offer_id: gamma.offer.id,
+      company_id: (await t.db.selectFrom("contacts").select("company_id").where("offer_id", "=", gamma.offer.id).executeTakeFirstOrThrow())
+        .company_id,
+      source_tool: "test",
+      status: "ready",
+      full_name: "Bounced Person",
+      email: "bounced@gamma.co",
+      email_status: "invalid",
+    });
+    // Both arms' campaigns send from both mailboxes.
+    const both = [gamma.mailbox.name, delta.mailbox.name];
+    await editCampaign(ctx(), { campaign: gamma.campaign.id, accounts: both });
+    await editCampaign(ctx(), { campaign: delta.campaign.id, accounts: both });
+    await defineExperiment(ctx(), {
+      name: "Shared senders",
+      hypothesis: "h",
+      kind: "offers",
+      plannedMaturedPerArm: 100,
+      arms: [{ ref: gamma.offer.slug! }, { ref: delta.offer.slug! }],
+    });
+    const rowCounts = async () =>
+      Promise.all(
+        (["campaign_contacts", "experiment_assignments", "send_queue", "messages"] as const).map(async (table) =>
+          Number(
+            (
+              await t.db
+                .selectFrom(table)
+                .select((eb) => eb.fn.countAll().as("n"))
+                .executeTakeFirstOrThrow()
+            ).n,
+          ),
+        ),
+      );
+    const pinnedCount = async () =>
+      Number(
+        (
+          await t.db
+            .selectFrom("campaign_contacts")
+            .select((eb) => eb.fn.countAll().as("n"))
+            .where("email_account_id", "is not", null)
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    const before = [...(await rowCounts()), await pinnedCount()];
+
+    const dry = await enrolExperiment(ctx(), { experiment: "shared-senders", from: gamma.campaign.id, dryRun: true });
+    expect([...(await rowCounts()), await pinnedCount()]).toEqual(before);
+    const audience = `audience=${gamma.campaign.campaign_slug}|icp=saas`;
+    const strata = [gamma.mailbox, delta.mailbox].map((m) => `account=${m.unipile_account_id}|${audience}`).sort();
+    expect(dry).toMatchObject({ dryRun: true, assigned: 12, alreadyIn: 0, skipped: { email_not_accepted: 1 } });
+    expect(dry.senders).toEqual({ kind: "shared", accounts: [gamma.mailbox.name, delta.mailbox.name].sort() });
+    expect(dry.strata.map((x) => x.stratum)).toEqual(strata);
+    for (const x of dry.strata) expect(x.byArm).toEqual({ a: 3, b: 3 });
+
+    // The real enrolment draws exactly what the dry run showed.
+    const real = await enrolExperiment(ctx(), { experiment: "shared-senders", from: gamma.campaign.id });
+    expect(real).toMatchObject({ dryRun: false, assigned: 12 });
+    expect(real.strata).toEqual(dry.strata);
+    expect(real.arms).toEqual(dry.arms);
+    // Each contact's sender is pinned in its arm's campaign to its stratum's account.
+    const rows = await t.db
+      .selectFrom("experiment_assignments as ea")
+      .innerJoin("campaign_contacts as cc", "cc.id", "ea.campaign_contact_id")
+      .innerJoin("accounts as acc", "acc.id", "cc.email_account_id")
+      .select(["ea.stratum", "acc.unipile_account_id"])
+      .where("ea.experiment_id", "=", (await experimentRows.get(t.db, "shared-senders")).experiment.id)
+      .execute();
+    expect(rows).toHaveLength(12);
+    expect(rows.every((x) => x.stratum === `account=${x.unipile_account_id}|${audience}`)).toBe(true);
+    const report = await experimentReport(ctx(), { experiment: "shared-senders" });
+    expect(report.comparison).toBe("causal");
+    expect(report.senders).toMatchObject({ kind: "stratified" });
+    expect(report.comparisonNote).not.toContain("sender accounts differ");
+    // Again: everyone is in already; a dry run says so and still writes nothing.
+    const counted = [...(await rowCounts()), await pinnedCount()];
+    const again = await enrolExperiment(ctx(), { experiment: "shared-senders", from: gamma.campaign.id, dryRun: true });
+    expect(again).toMatchObject({ assigned: 0, strata: [] });
+    // (Those in the audience's own campaign, arm a's, are skipped as already in it; the others as in another campaign.)
+    expect(again.alreadyIn + Object.values(again.skipped).reduce((x, y) => x! + y!, 0)!).toBe(13);
+    expect([...(await rowCounts()), await pinnedCount()]).toEqual(counted);
   });
 
   it("taking an account off the campaign re-pins its experiment contacts not yet written to, keeping the strata balanced", async () => {

@@ -21,6 +21,7 @@ import {
 } from "@offerlab/experiments";
 import { nowOf, type OperationContext } from "../context.js";
 import { isCausal } from "./define-experiment.js";
+import { SENDERS_DIFFER_NOTE } from "./enrol-experiment.js";
 
 export interface ReportArm {
   /** The arm's key, or the breakdown's group. */
@@ -65,7 +66,16 @@ export interface ReportResult {
   maturityDays: number;
   /** `causal`: arms randomised over one audience; `observational`: different audiences. */
   comparison: "causal" | "observational";
+  /** The comparison in words; when the arms' senders differ (offers), it says so too. */
   comparisonNote: string;
+  /**
+   * Offers experiments (each arm its own campaign): whether the arms' contacts were sent from the
+   * same accounts. `stratified`: each contact's sender was fixed at enrolment among the accounts
+   * the arms' campaigns share, and the arms balanced within each; `shared`: the campaigns send from
+   * the same accounts; `differ`: they do not, so the comparison also compares senders. Null for
+   * other kinds (one campaign, stratified by account at enrolment) and offer breakdowns.
+   */
+  senders: { kind: "stratified" | "shared" | "differ"; note: string } | null;
   arms: ReportArm[];
   /** Null when fewer than two groups have contacts. */
   verdict: Verdict | null;
@@ -142,6 +152,27 @@ function designOf(e: Experiment): ExperimentDesign {
   };
 }
 
+/** Whether the arms of an offers experiment were sent from the same accounts (see `ReportResult.senders`). */
+function sendersOf(groups: Awaited<ReturnType<typeof experiments.armSenders>>, causal: boolean): ReportResult["senders"] {
+  const relevant = causal ? groups.filter((g) => g.policy !== "observed") : groups;
+  if (relevant.length === 0) return null;
+  if (relevant.every((g) => /(?:^|\|)account=/.test(g.stratum)))
+    return {
+      kind: "stratified",
+      note: "the arms share their senders: each contact's sender was fixed at enrolment among the accounts the arms' campaigns share, and the arms are balanced within each account",
+    };
+  const byArm = new Map<string, Set<string>>();
+  for (const g of relevant) {
+    const set = byArm.get(g.armId) ?? new Set<string>();
+    for (const id of g.accountIds) set.add(id);
+    byArm.set(g.armId, set);
+  }
+  const sets = [...byArm.values()];
+  const same = sets.every((x) => x.size === sets[0]!.size && [...x].every((id) => sets[0]!.has(id)));
+  if (sets.length < 2 || same) return { kind: "shared", note: "the arms' campaigns send from the same accounts" };
+  return { kind: "differ", note: SENDERS_DIFFER_NOTE };
+}
+
 /** The report of one experiment (id or slug). */
 export async function experimentReport(ctx: OperationContext, input: { experiment: string }): Promise<ReportResult> {
   const now = nowOf(ctx);
@@ -175,18 +206,21 @@ export async function experimentReport(ctx: OperationContext, input: { experimen
   const weighted = records ? weightedArmRates(keys, records) : null;
   const report = analyze(counts, designOf(e), control.arm_key, records ? effectiveCounts(keys, records) : undefined);
   const offer = e.offer_id ? await resolve.offer(ctx.db, e.offer_id) : null;
+  const senders = e.kind === "offers" ? sendersOf(await experiments.armSenders(ctx.db, e.id), causal) : null;
+  const comparisonNote = !causal
+    ? OBSERVATIONAL_NOTE
+    : isCausal(e.kind)
+      ? CAUSAL_NOTE
+      : `${CAUSAL_NOTE} (offerlab experiments enrol)` +
+        (leftOut > 0 ? `; ${leftOut} contact(s) the arms' campaigns enrolled by themselves are observational and left out` : "");
   return {
     subject: { type: "experiment", slug: e.slug, name: e.name, hypothesis: e.hypothesis, kind: e.kind, status: e.status },
     offer: offer?.slug ?? null,
     metric: e.primary_metric,
     maturityDays: e.maturity_days,
     comparison: causal ? "causal" : "observational",
-    comparisonNote: !causal
-      ? OBSERVATIONAL_NOTE
-      : isCausal(e.kind)
-        ? CAUSAL_NOTE
-        : `${CAUSAL_NOTE} (offerlab experiments enrol)` +
-          (leftOut > 0 ? `; ${leftOut} contact(s) the arms' campaigns enrolled by themselves are observational and left out` : ""),
+    comparisonNote: senders?.kind === "differ" ? `${comparisonNote}; ${senders.note}` : comparisonNote,
+    senders,
     arms: counts.map((c, i) => {
       const arm = arms[i]!;
       const r = report.arms[i]!;
@@ -246,6 +280,7 @@ export async function offerReport(ctx: OperationContext, input: OfferReportInput
     maturityDays,
     comparison: "observational",
     comparisonNote: OBSERVATIONAL_NOTE,
+    senders: null,
     arms: counts.map((c, i) => {
       const r = report?.arms[i] ?? null;
       const interval = r?.interval ?? rateInterval(c.successes, c.matured, "jeffreys");
