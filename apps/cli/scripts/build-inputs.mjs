@@ -1,14 +1,15 @@
 // Whether the built CLI (dist/) is current: built from exactly the sources in this checkout.
 //
-// The build (tsup.config.ts) writes dist/build-inputs.json: when the build started and every file
-// esbuild read for the bundle (the CLI's sources, every workspace package's sources it bundles, the
-// third-party code it inlines), each with the SHA-1 of its content. The checkout launcher
-// (launch.mjs, `pnpm offerlab`) runs the bundle only if no input changed since: a stat per input,
-// and a hash only for an input modified after the build started (a checkout, or a bundle restored
-// from turbo's cache, rewrites files with the same content). Plain JavaScript on purpose: the check
-// runs before anything could compile TypeScript.
-import crypto from "node:crypto";
+// The build (tsup.config.ts) writes dist/build-inputs.json: when the build started and what the
+// bundle was made of (every module of ours esbuild read: the CLI's and the workspace packages'
+// sources; for third-party code, its package's package.json and the lockfile; the build's
+// configuration), each with the SHA-1 of its content. The checkout launcher (launch.mjs,
+// `pnpm offerlab`) runs the bundle only if none of them changed since: a stat per file, and a hash
+// only for a file modified after the build started (a checkout, or a bundle restored from turbo's
+// cache, rewrites files with the same content). Plain JavaScript on purpose: the check runs before
+// anything could compile TypeScript.
 import fs from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 
 /** Where the build writes its inputs, relative to the CLI package (not published: see package.json `files`). */
@@ -24,13 +25,24 @@ export const SLACK_MS = 2000;
 
 const MANIFEST_VERSION = 1;
 
+// node:crypto only when a file needs hashing: the launcher's usual path only stats.
+const require = createRequire(import.meta.url);
 function sha1(file) {
-  return crypto.createHash("sha1").update(fs.readFileSync(file)).digest("hex");
+  return require("node:crypto").createHash("sha1").update(fs.readFileSync(file)).digest("hex");
 }
 
 /** esbuild's metafile also lists virtual inputs (`<define:…>`, `(disabled):fs`): only real files count. */
 function isFile(input) {
   return !input.startsWith("<") && !input.startsWith("(") && !input.includes(":");
+}
+
+/** `../../node_modules/.pnpm/x@1/node_modules/@scope/x/dist/a.js` → `…/node_modules/@scope/x/package.json`. */
+function thirdPartyManifest(input) {
+  const parts = input.split(/[\\/]/);
+  const at = parts.lastIndexOf("node_modules");
+  if (at < 0) return null;
+  const length = parts[at + 1]?.startsWith("@") ? 3 : 2;
+  return [...parts.slice(0, at + length), "package.json"].join("/");
 }
 
 /**
@@ -44,7 +56,6 @@ function configurationOf(cliDir, modules) {
   for (const file of ["pnpm-lock.yaml", "tsconfig.base.json"]) files.add(path.relative(cliDir, path.join(root, file)));
   const dirs = new Set();
   for (const input of modules) {
-    if (input.split(/[\\/]/).includes("node_modules")) continue;
     let dir = path.dirname(path.resolve(cliDir, input));
     while (dir.startsWith(root) && dir !== root && !dirs.has(dir)) {
       dirs.add(dir);
@@ -68,8 +79,12 @@ function configurationOf(cliDir, modules) {
  */
 export function writeBuildInputs({ cliDir, startedAt, inputs }) {
   const modules = [...new Set(inputs)].filter(isFile);
+  // Third-party code is installed, not edited: it stands for itself by its package's manifest (the
+  // version) and the lockfile, so the launcher stats a few dozen files for it instead of a thousand.
+  const ours = modules.filter((input) => thirdPartyManifest(input) === null);
+  const theirs = modules.map(thirdPartyManifest).filter((file) => file !== null);
   const files = {};
-  for (const input of [...modules, ...configurationOf(cliDir, modules)].sort()) {
+  for (const input of [...new Set([...ours, ...theirs, ...configurationOf(cliDir, ours)])].sort()) {
     const file = path.resolve(cliDir, input);
     const stat = fs.statSync(file);
     // Modified around or after the start: esbuild may have read another content than the file's

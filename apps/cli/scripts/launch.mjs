@@ -12,31 +12,15 @@ import { checkBuildInputs } from "./build-inputs.mjs";
 
 const cliDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
-/**
- * Which entry to run: `{ way: "bundle", entry }` or `{ way: "sources", entry, reason }`.
- * @param {string} dir the CLI package's directory
- * @param {Readonly<Record<string, string | undefined>>} env
- */
-export function chooseEntry(dir = cliDir, env = process.env) {
-  const sources = path.join(dir, "src", "bin.ts");
-  if (env.OFFERLAB_FROM_SOURCE === "1") return { way: "sources", entry: sources, reason: null };
-  const check = checkBuildInputs(dir);
-  if (check.fresh) return { way: "bundle", entry: path.join(dir, "dist", "bin.js") };
-  return { way: "sources", entry: sources, reason: check.reason };
+let entry = path.join(cliDir, "src", "bin.ts");
+const check = process.env.OFFERLAB_FROM_SOURCE === "1" ? null : checkBuildInputs(cliDir);
+if (check?.fresh) {
+  entry = path.join(cliDir, "dist", "bin.js");
+} else {
+  if (check) process.stderr.write(`offerlab: running the sources through tsx (${check.reason}); \`pnpm build\` makes it start faster\n`);
+  // What `node --import tsx` does, in this process: TypeScript (ESM and CommonJS) from here on.
+  await import("tsx");
 }
-
-async function main() {
-  const choice = chooseEntry();
-  if (choice.way === "sources") {
-    if (choice.reason) {
-      process.stderr.write(`offerlab: running the sources through tsx (${choice.reason}); \`pnpm build\` makes it start faster\n`);
-    }
-    // What `node --import tsx` does, in this process: TypeScript (ESM and CommonJS) from here on.
-    await import("tsx");
-  }
-  // The CLI reads its arguments from process.argv; make it look as if the entry had been started.
-  process.argv[1] = choice.entry;
-  await import(pathToFileURL(choice.entry).href);
-}
-
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();
+// The CLI reads its arguments from process.argv; make it look as if the entry had been started.
+process.argv[1] = entry;
+await import(pathToFileURL(entry).href);

@@ -36,6 +36,8 @@ function checkout(): void {
   put("tsconfig.base.json", "{}\n");
   put("packages/core/package.json", '{ "name": "@offerlab/core" }\n');
   put("packages/core/src/index.ts", 'export const core: string = "core";\n');
+  put("node_modules/.pnpm/@scope+x@1.0.0/node_modules/@scope/x/package.json", '{ "name": "@scope/x", "version": "1.0.0" }\n');
+  put("node_modules/.pnpm/@scope+x@1.0.0/node_modules/@scope/x/index.js", "export const x = 1;\n");
   put("apps/cli/package.json", '{ "name": "offerlab", "type": "module" }\n');
   put("apps/cli/tsconfig.json", "{}\n");
   put("apps/cli/tsup.config.ts", "export default {};\n");
@@ -56,7 +58,17 @@ function checkout(): void {
 
 /** What the build does once the bundle is written, with the metafile inputs of the miniature bundle. */
 function build(startedAt = Date.now()): void {
-  writeBuildInputs({ cliDir: cli, startedAt, inputs: ["src/bin.ts", "src/a.ts", "../../packages/core/src/index.ts", "<runtime>"] });
+  writeBuildInputs({
+    cliDir: cli,
+    startedAt,
+    inputs: [
+      "src/bin.ts",
+      "src/a.ts",
+      "../../packages/core/src/index.ts",
+      "../../node_modules/.pnpm/@scope+x@1.0.0/node_modules/@scope/x/index.js",
+      "<runtime>",
+    ],
+  });
 }
 
 function launch(args: string[], env: Record<string, string> = {}) {
@@ -76,11 +88,12 @@ beforeEach(() => {
 afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
 describe("the build's inputs", () => {
-  it("list what the bundle was built from: its modules and the configuration around them, each with its content's hash", () => {
+  it("list what the bundle was built from: our modules, third-party packages by their manifest, the configuration around them, each with its content's hash", () => {
     build();
     const manifest = JSON.parse(fs.readFileSync(path.join(cli, BUILD_INPUTS_FILE), "utf8")) as { files: Record<string, string | null> };
     expect(Object.keys(manifest.files).sort()).toEqual(
       [
+        "../../node_modules/.pnpm/@scope+x@1.0.0/node_modules/@scope/x/package.json",
         "../../packages/core/package.json",
         "../../packages/core/src/index.ts",
         "../../pnpm-lock.yaml",
@@ -120,6 +133,12 @@ describe("the build's inputs", () => {
     put("packages/core/package.json", '{ "name": "@offerlab/core" }\n');
     put("pnpm-lock.yaml", "lockfileVersion: '9.0'\nimporters: {}\n", 0);
     expect(checkBuildInputs(cli)).toEqual({ fresh: false, reason: "../../pnpm-lock.yaml changed since the build" });
+    put("pnpm-lock.yaml", "lockfileVersion: '9.0'\n");
+    put("node_modules/.pnpm/@scope+x@1.0.0/node_modules/@scope/x/package.json", '{ "name": "@scope/x", "version": "1.0.1" }\n', 0);
+    expect(checkBuildInputs(cli)).toEqual({
+      fresh: false,
+      reason: "../../node_modules/.pnpm/@scope+x@1.0.0/node_modules/@scope/x/package.json changed since the build",
+    });
   });
 
   it("do not vouch for a file modified as the build started: its content may not be what was bundled", () => {
@@ -195,6 +214,8 @@ describe("in this repository", () => {
       ]) {
         expect(files).toContain(file);
       }
+      // Third-party code by its package's manifest only: a few dozen files to stat, not a thousand.
+      expect(files.filter((file) => file.includes("node_modules/") && !file.endsWith("/package.json"))).toEqual([]);
     },
   );
 });
