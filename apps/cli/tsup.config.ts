@@ -1,6 +1,12 @@
 import fs from "node:fs";
 import path from "node:path";
 import { defineConfig } from "tsup";
+import { writeBuildInputs } from "./scripts/build-inputs.mjs";
+
+// What the checkout launcher (scripts/launch.mjs, `pnpm offerlab`) needs to know whether dist is
+// current: when this build started and what esbuild read (its metafile), written once dist is.
+let startedAt = 0;
+let inputs: string[] = [];
 
 export default defineConfig({
   entry: ["src/bin.ts", "src/index.ts"],
@@ -25,7 +31,23 @@ export default defineConfig({
       const from = path.resolve("../../packages/db/dist", file);
       if (fs.existsSync(from)) fs.copyFileSync(from, path.resolve("dist", file));
     }
+    writeBuildInputs({ cliDir: path.resolve("."), startedAt, inputs });
   },
+  esbuildPlugins: [
+    {
+      name: "offerlab-build-inputs",
+      setup(build) {
+        build.onStart(() => {
+          startedAt = Date.now();
+          inputs = [];
+        });
+        // tsup asks esbuild for a metafile on every build; its inputs are relative to this directory.
+        build.onEnd((result) => {
+          inputs = Object.keys(result.metafile?.inputs ?? {});
+        });
+      },
+    },
+  ],
   banner: {
     js: 'import { createRequire as __offerlabCreateRequire } from "node:module"; const require = __offerlabCreateRequire(import.meta.url);',
   },
