@@ -11,7 +11,9 @@
  * account's capacity. When the replay of the loaded rows does not use the whole capacity (rows
  * skipped, deferred by a window, a paused person, a campaign cap…), the account's next rows are
  * loaded too (twice as many each round) until it does or every row is loaded — so a queue that
- * fits within the capacity is replayed whole, as before.
+ * fits within the capacity is replayed whole, as before. The rows of a campaign that sends nothing
+ * (not active, or its offer not active: the send path's first checks) are counted the same way,
+ * with that reason: they use no capacity, so leaving them out changes no other row's prediction.
  */
 import type { Database } from "@offerlab/db";
 import { sql, type Kysely, type Transaction } from "kysely";
@@ -58,18 +60,26 @@ export interface TodaysSendsOptions {
   onLoad?: (rows: readonly QueueRow[]) => void;
 }
 
-/** Due rows of one account that were counted, not loaded: they wait beyond what the account can send today. */
+/**
+ * Due rows that were counted, not loaded: the rows of one campaign that sends nothing (its status
+ * or its offer's), or the rows of one account beyond what it can send today.
+ */
 export interface WaitingBeyondCapacity {
   /** The account (null: rows without one). */
   accountId: string | null;
-  /** How many of its due rows were not loaded. */
+  /** The campaign whose status holds (or cancels) every one of its rows; null: the account's rows of every other campaign. */
+  campaignId: string | null;
+  /** How many due rows were not loaded. */
   count: number;
   /**
-   * Why they do not go before the end of the prediction: the account's block when it sends
-   * nothing today (`account_paused`, …), else the limit its capacity ends at (`daily_cap`,
-   * `account_warming_cap`, `hourly_cap`).
+   * Why they do not go before the end of the prediction, as the send path's first check of them
+   * says: the campaign (`campaign_not_active`) or its offer (`offer_not_active`); else the
+   * account's block when it sends nothing today (`account_paused`, `account_unlinked`, …), else
+   * the limit its capacity ends at (`daily_cap`, `account_warming_cap`, `hourly_cap`).
    */
   reason: ReasonCode;
+  /** True when the send path will skip them (a cancelled or completed campaign): they never go. */
+  skipped: boolean;
 }
 
 export interface TodaysSends {
@@ -130,22 +140,46 @@ export async function predictTodaysSends(
   const random = options.random ?? systemRandomSource();
   const gapMs = options.accountGapMs ?? { min: 90_000, max: 300_000 };
 
-  // One aggregate: how many rows each account has due.
-  const totals = new Map<string | null, number>();
+  const bounded = options.bounded !== false;
+
+  // One aggregate: how many rows each account has due, per campaign.
   const counted = await db
     .selectFrom("send_queue")
-    .select(["account_id", sql<string>`count(*)`.as("n")])
+    .select(["account_id", "campaign_id", sql<string>`count(*)`.as("n")])
     .where("status", "in", ["pending", "scheduled"])
     .where("scheduled_for", "<", day.end)
-    .groupBy("account_id")
+    .groupBy(["account_id", "campaign_id"])
     .execute();
-  for (const r of counted) totals.set(r.account_id, Number(r.n));
-  const accountIds = [...totals.keys()].filter((id): id is string => id !== null);
+  // A campaign that sends nothing (the send path's first checks: its status, its offer's) holds
+  // every one of its rows without using any capacity: they are counted, not replayed.
+  const held = new Map<string, { reason: ReasonCode; skipped: boolean }>();
+  if (bounded && counted.length > 0) {
+    const found = await db
+      .selectFrom("campaigns")
+      .innerJoin("offers", "offers.id", "campaigns.offer_id")
+      .select(["campaigns.id", "campaigns.status", "offers.status as offer_status"])
+      .where("campaigns.id", "in", [...new Set(counted.map((r) => r.campaign_id))])
+      .execute();
+    for (const c of found) {
+      if (c.status === "cancelled" || c.status === "completed") held.set(c.id, { reason: "campaign_not_active", skipped: true });
+      else if (c.status !== "active") held.set(c.id, { reason: "campaign_not_active", skipped: false });
+      else if (c.offer_status !== "active") held.set(c.id, { reason: "offer_not_active", skipped: false });
+    }
+  }
+  const totals = new Map<string | null, number>();
+  const waiting: WaitingBeyondCapacity[] = [];
+  for (const r of counted) {
+    const hold = held.get(r.campaign_id);
+    if (hold) waiting.push({ accountId: r.account_id, campaignId: r.campaign_id, count: Number(r.n), ...hold });
+    else totals.set(r.account_id, (totals.get(r.account_id) ?? 0) + Number(r.n));
+  }
+  const heldIds = [...held.keys()];
+  const accountIds = [...new Set(counted.map((r) => r.account_id))].filter((id): id is string => id !== null);
   const usage = await readUsageMany(db, accountIds, now);
 
   // What each account can still send before the end (rows without an account have no bound).
   const caps = new Map<string | null, { max: number; reason: ReasonCode }>();
-  if (options.bounded !== false && accountIds.length > 0) {
+  if (bounded && accountIds.length > 0) {
     const accounts = await db.selectFrom("accounts").selectAll().where("id", "in", accountIds).execute();
     for (const a of accounts) caps.set(a.id, capacityBefore(a, usage.get(a.id)!, now, day.end));
   }
@@ -166,6 +200,7 @@ export async function predictTodaysSends(
           .selectAll()
           .where("status", "in", ["pending", "scheduled"])
           .where("scheduled_for", "<", day.end)
+          .$if(heldIds.length > 0, (q) => q.where("campaign_id", "not in", heldIds))
           .execute();
       } else {
         const wants = ranges.map(([id, n]) => sql`(${id}::uuid, ${loaded.get(id) ?? 0}::int, ${Math.min(n, totals.get(id)!)}::int)`);
@@ -176,6 +211,7 @@ export async function predictTodaysSends(
             ) AS rn
             FROM send_queue
             WHERE status IN ('pending', 'scheduled') AND scheduled_for < ${day.end}
+              ${heldIds.length > 0 ? sql`AND campaign_id NOT IN (${sql.join(heldIds.map((id) => sql`${id}::uuid`))})` : sql``}
           ) q
           JOIN (VALUES ${sql.join(wants)}) AS b(account_id, lo, hi)
             ON b.account_id IS NOT DISTINCT FROM q.account_id AND q.rn > b.lo AND q.rn <= b.hi`.execute(db);
@@ -202,25 +238,30 @@ export async function predictTodaysSends(
     wanted = new Map([...wanted, ...next]);
   }
 
-  const waiting: WaitingBeyondCapacity[] = [];
   for (const [id, total] of totals) {
     const count = total - (loaded.get(id) ?? 0);
-    if (count > 0) waiting.push({ accountId: id, count, reason: caps.get(id)?.reason ?? "daily_cap" });
+    if (count > 0) waiting.push({ accountId: id, campaignId: null, count, reason: caps.get(id)?.reason ?? "daily_cap", skipped: false });
   }
   return { day, sends, waiting };
 }
 
 /**
  * What the prediction says about one due row (e.g. a row of `todays_schedule`): its replayed
- * prediction, else, for a row counted in `waiting`, "not today" with its account's reason;
- * undefined for a row the prediction does not cover (not queued or not due before its end).
+ * prediction, else, for a row counted in `waiting`, "not today" (or "skipped") with its
+ * campaign's or its account's reason; undefined for a row the prediction does not cover (not
+ * queued or not due before its end).
  */
-export function todaysOutlook(todays: TodaysSends, row: { id: string | null; account_id: string | null }): PredictedSend | undefined {
+export function todaysOutlook(
+  todays: TodaysSends,
+  row: { id: string | null; account_id: string | null; campaign_id: string | null },
+): PredictedSend | undefined {
   if (!row.id) return undefined;
   const replayed = todays.sends.get(row.id);
   if (replayed) return replayed;
-  const w = todays.waiting.find((x) => x.accountId === row.account_id);
-  return w ? { id: row.id, at: null, reason: w.reason, skipped: false, waited: [w.reason] } : undefined;
+  const w =
+    todays.waiting.find((x) => x.campaignId !== null && x.campaignId === row.campaign_id && x.accountId === row.account_id) ??
+    todays.waiting.find((x) => x.campaignId === null && x.accountId === row.account_id);
+  return w ? { id: row.id, at: null, reason: w.reason, skipped: w.skipped, waited: w.skipped ? [] : [w.reason] } : undefined;
 }
 
 function replay(

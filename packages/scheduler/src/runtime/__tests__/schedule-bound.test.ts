@@ -36,7 +36,7 @@ describe.each(testEngines())("today's sends, bounded by capacity, on %s", (engin
     expect(loaded).toHaveLength(3);
     expect(bounded.sends.size).toBe(3);
     expect([...bounded.sends.values()].every((s) => s.at !== null)).toBe(true);
-    expect(bounded.waiting).toEqual([{ accountId: w.accountIds[0], count: 47, reason: "daily_cap" }]);
+    expect(bounded.waiting).toEqual([{ accountId: w.accountIds[0], campaignId: null, count: 47, reason: "daily_cap", skipped: false }]);
 
     // The unbounded replay of all 50 rows: the same three go at the same times; the rest wait for the daily limit.
     const all: QueueRow[] = [];
@@ -76,7 +76,9 @@ describe.each(testEngines())("today's sends, bounded by capacity, on %s", (engin
     expect(new Set(loaded.map((r) => r.id)).size).toBe(loaded.length);
     expect(bounded.sends.get(first.id)).toMatchObject({ at: null, skipped: true, reason: "do_not_contact" });
     expect([...bounded.sends.values()].filter((s) => s.at !== null)).toHaveLength(3);
-    expect(bounded.waiting).toEqual([{ accountId: w.accountIds[0], count: 50 - loaded.length, reason: "daily_cap" }]);
+    expect(bounded.waiting).toEqual([
+      { accountId: w.accountIds[0], campaignId: null, count: 50 - loaded.length, reason: "daily_cap", skipped: false },
+    ]);
     const full = await predictTodaysSends(db, { now: start, until: endOfDay, random: random(), bounded: false });
     for (const [id, s] of bounded.sends) expect(s).toEqual(full.sends.get(id));
     expect([...full.sends.values()].filter((s) => s.at !== null)).toHaveLength(3);
@@ -89,6 +91,30 @@ describe.each(testEngines())("today's sends, bounded by capacity, on %s", (engin
     const r = await predictTodaysSends(w.db, { now: start, until: endOfDay, onLoad: (rows) => loaded.push(...rows) });
     expect(loaded).toHaveLength(0);
     expect(r.sends.size).toBe(0);
-    expect(r.waiting).toEqual([{ accountId: w.accountIds[0], count: 5, reason: "account_paused" }]);
+    expect(r.waiting).toEqual([{ accountId: w.accountIds[0], campaignId: null, count: 5, reason: "account_paused", skipped: false }]);
+  }, 180_000);
+
+  it("counts the rows of a paused campaign, or of a campaign whose offer is paused, with that reason, as the send path's first check gives it, without loading them", async () => {
+    w = await seedWorld({ engine, server, accounts: 1, contacts: 6, start });
+    const db = w.db;
+    for (const [set, reason] of [
+      [() => db.updateTable("campaigns").set({ status: "paused" }).execute(), "campaign_not_active"],
+      [
+        async () => {
+          await db.updateTable("campaigns").set({ status: "active" }).execute();
+          await db.updateTable("offers").set({ status: "paused" }).execute();
+        },
+        "offer_not_active",
+      ],
+    ] as const) {
+      await set();
+      const loaded: QueueRow[] = [];
+      const r = await predictTodaysSends(db, { now: start, until: endOfDay, onLoad: (rows) => loaded.push(...rows) });
+      expect(loaded).toHaveLength(0);
+      expect(r.waiting).toEqual([{ accountId: w.accountIds[0], campaignId: w.campaignId, count: 6, reason, skipped: false }]);
+      // The unbounded replay says the same of every row.
+      const full = await predictTodaysSends(db, { now: start, until: endOfDay, bounded: false });
+      expect(new Set([...full.sends.values()].map((s) => [s.at, s.reason, s.skipped].join()))).toEqual(new Set([`,${reason},false`]));
+    }
   }, 180_000);
 });
