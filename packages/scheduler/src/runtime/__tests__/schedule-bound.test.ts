@@ -3,10 +3,12 @@
  * beyond its capacity are counted, not loaded, and the rows it replays are predicted exactly as
  * the unbounded replay predicts them. Runs on PGlite, and on Postgres when TEST_DATABASE_URL is set.
  */
+import { sql } from "kysely";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { testEngines } from "@offerlab/db/testing";
 import { seededRandomSource } from "../../engine/random.js";
 import type { QueueRow } from "../context.js";
+import { dispatchDue } from "../dispatch.js";
 import { predictTodaysSends } from "../schedule.js";
 import { mswServer, seedWorld, type World } from "./world.js";
 
@@ -116,5 +118,41 @@ describe.each(testEngines())("today's sends, bounded by capacity, on %s", (engin
       const full = await predictTodaysSends(db, { now: start, until: endOfDay, bounded: false });
       expect(new Set([...full.sends.values()].map((s) => [s.at, s.reason, s.skipped].join()))).toEqual(new Set([`,${reason},false`]));
     }
+  }, 180_000);
+
+  it("with due times and natural keys in opposite orders, the bounded prediction, the unbounded one and the send path send the same rows at the same times", async () => {
+    // Overdue rows a minute apart whose natural keys sort the other way: after the account's gap
+    // the claim takes them by due time (it claims no row of a resting account, so none is moved).
+    w = await seedWorld({ engine, server, accounts: 1, contacts: 20, dailyLimitEmails: 3, start });
+    const db = w.db;
+    const ids = (await db.selectFrom("send_queue").select("id").orderBy("id").execute()).map((r) => r.id);
+    for (const [i, id] of ids.entries())
+      await db
+        .updateTable("send_queue")
+        .set({ scheduled_for: new Date(start.getTime() - 3_600_000 + i * 60_000), natural_key: `k${String(100 - i).padStart(3, "0")}` })
+        .where("id", "=", id)
+        .execute();
+    const bounded = await predictTodaysSends(db, { now: start, until: endOfDay, random: seededRandomSource("order") });
+    const full = await predictTodaysSends(db, { now: start, until: endOfDay, random: seededRandomSource("order"), bounded: false });
+    const going = (m: Map<string, { at: Date | null }>) =>
+      Object.fromEntries([...m].filter(([, s]) => s.at).map(([id, s]) => [id, s.at!.toISOString()]));
+    expect(going(bounded.sends)).toEqual(going(full.sends));
+    expect(Object.keys(going(bounded.sends)).sort()).toEqual(ids.slice(0, 3).sort());
+
+    const random = seededRandomSource("order");
+    let now = new Date(Math.ceil(start.getTime() / 60_000) * 60_000);
+    while (now < endOfDay) {
+      w.clock.set(now);
+      await dispatchDue({ db, senders: w.senders, now: () => w!.clock.now, random });
+      const next = await db
+        .selectFrom("send_queue")
+        .select(sql<Date | null>`min(scheduled_for)`.as("at"))
+        .where("status", "in", ["pending", "scheduled"])
+        .executeTakeFirstOrThrow();
+      if (!next.at) break;
+      now = new Date(Math.max(now.getTime() + 60_000, Math.ceil(new Date(next.at).getTime() / 60_000) * 60_000));
+    }
+    const attempts = await db.selectFrom("send_attempts").select(["send_queue_id", "started_at"]).execute();
+    expect(Object.fromEntries(attempts.map((a) => [a.send_queue_id, a.started_at.toISOString()]))).toEqual(going(bounded.sends));
   }, 180_000);
 });
