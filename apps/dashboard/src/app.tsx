@@ -54,6 +54,13 @@ export interface DashboardAppOptions {
   pollMs?: number;
   /** Below this many credits a tool is an alert. Default 100. */
   lowCredits?: number;
+  /**
+   * The most contacts a bulk action on the leads page (suppress, enrol, record outcome) takes at
+   * once; more is refused as a whole, naming the count. Default: each action's own maximum
+   * (suppress and enrol 10 000, record outcome 1 000); a lower one only lowers it (tests use a
+   * small one). The CSV export of a filter has no limit: it streams every row.
+   */
+  bulkLimit?: number;
 }
 
 export function createDashboardApp(options: DashboardAppOptions): Hono<DashboardEnv> {
@@ -73,6 +80,7 @@ export function createDashboardApp(options: DashboardAppOptions): Hono<Dashboard
     dataClock: options.dataClock ?? false,
     pollMs: options.pollMs ?? 2000,
     lowCredits: options.lowCredits ?? 100,
+    ...(options.bulkLimit !== undefined ? { bulkLimit: options.bulkLimit } : {}),
   };
   const mode = options.mode ?? "live data";
   const app = new Hono<DashboardEnv>();

@@ -14,6 +14,8 @@ export interface Deps {
   dataClock: boolean;
   pollMs: number;
   lowCredits: number;
+  /** The most contacts a bulk action takes at once, when lower than the action's own maximum (DashboardAppOptions). */
+  bulkLimit?: number;
 }
 
 /**

@@ -66,7 +66,16 @@ describe.each(testEngines())("dashboard queries on %s", (engine) => {
     const check = async (filter: Parameters<typeof dashboard.leadsCount>[1], n: number) => {
       expect((await dashboard.leads(t.db, { ...filter, limit: 500 })).rows, JSON.stringify(filter)).toHaveLength(n);
       expect(await dashboard.leadsCount(t.db, filter)).toBe(n);
-      expect(await dashboard.leadIds(t.db, filter)).toHaveLength(n);
+      expect(await dashboard.leadIdsUpTo(t.db, filter ?? {}, 500)).toEqual({ ids: expect.any(Array), more: false });
+      expect((await dashboard.leadIdsUpTo(t.db, filter ?? {}, 500)).ids).toHaveLength(n);
+      // Over the limit: the first `limit` ids, and `more` says there are others (never a silent cut).
+      if (n > 1) expect(await dashboard.leadIdsUpTo(t.db, filter ?? {}, n - 1)).toEqual({ ids: expect.any(Array), more: true });
+      if (n > 1) expect((await dashboard.leadIdsUpTo(t.db, filter ?? {}, n - 1)).ids).toHaveLength(n - 1);
+      // The export's stream: every row of the filter once, however small the batch.
+      const streamed: string[] = [];
+      for await (const batch of dashboard.leadsOfFilter(t.db, filter ?? {}, 4)) streamed.push(...batch.map((r) => r.id));
+      expect(streamed).toHaveLength(n);
+      expect(new Set(streamed).size).toBe(n);
       // The bounded count: exact up to its cap, then "more than the cap".
       expect(await dashboard.leadsCountUpTo(t.db, filter ?? {}, n)).toEqual({ count: n, capped: false });
       if (n > 0) expect(await dashboard.leadsCountUpTo(t.db, filter ?? {}, n - 1)).toEqual({ count: n - 1, capped: true });

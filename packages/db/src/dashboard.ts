@@ -5,7 +5,7 @@
  * `@offerlab/operations`.
  */
 import type { ContactStatus, EmailStatus, GlobalContactStatus, ReplySentiment } from "@offerlab/core";
-import { sql, type Expression, type SqlBool } from "kysely";
+import { sql, type Expression, type RawBuilder, type SqlBool } from "kysely";
 import type { DbOrTrx } from "./transaction.js";
 import { lastSendAt } from "./judging-clock.js";
 
@@ -351,12 +351,42 @@ export const dashboard = {
     return n > cap ? { count: cap, capped: true } : { count: n, capped: false };
   },
 
-  /** The ids a leads filter matches (a bulk action "on the whole filter"), at most `limit`. */
-  async leadIds(db: DbOrTrx, filter: LeadsFilter = {}, limit = 10000): Promise<string[]> {
+  /**
+   * The ids a leads filter matches (a bulk action "on the whole filter"), up to `limit`: `more`
+   * says the filter matches more than `limit`, so the caller can refuse rather than act on a part
+   * of it without a word.
+   */
+  async leadIdsUpTo(db: DbOrTrx, filter: LeadsFilter, limit: number): Promise<{ ids: string[]; more: boolean }> {
     const { rows } = await sql<{ id: string }>`
       SELECT ct.id FROM contacts ct JOIN companies co ON co.id = ct.company_id
-      WHERE ${leadsWhere(filter)} ORDER BY ct.created_at, ct.id LIMIT ${limit}`.execute(db);
-    return rows.map((r) => r.id);
+      WHERE ${leadsWhere(filter)} ORDER BY ct.created_at, ct.id LIMIT ${limit + 1}`.execute(db);
+    return { ids: rows.slice(0, limit).map((r) => r.id), more: rows.length > limit };
+  },
+
+  /**
+   * Every lead a filter matches, in the table's shape, `batch` rows at a time (keyset paging by
+   * creation time and id, so each batch is one indexed statement whatever the filter's size): the
+   * CSV export of a whole filter streams them all.
+   */
+  async *leadsOfFilter(db: DbOrTrx, filter: LeadsFilter, batch = 1000): AsyncGenerator<LeadRow[]> {
+    // The cursor keeps created_at as text: a Date would drop its microseconds and repeat rows.
+    let after: { at: string; id: string } | null = null;
+    for (;;) {
+      const cursor: RawBuilder<unknown> = after ? sql`AND (ct.created_at, ct.id) > (${after.at}::timestamptz, ${after.id}::uuid)` : sql``;
+      const { rows } = await sql<LeadRow & { cursor_at: string }>`
+        SELECT ct.id, ct.full_name, ct.title, ct.email, ct.email_status, ct.linkedin_url, ct.connection_degree,
+          ct.status, ct.global_status, ct.eligible_for_outreach, ct.created_at, ct.created_at::text AS cursor_at,
+          o.id AS offer_id, o.name AS offer_name, co.id AS company_id, co.name AS company_name, co.domain, co.fit_score,
+          NULL::uuid AS campaign_id, NULL::text AS campaign_name, NULL::text AS campaign_contact_status
+        FROM contacts ct JOIN companies co ON co.id = ct.company_id JOIN offers o ON o.id = ct.offer_id
+        WHERE ${leadsWhere(filter)} ${cursor}
+        ORDER BY ct.created_at, ct.id LIMIT ${batch}`.execute(db);
+      if (rows.length === 0) return;
+      yield rows.map(({ cursor_at: _c, ...r }) => r);
+      const last = rows[rows.length - 1]!;
+      if (rows.length < batch) return;
+      after = { at: last.cursor_at, id: last.id };
+    }
   },
 
   /** Leads by id, in the table's shape (the CSV export of a selection). */

@@ -72,7 +72,7 @@ export type { UnpauseContactInput, UnpauseContactResult } from "./contacts/unpau
 export { editCompany } from "./companies/edit-company.js";
 export type { EditCompanyInput, EditCompanyResult } from "./companies/edit-company.js";
 
-export { checkOutcome, MAX_OUTCOME_SELECTION, recordOutcome, recordOutcomes } from "./outcomes/record-outcome.js";
+export { checkOutcome, checkOutcomes, MAX_OUTCOME_SELECTION, recordOutcome, recordOutcomes } from "./outcomes/record-outcome.js";
 export type {
   CheckedOutcome,
   RecordOutcomeInput,
@@ -90,7 +90,7 @@ export { matchBookings, matchBookingsForEmails } from "./bookings/match-bookings
 export type { MatchBookingsResult } from "./bookings/match-bookings.js";
 export { addSuppression, parseSuppression } from "./suppressions/add-suppression.js";
 export type { AddSuppressionInput, AddSuppressionResult } from "./suppressions/add-suppression.js";
-export { suppressContacts } from "./suppressions/suppress-contacts.js";
+export { MAX_SUPPRESS_SELECTION, suppressContacts } from "./suppressions/suppress-contacts.js";
 export type { SuppressContactsInput, SuppressContactsResult } from "./suppressions/suppress-contacts.js";
 export { removeSuppression } from "./suppressions/remove-suppression.js";
 export type { RemoveSuppressionInput, RemoveSuppressionResult } from "./suppressions/remove-suppression.js";

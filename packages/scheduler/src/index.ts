@@ -29,8 +29,8 @@ export {
   usagePeriods,
 } from "./runtime/quota.js";
 export { readAccountCapacity } from "./runtime/standing.js";
-export { predictTodaysSends } from "./runtime/schedule.js";
-export type { TodaysSends, TodaysSendsOptions } from "./runtime/schedule.js";
+export { predictTodaysSends, todaysOutlook } from "./runtime/schedule.js";
+export type { TodaysSends, TodaysSendsOptions, WaitingBeyondCapacity } from "./runtime/schedule.js";
 export type { AccountCapacity, AccountCapacityOptions } from "./runtime/standing.js";
 export { RunnerCrash } from "./runtime/types.js";
 export type { CrashPoint, DispatchOutcome, SendPathOptions, Senders } from "./runtime/types.js";

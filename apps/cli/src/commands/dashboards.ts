@@ -1,5 +1,5 @@
 import { campaignAdmin, judgingClock, resolve, views, type Db } from "@offerlab/db";
-import { describeUnknownOutcomes, predictTodaysSends, readAccountCapacity, unknownOutcomes } from "@offerlab/scheduler";
+import { describeUnknownOutcomes, predictTodaysSends, readAccountCapacity, todaysOutlook, unknownOutcomes } from "@offerlab/scheduler";
 import type { Command } from "commander";
 import { openDatabase } from "../database.js";
 import { CliError, EXIT, json, table, type Io, type TableColumn } from "../output.js";
@@ -153,11 +153,12 @@ export function registerDashboardCommands(program: Command, io: Io): void {
       `
 "at" is when a send was planned; the planner does not spread an account's sends over its limits,
 so many can be planned for the same minute. "expected" is when it will actually go out: the send
-path is replayed over the whole queue — each claim's own checks (campaign, person, window,
-account), the gap between two sends of an account, its daily limit per action and its hourly
-limit, counted from what it already sent today — at the cron's minute ticks. A send that will not
-go out today says why ("not today: daily limit used"), or "never" when the send path will skip
-it. It is a prediction of the queue as it stands: later plans, replies and provider refusals can
+path is replayed over the queue — each claim's own checks (campaign, person, window, account),
+the gap between two sends of an account, its daily limit per action and its hourly limit, counted
+from what it already sent today — at the cron's minute ticks. Only as many of an account's sends
+as it can still send today are replayed, in the order the runners claim them; the ones after them
+are counted and wait for tomorrow's capacity. A send that will not go out today says why ("not
+today: daily limit used"), or "never" when the send path will skip it. It is a prediction of the queue as it stands: later plans, replies and provider refusals can
 change it, and the gap an account keeps between two sends is a fresh random draw in each runner
 (90–300 s), so after an account's first send the times are within a few minutes; the caps, the
 window and the order are as predicted.
@@ -166,11 +167,11 @@ window and the order are as predicted.
     .action(async (o: { limit?: string; json?: boolean }) => {
       const limit = positiveInt("--limit", o.limit, 50);
       const { rows, sends, zones } = await withDb(io, async (db) => {
-        const { sends } = await predictTodaysSends(db, { now: new Date() });
+        const sends = await predictTodaysSends(db, { now: new Date() });
         return { rows: await views.todaysSchedule(db, { limit }), sends, zones: await campaignZones(db) };
       });
       const out = rows.map((r) => {
-        const s = r.id ? sends.get(r.id) : undefined;
+        const s = todaysOutlook(sends, r);
         return {
           ...r,
           expected_at: s?.at ?? null,

@@ -1,8 +1,10 @@
 /**
- * The leads table's column chooser (the columns live in the URL) and saved views (a name for the
- * URL's query, stored through operations' saveView / deleteView), through `app.request()` on each engine.
+ * The leads table's column chooser (the columns live in the URL), saved views (a name for the
+ * URL's query, stored through operations' saveView / deleteView) and bulk actions (confirmation,
+ * and the refusal of more contacts than an action takes at once), through `app.request()` on each engine.
  */
-import { campaignContacts, outcomes, savedViews } from "@offerlab/db";
+import { randomUUID } from "node:crypto";
+import { campaignContacts, dashboard, outcomes, savedViews, suppressions } from "@offerlab/db";
 import { testEngines } from "@offerlab/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CSRF_HEADER } from "../security.js";
@@ -132,5 +134,64 @@ describe.each(testEngines())("leads columns and saved views on %s", (engine) => 
     const bad = await post("/leads/outcome", { scope: "filter", f_q: "person2", kind: "maybe", confirm: "yes" });
     expect(await bad.text()).toContain("kind:");
     expect(await outcomes.list(w.db, {})).toHaveLength(1);
+  });
+
+  it("refuses a bulk action on a filter matching more than it takes at once, before any confirmation, naming the count, the limit and how to narrow it; the CSV export streams every row", async () => {
+    // A small limit stands for the actions' own (10 000, 1 000) without inserting that many rows.
+    const limited = (path: string, fields: Record<string, string | string[]>) =>
+      w.app({ bulkLimit: 4 }).request(path, {
+        method: "POST",
+        body: form(fields),
+        headers: { "Content-Type": "application/x-www-form-urlencoded", [CSRF_HEADER]: w.csrf, "HX-Request": "true" },
+      });
+    const matched = await dashboard.leadsCount(w.db, { q: "person" });
+    expect(matched).toBeGreaterThan(4);
+    const state = async () => ({
+      suppressed: (await suppressions.list(w.db)).length,
+      outcomes: (await outcomes.list(w.db, {})).length,
+      enrolled: (await campaignContacts.listByCampaign(w.db, w.campaignId)).length,
+    });
+    const before = await state();
+    const actions: [string, Record<string, string>, string][] = [
+      ["/leads/suppress", { reason: "too many" }, "suppress"],
+      ["/leads/enrol", { enrol_campaign: w.campaignId }, "enrol"],
+      ["/leads/outcome", { kind: "not_interested" }, "record outcome"],
+    ];
+    for (const [path, extra, action] of actions) {
+      // Asked for (no confirmation yet) and confirmed (a form posted again after the filter grew): refused alike.
+      const confirms: Record<string, string>[] = [{}, { confirm: "yes" }];
+      for (const confirm of confirms) {
+        const text = await (await limited(path, { scope: "filter", f_q: "person", ...extra, ...confirm })).text();
+        expect(text, path).toContain("flash error");
+        expect(text, path).toContain(
+          `the filter matches ${matched} contacts, and ${action} acts on at most 4 at once, so nothing was done: narrow the filter`,
+        );
+        expect(text, path).not.toContain('id="bulk-confirm"');
+      }
+    }
+    expect(await state()).toEqual(before);
+    // Narrowed to the limit, the same action asks for its confirmation.
+    expect(await (await limited("/leads/outcome", { scope: "filter", f_q: "person1", kind: "not_interested" })).text()).toContain(
+      "Record not_interested for 1 contact?",
+    );
+    // The export of the whole filter has no limit: every row (streamed in batches), and the header.
+    const csv = await limited("/leads/export.csv", { scope: "filter", f_q: "person" });
+    expect(csv.headers.get("Content-Type")).toContain("text/csv");
+    const lines = (await csv.text()).trim().split("\n");
+    expect(lines).toHaveLength(matched + 1);
+    expect(new Set(lines.slice(1).map((l) => l.split(",")[0])).size).toBe(matched);
+  });
+
+  it("refuses a bulk outcome on more than 1 000 contacts, or with a bad kind, instead of asking to confirm it", async () => {
+    const before = (await outcomes.list(w.db, {})).length;
+    const many = Array.from({ length: 1001 }, () => randomUUID());
+    const over = await (await post("/leads/outcome", { scope: "selected", ids: many, kind: "not_interested" })).text();
+    expect(over).toContain("flash error");
+    expect(over).toContain("the selection names 1001 contacts, and record outcome acts on at most 1000 at once");
+    expect(over).not.toContain('id="bulk-confirm"');
+    const badKind = await (await post("/leads/outcome", { scope: "selected", ids: [w.janeId], kind: "maybe" })).text();
+    expect(badKind).toContain("kind: must be one of");
+    expect(badKind).not.toContain('id="bulk-confirm"');
+    expect((await outcomes.list(w.db, {})).length).toBe(before);
   });
 });

@@ -5,6 +5,7 @@
  */
 import { accountAdmin, campaigns, dashboard, dataClockAt, jsonb, suppressions } from "@offerlab/db";
 import { testEngines } from "@offerlab/db/testing";
+import { usagePeriods } from "@offerlab/scheduler";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CONTENT_SECURITY_POLICY, CSRF_HEADER, SESSION_COOKIE } from "../security.js";
 import { dashboardConfigProblem, startDashboardServer } from "../server.js";
@@ -231,6 +232,51 @@ describe.each(testEngines())("dashboard routes on %s", (engine) => {
 
   it("shows today's schedule", async () => {
     expect(await (await w.app().request("/schedule")).text()).toContain("0 of 0 sends queued for today go out today");
+  });
+
+  it("says how many sends of today wait for tomorrow's capacity when an account's daily limit is used, without replaying them", async () => {
+    const v = await seedWorld(engine);
+    try {
+      const db = v.db;
+      await db.updateTable("offers").set({ status: "active" }).where("id", "=", v.offerId).execute();
+      await db.updateTable("campaigns").set({ status: "active" }).where("id", "=", v.campaignId).execute();
+      await db
+        .updateTable("accounts")
+        .set({ status: "active", health_score: 100, unipile_account_id: "u-mail", daily_limit_emails: 2 })
+        .where("id", "=", v.emailAccountId)
+        .execute();
+      // Both of today's sends used already (the counter the send path reserves). The page runs on
+      // the wall clock here: today's rows are those of the database's calendar day.
+      const at = new Date();
+      await db
+        .insertInto("account_usage")
+        .values({ account_id: v.emailAccountId, period: "day", period_start: usagePeriods(at).day, action: "email", used: 2 })
+        .execute();
+      const cc = await db.selectFrom("campaign_contacts").select("id").where("contact_id", "=", v.janeId).executeTakeFirstOrThrow();
+      for (const step of [1, 2, 3])
+        await db
+          .insertInto("send_queue")
+          .values({
+            campaign_id: v.campaignId,
+            campaign_contact_id: cc.id,
+            contact_id: v.janeId,
+            account_id: v.emailAccountId,
+            channel: "email",
+            action_type: "email",
+            sequence_step: step,
+            subject: "Hi",
+            body: "Hello",
+            scheduled_for: new Date(),
+          })
+          .execute();
+      const html = await (await v.app({ now: () => at }).request("/schedule")).text();
+      expect(html).toContain("0 of 3 sends queued for today go out today");
+      expect(html).toContain("3 more wait for tomorrow&#39;s capacity");
+      // Each row says why, as a replayed row would.
+      expect(html.match(/reached its daily limit/g)).toHaveLength(3);
+    } finally {
+      await v.t.drop();
+    }
   });
 
   it("pauses and resumes an account", async () => {

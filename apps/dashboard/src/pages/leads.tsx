@@ -5,16 +5,27 @@
  * filters, search, sort and keyset paging, all in the URL; bulk suppress and CSV export on the
  * selection or the whole filter.
  */
-import { ContactStatus, EmailStatus, GlobalContactStatus, OutcomeKind } from "@offerlab/core";
+import { ContactStatus, EmailStatus, GlobalContactStatus, OutcomeKind, ValidationError } from "@offerlab/core";
 import { dashboard, LEADS_SORTS, SAVED_VIEW_NAME_MAX, savedViews, type LeadRow, type LeadsFilter, type LeadsSort } from "@offerlab/db";
-import { deleteView, enrolContacts, recordOutcomes, saveView, suppressContacts, viewQuery } from "@offerlab/operations";
+import {
+  checkOutcomes,
+  deleteView,
+  enrolContacts,
+  MAX_ENROL_SELECTION,
+  MAX_OUTCOME_SELECTION,
+  MAX_SUPPRESS_SELECTION,
+  recordOutcomes,
+  saveView,
+  suppressContacts,
+  viewQuery,
+} from "@offerlab/operations";
 import type { Hono } from "hono";
 import type { Child } from "hono/jsx";
 import { act, field, formOf, isHtmx, page, type Ctx, type DashboardEnv, type Deps } from "../http.js";
 import { Badge } from "../layout.js";
 import { CSRF_FIELD } from "../security.js";
 
-/** The leads count stops here ("10,000+"): a bulk action on a whole filter takes at most this many too. */
+/** The leads count stops here ("10,000+"). */
 const LEADS_COUNT_CAP = 10_000;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -156,8 +167,31 @@ function csvCell(v: unknown): string {
   return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
+const csvLines = (rows: readonly LeadRow[]) => rows.map((r) => CSV_COLUMNS.map((k) => csvCell(r[k])).join(",") + "\n").join("");
+
 export function leadsCsv(rows: LeadRow[]): string {
-  return [CSV_COLUMNS.join(","), ...rows.map((r) => CSV_COLUMNS.map((k) => csvCell(r[k])).join(","))].join("\n") + "\n";
+  return CSV_COLUMNS.join(",") + "\n" + csvLines(rows);
+}
+
+/** The CSV of batches of leads as they are read (the export of a whole filter: every row, never all in memory). */
+function leadsCsvStream(batches: AsyncGenerator<LeadRow[]>): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  let started = false;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (!started) {
+        started = true;
+        controller.enqueue(encoder.encode(CSV_COLUMNS.join(",") + "\n"));
+        return;
+      }
+      const next = await batches.next();
+      if (next.done) controller.close();
+      else controller.enqueue(encoder.encode(csvLines(next.value)));
+    },
+    async cancel() {
+      await batches.return(undefined);
+    },
+  });
 }
 
 /** The saved views: each a link to its query, with a delete button. */
@@ -440,23 +474,60 @@ export function registerLeadsPages(app: Hono<DashboardEnv>, deps: Deps) {
     );
   });
 
-  /** The contact ids of a bulk form: the selection, or every contact of the filter it carries. */
-  async function idsOf(form: Record<string, string | string[]>): Promise<string[]> {
-    if (field(form, "scope") === "filter") {
-      const params: Params = {};
-      for (const k of KEYS) {
-        const v = field(form, `f_${k}`);
-        if (v) params[k] = v;
-      }
-      return dashboard.leadIds(deps.db, parseLeadsQuery(params).filter, LEADS_COUNT_CAP);
+  /** The filter a bulk form carries (its `f_*` fields). */
+  const filterOf = (form: Record<string, string | string[]>): LeadsFilter => {
+    const params: Params = {};
+    for (const k of KEYS) {
+      const v = field(form, `f_${k}`);
+      if (v) params[k] = v;
     }
-    const ids = form.ids;
-    return (Array.isArray(ids) ? ids : ids ? [ids] : []).filter((id) => UUID.test(id));
+    return parseLeadsQuery(params).filter;
+  };
+
+  /**
+   * The contact ids a bulk action acts on: the selection, or every contact of the filter the form
+   * carries. More than the action takes at once (`max`, or the app's `bulkLimit` when lower) is
+   * refused as a whole, naming the count, the limit and how to narrow it: an action never does the
+   * first `max` of a filter and drops the rest without a word.
+   */
+  async function selectionOf(
+    form: Record<string, string | string[]>,
+    action: string,
+    max: number,
+  ): Promise<{ ids: string[] } | { refusal: ValidationError }> {
+    const limit = Math.min(max, deps.bulkLimit ?? max);
+    const tooMany = (what: string, n: number) => ({
+      refusal: new ValidationError("bulk action", [
+        {
+          field: "scope",
+          message: `${what} ${n} contacts, and ${action} acts on at most ${limit} at once, so nothing was done: narrow the filter (offer, campaign, status, fit, search…) to ${limit} or fewer, or select the rows on the page`,
+        },
+      ]),
+    });
+    if (field(form, "scope") === "filter") {
+      const filter = filterOf(form);
+      const { ids, more } = await dashboard.leadIdsUpTo(deps.db, filter, limit);
+      return more ? tooMany("the filter matches", await dashboard.leadsCount(deps.db, filter)) : { ids };
+    }
+    const raw = form.ids;
+    const ids = [...new Set((Array.isArray(raw) ? raw : raw ? [raw] : []).filter((id) => UUID.test(id)))];
+    return ids.length > limit ? tooMany("the selection names", ids.length) : { ids };
   }
+  /** A refused bulk action: the reason, as any refused write shows it (nothing was written). */
+  const refuse = (c: Ctx, error: ValidationError) =>
+    act(
+      c,
+      async () => {
+        throw error;
+      },
+      "/leads",
+    );
 
   app.post("/leads/suppress", async (c) => {
     const form = await formOf(c);
-    const ids = await idsOf(form);
+    const selection = await selectionOf(form, "suppress", MAX_SUPPRESS_SELECTION);
+    if ("refusal" in selection) return refuse(c, selection.refusal);
+    const { ids } = selection;
     return act(
       c,
       async () => {
@@ -495,7 +566,9 @@ export function registerLeadsPages(app: Hono<DashboardEnv>, deps: Deps) {
 
   app.post("/leads/enrol", async (c) => {
     const form = await formOf(c);
-    const ids = await idsOf(form);
+    const selection = await selectionOf(form, "enrol", MAX_ENROL_SELECTION);
+    if ("refusal" in selection) return refuse(c, selection.refusal);
+    const { ids } = selection;
     const campaignId = field(form, "enrol_campaign");
     const campaign = UUID.test(campaignId) ? (await dashboard.campaignOptions(deps.db)).find((x) => x.id === campaignId) : undefined;
     if (ids.length > 0 && campaign && field(form, "confirm") !== "yes")
@@ -521,15 +594,27 @@ export function registerLeadsPages(app: Hono<DashboardEnv>, deps: Deps) {
 
   app.post("/leads/outcome", async (c) => {
     const form = await formOf(c);
-    const ids = await idsOf(form);
+    const selection = await selectionOf(form, "record outcome", MAX_OUTCOME_SELECTION);
+    if ("refusal" in selection) return refuse(c, selection.refusal);
+    const { ids } = selection;
     const kind = field(form, "kind");
-    if (ids.length > 0 && (OutcomeKind.options as readonly string[]).includes(kind) && field(form, "confirm") !== "yes")
+    const note = field(form, "note");
+    const input = { contactIds: ids, kind, ...(note ? { note } : {}) };
+    if (field(form, "confirm") !== "yes") {
+      // Everything the operation checks before writing (how many, the ids, the kind, the note) is
+      // checked before asking: a refusal is shown instead of a confirmation that would then fail.
+      try {
+        checkOutcomes(input, deps.now());
+      } catch (error) {
+        if (ValidationError.isInstance(error)) return refuse(c, error);
+        throw error;
+      }
       return confirmation(c, form, "/leads/outcome", `Record ${kind} for ${people(ids.length)}?`);
+    }
     return act(
       c,
       async () => {
-        const note = field(form, "note");
-        const r = await recordOutcomes({ db: deps.db, now: deps.now }, { contactIds: ids, kind, ...(note ? { note } : {}) });
+        const r = await recordOutcomes({ db: deps.db, now: deps.now }, input);
         return `Recorded ${kind} for ${people(r.recorded)} (${r.attributed} attributed to a campaign${r.sequencesStopped ? `, ${r.sequencesStopped} sequence${r.sequencesStopped === 1 ? "" : "s"} stopped` : ""}).`;
       },
       "/leads",
@@ -563,17 +648,20 @@ export function registerLeadsPages(app: Hono<DashboardEnv>, deps: Deps) {
     );
   });
 
-  const exportCsv = async (c: Ctx, ids: string[] | null, filter: LeadsFilter) => {
-    const rows = ids
-      ? await dashboard.leadsByIds(deps.db, ids)
-      : await dashboard.leadsByIds(deps.db, await dashboard.leadIds(deps.db, filter));
-    return c.body(leadsCsv(rows), 200, {
-      "Content-Type": "text/csv; charset=utf-8",
-      "Content-Disposition": `attachment; filename="offerlab-leads.csv"`,
-    });
+  const csvHeaders = {
+    "Content-Type": "text/csv; charset=utf-8",
+    "Content-Disposition": `attachment; filename="offerlab-leads.csv"`,
   };
+  // A whole filter streams every row it matches, whatever their number (no limit to refuse at).
+  const exportFilter = (c: Ctx, filter: LeadsFilter) => c.body(leadsCsvStream(dashboard.leadsOfFilter(deps.db, filter)), 200, csvHeaders);
   // The whole filter of a URL (a link people can share) …
-  app.get("/leads/export.csv", (c) => exportCsv(c, null, parseLeadsQuery(c.req.query() as Params).filter));
+  app.get("/leads/export.csv", (c) => exportFilter(c, parseLeadsQuery(c.req.query() as Params).filter));
   // … or the bulk form (the selection, or its filter).
-  app.post("/leads/export.csv", async (c) => exportCsv(c, await idsOf(await formOf(c)), {}));
+  app.post("/leads/export.csv", async (c) => {
+    const form = await formOf(c);
+    if (field(form, "scope") === "filter") return exportFilter(c, filterOf(form));
+    const raw = form.ids;
+    const ids = (Array.isArray(raw) ? raw : raw ? [raw] : []).filter((id) => UUID.test(id));
+    return c.body(leadsCsv(await dashboard.leadsByIds(deps.db, ids)), 200, csvHeaders);
+  });
 }

@@ -3,7 +3,7 @@
 /** Offers (list; detail with positioning, ICP, templates with approve, campaigns) and Schedule (today, within the caps). */
 import { campaigns, messageTemplates, offers, views } from "@offerlab/db";
 import { approveTemplates, experimentReport, listExperiments, type ReportResult } from "@offerlab/operations";
-import { describeReason, isReasonCode, predictTodaysSends } from "@offerlab/scheduler";
+import { describeReason, isReasonCode, predictTodaysSends, todaysOutlook } from "@offerlab/scheduler";
 import type { Hono } from "hono";
 import { IntervalPlot } from "../chart.js";
 import { act, judgingClock, page, type DashboardEnv, type Deps } from "../http.js";
@@ -266,11 +266,18 @@ export function registerOfferPages(app: Hono<DashboardEnv>, deps: Deps) {
   );
 
   app.get("/schedule", async (c) => {
-    const [rows, { sends }] = await Promise.all([
+    const [rows, todays] = await Promise.all([
       views.todaysSchedule(deps.db, { limit: 500 }),
       predictTodaysSends(deps.db, { now: deps.now() }),
     ]);
-    const goes = rows.filter((r) => r.id && sends.get(r.id)?.at).length;
+    const goes = rows.filter((r) => todaysOutlook(todays, r)?.at).length;
+    // Sends after what their account can still send today (or of an account that sends nothing
+    // today): counted, not replayed, grouped by why.
+    const later = new Map<string, number>();
+    for (const w of todays.waiting) later.set(w.reason, (later.get(w.reason) ?? 0) + w.count);
+    const capacityReasons = ["daily_cap", "hourly_cap", "account_warming_cap"];
+    const capacity = capacityReasons.reduce((n, k) => n + (later.get(k) ?? 0), 0);
+    const blocked = [...later].filter(([k]) => !capacityReasons.includes(k));
     return page(
       c,
       "Today's schedule",
@@ -280,6 +287,18 @@ export function registerOfferPages(app: Hono<DashboardEnv>, deps: Deps) {
           {`${goes} of ${rows.length} sends queued for today go out today`}{" "}
           <span class="muted small">(the send path replayed over the queue, within each account's limits and the window)</span>
         </p>
+        {capacity > 0 ? (
+          <p id="schedule-later">
+            {`${capacity} more wait for tomorrow's capacity`}{" "}
+            <span class="muted small">
+              (their accounts' daily or hourly limits are used by the sends before them, in the order the runners take them; counted, not
+              replayed)
+            </span>
+          </p>
+        ) : null}
+        {blocked.map(([k, n]) => (
+          <p class="schedule-blocked">{`${n} more do not go out today: ${reason(k)}`}</p>
+        ))}
         <table id="schedule">
           <thead>
             <tr>
@@ -301,7 +320,7 @@ export function registerOfferPages(app: Hono<DashboardEnv>, deps: Deps) {
               </tr>
             ) : (
               rows.map((r) => {
-                const s = r.id ? sends.get(r.id) : undefined;
+                const s = todaysOutlook(todays, r);
                 return (
                   <tr>
                     <td class="small">{when(r.scheduled_for)}</td>

@@ -307,11 +307,12 @@ export interface RecordOutcomesResult {
 }
 
 /**
- * Records the same outcome for several contacts (a selection in the dashboard's leads table), each
- * as {@link recordOutcome} would, in one transaction: every one is checked first, and when one is
- * refused nothing is recorded.
+ * Everything {@link recordOutcomes} checks before it writes (the number of contacts, their ids,
+ * the kind and the note, for each contact), without touching the database: a caller that asks
+ * for a confirmation first (the dashboard) refuses bad input before asking. Throws the same
+ * `ValidationError`; returns the distinct ids and each one's checked outcome.
  */
-export async function recordOutcomes(ctx: OperationContext, input: RecordOutcomesInput): Promise<RecordOutcomesResult> {
+export function checkOutcomes(input: RecordOutcomesInput, now: Date): { ids: string[]; checked: CheckedOutcome[] } {
   const ids = [...new Set(input.contactIds)];
   if (ids.length === 0) throw new ValidationError("outcomes", [{ field: "contactIds", message: "is empty: select at least one contact" }]);
   if (ids.length > MAX_OUTCOME_SELECTION)
@@ -323,8 +324,17 @@ export async function recordOutcomes(ctx: OperationContext, input: RecordOutcome
     ]);
   const bad = ids.find((id) => !isUuid(id));
   if (bad !== undefined) throw new ValidationError("outcomes", [{ field: "contactIds", message: `"${bad}" is not a contact id` }]);
-  const now = nowOf(ctx);
   const checked = ids.map((id) => checkOutcome({ person: id, kind: input.kind, ...(input.note ? { note: input.note } : {}) }, now));
+  return { ids, checked };
+}
+
+/**
+ * Records the same outcome for several contacts (a selection in the dashboard's leads table), each
+ * as {@link recordOutcome} would, in one transaction: every one is checked first, and when one is
+ * refused nothing is recorded.
+ */
+export async function recordOutcomes(ctx: OperationContext, input: RecordOutcomesInput): Promise<RecordOutcomesResult> {
+  const { ids, checked } = checkOutcomes(input, nowOf(ctx));
   return inTransaction(ctx.db, async (trx) => {
     const out: RecordOutcomesResult = { recorded: 0, attributed: 0, sequencesStopped: 0, sendsCancelled: 0 };
     for (const [i, c] of checked.entries()) {

@@ -8,6 +8,9 @@ import { contacts } from "@offerlab/db";
 import { inTransaction, nowOf, type OperationContext } from "../context.js";
 import { addParsedSuppression, parseSuppression } from "./add-suppression.js";
 
+/** The most contacts one {@link suppressContacts} call may name. */
+export const MAX_SUPPRESS_SELECTION = 10_000;
+
 export interface SuppressContactsInput {
   /** Contact ids (at least one, at most 10 000). */
   contactIds: readonly string[];
@@ -32,7 +35,8 @@ export async function suppressContacts(ctx: OperationContext, input: SuppressCon
   if (ids.length === 0) issues.push({ field: "contactIds", message: "select at least one contact" });
   const bad = ids.filter((id) => !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id));
   if (bad.length) issues.push({ field: "contactIds", message: `not contact ids: ${bad.slice(0, 3).join(", ")}` });
-  if (ids.length > 10000) issues.push({ field: "contactIds", message: `at most 10000 at once (got ${ids.length})` });
+  if (ids.length > MAX_SUPPRESS_SELECTION)
+    issues.push({ field: "contactIds", message: `at most ${MAX_SUPPRESS_SELECTION} at once (got ${ids.length})` });
   const reason = typeof input.reason === "string" ? input.reason.trim() : "";
   if (reason === "") issues.push({ field: "reason", message: "is required (say why)" });
   if (issues.length) throw new ValidationError("suppression", issues);

@@ -19,7 +19,8 @@
  *   (`gap`, from the runners' random source: exact when it is the same source, as with a seeded
  *   one; a prediction from another process of a production runner draws other gaps within the
  *   same bounds), starting from the account's `next_send_at`; a row due while the account keeps
- *   its gap waits for the gap's end, as the claim defers it;
+ *   its gap waits for the gap's end (`min_gap`) and keeps its `scheduled_for`, as with the claim,
+ *   which claims no row of a resting account: after the gap the claim's order is the rows' own;
  * - the daily limit of the action (per UTC day; messages and InMails share one) and the hourly
  *   limit (per UTC hour, every action) are counted from what the account used already today and
  *   this hour; a row over a limit waits for the next UTC day or hour.
@@ -141,13 +142,19 @@ export function predictSendTimes(options: PredictSendTimesOptions): Map<string, 
 
     for (;;) {
       if (pending.length === 0) break;
-      const t = tick(Math.max(now, Math.min(...pending.map((p) => p.sf))));
-      if (t >= until) break;
+      let t = tick(Math.max(now, Math.min(...pending.map((p) => p.sf))));
       if (t < free) {
-        // Claimed while the account keeps its gap: deferred to the gap's end.
-        for (const p of pending) if (tick(Math.max(now, p.sf)) < free) wait(p, "min_gap", free, t);
-        continue;
+        // The claim leaves the rows of a resting account alone (it claims none of them while the
+        // account keeps its gap): they keep their time, so their claim order, and the first tick
+        // after the gap takes the first of them.
+        for (const p of pending)
+          if (tick(Math.max(now, p.sf)) < free) {
+            p.out.reason = "min_gap";
+            if (!p.out.waited.includes("min_gap")) p.out.waited.push("min_gap");
+          }
+        t = tick(free);
       }
+      if (t >= until) break;
       let pick: Pending | undefined;
       for (const p of pending) {
         if (p.sf > t) continue;
