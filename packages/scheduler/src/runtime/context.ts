@@ -102,7 +102,24 @@ export async function loadPerson(db: Q, contact: ContactRow): Promise<ContactRow
  * one offer and a reply in another update the same rows, and unordered multi-row updates could
  * deadlock each other.
  */
-export async function lockPersonRows(trx: Transaction<Database>, ids: string[]): Promise<void> {
+export async function lockPersonRows(
+  trx: Transaction<Database>,
+  ids: string[],
+  options: { campaignContactId?: string | null } = {},
+): Promise<void> {
+  const cc = options.campaignContactId;
+  if (cc) {
+    // The campaign contact first (every writer's order: account, campaign contact, the person's
+    // rows), in the same statement: the contact rows' filter needs the CTE's result, so no contact
+    // row reaches the lock (LockRows, above the sort by id) before the campaign contact is held.
+    await sql`WITH cc AS (SELECT id FROM campaign_contacts WHERE id = ${cc}::uuid FOR NO KEY UPDATE)
+      SELECT c.id FROM contacts c
+      WHERE c.id IN (${sql.join(ids.length ? ids.map((id) => sql`${id}::uuid`) : [sql`NULL::uuid`])})
+        AND (SELECT count(*) FROM cc) >= 0
+      ORDER BY c.id
+      FOR NO KEY UPDATE OF c`.execute(trx);
+    return;
+  }
   if (ids.length === 0) return;
   await trx.selectFrom("contacts").select("id").where("id", "in", ids).orderBy("id").forNoKeyUpdate().execute();
 }
