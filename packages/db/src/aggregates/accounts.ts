@@ -105,15 +105,28 @@ export const accounts = {
    */
   async lockForSend(db: DbOrTrx, accountId: string, now: Date): Promise<Account | undefined> {
     const got = await sql<Account>`
-      WITH locked AS (
-        SELECT * FROM accounts WHERE id = ${accountId}::uuid AND (next_send_at IS NULL OR next_send_at <= ${now}::timestamptz)
-        FOR NO KEY UPDATE SKIP LOCKED),
+      WITH src AS (SELECT ${accountId}::uuid AS account_id), ${accounts.lockForSendCtes("src", now)}
+      SELECT * FROM account`.execute(db);
+    return got.rows[0];
+  },
+
+  /**
+   * `lockForSend` as CTEs of a larger statement (the send path's claim picks its queue row in the
+   * CTE `source`, whose `account_id` names the account, and locks the account in the same
+   * statement): `locked` (the account, without waiting, unless it rests), `ended` (a cooldown that
+   * is over ends) and `account` (the account's row as it is then; none when another transaction
+   * holds it or it rests). Write them after `source`'s definition.
+   */
+  lockForSendCtes(source: string, now: Date) {
+    return sql`locked AS (
+        SELECT a.* FROM accounts a JOIN ${sql.table(source)} src ON a.id = src.account_id
+        WHERE a.next_send_at IS NULL OR a.next_send_at <= ${now}::timestamptz
+        FOR NO KEY UPDATE OF a SKIP LOCKED),
       ended AS (
         UPDATE accounts SET status = 'active', limited_until = NULL FROM locked
         WHERE accounts.id = locked.id AND accounts.status = 'limited' AND accounts.limited_until <= ${now}::timestamptz
-        RETURNING accounts.*)
-      SELECT * FROM ended UNION ALL SELECT * FROM locked WHERE NOT EXISTS (SELECT 1 FROM ended)`.execute(db);
-    return got.rows[0];
+        RETURNING accounts.*),
+      account AS (SELECT * FROM ended UNION ALL SELECT * FROM locked WHERE NOT EXISTS (SELECT 1 FROM ended))`;
   },
 
   /**
