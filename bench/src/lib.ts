@@ -307,7 +307,14 @@ function statementPhase(text: string): SendPhase | null {
  */
 export function statementsByPhase(texts: string[]): Record<SendPhase, number> {
   const out = Object.fromEntries(SEND_PHASES.map((p) => [p, 0])) as Record<SendPhase, number>;
+  for (const p of statementPhases(texts)) out[p]++;
+  return out;
+}
+
+/** The phase each statement of a recorded sequence counts in (`statementsByPhase`'s attribution). */
+export function statementPhases(texts: string[]): SendPhase[] {
   const phases = texts.map(statementPhase);
+  const out: SendPhase[] = [];
   let last: SendPhase = "other";
   for (let i = 0; i < phases.length; i++) {
     let p = phases[i] ?? null;
@@ -315,7 +322,7 @@ export function statementsByPhase(texts: string[]): Record<SendPhase, number> {
       if (/^\s*begin/i.test(texts[i]!)) p = phases.slice(i + 1).find((x): x is SendPhase => x !== null) ?? last;
       else p = last;
     }
-    out[p]++;
+    out.push(p);
     last = p;
   }
   return out;

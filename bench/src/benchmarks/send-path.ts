@@ -20,6 +20,7 @@ import {
   roundsOr,
   scaled,
   SEND_PHASES,
+  statementPhases,
   statementsByPhase,
   stats,
   writeResult,
@@ -84,6 +85,11 @@ async function phaseCounts(b: BenchDb, base: Base): Promise<{ sent: number; perS
     rt.keepTexts(false);
   }
   const counts = statementsByPhase(rt.texts);
+  if (process.env.BENCH_PHASE_TRACE === "1") {
+    // Every statement of the pass with the phase it counts in (to check the attribution by hand).
+    const phases = statementPhases(rt.texts);
+    rt.texts.forEach((t, i) => console.log(`${phases[i]!.padEnd(9)} ${t.replace(/\s+/g, " ").slice(0, 160)}`));
+  }
   await db.destroy();
   const sent = out.outcomes.sent;
   const perSend = Object.fromEntries(SEND_PHASES.map((p) => [p, counts[p] / sent]));
@@ -371,6 +377,8 @@ export async function run(): Promise<void> {
         ["total", Math.round(phases.total * 100) / 100],
       ]),
     ]);
+    // `BENCH_PHASES_ONLY=1`: the statement counts only (deterministic; no timing runs).
+    if (process.env.BENCH_PHASES_ONLY === "1") return;
     const samples = new Map<string, { rates: number[]; cycles: number[]; sent: number[]; roundTrips: number[] }>();
     const key = (s: System, k: number) => `${s}|${k}`;
     let tag = 0;

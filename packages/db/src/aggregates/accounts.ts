@@ -18,7 +18,7 @@ import {
   type FieldIssue,
   type MessageActionType,
 } from "@offerlab/core";
-import { sql, type Selectable } from "kysely";
+import { sql, type Expression, type Selectable, type SqlBool } from "kysely";
 import type { Database } from "../database.generated.js";
 import { resolve } from "../repositories.js";
 import { inTransaction, type DbOrTrx } from "../transaction.js";
@@ -105,15 +105,28 @@ export const accounts = {
    */
   async lockForSend(db: DbOrTrx, accountId: string, now: Date): Promise<Account | undefined> {
     const got = await sql<Account>`
-      WITH locked AS (
-        SELECT * FROM accounts WHERE id = ${accountId}::uuid AND (next_send_at IS NULL OR next_send_at <= ${now}::timestamptz)
-        FOR NO KEY UPDATE SKIP LOCKED),
+      WITH src AS (SELECT ${accountId}::uuid AS account_id), ${accounts.lockForSendCtes("src", now)}
+      SELECT * FROM account`.execute(db);
+    return got.rows[0];
+  },
+
+  /**
+   * `lockForSend` as CTEs of a larger statement (the send path's claim picks its queue row in the
+   * CTE `source`, whose `account_id` names the account, and locks the account in the same
+   * statement): `locked` (the account, without waiting, unless it rests), `ended` (a cooldown that
+   * is over ends) and `account` (the account's row as it is then; none when another transaction
+   * holds it or it rests). Write them after `source`'s definition.
+   */
+  lockForSendCtes(source: string, now: Date) {
+    return sql`locked AS (
+        SELECT a.* FROM accounts a JOIN ${sql.table(source)} src ON a.id = src.account_id
+        WHERE a.next_send_at IS NULL OR a.next_send_at <= ${now}::timestamptz
+        FOR NO KEY UPDATE OF a SKIP LOCKED),
       ended AS (
         UPDATE accounts SET status = 'active', limited_until = NULL FROM locked
         WHERE accounts.id = locked.id AND accounts.status = 'limited' AND accounts.limited_until <= ${now}::timestamptz
-        RETURNING accounts.*)
-      SELECT * FROM ended UNION ALL SELECT * FROM locked WHERE NOT EXISTS (SELECT 1 FROM ended)`.execute(db);
-    return got.rows[0];
+        RETURNING accounts.*),
+      account AS (SELECT * FROM ended UNION ALL SELECT * FROM locked WHERE NOT EXISTS (SELECT 1 FROM ended))`;
   },
 
   /**
@@ -152,13 +165,27 @@ export const accounts = {
    * until a bounce says otherwise (`countBounce` takes it back).
    */
   async countSent(db: DbOrTrx, accountId: string, send: { action: MessageActionType; at: Date }): Promise<void> {
+    await accounts.countSentQuery(db, accountId, send).execute();
+  },
+
+  /**
+   * `countSent`'s update, unexecuted: for a CTE of a larger statement (the send path's record),
+   * where `accountId` may be an expression (the fenced attempt's account) and `gate` a condition
+   * the update waits for (the fence: nothing moves when it did not pass).
+   */
+  countSentQuery(
+    db: Pick<DbOrTrx, "updateTable">,
+    accountId: string | Expression<string>,
+    send: { action: MessageActionType; at: Date },
+    gate?: Expression<SqlBool>,
+  ) {
     const counter = send.action === "inmail" ? "message" : send.action;
     const sameDay = sql<boolean>`(today_last_action_at IS NOT NULL AND date_trunc('day', today_last_action_at AT TIME ZONE 'UTC') = date_trunc('day', ${send.at}::timestamptz AT TIME ZONE 'UTC'))`;
     const bump = (col: "today_connections" | "today_messages" | "today_emails", mine: boolean) =>
       mine
         ? sql<number>`CASE WHEN ${sameDay} THEN ${sql.ref(col)} + 1 ELSE 1 END`
         : sql<number>`CASE WHEN ${sameDay} THEN ${sql.ref(col)} ELSE 0 END`;
-    await db
+    const update = db
       .updateTable("accounts")
       .set({
         today_connections: bump("today_connections", counter === "connection_request"),
@@ -168,8 +195,8 @@ export const accounts = {
         total_sent: sql<number>`total_sent + 1`,
         total_delivered: sql<number>`total_delivered + 1`,
       })
-      .where("id", "=", accountId)
-      .execute();
+      .where("id", "=", accountId);
+    return gate ? update.where(gate) : update;
   },
 
   /** A rate-limit refusal: the account rests (`limited`) until `until`; a paused or disconnected account stays as it is. */

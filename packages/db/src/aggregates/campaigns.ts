@@ -36,7 +36,7 @@ import {
   type FieldIssue,
   type GlobalContactStatus,
 } from "@offerlab/core";
-import { sql, type Selectable } from "kysely";
+import { sql, type Expression, type Selectable, type SqlBool } from "kysely";
 import type { Database } from "../database.generated.js";
 import { jsonb } from "../jsonb.js";
 import { NotFoundError, resolve } from "../repositories.js";
@@ -196,8 +196,28 @@ export const campaignContacts = {
       at: Date;
     },
   ): Promise<{ touches: number } | undefined> {
+    return campaignContacts.recordStepSentQuery(db, campaignContactId, sent).executeTakeFirst();
+  },
+
+  /**
+   * `recordStepSent`'s update (`RETURNING touches`), unexecuted: for a CTE of a larger statement
+   * (the send path's record), where `accountId` may be an expression (the fenced attempt's account)
+   * and `gate` a condition the update waits for (the fence: nothing moves when it did not pass).
+   */
+  recordStepSentQuery(
+    db: Pick<DbOrTrx, "updateTable">,
+    campaignContactId: string,
+    sent: {
+      step: number;
+      action: "connection_request" | "message" | "inmail" | "email";
+      accountId: string | Expression<string>;
+      providerIds: { email_id?: string | null; provider_id?: string | null; chat_id?: string | null };
+      at: Date;
+    },
+    gate?: Expression<SqlBool>,
+  ) {
     const { step, action, accountId, providerIds, at: now } = sent;
-    return db
+    const update = db
       .updateTable("campaign_contacts")
       .set((eb) => ({
         current_step: sql<number>`GREATEST(current_step, ${step})`,
@@ -221,9 +241,8 @@ export const campaignContacts = {
               ...(action === "connection_request" ? { invitation_sent_at: now } : {}),
             }),
       }))
-      .where("id", "=", campaignContactId)
-      .returning("touches")
-      .executeTakeFirst();
+      .where("id", "=", campaignContactId);
+    return (gate ? update.where(gate) : update).returning("touches");
   },
 
   /** The provider id of the first email of the person's thread, found later (only when none was noted). */

@@ -20,7 +20,7 @@ import {
   type CompanyStatus,
   type FieldIssue,
 } from "@offerlab/core";
-import { sql, type Selectable } from "kysely";
+import { sql, type Expression, type Selectable, type SqlBool } from "kysely";
 import type { Database } from "../database.generated.js";
 import { jsonb } from "../jsonb.js";
 import { inTransaction, type DbOrTrx } from "../transaction.js";
@@ -283,6 +283,20 @@ export const companies = {
   /** The send path's fact "we sent to someone at this company": `contacted`, from `new` or `qualified` only. */
   markContacted(db: DbOrTrx, id: string): Promise<{ from: CompanyStatus; to: CompanyStatus } | null> {
     return companies.advanceStatus(db, id, "contacted");
+  },
+
+  /**
+   * `markContacted` as one guarded update, unexecuted: for a CTE of a larger statement (the send
+   * path's record), with `gate` a condition the update waits for. The guard is `advanceStatus`'s
+   * own (forward only); it does not say which status it left.
+   */
+  markContactedQuery(db: Pick<DbOrTrx, "updateTable">, id: string, gate?: Expression<SqlBool>) {
+    const update = db
+      .updateTable("companies")
+      .set({ status: "contacted" })
+      .where("id", "=", id)
+      .where("status", "in", companyStatusesBefore("contacted"));
+    return (gate ? update.where(gate) : update).returning("id");
   },
 
   /** A reply from someone at this company: `responded`, from `new`, `qualified` or `contacted` only. */

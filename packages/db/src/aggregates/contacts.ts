@@ -19,7 +19,7 @@ import {
   type EmailStatus,
   type FieldIssue,
 } from "@offerlab/core";
-import { sql, type Selectable } from "kysely";
+import { sql, type Expression, type Selectable, type SqlBool } from "kysely";
 import type { Database } from "../database.generated.js";
 import { jsonb } from "../jsonb.js";
 import { inTransaction, isInTransaction, type DbOrTrx } from "../transaction.js";
@@ -171,13 +171,26 @@ export const contacts = {
    * holds the person's rows' locks.
    */
   async markContacted(db: DbOrTrx, input: { contactId: string; personIds: readonly string[]; at: Date }): Promise<void> {
+    await contacts.markContactedQuery(db, input).execute();
+  },
+
+  /**
+   * `markContacted`'s update, unexecuted: for a CTE of a larger statement (the send path's
+   * record), with `gate` a condition the update waits for (the fence: nothing moves when it did
+   * not pass). The caller holds the rows' locks (lowest id first).
+   */
+  markContactedQuery(
+    db: Pick<DbOrTrx, "updateTable">,
+    input: { contactId: string; personIds: readonly string[]; at: Date },
+    gate?: Expression<SqlBool>,
+  ) {
     // One statement for both (issue 19: fewer round trips per send): the per-offer columns move on
     // the contact row only, the global ones on every row of the person.
     const mine = sql<boolean>`id = ${input.contactId}::uuid`;
     const ofPerson = input.personIds.length
       ? sql<boolean>`id IN (${sql.join(input.personIds.map((id) => sql`${id}::uuid`))})`
       : sql<boolean>`false`;
-    await db
+    const update = db
       .updateTable("contacts")
       .set({
         already_contacted: sql<boolean>`CASE WHEN ${mine} THEN true ELSE already_contacted END`,
@@ -188,8 +201,8 @@ export const contacts = {
         global_contact_count: sql<number>`CASE WHEN ${ofPerson} THEN global_contact_count + 1 ELSE global_contact_count END`,
         global_status: sql<"cooling_off">`CASE WHEN ${ofPerson} AND global_status = 'available' THEN 'cooling_off' ELSE global_status END`,
       })
-      .where((eb) => eb.or([eb("id", "=", input.contactId), ...(input.personIds.length ? [eb("id", "in", [...input.personIds])] : [])]))
-      .execute();
+      .where((eb) => eb.or([eb("id", "=", input.contactId), ...(input.personIds.length ? [eb("id", "in", [...input.personIds])] : [])]));
+    return gate ? update.where(gate) : update;
   },
 
   /** These contacts are 1st-degree LinkedIn connections of ours (an invitation accepted, or found already connected). */

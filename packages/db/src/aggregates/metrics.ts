@@ -11,7 +11,7 @@
  * - Recomputations from the facts (`recomputeCampaign`, `recomputeOffers`), run by the cron's
  *   books job: idempotent, they also settle the stored rates whose denominator moved meanwhile.
  */
-import { sql } from "kysely";
+import { sql, type Expression, type SqlBool } from "kysely";
 import type { DbOrTrx } from "../transaction.js";
 
 /** People of a campaign who received at least one email (open_rate's denominator). */
@@ -29,25 +29,45 @@ export const campaignMetrics = {
   async countSend(db: DbOrTrx, input: { campaignId: string; offerId: string; firstOfPerson: boolean; at: Date }): Promise<void> {
     // One statement (issue 19: fewer round trips per send). The offer's update waits for the
     // campaign's (its WHERE reads the CTE), so the rows are locked campaign first, as before.
-    await db
-      .with("campaign", (qb) =>
-        qb
-          .updateTable("campaigns")
-          .set({
-            total_sent: sql<number>`total_sent + 1`,
-            total_delivered: sql<number>`total_delivered + 1`,
-            ...(input.firstOfPerson ? { contacts_sent: sql<number>`contacts_sent + 1` } : {}),
-            first_send_at: sql<Date>`COALESCE(first_send_at, ${input.at}::timestamptz)`,
-            last_send_at: input.at,
-          })
-          .where("id", "=", input.campaignId)
-          .returning("id"),
-      )
-      .updateTable("offers")
-      .set({ total_sent: sql<number>`total_sent + 1` })
-      .where("id", "=", input.offerId)
-      .where(({ exists, selectFrom }) => exists(selectFrom("campaign").select("campaign.id")))
-      .execute();
+    const q = campaignMetrics.countSendQueries(db, input);
+    await sql`WITH campaign AS (${q.campaign}) ${q.offer("campaign")}`.execute(db);
+  },
+
+  /**
+   * `countSend`'s two updates, unexecuted: for CTEs of a larger statement (the send path's
+   * record). `campaign` (`RETURNING id`) waits for `gate` (the fence: nothing moves when it did
+   * not pass); `offer(cte)` waits for the campaign's CTE named `cte`, so the rows are locked
+   * campaign first. `firstOfPerson` may be an expression (the campaign contact's new touch count).
+   */
+  countSendQueries(
+    db: Pick<DbOrTrx, "updateTable">,
+    input: { campaignId: string; offerId: string; firstOfPerson: boolean | Expression<SqlBool>; at: Date },
+    gate?: Expression<SqlBool>,
+  ) {
+    const first = input.firstOfPerson;
+    const campaign = db
+      .updateTable("campaigns")
+      .set({
+        total_sent: sql<number>`total_sent + 1`,
+        total_delivered: sql<number>`total_delivered + 1`,
+        ...(first === true
+          ? { contacts_sent: sql<number>`contacts_sent + 1` }
+          : first === false
+            ? {}
+            : { contacts_sent: sql<number>`contacts_sent + CASE WHEN ${first} THEN 1 ELSE 0 END` }),
+        first_send_at: sql<Date>`COALESCE(first_send_at, ${input.at}::timestamptz)`,
+        last_send_at: input.at,
+      })
+      .where("id", "=", input.campaignId);
+    return {
+      campaign: (gate ? campaign.where(gate) : campaign).returning("id"),
+      offer: (cte: string) =>
+        db
+          .updateTable("offers")
+          .set({ total_sent: sql<number>`total_sent + 1` })
+          .where("id", "=", input.offerId)
+          .where(sql<boolean>`EXISTS (SELECT 1 FROM ${sql.table(cte)})`),
+    };
   },
 
   /**

@@ -5,7 +5,7 @@
  * apps for any other writer): the send path records a send, a reply and a bounce mark it.
  */
 import type { MessageChannel, ReplySentiment } from "@offerlab/core";
-import { sql } from "kysely";
+import { sql, type Expression, type SqlBool } from "kysely";
 import type { DbOrTrx } from "../transaction.js";
 
 export interface OutreachSendInput {
@@ -48,6 +48,27 @@ export const outreachHistory = {
       sent_at: input.at,
       variant: input.variant,
     });
+  },
+
+  /**
+   * `sendInsert` as a fragment (`INSERT … SELECT … RETURNING id`) that writes only when `gate`
+   * holds (the send path's record: the fence). `accountId` and `variant` may be expressions (the
+   * fenced attempt's account, the variant of the message the same statement marked sent).
+   */
+  sendInsertWhen(
+    input: Omit<OutreachSendInput, "accountId" | "variant"> & {
+      accountId: string | Expression<string>;
+      variant: string | null | Expression<string | null>;
+    },
+    gate: Expression<SqlBool>,
+  ) {
+    return sql<{ id: string }>`INSERT INTO outreach_history (contact_email, contact_linkedin_url, contact_id, campaign_id, offer_id,
+        account_id, send_queue_id, channel, message_subject, message_body, sent_at, variant)
+      SELECT ${input.email}::text, ${input.linkedin}::text, ${input.contactId}::uuid, ${input.campaignId}::uuid, ${input.offerId}::uuid,
+        ${input.accountId}::uuid, ${input.queueId}::uuid, ${input.channel}::text, ${input.subject}::text, ${input.body}::text,
+        ${input.at}::timestamptz, ${input.variant}::text
+      WHERE ${gate}
+      RETURNING id`;
   },
 
   /**

@@ -18,7 +18,7 @@
  *      └──┘
  */
 import type { MessageEventType, ReplySentiment } from "@offerlab/core";
-import { sql, type Insertable, type Selectable } from "kysely";
+import { sql, type Expression, type Insertable, type Selectable, type SqlBool } from "kysely";
 import type { Database } from "../database.generated.js";
 import { jsonb } from "../jsonb.js";
 import type { DbOrTrx } from "../transaction.js";
@@ -181,7 +181,20 @@ export const sendQueue = {
 
   /** Sent, by the attempt `attemptId`, at `now`. */
   async markSent(db: DbOrTrx, queueId: string, input: { attemptId: string; externalId: string | null; now: Date }): Promise<void> {
-    await db
+    await sendQueue.markSentQuery(db, queueId, input).execute();
+  },
+
+  /**
+   * `markSent`'s update, unexecuted: for a CTE of a larger statement (the send path's record), with
+   * `gate` a condition the update waits for (the fence: nothing moves when it did not pass).
+   */
+  markSentQuery(
+    db: Pick<DbOrTrx, "updateTable">,
+    queueId: string,
+    input: { attemptId: string; externalId: string | null; now: Date },
+    gate?: Expression<SqlBool>,
+  ) {
+    const update = db
       .updateTable("send_queue")
       .set({
         status: "sent",
@@ -191,8 +204,8 @@ export const sendQueue = {
         last_error: null,
         current_attempt_id: input.attemptId,
       })
-      .where("id", "=", queueId)
-      .execute();
+      .where("id", "=", queueId);
+    return (gate ? update.where(gate) : update).returning("id");
   },
 
   /** The attempt's outcome is unknown: the row stays `processing` (never re-queued directly); its last error says why. */
@@ -278,6 +291,51 @@ export const sendQueue = {
       .where("id", "=", queueId)
       .where("status", "in", ["sent", "delivered"])
       .execute();
+  },
+
+  /**
+   * `messageSent` as two fragments of one statement (the send path's record), each acting only
+   * when `gate` holds (the fence): `update` marks the planned message sent (`RETURNING id, variant`);
+   * `insert` writes one from the queue row when the row has no message and has a campaign contact
+   * (`RETURNING id, variant`, a null variant). Exactly one of them returns a row when the row has
+   * a campaign contact: both read the statement's snapshot, so they never touch one row twice.
+   * `accountId` may be an expression (the fenced attempt's account).
+   */
+  messageSentFragments(
+    db: Pick<DbOrTrx, "updateTable">,
+    queueId: string,
+    sent: {
+      accountId: string | Expression<string>;
+      action: NonNullable<Insertable<Database["messages"]>["action_type"]>;
+      externalId: string | null;
+      threadId: string | null;
+      at: Date;
+    },
+    gate: Expression<SqlBool>,
+  ) {
+    const update = db
+      .updateTable("messages")
+      .set({
+        status: "sent",
+        sent_at: sent.at,
+        external_id: sent.externalId,
+        thread_id: sent.threadId,
+        account_id: sent.accountId,
+        error_message: null,
+      })
+      .where("send_queue_id", "=", queueId)
+      .where(gate)
+      .returning(["id", "variant"]);
+    const insert = sql<{ id: string; variant: string | null }>`INSERT INTO messages (campaign_contact_id, campaign_id, contact_id,
+        account_id, send_queue_id, channel, action_type, sequence_step, subject, body, external_id, thread_id, status, scheduled_at, sent_at)
+      SELECT q.campaign_contact_id, q.campaign_id, q.contact_id, ${sent.accountId}::uuid, q.id, q.channel, ${sent.action}::text,
+        COALESCE(q.sequence_step, 1), q.subject, q.body, ${sent.externalId}::text, ${sent.threadId}::text, 'sent', q.scheduled_for,
+        ${sent.at}::timestamptz
+      FROM send_queue q
+      WHERE q.id = ${queueId}::uuid AND q.campaign_contact_id IS NOT NULL AND ${gate}
+        AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.send_queue_id = q.id)
+      RETURNING id, NULL::text AS variant`;
+    return { update, insert };
   },
 
   /**
@@ -681,6 +739,23 @@ export const sendQueue = {
       ...(event.reply ? { reply_text: event.reply.text, reply_sentiment: event.reply.sentiment } : {}),
       ...(event.at ? { created_at: event.at } : {}),
     });
+  },
+
+  /**
+   * `recordEvent`'s insert as a fragment (`INSERT … SELECT … RETURNING id`) that writes only when
+   * `gate` holds (the send path's record: the fence). `accountId` may be an expression.
+   */
+  eventInsertWhen(
+    event: Omit<MessageEventInput, "accountId" | "reply"> & { accountId: string | Expression<string> | null },
+    gate: Expression<SqlBool>,
+  ) {
+    return sql<{
+      id: string;
+    }>`INSERT INTO message_events (send_queue_id, contact_id, campaign_id, account_id, event_type, event_data, created_at)
+      SELECT ${event.queueId}::uuid, ${event.contactId}::uuid, ${event.campaignId}::uuid, ${event.accountId}::uuid, ${event.type}::text,
+        ${jsonb(event.data)}, ${event.at ?? sql`now()`}::timestamptz
+      WHERE ${gate}
+      RETURNING id`;
   },
 
   /**

@@ -12,7 +12,7 @@ import {
   type SuppressionKind,
   type SuppressionSource,
 } from "@offerlab/core";
-import { sql, type Selectable } from "kysely";
+import { sql, type Expression, type Selectable } from "kysely";
 import type { Database } from "../database.generated.js";
 import type { DbOrTrx } from "../transaction.js";
 import { chunks } from "./shared.js";
@@ -58,6 +58,16 @@ export const suppressionMatchesContact = sql<boolean>`(
   OR (s.kind = 'linkedin' AND s.value = ct.linkedin_url)
   OR (s.kind = 'domain' AND (s.value = split_part(ct.email, '@', 2) OR s.value = co.domain))
 )`;
+
+/** The suppression entry's columns on each row of `ofPersonQuery` (all null when none matches). */
+type SupColumns = {
+  sup_id: string | null;
+  sup_kind: Suppression["kind"] | null;
+  sup_value: string | null;
+  sup_reason: string | null;
+  sup_source: Suppression["source"] | null;
+  sup_created_at: Date | null;
+};
 
 export const suppressions = {
   /**
@@ -137,7 +147,20 @@ export const suppressions = {
   ): Promise<{ person: Contact[]; suppression: Suppression | null }> {
     const email = contact.email ? normalizeEmail(contact.email) : null;
     const linkedin = contact.linkedin_url ? normalizeLinkedInUrl(contact.linkedin_url) : null;
-    const rows = await db
+    return suppressions.personFromRows(await suppressions.ofPersonQuery(db, { id: contact.id, email, linkedin }).execute());
+  },
+
+  /**
+   * `ofPerson`'s read, unexecuted, by the person's keys (normalised; each may be an expression, e.g.
+   * the stored key of a contact row, or null): the send path's claim adds the rest of what it reads
+   * to the same statement. Each row is a contact row (`ct.*`) with its entry's `sup_*` columns;
+   * {@link personFromRows} turns them into `ofPerson`'s answer.
+   */
+  ofPersonQuery(
+    db: Pick<DbOrTrx, "selectFrom">,
+    keys: { id: string; email: string | null | Expression<string | null>; linkedin: string | null | Expression<string | null> },
+  ) {
+    return db
       .selectFrom("contacts as ct")
       .leftJoin("companies as co", "co.id", "ct.company_id")
       .leftJoinLateral(
@@ -163,14 +186,19 @@ export const suppressions = {
       ])
       .where((eb) =>
         eb.or([
-          eb("ct.id", "=", contact.id),
-          ...(email ? [eb("ct.email", "=", email)] : []),
-          ...(linkedin ? [eb("ct.linkedin_url", "=", linkedin)] : []),
+          eb("ct.id", "=", keys.id),
+          ...(keys.email !== null ? [eb("ct.email", "=", keys.email)] : []),
+          ...(keys.linkedin !== null ? [eb("ct.linkedin_url", "=", keys.linkedin)] : []),
         ]),
-      )
-      .execute();
+      );
+  },
+
+  /** `ofPerson`'s answer from the rows of {@link ofPersonQuery} (other columns of the rows are kept on each contact row). */
+  personFromRows<R extends Contact & SupColumns>(
+    rows: readonly R[],
+  ): { person: Omit<R, keyof SupColumns>[]; suppression: Suppression | null } {
     let suppression: Suppression | null = null;
-    const person: Contact[] = [];
+    const person: Omit<R, keyof SupColumns>[] = [];
     for (const { sup_id, sup_kind, sup_value, sup_reason, sup_source, sup_created_at, ...row } of rows) {
       person.push(row);
       // A left join: the entry's columns are all null, or all set (each is NOT NULL in the table).

@@ -114,14 +114,21 @@ function columnsOf(t: AttemptTransition) {
  * someone else: nothing is written twice).
  */
 export async function moveAttempt(q: Q, attemptId: string, t: AttemptTransition): Promise<{ accountId: string } | undefined> {
-  const moved = await q
+  const moved = await moveAttemptQuery(q, attemptId, t).executeTakeFirst();
+  return moved ? { accountId: moved.account_id } : undefined;
+}
+
+/**
+ * {@link moveAttempt}'s fenced update (`RETURNING account_id`), unexecuted: the first CTE of a
+ * larger statement whose other CTEs act only when it returned a row (the send path's record).
+ */
+export function moveAttemptQuery(q: Q, attemptId: string, t: AttemptTransition) {
+  return q
     .updateTable("send_attempts")
     .set(columnsOf(t))
     .where("id", "=", attemptId)
     .where("status", "in", [...transitionFrom[t.to]])
-    .returning("account_id")
-    .executeTakeFirst();
-  return moved ? { accountId: moved.account_id } : undefined;
+    .returning("account_id");
 }
 
 /** What opening an attempt records. */

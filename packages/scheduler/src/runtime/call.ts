@@ -48,16 +48,20 @@ async function emailThread(
 ): Promise<{ replyTo: string | null; subject: string | null }> {
   const cc = ctx.campaignContact;
   if (!cc) return { replyTo: null, subject: null };
-  const first = await o.db
-    .selectFrom("send_attempts")
-    .innerJoin("send_queue", "send_queue.id", "send_attempts.send_queue_id")
-    .select(["send_attempts.id", "send_attempts.started_at", "send_attempts.provider_ids", "send_queue.subject"])
-    .where("send_queue.campaign_contact_id", "=", cc.id)
-    .where("send_queue.channel", "=", "email")
-    .where("send_attempts.status", "=", "sent")
-    .orderBy("send_attempts.started_at")
-    .limit(1)
-    .executeTakeFirst();
+  // The claim read it with the rest of the row's context (one statement, issue 19); else read here.
+  const first =
+    ctx.firstEmail !== undefined
+      ? ctx.firstEmail
+      : await o.db
+          .selectFrom("send_attempts")
+          .innerJoin("send_queue", "send_queue.id", "send_attempts.send_queue_id")
+          .select(["send_attempts.id", "send_attempts.started_at", "send_attempts.provider_ids", "send_queue.subject"])
+          .where("send_queue.campaign_contact_id", "=", cc.id)
+          .where("send_queue.channel", "=", "email")
+          .where("send_attempts.status", "=", "sent")
+          .orderBy("send_attempts.started_at")
+          .limit(1)
+          .executeTakeFirst();
   if (!first) return { replyTo: null, subject: null };
   const known = cc.email_thread_ref ?? (first.provider_ids as Record<string, string | null>).email_id ?? null;
   if (known) return { replyTo: known, subject: first.subject };

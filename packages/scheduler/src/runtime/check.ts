@@ -15,7 +15,7 @@ import {
   windowFromCampaign,
   type ReasonCode,
 } from "../engine/index.js";
-import { jitteredSendTime } from "../engine/jitter.js";
+import { DEFAULT_MAX_JITTER_MINUTES, jitteredSendTime } from "../engine/jitter.js";
 import { systemRandomSource, type RandomSource } from "../engine/random.js";
 import { sendKey, type SendContext } from "./context.js";
 import { usagePeriods } from "./quota.js";
@@ -118,7 +118,10 @@ export function decide(ctx: SendContext, now: Date, random: RandomSource = syste
     return {
       kind: "defer",
       reason: "window_closed",
-      until: jitteredSendTime(window, nextWindowOpening(window, now), random.stream(`reopen|${rowKey(ctx)}`)),
+      // The account's own jitter (`send_jitter_minutes`, NULL = the default), as the planner draws it.
+      until: jitteredSendTime(window, nextWindowOpening(window, now), random.stream(`reopen|${rowKey(ctx)}`), {
+        maxJitterMinutes: account?.send_jitter_minutes ?? DEFAULT_MAX_JITTER_MINUTES,
+      }),
     };
   }
 

@@ -1,11 +1,20 @@
 /**
- * Step 1 of the send path (tx1 starts here): claim one due queue row with `FOR UPDATE SKIP
- * LOCKED`, take its account's lock without waiting, give back an account whose cooldown has
- * ended, and read everything the check needs under those locks.
+ * Step 1 of the send path (tx1 starts here): in one statement, claim one due queue row with `FOR
+ * UPDATE SKIP LOCKED`, take its account's lock without waiting and give back an account whose
+ * cooldown has ended; then read everything the check needs under those locks (one statement).
  */
 import { accounts, type Database } from "@offerlab/db";
-import type { ExpressionBuilder, Transaction } from "kysely";
-import { loadContext, type AccountRow, type QueueRow, type SendContext, type TickSettings } from "./context.js";
+import { sql, type ExpressionBuilder, type Transaction } from "kysely";
+import {
+  aliasedColumns,
+  loadContext,
+  prefixed,
+  type AccountRow,
+  type QueueRow,
+  type SendContext,
+  type TableColumns,
+  type TickSettings,
+} from "./context.js";
 
 /**
  * The row's account is mid-send in another runner, or another claim won the race for it: this
@@ -32,11 +41,17 @@ function resting(selectFrom: ExpressionBuilder<Database, "send_queue">["selectFr
 
 /**
  * The most urgent due row whose account has no send in flight and is not resting, locked (rows
- * other runners hold are skipped); else `idle` (nothing due, or only rows of resting accounts) or
- * `busy` (due rows, but every such account is mid-send).
+ * other runners hold are skipped), with its account locked in the same statement (issue 19);
+ * else `idle` (nothing due, or only rows of resting accounts) or `busy` (due rows, but every such
+ * account is mid-send). Throws {@link AccountBusy} when the row's account is held by another
+ * transaction (or began to rest since): the caller's transaction rolls back and it claims again.
  */
-export async function claimDueRow(trx: Transaction<Database>, now: Date): Promise<QueueRow | { kind: "idle" } | { kind: "busy" }> {
-  const row = await trx
+export async function claimDueRow(
+  trx: Transaction<Database>,
+  now: Date,
+  columns: TableColumns,
+): Promise<{ row: QueueRow; account: AccountRow | undefined } | { kind: "idle" } | { kind: "busy" }> {
+  const due = trx
     .selectFrom("send_queue")
     .selectAll()
     .where("status", "in", ["pending", "scheduled"])
@@ -64,9 +79,23 @@ export async function claimDueRow(trx: Transaction<Database>, now: Date): Promis
     .orderBy("id")
     .limit(1)
     .forUpdate()
-    .skipLocked()
-    .executeTakeFirst();
-  if (row) return row;
+    .skipLocked();
+  // The row, then its account (`accounts.lockForSendCtes`: its lock, without waiting, joined on the
+  // row, so it is taken only once the row is held; the end of a cooldown that is over; its row).
+  // Neither lock waits, so this statement cannot deadlock with a recording transaction (which
+  // locks the account first). A claim that raced another one for this account sees, once it holds
+  // the lock, the rest that claim committed (Postgres re-checks the condition on the locked row).
+  const { rows } = await sql<Record<string, unknown>>`/* send-path:claim */
+    WITH due AS (${due}), ${accounts.lockForSendCtes("due", now)}
+    SELECT due.*, ${sql.join(aliasedColumns("a", "a", columns.accounts))}
+    FROM due LEFT JOIN account a ON true`.execute(trx);
+  const got = rows[0];
+  if (got) {
+    const account = prefixed<AccountRow>(got, "a");
+    const row = Object.fromEntries(Object.entries(got).filter(([k]) => !k.includes(":"))) as QueueRow;
+    if (row.account_id && !account) throw new AccountBusy();
+    return { row, account };
+  }
   // Nothing claimable. Tell "nothing due" from "due, but every such account is mid-send".
   // (A row whose account rests is not waiting for a runner: nothing can send it before the gap ends.)
   const waiting = await trx
@@ -81,22 +110,13 @@ export async function claimDueRow(trx: Transaction<Database>, now: Date): Promis
 }
 
 /**
- * Locks the claimed row's account (throws {@link AccountBusy} when another transaction holds it),
- * ends a cooldown that is over and reads the account, in one statement, and loads the row's context under those locks (with the tick's
- * settings when the caller read them; else they are read here).
+ * Loads the claimed row's context under the claim's locks (the row and its account), with the
+ * tick's settings when the caller read them (else they are read here).
  */
-export async function loadClaimed(trx: Transaction<Database>, row: QueueRow, now: Date, tick?: TickSettings): Promise<SendContext> {
-  // The account row is locked before anything else of the account, without waiting: a claim
-  // that waited here while holding its queue row could deadlock with a recording transaction
-  // (which locks the account first). A busy account means: claim something else.
-  let account: AccountRow | undefined;
-  if (row.account_id) {
-    // A claim that raced another one for this account sees, once it holds the lock, the rest that
-    // claim committed (Postgres re-checks the condition on the locked row): it claims something
-    // else rather than deferring this row. One statement locks the account, gives back an account
-    // whose cooldown has ended (before anything reads its status) and reads it for the check.
-    account = await accounts.lockForSend(trx, row.account_id, now);
-    if (!account) throw new AccountBusy();
-  }
-  return loadContext(trx, row, tick, account ? { account } : {});
+export async function loadClaimed(
+  trx: Transaction<Database>,
+  claimed: { row: QueueRow; account: AccountRow | undefined },
+  tick?: TickSettings,
+): Promise<SendContext> {
+  return loadContext(trx, claimed.row, tick, { ...(claimed.account ? { account: claimed.account } : {}), thread: true });
 }

@@ -27,18 +27,72 @@ export interface SendContext {
   coolingOffDays?: number;
   /** The suppression-list entry that matches any row of the person, or null (absent: not looked up). */
   suppression?: Suppression | null;
+  /**
+   * For an email step of a campaign contact: the first email of that campaign contact that was
+   * sent (its attempt and subject), the thread a follow-up continues; null when none. Absent: not
+   * read with the context (the call reads it).
+   */
+  firstEmail?: FirstEmail | null;
+}
+
+/** The first sent email of a campaign contact: its attempt (id, start, provider ids) and subject. */
+export interface FirstEmail {
+  id: string;
+  started_at: Date;
+  provider_ids: unknown;
+  subject: string | null;
 }
 
 /** What the send path reads once per tick rather than once per claimed row. */
 export interface TickSettings {
   /** The cooling-off window in days (`offerlab_settings`). */
   coolingOffDays: number;
+  /** The columns of the tables the claim reads beside others in one row (absent: read per claim). */
+  columns?: TableColumns;
 }
 
-/** The settings a tick runs with (one statement). */
+/** The settings a tick runs with, and the columns its claims read (two statements per tick). */
 export async function readTickSettings(db: Q): Promise<TickSettings> {
   const { coolingOffDays } = await settings.get(db);
-  return { coolingOffDays };
+  return { coolingOffDays, columns: await readTableColumns(db) };
+}
+
+/**
+ * The columns of the tables whose rows the claim reads beside other tables' in one statement, in
+ * table order. Each is selected as `"<prefix>:<column>"` ({@link aliasedColumns}) and taken apart
+ * again ({@link prefixed}), so every value keeps the type the driver gives that column (a
+ * timestamp stays a Date), which a JSON of the row would not.
+ */
+export type TableColumns = Record<"accounts" | "campaigns" | "campaign_contacts", readonly string[]>;
+
+/** {@link TableColumns} from the catalog (one statement). */
+export async function readTableColumns(db: Q): Promise<TableColumns> {
+  const { rows } = await sql<{ t: keyof TableColumns; c: string }>`
+    SELECT c.relname::text AS t, a.attname::text AS c FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+    WHERE a.attrelid IN ('accounts'::regclass, 'campaigns'::regclass, 'campaign_contacts'::regclass)
+      AND a.attnum > 0 AND NOT a.attisdropped
+    ORDER BY c.relname, a.attnum`.execute(db);
+  const out: Record<keyof TableColumns, string[]> = { accounts: [], campaigns: [], campaign_contacts: [] };
+  for (const r of rows) out[r.t].push(r.c);
+  return out;
+}
+
+/** `alias.column AS "prefix:column"` for each column (a list for a select). */
+export function aliasedColumns(alias: string, prefix: string, columns: readonly string[]) {
+  return columns.map((c) => sql`${sql.ref(`${alias}.${c}`)}`.as(`${prefix}:${c}`));
+}
+
+/** The `"prefix:column"` values of a row as a row of their own; undefined when its `id` is null (a left join that matched nothing). */
+export function prefixed<T>(row: Record<string, unknown>, prefix: string): T | undefined {
+  const out: Record<string, unknown> = {};
+  const p = `${prefix}:`;
+  for (const [k, v] of Object.entries(row)) if (k.startsWith(p)) out[k.slice(p.length)] = v;
+  return out.id === null || out.id === undefined ? undefined : (out as T);
+}
+
+/** The row without its `"prefix:column"` values. */
+function unprefixed(row: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(row).filter(([k]) => !k.includes(":")));
 }
 
 /** The person's matching keys: normalised email and LinkedIn URL. */
@@ -102,7 +156,24 @@ export async function loadPerson(db: Q, contact: ContactRow): Promise<ContactRow
  * one offer and a reply in another update the same rows, and unordered multi-row updates could
  * deadlock each other.
  */
-export async function lockPersonRows(trx: Transaction<Database>, ids: string[]): Promise<void> {
+export async function lockPersonRows(
+  trx: Transaction<Database>,
+  ids: string[],
+  options: { campaignContactId?: string | null } = {},
+): Promise<void> {
+  const cc = options.campaignContactId;
+  if (cc) {
+    // The campaign contact first (every writer's order: account, campaign contact, the person's
+    // rows), in the same statement: the contact rows' filter needs the CTE's result, so no contact
+    // row reaches the lock (LockRows, above the sort by id) before the campaign contact is held.
+    await sql`WITH cc AS (SELECT id FROM campaign_contacts WHERE id = ${cc}::uuid FOR NO KEY UPDATE)
+      SELECT c.id FROM contacts c
+      WHERE c.id IN (${sql.join(ids.length ? ids.map((id) => sql`${id}::uuid`) : [sql`NULL::uuid`])})
+        AND (SELECT count(*) FROM cc) >= 0
+      ORDER BY c.id
+      FOR NO KEY UPDATE OF c`.execute(trx);
+    return;
+  }
   if (ids.length === 0) return;
   await trx.selectFrom("contacts").select("id").where("id", "in", ids).orderBy("id").forNoKeyUpdate().execute();
 }
@@ -121,9 +192,104 @@ export async function lastTouch(db: Q, contact: ContactRow): Promise<Date | null
 /**
  * Loads the row's context. `settings` are what the caller read once for its whole tick (the
  * cooling-off window); without them they are read here. `known.account`: the row's account, when
- * the caller has just read it (under its lock).
+ * the caller has just read it (under its lock). `known.thread`: also read, for an email step of a
+ * campaign contact, the first email the call's follow-up continues (`firstEmail`; the claim does).
  */
-export async function loadContext(db: Q, row: QueueRow, tick?: TickSettings, known: { account?: AccountRow } = {}): Promise<SendContext> {
+export async function loadContext(
+  db: Q,
+  row: QueueRow,
+  tick?: TickSettings,
+  known: { account?: AccountRow; thread?: boolean } = {},
+): Promise<SendContext> {
+  const columns = tick?.columns ?? (await readTableColumns(db));
+  const read = await readDecisionFacts(db, row, columns, known.thread === true);
+  if (!read) return loadContextByParts(db, row, tick, known);
+  // The claim reads the account with its lock (claim.ts `claimDueRow`); other callers read it here.
+  const account =
+    known.account ??
+    (row.account_id ? await db.selectFrom("accounts").selectAll().where("id", "=", row.account_id).executeTakeFirst() : undefined);
+  const { coolingOffDays } = tick ?? (await readTickSettings(db));
+  return { row, ...read, account, coolingOffDays };
+}
+
+/**
+ * Everything the decision reads about a row but its account, in one statement (issue 19): the
+ * campaign and its offer's status, the campaign contact, the person's rows (by the contact's stored
+ * email and LinkedIn URL, which its aggregate writes normalised) with their suppression entry, our
+ * last touch of the person, and for an email step the campaign contact's first sent email. Each
+ * row of the answer is one of the person's rows, the rest repeated on each. Undefined when the
+ * contact or campaign is gone, or the contact's stored keys are not normalised (the caller then
+ * reads the parts one by one, as before).
+ */
+async function readDecisionFacts(
+  db: Q,
+  row: QueueRow,
+  columns: TableColumns,
+  thread: boolean,
+): Promise<Omit<SendContext, "row" | "account" | "coolingOffDays"> | undefined> {
+  const stored = (col: "email" | "linkedin_url") =>
+    sql<string | null>`(SELECT ${sql.ref(col)} FROM contacts WHERE id = ${row.contact_id}::uuid)`;
+  const email = stored("email");
+  const linkedin = stored("linkedin_url");
+  const threadWanted = thread && row.channel === "email" && row.campaign_contact_id !== null;
+  const rows = (await suppressions
+    .ofPersonQuery(db, { id: row.contact_id, email, linkedin })
+    .innerJoin("campaigns as cp", (join) => join.on(sql<boolean>`cp.id = ${row.campaign_id}::uuid`))
+    .innerJoin("offers as ofr", "ofr.id", "cp.offer_id")
+    .leftJoin("campaign_contacts as cc", (join) => join.on(sql<boolean>`cc.id = ${row.campaign_contact_id}::uuid`))
+    .leftJoinLateral(
+      (eb) =>
+        eb
+          .selectFrom("send_attempts as fa")
+          .innerJoin("send_queue as fq", "fq.id", "fa.send_queue_id")
+          .select(["fa.id", "fa.started_at", "fa.provider_ids", "fq.subject"])
+          .where(sql<boolean>`${threadWanted}`)
+          .where(sql<boolean>`fq.campaign_contact_id = ${row.campaign_contact_id}::uuid`)
+          .where("fq.channel", "=", "email")
+          .where("fa.status", "=", "sent")
+          .orderBy("fa.started_at")
+          .limit(1)
+          .as("fe"),
+      (join) => join.onTrue(),
+    )
+    .select([
+      ...aliasedColumns("cp", "c", columns.campaigns),
+      ...aliasedColumns("cc", "cc", columns.campaign_contacts),
+      "ofr.status as x:offer_status",
+      sql<Date | null>`(SELECT max(h.sent_at) FROM outreach_history h
+        WHERE h.contact_id = ${row.contact_id}::uuid OR h.contact_email = ${email} OR h.contact_linkedin_url = ${linkedin})`.as(
+        "x:last_touch",
+      ),
+      "fe.id as fe:id",
+      "fe.started_at as fe:started_at",
+      "fe.provider_ids as fe:provider_ids",
+      "fe.subject as fe:subject",
+    ])
+    .execute()) as unknown as Record<string, unknown>[];
+  const first = rows[0];
+  if (!first) return undefined;
+  const { person, suppression } = suppressions.personFromRows(
+    rows.map(unprefixed) as unknown as Parameters<typeof suppressions.personFromRows>[0],
+  );
+  const contact = person.find((p) => p.id === row.contact_id);
+  if (!contact) return undefined;
+  // The person was matched on the stored keys: right only when they are the normalised ones.
+  const keys = personKeys(contact);
+  if (keys.email !== contact.email || keys.linkedin !== contact.linkedin_url) return undefined;
+  return {
+    campaign: prefixed<CampaignRow>(first, "c")!,
+    offerStatus: first["x:offer_status"] as string,
+    campaignContact: prefixed<CampaignContactRow>(first, "cc"),
+    contact,
+    person,
+    lastTouchAt: (first["x:last_touch"] as Date | null) ?? null,
+    suppression,
+    ...(threadWanted ? { firstEmail: prefixed<FirstEmail>(first, "fe") ?? null } : {}),
+  };
+}
+
+/** {@link loadContext} one read at a time (a contact whose stored keys are not normalised, or a row whose campaign or contact is gone). */
+async function loadContextByParts(db: Q, row: QueueRow, tick?: TickSettings, known: { account?: AccountRow } = {}): Promise<SendContext> {
   const { offer_status: offerStatus, ...campaign } = await db
     .selectFrom("campaigns")
     .innerJoin("offers", "offers.id", "campaigns.offer_id")

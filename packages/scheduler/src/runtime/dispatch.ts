@@ -8,7 +8,7 @@ import { startAttempt, type Claimed } from "./attempt.js";
 import { classifyError, callProvider, type ProviderResult } from "./call.js";
 import { decide } from "./check.js";
 import { AccountBusy, claimDueRow, loadClaimed } from "./claim.js";
-import { readTickSettings, type TickSettings } from "./context.js";
+import { readTableColumns, readTickSettings, type TickSettings } from "./context.js";
 import { resolveOptions, type Resolved } from "./options.js";
 import { deferRow, skipRow } from "./queue.js";
 import { reserveAndOpen } from "./reserve.js";
@@ -75,9 +75,12 @@ async function claimWithRetries(o: Resolved, now: Date, tick: TickSettings | und
 /** tx1: claim one due row and commit an attempt, or defer / skip it with its reason. */
 function claimOne(o: Resolved, now: Date, tick: TickSettings | undefined): Promise<Claimed | DispatchOutcome> {
   return o.db.transaction().execute(async (trx): Promise<Claimed | DispatchOutcome> => {
-    const row = await claimDueRow(trx, now);
-    if ("kind" in row) return row;
-    const ctx = await loadClaimed(trx, row, now, tick);
+    // Without the tick's settings and columns (a caller that did not read them), this claim reads them.
+    const t = tick?.columns ? tick : tick ? { ...tick, columns: await readTableColumns(trx) } : await readTickSettings(trx);
+    const claimed = await claimDueRow(trx, now, t.columns!);
+    if ("kind" in claimed) return claimed;
+    const { row } = claimed;
+    const ctx = await loadClaimed(trx, claimed, t);
 
     const d = decide(ctx, now, o.random);
     if (d.kind === "defer") {

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { SendContext } from "../context.js";
+import { seededRandomSource } from "../../engine/random.js";
 import { decide } from "../check.js";
 
 const now = new Date("2026-12-03T15:00:00Z");
@@ -95,5 +96,40 @@ describe("decide: the campaign's accounts", () => {
 
   it("cancels a row whose account was taken off the campaign (no new claim for it)", () => {
     expect(decide(withAccounts(context({}), ["a2"]), now)).toEqual({ kind: "skip", reason: "sender_unavailable", status: "cancelled" });
+  });
+});
+
+describe("decide: a closed window reopens with the account's own jitter", () => {
+  // 18:00 UTC: the 09:00–17:00 window (UTC) opens again tomorrow at 09:00.
+  const evening = new Date("2026-12-03T18:00:00Z");
+  const opening = new Date("2026-12-04T09:00:00Z").getTime();
+  const MINUTE = 60_000;
+  /** The reopening times of 40 rows (their natural keys name the draws) for an account with this jitter setting. */
+  const reopenings = (sendJitterMinutes: number | null): number[] =>
+    Array.from({ length: 40 }, (_, i) => {
+      const base = context({ send_jitter_minutes: sendJitterMinutes });
+      const ctx = {
+        ...base,
+        row: { ...base.row, natural_key: `autumn|p${i}@x.io|1` },
+        campaign: { ...base.campaign, send_window_start: "09:00", send_window_end: "17:00" },
+      } as SendContext;
+      const d = decide(ctx, evening, seededRandomSource("jitter"));
+      expect(d).toMatchObject({ kind: "defer", reason: "window_closed" });
+      return (d as { until: Date }).until.getTime() - opening;
+    });
+
+  it("uses accounts.send_jitter_minutes (as the planner does), and the default 17 minutes when it is NULL", () => {
+    // 0: no spread beyond the off-round-minute offset (under two minutes after the opening).
+    const none = reopenings(0);
+    expect(Math.min(...none)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...none)).toBeLessThan(2 * MINUTE);
+    // 300 minutes: some rows wait well past what the default could draw.
+    const wide = reopenings(300);
+    expect(Math.max(...wide)).toBeGreaterThan(60 * MINUTE);
+    expect(Math.max(...wide)).toBeLessThan(302 * MINUTE);
+    // NULL: the default, up to 17 minutes (plus the off-round-minute offset).
+    const byDefault = reopenings(null);
+    expect(Math.max(...byDefault)).toBeGreaterThan(2 * MINUTE);
+    expect(Math.max(...byDefault)).toBeLessThan(19 * MINUTE);
   });
 });
