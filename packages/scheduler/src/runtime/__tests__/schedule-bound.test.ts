@@ -86,6 +86,29 @@ describe.each(testEngines())("today's sends, bounded by capacity, on %s", (engin
     expect([...full.sends.values()].filter((s) => s.at !== null)).toHaveLength(3);
   }, 180_000);
 
+  it("when a closing window, not the limits, holds rows back, loads the account's other rows at once: two loads, not one per doubling", async () => {
+    w = await seedWorld({ engine, server, accounts: 1, contacts: 120, dailyLimitEmails: 15, start });
+    const db = w.db;
+    // The window closes 20 minutes after the start: a few sends, then every other row waits for tomorrow's window.
+    await db.updateTable("campaigns").set({ timezone: "UTC", send_window_start: "09:00", send_window_end: "09:20" }).execute();
+    const loads: number[] = [];
+    const random = () => seededRandomSource("window");
+    const bounded = await predictTodaysSends(db, {
+      now: start,
+      until: endOfDay,
+      random: random(),
+      onLoad: (rows) => loads.push(rows.length),
+    });
+    // 15 rows (the daily limit's room), fewer sent, the rest held by the window: then the other 105 at once.
+    expect(loads).toEqual([15, 105]);
+    const sent = [...bounded.sends.values()].filter((s) => s.at !== null);
+    expect(sent.length).toBeGreaterThan(0);
+    expect(sent.length).toBeLessThan(15);
+    expect(bounded.waiting).toEqual([]);
+    const full = await predictTodaysSends(db, { now: start, until: endOfDay, random: random(), bounded: false });
+    expect(bounded.sends).toEqual(full.sends);
+  }, 180_000);
+
   it("loads nothing of a paused account and says its rows wait for it", async () => {
     w = await seedWorld({ engine, server, accounts: 1, contacts: 5, start });
     await w.db.updateTable("accounts").set({ status: "paused" }).execute();
