@@ -126,38 +126,63 @@ export function predictSendTimes(options: PredictSendTimesOptions): Map<string, 
     groups.set(key, list);
   }
 
-  for (const [accountId, pending] of groups) {
+  for (const [accountId, rows] of groups) {
     const account = accounts.get(accountId);
     let free = Math.max(now, account?.nextSendAt?.getTime() ?? now);
     let day = Math.floor(now / DAY);
     let hour = Math.floor(now / HOUR);
     let dayUsed: Record<string, number> = { ...(account?.usage.day ?? {}) };
     let hourUsed = Math.max(0, account?.usage.hour ?? 0);
+    // The rows still to replay, in two parts: `due` (their time has come at the current tick; the
+    // pick is among them) and `later` (sorted by time), so a tick looks at the rows due, not at the
+    // whole queue (the schedule of a day with thousands of rows per account was quadratic).
+    const due: Pending[] = [];
+    const later = [...rows].sort((a, b) => a.sf - b.sf);
+    const putLater = (p: Pending) => {
+      let lo = 0;
+      let hi = later.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (later[mid]!.sf <= p.sf) lo = mid + 1;
+        else hi = mid;
+      }
+      later.splice(lo, 0, p);
+    };
+    const done = (p: Pending) => due.splice(due.indexOf(p), 1);
     const wait = (p: Pending, reason: string, to: number, at: number) => {
       // Never back in time (a decision's instant is always later in practice; this keeps the loop finite).
       p.sf = Math.max(to, at + Math.max(tickMs, 1000));
       p.out.reason = reason;
       if (!p.out.waited.includes(reason)) p.out.waited.push(reason);
+      done(p);
+      // Waiting past the end: it cannot go out in this replay, and it changes no other row's turn.
+      if (tick(p.sf) < until) putLater(p);
     };
 
     for (;;) {
-      if (pending.length === 0) break;
-      let t = tick(Math.max(now, Math.min(...pending.map((p) => p.sf))));
+      if (due.length === 0 && later.length === 0) break;
+      let earliest = later.length > 0 ? later[0]!.sf : Infinity;
+      for (const p of due) if (p.sf < earliest) earliest = p.sf;
+      let t = tick(Math.max(now, earliest));
       if (t < free) {
         // The claim leaves the rows of a resting account alone (it claims none of them while the
         // account keeps its gap): they keep their time, so their claim order, and the first tick
         // after the gap takes the first of them.
-        for (const p of pending)
-          if (tick(Math.max(now, p.sf)) < free) {
-            p.out.reason = "min_gap";
-            if (!p.out.waited.includes("min_gap")) p.out.waited.push("min_gap");
-          }
+        const rest = (p: Pending) => {
+          p.out.reason = "min_gap";
+          if (!p.out.waited.includes("min_gap")) p.out.waited.push("min_gap");
+        };
+        for (const p of due) if (tick(Math.max(now, p.sf)) < free) rest(p);
+        for (const p of later) {
+          if (tick(Math.max(now, p.sf)) >= free) break;
+          rest(p);
+        }
         t = tick(free);
       }
       if (t >= until) break;
+      while (later.length > 0 && later[0]!.sf <= t) due.push(later.shift()!);
       let pick: Pending | undefined;
-      for (const p of pending) {
-        if (p.sf > t) continue;
+      for (const p of due) {
         if (
           !pick ||
           p.row.priority < pick.row.priority ||
@@ -170,7 +195,7 @@ export function predictSendTimes(options: PredictSendTimesOptions): Map<string, 
       if (d.kind === "skip") {
         pick.out.skipped = true;
         pick.out.reason = d.reason;
-        pending.splice(pending.indexOf(pick), 1);
+        done(pick);
         continue;
       }
       if (d.kind === "defer") {
@@ -200,7 +225,7 @@ export function predictSendTimes(options: PredictSendTimesOptions): Map<string, 
       hourUsed++;
       pick.out.at = new Date(t);
       pick.out.reason = null;
-      pending.splice(pending.indexOf(pick), 1);
+      done(pick);
       free =
         t +
         (gap.max <= 0
@@ -209,7 +234,7 @@ export function predictSendTimes(options: PredictSendTimesOptions): Map<string, 
             ? options.gap(pick.row.id)
             : accountGapMs(`${accountId}:${pick.row.id}`, { minSeconds: gap.min / 1000, maxSeconds: gap.max / 1000 }));
     }
-    for (const p of pending) p.out.reason ??= "not_due";
+    for (const p of [...due, ...later]) p.out.reason ??= "not_due";
   }
   return result;
 }

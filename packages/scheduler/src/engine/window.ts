@@ -76,11 +76,27 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
+const wallCache = new Map<string, number>();
+
 /**
  * The local wall clock of `ms` in `timeZone`, as milliseconds of a UTC date with the same fields
- * (whole seconds; the instant's milliseconds are dropped).
+ * (whole seconds; the instant's milliseconds are dropped). UTC's is the instant itself; any other
+ * zone's is remembered per second (a replay of the day asks for the same few ticks many times, and
+ * formatting is most of its cost: the schedule's prediction spent over half its time here).
  */
 function wallMs(timeZone: string, ms: number): number {
+  const whole = Math.floor(ms / SECOND) * SECOND;
+  if (timeZone === "UTC" || timeZone === "Etc/UTC") return whole;
+  const key = `${timeZone}|${whole}`;
+  const hit = wallCache.get(key);
+  if (hit !== undefined) return hit;
+  const wall = formattedWallMs(timeZone, whole);
+  if (wallCache.size >= 50_000) wallCache.clear();
+  wallCache.set(key, wall);
+  return wall;
+}
+
+function formattedWallMs(timeZone: string, ms: number): number {
   const parts = formatter(timeZone).formatToParts(new Date(ms));
   let year = 0;
   let month = 0;
