@@ -8,6 +8,7 @@ import type { BookingEvent, BookingSource } from "@offerlab/core";
 import type { Selectable } from "kysely";
 import type { Database } from "../database.generated.js";
 import { jsonb } from "../jsonb.js";
+import { chunks } from "./shared.js";
 import type { DbOrTrx } from "../transaction.js";
 
 export type UnmatchedBooking = Selectable<Database["unmatched_bookings"]>;
@@ -65,15 +66,20 @@ export const bookings = {
    */
   async openUnmatchedFor(db: DbOrTrx, emails: readonly string[]): Promise<UnmatchedBooking[]> {
     const keys = [...new Set(emails.map((e) => e.trim().toLowerCase()).filter(Boolean))];
-    if (keys.length === 0) return [];
-    return db
-      .selectFrom("unmatched_bookings")
-      .selectAll()
-      .where("matched_outcome_id", "is", null)
-      .where((eb) => eb(eb.fn("lower", [eb.fn("trim", ["attendee_email"])]), "in", keys))
-      .orderBy("received_at")
-      .orderBy("id")
-      .execute();
+    const found: UnmatchedBooking[] = [];
+    // In slices: an import's addresses can outnumber the 65,535 parameters of one statement.
+    for (const slice of chunks(keys, 10_000)) {
+      found.push(
+        ...(await db
+          .selectFrom("unmatched_bookings")
+          .selectAll()
+          .where("matched_outcome_id", "is", null)
+          .where((eb) => eb(eb.fn("lower", [eb.fn("trim", ["attendee_email"])]), "in", slice))
+          .execute()),
+      );
+    }
+    // Oldest first, as one statement would have ordered them.
+    return found.sort((a, b) => a.received_at.getTime() - b.received_at.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   },
 
   /** The kept booking of a source and external id, if any. */

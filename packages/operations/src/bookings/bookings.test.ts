@@ -208,6 +208,27 @@ describe.each(testEngines())("bookings from Cal.com and Calendly on %s", (engine
     expect((await matchBookings(ctx)).matched).toEqual([]);
   });
 
+  it("finds the kept bookings among more addresses than one statement can bind (an import of 70,000 contacts)", async () => {
+    await receive("cal_com", calcom("Early@Elsewhere.example", { uid: "early" }));
+    await receive("cal_com", calcom("late@elsewhere.example", { uid: "late" }));
+    // 70,000 addresses: over the wire protocol's 65,535 parameters if they went in one statement.
+    const many = Array.from({ length: 70_000 }, (_, i) => `person${i}@import.example`);
+    const found = await bookings.openUnmatchedFor(t.db, ["late@elsewhere.example", ...many, " EARLY@elsewhere.example "]);
+    expect(found.map((b) => b.external_id).sort()).toEqual(["early:BOOKING_CREATED", "late:BOOKING_CREATED"]);
+    // Oldest first (then by id), as one statement ordered them.
+    const order = (b: (typeof found)[number]) => `${b.received_at.toISOString()}|${b.id}`;
+    expect(found.map(order)).toEqual(found.map(order).sort());
+    // The next tests list the open bookings: these two are not theirs.
+    await t.db
+      .deleteFrom("unmatched_bookings")
+      .where(
+        "id",
+        "in",
+        found.map((b) => b.id),
+      )
+      .execute();
+  });
+
   it("a CSV import that gives a contact the attendee's address matches the kept booking in the import's transaction", async () => {
     const w = await setUp("Import Match");
     const d = calcom("Later@Imported.example", { uid: "later-1" });
