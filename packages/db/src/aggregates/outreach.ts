@@ -27,12 +27,7 @@ export interface OutreachSendInput {
 }
 
 export const outreachHistory = {
-  /** A send recorded (the send path's record step, in its transaction). */
-  async recordSend(db: DbOrTrx, input: OutreachSendInput): Promise<void> {
-    await outreachHistory.sendInsert(db, input).execute();
-  },
-
-  /** `recordSend`'s insert, unexecuted: for a CTE of a larger statement (`db.with(…, (qc) => …)`). */
+  /** A touch's insert, unexecuted (test worlds write a touch with it; the send path uses `sendInsertWhen`). */
   sendInsert(qc: Pick<DbOrTrx, "insertInto">, input: OutreachSendInput) {
     return qc.insertInto("outreach_history").values({
       contact_email: input.email,

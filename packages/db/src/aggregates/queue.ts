@@ -294,7 +294,7 @@ export const sendQueue = {
   },
 
   /**
-   * `messageSent` as two fragments of one statement (the send path's record), each acting only
+   * The row's message was sent, as two fragments of one statement (the send path's record), each acting only
    * when `gate` holds (the fence): `update` marks the planned message sent (`RETURNING id, variant`);
    * `insert` writes one from the queue row when the row has no message and has a campaign contact
    * (`RETURNING id, variant`, a null variant). Exactly one of them returns a row when the row has
@@ -336,64 +336,6 @@ export const sendQueue = {
         AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.send_queue_id = q.id)
       RETURNING id, NULL::text AS variant`;
     return { update, insert };
-  },
-
-  /**
-   * The row's message was sent (the send path's record): its planned message becomes `sent` with
-   * the provider's ids and the sending account; a row planned without a message (an older row)
-   * gets one written now from the row itself. Returns the message's id and variant (none for a
-   * row of no campaign contact without a message).
-   */
-  async messageSent(
-    db: DbOrTrx,
-    row: Pick<
-      Selectable<Database["send_queue"]>,
-      "id" | "campaign_contact_id" | "campaign_id" | "contact_id" | "channel" | "sequence_step" | "subject" | "body" | "scheduled_for"
-    >,
-    sent: {
-      accountId: string;
-      action: Insertable<Database["messages"]>["action_type"];
-      externalId: string | null;
-      threadId: string | null;
-      at: Date;
-    },
-  ): Promise<{ id: string; variant: string | null } | undefined> {
-    const message = await db
-      .updateTable("messages")
-      .set({
-        status: "sent",
-        sent_at: sent.at,
-        external_id: sent.externalId,
-        thread_id: sent.threadId,
-        account_id: sent.accountId,
-        error_message: null,
-      })
-      .where("send_queue_id", "=", row.id)
-      .returning(["id", "variant"])
-      .executeTakeFirst();
-    if (message || !row.campaign_contact_id) return message;
-    const inserted = await db
-      .insertInto("messages")
-      .values({
-        campaign_contact_id: row.campaign_contact_id,
-        campaign_id: row.campaign_id,
-        contact_id: row.contact_id,
-        account_id: sent.accountId,
-        send_queue_id: row.id,
-        channel: row.channel,
-        action_type: sent.action,
-        sequence_step: row.sequence_step ?? 1,
-        subject: row.subject,
-        body: row.body,
-        external_id: sent.externalId,
-        thread_id: sent.threadId,
-        status: "sent",
-        scheduled_at: row.scheduled_for,
-        sent_at: sent.at,
-      })
-      .returning("id")
-      .executeTakeFirstOrThrow();
-    return { id: inserted.id, variant: null };
   },
 
   /** The provider's thread of the row's message, learnt after the send (`mail_sent`); returns its campaign contact and send time (none without a message). */
