@@ -188,6 +188,16 @@ describe('"about N more matured contacts per arm would settle it"', () => {
   // N more matured contacts per arm at the same true rates and is read again.
   const settled: string[] = [];
   afterAll(() => console.log(`\n"N more would settle it" (seeded; plan 600, budget 1,200 per arm):\n${settled.join("\n")}`));
+  /**
+   * The stated chance is about what happens (within 12 points), "likely" comes true at least
+   * `winnerAtLeast` of the time, nearly every case settles either way, and almost never wrongly.
+   */
+  const expectCalibrated = (r: ReturnType<typeof runSettlementCalibration>, winnerAtLeast: number) => {
+    expect(Math.abs(r.winnerAfter - r.statedChance)).toBeLessThanOrEqual(0.12);
+    expect(r.winnerAfter).toBeGreaterThanOrEqual(winnerAtLeast);
+    expect(r.settledAfter).toBeGreaterThanOrEqual(0.85);
+    expect(r.wrongWinnerAfter).toBeLessThanOrEqual(0.02);
+  };
   const line = (scenario: string, r: ReturnType<typeof runSettlementCalibration>) =>
     `  ${scenario.padEnd(58)} stated ${pct(r.statedChance)}, winner after N more ${pct(r.winnerAfter)}, settled (winner or cannot tell apart) ${pct(r.settledAfter)}, wrong winner ${pct(r.wrongWinnerAfter)}, mean N ${Math.round(r.meanMore)} (${r.stated} of ${r.experiments} said N more)`;
 
@@ -205,10 +215,7 @@ describe('"about N more matured contacts per arm would settle it"', () => {
     settled.push(line("spread of truths", r));
     expect(r.stated).toBeGreaterThan(100);
     // The stated chance is about what happens: within 12 points, and "likely" means more often than not.
-    expect(Math.abs(r.winnerAfter - r.statedChance)).toBeLessThanOrEqual(0.12);
-    expect(r.winnerAfter).toBeGreaterThanOrEqual(0.5);
-    expect(r.settledAfter).toBeGreaterThanOrEqual(0.85);
-    expect(r.wrongWinnerAfter).toBeLessThanOrEqual(0.02);
+    expectCalibrated(r, 0.5);
   });
 
   it("a 2x lift, 3 % vs 6 %, read at 200 matured per arm", slow, () => {
@@ -221,10 +228,7 @@ describe('"about N more matured contacts per arm would settle it"', () => {
     });
     settled.push(line("3 % vs 6 % from 200 matured", r));
     expect(r.stated).toBeGreaterThan(100);
-    expect(Math.abs(r.winnerAfter - r.statedChance)).toBeLessThanOrEqual(0.12);
-    expect(r.winnerAfter).toBeGreaterThanOrEqual(0.5);
-    expect(r.settledAfter).toBeGreaterThanOrEqual(0.85);
-    expect(r.wrongWinnerAfter).toBeLessThanOrEqual(0.02);
+    expectCalibrated(r, 0.5);
   });
 
   // Three arms: P(best) is shared three ways and the verdict's threshold is the three-arm one, so the
@@ -249,10 +253,7 @@ describe('"about N more matured contacts per arm would settle it"', () => {
     // little more (half its truths are exactly equal, which the independent posteriors the
     // projection draws from do not expect, and three arms have three equal pairs): "likely" comes
     // true in about half of them, not more often. Recorded in docs/experiments.md.
-    expect(Math.abs(r.winnerAfter - r.statedChance)).toBeLessThanOrEqual(0.12);
-    expect(r.winnerAfter).toBeGreaterThanOrEqual(0.45);
-    expect(r.settledAfter).toBeGreaterThanOrEqual(0.85);
-    expect(r.wrongWinnerAfter).toBeLessThanOrEqual(0.02);
+    expectCalibrated(r, 0.45);
   });
 
   it("three arms, a 2x lift, 3 % vs 3 % vs 6 %, read at 200 matured per arm", slow, () => {
@@ -266,10 +267,7 @@ describe('"about N more matured contacts per arm would settle it"', () => {
     });
     settled.push(line("three arms, 3 % vs 3 % vs 6 % from 200 matured", r));
     expect(r.stated).toBeGreaterThanOrEqual(40);
-    expect(Math.abs(r.winnerAfter - r.statedChance)).toBeLessThanOrEqual(0.12);
-    expect(r.winnerAfter).toBeGreaterThanOrEqual(0.5);
-    expect(r.settledAfter).toBeGreaterThanOrEqual(0.85);
-    expect(r.wrongWinnerAfter).toBeLessThanOrEqual(0.02);
+    expectCalibrated(r, 0.5);
   });
 });
 

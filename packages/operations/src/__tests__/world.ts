@@ -83,6 +83,16 @@ export function addMailbox(db: Db, name: string) {
   return accounts.create(db, { name, type: "email", owner: "ann", email_address: `${name}@ramp.io`, unipile_account_id: `uni-${name}` });
 }
 
+/** A test campaign's signal, ICP target and schedule: sending around the clock every day (UTC). */
+export const AROUND_THE_CLOCK = {
+  signal: "hiring",
+  icp_target: "saas",
+  send_window_start: "00:00",
+  send_window_end: "24:00",
+  send_days: [1, 2, 3, 4, 5, 6, 7],
+  timezone: "UTC",
+};
+
 /** A draft email campaign of `offerSlug` from one mailbox, sending around the clock every day (UTC). */
 export async function emailCampaign(db: Db, offerSlug: string, mailbox: string, name: string) {
   const { campaign } = await createCampaign(
@@ -92,12 +102,7 @@ export async function emailCampaign(db: Db, offerSlug: string, mailbox: string, 
       name,
       channel: "email",
       accounts: [mailbox],
-      signal: "hiring",
-      icp_target: "saas",
-      send_window_start: "00:00",
-      send_window_end: "24:00",
-      send_days: [1, 2, 3, 4, 5, 6, 7],
-      timezone: "UTC",
+      ...AROUND_THE_CLOCK,
     },
   );
   return campaign;

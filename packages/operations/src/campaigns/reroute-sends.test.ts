@@ -8,7 +8,7 @@ import { accounts, companies, contacts, messageTemplates } from "@offerlab/db";
 import type { EmailSender, LinkedInSender, SendEmailInput, SendInvitationInput } from "@offerlab/provider-kit";
 import { dispatchDue, planDue } from "@offerlab/scheduler";
 import { describe, expect, it } from "vitest";
-import { addMailbox, addPeople, baseOffer, copy, NOW, testEngines, useTestDb } from "../__tests__/world.js";
+import { addMailbox, AROUND_THE_CLOCK, addPeople, baseOffer, copy, NOW, testEngines, useTestDb } from "../__tests__/world.js";
 import { defineExperiment } from "../experiments/define-experiment.js";
 import { createOffer } from "../offers/create-offer.js";
 import { addTemplateVariant } from "../templates/add-template-variant.js";
@@ -81,12 +81,7 @@ describe.each(testEngines())("sends of an account taken off a campaign on %s", (
       name,
       channel: "email",
       accounts,
-      signal: "hiring",
-      icp_target: "saas",
-      send_window_start: "00:00",
-      send_window_end: "24:00",
-      send_days: [1, 2, 3, 4, 5, 6, 7],
-      timezone: "UTC",
+      ...AROUND_THE_CLOCK,
     });
     return campaign;
   }
@@ -184,12 +179,7 @@ describe.each(testEngines())("sends of an account taken off a campaign on %s", (
       name: "Reroute li push",
       channel: "linkedin",
       accounts: [old.name],
-      signal: "hiring",
-      icp_target: "saas",
-      send_window_start: "00:00",
-      send_window_end: "24:00",
-      send_days: [1, 2, 3, 4, 5, 6, 7],
-      timezone: "UTC",
+      ...AROUND_THE_CLOCK,
     });
     await enrolContacts(ctx(), { campaign: campaign.id });
     await launchCampaign(ctx(), { campaign: campaign.id });

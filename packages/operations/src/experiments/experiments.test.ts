@@ -2,7 +2,18 @@ import { contacts as contactRows, experiments as experimentRows, messageTemplate
 import { planDue } from "@offerlab/scheduler";
 import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
-import { addMailbox, addPeople, baseOffer, clock, copy, emailCampaign, NOW, testEngines, useTestDb } from "../__tests__/world.js";
+import {
+  addMailbox,
+  AROUND_THE_CLOCK,
+  addPeople,
+  baseOffer,
+  clock,
+  copy,
+  emailCampaign,
+  NOW,
+  testEngines,
+  useTestDb,
+} from "../__tests__/world.js";
 import { createCampaign } from "../campaigns/create-campaign.js";
 import { editCampaign } from "../campaigns/edit-campaign.js";
 import { enrolContacts } from "../campaigns/enrol-contacts.js";
@@ -225,12 +236,7 @@ describe.each(testEngines())("experiments operations on %s", (engine) => {
       name: "Pooled push",
       channel: "email",
       accounts: [w.mailbox.name, second.name],
-      signal: "hiring",
-      icp_target: "saas",
-      send_window_start: "00:00",
-      send_window_end: "24:00",
-      send_days: [1, 2, 3, 4, 5, 6, 7],
-      timezone: "UTC",
+      ...AROUND_THE_CLOCK,
     });
     await defineExperiment(ctx(), {
       name: "Pooled copy",
@@ -455,12 +461,7 @@ describe.each(testEngines())("experiments operations on %s", (engine) => {
       name: "Repin push",
       channel: "email",
       accounts: [w.mailbox.name, second.name, third.name],
-      signal: "hiring",
-      icp_target: "saas",
-      send_window_start: "00:00",
-      send_window_end: "24:00",
-      send_days: [1, 2, 3, 4, 5, 6, 7],
-      timezone: "UTC",
+      ...AROUND_THE_CLOCK,
     });
     await defineExperiment(ctx(), {
       name: "Repin copy",
