@@ -165,4 +165,51 @@ describe("predictSendTimes", () => {
     expect(q.get("q00")).toMatchObject({ at: null, skipped: true, reason: "do_not_contact" });
     expect(q.get("q01")).toMatchObject({ at: null, skipped: false, reason: "account_paused", waited: ["account_paused"] });
   });
+
+  it("tells when each account is left free with nothing replayed to send: after its last send's gap and its hourly limit, not while its gaps carry it to the end", () => {
+    const idle = new Map<string | null, Date>();
+    const rows = [...invitations(3, "a"), ...invitations(40, "b").map((r) => ({ ...r, id: `b${r.id}` }))];
+    predictSendTimes({
+      rows,
+      accounts: [
+        { id: "a", usage: { day: {}, hour: 0 }, nextSendAt: null },
+        { id: "b", usage: { day: {}, hour: 0 }, nextSendAt: null },
+      ],
+      now,
+      until: endOfDay,
+      decide: decideIn(allDay, { dailyLimit: 100, hourlyLimit: 2 }),
+      gapMs: { min: 60_000, max: 60_000 },
+      onIdle: (id, at) => idle.set(id, at),
+    });
+    // "a": two sends in the 09:00 hour, the third capped until 10:00 and sent then; free a gap later.
+    expect(idle.get("a")).toEqual(new Date("2026-12-03T10:01:00Z"));
+    // "b": two an hour from 09:00 fill the day (40 rows, 30 hours of room): never left with nothing to send.
+    expect(idle.has("b")).toBe(false);
+    // Capped for the hour that runs to the end: not free before the end either.
+    const capped = new Map<string | null, Date>();
+    predictSendTimes({
+      rows: invitations(5, "d").map((r) => ({ ...r, scheduledFor: new Date("2026-12-03T23:00:00Z") })),
+      accounts: [{ id: "d", usage: { day: {}, hour: 0 }, nextSendAt: null }],
+      now: new Date("2026-12-03T23:00:10Z"),
+      until: endOfDay,
+      decide: decideIn(allDay, { dailyLimit: 100, hourlyLimit: 2 }),
+      gapMs: { min: 60_000, max: 60_000 },
+      onIdle: (id, at) => capped.set(id, at),
+    });
+    expect(capped.has("d")).toBe(false);
+    // Free with rows that wait for a window that opens after the end: from the instant they were put off.
+    const evening: SendWindow = { start: "09:00", end: "09:05", days: [1, 2, 3, 4, 5, 6, 7], timeZone: "UTC" };
+    const late = new Map<string | null, Date>();
+    predictSendTimes({
+      rows: invitations(10, "c"),
+      accounts: [{ id: "c", usage: { day: {}, hour: 0 }, nextSendAt: null }],
+      now,
+      until: endOfDay,
+      decide: decideIn(evening, { dailyLimit: 100, hourlyLimit: 100 }),
+      gapMs: { min: 120_000, max: 120_000 },
+      onIdle: (id, at) => late.set(id, at),
+    });
+    // Sends at 09:01 and 09:03; at 09:05 the window is closed and every other row is put off to tomorrow.
+    expect(late.get("c")).toEqual(new Date("2026-12-03T09:05:00Z"));
+  });
 });

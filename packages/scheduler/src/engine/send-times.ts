@@ -79,6 +79,13 @@ export interface PredictSendTimesOptions {
   gap?: (rowId: string) => number;
   /** How often the cron claims due rows, in ms; 0 for "at once". Default 60 000 (every minute). */
   tickMs?: number;
+  /**
+   * Told, per account, the claim instant before `until` from which the account is free (past its
+   * gap and its hourly limit) and none of the replayed rows is left for it to send before
+   * `until`: a row left out of the replay could go from then on. Not called for an account whose
+   * gaps or limits carry it to `until`. (`predictTodaysSends` bounds its work with it.)
+   */
+  onIdle?: (accountId: string | null, at: Date) => void;
 }
 
 /** What the replay says about one row. */
@@ -159,7 +166,13 @@ export function predictSendTimes(options: PredictSendTimesOptions): Map<string, 
       if (tick(p.sf) < until) putLater(p);
     };
 
+    // The claim instant of the latest decision (time only moves forward), and the end of the hour
+    // in which the account reached its hourly limit (it sends nothing, whatever the row, before then).
+    let cursor = 0;
+    let capped = 0;
+    let ready = 0;
     for (;;) {
+      ready = Math.max(tick(Math.max(now, free)), cursor, capped);
       if (due.length === 0 && later.length === 0) break;
       let earliest = later.length > 0 ? later[0]!.sf : Infinity;
       for (const p of due) if (p.sf < earliest) earliest = p.sf;
@@ -180,6 +193,7 @@ export function predictSendTimes(options: PredictSendTimesOptions): Map<string, 
         t = tick(free);
       }
       if (t >= until) break;
+      cursor = t;
       while (later.length > 0 && later[0]!.sf <= t) due.push(later.shift()!);
       let pick: Pending | undefined;
       for (const p of due) {
@@ -218,6 +232,7 @@ export function predictSendTimes(options: PredictSendTimesOptions): Map<string, 
         continue;
       }
       if (hourUsed >= d.hourlyLimit) {
+        capped = (hour + 1) * HOUR;
         wait(pick, full && hourUsed < full.hourly ? "account_warming_cap" : "hourly_cap", (hour + 1) * HOUR, t);
         continue;
       }
@@ -234,6 +249,8 @@ export function predictSendTimes(options: PredictSendTimesOptions): Map<string, 
             ? options.gap(pick.row.id)
             : accountGapMs(`${accountId}:${pick.row.id}`, { minSeconds: gap.min / 1000, maxSeconds: gap.max / 1000 }));
     }
+    // Free from `ready` on with nothing replayed left to send before the end.
+    if (ready < until) options.onIdle?.(accountId === "" ? null : accountId, new Date(ready));
     for (const p of [...due, ...later]) p.out.reason ??= "not_due";
   }
   return result;

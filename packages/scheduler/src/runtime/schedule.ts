@@ -16,7 +16,19 @@
  * for one last replay — so a queue that fits within the capacity is replayed whole, as before.
  * (Loading twice as many rows each round instead replayed the same rows again and again when
  * senders' windows and gaps, not their limits, bound the day: 7.7 s against 2.6 s for one full
- * replay on the dashboard bench's data.) The rows of a campaign that sends nothing
+ * replay on the dashboard bench's data.) No more rows are loaded for an account, though, when none
+ * could go: when the replay leaves it free with nothing of its loaded rows to send only at an
+ * instant from which no window of its campaigns opens again before the end (its windows closed
+ * for the day), or never (its gaps and limits carry it to the end). Those rows are counted as
+ * waiting for the window (`window_closed`) or for the gap (`min_gap`), as a schedule of senders
+ * whose windows, not their limits, end their day needs (BENCHMARKS.md, the dashboard). The
+ * replayed rows are then predicted as the unbounded replay predicts them whenever no deferral
+ * within the day (a window that opens later, an hourly limit) puts loaded rows back behind rows
+ * that were not loaded; when one does, which of the account's rows fill its day can differ from
+ * the unbounded replay (rows put back go again in the order of their natural keys), and with them
+ * the gaps drawn after each: the kind of difference two random sources make, and the runners draw
+ * from their own. A row not replayed can be a skipped person's: it is counted as waiting with the
+ * account's reason, as the rows beyond the capacity are. The rows of a campaign that sends nothing
  * (not active, or its offer not active: the send path's first checks) are counted the same way,
  * with that reason: they use no capacity, so leaving them out changes no other row's prediction.
  */
@@ -26,12 +38,14 @@ import {
   accountStanding,
   countedActionsOf,
   effectiveLimits,
+  nextWindowOpening,
   predictSendTimes,
   sendBlock,
   type AccountUsage,
   type PredictedSend,
   type ReasonCode,
   type SendDecision,
+  windowFromCampaign,
 } from "../engine/index.js";
 import { accountGapMs } from "../engine/jitter.js";
 import { accountGapSeconds } from "./reserve.js";
@@ -158,14 +172,24 @@ export async function predictTodaysSends(
   // A campaign that sends nothing (the send path's first checks: its status, its offer's) holds
   // every one of its rows without using any capacity: they are counted, not replayed.
   const held = new Map<string, { reason: ReasonCode; skipped: boolean }>();
+  const windows = new Map<string, Parameters<typeof windowFromCampaign>[0]>();
   if (bounded && counted.length > 0) {
     const found = await db
       .selectFrom("campaigns")
       .innerJoin("offers", "offers.id", "campaigns.offer_id")
-      .select(["campaigns.id", "campaigns.status", "offers.status as offer_status"])
+      .select([
+        "campaigns.id",
+        "campaigns.status",
+        "offers.status as offer_status",
+        "campaigns.send_window_start",
+        "campaigns.send_window_end",
+        "campaigns.send_days",
+        "campaigns.timezone",
+      ])
       .where("campaigns.id", "in", [...new Set(counted.map((r) => r.campaign_id))])
       .execute();
     for (const c of found) {
+      windows.set(c.id, c);
       if (c.status === "cancelled" || c.status === "completed") held.set(c.id, { reason: "campaign_not_active", skipped: true });
       else if (c.status !== "active") held.set(c.id, { reason: "campaign_not_active", skipped: false });
       else if (c.offer_status !== "active") held.set(c.id, { reason: "offer_not_active", skipped: false });
@@ -189,11 +213,40 @@ export async function predictTodaysSends(
     for (const a of accounts) caps.set(a.id, capacityBefore(a, usage.get(a.id)!, now, day.end));
   }
 
+  // An account whose loaded rows were held back (by a window that closed, a cap…) while it still
+  // had capacity gets no more rows when none could go: it was never free with nothing of its
+  // loaded rows to pick before the end (its gaps carry it there), or it was, but from then on
+  // none of the windows of its campaigns that have due rows opens again before the end. A row
+  // not loaded can be claimed only at an instant the account is free with no loaded row ahead of
+  // it in the claim's order, and only inside its campaign's window.
+  const campaignsOf = new Map<string | null, string[]>();
+  for (const r of counted)
+    if (!held.has(r.campaign_id)) campaignsOf.set(r.account_id, [...(campaignsOf.get(r.account_id) ?? []), r.campaign_id]);
+  const nothingMoreBefore = (id: string | null, idleFrom: Date | undefined, end: Date): ReasonCode | null => {
+    if (!idleFrom) return "min_gap";
+    for (const c of campaignsOf.get(id) ?? []) {
+      const w = windows.get(c);
+      if (!w) return null;
+      let opens: Date;
+      try {
+        opens = nextWindowOpening(windowFromCampaign(w), idleFrom);
+      } catch {
+        continue; // a window that never opens again holds its rows for good
+      }
+      if (opens.getTime() < end.getTime()) return null;
+    }
+    return "window_closed";
+  };
+
   const rows: QueueRow[] = [];
   const contexts = new Map<string, SendContext>();
   const loaded = new Map<string | null, number>();
   let wanted = new Map<string | null, number>([...totals.keys()].map((id) => [id, caps.get(id)?.max ?? Infinity] as const));
   let sends = new Map<string, PredictedSend>();
+  // Per account, the first instant the last replay found it free with none of its loaded rows to pick.
+  const idle = new Map<string | null, Date>();
+  // Accounts whose other rows were not loaded because nothing of theirs can go before the end.
+  const stopped = new Map<string | null, ReasonCode>();
   for (;;) {
     // The next rows of each account that needs more, in the claim's order.
     const ranges = [...wanted].filter(([id, n]) => Math.min(n, totals.get(id)!) > (loaded.get(id) ?? 0));
@@ -227,7 +280,8 @@ export async function predictTodaysSends(
       rows.push(...batch);
       for (const [id, ctx] of await loadContexts(db, batch)) contexts.set(id, ctx);
     }
-    sends = replay(rows, contexts, usage, { ...options, now, until: day.end, random, gapMs });
+    idle.clear();
+    sends = replay(rows, contexts, usage, { ...options, now, until: day.end, random, gapMs, onIdle: (id, at) => idle.set(id, at) });
 
     // An account whose loaded rows leave part of its capacity unused gets more rows: as many as
     // its skipped rows left unused when skips are the only reason (the next rows in the claim's
@@ -245,6 +299,11 @@ export async function predictTodaysSends(
       const cap = caps.get(id);
       const have = loaded.get(id) ?? 0;
       if (!cap || have >= totals.get(id)! || (sent.get(id) ?? 0) >= cap.max) continue;
+      const stop = heldBack.has(id) ? nothingMoreBefore(id, idle.get(id), day.end) : null;
+      if (stop) {
+        stopped.set(id, stop);
+        continue;
+      }
       next.set(id, heldBack.has(id) ? totals.get(id)! : have + cap.max - (sent.get(id) ?? 0));
     }
     if (next.size === 0) break;
@@ -253,7 +312,14 @@ export async function predictTodaysSends(
 
   for (const [id, total] of totals) {
     const count = total - (loaded.get(id) ?? 0);
-    if (count > 0) waiting.push({ accountId: id, campaignId: null, count, reason: caps.get(id)?.reason ?? "daily_cap", skipped: false });
+    if (count > 0)
+      waiting.push({
+        accountId: id,
+        campaignId: null,
+        count,
+        reason: stopped.get(id) ?? caps.get(id)?.reason ?? "daily_cap",
+        skipped: false,
+      });
   }
   return { day, sends, waiting };
 }
@@ -281,7 +347,14 @@ function replay(
   rows: readonly QueueRow[],
   contexts: Map<string, SendContext>,
   usage: Map<string, AccountUsage>,
-  o: { now: Date; until: Date; random: RandomSource; gapMs: { min: number; max: number }; tickMs?: number },
+  o: {
+    now: Date;
+    until: Date;
+    random: RandomSource;
+    gapMs: { min: number; max: number };
+    tickMs?: number;
+    onIdle?: (accountId: string | null, at: Date) => void;
+  },
 ): Map<string, PredictedSend> {
   const accounts = new Map([...contexts.values()].flatMap((c) => (c.account ? [[c.account.id, c.account] as const] : [])));
   return predictSendTimes({
@@ -311,5 +384,6 @@ function replay(
         : 0;
     },
     ...(o.tickMs !== undefined ? { tickMs: o.tickMs } : {}),
+    ...(o.onIdle ? { onIdle: o.onIdle } : {}),
   });
 }

@@ -86,7 +86,7 @@ describe.each(testEngines())("today's sends, bounded by capacity, on %s", (engin
     expect([...full.sends.values()].filter((s) => s.at !== null)).toHaveLength(3);
   }, 180_000);
 
-  it("when a closing window, not the limits, holds rows back, loads the account's other rows at once: two loads, not one per doubling", async () => {
+  it("when the window closes before the end and no window of the account opens again, loads nothing more: the other rows wait for it", async () => {
     w = await seedWorld({ engine, server, accounts: 1, contacts: 120, dailyLimitEmails: 15, start });
     const db = w.db;
     // The window closes 20 minutes after the start: a few sends, then every other row waits for tomorrow's window.
@@ -99,14 +99,52 @@ describe.each(testEngines())("today's sends, bounded by capacity, on %s", (engin
       random: random(),
       onLoad: (rows) => loads.push(rows.length),
     });
-    // 15 rows (the daily limit's room), fewer sent, the rest held by the window: then the other 105 at once.
-    expect(loads).toEqual([15, 105]);
+    // 15 rows (the daily limit's room), fewer sent, the rest held by the window; no window of the
+    // account opens again today, so the other 105 cannot go and are counted, not loaded.
+    expect(loads).toEqual([15]);
     const sent = [...bounded.sends.values()].filter((s) => s.at !== null);
     expect(sent.length).toBeGreaterThan(0);
     expect(sent.length).toBeLessThan(15);
+    expect(bounded.waiting).toEqual([
+      { accountId: w.accountIds[0], campaignId: null, count: 105, reason: "window_closed", skipped: false },
+    ]);
+    const full = await predictTodaysSends(db, { now: start, until: endOfDay, random: random(), bounded: false });
+    for (const [id, s] of bounded.sends) expect(s).toEqual(full.sends.get(id));
+    const rest = [...full.sends.values()].filter((s) => !bounded.sends.has(s.id));
+    expect(rest).toHaveLength(105);
+    expect(new Set(rest.map((s) => [s.at, s.reason].join()))).toEqual(new Set([",window_closed"]));
+  }, 180_000);
+
+  it("when another campaign of the account opens its window later in the day, loads the account's other rows at once", async () => {
+    w = await seedWorld({ engine, server, accounts: 1, contacts: 120, dailyLimitEmails: 15, start });
+    const db = w.db;
+    await db.updateTable("campaigns").set({ timezone: "UTC", send_window_start: "09:00", send_window_end: "09:20" }).execute();
+    // The last 60 rows in the claim's order belong to a second campaign of the same account whose
+    // window opens at noon: they are not among the first 15 loaded, but they can go today.
+    const noon = await sql<{ id: string }>`
+      INSERT INTO campaigns (name, offer_id, channel, account_id, account_ids, sequence_config, scheduling_config, status,
+                             send_window_start, send_window_end, send_days, timezone)
+      SELECT 'Noon', offer_id, channel, account_id, account_ids, sequence_config, scheduling_config, status,
+             '12:00', '13:00', send_days, 'UTC'
+      FROM campaigns WHERE id = ${w.campaignId} RETURNING id`.execute(db);
+    await sql`
+      UPDATE send_queue SET campaign_id = ${noon.rows[0]!.id}
+      WHERE id IN (SELECT id FROM send_queue ORDER BY priority, scheduled_for, natural_key, id OFFSET 60)`.execute(db);
+    const loads: number[] = [];
+    const random = () => seededRandomSource("window");
+    const bounded = await predictTodaysSends(db, {
+      now: start,
+      until: endOfDay,
+      random: random(),
+      onLoad: (rows) => loads.push(rows.length),
+    });
+    expect(loads).toEqual([15, 105]);
     expect(bounded.waiting).toEqual([]);
     const full = await predictTodaysSends(db, { now: start, until: endOfDay, random: random(), bounded: false });
     expect(bounded.sends).toEqual(full.sends);
+    // Some of the noon campaign's rows go, in its window.
+    const atNoon = [...bounded.sends.values()].filter((s) => s.at && s.at.getUTCHours() === 12);
+    expect(atNoon.length).toBeGreaterThan(0);
   }, 180_000);
 
   it("loads nothing of a paused account and says its rows wait for it", async () => {

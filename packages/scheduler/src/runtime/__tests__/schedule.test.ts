@@ -10,7 +10,7 @@ import { testEngines } from "@offerlab/db/testing";
 import { loadContext, loadContexts } from "../context.js";
 import { dispatchDue } from "../dispatch.js";
 import { seededRandomSource } from "../../engine/random.js";
-import { predictTodaysSends } from "../schedule.js";
+import { predictTodaysSends, todaysOutlook } from "../schedule.js";
 import { mswServer, seedWorld, type World } from "./world.js";
 
 const server = mswServer();
@@ -39,13 +39,32 @@ describe.each(testEngines())("today's sends predicted on %s", (engine) => {
       .where("id", "=", w.campaignId)
       .execute();
     // One person may not be contacted: the send path will skip that row.
-    const dnc = await db.selectFrom("send_queue").select(["id", "contact_id"]).where("id", "=", w.queueIds[3]!).executeTakeFirstOrThrow();
+    // (The fourth in the claim's order: among the rows the bounded prediction replays.)
+    const dnc = await db
+      .selectFrom("send_queue")
+      .select(["id", "contact_id"])
+      .orderBy("priority")
+      .orderBy("scheduled_for")
+      .orderBy("natural_key")
+      .orderBy("id")
+      .offset(3)
+      .limit(1)
+      .executeTakeFirstOrThrow();
     await db.updateTable("contacts").set({ global_status: "do_not_contact" }).where("id", "=", dnc.contact_id).execute();
 
     // The runners' random source (their gaps and jitter), shared with the prediction.
     const random = seededRandomSource("schedule");
-    const { sends } = await predictTodaysSends(db, { now: start, until: endOfDay, random });
-    expect(sends.size).toBe(12);
+    const todays = await predictTodaysSends(db, { now: start, until: endOfDay, random });
+    // Each row as the dashboard reads it: replayed, or counted as waiting with its account's reason
+    // (the account's first rows, as many as it can send today and one more for the skipped person,
+    // are replayed; the window then closes for the rest of the day, so the others are counted).
+    const queued = await db.selectFrom("send_queue").select(["id", "account_id", "campaign_id"]).execute();
+    const sends = new Map(queued.map((r) => [r.id, todaysOutlook(todays, r)!]));
+    expect([...sends.values()].filter(Boolean)).toHaveLength(12);
+    expect(todays.waiting).toEqual([
+      { accountId: w.accountIds[0], campaignId: null, count: 12 - todays.sends.size, reason: "window_closed", skipped: false },
+    ]);
+    expect(todays.sends.size).toBeLessThan(12);
     const going = [...sends.values()].filter((s) => s.at !== null).sort((a, b) => a.at!.getTime() - b.at!.getTime());
     // Two in the 09:00 hour, two in the 10:00 hour before the window closes at 10:30; the fifth of
     // the day would be at 11:00, when the window is closed.
