@@ -153,4 +153,9 @@ export const bundledMigrations: readonly Migration[] = [
     name: "sandbox_clock",
     sql: "-- offerlab: the simulated clock a sandbox run left its data at (issue 17; docs/schema-notes.md, \"Later migrations\").\n-- The sandbox's data lives on its simulated clock, and a report over it is read as of the data's\n-- time. The last send or reply is not that time: `offerlab demo --weeks 1` simulates to Monday\n-- 03-09 while its last send is on Friday 03-06 (no sends at the weekend), so the report's maturity\n-- read three days early. The demo records where its clock stopped; the data's clock is the latest\n-- of this and the last send, reply or assignment (db's `experiments.latestRecordedAt`).\nALTER TABLE offerlab_instance\n    ADD COLUMN simulated_clock_at TIMESTAMPTZ;\n",
   },
+  {
+    version: "20261205009000",
+    name: "messages_sent_at",
+    sql: "-- offerlab: the dashboard's daily chart and its end (issue 18; docs/schema-notes.md, \"Later\n-- migrations\"; BENCHMARKS.md, \"Dashboard\"). The overview and a campaign's page count the messages\n-- sent and answered on each of the last 14 UTC days, and the chart ends at the last send\n-- (max(sent_at)): without an index on those times both read every message. Partial: a message is\n-- indexed once it is sent (or answered), so the planner's queued rows cost nothing here.\nCREATE INDEX idx_messages_sent_at ON messages (sent_at) WHERE sent_at IS NOT NULL;\nCREATE INDEX idx_messages_replied_at ON messages (replied_at) WHERE replied_at IS NOT NULL;\n",
+  },
 ];
