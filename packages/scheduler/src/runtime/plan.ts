@@ -211,6 +211,9 @@ async function pickDue(trx: Transaction<Database>, now: Date, limit: number, cur
   return picked;
 }
 
+/** The statuses of a queue row whose step is still on its way (queued or in flight): no next step is planned behind it. */
+const ON_ITS_WAY = ["pending", "scheduled", "processing"] as const;
+
 /** The conditions that make a campaign contact due for planning (its campaign and offer active, no step on its way). */
 function dueContacts(db: Transaction<Database> | SendPathOptions["db"], now: Date, campaignId?: string) {
   let q = db
@@ -234,7 +237,7 @@ function dueContacts(db: Transaction<Database> | SendPathOptions["db"], now: Dat
           selectFrom("send_queue as sq")
             .select("sq.id")
             .whereRef("sq.campaign_contact_id", "=", "cc.id")
-            .where("sq.status", "in", ["pending", "scheduled", "processing"])
+            .where("sq.status", "in", ON_ITS_WAY)
             .offset(0),
         ),
       ),
@@ -315,7 +318,8 @@ function progressOf(
 
 /**
  * Plans one batch of due campaign contacts inside one transaction; returns how many were picked
- * (0 when none is due, or every due one is held by another planner). The batch costs a fixed set
+ * (0 when none is due, or every due one is held by another planner) and how many of those it
+ * took (the others another planner had planned meanwhile). The batch costs a fixed set
  * of statements whatever its size: the pick, the reads of what the batch needs (contacts, their
  * companies, the last queue row of each, the campaigns' accounts and their usage), the queue rows
  * and messages as multi-row inserts, and one update of the campaign contacts. Each contact is
@@ -331,18 +335,29 @@ async function planBatch(
   random: RandomSource,
   cursor: { at: PickCursor | null },
   campaignId?: string,
-): Promise<number> {
-  const ccs = await pickDue(trx, now, size, cursor, campaignId);
-  if (ccs.length === 0) return 0;
+): Promise<{ picked: number; taken: number }> {
+  const picked = await pickDue(trx, now, size, cursor, campaignId);
+  if (picked.length === 0) return { picked: 0, taken: 0 };
+  // A contact another planner planned while this pick ran is returned by it all the same: when
+  // the pick reaches the contact after that planner committed, it finds it unlocked and rechecks
+  // its new row version, but its "no step on its way" subquery still sees the queue as it was
+  // when the pick began (READ COMMITTED's recheck). This read starts after that commit: such a
+  // contact's step is on its way, so it is left as the other planner wrote it. (Planning it again
+  // met the queue's unique key, moved the contact's next look an hour on, and the pass, counting
+  // it toward its limit, left a contact it had not reached unplanned: plan-race.test.ts.)
+  const lastRows = await lastQueueRows(
+    trx,
+    picked.map((cc) => cc.id),
+  );
+  const ccs = picked.filter((cc) => !(ON_ITS_WAY as readonly string[]).includes(lastRows.get(cc.id)?.status ?? ""));
+  if (ccs.length === 0) return { picked: picked.length, taken: 0 };
   await fillCache(trx, ccs, cache);
-  const ccIds = ccs.map((cc) => cc.id);
   // One statement at a time: a transaction holds one connection.
   const contactRows = await trx
     .selectFrom("contacts")
     .selectAll()
     .where("id", "in", [...new Set(ccs.map((cc) => cc.contact_id))])
     .execute();
-  const lastRows = await lastQueueRows(trx, ccIds);
   const contactsById = new Map(contactRows.map((c) => [c.id, c]));
 
   const updates: CcUpdate[] = [];
@@ -481,7 +496,7 @@ async function planBatch(
   await campaignContacts.applyPlanned(trx, updates);
   if (doneCampaigns.length) await campaigns.completeIfFinished(trx, doneCampaigns);
   await contacts.markQueued(trx, queuedContacts);
-  return ccs.length;
+  return { picked: picked.length, taken: ccs.length };
 }
 
 /**
@@ -640,16 +655,17 @@ export async function planDue(options: PlanOptions): Promise<PlanSummary> {
     while (!exhausted && reserved < limit) {
       const size = Math.min(batchSize, limit - reserved);
       reserved += size;
-      let n: number;
+      let n: { picked: number; taken: number };
       try {
         n = await options.db.transaction().execute((trx) => planBatch(trx, now, size, summary, cache, random, cursor, options.campaignId));
       } catch (e) {
         exhausted = true; // the other batches in flight stop after theirs
         throw e;
       }
-      reserved -= size - n;
+      // Contacts picked but already planned by another planner do not count toward the limit.
+      reserved -= size - n.taken;
       // Nothing due (or all of it held by another planner): the other batches in flight finish theirs.
-      if (n === 0) exhausted = true;
+      if (n.picked === 0) exhausted = true;
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
