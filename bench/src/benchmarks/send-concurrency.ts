@@ -155,7 +155,9 @@ async function cappedRound(b: BenchDb, base: Base, tag: string) {
     return { ...r, rows, accounts, limit, held: rows - r.sent, counted: used.rows[0]!.n, over_limit: used.rows[0]!.over };
   } finally {
     await db.destroy();
-    await sql`UPDATE accounts SET send_gap_min_seconds = NULL, send_gap_variance_seconds = NULL, daily_limit_emails = 1000000`.execute(b.db);
+    await sql`UPDATE accounts SET send_gap_min_seconds = NULL, send_gap_variance_seconds = NULL, daily_limit_emails = 1000000`.execute(
+      b.db,
+    );
   }
 }
 
@@ -171,7 +173,9 @@ async function windowRound(b: BenchDb, base: Base, tag: string) {
   await resetQueue(b.db);
   const today = ((new Date().getUTCDay() + 6) % 7) + 1;
   await sql`UPDATE accounts SET send_gap_min_seconds = 2, send_gap_variance_seconds = 2`.execute(b.db);
-  await sql`UPDATE campaigns SET send_days = ${[1, 2, 3, 4, 5, 6, 7].filter((d) => d !== today)}::int[] WHERE id = ${base.campaignId}::uuid`.execute(b.db);
+  await sql`UPDATE campaigns SET send_days = ${[1, 2, 3, 4, 5, 6, 7].filter((d) => d !== today)}::int[] WHERE id = ${base.campaignId}::uuid`.execute(
+    b.db,
+  );
   const ids = base.accountIds.slice(0, accounts);
   await seedDueRows(b.db, { ...base, accountIds: ids }, rows, tag, new Date(Date.now() - 60_000));
   const db = b.open(5);

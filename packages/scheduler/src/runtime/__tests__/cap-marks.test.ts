@@ -124,7 +124,12 @@ describe.each(testEngines())("cap marks and window deferrals on %s", (engine) =>
     const li = await accounts.create(db, { name: "li_cap", type: "linkedin", owner: "jane", hourly_limit: 100 });
     const base = await db.selectFrom("send_queue").selectAll().executeTakeFirstOrThrow();
     await db.updateTable("send_queue").set({ status: "cancelled" }).execute();
-    const row = (step: number, channel: "linkedin_connect" | "linkedin_dm" | "linkedin_inmail", action: "connection_request" | "message" | null, minutesAgo: number) => ({
+    const row = (
+      step: number,
+      channel: "linkedin_connect" | "linkedin_dm" | "linkedin_inmail",
+      action: "connection_request" | "message" | null,
+      minutesAgo: number,
+    ) => ({
       campaign_id: base.campaign_id,
       campaign_contact_id: base.campaign_contact_id,
       contact_id: base.contact_id,
@@ -139,7 +144,11 @@ describe.each(testEngines())("cap marks and window deferrals on %s", (engine) =>
       (
         await db
           .insertInto("send_queue")
-          .values([row(2, "linkedin_connect", "connection_request", 30), row(3, "linkedin_dm", "message", 20), row(4, "linkedin_inmail", null, 10)])
+          .values([
+            row(2, "linkedin_connect", "connection_request", 30),
+            row(3, "linkedin_dm", "message", 20),
+            row(4, "linkedin_inmail", null, 10),
+          ])
           .returning(["id", "channel"])
           .execute()
       ).map((r) => [r.channel, r.id]),
@@ -183,20 +192,24 @@ describe.each(testEngines())("cap marks and window deferrals on %s", (engine) =>
   it("a closed window costs one deferral per campaign and account: the account's other due rows wait with the claimed one", async () => {
     // 18:30 in New York; the window is 09:00–17:00 there.
     w = await seedWorld({ engine, server, accounts: 2, contacts: 8, start: new Date("2026-11-25T23:30:00Z") });
-    await w.db.updateTable("campaigns").set({ send_window_start: "09:00", send_window_end: "17:00", timezone: "America/New_York" }).execute();
+    await w.db
+      .updateTable("campaigns")
+      .set({ send_window_start: "09:00", send_window_end: "17:00", timezone: "America/New_York" })
+      .execute();
     const one = await dispatchOne(opts(w));
     expect(one).toMatchObject({ kind: "deferred", reason: "window_closed" });
     if (one.kind !== "deferred") throw new Error("unreachable");
     const rows = await w.db.selectFrom("send_queue").select(["account_id", "scheduled_for", "defer_reason"]).execute();
-    const claimedAccount = (await w.db.selectFrom("send_queue").select("account_id").where("id", "=", one.queueId).executeTakeFirstOrThrow())
-      .account_id;
+    const claimedAccount = (
+      await w.db.selectFrom("send_queue").select("account_id").where("id", "=", one.queueId).executeTakeFirstOrThrow()
+    ).account_id;
     // The claimed row's account: all four wait for the same reopening; the other account's are untouched.
     expect(rows.filter((r) => r.account_id === claimedAccount)).toEqual(
       Array(4).fill({ account_id: claimedAccount, scheduled_for: one.until, defer_reason: "window_closed" }),
     );
-    expect(rows.filter((r) => r.account_id !== claimedAccount).every((r) => r.defer_reason === null && r.scheduled_for < w!.clock.now)).toBe(
-      true,
-    );
+    expect(
+      rows.filter((r) => r.account_id !== claimedAccount).every((r) => r.defer_reason === null && r.scheduled_for < w!.clock.now),
+    ).toBe(true);
     const rest = await runSendPath(opts(w));
     expect(rest).toMatchObject({ handled: 1, deferred: { window_closed: 1 } });
     expect(await runSendPath(opts(w))).toMatchObject({ handled: 0 });
