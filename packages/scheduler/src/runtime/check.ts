@@ -75,7 +75,7 @@ export function rowActionOf(ctx: Pick<SendContext, "row">): MessageActionType {
  * `random`, whose draws (the jitter of a reopening window) are named by the row's natural key.
  */
 export function decide(ctx: SendContext, now: Date, random: RandomSource = systemRandomSource()): Decision {
-  const { row, campaign, campaignContact: cc, account } = ctx;
+  const { campaign, campaignContact: cc, account } = ctx;
   const action = rowActionOf(ctx);
 
   if (campaign.status === "cancelled" || campaign.status === "completed") {
