@@ -2,7 +2,7 @@
  * The account aggregate: the only module that writes `accounts` (a test greps packages and apps for
  * any other writer): adding an account, status by the lifecycle, limits, warming and sync from the
  * provider (`accountAdmin`), and the transitions the scheduler's runtime names (`accounts`): the
- * send path's pacing slot, counters and cooldowns, the event handlers' reply and bounce books and
+ * send path's pacing slot, cap marks, counters and cooldowns, the event handlers' reply and bounce books and
  * provider status, and the cron's health, today counters and warming weeks.
  *
  * Rules live in `@offerlab/core` (lifecycles); these functions read and write, and validate input
