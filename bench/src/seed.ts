@@ -53,7 +53,8 @@ export async function resetQueue(db: Db): Promise<void> {
   await sql`TRUNCATE send_attempts, message_events, outreach_history, account_activity, account_usage, messages, send_queue, campaign_contacts, contacts CASCADE`.execute(
     db,
   );
-  await sql`UPDATE accounts SET next_send_at = NULL, total_sent = 0, today_emails = 0`.execute(db);
+  await sql`UPDATE accounts SET next_send_at = NULL, total_sent = 0, today_emails = 0,
+    hourly_capped_until = NULL, connections_capped_until = NULL, messages_capped_until = NULL, emails_capped_until = NULL`.execute(db);
 }
 
 /** `n` due email rows (contacts, campaign contacts, queue rows, messages), spread over the accounts. */

@@ -4,6 +4,9 @@
  * against the ideal (sends in flight ÷ latency, with at most one in flight per account). Then a
  * paced round: accounts rest between their sends (`send_gap_min_seconds` + variance), and what is
  * counted is how many rows the claim deferred for each send (the claim skips resting accounts).
+ * Two more paced rounds count the same (issue 19): accounts that reach their daily limit (the claim
+ * skips the rows of a capped account once the reservation has found the cap), and a campaign whose
+ * window is closed (one deferral per campaign and account, then everything sent once it opens).
  */
 import type { EmailSender, SendEmailInput, SentEmail } from "@offerlab/provider-kit";
 import { runSendPath } from "@offerlab/scheduler";
@@ -101,6 +104,95 @@ async function pacedRound(b: BenchDb, base: Base, tag: string) {
   return { sent, deferred, claims, ms: performance.now() - t0, rows, accounts };
 }
 
+/** Runs the paced runner until `done` or nothing more is handled; counts sends, deferrals, claims. */
+async function pacedRuns(db: BenchDb["db"], until: { rows: number; now?: () => Date }) {
+  let sent = 0;
+  let deferred = 0;
+  let claims = 0;
+  const t0 = performance.now();
+  let idle = 0;
+  // Stop once every row is sent, or after two runs in a row that handled nothing with no account
+  // resting any more (what is left waits for a limit's period or a window: not today).
+  while (sent < until.rows && performance.now() - t0 < 600_000) {
+    const s = await runSendPath({
+      db,
+      senders: { email: new SlowSender(300) },
+      runnerId: "bench-paced",
+      concurrency: 4,
+      busyWaitMs: 200,
+      ...(until.now ? { now: until.now } : {}),
+    });
+    sent += s.outcomes.sent;
+    deferred += s.outcomes.deferred;
+    claims += s.handled;
+    if (s.handled > 0) idle = 0;
+    else if (++idle >= 20) break;
+    else await new Promise((r) => setTimeout(r, 250));
+  }
+  return { sent, deferred, claims, ms: performance.now() - t0 };
+}
+
+/**
+ * Accounts that reach their daily limit: 12 accounts resting 2–4 s, each with 3 sends left today
+ * and more rows than that due. Before issue 19's cap marks each held row was claimed and deferred
+ * once a day (as many deferrals as held rows); now one per account, when the reservation finds the
+ * cap, after which the claim skips the account's rows.
+ */
+async function cappedRound(b: BenchDb, base: Base, tag: string) {
+  const accounts = 12;
+  const limit = 3;
+  const rows = scaled(240, 120);
+  await resetQueue(b.db);
+  await sql`UPDATE accounts SET send_gap_min_seconds = 2, send_gap_variance_seconds = 2, daily_limit_emails = ${limit}`.execute(b.db);
+  const ids = base.accountIds.slice(0, accounts);
+  await seedDueRows(b.db, { ...base, accountIds: ids }, rows, tag, new Date(Date.now() - 60_000));
+  const db = b.open(5);
+  try {
+    const r = await pacedRuns(db, { rows });
+    const used = await sql<{ n: number; over: number }>`
+      SELECT coalesce(sum(used), 0)::int AS n, count(*) FILTER (WHERE used > ${limit})::int AS over
+      FROM account_usage WHERE period = 'day'`.execute(b.db);
+    return { ...r, rows, accounts, limit, held: rows - r.sent, counted: used.rows[0]!.n, over_limit: used.rows[0]!.over };
+  } finally {
+    await db.destroy();
+    await sql`UPDATE accounts SET send_gap_min_seconds = NULL, send_gap_variance_seconds = NULL, daily_limit_emails = 1000000`.execute(
+      b.db,
+    );
+  }
+}
+
+/**
+ * A closed window: the campaign does not send on today's UTC weekday. The runner runs on a clock
+ * shifted to today first (every row due, window closed), then to tomorrow 01:00 UTC (open, past
+ * the reopening and its jitter), paced 2–4 s, until every row is sent. Before issue 19 every row
+ * was claimed and deferred once (a deferral per send); now one per campaign and account.
+ */
+async function windowRound(b: BenchDb, base: Base, tag: string) {
+  const accounts = 12;
+  const rows = scaled(96, 24);
+  await resetQueue(b.db);
+  const today = ((new Date().getUTCDay() + 6) % 7) + 1;
+  await sql`UPDATE accounts SET send_gap_min_seconds = 2, send_gap_variance_seconds = 2`.execute(b.db);
+  await sql`UPDATE campaigns SET send_days = ${[1, 2, 3, 4, 5, 6, 7].filter((d) => d !== today)}::int[] WHERE id = ${base.campaignId}::uuid`.execute(
+    b.db,
+  );
+  const ids = base.accountIds.slice(0, accounts);
+  await seedDueRows(b.db, { ...base, accountIds: ids }, rows, tag, new Date(Date.now() - 60_000));
+  const db = b.open(5);
+  try {
+    const closed = await pacedRuns(db, { rows });
+    const midnight = new Date();
+    midnight.setUTCHours(24, 0, 0, 0);
+    const shift = midnight.getTime() + 3_600_000 - Date.now();
+    const open = await pacedRuns(db, { rows, now: () => new Date(Date.now() + shift) });
+    return { closed, open, rows, accounts };
+  } finally {
+    await db.destroy();
+    await sql`UPDATE accounts SET send_gap_min_seconds = NULL, send_gap_variance_seconds = NULL`.execute(b.db);
+    await sql`UPDATE campaigns SET send_days = '{1,2,3,4,5,6,7}' WHERE id = ${base.campaignId}::uuid`.execute(b.db);
+  }
+}
+
 export async function run(): Promise<void> {
   const b = await freshDb("send_concurrency");
   try {
@@ -160,11 +252,47 @@ export async function run(): Promise<void> {
         seconds: paced.ms / 1000,
       },
     ]);
+
+    const capped = await cappedRound(b, base, `k${tag++}`);
+    const cappedPerSend = capped.deferred / Math.max(1, capped.sent);
+    printTable(
+      `Capped: ${capped.rows} rows over ${capped.accounts} accounts with ${capped.limit} sends left today, resting 2–4 s (before issue 19's marks: ${capped.held} deferrals, one per held row)`,
+      [
+        {
+          sent: capped.sent,
+          claims: capped.claims,
+          deferred: capped.deferred,
+          "deferrals/send": cappedPerSend,
+          "over a limit": capped.over_limit,
+          seconds: capped.ms / 1000,
+        },
+      ],
+    );
+
+    const window = await windowRound(b, base, `w${tag++}`);
+    const sentW = window.closed.sent + window.open.sent;
+    const deferredW = window.closed.deferred + window.open.deferred;
+    const windowPerSend = deferredW / Math.max(1, sentW);
+    printTable(
+      `Closed window: ${window.rows} rows over ${window.accounts} accounts, the window closed today, then open (before: ${window.rows} deferrals, one per row)`,
+      [
+        {
+          "claims while closed": window.closed.claims,
+          "deferred while closed": window.closed.deferred,
+          sent: sentW,
+          deferred: deferredW,
+          "deferrals/send": windowPerSend,
+          seconds: (window.closed.ms + window.open.ms) / 1000,
+        },
+      ],
+    );
     writeResult("send-concurrency", {
       postgres: await postgresVersion(b),
       parameters: { accounts: ACCOUNTS, rounds: ROUNDS, round_seconds: ROUND_SECONDS, latencies_ms: LATENCIES, shapes: SHAPES },
       results,
       paced: { ...paced, deferrals_per_send: perSend },
+      capped: { ...capped, deferrals_per_send: cappedPerSend },
+      window: { ...window, sent: sentW, deferred: deferredW, deferrals_per_send: windowPerSend },
     });
   } finally {
     await b.drop();

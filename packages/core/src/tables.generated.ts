@@ -95,6 +95,10 @@ export const AccountRow = z.object({
   send_gap_min_seconds: z.int().min(0).max(86400).nullable(),
   send_gap_variance_seconds: z.int().min(0).max(86400).nullable(),
   send_jitter_minutes: z.int().min(0).max(1440).nullable(),
+  hourly_capped_until: z.date().nullable(),
+  connections_capped_until: z.date().nullable(),
+  messages_capped_until: z.date().nullable(),
+  emails_capped_until: z.date().nullable(),
 });
 export type AccountRow = z.infer<typeof AccountRow>;
 
@@ -137,6 +141,10 @@ export const AccountInsert = z.object({
   send_gap_min_seconds: z.int().min(0).max(86400).nullable().optional(),
   send_gap_variance_seconds: z.int().min(0).max(86400).nullable().optional(),
   send_jitter_minutes: z.int().min(0).max(1440).nullable().optional(),
+  hourly_capped_until: z.coerce.date().nullable().optional(),
+  connections_capped_until: z.coerce.date().nullable().optional(),
+  messages_capped_until: z.coerce.date().nullable().optional(),
+  emails_capped_until: z.coerce.date().nullable().optional(),
 });
 export type AccountInsert = z.input<typeof AccountInsert>;
 

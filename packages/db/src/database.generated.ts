@@ -70,6 +70,10 @@ export interface AccountHealthView {
   send_gap_min_seconds: number | null;
   send_gap_variance_seconds: number | null;
   send_jitter_minutes: number | null;
+  hourly_capped_until: Date | null;
+  connections_capped_until: Date | null;
+  messages_capped_until: Date | null;
+  emails_capped_until: Date | null;
   connections_remaining: number | null;
   messages_remaining: number | null;
   emails_remaining: number | null;
@@ -122,6 +126,10 @@ export interface AccountTable {
   send_gap_min_seconds: number | null;
   send_gap_variance_seconds: number | null;
   send_jitter_minutes: number | null;
+  hourly_capped_until: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  connections_capped_until: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  messages_capped_until: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  emails_capped_until: ColumnType<Date | null, Date | string | null, Date | string | null>;
 }
 
 export interface ActivityFeedView {

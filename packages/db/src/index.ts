@@ -63,7 +63,7 @@ export {
   PROFILE_VIEWS_PER_DAY,
   profileViews,
 } from "./aggregates/accounts.js";
-export type { Account, AccountLimitsPatch, AccountSyncChange, AccountSyncOptions, RemoteAccount } from "./aggregates/accounts.js";
+export type { Account, AccountLimitsPatch, CapMark, AccountSyncChange, AccountSyncOptions, RemoteAccount } from "./aggregates/accounts.js";
 export { sendQueue } from "./aggregates/queue.js";
 export type { MessageEventInput } from "./aggregates/queue.js";
 export { outreachHistory } from "./aggregates/outreach.js";

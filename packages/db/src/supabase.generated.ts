@@ -136,6 +136,10 @@ export type Database = {
           send_gap_min_seconds: number | null;
           send_gap_variance_seconds: number | null;
           send_jitter_minutes: number | null;
+          hourly_capped_until: string | null;
+          connections_capped_until: string | null;
+          messages_capped_until: string | null;
+          emails_capped_until: string | null;
         };
         Insert: {
           id?: string;
@@ -175,6 +179,10 @@ export type Database = {
           send_gap_min_seconds?: number | null;
           send_gap_variance_seconds?: number | null;
           send_jitter_minutes?: number | null;
+          hourly_capped_until?: string | null;
+          connections_capped_until?: string | null;
+          messages_capped_until?: string | null;
+          emails_capped_until?: string | null;
         };
         Update: {
           id?: string;
@@ -214,6 +222,10 @@ export type Database = {
           send_gap_min_seconds?: number | null;
           send_gap_variance_seconds?: number | null;
           send_jitter_minutes?: number | null;
+          hourly_capped_until?: string | null;
+          connections_capped_until?: string | null;
+          messages_capped_until?: string | null;
+          emails_capped_until?: string | null;
         };
         Relationships: [];
       };
@@ -2251,6 +2263,10 @@ export type Database = {
           send_gap_min_seconds: number | null;
           send_gap_variance_seconds: number | null;
           send_jitter_minutes: number | null;
+          hourly_capped_until: string | null;
+          connections_capped_until: string | null;
+          messages_capped_until: string | null;
+          emails_capped_until: string | null;
           connections_remaining: number | null;
           messages_remaining: number | null;
           emails_remaining: number | null;

@@ -2,7 +2,7 @@
  * The account aggregate: the only module that writes `accounts` (a test greps packages and apps for
  * any other writer): adding an account, status by the lifecycle, limits, warming and sync from the
  * provider (`accountAdmin`), and the transitions the scheduler's runtime names (`accounts`): the
- * send path's pacing slot, counters and cooldowns, the event handlers' reply and bounce books and
+ * send path's pacing slot, cap marks, counters and cooldowns, the event handlers' reply and bounce books and
  * provider status, and the cron's health, today counters and warming weeks.
  *
  * Rules live in `@offerlab/core` (lifecycles); these functions read and write, and validate input
@@ -24,6 +24,38 @@ import { resolve } from "../repositories.js";
 import { inTransaction, type DbOrTrx } from "../transaction.js";
 
 export type Account = Selectable<Database["accounts"]>;
+
+/**
+ * A limit the send path found reached, and until when: `'*'` the hourly limit (every action), else
+ * the daily limit of one counter of `account_usage` (InMails count as `message`).
+ */
+export interface CapMark {
+  counter: "connection_request" | "message" | "email" | "*";
+  until: Date;
+}
+
+/** The `accounts` column that holds each counter's cap mark (migration 20261205000100). */
+const CAP_MARK_COLUMN = {
+  "*": "hourly_capped_until",
+  connection_request: "connections_capped_until",
+  message: "messages_capped_until",
+  email: "emails_capped_until",
+} as const satisfies Record<CapMark["counter"], keyof Database["accounts"]>;
+
+export function capMarkColumn(counter: CapMark["counter"]): (typeof CAP_MARK_COLUMN)[CapMark["counter"]] {
+  return CAP_MARK_COLUMN[counter];
+}
+
+/** Every cap mark column: cleared together when the limits that set them change. */
+export const CAP_MARK_COLUMNS = Object.values(CAP_MARK_COLUMN);
+
+/** The update that clears every cap mark (a change of limits or warming makes them stale). */
+const NO_CAP_MARKS = {
+  hourly_capped_until: null,
+  connections_capped_until: null,
+  messages_capped_until: null,
+  emails_capped_until: null,
+} as const satisfies Record<(typeof CAP_MARK_COLUMNS)[number], null>;
 
 const DAY_MS = 86_400_000;
 
@@ -154,9 +186,44 @@ export const accounts = {
     return Boolean(paced);
   },
 
-  /** Gives back a slot `takeSendSlot` took and the send did not use: the next send may come as soon as before. */
-  async restoreSendSlot(db: DbOrTrx, accountId: string, previous: Date | null): Promise<void> {
-    await db.updateTable("accounts").set({ next_send_at: previous }).where("id", "=", accountId).execute();
+  /**
+   * Gives back a slot `takeSendSlot` took and the send did not use: the next send may come as soon
+   * as before. With `capped`, the same update records that the account is at a limit until then
+   * (`markCapped`): the send path's reservation refused for that limit.
+   */
+  async restoreSendSlot(db: DbOrTrx, accountId: string, previous: Date | null, capped?: CapMark): Promise<void> {
+    await db
+      .updateTable("accounts")
+      .set({ next_send_at: previous, ...(capped ? { [capMarkColumn(capped.counter)]: capped.until } : {}) })
+      .where("id", "=", accountId)
+      .execute();
+  },
+
+  /**
+   * The account is at its hourly limit (`counter` '*', every action) or at its daily limit for one
+   * counter until `capped.until` (issue 19): the claim skips its due rows of that action until
+   * then instead of claiming them only to defer them. A hint, never the authority: the guarded
+   * reservation still refuses any send over a limit, and a change of limits or warming clears it.
+   */
+  async markCapped(db: DbOrTrx, accountId: string, capped: CapMark): Promise<void> {
+    await db
+      .updateTable("accounts")
+      .set({ [capMarkColumn(capped.counter)]: capped.until })
+      .where("id", "=", accountId)
+      .execute();
+  },
+
+  /**
+   * Clears the account's cap marks, as a statement to run as a CTE where quota is given back (db's
+   * callers hold the account's lock then): capacity freed today must not wait for a mark to lapse.
+   * Touches the row only when it has a mark.
+   */
+  clearCapMarksUpdate(accountId: string) {
+    return sql`UPDATE accounts SET ${sql.join(CAP_MARK_COLUMNS.map((c) => sql`${sql.ref(c)} = NULL`))}
+      WHERE id = ${accountId}::uuid AND (${sql.join(
+        CAP_MARK_COLUMNS.map((c) => sql`${sql.ref(c)} IS NOT NULL`),
+        sql` OR `,
+      )})`;
   },
 
   /**
@@ -302,7 +369,9 @@ export const accounts = {
     const res = await sql`
     UPDATE accounts SET warming_week = CASE
         WHEN floor(extract(epoch FROM (${now}::timestamptz - warming_started_at)) / 604800) >= 4 THEN 0
-        ELSE floor(extract(epoch FROM (${now}::timestamptz - warming_started_at)) / 604800)::int + 1 END
+        ELSE floor(extract(epoch FROM (${now}::timestamptz - warming_started_at)) / 604800)::int + 1 END,
+      -- A new week raises the ramped limits: a cap found under the old ones is stale.
+      ${sql.join(CAP_MARK_COLUMNS.map((c) => sql`${sql.ref(c)} = NULL`))}
     WHERE warming_started_at IS NOT NULL AND warming_started_at <= ${now}::timestamptz
       AND warming_week <> CASE
         WHEN floor(extract(epoch FROM (${now}::timestamptz - warming_started_at)) / 604800) >= 4 THEN 0
@@ -495,7 +564,14 @@ export const accountAdmin = {
       ]);
     return inTransaction(db, async (trx) => {
       const previous = await accountAdmin.find(trx, ref);
-      const account = await trx.updateTable("accounts").set(set).where("id", "=", previous.id).returningAll().executeTakeFirstOrThrow();
+      // New limits make any cap the send path recorded under the old ones stale (issue 19): the
+      // claim would skip rows the raised limit lets go. The reservation re-finds a cap still reached.
+      const account = await trx
+        .updateTable("accounts")
+        .set({ ...set, ...NO_CAP_MARKS })
+        .where("id", "=", previous.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
       return { account, previous };
     });
   },
@@ -527,6 +603,8 @@ export const accountAdmin = {
         .set({
           warming_week: week,
           warming_started_at: new Date(now.getTime() - (week - 1) * 7 * DAY_MS),
+          // Other limits from now on: a cap found under the previous ones is stale.
+          ...NO_CAP_MARKS,
           ...(current.status === "warming" ? { status: "active" as const } : {}),
         })
         .where("id", "=", current.id)
@@ -540,7 +618,7 @@ export const accountAdmin = {
     const current = await accountAdmin.find(db, ref);
     return db
       .updateTable("accounts")
-      .set({ warming_week: 0, warming_started_at: null })
+      .set({ warming_week: 0, warming_started_at: null, ...NO_CAP_MARKS })
       .where("id", "=", current.id)
       .returningAll()
       .executeTakeFirstOrThrow();

@@ -88,6 +88,30 @@ export const sendQueue = {
   },
 
   /**
+   * `defer` for a reason that holds every row of the campaign and account alike at this instant
+   * (the campaign's send window, closed: it depends on the campaign's time zone only, never on the
+   * recipient's): the row and, in the same statement, the account's other rows of the campaign
+   * due at `now` wait until `until`, so a closed window costs one claim per campaign and account
+   * instead of one per row (issue 19). Rows another transaction holds are skipped, not waited for;
+   * a row without an account moves alone. Returns how many rows moved.
+   */
+  async deferWithDueSiblings(
+    db: DbOrTrx,
+    row: { id: string; campaign_id: string; account_id: string | null },
+    hold: { reason: string; until: Date; now: Date },
+  ): Promise<number> {
+    const res = await sql`
+      UPDATE send_queue SET scheduled_for = ${hold.until}::timestamptz, defer_reason = ${hold.reason}
+      WHERE status IN ('pending', 'scheduled')
+        AND (id = ${row.id}::uuid OR id IN (
+          SELECT id FROM send_queue
+          WHERE campaign_id = ${row.campaign_id}::uuid AND account_id = ${row.account_id}::uuid
+            AND status IN ('pending', 'scheduled') AND scheduled_for <= ${hold.now}::timestamptz
+          FOR UPDATE SKIP LOCKED))`.execute(db);
+    return Number(res.numAffectedRows ?? 0);
+  },
+
+  /**
    * The person's waiting rows in a campaign wait at least until `until` (an out-of-office reply);
    * the window check runs again then.
    */

@@ -65,13 +65,18 @@ function usesBurnerAccounts(campaign: Pick<SendContext["campaign"], "scheduling_
   return campaign.scheduling_config?.use_burner_accounts === true;
 }
 
+/** The action the row's send consumes: its `action_type`, else its channel's. */
+export function rowActionOf(ctx: Pick<SendContext, "row">): MessageActionType {
+  return (ctx.row.action_type as MessageActionType | null) ?? channelActionType[ctx.row.channel as MessageChannel];
+}
+
 /**
  * Decides, from state read inside the claim, whether this row may be sent now. Pure but for
  * `random`, whose draws (the jitter of a reopening window) are named by the row's natural key.
  */
 export function decide(ctx: SendContext, now: Date, random: RandomSource = systemRandomSource()): Decision {
-  const { row, campaign, campaignContact: cc, account } = ctx;
-  const action = (row.action_type as MessageActionType | null) ?? channelActionType[row.channel as MessageChannel];
+  const { campaign, campaignContact: cc, account } = ctx;
+  const action = rowActionOf(ctx);
 
   if (campaign.status === "cancelled" || campaign.status === "completed") {
     return { kind: "skip", reason: "campaign_not_active", status: "cancelled" };

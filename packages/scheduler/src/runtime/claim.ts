@@ -3,6 +3,7 @@
  * UPDATE SKIP LOCKED`, take its account's lock without waiting and give back an account whose
  * cooldown has ended; then read everything the check needs under those locks (one statement).
  */
+import { channelActionType } from "@offerlab/core";
 import { accounts, type Database } from "@offerlab/db";
 import { sql, type ExpressionBuilder, type Transaction } from "kysely";
 import {
@@ -24,8 +25,22 @@ import {
 export class AccountBusy extends Error {}
 
 /**
- * The queue row's account, when it cannot send before a known time: inside its gap after the last
- * send, or cooling down after a provider rate limit (a cooldown that has ended does not count).
+ * The queue row's action, in SQL: its `action_type`, else the one its channel consumes (core's
+ * `channelActionType`, as `decide` reads it).
+ */
+const rowAction = sql<string>`coalesce(send_queue.action_type, CASE send_queue.channel ${sql.join(
+  Object.entries(channelActionType).map(([channel, action]) => sql`WHEN ${sql.lit(channel)} THEN ${sql.lit(action)}`),
+  sql` `,
+)} END)`;
+
+/**
+ * The queue row's account, when it cannot send this row before a known time: inside its gap after
+ * the last send, cooling down after a provider rate limit (a cooldown that has ended does not
+ * count), or at a limit the reservation found reached for the row's action (db's
+ * `accounts.markCapped`: the hourly limit, any action; a daily one, its counter only, so an account
+ * capped for invitations still sends messages). A mark past its time is moot (the next UTC hour or
+ * day); a change of limits or warming clears it. The reservation stays the authority: a missing
+ * mark costs one deferral, which sets it.
  */
 function resting(selectFrom: ExpressionBuilder<Database, "send_queue">["selectFrom"], now: Date) {
   return selectFrom("accounts")
@@ -35,6 +50,10 @@ function resting(selectFrom: ExpressionBuilder<Database, "send_queue">["selectFr
       eb.or([
         eb("accounts.next_send_at", ">", now),
         eb.and([eb("accounts.status", "=", "limited"), eb("accounts.limited_until", ">", now)]),
+        eb("accounts.hourly_capped_until", ">", now),
+        eb.and([eb("accounts.connections_capped_until", ">", now), eb(rowAction, "=", "connection_request")]),
+        eb.and([eb("accounts.messages_capped_until", ">", now), eb(rowAction, "in", ["message", "inmail"])]),
+        eb.and([eb("accounts.emails_capped_until", ">", now), eb(rowAction, "=", "email")]),
       ]),
     );
 }

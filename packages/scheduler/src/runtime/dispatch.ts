@@ -4,13 +4,15 @@
  * the provider outside any transaction, then settle the outcome fenced by the attempt id. Each
  * step has its own module; the attempt's states are written by `attempts.ts` only.
  */
+import { accounts } from "@offerlab/db";
 import { startAttempt, type Claimed } from "./attempt.js";
 import { classifyError, callProvider, type ProviderResult } from "./call.js";
-import { decide } from "./check.js";
+import { decide, rowActionOf } from "./check.js";
 import { AccountBusy, claimDueRow, loadClaimed } from "./claim.js";
 import { readTableColumns, readTickSettings, type TickSettings } from "./context.js";
 import { resolveOptions, type Resolved } from "./options.js";
-import { deferRow, skipRow } from "./queue.js";
+import { deferRow, deferRowAndSiblings, skipRow } from "./queue.js";
+import { counterOf } from "./quota.js";
 import { reserveAndOpen } from "./reserve.js";
 import { settle } from "./settle.js";
 import { RunnerCrash, type DispatchOutcome, type SendPathOptions } from "./types.js";
@@ -84,7 +86,23 @@ function claimOne(o: Resolved, now: Date, tick: TickSettings | undefined): Promi
 
     const d = decide(ctx, now, o.random);
     if (d.kind === "defer") {
-      await deferRow(trx, row.id, d.reason, d.until);
+      if (d.reason === "window_closed") {
+        // The window is the campaign's (its time zone, never the recipient's), so it holds every
+        // due row of this campaign and account at this instant: they wait with this one, in one
+        // statement, so a closed window costs one claim per campaign and account, not one per row
+        // (issue 19). Deferring them here rather than skipping them in the claim keeps the window's
+        // rules (days, hours, time zones, DST) in one place, `engine/window.ts`, instead of copying
+        // them into SQL. They share this row's reopening (with its jitter): the account's rest
+        // after the first send spaces the others, which the claim skips while it lasts.
+        await deferRowAndSiblings(trx, row, { reason: d.reason, until: d.until, now });
+      } else {
+        await deferRow(trx, row.id, d.reason, d.until);
+        // A daily limit of 0 for this action (set so, or ramped down by warming) is a cap reached
+        // too: recorded like the reservation's (reserve.ts), so the claim skips the account's
+        // other rows of this action until the next UTC day or a change of limits.
+        if (d.reason === "daily_cap" && ctx.account)
+          await accounts.markCapped(trx, ctx.account.id, { counter: counterOf(rowActionOf(ctx)), until: d.until });
+      }
       return { kind: "deferred", queueId: row.id, reason: d.reason, until: d.until };
     }
     if (d.kind === "skip") {

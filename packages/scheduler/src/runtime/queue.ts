@@ -25,6 +25,19 @@ export function deferRow(trx: Transaction<Database>, queueId: string, reason: Re
   return sendQueue.defer(trx, queueId, reason, until);
 }
 
+/**
+ * The row waits until `until`, for a reason that holds the account's other due rows of the same
+ * campaign alike (a closed send window): they wait too, in the same statement (db's
+ * `sendQueue.deferWithDueSiblings`). Returns how many rows moved.
+ */
+export function deferRowAndSiblings(
+  trx: Transaction<Database>,
+  row: Pick<SendContext["row"], "id" | "campaign_id" | "account_id">,
+  hold: { reason: ReasonCode; until: Date; now: Date },
+): Promise<number> {
+  return sendQueue.deferWithDueSiblings(trx, row, hold);
+}
+
 /** The person's waiting rows in a campaign wait at least until `until` (an out-of-office reply). */
 export function holdRowsOfCampaignContact(
   trx: Transaction<Database>,

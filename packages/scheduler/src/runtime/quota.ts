@@ -1,7 +1,7 @@
 import type { MessageActionType } from "@offerlab/core";
 import { sql } from "kysely";
 import type { Kysely, Transaction } from "kysely";
-import type { Database } from "@offerlab/db";
+import { accounts, type Database } from "@offerlab/db";
 import { wallClock, zonedTime } from "../engine/window.js";
 
 /** The UTC day and hour an instant falls in: the quota periods of `account_usage`. */
@@ -109,12 +109,16 @@ export async function releaseQuota(
     WHERE account_id = ${input.accountId}::uuid AND used > 0
       AND ((period = 'day' AND period_start = ${input.usageDay}::timestamptz AND action = ${counterOf(input.action)})
         OR (period = 'hour' AND period_start = ${input.usageHour}::timestamptz AND action = '*'))`;
+  // Capacity given back may be the account's last unit for today: a cap mark recorded since
+  // (db's `accounts.markCapped`) would hold its rows until the period ends, so it goes too. The
+  // caller holds the account's lock (`lockAccount`), so this takes no new lock order.
+  const marks = accounts.clearCapMarksUpdate(input.accountId);
   if (!input.campaignDay || !input.queueId) {
-    await account.execute(trx);
+    await sql`WITH account AS (${account} RETURNING 1), marks AS (${marks}) SELECT 1`.execute(trx);
     return;
   }
   await sql`
-    WITH account AS (${account} RETURNING 1)
+    WITH account AS (${account} RETURNING 1), marks AS (${marks})
     UPDATE campaign_usage AS u SET sent = u.sent - 1
     FROM send_queue q
     WHERE q.id = ${input.queueId}::uuid AND u.campaign_id = q.campaign_id AND u.day = ${input.campaignDay}::date AND u.sent > 0`.execute(

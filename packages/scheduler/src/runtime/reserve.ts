@@ -127,8 +127,16 @@ export async function reserveAndOpen(
       WHERE account_id = ${account.id}::uuid AND period = 'day' AND period_start = ${day}::timestamptz
         AND action = ${counter} AND used > 0`.execute(trx);
   }
-  await accounts.restoreSendSlot(trx, account.id, account.next_send_at);
-  if (!r.day) return { ok: false, reason: "daily_cap", until: nextUtcDay(now) };
-  if (!r.hour) return { ok: false, reason: "hourly_cap", until: new Date(hour.getTime() + HOUR) };
-  return { ok: false, reason: "campaign_daily_cap", until: nextCampaignDay(campaign.timezone, now) };
+  const refused: Extract<Reservation, { ok: false }> = !r.day
+    ? { ok: false, reason: "daily_cap", until: nextUtcDay(now) }
+    : !r.hour
+      ? { ok: false, reason: "hourly_cap", until: new Date(hour.getTime() + HOUR) }
+      : { ok: false, reason: "campaign_daily_cap", until: nextCampaignDay(campaign.timezone, now) };
+  // An account limit reached is recorded on the account in the same update (issue 19), so the
+  // claim skips its other rows of that action until the limit's period ends instead of claiming
+  // each one only to defer it here: the daily limit for this action's counter, or the hourly one
+  // for every action. A campaign's cap is the campaign's, not the account's: nothing to record.
+  const mark = !r.day ? { counter, until: refused.until } : !r.hour ? { counter: "*" as const, until: refused.until } : undefined;
+  await accounts.restoreSendSlot(trx, account.id, account.next_send_at, mark);
+  return refused;
 }

@@ -116,9 +116,14 @@ describe.each(engines.flatMap((e) => [1, 4].map((c) => [e, c] as const)))(
         .execute();
       const summary = await runSendPath(opts(w));
       expect(summary.outcomes.sent).toBe(2);
-      expect(summary.deferred.daily_cap).toBe(2);
-      const why = await w.db.selectFrom("send_queue").select(["defer_reason"]).where("status", "=", "pending").execute();
-      expect(why.map((r) => r.defer_reason)).toEqual(["daily_cap", "daily_cap"]);
+      // Issue 19: the first row over the cap is deferred and the cap recorded on the account; the
+      // claim then skips the account's other email rows instead of deferring each one.
+      expect(summary.deferred.daily_cap).toBe(1);
+      expect(summary.handled).toBe(3);
+      const why = await w.db.selectFrom("send_queue").select(["defer_reason", "scheduled_for"]).where("status", "=", "pending").execute();
+      expect(why.filter((r) => r.defer_reason === "daily_cap").map((r) => r.scheduled_for)).toEqual([new Date("2026-11-27T00:00:00Z")]);
+      const acct = await w.db.selectFrom("accounts").select("emails_capped_until").executeTakeFirstOrThrow();
+      expect(acct.emails_capped_until).toEqual(new Date("2026-11-27T00:00:00Z"));
       await expectConsistentBooks(w);
     });
 
