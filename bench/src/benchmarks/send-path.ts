@@ -1,10 +1,12 @@
 /**
  * Send path: sends/s of the full `runSendPath` (reap → reconcile → claim, re-check, reserve,
- * attempt, mark sending, provider call, record) with 1, 4 and 8 runners, each with its own pool,
+ * attempt, mark sending, provider call, record) with 1, 4 and 8 runners of one lane each, and 4
+ * runners of 4 lanes (whose free lanes share one batch claim, issue 19), each with its own pool,
  * against a zero-latency in-process EmailSender — so what is measured is our overhead. Beside it,
  * in the same run and on the same seeded rows: the same SQL statements driven raw with node-postgres
  * (no Kysely, no decisions: the database's own limit for this statement sequence), and pg-boss doing
- * the equivalent claim (fetch) + complete workload.
+ * the equivalent claim (fetch) + complete workload (for 4 × 4: each worker fetches 4 jobs at once
+ * and completes them side by side, as the lanes of one batch claim settle their sends).
  */
 import type { EmailSender, SendEmailInput, SentEmail } from "@offerlab/provider-kit";
 import { runSendPath } from "@offerlab/scheduler";
@@ -29,7 +31,14 @@ import {
 } from "../lib.js";
 import { resetQueue, seedBase, seedDueRows, type Base } from "../seed.js";
 
-const RUNNERS = [1, 4, 8];
+/** Runners × lanes per runner (`concurrency`). */
+const CONFIGS: { runners: number; lanes: number }[] = [
+  { runners: 1, lanes: 1 },
+  { runners: 4, lanes: 1 },
+  { runners: 8, lanes: 1 },
+  { runners: 4, lanes: 4 },
+];
+const label = (c: { runners: number; lanes: number }) => `${c.runners}×${c.lanes}`;
 const ROWS = scaled(1500, 40);
 const ROUNDS = roundsOr(3);
 const ACCOUNTS = 64;
@@ -62,13 +71,19 @@ const rt = countRoundTrips();
 const PHASE_ROWS = scaled(200, 10);
 
 /**
- * Statements per send, by phase: one runner at concurrency 1 sends PHASE_ROWS rows with every
- * statement's text kept, then each statement is put in its phase (lib.ts `statementsByPhase`).
+ * Statements per send, by phase: one runner at `concurrency` (1 unless said) sends PHASE_ROWS rows
+ * with every statement's text kept, then each statement is put in its phase (lib.ts
+ * `statementsByPhase`). With several lanes the statements of the lanes interleave: the totals are
+ * exact, but a BEGIN or COMMIT may be put in a neighbouring lane's phase.
  */
-async function phaseCounts(b: BenchDb, base: Base): Promise<{ sent: number; perSend: Record<string, number>; total: number }> {
+async function phaseCounts(
+  b: BenchDb,
+  base: Base,
+  concurrency = 1,
+): Promise<{ sent: number; perSend: Record<string, number>; total: number }> {
   await resetQueue(b.db);
-  await seedDueRows(b.db, base, PHASE_ROWS, "phases", new Date(Date.now() - 60_000));
-  const db = b.open(2);
+  await seedDueRows(b.db, base, PHASE_ROWS, `phases${concurrency}`, new Date(Date.now() - 60_000));
+  const db = b.open(concurrency + 1);
   rt.reset();
   rt.keepTexts(true);
   let out;
@@ -79,7 +94,7 @@ async function phaseCounts(b: BenchDb, base: Base): Promise<{ sent: number; perS
       runnerId: "bench-phases",
       accountGapMs: { min: 0, max: 0 },
       busyWaitMs: 500,
-      concurrency: 1,
+      concurrency,
     });
   } finally {
     rt.keepTexts(false);
@@ -96,8 +111,8 @@ async function phaseCounts(b: BenchDb, base: Base): Promise<{ sent: number; perS
   return { sent, perSend, total: rt.count / sent };
 }
 
-async function offerlabRound(b: BenchDb, runners: number): Promise<RoundResult> {
-  const dbs = Array.from({ length: runners }, () => b.open(2));
+async function offerlabRound(b: BenchDb, runners: number, lanes: number): Promise<RoundResult> {
+  const dbs = Array.from({ length: runners }, () => b.open(lanes + 1));
   const senders = dbs.map(() => new InstantSender());
   const t0 = performance.now();
   const out = await Promise.all(
@@ -108,6 +123,7 @@ async function offerlabRound(b: BenchDb, runners: number): Promise<RoundResult> 
         runnerId: `bench-${i}`,
         accountGapMs: { min: 0, max: 0 },
         busyWaitMs: 500,
+        concurrency: lanes,
       }),
     ),
   );
@@ -330,10 +346,17 @@ async function rawRound(b: BenchDb, runners: number): Promise<RoundResult> {
 
 let bossQueues = 0;
 
-async function pgBossRound(b: BenchDb, runners: number, n: number): Promise<RoundResult> {
+async function pgBossRound(b: BenchDb, runners: number, n: number, lanes = 1): Promise<RoundResult> {
   const bosses = await Promise.all(
     Array.from({ length: runners }, async (_, i) => {
-      const boss = new PgBoss({ connectionString: b.url, max: 2, schema: "pgboss", supervise: false, schedule: false, migrate: i === 0 });
+      const boss = new PgBoss({
+        connectionString: b.url,
+        max: lanes + 1,
+        schema: "pgboss",
+        supervise: false,
+        schedule: false,
+        migrate: i === 0,
+      });
       boss.on("error", (e) => log(`pg-boss: ${String(e)}`));
       return boss;
     }),
@@ -351,12 +374,15 @@ async function pgBossRound(b: BenchDb, runners: number, n: number): Promise<Roun
   await Promise.all(
     bosses.map(async (boss, i) => {
       for (;;) {
-        const jobs = await boss.fetch(queue, { batchSize: 1 });
-        const job = jobs[0];
-        if (!job) break;
-        await boss.complete(queue, job.id);
-        sent++;
-        stamps[i]!.push(performance.now());
+        const jobs = await boss.fetch(queue, { batchSize: lanes });
+        if (jobs.length === 0) break;
+        await Promise.all(
+          jobs.map(async (job) => {
+            await boss.complete(queue, job.id);
+            sent++;
+            stamps[i]!.push(performance.now());
+          }),
+        );
       }
     }),
   );
@@ -371,16 +397,23 @@ export async function run(): Promise<void> {
   try {
     const base: Base = await seedBase(b.db, ACCOUNTS);
     const phases = await phaseCounts(b, base);
-    printTable(`Send path: statements per send by phase (1 runner, concurrency 1, ${phases.sent} sends)`, [
-      Object.fromEntries([
-        ...SEND_PHASES.map((p) => [p, Math.round(phases.perSend[p]! * 100) / 100]),
-        ["total", Math.round(phases.total * 100) / 100],
-      ]),
-    ]);
+    const phases4 = await phaseCounts(b, base, 4);
+    printTable(
+      `Send path: statements per send by phase (1 runner; concurrency 1: ${phases.sent} sends, concurrency 4: ${phases4.sent} sends)`,
+      [phases, phases4].map((ph, i) =>
+        Object.fromEntries([
+          ["concurrency", i === 0 ? 1 : 4],
+          ...SEND_PHASES.map((p) => [p, Math.round(ph.perSend[p]! * 100) / 100]),
+          ["total", Math.round(ph.total * 100) / 100],
+        ]),
+      ),
+    );
     // `BENCH_PHASES_ONLY=1`: the statement counts only (deterministic; no timing runs).
     if (process.env.BENCH_PHASES_ONLY === "1") return;
     const samples = new Map<string, { rates: number[]; cycles: number[]; sent: number[]; roundTrips: number[] }>();
-    const key = (s: System, k: number) => `${s}|${k}`;
+    const key = (s: System, c: { runners: number; lanes: number }) => `${s}|${label(c)}`;
+    // The raw statement sequence has no lanes: it runs beside the one-lane configurations only.
+    const systemsOf = (c: { lanes: number }): System[] => (c.lanes === 1 ? ["offerlab", "raw_sql", "pg_boss"] : ["offerlab", "pg_boss"]);
     let tag = 0;
     const prepare = async () => {
       await resetQueue(b.db);
@@ -388,31 +421,31 @@ export async function run(): Promise<void> {
     };
 
     for (let round = 0; round < ROUNDS; round++) {
-      for (const k of RUNNERS) {
-        for (const system of ["offerlab", "raw_sql", "pg_boss"] as System[]) {
-          const e0 = samples.get(key(system, k)) ?? { rates: [], cycles: [], sent: [], roundTrips: [] };
+      for (const c of CONFIGS) {
+        const k = c.runners;
+        for (const system of systemsOf(c)) {
+          const e0 = samples.get(key(system, c)) ?? { rates: [], cycles: [], sent: [], roundTrips: [] };
           let r: RoundResult;
           if (system === "pg_boss") {
-            r = await pgBossRound(b, k, ROWS);
+            r = await pgBossRound(b, k, ROWS, c.lanes);
             e0.roundTrips.push(r.roundTrips ?? NaN);
           } else {
             await prepare();
             rt.reset();
-            r = system === "offerlab" ? await offerlabRound(b, k) : await rawRound(b, k);
+            r = system === "offerlab" ? await offerlabRound(b, k, c.lanes) : await rawRound(b, k);
             e0.roundTrips.push(rt.count / r.sent);
             const sentRows = Number(
               (await sql<{ n: number }>`SELECT count(*)::int AS n FROM send_queue WHERE status = 'sent'`.execute(b.db)).rows[0]!.n,
             );
-            if (sentRows !== ROWS || r.sent !== ROWS)
-              log(`${system} ${k} runners: ${r.sent} sends reported, ${sentRows}/${ROWS} rows sent`);
+            if (sentRows !== ROWS || r.sent !== ROWS) log(`${system} ${label(c)}: ${r.sent} sends reported, ${sentRows}/${ROWS} rows sent`);
           }
           const e = e0;
           e.rates.push((r.sent / r.ms) * 1000);
           e.cycles.push(...r.cycles);
           e.sent.push(r.sent);
-          samples.set(key(system, k), e);
+          samples.set(key(system, c), e);
           log(
-            `round ${round + 1}/${ROUNDS} ${system} × ${k}: ${r.sent} sends in ${r.ms.toFixed(0)} ms = ${((r.sent / r.ms) * 1000).toFixed(0)}/s`,
+            `round ${round + 1}/${ROUNDS} ${system} ${label(c)}: ${r.sent} sends in ${r.ms.toFixed(0)} ms = ${((r.sent / r.ms) * 1000).toFixed(0)}/s`,
           );
         }
       }
@@ -420,15 +453,20 @@ export async function run(): Promise<void> {
 
     const rows: Row[] = [];
     const results: Record<string, unknown>[] = [];
-    const median = (s: System, k: number) => stats(samples.get(key(s, k))!.rates).median;
-    for (const k of RUNNERS) {
-      for (const system of ["offerlab", "raw_sql", "pg_boss"] as System[]) {
-        const e = samples.get(key(system, k))!;
+    const median = (s: System, c: { runners: number; lanes: number }) => {
+      const e = samples.get(key(s, c));
+      return e ? stats(e.rates).median : NaN;
+    };
+    for (const c of CONFIGS) {
+      const k = c.runners;
+      for (const system of systemsOf(c)) {
+        const e = samples.get(key(system, c))!;
         const rate = stats(e.rates);
         const cyc = stats(e.cycles);
         const entry = {
           system,
           runners: k,
+          lanes: c.lanes,
           sends_per_s_median: rate.median,
           sends_per_s_min: rate.min,
           sends_per_s_max: rate.max,
@@ -436,14 +474,14 @@ export async function run(): Promise<void> {
           cycle_ms_p95: cyc.p95,
           cycle_ms_p99: cyc.p99,
           round_trips_per_send: stats(e.roundTrips).median,
-          vs_raw_sql: median(system, k) / median("raw_sql", k),
-          vs_pg_boss: median(system, k) / median("pg_boss", k),
-          vs_1_runner: median(system, k) / median(system, 1),
+          vs_raw_sql: median(system, c) / median("raw_sql", c),
+          vs_pg_boss: median(system, c) / median("pg_boss", c),
+          vs_1_runner: median(system, c) / median(system, CONFIGS[0]!),
         };
         results.push(entry);
         rows.push({
           system,
-          runners: k,
+          "runners×lanes": label(c),
           "sends/s (median)": Math.round(rate.median),
           "min–max": `${Math.round(rate.min)}–${Math.round(rate.max)}`,
           "cycle ms p50": cyc.median,
@@ -462,8 +500,9 @@ export async function run(): Promise<void> {
     );
     writeResult("send-path", {
       postgres: await postgresVersion(b),
-      parameters: { rows_per_round: ROWS, rounds: ROUNDS, accounts: ACCOUNTS, runners: RUNNERS, phase_rows: PHASE_ROWS },
+      parameters: { rows_per_round: ROWS, rounds: ROUNDS, accounts: ACCOUNTS, configs: CONFIGS, phase_rows: PHASE_ROWS },
       statements_per_send_by_phase: { ...phases.perSend, total: phases.total, sends: phases.sent },
+      statements_per_send_by_phase_concurrency_4: { ...phases4.perSend, total: phases4.total, sends: phases4.sent },
       results,
     });
   } finally {

@@ -147,7 +147,9 @@ export const accounts = {
    * CTE `source`, whose `account_id` names the account, and locks the account in the same
    * statement): `locked` (the account, without waiting, unless it rests), `ended` (a cooldown that
    * is over ends) and `account` (the account's row as it is then; none when another transaction
-   * holds it or it rests). Write them after `source`'s definition.
+   * holds it or it rests). Write them after `source`'s definition. `source` may name several
+   * accounts (the batch claim), at most one row per account: each is locked, ended and returned
+   * on its own.
    */
   lockForSendCtes(source: string, now: Date) {
     return sql`locked AS (
@@ -158,7 +160,7 @@ export const accounts = {
         UPDATE accounts SET status = 'active', limited_until = NULL FROM locked
         WHERE accounts.id = locked.id AND accounts.status = 'limited' AND accounts.limited_until <= ${now}::timestamptz
         RETURNING accounts.*),
-      account AS (SELECT * FROM ended UNION ALL SELECT * FROM locked WHERE NOT EXISTS (SELECT 1 FROM ended))`;
+      account AS (SELECT * FROM ended UNION ALL SELECT * FROM locked WHERE NOT EXISTS (SELECT 1 FROM ended WHERE ended.id = locked.id))`;
   },
 
   /**

@@ -70,6 +70,32 @@ export async function claimDueRow(
   now: Date,
   columns: TableColumns,
 ): Promise<{ row: QueueRow; account: AccountRow | undefined } | { kind: "idle" } | { kind: "busy" }> {
+  const claimed = await claimDueRows(trx, now, columns, 1);
+  return "kind" in claimed ? claimed : claimed[0]!;
+}
+
+/**
+ * How many due rows a batch claim of `k` rows locks and looks at: the first row of each account
+ * among them is taken, up to `k`. A few per wanted row, so that an account with several due rows
+ * ahead does not fill the batch alone; the rows looked at and not taken stay locked only until
+ * the batch commits (other runners skip them meanwhile, as they would skip the batch's own).
+ */
+const SCAN_PER_ROW = 4;
+
+/**
+ * `claimDueRow` for up to `k` rows in one statement (issue 19): the due rows in the claim's order
+ * (priority, scheduled_for, natural_key, id), skipping what the single claim skips, at most one per
+ * account (never two in flight for an account), each with its account locked without waiting. A
+ * row whose account another transaction holds (or that began to rest) is left out; when that
+ * leaves none, throws {@link AccountBusy} as the single claim does. With `k` 1 this is exactly the
+ * single claim (same statement, same order), so a one-lane runner replays.
+ */
+export async function claimDueRows(
+  trx: Transaction<Database>,
+  now: Date,
+  columns: TableColumns,
+  k: number,
+): Promise<{ row: QueueRow; account: AccountRow | undefined }[] | { kind: "idle" } | { kind: "busy" }> {
   const due = trx
     .selectFrom("send_queue")
     .selectAll()
@@ -96,7 +122,7 @@ export async function claimDueRow(
     // key, so that a seeded run replays; the id only breaks ties between rows without one.
     .orderBy("natural_key")
     .orderBy("id")
-    .limit(1)
+    .limit(k === 1 ? 1 : k * SCAN_PER_ROW)
     .forUpdate()
     .skipLocked();
   // The row, then its account (`accounts.lockForSendCtes`: its lock, without waiting, joined on the
@@ -104,16 +130,35 @@ export async function claimDueRow(
   // Neither lock waits, so this statement cannot deadlock with a recording transaction (which
   // locks the account first). A claim that raced another one for this account sees, once it holds
   // the lock, the rest that claim committed (Postgres re-checks the condition on the locked row).
-  const { rows } = await sql<Record<string, unknown>>`/* send-path:claim */
+  const accountColumns = sql.join(aliasedColumns("a", "a", columns.accounts));
+  const { rows } =
+    k === 1
+      ? await sql<Record<string, unknown>>`/* send-path:claim */
     WITH due AS (${due}), ${accounts.lockForSendCtes("due", now)}
-    SELECT due.*, ${sql.join(aliasedColumns("a", "a", columns.accounts))}
-    FROM due LEFT JOIN account a ON true`.execute(trx);
-  const got = rows[0];
-  if (got) {
-    const account = prefixed<AccountRow>(got, "a");
-    const row = Object.fromEntries(Object.entries(got).filter(([k]) => !k.includes(":"))) as QueueRow;
-    if (row.account_id && !account) throw new AccountBusy();
-    return { row, account };
+    SELECT due.*, ${accountColumns}
+    FROM due LEFT JOIN account a ON true`.execute(trx)
+      : // The batch: of the rows locked, the first of each account (a row without an account is its
+        // own group: the check defers it), then the first `k` of those in the claim's order.
+        await sql<Record<string, unknown>>`/* send-path:claim */
+    WITH scanned AS (${due}),
+    due AS (
+      SELECT * FROM (
+        SELECT DISTINCT ON (coalesce(account_id, id)) * FROM scanned
+        ORDER BY coalesce(account_id, id), priority, scheduled_for, natural_key, id) firsts
+      ORDER BY priority, scheduled_for, natural_key, id LIMIT ${k}::int),
+    ${accounts.lockForSendCtes("due", now)}
+    SELECT due.*, ${accountColumns}
+    FROM due LEFT JOIN account a ON a.id = due.account_id
+    ORDER BY due.priority, due.scheduled_for, due.natural_key, due.id`.execute(trx);
+  if (rows.length > 0) {
+    const claimed = rows.map((got) => ({
+      row: Object.fromEntries(Object.entries(got).filter(([key]) => !key.includes(":"))) as QueueRow,
+      account: prefixed<AccountRow>(got, "a"),
+    }));
+    // A row whose account another transaction holds is not claimed: its lock goes at commit.
+    const held = claimed.filter((c) => !c.row.account_id || c.account);
+    if (held.length === 0) throw new AccountBusy();
+    return held;
   }
   // Nothing claimable. Tell "nothing due" from "due, but every such account is mid-send".
   // (A row whose account rests is not waiting for a runner: nothing can send it before the gap ends.)

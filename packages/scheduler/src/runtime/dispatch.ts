@@ -4,12 +4,13 @@
  * the provider outside any transaction, then settle the outcome fenced by the attempt id. Each
  * step has its own module; the attempt's states are written by `attempts.ts` only.
  */
-import { accounts } from "@offerlab/db";
+import { accounts, type Database } from "@offerlab/db";
+import { sql, type Transaction } from "kysely";
 import { startAttempt, type Claimed } from "./attempt.js";
 import { classifyError, callProvider, type ProviderResult } from "./call.js";
 import { decide, rowActionOf } from "./check.js";
-import { AccountBusy, claimDueRow, loadClaimed } from "./claim.js";
-import { readTableColumns, readTickSettings, type TickSettings } from "./context.js";
+import { AccountBusy, claimDueRow, claimDueRows, loadClaimed } from "./claim.js";
+import { readTableColumns, readTickSettings, type AccountRow, type QueueRow, type TickSettings } from "./context.js";
 import { resolveOptions, type Resolved } from "./options.js";
 import { deferRow, deferRowAndSiblings, skipRow } from "./queue.js";
 import { counterOf } from "./quota.js";
@@ -35,6 +36,39 @@ export async function dispatchOne(
   const claimed = await claimWithRetries(o, now, tick);
   if (claimed.kind !== "claimed") return claimed;
   hooks.onClaimed?.();
+  return sendResolved(o, claimed);
+}
+
+/**
+ * Claims up to `k` due rows in one transaction (one statement for the claim, one commit for the
+ * batch), at most one per account: what a runner with `k` free lanes hands to them (loop.ts). Each
+ * claimed row comes back with its attempt committed, to be sent with {@link sendClaimed}; deferred
+ * and skipped rows come back as their outcome. `[idle]` or `[busy]` when nothing was claimed. With
+ * `k` 1 this is `dispatchOne`'s own claim.
+ */
+export async function dispatchBatch(options: SendPathOptions, k: number, tick?: TickSettings): Promise<(Claimed | DispatchOutcome)[]> {
+  const o = resolveOptions(options);
+  const now = o.now();
+  if (k === 1) return [await claimWithRetries(o, now, tick)];
+  for (let tries = 0; ; tries++) {
+    try {
+      return await claimBatch(o, now, tick, k);
+    } catch (error) {
+      if (!(error instanceof AccountBusy)) throw error;
+      if (tries >= 5) return [{ kind: "busy" }];
+    }
+  }
+}
+
+/**
+ * The rest of the send path for a claimed row whose attempt is committed: mark it sending (tx1b),
+ * call the provider outside any transaction, settle fenced by the attempt id (tx2).
+ */
+export function sendClaimed(options: SendPathOptions, claimed: Claimed): Promise<DispatchOutcome> {
+  return sendResolved(resolveOptions(options), claimed);
+}
+
+async function sendResolved(o: Resolved, claimed: Claimed): Promise<DispatchOutcome> {
   const { ctx, attemptId } = claimed;
   const info = { queueId: ctx.row.id, attemptId };
   await o.crashAt?.("after_claim", info);
@@ -77,56 +111,104 @@ async function claimWithRetries(o: Resolved, now: Date, tick: TickSettings | und
 /** tx1: claim one due row and commit an attempt, or defer / skip it with its reason. */
 function claimOne(o: Resolved, now: Date, tick: TickSettings | undefined): Promise<Claimed | DispatchOutcome> {
   return o.db.transaction().execute(async (trx): Promise<Claimed | DispatchOutcome> => {
-    // Without the tick's settings and columns (a caller that did not read them), this claim reads them.
-    const t = tick?.columns ? tick : tick ? { ...tick, columns: await readTableColumns(trx) } : await readTickSettings(trx);
+    const t = await tickIn(trx, tick);
     const claimed = await claimDueRow(trx, now, t.columns!);
     if ("kind" in claimed) return claimed;
-    const { row } = claimed;
-    const ctx = await loadClaimed(trx, claimed, t);
-
-    const d = decide(ctx, now, o.random);
-    if (d.kind === "defer") {
-      if (d.reason === "window_closed") {
-        // The window is the campaign's (its time zone, never the recipient's), so it holds every
-        // due row of this campaign and account at this instant: they wait with this one, in one
-        // statement, so a closed window costs one claim per campaign and account, not one per row
-        // (issue 19). Deferring them here rather than skipping them in the claim keeps the window's
-        // rules (days, hours, time zones, DST) in one place, `engine/window.ts`, instead of copying
-        // them into SQL. They share this row's reopening (with its jitter): the account's rest
-        // after the first send spaces the others, which the claim skips while it lasts.
-        await deferRowAndSiblings(trx, row, { reason: d.reason, until: d.until, now });
-      } else {
-        await deferRow(trx, row.id, d.reason, d.until);
-        // A daily limit of 0 for this action (set so, or ramped down by warming) is a cap reached
-        // too: recorded like the reservation's (reserve.ts), so the claim skips the account's
-        // other rows of this action until the next UTC day or a change of limits.
-        if (d.reason === "daily_cap" && ctx.account)
-          await accounts.markCapped(trx, ctx.account.id, { counter: counterOf(rowActionOf(ctx)), until: d.until });
-      }
-      return { kind: "deferred", queueId: row.id, reason: d.reason, until: d.until };
-    }
-    if (d.kind === "skip") {
-      await skipRow(trx, ctx, d.reason, d.status, now);
-      return { kind: "skipped", queueId: row.id, reason: d.reason };
-    }
-
-    // Reserve and open the attempt in one statement (reserve.ts `reserveAndOpen`).
-    let reserved: Awaited<ReturnType<typeof reserveAndOpen>>;
-    try {
-      reserved = await reserveAndOpen(trx, o, ctx, d, now);
-    } catch (error) {
-      // Another attempt of this account (or of this row) is still open: this transaction is
-      // aborted; the runner claims again.
-      if ((error as { code?: string }).code === "23505") throw new AccountBusy();
-      throw error;
-    }
-    if (!reserved.ok) {
-      await deferRow(trx, row.id, reserved.reason, reserved.until);
-      return { kind: "deferred", queueId: row.id, reason: reserved.reason, until: reserved.until };
-    }
-    const { attemptId, usageDay, usageHour, campaignDay } = reserved;
-    return { kind: "claimed", ctx, attemptId, action: d.action, usageDay, usageHour, campaignDay } satisfies Claimed;
+    return checkAndReserve(trx, o, now, t, claimed, false);
   });
+}
+
+/** Without the tick's settings and columns (a caller that did not read them), the claim reads them. */
+async function tickIn(trx: Transaction<Database>, tick: TickSettings | undefined): Promise<TickSettings> {
+  return tick?.columns ? tick : tick ? { ...tick, columns: await readTableColumns(trx) } : await readTickSettings(trx);
+}
+
+/**
+ * tx1 for several rows: claim up to `k` (one per account) in one statement, then check and reserve
+ * each in the same transaction, which commits once for the batch. Throws {@link AccountBusy} when
+ * no row is left (every account held elsewhere): the caller claims again.
+ */
+function claimBatch(o: Resolved, now: Date, tick: TickSettings | undefined, k: number): Promise<(Claimed | DispatchOutcome)[]> {
+  return o.db.transaction().execute(async (trx) => {
+    const t = await tickIn(trx, tick);
+    const claimed = await claimDueRows(trx, now, t.columns!, k);
+    if ("kind" in claimed) return [claimed];
+    const out: (Claimed | DispatchOutcome)[] = [];
+    for (const c of claimed) {
+      const got = await checkAndReserve(trx, o, now, t, c, true);
+      if (got.kind !== "busy") out.push(got);
+    }
+    if (out.length === 0) throw new AccountBusy();
+    return out;
+  });
+}
+
+/**
+ * Step 2 to 4 for one claimed row, inside the claim's transaction: check it, then defer or skip it
+ * with its reason, or reserve its capacity and open its attempt. `batch`: the row is one of several
+ * in the transaction, so a reservation that hits the one-in-flight index (23505) must not abort the
+ * others; it is undone alone, back to a savepoint taken just before it, and the row comes back
+ * `busy` (not claimed; its lock goes at commit). A savepoint rather than relying on the claim's
+ * account locks: the claim's snapshot is taken before it locks the accounts, so an attempt another
+ * runner committed in between (or opened without the account's lock) is not filtered out, and the
+ * index is what catches it. It costs one statement per reserved row, and only in a batch.
+ */
+async function checkAndReserve(
+  trx: Transaction<Database>,
+  o: Resolved,
+  now: Date,
+  t: TickSettings,
+  claimed: { row: QueueRow; account: AccountRow | undefined },
+  batch: boolean,
+): Promise<Claimed | DispatchOutcome> {
+  const { row } = claimed;
+  const ctx = await loadClaimed(trx, claimed, t);
+
+  const d = decide(ctx, now, o.random);
+  if (d.kind === "defer") {
+    if (d.reason === "window_closed") {
+      // The window is the campaign's (its time zone, never the recipient's), so it holds every
+      // due row of this campaign and account at this instant: they wait with this one, in one
+      // statement, so a closed window costs one claim per campaign and account, not one per row
+      // (issue 19). Deferring them here rather than skipping them in the claim keeps the window's
+      // rules (days, hours, time zones, DST) in one place, `engine/window.ts`, instead of copying
+      // them into SQL. They share this row's reopening (with its jitter): the account's rest
+      // after the first send spaces the others, which the claim skips while it lasts.
+      await deferRowAndSiblings(trx, row, { reason: d.reason, until: d.until, now });
+    } else {
+      await deferRow(trx, row.id, d.reason, d.until);
+      // A daily limit of 0 for this action (set so, or ramped down by warming) is a cap reached
+      // too: recorded like the reservation's (reserve.ts), so the claim skips the account's
+      // other rows of this action until the next UTC day or a change of limits.
+      if (d.reason === "daily_cap" && ctx.account)
+        await accounts.markCapped(trx, ctx.account.id, { counter: counterOf(rowActionOf(ctx)), until: d.until });
+    }
+    return { kind: "deferred", queueId: row.id, reason: d.reason, until: d.until };
+  }
+  if (d.kind === "skip") {
+    await skipRow(trx, ctx, d.reason, d.status, now);
+    return { kind: "skipped", queueId: row.id, reason: d.reason };
+  }
+
+  // Reserve and open the attempt in one statement (reserve.ts `reserveAndOpen`).
+  let reserved: Awaited<ReturnType<typeof reserveAndOpen>>;
+  if (batch) await sql`SAVEPOINT claim_row`.execute(trx);
+  try {
+    reserved = await reserveAndOpen(trx, o, ctx, d, now);
+  } catch (error) {
+    if ((error as { code?: string }).code !== "23505") throw error;
+    // Another attempt of this account (or of this row) is still open. Alone, this transaction is
+    // aborted and the runner claims again; in a batch, only this row's reservation is undone.
+    if (!batch) throw new AccountBusy();
+    await sql`ROLLBACK TO SAVEPOINT claim_row`.execute(trx);
+    return { kind: "busy" };
+  }
+  if (!reserved.ok) {
+    await deferRow(trx, row.id, reserved.reason, reserved.until);
+    return { kind: "deferred", queueId: row.id, reason: reserved.reason, until: reserved.until };
+  }
+  const { attemptId, usageDay, usageHour, campaignDay } = reserved;
+  return { kind: "claimed", ctx, attemptId, action: d.action, usageDay, usageHour, campaignDay } satisfies Claimed;
 }
 
 /** Runs `dispatchOne` until nothing is due (or `max` rows were handled). */

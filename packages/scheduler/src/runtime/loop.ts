@@ -1,6 +1,7 @@
 import { systemRandomSource } from "../engine/random.js";
 import { readTickSettings, type TickSettings } from "./context.js";
-import { dispatchOne } from "./dispatch.js";
+import type { Claimed } from "./attempt.js";
+import { dispatchBatch, sendClaimed } from "./dispatch.js";
 import { reapExpired } from "./reaper.js";
 import { reconcileUnknown, type ReconcileOptions, type ReconcileSummary } from "./reconciler.js";
 import { RunnerCrash, type DispatchOutcome, type SendPathOptions } from "./types.js";
@@ -29,8 +30,10 @@ export interface RunOptions extends SendPathOptions {
    * account, never over a limit: the same guards as between runners). A whole number from 1 to
    * 256. Default {@link DEFAULT_SEND_CONCURRENCY} (1: one lane, so a seeded run claims and sends in
    * the same order on any database); the cron runner and `offerlab serve` read
-   * `OFFERLAB_SEND_CONCURRENCY` (default 4 there). Size the database pool to match: each lane holds a connection
-   * only while it claims or records, never during the provider call.
+   * `OFFERLAB_SEND_CONCURRENCY` (default 4 there). Free lanes share one claim: the lane that claims
+   * takes up to one row per free lane, of different accounts, in one statement and one commit
+   * (issue 19). Size the database pool to match: each lane holds a connection only while it claims
+   * or records, never during the provider call.
    */
   concurrency?: number;
 }
@@ -67,8 +70,8 @@ export interface RunSummary {
 /**
  * One runner's tick: reap lapsed leases, reconcile the unknown outcomes whose check is due (a
  * bounded pass, see `reconcileUnknown`), then send due rows until none is due, with up to
- * `concurrency` sends in flight at once (each lane claims, calls and records on its own; see
- * `RunOptions.concurrency`). A database error (a killed connection, a Postgres restart) does not
+ * `concurrency` sends in flight at once (free lanes take their rows from one batch claim, then each
+ * calls and records on its own; see `RunOptions.concurrency`). A database error (a killed connection, a Postgres restart) does not
  * end it: it backs off and carries on, because every step is safe to repeat.
  */
 export async function runSendPath(input: RunOptions): Promise<RunSummary> {
@@ -129,35 +132,84 @@ export async function runSendPath(input: RunOptions): Promise<RunSummary> {
   // The settings (the cooling-off window) are read once for the tick, not once per claimed row.
   let tick: Promise<TickSettings> | undefined;
   // Rows a lane has started on (claimed or about to claim) and not yet handed back: with `max`, no
-  // lane starts a claim that could take the run past it.
+  // claim starts that could take the run past it.
   let started = 0;
-  // Lanes with a send in flight (claimed, past the claim): a lane that finds only busy accounts
-  // keeps waiting while a sibling is sending, since that sibling's account frees soon.
+  // Sends in flight (claimed, past the claim, including claimed rows waiting for a free lane): a
+  // lane that finds only busy accounts keeps waiting while one is sending, since its account frees soon.
   let sending = 0;
+  // Issue 19: one claim feeds every free lane. The rows a batch claimed for lanes other than the
+  // claiming one wait here; while a claim is under way the other free lanes wait for it rather
+  // than claim on their own, so rows held (claimed, queued here or being sent) never outnumber
+  // the lanes: never more than `concurrency` sends in flight.
+  const handed: Claimed[] = [];
+  let claiming: Promise<unknown> | undefined;
+  let held = 0;
+  let live = concurrency;
+  const count = (out: Exclude<DispatchOutcome, { kind: "idle" | "busy" }>) => {
+    summary.handled++;
+    summary.outcomes[out.kind]++;
+    if (out.kind === "deferred") summary.deferred[out.reason] = (summary.deferred[out.reason] ?? 0) + 1;
+  };
+  const send = async (claimed: Claimed) => {
+    const out = await guard(() => sendClaimed(options, claimed));
+    sending--;
+    held--;
+    return out;
+  };
   const lane = async (n: number) => {
     // Spreads the waits of lanes and runners that found each other busy (through the injected
     // source, like every draw of the scheduler).
     const waits = (options.random ?? systemRandomSource()).stream(`busy-wait|${options.runnerId ?? "runner"}|${n}`);
     let busySince: number | null = null;
-    while (started < max && !options.signal?.aborted && !crashed) {
-      started++;
-      let counted = false;
-      const out = await guard(async () => {
-        tick ??= readTickSettings(options.db);
-        const settings = await tick.catch((error: unknown) => {
-          tick = undefined;
-          throw error;
+    // A claimed row handed to this lane is sent even once the run is told to stop: it is in flight.
+    while (!crashed && (handed.length > 0 || (started < max && !options.signal?.aborted))) {
+      let out: DispatchOutcome | undefined;
+      const mine = handed.shift();
+      if (mine) out = await send(mine);
+      else if (claiming) {
+        // (Its error, if any, is the claiming lane's to count.)
+        await claiming.catch(() => undefined);
+        continue;
+      } else {
+        // Rows for every lane of this runner not holding one (1 with one lane: exactly the single
+        // claim, so a seeded one-lane run replays), never past `max`.
+        const k = Math.max(1, Math.min(live - held, max - started));
+        started += k;
+        held += k;
+        const batch = guard(async () => {
+          tick ??= readTickSettings(options.db);
+          const settings = await tick.catch((error: unknown) => {
+            tick = undefined;
+            throw error;
+          });
+          return dispatchBatch(options, k, settings);
         });
-        return dispatchOne(options, settings, {
-          onClaimed: () => {
-            counted = true;
-            sending++;
-          },
-        });
-      });
-      if (counted) sending--;
-      if (!out || out.kind === "idle" || out.kind === "busy") started--;
-      if (!out) continue;
+        claiming = batch;
+        const got = await batch.finally(() => (claiming = undefined));
+        const rows = got?.filter((r) => r.kind !== "idle" && r.kind !== "busy") ?? [];
+        started -= k - rows.length;
+        const claimed = rows.filter((r): r is Claimed => r.kind === "claimed");
+        held += claimed.length - k;
+        sending += claimed.length;
+        // Deferred and skipped rows are handled already; the claiming lane sends the first claimed
+        // row itself and hands the others to the free lanes.
+        for (const r of rows) if (r.kind !== "claimed") count(r);
+        handed.push(...claimed.slice(1));
+        if (claimed[0]) out = await send(claimed[0]);
+        else if (rows.length > 0) {
+          busySince = null;
+          continue;
+        } else {
+          // Nothing claimed: idle, busy, or an error (already counted by the guard).
+          out = got?.[0] as DispatchOutcome | undefined;
+          if (!out) continue;
+        }
+      }
+      // A send that failed with an error (counted by the guard) gives its row back to `max`.
+      if (!out) {
+        started--;
+        continue;
+      }
       if (out.kind === "idle") break;
       if (out.kind === "busy") {
         // Other runners (or this runner's other lanes) are sending from every account with due
@@ -169,14 +221,13 @@ export async function runSendPath(input: RunOptions): Promise<RunSummary> {
         continue;
       }
       busySince = null;
-      summary.handled++;
-      summary.outcomes[out.kind]++;
-      if (out.kind === "deferred") summary.deferred[out.reason] = (summary.deferred[out.reason] ?? 0) + 1;
+      count(out);
     }
+    live--;
   };
-  // Each lane is a runner of its own over this runner's pool: the claim's SKIP LOCKED, the account
-  // lock and the one-attempt-in-flight-per-account index keep lanes apart exactly as they keep
-  // runners apart. A crash (RunnerCrash in tests) in one lane rejects the run, as a dead process
+  // Lanes share this runner's pool: a batch claim takes one row per account, and the claim's SKIP
+  // LOCKED, the account lock and the one-attempt-in-flight-per-account index keep batches and
+  // lanes apart exactly as they keep runners apart. A crash (RunnerCrash in tests) in one lane rejects the run, as a dead process
   // would; the others are left where they were, as SIGKILL leaves them.
   const lanes = Array.from({ length: concurrency }, (_, n) => lane(n));
   const settled = await Promise.allSettled(lanes);

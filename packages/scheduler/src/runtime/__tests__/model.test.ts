@@ -27,11 +27,11 @@ import fc from "fast-check";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { effectiveLimits, isInWindow, windowFromCampaign, type SendWindow } from "../../engine/index.js";
-import { dispatchOne } from "../dispatch.js";
+import { dispatchBatch, dispatchOne, sendClaimed } from "../dispatch.js";
 import { reapExpired } from "../reaper.js";
 import { reconcileUnknown } from "../reconciler.js";
 import { recordReply } from "../stop-on-reply.js";
-import { RunnerCrash, type CrashPoint, type SendPathOptions } from "../types.js";
+import { RunnerCrash, type CrashPoint, type DispatchOutcome, type SendPathOptions } from "../types.js";
 import { mswServer, seedWorld, type World } from "./world.js";
 
 const server = mswServer();
@@ -191,10 +191,15 @@ class ModelRun {
   opts!: SendPathOptions;
   steps = 0;
 
-  /** Sends in flight at once per tick: 1 is one `dispatchOne`; more run that many side by side, like the lanes of `runSendPath`. */
+  /**
+   * Sends in flight at once per tick: 1 is one `dispatchOne`; more run that many side by side.
+   * `batch`: the tick's rows come from one batch claim (`dispatchBatch`), each then sent on its
+   * own, as the free lanes of `runSendPath` do; else each lane claims on its own, as runners do.
+   */
   constructor(
     readonly w: World,
     readonly concurrency = 1,
+    readonly batch = false,
   ) {}
 
   async init(businessHours: boolean): Promise<void> {
@@ -400,11 +405,28 @@ class ModelRun {
         throw error;
       }
     };
-    const outs = await Promise.all(Array.from({ length: this.concurrency }, () => one(hook)));
+    const outs = this.batch ? await this.batchTick(hook) : await Promise.all(Array.from({ length: this.concurrency }, () => one(hook)));
     // The first word stays the tick's kind (the drain stops on idle/busy): idle or busy only when every lane was.
     const quiet = outs.every((o) => o === "idle" || o === "busy");
     const lead = quiet ? outs[0]! : (outs.find((o) => o.startsWith("crashed")) ?? outs.find((o) => o !== "idle" && o !== "busy")!);
     return [lead, ...outs.filter((o) => o !== lead)].join(" | ");
+  }
+
+  /** One batch claim for every lane, then each claimed row sent side by side (a crash kills them all). */
+  private async batchTick(hook: NonNullable<SendPathOptions["crashAt"]>): Promise<string[]> {
+    const said = (out: DispatchOutcome) => `${out.kind}${"reason" in out ? ` ${out.reason}` : ""}`;
+    const got = await dispatchBatch(this.opts, this.concurrency);
+    return Promise.all(
+      got.map(async (c) => {
+        if (c.kind !== "claimed") return said(c);
+        try {
+          return said(await sendClaimed({ ...this.opts, crashAt: hook }, c));
+        } catch (error) {
+          if (error instanceof RunnerCrash) return `crashed ${error.point}`;
+          throw error;
+        }
+      }),
+    );
   }
 
   async reply(ccId: string): Promise<string> {
@@ -711,9 +733,9 @@ interface WalkStats {
   outcomes: Record<string, number>;
 }
 
-async function runWalk(engine: TestEngine, ops: Op[], businessHours: boolean, concurrency = 1): Promise<WalkStats> {
+async function runWalk(engine: TestEngine, ops: Op[], businessHours: boolean, concurrency = 1, batch = false): Promise<WalkStats> {
   const w = await seedWorld({ engine, server, accounts: 3, contacts: 0, start: new Date("2026-11-23T09:00:00Z") });
-  const m = new ModelRun(w, concurrency);
+  const m = new ModelRun(w, concurrency, batch);
   const outcomes: Record<string, number> = {};
   const timing = { op: 0, check: 0 };
   let index = -1;
@@ -763,17 +785,19 @@ async function runWalk(engine: TestEngine, ops: Op[], businessHours: boolean, co
 const SEED = process.env.MODEL_SEED ? Number(process.env.MODEL_SEED) : (Date.now() ^ (Math.random() * 0x7fffffff)) >>> 0;
 const FIXED_OPS = process.env.MODEL_OPS ? (JSON.parse(process.env.MODEL_OPS) as Op[]) : null;
 
-function modelSuite(engine: TestEngine, runs: number, steps: number, concurrency = 1) {
-  it(`random walks of ${steps} operations × ${runs} runs keep every invariant after every step, and lose nothing (${engine}, ${concurrency} in flight per tick)`, async () => {
+function modelSuite(engine: TestEngine, runs: number, steps: number, concurrency = 1, batch = false) {
+  it(`random walks of ${steps} operations × ${runs} runs keep every invariant after every step, and lose nothing (${engine}, ${concurrency} in flight per tick${batch ? ", claimed in one batch" : ""})`, async () => {
     const started = performance.now();
     const stats: WalkStats[] = [];
     if (FIXED_OPS) {
-      stats.push(await runWalk(engine, FIXED_OPS, process.env.MODEL_BUSINESS_HOURS === "1", concurrency));
+      stats.push(await runWalk(engine, FIXED_OPS, process.env.MODEL_BUSINESS_HOURS === "1", concurrency, batch));
     } else {
-      console.info(`[model ${engine} ×${concurrency}] seed=${SEED} runs=${runs} steps=${steps} (MODEL_SEED=${SEED} reproduces)`);
+      console.info(
+        `[model ${engine} ×${concurrency}${batch ? " batch" : ""}] seed=${SEED} runs=${runs} steps=${steps} (MODEL_SEED=${SEED} reproduces)`,
+      );
       await fc.assert(
         fc.asyncProperty(fc.array(opArb, { minLength: steps, maxLength: steps }), fc.boolean(), async (ops, businessHours) => {
-          stats.push(await runWalk(engine, ops, businessHours, concurrency));
+          stats.push(await runWalk(engine, ops, businessHours, concurrency, batch));
         }),
         {
           seed: SEED,
@@ -820,4 +844,7 @@ describe("send path model (randomised interleavings)", () => {
   // Postgres they race for real; PGlite serialises them but still checks the bookkeeping.
   modelSuite("pglite", Number(process.env.MODEL_RUNS ?? 1), Number(process.env.MODEL_STEPS ?? 200), 3);
   if (PG) modelSuite("postgres", Number(process.env.MODEL_PG_RUNS ?? 5), Number(process.env.MODEL_STEPS ?? 250), 3);
+  // And with the tick's three rows claimed in one batch (issue 19), as a runner's free lanes take them.
+  modelSuite("pglite", Number(process.env.MODEL_RUNS ?? 1), Number(process.env.MODEL_STEPS ?? 200), 3, true);
+  if (PG) modelSuite("postgres", Number(process.env.MODEL_PG_RUNS ?? 5), Number(process.env.MODEL_STEPS ?? 250), 3, true);
 });
