@@ -129,6 +129,11 @@ export const CONTACT_FIELDS: readonly ImportField[] = [
 ];
 
 const FIELDS: Record<ImportKind, readonly ImportField[]> = { companies: COMPANY_FIELDS, contacts: CONTACT_FIELDS };
+/** Each kind's fields by name, built once rather than for every row read. */
+const FIELD_SPECS: Record<ImportKind, ReadonlyMap<string, ImportField>> = {
+  companies: new Map(COMPANY_FIELDS.map((x) => [x.field, x])),
+  contacts: new Map(CONTACT_FIELDS.map((x) => [x.field, x])),
+};
 
 const headerKey = (h: string) =>
   h
@@ -361,7 +366,7 @@ function parseRow(
   mapping: ImportMapping,
   errors: RowError[],
 ): ParsedRow | null {
-  const specs = new Map(FIELDS[kind].map((x) => [x.field, x]));
+  const specs = FIELD_SPECS[kind];
   const values: Values = {};
   const columnOf: Record<string, string> = {};
   // Fields with a value in the file, valid or not: a bad value is reported once, as bad, not also as missing.
