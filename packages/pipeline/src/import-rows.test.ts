@@ -423,4 +423,41 @@ describe.each(testEngines())("import on %s", (engine) => {
       .executeTakeFirstOrThrow();
     expect(Number(n.n)).toBe(5000);
   });
+
+  it("keeps each invalid row's number and message across batches, and merges a person a later batch repeats", async () => {
+    const acme = (await companies.upsert(db, { offer_id: offerId, name: "Acme", domain: "acme.com", source_tool: "exa" })).company;
+    const stored = (
+      await contacts.upsert(db, { offer_id: offerId, company_id: acme.id, source_tool: "exa", email: "kept@acme.com", full_name: "Kept" })
+    ).contact;
+    const rows = Array.from({ length: 120 }, (_, i) => ({
+      email: `p${i}@acme.com`,
+      linkedin_url: `linkedin.com/in/p-${i}`,
+      company_domain: "acme.com",
+      title: "",
+    }));
+    rows[6] = { ...rows[6]!, email: "not-an-email" };
+    rows[63] = { ...rows[63]!, linkedin_url: "https://twitter.com/p63" };
+    // Batch 4 repeats batch 1's person (other case, title given) and the person stored before.
+    rows[70] = { ...rows[70]!, email: " P3@ACME.COM ", linkedin_url: "", title: "CRO" };
+    rows[101] = { ...rows[101]!, email: "KEPT@acme.com", linkedin_url: "", title: "CFO" };
+    const s = await importContacts(db, stream(rows), { offerId, batchSize: 25, skipInvalid: true });
+    expect(s).toMatchObject({ rows: 120, invalid: 2, created: 116, merged: 2, duplicatesInFile: 1 });
+    expect(s.errors).toEqual([
+      { row: 7, column: "email", field: "email", message: 'is not an email address (e.g. "jane@acme.com")', value: "not-an-email" },
+      {
+        row: 64,
+        column: "linkedin_url",
+        field: "linkedin_url",
+        message: "is not a LinkedIn profile URL; expected https://www.linkedin.com/in/<id>",
+        value: "https://twitter.com/p63",
+      },
+    ]);
+    const people = await contactRows();
+    expect(people).toHaveLength(117);
+    expect(people.filter((p) => p.email === "p3@acme.com").map((p) => [p.title, p.linkedin_url])).toEqual([
+      ["CRO", "https://www.linkedin.com/in/p-3"],
+    ]);
+    expect(people.find((p) => p.email === "kept@acme.com")).toMatchObject({ id: stored.id, title: "CFO", source_tool: "exa" });
+    expect(people.some((p) => p.email === "p6@acme.com" || p.email === "p63@acme.com")).toBe(false);
+  });
 });

@@ -129,6 +129,11 @@ export const CONTACT_FIELDS: readonly ImportField[] = [
 ];
 
 const FIELDS: Record<ImportKind, readonly ImportField[]> = { companies: COMPANY_FIELDS, contacts: CONTACT_FIELDS };
+/** Each kind's fields by name, built once rather than for every row read. */
+const FIELD_SPECS: Record<ImportKind, ReadonlyMap<string, ImportField>> = {
+  companies: new Map(COMPANY_FIELDS.map((x) => [x.field, x])),
+  contacts: new Map(CONTACT_FIELDS.map((x) => [x.field, x])),
+};
 
 const headerKey = (h: string) =>
   h
@@ -257,6 +262,10 @@ export interface ImportSummary {
   errorCount: number;
 }
 
+/** Rows checked between two turns of the event loop while a batch is being written (see `readAll`). */
+const YIELD_EVERY = 20;
+const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 const UNREADABLE_ROW = Symbol.for("offerlab.import.unreadableRow");
 
 /**
@@ -361,7 +370,7 @@ function parseRow(
   mapping: ImportMapping,
   errors: RowError[],
 ): ParsedRow | null {
-  const specs = new Map(FIELDS[kind].map((x) => [x.field, x]));
+  const specs = FIELD_SPECS[kind];
   const values: Values = {};
   const columnOf: Record<string, string> = {};
   // Fields with a value in the file, valid or not: a bad value is reported once, as bad, not also as missing.
@@ -687,6 +696,11 @@ export async function importRows(db: DbOrTrx, kind: ImportKind, rows: ImportRowS
         }
         batch.push(item);
         if (batch.length >= batchSize) await flush();
+        // The reader hands over a file chunk's records (hundreds of rows) as microtasks, which
+        // run to the end before the event loop reads the database's answer to the batch being
+        // written: the next statement would wait for the whole chunk's checks. Every few rows,
+        // the loop gets its turn, so the connection is idle for a few rows' checks at most.
+        else if (writing !== null && s.rows % YIELD_EVERY === 0) await yieldToIo();
       }
       await flush();
     };

@@ -343,25 +343,35 @@ export const contacts = {
 
     return withMergeRetry(db, async (trx) => {
       const offerIds = [...new Set(parsed.map((v) => v.offer_id))];
-      const emails = [...new Set(parsed.map((v) => v.email).filter((x): x is string => x !== null))];
-      const links = [...new Set(parsed.map((v) => v.linkedin_url).filter((x): x is string => x !== null))];
+      const keyPairs = (column: "email" | "linkedin_url") => {
+        const pairs = new Map<string, { o: string; v: string }>();
+        for (const v of parsed) {
+          const value = v[column];
+          if (value) pairs.set(`${v.offer_id}|${value}`, { o: v.offer_id, v: value });
+        }
+        return [...pairs.values()];
+      };
+      const emails = keyPairs("email");
+      const links = keyPairs("linkedin_url");
       const names = byName
         ? [...new Set(parsed.filter((v) => !v.email && !v.linkedin_url && v.full_name).map((v) => v.full_name!.toLowerCase()))]
         : [];
       const stored = new Map<string, Contact>();
       if (emails.length || links.length) {
-        const rows = await trx
-          .selectFrom("contacts")
-          .selectAll()
-          .where("offer_id", "in", offerIds)
-          .where((eb) =>
-            eb.or([...(emails.length ? [eb("email", "in", emails)] : []), ...(links.length ? [eb("linkedin_url", "in", links)] : [])]),
-          )
-          .orderBy("created_at")
-          .orderBy("id")
-          .forUpdate()
-          .execute();
-        for (const r of rows) stored.set(r.id, r);
+        // One probe of the unique key (offer_id, email | linkedin_url) per key of the batch, then
+        // the rows locked in one order. Written as a lateral lookup so the cost is the batch's,
+        // whatever the planner believes of the table: inside an import's transaction the contacts
+        // it wrote are not in the statistics yet, and a plain `offer_id = … AND (email IN … OR …)`
+        // was planned as a scan of every contact of the offer per batch (quadratic in the file).
+        const probe = (column: "email" | "linkedin_url", pairs: { o: string; v: string }[]) =>
+          sql`SELECT c.id FROM jsonb_to_recordset(${jsonb(pairs)}) AS k(o uuid, v text)
+            CROSS JOIN LATERAL (SELECT id FROM contacts WHERE offer_id = k.o AND ${sql.ref(column)} = k.v LIMIT 1) AS c`;
+        const rows = await sql<Contact>`SELECT * FROM contacts WHERE id = ANY(ARRAY(
+            ${probe("email", emails)} UNION ${probe("linkedin_url", links)}
+          ))
+          ORDER BY created_at, id
+          FOR UPDATE`.execute(trx);
+        for (const r of rows.rows) stored.set(r.id, r);
       }
       if (names.length) {
         const rows = await trx

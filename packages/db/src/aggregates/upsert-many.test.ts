@@ -285,6 +285,32 @@ describe.each(testEngines())("upsertMany on %s", (engine) => {
       expect(batched.map((r) => r.id).filter((id) => id === n2.id)).toHaveLength(3);
     });
 
+    it("finds each row's stored contact by its own offer's keys in a batch that spans offers", async () => {
+      const a = await setUp();
+      const b = await setUp();
+      // Offer A's keys, given for offer B (and B's for A), name nobody there; case and spacing aside, they are the same keys.
+      const res = await contacts.upsertMany(t.db, [
+        { ...b.base, email: "only-a@acme.com", full_name: "B One" },
+        { ...a.base, email: " ONLY-A@acme.com ", title: "CTO" },
+        { ...a.base, linkedin_url: "linkedin.com/in/only-b" },
+        { ...b.base, linkedin_url: "https://www.linkedin.com/in/only-b/", title: "COO" },
+        { ...a.base, email: "x@acme.com", phone: "+1 9" },
+        { ...b.base, linkedin_url: "linkedin.com/in/y-link", title: "CFO" },
+      ]);
+      expect(res.map((r) => r.created)).toEqual([true, true, true, true, false, false]);
+      const rowsA = await rowsOf(a.offerId);
+      const rowsB = await rowsOf(b.offerId);
+      expect(rowsA.find((c) => c.email === "only-a@acme.com")!.title).toBe("CTO");
+      expect(rowsB.find((c) => c.email === "only-a@acme.com")!.full_name).toBe("B One");
+      expect(rowsA.find((c) => c.linkedin_url === "https://www.linkedin.com/in/only-b")!.title).toBeNull();
+      expect(rowsB.find((c) => c.linkedin_url === "https://www.linkedin.com/in/only-b")!.title).toBe("COO");
+      expect(rowsA.find((c) => c.email === "x@acme.com")!.phone).toBe("+1 9");
+      expect(rowsB.find((c) => c.email === "x@acme.com")!.phone).toBeNull();
+      expect(rowsB.find((c) => c.full_name === "Y Stored")!.title).toBe("CFO");
+      expect(rowsA.find((c) => c.full_name === "Y Stored")!.title).toBeNull();
+      expect([rowsA.length, rowsB.length]).toEqual([4, 4]);
+    });
+
     it("merges rows with neither key into the contact of that name at that company when asked", async () => {
       const { offerId, base } = await setUp();
       const res = await contacts.upsertMany(
