@@ -52,12 +52,15 @@ describe("predictSendTimes", () => {
     // The first goes at the first tick; the third waits for the next hour.
     expect(new Date(times[0]!)).toEqual(new Date("2026-12-03T09:01:00Z"));
     expect(new Date(times[2]!)).toEqual(new Date("2026-12-03T10:00:00Z"));
-    // Oldest first, as the claim orders them.
-    expect([...p.values()].filter((x) => x.at).map((x) => x.id)).toEqual(["q00", "q01", "q02", "q03", "q04"]);
+    // Oldest first, as the claim orders them; the row claimed over the hourly limit (q02, then q05)
+    // waits for the next hour while the account's mark keeps the claim off the others, which keep
+    // their times: at 10:00 and 11:00 they come before it.
+    expect([...p.values()].filter((x) => x.at).map((x) => x.id)).toEqual(["q00", "q01", "q03", "q04", "q06"]);
     const later = [...p.values()].filter((x) => x.at === null);
     expect(later).toHaveLength(27);
     expect(later.every((x) => x.reason === "daily_cap" && !x.skipped && x.waited.includes("hourly_cap"))).toBe(true);
-    expect(p.get("q02")).toMatchObject({ reason: null, waited: ["min_gap", "hourly_cap"] });
+    expect(p.get("q03")).toMatchObject({ reason: null, waited: ["min_gap", "hourly_cap"] });
+    expect(p.get("q02")).toMatchObject({ at: null, reason: "daily_cap", waited: ["min_gap", "hourly_cap", "daily_cap"] });
     // Deterministic: the send path's own gap draws.
     expect(
       predictSendTimes({

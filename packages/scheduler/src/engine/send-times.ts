@@ -23,7 +23,11 @@
  *   which claims no row of a resting account: after the gap the claim's order is the rows' own;
  * - the daily limit of the action (per UTC day; messages and InMails share one) and the hourly
  *   limit (per UTC hour, every action) are counted from what the account used already today and
- *   this hour; a row over a limit waits for the next UTC day or hour.
+ *   this hour; the row claimed over a limit waits for the next UTC day or hour, and the account is
+ *   marked capped until then: the claim skips its other rows of that action (every row, for the
+ *   hourly limit), which keep their time and so their order (`cappedUntil`, the marks it starts with);
+ * - a row deferred by its closed window takes the account's other due rows of its campaign with it,
+ *   to the same reopening (the window is the campaign's).
  *
  * What it does not know: sends the planner will add later, replies or opt-outs still to come,
  * provider refusals and cooldowns, and runners that are late or stopped. It is a prediction of
@@ -43,6 +47,17 @@ export interface QueuedSend {
   scheduledFor: Date;
   /** `send_queue.natural_key`: the claim's tie-breaker before the id. Default: none (the id decides). */
   naturalKey?: string | null;
+  /**
+   * The row's campaign: a closed window defers the account's other due rows of the campaign with
+   * it, as the send path does. Default: none (the row is deferred alone).
+   */
+  campaignId?: string | null;
+  /**
+   * The row's action (`action_type`, else its channel's): the claim skips the rows of an action
+   * whose daily limit the account reached. Default: none (such rows are claimed and deferred
+   * one by one).
+   */
+  action?: MessageActionType | null;
 }
 
 /** An account of the queued rows, as it stands now. */
@@ -54,6 +69,12 @@ export interface QueuedSendAccount {
   nextSendAt: Date | null;
   /** Its limits without warming, to tell a warming cap from the configured one. Default: none told apart. */
   unrampedLimits?: EffectiveLimits;
+  /**
+   * Its cap marks (`accounts.hourly_capped_until`, `…_capped_until` per daily counter): until when
+   * the claim skips its rows (all of them for the hourly mark, those of the counter's actions for
+   * a daily one). Default: none.
+   */
+  cappedUntil?: { hourly?: Date | null; connection_request?: Date | null; message?: Date | null; email?: Date | null };
 }
 
 /** The send path's judgement of a row at an instant (its `decide`). */
@@ -166,29 +187,58 @@ export function predictSendTimes(options: PredictSendTimesOptions): Map<string, 
       if (tick(p.sf) < until) putLater(p);
     };
 
-    // The claim instant of the latest decision (time only moves forward), and the end of the hour
-    // in which the account reached its hourly limit (it sends nothing, whatever the row, before then).
+    // The account's cap marks (the claim skips the rows they hold, which keep their time): the
+    // hourly one holds every row, a daily one the rows of its counter's actions.
+    const marks = account?.cappedUntil;
+    let hourCap = marks?.hourly?.getTime() ?? 0;
+    let hourCapReason = "hourly_cap";
+    const counterCap: Record<string, { until: number; reason: string }> = {};
+    for (const c of ["connection_request", "message", "email"] as const) {
+      const until = marks?.[c]?.getTime();
+      if (until) counterCap[c] = { until, reason: "daily_cap" };
+    }
+    const blockOf = (p: Pending): { until: number; reason: string } | null => {
+      const daily = p.row.action ? counterCap[counterOf(p.row.action)] : undefined;
+      if (daily && daily.until >= hourCap) return daily;
+      return hourCap > 0 ? { until: hourCap, reason: hourCapReason } : (daily ?? null);
+    };
+    const claimableAt = (p: Pending) => Math.max(p.sf, blockOf(p)?.until ?? 0);
+    const note = (p: Pending, reason: string) => {
+      p.out.reason = reason;
+      if (!p.out.waited.includes(reason)) p.out.waited.push(reason);
+    };
+
+    // The claim instant of the latest decision (time only moves forward).
     let cursor = 0;
-    let capped = 0;
     let ready = 0;
     for (;;) {
-      ready = Math.max(tick(Math.max(now, free)), cursor, capped);
+      ready = Math.max(tick(Math.max(now, free)), cursor, hourCap);
       if (due.length === 0 && later.length === 0) break;
-      let earliest = later.length > 0 ? later[0]!.sf : Infinity;
-      for (const p of due) if (p.sf < earliest) earliest = p.sf;
+      // The first instant a row can be claimed: its time, or the end of the mark that holds it.
+      let earliest = Infinity;
+      for (const p of due) earliest = Math.min(earliest, claimableAt(p));
+      for (const p of later) {
+        if (p.sf >= earliest) break;
+        earliest = Math.min(earliest, claimableAt(p));
+      }
       let t = tick(Math.max(now, earliest));
+      // The rows due before then that a mark held wait for it (the claim skipped them).
+      const heldTill = (p: Pending) => {
+        const at = tick(Math.max(now, p.sf));
+        const block = at < t ? blockOf(p) : null;
+        if (block && block.until > at) note(p, block.reason);
+        return at < t;
+      };
+      for (const p of due) heldTill(p);
+      for (const p of later) if (!heldTill(p)) break;
       if (t < free) {
         // The claim leaves the rows of a resting account alone (it claims none of them while the
         // account keeps its gap): they keep their time, so their claim order, and the first tick
         // after the gap takes the first of them.
-        const rest = (p: Pending) => {
-          p.out.reason = "min_gap";
-          if (!p.out.waited.includes("min_gap")) p.out.waited.push("min_gap");
-        };
-        for (const p of due) if (tick(Math.max(now, p.sf)) < free) rest(p);
+        for (const p of due) if (tick(Math.max(now, p.sf)) < free) note(p, "min_gap");
         for (const p of later) {
           if (tick(Math.max(now, p.sf)) >= free) break;
-          rest(p);
+          note(p, "min_gap");
         }
         t = tick(free);
       }
@@ -197,6 +247,11 @@ export function predictSendTimes(options: PredictSendTimesOptions): Map<string, 
       while (later.length > 0 && later[0]!.sf <= t) due.push(later.shift()!);
       let pick: Pending | undefined;
       for (const p of due) {
+        const block = blockOf(p);
+        if (block && block.until > t) {
+          note(p, block.reason);
+          continue;
+        }
         if (
           !pick ||
           p.row.priority < pick.row.priority ||
@@ -204,7 +259,7 @@ export function predictSendTimes(options: PredictSendTimesOptions): Map<string, 
         )
           pick = p;
       }
-      if (!pick) break; // unreachable: the earliest row is due at t
+      if (!pick) break; // unreachable: the earliest row is claimable at t
       const d = options.decide(pick.row.id, new Date(t));
       if (d.kind === "skip") {
         pick.out.skipped = true;
@@ -213,7 +268,17 @@ export function predictSendTimes(options: PredictSendTimesOptions): Map<string, 
         continue;
       }
       if (d.kind === "defer") {
+        if (d.reason === "window_closed" && pick.row.campaignId) {
+          // The campaign's window holds the account's other due rows of the campaign: they wait
+          // with this one, for the same reopening (the send path's deferral of its siblings).
+          const campaign = pick.row.campaignId;
+          for (const p of due.filter((x) => x.row.campaignId === campaign)) wait(p, d.reason, d.until.getTime(), t);
+          continue;
+        }
         wait(pick, d.reason, d.until.getTime(), t);
+        // A daily limit of 0 (the send path's check): the action's counter is marked until then.
+        if (d.reason === "daily_cap" && pick.row.action)
+          counterCap[counterOf(pick.row.action)] = { until: d.until.getTime(), reason: d.reason };
         continue;
       }
       if (Math.floor(t / DAY) !== day) {
@@ -228,12 +293,15 @@ export function predictSendTimes(options: PredictSendTimesOptions): Map<string, 
       const used = dayUsed[counter] ?? 0;
       const full = account?.unrampedLimits;
       if (used >= d.dailyLimit) {
-        wait(pick, full && used < full[d.action] ? "account_warming_cap" : "daily_cap", (day + 1) * DAY, t);
+        const reason = full && used < full[d.action] ? "account_warming_cap" : "daily_cap";
+        wait(pick, reason, (day + 1) * DAY, t);
+        counterCap[counter] = { until: (day + 1) * DAY, reason };
         continue;
       }
       if (hourUsed >= d.hourlyLimit) {
-        capped = (hour + 1) * HOUR;
-        wait(pick, full && hourUsed < full.hourly ? "account_warming_cap" : "hourly_cap", (hour + 1) * HOUR, t);
+        hourCapReason = full && hourUsed < full.hourly ? "account_warming_cap" : "hourly_cap";
+        hourCap = (hour + 1) * HOUR;
+        wait(pick, hourCapReason, hourCap, t);
         continue;
       }
       dayUsed[counter] = used + 1;

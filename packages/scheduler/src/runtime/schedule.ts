@@ -51,7 +51,7 @@ import { accountGapMs } from "../engine/jitter.js";
 import { accountGapSeconds } from "./reserve.js";
 import { systemRandomSource, type RandomSource } from "../engine/random.js";
 import { accountKey, loadContexts, type AccountRow, type QueueRow, type SendContext } from "./context.js";
-import { decide, rowKey } from "./check.js";
+import { decide, rowActionOf, rowKey } from "./check.js";
 import { readUsageMany } from "./quota.js";
 
 export interface TodaysSendsOptions {
@@ -360,12 +360,26 @@ function replay(
   return predictSendTimes({
     rows: rows
       .filter((r) => contexts.has(r.id))
-      .map((r) => ({ id: r.id, accountId: r.account_id, priority: r.priority, scheduledFor: r.scheduled_for, naturalKey: r.natural_key })),
+      .map((r) => ({
+        id: r.id,
+        accountId: r.account_id,
+        priority: r.priority,
+        scheduledFor: r.scheduled_for,
+        naturalKey: r.natural_key,
+        campaignId: r.campaign_id,
+        action: rowActionOf({ row: r }),
+      })),
     accounts: [...accounts.values()].map((a) => ({
       id: a.id,
       usage: usage.get(a.id) ?? { day: {}, hour: 0 },
       nextSendAt: a.next_send_at,
       unrampedLimits: effectiveLimits({ ...a, warming_week: 0 }),
+      cappedUntil: {
+        hourly: a.hourly_capped_until,
+        connection_request: a.connections_capped_until,
+        message: a.messages_capped_until,
+        email: a.emails_capped_until,
+      },
     })),
     now: o.now,
     until: o.until,
