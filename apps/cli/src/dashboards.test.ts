@@ -437,7 +437,7 @@ describe.each(testEngines())("schedule shows when each send will really go out, 
       // The first seconds of today, as todays_schedule counts days.
       const { rows } = await sql<{ start: Date }>`SELECT CURRENT_DATE::timestamptz AS start`.execute(db);
       const dayStart = new Date(rows[0]!.start).getTime();
-      const queue = async (i: number, accountId: string, extra: Record<string, unknown> = {}) => {
+      const queue = async (i: number, accountId: string, extra: Record<string, unknown> = {}, due = i) => {
         const contact = (
           await contacts.upsert(db, {
             offer_id: offer.id,
@@ -463,16 +463,18 @@ describe.each(testEngines())("schedule shows when each send will really go out, 
             action_type: "connection_request",
             sequence_step: 1,
             body: "Hi",
-            scheduled_for: new Date(dayStart + i * 3000),
+            scheduled_for: new Date(dayStart + due * 3000),
           })
           .returning("id")
           .executeTakeFirstOrThrow();
         return row.id;
       };
       // Thirty-two invitations seconds apart, as the planner leaves them.
-      for (let i = 0; i < 32; i++) await queue(i, li.id);
+      for (let i = 0; i < 32; i++) await queue(i, li.id, {}, i + 1);
       ids.paused = await queue(40, paused.id);
-      ids.dnc = await queue(41, li.id, { global_status: "do_not_contact" });
+      // Due first, so the claim meets it (and skips it) before the limits hold the account: once
+      // they do, its mark keeps the claim off the account's other invitations until they reset.
+      ids.dnc = await queue(41, li.id, { global_status: "do_not_contact" }, 0);
     });
   });
   afterAll(async () => {
