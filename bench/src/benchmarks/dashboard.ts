@@ -42,7 +42,7 @@ export async function run(): Promise<void> {
     const seedMs = performance.now() - t0;
     log(`${ENGINE}: seeded in ${(seedMs / 1000).toFixed(1)} s`);
     const person = (await sql<{ id: string }>`SELECT contact_id AS id FROM campaign_contacts ORDER BY id LIMIT 1`.execute(db)).rows[0]!.id;
-    const app = createDashboardApp({ db });
+    const appNow = createDashboardApp({ db });
     // The deep page: the keyset cursor of a row 90 % down the name order (a page nobody reaches by
     // clicking next, but a shared link or the CSV export of a filter does).
     const deep = cursor("person 90000", "00000000-0000-0000-0000-000000000000");
@@ -79,8 +79,18 @@ export async function run(): Promise<void> {
       await sql`UPDATE accounts SET status = 'active', health_score = 100, unipile_account_id = 'bench-' || name`.execute(db);
     };
     pages.push(["schedule (every sender can send)", "/schedule"]);
+    // The same at fixed times of today (UTC; the seeded windows are 09:00–17:00 UTC): before the
+    // windows open every due row is put off to the opening, mid-window the windows' end is near.
+    const today = Math.floor(Date.now() / 86_400_000) * 86_400_000;
+    const at = (hour: number) => createDashboardApp({ db, now: () => new Date(today + hour * 3_600_000 + 30_000) });
+    const pinned = new Map([
+      ["schedule (every sender can send) at 00:00 UTC", at(0)],
+      ["schedule (every sender can send) at 12:00 UTC", at(12)],
+    ]);
+    for (const name of pinned.keys()) pages.push([name, "/schedule"]);
     for (const [name, path] of pages) {
       if (name === "schedule (every sender can send)") await sendable();
+      const app = pinned.get(name) ?? appNow;
       const warm = await app.request(path);
       if (warm.status !== 200) throw new Error(`${name}: ${path} answered ${warm.status}: ${(await warm.text()).slice(0, 300)}`);
       const bytes = (await warm.text()).length;
