@@ -177,11 +177,15 @@ export function predictSendTimes(options: PredictSendTimesOptions): Map<string, 
       later.splice(lo, 0, p);
     };
     const done = (p: Pending) => due.splice(due.indexOf(p), 1);
+    // A row waits for `reason` (kept as its last, and once in the list of what it waited for).
+    const note = (p: Pending, reason: string) => {
+      p.out.reason = reason;
+      if (!p.out.waited.includes(reason)) p.out.waited.push(reason);
+    };
     const wait = (p: Pending, reason: string, to: number, at: number) => {
       // Never back in time (a decision's instant is always later in practice; this keeps the loop finite).
       p.sf = Math.max(to, at + Math.max(tickMs, 1000));
-      p.out.reason = reason;
-      if (!p.out.waited.includes(reason)) p.out.waited.push(reason);
+      note(p, reason);
       done(p);
       // Waiting past the end: it cannot go out in this replay, and it changes no other row's turn.
       if (tick(p.sf) < until) putLater(p);
@@ -203,10 +207,6 @@ export function predictSendTimes(options: PredictSendTimesOptions): Map<string, 
       return hourCap > 0 ? { until: hourCap, reason: hourCapReason } : (daily ?? null);
     };
     const claimableAt = (p: Pending) => Math.max(p.sf, blockOf(p)?.until ?? 0);
-    const note = (p: Pending, reason: string) => {
-      p.out.reason = reason;
-      if (!p.out.waited.includes(reason)) p.out.waited.push(reason);
-    };
 
     // The claim instant of the latest decision (time only moves forward).
     let cursor = 0;
