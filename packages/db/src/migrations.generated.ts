@@ -163,4 +163,9 @@ export const bundledMigrations: readonly Migration[] = [
     name: "messages_sent_at",
     sql: "-- offerlab: the dashboard's daily chart and its end (issue 18; docs/schema-notes.md, \"Later\n-- migrations\"; BENCHMARKS.md, \"Dashboard\"). The overview and a campaign's page count the messages\n-- sent and answered on each of the last 14 UTC days, and the chart ends at the last send\n-- (max(sent_at)): without an index on those times both read every message. Partial: a message is\n-- indexed once it is sent (or answered), so the planner's queued rows cost nothing here.\nCREATE INDEX idx_messages_sent_at ON messages (sent_at) WHERE sent_at IS NOT NULL;\nCREATE INDEX idx_messages_replied_at ON messages (replied_at) WHERE replied_at IS NOT NULL;\n",
   },
+  {
+    version: "20261206000100",
+    name: "claim_order_index",
+    sql: "-- offerlab: the claim's order as an index (issue 19; docs/schema-notes.md, \"Later migrations\";\n-- BENCHMARKS.md, \"Send path\"). The claim takes the first due row by `priority, scheduled_for,\n-- natural_key, id` (S11) whose account is free. The only index on due rows was by `scheduled_for`\n-- alone, so every claim read and sorted every due row: with a backlog (a window opening on a\n-- morning's sends, a runner catching up) each send cost a read of the whole backlog, and a claim\n-- took milliseconds per thousand due rows. With the order in the index the claim walks due rows in\n-- order and stops at the first it can take. Partial, as idx_send_queue_due: rows leave it once sent.\nCREATE INDEX idx_send_queue_claim_order ON send_queue (priority, scheduled_for, natural_key, id)\n    WHERE status IN ('pending', 'scheduled');\n",
+  },
 ];
