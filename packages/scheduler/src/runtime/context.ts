@@ -178,6 +178,30 @@ export async function lockPersonRows(
   await trx.selectFrom("contacts").select("id").where("id", "in", ids).orderBy("id").forNoKeyUpdate().execute();
 }
 
+/**
+ * {@link lockPersonRows} with the account's lock before it, as CTEs of one statement (the send
+ * path's recording, record.ts): `record_account`, then `record_cc` (the campaign contact), then
+ * `record_person` (the person's rows, lowest id first). Each waits for the one before it through a
+ * filter on its count that reads no column of its own rows: PostgreSQL evaluates such a filter
+ * once, before the first row is read (a one-time filter), so no row of a later lock is read, let
+ * alone locked, before the earlier lock is held. The statement's first write gates on
+ * {@link afterRecordLocks} the same way. Null ids lock nothing (the CTE is empty).
+ */
+export function recordLocks(input: { accountId: string | null; campaignContactId: string | null; personIds: string[] }) {
+  const ids = input.personIds.length ? input.personIds.map((id) => sql`${id}::uuid`) : [sql`NULL::uuid`];
+  return sql`record_account AS MATERIALIZED (
+      SELECT id FROM accounts WHERE id = ${input.accountId}::uuid FOR NO KEY UPDATE),
+    record_cc AS MATERIALIZED (
+      SELECT id FROM campaign_contacts WHERE id = ${input.campaignContactId}::uuid AND (SELECT count(*) FROM record_account) >= 0
+      FOR NO KEY UPDATE),
+    record_person AS MATERIALIZED (
+      SELECT c.id FROM contacts c WHERE c.id IN (${sql.join(ids)}) AND (SELECT count(*) FROM record_cc) >= 0
+      ORDER BY c.id FOR NO KEY UPDATE OF c)`;
+}
+
+/** The filter that makes a statement's first write wait for {@link recordLocks}' locks. */
+export const afterRecordLocks = sql<boolean>`(SELECT count(*) FROM record_person) >= 0`;
+
 /** Our last touch of the person across every offer, from outreach_history. */
 export async function lastTouch(db: Q, contact: ContactRow): Promise<Date | null> {
   const { email, linkedin } = personKeys(contact);
@@ -232,7 +256,7 @@ async function readDecisionFacts(
   const email = stored("email");
   const linkedin = stored("linkedin_url");
   const threadWanted = thread && row.channel === "email" && row.campaign_contact_id !== null;
-  const rows = (await suppressions
+  const read = suppressions
     .ofPersonQuery(db, { id: row.contact_id, email, linkedin })
     .innerJoin("campaigns as cp", (join) => join.on(sql<boolean>`cp.id = ${row.campaign_id}::uuid`))
     .innerJoin("offers as ofr", "ofr.id", "cp.offer_id")
@@ -265,7 +289,9 @@ async function readDecisionFacts(
       "fe.provider_ids as fe:provider_ids",
       "fe.subject as fe:subject",
     ])
-    .execute()) as unknown as Record<string, unknown>[];
+    .compile();
+  // Marked as the send path's, so a PostgreSQL connection plans it once (db's `PREPARED_STATEMENT_MARK`).
+  const { rows } = (await db.executeQuery({ ...read, sql: `/* send-path:check */ ${read.sql}` })) as { rows: Record<string, unknown>[] };
   const first = rows[0];
   if (!first) return undefined;
   const { person, suppression } = suppressions.personFromRows(
