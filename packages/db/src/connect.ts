@@ -3,6 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
+import { createHash } from "node:crypto";
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import type { Database } from "./database.generated.js";
@@ -62,6 +63,13 @@ export interface CreateDbOptions {
   sandbox?: boolean;
   /** Maximum connections of the node-postgres pool. Default: 10. */
   maxConnections?: number;
+  /**
+   * PostgreSQL only: plan the send path's statements once per connection (named prepared
+   * statements, {@link preparedStatementsFor}). Default: `OFFERLAB_PREPARED_STATEMENTS` (`on` /
+   * `off`), else on, except through a transaction pooler (port 6543, Supabase's, or a URL with
+   * `pgbouncer=true`), which cannot keep a statement from one transaction to the next.
+   */
+  preparedStatements?: boolean;
   /**
    * Starts the embedded PGlite database from a dump of another one (PGlite's `dumpDataDir()`)
    * instead of an empty cluster; ignored for PostgreSQL. `@offerlab/db/testing` uses it to give each
@@ -136,6 +144,82 @@ export function resolveDatabaseTarget(options: CreateDbOptions = {}): DatabaseTa
   return { kind: "pglite", dataDir, description: `embedded PGlite at ${dataDir}`, isNew: !fs.existsSync(dataDir) };
 }
 
+/**
+ * The statements a connection prepares (plans once, then runs by name): those whose text starts
+ * with this comment, the send path's (`/* send-path:claim *\/`, …). They run several times per
+ * send, their shapes are few and fixed, and planning their CTEs cost the database about as much
+ * as running them (issue 19, BENCHMARKS.md "Send path"). Every other statement stays unnamed, so a
+ * long-running process does not collect one prepared statement per ad-hoc query shape.
+ */
+export const PREPARED_STATEMENT_MARK = "/* send-path:";
+
+const ON = new Set(["on", "1", "true", "yes"]);
+const OFF = new Set(["off", "0", "false", "no"]);
+
+/**
+ * Whether a pool on this URL names the send path's statements: `OFFERLAB_PREPARED_STATEMENTS`
+ * (`on` or `off`) when set; else on, except for a transaction pooler, which hands each
+ * transaction to any server connection, where a statement prepared by an earlier one does not
+ * exist: port 6543 (Supabase's transaction pooler) or `pgbouncer=true` in the URL (Prisma's
+ * convention for PgBouncer). A session pooler (Supabase's on port 5432) keeps them.
+ */
+export function preparedStatementsFor(url: string, env: Record<string, string | undefined> = process.env): boolean {
+  const setting = env.OFFERLAB_PREPARED_STATEMENTS?.trim().toLowerCase();
+  if (setting) {
+    if (ON.has(setting)) return true;
+    if (OFF.has(setting)) return false;
+    throw new OfferlabError(
+      "config_invalid",
+      `OFFERLAB_PREPARED_STATEMENTS must be "on" or "off" (got "${env.OFFERLAB_PREPARED_STATEMENTS}"); unset it to decide from DATABASE_URL`,
+    );
+  }
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return false;
+  }
+  return u.port !== "6543" && u.searchParams.get("pgbouncer") !== "true";
+}
+
+type QueryFn = (config: unknown, values?: unknown, callback?: unknown) => unknown;
+
+/**
+ * Makes a pool client run the statements marked {@link PREPARED_STATEMENT_MARK} as named prepared
+ * statements (node-postgres parses a name once per connection, then only binds and executes it).
+ * The name is a hash of the text, so one text is one statement. Two failures are taken care of:
+ * - a statement whose result columns changed under it (a migration added a column to a table it
+ *   reads with `*`: "cached plan must not change result type", 0A000) fails once; the connection
+ *   then prepares it again under a new name;
+ * - a statement missing on the server (26000) or already there (42P05) means something between
+ *   us and PostgreSQL does not keep a connection's statements (a transaction pooler on another
+ *   port): the error says to turn them off.
+ */
+function prepareHotStatements(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as QueryFn;
+  const names = new Map<string, string>();
+  let generation = 0;
+  (client as unknown as { query: QueryFn }).query = (config, values, callback) => {
+    if (typeof config !== "string" || !config.startsWith(PREPARED_STATEMENT_MARK) || typeof values === "function" || callback)
+      return query(config, values, callback);
+    let name = names.get(config);
+    if (!name) {
+      name = `offerlab_${generation}_${createHash("sha1").update(config).digest("base64url").slice(0, 22)}`;
+      names.set(config, name);
+    }
+    const result = query({ name, text: config, values }) as Promise<unknown>;
+    return result.catch((error: { code?: string; message?: string }) => {
+      if (error?.code === "0A000") {
+        generation++;
+        names.clear();
+      } else if (error?.code === "26000" || error?.code === "42P05") {
+        error.message = `${error.message} (a connection pooler in transaction mode? set OFFERLAB_PREPARED_STATEMENTS=off, or add pgbouncer=true to DATABASE_URL)`;
+      }
+      throw error;
+    });
+  };
+}
+
 export type Db = Kysely<Database>;
 
 const targets = new WeakMap<Kysely<Database>, DatabaseTarget>();
@@ -149,8 +233,9 @@ export function databaseTargetOf(db: Kysely<Database>): DatabaseTarget | undefin
  * Opens the offerlab database: node-postgres when `DATABASE_URL` is set, else the embedded PGlite
  * under `./.offerlab/` (or `OFFERLAB_DATA_DIR`). Nothing is migrated here: call `migrate(db)`.
  *
- * The Postgres pool uses no named prepared statements and no session state, so it works through
- * Supabase's transaction pooler. An embedded data directory belongs to one process at a time: a
+ * The Postgres pool keeps no session state, and names only the send path's statements (prepared
+ * once per connection, {@link preparedStatementsFor}), which it does not do through a transaction
+ * pooler, so it works through Supabase's transaction pooler. An embedded data directory belongs to one process at a time: a
  * second open (another process, or this one) throws `EmbeddedDatabaseBusyError` naming the holder.
  * Close with `await db.destroy()` (which gives the directory back).
  */
@@ -174,8 +259,10 @@ export function createDb(options: CreateDbOptions = {}): Kysely<Database> {
     pool.on("error", () => {});
     // A checked-out client whose connection dies between two queries emits 'error' with no
     // listener, which would crash the process; the pending or next query fails instead.
+    const prepared = options.preparedStatements ?? preparedStatementsFor(target.url, options.env ?? process.env);
     pool.on("connect", (client) => {
       client.on("error", () => {});
+      if (prepared) prepareHotStatements(client);
     });
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   } else {

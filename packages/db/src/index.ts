@@ -7,6 +7,8 @@ export {
   databaseTargetOf,
   DEFAULT_DATA_DIR,
   findUpwards,
+  PREPARED_STATEMENT_MARK,
+  preparedStatementsFor,
   redactUrl,
   resolveDatabaseTarget,
   SANDBOX_DATA_DIR,

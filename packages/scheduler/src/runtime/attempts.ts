@@ -114,7 +114,11 @@ function columnsOf(t: AttemptTransition) {
  * someone else: nothing is written twice).
  */
 export async function moveAttempt(q: Q, attemptId: string, t: AttemptTransition): Promise<{ accountId: string } | undefined> {
-  const moved = await moveAttemptQuery(q, attemptId, t).executeTakeFirst();
+  // Marked as the send path's (one shape per transition), so a PostgreSQL connection plans it once
+  // (db's `PREPARED_STATEMENT_MARK`): the move to `sending` runs once per send.
+  const query = moveAttemptQuery(q, attemptId, t).compile();
+  const { rows } = await q.executeQuery<{ account_id: string }>({ ...query, sql: `/* send-path:attempt */ ${query.sql}` });
+  const moved = rows[0];
   return moved ? { accountId: moved.account_id } : undefined;
 }
 

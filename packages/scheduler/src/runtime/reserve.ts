@@ -82,7 +82,7 @@ export async function reserveAndOpen(
     at: now,
   });
   const marks = sendQueue.processingFragments(row.id, "att", now);
-  const res = await sql<{ slot: number; day: number; hour: number; camp: number; attempt_id: string | null }>`
+  const res = await sql<{ slot: number; day: number; hour: number; camp: number; attempt_id: string | null }>`/* send-path:reserve */
     WITH slot AS (${accounts.sendSlotUpdate(account.id, { now, nextAt })}),
     day AS (
       INSERT INTO account_usage AS u (account_id, period, period_start, action, used)
