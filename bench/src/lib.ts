@@ -30,8 +30,8 @@ export interface BenchDb {
   url: string;
   /** A Kysely over `createDb` (10 connections unless told). */
   db: Db;
-  /** Opens another pool on the same database (one per runner). */
-  open(maxConnections?: number): Db;
+  /** Opens another pool on the same database (one per runner); `preparedStatements` as `createDb`'s (default: its own). */
+  open(maxConnections?: number, options?: { preparedStatements?: boolean }): Db;
   drop(): Promise<void>;
 }
 
@@ -61,8 +61,8 @@ export async function freshDb(label: string, options: { migrate?: boolean } = {}
     name,
     url,
     db,
-    open(maxConnections = 2) {
-      const d = createDb({ databaseUrl: url, env: {}, maxConnections });
+    open(maxConnections = 2, options = {}) {
+      const d = createDb({ databaseUrl: url, env: {}, maxConnections, ...options });
       extra.push(d);
       return d;
     },
@@ -278,6 +278,10 @@ function statementPhase(text: string): SendPhase | null {
   const has = (re: RegExp) => re.test(t);
   // The merged claim (SEND-PATH.md "one statement per phase"): tagged by a leading comment.
   const tag = /^\/\* send-path:([a-z-]+) \*\//.exec(t);
+  // The reservation and the attempt's insert are one statement (reserve.ts): it reaches `attempt`.
+  if (tag?.[1] === "reserve") return "attempt";
+  // An attempt's move (attempts.ts): to `sending` before the call, else the outcome's recording.
+  if (tag?.[1] === "attempt") return has(/set "status" = \$1, "lease_until"/i) ? "call-mark" : "record";
   if (tag) return (SEND_PHASES as readonly string[]).includes(tag[1]!) ? (tag[1] as SendPhase) : "other";
   // The claim's reservation and attempt in one statement (scheduler reserve.ts `reserveAndOpen`).
   if (has(/insert into "?send_attempts"? /i) && has(/account_usage/i)) return "attempt";

@@ -3,8 +3,10 @@
  * attempt, mark sending, provider call, record) with 1, 4 and 8 runners of one lane each, and 4
  * runners of 4 lanes (whose free lanes share one batch claim, issue 19), each with its own pool,
  * against a zero-latency in-process EmailSender — so what is measured is our overhead. Beside it,
- * in the same run and on the same seeded rows: the same SQL statements driven raw with node-postgres
- * (no Kysely, no decisions: the database's own limit for this statement sequence), and pg-boss doing
+ * in the same run and on the same seeded rows: offerlab with its prepared statements off (as
+ * through a transaction pooler) at 1 and 4 runners; the send path's earlier 34-statement sequence
+ * driven raw with node-postgres (no Kysely, no decisions: a reference kept from the first runs of
+ * this benchmark, not today's protocol); and pg-boss doing
  * the equivalent claim (fetch) + complete workload (for 4 × 4: each worker fetches 4 jobs at once
  * and completes them side by side, as the lanes of one batch claim settle their sends).
  */
@@ -43,7 +45,8 @@ const ROWS = scaled(1500, 40);
 const ROUNDS = roundsOr(3);
 const ACCOUNTS = 64;
 
-type System = "offerlab" | "raw_sql" | "pg_boss";
+/** `offerlab_unprepared`: offerlab with `OFFERLAB_PREPARED_STATEMENTS=off` (as through a transaction pooler). */
+type System = "offerlab" | "offerlab_unprepared" | "raw_sql" | "pg_boss";
 
 /** Zero-latency sender: answers at once and records when each call happened (cycle times). */
 class InstantSender implements EmailSender {
@@ -111,8 +114,8 @@ async function phaseCounts(
   return { sent, perSend, total: rt.count / sent };
 }
 
-async function offerlabRound(b: BenchDb, runners: number, lanes: number): Promise<RoundResult> {
-  const dbs = Array.from({ length: runners }, () => b.open(lanes + 1));
+async function offerlabRound(b: BenchDb, runners: number, lanes: number, preparedStatements = true): Promise<RoundResult> {
+  const dbs = Array.from({ length: runners }, () => b.open(lanes + 1, { preparedStatements }));
   const senders = dbs.map(() => new InstantSender());
   const t0 = performance.now();
   const out = await Promise.all(
@@ -413,7 +416,13 @@ export async function run(): Promise<void> {
     const samples = new Map<string, { rates: number[]; cycles: number[]; sent: number[]; roundTrips: number[] }>();
     const key = (s: System, c: { runners: number; lanes: number }) => `${s}|${label(c)}`;
     // The raw statement sequence has no lanes: it runs beside the one-lane configurations only.
-    const systemsOf = (c: { lanes: number }): System[] => (c.lanes === 1 ? ["offerlab", "raw_sql", "pg_boss"] : ["offerlab", "pg_boss"]);
+    // Without prepared statements (a transaction pooler's case) beside one and four one-lane runners.
+    const systemsOf = (c: { runners: number; lanes: number }): System[] =>
+      c.lanes === 1
+        ? c.runners <= 4
+          ? ["offerlab", "offerlab_unprepared", "raw_sql", "pg_boss"]
+          : ["offerlab", "raw_sql", "pg_boss"]
+        : ["offerlab", "pg_boss"];
     let tag = 0;
     const prepare = async () => {
       await resetQueue(b.db);
@@ -432,7 +441,10 @@ export async function run(): Promise<void> {
           } else {
             await prepare();
             rt.reset();
-            r = system === "offerlab" ? await offerlabRound(b, k, c.lanes) : await rawRound(b, k);
+            r =
+              system === "raw_sql"
+                ? await rawRound(b, k)
+                : await offerlabRound(b, k, c.lanes, system === "offerlab");
             e0.roundTrips.push(rt.count / r.sent);
             const sentRows = Number(
               (await sql<{ n: number }>`SELECT count(*)::int AS n FROM send_queue WHERE status = 'sent'`.execute(b.db)).rows[0]!.n,
