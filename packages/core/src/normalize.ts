@@ -19,6 +19,25 @@ const WHITESPACE = /\s/u;
 const INVISIBLE = /[\p{Cc}\p{Cf}]/u;
 const DNS_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
+/**
+ * The last results of one normaliser, kept so that a value normalised twice (an import checks a
+ * row's email, then the contacts aggregate normalises it again) or a domain written on many rows
+ * is worked out once. Pure functions, so a cached answer is the answer; every non-null result is
+ * a fixed point, so it is kept as its own answer too. Bounded: emptied when full.
+ */
+function memoized(normalize: (input: string) => string | null, size = 2048): (input: string) => string | null {
+  const cache = new Map<string, string | null>();
+  return (input) => {
+    const hit = cache.get(input);
+    if (hit !== undefined) return hit;
+    const result = normalize(input);
+    if (cache.size >= size) cache.clear();
+    cache.set(input, result);
+    if (result !== null && result !== input) cache.set(result, result);
+    return result;
+  };
+}
+
 function stripJunk(value: string): string {
   return value.replace(LEADING_JUNK, "").replace(TRAILING_JUNK, "");
 }
@@ -65,7 +84,10 @@ function asciiHostname(host: string): string | null {
  * spaces or characters not allowed in DNS names, and IP addresses.
  */
 export function normalizeDomain(input: string | null | undefined): string | null {
-  if (input == null) return null;
+  return input == null ? null : domainOf(input);
+}
+
+const domainOf = memoized((input: string): string | null => {
   let value = stripJunk(input.trim());
   if (value === "") return null;
 
@@ -79,7 +101,7 @@ export function normalizeDomain(input: string | null | undefined): string | null
   const host = authority.slice(authority.lastIndexOf("@") + 1);
   const hostname = asciiHostname(host);
   return hostname === null ? null : stripWww(hostname);
-}
+});
 
 function stripWww(hostname: string): string {
   let host = hostname;
@@ -111,7 +133,10 @@ const LOCAL_PART_FORBIDDEN = /[\s"(),:;<>@[\\\]]/u;
  * part without spaces or reserved characters, and a domain with a dot.
  */
 export function normalizeEmail(input: string | null | undefined): string | null {
-  if (input == null) return null;
+  return input == null ? null : emailOf(input);
+}
+
+const emailOf = memoized((input: string): string | null => {
   let value = input.trim();
   const angled = /<([^<>]*)>\s*$/u.exec(value);
   if (angled) value = angled[1] ?? "";
@@ -128,7 +153,7 @@ export function normalizeEmail(input: string | null | undefined): string | null 
   const host = asciiHostname(domain);
   if (host === null) return null;
   return `${local.toLowerCase().normalize("NFC")}@${host}`;
-}
+});
 
 const LINKEDIN_HOST = /(^|\.)linkedin\.com$/;
 const PERSON_BASE = "https://www.linkedin.com/in/";
@@ -231,10 +256,14 @@ function parseLinkedIn(input: string | null | undefined): LinkedInTarget | null 
  * which are case-sensitive provider ids (keep those in `contacts.linkedin_id`, not here).
  */
 export function normalizeLinkedInUrl(input: string | null | undefined): string | null {
+  return input == null ? null : linkedInUrlOf(input);
+}
+
+const linkedInUrlOf = memoized((input: string): string | null => {
   const target = parseLinkedIn(input);
   if (target === null) return null;
   return (target.kind === "person" ? PERSON_BASE : COMPANY_BASE) + target.id;
-}
+});
 
 /**
  * The public id of a person profile, exactly as it appears in the canonical URL of
