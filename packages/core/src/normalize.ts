@@ -38,6 +38,21 @@ function memoized(normalize: (input: string) => string | null, size = 2048): (in
   };
 }
 
+/** The WHATWG host parse of {@link asciiHostname}, kept per host: the domains of a list's emails repeat. */
+const hostCache = new Map<string, string | null>();
+function parsedHostname(host: string): string | null {
+  let hostname = hostCache.get(host);
+  if (hostname !== undefined) return hostname;
+  try {
+    hostname = new URL(`http://${host}`).hostname;
+  } catch {
+    hostname = null;
+  }
+  if (hostCache.size >= 2048) hostCache.clear();
+  hostCache.set(host, hostname);
+  return hostname;
+}
+
 function stripJunk(value: string): string {
   return value.replace(LEADING_JUNK, "").replace(TRAILING_JUNK, "");
 }
@@ -49,14 +64,10 @@ function stripJunk(value: string): string {
  */
 function asciiHostname(host: string): string | null {
   if (host === "" || WHITESPACE.test(host) || INVISIBLE.test(host)) return null;
-  let hostname: string;
-  try {
-    // The WHATWG URL parser applies UTS #46: lowercases, maps full-width characters, and
-    // punycodes Unicode labels. The port, if any, is dropped by reading `hostname` only.
-    hostname = new URL(`http://${host}`).hostname;
-  } catch {
-    return null;
-  }
+  // The WHATWG URL parser applies UTS #46: lowercases, maps full-width characters, and
+  // punycodes Unicode labels. The port, if any, is dropped by reading `hostname` only.
+  let hostname = parsedHostname(host);
+  if (hostname === null) return null;
   if (hostname.endsWith(".")) hostname = hostname.slice(0, -1);
   const labels = hostname.split(".");
   if (labels.length < 2) return null;
@@ -259,7 +270,13 @@ export function normalizeLinkedInUrl(input: string | null | undefined): string |
   return input == null ? null : linkedInUrlOf(input);
 }
 
+/** A person's profile URL already written the canonical way with a plain lowercase id (most exports). */
+const CANONICAL_PERSON = /^https:\/\/www\.linkedin\.com\/in\/([a-z0-9_-]{3,100})\/?$/;
+
 const linkedInUrlOf = memoized((input: string): string | null => {
+  // The long way gives the same answer for these (nothing to decode, lowercase, not a member id).
+  const plain = CANONICAL_PERSON.exec(input);
+  if (plain) return PERSON_BASE + plain[1]!;
   const target = parseLinkedIn(input);
   if (target === null) return null;
   return (target.kind === "person" ? PERSON_BASE : COMPANY_BASE) + target.id;

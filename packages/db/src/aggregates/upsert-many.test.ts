@@ -1,7 +1,7 @@
 import { ContactInsert, ValidationError, normalizeEmail, normalizeLinkedInUrl, textLimits } from "@offerlab/core";
-import type { KyselyPlugin } from "kysely";
+import { sql, type KyselyPlugin } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { companies, contacts, offers, type Company, type Contact, type DbOrTrx } from "../index.js";
+import { companies, contacts, inTransaction, offers, type Company, type Contact, type DbOrTrx } from "../index.js";
 import { createTestDb, testEngines, type TestDb } from "../testing.js";
 
 const offerInput = { type: "product", ownership: "internal", description: "x" } as const;
@@ -105,6 +105,27 @@ describe.each(testEngines())("upsertMany on %s", (engine) => {
   const newOffer = async () => (await offers.create(t.db, { ...offerInput, name: `Offer ${++n}` })).id;
 
   describe("companies", () => {
+    it("findOrCreateMany refreshes the offer_id statistics after creating many companies in a transaction (the contacts' foreign-key check is planned on the key)", async () => {
+      const offerId = await newOffer();
+      await inTransaction(t.db, async (trx) => {
+        const made = await companies.findOrCreateMany(
+          trx,
+          offerId,
+          Array.from({ length: 150 }, (_, i) => ({ domain: `stats${i}.example`, name: `Stats ${i}` })),
+          { sourceTool: "a" },
+        );
+        expect(made.created).toBe(150);
+        // What the check of contacts (company_id, offer_id) → companies (id, offer_id) asks, per contact.
+        const plan = await sql<{ "QUERY PLAN": unknown }>`EXPLAIN (FORMAT JSON)
+          SELECT 1 FROM ONLY companies x WHERE id = ${made.ids[0]}::uuid AND offer_id = ${offerId}::uuid FOR KEY SHARE OF x`.execute(trx);
+        expect(JSON.stringify(plan.rows[0]!["QUERY PLAN"])).not.toContain("idx_companies_offer");
+        // The statistics see the transaction's 150 companies of the offer.
+        const stats = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stats
+          WHERE tablename = 'companies' AND attname = 'offer_id' AND ${offerId} = ANY(most_common_vals::text::text[])`.execute(trx);
+        expect(stats.rows[0]!.n).toBe(1);
+      });
+    });
+
     const stored = (offerId: string) => [
       {
         offer_id: offerId,
