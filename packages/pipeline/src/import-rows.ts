@@ -396,7 +396,12 @@ function columnsOf(kind: ImportKind, mapping: ImportMapping): MappedColumn[] {
   let columns = mappedColumns.get(mapping);
   if (!columns) {
     const specs = FIELD_SPECS[kind];
-    columns = Object.entries(mapping.columns).map(([header, field]) => ({ header, field, spec: specs.get(field)!, bit: GIVEN_BITS[field] ?? 0 }));
+    columns = Object.entries(mapping.columns).map(([header, field]) => ({
+      header,
+      field,
+      spec: specs.get(field)!,
+      bit: GIVEN_BITS[field] ?? 0,
+    }));
     mappedColumns.set(mapping, columns);
   }
   return columns;
@@ -435,8 +440,7 @@ function parseRow(
     if (values.full_name == null && (values.first_name != null || values.last_name != null)) {
       values.full_name = [values.first_name, values.last_name].filter((x) => x != null).join(" ");
     }
-    if ((given & CONTACT_NAMED) === 0)
-      need("email", "is required: give the contact an email, a LinkedIn URL or a name");
+    if ((given & CONTACT_NAMED) === 0) need("email", "is required: give the contact an email, a LinkedIn URL or a name");
     if ((given & EMPLOYER_NAMED) === 0) need("company_domain", "is required: give the contact's company domain or name");
   }
   return ok ? { row, values } : null;
@@ -558,7 +562,9 @@ function contactDraft(
   // (A string within the limit is what the schema accepts; it is asked only otherwise, for its message.)
   const name = values.company_name ?? "";
   const companyName =
-    typeof name === "string" && name.length <= textLimits.companies.name ? { success: true as const } : CompanyInsert.shape.name.safeParse(name);
+    typeof name === "string" && name.length <= textLimits.companies.name
+      ? { success: true as const }
+      : CompanyInsert.shape.name.safeParse(name);
   if (!check.ok || !companyName.success) {
     if (!check.ok)
       for (const i of check.issues) errors.push({ row, column: headerOf[i.field] ?? i.field, field: i.field, message: i.message });
