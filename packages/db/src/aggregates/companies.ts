@@ -439,7 +439,9 @@ export const companies = {
       // half of a 100k import's time). The column's statistics, refreshed here (they see this
       // transaction's rows), let the check be planned on the key. In a caller's transaction that
       // calls again and again (an import, batch after batch), they are refreshed each time the
-      // companies it created have doubled: a handful of times, whatever the file's size.
+      // companies it created have doubled: a handful of times, whatever the file's size. (ANALYZE
+      // holds a SHARE UPDATE EXCLUSIVE lock on companies until the transaction ends: reads and writes
+      // go on, but a second transaction's refresh, or a VACUUM of companies, waits for it.)
       if (created > 0) {
         const tally = isInTransaction(db) ? (createdIn.get(db) ?? { created: 0, analyzedAt: 0 }) : { created: 0, analyzedAt: 0 };
         tally.created += created;
