@@ -390,3 +390,26 @@ describe("isUuid", () => {
     expect(isUuid(" 0b5e2b1c-4f3a-4c1d-9e8f-123456789abc")).toBe(false);
   });
 });
+
+describe("the shortcuts of the normalisers (results kept, canonical profile URLs)", () => {
+  it("answer as the long way does, however often a value is asked", () => {
+    const cases: [string, string | null][] = [
+      ["https://www.linkedin.com/in/jane-doe", "https://www.linkedin.com/in/jane-doe"],
+      ["https://www.linkedin.com/in/jane_doe-12/", "https://www.linkedin.com/in/jane_doe-12"],
+      ["https://www.linkedin.com/in/ab", null],
+      [`https://www.linkedin.com/in/${"a".repeat(100)}`, `https://www.linkedin.com/in/${"a".repeat(100)}`],
+      [`https://www.linkedin.com/in/${"a".repeat(101)}`, null],
+      ["https://www.linkedin.com/in/Jane-Doe", "https://www.linkedin.com/in/jane-doe"],
+      ["https://www.linkedin.com/in/ACoAABcdEfGhIjKlMnOpQrStUvWxYz012345", null],
+    ];
+    for (let round = 0; round < 3; round++) for (const [input, out] of cases) expect(normalizeLinkedInUrl(input)).toBe(out);
+    for (let round = 0; round < 3; round++) {
+      expect(normalizeEmail("Jane@Acme.COM")).toBe("jane@acme.com");
+      expect(normalizeEmail("jane@acme.com")).toBe("jane@acme.com");
+      expect(normalizeEmail("bob@ACME.com.")).toBe("bob@acme.com");
+      expect(normalizeEmail("x@localhost")).toBeNull();
+      expect(normalizeDomain("https://www.Acme.com/about")).toBe("acme.com");
+      expect(normalizeDomain("acme.com")).toBe("acme.com");
+    }
+  });
+});

@@ -19,6 +19,40 @@ const WHITESPACE = /\s/u;
 const INVISIBLE = /[\p{Cc}\p{Cf}]/u;
 const DNS_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
+/**
+ * The last results of one normaliser, kept so that a value normalised twice (an import checks a
+ * row's email, then the contacts aggregate normalises it again) or a domain written on many rows
+ * is worked out once. Pure functions, so a cached answer is the answer; every non-null result is
+ * a fixed point, so it is kept as its own answer too. Bounded: emptied when full.
+ */
+function memoized(normalize: (input: string) => string | null, size = 2048): (input: string) => string | null {
+  const cache = new Map<string, string | null>();
+  return (input) => {
+    const hit = cache.get(input);
+    if (hit !== undefined) return hit;
+    const result = normalize(input);
+    if (cache.size >= size) cache.clear();
+    cache.set(input, result);
+    if (result !== null && result !== input) cache.set(result, result);
+    return result;
+  };
+}
+
+/** The WHATWG host parse of {@link asciiHostname}, kept per host: the domains of a list's emails repeat. */
+const hostCache = new Map<string, string | null>();
+function parsedHostname(host: string): string | null {
+  let hostname = hostCache.get(host);
+  if (hostname !== undefined) return hostname;
+  try {
+    hostname = new URL(`http://${host}`).hostname;
+  } catch {
+    hostname = null;
+  }
+  if (hostCache.size >= 2048) hostCache.clear();
+  hostCache.set(host, hostname);
+  return hostname;
+}
+
 function stripJunk(value: string): string {
   return value.replace(LEADING_JUNK, "").replace(TRAILING_JUNK, "");
 }
@@ -30,14 +64,10 @@ function stripJunk(value: string): string {
  */
 function asciiHostname(host: string): string | null {
   if (host === "" || WHITESPACE.test(host) || INVISIBLE.test(host)) return null;
-  let hostname: string;
-  try {
-    // The WHATWG URL parser applies UTS #46: lowercases, maps full-width characters, and
-    // punycodes Unicode labels. The port, if any, is dropped by reading `hostname` only.
-    hostname = new URL(`http://${host}`).hostname;
-  } catch {
-    return null;
-  }
+  // The WHATWG URL parser applies UTS #46: lowercases, maps full-width characters, and
+  // punycodes Unicode labels. The port, if any, is dropped by reading `hostname` only.
+  let hostname = parsedHostname(host);
+  if (hostname === null) return null;
   if (hostname.endsWith(".")) hostname = hostname.slice(0, -1);
   const labels = hostname.split(".");
   if (labels.length < 2) return null;
@@ -65,7 +95,10 @@ function asciiHostname(host: string): string | null {
  * spaces or characters not allowed in DNS names, and IP addresses.
  */
 export function normalizeDomain(input: string | null | undefined): string | null {
-  if (input == null) return null;
+  return input == null ? null : domainOf(input);
+}
+
+const domainOf = memoized((input: string): string | null => {
   let value = stripJunk(input.trim());
   if (value === "") return null;
 
@@ -79,7 +112,7 @@ export function normalizeDomain(input: string | null | undefined): string | null
   const host = authority.slice(authority.lastIndexOf("@") + 1);
   const hostname = asciiHostname(host);
   return hostname === null ? null : stripWww(hostname);
-}
+});
 
 function stripWww(hostname: string): string {
   let host = hostname;
@@ -111,7 +144,10 @@ const LOCAL_PART_FORBIDDEN = /[\s"(),:;<>@[\\\]]/u;
  * part without spaces or reserved characters, and a domain with a dot.
  */
 export function normalizeEmail(input: string | null | undefined): string | null {
-  if (input == null) return null;
+  return input == null ? null : emailOf(input);
+}
+
+const emailOf = memoized((input: string): string | null => {
   let value = input.trim();
   const angled = /<([^<>]*)>\s*$/u.exec(value);
   if (angled) value = angled[1] ?? "";
@@ -128,7 +164,7 @@ export function normalizeEmail(input: string | null | undefined): string | null 
   const host = asciiHostname(domain);
   if (host === null) return null;
   return `${local.toLowerCase().normalize("NFC")}@${host}`;
-}
+});
 
 const LINKEDIN_HOST = /(^|\.)linkedin\.com$/;
 const PERSON_BASE = "https://www.linkedin.com/in/";
@@ -231,10 +267,20 @@ function parseLinkedIn(input: string | null | undefined): LinkedInTarget | null 
  * which are case-sensitive provider ids (keep those in `contacts.linkedin_id`, not here).
  */
 export function normalizeLinkedInUrl(input: string | null | undefined): string | null {
+  return input == null ? null : linkedInUrlOf(input);
+}
+
+/** A person's profile URL already written the canonical way with a plain lowercase id (most exports). */
+const CANONICAL_PERSON = /^https:\/\/www\.linkedin\.com\/in\/([a-z0-9_-]{3,100})\/?$/;
+
+const linkedInUrlOf = memoized((input: string): string | null => {
+  // The long way gives the same answer for these (nothing to decode, lowercase, not a member id).
+  const plain = CANONICAL_PERSON.exec(input);
+  if (plain) return PERSON_BASE + plain[1]!;
   const target = parseLinkedIn(input);
   if (target === null) return null;
   return (target.kind === "person" ? PERSON_BASE : COMPANY_BASE) + target.id;
-}
+});
 
 /**
  * The public id of a person profile, exactly as it appears in the canonical URL of

@@ -26,6 +26,7 @@ import {
   parseEmployeeRange,
   priorities,
   seniorities,
+  textLimits,
   toFieldIssues,
   OfferlabError,
 } from "@offerlab/core";
@@ -363,6 +364,49 @@ interface ParsedRow {
   values: Values;
 }
 
+/** A mapped column as every row reads it, worked out once per import (see {@link columnsOf}). */
+interface MappedColumn {
+  header: string;
+  field: string;
+  spec: ImportField;
+  /** The field's bit in {@link ParsedRow}'s "given" flags (0 for fields no rule asks about). */
+  bit: number;
+}
+
+/** The fields the "is required" rules ask about, one bit each. */
+const GIVEN_BITS: Record<string, number> = {
+  name: 1,
+  domain: 2,
+  email: 4,
+  linkedin_url: 8,
+  full_name: 16,
+  first_name: 32,
+  last_name: 64,
+  company_domain: 128,
+  company_name: 256,
+};
+/** The bits of `fields` (see {@link GIVEN_BITS}). */
+const bitsOf = (...fields: string[]) => fields.reduce((bits, x) => bits | GIVEN_BITS[x]!, 0);
+const COMPANY_NAMED = bitsOf("name", "domain");
+const CONTACT_NAMED = bitsOf("email", "linkedin_url", "full_name", "first_name", "last_name");
+const EMPLOYER_NAMED = bitsOf("company_domain", "company_name");
+
+const mappedColumns = new WeakMap<ImportMapping, MappedColumn[]>();
+function columnsOf(kind: ImportKind, mapping: ImportMapping): MappedColumn[] {
+  let columns = mappedColumns.get(mapping);
+  if (!columns) {
+    const specs = FIELD_SPECS[kind];
+    columns = Object.entries(mapping.columns).map(([header, field]) => ({
+      header,
+      field,
+      spec: specs.get(field)!,
+      bit: GIVEN_BITS[field] ?? 0,
+    }));
+    mappedColumns.set(mapping, columns);
+  }
+  return columns;
+}
+
 function parseRow(
   kind: ImportKind,
   row: number,
@@ -370,18 +414,15 @@ function parseRow(
   mapping: ImportMapping,
   errors: RowError[],
 ): ParsedRow | null {
-  const specs = FIELD_SPECS[kind];
   const values: Values = {};
-  const columnOf: Record<string, string> = {};
   // Fields with a value in the file, valid or not: a bad value is reported once, as bad, not also as missing.
-  const given = new Set<string>();
+  let given = 0;
   let ok = true;
-  for (const [header, field] of Object.entries(mapping.columns)) {
+  for (const { header, field, spec, bit } of columnsOf(kind, mapping)) {
     const raw = record[header];
     const text = raw === null || raw === undefined ? "" : String(raw);
-    const parsed = parseValue(specs.get(field)!, text);
-    columnOf[field] = header;
-    if (text.trim() !== "") given.add(field);
+    const parsed = parseValue(spec, text);
+    if (bit !== 0 && text.trim() !== "") given |= bit;
     if ("error" in parsed) {
       errors.push({ row, column: header, field, message: parsed.error, value: text.length > 80 ? `${text.slice(0, 79)}…` : text });
       ok = false;
@@ -390,19 +431,17 @@ function parseRow(
     }
   }
   const need = (field: string, message: string) => {
-    errors.push({ row, column: columnOf[field] ?? field, field, message });
+    errors.push({ row, column: columnsOf(kind, mapping).find((c) => c.field === field)?.header ?? field, field, message });
     ok = false;
   };
-  const none = (...fields: string[]) => fields.every((x) => !given.has(x));
   if (kind === "companies") {
-    if (none("name", "domain")) need("name", "is required: give the company a name or a domain");
+    if ((given & COMPANY_NAMED) === 0) need("name", "is required: give the company a name or a domain");
   } else {
     if (values.full_name == null && (values.first_name != null || values.last_name != null)) {
       values.full_name = [values.first_name, values.last_name].filter((x) => x != null).join(" ");
     }
-    if (none("email", "linkedin_url", "full_name", "first_name", "last_name"))
-      need("email", "is required: give the contact an email, a LinkedIn URL or a name");
-    if (none("company_domain", "company_name")) need("company_domain", "is required: give the contact's company domain or name");
+    if ((given & CONTACT_NAMED) === 0) need("email", "is required: give the contact an email, a LinkedIn URL or a name");
+    if ((given & EMPLOYER_NAMED) === 0) need("company_domain", "is required: give the contact's company domain or name");
   }
   return ok ? { row, values } : null;
 }
@@ -520,7 +559,12 @@ function contactDraft(
   // `upsertMany` takes the prepared contact without checking it again.
   const check = contacts.prepare(out);
   // The company name may create a company: it is held to the company's name size.
-  const companyName = CompanyInsert.shape.name.safeParse(values.company_name ?? "");
+  // (A string within the limit is what the schema accepts; it is asked only otherwise, for its message.)
+  const name = values.company_name ?? "";
+  const companyName =
+    typeof name === "string" && name.length <= textLimits.companies.name
+      ? { success: true as const }
+      : CompanyInsert.shape.name.safeParse(name);
   if (!check.ok || !companyName.success) {
     if (!check.ok)
       for (const i of check.issues) errors.push({ row, column: headerOf[i.field] ?? i.field, field: i.field, message: i.message });

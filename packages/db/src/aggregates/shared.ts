@@ -52,11 +52,17 @@ export function rowsPerStatement(rows: readonly Record<string, unknown>[]): numb
  */
 export async function insertStaged(db: DbOrTrx, table: "contacts" | "companies", rows: readonly Record<string, unknown>[]): Promise<void> {
   const groups = new Map<string, Record<string, unknown>[]>();
+  // The columns a row sets, in the order its keys were written; rows made alike share the order,
+  // so the sorted list is worked out once per order.
+  const sortedOf = new Map<string, string>();
   for (const row of rows) {
-    const key = Object.keys(row)
-      .filter((k) => row[k] !== undefined)
-      .sort()
-      .join(",");
+    let written = "";
+    for (const k in row) if (Object.prototype.hasOwnProperty.call(row, k) && row[k] !== undefined) written += written ? `,${k}` : k;
+    let key = sortedOf.get(written);
+    if (key === undefined) {
+      key = written === "" ? "" : written.split(",").sort().join(",");
+      sortedOf.set(written, key);
+    }
     const group = groups.get(key);
     if (group) group.push(row);
     else groups.set(key, [row]);

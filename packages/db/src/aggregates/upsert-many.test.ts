@@ -1,7 +1,7 @@
-import { ValidationError } from "@offerlab/core";
-import type { KyselyPlugin } from "kysely";
+import { ContactInsert, ValidationError, normalizeEmail, normalizeLinkedInUrl, textLimits } from "@offerlab/core";
+import { sql, type KyselyPlugin } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { companies, contacts, offers, type Company, type Contact, type DbOrTrx } from "../index.js";
+import { companies, contacts, inTransaction, offers, type Company, type Contact, type DbOrTrx } from "../index.js";
 import { createTestDb, testEngines, type TestDb } from "../testing.js";
 
 const offerInput = { type: "product", ownership: "internal", description: "x" } as const;
@@ -38,6 +38,61 @@ function counting(db: TestDb["db"]): { db: TestDb["db"]; count: () => number } {
   return { db: db.withPlugin(plugin), count: () => n };
 }
 
+describe("contacts.prepare", () => {
+  // What the schema says of an input, the way `prepare` answered before it had its quick checks:
+  // ContactInsert at a placeholder company, then the two keys normalised (null when not given).
+  const bySchema = (input: Record<string, unknown>) => {
+    const parsed = ContactInsert.safeParse({ ...input, company_id: "00000000-0000-4000-8000-000000000000" });
+    if (!parsed.success) return { ok: false };
+    const email = parsed.data.email == null ? null : normalizeEmail(parsed.data.email);
+    const linkedin = parsed.data.linkedin_url == null ? null : normalizeLinkedInUrl(parsed.data.linkedin_url);
+    if ((parsed.data.email != null && email === null) || (parsed.data.linkedin_url != null && linkedin === null)) return { ok: false };
+    return { ok: true, contact: { ...parsed.data, email, linkedin_url: linkedin } };
+  };
+  const offerId = "3f1c2a9e-8b7d-4c6e-9f01-23456789abcd";
+  const base = { offer_id: offerId, source_tool: "import" };
+  const long = (n: number) => "x".repeat(n);
+  const inputs: Record<string, unknown>[] = [
+    base,
+    { ...base, first_name: "Pat", last_name: "Lee", full_name: "Pat Lee", email: " Pat@Acme.COM ", title: "VP Sales" },
+    { ...base, linkedin_url: "linkedin.com/in/Pat-Lee/", connection_degree: 2, buyer_fit_score: 10, priority: "high" },
+    { ...base, seniority: "vp", email_status: "valid", status: "enriched", global_status: "available", notes: null, phone: null },
+    { ...base, seniority: null, email_status: null, priority: null, connection_degree: null, buyer_fit_score: null },
+    { ...base, company_id: "not even a uuid", full_name: "Replaced company" },
+    { ...base, full_name: long(textLimits.contacts.full_name) },
+    { ...base, full_name: long(textLimits.contacts.full_name + 1) },
+    { ...base, notes: long(textLimits.contacts.notes + 1) },
+    { ...base, source_tool: long(textLimits.contacts.source_tool + 1) },
+    { ...base, source_tool: null },
+    { offer_id: offerId },
+    { source_tool: "import" },
+    { ...base, offer_id: "not-a-uuid" },
+    { ...base, offer_id: "3f1c2a9e-8b7d-4c6e-9f01-23456789abcX" },
+    { ...base, email: "not an email" },
+    { ...base, email: `${long(250)}@a.co` },
+    { ...base, linkedin_url: "https://example.com/in/x" },
+    { ...base, seniority: "VP" },
+    { ...base, status: null },
+    { ...base, global_status: "nope" },
+    { ...base, connection_degree: 4 },
+    { ...base, connection_degree: "2" },
+    { ...base, buyer_fit_score: 0 },
+    { ...base, buyer_fit_score: 7.5 },
+    { ...base, buyer_fit_score: "7" },
+    { ...base, title: 42 },
+    { ...base, full_name: undefined },
+    { ...base, source_raw: { from: "file" }, already_contacted: false },
+    { ...base, id: "0f1c2a9e-8b7d-4c6e-9f01-23456789abcd", created_at: "2026-12-01T00:00:00Z" },
+    { ...base, unknown_column: "dropped by the schema" },
+  ];
+  it.each(inputs.map((input, i) => [i, input] as const))("answers input %i as the schema does", (_i, input) => {
+    const expected = bySchema(input);
+    const got = contacts.prepare(input);
+    expect(got.ok).toBe(expected.ok);
+    if (got.ok) expect({ ...(got.contact as object) }).toEqual(expected.contact);
+  });
+});
+
 describe.each(testEngines())("upsertMany on %s", (engine) => {
   let t: TestDb;
   beforeAll(async () => {
@@ -50,6 +105,27 @@ describe.each(testEngines())("upsertMany on %s", (engine) => {
   const newOffer = async () => (await offers.create(t.db, { ...offerInput, name: `Offer ${++n}` })).id;
 
   describe("companies", () => {
+    it("findOrCreateMany refreshes the offer_id statistics after creating many companies in a transaction (the contacts' foreign-key check is planned on the key)", async () => {
+      const offerId = await newOffer();
+      await inTransaction(t.db, async (trx) => {
+        const made = await companies.findOrCreateMany(
+          trx,
+          offerId,
+          Array.from({ length: 150 }, (_, i) => ({ domain: `stats${i}.example`, name: `Stats ${i}` })),
+          { sourceTool: "a" },
+        );
+        expect(made.created).toBe(150);
+        // What the check of contacts (company_id, offer_id) → companies (id, offer_id) asks, per contact.
+        const plan = await sql<{ "QUERY PLAN": unknown }>`EXPLAIN (FORMAT JSON)
+          SELECT 1 FROM ONLY companies x WHERE id = ${made.ids[0]}::uuid AND offer_id = ${offerId}::uuid FOR KEY SHARE OF x`.execute(trx);
+        expect(JSON.stringify(plan.rows[0]!["QUERY PLAN"])).not.toContain("idx_companies_offer");
+        // The statistics see the transaction's 150 companies of the offer.
+        const stats = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stats
+          WHERE tablename = 'companies' AND attname = 'offer_id' AND ${offerId} = ANY(most_common_vals::text::text[])`.execute(trx);
+        expect(stats.rows[0]!.n).toBe(1);
+      });
+    });
+
     const stored = (offerId: string) => [
       {
         offer_id: offerId,
