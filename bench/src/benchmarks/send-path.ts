@@ -441,10 +441,7 @@ export async function run(): Promise<void> {
           } else {
             await prepare();
             rt.reset();
-            r =
-              system === "raw_sql"
-                ? await rawRound(b, k)
-                : await offerlabRound(b, k, c.lanes, system === "offerlab");
+            r = system === "raw_sql" ? await rawRound(b, k) : await offerlabRound(b, k, c.lanes, system === "offerlab");
             e0.roundTrips.push(rt.count / r.sent);
             const sentRows = Number(
               (await sql<{ n: number }>`SELECT count(*)::int AS n FROM send_queue WHERE status = 'sent'`.execute(b.db)).rows[0]!.n,
