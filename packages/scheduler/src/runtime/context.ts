@@ -161,21 +161,12 @@ export async function lockPersonRows(
   ids: string[],
   options: { campaignContactId?: string | null } = {},
 ): Promise<void> {
-  const cc = options.campaignContactId;
-  if (cc) {
-    // The campaign contact first (every writer's order: account, campaign contact, the person's
-    // rows), in the same statement: the contact rows' filter needs the CTE's result, so no contact
-    // row reaches the lock (LockRows, above the sort by id) before the campaign contact is held.
-    await sql`WITH cc AS (SELECT id FROM campaign_contacts WHERE id = ${cc}::uuid FOR NO KEY UPDATE)
-      SELECT c.id FROM contacts c
-      WHERE c.id IN (${sql.join(ids.length ? ids.map((id) => sql`${id}::uuid`) : [sql`NULL::uuid`])})
-        AND (SELECT count(*) FROM cc) >= 0
-      ORDER BY c.id
-      FOR NO KEY UPDATE OF c`.execute(trx);
-    return;
-  }
-  if (ids.length === 0) return;
-  await trx.selectFrom("contacts").select("id").where("id", "in", ids).orderBy("id").forNoKeyUpdate().execute();
+  const cc = options.campaignContactId ?? null;
+  if (!cc && ids.length === 0) return;
+  // The campaign contact first (every writer's order: account, campaign contact, the person's
+  // rows), in one statement: the locking CTEs of the send path's recording, without the account.
+  await sql`WITH ${recordLocks({ accountId: null, campaignContactId: cc, personIds: ids })}
+    SELECT count(*) FROM record_person`.execute(trx);
 }
 
 /**
